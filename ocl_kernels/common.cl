@@ -1,0 +1,63 @@
+/* common.cl - helpers shared by every kernel file (this file is first in
+ * the program). Other files must prefix their own helpers with their file
+ * name to avoid clashes, since all files form one program. */
+
+#define YOLO_ACT_NONE 0
+#define YOLO_ACT_SILU 1
+#define YOLO_ACT_SIGMOID 2
+#define YOLO_ACT_RELU 3
+#define YOLO_ACT_LEAKY_RELU 4
+#define YOLO_ACT_HARD_SIGMOID 5
+#define YOLO_ACT_HARD_SWISH 6
+#define YOLO_ACT_CLIP 7
+
+/* Same formulas as yolo_act_apply() in yolo-graph.c. */
+inline float
+yolo_act (int act, float alpha, float beta, float x)
+{
+  switch (act) {
+    case YOLO_ACT_SILU:
+      return x / (1.0f + exp (-x));
+    case YOLO_ACT_SIGMOID:
+      return 1.0f / (1.0f + exp (-x));
+    case YOLO_ACT_RELU:
+      return fmax (x, 0.0f);
+    case YOLO_ACT_LEAKY_RELU:
+      return x >= 0.0f ? x : alpha * x;
+    case YOLO_ACT_HARD_SIGMOID:
+      return fmax (0.0f, fmin (1.0f, alpha * x + beta));
+    case YOLO_ACT_HARD_SWISH:
+      return x * fmax (0.0f, fmin (1.0f, x / 6.0f + 0.5f));
+    case YOLO_ACT_CLIP:
+      return fmin (fmax (x, alpha), beta);
+    default:
+      return x;
+  }
+}
+
+#define YOLO_ACT_VEC(T)                                                     \
+inline T                                                                    \
+yolo_act_##T (int act, float alpha, float beta, T x)                        \
+{                                                                           \
+  switch (act) {                                                            \
+    case YOLO_ACT_SILU:                                                     \
+      return x / ((T) 1.0f + exp (-x));                                     \
+    case YOLO_ACT_SIGMOID:                                                  \
+      return (T) 1.0f / ((T) 1.0f + exp (-x));                              \
+    case YOLO_ACT_RELU:                                                     \
+      return fmax (x, (T) 0.0f);                                            \
+    case YOLO_ACT_LEAKY_RELU:                                               \
+      return select (x * alpha, x, x >= (T) 0.0f);                          \
+    case YOLO_ACT_HARD_SIGMOID:                                             \
+      return fmax ((T) 0.0f, fmin ((T) 1.0f, x * alpha + beta));            \
+    case YOLO_ACT_HARD_SWISH:                                               \
+      return x * fmax ((T) 0.0f, fmin ((T) 1.0f, x / 6.0f + 0.5f));         \
+    case YOLO_ACT_CLIP:                                                     \
+      return fmin (fmax (x, (T) alpha), (T) beta);                          \
+    default:                                                                \
+      return x;                                                             \
+  }                                                                         \
+}
+YOLO_ACT_VEC (float4)
+YOLO_ACT_VEC (float8)
+YOLO_ACT_VEC (float16)

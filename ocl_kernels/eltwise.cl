@@ -1,0 +1,1 @@
+/* eltwise.cl - (to be written) */

@@ -1,0 +1,1 @@
+/* index.cl - (to be written) */

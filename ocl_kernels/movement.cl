@@ -1,0 +1,1 @@
+/* movement.cl - (to be written) */

@@ -1,0 +1,1 @@
+/* pool.cl - (to be written) */

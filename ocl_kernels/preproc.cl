@@ -1,0 +1,1 @@
+/* preproc.cl - (to be written) */

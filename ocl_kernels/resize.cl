@@ -1,0 +1,1 @@
+/* resize.cl - (to be written) */

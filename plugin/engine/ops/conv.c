@@ -1,0 +1,4 @@
+/* ops/conv.c - (to be written) */
+#include "yolo-ops.h"
+
+const YoloOpDef *const yolo_ops_conv[] = { NULL };

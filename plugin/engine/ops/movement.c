@@ -1,0 +1,4 @@
+/* ops/movement.c - (to be written) */
+#include "yolo-ops.h"
+
+const YoloOpDef *const yolo_ops_movement[] = { NULL };

@@ -1,0 +1,4 @@
+/* ops/reduce.c - (to be written) */
+#include "yolo-ops.h"
+
+const YoloOpDef *const yolo_ops_reduce[] = { NULL };

@@ -1,0 +1,59 @@
+/* yolo-engine-private.h - engine internals shared by engine files, the CLI,
+ * the pre-processing code and the tests. Not a public API. */
+#ifndef YOLO_ENGINE_PRIVATE_H
+#define YOLO_ENGINE_PRIVATE_H
+
+#include "yolo-engine.h"
+#include "yolo-graph.h"
+#include "yolo-runtime.h"
+
+G_BEGIN_DECLS
+
+struct _YoloEngine
+{
+  YoloGraph *graph;
+  YoloRuntime *rt;
+  YoloTensorInfo *in_info, *out_info;
+  char *model_path;
+};
+
+/* Builds an engine from a graph (takes ownership of g, also on failure):
+ * sort, infer + fold, fuse (unless no_fuse), prune, plan, upload, prepare. */
+YoloEngine *yolo_engine_new_from_graph (YoloGraph * g,
+    const YoloEngineOptions * options, gboolean no_fuse, GError ** error);
+
+/* Copies float data into graph input i (converted to int32 when the input
+ * is an integer tensor). */
+gboolean yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
+    GError ** error);
+
+/* Location of graph input i on the device, for kernels (pre-processing)
+ * that write it directly on the engine's queue. */
+gboolean yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
+    gint64 * elem_offset, GError ** error);
+
+/* Same as yolo_engine_run but does not wait: the caller syncs later with
+ * yolo_engine_get_output (blocking read). */
+gboolean yolo_engine_enqueue (YoloEngine * e, GError ** error);
+
+/* Runs yolo_graph_sort + yolo_graph_infer on a loaded graph (for `info`). */
+YoloGraph *yolo_onnx_load (const char *path, GError ** error);
+
+/* Creates the runtime for a device spec (yolo-runtime.c). */
+YoloRuntime *yolo_runtime_new (const char *device_spec, gboolean profile,
+    gboolean no_cache, GError ** error);
+void yolo_runtime_free (YoloRuntime * rt);
+/* Allocates the arena (elements) and uploads nothing else. */
+gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems,
+    GError ** error);
+cl_mem yolo_runtime_arena (YoloRuntime * rt);
+/* Enqueues every recorded launch. */
+gboolean yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error);
+char *yolo_runtime_profile_table (YoloRuntime * rt);
+
+/* Memory planner (yolo-plan.c): views for Concat/Split/view ops, liveness
+ * based offsets. Returns the arena size in elements. */
+gint64 yolo_plan_memory (YoloGraph * g);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,89 @@
+/* yolo-engine.h - public API of the YOLO OpenCL engine.
+ *
+ * GStreamer-free (GLib only). Loads an ONNX model, plans it for one OpenCL
+ * device and runs it:
+ *
+ *   YoloEngineOptions opt = { .device = "gpu" };
+ *   YoloEngine *e = yolo_engine_new ("yolo11n.onnx", &opt, &error);
+ *   yolo_engine_set_input (e, chw_floats, &error);
+ *   yolo_engine_run (e, &error);
+ *   yolo_engine_get_output (e, 0, out_floats, &error);
+ *   yolo_engine_free (e);
+ */
+#ifndef YOLO_ENGINE_H
+#define YOLO_ENGINE_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define YOLO_ENGINE_ERROR (yolo_engine_error_quark ())
+GQuark yolo_engine_error_quark (void);
+
+typedef enum
+{
+  YOLO_ENGINE_ERROR_IO,         /* file missing / unreadable / empty */
+  YOLO_ENGINE_ERROR_PARSE,      /* not an ONNX model, truncated, corrupt */
+  YOLO_ENGINE_ERROR_INVALID_MODEL,      /* inconsistent graph, bad shapes */
+  YOLO_ENGINE_ERROR_UNSUPPORTED,        /* op / dtype / feature we lack */
+  YOLO_ENGINE_ERROR_NO_DEVICE,  /* no OpenCL platform / no matching device */
+  YOLO_ENGINE_ERROR_OPENCL,     /* an OpenCL call failed */
+  YOLO_ENGINE_ERROR_ARGUMENT,   /* caller error */
+} YoloEngineError;
+
+typedef struct
+{
+  /* Device spec: NULL/"" = first GPU else first device; "gpu", "cpu",
+   * a global index "N", "P:D" (platform:device), or a substring of the
+   * device name (case-insensitive). */
+  const char *device;
+  /* For models with a dynamic input size: the H and W to use (0 = take them
+   * from metadata imgsz, else fail). Ignored for static models. */
+  int input_height;
+  int input_width;
+  /* Record OpenCL events per launch for yolo_engine_profile(). */
+  gboolean profile;
+  /* Skip the on-disk program binary cache. */
+  gboolean no_cache;
+} YoloEngineOptions;
+
+typedef struct _YoloEngine YoloEngine;
+
+typedef struct
+{
+  const char *name;
+  int ndim;
+  gint64 dims[8];
+} YoloTensorInfo;
+
+YoloEngine *yolo_engine_new (const char *model_path,
+    const YoloEngineOptions * options, GError ** error);
+void yolo_engine_free (YoloEngine * e);
+
+guint yolo_engine_n_inputs (YoloEngine * e);
+guint yolo_engine_n_outputs (YoloEngine * e);
+gboolean yolo_engine_input_info (YoloEngine * e, guint i, YoloTensorInfo * info);
+gboolean yolo_engine_output_info (YoloEngine * e, guint i,
+    YoloTensorInfo * info);
+/* ONNX metadata_props value, or NULL. */
+const char *yolo_engine_metadata (YoloEngine * e, const char *key);
+const char *yolo_engine_device_name (YoloEngine * e);
+
+/* Copies input 0 (float32, in the input's shape) to the device. */
+gboolean yolo_engine_set_input (YoloEngine * e, const float *data,
+    GError ** error);
+/* Enqueues one inference and waits for it (one host sync). */
+gboolean yolo_engine_run (YoloEngine * e, GError ** error);
+/* Reads output i (float32; integer outputs are converted) into dst. */
+gboolean yolo_engine_get_output (YoloEngine * e, guint i, float *dst,
+    GError ** error);
+
+/* Per-launch timings of the last run (options.profile must be set):
+ * returns a newly allocated human-readable table. */
+char *yolo_engine_profile_table (YoloEngine * e);
+
+/* Lists platforms and devices, one per line, into a new string. */
+char *yolo_engine_list_devices (GError ** error);
+
+G_END_DECLS
+#endif /* YOLO_ENGINE_H */

@@ -1,0 +1,209 @@
+/* yolo-graph.h - the engine's graph IR: tensors, nodes, attributes.
+ *
+ * GStreamer-free. A YoloGraph is built by the ONNX loader (yolo-onnx.c) or by
+ * hand (tests), then shape-inferred, constant-folded, fused and planned.
+ *
+ * Conventions:
+ *  - Tensors and nodes are referred to by index into g->tensors / g->nodes.
+ *  - Batch is 1; layouts are ONNX's (NCHW, row-major, contiguous).
+ *  - Logical dtypes follow ONNX. On the device every element takes 4 bytes:
+ *    YOLO_DTYPE_FLOAT is `float`, every integer/bool dtype is `int` (int32).
+ *  - Host constant data (t->data): float* for FLOAT, gint64* for any integer
+ *    or bool dtype (always widened to 64 bit on the host).
+ */
+#ifndef YOLO_GRAPH_H
+#define YOLO_GRAPH_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define YOLO_MAX_DIMS 8
+
+/* ONNX TensorProto.DataType values we know. */
+typedef enum
+{
+  YOLO_DTYPE_UNDEFINED = 0,
+  YOLO_DTYPE_FLOAT = 1,
+  YOLO_DTYPE_UINT8 = 2,
+  YOLO_DTYPE_INT8 = 3,
+  YOLO_DTYPE_INT32 = 6,
+  YOLO_DTYPE_INT64 = 7,
+  YOLO_DTYPE_BOOL = 9,
+  YOLO_DTYPE_FLOAT16 = 10,
+  YOLO_DTYPE_DOUBLE = 11,
+} YoloDType;
+
+static inline gboolean
+yolo_dtype_is_float (YoloDType t)
+{
+  return t == YOLO_DTYPE_FLOAT || t == YOLO_DTYPE_FLOAT16
+      || t == YOLO_DTYPE_DOUBLE;
+}
+
+const char *yolo_dtype_name (YoloDType t);
+
+/* Where a tensor's data lives at run time (set by the planner). */
+typedef enum
+{
+  YOLO_MEM_NONE = 0,            /* not planned / not needed on device */
+  YOLO_MEM_ARENA,               /* the shared activation arena */
+  YOLO_MEM_CONST,               /* uploaded constant (own buffer) */
+} YoloMemKind;
+
+typedef struct
+{
+  char *name;
+  YoloDType dtype;
+  int ndim;
+  gint64 dims[YOLO_MAX_DIMS];
+
+  /* Host data for constants (initializers, Constant nodes, folded values):
+   * float* for FLOAT, gint64* for integers; NULL for run-time tensors. */
+  gpointer data;
+
+  int producer;                 /* producing node index, -1 if none */
+  int n_uses;                   /* number of node inputs reading it */
+  gboolean is_input;            /* graph input */
+  gboolean is_output;           /* graph output */
+
+  /* Memory plan (yolo-plan.c). A view shares the storage of view_of,
+   * starting view_offset elements into it. */
+  int view_of;                  /* -1: owns its storage */
+  gint64 view_offset;
+  YoloMemKind mem;
+  gint64 mem_offset;            /* element offset in the arena (resolved) */
+  gpointer device_data;         /* YOLO_MEM_CONST: cl_mem, owned by runtime */
+} YoloTensor;
+
+typedef enum
+{
+  YOLO_ATTR_FLOAT = 1,
+  YOLO_ATTR_INT = 2,
+  YOLO_ATTR_STRING = 3,
+  YOLO_ATTR_TENSOR = 4,
+  YOLO_ATTR_FLOATS = 6,
+  YOLO_ATTR_INTS = 7,
+} YoloAttrType;
+
+typedef struct
+{
+  char *name;
+  YoloAttrType type;
+  float f;
+  gint64 i;
+  char *s;
+  int n;                        /* count for FLOATS / INTS */
+  float *floats;
+  gint64 *ints;
+  int tensor;                   /* YOLO_ATTR_TENSOR: index of a constant tensor */
+} YoloAttr;
+
+/* Activation fused into an op's epilogue. */
+typedef enum
+{
+  YOLO_ACT_NONE = 0,
+  YOLO_ACT_SILU,                /* x * sigmoid(x) */
+  YOLO_ACT_SIGMOID,
+  YOLO_ACT_RELU,
+  YOLO_ACT_LEAKY_RELU,          /* alpha */
+  YOLO_ACT_HARD_SIGMOID,        /* max(0, min(1, alpha*x + beta)) */
+  YOLO_ACT_HARD_SWISH,          /* x * max(0, min(1, x/6 + 0.5)) */
+  YOLO_ACT_CLIP,                /* min(max(x, alpha), beta) */
+} YoloAct;
+
+float yolo_act_apply (YoloAct act, float alpha, float beta, float x);
+
+typedef struct
+{
+  char *name;
+  char *op_type;
+  int n_inputs;
+  int *inputs;                  /* tensor indices; -1 for an omitted optional input */
+  int n_outputs;
+  int *outputs;
+  int n_attrs;
+  YoloAttr *attrs;
+  gboolean removed;             /* dropped by folding / fusion */
+
+  /* Fused epilogue: out = act(op(...)) [+ residual]. */
+  YoloAct act;
+  float act_alpha, act_beta;
+  int residual;                 /* tensor index, -1 for none */
+} YoloNode;
+
+typedef struct
+{
+  GPtrArray *tensors;           /* YoloTensor* */
+  GPtrArray *nodes;             /* YoloNode*, topologically sorted after yolo_graph_sort */
+  GHashTable *tensor_by_name;   /* name -> GINT_TO_POINTER (index + 1) */
+  GArray *inputs;               /* int tensor indices (non-constant graph inputs) */
+  GArray *outputs;              /* int tensor indices */
+  GHashTable *metadata;         /* metadata_props: char* -> char* */
+  gint64 opset;
+  char *producer_name;
+} YoloGraph;
+
+#define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
+#define YOLO_N(g, i) ((YoloNode *) g_ptr_array_index ((g)->nodes, (i)))
+/* i-th input / output tensor of node n (input may be NULL when omitted). */
+#define YOLO_IN(g, n, i) ((i) < (n)->n_inputs && (n)->inputs[i] >= 0 ? YOLO_T (g, (n)->inputs[i]) : NULL)
+#define YOLO_OUT(g, n, i) (YOLO_T (g, (n)->outputs[i]))
+
+YoloGraph *yolo_graph_new (void);
+void yolo_graph_free (YoloGraph * g);
+
+/* Finds or creates the tensor called name; returns its index. */
+int yolo_graph_tensor (YoloGraph * g, const char *name);
+int yolo_graph_find_tensor (YoloGraph * g, const char *name);     /* -1 if absent */
+/* Adds a constant tensor (takes ownership of data: float* or gint64*). */
+int yolo_graph_add_const (YoloGraph * g, const char *name, YoloDType dtype,
+    int ndim, const gint64 * dims, gpointer data);
+/* Adds a node (copies names; inputs/outputs are tensor names, NULL/"" for
+ * omitted optional inputs). Returns the node index. Attributes are added
+ * with yolo_node_add_attr. */
+int yolo_graph_add_node (YoloGraph * g, const char *op_type, const char *name,
+    int n_inputs, const char *const *inputs, int n_outputs,
+    const char *const *outputs);
+YoloAttr *yolo_node_add_attr (YoloNode * n, const char *name,
+    YoloAttrType type);
+
+/* Attribute lookup; return the default when absent. */
+const YoloAttr *yolo_node_attr (const YoloNode * n, const char *name);
+gint64 yolo_node_attr_int (const YoloNode * n, const char *name, gint64 def);
+float yolo_node_attr_float (const YoloNode * n, const char *name, float def);
+const char *yolo_node_attr_string (const YoloNode * n, const char *name,
+    const char *def);
+/* Returns the INTS attribute (count in *n_out) or NULL. */
+const gint64 *yolo_node_attr_ints (const YoloNode * n, const char *name,
+    int *n_out);
+
+gint64 yolo_tensor_numel (const YoloTensor * t);
+gboolean yolo_tensor_is_const (const YoloTensor * t);
+/* Normalises a possibly negative axis; -1 if out of range. */
+int yolo_axis (gint64 axis, int ndim);
+/* "[1,3,640,640]" into buf. */
+const char *yolo_shape_str (const YoloTensor * t, char *buf, gsize len);
+
+/* Sets output shape/dtype helper used by infer functions. */
+void yolo_tensor_set_shape (YoloTensor * t, YoloDType dtype, int ndim,
+    const gint64 * dims);
+
+/* Multidirectional (numpy) broadcasting of a and b into out dims.
+ * Returns FALSE when the shapes are incompatible. */
+gboolean yolo_broadcast_shape (int na, const gint64 * a, int nb,
+    const gint64 * b, int *n_out, gint64 * out);
+
+/* Passes (yolo-graph.c / yolo-fuse.c) */
+gboolean yolo_graph_sort (YoloGraph * g, GError ** error);
+/* Shape inference + constant folding over the sorted graph. */
+gboolean yolo_graph_infer (YoloGraph * g, GError ** error);
+/* Fusions: Conv+Sigmoid*Mul -> Conv(SiLU), +Add residual, etc. */
+void yolo_graph_fuse (YoloGraph * g);
+/* Recomputes n_uses and producer over non-removed nodes. */
+void yolo_graph_update_uses (YoloGraph * g);
+/* Removes nodes whose outputs are never used (not graph outputs). */
+void yolo_graph_prune (YoloGraph * g);
+
+G_END_DECLS
+#endif /* YOLO_GRAPH_H */

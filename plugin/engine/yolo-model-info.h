@@ -1,0 +1,51 @@
+/* yolo-model-info.h - what a loaded YOLO graph is: family / head layout,
+ * classes, input size, parameter count and FLOPs. GStreamer-free. */
+#ifndef YOLO_MODEL_INFO_H
+#define YOLO_MODEL_INFO_H
+
+#include "yolo-graph.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  YOLO_FAMILY_UNKNOWN = 0,
+  YOLO_FAMILY_ULTRALYTICS,      /* [1, 4+nc, N]: cx,cy,w,h + class scores */
+  YOLO_FAMILY_END2END,          /* [1, N, 6]: x1,y1,x2,y2,score,class */
+  YOLO_FAMILY_YOLOV5,           /* [1, N, 5+nc]: cx,cy,w,h,obj + classes */
+  YOLO_FAMILY_YOLOX,            /* [1, N, 5+nc] raw grid offsets */
+} YoloFamily;
+
+const char *yolo_family_name (YoloFamily f);  /* "ultralytics", ... */
+/* Parses "auto"/"ultralytics"/"end2end"/"yolov5"/"yolox"; FALSE if unknown. */
+gboolean yolo_family_from_name (const char *name, YoloFamily * out);
+
+typedef struct
+{
+  YoloFamily family;            /* detected (UNKNOWN if undecidable) */
+  char *family_reason;          /* why / why not, for messages */
+  int n_classes;                /* from the output shape (-1 unknown) */
+  GPtrArray *names;             /* char*, from metadata "names"; may be empty */
+  int input_h, input_w;         /* model input size */
+  int stride;                   /* metadata "stride" or 32 */
+  gboolean end2end;             /* metadata end2end == True */
+  char *task;                   /* metadata task or NULL */
+  gint64 n_params;              /* elements in float initializers */
+  double flops;                 /* 2*MACs of Conv/MatMul/Gemm */
+  GHashTable *op_histogram;     /* op_type -> count (GINT_TO_POINTER) */
+} YoloModelInfo;
+
+/* Describes an inferred graph (shapes known). Never fails. */
+YoloModelInfo *yolo_model_info_new (YoloGraph * g);
+void yolo_model_info_free (YoloModelInfo * info);
+
+/* Decides the family for an output shape [1,a,b] and metadata; used by
+ * yolo_model_info_new and by the element with its model-family property. */
+YoloFamily yolo_model_detect_family (YoloGraph * g, char **reason);
+
+/* Parses the Ultralytics names dict literal "{0: 'person', 1: 'bicycle'}"
+ * into a new array of strings (index = class id). NULL on syntax error. */
+GPtrArray *yolo_parse_names (const char *literal);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,108 @@
+/* yolo-runtime.h - OpenCL state of one loaded model: context, queue,
+ * program, the activation arena, uploaded constants and the recorded list of
+ * kernel launches that make up one inference.
+ *
+ * Op prepare() functions use this API:
+ *
+ *   cl_kernel k = yolo_rt_kernel (rt, "conv2d_1x1_f16w", error);
+ *   YoloArgs a = yolo_args (k);
+ *   yolo_args_tensor (&a, rt, g, x);   // adds (global float *buf, int offset)
+ *   yolo_args_int (&a, cin);
+ *   ...
+ *   if (!yolo_args_ok (&a, n, error)) return FALSE;
+ *   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);  // takes k
+ *
+ * yolo_args_tensor() passes TWO arguments: the cl_mem holding the tensor and
+ * its element offset (int) within it. Kernels therefore take
+ * `__global float *x, int x_off` (or `__global int *` for integer tensors)
+ * and index x[x_off + i]. Constant tensors are uploaded on first use.
+ *
+ * Global sizes are rounded up by yolo_rt_launch to a multiple of lws when
+ * lws != NULL; kernels must bounds-check. lws is clamped to the device's
+ * limits. Pass lws = NULL to let the runtime choose.
+ */
+#ifndef YOLO_RUNTIME_H
+#define YOLO_RUNTIME_H
+
+#define CL_TARGET_OPENCL_VERSION 120
+#include <CL/cl.h>
+#include "yolo-graph.h"
+
+G_BEGIN_DECLS
+
+typedef struct _YoloRuntime YoloRuntime;
+
+typedef struct
+{
+  /* Device properties ops may specialise on. */
+  gboolean is_cpu;              /* CL_DEVICE_TYPE_CPU (e.g. PoCL) */
+  gsize max_work_group_size;
+  gsize max_work_item_sizes[3];
+  gsize local_mem_size;
+  guint compute_units;
+  char *name;
+  char *vendor;
+  char *driver;
+  char *platform;
+} YoloDeviceInfo;
+
+const YoloDeviceInfo *yolo_rt_device (YoloRuntime * rt);
+cl_context yolo_rt_context (YoloRuntime * rt);
+cl_command_queue yolo_rt_queue (YoloRuntime * rt);
+
+/* A new kernel object for the named kernel of the embedded program. */
+cl_kernel yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error);
+
+/* Records a launch for node n (used for profiling labels). Takes ownership
+ * of k. */
+gboolean yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
+    guint work_dim, const gsize * gws, const gsize * lws, GError ** error);
+
+/* Uploads host data into a new read-only buffer owned by the runtime. */
+cl_mem yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
+    GError ** error);
+/* A new scratch buffer owned by the runtime (for op-private temporaries). */
+cl_mem yolo_rt_alloc (YoloRuntime * rt, gsize bytes, GError ** error);
+
+/* Location of a tensor: its buffer and element offset. Uploads constants
+ * (converted to float / int32) on first use. */
+gboolean yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
+    cl_mem * mem, gint64 * offset, GError ** error);
+
+/* TRUE when tensor a lives at exactly (b's location + elem_offset). */
+gboolean yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
+    const YoloTensor * b, gint64 elem_offset);
+
+typedef struct
+{
+  cl_kernel k;
+  cl_uint idx;
+  cl_int err;
+  GError *gerr;
+} YoloArgs;
+
+static inline YoloArgs
+yolo_args (cl_kernel k)
+{
+  YoloArgs a = { k, 0, CL_SUCCESS, NULL };
+  return a;
+}
+
+void yolo_args_mem (YoloArgs * a, cl_mem m);
+void yolo_args_int (YoloArgs * a, cl_int v);
+void yolo_args_float (YoloArgs * a, cl_float v);
+void yolo_args_local (YoloArgs * a, gsize bytes);
+void yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloTensor * t);
+/* FALSE (and releases a->k) if any argument failed to be set. */
+gboolean yolo_args_ok (YoloArgs * a, const YoloNode * n, GError ** error);
+
+/* Integer division rounded up. */
+static inline gsize
+yolo_div_up (gsize a, gsize b)
+{
+  return (a + b - 1) / b;
+}
+
+G_END_DECLS
+#endif /* YOLO_RUNTIME_H */

@@ -1,0 +1,41 @@
+/* yolo-test-util.h - build small graphs and check the OpenCL result of every
+ * op against its plain C reference (the op's eval function). */
+#ifndef YOLO_TEST_UTIL_H
+#define YOLO_TEST_UTIL_H
+
+#include "yolo-engine-private.h"
+#include "yolo-ops.h"
+
+/* Seeds the deterministic RNG used for random data. */
+void yolo_test_seed (guint32 seed);
+float yolo_test_rand (float lo, float hi);
+
+/* A run-time graph input of the given shape, filled with uniform random
+ * data in [lo, hi] (integers rounded). Returns the tensor index. */
+int yolo_test_input (YoloGraph * g, const char *name, YoloDType dtype,
+    int ndim, const gint64 * dims, float lo, float hi);
+/* A constant (initializer) with random data in [lo, hi]. */
+int yolo_test_const (YoloGraph * g, const char *name, YoloDType dtype,
+    int ndim, const gint64 * dims, float lo, float hi);
+/* A constant with the given values (copied; n = numel). */
+int yolo_test_const_ints (YoloGraph * g, const char *name, int ndim,
+    const gint64 * dims, const gint64 * values);
+int yolo_test_const_floats (YoloGraph * g, const char *name, int ndim,
+    const gint64 * dims, const float *values);
+/* Marks a tensor as a graph output. */
+void yolo_test_output (YoloGraph * g, const char *name);
+
+/* TRUE when an OpenCL device is available (else tests g_test_skip). */
+gboolean yolo_test_have_device (void);
+
+/* Runs g on the host (each node's eval: the reference) and on the OpenCL
+ * device, compares every graph output elementwise:
+ *   |dev - ref| <= atol + rtol * |ref|
+ * and fails the current GTest test (g_test_fail + message naming `label`,
+ * the output and the first mismatching index) otherwise. fuse: run the
+ * fusion pass for the device run. Takes ownership of g.
+ * Returns TRUE when everything matched (or the test was skipped). */
+gboolean yolo_test_check (YoloGraph * g, const char *label, float atol,
+    float rtol, gboolean fuse);
+
+#endif
