@@ -1,0 +1,172 @@
+/* yolo-cl-program.c - builds the embedded kernel sources into one program,
+ * caching the device binary on disk.
+ *
+ * Cache: $XDG_CACHE_HOME/gst-yolo/<sha256>.bin where the key covers the
+ * kernel sources' hash, build options, device name, driver and platform
+ * version. A file starts with a magic header; a stale or corrupt entry is
+ * rebuilt silently. Writes go to a temporary file then rename(). Disabled by
+ * YOLO_CL_NO_CACHE=1 or the no_cache argument. */
+#include "yolo-cl.h"
+#include "yolo-engine.h"
+#include "yolo-kernels.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CACHE_MAGIC "YOLOCLB1"
+#define CACHE_MAGIC_LEN 8
+
+static char *
+cache_path (cl_device_id dev, const char *options)
+{
+  GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
+  cl_platform_id plat = NULL;
+  char *parts[4];
+  char *dir, *path;
+
+  clGetDeviceInfo (dev, CL_DEVICE_PLATFORM, sizeof (plat), &plat, NULL);
+  parts[0] = yolo_cl_device_string (dev, CL_DEVICE_NAME);
+  parts[1] = yolo_cl_device_string (dev, CL_DRIVER_VERSION);
+  parts[2] = yolo_cl_device_string (dev, CL_DEVICE_VERSION);
+  parts[3] = plat ? yolo_cl_platform_string (plat, CL_PLATFORM_VERSION) :
+      g_strdup ("");
+  g_checksum_update (ck, (const guchar *) CACHE_MAGIC, -1);
+  g_checksum_update (ck, (const guchar *) yolo_kernel_sources_hash, -1);
+  g_checksum_update (ck, (const guchar *) (options ? options : ""), -1);
+  for (int i = 0; i < 4; i++) {
+    g_checksum_update (ck, (const guchar *) "\n", 1);
+    g_checksum_update (ck, (const guchar *) parts[i], -1);
+    g_free (parts[i]);
+  }
+  dir = g_build_filename (g_get_user_cache_dir (), "gst-yolo", NULL);
+  path = g_strdup_printf ("%s/%s.bin", dir, g_checksum_get_string (ck));
+  g_free (dir);
+  g_checksum_free (ck);
+  return path;
+}
+
+static cl_program
+load_cached (cl_context ctx, cl_device_id dev, const char *path,
+    const char *options)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+  cl_program prog = NULL;
+  cl_int err, status;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return NULL;
+  if (len > CACHE_MAGIC_LEN && !memcmp (data, CACHE_MAGIC, CACHE_MAGIC_LEN)) {
+    const unsigned char *bin = (const unsigned char *) data + CACHE_MAGIC_LEN;
+    size_t blen = len - CACHE_MAGIC_LEN;
+
+    prog = clCreateProgramWithBinary (ctx, 1, &dev, &blen, &bin, &status,
+        &err);
+    if (err == CL_SUCCESS && status == CL_SUCCESS) {
+      if (clBuildProgram (prog, 1, &dev, options, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram (prog);
+        prog = NULL;
+      }
+    } else if (prog) {
+      clReleaseProgram (prog);
+      prog = NULL;
+    }
+  }
+  g_free (data);
+  if (!prog)
+    g_debug ("ignoring stale or corrupt program cache %s", path);
+  return prog;
+}
+
+static void
+store_cached (cl_program prog, const char *path)
+{
+  size_t blen = 0;
+  unsigned char *bin;
+  char *dir, *tmp;
+  GString *buf;
+
+  if (clGetProgramInfo (prog, CL_PROGRAM_BINARY_SIZES, sizeof (blen), &blen,
+          NULL) != CL_SUCCESS || blen == 0)
+    return;
+  bin = g_malloc (blen);
+  if (clGetProgramInfo (prog, CL_PROGRAM_BINARIES, sizeof (bin), &bin,
+          NULL) != CL_SUCCESS) {
+    g_free (bin);
+    return;
+  }
+  dir = g_path_get_dirname (path);
+  g_mkdir_with_parents (dir, 0755);
+  tmp = g_strdup_printf ("%s.tmp.%d", path, (int) getpid ());
+  buf = g_string_new_len (CACHE_MAGIC, CACHE_MAGIC_LEN);
+  g_string_append_len (buf, (const char *) bin, blen);
+  if (g_file_set_contents (tmp, buf->str, buf->len, NULL))
+    if (g_rename (tmp, path) != 0)
+      g_unlink (tmp);
+  g_string_free (buf, TRUE);
+  g_free (tmp);
+  g_free (dir);
+  g_free (bin);
+}
+
+cl_program
+yolo_cl_build_program (cl_context ctx, cl_device_id dev, const char *options,
+    gboolean no_cache, GError ** error)
+{
+  const char *env = g_getenv ("YOLO_CL_NO_CACHE");
+  char *path = NULL;
+  cl_program prog = NULL;
+  const char **srcs;
+  size_t *lens;
+  guint n = 0;
+  cl_int err;
+
+  if (env && *env && strcmp (env, "0"))
+    no_cache = TRUE;
+  if (!no_cache) {
+    path = cache_path (dev, options);
+    prog = load_cached (ctx, dev, path, options);
+    if (prog) {
+      g_debug ("loaded program binary from %s", path);
+      g_free (path);
+      return prog;
+    }
+  }
+
+  while (yolo_kernel_sources[n].name)
+    n++;
+  srcs = g_new0 (const char *, n);
+  lens = g_new0 (size_t, n);
+  for (guint i = 0; i < n; i++) {
+    srcs[i] = yolo_kernel_sources[i].source;
+    lens[i] = yolo_kernel_sources[i].length;
+  }
+  prog = clCreateProgramWithSource (ctx, n, srcs, lens, &err);
+  g_free (srcs);
+  g_free (lens);
+  if (YOLO_CL_FAILED (err, error, "clCreateProgramWithSource")) {
+    g_free (path);
+    return NULL;
+  }
+  err = clBuildProgram (prog, 1, &dev, options, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    size_t loglen = 0;
+    char *log;
+
+    clGetProgramBuildInfo (prog, dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &loglen);
+    log = g_malloc0 (loglen + 1);
+    clGetProgramBuildInfo (prog, dev, CL_PROGRAM_BUILD_LOG, loglen, log, NULL);
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "building the OpenCL kernels failed: %s (%d)\n%s",
+        yolo_cl_strerror (err), err, log);
+    g_free (log);
+    clReleaseProgram (prog);
+    g_free (path);
+    return NULL;
+  }
+  if (path)
+    store_cached (prog, path);
+  g_free (path);
+  return prog;
+}

@@ -1,0 +1,342 @@
+/* yolo-engine.c - load -> infer/fold -> fuse -> plan -> prepare, and run. */
+#include "yolo-engine-private.h"
+#include "yolo-ops.h"
+#include "yolo-cl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK (yolo-engine-error-quark, yolo_engine_error);
+
+static void
+fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
+{
+  info->name = t->name;
+  info->ndim = MIN (t->ndim, 8);
+  for (int i = 0; i < info->ndim; i++)
+    info->dims[i] = t->dims[i];
+}
+
+/* Gives dynamic input dimensions a value: batch 1, H/W from the options or
+ * the model's imgsz metadata. */
+static gboolean
+resolve_dynamic_inputs (YoloGraph * g, const YoloEngineOptions * opt,
+    GError ** error)
+{
+  for (guint i = 0; i < g->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
+    int want[2] = { opt ? opt->input_height : 0, opt ? opt->input_width : 0 };
+    const char *imgsz = g_hash_table_lookup (g->metadata, "imgsz");
+
+    if (want[0] <= 0 && imgsz) {
+      int h = 0, w = 0;
+      if (sscanf (imgsz, "[%d, %d]", &h, &w) == 2 && h > 0 && w > 0) {
+        want[0] = h;
+        want[1] = w;
+      }
+    }
+    for (int d = 0; d < t->ndim; d++) {
+      if (t->dims[d] >= 0)
+        continue;
+      if (d == 0) {
+        t->dims[d] = 1;
+      } else if (t->ndim == 4 && d >= 2 && want[d - 2] > 0) {
+        t->dims[d] = want[d - 2];
+      } else {
+        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+            "input \"%s\" has a dynamic size (dimension %d) and no size was "
+            "given: set the input size (e.g. 640x640) or export the model "
+            "with a fixed imgsz", t->name, d);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+YoloEngine *
+yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
+    gboolean no_fuse, GError ** error)
+{
+  YoloEngine *e = g_new0 (YoloEngine, 1);
+  gint64 arena;
+
+  e->graph = g;
+  if (g->inputs->len == 0 || g->outputs->len == 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+        "the model has no %s", g->inputs->len == 0 ? "input" : "output");
+    goto fail;
+  }
+  if (!resolve_dynamic_inputs (g, opt, error))
+    goto fail;
+  if (!yolo_graph_sort (g, error) || !yolo_graph_infer (g, error))
+    goto fail;
+  for (guint i = 0; i < g->outputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
+    if (t->ndim < 0) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "graph output \"%s\" is produced by no node", t->name);
+      goto fail;
+    }
+  }
+  if (!no_fuse)
+    yolo_graph_fuse (g);
+  yolo_graph_prune (g);
+  arena = yolo_plan_memory (g);
+
+  e->rt = yolo_runtime_new (opt ? opt->device : NULL, opt && opt->profile,
+      opt && opt->no_cache, error);
+  if (!e->rt)
+    goto fail;
+  if (!yolo_runtime_alloc_arena (e->rt, arena, error))
+    goto fail;
+  g_debug ("arena: %.1f MiB on %s", arena * 4.0 / (1 << 20),
+      yolo_rt_device (e->rt)->name);
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const YoloOpDef *def;
+
+    if (n->removed)
+      continue;
+    def = yolo_ops_lookup (n->op_type);
+    if (def->flags & YOLO_OP_VIEW)
+      continue;
+    if (!def->prepare) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "%s node \"%s\": this operator can only be computed on constants "
+          "here, but its input is computed at run time", n->op_type,
+          n->name);
+      goto fail;
+    }
+    if (!def->prepare (e->rt, g, n, error))
+      goto fail;
+  }
+
+  e->in_info = g_new0 (YoloTensorInfo, g->inputs->len);
+  for (guint i = 0; i < g->inputs->len; i++)
+    fill_info (g, YOLO_T (g, g_array_index (g->inputs, int, i)),
+        &e->in_info[i]);
+  e->out_info = g_new0 (YoloTensorInfo, g->outputs->len);
+  for (guint i = 0; i < g->outputs->len; i++)
+    fill_info (g, YOLO_T (g, g_array_index (g->outputs, int, i)),
+        &e->out_info[i]);
+  return e;
+
+fail:
+  yolo_engine_free (e);
+  return NULL;
+}
+
+YoloEngine *
+yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
+    GError ** error)
+{
+  YoloGraph *g;
+  YoloEngine *e;
+
+  if (!model_path || !*model_path) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "no model file given");
+    return NULL;
+  }
+  g = yolo_onnx_load (model_path, error);
+  if (!g)
+    return NULL;
+  e = yolo_engine_new_from_graph (g, options, FALSE, error);
+  if (e)
+    e->model_path = g_strdup (model_path);
+  else
+    g_prefix_error (error, "%s: ", model_path);
+  return e;
+}
+
+void
+yolo_engine_free (YoloEngine * e)
+{
+  if (!e)
+    return;
+  yolo_runtime_free (e->rt);
+  yolo_graph_free (e->graph);
+  g_free (e->in_info);
+  g_free (e->out_info);
+  g_free (e->model_path);
+  g_free (e);
+}
+
+guint
+yolo_engine_n_inputs (YoloEngine * e)
+{
+  return e->graph->inputs->len;
+}
+
+guint
+yolo_engine_n_outputs (YoloEngine * e)
+{
+  return e->graph->outputs->len;
+}
+
+gboolean
+yolo_engine_input_info (YoloEngine * e, guint i, YoloTensorInfo * info)
+{
+  if (i >= e->graph->inputs->len)
+    return FALSE;
+  *info = e->in_info[i];
+  return TRUE;
+}
+
+gboolean
+yolo_engine_output_info (YoloEngine * e, guint i, YoloTensorInfo * info)
+{
+  if (i >= e->graph->outputs->len)
+    return FALSE;
+  *info = e->out_info[i];
+  return TRUE;
+}
+
+const char *
+yolo_engine_metadata (YoloEngine * e, const char *key)
+{
+  return g_hash_table_lookup (e->graph->metadata, key);
+}
+
+const char *
+yolo_engine_device_name (YoloEngine * e)
+{
+  return yolo_rt_device (e->rt)->name;
+}
+
+gboolean
+yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
+    gint64 * elem_offset, GError ** error)
+{
+  YoloTensor *t;
+
+  if (i >= e->graph->inputs->len) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "no input %u", i);
+    return FALSE;
+  }
+  t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, i));
+  if (t->mem != YOLO_MEM_ARENA) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "input \"%s\" is not used by the model", t->name);
+    return FALSE;
+  }
+  *mem = yolo_runtime_arena (e->rt);
+  *elem_offset = t->mem_offset;
+  return TRUE;
+}
+
+gboolean
+yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
+    GError ** error)
+{
+  YoloTensor *t;
+  cl_mem mem;
+  gint64 off, n;
+  gpointer buf = (gpointer) data;
+  cl_int err;
+
+  if (!yolo_engine_input_mem (e, i, &mem, &off, error))
+    return FALSE;
+  t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, i));
+  n = yolo_tensor_numel (t);
+  if (!yolo_dtype_is_float (t->dtype)) {
+    gint32 *iv = g_new (gint32, MAX (n, 1));
+    for (gint64 k = 0; k < n; k++)
+      iv[k] = (gint32) data[k];
+    buf = iv;
+  }
+  err = clEnqueueWriteBuffer (yolo_rt_queue (e->rt), mem, CL_TRUE,
+      off * 4, n * 4, buf, 0, NULL, NULL);
+  if (buf != data)
+    g_free (buf);
+  if (err != CL_SUCCESS) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "writing input \"%s\" failed (OpenCL error %d)", t->name, err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+yolo_engine_set_input (YoloEngine * e, const float *data, GError ** error)
+{
+  return yolo_engine_set_input_n (e, 0, data, error);
+}
+
+gboolean
+yolo_engine_enqueue (YoloEngine * e, GError ** error)
+{
+  return yolo_runtime_enqueue_all (e->rt, error);
+}
+
+gboolean
+yolo_engine_run (YoloEngine * e, GError ** error)
+{
+  cl_int err;
+
+  if (!yolo_runtime_enqueue_all (e->rt, error))
+    return FALSE;
+  err = clFinish (yolo_rt_queue (e->rt));
+  if (err != CL_SUCCESS) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "running the model failed (OpenCL error %d)", err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
+{
+  YoloTensor *t;
+  gint64 n;
+  cl_int err;
+
+  if (i >= e->graph->outputs->len) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "no output %u", i);
+    return FALSE;
+  }
+  t = YOLO_T (e->graph, g_array_index (e->graph->outputs, int, i));
+  n = yolo_tensor_numel (t);
+  if (t->mem != YOLO_MEM_ARENA) {
+    if (!t->data) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "output \"%s\" has no data", t->name);
+      return FALSE;
+    }
+    for (gint64 k = 0; k < n; k++)
+      dst[k] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[k] :
+          (float) ((gint64 *) t->data)[k];
+    return TRUE;
+  }
+  err = clEnqueueReadBuffer (yolo_rt_queue (e->rt),
+      yolo_runtime_arena (e->rt), CL_TRUE, t->mem_offset * 4, n * 4, dst, 0,
+      NULL, NULL);
+  if (err != CL_SUCCESS) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "reading output \"%s\" failed (OpenCL error %d)", t->name, err);
+    return FALSE;
+  }
+  if (!yolo_dtype_is_float (t->dtype)) {
+    gint32 *iv = (gint32 *) dst;
+    for (gint64 k = 0; k < n; k++)
+      dst[k] = (float) iv[k];
+  }
+  return TRUE;
+}
+
+char *
+yolo_engine_profile_table (YoloEngine * e)
+{
+  return yolo_runtime_profile_table (e->rt);
+}
+
+char *
+yolo_engine_list_devices (GError ** error)
+{
+  return yolo_cl_list_devices (error);
+}

@@ -1,0 +1,251 @@
+/* yolo-plan.c - memory planning, once at load.
+ *
+ * 1. Views: view ops (Reshape, Flatten, ...) share their input's storage;
+ *    a Split whose outer size is 1 makes each output a slice of its input;
+ *    a Concat whose outer size is 1 makes each input's storage a slice of
+ *    its output, so producers write straight into place (no copies).
+ * 2. Liveness: every storage root lives from the first step that writes any
+ *    tensor in it to the last step that reads one; roots whose lifetimes
+ *    overlap get disjoint ranges of one arena (greedy, largest first).
+ */
+#include "yolo-engine-private.h"
+#include "yolo-ops.h"
+
+#include <string.h>
+
+#define ALIGN_ELEMS 32          /* 128 bytes */
+
+static int
+root_of (YoloGraph * g, int t, gint64 * off)
+{
+  gint64 o = 0;
+
+  while (YOLO_T (g, t)->view_of >= 0) {
+    o += YOLO_T (g, t)->view_offset;
+    t = YOLO_T (g, t)->view_of;
+  }
+  if (off)
+    *off = o;
+  return t;
+}
+
+static gint64
+outer_size (const YoloTensor * t, int axis)
+{
+  gint64 n = 1;
+  for (int i = 0; i < axis; i++)
+    n *= t->dims[i];
+  return n;
+}
+
+static gboolean
+is_runtime (const YoloTensor * t)
+{
+  return !yolo_tensor_is_const (t);
+}
+
+static void
+plan_views (YoloGraph * g)
+{
+  /* Forward: view ops and splits. */
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const YoloOpDef *def = yolo_ops_lookup (n->op_type);
+    YoloTensor *x = YOLO_IN (g, n, 0);
+
+    if (n->removed || !x || !is_runtime (x))
+      continue;
+    if (def && (def->flags & YOLO_OP_VIEW)) {
+      YOLO_OUT (g, n, 0)->view_of = n->inputs[0];
+      YOLO_OUT (g, n, 0)->view_offset = 0;
+    } else if (!strcmp (n->op_type, "Split")) {
+      int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
+      gint64 off = 0;
+
+      if (axis < 0 || outer_size (x, axis) != 1)
+        continue;
+      for (int j = 0; j < n->n_outputs; j++) {
+        YoloTensor *o = YOLO_OUT (g, n, j);
+        o->view_of = n->inputs[0];
+        o->view_offset = off;
+        off += yolo_tensor_numel (o);
+      }
+    }
+  }
+
+  /* Backward: concats, downstream first so nested concats chain. */
+  for (gint i = g->nodes->len - 1; i >= 0; i--) {
+    YoloNode *n = YOLO_N (g, i);
+    YoloTensor *out;
+    int axis, croot;
+    gint64 coff, total;
+    gint64 *slot;
+
+    if (n->removed || strcmp (n->op_type, "Concat"))
+      continue;
+    out = YOLO_OUT (g, n, 0);
+    axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), out->ndim);
+    if (axis < 0 || outer_size (out, axis) != 1)
+      continue;
+    total = yolo_tensor_numel (out);
+    slot = g_new0 (gint64, n->n_inputs + 1);
+    for (int j = 0; j < n->n_inputs; j++)
+      slot[j + 1] = slot[j] + (n->inputs[j] >= 0 ?
+          yolo_tensor_numel (YOLO_IN (g, n, j)) : 0);
+
+    for (int j = 0; j < n->n_inputs; j++) {
+      YoloTensor *t = YOLO_IN (g, n, j), *R;
+      gint64 r, start;
+      int root;
+      gboolean ok = TRUE;
+
+      if (!t || !is_runtime (t) || yolo_tensor_numel (t) == 0)
+        continue;
+      croot = root_of (g, n->outputs[0], &coff);
+      root = root_of (g, n->inputs[j], &r);
+      if (root == croot)
+        continue;               /* already in place (or not: prepare copies) */
+      R = YOLO_T (g, root);
+      if (R->is_input || !is_runtime (R))
+        continue;
+      start = slot[j] - r;
+      if (start < 0 || start + yolo_tensor_numel (R) > total)
+        continue;
+      /* Every other input overlapping R's extent must be a view of R at the
+       * matching place, else two producers would write the same memory. */
+      for (int k = 0; k < n->n_inputs && ok; k++) {
+        gint64 rk;
+        if (k == j || n->inputs[k] < 0 || slot[k + 1] <= start
+            || slot[k] >= start + yolo_tensor_numel (R))
+          continue;
+        if (root_of (g, n->inputs[k], &rk) != root
+            || rk != slot[k] - start)
+          ok = FALSE;
+      }
+      if (!ok)
+        continue;
+      R->view_of = n->outputs[0];
+      R->view_offset = start;
+    }
+    g_free (slot);
+  }
+}
+
+typedef struct
+{
+  int root;
+  gint64 size, first, last, offset;
+} Block;
+
+static gint
+block_cmp (gconstpointer a, gconstpointer b)
+{
+  const Block *x = a, *y = b;
+  if (x->size != y->size)
+    return x->size < y->size ? 1 : -1;
+  return x->first < y->first ? -1 : x->first > y->first;
+}
+
+gint64
+yolo_plan_memory (YoloGraph * g)
+{
+  guint nt = g->tensors->len;
+  gint64 *first = g_new (gint64, nt), *last = g_new (gint64, nt);
+  gboolean *used = g_new0 (gboolean, nt);
+  GArray *blocks = g_array_new (FALSE, TRUE, sizeof (Block));
+  gint64 step = 0, arena = 0;
+  const gint64 END = G_MAXINT64 / 4;
+
+  for (guint i = 0; i < nt; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+    t->view_of = -1;
+    t->view_offset = 0;
+    t->mem = YOLO_MEM_NONE;
+    t->mem_offset = -1;
+    first[i] = END;
+    last[i] = -1;
+  }
+  plan_views (g);
+
+#define TOUCH(ti, s) G_STMT_START {                                     \
+    int r_ = root_of (g, (ti), NULL);                                    \
+    if (is_runtime (YOLO_T (g, (ti)))) {                                 \
+      used[r_] = TRUE;                                                   \
+      first[r_] = MIN (first[r_], (s));                                  \
+      last[r_] = MAX (last[r_], (s));                                    \
+    }                                                                    \
+  } G_STMT_END
+
+  for (guint i = 0; i < g->inputs->len; i++)
+    TOUCH (g_array_index (g->inputs, int, i), (gint64) 0);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed)
+      continue;
+    step++;
+    for (int j = 0; j < n->n_inputs; j++)
+      if (n->inputs[j] >= 0)
+        TOUCH (n->inputs[j], step);
+    if (n->residual >= 0)
+      TOUCH (n->residual, step);
+    for (int j = 0; j < n->n_outputs; j++)
+      TOUCH (n->outputs[j], step);
+  }
+  for (guint i = 0; i < g->outputs->len; i++)
+    TOUCH (g_array_index (g->outputs, int, i), END);
+#undef TOUCH
+
+  for (guint i = 0; i < nt; i++) {
+    if (!used[i] || YOLO_T (g, i)->view_of >= 0)
+      continue;
+    Block b = { i, yolo_tensor_numel (YOLO_T (g, i)), first[i], last[i], 0 };
+    b.size = (MAX (b.size, 1) + ALIGN_ELEMS - 1) / ALIGN_ELEMS * ALIGN_ELEMS;
+    g_array_append_val (blocks, b);
+  }
+  g_array_sort (blocks, block_cmp);
+
+  /* Greedy: each block at the lowest offset free during its lifetime. */
+  for (guint i = 0; i < blocks->len; i++) {
+    Block *b = &g_array_index (blocks, Block, i);
+    gint64 off = 0;
+    gboolean moved = TRUE;
+
+    while (moved) {
+      moved = FALSE;
+      for (guint j = 0; j < i; j++) {
+        Block *p = &g_array_index (blocks, Block, j);
+        if (p->last < b->first || b->last < p->first)
+          continue;
+        if (off < p->offset + p->size && p->offset < off + b->size) {
+          off = p->offset + p->size;
+          moved = TRUE;
+        }
+      }
+    }
+    b->offset = off;
+    arena = MAX (arena, off + b->size);
+    YOLO_T (g, b->root)->mem = YOLO_MEM_ARENA;
+    YOLO_T (g, b->root)->mem_offset = off;
+  }
+
+  /* Resolve views. */
+  for (guint i = 0; i < nt; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+    gint64 off;
+    int r;
+
+    if (t->view_of < 0)
+      continue;
+    r = root_of (g, i, &off);
+    if (YOLO_T (g, r)->mem == YOLO_MEM_ARENA) {
+      t->mem = YOLO_MEM_ARENA;
+      t->mem_offset = YOLO_T (g, r)->mem_offset + off;
+    }
+  }
+
+  g_array_unref (blocks);
+  g_free (first);
+  g_free (last);
+  g_free (used);
+  return arena;
+}

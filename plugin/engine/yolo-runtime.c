@@ -1,0 +1,485 @@
+/* yolo-runtime.c - OpenCL state of one loaded model and its recorded list of
+ * kernel launches (see yolo-runtime.h). */
+#include "yolo-runtime.h"
+#include "yolo-cl.h"
+#include "yolo-engine-private.h"
+
+#include <string.h>
+
+typedef struct
+{
+  cl_kernel k;
+  guint dim;
+  gsize gws[3];
+  gsize lws[3];
+  gboolean has_lws;
+  char *label;                  /* node name */
+  char *op_type;
+  cl_event ev;
+} Launch;
+
+struct _YoloRuntime
+{
+  YoloDeviceInfo info;
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_context ctx;
+  cl_command_queue queue;
+  cl_program program;
+  cl_mem arena;
+  gint64 arena_elems;
+  GPtrArray *buffers;           /* owned cl_mem */
+  GArray *launches;             /* Launch */
+  gboolean profile;
+};
+
+static void
+release_mem (gpointer p)
+{
+  clReleaseMemObject ((cl_mem) p);
+}
+
+YoloRuntime *
+yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
+    GError ** error)
+{
+  YoloRuntime *rt = g_new0 (YoloRuntime, 1);
+  cl_device_type type = 0;
+  cl_int err;
+  size_t wgs = 0, items[3] = { 0, 0, 0 };
+  cl_ulong lmem = 0;
+  cl_uint cu = 0;
+
+  rt->buffers = g_ptr_array_new_with_free_func (release_mem);
+  rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
+  rt->profile = profile;
+  if (!yolo_cl_select_device (spec, &rt->platform, &rt->device, error))
+    goto fail;
+
+  clGetDeviceInfo (rt->device, CL_DEVICE_TYPE, sizeof (type), &type, NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof (wgs),
+      &wgs, NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof (items),
+      items, NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof (lmem), &lmem,
+      NULL);
+  clGetDeviceInfo (rt->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof (cu), &cu,
+      NULL);
+  rt->info.is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+  rt->info.max_work_group_size = wgs ? wgs : 1;
+  for (int i = 0; i < 3; i++)
+    rt->info.max_work_item_sizes[i] = items[i] ? items[i] : 1;
+  rt->info.local_mem_size = lmem;
+  rt->info.compute_units = cu;
+  rt->info.name = yolo_cl_device_string (rt->device, CL_DEVICE_NAME);
+  rt->info.vendor = yolo_cl_device_string (rt->device, CL_DEVICE_VENDOR);
+  rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
+  rt->info.platform = yolo_cl_platform_string (rt->platform,
+      CL_PLATFORM_NAME);
+
+  rt->ctx = clCreateContext (NULL, 1, &rt->device, NULL, NULL, &err);
+  if (YOLO_CL_FAILED (err, error, "clCreateContext on %s", rt->info.name))
+    goto fail;
+  rt->queue = clCreateCommandQueue (rt->ctx, rt->device,
+      profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+  if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s",
+          rt->info.name))
+    goto fail;
+  rt->program = yolo_cl_build_program (rt->ctx, rt->device,
+      "-cl-mad-enable", no_cache, error);
+  if (!rt->program)
+    goto fail;
+  return rt;
+
+fail:
+  yolo_runtime_free (rt);
+  return NULL;
+}
+
+static void
+clear_launches (YoloRuntime * rt)
+{
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    clReleaseKernel (l->k);
+    if (l->ev)
+      clReleaseEvent (l->ev);
+    g_free (l->label);
+    g_free (l->op_type);
+  }
+  g_array_set_size (rt->launches, 0);
+}
+
+void
+yolo_runtime_free (YoloRuntime * rt)
+{
+  if (!rt)
+    return;
+  if (rt->queue)
+    clFinish (rt->queue);
+  clear_launches (rt);
+  g_array_unref (rt->launches);
+  g_ptr_array_unref (rt->buffers);
+  if (rt->arena)
+    clReleaseMemObject (rt->arena);
+  if (rt->program)
+    clReleaseProgram (rt->program);
+  if (rt->queue)
+    clReleaseCommandQueue (rt->queue);
+  if (rt->ctx)
+    clReleaseContext (rt->ctx);
+  g_free (rt->info.name);
+  g_free (rt->info.vendor);
+  g_free (rt->info.driver);
+  g_free (rt->info.platform);
+  g_free (rt);
+}
+
+const YoloDeviceInfo *
+yolo_rt_device (YoloRuntime * rt)
+{
+  return &rt->info;
+}
+
+cl_context
+yolo_rt_context (YoloRuntime * rt)
+{
+  return rt->ctx;
+}
+
+cl_command_queue
+yolo_rt_queue (YoloRuntime * rt)
+{
+  return rt->queue;
+}
+
+cl_mem
+yolo_runtime_arena (YoloRuntime * rt)
+{
+  return rt->arena;
+}
+
+gboolean
+yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems, GError ** error)
+{
+  cl_int err;
+  gsize bytes = (gsize) MAX (n_elems, 16) * 4;
+
+  rt->arena = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
+  if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT
+          " bytes of device memory", bytes))
+    return FALSE;
+  rt->arena_elems = n_elems;
+  return TRUE;
+}
+
+cl_kernel
+yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
+{
+  cl_int err;
+  cl_kernel k = clCreateKernel (rt->program, name, &err);
+
+  if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
+    return NULL;
+  return k;
+}
+
+gboolean
+yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
+    guint work_dim, const gsize * gws, const gsize * lws, GError ** error)
+{
+  Launch l = { 0, };
+
+  if (work_dim < 1 || work_dim > 3) {
+    clReleaseKernel (k);
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+        "internal error: bad work dimension for node %s",
+        n ? n->name : "?");
+    return FALSE;
+  }
+  l.k = k;
+  l.dim = work_dim;
+  l.label = g_strdup (n && n->name ? n->name : "");
+  l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  if (lws) {
+    gsize total;
+
+    l.has_lws = TRUE;
+    for (guint i = 0; i < work_dim; i++)
+      l.lws[i] = MAX (1, MIN (lws[i], rt->info.max_work_item_sizes[i]));
+    /* Shrink the largest dimension until the group fits the device. */
+    for (;;) {
+      guint big = 0;
+      total = 1;
+      for (guint i = 0; i < work_dim; i++) {
+        total *= l.lws[i];
+        if (l.lws[i] > l.lws[big])
+          big = i;
+      }
+      if (total <= rt->info.max_work_group_size || l.lws[big] == 1)
+        break;
+      l.lws[big] = (l.lws[big] + 1) / 2;
+    }
+  }
+  for (guint i = 0; i < work_dim; i++) {
+    gsize g = MAX (gws[i], 1);
+    if (l.has_lws)
+      g = yolo_div_up (g, l.lws[i]) * l.lws[i];
+    l.gws[i] = g;
+  }
+  g_array_append_val (rt->launches, l);
+  return TRUE;
+}
+
+gboolean
+yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
+{
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    cl_int err;
+
+    if (l->ev) {
+      clReleaseEvent (l->ev);
+      l->ev = NULL;
+    }
+    err = clEnqueueNDRangeKernel (rt->queue, l->k, l->dim, NULL, l->gws,
+        l->has_lws ? l->lws : NULL, 0, NULL, rt->profile ? &l->ev : NULL);
+    if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label,
+            l->op_type))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+typedef struct
+{
+  char *key;
+  double ms;
+  guint count;
+} ProfRow;
+
+static gint
+prof_cmp (gconstpointer a, gconstpointer b)
+{
+  const ProfRow *x = a, *y = b;
+  return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
+}
+
+char *
+yolo_runtime_profile_table (YoloRuntime * rt)
+{
+  GString *s = g_string_new (NULL);
+  GArray *rows = g_array_new (FALSE, TRUE, sizeof (ProfRow));
+  GHashTable *by_op = g_hash_table_new (g_str_hash, g_str_equal);
+  double total = 0;
+
+  if (!rt->profile) {
+    g_string_append (s, "(profiling was not enabled)\n");
+    goto out;
+  }
+  g_string_append_printf (s, "%-5s %-60s %-16s %9s\n", "#", "node", "op",
+      "ms");
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    cl_ulong t0 = 0, t1 = 0;
+    double ms;
+    gpointer idx;
+
+    if (!l->ev)
+      continue;
+    clGetEventProfilingInfo (l->ev, CL_PROFILING_COMMAND_START, sizeof (t0),
+        &t0, NULL);
+    clGetEventProfilingInfo (l->ev, CL_PROFILING_COMMAND_END, sizeof (t1),
+        &t1, NULL);
+    ms = (t1 - t0) / 1e6;
+    total += ms;
+    g_string_append_printf (s, "%-5u %-60.60s %-16s %9.3f\n", i, l->label,
+        l->op_type, ms);
+    if (g_hash_table_lookup_extended (by_op, l->op_type, NULL, &idx)) {
+      ProfRow *r = &g_array_index (rows, ProfRow, GPOINTER_TO_UINT (idx));
+      r->ms += ms;
+      r->count++;
+    } else {
+      ProfRow r = { l->op_type, ms, 1 };
+      g_hash_table_insert (by_op, l->op_type,
+          GUINT_TO_POINTER (rows->len));
+      g_array_append_val (rows, r);
+    }
+  }
+  g_array_sort (rows, prof_cmp);
+  g_string_append_printf (s, "\n%-16s %7s %9s %6s\n", "op", "launches",
+      "ms", "%");
+  for (guint i = 0; i < rows->len; i++) {
+    ProfRow *r = &g_array_index (rows, ProfRow, i);
+    g_string_append_printf (s, "%-16s %7u %9.3f %5.1f%%\n", r->key, r->count,
+        r->ms, total > 0 ? 100.0 * r->ms / total : 0.0);
+  }
+  g_string_append_printf (s, "%-16s %7u %9.3f\n", "total",
+      rt->launches->len, total);
+out:
+  g_hash_table_unref (by_op);
+  g_array_unref (rows);
+  return g_string_free (s, FALSE);
+}
+
+cl_mem
+yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
+    GError ** error)
+{
+  cl_int err;
+  cl_mem m;
+
+  if (bytes == 0)
+    return yolo_rt_alloc (rt, 4, error);
+  m = clCreateBuffer (rt->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+      bytes, (gpointer) data, &err);
+  if (YOLO_CL_FAILED (err, error, "uploading %" G_GSIZE_FORMAT " bytes",
+          bytes))
+    return NULL;
+  g_ptr_array_add (rt->buffers, m);
+  return m;
+}
+
+cl_mem
+yolo_rt_alloc (YoloRuntime * rt, gsize bytes, GError ** error)
+{
+  cl_int err;
+  cl_mem m = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, MAX (bytes, 4), NULL,
+      &err);
+
+  if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT " bytes",
+          bytes))
+    return NULL;
+  g_ptr_array_add (rt->buffers, m);
+  return m;
+}
+
+/* Follows the view chain to the storage-owning tensor. */
+static const YoloTensor *
+root_of (YoloGraph * g, const YoloTensor * t, gint64 * off)
+{
+  *off = 0;
+  while (t->view_of >= 0) {
+    *off += t->view_offset;
+    t = YOLO_T (g, t->view_of);
+  }
+  return t;
+}
+
+gboolean
+yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
+    const YoloTensor * b, gint64 elem_offset)
+{
+  gint64 oa, ob;
+  const YoloTensor *ra = root_of (g, a, &oa);
+  const YoloTensor *rb = root_of (g, b, &ob);
+
+  return ra == rb && oa == ob + elem_offset;
+}
+
+gboolean
+yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
+    cl_mem * mem, gint64 * offset, GError ** error)
+{
+  if (t->mem == YOLO_MEM_ARENA) {
+    *mem = rt->arena;
+    *offset = t->mem_offset;
+    return TRUE;
+  }
+  if (yolo_tensor_is_const (t)) {
+    if (!t->device_data) {
+      gint64 n = yolo_tensor_numel (t);
+      gpointer buf;
+      cl_mem m;
+
+      if (yolo_dtype_is_float (t->dtype)) {
+        buf = g_memdup2 (t->data, n * sizeof (float));
+      } else {
+        gint32 *iv = g_new (gint32, MAX (n, 1));
+        for (gint64 i = 0; i < n; i++)
+          iv[i] = (gint32) CLAMP (((gint64 *) t->data)[i], G_MININT32,
+              G_MAXINT32);
+        buf = iv;
+      }
+      m = yolo_rt_upload (rt, buf, n * 4, error);
+      g_free (buf);
+      if (!m)
+        return FALSE;
+      t->device_data = m;
+      t->mem = YOLO_MEM_CONST;
+    }
+    *mem = (cl_mem) t->device_data;
+    *offset = 0;
+    return TRUE;
+  }
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+      "internal error: tensor %s has no device memory", t->name);
+  return FALSE;
+}
+
+void
+yolo_args_mem (YoloArgs * a, cl_mem m)
+{
+  if (a->err == CL_SUCCESS && !a->gerr)
+    a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_mem), &m);
+  a->idx++;
+}
+
+void
+yolo_args_int (YoloArgs * a, cl_int v)
+{
+  if (a->err == CL_SUCCESS && !a->gerr)
+    a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_int), &v);
+  a->idx++;
+}
+
+void
+yolo_args_float (YoloArgs * a, cl_float v)
+{
+  if (a->err == CL_SUCCESS && !a->gerr)
+    a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_float), &v);
+  a->idx++;
+}
+
+void
+yolo_args_local (YoloArgs * a, gsize bytes)
+{
+  if (a->err == CL_SUCCESS && !a->gerr)
+    a->err = clSetKernelArg (a->k, a->idx, bytes, NULL);
+  a->idx++;
+}
+
+void
+yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloTensor * t)
+{
+  cl_mem m = NULL;
+  gint64 off = 0;
+
+  if (!a->gerr && a->err == CL_SUCCESS && !t)
+    g_set_error (&a->gerr, YOLO_ENGINE_ERROR,
+        YOLO_ENGINE_ERROR_INVALID_MODEL, "internal error: missing tensor");
+  if (!a->gerr && a->err == CL_SUCCESS)
+    yolo_rt_tensor_mem (rt, g, t, &m, &off, &a->gerr);
+  yolo_args_mem (a, m);
+  yolo_args_int (a, (cl_int) off);
+}
+
+gboolean
+yolo_args_ok (YoloArgs * a, const YoloNode * n, GError ** error)
+{
+  if (a->gerr) {
+    g_propagate_error (error, a->gerr);
+    a->gerr = NULL;
+  } else if (a->err != CL_SUCCESS) {
+    yolo_cl_error_to_g_error (a->err, error,
+        "setting argument %u of a kernel for node %s", a->idx - 1,
+        n && n->name ? n->name : "?");
+  } else {
+    return TRUE;
+  }
+  if (a->k)
+    clReleaseKernel (a->k);
+  a->k = NULL;
+  return FALSE;
+}

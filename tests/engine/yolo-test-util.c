@@ -1,0 +1,292 @@
+/* yolo-test-util.c - see yolo-test-util.h */
+#include "yolo-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+static guint32 rng_state = 0x12345678u;
+
+void
+yolo_test_seed (guint32 seed)
+{
+  rng_state = seed ? seed : 1;
+}
+
+float
+yolo_test_rand (float lo, float hi)
+{
+  /* xorshift32 */
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 17;
+  rng_state ^= rng_state << 5;
+  return lo + (hi - lo) * ((rng_state >> 8) / 16777216.0f);
+}
+
+static int
+make_tensor (YoloGraph * g, const char *name, YoloDType dtype, int ndim,
+    const gint64 * dims, float lo, float hi)
+{
+  int idx = yolo_graph_tensor (g, name);
+  YoloTensor *t = YOLO_T (g, idx);
+  gint64 n;
+
+  yolo_tensor_set_shape (t, dtype, ndim, dims);
+  n = yolo_tensor_numel (t);
+  yolo_tensor_alloc_data (t);
+  for (gint64 i = 0; i < n; i++) {
+    float v = yolo_test_rand (lo, hi);
+    if (yolo_dtype_is_float (dtype))
+      ((float *) t->data)[i] = v;
+    else
+      ((gint64 *) t->data)[i] = (gint64) floorf (v + 0.5f);
+  }
+  return idx;
+}
+
+int
+yolo_test_input (YoloGraph * g, const char *name, YoloDType dtype, int ndim,
+    const gint64 * dims, float lo, float hi)
+{
+  int idx = make_tensor (g, name, dtype, ndim, dims, lo, hi);
+
+  YOLO_T (g, idx)->is_input = TRUE;
+  g_array_append_val (g->inputs, idx);
+  return idx;
+}
+
+int
+yolo_test_const (YoloGraph * g, const char *name, YoloDType dtype, int ndim,
+    const gint64 * dims, float lo, float hi)
+{
+  return make_tensor (g, name, dtype, ndim, dims, lo, hi);
+}
+
+int
+yolo_test_const_ints (YoloGraph * g, const char *name, int ndim,
+    const gint64 * dims, const gint64 * values)
+{
+  gint64 n = 1;
+  for (int i = 0; i < ndim; i++)
+    n *= dims[i];
+  return yolo_graph_add_const (g, name, YOLO_DTYPE_INT64, ndim, dims,
+      g_memdup2 (values, MAX (n, 1) * sizeof (gint64)));
+}
+
+int
+yolo_test_const_floats (YoloGraph * g, const char *name, int ndim,
+    const gint64 * dims, const float *values)
+{
+  gint64 n = 1;
+  for (int i = 0; i < ndim; i++)
+    n *= dims[i];
+  return yolo_graph_add_const (g, name, YOLO_DTYPE_FLOAT, ndim, dims,
+      g_memdup2 (values, MAX (n, 1) * sizeof (float)));
+}
+
+void
+yolo_test_output (YoloGraph * g, const char *name)
+{
+  int idx = yolo_graph_tensor (g, name);
+
+  YOLO_T (g, idx)->is_output = TRUE;
+  g_array_append_val (g->outputs, idx);
+}
+
+gboolean
+yolo_test_have_device (void)
+{
+  static int have = -1;
+
+  if (have < 0) {
+    char *list = yolo_engine_list_devices (NULL);
+    have = list != NULL;
+    g_free (list);
+  }
+  return have;
+}
+
+/* Host reference: evaluates every node in order with its eval(). Returns
+ * the outputs' data as float arrays (integers converted). */
+static gboolean
+host_reference (YoloGraph * g, GPtrArray * refs, GError ** error)
+{
+  if (!yolo_graph_sort (g, error))
+    return FALSE;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const YoloOpDef *def = yolo_ops_lookup (n->op_type);
+
+    if (!def) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "no op %s", n->op_type);
+      return FALSE;
+    }
+    if (!def->infer (g, n, error) || !def->eval (g, n, error))
+      return FALSE;
+  }
+  for (guint i = 0; i < g->outputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
+    gint64 n = yolo_tensor_numel (t);
+    float *f = g_new (float, MAX (n, 1));
+    for (gint64 k = 0; k < n; k++)
+      f[k] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[k] :
+          (float) ((gint64 *) t->data)[k];
+    g_ptr_array_add (refs, f);
+  }
+  return TRUE;
+}
+
+/* Copies the graph's structure and constant / input data (not computed
+ * data), so the device run starts from the same state. */
+static YoloGraph *
+graph_copy (YoloGraph * g)
+{
+  YoloGraph *c = yolo_graph_new ();
+
+  for (guint i = 0; i < g->tensors->len; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+    int idx = yolo_graph_tensor (c, t->name);
+    YoloTensor *u = YOLO_T (c, idx);
+    if (t->data) {
+      gint64 n = MAX (yolo_tensor_numel (t), 1);
+      yolo_tensor_set_shape (u, t->dtype, t->ndim, t->dims);
+      u->data = g_memdup2 (t->data, n * (yolo_dtype_is_float (t->dtype) ?
+              sizeof (float) : sizeof (gint64)));
+    }
+    u->is_input = t->is_input;
+    u->is_output = t->is_output;
+  }
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i), *m;
+    const char **ins = g_new0 (const char *, n->n_inputs + 1);
+    const char **outs = g_new0 (const char *, n->n_outputs + 1);
+    int idx;
+
+    for (int j = 0; j < n->n_inputs; j++)
+      ins[j] = n->inputs[j] >= 0 ? YOLO_T (g, n->inputs[j])->name : NULL;
+    for (int j = 0; j < n->n_outputs; j++)
+      outs[j] = YOLO_T (g, n->outputs[j])->name;
+    idx = yolo_graph_add_node (c, n->op_type, n->name, n->n_inputs, ins,
+        n->n_outputs, outs);
+    g_free (ins);
+    g_free (outs);
+    m = YOLO_N (c, idx);
+    for (int j = 0; j < n->n_attrs; j++) {
+      YoloAttr *a = &n->attrs[j];
+      YoloAttr *b = yolo_node_add_attr (m, a->name, a->type);
+      b->f = a->f;
+      b->i = a->i;
+      b->s = g_strdup (a->s);
+      b->n = a->n;
+      b->floats = a->floats ? g_memdup2 (a->floats, a->n * sizeof (float)) :
+          NULL;
+      b->ints = a->ints ? g_memdup2 (a->ints, a->n * sizeof (gint64)) : NULL;
+      b->tensor = a->tensor >= 0 ?
+          yolo_graph_tensor (c, YOLO_T (g, a->tensor)->name) : -1;
+    }
+    m->act = n->act;
+    m->act_alpha = n->act_alpha;
+    m->act_beta = n->act_beta;
+    m->residual = n->residual >= 0 ?
+        yolo_graph_tensor (c, YOLO_T (g, n->residual)->name) : -1;
+  }
+  for (guint i = 0; i < g->inputs->len; i++) {
+    int idx = yolo_graph_tensor (c,
+        YOLO_T (g, g_array_index (g->inputs, int, i))->name);
+    g_array_append_val (c->inputs, idx);
+  }
+  for (guint i = 0; i < g->outputs->len; i++) {
+    int idx = yolo_graph_tensor (c,
+        YOLO_T (g, g_array_index (g->outputs, int, i))->name);
+    g_array_append_val (c->outputs, idx);
+  }
+  c->opset = g->opset;
+  return c;
+}
+
+gboolean
+yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
+    gboolean fuse)
+{
+  GPtrArray *refs = g_ptr_array_new_with_free_func (g_free);
+  YoloGraph *dev_graph = graph_copy (g);
+  GPtrArray *inputs = g_ptr_array_new_with_free_func (g_free);
+  YoloEngine *e = NULL;
+  GError *err = NULL;
+  gboolean ok = FALSE;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    yolo_graph_free (dev_graph);
+    ok = TRUE;
+    goto out;
+  }
+  /* Keep the run-time inputs' data as floats for yolo_engine_set_input_n. */
+  for (guint i = 0; i < dev_graph->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (dev_graph,
+        g_array_index (dev_graph->inputs, int, i));
+    gint64 n = yolo_tensor_numel (t);
+    float *f = g_new (float, MAX (n, 1));
+    for (gint64 k = 0; k < n; k++)
+      f[k] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[k] :
+          (float) ((gint64 *) t->data)[k];
+    g_ptr_array_add (inputs, f);
+  }
+  if (!host_reference (g, refs, &err)) {
+    g_test_message ("%s: host reference failed: %s", label, err->message);
+    g_test_fail ();
+    yolo_graph_free (dev_graph);
+    goto out;
+  }
+  e = yolo_engine_new_from_graph (dev_graph, NULL, !fuse, &err);
+  if (!e) {
+    g_test_message ("%s: engine: %s", label, err->message);
+    g_test_fail ();
+    goto out;
+  }
+  for (guint i = 0; i < inputs->len; i++)
+    if (!yolo_engine_set_input_n (e, i, g_ptr_array_index (inputs, i), &err))
+      goto fail_err;
+  if (!yolo_engine_run (e, &err))
+    goto fail_err;
+  ok = TRUE;
+  for (guint i = 0; i < g->outputs->len && ok; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
+    gint64 n = yolo_tensor_numel (t);
+    float *dev = g_new (float, MAX (n, 1));
+    const float *ref = g_ptr_array_index (refs, i);
+    char shape[128];
+
+    if (!yolo_engine_get_output (e, i, dev, &err)) {
+      g_free (dev);
+      goto fail_err;
+    }
+    for (gint64 k = 0; k < n; k++) {
+      float d = fabsf (dev[k] - ref[k]);
+      if (!(d <= atol + rtol * fabsf (ref[k]))
+          && !(isnan (dev[k]) && isnan (ref[k]))) {
+        g_test_message ("%s: output %s %s mismatch at %" G_GINT64_FORMAT
+            ": device %.7g, reference %.7g (|diff| %.3g > %.3g)", label,
+            t->name, yolo_shape_str (t, shape, sizeof (shape)), k, dev[k],
+            ref[k], d, atol + rtol * fabsf (ref[k]));
+        g_test_fail ();
+        ok = FALSE;
+        break;
+      }
+    }
+    g_free (dev);
+  }
+  goto out;
+
+fail_err:
+  g_test_message ("%s: %s", label, err->message);
+  g_test_fail ();
+  ok = FALSE;
+out:
+  g_clear_error (&err);
+  yolo_engine_free (e);
+  yolo_graph_free (g);
+  g_ptr_array_unref (refs);
+  g_ptr_array_unref (inputs);
+  return ok;
+}
