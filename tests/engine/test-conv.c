@@ -1,0 +1,410 @@
+/* test-conv.c - the Conv kernels against the C reference (conv eval). */
+#include "yolo-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct
+{
+  const char *label;
+  int C, H, W, M;
+  int kh, kw;
+  int sh, sw;
+  int pads[4];                  /* top, left, bottom, right */
+  int dh, dw;
+  int group;
+  gboolean bias;
+  YoloAct act;
+  gboolean residual;
+  const char *auto_pad;         /* NULL: NOTSET */
+} ConvCase;
+
+static void
+set_ints (YoloNode * n, const char *name, int cnt, const int *v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_new (gint64, cnt);
+  for (int i = 0; i < cnt; i++)
+    a->ints[i] = v[i];
+}
+
+/* Output size for NOTSET / VALID / SAME_*, like the op. */
+static int
+out_dim (const char *auto_pad, int in, int k, int s, int d, int p0, int p1)
+{
+  int ext = d * (k - 1) + 1;
+  if (auto_pad == NULL)
+    return (in + p0 + p1 - ext) / s + 1;
+  if (!strcmp (auto_pad, "VALID"))
+    return (in - ext) / s + 1;
+  return (in + s - 1) / s;
+}
+
+static YoloGraph *
+build_case (const ConvCase * c, float act_alpha, float act_beta)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 xd[4] = { 1, c->C, c->H, c->W };
+  gint64 wd[4] = { c->M, c->C / c->group, c->kh, c->kw };
+  gint64 bd[1] = { c->M };
+  const char *ins[3] = { "X", "W", c->bias ? "B" : NULL };
+  const char *outs[1] = { "Y" };
+  YoloNode *n;
+  int ni, k[2] = { c->kh, c->kw }, s[2] = { c->sh, c->sw };
+  int d[2] = { c->dh, c->dw };
+  float scale = 1.0f / sqrtf ((float) (c->C / c->group) * c->kh * c->kw);
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -2.0f * scale,
+      2.0f * scale);
+  if (c->bias)
+    yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bd, -0.5f, 0.5f);
+  ni = yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
+  n = YOLO_N (g, ni);
+  set_ints (n, "kernel_shape", 2, k);
+  if (c->sh != 1 || c->sw != 1)
+    set_ints (n, "strides", 2, s);
+  if (c->dh != 1 || c->dw != 1)
+    set_ints (n, "dilations", 2, d);
+  if (c->auto_pad) {
+    YoloAttr *a = yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING);
+    a->s = g_strdup (c->auto_pad);
+  } else {
+    set_ints (n, "pads", 4, c->pads);
+  }
+  if (c->group != 1) {
+    YoloAttr *a = yolo_node_add_attr (n, "group", YOLO_ATTR_INT);
+    a->i = c->group;
+  }
+  n->act = c->act;
+  n->act_alpha = act_alpha;
+  n->act_beta = act_beta;
+  n->residual = -1;
+  if (c->residual) {
+    int ho = out_dim (c->auto_pad, c->H, c->kh, c->sh, c->dh, c->pads[0],
+        c->pads[2]);
+    int wo = out_dim (c->auto_pad, c->W, c->kw, c->sw, c->dw, c->pads[1],
+        c->pads[3]);
+    gint64 rd[4] = { 1, c->M, ho, wo };
+    /* Set after the input is created: the node pointer stays valid since
+     * nodes are stored by pointer. */
+    n->residual = yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4, rd, -1.0f,
+        1.0f);
+  }
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+static void
+act_params (YoloAct act, float *alpha, float *beta)
+{
+  *alpha = 0.0f;
+  *beta = 0.0f;
+  if (act == YOLO_ACT_LEAKY_RELU)
+    *alpha = 0.1f;
+  else if (act == YOLO_ACT_HARD_SIGMOID) {
+    *alpha = 0.2f;
+    *beta = 0.5f;
+  } else if (act == YOLO_ACT_CLIP) {
+    *alpha = -0.5f;
+    *beta = 0.75f;
+  }
+}
+
+static void
+run_case (const ConvCase * c)
+{
+  float alpha, beta;
+  char *label;
+
+  act_params (c->act, &alpha, &beta);
+  label = g_strdup_printf ("%s: C%d %dx%d -> M%d k%dx%d s%d,%d "
+      "p%d,%d,%d,%d d%d,%d g%d act%d res%d %s", c->label, c->C, c->H, c->W,
+      c->M, c->kh, c->kw, c->sh, c->sw, c->pads[0], c->pads[1], c->pads[2],
+      c->pads[3], c->dh, c->dw, c->group, c->act, c->residual,
+      c->auto_pad ? c->auto_pad : "");
+  yolo_test_check (build_case (c, alpha, beta), label, 1e-4f, 1e-4f, FALSE);
+  g_free (label);
+}
+
+static void
+run_cases (const ConvCase * cases, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    run_case (&cases[i]);
+}
+
+#define P0 { 0, 0, 0, 0 }
+#define P1 { 1, 1, 1, 1 }
+
+static void
+test_conv_1x1 (void)
+{
+  static const ConvCase cases[] = {
+    {"1x1", 16, 20, 20, 16, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"1x1", 32, 16, 16, 32, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"1x1", 3, 7, 5, 5, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_RELU},
+    {"1x1", 12, 5, 5, 20, 1, 1, 1, 1, P0, 1, 1, 1, FALSE, YOLO_ACT_SIGMOID},
+    {"1x1", 24, 1, 1, 24, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"1x1", 32, 13, 17, 12, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"1x1", 64, 40, 40, 24, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE,
+        TRUE},
+    {"1x1", 5, 33, 1, 3, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"1x1 group", 16, 9, 11, 16, 1, 1, 1, 1, P0, 1, 1, 2, TRUE,
+        YOLO_ACT_SILU},
+    {"1x1 group", 24, 6, 12, 48, 1, 1, 1, 1, P0, 1, 1, 3, TRUE,
+        YOLO_ACT_NONE, TRUE},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_conv_3x3s1 (void)
+{
+  static const ConvCase cases[] = {
+    {"3x3s1", 16, 20, 20, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s1", 16, 32, 32, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s1", 5, 13, 13, 12, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"3x3s1", 8, 17, 33, 24, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_RELU},
+    {"3x3s1", 3, 1, 1, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"3x3s1", 20, 2, 16, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s1", 12, 15, 15, 5, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s1", 24, 7, 40, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s1", 64, 10, 20, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s1 group", 8, 11, 19, 16, 3, 3, 1, 1, P1, 1, 1, 2, TRUE,
+        YOLO_ACT_SILU},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_conv_3x3s2 (void)
+{
+  static const ConvCase cases[] = {
+    {"3x3s2", 3, 64, 64, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s2", 16, 33, 33, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s2", 8, 13, 17, 12, 3, 3, 2, 2, P1, 1, 1, 1, FALSE, YOLO_ACT_NONE},
+    {"3x3s2", 4, 40, 64, 8, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s2", 5, 1, 1, 8, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_RELU},
+    {"3x3s2", 12, 2, 3, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"3x3s2", 32, 40, 40, 64, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s2", 16, 31, 34, 24, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_conv_kxk (void)
+{
+  static const ConvCase cases[] = {
+    {"3x3 pad0", 8, 13, 17, 8, 3, 3, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"5x5 pad2", 6, 20, 21, 12, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"3x3 dil2", 8, 17, 33, 16, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 1, TRUE,
+        YOLO_ACT_RELU, TRUE},
+    {"1x1 s2", 16, 20, 20, 24, 1, 1, 2, 2, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"6x6 s2 p2", 3, 64, 64, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"3x3 asym pads", 5, 12, 19, 8, 3, 3, 1, 1, {0, 1, 1, 0}, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"3x3 s3", 4, 20, 50, 8, 3, 3, 3, 3, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"2x4 s(1,2)", 7, 9, 37, 9, 2, 4, 1, 2, {1, 0, 0, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_LEAKY_RELU},
+    {"1x1 pad1", 4, 5, 18, 8, 1, 1, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"SAME_UPPER", 8, 17, 17, 8, 3, 3, 2, 2, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE, FALSE, "SAME_UPPER"},
+    {"SAME_LOWER", 8, 18, 17, 8, 4, 4, 2, 2, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE, "SAME_LOWER"},
+    {"VALID", 8, 18, 19, 8, 3, 3, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE,
+        FALSE, "VALID"},
+    {"SAME_UPPER s1", 8, 18, 19, 16, 3, 3, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE, "SAME_UPPER"},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_conv_depthwise (void)
+{
+  static const ConvCase cases[] = {
+    {"dw", 16, 20, 20, 16, 3, 3, 1, 1, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU},
+    {"dw", 24, 17, 17, 24, 3, 3, 2, 2, P1, 1, 1, 24, TRUE, YOLO_ACT_NONE},
+    {"dw", 5, 13, 33, 5, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 5, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"dw mult2", 8, 12, 7, 16, 3, 3, 1, 1, P1, 1, 1, 8, TRUE,
+        YOLO_ACT_SILU},
+    {"dw dil2", 12, 19, 21, 12, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 12, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"dw 1x1", 3, 1, 1, 3, 3, 3, 1, 1, P1, 1, 1, 3, TRUE, YOLO_ACT_NONE},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+static void
+test_conv_groups (void)
+{
+  static const ConvCase cases[] = {
+    {"group2", 6, 11, 13, 10, 3, 3, 1, 1, P1, 1, 1, 2, TRUE, YOLO_ACT_SILU},
+    {"group4", 8, 12, 17, 12, 3, 3, 2, 2, P1, 1, 1, 4, TRUE, YOLO_ACT_NONE,
+        TRUE},
+    {"group2 dil2", 4, 9, 9, 6, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 2, FALSE,
+        YOLO_ACT_RELU},
+    {"group2 1x1", 12, 5, 33, 12, 1, 1, 1, 1, P0, 1, 1, 2, TRUE,
+        YOLO_ACT_NONE},
+  };
+  run_cases (cases, G_N_ELEMENTS (cases));
+}
+
+/* Every activation (with and without residual) on each fast kernel. */
+static void
+test_conv_activations (void)
+{
+  static const ConvCase shapes[] = {
+    {"act 1x1", 12, 9, 9, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE},
+    {"act 3x3s1", 12, 9, 18, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
+    {"act 3x3s2", 12, 9, 35, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE},
+    {"act kxk", 12, 9, 18, 20, 3, 3, 1, 1, P0, 1, 1, 1, TRUE},
+    {"act dw", 12, 9, 18, 12, 3, 3, 1, 1, P1, 1, 1, 12, TRUE},
+    {"act generic", 12, 9, 18, 6, 3, 3, 1, 1, P1, 1, 1, 3, TRUE},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++) {
+    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
+      for (int res = 0; res < 2; res++) {
+        ConvCase c = shapes[i];
+        c.act = act;
+        c.residual = res;
+        run_case (&c);
+      }
+    }
+  }
+}
+
+static void
+expect_infer_error (YoloGraph * g, int code, const char *what)
+{
+  GError *err = NULL;
+  gboolean ok = yolo_graph_sort (g, &err) && yolo_graph_infer (g, &err);
+  g_assert_false (ok);
+  g_assert_error (err, YOLO_ENGINE_ERROR, code);
+  g_assert_nonnull (strstr (err->message, "conv0"));
+  if (g_test_verbose ())
+    g_printerr ("%s: %s\n", what, err->message);
+  g_error_free (err);
+  yolo_graph_free (g);
+}
+
+static void
+test_conv_errors (void)
+{
+  gint64 xd[4] = { 1, 4, 8, 8 }, wd[4] = { 8, 4, 3, 3 };
+  gint64 wbad[4] = { 8, 3, 3, 3 }, bbad[1] = { 5 };
+  const char *ins[3] = { "X", "W", "B" };
+  const char *outs[1] = { "Y" };
+  YoloGraph *g;
+  YoloNode *n;
+  int ni;
+
+  /* Non-constant weights: unsupported. */
+  g = yolo_graph_new ();
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+  yolo_test_input (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+  yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+  yolo_test_output (g, "Y");
+  expect_infer_error (g, YOLO_ENGINE_ERROR_UNSUPPORTED, "dynamic W");
+
+  /* Weights with the wrong input channel count. */
+  g = yolo_graph_new ();
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbad, -1, 1);
+  yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+  yolo_test_output (g, "Y");
+  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad W");
+
+  /* Bias of the wrong size. */
+  g = yolo_graph_new ();
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+  yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bbad, -1, 1);
+  yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
+  yolo_test_output (g, "Y");
+  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad B");
+
+  /* Group that does not divide the channels. */
+  g = yolo_graph_new ();
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+  ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+  n = YOLO_N (g, ni);
+  yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = 3;
+  yolo_test_output (g, "Y");
+  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad group");
+
+  /* Kernel larger than the padded input. */
+  {
+    gint64 wbig[4] = { 8, 4, 11, 11 };
+    g = yolo_graph_new ();
+    yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+    yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbig, -1, 1);
+    yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+    yolo_test_output (g, "Y");
+    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "big kernel");
+  }
+
+  /* Bad strides / pads / auto_pad. */
+  {
+    int bad_s[2] = { 0, 1 }, bad_p[3] = { 1, 1, 1 };
+    g = yolo_graph_new ();
+    yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+    yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
+            outs);
+  n = YOLO_N (g, ni);
+    set_ints (n, "strides", 2, bad_s);
+    yolo_test_output (g, "Y");
+    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad strides");
+
+    g = yolo_graph_new ();
+    yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+    yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
+            outs);
+  n = YOLO_N (g, ni);
+    set_ints (n, "pads", 3, bad_p);
+    yolo_test_output (g, "Y");
+    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad pads");
+
+    g = yolo_graph_new ();
+    yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+    yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
+            outs);
+  n = YOLO_N (g, ni);
+    yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
+        g_strdup ("SIDEWAYS");
+    yolo_test_output (g, "Y");
+    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad auto_pad");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (1234);
+  g_test_add_func ("/conv/errors", test_conv_errors);
+  g_test_add_func ("/conv/1x1", test_conv_1x1);
+  g_test_add_func ("/conv/3x3s1", test_conv_3x3s1);
+  g_test_add_func ("/conv/3x3s2", test_conv_3x3s2);
+  g_test_add_func ("/conv/kxk", test_conv_kxk);
+  g_test_add_func ("/conv/depthwise", test_conv_depthwise);
+  g_test_add_func ("/conv/groups", test_conv_groups);
+  g_test_add_func ("/conv/activations", test_conv_activations);
+  return g_test_run ();
+}
