@@ -1,0 +1,531 @@
+/* yolo-preproc.c - frame -> model input tensor (host side of preproc.cl).
+ *
+ * The resize follows OpenCV's cv::resize INTER_LINEAR for 8-bit images:
+ * half-pixel centres, 11-bit fixed-point weights computed here (in float,
+ * from a double scale, exactly as resize.cpp does), horizontal pass in int,
+ * vertical pass as OpenCV's SIMD code ((h >> 4) * b) >> 16 ... which we
+ * checked bit-exact against cv2.resize. The tables go to the device; the
+ * kernel does the per-pixel work. yolo_preproc_reference() runs the same
+ * arithmetic on the host for the tests.
+ */
+#include "yolo-preproc.h"
+#include "yolo-engine-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define COEF_SCALE 2048         /* OpenCV INTER_RESIZE_COEF_SCALE */
+
+struct _YoloPreproc
+{
+  YoloEngine *e;
+  cl_kernel kernel;
+  cl_mem dst;
+  gint64 dst_off;
+  int in_w, in_h;
+
+  cl_mem src;
+  gsize src_size;
+
+  /* Cached tables for one (frame size, geometry). */
+  cl_mem xtab, ytab;
+  int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h;
+};
+
+void
+yolo_yuv_matrix_init (YoloYuvMatrix * m, double kr, double kb,
+    gboolean full_range)
+{
+  double kg = 1.0 - kr - kb;
+
+  m->y_offset = full_range ? 0.0f : 16.0f;
+  m->y_scale = full_range ? 1.0f : (float) (255.0 / 219.0);
+  m->c_scale = full_range ? 1.0f : (float) (255.0 / 224.0);
+  m->rv = (float) (2.0 * (1.0 - kr));
+  m->gu = (float) (-2.0 * kb * (1.0 - kb) / kg);
+  m->gv = (float) (-2.0 * kr * (1.0 - kr) / kg);
+  m->bu = (float) (2.0 * (1.0 - kb));
+}
+
+/* Python's round(): half to even (the default FP rounding mode). */
+static int
+py_round (double v)
+{
+  return (int) nearbyint (v);
+}
+
+void
+yolo_letterbox_compute (int frame_w, int frame_h, int input_w, int input_h,
+    YoloResizeMode mode, gboolean centered, YoloLetterbox * lb)
+{
+  memset (lb, 0, sizeof (*lb));
+  lb->frame_w = frame_w;
+  lb->frame_h = frame_h;
+  lb->input_w = input_w;
+  lb->input_h = input_h;
+
+  if (mode == YOLO_RESIZE_STRETCH) {
+    lb->new_w = input_w;
+    lb->new_h = input_h;
+    lb->scale_x = (double) input_w / frame_w;
+    lb->scale_y = (double) input_h / frame_h;
+    return;
+  }
+
+  double r = MIN ((double) input_h / frame_h, (double) input_w / frame_w);
+  if (centered) {
+    lb->new_w = py_round (frame_w * r);
+    lb->new_h = py_round (frame_h * r);
+    lb->pad_x = py_round ((input_w - lb->new_w) / 2.0 - 0.1);
+    lb->pad_y = py_round ((input_h - lb->new_h) / 2.0 - 0.1);
+  } else {
+    lb->new_w = (int) (frame_w * r);
+    lb->new_h = (int) (frame_h * r);
+  }
+  lb->new_w = CLAMP (lb->new_w, 1, input_w);
+  lb->new_h = CLAMP (lb->new_h, 1, input_h);
+  lb->scale_x = lb->scale_y = r;
+}
+
+/* OpenCV's coefficient table for one axis: per destination index
+ * (i0, i1, w0, w1), source indices clamped into [0, src - 1]. */
+static void
+resize_table (int src, int dst, gint32 * tab)
+{
+  double scale = 1.0 / ((double) dst / src);
+
+  for (int d = 0; d < dst; d++) {
+    float f = (float) ((d + 0.5) * scale - 0.5);
+    int s = (int) floorf (f);
+    f -= s;
+    int i0 = s, i1 = s + 1;
+    float w0 = 1.0f - f, w1 = f;
+    if (s < 0) {
+      /* the horizontal pass resets the weight; the vertical one only clamps
+       * rows, but both rows are then row 0 */
+      i0 = i1 = 0;
+    }
+    if (i1 > src - 1)
+      i1 = src - 1;
+    if (i0 > src - 1)
+      i0 = src - 1;
+    tab[4 * d + 0] = i0;
+    tab[4 * d + 1] = i1;
+    tab[4 * d + 2] = (gint32) nearbyintf (w0 * COEF_SCALE);
+    tab[4 * d + 3] = (gint32) nearbyintf (w1 * COEF_SCALE);
+  }
+}
+
+/* The horizontal table differs at the borders: OpenCV sets the weight to
+ * (1, 0) when the left tap is out of range or at the last column. */
+static void
+resize_table_x (int src, int dst, gint32 * tab)
+{
+  double scale = 1.0 / ((double) dst / src);
+
+  for (int d = 0; d < dst; d++) {
+    float f = (float) ((d + 0.5) * scale - 0.5);
+    int s = (int) floorf (f);
+    f -= s;
+    if (s < 0) {
+      f = 0;
+      s = 0;
+    }
+    if (s >= src - 1) {
+      f = 0;
+      s = src - 1;
+    }
+    tab[4 * d + 0] = s;
+    tab[4 * d + 1] = MIN (s + 1, src - 1);
+    tab[4 * d + 2] = (gint32) nearbyintf ((1.0f - f) * COEF_SCALE);
+    tab[4 * d + 3] = (gint32) nearbyintf (f * COEF_SCALE);
+  }
+}
+
+static gboolean
+check_image (const YoloImage * img, GError ** error)
+{
+  if (img->width <= 0 || img->height <= 0 || img->format < YOLO_PIXEL_RGB
+      || img->format > YOLO_PIXEL_I420) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "pre-processing: bad image (%dx%d, format %d)", img->width,
+        img->height, img->format);
+    return FALSE;
+  }
+  int n = img->format == YOLO_PIXEL_I420 ? 3 :
+      img->format == YOLO_PIXEL_NV12 ? 2 : 1;
+  for (int i = 0; i < n; i++) {
+    if (!img->planes[i] || img->strides[i] <= 0) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+          "pre-processing: missing plane %d or bad stride", i);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Bytes of plane i to read: full strides except the last row. */
+static gsize
+plane_bytes (const YoloImage * img, int i)
+{
+  int w = img->width, h = img->height, rows, row;
+
+  switch (img->format) {
+    case YOLO_PIXEL_RGB:
+    case YOLO_PIXEL_BGR:
+      rows = h;
+      row = w * 3;
+      break;
+    case YOLO_PIXEL_NV12:
+      rows = i == 0 ? h : (h + 1) / 2;
+      row = i == 0 ? w : 2 * ((w + 1) / 2);
+      break;
+    case YOLO_PIXEL_I420:
+      rows = i == 0 ? h : (h + 1) / 2;
+      row = i == 0 ? w : (w + 1) / 2;
+      break;
+    default:
+      rows = h;
+      row = w * 4;
+      break;
+  }
+  return (gsize) img->strides[i] * (rows - 1) + row;
+}
+
+static int
+n_planes (YoloPixelFormat f)
+{
+  return f == YOLO_PIXEL_I420 ? 3 : f == YOLO_PIXEL_NV12 ? 2 : 1;
+}
+
+/* ---- host reference ---------------------------------------------------- */
+
+static int
+ref_clamp8 (float v)
+{
+  int i = (int) floorf (v + 0.5f);
+  return CLAMP (i, 0, 255);
+}
+
+static void
+ref_fetch (const YoloImage * img, int x, int y, int p[3])
+{
+  const YoloYuvMatrix *m = &img->yuv;
+  const guint8 *s;
+  int yv, u, v;
+
+  switch (img->format) {
+    case YOLO_PIXEL_RGB:
+    case YOLO_PIXEL_BGR:
+      s = img->planes[0] + (gsize) y * img->strides[0] + x * 3;
+      break;
+    case YOLO_PIXEL_NV12:
+      yv = img->planes[0][(gsize) y * img->strides[0] + x];
+      s = img->planes[1] + (gsize) (y >> 1) * img->strides[1] + (x >> 1) * 2;
+      u = s[0];
+      v = s[1];
+      goto yuv;
+    case YOLO_PIXEL_I420:
+      yv = img->planes[0][(gsize) y * img->strides[0] + x];
+      u = img->planes[1][(gsize) (y >> 1) * img->strides[1] + (x >> 1)];
+      v = img->planes[2][(gsize) (y >> 1) * img->strides[2] + (x >> 1)];
+      goto yuv;
+    default:
+      s = img->planes[0] + (gsize) y * img->strides[0] + x * 4;
+      break;
+  }
+  if (img->format == YOLO_PIXEL_BGR || img->format == YOLO_PIXEL_BGRA
+      || img->format == YOLO_PIXEL_BGRX) {
+    p[0] = s[2];
+    p[1] = s[1];
+    p[2] = s[0];
+  } else {
+    p[0] = s[0];
+    p[1] = s[1];
+    p[2] = s[2];
+  }
+  return;
+
+yuv:
+  {
+    float yy = ((float) yv - m->y_offset) * m->y_scale;
+    float uu = ((float) u - 128.0f) * m->c_scale;
+    float vv = ((float) v - 128.0f) * m->c_scale;
+    p[0] = ref_clamp8 (yy + m->rv * vv);
+    p[1] = ref_clamp8 (yy + m->gu * uu + m->gv * vv);
+    p[2] = ref_clamp8 (yy + m->bu * uu);
+  }
+}
+
+gboolean
+yolo_preproc_reference (const YoloImage * img,
+    const YoloPreprocParams * params, int input_w, int input_h, float *dst,
+    YoloLetterbox * lb_out, GError ** error)
+{
+  YoloLetterbox lb;
+
+  if (!check_image (img, error))
+    return FALSE;
+  yolo_letterbox_compute (img->width, img->height, input_w, input_h,
+      params->mode, params->centered, &lb);
+  if (lb_out)
+    *lb_out = lb;
+
+  gint32 *xt = g_new (gint32, 4 * lb.new_w);
+  gint32 *yt = g_new (gint32, 4 * lb.new_h);
+  resize_table_x (img->width, lb.new_w, xt);
+  resize_table (img->height, lb.new_h, yt);
+
+  gsize plane = (gsize) input_w * input_h;
+  float pad = params->pad_value * params->scale;
+  for (int y = 0; y < input_h; y++) {
+    for (int x = 0; x < input_w; x++) {
+      float *d = dst + (gsize) y * input_w + x;
+      int cx = x - lb.pad_x, cy = y - lb.pad_y;
+      if (cx < 0 || cy < 0 || cx >= lb.new_w || cy >= lb.new_h) {
+        d[0] = d[plane] = d[2 * plane] = pad;
+        continue;
+      }
+      const gint32 *tx = xt + 4 * cx, *ty = yt + 4 * cy;
+      int p00[3], p01[3], p10[3], p11[3], v[3];
+      ref_fetch (img, tx[0], ty[0], p00);
+      ref_fetch (img, tx[1], ty[0], p01);
+      ref_fetch (img, tx[0], ty[1], p10);
+      ref_fetch (img, tx[1], ty[1], p11);
+      for (int c = 0; c < 3; c++) {
+        int h0 = p00[c] * tx[2] + p01[c] * tx[3];
+        int h1 = p10[c] * tx[2] + p11[c] * tx[3];
+        int r = ((((h0 >> 4) * ty[2]) >> 16) + (((h1 >> 4) * ty[3]) >> 16)
+            + 2) >> 2;
+        v[c] = CLAMP (r, 0, 255);
+      }
+      for (int c = 0; c < 3; c++)
+        d[c * plane] = v[params->bgr ? 2 - c : c] * params->scale;
+    }
+  }
+  g_free (xt);
+  g_free (yt);
+  return TRUE;
+}
+
+/* ---- device ------------------------------------------------------------ */
+
+static gboolean
+cl_fail (cl_int err, const char *what, GError ** error)
+{
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+      "pre-processing: %s failed (OpenCL error %d)", what, err);
+  return FALSE;
+}
+
+YoloPreproc *
+yolo_preproc_new (YoloEngine * e, GError ** error)
+{
+  YoloTensorInfo info;
+
+  if (!e || yolo_engine_n_inputs (e) < 1 || !yolo_engine_input_info (e, 0,
+          &info)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "pre-processing: the model has no input");
+    return NULL;
+  }
+  if (info.ndim != 4 || info.dims[0] != 1 || info.dims[1] != 3
+      || info.dims[2] <= 0 || info.dims[3] <= 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "model input '%s' is not an image tensor [1,3,H,W] (ndim %d)",
+        info.name ? info.name : "?", info.ndim);
+    return NULL;
+  }
+
+  YoloPreproc *p = g_new0 (YoloPreproc, 1);
+  p->e = e;
+  p->in_h = (int) info.dims[2];
+  p->in_w = (int) info.dims[3];
+  if (!yolo_engine_input_mem (e, 0, &p->dst, &p->dst_off, error))
+    goto fail;
+  if (p->dst_off + (gint64) 3 * p->in_w * p->in_h > G_MAXINT32) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "pre-processing: input offset too large");
+    goto fail;
+  }
+  p->kernel = yolo_rt_kernel (e->rt, "preproc_letterbox", error);
+  if (!p->kernel)
+    goto fail;
+  return p;
+
+fail:
+  yolo_preproc_free (p);
+  return NULL;
+}
+
+void
+yolo_preproc_free (YoloPreproc * p)
+{
+  if (!p)
+    return;
+  if (p->kernel)
+    clReleaseKernel (p->kernel);
+  if (p->src)
+    clReleaseMemObject (p->src);
+  if (p->xtab)
+    clReleaseMemObject (p->xtab);
+  if (p->ytab)
+    clReleaseMemObject (p->ytab);
+  g_free (p);
+}
+
+static gboolean
+update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
+{
+  cl_context ctx = yolo_rt_context (p->e->rt);
+  cl_command_queue q = yolo_rt_queue (p->e->rt);
+  cl_int err;
+
+  if (p->xtab && p->tab_frame_w == lb->frame_w && p->tab_frame_h ==
+      lb->frame_h && p->tab_new_w == lb->new_w && p->tab_new_h == lb->new_h)
+    return TRUE;
+
+  if (p->xtab)
+    clReleaseMemObject (p->xtab);
+  if (p->ytab)
+    clReleaseMemObject (p->ytab);
+  p->xtab = p->ytab = NULL;
+
+  gint32 *xt = g_new (gint32, 4 * lb->new_w);
+  gint32 *yt = g_new (gint32, 4 * lb->new_h);
+  resize_table_x (lb->frame_w, lb->new_w, xt);
+  resize_table (lb->frame_h, lb->new_h, yt);
+
+  p->xtab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_w,
+      NULL, &err);
+  if (err == CL_SUCCESS)
+    p->ytab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_h,
+        NULL, &err);
+  if (err == CL_SUCCESS)
+    err = clEnqueueWriteBuffer (q, p->xtab, CL_TRUE, 0,
+        16 * (gsize) lb->new_w, xt, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clEnqueueWriteBuffer (q, p->ytab, CL_TRUE, 0,
+        16 * (gsize) lb->new_h, yt, 0, NULL, NULL);
+  g_free (xt);
+  g_free (yt);
+  if (err != CL_SUCCESS) {
+    if (p->xtab)
+      clReleaseMemObject (p->xtab);
+    if (p->ytab)
+      clReleaseMemObject (p->ytab);
+    p->xtab = p->ytab = NULL;
+    return cl_fail (err, "table upload", error);
+  }
+  p->tab_frame_w = lb->frame_w;
+  p->tab_frame_h = lb->frame_h;
+  p->tab_new_w = lb->new_w;
+  p->tab_new_h = lb->new_h;
+  return TRUE;
+}
+
+gboolean
+yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
+    const YoloPreprocParams * params, YoloLetterbox * lb_out, GError ** error)
+{
+  cl_context ctx = yolo_rt_context (p->e->rt);
+  cl_command_queue q = yolo_rt_queue (p->e->rt);
+  YoloLetterbox lb;
+  gsize offs[3] = { 0, 0, 0 }, sizes[3] = { 0, 0, 0 }, total = 0;
+  int np;
+  cl_int err = CL_SUCCESS;
+
+  if (!check_image (img, error))
+    return FALSE;
+  yolo_letterbox_compute (img->width, img->height, p->in_w, p->in_h,
+      params->mode, params->centered, &lb);
+  if (lb_out)
+    *lb_out = lb;
+  if (!update_tables (p, &lb, error))
+    return FALSE;
+
+  np = n_planes (img->format);
+  for (int i = 0; i < np; i++) {
+    offs[i] = total;
+    sizes[i] = plane_bytes (img, i);
+    total += (sizes[i] + 63) & ~(gsize) 63;
+  }
+  if (total > G_MAXINT32)
+    return cl_fail (CL_INVALID_BUFFER_SIZE, "frame upload (too large)",
+        error);
+  if (!p->src || p->src_size < total) {
+    if (p->src)
+      clReleaseMemObject (p->src);
+    p->src = clCreateBuffer (ctx, CL_MEM_READ_ONLY, total, NULL, &err);
+    if (err != CL_SUCCESS) {
+      p->src = NULL;
+      p->src_size = 0;
+      return cl_fail (err, "frame buffer allocation", error);
+    }
+    p->src_size = total;
+  }
+  /* Non-blocking: the engine's blocking output read later syncs. */
+  for (int i = 0; i < np && err == CL_SUCCESS; i++)
+    err = clEnqueueWriteBuffer (q, p->src, CL_FALSE, offs[i], sizes[i],
+        img->planes[i], 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    clFinish (q);
+    return cl_fail (err, "frame upload", error);
+  }
+
+  const YoloYuvMatrix *m = &img->yuv;
+  YoloArgs a = yolo_args (p->kernel);
+  yolo_args_mem (&a, p->src);
+  yolo_args_int (&a, img->format);
+  for (int i = 0; i < 3; i++) {
+    yolo_args_int (&a, (cl_int) offs[i]);
+    yolo_args_int (&a, i < np ? img->strides[i] : 0);
+  }
+  yolo_args_float (&a, m->y_offset);
+  yolo_args_float (&a, m->y_scale);
+  yolo_args_float (&a, m->c_scale);
+  yolo_args_float (&a, m->rv);
+  yolo_args_float (&a, m->gu);
+  yolo_args_float (&a, m->gv);
+  yolo_args_float (&a, m->bu);
+  yolo_args_mem (&a, p->xtab);
+  yolo_args_mem (&a, p->ytab);
+  yolo_args_int (&a, lb.pad_x);
+  yolo_args_int (&a, lb.pad_y);
+  yolo_args_int (&a, lb.new_w);
+  yolo_args_int (&a, lb.new_h);
+  yolo_args_mem (&a, p->dst);
+  yolo_args_int (&a, (cl_int) p->dst_off);
+  yolo_args_int (&a, p->in_w);
+  yolo_args_int (&a, p->in_h);
+  yolo_args_float (&a, params->scale);
+  yolo_args_float (&a, params->pad_value * params->scale);
+  yolo_args_int (&a, params->bgr ? 1 : 0);
+  if (a.err != CL_SUCCESS || a.gerr) {
+    /* keep our kernel: yolo_args_ok would release it */
+    if (a.gerr)
+      g_propagate_error (error, a.gerr);
+    else
+      cl_fail (a.err, "kernel arguments", error);
+    clFinish (q);
+    return FALSE;
+  }
+
+  gsize lws[2] = { 16, 4 };
+  gsize gws[2] = { yolo_div_up (p->in_w, 16) * 16,
+    yolo_div_up (p->in_h, 4) * 4
+  };
+  const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
+  if (dev && dev->max_work_group_size < 64) {
+    err = clEnqueueNDRangeKernel (q, p->kernel, 2, NULL, gws, NULL, 0, NULL,
+        NULL);
+  } else {
+    err = clEnqueueNDRangeKernel (q, p->kernel, 2, NULL, gws, lws, 0, NULL,
+        NULL);
+  }
+  if (err != CL_SUCCESS) {
+    clFinish (q);
+    return cl_fail (err, "pre-processing kernel launch", error);
+  }
+  return TRUE;
+}

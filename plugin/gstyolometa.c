@@ -1,0 +1,137 @@
+/* GStreamer YOLO plugin - detection metadata
+ * Copyright (C) 2025 gst-yolo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "gstyolometa.h"
+
+#if HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
+
+static inline gint
+round_px (gdouble v)
+{
+  return (gint) floor (v + 0.5);
+}
+
+GstVideoRegionOfInterestMeta *
+gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
+    const GstYoloDetection * det)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+  gchar num[16];
+  const gchar *label = det->label;
+  gint x1, y1, x2, y2;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buf), NULL);
+  g_return_val_if_fail (frame_w > 0 && frame_h > 0, NULL);
+
+  if (!label) {
+    g_snprintf (num, sizeof (num), "%d", det->label_id);
+    label = num;
+  }
+
+  x1 = CLAMP (round_px (det->x1), 0, (gint) frame_w);
+  y1 = CLAMP (round_px (det->y1), 0, (gint) frame_h);
+  x2 = CLAMP (round_px (det->x2), x1, (gint) frame_w);
+  y2 = CLAMP (round_px (det->y2), y1, (gint) frame_h);
+
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, label, x1, y1,
+      x2 - x1, y2 - y1);
+  if (!roi)
+    return NULL;
+  roi->id = (gint) gst_util_seqnum_next ();
+  roi->parent_id = -1;
+
+  s = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME,
+      "label", G_TYPE_STRING, label,
+      "label_id", G_TYPE_INT, det->label_id,
+      "confidence", G_TYPE_DOUBLE, det->confidence,
+      "x_min", G_TYPE_DOUBLE, CLAMP (det->x1 / frame_w, 0.0, 1.0),
+      "y_min", G_TYPE_DOUBLE, CLAMP (det->y1 / frame_h, 0.0, 1.0),
+      "x_max", G_TYPE_DOUBLE, CLAMP (det->x2 / frame_w, 0.0, 1.0),
+      "y_max", G_TYPE_DOUBLE, CLAMP (det->y2 / frame_h, 0.0, 1.0), NULL);
+  gst_video_region_of_interest_meta_add_param (roi, s);
+
+#if HAVE_GST_ANALYTICS
+  {
+    GstAnalyticsRelationMeta *rmeta;
+    GstAnalyticsODMtd od;
+
+    rmeta = gst_buffer_get_analytics_relation_meta (buf);
+    if (!rmeta)
+      rmeta = gst_buffer_add_analytics_relation_meta (buf);
+    if (rmeta)
+      gst_analytics_relation_meta_add_od_mtd (rmeta,
+          g_quark_from_string (label), x1, y1, x2 - x1, y2 - y1,
+          (gfloat) det->confidence, &od);
+  }
+#endif
+
+  return roi;
+}
+
+gboolean
+gst_yolo_meta_get_detection (GstVideoRegionOfInterestMeta * roi,
+    guint frame_w, guint frame_h, GstYoloDetection * det)
+{
+  GstStructure *s;
+  gdouble v[4];
+
+  g_return_val_if_fail (roi != NULL && det != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi,
+      GST_YOLO_DETECTION_STRUCTURE_NAME);
+  if (!s)
+    return FALSE;
+
+  det->label = gst_structure_get_string (s, "label");
+  if (!det->label)
+    det->label = g_quark_to_string (roi->roi_type);
+  if (!gst_structure_get_int (s, "label_id", &det->label_id))
+    det->label_id = -1;
+  if (!gst_structure_get_double (s, "confidence", &det->confidence))
+    det->confidence = 0.0;
+
+  if (frame_w > 0 && frame_h > 0
+      && gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &v[0],
+          "y_min", G_TYPE_DOUBLE, &v[1], "x_max", G_TYPE_DOUBLE, &v[2],
+          "y_max", G_TYPE_DOUBLE, &v[3], NULL)) {
+    det->x1 = v[0] * frame_w;
+    det->y1 = v[1] * frame_h;
+    det->x2 = v[2] * frame_w;
+    det->y2 = v[3] * frame_h;
+  } else {
+    det->x1 = roi->x;
+    det->y1 = roi->y;
+    det->x2 = (gdouble) roi->x + roi->w;
+    det->y2 = (gdouble) roi->y + roi->h;
+  }
+  return TRUE;
+}
+
+guint
+gst_yolo_meta_count_detections (GstBuffer * buf)
+{
+  GstMeta *meta;
+  gpointer state = NULL;
+  guint n = 0;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    if (gst_video_region_of_interest_meta_get_param (
+            (GstVideoRegionOfInterestMeta *) meta,
+            GST_YOLO_DETECTION_STRUCTURE_NAME))
+      n++;
+  }
+  return n;
+}
