@@ -1,0 +1,384 @@
+/* gst-yolo: yolojson unit tests
+ *
+ * Buffers and ROI metas are made here, so the tests need neither yolodetect
+ * nor a model. The element is registered statically from the sources
+ * compiled into this program.
+ */
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "gstyolojson.h"
+
+#define CAPS "video/x-raw,format=RGBA,width=640,height=480,framerate=30/1"
+
+static gchar *tmp_dir;
+
+static void
+setup (void)
+{
+  tmp_dir = g_dir_make_tmp ("yolojson-XXXXXX", NULL);
+  fail_unless (tmp_dir != NULL);
+}
+
+static void
+teardown (void)
+{
+  GDir *d = g_dir_open (tmp_dir, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (tmp_dir, name, NULL);
+    g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (tmp_dir);
+  g_clear_pointer (&tmp_dir, g_free);
+}
+
+static GstBuffer *
+make_buffer (GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 640 * 480 * 4, NULL);
+  GST_BUFFER_PTS (buf) = pts;
+  return buf;
+}
+
+static void
+add_detection (GstBuffer * buf, const gchar * label, gint label_id,
+    gdouble conf, guint x, guint y, guint w, guint h)
+{
+  GstVideoRegionOfInterestMeta *roi;
+
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, label, x, y, w, h);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("detection", "label", G_TYPE_STRING, label,
+          "label_id", G_TYPE_INT, label_id,
+          "confidence", G_TYPE_DOUBLE, conf,
+          "x_min", G_TYPE_DOUBLE, x / 640.0, "y_min", G_TYPE_DOUBLE, y / 480.0,
+          "x_max", G_TYPE_DOUBLE, (x + w) / 640.0,
+          "y_max", G_TYPE_DOUBLE, (y + h) / 480.0, NULL));
+}
+
+/* reads @path and returns its lines (the last, empty one dropped) */
+static gchar **
+read_lines (const gchar * path, guint * n)
+{
+  gchar *contents = NULL;
+  gchar **lines;
+  guint len;
+
+  fail_unless (g_file_get_contents (path, &contents, NULL, NULL));
+  fail_unless (g_str_has_suffix (contents, "\n") || contents[0] == '\0');
+  lines = g_strsplit (contents, "\n", -1);
+  g_free (contents);
+  len = g_strv_length (lines);
+  /* trailing "" after the final newline */
+  fail_unless (len >= 1 && lines[len - 1][0] == '\0');
+  g_free (lines[len - 1]);
+  lines[len - 1] = NULL;
+  *n = len - 1;
+  return lines;
+}
+
+static JsonObject *
+parse_line (JsonParser * parser, const gchar * line)
+{
+  JsonNode *root;
+  GError *err = NULL;
+
+  fail_unless (json_parser_load_from_data (parser, line, -1, &err),
+      "bad JSON '%s': %s", line, err ? err->message : "");
+  root = json_parser_get_root (parser);
+  fail_unless (JSON_NODE_HOLDS_OBJECT (root));
+  return json_node_get_object (root);
+}
+
+static void
+check_frame_header (JsonObject * o, gint64 pts, gint64 frame)
+{
+  fail_unless (json_object_has_member (o, "pts"));
+  if (pts < 0)
+    fail_unless (json_object_get_null_member (o, "pts"));
+  else
+    fail_unless_equals_int64 (json_object_get_int_member (o, "pts"), pts);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "frame"), frame);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "width"), 640);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "height"), 480);
+  fail_unless (JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "objects")));
+}
+
+static void
+check_object (JsonObject * d, const gchar * label, gint64 label_id,
+    gdouble conf, gint64 x, gint64 y, gint64 w, gint64 h)
+{
+  fail_unless_equals_string (json_object_get_string_member (d, "label"),
+      label);
+  if (label_id < 0) {
+    fail_unless (!json_object_has_member (d, "label_id")
+        || json_object_get_null_member (d, "label_id"));
+    fail_unless (!json_object_has_member (d, "confidence")
+        || json_object_get_null_member (d, "confidence"));
+  } else {
+    fail_unless_equals_int64 (json_object_get_int_member (d, "label_id"),
+        label_id);
+    fail_unless (ABS (json_object_get_double_member (d, "confidence") -
+            conf) < 1e-4);
+  }
+  fail_unless_equals_int64 (json_object_get_int_member (d, "x"), x);
+  fail_unless_equals_int64 (json_object_get_int_member (d, "y"), y);
+  fail_unless_equals_int64 (json_object_get_int_member (d, "w"), w);
+  fail_unless_equals_int64 (json_object_get_int_member (d, "h"), h);
+}
+
+GST_START_TEST (test_file_lines)
+{
+  gchar *path = g_build_filename (tmp_dir, "dets.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *buf, *out;
+  JsonParser *parser = json_parser_new ();
+  JsonObject *o;
+  JsonArray *objs;
+  gchar **lines;
+  guint n;
+
+  gst_harness_set_src_caps_str (h, CAPS);
+
+  /* frame 0: a detection with params and a plain ROI */
+  buf = make_buffer (0);
+  add_detection (buf, "person", 0, 0.91f, 320, 100, 137, 305);
+  gst_buffer_add_video_region_of_interest_meta (buf, "car", 5, 6, 7, 8);
+  out = gst_harness_push_and_pull (h, buf);
+  /* passthrough: same buffer, metas intact */
+  fail_unless (out == buf);
+  fail_unless_equals_int (gst_buffer_get_n_meta (out,
+          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE), 2);
+  gst_buffer_unref (out);
+
+  /* flushed per line: readable while still running */
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  g_strfreev (lines);
+
+  /* frame 1: nothing detected; frame 2: no timestamp */
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_buffer (33333333)));
+  buf = make_buffer (GST_CLOCK_TIME_NONE);
+  add_detection (buf, "dog", 16, 0.5, 0, 0, 640, 480);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 3);
+
+  o = parse_line (parser, lines[0]);
+  check_frame_header (o, 0, 0);
+  objs = json_object_get_array_member (o, "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 2);
+  check_object (json_array_get_object_element (objs, 0), "person", 0, 0.91,
+      320, 100, 137, 305);
+  /* float confidence is rounded, not printed as 0.910000026 */
+  fail_unless (strstr (lines[0], "\"confidence\":0.91,") != NULL, "%s",
+      lines[0]);
+  check_object (json_array_get_object_element (objs, 1), "car", -1, 0, 5, 6,
+      7, 8);
+
+  o = parse_line (parser, lines[1]);
+  check_frame_header (o, 33333333, 1);
+  objs = json_object_get_array_member (o, "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 0);
+  fail_unless (strstr (lines[1], "\"objects\":[]") != NULL);
+
+  o = parse_line (parser, lines[2]);
+  check_frame_header (o, -1, 2);
+  objs = json_object_get_array_member (o, "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 1);
+  check_object (json_array_get_object_element (objs, 0), "dog", 16, 0.5, 0, 0,
+      640, 480);
+
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_post_messages)
+{
+  gchar *path = g_build_filename (tmp_dir, "msgs.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson post-messages=true "
+      "location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = gst_bus_new ();
+  JsonParser *parser = json_parser_new ();
+  GstBuffer *buf;
+  gchar **lines;
+  guint i, n;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CAPS);
+
+  for (i = 0; i < 3; i++) {
+    buf = make_buffer (i * GST_SECOND);
+    if (i != 1)
+      add_detection (buf, "person", 0, 0.25 * (i + 1), 10 * i, 20, 30, 40);
+    gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  }
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 3);
+
+  for (i = 0; i < 3; i++) {
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+    guint64 pts, frame;
+    JsonObject *o;
+
+    fail_unless (msg != NULL, "message %u missing", i);
+    fail_unless (GST_IS_YOLO_JSON (GST_MESSAGE_SRC (msg)));
+    s = gst_message_get_structure (msg);
+    fail_unless (gst_structure_has_name (s, "yolojson"));
+    fail_unless (gst_structure_get_uint64 (s, "pts", &pts));
+    fail_unless (gst_structure_get_uint64 (s, "frame", &frame));
+    fail_unless_equals_uint64 (pts, i * GST_SECOND);
+    fail_unless_equals_uint64 (frame, i);
+    fail_unless_equals_string (gst_structure_get_string (s, "json"),
+        lines[i]);
+    o = parse_line (parser, gst_structure_get_string (s, "json"));
+    check_frame_header (o, i * GST_SECOND, i);
+    fail_unless_equals_int (json_array_get_length
+        (json_object_get_array_member (o, "objects")), i == 1 ? 0 : 1);
+    gst_message_unref (msg);
+  }
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+
+  g_strfreev (lines);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_messages_by_default)
+{
+  gchar *path = g_build_filename (tmp_dir, "quiet.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CAPS);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_buffer (0)));
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  gst_element_set_bus (h->element, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_restart_truncates_and_resets)
+{
+  gchar *path = g_build_filename (tmp_dir, "restart.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  JsonParser *parser = json_parser_new ();
+  gchar **lines;
+  guint run, n;
+
+  for (run = 0; run < 2; run++) {
+    GstHarness *h = gst_harness_new_parse (launch);
+    gst_harness_set_src_caps_str (h, CAPS);
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_buffer (0)));
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_buffer (1)));
+    gst_harness_teardown (h);
+  }
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 2);
+  check_frame_header (parse_line (parser, lines[0]), 0, 0);
+  check_frame_header (parse_line (parser, lines[1]), 1, 1);
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_open_error)
+{
+  GstElement *e = gst_element_factory_make ("yolojson", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *path = g_build_filename (tmp_dir, "no", "such", "dir.jsonl", NULL);
+
+  g_object_set (e, "location", path, NULL);
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("yolojson", NULL);
+  gchar *loc;
+  gboolean post;
+
+  fail_unless (e != NULL);
+  g_object_get (e, "location", &loc, "post-messages", &post, NULL);
+  fail_unless_equals_string (loc, "-");
+  fail_unless (!post);
+  g_free (loc);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+yolojson_suite (void)
+{
+  Suite *s = suite_create ("yolojson");
+  TCase *tc = tcase_create ("general");
+
+  if (!GST_ELEMENT_REGISTER (yolo_json, NULL))
+    g_error ("cannot register yolojson");
+
+  suite_add_tcase (s, tc);
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_file_lines);
+  tcase_add_test (tc, test_post_messages);
+  tcase_add_test (tc, test_no_messages_by_default);
+  tcase_add_test (tc, test_restart_truncates_and_resets);
+  tcase_add_test (tc, test_open_error);
+  return s;
+}
+
+GST_CHECK_MAIN (yolojson);
