@@ -171,8 +171,7 @@ gst_yolo_overlay_class_init (GstYoloOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_THICKNESS,
       g_param_spec_uint ("thickness", "Thickness",
           "Box outline width in pixels", 1, MAX_THICKNESS, DEFAULT_THICKNESS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_CONTROLLABLE));
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
 
   /**
    * GstYoloOverlay:font:
@@ -196,8 +195,7 @@ gst_yolo_overlay_class_init (GstYoloOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_SHOW_CONFIDENCE,
       g_param_spec_boolean ("show-confidence", "Show confidence",
           "Append the confidence to the label", DEFAULT_SHOW_CONFIDENCE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_CONTROLLABLE));
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
 
   /**
    * GstYoloOverlay:show-labels:
@@ -209,8 +207,7 @@ gst_yolo_overlay_class_init (GstYoloOverlayClass * klass)
   g_object_class_install_property (gobject_class, PROP_SHOW_LABELS,
       g_param_spec_boolean ("show-labels", "Show labels",
           "Draw a label tag above each box", DEFAULT_SHOW_LABELS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_CONTROLLABLE));
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_CONTROLLABLE));
 
   gst_element_class_set_static_metadata (element_class,
       "YOLO detection overlay", "Filter/Effect/Video",

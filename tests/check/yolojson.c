@@ -117,8 +117,7 @@ static void
 check_object (JsonObject * d, const gchar * label, gint64 label_id,
     gdouble conf, gint64 x, gint64 y, gint64 w, gint64 h)
 {
-  fail_unless_equals_string (json_object_get_string_member (d, "label"),
-      label);
+  fail_unless_equals_string (json_object_get_string_member (d, "label"), label);
   if (label_id < 0) {
     fail_unless (!json_object_has_member (d, "label_id")
         || json_object_get_null_member (d, "label_id"));
@@ -248,8 +247,7 @@ GST_START_TEST (test_post_messages)
     fail_unless (gst_structure_get_uint64 (s, "frame", &frame));
     fail_unless_equals_uint64 (pts, i * GST_SECOND);
     fail_unless_equals_uint64 (frame, i);
-    fail_unless_equals_string (gst_structure_get_string (s, "json"),
-        lines[i]);
+    fail_unless_equals_string (gst_structure_get_string (s, "json"), lines[i]);
     o = parse_line (parser, gst_structure_get_string (s, "json"));
     check_frame_header (o, i * GST_SECOND, i);
     fail_unless_equals_int (json_array_get_length

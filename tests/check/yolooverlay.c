@@ -229,7 +229,7 @@ check_box_rgb (GstVideoFrame * f, gint t)
   gint i;
 
   for (i = 0; i < t; i++) {
-    assert_c0 (f, BX + i, BY + BH / 2);         /* left */
+    assert_c0 (f, BX + i, BY + BH / 2); /* left */
     assert_c0 (f, BX + BW - 1 - i, BY + BH / 2);        /* right */
     assert_c0 (f, BX + BW / 2, BY + i); /* top */
     assert_c0 (f, BX + BW / 2, BY + BH - 1 - i);        /* bottom */
@@ -339,10 +339,8 @@ GST_START_TEST (test_yuv_formats)
       for (x = BX + 2; x < BX + BW - 2; x++)
         n_inside += comp_at (&f, 0, x, y) == BG_Y;
     fail_unless_equals_int (n_inside, (BW - 4) * (BH - 4));
-    fail_unless_equals_int (comp_at (&f, 1, (BX + 2) / 2, (BY + 10) / 2),
-        BG_U);
-    fail_unless_equals_int (comp_at (&f, 2, (BX + 2) / 2, (BY + 10) / 2),
-        BG_V);
+    fail_unless_equals_int (comp_at (&f, 1, (BX + 2) / 2, (BY + 10) / 2), BG_U);
+    fail_unless_equals_int (comp_at (&f, 2, (BX + 2) / 2, (BY + 10) / 2), BG_V);
     fail_unless_equals_int (comp_at (&f, 0, BX - 1, BY + 10), BG_Y);
     fail_unless_equals_int (comp_at (&f, 0, BX + BW, BY + 10), BG_Y);
     fail_unless_equals_int (comp_at (&f, 0, W - 1, H - 1), BG_Y);
