@@ -551,12 +551,13 @@ yolo_model_info_new (YoloGraph * g)
     info->flops += 2.0 * node_macs (g, n);
   }
 
-  /* parameters: float constants that no node computed (initializers,
-   * Constant nodes), not folded intermediate values */
+  /* parameters: float (and 8-bit quantized weight) constants that no node
+   * computed (initializers, Constant nodes), not folded intermediate values */
   for (i = 0; i < g->tensors->len; i++) {
     YoloTensor *t = YOLO_T (g, i);
     gint64 ne;
-    if (t->data == NULL || !yolo_dtype_is_float (t->dtype) || t->is_input
+    if (t->data == NULL || t->is_input || !(yolo_dtype_is_float (t->dtype)
+            || t->dtype == YOLO_DTYPE_UINT8 || t->dtype == YOLO_DTYPE_INT8)
         || g_hash_table_contains (node_outputs, GINT_TO_POINTER (i + 1)))
       continue;
     ne = numel_known (t);

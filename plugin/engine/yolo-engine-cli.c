@@ -1,0 +1,760 @@
+/* yolo-engine-cli.c - the `yolo-engine` command.
+ *
+ *   yolo-engine devices
+ *   yolo-engine info MODEL [--json]
+ *   yolo-engine run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]
+ *                         [--output-index N]
+ *   yolo-engine bench MODEL [--iterations N] [--warmup N] [--device SPEC]
+ *                           [--json] [--profile]
+ *
+ * Errors go to stderr as "yolo-engine: <message>" with exit status 1.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "yolo-engine-private.h"
+#include "yolo-model-info.h"
+
+#define PROG "yolo-engine"
+
+static const char usage_text[] =
+    "Usage:\n"
+    "  " PROG " devices\n"
+    "  " PROG " info MODEL [--json]\n"
+    "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
+    "          [--output-index N] [--size HxW]\n"
+    "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
+    "          [--json] [--profile] [--size HxW]\n"
+    "\n"
+    "Runs YOLO ONNX models on OpenCL devices.\n"
+    "  devices  list OpenCL platforms and devices\n"
+    "  info     describe a model: inputs, outputs, opset, head layout,\n"
+    "           classes, parameters, GFLOPs (no device needed)\n"
+    "  run      run one inference on raw little-endian float32 input\n"
+    "  bench    time set_input + run + get_output\n"
+    "\n"
+    "Device SPEC: gpu, cpu, an index N, P:D (platform:device) or a part of\n"
+    "the device name.\n";
+
+static int
+usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *fmt, ...)
+{
+  va_list ap;
+  char *msg;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (stderr, PROG ": %s\n\n%s", msg, usage_text);
+  g_free (msg);
+  return 1;
+}
+
+static int
+fail (GError * error)
+{
+  fprintf (stderr, PROG ": %s\n", error ? error->message : "unknown error");
+  g_clear_error (&error);
+  return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON helpers (plain printf; the engine has no JSON library) */
+
+static void
+json_str (GString * s, const char *str)
+{
+  char *valid;
+  const char *p;
+
+  if (str == NULL) {
+    g_string_append (s, "null");
+    return;
+  }
+  valid = g_utf8_make_valid (str, -1);
+  g_string_append_c (s, '"');
+  for (p = valid; *p; p++) {
+    guchar c = (guchar) * p;
+    switch (c) {
+      case '"':
+        g_string_append (s, "\\\"");
+        break;
+      case '\\':
+        g_string_append (s, "\\\\");
+        break;
+      case '\n':
+        g_string_append (s, "\\n");
+        break;
+      case '\r':
+        g_string_append (s, "\\r");
+        break;
+      case '\t':
+        g_string_append (s, "\\t");
+        break;
+      default:
+        if (c < 0x20)
+          g_string_append_printf (s, "\\u%04x", c);
+        else
+          g_string_append_c (s, (char) c);
+        break;
+    }
+  }
+  g_string_append_c (s, '"');
+  g_free (valid);
+}
+
+static void
+json_num (GString * s, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (v)) {
+    g_string_append (s, "null");
+    return;
+  }
+  g_string_append (s, g_ascii_formatd (buf, sizeof buf, "%.6g", v));
+}
+
+static void
+json_dims (GString * s, int ndim, const gint64 * dims)
+{
+  int i;
+
+  g_string_append_c (s, '[');
+  for (i = 0; i < ndim; i++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "", dims[i]);
+  g_string_append_c (s, ']');
+}
+
+static char *
+dims_str (int ndim, const gint64 * dims)
+{
+  GString *s = g_string_new (NULL);
+  json_dims (s, ndim, dims);
+  return g_string_free (s, FALSE);
+}
+
+/* ------------------------------------------------------------------------ */
+/* devices */
+
+static int
+cmd_devices (int argc, char **argv)
+{
+  GError *error = NULL;
+  char *list;
+
+  if (argc > 2)
+    return usage_error ("devices takes no arguments");
+  list = yolo_engine_list_devices (&error);
+  if (list == NULL)
+    return fail (error);
+  fputs (list, stdout);
+  if (list[0] && list[strlen (list) - 1] != '\n')
+    fputc ('\n', stdout);
+  g_free (list);
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* info */
+
+typedef struct
+{
+  const char *op;
+  int count;
+} OpCount;
+
+static gint
+op_count_cmp (gconstpointer a, gconstpointer b)
+{
+  const OpCount *x = a, *y = b;
+  if (x->count != y->count)
+    return y->count - x->count;
+  return strcmp (x->op, y->op);
+}
+
+static GArray *
+sorted_histogram (GHashTable * h)
+{
+  GArray *arr = g_array_new (FALSE, FALSE, sizeof (OpCount));
+  GHashTableIter it;
+  gpointer k, v;
+
+  g_hash_table_iter_init (&it, h);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    OpCount oc = { k, GPOINTER_TO_INT (v) };
+    g_array_append_val (arr, oc);
+  }
+  g_array_sort (arr, op_count_cmp);
+  return arr;
+}
+
+static GList *
+sorted_keys (GHashTable * h)
+{
+  return g_list_sort (g_hash_table_get_keys (h), (GCompareFunc) strcmp);
+}
+
+static void
+info_tensors_text (GString * s, YoloGraph * g, GArray * idx)
+{
+  guint i;
+
+  for (i = 0; i < idx->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (idx, int, i));
+    char *d = dims_str (MAX (t->ndim, 0), t->dims);
+    g_string_append_printf (s, "  %-16s %-8s %s\n", t->name,
+        yolo_dtype_name (t->dtype), t->ndim >= 0 ? d : "(unknown)");
+    g_free (d);
+  }
+}
+
+static void
+info_tensors_json (GString * s, YoloGraph * g, GArray * idx)
+{
+  guint i;
+
+  g_string_append_c (s, '[');
+  for (i = 0; i < idx->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (idx, int, i));
+    g_string_append (s, i ? ",{\"name\":" : "{\"name\":");
+    json_str (s, t->name);
+    g_string_append (s, ",\"dtype\":");
+    json_str (s, yolo_dtype_name (t->dtype));
+    g_string_append (s, ",\"shape\":");
+    if (t->ndim >= 0)
+      json_dims (s, t->ndim, t->dims);
+    else
+      g_string_append (s, "null");
+    g_string_append_c (s, '}');
+  }
+  g_string_append_c (s, ']');
+}
+
+static void
+info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
+    const char *infer_error)
+{
+  GArray *ops = sorted_histogram (mi->op_histogram);
+  GList *keys, *l;
+  guint i;
+  int n_nodes = 0;
+
+  for (i = 0; i < g->nodes->len; i++)
+    if (!YOLO_N (g, i)->removed)
+      n_nodes++;
+
+  g_string_append (s, "{\"model\":");
+  json_str (s, path);
+  g_string_append (s, ",\"producer\":");
+  json_str (s, g->producer_name);
+  g_string_append_printf (s, ",\"opset\":%" G_GINT64_FORMAT, g->opset);
+  g_string_append (s, ",\"inputs\":");
+  info_tensors_json (s, g, g->inputs);
+  g_string_append (s, ",\"outputs\":");
+  info_tensors_json (s, g, g->outputs);
+  g_string_append (s, ",\"family\":");
+  json_str (s, yolo_family_name (mi->family));
+  g_string_append (s, ",\"family_reason\":");
+  json_str (s, mi->family_reason);
+  g_string_append_printf (s, ",\"n_classes\":%d,\"names\":[", mi->n_classes);
+  for (i = 0; i < mi->names->len; i++) {
+    if (i)
+      g_string_append_c (s, ',');
+    json_str (s, g_ptr_array_index (mi->names, i));
+  }
+  g_string_append_printf (s, "],\"input_h\":%d,\"input_w\":%d,\"stride\":%d",
+      mi->input_h, mi->input_w, mi->stride);
+  g_string_append (s, ",\"task\":");
+  json_str (s, mi->task);
+  g_string_append_printf (s, ",\"end2end\":%s,\"params\":%" G_GINT64_FORMAT,
+      mi->end2end ? "true" : "false", mi->n_params);
+  g_string_append (s, ",\"gflops\":");
+  json_num (s, mi->flops / 1e9);
+  g_string_append_printf (s, ",\"nodes\":%d,\"ops\":{", n_nodes);
+  for (i = 0; i < ops->len; i++) {
+    OpCount *oc = &g_array_index (ops, OpCount, i);
+    if (i)
+      g_string_append_c (s, ',');
+    json_str (s, oc->op);
+    g_string_append_printf (s, ":%d", oc->count);
+  }
+  g_string_append (s, "},\"metadata\":{");
+  keys = sorted_keys (g->metadata);
+  for (l = keys; l; l = l->next) {
+    if (l != keys)
+      g_string_append_c (s, ',');
+    json_str (s, l->data);
+    g_string_append_c (s, ':');
+    json_str (s, g_hash_table_lookup (g->metadata, l->data));
+  }
+  g_list_free (keys);
+  g_string_append (s, "},\"infer_error\":");
+  json_str (s, infer_error);
+  g_string_append (s, "}\n");
+  g_array_free (ops, TRUE);
+}
+
+static void
+info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
+    const char *infer_error)
+{
+  GArray *ops = sorted_histogram (mi->op_histogram);
+  GList *keys, *l;
+  guint i;
+  int n_nodes = 0;
+
+  for (i = 0; i < g->nodes->len; i++)
+    if (!YOLO_N (g, i)->removed)
+      n_nodes++;
+
+  g_string_append_printf (s, "model:       %s\n", path);
+  g_string_append_printf (s, "producer:    %s\n",
+      g->producer_name && g->producer_name[0] ? g->producer_name : "-");
+  g_string_append_printf (s, "opset:       %" G_GINT64_FORMAT "\n", g->opset);
+  g_string_append (s, "inputs:\n");
+  info_tensors_text (s, g, g->inputs);
+  g_string_append (s, "outputs:\n");
+  info_tensors_text (s, g, g->outputs);
+  g_string_append_printf (s, "head layout: %s (%s)\n",
+      yolo_family_name (mi->family), mi->family_reason);
+  if (mi->task)
+    g_string_append_printf (s, "task:        %s%s\n", mi->task,
+        mi->end2end ? " (end2end)" : "");
+  g_string_append_printf (s, "input size:  %dx%d (HxW), stride %d\n",
+      mi->input_h, mi->input_w, mi->stride);
+  if (mi->n_classes >= 0)
+    g_string_append_printf (s, "classes:     %d\n", mi->n_classes);
+  else
+    g_string_append (s, "classes:     unknown\n");
+  if (mi->names->len > 0) {
+    g_string_append_printf (s, "names (%u):", mi->names->len);
+    for (i = 0; i < mi->names->len; i++)
+      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i,
+          (char *) g_ptr_array_index (mi->names, i));
+    g_string_append_c (s, '\n');
+  } else {
+    g_string_append (s, "names:       none in metadata\n");
+  }
+  g_string_append_printf (s, "parameters:  %.3f M (%" G_GINT64_FORMAT ")\n",
+      mi->n_params / 1e6, mi->n_params);
+  g_string_append_printf (s, "GFLOPs:      %.2f\n", mi->flops / 1e9);
+  g_string_append_printf (s, "ops:         %d nodes after constant folding:",
+      n_nodes);
+  for (i = 0; i < ops->len; i++) {
+    OpCount *oc = &g_array_index (ops, OpCount, i);
+    g_string_append_printf (s, "%s%s %d", i ? ", " : " ", oc->op, oc->count);
+  }
+  g_string_append_c (s, '\n');
+  keys = sorted_keys (g->metadata);
+  if (keys)
+    g_string_append (s, "metadata:\n");
+  for (l = keys; l; l = l->next) {
+    const char *v = g_hash_table_lookup (g->metadata, l->data);
+    if (strlen (v) > 100)
+      g_string_append_printf (s, "  %s: %.100s...\n", (char *) l->data, v);
+    else
+      g_string_append_printf (s, "  %s: %s\n", (char *) l->data, v);
+  }
+  g_list_free (keys);
+  if (infer_error)
+    g_string_append_printf (s, "shape inference failed: %s\n", infer_error);
+  g_array_free (ops, TRUE);
+}
+
+static int
+cmd_info (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  YoloGraph *g;
+  YoloModelInfo *mi;
+  GString *s;
+  char *infer_error = NULL;
+  int ret;
+
+  ctx = g_option_context_new ("MODEL - describe a model");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    g_option_context_free (ctx);
+    ret = usage_error ("%s", error->message);
+    g_clear_error (&error);
+    return ret;
+  }
+  g_option_context_free (ctx);
+  if (argc != 3)
+    return usage_error ("info needs exactly one MODEL");
+
+  g = yolo_onnx_load (argv[2], &error);
+  if (g == NULL)
+    return fail (error);
+  if (!yolo_graph_sort (g, &error) || !yolo_graph_infer (g, &error)) {
+    infer_error = g_strdup (error->message);
+    g_clear_error (&error);
+  }
+  mi = yolo_model_info_new (g);
+  s = g_string_new (NULL);
+  if (json)
+    info_json (s, argv[2], g, mi, infer_error);
+  else
+    info_text (s, argv[2], g, mi, infer_error);
+  fputs (s->str, stdout);
+  g_string_free (s, TRUE);
+  if (infer_error)
+    fprintf (stderr, PROG ": %s\n", infer_error);
+  ret = infer_error ? 1 : 0;
+  g_free (infer_error);
+  yolo_model_info_free (mi);
+  yolo_graph_free (g);
+  return ret;
+}
+
+/* ------------------------------------------------------------------------ */
+/* run / bench */
+
+static gboolean
+parse_size (const char *str, int *h, int *w)
+{
+  char *end;
+  gint64 a, b;
+
+  if (str == NULL)
+    return TRUE;
+  a = g_ascii_strtoll (str, &end, 10);
+  if (end == str || a <= 0 || a > 65536)
+    return FALSE;
+  if (*end == '\0') {
+    *h = *w = (int) a;
+    return TRUE;
+  }
+  if (*end != 'x' && *end != 'X' && *end != ',')
+    return FALSE;
+  str = end + 1;
+  b = g_ascii_strtoll (str, &end, 10);
+  if (end == str || *end != '\0' || b <= 0 || b > 65536)
+    return FALSE;
+  *h = (int) a;
+  *w = (int) b;
+  return TRUE;
+}
+
+static gint64
+info_numel (const YoloTensorInfo * ti)
+{
+  gint64 n = 1;
+  int i;
+
+  for (i = 0; i < ti->ndim; i++)
+    n *= MAX (ti->dims[i], 0);
+  return n;
+}
+
+static int
+cmd_run (int argc, char **argv)
+{
+  char *input = NULL, *output = NULL, *device = NULL, *size = NULL;
+  int out_index = 0;
+  GOptionEntry entries[] = {
+    {"input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
+        "Raw little-endian float32 input in the model's input shape", "IN"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+        "Where to write the output as raw float32", "OUT"},
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "OpenCL device", "SPEC"},
+    {"output-index", 'n', 0, G_OPTION_ARG_INT, &out_index,
+        "Which output to write (default 0)", "N"},
+    {"size", 's', 0, G_OPTION_ARG_STRING, &size,
+        "Input size for dynamic models", "HxW"},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  YoloEngineOptions opt = { 0 };
+  YoloEngine *e = NULL;
+  YoloTensorInfo in_info, out_info;
+  char *in_data = NULL;
+  gsize in_len = 0;
+  float *in_f = NULL, *out_f = NULL;
+  gint64 in_n, out_n, k;
+  int ret = 1;
+
+  ctx = g_option_context_new ("MODEL - run one inference");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    ret = usage_error ("%s", error->message);
+    g_clear_error (&error);
+    goto out;
+  }
+  if (argc != 3) {
+    ret = usage_error ("run needs exactly one MODEL");
+    goto out;
+  }
+  if (input == NULL || output == NULL) {
+    ret = usage_error ("run needs --input and --output");
+    goto out;
+  }
+  if (!parse_size (size, &opt.input_height, &opt.input_width)) {
+    ret = usage_error ("invalid --size '%s' (expected HxW or N)", size);
+    goto out;
+  }
+
+  if (!g_file_get_contents (input, &in_data, &in_len, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+
+  opt.device = device;
+  e = yolo_engine_new (argv[2], &opt, &error);
+  if (e == NULL) {
+    ret = fail (error);
+    goto out;
+  }
+  if (out_index < 0 || (guint) out_index >= yolo_engine_n_outputs (e)) {
+    fprintf (stderr, PROG ": --output-index %d out of range (the model has "
+        "%u outputs)\n", out_index, yolo_engine_n_outputs (e));
+    goto out;
+  }
+  if (!yolo_engine_input_info (e, 0, &in_info)
+      || !yolo_engine_output_info (e, out_index, &out_info)) {
+    fprintf (stderr, PROG ": the model has no input or output\n");
+    goto out;
+  }
+  in_n = info_numel (&in_info);
+  out_n = info_numel (&out_info);
+  if ((gint64) in_len != in_n * 4) {
+    char *d = dims_str (in_info.ndim, in_info.dims);
+    fprintf (stderr, PROG ": %s has %" G_GSIZE_FORMAT " bytes, but input "
+        "'%s' %s needs %" G_GINT64_FORMAT " float32 values (%" G_GINT64_FORMAT
+        " bytes)\n", input, in_len, in_info.name, d, in_n, in_n * 4);
+    g_free (d);
+    goto out;
+  }
+
+  in_f = g_new (float, MAX (in_n, 1));
+  for (k = 0; k < in_n; k++) {
+    guint32 v;
+    memcpy (&v, in_data + 4 * k, 4);
+    v = GUINT32_FROM_LE (v);
+    memcpy (&in_f[k], &v, 4);
+  }
+  out_f = g_new0 (float, MAX (out_n, 1));
+  if (!yolo_engine_set_input (e, in_f, &error)
+      || !yolo_engine_run (e, &error)
+      || !yolo_engine_get_output (e, out_index, out_f, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+  for (k = 0; k < out_n; k++) {
+    guint32 v;
+    memcpy (&v, &out_f[k], 4);
+    v = GUINT32_TO_LE (v);
+    memcpy (&out_f[k], &v, 4);
+  }
+  if (!g_file_set_contents (output, (const char *) out_f, out_n * 4, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+  {
+    char *d = dims_str (out_info.ndim, out_info.dims);
+    printf ("%s: wrote output %d '%s' %s (%" G_GINT64_FORMAT " float32) to "
+        "%s\n", yolo_engine_device_name (e), out_index, out_info.name, d,
+        out_n, output);
+    g_free (d);
+  }
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  if (e)
+    yolo_engine_free (e);
+  g_free (in_data);
+  g_free (in_f);
+  g_free (out_f);
+  g_free (input);
+  g_free (output);
+  g_free (device);
+  g_free (size);
+  return ret;
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static int
+cmd_bench (int argc, char **argv)
+{
+  int iterations = 20, warmup = 3;
+  gboolean json = FALSE, profile = FALSE;
+  char *device = NULL, *size = NULL;
+  GOptionEntry entries[] = {
+    {"iterations", 'n', 0, G_OPTION_ARG_INT, &iterations,
+        "Timed iterations (default 20)", "N"},
+    {"warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
+        "Untimed warm-up iterations (default 3)", "N"},
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "OpenCL device", "SPEC"},
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON line", NULL},
+    {"profile", 'p', 0, G_OPTION_ARG_NONE, &profile,
+        "Print per-kernel timings of the last run", NULL},
+    {"size", 's', 0, G_OPTION_ARG_STRING, &size,
+        "Input size for dynamic models", "HxW"},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  YoloEngineOptions opt = { 0 };
+  YoloEngine *e = NULL;
+  YoloTensorInfo in_info, out_info;
+  float *in_f = NULL, *out_f = NULL;
+  double *times = NULL;
+  gint64 in_n, out_n, k;
+  int i, ret = 1;
+
+  ctx = g_option_context_new ("MODEL - time inferences");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    ret = usage_error ("%s", error->message);
+    g_clear_error (&error);
+    goto out;
+  }
+  if (argc != 3) {
+    ret = usage_error ("bench needs exactly one MODEL");
+    goto out;
+  }
+  if (iterations < 1 || iterations > 1000000 || warmup < 0
+      || warmup > 1000000) {
+    ret = usage_error ("--iterations must be >= 1 and --warmup >= 0");
+    goto out;
+  }
+  if (!parse_size (size, &opt.input_height, &opt.input_width)) {
+    ret = usage_error ("invalid --size '%s' (expected HxW or N)", size);
+    goto out;
+  }
+
+  opt.device = device;
+  opt.profile = profile;
+  e = yolo_engine_new (argv[2], &opt, &error);
+  if (e == NULL) {
+    ret = fail (error);
+    goto out;
+  }
+  if (!yolo_engine_input_info (e, 0, &in_info)
+      || !yolo_engine_output_info (e, 0, &out_info)) {
+    fprintf (stderr, PROG ": the model has no input or output\n");
+    goto out;
+  }
+  in_n = info_numel (&in_info);
+  out_n = info_numel (&out_info);
+  in_f = g_new (float, MAX (in_n, 1));
+  for (k = 0; k < in_n; k++)    /* deterministic image-like values in 0..1 */
+    in_f[k] = (float) ((k * 2654435761u) % 256) / 255.0f;
+  out_f = g_new0 (float, MAX (out_n, 1));
+  times = g_new0 (double, iterations);
+
+  for (i = 0; i < warmup + iterations; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    if (!yolo_engine_set_input (e, in_f, &error)
+        || !yolo_engine_run (e, &error)
+        || !yolo_engine_get_output (e, 0, out_f, &error)) {
+      ret = fail (error);
+      goto out;
+    }
+    if (i >= warmup)
+      times[i - warmup] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+
+  {
+    double sum = 0, median, mn, mx, mean;
+    qsort (times, iterations, sizeof (double), cmp_double);
+    for (i = 0; i < iterations; i++)
+      sum += times[i];
+    mean = sum / iterations;
+    mn = times[0];
+    mx = times[iterations - 1];
+    median = iterations % 2 ? times[iterations / 2]
+        : (times[iterations / 2 - 1] + times[iterations / 2]) / 2;
+
+    if (json) {
+      GString *s = g_string_new ("{\"model\":");
+      json_str (s, argv[2]);
+      g_string_append (s, ",\"device\":");
+      json_str (s, yolo_engine_device_name (e));
+      g_string_append_printf (s, ",\"iterations\":%d,\"warmup\":%d",
+          iterations, warmup);
+      g_string_append (s, ",\"median_ms\":");
+      json_num (s, median);
+      g_string_append (s, ",\"min_ms\":");
+      json_num (s, mn);
+      g_string_append (s, ",\"mean_ms\":");
+      json_num (s, mean);
+      g_string_append (s, ",\"max_ms\":");
+      json_num (s, mx);
+      g_string_append (s, ",\"fps\":");
+      json_num (s, median > 0 ? 1000.0 / median : 0);
+      g_string_append (s, "}\n");
+      fputs (s->str, stdout);
+      g_string_free (s, TRUE);
+    } else {
+      printf ("model:      %s\n", argv[2]);
+      printf ("device:     %s\n", yolo_engine_device_name (e));
+      printf ("iterations: %d (warm-up %d)\n", iterations, warmup);
+      printf ("median %.3f ms, min %.3f ms, mean %.3f ms, max %.3f ms "
+          "(%.1f fps)\n", median, mn, mean, mx,
+          median > 0 ? 1000.0 / median : 0.0);
+    }
+  }
+  if (profile) {
+    char *table = yolo_engine_profile_table (e);
+    /* keep stdout a single JSON line with --json */
+    fputs (table ? table : "(no profile)\n", json ? stderr : stdout);
+    g_free (table);
+  }
+  fflush (stdout);
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  if (e)
+    yolo_engine_free (e);
+  g_free (in_f);
+  g_free (out_f);
+  g_free (times);
+  g_free (device);
+  g_free (size);
+  return ret;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *cmd;
+
+  if (argc < 2)
+    return usage_error ("missing command");
+  cmd = argv[1];
+  if (!strcmp (cmd, "-h") || !strcmp (cmd, "--help") || !strcmp (cmd, "help")) {
+    fputs (usage_text, stdout);
+    return 0;
+  }
+  if (!strcmp (cmd, "devices"))
+    return cmd_devices (argc, argv);
+  if (!strcmp (cmd, "info"))
+    return cmd_info (argc, argv);
+  if (!strcmp (cmd, "run"))
+    return cmd_run (argc, argv);
+  if (!strcmp (cmd, "bench"))
+    return cmd_bench (argc, argv);
+  return usage_error ("unknown command '%s'", cmd);
+}

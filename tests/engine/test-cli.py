@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Tests of the `yolo-engine` command: usage errors, info (text and JSON),
+run (against onnxruntime when it is installed) and bench.
+
+Environment: YOLO_ENGINE (the binary), YOLO_TEST_DATA (default ../shared).
+Exit status 77 (skip) when the test models are missing."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ENGINE = os.environ.get("YOLO_ENGINE", "build/plugin/engine/yolo-engine")
+DATA = os.environ.get("YOLO_TEST_DATA", "../shared")
+MODELS = os.path.join(DATA, "models")
+V8 = os.path.join(MODELS, "yolov8n-320.onnx")
+
+failures = 0
+
+
+def run(*args, timeout=600):
+    p = subprocess.run([ENGINE, *args], capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what, detail=""):
+    global failures
+    if cond:
+        print(f"ok - {what}")
+    else:
+        failures += 1
+        print(f"not ok - {what}\n{detail}")
+
+
+def expect_error(args, words, what):
+    rc, out, err = run(*args)
+    ok = rc == 1 and err.startswith("yolo-engine: ") and all(
+        w in err for w in words)
+    check(ok, what, f"rc={rc}\nstdout={out}\nstderr={err}")
+
+
+def main():
+    if not os.path.exists(V8):
+        print(f"SKIP: {V8} not found")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="test-cli-")
+
+    # usage
+    expect_error([], ["missing command", "Usage"], "no command")
+    expect_error(["frobnicate"], ["unknown command", "Usage"],
+                 "unknown command")
+    expect_error(["info"], ["MODEL", "Usage"], "info without model")
+    expect_error(["info", V8, "--bogus"], ["Usage"], "unknown option")
+    expect_error(["run", V8], ["--input", "Usage"], "run without files")
+    rc, out, _ = run("--help")
+    check(rc == 0 and "bench" in out, "--help")
+
+    # info errors
+    missing = os.path.join(tmp, "nope.onnx")
+    expect_error(["info", missing], [missing, "not found"],
+                 "info on a missing file")
+    junk = os.path.join(tmp, "junk.onnx")
+    with open(junk, "wb") as f:
+        f.write(b"\x12\x34 not a model at all" * 10)
+    expect_error(["info", junk], [junk, "ONNX"], "info on junk")
+
+    # info --json
+    rc, out, err = run("info", V8, "--json")
+    check(rc == 0, "info --json exits 0", err)
+    try:
+        j = json.loads(out)
+    except ValueError as e:
+        j = None
+        check(False, "info --json is JSON", f"{e}\n{out[:2000]}")
+    if j is not None:
+        check(j["inputs"][0]["name"] == "images"
+              and j["inputs"][0]["shape"] == [1, 3, 320, 320],
+              "info: input shape", json.dumps(j["inputs"]))
+        check(j["outputs"][0]["shape"] == [1, 84, 2100],
+              "info: output shape", json.dumps(j["outputs"]))
+        check(j["family"] == "ultralytics" and j["n_classes"] == 80,
+              "info: family", j["family_reason"])
+        check(j["names"][0] == "person" and len(j["names"]) == 80,
+              "info: names")
+        check(j["opset"] == 20 and j["input_h"] == 320, "info: opset/size")
+        check(3.0e6 < j["params"] < 3.4e6, "info: params", str(j["params"]))
+        check(1.8 < j["gflops"] < 2.6, "info: gflops", str(j["gflops"]))
+        check(j["ops"].get("Conv", 0) > 50, "info: op histogram",
+              json.dumps(j["ops"]))
+        check(j["metadata"]["task"] == "detect", "info: metadata")
+
+    # info text, YOLOX (no metadata)
+    yolox = os.path.join(MODELS, "yolox-nano-416.onnx")
+    if os.path.exists(yolox):
+        rc, out, err = run("info", yolox)
+        check(rc == 0 and "unknown" in out and "model-family=yolox" in out
+              and "[1,3549,85]" in out, "info: yolox text", out + err)
+
+    # run / bench need an OpenCL device
+    rc, out, err = run("devices")
+    if rc != 0:
+        print(f"# no OpenCL device ({err.strip()}): run/bench not tested")
+        return 1 if failures else 0
+    check(out.strip() != "", "devices lists something")
+
+    import struct
+    n_in = 3 * 320 * 320
+    bad_in = os.path.join(tmp, "bad.f32")
+    with open(bad_in, "wb") as f:
+        f.write(b"\0" * 100)
+    outp = os.path.join(tmp, "out.f32")
+    expect_error(["run", V8, "--input", bad_in, "--output", outp],
+                 ["100 bytes", str(n_in * 4)], "run: wrong input size")
+
+    good_in = os.path.join(tmp, "in.f32")
+    vals = [((i * 2654435761) % 256) / 255.0 for i in range(n_in)]
+    with open(good_in, "wb") as f:
+        f.write(struct.pack(f"<{n_in}f", *vals))
+    expect_error(["run", V8, "--input", good_in, "--output", outp,
+                  "--output-index", "3"], ["output-index"],
+                 "run: output index out of range")
+    rc, out, err = run("run", V8, "--input", good_in, "--output", outp)
+    check(rc == 0 and os.path.getsize(outp) == 84 * 2100 * 4, "run writes "
+          "the output", out + err)
+    if rc == 0:
+        try:
+            import numpy as np
+            import onnxruntime as ort
+        except ImportError:
+            print("# numpy/onnxruntime missing: output not compared")
+        else:
+            x = np.array(vals, dtype=np.float32).reshape(1, 3, 320, 320)
+            sess = ort.InferenceSession(V8, providers=["CPUExecutionProvider"])
+            ref = sess.run(None, {"images": x})[0].reshape(-1)
+            got = np.fromfile(outp, dtype="<f4")
+            boxes = np.abs(got[:4 * 2100] - ref[:4 * 2100]).max()
+            scores = np.abs(got[4 * 2100:] - ref[4 * 2100:]).max()
+            check(boxes < 1.0 and scores < 0.02, "run matches onnxruntime",
+                  f"max box diff {boxes}, max score diff {scores}")
+
+    rc, out, err = run("bench", V8, "--iterations", "3", "--warmup", "1",
+                       "--json")
+    try:
+        b = json.loads(out)
+        ok = rc == 0 and out.count("\n") == 1 and all(
+            k in b for k in ("median_ms", "min_ms", "mean_ms", "max_ms",
+                             "iterations", "device", "model"))
+        ok = ok and b["iterations"] == 3 and b["min_ms"] <= b["median_ms"] \
+            <= b["max_ms"]
+    except ValueError:
+        ok = False
+    check(ok, "bench --json", out + err)
+
+    rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
+                       "--profile")
+    check(rc == 0 and "median" in out, "bench --profile", out + err)
+    expect_error(["bench", V8, "--iterations", "0"], ["iterations"],
+                 "bench: bad iterations")
+    expect_error(["run", V8, "--input", good_in, "--output", outp,
+                  "--device", "no-such-device-xyz"], [],
+                 "run: unknown device")
+
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
