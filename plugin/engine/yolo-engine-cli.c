@@ -39,9 +39,6 @@ static const char usage_text[] =
     "the device name.\n";
 
 static int
-usage_error (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
-
-static int
 usage_error (const char *fmt, ...)
 {
   va_list ap;
@@ -633,8 +630,7 @@ cmd_bench (int argc, char **argv)
     ret = usage_error ("bench needs exactly one MODEL");
     goto out;
   }
-  if (iterations < 1 || iterations > 1000000 || warmup < 0
-      || warmup > 1000000) {
+  if (iterations < 1 || iterations > 1000000 || warmup < 0 || warmup > 1000000) {
     ret = usage_error ("--iterations must be >= 1 and --warmup >= 0");
     goto out;
   }

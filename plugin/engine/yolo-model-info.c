@@ -440,19 +440,19 @@ node_macs (YoloGraph * g, YoloNode * n)
     /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs */
     if (w->dims[0] <= 0)
       return 0;
-    return (double) ny * (double) (nw / w->dims[0]);
+    return (double) (nw / w->dims[0]) * ny;
   }
   if (strcmp (op, "ConvTranspose") == 0) {
     /* W [Cin, Cout/group, k...]: each input element scatters Cout/group*k */
     if (w->dims[0] <= 0)
       return 0;
-    return (double) nx * (double) (nw / w->dims[0]);
+    return (double) (nw / w->dims[0]) * nx;
   }
   if (strcmp (op, "MatMul") == 0 || strcmp (op, "MatMulInteger") == 0)
-    return (double) ny * (double) x->dims[x->ndim - 1];
+    return (double) x->dims[x->ndim - 1] * ny;
   if (strcmp (op, "Gemm") == 0 && x->ndim == 2) {
     gint64 k = yolo_node_attr_int (n, "transA", 0) ? x->dims[0] : x->dims[1];
-    return (double) ny * (double) k;
+    return ny * (double) k;
   }
   return 0;
 }

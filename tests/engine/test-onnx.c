@@ -874,15 +874,13 @@ test_handmade_bad (void)
   check_bad (BAD_OPSET_NEW, YOLO_ENGINE_ERROR_UNSUPPORTED, "opset 99", NULL,
       NULL);
   check_bad (BAD_NO_OPSET, YOLO_ENGINE_ERROR_PARSE, "opset", NULL, NULL);
-  check_bad (BAD_DTYPE, YOLO_ENGINE_ERROR_UNSUPPORTED, "str_w", "string",
-      NULL);
+  check_bad (BAD_DTYPE, YOLO_ENGINE_ERROR_UNSUPPORTED, "str_w", "string", NULL);
   check_bad (BAD_OUTPUT_NOT_PRODUCED, YOLO_ENGINE_ERROR_INVALID_MODEL,
       "ghost", NULL, NULL);
   check_bad (BAD_NO_OUTPUTS, YOLO_ENGINE_ERROR_INVALID_MODEL, "no outputs",
       NULL, NULL);
   check_bad (BAD_NO_NODES, YOLO_ENGINE_ERROR_PARSE, "no graph", NULL, NULL);
-  check_bad (BAD_DUP_INIT, YOLO_ENGINE_ERROR_INVALID_MODEL, "dup", NULL,
-      NULL);
+  check_bad (BAD_DUP_INIT, YOLO_ENGINE_ERROR_INVALID_MODEL, "dup", NULL, NULL);
   check_bad (BAD_DUP_OUTPUT, YOLO_ENGINE_ERROR_INVALID_MODEL, "relu_again",
       NULL, NULL);
   check_bad (BAD_CONSTANT, YOLO_ENGINE_ERROR_UNSUPPORTED, "cstr", NULL, NULL);
