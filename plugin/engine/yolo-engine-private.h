@@ -36,7 +36,7 @@ gboolean yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
  * yolo_engine_get_output (blocking read). */
 gboolean yolo_engine_enqueue (YoloEngine * e, GError ** error);
 
-/* Runs yolo_graph_sort + yolo_graph_infer on a loaded graph (for `info`). */
+/* Loads an ONNX file into a graph (no passes run; see yolo-onnx.c). */
 YoloGraph *yolo_onnx_load (const char *path, GError ** error);
 
 /* Creates the runtime for a device spec (yolo-runtime.c). */

@@ -30,7 +30,7 @@ typedef struct
   int stride;                   /* metadata "stride" or 32 */
   gboolean end2end;             /* metadata end2end == True */
   char *task;                   /* metadata task or NULL */
-  gint64 n_params;              /* elements in float initializers */
+  gint64 n_params;              /* elements in float and int8 weights */
   double flops;                 /* 2*MACs of Conv/MatMul/Gemm */
   GHashTable *op_histogram;     /* op_type -> count (GINT_TO_POINTER) */
 } YoloModelInfo;
