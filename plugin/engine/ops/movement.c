@@ -1,4 +1,918 @@
-/* ops/movement.c - (to be written) */
-#include "yolo-ops.h"
+/* ops/movement.c - Concat, Split, Slice, Transpose, Expand, Tile, Pad.
+ *
+ * Every op here is a strided copy of 32-bit elements described by a box of
+ * dims with a source and a destination stride per dim (movement_copy_nd in
+ * movement.cl); batched 2-D transposes use 8x8 tiles (movement_transpose_tile)
+ * and Pad/Tile index per output element (movement_pad). The host reference
+ * (eval) walks the same boxes over host data (float or gint64).
+ *
+ * Channel-axis Concat/Split are usually free: the memory planner places the
+ * parts inside the whole, and prepare records no copy for a part already in
+ * place (yolo_rt_same_location). */
+#include "misc-util.h"
 
-const YoloOpDef *const yolo_ops_movement[] = { NULL };
+#define MOVE_DIMS 6
+#define MOVE_CHUNK 32           /* MOVEMENT_CHUNK in movement.cl */
+
+/* A strided copy: dims[i] with source / destination strides (elements). */
+typedef struct
+{
+  int ndim;
+  gint64 d[YOLO_MAX_DIMS], ss[YOLO_MAX_DIMS], ds[YOLO_MAX_DIMS];
+  gint64 sbase, dbase;
+} MoveBox;
+
+/* Drops size-1 dims and merges dims that are contiguous in both source and
+ * destination. */
+static void
+box_collapse (MoveBox * b)
+{
+  MoveBox o = *b;
+  o.ndim = 0;
+  for (int i = 0; i < b->ndim; i++) {
+    if (b->d[i] == 1)
+      continue;
+    if (o.ndim > 0) {
+      int l = o.ndim - 1;
+      if (o.ss[l] == b->ss[i] * b->d[i] && o.ds[l] == b->ds[i] * b->d[i]) {
+        o.d[l] *= b->d[i];
+        o.ss[l] = b->ss[i];
+        o.ds[l] = b->ds[i];
+        continue;
+      }
+    }
+    o.d[o.ndim] = b->d[i];
+    o.ss[o.ndim] = b->ss[i];
+    o.ds[o.ndim] = b->ds[i];
+    o.ndim++;
+  }
+  *b = o;
+}
+
+static void
+box_host_copy (const MoveBox * b, gsize esize, gconstpointer src, gpointer dst)
+{
+  gint64 c[YOLO_MAX_DIMS] = { 0 };
+  gint64 total = misc_prod (b->d, 0, b->ndim);
+  const guint8 *s = src;
+  guint8 *d = dst;
+  for (gint64 k = 0; k < total; k++) {
+    gint64 so = b->sbase, dof = b->dbase;
+    for (int i = 0; i < b->ndim; i++) {
+      so += c[i] * b->ss[i];
+      dof += c[i] * b->ds[i];
+    }
+    memcpy (d + dof * esize, s + so * esize, esize);
+    for (int i = b->ndim - 1; i >= 0; i--) {
+      if (++c[i] < b->d[i])
+        break;
+      c[i] = 0;
+    }
+  }
+}
+
+static gboolean
+box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
+    YoloTensor * dst, MoveBox * b, GError ** error)
+{
+  MoveBox c = *b;
+  cl_kernel k;
+  YoloArgs a;
+  int nd, p = -1;
+
+  if (misc_prod (b->d, 0, b->ndim) == 0)
+    return TRUE;
+  box_collapse (&c);
+  nd = c.ndim;
+  if (nd > MOVE_DIMS) {
+    misc_unsupported (error, n, "copy needs %d dims (max %d)", nd, MOVE_DIMS);
+    return FALSE;
+  }
+  if (nd == 0) {
+    c.d[0] = 1;
+    c.ss[0] = c.ds[0] = 1;
+    nd = c.ndim = 1;
+  }
+  /* Batched 2-D transpose: innermost dim contiguous in dst only, another
+   * dim contiguous in src. */
+  if (nd >= 2 && c.ds[nd - 1] == 1 && c.ss[nd - 1] != 1 && c.d[nd - 1] >= 4) {
+    for (int i = 0; i < nd - 1; i++)
+      if (c.ss[i] == 1 && c.d[i] >= 4)
+        p = i;
+  }
+  if (p >= 0) {
+    gint64 e[4] = { 1, 1, 1, 1 }, es[4] = { 0 }, ed[4] = { 0 };
+    int j = 3;
+    for (int i = nd - 2; i >= 0; i--) {
+      if (i == p)
+        continue;
+      e[j] = c.d[i];
+      es[j] = c.ss[i];
+      ed[j] = c.ds[i];
+      j--;
+    }
+    k = yolo_rt_kernel (rt, "movement_transpose_tile", error);
+    if (!k)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_tensor (&a, rt, g, src);
+    yolo_args_tensor (&a, rt, g, dst);
+    yolo_args_int (&a, c.sbase);
+    yolo_args_int (&a, c.dbase);
+    yolo_args_int (&a, c.d[nd - 1]);
+    yolo_args_int (&a, c.d[p]);
+    yolo_args_int (&a, c.ss[nd - 1]);
+    yolo_args_int (&a, c.ds[p]);
+    for (int i = 0; i < 4; i++)
+      yolo_args_int (&a, e[i]);
+    for (int i = 0; i < 4; i++)
+      yolo_args_int (&a, es[i]);
+    for (int i = 0; i < 4; i++)
+      yolo_args_int (&a, ed[i]);
+    if (!yolo_args_ok (&a, n, error))
+      return FALSE;
+    gsize gws[3] = { yolo_div_up (c.d[nd - 1], 8), yolo_div_up (c.d[p], 8),
+      e[0] * e[1] * e[2] * e[3]
+    };
+    gsize lws[3] = { 8, 8, 1 };
+    return yolo_rt_launch (rt, n, k, 3, gws, lws, error);
+  }
+
+  /* Pad to 6 dims at the front. */
+  gint64 d[MOVE_DIMS], ss[MOVE_DIMS], ds[MOVE_DIMS];
+  for (int i = 0; i < MOVE_DIMS; i++) {
+    int s = i - (MOVE_DIMS - nd);
+    d[i] = s >= 0 ? c.d[s] : 1;
+    ss[i] = s >= 0 ? c.ss[s] : 0;
+    ds[i] = s >= 0 ? c.ds[s] : 0;
+  }
+  gint64 total = yolo_div_up (d[5], MOVE_CHUNK) * misc_prod (d, 0, 5);
+  k = yolo_rt_kernel (rt, "movement_copy_nd", error);
+  if (!k)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, src);
+  yolo_args_tensor (&a, rt, g, dst);
+  yolo_args_int (&a, c.sbase);
+  yolo_args_int (&a, c.dbase);
+  yolo_args_int (&a, total);
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, d[i]);
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, ss[i]);
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, ds[i]);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gsize gws = total, lws = 64;
+  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
+}
+
+static gboolean
+need_io (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  if (!YOLO_IN (g, n, 0) || n->n_outputs < 1) {
+    yolo_op_error (error, n, "missing input or output");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- Concat ---- */
+
+/* Box copying input i into its place in the output. */
+static void
+concat_box (YoloGraph * g, YoloNode * n, int axis, int i, gint64 at,
+    MoveBox * b)
+{
+  YoloTensor *x = YOLO_IN (g, n, i), *y = YOLO_OUT (g, n, 0);
+  gint64 ys[YOLO_MAX_DIMS];
+  b->ndim = x->ndim;
+  memcpy (b->d, x->dims, sizeof (b->d));
+  misc_strides (x, b->ss);
+  misc_strides (y, ys);
+  memcpy (b->ds, ys, sizeof (b->ds));
+  b->sbase = 0;
+  b->dbase = at * ys[axis];
+}
+
+static gboolean
+concat_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  if (!need_io (g, n, error))
+    return FALSE;
+  YoloTensor *x0 = YOLO_IN (g, n, 0);
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x0->ndim);
+  gint64 dims[YOLO_MAX_DIMS];
+  if (axis < 0) {
+    yolo_op_error (error, n, "axis out of range");
+    return FALSE;
+  }
+  memcpy (dims, x0->dims, sizeof dims);
+  dims[axis] = 0;
+  for (int i = 0; i < n->n_inputs; i++) {
+    YoloTensor *x = YOLO_IN (g, n, i);
+    if (!x || x->ndim != x0->ndim) {
+      yolo_op_error (error, n, "input %d: rank mismatch", i);
+      return FALSE;
+    }
+    for (int k = 0; k < x->ndim; k++)
+      if (k != axis && x->dims[k] != x0->dims[k]) {
+        yolo_op_error (error, n, "input %d: shape mismatch", i);
+        return FALSE;
+      }
+    dims[axis] += x->dims[axis];
+  }
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), x0->dtype, x0->ndim, dims);
+  return TRUE;
+}
+
+static gboolean
+concat_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *y = YOLO_OUT (g, n, 0);
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), y->ndim);
+  gint64 at = 0;
+  MoveBox b;
+  if (!misc_have_data (g, n, error))
+    return FALSE;
+  gpointer d = misc_alloc (y);
+  for (int i = 0; i < n->n_inputs; i++) {
+    YoloTensor *x = YOLO_IN (g, n, i);
+    concat_box (g, n, axis, i, at, &b);
+    if (x->data)
+      box_host_copy (&b, misc_esize (y), x->data, d);
+    at += x->dims[axis];
+  }
+  return TRUE;
+}
+
+static gboolean
+concat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *y = YOLO_OUT (g, n, 0);
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), y->ndim);
+  gint64 at = 0;
+  MoveBox b;
+  for (int i = 0; i < n->n_inputs; i++) {
+    YoloTensor *x = YOLO_IN (g, n, i);
+    concat_box (g, n, axis, i, at, &b);
+    at += x->dims[axis];
+    if (yolo_tensor_numel (x) == 0 || yolo_rt_same_location (g, x, y, b.dbase))
+      continue;
+    if (!box_launch (rt, g, n, x, y, &b, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- Split ---- */
+
+static gboolean
+split_sizes (YoloGraph * g, YoloNode * n, gint64 * sizes, int *axis_out,
+    GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 sp[MISC_MAX_PARAMS];
+  gboolean present;
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
+  if (axis < 0) {
+    yolo_op_error (error, n, "axis out of range");
+    return FALSE;
+  }
+  if (n->n_outputs > MISC_MAX_PARAMS) {
+    misc_unsupported (error, n, "too many outputs");
+    return FALSE;
+  }
+  int cnt = misc_int_param (g, n, 1, "split", sp, MISC_MAX_PARAMS, &present,
+      error);
+  if (cnt < 0)
+    return FALSE;
+  gint64 dim = x->dims[axis], sum = 0;
+  if (present) {
+    if (cnt != n->n_outputs) {
+      yolo_op_error (error, n, "%d split sizes for %d outputs", cnt,
+          n->n_outputs);
+      return FALSE;
+    }
+    for (int i = 0; i < cnt; i++) {
+      sizes[i] = sp[i];
+      sum += sp[i];
+    }
+  } else {
+    gint64 parts = yolo_node_attr_int (n, "num_outputs", n->n_outputs);
+    gint64 chunk = parts > 0 ? (dim + parts - 1) / parts : 0;
+    if (parts != n->n_outputs) {
+      yolo_op_error (error, n, "num_outputs does not match the outputs");
+      return FALSE;
+    }
+    for (int i = 0; i < n->n_outputs; i++) {
+      sizes[i] = CLAMP (dim - sum, 0, chunk);
+      sum += sizes[i];
+    }
+  }
+  if (sum != dim) {
+    yolo_op_error (error, n, "split sizes do not add up to %" G_GINT64_FORMAT,
+        dim);
+    return FALSE;
+  }
+  *axis_out = axis;
+  return TRUE;
+}
+
+static gboolean
+split_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  gint64 sizes[MISC_MAX_PARAMS], dims[YOLO_MAX_DIMS];
+  int axis;
+  if (!need_io (g, n, error) || !split_sizes (g, n, sizes, &axis, error))
+    return FALSE;
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  memcpy (dims, x->dims, sizeof dims);
+  for (int i = 0; i < n->n_outputs; i++) {
+    dims[axis] = sizes[i];
+    yolo_tensor_set_shape (YOLO_OUT (g, n, i), x->dtype, x->ndim, dims);
+  }
+  return TRUE;
+}
+
+static void
+split_box (YoloGraph * g, YoloNode * n, int axis, int j, gint64 at, MoveBox * b)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, j);
+  gint64 xs[YOLO_MAX_DIMS];
+  b->ndim = y->ndim;
+  memcpy (b->d, y->dims, sizeof (b->d));
+  misc_strides (x, xs);
+  memcpy (b->ss, xs, sizeof (b->ss));
+  misc_strides (y, b->ds);
+  b->sbase = at * xs[axis];
+  b->dbase = 0;
+}
+
+static gboolean
+split_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
+  gint64 at = 0;
+  MoveBox b;
+  if (!misc_have_data (g, n, error))
+    return FALSE;
+  for (int j = 0; j < n->n_outputs; j++) {
+    YoloTensor *y = YOLO_OUT (g, n, j);
+    gpointer d = misc_alloc (y);
+    split_box (g, n, axis, j, at, &b);
+    if (yolo_tensor_numel (y) > 0)
+      box_host_copy (&b, misc_esize (y), x->data, d);
+    at += y->dims[axis];
+  }
+  return TRUE;
+}
+
+static gboolean
+split_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
+  gint64 at = 0;
+  MoveBox b;
+  for (int j = 0; j < n->n_outputs; j++) {
+    YoloTensor *y = YOLO_OUT (g, n, j);
+    split_box (g, n, axis, j, at, &b);
+    at += y->dims[axis];
+    /* Outputs nobody reads may not be planned at all. */
+    if (yolo_tensor_numel (y) == 0 || (y->n_uses == 0 && !y->is_output)
+        || yolo_rt_same_location (g, y, x, b.sbase))
+      continue;
+    if (!box_launch (rt, g, n, x, y, &b, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- Slice ---- */
+
+static gboolean
+slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 starts[MISC_MAX_PARAMS], ends[MISC_MAX_PARAMS];
+  gint64 axes[MISC_MAX_PARAMS], steps[MISC_MAX_PARAMS];
+  gint64 st[YOLO_MAX_DIMS], xs[YOLO_MAX_DIMS];
+  gboolean p1, p2, p3, p4, done[YOLO_MAX_DIMS] = { 0 };
+  int ns = misc_int_param (g, n, 1, "starts", starts, MISC_MAX_PARAMS, &p1,
+      error);
+  if (ns < 0)
+    return FALSE;
+  int ne = misc_int_param (g, n, 2, "ends", ends, MISC_MAX_PARAMS, &p2,
+      error);
+  if (ne < 0)
+    return FALSE;
+  int na = misc_int_param (g, n, 3, "axes", axes, MISC_MAX_PARAMS, &p3,
+      error);
+  if (na < 0)
+    return FALSE;
+  int nt = misc_int_param (g, n, 4, NULL, steps, MISC_MAX_PARAMS, &p4,
+      error);
+  if (nt < 0)
+    return FALSE;
+  if (!p1 || !p2 || ns != ne || (p3 && na != ns) || (p4 && nt != ns)) {
+    yolo_op_error (error, n, "invalid starts/ends/axes/steps");
+    return FALSE;
+  }
+  misc_strides (x, xs);
+  b->ndim = x->ndim;
+  b->sbase = b->dbase = 0;
+  for (int i = 0; i < x->ndim; i++) {
+    b->d[i] = x->dims[i];
+    st[i] = 1;
+  }
+  gint64 sidx[YOLO_MAX_DIMS] = { 0 };
+  for (int k = 0; k < ns; k++) {
+    int a = yolo_axis (p3 ? axes[k] : k, x->ndim);
+    gint64 step = p4 ? steps[k] : 1;
+    gint64 dim = x->dims[a >= 0 ? a : 0];
+    if (a < 0 || done[a] || step == 0) {
+      yolo_op_error (error, n, "invalid axis or step");
+      return FALSE;
+    }
+    done[a] = TRUE;
+    gint64 s = starts[k], e = ends[k];
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    gint64 len;
+    if (step > 0) {
+      s = CLAMP (s, 0, dim);
+      e = CLAMP (e, 0, dim);
+      len = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = CLAMP (s, 0, dim - 1);
+      e = CLAMP (e, -1, dim - 1);
+      len = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    b->d[a] = len;
+    st[a] = step;
+    sidx[a] = s;
+  }
+  for (int i = 0; i < x->ndim; i++) {
+    b->ss[i] = xs[i] * st[i];
+    b->sbase += sidx[i] * xs[i];
+  }
+  gint64 s = 1;
+  for (int i = x->ndim - 1; i >= 0; i--) {
+    b->ds[i] = s;
+    s *= b->d[i];
+  }
+  return TRUE;
+}
+
+static gboolean
+slice_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  MoveBox b;
+  if (!need_io (g, n, error) || !slice_box (g, n, &b, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
+      b.ndim, b.d);
+  return TRUE;
+}
+
+/* Box ops (Slice, Transpose, Expand): box from the node, one copy. */
+typedef gboolean (*BoxFunc) (YoloGraph * g, YoloNode * n, MoveBox * b,
+    GError ** error);
+
+static gboolean
+box_eval (YoloGraph * g, YoloNode * n, BoxFunc f, GError ** error)
+{
+  MoveBox b;
+  YoloTensor *y = YOLO_OUT (g, n, 0);
+  if (!misc_have_data (g, n, error) || !f (g, n, &b, error))
+    return FALSE;
+  gpointer d = misc_alloc (y);
+  if (yolo_tensor_numel (y) > 0)
+    box_host_copy (&b, misc_esize (y), YOLO_IN (g, n, 0)->data, d);
+  return TRUE;
+}
+
+static gboolean
+box_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, BoxFunc f,
+    GError ** error)
+{
+  MoveBox b;
+  if (!f (g, n, &b, error))
+    return FALSE;
+  return box_launch (rt, g, n, YOLO_IN (g, n, 0), YOLO_OUT (g, n, 0), &b,
+      error);
+}
+
+static gboolean
+slice_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return box_eval (g, n, slice_box, error);
+}
+
+static gboolean
+slice_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return box_prepare (rt, g, n, slice_box, error);
+}
+
+/* ---- Transpose ---- */
+
+static gboolean
+transpose_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 xs[YOLO_MAX_DIMS];
+  int np = 0;
+  const gint64 *perm = yolo_node_attr_ints (n, "perm", &np);
+  gboolean used[YOLO_MAX_DIMS] = { 0 };
+  if (perm && np != x->ndim) {
+    yolo_op_error (error, n, "perm has %d entries for rank %d", np, x->ndim);
+    return FALSE;
+  }
+  misc_strides (x, xs);
+  b->ndim = x->ndim;
+  b->sbase = b->dbase = 0;
+  for (int i = 0; i < x->ndim; i++) {
+    int p = perm ? yolo_axis (perm[i], x->ndim) : x->ndim - 1 - i;
+    if (p < 0 || used[p]) {
+      yolo_op_error (error, n, "invalid perm");
+      return FALSE;
+    }
+    used[p] = TRUE;
+    b->d[i] = x->dims[p];
+    b->ss[i] = xs[p];
+  }
+  gint64 s = 1;
+  for (int i = x->ndim - 1; i >= 0; i--) {
+    b->ds[i] = s;
+    s *= b->d[i];
+  }
+  return TRUE;
+}
+
+static gboolean
+transpose_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  MoveBox b;
+  if (!need_io (g, n, error) || !transpose_box (g, n, &b, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
+      b.ndim, b.d);
+  return TRUE;
+}
+
+static gboolean
+transpose_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return box_eval (g, n, transpose_box, error);
+}
+
+static gboolean
+transpose_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return box_prepare (rt, g, n, transpose_box, error);
+}
+
+/* ---- Expand ---- */
+
+static gboolean
+expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 shape[MISC_MAX_PARAMS], xs[YOLO_MAX_DIMS];
+  gboolean present;
+  int ns = misc_int_param (g, n, 1, NULL, shape, MISC_MAX_PARAMS, &present,
+      error);
+  int nd;
+  if (ns < 0)
+    return FALSE;
+  if (!present || ns > YOLO_MAX_DIMS
+      || !yolo_broadcast_shape (x->ndim, x->dims, ns, shape, &nd, b->d)) {
+    yolo_op_error (error, n, "cannot expand to the given shape");
+    return FALSE;
+  }
+  misc_strides (x, xs);
+  b->ndim = nd;
+  b->sbase = b->dbase = 0;
+  for (int i = 0; i < nd; i++) {
+    int xi = i - (nd - x->ndim);
+    b->ss[i] = xi >= 0 && x->dims[xi] != 1 ? xs[xi] : 0;
+  }
+  gint64 s = 1;
+  for (int i = nd - 1; i >= 0; i--) {
+    b->ds[i] = s;
+    s *= b->d[i];
+  }
+  return TRUE;
+}
+
+static gboolean
+expand_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  MoveBox b;
+  if (!need_io (g, n, error) || !expand_box (g, n, &b, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
+      b.ndim, b.d);
+  return TRUE;
+}
+
+static gboolean
+expand_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return box_eval (g, n, expand_box, error);
+}
+
+static gboolean
+expand_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return box_prepare (rt, g, n, expand_box, error);
+}
+
+/* ---- Pad and Tile (movement_pad) ---- */
+
+enum
+{ PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP };
+
+typedef struct
+{
+  int ndim;
+  int mode;
+  gint64 in[YOLO_MAX_DIMS], out[YOLO_MAX_DIMS], pb[YOLO_MAX_DIMS];
+  double value;
+} PadSpec;
+
+static gboolean
+pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 pads[MISC_MAX_PARAMS], axes[MISC_MAX_PARAMS];
+  gboolean present, has_axes;
+  int np = misc_int_param (g, n, 1, "pads", pads, MISC_MAX_PARAMS, &present,
+      error);
+  if (np < 0)
+    return FALSE;
+  int na = misc_int_param (g, n, 3, NULL, axes, MISC_MAX_PARAMS, &has_axes,
+      error);
+  if (na < 0)
+    return FALSE;
+  if (!has_axes) {
+    na = x->ndim;
+    for (int i = 0; i < na; i++)
+      axes[i] = i;
+  }
+  if (!present || np != 2 * na) {
+    yolo_op_error (error, n, "invalid pads");
+    return FALSE;
+  }
+  const char *mode = yolo_node_attr_string (n, "mode", "constant");
+  if (!strcmp (mode, "constant"))
+    p->mode = PAD_CONSTANT;
+  else if (!strcmp (mode, "reflect"))
+    p->mode = PAD_REFLECT;
+  else if (!strcmp (mode, "edge"))
+    p->mode = PAD_EDGE;
+  else if (!strcmp (mode, "wrap"))
+    p->mode = PAD_WRAP;
+  else {
+    misc_unsupported (error, n, "pad mode '%s'", mode);
+    return FALSE;
+  }
+  p->value = yolo_node_attr_float (n, "value", 0.0f);
+  YoloTensor *v = YOLO_IN (g, n, 2);
+  if (v && yolo_tensor_numel (v) > 0) {
+    if (!yolo_tensor_is_const (v)) {
+      misc_unsupported (error, n, "constant_value must be constant");
+      return FALSE;
+    }
+    p->value = yolo_dtype_is_float (v->dtype) ? ((float *) v->data)[0] :
+        (double) ((gint64 *) v->data)[0];
+  }
+  p->ndim = x->ndim;
+  for (int i = 0; i < x->ndim; i++) {
+    p->in[i] = p->out[i] = x->dims[i];
+    p->pb[i] = 0;
+  }
+  for (int k = 0; k < na; k++) {
+    int a = yolo_axis (axes[k], x->ndim);
+    if (a < 0) {
+      yolo_op_error (error, n, "invalid axis");
+      return FALSE;
+    }
+    p->pb[a] = pads[k];
+    p->out[a] = x->dims[a] + pads[k] + pads[k + na];
+    if (p->out[a] < 0 || (p->mode != PAD_CONSTANT && x->dims[a] == 0
+            && p->out[a] > 0)) {
+      yolo_op_error (error, n, "invalid pads for axis %d", a);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+tile_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 rep[MISC_MAX_PARAMS];
+  gboolean present;
+  int nr = misc_int_param (g, n, 1, NULL, rep, MISC_MAX_PARAMS, &present,
+      error);
+  if (nr < 0)
+    return FALSE;
+  if (!present || nr != x->ndim) {
+    yolo_op_error (error, n, "repeats must have one value per dim");
+    return FALSE;
+  }
+  p->ndim = x->ndim;
+  p->mode = PAD_WRAP;
+  p->value = 0;
+  for (int i = 0; i < x->ndim; i++) {
+    if (rep[i] < 0) {
+      yolo_op_error (error, n, "negative repeat");
+      return FALSE;
+    }
+    p->in[i] = x->dims[i];
+    p->out[i] = x->dims[i] * rep[i];
+    p->pb[i] = 0;
+  }
+  return TRUE;
+}
+
+/* Same mapping as movement_pad_coord in movement.cl. */
+static gint64
+pad_coord (int mode, gint64 c, gint64 n, gint64 p)
+{
+  gint64 x = c - p;
+  if (x >= 0 && x < n)
+    return x;
+  switch (mode) {
+    case PAD_REFLECT:{
+      if (n == 1)
+        return 0;
+      gint64 period = 2 * (n - 1);
+      x %= period;
+      if (x < 0)
+        x += period;
+      return x < n ? x : period - x;
+    }
+    case PAD_EDGE:
+      return CLAMP (x, 0, n - 1);
+    case PAD_WRAP:
+      x %= n;
+      return x < 0 ? x + n : x;
+    default:
+      return -1;
+  }
+}
+
+typedef gboolean (*PadFunc) (YoloGraph * g, YoloNode * n, PadSpec * p,
+    GError ** error);
+
+static gboolean
+pad_infer_with (YoloGraph * g, YoloNode * n, PadFunc f, GError ** error)
+{
+  PadSpec p;
+  if (!need_io (g, n, error) || !f (g, n, &p, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
+      p.ndim, p.out);
+  return TRUE;
+}
+
+static gboolean
+pad_eval_with (YoloGraph * g, YoloNode * n, PadFunc f, GError ** error)
+{
+  PadSpec p;
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  if (!misc_have_data (g, n, error) || !f (g, n, &p, error))
+    return FALSE;
+  gpointer d = misc_alloc (y);
+  gint64 total = yolo_tensor_numel (y), c[YOLO_MAX_DIMS] = { 0 };
+  gboolean fl = yolo_dtype_is_float (y->dtype);
+  for (gint64 k = 0; k < total; k++) {
+    gint64 off = 0;
+    gboolean in = TRUE;
+    for (int i = 0; i < p.ndim; i++) {
+      gint64 xc = pad_coord (p.mode, c[i], p.in[i], p.pb[i]);
+      if (xc < 0)
+        in = FALSE;
+      off = off * p.in[i] + MAX (xc, 0);
+    }
+    if (fl)
+      ((float *) d)[k] = in ? ((float *) x->data)[off] : (float) p.value;
+    else
+      ((gint64 *) d)[k] = in ? ((gint64 *) x->data)[off] : (gint64) p.value;
+    for (int i = p.ndim - 1; i >= 0; i--) {
+      if (++c[i] < p.out[i])
+        break;
+      c[i] = 0;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+pad_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n, PadFunc f,
+    GError ** error)
+{
+  PadSpec p;
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  gint64 total = yolo_tensor_numel (y);
+  if (!f (g, n, &p, error))
+    return FALSE;
+  if (total == 0)
+    return TRUE;
+  if (p.ndim > MOVE_DIMS) {
+    misc_unsupported (error, n, "rank %d (max %d)", p.ndim, MOVE_DIMS);
+    return FALSE;
+  }
+  cl_int value;
+  if (yolo_dtype_is_float (y->dtype)) {
+    float fv = (float) p.value;
+    memcpy (&value, &fv, sizeof value);
+  } else {
+    value = (cl_int) p.value;
+  }
+  cl_kernel k = yolo_rt_kernel (rt, "movement_pad", error);
+  if (!k)
+    return FALSE;
+  YoloArgs a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, x);
+  yolo_args_tensor (&a, rt, g, y);
+  yolo_args_int (&a, total);
+  yolo_args_int (&a, p.mode);
+  yolo_args_int (&a, value);
+  int lead = MOVE_DIMS - p.ndim;
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, i < lead ? 1 : p.out[i - lead]);
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, i < lead ? 1 : p.in[i - lead]);
+  for (int i = 0; i < MOVE_DIMS; i++)
+    yolo_args_int (&a, i < lead ? 0 : p.pb[i - lead]);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gsize gws = total, lws = 64;
+  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
+}
+
+static gboolean
+pad_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_infer_with (g, n, pad_spec, error);
+}
+
+static gboolean
+pad_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_eval_with (g, n, pad_spec, error);
+}
+
+static gboolean
+pad_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_prepare_with (rt, g, n, pad_spec, error);
+}
+
+static gboolean
+tile_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_infer_with (g, n, tile_spec, error);
+}
+
+static gboolean
+tile_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_eval_with (g, n, tile_spec, error);
+}
+
+static gboolean
+tile_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return pad_prepare_with (rt, g, n, tile_spec, error);
+}
+
+static const YoloOpDef op_concat =
+    { "Concat", 0, concat_infer, concat_eval, concat_prepare };
+static const YoloOpDef op_split =
+    { "Split", 0, split_infer, split_eval, split_prepare };
+static const YoloOpDef op_slice =
+    { "Slice", 0, slice_infer, slice_eval, slice_prepare };
+static const YoloOpDef op_transpose =
+    { "Transpose", 0, transpose_infer, transpose_eval, transpose_prepare };
+static const YoloOpDef op_expand =
+    { "Expand", 0, expand_infer, expand_eval, expand_prepare };
+static const YoloOpDef op_tile =
+    { "Tile", 0, tile_infer, tile_eval, tile_prepare };
+static const YoloOpDef op_pad = { "Pad", 0, pad_infer, pad_eval, pad_prepare };
+
+const YoloOpDef *const yolo_ops_movement[] = {
+  &op_concat, &op_split, &op_slice, &op_transpose, &op_expand, &op_tile,
+  &op_pad, NULL
+};
