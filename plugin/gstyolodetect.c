@@ -479,7 +479,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   if (!self->engine) {
     if (err && err->domain == YOLO_ENGINE_ERROR
         && err->code == YOLO_ENGINE_ERROR_IO) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read model '%s': %s", model, err->message), (NULL));
     } else if (err && err->domain == YOLO_ENGINE_ERROR
         && (err->code == YOLO_ENGINE_ERROR_NO_DEVICE

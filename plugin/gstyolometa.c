@@ -30,7 +30,7 @@ gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
   GstStructure *s;
   gchar num[16];
   const gchar *label = det->label;
-  gint x1, y1, x2, y2;
+  gint x1, y1, x2, y2, id;
 
   g_return_val_if_fail (GST_IS_BUFFER (buf), NULL);
   g_return_val_if_fail (frame_w > 0 && frame_h > 0, NULL);
@@ -45,11 +45,15 @@ gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
   x2 = CLAMP (round_px (det->x2), x1, (gint) frame_w);
   y2 = CLAMP (round_px (det->y2), y1, (gint) frame_h);
 
+  /* id = index among the buffer's ROI metas (like the analytics mtd id),
+   * so gst_buffer_get_video_region_of_interest_meta_id() can walk them */
+  id = (gint) gst_buffer_get_n_meta (buf,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
   roi = gst_buffer_add_video_region_of_interest_meta (buf, label, x1, y1,
       x2 - x1, y2 - y1);
   if (!roi)
     return NULL;
-  roi->id = (gint) gst_util_seqnum_next ();
+  roi->id = id;
   roi->parent_id = -1;
 
   s = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME,

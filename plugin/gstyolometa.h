@@ -27,7 +27,9 @@ typedef struct
 } GstYoloDetection;
 
 /* Adds the ROI meta (and its "detection" structure) for det on a frame of
- * frame_w x frame_h pixels. */
+ * frame_w x frame_h pixels. Its id is its index among the buffer's ROI
+ * metas (0, 1, ...), so gst_buffer_get_video_region_of_interest_meta_id()
+ * can walk them (handy from Python). */
 GstVideoRegionOfInterestMeta *gst_yolo_meta_add_detection (GstBuffer * buf,
     guint frame_w, guint frame_h, const GstYoloDetection * det);
 

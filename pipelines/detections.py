@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Print yolodetect's detections from Python (PyGObject).
+
+Runs
+    filesrc location=MEDIA ! decodebin ! videoconvert ! yolodetect model=MODEL
+        ! appsink
+and prints, for each frame, the detections read back from the buffer's
+GstVideoRegionOfInterestMeta (the "detection" parameter structure):
+
+    frame 0 pts 0:00:00.000000000: 3 detections
+      person     0.91  [672.4, 375.4, 809.9, 879.7]
+      ...
+
+usage: detections.py MEDIA --model MODEL [--max-frames N] [--json]
+       [--prop name=value ...]
+
+Needs python3-gi with the Gst and GstVideo typelibs, and the yolo plugin on
+GST_PLUGIN_PATH.
+"""
+import argparse
+import json
+import sys
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstVideo", "1.0")
+from gi.repository import Gst, GstVideo  # noqa: E402
+
+
+def buffer_detections(buf, width, height):
+    """Detections on buf: one dict per ROI meta with a "detection" param.
+
+    yolodetect numbers its ROI metas 0, 1, ... on each buffer, so we can
+    walk them by id (iterating arbitrary metas is not introspectable).
+    """
+    api = GstVideo.VideoRegionOfInterestMeta.get_info().api
+    n = buf.get_n_meta(api)
+    dets = []
+    for i in range(n):
+        roi = GstVideo.buffer_get_video_region_of_interest_meta_id(buf, i)
+        if roi is None:
+            continue
+        s = roi.get_param("detection")
+        if s is None:
+            continue
+        ok, label_id = s.get_int("label_id")
+        ok, conf = s.get_double("confidence")
+        box = [s.get_double(k)[1] for k in ("x_min", "y_min", "x_max", "y_max")]
+        dets.append({
+            "label": s.get_string("label") or GLib_quark_to_string(roi.roi_type),
+            "label_id": label_id,
+            "confidence": conf,
+            "box": [box[0] * width, box[1] * height,
+                    box[2] * width, box[3] * height],
+            "roi": [roi.x, roi.y, roi.w, roi.h],
+        })
+    return dets
+
+
+def GLib_quark_to_string(q):
+    from gi.repository import GLib
+    return GLib.quark_to_string(q)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("media", help="video or image file")
+    ap.add_argument("--model", required=True, help="YOLO ONNX model")
+    ap.add_argument("--max-frames", type=int, default=0,
+                    help="stop after N frames (0 = all)")
+    ap.add_argument("--json", action="store_true",
+                    help="print one JSON object per frame")
+    ap.add_argument("--prop", action="append", default=[],
+                    help="extra yolodetect property, e.g. conf-threshold=0.4")
+    a = ap.parse_args()
+
+    Gst.init(None)
+    if Gst.ElementFactory.find("yolodetect") is None:
+        sys.exit("yolodetect not found: set GST_PLUGIN_PATH to the build's "
+                 "plugin folder")
+
+    pipeline = Gst.Pipeline.new("detections")
+    src = Gst.ElementFactory.make("filesrc")
+    src.set_property("location", a.media)
+    decode = Gst.ElementFactory.make("decodebin")
+    convert = Gst.ElementFactory.make("videoconvert")
+    detect = Gst.ElementFactory.make("yolodetect")
+    detect.set_property("model", a.model)
+    for p in a.prop:
+        name, _, value = p.partition("=")
+        Gst.util_set_object_arg(detect, name, value)
+    sink = Gst.ElementFactory.make("appsink")
+    sink.set_property("sync", False)
+    sink.set_property("max-buffers", 4)
+    for e in (src, decode, convert, detect, sink):
+        pipeline.add(e)
+    src.link(decode)
+    convert.link(detect)
+    detect.link(sink)
+
+    def on_pad_added(_decode, pad):
+        caps = pad.get_current_caps() or pad.query_caps(None)
+        if caps.get_structure(0).get_name().startswith("video/"):
+            pad.link(convert.get_static_pad("sink"))
+
+    decode.connect("pad-added", on_pad_added)
+
+    if pipeline.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+        bus_error(pipeline)
+        pipeline.set_state(Gst.State.NULL)
+        return 1
+
+    frames = 0
+    status = 0
+    while a.max_frames <= 0 or frames < a.max_frames:
+        # appsink's action signal, so GstApp's typelib is not needed
+        sample = sink.emit("try-pull-sample", Gst.SECOND)
+        if sample is None:
+            if bus_error(pipeline):
+                status = 1
+                break
+            if sink.get_property("eos"):
+                break
+            continue
+        buf = sample.get_buffer()
+        s = sample.get_caps().get_structure(0)
+        width, height = s.get_int("width")[1], s.get_int("height")[1]
+        dets = buffer_detections(buf, width, height)
+        pts = buf.pts
+        if a.json:
+            print(json.dumps({"frame": frames,
+                              "pts": None if pts == Gst.CLOCK_TIME_NONE else pts,
+                              "width": width, "height": height,
+                              "detections": dets}), flush=True)
+        else:
+            t = "none" if pts == Gst.CLOCK_TIME_NONE else \
+                "%d.%09d" % (pts // Gst.SECOND, pts % Gst.SECOND)
+            print("frame %d pts %s: %d detections" % (frames, t, len(dets)))
+            for d in dets:
+                print("  %-12s %.2f  [%.1f, %.1f, %.1f, %.1f]" % (
+                    d["label"], d["confidence"], *d["box"]), flush=True)
+        frames += 1
+
+    pipeline.set_state(Gst.State.NULL)
+    return status
+
+
+def bus_error(pipeline):
+    """Prints a pending error message from the bus; returns 1 if any."""
+    bus = pipeline.get_bus()
+    msg = bus.timed_pop_filtered(0, Gst.MessageType.ERROR)
+    if msg:
+        err, dbg = msg.parse_error()
+        print("error: %s (%s)" % (err.message, dbg), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1002 @@
+/* GStreamer YOLO plugin - yolodetect element tests
+ * Copyright (C) 2025 gst-yolo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * Runs the real plugin (GST_PLUGIN_PATH) on the models and images of
+ * $YOLO_TEST_DATA and compares with reference/detections.jsonl
+ * (onnxruntime + reference_detect.py).
+ */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include <gst/gst.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+/* the "small" model used by the behaviour tests */
+#define SMALL_MODEL "yolov8n-320.onnx"
+
+typedef struct
+{
+  gint label_id;
+  gdouble conf;
+  gdouble box[4];               /* frame pixels */
+  gchar *label;
+} Det;
+
+typedef struct
+{
+  gchar *model, *image;
+  GArray *dets;                 /* Det */
+} RefEntry;
+
+static GPtrArray *references;   /* RefEntry* */
+static GHashTable *images;      /* "name/format" -> GstSample */
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const gchar *
+data_dir (void)
+{
+  return g_getenv ("YOLO_TEST_DATA");
+}
+
+static gchar *
+data_path (const gchar * a, const gchar * b)
+{
+  return g_build_filename (data_dir (), a, b, NULL);
+}
+
+static gboolean
+have_data (void)
+{
+  gchar *p;
+  gboolean ok;
+
+  if (!data_dir ())
+    return FALSE;
+  p = data_path ("reference", "detections.jsonl");
+  ok = g_file_test (p, G_FILE_TEST_EXISTS);
+  g_free (p);
+  return ok;
+}
+
+static void
+det_clear (gpointer p)
+{
+  g_free (((Det *) p)->label);
+}
+
+static GArray *
+det_array_new (void)
+{
+  GArray *a = g_array_new (FALSE, TRUE, sizeof (Det));
+  g_array_set_clear_func (a, det_clear);
+  return a;
+}
+
+static gchar *
+json_string (const gchar * line, const gchar * key)
+{
+  gchar *pat = g_strdup_printf ("\"%s\": \"", key);
+  const gchar *p = strstr (line, pat), *e;
+  gchar *r = NULL;
+
+  if (p) {
+    p += strlen (pat);
+    e = strchr (p, '"');
+    if (e)
+      r = g_strndup (p, e - p);
+  }
+  g_free (pat);
+  return r;
+}
+
+/* A tiny parser for reference_detect.py's fixed output format. */
+static void
+load_references (void)
+{
+  gchar *path, *contents = NULL;
+  gchar **lines;
+
+  references = g_ptr_array_new ();
+  path = data_path ("reference", "detections.jsonl");
+  fail_unless (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (gchar ** l = lines; *l; l++) {
+    const gchar *p;
+    RefEntry *e;
+    if (!strstr (*l, "\"detections\""))
+      continue;
+    e = g_new0 (RefEntry, 1);
+    e->model = json_string (*l, "model");
+    e->image = json_string (*l, "image");
+    e->dets = det_array_new ();
+    p = strstr (*l, "\"detections\"");
+    while ((p = strstr (p, "\"label_id\":"))) {
+      Det d = { 0 };
+      gchar *end;
+      d.label_id = (gint) g_ascii_strtoll (p + 11, &end, 10);
+      p = strstr (end, "\"confidence\":");
+      fail_unless (p != NULL);
+      d.conf = g_ascii_strtod (p + 13, &end);
+      p = strstr (end, "\"box\": [");
+      fail_unless (p != NULL);
+      end = (gchar *) p + 8;
+      for (int i = 0; i < 4; i++) {
+        d.box[i] = g_ascii_strtod (end, &end);
+        while (*end == ',' || *end == ' ')
+          end++;
+      }
+      g_array_append_val (e->dets, d);
+      p = end;
+    }
+    g_ptr_array_add (references, e);
+  }
+  g_strfreev (lines);
+  g_free (contents);
+  g_free (path);
+}
+
+static RefEntry *
+find_reference (const gchar * model, const gchar * image)
+{
+  if (!references)
+    load_references ();
+  for (guint i = 0; i < references->len; i++) {
+    RefEntry *e = g_ptr_array_index (references, i);
+    if (!g_strcmp0 (e->model, model) && !g_strcmp0 (e->image, image))
+      return e;
+  }
+  return NULL;
+}
+
+/* Decodes a media image once per format, as reference_detect.py does. */
+static GstSample *
+get_image (const gchar * name, const gchar * format)
+{
+  gchar *key = g_strdup_printf ("%s/%s", name, format);
+  GstSample *s = g_hash_table_lookup (images, key);
+  gchar *path, *desc;
+  GstElement *pipe, *sink;
+
+  if (s) {
+    g_free (key);
+    return s;
+  }
+  path = data_path ("media", name);
+  desc = g_strdup_printf ("filesrc location=\"%s\" ! jpegdec ! videoconvert "
+      "! video/x-raw,format=%s ! appsink name=sink", path, format);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  fail_unless_equals_int (gst_element_set_state (pipe, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_ASYNC);
+  g_signal_emit_by_name (sink, "pull-preroll", &s);
+  fail_unless (s != NULL, "could not decode %s", path);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_hash_table_insert (images, key, s);
+  g_free (path);
+  g_free (desc);
+  return s;
+}
+
+static void
+sample_size (GstSample * s, gint * w, gint * h)
+{
+  GstStructure *st = gst_caps_get_structure (gst_sample_get_caps (s), 0);
+  fail_unless (gst_structure_get_int (st, "width", w));
+  fail_unless (gst_structure_get_int (st, "height", h));
+}
+
+static gint
+det_cmp_conf (gconstpointer a, gconstpointer b)
+{
+  gdouble x = ((const Det *) a)->conf, y = ((const Det *) b)->conf;
+  return x > y ? -1 : x < y ? 1 : 0;
+}
+
+/* Reads back every ROI meta, checking the "detection" structure. */
+static GArray *
+buffer_dets (GstBuffer * buf, gint w, gint h)
+{
+  GArray *dets = det_array_new ();
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    GstStructure *s = gst_video_region_of_interest_meta_get_param (roi,
+        "detection");
+    const gchar *label;
+    Det d = { 0 };
+    gdouble v[4];
+
+    fail_unless (s != NULL, "ROI meta without a detection structure");
+    label = gst_structure_get_string (s, "label");
+    fail_unless (label != NULL);
+    fail_unless_equals_string (label, g_quark_to_string (roi->roi_type));
+    fail_unless (gst_structure_get_int (s, "label_id", &d.label_id));
+    fail_unless (gst_structure_get_double (s, "confidence", &d.conf));
+    fail_unless (d.conf > 0.0 && d.conf <= 1.0);
+    fail_unless (gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &v[0],
+            "y_min", G_TYPE_DOUBLE, &v[1], "x_max", G_TYPE_DOUBLE, &v[2],
+            "y_max", G_TYPE_DOUBLE, &v[3], NULL));
+    for (int i = 0; i < 4; i++)
+      fail_unless (v[i] >= 0.0 && v[i] <= 1.0);
+    fail_unless (v[0] <= v[2] && v[1] <= v[3]);
+    d.box[0] = v[0] * w;
+    d.box[1] = v[1] * h;
+    d.box[2] = v[2] * w;
+    d.box[3] = v[3] * h;
+    /* the ROI rectangle is the same box in whole pixels */
+    fail_unless (fabs (roi->x - d.box[0]) <= 1.0);
+    fail_unless (fabs (roi->y - d.box[1]) <= 1.0);
+    fail_unless (fabs ((gdouble) roi->x + roi->w - d.box[2]) <= 1.0);
+    fail_unless (fabs ((gdouble) roi->y + roi->h - d.box[3]) <= 1.0);
+    d.label = g_strdup (label);
+    g_array_append_val (dets, d);
+  }
+  /* metas iterate in reverse order of addition: sort by confidence */
+  g_array_sort (dets, det_cmp_conf);
+  return dets;
+}
+
+static GstHarness *
+new_harness (const gchar * model, const gchar * extra)
+{
+  gchar *path = data_path ("models", model);
+  gchar *desc = g_strdup_printf ("yolodetect model=\"%s\" %s", path,
+      extra ? extra : "");
+  GstHarness *h = gst_harness_new_parse (desc);
+  g_free (path);
+  g_free (desc);
+  return h;
+}
+
+/* The yolodetect inside a harness (h->element is the parsed bin). */
+static GstElement *
+detect_of (GstHarness * h)
+{
+  GstElement *e = gst_harness_find_element (h, "yolodetect");
+  fail_unless (e != NULL);
+  gst_object_unref (e);         /* the bin keeps it alive */
+  return e;
+}
+
+/* Pushes one image through h and returns its detections. */
+static GArray *
+run_image (GstHarness * h, GstSample * img)
+{
+  GstBuffer *out;
+  GArray *dets;
+  gint w, hh;
+
+  sample_size (img, &w, &hh);
+  gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (img)));
+  out = gst_harness_push_and_pull (h,
+      gst_buffer_ref (gst_sample_get_buffer (img)));
+  fail_unless (out != NULL);
+  dets = buffer_dets (out, w, hh);
+  gst_buffer_unref (out);
+  return dets;
+}
+
+static gdouble
+iou (const gdouble * a, const gdouble * b)
+{
+  gdouble xx1 = MAX (a[0], b[0]), yy1 = MAX (a[1], b[1]);
+  gdouble xx2 = MIN (a[2], b[2]), yy2 = MIN (a[3], b[3]);
+  gdouble inter = MAX (xx2 - xx1, 0) * MAX (yy2 - yy1, 0);
+  gdouble u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
+      - inter;
+  return u > 0 ? inter / u : 0;
+}
+
+static gchar *
+dets_str (GArray * d)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < d->len; i++) {
+    Det *x = &g_array_index (d, Det, i);
+    g_string_append_printf (s, "\n  %d %.4f [%.1f %.1f %.1f %.1f]",
+        x->label_id, x->conf, x->box[0], x->box[1], x->box[2], x->box[3]);
+  }
+  return g_string_free (s, FALSE);
+}
+
+/* Same objects: every confident detection on one side has a partner of the
+ * same class on the other with IoU >= min_iou and |dconf| <= max_dconf.
+ * Detections below `weak` on either side may be missing. */
+static void
+compare_dets (const gchar * what, GArray * got, GArray * ref,
+    gdouble min_iou, gdouble max_dconf, gdouble weak)
+{
+  gboolean *used = g_new0 (gboolean, got->len + 1);
+  gboolean *ref_used = g_new0 (gboolean, ref->len + 1);
+  gchar *gs = dets_str (got), *rs = dets_str (ref);
+
+  for (guint i = 0; i < ref->len; i++) {
+    Det *r = &g_array_index (ref, Det, i);
+    gint best = -1;
+    gdouble best_iou = 0;
+    for (guint j = 0; j < got->len; j++) {
+      Det *g = &g_array_index (got, Det, j);
+      gdouble v = iou (r->box, g->box);
+      if (!used[j] && g->label_id == r->label_id && v > best_iou) {
+        best = j;
+        best_iou = v;
+      }
+    }
+    if (best >= 0 && best_iou >= min_iou) {
+      Det *g = &g_array_index (got, Det, best);
+      used[best] = ref_used[i] = TRUE;
+      fail_unless (fabs (g->conf - r->conf) <= max_dconf,
+          "%s: class %d confidence %.4f, expected %.4f\ngot:%s\nexpected:%s",
+          what, r->label_id, g->conf, r->conf, gs, rs);
+    } else {
+      fail_unless (r->conf < weak, "%s: missing class %d conf %.4f box "
+          "[%.1f %.1f %.1f %.1f] (best IoU %.3f)\ngot:%s\nexpected:%s", what,
+          r->label_id, r->conf, r->box[0], r->box[1], r->box[2], r->box[3],
+          best_iou, gs, rs);
+    }
+  }
+  for (guint j = 0; j < got->len; j++) {
+    Det *g = &g_array_index (got, Det, j);
+    fail_unless (used[j] || g->conf < weak, "%s: extra detection class %d "
+        "conf %.4f\ngot:%s\nexpected:%s", what, g->label_id, g->conf, gs, rs);
+  }
+  g_free (used);
+  g_free (ref_used);
+  g_free (gs);
+  g_free (rs);
+}
+
+static GstBuffer *
+sample_buffer (GstSample * s)
+{
+  return gst_sample_get_buffer (s);
+}
+
+#define SKIP_WITHOUT_DATA() G_STMT_START {                          \
+    if (!have_data ()) {                                            \
+      GST_WARNING ("YOLO_TEST_DATA not set or incomplete: skipped"); \
+      return;                                                       \
+    }                                                               \
+  } G_STMT_END
+
+/* ---- tests --------------------------------------------------------------- */
+
+/* Every fp32 model, bus.jpg and zidane.jpg, default properties. */
+GST_START_TEST (test_reference_detections)
+{
+  gchar *dir_path;
+  GDir *dir;
+  const gchar *name;
+  GPtrArray *models = g_ptr_array_new_with_free_func (g_free);
+  const gchar *imgs[] = { "bus.jpg", "zidane.jpg" };
+
+  SKIP_WITHOUT_DATA ();
+  dir_path = data_path ("models", NULL);
+  dir = g_dir_open (dir_path, 0, NULL);
+  fail_unless (dir != NULL);
+  while ((name = g_dir_read_name (dir)))
+    if (g_str_has_suffix (name, ".onnx"))
+      g_ptr_array_add (models, g_strdup (name));
+  g_dir_close (dir);
+  g_free (dir_path);
+  fail_unless (models->len > 0);
+
+  for (guint m = 0; m < models->len; m++) {
+    const gchar *model = g_ptr_array_index (models, m);
+    gboolean yolox = g_str_has_prefix (model, "yolox");
+    GstHarness *h = new_harness (model, yolox ? "model-family=yolox" : NULL);
+    gint64 t0 = g_get_monotonic_time ();
+
+    for (guint i = 0; i < G_N_ELEMENTS (imgs); i++) {
+      RefEntry *ref = find_reference (model, imgs[i]);
+      gchar *what = g_strdup_printf ("%s on %s", model, imgs[i]);
+      GArray *dets = run_image (h, get_image (imgs[i], "RGB"));
+      if (ref)
+        compare_dets (what, dets, ref->dets, 0.9, 0.02, 0.30);
+      else
+        GST_WARNING ("no reference for %s", what);
+      g_array_unref (dets);
+      g_free (what);
+    }
+    GST_INFO ("%s: %.2f s", model, (g_get_monotonic_time () - t0) / 1e6);
+    gst_harness_teardown (h);
+  }
+  g_ptr_array_unref (models);
+}
+
+GST_END_TEST;
+
+/* Every accepted format gives the same objects as RGB. */
+GST_START_TEST (test_formats)
+{
+  const gchar *formats[] = { "BGR", "RGBA", "BGRA", "RGBx", "BGRx", "NV12",
+    "I420"
+  };
+  GstHarness *h;
+  GArray *rgb;
+
+  SKIP_WITHOUT_DATA ();
+  h = new_harness (SMALL_MODEL, NULL);
+  rgb = run_image (h, get_image ("bus.jpg", "RGB"));
+  fail_unless (rgb->len >= 4);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    gboolean yuv = g_str_equal (formats[i], "NV12")
+        || g_str_equal (formats[i], "I420");
+    gchar *what = g_strdup_printf ("bus.jpg as %s", formats[i]);
+    GArray *d = run_image (h, get_image ("bus.jpg", formats[i]));
+    if (yuv)
+      compare_dets (what, d, rgb, 0.8, 0.08, 0.35);
+    else
+      compare_dets (what, d, rgb, 0.999, 1e-4, 0.0);
+    g_array_unref (d);
+    g_free (what);
+  }
+  g_array_unref (rgb);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Frames with padded strides and plane offsets (GstVideoMeta) give the
+ * same detections as packed ones. */
+static GstBuffer *
+restride (GstSample * s, gint extra, gsize offset)
+{
+  GstVideoInfo info;
+  GstVideoFrame in;
+  GstBuffer *out;
+  gsize offs[GST_VIDEO_MAX_PLANES] = { 0 }, total = offset;
+  gint strides[GST_VIDEO_MAX_PLANES] = { 0 };
+  GstMapInfo map;
+
+  fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (s)));
+  fail_unless (gst_video_frame_map (&in, &info, sample_buffer (s),
+          GST_MAP_READ));
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES (&in); p++) {
+    gint rows = GST_VIDEO_FRAME_COMP_HEIGHT (&in, p == 0 ? 0 : p);
+    strides[p] = GST_VIDEO_FRAME_PLANE_STRIDE (&in, p) + extra;
+    offs[p] = total;
+    total += (gsize) strides[p] * rows + 64;
+  }
+  out = gst_buffer_new_allocate (NULL, total, NULL);
+  fail_unless (gst_buffer_map (out, &map, GST_MAP_WRITE));
+  memset (map.data, 0xAB, total);
+  for (guint p = 0; p < GST_VIDEO_FRAME_N_PLANES (&in); p++) {
+    gint rows = GST_VIDEO_FRAME_COMP_HEIGHT (&in, p == 0 ? 0 : p);
+    gint row = MIN (GST_VIDEO_FRAME_PLANE_STRIDE (&in, p), strides[p]);
+    for (gint y = 0; y < rows; y++)
+      memcpy (map.data + offs[p] + (gsize) y * strides[p],
+          (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&in, p) +
+          (gsize) y * GST_VIDEO_FRAME_PLANE_STRIDE (&in, p), row);
+  }
+  gst_buffer_unmap (out, &map);
+  gst_buffer_add_video_meta_full (out, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_INFO_FORMAT (&info), GST_VIDEO_INFO_WIDTH (&info),
+      GST_VIDEO_INFO_HEIGHT (&info), GST_VIDEO_INFO_N_PLANES (&info), offs,
+      strides);
+  gst_video_frame_unmap (&in);
+  return out;
+}
+
+GST_START_TEST (test_strides)
+{
+  const gchar *formats[] = { "RGB", "BGRx", "NV12", "I420" };
+  GstHarness *h;
+
+  SKIP_WITHOUT_DATA ();
+  h = new_harness (SMALL_MODEL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    GstSample *s = get_image ("bus.jpg", formats[i]);
+    GArray *packed = run_image (h, s);
+    GstBuffer *buf = restride (s, 52, 4096 + 8), *out;
+    gint w, hh;
+    GArray *strided;
+    gchar *what = g_strdup_printf ("strided %s", formats[i]);
+
+    sample_size (s, &w, &hh);
+    out = gst_harness_push_and_pull (h, buf);
+    strided = buffer_dets (out, w, hh);
+    compare_dets (what, strided, packed, 0.999, 1e-4, 0.0);
+    fail_unless_equals_int (strided->len, packed->len);
+    gst_buffer_unref (out);
+    g_array_unref (strided);
+    g_array_unref (packed);
+    g_free (what);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Labels, ids and ROI rectangles: checked in buffer_dets; here the labels
+ * come from the model's names metadata. */
+GST_START_TEST (test_meta)
+{
+  GstHarness *h;
+  GArray *d;
+  gboolean bus = FALSE, person = FALSE;
+
+  SKIP_WITHOUT_DATA ();
+  h = new_harness (SMALL_MODEL, NULL);
+  d = run_image (h, get_image ("bus.jpg", "RGB"));
+  for (guint i = 0; i < d->len; i++) {
+    Det *x = &g_array_index (d, Det, i);
+    if (x->label_id == 5) {
+      fail_unless_equals_string (x->label, "bus");
+      bus = TRUE;
+    } else if (x->label_id == 0) {
+      fail_unless_equals_string (x->label, "person");
+      person = TRUE;
+    }
+  }
+  fail_unless (bus && person);
+  g_array_unref (d);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* YOLOX has no names: labels-file, else the class number. */
+GST_START_TEST (test_labels_file)
+{
+  gchar *names;
+  gchar *extra;
+  GstHarness *h;
+  GArray *d;
+
+  SKIP_WITHOUT_DATA ();
+  h = new_harness ("yolox-nano-416.onnx", "model-family=yolox");
+  d = run_image (h, get_image ("zidane.jpg", "RGB"));
+  fail_unless (d->len > 0);
+  for (guint i = 0; i < d->len; i++) {
+    Det *x = &g_array_index (d, Det, i);
+    gchar *num = g_strdup_printf ("%d", x->label_id);
+    fail_unless_equals_string (x->label, num);
+    g_free (num);
+  }
+  g_array_unref (d);
+  gst_harness_teardown (h);
+
+  names = data_path ("models", "coco.names");
+  extra = g_strdup_printf ("model-family=yolox labels-file=\"%s\"", names);
+  h = new_harness ("yolox-nano-416.onnx", extra);
+  d = run_image (h, get_image ("zidane.jpg", "RGB"));
+  fail_unless (d->len > 0);
+  for (guint i = 0; i < d->len; i++) {
+    Det *x = &g_array_index (d, Det, i);
+    if (x->label_id == 0)
+      fail_unless_equals_string (x->label, "person");
+  }
+  g_array_unref (d);
+  gst_harness_teardown (h);
+  g_free (names);
+  g_free (extra);
+}
+
+GST_END_TEST;
+
+/* The video passes through: data, timestamps and flags are kept. */
+GST_START_TEST (test_passthrough)
+{
+  GstHarness *h;
+  GstSample *s;
+  GstBuffer *in, *out;
+  GstMapInfo a, b;
+  const GstBufferFlags flags = GST_BUFFER_FLAG_DISCONT |
+      GST_BUFFER_FLAG_MARKER | GST_BUFFER_FLAG_DELTA_UNIT;
+
+  SKIP_WITHOUT_DATA ();
+  h = new_harness (SMALL_MODEL, NULL);
+  s = get_image ("zidane.jpg", "I420");
+  gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (s)));
+  in = gst_buffer_copy (sample_buffer (s));
+  GST_BUFFER_PTS (in) = 5 * GST_SECOND;
+  GST_BUFFER_DTS (in) = 4 * GST_SECOND;
+  GST_BUFFER_DURATION (in) = 40 * GST_MSECOND;
+  GST_BUFFER_OFFSET (in) = 125;
+  GST_BUFFER_FLAG_SET (in, flags);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 5 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DTS (out), 4 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), 40 * GST_MSECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), 125);
+  fail_unless ((GST_BUFFER_FLAGS (out) & flags) == flags);
+  fail_unless (gst_buffer_get_n_meta (out,
+          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE) > 0);
+  fail_unless (gst_buffer_map (in, &a, GST_MAP_READ));
+  fail_unless (gst_buffer_map (out, &b, GST_MAP_READ));
+  fail_unless_equals_uint64 (a.size, b.size);
+  fail_unless (memcmp (a.data, b.data, a.size) == 0);
+  gst_buffer_unmap (in, &a);
+  gst_buffer_unmap (out, &b);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static gboolean
+only_classes (GArray * d, gint a, gint b)
+{
+  for (guint i = 0; i < d->len; i++) {
+    gint c = g_array_index (d, Det, i).label_id;
+    if (c != a && c != b)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+has_class (GArray * d, gint c)
+{
+  for (guint i = 0; i < d->len; i++)
+    if (g_array_index (d, Det, i).label_id == c)
+      return TRUE;
+  return FALSE;
+}
+
+GST_START_TEST (test_classes)
+{
+  GstHarness *h;
+  GArray *d;
+  GstSample *bus;
+
+  SKIP_WITHOUT_DATA ();
+  bus = get_image ("bus.jpg", "RGB");
+  h = new_harness (SMALL_MODEL, "classes=bus");
+  d = run_image (h, bus);
+  fail_unless (d->len >= 1 && only_classes (d, 5, 5));
+  g_array_unref (d);
+
+  /* changed while playing; ids and names mixed */
+  g_object_set (detect_of (h), "classes", "0", NULL);
+  d = run_image (h, bus);
+  fail_unless (d->len >= 3 && only_classes (d, 0, 0));
+  g_array_unref (d);
+
+  g_object_set (detect_of (h), "classes", " person , 5 ", NULL);
+  d = run_image (h, bus);
+  fail_unless (only_classes (d, 0, 5) && has_class (d, 0) && has_class (d, 5));
+  g_array_unref (d);
+
+  g_object_set (detect_of (h), "classes", "", NULL);
+  d = run_image (h, bus);
+  fail_unless (has_class (d, 0) && has_class (d, 5));
+  g_array_unref (d);
+
+  g_object_set (detect_of (h), "classes", "giraffe", NULL);
+  d = run_image (h, bus);
+  fail_unless_equals_int (d->len, 0);
+  g_array_unref (d);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_max_detections)
+{
+  GstHarness *h;
+  GArray *all, *two;
+  GstSample *bus;
+
+  SKIP_WITHOUT_DATA ();
+  bus = get_image ("bus.jpg", "RGB");
+  h = new_harness (SMALL_MODEL, NULL);
+  all = run_image (h, bus);
+  fail_unless (all->len >= 3);
+  g_object_set (detect_of (h), "max-detections", 2, NULL);
+  two = run_image (h, bus);
+  fail_unless_equals_int (two->len, 2);
+  /* the best two */
+  for (guint i = 0; i < 2; i++) {
+    fail_unless_equals_int (g_array_index (two, Det, i).label_id,
+        g_array_index (all, Det, i).label_id);
+    fail_unless (fabs (g_array_index (two, Det, i).conf -
+            g_array_index (all, Det, i).conf) < 1e-9);
+  }
+  g_array_unref (two);
+
+  g_object_set (detect_of (h), "max-detections", 0, "conf-threshold", 0.8f,
+      NULL);
+  two = run_image (h, bus);
+  fail_unless (two->len >= 1 && two->len < all->len);
+  for (guint i = 0; i < two->len; i++)
+    fail_unless (g_array_index (two, Det, i).conf > 0.8);
+  g_array_unref (two);
+  g_array_unref (all);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A grey frame of the sample's size and format. */
+static GstBuffer *
+grey_like (GstSample * s, gint w, gint h)
+{
+  GstVideoInfo info;
+  GstBuffer *b;
+
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGB, w, h);
+  b = gst_buffer_new_allocate (NULL, GST_VIDEO_INFO_SIZE (&info), NULL);
+  gst_buffer_memset (b, 0, 128, GST_VIDEO_INFO_SIZE (&info));
+  return b;
+}
+
+static GstCaps *
+rgb_caps (gint w, gint h)
+{
+  return gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGB",
+      "width", G_TYPE_INT, w, "height", G_TYPE_INT, h, "framerate",
+      GST_TYPE_FRACTION, 30, 1, NULL);
+}
+
+/* inference-interval=3: frames 1 and 2 get frame 0's detections (rescaled
+ * after a size change), frame 3 is inferred again. */
+GST_START_TEST (test_inference_interval)
+{
+  GstHarness *h;
+  GstSample *bus;
+  GstBuffer *out;
+  GArray *d0, *d;
+  gint w, hh;
+
+  SKIP_WITHOUT_DATA ();
+  bus = get_image ("bus.jpg", "RGB");
+  sample_size (bus, &w, &hh);
+  h = new_harness (SMALL_MODEL, "inference-interval=3");
+
+  d0 = run_image (h, bus);      /* frame 0: inferred */
+  fail_unless (d0->len >= 3);
+
+  gst_harness_set_src_caps (h, rgb_caps (w, hh));
+  out = gst_harness_push_and_pull (h, grey_like (bus, w, hh));  /* frame 1 */
+  d = buffer_dets (out, w, hh);
+  compare_dets ("interval frame 1", d, d0, 0.999, 1e-9, 0.0);
+  g_array_unref (d);
+  gst_buffer_unref (out);
+
+  /* frame 2 at half size: same normalised boxes */
+  gst_harness_set_src_caps (h, rgb_caps (w / 2, hh / 2));
+  out = gst_harness_push_and_pull (h, grey_like (bus, w / 2, hh / 2));
+  d = buffer_dets (out, w / 2, hh / 2);
+  fail_unless_equals_int (d->len, d0->len);
+  for (guint i = 0; i < d->len; i++) {
+    Det *a = &g_array_index (d, Det, i), *b = &g_array_index (d0, Det, i);
+    fail_unless_equals_int (a->label_id, b->label_id);
+    for (int k = 0; k < 4; k++)
+      fail_unless (fabs (a->box[k] * 2 - b->box[k]) < 1.0);
+  }
+  g_array_unref (d);
+  gst_buffer_unref (out);
+
+  /* frame 3: inferred on a grey frame: nothing */
+  out = gst_harness_push_and_pull (h, grey_like (bus, w / 2, hh / 2));
+  d = buffer_dets (out, w / 2, hh / 2);
+  fail_unless_equals_int (d->len, 0);
+  g_array_unref (d);
+  gst_buffer_unref (out);
+  g_array_unref (d0);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_scale_mode_and_nms)
+{
+  GstHarness *h;
+  GArray *d, *agn;
+  GstSample *bus;
+
+  SKIP_WITHOUT_DATA ();
+  bus = get_image ("bus.jpg", "RGB");
+  h = new_harness ("yolov8n-640.onnx", "scale-mode=stretch");
+  d = run_image (h, bus);
+  fail_unless (has_class (d, 5) && has_class (d, 0));
+  g_array_unref (d);
+
+  g_object_set (detect_of (h), "scale-mode", 0, "conf-threshold", 0.05f, NULL);
+  d = run_image (h, bus);
+  g_object_set (detect_of (h), "agnostic-nms", TRUE, NULL);
+  agn = run_image (h, bus);
+  fail_unless (agn->len <= d->len);
+  /* agnostic: no two boxes overlap by more than the IoU threshold */
+  for (guint i = 0; i < agn->len; i++)
+    for (guint j = i + 1; j < agn->len; j++)
+      fail_unless (iou (g_array_index (agn, Det, i).box,
+              g_array_index (agn, Det, j).box) <= 0.7 + 1e-6);
+  g_array_unref (d);
+  g_array_unref (agn);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* ---- errors and lifecycle -------------------------------------------------- */
+
+/* Sets up a standalone yolodetect, goes to PAUSED: must fail with an error
+ * message in the given domain / code on the bus. */
+static void
+expect_start_error (const gchar * model, const gchar * device,
+    const gchar * family, GQuark domain, gint code, const gchar * what)
+{
+  GstElement *e = gst_element_factory_make ("yolodetect", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  fail_unless (e != NULL);
+  if (model)
+    g_object_set (e, "model", model, NULL);
+  if (device)
+    g_object_set (e, "device", device, NULL);
+  if (family)
+    gst_util_set_object_arg (G_OBJECT (e), "model-family", family);
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "%s: no error message", what);
+  gst_message_parse_error (msg, &err, &dbg);
+  GST_INFO ("%s: %s (%s)", what, err->message, dbg);
+  fail_unless (err->domain == domain && err->code == code,
+      "%s: unexpected error %s %d: %s", what, g_quark_to_string (err->domain),
+      err->code, err->message);
+  fail_unless (err->message && err->message[0]);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_errors)
+{
+  gchar *bad, *small;
+  GError *err = NULL;
+  gint fd;
+
+  /* no model, missing file */
+  expect_start_error (NULL, NULL, NULL, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_FOUND, "no model");
+  expect_start_error ("/nonexistent/dir/model.onnx", NULL, NULL,
+      GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND, "missing file");
+
+  /* not an ONNX model */
+  fd = g_file_open_tmp ("yolodetect-XXXXXX.onnx", &bad, &err);
+  fail_unless (fd >= 0);
+  fail_unless (g_file_set_contents (bad, "this is not a protobuf\n\1\2\3",
+          -1, NULL));
+  close (fd);
+  expect_start_error (bad, NULL, NULL, GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_INIT, "bad model");
+  /* empty file */
+  fail_unless (g_file_set_contents (bad, "", 0, NULL));
+  expect_start_error (bad, NULL, NULL, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_OPEN_READ, "empty model");
+  g_unlink (bad);
+  g_free (bad);
+
+  if (!have_data ())
+    return;
+  small = data_path ("models", SMALL_MODEL);
+  expect_start_error (small, "nonexistent-device-xyz", NULL,
+      GST_LIBRARY_ERROR, GST_LIBRARY_ERROR_INIT, "no device");
+  /* a head that does not fit the model */
+  expect_start_error (small, NULL, "yolox", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "wrong family");
+  expect_start_error (small, NULL, "end2end", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "wrong family");
+  g_free (small);
+}
+
+GST_END_TEST;
+
+/* NULL <-> PLAYING cycles of a full pipeline; caps with odd sizes. */
+GST_START_TEST (test_state_cycles)
+{
+  gchar *path, *desc;
+  GstElement *pipe;
+
+  SKIP_WITHOUT_DATA ();
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("videotestsrc num-buffers=3 pattern=ball ! "
+      "video/x-raw,format=NV12,width=333,height=187 ! "
+      "yolodetect model=\"%s\" ! fakesink", path);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  for (int i = 0; i < 3; i++) {
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstMessage *msg;
+    fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_timed_pop_filtered (bus, 300 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
+    gst_message_unref (msg);
+    /* a READY round in between */
+    gst_element_set_state (pipe, i == 1 ? GST_STATE_READY : GST_STATE_NULL);
+    gst_object_unref (bus);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  g_free (path);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("yolodetect", NULL);
+  gfloat conf, iou_thr;
+  gint maxd;
+  guint interval;
+  gboolean agn;
+  gchar *model, *classes;
+
+  fail_unless (e != NULL);
+  g_object_get (e, "conf-threshold", &conf, "iou-threshold", &iou_thr,
+      "max-detections", &maxd, "inference-interval", &interval,
+      "agnostic-nms", &agn, "model", &model, "classes", &classes, NULL);
+  fail_unless (fabs (conf - 0.25) < 1e-6);
+  fail_unless (fabs (iou_thr - 0.7) < 1e-6);
+  fail_unless_equals_int (maxd, 300);
+  fail_unless_equals_int (interval, 1);
+  fail_unless (!agn);
+  fail_unless (model == NULL);
+  fail_unless (classes == NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "scale-mode", "stretch");
+  gst_util_set_object_arg (G_OBJECT (e), "model-family", "yolov5");
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+yolodetect_suite (void)
+{
+  Suite *s = suite_create ("yolodetect");
+  TCase *tc = tcase_create ("general");
+
+  images = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) gst_sample_unref);
+  tcase_set_timeout (tc, 900);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_reference_detections);
+  tcase_add_test (tc, test_formats);
+  tcase_add_test (tc, test_strides);
+  tcase_add_test (tc, test_meta);
+  tcase_add_test (tc, test_labels_file);
+  tcase_add_test (tc, test_passthrough);
+  tcase_add_test (tc, test_classes);
+  tcase_add_test (tc, test_max_detections);
+  tcase_add_test (tc, test_inference_interval);
+  tcase_add_test (tc, test_scale_mode_and_nms);
+  tcase_add_test (tc, test_state_cycles);
+  return s;
+}
+
+GST_CHECK_MAIN (yolodetect);
