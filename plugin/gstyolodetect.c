@@ -522,8 +522,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     goto done;
   }
   if (!yolo_head_layout_init (&self->layout, self->family, out_info.ndim,
-          out_info.dims, (int) in_info.dims[3], (int) in_info.dims[2],
-          &err)) {
+          out_info.dims, (int) in_info.dims[3], (int) in_info.dims[2], &err)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Model '%s' does not match the %s head: %s", model,
             yolo_family_name (self->family), err->message), (NULL));
@@ -610,12 +609,27 @@ static gboolean
 gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
     GstQuery * decide_query, GstQuery * query)
 {
-  if (!GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
-          decide_query, query))
-    return FALSE;
-  /* we honour strides and plane offsets */
-  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  /* in place: the query goes downstream; whatever it says, we also honour
+   * strides and plane offsets */
+  GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
+      decide_query, query);
+  if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
+    gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
   return TRUE;
+}
+
+static gboolean
+gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstYoloDetect *self = GST_YOLO_DETECT (trans);
+
+  /* after a flush (seek) the kept detections are stale: infer at once */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
+    self->n_frames = 0;
+    self->have_last = FALSE;
+    g_array_set_size (self->last, 0);
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* ---- per frame ----------------------------------------------------------- */
@@ -662,8 +676,7 @@ fill_image (const GstVideoFrame * frame, YoloImage * img)
   }
   if (GST_VIDEO_INFO_IS_YUV (info)) {
     gdouble kr = 0.299, kb = 0.114;
-    if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr,
-            &kb)) {
+    if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
       kr = 0.299;
       kb = 0.114;
     }
@@ -983,6 +996,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   trans_class->propose_allocation =
       GST_DEBUG_FUNCPTR (gst_yolo_detect_propose_allocation);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_yolo_detect_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_yolo_detect_sink_event);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 

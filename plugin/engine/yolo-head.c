@@ -56,8 +56,7 @@ yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
       if (a < 5) {
         g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
             "ultralytics head: output [1, %" G_GINT64_FORMAT ", %"
-            G_GINT64_FORMAT "] needs at least 5 rows (4 box + classes)", a,
-            b);
+            G_GINT64_FORMAT "] needs at least 5 rows (4 box + classes)", a, b);
         return FALSE;
       }
       layout->n_classes = (int) (a - 4);
@@ -82,8 +81,7 @@ yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
             yolo_family_name (family), a, b);
         return FALSE;
       }
-      if (family == YOLO_FAMILY_YOLOX && a != yolox_n_boxes (input_w,
-              input_h)) {
+      if (family == YOLO_FAMILY_YOLOX && a != yolox_n_boxes (input_w, input_h)) {
         g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
             "yolox head: %" G_GINT64_FORMAT " boxes, but a %dx%d input has %"
             G_GINT64_FORMAT " grid cells over strides 8/16/32", a, input_w,

@@ -217,7 +217,7 @@ ref_fetch (const YoloImage * img, int x, int y, int p[3])
   switch (img->format) {
     case YOLO_PIXEL_RGB:
     case YOLO_PIXEL_BGR:
-      s = img->planes[0] + (gsize) y * img->strides[0] + x * 3;
+      s = img->planes[0] + (gsize) y *img->strides[0] + x * 3;
       break;
     case YOLO_PIXEL_NV12:
       yv = img->planes[0][(gsize) y * img->strides[0] + x];
@@ -231,7 +231,7 @@ ref_fetch (const YoloImage * img, int x, int y, int p[3])
       v = img->planes[2][(gsize) (y >> 1) * img->strides[2] + (x >> 1)];
       goto yuv;
     default:
-      s = img->planes[0] + (gsize) y * img->strides[0] + x * 4;
+      s = img->planes[0] + (gsize) y *img->strides[0] + x * 4;
       break;
   }
   if (img->format == YOLO_PIXEL_BGR || img->format == YOLO_PIXEL_BGRA
@@ -451,8 +451,7 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     total += (sizes[i] + 63) & ~(gsize) 63;
   }
   if (total > G_MAXINT32)
-    return cl_fail (CL_INVALID_BUFFER_SIZE, "frame upload (too large)",
-        error);
+    return cl_fail (CL_INVALID_BUFFER_SIZE, "frame upload (too large)", error);
   if (!p->src || p->src_size < total) {
     if (p->src)
       clReleaseMemObject (p->src);

@@ -872,7 +872,7 @@ expect_start_error (const gchar * model, const gchar * device,
 
 GST_START_TEST (test_errors)
 {
-  gchar *bad, *small;
+  gchar *bad, *small, *yolox;
   GError *err = NULL;
   gint fd;
 
@@ -907,6 +907,11 @@ GST_START_TEST (test_errors)
       GST_LIBRARY_ERROR_SETTINGS, "wrong family");
   expect_start_error (small, NULL, "end2end", GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_SETTINGS, "wrong family");
+  /* YOLOX carries no metadata: auto cannot tell it from YOLOv5 */
+  yolox = data_path ("models", "yolox-nano-416.onnx");
+  expect_start_error (yolox, NULL, NULL, GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "undecidable family");
+  g_free (yolox);
   g_free (small);
 }
 

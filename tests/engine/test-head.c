@@ -112,11 +112,11 @@ test_ultralytics (void)
   for (int i = 0; i < N; i++)
     ul_set (t, NC, N, i, 50, 50, 10, 10, 0, 0.0f);
   ul_set (t, NC, N, 0, 20, 20, 10, 10, 1, 0.9f);
-  ul_set (t, NC, N, 1, 21, 20, 10, 10, 1, 0.8f);     /* suppressed by 0 */
-  ul_set (t, NC, N, 2, 21, 20, 10, 10, 2, 0.7f);     /* other class: kept */
-  ul_set (t, NC, N, 3, 80, 80, 10, 10, 0, 0.25f);    /* == conf: dropped */
+  ul_set (t, NC, N, 1, 21, 20, 10, 10, 1, 0.8f);        /* suppressed by 0 */
+  ul_set (t, NC, N, 2, 21, 20, 10, 10, 2, 0.7f);        /* other class: kept */
+  ul_set (t, NC, N, 3, 80, 80, 10, 10, 0, 0.25f);       /* == conf: dropped */
   ul_set (t, NC, N, 4, 80, 80, 10, 10, 0, 0.26f);
-  ul_set (t, NC, N, 5, 98, 2, 10, 10, 2, 0.5f);      /* clipped */
+  ul_set (t, NC, N, 5, 98, 2, 10, 10, 2, 0.5f); /* clipped */
 
   g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_ULTRALYTICS, 3, dims,
           100, 100, NULL));
@@ -188,7 +188,7 @@ test_letterbox_mapping (void)
   yolo_letterbox_compute (810, 1080, 640, 640, YOLO_RESIZE_LETTERBOX, TRUE,
       &lb);
   ul_set (t, NC, N, 0, 320, 320, 100, 200, 0, 0.9f);
-  ul_set (t, NC, N, 1, 85, 630, 20, 40, 0, 0.8f);    /* into the padding */
+  ul_set (t, NC, N, 1, 85, 630, 20, 40, 0, 0.8f);       /* into the padding */
   g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_ULTRALYTICS, 3, dims,
           640, 640, NULL));
   d = yolo_head_decode (&l, &p, t, &lb);
@@ -201,8 +201,7 @@ test_letterbox_mapping (void)
   g_array_unref (d);
 
   /* stretch: independent scales, no padding */
-  yolo_letterbox_compute (1280, 720, 640, 640, YOLO_RESIZE_STRETCH, TRUE,
-      &lb);
+  yolo_letterbox_compute (1280, 720, 640, 640, YOLO_RESIZE_STRETCH, TRUE, &lb);
   d = yolo_head_decode (&l, &p, t, &lb);
   assert_box (&g_array_index (d, YoloDetection, 0), 270 * 2.0,
       220 * 720 / 640.0, 370 * 2.0, 420 * 720 / 640.0);
@@ -404,8 +403,7 @@ test_random_vs_reference (void)
           320, 320, NULL));
   for (int round = 0; round < 20; round++) {
     int fw = 100 + (int) frand (0, 900), fh = 100 + (int) frand (0, 900);
-    yolo_letterbox_compute (fw, fh, 320, 320, YOLO_RESIZE_LETTERBOX, TRUE,
-        &lb);
+    yolo_letterbox_compute (fw, fh, 320, 320, YOLO_RESIZE_LETTERBOX, TRUE, &lb);
     /* clustered boxes so that NMS has work to do */
     for (int i = 0; i < N; i++) {
       int cluster = (int) frand (0, 12);

@@ -217,8 +217,7 @@ test_bad_input (void)
   img.format = YOLO_PIXEL_RGB;
   img.width = 4;
   img.height = 4;
-  g_assert_false (yolo_preproc_reference (&img, &ultra, 4, 4, dst, NULL,
-          &err));
+  g_assert_false (yolo_preproc_reference (&img, &ultra, 4, 4, dst, NULL, &err));
   g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
   g_clear_error (&err);
 }
@@ -250,8 +249,7 @@ test_geometry (void)
     g_assert_cmpint (lb.pad_x, ==, cases[i].px);
     g_assert_cmpint (lb.pad_y, ==, cases[i].py);
   }
-  yolo_letterbox_compute (1280, 720, 640, 320, YOLO_RESIZE_STRETCH, TRUE,
-      &lb);
+  yolo_letterbox_compute (1280, 720, 640, 320, YOLO_RESIZE_STRETCH, TRUE, &lb);
   g_assert_cmpint (lb.new_w, ==, 640);
   g_assert_cmpint (lb.new_h, ==, 320);
   g_assert_cmpint (lb.pad_x, ==, 0);
