@@ -19,7 +19,7 @@
 struct _YoloPreproc
 {
   YoloEngine *e;
-  cl_kernel kernel;
+  cl_kernel k_packed, k_yuv;
   cl_mem dst;
   gint64 dst_off;
   int in_w, in_h;
@@ -200,61 +200,52 @@ n_planes (YoloPixelFormat f)
 
 /* ---- host reference ---------------------------------------------------- */
 
-static int
-ref_clamp8 (float v)
+static gboolean
+is_yuv (YoloPixelFormat f)
 {
-  int i = (int) floorf (v + 0.5f);
-  return CLAMP (i, 0, 255);
+  return f == YOLO_PIXEL_NV12 || f == YOLO_PIXEL_I420;
 }
 
+/* Byte positions of R, G, B and bytes per pixel of a packed format. */
+static void
+packed_layout (YoloPixelFormat f, int *bpp, int *ri, int *gi, int *bi)
+{
+  gboolean bgr = f == YOLO_PIXEL_BGR || f == YOLO_PIXEL_BGRA
+      || f == YOLO_PIXEL_BGRX;
+  *bpp = f == YOLO_PIXEL_RGB || f == YOLO_PIXEL_BGR ? 3 : 4;
+  *ri = bgr ? 2 : 0;
+  *gi = 1;
+  *bi = bgr ? 0 : 2;
+}
+
+/* The three 8-bit values of pixel (x, y): R,G,B for packed formats, Y,U,V
+ * (nearest chroma sample) for 4:2:0. */
 static void
 ref_fetch (const YoloImage * img, int x, int y, int p[3])
 {
-  const YoloYuvMatrix *m = &img->yuv;
-  const guint8 *s;
-  int yv, u, v;
-
-  switch (img->format) {
-    case YOLO_PIXEL_RGB:
-    case YOLO_PIXEL_BGR:
-      s = img->planes[0] + (gsize) y *img->strides[0] + x * 3;
-      break;
-    case YOLO_PIXEL_NV12:
-      yv = img->planes[0][(gsize) y * img->strides[0] + x];
-      s = img->planes[1] + (gsize) (y >> 1) * img->strides[1] + (x >> 1) * 2;
-      u = s[0];
-      v = s[1];
-      goto yuv;
-    case YOLO_PIXEL_I420:
-      yv = img->planes[0][(gsize) y * img->strides[0] + x];
-      u = img->planes[1][(gsize) (y >> 1) * img->strides[1] + (x >> 1)];
-      v = img->planes[2][(gsize) (y >> 1) * img->strides[2] + (x >> 1)];
-      goto yuv;
-    default:
-      s = img->planes[0] + (gsize) y *img->strides[0] + x * 4;
-      break;
-  }
-  if (img->format == YOLO_PIXEL_BGR || img->format == YOLO_PIXEL_BGRA
-      || img->format == YOLO_PIXEL_BGRX) {
-    p[0] = s[2];
-    p[1] = s[1];
-    p[2] = s[0];
+  if (is_yuv (img->format)) {
+    gboolean nv12 = img->format == YOLO_PIXEL_NV12;
+    int cstep = nv12 ? 2 : 1;
+    const guint8 *u = img->planes[1] + (gsize) (y >> 1) * img->strides[1];
+    const guint8 *v = nv12 ? u + 1 :
+        img->planes[2] + (gsize) (y >> 1) * img->strides[2];
+    p[0] = img->planes[0][(gsize) y * img->strides[0] + x];
+    p[1] = u[(x >> 1) * cstep];
+    p[2] = v[(x >> 1) * cstep];
   } else {
-    p[0] = s[0];
-    p[1] = s[1];
-    p[2] = s[2];
+    int bpp, ri, gi, bi;
+    packed_layout (img->format, &bpp, &ri, &gi, &bi);
+    const guint8 *s = img->planes[0] + (gsize) y * img->strides[0] + x * bpp;
+    p[0] = s[ri];
+    p[1] = s[gi];
+    p[2] = s[bi];
   }
-  return;
+}
 
-yuv:
-  {
-    float yy = ((float) yv - m->y_offset) * m->y_scale;
-    float uu = ((float) u - 128.0f) * m->c_scale;
-    float vv = ((float) v - 128.0f) * m->c_scale;
-    p[0] = ref_clamp8 (yy + m->rv * vv);
-    p[1] = ref_clamp8 (yy + m->gu * uu + m->gv * vv);
-    p[2] = ref_clamp8 (yy + m->bu * uu);
-  }
+static float
+ref_round8 (float v)
+{
+  return CLAMP (floorf (v + 0.5f), 0.0f, 255.0f);
 }
 
 gboolean
@@ -263,6 +254,7 @@ yolo_preproc_reference (const YoloImage * img,
     YoloLetterbox * lb_out, GError ** error)
 {
   YoloLetterbox lb;
+  const YoloYuvMatrix *m = &img->yuv;
 
   if (!check_image (img, error))
     return FALSE;
@@ -288,6 +280,7 @@ yolo_preproc_reference (const YoloImage * img,
       }
       const gint32 *tx = xt + 4 * cx, *ty = yt + 4 * cy;
       int p00[3], p01[3], p10[3], p11[3], v[3];
+      float rgb[3];
       ref_fetch (img, tx[0], ty[0], p00);
       ref_fetch (img, tx[1], ty[0], p01);
       ref_fetch (img, tx[0], ty[1], p10);
@@ -299,8 +292,19 @@ yolo_preproc_reference (const YoloImage * img,
             + 2) >> 2;
         v[c] = CLAMP (r, 0, 255);
       }
+      if (is_yuv (img->format)) {
+        float yy = ((float) v[0] - m->y_offset) * m->y_scale;
+        float uu = ((float) v[1] - 128.0f) * m->c_scale;
+        float vv = ((float) v[2] - 128.0f) * m->c_scale;
+        rgb[0] = ref_round8 (yy + m->rv * vv);
+        rgb[1] = ref_round8 (yy + m->gu * uu + m->gv * vv);
+        rgb[2] = ref_round8 (yy + m->bu * uu);
+      } else {
+        for (int c = 0; c < 3; c++)
+          rgb[c] = v[c];
+      }
       for (int c = 0; c < 3; c++)
-        d[c * plane] = v[params->bgr ? 2 - c : c] * params->scale;
+        d[c * plane] = rgb[params->bgr ? 2 - c : c] * params->scale;
     }
   }
   g_free (xt);
@@ -348,8 +352,11 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: input offset too large");
     goto fail;
   }
-  p->kernel = yolo_rt_kernel (e->rt, "preproc_letterbox", error);
-  if (!p->kernel)
+  p->k_packed = yolo_rt_kernel (e->rt, "preproc_packed", error);
+  if (!p->k_packed)
+    goto fail;
+  p->k_yuv = yolo_rt_kernel (e->rt, "preproc_yuv420", error);
+  if (!p->k_yuv)
     goto fail;
   return p;
 
@@ -363,8 +370,10 @@ yolo_preproc_free (YoloPreproc * p)
 {
   if (!p)
     return;
-  if (p->kernel)
-    clReleaseKernel (p->kernel);
+  if (p->k_packed)
+    clReleaseKernel (p->k_packed);
+  if (p->k_yuv)
+    clReleaseKernel (p->k_yuv);
   if (p->src)
     clReleaseMemObject (p->src);
   if (p->xtab)
@@ -473,20 +482,35 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   }
 
   const YoloYuvMatrix *m = &img->yuv;
-  YoloArgs a = yolo_args (p->kernel);
+  cl_kernel k = is_yuv (img->format) ? p->k_yuv : p->k_packed;
+  YoloArgs a = yolo_args (k);
   yolo_args_mem (&a, p->src);
-  yolo_args_int (&a, img->format);
-  for (int i = 0; i < 3; i++) {
-    yolo_args_int (&a, (cl_int) offs[i]);
-    yolo_args_int (&a, i < np ? img->strides[i] : 0);
+  if (is_yuv (img->format)) {
+    gboolean nv12 = img->format == YOLO_PIXEL_NV12;
+    yolo_args_int (&a, (cl_int) offs[0]);
+    yolo_args_int (&a, img->strides[0]);
+    yolo_args_int (&a, (cl_int) offs[1]);
+    yolo_args_int (&a, img->strides[1]);
+    yolo_args_int (&a, (cl_int) (nv12 ? offs[1] + 1 : offs[2]));
+    yolo_args_int (&a, nv12 ? img->strides[1] : img->strides[2]);
+    yolo_args_int (&a, nv12 ? 2 : 1);
+    yolo_args_float (&a, m->y_offset);
+    yolo_args_float (&a, m->y_scale);
+    yolo_args_float (&a, m->c_scale);
+    yolo_args_float (&a, m->rv);
+    yolo_args_float (&a, m->gu);
+    yolo_args_float (&a, m->gv);
+    yolo_args_float (&a, m->bu);
+  } else {
+    int bpp, ri, gi, bi;
+    packed_layout (img->format, &bpp, &ri, &gi, &bi);
+    yolo_args_int (&a, (cl_int) offs[0]);
+    yolo_args_int (&a, img->strides[0]);
+    yolo_args_int (&a, bpp);
+    yolo_args_int (&a, ri);
+    yolo_args_int (&a, gi);
+    yolo_args_int (&a, bi);
   }
-  yolo_args_float (&a, m->y_offset);
-  yolo_args_float (&a, m->y_scale);
-  yolo_args_float (&a, m->c_scale);
-  yolo_args_float (&a, m->rv);
-  yolo_args_float (&a, m->gu);
-  yolo_args_float (&a, m->gv);
-  yolo_args_float (&a, m->bu);
   yolo_args_mem (&a, p->xtab);
   yolo_args_mem (&a, p->ytab);
   yolo_args_int (&a, lb.pad_x);
@@ -516,10 +540,10 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   };
   const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
   if (dev && dev->max_work_group_size < 64) {
-    err = clEnqueueNDRangeKernel (q, p->kernel, 2, NULL, gws, NULL, 0, NULL,
+    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, NULL, 0, NULL,
         NULL);
   } else {
-    err = clEnqueueNDRangeKernel (q, p->kernel, 2, NULL, gws, lws, 0, NULL,
+    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, lws, 0, NULL,
         NULL);
   }
   if (err != CL_SUCCESS) {

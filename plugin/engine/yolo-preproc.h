@@ -1,11 +1,13 @@
 /* yolo-preproc.h - frame -> model input tensor, on the device.
  *
  * GStreamer-free. Uploads one video frame (packed RGB-like or NV12/I420
- * planes with arbitrary strides), converts it to RGB, resizes it with
- * OpenCV's INTER_LINEAR fixed-point arithmetic (bit-exact for 8-bit RGB)
- * into a centred letterbox (padding 114), a top-left letterbox (YOLOX) or a
- * plain stretch, normalises it and writes the planar NCHW float tensor
- * straight into the engine's input 0, on the engine's queue:
+ * planes with arbitrary strides), resizes it with OpenCV's INTER_LINEAR
+ * fixed-point arithmetic (bit-exact with cv2.resize for 8-bit RGB) into a
+ * centred letterbox (padding 114), a top-left letterbox (YOLOX) or a plain
+ * stretch, converts it to RGB (4:2:0 YUV is resized per Y/U/V plane, each
+ * luma tap with its nearest chroma sample, then converted once per pixel),
+ * normalises it and writes the planar NCHW float tensor straight into the
+ * engine's input 0, on the engine's queue:
  *
  *   YoloPreproc *pp = yolo_preproc_new (engine, &error);
  *   yolo_preproc_run (pp, &image, &params, &letterbox, &error);
