@@ -540,11 +540,9 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   };
   const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
   if (dev && dev->max_work_group_size < 64) {
-    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, NULL, 0, NULL,
-        NULL);
+    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, NULL, 0, NULL, NULL);
   } else {
-    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, lws, 0, NULL,
-        NULL);
+    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, lws, 0, NULL, NULL);
   }
   if (err != CL_SUCCESS) {
     clFinish (q);
