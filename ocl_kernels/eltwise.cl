@@ -1,1 +1,338 @@
-/* eltwise.cl - (to be written) */
+/* eltwise.cl - element-wise binary and unary ops, Cast.
+ *
+ * Float tensors are `float`, integer tensors `int` (int32) on the device.
+ * Every float kernel ends with the fused activation epilogue
+ * (act, alpha, beta; YOLO_ACT_NONE when unused).
+ *
+ * The 1-D kernels handle 16 consecutive elements per work-item with float16
+ * loads/stores and a scalar tail: PoCL does not vectorise across work-items
+ * for anything but the simplest kernels (see design/ENGINE.md). */
+
+/* Binary op codes (must match ops/eltwise.c). */
+#define ELTWISE_ADD 0
+#define ELTWISE_SUB 1
+#define ELTWISE_MUL 2
+#define ELTWISE_DIV 3
+#define ELTWISE_POW 4
+#define ELTWISE_MOD 5           /* result has the sign of the divisor */
+#define ELTWISE_FMOD 6          /* C fmod: sign of the dividend */
+#define ELTWISE_MAX 7
+#define ELTWISE_MIN 8
+
+/* Unary op codes: 0..15 are YOLO_ACT_* (applied with p0, p1 as alpha,
+ * beta), the rest below (must match ops/eltwise.c). */
+#define ELTWISE_U_EXP 16
+#define ELTWISE_U_LOG 17
+#define ELTWISE_U_NEG 18
+#define ELTWISE_U_SQRT 19
+#define ELTWISE_U_TANH 20
+#define ELTWISE_U_ABS 21
+#define ELTWISE_U_FLOOR 22
+#define ELTWISE_U_CEIL 23
+#define ELTWISE_U_RECIPROCAL 24
+#define ELTWISE_U_ERF 25
+
+#define ELTWISE_BINOP(T)                                                    \
+inline T                                                                    \
+eltwise_binop_##T (int op, T a, T b)                                        \
+{                                                                           \
+  T r;                                                                      \
+  switch (op) {                                                             \
+    case ELTWISE_ADD:                                                       \
+      return a + b;                                                         \
+    case ELTWISE_SUB:                                                       \
+      return a - b;                                                         \
+    case ELTWISE_MUL:                                                       \
+      return a * b;                                                         \
+    case ELTWISE_DIV:                                                       \
+      return a / b;                                                         \
+    case ELTWISE_POW:                                                       \
+      return pow (a, b);                                                    \
+    case ELTWISE_MOD:                                                       \
+      r = fmod (a, b);                                                      \
+      return select (r, r + b,                                              \
+          (r != (T) 0.0f) && ((r < (T) 0.0f) != (b < (T) 0.0f)));           \
+    case ELTWISE_FMOD:                                                      \
+      return fmod (a, b);                                                   \
+    case ELTWISE_MAX:                                                       \
+      return fmax (a, b);                                                   \
+    case ELTWISE_MIN:                                                       \
+      return fmin (a, b);                                                   \
+    default:                                                                \
+      return a;                                                             \
+  }                                                                         \
+}
+ELTWISE_BINOP (float)
+ELTWISE_BINOP (float16)
+
+#define ELTWISE_UNOP(T)                                                     \
+inline T                                                                    \
+eltwise_unop_##T (int op, float p0, float p1, T x)                          \
+{                                                                           \
+  switch (op) {                                                             \
+    case ELTWISE_U_EXP:                                                     \
+      return exp (x);                                                       \
+    case ELTWISE_U_LOG:                                                     \
+      return log (x);                                                       \
+    case ELTWISE_U_NEG:                                                     \
+      return -x;                                                            \
+    case ELTWISE_U_SQRT:                                                    \
+      return sqrt (x);                                                      \
+    case ELTWISE_U_TANH:                                                    \
+      return tanh (x);                                                      \
+    case ELTWISE_U_ABS:                                                     \
+      return fabs (x);                                                      \
+    case ELTWISE_U_FLOOR:                                                   \
+      return floor (x);                                                     \
+    case ELTWISE_U_CEIL:                                                    \
+      return ceil (x);                                                      \
+    case ELTWISE_U_RECIPROCAL:                                              \
+      return (T) 1.0f / x;                                                  \
+    case ELTWISE_U_ERF:                                                     \
+      return erf (x);                                                       \
+    default:                                                                \
+      return eltwise_act_##T (op, p0, p1, x);                               \
+  }                                                                         \
+}
+
+inline float
+eltwise_act_float (int act, float alpha, float beta, float x)
+{
+  return yolo_act (act, alpha, beta, x);
+}
+
+inline float16
+eltwise_act_float16 (int act, float alpha, float beta, float16 x)
+{
+  return yolo_act_float16 (act, alpha, beta, x);
+}
+
+ELTWISE_UNOP (float)
+ELTWISE_UNOP (float16)
+
+/* y = act (a op b), a, b and y of the same shape (n elements). */
+__kernel void
+eltwise_binary_same (__global const float *a, int a_off,
+    __global const float *b, int b_off, __global float *y, int y_off,
+    int n, int op, int act, float alpha, float beta)
+{
+  int i = get_global_id (0) * 16;
+  if (i + 16 <= n) {
+    float16 va = vload16 (0, a + a_off + i);
+    float16 vb = vload16 (0, b + b_off + i);
+    float16 r = eltwise_binop_float16 (op, va, vb);
+    vstore16 (yolo_act_float16 (act, alpha, beta, r), 0, y + y_off + i);
+  } else {
+    for (; i < n; i++)
+      y[y_off + i] = yolo_act (act, alpha, beta,
+          eltwise_binop_float (op, a[a_off + i], b[b_off + i]));
+  }
+}
+
+/* Output seen as [rows, inner]; the full operand `a` is contiguous in that
+ * shape; the other operand `b` is indexed
+ *   (row % b_rows) * b_row_stride + j * b_col_stride   (b_col_stride 0/1).
+ * Covers x op scalar, [1,C,H,W] op [1,C,1,1], [1,2,N] op [1,N]...
+ * swap: y = b op a instead of a op b. */
+__kernel void
+eltwise_binary_rows (__global const float *a, int a_off,
+    __global const float *b, int b_off, __global float *y, int y_off,
+    int inner, int rows, int b_rows, int b_row_stride, int b_col_stride,
+    int swap, int op, int act, float alpha, float beta)
+{
+  int j = get_global_id (0) * 16;
+  int row = get_global_id (1);
+  if (row >= rows || j >= inner)
+    return;
+  int ai = a_off + row * inner;
+  int bi = b_off + (row % b_rows) * b_row_stride;
+  int yi = y_off + row * inner;
+  if (j + 16 <= inner) {
+    float16 va = vload16 (0, a + ai + j);
+    float16 vb = b_col_stride ? vload16 (0, b + bi + j) : (float16) (b[bi]);
+    float16 r = swap ? eltwise_binop_float16 (op, vb, va)
+        : eltwise_binop_float16 (op, va, vb);
+    vstore16 (yolo_act_float16 (act, alpha, beta, r), 0, y + yi + j);
+  } else {
+    for (; j < inner; j++) {
+      float va = a[ai + j];
+      float vb = b[bi + j * b_col_stride];
+      float r = swap ? eltwise_binop_float (op, vb, va)
+          : eltwise_binop_float (op, va, vb);
+      y[yi + j] = yolo_act (act, alpha, beta, r);
+    }
+  }
+}
+
+/* General broadcasting over up to 6 (collapsed) dims d0..d5 (outermost
+ * first, padded with 1s); per-dim element strides of a and b (0 where
+ * broadcast). One element per work-item. */
+#define ELTWISE_BCAST_ARGS                                                  \
+    int n, int d0, int d1, int d2, int d3, int d4, int d5,                  \
+    int sa0, int sa1, int sa2, int sa3, int sa4, int sa5,                   \
+    int sb0, int sb1, int sb2, int sb3, int sb4, int sb5
+
+#define ELTWISE_BCAST_INDEX                                                 \
+  int i = get_global_id (0);                                                \
+  if (i >= n)                                                               \
+    return;                                                                 \
+  int r = i, t, ia = 0, ib = 0;                                             \
+  t = r % d5; r /= d5; ia += t * sa5; ib += t * sb5;                        \
+  t = r % d4; r /= d4; ia += t * sa4; ib += t * sb4;                        \
+  t = r % d3; r /= d3; ia += t * sa3; ib += t * sb3;                        \
+  t = r % d2; r /= d2; ia += t * sa2; ib += t * sb2;                        \
+  t = r % d1; r /= d1; ia += t * sa1; ib += t * sb1;                        \
+  ia += r * sa0; ib += r * sb0;
+
+__kernel void
+eltwise_binary_bcast (__global const float *a, int a_off,
+    __global const float *b, int b_off, __global float *y, int y_off,
+    ELTWISE_BCAST_ARGS, int op, int act, float alpha, float beta)
+{
+  ELTWISE_BCAST_INDEX;
+  y[y_off + i] = yolo_act (act, alpha, beta,
+      eltwise_binop_float (op, a[a_off + ia], b[b_off + ib]));
+}
+
+inline int
+eltwise_binop_int (int op, int a, int b)
+{
+  int q, r, p;
+  switch (op) {
+    case ELTWISE_ADD:
+      return a + b;
+    case ELTWISE_SUB:
+      return a - b;
+    case ELTWISE_MUL:
+      return a * b;
+    case ELTWISE_DIV:
+      /* truncates toward zero; never trap on / 0 or INT_MIN / -1 */
+      if (b == 0)
+        return 0;
+      if (b == -1)
+        return -a;
+      return a / b;
+    case ELTWISE_MOD:
+    case ELTWISE_FMOD:
+      if (b == 0 || b == -1)
+        return 0;
+      r = a % b;
+      if (op == ELTWISE_MOD && r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+      return r;
+    case ELTWISE_POW:
+      if (b < 0)
+        return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+      p = 1;
+      q = a;
+      while (b > 0) {
+        if (b & 1)
+          p *= q;
+        q *= q;
+        b >>= 1;
+      }
+      return p;
+    case ELTWISE_MAX:
+      return max (a, b);
+    case ELTWISE_MIN:
+      return min (a, b);
+    default:
+      return a;
+  }
+}
+
+__kernel void
+eltwise_binary_bcast_int (__global const int *a, int a_off,
+    __global const int *b, int b_off, __global int *y, int y_off,
+    ELTWISE_BCAST_ARGS, int op)
+{
+  ELTWISE_BCAST_INDEX;
+  y[y_off + i] = eltwise_binop_int (op, a[a_off + ia], b[b_off + ib]);
+}
+
+/* y = act (unop (x)) over n elements. */
+__kernel void
+eltwise_unary (__global const float *x, int x_off, __global float *y,
+    int y_off, int n, int op, float p0, float p1, int act, float alpha,
+    float beta)
+{
+  int i = get_global_id (0) * 16;
+  if (i + 16 <= n) {
+    float16 v = eltwise_unop_float16 (op, p0, p1, vload16 (0, x + x_off + i));
+    vstore16 (yolo_act_float16 (act, alpha, beta, v), 0, y + y_off + i);
+  } else {
+    for (; i < n; i++)
+      y[y_off + i] = yolo_act (act, alpha, beta,
+          eltwise_unop_float (op, p0, p1, x[x_off + i]));
+  }
+}
+
+/* Integer unary: NEG, ABS, RELU, CLIP (p0..p1), else identity. */
+__kernel void
+eltwise_unary_int (__global const int *x, int x_off, __global int *y,
+    int y_off, int n, int op, int p0, int p1)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int v = x[x_off + i];
+  switch (op) {
+    case ELTWISE_U_NEG:
+      v = -v;
+      break;
+    case ELTWISE_U_ABS:
+      v = abs (v);
+      break;
+    case YOLO_ACT_RELU:
+      v = max (v, 0);
+      break;
+    case YOLO_ACT_CLIP:
+      v = min (max (v, p0), p1);
+      break;
+    default:
+      break;
+  }
+  y[y_off + i] = v;
+}
+
+/* Cast float -> int: truncation toward zero (saturating), or != 0 for bool. */
+__kernel void
+eltwise_cast_f2i (__global const float *x, int x_off, __global int *y,
+    int y_off, int n, int to_bool)
+{
+  int i = get_global_id (0) * 16;
+  if (i + 16 <= n) {
+    float16 v = vload16 (0, x + x_off + i);
+    int16 r = to_bool ? -(v != (float16) 0.0f) : convert_int16_sat_rtz (v);
+    vstore16 (r, 0, y + y_off + i);
+  } else {
+    for (; i < n; i++) {
+      float v = x[x_off + i];
+      y[y_off + i] = to_bool ? (v != 0.0f) : convert_int_sat_rtz (v);
+    }
+  }
+}
+
+__kernel void
+eltwise_cast_i2f (__global const int *x, int x_off, __global float *y,
+    int y_off, int n)
+{
+  int i = get_global_id (0) * 16;
+  if (i + 16 <= n) {
+    vstore16 (convert_float16 (vload16 (0, x + x_off + i)), 0, y + y_off + i);
+  } else {
+    for (; i < n; i++)
+      y[y_off + i] = (float) x[x_off + i];
+  }
+}
+
+__kernel void
+eltwise_cast_i2i (__global const int *x, int x_off, __global int *y,
+    int y_off, int n, int to_bool)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int v = x[x_off + i];
+  y[y_off + i] = to_bool ? (v != 0) : v;
+}

@@ -1,1 +1,208 @@
-/* pool.cl - (to be written) */
+/* pool.cl - MaxPool / AveragePool / global pooling over NCHW planes.
+ *
+ * A "plane" is one (n, c) image of H x W; 1-D pooling uses H = 1. */
+
+#define POOL_MAX 0
+#define POOL_AVG 1              /* divisor: valid input positions */
+#define POOL_AVG_INCL_PAD 2     /* divisor: positions inside the padded input */
+
+/* Elements s..s+15 of the 32-element concatenation of a and b (constant
+ * shuffles: a runtime shuffle mask would be scalarised). */
+inline float16
+pool_shift16 (float16 a, float16 b, int s)
+{
+  switch (s) {
+    case 0:
+      return a;
+    case 1:
+      return shuffle2 (a, b, (uint16) (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+    case 2:
+      return shuffle2 (a, b, (uint16) (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17));
+    case 3:
+      return shuffle2 (a, b, (uint16) (3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18));
+    case 4:
+      return shuffle2 (a, b, (uint16) (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19));
+    case 5:
+      return shuffle2 (a, b, (uint16) (5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20));
+    case 6:
+      return shuffle2 (a, b, (uint16) (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21));
+    case 7:
+      return shuffle2 (a, b, (uint16) (7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22));
+    case 8:
+      return shuffle2 (a, b, (uint16) (8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23));
+    case 9:
+      return shuffle2 (a, b, (uint16) (9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24));
+    case 10:
+      return shuffle2 (a, b, (uint16) (10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25));
+    case 11:
+      return shuffle2 (a, b, (uint16) (11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26));
+    case 12:
+      return shuffle2 (a, b, (uint16) (12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27));
+    case 13:
+      return shuffle2 (a, b, (uint16) (13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28));
+    case 14:
+      return shuffle2 (a, b, (uint16) (14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29));
+    case 15:
+      return shuffle2 (a, b, (uint16) (15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30));
+    default:
+      return b;
+  }
+}
+
+/* 16 pixels of a row from column start, with indices clamped into
+ * [0, W - 1] (edge replication). */
+inline float16
+pool_row16 (__global const float *row, int start, int W)
+{
+  if (start >= 0 && start + 16 <= W)
+    return vload16 (0, row + start);
+  if (start >= W)
+    return (float16) (row[W - 1]);
+  if (start <= -16)
+    return (float16) (row[0]);
+  if (start > 0 && W >= 16)     /* tail: shift the last 16 pixels left */
+    return pool_shift16 (vload16 (0, row + W - 16), (float16) (row[W - 1]),
+        start - (W - 16));
+  float r[16];
+  for (int i = 0; i < 16; i++)
+    r[i] = row[clamp (start + i, 0, W - 1)];
+  return vload16 (0, r);
+}
+
+/* Max pooling with stride 1, dilation 1, kw <= 17 and pads smaller than
+ * the kernel (YOLO SPPF: 5x5, pad 2): 16 consecutive outputs of one row per
+ * work-item. With such pads every window holds the nearest edge pixel, so
+ * clamping indices into the image (edge replication) gives the same max as
+ * -inf padding. The kh rows are reduced vertically into three float16 (the
+ * aligned 16 columns before, at and after the outputs), then the kw
+ * horizontal taps are constant shuffles of those.
+ * gws: (ceil (OW / 16), OH, planes). */
+__kernel void
+pool_max_s1_w16 (__global const float *x, int x_off, __global float *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int ph, int pw)
+{
+  int ow0 = get_global_id (0) * 16;
+  int oh = get_global_id (1);
+  int p = get_global_id (2);
+  if (ow0 >= OW || oh >= OH || p >= planes)
+    return;
+
+  __global const float *src = x + x_off + (size_t) p * H * W;
+  float16 vp = (float16) (-INFINITY);
+  float16 vc = (float16) (-INFINITY);
+  float16 vn = (float16) (-INFINITY);
+  int need_next = kw - 1 - pw > 0;
+
+  for (int ky = 0; ky < kh; ky++) {
+    __global const float *row = src + clamp (oh - ph + ky, 0, H - 1) * W;
+    if (pw > 0)
+      vp = fmax (vp, pool_row16 (row, ow0 - 16, W));
+    vc = fmax (vc, pool_row16 (row, ow0, W));
+    if (need_next)
+      vn = fmax (vn, pool_row16 (row, ow0 + 16, W));
+  }
+  float16 m = (float16) (-INFINITY);
+  for (int kx = 0; kx < kw; kx++) {
+    int sh = 16 - pw + kx;
+    m = fmax (m, sh < 16 ? pool_shift16 (vp, vc, sh)
+        : pool_shift16 (vc, vn, sh - 16));
+  }
+
+  __global float *dst = y + y_off + ((size_t) p * OH + oh) * OW + ow0;
+  if (ow0 + 16 <= OW) {
+    vstore16 (m, 0, dst);
+  } else {
+    float tmp[16];
+    vstore16 (m, 0, tmp);
+    for (int i = 0; i < OW - ow0; i++)
+      dst[i] = tmp[i];
+  }
+}
+
+/* Any 2-D max / average pooling: one output per work-item.
+ * peh, pew: end pads (for the count_include_pad divisor).
+ * gws: (OW, OH, planes). */
+__kernel void
+pool_generic (__global const float *x, int x_off, __global float *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int sh, int sw, int ph, int pw, int peh, int pew, int dh, int dw,
+    int mode)
+{
+  int ow = get_global_id (0);
+  int oh = get_global_id (1);
+  int p = get_global_id (2);
+  if (ow >= OW || oh >= OH || p >= planes)
+    return;
+
+  __global const float *src = x + x_off + (size_t) p * H * W;
+  int hs = oh * sh - ph;
+  int ws = ow * sw - pw;
+  float m = -INFINITY;
+  float s = 0.0f;
+  int cnt = 0, cnt_pad = 0;
+
+  for (int ky = 0; ky < kh; ky++) {
+    int iy = hs + ky * dh;
+    if (iy >= H + peh)
+      break;
+    for (int kx = 0; kx < kw; kx++) {
+      int ix = ws + kx * dw;
+      if (ix >= W + pew)
+        break;
+      cnt_pad++;
+      if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+        continue;
+      float v = src[iy * W + ix];
+      m = fmax (m, v);
+      s += v;
+      cnt++;
+    }
+  }
+
+  float r;
+  if (mode == POOL_MAX)
+    r = m;
+  else if (mode == POOL_AVG_INCL_PAD)
+    r = cnt_pad > 0 ? s / (float) cnt_pad : 0.0f;
+  else
+    r = cnt > 0 ? s / (float) cnt : 0.0f;
+  y[y_off + ((size_t) p * OH + oh) * OW + ow] = r;
+}
+
+/* GlobalAveragePool / GlobalMaxPool: one plane of hw elements per
+ * work-item, float16 accumulation. gws: (planes). */
+__kernel void
+pool_global (__global const float *x, int x_off, __global float *y,
+    int y_off, int planes, int hw, int is_max)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+  __global const float *src = x + x_off + (size_t) p * hw;
+  int i = 0;
+  float r;
+  if (is_max) {
+    float16 m = (float16) (-INFINITY);
+    for (; i + 16 <= hw; i += 16)
+      m = fmax (m, vload16 (0, src + i));
+    float8 m8 = fmax (m.lo, m.hi);
+    float4 m4 = fmax (m8.lo, m8.hi);
+    float2 m2 = fmax (m4.lo, m4.hi);
+    r = fmax (m2.lo, m2.hi);
+    for (; i < hw; i++)
+      r = fmax (r, src[i]);
+  } else {
+    float16 s = (float16) (0.0f);
+    for (; i + 16 <= hw; i += 16)
+      s += vload16 (0, src + i);
+    float8 s8 = s.lo + s.hi;
+    float4 s4 = s8.lo + s8.hi;
+    float2 s2 = s4.lo + s4.hi;
+    r = s2.lo + s2.hi;
+    for (; i < hw; i++)
+      r += src[i];
+    r /= (float) hw;
+  }
+  y[y_off + p] = r;
+}

@@ -1,4 +1,937 @@
-/* ops/eltwise.c - (to be written) */
+/* ops/eltwise.c - element-wise ops: binary arithmetic with ONNX
+ * multidirectional broadcasting (Add, Sub, Mul, Div, Pow, Mod, Max, Min),
+ * unary activations and math (Sigmoid, Relu, LeakyRelu, HardSigmoid,
+ * HardSwish, Clip, Exp, Log, Neg, Sqrt, Tanh, Abs, Floor, Ceil, Reciprocal,
+ * Erf) and Cast.
+ *
+ * Float tensors run with float16-vectorised kernels (same shape, and
+ * "rows" broadcasts: scalar / per-channel / repeated row); anything else
+ * uses a general broadcasting kernel over up to 6 collapsed dims. Integer
+ * tensors (int64 on the host, int32 on the device) use the general kernel.
+ * Float kernels apply the node's fused activation (n->act). */
+#include <math.h>
+#include <string.h>
+
+#include "yolo-engine.h"
 #include "yolo-ops.h"
 
-const YoloOpDef *const yolo_ops_eltwise[] = { NULL };
+/* Binary op codes (ocl_kernels/eltwise.cl ELTWISE_*). */
+enum
+{
+  ELT_ADD = 0,
+  ELT_SUB = 1,
+  ELT_MUL = 2,
+  ELT_DIV = 3,
+  ELT_POW = 4,
+  ELT_MOD = 5,                  /* sign of the divisor (ONNX fmod = 0) */
+  ELT_FMOD = 6,                 /* C fmod (ONNX fmod = 1) */
+  ELT_MAX = 7,
+  ELT_MIN = 8,
+};
+
+/* Unary op codes: YOLO_ACT_* (< 16) or these (eltwise.cl ELTWISE_U_*). */
+enum
+{
+  ELT_U_EXP = 16,
+  ELT_U_LOG = 17,
+  ELT_U_NEG = 18,
+  ELT_U_SQRT = 19,
+  ELT_U_TANH = 20,
+  ELT_U_ABS = 21,
+  ELT_U_FLOOR = 22,
+  ELT_U_CEIL = 23,
+  ELT_U_RECIPROCAL = 24,
+  ELT_U_ERF = 25,
+};
+
+#define ELT_MAX_KERNEL_DIMS 6
+
+/* Fixed local sizes (PoCL compiles one work-group function per size). */
+static const gsize elt_lws_1d[1] = { 64 };
+static const gsize elt_lws_rows[2] = { 8, 4 };
+
+static gboolean
+elt_unsupported (GError ** error, const YoloNode * n, const char *what)
+{
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", what);
+  return FALSE;
+}
+
+static inline float
+elt_getf (const YoloTensor * t, gint64 i)
+{
+  if (yolo_dtype_is_float (t->dtype))
+    return ((const float *) t->data)[i];
+  return (float) ((const gint64 *) t->data)[i];
+}
+
+static inline gint64
+elt_f2i (float v)
+{
+  if (isnan (v))
+    return 0;
+  if (v >= 9.2233720e18f)
+    return G_MAXINT64;
+  if (v <= -9.2233720e18f)
+    return G_MININT64;
+  return (gint64) v;            /* truncates toward zero */
+}
+
+static inline gint64
+elt_geti (const YoloTensor * t, gint64 i)
+{
+  if (yolo_dtype_is_float (t->dtype))
+    return elt_f2i (((const float *) t->data)[i]);
+  return ((const gint64 *) t->data)[i];
+}
+
+/* Applies the fused epilogue of n to a computed float value at index i. */
+static inline float
+elt_epilogue (YoloGraph * g, const YoloNode * n, gint64 i, float v)
+{
+  if (n->act != YOLO_ACT_NONE)
+    v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
+  if (n->residual >= 0)
+    v += elt_getf (YOLO_T (g, n->residual), i);
+  return v;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Binary ops */
+
+static float
+elt_binop_f (int op, float a, float b)
+{
+  float r;
+  switch (op) {
+    case ELT_ADD:
+      return a + b;
+    case ELT_SUB:
+      return a - b;
+    case ELT_MUL:
+      return a * b;
+    case ELT_DIV:
+      return a / b;
+    case ELT_POW:
+      return powf (a, b);
+    case ELT_MOD:
+      r = fmodf (a, b);
+      if (r != 0.0f && ((r < 0.0f) != (b < 0.0f)))
+        r += b;
+      return r;
+    case ELT_FMOD:
+      return fmodf (a, b);
+    case ELT_MAX:
+      return fmaxf (a, b);
+    case ELT_MIN:
+      return fminf (a, b);
+    default:
+      return a;
+  }
+}
+
+static gint64
+elt_binop_i (int op, gint64 a, gint64 b)
+{
+  gint64 r;
+  guint64 p, q;
+  switch (op) {
+    case ELT_ADD:
+      return (gint64) ((guint64) a + (guint64) b);
+    case ELT_SUB:
+      return (gint64) ((guint64) a - (guint64) b);
+    case ELT_MUL:
+      return (gint64) ((guint64) a * (guint64) b);
+    case ELT_DIV:
+      /* truncates toward zero (onnxruntime); never trap */
+      if (b == 0)
+        return 0;
+      if (b == -1)
+        return (gint64) (0 - (guint64) a);
+      return a / b;
+    case ELT_MOD:
+    case ELT_FMOD:
+      if (b == 0 || b == -1)
+        return 0;
+      r = a % b;
+      if (op == ELT_MOD && r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+      return r;
+    case ELT_POW:
+      if (b < 0)
+        return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+      p = 1;
+      q = (guint64) a;
+      while (b > 0) {
+        if (b & 1)
+          p *= q;
+        q *= q;
+        b >>= 1;
+      }
+      return (gint64) p;
+    case ELT_MAX:
+      return MAX (a, b);
+    case ELT_MIN:
+      return MIN (a, b);
+    default:
+      return a;
+  }
+}
+
+static int
+elt_binary_code (const YoloNode * n)
+{
+  const char *t = n->op_type;
+  if (!strcmp (t, "Add"))
+    return ELT_ADD;
+  if (!strcmp (t, "Sub"))
+    return ELT_SUB;
+  if (!strcmp (t, "Mul"))
+    return ELT_MUL;
+  if (!strcmp (t, "Div"))
+    return ELT_DIV;
+  if (!strcmp (t, "Pow"))
+    return ELT_POW;
+  if (!strcmp (t, "Mod"))
+    return yolo_node_attr_int (n, "fmod", 0) ? ELT_FMOD : ELT_MOD;
+  if (!strcmp (t, "Max"))
+    return ELT_MAX;
+  if (!strcmp (t, "Min"))
+    return ELT_MIN;
+  return -1;
+}
+
+/* Broadcast of a and b into y, with adjacent dims collapsed where both
+ * operands stay linear across them and size-1 dims dropped. */
+typedef struct
+{
+  int nd;                       /* >= 1 */
+  gint64 d[YOLO_MAX_DIMS];
+  gint64 sa[YOLO_MAX_DIMS], sb[YOLO_MAX_DIMS];
+} EltBcast;
+
+static void
+elt_strides (const YoloTensor * t, int nd, gint64 * s)
+{
+  gint64 st = 1;
+  for (int i = nd - 1; i >= 0; i--) {
+    int j = i - (nd - t->ndim);
+    if (j < 0 || t->dims[j] == 1) {
+      s[i] = 0;
+    } else {
+      s[i] = st;
+      st *= t->dims[j];
+    }
+  }
+}
+
+static void
+elt_bcast_init (EltBcast * bc, const YoloTensor * a, const YoloTensor * b,
+    const YoloTensor * y)
+{
+  gint64 sa[YOLO_MAX_DIMS], sb[YOLO_MAX_DIMS];
+
+  elt_strides (a, y->ndim, sa);
+  elt_strides (b, y->ndim, sb);
+  bc->nd = 0;
+  for (int i = 0; i < y->ndim; i++) {
+    gint64 d = y->dims[i];
+    if (d == 1)
+      continue;
+    if (bc->nd > 0) {
+      int k = bc->nd - 1;
+      if (bc->sa[k] == sa[i] * d && bc->sb[k] == sb[i] * d) {
+        bc->d[k] *= d;
+        bc->sa[k] = sa[i];
+        bc->sb[k] = sb[i];
+        continue;
+      }
+    }
+    bc->d[bc->nd] = d;
+    bc->sa[bc->nd] = sa[i];
+    bc->sb[bc->nd] = sb[i];
+    bc->nd++;
+  }
+  if (bc->nd == 0) {
+    bc->nd = 1;
+    bc->d[0] = 1;
+    bc->sa[0] = bc->sb[0] = 0;
+  }
+}
+
+static gboolean
+elt_binary_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
+  gint64 dims[YOLO_MAX_DIMS];
+  int nd;
+  char sa[64], sb[64];
+
+  if (n->n_inputs != 2 || !a || !b || n->n_outputs < 1) {
+    if (n->n_inputs > 2 && (!strcmp (n->op_type, "Max")
+            || !strcmp (n->op_type, "Min")))
+      return elt_unsupported (error, n, "more than 2 inputs");
+    yolo_op_error (error, n, "expects 2 inputs and 1 output");
+    return FALSE;
+  }
+  if (!yolo_broadcast_shape (a->ndim, a->dims, b->ndim, b->dims, &nd, dims)) {
+    yolo_op_error (error, n, "cannot broadcast %s with %s",
+        yolo_shape_str (a, sa, sizeof sa), yolo_shape_str (b, sb, sizeof sb));
+    return FALSE;
+  }
+  if (strcmp (n->op_type, "Pow") != 0
+      && yolo_dtype_is_float (a->dtype) != yolo_dtype_is_float (b->dtype)) {
+    yolo_op_error (error, n, "input types differ (%s, %s)",
+        yolo_dtype_name (a->dtype), yolo_dtype_name (b->dtype));
+    return FALSE;
+  }
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
+      yolo_dtype_is_float (a->dtype) ? YOLO_DTYPE_FLOAT : a->dtype, nd, dims);
+  return TRUE;
+}
+
+static gboolean
+elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
+  YoloTensor *y = YOLO_OUT (g, n, 0);
+  int op = elt_binary_code (n);
+  gboolean is_float = yolo_dtype_is_float (y->dtype);
+  gint64 total = yolo_tensor_numel (y);
+  gint64 idx[YOLO_MAX_DIMS] = { 0 };
+  gint64 ia = 0, ib = 0;
+  EltBcast bc;
+  gpointer out;
+
+  if (!a->data || !b->data) {
+    yolo_op_error (error, n, "input has no host data");
+    return FALSE;
+  }
+  elt_bcast_init (&bc, a, b, y);
+  out = yolo_tensor_alloc_data (y);
+  for (gint64 i = 0; i < total; i++) {
+    if (is_float)
+      ((float *) out)[i] = elt_epilogue (g, n, i,
+          elt_binop_f (op, elt_getf (a, ia), elt_getf (b, ib)));
+    else
+      ((gint64 *) out)[i] = elt_binop_i (op, elt_geti (a, ia),
+          elt_geti (b, ib));
+    for (int k = bc.nd - 1; k >= 0; k--) {
+      ia += bc.sa[k];
+      ib += bc.sb[k];
+      if (++idx[k] < bc.d[k])
+        break;
+      ia -= bc.sa[k] * bc.d[k];
+      ib -= bc.sb[k] * bc.d[k];
+      idx[k] = 0;
+    }
+  }
+  return TRUE;
+}
+
+/* When t's device type (float / int32) differs from want_float, uploads a
+ * converted copy of the constant t into *mem (else leaves *mem NULL). */
+static gboolean
+elt_convert_const (YoloRuntime * rt, const YoloNode * n, YoloTensor * t,
+    gboolean want_float, cl_mem * mem, GError ** error)
+{
+  gint64 cnt = yolo_tensor_numel (t);
+  gpointer buf;
+
+  *mem = NULL;
+  if (yolo_dtype_is_float (t->dtype) == want_float)
+    return TRUE;
+  if (!yolo_tensor_is_const (t))
+    return elt_unsupported (error, n, "mixed float/integer inputs");
+  if (want_float) {
+    float *f = g_new (float, MAX (cnt, 1));
+    for (gint64 i = 0; i < cnt; i++)
+      f[i] = elt_getf (t, i);
+    buf = f;
+  } else {
+    gint32 *v = g_new (gint32, MAX (cnt, 1));
+    for (gint64 i = 0; i < cnt; i++)
+      v[i] = (gint32) CLAMP (elt_geti (t, i), G_MININT32, G_MAXINT32);
+    buf = v;
+  }
+  *mem = yolo_rt_upload (rt, buf, MAX (cnt, 1) * 4, error);
+  g_free (buf);
+  return *mem != NULL;
+}
+
+static void
+elt_bind (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
+    cl_mem conv)
+{
+  if (conv) {
+    yolo_args_mem (a, conv);
+    yolo_args_int (a, 0);
+  } else {
+    yolo_args_tensor (a, rt, g, t);
+  }
+}
+
+static gboolean
+elt_is_contiguous (const EltBcast * bc, const gint64 * s)
+{
+  if (s[bc->nd - 1] != 1)
+    return FALSE;
+  for (int k = bc->nd - 2; k >= 0; k--)
+    if (s[k] != s[k + 1] * bc->d[k + 1])
+      return FALSE;
+  return TRUE;
+}
+
+/* Can `o` be read as (row % b_rows) * b_row_stride + j * col, with the
+ * output seen as [rows, inner]? */
+static gboolean
+elt_is_rows (const EltBcast * bc, const gint64 * o)
+{
+  if (o[bc->nd - 1] != 0 && o[bc->nd - 1] != 1)
+    return FALSE;
+  for (int k = 0; k < bc->nd - 2; k++)
+    if (o[k] != 0)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
+  YoloTensor *y = YOLO_OUT (g, n, 0);
+  gboolean is_float = yolo_dtype_is_float (y->dtype);
+  int op = elt_binary_code (n);
+  gint64 total = yolo_tensor_numel (y);
+  cl_mem ca = NULL, cb = NULL;
+  EltBcast bc;
+  cl_kernel k;
+  YoloArgs args;
+  gsize gws[2];
+
+  if (n->residual >= 0)
+    return elt_unsupported (error, n, "fused residual");
+  if (!is_float && n->act != YOLO_ACT_NONE)
+    return elt_unsupported (error, n, "activation on integer tensor");
+  if (total == 0)
+    return TRUE;
+  if (total > G_MAXINT32)
+    return elt_unsupported (error, n, "tensor too large");
+  if (!elt_convert_const (rt, n, a, is_float, &ca, error)
+      || !elt_convert_const (rt, n, b, is_float, &cb, error))
+    return FALSE;
+
+  elt_bcast_init (&bc, a, b, y);
+
+  if (is_float) {
+    gboolean a_full = elt_is_contiguous (&bc, bc.sa);
+    gboolean b_full = elt_is_contiguous (&bc, bc.sb);
+
+    if (a_full && b_full) {
+      k = yolo_rt_kernel (rt, "eltwise_binary_same", error);
+      if (!k)
+        return FALSE;
+      args = yolo_args (k);
+      elt_bind (&args, rt, g, a, ca);
+      elt_bind (&args, rt, g, b, cb);
+      yolo_args_tensor (&args, rt, g, y);
+      yolo_args_int (&args, (cl_int) total);
+      yolo_args_int (&args, op);
+      yolo_args_int (&args, n->act);
+      yolo_args_float (&args, n->act_alpha);
+      yolo_args_float (&args, n->act_beta);
+      if (!yolo_args_ok (&args, n, error))
+        return FALSE;
+      gws[0] = yolo_div_up (total, 16);
+      return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
+    }
+    if ((a_full && elt_is_rows (&bc, bc.sb))
+        || (b_full && elt_is_rows (&bc, bc.sa))) {
+      gboolean swap = !(a_full && elt_is_rows (&bc, bc.sb));
+      const gint64 *o = swap ? bc.sa : bc.sb;
+      gint64 inner = bc.d[bc.nd - 1];
+      gint64 rows = total / inner;
+      gint64 b_row_stride = bc.nd >= 2 ? o[bc.nd - 2] : 0;
+      gint64 b_rows = b_row_stride ? bc.d[bc.nd - 2] : 1;
+
+      k = yolo_rt_kernel (rt, "eltwise_binary_rows", error);
+      if (!k)
+        return FALSE;
+      args = yolo_args (k);
+      if (swap) {
+        elt_bind (&args, rt, g, b, cb);
+        elt_bind (&args, rt, g, a, ca);
+      } else {
+        elt_bind (&args, rt, g, a, ca);
+        elt_bind (&args, rt, g, b, cb);
+      }
+      yolo_args_tensor (&args, rt, g, y);
+      yolo_args_int (&args, (cl_int) inner);
+      yolo_args_int (&args, (cl_int) rows);
+      yolo_args_int (&args, (cl_int) b_rows);
+      yolo_args_int (&args, (cl_int) b_row_stride);
+      yolo_args_int (&args, (cl_int) o[bc.nd - 1]);
+      yolo_args_int (&args, swap);
+      yolo_args_int (&args, op);
+      yolo_args_int (&args, n->act);
+      yolo_args_float (&args, n->act_alpha);
+      yolo_args_float (&args, n->act_beta);
+      if (!yolo_args_ok (&args, n, error))
+        return FALSE;
+      gws[0] = yolo_div_up (inner, 16);
+      gws[1] = rows;
+      return yolo_rt_launch (rt, n, k, 2, gws, elt_lws_rows, error);
+    }
+  }
+
+  /* general broadcast */
+  if (bc.nd > ELT_MAX_KERNEL_DIMS)
+    return elt_unsupported (error, n, "broadcast over more than 6 dims");
+  k = yolo_rt_kernel (rt, is_float ? "eltwise_binary_bcast"
+      : "eltwise_binary_bcast_int", error);
+  if (!k)
+    return FALSE;
+  args = yolo_args (k);
+  elt_bind (&args, rt, g, a, ca);
+  elt_bind (&args, rt, g, b, cb);
+  yolo_args_tensor (&args, rt, g, y);
+  yolo_args_int (&args, (cl_int) total);
+  {
+    int pad = ELT_MAX_KERNEL_DIMS - bc.nd;
+    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
+      yolo_args_int (&args, i < pad ? 1 : (cl_int) bc.d[i - pad]);
+    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
+      yolo_args_int (&args, i < pad ? 0 : (cl_int) bc.sa[i - pad]);
+    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
+      yolo_args_int (&args, i < pad ? 0 : (cl_int) bc.sb[i - pad]);
+  }
+  yolo_args_int (&args, op);
+  if (is_float) {
+    yolo_args_int (&args, n->act);
+    yolo_args_float (&args, n->act_alpha);
+    yolo_args_float (&args, n->act_beta);
+  }
+  if (!yolo_args_ok (&args, n, error))
+    return FALSE;
+  gws[0] = total;
+  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Unary ops */
+
+typedef struct
+{
+  const char *op_type;
+  int code;
+  gboolean int_ok;              /* defined on integer tensors */
+} EltUnary;
+
+static const EltUnary elt_unary_ops[] = {
+  {"Sigmoid", YOLO_ACT_SIGMOID, FALSE},
+  {"Relu", YOLO_ACT_RELU, TRUE},
+  {"LeakyRelu", YOLO_ACT_LEAKY_RELU, FALSE},
+  {"HardSigmoid", YOLO_ACT_HARD_SIGMOID, FALSE},
+  {"HardSwish", YOLO_ACT_HARD_SWISH, FALSE},
+  {"Clip", YOLO_ACT_CLIP, TRUE},
+  {"Exp", ELT_U_EXP, FALSE},
+  {"Log", ELT_U_LOG, FALSE},
+  {"Neg", ELT_U_NEG, TRUE},
+  {"Sqrt", ELT_U_SQRT, FALSE},
+  {"Tanh", ELT_U_TANH, FALSE},
+  {"Abs", ELT_U_ABS, TRUE},
+  {"Floor", ELT_U_FLOOR, FALSE},
+  {"Ceil", ELT_U_CEIL, FALSE},
+  {"Reciprocal", ELT_U_RECIPROCAL, FALSE},
+  {"Erf", ELT_U_ERF, FALSE},
+};
+
+static const EltUnary *
+elt_unary_lookup (const YoloNode * n)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (elt_unary_ops); i++)
+    if (!strcmp (elt_unary_ops[i].op_type, n->op_type))
+      return &elt_unary_ops[i];
+  return NULL;
+}
+
+/* Op parameters: alpha/beta for LeakyRelu / HardSigmoid, min/max for Clip
+ * (inputs 1 and 2 from opset 11, attributes before). */
+static gboolean
+elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
+    double *p1, GError ** error)
+{
+  *p0 = 0.0;
+  *p1 = 0.0;
+  switch (code) {
+    case YOLO_ACT_LEAKY_RELU:
+      *p0 = yolo_node_attr_float (n, "alpha", 0.01f);
+      break;
+    case YOLO_ACT_HARD_SIGMOID:
+      *p0 = yolo_node_attr_float (n, "alpha", 0.2f);
+      *p1 = yolo_node_attr_float (n, "beta", 0.5f);
+      break;
+    case YOLO_ACT_CLIP:
+      *p0 = yolo_node_attr_float (n, "min", -INFINITY);
+      *p1 = yolo_node_attr_float (n, "max", INFINITY);
+      for (int i = 1; i <= 2; i++) {
+        YoloTensor *t = YOLO_IN (g, n, i);
+        double v;
+        if (!t)
+          continue;
+        if (!yolo_tensor_is_const (t))
+          return elt_unsupported (error, n, "non-constant min/max");
+        if (yolo_tensor_numel (t) != 1) {
+          yolo_op_error (error, n, "min/max must be scalars");
+          return FALSE;
+        }
+        v = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[0]
+            : (double) ((gint64 *) t->data)[0];
+        if (i == 1)
+          *p0 = v;
+        else
+          *p1 = v;
+      }
+      break;
+    default:
+      break;
+  }
+  return TRUE;
+}
+
+static gboolean
+elt_unary_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  const EltUnary *u = elt_unary_lookup (n);
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  double p0, p1;
+
+  if (!u || !x || n->n_outputs < 1) {
+    yolo_op_error (error, n, "expects an input and an output");
+    return FALSE;
+  }
+  if (!yolo_dtype_is_float (x->dtype) && !u->int_ok)
+    return elt_unsupported (error, n, "integer input");
+  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
+      yolo_dtype_is_float (x->dtype) ? YOLO_DTYPE_FLOAT : x->dtype,
+      x->ndim, x->dims);
+  return TRUE;
+}
+
+static float
+elt_unop_f (int op, float p0, float p1, float x)
+{
+  switch (op) {
+    case ELT_U_EXP:
+      return expf (x);
+    case ELT_U_LOG:
+      return logf (x);
+    case ELT_U_NEG:
+      return -x;
+    case ELT_U_SQRT:
+      return sqrtf (x);
+    case ELT_U_TANH:
+      return tanhf (x);
+    case ELT_U_ABS:
+      return fabsf (x);
+    case ELT_U_FLOOR:
+      return floorf (x);
+    case ELT_U_CEIL:
+      return ceilf (x);
+    case ELT_U_RECIPROCAL:
+      return 1.0f / x;
+    case ELT_U_ERF:
+      return erff (x);
+    default:
+      return yolo_act_apply ((YoloAct) op, p0, p1, x);
+  }
+}
+
+static gint64
+elt_clamp_i (double v)
+{
+  if (v >= 9.2233720e18)
+    return G_MAXINT64;
+  if (v <= -9.2233720e18)
+    return G_MININT64;
+  return (gint64) v;
+}
+
+static gint64
+elt_unop_i (int op, gint64 p0, gint64 p1, gint64 x)
+{
+  switch (op) {
+    case ELT_U_NEG:
+      return (gint64) (0 - (guint64) x);
+    case ELT_U_ABS:
+      return x < 0 ? (gint64) (0 - (guint64) x) : x;
+    case YOLO_ACT_RELU:
+      return MAX (x, 0);
+    case YOLO_ACT_CLIP:
+      return MIN (MAX (x, p0), p1);
+    default:
+      return x;
+  }
+}
+
+static gboolean
+elt_unary_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  const EltUnary *u = elt_unary_lookup (n);
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  gint64 total = yolo_tensor_numel (y);
+  double p0, p1;
+  gpointer out;
+
+  if (!x->data) {
+    yolo_op_error (error, n, "input has no host data");
+    return FALSE;
+  }
+  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
+    return FALSE;
+  out = yolo_tensor_alloc_data (y);
+  if (yolo_dtype_is_float (y->dtype)) {
+    const float *xd = x->data;
+    for (gint64 i = 0; i < total; i++)
+      ((float *) out)[i] = elt_epilogue (g, n, i,
+          elt_unop_f (u->code, (float) p0, (float) p1, xd[i]));
+  } else {
+    const gint64 *xd = x->data;
+    gint64 lo = u->code == YOLO_ACT_CLIP ? elt_clamp_i (ceil (p0)) : 0;
+    gint64 hi = u->code == YOLO_ACT_CLIP ? elt_clamp_i (floor (p1)) : 0;
+    for (gint64 i = 0; i < total; i++)
+      ((gint64 *) out)[i] = elt_unop_i (u->code, lo, hi, xd[i]);
+  }
+  return TRUE;
+}
+
+static gboolean
+elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  const EltUnary *u = elt_unary_lookup (n);
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  gint64 total = yolo_tensor_numel (y);
+  double p0, p1;
+  cl_kernel k;
+  YoloArgs args;
+  gsize gws[1];
+
+  if (n->residual >= 0)
+    return elt_unsupported (error, n, "fused residual");
+  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
+    return FALSE;
+  if (total == 0)
+    return TRUE;
+  if (total > G_MAXINT32)
+    return elt_unsupported (error, n, "tensor too large");
+
+  if (yolo_dtype_is_float (y->dtype)) {
+    k = yolo_rt_kernel (rt, "eltwise_unary", error);
+    if (!k)
+      return FALSE;
+    args = yolo_args (k);
+    yolo_args_tensor (&args, rt, g, x);
+    yolo_args_tensor (&args, rt, g, y);
+    yolo_args_int (&args, (cl_int) total);
+    yolo_args_int (&args, u->code);
+    yolo_args_float (&args, (float) p0);
+    yolo_args_float (&args, (float) p1);
+    yolo_args_int (&args, n->act);
+    yolo_args_float (&args, n->act_alpha);
+    yolo_args_float (&args, n->act_beta);
+    gws[0] = yolo_div_up (total, 16);
+  } else {
+    if (n->act != YOLO_ACT_NONE)
+      return elt_unsupported (error, n, "activation on integer tensor");
+    k = yolo_rt_kernel (rt, "eltwise_unary_int", error);
+    if (!k)
+      return FALSE;
+    args = yolo_args (k);
+    yolo_args_tensor (&args, rt, g, x);
+    yolo_args_tensor (&args, rt, g, y);
+    yolo_args_int (&args, (cl_int) total);
+    yolo_args_int (&args, u->code);
+    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
+        (cl_int) CLAMP (elt_clamp_i (ceil (p0)), G_MININT32, G_MAXINT32) : 0);
+    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
+        (cl_int) CLAMP (elt_clamp_i (floor (p1)), G_MININT32, G_MAXINT32) : 0);
+    gws[0] = total;
+  }
+  if (!yolo_args_ok (&args, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cast */
+
+static gboolean
+elt_cast_target (const YoloNode * n, YoloDType * to, GError ** error)
+{
+  gint64 t = yolo_node_attr_int (n, "to", 0);
+  switch (t) {
+    case YOLO_DTYPE_FLOAT:
+    case YOLO_DTYPE_FLOAT16:
+    case YOLO_DTYPE_DOUBLE:
+    case 16:                   /* BFLOAT16 */
+      *to = YOLO_DTYPE_FLOAT;   /* every float is float32 here */
+      return TRUE;
+    case YOLO_DTYPE_UINT8:
+    case YOLO_DTYPE_INT8:
+    case 4:                    /* UINT16 */
+    case 5:                    /* INT16 */
+    case YOLO_DTYPE_INT32:
+    case YOLO_DTYPE_INT64:
+    case YOLO_DTYPE_BOOL:
+    case 12:                   /* UINT32 */
+    case 13:                   /* UINT64 */
+      *to = (YoloDType) t;
+      return TRUE;
+    default:
+      return elt_unsupported (error, n, "unsupported target type");
+  }
+}
+
+static gboolean
+elt_cast_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  YoloDType to;
+
+  if (!x || n->n_outputs < 1) {
+    yolo_op_error (error, n, "expects an input and an output");
+    return FALSE;
+  }
+  if (!elt_cast_target (n, &to, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), to, x->ndim, x->dims);
+  return TRUE;
+}
+
+static gboolean
+elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  gint64 total = yolo_tensor_numel (y);
+  gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
+  gpointer out;
+
+  if (!x->data) {
+    yolo_op_error (error, n, "input has no host data");
+    return FALSE;
+  }
+  out = yolo_tensor_alloc_data (y);
+  for (gint64 i = 0; i < total; i++) {
+    if (yolo_dtype_is_float (y->dtype)) {
+      ((float *) out)[i] = elt_getf (x, i);
+    } else if (to_bool) {
+      ((gint64 *) out)[i] = yolo_dtype_is_float (x->dtype)
+          ? ((float *) x->data)[i] != 0.0f : ((gint64 *) x->data)[i] != 0;
+    } else {
+      ((gint64 *) out)[i] = elt_geti (x, i);
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
+  gint64 total = yolo_tensor_numel (y);
+  gboolean xf = yolo_dtype_is_float (x->dtype);
+  gboolean yf = yolo_dtype_is_float (y->dtype);
+  gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
+  const char *name;
+  cl_kernel k;
+  YoloArgs args;
+  gsize gws[1];
+
+  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
+    return elt_unsupported (error, n, "fused epilogue");
+  if (total == 0)
+    return TRUE;
+  if (total > G_MAXINT32)
+    return elt_unsupported (error, n, "tensor too large");
+
+  if (xf && yf)
+    name = "eltwise_unary";
+  else if (xf)
+    name = "eltwise_cast_f2i";
+  else if (yf)
+    name = "eltwise_cast_i2f";
+  else
+    name = "eltwise_cast_i2i";
+  k = yolo_rt_kernel (rt, name, error);
+  if (!k)
+    return FALSE;
+  args = yolo_args (k);
+  yolo_args_tensor (&args, rt, g, x);
+  yolo_args_tensor (&args, rt, g, y);
+  yolo_args_int (&args, (cl_int) total);
+  if (xf && yf) {
+    yolo_args_int (&args, YOLO_ACT_NONE);       /* identity */
+    yolo_args_float (&args, 0.0f);
+    yolo_args_float (&args, 0.0f);
+    yolo_args_int (&args, YOLO_ACT_NONE);
+    yolo_args_float (&args, 0.0f);
+    yolo_args_float (&args, 0.0f);
+  } else if (!yf) {
+    yolo_args_int (&args, to_bool);
+  }
+  if (!yolo_args_ok (&args, n, error))
+    return FALSE;
+  gws[0] = (!xf && !yf) ? (gsize) total : yolo_div_up (total, 16);
+  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
+}
+
+/* ---------------------------------------------------------------------- */
+
+#define ELT_BINARY(var, name) \
+  static const YoloOpDef var = { name, 0, elt_binary_infer, elt_binary_eval, \
+    elt_binary_prepare }
+#define ELT_UNARY(var, name) \
+  static const YoloOpDef var = { name, 0, elt_unary_infer, elt_unary_eval, \
+    elt_unary_prepare }
+
+ELT_BINARY (op_add, "Add");
+ELT_BINARY (op_sub, "Sub");
+ELT_BINARY (op_mul, "Mul");
+ELT_BINARY (op_div, "Div");
+ELT_BINARY (op_pow, "Pow");
+ELT_BINARY (op_mod, "Mod");
+ELT_BINARY (op_max, "Max");
+ELT_BINARY (op_min, "Min");
+ELT_UNARY (op_sigmoid, "Sigmoid");
+ELT_UNARY (op_relu, "Relu");
+ELT_UNARY (op_leaky_relu, "LeakyRelu");
+ELT_UNARY (op_hard_sigmoid, "HardSigmoid");
+ELT_UNARY (op_hard_swish, "HardSwish");
+ELT_UNARY (op_clip, "Clip");
+ELT_UNARY (op_exp, "Exp");
+ELT_UNARY (op_log, "Log");
+ELT_UNARY (op_neg, "Neg");
+ELT_UNARY (op_sqrt, "Sqrt");
+ELT_UNARY (op_tanh, "Tanh");
+ELT_UNARY (op_abs, "Abs");
+ELT_UNARY (op_floor, "Floor");
+ELT_UNARY (op_ceil, "Ceil");
+ELT_UNARY (op_reciprocal, "Reciprocal");
+ELT_UNARY (op_erf, "Erf");
+static const YoloOpDef op_cast = { "Cast", 0, elt_cast_infer, elt_cast_eval,
+  elt_cast_prepare
+};
+
+const YoloOpDef *const yolo_ops_eltwise[] = {
+  &op_add, &op_sub, &op_mul, &op_div, &op_pow, &op_mod, &op_max, &op_min,
+  &op_sigmoid, &op_relu, &op_leaky_relu, &op_hard_sigmoid, &op_hard_swish,
+  &op_clip, &op_exp, &op_log, &op_neg, &op_sqrt, &op_tanh, &op_abs,
+  &op_floor, &op_ceil, &op_reciprocal, &op_erf, &op_cast,
+  NULL
+};

@@ -1,0 +1,248 @@
+/* test-pool.c - pooling kernels against the C reference (eval), and the
+ * reference against values computed with onnxruntime. */
+#include "yolo-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+#define N_(a) G_N_ELEMENTS (a)
+
+typedef struct
+{
+  const char *op;
+  int ns;                       /* spatial dims: 1 or 2 */
+  int C, H, W;
+  int k[2], s[2], d[2];
+  int pads[4];                  /* 2-D: t, l, b, r; 1-D: begin, end */
+  int ceil_mode;
+  int include_pad;
+  const char *auto_pad;
+} PoolCase;
+
+static void
+set_ints (YoloNode * n, const char *name, int cnt, const int *v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_new (gint64, cnt);
+  for (int i = 0; i < cnt; i++)
+    a->ints[i] = v[i];
+}
+
+static YoloGraph *
+pool_graph (const PoolCase * c, int *xi)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 d4[4] = { 1, c->C, c->H, c->W }, d3[3] = { 1, c->C, c->W };
+  const char *ins[1] = { "X" };
+  const char *outs[1] = { "Y" };
+  YoloNode *n;
+  int ns = c->ns, ni;
+
+  *xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ns + 2, ns == 2 ? d4 : d3,
+      -4, 4);
+  ni = yolo_graph_add_node (g, c->op, "pool0", 1, ins, 1, outs);
+  n = YOLO_N (g, ni);
+  n->residual = -1;
+  if (!g_str_has_prefix (c->op, "Global")) {
+    set_ints (n, "kernel_shape", ns, c->k);
+    if (c->s[0])
+      set_ints (n, "strides", ns, c->s);
+    if (c->d[0])
+      set_ints (n, "dilations", ns, c->d);
+    if (c->auto_pad)
+      yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
+          g_strdup (c->auto_pad);
+    else
+      set_ints (n, "pads", 2 * ns, c->pads);
+    if (c->ceil_mode)
+      yolo_node_add_attr (n, "ceil_mode", YOLO_ATTR_INT)->i = 1;
+    if (c->include_pad)
+      yolo_node_add_attr (n, "count_include_pad", YOLO_ATTR_INT)->i = 1;
+  }
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+static void
+run_cases (const PoolCase * cases, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    const PoolCase *c = &cases[i];
+    int xi;
+    char *label = g_strdup_printf ("%s #%u C%d %dx%d k%dx%d s%d,%d p%d,%d,%d,%d"
+        " ceil%d incl%d %s", c->op, i, c->C, c->H, c->W, c->k[0], c->k[1],
+        c->s[0], c->s[1], c->pads[0], c->pads[1], c->pads[2], c->pads[3],
+        c->ceil_mode, c->include_pad, c->auto_pad ? c->auto_pad : "");
+    yolo_test_check (pool_graph (c, &xi), label, 1e-6f, 1e-5f, FALSE);
+    g_free (label);
+  }
+}
+
+static void
+test_maxpool (void)
+{
+  static const PoolCase cases[] = {
+    /* SPPF: k5 s1 p2 */
+    {"MaxPool", 2, 8, 20, 20, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 13, 7, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 4, 40, 40, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 2, 3, 53, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 5, 1, 1, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 16, 16, {5, 5}, {0}, {0}, {2, 2, 2, 2}},
+    /* yolox SPP */
+    {"MaxPool", 2, 3, 13, 13, {9, 9}, {1, 1}, {0}, {4, 4, 4, 4}},
+    {"MaxPool", 2, 3, 13, 29, {13, 13}, {1, 1}, {0}, {6, 6, 6, 6}},
+    /* s1, kw > 17: generic kernel */
+    {"MaxPool", 2, 2, 9, 40, {3, 19}, {1, 1}, {0}, {1, 9, 1, 9}},
+    /* s1 asymmetric pads, no pads */
+    {"MaxPool", 2, 2, 9, 21, {3, 4}, {1, 1}, {0}, {0, 1, 2, 2}},
+    {"MaxPool", 2, 2, 9, 21, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}},
+    /* k2 s2 */
+    {"MaxPool", 2, 4, 20, 20, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}},
+    {"MaxPool", 2, 4, 21, 15, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}},
+    {"MaxPool", 2, 4, 21, 15, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}, 1},
+    {"MaxPool", 2, 3, 11, 9, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}},
+    {"MaxPool", 2, 3, 10, 9, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1},
+    {"MaxPool", 2, 3, 5, 5, {2, 2}, {2, 2}, {0}, {1, 1, 1, 1}, 1},
+    /* dilation */
+    {"MaxPool", 2, 3, 12, 17, {3, 3}, {1, 2}, {2, 2}, {2, 2, 2, 2}},
+    /* auto_pad */
+    {"MaxPool", 2, 3, 11, 14, {3, 3}, {2, 2}, {0}, {0}, 0, 0, "SAME_UPPER"},
+    {"MaxPool", 2, 3, 11, 14, {4, 4}, {2, 2}, {0}, {0}, 0, 0, "SAME_LOWER"},
+    {"MaxPool", 2, 3, 11, 14, {3, 3}, {2, 2}, {0}, {0}, 0, 0, "VALID"},
+    /* 1-D */
+    {"MaxPool", 1, 3, 1, 37, {5}, {1}, {0}, {2, 2}},
+    {"MaxPool", 1, 3, 1, 37, {2}, {2}, {0}, {0, 1}, 1},
+  };
+  run_cases (cases, N_(cases));
+}
+
+static void
+test_avgpool (void)
+{
+  static const PoolCase cases[] = {
+    {"AveragePool", 2, 4, 13, 19, {3, 3}, {1, 1}, {0}, {1, 1, 1, 1}},
+    {"AveragePool", 2, 4, 13, 19, {3, 3}, {1, 1}, {0}, {1, 1, 1, 1}, 0, 1},
+    {"AveragePool", 2, 4, 20, 20, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}},
+    {"AveragePool", 2, 3, 5, 5, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1, 0},
+    {"AveragePool", 2, 3, 5, 5, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1, 1},
+    {"AveragePool", 2, 3, 7, 8, {2, 2}, {2, 2}, {0}, {1, 1, 1, 1}, 1, 1},
+    {"AveragePool", 2, 3, 7, 8, {3, 2}, {2, 1}, {0}, {0}, 0, 0, "SAME_UPPER"},
+    {"AveragePool", 2, 2, 1, 1, {1, 1}, {1, 1}, {0}, {0, 0, 0, 0}},
+    {"AveragePool", 1, 3, 1, 23, {4}, {3}, {0}, {1, 2}, 1, 1},
+  };
+  run_cases (cases, N_(cases));
+}
+
+static void
+test_global (void)
+{
+  static const PoolCase cases[] = {
+    {"GlobalAveragePool", 2, 16, 20, 20},
+    {"GlobalAveragePool", 2, 5, 7, 13},
+    {"GlobalAveragePool", 2, 3, 1, 1},
+    {"GlobalAveragePool", 1, 3, 1, 37},
+    {"GlobalMaxPool", 2, 16, 20, 20},
+    {"GlobalMaxPool", 2, 5, 7, 13},
+    {"GlobalMaxPool", 2, 3, 1, 1},
+    {"GlobalMaxPool", 1, 3, 1, 37},
+  };
+  run_cases (cases, N_(cases));
+}
+
+/* onnxruntime on X = 1..25 (5x5): ceil_mode, count_include_pad. */
+static void
+test_onnxruntime (void)
+{
+  static const struct
+  {
+    PoolCase c;
+    int oh, ow;
+    float y[9];
+  } cases[] = {
+    {{"MaxPool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}, 1}, 3, 3,
+        {7, 9, 10, 17, 19, 20, 22, 24, 25}},
+    {{"AveragePool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0}, 1}, 3, 3,
+        {4, 6, 7.5f, 14, 16, 17.5f, 21.5f, 23.5f, 25}},
+    {{"MaxPool", 2, 1, 5, 5, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1}, 3, 3,
+        {7, 9, 10, 17, 19, 20, 22, 24, 25}},
+    {{"AveragePool", 2, 1, 5, 5, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1}, 3, 3,
+        {4, 5.5f, 7, 11.5f, 13, 14.5f, 19, 20.5f, 22}},
+    {{"AveragePool", 2, 1, 5, 5, {3, 3}, {2, 2}, {0}, {1, 1, 1, 1}, 1, 1}, 3,
+        3, {1.7777778f, 3.6666667f, 3.1111112f, 7.6666665f, 13, 9.666667f,
+            8.444445f, 13.666667f, 9.777778f}},
+    /* the 4th window would start in the end pad: 3 outputs, not 4 */
+    {{"MaxPool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {1, 1, 1, 1}, 1}, 3, 3,
+        {1, 3, 5, 11, 13, 15, 21, 23, 25}},
+    {{"AveragePool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {1, 1, 1, 1}, 1}, 3, 3,
+        {1, 2.5f, 4.5f, 8.5f, 10, 12, 18.5f, 20, 22}},
+    {{"AveragePool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {1, 1, 1, 1}, 1, 1}, 3,
+        3, {0.25f, 1.25f, 2.25f, 4.25f, 10, 12, 9.25f, 20, 22}},
+  };
+
+  for (guint i = 0; i < N_(cases); i++) {
+    for (int dev = 0; dev < 2; dev++) {
+      int xi;
+      YoloGraph *g = pool_graph (&cases[i].c, &xi);
+      GError *err = NULL;
+      YoloTensor *y;
+      YoloNode *n = YOLO_N (g, 0);
+      const YoloOpDef *def = yolo_ops_lookup (n->op_type);
+
+      for (int k = 0; k < 25; k++)
+        ((float *) YOLO_T (g, xi)->data)[k] = k + 1;
+      if (dev) {
+        char *label = g_strdup_printf ("onnxruntime #%u", i);
+        yolo_test_check (g, label, 1e-6f, 1e-6f, FALSE);
+        g_free (label);
+        continue;
+      }
+      g_assert_true (def->infer (g, n, &err));
+      g_assert_true (def->eval (g, n, &err));
+      y = YOLO_OUT (g, n, 0);
+      g_assert_cmpint (y->dims[2], ==, cases[i].oh);
+      g_assert_cmpint (y->dims[3], ==, cases[i].ow);
+      for (int k = 0; k < 9; k++)
+        g_assert_cmpfloat_with_epsilon (((float *) y->data)[k],
+            cases[i].y[k], 1e-5);
+      yolo_graph_free (g);
+    }
+  }
+}
+
+static void
+test_errors (void)
+{
+  static const PoolCase c =
+      { "MaxPool", 2, 1, 5, 5, {2, 2}, {2, 2}, {0}, {0, 0, 0, 0} };
+  const char *ins[1] = { "X" };
+  const char *outs[2] = { "Y", "I" };
+  int xi;
+  YoloGraph *g = pool_graph (&c, &xi);
+  GError *err = NULL;
+  YoloNode *n;
+  int ni;
+
+  /* MaxPool with the Indices output */
+  ni = yolo_graph_add_node (g, "MaxPool", "pool1", 1, ins, 2, outs);
+  n = YOLO_N (g, ni);
+  set_ints (n, "kernel_shape", 2, c.k);
+  g_assert_false (yolo_ops_lookup ("MaxPool")->infer (g, n, &err));
+  g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED);
+  g_clear_error (&err);
+  yolo_graph_free (g);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (777);
+  g_test_add_func ("/pool/maxpool", test_maxpool);
+  g_test_add_func ("/pool/avgpool", test_avgpool);
+  g_test_add_func ("/pool/global", test_global);
+  g_test_add_func ("/pool/onnxruntime", test_onnxruntime);
+  g_test_add_func ("/pool/errors", test_errors);
+  return g_test_run ();
+}
