@@ -39,15 +39,53 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
   return select ((float16) (0.0f), v, ok);
 }
 
-/* Epilogue for lanes [l0, l1) of one 16-lane output segment at y[yo]. */
+/* x * sigmoid(x). On AVX-512 CPUs (PoCL) a short exp2 (range reduction +
+ * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
+ * estimate replace exp() and the division, which dominate the epilogue of
+ * convolutions with few input channels. */
+inline float16
+conv_silu16 (float16 x)
+{
+#if defined(__AVX512F__)
+  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
+  float16 tm = t + 12582912.0f;       /* 1.5 * 2^23: rounds to integer */
+  float16 k = tm - 12582912.0f;
+  float16 f = t - k;
+  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
+  p = fma (p, f, 5.5504109e-2f);
+  p = fma (p, f, 2.4022651e-1f);
+  p = fma (p, f, 6.9314718e-1f);
+  p = fma (p, f, 1.0f);
+  float16 e = as_float16 (as_int16 (p) + ((as_int16 (tm) - 0x4B400000) << 23));
+  float16 d = 1.0f + e;
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  return x * r;
+#else
+  return x / (1.0f + exp (-x));
+#endif
+}
+
+/* Activation of the epilogue; SiLU (the common case) inline. */
+inline float16
+conv_act16 (float16 v, int act, float alpha, float beta)
+{
+  if (act == YOLO_ACT_SILU)
+    return conv_silu16 (v);
+  if (act == YOLO_ACT_NONE)
+    return v;
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
+/* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
+ * residual r[ro] when has_res. */
 inline void
-conv_store16 (float16 v, float bias, __global float *y, int yo,
-    __global const float *r, int ro, int has_res, int act, float alpha,
-    float beta, int l0, int l1)
+conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
+    int ro, int has_res, int l0, int l1)
 {
   if (l0 >= l1)
     return;
-  v = yolo_act_float16 (act, alpha, beta, v + bias);
   if (l0 == 0 && l1 == 16) {
     if (has_res)
       v += vload16 (0, r + ro);
@@ -84,19 +122,43 @@ conv_store16 (float16 v, float bias, __global float *y, int yo,
     CONV_FMA8 (p, vr, (w) + 16); \
   } while (0)
 
-/* Stores the 8 channel segments of accumulator set p at row offset `off`
- * (element offset of the segment inside one output channel). */
+#define CONV_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
+    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
+    (j) == 6 ? p##6 : p##7)
+
+/* Epilogue of channel j of a full 16-lane segment: bias, activation,
+ * residual, store (one vector at a time keeps register pressure low). */
+#define CONV_EPI1(v, j) do { \
+    float16 t_ = conv_act16 ((v) + b[m0 + (j)], act, alpha, beta); \
+    if (has_res) \
+      t_ += vload16 (0, r_ + (j) * ostride); \
+    vstore16 (t_, 0, y_ + (j) * ostride); \
+  } while (0)
+
+/* Writes lanes [l0, l1) of the 8 channel segments of accumulator set p
+ * at element offset `off` inside each output channel. b is padded to a
+ * multiple of 8 channels. */
 #define CONV_STORE8(p, off, l0, l1) do { \
-    int o_ = (off); \
-    for (int j_ = 0; j_ < 8; j_++) { \
-      if (m0 + j_ >= M) \
-        break; \
-      float16 v_ = j_ == 0 ? p##0 : j_ == 1 ? p##1 : j_ == 2 ? p##2 : \
-          j_ == 3 ? p##3 : j_ == 4 ? p##4 : j_ == 5 ? p##5 : \
-          j_ == 6 ? p##6 : p##7; \
-      int co_ = (m0 + j_) * ostride + o_; \
-      conv_store16 (v_, b[m0 + j_], y, y_off + co_, r, r_off + co_, \
-          has_res, act, alpha, beta, (l0), (l1)); \
+    int o_ = (off), l0_ = (l0), l1_ = (l1); \
+    if (l0_ == 0 && l1_ == 16 && m0 + 8 <= M) { \
+      __global float *y_ = y + y_off + m0 * ostride + o_; \
+      __global const float *r_ = r + r_off + m0 * ostride + o_; \
+      CONV_EPI1 (p##0, 0); \
+      CONV_EPI1 (p##1, 1); \
+      CONV_EPI1 (p##2, 2); \
+      CONV_EPI1 (p##3, 3); \
+      CONV_EPI1 (p##4, 4); \
+      CONV_EPI1 (p##5, 5); \
+      CONV_EPI1 (p##6, 6); \
+      CONV_EPI1 (p##7, 7); \
+    } else { \
+      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
+        int co_ = (m0 + j_) * ostride + o_; \
+        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
+            alpha, beta); \
+        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
+            l1_); \
+      } \
     } \
   } while (0)
 
@@ -150,16 +212,38 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
   }
 }
 
+/* Lane shifts by one with a new end lane: (l, v.s0 .. v.se) and
+ * (v.s1 .. v.sf, r). clang (PoCL, most GPU compilers) emits one permute. */
+#if defined(__clang__)
+#define CONV_SHR1(v, l) __builtin_shufflevector ((float16) (l), (v), \
+    0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)
+#define CONV_SHL1(v, r) __builtin_shufflevector ((v), (float16) (r), \
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+#else
+#define CONV_SHR1(v, l) \
+  ((float16) ((l), (v).s0123, (v).s4567, (v).s89ab, (v).scde))
+#define CONV_SHL1(v, r) \
+  ((float16) ((v).s1234, (v).s5678, (v).s9abc, (v).sdef, (r)))
+#endif
+
 /* Row loaders: set vl, vc, vr (taps kx = 0, 1, 2) from input row `row`. */
 
-/* stride 1, pad 1, segment [xs, xs + 16) fully inside the row. */
-#define CONV_ROW_S1_FAST(row) do { \
+/* stride 1, pad 1, interior segment: [xs - 1, xs + 17) inside the row. */
+#define CONV_ROW_S1_MID(row) do { \
+    __global const float *q_ = (row) + xs; \
+    vl = vload16 (0, q_ - 1); \
+    vc = vload16 (0, q_); \
+    vr = vload16 (0, q_ + 1); \
+  } while (0)
+
+/* stride 1, pad 1, [xs, xs + 16) inside the row, a neighbour may not be. */
+#define CONV_ROW_S1_EDGE(row) do { \
     __global const float *q_ = (row) + xs; \
     vc = vload16 (0, q_); \
     float l_ = xs > 0 ? q_[-1] : 0.0f; \
     float r_ = xs + 16 < W ? q_[16] : 0.0f; \
-    vl = (float16) (l_, vc.s0123, vc.s4567, vc.s89ab, vc.scde); \
-    vr = (float16) (vc.s1234, vc.s5678, vc.s9abc, vc.sdef, r_); \
+    vl = CONV_SHR1 (vc, l_); \
+    vr = CONV_SHL1 (vc, r_); \
   } while (0)
 
 #define CONV_ROW_S1_SLOW(row) do { \
@@ -177,7 +261,7 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
     vc = (float16) (u_.even, v_.even); \
     vr = (float16) (u_.odd, v_.odd); \
     float l_ = xs > 0 ? q_[-1] : 0.0f; \
-    vl = (float16) (l_, vr.s0123, vr.s4567, vr.s89ab, vr.scde); \
+    vl = CONV_SHR1 (vr, l_); \
   } while (0)
 
 #define CONV_ROW_S2_SLOW(row) do { \
@@ -222,17 +306,22 @@ conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
   int ostride = H * W;
   int y0 = (it / nt) * 2;
   int x0 = (it % nt) * 16;
-  int fast = W >= 16;
-  int xs = fast ? min (x0, W - 16) : x0;
+  int xs = W >= 16 ? min (x0, W - 16) : x0;
   int HW = H * W;
   __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW + y0 * W;
   __global const float *wk = w + mb * Cg * 72;
   float16 vl, vc, vr;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  if (fast) {
+  if (xs > 0 && xs + 17 <= W) {
     for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_FAST);
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_MID);
+      xk += HW;
+      wk += 72;
+    }
+  } else if (W >= 16) {
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_EDGE);
       xk += HW;
       wk += 72;
     }
@@ -371,6 +460,65 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
   CONV_STORE8 (a, oy * Wo + xs, x0 - xs, min (16, Wo - xs));
 }
 
+/* Depthwise-style 3x3, pad 1, stride 1 or 2 (one input channel per
+ * group, channel multiplier Mg): a work-item computes one output row of one
+ * channel, 16 pixels at a time. Weights in ONNX layout [M][1][3][3]. */
+#define CONV_DW3_ROW(LOAD, ky) do { \
+    int iy_ = oy * S - 1 + (ky); \
+    if (iy_ >= 0 && iy_ < H) { \
+      LOAD (xk + iy_ * W); \
+      acc = fma (vl, (float16) (w##ky##0), acc); \
+      acc = fma (vc, (float16) (w##ky##1), acc); \
+      acc = fma (vr, (float16) (w##ky##2), acc); \
+    } \
+  } while (0)
+
+#define CONV_DW3_TILE(LOAD) do { \
+    CONV_DW3_ROW (LOAD, 0); \
+    CONV_DW3_ROW (LOAD, 1); \
+    CONV_DW3_ROW (LOAD, 2); \
+  } while (0)
+
+#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, SLOW) \
+__kernel void \
+name (__global const float *x, int x_off, __global const float *w, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
+{ \
+  int m = get_global_id (0); \
+  int oy = get_global_id (1); \
+  const int S = (STRIDE); \
+  if (m >= M || oy >= Ho) \
+    return; \
+  __global const float *xk = x + x_off + (m / Mg) * H * W; \
+  __global const float *wk = w + m * 9; \
+  float w00 = wk[0], w01 = wk[1], w02 = wk[2]; \
+  float w10 = wk[3], w11 = wk[4], w12 = wk[5]; \
+  float w20 = wk[6], w21 = wk[7], w22 = wk[8]; \
+  float bias = b[m]; \
+  int yo = m * Ho * Wo + oy * Wo; \
+  float16 vl, vc, vr; \
+  for (int x0 = 0; x0 < Wo; x0 += 16) { \
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0; \
+    float16 acc = 0.0f; \
+    if (MIDCOND) \
+      CONV_DW3_TILE (MID); \
+    else if (EDGECOND) \
+      CONV_DW3_TILE (EDGE); \
+    else { \
+      xs = x0; \
+      CONV_DW3_TILE (SLOW); \
+    } \
+    acc = conv_act16 (acc + bias, act, alpha, beta); \
+    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
+        x0 - xs, min (16, Wo - xs)); \
+  } \
+}
+
+CONV_DW3_KERNEL (conv_dw3x3s1, 1, xs > 0 && xs + 17 <= W, CONV_ROW_S1_MID,
+    W >= 16, CONV_ROW_S1_EDGE, CONV_ROW_S1_SLOW)
+CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
+    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST, CONV_ROW_S2_SLOW)
+
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.
  * Weights in ONNX layout [M][1][kh][kw]. */
@@ -400,8 +548,9 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
-    conv_store16 (acc, bias, y, y_off + yo + xs, r, r_off + yo + xs,
-        has_res, act, alpha, beta, x0 - xs, min (16, Wo - xs));
+    acc = conv_act16 (acc + bias, act, alpha, beta);
+    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+        x0 - xs, min (16, Wo - xs));
   }
 }
 

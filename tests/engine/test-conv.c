@@ -243,6 +243,14 @@ test_conv_depthwise (void)
     {"dw dil2", 12, 19, 21, 12, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 12, TRUE,
         YOLO_ACT_NONE, TRUE},
     {"dw 1x1", 3, 1, 1, 3, 3, 3, 1, 1, P1, 1, 1, 3, TRUE, YOLO_ACT_NONE},
+    {"dw", 16, 9, 40, 16, 3, 3, 1, 1, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"dw", 8, 5, 16, 8, 3, 3, 1, 1, P1, 1, 1, 8, FALSE, YOLO_ACT_NONE},
+    {"dw s2", 8, 10, 35, 8, 3, 3, 2, 2, P1, 1, 1, 8, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"dw s2", 12, 21, 64, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_NONE},
+    {"dw s2 pad0", 4, 9, 40, 4, 3, 3, 2, 2, P0, 1, 1, 4, TRUE,
+        YOLO_ACT_NONE},
   };
   run_cases (cases, G_N_ELEMENTS (cases));
 }

@@ -15,6 +15,7 @@
 #include "yolo-engine.h"
 
 #include <string.h>
+#include <stdio.h> /* XXX */
 
 #define CONV_BLOCK 8
 
@@ -337,12 +338,14 @@ typedef enum
   CONV_K_3X3S2,
   CONV_K_KXK,
   CONV_K_DW,
+  CONV_K_DW3X3S1,
+  CONV_K_DW3X3S2,
   CONV_K_GENERIC,
 } ConvKernel;
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
-  "conv_generic",
+  "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic",
 };
 
 static ConvKernel
@@ -351,8 +354,12 @@ conv_choose (const ConvParams * p)
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
 
-  if (p->Cg == 1 && p->group > 1)
+  if (p->Cg == 1 && p->group > 1) {
+    if (p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && pad1
+        && p->sh == p->sw && (p->sh == 1 || p->sh == 2))
+      return p->sh == 1 ? CONV_K_DW3X3S1 : CONV_K_DW3X3S2;
     return CONV_K_DW;
+  }
   if (p->group > 1 && p->Mg % CONV_BLOCK != 0)
     return CONV_K_GENERIC;
   if (p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && pad0)
@@ -382,6 +389,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   static const gsize lws_blocked[2] = { 1, 4 };
   static const gsize lws_generic[2] = { 16, 1 };
   const gsize *lws = lws_blocked;
+  gsize lws_env[2];
   int nb;
 
   if (!conv_params (g, n, &p, error) || !conv_residual_ok (g, n, &p, &res,
@@ -391,7 +399,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
-  if (kind == CONV_K_DW || kind == CONV_K_GENERIC) {
+  if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1 || kind == CONV_K_DW3X3S2
+      || kind == CONV_K_GENERIC) {
     wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
     wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
   } else {
@@ -469,6 +478,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       }
       break;
     case CONV_K_DW:
+    case CONV_K_DW3X3S1:
+    case CONV_K_DW3X3S2:
       yolo_args_int (&a, p.H);
       yolo_args_int (&a, p.W);
       yolo_args_int (&a, p.Ho);
@@ -490,6 +501,10 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (g_getenv ("CONV_LWS") && lws == lws_blocked) {
+    sscanf (g_getenv ("CONV_LWS"), "%zu,%zu", &lws_env[0], &lws_env[1]);
+    lws = lws_env;
+  }
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
