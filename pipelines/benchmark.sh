@@ -15,8 +15,8 @@
 #   MODEL        YOLO ONNX model (env MODEL; default
 #                ../shared/models/yolo11n-640.onnx next to the source tree)
 #   NUM_BUFFERS  frames to run (env NUM_BUFFERS; default 100; 0 = all).
-#                Counted on the demuxed stream, so it needs a container with
-#                one video stream (mp4, mkv, ...).
+#                Counted on the demuxed stream (the first N in decoding
+#                order), so it needs a container with one video stream.
 # environment:
 #   YOLO_PROPS   extra yolodetect properties, e.g. "device=gpu"
 #   GST_PLUGIN_PATH  where the yolo plugin is; defaults to build/plugin of
@@ -33,7 +33,7 @@ if [ -d "$repo/build/plugin" ]; then
 fi
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,28p' "$0"; exit 0
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 VIDEO=${1:-${VIDEO:-}}
 MODEL=${2:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}

@@ -11,8 +11,9 @@
 #                ../shared/models/yolo11n-640.onnx next to the source tree)
 #   OUT.mp4      output file (env OUT; default out.mp4)
 #   NUM_BUFFERS  process only the first N frames (env NUM_BUFFERS; default:
-#                all). Counted on the demuxed stream, so it needs a
-#                container with one video stream (mp4, mkv, ...).
+#                all). Counted on the demuxed stream (the first N in
+#                decoding order), so it needs a container with one video
+#                stream (mp4, mkv, ...).
 # environment:
 #   YOLO_PROPS   extra yolodetect properties, e.g.
 #                YOLO_PROPS="conf-threshold=0.4 classes=person,car device=gpu"
@@ -32,7 +33,7 @@ if [ -d "$repo/build/plugin" ]; then
 fi
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,27p' "$0"; exit 0
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 VIDEO=${1:-${VIDEO:-}}
 MODEL=${2:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}

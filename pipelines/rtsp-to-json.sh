@@ -37,7 +37,7 @@ if [ -d "$repo/build/plugin" ]; then
 fi
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,31p' "$0"; exit 0
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 URL=${1:-${URL:-}}
 MODEL=${2:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}

@@ -34,7 +34,7 @@ if [ -d "$repo/build/plugin" ]; then
 fi
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,29p' "$0"; exit 0
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 if [ $# = 1 ] && [[ "$1" == *.onnx ]]; then
   set -- "" "$1"

@@ -38,7 +38,7 @@ if [ -d "$repo/build/plugin" ]; then
 fi
 
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  sed -n '2,33p' "$0"; exit 0
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 MODEL=${1:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}
 OUT=${2:-${OUT:-$repo/docs/detections.png}}
