@@ -294,6 +294,30 @@ test_conv_activations (void)
   }
 }
 
+/* The GPU kernel choice (conv_gpu_c8 / conv_generic), forced on any
+ * device. */
+static void
+test_conv_gpu_path (void)
+{
+  static const ConvCase cases[] = {
+    {"gpu 1x1", 12, 9, 11, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"gpu 3x3s1", 16, 13, 33, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"gpu 3x3s2", 3, 32, 31, 16, 3, 3, 2, 2, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"gpu dil2", 8, 17, 17, 8, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 1, TRUE,
+        YOLO_ACT_HARD_SWISH},
+    {"gpu group", 16, 9, 11, 16, 3, 3, 1, 1, P1, 1, 1, 2, TRUE,
+        YOLO_ACT_CLIP},
+    {"gpu dw", 12, 9, 18, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_SILU,
+        TRUE},
+  };
+  g_setenv ("YOLO_CONV_KERNEL", "gpu", TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  g_unsetenv ("YOLO_CONV_KERNEL");
+}
+
 static void
 expect_infer_error (YoloGraph * g, int code, const char *what)
 {
@@ -371,9 +395,8 @@ test_conv_errors (void)
     g = yolo_graph_new ();
     yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
-    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
-            outs);
-  n = YOLO_N (g, ni);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+    n = YOLO_N (g, ni);
     set_ints (n, "strides", 2, bad_s);
     yolo_test_output (g, "Y");
     expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad strides");
@@ -381,9 +404,8 @@ test_conv_errors (void)
     g = yolo_graph_new ();
     yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
-    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
-            outs);
-  n = YOLO_N (g, ni);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+    n = YOLO_N (g, ni);
     set_ints (n, "pads", 3, bad_p);
     yolo_test_output (g, "Y");
     expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad pads");
@@ -391,9 +413,8 @@ test_conv_errors (void)
     g = yolo_graph_new ();
     yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
-    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1,
-            outs);
-  n = YOLO_N (g, ni);
+    ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
+    n = YOLO_N (g, ni);
     yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
         g_strdup ("SIDEWAYS");
     yolo_test_output (g, "Y");
@@ -414,5 +435,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
+  g_test_add_func ("/conv/gpu-path", test_conv_gpu_path);
   return g_test_run ();
 }

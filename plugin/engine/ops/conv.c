@@ -9,13 +9,14 @@
  *      3x3 stride 2 pad 1                      -> conv_3x3s2_c8
  *      anything else                           -> conv_kxk_c8
  *  - other groupings                           -> conv_generic
+ * On GPUs: conv_gpu_c8 (1 pixel x 8 channels per work-item), else
+ * conv_generic.
  * The blocked kernels read weights repacked as [M/8][Cg][kh][kw][8].
  */
 #include "yolo-ops.h"
 #include "yolo-engine.h"
 
 #include <string.h>
-#include <stdio.h> /* XXX */
 
 #define CONV_BLOCK 8
 
@@ -327,7 +328,7 @@ conv_repack_blocked (const float *w, const ConvParams * p, gsize * bytes)
     for (i = 0; i < per; i++)
       dst[i * CONV_BLOCK] = src[i];
   }
-  *bytes = (gsize) nb * per * CONV_BLOCK * sizeof (float);
+  *bytes = (gsize) nb *per * CONV_BLOCK * sizeof (float);
   return out;
 }
 
@@ -341,19 +342,28 @@ typedef enum
   CONV_K_DW3X3S1,
   CONV_K_DW3X3S2,
   CONV_K_GENERIC,
+  CONV_K_GPU_C8,
 } ConvKernel;
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
-  "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic",
+  "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
 };
 
+/* GPUs: many small work-items (conv_gpu_c8 / conv_generic). CPUs (PoCL):
+ * the float16 register-blocked kernels. YOLO_CONV_KERNEL=gpu forces the
+ * GPU choice on any device (to test those kernels on a CPU). */
 static ConvKernel
-conv_choose (const ConvParams * p)
+conv_choose (const ConvParams * p, gboolean is_cpu)
 {
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
 
+  if (!is_cpu || g_strcmp0 (g_getenv ("YOLO_CONV_KERNEL"), "gpu") == 0) {
+    if (p->group > 1 && p->Mg % CONV_BLOCK != 0)
+      return CONV_K_GENERIC;
+    return CONV_K_GPU_C8;
+  }
   if (p->Cg == 1 && p->group > 1) {
     if (p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && pad1
         && p->sh == p->sw && (p->sh == 1 || p->sh == 2))
@@ -389,13 +399,12 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   static const gsize lws_blocked[2] = { 1, 4 };
   static const gsize lws_generic[2] = { 16, 1 };
   const gsize *lws = lws_blocked;
-  gsize lws_env[2];
   int nb;
 
   if (!conv_params (g, n, &p, error) || !conv_residual_ok (g, n, &p, &res,
           error))
     return FALSE;
-  kind = conv_choose (&p);
+  kind = conv_choose (&p, yolo_rt_device (rt)->is_cpu);
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
@@ -462,6 +471,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       break;
     case CONV_K_KXK:
     case CONV_K_GENERIC:
+    case CONV_K_GPU_C8:
       yolo_args_int (&a, p.H);
       yolo_args_int (&a, p.W);
       yolo_args_int (&a, p.Ho);
@@ -473,7 +483,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
         gws[1] = yolo_div_up (p.Wo, 16) * p.Ho;
       } else {
         gws[0] = (gsize) p.Ho * p.Wo;
-        gws[1] = p.M;
+        gws[1] = kind == CONV_K_GPU_C8 ? nb : p.M;
         lws = lws_generic;
       }
       break;
@@ -489,7 +499,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       gws[1] = p.Ho;
       break;
   }
-  if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW) {
+  if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW
+      || kind == CONV_K_GPU_C8) {
     yolo_args_int (&a, p.kh);
     yolo_args_int (&a, p.kw);
     yolo_args_int (&a, p.sh);
@@ -501,10 +512,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  if (g_getenv ("CONV_LWS") && lws == lws_blocked) {
-    sscanf (g_getenv ("CONV_LWS"), "%zu,%zu", &lws_env[0], &lws_env[1]);
-    lws = lws_env;
-  }
+  if (!yolo_rt_device (rt)->is_cpu)
+    lws = NULL;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
