@@ -35,6 +35,22 @@ yolo_op_error (GError ** error, const YoloNode * n, const char *fmt, ...)
 }
 
 gboolean
+yolo_op_unsupported (GError ** error, const YoloNode * n, const char *fmt,
+    ...)
+{
+  va_list ap;
+  char *msg;
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", msg);
+  g_free (msg);
+  return FALSE;
+}
+
+gboolean
 yolo_op_require_const (YoloGraph * g, const YoloNode * n, int i,
     GError ** error)
 {

@@ -51,6 +51,11 @@ const YoloOpDef *yolo_ops_lookup (const char *op_type);
 void yolo_op_error (GError ** error, const YoloNode * n, const char *fmt, ...)
     G_GNUC_PRINTF (3, 4);
 
+/* Sets a YOLO_ENGINE_ERROR_UNSUPPORTED error naming the node; returns
+ * FALSE so callers can `return yolo_op_unsupported (...)`. */
+gboolean yolo_op_unsupported (GError ** error, const YoloNode * n,
+    const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
 /* Requires the input at index i to be present and constant; else error. */
 gboolean yolo_op_require_const (YoloGraph * g, const YoloNode * n, int i,
     GError ** error);

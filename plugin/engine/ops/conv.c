@@ -95,14 +95,6 @@ conv_dim (const YoloNode * n, const char *auto_pad, int in, int k, int s,
 }
 
 static gboolean
-conv_unsupported (GError ** error, const YoloNode * n, const char *what)
-{
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", what);
-  return FALSE;
-}
-
-static gboolean
 conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
@@ -122,14 +114,14 @@ conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
     return FALSE;
   }
   if (!yolo_tensor_is_const (w))
-    return conv_unsupported (error, n, "the weights W must be a constant");
+    return yolo_op_unsupported (error, n, "the weights W must be a constant");
   if (b != NULL && !yolo_tensor_is_const (b))
-    return conv_unsupported (error, n, "the bias B must be a constant");
+    return yolo_op_unsupported (error, n, "the bias B must be a constant");
   if (x->dtype != YOLO_DTYPE_FLOAT || w->dtype != YOLO_DTYPE_FLOAT
       || (b != NULL && b->dtype != YOLO_DTYPE_FLOAT))
-    return conv_unsupported (error, n, "only float32 tensors are supported");
+    return yolo_op_unsupported (error, n, "only float32 tensors are supported");
   if (x->ndim != 4)
-    return conv_unsupported (error, n, "only 2D convolution (4D input) is "
+    return yolo_op_unsupported (error, n, "only 2D convolution (4D input) is "
         "supported");
   if (x->dims[0] != 1) {
     yolo_op_error (error, n, "Conv input %s: batch must be 1",

@@ -50,14 +50,6 @@ enum
 static const gsize elt_lws_1d[1] = { 64 };
 static const gsize elt_lws_rows[2] = { 8, 4 };
 
-static gboolean
-elt_unsupported (GError ** error, const YoloNode * n, const char *what)
-{
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", what);
-  return FALSE;
-}
-
 static inline float
 elt_getf (const YoloTensor * t, gint64 i)
 {
@@ -271,7 +263,7 @@ elt_binary_infer (YoloGraph * g, YoloNode * n, GError ** error)
   if (n->n_inputs != 2 || !a || !b || n->n_outputs < 1) {
     if (n->n_inputs > 2 && (!strcmp (n->op_type, "Max")
             || !strcmp (n->op_type, "Min")))
-      return elt_unsupported (error, n, "more than 2 inputs");
+      return yolo_op_unsupported (error, n, "more than 2 inputs");
     yolo_op_error (error, n, "expects 2 inputs and 1 output");
     return FALSE;
   }
@@ -343,7 +335,7 @@ elt_convert_const (YoloRuntime * rt, const YoloNode * n, YoloTensor * t,
   if (yolo_dtype_is_float (t->dtype) == want_float)
     return TRUE;
   if (!yolo_tensor_is_const (t))
-    return elt_unsupported (error, n, "mixed float/integer inputs");
+    return yolo_op_unsupported (error, n, "mixed float/integer inputs");
   if (want_float) {
     float *f = g_new (float, MAX (cnt, 1));
     for (gint64 i = 0; i < cnt; i++)
@@ -412,13 +404,13 @@ elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gsize gws[2];
 
   if (n->residual >= 0)
-    return elt_unsupported (error, n, "fused residual");
+    return yolo_op_unsupported (error, n, "fused residual");
   if (!is_float && n->act != YOLO_ACT_NONE)
-    return elt_unsupported (error, n, "activation on integer tensor");
+    return yolo_op_unsupported (error, n, "activation on integer tensor");
   if (total == 0)
     return TRUE;
   if (total > G_MAXINT32)
-    return elt_unsupported (error, n, "tensor too large");
+    return yolo_op_unsupported (error, n, "tensor too large");
   if (!elt_convert_const (rt, n, a, is_float, &ca, error)
       || !elt_convert_const (rt, n, b, is_float, &cb, error))
     return FALSE;
@@ -488,7 +480,7 @@ elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   /* general broadcast */
   if (bc.nd > ELT_MAX_KERNEL_DIMS)
-    return elt_unsupported (error, n, "broadcast over more than 6 dims");
+    return yolo_op_unsupported (error, n, "broadcast over more than 6 dims");
   k = yolo_rt_kernel (rt, is_float ? "eltwise_binary_bcast"
       : "eltwise_binary_bcast_int", error);
   if (!k)
@@ -582,7 +574,7 @@ elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
         if (!t)
           continue;
         if (!yolo_tensor_is_const (t))
-          return elt_unsupported (error, n, "non-constant min/max");
+          return yolo_op_unsupported (error, n, "non-constant min/max");
         if (yolo_tensor_numel (t) != 1) {
           yolo_op_error (error, n, "min/max must be scalars");
           return FALSE;
@@ -613,7 +605,7 @@ elt_unary_infer (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   }
   if (!yolo_dtype_is_float (x->dtype) && !u->int_ok)
-    return elt_unsupported (error, n, "integer input");
+    return yolo_op_unsupported (error, n, "integer input");
   if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
@@ -722,13 +714,13 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gsize gws[1];
 
   if (n->residual >= 0)
-    return elt_unsupported (error, n, "fused residual");
+    return yolo_op_unsupported (error, n, "fused residual");
   if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
     return FALSE;
   if (total == 0)
     return TRUE;
   if (total > G_MAXINT32)
-    return elt_unsupported (error, n, "tensor too large");
+    return yolo_op_unsupported (error, n, "tensor too large");
 
   if (yolo_dtype_is_float (y->dtype)) {
     k = yolo_rt_kernel (rt, "eltwise_unary", error);
@@ -747,7 +739,7 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     gws[0] = yolo_div_up (total, 16);
   } else {
     if (n->act != YOLO_ACT_NONE)
-      return elt_unsupported (error, n, "activation on integer tensor");
+      return yolo_op_unsupported (error, n, "activation on integer tensor");
     k = yolo_rt_kernel (rt, "eltwise_unary_int", error);
     if (!k)
       return FALSE;
@@ -793,7 +785,7 @@ elt_cast_target (const YoloNode * n, YoloDType * to, GError ** error)
       *to = (YoloDType) t;
       return TRUE;
     default:
-      return elt_unsupported (error, n, "unsupported target type");
+      return yolo_op_unsupported (error, n, "unsupported target type");
   }
 }
 
@@ -801,7 +793,7 @@ static gboolean
 elt_cast_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
-  YoloDType to;
+  YoloDType to = YOLO_DTYPE_UNDEFINED;
 
   if (!x || n->n_outputs < 1) {
     yolo_op_error (error, n, "expects an input and an output");
@@ -854,11 +846,11 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gsize gws[1];
 
   if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return elt_unsupported (error, n, "fused epilogue");
+    return yolo_op_unsupported (error, n, "fused epilogue");
   if (total == 0)
     return TRUE;
   if (total > G_MAXINT32)
-    return elt_unsupported (error, n, "tensor too large");
+    return yolo_op_unsupported (error, n, "tensor too large");
 
   if (xf && yf)
     name = "eltwise_unary";

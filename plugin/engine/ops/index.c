@@ -49,7 +49,7 @@ gather_infer (YoloGraph * g, YoloNode * n, GError ** error)
   }
   int nd = x->ndim + idx->ndim - 1;
   if (nd > YOLO_MAX_DIMS) {
-    misc_unsupported (error, n, "output rank too large");
+    yolo_op_unsupported (error, n, "output rank too large");
     return FALSE;
   }
   int k = 0;
@@ -188,7 +188,7 @@ gather_el_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (total == 0)
     return TRUE;
   if (x->ndim > INDEX_DIMS) {
-    misc_unsupported (error, n, "rank %d (max %d)", x->ndim, INDEX_DIMS);
+    yolo_op_unsupported (error, n, "rank %d (max %d)", x->ndim, INDEX_DIMS);
     return FALSE;
   }
   misc_strides (x, xs);
@@ -226,7 +226,7 @@ topk_geom (YoloGraph * g, YoloNode * n, int *axis, gint64 * k, GError ** error)
   }
   if (kt) {
     if (!yolo_tensor_is_const (kt) || yolo_tensor_numel (kt) != 1) {
-      misc_unsupported (error, n, "K must be a constant scalar");
+      yolo_op_unsupported (error, n, "K must be a constant scalar");
       return FALSE;
     }
     *k = yolo_const_int (kt, 0);

@@ -108,7 +108,7 @@ matmul_geom (YoloGraph * g, YoloNode * n, MMGeom * m, GError ** error)
   if (B->ndim > 1)
     m->dims[m->ndim++] = m->N;
   if (m->ndim > YOLO_MAX_DIMS) {
-    misc_unsupported (error, n, "rank too large");
+    yolo_op_unsupported (error, n, "rank too large");
     return FALSE;
   }
   /* Batch strides: drop size-1 batch dims, keep at most MM_BATCH. */
@@ -121,7 +121,7 @@ matmul_geom (YoloGraph * g, YoloNode * n, MMGeom * m, GError ** error)
     gint64 da = ai >= 0 ? ad[ai] : 1, db = bi >= 0 ? bdm[bi] : 1;
     if (bat[i] != 1) {
       if (j < 0) {
-        misc_unsupported (error, n, "more than %d batch dims", MM_BATCH);
+        yolo_op_unsupported (error, n, "more than %d batch dims", MM_BATCH);
         return FALSE;
       }
       m->bd[j] = bat[i];
@@ -143,7 +143,7 @@ matmul_infer (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   if (YOLO_IN (g, n, 0)->dtype != YOLO_DTYPE_FLOAT
       || YOLO_IN (g, n, 1)->dtype != YOLO_DTYPE_FLOAT) {
-    misc_unsupported (error, n, "only float inputs are supported");
+    yolo_op_unsupported (error, n, "only float inputs are supported");
     return FALSE;
   }
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, m.ndim, m.dims);

@@ -9,20 +9,6 @@
 
 #define MISC_MAX_PARAMS 64
 
-static inline void G_GNUC_PRINTF (3, 4)
-misc_unsupported (GError ** error, const YoloNode * n, const char *fmt, ...)
-{
-  va_list ap;
-  char *msg;
-
-  va_start (ap, fmt);
-  msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", msg);
-  g_free (msg);
-}
-
 /* Bytes per host element of t (float* or gint64*). */
 static inline gsize
 misc_esize (const YoloTensor * t)
@@ -65,12 +51,12 @@ misc_int_param (YoloGraph * g, const YoloNode * n, int idx, const char *attr,
   if (t) {
     gint64 cnt = yolo_tensor_numel (t);
     if (!yolo_tensor_is_const (t) && cnt > 0) {
-      misc_unsupported (error, n, "input %d (%s) must be constant", idx,
+      yolo_op_unsupported (error, n, "input %d (%s) must be constant", idx,
           attr ? attr : "parameter");
       return -1;
     }
     if (cnt > max) {
-      misc_unsupported (error, n, "too many values in input %d", idx);
+      yolo_op_unsupported (error, n, "too many values in input %d", idx);
       return -1;
     }
     for (gint64 k = 0; k < cnt; k++)
@@ -83,7 +69,7 @@ misc_int_param (YoloGraph * g, const YoloNode * n, int idx, const char *attr,
     const gint64 *v = yolo_node_attr_ints (n, attr, &cnt);
     if (v) {
       if (cnt > max) {
-        misc_unsupported (error, n, "too many values in '%s'", attr);
+        yolo_op_unsupported (error, n, "too many values in '%s'", attr);
         return -1;
       }
       memcpy (out, v, cnt * sizeof (gint64));

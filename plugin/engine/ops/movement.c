@@ -85,7 +85,7 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
   box_collapse (&c);
   nd = c.ndim;
   if (nd > MOVE_DIMS) {
-    misc_unsupported (error, n, "copy needs %d dims (max %d)", nd, MOVE_DIMS);
+    yolo_op_unsupported (error, n, "copy needs %d dims (max %d)", nd, MOVE_DIMS);
     return FALSE;
   }
   if (nd == 0) {
@@ -281,7 +281,7 @@ split_sizes (YoloGraph * g, YoloNode * n, gint64 * sizes, int *axis_out,
     return FALSE;
   }
   if (n->n_outputs > MISC_MAX_PARAMS) {
-    misc_unsupported (error, n, "too many outputs");
+    yolo_op_unsupported (error, n, "too many outputs");
     return FALSE;
   }
   int cnt = misc_int_param (g, n, 1, "split", sp, MISC_MAX_PARAMS, &present,
@@ -681,14 +681,14 @@ pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
   else if (!strcmp (mode, "wrap"))
     p->mode = PAD_WRAP;
   else {
-    misc_unsupported (error, n, "pad mode '%s'", mode);
+    yolo_op_unsupported (error, n, "pad mode '%s'", mode);
     return FALSE;
   }
   p->value = yolo_node_attr_float (n, "value", 0.0f);
   YoloTensor *v = YOLO_IN (g, n, 2);
   if (v && yolo_tensor_numel (v) > 0) {
     if (!yolo_tensor_is_const (v)) {
-      misc_unsupported (error, n, "constant_value must be constant");
+      yolo_op_unsupported (error, n, "constant_value must be constant");
       return FALSE;
     }
     p->value = yolo_dtype_is_float (v->dtype) ? ((float *) v->data)[0] :
@@ -830,7 +830,7 @@ pad_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n, PadFunc f,
   if (total == 0)
     return TRUE;
   if (p.ndim > MOVE_DIMS) {
-    misc_unsupported (error, n, "rank %d (max %d)", p.ndim, MOVE_DIMS);
+    yolo_op_unsupported (error, n, "rank %d (max %d)", p.ndim, MOVE_DIMS);
     return FALSE;
   }
   cl_int value;

@@ -33,14 +33,6 @@ typedef struct
 } PoolGeom;
 
 static gboolean
-pool_unsupported (GError ** error, const YoloNode * n, const char *what)
-{
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", what);
-  return FALSE;
-}
-
-static gboolean
 pool_is_global (const YoloNode * n)
 {
   return g_str_has_prefix (n->op_type, "Global");
@@ -129,9 +121,9 @@ pool_geom (YoloGraph * g, const YoloNode * n, PoolGeom * pg, GError ** error)
     return FALSE;
   }
   if (!yolo_dtype_is_float (x->dtype))
-    return pool_unsupported (error, n, "non-float input");
+    return yolo_op_unsupported (error, n, "non-float input");
   if (x->ndim != 3 && x->ndim != 4)
-    return pool_unsupported (error, n, "only 1-D and 2-D pooling");
+    return yolo_op_unsupported (error, n, "only 1-D and 2-D pooling");
   ns = x->ndim - 2;
   pg->planes = x->dims[0] * x->dims[1];
   pg->H = ns == 2 ? x->dims[2] : 1;
@@ -152,7 +144,7 @@ pool_geom (YoloGraph * g, const YoloNode * n, PoolGeom * pg, GError ** error)
   }
 
   if (n->n_outputs > 1 && n->outputs[1] >= 0)
-    return pool_unsupported (error, n, "Indices output");
+    return yolo_op_unsupported (error, n, "Indices output");
   if (!yolo_node_attr (n, "kernel_shape")) {
     yolo_op_error (error, n, "missing kernel_shape");
     return FALSE;
@@ -214,7 +206,7 @@ pool_infer (YoloGraph * g, YoloNode * n, GError ** error)
       return FALSE;
     }
     if (!yolo_dtype_is_float (x->dtype))
-      return pool_unsupported (error, n, "non-float input");
+      return yolo_op_unsupported (error, n, "non-float input");
     dims[0] = x->dims[0];
     dims[1] = x->dims[1];
     for (int i = 2; i < x->ndim; i++)
@@ -316,9 +308,9 @@ pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   PoolGeom pg;
 
   if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return pool_unsupported (error, n, "fused epilogue");
+    return yolo_op_unsupported (error, n, "fused epilogue");
   if (yolo_tensor_numel (x) > G_MAXINT32)
-    return pool_unsupported (error, n, "tensor too large");
+    return yolo_op_unsupported (error, n, "tensor too large");
 
   if (pool_is_global (n)) {
     gint64 hw = 1;

@@ -53,7 +53,7 @@ softmax_infer (YoloGraph * g, YoloNode * n, GError ** error)
   if (!same_shape_infer (g, n, error))
     return FALSE;
   if (YOLO_IN (g, n, 0)->dtype != YOLO_DTYPE_FLOAT) {
-    misc_unsupported (error, n, "only float input is supported");
+    yolo_op_unsupported (error, n, "only float input is supported");
     return FALSE;
   }
   return softmax_geom (g, n, &o, &l, &i, error);
@@ -304,7 +304,7 @@ reduce_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 xs[YOLO_MAX_DIMS], kd[4], ks[4], rd[4], rs[4];
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
   if (x->dtype != YOLO_DTYPE_FLOAT) {
-    misc_unsupported (error, n, "only float input is supported on device");
+    yolo_op_unsupported (error, n, "only float input is supported on device");
     return FALSE;
   }
   if (!reduce_axes (g, n, red, error))
@@ -316,7 +316,7 @@ reduce_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   int nk = collapse_dims (x, xs, red, FALSE, kd, ks);
   int nr = collapse_dims (x, xs, red, TRUE, rd, rs);
   if (nk < 0 || nr < 0) {
-    misc_unsupported (error, n, "too many non-contiguous axes");
+    yolo_op_unsupported (error, n, "too many non-contiguous axes");
     return FALSE;
   }
   gint64 cnt = misc_prod (rd, 0, nr);
@@ -419,7 +419,7 @@ arg_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 outer, len, inner;
   YoloTensor *x = YOLO_IN (g, n, 0);
   if (x->dtype != YOLO_DTYPE_FLOAT) {
-    misc_unsupported (error, n, "only float input is supported on device");
+    yolo_op_unsupported (error, n, "only float input is supported on device");
     return FALSE;
   }
   if (!arg_geom (g, n, &axis, &outer, &len, &inner, error))

@@ -57,14 +57,6 @@ typedef struct
 } ResizeMaps;
 
 static gboolean
-resize_unsupported (GError ** error, const YoloNode * n, const char *what)
-{
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s", n->op_type, n->name ? n->name : "", what);
-  return FALSE;
-}
-
-static gboolean
 resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     GError ** error)
 {
@@ -83,9 +75,9 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     return FALSE;
   }
   if (!yolo_dtype_is_float (x->dtype))
-    return resize_unsupported (error, n, "non-float input");
+    return yolo_op_unsupported (error, n, "non-float input");
   if (x->ndim < 2)
-    return resize_unsupported (error, n, "input of rank < 2");
+    return yolo_op_unsupported (error, n, "input of rank < 2");
   rg->ndim = x->ndim;
 
   mode = yolo_node_attr_string (n, "mode", "nearest");
@@ -94,7 +86,7 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
   else if (!strcmp (mode, "linear") || !strcmp (mode, "bilinear"))
     rg->linear = TRUE;
   else
-    return resize_unsupported (error, n, "mode (only nearest and linear)");
+    return yolo_op_unsupported (error, n, "mode (only nearest and linear)");
 
   if (v10) {
     rg->ctm = RESIZE_CTM_ASYMMETRIC;
@@ -115,7 +107,7 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     else if (!strcmp (ctm, "half_pixel_symmetric"))
       rg->ctm = RESIZE_CTM_HALF_PIXEL_SYMMETRIC;
     else
-      return resize_unsupported (error, n, "coordinate_transformation_mode");
+      return yolo_op_unsupported (error, n, "coordinate_transformation_mode");
 
     nm = yolo_node_attr_string (n, "nearest_mode", "round_prefer_floor");
     if (!strcmp (nm, "round_prefer_floor"))
@@ -127,12 +119,12 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     else if (!strcmp (nm, "ceil"))
       rg->nearest = RESIZE_NEAREST_CEIL;
     else
-      return resize_unsupported (error, n, "nearest_mode");
+      return yolo_op_unsupported (error, n, "nearest_mode");
 
     if (yolo_node_attr_int (n, "antialias", 0) && rg->linear)
-      return resize_unsupported (error, n, "antialias");
+      return yolo_op_unsupported (error, n, "antialias");
     if (yolo_node_attr (n, "axes"))
-      return resize_unsupported (error, n, "axes attribute");
+      return yolo_op_unsupported (error, n, "axes attribute");
   }
 
   /* scales / sizes */
@@ -154,7 +146,7 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
   }
   if (scales_t) {
     if (!yolo_tensor_is_const (scales_t))
-      return resize_unsupported (error, n, "non-constant scales");
+      return yolo_op_unsupported (error, n, "non-constant scales");
     if (!yolo_dtype_is_float (scales_t->dtype)) {
       yolo_op_error (error, n, "scales must be float");
       return FALSE;
@@ -178,14 +170,14 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     }
   } else if (sizes_t) {
     if (!yolo_tensor_is_const (sizes_t))
-      return resize_unsupported (error, n, "non-constant sizes");
+      return yolo_op_unsupported (error, n, "non-constant sizes");
     if (yolo_tensor_numel (sizes_t) != x->ndim) {
       yolo_op_error (error, n, "sizes must have one value per dim");
       return FALSE;
     }
     if (strcmp (yolo_node_attr_string (n, "keep_aspect_ratio_policy",
                 "stretch"), "stretch") != 0)
-      return resize_unsupported (error, n, "keep_aspect_ratio_policy");
+      return yolo_op_unsupported (error, n, "keep_aspect_ratio_policy");
     for (int i = 0; i < x->ndim; i++) {
       rg->out_dims[i] = yolo_const_int (sizes_t, i);
       if (rg->out_dims[i] < 1) {
@@ -203,7 +195,7 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
   rg->planes = 1;
   for (int i = 0; i < x->ndim - 2; i++) {
     if (rg->out_dims[i] != x->dims[i])
-      return resize_unsupported (error, n, "resizing a non-spatial dim");
+      return yolo_op_unsupported (error, n, "resizing a non-spatial dim");
     rg->planes *= x->dims[i];
   }
   rg->H = x->dims[x->ndim - 2];
@@ -390,11 +382,11 @@ resize_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   ResizeMaps m;
 
   if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return resize_unsupported (error, n, "fused epilogue");
+    return yolo_op_unsupported (error, n, "fused epilogue");
   if (!resize_geom (g, n, &rg, error))
     return FALSE;
   if (yolo_tensor_numel (x) > G_MAXINT32 || yolo_tensor_numel (y) > G_MAXINT32)
-    return resize_unsupported (error, n, "tensor too large");
+    return yolo_op_unsupported (error, n, "tensor too large");
   resize_maps_init (&rg, &m);
 
   if (resize_is_nearest2x (&rg, &m)) {

@@ -305,7 +305,7 @@ range_params (YoloGraph * g, YoloNode * n, double p[3], gint64 * len,
       return FALSE;
     }
     if (!yolo_tensor_is_const (t)) {
-      misc_unsupported (error, n, "input %d must be constant", i);
+      yolo_op_unsupported (error, n, "input %d must be constant", i);
       return FALSE;
     }
     p[i] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[0] :
