@@ -870,6 +870,93 @@ expect_start_error (const gchar * model, const gchar * device,
   gst_object_unref (e);
 }
 
+/* A minimal ONNX protobuf, written by hand: one node of an op nobody
+ * implements between an image input and a detection-shaped output. */
+static void
+pb_varint (GByteArray * b, guint64 v)
+{
+  guint8 c;
+  while (v >= 0x80) {
+    c = (guint8) ((v & 0x7f) | 0x80);
+    g_byte_array_append (b, &c, 1);
+    v >>= 7;
+  }
+  c = (guint8) v;
+  g_byte_array_append (b, &c, 1);
+}
+
+static void
+pb_int (GByteArray * b, guint field, guint64 v)
+{
+  pb_varint (b, (field << 3) | 0);
+  pb_varint (b, v);
+}
+
+static void
+pb_bytes (GByteArray * b, guint field, const void *data, gsize n)
+{
+  pb_varint (b, (field << 3) | 2);
+  pb_varint (b, n);
+  g_byte_array_append (b, data, n);
+}
+
+static void
+pb_str (GByteArray * b, guint field, const gchar * s)
+{
+  pb_bytes (b, field, s, strlen (s));
+}
+
+/* appends message m as field (and frees it) */
+static void
+pb_msg (GByteArray * b, guint field, GByteArray * m)
+{
+  pb_bytes (b, field, m->data, m->len);
+  g_byte_array_unref (m);
+}
+
+static GByteArray *
+pb_value_info (const gchar * name, gint n, const gint64 * dims)
+{
+  GByteArray *shape = g_byte_array_new (), *tt = g_byte_array_new ();
+  GByteArray *tp = g_byte_array_new (), *vi = g_byte_array_new ();
+  for (gint i = 0; i < n; i++) {
+    GByteArray *d = g_byte_array_new ();
+    pb_int (d, 1, dims[i]);     /* dim_value */
+    pb_msg (shape, 1, d);
+  }
+  pb_int (tt, 1, 1);            /* elem_type FLOAT */
+  pb_msg (tt, 2, shape);
+  pb_msg (tp, 1, tt);           /* tensor_type */
+  pb_str (vi, 1, name);
+  pb_msg (vi, 2, tp);
+  return vi;
+}
+
+static void
+write_unsupported_op_model (const gchar * path)
+{
+  static const gint64 in_dims[] = { 1, 3, 64, 64 }, out_dims[] = { 1, 84, 84 };
+  GByteArray *node = g_byte_array_new (), *graph = g_byte_array_new ();
+  GByteArray *opset = g_byte_array_new (), *model = g_byte_array_new ();
+
+  pb_str (node, 1, "images");
+  pb_str (node, 2, "output0");
+  pb_str (node, 3, "mystery");
+  pb_str (node, 4, "NoSuchOperatorXyz");
+  pb_msg (graph, 1, node);
+  pb_str (graph, 2, "g");
+  pb_msg (graph, 11, pb_value_info ("images", 4, in_dims));
+  pb_msg (graph, 12, pb_value_info ("output0", 3, out_dims));
+  pb_int (model, 1, 8);         /* ir_version */
+  pb_str (opset, 1, "");
+  pb_int (opset, 2, 17);
+  pb_msg (model, 8, opset);
+  pb_msg (model, 7, graph);
+  fail_unless (g_file_set_contents (path, (const gchar *) model->data,
+          model->len, NULL));
+  g_byte_array_unref (model);
+}
+
 GST_START_TEST (test_errors)
 {
   gchar *bad, *small, *yolox;
@@ -890,6 +977,10 @@ GST_START_TEST (test_errors)
   close (fd);
   expect_start_error (bad, NULL, NULL, GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_INIT, "bad model");
+  /* a valid ONNX file with an operator the engine lacks */
+  write_unsupported_op_model (bad);
+  expect_start_error (bad, NULL, NULL, GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_INIT, "unsupported op");
   /* empty file */
   fail_unless (g_file_set_contents (bad, "", 0, NULL));
   expect_start_error (bad, NULL, NULL, GST_RESOURCE_ERROR,
