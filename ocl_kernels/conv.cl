@@ -636,3 +636,306 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
     y[y_off + o] = t;
   }
 }
+
+/* ---- Winograd F(4x4, 3x3): 3x3, stride 1, pad 1, dilation 1, group 1 ----
+ *
+ * Output tiles of 4x4 pixels (th x tw tiles, T = th * tw, row-major tile
+ * index t = ty * tw + tx; Tp = T rounded up to 32). Three launches:
+ *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
+ *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
+ *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
+ * U = G g G^T is computed at prepare, laid out [36][M/8][C][8] (Mp = M
+ * rounded up to 8, zero padded). Tiles are 16 per vector along tx; tiles
+ * past T in a plane hold garbage that no output reads.
+ */
+#if defined(__clang__)
+#define CONV_UNZIP_EVEN(a, b) __builtin_shufflevector ((a), (b), \
+    0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define CONV_UNZIP_ODD(a, b) __builtin_shufflevector ((a), (b), \
+    1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
+#define CONV_ZIP_LO(a, b) __builtin_shufflevector ((a), (b), \
+    0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define CONV_ZIP_HI(a, b) __builtin_shufflevector ((a), (b), \
+    8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+#else
+#define CONV_UNZIP_EVEN(a, b) ((float16) ((a).even, (b).even))
+#define CONV_UNZIP_ODD(a, b) ((float16) ((a).odd, (b).odd))
+#define CONV_ZIP_LO(a, b) ((float16) ((a).s0, (b).s0, (a).s1, (b).s1, \
+    (a).s2, (b).s2, (a).s3, (b).s3, (a).s4, (b).s4, (a).s5, (b).s5, \
+    (a).s6, (b).s6, (a).s7, (b).s7))
+#define CONV_ZIP_HI(a, b) ((float16) ((a).s8, (b).s8, (a).s9, (b).s9, \
+    (a).sa, (b).sa, (a).sb, (b).sb, (a).sc, (b).sc, (a).sd, (b).sd, \
+    (a).se, (b).se, (a).sf, (b).sf))
+#endif
+
+/* (t0..t5) = B^T (d0..d5). */
+#define CONV_WINO4_BT(d0, d1, d2, d3, d4, d5, t0, t1, t2, t3, t4, t5) do { \
+    float16 a_ = (d4) - 4.0f * (d2), b_ = (d3) - 4.0f * (d1); \
+    float16 c_ = (d4) - (d2), e_ = 2.0f * ((d3) - (d1)); \
+    t0 = 4.0f * (d0) - 5.0f * (d2) + (d4); \
+    t1 = a_ + b_; \
+    t2 = a_ - b_; \
+    t3 = c_ + e_; \
+    t4 = c_ - e_; \
+    t5 = 4.0f * (d1) - 5.0f * (d3) + (d5); \
+  } while (0)
+
+/* (o0..o3) = A^T (m0..m5). */
+#define CONV_WINO4_AT(m0, m1, m2, m3, m4, m5, o0, o1, o2, o3) do { \
+    float16 a_ = (m1) + (m2), b_ = (m1) - (m2); \
+    float16 c_ = (m3) + (m4), d_ = (m3) - (m4); \
+    o0 = (m0) + a_ + c_; \
+    o1 = b_ + 2.0f * d_; \
+    o2 = a_ + 4.0f * c_; \
+    o3 = b_ + 8.0f * d_ + (m5); \
+  } while (0)
+
+/* Input row r of the patch row 4 ty - 1 + r, columns x0 - 1 + 4 i + k
+ * (k = 0..5, i = lane) -> e<r>0..e<r>5 = row . B. With `lim` elements
+ * readable from xc on, rows whose 64 columns from x0 are readable take
+ * vector loads (columns >= W masked to zero), others masked gathers. */
+#define CONV_WINO4_IN_ROW(r) do { \
+    float16 d0_, d1_, d2_, d3_, d4_, d5_; \
+    int iy_ = 4 * ty - 1 + (r); \
+    if (iy_ < 0 || iy_ >= H) { \
+      d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
+    } else if (iy_ * W + x0 + 64 <= lim) { \
+      __global const float *q_ = xc + iy_ * W + x0; \
+      float16 u0_ = vload16 (0, q_), u1_ = vload16 (1, q_); \
+      float16 u2_ = vload16 (2, q_), u3_ = vload16 (3, q_); \
+      if (x0 + 64 > W) { \
+        int16 col_ = (int16) (x0 - W) + CONV_IOTA16; \
+        u0_ = select ((float16) (0.0f), u0_, col_ < 0); \
+        u1_ = select ((float16) (0.0f), u1_, col_ < -16); \
+        u2_ = select ((float16) (0.0f), u2_, col_ < -32); \
+        u3_ = select ((float16) (0.0f), u3_, col_ < -48); \
+      } \
+      float16 ev_ = CONV_UNZIP_EVEN (u0_, u1_); \
+      float16 od_ = CONV_UNZIP_ODD (u0_, u1_); \
+      float16 ev2_ = CONV_UNZIP_EVEN (u2_, u3_); \
+      float16 od2_ = CONV_UNZIP_ODD (u2_, u3_); \
+      d1_ = CONV_UNZIP_EVEN (ev_, ev2_); \
+      d3_ = CONV_UNZIP_ODD (ev_, ev2_); \
+      d2_ = CONV_UNZIP_EVEN (od_, od2_); \
+      d4_ = CONV_UNZIP_ODD (od_, od2_); \
+      float l_ = x0 > 0 ? q_[-1] : 0.0f; \
+      float r_ = x0 + 64 < W ? q_[64] : 0.0f; \
+      d0_ = CONV_SHR1 (d4_, l_); \
+      d5_ = CONV_SHL1 (d1_, r_); \
+    } else { \
+      __global const float *q_ = xc + iy_ * W; \
+      d0_ = conv_load16_masked (q_, x0 - 1, 4, W); \
+      d1_ = conv_load16_masked (q_, x0, 4, W); \
+      d2_ = conv_load16_masked (q_, x0 + 1, 4, W); \
+      d3_ = conv_load16_masked (q_, x0 + 2, 4, W); \
+      d4_ = conv_load16_masked (q_, x0 + 3, 4, W); \
+      d5_ = conv_load16_masked (q_, x0 + 4, 4, W); \
+    } \
+    CONV_WINO4_BT (d0_, d1_, d2_, d3_, d4_, d5_, e##r##0, e##r##1, e##r##2, \
+        e##r##3, e##r##4, e##r##5); \
+  } while (0)
+
+/* Lanes [l0, l1) of v to vt[xi * CTp]. */
+#define CONV_WINO_ST(v, xi) do { \
+    __global float *p_ = vt + (xi) * CTp; \
+    if (l0 == 0 && l1 == 16) { \
+      vstore16 ((v), 0, p_); \
+    } else { \
+      float t_[16]; \
+      vstore16 ((v), 0, t_); \
+      for (int i_ = l0; i_ < l1; i_++) \
+        p_[i_] = t_[i_]; \
+    } \
+  } while (0)
+
+/* Column k of the row-transformed patch -> B^T . col, stored to the 6
+ * planes xi = i * 6 + k. */
+#define CONV_WINO4_IN_COL(k) do { \
+    float16 t0_, t1_, t2_, t3_, t4_, t5_; \
+    CONV_WINO4_BT (e0##k, e1##k, e2##k, e3##k, e4##k, e5##k, \
+        t0_, t1_, t2_, t3_, t4_, t5_); \
+    CONV_WINO_ST (t0_, k); \
+    CONV_WINO_ST (t1_, 6 + k); \
+    CONV_WINO_ST (t2_, 12 + k); \
+    CONV_WINO_ST (t3_, 18 + k); \
+    CONV_WINO_ST (t4_, 24 + k); \
+    CONV_WINO_ST (t5_, 30 + k); \
+  } while (0)
+
+/* 16 tiles (ty, txs .. txs + 15) of channel c: stores lanes [l0, l1) at
+ * vt (tile index of lane 0 inside plane 0). */
+#define CONV_WINO4_IN_TILES() do { \
+    int x0 = 4 * txs; \
+    float16 e00, e01, e02, e03, e04, e05, e10, e11, e12, e13, e14, e15; \
+    float16 e20, e21, e22, e23, e24, e25, e30, e31, e32, e33, e34, e35; \
+    float16 e40, e41, e42, e43, e44, e45, e50, e51, e52, e53, e54, e55; \
+    CONV_WINO4_IN_ROW (0); \
+    CONV_WINO4_IN_ROW (1); \
+    CONV_WINO4_IN_ROW (2); \
+    CONV_WINO4_IN_ROW (3); \
+    CONV_WINO4_IN_ROW (4); \
+    CONV_WINO4_IN_ROW (5); \
+    CONV_WINO4_IN_COL (0); \
+    CONV_WINO4_IN_COL (1); \
+    CONV_WINO4_IN_COL (2); \
+    CONV_WINO4_IN_COL (3); \
+    CONV_WINO4_IN_COL (4); \
+    CONV_WINO4_IN_COL (5); \
+  } while (0)
+
+/* Input transform. Grid: dim 0 = input channel; dim 1 = (tile row, block of
+ * 16 tiles) when tw >= 16. Narrower rows: one work-item per channel walks
+ * the tile rows in order, each 16-lane store overwriting the previous
+ * row's spill-over lanes (no store reaches past tile T - 1). */
+__kernel void
+conv_wino4_in (__global const float *x, int x_off, __global float *v,
+    int C, int H, int W, int th, int tw, int Tp)
+{
+  int c = get_global_id (0);
+  int it = get_global_id (1);
+  int nxc = (tw + 15) / 16;
+  if (c >= C)
+    return;
+  int HW = H * W;
+  __global const float *xc = x + x_off + c * HW;
+  int lim = (C - c) * HW;
+  int CTp = C * Tp;
+  if (tw >= 16) {
+    if (it >= th * nxc)
+      return;
+    int ty = it / nxc;
+    int tx0 = (it % nxc) * 16;
+    int txs = min (tx0, tw - 16);
+    int l0 = tx0 - txs, l1 = 16;
+    __global float *vt = v + c * Tp + ty * tw + txs;
+    CONV_WINO4_IN_TILES ();
+  } else {
+    if (it != 0)
+      return;
+    int txs = 0, l0 = 0;
+    for (int ty = 0; ty < th; ty++) {
+      int l1 = min (16, (th - ty) * tw);
+      __global float *vt = v + c * Tp + ty * tw;
+      CONV_WINO4_IN_TILES ();
+    }
+  }
+}
+
+/* Batched GEMM: O[xi][m][t] = sum_c U[xi][m][c] V[xi][c][t]. A work-item
+ * computes 32 tiles x 8 output channels of one xi (like conv_1x1_c8).
+ * Grid: dim 0 = xi * nb + channel block, dim 1 = block of 32 tiles. */
+__kernel void
+conv_wino_gemm (__global const float *v, __global const float *u,
+    __global float *o, int C, int nb, int Tp, int nxi)
+{
+  int g0 = get_global_id (0);
+  int pb = get_global_id (1);
+  int xi = g0 / nb;
+  int p0 = pb * 32;
+  if (xi >= nxi || p0 >= Tp)
+    return;
+  __global const float *xq = v + xi * C * Tp + p0;
+  __global const float *wp = u + g0 * C * 8;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  for (int k = 0; k < C; k++) {
+    float16 v0 = vload16 (0, xq);
+    float16 v1 = vload16 (0, xq + 16);
+    CONV_FMA8 (a, v0, wp);
+    CONV_FMA8 (c, v1, wp);
+    xq += Tp;
+    wp += 8;
+  }
+  __global float *op = o + g0 * 8 * Tp + p0;
+#define CONV_WINO_GST(j) do { \
+    vstore16 (a##j, 0, op + (j) * Tp); \
+    vstore16 (c##j, 0, op + (j) * Tp + 16); \
+  } while (0)
+  CONV_WINO_GST (0);
+  CONV_WINO_GST (1);
+  CONV_WINO_GST (2);
+  CONV_WINO_GST (3);
+  CONV_WINO_GST (4);
+  CONV_WINO_GST (5);
+  CONV_WINO_GST (6);
+  CONV_WINO_GST (7);
+#undef CONV_WINO_GST
+}
+
+/* Row i of the 6x6 transformed tile -> s<i>0..s<i>3 = A^T . row. */
+#define CONV_WINO4_OUT_ROW(i) do { \
+    __global const float *q_ = op + (i) * 6 * PS; \
+    float16 m0_ = vload16 (0, q_), m1_ = vload16 (0, q_ + PS); \
+    float16 m2_ = vload16 (0, q_ + 2 * PS), m3_ = vload16 (0, q_ + 3 * PS); \
+    float16 m4_ = vload16 (0, q_ + 4 * PS), m5_ = vload16 (0, q_ + 5 * PS); \
+    CONV_WINO4_AT (m0_, m1_, m2_, m3_, m4_, m5_, s##i##0, s##i##1, s##i##2, \
+        s##i##3); \
+  } while (0)
+
+/* Output row yy of the 16 tiles: y<yy>0..3 (one vector per column of the
+ * tile) interleaved to 64 pixels, epilogue, store. */
+#define CONV_WINO4_OUT_STORE(yy) do { \
+    int oy_ = 4 * ty + (yy); \
+    if (oy_ < H) { \
+      float16 z02l_ = CONV_ZIP_LO (y##yy##0, y##yy##2); \
+      float16 z02h_ = CONV_ZIP_HI (y##yy##0, y##yy##2); \
+      float16 z13l_ = CONV_ZIP_LO (y##yy##1, y##yy##3); \
+      float16 z13h_ = CONV_ZIP_HI (y##yy##1, y##yy##3); \
+      int yo_ = m * H * W + oy_ * W + 4 * txs; \
+      int lx_ = 4 * (tx0 - txs), rx_ = W - 4 * txs; \
+      conv_store16 (conv_act16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
+              alpha, beta), y, y_off + yo_, r, r_off + yo_, has_res, \
+          lx_, min (16, rx_)); \
+      conv_store16 (conv_act16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
+              alpha, beta), y, y_off + yo_ + 16, r, r_off + yo_ + 16, \
+          has_res, max (lx_ - 16, 0), min (16, rx_ - 16)); \
+      conv_store16 (conv_act16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
+              alpha, beta), y, y_off + yo_ + 32, r, r_off + yo_ + 32, \
+          has_res, max (lx_ - 32, 0), min (16, rx_ - 32)); \
+      conv_store16 (conv_act16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
+              alpha, beta), y, y_off + yo_ + 48, r, r_off + yo_ + 48, \
+          has_res, max (lx_ - 48, 0), min (16, rx_ - 48)); \
+    } \
+  } while (0)
+
+#define CONV_WINO4_OUT_COL(j) \
+  CONV_WINO4_AT (s0##j, s1##j, s2##j, s3##j, s4##j, s5##j, \
+      y0##j, y1##j, y2##j, y3##j)
+
+/* Output transform + epilogue. Grid: dim 0 = output channel, dim 1 =
+ * (tile row, block of 16 tiles). Reads may run past T (into the padding
+ * of the plane or the next plane: garbage lanes, never stored). */
+__kernel void
+conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
+    int W, int th, int tw, int Tp, int Mp)
+{
+  int m = get_global_id (0);
+  int it = get_global_id (1);
+  int nxc = (tw + 15) / 16;
+  if (m >= M || it >= th * nxc)
+    return;
+  int ty = it / nxc;
+  int tx0 = (it % nxc) * 16;
+  int txs = tw >= 16 ? min (tx0, tw - 16) : tx0;
+  int PS = Mp * Tp;
+  __global const float *op = o + m * Tp + ty * tw + txs;
+  float bias = b[m];
+  float16 s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23;
+  float16 s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;
+  float16 y00, y01, y02, y03, y10, y11, y12, y13;
+  float16 y20, y21, y22, y23, y30, y31, y32, y33;
+  CONV_WINO4_OUT_ROW (0);
+  CONV_WINO4_OUT_ROW (1);
+  CONV_WINO4_OUT_ROW (2);
+  CONV_WINO4_OUT_ROW (3);
+  CONV_WINO4_OUT_ROW (4);
+  CONV_WINO4_OUT_ROW (5);
+  CONV_WINO4_OUT_COL (0);
+  CONV_WINO4_OUT_COL (1);
+  CONV_WINO4_OUT_COL (2);
+  CONV_WINO4_OUT_COL (3);
+  CONV_WINO4_OUT_STORE (0);
+  CONV_WINO4_OUT_STORE (1);
+  CONV_WINO4_OUT_STORE (2);
+  CONV_WINO4_OUT_STORE (3);
+}

@@ -318,6 +318,56 @@ test_conv_gpu_path (void)
   g_unsetenv ("YOLO_CONV_KERNEL");
 }
 
+/* Winograd F(4x4, 3x3) (3x3 s1 pad 1 group 1): chosen by shape on CPUs,
+ * forced on every such shape with YOLO_CONV_KERNEL=wino. Odd sizes, H / W
+ * not multiples of the 4x4 tile, tile rows narrower and wider than 16
+ * tiles, channel counts not multiples of 8, views of one row. */
+static void
+test_conv_winograd (void)
+{
+  static const ConvCase cases[] = {
+    {"wino", 32, 20, 20, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"wino", 64, 40, 40, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"wino", 32, 80, 80, 80, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"wino", 33, 13, 17, 21, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"wino", 40, 65, 67, 36, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_NONE},
+    {"wino", 35, 9, 130, 13, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_RELU,
+        TRUE},
+    {"wino", 5, 1, 1, 3, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"wino", 7, 3, 2, 9, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU, TRUE},
+    {"wino", 8, 30, 5, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"wino", 16, 6, 63, 24, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"wino", 12, 16, 64, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE,
+        TRUE},
+    {"wino", 9, 31, 15, 17, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_SILU},
+    {"wino", 128, 20, 20, 128, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+  };
+  static const ConvCase act_shapes[] = {
+    {"wino act", 12, 9, 18, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
+    {"wino act", 10, 7, 70, 11, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
+  };
+
+  /* By shape (the wide ones take Winograd on CPUs). */
+  run_cases (cases, G_N_ELEMENTS (cases));
+  g_setenv ("YOLO_CONV_KERNEL", "wino", TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
+    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
+      for (int res = 0; res < 2; res++) {
+        ConvCase c = act_shapes[i];
+        c.act = act;
+        c.residual = res;
+        run_case (&c);
+      }
+    }
+  }
+  g_unsetenv ("YOLO_CONV_KERNEL");
+}
+
 static void
 expect_infer_error (YoloGraph * g, int code, const char *what)
 {
@@ -436,5 +486,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
   g_test_add_func ("/conv/gpu-path", test_conv_gpu_path);
+  g_test_add_func ("/conv/winograd", test_conv_winograd);
   return g_test_run ();
 }

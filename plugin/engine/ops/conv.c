@@ -5,7 +5,10 @@
  *  - depthwise / one input channel per group  -> conv_dw
  *  - groups whose output channels split into blocks of 8 (incl. group 1):
  *      1x1 stride 1 no pad                     -> conv_1x1_c8
- *      3x3 stride 1 pad 1                      -> conv_3x3s1_c8
+ *      3x3 stride 1 pad 1                      -> conv_3x3s1_c8, or for
+ *        group 1 with >= 32 in/out channels Winograd F(4x4, 3x3):
+ *        conv_wino4_in + conv_wino_gemm + conv_wino4_out (weights
+ *        transformed here, two scratch buffers per conv)
  *      3x3 stride 2 pad 1                      -> conv_3x3s2_c8
  *      anything else                           -> conv_kxk_c8
  *  - other groupings                           -> conv_generic
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #define CONV_BLOCK 8
+#define WINO_MIN_C 32
 
 typedef struct
 {
@@ -335,23 +339,35 @@ typedef enum
   CONV_K_DW3X3S2,
   CONV_K_GENERIC,
   CONV_K_GPU_C8,
+  CONV_K_WINO4,
 } ConvKernel;
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
-  "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
+  "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8", "conv_wino4_out",
 };
 
+/* Winograd F(4x4, 3x3) where it beats conv_3x3s1_c8 on PoCL (measured
+ * with bench-conv per YOLOv8n layer). */
+static gboolean
+conv_wino_wins (const ConvParams * p)
+{
+  return p->Cg >= WINO_MIN_C && p->M >= WINO_MIN_C;
+}
+
 /* GPUs: many small work-items (conv_gpu_c8 / conv_generic). CPUs (PoCL):
- * the float16 register-blocked kernels. YOLO_CONV_KERNEL=gpu forces the
- * GPU choice on any device (to test those kernels on a CPU). */
+ * the float16 register-blocked kernels, Winograd for wide 3x3 s1 convs.
+ * YOLO_CONV_KERNEL=gpu forces the GPU choice on any device (to test those
+ * kernels on a CPU); =wino uses Winograd for every 3x3 s1 pad 1 group 1
+ * conv, =direct never. */
 static ConvKernel
 conv_choose (const ConvParams * p, gboolean is_cpu)
 {
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
+  const char *force = g_getenv ("YOLO_CONV_KERNEL");
 
-  if (!is_cpu || g_strcmp0 (g_getenv ("YOLO_CONV_KERNEL"), "gpu") == 0) {
+  if (!is_cpu || g_strcmp0 (force, "gpu") == 0) {
     if (p->group > 1 && p->Mg % CONV_BLOCK != 0)
       return CONV_K_GENERIC;
     return CONV_K_GPU_C8;
@@ -367,12 +383,154 @@ conv_choose (const ConvParams * p, gboolean is_cpu)
   if (p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && pad0)
     return CONV_K_1X1;
   if (p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1 && pad1) {
-    if (p->sh == 1 && p->sw == 1)
+    if (p->sh == 1 && p->sw == 1) {
+      if (p->group == 1 && g_strcmp0 (force, "direct") != 0
+          && (g_strcmp0 (force, "wino") == 0 || conv_wino_wins (p)))
+        return CONV_K_WINO4;
       return CONV_K_3X3S1;
+    }
     if (p->sh == 2 && p->sw == 2)
       return CONV_K_3X3S2;
   }
   return CONV_K_KXK;
+}
+
+/* Weights [M][C][3][3] -> U = G g G^T as [36][M/8][C][8], zero padded. */
+static float *
+conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
+{
+  static const double G[6][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+  };
+  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C, m, c, i, j, k;
+  gsize plane = (gsize) nb * C * CONV_BLOCK;
+  float *u = g_new0 (float, 36 * plane);
+
+  for (m = 0; m < p->M; m++) {
+    for (c = 0; c < C; c++) {
+      const float *g = w + ((gsize) m * C + c) * 9;
+      double t[6][3];
+      for (i = 0; i < 6; i++)
+        for (j = 0; j < 3; j++)
+          t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+      for (i = 0; i < 6; i++) {
+        for (j = 0; j < 6; j++) {
+          double acc = 0;
+          for (k = 0; k < 3; k++)
+            acc += t[i][k] * G[j][k];
+          u[(i * 6 + j) * plane + ((gsize) (m / CONV_BLOCK) * C + c)
+              * CONV_BLOCK + m % CONV_BLOCK] = (float) acc;
+        }
+      }
+    }
+  }
+  *bytes = 36 * plane * sizeof (float);
+  return u;
+}
+
+/* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
+ * the epilogue (see conv.cl). Two scratch buffers of this conv. */
+static gboolean
+conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const ConvParams * p, cl_mem bmem, YoloTensor * res, GError ** error)
+{
+  YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
+  static const gsize lws[2] = { 1, 4 };
+  const gsize *l = yolo_rt_device (rt)->is_cpu ? lws : NULL;
+  int th = yolo_div_up (p->H, 4), tw = yolo_div_up (p->W, 4);
+  int Tp = yolo_div_up ((gsize) th * tw, 32) * 32;
+  int nb = yolo_div_up (p->M, CONV_BLOCK), nxc = yolo_div_up (tw, 16);
+  gsize ubytes, gws[2];
+  cl_mem umem, vmem, omem;
+  cl_kernel k;
+  YoloArgs a;
+  float *u;
+
+  if ((gint64) 36 * MAX (p->C, nb * CONV_BLOCK) * Tp > G_MAXINT / 2) {
+    yolo_op_error (error, n, "Conv tensors are too large");
+    return FALSE;
+  }
+  u = conv_wino4_weights (wt->data, p, &ubytes);
+  umem = yolo_rt_upload (rt, u, ubytes, error);
+  g_free (u);
+  if (umem == NULL)
+    return FALSE;
+  /* 32 floats of slack: the output transform reads up to 16 lanes past
+   * the last tile. */
+  vmem = yolo_rt_alloc (rt, ((gsize) 36 * p->C * Tp + 32) * sizeof (float),
+      error);
+  if (vmem == NULL)
+    return FALSE;
+  omem = yolo_rt_alloc (rt, ((gsize) 36 * nb * CONV_BLOCK * Tp + 32)
+      * sizeof (float), error);
+  if (omem == NULL)
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, "conv_wino4_in", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, xt);
+  yolo_args_mem (&a, vmem);
+  yolo_args_int (&a, p->C);
+  yolo_args_int (&a, p->H);
+  yolo_args_int (&a, p->W);
+  yolo_args_int (&a, th);
+  yolo_args_int (&a, tw);
+  yolo_args_int (&a, Tp);
+  gws[0] = p->C;
+  gws[1] = tw >= 16 ? (gsize) th * nxc : 1;
+  if (!yolo_args_ok (&a, n, error)
+      || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, "conv_wino_gemm", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_mem (&a, vmem);
+  yolo_args_mem (&a, umem);
+  yolo_args_mem (&a, omem);
+  yolo_args_int (&a, p->C);
+  yolo_args_int (&a, nb);
+  yolo_args_int (&a, Tp);
+  yolo_args_int (&a, 36);
+  gws[0] = (gsize) 36 *nb;
+  gws[1] = Tp / 32;
+  if (!yolo_args_ok (&a, n, error)
+      || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, "conv_wino4_out", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_mem (&a, omem);
+  yolo_args_mem (&a, bmem);
+  yolo_args_tensor (&a, rt, g, yt);
+  yolo_args_tensor (&a, rt, g, res ? res : yt);
+  yolo_args_int (&a, res != NULL);
+  yolo_args_int (&a, n->act);
+  yolo_args_float (&a, n->act_alpha);
+  yolo_args_float (&a, n->act_beta);
+  yolo_args_int (&a, p->M);
+  yolo_args_int (&a, p->H);
+  yolo_args_int (&a, p->W);
+  yolo_args_int (&a, th);
+  yolo_args_int (&a, tw);
+  yolo_args_int (&a, Tp);
+  yolo_args_int (&a, nb * CONV_BLOCK);
+  gws[0] = p->M;
+  gws[1] = (gsize) th * nxc;
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, l, error);
 }
 
 static gboolean
@@ -400,8 +558,10 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
-  if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1 || kind == CONV_K_DW3X3S2
-      || kind == CONV_K_GENERIC) {
+  if (kind == CONV_K_WINO4) {
+    wmem = NULL;
+  } else if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1
+      || kind == CONV_K_DW3X3S2 || kind == CONV_K_GENERIC) {
     wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
     wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
   } else {
@@ -409,7 +569,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     wmem = yolo_rt_upload (rt, wpack, wbytes, error);
     g_free (wpack);
   }
-  if (wmem == NULL)
+  if (kind != CONV_K_WINO4 && wmem == NULL)
     return FALSE;
   bias = g_new0 (float, (gsize) nb * CONV_BLOCK);
   if (bt != NULL)
@@ -419,6 +579,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   g_free (bias);
   if (bmem == NULL)
     return FALSE;
+  if (kind == CONV_K_WINO4)
+    return conv_prepare_wino4 (rt, g, n, &p, bmem, res, error);
 
   k = yolo_rt_kernel (rt, conv_kernel_names[kind], error);
   if (k == NULL)
@@ -479,6 +641,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
         lws = lws_generic;
       }
       break;
+    case CONV_K_WINO4:           /* conv_prepare_wino4 */
     case CONV_K_DW:
     case CONV_K_DW3X3S1:
     case CONV_K_DW3X3S2:
