@@ -742,8 +742,11 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
       vstore16 ((v), 0, p_); \
     } else { \
       float t_[16]; \
+      int i_ = l0; \
       vstore16 ((v), 0, t_); \
-      for (int i_ = l0; i_ < l1; i_++) \
+      for (; i_ + 4 <= l1; i_ += 4) \
+        vstore4 (vload4 (0, t_ + i_), 0, p_ + i_); \
+      for (; i_ < l1; i_++) \
         p_[i_] = t_[i_]; \
     } \
   } while (0)
@@ -786,7 +789,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
 /* Input transform. Grid: dim 0 = input channel; dim 1 = (tile row, block of
  * 16 tiles) when tw >= 16. Narrower rows: one work-item per channel walks
  * the tile rows in order, each 16-lane store overwriting the previous
- * row's spill-over lanes (no store reaches past tile T - 1). */
+ * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
 conv_wino4_in (__global const float *x, int x_off, __global float *v,
     int C, int H, int W, int th, int tw, int Tp)
@@ -814,7 +817,7 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
       return;
     int txs = 0, l0 = 0;
     for (int ty = 0; ty < th; ty++) {
-      int l1 = min (16, (th - ty) * tw);
+      int l1 = ty * tw + 16 <= Tp ? 16 : (th - ty) * tw;
       __global float *vt = v + c * Tp + ty * tw;
       CONV_WINO4_IN_TILES ();
     }
