@@ -737,7 +737,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
 
 /* Lanes [l0, l1) of v to vt[xi * CTp]. */
 #define CONV_WINO_ST(v, xi) do { \
-    __global float *p_ = vt + (xi) * CTp; \
+    __global float *p_ = vt + (xi) * vxs; \
     if (l0 == 0 && l1 == 16) { \
       vstore16 ((v), 0, p_); \
     } else { \
@@ -792,7 +792,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
  * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
 conv_wino4_in (__global const float *x, int x_off, __global float *v,
-    int C, int H, int W, int th, int tw, int Tp)
+    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
 {
   int c = get_global_id (0);
   int it = get_global_id (1);
@@ -802,7 +802,6 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
   int HW = H * W;
   __global const float *xc = x + x_off + c * HW;
   int lim = (C - c) * HW;
-  int CTp = C * Tp;
   if (tw >= 16) {
     if (it >= th * nxc)
       return;
@@ -810,7 +809,7 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
     int tx0 = (it % nxc) * 16;
     int txs = min (tx0, tw - 16);
     int l0 = tx0 - txs, l1 = 16;
-    __global float *vt = v + c * Tp + ty * tw + txs;
+    __global float *vt = v + c * vcs + ty * tw + txs;
     CONV_WINO4_IN_TILES ();
   } else {
     if (it != 0)
@@ -818,7 +817,7 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
     int txs = 0, l0 = 0;
     for (int ty = 0; ty < th; ty++) {
       int l1 = ty * tw + 16 <= Tp ? 16 : (th - ty) * tw;
-      __global float *vt = v + c * Tp + ty * tw;
+      __global float *vt = v + c * vcs + ty * tw;
       CONV_WINO4_IN_TILES ();
     }
   }
@@ -829,15 +828,17 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
  * Grid: dim 0 = xi * nb + channel block, dim 1 = block of 32 tiles. */
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,
-    __global float *o, int C, int nb, int Tp, int nxi)
+    __global float *o, int C, int nb, int Tp, int nxi, int vcs, int vxs,
+    int ocs, int oxs)
 {
   int g0 = get_global_id (0);
   int pb = get_global_id (1);
   int xi = g0 / nb;
+  int mb = g0 - xi * nb;
   int p0 = pb * 32;
   if (xi >= nxi || p0 >= Tp)
     return;
-  __global const float *xq = v + xi * C * Tp + p0;
+  __global const float *xq = v + xi * vxs + p0;
   __global const float *wp = u + g0 * C * 8;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
@@ -846,13 +847,13 @@ conv_wino_gemm (__global const float *v, __global const float *u,
     float16 v1 = vload16 (0, xq + 16);
     CONV_FMA8 (a, v0, wp);
     CONV_FMA8 (c, v1, wp);
-    xq += Tp;
+    xq += vcs;
     wp += 8;
   }
-  __global float *op = o + g0 * 8 * Tp + p0;
+  __global float *op = o + xi * oxs + mb * 8 * ocs + p0;
 #define CONV_WINO_GST(j) do { \
-    vstore16 (a##j, 0, op + (j) * Tp); \
-    vstore16 (c##j, 0, op + (j) * Tp + 16); \
+    vstore16 (a##j, 0, op + (j) * ocs); \
+    vstore16 (c##j, 0, op + (j) * ocs + 16); \
   } while (0)
   CONV_WINO_GST (0);
   CONV_WINO_GST (1);
@@ -910,7 +911,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int Tp, int Mp)
+    int W, int th, int tw, int ocs, int oxs)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);
@@ -920,8 +921,8 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   int ty = it / nxc;
   int tx0 = (it % nxc) * 16;
   int txs = tw >= 16 ? min (tx0, tw - 16) : tx0;
-  int PS = Mp * Tp;
-  __global const float *op = o + m * Tp + ty * tw + txs;
+  int PS = oxs;
+  __global const float *op = o + m * ocs + ty * tw + txs;
   float bias = b[m];
   float16 s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23;
   float16 s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;

@@ -451,6 +451,12 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_kernel k;
   YoloArgs a;
   float *u;
+  /* Element strides of the scratch planes: V[c][xi][t] and O[m][xi][t]
+   * (YOLO_WINO_LAYOUT=xi: [xi][c][t], for comparison). */
+  gboolean xi_major = g_strcmp0 (g_getenv ("YOLO_WINO_LAYOUT"), "xi") == 0;
+  int Mp = nb * CONV_BLOCK;
+  int vcs = xi_major ? Tp : 36 * Tp, vxs = xi_major ? p->C * Tp : Tp;
+  int ocs = xi_major ? Tp : 36 * Tp, oxs = xi_major ? Mp * Tp : Tp;
 
   if ((gint64) 36 * MAX (p->C, nb * CONV_BLOCK) * Tp > G_MAXINT / 2) {
     yolo_op_error (error, n, "Conv tensors are too large");
@@ -484,6 +490,8 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, th);
   yolo_args_int (&a, tw);
   yolo_args_int (&a, Tp);
+  yolo_args_int (&a, vcs);
+  yolo_args_int (&a, vxs);
   gws[0] = p->C;
   gws[1] = tw >= 16 ? (gsize) th * nxc : 1;
   if (!yolo_args_ok (&a, n, error)
@@ -501,6 +509,10 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, nb);
   yolo_args_int (&a, Tp);
   yolo_args_int (&a, 36);
+  yolo_args_int (&a, vcs);
+  yolo_args_int (&a, vxs);
+  yolo_args_int (&a, ocs);
+  yolo_args_int (&a, oxs);
   gws[0] = (gsize) 36 *nb;
   gws[1] = Tp / 32;
   if (!yolo_args_ok (&a, n, error)
@@ -524,8 +536,8 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p->W);
   yolo_args_int (&a, th);
   yolo_args_int (&a, tw);
-  yolo_args_int (&a, Tp);
-  yolo_args_int (&a, nb * CONV_BLOCK);
+  yolo_args_int (&a, ocs);
+  yolo_args_int (&a, oxs);
   gws[0] = p->M;
   gws[1] = (gsize) th * nxc;
   if (!yolo_args_ok (&a, n, error))
