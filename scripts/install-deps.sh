@@ -32,6 +32,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 APT_PACKAGES=(
   # build
   build-essential meson ninja-build pkg-config python3 python3-venv python3-pip
+  indent                       # scripts/gst-indent (code style check)
   libglib2.0-dev
   # OpenCL: ICD loader + headers, PoCL CPU device, clinfo to show devices
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo

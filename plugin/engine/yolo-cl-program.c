@@ -61,8 +61,7 @@ load_cached (cl_context ctx, cl_device_id dev, const char *path,
     const unsigned char *bin = (const unsigned char *) data + CACHE_MAGIC_LEN;
     size_t blen = len - CACHE_MAGIC_LEN;
 
-    prog = clCreateProgramWithBinary (ctx, 1, &dev, &blen, &bin, &status,
-        &err);
+    prog = clCreateProgramWithBinary (ctx, 1, &dev, &blen, &bin, &status, &err);
     if (err == CL_SUCCESS && status == CL_SUCCESS) {
       if (clBuildProgram (prog, 1, &dev, options, NULL, NULL) != CL_SUCCESS) {
         clReleaseProgram (prog);

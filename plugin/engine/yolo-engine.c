@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (yolo-engine-error-quark, yolo_engine_error);
+G_DEFINE_QUARK (yolo - engine - error - quark, yolo_engine_error);
 
 static void
 fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
@@ -105,8 +105,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     if (!def->prepare) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "%s node \"%s\": this operator can only be computed on constants "
-          "here, but its input is computed at run time", n->op_type,
-          n->name);
+          "here, but its input is computed at run time", n->op_type, n->name);
       goto fail;
     }
     if (!def->prepare (e->rt, g, n, error))

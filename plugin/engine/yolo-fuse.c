@@ -81,8 +81,7 @@ try_activation (YoloGraph * g, YoloNode * conv)
         mul = YOLO_N (g, mi);
         if (strcmp (mul->op_type, "Mul") || mul->n_inputs != 2
             || !((mul->inputs[0] == y && mul->inputs[1] == sig->outputs[0])
-                || (mul->inputs[1] == y
-                    && mul->inputs[0] == sig->outputs[0])))
+                || (mul->inputs[1] == y && mul->inputs[0] == sig->outputs[0])))
           mul = NULL;
       }
     }

@@ -100,8 +100,7 @@ yolo_graph_new (void)
       NULL);
   g->inputs = g_array_new (FALSE, FALSE, sizeof (int));
   g->outputs = g_array_new (FALSE, FALSE, sizeof (int));
-  g->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      g_free);
+  g->metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return g;
 }
 
@@ -289,8 +288,7 @@ yolo_shape_str (const YoloTensor * t, char *buf, gsize len)
   GString *s = g_string_new ("[");
 
   for (int i = 0; i < t->ndim; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "",
-        t->dims[i]);
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? "," : "", t->dims[i]);
   g_string_append (s, "]");
   g_strlcpy (buf, s->str, len);
   g_string_free (s, TRUE);

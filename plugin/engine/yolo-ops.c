@@ -35,8 +35,7 @@ yolo_op_error (GError ** error, const YoloNode * n, const char *fmt, ...)
 }
 
 gboolean
-yolo_op_unsupported (GError ** error, const YoloNode * n, const char *fmt,
-    ...)
+yolo_op_unsupported (GError ** error, const YoloNode * n, const char *fmt, ...)
 {
   va_list ap;
   char *msg;

@@ -118,8 +118,7 @@ plan_views (YoloGraph * g)
         if (k == j || n->inputs[k] < 0 || slot[k + 1] <= start
             || slot[k] >= start + yolo_tensor_numel (R))
           continue;
-        if (root_of (g, n->inputs[k], &rk) != root
-            || rk != slot[k] - start)
+        if (root_of (g, n->inputs[k], &rk) != root || rk != slot[k] - start)
           ok = FALSE;
       }
       if (!ok)

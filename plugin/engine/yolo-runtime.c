@@ -74,16 +74,14 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
   rt->info.name = yolo_cl_device_string (rt->device, CL_DEVICE_NAME);
   rt->info.vendor = yolo_cl_device_string (rt->device, CL_DEVICE_VENDOR);
   rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
-  rt->info.platform = yolo_cl_platform_string (rt->platform,
-      CL_PLATFORM_NAME);
+  rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
 
   rt->ctx = clCreateContext (NULL, 1, &rt->device, NULL, NULL, &err);
   if (YOLO_CL_FAILED (err, error, "clCreateContext on %s", rt->info.name))
     goto fail;
   rt->queue = clCreateCommandQueue (rt->ctx, rt->device,
       profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
-  if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s",
-          rt->info.name))
+  if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s", rt->info.name))
     goto fail;
   rt->program = yolo_cl_build_program (rt->ctx, rt->device,
       "-cl-mad-enable", no_cache, error);
@@ -193,8 +191,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   if (work_dim < 1 || work_dim > 3) {
     clReleaseKernel (k);
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
-        "internal error: bad work dimension for node %s",
-        n ? n->name : "?");
+        "internal error: bad work dimension for node %s", n ? n->name : "?");
     return FALSE;
   }
   l.k = k;
@@ -244,8 +241,7 @@ yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
     }
     err = clEnqueueNDRangeKernel (rt->queue, l->k, l->dim, NULL, l->gws,
         l->has_lws ? l->lws : NULL, 0, NULL, rt->profile ? &l->ev : NULL);
-    if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label,
-            l->op_type))
+    if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label, l->op_type))
       return FALSE;
   }
   return TRUE;
@@ -277,8 +273,7 @@ yolo_runtime_profile_table (YoloRuntime * rt)
     g_string_append (s, "(profiling was not enabled)\n");
     goto out;
   }
-  g_string_append_printf (s, "%-5s %-60s %-16s %9s\n", "#", "node", "op",
-      "ms");
+  g_string_append_printf (s, "%-5s %-60s %-16s %9s\n", "#", "node", "op", "ms");
   for (guint i = 0; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_ulong t0 = 0, t1 = 0;
@@ -301,8 +296,7 @@ yolo_runtime_profile_table (YoloRuntime * rt)
       r->count++;
     } else {
       ProfRow r = { l->op_type, ms, 1 };
-      g_hash_table_insert (by_op, l->op_type,
-          GUINT_TO_POINTER (rows->len));
+      g_hash_table_insert (by_op, l->op_type, GUINT_TO_POINTER (rows->len));
       g_array_append_val (rows, r);
     }
   }
@@ -333,8 +327,7 @@ yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
     return yolo_rt_alloc (rt, 4, error);
   m = clCreateBuffer (rt->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
       bytes, (gpointer) data, &err);
-  if (YOLO_CL_FAILED (err, error, "uploading %" G_GSIZE_FORMAT " bytes",
-          bytes))
+  if (YOLO_CL_FAILED (err, error, "uploading %" G_GSIZE_FORMAT " bytes", bytes))
     return NULL;
   g_ptr_array_add (rt->buffers, m);
   return m;
@@ -450,8 +443,7 @@ yolo_args_local (YoloArgs * a, gsize bytes)
 }
 
 void
-yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
-    YoloTensor * t)
+yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
 {
   cl_mem m = NULL;
   gint64 off = 0;

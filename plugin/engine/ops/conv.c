@@ -495,7 +495,7 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, vcs);
   yolo_args_int (&a, vxs);
   gws[0] = p->C;
-  gws[1] = tw >= 16 ? (gsize) th * nxc : 1;
+  gws[1] = tw >= 16 ? (gsize) th *nxc : 1;
   if (!yolo_args_ok (&a, n, error)
       || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
     return FALSE;
@@ -541,7 +541,7 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, ocs);
   yolo_args_int (&a, oxs);
   gws[0] = p->M;
-  gws[1] = (gsize) th * nxc;
+  gws[1] = (gsize) th *nxc;
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, l, error);
@@ -655,7 +655,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
         lws = lws_generic;
       }
       break;
-    case CONV_K_WINO4:           /* conv_prepare_wino4 */
+    case CONV_K_WINO4:         /* conv_prepare_wino4 */
     case CONV_K_DW:
     case CONV_K_DW3X3S1:
     case CONV_K_DW3X3S2:

@@ -85,7 +85,8 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
   box_collapse (&c);
   nd = c.ndim;
   if (nd > MOVE_DIMS) {
-    yolo_op_unsupported (error, n, "copy needs %d dims (max %d)", nd, MOVE_DIMS);
+    yolo_op_unsupported (error, n, "copy needs %d dims (max %d)", nd,
+        MOVE_DIMS);
     return FALSE;
   }
   if (nd == 0) {
