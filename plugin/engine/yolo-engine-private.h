@@ -47,6 +47,9 @@ void yolo_runtime_free (YoloRuntime * rt);
 gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems,
     GError ** error);
 cl_mem yolo_runtime_arena (YoloRuntime * rt);
+/* Allocates the shared scratch buffers and binds the scratch arguments
+ * (after all ops are prepared). */
+gboolean yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error);
 /* Enqueues every recorded launch. */
 gboolean yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error);
 char *yolo_runtime_profile_table (YoloRuntime * rt);

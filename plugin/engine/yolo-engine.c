@@ -111,6 +111,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     if (!def->prepare (e->rt, g, n, error))
       goto fail;
   }
+  if (!yolo_runtime_bind_scratch (e->rt, error))
+    goto fail;
 
   e->in_info = g_new0 (YoloTensorInfo, g->inputs->len);
   for (guint i = 0; i < g->inputs->len; i++)

@@ -18,6 +18,13 @@ typedef struct
   cl_event ev;
 } Launch;
 
+typedef struct
+{
+  cl_kernel k;                  /* own reference */
+  cl_uint idx;
+  guint slot;
+} ScratchArg;
+
 struct _YoloRuntime
 {
   YoloDeviceInfo info;
@@ -31,6 +38,9 @@ struct _YoloRuntime
   GPtrArray *buffers;           /* owned cl_mem */
   GArray *launches;             /* Launch */
   gboolean profile;
+  GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
+  gsize scratch_size[YOLO_SCRATCH_SLOTS];
+  cl_mem scratch[YOLO_SCRATCH_SLOTS];
 };
 
 static void
@@ -52,6 +62,7 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
 
   rt->buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
+  rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
   rt->profile = profile;
   if (!yolo_cl_select_device (spec, &rt->platform, &rt->device, error))
     goto fail;
@@ -117,6 +128,12 @@ yolo_runtime_free (YoloRuntime * rt)
     clFinish (rt->queue);
   clear_launches (rt);
   g_array_unref (rt->launches);
+  for (guint i = 0; i < rt->scratch_args->len; i++)
+    clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
+  g_array_unref (rt->scratch_args);
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    if (rt->scratch[i])
+      clReleaseMemObject (rt->scratch[i]);
   g_ptr_array_unref (rt->buffers);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
@@ -440,6 +457,44 @@ yolo_args_local (YoloArgs * a, gsize bytes)
   if (a->err == CL_SUCCESS && !a->gerr)
     a->err = clSetKernelArg (a->k, a->idx, bytes, NULL);
   a->idx++;
+}
+
+void
+yolo_args_scratch (YoloArgs * a, YoloRuntime * rt, guint slot, gsize bytes)
+{
+  if (a->err == CL_SUCCESS && !a->gerr) {
+    if (slot >= YOLO_SCRATCH_SLOTS) {
+      a->err = CL_INVALID_ARG_VALUE;
+    } else {
+      ScratchArg sa = { a->k, a->idx, slot };
+      clRetainKernel (a->k);
+      g_array_append_val (rt->scratch_args, sa);
+      rt->scratch_size[slot] = MAX (rt->scratch_size[slot], bytes);
+    }
+  }
+  a->idx++;
+}
+
+gboolean
+yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error)
+{
+  for (guint s = 0; s < YOLO_SCRATCH_SLOTS; s++) {
+    if (rt->scratch_size[s] == 0 || rt->scratch[s])
+      continue;
+    rt->scratch[s] = yolo_rt_alloc (rt, rt->scratch_size[s], error);
+    if (!rt->scratch[s])
+      return FALSE;
+    /* yolo_rt_alloc keeps it in rt->buffers; take our own reference. */
+    clRetainMemObject (rt->scratch[s]);
+  }
+  for (guint i = 0; i < rt->scratch_args->len; i++) {
+    ScratchArg *sa = &g_array_index (rt->scratch_args, ScratchArg, i);
+    cl_int err = clSetKernelArg (sa->k, sa->idx, sizeof (cl_mem),
+        &rt->scratch[sa->slot]);
+    if (YOLO_CL_FAILED (err, error, "binding scratch argument %u", sa->idx))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 void

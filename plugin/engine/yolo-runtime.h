@@ -94,6 +94,15 @@ void yolo_args_float (YoloArgs * a, cl_float v);
 void yolo_args_local (YoloArgs * a, gsize bytes);
 void yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
     YoloTensor * t);
+/* A `__global float *` scratch argument of at least `bytes`, shared by all
+ * ops: every op's scratch of one slot (0..YOLO_SCRATCH_SLOTS-1) is the same
+ * buffer, which is safe because launches run one after the other on one
+ * in-order queue. Use different slots for scratch buffers one op needs at
+ * the same time. The buffer is allocated and bound once every op is
+ * prepared, at the largest size asked for. */
+#define YOLO_SCRATCH_SLOTS 4
+void yolo_args_scratch (YoloArgs * a, YoloRuntime * rt, guint slot,
+    gsize bytes);
 /* FALSE (and releases a->k) if any argument failed to be set. */
 gboolean yolo_args_ok (YoloArgs * a, const YoloNode * n, GError ** error);
 

@@ -436,7 +436,7 @@ conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
 }
 
 /* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
- * the epilogue (see conv.cl). Two scratch buffers of this conv. */
+ * the epilogue (see conv.cl), through two shared scratch slots. */
 static gboolean
 conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, cl_mem bmem, YoloTensor * res, GError ** error)
@@ -448,8 +448,8 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   int th = yolo_div_up (p->H, 4), tw = yolo_div_up (p->W, 4);
   int Tp = yolo_div_up ((gsize) th * tw, 32) * 32;
   int nb = yolo_div_up (p->M, CONV_BLOCK), nxc = yolo_div_up (tw, 16);
-  gsize ubytes, gws[2];
-  cl_mem umem, vmem, omem;
+  gsize ubytes, vbytes, obytes, gws[2];
+  cl_mem umem;
   cl_kernel k;
   YoloArgs a;
   float *u;
@@ -469,23 +469,18 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   g_free (u);
   if (umem == NULL)
     return FALSE;
-  /* 32 floats of slack: the output transform reads up to 16 lanes past
-   * the last tile. */
-  vmem = yolo_rt_alloc (rt, ((gsize) 36 * p->C * Tp + 32) * sizeof (float),
-      error);
-  if (vmem == NULL)
-    return FALSE;
-  omem = yolo_rt_alloc (rt, ((gsize) 36 * nb * CONV_BLOCK * Tp + 32)
-      * sizeof (float), error);
-  if (omem == NULL)
-    return FALSE;
+  /* Scratch (shared by all convs, see yolo_args_scratch): slot 0 holds the
+   * transformed input V, slot 1 the GEMM output O; 32 floats of slack: the
+   * output transform reads up to 16 lanes past the last tile. */
+  vbytes = ((gsize) 36 * p->C * Tp + 32) * sizeof (float);
+  obytes = ((gsize) 36 * nb * CONV_BLOCK * Tp + 32) * sizeof (float);
 
   k = yolo_rt_kernel (rt, "conv_wino4_in", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
   yolo_args_tensor (&a, rt, g, xt);
-  yolo_args_mem (&a, vmem);
+  yolo_args_scratch (&a, rt, 0, vbytes);
   yolo_args_int (&a, p->C);
   yolo_args_int (&a, p->H);
   yolo_args_int (&a, p->W);
@@ -504,9 +499,9 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_mem (&a, vmem);
+  yolo_args_scratch (&a, rt, 0, vbytes);
   yolo_args_mem (&a, umem);
-  yolo_args_mem (&a, omem);
+  yolo_args_scratch (&a, rt, 1, obytes);
   yolo_args_int (&a, p->C);
   yolo_args_int (&a, nb);
   yolo_args_int (&a, Tp);
@@ -525,7 +520,7 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_mem (&a, omem);
+  yolo_args_scratch (&a, rt, 1, obytes);
   yolo_args_mem (&a, bmem);
   yolo_args_tensor (&a, rt, g, yt);
   yolo_args_tensor (&a, rt, g, res ? res : yt);
