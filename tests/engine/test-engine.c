@@ -1,0 +1,210 @@
+/* test-engine.c - engine core passes on small graphs: dynamic input sizes,
+ * Conv + SiLU + residual fusion, free Concat/Split views in the memory
+ * plan, and that fused / planned graphs still match the C reference. */
+#include "yolo-test-util.h"
+
+#include <string.h>
+
+static void
+add_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
+}
+
+/* Conv name: X [1,C,H,W] -> Y [1,M,H,W], 3x3 pad 1 (or 1x1). */
+static void
+add_conv (YoloGraph * g, const char *x, const char *y, int C, int M, int k)
+{
+  static int serial;
+  char wn[32], bn[32];
+  gint64 wd[4] = { M, C, k, k }, bd[1] = { M };
+  gint64 pads[4] = { k / 2, k / 2, k / 2, k / 2 }, ks[2] = { k, k };
+  const char *ins[3] = { x, wn, bn }, *outs[1] = { y };
+  int ni;
+
+  g_snprintf (wn, sizeof (wn), "W%d", serial);
+  g_snprintf (bn, sizeof (bn), "B%d", serial++);
+  yolo_test_const (g, wn, YOLO_DTYPE_FLOAT, 4, wd, -0.3f, 0.3f);
+  yolo_test_const (g, bn, YOLO_DTYPE_FLOAT, 1, bd, -0.1f, 0.1f);
+  ni = yolo_graph_add_node (g, "Conv", y, 3, ins, 1, outs);
+  add_ints (YOLO_N (g, ni), "pads", 4, pads);
+  add_ints (YOLO_N (g, ni), "kernel_shape", 2, ks);
+}
+
+/* Sigmoid + Mul = SiLU after tensor x, into y. */
+static void
+add_silu (YoloGraph * g, const char *x, const char *y)
+{
+  char s[64];
+  const char *in1[1] = { x }, *out1[1] = { s }, *in2[2] = { x, s };
+  const char *out2[1] = { y };
+
+  g_snprintf (s, sizeof (s), "%s_sig", x);
+  yolo_graph_add_node (g, "Sigmoid", NULL, 1, in1, 1, out1);
+  yolo_graph_add_node (g, "Mul", NULL, 2, in2, 1, out2);
+}
+
+static int
+count_live (YoloGraph * g, const char *op)
+{
+  int c = 0;
+  for (guint i = 0; i < g->nodes->len; i++)
+    if (!YOLO_N (g, i)->removed && !strcmp (YOLO_N (g, i)->op_type, op))
+      c++;
+  return c;
+}
+
+/* A C2f-like block: conv -> split -> bottleneck (conv, SiLU, conv, SiLU,
+ * + residual) -> concat(split0, split1, bottleneck) -> conv. */
+static YoloGraph *
+c2f_graph (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 xd[4] = { 1, 16, 13, 21 }, split[2] = { 8, 8 };
+  const char *sin[2] = { "a", "split" }, *sout[2] = { "s0", "s1" };
+  const char *cin[3] = { "s0", "s1", "r" }, *cout[1] = { "cat" };
+  const char *ain[2] = { "s1", "b2" }, *aout[1] = { "r" };
+  int ni;
+
+  yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
+  add_conv (g, "x", "a0", 16, 16, 1);
+  add_silu (g, "a0", "a");
+  yolo_test_const_ints (g, "split", 1, (gint64[]) {
+      2}, split);
+  ni = yolo_graph_add_node (g, "Split", "split", 2, sin, 2, sout);
+  yolo_node_add_attr (YOLO_N (g, ni), "axis", YOLO_ATTR_INT)->i = 1;
+  add_conv (g, "s1", "b0", 8, 8, 3);
+  add_silu (g, "b0", "b1");
+  add_conv (g, "b1", "b1c", 8, 8, 3);
+  add_silu (g, "b1c", "b2");
+  yolo_graph_add_node (g, "Add", "res", 2, ain, 1, aout);
+  ni = yolo_graph_add_node (g, "Concat", "cat", 3, cin, 1, cout);
+  yolo_node_add_attr (YOLO_N (g, ni), "axis", YOLO_ATTR_INT)->i = 1;
+  add_conv (g, "cat", "y0", 24, 12, 1);
+  add_silu (g, "y0", "y");
+  yolo_test_output (g, "y");
+  return g;
+}
+
+static void
+test_fused_c2f_matches_reference (void)
+{
+  g_assert_true (yolo_test_check (c2f_graph (), "c2f fused", 1e-4, 1e-4, TRUE));
+  g_assert_true (yolo_test_check (c2f_graph (), "c2f unfused", 1e-4, 1e-4,
+          FALSE));
+}
+
+static void
+test_fusion_and_views (void)
+{
+  GError *err = NULL;
+  YoloEngine *e;
+  YoloGraph *g;
+  YoloTensor *cat, *a, *r;
+  int t;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  e = yolo_engine_new_from_graph (c2f_graph (), NULL, FALSE, &err);
+  g_assert_no_error (err);
+  g = e->graph;
+  /* Every Sigmoid/Mul pair went into its conv, the Add into the second
+   * bottleneck conv as a residual. */
+  g_assert_cmpint (count_live (g, "Conv"), ==, 4);
+  g_assert_cmpint (count_live (g, "Sigmoid"), ==, 0);
+  g_assert_cmpint (count_live (g, "Mul"), ==, 0);
+  g_assert_cmpint (count_live (g, "Add"), ==, 0);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed && !strcmp (n->op_type, "Conv")) {
+      g_assert_cmpint (n->act, ==, YOLO_ACT_SILU);
+      if (!strcmp (n->name, "b1c"))
+        g_assert_cmpstr (YOLO_T (g, n->residual)->name, ==, "s1");
+    }
+  }
+  /* The concat is free: the first conv writes channels 0..15 of it (the
+   * split halves are views), the bottleneck writes channels 16..23. */
+  t = yolo_graph_find_tensor (g, "cat");
+  cat = YOLO_T (g, t);
+  a = YOLO_T (g, yolo_graph_find_tensor (g, "a"));
+  r = YOLO_T (g, yolo_graph_find_tensor (g, "r"));
+  g_assert_true (yolo_rt_same_location (g, a, cat, 0));
+  g_assert_true (yolo_rt_same_location (g,
+          YOLO_T (g, yolo_graph_find_tensor (g, "s1")), cat, 8 * 13 * 21));
+  g_assert_true (yolo_rt_same_location (g, r, cat, 16 * 13 * 21));
+  yolo_engine_free (e);
+}
+
+static YoloGraph *
+dynamic_graph (const char *imgsz)
+{
+  YoloGraph *g = yolo_graph_new ();
+  int x = yolo_graph_tensor (g, "x");
+  const char *in[1] = { "x" }, *out[1] = { "y" };
+  gint64 dims[4] = { -1, 3, -1, -1 };
+
+  yolo_tensor_set_shape (YOLO_T (g, x), YOLO_DTYPE_FLOAT, 4, dims);
+  YOLO_T (g, x)->is_input = TRUE;
+  g_array_append_val (g->inputs, x);
+  yolo_graph_add_node (g, "Relu", "relu", 1, in, 1, out);
+  yolo_test_output (g, "y");
+  if (imgsz)
+    g_hash_table_insert (g->metadata, g_strdup ("imgsz"), g_strdup (imgsz));
+  return g;
+}
+
+static void
+test_dynamic_input (void)
+{
+  YoloEngineOptions opt = { 0, };
+  YoloTensorInfo info;
+  GError *err = NULL;
+  YoloEngine *e;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  /* No size anywhere: a clear error. */
+  e = yolo_engine_new_from_graph (dynamic_graph (NULL), NULL, FALSE, &err);
+  g_assert_null (e);
+  g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (err->message, "dynamic"));
+  g_clear_error (&err);
+
+  /* The size from the options. */
+  opt.input_height = 48;
+  opt.input_width = 64;
+  e = yolo_engine_new_from_graph (dynamic_graph (NULL), &opt, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_true (yolo_engine_output_info (e, 0, &info));
+  g_assert_cmpint (info.dims[0], ==, 1);
+  g_assert_cmpint (info.dims[2], ==, 48);
+  g_assert_cmpint (info.dims[3], ==, 64);
+  yolo_engine_free (e);
+
+  /* The size from Ultralytics' imgsz metadata. */
+  e = yolo_engine_new_from_graph (dynamic_graph ("[32, 40]"), NULL, FALSE,
+      &err);
+  g_assert_no_error (err);
+  g_assert_true (yolo_engine_output_info (e, 0, &info));
+  g_assert_cmpint (info.dims[2], ==, 32);
+  g_assert_cmpint (info.dims[3], ==, 40);
+  yolo_engine_free (e);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (7);
+  g_test_add_func ("/engine/fused-c2f-matches-reference",
+      test_fused_c2f_matches_reference);
+  g_test_add_func ("/engine/fusion-and-views", test_fusion_and_views);
+  g_test_add_func ("/engine/dynamic-input", test_dynamic_input);
+  return g_test_run ();
+}
