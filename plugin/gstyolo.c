@@ -18,10 +18,37 @@
 #include "gstyolojson.h"
 #endif
 
+GST_DEBUG_CATEGORY_STATIC (yolo_engine_debug);
+
+/* The engine is GStreamer-free and logs through GLib (domain
+ * "yoloengine"); route those messages into the `yoloengine` debug category
+ * (GST_DEBUG=yoloengine:5). */
+static void
+yolo_engine_log (const gchar * domain, GLogLevelFlags level,
+    const gchar * message, gpointer user_data)
+{
+  GstDebugLevel l;
+
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    l = GST_LEVEL_ERROR;
+  else if (level & G_LOG_LEVEL_WARNING)
+    l = GST_LEVEL_WARNING;
+  else if (level & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+    l = GST_LEVEL_INFO;
+  else
+    l = GST_LEVEL_DEBUG;
+  GST_CAT_LEVEL_LOG (yolo_engine_debug, l, NULL, "%s", message);
+}
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = FALSE;
+
+  GST_DEBUG_CATEGORY_INIT (yolo_engine_debug, "yoloengine", 0,
+      "YOLO OpenCL engine (model loading, planning, kernels)");
+  g_log_set_handler ("yoloengine", G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL
+      | G_LOG_FLAG_RECURSION, yolo_engine_log, NULL);
 
   ret |= GST_ELEMENT_REGISTER (yolo_detect, plugin);
 #if HAVE_CAIRO
