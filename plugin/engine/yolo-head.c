@@ -19,6 +19,25 @@ yolox_n_boxes (int input_w, int input_h)
   return n;
 }
 
+/* TRUE if n boxes is 1 or 3 (anchors) per grid cell of a w x h input over
+ * the usual stride sets (P5 8/16/32, P6 8..64, P2 4..32). */
+static gboolean
+is_grid_count (gint64 n, int w, int h)
+{
+  static const int sets[][4] = { {8, 16, 32, 0}, {8, 16, 32, 64},
+  {4, 8, 16, 32}
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++) {
+    gint64 cells = 0;
+    for (guint k = 0; k < 4 && sets[i][k]; k++)
+      cells += (gint64) (h / sets[i][k]) * (w / sets[i][k]);
+    if (cells > 0 && (n == cells || n == 3 * cells))
+      return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
     const gint64 * dims, int input_w, int input_h, GError ** error)
@@ -59,6 +78,17 @@ yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
             G_GINT64_FORMAT "] needs at least 5 rows (4 box + classes)", a, b);
         return FALSE;
       }
+      /* a [1, N, 5+nc] (YOLOv5/YOLOX) or [1, N, 6] (end2end) output read
+       * as [1, 4+nc, N] decodes into garbage: refuse the transposed
+       * layouts (N rows matching the input's grid, or 6 columns) */
+      if (a > b && (b == 6 || is_grid_count (a, input_w, input_h))) {
+        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+            "ultralytics head: output [1, %" G_GINT64_FORMAT ", %"
+            G_GINT64_FORMAT "] is a [1, boxes, values] layout, not "
+            "Ultralytics' [1, 4+nc, boxes]; try model-family=auto, yolov5, "
+            "yolox or end2end", a, b);
+        return FALSE;
+      }
       layout->n_classes = (int) (a - 4);
       layout->n_boxes = (int) b;
       return TRUE;
@@ -86,6 +116,24 @@ yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
             "yolox head: %" G_GINT64_FORMAT " boxes, but a %dx%d input has %"
             G_GINT64_FORMAT " grid cells over strides 8/16/32", a, input_w,
             input_h, yolox_n_boxes (input_w, input_h));
+        return FALSE;
+      }
+      /* the transposed Ultralytics layout [1, 4+nc, N] */
+      if (family == YOLO_FAMILY_YOLOV5 && a < b
+          && is_grid_count (b, input_w, input_h)) {
+        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+            "yolov5 head: output [1, %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+            "] is Ultralytics' [1, 4+nc, boxes] layout, not YOLOv5's "
+            "[1, boxes, 5+nc]; try model-family=auto or ultralytics", a, b);
+        return FALSE;
+      }
+      /* YOLOv5 has 3 anchors per grid cell; one box per cell over strides
+       * 8/16/32 is YOLOX's raw grid output, whose boxes need decoding */
+      if (family == YOLO_FAMILY_YOLOV5 && a == yolox_n_boxes (input_w, input_h)) {
+        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+            "yolov5 head: %" G_GINT64_FORMAT " boxes is one per grid cell of "
+            "a %dx%d input (YOLOv5 has 3 anchors per cell): this looks like "
+            "a YOLOX model, use model-family=yolox", a, input_w, input_h);
         return FALSE;
       }
       layout->n_classes = (int) (b - 5);
