@@ -255,22 +255,35 @@ label_for (GstYoloDetect * self, gint id)
   return NULL;
 }
 
+/* Number of classes the model is known to have (-1: unknown, end2end
+ * without labels). */
+static gint
+known_classes (GstYoloDetect * self)
+{
+  if (self->layout.n_classes > 0)
+    return self->layout.n_classes;
+  if (self->labels && self->labels->len > 0)
+    return (gint) self->labels->len;
+  return -1;
+}
+
 /* Parses the classes property into self->class_mask (NULL: keep all).
- * Tokens are class ids or label names (case-insensitive). */
-static void
+ * Tokens are class ids or label names (case-insensitive). Returns the
+ * tokens that name no class of the model, comma-separated (NULL if all
+ * are known); they are left out of the mask. */
+static gchar *
 update_class_mask (GstYoloDetect * self, const gchar * classes)
 {
   gchar **tokens;
-  gint n;
+  gint n, known = known_classes (self);
+  GString *bad = NULL;
 
   g_clear_pointer (&self->class_mask, g_free);
   self->n_class_mask = 0;
   if (!classes || !classes[0])
-    return;
+    return NULL;
 
-  n = MAX (self->layout.n_classes, 0);
-  if (self->labels)
-    n = MAX (n, (gint) self->labels->len);
+  n = MAX (known, 0);
   tokens = g_strsplit (classes, ",", -1);
   /* ids beyond the known classes grow the mask (end2end: nc unknown) */
   for (gchar ** t = tokens; *t; t++) {
@@ -279,7 +292,7 @@ update_class_mask (GstYoloDetect * self, const gchar * classes)
     if (!s[0])
       continue;
     id = g_ascii_strtoll (s, &end, 10);
-    if (end && *end == '\0' && id >= 0 && id < 100000)
+    if (end && *end == '\0' && id >= 0 && id < 100000 && known < 0)
       n = MAX (n, (gint) id + 1);
   }
   self->class_mask = g_new0 (guint8, MAX (n, 1));
@@ -292,22 +305,48 @@ update_class_mask (GstYoloDetect * self, const gchar * classes)
     if (!s[0])
       continue;
     id = g_ascii_strtoll (s, &end, 10);
-    if (end && *end == '\0' && id >= 0 && id < n) {
+    if (end != s && end && *end == '\0' && id >= 0 && id < n) {
       self->class_mask[id] = 1;
       continue;
     }
-    for (guint i = 0; self->labels && i < self->labels->len; i++) {
+    for (guint i = 0; self->labels && i < self->labels->len && i < (guint) n;
+        i++) {
       if (g_ascii_strcasecmp (g_ptr_array_index (self->labels, i), s) == 0) {
         self->class_mask[i] = 1;
         found = TRUE;
       }
     }
-    if (!found)
-      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-          ("Unknown class '%s' in the classes property", s),
-          ("not a class id nor one of the model's labels; ignored"));
+    if (!found) {
+      if (!bad)
+        bad = g_string_new (NULL);
+      g_string_append_printf (bad, "%s%s", bad->len ? ", " : "", s);
+    }
   }
   g_strfreev (tokens);
+  return bad ? g_string_free (bad, FALSE) : NULL;
+}
+
+/* What the classes property accepts for this model, for messages. */
+static gchar *
+classes_hint (GstYoloDetect * self)
+{
+  GString *s = g_string_new (NULL);
+  gint known = known_classes (self);
+
+  if (known > 0)
+    g_string_append_printf (s, "class ids 0..%d", known - 1);
+  else
+    g_string_append (s, "class ids");
+  if (self->labels && self->labels->len > 0) {
+    g_string_append (s, " or the model's labels (");
+    for (guint i = 0; i < self->labels->len && i < 5; i++)
+      g_string_append_printf (s, "%s%s", i ? ", " : "",
+          (const gchar *) g_ptr_array_index (self->labels, i));
+    g_string_append (s, self->labels->len > 5 ? ", ...)" : ")");
+  } else {
+    g_string_append (s, "; the model has no labels (see labels-file)");
+  }
+  return g_string_free (s, FALSE);
 }
 
 /* ---- GObject ----------------------------------------------------------- */
@@ -450,6 +489,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   YoloTensorInfo in_info, out_info;
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
+  gchar *unknown;
   GstYoloModelFamily family_prop;
   gint64 n_out = 1;
   gboolean ret = FALSE;
@@ -561,7 +601,18 @@ gst_yolo_detect_start (GstBaseTransform * trans)
           self->labels->len, self->layout.n_classes);
   }
 
-  update_class_mask (self, classes);
+  /* a class that is not in the model is a configuration error at start
+   * (a typo would otherwise silently drop every detection) */
+  unknown = update_class_mask (self, classes);
+  if (unknown) {
+    gchar *hint = classes_hint (self);
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Unknown class '%s' in the classes property", unknown),
+        ("classes takes %s", hint));
+    g_free (hint);
+    g_free (unknown);
+    goto done;
+  }
   self->n_frames = 0;
   g_array_set_size (self->last, 0);
   self->have_last = FALSE;
@@ -782,7 +833,16 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GST_OBJECT_UNLOCK (self);
 
   if (classes_changed) {
-    update_class_mask (self, classes);
+    /* changed while running: warn, keep the known classes */
+    gchar *unknown = update_class_mask (self, classes);
+    if (unknown) {
+      gchar *hint = classes_hint (self);
+      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+          ("Unknown class '%s' in the classes property; ignored", unknown),
+          ("classes takes %s", hint));
+      g_free (hint);
+      g_free (unknown);
+    }
     g_free (classes);
   }
   hp.class_mask = self->class_mask;
@@ -898,13 +958,17 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * GstYoloDetect:classes:
    *
    * Comma-separated class ids or labels to keep, e.g. "0,2" or
-   * "person,car". Empty keeps every class.
+   * "person,car" (labels are matched case-insensitively). Empty keeps every
+   * class. A token that is neither a class id of the model nor one of its
+   * labels is an error (LIBRARY/SETTINGS) when the element starts; set
+   * while running, it is ignored with a warning message.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_CLASSES,
       g_param_spec_string ("classes", "Classes",
-          "Comma-separated class ids or labels to keep (empty = all)",
+          "Comma-separated class ids or labels to keep (empty = all); "
+          "an unknown class is an error at start, a warning while running",
           DEFAULT_CLASSES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));

@@ -691,6 +691,73 @@ GST_START_TEST (test_classes)
 
 GST_END_TEST;
 
+/* classes naming no class of the model: an error at start (a typo must
+ * not silently drop every detection), a warning while running */
+GST_START_TEST (test_classes_unknown)
+{
+  GstElement *e;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *path, *dbg = NULL;
+  GstHarness *h;
+  GArray *d;
+  GstSample *img;
+  const gchar *bad[] = { "persn", "person,carr", "80", "-1" };
+
+  SKIP_WITHOUT_DATA ();
+  path = data_path ("models", SMALL_MODEL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    e = gst_element_factory_make ("yolodetect", NULL);
+    bus = gst_bus_new ();
+    g_object_set (e, "model", path, "classes", bad[i], NULL);
+    gst_element_set_bus (e, bus);
+    fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+        GST_STATE_CHANGE_FAILURE);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL, "classes=%s: no error", bad[i]);
+    gst_message_parse_error (msg, &err, &dbg);
+    fail_unless (g_error_matches (err, GST_LIBRARY_ERROR,
+            GST_LIBRARY_ERROR_SETTINGS), "classes=%s: %s", bad[i],
+        err->message);
+    fail_unless (strstr (err->message, "Unknown class") != NULL);
+    /* the details say what is accepted */
+    fail_unless (dbg && strstr (dbg, "0..79") && strstr (dbg, "person"),
+        "%s", dbg);
+    g_clear_error (&err);
+    g_clear_pointer (&dbg, g_free);
+    gst_message_unref (msg);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_element_set_bus (e, NULL);
+    gst_object_unref (bus);
+    gst_object_unref (e);
+  }
+  g_free (path);
+
+  /* while running: a warning, the known classes still apply */
+  img = get_image ("bus.jpg", "RGB");
+  h = new_harness (SMALL_MODEL, NULL);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  d = run_image (h, img);
+  g_array_unref (d);
+  g_object_set (detect_of (h), "classes", "bus,nosuchclass", NULL);
+  d = run_image (h, img);
+  fail_unless (d->len >= 1 && only_classes (d, 5, 5));
+  g_array_unref (d);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for an unknown class");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "nosuchclass") != NULL);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_max_detections)
 {
   GstHarness *h;
@@ -998,10 +1065,23 @@ GST_START_TEST (test_errors)
       GST_LIBRARY_ERROR_SETTINGS, "wrong family");
   expect_start_error (small, NULL, "end2end", GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_SETTINGS, "wrong family");
+  /* transposed layouts are refused, not decoded into garbage */
+  expect_start_error (small, NULL, "yolov5", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "ultralytics model as yolov5");
+  yolox = data_path ("models", "yolov5n-640.onnx");
+  expect_start_error (yolox, NULL, "ultralytics", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "yolov5 model as ultralytics");
+  g_free (yolox);
+  yolox = data_path ("models", "yolo26n-640.onnx");
+  expect_start_error (yolox, NULL, "ultralytics", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "end2end model as ultralytics");
+  g_free (yolox);
   /* YOLOX carries no metadata: auto cannot tell it from YOLOv5 */
   yolox = data_path ("models", "yolox-nano-416.onnx");
   expect_start_error (yolox, NULL, NULL, GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_SETTINGS, "undecidable family");
+  expect_start_error (yolox, NULL, "yolov5", GST_LIBRARY_ERROR,
+      GST_LIBRARY_ERROR_SETTINGS, "yolox model as yolov5");
   g_free (yolox);
   g_free (small);
 }
@@ -1088,6 +1168,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_labels_file);
   tcase_add_test (tc, test_passthrough);
   tcase_add_test (tc, test_classes);
+  tcase_add_test (tc, test_classes_unknown);
   tcase_add_test (tc, test_max_detections);
   tcase_add_test (tc, test_inference_interval);
   tcase_add_test (tc, test_scale_mode_and_nms);
