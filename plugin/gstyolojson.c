@@ -46,6 +46,7 @@
 #include "config.h"
 
 #include "gstyolojson.h"
+#include "gstyolometa.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -305,7 +306,8 @@ gst_yolo_json_sink_event (GstBaseTransform * trans, GstEvent * event)
 }
 
 static void
-yolo_json_add_roi (JsonBuilder * b, GstVideoRegionOfInterestMeta * roi)
+yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi)
 {
   GstStructure *s;
   const gchar *label = NULL;
@@ -313,7 +315,8 @@ yolo_json_add_roi (JsonBuilder * b, GstVideoRegionOfInterestMeta * roi)
   gdouble conf;
   gboolean has_id = FALSE, has_conf = FALSE;
 
-  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  /* also finds the parameters that videoconvert/videoscale dropped */
+  s = gst_yolo_meta_find_params (buf, roi);
   if (s != NULL) {
     label = gst_structure_get_string (s, "label");
     has_id = gst_structure_get_int (s, "label_id", &label_id);
@@ -416,7 +419,7 @@ yolo_json_frame_to_string (GstYoloJson * self, GstBuffer * buf, gsize * len)
   while ((roi = (GstVideoRegionOfInterestMeta *)
           gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    yolo_json_add_roi (b, roi);
+    yolo_json_add_roi (b, buf, roi);
   json_builder_end_array (b);
   json_builder_end_object (b);
 

@@ -16,6 +16,20 @@
 #include <gst/analytics/analytics.h>
 #endif
 
+/* the companion meta (see gstyolometa.h), registered on first use */
+static void
+detections_meta_register (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    static const gchar *tags[] = { NULL };
+    gst_meta_register_custom (GST_YOLO_DETECTIONS_META_NAME, tags, NULL, NULL,
+        NULL);
+    g_once_init_leave (&done, 1);
+  }
+}
+
 static inline gint
 round_px (gdouble v)
 {
@@ -64,6 +78,20 @@ gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
       "y_min", G_TYPE_DOUBLE, CLAMP (det->y1 / frame_h, 0.0, 1.0),
       "x_max", G_TYPE_DOUBLE, CLAMP (det->x2 / frame_w, 0.0, 1.0),
       "y_max", G_TYPE_DOUBLE, CLAMP (det->y2 / frame_h, 0.0, 1.0), NULL);
+  {
+    GstCustomMeta *cm;
+    gchar key[32];
+
+    detections_meta_register ();
+    cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+    if (!cm)
+      cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+    if (cm) {
+      g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, id);
+      gst_structure_set (gst_custom_meta_get_structure (cm), key,
+          GST_TYPE_STRUCTURE, s, NULL);
+    }
+  }
   gst_video_region_of_interest_meta_add_param (roi, s);
 
 #if HAVE_GST_ANALYTICS

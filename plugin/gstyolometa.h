@@ -33,6 +33,45 @@ typedef struct
 GstVideoRegionOfInterestMeta *gst_yolo_meta_add_detection (GstBuffer * buf,
     guint frame_w, guint frame_h, const GstYoloDetection * det);
 
+/* yolodetect also keeps a copy of every "detection" structure in a
+ * tag-less custom meta on the buffer, field "roi-<ROI id>": videoconvert
+ * and videoscale transform ROI metas with the video "scale" transform,
+ * which in GStreamer 1.22 drops their parameters, and copy tag-less metas
+ * as they are (the normalised boxes stay right). */
+#define GST_YOLO_DETECTIONS_META_NAME "GstYoloDetectionsMeta"
+#define GST_YOLO_DETECTIONS_META_KEY "roi-%d"
+
+/* The "detection" structure of roi (a ROI meta of buf): its own parameter,
+ * else the copy in the custom meta above. buf may be NULL. Transfer none;
+ * NULL if there is none. Inline, so that yolooverlay and yolojson (built
+ * alone in their unit tests) need no other object file. */
+static inline GstStructure *
+gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *s;
+  GstCustomMeta *cm;
+  const GValue *v;
+  gchar key[32];
+
+  s = gst_video_region_of_interest_meta_get_param (roi,
+      GST_YOLO_DETECTION_STRUCTURE_NAME);
+  if (s || !buf)
+    return s;
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm)
+    return NULL;
+  g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, roi->id);
+  v = gst_structure_get_value (gst_custom_meta_get_structure (cm), key);
+  if (!v || !GST_VALUE_HOLDS_STRUCTURE (v))
+    return NULL;
+  s = (GstStructure *) gst_value_get_structure (v);
+  /* the same object: the same label (ids are only unique per producer) */
+  if (roi->roi_type != 0 && g_strcmp0 (gst_structure_get_string (s, "label"),
+          g_quark_to_string (roi->roi_type)) != 0)
+    return NULL;
+  return s;
+}
+
 /* Reads a detection back from a ROI meta; label points into the meta (or
  * the quark table). Boxes come from the normalised fields when present
  * (frame_w/h scale them), else from the ROI rectangle. FALSE if the meta

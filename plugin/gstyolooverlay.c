@@ -41,6 +41,7 @@
 #include "config.h"
 
 #include "gstyolooverlay.h"
+#include "gstyolometa.h"
 
 #include <string.h>
 #include <cairo.h>
@@ -437,7 +438,7 @@ gst_yolo_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
 /* ---- per-ROI description ---- */
 
 static void
-yolo_overlay_roi_info (GstVideoRegionOfInterestMeta * roi,
+yolo_overlay_roi_info (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
     const gchar ** label, gint * label_id, gdouble * confidence)
 {
   GstStructure *s;
@@ -445,7 +446,8 @@ yolo_overlay_roi_info (GstVideoRegionOfInterestMeta * roi,
   gint id = -1;
   gdouble conf = -1.0;
 
-  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  /* also finds the parameters that videoconvert/videoscale dropped */
+  s = gst_yolo_meta_find_params (buf, roi);
   if (s != NULL) {
     l = gst_structure_get_string (s, "label");
     if (!gst_structure_get_int (s, "label_id", &id))
@@ -477,7 +479,7 @@ yolo_overlay_class_colour (const gchar * label, gint label_id)
 
 /* Fills @d for one ROI. Returns FALSE when nothing is visible. */
 static gboolean
-yolo_overlay_layout_roi (GstYoloOverlay * self,
+yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
     GstVideoRegionOfInterestMeta * roi, gint width, gint height,
     guint thickness, gboolean show_labels, gboolean show_confidence,
     YoloOverlayRoi * d)
@@ -500,7 +502,7 @@ yolo_overlay_layout_roi (GstYoloOverlay * self,
     return FALSE;
   d->t = thickness;
 
-  yolo_overlay_roi_info (roi, &label, &label_id, &conf);
+  yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf);
   rgb = yolo_overlay_class_colour (label, label_id);
   d->r = (rgb >> 16) & 0xff;
   d->g = (rgb >> 8) & 0xff;
@@ -879,8 +881,8 @@ gst_yolo_overlay_transform_frame_ip (GstVideoFilter * filter,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     YoloOverlayRoi d;
 
-    if (!yolo_overlay_layout_roi (self, roi, width, height, thickness,
-            show_labels, show_confidence, &d))
+    if (!yolo_overlay_layout_roi (self, frame->buffer, roi, width, height,
+            thickness, show_labels, show_confidence, &d))
       continue;
     if (cr != NULL)
       yolo_overlay_draw_rgb (self, frame, cr, &d);

@@ -553,6 +553,69 @@ GST_START_TEST (test_meta)
 
 GST_END_TEST;
 
+/* videoconvert/videoscale transform ROI metas with the video "scale"
+ * transform, which drops their parameters in GStreamer 1.22: yolodetect's
+ * tag-less companion meta (GstYoloDetectionsMeta, "roi-<id>" fields) must
+ * get through with every detection structure, matching the ROI's label and
+ * its (rescaled) rectangle. yolooverlay and yolojson read it. */
+GST_START_TEST (test_meta_through_convert_scale)
+{
+  GstHarness *h;
+  GstBuffer *out;
+  GstSample *img;
+  GstCustomMeta *cm;
+  gpointer state = NULL;
+  GstMeta *meta;
+  gchar *path, *desc;
+  guint n = 0;
+
+  SKIP_WITHOUT_DATA ();
+  img = get_image ("bus.jpg", "RGB");
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("yolodetect model=\"%s\" ! videoconvert ! "
+      "capsfilter caps=video/x-raw,format=BGRx ! videoscale ! "
+      "capsfilter caps=video/x-raw,width=405,height=540", path);
+  h = gst_harness_new_parse (desc);
+  gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (img)));
+  out = gst_harness_push_and_pull (h,
+      gst_buffer_ref (gst_sample_get_buffer (img)));
+  fail_unless (out != NULL);
+  cm = gst_buffer_get_custom_meta (out, "GstYoloDetectionsMeta");
+  fail_unless (cm != NULL, "companion meta lost in videoconvert/videoscale");
+  while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    gchar key[32];
+    const GValue *v;
+    const GstStructure *d;
+    gdouble x0, y0, x1, y1, conf;
+
+    g_snprintf (key, sizeof (key), "roi-%d", roi->id);
+    v = gst_structure_get_value (gst_custom_meta_get_structure (cm), key);
+    fail_unless (v != NULL && GST_VALUE_HOLDS_STRUCTURE (v), "no %s", key);
+    d = gst_value_get_structure (v);
+    fail_unless (gst_structure_has_name (d, "detection"));
+    fail_unless_equals_string (gst_structure_get_string (d, "label"),
+        g_quark_to_string (roi->roi_type));
+    fail_unless (gst_structure_get (d, "confidence", G_TYPE_DOUBLE, &conf,
+            "x_min", G_TYPE_DOUBLE, &x0, "y_min", G_TYPE_DOUBLE, &y0,
+            "x_max", G_TYPE_DOUBLE, &x1, "y_max", G_TYPE_DOUBLE, &y1, NULL));
+    fail_unless (conf > 0.25 && conf <= 1.0);
+    fail_unless (fabs (x0 * 405 - roi->x) <= 2.0 && fabs (y0 * 540 - roi->y)
+        <= 2.0, "%s: %f,%f vs %u,%u", key, x0 * 405, y0 * 540, roi->x, roi->y);
+    fail_unless (fabs (x1 * 405 - (roi->x + roi->w)) <= 2.0);
+    fail_unless (fabs (y1 * 540 - (roi->y + roi->h)) <= 2.0);
+    n++;
+  }
+  fail_unless (n >= 3);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* YOLOX has no names: labels-file, else the class number. */
 GST_START_TEST (test_labels_file)
 {
@@ -1165,6 +1228,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_strides);
   tcase_add_test (tc, test_meta);
+  tcase_add_test (tc, test_meta_through_convert_scale);
   tcase_add_test (tc, test_labels_file);
   tcase_add_test (tc, test_passthrough);
   tcase_add_test (tc, test_classes);

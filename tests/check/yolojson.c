@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gstyolojson.h"
+#include "gstyolometa.h"
 
 #define CAPS "video/x-raw,format=RGBA,width=640,height=480,framerate=30/1"
 
@@ -208,6 +209,66 @@ GST_START_TEST (test_file_lines)
 
 GST_END_TEST;
 
+/* ROI metas whose "detection" parameters were dropped on the way
+ * (videoconvert/videoscale in GStreamer 1.22): the copy that yolodetect
+ * keeps in its custom meta, by ROI id, is used; a copy whose label does not
+ * match the ROI is not. */
+GST_START_TEST (test_params_from_companion_meta)
+{
+  static const gchar *tags[] = { NULL };
+  gchar *path = g_build_filename (tmp_dir, "companion.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  JsonParser *parser = json_parser_new ();
+  GstVideoRegionOfInterestMeta *roi;
+  GstCustomMeta *cm;
+  GstStructure *cs, *d;
+  JsonArray *objs;
+  GstBuffer *buf;
+  gchar **lines;
+  guint n;
+
+  if (!gst_meta_get_info (GST_YOLO_DETECTIONS_META_NAME))
+    gst_meta_register_custom (GST_YOLO_DETECTIONS_META_NAME, tags, NULL,
+        NULL, NULL);
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  cs = gst_custom_meta_get_structure (cm);
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "person", 10, 20,
+      30, 40);
+  roi->id = 0;
+  d = gst_structure_new ("detection", "label", G_TYPE_STRING, "person",
+      "label_id", G_TYPE_INT, 0, "confidence", G_TYPE_DOUBLE, 0.75, NULL);
+  gst_structure_set (cs, "roi-0", GST_TYPE_STRUCTURE, d, NULL);
+  gst_structure_free (d);
+  /* id 1 has a copy for another object */
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "car", 1, 2, 3, 4);
+  roi->id = 1;
+  d = gst_structure_new ("detection", "label", G_TYPE_STRING, "bus",
+      "label_id", G_TYPE_INT, 5, "confidence", G_TYPE_DOUBLE, 0.5, NULL);
+  gst_structure_set (cs, "roi-1", GST_TYPE_STRUCTURE, d, NULL);
+  gst_structure_free (d);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 2);
+  check_object (json_array_get_object_element (objs, 0), "person", 0, 0.75,
+      10, 20, 30, 40);
+  check_object (json_array_get_object_element (objs, 1), "car", -1, 0, 1, 2,
+      3, 4);
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_post_messages)
 {
   gchar *path = g_build_filename (tmp_dir, "msgs.jsonl", NULL);
@@ -372,6 +433,7 @@ yolojson_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_file_lines);
+  tcase_add_test (tc, test_params_from_companion_meta);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_no_messages_by_default);
   tcase_add_test (tc, test_restart_truncates_and_resets);
