@@ -147,8 +147,10 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
   e = yolo_engine_new_from_graph (g, options, FALSE, error);
   if (e)
     e->model_path = g_strdup (model_path);
-  else
-    g_prefix_error (error, "%s: ", model_path);
+  else if (error && *error && (*error)->domain == YOLO_ENGINE_ERROR
+      && ((*error)->code == YOLO_ENGINE_ERROR_INVALID_MODEL
+          || (*error)->code == YOLO_ENGINE_ERROR_UNSUPPORTED))
+    g_prefix_error (error, "%s: ", model_path);   /* name the model */
   return e;
 }
 
