@@ -1,6 +1,11 @@
 /* common.cl - helpers shared by every kernel file (this file is first in
  * the program). Other files must prefix their own helpers with their file
- * name to avoid clashes, since all files form one program. */
+ * name to avoid clashes, since all files form one program.
+ *
+ * Helper functions are `static inline`: a plain (C99) `inline` definition
+ * emits no out-of-line copy, so clang-based GPU compilers (ROCm, Intel,
+ * Arm; any of them with -cl-opt-disable) fail to link every call they
+ * choose not to inline. */
 
 #define YOLO_ACT_NONE 0
 #define YOLO_ACT_SILU 1
@@ -12,7 +17,7 @@
 #define YOLO_ACT_CLIP 7
 
 /* Same formulas as yolo_act_apply() in yolo-graph.c. */
-inline float
+static inline float
 yolo_act (int act, float alpha, float beta, float x)
 {
   switch (act) {
@@ -36,7 +41,7 @@ yolo_act (int act, float alpha, float beta, float x)
 }
 
 #define YOLO_ACT_VEC(T)                                                     \
-inline T                                                                    \
+static inline T                                                             \
 yolo_act_##T (int act, float alpha, float beta, T x)                        \
 {                                                                           \
   switch (act) {                                                            \

@@ -25,13 +25,17 @@
 #define CONV_IOTA16 \
   ((int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 
-/* Lanes p[start + step * i], zero where that index is outside [0, n). */
-inline float16
+/* Lanes p[start + step * i], zero where that index is outside [0, n)
+ * (every read stays inside the row). The index is clamped with select:
+ * Oclgrind 21.10 (the memory checker in Debian) miscomputes int16
+ * clamp / min / max. */
+static inline float16
 conv_load16_masked (__global const float *p, int start, int step, int n)
 {
   int16 idx = (int16) (start) + CONV_IOTA16 * step;
   int16 ok = (idx >= 0) & (idx < n);
-  idx = clamp (idx, 0, n - 1);
+  idx = select (idx, (int16) (0), idx < 0);
+  idx = select (idx, (int16) (n - 1), idx >= n);
   float16 v = (float16) (p[idx.s0], p[idx.s1], p[idx.s2], p[idx.s3],
       p[idx.s4], p[idx.s5], p[idx.s6], p[idx.s7],
       p[idx.s8], p[idx.s9], p[idx.sa], p[idx.sb],
@@ -43,7 +47,7 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
  * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
  * estimate replace exp() and the division, which dominate the epilogue of
  * convolutions with few input channels. */
-inline float16
+static inline float16
 conv_silu16 (float16 x)
 {
 #if defined(__AVX512F__)
@@ -68,7 +72,7 @@ conv_silu16 (float16 x)
 }
 
 /* Activation of the epilogue; SiLU (the common case) inline. */
-inline float16
+static inline float16
 conv_act16 (float16 v, int act, float alpha, float beta)
 {
   if (act == YOLO_ACT_SILU)
@@ -80,7 +84,7 @@ conv_act16 (float16 v, int act, float alpha, float beta)
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
  * residual r[ro] when has_res. */
-inline void
+static inline void
 conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     int ro, int has_res, int l0, int l1)
 {
@@ -408,7 +412,7 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
 }
 
 /* 16 lanes of input row `row` at columns start + sw * i (zero outside). */
-inline float16
+static inline float16
 conv_load_row (__global const float *row, int start, int sw, int W)
 {
   if (sw == 1 && start >= 0 && start + 16 <= W)

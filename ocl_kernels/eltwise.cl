@@ -33,7 +33,7 @@
 #define ELTWISE_U_ERF 25
 
 #define ELTWISE_BINOP(T)                                                    \
-inline T                                                                    \
+static inline T                                                             \
 eltwise_binop_##T (int op, T a, T b)                                        \
 {                                                                           \
   T r;                                                                      \
@@ -66,7 +66,7 @@ ELTWISE_BINOP (float)
 ELTWISE_BINOP (float16)
 
 #define ELTWISE_UNOP(T)                                                     \
-inline T                                                                    \
+static inline T                                                             \
 eltwise_unop_##T (int op, float p0, float p1, T x)                          \
 {                                                                           \
   switch (op) {                                                             \
@@ -95,13 +95,13 @@ eltwise_unop_##T (int op, float p0, float p1, T x)                          \
   }                                                                         \
 }
 
-inline float
+static inline float
 eltwise_act_float (int act, float alpha, float beta, float x)
 {
   return yolo_act (act, alpha, beta, x);
 }
 
-inline float16
+static inline float16
 eltwise_act_float16 (int act, float alpha, float beta, float16 x)
 {
   return yolo_act_float16 (act, alpha, beta, x);
@@ -194,7 +194,7 @@ eltwise_binary_bcast (__global const float *a, int a_off,
       eltwise_binop_float (op, a[a_off + ia], b[b_off + ib]));
 }
 
-inline int
+static inline int
 eltwise_binop_int (int op, int a, int b)
 {
   int q, r, p;

@@ -122,7 +122,7 @@ movement_transpose_tile (__global const int *src, int src_off,
 
 /* Maps output coordinate c (input extent n, begin pad p) to an input
  * coordinate, or -1 for the constant value. */
-inline int
+static inline int
 movement_pad_coord (int mode, int c, int n, int p)
 {
   int x = c - p;

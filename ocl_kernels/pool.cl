@@ -8,7 +8,7 @@
 
 /* Elements s..s+15 of the 32-element concatenation of a and b (constant
  * shuffles: a runtime shuffle mask would be scalarised). */
-inline float16
+static inline float16
 pool_shift16 (float16 a, float16 b, int s)
 {
   switch (s) {
@@ -51,7 +51,7 @@ pool_shift16 (float16 a, float16 b, int s)
 
 /* 16 pixels of a row from column start, with indices clamped into
  * [0, W - 1] (edge replication). */
-inline float16
+static inline float16
 pool_row16 (__global const float *row, int start, int W)
 {
   if (start >= 0 && start + 16 <= W)

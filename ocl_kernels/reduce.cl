@@ -11,7 +11,7 @@
 #define REDUCE_L2 7
 #define REDUCE_LOG_SUM_EXP 8
 
-inline float
+static inline float
 reduce_init (int op)
 {
   switch (op) {
@@ -27,7 +27,7 @@ reduce_init (int op)
   }
 }
 
-inline float
+static inline float
 reduce_step (int op, float acc, float x)
 {
   switch (op) {
