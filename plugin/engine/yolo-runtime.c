@@ -1,5 +1,23 @@
 /* yolo-runtime.c - OpenCL state of one loaded model and its recorded list of
- * kernel launches (see yolo-runtime.h). */
+ * kernel launches (see yolo-runtime.h).
+ *
+ * Local sizes: yolo_rt_launch clamps an op's lws to the device's
+ * CL_DEVICE_MAX_WORK_ITEM_SIZES, CL_DEVICE_MAX_WORK_GROUP_SIZE and the
+ * kernel's own CL_KERNEL_WORK_GROUP_SIZE (lower than the device maximum on
+ * GPUs when a kernel uses many registers), then rounds gws up to a
+ * multiple of it. No kernel may depend on its local size (no barriers or
+ * local memory sized by lws).
+ *
+ * Buffers larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE (often a quarter of a
+ * GPU's memory) fail with a clear error instead of an OpenCL error code.
+ * Kernels index with 32-bit ints, so the activation arena may hold at most
+ * G_MAXINT32 elements.
+ *
+ * Environment (for testing GPU constraints on a CPU device):
+ *   YOLO_MAX_WORK_GROUP_SIZE=N  caps the device's max work-group size and
+ *     max work-item sizes at N (e.g. 64 or 32 like small mobile GPUs), as
+ *     if the device reported that.
+ *   YOLO_MAX_MEM_ALLOC_SIZE=BYTES  caps CL_DEVICE_MAX_MEM_ALLOC_SIZE. */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 #include "yolo-engine-private.h"
@@ -41,7 +59,25 @@ struct _YoloRuntime
   GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
   gsize scratch_size[YOLO_SCRATCH_SLOTS];
   cl_mem scratch[YOLO_SCRATCH_SLOTS];
+  cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0: unknown */
 };
+
+/* FALSE with a clear error when one buffer of `bytes` exceeds the device's
+ * CL_DEVICE_MAX_MEM_ALLOC_SIZE. */
+static gboolean
+check_alloc_size (YoloRuntime * rt, gsize bytes, const char *what,
+    gboolean size_hint, GError ** error)
+{
+  if (rt->max_alloc == 0 || bytes <= rt->max_alloc)
+    return TRUE;
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+      "%s needs a buffer of %" G_GSIZE_FORMAT " bytes (%.1f MiB) but %s "
+      "allows at most %" G_GUINT64_FORMAT " bytes (%.1f MiB) per buffer "
+      "(CL_DEVICE_MAX_MEM_ALLOC_SIZE)%s", what, bytes, bytes / 1048576.0,
+      rt->info.name ? rt->info.name : "the device", (guint64) rt->max_alloc,
+      rt->max_alloc / 1048576.0, size_hint ? "; try a smaller input size" : "");
+  return FALSE;
+}
 
 static void
 release_mem (gpointer p)
@@ -76,10 +112,35 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
       NULL);
   clGetDeviceInfo (rt->device, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof (cu), &cu,
       NULL);
+  if (clGetDeviceInfo (rt->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE,
+          sizeof (rt->max_alloc), &rt->max_alloc, NULL) != CL_SUCCESS)
+    rt->max_alloc = 0;
   rt->info.is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
   rt->info.max_work_group_size = wgs ? wgs : 1;
   for (int i = 0; i < 3; i++)
     rt->info.max_work_item_sizes[i] = items[i] ? items[i] : 1;
+  {
+    /* Emulate a device with smaller limits (see the top). */
+    const char *env = g_getenv ("YOLO_MAX_WORK_GROUP_SIZE");
+    gint64 cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    if (cap > 0) {
+      rt->info.max_work_group_size = MIN (rt->info.max_work_group_size,
+          (gsize) cap);
+      for (int i = 0; i < 3; i++)
+        rt->info.max_work_item_sizes[i] =
+            MIN (rt->info.max_work_item_sizes[i], (gsize) cap);
+      g_debug ("YOLO_MAX_WORK_GROUP_SIZE: max work-group size %"
+          G_GSIZE_FORMAT, rt->info.max_work_group_size);
+    }
+    env = g_getenv ("YOLO_MAX_MEM_ALLOC_SIZE");
+    cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    if (cap > 0) {
+      rt->max_alloc = rt->max_alloc ? MIN (rt->max_alloc, (cl_ulong) cap)
+          : (cl_ulong) cap;
+      g_debug ("YOLO_MAX_MEM_ALLOC_SIZE: max buffer size %" G_GUINT64_FORMAT,
+          (guint64) rt->max_alloc);
+    }
+  }
   rt->info.local_mem_size = lmem;
   rt->info.compute_units = cu;
   rt->info.name = yolo_cl_device_string (rt->device, CL_DEVICE_NAME);
@@ -180,6 +241,14 @@ yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems, GError ** error)
   cl_int err;
   gsize bytes = (gsize) MAX (n_elems, 16) * 4;
 
+  if (n_elems > G_MAXINT32) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "the activations need %" G_GINT64_FORMAT " elements, more than the "
+        "32-bit indices of the kernels address", n_elems);
+    return FALSE;
+  }
+  if (!check_alloc_size (rt, bytes, "the activation arena", TRUE, error))
+    return FALSE;
   rt->arena = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
   if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT
           " bytes of device memory", bytes))
@@ -216,8 +285,12 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
   if (lws) {
-    gsize total;
+    gsize total, max_group = rt->info.max_work_group_size, kwg = 0;
 
+    /* The kernel's own limit (register pressure on GPUs). */
+    if (clGetKernelWorkGroupInfo (k, rt->device, CL_KERNEL_WORK_GROUP_SIZE,
+            sizeof (kwg), &kwg, NULL) == CL_SUCCESS && kwg > 0)
+      max_group = MIN (max_group, kwg);
     l.has_lws = TRUE;
     for (guint i = 0; i < work_dim; i++)
       l.lws[i] = MAX (1, MIN (lws[i], rt->info.max_work_item_sizes[i]));
@@ -230,7 +303,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
         if (l.lws[i] > l.lws[big])
           big = i;
       }
-      if (total <= rt->info.max_work_group_size || l.lws[big] == 1)
+      if (total <= max_group || l.lws[big] == 1)
         break;
       l.lws[big] = (l.lws[big] + 1) / 2;
     }
@@ -342,6 +415,8 @@ yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
 
   if (bytes == 0)
     return yolo_rt_alloc (rt, 4, error);
+  if (!check_alloc_size (rt, bytes, "a constant", FALSE, error))
+    return NULL;
   m = clCreateBuffer (rt->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
       bytes, (gpointer) data, &err);
   if (YOLO_CL_FAILED (err, error, "uploading %" G_GSIZE_FORMAT " bytes", bytes))
@@ -354,9 +429,11 @@ cl_mem
 yolo_rt_alloc (YoloRuntime * rt, gsize bytes, GError ** error)
 {
   cl_int err;
-  cl_mem m = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, MAX (bytes, 4), NULL,
-      &err);
+  cl_mem m;
 
+  if (!check_alloc_size (rt, bytes, "a scratch buffer", TRUE, error))
+    return NULL;
+  m = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, MAX (bytes, 4), NULL, &err);
   if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT " bytes",
           bytes))
     return NULL;

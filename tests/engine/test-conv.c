@@ -368,6 +368,59 @@ test_conv_winograd (void)
   g_unsetenv ("YOLO_CONV_KERNEL");
 }
 
+/* GPU device limits emulated on any device (yolo-runtime.c): small
+ * work-group limits (the runtime shrinks every local size; no kernel may
+ * depend on it) and a small CL_DEVICE_MAX_MEM_ALLOC_SIZE (a clear error,
+ * not an OpenCL error code). */
+static void
+test_conv_device_limits (void)
+{
+  static const ConvCase cases[] = {
+    {"wg 1x1", 12, 9, 11, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"wg 3x3s1", 16, 13, 33, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"wg 3x3s2", 8, 21, 35, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"wg wino", 64, 10, 70, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"wg dw", 12, 9, 18, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_SILU},
+    {"wg group", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE, YOLO_ACT_NONE},
+  };
+  static const char *const caps[] = { "32", "1" };
+  static const char *const kinds[] = { NULL, "gpu" };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (caps); c++) {
+    g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", caps[c], TRUE);
+    for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++) {
+      if (kinds[k])
+        g_setenv ("YOLO_CONV_KERNEL", kinds[k], TRUE);
+      run_cases (cases, G_N_ELEMENTS (cases));
+      g_unsetenv ("YOLO_CONV_KERNEL");
+    }
+  }
+  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+
+  if (yolo_test_have_device ()) {
+    /* 64 KiB per buffer: the weights (147 KiB) do not fit. */
+    ConvCase big = { "big", 64, 8, 8, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+      YOLO_ACT_NONE
+    };
+    GError *err = NULL;
+    YoloEngine *e;
+
+    g_setenv ("YOLO_MAX_MEM_ALLOC_SIZE", "65536", TRUE);
+    e = yolo_engine_new_from_graph (build_case (&big, 0, 0), NULL, TRUE, &err);
+    g_unsetenv ("YOLO_MAX_MEM_ALLOC_SIZE");
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (err->message, "CL_DEVICE_MAX_MEM_ALLOC_SIZE"));
+    if (g_test_verbose ())
+      g_printerr ("max alloc: %s\n", err->message);
+    g_error_free (err);
+  }
+}
+
 static void
 expect_infer_error (YoloGraph * g, int code, const char *what)
 {
@@ -487,5 +540,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/activations", test_conv_activations);
   g_test_add_func ("/conv/gpu-path", test_conv_gpu_path);
   g_test_add_func ("/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/conv/device-limits", test_conv_device_limits);
   return g_test_run ();
 }
