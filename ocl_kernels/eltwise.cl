@@ -303,7 +303,9 @@ eltwise_cast_f2i (__global const float *x, int x_off, __global int *y,
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
     float16 v = vload16 (0, x + x_off + i);
-    int16 r = to_bool ? -(v != (float16) 0.0f) : convert_int16_sat_rtz (v);
+    /* select, not -(v != 0): Oclgrind 21.10 negates int16 masks wrongly */
+    int16 r = to_bool ? select ((int16) (0), (int16) (1), v != (float16) 0.0f)
+        : convert_int16_sat_rtz (v);
     vstore16 (r, 0, y + y_off + i);
   } else {
     for (; i < n; i++) {
