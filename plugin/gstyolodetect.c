@@ -777,6 +777,10 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf,
   ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
       && yolo_engine_enqueue (self->engine, &err)
       && yolo_engine_get_output (self->engine, 0, self->output, &err);
+  /* on failure the non-blocking frame upload may still be reading the
+   * mapped planes: drain the queue before unmapping */
+  if (!ok)
+    clFinish (yolo_rt_queue (self->engine->rt));
   gst_video_frame_unmap (&frame);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
