@@ -16,10 +16,10 @@
 
 /* OpenCV's vertical blend of two horizontal sums (int, 8-bit result). */
 #define PREPROC_VBLEND(h0, h1, b0, b1) \
-  clamp (((((h0) >> 4) * (b0)) >> 16) + ((((h1) >> 4) * (b1)) >> 16) + 2 >> 2, \
+  clamp ((((((h0) >> 4) * (b0)) >> 16) + ((((h1) >> 4) * (b1)) >> 16) + 2) >> 2, \
       0, 255)
 
-inline void
+static inline void
 preproc_store (__global float *d, int plane, float3 f, int bgr)
 {
   if (bgr) {

@@ -534,16 +534,22 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     return FALSE;
   }
 
+  /* A fixed local size where the device and this kernel allow it (PoCL
+   * builds one work-group function per local size), else the driver's. */
   gsize lws[2] = { 16, 4 };
   gsize gws[2] = { yolo_div_up (p->in_w, 16) * 16,
     yolo_div_up (p->in_h, 4) * 4
   };
   const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
-  if (dev && dev->max_work_group_size < 64) {
-    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, NULL, 0, NULL, NULL);
-  } else {
-    err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, lws, 0, NULL, NULL);
-  }
+  size_t kwgs = 0;
+  gboolean fixed = dev->max_work_item_sizes[0] >= 16
+      && dev->max_work_item_sizes[1] >= 4 && dev->max_work_group_size >= 64;
+  if (fixed && clGetKernelWorkGroupInfo (k, NULL,
+          CL_KERNEL_WORK_GROUP_SIZE, sizeof (kwgs), &kwgs, NULL) == CL_SUCCESS
+      && kwgs < 64)
+    fixed = FALSE;
+  err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, fixed ? lws : NULL, 0,
+      NULL, NULL);
   if (err != CL_SUCCESS) {
     clFinish (q);
     return cl_fail (err, "pre-processing kernel launch", error);
