@@ -150,7 +150,7 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
   else if (error && *error && (*error)->domain == YOLO_ENGINE_ERROR
       && ((*error)->code == YOLO_ENGINE_ERROR_INVALID_MODEL
           || (*error)->code == YOLO_ENGINE_ERROR_UNSUPPORTED))
-    g_prefix_error (error, "%s: ", model_path);   /* name the model */
+    g_prefix_error (error, "%s: ", model_path); /* name the model */
   return e;
 }
 
