@@ -82,13 +82,31 @@ misc_int_param (YoloGraph * g, const YoloNode * n, int idx, const char *attr,
 
 /* Contiguous (row-major) element strides of t. */
 static inline void
-misc_strides (const YoloTensor * t, gint64 * st)
+misc_dims_strides (int ndim, const gint64 * dims, gint64 * st)
 {
   gint64 s = 1;
-  for (int i = t->ndim - 1; i >= 0; i--) {
+  for (int i = ndim - 1; i >= 0; i--) {
     st[i] = s;
-    s *= t->dims[i];
+    s *= dims[i];
   }
+}
+
+/* Contiguous (row-major) element strides of t. */
+static inline void
+misc_strides (const YoloTensor * t, gint64 * st)
+{
+  misc_dims_strides (t->ndim, t->dims, st);
+}
+
+/* Fails unless the node has input 0 and an output. */
+static inline gboolean
+misc_need_io (YoloGraph * g, const YoloNode * n, GError ** error)
+{
+  if (!YOLO_IN (g, n, 0) || n->n_outputs < 1) {
+    yolo_op_error (error, n, "missing input or output");
+    return FALSE;
+  }
+  return TRUE;
 }
 
 static inline gint64

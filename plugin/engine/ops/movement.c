@@ -169,16 +169,6 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
   return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
 }
 
-static gboolean
-need_io (YoloGraph * g, YoloNode * n, GError ** error)
-{
-  if (!YOLO_IN (g, n, 0) || n->n_outputs < 1) {
-    yolo_op_error (error, n, "missing input or output");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- Concat ---- */
 
 /* Box copying input i into its place in the output. */
@@ -200,7 +190,7 @@ concat_box (YoloGraph * g, YoloNode * n, int axis, int i, gint64 at,
 static gboolean
 concat_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  if (!need_io (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x0 = YOLO_IN (g, n, 0);
   int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x0->ndim);
@@ -326,7 +316,7 @@ split_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   gint64 sizes[MISC_MAX_PARAMS], dims[YOLO_MAX_DIMS];
   int axis;
-  if (!need_io (g, n, error) || !split_sizes (g, n, sizes, &axis, error))
+  if (!misc_need_io (g, n, error) || !split_sizes (g, n, sizes, &axis, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   memcpy (dims, x->dims, sizeof dims);
@@ -462,11 +452,7 @@ slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     b->ss[i] = xs[i] * st[i];
     b->sbase += sidx[i] * xs[i];
   }
-  gint64 s = 1;
-  for (int i = x->ndim - 1; i >= 0; i--) {
-    b->ds[i] = s;
-    s *= b->d[i];
-  }
+  misc_dims_strides (x->ndim, b->d, b->ds);
   return TRUE;
 }
 
@@ -474,7 +460,7 @@ static gboolean
 slice_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!need_io (g, n, error) || !slice_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !slice_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -548,11 +534,7 @@ transpose_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     b->d[i] = x->dims[p];
     b->ss[i] = xs[p];
   }
-  gint64 s = 1;
-  for (int i = x->ndim - 1; i >= 0; i--) {
-    b->ds[i] = s;
-    s *= b->d[i];
-  }
+  misc_dims_strides (x->ndim, b->d, b->ds);
   return TRUE;
 }
 
@@ -560,7 +542,7 @@ static gboolean
 transpose_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!need_io (g, n, error) || !transpose_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !transpose_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -605,11 +587,7 @@ expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     int xi = i - (nd - x->ndim);
     b->ss[i] = xi >= 0 && x->dims[xi] != 1 ? xs[xi] : 0;
   }
-  gint64 s = 1;
-  for (int i = nd - 1; i >= 0; i--) {
-    b->ds[i] = s;
-    s *= b->d[i];
-  }
+  misc_dims_strides (nd, b->d, b->ds);
   return TRUE;
 }
 
@@ -617,7 +595,7 @@ static gboolean
 expand_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!need_io (g, n, error) || !expand_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !expand_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -780,7 +758,7 @@ static gboolean
 pad_infer_with (YoloGraph * g, YoloNode * n, PadFunc f, GError ** error)
 {
   PadSpec p;
-  if (!need_io (g, n, error) || !f (g, n, &p, error))
+  if (!misc_need_io (g, n, error) || !f (g, n, &p, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       p.ndim, p.out);

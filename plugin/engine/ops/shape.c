@@ -41,21 +41,11 @@ view_set (YoloGraph * g, YoloNode * n, int ndim, const gint64 * dims,
 }
 
 static gboolean
-check_in (YoloGraph * g, YoloNode * n, GError ** error)
-{
-  if (!YOLO_IN (g, n, 0) || n->n_outputs < 1) {
-    yolo_op_error (error, n, "missing input or output");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
 reshape_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   gint64 shape[MISC_MAX_PARAMS], dims[YOLO_MAX_DIMS];
   gboolean present;
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   int cnt = misc_int_param (g, n, 1, "shape", shape, MISC_MAX_PARAMS,
@@ -106,7 +96,7 @@ reshape_infer (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 flatten_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 axis = yolo_node_attr_int (n, "axis", 1);
@@ -127,7 +117,7 @@ squeeze_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   gint64 axes[MISC_MAX_PARAMS], dims[YOLO_MAX_DIMS];
   gboolean present, drop[YOLO_MAX_DIMS] = { 0 };
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   int cnt = misc_int_param (g, n, 1, "axes", axes, MISC_MAX_PARAMS, &present,
@@ -159,7 +149,7 @@ unsqueeze_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   gint64 axes[MISC_MAX_PARAMS], dims[YOLO_MAX_DIMS];
   gboolean present, ins[YOLO_MAX_DIMS] = { 0 };
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   int cnt = misc_int_param (g, n, 1, "axes", axes, MISC_MAX_PARAMS, &present,
@@ -187,7 +177,7 @@ unsqueeze_infer (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 identity_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   return view_set (g, n, x->ndim, x->dims, error);
@@ -212,7 +202,7 @@ shape_eval (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 shape_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 start = yolo_node_attr_int (n, "start", 0);
@@ -239,7 +229,7 @@ size_eval (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 size_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  if (!check_in (g, n, error))
+  if (!misc_need_io (g, n, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_INT64, 0, NULL);
   return size_eval (g, n, error);
