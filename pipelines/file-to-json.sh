@@ -5,10 +5,10 @@
 #
 #   filesrc ! decodebin ! videoconvert ! yolodetect ! yolojson ! fakesink
 #
-# usage: pipelines/file-to-json.sh VIDEO MODEL [OUT.jsonl|-] [NUM_BUFFERS]
+# usage: pipelines/file-to-json.sh VIDEO [MODEL [OUT.jsonl|- [NUM_BUFFERS]]]
 #   VIDEO        input file GStreamer can decode (env VIDEO; required)
-#   MODEL        YOLO ONNX model (env MODEL; default
-#                ../shared/models/yolo11n-640.onnx next to the source tree)
+#   MODEL        YOLO ONNX model (env MODEL; default, or "": yolodetect's
+#                embedded model, YOLOX-Nano COCO)
 #   OUT.jsonl    output file, "-" for stdout (env OUT; default -)
 #   NUM_BUFFERS  process only the first N frames (env NUM_BUFFERS; default:
 #                all). Counted on the demuxed stream (the first N in
@@ -34,18 +34,19 @@ if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
 VIDEO=${1:-${VIDEO:-}}
-MODEL=${2:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}
+MODEL=${2:-${MODEL:-}}
 OUT=${3:-${OUT:--}}
 NUM_BUFFERS=${4:-${NUM_BUFFERS:-}}
 
 die () { echo "file-to-json.sh: $*" >&2; exit 2; }
 [ -n "$VIDEO" ] || die "usage: $0 VIDEO MODEL [OUT.jsonl|-] [NUM_BUFFERS]"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
-[ -r "$MODEL" ] || die "cannot read model '$MODEL'"
+[ -z "$MODEL" ] || [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||
   die "yolodetect not found: build the plugin (ninja -C build) or set GST_PLUGIN_PATH"
 
 read -r -a yolo_props <<< "${YOLO_PROPS:-}"
+if [ -n "$MODEL" ]; then yolo_props=(model="$MODEL" "${yolo_props[@]}"); fi
 
 # parsebin + identity eos-after=N+1 stops after N access units (see
 # file-to-mp4.sh); the decoder drains them all.
@@ -58,5 +59,5 @@ fi
 # -q keeps gst-launch's own chatter off stdout, where the JSON may go.
 exec gst-launch-1.0 -q \
   filesrc location="$VIDEO" ! "${decode[@]}" ! videoconvert \
-  ! yolodetect model="$MODEL" "${yolo_props[@]}" \
+  ! yolodetect "${yolo_props[@]}" \
   ! yolojson location="$OUT" ! fakesink sync=false

@@ -5,10 +5,11 @@
 #   filesrc ! decodebin ! videoconvert ! yolodetect ! yolooverlay
 #     ! videoconvert ! x264enc ! h264parse ! mp4mux ! filesink
 #
-# usage: pipelines/file-to-mp4.sh VIDEO MODEL OUT.mp4 [NUM_BUFFERS]
-#   VIDEO        input file GStreamer can decode (env VIDEO; required)
-#   MODEL        YOLO ONNX model (env MODEL; default
-#                ../shared/models/yolo11n-640.onnx next to the source tree)
+# usage: pipelines/file-to-mp4.sh [VIDEO [MODEL [OUT.mp4 [NUM_BUFFERS]]]]
+#   VIDEO        input file GStreamer can decode (env VIDEO; default
+#                data/media/people-walking-10s.mp4 of this repository)
+#   MODEL        YOLO ONNX model (env MODEL; default: yolodetect's embedded
+#                model, YOLOX-Nano COCO, data/models/yolox-nano-416.onnx)
 #   OUT.mp4      output file (env OUT; default out.mp4)
 #   NUM_BUFFERS  process only the first N frames (env NUM_BUFFERS; default:
 #                all). Counted on the demuxed stream (the first N in
@@ -22,7 +23,8 @@
 #   GST_PLUGIN_PATH  where the yolo plugin is; defaults to build/plugin of
 #                this source tree when that exists.
 #
-# example:
+# examples:
+#   pipelines/file-to-mp4.sh          # the repository's clip -> out.mp4
 #   pipelines/file-to-mp4.sh ../shared/media/people-walking.mp4 \
 #       ../shared/models/yolo11n-640.onnx people.mp4 100
 set -euo pipefail
@@ -35,19 +37,20 @@ fi
 if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
   awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0
 fi
-VIDEO=${1:-${VIDEO:-}}
-MODEL=${2:-${MODEL:-$repo/../shared/models/yolo11n-640.onnx}}
+VIDEO=${1:-${VIDEO:-$repo/data/media/people-walking-10s.mp4}}
+MODEL=${2:-${MODEL:-}}
 OUT=${3:-${OUT:-out.mp4}}
 NUM_BUFFERS=${4:-${NUM_BUFFERS:-}}
 
 die () { echo "file-to-mp4.sh: $*" >&2; exit 2; }
 [ -n "$VIDEO" ] || die "usage: $0 VIDEO MODEL OUT.mp4 [NUM_BUFFERS]"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
-[ -r "$MODEL" ] || die "cannot read model '$MODEL'"
+[ -z "$MODEL" ] || [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||
   die "yolodetect not found: build the plugin (ninja -C build) or set GST_PLUGIN_PATH"
 
 read -r -a yolo_props <<< "${YOLO_PROPS:-}"
+if [ -n "$MODEL" ]; then yolo_props=(model="$MODEL" "${yolo_props[@]}"); fi
 read -r -a overlay_props <<< "${OVERLAY_PROPS:-}"
 read -r -a x264_props <<< "${X264_PROPS:-speed-preset=veryfast}"
 
@@ -62,7 +65,7 @@ fi
 
 exec gst-launch-1.0 -e \
   filesrc location="$VIDEO" ! "${decode[@]}" ! videoconvert \
-  ! yolodetect model="$MODEL" "${yolo_props[@]}" \
+  ! yolodetect "${yolo_props[@]}" \
   ! yolooverlay "${overlay_props[@]}" \
   ! videoconvert ! queue ! x264enc "${x264_props[@]}" ! h264parse \
   ! mp4mux ! filesink location="$OUT"

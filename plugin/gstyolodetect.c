@@ -18,8 +18,8 @@
  * Pre-processing (colour conversion, letterbox or stretch resize,
  * normalisation) runs in an OpenCL kernel that writes the model input
  * directly. Ultralytics (YOLOv8/YOLO11, [1,4+nc,N]), end-to-end (YOLO26,
- * YOLOv10, [1,N,6]) and YOLOv5 heads are recognised automatically; YOLOX
- * needs model-family=yolox.
+ * YOLOv10, [1,N,6]), YOLOv5 and YOLOX heads are recognised automatically
+ * (YOLOX and YOLOv5 files without metadata by their anchor count).
  *
  * Each ROI meta is in frame pixels, its roi_type is the label, and it holds
  * a "detection" structure with label (string), label_id (int), confidence
@@ -45,6 +45,7 @@
 
 #include "yolo-engine-private.h"
 #include "yolo-head.h"
+#include "yolo-labels.h"
 #include "yolo-model-info.h"
 #include "yolo-preproc.h"
 
@@ -481,6 +482,18 @@ release_engine (GstYoloDetect * self)
   self->have_last = FALSE;
 }
 
+/* The embedded default model (YOLOX-Nano, COCO-80): the installed copy,
+ * else the source tree's (uninstalled builds); NULL if neither exists. */
+static gchar *
+default_model_path (void)
+{
+  if (g_file_test (YOLO_DEFAULT_MODEL, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (YOLO_DEFAULT_MODEL);
+  if (g_file_test (YOLO_DEFAULT_MODEL_UNINSTALLED, G_FILE_TEST_IS_REGULAR))
+    return g_strdup (YOLO_DEFAULT_MODEL_UNINSTALLED);
+  return NULL;
+}
+
 static gboolean
 gst_yolo_detect_start (GstBaseTransform * trans)
 {
@@ -504,9 +517,17 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   if (!model || !model[0]) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No model set"), ("the 'model' property is required"));
-    goto done;
+    g_free (model);
+    model = default_model_path ();
+    if (!model) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("No model set and the default model is not installed"),
+          ("set the 'model' property; the default is looked up at %s "
+              "(meson install) and %s", YOLO_DEFAULT_MODEL,
+              YOLO_DEFAULT_MODEL_UNINSTALLED));
+      goto done;
+    }
+    GST_INFO_OBJECT (self, "no model set: using the default model %s", model);
   }
   if (!g_file_test (model, G_FILE_TEST_EXISTS)) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
@@ -595,6 +616,10 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         goto done;
       }
     }
+    /* no names anywhere: COCO-80 for 80-class models (YOLOX, YOLOv5 from
+     * other exporters), else class numbers */
+    if (!self->labels)
+      self->labels = yolo_default_labels (self->layout.n_classes);
     if (self->labels && self->layout.n_classes > 0
         && self->labels->len != (guint) self->layout.n_classes)
       GST_WARNING_OBJECT (self, "%u labels for %d classes",
@@ -888,13 +913,16 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   /**
    * GstYoloDetect:model:
    *
-   * Path of the ONNX model file. Required.
+   * Path of the ONNX model file. Unset: the embedded default model,
+   * YOLOX-Nano 416x416 trained on COCO (Apache-2.0), installed with the
+   * plugin.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MODEL,
       g_param_spec_string ("model", "Model",
-          "Path of the YOLO ONNX model file (required)", DEFAULT_MODEL,
+          "Path of the YOLO ONNX model file (unset: the embedded YOLOX-Nano "
+          "COCO model)", DEFAULT_MODEL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 

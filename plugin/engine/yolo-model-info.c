@@ -313,6 +313,28 @@ names_count (YoloGraph * g)
   return n;
 }
 
+/* Cells of the stride 8, 16 and 32 output grids of a fixed [1,C,H,W] input
+ * (as YOLOX and YOLOv5 heads lay them out); -1 when the size is unknown. */
+static gint64
+grid_cells (YoloGraph * g)
+{
+  static const int strides[] = { 8, 16, 32 };
+  YoloTensor *t;
+  gint64 n = 0;
+  int i;
+
+  if (g->inputs == NULL || g->inputs->len == 0)
+    return -1;
+  t = YOLO_T (g, g_array_index (g->inputs, int, 0));
+  if (t->ndim != 4 || t->dims[2] <= 0 || t->dims[3] <= 0
+      || t->dims[2] > 65536 || t->dims[3] > 65536)
+    return -1;
+  for (i = 0; i < (int) G_N_ELEMENTS (strides); i++)
+    n += ((t->dims[2] + strides[i] - 1) / strides[i])
+        * ((t->dims[3] + strides[i] - 1) / strides[i]);
+  return n;
+}
+
 static YoloFamily
 detect (YoloGraph * g, char **reason)
 {
@@ -379,6 +401,24 @@ detect (YoloGraph * g, char **reason)
     return YOLO_FAMILY_UNKNOWN;
   }
 
+  /* No metadata, [1, N, 5+nc]: YOLOX has one prediction per grid cell of
+   * the stride 8, 16 and 32 maps, YOLOv5 three (one per anchor). */
+  if (b > 5 && a > b) {
+    gint64 cells = grid_cells (g);
+
+    if (cells > 0 && a == cells) {
+      *reason = g_strdup_printf ("no metadata, output %s = one prediction "
+          "per cell of the stride 8/16/32 grids, 5 + %" G_GINT64_FORMAT
+          " values each (YOLOX layout)", shape, b - 5);
+      return YOLO_FAMILY_YOLOX;
+    }
+    if (cells > 0 && a == 3 * cells) {
+      *reason = g_strdup_printf ("no metadata, output %s = three anchors "
+          "per cell of the stride 8/16/32 grids, 5 + %" G_GINT64_FORMAT
+          " values each (YOLOv5 layout)", shape, b - 5);
+      return YOLO_FAMILY_YOLOV5;
+    }
+  }
   if (b > 5 && a > b)
     *reason = g_strdup_printf ("no metadata: output %s is a YOLOX or YOLOv5 "
         "layout [1, N, 5+nc]; pass model-family=yolox for YOLOX models "

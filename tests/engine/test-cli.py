@@ -94,7 +94,8 @@ def main():
     yolox = os.path.join(MODELS, "yolox-nano-416.onnx")
     if os.path.exists(yolox):
         rc, out, err = run("info", yolox)
-        check(rc == 0 and "unknown" in out and "model-family=yolox" in out
+        check(rc == 0 and "head layout: yolox" in out
+              and "one prediction per cell" in out
               and "[1,3549,85]" in out, "info: yolox text", out + err)
 
     # run / bench need an OpenCL device

@@ -106,7 +106,7 @@ static const RealModel real_models[] = {
   {"yolov5n-640.onnx", 640, "output0", {1, 25200, 85}, 12,
       YOLO_FAMILY_YOLOV5, 80, TRUE},
   {"yolox-nano-416.onnx", 416, "output", {1, 3549, 85}, 11,
-      YOLO_FAMILY_UNKNOWN, -1, FALSE},
+      YOLO_FAMILY_YOLOX, 80, FALSE},
   {"quantized/yolov8n-int8-640.onnx", 640, "output0", {1, 84, 8400}, 20,
       YOLO_FAMILY_ULTRALYTICS, 80, TRUE},
   {"quantized/yolo11n-int8-640.onnx", 640, "output0", {1, 84, 8400}, 19,
@@ -998,6 +998,7 @@ test_family_synthetic (void)
     gint64 a, b;
     const char *names, *task, *e2e;
     YoloFamily expect;
+    gint64 in_h, in_w;          /* graph input [1,3,H,W]; 0 = none declared */
   } cases[] = {
     {84, 8400, "{0: 'a'}", "detect", NULL, YOLO_FAMILY_ULTRALYTICS},
     {6, 8400, "{0: 'a', 1: 'b'}", "detect", "False", YOLO_FAMILY_ULTRALYTICS},
@@ -1008,6 +1009,13 @@ test_family_synthetic (void)
     {84, 8400, NULL, NULL, NULL, YOLO_FAMILY_UNKNOWN},
     {116, 8400, "{0: 'a'}", "segment", NULL, YOLO_FAMILY_UNKNOWN},
     {84, 8400, "{0: 'a'}", "detect", "True", YOLO_FAMILY_UNKNOWN},
+    /* no metadata: one prediction per stride 8/16/32 cell is YOLOX, three
+     * (anchors) is YOLOv5; anything else stays unknown */
+    {3549, 85, NULL, NULL, NULL, YOLO_FAMILY_YOLOX, 416, 416},
+    {3 * 3549, 85, NULL, NULL, NULL, YOLO_FAMILY_YOLOV5, 416, 416},
+    {2100 + 1050, 7, NULL, NULL, NULL, YOLO_FAMILY_UNKNOWN, 320, 320},
+    {5040, 85, NULL, NULL, NULL, YOLO_FAMILY_YOLOX, 384, 640},
+    {3500, 85, NULL, NULL, NULL, YOLO_FAMILY_UNKNOWN, 416, 416},
   };
   guint i;
 
@@ -1021,6 +1029,13 @@ test_family_synthetic (void)
     int idx;
 
     yolo_graph_add_node (g, "Relu", "r", 1, &in, 1, &out);
+    if (cases[i].in_h > 0) {
+      gint64 in_dims[4] = { 1, 3, cases[i].in_h, cases[i].in_w };
+
+      idx = yolo_graph_find_tensor (g, "x");
+      yolo_tensor_set_shape (YOLO_T (g, idx), YOLO_DTYPE_FLOAT, 4, in_dims);
+      g_array_append_val (g->inputs, idx);
+    }
     idx = yolo_graph_find_tensor (g, "y");
     t = YOLO_T (g, idx);
     yolo_tensor_set_shape (t, YOLO_DTYPE_FLOAT, 3, dims);

@@ -3,6 +3,11 @@
 # display needed): one case per run.
 #
 # usage: tests/pipelines/test_pipelines.sh CASE
+#   quick-start     pipelines/file-to-mp4.sh with no arguments, with no test
+#                   data at all (YOLO_TEST_DATA unset, run from an empty
+#                   folder): the repository's clip and embedded default model
+#                   -> out.mp4 of 100 frames of 768x432; the default model
+#                   finds a person in every frame of the clip
 #   file-to-mp4     20 frames of people-walking.mp4 with yolo11n-320 -> MP4;
 #                   the MP4 must decode to 20 frames of 768x432
 #   file-to-json    20 frames with yolov8n-320 -> 20 valid JSON lines, and
@@ -22,14 +27,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/yolo-pipelines.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 fail () { echo "FAIL ($case_name): $*" >&2; exit 1; }
-for f in "$media" "$data/models/yolov8n-320.onnx" "$data/models/yolo11n-320.onnx"; do
-  [ -r "$f" ] || { echo "SKIP: $f missing (set YOLO_TEST_DATA)"; exit 77; }
-done
-# system elements (gstreamer1.0-plugins-good/-bad/-ugly, gstreamer1.0-libav)
-for e in qtdemux h264parse avdec_h264 x264enc mp4mux videotestsrc; do
-  gst-inspect-1.0 "$e" > /dev/null 2>&1 ||
-    { echo "SKIP: GStreamer element $e missing (scripts/install-deps.sh)"; exit 77; }
-done
 
 # frames WIDTHxHEIGHT: decode a video file and count its frames
 count_frames () {
@@ -40,6 +37,37 @@ count_frames () {
            s = substr($0, RSTART, RLENGTH); gsub(/[^0-9,]/, "", s); sub(/,/, "x", s); size = s }
          END { print n + 0, size }'
 }
+
+# The README's first command needs nothing but the repository.
+if [ "$case_name" = quick-start ]; then
+  (cd "$tmp" && env -u YOLO_TEST_DATA "$srcdir/pipelines/file-to-mp4.sh") ||
+    fail "file-to-mp4.sh with no arguments failed"
+  got=$(count_frames "$tmp/out.mp4")
+  echo "decoded out.mp4: $got (frames, size)"
+  [ "$got" = "100 768x432" ] || fail "expected 100 frames of 768x432, got '$got'"
+  env -u YOLO_TEST_DATA "$srcdir/pipelines/file-to-json.sh" \
+    "$srcdir/data/media/people-walking-10s.mp4" "" "$tmp/default.jsonl"
+  python3 - "$tmp/default.jsonl" <<'PY'
+import json, sys
+frames = [json.loads(l) for l in open(sys.argv[1])]
+assert len(frames) == 100, len(frames)
+people = [sum(1 for o in f["objects"] if o["label"] == "person" and o["confidence"] > 0.5)
+          for f in frames]
+print("frames with a person (confidence > 0.5): %d of %d" % (sum(p > 0 for p in people), len(frames)))
+assert all(p >= 1 for p in people), people
+PY
+  echo "PASS ($case_name)"
+  exit 0
+fi
+for f in "$media" "$data/models/yolov8n-320.onnx" "$data/models/yolo11n-320.onnx"; do
+  [ -r "$f" ] || { echo "SKIP: $f missing (set YOLO_TEST_DATA)"; exit 77; }
+done
+# system elements (gstreamer1.0-plugins-good/-bad/-ugly, gstreamer1.0-libav)
+for e in qtdemux h264parse avdec_h264 x264enc mp4mux videotestsrc; do
+  gst-inspect-1.0 "$e" > /dev/null 2>&1 ||
+    { echo "SKIP: GStreamer element $e missing (scripts/install-deps.sh)"; exit 77; }
+done
+
 
 case "$case_name" in
   file-to-mp4)
@@ -80,7 +108,7 @@ PY
       "$srcdir/pipelines/webcam-display.sh" "$data/models/yolov8n-320.onnx"
     ;;
   usage-errors)
-    for cmd in "file-to-mp4.sh" "file-to-json.sh" "benchmark.sh" "rtsp-to-json.sh" \
+    for cmd in "file-to-json.sh" "benchmark.sh" "rtsp-to-json.sh" \
                "file-to-mp4.sh $media /nonexistent.onnx $tmp/x.mp4" \
                "benchmark.sh /nonexistent.mp4" \
                "webcam-display.sh /nonexistent-video0 $data/models/yolov8n-320.onnx"; do
