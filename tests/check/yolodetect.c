@@ -21,6 +21,8 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 
+#include "yolo-labels.h"
+
 /* the "small" model used by the behaviour tests */
 #define SMALL_MODEL "yolov8n-320.onnx"
 
@@ -644,30 +646,45 @@ GST_START_TEST (test_labels_file)
   GArray *d;
 
   SKIP_WITHOUT_DATA ();
+  /* no names metadata, 80 classes: the COCO names */
   h = new_harness ("yolox-nano-416.onnx", "model-family=yolox");
   d = run_image (h, get_image ("zidane.jpg", "RGB"));
   fail_unless (d->len > 0);
   for (guint i = 0; i < d->len; i++) {
     Det *x = &g_array_index (d, Det, i);
-    gchar *num = g_strdup_printf ("%d", x->label_id);
-    fail_unless_equals_string (x->label, num);
-    g_free (num);
+    fail_unless (x->label_id >= 0 && x->label_id < YOLO_COCO_N_CLASSES);
+    fail_unless_equals_string (x->label, yolo_coco_names ()[x->label_id]);
   }
   g_array_unref (d);
   gst_harness_teardown (h);
 
-  names = data_path ("models", "coco.names");
+  /* a labels file wins over the COCO default: one label per line, here
+   * "class0".."class79" */
+  {
+    GString *txt = g_string_new (NULL);
+    gint fd;
+
+    for (guint i = 0; i < YOLO_COCO_N_CLASSES; i++)
+      g_string_append_printf (txt, "class%u\n", i);
+    fd = g_file_open_tmp ("yolodetect-labels-XXXXXX.txt", &names, NULL);
+    fail_unless (fd >= 0);
+    close (fd);
+    fail_unless (g_file_set_contents (names, txt->str, -1, NULL));
+    g_string_free (txt, TRUE);
+  }
   extra = g_strdup_printf ("model-family=yolox labels-file=\"%s\"", names);
   h = new_harness ("yolox-nano-416.onnx", extra);
   d = run_image (h, get_image ("zidane.jpg", "RGB"));
   fail_unless (d->len > 0);
   for (guint i = 0; i < d->len; i++) {
     Det *x = &g_array_index (d, Det, i);
-    if (x->label_id == 0)
-      fail_unless_equals_string (x->label, "person");
+    gchar *want = g_strdup_printf ("class%d", x->label_id);
+    fail_unless_equals_string (x->label, want);
+    g_free (want);
   }
   g_array_unref (d);
   gst_harness_teardown (h);
+  g_unlink (names);
   g_free (names);
   g_free (extra);
 }
@@ -1106,15 +1123,49 @@ write_unsupported_op_model (const gchar * path)
   g_byte_array_unref (model);
 }
 
+/* No model property: the embedded default model (YOLOX-Nano, COCO), its
+ * family and names found without any property; same detections as the same
+ * file given explicitly. */
+GST_START_TEST (test_default_model)
+{
+  GstHarness *h;
+  GArray *d, *ref;
+  guint people = 0;
+
+  SKIP_WITHOUT_DATA ();
+  h = gst_harness_new_parse ("yolodetect");
+  d = run_image (h, get_image ("zidane.jpg", "RGB"));
+  gst_harness_teardown (h);
+  h = new_harness ("yolox-nano-416.onnx", "model-family=yolox");
+  ref = run_image (h, get_image ("zidane.jpg", "RGB"));
+  gst_harness_teardown (h);
+
+  fail_unless_equals_int (d->len, ref->len);
+  for (guint i = 0; i < d->len; i++) {
+    Det *x = &g_array_index (d, Det, i);
+    Det *r = &g_array_index (ref, Det, i);
+    fail_unless_equals_int (x->label_id, r->label_id);
+    fail_unless_equals_string (x->label, r->label);
+    fail_unless (fabs (x->conf - r->conf) < 1e-6);
+    if (g_str_equal (x->label, "person") && x->conf > 0.5)
+      people++;
+  }
+  /* zidane.jpg: two people */
+  fail_unless_equals_int (people, 2);
+  g_array_unref (d);
+  g_array_unref (ref);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_errors)
 {
   gchar *bad, *small, *yolox;
   GError *err = NULL;
   gint fd;
 
-  /* no model, missing file */
-  expect_start_error (NULL, NULL, NULL, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_FOUND, "no model");
+  /* missing file (no model at all runs the default model:
+   * test_default_model) */
   expect_start_error ("/nonexistent/dir/model.onnx", NULL, NULL,
       GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND, "missing file");
 
@@ -1158,10 +1209,7 @@ GST_START_TEST (test_errors)
   expect_start_error (yolox, NULL, "ultralytics", GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_SETTINGS, "end2end model as ultralytics");
   g_free (yolox);
-  /* YOLOX carries no metadata: auto cannot tell it from YOLOv5 */
   yolox = data_path ("models", "yolox-nano-416.onnx");
-  expect_start_error (yolox, NULL, NULL, GST_LIBRARY_ERROR,
-      GST_LIBRARY_ERROR_SETTINGS, "undecidable family");
   expect_start_error (yolox, NULL, "yolov5", GST_LIBRARY_ERROR,
       GST_LIBRARY_ERROR_SETTINGS, "yolox model as yolov5");
   g_free (yolox);
@@ -1243,6 +1291,7 @@ yolodetect_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_default_model);
   tcase_add_test (tc, test_reference_detections);
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_strides);
