@@ -1,6 +1,7 @@
-/* common.cl - helpers shared by every kernel file (this file is first in
- * the program). Other files must prefix their own helpers with their file
- * name to avoid clashes, since all files form one program.
+/* common.cl - helpers shared by every kernel unit: it is prepended to each
+ * other .cl file of this folder, and each such pair is built as a program
+ * of its own (lazily, when a plan first uses one of its kernels). Other
+ * files prefix their own helpers with their file name.
  *
  * Helper functions are `static inline`: a plain (C99) `inline` definition
  * emits no out-of-line copy, so clang-based GPU compilers (ROCm, Intel,
@@ -66,3 +67,11 @@ yolo_act_##T (int act, float alpha, float beta, T x)                        \
 YOLO_ACT_VEC (float4)
 YOLO_ACT_VEC (float8)
 YOLO_ACT_VEC (float16)
+
+/* The epilogue arguments of every conv kernel (conv_cpu.cl, conv_gpu.cl):
+ * bias b, output (y, y_off), optional residual (r, r_off, has_res) added
+ * after the activation act(alpha, beta). */
+#define CONV_EPILOGUE_ARGS \
+  __global const float *b, __global float *y, int y_off, \
+  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  float beta

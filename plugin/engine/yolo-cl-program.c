@@ -1,8 +1,9 @@
-/* yolo-cl-program.c - builds the embedded kernel sources into one program,
- * caching the device binary on disk.
+/* yolo-cl-program.c - builds one embedded kernel unit (common.cl + one
+ * .cl file of ocl_kernels/) into a program, caching the device binary on
+ * disk.
  *
  * Cache: $XDG_CACHE_HOME/gst-yolo/<sha256>.bin where the key covers the
- * kernel sources' hash, build options, device name, driver and platform
+ * unit's source hash, build options, device name, driver and platform
  * version. A file starts with a magic header; a stale or corrupt entry is
  * rebuilt silently. Writes go to a temporary file then rename(). Disabled by
  * YOLO_CL_NO_CACHE=1 or the no_cache argument. */
@@ -18,7 +19,7 @@
 #define CACHE_MAGIC_LEN 8
 
 static char *
-cache_path (cl_device_id dev, const char *options)
+cache_path (cl_device_id dev, const YoloKernelUnit * unit, const char *options)
 {
   GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
   cl_platform_id plat = NULL;
@@ -32,7 +33,7 @@ cache_path (cl_device_id dev, const char *options)
   parts[3] = plat ? yolo_cl_platform_string (plat, CL_PLATFORM_VERSION) :
       g_strdup ("");
   g_checksum_update (ck, (const guchar *) CACHE_MAGIC, -1);
-  g_checksum_update (ck, (const guchar *) yolo_kernel_sources_hash, -1);
+  g_checksum_update (ck, (const guchar *) unit->hash, -1);
   g_checksum_update (ck, (const guchar *) (options ? options : ""), -1);
   for (int i = 0; i < 4; i++) {
     g_checksum_update (ck, (const guchar *) "\n", 1);
@@ -110,41 +111,36 @@ store_cached (cl_program prog, const char *path)
 }
 
 cl_program
-yolo_cl_build_program (cl_context ctx, cl_device_id dev, const char *options,
-    gboolean no_cache, GError ** error)
+yolo_cl_build_program (cl_context ctx, cl_device_id dev,
+    const YoloKernelUnit * unit, const char *options, gboolean no_cache,
+    GError ** error)
 {
   const char *env = g_getenv ("YOLO_CL_NO_CACHE");
   char *path = NULL;
   cl_program prog = NULL;
-  const char **srcs;
-  size_t *lens;
-  guint n = 0;
+  const char *srcs[2];
+  size_t lens[2];
   cl_int err;
+  gint64 t0 = g_get_monotonic_time ();
 
   if (env && *env && strcmp (env, "0"))
     no_cache = TRUE;
   if (!no_cache) {
-    path = cache_path (dev, options);
+    path = cache_path (dev, unit, options);
     prog = load_cached (ctx, dev, path, options);
     if (prog) {
-      g_debug ("loaded program binary from %s", path);
+      g_debug ("%s: loaded program binary from %s", unit->name, path);
       g_free (path);
       return prog;
     }
   }
 
-  while (yolo_kernel_sources[n].name)
-    n++;
-  srcs = g_new0 (const char *, n);
-  lens = g_new0 (size_t, n);
-  for (guint i = 0; i < n; i++) {
-    srcs[i] = yolo_kernel_sources[i].source;
-    lens[i] = yolo_kernel_sources[i].length;
-  }
-  prog = clCreateProgramWithSource (ctx, n, srcs, lens, &err);
-  g_free (srcs);
-  g_free (lens);
-  if (YOLO_CL_FAILED (err, error, "clCreateProgramWithSource")) {
+  srcs[0] = yolo_kernel_prelude_source;
+  lens[0] = yolo_kernel_prelude_length;
+  srcs[1] = unit->source;
+  lens[1] = unit->length;
+  prog = clCreateProgramWithSource (ctx, 2, srcs, lens, &err);
+  if (YOLO_CL_FAILED (err, error, "clCreateProgramWithSource (%s)", unit->name)) {
     g_free (path);
     return NULL;
   }
@@ -156,16 +152,44 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev, const char *options,
     clGetProgramBuildInfo (prog, dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &loglen);
     log = g_malloc0 (loglen + 1);
     clGetProgramBuildInfo (prog, dev, CL_PROGRAM_BUILD_LOG, loglen, log, NULL);
+    /* the build log goes to the debug log: the error stays one line */
+    g_debug ("%s: build log:\n%s", unit->name, log);
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
-        "building the OpenCL kernels failed: %s (%d)\n%s",
-        yolo_cl_strerror (err), err, log);
+        "building the OpenCL kernels of %s failed: %s (%d); run with "
+        "G_MESSAGES_DEBUG=yoloengine for the compiler's log", unit->name,
+        yolo_cl_strerror (err), err);
     g_free (log);
     clReleaseProgram (prog);
     g_free (path);
     return NULL;
   }
+  g_debug ("%s: built in %.2f s", unit->name,
+      (g_get_monotonic_time () - t0) / 1e6);
   if (path)
     store_cached (prog, path);
   g_free (path);
   return prog;
+}
+
+const YoloKernelUnit *
+yolo_cl_kernel_unit (const char *kernel, int *index)
+{
+  for (int i = 0; yolo_kernel_units[i].name; i++)
+    for (int k = 0; yolo_kernel_units[i].kernels[k]; k++)
+      if (strcmp (yolo_kernel_units[i].kernels[k], kernel) == 0) {
+        if (index)
+          *index = i;
+        return &yolo_kernel_units[i];
+      }
+  return NULL;
+}
+
+int
+yolo_cl_n_kernel_units (void)
+{
+  int n = 0;
+
+  while (yolo_kernel_units[n].name)
+    n++;
+  return n;
 }

@@ -202,6 +202,10 @@ yolo_cl_select_device (const char *spec, cl_platform_id * platform,
     return FALSE;
   if (spec && *spec == '\0')
     spec = NULL;
+  if (!spec)
+    spec = g_getenv ("YOLO_DEVICE");
+  if (spec && *spec == '\0')
+    spec = NULL;
 
   if (!spec) {
     for (guint i = 0; i < arr->len && !found; i++)
@@ -228,15 +232,21 @@ yolo_cl_select_device (const char *spec, cl_platform_id * platform,
     if (a < arr->len)
       found = &g_array_index (arr, DevEntry, a);
   } else {
+    /* part of a device name, else of a platform name ("rusticl",
+     * "portable computing language", "nvidia cuda") */
     char *want = g_ascii_strdown (spec, -1);
-    for (guint i = 0; i < arr->len && !found; i++) {
-      DevEntry *e = &g_array_index (arr, DevEntry, i);
-      char *name = yolo_cl_device_string (e->device, CL_DEVICE_NAME);
-      char *low = g_ascii_strdown (name, -1);
-      if (strstr (low, want))
-        found = e;
-      g_free (name);
-      g_free (low);
+    for (int pass = 0; pass < 2 && !found; pass++) {
+      for (guint i = 0; i < arr->len && !found; i++) {
+        DevEntry *e = &g_array_index (arr, DevEntry, i);
+        char *name = pass == 0 ?
+            yolo_cl_device_string (e->device, CL_DEVICE_NAME) :
+            yolo_cl_platform_string (e->platform, CL_PLATFORM_NAME);
+        char *low = g_ascii_strdown (name, -1);
+        if (strstr (low, want))
+          found = e;
+        g_free (name);
+        g_free (low);
+      }
     }
     g_free (want);
   }

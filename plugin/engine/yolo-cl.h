@@ -7,6 +7,8 @@
 #include <CL/cl.h>
 #include <glib.h>
 
+#include "yolo-kernels.h"
+
 G_BEGIN_DECLS
 
 const char *yolo_cl_strerror (cl_int err);
@@ -28,8 +30,16 @@ char *yolo_cl_list_devices (GError ** error);
 
 /* Builds the embedded kernels for dev, using/refreshing the binary cache
  * unless no_cache. */
+/* Builds kernel unit `unit` (common.cl + its .cl file) for dev, or loads
+ * it from the binary cache (unless no_cache or YOLO_CL_NO_CACHE=1). */
 cl_program yolo_cl_build_program (cl_context ctx, cl_device_id dev,
-    const char *options, gboolean no_cache, GError ** error);
+    const YoloKernelUnit * unit, const char *options, gboolean no_cache,
+    GError ** error);
+
+/* The unit that defines kernel `kernel` (and its index in
+ * yolo_kernel_units), NULL when no unit does. */
+const YoloKernelUnit *yolo_cl_kernel_unit (const char *kernel, int *index);
+int yolo_cl_n_kernel_units (void);
 
 G_END_DECLS
 #endif

@@ -33,9 +33,10 @@ typedef enum
 
 typedef struct
 {
-  /* Device spec: NULL/"" = first GPU else first device; "gpu", "cpu",
-   * a global index "N", "P:D" (platform:device), or a substring of the
-   * device name (case-insensitive). */
+  /* Device spec: NULL/"" = the YOLO_DEVICE environment variable when set,
+   * else the first GPU, else the first device; "gpu", "cpu", a global index
+   * "N", "P:D" (platform:device), or a substring of the device name, else
+   * of the platform name (case-insensitive: "llvmpipe", "rusticl"). */
   const char *device;
   /* For models with a dynamic input size: the H and W to use (0 = take them
    * from metadata imgsz, else fail). Ignored for static models. */

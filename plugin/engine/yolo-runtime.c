@@ -24,6 +24,9 @@
 
 #include <string.h>
 
+/* Options every kernel unit is built with. */
+#define YOLO_CL_BUILD_OPTIONS "-cl-mad-enable"
+
 typedef struct
 {
   cl_kernel k;
@@ -50,7 +53,9 @@ struct _YoloRuntime
   cl_device_id device;
   cl_context ctx;
   cl_command_queue queue;
-  cl_program program;
+  cl_program *programs;         /* per kernel unit, built on first use */
+  int n_programs;
+  gboolean no_cache;
   cl_mem arena;
   gint64 arena_elems;
   GPtrArray *buffers;           /* owned cl_mem */
@@ -116,6 +121,12 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
           sizeof (rt->max_alloc), &rt->max_alloc, NULL) != CL_SUCCESS)
     rt->max_alloc = 0;
   rt->info.is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+  if (clGetDeviceInfo (rt->device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT,
+          sizeof (cl_uint), &rt->info.preferred_vector_width_float,
+          NULL) != CL_SUCCESS)
+    rt->info.preferred_vector_width_float = 1;
+  rt->info.wide_vectors = rt->info.is_cpu
+      && rt->info.preferred_vector_width_float >= 8;
   rt->info.max_work_group_size = wgs ? wgs : 1;
   for (int i = 0; i < 3; i++)
     rt->info.max_work_item_sizes[i] = items[i] ? items[i] : 1;
@@ -155,10 +166,11 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
       profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
   if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s", rt->info.name))
     goto fail;
-  rt->program = yolo_cl_build_program (rt->ctx, rt->device,
-      "-cl-mad-enable", no_cache, error);
-  if (!rt->program)
-    goto fail;
+  /* Programs are built per kernel unit when a plan first asks for one of
+   * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
+  rt->n_programs = yolo_cl_n_kernel_units ();
+  rt->programs = g_new0 (cl_program, rt->n_programs);
+  rt->no_cache = no_cache;
   return rt;
 
 fail:
@@ -198,8 +210,10 @@ yolo_runtime_free (YoloRuntime * rt)
   g_ptr_array_unref (rt->buffers);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
-  if (rt->program)
-    clReleaseProgram (rt->program);
+  for (int i = 0; i < rt->n_programs; i++)
+    if (rt->programs[i])
+      clReleaseProgram (rt->programs[i]);
+  g_free (rt->programs);
   if (rt->queue)
     clReleaseCommandQueue (rt->queue);
   if (rt->ctx)
@@ -261,8 +275,22 @@ cl_kernel
 yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
 {
   cl_int err;
-  cl_kernel k = clCreateKernel (rt->program, name, &err);
+  cl_kernel k;
+  int u = -1;
+  const YoloKernelUnit *unit = yolo_cl_kernel_unit (name, &u);
 
+  if (!unit) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "internal error: no kernel unit defines %s", name);
+    return NULL;
+  }
+  if (!rt->programs[u]) {
+    rt->programs[u] = yolo_cl_build_program (rt->ctx, rt->device, unit,
+        YOLO_CL_BUILD_OPTIONS, rt->no_cache, error);
+    if (!rt->programs[u])
+      return NULL;
+  }
+  k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
     return NULL;
   return k;

@@ -36,6 +36,14 @@ typedef struct
 {
   /* Device properties ops may specialise on. */
   gboolean is_cpu;              /* CL_DEVICE_TYPE_CPU (e.g. PoCL) */
+  /* CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT: 16 on PoCL's AVX-512 CPU
+   * device, 1 on rusticl/llvmpipe and most GPUs (their compilers vectorise
+   * across work-items instead). */
+  guint preferred_vector_width_float;
+  /* A CPU whose compiler wants explicit wide vectors (is_cpu and a
+   * preferred float width >= 8): the float16 variants of conv_cpu.cl.
+   * Elsewhere the scalar per-work-item variants of conv_gpu.cl. */
+  gboolean wide_vectors;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
   gsize local_mem_size;

@@ -1,7 +1,9 @@
 /* ops/conv.c - ONNX Conv (2D, fp32, batch 1) with a fused epilogue
  * out = act(conv + bias) [+ residual].
  *
- * prepare() picks one kernel of ocl_kernels/conv.cl by shape:
+ * prepare() picks one kernel by device and shape. On CPUs whose compiler
+ * wants explicit wide vectors (YoloDeviceInfo.wide_vectors: PoCL), from
+ * ocl_kernels/conv_cpu.cl:
  *  - depthwise / one input channel per group  -> conv_dw
  *  - groups whose output channels split into blocks of 8 (incl. group 1):
  *      1x1 stride 1 no pad                     -> conv_1x1_c8
@@ -12,8 +14,9 @@
  *      3x3 stride 2 pad 1                      -> conv_3x3s2_c8
  *      anything else                           -> conv_kxk_c8
  *  - other groupings                           -> conv_generic
- * On GPUs: conv_gpu_c8 (1 pixel x 8 channels per work-item), else
- * conv_generic.
+ * Elsewhere (GPUs, rusticl/llvmpipe), from ocl_kernels/conv_gpu.cl:
+ * conv_gpu_c8 (1 pixel x 8 channels per work-item), else conv_generic.
+ * Only the unit a plan uses is compiled.
  * The blocked kernels read weights repacked as [M/8][Cg][kh][kw][8].
  */
 #include "yolo-ops.h"
@@ -357,19 +360,20 @@ conv_wino_wins (const ConvParams * p)
   return p->Cg >= WINO_MIN_C && p->M >= WINO_MIN_C;
 }
 
-/* GPUs: many small work-items (conv_gpu_c8 / conv_generic). CPUs (PoCL):
- * the float16 register-blocked kernels, Winograd for wide 3x3 s1 convs.
+/* GPUs and scalar-per-work-item compilers: many small work-items
+ * (conv_gpu_c8 / conv_generic). Wide-vector CPUs (PoCL): the float16
+ * register-blocked kernels, Winograd for wide 3x3 s1 convs.
  * YOLO_CONV_KERNEL=gpu forces the GPU choice on any device (to test those
  * kernels on a CPU); =wino uses Winograd for every 3x3 s1 pad 1 group 1
  * conv, =direct never. */
 static ConvKernel
-conv_choose (const ConvParams * p, gboolean is_cpu)
+conv_choose (const ConvParams * p, gboolean wide_vectors)
 {
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
   const char *force = g_getenv ("YOLO_CONV_KERNEL");
 
-  if (!is_cpu || g_strcmp0 (force, "gpu") == 0) {
+  if (!wide_vectors || g_strcmp0 (force, "gpu") == 0) {
     if (p->group > 1 && p->Mg % CONV_BLOCK != 0)
       return CONV_K_GENERIC;
     return CONV_K_GPU_C8;
@@ -436,7 +440,7 @@ conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
 }
 
 /* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
- * the epilogue (see conv.cl), through two shared scratch slots. */
+ * the epilogue (see conv_cpu.cl), through two shared scratch slots. */
 static gboolean
 conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, cl_mem bmem, YoloTensor * res, GError ** error)
@@ -444,7 +448,7 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
   YoloTensor *yt = YOLO_OUT (g, n, 0);
   static const gsize lws[2] = { 1, 4 };
-  const gsize *l = yolo_rt_device (rt)->is_cpu ? lws : NULL;
+  const gsize *l = yolo_rt_device (rt)->wide_vectors ? lws : NULL;
   int th = yolo_div_up (p->H, 4), tw = yolo_div_up (p->W, 4);
   int Tp = yolo_div_up ((gsize) th * tw, 32) * 32;
   int nb = yolo_div_up (p->M, CONV_BLOCK), nxc = yolo_div_up (tw, 16);
@@ -563,7 +567,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!conv_params (g, n, &p, error) || !conv_residual_ok (g, n, &p, &res,
           error))
     return FALSE;
-  kind = conv_choose (&p, yolo_rt_device (rt)->is_cpu);
+  kind = conv_choose (&p, yolo_rt_device (rt)->wide_vectors);
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
@@ -676,7 +680,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  if (!yolo_rt_device (rt)->is_cpu)
+  if (!yolo_rt_device (rt)->wide_vectors)
     lws = NULL;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }

@@ -1,4 +1,8 @@
-/* conv.cl - 2D convolution (ONNX Conv), fp32, NCHW, batch 1.
+/* conv_cpu.cl - 2D convolution (ONNX Conv), fp32, NCHW, batch 1: the
+ * variants for CPU compilers that want explicit wide vectors (PoCL; the
+ * device reports a preferred float vector width >= 8). GPUs and other
+ * devices use conv_gpu.cl. Built as its own program, only when a plan uses
+ * one of its kernels.
  *
  * Every kernel writes out = act(conv + bias) [+ residual] and addresses its
  * tensors as (buffer, element offset) so inputs and outputs may be views.
@@ -12,7 +16,9 @@
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
- *  conv_generic    anything else (any grouping): 1 output element
+ *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 16 px per work-item
+ *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
+ * (anything else: conv_generic of conv_gpu.cl)
  *
  * The blocked (_c8) kernels take weights repacked as
  * [M/8][Cg][kh][kw][8] (zero padded output channels) and a bias padded to a
@@ -166,10 +172,7 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     } \
   } while (0)
 
-#define CONV_EPILOGUE_ARGS \
-  __global const float *b, __global float *y, int y_off, \
-  __global const float *r, int r_off, int has_res, int act, float alpha, \
-  float beta
+/* CONV_EPILOGUE_ARGS: common.cl */
 
 /* 1x1, stride 1, no padding: out[m][p] = sum_c w[m][c] x[c][p] over the
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
@@ -555,89 +558,6 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
     acc = conv_act16 (acc + bias, act, alpha, beta);
     conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
-  }
-}
-
-/* Fallback for any grouping: one output element per work-item.
- * Weights in ONNX layout [M][Cg][kh][kw]. */
-__kernel void
-conv_generic (__global const float *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
-{
-  int p = get_global_id (0);
-  int m = get_global_id (1);
-  if (p >= Ho * Wo || m >= M)
-    return;
-  int oy = p / Wo, ox = p % Wo;
-  __global const float *xk = x + x_off + (m / Mg) * Cg * H * W;
-  __global const float *wk = w + m * Cg * kh * kw;
-  float acc = 0.0f;
-  for (int k = 0; k < Cg; k++) {
-    for (int ky = 0; ky < kh; ky++) {
-      int iy = oy * sh - ph + ky * dh;
-      if (iy < 0 || iy >= H)
-        continue;
-      for (int kx = 0; kx < kw; kx++) {
-        int ix = ox * sw - pw + kx * dw;
-        if (ix >= 0 && ix < W)
-          acc = fma (xk[iy * W + ix], wk[ky * kw + kx], acc);
-      }
-    }
-    xk += H * W;
-    wk += kh * kw;
-  }
-  int o = m * Ho * Wo + p;
-  float v = yolo_act (act, alpha, beta, acc + b[m]);
-  if (has_res)
-    v += r[r_off + o];
-  y[y_off + o] = v;
-}
-
-/* GPU variant of the blocked kernels (any kernel/stride/pad/dilation,
- * groups whose output channels split into blocks of 8): one output pixel x
- * 8 output channels per work-item, scalar input loads and one float8 load
- * of the [M/8][Cg][kh][kw][8] weights per tap (the same for every
- * work-item of a channel block, so it broadcasts). */
-__kernel void
-conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
-{
-  int p = get_global_id (0);
-  int mb = get_global_id (1);
-  int m0 = mb * 8;
-  if (p >= Ho * Wo || m0 >= M)
-    return;
-  int oy = p / Wo, ox = p % Wo;
-  int HW = H * W, kk = kh * kw;
-  __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW;
-  __global const float *wk = w + mb * Cg * kk * 8;
-  float8 acc = 0.0f;
-  for (int k = 0; k < Cg; k++) {
-    for (int ky = 0; ky < kh; ky++) {
-      int iy = oy * sh - ph + ky * dh;
-      if (iy < 0 || iy >= H)
-        continue;
-      for (int kx = 0; kx < kw; kx++) {
-        int ix = ox * sw - pw + kx * dw;
-        if (ix >= 0 && ix < W)
-          acc = fma ((float8) (xk[iy * W + ix]),
-              vload8 (0, wk + (ky * kw + kx) * 8), acc);
-      }
-    }
-    xk += HW;
-    wk += kk * 8;
-  }
-  acc += vload8 (0, b + m0);
-  float v[8];
-  vstore8 (acc, 0, v);
-  for (int j = 0; j < 8 && m0 + j < M; j++) {
-    int o = (m0 + j) * Ho * Wo + p;
-    float t = yolo_act (act, alpha, beta, v[j]);
-    if (has_res)
-      t += r[r_off + o];
-    y[y_off + o] = t;
   }
 }
 
