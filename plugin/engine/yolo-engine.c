@@ -6,7 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK (yolo - engine - error - quark, yolo_engine_error);
+/* Written out rather than G_DEFINE_QUARK (yolo-engine-error-quark, ...):
+ * gst-indent splits the macro's argument into "yolo - engine - ...". */
+GQuark
+yolo_engine_error_quark (void)
+{
+  return g_quark_from_static_string ("yolo-engine-error-quark");
+}
 
 static void
 fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)

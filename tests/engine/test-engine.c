@@ -197,6 +197,14 @@ test_dynamic_input (void)
   yolo_engine_free (e);
 }
 
+/* GError domain string: what applications match on (g_quark_from_string). */
+static void
+test_error_quark (void)
+{
+  g_assert_cmpstr (g_quark_to_string (YOLO_ENGINE_ERROR), ==,
+      "yolo-engine-error-quark");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -206,5 +214,6 @@ main (int argc, char **argv)
       test_fused_c2f_matches_reference);
   g_test_add_func ("/engine/fusion-and-views", test_fusion_and_views);
   g_test_add_func ("/engine/dynamic-input", test_dynamic_input);
+  g_test_add_func ("/engine/error-quark", test_error_quark);
   return g_test_run ();
 }
