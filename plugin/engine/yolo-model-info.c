@@ -406,6 +406,58 @@ yolo_model_detect_family (YoloGraph * g, char **reason)
   return f;
 }
 
+/* TRUE if the Ultralytics "args" metadata (a Python dict literal of the
+ * export options) sets key to True. */
+static gboolean
+export_arg_true (YoloGraph * g, const char *key)
+{
+  const char *args = meta (g, "args");
+  char *pat;
+  gboolean ret;
+
+  if (args == NULL)
+    return FALSE;
+  pat = g_strdup_printf ("'%s': True", key);
+  ret = strstr (args, pat) != NULL;
+  g_free (pat);
+  return ret;
+}
+
+char *
+yolo_model_export_hint (YoloGraph * g)
+{
+  const char *task = meta (g, "task");
+  const char *batch = meta (g, "batch");
+  gint64 n = 0;
+
+  if (task && task[0] && strcmp (task, "detect") != 0) {
+    const char *what = strcmp (task, "segment") == 0 ? "instance segmentation"
+        : strcmp (task, "pose") == 0 ? "pose estimation"
+        : strcmp (task, "obb") == 0 ? "oriented boxes"
+        : strcmp (task, "classify") == 0 ? "image classification" : NULL;
+    return g_strdup_printf ("the model was exported for task=%s%s%s%s, not "
+        "detection: only detection models (task=detect) are supported; "
+        "export a detection model", task, what ? " (" : "", what ? what : "",
+        what ? ")" : "");
+  }
+  if (export_arg_true (g, "nms"))
+    return g_strdup ("the model was exported with nms=True (NMS inside the "
+        "graph, not supported): export it with nms=False (the detector "
+        "does the NMS itself)");
+  if (g->inputs && g->inputs->len > 0) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
+    if (t->ndim >= 1 && t->dims[0] > 1)
+      n = t->dims[0];
+  }
+  if (n <= 1 && batch)
+    n = g_ascii_strtoll (batch, NULL, 10);
+  if (n > 1)
+    return g_strdup_printf ("the model was exported with batch=%"
+        G_GINT64_FORMAT " (a fixed batch of %" G_GINT64_FORMAT " images); "
+        "one image is processed at a time: export it with batch=1", n, n);
+  return NULL;
+}
+
 /* ------------------------------------------------------------------------ */
 /* statistics */
 
