@@ -767,11 +767,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
               err ? err->message : "unknown error"), ("device '%s'",
               device ? device : "(default)"));
     } else if (opts.input_height > 0) {
+      gboolean odd = opts.input_height % 32 || opts.input_width % 32;
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
           ("Could not load model '%s' with input-size=%s: %s", model,
               input_size, err ? err->message : "unknown error"),
-          ("a dynamic model needs a size its strides divide (a multiple "
-              "of the metadata stride, usually 32)"));
+          ("%s", odd ? "a dynamic model needs a size its strides divide "
+              "(a multiple of the metadata stride, usually 32)" : ""));
     } else {
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
           ("Could not load model '%s': %s", model,
@@ -859,10 +860,16 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       g_clear_pointer (&self->labels, g_ptr_array_unref);
     if (!self->labels && labels_file && labels_file[0]) {
       self->labels = read_labels_file (labels_file, &err);
-      if (!self->labels) {
+      if (!self->labels && g_error_matches (err, G_FILE_ERROR,
+              G_FILE_ERROR_NOENT)) {
         GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
             ("Could not read labels file '%s'", labels_file),
             ("%s", err->message));
+        goto done;
+      } else if (!self->labels) {
+        GST_ELEMENT_ERROR (self, RESOURCE, READ,
+            ("Could not read labels file '%s': %s", labels_file,
+                err->message), (NULL));
         goto done;
       }
     }
@@ -1213,15 +1220,17 @@ same_key (const DecodeKey * a, const DecodeKey * b)
 }
 
 /* TRUE if the current caps still describe the frame of the last inference
- * (its detections are in that frame's geometry and colours). */
+ * (its detections are in that frame's geometry and colours: format, size,
+ * and for YUV the matrix and range). */
 static gboolean
 same_frame_geometry (const GstVideoInfo * a, const GstVideoInfo * b)
 {
   return GST_VIDEO_INFO_FORMAT (a) == GST_VIDEO_INFO_FORMAT (b)
       && GST_VIDEO_INFO_WIDTH (a) == GST_VIDEO_INFO_WIDTH (b)
       && GST_VIDEO_INFO_HEIGHT (a) == GST_VIDEO_INFO_HEIGHT (b)
-      && a->colorimetry.matrix == b->colorimetry.matrix
-      && a->colorimetry.range == b->colorimetry.range;
+      && (!GST_VIDEO_INFO_IS_YUV (a)
+      || (a->colorimetry.matrix == b->colorimetry.matrix
+          && a->colorimetry.range == b->colorimetry.range));
 }
 
 static GstFlowReturn
