@@ -997,6 +997,7 @@ update_classes_running (GstYoloDetect * self, const gchar * classes)
   gint n_mask;
   gchar *unknown, *hint, *prev;
   guint n_valid;
+  gboolean reverted;
 
   n_valid = parse_class_mask (self, classes, &mask, &n_mask, &unknown);
   if (!unknown) {
@@ -1018,13 +1019,13 @@ update_classes_running (GstYoloDetect * self, const gchar * classes)
             prev ? prev : "", prev ? "'" : ""), ("classes takes %s", hint));
     /* read back what applies, unless set again meanwhile */
     GST_OBJECT_LOCK (self);
-    if (!self->classes_changed) {
+    reverted = !self->classes_changed;
+    if (reverted) {
       g_free (self->classes);
-      self->classes = prev;
-      prev = NULL;
+      self->classes = g_steal_pointer (&prev);
     }
     GST_OBJECT_UNLOCK (self);
-    if (!prev)
+    if (reverted)
       g_object_notify (G_OBJECT (self), "classes");
     g_free (prev);
   }

@@ -4,7 +4,8 @@
  * Family detection looks at output 0 ([1, a, b]) and the Ultralytics
  * metadata_props (names, stride, task, imgsz, end2end):
  *
- *   metadata end2end=True, or [1, N, 6] with N <= 1000   -> end2end
+ *   metadata end2end=True, args nms=True with [1, N, 6],
+ *   or [1, N, 6] with N <= 1000                          -> end2end
  *   task=detect / names metadata, [1, 4+nc, N], N > 4+nc -> ultralytics
  *   names metadata, [1, N, 5+nc], N > 5+nc               -> yolov5
  *   anything else (YOLOX has no metadata)                 -> unknown + reason
@@ -313,6 +314,23 @@ names_count (YoloGraph * g)
   return n;
 }
 
+/* TRUE if the Ultralytics "args" metadata (a Python dict literal of the
+ * export options) sets key to True. */
+static gboolean
+export_arg_true (YoloGraph * g, const char *key)
+{
+  const char *args = meta (g, "args");
+  char *pat;
+  gboolean ret;
+
+  if (args == NULL)
+    return FALSE;
+  pat = g_strdup_printf ("'%s': True", key);
+  ret = strstr (args, pat) != NULL;
+  g_free (pat);
+  return ret;
+}
+
 static YoloFamily
 detect (YoloGraph * g, char **reason)
 {
@@ -339,6 +357,13 @@ detect (YoloGraph * g, char **reason)
     return YOLO_FAMILY_UNKNOWN;
   }
 
+  /* nms=True: the graph ends in NMS and gives [1, max_det, 6] boxes like an
+   * end-to-end head (end2end metadata False) */
+  if (export_arg_true (g, "nms") && b == 6) {
+    *reason = g_strdup_printf ("exported with nms=True, output %s: "
+        "x1,y1,x2,y2,score,class per detection after the graph's NMS", shape);
+    return YOLO_FAMILY_END2END;
+  }
   if (meta_is_true (e2e)) {
     if (b > 0 && b != 6) {
       *reason = g_strdup_printf ("metadata says end2end=True but output 0 %s "
@@ -404,23 +429,6 @@ yolo_model_detect_family (YoloGraph * g, char **reason)
   else
     g_free (r);
   return f;
-}
-
-/* TRUE if the Ultralytics "args" metadata (a Python dict literal of the
- * export options) sets key to True. */
-static gboolean
-export_arg_true (YoloGraph * g, const char *key)
-{
-  const char *args = meta (g, "args");
-  char *pat;
-  gboolean ret;
-
-  if (args == NULL)
-    return FALSE;
-  pat = g_strdup_printf ("'%s': True", key);
-  ret = strstr (args, pat) != NULL;
-  g_free (pat);
-  return ret;
 }
 
 char *
