@@ -45,9 +45,11 @@ resolve_dynamic_inputs (YoloGraph * g, const YoloEngineOptions * opt,
         t->dims[d] = want[d - 2];
       } else {
         g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
-            "input \"%s\" has a dynamic size (dimension %d) and no size was "
-            "given: set the input size (e.g. 640x640) or export the model "
-            "with a fixed imgsz", t->name, d);
+            "input \"%s\" has a dynamic size (dimension %d) that neither "
+            "the options nor the imgsz metadata give: set the input size "
+            "(e.g. 640x640: yolo-engine --size, yolodetect's input-size) or "
+            "export the model with dynamic=False and a fixed imgsz",
+            t->name, d);
         return FALSE;
       }
     }
