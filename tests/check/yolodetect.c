@@ -1684,6 +1684,132 @@ GST_START_TEST (test_values_within_meaning)
 
 GST_END_TEST;
 
+static GByteArray *
+pb_tensor (const gchar * name, gint n, const gint64 * dims, gint dtype,
+    const void *raw, gsize raw_len)
+{
+  GByteArray *t = g_byte_array_new ();
+  for (gint i = 0; i < n; i++)
+    pb_int (t, 1, dims[i]);     /* dims */
+  pb_int (t, 2, dtype);         /* data_type */
+  pb_str (t, 8, name);
+  pb_bytes (t, 9, raw, raw_len);        /* raw_data */
+  return t;
+}
+
+static GByteArray *
+pb_node (const gchar * op, const gchar * a, const gchar * b, const gchar * out)
+{
+  GByteArray *n = g_byte_array_new ();
+  pb_str (n, 1, a);
+  pb_str (n, 1, b);
+  pb_str (n, 2, out);
+  pb_str (n, 3, out);
+  pb_str (n, 4, op);
+  return n;
+}
+
+#define VALUES_N 2048
+
+/* A 64x64 "detector" whose output [1, 4+2, 2048] is a constant (the image
+ * times 0, reshaped, plus C): Ultralytics layout, names metadata with one
+ * class. C holds one sound candidate and candidates with an infinite, NaN
+ * or > 1 score, a NaN box and a class the names do not have. */
+static void
+write_values_model (const gchar * path)
+{
+  static const gint64 in_dims[] = { 1, 3, 64, 64 };
+  static const gint64 out_dims[] = { 1, 6, VALUES_N };
+  static const gint64 one = 1, three = 3;
+  const gint64 shape[] = { 1, 6, VALUES_N };
+  const float zero = 0.0f;
+  float *c = g_new0 (float, 6 * VALUES_N);
+  GByteArray *graph = g_byte_array_new (), *opset = g_byte_array_new ();
+  GByteArray *model = g_byte_array_new (), *kv = g_byte_array_new ();
+  /* cx, cy, w, h, score class 0, score class 1 */
+  const float cand[][6] = {
+    {20, 20, 10, 10, 0.9f, 0},  /* sound */
+    {40, 40, 10, 10, INFINITY, 0},
+    {10, 40, 8, 8, 5.0f, 0},
+    {NAN, 30, 10, 10, 0.8f, 0},
+    {50, 10, 6, 6, 0, 0.95f},   /* class 1: not in names */
+    {30, 50, 4, 4, NAN, 0},
+    {50, 50, 4, 4, -INFINITY, 0},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cand); i++)
+    for (guint r = 0; r < 6; r++)
+      c[r * VALUES_N + i] = cand[i][r];
+
+  pb_msg (graph, 1, pb_node ("Mul", "images", "zero", "x"));
+  pb_msg (graph, 1, pb_node ("Reshape", "x", "shape", "r"));
+  pb_msg (graph, 1, pb_node ("Add", "r", "c", "output0"));
+  pb_str (graph, 2, "g");
+  pb_msg (graph, 5, pb_tensor ("zero", 1, &one, 1, &zero, sizeof zero));
+  pb_msg (graph, 5, pb_tensor ("shape", 1, &three, 7, shape, sizeof shape));
+  pb_msg (graph, 5, pb_tensor ("c", 3, out_dims, 1, c,
+          6 * VALUES_N * sizeof (float)));
+  pb_msg (graph, 11, pb_value_info ("images", 4, in_dims));
+  pb_msg (graph, 12, pb_value_info ("output0", 3, out_dims));
+  pb_int (model, 1, 8);
+  pb_str (opset, 1, "");
+  pb_int (opset, 2, 17);
+  pb_msg (model, 8, opset);
+  pb_msg (model, 7, graph);
+  pb_str (kv, 1, "names");
+  pb_str (kv, 2, "{0: 'thing'}");
+  pb_msg (model, 14, kv);
+  fail_unless (g_file_set_contents (path, (const gchar *) model->data,
+          model->len, NULL));
+  g_byte_array_unref (model);
+  g_free (c);
+}
+
+/* Whatever the network outputs, only finite boxes with a confidence in
+ * [0, 1] and a class of the model are attached. */
+GST_START_TEST (test_values_nonfinite)
+{
+  gchar *path, *desc, *text = NULL;
+  GstHarness *h;
+  GstBus *gbus;
+  GArray *d;
+  Det *x;
+
+  path = write_temp ("yolodetect-values-XXXXXX.onnx", "", 0);
+  write_values_model (path);
+  desc = g_strdup_printf ("yolodetect model=\"%s\"", path);
+  h = gst_harness_new_parse (desc);
+  gbus = gst_bus_new ();
+  gst_element_set_bus (h->element, gbus);
+  for (int f = 0; f < 2; f++) {
+    d = run_grey (h, GST_VIDEO_FORMAT_RGB, 64, 64);
+    fail_unless_equals_int (d->len, 1);
+    x = &g_array_index (d, Det, 0);
+    fail_unless_equals_int (x->label_id, 0);
+    fail_unless_equals_string (x->label, "thing");
+    fail_unless (fabs (x->conf - 0.9) < 1e-6);
+    fail_unless (fabs (x->box[0] - 15) < 0.01 && fabs (x->box[1] - 15) < 0.01
+        && fabs (x->box[2] - 25) < 0.01 && fabs (x->box[3] - 25) < 0.01);
+    g_array_unref (d);
+    /* one warning, at the first frame */
+    if (f == 0) {
+      fail_unless (pop_warning (gbus, &text), "no warning");
+      fail_unless (strstr (text, "4 detections"), "%s", text);
+      g_free (text);
+    } else {
+      fail_if (pop_warning (gbus, &text), "%s", text);
+    }
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (gbus);
+  gst_harness_teardown (h);
+  g_unlink (path);
+  g_free (path);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 /* Starts a yolodetect with "name=value" properties; it must fail with an
  * error in domain/code. Returns "message\ndetails". */
 static gchar *
@@ -1956,6 +2082,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_start_only_properties);
   tcase_add_test (tc, test_labels_file_formats);
   tcase_add_test (tc, test_values_within_meaning);
+  tcase_add_test (tc, test_values_nonfinite);
   tcase_add_test (tc, test_task_and_export_errors);
   tcase_add_test (tc, test_input_size);
   return s;
