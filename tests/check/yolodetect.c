@@ -1227,6 +1227,13 @@ GST_START_TEST (test_properties)
   fail_unless (!agn);
   fail_unless (model == NULL);
   fail_unless (classes == NULL);
+  g_object_get (e, "input-size", &model, NULL);
+  fail_unless (model == NULL);
+  /* stopped: set directly, read back at once */
+  g_object_set (e, "input-size", "480x640", NULL);
+  g_object_get (e, "input-size", &model, NULL);
+  fail_unless_equals_string (model, "480x640");
+  g_free (model);
   gst_util_set_object_arg (G_OBJECT (e), "scale-mode", "stretch");
   gst_util_set_object_arg (G_OBJECT (e), "model-family", "yolov5");
   gst_object_unref (e);
