@@ -24,6 +24,10 @@
  * Each ROI meta is in frame pixels, its roi_type is the label, and it holds
  * a "detection" structure with label (string), label_id (int), confidence
  * (double) and x_min, y_min, x_max, y_max (double, normalised to 0..1).
+ * The confidence is always within [0, 1] and label_id a class of the model
+ * (its names metadata, else the head's class count): detections outside
+ * that (a model-family that does not fit the model) are dropped with a
+ * warning message.
  *
  * ## Example launch line
  * |[
@@ -36,6 +40,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <gst/video/video.h>
@@ -84,6 +89,7 @@ enum
   PROP_MODEL_FAMILY,
   PROP_AGNOSTIC_NMS,
   PROP_INFERENCE_INTERVAL,
+  PROP_INPUT_SIZE,
 };
 
 #define DEFAULT_MODEL NULL
@@ -97,6 +103,8 @@ enum
 #define DEFAULT_MODEL_FAMILY GST_YOLO_MODEL_FAMILY_AUTO
 #define DEFAULT_AGNOSTIC_NMS FALSE
 #define DEFAULT_INFERENCE_INTERVAL 1
+#define DEFAULT_INPUT_SIZE NULL
+#define MAX_INPUT_SIDE 8192
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, NV12, I420 }"
 
@@ -107,6 +115,27 @@ typedef struct
   double confidence;
   int label_id;
 } StoredDetection;
+
+/* Properties that take effect at start only: set while the element runs,
+ * they wait here (and read back the loaded value) until the next start. */
+typedef enum
+{
+  PENDING_MODEL = 1 << 0,
+  PENDING_DEVICE = 1 << 1,
+  PENDING_LABELS_FILE = 1 << 2,
+  PENDING_MODEL_FAMILY = 1 << 3,
+  PENDING_INPUT_SIZE = 1 << 4,
+} PendingProps;
+
+/* The head parameters the kept detections were decoded with. */
+typedef struct
+{
+  gfloat conf_threshold;
+  gfloat iou_threshold;
+  gint max_detections;
+  gboolean agnostic;
+  guint class_mask_serial;
+} DecodeKey;
 
 struct _GstYoloDetect
 {
@@ -124,7 +153,17 @@ struct _GstYoloDetect
   GstYoloModelFamily model_family;
   gboolean agnostic_nms;
   guint inference_interval;
+  gchar *input_size;
   gboolean classes_changed;
+
+  /* start-only properties set while started (object lock) */
+  gboolean started;
+  guint pending;                /* PendingProps */
+  gchar *pending_model;
+  gchar *pending_device;
+  gchar *pending_labels_file;
+  gchar *pending_input_size;
+  GstYoloModelFamily pending_model_family;
 
   /* streaming state, set up in start() */
   GstVideoInfo info;
@@ -137,9 +176,19 @@ struct _GstYoloDetect
   GPtrArray *labels;            /* gchar*, index = class id */
   guint8 *class_mask;           /* NULL = all classes */
   gint n_class_mask;
+  guint class_mask_serial;      /* bumped when class_mask changes */
+  gchar *active_classes;        /* the classes value class_mask is from */
+  gint n_model_classes;         /* class ids are 0..n-1 (-1: unknown) */
   guint64 n_frames;
-  GArray *last;                 /* StoredDetection of the last inference */
-  gboolean have_last;
+  /* the last inference: raw output in self->output, its letterbox and the
+   * frame it ran on; the kept detections are decoded from it, again when
+   * the head parameters change before the next inference */
+  gboolean have_output;
+  YoloLetterbox last_lb;
+  GstVideoInfo inferred_info;
+  GArray *last;                 /* StoredDetection, decoded with last_key */
+  DecodeKey last_key;
+  gboolean warned_invalid;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -223,17 +272,51 @@ family_from_property (GstYoloModelFamily f)
 
 /* ---- labels and class filter ------------------------------------------ */
 
+/* Reads a labels file as people write them: UTF-8 with or without a byte
+ * order mark, LF, CRLF or CR line ends, spaces around a label and blank
+ * lines at the end ignored. Line n (from 0) is class n; a blank line in the
+ * middle leaves its class without a label. */
 static GPtrArray *
 read_labels_file (const gchar * path, GError ** error)
 {
-  gchar *contents = NULL;
+  gchar *contents = NULL, *text, *end = NULL;
   gchar **lines;
   GPtrArray *labels;
+  gsize len = 0;
 
-  if (!g_file_get_contents (path, &contents, NULL, error))
+  if (!g_file_get_contents (path, &contents, &len, error))
     return NULL;
+  text = contents;
+  if (len >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0) {
+    text += 3;
+    len -= 3;
+  }
+  if (!g_utf8_validate (text, len, (const gchar **) &end)) {
+    guint line = 1;
+    for (const gchar * c = text; c < end; c++)
+      line += *c == '\n';
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+        "line %u is not valid UTF-8 (or the file has a NUL byte); save the "
+        "file as UTF-8", line);
+    g_free (contents);
+    return NULL;
+  }
+  /* CRLF and lone CR to LF */
+  {
+    gchar *w = text;
+    for (const gchar * r = text; *r; r++) {
+      if (*r == '\r') {
+        *w++ = '\n';
+        if (r[1] == '\n')
+          r++;
+      } else {
+        *w++ = *r;
+      }
+    }
+    *w = '\0';
+  }
   labels = g_ptr_array_new_with_free_func (g_free);
-  lines = g_strsplit (contents, "\n", -1);
+  lines = g_strsplit (text, "\n", -1);
   for (gchar ** l = lines; *l; l++)
     g_ptr_array_add (labels, g_strdup (g_strstrip (*l)));
   /* drop trailing empty lines */
@@ -268,21 +351,25 @@ known_classes (GstYoloDetect * self)
   return -1;
 }
 
-/* Parses the classes property into self->class_mask (NULL: keep all).
- * Tokens are class ids or label names (case-insensitive). Returns the
- * tokens that name no class of the model, comma-separated (NULL if all
- * are known); they are left out of the mask. */
-static gchar *
-update_class_mask (GstYoloDetect * self, const gchar * classes)
+/* Parses a classes value into a new mask (*mask NULL: keep all). Tokens
+ * are class ids or label names (case-insensitive). *unknown gets the tokens
+ * that name no class of the model, comma-separated (NULL if all are
+ * known); they are left out of the mask. Returns the number of tokens
+ * that name a class (0 with an empty value). */
+static guint
+parse_class_mask (GstYoloDetect * self, const gchar * classes,
+    guint8 ** mask, gint * n_mask, gchar ** unknown)
 {
   gchar **tokens;
   gint n, known = known_classes (self);
   GString *bad = NULL;
+  guint n_valid = 0;
 
-  g_clear_pointer (&self->class_mask, g_free);
-  self->n_class_mask = 0;
+  *mask = NULL;
+  *n_mask = 0;
+  *unknown = NULL;
   if (!classes || !classes[0])
-    return NULL;
+    return 0;
 
   n = MAX (known, 0);
   tokens = g_strsplit (classes, ",", -1);
@@ -296,8 +383,6 @@ update_class_mask (GstYoloDetect * self, const gchar * classes)
     if (end && *end == '\0' && id >= 0 && id < 100000 && known < 0)
       n = MAX (n, (gint) id + 1);
   }
-  self->class_mask = g_new0 (guint8, MAX (n, 1));
-  self->n_class_mask = n;
 
   for (gchar ** t = tokens; *t; t++) {
     gchar *s = *t, *end = NULL;
@@ -305,26 +390,46 @@ update_class_mask (GstYoloDetect * self, const gchar * classes)
     gboolean found = FALSE;
     if (!s[0])
       continue;
+    if (!*mask)
+      *mask = g_new0 (guint8, MAX (n, 1));
     id = g_ascii_strtoll (s, &end, 10);
     if (end != s && end && *end == '\0' && id >= 0 && id < n) {
-      self->class_mask[id] = 1;
+      (*mask)[id] = 1;
+      n_valid++;
       continue;
     }
     for (guint i = 0; self->labels && i < self->labels->len && i < (guint) n;
         i++) {
       if (g_ascii_strcasecmp (g_ptr_array_index (self->labels, i), s) == 0) {
-        self->class_mask[i] = 1;
+        (*mask)[i] = 1;
         found = TRUE;
       }
     }
-    if (!found) {
+    if (found) {
+      n_valid++;
+    } else {
       if (!bad)
         bad = g_string_new (NULL);
       g_string_append_printf (bad, "%s%s", bad->len ? ", " : "", s);
     }
   }
   g_strfreev (tokens);
-  return bad ? g_string_free (bad, FALSE) : NULL;
+  if (*mask)
+    *n_mask = n;
+  *unknown = bad ? g_string_free (bad, FALSE) : NULL;
+  return n_valid;
+}
+
+static void
+set_class_mask (GstYoloDetect * self, guint8 * mask, gint n_mask,
+    const gchar * classes)
+{
+  g_free (self->class_mask);
+  self->class_mask = mask;
+  self->n_class_mask = n_mask;
+  self->class_mask_serial++;
+  g_free (self->active_classes);
+  self->active_classes = mask ? g_strdup (classes) : NULL;
 }
 
 /* What the classes property accepts for this model, for messages. */
@@ -352,21 +457,72 @@ classes_hint (GstYoloDetect * self)
 
 /* ---- GObject ----------------------------------------------------------- */
 
+/* A start-only string property: set directly when stopped, else kept in
+ * *pending until the next start. Returns TRUE when that deserves the
+ * "applies at the next start" warning (a value other than the loaded
+ * one). */
+static gboolean
+set_start_string (GstYoloDetect * self, gchar ** field, gchar ** pending,
+    PendingProps flag, const GValue * value)
+{
+  const gchar *v = g_value_get_string (value);
+
+  if (!self->started) {
+    g_free (*field);
+    *field = g_strdup (v);
+    return FALSE;
+  }
+  g_clear_pointer (pending, g_free);
+  if (g_strcmp0 (v, *field) == 0) {
+    self->pending &= ~flag;     /* back to the loaded value */
+    return FALSE;
+  }
+  *pending = g_strdup (v);
+  self->pending |= flag;
+  return TRUE;
+}
+
+/* Moves the values set while started to the properties (object lock). */
+static void
+apply_pending (GstYoloDetect * self)
+{
+  if (self->pending & PENDING_MODEL) {
+    g_free (self->model);
+    self->model = g_steal_pointer (&self->pending_model);
+  }
+  if (self->pending & PENDING_DEVICE) {
+    g_free (self->device);
+    self->device = g_steal_pointer (&self->pending_device);
+  }
+  if (self->pending & PENDING_LABELS_FILE) {
+    g_free (self->labels_file);
+    self->labels_file = g_steal_pointer (&self->pending_labels_file);
+  }
+  if (self->pending & PENDING_INPUT_SIZE) {
+    g_free (self->input_size);
+    self->input_size = g_steal_pointer (&self->pending_input_size);
+  }
+  if (self->pending & PENDING_MODEL_FAMILY)
+    self->model_family = self->pending_model_family;
+  self->pending = 0;
+}
+
 static void
 gst_yolo_detect_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstYoloDetect *self = GST_YOLO_DETECT (object);
+  gboolean deferred = FALSE;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
-      g_free (self->model);
-      self->model = g_value_dup_string (value);
+      deferred = set_start_string (self, &self->model, &self->pending_model,
+          PENDING_MODEL, value);
       break;
     case PROP_DEVICE:
-      g_free (self->device);
-      self->device = g_value_dup_string (value);
+      deferred = set_start_string (self, &self->device, &self->pending_device,
+          PENDING_DEVICE, value);
       break;
     case PROP_CONF_THRESHOLD:
       self->conf_threshold = g_value_get_float (value);
@@ -383,14 +539,22 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
       self->classes_changed = TRUE;
       break;
     case PROP_LABELS_FILE:
-      g_free (self->labels_file);
-      self->labels_file = g_value_dup_string (value);
+      deferred = set_start_string (self, &self->labels_file,
+          &self->pending_labels_file, PENDING_LABELS_FILE, value);
       break;
     case PROP_SCALE_MODE:
       self->scale_mode = g_value_get_enum (value);
       break;
     case PROP_MODEL_FAMILY:
-      self->model_family = g_value_get_enum (value);
+      if (!self->started) {
+        self->model_family = g_value_get_enum (value);
+      } else if (g_value_get_enum (value) == (gint) self->model_family) {
+        self->pending &= ~PENDING_MODEL_FAMILY;
+      } else {
+        self->pending_model_family = g_value_get_enum (value);
+        self->pending |= PENDING_MODEL_FAMILY;
+        deferred = TRUE;
+      }
       break;
     case PROP_AGNOSTIC_NMS:
       self->agnostic_nms = g_value_get_boolean (value);
@@ -398,11 +562,23 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
     case PROP_INFERENCE_INTERVAL:
       self->inference_interval = g_value_get_uint (value);
       break;
+    case PROP_INPUT_SIZE:
+      deferred = set_start_string (self, &self->input_size,
+          &self->pending_input_size, PENDING_INPUT_SIZE, value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+
+  /* posting takes the object lock: outside it */
+  if (deferred)
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("Property '%s' was set while the element is running: it applies at "
+            "the next start", pspec->name),
+        ("until then the element keeps the loaded value, which the property "
+            "reads back; set it in the NULL or READY state"));
 }
 
 static void
@@ -446,6 +622,9 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
     case PROP_INFERENCE_INTERVAL:
       g_value_set_uint (value, self->inference_interval);
       break;
+    case PROP_INPUT_SIZE:
+      g_value_set_string (value, self->input_size);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -462,12 +641,47 @@ gst_yolo_detect_finalize (GObject * object)
   g_free (self->device);
   g_free (self->classes);
   g_free (self->labels_file);
+  g_free (self->input_size);
+  g_free (self->pending_model);
+  g_free (self->pending_device);
+  g_free (self->pending_labels_file);
+  g_free (self->pending_input_size);
+  g_free (self->active_classes);
   g_array_unref (self->last);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
 /* ---- start / stop ------------------------------------------------------ */
+
+/* "HxW" (e.g. "480x640") or "N" (square). */
+static gboolean
+parse_input_size (const gchar * s, gint * h, gint * w)
+{
+  gchar *end = NULL;
+  gint64 a, b;
+
+  a = g_ascii_strtoll (s, &end, 10);
+  if (end == s)
+    return FALSE;
+  if (*end == '\0') {
+    b = a;
+  } else if (*end == 'x' || *end == 'X') {
+    const gchar *p = end + 1;
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    b = g_ascii_strtoll (p, &end, 10);
+    if (*end != '\0')
+      return FALSE;
+  } else {
+    return FALSE;
+  }
+  if (a < 1 || b < 1 || a > MAX_INPUT_SIDE || b > MAX_INPUT_SIDE)
+    return FALSE;
+  *h = (gint) a;
+  *w = (gint) b;
+  return TRUE;
+}
 
 static void
 release_engine (GstYoloDetect * self)
@@ -477,9 +691,10 @@ release_engine (GstYoloDetect * self)
   g_clear_pointer (&self->output, g_free);
   g_clear_pointer (&self->labels, g_ptr_array_unref);
   g_clear_pointer (&self->class_mask, g_free);
+  g_clear_pointer (&self->active_classes, g_free);
   self->n_class_mask = 0;
   g_array_set_size (self->last, 0);
-  self->have_last = FALSE;
+  self->have_output = FALSE;
 }
 
 /* The embedded default model (YOLOX-Nano, COCO-80): the installed copy,
@@ -502,19 +717,34 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   YoloTensorInfo in_info, out_info;
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
-  gchar *unknown;
+  gchar *unknown, *input_size;
+  guint8 *mask;
+  gint n_mask;
   GstYoloModelFamily family_prop;
   gint64 n_out = 1;
   gboolean ret = FALSE;
 
   GST_OBJECT_LOCK (self);
+  apply_pending (self);
   model = g_strdup (self->model);
   device = g_strdup (self->device);
   labels_file = g_strdup (self->labels_file);
   classes = g_strdup (self->classes);
+  input_size = g_strdup (self->input_size);
   family_prop = self->model_family;
   self->classes_changed = FALSE;
+  /* from here on start-only properties wait for the next start */
+  self->started = TRUE;
   GST_OBJECT_UNLOCK (self);
+
+  if (input_size && input_size[0]
+      && !parse_input_size (input_size, &opts.input_height, &opts.input_width)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Invalid input-size '%s'", input_size),
+        ("expected HxW (e.g. 480x640) or one number for a square input, "
+            "each side 1..%d", MAX_INPUT_SIDE));
+    goto done;
+  }
 
   if (!model || !model[0]) {
     g_free (model);
@@ -543,12 +773,27 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read model '%s': %s", model, err->message), (NULL));
     } else if (err && err->domain == YOLO_ENGINE_ERROR
+        && err->code == YOLO_ENGINE_ERROR_ARGUMENT && opts.input_height <= 0) {
+      /* the only argument the element leaves to the model: its size */
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Model '%s' has a dynamic input size and no imgsz metadata: set "
+              "the input-size property (e.g. input-size=640x640), or export "
+              "it with dynamic=False and the imgsz you want", model),
+          ("%s", err->message));
+    } else if (err && err->domain == YOLO_ENGINE_ERROR
         && (err->code == YOLO_ENGINE_ERROR_NO_DEVICE
             || err->code == YOLO_ENGINE_ERROR_OPENCL)) {
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
           ("Could not initialise OpenCL: %s",
               err ? err->message : "unknown error"), ("device '%s'",
               device ? device : "(default)"));
+    } else if (opts.input_height > 0) {
+      gboolean odd = opts.input_height % 32 || opts.input_width % 32;
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("Could not load model '%s' with input-size=%s: %s", model,
+              input_size, err ? err->message : "unknown error"),
+          ("%s", odd ? "a dynamic model needs a size its strides divide "
+              "(a multiple of the metadata stride, usually 32)" : ""));
     } else {
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
           ("Could not load model '%s': %s", model,
@@ -558,6 +803,23 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   }
   GST_INFO_OBJECT (self, "loaded %s on %s", model,
       yolo_engine_device_name (self->engine));
+
+  /* a pose, segmentation, OBB or classification model is no detector,
+   * whatever model-family says */
+  {
+    const char *task = yolo_engine_metadata (self->engine, "task");
+    if (task && task[0] && strcmp (task, "detect") != 0) {
+      gchar *hint = yolo_model_export_hint (self->engine->graph);
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Model '%s' is a task=%s model, not a detector: yolodetect runs "
+              "detection models (task=detect) only%s", model, task,
+              family_prop != GST_YOLO_MODEL_FAMILY_AUTO ?
+              "; model-family cannot change that" : ""),
+          ("%s", hint ? hint : ""));
+      g_free (hint);
+      goto done;
+    }
+  }
 
   /* head family */
   self->family = family_from_property (family_prop);
@@ -580,6 +842,16 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Model '%s' does not look like an image detector", model),
         ("expected one [1,3,H,W] input and at least one output"));
+    goto done;
+  }
+  if (opts.input_height > 0 && (in_info.dims[2] != opts.input_height
+          || in_info.dims[3] != opts.input_width)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Model '%s' has a fixed input size of %" G_GINT64_FORMAT "x%"
+            G_GINT64_FORMAT " (HxW): input-size=%s cannot change it", model,
+            in_info.dims[2], in_info.dims[3], input_size),
+        ("remove input-size, or export the model with imgsz=[%d, %d] (or "
+            "dynamic=True)", opts.input_height, opts.input_width));
     goto done;
   }
   if (!yolo_head_layout_init (&self->layout, self->family, out_info.ndim,
@@ -609,10 +881,16 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       g_clear_pointer (&self->labels, g_ptr_array_unref);
     if (!self->labels && labels_file && labels_file[0]) {
       self->labels = read_labels_file (labels_file, &err);
-      if (!self->labels) {
+      if (!self->labels && g_error_matches (err, G_FILE_ERROR,
+              G_FILE_ERROR_NOENT)) {
         GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
             ("Could not read labels file '%s'", labels_file),
             ("%s", err->message));
+        goto done;
+      } else if (!self->labels) {
+        GST_ELEMENT_ERROR (self, RESOURCE, READ,
+            ("Could not read labels file '%s': %s", labels_file,
+                err->message), (NULL));
         goto done;
       }
     }
@@ -626,9 +904,22 @@ gst_yolo_detect_start (GstBaseTransform * trans)
           self->labels->len, self->layout.n_classes);
   }
 
+  /* the class ids the model can mean: its names metadata, else the head's
+   * class count (end2end without names: unknown, ids >= 0) */
+  {
+    const char *names = yolo_engine_metadata (self->engine, "names");
+    GPtrArray *meta_names = names ? yolo_parse_names (names) : NULL;
+    if (meta_names && meta_names->len > 0)
+      self->n_model_classes = (gint) meta_names->len;
+    else
+      self->n_model_classes = self->layout.n_classes;
+    if (meta_names)
+      g_ptr_array_unref (meta_names);
+  }
+
   /* a class that is not in the model is a configuration error at start
    * (a typo would otherwise silently drop every detection) */
-  unknown = update_class_mask (self, classes);
+  parse_class_mask (self, classes, &mask, &n_mask, &unknown);
   if (unknown) {
     gchar *hint = classes_hint (self);
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -636,17 +927,25 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         ("classes takes %s", hint));
     g_free (hint);
     g_free (unknown);
+    g_free (mask);
     goto done;
   }
+  set_class_mask (self, mask, n_mask, classes);
   self->n_frames = 0;
   g_array_set_size (self->last, 0);
-  self->have_last = FALSE;
+  self->have_output = FALSE;
+  self->warned_invalid = FALSE;
   ret = TRUE;
 
 done:
-  if (!ret)
+  if (!ret) {
     release_engine (self);
+    GST_OBJECT_LOCK (self);
+    self->started = FALSE;
+    GST_OBJECT_UNLOCK (self);
+  }
   g_clear_error (&err);
+  g_free (input_size);
   g_free (reason);
   g_free (model);
   g_free (device);
@@ -662,6 +961,11 @@ gst_yolo_detect_stop (GstBaseTransform * trans)
 
   release_engine (self);
   self->have_info = FALSE;
+  /* what was set while running applies now, and reads back so */
+  GST_OBJECT_LOCK (self);
+  self->started = FALSE;
+  apply_pending (self);
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -702,10 +1006,56 @@ gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
   /* after a flush (seek) the kept detections are stale: infer at once */
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
     self->n_frames = 0;
-    self->have_last = FALSE;
+    self->have_output = FALSE;
     g_array_set_size (self->last, 0);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+/* The classes property changed while running: unknown names are ignored
+ * with a warning; a value that names no class at all keeps the previous
+ * filter (and the property reads it back). */
+static void
+update_classes_running (GstYoloDetect * self, const gchar * classes)
+{
+  guint8 *mask;
+  gint n_mask;
+  gchar *unknown, *hint, *prev;
+  guint n_valid;
+  gboolean reverted;
+
+  n_valid = parse_class_mask (self, classes, &mask, &n_mask, &unknown);
+  if (!unknown) {
+    set_class_mask (self, mask, n_mask, classes);
+    return;
+  }
+  hint = classes_hint (self);
+  if (n_valid > 0) {
+    set_class_mask (self, mask, n_mask, classes);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("Unknown class '%s' in the classes property; ignored", unknown),
+        ("classes takes %s", hint));
+  } else {
+    g_free (mask);
+    prev = g_strdup (self->active_classes);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("classes='%s' names no class of the model; the previous filter "
+            "(%s%s%s) is kept", classes, prev ? "classes='" : "every class",
+            prev ? prev : "", prev ? "'" : ""), ("classes takes %s", hint));
+    /* read back what applies, unless set again meanwhile */
+    GST_OBJECT_LOCK (self);
+    reverted = !self->classes_changed;
+    if (reverted) {
+      g_free (self->classes);
+      self->classes = g_steal_pointer (&prev);
+    }
+    GST_OBJECT_UNLOCK (self);
+    if (reverted)
+      g_object_notify (G_OBJECT (self), "classes");
+    g_free (prev);
+  }
+  g_free (hint);
+  g_free (unknown);
 }
 
 /* ---- per frame ----------------------------------------------------------- */
@@ -762,17 +1112,15 @@ fill_image (const GstVideoFrame * frame, YoloImage * img)
   return TRUE;
 }
 
-/* Runs the model on frame and stores its detections (normalised). */
+/* Runs the model on the frame into self->output (decoded later). */
 static gboolean
-infer_frame (GstYoloDetect * self, GstBuffer * buf,
-    const YoloHeadParams * hp, GstYoloScaleMode scale_mode)
+infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
 {
   GstVideoFrame frame;
   YoloImage img;
   YoloLetterbox lb;
   YoloPreprocParams pp;
   GError *err = NULL;
-  GArray *dets;
   gboolean ok;
 
   if (self->family == YOLO_FAMILY_YOLOX) {
@@ -814,21 +1162,101 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf,
     return FALSE;
   }
 
-  dets = yolo_head_decode (&self->layout, hp, self->output, &lb);
+  self->last_lb = lb;
+  self->inferred_info = self->info;
+  self->have_output = TRUE;
+  return TRUE;
+}
+
+/* TRUE if a detection means something: a finite box, a confidence in
+ * [0, 1] and a class of the model. A forced model-family that does not
+ * fit the model can decode anything (objectness x class id = 600). */
+static gboolean
+detection_valid (GstYoloDetect * self, const YoloDetection * d)
+{
+  return isfinite (d->x1) && isfinite (d->y1) && isfinite (d->x2)
+      && isfinite (d->y2) && d->x1 <= d->x2 && d->y1 <= d->y2
+      && isfinite (d->score) && d->score >= 0.0f && d->score <= 1.0f
+      && d->class_id >= 0 && (self->n_model_classes <= 0
+      || d->class_id < self->n_model_classes);
+}
+
+/* Decodes the last inference's output with hp into the kept detections
+ * (normalised), dropping those that mean nothing. */
+static void
+decode_kept (GstYoloDetect * self, const YoloHeadParams * hp,
+    const DecodeKey * key)
+{
+  YoloHeadParams p = *hp;
+  const YoloLetterbox *lb = &self->last_lb;
+  GArray *dets;
+  guint n_invalid = 0;
+  YoloDetection bad = { 0 };
+
+  /* the limit counts valid detections only */
+  p.max_detections = 0;
+  dets = yolo_head_decode (&self->layout, &p, self->output, lb);
   g_array_set_size (self->last, 0);
   for (guint i = 0; i < dets->len; i++) {
     const YoloDetection *d = &g_array_index (dets, YoloDetection, i);
-    StoredDetection s = {
-      d->x1 / lb.frame_w, d->y1 / lb.frame_h,
-      d->x2 / lb.frame_w, d->y2 / lb.frame_h,
-      d->score, d->class_id
-    };
+    StoredDetection s;
+    if (!detection_valid (self, d)) {
+      if (n_invalid++ == 0)
+        bad = *d;
+      continue;
+    }
+    if (hp->max_detections > 0 && self->last->len >= (guint)
+        hp->max_detections)
+      continue;
+    s.x1 = d->x1 / lb->frame_w;
+    s.y1 = d->y1 / lb->frame_h;
+    s.x2 = d->x2 / lb->frame_w;
+    s.y2 = d->y2 / lb->frame_h;
+    s.confidence = d->score;
+    s.label_id = d->class_id;
     g_array_append_val (self->last, s);
   }
-  self->have_last = TRUE;
-  GST_LOG_OBJECT (self, "%u detections", dets->len);
+  self->last_key = *key;
+  GST_LOG_OBJECT (self, "%u detections (%u dropped as invalid)",
+      self->last->len, n_invalid);
   g_array_unref (dets);
-  return TRUE;
+
+  if (n_invalid > 0 && !self->warned_invalid) {
+    self->warned_invalid = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The model's output does not fit the %s head: %u detections with a "
+            "confidence outside [0, 1], a class outside the model's %d "
+            "classes or a non-finite box were dropped",
+            yolo_family_name (self->family), n_invalid,
+            self->n_model_classes),
+        ("e.g. confidence %g, class %d; check the model-family property "
+            "(auto detects the family from the model)", bad.score,
+            bad.class_id));
+  }
+}
+
+static gboolean
+same_key (const DecodeKey * a, const DecodeKey * b)
+{
+  return a->conf_threshold == b->conf_threshold
+      && a->iou_threshold == b->iou_threshold
+      && a->max_detections == b->max_detections
+      && a->agnostic == b->agnostic
+      && a->class_mask_serial == b->class_mask_serial;
+}
+
+/* TRUE if the current caps still describe the frame of the last inference
+ * (its detections are in that frame's geometry and colours: format, size,
+ * and for YUV the matrix and range). */
+static gboolean
+same_frame_geometry (const GstVideoInfo * a, const GstVideoInfo * b)
+{
+  return GST_VIDEO_INFO_FORMAT (a) == GST_VIDEO_INFO_FORMAT (b)
+      && GST_VIDEO_INFO_WIDTH (a) == GST_VIDEO_INFO_WIDTH (b)
+      && GST_VIDEO_INFO_HEIGHT (a) == GST_VIDEO_INFO_HEIGHT (b)
+      && (!GST_VIDEO_INFO_IS_YUV (a)
+      || (a->colorimetry.matrix == b->colorimetry.matrix
+          && a->colorimetry.range == b->colorimetry.range));
 }
 
 static GstFlowReturn
@@ -836,6 +1264,7 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstYoloDetect *self = GST_YOLO_DETECT (trans);
   YoloHeadParams hp = YOLO_HEAD_PARAMS_DEFAULT;
+  DecodeKey key;
   GstYoloScaleMode scale_mode;
   guint interval;
   gchar *classes = NULL;
@@ -861,25 +1290,36 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   self->classes_changed = FALSE;
   GST_OBJECT_UNLOCK (self);
 
-  if (classes_changed) {
-    /* changed while running: warn, keep the known classes */
-    gchar *unknown = update_class_mask (self, classes);
-    if (unknown) {
-      gchar *hint = classes_hint (self);
-      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-          ("Unknown class '%s' in the classes property; ignored", unknown),
-          ("classes takes %s", hint));
-      g_free (hint);
-      g_free (unknown);
-    }
-    g_free (classes);
-  }
+  if (classes_changed)
+    update_classes_running (self, classes);
+  g_free (classes);
   hp.class_mask = self->class_mask;
   hp.n_class_mask = self->n_class_mask;
 
-  if (!self->have_last || self->n_frames % interval == 0) {
-    if (!infer_frame (self, buf, &hp, scale_mode))
+  key.conf_threshold = hp.conf_threshold;
+  key.iou_threshold = hp.iou_threshold;
+  key.max_detections = hp.max_detections;
+  key.agnostic = hp.agnostic;
+  key.class_mask_serial = self->class_mask_serial;
+
+  /* new caps (size, format, colours): the kept detections belong to a
+   * frame of the old geometry; never rescale them, infer now */
+  if (self->have_output && !same_frame_geometry (&self->info,
+          &self->inferred_info)) {
+    GST_DEBUG_OBJECT (self, "caps changed since the last inference");
+    self->have_output = FALSE;
+    g_array_set_size (self->last, 0);
+    self->n_frames = 0;
+  }
+
+  if (!self->have_output || self->n_frames % interval == 0) {
+    if (!infer_frame (self, buf, scale_mode))
       return GST_FLOW_ERROR;
+    decode_kept (self, &hp, &key);
+  } else if (!same_key (&key, &self->last_key)) {
+    /* thresholds or classes changed between inferences: decode the kept
+     * output again, as the next inference would */
+    decode_kept (self, &hp, &key);
   }
   self->n_frames++;
 
@@ -915,7 +1355,9 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * Path of the ONNX model file. Unset: the embedded default model,
    * YOLOX-Nano 416x416 trained on COCO (Apache-2.0), installed with the
-   * plugin.
+   * plugin. Set while the element runs
+   * (PAUSED or PLAYING), the new value applies at the next start, with a
+   * warning message; until then the property reads back the loaded model.
    *
    * Since: 0.1
    */
@@ -931,7 +1373,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * OpenCL device: empty for the first GPU (else the first device), "gpu",
    * "cpu", a global index "N", "P:D" (platform:device) or a substring of
-   * the device name.
+   * the device name. Like model, it applies at the next start.
    *
    * Since: 0.1
    */
@@ -946,7 +1388,9 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   /**
    * GstYoloDetect:conf-threshold:
    *
-   * Detections need a score above this.
+   * Detections need a score above this. A change applies from the next
+   * frame, also to the detections kept between inferences
+   * (inference-interval).
    *
    * Since: 0.1
    */
@@ -976,6 +1420,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * GstYoloDetect:max-detections:
    *
    * At most this many detections (the best ones) per frame; 0 = no limit.
+   * A change applies from the next frame, also to kept detections.
    *
    * Since: 0.1
    */
@@ -992,8 +1437,11 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * Comma-separated class ids or labels to keep, e.g. "0,2" or
    * "person,car" (labels are matched case-insensitively). Empty keeps every
    * class. A token that is neither a class id of the model nor one of its
-   * labels is an error (LIBRARY/SETTINGS) when the element starts; set
-   * while running, it is ignored with a warning message.
+   * labels is an error (LIBRARY/SETTINGS) when the element starts. Set
+   * while running, the value applies from the next frame (also to the
+   * detections kept between inferences); unknown tokens are ignored with a
+   * warning message, and a value that names no class at all keeps the
+   * previous filter (with a warning; the property reads it back).
    *
    * Since: 0.1
    */
@@ -1010,7 +1458,9 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * Text file with one label per line (line n = class n), used when the
    * model carries no "names" metadata (e.g. YOLOX). Without labels the
-   * class number is the label.
+   * class number is the label. UTF-8 (a byte order mark is skipped), LF,
+   * CRLF or CR line ends; spaces around a label and blank lines at the end
+   * are ignored. Applies at the next start, like model.
    *
    * Since: 0.1
    */
@@ -1039,7 +1489,10 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * GstYoloDetect:model-family:
    *
    * Layout of the model's output (and its pre-processing). auto works for
-   * Ultralytics, end-to-end and YOLOv5 exports; YOLOX needs yolox.
+   * Ultralytics, end-to-end and YOLOv5 exports; YOLOX needs yolox. It
+   * cannot make a pose, segmentation, OBB or classification model (metadata
+   * task) a detector: that is an error at start. Applies at the next start,
+   * like model.
    *
    * Since: 0.1
    */
@@ -1067,7 +1520,10 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * GstYoloDetect:inference-interval:
    *
    * Run the model on every Nth frame only; the frames in between get the
-   * latest detections (scaled to their size).
+   * latest detections. New caps (size, format or colorimetry) make the
+   * next frame an inferred one: detections are never carried over to a
+   * frame of another geometry. After a flush (seek) the next frame is
+   * inferred too.
    *
    * Since: 0.1
    */
@@ -1078,6 +1534,26 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
           DEFAULT_INFERENCE_INTERVAL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+
+  /**
+   * GstYoloDetect:input-size:
+   *
+   * Model input size as "HxW" (e.g. "480x640") or one number for a square,
+   * for models exported with dynamic=True. Empty: the model's imgsz
+   * metadata; a dynamic model without it needs this property. A fixed-size
+   * model runs at its own size: an input-size that differs from it is an
+   * error at start (export with another imgsz instead). Applies at the
+   * next start, like model.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INPUT_SIZE,
+      g_param_spec_string ("input-size", "Input size",
+          "Model input size HxW (e.g. 480x640) for dynamic-size models "
+          "(empty = the model's imgsz); must match a fixed-size model",
+          DEFAULT_INPUT_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
 
   gst_element_class_set_static_metadata (element_class,
       "YOLO object detector", "Filter/Analyzer/Video",

@@ -2,6 +2,7 @@
 #include "yolo-engine-private.h"
 #include "yolo-ops.h"
 #include "yolo-cl.h"
+#include "yolo-model-info.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,9 +51,11 @@ resolve_dynamic_inputs (YoloGraph * g, const YoloEngineOptions * opt,
         t->dims[d] = want[d - 2];
       } else {
         g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
-            "input \"%s\" has a dynamic size (dimension %d) and no size was "
-            "given: set the input size (e.g. 640x640) or export the model "
-            "with a fixed imgsz", t->name, d);
+            "input \"%s\" has a dynamic size (dimension %d) that neither "
+            "the options nor the imgsz metadata give: set the input size "
+            "(e.g. 640x640: yolo-engine --size, yolodetect's input-size) or "
+            "export the model with dynamic=False and a fixed imgsz",
+            t->name, d);
         return FALSE;
       }
     }
@@ -141,6 +144,7 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
 {
   YoloGraph *g;
   YoloEngine *e;
+  char *hint;
 
   if (!model_path || !*model_path) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
@@ -150,13 +154,23 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
   g = yolo_onnx_load (model_path, error);
   if (!g)
     return NULL;
+  /* an export option we do not handle (nms=True, batch=2, a pose model)
+   * fails on an op or a shape: say which option, after the op and node */
+  hint = yolo_model_export_hint (g);
   e = yolo_engine_new_from_graph (g, options, FALSE, error);
-  if (e)
+  if (e) {
     e->model_path = g_strdup (model_path);
-  else if (error && *error && (*error)->domain == YOLO_ENGINE_ERROR
+  } else if (error && *error && (*error)->domain == YOLO_ENGINE_ERROR
       && ((*error)->code == YOLO_ENGINE_ERROR_INVALID_MODEL
-          || (*error)->code == YOLO_ENGINE_ERROR_UNSUPPORTED))
+          || (*error)->code == YOLO_ENGINE_ERROR_UNSUPPORTED)) {
     g_prefix_error (error, "%s: ", model_path); /* name the model */
+    if (hint) {
+      char *m = g_strdup_printf ("%s; %s", (*error)->message, hint);
+      g_free ((*error)->message);
+      (*error)->message = m;
+    }
+  }
+  g_free (hint);
   return e;
 }
 

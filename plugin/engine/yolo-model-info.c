@@ -4,7 +4,8 @@
  * Family detection looks at output 0 ([1, a, b]) and the Ultralytics
  * metadata_props (names, stride, task, imgsz, end2end):
  *
- *   metadata end2end=True, or [1, N, 6] with N <= 1000   -> end2end
+ *   metadata end2end=True, args nms=True with [1, N, 6],
+ *   or [1, N, 6] with N <= 1000                          -> end2end
  *   task=detect / names metadata, [1, 4+nc, N], N > 4+nc -> ultralytics
  *   names metadata, [1, N, 5+nc], N > 5+nc               -> yolov5
  *   anything else (YOLOX has no metadata)                 -> unknown + reason
@@ -335,6 +336,23 @@ grid_cells (YoloGraph * g)
   return n;
 }
 
+/* TRUE if the Ultralytics "args" metadata (a Python dict literal of the
+ * export options) sets key to True. */
+static gboolean
+export_arg_true (YoloGraph * g, const char *key)
+{
+  const char *args = meta (g, "args");
+  char *pat;
+  gboolean ret;
+
+  if (args == NULL)
+    return FALSE;
+  pat = g_strdup_printf ("'%s': True", key);
+  ret = strstr (args, pat) != NULL;
+  g_free (pat);
+  return ret;
+}
+
 static YoloFamily
 detect (YoloGraph * g, char **reason)
 {
@@ -361,6 +379,13 @@ detect (YoloGraph * g, char **reason)
     return YOLO_FAMILY_UNKNOWN;
   }
 
+  /* nms=True: the graph ends in NMS and gives [1, max_det, 6] boxes like an
+   * end-to-end head (end2end metadata False) */
+  if (export_arg_true (g, "nms") && b == 6) {
+    *reason = g_strdup_printf ("exported with nms=True, output %s: "
+        "x1,y1,x2,y2,score,class per detection after the graph's NMS", shape);
+    return YOLO_FAMILY_END2END;
+  }
   if (meta_is_true (e2e)) {
     if (b > 0 && b != 6) {
       *reason = g_strdup_printf ("metadata says end2end=True but output 0 %s "
@@ -444,6 +469,41 @@ yolo_model_detect_family (YoloGraph * g, char **reason)
   else
     g_free (r);
   return f;
+}
+
+char *
+yolo_model_export_hint (YoloGraph * g)
+{
+  const char *task = meta (g, "task");
+  const char *batch = meta (g, "batch");
+  gint64 n = 0;
+
+  if (task && task[0] && strcmp (task, "detect") != 0) {
+    const char *what = strcmp (task, "segment") == 0 ? "instance segmentation"
+        : strcmp (task, "pose") == 0 ? "pose estimation"
+        : strcmp (task, "obb") == 0 ? "oriented boxes"
+        : strcmp (task, "classify") == 0 ? "image classification" : NULL;
+    return g_strdup_printf ("the model was exported for task=%s%s%s%s, not "
+        "detection: only detection models (task=detect) are supported; "
+        "export a detection model", task, what ? " (" : "", what ? what : "",
+        what ? ")" : "");
+  }
+  if (export_arg_true (g, "nms"))
+    return g_strdup ("the model was exported with nms=True (NMS inside the "
+        "graph, not supported): export it with nms=False (the detector "
+        "does the NMS itself)");
+  if (g->inputs && g->inputs->len > 0) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
+    if (t->ndim >= 1 && t->dims[0] > 1)
+      n = t->dims[0];
+  }
+  if (n <= 1 && batch)
+    n = g_ascii_strtoll (batch, NULL, 10);
+  if (n > 1)
+    return g_strdup_printf ("the model was exported with batch=%"
+        G_GINT64_FORMAT " (a fixed batch of %" G_GINT64_FORMAT " images); "
+        "one image is processed at a time: export it with batch=1", n, n);
+  return NULL;
 }
 
 /* ------------------------------------------------------------------------ */

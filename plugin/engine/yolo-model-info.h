@@ -43,6 +43,14 @@ void yolo_model_info_free (YoloModelInfo * info);
  * yolo_model_info_new and by the element with its model-family property. */
 YoloFamily yolo_model_detect_family (YoloGraph * g, char **reason);
 
+/* Why a graph is not a model the detector runs, in terms of the Ultralytics
+ * export that made it (task other than detect, nms=True, batch > 1), as a
+ * newly allocated sentence naming the option and the fix; NULL when no such
+ * export option applies. Used to complete load errors (an nms=True export
+ * fails on its NonMaxSuppression/Greater ops, a segmentation export on
+ * ConvTranspose) and by the element. */
+char *yolo_model_export_hint (YoloGraph * g);
+
 /* Parses the Ultralytics names dict literal "{0: 'person', 1: 'bicycle'}"
  * into a new array of strings (index = class id). NULL on syntax error. */
 GPtrArray *yolo_parse_names (const char *literal);

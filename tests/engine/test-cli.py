@@ -162,6 +162,29 @@ def main():
                   "--device", "no-such-device-xyz"], [],
                  "run: unknown device")
 
+    # Ultralytics exports that cannot run: the error names the export
+    # option (or task) after the operator and node
+    zoo = os.path.join(MODELS, "zoo")
+    refused = [("yolo11n-nms.onnx", ["unsupported operator", "node",
+                                     "nms=True", "nms=False"]),
+               ("yolo11n-batch2.onnx", ["batch=2", "batch=1"]),
+               ("yolo11n-seg.onnx", ["task=segment", "detect"]),
+               ("yolo11n-obb.onnx", ["task=obb", "detect"])]
+    for name, words in refused:
+        path = os.path.join(zoo, name)
+        if not os.path.exists(path):
+            print(f"# {path} not found: skipped")
+            continue
+        expect_error(["bench", path, "--iterations", "1"], words,
+                     f"bench: {name} refused naming its export option")
+    nms = os.path.join(zoo, "yolo11n-nms.onnx")
+    if os.path.exists(nms):
+        rc, out, err = run("info", nms)
+        # (rc 1: shape inference stops at the unsupported Greater)
+        check("head layout: end2end" in out
+              and "nms=True" in out, "info: nms=True export is end2end",
+              out + err)
+
     return 1 if failures else 0
 
 
