@@ -48,10 +48,11 @@
 #include "gstyolodetect.h"
 #include "gstyolometa.h"
 
-#include "yolo-engine-private.h"
+/* the engine's public API only (no OpenCL, no private headers) */
+#include "yolo-engine.h"
+#include "yolo-family.h"
 #include "yolo-head.h"
 #include "yolo-labels.h"
-#include "yolo-model-info.h"
 #include "yolo-preproc.h"
 
 GST_DEBUG_CATEGORY_STATIC (yolo_detect_debug);
@@ -809,7 +810,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   {
     const char *task = yolo_engine_metadata (self->engine, "task");
     if (task && task[0] && strcmp (task, "detect") != 0) {
-      gchar *hint = yolo_model_export_hint (self->engine->graph);
+      gchar *hint = yolo_engine_export_hint (self->engine);
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Model '%s' is a task=%s model, not a detector: yolodetect runs "
               "detection models (task=detect) only%s", model, task,
@@ -824,7 +825,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   /* head family */
   self->family = family_from_property (family_prop);
   if (self->family == YOLO_FAMILY_UNKNOWN) {
-    self->family = yolo_model_detect_family (self->engine->graph, &reason);
+    self->family = yolo_engine_detect_family (self->engine, &reason);
     if (self->family == YOLO_FAMILY_UNKNOWN) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Cannot tell the model family of '%s'; set model-family "
@@ -1153,7 +1154,7 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   /* on failure the non-blocking frame upload may still be reading the
    * mapped planes: drain the queue before unmapping */
   if (!ok)
-    clFinish (yolo_rt_queue (self->engine->rt));
+    yolo_engine_finish (self->engine);
   gst_video_frame_unmap (&frame);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),

@@ -32,9 +32,6 @@ gboolean yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
 gboolean yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
     gint64 * elem_offset, GError ** error);
 
-/* Same as yolo_engine_run but does not wait: the caller syncs later with
- * yolo_engine_get_output (blocking read). */
-gboolean yolo_engine_enqueue (YoloEngine * e, GError ** error);
 
 /* Loads an ONNX file into a graph (no passes run; see yolo-onnx.c). */
 YoloGraph *yolo_onnx_load (const char *path, GError ** error);

@@ -223,6 +223,25 @@ yolo_engine_metadata (YoloEngine * e, const char *key)
   return g_hash_table_lookup (e->graph->metadata, key);
 }
 
+void
+yolo_engine_finish (YoloEngine * e)
+{
+  if (e && e->rt)
+    clFinish (yolo_rt_queue (e->rt));
+}
+
+YoloFamily
+yolo_engine_detect_family (YoloEngine * e, char **reason)
+{
+  return yolo_model_detect_family (e->graph, reason);
+}
+
+char *
+yolo_engine_export_hint (YoloEngine * e)
+{
+  return yolo_model_export_hint (e->graph);
+}
+
 const char *
 yolo_engine_device_name (YoloEngine * e)
 {

@@ -9,11 +9,20 @@
  *   yolo_engine_run (e, &error);
  *   yolo_engine_get_output (e, 0, out_floats, &error);
  *   yolo_engine_free (e);
+ *
+ * The public API is this header and the ones it names: yolo-family.h (head
+ * families, class names), yolo-preproc.h (video frame -> input tensor on
+ * the device), yolo-head.h (decoding and NMS) and yolo-labels.h (default
+ * class names). Everything else in this folder (graph, runtime, ops,
+ * OpenCL) is private to the engine; the GStreamer elements use only the
+ * public headers (tests/check/public-api.sh checks it).
  */
 #ifndef YOLO_ENGINE_H
 #define YOLO_ENGINE_H
 
 #include <glib.h>
+
+#include "yolo-family.h"
 
 G_BEGIN_DECLS
 
@@ -73,6 +82,10 @@ const char *yolo_engine_device_name (YoloEngine * e);
 /* Copies input 0 (float32, in the input's shape) to the device. */
 gboolean yolo_engine_set_input (YoloEngine * e, const float *data,
     GError ** error);
+/* Same as yolo_engine_run but does not wait: the caller syncs later with
+ * yolo_engine_get_output (blocking read), e.g. after yolo_preproc_run()
+ * queued the frame's pre-processing on the same queue. */
+gboolean yolo_engine_enqueue (YoloEngine * e, GError ** error);
 /* Enqueues one inference and waits for it (one host sync). */
 gboolean yolo_engine_run (YoloEngine * e, GError ** error);
 /* Reads output i (float32; integer outputs are converted) into dst. */
@@ -82,6 +95,23 @@ gboolean yolo_engine_get_output (YoloEngine * e, guint i, float *dst,
 /* Per-launch timings of the last run (options.profile must be set):
  * returns a newly allocated human-readable table. */
 char *yolo_engine_profile_table (YoloEngine * e);
+
+/* Blocks until all work queued on the engine's device queue (frame
+ * uploads, pre-processing, inference) has finished. Call it before freeing
+ * or unmapping host memory an asynchronous upload may still read, e.g.
+ * after a failed yolo_engine_enqueue(). */
+void yolo_engine_finish (YoloEngine * e);
+
+/* The detection head family of the loaded model, from its metadata and
+ * output shape (YOLO_FAMILY_UNKNOWN when undecidable). *reason (may be
+ * NULL) receives a newly allocated sentence saying why, for messages. */
+YoloFamily yolo_engine_detect_family (YoloEngine * e, char **reason);
+
+/* Why the loaded model is not one the detector decodes, in terms of the
+ * Ultralytics export option that made it (task other than detect,
+ * nms=True, batch > 1): a newly allocated sentence naming the option and
+ * the fix, or NULL when none applies. */
+char *yolo_engine_export_hint (YoloEngine * e);
 
 /* Lists platforms and devices, one per line, into a new string. */
 char *yolo_engine_list_devices (GError ** error);

@@ -15,7 +15,7 @@
 #ifndef YOLO_HEAD_H
 #define YOLO_HEAD_H
 
-#include "yolo-model-info.h"
+#include "yolo-family.h"
 #include "yolo-preproc.h"
 
 G_BEGIN_DECLS

@@ -3,22 +3,11 @@
 #ifndef YOLO_MODEL_INFO_H
 #define YOLO_MODEL_INFO_H
 
+#include "yolo-family.h"
 #include "yolo-graph.h"
 
 G_BEGIN_DECLS
 
-typedef enum
-{
-  YOLO_FAMILY_UNKNOWN = 0,
-  YOLO_FAMILY_ULTRALYTICS,      /* [1, 4+nc, N]: cx,cy,w,h + class scores */
-  YOLO_FAMILY_END2END,          /* [1, N, 6]: x1,y1,x2,y2,score,class */
-  YOLO_FAMILY_YOLOV5,           /* [1, N, 5+nc]: cx,cy,w,h,obj + classes */
-  YOLO_FAMILY_YOLOX,            /* [1, N, 5+nc] raw grid offsets */
-} YoloFamily;
-
-const char *yolo_family_name (YoloFamily f);  /* "ultralytics", ... */
-/* Parses "auto"/"ultralytics"/"end2end"/"yolov5"/"yolox"; FALSE if unknown. */
-gboolean yolo_family_from_name (const char *name, YoloFamily * out);
 
 typedef struct
 {
@@ -51,9 +40,6 @@ YoloFamily yolo_model_detect_family (YoloGraph * g, char **reason);
  * ConvTranspose) and by the element. */
 char *yolo_model_export_hint (YoloGraph * g);
 
-/* Parses the Ultralytics names dict literal "{0: 'person', 1: 'bicycle'}"
- * into a new array of strings (index = class id). NULL on syntax error. */
-GPtrArray *yolo_parse_names (const char *literal);
 
 G_END_DECLS
 #endif
