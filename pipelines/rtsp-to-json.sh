@@ -18,7 +18,7 @@
 #     the connection or stopped the stream)", at once;
 #   - no data for STALL_TIMEOUT seconds (a frozen server or network, any
 #     transport): "rtsp-to-json.sh: URL: no data for 10 s (stream frozen or
-#     network down)", after STALL_TIMEOUT s (+ up to 5 s to stop);
+#     network down)", after STALL_TIMEOUT s (10-13 s measured with 10);
 #   - any other error (server gone over UDP, refused connection, bad
 #     stream...): "rtsp-to-json.sh: URL: <error> (<detail>)".
 #
