@@ -10,6 +10,7 @@
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -674,6 +675,112 @@ GST_START_TEST (test_non_finite_and_odd_values)
 
 GST_END_TEST;
 
+static void
+remove_tree (const gchar * path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (path, name, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_DIR))
+      remove_tree (p);
+    else
+      g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (path);
+}
+
+/* Sets LC_NUMERIC to a locale whose decimal separator is a comma: de_DE
+ * when installed, else one compiled with localedef into @dir (LOCPATH).
+ * FALSE when neither works. */
+static gboolean
+set_comma_locale (const gchar * dir)
+{
+  gchar *localedef, *out;
+  gboolean ok = FALSE;
+
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL)
+    return TRUE;
+  localedef = g_find_program_in_path ("localedef");
+  if (localedef == NULL)
+    return FALSE;
+  out = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  {
+    gchar *argv[] = { localedef, (gchar *) "-i", (gchar *) "de_DE",
+      (gchar *) "-f", (gchar *) "UTF-8", out, NULL
+    };
+    if (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL |
+            G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL)) {
+      g_setenv ("LOCPATH", dir, TRUE);
+      ok = setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL;
+    }
+  }
+  g_free (out);
+  g_free (localedef);
+  return ok;
+}
+
+/* Numbers are written with '.' whatever LC_NUMERIC says. */
+GST_START_TEST (test_locale_independent)
+{
+  gchar *path = g_build_filename (tmp_dir, "locale.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  gchar *locdir = g_dir_make_tmp ("yolojson-locale-XXXXXX", NULL);
+  gchar *old = g_strdup (setlocale (LC_NUMERIC, NULL));
+  JsonParser *parser = json_parser_new ();
+  GstHarness *h;
+  GstBuffer *buf;
+  JsonArray *objs;
+  gchar **lines, *probe;
+  guint n;
+
+  if (!set_comma_locale (locdir)) {
+    GST_WARNING ("no de_DE locale and no localedef: not tested");
+    g_printerr ("test_locale_independent: no de_DE locale and no "
+        "localedef, not tested\n");
+    goto done;
+  }
+  /* the locale is in effect: printf would write a comma */
+  probe = g_strdup_printf ("%.2f", 0.25);
+  fail_unless_equals_string (probe, "0,25");
+  g_free (probe);
+
+  h = gst_harness_new_parse (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  add_detection (buf, "person", 0, 0.25, 1, 2, 3, 4);
+  add_detection (buf, "person", 0, 1.5e300, 1, 2, 3, 4);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (strstr (lines[0], "\"confidence\":0.25,") != NULL, "%s",
+      lines[0]);
+  fail_unless (strstr (lines[0], "\"confidence\":1.5e+300,") != NULL, "%s",
+      lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless (json_object_get_double_member (json_array_get_object_element
+          (objs, 1), "confidence") == 1.5e300);
+  g_strfreev (lines);
+
+done:
+  setlocale (LC_NUMERIC, old);
+  remove_tree (locdir);
+  g_free (locdir);
+  g_free (old);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 yolojson_suite (void)
 {
@@ -694,6 +801,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_open_error);
   tcase_add_test (tc, test_strict_validator);
   tcase_add_test (tc, test_non_finite_and_odd_values);
+  tcase_add_test (tc, test_locale_independent);
   return s;
 }
 
