@@ -3,13 +3,24 @@
 # one JSON line per processed frame (yolojson: pts, frame, width, height,
 # objects[] with label, label_id, confidence, x, y, w, h in frame pixels).
 #
-#   rtspsrc ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert
+#   rtspsrc ! watchdog ! rtph264depay ! h264parse ! avdec_h264 ! videoconvert
 #     ! queue leaky=downstream ! yolodetect ! yolojson ! fakesink
 #
 # When inference is slower than the stream, the leaky queue drops the oldest
 # frames so the output stays live (set DROP=0 to process every frame and let
-# the stream back up instead). Runs until the stream ends or fails (exit
-# status non-zero on error); Ctrl-C stops it cleanly (EOS).
+# the stream back up instead). Ctrl-C or SIGTERM stops it cleanly (EOS,
+# exit status 0).
+#
+# A live stream does not end, so for a supervisor to restart it the script
+# exits with status 1 and one line on stderr whenever the stream is lost:
+#   - the stream ends or the server closes the connection (a crashed server
+#     over TCP): "rtsp-to-json.sh: URL: the stream ended (the server closed
+#     the connection or stopped the stream)", at once;
+#   - no data for STALL_TIMEOUT seconds (a frozen server or network, any
+#     transport): "rtsp-to-json.sh: URL: no data for 10 s (stream frozen or
+#     network down)", after STALL_TIMEOUT s (10-13 s measured with 10);
+#   - any other error (server gone over UDP, refused connection, bad
+#     stream...): "rtsp-to-json.sh: URL: <error> (<detail>)".
 #
 # usage: pipelines/rtsp-to-json.sh URL MODEL [OUT.jsonl|-]
 #   URL          rtsp://host[:port]/path (env URL; required)
@@ -22,6 +33,8 @@
 #                user-pw=secret tcp-timeout=5000000"
 #   CODEC        h264 (default) or h265: the stream's video codec
 #   DROP         1 (default): drop frames when behind; 0: keep every frame
+#   STALL_TIMEOUT  seconds without RTP data before giving up (default 10;
+#                0: never; needs the watchdog element, gst-plugins-bad)
 #   YOLO_PROPS   extra yolodetect properties, e.g. "classes=person,car"
 #   GST_PLUGIN_PATH  where the yolo plugin is; defaults to build/plugin of
 #                this source tree when that exists.
@@ -45,6 +58,7 @@ OUT=${3:-${OUT:--}}
 LATENCY=${LATENCY:-200}
 CODEC=${CODEC:-h264}
 DROP=${DROP:-1}
+STALL_TIMEOUT=${STALL_TIMEOUT:-10}
 
 die () { echo "rtsp-to-json.sh: $*" >&2; exit 2; }
 [ -n "$URL" ] || die "usage: $0 URL MODEL [OUT.jsonl|-]"
@@ -55,6 +69,15 @@ case "$CODEC" in
   h264|h265) ;;
   *) die "CODEC must be h264 or h265, not '$CODEC'" ;;
 esac
+case "$STALL_TIMEOUT" in
+  ''|*[!0-9]*) die "STALL_TIMEOUT must be a whole number of seconds, not '$STALL_TIMEOUT'" ;;
+esac
+watchdog=()
+if [ "$STALL_TIMEOUT" -gt 0 ]; then
+  gst-inspect-1.0 watchdog >/dev/null 2>&1 ||
+    die "the watchdog element (gst-plugins-bad) is missing: install it or set STALL_TIMEOUT=0"
+  watchdog=(! watchdog "timeout=$((STALL_TIMEOUT * 1000))")
+fi
 
 read -r -a rtsp_props <<< "${RTSP_PROPS:-}"
 read -r -a yolo_props <<< "${YOLO_PROPS:-}"
@@ -64,9 +87,86 @@ else
   queue=(queue)
 fi
 
-# -q keeps gst-launch's own chatter off stdout, where the JSON may go.
-exec gst-launch-1.0 -q -e \
+# gst-launch runs in the background so that SIGTERM can be turned into a
+# clean stop (SIGINT: EOS, with -e); its stdout (-q: only the JSON when
+# OUT=-) is ours, its stderr goes through a filter that passes everything on
+# but condenses its ERROR report (several lines) into one line.
+interrupted=0
+gst_pid=
+# shellcheck disable=SC2317  # called by the traps
+on_signal () {
+  interrupted=1
+  # Ctrl-C reaches gst-launch from the terminal too: send SIGINT only once
+  if [ "$1" = TERM ] && [ -n "$gst_pid" ]; then kill -INT "$gst_pid" 2>/dev/null || true; fi
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtsp-to-json.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+errors=$tmp/errors
+mkfifo "$tmp/stderr"
+
+# ERROR: from element /GstPipeline:pipeline0/GstRTSPSrc:rtspsrc0: <message>
+# Additional debug info:
+# <file(line): function (): element path:>
+# <detail>
+# (then maybe "ERROR: pipeline doesn't want to preroll." and the like)
+# -> the first error's element, message and detail go to $errors.
+filter_stderr () {
+  awk -v out="$errors" '
+    /^ERROR: from element / {
+      if (n++ == 0) { sub(/^ERROR: from element /, ""); err = $0; state = 1 }
+      else state = 3            # later errors: consequences of the first
+      next
+    }
+    /^ERROR: / && n > 0 { state = 3; next }
+    state == 3 { next }
+    state == 1 && /^Additional debug info:$/ { state = 2; next }
+    state == 2 { detail = $0; next }
+    { print > "/dev/stderr"; fflush("/dev/stderr") }
+    END { if (n) { print err > out; print detail > out } }'
+}
+
+set +e
+filter_stderr < "$tmp/stderr" &
+filter_pid=$!
+gst-launch-1.0 -q -e \
   rtspsrc location="$URL" latency="$LATENCY" "${rtsp_props[@]}" \
+  "${watchdog[@]}" \
   ! "rtp${CODEC}depay" ! "${CODEC}parse" ! "avdec_${CODEC}" ! videoconvert \
   ! "${queue[@]}" ! yolodetect model="$MODEL" "${yolo_props[@]}" \
-  ! yolojson location="$OUT" ! fakesink sync=false
+  ! yolojson location="$OUT" ! fakesink sync=false \
+  2> "$tmp/stderr" &
+gst_pid=$!
+rc=0
+wait "$gst_pid" || rc=$?
+# a trapped signal interrupts wait: wait again until gst-launch is gone
+while kill -0 "$gst_pid" 2>/dev/null; do
+  rc=0
+  wait "$gst_pid" || rc=$?
+done
+wait "$filter_pid"
+set -e
+
+say () { echo "rtsp-to-json.sh: $URL: $*" >&2; }
+if [ -s "$errors" ]; then
+  { read -r err && read -r detail; } < "$errors" || true
+  elem=${err%%: *}
+  msg=${err#*: }
+  case "$elem" in
+    */GstWatchdog:*)
+      say "no data for $STALL_TIMEOUT s (stream frozen or network down)" ;;
+    *)
+      # "Could not read from resource." + "(detail)"
+      say "${msg%.}${detail:+ ($detail)}" ;;
+  esac
+  exit 1
+elif [ "$rc" -ne 0 ]; then
+  say "gst-launch-1.0 failed (exit status $rc)"
+  exit 1
+elif [ "$interrupted" = 0 ]; then
+  say "the stream ended (the server closed the connection or stopped the stream)"
+  exit 1
+fi
+exit 0

@@ -24,7 +24,13 @@
  * #GstVideoRegionOfInterestMeta in frame pixels; `label`, `label_id` and
  * `confidence` come from the DL Streamer "detection" parameter structure
  * when present, otherwise `label` is the roi_type name and `label_id` and
- * `confidence` are null. `pts` is null for buffers without a timestamp,
+ * `confidence` are null. `confidence` is rounded to 4 decimals (magnitudes
+ * of 1e15 and more are written in full, e.g. `1e+308`); a non-finite
+ * confidence (NaN or infinity, which JSON cannot represent; yolodetect never
+ * attaches one, other elements might) is written as null, the object is
+ * kept. A label that is not valid UTF-8 has its bad bytes replaced by
+ * U+FFFD. Every line is valid JSON (RFC 8259), whatever the locale.
+ * `pts` is null for buffers without a timestamp,
  * `frame` counts buffers from 0 since the element started. Frames without
  * detections still produce a line with an empty `objects` list.
  *
@@ -305,12 +311,52 @@ gst_yolo_json_sink_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
+/* A finite confidence as a JSON number: rounded to 4 decimals, short form
+ * ("0.91", "1.0", "0.0"); magnitudes of 1e15 and over (where 4 decimals mean
+ * nothing) in the shortest "%g" form that reads back to the same double
+ * ("1e+308"). Locale-independent (g_ascii_formatd). */
+static gchar *
+yolo_json_format_confidence (gdouble v)
+{
+  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_val_if_fail (isfinite (v), g_strdup ("null"));
+
+  if (fabs (v) < 1e15) {
+    gsize n;
+
+    v = round (v * 1e4) / 1e4;
+    if (v == 0.0)               /* no "-0.0" */
+      v = 0.0;
+    g_ascii_formatd (buf, sizeof (buf), "%.4f", v);
+    n = strlen (buf);
+    while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
+      buf[--n] = '\0';
+  } else {
+    for (gint prec = 1; prec <= 17; prec++) {
+      gchar fmt[8];
+
+      g_snprintf (fmt, sizeof (fmt), "%%.%dg", prec);
+      g_ascii_formatd (buf, sizeof (buf), fmt, v);
+      if (g_ascii_strtod (buf, NULL) == v)
+        break;
+    }
+  }
+  return g_strdup (buf);
+}
+
+/* Confidences are written by yolo_json_format_confidence(), not by
+ * json-glib: json-glib 1.6 prints doubles as "%.17g" plus ".0" when there is
+ * no '.', which gives 0.91000000000000003, "1e+308.0" (invalid) and
+ * "nan.0"/"inf.0" (invalid). In the tree each confidence is an integer
+ * placeholder (its index in @confs), replaced after generation. */
 static void
 yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
-    GstVideoRegionOfInterestMeta * roi)
+    GstVideoRegionOfInterestMeta * roi, GPtrArray * confs)
 {
   GstStructure *s;
   const gchar *label = NULL;
+  gchar *valid_label = NULL;
   gint label_id;
   gdouble conf;
   gboolean has_id = FALSE, has_conf = FALSE;
@@ -324,6 +370,9 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   }
   if (label == NULL && roi->roi_type != 0)
     label = g_quark_to_string (roi->roi_type);
+  /* JSON text is UTF-8; json-glib copies the bytes as they are */
+  if (label != NULL && !g_utf8_validate (label, -1, NULL))
+    label = valid_label = g_utf8_make_valid (label, -1);
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "label");
@@ -337,10 +386,12 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "confidence");
-  if (has_conf)                 /* 4 decimals: short lines, no float noise */
-    json_builder_add_double_value (b, round (conf * 1e4) / 1e4);
-  else
+  if (has_conf && isfinite (conf)) {
+    json_builder_add_int_value (b, confs->len);
+    g_ptr_array_add (confs, yolo_json_format_confidence (conf));
+  } else {
     json_builder_add_null_value (b);
+  }
   json_builder_set_member_name (b, "x");
   json_builder_add_int_value (b, roi->x);
   json_builder_set_member_name (b, "y");
@@ -350,40 +401,35 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   json_builder_set_member_name (b, "h");
   json_builder_add_int_value (b, roi->h);
   json_builder_end_object (b);
+  g_free (valid_label);
 }
 
-/* json-glib before 1.8 prints doubles with "%.17g", so a confidence of 0.91
- * comes out as 0.91000000000000003. Confidences are rounded to 4 decimals
- * already: reprint them in short form. Inside JSON strings every '"' is
- * escaped, so the unescaped key below only matches the object member. */
+/* Replaces each "confidence":<placeholder index> in @str by confs[index].
+ * Inside JSON strings every '"' is escaped, so the unescaped key below only
+ * matches the object member. */
 static gchar *
-yolo_json_shorten_confidences (gchar * str, gsize * len)
+yolo_json_put_confidences (gchar * str, gsize * len, GPtrArray * confs)
 {
   static const gchar key[] = "\"confidence\":";
   const gchar *p = str, *hit;
   GString *out;
 
-  if (strstr (str, key) == NULL)
+  if (confs->len == 0)
     return str;
 
-  out = g_string_sized_new (*len);
+  out = g_string_sized_new (*len + 8 * confs->len);
   while ((hit = strstr (p, key)) != NULL) {
-    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
     gchar *end;
-    gdouble v;
-    gsize n;
+    guint64 i;
 
     hit += sizeof (key) - 1;
     g_string_append_len (out, p, hit - p);
     p = hit;
-    v = g_ascii_strtod (hit, &end);
+    i = g_ascii_strtoull (hit, &end, 10);
     if (end == hit)             /* null */
       continue;
-    g_ascii_formatd (buf, sizeof (buf), "%.4f", v);
-    n = strlen (buf);
-    while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
-      buf[--n] = '\0';
-    g_string_append (out, buf);
+    g_assert (i < confs->len);
+    g_string_append (out, g_ptr_array_index (confs, i));
     p = end;
   }
   g_string_append (out, p);
@@ -400,6 +446,7 @@ yolo_json_frame_to_string (GstYoloJson * self, GstBuffer * buf, gsize * len)
   JsonNode *root;
   GstVideoRegionOfInterestMeta *roi;
   gpointer state = NULL;
+  GPtrArray *confs = g_ptr_array_new_with_free_func (g_free);
   gchar *str;
 
   json_builder_begin_object (b);
@@ -419,7 +466,7 @@ yolo_json_frame_to_string (GstYoloJson * self, GstBuffer * buf, gsize * len)
   while ((roi = (GstVideoRegionOfInterestMeta *)
           gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    yolo_json_add_roi (b, buf, roi);
+    yolo_json_add_roi (b, buf, roi, confs);
   json_builder_end_array (b);
   json_builder_end_object (b);
 
@@ -428,8 +475,9 @@ yolo_json_frame_to_string (GstYoloJson * self, GstBuffer * buf, gsize * len)
   json_generator_set_pretty (gen, FALSE);
   json_generator_set_root (gen, root);
   str = json_generator_to_data (gen, len);
-  str = yolo_json_shorten_confidences (str, len);
+  str = yolo_json_put_confidences (str, len, confs);
 
+  g_ptr_array_unref (confs);
   json_node_unref (root);
   g_object_unref (gen);
   g_object_unref (b);

@@ -155,16 +155,25 @@ class_kept (const YoloHeadParams * p, int c)
   return c >= 0 && c < p->n_class_mask && p->class_mask[c];
 }
 
-/* Adds a candidate given in input pixels (centre + size). */
+/* Adds a candidate given in input pixels (centre + size). A candidate with
+ * a non-finite score (+inf: -inf and NaN never pass the threshold) or a
+ * non-finite box (NaN, inf, or an expf() that overflowed) is dropped: such
+ * values mean a broken model or input, and would otherwise reach the metas
+ * as a NaN confidence or a NaN/whole-frame box. */
 static void
 add_candidate (GArray * out, const YoloLetterbox * lb, double cx, double cy,
     double w, double h, float score, int cls)
 {
   YoloDetection d;
-  double x1 = (cx - w / 2 - lb->pad_x) / lb->scale_x;
-  double y1 = (cy - h / 2 - lb->pad_y) / lb->scale_y;
-  double x2 = (cx + w / 2 - lb->pad_x) / lb->scale_x;
-  double y2 = (cy + h / 2 - lb->pad_y) / lb->scale_y;
+  double x1, y1, x2, y2;
+
+  if (!isfinite (score) || !isfinite (cx) || !isfinite (cy)
+      || !isfinite (w) || !isfinite (h))
+    return;
+  x1 = (cx - w / 2 - lb->pad_x) / lb->scale_x;
+  y1 = (cy - h / 2 - lb->pad_y) / lb->scale_y;
+  x2 = (cx + w / 2 - lb->pad_x) / lb->scale_x;
+  y2 = (cy + h / 2 - lb->pad_y) / lb->scale_y;
 
   d.x1 = (float) CLAMP (x1, 0.0, (double) lb->frame_w);
   d.y1 = (float) CLAMP (y1, 0.0, (double) lb->frame_h);
@@ -230,8 +239,9 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
       float *best = g_new (float, n);
       int *cls = g_new0 (int, n);
       const float *row = data + (gsize) 4 * n;
+      /* a NaN class score is no score: it never becomes the best class */
       for (int i = 0; i < n; i++)
-        best[i] = row[i];
+        best[i] = isnan (row[i]) ? -INFINITY : row[i];
       for (int c = 1; c < nc; c++) {
         row = data + (gsize) (4 + c) * n;
         for (int i = 0; i < n; i++) {
@@ -290,6 +300,8 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
         }
         float obj = r[4];
         float bs = r[5] * obj;
+        if (isnan (bs))         /* as for Ultralytics: NaN is no score */
+          bs = -INFINITY;
         int bc = 0;
         for (int c = 1; c < nc; c++) {
           float v = r[5 + c] * obj;

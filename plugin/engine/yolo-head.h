@@ -5,6 +5,9 @@
  * letterbox or stretch) and clipped to the frame, then class-aware (or
  * agnostic) greedy NMS (suppress when IoU > iou_threshold), highest score
  * first, at most max_detections kept. End-to-end heads skip NMS.
+ * Non-finite values never become detections: a NaN class score is no score
+ * (never the best class), and a candidate whose best score is +inf or whose
+ * box is NaN or infinite is dropped.
  *
  * Layouts (output 0, batch 1):
  *   ultralytics [1, 4+nc, N]  cx,cy,w,h (input pixels), nc class scores

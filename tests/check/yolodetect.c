@@ -1849,7 +1849,9 @@ GST_START_TEST (test_values_nonfinite)
     /* one warning, at the first frame */
     if (f == 0) {
       fail_unless (pop_warning (gbus, &text), "no warning");
-      fail_unless (strstr (text, "4 detections"), "%s", text);
+      /* the decoder already drops the non-finite candidates (the NaN
+       * score, the NaN box); the element drops the rest and says so */
+      fail_unless (strstr (text, "2 detections"), "%s", text);
       g_free (text);
     } else {
       fail_if (pop_warning (gbus, &text), "%s", text);

@@ -10,6 +10,9 @@
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <locale.h>
+#include <math.h>
+#include <string.h>
 
 #include "gstyolojson.h"
 #include "gstyolometa.h"
@@ -87,11 +90,133 @@ read_lines (const gchar * path, guint * n)
   return lines;
 }
 
+/* A strict RFC 8259 validator (json-glib's parser is lenient: it takes
+ * "01", "1." and ".5"): @p points into a NUL-terminated line; each function
+ * returns the end of what it accepted, or NULL. */
+static const gchar *json_value (const gchar * p, gint depth);
+
+static const gchar *
+json_ws (const gchar * p)
+{
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+    p++;
+  return p;
+}
+
+static const gchar *
+json_string (const gchar * p)
+{
+  if (*p++ != '"')
+    return NULL;
+  while (*p != '"') {
+    if ((guchar) * p < 0x20)    /* control characters, and the NUL at end */
+      return NULL;
+    if (*p == '\\') {
+      p++;
+      if (*p == 'u') {
+        for (gint i = 1; i <= 4; i++)
+          if (!g_ascii_isxdigit (p[i]))
+            return NULL;
+        p += 5;
+      } else if (*p && strchr ("\"\\/bfnrt", *p)) {
+        p++;
+      } else {
+        return NULL;
+      }
+    } else {
+      p++;
+    }
+  }
+  return p + 1;
+}
+
+static const gchar *
+json_number (const gchar * p)
+{
+  if (*p == '-')
+    p++;
+  if (*p == '0')
+    p++;
+  else if (*p >= '1' && *p <= '9')
+    while (g_ascii_isdigit (*p))
+      p++;
+  else
+    return NULL;
+  if (*p == '.') {
+    if (!g_ascii_isdigit (*++p))
+      return NULL;
+    while (g_ascii_isdigit (*p))
+      p++;
+  }
+  if (*p == 'e' || *p == 'E') {
+    p++;
+    if (*p == '+' || *p == '-')
+      p++;
+    if (!g_ascii_isdigit (*p))
+      return NULL;
+    while (g_ascii_isdigit (*p))
+      p++;
+  }
+  return p;
+}
+
+static const gchar *
+json_value (const gchar * p, gint depth)
+{
+  const gchar *lits[] = { "null", "true", "false" };
+
+  if (depth > 32)
+    return NULL;
+  p = json_ws (p);
+  if (*p == '{' || *p == '[') {
+    gchar close = *p == '{' ? '}' : ']';
+    p = json_ws (p + 1);
+    if (*p == close)
+      return p + 1;
+    for (;;) {
+      if (close == '}') {
+        if ((p = json_string (json_ws (p))) == NULL)
+          return NULL;
+        p = json_ws (p);
+        if (*p++ != ':')
+          return NULL;
+      }
+      if ((p = json_value (p, depth + 1)) == NULL)
+        return NULL;
+      p = json_ws (p);
+      if (*p == close)
+        return p + 1;
+      if (*p++ != ',')
+        return NULL;
+    }
+  }
+  if (*p == '"')
+    return json_string (p);
+  for (guint i = 0; i < G_N_ELEMENTS (lits); i++)
+    if (g_str_has_prefix (p, lits[i]))
+      return p + strlen (lits[i]);
+  return json_number (p);
+}
+
+/* TRUE if @line is one JSON text (RFC 8259) in valid UTF-8 */
+static gboolean
+json_is_valid (const gchar * line)
+{
+  const gchar *end;
+
+  if (!g_utf8_validate (line, -1, NULL))
+    return FALSE;
+  end = json_value (line, 0);
+  return end != NULL && *json_ws (end) == '\0';
+}
+
 static JsonObject *
 parse_line (JsonParser * parser, const gchar * line)
 {
   JsonNode *root;
   GError *err = NULL;
+
+  fail_unless (json_is_valid (line), "not RFC 8259 JSON: '%s'", line);
 
   fail_unless (json_parser_load_from_data (parser, line, -1, &err),
       "bad JSON '%s': %s", line, err ? err->message : "");
@@ -420,6 +545,242 @@ GST_START_TEST (test_properties)
 
 GST_END_TEST;
 
+/* the validator itself: what it must refuse */
+GST_START_TEST (test_strict_validator)
+{
+  const gchar *good[] = { "{}", "[]", "{\"a\":[1,-0.5,2e+308,1E-3,0,null]}",
+    "{\"s\":\"\\u00e9\\n\\\"\"}", "{\"a\" : true , \"b\":false}",
+    "{\"l\":\"\xc3\xa9\"}"
+  };
+  const gchar *bad[] = { "{\"c\":nan.0}", "{\"c\":inf.0}", "{\"c\":-inf.0}",
+    "{\"c\":NaN}", "{\"c\":Infinity}", "{\"c\":1e+308.0}", "{\"c\":01}",
+    "{\"c\":1.}", "{\"c\":.5}", "{\"c\":1e}", "{\"c\":-}", "{\"c\":+1}",
+    "{\"l\":\"a\xff\"}", "{\"l\":\"a\x01\"}", "{\"l\":\"\\x\"}", "{\"a\":1,}",
+    "{\"a\":1} x", "{a:1}", "[1 2]", ""
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    fail_unless (json_is_valid (good[i]), "%s", good[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    fail_if (json_is_valid (bad[i]), "%s", bad[i]);
+}
+
+GST_END_TEST;
+
+/* Confidences JSON cannot hold or json-glib prints badly, and labels that
+ * are not UTF-8 or need escaping, from ROI metas another element made:
+ * every line is still strict JSON. NaN and infinities are written as null
+ * (the object is kept); huge and tiny finite values as numbers that read
+ * back. */
+GST_START_TEST (test_non_finite_and_odd_values)
+{
+  gchar *path = g_build_filename (tmp_dir, "odd.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\" "
+      "post-messages=true", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = gst_bus_new ();
+  JsonParser *parser = json_parser_new ();
+  const struct
+  {
+    gdouble conf;
+    gboolean null;
+    gdouble expect;
+  } cases[] = {
+    {NAN, TRUE, 0}, {INFINITY, TRUE, 0}, {-INFINITY, TRUE, 0},
+    {1e308, FALSE, 1e308}, {-1.7976931348623157e308, FALSE,
+        -1.7976931348623157e308},
+    {1e15, FALSE, 1e15}, {123456.78901, FALSE, 123456.789},
+    {1e-320, FALSE, 0}, {-0.0, FALSE, 0}, {-0.00004, FALSE, 0},
+    {0.91, FALSE, 0.91}, {1.0, FALSE, 1.0}, {0.99996, FALSE, 1.0},
+  };
+  /* (GstStructure refuses strings that are not UTF-8: those can only come
+   * from a roi_type, below) */
+  const gchar *labels[] = { "quote\"back\\slash\x01\t", "caf\xc3\xa9" };
+  GstBuffer *buf;
+  GstMessage *msg;
+  JsonArray *objs;
+  gchar **lines;
+  guint n;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    add_detection (buf, "person", 0, cases[i].conf, i, i, 10, 10);
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    add_detection (buf, labels[i], 1, 0.5, 100 + i, 0, 10, 10);
+  /* plain ROIs whose roi_type is not UTF-8 */
+  gst_buffer_add_video_region_of_interest_meta (buf, "bad\xff\xfeutf8", 1, 2,
+      3, 4);
+  gst_buffer_add_video_region_of_interest_meta (buf, "roi\xc3", 1, 2, 3, 4);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  /* the bus message carries the same text */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  fail_unless_equals_string (gst_structure_get_string
+      (gst_message_get_structure (msg), "json"), lines[0]);
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  GST_INFO ("%s", lines[0]);
+  fail_if (strstr (lines[0], "nan") || strstr (lines[0], "inf"), "%s",
+      lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs),
+      G_N_ELEMENTS (cases) + G_N_ELEMENTS (labels) + 2);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    JsonObject *o = json_array_get_object_element (objs, i);
+
+    fail_unless_equals_string (json_object_get_string_member (o, "label"),
+        "person");
+    fail_unless_equals_int64 (json_object_get_int_member (o, "x"), i);
+    if (cases[i].null) {
+      fail_unless (json_object_get_null_member (o, "confidence"), "case %u", i);
+    } else {
+      gdouble v = json_object_get_double_member (o, "confidence");
+      fail_unless (v == cases[i].expect, "case %u: %.17g, expected %.17g",
+          i, v, cases[i].expect);
+    }
+  }
+  /* short forms, no "-0.0", no %.17g noise */
+  fail_unless (strstr (lines[0], "\"confidence\":1e+308,") != NULL);
+  fail_unless (strstr (lines[0], "\"confidence\":-0.0") == NULL);
+  fail_unless (strstr (lines[0], "\"confidence\":0.91,") != NULL);
+  fail_unless (strstr (lines[0], "\"confidence\":123456.789,") != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++) {
+    JsonObject *o = json_array_get_object_element (objs,
+        G_N_ELEMENTS (cases) + i);
+    fail_unless_equals_string (json_object_get_string_member (o, "label"),
+        labels[i]);
+    fail_unless (json_object_get_double_member (o, "confidence") == 0.5);
+  }
+  n = json_array_get_length (objs);
+  fail_unless_equals_string (json_object_get_string_member
+      (json_array_get_object_element (objs, n - 2), "label"),
+      "bad\xef\xbf\xbd\xef\xbf\xbdutf8");
+  fail_unless_equals_string (json_object_get_string_member
+      (json_array_get_object_element (objs, n - 1), "label"),
+      "roi\xef\xbf\xbd");
+
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+static void
+remove_tree (const gchar * path)
+{
+  GDir *d = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (d && (name = g_dir_read_name (d))) {
+    gchar *p = g_build_filename (path, name, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_DIR))
+      remove_tree (p);
+    else
+      g_unlink (p);
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  g_rmdir (path);
+}
+
+/* Sets LC_NUMERIC to a locale whose decimal separator is a comma: de_DE
+ * when installed, else one compiled with localedef into @dir (LOCPATH).
+ * FALSE when neither works. */
+static gboolean
+set_comma_locale (const gchar * dir)
+{
+  gchar *localedef, *out;
+  gboolean ok = FALSE;
+
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL)
+    return TRUE;
+  localedef = g_find_program_in_path ("localedef");
+  if (localedef == NULL)
+    return FALSE;
+  out = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  {
+    gchar *argv[] = { localedef, (gchar *) "-i", (gchar *) "de_DE",
+      (gchar *) "-f", (gchar *) "UTF-8", out, NULL
+    };
+    if (g_spawn_sync (NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL |
+            G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, NULL, NULL)) {
+      g_setenv ("LOCPATH", dir, TRUE);
+      ok = setlocale (LC_NUMERIC, "de_DE.UTF-8") != NULL;
+    }
+  }
+  g_free (out);
+  g_free (localedef);
+  return ok;
+}
+
+/* Numbers are written with '.' whatever LC_NUMERIC says. */
+GST_START_TEST (test_locale_independent)
+{
+  gchar *path = g_build_filename (tmp_dir, "locale.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  gchar *locdir = g_dir_make_tmp ("yolojson-locale-XXXXXX", NULL);
+  gchar *old = g_strdup (setlocale (LC_NUMERIC, NULL));
+  JsonParser *parser = json_parser_new ();
+  GstHarness *h;
+  GstBuffer *buf;
+  JsonArray *objs;
+  gchar **lines, *probe;
+  guint n;
+
+  if (!set_comma_locale (locdir)) {
+    GST_WARNING ("no de_DE locale and no localedef: not tested");
+    g_printerr ("test_locale_independent: no de_DE locale and no "
+        "localedef, not tested\n");
+    goto done;
+  }
+  /* the locale is in effect: printf would write a comma */
+  probe = g_strdup_printf ("%.2f", 0.25);
+  fail_unless_equals_string (probe, "0,25");
+  g_free (probe);
+
+  h = gst_harness_new_parse (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  add_detection (buf, "person", 0, 0.25, 1, 2, 3, 4);
+  add_detection (buf, "person", 0, 1.5e300, 1, 2, 3, 4);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (strstr (lines[0], "\"confidence\":0.25,") != NULL, "%s",
+      lines[0]);
+  fail_unless (strstr (lines[0], "\"confidence\":1.5e+300,") != NULL, "%s",
+      lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless (json_object_get_double_member (json_array_get_object_element
+          (objs, 1), "confidence") == 1.5e300);
+  g_strfreev (lines);
+
+done:
+  setlocale (LC_NUMERIC, old);
+  remove_tree (locdir);
+  g_free (locdir);
+  g_free (old);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 yolojson_suite (void)
 {
@@ -438,6 +799,9 @@ yolojson_suite (void)
   tcase_add_test (tc, test_no_messages_by_default);
   tcase_add_test (tc, test_restart_truncates_and_resets);
   tcase_add_test (tc, test_open_error);
+  tcase_add_test (tc, test_strict_validator);
+  tcase_add_test (tc, test_non_finite_and_odd_values);
+  tcase_add_test (tc, test_locale_independent);
   return s;
 }
 

@@ -461,6 +461,145 @@ test_empty (void)
   g_free (t);
 }
 
+/* every detection out of the head has a finite score in (conf, +inf) and a
+ * finite box inside the frame */
+static void
+assert_all_finite (GArray * d, const YoloLetterbox * lb)
+{
+  for (guint i = 0; i < d->len; i++) {
+    const YoloDetection *x = &g_array_index (d, YoloDetection, i);
+    g_assert_true (isfinite (x->score));
+    g_assert_true (isfinite (x->x1) && isfinite (x->y1));
+    g_assert_true (isfinite (x->x2) && isfinite (x->y2));
+    g_assert_cmpfloat (x->x1, >=, 0);
+    g_assert_cmpfloat (x->x2, <=, lb->frame_w);
+    g_assert_cmpfloat (x->y1, >=, 0);
+    g_assert_cmpfloat (x->y2, <=, lb->frame_h);
+  }
+}
+
+/* Non-finite values in the output tensor (a broken model or input) never
+ * become detections: a candidate whose best score is +inf, or whose box is
+ * NaN or infinite, is dropped; a NaN class score is no score (another class
+ * can still win); the finite candidates around them are unaffected. */
+static void
+test_non_finite (void)
+{
+  YoloHeadParams p = YOLO_HEAD_PARAMS_DEFAULT;
+  YoloLetterbox lb = identity_lb (100, 100);
+  YoloHeadLayout l;
+  GArray *d;
+
+  {                             /* Ultralytics */
+    enum
+    { NC = 3, N = 9 };
+    float t[(4 + NC) * N];
+    gint64 dims[3] = { 1, 4 + NC, N };
+
+    for (int i = 0; i < N; i++) /* far apart: no NMS between them */
+      ul_set (t, NC, N, i, 5 + 10 * i, 50, 4, 4, 0, 0.0f);
+    ul_set (t, NC, N, 0, 5, 50, 4, 4, 0, 0.9f); /* the good one */
+    ul_set (t, NC, N, 1, 15, 50, 4, 4, 1, INFINITY);
+    ul_set (t, NC, N, 2, 25, 50, 4, 4, 1, -INFINITY);
+    ul_set (t, NC, N, 3, 35, 50, 4, 4, 1, NAN);
+    ul_set (t, NC, N, 4, NAN, 50, 4, 4, 1, 0.8f);
+    ul_set (t, NC, N, 5, 55, 50, INFINITY, 4, 1, 0.8f);
+    ul_set (t, NC, N, 6, 65, -INFINITY, 4, 4, 1, 0.8f);
+    ul_set (t, NC, N, 7, 75, 50, 4, 4, 2, 0.7f);
+    t[4 * N + 7] = NAN;         /* NaN in class 0 (first row): class 2 wins */
+    ul_set (t, NC, N, 8, 85, 50, 4, 4, 1, 0.6f);
+    t[6 * N + 8] = NAN;         /* NaN in the last class row: class 1 wins */
+
+    g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_ULTRALYTICS, 3,
+            dims, 100, 100, NULL));
+    d = yolo_head_decode (&l, &p, t, &lb);
+    assert_all_finite (d, &lb);
+    g_assert_cmpuint (d->len, ==, 3);
+    g_assert_cmpfloat (g_array_index (d, YoloDetection, 0).score, ==, 0.9f);
+    assert_box (&g_array_index (d, YoloDetection, 0), 3, 48, 7, 52);
+    g_assert_cmpfloat (g_array_index (d, YoloDetection, 1).score, ==, 0.7f);
+    g_assert_cmpint (g_array_index (d, YoloDetection, 1).class_id, ==, 2);
+    g_assert_cmpfloat (g_array_index (d, YoloDetection, 2).score, ==, 0.6f);
+    g_assert_cmpint (g_array_index (d, YoloDetection, 2).class_id, ==, 1);
+    g_array_unref (d);
+  }
+  {                             /* end2end */
+    float t[5 * 6] = {
+      10, 10, 30, 30, 0.9f, 2,
+      40, 10, 50, 30, INFINITY, 2,
+      NAN, 10, 60, 30, 0.8f, 1,
+      40, 40, INFINITY, 60, 0.8f, 1,
+      40, 40, 60, 60, NAN, 1,
+    };
+    gint64 dims[3] = { 1, 5, 6 };
+
+    g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_END2END, 3, dims,
+            100, 100, NULL));
+    d = yolo_head_decode (&l, &p, t, &lb);
+    assert_all_finite (d, &lb);
+    g_assert_cmpuint (d->len, ==, 1);
+    assert_box (&g_array_index (d, YoloDetection, 0), 10, 10, 30, 30);
+    g_array_unref (d);
+  }
+  {                             /* YOLOv5: objectness times class score */
+    enum
+    { NC = 2, N = 6 };
+    float t[N * (5 + NC)] = {
+      10, 10, 4, 4, 0.5f, 0.9f, 0.1f,   /* 0.45, class 0 */
+      30, 10, 4, 4, INFINITY, 0.9f, 0.1f,       /* inf: dropped */
+      50, 10, 4, 4, INFINITY, 0.0f, 0.0f,       /* inf * 0 = NaN: dropped */
+      70, 10, 4, 4, NAN, 0.9f, 0.9f,    /* NaN objectness: dropped */
+      90, 10, 4, 4, 1.0f, NAN, 0.6f,    /* NaN class 0: class 1, 0.6 */
+      10, 60, NAN, 4, 1.0f, 0.9f, 0.1f, /* NaN box: dropped */
+    };
+    gint64 dims[3] = { 1, N, 5 + NC };
+
+    g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_YOLOV5, 3, dims,
+            100, 100, NULL));
+    d = yolo_head_decode (&l, &p, t, &lb);
+    assert_all_finite (d, &lb);
+    g_assert_cmpuint (d->len, ==, 2);
+    g_assert_cmpint (g_array_index (d, YoloDetection, 0).class_id, ==, 1);
+    g_assert_cmpfloat_with_epsilon (g_array_index (d, YoloDetection, 0).score,
+        0.6f, 1e-6);
+    assert_box (&g_array_index (d, YoloDetection, 0), 88, 8, 92, 12);
+    g_assert_cmpfloat_with_epsilon (g_array_index (d, YoloDetection, 1).score,
+        0.45f, 1e-6);
+    g_array_unref (d);
+  }
+  {                             /* YOLOX: exp() of the size can overflow */
+    enum
+    { NC = 1, N = 42 };         /* 64x32 input: 32 + 8 + 2 cells */
+    float t[N * (5 + NC)];
+    gint64 dims[3] = { 1, N, 5 + NC };
+    YoloLetterbox lbx = identity_lb (64, 32);
+
+    memset (t, 0, sizeof (t));
+    t[0 * (5 + NC) + 4] = 1.0f; /* cell 0: an 8x8 box at (0, 0) */
+    t[0 * (5 + NC) + 5] = 0.9f;
+    t[5 * (5 + NC) + 2] = 100.0f;       /* cell 5: expf (100) = inf */
+    t[5 * (5 + NC) + 4] = 1.0f;
+    t[5 * (5 + NC) + 5] = 0.8f;
+    t[7 * (5 + NC) + 3] = -INFINITY;    /* cell 7: expf (-inf) = 0: finite */
+    t[7 * (5 + NC) + 4] = 1.0f;
+    t[7 * (5 + NC) + 5] = 0.7f;
+    t[9 * (5 + NC) + 0] = NAN;  /* cell 9: NaN offset */
+    t[9 * (5 + NC) + 4] = 1.0f;
+    t[9 * (5 + NC) + 5] = 0.6f;
+
+    g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_YOLOX, 3, dims, 64,
+            32, NULL));
+    d = yolo_head_decode (&l, &p, t, &lbx);
+    assert_all_finite (d, &lbx);
+    g_assert_cmpuint (d->len, ==, 2);
+    g_assert_cmpfloat_with_epsilon (g_array_index (d, YoloDetection, 0).score,
+        0.9f, 1e-6);
+    g_assert_cmpfloat_with_epsilon (g_array_index (d, YoloDetection, 1).score,
+        0.7f, 1e-6);
+    g_array_unref (d);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -473,5 +612,6 @@ main (int argc, char **argv)
   g_test_add_func ("/head/yolox", test_yolox);
   g_test_add_func ("/head/random-vs-reference", test_random_vs_reference);
   g_test_add_func ("/head/empty", test_empty);
+  g_test_add_func ("/head/non-finite", test_non_finite);
   return g_test_run ();
 }

@@ -16,7 +16,13 @@ STOP_TIMEOUT seconds, printing what it got.
 
 Cases: the client in this process (Gst.parse_launch, watching its bus) over
 UDP and over TCP (protocols=tcp), and pipelines/rtsp-to-json.sh run as a
-subprocess (its exit within the bound is what is checked).
+subprocess with its default timeouts, over UDP and TCP, for two faults in
+mid-stream: the server killed (SIGKILL: over TCP a connection reset) and the
+server frozen (SIGSTOP: no data, connections left open, as when the network
+freezes). The script must exit with status 1 and exactly one line on stderr
+saying what happened, within KILL_BOUND s of the kill and FREEZE_BOUND s of
+the freeze, so that a supervisor can restart it (script-udp-kill also checks
+the detections, like the in-process cases).
 
 usage: test_rtsp.py [--script pipelines/rtsp-to-json.sh] [--case NAME ...]
 Environment: YOLO_TEST_DATA (default ../shared next to the source tree),
@@ -48,6 +54,10 @@ MODEL = os.path.join(DATA, "models", "yolov8n-320.onnx")
 READY_TIMEOUT = 30     # server start
 PERSON_TIMEOUT = 150   # first "person" line (stream time ~6 s + model load)
 STOP_TIMEOUT = 20      # ERROR/EOS after the server is killed
+KILL_BOUND = 10        # rtsp-to-json.sh exit after the server is killed
+FREEZE_BOUND = 30      # rtsp-to-json.sh exit after the server is frozen
+SCRIPT_CASES = ["script-udp-kill", "script-tcp-kill", "script-udp-freeze",
+                "script-tcp-freeze"]
 SKIP = 77
 
 
@@ -173,47 +183,92 @@ def case_inprocess(name, protocols):
 
 
 def case_script(name, script):
+    """rtsp-to-json.sh against a server that dies or freezes mid-stream."""
+    _, protocols, fault = name.split("-")
     server = Server()
     log("%s: server %s (pid %d)" % (name, server.url, server.proc.pid))
     out = tempfile.NamedTemporaryFile(prefix="yolo-rtsp-", suffix=".jsonl",
                                       delete=False).name
-    env = dict(os.environ, RTSP_PROPS="timeout=5000000 tcp-timeout=5000000")
+    # only the transport is set: the script's own timeouts are under test
+    env = dict(os.environ, RTSP_PROPS="protocols=%s" % protocols)
+    env.pop("STALL_TIMEOUT", None)
     client = subprocess.Popen(["bash", script, server.url, MODEL, out],
                               env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
+                              stderr=subprocess.PIPE, text=True,
                               start_new_session=True)
+    want_persons = fault == "kill" and protocols == "udp"
+    stopped = False
     try:
+        # 1. JSON lines flow (and, for one case, people are detected)
         deadline = time.monotonic() + PERSON_TIMEOUT
         frames = []
         while time.monotonic() < deadline and client.poll() is None:
             time.sleep(0.2)
             frames = read_frames(out)
-            if n_person(frames) >= 3:
+            if (n_person(frames) >= 3 if want_persons else len(frames) >= 5):
                 break
         assert client.poll() is None, ("%s: script ended early (%s): %s" % (
-            name, client.returncode, client.stdout.read()))
-        assert n_person(frames) >= 3, (
-            "%s: %d JSON lines, %d with a person after %d s"
-            % (name, len(frames), n_person(frames), PERSON_TIMEOUT))
+            name, client.returncode, client.communicate()))
+        if want_persons:
+            assert n_person(frames) >= 3, (
+                "%s: %d JSON lines, %d with a person after %d s"
+                % (name, len(frames), n_person(frames), PERSON_TIMEOUT))
+            check_frames(frames, name)
+        else:
+            assert len(frames) >= 5, ("%s: %d JSON lines after %d s"
+                                      % (name, len(frames), PERSON_TIMEOUT))
         log("%s: %d JSON lines, %d with a person" %
             (name, len(frames), n_person(frames)))
-        check_frames(frames, name)
 
-        server.kill()
+        # 2. the fault: the script must exit 1 with one line, in time
+        if fault == "kill":
+            server.kill()
+            bound = KILL_BOUND
+        else:
+            server.proc.send_signal(signal.SIGSTOP)
+            stopped = True
+            bound = FREEZE_BOUND
         t0 = time.monotonic()
         try:
-            rc = client.wait(timeout=STOP_TIMEOUT)
+            stdout, stderr = client.communicate(timeout=bound + 10)
         except subprocess.TimeoutExpired:
             raise AssertionError("%s: script still running %d s after the "
-                                 "server was killed" % (name, STOP_TIMEOUT))
-        text = client.stdout.read().strip()
-        log("%s: server killed; script exited with %d after %.1f s: %s"
-            % (name, rc, time.monotonic() - t0,
-               text.splitlines()[0] if text else "(no output: EOS)"))
+                                 "server was %s" % (name, bound + 10,
+                                                    fault == "kill" and
+                                                    "killed" or "frozen"))
+        dt = time.monotonic() - t0
+        rc = client.returncode
+        log("%s: server %s; script exited with %d after %.1f s: %s"
+            % (name, fault == "kill" and "killed" or "frozen", rc, dt,
+               stderr.strip()))
+        assert rc == 1, "%s: exit status %d, expected 1" % (name, rc)
+        assert dt <= bound, "%s: exited after %.1f s, over %d s" % (
+            name, dt, bound)
+        assert stdout == "", "%s: stdout %r" % (name, stdout)
+        lines = stderr.splitlines()
+        assert len(lines) == 1, "%s: %d lines on stderr: %r" % (
+            name, len(lines), stderr)
+        prefix = "rtsp-to-json.sh: %s: " % server.url
+        assert lines[0].startswith(prefix), lines[0]
+        what = lines[0][len(prefix):]
+        if fault == "freeze":
+            assert what == ("no data for 10 s (stream frozen or network "
+                            "down)"), what
+        elif protocols == "tcp":
+            assert what.startswith("the stream ended (the server closed the "
+                                   "connection"), what
+        else:
+            # over UDP the RTSP connection fails: rtspsrc's error
+            assert "no data" not in what and "ended" not in what, what
+        # the JSON written so far is intact
+        for fr in read_frames(out):
+            assert fr["width"] == 768, fr
     finally:
         if client.poll() is None:
             os.killpg(client.pid, signal.SIGKILL)
             client.wait()
+        if stopped:
+            server.proc.send_signal(signal.SIGCONT)
         server.kill()
         os.unlink(out)
 
@@ -230,7 +285,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--script", help="pipelines/rtsp-to-json.sh to test too")
     ap.add_argument("--case", action="append",
-                    choices=["udp", "tcp", "script"])
+                    choices=["udp", "tcp"] + SCRIPT_CASES)
     args = ap.parse_args()
 
     Gst.init(None)
@@ -255,13 +310,14 @@ def main():
             log("SKIP: %s is missing (set YOLO_TEST_DATA)" % f)
             return SKIP
 
-    cases = args.case or (["udp", "tcp"] + (["script"] if args.script else []))
+    cases = args.case or (["udp", "tcp"]
+                          + (SCRIPT_CASES if args.script else []))
     failed = 0
     for c in cases:
         try:
-            if c == "script":
+            if c.startswith("script"):
                 if not args.script:
-                    raise AssertionError("--case script needs --script")
+                    raise AssertionError("--case %s needs --script" % c)
                 case_script(c, args.script)
             else:
                 case_inprocess(c, c)
