@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything gst-yolo needs to build and run its tests on Debian 12
-# (bookworm) or a close derivative: build tools, OpenCL (PoCL CPU device),
+# (bookworm) or a close derivative: build tools, OpenCL (PoCL CPU device and
+# Mesa's rusticl),
 # protobuf-c, GStreamer 1.22 with the plugins the tests use, and the Python
 # packages the parity tests and the benchmark use (onnxruntime, onnx, numpy,
 # opencv-python-headless).
@@ -34,8 +35,10 @@ APT_PACKAGES=(
   build-essential meson ninja-build pkg-config python3 python3-venv python3-pip
   indent                       # scripts/gst-indent (code style check)
   libglib2.0-dev
-  # OpenCL: ICD loader + headers, PoCL CPU device, clinfo to show devices
-  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+  # OpenCL: ICD loader + headers, PoCL CPU device, clinfo to show devices;
+  # Mesa's rusticl (llvmpipe, RUSTICL_ENABLE=swrast) as the second, independent
+  # implementation the kernel and parity suites also run on
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo mesa-opencl-icd
   # ONNX protobuf parsing
   libprotobuf-c-dev protobuf-c-compiler
   # GStreamer 1.22
