@@ -98,59 +98,51 @@ preproc_yuv_rgb (int y, int u, int v, int4 m, int gv)
   return clamp (c, -128, 127) + 128;
 }
 
-/* Chroma of luma column x in chroma row r (plane p, samples step bytes
- * apart), upsampled horizontally as videoconvert does: hmode 0 nearest
- * sample (its I420 fast path), 1 interstitial sites (jpeg/mpeg1: 3:1 and
- * 1:3 taps), 2 co-sited (mpeg2: even columns copy, odd ones average).
- * The first and the last column copy their own sample. */
-static inline int
-preproc_hup (__global const uchar * p, int step, int x, int w, int hmode)
+/* Chroma upsampling as videoconvert does it (video-chroma.c), along one
+ * axis of n luma samples: luma coordinate c reads chroma samples a and b
+ * and blends them (wa * A + (4 - wa) * B + 2) >> 2. Modes: 0 not
+ * subsampled (a = b = c); 1 nearest sample (its I420 fast path, and
+ * vertically co-sited chroma, which it does not interpolate); 2
+ * interstitial sites (jpeg / mpeg1: 3:1 and 1:3); 3 co-sited (mpeg2: even
+ * positions copy, odd ones average: (2A + 2B + 2) >> 2 = (A + B + 1) >> 1).
+ * Indices are clamped to the plane, so the first and the last position
+ * copy their own sample, as videoconvert's edges do. Returns (a, b, wa). */
+static inline int3
+preproc_chroma_taps (int c, int n, int mode)
 {
-  int k = x >> 1;
-  int a = p[k * step];
-
-  if (hmode == 0)
-    return a;
-  if (hmode == 2)
-    return ((x & 1) && x != w - 1) ? (a + p[(k + 1) * step] + 1) >> 1 : a;
-  if (x == 0 || ((x & 1) && x == w - 1))
-    return a;
-  if (x & 1)
-    return (3 * a + p[(k + 1) * step] + 2) >> 2;
-  return (p[(k - 1) * step] + 3 * a + 2) >> 2;
+  if (mode == 0)
+    return (int3) (c, c, 2);
+  int k = c >> 1, odd = c & 1, last = (n - 1) >> 1;
+  int a = (mode == 2 && !odd) ? k - 1 : k;
+  int b = (mode >= 2 && odd) ? k + 1 : k;
+  int wa = mode == 2 ? (odd ? 3 : 1) : 2;
+  return (int3) (clamp (a, 0, last), clamp (b, 0, last), wa);
 }
 
-/* Chroma at luma (x, y): vmode 0 no vertical subsampling (4:2:2), 1 nearest
- * row (I420 fast path, or vertically co-sited chroma, which videoconvert
- * does not interpolate), 2 interstitial rows (3:1 / 1:3, as hmode 1). */
+/* One chroma value: horizontal blend on rows ty.x and ty.y, then vertical
+ * (videoconvert's order and rounding). */
 static inline int
-preproc_chroma (__global const uchar * p, int st, int step, int x, int y,
-    int w, int h, int hmode, int vmode)
+preproc_chroma (__global const uchar * p, int st, int step, int3 tx, int3 ty)
 {
-  if (vmode == 0)
-    return preproc_hup (p + y * st, step, x, w, hmode);
-  int k = y >> 1;
-  int a = preproc_hup (p + k * st, step, x, w, hmode);
-  if (vmode == 1 || y == 0 || ((y & 1) && y == h - 1))
-    return a;
-  if (y & 1)
-    return (3 * a + preproc_hup (p + (k + 1) * st, step, x, w, hmode) + 2) >> 2;
-  return (preproc_hup (p + (k - 1) * st, step, x, w, hmode) + 3 * a + 2) >> 2;
+  __global const uchar *ra = p + ty.x * st, *rb = p + ty.y * st;
+  int ha = (tx.z * ra[tx.x * step] + (4 - tx.z) * ra[tx.y * step] + 2) >> 2;
+  int hb = (tx.z * rb[tx.x * step] + (4 - tx.z) * rb[tx.y * step] + 2) >> 2;
+  return (ty.z * ha + (4 - ty.z) * hb + 2) >> 2;
 }
 
-/* The RGB videoconvert gives for frame pixel (x, y). gray: no chroma
- * (U = V = 128). */
+/* The RGB videoconvert gives for frame pixel (x, y) whose chroma taps are
+ * cx, cy (preproc_chroma_taps). gray: no chroma (U = V = 128). */
 static inline int3
 preproc_yuv_tap (__global const uchar * src, int off_y, int st_y, int ystep,
-    int off_u, int st_u, int off_v, int st_v, int cstep, int hmode,
-    int vmode, int gray, int w, int h, int4 m, int gv, int x, int y)
+    int off_u, int st_u, int off_v, int st_v, int cstep, int gray,
+    int4 m, int gv, int x, int y, int3 cx, int3 cy)
 {
   int yy = src[off_y + y * st_y + x * ystep];
   int u = 128, v = 128;
 
   if (!gray) {
-    u = preproc_chroma (src + off_u, st_u, cstep, x, y, w, h, hmode, vmode);
-    v = preproc_chroma (src + off_v, st_v, cstep, x, y, w, h, hmode, vmode);
+    u = preproc_chroma (src + off_u, st_u, cstep, cx, cy);
+    v = preproc_chroma (src + off_v, st_v, cstep, cx, cy);
   }
   return preproc_yuv_rgb (yy, u, v, m, gv);
 }
@@ -186,13 +178,16 @@ preproc_yuv (__global const uchar * src, int off_y, int st_y, int ystep,
   int4 tx = xtab[cx];
   int4 ty = ytab[cy];
   int4 m = (int4) (m_y, m_rv, m_bu, m_gu);
-#define PREPROC_TAP(px, py) preproc_yuv_tap (src, off_y, st_y, ystep, off_u, \
-      st_u, off_v, st_v, cstep, hmode, vmode, gray, frame_w, frame_h, m, gv, \
-      px, py)
-  int3 p00 = PREPROC_TAP (tx.x, ty.x);
-  int3 p01 = PREPROC_TAP (tx.y, ty.x);
-  int3 p10 = PREPROC_TAP (tx.x, ty.y);
-  int3 p11 = PREPROC_TAP (tx.y, ty.y);
+  int3 cx0 = preproc_chroma_taps (tx.x, frame_w, hmode);
+  int3 cx1 = preproc_chroma_taps (tx.y, frame_w, hmode);
+  int3 cy0 = preproc_chroma_taps (ty.x, frame_h, vmode);
+  int3 cy1 = preproc_chroma_taps (ty.y, frame_h, vmode);
+#define PREPROC_TAP(px, py, tcx, tcy) preproc_yuv_tap (src, off_y, st_y, \
+      ystep, off_u, st_u, off_v, st_v, cstep, gray, m, gv, px, py, tcx, tcy)
+  int3 p00 = PREPROC_TAP (tx.x, ty.x, cx0, cy0);
+  int3 p01 = PREPROC_TAP (tx.y, ty.x, cx1, cy0);
+  int3 p10 = PREPROC_TAP (tx.x, ty.y, cx0, cy1);
+  int3 p11 = PREPROC_TAP (tx.y, ty.y, cx1, cy1);
 #undef PREPROC_TAP
   int3 h0 = p00 * tx.z + p01 * tx.w;
   int3 h1 = p10 * tx.z + p11 * tx.w;

@@ -250,7 +250,8 @@ packed_layout (YoloPixelFormat f, int *bpp, int *ri, int *gi, int *bi)
 
 /* Where the samples of a YUV / grey image are: luma at plane y_plane +
  * y_off + row * stride + x * ystep; U, V at their plane + off + crow *
- * stride + k * cstep. hmode / vmode as preproc.cl's preproc_chroma. */
+ * stride + k * cstep. hmode / vmode: the chroma upsampling of each axis,
+ * as preproc.cl's preproc_chroma_taps. */
 typedef struct
 {
   int y_plane, y_off, ystep;
@@ -273,7 +274,7 @@ yuv_layout (const YoloImage * img, YuvLayout * l)
       /* videoconvert's I420 -> RGB fast path: nearest chroma */
       l->u_plane = img->format == YOLO_PIXEL_I420 ? 1 : 2;
       l->v_plane = img->format == YOLO_PIXEL_I420 ? 2 : 1;
-      l->vmode = 1;
+      l->hmode = l->vmode = 1;
       break;
     case YOLO_PIXEL_NV12:
     case YOLO_PIXEL_NV21:
@@ -281,7 +282,7 @@ yuv_layout (const YoloImage * img, YuvLayout * l)
       l->u_off = img->format == YOLO_PIXEL_NV12 ? 0 : 1;
       l->v_off = 1 - l->u_off;
       l->cstep = 2;
-      l->hmode = hcos ? 2 : 1;
+      l->hmode = hcos ? 3 : 2;
       l->vmode = vcos ? 1 : 2;
       break;
     case YOLO_PIXEL_YUY2:
@@ -291,7 +292,7 @@ yuv_layout (const YoloImage * img, YuvLayout * l)
       l->v_off = l->u_off + 2;
       l->ystep = 2;
       l->cstep = 4;
-      l->hmode = hcos ? 2 : 1;
+      l->hmode = hcos ? 3 : 2;
       l->vmode = 0;
       break;
     default:                   /* GRAY8 */
@@ -322,36 +323,34 @@ ref_yuv_rgb (const YoloYuvMatrix * m, int y, int u, int v, int rgb[3])
     rgb[i] = CLAMP (c[i], -128, 127) + 128;
 }
 
-static int
-ref_hup (const guint8 * p, int step, int x, int w, int hmode)
+/* preproc.cl's preproc_chroma_taps: chroma indices a, b and weight wa
+ * (of 4) of luma coordinate c on an axis of n samples. */
+static void
+ref_chroma_taps (int c, int n, int mode, int t[3])
 {
-  int k = x >> 1;
-  int a = p[k * step];
-
-  if (hmode == 0)
-    return a;
-  if (hmode == 2)
-    return ((x & 1) && x != w - 1) ? (a + p[(k + 1) * step] + 1) >> 1 : a;
-  if (x == 0 || ((x & 1) && x == w - 1))
-    return a;
-  if (x & 1)
-    return (3 * a + p[(k + 1) * step] + 2) >> 2;
-  return (p[(k - 1) * step] + 3 * a + 2) >> 2;
+  if (mode == 0) {
+    t[0] = t[1] = c;
+    t[2] = 2;
+    return;
+  }
+  int k = c >> 1, odd = c & 1, last = (n - 1) >> 1;
+  int a = (mode == 2 && !odd) ? k - 1 : k;
+  int b = (mode >= 2 && odd) ? k + 1 : k;
+  t[0] = CLAMP (a, 0, last);
+  t[1] = CLAMP (b, 0, last);
+  t[2] = mode == 2 ? (odd ? 3 : 1) : 2;
 }
 
 static int
-ref_chroma (const guint8 * p, gsize st, int step, int x, int y, int w, int h,
-    int hmode, int vmode)
+ref_chroma (const guint8 * p, gsize st, int step, const int tx[3],
+    const int ty[3])
 {
-  if (vmode == 0)
-    return ref_hup (p + y * st, step, x, w, hmode);
-  int k = y >> 1;
-  int a = ref_hup (p + k * st, step, x, w, hmode);
-  if (vmode == 1 || y == 0 || ((y & 1) && y == h - 1))
-    return a;
-  if (y & 1)
-    return (3 * a + ref_hup (p + (k + 1) * st, step, x, w, hmode) + 2) >> 2;
-  return (ref_hup (p + (k - 1) * st, step, x, w, hmode) + 3 * a + 2) >> 2;
+  const guint8 *ra = p + ty[0] * st, *rb = p + ty[1] * st;
+  int ha = (tx[2] * ra[tx[0] * step] + (4 - tx[2]) * ra[tx[1] * step] + 2)
+      >> 2;
+  int hb = (tx[2] * rb[tx[0] * step] + (4 - tx[2]) * rb[tx[1] * step] + 2)
+      >> 2;
+  return (ty[2] * ha + (4 - ty[2]) * hb + 2) >> 2;
 }
 
 /* The 8-bit R,G,B of pixel (x, y); for YUV / grey as videoconvert gives. */
@@ -363,12 +362,13 @@ ref_fetch (const YoloImage * img, const YuvLayout * l, int x, int y, int p[3])
         + l->y_off + x * l->ystep];
     int u = 128, v = 128;
     if (!l->gray) {
+      int tx[3], ty[3];
+      ref_chroma_taps (x, img->width, l->hmode, tx);
+      ref_chroma_taps (y, img->height, l->vmode, ty);
       u = ref_chroma (img->planes[l->u_plane] + l->u_off,
-          img->strides[l->u_plane], l->cstep, x, y, img->width, img->height,
-          l->hmode, l->vmode);
+          img->strides[l->u_plane], l->cstep, tx, ty);
       v = ref_chroma (img->planes[l->v_plane] + l->v_off,
-          img->strides[l->v_plane], l->cstep, x, y, img->width, img->height,
-          l->hmode, l->vmode);
+          img->strides[l->v_plane], l->cstep, tx, ty);
     }
     ref_yuv_rgb (&img->yuv, yy, u, v, p);
   } else {
