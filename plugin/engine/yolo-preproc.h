@@ -132,7 +132,9 @@ void yolo_letterbox_compute (int frame_w, int frame_h, int input_w,
 
 typedef struct _YoloPreproc YoloPreproc;
 
-/* Binds to input 0 of e, which must be a float [1,3,H,W] tensor. */
+/* Binds to input 0 of e, which must be a float [1,3,H,W] tensor; a
+ * [1,C,H,W] input with C != 3 (e.g. a greyscale-trained 1-channel model)
+ * fails with YOLO_ENGINE_ERROR_UNSUPPORTED and a message naming C. */
 YoloPreproc *yolo_preproc_new (YoloEngine * e, GError ** error);
 void yolo_preproc_free (YoloPreproc * p);
 
