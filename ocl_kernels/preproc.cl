@@ -8,8 +8,11 @@
  * RGB input. Then value * scale goes to the three planes of the NCHW tensor
  * (R,G,B or B,G,R).
  *
- * 4:2:0 YUV is blended per Y, U, V plane (each luma tap with its nearest
- * chroma sample) and converted to RGB once per output pixel.
+ * YUV and grey formats (preproc_yuv) first turn each of the four source
+ * pixels into the 8-bit RGB that GStreamer 1.22's videoconvert produces for
+ * it (chroma upsampled and matrix applied with videoconvert's integer
+ * arithmetic), then blend those like preproc_packed: the tensor equals
+ * `videoconvert ! video/x-raw,format=RGB` followed by the RGB path.
  *
  * Same arithmetic as yolo_preproc_reference() in yolo-preproc.c.
  */
@@ -72,13 +75,86 @@ preproc_packed (__global const uchar * src, int off, int stride, int bpp,
   preproc_store (d, plane, convert_float3 (v) * scale, bgr);
 }
 
-/* 4:2:0 YUV: Y plane at off0; U at off1, V at off2, chroma samples cstep
- * bytes apart (NV12: 2, off2 = off1 + 1; I420: 1). */
+/* videoconvert's 8-bit YUV -> RGB (video_orc_convert_I420_ARGB and
+ * video_orc_convert_AYUV_ARGB): each (v - 128) is widened to 16 bits by
+ * byte duplication (x * 257, + 256 when negative), multiplied by an 8.8
+ * coefficient keeping the high 16 bits, summed, saturated to -128..127 and
+ * offset by 128. m = (luma gain, V->R, U->B, U->G), gv = V->G. */
+static inline int
+preproc_splat (int v)
+{
+  v -= 128;
+  return v * 256 + (v & 0xff);
+}
+
+static inline int3
+preproc_yuv_rgb (int y, int u, int v, int4 m, int gv)
+{
+  int wy = (preproc_splat (y) * m.x) >> 16;
+  int wu = preproc_splat (u), wv = preproc_splat (v);
+  int3 c = (int3) (wy + ((wv * m.y) >> 16),
+      wy + ((wu * m.w) >> 16) + ((wv * gv) >> 16),
+      wy + ((wu * m.z) >> 16));
+  return clamp (c, -128, 127) + 128;
+}
+
+/* Chroma upsampling as videoconvert does it (video-chroma.c), along one
+ * axis of n luma samples: luma coordinate c reads chroma samples a and b
+ * and blends them (wa * A + (4 - wa) * B + 2) >> 2. Modes: 0 not
+ * subsampled (a = b = c); 1 nearest sample (its I420 fast path, and
+ * vertically co-sited chroma, which it does not interpolate); 2
+ * interstitial sites (jpeg / mpeg1: 3:1 and 1:3); 3 co-sited (mpeg2: even
+ * positions copy, odd ones average: (2A + 2B + 2) >> 2 = (A + B + 1) >> 1).
+ * Indices are clamped to the plane, so the first and the last position
+ * copy their own sample, as videoconvert's edges do. Returns (a, b, wa). */
+static inline int3
+preproc_chroma_taps (int c, int n, int mode)
+{
+  if (mode == 0)
+    return (int3) (c, c, 2);
+  int k = c >> 1, odd = c & 1, last = (n - 1) >> 1;
+  int a = (mode == 2 && !odd) ? k - 1 : k;
+  int b = (mode >= 2 && odd) ? k + 1 : k;
+  int wa = mode == 2 ? (odd ? 3 : 1) : 2;
+  return (int3) (clamp (a, 0, last), clamp (b, 0, last), wa);
+}
+
+/* One chroma value: horizontal blend on rows ty.x and ty.y, then vertical
+ * (videoconvert's order and rounding). */
+static inline int
+preproc_chroma (__global const uchar * p, int st, int step, int3 tx, int3 ty)
+{
+  __global const uchar *ra = p + ty.x * st, *rb = p + ty.y * st;
+  int ha = (tx.z * ra[tx.x * step] + (4 - tx.z) * ra[tx.y * step] + 2) >> 2;
+  int hb = (tx.z * rb[tx.x * step] + (4 - tx.z) * rb[tx.y * step] + 2) >> 2;
+  return (ty.z * ha + (4 - ty.z) * hb + 2) >> 2;
+}
+
+/* The RGB videoconvert gives for frame pixel (x, y) whose chroma taps are
+ * cx, cy (preproc_chroma_taps). gray: no chroma (U = V = 128). */
+static inline int3
+preproc_yuv_tap (__global const uchar * src, int off_y, int st_y, int ystep,
+    int off_u, int st_u, int off_v, int st_v, int cstep, int gray,
+    int4 m, int gv, int x, int y, int3 cx, int3 cy)
+{
+  int yy = src[off_y + y * st_y + x * ystep];
+  int u = 128, v = 128;
+
+  if (!gray) {
+    u = preproc_chroma (src + off_u, st_u, cstep, cx, cy);
+    v = preproc_chroma (src + off_v, st_v, cstep, cx, cy);
+  }
+  return preproc_yuv_rgb (yy, u, v, m, gv);
+}
+
+/* YUV / grey frames of frame_w x frame_h: luma at off_y + y * st_y +
+ * x * ystep; U samples at off_u + row * st_u + k * cstep, V likewise
+ * (cstep: planar 1, semi-planar 2, packed 4:2:2 4). */
 __kernel void
-preproc_yuv420 (__global const uchar * src, int off0, int st0,
-    int off1, int st1, int off2, int st2, int cstep,
-    float y_offset, float y_scale, float c_scale,
-    float rv, float gu, float gv, float bu,
+preproc_yuv (__global const uchar * src, int off_y, int st_y, int ystep,
+    int off_u, int st_u, int off_v, int st_v, int cstep, int hmode, int vmode,
+    int gray, int frame_w, int frame_h,
+    int m_y, int m_rv, int m_bu, int m_gu, int gv,
     __global const int4 * xtab, __global const int4 * ytab,
     int pad_x, int pad_y, int new_w, int new_h,
     __global float *dst, int dst_off, int dst_w, int dst_h,
@@ -101,27 +177,20 @@ preproc_yuv420 (__global const uchar * src, int off0, int st0,
 
   int4 tx = xtab[cx];
   int4 ty = ytab[cy];
-  __global const uchar *y0 = src + off0 + ty.x * st0;
-  __global const uchar *y1 = src + off0 + ty.y * st0;
-  __global const uchar *u0 = src + off1 + (ty.x >> 1) * st1;
-  __global const uchar *u1 = src + off1 + (ty.y >> 1) * st1;
-  __global const uchar *v0 = src + off2 + (ty.x >> 1) * st2;
-  __global const uchar *v1 = src + off2 + (ty.y >> 1) * st2;
-  int k0 = (tx.x >> 1) * cstep, k1 = (tx.y >> 1) * cstep;
-
-  /* (Y, U, V) of the four taps */
-  int3 p00 = (int3) (y0[tx.x], u0[k0], v0[k0]);
-  int3 p01 = (int3) (y0[tx.y], u0[k1], v0[k1]);
-  int3 p10 = (int3) (y1[tx.x], u1[k0], v1[k0]);
-  int3 p11 = (int3) (y1[tx.y], u1[k1], v1[k1]);
+  int4 m = (int4) (m_y, m_rv, m_bu, m_gu);
+  int3 cx0 = preproc_chroma_taps (tx.x, frame_w, hmode);
+  int3 cx1 = preproc_chroma_taps (tx.y, frame_w, hmode);
+  int3 cy0 = preproc_chroma_taps (ty.x, frame_h, vmode);
+  int3 cy1 = preproc_chroma_taps (ty.y, frame_h, vmode);
+#define PREPROC_TAP(px, py, tcx, tcy) preproc_yuv_tap (src, off_y, st_y, \
+      ystep, off_u, st_u, off_v, st_v, cstep, gray, m, gv, px, py, tcx, tcy)
+  int3 p00 = PREPROC_TAP (tx.x, ty.x, cx0, cy0);
+  int3 p01 = PREPROC_TAP (tx.y, ty.x, cx1, cy0);
+  int3 p10 = PREPROC_TAP (tx.x, ty.y, cx0, cy1);
+  int3 p11 = PREPROC_TAP (tx.y, ty.y, cx1, cy1);
+#undef PREPROC_TAP
   int3 h0 = p00 * tx.z + p01 * tx.w;
   int3 h1 = p10 * tx.z + p11 * tx.w;
   int3 v = PREPROC_VBLEND (h0, h1, ty.z, ty.w);
-
-  float yy = ((float) v.x - y_offset) * y_scale;
-  float uu = ((float) v.y - 128.0f) * c_scale;
-  float vv = ((float) v.z - 128.0f) * c_scale;
-  float3 rgb = (float3) (yy + rv * vv, yy + gu * uu + gv * vv, yy + bu * uu);
-  rgb = clamp (floor (rgb + 0.5f), 0.0f, 255.0f);
-  preproc_store (d, plane, rgb * scale, bgr);
+  preproc_store (d, plane, convert_float3 (v) * scale, bgr);
 }

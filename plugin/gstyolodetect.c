@@ -107,7 +107,8 @@ enum
 #define DEFAULT_INPUT_SIZE NULL
 #define MAX_INPUT_SIDE 8192
 
-#define VIDEO_FORMATS "{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, NV12, I420 }"
+#define VIDEO_FORMATS "{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, NV12, NV21, " \
+    "I420, YV12, YUY2, UYVY, GRAY8 }"
 
 /* A detection kept between frames (inference-interval), normalised. */
 typedef struct
@@ -845,6 +846,15 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         ("expected one [1,3,H,W] input and at least one output"));
     goto done;
   }
+  if (in_info.dims[1] != 3) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Model '%s' takes %" G_GINT64_FORMAT "-channel images ([1,%"
+            G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT
+            "]); only 3-channel (RGB or BGR) models are supported", model,
+            in_info.dims[1], in_info.dims[1], in_info.dims[2],
+            in_info.dims[3]), (NULL));
+    goto done;
+  }
   if (opts.input_height > 0 && (in_info.dims[2] != opts.input_height
           || in_info.dims[3] != opts.input_width)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1092,6 +1102,21 @@ fill_image (const GstVideoFrame * frame, YoloImage * img)
     case GST_VIDEO_FORMAT_I420:
       img->format = YOLO_PIXEL_I420;
       break;
+    case GST_VIDEO_FORMAT_NV21:
+      img->format = YOLO_PIXEL_NV21;
+      break;
+    case GST_VIDEO_FORMAT_YV12:
+      img->format = YOLO_PIXEL_YV12;
+      break;
+    case GST_VIDEO_FORMAT_YUY2:
+      img->format = YOLO_PIXEL_YUY2;
+      break;
+    case GST_VIDEO_FORMAT_UYVY:
+      img->format = YOLO_PIXEL_UYVY;
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      img->format = YOLO_PIXEL_GRAY8;
+      break;
     default:
       return FALSE;
   }
@@ -1101,14 +1126,21 @@ fill_image (const GstVideoFrame * frame, YoloImage * img)
     img->planes[i] = GST_VIDEO_FRAME_PLANE_DATA (frame, i);
     img->strides[i] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, i);
   }
-  if (GST_VIDEO_INFO_IS_YUV (info)) {
+  /* as videoconvert reads the caps: matrix and range of the colorimetry
+   * (defaults by frame height when absent), chroma-site flags */
+  if (GST_VIDEO_INFO_IS_YUV (info) || GST_VIDEO_INFO_IS_GRAY (info)) {
     gdouble kr = 0.299, kb = 0.114;
     if (!gst_video_color_matrix_get_Kr_Kb (info->colorimetry.matrix, &kr, &kb)) {
       kr = 0.299;
       kb = 0.114;
     }
+    /* videoconvert takes any range but 16-235 as full */
     yolo_yuv_matrix_init (&img->yuv, kr, kb,
-        info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255);
+        info->colorimetry.range != GST_VIDEO_COLOR_RANGE_16_235);
+    if (info->chroma_site & GST_VIDEO_CHROMA_SITE_H_COSITED)
+      img->chroma_site |= YOLO_CHROMA_SITE_H_COSITED;
+    if (info->chroma_site & GST_VIDEO_CHROMA_SITE_V_COSITED)
+      img->chroma_site |= YOLO_CHROMA_SITE_V_COSITED;
   }
   return TRUE;
 }

@@ -5,8 +5,12 @@
  * from a double scale, exactly as resize.cpp does), horizontal pass in int,
  * vertical pass as OpenCV's SIMD code ((h >> 4) * b) >> 16 ... which we
  * checked bit-exact against cv2.resize. The tables go to the device; the
- * kernel does the per-pixel work. yolo_preproc_reference() runs the same
- * arithmetic on the host for the tests.
+ * kernel does the per-pixel work. YUV / grey pixels are converted to RGB
+ * before the blend with GStreamer 1.22 videoconvert's own integer
+ * arithmetic (video-converter.c, video-chroma.c, video-orc.orc), checked
+ * bit-exact against videoconvert by tests/check/preproc-videoconvert.c.
+ * yolo_preproc_reference() runs the same arithmetic on the host for the
+ * tests.
  */
 #include "yolo-preproc.h"
 #include "yolo-engine-private.h"
@@ -32,19 +36,26 @@ struct _YoloPreproc
   int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h;
 };
 
+/* videoconvert's coefficient: 256 * 255 * k * (1 / (float) range), rounded
+ * (video-converter.c: compute_matrix_to_RGB, prepare_matrix). */
+static int
+gst_coef (double k, int range)
+{
+  return (int) rint (256.0 * (255.0 * (k * (double) (1.0f / (float) range))));
+}
+
 void
 yolo_yuv_matrix_init (YoloYuvMatrix * m, double kr, double kb,
     gboolean full_range)
 {
   double kg = 1.0 - kr - kb;
+  int ys = full_range ? 255 : 219, cs = full_range ? 255 : 224;
 
-  m->y_offset = full_range ? 0.0f : 16.0f;
-  m->y_scale = full_range ? 1.0f : (float) (255.0 / 219.0);
-  m->c_scale = full_range ? 1.0f : (float) (255.0 / 224.0);
-  m->rv = (float) (2.0 * (1.0 - kr));
-  m->gu = (float) (-2.0 * kb * (1.0 - kb) / kg);
-  m->gv = (float) (-2.0 * kr * (1.0 - kr) / kg);
-  m->bu = (float) (2.0 * (1.0 - kb));
+  m->y = gst_coef (1.0, ys);
+  m->rv = gst_coef (2 * (1 - kr), cs);
+  m->gu = gst_coef (-2 * kb * (1 - kb) / kg, cs);
+  m->gv = gst_coef (-2 * kr * (1 - kr) / kg, cs);
+  m->bu = gst_coef (2 * (1 - kb), cs);
 }
 
 /* Python's round(): half to even (the default FP rounding mode). */
@@ -142,18 +153,32 @@ resize_table_x (int src, int dst, gint32 * tab)
   }
 }
 
+static int
+n_planes (YoloPixelFormat f)
+{
+  switch (f) {
+    case YOLO_PIXEL_I420:
+    case YOLO_PIXEL_YV12:
+      return 3;
+    case YOLO_PIXEL_NV12:
+    case YOLO_PIXEL_NV21:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
 static gboolean
 check_image (const YoloImage * img, GError ** error)
 {
   if (img->width <= 0 || img->height <= 0 || img->format < YOLO_PIXEL_RGB
-      || img->format > YOLO_PIXEL_I420) {
+      || img->format > YOLO_PIXEL_GRAY8) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
         "pre-processing: bad image (%dx%d, format %d)", img->width,
         img->height, img->format);
     return FALSE;
   }
-  int n = img->format == YOLO_PIXEL_I420 ? 3 :
-      img->format == YOLO_PIXEL_NV12 ? 2 : 1;
+  int n = n_planes (img->format);
   for (int i = 0; i < n; i++) {
     if (!img->planes[i] || img->strides[i] <= 0) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
@@ -177,12 +202,23 @@ plane_bytes (const YoloImage * img, int i)
       row = w * 3;
       break;
     case YOLO_PIXEL_NV12:
+    case YOLO_PIXEL_NV21:
       rows = i == 0 ? h : (h + 1) / 2;
       row = i == 0 ? w : 2 * ((w + 1) / 2);
       break;
     case YOLO_PIXEL_I420:
+    case YOLO_PIXEL_YV12:
       rows = i == 0 ? h : (h + 1) / 2;
       row = i == 0 ? w : (w + 1) / 2;
+      break;
+    case YOLO_PIXEL_YUY2:
+    case YOLO_PIXEL_UYVY:
+      rows = h;
+      row = 4 * ((w + 1) / 2);
+      break;
+    case YOLO_PIXEL_GRAY8:
+      rows = h;
+      row = w;
       break;
     default:
       rows = h;
@@ -192,18 +228,12 @@ plane_bytes (const YoloImage * img, int i)
   return (gsize) img->strides[i] * (rows - 1) + row;
 }
 
-static int
-n_planes (YoloPixelFormat f)
-{
-  return f == YOLO_PIXEL_I420 ? 3 : f == YOLO_PIXEL_NV12 ? 2 : 1;
-}
-
 /* ---- host reference ---------------------------------------------------- */
 
 static gboolean
 is_yuv (YoloPixelFormat f)
 {
-  return f == YOLO_PIXEL_NV12 || f == YOLO_PIXEL_I420;
+  return f >= YOLO_PIXEL_NV12;
 }
 
 /* Byte positions of R, G, B and bytes per pixel of a packed format. */
@@ -218,20 +248,129 @@ packed_layout (YoloPixelFormat f, int *bpp, int *ri, int *gi, int *bi)
   *bi = bgr ? 0 : 2;
 }
 
-/* The three 8-bit values of pixel (x, y): R,G,B for packed formats, Y,U,V
- * (nearest chroma sample) for 4:2:0. */
+/* Where the samples of a YUV / grey image are: luma at plane y_plane +
+ * y_off + row * stride + x * ystep; U, V at their plane + off + crow *
+ * stride + k * cstep. hmode / vmode: the chroma upsampling of each axis,
+ * as preproc.cl's preproc_chroma_taps. */
+typedef struct
+{
+  int y_plane, y_off, ystep;
+  int u_plane, u_off, v_plane, v_off, cstep;
+  int hmode, vmode, gray;
+} YuvLayout;
+
 static void
-ref_fetch (const YoloImage * img, int x, int y, int p[3])
+yuv_layout (const YoloImage * img, YuvLayout * l)
+{
+  gboolean hcos = (img->chroma_site & YOLO_CHROMA_SITE_H_COSITED) != 0;
+  gboolean vcos = (img->chroma_site & YOLO_CHROMA_SITE_V_COSITED) != 0;
+
+  memset (l, 0, sizeof (*l));
+  l->ystep = 1;
+  l->cstep = 1;
+  switch (img->format) {
+    case YOLO_PIXEL_I420:
+    case YOLO_PIXEL_YV12:
+      /* videoconvert's I420 -> RGB fast path: nearest chroma */
+      l->u_plane = img->format == YOLO_PIXEL_I420 ? 1 : 2;
+      l->v_plane = img->format == YOLO_PIXEL_I420 ? 2 : 1;
+      l->hmode = l->vmode = 1;
+      break;
+    case YOLO_PIXEL_NV12:
+    case YOLO_PIXEL_NV21:
+      l->u_plane = l->v_plane = 1;
+      l->u_off = img->format == YOLO_PIXEL_NV12 ? 0 : 1;
+      l->v_off = 1 - l->u_off;
+      l->cstep = 2;
+      l->hmode = hcos ? 3 : 2;
+      l->vmode = vcos ? 1 : 2;
+      break;
+    case YOLO_PIXEL_YUY2:
+    case YOLO_PIXEL_UYVY:
+      l->y_off = img->format == YOLO_PIXEL_YUY2 ? 0 : 1;
+      l->u_off = img->format == YOLO_PIXEL_YUY2 ? 1 : 0;
+      l->v_off = l->u_off + 2;
+      l->ystep = 2;
+      l->cstep = 4;
+      l->hmode = hcos ? 3 : 2;
+      l->vmode = 0;
+      break;
+    default:                   /* GRAY8 */
+      l->gray = 1;
+      break;
+  }
+}
+
+/* ---- host reference (same arithmetic as preproc.cl) -------------------- */
+
+static int
+ref_splat (int v)
+{
+  v -= 128;
+  return v * 256 + (v & 0xff);
+}
+
+static void
+ref_yuv_rgb (const YoloYuvMatrix * m, int y, int u, int v, int rgb[3])
+{
+  int wy = (ref_splat (y) * m->y) >> 16;
+  int wu = ref_splat (u), wv = ref_splat (v);
+  int c[3] = { wy + ((wv * m->rv) >> 16),
+    wy + ((wu * m->gu) >> 16) + ((wv * m->gv) >> 16),
+    wy + ((wu * m->bu) >> 16)
+  };
+  for (int i = 0; i < 3; i++)
+    rgb[i] = CLAMP (c[i], -128, 127) + 128;
+}
+
+/* preproc.cl's preproc_chroma_taps: chroma indices a, b and weight wa
+ * (of 4) of luma coordinate c on an axis of n samples. */
+static void
+ref_chroma_taps (int c, int n, int mode, int t[3])
+{
+  if (mode == 0) {
+    t[0] = t[1] = c;
+    t[2] = 2;
+    return;
+  }
+  int k = c >> 1, odd = c & 1, last = (n - 1) >> 1;
+  int a = (mode == 2 && !odd) ? k - 1 : k;
+  int b = (mode >= 2 && odd) ? k + 1 : k;
+  t[0] = CLAMP (a, 0, last);
+  t[1] = CLAMP (b, 0, last);
+  t[2] = mode == 2 ? (odd ? 3 : 1) : 2;
+}
+
+static int
+ref_chroma (const guint8 * p, gsize st, int step, const int tx[3],
+    const int ty[3])
+{
+  const guint8 *ra = p + ty[0] * st, *rb = p + ty[1] * st;
+  int ha = (tx[2] * ra[tx[0] * step] + (4 - tx[2]) * ra[tx[1] * step] + 2)
+      >> 2;
+  int hb = (tx[2] * rb[tx[0] * step] + (4 - tx[2]) * rb[tx[1] * step] + 2)
+      >> 2;
+  return (ty[2] * ha + (4 - ty[2]) * hb + 2) >> 2;
+}
+
+/* The 8-bit R,G,B of pixel (x, y); for YUV / grey as videoconvert gives. */
+static void
+ref_fetch (const YoloImage * img, const YuvLayout * l, int x, int y, int p[3])
 {
   if (is_yuv (img->format)) {
-    gboolean nv12 = img->format == YOLO_PIXEL_NV12;
-    int cstep = nv12 ? 2 : 1;
-    const guint8 *u = img->planes[1] + (gsize) (y >> 1) * img->strides[1];
-    const guint8 *v = nv12 ? u + 1 :
-        img->planes[2] + (gsize) (y >> 1) * img->strides[2];
-    p[0] = img->planes[0][(gsize) y * img->strides[0] + x];
-    p[1] = u[(x >> 1) * cstep];
-    p[2] = v[(x >> 1) * cstep];
+    int yy = img->planes[l->y_plane][(gsize) y * img->strides[l->y_plane]
+        + l->y_off + x * l->ystep];
+    int u = 128, v = 128;
+    if (!l->gray) {
+      int tx[3], ty[3];
+      ref_chroma_taps (x, img->width, l->hmode, tx);
+      ref_chroma_taps (y, img->height, l->vmode, ty);
+      u = ref_chroma (img->planes[l->u_plane] + l->u_off,
+          img->strides[l->u_plane], l->cstep, tx, ty);
+      v = ref_chroma (img->planes[l->v_plane] + l->v_off,
+          img->strides[l->v_plane], l->cstep, tx, ty);
+    }
+    ref_yuv_rgb (&img->yuv, yy, u, v, p);
   } else {
     int bpp, ri, gi, bi;
     packed_layout (img->format, &bpp, &ri, &gi, &bi);
@@ -242,22 +381,17 @@ ref_fetch (const YoloImage * img, int x, int y, int p[3])
   }
 }
 
-static float
-ref_round8 (float v)
-{
-  return CLAMP (floorf (v + 0.5f), 0.0f, 255.0f);
-}
-
 gboolean
 yolo_preproc_reference (const YoloImage * img,
     const YoloPreprocParams * params, int input_w, int input_h, float *dst,
     YoloLetterbox * lb_out, GError ** error)
 {
   YoloLetterbox lb;
-  const YoloYuvMatrix *m = &img->yuv;
+  YuvLayout l;
 
   if (!check_image (img, error))
     return FALSE;
+  yuv_layout (img, &l);
   yolo_letterbox_compute (img->width, img->height, input_w, input_h,
       params->mode, params->centered, &lb);
   if (lb_out)
@@ -280,11 +414,10 @@ yolo_preproc_reference (const YoloImage * img,
       }
       const gint32 *tx = xt + 4 * cx, *ty = yt + 4 * cy;
       int p00[3], p01[3], p10[3], p11[3], v[3];
-      float rgb[3];
-      ref_fetch (img, tx[0], ty[0], p00);
-      ref_fetch (img, tx[1], ty[0], p01);
-      ref_fetch (img, tx[0], ty[1], p10);
-      ref_fetch (img, tx[1], ty[1], p11);
+      ref_fetch (img, &l, tx[0], ty[0], p00);
+      ref_fetch (img, &l, tx[1], ty[0], p01);
+      ref_fetch (img, &l, tx[0], ty[1], p10);
+      ref_fetch (img, &l, tx[1], ty[1], p11);
       for (int c = 0; c < 3; c++) {
         int h0 = p00[c] * tx[2] + p01[c] * tx[3];
         int h1 = p10[c] * tx[2] + p11[c] * tx[3];
@@ -292,19 +425,8 @@ yolo_preproc_reference (const YoloImage * img,
             + 2) >> 2;
         v[c] = CLAMP (r, 0, 255);
       }
-      if (is_yuv (img->format)) {
-        float yy = ((float) v[0] - m->y_offset) * m->y_scale;
-        float uu = ((float) v[1] - 128.0f) * m->c_scale;
-        float vv = ((float) v[2] - 128.0f) * m->c_scale;
-        rgb[0] = ref_round8 (yy + m->rv * vv);
-        rgb[1] = ref_round8 (yy + m->gu * uu + m->gv * vv);
-        rgb[2] = ref_round8 (yy + m->bu * uu);
-      } else {
-        for (int c = 0; c < 3; c++)
-          rgb[c] = v[c];
-      }
       for (int c = 0; c < 3; c++)
-        d[c * plane] = rgb[params->bgr ? 2 - c : c] * params->scale;
+        d[c * plane] = (float) v[params->bgr ? 2 - c : c] * params->scale;
     }
   }
   g_free (xt);
@@ -333,6 +455,16 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: the model has no input");
     return NULL;
   }
+  if (info.ndim == 4 && info.dims[0] == 1 && info.dims[1] != 3
+      && info.dims[1] > 0 && info.dims[2] > 0 && info.dims[3] > 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "model input '%s' has %" G_GINT64_FORMAT " channel%s ([1,%"
+        G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "]): "
+        "only 3-channel (RGB or BGR) models are supported",
+        info.name ? info.name : "?", info.dims[1], info.dims[1] == 1 ? "" :
+        "s", info.dims[1], info.dims[2], info.dims[3]);
+    return NULL;
+  }
   if (info.ndim != 4 || info.dims[0] != 1 || info.dims[1] != 3
       || info.dims[2] <= 0 || info.dims[3] <= 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
@@ -355,7 +487,7 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
   p->k_packed = yolo_rt_kernel (e->rt, "preproc_packed", error);
   if (!p->k_packed)
     goto fail;
-  p->k_yuv = yolo_rt_kernel (e->rt, "preproc_yuv420", error);
+  p->k_yuv = yolo_rt_kernel (e->rt, "preproc_yuv", error);
   if (!p->k_yuv)
     goto fail;
   return p;
@@ -481,26 +613,31 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     return cl_fail (err, "frame upload", error);
   }
 
-  const YoloYuvMatrix *m = &img->yuv;
   cl_kernel k = is_yuv (img->format) ? p->k_yuv : p->k_packed;
   YoloArgs a = yolo_args (k);
   yolo_args_mem (&a, p->src);
   if (is_yuv (img->format)) {
-    gboolean nv12 = img->format == YOLO_PIXEL_NV12;
-    yolo_args_int (&a, (cl_int) offs[0]);
-    yolo_args_int (&a, img->strides[0]);
-    yolo_args_int (&a, (cl_int) offs[1]);
-    yolo_args_int (&a, img->strides[1]);
-    yolo_args_int (&a, (cl_int) (nv12 ? offs[1] + 1 : offs[2]));
-    yolo_args_int (&a, nv12 ? img->strides[1] : img->strides[2]);
-    yolo_args_int (&a, nv12 ? 2 : 1);
-    yolo_args_float (&a, m->y_offset);
-    yolo_args_float (&a, m->y_scale);
-    yolo_args_float (&a, m->c_scale);
-    yolo_args_float (&a, m->rv);
-    yolo_args_float (&a, m->gu);
-    yolo_args_float (&a, m->gv);
-    yolo_args_float (&a, m->bu);
+    const YoloYuvMatrix *m = &img->yuv;
+    YuvLayout l;
+    yuv_layout (img, &l);
+    yolo_args_int (&a, (cl_int) offs[l.y_plane] + l.y_off);
+    yolo_args_int (&a, img->strides[l.y_plane]);
+    yolo_args_int (&a, l.ystep);
+    yolo_args_int (&a, (cl_int) offs[l.u_plane] + l.u_off);
+    yolo_args_int (&a, img->strides[l.u_plane]);
+    yolo_args_int (&a, (cl_int) offs[l.v_plane] + l.v_off);
+    yolo_args_int (&a, img->strides[l.v_plane]);
+    yolo_args_int (&a, l.cstep);
+    yolo_args_int (&a, l.hmode);
+    yolo_args_int (&a, l.vmode);
+    yolo_args_int (&a, l.gray);
+    yolo_args_int (&a, img->width);
+    yolo_args_int (&a, img->height);
+    yolo_args_int (&a, m->y);
+    yolo_args_int (&a, m->rv);
+    yolo_args_int (&a, m->bu);
+    yolo_args_int (&a, m->gu);
+    yolo_args_int (&a, m->gv);
   } else {
     int bpp, ri, gi, bi;
     packed_layout (img->format, &bpp, &ri, &gi, &bi);

@@ -1,13 +1,24 @@
 /* yolo-preproc.h - frame -> model input tensor, on the device.
  *
- * GStreamer-free. Uploads one video frame (packed RGB-like or NV12/I420
- * planes with arbitrary strides), resizes it with OpenCV's INTER_LINEAR
- * fixed-point arithmetic (bit-exact with cv2.resize for 8-bit RGB) into a
- * centred letterbox (padding 114), a top-left letterbox (YOLOX) or a plain
- * stretch, converts it to RGB (4:2:0 YUV is resized per Y/U/V plane, each
- * luma tap with its nearest chroma sample, then converted once per pixel),
+ * GStreamer-free. Uploads one video frame (packed RGB-like, YUV 4:2:0
+ * planar or semi-planar, packed YUV 4:2:2 or grey, with arbitrary
+ * strides), resizes it with OpenCV's INTER_LINEAR fixed-point arithmetic
+ * (bit-exact with cv2.resize for 8-bit RGB) into a centred letterbox
+ * (padding 114), a top-left letterbox (YOLOX) or a plain stretch,
  * normalises it and writes the planar NCHW float tensor straight into the
- * engine's input 0, on the engine's queue:
+ * engine's input 0, on the engine's queue.
+ *
+ * YUV and grey frames: every source pixel the resize reads is first
+ * converted to the 8-bit RGB that GStreamer 1.22's `videoconvert ! video/
+ * x-raw,format=RGB` gives for it (same chroma upsampling, same integer
+ * matrix arithmetic), so the tensor is bit-exact with converting the frame
+ * to RGB with videoconvert and then taking the RGB path. Chroma upsampling,
+ * as videoconvert does it: I420/YV12 take the nearest chroma sample (its
+ * I420 -> RGB fast path ignores the siting); NV12/NV21/YUY2/UYVY
+ * interpolate per YoloImage.chroma_site (interstitial: 3:1 / 1:3 taps;
+ * horizontally co-sited: copy / average; vertically co-sited: nearest row).
+ * The matrix is videoconvert's too: it does not subtract the luma offset
+ * of limited range (it scales Y - 128), so Y = 235 gives 253, not 255.
  *
  *   YoloPreproc *pp = yolo_preproc_new (engine, &error);
  *   yolo_preproc_run (pp, &image, &params, &letterbox, &error);
@@ -22,9 +33,7 @@
 
 #include "yolo-engine.h"
 
-G_BEGIN_DECLS
-
-typedef enum
+G_BEGIN_DECLS typedef enum
 {
   YOLO_PIXEL_RGB = 0,
   YOLO_PIXEL_BGR,
@@ -32,32 +41,55 @@ typedef enum
   YOLO_PIXEL_BGRA,
   YOLO_PIXEL_RGBX,
   YOLO_PIXEL_BGRX,
-  YOLO_PIXEL_NV12,
-  YOLO_PIXEL_I420,
+  YOLO_PIXEL_NV12,              /* Y plane, interleaved U,V plane (4:2:0) */
+  YOLO_PIXEL_I420,              /* Y, U, V planes (4:2:0) */
+  YOLO_PIXEL_NV21,              /* Y plane, interleaved V,U plane (4:2:0) */
+  YOLO_PIXEL_YV12,              /* Y, V, U planes (4:2:0) */
+  YOLO_PIXEL_YUY2,              /* packed 4:2:2, bytes Y0 U Y1 V */
+  YOLO_PIXEL_UYVY,              /* packed 4:2:2, bytes U Y0 V Y1 */
+  YOLO_PIXEL_GRAY8,             /* luma only: R = G = B */
 } YoloPixelFormat;
 
-/* YUV -> RGB: R = Y' + rv V', G = Y' + gu U' + gv V', B = Y' + bu U' with
- * Y' = (Y - y_offset) * y_scale and U' = (U - 128) * c_scale (8-bit). */
+/* 8-bit YUV -> RGB with GStreamer 1.22 videoconvert's integer arithmetic:
+ * 8.8 fixed-point coefficients (256 = 1.0): y = luma gain, rv = V -> R,
+ * gu = U -> G, gv = V -> G, bu = U -> B. With X' = (X - 128) * 257 (+ 256
+ * when negative) and mulh (a, b) = (a * b) >> 16:
+ *   R = clamp (mulh (Y', y) + mulh (V', rv), -128, 127) + 128, likewise
+ *   G = ... mulh (U', gu) + mulh (V', gv), B = ... mulh (U', bu). */
 typedef struct
 {
-  float y_offset, y_scale, c_scale;
-  float rv, gu, gv, bu;
+  int y, rv, gu, gv, bu;
 } YoloYuvMatrix;
 
-/* Fills m from the luma coefficients Kr, Kb (BT.601: 0.299, 0.114; BT.709:
- * 0.2126, 0.0722) and the range (full 0..255 or limited 16..235/240). */
+/* Fills m as videoconvert computes it (to RGB 0..255) from the luma
+ * coefficients Kr, Kb (BT.601: 0.299, 0.114; BT.709: 0.2126, 0.0722;
+ * BT.2020: 0.2627, 0.0593) and the range (full 0..255, or limited
+ * 16..235 luma / 16..240 chroma). GRAY8 uses only the luma gain. */
 void yolo_yuv_matrix_init (YoloYuvMatrix * m, double kr, double kb,
     gboolean full_range);
+
+/* Where chroma samples sit relative to luma (GStreamer's chroma-site
+ * flags); 0 = interstitial on both axes ("jpeg", also GStreamer's unknown). */
+typedef enum
+{
+  YOLO_CHROMA_SITE_H_COSITED = 1 << 0,  /* on even luma columns ("mpeg2") */
+  YOLO_CHROMA_SITE_V_COSITED = 1 << 1,  /* on even luma rows */
+} YoloChromaSite;
 
 typedef struct
 {
   YoloPixelFormat format;
   int width, height;
-  /* Plane starts (offsets already applied) and strides in bytes. Packed
-   * formats use plane 0; NV12 planes 0 (Y) and 1 (UV); I420 0, 1 (U), 2 (V). */
+  /* Plane starts (offsets already applied) and strides in bytes, in
+   * memory order as GStreamer has them. Packed formats (RGB-like, YUY2,
+   * UYVY, GRAY8) use plane 0; NV12/NV21 planes 0 (Y) and 1 (UV / VU);
+   * I420 0 (Y), 1 (U), 2 (V); YV12 0 (Y), 1 (V), 2 (U). Chroma planes of
+   * 4:2:0 have ceil (width / 2) x ceil (height / 2) samples; a packed 4:2:2
+   * row has ceil (width / 2) 4-byte macropixels. */
   const guint8 *planes[3];
   int strides[3];
-  YoloYuvMatrix yuv;            /* NV12/I420 only */
+  YoloYuvMatrix yuv;            /* YUV and GRAY8 only */
+  YoloChromaSite chroma_site;   /* NV12, NV21, YUY2, UYVY only */
 } YoloImage;
 
 typedef enum
@@ -100,7 +132,9 @@ void yolo_letterbox_compute (int frame_w, int frame_h, int input_w,
 
 typedef struct _YoloPreproc YoloPreproc;
 
-/* Binds to input 0 of e, which must be a float [1,3,H,W] tensor. */
+/* Binds to input 0 of e, which must be a float [1,3,H,W] tensor; a
+ * [1,C,H,W] input with C != 3 (e.g. a greyscale-trained 1-channel model)
+ * fails with YOLO_ENGINE_ERROR_UNSUPPORTED and a message naming C. */
 YoloPreproc *yolo_preproc_new (YoloEngine * e, GError ** error);
 void yolo_preproc_free (YoloPreproc * p);
 

@@ -9,16 +9,17 @@
 #include <string.h>
 
 static const char *format_names[] = {
-  "RGB", "BGR", "RGBA", "BGRA", "RGBx", "BGRx", "NV12", "I420"
+  "RGB", "BGR", "RGBA", "BGRA", "RGBx", "BGRx", "NV12", "I420", "NV21",
+  "YV12", "YUY2", "UYVY", "GRAY8"
 };
 
-/* An engine whose input 0 is [1,3,h,w] (a Relu, so the output equals the
+/* An engine whose input 0 is [1,c,h,w] (a Relu, so the output equals the
  * non-negative input). */
 static YoloEngine *
-make_engine (int w, int h)
+make_engine_c (int c, int w, int h)
 {
   YoloGraph *g = yolo_graph_new ();
-  gint64 dims[4] = { 1, 3, h, w };
+  gint64 dims[4] = { 1, c, h, w };
   const char *in[] = { "x" }, *out[] = { "y" };
   YoloEngineOptions opt = { 0 };
   GError *err = NULL;
@@ -32,32 +33,65 @@ make_engine (int w, int h)
   return e;
 }
 
+static YoloEngine *
+make_engine (int w, int h)
+{
+  return make_engine_c (3, w, h);
+}
+
 typedef struct
 {
   YoloImage img;
   guint8 *buf[3];
 } TestImage;
 
-/* A random image with random extra bytes at the end of each row. */
+/* Rows and bytes per row of plane i. */
+static int
+plane_geometry (YoloPixelFormat fmt, int w, int h, int i, int *rows)
+{
+  int cw = (w + 1) / 2;
+
+  *rows = h;
+  switch (fmt) {
+    case YOLO_PIXEL_NV12:
+    case YOLO_PIXEL_NV21:
+    case YOLO_PIXEL_I420:
+    case YOLO_PIXEL_YV12:
+      if (i == 0)
+        return w;
+      *rows = (h + 1) / 2;
+      return fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_NV21 ? 2 * cw : cw;
+    case YOLO_PIXEL_YUY2:
+    case YOLO_PIXEL_UYVY:
+      return 4 * cw;
+    case YOLO_PIXEL_GRAY8:
+      return w;
+    case YOLO_PIXEL_RGB:
+    case YOLO_PIXEL_BGR:
+      return 3 * w;
+    default:
+      return 4 * w;
+  }
+}
+
+/* A random image with random extra bytes at the end of each row; YUV ones
+ * get a random matrix, range and chroma siting. */
 static void
 test_image_init (TestImage * t, YoloPixelFormat fmt, int w, int h)
 {
-  int np = fmt == YOLO_PIXEL_I420 ? 3 : fmt == YOLO_PIXEL_NV12 ? 2 : 1;
+  static const double kr_kb[][2] = {
+    {0.299, 0.114}, {0.2126, 0.0722}, {0.2627, 0.0593}
+  };
+  int np = fmt == YOLO_PIXEL_I420 || fmt == YOLO_PIXEL_YV12 ? 3 :
+      fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_NV21 ? 2 : 1;
+  int k = (int) yolo_test_rand (0.0f, 2.99f);
 
   memset (t, 0, sizeof (*t));
   t->img.format = fmt;
   t->img.width = w;
   t->img.height = h;
   for (int i = 0; i < np; i++) {
-    int row, rows;
-    if (fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_I420) {
-      rows = i == 0 ? h : (h + 1) / 2;
-      row = i == 0 ? w : fmt == YOLO_PIXEL_NV12 ? 2 * ((w + 1) / 2) :
-          (w + 1) / 2;
-    } else {
-      rows = h;
-      row = w * (fmt == YOLO_PIXEL_RGB || fmt == YOLO_PIXEL_BGR ? 3 : 4);
-    }
+    int rows, row = plane_geometry (fmt, w, h, i, &rows);
     int stride = row + (int) yolo_test_rand (0.0f, 13.99f);
     gsize size = (gsize) stride * rows;
     t->buf[i] = g_malloc (size);
@@ -66,7 +100,9 @@ test_image_init (TestImage * t, YoloPixelFormat fmt, int w, int h)
     t->img.planes[i] = t->buf[i];
     t->img.strides[i] = stride;
   }
-  yolo_yuv_matrix_init (&t->img.yuv, 0.2126, 0.0722, FALSE);
+  yolo_yuv_matrix_init (&t->img.yuv, kr_kb[k][0], kr_kb[k][1],
+      yolo_test_rand (0.0f, 1.0f) < 0.5f);
+  t->img.chroma_site = (YoloChromaSite) (int) yolo_test_rand (0.0f, 3.99f);
 }
 
 static void
@@ -89,9 +125,8 @@ check_one (YoloEngine * e, YoloPreproc * pp, int in_w, int in_h,
   cl_mem mem;
   gint64 off;
   int bad = 0, first = -1;
-  /* YUV -> RGB is float math: the device may round a level differently */
-  float tol = (fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_I420) ?
-      1.01f * params->scale : 1e-6f;
+  /* integer arithmetic up to the final scale: exact */
+  float tol = 1e-6f;
 
   test_image_init (&t, fmt, w, h);
   g_assert_true (yolo_preproc_reference (&t.img, params, in_w, in_h, ref,
@@ -154,7 +189,7 @@ test_kernel (void)
     YoloEngine *e = make_engine (inputs[i][0], inputs[i][1]);
     YoloPreproc *pp = yolo_preproc_new (e, &err);
     g_assert_no_error (err);
-    for (int f = YOLO_PIXEL_RGB; f <= YOLO_PIXEL_I420; f++) {
+    for (int f = YOLO_PIXEL_RGB; f <= YOLO_PIXEL_GRAY8; f++) {
       for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
         const YoloPreprocParams *p = params[(f + s) % G_N_ELEMENTS (params)];
         check_one (e, pp, inputs[i][0], inputs[i][1], f, sizes[s][0],
@@ -294,6 +329,88 @@ test_reference_values (void)
       g_assert_cmpfloat (same[c * 16 + i], ==, (float) px[i * 3 + c]);
 }
 
+/* The coefficients GStreamer 1.22's videoconvert uses (its debug log of
+ * the matrix, "[y 0 rv]" etc.), and known pixels. */
+static void
+test_yuv_matrix (void)
+{
+  static const struct
+  {
+    double kr, kb;
+    gboolean full;
+    int y, rv, gu, gv, bu;
+  } cases[] = {
+    {0.299, 0.114, TRUE, 256, 359, -88, -183, 454},
+    {0.299, 0.114, FALSE, 298, 409, -100, -208, 516},
+    {0.2126, 0.0722, FALSE, 298, 459, -55, -136, 541},
+    {0.2126, 0.0722, TRUE, 256, 403, -48, -120, 475},
+    {0.2627, 0.0593, FALSE, 298, 430, -48, -167, 548},
+  };
+  YoloPreprocParams p = YOLO_PREPROC_PARAMS_ULTRALYTICS;
+  YoloImage img = { 0 };
+  guint8 px[1];
+  float out[3];
+  GError *err = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    YoloYuvMatrix m;
+    yolo_yuv_matrix_init (&m, cases[i].kr, cases[i].kb, cases[i].full);
+    g_assert_cmpint (m.y, ==, cases[i].y);
+    g_assert_cmpint (m.rv, ==, cases[i].rv);
+    g_assert_cmpint (m.gu, ==, cases[i].gu);
+    g_assert_cmpint (m.gv, ==, cases[i].gv);
+    g_assert_cmpint (m.bu, ==, cases[i].bu);
+  }
+
+  /* GRAY8: full range is the identity; limited range Y = 16 -> 0 and
+   * Y = 235 -> 253 (videoconvert scales Y - 128) */
+  p.scale = 1.0f;
+  img.format = YOLO_PIXEL_GRAY8;
+  img.width = img.height = 1;
+  img.planes[0] = px;
+  img.strides[0] = 1;
+  for (int full = 0; full < 2; full++) {
+    yolo_yuv_matrix_init (&img.yuv, 0.299, 0.114, full);
+    for (int v = 0; v < 256; v++) {
+      px[0] = (guint8) v;
+      g_assert_true (yolo_preproc_reference (&img, &p, 1, 1, out, NULL, &err));
+      g_assert_cmpfloat (out[0], ==, out[1]);
+      g_assert_cmpfloat (out[0], ==, out[2]);
+      if (full)
+        g_assert_cmpfloat (out[0], ==, (float) v);
+      else if (v == 16)
+        g_assert_cmpfloat (out[0], ==, 0.0f);
+      else if (v == 235)
+        g_assert_cmpfloat (out[0], ==, 253.0f);
+    }
+  }
+}
+
+/* A 1-channel (or 4-channel) model is refused with a message naming the
+ * channel count. */
+static void
+test_channels (void)
+{
+  GError *err = NULL;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  for (int c = 1; c <= 4; c += 3) {
+    YoloEngine *e = make_engine_c (c, 32, 32);
+    gchar *want = g_strdup_printf ("has %d channel", c);
+    g_assert_null (yolo_preproc_new (e, &err));
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED);
+    g_assert_nonnull (strstr (err->message, want));
+    g_assert_nonnull (strstr (err->message, "3-channel"));
+    g_assert_null (strstr (err->message, "not an image tensor"));
+    g_clear_error (&err);
+    g_free (want);
+    yolo_engine_free (e);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,6 +418,8 @@ main (int argc, char **argv)
   g_test_add_func ("/preproc/geometry", test_geometry);
   g_test_add_func ("/preproc/reference-values", test_reference_values);
   g_test_add_func ("/preproc/bad-input", test_bad_input);
+  g_test_add_func ("/preproc/yuv-matrix", test_yuv_matrix);
+  g_test_add_func ("/preproc/channels", test_channels);
   g_test_add_func ("/preproc/kernel", test_kernel);
   g_test_add_func ("/preproc/engine-flow", test_engine_flow);
   return g_test_run ();
