@@ -928,6 +928,28 @@ test_topk (void)
   topk_sorted_case ("topk ascending", 1, 40000, 300, 1);
   topk_sorted_case ("topk descending smallest", 2, 40000, 1000, 0);
 
+  /* Around the limits of ops/index.c: one segment (2048, or 1024 when
+   * k > 512) or two; 32 segments (one merge, threshold) or 33; 1026
+   * segments (three merges, groups padded with missing lists). */
+  static const gint64 bounds[][6] = {
+    /* outer, n, inner, k, largest, integer */
+    {1, 2048, 1, 300, 1, 0}, {1, 2049, 1, 300, 1, 0},
+    {1, 2049, 1, 2049, 0, 0}, {1, 4097, 1, 1, 1, 0}, {1, 4097, 2, 513, 1, 0},
+    {1, 1025, 1, 513, 1, 1}, {1, 1025, 1, 1025, 0, 1},
+    {1, 65536, 1, 300, 1, 0}, {1, 65537, 1, 300, 0, 0},
+    {1, 65537, 1, 2048, 1, 0}, {3, 9000, 2, 64, 1, 0},
+    {1, 33000, 1, 32, 0, 1}, {1, 2100000, 1, 300, 1, 0},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (bounds); c++) {
+    const gint64 *b = bounds[c];
+    char *label = g_strdup_printf ("topk bounds %u: [%" G_GINT64_FORMAT
+        ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "] k=%" G_GINT64_FORMAT, c,
+        b[0], b[1], b[2], b[3]);
+    topk_case (label, 3, b, b[5] ? -9 : -1, b[5] ? 9 : 1,
+        b[5] ? YOLO_DTYPE_INT64 : YOLO_DTYPE_FLOAT, b[3], 1, b[4]);
+    g_free (label);
+  }
+
   /* Ties like onnxruntime: lower index first. */
   for (int largest = 0; largest < 2; largest++) {
     gint64 xd[2] = { 1, 8 }, kk = 5;
