@@ -69,11 +69,15 @@ index_gather_elements (__global const int *x, int x_off,
  * length when shorter), sorted (a row that fits one segment is done then),
  * and index_topk_merge_* merges groups of at most 32 such sorted lists into
  * one, each work-item placing one candidate by binary searches in the other
- * lists of its group. */
+ * lists of its group (index_topk_merge_seq_*: one work-item per group, for
+ * short outputs). */
 
 /* a better than b (a wins ties on the lower index) */
 #define INDEX_TOPK_BETTER(largest, av, ai, bv, bi)                          \
   (((largest) ? (av) > (bv) : (av) < (bv)) || ((av) == (bv) && (ai) < (bi)))
+
+/* The most lists one merge takes (TOPK_FANIN in ops/index.c). */
+#define INDEX_TOPK_FANIN 32
 
 /* Pads a list whose segment kept fewer than kc elements: worse than any
  * element (an element equal in value wins on its lower index). */
@@ -290,3 +294,56 @@ NAME (__global const T *cv, int cv_off, __global const int *ci, int ci_off, \
 
 INDEX_TOPK_MERGE (index_topk_merge_f, float, -INFINITY, INFINITY)
 INDEX_TOPK_MERGE (index_topk_merge_i, int, INT_MIN, INT_MAX)
+
+/* The same merge with one work-item per (row, group), for short outputs
+ * (ops/index.c: outlen * (group + 1) at most 16384): outlen times, takes
+ * the best head of the group's lists (padding once they run out). Fewer
+ * and cheaper steps than placing every entry when most are padding or
+ * never make the output (k = 300 of YOLO26's rows). */
+#define INDEX_TOPK_MERGE_SEQ(NAME, T, WORST_LARGEST, WORST_SMALLEST)        \
+__kernel void                                                               \
+NAME (__global const T *cv, int cv_off, __global const int *ci, int ci_off, \
+    __global T *v, int v_off, __global int *ix, int ix_off, int rows,       \
+    int inner, int nruns, int runlen, int group, int ngroups, int outlen,   \
+    int largest)                                                            \
+{                                                                           \
+  int gid = get_global_id (0);                                              \
+  if (gid >= rows * ngroups || group > INDEX_TOPK_FANIN)                    \
+    return;                                                                 \
+  int g = gid % ngroups;                                                    \
+  int row = gid / ngroups;                                                  \
+  int o = row / inner;                                                      \
+  int in = row % inner;                                                     \
+  int nr = min (group, nruns - g * group);                                  \
+  int first = (o * nruns + g * group) * runlen * inner + in;                \
+  __global const T *lv = cv + cv_off + first;                               \
+  __global const int *li = ci + ci_off + first;                             \
+  int out = (o * ngroups + g) * outlen * inner + in;                        \
+  int cur[INDEX_TOPK_FANIN];                                                \
+  for (int q = 0; q < nr; q++)                                              \
+    cur[q] = 0;                                                             \
+  for (int e = 0; e < outlen; e++) {                                        \
+    int bq = -1;                                                            \
+    T bv = largest ? WORST_LARGEST : WORST_SMALLEST;                        \
+    int bi = INDEX_TOPK_PAD_INDEX;                                          \
+    for (int q = 0; q < nr; q++) {                                          \
+      if (cur[q] >= runlen)                                                 \
+        continue;                                                           \
+      int at = (q * runlen + cur[q]) * inner;                               \
+      T mv = lv[at];                                                        \
+      int mi = li[at];                                                      \
+      if (bq < 0 || INDEX_TOPK_BETTER (largest, mv, mi, bv, bi)) {          \
+        bq = q;                                                             \
+        bv = mv;                                                            \
+        bi = mi;                                                            \
+      }                                                                     \
+    }                                                                       \
+    if (bq >= 0)                                                            \
+      cur[bq]++;                                                            \
+    v[v_off + out + e * inner] = bv;                                        \
+    ix[ix_off + out + e * inner] = bi;                                      \
+  }                                                                         \
+}
+
+INDEX_TOPK_MERGE_SEQ (index_topk_merge_seq_f, float, -INFINITY, INFINITY)
+INDEX_TOPK_MERGE_SEQ (index_topk_merge_seq_i, int, INT_MIN, INT_MAX)

@@ -330,10 +330,12 @@ topk_eval (YoloGraph * g, YoloNode * n, GError ** error)
  * segments of at most `seg` elements and keeps the best kc of each, sorted;
  * then each merge (index_topk_merge_*) turns groups of at most TOPK_FANIN
  * lists into one list of their best min (k, ...), until one list of k is
- * left. Bounding seg and the fan-in bounds the loop iterations of every
- * work-item, which llvmpipe needs (see index.cl). A row of at most seg
- * elements takes stage 1 alone, straight into the outputs; longer ones pass
- * their lists through scratch slots 0 and 1 (by turns). Every list holds
+ * left (index_topk_merge_seq_* when that list is short: one work-item per
+ * group picks the best head outlen times). Bounding seg, the fan-in and
+ * the sequential merges' outlen * (group + 1) bounds the loop iterations
+ * of every work-item, which llvmpipe needs (see index.cl). A row of at most
+ * seg elements takes stage 1 alone, straight into the outputs; longer ones
+ * pass their lists through scratch slots 0 and 1 (by turns). Every list holds
  * (value, original index) pairs and comparisons break ties on the index, so
  * the result is exact whatever the order of the work.
  *
@@ -346,7 +348,9 @@ topk_eval (YoloGraph * g, YoloNode * n, GError ** error)
 #define TOPK_SEG_SMALL_K 2048   /* segment length when k <= TOPK_SMALL_K */
 #define TOPK_SEG_LARGE_K 1024
 #define TOPK_SMALL_K 512
-#define TOPK_FANIN 32
+#define TOPK_FANIN 32           /* at most INDEX_TOPK_FANIN (index.cl) */
+/* The most outlen * (group + 1) for index_topk_merge_seq_*. */
+#define TOPK_SEQ_MERGE 16384
 
 /* Where a kernel reads or writes a list: the TopK outputs (slot < 0), or
  * scratch slot `slot` holding `count` values followed by `count` indices. */
@@ -462,14 +466,18 @@ topk_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     src = dst;
     dst.slot = ngroups > 1 ? 1 - src.slot : -1;
     dst.count = rows * ngroups * outlen;
-    /* a work-item for every entry of the groups, padding included */
-    gws = rows * ngroups * group * runlen;
+    /* Short outputs: a work-item per group. Else a work-item for every
+     * entry of the groups, padding included. */
+    gboolean seq = outlen * (group + 1) <= TOPK_SEQ_MERGE;
+    gws = rows * ngroups * (seq ? 1 : group * runlen);
     if (gws > G_MAXINT32 || 2 * dst.count > G_MAXINT32) {
       yolo_op_unsupported (error, n, "input too large");
       return FALSE;
     }
-    cl_kernel kr = yolo_rt_kernel (rt, fl ? "index_topk_merge_f" :
-        "index_topk_merge_i", error);
+    const char *name = seq ? (fl ? "index_topk_merge_seq_f" :
+        "index_topk_merge_seq_i") : (fl ? "index_topk_merge_f" :
+        "index_topk_merge_i");
+    cl_kernel kr = yolo_rt_kernel (rt, name, error);
     if (!kr)
       return FALSE;
     YoloArgs a = yolo_args (kr);
