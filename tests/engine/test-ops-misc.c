@@ -863,6 +863,27 @@ topk_case (const char *label, int ndim, const gint64 * dims, float lo,
   EXACT (g, label);
 }
 
+/* rows x n floats already in order: ascending when largest (and
+ * descending otherwise), so every element beats the worst of a bounded heap
+ * and sifts all the way: the most loop iterations per element (llvmpipe
+ * stops a work-item's loops after 65535 iterations in all). */
+static void
+topk_sorted_case (const char *label, gint64 rows, gint64 n, gint64 k,
+    int largest)
+{
+  YoloGraph *g = new_graph (13);
+  int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, DIMS (rows, n), 0, 1);
+  float *x = YOLO_T (g, xi)->data;
+  for (gint64 i = 0; i < rows * n; i++)
+    x[i] = largest ? i % n : n - i % n;
+  yolo_test_const_ints (g, "K", 1, DIMS (1), &k);
+  YoloNode *nd = add (g, "TopK", "X,K", "V,I");
+  attr_i (nd, "axis", 1);
+  attr_i (nd, "largest", largest);
+  outputs (g, "V,I");
+  EXACT (g, label);
+}
+
 static void
 test_topk (void)
 {
@@ -879,6 +900,55 @@ test_topk (void)
       13, 1, 0);
   topk_case ("topk k=n", 2, DIMS (4, 33), -1, 1, YOLO_DTYPE_FLOAT, 33, -1, 1);
   topk_case ("topk k=1", 2, DIMS (4, 33), -1, 1, YOLO_DTYPE_FLOAT, 1, -1, 1);
+
+  /* Rows longer than one segment (see ops/index.c): 49 segments, two
+   * merges (the second group one list short); 25 and 15 segments thinned
+   * by the threshold; ties across segments; k larger than a segment; k = n;
+   * many rows at once. */
+  topk_case ("topk 100000", 2, DIMS (1, 100000), -1, 1, YOLO_DTYPE_FLOAT,
+      300, -1, 1);
+  topk_case ("topk 2x50000 k=5", 2, DIMS (2, 50000), -1, 1,
+      YOLO_DTYPE_FLOAT, 5, -1, 1);
+  topk_case ("topk long inner axis", 3, DIMS (2, 30000, 3), -1, 1,
+      YOLO_DTYPE_FLOAT, 50, 1, 0);
+  topk_case ("topk long ties", 2, DIMS (2, 20000), -5, 5, YOLO_DTYPE_INT64,
+      300, -1, 1);
+  topk_case ("topk long smallest ties", 2, DIMS (2, 20000), -5, 5,
+      YOLO_DTYPE_INT64, 300, -1, 0);
+  topk_case ("topk long float ties", 2, DIMS (1, 9000), 0, 0,
+      YOLO_DTYPE_FLOAT, 300, -1, 1);
+  topk_case ("topk long k=5000", 2, DIMS (1, 30000), -1, 1, YOLO_DTYPE_FLOAT,
+      5000, -1, 0);
+  topk_case ("topk long k=20000", 2, DIMS (1, 70000), -1, 1,
+      YOLO_DTYPE_FLOAT, 20000, -1, 1);
+  topk_case ("topk long k=n", 2, DIMS (1, 5000), -50, 50, YOLO_DTYPE_INT64,
+      5000, -1, 1);
+  topk_case ("topk long rows", 2, DIMS (40, 3000), -1, 1, YOLO_DTYPE_FLOAT,
+      10, -1, 1);
+  topk_sorted_case ("topk ascending", 1, 40000, 300, 1);
+  topk_sorted_case ("topk descending smallest", 2, 40000, 1000, 0);
+
+  /* Around the limits of ops/index.c: one segment (2048, or 1024 when
+   * k > 512) or two; 32 segments (one merge, threshold) or 33; 1026
+   * segments (three merges, groups padded with missing lists). */
+  static const gint64 bounds[][6] = {
+    /* outer, n, inner, k, largest, integer */
+    {1, 2048, 1, 300, 1, 0}, {1, 2049, 1, 300, 1, 0},
+    {1, 2049, 1, 2049, 0, 0}, {1, 4097, 1, 1, 1, 0}, {1, 4097, 2, 513, 1, 0},
+    {1, 1025, 1, 513, 1, 1}, {1, 1025, 1, 1025, 0, 1},
+    {1, 65536, 1, 300, 1, 0}, {1, 65537, 1, 300, 0, 0},
+    {1, 65537, 1, 2048, 1, 0}, {3, 9000, 2, 64, 1, 0},
+    {1, 33000, 1, 32, 0, 1}, {1, 2100000, 1, 300, 1, 0},
+  };
+  for (guint c = 0; c < G_N_ELEMENTS (bounds); c++) {
+    const gint64 *b = bounds[c];
+    char *label = g_strdup_printf ("topk bounds %u: [%" G_GINT64_FORMAT
+        ",%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT "] k=%" G_GINT64_FORMAT, c,
+        b[0], b[1], b[2], b[3]);
+    topk_case (label, 3, b, b[5] ? -9 : -1, b[5] ? 9 : 1,
+        b[5] ? YOLO_DTYPE_INT64 : YOLO_DTYPE_FLOAT, b[3], 1, b[4]);
+    g_free (label);
+  }
 
   /* Ties like onnxruntime: lower index first. */
   for (int largest = 0; largest < 2; largest++) {
