@@ -135,12 +135,17 @@ def name_with_newline():
 
 
 def conv_weight_flt_max():
-    w = np.zeros((4, 3, 3, 3), dtype=np.float32)
-    w[0, 0, 1, 1] = np.finfo(np.float32).max
-    w[1, 1, 0, 0] = -np.finfo(np.float32).max
+    # 64 -> 64 channels, 3x3 s1 pad 1: the Winograd path on a CPU. Weights
+    # near FLT_MAX, input of ones: direct convolution (and onnxruntime) stays
+    # finite, the F(4x4,3x3) transforms overflow to inf - inf = NaN.
+    w = np.zeros((64, 64, 3, 3), dtype=np.float32)
+    big = np.finfo(np.float32).max
+    w[0, 0, 1, 1] = big
+    w[1, 1, 0, 0] = -big
+    w[2, 3, 2, 2] = big / 2
     return model([helper.make_node("Conv", ["x", "w"], ["y"],
                                    kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
-                 [vi("x", [1, 3, 16, 16])], [vi("y", None)],
+                 [vi("x", [1, 64, 16, 16])], [vi("y", None)],
                  [numpy_helper.from_array(w, "w")])
 
 
