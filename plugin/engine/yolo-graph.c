@@ -335,6 +335,17 @@ yolo_tensor_host_bytes (const YoloTensor * t)
 }
 
 gboolean
+yolo_dims_fit (int ndim, const gint64 * dims)
+{
+  YoloTensor t = {.dtype = YOLO_DTYPE_INT64,.ndim = ndim };
+
+  if (ndim < 0 || ndim > YOLO_MAX_DIMS)
+    return FALSE;
+  memcpy (t.dims, dims, ndim * sizeof (gint64));
+  return yolo_tensor_host_bytes (&t) >= 0;
+}
+
+gboolean
 yolo_tensor_check_size (const YoloTensor * t, const char *what, GError ** error)
 {
   char shape[160];

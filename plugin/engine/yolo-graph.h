@@ -203,6 +203,10 @@ gboolean yolo_tensor_check_size (const YoloTensor * t, const char *what,
 /* Host bytes of t's constant data (float: 4, integers: 8 per element), or -1
  * when the shape is invalid or too large. */
 gint64 yolo_tensor_host_bytes (const YoloTensor * t);
+/* TRUE when a shape of ndim dims (none negative) would pass
+ * yolo_tensor_check_size as an integer tensor: ops call it before computing
+ * strides of a shape built from a model's parameters. */
+gboolean yolo_dims_fit (int ndim, const gint64 * dims);
 /* Accounts `bytes` more constant data against YOLO_MAX_HOST_BYTES for the
  * whole graph; fails (INVALID_MODEL, naming `what`) when over budget. */
 gboolean yolo_graph_reserve (YoloGraph * g, gint64 bytes, const char *what,

@@ -580,6 +580,10 @@ expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     yolo_op_error (error, n, "cannot expand to the given shape");
     return FALSE;
   }
+  if (!yolo_dims_fit (nd, b->d)) {
+    yolo_op_error (error, n, "the expanded shape is too large");
+    return FALSE;
+  }
   misc_strides (x, xs);
   b->ndim = nd;
   b->sbase = b->dbase = 0;
@@ -685,8 +689,9 @@ pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
       return FALSE;
     }
     p->pb[a] = pads[k];
-    p->out[a] = x->dims[a] + pads[k] + pads[k + na];
-    if (p->out[a] < 0 || (p->mode != PAD_CONSTANT && x->dims[a] == 0
+    if (!yolo_add_checked (x->dims[a], pads[k], &p->out[a])
+        || !yolo_add_checked (p->out[a], pads[k + na], &p->out[a])
+        || p->out[a] < 0 || (p->mode != PAD_CONSTANT && x->dims[a] == 0
             && p->out[a] > 0)) {
       yolo_op_error (error, n, "invalid pads for axis %d", a);
       return FALSE;
@@ -718,7 +723,10 @@ tile_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
       return FALSE;
     }
     p->in[i] = x->dims[i];
-    p->out[i] = x->dims[i] * rep[i];
+    if (!yolo_mul_checked (x->dims[i], rep[i], &p->out[i])) {
+      yolo_op_error (error, n, "the repeated size overflows");
+      return FALSE;
+    }
     p->pb[i] = 0;
   }
   return TRUE;
