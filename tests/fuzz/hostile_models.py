@@ -105,7 +105,7 @@ def range_huge():
 def reshape_overflow():
     return model([helper.make_node("Reshape", ["x", "s"], ["y"])],
                  [vi("x", [1, 4])], [vi("y", None)],
-                 [i64("s", [1 << 62, 1 << 62, 0])])
+                 [i64("s", [1 << 62, 1 << 62, -1])])
 
 
 def expand_huge():
