@@ -288,7 +288,10 @@ split_sizes (YoloGraph * g, YoloNode * n, gint64 * sizes, int *axis_out,
     }
     for (int i = 0; i < cnt; i++) {
       sizes[i] = sp[i];
-      sum += sp[i];
+      if (sp[i] < 0 || !yolo_add_checked (sum, sp[i], &sum)) {
+        yolo_op_error (error, n, "invalid split size %" G_GINT64_FORMAT, sp[i]);
+        return FALSE;
+      }
     }
   } else {
     gint64 parts = yolo_node_attr_int (n, "num_outputs", n->n_outputs);
@@ -435,6 +438,12 @@ slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     if (e < 0)
       e += dim;
     gint64 len;
+    /* a step beyond the dimension takes one element at most: bounding it
+     * keeps the arithmetic below (and the strides) from overflowing */
+    if (step > MAX (dim, 1))
+      step = MAX (dim, 1);
+    else if (step < -MAX (dim, 1))
+      step = -MAX (dim, 1);
     if (step > 0) {
       s = CLAMP (s, 0, dim);
       e = CLAMP (e, 0, dim);
