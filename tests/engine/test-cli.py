@@ -161,6 +161,14 @@ def main():
                   "--device", "no-such-device-xyz"], [],
                  "run: unknown device")
 
+    # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
+    # (here capped to 4 MB: yolov8n-320 needs more)
+    p = subprocess.run([ENGINE, "run", V8, "--input", good_in, "--output",
+                        outp], capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, YOLO_MAX_GLOBAL_MEM_SIZE="4000000"))
+    check(p.returncode == 1 and "CL_DEVICE_GLOBAL_MEM_SIZE" in p.stderr
+          and p.stderr.count("\n") == 1, "device memory budget", p.stderr)
+
     info_run_agreement(tmp, good_in, outp)
     return 1 if failures else 0
 
