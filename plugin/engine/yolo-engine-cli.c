@@ -337,8 +337,12 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
       n_nodes++;
 
   g_string_append_printf (s, "model:       %s\n", path);
-  g_string_append_printf (s, "producer:    %s\n",
-      g->producer_name && g->producer_name[0] ? g->producer_name : "-");
+  {
+    char *pn = yolo_escape_name (g->producer_name);
+    g_string_append_printf (s, "producer:    %s\n", pn ? pn :
+        g->producer_name && g->producer_name[0] ? g->producer_name : "-");
+    g_free (pn);
+  }
   g_string_append_printf (s, "opset:       %" G_GINT64_FORMAT "\n", g->opset);
   g_string_append (s, "inputs:\n");
   info_tensors_text (s, g, g->inputs);
@@ -378,11 +382,17 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   if (keys)
     g_string_append (s, "metadata:\n");
   for (l = keys; l; l = l->next) {
-    const char *v = g_hash_table_lookup (g->metadata, l->data);
-    if (strlen (v) > 100)
-      g_string_append_printf (s, "  %s: %.100s...\n", (char *) l->data, v);
+    /* model-provided text: escaped to keep one entry per line */
+    char *k = yolo_escape_name (l->data);
+    char *v = yolo_escape_name (g_hash_table_lookup (g->metadata, l->data));
+    const char *kk = k ? k : l->data;
+    const char *vv = v ? v : g_hash_table_lookup (g->metadata, l->data);
+    if (strlen (vv) > 100)
+      g_string_append_printf (s, "  %s: %.100s...\n", kk, vv);
     else
-      g_string_append_printf (s, "  %s: %s\n", (char *) l->data, v);
+      g_string_append_printf (s, "  %s: %s\n", kk, vv);
+    g_free (k);
+    g_free (v);
   }
   g_list_free (keys);
   if (infer_error)
