@@ -510,8 +510,12 @@ MUTATIONS = [mut_input_dims, mut_input_dtype, mut_init_dims, mut_init_dtype,
 # running
 
 
+CACHE_ENV = {}
+
+
 def san_env(leaks_full_stack):
     env = dict(os.environ)
+    env.update(CACHE_ENV)
     # distinct exit statuses: a sanitizer report is never mistaken for the
     # engine's own exit 1
     env["ASAN_OPTIONS"] = ("detect_leaks=1:exitcode=86:abort_on_error=0"
@@ -741,10 +745,20 @@ def main():
                     help="share of synthetic cases also run (OpenCL)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--no-hostile", action="store_true")
+    ap.add_argument("--xdg-cache-home", default=None,
+                    help="XDG_CACHE_HOME for the engine: reuse another "
+                    "build's program binary cache (.ci/run passes the plain "
+                    "build's, so the ASan build need not compile the kernels)")
+    ap.add_argument("--pocl-cache-dir", default=None,
+                    help="POCL_CACHE_DIR for the engine")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     if not args.engine:
         ap.error("no --engine and no $YOLO_ENGINE")
+    if args.xdg_cache_home:
+        CACHE_ENV["XDG_CACHE_HOME"] = os.path.abspath(args.xdg_cache_home)
+    if args.pocl_cache_dir:
+        CACHE_ENV["POCL_CACHE_DIR"] = os.path.abspath(args.pocl_cache_dir)
     tmp = None
     if args.workdir is None:
         tmp = args.workdir = tempfile.mkdtemp(prefix="yolo-fuzz-")
