@@ -796,8 +796,22 @@ resolve_dynamic_inputs (YoloGraph * g, int input_h, int input_w,
   return TRUE;
 }
 
+static gboolean
+graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error);
+
 gboolean
 yolo_graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
+{
+  /* messages may quote model strings (attribute values): one line */
+  if (graph_prepare (g, input_h, input_w, error))
+    return TRUE;
+  if (error)
+    yolo_error_escape (*error);
+  return FALSE;
+}
+
+static gboolean
+graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
 {
   if (g->inputs->len == 0 || g->outputs->len == 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,

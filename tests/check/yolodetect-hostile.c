@@ -144,6 +144,7 @@ GST_START_TEST (test_hostile_models)
     {"name_with_newline", "Foo\\nBar"},
     {"conv_stride_zero", "strides"},
     {"cycle", "cycle"},
+    {"attr_string_control", "auto_pad 'BAD\\x0a\\x1b[2J'"},
   };
 
   if (!write_models ()) {

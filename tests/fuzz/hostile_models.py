@@ -156,6 +156,13 @@ def conv_stride_zero():
                  [vi("x", [1, 3, 16, 16])], [vi("y", None)], [w])
 
 
+def attr_string_control():
+    # a string attribute with control bytes, quoted by the error message
+    return model([helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2],
+                                   auto_pad="BAD\n\x1b[2J")],
+                 [vi("x", [1, 3, 8, 8])], [vi("y", None)])
+
+
 def cycle():
     return model([helper.make_node("Relu", ["b"], ["a"]),
                   helper.make_node("Add", ["x", "a"], ["b"])],
@@ -179,6 +186,7 @@ ALL = {
     "name_with_newline": name_with_newline,
     "conv_stride_zero": conv_stride_zero,
     "cycle": cycle,
+    "attr_string_control": attr_string_control,
 }
 
 # Valid models that must still load and run (finite output).
