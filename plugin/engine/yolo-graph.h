@@ -185,6 +185,8 @@ const char *yolo_node_attr_string (const YoloNode * n, const char *name,
 const gint64 *yolo_node_attr_ints (const YoloNode * n, const char *name,
     int *n_out);
 
+/* Element count; unchecked: valid for tensors that passed
+ * yolo_tensor_check_size (all of them once inferred). */
 gint64 yolo_tensor_numel (const YoloTensor * t);
 
 /* *out = a * b for a, b >= 0; FALSE (and *out untouched) when either is
