@@ -4,8 +4,15 @@
  *
  * Cache: $XDG_CACHE_HOME/gst-yolo/<sha256>.bin where the key covers the
  * unit's source hash, build options, device name, driver and platform
- * version. A file starts with a magic header; a stale or corrupt entry is
- * rebuilt silently. Writes go to a temporary file then rename(). Disabled by
+ * version. An entry is
+ *
+ *   "YOLOCLB2" | payload length (8 bytes, little endian) |
+ *   SHA-256 of the payload (32 bytes) | payload (the device binary)
+ *
+ * and is used only when the file length and the checksum match; anything
+ * else (truncated, corrupt, an older format, unreadable) is rebuilt
+ * silently. Writes go to a temporary file then rename(); a read-only, full
+ * or impossible cache directory just means no caching. Disabled by
  * YOLO_CL_NO_CACHE=1 or the no_cache argument. */
 #include "yolo-cl.h"
 #include "yolo-engine.h"
@@ -15,8 +22,43 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "YOLOCLB1"
+#define CACHE_MAGIC "YOLOCLB2"
 #define CACHE_MAGIC_LEN 8
+#define CACHE_SHA_LEN 32
+#define CACHE_HEADER_LEN (CACHE_MAGIC_LEN + 8 + CACHE_SHA_LEN)
+/* no device binary of our kernels is anywhere near this */
+#define CACHE_MAX_BYTES (G_GINT64_CONSTANT (256) << 20)
+
+static void
+payload_sha256 (const guint8 * data, gsize len, guint8 * digest)
+{
+  GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
+  gsize dlen = CACHE_SHA_LEN;
+
+  g_checksum_update (ck, data, len);
+  g_checksum_get_digest (ck, digest, &dlen);
+  g_checksum_free (ck);
+}
+
+/* The payload of a valid entry, or NULL. */
+static const guint8 *
+entry_payload (const guint8 * data, gsize len, gsize * plen)
+{
+  guint64 n;
+  guint8 digest[CACHE_SHA_LEN];
+
+  if (len < CACHE_HEADER_LEN || memcmp (data, CACHE_MAGIC, CACHE_MAGIC_LEN))
+    return NULL;
+  memcpy (&n, data + CACHE_MAGIC_LEN, 8);
+  n = GUINT64_FROM_LE (n);
+  if (n == 0 || n != len - CACHE_HEADER_LEN)
+    return NULL;
+  payload_sha256 (data + CACHE_HEADER_LEN, n, digest);
+  if (memcmp (digest, data + CACHE_MAGIC_LEN + 8, CACHE_SHA_LEN))
+    return NULL;
+  *plen = n;
+  return data + CACHE_HEADER_LEN;
+}
 
 static char *
 cache_path (cl_device_id dev, const YoloKernelUnit * unit, const char *options)
@@ -56,12 +98,18 @@ load_cached (cl_context ctx, cl_device_id dev, const char *path,
   cl_program prog = NULL;
   cl_int err, status;
 
+  const unsigned char *bin;
+  size_t blen = 0;
+  GStatBuf st;
+
+  /* a directory, a huge or an unreadable file is no entry */
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)
+      || st.st_size > CACHE_MAX_BYTES)
+    return NULL;
   if (!g_file_get_contents (path, &data, &len, NULL))
     return NULL;
-  if (len > CACHE_MAGIC_LEN && !memcmp (data, CACHE_MAGIC, CACHE_MAGIC_LEN)) {
-    const unsigned char *bin = (const unsigned char *) data + CACHE_MAGIC_LEN;
-    size_t blen = len - CACHE_MAGIC_LEN;
-
+  bin = entry_payload ((const guint8 *) data, len, &blen);
+  if (bin) {
     prog = clCreateProgramWithBinary (ctx, 1, &dev, &blen, &bin, &status, &err);
     if (err == CL_SUCCESS && status == CL_SUCCESS) {
       if (clBuildProgram (prog, 1, &dev, options, NULL, NULL) != CL_SUCCESS) {
@@ -88,7 +136,7 @@ store_cached (cl_program prog, const char *path)
   GString *buf;
 
   if (clGetProgramInfo (prog, CL_PROGRAM_BINARY_SIZES, sizeof (blen), &blen,
-          NULL) != CL_SUCCESS || blen == 0)
+          NULL) != CL_SUCCESS || blen == 0 || blen > CACHE_MAX_BYTES)
     return;
   bin = g_malloc (blen);
   if (clGetProgramInfo (prog, CL_PROGRAM_BINARIES, sizeof (bin), &bin,
@@ -100,10 +148,23 @@ store_cached (cl_program prog, const char *path)
   g_mkdir_with_parents (dir, 0755);
   tmp = g_strdup_printf ("%s.tmp.%d", path, (int) getpid ());
   buf = g_string_new_len (CACHE_MAGIC, CACHE_MAGIC_LEN);
+  {
+    guint64 n = GUINT64_TO_LE ((guint64) blen);
+    guint8 digest[CACHE_SHA_LEN];
+
+    payload_sha256 (bin, blen, digest);
+    g_string_append_len (buf, (const char *) &n, 8);
+    g_string_append_len (buf, (const char *) digest, CACHE_SHA_LEN);
+  }
   g_string_append_len (buf, (const char *) bin, blen);
-  if (g_file_set_contents (tmp, buf->str, buf->len, NULL))
+  /* errors (read-only or full directory, a file in the way) just mean the
+   * program is not cached */
+  if (g_file_set_contents (tmp, buf->str, buf->len, NULL)) {
     if (g_rename (tmp, path) != 0)
       g_unlink (tmp);
+  } else {
+    g_debug ("cannot write the program cache %s", path);
+  }
   g_string_free (buf, TRUE);
   g_free (tmp);
   g_free (dir);

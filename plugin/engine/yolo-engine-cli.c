@@ -1,7 +1,7 @@
 /* yolo-engine-cli.c - the `yolo-engine` command.
  *
  *   yolo-engine devices
- *   yolo-engine info MODEL [--json]
+ *   yolo-engine info MODEL [--json] [--size HxW]
  *   yolo-engine run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]
  *                         [--output-index N]
  *   yolo-engine bench MODEL [--iterations N] [--warmup N] [--device SPEC]
@@ -22,7 +22,7 @@
 static const char usage_text[] =
     "Usage:\n"
     "  " PROG " devices\n"
-    "  " PROG " info MODEL [--json]\n"
+    "  " PROG " info MODEL [--json] [--size HxW]\n"
     "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
     "          [--output-index N] [--size HxW]\n"
     "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
@@ -155,6 +155,32 @@ cmd_devices (int argc, char **argv)
     fputc ('\n', stdout);
   g_free (list);
   return 0;
+}
+
+static gboolean
+parse_size (const char *str, int *h, int *w)
+{
+  char *end;
+  gint64 a, b;
+
+  if (str == NULL)
+    return TRUE;
+  a = g_ascii_strtoll (str, &end, 10);
+  if (end == str || a <= 0 || a > 65536)
+    return FALSE;
+  if (*end == '\0') {
+    *h = *w = (int) a;
+    return TRUE;
+  }
+  if (*end != 'x' && *end != 'X' && *end != ',')
+    return FALSE;
+  str = end + 1;
+  b = g_ascii_strtoll (str, &end, 10);
+  if (end == str || *end != '\0' || b <= 0 || b > 65536)
+    return FALSE;
+  *h = (int) a;
+  *w = (int) b;
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -311,8 +337,12 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
       n_nodes++;
 
   g_string_append_printf (s, "model:       %s\n", path);
-  g_string_append_printf (s, "producer:    %s\n",
-      g->producer_name && g->producer_name[0] ? g->producer_name : "-");
+  {
+    char *pn = yolo_escape_name (g->producer_name);
+    g_string_append_printf (s, "producer:    %s\n", pn ? pn :
+        g->producer_name && g->producer_name[0] ? g->producer_name : "-");
+    g_free (pn);
+  }
   g_string_append_printf (s, "opset:       %" G_GINT64_FORMAT "\n", g->opset);
   g_string_append (s, "inputs:\n");
   info_tensors_text (s, g, g->inputs);
@@ -352,11 +382,17 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   if (keys)
     g_string_append (s, "metadata:\n");
   for (l = keys; l; l = l->next) {
-    const char *v = g_hash_table_lookup (g->metadata, l->data);
-    if (strlen (v) > 100)
-      g_string_append_printf (s, "  %s: %.100s...\n", (char *) l->data, v);
+    /* model-provided text: escaped to keep one entry per line */
+    char *k = yolo_escape_name (l->data);
+    char *v = yolo_escape_name (g_hash_table_lookup (g->metadata, l->data));
+    const char *kk = k ? k : l->data;
+    const char *vv = v ? v : g_hash_table_lookup (g->metadata, l->data);
+    if (strlen (vv) > 100)
+      g_string_append_printf (s, "  %s: %.100s...\n", kk, vv);
     else
-      g_string_append_printf (s, "  %s: %s\n", (char *) l->data, v);
+      g_string_append_printf (s, "  %s: %s\n", kk, vv);
+    g_free (k);
+    g_free (v);
   }
   g_list_free (keys);
   if (infer_error)
@@ -368,8 +404,12 @@ static int
 cmd_info (int argc, char **argv)
 {
   gboolean json = FALSE;
+  char *size = NULL;
+  int size_h = 0, size_w = 0;
   GOptionEntry entries[] = {
     {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
+    {"size", 's', 0, G_OPTION_ARG_STRING, &size,
+        "Input size for dynamic models", "HxW"},
     {NULL}
   };
   GOptionContext *ctx;
@@ -386,16 +426,26 @@ cmd_info (int argc, char **argv)
     g_option_context_free (ctx);
     ret = usage_error ("%s", error->message);
     g_clear_error (&error);
+    g_free (size);
     return ret;
   }
   g_option_context_free (ctx);
-  if (argc != 3)
+  if (argc != 3) {
+    g_free (size);
     return usage_error ("info needs exactly one MODEL");
+  }
+  if (!parse_size (size, &size_h, &size_w)) {
+    ret = usage_error ("invalid --size '%s' (expected HxW or N)", size);
+    g_free (size);
+    return ret;
+  }
+  g_free (size);
 
   g = yolo_onnx_load (argv[2], &error);
   if (g == NULL)
     return fail (error);
-  if (!yolo_graph_sort (g, &error) || !yolo_graph_infer (g, &error)) {
+  /* the same checks and passes as `run` and the element */
+  if (!yolo_graph_prepare (g, size_h, size_w, &error)) {
     infer_error = g_strdup (error->message);
     g_clear_error (&error);
   }
@@ -418,32 +468,6 @@ cmd_info (int argc, char **argv)
 
 /* ------------------------------------------------------------------------ */
 /* run / bench */
-
-static gboolean
-parse_size (const char *str, int *h, int *w)
-{
-  char *end;
-  gint64 a, b;
-
-  if (str == NULL)
-    return TRUE;
-  a = g_ascii_strtoll (str, &end, 10);
-  if (end == str || a <= 0 || a > 65536)
-    return FALSE;
-  if (*end == '\0') {
-    *h = *w = (int) a;
-    return TRUE;
-  }
-  if (*end != 'x' && *end != 'X' && *end != ',')
-    return FALSE;
-  str = end + 1;
-  b = g_ascii_strtoll (str, &end, 10);
-  if (end == str || *end != '\0' || b <= 0 || b > 65536)
-    return FALSE;
-  *h = (int) a;
-  *w = (int) b;
-  return TRUE;
-}
 
 static gint64
 info_numel (const YoloTensorInfo * ti)

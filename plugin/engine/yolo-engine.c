@@ -24,45 +24,6 @@ fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
     info->dims[i] = t->dims[i];
 }
 
-/* Gives dynamic input dimensions a value: batch 1, H/W from the options or
- * the model's imgsz metadata. */
-static gboolean
-resolve_dynamic_inputs (YoloGraph * g, const YoloEngineOptions * opt,
-    GError ** error)
-{
-  for (guint i = 0; i < g->inputs->len; i++) {
-    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
-    int want[2] = { opt ? opt->input_height : 0, opt ? opt->input_width : 0 };
-    const char *imgsz = g_hash_table_lookup (g->metadata, "imgsz");
-
-    if (want[0] <= 0 && imgsz) {
-      int h = 0, w = 0;
-      if (sscanf (imgsz, "[%d, %d]", &h, &w) == 2 && h > 0 && w > 0) {
-        want[0] = h;
-        want[1] = w;
-      }
-    }
-    for (int d = 0; d < t->ndim; d++) {
-      if (t->dims[d] >= 0)
-        continue;
-      if (d == 0) {
-        t->dims[d] = 1;
-      } else if (t->ndim == 4 && d >= 2 && want[d - 2] > 0) {
-        t->dims[d] = want[d - 2];
-      } else {
-        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
-            "input \"%s\" has a dynamic size (dimension %d) that neither "
-            "the options nor the imgsz metadata give: set the input size "
-            "(e.g. 640x640: yolo-engine --size, yolodetect's input-size) or "
-            "export the model with dynamic=False and a fixed imgsz",
-            t->name, d);
-        return FALSE;
-      }
-    }
-  }
-  return TRUE;
-}
-
 YoloEngine *
 yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     gboolean no_fuse, GError ** error)
@@ -71,23 +32,9 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   gint64 arena;
 
   e->graph = g;
-  if (g->inputs->len == 0 || g->outputs->len == 0) {
-    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
-        "the model has no %s", g->inputs->len == 0 ? "input" : "output");
+  if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
+          opt ? opt->input_width : 0, error))
     goto fail;
-  }
-  if (!resolve_dynamic_inputs (g, opt, error))
-    goto fail;
-  if (!yolo_graph_sort (g, error) || !yolo_graph_infer (g, error))
-    goto fail;
-  for (guint i = 0; i < g->outputs->len; i++) {
-    YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
-    if (t->ndim < 0) {
-      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
-          "graph output \"%s\" is produced by no node", t->name);
-      goto fail;
-    }
-  }
   if (!no_fuse)
     yolo_graph_fuse (g);
   yolo_graph_prune (g);
@@ -134,6 +81,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   return e;
 
 fail:
+  if (error)
+    yolo_error_escape (*error);
   yolo_engine_free (e);
   return NULL;
 }

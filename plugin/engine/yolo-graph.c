@@ -119,11 +119,23 @@ yolo_graph_free (YoloGraph * g)
   g_free (g);
 }
 
+/* Names are stored escaped (yolo_escape_name) so that every message and
+ * listing that quotes them stays on one line; lookups escape the same way. */
 int
 yolo_graph_find_tensor (YoloGraph * g, const char *name)
 {
-  gpointer v = g_hash_table_lookup (g->tensor_by_name, name);
+  char *esc = yolo_escape_name (name);
+  gpointer v = g_hash_table_lookup (g->tensor_by_name, esc ? esc : name);
+
+  g_free (esc);
   return v ? GPOINTER_TO_INT (v) - 1 : -1;
+}
+
+static char *
+escaped_dup (const char *s)
+{
+  char *esc = yolo_escape_name (s);
+  return esc ? esc : g_strdup (s);
 }
 
 int
@@ -135,14 +147,14 @@ yolo_graph_tensor (YoloGraph * g, const char *name)
   if (idx >= 0)
     return idx;
   t = g_new0 (YoloTensor, 1);
-  t->name = g_strdup (name);
+  t->name = escaped_dup (name);
   t->producer = -1;
   t->view_of = -1;
   t->mem_offset = -1;
   t->ndim = -1;                 /* unknown until inferred */
   idx = g->tensors->len;
   g_ptr_array_add (g->tensors, t);
-  g_hash_table_insert (g->tensor_by_name, g_strdup (name),
+  g_hash_table_insert (g->tensor_by_name, g_strdup (t->name),
       GINT_TO_POINTER (idx + 1));
   return idx;
 }
@@ -168,9 +180,9 @@ yolo_graph_add_node (YoloGraph * g, const char *op_type, const char *name,
   YoloNode *n = g_new0 (YoloNode, 1);
   int idx = g->nodes->len;
 
-  n->op_type = g_strdup (op_type);
-  n->name = name && *name ? g_strdup (name) :
-      g_strdup_printf ("%s_%d", op_type, idx);
+  n->op_type = escaped_dup (op_type);
+  n->name = name && *name ? escaped_dup (name) :
+      g_strdup_printf ("%s_%d", n->op_type, idx);
   n->n_inputs = n_inputs;
   n->inputs = g_new0 (int, MAX (n_inputs, 1));
   for (int i = 0; i < n_inputs; i++)
@@ -264,6 +276,174 @@ yolo_tensor_numel (const YoloTensor * t)
   for (int i = 0; i < t->ndim; i++)
     n *= t->dims[i];
   return n;
+}
+
+gboolean
+yolo_mul_checked (gint64 a, gint64 b, gint64 * out)
+{
+  if (a < 0 || b < 0)
+    return FALSE;
+  if (a != 0 && b > G_MAXINT64 / a)
+    return FALSE;
+  *out = a * b;
+  return TRUE;
+}
+
+gboolean
+yolo_add_checked (gint64 a, gint64 b, gint64 * out)
+{
+  if ((b > 0 && a > G_MAXINT64 - b) || (b < 0 && a < G_MININT64 - b))
+    return FALSE;
+  *out = a + b;
+  return TRUE;
+}
+
+gboolean
+yolo_dims_numel (int ndim, const gint64 * dims, gint64 * out)
+{
+  gint64 n = 1;
+
+  if (ndim < 0 || ndim > YOLO_MAX_DIMS)
+    return FALSE;
+  for (int i = 0; i < ndim; i++)
+    if (!yolo_mul_checked (n, dims[i], &n))
+      return FALSE;
+  *out = n;
+  return TRUE;
+}
+
+gint64
+yolo_tensor_host_bytes (const YoloTensor * t)
+{
+  gint64 n = 1, bytes;
+  gboolean empty = FALSE;
+
+  /* Zero-size dimensions count as 1 here, so that no partial product of the
+   * other dimensions (strides, flattening) can overflow either. */
+  if (t->ndim < 0 || t->ndim > YOLO_MAX_DIMS)
+    return -1;
+  for (int i = 0; i < t->ndim; i++) {
+    if (t->dims[i] == 0)
+      empty = TRUE;
+    if (!yolo_mul_checked (n, MAX (t->dims[i], 1), &n) || t->dims[i] < 0)
+      return -1;
+  }
+  if (!yolo_mul_checked (n, yolo_dtype_is_float (t->dtype) ? 4 : 8, &bytes)
+      || bytes > YOLO_MAX_HOST_BYTES)
+    return -1;
+  return empty ? 0 : bytes;
+}
+
+gboolean
+yolo_dims_fit (int ndim, const gint64 * dims)
+{
+  YoloTensor t = {.dtype = YOLO_DTYPE_INT64,.ndim = ndim };
+
+  if (ndim < 0 || ndim > YOLO_MAX_DIMS)
+    return FALSE;
+  memcpy (t.dims, dims, ndim * sizeof (gint64));
+  return yolo_tensor_host_bytes (&t) >= 0;
+}
+
+gboolean
+yolo_tensor_check_size (const YoloTensor * t, const char *what, GError ** error)
+{
+  char shape[160];
+
+  if (yolo_tensor_host_bytes (t) >= 0)
+    return TRUE;
+  for (int i = 0; i < t->ndim && i < YOLO_MAX_DIMS; i++)
+    if (t->dims[i] < 0) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "%s has a negative dimension (%s)", what,
+          yolo_shape_str (t, shape, sizeof shape));
+      return FALSE;
+    }
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+      "%s has shape %s, larger than the %d GiB a tensor may take", what,
+      yolo_shape_str (t, shape, sizeof shape),
+      (int) (YOLO_MAX_HOST_BYTES >> 30));
+  return FALSE;
+}
+
+gboolean
+yolo_graph_reserve (YoloGraph * g, gint64 bytes, const char *what,
+    GError ** error)
+{
+  if (bytes >= 0 && bytes <= YOLO_MAX_HOST_BYTES - g->host_bytes) {
+    g->host_bytes += bytes;
+    return TRUE;
+  }
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+      "%s: the model's constants would need more than %d GiB of memory",
+      what, (int) (YOLO_MAX_HOST_BYTES >> 30));
+  return FALSE;
+}
+
+/* Bytes that need escaping: controls, DEL, backslash, and >= 0x80 when
+ * the string is not valid UTF-8. */
+static gboolean
+needs_escape (guchar c, gboolean utf8)
+{
+  return c < 0x20 || c == 0x7f || c == '\\' || (!utf8 && c >= 0x80);
+}
+
+char *
+yolo_escape_name (const char *s)
+{
+  gboolean utf8;
+  GString *out;
+  const char *p;
+
+  if (!s)
+    return NULL;
+  utf8 = g_utf8_validate (s, -1, NULL);
+  for (p = s; *p; p++)
+    if (needs_escape ((guchar) * p, utf8))
+      break;
+  if (!*p)
+    return NULL;
+  out = g_string_new (NULL);
+  for (p = s; *p; p++) {
+    guchar c = (guchar) * p;
+    if (!needs_escape (c, utf8))
+      g_string_append_c (out, (char) c);
+    else if (c == '\\')
+      g_string_append (out, "\\\\");
+    else if (c == '\n')
+      g_string_append (out, "\\n");
+    else if (c == '\r')
+      g_string_append (out, "\\r");
+    else if (c == '\t')
+      g_string_append (out, "\\t");
+    else
+      g_string_append_printf (out, "\\x%02x", c);
+  }
+  return g_string_free (out, FALSE);
+}
+
+void
+yolo_error_escape (GError * error)
+{
+  GString *out;
+
+  if (!error || !error->message)
+    return;
+  for (const char *p = error->message; *p; p++)
+    if ((guchar) * p < 0x20 || (guchar) * p == 0x7f)
+      goto escape;
+  return;
+escape:
+  out = g_string_new (NULL);
+  for (const char *p = error->message; *p; p++) {
+    guchar c = (guchar) * p;
+    if (c < 0x20 || c == 0x7f)
+      g_string_append_printf (out, "\\x%02x", c);
+    else
+      g_string_append_c (out, (char) c);
+  }
+  g_free (error->message);
+  error->message = g_string_free (out, FALSE);
 }
 
 gboolean
@@ -437,6 +617,32 @@ check_outputs_inferred (YoloGraph * g, YoloNode * n, GError ** error)
             n->op_type, n->name, t->name);
         return FALSE;
       }
+    if (!yolo_tensor_check_size (t, "output", NULL)) {
+      char *what = g_strdup_printf ("%s node \"%s\": output \"%s\"",
+          n->op_type, n->name, t->name);
+      yolo_tensor_check_size (t, what, error);
+      g_free (what);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Accounts the host data a folded node is about to allocate. */
+static gboolean
+reserve_outputs (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  for (int j = 0; j < n->n_outputs; j++) {
+    YoloTensor *t = YOLO_OUT (g, n, j);
+    char *what;
+    gboolean ok;
+
+    if (yolo_graph_reserve (g, yolo_tensor_host_bytes (t), "", NULL))
+      continue;
+    what = g_strdup_printf ("%s node \"%s\"", n->op_type, n->name);
+    ok = yolo_graph_reserve (g, yolo_tensor_host_bytes (t), what, error);
+    g_free (what);
+    return ok;
   }
   return TRUE;
 }
@@ -492,7 +698,7 @@ yolo_graph_infer (YoloGraph * g, GError ** error)
           out_is_graph_out = TRUE;
       if (out_is_graph_out)
         continue;
-      if (!def->eval (g, n, error))
+      if (!reserve_outputs (g, n, error) || !def->eval (g, n, error))
         return FALSE;
       n->removed = TRUE;
     }
@@ -526,4 +732,117 @@ yolo_graph_prune (YoloGraph * g)
       }
     }
   }
+}
+
+/* "[h, w]" from the imgsz metadata; FALSE unless both are in 1..65536. */
+static gboolean
+parse_imgsz (const char *s, int *h, int *w)
+{
+  gint64 v[2];
+  char *end;
+
+  if (!s || *s != '[')
+    return FALSE;
+  s++;
+  for (int i = 0; i < 2; i++) {
+    while (*s == ' ')
+      s++;
+    v[i] = g_ascii_strtoll (s, &end, 10);
+    if (end == s || v[i] <= 0 || v[i] > 65536)
+      return FALSE;
+    s = end;
+    while (*s == ' ')
+      s++;
+    if (*s != (i == 0 ? ',' : ']'))
+      return FALSE;
+    s++;
+  }
+  *h = (int) v[0];
+  *w = (int) v[1];
+  return TRUE;
+}
+
+/* Gives dynamic input dimensions a value: batch 1, H/W from the arguments or
+ * the model's imgsz metadata. */
+static gboolean
+resolve_dynamic_inputs (YoloGraph * g, int input_h, int input_w,
+    GError ** error)
+{
+  for (guint i = 0; i < g->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
+    int want[2] = { input_h, input_w };
+    const char *imgsz = g_hash_table_lookup (g->metadata, "imgsz");
+
+    if (want[0] <= 0 || want[1] <= 0) {
+      want[0] = want[1] = 0;
+      parse_imgsz (imgsz, &want[0], &want[1]);
+    }
+    for (int d = 0; d < t->ndim; d++) {
+      if (t->dims[d] >= 0)
+        continue;
+      if (d == 0) {
+        t->dims[d] = 1;
+      } else if (t->ndim == 4 && d >= 2 && want[d - 2] > 0) {
+        t->dims[d] = want[d - 2];
+      } else {
+        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+            "input \"%s\" has a dynamic size (dimension %d) that neither "
+            "the options nor the imgsz metadata give: set the input size "
+            "(e.g. 640x640: yolo-engine --size, yolodetect's input-size) or "
+            "export the model with dynamic=False and a fixed imgsz",
+            t->name, d);
+        return FALSE;
+      }
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error);
+
+gboolean
+yolo_graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
+{
+  /* messages may quote model strings (attribute values): one line */
+  if (graph_prepare (g, input_h, input_w, error))
+    return TRUE;
+  if (error)
+    yolo_error_escape (*error);
+  return FALSE;
+}
+
+static gboolean
+graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
+{
+  if (g->inputs->len == 0 || g->outputs->len == 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+        "the model has no %s", g->inputs->len == 0 ? "input" : "output");
+    return FALSE;
+  }
+  if (!resolve_dynamic_inputs (g, input_h, input_w, error))
+    return FALSE;
+  for (guint i = 0; i < g->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
+    char *what;
+    gboolean ok;
+
+    if (yolo_tensor_check_size (t, "", NULL))
+      continue;
+    what = g_strdup_printf ("graph input \"%s\"", t->name);
+    ok = yolo_tensor_check_size (t, what, error);
+    g_free (what);
+    return ok;
+  }
+  if (!yolo_graph_sort (g, error) || !yolo_graph_infer (g, error))
+    return FALSE;
+  for (guint i = 0; i < g->outputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
+    if (t->ndim < 0) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "graph output \"%s\" is produced by no node", t->name);
+      return FALSE;
+    }
+  }
+  return TRUE;
 }

@@ -17,11 +17,16 @@
 #include <glib.h>
 
 G_BEGIN_DECLS
-
 #define YOLO_MAX_DIMS 8
-
+/* Memory budget for everything a model file asks the host to allocate
+ * (initializers, Constant nodes, constant-folded values) and for the size of
+ * any one tensor: 2 GiB. Shapes whose element count overflows or whose data
+ * would not fit this budget are refused at load with an INVALID_MODEL error,
+ * before anything is allocated. Device buffers are further bounded by
+ * CL_DEVICE_MAX_MEM_ALLOC_SIZE and CL_DEVICE_GLOBAL_MEM_SIZE (yolo-runtime.c). */
+#define YOLO_MAX_HOST_BYTES (G_GINT64_CONSTANT (2) << 30)
 /* ONNX TensorProto.DataType values we know. */
-typedef enum
+    typedef enum
 {
   YOLO_DTYPE_UNDEFINED = 0,
   YOLO_DTYPE_FLOAT = 1,
@@ -142,6 +147,7 @@ typedef struct
   GHashTable *metadata;         /* metadata_props: char* -> char* */
   gint64 opset;
   char *producer_name;
+  gint64 host_bytes;            /* constant data allocated so far (budget) */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
@@ -155,8 +161,9 @@ void yolo_graph_free (YoloGraph * g);
 
 /* Finds or creates the tensor called name; returns its index. */
 int yolo_graph_tensor (YoloGraph * g, const char *name);
-int yolo_graph_find_tensor (YoloGraph * g, const char *name);     /* -1 if absent */
-/* Adds a constant tensor (takes ownership of data: float* or gint64*). */
+int yolo_graph_find_tensor (YoloGraph * g, const char *name);   /* -1 if absent */
+/* Adds a constant tensor (takes ownership of data: float* or gint64*).
+ * Callers check its size first (yolo_graph_reserve). */
 int yolo_graph_add_const (YoloGraph * g, const char *name, YoloDType dtype,
     int ndim, const gint64 * dims, gpointer data);
 /* Adds a node (copies names; inputs/outputs are tensor names, NULL/"" for
@@ -178,7 +185,41 @@ const char *yolo_node_attr_string (const YoloNode * n, const char *name,
 const gint64 *yolo_node_attr_ints (const YoloNode * n, const char *name,
     int *n_out);
 
+/* Element count; unchecked: valid for tensors that passed
+ * yolo_tensor_check_size (all of them once inferred). */
 gint64 yolo_tensor_numel (const YoloTensor * t);
+
+/* *out = a * b for a, b >= 0; FALSE (and *out untouched) when either is
+ * negative or the product exceeds G_MAXINT64. */
+gboolean yolo_mul_checked (gint64 a, gint64 b, gint64 * out);
+/* *out = a + b; FALSE on overflow. */
+gboolean yolo_add_checked (gint64 a, gint64 b, gint64 * out);
+/* Element count of a shape; FALSE when a dimension is negative or the
+ * product overflows. */
+gboolean yolo_dims_numel (int ndim, const gint64 * dims, gint64 * out);
+/* Fails (INVALID_MODEL, naming `what`) unless t has a valid shape whose host
+ * data (4 bytes per element on the device, 8 for integers on the host) fits
+ * YOLO_MAX_HOST_BYTES. `what` is e.g. "Reshape node \"n\": output \"y\"". */
+gboolean yolo_tensor_check_size (const YoloTensor * t, const char *what,
+    GError ** error);
+/* Host bytes of t's constant data (float: 4, integers: 8 per element), or -1
+ * when the shape is invalid or too large. */
+gint64 yolo_tensor_host_bytes (const YoloTensor * t);
+/* TRUE when a shape of ndim dims (none negative) would pass
+ * yolo_tensor_check_size as an integer tensor: ops call it before computing
+ * strides of a shape built from a model's parameters. */
+gboolean yolo_dims_fit (int ndim, const gint64 * dims);
+/* Accounts `bytes` more constant data against YOLO_MAX_HOST_BYTES for the
+ * whole graph; fails (INVALID_MODEL, naming `what`) when over budget. */
+gboolean yolo_graph_reserve (YoloGraph * g, gint64 bytes, const char *what,
+    GError ** error);
+
+/* A name from a model file made printable on one line: control bytes,
+ * backslashes and (in invalid UTF-8) bytes >= 0x80 become C escapes. Returns
+ * NULL when s needs no escaping. */
+char *yolo_escape_name (const char *s);
+/* Replaces control bytes in an error message by escapes, in place. */
+void yolo_error_escape (GError * error);
 gboolean yolo_tensor_is_const (const YoloTensor * t);
 /* Normalises a possibly negative axis; -1 if out of range. */
 int yolo_axis (gint64 axis, int ndim);
@@ -193,6 +234,13 @@ void yolo_tensor_set_shape (YoloTensor * t, YoloDType dtype, int ndim,
  * Returns FALSE when the shapes are incompatible. */
 gboolean yolo_broadcast_shape (int na, const gint64 * a, int nb,
     const gint64 * b, int *n_out, gint64 * out);
+
+/* What the engine and `yolo-engine info` both do before anything else:
+ * checks the graph has inputs and outputs, gives dynamic input dimensions a
+ * size (batch 1; H/W from input_h/input_w when > 0, else the imgsz
+ * metadata), checks the input sizes, sorts, infers + folds. */
+gboolean yolo_graph_prepare (YoloGraph * g, int input_h, int input_w,
+    GError ** error);
 
 /* Passes (yolo-graph.c / yolo-fuse.c) */
 gboolean yolo_graph_sort (YoloGraph * g, GError ** error);

@@ -513,15 +513,11 @@ static gint64
 numel_known (const YoloTensor * t)
 {
   gint64 n = 1;
-  int i;
 
-  if (t == NULL || t->ndim < 0)
+  /* -1 also when the count overflows (info describes models that failed
+   * inference too) */
+  if (t == NULL || !yolo_dims_numel (t->ndim, t->dims, &n))
     return -1;
-  for (i = 0; i < t->ndim; i++) {
-    if (t->dims[i] < 0)
-      return -1;
-    n *= t->dims[i];
-  }
   return n;
 }
 

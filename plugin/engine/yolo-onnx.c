@@ -272,6 +272,18 @@ add_tensor_proto (Loader * L, const Onnx__TensorProto * tp, const char *name,
     dims[k] = tp->dims[k];
     numel *= dims[k];
   }
+  {
+    YoloTensor tmp = {.dtype = dtype,.ndim = (int) tp->n_dims };
+    char *what = g_strdup_printf ("%s: tensor '%s'", L->path, name);
+    gboolean ok;
+
+    memcpy (tmp.dims, dims, tp->n_dims * sizeof (gint64));
+    ok = yolo_tensor_check_size (&tmp, what, error)
+        && yolo_graph_reserve (g, yolo_tensor_host_bytes (&tmp), what, error);
+    g_free (what);
+    if (!ok)
+      return -1;
+  }
 
   if (tp->has_raw_data) {
     gsize esize = raw_elem_size (onnx_type);
@@ -551,11 +563,12 @@ value_tensor_type (const Onnx__ValueInfoProto * vi)
   return vi->type->tensor_type;
 }
 
-/* Fills dims from a value info; -1 for dynamic dimensions. Returns the rank,
- * -1 if no shape is given, -2 if the rank is too large. */
+/* Fills dims from a value info; -1 for dynamic dimensions (dim_param or
+ * no value). Returns the rank, -1 if no shape is given, -2 if the rank is too
+ * large, -3 if dimension *bad declares a size <= 0 or > G_MAXINT32. */
 static int
 value_dims (const Onnx__ValueInfoProto * vi, gint64 * dims,
-    gboolean * all_static)
+    gboolean * all_static, int *bad)
 {
   const Onnx__TypeProto__Tensor *tt = value_tensor_type (vi);
   size_t k;
@@ -567,8 +580,12 @@ value_dims (const Onnx__ValueInfoProto * vi, gint64 * dims,
     return -2;
   for (k = 0; k < tt->shape->n_dim; k++) {
     const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[k];
-    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
-        && d->dim_value > 0 && d->dim_value < YOLO_ONNX_MAX_NUMEL) {
+    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+      if (d->dim_value <= 0 || d->dim_value > G_MAXINT32) {
+        dims[k] = d->dim_value;
+        *bad = (int) k;
+        return -3;
+      }
       dims[k] = d->dim_value;
     } else {
       dims[k] = -1;
@@ -676,7 +693,7 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     gint64 dims[YOLO_MAX_DIMS];
     gboolean all_static;
     YoloTensor *t;
-    int idx, ndim;
+    int idx, ndim, bad = 0;
 
     if (vi->name == NULL || vi->name[0] == '\0') {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_PARSE,
@@ -692,7 +709,14 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
           "%s: graph input '%s' is not a tensor", L->path, vi->name);
       return FALSE;
     }
-    ndim = value_dims (vi, dims, &all_static);
+    ndim = value_dims (vi, dims, &all_static, &bad);
+    if (ndim == -3) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "%s: graph input '%s' declares dimension %d as %" G_GINT64_FORMAT
+          ", which is not a valid size (1 to %d; use a named dimension for a "
+          "dynamic size)", L->path, vi->name, bad, dims[bad], G_MAXINT32);
+      return FALSE;
+    }
     if (ndim == -1) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "%s: graph input '%s' has no shape", L->path, vi->name);
@@ -768,7 +792,7 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     gint64 dims[YOLO_MAX_DIMS];
     gboolean all_static;
     YoloTensor *t;
-    int idx, ndim;
+    int idx, ndim, bad = 0;
 
     if (vi->name == NULL || vi->name[0] == '\0') {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_PARSE,
@@ -794,7 +818,7 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     /* Declared shape, when fully known and the tensor is not a constant:
      * lets callers look at the head layout before inference. */
     tt = value_tensor_type (vi);
-    ndim = value_dims (vi, dims, &all_static);
+    ndim = value_dims (vi, dims, &all_static, &bad);
     if (tt && ndim >= 0 && all_static && !yolo_tensor_is_const (t)
         && t->ndim < 0) {
       YoloDType dt = value_dtype (tt->has_elem_type ? tt->elem_type : 0);
@@ -866,6 +890,8 @@ yolo_onnx_load (const char *path, GError ** error)
   return g;
 
 fail:
+  if (error)
+    yolo_error_escape (*error);
   if (m)
     onnx__model_proto__free_unpacked (m, NULL);
   if (mf)

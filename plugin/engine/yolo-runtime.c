@@ -17,7 +17,9 @@
  *   YOLO_MAX_WORK_GROUP_SIZE=N  caps the device's max work-group size and
  *     max work-item sizes at N (e.g. 64 or 32 like small mobile GPUs), as
  *     if the device reported that.
- *   YOLO_MAX_MEM_ALLOC_SIZE=BYTES  caps CL_DEVICE_MAX_MEM_ALLOC_SIZE. */
+ *   YOLO_MAX_MEM_ALLOC_SIZE=BYTES  caps CL_DEVICE_MAX_MEM_ALLOC_SIZE.
+ *   YOLO_MAX_GLOBAL_MEM_SIZE=BYTES caps CL_DEVICE_GLOBAL_MEM_SIZE (all the
+ *                                  engine's buffers together). */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 #include "yolo-engine-private.h"
@@ -65,23 +67,41 @@ struct _YoloRuntime
   gsize scratch_size[YOLO_SCRATCH_SLOTS];
   cl_mem scratch[YOLO_SCRATCH_SLOTS];
   cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0: unknown */
+  cl_ulong global_mem;          /* CL_DEVICE_GLOBAL_MEM_SIZE, 0: unknown */
+  guint64 dev_bytes;            /* device memory reserved so far */
 };
 
 /* FALSE with a clear error when one buffer of `bytes` exceeds the device's
- * CL_DEVICE_MAX_MEM_ALLOC_SIZE. */
+ * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or all buffers together its
+ * CL_DEVICE_GLOBAL_MEM_SIZE; else accounts the buffer (called right before
+ * every clCreateBuffer of the engine). */
 static gboolean
 check_alloc_size (YoloRuntime * rt, gsize bytes, const char *what,
     gboolean size_hint, GError ** error)
 {
-  if (rt->max_alloc == 0 || bytes <= rt->max_alloc)
-    return TRUE;
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s needs a buffer of %" G_GSIZE_FORMAT " bytes (%.1f MiB) but %s "
-      "allows at most %" G_GUINT64_FORMAT " bytes (%.1f MiB) per buffer "
-      "(CL_DEVICE_MAX_MEM_ALLOC_SIZE)%s", what, bytes, bytes / 1048576.0,
-      rt->info.name ? rt->info.name : "the device", (guint64) rt->max_alloc,
-      rt->max_alloc / 1048576.0, size_hint ? "; try a smaller input size" : "");
-  return FALSE;
+  if (rt->max_alloc != 0 && bytes > rt->max_alloc) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "%s needs a buffer of %" G_GSIZE_FORMAT " bytes (%.1f MiB) but %s "
+        "allows at most %" G_GUINT64_FORMAT " bytes (%.1f MiB) per buffer "
+        "(CL_DEVICE_MAX_MEM_ALLOC_SIZE)%s", what, bytes, bytes / 1048576.0,
+        rt->info.name ? rt->info.name : "the device", (guint64) rt->max_alloc,
+        rt->max_alloc / 1048576.0,
+        size_hint ? "; try a smaller input size" : "");
+    return FALSE;
+  }
+  if (rt->global_mem != 0 && (bytes > rt->global_mem
+          || rt->dev_bytes > rt->global_mem - bytes)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "%s of %.1f MiB would bring the model's device memory to %.1f MiB, "
+        "more than the %.1f MiB of %s (CL_DEVICE_GLOBAL_MEM_SIZE)%s", what,
+        bytes / 1048576.0, (rt->dev_bytes + (double) bytes) / 1048576.0,
+        rt->global_mem / 1048576.0,
+        rt->info.name ? rt->info.name : "the device",
+        size_hint ? "; try a smaller input size" : "");
+    return FALSE;
+  }
+  rt->dev_bytes += bytes;
+  return TRUE;
 }
 
 static void
@@ -120,6 +140,9 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
   if (clGetDeviceInfo (rt->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE,
           sizeof (rt->max_alloc), &rt->max_alloc, NULL) != CL_SUCCESS)
     rt->max_alloc = 0;
+  if (clGetDeviceInfo (rt->device, CL_DEVICE_GLOBAL_MEM_SIZE,
+          sizeof (rt->global_mem), &rt->global_mem, NULL) != CL_SUCCESS)
+    rt->global_mem = 0;
   rt->info.is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
   if (clGetDeviceInfo (rt->device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT,
           sizeof (cl_uint), &rt->info.preferred_vector_width_float,
@@ -150,6 +173,14 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
           : (cl_ulong) cap;
       g_debug ("YOLO_MAX_MEM_ALLOC_SIZE: max buffer size %" G_GUINT64_FORMAT,
           (guint64) rt->max_alloc);
+    }
+    env = g_getenv ("YOLO_MAX_GLOBAL_MEM_SIZE");
+    cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    if (cap > 0) {
+      rt->global_mem = rt->global_mem ? MIN (rt->global_mem, (cl_ulong) cap)
+          : (cl_ulong) cap;
+      g_debug ("YOLO_MAX_GLOBAL_MEM_SIZE: device memory %" G_GUINT64_FORMAT,
+          (guint64) rt->global_mem);
     }
   }
   rt->info.local_mem_size = lmem;

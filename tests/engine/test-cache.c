@@ -1,5 +1,7 @@
 /* test-cache.c - the on-disk program binary cache: an entry is written on the
- * first build, reused, and a corrupt or truncated entry is rebuilt silently.
+ * first build, reused, and a corrupt or truncated entry (any length, flipped
+ * bytes, an older format) is rebuilt silently; a cache directory that
+ * cannot be written just means no caching.
  */
 #include "yolo-test-util.h"
 
@@ -41,16 +43,30 @@ cache_file (void)
   return found;
 }
 
+/* Header: magic, payload length (LE 64 bit), SHA-256, payload. */
 static gboolean
 file_is_valid_entry (const char *path)
 {
   gchar *data = NULL;
   gsize len = 0;
+  guint64 n = 0;
   gboolean ok;
 
   if (!g_file_get_contents (path, &data, &len, NULL))
     return FALSE;
-  ok = len > 64 && !memcmp (data, "YOLOCLB1", 8);
+  if (len > 48)
+    memcpy (&n, data + 8, 8);
+  ok = len > 64 && !memcmp (data, "YOLOCLB2", 8)
+      && GUINT64_FROM_LE (n) == len - 48;
+  if (ok) {
+    GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
+    guint8 digest[32];
+    gsize dlen = 32;
+    g_checksum_update (ck, (const guchar *) data + 48, len - 48);
+    g_checksum_get_digest (ck, digest, &dlen);
+    ok = !memcmp (digest, data + 16, 32);
+    g_checksum_free (ck);
+  }
   g_free (data);
   return ok;
 }
@@ -59,7 +75,9 @@ static void
 test_cache_written_and_repaired (void)
 {
   char *path;
-  gchar *junk;
+  gchar *junk, *good = NULL;
+  gsize good_len = 0;
+  const gsize cuts[] = { 0, 4, 8, 15, 16, 47, 48, 49, 1000 };
 
   if (!yolo_test_have_device ()) {
     g_test_skip ("no OpenCL device");
@@ -69,23 +87,94 @@ test_cache_written_and_repaired (void)
   path = cache_file ();
   g_assert_nonnull (path);
   g_assert_true (file_is_valid_entry (path));
+  g_assert_true (g_file_get_contents (path, &good, &good_len, NULL));
 
   /* Corrupt: right magic, garbage binary. */
   junk = g_strnfill (4096, 'x');
-  memcpy (junk, "YOLOCLB1", 8);
+  memcpy (junk, "YOLOCLB2", 8);
   g_assert_true (g_file_set_contents (path, junk, 4096, NULL));
   g_free (junk);
   g_assert_true (run_tiny_model ());
   g_assert_true (file_is_valid_entry (path));
 
-  /* Truncated to a few bytes, then empty. */
-  g_assert_true (g_file_set_contents (path, "YOLO", 4, NULL));
+  /* Truncated at many lengths, including mid-header and one byte short. */
+  for (guint i = 0; i <= G_N_ELEMENTS (cuts); i++) {
+    gsize cut = i < G_N_ELEMENTS (cuts) ? MIN (cuts[i], good_len - 1) :
+        good_len - 1;
+    g_assert_true (g_file_set_contents (path, good, cut, NULL));
+    g_assert_true (run_tiny_model ());
+    g_assert_true (file_is_valid_entry (path));
+  }
+  for (guint i = 1; i < 8; i++) {
+    gsize cut = good_len * i / 8;
+    g_assert_true (g_file_set_contents (path, good, cut, NULL));
+    g_assert_true (run_tiny_model ());
+    g_assert_true (file_is_valid_entry (path));
+  }
+
+  /* Full length with flipped bytes: in the length, the checksum, the
+   * payload's start, middle and end. */
+  {
+    const gsize at[] = { 9, 20, 48, good_len / 2, good_len - 1 };
+    for (guint i = 0; i < G_N_ELEMENTS (at); i++) {
+      gchar *bad = g_memdup2 (good, good_len);
+      bad[at[i]] ^= 0x5a;
+      g_assert_true (g_file_set_contents (path, bad, good_len, NULL));
+      g_free (bad);
+      g_assert_true (run_tiny_model ());
+      g_assert_true (file_is_valid_entry (path));
+    }
+  }
+
+  /* The previous format (magic YOLOCLB1 + raw binary) is ignored. */
+  {
+    gchar *old = g_malloc (good_len - 40);
+    memcpy (old, "YOLOCLB1", 8);
+    memcpy (old + 8, good + 48, good_len - 48);
+    g_assert_true (g_file_set_contents (path, old, good_len - 40, NULL));
+    g_free (old);
+    g_assert_true (run_tiny_model ());
+    g_assert_true (file_is_valid_entry (path));
+  }
+
+  /* A directory where the entry should be. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
   g_assert_true (run_tiny_model ());
-  g_assert_true (file_is_valid_entry (path));
+  g_assert_cmpint (g_rmdir (path), ==, 0);
 
   /* A valid entry is used again (the run still gives correct results). */
   g_assert_true (run_tiny_model ());
+  g_assert_true (file_is_valid_entry (path));
+  g_free (good);
   g_free (path);
+}
+
+/* The cache directory cannot be created (a regular file is in the way; this
+ * works as root too, unlike chmod): runs still succeed, nothing cached. */
+static void
+test_cache_unwritable (void)
+{
+  char *dir = g_build_filename (cache_root, "gst-yolo", NULL);
+  char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  char *path;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    g_free (cmd);
+    g_free (dir);
+    return;
+  }
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_assert_true (g_file_set_contents (dir, "not a directory", -1, NULL));
+  g_assert_true (run_tiny_model ());
+  g_assert_true (run_tiny_model ());
+  g_assert_true (g_file_test (dir, G_FILE_TEST_IS_REGULAR));
+  path = cache_file ();
+  g_assert_null (path);
+  g_assert_cmpint (g_unlink (dir), ==, 0);
+  g_free (cmd);
+  g_free (dir);
 }
 
 int
@@ -100,6 +189,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/cache/written-and-repaired",
       test_cache_written_and_repaired);
+  g_test_add_func ("/cache/unwritable", test_cache_unwritable);
   ret = g_test_run ();
   {
     char *cmd = g_strdup_printf ("rm -rf '%s'", cache_root);

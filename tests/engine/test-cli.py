@@ -185,7 +185,71 @@ def main():
               and "nms=True" in out, "info: nms=True export is end2end",
               out + err)
 
+    # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
+    # (here capped to 4 MB: yolov8n-320 needs more)
+    p = subprocess.run([ENGINE, "run", V8, "--input", good_in, "--output",
+                        outp], capture_output=True, text=True, timeout=600,
+                       env=dict(os.environ, YOLO_MAX_GLOBAL_MEM_SIZE="4000000"))
+    check(p.returncode == 1 and "CL_DEVICE_GLOBAL_MEM_SIZE" in p.stderr
+          and p.stderr.count("\n") == 1, "device memory budget", p.stderr)
+
+    info_run_agreement(tmp, good_in, outp)
     return 1 if failures else 0
+
+
+def info_run_agreement(tmp, good_in, outp):
+    """`info` and `run` accept and refuse the same models (issue 8)."""
+    try:
+        import onnx
+    except ImportError:
+        print("# no onnx module: info/run agreement not tested")
+        return
+    base = onnx.load(V8)
+
+    def variant(name, dims, keep_imgsz=True):
+        m = onnx.ModelProto()
+        m.CopyFrom(base)
+        shp = m.graph.input[0].type.tensor_type.shape
+        for d, v in zip(shp.dim, dims):
+            if isinstance(v, str):
+                d.dim_param = v
+            else:
+                d.dim_value = v
+        if not keep_imgsz:
+            props = [p for p in m.metadata_props if p.key != "imgsz"]
+            del m.metadata_props[:]
+            m.metadata_props.extend(props)
+        path = os.path.join(tmp, name + ".onnx")
+        onnx.save(m, path)
+        return path
+
+    run_args = ["--input", good_in, "--output", outp]
+    # a dynamic export with imgsz metadata: both accept it
+    dyn = variant("dynamic", ["batch", 3, "height", "width"])
+    rc, out, err = run("info", dyn)
+    check(rc == 0 and "320x320" in out, "info accepts a dynamic export",
+          out + err)
+    rc, out, err = run("run", dyn, *run_args)
+    check(rc == 0, "run accepts a dynamic export", out + err)
+    # without imgsz: both need a size, and both take --size
+    dyn2 = variant("dynamic-noimgsz", ["batch", 3, "height", "width"], False)
+    expect_error(["info", dyn2], ["dynamic size"], "info: dynamic, no size")
+    expect_error(["run", dyn2, *run_args], ["dynamic size"],
+                 "run: dynamic, no size")
+    rc, out, err = run("info", dyn2, "--size", "320x320")
+    check(rc == 0 and "320x320" in out, "info --size", out + err)
+    rc, out, err = run("run", dyn2, *run_args, "--size", "320x320")
+    check(rc == 0, "run --size", out + err)
+    # declared sizes that are no sizes: both refuse
+    for name, dims in [("batch0", [0, 3, 320, 320]),
+                       ("neg", [1, 3, -1, 320]),
+                       ("huge", [1, 3, 1 << 40, 320]),
+                       ("overflow", [1, 3, (1 << 31) - 1, (1 << 31) - 1])]:
+        path = variant(name, dims)
+        words = ["larger than"] if name == "overflow" else ["not a valid size"]
+        expect_error(["info", path], words, "info refuses dims " + name)
+        expect_error(["run", path, *run_args], words,
+                     "run refuses dims " + name)
 
 
 if __name__ == "__main__":

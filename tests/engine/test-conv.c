@@ -1,6 +1,7 @@
 /* test-conv.c - the Conv kernels against the C reference (conv eval). */
 #include "yolo-test-util.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -368,6 +369,34 @@ test_conv_winograd (void)
   g_unsetenv ("YOLO_CONV_KERNEL");
 }
 
+/* Weights near FLT_MAX (issue 8): Winograd's transforms would overflow to
+ * inf - inf = NaN where a direct convolution (the reference, and
+ * onnxruntime) stays finite; such convs take the direct kernel. */
+static void
+test_conv_wino_huge_weights (void)
+{
+  static const ConvCase c =
+      { "wino huge w", 64, 12, 12, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+    YOLO_ACT_NONE
+  };
+
+  for (int force = 0; force < 2; force++) {
+    YoloGraph *g;
+    float *w;
+
+    if (force)
+      g_setenv ("YOLO_CONV_KERNEL", "wino", TRUE);
+    yolo_test_seed (7);
+    g = build_case (&c, 0.0f, 0.0f);
+    w = YOLO_T (g, yolo_graph_find_tensor (g, "W"))->data;
+    w[4] = FLT_MAX;             /* filter 0, channel 0, centre */
+    w[9 * 64 + 9] = -FLT_MAX;   /* filter 1, channel 1, corner */
+    w[9 * 64 * 5 + 13] = FLT_MAX / 2;
+    yolo_test_check (g, c.label, 1e-4f, 1e-3f, TRUE);
+    g_unsetenv ("YOLO_CONV_KERNEL");
+  }
+}
+
 /* GPU device limits emulated on any device (yolo-runtime.c): small
  * work-group limits (the runtime shrinks every local size; no kernel may
  * depend on it) and a small CL_DEVICE_MAX_MEM_ALLOC_SIZE (a clear error,
@@ -533,6 +562,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/errors", test_conv_errors);
   g_test_add_func ("/conv/1x1", test_conv_1x1);
   g_test_add_func ("/conv/3x3s1", test_conv_3x3s1);
+  g_test_add_func ("/conv/wino-huge-weights", test_conv_wino_huge_weights);
   g_test_add_func ("/conv/3x3s2", test_conv_3x3s2);
   g_test_add_func ("/conv/kxk", test_conv_kxk);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);

@@ -1190,6 +1190,152 @@ rm_tmp_dir (void)
   g_rmdir (tmp_dir);
 }
 
+/* Issue 8: the checked arithmetic every shape computation uses. */
+static void
+test_checked_sizes (void)
+{
+  gint64 r = -7, dims[5] = { 65536, 65536, 65536, 65536, 65536 };
+  YoloTensor t = {.dtype = YOLO_DTYPE_FLOAT,.ndim = 4 };
+  YoloGraph *g = yolo_graph_new ();
+  GError *err = NULL;
+
+  g_assert_true (yolo_mul_checked (G_GINT64_CONSTANT (1) << 31,
+          G_GINT64_CONSTANT (1) << 31, &r));
+  g_assert_cmpint (r, ==, G_GINT64_CONSTANT (1) << 62);
+  r = -7;
+  g_assert_false (yolo_mul_checked (G_GINT64_CONSTANT (1) << 32,
+          G_GINT64_CONSTANT (1) << 31, &r));
+  g_assert_false (yolo_mul_checked (-1, 2, &r));
+  g_assert_cmpint (r, ==, -7);  /* untouched on failure */
+  g_assert_true (yolo_mul_checked (0, G_MAXINT64, &r) && r == 0);
+  g_assert_false (yolo_add_checked (G_MAXINT64, 1, &r));
+  g_assert_false (yolo_add_checked (G_MININT64, -1, &r));
+  g_assert_true (yolo_add_checked (5, -7, &r) && r == -2);
+  g_assert_true (yolo_dims_numel (3, dims, &r));
+  g_assert_cmpint (r, ==, G_GINT64_CONSTANT (1) << 48);
+  g_assert_false (yolo_dims_numel (4, dims, &r));       /* 2^64 */
+  g_assert_false (yolo_dims_numel (5, dims, &r));
+
+  /* [1,3,2^31-1,2^31-1]: fits int64, not the 2 GiB budget */
+  t.dims[0] = 1;
+  t.dims[1] = 3;
+  t.dims[2] = t.dims[3] = G_MAXINT32;
+  g_assert_cmpint (yolo_tensor_host_bytes (&t), ==, -1);
+  g_assert_false (yolo_tensor_check_size (&t, "x", &err));
+  g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL);
+  g_assert_nonnull (strstr (err->message, "larger than the 2 GiB"));
+  g_clear_error (&err);
+  /* a zero dimension does not hide an overflowing rest */
+  t.dims[0] = 0;
+  t.dims[2] = t.dims[3] = G_GINT64_CONSTANT (1) << 40;
+  g_assert_cmpint (yolo_tensor_host_bytes (&t), ==, -1);
+  t.dims[2] = t.dims[3] = 8;
+  g_assert_cmpint (yolo_tensor_host_bytes (&t), ==, 0);
+  t.dims[0] = 1;
+  g_assert_cmpint (yolo_tensor_host_bytes (&t), ==, 3 * 8 * 8 * 4);
+  t.dtype = YOLO_DTYPE_INT64;
+  g_assert_cmpint (yolo_tensor_host_bytes (&t), ==, 3 * 8 * 8 * 8);
+  t.dims[1] = -3;
+  g_assert_false (yolo_tensor_check_size (&t, "x", &err));
+  g_assert_nonnull (strstr (err->message, "negative"));
+  g_clear_error (&err);
+
+  /* the budget is for all constants together */
+  g_assert_true (yolo_graph_reserve (g, YOLO_MAX_HOST_BYTES / 2, "a", &err));
+  g_assert_true (yolo_graph_reserve (g, YOLO_MAX_HOST_BYTES / 2, "b", &err));
+  g_assert_false (yolo_graph_reserve (g, 1, "c", &err));
+  g_assert_nonnull (strstr (err->message, "c: "));
+  g_clear_error (&err);
+  g_assert_false (yolo_graph_reserve (g, -1, "d", NULL));
+  yolo_graph_free (g);
+}
+
+/* Issue 8: names with control bytes are escaped, consistently. */
+static void
+test_escape_names (void)
+{
+  char *e;
+  YoloGraph *g = yolo_graph_new ();
+  GError *err;
+  int a, b;
+
+  g_assert_null (yolo_escape_name ("plain name/with:colon"));
+  g_assert_null (yolo_escape_name ("caf\xc3\xa9"));     /* valid UTF-8 */
+  e = yolo_escape_name ("a\nb\r\t\x1b[31m\\");
+  g_assert_cmpstr (e, ==, "a\\nb\\r\\t\\x1b[31m\\\\");
+  g_free (e);
+  e = yolo_escape_name ("bad \xff utf8");
+  g_assert_cmpstr (e, ==, "bad \\xff utf8");
+  g_free (e);
+  /* stored escaped, found under the raw name; "a\n" and "a\\n" differ */
+  a = yolo_graph_tensor (g, "a\n");
+  b = yolo_graph_tensor (g, "a\\n");
+  g_assert_cmpint (a, !=, b);
+  g_assert_cmpint (yolo_graph_find_tensor (g, "a\n"), ==, a);
+  g_assert_cmpstr (YOLO_T (g, a)->name, ==, "a\\n");
+  g_assert_cmpstr (YOLO_T (g, b)->name, ==, "a\\\\n");
+  yolo_graph_free (g);
+  err = g_error_new (YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_PARSE, "x\ny\x7f");
+  yolo_error_escape (err);
+  g_assert_cmpstr (err->message, ==, "x\\x0ay\\x7f");
+  g_error_free (err);
+}
+
+/* Issue 8: constant Gather / GatherElements indices outside the axis are
+ * refused when the graph is prepared (the kernels would clamp them). */
+static void
+test_gather_const_oob (void)
+{
+  for (int el = 0; el < 2; el++) {
+    for (int bad = 0; bad < 3; bad++) {
+      YoloGraph *g = yolo_graph_new ();
+      gint64 xd[3] = { 1, 4, 1 }, id[3] = { 1, 2, 1 };
+      gint64 *iv = g_new (gint64, 2);
+      const char *in[] = { "x", "i" }, *out[] = { "y" };
+      GError *err = NULL;
+      int xi = yolo_graph_tensor (g, "x");
+      YoloTensor *x = YOLO_T (g, xi);
+      gboolean ok;
+
+      x->dtype = YOLO_DTYPE_FLOAT;
+      x->ndim = 3;
+      memcpy (x->dims, xd, sizeof xd);
+      x->is_input = TRUE;
+      g_array_append_val (g->inputs, xi);
+      iv[0] = 0;
+      iv[1] = bad == 0 ? -4 : bad == 1 ? 4 : -5;
+      if (el)
+        yolo_graph_add_const (g, "i", YOLO_DTYPE_INT64, 3, id, iv);
+      else
+        yolo_graph_add_const (g, "i", YOLO_DTYPE_INT64, 1, &id[1], iv);
+      yolo_graph_add_node (g, el ? "GatherElements" : "Gather", "gath", 2,
+          in, 1, out);
+      yolo_node_add_attr (YOLO_N (g, 0), "axis", YOLO_ATTR_INT)->i = 1;
+      {
+        int yi = yolo_graph_tensor (g, "y");
+        YOLO_T (g, yi)->is_output = TRUE;
+        g_array_append_val (g->outputs, yi);
+      }
+      ok = yolo_graph_prepare (g, 0, 0, &err);
+      if (bad == 0) {
+        g_assert_no_error (err);
+        g_assert_true (ok);
+      } else {
+        char *want = g_strdup_printf ("index %d out of range for axis of "
+            "size 4", bad == 1 ? 4 : -5);
+        g_assert_false (ok);
+        g_assert_error (err, YOLO_ENGINE_ERROR,
+            YOLO_ENGINE_ERROR_INVALID_MODEL);
+        g_assert_nonnull (strstr (err->message, want));
+        g_assert_nonnull (strstr (err->message, "\"gath\""));
+        g_free (want);
+        g_clear_error (&err);
+      }
+      yolo_graph_free (g);
+    }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1211,6 +1357,9 @@ main (int argc, char **argv)
   g_test_add_func ("/onnx/family-names", test_family_names);
   g_test_add_func ("/onnx/family-synthetic", test_family_synthetic);
   g_test_add_func ("/onnx/fuzz", test_fuzz);
+  g_test_add_func ("/onnx/checked-sizes", test_checked_sizes);
+  g_test_add_func ("/onnx/escape-names", test_escape_names);
+  g_test_add_func ("/onnx/gather-const-oob", test_gather_const_oob);
   ret = g_test_run ();
   rm_tmp_dir ();
   g_free (tmp_dir);

@@ -19,6 +19,7 @@
  * Only the unit a plan uses is compiled.
  * The blocked kernels read weights repacked as [M/8][Cg][kh][kw][8].
  */
+#include <math.h>
 #include "yolo-ops.h"
 #include "yolo-engine.h"
 
@@ -401,6 +402,25 @@ conv_choose (const ConvParams * p, gboolean wide_vectors)
   return CONV_K_KXK;
 }
 
+/* Winograd F(4x4, 3x3) scales intermediate values by up to about 4e4
+ * (the B and A transforms) where a direct convolution does not: with weights
+ * near FLT_MAX it turns a finite result into inf - inf = NaN. Weights of any
+ * real network are far below this bound; larger ones take the direct
+ * kernel, which stays finite wherever onnxruntime does. */
+#define WINO_MAX_ABS_WEIGHT 65504.0f
+
+static gboolean
+conv_wino_weights_safe (const YoloTensor * wt)
+{
+  const float *w = wt->data;
+  gint64 cnt = yolo_tensor_numel (wt);
+
+  for (gint64 i = 0; i < cnt; i++)
+    if (!(fabsf (w[i]) <= WINO_MAX_ABS_WEIGHT))
+      return FALSE;
+  return TRUE;
+}
+
 /* Weights [M][C][3][3] -> U = G g G^T as [36][M/8][C][8], zero padded. */
 static float *
 conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
@@ -568,6 +588,11 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
           error))
     return FALSE;
   kind = conv_choose (&p, yolo_rt_device (rt)->wide_vectors);
+  if (kind == CONV_K_WINO4 && !conv_wino_weights_safe (wt)) {
+    g_debug ("%s: weights too large for Winograd, using the direct kernel",
+        n->name);
+    kind = CONV_K_3X3S1;
+  }
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);

@@ -23,12 +23,25 @@ need_io (YoloGraph * g, YoloNode * n, int n_in, GError ** error)
   return TRUE;
 }
 
+/* Integer indices; when constant, each must lie in [-len, len) (the device
+ * kernels clamp, which would silently read another row). */
 static gboolean
-check_indices (YoloGraph * g, YoloNode * n, YoloTensor * idx, GError ** error)
+check_indices (YoloGraph * g, YoloNode * n, YoloTensor * idx, gint64 len,
+    GError ** error)
 {
   if (yolo_dtype_is_float (idx->dtype)) {
     yolo_op_error (error, n, "indices must be integers");
     return FALSE;
+  }
+  if (!yolo_tensor_is_const (idx))
+    return TRUE;
+  for (gint64 j = 0, cnt = yolo_tensor_numel (idx); j < cnt; j++) {
+    gint64 k = ((const gint64 *) idx->data)[j];
+    if (k < -len || k >= len) {
+      yolo_op_error (error, n, "index %" G_GINT64_FORMAT " out of range for "
+          "axis of size %" G_GINT64_FORMAT, k, len);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -43,11 +56,12 @@ gather_infer (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0), *idx = YOLO_IN (g, n, 1);
   int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
-  if (axis < 0 || !check_indices (g, n, idx, error)) {
-    if (axis < 0)
-      yolo_op_error (error, n, "axis out of range");
+  if (axis < 0) {
+    yolo_op_error (error, n, "axis out of range");
     return FALSE;
   }
+  if (!check_indices (g, n, idx, x->dims[axis], error))
+    return FALSE;
   int nd = x->ndim + idx->ndim - 1;
   if (nd > YOLO_MAX_DIMS) {
     yolo_op_unsupported (error, n, "output rank too large");
@@ -128,12 +142,12 @@ gather_el_infer (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   YoloTensor *x = YOLO_IN (g, n, 0), *idx = YOLO_IN (g, n, 1);
   int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
-  if (!check_indices (g, n, idx, error))
-    return FALSE;
   if (axis < 0 || idx->ndim != x->ndim) {
     yolo_op_error (error, n, "invalid axis or indices rank");
     return FALSE;
   }
+  if (!check_indices (g, n, idx, x->dims[axis], error))
+    return FALSE;
   for (int i = 0; i < x->ndim; i++)
     if (i != axis && idx->dims[i] > x->dims[i]) {
       yolo_op_error (error, n, "indices larger than data on dim %d", i);

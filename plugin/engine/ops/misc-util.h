@@ -109,6 +109,9 @@ misc_need_io (YoloGraph * g, const YoloNode * n, GError ** error)
   return TRUE;
 }
 
+/* Products of a tensor's dims (and misc_dims_strides) cannot overflow: every
+ * tensor an op sees passed yolo_tensor_check_size. Shapes built from a
+ * model's parameters are checked first (yolo_mul_checked, yolo_dims_fit). */
 static inline gint64
 misc_prod (const gint64 * d, int from, int to)
 {

@@ -288,7 +288,10 @@ split_sizes (YoloGraph * g, YoloNode * n, gint64 * sizes, int *axis_out,
     }
     for (int i = 0; i < cnt; i++) {
       sizes[i] = sp[i];
-      sum += sp[i];
+      if (sp[i] < 0 || !yolo_add_checked (sum, sp[i], &sum)) {
+        yolo_op_error (error, n, "invalid split size %" G_GINT64_FORMAT, sp[i]);
+        return FALSE;
+      }
     }
   } else {
     gint64 parts = yolo_node_attr_int (n, "num_outputs", n->n_outputs);
@@ -435,6 +438,12 @@ slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     if (e < 0)
       e += dim;
     gint64 len;
+    /* a step beyond the dimension takes one element at most: bounding it
+     * keeps the arithmetic below (and the strides) from overflowing */
+    if (step > MAX (dim, 1))
+      step = MAX (dim, 1);
+    else if (step < -MAX (dim, 1))
+      step = -MAX (dim, 1);
     if (step > 0) {
       s = CLAMP (s, 0, dim);
       e = CLAMP (e, 0, dim);
@@ -580,6 +589,10 @@ expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
     yolo_op_error (error, n, "cannot expand to the given shape");
     return FALSE;
   }
+  if (!yolo_dims_fit (nd, b->d)) {
+    yolo_op_error (error, n, "the expanded shape is too large");
+    return FALSE;
+  }
   misc_strides (x, xs);
   b->ndim = nd;
   b->sbase = b->dbase = 0;
@@ -685,8 +698,9 @@ pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
       return FALSE;
     }
     p->pb[a] = pads[k];
-    p->out[a] = x->dims[a] + pads[k] + pads[k + na];
-    if (p->out[a] < 0 || (p->mode != PAD_CONSTANT && x->dims[a] == 0
+    if (!yolo_add_checked (x->dims[a], pads[k], &p->out[a])
+        || !yolo_add_checked (p->out[a], pads[k + na], &p->out[a])
+        || p->out[a] < 0 || (p->mode != PAD_CONSTANT && x->dims[a] == 0
             && p->out[a] > 0)) {
       yolo_op_error (error, n, "invalid pads for axis %d", a);
       return FALSE;
@@ -718,7 +732,10 @@ tile_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
       return FALSE;
     }
     p->in[i] = x->dims[i];
-    p->out[i] = x->dims[i] * rep[i];
+    if (!yolo_mul_checked (x->dims[i], rep[i], &p->out[i])) {
+      yolo_op_error (error, n, "the repeated size overflows");
+      return FALSE;
+    }
     p->pb[i] = 0;
   }
   return TRUE;

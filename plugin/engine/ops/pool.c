@@ -66,12 +66,19 @@ pool_dim (const YoloNode * n, const char *auto_pad, gboolean ceil_mode,
     gint64 in, gint64 k, gint64 s, gint64 d, gint64 * pb, gint64 * pe,
     gint64 * out, GError ** error)
 {
-  gint64 eff = (k - 1) * d + 1;
+  gint64 eff;
 
-  if (k < 1 || s < 1 || d < 1) {
+  /* 32-bit bounds keep every product and sum below in 64 bits */
+  if (k < 1 || s < 1 || d < 1 || k > G_MAXINT32 || s > G_MAXINT32
+      || d > G_MAXINT32) {
     yolo_op_error (error, n, "invalid kernel/stride/dilation");
     return FALSE;
   }
+  if (*pb > G_MAXINT32 || *pe > G_MAXINT32) {
+    yolo_op_error (error, n, "pads out of range");
+    return FALSE;
+  }
+  eff = (k - 1) * d + 1;
   if (!strcmp (auto_pad, "SAME_UPPER") || !strcmp (auto_pad, "SAME_LOWER")) {
     gint64 total;
     *out = (in + s - 1) / s;

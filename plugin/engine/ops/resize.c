@@ -166,6 +166,14 @@ resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
         return FALSE;
       }
       scales[i] = attr_scales[i];
+      /* bounded before the conversion (the size check follows in
+       * yolo_graph_infer) */
+      double od = floor ((double) x->dims[i] * scales[i]);
+      if (!(od <= (double) G_MAXINT32)) {
+        yolo_op_error (error, n, "scale %g makes dimension %d too large",
+            scales[i], i);
+        return FALSE;
+      }
       rg->out_dims[i] = (gint64) floorf ((float) x->dims[i] * scales[i]);
     }
   } else if (sizes_t) {

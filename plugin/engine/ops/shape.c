@@ -80,7 +80,10 @@ reshape_infer (YoloGraph * g, YoloNode * n, GError ** error)
       return FALSE;
     }
     dims[i] = s;
-    known *= s;
+    if (!yolo_mul_checked (known, s, &known)) {
+      yolo_op_error (error, n, "the shape's element count overflows");
+      return FALSE;
+    }
   }
   if (infer_at >= 0) {
     gint64 total = yolo_tensor_numel (x);
@@ -280,8 +283,9 @@ cos_infer (YoloGraph * g, YoloNode * n, GError ** error)
   YoloDType dt = YOLO_DTYPE_FLOAT;
   if (a && a->type == YOLO_ATTR_TENSOR && a->tensor >= 0)
     dt = YOLO_T (g, a->tensor)->dtype;
+  /* evaluated by the folder, after the output size was checked */
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), dt, cnt, dims);
-  return cos_eval (g, n, error);
+  return TRUE;
 }
 
 static gboolean
@@ -305,7 +309,19 @@ range_params (YoloGraph * g, YoloNode * n, double p[3], gint64 * len,
     yolo_op_error (error, n, "delta is 0");
     return FALSE;
   }
-  *len = (gint64) MAX (ceil ((p[1] - p[0]) / p[2]), 0);
+  double cnt = MAX (ceil ((p[1] - p[0]) / p[2]), 0);
+  /* bounds the length (YOLO_MAX_HOST_BYTES) and keeps every integer value
+   * exact in a double */
+  if (!(cnt <= (double) (YOLO_MAX_HOST_BYTES / 8))) {
+    yolo_op_error (error, n, "the range has %g elements, too many", cnt);
+    return FALSE;
+  }
+  if (!(fabs (p[0]) <= 9007199254740992.0 && fabs (p[1]) <= 9007199254740992.0
+          && fabs (p[2]) <= 9007199254740992.0)) {
+    yolo_op_error (error, n, "start, limit or delta out of range");
+    return FALSE;
+  }
+  *len = (gint64) cnt;
   return TRUE;
 }
 
@@ -322,7 +338,7 @@ range_eval (YoloGraph * g, YoloNode * n, GError ** error)
     if (yolo_dtype_is_float (y->dtype))
       ((float *) d)[i] = (float) (p[0] + i * p[2]);
     else
-      ((gint64 *) d)[i] = (gint64) p[0] + i * (gint64) p[2];
+      ((gint64 *) d)[i] = (gint64) (p[0] + i * p[2]);
   }
   return TRUE;
 }
@@ -334,8 +350,9 @@ range_infer (YoloGraph * g, YoloNode * n, GError ** error)
   gint64 len;
   if (!range_params (g, n, p, &len, error))
     return FALSE;
+  /* evaluated by the folder, after the output size was checked */
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype, 1, &len);
-  return range_eval (g, n, error);
+  return TRUE;
 }
 
 static const YoloOpDef op_reshape =
