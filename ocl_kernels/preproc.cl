@@ -194,3 +194,254 @@ preproc_yuv (__global const uchar * src, int off_y, int st_y, int ystep,
   int3 v = PREPROC_VBLEND (h0, h1, ty.z, ty.w);
   preproc_store (d, plane, convert_float3 (v) * scale, bgr);
 }
+
+/* ---- wide variants (CPUs that want explicit vectors: PoCL) -------------
+ *
+ * The same arithmetic on int16 vectors: one work-item writes 16
+ * neighbouring output pixels of a row (PoCL does not vectorise across
+ * work-items). The column taps come from xs, a structure-of-arrays copy of
+ * the horizontal table indexed by output column: x0 at xs[x], x1 at
+ * xs[n + x], a0 at xs[2 n + x], a1 at xs[3 n + x], n = dst_w rounded up to
+ * 16 (zeros outside the resized frame, whose lanes get the padding). Source
+ * bytes are gathered lane by lane; everything after is vector math, and
+ * each plane gets one 16-float store. Chroma blends whose two taps are
+ * always the same sample (nearest / not subsampled: (w A + (4 - w) A + 2)
+ * >> 2 = A) are skipped. */
+
+#define PREPROC_IOTA16 \
+  ((int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+
+static inline int16
+preproc_gather16 (__global const uchar * p, int16 i)
+{
+  return convert_int16 ((uchar16) (p[i.s0], p[i.s1], p[i.s2], p[i.s3],
+          p[i.s4], p[i.s5], p[i.s6], p[i.s7], p[i.s8], p[i.s9], p[i.sa],
+          p[i.sb], p[i.sc], p[i.sd], p[i.se], p[i.sf]));
+}
+
+/* Row y's 16 outputs starting at column xb: 0 when the work-item has
+ * nothing to do, else the number of columns to store (16 but at the row
+ * end); pads (and returns 0) when all of them are padding. */
+static inline int
+preproc_w16_begin (__global float *d, int plane, int xb, int y, int dst_w,
+    int dst_h, int pad_x, int pad_y, int new_w, int new_h, float pad)
+{
+  if (xb >= dst_w || y >= dst_h)
+    return 0;
+  int n = min (16, dst_w - xb);
+  int cy = y - pad_y;
+  if (cy >= 0 && cy < new_h && xb + n > pad_x && xb < pad_x + new_w)
+    return n;
+  if (n == 16) {
+    vstore16 ((float16) (pad), 0, d);
+    vstore16 ((float16) (pad), 0, d + plane);
+    vstore16 ((float16) (pad), 0, d + 2 * plane);
+  } else {
+    for (int i = 0; i < n; i++) {
+      d[i] = pad;
+      d[plane + i] = pad;
+      d[2 * plane + i] = pad;
+    }
+  }
+  return 0;
+}
+
+/* Blend (OpenCV's weights), scale, pad the lanes outside the frame, store. */
+static inline void
+preproc_w16_finish (__global float *d, int plane, int n, int xb, int pad_x,
+    int new_w, int16 a0, int16 a1, int4 ty, float scale, float pad, int bgr,
+    int16 r00, int16 g00, int16 b00, int16 r01, int16 g01, int16 b01,
+    int16 r10, int16 g10, int16 b10, int16 r11, int16 g11, int16 b11)
+{
+  int16 r = PREPROC_VBLEND (r00 * a0 + r01 * a1, r10 * a0 + r11 * a1,
+      ty.z, ty.w);
+  int16 g = PREPROC_VBLEND (g00 * a0 + g01 * a1, g10 * a0 + g11 * a1,
+      ty.z, ty.w);
+  int16 b = PREPROC_VBLEND (b00 * a0 + b01 * a1, b10 * a0 + b11 * a1,
+      ty.z, ty.w);
+  int16 col = (int16) (xb) + PREPROC_IOTA16;
+  int16 out = col < pad_x || col >= pad_x + new_w;
+  float16 fr = select (convert_float16 (r) * scale, (float16) (pad), out);
+  float16 fg = select (convert_float16 (g) * scale, (float16) (pad), out);
+  float16 fb = select (convert_float16 (b) * scale, (float16) (pad), out);
+  if (bgr) {
+    float16 t = fr;
+    fr = fb;
+    fb = t;
+  }
+  if (n == 16) {
+    vstore16 (fr, 0, d);
+    vstore16 (fg, 0, d + plane);
+    vstore16 (fb, 0, d + 2 * plane);
+  } else {
+    float rr[16], gg[16], bb[16];
+    vstore16 (fr, 0, rr);
+    vstore16 (fg, 0, gg);
+    vstore16 (fb, 0, bb);
+    for (int i = 0; i < n; i++) {
+      d[i] = rr[i];
+      d[plane + i] = gg[i];
+      d[2 * plane + i] = bb[i];
+    }
+  }
+}
+
+/* preproc_packed, 16 outputs per work-item (xs: see above). */
+__kernel void
+preproc_packed_w16 (__global const uchar * src, int off, int stride, int bpp,
+    int ri, int gi, int bi,
+    __global const int *xs, __global const int4 * ytab,
+    int pad_x, int pad_y, int new_w, int new_h,
+    __global float *dst, int dst_off, int dst_w, int dst_h,
+    float scale, float pad, int bgr)
+{
+  int xb = get_global_id (0) * 16;
+  int y = get_global_id (1);
+  int plane = dst_w * dst_h;
+  __global float *d = dst + dst_off + y * dst_w + xb;
+  int n = preproc_w16_begin (d, plane, xb, y, dst_w, dst_h, pad_x, pad_y,
+      new_w, new_h, pad);
+  if (!n)
+    return;
+
+  int xn = (dst_w + 15) & ~15;
+  int16 c0 = vload16 (0, xs + xb) * bpp;
+  int16 c1 = vload16 (0, xs + xn + xb) * bpp;
+  int16 a0 = vload16 (0, xs + 2 * xn + xb);
+  int16 a1 = vload16 (0, xs + 3 * xn + xb);
+  int4 ty = ytab[y - pad_y];
+  __global const uchar *r0 = src + off + ty.x * stride;
+  __global const uchar *r1 = src + off + ty.y * stride;
+
+  preproc_w16_finish (d, plane, n, xb, pad_x, new_w, a0, a1, ty, scale, pad,
+      bgr,
+      preproc_gather16 (r0 + ri, c0), preproc_gather16 (r0 + gi, c0),
+      preproc_gather16 (r0 + bi, c0),
+      preproc_gather16 (r0 + ri, c1), preproc_gather16 (r0 + gi, c1),
+      preproc_gather16 (r0 + bi, c1),
+      preproc_gather16 (r1 + ri, c0), preproc_gather16 (r1 + gi, c0),
+      preproc_gather16 (r1 + bi, c0),
+      preproc_gather16 (r1 + ri, c1), preproc_gather16 (r1 + gi, c1),
+      preproc_gather16 (r1 + bi, c1));
+}
+
+/* preproc_chroma_taps on 16 luma columns: a, b (sample indices) and wa. */
+static inline void
+preproc_chroma_taps16 (int16 c, int n, int mode, int16 * a, int16 * b,
+    int16 * wa)
+{
+  if (mode == 0) {
+    *a = c;
+    *b = c;
+    *wa = (int16) (2);
+    return;
+  }
+  int16 k = c >> 1, odd = (c & 1) != 0;
+  int last = (n - 1) >> 1;
+  int16 ka = mode == 2 ? select (k - 1, k, odd) : k;
+  int16 kb = mode >= 2 ? select (k, k + 1, odd) : k;
+  *a = clamp (ka, 0, last);
+  *b = clamp (kb, 0, last);
+  *wa = mode == 2 ? select ((int16) (1), (int16) (3), odd) : (int16) (2);
+}
+
+/* One chroma value for 16 pixels: columns ca / cb (weight cw) of rows ra /
+ * rb (weight rw, scalar: one source row per work-item). hblend / vblend: 0
+ * when the two taps of that axis are always the same sample. */
+static inline int16
+preproc_chroma16 (__global const uchar * p, int st, int16 ca, int16 cb,
+    int16 cw, int3 ry, int hblend, int vblend)
+{
+  __global const uchar *pa = p + ry.x * st;
+  int16 ha = preproc_gather16 (pa, ca);
+  if (hblend)
+    ha = (cw * ha + (4 - cw) * preproc_gather16 (pa, cb) + 2) >> 2;
+  if (!vblend)
+    return ha;
+  __global const uchar *pb = p + ry.y * st;
+  int16 hb = preproc_gather16 (pb, ca);
+  if (hblend)
+    hb = (cw * hb + (4 - cw) * preproc_gather16 (pb, cb) + 2) >> 2;
+  return (ry.z * ha + (4 - ry.z) * hb + 2) >> 2;
+}
+
+static inline int16
+preproc_splat16 (int16 v)
+{
+  v -= 128;
+  return v * 256 + (v & 0xff);
+}
+
+/* The R, G, B videoconvert gives for 16 pixels of frame row y at luma
+ * columns xc (chroma: columns ca / cb, weight cw; rows ry). */
+static inline void
+preproc_yuv_tap16 (__global const uchar * src, int off_y, int st_y,
+    int ystep, int off_u, int st_u, int off_v, int st_v, int gray,
+    int hblend, int vblend, int4 m, int gv, int y, int16 xc, int16 ca,
+    int16 cb, int16 cw, int3 ry, int16 * r, int16 * g, int16 * b)
+{
+  int16 yy = preproc_gather16 (src + off_y + y * st_y, xc * ystep);
+  int16 wy = (preproc_splat16 (yy) * m.x) >> 16;
+  if (gray) {
+    /* U = V = 128: their terms are 0 */
+    *r = *g = *b = clamp (wy, -128, 127) + 128;
+    return;
+  }
+  int16 wu = preproc_splat16 (preproc_chroma16 (src + off_u, st_u, ca, cb,
+          cw, ry, hblend, vblend));
+  int16 wv = preproc_splat16 (preproc_chroma16 (src + off_v, st_v, ca, cb,
+          cw, ry, hblend, vblend));
+  *r = clamp (wy + ((wv * m.y) >> 16), -128, 127) + 128;
+  *g = clamp (wy + ((wu * m.w) >> 16) + ((wv * gv) >> 16), -128, 127) + 128;
+  *b = clamp (wy + ((wu * m.z) >> 16), -128, 127) + 128;
+}
+
+/* preproc_yuv, 16 outputs per work-item (xs: see above). */
+__kernel void
+preproc_yuv_w16 (__global const uchar * src, int off_y, int st_y, int ystep,
+    int off_u, int st_u, int off_v, int st_v, int cstep, int hmode, int vmode,
+    int gray, int frame_w, int frame_h,
+    int m_y, int m_rv, int m_bu, int m_gu, int gv,
+    __global const int *xs, __global const int4 * ytab,
+    int pad_x, int pad_y, int new_w, int new_h,
+    __global float *dst, int dst_off, int dst_w, int dst_h,
+    float scale, float pad, int bgr)
+{
+  int xb = get_global_id (0) * 16;
+  int y = get_global_id (1);
+  int plane = dst_w * dst_h;
+  __global float *d = dst + dst_off + y * dst_w + xb;
+  int n = preproc_w16_begin (d, plane, xb, y, dst_w, dst_h, pad_x, pad_y,
+      new_w, new_h, pad);
+  if (!n)
+    return;
+
+  int xn = (dst_w + 15) & ~15;
+  int16 x0 = vload16 (0, xs + xb);
+  int16 x1 = vload16 (0, xs + xn + xb);
+  int16 a0 = vload16 (0, xs + 2 * xn + xb);
+  int16 a1 = vload16 (0, xs + 3 * xn + xb);
+  int4 ty = ytab[y - pad_y];
+  int4 m = (int4) (m_y, m_rv, m_bu, m_gu);
+  int hblend = hmode >= 2, vblend = vmode >= 2;
+  int16 ca0, cb0, cw0, ca1, cb1, cw1;
+  preproc_chroma_taps16 (x0, frame_w, hmode, &ca0, &cb0, &cw0);
+  preproc_chroma_taps16 (x1, frame_w, hmode, &ca1, &cb1, &cw1);
+  ca0 *= cstep;
+  cb0 *= cstep;
+  ca1 *= cstep;
+  cb1 *= cstep;
+  int3 ry0 = preproc_chroma_taps (ty.x, frame_h, vmode);
+  int3 ry1 = preproc_chroma_taps (ty.y, frame_h, vmode);
+  int16 r00, g00, b00, r01, g01, b01, r10, g10, b10, r11, g11, b11;
+#define PREPROC_TAP16(py, xc, ca, cb, cw, ry, r, g, b) \
+  preproc_yuv_tap16 (src, off_y, st_y, ystep, off_u, st_u, off_v, st_v, \
+      gray, hblend, vblend, m, gv, py, xc, ca, cb, cw, ry, r, g, b)
+  PREPROC_TAP16 (ty.x, x0, ca0, cb0, cw0, ry0, &r00, &g00, &b00);
+  PREPROC_TAP16 (ty.x, x1, ca1, cb1, cw1, ry0, &r01, &g01, &b01);
+  PREPROC_TAP16 (ty.y, x0, ca0, cb0, cw0, ry1, &r10, &g10, &b10);
+  PREPROC_TAP16 (ty.y, x1, ca1, cb1, cw1, ry1, &r11, &g11, &b11);
+#undef PREPROC_TAP16
+  preproc_w16_finish (d, plane, n, xb, pad_x, new_w, a0, a1, ty, scale, pad,
+      bgr, r00, g00, b00, r01, g01, b01, r10, g10, b10, r11, g11, b11);
+}

@@ -23,7 +23,9 @@
 struct _YoloPreproc
 {
   YoloEngine *e;
+  /* the per-pixel kernels, or their 16-pixel vector variants (wide) */
   cl_kernel k_packed, k_yuv;
+  gboolean wide;
   cl_mem dst;
   gint64 dst_off;
   int in_w, in_h;
@@ -31,9 +33,11 @@ struct _YoloPreproc
   cl_mem src;
   gsize src_size;
 
-  /* Cached tables for one (frame size, geometry). */
+  /* Cached tables for one (frame size, geometry): xtab (int4 per resized
+   * column) or, for the wide kernels, xsoa (its structure of arrays by
+   * input column); ytab (int4 per resized row). */
   cl_mem xtab, ytab;
-  int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h;
+  int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h, tab_pad_x;
 };
 
 /* videoconvert's coefficient: 256 * 255 * k * (1 / (float) range), rounded
@@ -484,10 +488,19 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: input offset too large");
     goto fail;
   }
-  p->k_packed = yolo_rt_kernel (e->rt, "preproc_packed", error);
+  /* YOLO_PREPROC_KERNEL=scalar / wide forces a variant (tests, benchmarks) */
+  const char *force = g_getenv ("YOLO_PREPROC_KERNEL");
+  p->wide = yolo_rt_device (e->rt)->wide_vectors;
+  if (g_strcmp0 (force, "scalar") == 0)
+    p->wide = FALSE;
+  else if (g_strcmp0 (force, "wide") == 0)
+    p->wide = TRUE;
+  p->k_packed = yolo_rt_kernel (e->rt, p->wide ? "preproc_packed_w16" :
+      "preproc_packed", error);
   if (!p->k_packed)
     goto fail;
-  p->k_yuv = yolo_rt_kernel (e->rt, "preproc_yuv", error);
+  p->k_yuv = yolo_rt_kernel (e->rt, p->wide ? "preproc_yuv_w16" :
+      "preproc_yuv", error);
   if (!p->k_yuv)
     goto fail;
   return p;
@@ -523,7 +536,8 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
   cl_int err;
 
   if (p->xtab && p->tab_frame_w == lb->frame_w && p->tab_frame_h ==
-      lb->frame_h && p->tab_new_w == lb->new_w && p->tab_new_h == lb->new_h)
+      lb->frame_h && p->tab_new_w == lb->new_w && p->tab_new_h == lb->new_h
+      && p->tab_pad_x == lb->pad_x)
     return TRUE;
 
   if (p->xtab)
@@ -534,17 +548,29 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
 
   gint32 *xt = g_new (gint32, 4 * lb->new_w);
   gint32 *yt = g_new (gint32, 4 * lb->new_h);
+  gsize xt_bytes = 16 * (gsize) lb->new_w;
   resize_table_x (lb->frame_w, lb->new_w, xt);
   resize_table (lb->frame_h, lb->new_h, yt);
+  if (p->wide) {
+    /* by input column x: x0 [x], x1 [n + x], a0 [2n + x], a1 [3n + x]
+     * (n = input width rounded up to 16; zeros outside the frame) */
+    gsize n = (p->in_w + 15) & ~15;
+    gint32 *soa = g_new0 (gint32, 4 * n);
+    for (int cx = 0; cx < lb->new_w; cx++)
+      for (int k = 0; k < 4; k++)
+        soa[k * n + lb->pad_x + cx] = xt[4 * cx + k];
+    g_free (xt);
+    xt = soa;
+    xt_bytes = 16 * n;
+  }
 
-  p->xtab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_w,
-      NULL, &err);
+  p->xtab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, xt_bytes, NULL, &err);
   if (err == CL_SUCCESS)
     p->ytab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_h,
         NULL, &err);
   if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer (q, p->xtab, CL_TRUE, 0,
-        16 * (gsize) lb->new_w, xt, 0, NULL, NULL);
+    err = clEnqueueWriteBuffer (q, p->xtab, CL_TRUE, 0, xt_bytes, xt, 0,
+        NULL, NULL);
   if (err == CL_SUCCESS)
     err = clEnqueueWriteBuffer (q, p->ytab, CL_TRUE, 0,
         16 * (gsize) lb->new_h, yt, 0, NULL, NULL);
@@ -562,6 +588,7 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
   p->tab_frame_h = lb->frame_h;
   p->tab_new_w = lb->new_w;
   p->tab_new_h = lb->new_h;
+  p->tab_pad_x = lb->pad_x;
   return TRUE;
 }
 
@@ -677,10 +704,18 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   gsize gws[2] = { yolo_div_up (p->in_w, 16) * 16,
     yolo_div_up (p->in_h, 4) * 4
   };
+  if (p->wide) {
+    /* 16 columns per work-item */
+    lws[0] = 4;
+    lws[1] = 16;
+    gws[0] = yolo_div_up (p->in_w, 64) * 4;
+    gws[1] = yolo_div_up (p->in_h, 16) * 16;
+  }
   const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
   size_t kwgs = 0;
-  gboolean fixed = dev->max_work_item_sizes[0] >= 16
-      && dev->max_work_item_sizes[1] >= 4 && dev->max_work_group_size >= 64;
+  gboolean fixed = dev->max_work_item_sizes[0] >= lws[0]
+      && dev->max_work_item_sizes[1] >= lws[1]
+      && dev->max_work_group_size >= 64;
   if (fixed && clGetKernelWorkGroupInfo (k, NULL,
           CL_KERNEL_WORK_GROUP_SIZE, sizeof (kwgs), &kwgs, NULL) == CL_SUCCESS
       && kwgs < 64)
