@@ -2,14 +2,19 @@
  * frame upload and preproc.cl, then clFinish) for every pixel format and a
  * few frame sizes into 640x640 and 320x320 inputs. Not a test.
  *
- *   bench-preproc [repeats] [FORMAT,FORMAT,...]
+ *   bench-preproc [repeats] [FORMAT,FORMAT,...] [VARIANT,VARIANT,...]
  *
- * Both kernel variants (YOLO_PREPROC_KERNEL=scalar and =wide, see
- * yolo-preproc.h) are timed in the same process, and every repeat runs all
- * (size, input, format, variant) cases one after another, so load on the
- * machine hits them alike. Prints the median over the repeats in ms, the
- * ratio to RGB of the same size and variant, and scalar / wide. The device
- * is YOLO_DEVICE's (default: the engine's choice).
+ * A variant is KERNEL:UPLOAD, YOLO_PREPROC_KERNEL (scalar: one pixel per
+ * work-item, wide: 16) and YOLO_PREPROC_UPLOAD (copy: the frame copied into
+ * a device buffer, host: read in place), see yolo-preproc.c; default all
+ * four. scalar:copy is the code before the wide kernels (and what GPUs
+ * run); wide:host is what PoCL runs now. All variants are timed in the
+ * same process, and every repeat runs all (size, input, format, variant)
+ * cases one after another, so load on the machine hits them alike. Prints
+ * per variant the median over the repeats of the wall time in ms, its
+ * ratio to RGB of the same size and variant, and the median CPU time of
+ * all threads (steadier on a loaded machine); then first / last variant of
+ * both. The device is YOLO_DEVICE's (default: the engine's choice).
  */
 #include "yolo-test-util.h"
 #include "yolo-preproc.h"
@@ -26,11 +31,15 @@ static const char *format_names[] = {
 
 static const int frame_sizes[][2] = { {768, 432}, {1920, 1080}, {3840, 2160} };
 static const int input_sizes[] = { 640, 320 };
-static const char *variants[] = { "scalar", "wide" };
+
+/* kernel variant, frame upload (yolo-preproc.c) */
+static const char *all_variants[] = {
+  "scalar:copy", "wide:copy", "scalar:host", "wide:host"
+};
 
 #define N_FRAMES G_N_ELEMENTS (frame_sizes)
 #define N_INPUTS G_N_ELEMENTS (input_sizes)
-#define N_VARIANTS G_N_ELEMENTS (variants)
+#define MAX_VARIANTS G_N_ELEMENTS (all_variants)
 #define N_FORMATS (YOLO_PIXEL_GRAY8 + 1)
 
 typedef struct
@@ -156,15 +165,17 @@ main (int argc, char **argv)
   gboolean use[N_FORMATS];
   static BenchImage images[N_FRAMES][N_FORMATS];
   YoloEngine *engines[N_INPUTS];
-  YoloPreproc *pp[N_INPUTS][N_VARIANTS];
+  YoloPreproc *pp[N_INPUTS][MAX_VARIANTS];
+  const char *variants[MAX_VARIANTS];
+  guint nv = 0;
   double *t, *tc;
   GError *err = NULL;
 
   if (repeats < 1)
     repeats = 1;
   for (int f = 0; f < N_FORMATS; f++) {
-    use[f] = argc <= 2;
-    if (argc > 2) {
+    use[f] = argc <= 2 || strcmp (argv[2], "all") == 0;
+    if (!use[f]) {
       gchar **names = g_strsplit (argv[2], ",", -1);
       for (gchar ** n = names; *n; n++)
         if (g_ascii_strcasecmp (*n, format_names[f]) == 0)
@@ -173,6 +184,21 @@ main (int argc, char **argv)
     }
   }
   use[YOLO_PIXEL_RGB] = TRUE;   /* the ratios' reference */
+  for (guint v = 0; v < MAX_VARIANTS; v++) {
+    gboolean want = argc <= 3;
+    if (!want) {
+      gchar **names = g_strsplit (argv[3], ",", -1);
+      want = g_strv_contains ((const gchar * const *) names, all_variants[v]);
+      g_strfreev (names);
+    }
+    if (want)
+      variants[nv++] = all_variants[v];
+  }
+  if (nv == 0) {
+    fprintf (stderr, "no such variant (scalar:copy, wide:copy, scalar:host, "
+        "wide:host)\n");
+    return 1;
+  }
 
   g_random_set_seed (1);
   for (guint s = 0; s < N_FRAMES; s++)
@@ -182,8 +208,11 @@ main (int argc, char **argv)
             frame_sizes[s][1]);
   for (guint i = 0; i < N_INPUTS; i++) {
     engines[i] = make_engine (input_sizes[i]);
-    for (guint v = 0; v < N_VARIANTS; v++) {
-      g_setenv ("YOLO_PREPROC_KERNEL", variants[v], TRUE);
+    for (guint v = 0; v < nv; v++) {
+      gchar **kv = g_strsplit (variants[v], ":", 2);
+      g_setenv ("YOLO_PREPROC_KERNEL", kv[0], TRUE);
+      g_setenv ("YOLO_PREPROC_UPLOAD", kv[1], TRUE);
+      g_strfreev (kv);
       pp[i][v] = yolo_preproc_new (engines[i], &err);
       if (!pp[i][v]) {
         fprintf (stderr, "preproc: %s\n", err->message);
@@ -192,17 +221,19 @@ main (int argc, char **argv)
     }
   }
   g_unsetenv ("YOLO_PREPROC_KERNEL");
+  g_unsetenv ("YOLO_PREPROC_UPLOAD");
 
-  /* t[((s * N_INPUTS + i) * N_FORMATS + f) * N_VARIANTS + v][r] */
-  gsize n_cases = N_FRAMES * N_INPUTS * N_FORMATS * N_VARIANTS;
+  /* t[((s * N_INPUTS + i) * N_FORMATS + f) * nv + v][r] */
+#define CASE(s, i, f, v) ((((s) * N_INPUTS + (i)) * N_FORMATS + (f)) * nv + (v))
+  gsize n_cases = N_FRAMES * N_INPUTS * N_FORMATS * nv;
   t = g_new0 (double, n_cases * repeats);
   tc = g_new0 (double, n_cases * repeats);
   for (int r = -1; r < repeats; r++) {
     for (guint s = 0; s < N_FRAMES; s++)
       for (guint i = 0; i < N_INPUTS; i++)
         for (int f = 0; f < N_FORMATS; f++)
-          for (guint v = 0; v < N_VARIANTS && use[f]; v++) {
-            gsize c = ((s * N_INPUTS + i) * N_FORMATS + f) * N_VARIANTS + v;
+          for (guint v = 0; v < nv && use[f]; v++) {
+            gsize c = CASE (s, i, f, v);
             /* r = -1: warm-up (kernel builds, buffers, tables) */
             double cpu, ms = time_one (engines[i], pp[i][v],
                 &images[s][f].img, &cpu);
@@ -218,35 +249,40 @@ main (int argc, char **argv)
   }
 
   printf ("device: %s; medians of %d runs (frame upload + kernel + "
-      "finish): wall ms, and CPU ms of all threads\n",
+      "finish): wall ms, its ratio to RGB, CPU ms of all threads\n",
       yolo_rt_device (engines[0]->rt)->name, repeats);
-  printf ("%-6s %-10s %-5s | %8s %6s %8s %6s %7s | %8s %8s %7s\n", "format",
-      "frame", "input", "scalar", "/RGB", "wide", "/RGB", "speedup",
-      "cpu scal", "cpu wide", "speedup");
+  printf ("%-5s %-9s %-3s", "fmt", "frame", "in");
+  for (guint v = 0; v < nv; v++)
+    printf (" | %-20s", variants[v]);
+  if (nv > 1)
+    printf (" | first/last wall cpu");
+  printf ("\n");
   for (guint s = 0; s < N_FRAMES; s++)
     for (guint i = 0; i < N_INPUTS; i++)
       for (int f = 0; f < N_FORMATS; f++) {
-        double med[N_VARIANTS], rgb[N_VARIANTS], cpu[N_VARIANTS];
+        double med[MAX_VARIANTS], cpu[MAX_VARIANTS];
         char frame[32];
         if (!use[f])
           continue;
-        for (guint v = 0; v < N_VARIANTS; v++) {
-          gsize c = ((s * N_INPUTS + i) * N_FORMATS + f) * N_VARIANTS + v;
-          gsize c0 = ((s * N_INPUTS + i) * N_FORMATS) * N_VARIANTS + v;
-          med[v] = t[c * repeats + repeats / 2];
-          cpu[v] = tc[c * repeats + repeats / 2];
-          rgb[v] = t[c0 * repeats + repeats / 2];
-        }
         g_snprintf (frame, sizeof (frame), "%dx%d", frame_sizes[s][0],
             frame_sizes[s][1]);
-        printf ("%-6s %-10s %-5d | %8.2f %6.2f %8.2f %6.2f %7.2f | %8.2f "
-            "%8.2f %7.2f\n", format_names[f], frame, input_sizes[i], med[0],
-            med[0] / rgb[0], med[1], med[1] / rgb[1], med[0] / med[1], cpu[0],
-            cpu[1], cpu[0] / cpu[1]);
+        printf ("%-5s %-9s %-3d", format_names[f], frame, input_sizes[i]);
+        for (guint v = 0; v < nv; v++) {
+          gsize c = CASE (s, i, f, v), c0 = CASE (s, i, YOLO_PIXEL_RGB, v);
+          med[v] = t[c * repeats + repeats / 2];
+          cpu[v] = tc[c * repeats + repeats / 2];
+          printf (" | %6.2f %5.2f %6.2f", med[v],
+              med[v] / t[c0 * repeats + repeats / 2], cpu[v]);
+        }
+        if (nv > 1)
+          printf (" | %14.2f %4.1f", med[0] / med[nv - 1],
+              cpu[0] / cpu[nv - 1]);
+        printf ("\n");
       }
+#undef CASE
 
   for (guint i = 0; i < N_INPUTS; i++) {
-    for (guint v = 0; v < N_VARIANTS; v++)
+    for (guint v = 0; v < nv; v++)
       yolo_preproc_free (pp[i][v]);
     yolo_engine_free (engines[i]);
   }

@@ -202,7 +202,8 @@ test_kernel (void)
 }
 
 /* Both kernel variants on this device, whichever the engine would pick:
- * the per-pixel ones (GPUs) and the 16-pixel vector ones (PoCL), with
+ * the per-pixel ones (GPUs) and the 16-pixel vector ones (PoCL), each with
+ * the frame copied to the device (GPUs) and read in place (CPUs), with
  * input widths under, at and over 16, not multiples of 16 (partial last
  * block), and letterbox edges inside a 16-column block. */
 static void
@@ -217,6 +218,7 @@ test_variants (void)
     {33, 129}, {1920, 1080}
   };
   static const char *variants[] = { "scalar", "wide" };
+  static const char *uploads[] = { "copy", "host" };
   YoloPreprocParams ultra = YOLO_PREPROC_PARAMS_ULTRALYTICS;
   YoloPreprocParams yolox = YOLO_PREPROC_PARAMS_YOLOX;
   YoloPreprocParams stretch = YOLO_PREPROC_PARAMS_ULTRALYTICS;
@@ -228,13 +230,15 @@ test_variants (void)
   }
   stretch.mode = YOLO_RESIZE_STRETCH;
   yolo_test_seed (11);
-  for (guint v = 0; v < G_N_ELEMENTS (variants); v++) {
+  for (guint v = 0; v < 2 * G_N_ELEMENTS (variants); v++) {
     for (guint i = 0; i < G_N_ELEMENTS (inputs); i++) {
       GError *err = NULL;
       YoloEngine *e = make_engine (inputs[i][0], inputs[i][1]);
-      g_setenv ("YOLO_PREPROC_KERNEL", variants[v], TRUE);
+      g_setenv ("YOLO_PREPROC_KERNEL", variants[v % 2], TRUE);
+      g_setenv ("YOLO_PREPROC_UPLOAD", uploads[v / 2], TRUE);
       YoloPreproc *pp = yolo_preproc_new (e, &err);
       g_unsetenv ("YOLO_PREPROC_KERNEL");
+      g_unsetenv ("YOLO_PREPROC_UPLOAD");
       g_assert_no_error (err);
       for (int f = YOLO_PIXEL_RGB; f <= YOLO_PIXEL_GRAY8; f++) {
         for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
