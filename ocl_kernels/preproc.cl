@@ -382,6 +382,74 @@ preproc_splat16 (int16 v)
   return v * 256 + (v & 0xff);
 }
 
+/* videoconvert's R, G, B of 16 pixels from their Y, U, V. */
+static inline PREPROC_INLINE void
+preproc_rgb16 (int16 yy, int16 u, int16 v, int4 m, int gv, int16 * r,
+    int16 * g, int16 * b)
+{
+  int16 wy = (preproc_splat16 (yy) * m.x) >> 16;
+  int16 wu = preproc_splat16 (u), wv = preproc_splat16 (v);
+  *r = clamp (wy + ((wv * m.y) >> 16), -128, 127) + 128;
+  *g = clamp (wy + ((wu * m.w) >> 16) + ((wv * gv) >> 16), -128, 127) + 128;
+  *b = clamp (wy + ((wu * m.z) >> 16), -128, 127) + 128;
+}
+
+/* Chroma row r (U at pu, V at pv) blended horizontally for 16 pixels. */
+static inline PREPROC_INLINE void
+preproc_hblend16 (__global const uchar * pu, int st_u,
+    __global const uchar * pv, int st_v, int r, int16 ca, int16 cb,
+    int16 cw, int hblend, int16 * u, int16 * v)
+{
+  __global const uchar *ru = pu + r * st_u, *rv = pv + r * st_v;
+  *u = preproc_gather16 (ru, ca);
+  *v = preproc_gather16 (rv, ca);
+  if (hblend) {
+    *u = (cw * *u + (4 - cw) * preproc_gather16 (ru, cb) + 2) >> 2;
+    *v = (cw * *v + (4 - cw) * preproc_gather16 (rv, cb) + 2) >> 2;
+  }
+}
+
+/* Vertically interpolated chroma (NV12, NV21): the R, G, B of 16 pixels at
+ * luma byte offsets xc (chroma: ca / cb, weight cw) on both luma rows ty.x
+ * (chroma rows ry0) and ty.y (ry1), into *r0.. and *r1... The two luma rows
+ * of a downscale often read the same chroma rows (rows 2k+1 and 2k+2 both
+ * read k and k + 1): each distinct chroma row is blended horizontally once
+ * (same result). ty.y >= ty.x, so ry1.y >= ry0.y and ry1.x >= ry0.x. */
+static inline PREPROC_INLINE void
+preproc_yuv_vpair16 (__global const uchar * py, int st_y,
+    __global const uchar * pu, int st_u, __global const uchar * pv,
+    int st_v, int hblend, int4 m, int gv, int4 ty, int3 ry0, int3 ry1,
+    int16 xc, int16 ca, int16 cb, int16 cw, int16 * r0, int16 * g0,
+    int16 * b0, int16 * r1, int16 * g1, int16 * b1)
+{
+  int16 ua, va, ub, vb, uc, vc, ud, vd;
+  preproc_hblend16 (pu, st_u, pv, st_v, ry0.x, ca, cb, cw, hblend, &ua, &va);
+  preproc_hblend16 (pu, st_u, pv, st_v, ry0.y, ca, cb, cw, hblend, &ub, &vb);
+  if (ry1.x == ry0.x) {
+    uc = ua;
+    vc = va;
+  } else if (ry1.x == ry0.y) {
+    uc = ub;
+    vc = vb;
+  } else {
+    preproc_hblend16 (pu, st_u, pv, st_v, ry1.x, ca, cb, cw, hblend, &uc,
+        &vc);
+  }
+  if (ry1.y == ry0.y) {
+    ud = ub;
+    vd = vb;
+  } else {
+    preproc_hblend16 (pu, st_u, pv, st_v, ry1.y, ca, cb, cw, hblend, &ud,
+        &vd);
+  }
+  preproc_rgb16 (preproc_gather16 (py + ty.x * st_y, xc),
+      (ry0.z * ua + (4 - ry0.z) * ub + 2) >> 2,
+      (ry0.z * va + (4 - ry0.z) * vb + 2) >> 2, m, gv, r0, g0, b0);
+  preproc_rgb16 (preproc_gather16 (py + ty.y * st_y, xc),
+      (ry1.z * uc + (4 - ry1.z) * ud + 2) >> 2,
+      (ry1.z * vc + (4 - ry1.z) * vd + 2) >> 2, m, gv, r1, g1, b1);
+}
+
 /* The R, G, B videoconvert gives for 16 pixels of frame row y at luma
  * byte offsets xc (chroma: byte offsets ca / cb, weight cw; rows ry). */
 static inline PREPROC_INLINE void
@@ -392,19 +460,15 @@ preproc_yuv_tap16 (__global const uchar * sy, int off_y, int st_y,
     int16 cb, int16 cw, int3 ry, int16 * r, int16 * g, int16 * b)
 {
   int16 yy = preproc_gather16 (sy + off_y + y * st_y, xc);
-  int16 wy = (preproc_splat16 (yy) * m.x) >> 16;
   if (gray) {
     /* U = V = 128: their terms are 0 */
-    *r = *g = *b = clamp (wy, -128, 127) + 128;
+    *r = *g = *b = clamp ((preproc_splat16 (yy) * m.x) >> 16, -128, 127)
+        + 128;
     return;
   }
-  int16 wu = preproc_splat16 (preproc_chroma16 (su + off_u, st_u, ca, cb,
-          cw, ry, hblend, vblend));
-  int16 wv = preproc_splat16 (preproc_chroma16 (sv + off_v, st_v, ca, cb,
-          cw, ry, hblend, vblend));
-  *r = clamp (wy + ((wv * m.y) >> 16), -128, 127) + 128;
-  *g = clamp (wy + ((wu * m.w) >> 16) + ((wv * gv) >> 16), -128, 127) + 128;
-  *b = clamp (wy + ((wu * m.z) >> 16), -128, 127) + 128;
+  preproc_rgb16 (yy, preproc_chroma16 (su + off_u, st_u, ca, cb, cw, ry,
+          hblend, vblend), preproc_chroma16 (sv + off_v, st_v, ca, cb, cw, ry,
+          hblend, vblend), m, gv, r, g, b);
 }
 
 /* preproc_yuv, 16 x rows outputs per work-item (xs: see above). */
@@ -441,6 +505,17 @@ preproc_yuv_w16 (__global const uchar * sy, int off_y, int st_y, int ystep,
     int3 ry0 = preproc_chroma_taps (ty.x, frame_h, vmode);
     int3 ry1 = preproc_chroma_taps (ty.y, frame_h, vmode);
     int16 r00, g00, b00, r01, g01, b01, r10, g10, b10, r11, g11, b11;
+    if (vblend && !gray) {
+      preproc_yuv_vpair16 (sy + off_y, st_y, su + off_u, st_u, sv + off_v,
+          st_v, hblend, m, gv, ty, ry0, ry1, x0, ca0, cb0, cw0, &r00, &g00,
+          &b00, &r10, &g10, &b10);
+      preproc_yuv_vpair16 (sy + off_y, st_y, su + off_u, st_u, sv + off_v,
+          st_v, hblend, m, gv, ty, ry0, ry1, x1, ca1, cb1, cw1, &r01, &g01,
+          &b01, &r11, &g11, &b11);
+      preproc_w16_finish (d, plane, n, out, a0, a1, ty, scale, pad, bgr,
+          r00, g00, b00, r01, g01, b01, r10, g10, b10, r11, g11, b11);
+      continue;
+    }
 #define PREPROC_TAP16(py, xc, ca, cb, cw, ry, r, g, b) \
     preproc_yuv_tap16 (sy, off_y, st_y, su, off_u, st_u, sv, off_v, st_v, \
         gray, hblend, vblend, m, gv, py, xc, ca, cb, cw, ry, r, g, b)

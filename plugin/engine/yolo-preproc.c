@@ -502,6 +502,7 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
     p->wide = FALSE;
   else if (g_strcmp0 (force, "wide") == 0)
     p->wide = TRUE;
+
   /* YOLO_PREPROC_UPLOAD=copy / host forces a frame upload (tests) */
   const char *upload = g_getenv ("YOLO_PREPROC_UPLOAD");
   p->host_ptr = yolo_rt_device (e->rt)->is_cpu;
