@@ -1178,13 +1178,14 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
     return FALSE;
   }
 
-  /* The frame upload is asynchronous: keep the frame mapped until the
-   * blocking output read has returned. */
+  /* The frame upload is asynchronous (on CPU devices the kernel reads the
+   * mapped planes in place): keep the frame mapped until the blocking
+   * output read has returned. */
   ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
       && yolo_engine_enqueue (self->engine, &err)
       && yolo_engine_get_output (self->engine, 0, self->output, &err);
-  /* on failure the non-blocking frame upload may still be reading the
-   * mapped planes: drain the queue before unmapping */
+  /* on failure the non-blocking frame upload or the kernel may still be
+   * reading the mapped planes: drain the queue before unmapping */
   if (!ok)
     yolo_engine_finish (self->engine);
   gst_video_frame_unmap (&frame);

@@ -19,11 +19,20 @@
 #include <string.h>
 
 #define COEF_SCALE 2048         /* OpenCV INTER_RESIZE_COEF_SCALE */
+/* Rows per work-item of the wide kernels: 1 to 32 measured alike within
+ * the noise at 640x640; fewer work-groups help at 320x320, more rows per
+ * work-item hurt the cache at 640 (bench-preproc). */
+#define WIDE_ROWS 2
 
 struct _YoloPreproc
 {
   YoloEngine *e;
+  /* the per-pixel kernels, or their 16-pixel vector variants (wide) */
   cl_kernel k_packed, k_yuv;
+  gboolean wide;
+  /* CPU devices read the frame where it is (a CL_MEM_USE_HOST_PTR buffer
+   * per plane, no copy); others get it copied into src */
+  gboolean host_ptr;
   cl_mem dst;
   gint64 dst_off;
   int in_w, in_h;
@@ -31,9 +40,11 @@ struct _YoloPreproc
   cl_mem src;
   gsize src_size;
 
-  /* Cached tables for one (frame size, geometry). */
+  /* Cached tables for one (frame size, geometry): xtab (int4 per resized
+   * column) or, for the wide kernels, xsoa (its structure of arrays by
+   * input column); ytab (int4 per resized row). */
   cl_mem xtab, ytab;
-  int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h;
+  int tab_frame_w, tab_frame_h, tab_new_w, tab_new_h, tab_pad_x;
 };
 
 /* videoconvert's coefficient: 256 * 255 * k * (1 / (float) range), rounded
@@ -484,10 +495,27 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: input offset too large");
     goto fail;
   }
-  p->k_packed = yolo_rt_kernel (e->rt, "preproc_packed", error);
+  /* YOLO_PREPROC_KERNEL=scalar / wide forces a variant (tests, benchmarks) */
+  const char *force = g_getenv ("YOLO_PREPROC_KERNEL");
+  p->wide = yolo_rt_device (e->rt)->wide_vectors;
+  if (g_strcmp0 (force, "scalar") == 0)
+    p->wide = FALSE;
+  else if (g_strcmp0 (force, "wide") == 0)
+    p->wide = TRUE;
+
+  /* YOLO_PREPROC_UPLOAD=copy / host forces a frame upload (tests) */
+  const char *upload = g_getenv ("YOLO_PREPROC_UPLOAD");
+  p->host_ptr = yolo_rt_device (e->rt)->is_cpu;
+  if (g_strcmp0 (upload, "copy") == 0)
+    p->host_ptr = FALSE;
+  else if (g_strcmp0 (upload, "host") == 0)
+    p->host_ptr = TRUE;
+  p->k_packed = yolo_rt_kernel (e->rt, p->wide ? "preproc_packed_w16" :
+      "preproc_packed", error);
   if (!p->k_packed)
     goto fail;
-  p->k_yuv = yolo_rt_kernel (e->rt, "preproc_yuv", error);
+  p->k_yuv = yolo_rt_kernel (e->rt, p->wide ? "preproc_yuv_w16" :
+      "preproc_yuv", error);
   if (!p->k_yuv)
     goto fail;
   return p;
@@ -523,7 +551,8 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
   cl_int err;
 
   if (p->xtab && p->tab_frame_w == lb->frame_w && p->tab_frame_h ==
-      lb->frame_h && p->tab_new_w == lb->new_w && p->tab_new_h == lb->new_h)
+      lb->frame_h && p->tab_new_w == lb->new_w && p->tab_new_h == lb->new_h
+      && p->tab_pad_x == lb->pad_x)
     return TRUE;
 
   if (p->xtab)
@@ -534,17 +563,29 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
 
   gint32 *xt = g_new (gint32, 4 * lb->new_w);
   gint32 *yt = g_new (gint32, 4 * lb->new_h);
+  gsize xt_bytes = 16 * (gsize) lb->new_w;
   resize_table_x (lb->frame_w, lb->new_w, xt);
   resize_table (lb->frame_h, lb->new_h, yt);
+  if (p->wide) {
+    /* by input column x: x0 [x], x1 [n + x], a0 [2n + x], a1 [3n + x]
+     * (n = input width rounded up to 16; zeros outside the frame) */
+    gsize n = (p->in_w + 15) & ~15;
+    gint32 *soa = g_new0 (gint32, 4 * n);
+    for (int cx = 0; cx < lb->new_w; cx++)
+      for (int k = 0; k < 4; k++)
+        soa[k * n + lb->pad_x + cx] = xt[4 * cx + k];
+    g_free (xt);
+    xt = soa;
+    xt_bytes = 16 * n;
+  }
 
-  p->xtab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_w,
-      NULL, &err);
+  p->xtab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, xt_bytes, NULL, &err);
   if (err == CL_SUCCESS)
     p->ytab = clCreateBuffer (ctx, CL_MEM_READ_ONLY, 16 * (gsize) lb->new_h,
         NULL, &err);
   if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer (q, p->xtab, CL_TRUE, 0,
-        16 * (gsize) lb->new_w, xt, 0, NULL, NULL);
+    err = clEnqueueWriteBuffer (q, p->xtab, CL_TRUE, 0, xt_bytes, xt, 0,
+        NULL, NULL);
   if (err == CL_SUCCESS)
     err = clEnqueueWriteBuffer (q, p->ytab, CL_TRUE, 0,
         16 * (gsize) lb->new_h, yt, 0, NULL, NULL);
@@ -562,6 +603,7 @@ update_tables (YoloPreproc * p, const YoloLetterbox * lb, GError ** error)
   p->tab_frame_h = lb->frame_h;
   p->tab_new_w = lb->new_w;
   p->tab_new_h = lb->new_h;
+  p->tab_pad_x = lb->pad_x;
   return TRUE;
 }
 
@@ -573,8 +615,10 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   cl_command_queue q = yolo_rt_queue (p->e->rt);
   YoloLetterbox lb;
   gsize offs[3] = { 0, 0, 0 }, sizes[3] = { 0, 0, 0 }, total = 0;
+  cl_mem mem[3] = { NULL, NULL, NULL }, wrap[3] = { NULL, NULL, NULL };
   int np;
   cl_int err = CL_SUCCESS;
+  gboolean ok = FALSE;
 
   if (!check_image (img, error))
     return FALSE;
@@ -587,13 +631,27 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
 
   np = n_planes (img->format);
   for (int i = 0; i < np; i++) {
-    offs[i] = total;
+    offs[i] = p->host_ptr ? 0 : total;
     sizes[i] = plane_bytes (img, i);
     total += (sizes[i] + 63) & ~(gsize) 63;
   }
   if (total > G_MAXINT32)
     return cl_fail (CL_INVALID_BUFFER_SIZE, "frame upload (too large)", error);
-  if (!p->src || p->src_size < total) {
+  if (p->host_ptr) {
+    /* The kernel reads the caller's planes (valid until the engine's
+     * blocking read, as for the asynchronous copy); the buffers go when
+     * the kernel is done with them. */
+    for (int i = 0; i < np; i++) {
+      wrap[i] = clCreateBuffer (ctx, CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR,
+          sizes[i], (gpointer) (guintptr) img->planes[i], &err);
+      if (err != CL_SUCCESS) {
+        wrap[i] = NULL;
+        cl_fail (err, "frame buffer (host memory)", error);
+        goto done;
+      }
+      mem[i] = wrap[i];
+    }
+  } else if (!p->src || p->src_size < total) {
     if (p->src)
       clReleaseMemObject (p->src);
     p->src = clCreateBuffer (ctx, CL_MEM_READ_ONLY, total, NULL, &err);
@@ -604,27 +662,33 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     }
     p->src_size = total;
   }
-  /* Non-blocking: the engine's blocking output read later syncs. */
-  for (int i = 0; i < np && err == CL_SUCCESS; i++)
-    err = clEnqueueWriteBuffer (q, p->src, CL_FALSE, offs[i], sizes[i],
-        img->planes[i], 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    clFinish (q);
-    return cl_fail (err, "frame upload", error);
+  if (!p->host_ptr) {
+    /* Non-blocking: the engine's blocking output read later syncs. */
+    for (int i = 0; i < np && err == CL_SUCCESS; i++) {
+      mem[i] = p->src;
+      err = clEnqueueWriteBuffer (q, p->src, CL_FALSE, offs[i], sizes[i],
+          img->planes[i], 0, NULL, NULL);
+    }
+    if (err != CL_SUCCESS) {
+      clFinish (q);
+      return cl_fail (err, "frame upload", error);
+    }
   }
 
   cl_kernel k = is_yuv (img->format) ? p->k_yuv : p->k_packed;
   YoloArgs a = yolo_args (k);
-  yolo_args_mem (&a, p->src);
   if (is_yuv (img->format)) {
     const YoloYuvMatrix *m = &img->yuv;
     YuvLayout l;
     yuv_layout (img, &l);
+    yolo_args_mem (&a, mem[l.y_plane]);
     yolo_args_int (&a, (cl_int) offs[l.y_plane] + l.y_off);
     yolo_args_int (&a, img->strides[l.y_plane]);
     yolo_args_int (&a, l.ystep);
+    yolo_args_mem (&a, mem[l.u_plane]);
     yolo_args_int (&a, (cl_int) offs[l.u_plane] + l.u_off);
     yolo_args_int (&a, img->strides[l.u_plane]);
+    yolo_args_mem (&a, mem[l.v_plane]);
     yolo_args_int (&a, (cl_int) offs[l.v_plane] + l.v_off);
     yolo_args_int (&a, img->strides[l.v_plane]);
     yolo_args_int (&a, l.cstep);
@@ -641,6 +705,7 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   } else {
     int bpp, ri, gi, bi;
     packed_layout (img->format, &bpp, &ri, &gi, &bi);
+    yolo_args_mem (&a, mem[0]);
     yolo_args_int (&a, (cl_int) offs[0]);
     yolo_args_int (&a, img->strides[0]);
     yolo_args_int (&a, bpp);
@@ -661,6 +726,8 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   yolo_args_float (&a, params->scale);
   yolo_args_float (&a, params->pad_value * params->scale);
   yolo_args_int (&a, params->bgr ? 1 : 0);
+  if (p->wide)
+    yolo_args_int (&a, WIDE_ROWS);
   if (a.err != CL_SUCCESS || a.gerr) {
     /* keep our kernel: yolo_args_ok would release it */
     if (a.gerr)
@@ -668,28 +735,43 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     else
       cl_fail (a.err, "kernel arguments", error);
     clFinish (q);
-    return FALSE;
+    goto done;
   }
 
   /* A fixed local size where the device and this kernel allow it (PoCL
-   * builds one work-group function per local size), else the driver's. */
+   * builds one work-group function per local size), else the driver's.
+   * The wide kernels: 16 x WIDE_ROWS outputs per work-item, one per
+   * work-group (PoCL runs larger groups of these vector kernels slower). */
   gsize lws[2] = { 16, 4 };
   gsize gws[2] = { yolo_div_up (p->in_w, 16) * 16,
     yolo_div_up (p->in_h, 4) * 4
   };
+  if (p->wide) {
+    lws[0] = lws[1] = 1;
+    gws[0] = yolo_div_up (p->in_w, 16);
+    gws[1] = yolo_div_up (p->in_h, WIDE_ROWS);
+  }
   const YoloDeviceInfo *dev = yolo_rt_device (p->e->rt);
   size_t kwgs = 0;
-  gboolean fixed = dev->max_work_item_sizes[0] >= 16
-      && dev->max_work_item_sizes[1] >= 4 && dev->max_work_group_size >= 64;
+  gboolean fixed = dev->max_work_item_sizes[0] >= lws[0]
+      && dev->max_work_item_sizes[1] >= lws[1]
+      && dev->max_work_group_size >= lws[0] * lws[1];
   if (fixed && clGetKernelWorkGroupInfo (k, NULL,
           CL_KERNEL_WORK_GROUP_SIZE, sizeof (kwgs), &kwgs, NULL) == CL_SUCCESS
-      && kwgs < 64)
+      && kwgs < lws[0] * lws[1])
     fixed = FALSE;
   err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, fixed ? lws : NULL, 0,
       NULL, NULL);
   if (err != CL_SUCCESS) {
     clFinish (q);
-    return cl_fail (err, "pre-processing kernel launch", error);
+    cl_fail (err, "pre-processing kernel launch", error);
+    goto done;
   }
-  return TRUE;
+  ok = TRUE;
+
+done:
+  for (int i = 0; i < np; i++)
+    if (wrap[i])
+      clReleaseMemObject (wrap[i]);
+  return ok;
 }

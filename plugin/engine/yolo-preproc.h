@@ -26,7 +26,15 @@
  *   yolo_engine_get_output (engine, 0, out, &error);   // the one sync
  *
  * The image memory must stay valid until that blocking read returns (the
- * frame upload is asynchronous).
+ * frame upload is asynchronous; on CPU devices the kernel reads the planes
+ * in place, through CL_MEM_USE_HOST_PTR buffers, instead of a copy).
+ *
+ * Two kernel variants compute the same bits: one output pixel per
+ * work-item (GPUs and other devices), and 16 pixels of int16 vectors per
+ * work-item on CPUs that want explicit wide vectors
+ * (YoloDeviceInfo.wide_vectors: PoCL). YOLO_PREPROC_KERNEL=scalar / wide
+ * and YOLO_PREPROC_UPLOAD=copy / host override the choices (tests,
+ * tests/engine/bench-preproc.c).
  */
 #ifndef YOLO_PREPROC_H
 #define YOLO_PREPROC_H

@@ -201,6 +201,59 @@ test_kernel (void)
   }
 }
 
+/* Both kernel variants on this device, whichever the engine would pick:
+ * the per-pixel ones (GPUs) and the 16-pixel vector ones (PoCL), each with
+ * the frame copied to the device (GPUs) and read in place (CPUs), with
+ * input widths under, at and over 16, not multiples of 16 (partial last
+ * block), and letterbox edges inside a 16-column block. */
+static void
+test_variants (void)
+{
+  static const int inputs[][2] = {
+    {64, 64}, {40, 24}, {17, 33}, {70, 9}, {1, 5}, {16, 16}, {15, 40},
+    {33, 2}
+  };
+  static const int sizes[][2] = {
+    {1, 1}, {3, 2}, {31, 17}, {128, 48}, {81, 108}, {200, 7}, {7, 200},
+    {33, 129}, {1920, 1080}
+  };
+  static const char *variants[] = { "scalar", "wide" };
+  static const char *uploads[] = { "copy", "host" };
+  YoloPreprocParams ultra = YOLO_PREPROC_PARAMS_ULTRALYTICS;
+  YoloPreprocParams yolox = YOLO_PREPROC_PARAMS_YOLOX;
+  YoloPreprocParams stretch = YOLO_PREPROC_PARAMS_ULTRALYTICS;
+  const YoloPreprocParams *params[] = { &ultra, &yolox, &stretch };
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  stretch.mode = YOLO_RESIZE_STRETCH;
+  yolo_test_seed (11);
+  for (guint v = 0; v < 2 * G_N_ELEMENTS (variants); v++) {
+    for (guint i = 0; i < G_N_ELEMENTS (inputs); i++) {
+      GError *err = NULL;
+      YoloEngine *e = make_engine (inputs[i][0], inputs[i][1]);
+      g_setenv ("YOLO_PREPROC_KERNEL", variants[v % 2], TRUE);
+      g_setenv ("YOLO_PREPROC_UPLOAD", uploads[v / 2], TRUE);
+      YoloPreproc *pp = yolo_preproc_new (e, &err);
+      g_unsetenv ("YOLO_PREPROC_KERNEL");
+      g_unsetenv ("YOLO_PREPROC_UPLOAD");
+      g_assert_no_error (err);
+      for (int f = YOLO_PIXEL_RGB; f <= YOLO_PIXEL_GRAY8; f++) {
+        for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+          const YoloPreprocParams *p =
+              params[(f + s + i) % G_N_ELEMENTS (params)];
+          check_one (e, pp, inputs[i][0], inputs[i][1], f, sizes[s][0],
+              sizes[s][1], p);
+        }
+      }
+      yolo_preproc_free (pp);
+      yolo_engine_free (e);
+    }
+  }
+}
+
 /* preproc -> enqueue -> get_output: the engine sees what preproc wrote. */
 static void
 test_engine_flow (void)
@@ -421,6 +474,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preproc/yuv-matrix", test_yuv_matrix);
   g_test_add_func ("/preproc/channels", test_channels);
   g_test_add_func ("/preproc/kernel", test_kernel);
+  g_test_add_func ("/preproc/variants", test_variants);
   g_test_add_func ("/preproc/engine-flow", test_engine_flow);
   return g_test_run ();
 }
