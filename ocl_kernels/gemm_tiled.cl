@@ -63,6 +63,11 @@ gemm_tiled_conv (__local float *as, __local float *bs, const int WGX,
   int pin = p < P;
   /* 1x1, stride 1, no padding: column p of im2col is pixel p. */
   int direct = kk == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+  /* The K rows this work-item loads advance by NT / TN each time (within
+   * a tile and from one tile to the next): (c, ky, kx) of row k is
+   * advanced by that step instead of divided out per element. */
+  const int kstep = NT / TN;
+  int kc = lrb / kk, ky = (lrb - kc * kk) / kw, kx = lrb - kc * kk - ky * kw;
   __global const float *xb = x + x_off;
   __global const float *wb = w + m0 + lca;
   float4 acc[GT_RMAX];
@@ -72,21 +77,28 @@ gemm_tiled_conv (__local float *as, __local float *bs, const int WGX,
   for (int k0 = 0; k0 < K; k0 += GT_TK) {
     for (int kr = lra; kr < GT_TK; kr += NT / TM)
       as[kr * TM + lca] = wb[(k0 + kr) * Mp];
-    for (int kr = lrb; kr < GT_TK; kr += NT / TN) {
+    for (int kr = lrb; kr < GT_TK; kr += kstep) {
       int k = k0 + kr;
       float v = 0.0f;
       if (pin && k < K) {
         if (direct) {
           v = xb[k * P + p];
         } else {
-          int c = k / kk, rr = k - c * kk;
-          int ky = rr / kw, kx = rr - ky * kw;
           int iy = iy0 + ky * dh, ix = ix0 + kx * dw;
           if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-            v = xb[(c * H + iy) * W + ix];
+            v = xb[(kc * H + iy) * W + ix];
         }
       }
       bs[kr * TN + lcb] = v;
+      kx += kstep;
+      while (kx >= kw) {
+        kx -= kw;
+        ky++;
+      }
+      while (ky >= kh) {
+        ky -= kh;
+        kc++;
+      }
     }
     barrier (CLK_LOCAL_MEM_FENCE);
     for (int q = 0; q < GT_TK; q++) {
