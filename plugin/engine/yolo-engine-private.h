@@ -50,6 +50,9 @@ gboolean yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error);
 /* Enqueues every recorded launch. */
 gboolean yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error);
 char *yolo_runtime_profile_table (YoloRuntime * rt);
+/* The kernel function names of the recorded launches, in order, separated
+ * by spaces (for tests: which variant an op chose). */
+char *yolo_runtime_kernel_names (YoloRuntime * rt);
 
 /* Memory planner (yolo-plan.c): views for Concat/Split/view ops, liveness
  * based offsets. Returns the arena size in elements. */

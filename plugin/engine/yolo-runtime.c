@@ -5,8 +5,15 @@
  * CL_DEVICE_MAX_WORK_ITEM_SIZES, CL_DEVICE_MAX_WORK_GROUP_SIZE and the
  * kernel's own CL_KERNEL_WORK_GROUP_SIZE (lower than the device maximum on
  * GPUs when a kernel uses many registers), then rounds gws up to a
- * multiple of it. No kernel may depend on its local size (no barriers or
- * local memory sized by lws).
+ * multiple of it. Such kernels may not depend on their local size (no
+ * barriers or local memory sized by lws).
+ *
+ * Kernels that do (barriers and __local tiles sized for one work-group
+ * shape, e.g. gemm_tiled.cl) go through yolo_rt_fits_fixed, then
+ * yolo_rt_launch_fixed: the local size is never changed; when the device
+ * cannot run it (CL_DEVICE_MAX_WORK_GROUP_SIZE, CL_DEVICE_MAX_WORK_ITEM_SIZES,
+ * the kernel's CL_KERNEL_WORK_GROUP_SIZE, CL_DEVICE_LOCAL_MEM_SIZE against
+ * CL_KERNEL_LOCAL_MEM_SIZE) the op takes another variant.
  *
  * Buffers larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE (often a quarter of a
  * GPU's memory) fail with a clear error instead of an OpenCL error code.
@@ -17,6 +24,7 @@
  *   YOLO_MAX_WORK_GROUP_SIZE=N  caps the device's max work-group size and
  *     max work-item sizes at N (e.g. 64 or 32 like small mobile GPUs), as
  *     if the device reported that.
+ *   YOLO_MAX_LOCAL_MEM_SIZE=BYTES  caps CL_DEVICE_LOCAL_MEM_SIZE.
  *   YOLO_MAX_MEM_ALLOC_SIZE=BYTES  caps CL_DEVICE_MAX_MEM_ALLOC_SIZE.
  *   YOLO_MAX_GLOBAL_MEM_SIZE=BYTES caps CL_DEVICE_GLOBAL_MEM_SIZE (all the
  *                                  engine's buffers together). */
@@ -150,6 +158,14 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
     rt->info.preferred_vector_width_float = 1;
   rt->info.wide_vectors = rt->info.is_cpu
       && rt->info.preferred_vector_width_float >= 8;
+  {
+    cl_device_local_mem_type lt = CL_GLOBAL;
+
+    if (clGetDeviceInfo (rt->device, CL_DEVICE_LOCAL_MEM_TYPE, sizeof (lt),
+            &lt, NULL) != CL_SUCCESS)
+      lt = CL_GLOBAL;
+    rt->info.local_mem_dedicated = lt == CL_LOCAL;
+  }
   rt->info.max_work_group_size = wgs ? wgs : 1;
   for (int i = 0; i < 3; i++)
     rt->info.max_work_item_sizes[i] = items[i] ? items[i] : 1;
@@ -184,6 +200,15 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
     }
   }
   rt->info.local_mem_size = lmem;
+  {
+    const char *env = g_getenv ("YOLO_MAX_LOCAL_MEM_SIZE");
+    gint64 cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    if (cap > 0) {
+      rt->info.local_mem_size = MIN (rt->info.local_mem_size, (gsize) cap);
+      g_debug ("YOLO_MAX_LOCAL_MEM_SIZE: local memory %" G_GSIZE_FORMAT
+          " bytes", rt->info.local_mem_size);
+    }
+  }
   rt->info.compute_units = cu;
   rt->info.name = yolo_cl_device_string (rt->device, CL_DEVICE_NAME);
   rt->info.vendor = yolo_cl_device_string (rt->device, CL_DEVICE_VENDOR);
@@ -375,6 +400,111 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   }
   g_array_append_val (rt->launches, l);
   return TRUE;
+}
+
+/* Why k cannot run with exactly lws here, or NULL when it can. */
+static char *
+fixed_misfit (YoloRuntime * rt, cl_kernel k, guint work_dim, const gsize * lws)
+{
+  gsize total = 1, kwg = 0;
+  cl_ulong klmem = 0;
+
+  if (work_dim < 1 || work_dim > 3)
+    return g_strdup ("bad work dimension");
+  for (guint i = 0; i < work_dim; i++) {
+    if (lws[i] < 1 || lws[i] > rt->info.max_work_item_sizes[i])
+      return g_strdup_printf ("local size %" G_GSIZE_FORMAT " in dimension "
+          "%u exceeds CL_DEVICE_MAX_WORK_ITEM_SIZES (%" G_GSIZE_FORMAT ")",
+          lws[i], i, rt->info.max_work_item_sizes[i]);
+    total *= lws[i];
+  }
+  if (total > rt->info.max_work_group_size)
+    return g_strdup_printf ("work-group of %" G_GSIZE_FORMAT " exceeds "
+        "CL_DEVICE_MAX_WORK_GROUP_SIZE (%" G_GSIZE_FORMAT ")", total,
+        rt->info.max_work_group_size);
+  if (clGetKernelWorkGroupInfo (k, rt->device, CL_KERNEL_WORK_GROUP_SIZE,
+          sizeof (kwg), &kwg, NULL) == CL_SUCCESS && kwg > 0 && total > kwg)
+    return g_strdup_printf ("work-group of %" G_GSIZE_FORMAT " exceeds the "
+        "kernel's CL_KERNEL_WORK_GROUP_SIZE (%" G_GSIZE_FORMAT ")", total, kwg);
+  if (clGetKernelWorkGroupInfo (k, rt->device, CL_KERNEL_LOCAL_MEM_SIZE,
+          sizeof (klmem), &klmem, NULL) == CL_SUCCESS
+      && klmem > rt->info.local_mem_size)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes of local memory "
+        "(CL_KERNEL_LOCAL_MEM_SIZE) exceed CL_DEVICE_LOCAL_MEM_SIZE (%"
+        G_GSIZE_FORMAT ")", (guint64) klmem, rt->info.local_mem_size);
+  return NULL;
+}
+
+static char *
+kernel_name (cl_kernel k)
+{
+  char buf[128] = "";
+
+  clGetKernelInfo (k, CL_KERNEL_FUNCTION_NAME, sizeof (buf) - 1, buf, NULL);
+  return g_strdup (buf);
+}
+
+gboolean
+yolo_rt_fits_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
+    guint work_dim, const gsize * lws)
+{
+  char *why = fixed_misfit (rt, k, work_dim, lws);
+  char *name;
+
+  if (!why)
+    return TRUE;
+  name = kernel_name (k);
+  g_debug ("node %s: %s does not fit %s: %s; taking another variant",
+      n && n->name ? n->name : "?", name, rt->info.name ? rt->info.name :
+      "the device", why);
+  g_free (name);
+  g_free (why);
+  return FALSE;
+}
+
+gboolean
+yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
+    guint work_dim, const gsize * gws, const gsize * lws, GError ** error)
+{
+  Launch l = { 0, };
+  char *why = fixed_misfit (rt, k, work_dim, lws);
+
+  if (why) {
+    char *name = kernel_name (k);
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "internal error: node %s: kernel %s needs a fixed local size that "
+        "%s cannot run (%s); check yolo_rt_fits_fixed first",
+        n && n->name ? n->name : "?", name, rt->info.name ? rt->info.name :
+        "the device", why);
+    g_free (name);
+    g_free (why);
+    clReleaseKernel (k);
+    return FALSE;
+  }
+  l.k = k;
+  l.dim = work_dim;
+  l.label = g_strdup (n && n->name ? n->name : "");
+  l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  l.has_lws = TRUE;
+  for (guint i = 0; i < work_dim; i++) {
+    l.lws[i] = lws[i];
+    l.gws[i] = yolo_div_up (MAX (gws[i], 1), lws[i]) * lws[i];
+  }
+  g_array_append_val (rt->launches, l);
+  return TRUE;
+}
+
+char *
+yolo_runtime_kernel_names (YoloRuntime * rt)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < rt->launches->len; i++) {
+    char *name = kernel_name (g_array_index (rt->launches, Launch, i).k);
+    g_string_append_printf (s, "%s%s", i ? " " : "", name);
+    g_free (name);
+  }
+  return g_string_free (s, FALSE);
 }
 
 gboolean

@@ -20,6 +20,11 @@
  * Global sizes are rounded up by yolo_rt_launch to a multiple of lws when
  * lws != NULL; kernels must bounds-check. lws is clamped to the device's
  * limits. Pass lws = NULL to let the runtime choose.
+ *
+ * Kernels that need their exact local size (barriers, __local tiles) are
+ * checked with yolo_rt_fits_fixed before anything is prepared for them and
+ * launched with yolo_rt_launch_fixed; when they do not fit the device, the
+ * op takes another variant.
  */
 #ifndef YOLO_RUNTIME_H
 #define YOLO_RUNTIME_H
@@ -44,6 +49,11 @@ typedef struct
    * preferred float width >= 8): the float16 variants of conv_cpu.cl.
    * Elsewhere the scalar per-work-item variants of conv_gpu.cl. */
   gboolean wide_vectors;
+  /* CL_DEVICE_LOCAL_MEM_TYPE is CL_LOCAL: __local tiles live in fast
+   * on-chip memory (GPUs), so the local-memory tiled GEMM kernels
+   * (gemm_tiled.cl) are the default there. FALSE where "local" memory is
+   * global memory (PoCL, rusticl/llvmpipe). */
+  gboolean local_mem_dedicated;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
   gsize local_mem_size;
@@ -65,6 +75,23 @@ cl_kernel yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error);
  * of k. */
 gboolean yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     guint work_dim, const gsize * gws, const gsize * lws, GError ** error);
+
+/* TRUE when the device runs k with exactly the local size lws:
+ * within CL_DEVICE_MAX_WORK_ITEM_SIZES and CL_DEVICE_MAX_WORK_GROUP_SIZE
+ * (both capped by YOLO_MAX_WORK_GROUP_SIZE), the kernel's
+ * CL_KERNEL_WORK_GROUP_SIZE on this device, and its CL_KERNEL_LOCAL_MEM_SIZE
+ * within CL_DEVICE_LOCAL_MEM_SIZE (capped by YOLO_MAX_LOCAL_MEM_SIZE).
+ * FALSE (logged at debug level, naming node n) otherwise: the caller
+ * releases k and takes another variant. Local memory is counted as the
+ * kernel declares it (static __local arrays; set __local arguments first). */
+gboolean yolo_rt_fits_fixed (YoloRuntime * rt, const YoloNode * n,
+    cl_kernel k, guint work_dim, const gsize * lws);
+/* Records a launch of k with exactly the local size lws (gws rounded up
+ * to a multiple of it). A kernel that does not fit (yolo_rt_fits_fixed) is
+ * an internal error. Takes ownership of k. */
+gboolean yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n,
+    cl_kernel k, guint work_dim, const gsize * gws, const gsize * lws,
+    GError ** error);
 
 /* Uploads host data into a new read-only buffer owned by the runtime. */
 cl_mem yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,

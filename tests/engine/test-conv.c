@@ -319,6 +319,176 @@ test_conv_gpu_path (void)
   g_unsetenv ("YOLO_CONV_KERNEL");
 }
 
+/* The tiled local-memory implicit GEMM (conv_tiled), forced on any device
+ * for every group-1 conv: 1x1 and 3x3 s1/s2 (what GPUs take it for), other
+ * kernel sizes, strides, pads and dilations, odd sizes, channel counts and
+ * pixel counts not multiples of the 64x64 tile or of the K step of 16,
+ * several tiles in each dimension, every activation with and without
+ * residual, and random shapes. Asserts that one of the kernels `expect`
+ * ran. */
+static void
+tiled_cases (const char *expect)
+{
+  static const ConvCase cases[] = {
+    {"tiled 1x1", 16, 20, 20, 16, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"tiled 1x1", 3, 7, 5, 5, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_RELU},
+    {"tiled 1x1", 70, 13, 17, 130, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"tiled 1x1", 256, 10, 10, 64, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
+        YOLO_ACT_NONE, TRUE},
+    {"tiled 1x1", 24, 1, 1, 24, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"tiled 1x1 s2", 16, 21, 20, 24, 1, 1, 2, 2, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"tiled 3x3s1", 16, 32, 32, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"tiled 3x3s1", 5, 13, 13, 12, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"tiled 3x3s1", 3, 1, 1, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"tiled 3x3s1", 64, 10, 20, 80, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"tiled 3x3s1", 33, 9, 130, 65, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
+    {"tiled 3x3s2", 3, 64, 64, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"tiled 3x3s2", 16, 33, 33, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"tiled 3x3s2", 12, 2, 3, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"tiled 3x3s2", 40, 31, 34, 72, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"tiled 5x5 pad2", 6, 20, 21, 12, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 1,
+        TRUE, YOLO_ACT_NONE},
+    {"tiled 3x3 dil2", 8, 17, 33, 16, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 1,
+        TRUE, YOLO_ACT_RELU, TRUE},
+    {"tiled 6x6 s2 p2", 3, 64, 64, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1,
+        TRUE, YOLO_ACT_SILU},
+    {"tiled asym pads", 5, 12, 19, 8, 3, 3, 1, 1, {0, 1, 1, 0}, 1, 1, 1,
+        TRUE, YOLO_ACT_NONE},
+    {"tiled 2x4 s(1,2)", 7, 9, 37, 9, 2, 4, 1, 2, {1, 0, 0, 2}, 1, 1, 1,
+        TRUE, YOLO_ACT_LEAKY_RELU},
+    {"tiled SAME_LOWER", 8, 18, 17, 8, 4, 4, 2, 2, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE, "SAME_LOWER"},
+  };
+  static const ConvCase act_shapes[] = {
+    {"tiled act 1x1", 12, 9, 9, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE},
+    {"tiled act 3x3s1", 12, 9, 18, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
+    {"tiled act 3x3s2", 12, 9, 35, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE},
+  };
+
+  g_setenv ("YOLO_CONV_KERNEL", "tiled", TRUE);
+  yolo_test_expect_kernel (expect, TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
+    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
+      for (int res = 0; res < 2; res++) {
+        ConvCase c = act_shapes[i];
+        c.act = act;
+        c.residual = res;
+        run_case (&c);
+      }
+    }
+  }
+  /* Random 1x1 / 3x3 s1 / 3x3 s2 convs. */
+  yolo_test_seed (1313);
+  for (int i = 0; i < 24; i++) {
+    int kind = i % 3;
+    ConvCase c = { "tiled random", 1 + (int) yolo_test_rand (0, 99.99f),
+      1 + (int) yolo_test_rand (0, 40.99f), 1 + (int) yolo_test_rand (0,
+          70.99f), 1 + (int) yolo_test_rand (0, 149.99f),
+      kind ? 3 : 1, kind ? 3 : 1, kind == 2 ? 2 : 1, kind == 2 ? 2 : 1,
+      P0, 1, 1, 1, i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)),
+      i % 2 == 0
+    };
+    if (kind) {
+      for (int j = 0; j < 4; j++)
+        c.pads[j] = 1;
+    }
+    run_case (&c);
+  }
+  yolo_test_expect_kernel (NULL, FALSE);
+  g_unsetenv ("YOLO_CONV_KERNEL");
+}
+
+/* conv_tiled, or conv_tiled_wg32 where the device allows only 32
+ * work-items per group for it (rusticl on llvmpipe). */
+static void
+test_conv_tiled (void)
+{
+  tiled_cases ("conv_tiled|conv_tiled_wg32");
+}
+
+/* The 32-work-item geometry (conv_tiled_wg32), forced by a device limit
+ * of 32..255 work-items per group. */
+static void
+test_conv_tiled_wg32 (void)
+{
+  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "32", TRUE);
+  tiled_cases ("conv_tiled_wg32");
+  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "255", TRUE);
+  tiled_cases ("conv_tiled_wg32");
+  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+}
+
+/* conv_tiled needs its 16x16 work-group and 8 KiB of local memory,
+ * conv_tiled_wg32 8x4 and 4 KiB (as the device counts it): on a device that allows less (emulated
+ * with YOLO_MAX_WORK_GROUP_SIZE / YOLO_MAX_LOCAL_MEM_SIZE) the conv falls
+ * back to the next variant with the same results, and the tiled kernel
+ * that does not fit is not run; with exactly enough the tiled kernels do
+ * run. */
+static void
+test_conv_tiled_fallback (void)
+{
+  static const ConvCase cases[] = {
+    {"fallback 1x1", 12, 9, 11, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"fallback 3x3s1", 16, 13, 33, 70, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"fallback 3x3s2", 8, 21, 35, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE},
+  };
+  /* Limit, value, whether conv_tiled_wg32 still fits (-1: depends on the
+   * device: Mesa 22's rusticl reports a CL_KERNEL_LOCAL_MEM_SIZE of 8 KiB
+   * for it, PoCL the 4 KiB it declares). */
+  static const struct
+  {
+    const char *env, *value;
+    int wg32;
+  } limits[] = {
+    {"YOLO_MAX_WORK_GROUP_SIZE", "64", TRUE},
+    {"YOLO_MAX_WORK_GROUP_SIZE", "255", TRUE},
+    {"YOLO_MAX_WORK_GROUP_SIZE", "31", FALSE},
+    {"YOLO_MAX_LOCAL_MEM_SIZE", "8191", -1},
+    {"YOLO_MAX_LOCAL_MEM_SIZE", "4095", FALSE},
+  };
+
+  g_setenv ("YOLO_CONV_KERNEL", "tiled", TRUE);
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++) {
+    g_setenv (limits[i].env, limits[i].value, TRUE);
+    yolo_test_expect_kernel ("conv_tiled", FALSE);
+    if (limits[i].wg32 >= 0)
+      yolo_test_expect_kernel ("conv_tiled_wg32", limits[i].wg32);
+    run_cases (cases, G_N_ELEMENTS (cases));
+    yolo_test_expect_kernel (NULL, FALSE);
+    g_unsetenv (limits[i].env);
+  }
+  /* Exactly what they need is enough. */
+  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "256", TRUE);
+  g_setenv ("YOLO_MAX_LOCAL_MEM_SIZE", "8192", TRUE);
+  yolo_test_expect_kernel ("conv_tiled|conv_tiled_wg32", TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "32", TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_expect_kernel ("conv_tiled_wg32", TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  g_unsetenv ("YOLO_MAX_LOCAL_MEM_SIZE");
+  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+  g_unsetenv ("YOLO_CONV_KERNEL");
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
 /* Winograd F(4x4, 3x3) (3x3 s1 pad 1 group 1): chosen by shape on CPUs,
  * forced on every such shape with YOLO_CONV_KERNEL=wino. Odd sizes, H / W
  * not multiples of the 4x4 tile, tile rows narrower and wider than 16
@@ -569,6 +739,9 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
   g_test_add_func ("/conv/gpu-path", test_conv_gpu_path);
+  g_test_add_func ("/conv/tiled", test_conv_tiled);
+  g_test_add_func ("/conv/tiled-wg32", test_conv_tiled_wg32);
+  g_test_add_func ("/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/conv/winograd", test_conv_winograd);
   g_test_add_func ("/conv/device-limits", test_conv_device_limits);
   return g_test_run ();

@@ -756,8 +756,26 @@ matmul_case (const char *label, int na, const gint64 * ad, int nb,
   yolo_test_check (g, label, 1e-4f, 1e-4f, FALSE);
 }
 
+/* MatMul with a fused activation and residual (as the fusion pass makes
+ * them), batch dims, sizes not multiples of the tiles. */
 static void
-test_matmul (void)
+matmul_fused_case (const char *label, gint64 M, gint64 K, gint64 N)
+{
+  YoloGraph *g = new_graph (17);
+  YoloNode *n;
+
+  yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, M, K), -1, 1);
+  yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, K, N), -1, 1);
+  n = add (g, "MatMul", "A,B", "Y");
+  n->act = YOLO_ACT_SILU;
+  n->residual = yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
+      DIMS (2, 3, M, N), -1, 1);
+  outputs (g, "Y");
+  yolo_test_check (g, label, 1e-4f, 1e-4f, FALSE);
+}
+
+static void
+matmul_cases (void)
 {
   matmul_case ("matmul attn qk", 4, DIMS (1, 2, 100, 32), 4,
       DIMS (1, 2, 32, 100));
@@ -797,6 +815,74 @@ test_matmul (void)
       yolo_test_check (g, label, 1e-4f, 1e-4f, FALSE);
       g_free (label);
     }
+  /* Several tiles in each dimension, K not a multiple of the K step. */
+  for (int t = 0; t < 4; t++) {
+    gint64 M = 130, K = 37, N = 71;
+    char *label = g_strdup_printf ("gemm large tA%d tB%d", t & 1, t >> 1);
+    YoloGraph *g = new_graph (13);
+    gint64 ad[2] = { (t & 1) ? K : M, (t & 1) ? M : K };
+    gint64 bd[2] = { (t >> 1) ? N : K, (t >> 1) ? K : N };
+    yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 2, ad, -1, 1);
+    yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 2, bd, -1, 1);
+    yolo_test_const (g, "C", YOLO_DTYPE_FLOAT, 1, DIMS (N), -1, 1);
+    YoloNode *n = add (g, "Gemm", "A,B,C", "Y");
+    attr_i (n, "transA", t & 1);
+    attr_i (n, "transB", t >> 1);
+    attr_f (n, "alpha", 0.5f);
+    outputs (g, "Y");
+    yolo_test_check (g, label, 1e-4f, 1e-4f, FALSE);
+    g_free (label);
+  }
+  matmul_case ("matmul 3 tiles", 3, DIMS (2, 150, 40), 3, DIMS (2, 40, 129));
+  matmul_case ("matmul K 1", 2, DIMS (65, 1), 2, DIMS (1, 66));
+  matmul_case ("matmul K 300", 2, DIMS (33, 300), 2, DIMS (300, 35));
+  matmul_fused_case ("matmul act res", 70, 37, 130);
+  matmul_fused_case ("matmul act res small", 5, 3, 9);
+}
+
+/* Every case by device choice; then with the tiled local-memory kernels
+ * forced: matmul_tiled (16x16 work-items, 8 KiB) or, where the device
+ * allows only 32 work-items per group, matmul_tiled_wg32 (8x4, 4 KiB);
+ * then under emulated device limits that rule out one or both (then
+ * matmul_tile runs); then with matmul_tile forced. */
+static void
+test_matmul (void)
+{
+  static const struct
+  {
+    const char *env, *value;
+    const char *runs, *not_runs;
+  } limits[] = {
+    {"YOLO_MAX_WORK_GROUP_SIZE", "64", "matmul_tiled_wg32", "matmul_tiled"},
+    /* matmul_tiled_wg32 declares 4 KiB; Mesa 22's rusticl reports 8. */
+    {"YOLO_MAX_LOCAL_MEM_SIZE", "8191", NULL, "matmul_tiled"},
+    {"YOLO_MAX_WORK_GROUP_SIZE", "31", "matmul_tile",
+        "matmul_tiled|matmul_tiled_wg32"},
+    {"YOLO_MAX_LOCAL_MEM_SIZE", "4095", "matmul_tile",
+        "matmul_tiled|matmul_tiled_wg32"},
+  };
+
+  matmul_cases ();
+  g_setenv ("YOLO_MATMUL_KERNEL", "tiled", TRUE);
+  yolo_test_expect_kernel ("matmul_tiled|matmul_tiled_wg32", TRUE);
+  yolo_test_expect_kernel ("matmul_tile", FALSE);
+  matmul_cases ();
+  yolo_test_expect_kernel (NULL, FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (limits); i++) {
+    g_setenv (limits[i].env, limits[i].value, TRUE);
+    if (limits[i].runs)
+      yolo_test_expect_kernel (limits[i].runs, TRUE);
+    yolo_test_expect_kernel (limits[i].not_runs, FALSE);
+    matmul_cases ();
+    yolo_test_expect_kernel (NULL, FALSE);
+    g_unsetenv (limits[i].env);
+  }
+  g_setenv ("YOLO_MATMUL_KERNEL", "tile", TRUE);
+  yolo_test_expect_kernel ("matmul_tile", TRUE);
+  yolo_test_expect_kernel ("matmul_tiled|matmul_tiled_wg32", FALSE);
+  matmul_cases ();
+  g_unsetenv ("YOLO_MATMUL_KERNEL");
+  yolo_test_expect_kernel (NULL, FALSE);
 }
 
 /* ---- index ---- */

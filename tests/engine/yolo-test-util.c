@@ -204,6 +204,23 @@ graph_copy (YoloGraph * g)
   return c;
 }
 
+/* "+NAME" (must run) or "-NAME" (must not), NAME: kernels separated by |;
+ * NULL: none. */
+static GPtrArray *expect_kernels;
+
+void
+yolo_test_expect_kernel (const char *name, gboolean used)
+{
+  if (name == NULL) {
+    g_clear_pointer (&expect_kernels, g_ptr_array_unref);
+    return;
+  }
+  if (expect_kernels == NULL)
+    expect_kernels = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (expect_kernels, g_strdup_printf ("%c%s", used ? '+' : '-',
+          name));
+}
+
 gboolean
 yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
     gboolean fuse)
@@ -249,6 +266,29 @@ yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
       goto fail_err;
   if (!yolo_engine_run (e, &err))
     goto fail_err;
+  if (expect_kernels) {
+    char *names = yolo_runtime_kernel_names (e->rt);
+    char **v = g_strsplit (names, " ", -1);
+    gboolean bad = FALSE;
+    for (guint i = 0; i < expect_kernels->len && !bad; i++) {
+      const char *want = g_ptr_array_index (expect_kernels, i);
+      char **alt = g_strsplit (want + 1, "|", -1);
+      gboolean used = FALSE;
+      for (int j = 0; alt[j]; j++)
+        used |= g_strv_contains ((const char *const *) v, alt[j]);
+      g_strfreev (alt);
+      if (used != (want[0] == '+')) {
+        g_test_message ("%s: kernel %s %s (launches: %s)", label, want + 1,
+            used ? "used, expected not" : "not used", names);
+        g_test_fail ();
+        bad = TRUE;
+      }
+    }
+    g_strfreev (v);
+    g_free (names);
+    if (bad)
+      goto out;
+  }
   ok = TRUE;
   for (guint i = 0; i < g->outputs->len && ok; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));

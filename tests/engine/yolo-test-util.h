@@ -38,4 +38,10 @@ gboolean yolo_test_have_device (void);
 gboolean yolo_test_check (YoloGraph * g, const char *label, float atol,
     float rtol, gboolean fuse);
 
+/* From now on, yolo_test_check also fails unless the engine's launches
+ * include (used) or do not include (!used) the kernel `name` (or, for
+ * "a|b", one of those kernels). Expectations add up; name NULL clears
+ * them all. */
+void yolo_test_expect_kernel (const char *name, gboolean used);
+
 #endif

@@ -14,10 +14,29 @@
  *      3x3 stride 2 pad 1                      -> conv_3x3s2_c8
  *      anything else                           -> conv_kxk_c8
  *  - other groupings                           -> conv_generic
- * Elsewhere (GPUs, rusticl/llvmpipe), from ocl_kernels/conv_gpu.cl:
- * conv_gpu_c8 (1 pixel x 8 channels per work-item), else conv_generic.
+ * Elsewhere (GPUs, rusticl/llvmpipe):
+ *  - on devices with dedicated local memory (CL_DEVICE_LOCAL_MEM_TYPE
+ *    CL_LOCAL: GPUs), group 1, 1x1 (any stride / pad) or 3x3 (stride 1 or
+ *    2, dilation 1)
+ *      -> conv_tiled (ocl_kernels/gemm_tiled.cl): implicit GEMM, 64 output
+ *         channels x 64 pixels per work-group of 16x16, 4x4 outputs per
+ *         work-item, tiles of weights and im2col columns in local memory;
+ *         it needs exactly that work-group and 8 KiB of local memory. On a
+ *         device (or kernel) that cannot run it (yolo_rt_fits_fixed) the
+ *         next variant: conv_tiled_wg32 (32 x 32 tile, 8x4 work-items of
+ *         8x4 outputs, 4 KiB), then conv_gpu_c8.
+ *  - otherwise conv_gpu_c8 (ocl_kernels/conv_gpu.cl: 1 pixel x 8 channels
+ *    per work-item), or conv_generic for groups not in blocks of 8.
+ * The choice is by capability only (no timing: we have no GPU to tune
+ * on). On rusticl/llvmpipe, whose "local" memory is ordinary memory
+ * (CL_DEVICE_LOCAL_MEM_TYPE CL_GLOBAL) and which allows 32 work-items per
+ * group for these kernels, the tiled path measured about 20% more CPU
+ * time per yolov8n-320 frame than conv_gpu_c8 (same results), so there
+ * it runs only when forced (the kernel tests force it on PoCL and
+ * rusticl).
  * Only the unit a plan uses is compiled.
- * The blocked kernels read weights repacked as [M/8][Cg][kh][kw][8].
+ * The blocked kernels read weights repacked as [M/8][Cg][kh][kw][8],
+ * conv_tiled as [Kp][Mp] (K = Cg*kh*kw rounded up to 16, M to 64).
  */
 #include <math.h>
 #include "yolo-ops.h"
@@ -26,6 +45,25 @@
 #include <string.h>
 
 #define CONV_BLOCK 8
+/* conv_tiled* (gemm_tiled.cl): weights padded to TILED_MP output channels
+ * (a multiple of every geometry's tile) and TILED_TK rows of K. */
+#define TILED_MP 64
+#define TILED_TK 16
+
+/* The work-group geometries of conv_tiled, best first: kernel, its
+ * required local size, its output tile (pixels x channels). */
+typedef struct
+{
+  const char *kernel;
+  gsize lws[2];
+  int tn, tm;
+} TiledGeom;
+
+static const TiledGeom conv_tiled_geoms[] = {
+  {"conv_tiled", {16, 16}, 64, 64},
+  {"conv_tiled_wg32", {8, 4}, 32, 32},
+};
+
 #define WINO_MIN_C 64
 
 typedef struct
@@ -344,12 +382,13 @@ typedef enum
   CONV_K_GENERIC,
   CONV_K_GPU_C8,
   CONV_K_WINO4,
+  CONV_K_TILED,
 } ConvKernel;
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
   "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
-  "conv_wino4_out",
+  "conv_wino4_out", "conv_tiled",       /* or another conv_tiled_geoms */
 };
 
 /* Winograd F(4x4, 3x3) where it beats conv_3x3s1_c8 on PoCL (bench-conv
@@ -361,20 +400,44 @@ conv_wino_wins (const ConvParams * p)
   return p->Cg >= WINO_MIN_C && p->M >= WINO_MIN_C;
 }
 
-/* GPUs and scalar-per-work-item compilers: many small work-items
- * (conv_gpu_c8 / conv_generic). Wide-vector CPUs (PoCL): the float16
- * register-blocked kernels, Winograd for wide 3x3 s1 convs.
- * YOLO_CONV_KERNEL=gpu forces the GPU choice on any device (to test those
- * kernels on a CPU); =wino uses Winograd for every 3x3 s1 pad 1 group 1
- * conv, =direct never. */
-static ConvKernel
-conv_choose (const ConvParams * p, gboolean wide_vectors)
+/* The shapes conv_tiled takes by default on GPUs: group 1, 1x1, or 3x3
+ * with stride 1 or 2 (YOLO's convs besides the depthwise ones). */
+static gboolean
+conv_tiled_shape (const ConvParams * p)
 {
+  if (p->group != 1)
+    return FALSE;
+  if (p->kh == 1 && p->kw == 1)
+    return TRUE;
+  return p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1
+      && p->sh == p->sw && (p->sh == 1 || p->sh == 2);
+}
+
+/* GPUs (dedicated local memory): conv_tiled where it applies (allow_tiled:
+ * FALSE once it did not fit the device); GPUs and scalar-per-work-item
+ * compilers otherwise: many small
+ * work-items (conv_gpu_c8 / conv_generic). Wide-vector CPUs (PoCL): the
+ * float16 register-blocked kernels, Winograd for wide 3x3 s1 convs.
+ * YOLO_CONV_KERNEL=gpu forces the scalar GPU choice without conv_tiled on
+ * any device (to test those kernels on a CPU); =tiled forces conv_tiled
+ * for every group-1 conv on any device (any kernel size, stride, pad,
+ * dilation); =wino uses Winograd for every 3x3 s1 pad 1 group 1 conv,
+ * =direct never. */
+static ConvKernel
+conv_choose (const ConvParams * p, const YoloDeviceInfo * dev,
+    gboolean allow_tiled)
+{
+  gboolean wide_vectors = dev->wide_vectors;
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
   const char *force = g_getenv ("YOLO_CONV_KERNEL");
+  gboolean force_gpu = g_strcmp0 (force, "gpu") == 0;
 
-  if (!wide_vectors || g_strcmp0 (force, "gpu") == 0) {
+  if (allow_tiled && p->group == 1 && (g_strcmp0 (force, "tiled") == 0
+          || (dev->local_mem_dedicated && !wide_vectors && !force_gpu
+              && conv_tiled_shape (p))))
+    return CONV_K_TILED;
+  if (!wide_vectors || force_gpu) {
     if (p->group > 1 && p->Mg % CONV_BLOCK != 0)
       return CONV_K_GENERIC;
     return CONV_K_GPU_C8;
@@ -457,6 +520,100 @@ conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
   }
   *bytes = 36 * plane * sizeof (float);
   return u;
+}
+
+/* Weights [M][K] (K = Cg*kh*kw) -> [Kp][Mp] for conv_tiled: K rounded up
+ * to TILED_TK, M to TILED_MP, zero padded. */
+static float *
+conv_repack_tiled (const float *w, const ConvParams * p, int *Mp, gsize * bytes)
+{
+  gsize K = (gsize) p->Cg * p->kh * p->kw;
+  gsize Kp = yolo_div_up (K, TILED_TK) * TILED_TK;
+  float *out;
+
+  *Mp = yolo_div_up (p->M, TILED_MP) * TILED_MP;
+  out = g_new0 (float, Kp * *Mp);
+  for (int m = 0; m < p->M; m++)
+    for (gsize k = 0; k < K; k++)
+      out[k * *Mp + m] = w[m * K + k];
+  *bytes = Kp * *Mp * sizeof (float);
+  return out;
+}
+
+/* The first conv_tiled geometry the device runs (its kernel in *k), or
+ * NULL (*k NULL) when none fits; FALSE on errors. */
+static gboolean
+conv_tiled_pick (YoloRuntime * rt, YoloNode * n, const TiledGeom ** geom,
+    cl_kernel * k, GError ** error)
+{
+  *geom = NULL;
+  *k = NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (conv_tiled_geoms); i++) {
+    *k = yolo_rt_kernel (rt, conv_tiled_geoms[i].kernel, error);
+    if (*k == NULL)
+      return FALSE;
+    if (yolo_rt_fits_fixed (rt, n, *k, 2, conv_tiled_geoms[i].lws)) {
+      *geom = &conv_tiled_geoms[i];
+      return TRUE;
+    }
+    clReleaseKernel (*k);
+    *k = NULL;
+  }
+  return TRUE;
+}
+
+/* conv_tiled* of geometry geom (k: its kernel, checked by
+ * yolo_rt_fits_fixed). */
+static gboolean
+conv_prepare_tiled (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const ConvParams * p, const TiledGeom * geom, cl_kernel k, cl_mem bmem,
+    YoloTensor * res, GError ** error)
+{
+  YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
+  gsize wbytes, gws[2];
+  cl_mem wmem;
+  float *wpack;
+  YoloArgs a;
+  int Mp;
+
+  wpack = conv_repack_tiled (wt->data, p, &Mp, &wbytes);
+  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
+  g_free (wpack);
+  if (wmem == NULL) {
+    clReleaseKernel (k);
+    return FALSE;
+  }
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, xt);
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_args_tensor (&a, rt, g, yt);
+  yolo_args_tensor (&a, rt, g, res ? res : yt);
+  yolo_args_int (&a, res != NULL);
+  yolo_args_int (&a, n->act);
+  yolo_args_float (&a, n->act_alpha);
+  yolo_args_float (&a, n->act_beta);
+  yolo_args_int (&a, p->M);
+  yolo_args_int (&a, p->H);
+  yolo_args_int (&a, p->W);
+  yolo_args_int (&a, p->Ho);
+  yolo_args_int (&a, p->Wo);
+  yolo_args_int (&a, p->Cg);
+  yolo_args_int (&a, Mp);
+  yolo_args_int (&a, p->kh);
+  yolo_args_int (&a, p->kw);
+  yolo_args_int (&a, p->sh);
+  yolo_args_int (&a, p->sw);
+  yolo_args_int (&a, p->pt);
+  yolo_args_int (&a, p->pl);
+  yolo_args_int (&a, p->dh);
+  yolo_args_int (&a, p->dw);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = yolo_div_up ((gsize) p->Ho * p->Wo, geom->tn) * geom->lws[0];
+  gws[1] = yolo_div_up (p->M, geom->tm) * geom->lws[1];
+  return yolo_rt_launch_fixed (rt, n, k, 2, gws, geom->lws, error);
 }
 
 /* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
@@ -573,7 +730,8 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
   YoloTensor *bt = YOLO_IN (g, n, 2), *res, *yt = YOLO_OUT (g, n, 0);
   ConvKernel kind;
-  cl_kernel k;
+  cl_kernel k = NULL;
+  const TiledGeom *geom = NULL;
   cl_mem wmem, bmem;
   YoloArgs a;
   float *bias, *wpack = NULL;
@@ -587,7 +745,13 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!conv_params (g, n, &p, error) || !conv_residual_ok (g, n, &p, &res,
           error))
     return FALSE;
-  kind = conv_choose (&p, yolo_rt_device (rt)->wide_vectors);
+  kind = conv_choose (&p, yolo_rt_device (rt), TRUE);
+  if (kind == CONV_K_TILED) {
+    if (!conv_tiled_pick (rt, n, &geom, &k, error))
+      return FALSE;
+    if (geom == NULL)
+      kind = conv_choose (&p, yolo_rt_device (rt), FALSE);
+  }
   if (kind == CONV_K_WINO4 && !conv_wino_weights_safe (wt)) {
     g_debug ("%s: weights too large for Winograd, using the direct kernel",
         n->name);
@@ -596,7 +760,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   /* Weights and bias (bias padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
-  if (kind == CONV_K_WINO4) {
+  if (kind == CONV_K_WINO4 || kind == CONV_K_TILED) {
     wmem = NULL;
   } else if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1
       || kind == CONV_K_DW3X3S2 || kind == CONV_K_GENERIC) {
@@ -607,7 +771,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     wmem = yolo_rt_upload (rt, wpack, wbytes, error);
     g_free (wpack);
   }
-  if (kind != CONV_K_WINO4 && wmem == NULL)
+  if (kind != CONV_K_WINO4 && kind != CONV_K_TILED && wmem == NULL)
     return FALSE;
   bias = g_new0 (float, (gsize) nb * CONV_BLOCK);
   if (bt != NULL)
@@ -615,10 +779,15 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   bmem = yolo_rt_upload (rt, bias, (gsize) nb * CONV_BLOCK * sizeof (float),
       error);
   g_free (bias);
-  if (bmem == NULL)
+  if (bmem == NULL) {
+    if (kind == CONV_K_TILED)
+      clReleaseKernel (k);
     return FALSE;
+  }
   if (kind == CONV_K_WINO4)
     return conv_prepare_wino4 (rt, g, n, &p, bmem, res, error);
+  if (kind == CONV_K_TILED)
+    return conv_prepare_tiled (rt, g, n, &p, geom, k, bmem, res, error);
 
   k = yolo_rt_kernel (rt, conv_kernel_names[kind], error);
   if (k == NULL)
@@ -680,6 +849,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       }
       break;
     case CONV_K_WINO4:         /* conv_prepare_wino4 */
+    case CONV_K_TILED:         /* conv_prepare_tiled */
     case CONV_K_DW:
     case CONV_K_DW3X3S1:
     case CONV_K_DW3X3S2:

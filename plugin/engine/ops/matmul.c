@@ -1,10 +1,36 @@
 /* ops/matmul.c - MatMul (numpy batch broadcasting, 1-D operands) and Gemm
- * (alpha, beta, transA, transB, broadcast C). One kernel (matmul_tile)
- * serves both: operands are read through strides, so transposes and
- * broadcast batches need no copies. Fused epilogue: act + residual. */
+ * (alpha, beta, transA, transB, broadcast C). Two kernels with the same
+ * arguments serve both: operands are read through strides, so transposes
+ * and broadcast batches need no copies. Fused epilogue: act + residual.
+ *  - matmul_tiled (ocl_kernels/gemm_tiled.cl): 64x64 tiles of Y per
+ *    work-group of 16x16, 4x4 per work-item, A and B tiles in local
+ *    memory. On devices with dedicated local memory (GPUs) when M and N
+ *    are both at least MM_TILED_MIN (the attention products of YOLO11's
+ *    C2PSA: [B,heads,N,d] x [B,heads,d,N]). It needs exactly that
+ *    work-group, so where the device cannot run it (yolo_rt_fits_fixed)
+ *    the next variant runs: matmul_tiled_wg32 (32x32 tiles, 8x4
+ *    work-items of 8x4), then matmul_tile.
+ *  - matmul_tile (ocl_kernels/matmul.cl): 4x8 per work-item, no local
+ *    memory; everywhere else.
+ * YOLO_MATMUL_KERNEL=tiled forces matmul_tiled on any device and shape
+ * (still subject to fitting), =tile forces matmul_tile. */
 #include "misc-util.h"
 
 #define MM_BATCH 4
+/* matmul_tiled*: smaller M or N waste most of a tile. */
+#define MM_TILED_MIN 32
+
+/* The work-group geometries of matmul_tiled, best first: kernel, its
+ * required local size, its output tile (N x M). */
+static const struct
+{
+  const char *kernel;
+  gsize lws[3];
+  int tn, tm;
+} mm_tiled_geoms[] = {
+  {"matmul_tiled", {16, 16, 1}, 64, 64},
+  {"matmul_tiled_wg32", {8, 4, 1}, 32, 32},
+};
 
 typedef struct
 {
@@ -203,7 +229,27 @@ matmul_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 nb = misc_prod (m.bd, 0, MM_BATCH);
   if (nb * m.M * m.N == 0)
     return TRUE;
-  cl_kernel k = yolo_rt_kernel (rt, "matmul_tile", error);
+  const char *force = g_getenv ("YOLO_MATMUL_KERNEL");
+  gboolean tiled = g_strcmp0 (force, "tiled") == 0
+      || (g_strcmp0 (force, "tile") != 0
+      && yolo_rt_device (rt)->local_mem_dedicated
+      && !yolo_rt_device (rt)->wide_vectors && m.M >= MM_TILED_MIN
+      && m.N >= MM_TILED_MIN);
+  cl_kernel k = NULL;
+  int geom = -1;
+  for (guint i = 0; tiled && i < G_N_ELEMENTS (mm_tiled_geoms); i++) {
+    k = yolo_rt_kernel (rt, mm_tiled_geoms[i].kernel, error);
+    if (!k)
+      return FALSE;
+    if (yolo_rt_fits_fixed (rt, n, k, 3, mm_tiled_geoms[i].lws)) {
+      geom = i;
+      break;
+    }
+    clReleaseKernel (k);
+    k = NULL;
+  }
+  if (geom < 0)
+    k = yolo_rt_kernel (rt, "matmul_tile", error);
   if (!k)
     return FALSE;
   YoloArgs a = yolo_args (k);
@@ -237,6 +283,13 @@ matmul_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_int (&a, m.sb[i]);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (geom >= 0) {
+    const gsize *tl = mm_tiled_geoms[geom].lws;
+    gsize gws[3] = { yolo_div_up (m.N, mm_tiled_geoms[geom].tn) * tl[0],
+      yolo_div_up (m.M, mm_tiled_geoms[geom].tm) * tl[1], nb
+    };
+    return yolo_rt_launch_fixed (rt, n, k, 3, gws, tl, error);
+  }
   gsize gws[3] = { yolo_div_up (m.N, 8), yolo_div_up (m.M, 4), nb };
   gsize lws[3] = { 8, 8, 1 };
   return yolo_rt_launch (rt, n, k, 3, gws, lws, error);
