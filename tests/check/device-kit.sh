@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # device-kit.sh BUILD_DIR - scripts/device-pack.sh + scripts/device-check.sh
-# end to end on the default device (PoCL here) with one small model
+# end to end on the default device (PoCL here; $YOLO_DEVICE) with one small model
 # (yolov8n-320): the kit runs from a folder outside the repository with a
 # clean environment (env -i: PATH, the caches and the test data only), its
 # table says "ok"; then with a damaged reference the check must fail.
@@ -16,9 +16,14 @@ model=yolov8n-320
 "$root/scripts/device-pack.sh" --build "$build" --out "$kit" --models "$model" \
   --iterations 3 --warmup 1
 
+# the test setup's device choice (meson test --setup rusticl) goes along
+pass=()
+for v in YOLO_DEVICE RUSTICL_ENABLE; do
+  [ -n "${!v:-}" ] && pass+=("$v=${!v}")
+done
 check() {
   (cd "$tmp" && env -i PATH=/usr/bin:/bin YOLO_TEST_DATA="$YOLO_TEST_DATA" \
-    XDG_CACHE_HOME="$XDG_CACHE_HOME" POCL_CACHE_DIR="$POCL_CACHE_DIR" \
+    XDG_CACHE_HOME="$XDG_CACHE_HOME" POCL_CACHE_DIR="$POCL_CACHE_DIR" "${pass[@]}" \
     bash "$kit/bin/device-check.sh" --iterations 3 --warmup 1 "$model")
 }
 
