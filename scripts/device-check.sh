@@ -7,7 +7,7 @@
 # no OpenCL ICD loader: the kit brings one).
 #
 # usage: device-check.sh [--kit DIR] [--device SPEC] [--iterations N]
-#                        [--warmup N] [--timeout S] [MODEL ...]
+#                        [--warmup N] [--no-bench] [--timeout S] [MODEL ...]
 #
 #   --kit DIR       the kit (default: the folder above this script when it
 #                   lies in a kit's bin/, else device-kit beside scripts/)
@@ -15,6 +15,7 @@
 #                   engine's default: the first GPU, else the first device)
 #   --iterations N, --warmup N
 #                   yolo-engine bench (default 20 and 3, as when packing)
+#   --no-bench      parity only (no timings)
 #   --timeout S     limit per yolo-engine command (default 600)
 #   MODEL ...       a subset of the kit's models (default: all)
 #
@@ -43,6 +44,7 @@ device="${YOLO_DEVICE:-}"
 iterations=20
 warmup=3
 limit=600
+bench=1
 want=()
 
 usage_die() {
@@ -57,6 +59,7 @@ while [ $# -gt 0 ]; do
     --iterations) iterations=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
+    --no-bench) bench=0; shift ;;
     -h | --help)
       while IFS= read -r line; do
         case "$line" in
@@ -243,6 +246,10 @@ while IFS=$'\t' read -r name family input ref cpu_ms ort_ms cpu_dev; do
     verdict="run failed"
   fi
   [ "$verdict" = ok ] || failed=1
+  if [ "$bench" = 0 ]; then
+    rows+=("$name|-|$cpu_show|-|$ort_show|${box:--}|${score:--}|$verdict")
+    continue
+  fi
   echo "== $name: yolo-engine bench --iterations $iterations --warmup $warmup"
   if j=$(run_limited "$engine" bench "$model" --json --iterations "$iterations" \
     --warmup "$warmup" "${dev_args[@]}"); then
