@@ -100,6 +100,10 @@ for m in "${model_list[@]}"; do
 done
 
 case "$out" in /*) ;; *) out="$PWD/$out" ;; esac
+# only ever delete an earlier kit (or an empty folder)
+if [ -e "$out" ] && [ ! -f "$out/manifest.tsv" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+  die "$out exists and is not a kit: not overwriting it"
+fi
 rm -rf "$out"
 mkdir -p "$out/bin" "$out/lib" "$out/data"
 cp "$engine" "$out/bin/yolo-engine"
