@@ -13,7 +13,16 @@
  * else (truncated, corrupt, an older format, unreadable) is rebuilt
  * silently. Writes go to a temporary file then rename(); a read-only, full
  * or impossible cache directory just means no caching. Disabled by
- * YOLO_CL_NO_CACHE=1 or the no_cache argument. */
+ * YOLO_CL_NO_CACHE=1 or the no_cache argument.
+ *
+ * Off by default on PoCL (YOLO_CL_NO_CACHE=0 turns it on there): asking PoCL
+ * for a program binary (clGetProgramInfo CL_PROGRAM_BINARY_SIZES, in
+ * pocl_driver_build_poclbinary) compiles the work-group function of every
+ * kernel of the unit, used or not, and at the first launch PoCL compiles
+ * the kernels it runs again for their local sizes: writing our entry for
+ * conv_cpu.cl took more than half of a cold yolov8n-320 start. PoCL keeps
+ * its own cache of both (POCL_CACHE_DIR), so a warm start is as fast
+ * without ours. */
 #include "yolo-cl.h"
 #include "yolo-engine.h"
 #include "yolo-kernels.h"
@@ -171,6 +180,17 @@ store_cached (cl_program prog, const char *path)
   g_free (bin);
 }
 
+/* PoCL names itself in CL_DEVICE_VERSION ("OpenCL 3.0 PoCL HSTR: ..."). */
+static gboolean
+device_is_pocl (cl_device_id dev)
+{
+  char *version = yolo_cl_device_string (dev, CL_DEVICE_VERSION);
+  gboolean pocl = version && strstr (version, "PoCL") != NULL;
+
+  g_free (version);
+  return pocl;
+}
+
 cl_program
 yolo_cl_build_program (cl_context ctx, cl_device_id dev,
     const YoloKernelUnit * unit, const char *options, gboolean no_cache,
@@ -186,6 +206,11 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
 
   if (env && *env && strcmp (env, "0"))
     no_cache = TRUE;
+  if (!no_cache && !(env && !strcmp (env, "0")) && device_is_pocl (dev)) {
+    g_debug ("%s: PoCL: no program binary cache (PoCL caches its builds in "
+        "POCL_CACHE_DIR; YOLO_CL_NO_CACHE=0 to write ours)", unit->name);
+    no_cache = TRUE;
+  }
   if (!no_cache) {
     path = cache_path (dev, unit, options);
     prog = load_cached (ctx, dev, path, options);
@@ -226,8 +251,12 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
   }
   g_debug ("%s: built in %.2f s", unit->name,
       (g_get_monotonic_time () - t0) / 1e6);
-  if (path)
+  if (path) {
+    t0 = g_get_monotonic_time ();
     store_cached (prog, path);
+    g_debug ("%s: program binary cached in %.2f s", unit->name,
+        (g_get_monotonic_time () - t0) / 1e6);
+  }
   g_free (path);
   return prog;
 }

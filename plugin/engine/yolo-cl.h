@@ -31,7 +31,8 @@ char *yolo_cl_list_devices (GError ** error);
 /* Builds the embedded kernels for dev, using/refreshing the binary cache
  * unless no_cache. */
 /* Builds kernel unit `unit` (common.cl + its .cl file) for dev, or loads
- * it from the binary cache (unless no_cache or YOLO_CL_NO_CACHE=1). */
+ * it from the binary cache (unless no_cache or YOLO_CL_NO_CACHE=1; not
+ * on PoCL unless YOLO_CL_NO_CACHE=0, see yolo-cl-program.c). */
 cl_program yolo_cl_build_program (cl_context ctx, cl_device_id dev,
     const YoloKernelUnit * unit, const char *options, gboolean no_cache,
     GError ** error);

@@ -6,6 +6,7 @@
  *                         [--output-index N]
  *   yolo-engine bench MODEL [--iterations N] [--warmup N] [--device SPEC]
  *                           [--json] [--profile]
+ *   yolo-engine compare MODEL REF.f32 OUT.f32 [--json]
  *
  * Errors go to stderr as "yolo-engine: <message>" with exit status 1.
  */
@@ -16,6 +17,7 @@
 
 #include "yolo-engine-private.h"
 #include "yolo-model-info.h"
+#include "yolo-parity.h"
 
 #define PROG "yolo-engine"
 
@@ -27,6 +29,7 @@ static const char usage_text[] =
     "          [--output-index N] [--size HxW]\n"
     "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
     "          [--json] [--profile] [--size HxW]\n"
+    "  " PROG " compare MODEL REF.f32 OUT.f32 [--json]\n"
     "\n"
     "Runs YOLO ONNX models on OpenCL devices.\n"
     "  devices  list OpenCL platforms and devices\n"
@@ -34,6 +37,10 @@ static const char usage_text[] =
     "           classes, parameters, GFLOPs (no device needed)\n"
     "  run      run one inference on raw little-endian float32 input\n"
     "  bench    time set_input + run + get_output\n"
+    "  compare  check output 0 of MODEL (OUT.f32, from run) against a\n"
+    "           reference (REF.f32, e.g. onnxruntime's) with the parity\n"
+    "           tolerances; exit status 0 within them, 2 outside them,\n"
+    "           1 on errors (no device needed)\n"
     "\n"
     "Device SPEC: gpu, cpu, an index N, P:D (platform:device) or a part of\n"
     "the device name.\n";
@@ -756,6 +763,139 @@ out:
   return ret;
 }
 
+/* ------------------------------------------------------------------------ */
+/* compare */
+
+/* Reads raw little-endian float32 values; NULL (error set) unless the file
+ * holds exactly N of them. */
+static float *
+read_f32 (const char *path, gint64 n, GError ** error)
+{
+  char *data = NULL;
+  gsize len = 0;
+  float *f;
+  gint64 k;
+
+  if (!g_file_get_contents (path, &data, &len, error))
+    return NULL;
+  if ((gint64) len != n * 4) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s has %"
+        G_GSIZE_FORMAT " bytes, but output 0 has %" G_GINT64_FORMAT
+        " float32 values (%" G_GINT64_FORMAT " bytes)", path, len, n, n * 4);
+    g_free (data);
+    return NULL;
+  }
+  f = g_new (float, MAX (n, 1));
+  for (k = 0; k < n; k++) {
+    guint32 v;
+    memcpy (&v, data + 4 * k, 4);
+    v = GUINT32_FROM_LE (v);
+    memcpy (&f[k], &v, 4);
+  }
+  g_free (data);
+  return f;
+}
+
+static int
+cmd_compare (int argc, char **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &json,
+        "Print one JSON line (the details go to stderr)", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  YoloGraph *g = NULL;
+  YoloModelInfo *mi = NULL;
+  YoloTensor *t;
+  YoloParity res = { 0 };
+  float *ref = NULL, *got = NULL;
+  int ret = 1;
+
+  ctx = g_option_context_new ("MODEL REF.f32 OUT.f32 - check output 0 "
+      "against a reference");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    ret = usage_error ("%s", error->message);
+    g_clear_error (&error);
+    goto out;
+  }
+  if (argc != 5) {
+    ret = usage_error ("compare needs MODEL, REF.f32 and OUT.f32");
+    goto out;
+  }
+  g = yolo_onnx_load (argv[2], &error);
+  if (g == NULL || !yolo_graph_sort (g, &error)
+      || !yolo_graph_infer (g, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+  mi = yolo_model_info_new (g);
+  if (mi->family == YOLO_FAMILY_UNKNOWN || g->outputs->len == 0) {
+    fprintf (stderr, PROG ": %s: cannot tell the head layout (%s)\n",
+        argv[2], mi->family_reason ? mi->family_reason : "no output");
+    goto out;
+  }
+  t = YOLO_T (g, g_array_index (g->outputs, int, 0));
+  {
+    gint64 n = 1;
+    int i;
+    for (i = 0; i < t->ndim; i++)
+      n *= MAX (t->dims[i], 0);
+    if (t->ndim < 0 || (ref = read_f32 (argv[3], n, &error)) == NULL
+        || (got = read_f32 (argv[4], n, &error)) == NULL) {
+      if (error == NULL)
+        g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+            "output 0 of %s has no known shape", argv[2]);
+      ret = fail (error);
+      goto out;
+    }
+  }
+  if (!yolo_parity_compare (mi->family, t->ndim, t->dims, ref, got, &res)) {
+    fprintf (stderr, PROG ": %s", res.log->str);
+    goto out;
+  }
+  {
+    FILE *f = json ? stderr : stdout;
+    char *d = dims_str (t->ndim, t->dims);
+    fprintf (f, "model %s (%s), output 0 '%s' %s\n%s", argv[2],
+        yolo_family_name (mi->family), t->name, d, res.log->str);
+    fprintf (f, "%s: %s\n", res.ok ? "PASS" : "FAIL", res.ok ?
+        "output 0 matches the reference" : "output 0 differs from the "
+        "reference");
+    g_free (d);
+  }
+  if (json) {
+    GString *s = g_string_new ("{\"model\":");
+    json_str (s, argv[2]);
+    g_string_append (s, ",\"family\":");
+    json_str (s, yolo_family_name (mi->family));
+    g_string_append (s, ",\"box_err\":");
+    json_num (s, res.box_err);
+    g_string_append (s, ",\"score_err\":");
+    json_num (s, res.score_err);
+    g_string_append_printf (s, ",\"n_bad\":%" G_GINT64_FORMAT ",\"ok\":%s}\n",
+        res.n_bad, res.ok ? "true" : "false");
+    fputs (s->str, stdout);
+    g_string_free (s, TRUE);
+  }
+  fflush (stdout);
+  ret = res.ok ? 0 : 2;
+
+out:
+  g_option_context_free (ctx);
+  yolo_parity_clear (&res);
+  if (mi)
+    yolo_model_info_free (mi);
+  if (g)
+    yolo_graph_free (g);
+  g_free (ref);
+  g_free (got);
+  return ret;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -776,5 +916,7 @@ main (int argc, char **argv)
     return cmd_run (argc, argv);
   if (!strcmp (cmd, "bench"))
     return cmd_bench (argc, argv);
+  if (!strcmp (cmd, "compare"))
+    return cmd_compare (argc, argv);
   return usage_error ("unknown command '%s'", cmd);
 }

@@ -1,9 +1,13 @@
 /* test-cache.c - the on-disk program binary cache: an entry is written on the
  * first build, reused, and a corrupt or truncated entry (any length, flipped
  * bytes, an older format) is rebuilt silently; a cache directory that
- * cannot be written just means no caching.
+ * cannot be written just means no caching (YOLO_CL_NO_CACHE=0: on every
+ * device, PoCL included). By default none is written on PoCL, whose own
+ * cache makes ours redundant and whose program binaries cost a compilation
+ * of every kernel.
  */
 #include "yolo-test-util.h"
+#include "yolo-cl.h"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -83,6 +87,7 @@ test_cache_written_and_repaired (void)
     g_test_skip ("no OpenCL device");
     return;
   }
+  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
   g_assert_true (run_tiny_model ());
   path = cache_file ();
   g_assert_nonnull (path);
@@ -165,6 +170,7 @@ test_cache_unwritable (void)
     g_free (dir);
     return;
   }
+  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
   g_assert_cmpint (system (cmd), ==, 0);
   g_assert_true (g_file_set_contents (dir, "not a directory", -1, NULL));
   g_assert_true (run_tiny_model ());
@@ -174,6 +180,51 @@ test_cache_unwritable (void)
   g_assert_null (path);
   g_assert_cmpint (g_unlink (dir), ==, 0);
   g_free (cmd);
+  g_free (dir);
+}
+
+/* Whether the default device (what run_tiny_model uses) is PoCL's. */
+static gboolean
+default_device_is_pocl (void)
+{
+  cl_platform_id plat;
+  cl_device_id dev;
+  char *version;
+  gboolean pocl;
+
+  g_assert_true (yolo_cl_select_device (NULL, &plat, &dev, NULL));
+  version = yolo_cl_device_string (dev, CL_DEVICE_VERSION);
+  pocl = version && strstr (version, "PoCL") != NULL;
+  g_free (version);
+  return pocl;
+}
+
+/* Default: an entry on every device but PoCL. */
+static void
+test_cache_default (void)
+{
+  char *path, *dir, *cmd;
+  gboolean pocl;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  dir = g_build_filename (cache_root, "gst-yolo", NULL);
+  cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (cmd);
+  g_unsetenv ("YOLO_CL_NO_CACHE");
+  g_assert_true (run_tiny_model ());
+  pocl = default_device_is_pocl ();
+  path = cache_file ();
+  g_test_message ("device is %sPoCL, cache entry: %s", pocl ? "" : "not ",
+      path ? path : "none");
+  if (pocl)
+    g_assert_null (path);
+  else
+    g_assert_true (path && file_is_valid_entry (path));
+  g_free (path);
   g_free (dir);
 }
 
@@ -190,6 +241,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cache/written-and-repaired",
       test_cache_written_and_repaired);
   g_test_add_func ("/cache/unwritable", test_cache_unwritable);
+  g_test_add_func ("/cache/default", test_cache_default);
   ret = g_test_run ();
   {
     char *cmd = g_strdup_printf ("rm -rf '%s'", cache_root);
