@@ -252,12 +252,24 @@ yolo_cl_select_device (const char *spec, cl_platform_id * platform,
   }
 
   if (!found) {
-    char *list = yolo_cl_list_devices (NULL);
+    /* one line: "0:0 pthread-... (Portable Computing Language), 1:0 ..." */
+    GString *list = g_string_new (NULL);
+
+    for (guint i = 0; i < arr->len; i++) {
+      DevEntry *e = &g_array_index (arr, DevEntry, i);
+      char *name = yolo_cl_device_string (e->device, CL_DEVICE_NAME);
+      char *plat = yolo_cl_platform_string (e->platform, CL_PLATFORM_NAME);
+
+      g_string_append_printf (list, "%s%u:%u %s (%s)", i ? ", " : "", e->pi,
+          e->di, name, plat);
+      g_free (name);
+      g_free (plat);
+    }
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_NO_DEVICE,
         "no OpenCL device matches \"%s\" (use \"gpu\", \"cpu\", an index, "
-        "\"P:D\" or part of a device name); available:\n%s", spec,
-        list ? list : "");
-    g_free (list);
+        "\"P:D\" or part of a device or platform name); available: %s",
+        spec, list->str);
+    g_string_free (list, TRUE);
     g_array_unref (arr);
     return FALSE;
   }

@@ -159,8 +159,13 @@ def main():
     expect_error(["bench", V8, "--iterations", "0"], ["iterations"],
                  "bench: bad iterations")
     expect_error(["run", V8, "--input", good_in, "--output", outp,
-                  "--device", "no-such-device-xyz"], [],
+                  "--device", "no-such-device-xyz"],
+                 ["no-such-device-xyz", "available: 0:0 "],
                  "run: unknown device")
+    rc, out, err = run("run", V8, "--input", good_in, "--output", outp,
+                       "--device", "no-such-device-xyz")
+    check(err.count("\n") == 1 and "\\x0a" not in err,
+          "run: unknown device is one line listing the devices", err)
 
     # Ultralytics exports that cannot run: the error names the export
     # option (or task) after the operator and node
