@@ -13,9 +13,9 @@ usage: scripts/cold-start.py [MODEL ...] [--device SPEC] [-n N] [--engine PATH]
   --log DIR keep each run's output, with the time of each line, in DIR
   --program-cache default|on|off
             our program binary cache ($XDG_CACHE_HOME/gst-yolo): the engine's
-            default (off on PoCL, on elsewhere), on (YOLO_CL_NO_CACHE=0: also
-            on PoCL, as before the default changed) or off
-            (YOLO_CL_NO_CACHE=1); the driver's own cache (PoCL's
+            default (off on PoCL, on elsewhere), on (yolo-engine
+            --program-cache=on: also on PoCL, as before the default changed)
+            or off (--program-cache=off); the driver's own cache (PoCL's
             POCL_CACHE_DIR, Mesa's shader cache) is used either way
 
 Each pair: a fresh, empty XDG_CACHE_HOME and POCL_CACHE_DIR (temp dirs;
@@ -129,14 +129,14 @@ def main():
             cmd = [engine, 'run', model, '--input', inp, '--output', os.path.join(tmp, 'out.f32')]
             if a.device:
                 cmd += ['--device', a.device]
+            if a.program_cache != 'default':
+                cmd += ['--program-cache=' + a.program_cache]
             cold, warm, cold_split, units, device = [], [], [], None, '?'
             for i in range(a.n):
                 cache = os.path.join(tmp, f'cache-{label}-{i}')
                 env = dict(os.environ, XDG_CACHE_HOME=cache, POCL_CACHE_DIR=os.path.join(cache, 'pocl'),
                            G_MESSAGES_DEBUG='yoloengine')
                 env.pop('YOLO_CL_NO_CACHE', None)
-                if a.program_cache != 'default':
-                    env['YOLO_CL_NO_CACHE'] = '1' if a.program_cache == 'off' else '0'
                 for kind, times in (('cold', cold), ('warm', warm)):
                     log = os.path.join(a.log, f'{label}-{a.device or "default"}-cache{a.program_cache}-{kind}{i}.log') if a.log else None
                     wall, lines, rc = run_once(cmd, env, log)

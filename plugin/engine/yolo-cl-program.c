@@ -13,9 +13,11 @@
  * else (truncated, corrupt, an older format, unreadable) is rebuilt
  * silently. Writes go to a temporary file then rename(); a read-only, full
  * or impossible cache directory just means no caching. Disabled by
- * YOLO_CL_NO_CACHE=1 or the no_cache argument.
+ * YoloEngineOptions.program_cache "off" (or no_cache, or YOLO_CL_NO_CACHE=1
+ * when the option is unset).
  *
- * Off by default on PoCL (YOLO_CL_NO_CACHE=0 turns it on there): asking PoCL
+ * Off by default on PoCL (program_cache "on", or YOLO_CL_NO_CACHE=0, turns
+ * it on there): asking PoCL
  * for a program binary (clGetProgramInfo CL_PROGRAM_BINARY_SIZES, in
  * pocl_driver_build_poclbinary) compiles the work-group function of every
  * kernel of the unit, used or not, and at the first launch PoCL compiles
@@ -193,10 +195,10 @@ device_is_pocl (cl_device_id dev)
 
 cl_program
 yolo_cl_build_program (cl_context ctx, cl_device_id dev,
-    const YoloKernelUnit * unit, const char *options, gboolean no_cache,
+    const YoloKernelUnit * unit, const char *options, const char *cache,
     GError ** error)
 {
-  const char *env = g_getenv ("YOLO_CL_NO_CACHE");
+  gboolean no_cache = g_strcmp0 (cache, "off") == 0;
   char *path = NULL;
   cl_program prog = NULL;
   const char *srcs[2];
@@ -204,11 +206,10 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
   cl_int err;
   gint64 t0 = g_get_monotonic_time ();
 
-  if (env && *env && strcmp (env, "0"))
-    no_cache = TRUE;
-  if (!no_cache && !(env && !strcmp (env, "0")) && device_is_pocl (dev)) {
+  if (!no_cache && g_strcmp0 (cache, "on") != 0 && device_is_pocl (dev)) {
     g_debug ("%s: PoCL: no program binary cache (PoCL caches its builds in "
-        "POCL_CACHE_DIR; YOLO_CL_NO_CACHE=0 to write ours)", unit->name);
+        "POCL_CACHE_DIR; program_cache \"on\" or YOLO_CL_NO_CACHE=0 to "
+        "write ours)", unit->name);
     no_cache = TRUE;
   }
   if (!no_cache) {

@@ -28,13 +28,11 @@ gboolean yolo_cl_select_device (const char *spec, cl_platform_id * platform,
     cl_device_id * device, GError ** error);
 char *yolo_cl_list_devices (GError ** error);
 
-/* Builds the embedded kernels for dev, using/refreshing the binary cache
- * unless no_cache. */
 /* Builds kernel unit `unit` (common.cl + its .cl file) for dev, or loads
- * it from the binary cache (unless no_cache or YOLO_CL_NO_CACHE=1; not
- * on PoCL unless YOLO_CL_NO_CACHE=0, see yolo-cl-program.c). */
+ * it from the binary cache: cache is YoloEngineOptions.program_cache
+ * resolved ("auto": not on PoCL, see yolo-cl-program.c; "on"; "off"). */
 cl_program yolo_cl_build_program (cl_context ctx, cl_device_id dev,
-    const YoloKernelUnit * unit, const char *options, gboolean no_cache,
+    const YoloKernelUnit * unit, const char *options, const char *cache,
     GError ** error);
 
 /* The unit that defines kernel `kernel` (and its index in

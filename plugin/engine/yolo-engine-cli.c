@@ -3,9 +3,9 @@
  *   yolo-engine devices
  *   yolo-engine info MODEL [--json] [--size HxW]
  *   yolo-engine run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]
- *                         [--output-index N]
+ *                         [--output-index N] [ENGINE OPTIONS]
  *   yolo-engine bench MODEL [--iterations N] [--warmup N] [--device SPEC]
- *                           [--json] [--profile]
+ *                           [--json] [--profile] [ENGINE OPTIONS]
  *   yolo-engine compare MODEL REF.f32 OUT.f32 [--json]
  *
  * Errors go to stderr as "yolo-engine: <message>" with exit status 1.
@@ -26,9 +26,9 @@ static const char usage_text[] =
     "  " PROG " devices\n"
     "  " PROG " info MODEL [--json] [--size HxW]\n"
     "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
-    "          [--output-index N] [--size HxW]\n"
+    "          [--output-index N] [--size HxW] [ENGINE OPTIONS]\n"
     "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
-    "          [--json] [--profile] [--size HxW]\n"
+    "          [--json] [--profile] [--size HxW] [ENGINE OPTIONS]\n"
     "  " PROG " compare MODEL REF.f32 OUT.f32 [--json]\n"
     "\n"
     "Runs YOLO ONNX models on OpenCL devices.\n"
@@ -43,7 +43,90 @@ static const char usage_text[] =
     "           1 on errors (no device needed)\n"
     "\n"
     "Device SPEC: gpu, cpu, an index N, P:D (platform:device) or a part of\n"
-    "the device name.\n";
+    "the device name; without --device, the YOLO_DEVICE environment\n"
+    "variable, else the first GPU, else the first device.\n"
+    "\n"
+    "ENGINE OPTIONS (run, bench; for tests and benchmarks: each one left\n"
+    "out takes the environment variable named with it, else the default):\n"
+    "  --conv-kernel=auto|gpu|tiled|wino|direct   (YOLO_CONV_KERNEL)\n"
+    "      force conv kernels: gpu = scalar per-work-item, tiled = local-\n"
+    "      memory tiled GEMM, wino / direct = always / never Winograd\n"
+    "  --matmul-kernel=auto|tiled|tile            (YOLO_MATMUL_KERNEL)\n"
+    "  --wino-layout=auto|xi                      (YOLO_WINO_LAYOUT)\n"
+    "  --max-work-group-size=N                    (YOLO_MAX_WORK_GROUP_SIZE)\n"
+    "  --max-local-mem-size=BYTES                 (YOLO_MAX_LOCAL_MEM_SIZE)\n"
+    "  --max-mem-alloc-size=BYTES                 (YOLO_MAX_MEM_ALLOC_SIZE)\n"
+    "  --max-global-mem-size=BYTES                (YOLO_MAX_GLOBAL_MEM_SIZE)\n"
+    "      emulate a smaller device (0 = the device's own limit)\n"
+    "  --program-cache=auto|on|off, --no-cache    (YOLO_CL_NO_CACHE=0|1)\n"
+    "      on-disk program binary cache (auto: off on PoCL, on elsewhere)\n";
+
+/* The engine options every command that creates an engine takes (see
+ * YoloEngineOptions): filled by g_option_context_parse, handed to
+ * yolo_engine_new, which checks the values. */
+typedef struct
+{
+  char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache;
+  gint64 max_work_group_size, max_local_mem_size;
+  gint64 max_mem_alloc_size, max_global_mem_size;
+  gboolean no_cache;
+} EngineArgs;
+
+static void
+engine_args_add (GOptionContext * ctx, EngineArgs * a)
+{
+  GOptionEntry entries[] = {
+    {"conv-kernel", 0, 0, G_OPTION_ARG_STRING, &a->conv_kernel,
+        "Conv kernels: auto, gpu, tiled, wino, direct", "K"},
+    {"matmul-kernel", 0, 0, G_OPTION_ARG_STRING, &a->matmul_kernel,
+        "MatMul kernels: auto, tiled, tile", "K"},
+    {"wino-layout", 0, 0, G_OPTION_ARG_STRING, &a->wino_layout,
+        "Winograd scratch layout: auto, xi", "L"},
+    {"max-work-group-size", 0, 0, G_OPTION_ARG_INT64,
+          &a->max_work_group_size,
+        "Cap the device's max work-group size", "N"},
+    {"max-local-mem-size", 0, 0, G_OPTION_ARG_INT64, &a->max_local_mem_size,
+        "Cap the device's local memory", "BYTES"},
+    {"max-mem-alloc-size", 0, 0, G_OPTION_ARG_INT64, &a->max_mem_alloc_size,
+        "Cap the device's largest buffer", "BYTES"},
+    {"max-global-mem-size", 0, 0, G_OPTION_ARG_INT64,
+          &a->max_global_mem_size,
+        "Cap the device's memory", "BYTES"},
+    {"program-cache", 0, 0, G_OPTION_ARG_STRING, &a->program_cache,
+        "Program binary cache: auto, on, off", "C"},
+    {"no-cache", 0, 0, G_OPTION_ARG_NONE, &a->no_cache,
+        "No program binary cache (--program-cache=off)", NULL},
+    {NULL}
+  };
+  GOptionGroup *group = g_option_group_new ("engine", "Engine options "
+      "(tests and benchmarks):", "Show the engine options", NULL, NULL);
+
+  g_option_group_add_entries (group, entries);
+  g_option_context_add_group (ctx, group);
+}
+
+static void
+engine_args_apply (const EngineArgs * a, YoloEngineOptions * opt)
+{
+  opt->conv_kernel = a->conv_kernel;
+  opt->matmul_kernel = a->matmul_kernel;
+  opt->wino_layout = a->wino_layout;
+  opt->program_cache = a->program_cache;
+  opt->no_cache = a->no_cache;
+  opt->max_work_group_size = a->max_work_group_size;
+  opt->max_local_mem_size = a->max_local_mem_size;
+  opt->max_mem_alloc_size = a->max_mem_alloc_size;
+  opt->max_global_mem_size = a->max_global_mem_size;
+}
+
+static void
+engine_args_clear (EngineArgs * a)
+{
+  g_free (a->conv_kernel);
+  g_free (a->matmul_kernel);
+  g_free (a->wino_layout);
+  g_free (a->program_cache);
+}
 
 static int
 usage_error (const char *fmt, ...)
@@ -507,6 +590,7 @@ cmd_run (int argc, char **argv)
   GOptionContext *ctx;
   GError *error = NULL;
   YoloEngineOptions opt = { 0 };
+  EngineArgs eargs = { 0 };
   YoloEngine *e = NULL;
   YoloTensorInfo in_info, out_info;
   char *in_data = NULL;
@@ -517,6 +601,7 @@ cmd_run (int argc, char **argv)
 
   ctx = g_option_context_new ("MODEL - run one inference");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  engine_args_add (ctx, &eargs);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     ret = usage_error ("%s", error->message);
     g_clear_error (&error);
@@ -541,6 +626,7 @@ cmd_run (int argc, char **argv)
   }
 
   opt.device = device;
+  engine_args_apply (&eargs, &opt);
   e = yolo_engine_new (argv[2], &opt, &error);
   if (e == NULL) {
     ret = fail (error);
@@ -611,6 +697,7 @@ out:
   g_free (output);
   g_free (device);
   g_free (size);
+  engine_args_clear (&eargs);
   return ret;
 }
 
@@ -643,6 +730,7 @@ cmd_bench (int argc, char **argv)
   GOptionContext *ctx;
   GError *error = NULL;
   YoloEngineOptions opt = { 0 };
+  EngineArgs eargs = { 0 };
   YoloEngine *e = NULL;
   YoloTensorInfo in_info, out_info;
   float *in_f = NULL, *out_f = NULL;
@@ -652,6 +740,7 @@ cmd_bench (int argc, char **argv)
 
   ctx = g_option_context_new ("MODEL - time inferences");
   g_option_context_add_main_entries (ctx, entries, NULL);
+  engine_args_add (ctx, &eargs);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     ret = usage_error ("%s", error->message);
     g_clear_error (&error);
@@ -672,6 +761,7 @@ cmd_bench (int argc, char **argv)
 
   opt.device = device;
   opt.profile = profile;
+  engine_args_apply (&eargs, &opt);
   e = yolo_engine_new (argv[2], &opt, &error);
   if (e == NULL) {
     ret = fail (error);
@@ -760,6 +850,7 @@ out:
   g_free (times);
   g_free (device);
   g_free (size);
+  engine_args_clear (&eargs);
   return ret;
 }
 

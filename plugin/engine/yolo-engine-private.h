@@ -36,9 +36,11 @@ gboolean yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
 /* Loads an ONNX file into a graph (no passes run; see yolo-onnx.c). */
 YoloGraph *yolo_onnx_load (const char *path, GError ** error);
 
-/* Creates the runtime for a device spec (yolo-runtime.c). */
-YoloRuntime *yolo_runtime_new (const char *device_spec, gboolean profile,
-    gboolean no_cache, GError ** error);
+/* Creates the runtime for options->device (options may be NULL), with the
+ * options resolved against their environment defaults (yolo-runtime.c):
+ * YOLO_ENGINE_ERROR_ARGUMENT for an invalid value. */
+YoloRuntime *yolo_runtime_new (const YoloEngineOptions * options,
+    GError ** error);
 void yolo_runtime_free (YoloRuntime * rt);
 /* Allocates the arena (elements) and uploads nothing else. */
 gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems,

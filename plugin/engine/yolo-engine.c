@@ -40,8 +40,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   yolo_graph_prune (g);
   arena = yolo_plan_memory (g);
 
-  e->rt = yolo_runtime_new (opt ? opt->device : NULL, opt && opt->profile,
-      opt && opt->no_cache, error);
+  e->rt = yolo_runtime_new (opt, error);
   if (!e->rt)
     goto fail;
   if (!yolo_runtime_alloc_arena (e->rt, arena, error))

@@ -42,7 +42,8 @@ typedef enum
 
 typedef struct
 {
-  /* Device spec: NULL/"" = the YOLO_DEVICE environment variable when set,
+  /* Device spec: NULL/"" = the YOLO_DEVICE environment variable when set
+   * (how the test suites are pointed at another OpenCL implementation),
    * else the first GPU, else the first device; "gpu", "cpu", a global index
    * "N", "P:D" (platform:device), or a substring of the device name, else
    * of the platform name (case-insensitive: "llvmpipe", "rusticl"). */
@@ -53,8 +54,52 @@ typedef struct
   int input_width;
   /* Record OpenCL events per launch for yolo_engine_profile(). */
   gboolean profile;
-  /* Skip the on-disk program binary cache. */
+  /* Skip the on-disk program binary cache (same as program_cache "off"). */
   gboolean no_cache;
+
+  /* The options below are for tests and benchmarks: they force kernel
+   * variants the engine would not choose on this device, or make it behave
+   * like a smaller device. Leave them NULL / 0 in applications. Each one
+   * left unset falls back to the environment variable named with it (so
+   * scripts can set them without a flag); an invalid value, from the
+   * option or the variable, fails yolo_engine_new with
+   * YOLO_ENGINE_ERROR_ARGUMENT. */
+
+  /* On-disk program binary cache: NULL/"" = YOLO_CL_NO_CACHE ("1": off,
+   * "0": on), else the default: off on PoCL (it caches its own builds),
+   * on elsewhere; "on" (also on PoCL), "off". */
+  const char *program_cache;
+  /* Conv kernels: NULL/"" = YOLO_CONV_KERNEL, else "auto" (chosen per
+   * device and shape); "gpu" = the scalar per-work-item kernels without
+   * the local-memory tiled ones, on any device (to test them on a CPU);
+   * "tiled" = the local-memory tiled implicit GEMM for every group-1 conv;
+   * "wino" = Winograd for every 3x3 stride-1 pad-1 group-1 conv on wide-
+   * vector CPUs; "direct" = never Winograd. */
+  const char *conv_kernel;
+  /* Layout of the Winograd scratch planes: NULL/"" = YOLO_WINO_LAYOUT,
+   * else "auto" ([c][xi][t]); "xi" = [xi][c][t], for comparison. */
+  const char *wino_layout;
+  /* MatMul kernels: NULL/"" = YOLO_MATMUL_KERNEL, else "auto"; "tiled" =
+   * the local-memory tiled GEMM on any device; "tile" = never it. */
+  const char *matmul_kernel;
+  /* Pre-processing (yolo-preproc.h) kernels: NULL/"" =
+   * YOLO_PREPROC_KERNEL, else "auto" (16 pixels per work-item on wide-
+   * vector CPUs, one elsewhere); "scalar", "wide". */
+  const char *preproc_kernel;
+  /* How pre-processing uploads frames: NULL/"" = YOLO_PREPROC_UPLOAD, else
+   * "auto" (host pointer on CPU devices, copy elsewhere); "copy" = into a
+   * device buffer; "host" = CL_MEM_USE_HOST_PTR. */
+  const char *preproc_upload;
+  /* Emulate a device with smaller limits (0 = YOLO_MAX_WORK_GROUP_SIZE,
+   * YOLO_MAX_LOCAL_MEM_SIZE, YOLO_MAX_MEM_ALLOC_SIZE,
+   * YOLO_MAX_GLOBAL_MEM_SIZE, else no cap; must not be negative): cap
+   * CL_DEVICE_MAX_WORK_GROUP_SIZE and CL_DEVICE_MAX_WORK_ITEM_SIZES
+   * (work-items), CL_DEVICE_LOCAL_MEM_SIZE, CL_DEVICE_MAX_MEM_ALLOC_SIZE
+   * and CL_DEVICE_GLOBAL_MEM_SIZE (bytes) at the given value. */
+  gint64 max_work_group_size;
+  gint64 max_local_mem_size;
+  gint64 max_mem_alloc_size;
+  gint64 max_global_mem_size;
 } YoloEngineOptions;
 
 typedef struct _YoloEngine YoloEngine;

@@ -495,16 +495,18 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: input offset too large");
     goto fail;
   }
-  /* YOLO_PREPROC_KERNEL=scalar / wide forces a variant (tests, benchmarks) */
-  const char *force = g_getenv ("YOLO_PREPROC_KERNEL");
+  /* YoloEngineOptions.preproc_kernel "scalar" / "wide" forces a variant
+   * (tests, benchmarks) */
+  const char *force = yolo_rt_options (e->rt)->preproc_kernel;
   p->wide = yolo_rt_device (e->rt)->wide_vectors;
   if (g_strcmp0 (force, "scalar") == 0)
     p->wide = FALSE;
   else if (g_strcmp0 (force, "wide") == 0)
     p->wide = TRUE;
 
-  /* YOLO_PREPROC_UPLOAD=copy / host forces a frame upload (tests) */
-  const char *upload = g_getenv ("YOLO_PREPROC_UPLOAD");
+  /* YoloEngineOptions.preproc_upload "copy" / "host" forces a frame
+   * upload (tests) */
+  const char *upload = yolo_rt_options (e->rt)->preproc_upload;
   p->host_ptr = yolo_rt_device (e->rt)->is_cpu;
   if (g_strcmp0 (upload, "copy") == 0)
     p->host_ptr = FALSE;

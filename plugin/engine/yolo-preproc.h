@@ -32,8 +32,10 @@
  * Two kernel variants compute the same bits: one output pixel per
  * work-item (GPUs and other devices), and 16 pixels of int16 vectors per
  * work-item on CPUs that want explicit wide vectors
- * (YoloDeviceInfo.wide_vectors: PoCL). YOLO_PREPROC_KERNEL=scalar / wide
- * and YOLO_PREPROC_UPLOAD=copy / host override the choices (tests,
+ * (YoloDeviceInfo.wide_vectors: PoCL). The engine's options
+ * preproc_kernel ("scalar" / "wide") and preproc_upload ("copy" / "host"),
+ * or their environment defaults YOLO_PREPROC_KERNEL and
+ * YOLO_PREPROC_UPLOAD, override the choices (tests,
  * tests/engine/bench-preproc.c).
  */
 #ifndef YOLO_PREPROC_H

@@ -20,14 +20,14 @@
  * Kernels index with 32-bit ints, so the activation arena may hold at most
  * G_MAXINT32 elements.
  *
- * Environment (for testing GPU constraints on a CPU device):
- *   YOLO_MAX_WORK_GROUP_SIZE=N  caps the device's max work-group size and
- *     max work-item sizes at N (e.g. 64 or 32 like small mobile GPUs), as
- *     if the device reported that.
- *   YOLO_MAX_LOCAL_MEM_SIZE=BYTES  caps CL_DEVICE_LOCAL_MEM_SIZE.
- *   YOLO_MAX_MEM_ALLOC_SIZE=BYTES  caps CL_DEVICE_MAX_MEM_ALLOC_SIZE.
- *   YOLO_MAX_GLOBAL_MEM_SIZE=BYTES caps CL_DEVICE_GLOBAL_MEM_SIZE (all the
- *                                  engine's buffers together). */
+ * Smaller devices are emulated (to test GPU constraints on a CPU device)
+ * with YoloEngineOptions.max_work_group_size (caps the max work-group size
+ * and max work-item sizes, e.g. 64 or 32 like small mobile GPUs, as if the
+ * device reported that), max_local_mem_size, max_mem_alloc_size and
+ * max_global_mem_size (all the engine's buffers together), or their
+ * environment defaults YOLO_MAX_WORK_GROUP_SIZE, YOLO_MAX_LOCAL_MEM_SIZE,
+ * YOLO_MAX_MEM_ALLOC_SIZE and YOLO_MAX_GLOBAL_MEM_SIZE. The runtime holds
+ * the resolved options (yolo_rt_options) for the ops. */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 #include "yolo-engine-private.h"
@@ -65,7 +65,7 @@ struct _YoloRuntime
   cl_command_queue queue;
   cl_program *programs;         /* per kernel unit, built on first use */
   int n_programs;
-  gboolean no_cache;
+  YoloEngineOptions opt;        /* resolved: see resolve_options */
   cl_mem arena;
   gint64 arena_elems;
   GPtrArray *buffers;           /* owned cl_mem */
@@ -118,9 +118,119 @@ release_mem (gpointer p)
   clReleaseMemObject ((cl_mem) p);
 }
 
-YoloRuntime *
-yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
+static gboolean
+resolve_choice (const char *value, const char *option, const char *env_name,
+    const char *const *choices, const char **out, GError ** error)
+{
+  const char *v = value && *value ? value : env_name ? g_getenv (env_name)
+      : NULL;
+  char *list;
+
+  *out = choices[0];
+  if (!v || !*v)
+    return TRUE;
+  for (guint i = 0; choices[i]; i++) {
+    if (!strcmp (v, choices[i])) {
+      *out = choices[i];
+      return TRUE;
+    }
+  }
+  list = g_strjoinv (", ", (char **) choices);
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+      "invalid %s%s \"%s\" (expected one of: %s)", value && *value ?
+      option : env_name, value && *value ? " option" : "", v, list);
+  g_free (list);
+  return FALSE;
+}
+
+static gboolean
+resolve_cap (gint64 value, const char *option, const char *env_name,
+    gint64 * out, GError ** error)
+{
+  const char *env;
+
+  *out = 0;
+  if (value < 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "invalid %s option %" G_GINT64_FORMAT " (expected a size >= 0, "
+        "0 = no cap)", option, value);
+    return FALSE;
+  }
+  if (value > 0) {
+    *out = value;
+    return TRUE;
+  }
+  env = g_getenv (env_name);
+  if (env && *env) {
+    guint64 v;
+
+    if (!g_ascii_string_to_unsigned (env, 10, 0, G_MAXINT64, &v, NULL)) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+          "invalid %s \"%s\" (expected a size >= 0, 0 = no cap)", env_name,
+          env);
+      return FALSE;
+    }
+    *out = (gint64) v;
+  }
+  return TRUE;
+}
+
+/* Fills *out from opt (may be NULL): every test / benchmark option unset
+ * there takes its environment default, every choice becomes one of its
+ * static strings ("auto" when unset), every cap a number (0: none);
+ * device stays as given. FALSE with YOLO_ENGINE_ERROR_ARGUMENT on an
+ * invalid value. */
+static gboolean
+resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
     GError ** error)
+{
+  static const char *const cache[] = { "auto", "on", "off", NULL };
+  static const char *const conv[] =
+      { "auto", "gpu", "tiled", "wino", "direct", NULL };
+  static const char *const wino[] = { "auto", "xi", NULL };
+  static const char *const matmul[] = { "auto", "tiled", "tile", NULL };
+  static const char *const pre[] = { "auto", "scalar", "wide", NULL };
+  static const char *const upload[] = { "auto", "copy", "host", NULL };
+  YoloEngineOptions none = { 0 };
+
+  if (!opt)
+    opt = &none;
+  *out = *opt;
+  if (!resolve_choice (opt->program_cache, "program_cache", NULL,
+          cache, &out->program_cache, error))
+    return FALSE;
+  if (opt->no_cache) {
+    out->program_cache = cache[2];
+  } else if (!strcmp (out->program_cache, "auto")) {
+    /* YOLO_CL_NO_CACHE: "0" writes the cache (also on PoCL), any other
+     * non-empty value disables it. */
+    const char *env = g_getenv ("YOLO_CL_NO_CACHE");
+    if (env && *env)
+      out->program_cache = strcmp (env, "0") ? cache[2] : cache[1];
+  }
+  out->no_cache = !strcmp (out->program_cache, "off");
+  return resolve_choice (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
+      conv, &out->conv_kernel, error)
+      && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
+      wino, &out->wino_layout, error)
+      && resolve_choice (opt->matmul_kernel, "matmul_kernel",
+      "YOLO_MATMUL_KERNEL", matmul, &out->matmul_kernel, error)
+      && resolve_choice (opt->preproc_kernel, "preproc_kernel",
+      "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
+      && resolve_choice (opt->preproc_upload, "preproc_upload",
+      "YOLO_PREPROC_UPLOAD", upload, &out->preproc_upload, error)
+      && resolve_cap (opt->max_work_group_size, "max_work_group_size",
+      "YOLO_MAX_WORK_GROUP_SIZE", &out->max_work_group_size, error)
+      && resolve_cap (opt->max_local_mem_size, "max_local_mem_size",
+      "YOLO_MAX_LOCAL_MEM_SIZE", &out->max_local_mem_size, error)
+      && resolve_cap (opt->max_mem_alloc_size, "max_mem_alloc_size",
+      "YOLO_MAX_MEM_ALLOC_SIZE", &out->max_mem_alloc_size, error)
+      && resolve_cap (opt->max_global_mem_size, "max_global_mem_size",
+      "YOLO_MAX_GLOBAL_MEM_SIZE", &out->max_global_mem_size, error);
+}
+
+YoloRuntime *
+yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
 {
   YoloRuntime *rt = g_new0 (YoloRuntime, 1);
   cl_device_type type = 0;
@@ -132,8 +242,12 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
   rt->buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
-  rt->profile = profile;
-  if (!yolo_cl_select_device (spec, &rt->platform, &rt->device, error))
+  if (!resolve_options (options, &rt->opt, error))
+    goto fail;
+  rt->opt.device = NULL;        /* not kept: the caller's string */
+  rt->profile = rt->opt.profile;
+  if (!yolo_cl_select_device (options ? options->device : NULL,
+          &rt->platform, &rt->device, error))
     goto fail;
 
   clGetDeviceInfo (rt->device, CL_DEVICE_TYPE, sizeof (type), &type, NULL);
@@ -171,43 +285,37 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
     rt->info.max_work_item_sizes[i] = items[i] ? items[i] : 1;
   {
     /* Emulate a device with smaller limits (see the top). */
-    const char *env = g_getenv ("YOLO_MAX_WORK_GROUP_SIZE");
-    gint64 cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    gint64 cap = rt->opt.max_work_group_size;
     if (cap > 0) {
       rt->info.max_work_group_size = MIN (rt->info.max_work_group_size,
           (gsize) cap);
       for (int i = 0; i < 3; i++)
         rt->info.max_work_item_sizes[i] =
             MIN (rt->info.max_work_item_sizes[i], (gsize) cap);
-      g_debug ("YOLO_MAX_WORK_GROUP_SIZE: max work-group size %"
-          G_GSIZE_FORMAT, rt->info.max_work_group_size);
+      g_debug ("max_work_group_size: max work-group size %" G_GSIZE_FORMAT,
+          rt->info.max_work_group_size);
     }
-    env = g_getenv ("YOLO_MAX_MEM_ALLOC_SIZE");
-    cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    cap = rt->opt.max_mem_alloc_size;
     if (cap > 0) {
       rt->max_alloc = rt->max_alloc ? MIN (rt->max_alloc, (cl_ulong) cap)
           : (cl_ulong) cap;
-      g_debug ("YOLO_MAX_MEM_ALLOC_SIZE: max buffer size %" G_GUINT64_FORMAT,
+      g_debug ("max_mem_alloc_size: max buffer size %" G_GUINT64_FORMAT,
           (guint64) rt->max_alloc);
     }
-    env = g_getenv ("YOLO_MAX_GLOBAL_MEM_SIZE");
-    cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
+    cap = rt->opt.max_global_mem_size;
     if (cap > 0) {
       rt->global_mem = rt->global_mem ? MIN (rt->global_mem, (cl_ulong) cap)
           : (cl_ulong) cap;
-      g_debug ("YOLO_MAX_GLOBAL_MEM_SIZE: device memory %" G_GUINT64_FORMAT,
+      g_debug ("max_global_mem_size: device memory %" G_GUINT64_FORMAT,
           (guint64) rt->global_mem);
     }
   }
   rt->info.local_mem_size = lmem;
-  {
-    const char *env = g_getenv ("YOLO_MAX_LOCAL_MEM_SIZE");
-    gint64 cap = env ? g_ascii_strtoll (env, NULL, 10) : 0;
-    if (cap > 0) {
-      rt->info.local_mem_size = MIN (rt->info.local_mem_size, (gsize) cap);
-      g_debug ("YOLO_MAX_LOCAL_MEM_SIZE: local memory %" G_GSIZE_FORMAT
-          " bytes", rt->info.local_mem_size);
-    }
+  if (rt->opt.max_local_mem_size > 0) {
+    rt->info.local_mem_size = MIN (rt->info.local_mem_size,
+        (gsize) rt->opt.max_local_mem_size);
+    g_debug ("max_local_mem_size: local memory %" G_GSIZE_FORMAT " bytes",
+        rt->info.local_mem_size);
   }
   rt->info.compute_units = cu;
   rt->info.name = yolo_cl_device_string (rt->device, CL_DEVICE_NAME);
@@ -219,14 +327,13 @@ yolo_runtime_new (const char *spec, gboolean profile, gboolean no_cache,
   if (YOLO_CL_FAILED (err, error, "clCreateContext on %s", rt->info.name))
     goto fail;
   rt->queue = clCreateCommandQueue (rt->ctx, rt->device,
-      profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+      rt->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
   if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s", rt->info.name))
     goto fail;
   /* Programs are built per kernel unit when a plan first asks for one of
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
-  rt->no_cache = no_cache;
   return rt;
 
 fail:
@@ -287,6 +394,12 @@ yolo_rt_device (YoloRuntime * rt)
   return &rt->info;
 }
 
+const YoloEngineOptions *
+yolo_rt_options (YoloRuntime * rt)
+{
+  return &rt->opt;
+}
+
 cl_context
 yolo_rt_context (YoloRuntime * rt)
 {
@@ -342,7 +455,7 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
   }
   if (!rt->programs[u]) {
     rt->programs[u] = yolo_cl_build_program (rt->ctx, rt->device, unit,
-        YOLO_CL_BUILD_OPTIONS, rt->no_cache, error);
+        YOLO_CL_BUILD_OPTIONS, rt->opt.program_cache, error);
     if (!rt->programs[u])
       return NULL;
   }

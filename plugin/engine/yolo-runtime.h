@@ -32,6 +32,7 @@
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 #include "yolo-graph.h"
+#include "yolo-engine.h"
 
 G_BEGIN_DECLS
 
@@ -65,6 +66,12 @@ typedef struct
 } YoloDeviceInfo;
 
 const YoloDeviceInfo *yolo_rt_device (YoloRuntime * rt);
+/* The engine options the runtime was created with, resolved: the test and
+ * benchmark choices (conv_kernel, matmul_kernel, ...) are never NULL but
+ * one of their values ("auto" when neither the option nor its environment
+ * variable is set), the caps 0 or the cap applied to yolo_rt_device();
+ * device is NULL. */
+const YoloEngineOptions *yolo_rt_options (YoloRuntime * rt);
 cl_context yolo_rt_context (YoloRuntime * rt);
 cl_command_queue yolo_rt_queue (YoloRuntime * rt);
 
@@ -78,9 +85,9 @@ gboolean yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
 
 /* TRUE when the device runs k with exactly the local size lws:
  * within CL_DEVICE_MAX_WORK_ITEM_SIZES and CL_DEVICE_MAX_WORK_GROUP_SIZE
- * (both capped by YOLO_MAX_WORK_GROUP_SIZE), the kernel's
+ * (both capped by the max_work_group_size option), the kernel's
  * CL_KERNEL_WORK_GROUP_SIZE on this device, and its CL_KERNEL_LOCAL_MEM_SIZE
- * within CL_DEVICE_LOCAL_MEM_SIZE (capped by YOLO_MAX_LOCAL_MEM_SIZE).
+ * within CL_DEVICE_LOCAL_MEM_SIZE (capped by max_local_mem_size).
  * FALSE (logged at debug level, naming node n) otherwise: the caller
  * releases k and takes another variant. Local memory is counted as the
  * kernel declares it (static __local arrays; set __local arguments first). */

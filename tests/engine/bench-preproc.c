@@ -4,9 +4,10 @@
  *
  *   bench-preproc [repeats] [FORMAT,FORMAT,...] [VARIANT,VARIANT,...]
  *
- * A variant is KERNEL:UPLOAD, YOLO_PREPROC_KERNEL (scalar: one pixel per
- * work-item, wide: 16) and YOLO_PREPROC_UPLOAD (copy: the frame copied into
- * a device buffer, host: read in place), see yolo-preproc.c; default all
+ * A variant is KERNEL:UPLOAD, the engine options preproc_kernel (scalar:
+ * one pixel per work-item, wide: 16) and preproc_upload (copy: the frame
+ * copied into a device buffer, host: read in place), see yolo-preproc.c;
+ * one engine per input size and variant; default all
  * four. scalar:copy is the code before the wide kernels (and what GPUs
  * run); wide:host is what PoCL runs now. All variants are timed in the
  * same process, and every repeat runs all (size, input, format, variant)
@@ -102,12 +103,13 @@ bench_image_init (BenchImage * b, YoloPixelFormat f, int w, int h)
 }
 
 static YoloEngine *
-make_engine (int s)
+make_engine (int s, const char *variant)
 {
   YoloGraph *g = yolo_graph_new ();
   gint64 dims[4] = { 1, 3, s, s };
   const char *in[] = { "x" }, *out[] = { "y" };
-  YoloEngineOptions opt = { 0 };
+  gchar **kv = g_strsplit (variant, ":", 2);
+  YoloEngineOptions opt = {.preproc_kernel = kv[0],.preproc_upload = kv[1] };
   GError *err = NULL;
   YoloEngine *e;
 
@@ -115,6 +117,7 @@ make_engine (int s)
   yolo_graph_add_node (g, "Relu", "relu", 1, in, 1, out);
   yolo_test_output (g, "y");
   e = yolo_engine_new_from_graph (g, &opt, TRUE, &err);
+  g_strfreev (kv);
   if (!e) {
     fprintf (stderr, "engine: %s\n", err->message);
     exit (1);
@@ -164,7 +167,7 @@ main (int argc, char **argv)
   int repeats = argc > 1 ? atoi (argv[1]) : 7;
   gboolean use[N_FORMATS];
   static BenchImage images[N_FRAMES][N_FORMATS];
-  YoloEngine *engines[N_INPUTS];
+  YoloEngine *engines[N_INPUTS][MAX_VARIANTS];
   YoloPreproc *pp[N_INPUTS][MAX_VARIANTS];
   const char *variants[MAX_VARIANTS];
   guint nv = 0;
@@ -207,21 +210,15 @@ main (int argc, char **argv)
         bench_image_init (&images[s][f], f, frame_sizes[s][0],
             frame_sizes[s][1]);
   for (guint i = 0; i < N_INPUTS; i++) {
-    engines[i] = make_engine (input_sizes[i]);
     for (guint v = 0; v < nv; v++) {
-      gchar **kv = g_strsplit (variants[v], ":", 2);
-      g_setenv ("YOLO_PREPROC_KERNEL", kv[0], TRUE);
-      g_setenv ("YOLO_PREPROC_UPLOAD", kv[1], TRUE);
-      g_strfreev (kv);
-      pp[i][v] = yolo_preproc_new (engines[i], &err);
+      engines[i][v] = make_engine (input_sizes[i], variants[v]);
+      pp[i][v] = yolo_preproc_new (engines[i][v], &err);
       if (!pp[i][v]) {
         fprintf (stderr, "preproc: %s\n", err->message);
         return 1;
       }
     }
   }
-  g_unsetenv ("YOLO_PREPROC_KERNEL");
-  g_unsetenv ("YOLO_PREPROC_UPLOAD");
 
   /* t[((s * N_INPUTS + i) * N_FORMATS + f) * nv + v][r] */
 #define CASE(s, i, f, v) ((((s) * N_INPUTS + (i)) * N_FORMATS + (f)) * nv + (v))
@@ -235,7 +232,7 @@ main (int argc, char **argv)
           for (guint v = 0; v < nv && use[f]; v++) {
             gsize c = CASE (s, i, f, v);
             /* r = -1: warm-up (kernel builds, buffers, tables) */
-            double cpu, ms = time_one (engines[i], pp[i][v],
+            double cpu, ms = time_one (engines[i][v], pp[i][v],
                 &images[s][f].img, &cpu);
             if (r >= 0) {
               t[c * repeats + r] = ms;
@@ -250,7 +247,7 @@ main (int argc, char **argv)
 
   printf ("device: %s; medians of %d runs (frame upload + kernel + "
       "finish): wall ms, its ratio to RGB, CPU ms of all threads\n",
-      yolo_rt_device (engines[0]->rt)->name, repeats);
+      yolo_rt_device (engines[0][0]->rt)->name, repeats);
   printf ("%-5s %-9s %-3s", "fmt", "frame", "in");
   for (guint v = 0; v < nv; v++)
     printf (" | %-20s", variants[v]);
@@ -282,9 +279,10 @@ main (int argc, char **argv)
 #undef CASE
 
   for (guint i = 0; i < N_INPUTS; i++) {
-    for (guint v = 0; v < nv; v++)
+    for (guint v = 0; v < nv; v++) {
       yolo_preproc_free (pp[i][v]);
-    yolo_engine_free (engines[i]);
+      yolo_engine_free (engines[i][v]);
+    }
   }
   for (guint s = 0; s < N_FRAMES; s++)
     for (int f = 0; f < N_FORMATS; f++)

@@ -1,10 +1,12 @@
 /* test-cache.c - the on-disk program binary cache: an entry is written on the
  * first build, reused, and a corrupt or truncated entry (any length, flipped
  * bytes, an older format) is rebuilt silently; a cache directory that
- * cannot be written just means no caching (YOLO_CL_NO_CACHE=0: on every
+ * cannot be written just means no caching (program_cache "on": on every
  * device, PoCL included). By default none is written on PoCL, whose own
  * cache makes ours redundant and whose program binaries cost a compilation
- * of every kernel.
+ * of every kernel. "off" (or no_cache) writes none, whatever
+ * YOLO_CL_NO_CACHE says; that variable applies only when the option is
+ * unset.
  */
 #include "yolo-test-util.h"
 #include "yolo-cl.h"
@@ -14,6 +16,7 @@
 #include <string.h>
 
 static char *cache_root;
+static const YoloEngineOptions cache_on = {.program_cache = "on" };
 
 /* One Relu node: enough to build the whole embedded program. */
 static gboolean
@@ -87,7 +90,7 @@ test_cache_written_and_repaired (void)
     g_test_skip ("no OpenCL device");
     return;
   }
-  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
+  yolo_test_set_options (&cache_on);
   g_assert_true (run_tiny_model ());
   path = cache_file ();
   g_assert_nonnull (path);
@@ -151,6 +154,7 @@ test_cache_written_and_repaired (void)
   /* A valid entry is used again (the run still gives correct results). */
   g_assert_true (run_tiny_model ());
   g_assert_true (file_is_valid_entry (path));
+  yolo_test_set_options (NULL);
   g_free (good);
   g_free (path);
 }
@@ -170,7 +174,7 @@ test_cache_unwritable (void)
     g_free (dir);
     return;
   }
-  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
+  yolo_test_set_options (&cache_on);
   g_assert_cmpint (system (cmd), ==, 0);
   g_assert_true (g_file_set_contents (dir, "not a directory", -1, NULL));
   g_assert_true (run_tiny_model ());
@@ -179,6 +183,7 @@ test_cache_unwritable (void)
   path = cache_file ();
   g_assert_null (path);
   g_assert_cmpint (g_unlink (dir), ==, 0);
+  yolo_test_set_options (NULL);
   g_free (cmd);
   g_free (dir);
 }
@@ -214,7 +219,6 @@ test_cache_default (void)
   cmd = g_strdup_printf ("rm -rf '%s'", dir);
   g_assert_cmpint (system (cmd), ==, 0);
   g_free (cmd);
-  g_unsetenv ("YOLO_CL_NO_CACHE");
   g_assert_true (run_tiny_model ());
   pocl = default_device_is_pocl ();
   path = cache_file ();
@@ -226,6 +230,53 @@ test_cache_default (void)
     g_assert_true (path && file_is_valid_entry (path));
   g_free (path);
   g_free (dir);
+}
+
+static void
+clear_cache_dir (void)
+{
+  char *dir = g_build_filename (cache_root, "gst-yolo", NULL);
+  char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+
+  g_assert_cmpint (system (cmd), ==, 0);
+  g_free (cmd);
+  g_free (dir);
+}
+
+/* "off" and no_cache write nothing, also where YOLO_CL_NO_CACHE=0 asks
+ * for a cache; with the option unset, YOLO_CL_NO_CACHE=0 turns it on (on
+ * PoCL too) and YOLO_CL_NO_CACHE=1 off. */
+static void
+test_cache_options (void)
+{
+  YoloEngineOptions off = {.program_cache = "off" };
+  YoloEngineOptions no_cache = {.no_cache = TRUE };
+  char *path;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
+  clear_cache_dir ();
+  yolo_test_set_options (&off);
+  g_assert_true (run_tiny_model ());
+  g_assert_null (cache_file ());
+  yolo_test_set_options (&no_cache);
+  g_assert_true (run_tiny_model ());
+  g_assert_null (cache_file ());
+
+  g_setenv ("YOLO_CL_NO_CACHE", "1", TRUE);
+  yolo_test_set_options (NULL);
+  g_assert_true (run_tiny_model ());
+  g_assert_null (cache_file ());
+
+  g_setenv ("YOLO_CL_NO_CACHE", "0", TRUE);
+  g_assert_true (run_tiny_model ());
+  path = cache_file ();
+  g_assert_true (path && file_is_valid_entry (path));
+  g_free (path);
+  g_unsetenv ("YOLO_CL_NO_CACHE");
 }
 
 int
@@ -242,6 +293,7 @@ main (int argc, char **argv)
       test_cache_written_and_repaired);
   g_test_add_func ("/cache/unwritable", test_cache_unwritable);
   g_test_add_func ("/cache/default", test_cache_default);
+  g_test_add_func ("/cache/options", test_cache_options);
   ret = g_test_run ();
   {
     char *cmd = g_strdup_printf ("rm -rf '%s'", cache_root);

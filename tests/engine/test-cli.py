@@ -18,9 +18,10 @@ V8 = os.path.join(MODELS, "yolov8n-320.onnx")
 failures = 0
 
 
-def run(*args, timeout=600):
+def run(*args, timeout=600, env=None):
     p = subprocess.run([ENGINE, *args], capture_output=True, text=True,
-                       timeout=timeout)
+                       timeout=timeout,
+                       env=dict(os.environ, **env) if env else None)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -40,6 +41,14 @@ def expect_error(args, words, what):
     check(ok, what, f"rc={rc}\nstdout={out}\nstderr={err}")
 
 
+def expect_one_line_error(args, words, what, env=None):
+    """Exit status 1 and exactly one line on stderr naming `words`."""
+    rc, out, err = run(*args, env=env)
+    ok = rc == 1 and err.startswith("yolo-engine: ") \
+        and err.count("\n") == 1 and all(w in err for w in words)
+    check(ok, what, f"rc={rc}\nstdout={out}\nstderr={err}")
+
+
 def main():
     if not os.path.exists(V8):
         print(f"SKIP: {V8} not found")
@@ -55,6 +64,13 @@ def main():
     expect_error(["run", V8], ["--input", "Usage"], "run without files")
     rc, out, _ = run("--help")
     check(rc == 0 and "bench" in out, "--help")
+    check(all(f in out for f in ("--conv-kernel=", "--matmul-kernel=",
+                                 "--max-work-group-size=",
+                                 "--max-local-mem-size=",
+                                 "--max-mem-alloc-size=",
+                                 "--max-global-mem-size=", "--no-cache",
+                                 "YOLO_CONV_KERNEL", "YOLO_DEVICE")),
+          "--help lists the engine options and their variables", out)
 
     # info errors
     missing = os.path.join(tmp, "nope.onnx")
@@ -191,15 +207,82 @@ def main():
               out + err)
 
     # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
-    # (here capped to 4 MB: yolov8n-320 needs more)
-    p = subprocess.run([ENGINE, "run", V8, "--input", good_in, "--output",
-                        outp], capture_output=True, text=True, timeout=600,
-                       env=dict(os.environ, YOLO_MAX_GLOBAL_MEM_SIZE="4000000"))
-    check(p.returncode == 1 and "CL_DEVICE_GLOBAL_MEM_SIZE" in p.stderr
-          and p.stderr.count("\n") == 1, "device memory budget", p.stderr)
+    # (here capped to 4 MB: yolov8n-320 needs more), by the flag or by its
+    # environment default
+    run_args = ["run", V8, "--input", good_in, "--output", outp]
+    expect_one_line_error(run_args + ["--max-global-mem-size=4000000"],
+                          ["CL_DEVICE_GLOBAL_MEM_SIZE"],
+                          "--max-global-mem-size: device memory budget")
+    expect_one_line_error(run_args, ["CL_DEVICE_GLOBAL_MEM_SIZE"],
+                          "YOLO_MAX_GLOBAL_MEM_SIZE: device memory budget",
+                          env={"YOLO_MAX_GLOBAL_MEM_SIZE": "4000000"})
+    # one buffer is bounded by CL_DEVICE_MAX_MEM_ALLOC_SIZE (64 KiB: the
+    # activation arena does not fit)
+    expect_one_line_error(["bench", V8, "--iterations", "1",
+                           "--max-mem-alloc-size=65536"],
+                          ["CL_DEVICE_MAX_MEM_ALLOC_SIZE", "65536"],
+                          "--max-mem-alloc-size: a clear error")
+
+    engine_option_flags(tmp, good_in, outp)
 
     info_run_agreement(tmp, good_in, outp)
     return 1 if failures else 0
+
+
+def engine_option_flags(tmp, good_in, outp):
+    """The engine options of run and bench (--conv-kernel, ...): invalid
+    values are one-line errors; forced kernels give the default's output
+    within the parity tolerances (`compare`); a flag wins over the
+    environment variable it replaces."""
+    run_args = ["run", V8, "--input", good_in]
+    for args, words, what in [
+            (["--conv-kernel=fast"], ["conv_kernel", "fast", "tiled"],
+             "--conv-kernel: bad value"),
+            (["--matmul-kernel=x"], ["matmul_kernel", "tile"],
+             "--matmul-kernel: bad value"),
+            (["--wino-layout=yx"], ["wino_layout", "xi"],
+             "--wino-layout: bad value"),
+            (["--program-cache=maybe"], ["program_cache", "on, off"],
+             "--program-cache: bad value"),
+            (["--max-work-group-size=-1"], ["max_work_group_size", "-1"],
+             "--max-work-group-size: negative"),
+            (["--max-local-mem-size=-8"], ["max_local_mem_size"],
+             "--max-local-mem-size: negative")]:
+        expect_one_line_error(run_args + ["--output", outp] + args, words,
+                              what)
+    expect_one_line_error(["bench", V8, "--iterations", "1"],
+                          ["YOLO_CONV_KERNEL", "bogus"],
+                          "YOLO_CONV_KERNEL: bad value",
+                          env={"YOLO_CONV_KERNEL": "bogus"})
+    expect_one_line_error(["bench", V8, "--iterations", "1"],
+                          ["YOLO_MAX_WORK_GROUP_SIZE", "lots"],
+                          "YOLO_MAX_WORK_GROUP_SIZE: bad value",
+                          env={"YOLO_MAX_WORK_GROUP_SIZE": "lots"})
+    rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
+                       "--conv-kernel=auto", env={"YOLO_CONV_KERNEL": "bogus"})
+    check(rc == 0, "--conv-kernel wins over YOLO_CONV_KERNEL", out + err)
+
+    ref = os.path.join(tmp, "default.f32")
+    rc, out, err = run(*run_args, "--output", ref)
+    check(rc == 0, "run: default kernels", out + err)
+    for flags in (["--conv-kernel=tiled"],
+                  ["--conv-kernel=gpu", "--max-work-group-size=32"],
+                  ["--conv-kernel=tiled", "--max-work-group-size=32",
+                   "--max-local-mem-size=4096", "--no-cache"]):
+        what = " ".join(flags)
+        forced = os.path.join(tmp, "forced.f32")
+        if os.path.exists(forced):
+            os.unlink(forced)
+        rc, out, err = run(*run_args, "--output", forced, *flags)
+        check(rc == 0, f"run {what}", out + err)
+        if rc == 0:
+            rc, out, err = run("compare", V8, ref, forced)
+            check(rc == 0, f"run {what} matches the default kernels",
+                  out + err)
+    rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
+                       "--conv-kernel=direct", "--matmul-kernel=tile",
+                       "--max-work-group-size=64")
+    check(rc == 0 and "median" in out, "bench with engine options", out + err)
 
 
 def info_run_agreement(tmp, good_in, outp):

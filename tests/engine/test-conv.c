@@ -314,9 +314,11 @@ test_conv_gpu_path (void)
     {"gpu dw", 12, 9, 18, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_SILU,
         TRUE},
   };
-  g_setenv ("YOLO_CONV_KERNEL", "gpu", TRUE);
+  YoloEngineOptions opt = {.conv_kernel = "gpu" };
+
+  yolo_test_set_options (&opt);
   run_cases (cases, G_N_ELEMENTS (cases));
-  g_unsetenv ("YOLO_CONV_KERNEL");
+  yolo_test_set_options (NULL);
 }
 
 /* The tiled local-memory implicit GEMM (conv_tiled), forced on any device
@@ -327,7 +329,7 @@ test_conv_gpu_path (void)
  * residual, and random shapes. Asserts that one of the kernels `expect`
  * ran. */
 static void
-tiled_cases (const char *expect)
+tiled_cases (const char *expect, gint64 max_work_group_size)
 {
   static const ConvCase cases[] = {
     {"tiled 1x1", 16, 20, 20, 16, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
@@ -378,7 +380,11 @@ tiled_cases (const char *expect)
     {"tiled act 3x3s2", 12, 9, 35, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE},
   };
 
-  g_setenv ("YOLO_CONV_KERNEL", "tiled", TRUE);
+  YoloEngineOptions opt = {.conv_kernel = "tiled",
+    .max_work_group_size = max_work_group_size
+  };
+
+  yolo_test_set_options (&opt);
   yolo_test_expect_kernel (expect, TRUE);
   run_cases (cases, G_N_ELEMENTS (cases));
   for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
@@ -409,7 +415,7 @@ tiled_cases (const char *expect)
     run_case (&c);
   }
   yolo_test_expect_kernel (NULL, FALSE);
-  g_unsetenv ("YOLO_CONV_KERNEL");
+  yolo_test_set_options (NULL);
 }
 
 /* conv_tiled, or conv_tiled_wg32 where the device allows only 32
@@ -417,7 +423,7 @@ tiled_cases (const char *expect)
 static void
 test_conv_tiled (void)
 {
-  tiled_cases ("conv_tiled|conv_tiled_wg32");
+  tiled_cases ("conv_tiled|conv_tiled_wg32", 0);
 }
 
 /* The 32-work-item geometry (conv_tiled_wg32), forced by a device limit
@@ -425,16 +431,14 @@ test_conv_tiled (void)
 static void
 test_conv_tiled_wg32 (void)
 {
-  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "32", TRUE);
-  tiled_cases ("conv_tiled_wg32");
-  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "255", TRUE);
-  tiled_cases ("conv_tiled_wg32");
-  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+  tiled_cases ("conv_tiled_wg32", 32);
+  tiled_cases ("conv_tiled_wg32", 255);
 }
 
 /* conv_tiled needs its 16x16 work-group and 8 KiB of local memory,
- * conv_tiled_wg32 8x4 and 4 KiB (as the device counts it): on a device that allows less (emulated
- * with YOLO_MAX_WORK_GROUP_SIZE / YOLO_MAX_LOCAL_MEM_SIZE) the conv falls
+ * conv_tiled_wg32 8x4 and 4 KiB (as the device counts it): on a device
+ * that allows less (emulated with the max_work_group_size /
+ * max_local_mem_size options) the conv falls
  * back to the next variant with the same results, and the tiled kernel
  * that does not fit is not run; with exactly enough the tiled kernels do
  * run. */
@@ -454,43 +458,44 @@ test_conv_tiled_fallback (void)
    * for it, PoCL the 4 KiB it declares). */
   static const struct
   {
-    const char *env, *value;
+    gint64 max_work_group_size, max_local_mem_size;
     int wg32;
   } limits[] = {
-    {"YOLO_MAX_WORK_GROUP_SIZE", "64", TRUE},
-    {"YOLO_MAX_WORK_GROUP_SIZE", "255", TRUE},
-    {"YOLO_MAX_WORK_GROUP_SIZE", "31", FALSE},
-    {"YOLO_MAX_LOCAL_MEM_SIZE", "8191", -1},
-    {"YOLO_MAX_LOCAL_MEM_SIZE", "4095", FALSE},
+    {64, 0, TRUE},
+    {255, 0, TRUE},
+    {31, 0, FALSE},
+    {0, 8191, -1},
+    {0, 4095, FALSE},
   };
+  YoloEngineOptions opt = {.conv_kernel = "tiled" };
 
-  g_setenv ("YOLO_CONV_KERNEL", "tiled", TRUE);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++) {
-    g_setenv (limits[i].env, limits[i].value, TRUE);
+    opt.max_work_group_size = limits[i].max_work_group_size;
+    opt.max_local_mem_size = limits[i].max_local_mem_size;
+    yolo_test_set_options (&opt);
     yolo_test_expect_kernel ("conv_tiled", FALSE);
     if (limits[i].wg32 >= 0)
       yolo_test_expect_kernel ("conv_tiled_wg32", limits[i].wg32);
     run_cases (cases, G_N_ELEMENTS (cases));
     yolo_test_expect_kernel (NULL, FALSE);
-    g_unsetenv (limits[i].env);
   }
   /* Exactly what they need is enough. */
-  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "256", TRUE);
-  g_setenv ("YOLO_MAX_LOCAL_MEM_SIZE", "8192", TRUE);
+  opt.max_work_group_size = 256;
+  opt.max_local_mem_size = 8192;
+  yolo_test_set_options (&opt);
   yolo_test_expect_kernel ("conv_tiled|conv_tiled_wg32", TRUE);
   run_cases (cases, G_N_ELEMENTS (cases));
-  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "32", TRUE);
+  opt.max_work_group_size = 32;
+  yolo_test_set_options (&opt);
   yolo_test_expect_kernel (NULL, FALSE);
   yolo_test_expect_kernel ("conv_tiled_wg32", TRUE);
   run_cases (cases, G_N_ELEMENTS (cases));
-  g_unsetenv ("YOLO_MAX_LOCAL_MEM_SIZE");
-  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
-  g_unsetenv ("YOLO_CONV_KERNEL");
+  yolo_test_set_options (NULL);
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
 /* Winograd F(4x4, 3x3) (3x3 s1 pad 1 group 1): chosen by shape on CPUs,
- * forced on every such shape with YOLO_CONV_KERNEL=wino. Odd sizes, H / W
+ * forced on every such shape with the conv_kernel option "wino". Odd sizes, H / W
  * not multiples of the 4x4 tile, tile rows narrower and wider than 16
  * tiles, channel counts not multiples of 8, views of one row. */
 static void
@@ -523,8 +528,10 @@ test_conv_winograd (void)
   };
 
   /* By shape (the wide ones take Winograd on CPUs). */
+  YoloEngineOptions opt = {.conv_kernel = "wino" };
+
   run_cases (cases, G_N_ELEMENTS (cases));
-  g_setenv ("YOLO_CONV_KERNEL", "wino", TRUE);
+  yolo_test_set_options (&opt);
   run_cases (cases, G_N_ELEMENTS (cases));
   for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
     for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
@@ -536,7 +543,7 @@ test_conv_winograd (void)
       }
     }
   }
-  g_unsetenv ("YOLO_CONV_KERNEL");
+  yolo_test_set_options (NULL);
 }
 
 /* Weights near FLT_MAX (issue 8): Winograd's transforms would overflow to
@@ -554,8 +561,9 @@ test_conv_wino_huge_weights (void)
     YoloGraph *g;
     float *w;
 
-    if (force)
-      g_setenv ("YOLO_CONV_KERNEL", "wino", TRUE);
+    YoloEngineOptions opt = {.conv_kernel = force ? "wino" : NULL };
+
+    yolo_test_set_options (&opt);
     yolo_test_seed (7);
     g = build_case (&c, 0.0f, 0.0f);
     w = YOLO_T (g, yolo_graph_find_tensor (g, "W"))->data;
@@ -563,7 +571,7 @@ test_conv_wino_huge_weights (void)
     w[9 * 64 + 9] = -FLT_MAX;   /* filter 1, channel 1, corner */
     w[9 * 64 * 5 + 13] = FLT_MAX / 2;
     yolo_test_check (g, c.label, 1e-4f, 1e-3f, TRUE);
-    g_unsetenv ("YOLO_CONV_KERNEL");
+    yolo_test_set_options (NULL);
   }
 }
 
@@ -586,31 +594,31 @@ test_conv_device_limits (void)
     {"wg dw", 12, 9, 18, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_SILU},
     {"wg group", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE, YOLO_ACT_NONE},
   };
-  static const char *const caps[] = { "32", "1" };
+  static const gint64 caps[] = { 32, 1 };
   static const char *const kinds[] = { NULL, "gpu" };
 
   for (gsize c = 0; c < G_N_ELEMENTS (caps); c++) {
-    g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", caps[c], TRUE);
     for (gsize k = 0; k < G_N_ELEMENTS (kinds); k++) {
-      if (kinds[k])
-        g_setenv ("YOLO_CONV_KERNEL", kinds[k], TRUE);
+      YoloEngineOptions opt = {.conv_kernel = kinds[k],
+        .max_work_group_size = caps[c]
+      };
+
+      yolo_test_set_options (&opt);
       run_cases (cases, G_N_ELEMENTS (cases));
-      g_unsetenv ("YOLO_CONV_KERNEL");
     }
   }
-  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+  yolo_test_set_options (NULL);
 
   if (yolo_test_have_device ()) {
     /* 64 KiB per buffer: the weights (147 KiB) do not fit. */
     ConvCase big = { "big", 64, 8, 8, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
       YOLO_ACT_NONE
     };
+    YoloEngineOptions opt = {.max_mem_alloc_size = 65536 };
     GError *err = NULL;
     YoloEngine *e;
 
-    g_setenv ("YOLO_MAX_MEM_ALLOC_SIZE", "65536", TRUE);
-    e = yolo_engine_new_from_graph (build_case (&big, 0, 0), NULL, TRUE, &err);
-    g_unsetenv ("YOLO_MAX_MEM_ALLOC_SIZE");
+    e = yolo_engine_new_from_graph (build_case (&big, 0, 0), &opt, TRUE, &err);
     g_assert_null (e);
     g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED);
     g_assert_nonnull (strstr (err->message, "CL_DEVICE_MAX_MEM_ALLOC_SIZE"));

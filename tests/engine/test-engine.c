@@ -197,6 +197,129 @@ test_dynamic_input (void)
   yolo_engine_free (e);
 }
 
+/* Invalid test / benchmark options (and invalid values of the
+ * environment variables they fall back to) are one-line argument errors
+ * naming the option (or variable) and the value. */
+static void
+test_bad_options (void)
+{
+  static const struct
+  {
+    YoloEngineOptions opt;
+    const char *words[2];
+  } bad[] = {
+    {{.conv_kernel = "fastest"}, {"conv_kernel", "fastest"}},
+    {{.conv_kernel = "TILED"}, {"conv_kernel", "TILED"}},
+    {{.matmul_kernel = "tiles"}, {"matmul_kernel", "tiles"}},
+    {{.wino_layout = "cx"}, {"wino_layout", "cx"}},
+    {{.preproc_kernel = "w16"}, {"preproc_kernel", "w16"}},
+    {{.preproc_upload = "map"}, {"preproc_upload", "map"}},
+    {{.program_cache = "1"}, {"program_cache", "\"1\""}},
+    {{.max_work_group_size = -1}, {"max_work_group_size", "-1"}},
+    {{.max_local_mem_size = -2}, {"max_local_mem_size", "-2"}},
+    {{.max_mem_alloc_size = -3}, {"max_mem_alloc_size", "-3"}},
+    {{.max_global_mem_size = -4}, {"max_global_mem_size", "-4"}},
+  };
+  /* A variable, a bad value, the option it is the default of (-1: not
+   * tested). */
+  static const struct
+  {
+    const char *name, *value;
+    glong option;
+  } env[] = {
+    {"YOLO_CONV_KERNEL", "bogus",
+        G_STRUCT_OFFSET (YoloEngineOptions, conv_kernel)},
+    {"YOLO_MATMUL_KERNEL", "bogus",
+        G_STRUCT_OFFSET (YoloEngineOptions, matmul_kernel)},
+    {"YOLO_PREPROC_UPLOAD", "bogus",
+        G_STRUCT_OFFSET (YoloEngineOptions, preproc_upload)},
+    {"YOLO_MAX_LOCAL_MEM_SIZE", "8k", -1},
+    {"YOLO_MAX_MEM_ALLOC_SIZE", "-5", -1},
+  };
+  GError *err = NULL;
+  YoloEngine *e;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    e = yolo_engine_new_from_graph (c2f_graph (), &bad[i].opt, FALSE, &err);
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_test_message ("%s", err->message);
+    for (int w = 0; w < 2; w++)
+      g_assert_nonnull (strstr (err->message, bad[i].words[w]));
+    g_assert_null (strchr (err->message, '\n'));
+    g_clear_error (&err);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (env); i++) {
+    g_setenv (env[i].name, env[i].value, TRUE);
+    e = yolo_engine_new_from_graph (c2f_graph (), NULL, FALSE, &err);
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_test_message ("%s", err->message);
+    g_assert_nonnull (strstr (err->message, env[i].name));
+    g_assert_nonnull (strstr (err->message, env[i].value));
+    g_clear_error (&err);
+    if (env[i].option >= 0 && yolo_test_have_device ()) {
+      /* The option, when set, wins over the variable. */
+      YoloEngineOptions opt = { 0 };
+
+      G_STRUCT_MEMBER (const char *, &opt, env[i].option) = "auto";
+      e = yolo_engine_new_from_graph (c2f_graph (), &opt, FALSE, &err);
+      g_assert_no_error (err);
+      yolo_engine_free (e);
+    }
+    g_unsetenv (env[i].name);
+  }
+}
+
+/* The runtime holds the options resolved: a set option as given, an
+ * unset one from its environment variable, else "auto" / no cap; the caps
+ * lower the device limits the ops see. */
+static void
+test_options_resolved (void)
+{
+  YoloEngineOptions opt = {.conv_kernel = "gpu",.max_work_group_size = 32,
+    .max_local_mem_size = 4096
+  };
+  const YoloEngineOptions *r;
+  const YoloDeviceInfo *dev;
+  GError *err = NULL;
+  YoloEngine *e;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  g_setenv ("YOLO_CONV_KERNEL", "tiled", TRUE);
+  g_setenv ("YOLO_MATMUL_KERNEL", "tile", TRUE);
+  g_setenv ("YOLO_MAX_WORK_GROUP_SIZE", "16", TRUE);
+  e = yolo_engine_new_from_graph (c2f_graph (), &opt, FALSE, &err);
+  g_assert_no_error (err);
+  r = yolo_rt_options (e->rt);
+  dev = yolo_rt_device (e->rt);
+  g_assert_cmpstr (r->conv_kernel, ==, "gpu");
+  g_assert_cmpstr (r->matmul_kernel, ==, "tile");
+  g_assert_cmpstr (r->wino_layout, ==, "auto");
+  g_assert_cmpstr (r->preproc_kernel, ==, "auto");
+  g_assert_cmpint (r->max_work_group_size, ==, 32);
+  g_assert_cmpint (r->max_mem_alloc_size, ==, 0);
+  g_assert_cmpuint (dev->max_work_group_size, <=, 32);
+  g_assert_cmpuint (dev->max_work_item_sizes[0], <=, 32);
+  g_assert_cmpuint (dev->local_mem_size, <=, 4096);
+  yolo_engine_free (e);
+
+  /* Unset options take the variables. */
+  e = yolo_engine_new_from_graph (c2f_graph (), NULL, FALSE, &err);
+  g_assert_no_error (err);
+  r = yolo_rt_options (e->rt);
+  g_assert_cmpstr (r->conv_kernel, ==, "tiled");
+  g_assert_cmpint (r->max_work_group_size, ==, 16);
+  g_assert_cmpuint (yolo_rt_device (e->rt)->max_work_group_size, <=, 16);
+  yolo_engine_free (e);
+  g_unsetenv ("YOLO_CONV_KERNEL");
+  g_unsetenv ("YOLO_MATMUL_KERNEL");
+  g_unsetenv ("YOLO_MAX_WORK_GROUP_SIZE");
+}
+
 /* GError domain string: what applications match on (g_quark_from_string). */
 static void
 test_error_quark (void)
@@ -214,6 +337,8 @@ main (int argc, char **argv)
       test_fused_c2f_matches_reference);
   g_test_add_func ("/engine/fusion-and-views", test_fusion_and_views);
   g_test_add_func ("/engine/dynamic-input", test_dynamic_input);
+  g_test_add_func ("/engine/bad-options", test_bad_options);
+  g_test_add_func ("/engine/options-resolved", test_options_resolved);
   g_test_add_func ("/engine/error-quark", test_error_quark);
   return g_test_run ();
 }

@@ -850,38 +850,41 @@ test_matmul (void)
 {
   static const struct
   {
-    const char *env, *value;
+    gint64 max_work_group_size, max_local_mem_size;
     const char *runs, *not_runs;
   } limits[] = {
-    {"YOLO_MAX_WORK_GROUP_SIZE", "64", "matmul_tiled_wg32", "matmul_tiled"},
+    {64, 0, "matmul_tiled_wg32", "matmul_tiled"},
     /* matmul_tiled_wg32 declares 4 KiB; Mesa 22's rusticl reports 8. */
-    {"YOLO_MAX_LOCAL_MEM_SIZE", "8191", NULL, "matmul_tiled"},
-    {"YOLO_MAX_WORK_GROUP_SIZE", "31", "matmul_tile",
-        "matmul_tiled|matmul_tiled_wg32"},
-    {"YOLO_MAX_LOCAL_MEM_SIZE", "4095", "matmul_tile",
-        "matmul_tiled|matmul_tiled_wg32"},
+    {0, 8191, NULL, "matmul_tiled"},
+    {31, 0, "matmul_tile", "matmul_tiled|matmul_tiled_wg32"},
+    {0, 4095, "matmul_tile", "matmul_tiled|matmul_tiled_wg32"},
   };
+  YoloEngineOptions opt = {.matmul_kernel = "tiled" };
 
   matmul_cases ();
-  g_setenv ("YOLO_MATMUL_KERNEL", "tiled", TRUE);
+  yolo_test_set_options (&opt);
   yolo_test_expect_kernel ("matmul_tiled|matmul_tiled_wg32", TRUE);
   yolo_test_expect_kernel ("matmul_tile", FALSE);
   matmul_cases ();
   yolo_test_expect_kernel (NULL, FALSE);
   for (gsize i = 0; i < G_N_ELEMENTS (limits); i++) {
-    g_setenv (limits[i].env, limits[i].value, TRUE);
+    opt.max_work_group_size = limits[i].max_work_group_size;
+    opt.max_local_mem_size = limits[i].max_local_mem_size;
+    yolo_test_set_options (&opt);
     if (limits[i].runs)
       yolo_test_expect_kernel (limits[i].runs, TRUE);
     yolo_test_expect_kernel (limits[i].not_runs, FALSE);
     matmul_cases ();
     yolo_test_expect_kernel (NULL, FALSE);
-    g_unsetenv (limits[i].env);
   }
-  g_setenv ("YOLO_MATMUL_KERNEL", "tile", TRUE);
+  opt.matmul_kernel = "tile";
+  opt.max_work_group_size = 0;
+  opt.max_local_mem_size = 0;
+  yolo_test_set_options (&opt);
   yolo_test_expect_kernel ("matmul_tile", TRUE);
   yolo_test_expect_kernel ("matmul_tiled|matmul_tiled_wg32", FALSE);
   matmul_cases ();
-  g_unsetenv ("YOLO_MATMUL_KERNEL");
+  yolo_test_set_options (NULL);
   yolo_test_expect_kernel (NULL, FALSE);
 }
 

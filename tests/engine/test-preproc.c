@@ -14,23 +14,28 @@ static const char *format_names[] = {
 };
 
 /* An engine whose input 0 is [1,c,h,w] (a Relu, so the output equals the
- * non-negative input). */
+ * non-negative input), created with options opt (NULL: defaults). */
 static YoloEngine *
-make_engine_c (int c, int w, int h)
+make_engine_opt (int c, int w, int h, const YoloEngineOptions * opt)
 {
   YoloGraph *g = yolo_graph_new ();
   gint64 dims[4] = { 1, c, h, w };
   const char *in[] = { "x" }, *out[] = { "y" };
-  YoloEngineOptions opt = { 0 };
   GError *err = NULL;
   YoloEngine *e;
 
   yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, dims, 0.0f, 1.0f);
   yolo_graph_add_node (g, "Relu", "relu", 1, in, 1, out);
   yolo_test_output (g, "y");
-  e = yolo_engine_new_from_graph (g, &opt, TRUE, &err);
+  e = yolo_engine_new_from_graph (g, opt, TRUE, &err);
   g_assert_no_error (err);
   return e;
+}
+
+static YoloEngine *
+make_engine_c (int c, int w, int h)
+{
+  return make_engine_opt (c, w, h, NULL);
 }
 
 static YoloEngine *
@@ -232,13 +237,12 @@ test_variants (void)
   yolo_test_seed (11);
   for (guint v = 0; v < 2 * G_N_ELEMENTS (variants); v++) {
     for (guint i = 0; i < G_N_ELEMENTS (inputs); i++) {
+      YoloEngineOptions opt = {.preproc_kernel = variants[v % 2],
+        .preproc_upload = uploads[v / 2]
+      };
       GError *err = NULL;
-      YoloEngine *e = make_engine (inputs[i][0], inputs[i][1]);
-      g_setenv ("YOLO_PREPROC_KERNEL", variants[v % 2], TRUE);
-      g_setenv ("YOLO_PREPROC_UPLOAD", uploads[v / 2], TRUE);
+      YoloEngine *e = make_engine_opt (3, inputs[i][0], inputs[i][1], &opt);
       YoloPreproc *pp = yolo_preproc_new (e, &err);
-      g_unsetenv ("YOLO_PREPROC_KERNEL");
-      g_unsetenv ("YOLO_PREPROC_UPLOAD");
       g_assert_no_error (err);
       for (int f = YOLO_PIXEL_RGB; f <= YOLO_PIXEL_GRAY8; f++) {
         for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {

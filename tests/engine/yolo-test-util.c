@@ -207,6 +207,15 @@ graph_copy (YoloGraph * g)
 /* "+NAME" (must run) or "-NAME" (must not), NAME: kernels separated by |;
  * NULL: none. */
 static GPtrArray *expect_kernels;
+static YoloEngineOptions test_options;
+
+void
+yolo_test_set_options (const YoloEngineOptions * options)
+{
+  YoloEngineOptions none = { 0 };
+
+  test_options = options ? *options : none;
+}
 
 void
 yolo_test_expect_kernel (const char *name, gboolean used)
@@ -255,7 +264,7 @@ yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
     yolo_graph_free (dev_graph);
     goto out;
   }
-  e = yolo_engine_new_from_graph (dev_graph, NULL, !fuse, &err);
+  e = yolo_engine_new_from_graph (dev_graph, &test_options, !fuse, &err);
   if (!e) {
     g_test_message ("%s: engine: %s", label, err->message);
     g_test_fail ();

@@ -38,6 +38,11 @@ gboolean yolo_test_have_device (void);
 gboolean yolo_test_check (YoloGraph * g, const char *label, float atol,
     float rtol, gboolean fuse);
 
+/* From now on, yolo_test_check creates its engines with these options
+ * (copied; their strings must outlive the checks; NULL: all defaults).
+ * How the tests force kernel variants and emulate smaller devices. */
+void yolo_test_set_options (const YoloEngineOptions * options);
+
 /* From now on, yolo_test_check also fails unless the engine's launches
  * include (used) or do not include (!used) the kernel `name` (or, for
  * "a|b", one of those kernels). Expectations add up; name NULL clears

@@ -418,19 +418,18 @@ conv_tiled_shape (const ConvParams * p)
  * compilers otherwise: many small
  * work-items (conv_gpu_c8 / conv_generic). Wide-vector CPUs (PoCL): the
  * float16 register-blocked kernels, Winograd for wide 3x3 s1 convs.
- * YOLO_CONV_KERNEL=gpu forces the scalar GPU choice without conv_tiled on
- * any device (to test those kernels on a CPU); =tiled forces conv_tiled
- * for every group-1 conv on any device (any kernel size, stride, pad,
- * dilation); =wino uses Winograd for every 3x3 s1 pad 1 group 1 conv,
- * =direct never. */
+ * YoloEngineOptions.conv_kernel (default: YOLO_CONV_KERNEL) "gpu" forces
+ * the scalar GPU choice without conv_tiled on any device (to test those
+ * kernels on a CPU); "tiled" forces conv_tiled for every group-1 conv on
+ * any device (any kernel size, stride, pad, dilation); "wino" uses
+ * Winograd for every 3x3 s1 pad 1 group 1 conv, "direct" never. */
 static ConvKernel
 conv_choose (const ConvParams * p, const YoloDeviceInfo * dev,
-    gboolean allow_tiled)
+    const char *force, gboolean allow_tiled)
 {
   gboolean wide_vectors = dev->wide_vectors;
   gboolean pad0 = p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0;
   gboolean pad1 = p->pt == 1 && p->pl == 1 && p->pb == 1 && p->pr == 1;
-  const char *force = g_getenv ("YOLO_CONV_KERNEL");
   gboolean force_gpu = g_strcmp0 (force, "gpu") == 0;
 
   if (allow_tiled && p->group == 1 && (g_strcmp0 (force, "tiled") == 0
@@ -635,8 +634,8 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloArgs a;
   float *u;
   /* Element strides of the scratch planes: V[c][xi][t] and O[m][xi][t]
-   * (YOLO_WINO_LAYOUT=xi: [xi][c][t], for comparison). */
-  gboolean xi_major = g_strcmp0 (g_getenv ("YOLO_WINO_LAYOUT"), "xi") == 0;
+   * (YoloEngineOptions.wino_layout "xi": [xi][c][t], for comparison). */
+  gboolean xi_major = !strcmp (yolo_rt_options (rt)->wino_layout, "xi");
   int Mp = nb * CONV_BLOCK;
   int vcs = xi_major ? Tp : 36 * Tp, vxs = xi_major ? p->C * Tp : Tp;
   int ocs = xi_major ? Tp : 36 * Tp, oxs = xi_major ? Mp * Tp : Tp;
@@ -745,12 +744,14 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!conv_params (g, n, &p, error) || !conv_residual_ok (g, n, &p, &res,
           error))
     return FALSE;
-  kind = conv_choose (&p, yolo_rt_device (rt), TRUE);
+  kind = conv_choose (&p, yolo_rt_device (rt),
+      yolo_rt_options (rt)->conv_kernel, TRUE);
   if (kind == CONV_K_TILED) {
     if (!conv_tiled_pick (rt, n, &geom, &k, error))
       return FALSE;
     if (geom == NULL)
-      kind = conv_choose (&p, yolo_rt_device (rt), FALSE);
+      kind = conv_choose (&p, yolo_rt_device (rt),
+          yolo_rt_options (rt)->conv_kernel, FALSE);
   }
   if (kind == CONV_K_WINO4 && !conv_wino_weights_safe (wt)) {
     g_debug ("%s: weights too large for Winograd, using the direct kernel",

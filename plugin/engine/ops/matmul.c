@@ -229,7 +229,7 @@ matmul_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 nb = misc_prod (m.bd, 0, MM_BATCH);
   if (nb * m.M * m.N == 0)
     return TRUE;
-  const char *force = g_getenv ("YOLO_MATMUL_KERNEL");
+  const char *force = yolo_rt_options (rt)->matmul_kernel;
   gboolean tiled = g_strcmp0 (force, "tiled") == 0
       || (g_strcmp0 (force, "tile") != 0
       && yolo_rt_device (rt)->local_mem_dedicated
