@@ -563,6 +563,21 @@ conv_tiled_pick (YoloRuntime * rt, YoloNode * n, const TiledGeom ** geom,
 
 /* conv_tiled* of geometry geom (k: its kernel, checked by
  * yolo_rt_fits_fixed). */
+/* The arguments after the bias of every conv kernel, in the order of
+ * CONV_EPILOGUE_ARGS (common.cl): output, residual (the output again when
+ * there is none), has_res, activation and its two parameters. */
+static void
+conv_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    const YoloNode * n, YoloTensor * yt, YoloTensor * res)
+{
+  yolo_args_tensor (a, rt, g, yt);
+  yolo_args_tensor (a, rt, g, res ? res : yt);
+  yolo_args_int (a, res != NULL);
+  yolo_args_int (a, n->act);
+  yolo_args_float (a, n->act_alpha);
+  yolo_args_float (a, n->act_beta);
+}
+
 static gboolean
 conv_prepare_tiled (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, const TiledGeom * geom, cl_kernel k, cl_mem bmem,
@@ -587,12 +602,7 @@ conv_prepare_tiled (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&a, rt, g, xt);
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  conv_args_epilogue (&a, rt, g, n, yt, res);
   yolo_args_int (&a, p->M);
   yolo_args_int (&a, p->H);
   yolo_args_int (&a, p->W);
@@ -702,12 +712,7 @@ conv_prepare_wino4 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   a = yolo_args (k);
   yolo_args_scratch (&a, rt, 1, obytes);
   yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  conv_args_epilogue (&a, rt, g, n, yt, res);
   yolo_args_int (&a, p->M);
   yolo_args_int (&a, p->H);
   yolo_args_int (&a, p->W);
@@ -797,12 +802,7 @@ conv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, xt);
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  conv_args_epilogue (&a, rt, g, n, yt, res);
   yolo_args_int (&a, p.M);
 
   switch (kind) {
