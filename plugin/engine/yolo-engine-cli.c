@@ -451,9 +451,13 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
     g_string_append (s, "classes:     unknown\n");
   if (mi->names->len > 0) {
     g_string_append_printf (s, "names (%u):", mi->names->len);
-    for (i = 0; i < mi->names->len; i++)
-      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i,
-          (char *) g_ptr_array_index (mi->names, i));
+    for (i = 0; i < mi->names->len; i++) {
+      /* class names come from the file: control bytes escaped */
+      char *name = yolo_escape_name (g_ptr_array_index (mi->names, i));
+
+      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i, name);
+      g_free (name);
+    }
     g_string_append_c (s, '\n');
   } else {
     g_string_append (s, "names:       none in metadata\n");
