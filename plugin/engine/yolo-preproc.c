@@ -164,8 +164,8 @@ resize_table_x (int src, int dst, gint32 * tab)
   }
 }
 
-static int
-n_planes (YoloPixelFormat f)
+int
+yolo_pixel_format_n_planes (YoloPixelFormat f)
 {
   switch (f) {
     case YOLO_PIXEL_I420:
@@ -179,6 +179,34 @@ n_planes (YoloPixelFormat f)
   }
 }
 
+int
+yolo_pixel_format_plane_row (YoloPixelFormat f, int w, int h, int i, int *rows)
+{
+  int cw = (w + 1) / 2;
+
+  *rows = h;
+  switch (f) {
+    case YOLO_PIXEL_NV12:
+    case YOLO_PIXEL_NV21:
+    case YOLO_PIXEL_I420:
+    case YOLO_PIXEL_YV12:
+      if (i == 0)
+        return w;
+      *rows = (h + 1) / 2;
+      return f == YOLO_PIXEL_NV12 || f == YOLO_PIXEL_NV21 ? 2 * cw : cw;
+    case YOLO_PIXEL_YUY2:
+    case YOLO_PIXEL_UYVY:
+      return 4 * cw;
+    case YOLO_PIXEL_GRAY8:
+      return w;
+    case YOLO_PIXEL_RGB:
+    case YOLO_PIXEL_BGR:
+      return 3 * w;
+    default:
+      return 4 * w;
+  }
+}
+
 static gboolean
 check_image (const YoloImage * img, GError ** error)
 {
@@ -189,7 +217,7 @@ check_image (const YoloImage * img, GError ** error)
         img->height, img->format);
     return FALSE;
   }
-  int n = n_planes (img->format);
+  int n = yolo_pixel_format_n_planes (img->format);
   for (int i = 0; i < n; i++) {
     if (!img->planes[i] || img->strides[i] <= 0) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
@@ -204,38 +232,9 @@ check_image (const YoloImage * img, GError ** error)
 static gsize
 plane_bytes (const YoloImage * img, int i)
 {
-  int w = img->width, h = img->height, rows, row;
+  int rows, row = yolo_pixel_format_plane_row (img->format, img->width,
+      img->height, i, &rows);
 
-  switch (img->format) {
-    case YOLO_PIXEL_RGB:
-    case YOLO_PIXEL_BGR:
-      rows = h;
-      row = w * 3;
-      break;
-    case YOLO_PIXEL_NV12:
-    case YOLO_PIXEL_NV21:
-      rows = i == 0 ? h : (h + 1) / 2;
-      row = i == 0 ? w : 2 * ((w + 1) / 2);
-      break;
-    case YOLO_PIXEL_I420:
-    case YOLO_PIXEL_YV12:
-      rows = i == 0 ? h : (h + 1) / 2;
-      row = i == 0 ? w : (w + 1) / 2;
-      break;
-    case YOLO_PIXEL_YUY2:
-    case YOLO_PIXEL_UYVY:
-      rows = h;
-      row = 4 * ((w + 1) / 2);
-      break;
-    case YOLO_PIXEL_GRAY8:
-      rows = h;
-      row = w;
-      break;
-    default:
-      rows = h;
-      row = w * 4;
-      break;
-  }
   return (gsize) img->strides[i] * (rows - 1) + row;
 }
 
@@ -631,7 +630,7 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   if (!update_tables (p, &lb, error))
     return FALSE;
 
-  np = n_planes (img->format);
+  np = yolo_pixel_format_n_planes (img->format);
   for (int i = 0; i < np; i++) {
     offs[i] = p->host_ptr ? 0 : total;
     sizes[i] = plane_bytes (img, i);

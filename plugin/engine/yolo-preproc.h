@@ -86,6 +86,15 @@ typedef enum
   YOLO_CHROMA_SITE_V_COSITED = 1 << 1,  /* on even luma rows */
 } YoloChromaSite;
 
+/* Planes of a frame of format f: 3 (I420, YV12), 2 (NV12, NV21), else 1. */
+int yolo_pixel_format_n_planes (YoloPixelFormat f);
+
+/* Plane i of a w x h frame of format f: returns the bytes of pixel data in
+ * one row (without any stride padding) and sets *rows to its row count
+ * (4:2:0 chroma planes: ceil(w/2) samples, ceil(h/2) rows). */
+int yolo_pixel_format_plane_row (YoloPixelFormat f, int w, int h, int i,
+    int *rows);
+
 typedef struct
 {
   YoloPixelFormat format;

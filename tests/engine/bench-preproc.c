@@ -49,48 +49,19 @@ typedef struct
   guint8 *buf[3];
 } BenchImage;
 
-/* Plane i of a w x h frame: bytes per row (rows in *rows). */
-static int
-plane_row (YoloPixelFormat f, int w, int h, int i, int *rows)
-{
-  int cw = (w + 1) / 2;
-
-  *rows = h;
-  switch (f) {
-    case YOLO_PIXEL_NV12:
-    case YOLO_PIXEL_NV21:
-    case YOLO_PIXEL_I420:
-    case YOLO_PIXEL_YV12:
-      if (i == 0)
-        return w;
-      *rows = (h + 1) / 2;
-      return f == YOLO_PIXEL_NV12 || f == YOLO_PIXEL_NV21 ? 2 * cw : cw;
-    case YOLO_PIXEL_YUY2:
-    case YOLO_PIXEL_UYVY:
-      return 4 * cw;
-    case YOLO_PIXEL_GRAY8:
-      return w;
-    case YOLO_PIXEL_RGB:
-    case YOLO_PIXEL_BGR:
-      return 3 * w;
-    default:
-      return 4 * w;
-  }
-}
-
 /* Random pixels, rows padded to 4 bytes as GStreamer lays them out. */
 static void
 bench_image_init (BenchImage * b, YoloPixelFormat f, int w, int h)
 {
-  int np = f == YOLO_PIXEL_I420 || f == YOLO_PIXEL_YV12 ? 3 :
-      f == YOLO_PIXEL_NV12 || f == YOLO_PIXEL_NV21 ? 2 : 1;
+  int np = yolo_pixel_format_n_planes (f);
 
   memset (b, 0, sizeof (*b));
   b->img.format = f;
   b->img.width = w;
   b->img.height = h;
   for (int i = 0; i < np; i++) {
-    int rows, stride = (plane_row (f, w, h, i, &rows) + 3) & ~3;
+    int rows, stride =
+        (yolo_pixel_format_plane_row (f, w, h, i, &rows) + 3) & ~3;
     gsize size = (gsize) stride * rows;
     b->buf[i] = g_malloc (size);
     for (gsize k = 0; k < size; k++)

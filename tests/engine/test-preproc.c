@@ -50,35 +50,6 @@ typedef struct
   guint8 *buf[3];
 } TestImage;
 
-/* Rows and bytes per row of plane i. */
-static int
-plane_geometry (YoloPixelFormat fmt, int w, int h, int i, int *rows)
-{
-  int cw = (w + 1) / 2;
-
-  *rows = h;
-  switch (fmt) {
-    case YOLO_PIXEL_NV12:
-    case YOLO_PIXEL_NV21:
-    case YOLO_PIXEL_I420:
-    case YOLO_PIXEL_YV12:
-      if (i == 0)
-        return w;
-      *rows = (h + 1) / 2;
-      return fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_NV21 ? 2 * cw : cw;
-    case YOLO_PIXEL_YUY2:
-    case YOLO_PIXEL_UYVY:
-      return 4 * cw;
-    case YOLO_PIXEL_GRAY8:
-      return w;
-    case YOLO_PIXEL_RGB:
-    case YOLO_PIXEL_BGR:
-      return 3 * w;
-    default:
-      return 4 * w;
-  }
-}
-
 /* A random image with random extra bytes at the end of each row; YUV ones
  * get a random matrix, range and chroma siting. */
 static void
@@ -87,8 +58,7 @@ test_image_init (TestImage * t, YoloPixelFormat fmt, int w, int h)
   static const double kr_kb[][2] = {
     {0.299, 0.114}, {0.2126, 0.0722}, {0.2627, 0.0593}
   };
-  int np = fmt == YOLO_PIXEL_I420 || fmt == YOLO_PIXEL_YV12 ? 3 :
-      fmt == YOLO_PIXEL_NV12 || fmt == YOLO_PIXEL_NV21 ? 2 : 1;
+  int np = yolo_pixel_format_n_planes (fmt);
   int k = (int) yolo_test_rand (0.0f, 2.99f);
 
   memset (t, 0, sizeof (*t));
@@ -96,7 +66,7 @@ test_image_init (TestImage * t, YoloPixelFormat fmt, int w, int h)
   t->img.width = w;
   t->img.height = h;
   for (int i = 0; i < np; i++) {
-    int rows, row = plane_geometry (fmt, w, h, i, &rows);
+    int rows, row = yolo_pixel_format_plane_row (fmt, w, h, i, &rows);
     int stride = row + (int) yolo_test_rand (0.0f, 13.99f);
     gsize size = (gsize) stride * rows;
     t->buf[i] = g_malloc (size);
