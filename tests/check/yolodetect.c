@@ -1207,14 +1207,20 @@ pb_msg (GByteArray * b, guint field, GByteArray * m)
   g_byte_array_unref (m);
 }
 
+/* A float tensor's ValueInfoProto; dims <= 0 are symbolic (dim_param
+ * "batch", "channels", "height", "width" by position). */
 static GByteArray *
 pb_value_info (const gchar * name, gint n, const gint64 * dims)
 {
+  static const gchar *params[] = { "batch", "channels", "height", "width" };
   GByteArray *shape = g_byte_array_new (), *tt = g_byte_array_new ();
   GByteArray *tp = g_byte_array_new (), *vi = g_byte_array_new ();
   for (gint i = 0; i < n; i++) {
     GByteArray *d = g_byte_array_new ();
-    pb_int (d, 1, dims[i]);     /* dim_value */
+    if (dims[i] > 0)
+      pb_int (d, 1, dims[i]);   /* dim_value */
+    else
+      pb_str (d, 2, params[i % 4]);     /* dim_param */
     pb_msg (shape, 1, d);
   }
   pb_int (tt, 1, 1);            /* elem_type FLOAT */
@@ -1225,29 +1231,56 @@ pb_value_info (const gchar * name, gint n, const gint64 * dims)
   return vi;
 }
 
+/* Writes the ModelProto (ir_version 8, opset 17) of graph to path, with
+ * one metadata_props entry when key is not NULL. Frees graph. */
 static void
-write_unsupported_op_model (const gchar * path)
+pb_write_model (const gchar * path, GByteArray * graph, const gchar * key,
+    const gchar * value)
 {
-  static const gint64 in_dims[] = { 1, 3, 64, 64 }, out_dims[] = { 1, 84, 84 };
-  GByteArray *node = g_byte_array_new (), *graph = g_byte_array_new ();
   GByteArray *opset = g_byte_array_new (), *model = g_byte_array_new ();
 
-  pb_str (node, 1, "images");
-  pb_str (node, 2, "output0");
-  pb_str (node, 3, "mystery");
-  pb_str (node, 4, "NoSuchOperatorXyz");
-  pb_msg (graph, 1, node);
-  pb_str (graph, 2, "g");
-  pb_msg (graph, 11, pb_value_info ("images", 4, in_dims));
-  pb_msg (graph, 12, pb_value_info ("output0", 3, out_dims));
   pb_int (model, 1, 8);         /* ir_version */
   pb_str (opset, 1, "");
   pb_int (opset, 2, 17);
   pb_msg (model, 8, opset);
   pb_msg (model, 7, graph);
+  if (key) {
+    GByteArray *kv = g_byte_array_new ();
+    pb_str (kv, 1, key);
+    pb_str (kv, 2, value);
+    pb_msg (model, 14, kv);
+  }
   fail_unless (g_file_set_contents (path, (const gchar *) model->data,
           model->len, NULL));
   g_byte_array_unref (model);
+}
+
+/* A model of one node op_type (named node) from "images" to "output0". */
+static void
+write_one_node_model (const gchar * path, const gchar * node_name,
+    const gchar * op_type, gint in_n, const gint64 * in_dims, gint out_n,
+    const gint64 * out_dims)
+{
+  GByteArray *node = g_byte_array_new (), *graph = g_byte_array_new ();
+
+  pb_str (node, 1, "images");
+  pb_str (node, 2, "output0");
+  pb_str (node, 3, node_name);
+  pb_str (node, 4, op_type);
+  pb_msg (graph, 1, node);
+  pb_str (graph, 2, "g");
+  pb_msg (graph, 11, pb_value_info ("images", in_n, in_dims));
+  pb_msg (graph, 12, pb_value_info ("output0", out_n, out_dims));
+  pb_write_model (path, graph, NULL, NULL);
+}
+
+static void
+write_unsupported_op_model (const gchar * path)
+{
+  static const gint64 in_dims[] = { 1, 3, 64, 64 }, out_dims[] = { 1, 84, 84 };
+
+  write_one_node_model (path, "mystery", "NoSuchOperatorXyz", 4, in_dims, 3,
+      out_dims);
 }
 
 /* No model property: the embedded default model (YOLOX-Nano, COCO), its
@@ -1291,25 +1324,8 @@ static void
 write_channels_model (const gchar * path, gint channels)
 {
   const gint64 dims[] = { 1, channels, 64, 64 };
-  GByteArray *node = g_byte_array_new (), *graph = g_byte_array_new ();
-  GByteArray *opset = g_byte_array_new (), *model = g_byte_array_new ();
 
-  pb_str (node, 1, "images");
-  pb_str (node, 2, "output0");
-  pb_str (node, 3, "relu");
-  pb_str (node, 4, "Relu");
-  pb_msg (graph, 1, node);
-  pb_str (graph, 2, "g");
-  pb_msg (graph, 11, pb_value_info ("images", 4, dims));
-  pb_msg (graph, 12, pb_value_info ("output0", 4, dims));
-  pb_int (model, 1, 8);
-  pb_str (opset, 1, "");
-  pb_int (opset, 2, 17);
-  pb_msg (model, 8, opset);
-  pb_msg (model, 7, graph);
-  fail_unless (g_file_set_contents (path, (const gchar *) model->data,
-          model->len, NULL));
-  g_byte_array_unref (model);
+  write_one_node_model (path, "relu", "Relu", 4, dims, 4, dims);
 }
 
 /* Models whose input is not 3 channels (a grey-trained 1-channel model)
@@ -1974,8 +1990,7 @@ write_values_model (const gchar * path)
   const gint64 shape[] = { 1, 6, VALUES_N };
   const float zero = 0.0f;
   float *c = g_new0 (float, 6 * VALUES_N);
-  GByteArray *graph = g_byte_array_new (), *opset = g_byte_array_new ();
-  GByteArray *model = g_byte_array_new (), *kv = g_byte_array_new ();
+  GByteArray *graph = g_byte_array_new ();
   /* cx, cy, w, h, score class 0, score class 1 */
   const float cand[][6] = {
     {20, 20, 10, 10, 0.9f, 0},  /* sound */
@@ -2001,17 +2016,7 @@ write_values_model (const gchar * path)
           6 * VALUES_N * sizeof (float)));
   pb_msg (graph, 11, pb_value_info ("images", 4, in_dims));
   pb_msg (graph, 12, pb_value_info ("output0", 3, out_dims));
-  pb_int (model, 1, 8);
-  pb_str (opset, 1, "");
-  pb_int (opset, 2, 17);
-  pb_msg (model, 8, opset);
-  pb_msg (model, 7, graph);
-  pb_str (kv, 1, "names");
-  pb_str (kv, 2, "{0: 'thing'}");
-  pb_msg (model, 14, kv);
-  fail_unless (g_file_set_contents (path, (const gchar *) model->data,
-          model->len, NULL));
-  g_byte_array_unref (model);
+  pb_write_model (path, graph, "names", "{0: 'thing'}");
   g_free (c);
 }
 
@@ -2195,52 +2200,14 @@ GST_START_TEST (test_task_and_export_errors)
 
 GST_END_TEST;
 
-static GByteArray *
-pb_value_info_dyn (const gchar * name, gint n, const gint64 * dims)
-{
-  static const gchar *params[] = { "batch", "channels", "height", "width" };
-  GByteArray *shape = g_byte_array_new (), *tt = g_byte_array_new ();
-  GByteArray *tp = g_byte_array_new (), *vi = g_byte_array_new ();
-  for (gint i = 0; i < n; i++) {
-    GByteArray *d = g_byte_array_new ();
-    if (dims[i] > 0)
-      pb_int (d, 1, dims[i]);   /* dim_value */
-    else
-      pb_str (d, 2, params[i % 4]);     /* dim_param */
-    pb_msg (shape, 1, d);
-  }
-  pb_int (tt, 1, 1);
-  pb_msg (tt, 2, shape);
-  pb_msg (tp, 1, tt);
-  pb_str (vi, 1, name);
-  pb_msg (vi, 2, tp);
-  return vi;
-}
-
 /* [1,3,H,W] (H, W symbolic, no imgsz metadata) -> an op nobody has. */
 static void
 write_dynamic_model (const gchar * path)
 {
   static const gint64 in_dims[] = { 1, 3, -1, -1 }, out_dims[] = { 1, 84, 84 };
-  GByteArray *node = g_byte_array_new (), *graph = g_byte_array_new ();
-  GByteArray *opset = g_byte_array_new (), *model = g_byte_array_new ();
 
-  pb_str (node, 1, "images");
-  pb_str (node, 2, "output0");
-  pb_str (node, 3, "mystery");
-  pb_str (node, 4, "NoSuchOperatorXyz");
-  pb_msg (graph, 1, node);
-  pb_str (graph, 2, "g");
-  pb_msg (graph, 11, pb_value_info_dyn ("images", 4, in_dims));
-  pb_msg (graph, 12, pb_value_info ("output0", 3, out_dims));
-  pb_int (model, 1, 8);
-  pb_str (opset, 1, "");
-  pb_int (opset, 2, 17);
-  pb_msg (model, 8, opset);
-  pb_msg (model, 7, graph);
-  fail_unless (g_file_set_contents (path, (const gchar *) model->data,
-          model->len, NULL));
-  g_byte_array_unref (model);
+  write_one_node_model (path, "mystery", "NoSuchOperatorXyz", 4, in_dims, 3,
+      out_dims);
 }
 
 /* input-size: parsed, passed to dynamic models, an error where a fixed
