@@ -156,6 +156,11 @@ struct _GstYoloPublish
   gboolean connected;
   gboolean refused_warned;
   guint64 dropped;
+
+  /* first connection when the broker was not there at start */
+  GThread *connector;
+  gboolean stopping;            /* protected by lock */
+  guint run_delay, run_delay_max;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -790,6 +795,44 @@ yolo_publish_check_pem (GstYoloPublish * self, const gchar * prop,
   return TRUE;
 }
 
+/* libmosquitto's network thread takes over reconnecting once a connection
+ * was set up (also one still in progress); until then, when the broker
+ * was not there at start (refused, host not found), this thread tries
+ * again with the same back-off. */
+static gpointer
+yolo_publish_connector (gpointer data)
+{
+  GstYoloPublish *self = data;
+  guint delay = self->run_delay;
+  guint tries = 0;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping) {
+    gint64 deadline = g_get_monotonic_time () +
+        (gint64) delay * G_TIME_SPAN_SECOND;
+    int rc;
+
+    while (!self->stopping
+        && g_cond_wait_until (&self->cond, &self->lock, deadline));
+    if (self->stopping)
+      break;
+    g_mutex_unlock (&self->lock);
+    rc = mosquitto_reconnect_async (self->mosq);
+    tries++;
+    g_mutex_lock (&self->lock);
+    if (rc == MOSQ_ERR_SUCCESS) {
+      GST_DEBUG_OBJECT (self, "connecting after %u tries", tries);
+      break;
+    }
+    GST_DEBUG_OBJECT (self, "broker still not reachable (%s), next try in "
+        "%u s", rc == MOSQ_ERR_ERRNO ? g_strerror (errno) :
+        mosquitto_strerror (rc), delay);
+    delay = MIN (delay * 2, self->run_delay_max);
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
 static gboolean
 gst_yolo_publish_start (GstBaseTransform * trans)
 {
@@ -825,6 +868,9 @@ gst_yolo_publish_start (GstBaseTransform * trans)
   self->dropped = 0;
   self->connected = FALSE;
   self->refused_warned = FALSE;
+  self->stopping = FALSE;
+  self->run_delay = delay;
+  self->run_delay_max = delay_max;
 
   rc = mosquitto_pub_topic_check (self->run_topic);
   if (*self->run_topic == '\0' || rc != MOSQ_ERR_SUCCESS) {
@@ -914,18 +960,26 @@ gst_yolo_publish_start (GstBaseTransform * trans)
         ("%s", rc == MOSQ_ERR_TLS ? "TLS files rejected" :
             mosquitto_strerror (rc)));
     goto out;
-  } else if (rc != MOSQ_ERR_SUCCESS) {
+  }
+  if (rc != MOSQ_ERR_SUCCESS)
     GST_WARNING_OBJECT (self, "broker %s:%d not reachable (%s), will retry "
         "every %u to %u s", address, port, rc == MOSQ_ERR_ERRNO ?
         g_strerror (errno) : mosquitto_strerror (rc), delay, delay_max);
+  {
+    int lrc = mosquitto_loop_start (self->mosq);
+
+    if (lrc != MOSQ_ERR_SUCCESS) {
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Could not start the MQTT network thread."), ("%s",
+              mosquitto_strerror (lrc)));
+      goto out;
+    }
   }
-  rc = mosquitto_loop_start (self->mosq);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not start the MQTT network thread."), ("%s",
-            mosquitto_strerror (rc)));
-    goto out;
-  }
+  /* libmosquitto's thread waits for a first connection set up by someone
+   * else: keep trying */
+  if (rc != MOSQ_ERR_SUCCESS)
+    self->connector = g_thread_new ("yolopublish-connect",
+        yolo_publish_connector, self);
   GST_DEBUG_OBJECT (self, "publishing to %s:%d topic \"%s\" qos %d",
       address, port, self->run_topic, self->run_qos);
   ok = TRUE;
@@ -951,6 +1005,14 @@ gst_yolo_publish_stop (GstBaseTransform * trans)
   GstYoloPublish *self = GST_YOLO_PUBLISH (trans);
   struct mosquitto *mosq = self->mosq;
 
+  if (self->connector != NULL) {
+    g_mutex_lock (&self->lock);
+    self->stopping = TRUE;
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->lock);
+    g_thread_join (self->connector);
+    self->connector = NULL;
+  }
   if (mosq != NULL) {
     /* marks the client disconnecting, so the network thread ends (also out
      * of a reconnect wait) */
