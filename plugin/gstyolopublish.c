@@ -49,7 +49,7 @@
  * ## Example launch line
  * |[
  * gst-launch-1.0 -e rtspsrc location=rtsp://camera/stream ! decodebin ! \
- *     videoconvert ! yolodetect model-file=yolov8n.onnx ! \
+ *     videoconvert ! yolodetect model=yolov8n.onnx ! \
  *     yolopublish address=broker.local topic=site1/cam1/detections qos=1 ! \
  *     fakesink
  * ]|
@@ -713,6 +713,20 @@ yolo_publish_on_connect (struct mosquitto *mosq, void *obj, int rc)
   }
 }
 
+/* a TLS setup or handshake failure: the files or the broker's certificate
+ * do not fit (wrong CA, host name, client certificate refused); libmosquitto
+ * does not retry after one */
+static void
+yolo_publish_tls_error (GstYoloPublish * self)
+{
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+      ("TLS with the MQTT broker failed."),
+      ("Does tls-ca-file hold the CA of the broker's certificate, and does "
+          "the certificate name the address (or set tls-insecure)? Do "
+          "tls-cert-file and tls-key-file hold a client certificate and key "
+          "the broker accepts?"));
+}
+
 static void
 yolo_publish_on_disconnect (struct mosquitto *mosq, void *obj, int rc)
 {
@@ -730,7 +744,10 @@ yolo_publish_on_disconnect (struct mosquitto *mosq, void *obj, int rc)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  if (rc != 0)
+  if (rc == MOSQ_ERR_TLS) {
+    /* libmosquitto's thread stops after a failed handshake: no retries */
+    yolo_publish_tls_error (self);
+  } else if (rc != 0)
     GST_WARNING_OBJECT (self, "lost the broker (%s), %u QoS 0 messages "
         "lost; reconnecting", mosquitto_strerror (rc), lost);
   else
@@ -954,11 +971,13 @@ gst_yolo_publish_start (GstBaseTransform * trans)
   /* a broker that is not there yet is not an error: the network thread
    * reconnects with back-off */
   rc = mosquitto_connect_async (self->mosq, address, port, keep_alive);
-  if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_TLS || rc == MOSQ_ERR_NOMEM) {
+  if (rc == MOSQ_ERR_TLS) {
+    yolo_publish_tls_error (self);
+    goto out;
+  } else if (rc == MOSQ_ERR_INVAL || rc == MOSQ_ERR_NOMEM) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not set up the MQTT connection to %s:%d.", address, port),
-        ("%s", rc == MOSQ_ERR_TLS ? "TLS files rejected" :
-            mosquitto_strerror (rc)));
+        ("%s", mosquitto_strerror (rc)));
     goto out;
   }
   if (rc != MOSQ_ERR_SUCCESS)
