@@ -63,7 +63,10 @@
 #include "gstyolojsonframe.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <mosquitto.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_yolo_publish_debug);
@@ -791,22 +794,32 @@ static gboolean
 yolo_publish_check_pem (GstYoloPublish * self, const gchar * prop,
     const gchar * path)
 {
-  gchar *contents = NULL;
-  GError *err = NULL;
-  gboolean pem;
+  /* "-----BEGIN " must come within the first 64 KiB (a CA bundle may
+   * start with comments; a PEM block is never that far down) */
+  gchar head[64 * 1024 + 1];
+  GStatBuf st;
+  FILE *f = NULL;
+  gsize n;
 
-  if (!g_file_get_contents (path, &contents, NULL, &err)) {
+  errno = 0;
+  /* not /dev/zero, a FIFO (opening one would wait) or a folder */
+  if (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)
+      || (f = g_fopen (path, "rb")) == NULL) {
+    const gchar *why = errno != 0 ? g_strerror (errno) : "not a regular file";
+
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not read %s \"%s\".", prop, path), ("%s", err->message));
-    g_clear_error (&err);
+        ("Could not read %s \"%s\".", prop, path), ("%s", why));
     return FALSE;
   }
-  pem = strstr (contents, "-----BEGIN ") != NULL;
-  g_free (contents);
-  if (!pem) {
+  n = fread (head, 1, sizeof (head) - 1, f);
+  fclose (f);
+  head[n] = '\0';
+  if (memchr (head, '\0', n) != NULL
+      || g_strstr_len (head, n, "-----BEGIN ") == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("%s \"%s\" is not a PEM file.", prop, path),
-        ("no \"-----BEGIN \" line"));
+        ("no \"-----BEGIN \" line in its first %" G_GSIZE_FORMAT " bytes",
+            sizeof (head) - 1));
     return FALSE;
   }
   return TRUE;

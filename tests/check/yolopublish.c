@@ -823,6 +823,10 @@ GST_START_TEST (test_bad_config)
   props = g_strdup_printf ("tls-ca-file=%s", text);
   check_start_error (props, "is not a PEM file");
   g_free (props);
+  check_start_error ("tls-ca-file=/dev/zero", "Could not read tls-ca-file");
+  props = g_strdup_printf ("tls-ca-file=%s", dir);
+  check_start_error (props, "Could not read tls-ca-file");
+  g_free (props);
   props = g_strdup_printf ("tls-ca-file=%s tls-cert-file=%s", pem, pem);
   check_start_error (props, "tls-cert-file and tls-key-file go together");
   g_free (props);
