@@ -44,6 +44,7 @@ typedef struct
   gchar *dir;
   gint port;
   gint tls_port;                /* 0: no TLS listener */
+  gint auth_port;               /* 0: no listener with passwords */
   GPid pid;
 } Broker;
 
@@ -90,11 +91,13 @@ broker_init (Broker * b)
   fail_unless (b->dir != NULL);
   b->port = free_port ();
   b->tls_port = 0;
+  b->auth_port = 0;
   b->pid = 0;
   /* persistence: the subscriber's session survives a restart (saved on
    * SIGUSR1 and SIGTERM); as root the broker would switch to the user
    * "mosquitto", who cannot write our folder */
-  conf = g_strdup_printf ("listener %d 127.0.0.1\n" "allow_anonymous true\n"
+  conf = g_strdup_printf ("per_listener_settings true\n"
+      "listener %d 127.0.0.1\n" "allow_anonymous true\n"
       /* Debian 12's mosquitto 2.0.11 can leave QoS 1 messages queued for a
        * subscriber unsent once its in-flight limit (20) was reached while
        * QoS 2 messages came in; no limit here */
@@ -150,11 +153,43 @@ broker_add_tls (Broker * b)
   fail_unless (g_file_get_contents (conf_path, &conf, NULL, NULL));
   more = g_strdup_printf ("%slistener %d 127.0.0.1\n"
       "cafile %s/ca.pem\ncertfile %s/server.pem\nkeyfile %s/server.key\n"
-      "require_certificate true\n", conf, b->tls_port, b->dir, b->dir, b->dir);
+      "require_certificate true\nallow_anonymous true\n", conf, b->tls_port,
+      b->dir, b->dir, b->dir);
   fail_unless (g_file_set_contents (conf_path, more, -1, NULL));
   g_free (more);
   g_free (conf);
   g_free (conf_path);
+}
+
+/* a third listener, on b->auth_port, that wants user "pub", password
+ * "secret" (mosquitto_passwd) */
+static void
+broker_add_auth (Broker * b)
+{
+  gchar *passwd = g_build_filename (b->dir, "passwd", NULL);
+  gchar *argv[] = { (gchar *) "mosquitto_passwd", (gchar *) "-c",
+    (gchar *) "-b", passwd, (gchar *) "pub", (gchar *) "secret", NULL
+  };
+  gchar *conf_path = g_build_filename (b->dir, "mosquitto.conf", NULL);
+  gchar *conf, *more, *err_out = NULL;
+  gint status;
+  GError *err = NULL;
+
+  fail_unless (g_spawn_sync (b->dir, argv, NULL, G_SPAWN_SEARCH_PATH, NULL,
+          NULL, NULL, &err_out, &status, &err), "%s", err ? err->message : "");
+  fail_unless (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+      "mosquitto_passwd failed: %s", err_out);
+  g_free (err_out);
+
+  b->auth_port = free_port ();
+  fail_unless (g_file_get_contents (conf_path, &conf, NULL, NULL));
+  more = g_strdup_printf ("%slistener %d 127.0.0.1\nallow_anonymous false\n"
+      "password_file %s\n", conf, b->auth_port, passwd);
+  fail_unless (g_file_set_contents (conf_path, more, -1, NULL));
+  g_free (more);
+  g_free (conf);
+  g_free (conf_path);
+  g_free (passwd);
 }
 
 /* the broker goes when the test process goes, whatever ends it */
@@ -772,6 +807,72 @@ GST_START_TEST (test_tls)
 
 GST_END_TEST;
 
+/* username and password; a refused connection is a warning (the broker
+ * may accept later), not an error, and the frames keep flowing */
+GST_START_TEST (test_username_password)
+{
+  Broker b;
+  Sub *s;
+  GstHarness *h;
+  gchar *launch;
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  GstState state;
+
+  broker_init (&b);
+  broker_add_auth (&b);
+  broker_start (&b);
+  s = sub_new (&b, "sub-auth"); /* on the anonymous listener */
+
+  launch = g_strdup_printf ("yolopublish address=127.0.0.1 port=%d "
+      "topic=" TOPIC " qos=1 username=pub password=secret name=pub",
+      b.auth_port);
+  h = gst_harness_new_parse (launch);
+  g_free (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  fail_unless (wait_connected (h, TRUE, 10), "not connected with password");
+  push_frames (h, 0, 5);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (sub_wait (s, 5, 10), 5);
+  fail_unless (s->error == NULL, "%s", s->error);
+  gst_harness_teardown (h);
+
+  launch = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=64,height=48,framerate=25/1 ! yolopublish "
+      "address=127.0.0.1 port=%d username=pub password=wrong "
+      "reconnect-delay-max=1 ! fakesink", b.auth_port);
+  pipe = gst_parse_launch (launch, NULL);
+  g_free (launch);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no warning with the wrong password");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_WARNING);
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "refused the connection") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  /* still running, and no error after further refusals */
+  msg = gst_bus_timed_pop_filtered (bus, 2500 * GST_MSECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL);
+  fail_unless_equals_int (gst_element_get_state (pipe, &state, NULL, 0),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (state, GST_STATE_PLAYING);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+
+  sub_free (s);
+  broker_clear (&b);
+}
+
+GST_END_TEST;
+
 /* settings that can never work fail the start with a clear element error */
 static void
 check_start_error (const gchar * props, const gchar * expected)
@@ -863,6 +964,7 @@ yolopublish_suite (void)
   tcase_add_test (tc, test_broker_absent_at_start);
   tcase_add_test (tc, test_eos_wait_bounded);
   tcase_add_test (tc, test_tls);
+  tcase_add_test (tc, test_username_password);
   return s;
 }
 
