@@ -749,6 +749,49 @@ GST_START_TEST (test_eos_wait_bounded)
 
 GST_END_TEST;
 
+/* retain: a subscriber that comes later gets the last frame's message;
+ * client-id and keep-alive reach the broker (its log) */
+GST_START_TEST (test_retain_client_id_keep_alive)
+{
+  Broker b;
+  Sub *s;
+  GstHarness *h;
+  gchar *launch, *log_path, *log = NULL, *expect;
+
+  broker_init (&b);
+  broker_start (&b);
+  launch = g_strdup_printf ("yolopublish address=127.0.0.1 port=%d "
+      "topic=" TOPIC " qos=1 retain=true client-id=camera-7 keep-alive=17 "
+      "name=pub", b.port);
+  h = gst_harness_new_parse (launch);
+  g_free (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  fail_unless (wait_connected (h, TRUE, 10));
+  push_frames (h, 0, 3);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  s = sub_new (&b, "sub-retain");
+  fail_unless_equals_int (sub_wait (s, 1, 10), 1);
+  g_usleep (200000);            /* nothing else comes */
+  fail_unless (s->error == NULL, "%s", s->error);
+  fail_unless_equals_int (s->n_messages, 1);
+  fail_unless (sub_has (s, 2), "the retained message is not the last frame");
+  sub_free (s);
+
+  log_path = g_build_filename (b.dir, "broker.log", NULL);
+  fail_unless (g_file_get_contents (log_path, &log, NULL, NULL));
+  expect = g_strdup (" as camera-7 (p2, c1, k17)");
+  fail_unless (strstr (log, expect) != NULL, "no \"%s\" in %s", expect,
+      log_path);
+  g_free (expect);
+  g_free (log);
+  g_free (log_path);
+  broker_clear (&b);
+}
+
+GST_END_TEST;
+
 /* TLS with a client certificate; a CA that did not sign the broker's
  * certificate is an element error */
 GST_START_TEST (test_tls)
@@ -963,6 +1006,7 @@ yolopublish_suite (void)
   tcase_add_test (tc, test_broker_restart);
   tcase_add_test (tc, test_broker_absent_at_start);
   tcase_add_test (tc, test_eos_wait_bounded);
+  tcase_add_test (tc, test_retain_client_id_keep_alive);
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_username_password);
   return s;
