@@ -33,12 +33,16 @@
  * written when the connection drops are lost and counted in `dropped` too.
  *
  * A broker that cannot be reached, at start or later, is not an error: the
- * client reconnects with exponential back-off from
+ * client reconnects with a growing delay from
  * #GstYoloPublish:reconnect-delay to #GstYoloPublish:reconnect-delay-max
  * seconds (mosquitto_reconnect_delay_set()) while frames keep flowing and
- * the queue keeps the newest messages. Settings that can never work (an
- * invalid topic, an unreadable or non-PEM TLS file, a certificate without
- * its key, a bad client id) fail the state change with an element error.
+ * the queue keeps the newest messages. A broker that refuses the login
+ * (CONNACK code) gives one element warning and the client keeps trying.
+ * Settings that can never work (an invalid topic, an unreadable or non-PEM
+ * TLS file, a certificate without its key, a password without a username,
+ * a bad client id) fail the state change with an element error; so does a
+ * failed TLS handshake (wrong CA, certificate not for the address, client
+ * certificate refused), after which libmosquitto does not retry.
  * At end of stream the element waits up to #GstYoloPublish:flush-timeout
  * milliseconds for the queued messages to be sent (QoS 0) or acknowledged.
  *
