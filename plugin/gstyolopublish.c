@@ -751,10 +751,33 @@ yolo_publish_on_disconnect (struct mosquitto *mosq, void *obj, int rc)
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
-  if (rc == MOSQ_ERR_TLS) {
-    /* libmosquitto's thread stops after a failed handshake: no retries */
-    yolo_publish_tls_error (self);
-  } else if (rc != 0)
+  switch (rc) {
+    case MOSQ_ERR_TLS:
+      /* libmosquitto's thread stops after a failed handshake: no retries */
+      yolo_publish_tls_error (self);
+      return;
+      /* the others after which mosquitto_loop_forever() returns */
+    case MOSQ_ERR_NOMEM:
+    case MOSQ_ERR_PROTOCOL:
+    case MOSQ_ERR_INVAL:
+    case MOSQ_ERR_NOT_FOUND:
+    case MOSQ_ERR_PAYLOAD_SIZE:
+    case MOSQ_ERR_NOT_SUPPORTED:
+    case MOSQ_ERR_AUTH:
+    case MOSQ_ERR_ACL_DENIED:
+    case MOSQ_ERR_UNKNOWN:
+    case MOSQ_ERR_EAI:
+    case MOSQ_ERR_PROXY:
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("The MQTT connection failed for good: %s",
+              mosquitto_strerror (rc)),
+          ("libmosquitto does not reconnect after this error (code %d); is "
+              "the peer an MQTT 3.1.1 broker?", rc));
+      return;
+    default:
+      break;
+  }
+  if (rc != 0)
     GST_WARNING_OBJECT (self, "lost the broker (%s), %u QoS 0 messages "
         "lost; reconnecting", mosquitto_strerror (rc), lost);
   else

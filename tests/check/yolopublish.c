@@ -916,6 +916,67 @@ GST_START_TEST (test_username_password)
 
 GST_END_TEST;
 
+/* A peer that answers garbage instead of CONNACK: an element error, no
+ * crash, no silent stop of the publishing */
+static gpointer
+garbage_peer (gpointer data)
+{
+  int lfd = GPOINTER_TO_INT (data), fd;
+  gchar buf[256];
+
+  fd = accept (lfd, NULL, NULL);
+  if (fd >= 0) {
+    /* the CONNECT, then packet type 0 (reserved) */
+    if (read (fd, buf, sizeof (buf)) > 0 && write (fd, "\0\0", 2) == 2)
+      g_usleep (3 * G_USEC_PER_SEC);
+    close (fd);
+  }
+  return NULL;
+}
+
+GST_START_TEST (test_garbage_peer)
+{
+  struct sockaddr_in a = { 0 };
+  socklen_t len = sizeof (a);
+  int lfd = socket (AF_INET, SOCK_STREAM, 0);
+  GThread *t;
+  gchar *launch;
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (bind (lfd, (struct sockaddr *) &a, sizeof (a)) == 0);
+  fail_unless (listen (lfd, 1) == 0);
+  fail_unless (getsockname (lfd, (struct sockaddr *) &a, &len) == 0);
+  t = g_thread_new ("garbage", garbage_peer, GINT_TO_POINTER (lfd));
+
+  launch = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=64,height=48,framerate=25/1 ! yolopublish "
+      "address=127.0.0.1 port=%d ! fakesink", ntohs (a.sin_port));
+  pipe = gst_parse_launch (launch, NULL);
+  g_free (launch);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error from a garbage-speaking peer");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "MQTT connection failed for good") !=
+      NULL, "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_thread_join (t);
+  close (lfd);
+}
+
+GST_END_TEST;
+
 /* settings that can never work fail the start with a clear element error */
 static void
 check_start_error (const gchar * props, const gchar * expected)
@@ -1008,6 +1069,7 @@ yolopublish_suite (void)
   tcase_add_test (tc, test_eos_wait_bounded);
   tcase_add_test (tc, test_retain_client_id_keep_alive);
   tcase_add_test (tc, test_tls);
+  tcase_add_test (tc, test_garbage_peer);
   tcase_add_test (tc, test_username_password);
   return s;
 }
