@@ -1,6 +1,7 @@
 /* yolo-engine.c - load -> infer/fold -> fuse -> plan -> prepare, and run. */
 #include "yolo-engine-private.h"
 #include "yolo-ops.h"
+#include "yolo-lower.h"
 #include "yolo-cl.h"
 #include "yolo-model-info.h"
 
@@ -57,13 +58,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     def = yolo_ops_lookup (n->op_type);
     if (def->flags & YOLO_OP_VIEW)
       continue;
-    if (!def->prepare) {
-      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-          "%s node \"%s\": this operator can only be computed on constants "
-          "here, but its input is computed at run time", n->op_type, n->name);
-      goto fail;
-    }
-    if (!def->prepare (e->rt, g, n, error))
+    if (!yolo_lower_node (&yolo_backend_opencl, e->rt, g, n, error))
       goto fail;
   }
   if (!yolo_runtime_bind_scratch (e->rt, error))

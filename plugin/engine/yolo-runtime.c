@@ -30,6 +30,7 @@
  * the resolved options (yolo_rt_options) for the ops. */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
+#include "yolo-backend.h"
 #include "yolo-engine-private.h"
 
 #include <string.h>
@@ -143,6 +144,22 @@ resolve_choice (const char *value, const char *option, const char *env_name,
   return FALSE;
 }
 
+/* resolve_choice for conv_kernel / matmul_kernel: also a comma-separated
+ * list of the op's variant names (yolo-backend.h), kept interned. */
+static gboolean
+resolve_variants (const char *value, const char *option, const char *env_name,
+    const char *const *choices, const char *op_type, const char **out,
+    GError ** error)
+{
+  const char *v = value && *value ? value : g_getenv (env_name);
+
+  if (v && *v && yolo_backend_names_valid (&yolo_backend_opencl, op_type, v)) {
+    *out = g_intern_string (v);
+    return TRUE;
+  }
+  return resolve_choice (value, option, env_name, choices, out, error);
+}
+
 static gboolean
 resolve_cap (gint64 value, const char *option, const char *env_name,
     gint64 * out, GError ** error)
@@ -209,12 +226,12 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       out->program_cache = strcmp (env, "0") ? cache[2] : cache[1];
   }
   out->no_cache = !strcmp (out->program_cache, "off");
-  return resolve_choice (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, &out->conv_kernel, error)
+  return resolve_variants (opt->conv_kernel, "conv_kernel",
+      "YOLO_CONV_KERNEL", conv, "Conv", &out->conv_kernel, error)
       && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
       wino, &out->wino_layout, error)
-      && resolve_choice (opt->matmul_kernel, "matmul_kernel",
-      "YOLO_MATMUL_KERNEL", matmul, &out->matmul_kernel, error)
+      && resolve_variants (opt->matmul_kernel, "matmul_kernel",
+      "YOLO_MATMUL_KERNEL", matmul, "MatMul", &out->matmul_kernel, error)
       && resolve_choice (opt->preproc_kernel, "preproc_kernel",
       "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
       && resolve_choice (opt->preproc_upload, "preproc_upload",
