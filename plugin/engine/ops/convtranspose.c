@@ -74,15 +74,14 @@ ct_pair (const YoloNode * n, const char *name, int def, int lo, int *a,
 /* Output size and pads of one axis. out_req: output_shape value or -1. */
 static gboolean
 ct_axis (const YoloNode * n, const char *auto_pad, int in, int k, int s,
-    int d, int op, gint64 out_req, int *p0, int *p1, int *out,
-    GError ** error)
+    int d, int op, gint64 out_req, int *p0, int *p1, int *out, GError ** error)
 {
   gint64 full = (gint64) s * (in - 1) + op + (gint64) d * (k - 1) + 1;
   gint64 o;
 
   if (!strcmp (auto_pad, "SAME_UPPER") || !strcmp (auto_pad, "SAME_LOWER")) {
     if (out_req < 0)
-      out_req = (gint64) in * s;
+      out_req = (gint64) in *s;
   } else if (!strcmp (auto_pad, "VALID")) {
     *p0 = *p1 = 0;
   } else if (strcmp (auto_pad, "NOTSET") != 0) {

@@ -149,8 +149,7 @@ logic_bind_bcast (YoloArgs * a, const YoloNode * n, const LogicBcast * bc,
     yolo_args_int (a, i < pad ? 1 : (cl_int) bc->d[i - pad]);
   for (int o = 0; o < LOGIC_MAX_OPS; o++)
     for (int i = 0; i < LOGIC_MAX_DIMS; i++)
-      yolo_args_int (a, i < pad || o >= n_ops ? 0 :
-          (cl_int) bc->s[o][i - pad]);
+      yolo_args_int (a, i < pad || o >= n_ops ? 0 : (cl_int) bc->s[o][i - pad]);
   return TRUE;
 }
 
@@ -355,8 +354,7 @@ logic_not_infer (YoloGraph * g, YoloNode * n, GError ** error)
         yolo_dtype_name (x->dtype));
     return FALSE;
   }
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_BOOL, x->ndim,
-      x->dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_BOOL, x->ndim, x->dims);
   return TRUE;
 }
 

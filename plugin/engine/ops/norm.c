@@ -231,8 +231,7 @@ norm_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   sc = norm_expand (x, p.axis, s, p.inner, 1.0f);
   bi = norm_expand (x, p.axis, b, p.inner, 0.0f);
   smem = yolo_rt_upload (rt, sc, p.inner * sizeof (float), error);
-  bmem = smem ? yolo_rt_upload (rt, bi, p.inner * sizeof (float), error) :
-      NULL;
+  bmem = smem ? yolo_rt_upload (rt, bi, p.inner * sizeof (float), error) : NULL;
   g_free (sc);
   g_free (bi);
   if (!bmem)
