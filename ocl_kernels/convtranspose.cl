@@ -55,7 +55,7 @@ convtranspose_k_eq_s (__global const float *x, int x_off,
   }
 }
 
-/* Any stride, dilation, pads (negative too), output_padding, group: one
+/* Any stride, dilation, pads, output_padding, group: one
  * output pixel (dim 0) of one output channel (dim 1) per work-item, a
  * gather over the taps that reach it. Weights as in ONNX:
  * [C][Mg][kh][kw]; bias [M] (zero padded). */

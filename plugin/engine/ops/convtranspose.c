@@ -9,9 +9,9 @@
  * With output_shape (or SAME_*: output = input * stride) the total padding
  * is derived as the ONNX specification says: total = sh * (H - 1) +
  * output_padding + dh * (kH - 1) + 1 - Ho, split total / 2 at the begin
- * for SAME_UPPER and total - total / 2 at the begin otherwise. A total
- * below zero (an output_shape larger than the natural size) leaves output
- * pixels that no input reaches: they hold the bias.
+ * for SAME_UPPER and total - total / 2 at the begin otherwise (what
+ * onnxruntime does too). A total below zero (an output_shape larger than
+ * the natural size) is an error, as in onnxruntime.
  *
  * Every output pixel is a gather: y[m, oy, ox] = b[m] + sum over the
  * channels c of m's group and the taps (ky, kx) with
@@ -43,7 +43,7 @@ typedef struct
   int M, Ho, Wo;                /* output */
   int group, Cg, Mg;
   int kh, kw, sh, sw, dh, dw;
-  int pt, pl, pb, pr;           /* may be negative (output_shape) */
+  int pt, pl, pb, pr;           /* pads: top, left, bottom, right */
   int oph, opw;                 /* output_padding */
 } CtParams;
 
@@ -90,18 +90,18 @@ ct_axis (const YoloNode * n, const char *auto_pad, int in, int k, int s,
   }
   if (out_req >= 0) {
     gint64 total = full - out_req;
-    if (total < -CT_MAX_ATTR || total > CT_MAX_ATTR) {
-      yolo_op_error (error, n, "output_shape %" G_GINT64_FORMAT " is "
-          "incompatible with the natural output size %" G_GINT64_FORMAT,
-          out_req, full);
+    if (total < 0 || total > CT_MAX_ATTR) {
+      yolo_op_error (error, n, "output size %" G_GINT64_FORMAT " does not "
+          "fit the input: the natural output size is %" G_GINT64_FORMAT
+          " (input %d, kernel %d, stride %d, output_padding %d)", out_req,
+          full, in, k, s, op);
       return FALSE;
     }
-    /* floor division for a negative total, as the spec's integer math */
     if (!strcmp (auto_pad, "SAME_UPPER")) {
-      *p0 = (int) (total >= 0 ? total / 2 : -((-total + 1) / 2));
+      *p0 = (int) (total / 2);
       *p1 = (int) (total - *p0);
     } else {
-      *p1 = (int) (total >= 0 ? total / 2 : -((-total + 1) / 2));
+      *p1 = (int) (total / 2);
       *p0 = (int) (total - *p1);
     }
   }
