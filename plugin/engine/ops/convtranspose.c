@@ -18,7 +18,7 @@
  *   oy + pad_top - ky * dh = iy * sh,  0 <= iy < H  (same for x)
  * of x[c, iy, ix] * w[c, m % Mg, ky, kx].
  *
- * Kernels (ocl_kernels/convtranspose.cl):
+ * Kernels (backend-opencl/convtranspose.c, ocl_kernels/convtranspose.cl):
  *  - convtranspose_k_eq_s: kernel == stride, dilation 1, no pads, no
  *    output_padding, group 1 (YOLOv6's and the segmentation protos' 2x2
  *    stride-2 upsampling): every output pixel gets exactly one tap, so a
@@ -31,21 +31,11 @@
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "ops/convtranspose.h"
 
-#define CT_BLOCK 8
 #define CT_MAX_K 1024
 #define CT_MAX_ATTR 65536
 
-typedef struct
-{
-  int C, H, W;                  /* input */
-  int M, Ho, Wo;                /* output */
-  int group, Cg, Mg;
-  int kh, kw, sh, sw, dh, dw;
-  int pt, pl, pb, pr;           /* pads: top, left, bottom, right */
-  int oph, opw;                 /* output_padding */
-} CtParams;
 
 static gboolean
 ct_pair (const YoloNode * n, const char *name, int def, int lo, int *a,
@@ -115,8 +105,9 @@ ct_axis (const YoloNode * n, const char *auto_pad, int in, int k, int s,
   return TRUE;
 }
 
-static gboolean
-ct_params (YoloGraph * g, YoloNode * n, CtParams * p, GError ** error)
+gboolean
+yolo_convtranspose_params (YoloGraph * g, YoloNode * n, ConvTransposeParams * p,
+    GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *w = YOLO_IN (g, n, 1);
   YoloTensor *b = YOLO_IN (g, n, 2);
@@ -252,9 +243,9 @@ ct_params (YoloGraph * g, YoloNode * n, CtParams * p, GError ** error)
   return TRUE;
 }
 
-static gboolean
-ct_residual_ok (YoloGraph * g, YoloNode * n, const CtParams * p,
-    YoloTensor ** res, GError ** error)
+gboolean
+yolo_convtranspose_residual_ok (YoloGraph * g, YoloNode * n,
+    const ConvTransposeParams * p, YoloTensor ** res, GError ** error)
 {
   *res = NULL;
   if (n->residual < 0)
@@ -272,10 +263,10 @@ ct_residual_ok (YoloGraph * g, YoloNode * n, const CtParams * p,
 static gboolean
 ct_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  CtParams p;
+  ConvTransposeParams p;
   gint64 dims[4];
 
-  if (!ct_params (g, n, &p, error))
+  if (!yolo_convtranspose_params (g, n, &p, error))
     return FALSE;
   dims[0] = 1;
   dims[1] = p.M;
@@ -289,13 +280,14 @@ ct_infer (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 ct_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  CtParams p;
+  ConvTransposeParams p;
   YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
   YoloTensor *bt = YOLO_IN (g, n, 2), *rt, *yt = YOLO_OUT (g, n, 0);
   const float *x, *w, *bias, *res;
   float *y;
 
-  if (!ct_params (g, n, &p, error) || !ct_residual_ok (g, n, &p, &rt, error))
+  if (!yolo_convtranspose_params (g, n, &p, error)
+      || !yolo_convtranspose_residual_ok (g, n, &p, &rt, error))
     return FALSE;
   x = xt->data;
   w = wt->data;
@@ -338,109 +330,16 @@ ct_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* kernel == stride, no overlap, every output pixel reached exactly once. */
-static gboolean
-ct_is_k_eq_s (const CtParams * p)
+static const YoloOpDef convtranspose_def = {
+  "ConvTranspose", 0, ct_infer, ct_eval
+};
+
+const YoloOpDef *const yolo_ops_convtranspose[] = { &convtranspose_def, NULL };
+
+gboolean
+yolo_convtranspose_is_k_eq_s (const ConvTransposeParams * p)
 {
   return p->group == 1 && p->kh == p->sh && p->kw == p->sw && p->dh == 1
       && p->dw == 1 && p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0
       && p->Ho == p->H * p->sh && p->Wo == p->W * p->sw;
 }
-
-static gboolean
-ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  CtParams p;
-  YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
-  YoloTensor *bt = YOLO_IN (g, n, 2), *res, *yt = YOLO_OUT (g, n, 0);
-  gboolean fast;
-  int Mp;
-  float *bias, *wpack = NULL;
-  cl_mem wmem, bmem;
-  cl_kernel k;
-  YoloArgs a;
-  gsize gws[2], wbytes;
-  static const gsize lws_fast[2] = { 16, 1 };
-
-  if (!ct_params (g, n, &p, error) || !ct_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  fast = ct_is_k_eq_s (&p);
-  Mp = yolo_div_up (p.M, CT_BLOCK) * CT_BLOCK;
-
-  if (fast) {
-    const float *w = wt->data;
-    int kk = p.kh * p.kw;
-    wbytes = (gsize) p.C * kk * Mp * sizeof (float);
-    wpack = g_malloc0 (wbytes);
-    for (int c = 0; c < p.C; c++)
-      for (int m = 0; m < p.M; m++)
-        for (int t = 0; t < kk; t++)
-          wpack[((gsize) c * kk + t) * Mp + m] =
-              w[((gsize) c * p.M + m) * kk + t];
-    wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-    g_free (wpack);
-  } else {
-    wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
-    wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
-  }
-  if (wmem == NULL)
-    return FALSE;
-  bias = g_new0 (float, Mp);
-  if (bt != NULL)
-    memcpy (bias, bt->data, p.M * sizeof (float));
-  bmem = yolo_rt_upload (rt, bias, Mp * sizeof (float), error);
-  g_free (bias);
-  if (bmem == NULL)
-    return FALSE;
-
-  k = yolo_rt_kernel (rt, fast ? "convtranspose_k_eq_s"
-      : "convtranspose_generic", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, xt);
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  if (fast) {
-    yolo_args_int (&a, p.C);
-    yolo_args_int (&a, Mp);
-    yolo_args_int (&a, p.kh);
-    yolo_args_int (&a, p.kw);
-    gws[0] = (gsize) p.H * p.W;
-    gws[1] = Mp / CT_BLOCK;
-  } else {
-    yolo_args_int (&a, p.Cg);
-    yolo_args_int (&a, p.Mg);
-    yolo_args_int (&a, p.kh);
-    yolo_args_int (&a, p.kw);
-    yolo_args_int (&a, p.sh);
-    yolo_args_int (&a, p.sw);
-    yolo_args_int (&a, p.pt);
-    yolo_args_int (&a, p.pl);
-    yolo_args_int (&a, p.dh);
-    yolo_args_int (&a, p.dw);
-    gws[0] = (gsize) p.Ho * p.Wo;
-    gws[1] = p.M;
-  }
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 2, gws,
-      yolo_rt_device (rt)->wide_vectors ? lws_fast : NULL, error);
-}
-
-static const YoloOpDef convtranspose_def = {
-  "ConvTranspose", 0, ct_infer, ct_eval, ct_prepare
-};
-
-const YoloOpDef *const yolo_ops_convtranspose[] = { &convtranspose_def, NULL };

@@ -10,7 +10,7 @@
  * device; any non-zero int reads as true. Comparisons with a NaN operand
  * are false (Equal too), as in IEEE 754, C and OpenCL.
  *
- * Kernels (ocl_kernels/logic.cl): one element per work-item over up to 6
+ * Kernels (backend-opencl/logic.c, ocl_kernels/logic.cl): one element per work-item over up to 6
  * collapsed broadcast dims (logic_compare_float, logic_binary_int,
  * logic_not, logic_where; Where copies 32-bit words, so one kernel serves
  * float and integer branches). */
@@ -18,23 +18,8 @@
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "ops/logic.h"
 
-/* Op codes (ocl_kernels/logic.cl LOGIC_*). */
-enum
-{
-  LOGIC_GT = 0,
-  LOGIC_LT = 1,
-  LOGIC_EQ = 2,
-  LOGIC_GE = 3,
-  LOGIC_LE = 4,
-  LOGIC_AND = 5,
-  LOGIC_OR = 6,
-  LOGIC_XOR = 7,
-};
-
-#define LOGIC_MAX_DIMS 6
-#define LOGIC_MAX_OPS 3
 
 static const struct
 {
@@ -46,8 +31,8 @@ static const struct
   {"And", LOGIC_AND}, {"Or", LOGIC_OR}, {"Xor", LOGIC_XOR},
 };
 
-static int
-logic_code (const YoloNode * n)
+int
+yolo_logic_code (const YoloNode * n)
 {
   for (guint i = 0; i < G_N_ELEMENTS (logic_binary_ops); i++)
     if (!strcmp (logic_binary_ops[i].op_type, n->op_type))
@@ -55,18 +40,8 @@ logic_code (const YoloNode * n)
   return -1;
 }
 
-/* The broadcast of n_ops operands into y, with adjacent dims collapsed
- * where every operand stays linear across them and size-1 dims dropped;
- * s[o][k] is operand o's element stride along dim k (0: broadcast). */
-typedef struct
-{
-  int nd;                       /* >= 1 */
-  gint64 d[YOLO_MAX_DIMS];
-  gint64 s[LOGIC_MAX_OPS][YOLO_MAX_DIMS];
-} LogicBcast;
-
-static void
-logic_bcast_init (LogicBcast * bc, YoloTensor * const *ops, int n_ops,
+void
+yolo_logic_bcast_init (LogicBcast * bc, YoloTensor * const *ops, int n_ops,
     const YoloTensor * y)
 {
   gint64 s[LOGIC_MAX_OPS][YOLO_MAX_DIMS];
@@ -134,25 +109,6 @@ logic_bcast_foreach (const LogicBcast * bc, int n_ops, gint64 total,
   }
 }
 
-/* Binds n, d0..d5 and the strides of n_ops operands (padded to 3) in the
- * order of LOGIC_BCAST_ARGS. */
-static gboolean
-logic_bind_bcast (YoloArgs * a, const YoloNode * n, const LogicBcast * bc,
-    int n_ops, gint64 total, GError ** error)
-{
-  int pad = LOGIC_MAX_DIMS - bc->nd;
-
-  if (bc->nd > LOGIC_MAX_DIMS)
-    return yolo_op_unsupported (error, n, "broadcast over more than 6 dims");
-  yolo_args_int (a, (cl_int) total);
-  for (int i = 0; i < LOGIC_MAX_DIMS; i++)
-    yolo_args_int (a, i < pad ? 1 : (cl_int) bc->d[i - pad]);
-  for (int o = 0; o < LOGIC_MAX_OPS; o++)
-    for (int i = 0; i < LOGIC_MAX_DIMS; i++)
-      yolo_args_int (a, i < pad || o >= n_ops ? 0 : (cl_int) bc->s[o][i - pad]);
-  return TRUE;
-}
-
 static gboolean
 logic_check_host (YoloGraph * g, const YoloNode * n, GError ** error)
 {
@@ -166,28 +122,6 @@ logic_check_host (YoloGraph * g, const YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-logic_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
-    YoloArgs * a, gint64 total, GError ** error)
-{
-  static const gsize lws[1] = { 64 };
-  gsize gws[1] = { total };
-
-  if (!yolo_args_ok (a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 1, gws, lws, error);
-}
-
-static gboolean
-logic_prepare_check (const YoloNode * n, gint64 total, GError ** error)
-{
-  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused epilogue");
-  if (total > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-  return TRUE;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Comparisons, And, Or, Xor */
 
@@ -195,7 +129,7 @@ static gboolean
 logic_binary_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
-  int code = logic_code (n);
+  int code = yolo_logic_code (n);
   gint64 dims[YOLO_MAX_DIMS];
   int nd;
   char sa[64], sb[64];
@@ -294,47 +228,14 @@ logic_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
 
   if (!logic_check_host (g, n, error))
     return FALSE;
-  c.op = logic_code (n);
+  c.op = yolo_logic_code (n);
   c.is_float = yolo_dtype_is_float (ops[0]->dtype);
   c.a = ops[0];
   c.b = ops[1];
   c.y = yolo_tensor_alloc_data (y);
-  logic_bcast_init (&bc, ops, 2, y);
+  yolo_logic_bcast_init (&bc, ops, 2, y);
   logic_bcast_foreach (&bc, 2, yolo_tensor_numel (y), logic_binary_one, &c);
   return TRUE;
-}
-
-static gboolean
-logic_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  YoloTensor *ops[2] = { YOLO_IN (g, n, 0), YOLO_IN (g, n, 1) };
-  YoloTensor *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  gboolean is_float = yolo_dtype_is_float (ops[0]->dtype);
-  LogicBcast bc;
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!logic_prepare_check (n, total, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  logic_bcast_init (&bc, ops, 2, y);
-  k = yolo_rt_kernel (rt, is_float ? "logic_compare_float" :
-      "logic_binary_int", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, ops[0]);
-  yolo_args_tensor (&a, rt, g, ops[1]);
-  yolo_args_tensor (&a, rt, g, y);
-  if (!logic_bind_bcast (&a, n, &bc, 2, total, error)) {
-    clReleaseKernel (k);
-    return FALSE;
-  }
-  yolo_args_int (&a, logic_code (n));
-  return logic_launch (rt, n, k, &a, total, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -371,29 +272,6 @@ logic_not_eval (YoloGraph * g, YoloNode * n, GError ** error)
   for (gint64 i = 0; i < total; i++)
     out[i] = ((const gint64 *) x->data)[i] == 0;
   return TRUE;
-}
-
-static gboolean
-logic_not_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!logic_prepare_check (n, total, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  k = yolo_rt_kernel (rt, "logic_not", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, (cl_int) total);
-  return logic_launch (rt, n, k, &a, total, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -471,48 +349,16 @@ logic_where_eval (YoloGraph * g, YoloNode * n, GError ** error)
   w.y = ops[2];
   w.z = YOLO_OUT (g, n, 0);
   yolo_tensor_alloc_data (w.z);
-  logic_bcast_init (&bc, ops, 3, w.z);
+  yolo_logic_bcast_init (&bc, ops, 3, w.z);
   logic_bcast_foreach (&bc, 3, yolo_tensor_numel (w.z), logic_where_one, &w);
   return TRUE;
-}
-
-static gboolean
-logic_where_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  YoloTensor *ops[3] = { YOLO_IN (g, n, 0), YOLO_IN (g, n, 1),
-    YOLO_IN (g, n, 2)
-  };
-  YoloTensor *z = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (z);
-  LogicBcast bc;
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!logic_prepare_check (n, total, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  logic_bcast_init (&bc, ops, 3, z);
-  k = yolo_rt_kernel (rt, "logic_where", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  for (int i = 0; i < 3; i++)
-    yolo_args_tensor (&a, rt, g, ops[i]);
-  yolo_args_tensor (&a, rt, g, z);
-  if (!logic_bind_bcast (&a, n, &bc, 3, total, error)) {
-    clReleaseKernel (k);
-    return FALSE;
-  }
-  return logic_launch (rt, n, k, &a, total, error);
 }
 
 /* ---------------------------------------------------------------------- */
 
 #define LOGIC_BINARY(var, name) \
   static const YoloOpDef var = { name, 0, logic_binary_infer, \
-    logic_binary_eval, logic_binary_prepare }
+    logic_binary_eval }
 
 LOGIC_BINARY (op_greater, "Greater");
 LOGIC_BINARY (op_less, "Less");
@@ -522,12 +368,10 @@ LOGIC_BINARY (op_less_equal, "LessOrEqual");
 LOGIC_BINARY (op_and, "And");
 LOGIC_BINARY (op_or, "Or");
 LOGIC_BINARY (op_xor, "Xor");
-static const YoloOpDef op_not = { "Not", 0, logic_not_infer, logic_not_eval,
-  logic_not_prepare
-};
+static const YoloOpDef op_not = { "Not", 0, logic_not_infer, logic_not_eval };
 
 static const YoloOpDef op_where = { "Where", 0, logic_where_infer,
-  logic_where_eval, logic_where_prepare
+  logic_where_eval
 };
 
 const YoloOpDef *const yolo_ops_logic[] = {

@@ -4,25 +4,17 @@
  * * (x + 0.044715 x^3))) / 2). Erf is in ops/eltwise.c.
  *
  * Shapes: Y has X's shape; float32 only (an integer X is refused with
- * an error naming the node). Kernel: math_unary (ocl_kernels/math.cl),
+ * an error naming the node). Kernel: math_unary (backend-opencl/math.c,
+ * ocl_kernels/math.cl),
  * one element per work-item, with the node's fused activation. */
 #include <math.h>
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "ops/math.h"
 
-/* Op codes (ocl_kernels/math.cl MATH_*). */
-enum
-{
-  MATH_SIN = 0,
-  MATH_COS = 1,
-  MATH_GELU = 2,
-  MATH_GELU_TANH = 3,
-};
-
-static gboolean
-math_code (const YoloNode * n, int *code, GError ** error)
+gboolean
+yolo_math_code (const YoloNode * n, int *code, GError ** error)
 {
   if (!strcmp (n->op_type, "Sin"))
     *code = MATH_SIN;
@@ -73,7 +65,7 @@ math_infer (YoloGraph * g, YoloNode * n, GError ** error)
         yolo_dtype_name (x->dtype));
     return FALSE;
   }
-  if (!math_code (n, &code, error))
+  if (!yolo_math_code (n, &code, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, x->ndim,
       x->dims);
@@ -95,7 +87,7 @@ math_eval (YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (n->residual >= 0)
     return yolo_op_unsupported (error, n, "fused residual");
-  if (!math_code (n, &code, error))
+  if (!yolo_math_code (n, &code, error))
     return FALSE;
   out = yolo_tensor_alloc_data (y);
   for (gint64 i = 0; i < total; i++)
@@ -104,45 +96,8 @@ math_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-math_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  static const gsize lws[1] = { 64 };
-  gsize gws[1];
-  cl_kernel k;
-  YoloArgs a;
-  int code;
-
-  if (n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused residual");
-  if (!math_code (n, &code, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  if (total > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-  k = yolo_rt_kernel (rt, "math_unary", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, (cl_int) total);
-  yolo_args_int (&a, code);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = total;
-  return yolo_rt_launch (rt, n, k, 1, gws, lws, error);
-}
-
 #define MATH_OP(var, name) \
-  static const YoloOpDef var = { name, 0, math_infer, math_eval, \
-    math_prepare }
+  static const YoloOpDef var = { name, 0, math_infer, math_eval }
 
 MATH_OP (op_sin, "Sin");
 MATH_OP (op_cos, "Cos");

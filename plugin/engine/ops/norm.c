@@ -12,24 +12,17 @@
  * Mean and InvStdDev ([dims[0..a), 1, ..., 1]) are computed by the
  * reference; a model that reads them at run time is refused.
  *
- * Kernel (ocl_kernels/norm.cl): layer_norm, one row per work-item; Scale
+ * Kernel (backend-opencl/norm.c, ocl_kernels/norm.cl): layer_norm, one row per work-item; Scale
  * and B must be constants (expanded to [inner] at load), the fused
  * activation is applied. */
 #include <math.h>
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "ops/norm.h"
 
-typedef struct
-{
-  int axis;
-  gint64 outer, inner;
-  float eps;
-} NormParams;
-
-static gboolean
-norm_params (YoloGraph * g, YoloNode * n, NormParams * p, GError ** error)
+gboolean
+yolo_norm_params (YoloGraph * g, YoloNode * n, NormParams * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *s = YOLO_IN (g, n, 1);
   YoloTensor *b = YOLO_IN (g, n, 2);
@@ -98,7 +91,7 @@ norm_infer (YoloGraph * g, YoloNode * n, GError ** error)
   NormParams p;
   gint64 dims[YOLO_MAX_DIMS];
 
-  if (!norm_params (g, n, &p, error))
+  if (!yolo_norm_params (g, n, &p, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, x->ndim,
       x->dims);
@@ -111,9 +104,8 @@ norm_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* t (Scale or B) expanded to [inner] floats; NULL t gives `def`. */
-static float *
-norm_expand (const YoloTensor * x, int axis, const YoloTensor * t,
+float *
+yolo_norm_expand (const YoloTensor * x, int axis, const YoloTensor * t,
     gint64 inner, float def)
 {
   float *out = g_new (float, MAX (inner, 1));
@@ -161,7 +153,7 @@ norm_eval (YoloGraph * g, YoloNode * n, GError ** error)
   float *sc, *bi, *out, *om = NULL, *oi = NULL;
   const float *xd = x->data;
 
-  if (!norm_params (g, n, &p, error))
+  if (!yolo_norm_params (g, n, &p, error))
     return FALSE;
   if (n->residual >= 0)
     return yolo_op_unsupported (error, n, "fused residual");
@@ -169,8 +161,8 @@ norm_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  sc = norm_expand (x, p.axis, s, p.inner, 1.0f);
-  bi = norm_expand (x, p.axis, b, p.inner, 0.0f);
+  sc = yolo_norm_expand (x, p.axis, s, p.inner, 1.0f);
+  bi = yolo_norm_expand (x, p.axis, b, p.inner, 0.0f);
   out = yolo_tensor_alloc_data (y);
   if (tm)
     om = yolo_tensor_alloc_data (tm);
@@ -199,65 +191,8 @@ norm_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-norm_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *s = YOLO_IN (g, n, 1);
-  YoloTensor *b = YOLO_IN (g, n, 2), *y = YOLO_OUT (g, n, 0);
-  static const gsize lws[1] = { 16 };
-  NormParams p;
-  float *sc, *bi;
-  cl_mem smem, bmem;
-  gsize gws[1];
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!norm_params (g, n, &p, error))
-    return FALSE;
-  if (n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused residual");
-  for (int i = 1; i < n->n_outputs && i < 3; i++) {
-    YoloTensor *t = n->outputs[i] >= 0 ? YOLO_OUT (g, n, i) : NULL;
-    if (t && (t->n_uses > 0 || t->is_output))
-      return yolo_op_unsupported (error, n, "the Mean and InvStdDev outputs "
-          "are not computed on the device");
-  }
-  if (!yolo_tensor_is_const (s) || (b && !yolo_tensor_is_const (b)))
-    return yolo_op_unsupported (error, n, "Scale and B must be constants");
-  if (p.outer * p.inner == 0)
-    return TRUE;
-  if (p.outer * p.inner > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-  sc = norm_expand (x, p.axis, s, p.inner, 1.0f);
-  bi = norm_expand (x, p.axis, b, p.inner, 0.0f);
-  smem = yolo_rt_upload (rt, sc, p.inner * sizeof (float), error);
-  bmem = smem ? yolo_rt_upload (rt, bi, p.inner * sizeof (float), error) : NULL;
-  g_free (sc);
-  g_free (bi);
-  if (!bmem)
-    return FALSE;
-  k = yolo_rt_kernel (rt, "layer_norm", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_mem (&a, smem);
-  yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, (cl_int) p.outer);
-  yolo_args_int (&a, (cl_int) p.inner);
-  yolo_args_float (&a, p.eps);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = p.outer;
-  return yolo_rt_launch (rt, n, k, 1, gws, lws, error);
-}
-
 static const YoloOpDef op_layer_norm = { "LayerNormalization", 0,
-  norm_infer, norm_eval, norm_prepare
+  norm_infer, norm_eval
 };
 
 const YoloOpDef *const yolo_ops_norm[] = { &op_layer_norm, NULL };
