@@ -327,10 +327,11 @@ to_detection (const YoloTaskLayout * l, const Candidate * k,
   d->box.score = k->score;
   d->box.class_id = k->cls;
   if (l->task != YOLO_TASK_OBB) {
-    d->cx = (d->box.x1 + d->box.x2) / 2;
-    d->cy = (d->box.y1 + d->box.y2) / 2;
-    d->w = d->box.x2 - d->box.x1;
-    d->h = d->box.y2 - d->box.y1;
+    /* the box as the model gave it, unclipped (segment masks crop to it) */
+    d->cx = (float) ((x1 + x2) / 2);
+    d->cy = (float) ((y1 + y2) / 2);
+    d->w = (float) (x2 - x1);
+    d->h = (float) (y2 - y1);
   }
 }
 
@@ -502,6 +503,25 @@ yolo_classify_top_k (const float *scores, int nc, int k,
   return out;
 }
 
+/* bilinear source coordinate (half-pixel centres, clamped: PyTorch's
+ * interpolate without align_corners, OpenCV's INTER_LINEAR) of destination
+ * index i for a src/dst scale; *i0, *i1 the taps, return the weight of i1 */
+static inline double
+bilinear_tap (int i, double scale, int n, int *i0, int *i1)
+{
+  double p = (i + 0.5) * scale - 0.5;
+  int f;
+
+  if (p < 0)
+    p = 0;
+  f = (int) floor (p);
+  if (f > n - 1)
+    f = n - 1;
+  *i0 = f;
+  *i1 = MIN (f + 1, n - 1);
+  return p - f;
+}
+
 void
 yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
     const YoloTaskDetection * det, const float *protos, int mh, int mw,
@@ -510,66 +530,96 @@ yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
 {
   const float *coef = (const float *) r->values->data + det->values_offset;
   int M = l->n_masks;
-  double sx = (double) mw / input_w, sy = (double) mh / input_h;
-  int px0, px1, py0, py1, pw;
+  double bx1, by1, bx2, by2, padx, pady, cw, ch;
+  int left, top, right, bottom, u0, u1, v0, v1, uw, vh, p0, p1, q0, q1, pw;
+  int t0, t1;
   float *logit;
+  guint8 *bin;
 
-  memset (out, 0, (gsize) out_w * out_h);
-  if (out_w <= 0 || out_h <= 0)
+  memset (out, 0, (gsize) MAX (out_w, 0) * MAX (out_h, 0));
+  if (out_w <= 0 || out_h <= 0 || mh <= 0 || mw <= 0)
     return;
-  /* the prototype cells the box's pixels sample from (+1 for bilinear) */
-  px0 = (int) floor ((det->box.x1 * lb->scale_x + lb->pad_x) * sx - 1.0);
-  px1 = (int) ceil ((det->box.x2 * lb->scale_x + lb->pad_x) * sx + 1.0);
-  py0 = (int) floor ((det->box.y1 * lb->scale_y + lb->pad_y) * sy - 1.0);
-  py1 = (int) ceil ((det->box.y2 * lb->scale_y + lb->pad_y) * sy + 1.0);
-  px0 = CLAMP (px0, 0, mw - 1);
-  px1 = CLAMP (px1, 0, mw - 1);
-  py0 = CLAMP (py0, 0, mh - 1);
-  py1 = CLAMP (py1, 0, mh - 1);
-  pw = px1 - px0 + 1;
-  logit = g_new0 (float, (gsize) pw * (py1 - py0 + 1));
-  for (int m = 0; m < M; m++) {
-    const float *pl = protos + (gsize) m * mh * mw;
-    for (int y = py0; y <= py1; y++)
-      for (int x = px0; x <= px1; x++)
-        logit[(gsize) (y - py0) * pw + x - px0] += coef[m] *
-            pl[(gsize) y * mw + x];
-  }
-  for (int j = 0; j < out_h; j++) {
-    double fy = y0 + j + 0.5;
-    double v, py, wy;
-    int iy, iy1;
-    if (fy < det->box.y1 || fy >= det->box.y2)
+  /* the box in prototype cells (unclipped, as the model gave it) */
+  bx1 = ((det->cx - det->w / 2) * lb->scale_x + lb->pad_x) * mw / input_w;
+  bx2 = ((det->cx + det->w / 2) * lb->scale_x + lb->pad_x) * mw / input_w;
+  by1 = ((det->cy - det->h / 2) * lb->scale_y + lb->pad_y) * mh / input_h;
+  by2 = ((det->cy + det->h / 2) * lb->scale_y + lb->pad_y) * mh / input_h;
+  /* the letterboxed image inside the input (Ultralytics' scale_masks) */
+  padx = (input_w - lb->frame_w * lb->scale_x) / 2;
+  pady = (input_h - lb->frame_h * lb->scale_y) / 2;
+  left = (int) floor (padx - 0.1 + 0.5);
+  top = (int) floor (pady - 0.1 + 0.5);
+  right = input_w - (int) floor (padx + 0.1 + 0.5);
+  bottom = input_h - (int) floor (pady + 0.1 + 0.5);
+  cw = right - left;
+  ch = bottom - top;
+  if (cw < 1 || ch < 1)
+    return;
+
+  /* input pixels the out pixels sample from */
+  bilinear_tap (x0, cw / lb->frame_w, (int) cw, &u0, &t1);
+  bilinear_tap (x0 + out_w - 1, cw / lb->frame_w, (int) cw, &t0, &u1);
+  bilinear_tap (y0, ch / lb->frame_h, (int) ch, &v0, &t1);
+  bilinear_tap (y0 + out_h - 1, ch / lb->frame_h, (int) ch, &t0, &v1);
+  u0 += left;
+  u1 += left;
+  v0 += top;
+  v1 += top;
+  uw = u1 - u0 + 1;
+  vh = v1 - v0 + 1;
+  /* prototype cells those input pixels sample from */
+  bilinear_tap (u0, (double) mw / input_w, mw, &p0, &t1);
+  bilinear_tap (u1, (double) mw / input_w, mw, &t0, &p1);
+  bilinear_tap (v0, (double) mh / input_h, mh, &q0, &t1);
+  bilinear_tap (v1, (double) mh / input_h, mh, &t0, &q1);
+  pw = p1 - p0 + 1;
+
+  /* coeffs . protos, cropped to the box at prototype resolution
+   * (crop_mask: cell index in [x1, x2) x [y1, y2), 0 elsewhere) */
+  logit = g_new0 (float, (gsize) pw * (q1 - q0 + 1));
+  for (int y = q0; y <= q1; y++) {
+    if (y < by1 || y >= by2)
       continue;
-    /* frame pixel centre -> model input -> prototype cell (half-pixel
-     * centres, as bilinear interpolation without align_corners) */
-    py = (fy * lb->scale_y + lb->pad_y) * sy - 0.5;
-    py = CLAMP (py, 0.0, mh - 1.0);
-    iy = (int) floor (py);
-    iy1 = MIN (iy + 1, mh - 1);
-    wy = py - iy;
-    iy = CLAMP (iy, py0, py1);
-    iy1 = CLAMP (iy1, py0, py1);
-    for (int i = 0; i < out_w; i++) {
-      double fx = x0 + i + 0.5, px, wx;
-      int ix, ix1;
-      const float *r0, *r1;
-      if (fx < det->box.x1 || fx >= det->box.x2)
+    for (int x = p0; x <= p1; x++) {
+      float acc = 0.0f;
+      if (x < bx1 || x >= bx2)
         continue;
-      px = (fx * lb->scale_x + lb->pad_x) * sx - 0.5;
-      px = CLAMP (px, 0.0, mw - 1.0);
-      ix = (int) floor (px);
-      ix1 = MIN (ix + 1, mw - 1);
-      wx = px - ix;
-      ix = CLAMP (ix, px0, px1);
-      ix1 = CLAMP (ix1, px0, px1);
-      r0 = logit + (gsize) (iy - py0) * pw;
-      r1 = logit + (gsize) (iy1 - py0) * pw;
-      v = (1 - wy) * ((1 - wx) * r0[ix - px0] + wx * r0[ix1 - px0])
-          + wy * ((1 - wx) * r1[ix - px0] + wx * r1[ix1 - px0]);
-      /* sigmoid(v) > 0.5 */
-      out[(gsize) j * out_w + i] = v > 0.0;
+      for (int m = 0; m < M; m++)
+        acc += coef[m] * protos[((gsize) m * mh + y) * mw + x];
+      logit[(gsize) (y - q0) * pw + x - p0] = acc;
     }
   }
+  /* upsampled to the input, > 0 (sigmoid > 0.5) */
+  bin = g_new0 (guint8, (gsize) uw * vh);
+  for (int v = v0; v <= v1; v++) {
+    int a0, a1;
+    double wy = bilinear_tap (v, (double) mh / input_h, mh, &a0, &a1);
+    const float *r0 = logit + (gsize) (a0 - q0) * pw;
+    const float *r1 = logit + (gsize) (a1 - q0) * pw;
+    for (int u = u0; u <= u1; u++) {
+      int b0, b1;
+      double wx = bilinear_tap (u, (double) mw / input_w, mw, &b0, &b1);
+      double val = (1 - wy) * ((1 - wx) * r0[b0 - p0] + wx * r0[b1 - p0])
+          + wy * ((1 - wx) * r1[b0 - p0] + wx * r1[b1 - p0]);
+      bin[(gsize) (v - v0) * uw + u - u0] = val > 0.0;
+    }
+  }
+  /* letterbox cut off, resized to the frame, > 0.5 */
+  for (int j = 0; j < out_h; j++) {
+    int a0, a1;
+    double wy = bilinear_tap (y0 + j, ch / lb->frame_h, (int) ch, &a0, &a1);
+    const guint8 *r0 = bin + (gsize) (a0 + top - v0) * uw;
+    const guint8 *r1 = bin + (gsize) (a1 + top - v0) * uw;
+    for (int i = 0; i < out_w; i++) {
+      int b0, b1;
+      double wx = bilinear_tap (x0 + i, cw / lb->frame_w, (int) cw, &b0,
+          &b1);
+      int c0 = b0 + left - u0, c1 = b1 + left - u0;
+      double val = (1 - wy) * ((1 - wx) * r0[c0] + wx * r0[c1])
+          + wy * ((1 - wx) * r1[c0] + wx * r1[c1]);
+      out[(gsize) j * out_w + i] = val > 0.5;
+    }
+  }
+  g_free (bin);
   g_free (logit);
 }

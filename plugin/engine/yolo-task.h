@@ -75,7 +75,8 @@ typedef struct
   YoloDetection box;
   /* obb: the rotated box in frame pixels (centre, sides, not clipped) and
    * its angle in radians, regularised as Ultralytics does (w >= h, angle in
-   * [0, pi)); other tasks: the axis-aligned box's centre and size, angle 0 */
+   * [0, pi)); other tasks: the axis-aligned box's centre and size in frame
+   * pixels, before clipping to the frame, angle 0 */
   float cx, cy, w, h, angle;
   /* first value of this detection in YoloTaskResult.values */
   guint values_offset;
@@ -123,11 +124,12 @@ GArray *yolo_classify_top_k (const float *scores, int nc, int k,
 
 /* Instance mask of det (a segment detection of r) on the frame: writes
  * out_w x out_h bytes (1 = object, 0 = not) for the frame pixels
- * [x0, x0+out_w) x [y0, y0+out_h), row-major. The mask is sigmoid(coeffs .
- * protos) > 0.5, sampled bilinearly (pixel centres, as Ultralytics'
- * upsampling) from the MH x MW prototypes (protos: [M, MH, MW] floats for a
- * input_w x input_h model input; the letterbox is undone with lb) and
- * cropped to the detection's box. */
+ * [x0, x0+out_w) x [y0, y0+out_h), row-major. As Ultralytics' process_mask
+ * + scale_masks: coeffs . protos (protos: [M, mask_h, mask_w] floats for a
+ * input_w x input_h model input) cropped to the box at prototype
+ * resolution, bilinear up to the input, > 0 (sigmoid > 0.5), the letterbox
+ * padding (lb) cut off, bilinear to the frame, > 0.5 (bilinear: half-pixel
+ * centres, edges clamped). */
 void yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
     const YoloTaskDetection * det, const float *protos, int mask_h,
     int mask_w, int input_w, int input_h, const YoloLetterbox * lb, int x0,
