@@ -766,10 +766,12 @@ task_setup (GstYoloDetect * self, const gchar * model,
         || !yolo_engine_output_info (self->engine, 1, &o1) || o1.ndim != 4
         || o1.dims[0] != 1 || o1.dims[1] < 1 || o1.dims[1] > 4096
         || o1.dims[2] < 1 || o1.dims[2] > MAX_INPUT_SIDE || o1.dims[3] < 1
-        || o1.dims[3] > MAX_INPUT_SIDE) {
+        || o1.dims[3] > MAX_INPUT_SIDE
+        || o1.dims[1] * o1.dims[2] * o1.dims[3] >
+        (G_GINT64_CONSTANT (1) << 28)) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Model '%s' is a segmentation model without a [1, M, H, W] mask "
-              "prototype output", model), (NULL));
+              "prototype output", model), ("at most 2^28 prototype values"));
       return FALSE;
     }
     n_masks = (int) o1.dims[1];
