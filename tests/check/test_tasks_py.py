@@ -214,6 +214,7 @@ def check(image):
         o["box"] = [o["x"], o["y"], o["x"] + o["w"], o["y"] + o["h"]]
     used = set()
     n_checked = 0
+    worst = {"box IoU": 1.0}
     for d in ref:
         # the ROI meta is in whole pixels: round the reference box the same
         rb = [math.floor(v + 0.5) for v in d["box"]]
@@ -227,17 +228,20 @@ def check(image):
             continue
         o = objs[best[1]]
         used.add(best[1])
+        worst["box IoU"] = min(worst["box IoU"], best[0])
         n_checked += 1
         if task == "pose":
             kp = np.array(o["keypoints"])
             assert kp.shape == d["keypoints"].shape, (kp.shape, d["keypoints"].shape)
             err = np.abs(kp[:, :2] - d["keypoints"][:, :2]).max()
             assert err <= 1.0, ("keypoints off by %.3f px" % err, kp, d["keypoints"])
+            worst["keypoint px"] = max(worst.get("keypoint px", 0), err)
             assert np.abs(kp[:, 2] - d["keypoints"][:, 2]).max() < 0.01
         if task == "obb":
             da = abs(o["rotation"] - d["rotation"])
             da = min(da, math.pi - da)  # an angle of ~0 and ~pi is the same box
             assert da <= 0.01, ("angle", o, d)
+            worst["angle rad"] = max(worst.get("angle rad", 0), da)
             assert np.abs(np.array(o["rotated_box"]) - d["rotated_box"]).max() <= 1.0, (o, d)
         if task == "segment":
             # the mask structure covers the ROI rectangle: Ultralytics'
@@ -249,11 +253,13 @@ def check(image):
             inter, union = (sub & ref).sum(), (sub | ref).sum()
             mi = inter / union if union else 1.0
             assert mi >= 0.9, ("mask IoU %.3f" % mi, o["box"], d["box"])
+            worst["mask IoU"] = min(worst.get("mask IoU", 1.0), mi)
     for j, o in enumerate(objs):
         if j not in used:
             assert abs(o["confidence"] - CONF) < MARGIN, ("element detection not in the reference", o)
     assert n_checked > 0 or not ref, "nothing compared"
-    print("  %d detections compared" % n_checked)
+    print("  %d detections compared; worst: %s" % (n_checked, ", ".join(
+        "%s %.4f" % kv for kv in sorted(worst.items()))))
 
 
 for im in sys.argv[2:]:
