@@ -14,7 +14,8 @@ class, box IoU >= 0.9, confidence within 0.01; keypoints within 1 px
 instance (inside the ROI rectangle the mask covers), classify's top-k
 classes exactly.
 
-usage: test_tasks_py.py MODEL_NAME IMAGE [IMAGE...]  (YOLO_TEST_DATA set)
+usage: test_tasks_py.py MODEL_NAME IMAGE[@CONF] [IMAGE[@CONF]...]
+(YOLO_TEST_DATA set; CONF: conf-threshold for that image, default 0.25)
 """
 import json
 import math
@@ -37,7 +38,7 @@ import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from reference_detect import decode_bgr, letterbox, nms  # noqa: E402
 
-CONF, IOU, TOPK = 0.25, 0.7, 5
+CONF, IOU, TOPK = 0.25, 0.7, 5  # CONF: per image, see the end
 MARGIN = 0.02
 
 
@@ -52,7 +53,8 @@ def element(image):
     out = tempfile.mktemp(suffix=".jsonl")
     cmd = ["gst-launch-1.0", "-q", "filesrc", "location=" + image, "!",
            "jpegdec", "!", "videoconvert", "!", "video/x-raw,format=RGB", "!",
-           "yolodetect", "model=" + model, "top-k=%d" % TOPK, "!",
+           "yolodetect", "model=" + model, "top-k=%d" % TOPK,
+           "conf-threshold=%g" % CONF, "!",
            "yolojson", "location=" + out, "!", "fakesink"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if p.returncode != 0 and "unsupported operator" in p.stdout + p.stderr:
@@ -262,6 +264,8 @@ def check(image):
         "%s %.4f" % kv for kv in sorted(worst.items()))))
 
 
-for im in sys.argv[2:]:
+for arg in sys.argv[2:]:
+    im, _, conf = arg.partition("@")
+    CONF = float(conf) if conf else 0.25
     check(os.path.join(data, "media", im))
 print("ok")
