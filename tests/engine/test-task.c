@@ -218,6 +218,54 @@ test_pose_end2end (void)
   yolo_task_result_free (r);
 }
 
+/* end-to-end obb rows (cx,cy,w,h,score,class,angle) and segment rows
+ * (x1,y1,x2,y2,score,class, M coefficients): no NMS, values carried */
+static void
+test_end2end_obb_segment (void)
+{
+  float obb[2][7] = {
+    {30, 30, 4, 10, 0.9f, 2, 0.25f},
+    {31, 30, 4, 10, 0.8f, 2, 0.25f},
+  };
+  float seg[2][6 + 3] = {
+    {10, 10, 30, 30, 0.9f, 1, 0.5f, -1.0f, 2.0f},
+    {40, 40, 50, 50, 0.1f, 1, 0, 0, 0},
+  };
+  gint64 d_obb[3] = { 1, 2, 7 }, d_seg[3] = { 1, 2, 9 };
+  YoloTaskLayout l;
+  YoloLetterbox lb;
+  YoloHeadParams p = YOLO_HEAD_PARAMS_DEFAULT;
+  YoloTaskResult *r;
+  const YoloTaskDetection *d;
+  const float *v;
+
+  yolo_letterbox_compute (64, 64, 64, 64, YOLO_RESIZE_LETTERBOX, TRUE, &lb);
+  g_assert_true (yolo_task_layout_init (&l, YOLO_TASK_OBB, TRUE, 0, 0, 0, 3,
+          d_obb, NULL));
+  r = yolo_task_decode (&l, &p, &obb[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 2);
+  d = &g_array_index (r->dets, YoloTaskDetection, 0);
+  g_assert_cmpint (d->box.class_id, ==, 2);
+  g_assert_cmpfloat_with_epsilon (d->cx, 30.0f, 1e-5);
+  g_assert_cmpfloat_with_epsilon (d->w, 10.0f, 1e-5);
+  g_assert_cmpfloat_with_epsilon (d->h, 4.0f, 1e-5);
+  g_assert_cmpfloat_with_epsilon (d->angle, 0.25f + G_PI / 2, 1e-5);
+  yolo_task_result_free (r);
+
+  g_assert_true (yolo_task_layout_init (&l, YOLO_TASK_SEGMENT, TRUE, 0, 0, 3,
+          3, d_seg, NULL));
+  r = yolo_task_decode (&l, &p, &seg[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 1);
+  g_assert_cmpint (r->n_values, ==, 3);
+  d = &g_array_index (r->dets, YoloTaskDetection, 0);
+  v = (const float *) r->values->data + d->values_offset;
+  g_assert_cmpfloat (v[0], ==, 0.5f);
+  g_assert_cmpfloat (v[1], ==, -1.0f);
+  g_assert_cmpfloat (v[2], ==, 2.0f);
+  g_assert_cmpfloat_with_epsilon (d->box.x2, 30.0f, 1e-5);
+  yolo_task_result_free (r);
+}
+
 static void
 test_probiou (void)
 {
@@ -486,6 +534,7 @@ main (int argc, char **argv)
   g_test_add_func ("/task/layouts", test_layouts);
   g_test_add_func ("/task/pose", test_pose);
   g_test_add_func ("/task/pose-end2end", test_pose_end2end);
+  g_test_add_func ("/task/end2end-obb-segment", test_end2end_obb_segment);
   g_test_add_func ("/task/probiou", test_probiou);
   g_test_add_func ("/task/obb", test_obb);
   g_test_add_func ("/task/top-k", test_top_k);
