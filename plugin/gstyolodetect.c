@@ -29,6 +29,13 @@
  * that (a model-family that does not fit the model) are dropped with a
  * warning message.
  *
+ * Segment, pose, obb and classify models (#GstYoloDetect:task) run too:
+ * their ROI metas also carry a "mask" or "keypoints" structure, or
+ * "rotation" and the rotated box in "detection"; a classify model gives one
+ * full-frame ROI with a "classification" structure listing the top-k
+ * classes (#GstYoloDetect:top-k). See gstyolometa.h and the README's
+ * "Tasks" section for the fields.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! \
