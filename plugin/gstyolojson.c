@@ -34,6 +34,13 @@
  * `frame` counts buffers from 0 since the element started. Frames without
  * detections still produce a line with an empty `objects` list.
  *
+ * The task structures of gstyolometa.h add members to an object:
+ * `keypoints` ([[x, y, confidence], ...] in frame pixels), `rotation`
+ * (radians) and `rotated_box` ([cx, cy, w, h]), `mask` ({"size": [h, w],
+ * "counts": [...]}: COCO's uncompressed RLE, column-major, zeros first,
+ * over the object's x, y, w, h rectangle) and `classes` (a classification's
+ * top-k: [{"label", "label_id", "confidence"}, ...]).
+ *
  * The file is flushed after every line, so `tail -f` follows it live.
  * With #GstYoloJson:post-messages the same text is also posted on the bus
  * as an element message named "yolojson" with fields `json` (string), `pts`

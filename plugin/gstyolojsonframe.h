@@ -27,7 +27,10 @@ G_BEGIN_DECLS
  * valid RFC 8259 JSON in UTF-8 whatever the locale. `pts` is null for a
  * buffer without a timestamp; each object has `label`, `label_id`,
  * `confidence` (rounded to 4 decimals, null when absent or not finite) and
- * `x`, `y`, `w`, `h` (ints, frame pixels). Never fails.
+ * `x`, `y`, `w`, `h` (ints, frame pixels); the task structures of
+ * gstyolometa.h add `keypoints`, `rotation`/`rotated_box`, `mask` (COCO
+ * uncompressed RLE) and `classes` (see SECTION:element-yolojson). Never
+ * fails.
  *
  * Returns: (transfer full): the NUL-terminated JSON text; g_free() it.
  */
