@@ -24,7 +24,9 @@
  * #GstVideoRegionOfInterestMeta in frame pixels; `label`, `label_id` and
  * `confidence` come from the DL Streamer "detection" parameter structure
  * when present, otherwise `label` is the roi_type name and `label_id` and
- * `confidence` are null. `confidence` is rounded to 4 decimals (magnitudes
+ * `confidence` are null. Objects that yolotrack (or DL Streamer's gvatrack)
+ * gave an id have `"id"` (int, DL Streamer's "object_id" structure) after
+ * `confidence`. `confidence` is rounded to 4 decimals (magnitudes
  * of 1e15 and more are written in full, e.g. `1e+308`); a non-finite
  * confidence (NaN or infinity, which JSON cannot represent; yolodetect never
  * attaches one, other elements might) is written as null, the object is
@@ -357,9 +359,9 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   GstStructure *s;
   const gchar *label = NULL;
   gchar *valid_label = NULL;
-  gint label_id;
+  gint label_id, object_id;
   gdouble conf;
-  gboolean has_id = FALSE, has_conf = FALSE;
+  gboolean has_id = FALSE, has_conf = FALSE, has_object_id;
 
   /* also finds the parameters that videoconvert/videoscale dropped */
   s = gst_yolo_meta_find_params (buf, roi);
@@ -370,6 +372,8 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   }
   if (label == NULL && roi->roi_type != 0)
     label = g_quark_to_string (roi->roi_type);
+  /* yolotrack's (or gvatrack's) object id */
+  has_object_id = gst_yolo_meta_find_object_id (buf, roi, &object_id);
   /* JSON text is UTF-8; json-glib copies the bytes as they are */
   if (label != NULL && !g_utf8_validate (label, -1, NULL))
     label = valid_label = g_utf8_make_valid (label, -1);
@@ -391,6 +395,10 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
     g_ptr_array_add (confs, yolo_json_format_confidence (conf));
   } else {
     json_builder_add_null_value (b);
+  }
+  if (has_object_id) {
+    json_builder_set_member_name (b, "id");
+    json_builder_add_int_value (b, object_id);
   }
   json_builder_set_member_name (b, "x");
   json_builder_add_int_value (b, roi->x);

@@ -1,0 +1,522 @@
+/* gst-yolo: yolotrack unit tests
+ *
+ * The linear assignment against brute force on random small matrices, and
+ * the element in a GstHarness on synthetic moving boxes (ROI metas made
+ * here, as yolodetect makes them): crossings, occlusions, objects entering
+ * and leaving, low-score association, frames between inferences. The
+ * element is registered statically from the sources compiled into this
+ * program, so no model and no plugin library are needed.
+ */
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <math.h>
+#include <string.h>
+
+#include "gstyolotrack.h"
+#include "gstyolometa.h"
+#include "yolo-tracker.h"
+
+#define W 640
+#define H 480
+#define CAPS "video/x-raw,format=RGB,width=640,height=480,framerate=30/1"
+
+/* ---- linear assignment vs brute force ---------------------------------- */
+
+static gdouble
+brute_perm (const gdouble * cost, guint n, guint row, gboolean * used)
+{
+  gdouble best = G_MAXDOUBLE;
+
+  if (row == n)
+    return 0.0;
+  for (guint c = 0; c < n; c++) {
+    gdouble v;
+
+    if (used[c])
+      continue;
+    used[c] = TRUE;
+    v = cost[row * n + c] + brute_perm (cost, n, row + 1, used);
+    used[c] = FALSE;
+    best = MIN (best, v);
+  }
+  return best;
+}
+
+/* the best sum(cost - thresh) over partial matchings of pairs with
+ * cost < thresh, each row or column at most once */
+static gdouble
+brute_partial (const gdouble * cost, guint rows, guint cols, gdouble thresh,
+    guint row, gboolean * used)
+{
+  gdouble best;
+
+  if (row == rows)
+    return 0.0;
+  best = brute_partial (cost, rows, cols, thresh, row + 1, used);
+  for (guint c = 0; c < cols; c++) {
+    gdouble d = cost[row * cols + c];
+
+    if (used[c] || !(d < thresh))
+      continue;
+    used[c] = TRUE;
+    best = MIN (best, d - thresh + brute_partial (cost, rows, cols, thresh,
+            row + 1, used));
+    used[c] = FALSE;
+  }
+  return best;
+}
+
+GST_START_TEST (test_assignment_square_vs_brute_force)
+{
+  GRand *rand = g_rand_new_with_seed (1);
+
+  for (guint iter = 0; iter < 400; iter++) {
+    guint n = g_rand_int_range (rand, 1, 8);
+    gdouble cost[64], got = 0.0, want;
+    gint assign[8];
+    gboolean used[8] = { FALSE }, seen[8] = { FALSE };
+
+    for (guint i = 0; i < n * n; i++)
+      /* every other matrix with small integers: many ties */
+      cost[i] = iter % 2 ? g_rand_double_range (rand, -5.0, 10.0)
+          : g_rand_int_range (rand, 0, 4);
+    g_assert_cmpfloat_with_epsilon (yolo_tracker_solve_assignment (cost, n,
+            assign), brute_perm (cost, n, 0, used), 1e-9);
+    for (guint r = 0; r < n; r++) {
+      fail_unless (assign[r] >= 0 && assign[r] < (gint) n);
+      fail_if (seen[assign[r]], "column %d assigned twice", assign[r]);
+      seen[assign[r]] = TRUE;
+      got += cost[r * n + assign[r]];
+    }
+    want = brute_perm (cost, n, 0, used);
+    g_assert_cmpfloat_with_epsilon (got, want, 1e-9);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_assignment_thresh_vs_brute_force)
+{
+  GRand *rand = g_rand_new_with_seed (2);
+
+  for (guint iter = 0; iter < 600; iter++) {
+    guint rows = g_rand_int_range (rand, 0, 7);
+    guint cols = g_rand_int_range (rand, 0, 7);
+    gdouble thresh = g_rand_double_range (rand, 0.1, 1.0);
+    gdouble cost[36], got = 0.0, want;
+    gint r2c[6], c2r[6];
+    gboolean used[6] = { FALSE };
+    guint m, count = 0;
+
+    for (guint i = 0; i < rows * cols; i++)
+      cost[i] = iter % 3 ? g_rand_double (rand)
+          : g_rand_int_range (rand, 0, 5) / 4.0;
+    m = yolo_tracker_linear_assignment (cost, rows, cols, thresh, r2c, c2r);
+    for (guint r = 0; r < rows; r++) {
+      if (r2c[r] < 0)
+        continue;
+      fail_unless (r2c[r] < (gint) cols);
+      fail_unless_equals_int (c2r[r2c[r]], r);
+      fail_unless (cost[r * cols + r2c[r]] < thresh);
+      got += cost[r * cols + r2c[r]] - thresh;
+      count++;
+    }
+    for (guint c = 0; c < cols; c++)
+      fail_unless (c2r[c] < 0 || r2c[c2r[c]] == (gint) c);
+    fail_unless_equals_int (m, count);
+    want = brute_partial (cost, rows, cols, thresh, 0, used);
+    g_assert_cmpfloat_with_epsilon (got, want, 1e-9);
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* ---- the element on synthetic boxes ----------------------------------- */
+
+typedef struct
+{
+  gdouble x1, y1, x2, y2, score;
+} Box;
+
+/* what came out for one input box */
+typedef struct
+{
+  gint id;                      /* -1: none */
+  gdouble x1, y1, x2, y2;       /* the ROI's "detection" box, pixels */
+} Out;
+
+static GstHarness *
+new_harness (const gchar * props)
+{
+  gchar *launch = g_strdup_printf ("yolotrack %s", props ? props : "");
+  GstHarness *h = gst_harness_new_parse (launch);
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  g_free (launch);
+  return h;
+}
+
+/* Pushes one frame with boxes b[n] (as yolodetect attaches them; inferred
+ * < 0: no mark, else the companion meta's "inferred") and fills out[n],
+ * in input order. */
+static void
+push_frame (GstHarness * h, const Box * b, guint n, gint inferred, Out * out)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H * 3, NULL);
+  GstVideoRegionOfInterestMeta *roi;
+  gpointer state = NULL;
+  guint i = 0;
+
+  for (guint k = 0; k < n; k++) {
+    GstYoloDetection d = { b[k].x1, b[k].y1, b[k].x2, b[k].y2, b[k].score,
+      0, "person"
+    };
+    gst_yolo_meta_add_detection (buf, W, H, &d);
+  }
+  if (inferred >= 0)
+    gst_yolo_meta_mark_inferred (buf, inferred);
+  buf = gst_harness_push_and_pull (h, buf);
+  fail_unless (buf != NULL);
+  while ((roi = (GstVideoRegionOfInterestMeta *)
+          gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstYoloDetection d;
+
+    fail_unless (i < n);
+    if (!gst_yolo_meta_find_object_id (buf, roi, &out[i].id))
+      out[i].id = -1;
+    fail_unless (gst_yolo_meta_get_detection (roi, W, H, &d));
+    out[i].x1 = d.x1;
+    out[i].y1 = d.y1;
+    out[i].x2 = d.x2;
+    out[i].y2 = d.y2;
+    i++;
+  }
+  fail_unless_equals_int (i, n);
+  gst_buffer_unref (buf);
+}
+
+static Box
+box_at (gdouble cx, gdouble cy, gdouble w, gdouble h, gdouble score)
+{
+  Box b = { cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, score };
+  return b;
+}
+
+/* Two people walk towards each other along nearly the same line, their
+ * boxes overlap for several frames (IoU up to 0.6) and they part: each
+ * keeps its id, also through the crossing. */
+GST_START_TEST (test_crossing)
+{
+  GstHarness *h = new_harness (NULL);
+
+  for (guint f = 0; f < 60; f++) {
+    Box b[2] = {
+      box_at (100 + 8.0 * f, 240, 60, 140, 0.9),
+      box_at (572 - 8.0 * f, 250, 60, 140, 0.85),
+    };
+    Out o[2];
+
+    push_frame (h, b, 2, -1, o);
+    fail_unless_equals_int (o[0].id, 1);
+    fail_unless_equals_int (o[1].id, 2);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Occlusion: an object walks behind a pillar (no detection for 6 frames)
+ * and comes out where its motion puts it: the same id. A second object
+ * enters meanwhile: no id on its first frame (unconfirmed), id 2 from its
+ * second. */
+GST_START_TEST (test_occlusion_and_new_object)
+{
+  GstHarness *h = new_harness (NULL);
+  Out o[2];
+
+  for (guint f = 0; f < 40; f++) {
+    Box a = box_at (80 + 10.0 * f, 200, 50, 120, 0.8);
+    Box c = box_at (500, 380, 80, 80, 0.7);
+    gboolean hidden = f >= 15 && f < 21;
+    Box b[2];
+    guint n = 0;
+
+    if (!hidden)
+      b[n++] = a;
+    if (f >= 18)
+      b[n++] = c;
+    push_frame (h, b, n, -1, o);
+    if (!hidden)
+      fail_unless_equals_int (o[0].id, 1);
+    if (f >= 18)
+      fail_unless_equals_int (o[n - 1].id, f == 18 ? -1 : 2);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Leaving: an object gone longer than track-buffer frames is forgotten;
+ * the next one at the same spot gets a new id. Within the buffer it gets
+ * its id back (the lost track stays where it was: no height velocity, and
+ * here no motion). */
+GST_START_TEST (test_leaving_and_track_buffer)
+{
+  GstHarness *h = new_harness ("track-buffer=5");
+  Box b = box_at (300, 200, 60, 120, 0.9);
+  Out o;
+
+  for (guint f = 0; f < 5; f++) {
+    push_frame (h, &b, 1, -1, &o);
+    fail_unless_equals_int (o.id, 1);
+  }
+  /* away 5 frames (= track-buffer at 30 fps): kept */
+  for (guint f = 0; f < 5; f++)
+    push_frame (h, NULL, 0, -1, NULL);
+  push_frame (h, &b, 1, -1, &o);
+  fail_unless_equals_int (o.id, 1);
+  /* away 7 frames: removed, a new track (unconfirmed on its first frame) */
+  for (guint f = 0; f < 7; f++)
+    push_frame (h, NULL, 0, -1, NULL);
+  push_frame (h, &b, 1, -1, &o);
+  fail_unless_equals_int (o.id, -1);
+  push_frame (h, &b, 1, -1, &o);
+  fail_unless_equals_int (o.id, 2);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* track-buffer counts frames at 30 fps: at 60 fps 5 means 10 frames */
+GST_START_TEST (test_track_buffer_scaled_by_frame_rate)
+{
+  GstHarness *h = gst_harness_new_parse ("yolotrack track-buffer=5");
+  Box b = box_at (300, 200, 60, 120, 0.9);
+  Out o;
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=RGB,width=640,height=480,framerate=60/1");
+  push_frame (h, &b, 1, -1, &o);
+  fail_unless_equals_int (o.id, 1);
+  for (guint f = 0; f < 9; f++)
+    push_frame (h, NULL, 0, -1, NULL);
+  push_frame (h, &b, 1, -1, &o);
+  fail_unless_equals_int (o.id, 1);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Second association: a tracked object whose confidence drops between
+ * track-low-thresh and track-high-thresh keeps its id; below
+ * track-low-thresh it is ignored (the track is lost, then found again). A
+ * new object with low scores only never gets a track. */
+GST_START_TEST (test_low_score_second_stage)
+{
+  GstHarness *h = new_harness (NULL);
+  Out o[2];
+
+  for (guint f = 0; f < 30; f++) {
+    gdouble s = (f >= 10 && f < 15) ? 0.15 : (f >= 20 && f < 23) ? 0.05 : 0.9;
+    Box b[2] = {
+      box_at (100 + 6.0 * f, 200, 60, 120, s),
+      box_at (500, 100, 50, 50, 0.2),
+    };
+
+    push_frame (h, b, 2, -1, o);
+    fail_unless_equals_int (o[0].id, (f >= 20 && f < 23) ? -1 : 1);
+    fail_unless_equals_int (o[1].id, -1);
+  }
+  /* without the second stage (track-low-thresh at track-high-thresh) the
+   * low-score frames lose the object */
+  gst_harness_teardown (h);
+  h = new_harness ("track-low-thresh=0.25");
+  for (guint f = 0; f < 12; f++) {
+    Box b = box_at (100 + 6.0 * f, 200, 60, 120, f >= 10 ? 0.15 : 0.9);
+
+    push_frame (h, &b, 1, -1, o);
+    fail_unless_equals_int (o[0].id, f >= 10 ? -1 : 1);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Frames between inferences (yolodetect inference-interval=3): they repeat
+ * the last inference's boxes; the tracker moves them to the Kalman
+ * prediction, keeps the ids, and the next inference continues the tracks.
+ * The predicted box is nearer the true position than the stale one. */
+GST_START_TEST (test_between_inferences)
+{
+  GstHarness *h = new_harness (NULL);
+  Box last[2];
+  Out o[2];
+  gdouble err_pred = 0.0, err_stale = 0.0;
+
+  for (guint f = 0; f < 60; f++) {
+    Box truth[2] = {
+      box_at (60 + 7.0 * f, 200, 60, 120, 0.9),
+      box_at (580 - 5.0 * f, 320, 70, 130, 0.8),
+    };
+    gboolean inferred = f % 3 == 0;
+
+    if (inferred)
+      memcpy (last, truth, sizeof (last));
+    push_frame (h, last, 2, inferred, o);
+    fail_unless_equals_int (o[0].id, 1);
+    fail_unless_equals_int (o[1].id, 2);
+    if (!inferred && f > 30) {
+      for (guint k = 0; k < 2; k++) {
+        err_pred += fabs ((o[k].x1 + o[k].x2) / 2 - (truth[k].x1 +
+                truth[k].x2) / 2);
+        err_stale += fabs ((last[k].x1 + last[k].x2) / 2 - (truth[k].x1 +
+                truth[k].x2) / 2);
+      }
+    } else if (inferred) {
+      /* inferred frames keep the detector's boxes */
+      g_assert_cmpfloat_with_epsilon (o[0].x1, truth[0].x1, 1e-6);
+    }
+  }
+  GST_INFO ("centre error: predicted %.1f px, stale %.1f px", err_pred,
+      err_stale);
+  fail_unless (err_pred < 0.25 * err_stale, "predicted %f, stale %f",
+      err_pred, err_stale);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* tracker-type=iou: no motion model; slow objects keep their ids, an
+ * object that jumps further than its box is a new track */
+GST_START_TEST (test_iou_tracker)
+{
+  GstHarness *h = new_harness ("tracker-type=iou");
+  Out o[2];
+
+  for (guint f = 0; f < 20; f++) {
+    Box b[2] = {
+      box_at (100 + 3.0 * f, 200, 60, 120, 0.9),
+      box_at (400, 300 - 2.0 * f, 80, 80, 0.6),
+    };
+
+    push_frame (h, b, 2, -1, o);
+    fail_unless_equals_int (o[0].id, 1);
+    fail_unless_equals_int (o[1].id, 2);
+  }
+  {
+    Box b = box_at (500, 60, 60, 120, 0.9);
+
+    push_frame (h, &b, 1, -1, o);
+    fail_unless_equals_int (o[0].id, 3);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* the id also lands in the companion meta (for after videoconvert), and
+ * the first frame after a flush starts again at 1 */
+GST_START_TEST (test_companion_and_flush)
+{
+  GstHarness *h = new_harness (NULL);
+  Box b = box_at (300, 200, 60, 120, 0.9);
+  GstBuffer *buf;
+  GstVideoRegionOfInterestMeta *roi;
+  GstCustomMeta *cm;
+  gint id = 0;
+  Out o;
+
+  for (guint f = 0; f < 3; f++)
+    push_frame (h, &b, 1, -1, &o);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  {
+    GstSegment seg;
+
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+  }
+  b.x1 += 200;
+  b.x2 += 200;
+  buf = gst_buffer_new_allocate (NULL, W * H * 3, NULL);
+  {
+    GstYoloDetection d = { b.x1, b.y1, b.x2, b.y2, 0.9, 0, "person" };
+    gst_yolo_meta_add_detection (buf, W, H, &d);
+  }
+  buf = gst_harness_push_and_pull (h, buf);
+  roi = gst_buffer_get_video_region_of_interest_meta (buf);
+  fail_unless (roi != NULL);
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  fail_unless (cm != NULL);
+  fail_unless (gst_structure_get_int (gst_custom_meta_get_structure (cm),
+          "object_id-0", &id));
+  fail_unless_equals_int (id, 1);
+  /* DL Streamer's structure on the ROI */
+  fail_unless (gst_structure_get_int
+      (gst_video_region_of_interest_meta_get_param (roi, "object_id"), "id",
+          &id));
+  fail_unless_equals_int (id, 1);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Hostile input: degenerate, inverted and non-finite boxes and NaN scores
+ * get no id and do not disturb the others; frames without any meta pass. */
+GST_START_TEST (test_bad_boxes)
+{
+  GstHarness *h = new_harness (NULL);
+  Out o[4];
+
+  for (guint f = 0; f < 10; f++) {
+    Box b[4] = {
+      box_at (100 + 5.0 * f, 200, 60, 120, 0.9),
+      {300, 300, 300, 350, 0.9},
+      {400, 300, 350, 250, 0.9},
+      {10, 10, 50, 50, NAN},
+    };
+
+    push_frame (h, b, 4, -1, o);
+    fail_unless_equals_int (o[0].id, 1);
+    fail_unless_equals_int (o[1].id, -1);
+    fail_unless_equals_int (o[2].id, -1);
+    fail_unless_equals_int (o[3].id, -1);
+  }
+  gst_buffer_unref (gst_harness_push_and_pull (h,
+          gst_buffer_new_allocate (NULL, W * H * 3, NULL)));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static Suite *
+yolotrack_suite (void)
+{
+  Suite *s = suite_create ("yolotrack");
+  TCase *tc = tcase_create ("general");
+
+  if (!GST_ELEMENT_REGISTER (yolo_track, NULL))
+    g_error ("cannot register yolotrack");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_assignment_square_vs_brute_force);
+  tcase_add_test (tc, test_assignment_thresh_vs_brute_force);
+  tcase_add_test (tc, test_crossing);
+  tcase_add_test (tc, test_occlusion_and_new_object);
+  tcase_add_test (tc, test_leaving_and_track_buffer);
+  tcase_add_test (tc, test_track_buffer_scaled_by_frame_rate);
+  tcase_add_test (tc, test_low_score_second_stage);
+  tcase_add_test (tc, test_between_inferences);
+  tcase_add_test (tc, test_iou_tracker);
+  tcase_add_test (tc, test_companion_and_flush);
+  tcase_add_test (tc, test_bad_boxes);
+  return s;
+}
+
+GST_CHECK_MAIN (yolotrack);
