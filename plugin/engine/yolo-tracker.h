@@ -1,4 +1,5 @@
-/* yolo-tracker.h - multi-object tracking of detections (ByteTrack, IoU).
+/* yolo-tracker.h - multi-object tracking of detections (ByteTrack, IoU):
+ * the engine's tracker, used by the yolotrack element.
  * Copyright (C) 2025 gst-yolo authors
  *
  * This library is free software; you can redistribute it and/or
