@@ -410,6 +410,19 @@ GST_START_TEST (test_iou_tracker)
     fail_unless_equals_int (o[0].id, 1);
     fail_unless_equals_int (o[1].id, 2);
   }
+  /* a frame between inferences: ids, boxes as they were (no motion) */
+  {
+    Box b[2] = {
+      box_at (100 + 3.0 * 19, 200, 60, 120, 0.9),
+      box_at (400, 300 - 2.0 * 19, 80, 80, 0.6),
+    };
+
+    push_frame (h, b, 2, FALSE, o);
+    fail_unless_equals_int (o[0].id, 1);
+    fail_unless_equals_int (o[1].id, 2);
+    g_assert_cmpfloat_with_epsilon (o[0].x1, b[0].x1, 1e-6);
+    g_assert_cmpfloat_with_epsilon (o[1].y2, b[1].y2, 1e-6);
+  }
   {
     Box b = box_at (500, 60, 60, 120, 0.9);
 
@@ -497,6 +510,58 @@ GST_START_TEST (test_bad_boxes)
 
 GST_END_TEST;
 
+GST_START_TEST (test_properties)
+{
+  GstElement *e = gst_element_factory_make ("yolotrack", NULL);
+  gdouble hi, lo, nt, mt;
+  guint buf;
+  gboolean fuse;
+  gint type;
+
+  fail_unless (e != NULL);
+  g_object_get (e, "track-high-thresh", &hi, "track-low-thresh", &lo,
+      "new-track-thresh", &nt, "match-thresh", &mt, "track-buffer", &buf,
+      "fuse-score", &fuse, "tracker-type", &type, NULL);
+  g_assert_cmpfloat_with_epsilon (hi, 0.25, 1e-12);
+  g_assert_cmpfloat_with_epsilon (lo, 0.1, 1e-12);
+  g_assert_cmpfloat_with_epsilon (nt, 0.25, 1e-12);
+  g_assert_cmpfloat_with_epsilon (mt, 0.8, 1e-12);
+  fail_unless_equals_int (buf, 30);
+  fail_unless (fuse);
+  fail_unless_equals_int (type, YOLO_TRACKER_BYTETRACK);
+  gst_util_set_object_arg (G_OBJECT (e), "tracker-type", "iou");
+  g_object_set (e, "track-buffer", 90, "match-thresh", 0.5, NULL);
+  g_object_get (e, "tracker-type", &type, "track-buffer", &buf,
+      "match-thresh", &mt, NULL);
+  fail_unless_equals_int (type, YOLO_TRACKER_IOU);
+  fail_unless_equals_int (buf, 90);
+  g_assert_cmpfloat_with_epsilon (mt, 0.5, 1e-12);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+/* caps without a size: refused with an element error, no crash */
+GST_START_TEST (test_caps_without_size)
+{
+  GstHarness *h = gst_harness_new ("yolotrack");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, "video/x-raw,format=RGB");
+  fail_unless (gst_harness_push (h, gst_buffer_new_allocate (NULL, 16,
+              NULL)) != GST_FLOW_OK);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 yolotrack_suite (void)
 {
@@ -518,6 +583,8 @@ yolotrack_suite (void)
   tcase_add_test (tc, test_iou_tracker);
   tcase_add_test (tc, test_companion_and_flush);
   tcase_add_test (tc, test_bad_boxes);
+  tcase_add_test (tc, test_properties);
+  tcase_add_test (tc, test_caps_without_size);
   return s;
 }
 
