@@ -31,11 +31,12 @@
  * a tracked object gets its id and its predicted box.
  *
  * A new frame size or a flush (seek) forgets every track; ids start again
- * at 1.
+ * at 1. The second association needs low-score detections: run yolodetect
+ * with conf-threshold=0.1, as Ultralytics' track() does.
  *
  * |[
  * gst-launch-1.0 filesrc location=people.mp4 ! decodebin ! videoconvert ! \
- *   yolodetect ! yolotrack ! yolooverlay ! videoconvert ! autovideosink
+ *   yolodetect conf-threshold=0.1 ! yolotrack ! yolooverlay ! videoconvert ! autovideosink
  * ]|
  */
 #ifdef HAVE_CONFIG_H
