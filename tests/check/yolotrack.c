@@ -1,11 +1,12 @@
 /* gst-yolo: yolotrack unit tests
  *
- * The linear assignment against brute force on random small matrices, and
- * the element in a GstHarness on synthetic moving boxes (ROI metas made
+ * The element in a GstHarness on synthetic moving boxes (ROI metas made
  * here, as yolodetect makes them): crossings, occlusions, objects entering
  * and leaving, low-score association, frames between inferences. The
  * element is registered statically from the sources compiled into this
- * program, so no model and no plugin library are needed.
+ * program, so no model and no plugin library are needed. The tracker
+ * itself (assignment vs brute force, Kalman) is tested in
+ * tests/engine/test-tracker.c.
  */
 
 #include <gst/check/gstcheck.h>
@@ -21,119 +22,6 @@
 #define W 640
 #define H 480
 #define CAPS "video/x-raw,format=RGB,width=640,height=480,framerate=30/1"
-
-/* ---- linear assignment vs brute force ---------------------------------- */
-
-static gdouble
-brute_perm (const gdouble * cost, guint n, guint row, gboolean * used)
-{
-  gdouble best = G_MAXDOUBLE;
-
-  if (row == n)
-    return 0.0;
-  for (guint c = 0; c < n; c++) {
-    gdouble v;
-
-    if (used[c])
-      continue;
-    used[c] = TRUE;
-    v = cost[row * n + c] + brute_perm (cost, n, row + 1, used);
-    used[c] = FALSE;
-    best = MIN (best, v);
-  }
-  return best;
-}
-
-/* the best sum(cost - thresh) over partial matchings of pairs with
- * cost < thresh, each row or column at most once */
-static gdouble
-brute_partial (const gdouble * cost, guint rows, guint cols, gdouble thresh,
-    guint row, gboolean * used)
-{
-  gdouble best;
-
-  if (row == rows)
-    return 0.0;
-  best = brute_partial (cost, rows, cols, thresh, row + 1, used);
-  for (guint c = 0; c < cols; c++) {
-    gdouble d = cost[row * cols + c];
-
-    if (used[c] || !(d < thresh))
-      continue;
-    used[c] = TRUE;
-    best = MIN (best, d - thresh + brute_partial (cost, rows, cols, thresh,
-            row + 1, used));
-    used[c] = FALSE;
-  }
-  return best;
-}
-
-GST_START_TEST (test_assignment_square_vs_brute_force)
-{
-  GRand *rand = g_rand_new_with_seed (1);
-
-  for (guint iter = 0; iter < 400; iter++) {
-    guint n = g_rand_int_range (rand, 1, 8);
-    gdouble cost[64], got = 0.0, want;
-    gint assign[8];
-    gboolean used[8] = { FALSE }, seen[8] = { FALSE };
-
-    for (guint i = 0; i < n * n; i++)
-      /* every other matrix with small integers: many ties */
-      cost[i] = iter % 2 ? g_rand_double_range (rand, -5.0, 10.0)
-          : g_rand_int_range (rand, 0, 4);
-    g_assert_cmpfloat_with_epsilon (yolo_tracker_solve_assignment (cost, n,
-            assign), brute_perm (cost, n, 0, used), 1e-9);
-    for (guint r = 0; r < n; r++) {
-      fail_unless (assign[r] >= 0 && assign[r] < (gint) n);
-      fail_if (seen[assign[r]], "column %d assigned twice", assign[r]);
-      seen[assign[r]] = TRUE;
-      got += cost[r * n + assign[r]];
-    }
-    want = brute_perm (cost, n, 0, used);
-    g_assert_cmpfloat_with_epsilon (got, want, 1e-9);
-  }
-  g_rand_free (rand);
-}
-
-GST_END_TEST;
-
-GST_START_TEST (test_assignment_thresh_vs_brute_force)
-{
-  GRand *rand = g_rand_new_with_seed (2);
-
-  for (guint iter = 0; iter < 600; iter++) {
-    guint rows = g_rand_int_range (rand, 0, 7);
-    guint cols = g_rand_int_range (rand, 0, 7);
-    gdouble thresh = g_rand_double_range (rand, 0.1, 1.0);
-    gdouble cost[36], got = 0.0, want;
-    gint r2c[6], c2r[6];
-    gboolean used[6] = { FALSE };
-    guint m, count = 0;
-
-    for (guint i = 0; i < rows * cols; i++)
-      cost[i] = iter % 3 ? g_rand_double (rand)
-          : g_rand_int_range (rand, 0, 5) / 4.0;
-    m = yolo_tracker_linear_assignment (cost, rows, cols, thresh, r2c, c2r);
-    for (guint r = 0; r < rows; r++) {
-      if (r2c[r] < 0)
-        continue;
-      fail_unless (r2c[r] < (gint) cols);
-      fail_unless_equals_int (c2r[r2c[r]], r);
-      fail_unless (cost[r * cols + r2c[r]] < thresh);
-      got += cost[r * cols + r2c[r]] - thresh;
-      count++;
-    }
-    for (guint c = 0; c < cols; c++)
-      fail_unless (c2r[c] < 0 || r2c[c2r[c]] == (gint) c);
-    fail_unless_equals_int (m, count);
-    want = brute_partial (cost, rows, cols, thresh, 0, used);
-    g_assert_cmpfloat_with_epsilon (got, want, 1e-9);
-  }
-  g_rand_free (rand);
-}
-
-GST_END_TEST;
 
 /* ---- the element on synthetic boxes ----------------------------------- */
 
@@ -572,8 +460,6 @@ yolotrack_suite (void)
     g_error ("cannot register yolotrack");
 
   suite_add_tcase (s, tc);
-  tcase_add_test (tc, test_assignment_square_vs_brute_force);
-  tcase_add_test (tc, test_assignment_thresh_vs_brute_force);
   tcase_add_test (tc, test_crossing);
   tcase_add_test (tc, test_occlusion_and_new_object);
   tcase_add_test (tc, test_leaving_and_track_buffer);
