@@ -261,8 +261,8 @@ typedef struct
   TrackState state;
   gboolean activated;           /* confirmed */
   gint id;                      /* 0 until confirmed */
-  gint frame_id;                /* last frame it was matched */
-  gint start_frame;
+  gint64 frame_id;              /* last frame it was matched */
+  gint64 start_frame;
   gint tracklet_len;
   gdouble score;
   gint label_id;
@@ -276,7 +276,8 @@ struct _YoloTracker
 {
   YoloTrackerParams p;
   GPtrArray *tracks;            /* Track *, TRACKED or LOST */
-  gint frame_id;
+  gint64 frame_id;              /* frames since the reset (days of video
+                                 * overflow a gint) */
   gint next_id;
   gboolean have_state;
 };
@@ -325,12 +326,13 @@ yolo_tracker_has_state (YoloTracker * t)
   return t->have_state;
 }
 
-static gint
+static gint64
 max_time_lost (YoloTracker * t)
 {
   gdouble fps = t->p.frame_rate > 0.0 ? t->p.frame_rate : 30.0;
 
-  return (gint) (fps / 30.0 * t->p.track_buffer);
+  /* int(frame_rate / 30 * track_buffer), bounded */
+  return (gint64) MIN (fps / 30.0 * t->p.track_buffer, (gdouble) G_MAXINT);
 }
 
 static void
@@ -520,7 +522,7 @@ update_bytetrack (YoloTracker * t, YoloTrackerDet * dets, guint n)
   GPtrArray *pool = g_ptr_array_new (), *unconfirmed = g_ptr_array_new ();
   GPtrArray *pool_left = g_ptr_array_new (), *r_tracked = g_ptr_array_new ();
   GPtrArray *r_left = g_ptr_array_new (), *unconf_left = g_ptr_array_new ();
-  gint max_lost = max_time_lost (t);
+  gint64 max_lost = max_time_lost (t);
 
   for (guint i = 0; i < n; i++) {
     if (!det_valid (&dets[i]))
@@ -624,7 +626,7 @@ update_iou (YoloTracker * t, YoloTrackerDet * dets, guint n)
   GArray *cand = g_array_new (FALSE, FALSE, sizeof (guint));
   GArray *left = g_array_new (FALSE, FALSE, sizeof (guint));
   GPtrArray *t_left = g_ptr_array_new ();
-  gint max_lost = max_time_lost (t);
+  gint64 max_lost = max_time_lost (t);
 
   for (guint i = 0; i < n; i++)
     if (det_valid (&dets[i]) && dets[i].score > t->p.track_low_thresh)
@@ -689,8 +691,8 @@ yolo_tracker_update (YoloTracker * t, YoloTrackerDet * dets, guint n)
       continue;
     }
     if (tr->state == TRACK_TRACKED && tr->activated) {
-      if (tr->id == 0)
-        tr->id = ++t->next_id;
+      if (tr->id == 0)          /* ids are ints (DL Streamer's object_id) */
+        tr->id = t->next_id = t->next_id == G_MAXINT ? 1 : t->next_id + 1;
       if (tr->det_index >= 0) {
         dets[tr->det_index].track_id = tr->id;
         tr->output = TRUE;
