@@ -328,6 +328,37 @@ eltwise_cast_i2f (__global const int *x, int x_off, __global float *y,
   }
 }
 
+/* Cast to float16, the result kept in float32: round to the nearest half,
+ * ties to even (vstore_half_rte, core OpenCL 1.2, whatever the device's
+ * default rounding mode): 65520 and above give inf, below 2^-25 a signed
+ * zero, in between half subnormals; NaN stays NaN. The half goes through a
+ * private ushort (no half variables without cl_khr_fp16). */
+__kernel void
+eltwise_cast_f2h (__global const float *x, int x_off, __global float *y,
+    int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  ushort h;
+  vstore_half_rte (x[x_off + i], 0, (__private half *) &h);
+  y[y_off + i] = vload_half (0, (__private const half *) &h);
+}
+
+/* Cast int -> float16 (in float32): exact through float up to 2^24, and
+ * every larger magnitude is inf in half anyway. */
+__kernel void
+eltwise_cast_i2h (__global const int *x, int x_off, __global float *y,
+    int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  ushort h;
+  vstore_half_rte ((float) x[x_off + i], 0, (__private half *) &h);
+  y[y_off + i] = vload_half (0, (__private const half *) &h);
+}
+
 __kernel void
 eltwise_cast_i2i (__global const int *x, int x_off, __global int *y,
     int y_off, int n, int to_bool)

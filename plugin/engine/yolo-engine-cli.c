@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "yolo-engine-private.h"
+#include "yolo-half.h"
 #include "yolo-model-info.h"
 #include "yolo-parity.h"
 
@@ -334,7 +335,8 @@ info_tensors_text (GString * s, YoloGraph * g, GArray * idx)
     YoloTensor *t = YOLO_T (g, g_array_index (idx, int, i));
     char *d = dims_str (MAX (t->ndim, 0), t->dims);
     g_string_append_printf (s, "  %-16s %-8s %s\n", t->name,
-        yolo_dtype_name (t->dtype), t->ndim >= 0 ? d : "(unknown)");
+        yolo_dtype_name (yolo_tensor_io_dtype (t)),
+        t->ndim >= 0 ? d : "(unknown)");
     g_free (d);
   }
 }
@@ -350,7 +352,7 @@ info_tensors_json (GString * s, YoloGraph * g, GArray * idx)
     g_string_append (s, i ? ",{\"name\":" : "{\"name\":");
     json_str (s, t->name);
     g_string_append (s, ",\"dtype\":");
-    json_str (s, yolo_dtype_name (t->dtype));
+    json_str (s, yolo_dtype_name (yolo_tensor_io_dtype (t)));
     g_string_append (s, ",\"shape\":");
     if (t->ndim >= 0)
       json_dims (s, t->ndim, t->dims);
@@ -399,6 +401,8 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   json_str (s, mi->task);
   g_string_append_printf (s, ",\"end2end\":%s,\"params\":%" G_GINT64_FORMAT,
       mi->end2end ? "true" : "false", mi->n_params);
+  g_string_append (s, ",\"precision\":");
+  json_str (s, mi->precision);
   g_string_append (s, ",\"gflops\":");
   json_num (s, mi->flops / 1e9);
   g_string_append_printf (s, ",\"nodes\":%d,\"ops\":{", n_nodes);
@@ -476,6 +480,7 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   }
   g_string_append_printf (s, "parameters:  %.3f M (%" G_GINT64_FORMAT ")\n",
       mi->n_params / 1e6, mi->n_params);
+  g_string_append_printf (s, "precision:   %s\n", mi->precision);
   g_string_append_printf (s, "GFLOPs:      %.2f\n", mi->flops / 1e9);
   g_string_append_printf (s, "ops:         %d nodes after constant folding:",
       n_nodes);

@@ -4,6 +4,7 @@
 #include "yolo-lower.h"
 #include "yolo-cl.h"
 #include "yolo-model-info.h"
+#include "yolo-half.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ static void
 fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
 {
   info->name = t->name;
+  info->dtype = yolo_dtype_name (yolo_tensor_io_dtype (t));
   info->ndim = MIN (t->ndim, 8);
   for (int i = 0; i < info->ndim; i++)
     info->dims[i] = t->dims[i];

@@ -126,6 +126,13 @@ typedef struct _YoloEngine YoloEngine;
 typedef struct
 {
   const char *name;
+  /* the element type the model file declares, ONNX's name: "float32",
+   * "float16", "int64"... Data always crosses this API as float32: a
+   * "float16" input is rounded to half (round-to-nearest-even) by the
+   * engine on the device, after yolo_engine_set_input or the
+   * pre-processing wrote it, so callers write plain float; a "float16"
+   * output holds half values, read back as float. */
+  const char *dtype;
   int ndim;
   gint64 dims[8];
 } YoloTensorInfo;

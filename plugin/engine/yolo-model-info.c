@@ -579,6 +579,23 @@ parse_imgsz (const char *s, int *h, int *w)
   return n;
 }
 
+static const char *
+model_precision (YoloGraph * g)
+{
+  for (guint i = 0; i < g->tensors->len; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+    if ((t->is_input || t->is_output) && t->io_dtype == YOLO_DTYPE_FLOAT16)
+      return "fp16";
+  }
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed && !strcmp (n->op_type, "Cast")
+        && yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16)
+      return "fp16";
+  }
+  return "fp32";
+}
+
 YoloModelInfo *
 yolo_model_info_new (YoloGraph * g)
 {
@@ -662,6 +679,7 @@ yolo_model_info_new (YoloGraph * g)
       info->n_params += ne;
   }
   g_hash_table_destroy (node_outputs);
+  info->precision = model_precision (g);
   return info;
 }
 

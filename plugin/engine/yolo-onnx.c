@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "yolo-engine-private.h"
+#include "yolo-half.h"
 #include "onnx.pb-c.h"
 
 #define ONNX_ATTR_FLOAT 1
@@ -738,6 +739,7 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     idx = yolo_graph_tensor (g, vi->name);
     t = YOLO_T (g, idx);
     t->dtype = value_dtype (tt->elem_type);
+    t->io_dtype = t->dtype;
     t->ndim = ndim;
     memcpy (t->dims, dims, ndim * sizeof (gint64));
     t->is_input = TRUE;
@@ -818,6 +820,8 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     /* Declared shape, when fully known and the tensor is not a constant:
      * lets callers look at the head layout before inference. */
     tt = value_tensor_type (vi);
+    if (tt && tt->has_elem_type && !t->is_input)
+      t->io_dtype = value_dtype (tt->elem_type);
     ndim = value_dims (vi, dims, &all_static, &bad);
     if (tt && ndim >= 0 && all_static && !yolo_tensor_is_const (t)
         && t->ndim < 0) {
@@ -885,6 +889,7 @@ yolo_onnx_load (const char *path, GError ** error)
   L.g = g;
   if (!load_model (&L, m, error))
     goto fail;
+  yolo_graph_round_half_io (g);
 
   onnx__model_proto__free_unpacked (m, NULL);
   return g;

@@ -270,6 +270,7 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gboolean xf = yolo_dtype_is_float (x->dtype);
   gboolean yf = yolo_dtype_is_float (y->dtype);
   gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
+  gboolean to_half = yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16;
   const char *name;
   cl_kernel k;
   YoloArgs args;
@@ -282,7 +283,9 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (total > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
 
-  if (xf && yf)
+  if (to_half)
+    name = xf ? "eltwise_cast_f2h" : "eltwise_cast_i2h";
+  else if (xf && yf)
     name = "eltwise_unary";
   else if (xf)
     name = "eltwise_cast_f2i";
@@ -297,7 +300,9 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&args, rt, g, x);
   yolo_args_tensor (&args, rt, g, y);
   yolo_args_int (&args, (cl_int) total);
-  if (xf && yf) {
+  if (to_half) {
+    /* n only */
+  } else if (xf && yf) {
     yolo_args_int (&args, YOLO_ACT_NONE);       /* identity */
     yolo_args_float (&args, 0.0f);
     yolo_args_float (&args, 0.0f);
@@ -309,7 +314,8 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   if (!yolo_args_ok (&args, n, error))
     return FALSE;
-  gws[0] = (!xf && !yf) ? (gsize) total : yolo_div_up (total, 16);
+  gws[0] = (to_half || (!xf && !yf)) ? (gsize) total
+      : yolo_div_up (total, 16);
   return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
 }
 

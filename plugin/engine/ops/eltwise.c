@@ -14,6 +14,7 @@
 
 #include "yolo-engine.h"
 #include "eltwise.h"
+#include "yolo-half.h"
 
 /* Applies the fused epilogue of n to a computed float value at index i. */
 static inline float
@@ -475,6 +476,7 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
   gint64 total = yolo_tensor_numel (y);
   gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
+  gboolean to_half = yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16;
   gpointer out;
 
   if (!x->data) {
@@ -483,7 +485,12 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
   }
   out = yolo_tensor_alloc_data (y);
   for (gint64 i = 0; i < total; i++) {
-    if (yolo_dtype_is_float (y->dtype)) {
+    if (to_half) {
+      /* float16, kept in float32: round to nearest even (an integer goes
+       * through float exactly up to 2^24; above 65520 it is inf anyway) */
+      ((float *) out)[i] = yolo_half_round (yolo_dtype_is_float (x->dtype) ?
+          ((float *) x->data)[i] : (float) ((gint64 *) x->data)[i]);
+    } else if (yolo_dtype_is_float (y->dtype)) {
       ((float *) out)[i] = elt_getf (x, i);
     } else if (to_bool) {
       ((gint64 *) out)[i] = yolo_dtype_is_float (x->dtype)
