@@ -398,6 +398,8 @@ test_cast (void)
     {YOLO_DTYPE_INT64, YOLO_DTYPE_INT32},
     {YOLO_DTYPE_INT64, YOLO_DTYPE_BOOL},
     {YOLO_DTYPE_INT32, YOLO_DTYPE_INT64},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT16},     /* rounds to half */
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_FLOAT16},
   };
   static const gint64 shapes[][3] = { {1, 7, 13}, {2, 3, 1}, {1, 1, 1},
   {1, 300, 17}
@@ -455,6 +457,84 @@ test_cast_onnxruntime (void)
   }
 }
 
+/* Cast float32 -> float16 (kept in float32) rounds to nearest, ties to
+ * even, as onnxruntime / numpy's astype(float16): the C reference against
+ * the IEEE 754 values written out here (bit for bit, signed zeros too), the
+ * device (eltwise_cast_f2h) against the reference; on random data of every
+ * magnitude as well. */
+static void
+test_cast_float16 (void)
+{
+  const float one = 1.0f, u = ldexpf (1.0f, -24);      /* smallest subnormal */
+  const float nan = NAN, inf = INFINITY;
+  const struct
+  {
+    float x, expect;
+  } c[] = {
+    {one + ldexpf (1, -11), one},       /* tie: to the even 1.0 */
+    {one + 3 * ldexpf (1, -11), one + ldexpf (1, -9)},  /* tie: up to even */
+    {one + ldexpf (1, -11) + ldexpf (1, -20), one + ldexpf (1, -10)},
+    {-(one + ldexpf (1, -11)), -one},
+    {2049.0f, 2048.0f}, {2051.0f, 2052.0f},     /* ties at 2^11 */
+    {0.1f, 0.0999755859375f},
+    {65504.0f, 65504.0f}, {65519.99f, 65504.0f},
+    {65520.0f, inf}, {-65520.0f, -inf}, {1e10f, inf}, {inf, inf},
+    {-inf, -inf},
+    {u, u}, {ldexpf (1, -25), 0.0f},    /* tie between 0 and u: 0 */
+    {ldexpf (1.0001f, -25), u}, {3 * ldexpf (1, -25), 2 * u},   /* tie: 2u */
+    {5 * ldexpf (1, -25), 2 * u},       /* tie between 2u and 3u: 2u */
+    {-ldexpf (1, -26), -0.0f}, {1e-40f, 0.0f},  /* float subnormal */
+    {ldexpf (1, -14) - ldexpf (1, -25), ldexpf (1, -14)},       /* to normal */
+    {ldexpf (1023, -24), ldexpf (1023, -24)},   /* largest subnormal */
+    {0.0f, 0.0f}, {-0.0f, -0.0f}, {nan, nan}, {-nan, -nan},
+  };
+  gint64 d[1] = { N_(c) }, rd[1] = { 4096 };
+  const char *ins[1] = { "X" };
+  YoloGraph *g = yolo_graph_new ();
+  int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d, 0, 0);
+  YoloTensor *y;
+
+  for (guint i = 0; i < N_(c); i++)
+    ((float *) YOLO_T (g, xi)->data)[i] = c[i].x;
+  attr_int (add_node (g, "Cast", 1, ins), "to", YOLO_DTYPE_FLOAT16);
+  yolo_test_output (g, "Y");
+  y = host_run (g);
+  g_assert_cmpint (y->dtype, ==, YOLO_DTYPE_FLOAT);
+  for (guint i = 0; i < N_(c); i++) {
+    float v = ((float *) y->data)[i];
+    if (isnan (c[i].expect)) {
+      g_assert_true (isnan (v));
+      g_assert_cmpint (!!signbit (v), ==, !!signbit (c[i].expect));
+    } else {
+      if (memcmp (&v, &c[i].expect, 4) != 0)
+        g_error ("Cast to float16 of %.9g: %.9g, expected %.9g", c[i].x, v,
+            c[i].expect);
+    }
+  }
+  yolo_graph_free (g);
+
+  /* the device: the same values, then random ones of every magnitude */
+  g = yolo_graph_new ();
+  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d, 0, 0);
+  for (guint i = 0; i < N_(c); i++)
+    ((float *) YOLO_T (g, xi)->data)[i] = c[i].x;
+  attr_int (add_node (g, "Cast", 1, ins), "to", YOLO_DTYPE_FLOAT16);
+  yolo_test_output (g, "Y");
+  yolo_test_expect_kernel ("eltwise_cast_f2h", TRUE);
+  yolo_test_check (g, "Cast float16 edge cases", 0, 0, FALSE);
+
+  g = yolo_graph_new ();
+  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, rd, -1, 1);
+  for (gint64 i = 0; i < rd[0]; i++) {
+    float *x = &((float *) YOLO_T (g, xi)->data)[i];
+    *x = ldexpf (*x, (int) (i % 48) - 30);      /* 2^-30 .. 2^17 */
+  }
+  attr_int (add_node (g, "Cast", 1, ins), "to", YOLO_DTYPE_FLOAT16);
+  yolo_test_output (g, "Y");
+  yolo_test_check (g, "Cast float16 random", 0, 0, FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
 /* Infer errors: incompatible broadcast, non-constant Clip bounds. */
 static void
 test_errors (void)
@@ -499,6 +579,7 @@ main (int argc, char **argv)
   g_test_add_func ("/eltwise/clip-attrs", test_clip_attrs);
   g_test_add_func ("/eltwise/cast", test_cast);
   g_test_add_func ("/eltwise/cast-onnxruntime", test_cast_onnxruntime);
+  g_test_add_func ("/eltwise/cast-float16", test_cast_float16);
   g_test_add_func ("/eltwise/errors", test_errors);
   return g_test_run ();
 }
