@@ -47,7 +47,7 @@ yolo_half_to_float (guint16 h)
 
   if (e == 0) {
     /* zero or subnormal: mant * 2^-24, exact in float32 */
-    f = (float) mant * (1.0f / 16777216.0f);
+    f = (float) mant *(1.0f / 16777216.0f);
     return sign ? -f : f;
   }
   if (e == 0x1f)

@@ -465,7 +465,7 @@ test_cast_onnxruntime (void)
 static void
 test_cast_float16 (void)
 {
-  const float one = 1.0f, u = ldexpf (1.0f, -24);      /* smallest subnormal */
+  const float one = 1.0f, u = ldexpf (1.0f, -24);       /* smallest subnormal */
   const float nan = NAN, inf = INFINITY;
   const struct
   {

@@ -314,8 +314,7 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   if (!yolo_args_ok (&args, n, error))
     return FALSE;
-  gws[0] = (to_half || (!xf && !yf)) ? (gsize) total
-      : yolo_div_up (total, 16);
+  gws[0] = (to_half || (!xf && !yf)) ? (gsize) total : yolo_div_up (total, 16);
   return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
 }
 
