@@ -18,7 +18,9 @@ letterboxed RGB/255 input tensor X (as test_parity.py makes it):
   ours: `yolo-engine run` on the fp16 file, fed X as float32 (the engine
         rounds it to half as the file's float16 input requires).
 
-Checked on output0 [1,84,8400], per section (rows 0-3 boxes in input
+First a small float16 model (check_small: the loader's float16 forms and
+special values, Cast rounding, float16 input / output) bit for bit against
+onnxruntime. Then, on output0 [1,84,8400], per section (rows 0-3 boxes in input
 pixels, rows 4.. class scores): our error against fp32 is at most
 onnxruntime fp16's (max and mean |err|; the issue's accuracy bar), and the
 detections (conf 0.25, 0.05 on zidane.jpg where nothing scores 0.25;
@@ -264,6 +266,74 @@ def check_engine(a, model, failures):
         os.rmdir(tmp)
 
 
+SPECIAL = np.array([0x0000, 0x8000, 0x7c00, 0xfc00, 0x7e00, 0x0001, 0x8001,
+                    0x03ff, 0x0400, 0x7bff, 0xfbff, 0x3c00, 0x2e66, 0x3555,
+                    0x0200, 0xc000], np.uint16).view(np.float16)
+
+
+def check_small(a, failures):
+    """A small float16 model: initializers in both of ONNX's float16 forms
+    (raw_data; bit patterns in int32_data) holding zeros of both signs,
+    +-inf, NaN, subnormals, the largest half; a float16 input and outputs;
+    Cast float16 -> float32 -> (times 1/3 in float32) -> float16. The
+    engine's outputs must be onnxruntime's bit for bit (NaN where NaN)."""
+    from onnx import helper
+    X = helper.make_tensor_value_info('X', TensorProto.FLOAT16, [2, 16])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT16, [2, 16])
+            for n in ('Y_raw', 'Y_int32', 'Y_cast')]
+    w = np.stack([SPECIAL, SPECIAL[::-1]])
+    w_raw = numpy_helper.from_array(w, 'W_raw')
+    assert w_raw.HasField('raw_data')
+    w_i32 = helper.make_tensor('W_int32', TensorProto.FLOAT16, [2, 16],
+                               w.view(np.uint16).astype(np.int32).ravel().tolist())
+    assert len(w_i32.int32_data) == 32 and not w_i32.HasField('raw_data')
+    third = numpy_helper.from_array(np.array(1 / 3, np.float32), 'third')
+    nodes = [helper.make_node('Add', ['X', 'W_raw'], ['Y_raw']),
+             helper.make_node('Mul', ['X', 'W_int32'], ['Y_int32']),
+             helper.make_node('Cast', ['X'], ['X32'], to=TensorProto.FLOAT),
+             helper.make_node('Mul', ['X32', 'third'], ['T']),
+             helper.make_node('Cast', ['T'], ['Y_cast'], to=TensorProto.FLOAT16)]
+    g = helper.make_graph(nodes, 'fp16', [X], outs, [w_raw, w_i32, third])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)])
+    m.ir_version = 9
+    onnx.checker.check_model(m)
+    rng = np.random.default_rng(7)
+    # float32 input: the engine must round it to half itself (ties too)
+    x = rng.uniform(-4, 4, (2, 16)).astype(np.float32)
+    x[0, :4] = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520.0, 2 ** -25]
+    with np.errstate(over='ignore'):   # 65520 -> inf, as intended
+        x16 = x.astype(np.float16)
+    ref = session(m.SerializeToString()).run(None, {'X': x16})
+    tmp = tempfile.mkdtemp(prefix='yolo-fp16-small-')
+    try:
+        path = os.path.join(tmp, 'fp16.onnx')
+        onnx.save(m, path)
+        x.astype('<f4').tofile(os.path.join(tmp, 'in.f32'))
+        for i, r in enumerate(ref):
+            cmd = [a.engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
+                   '--output', os.path.join(tmp, 'out.f32'), '--output-index', str(i)]
+            if a.device:
+                cmd += ['--device', a.device]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            if p.returncode != 0:
+                failures.append(f'small fp16 model: {" ".join(cmd)} failed: {p.stdout}{p.stderr}')
+                continue
+            got = np.fromfile(os.path.join(tmp, 'out.f32'), '<f4').reshape(2, 16)
+            g16 = got.astype(np.float16)
+            same = (g16.view(np.uint16) == r.view(np.uint16)) | (np.isnan(g16) & np.isnan(r))
+            exact = np.array_equal(got, g16.astype(np.float32), equal_nan=True)
+            print(f'small fp16 model {outs[i].name}: {int(same.sum())} of {same.size} '
+                  f'bit-equal to onnxruntime, values are halves: {exact}')
+            if not same.all() or not exact:
+                j = int(np.argmin(same.ravel()))
+                failures.append(f'small fp16 model {outs[i].name}: element {j}: ours '
+                                f'{got.ravel()[j]!r}, onnxruntime {r.ravel()[j]!r}')
+    finally:
+        for f in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, f))
+        os.rmdir(tmp)
+
+
 def check_element(a, model, failures):
     m16 = onnx.load(model)
     s16 = session(m16.SerializeToString())
@@ -329,6 +399,7 @@ def main():
         if have_opencl_device(a.engine) is False:
             print('SKIP: no OpenCL device on this machine')
             return SKIP
+        check_small(a, failures)
         check_engine(a, model, failures)
     for f in failures:
         print('FAIL: ' + f)
