@@ -511,7 +511,7 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
           "metadata)\n", dd);
     g_free (dd);
   }
-  if (g->batch_from)
+  if (g->batch_from && !infer_error)
     g_string_append_printf (s, "batch:       the file has a fixed batch of %"
         G_GINT64_FORMAT " (batch=%" G_GINT64_FORMAT " export); run at batch "
         "1, one image per run (input and Reshape constants rewritten: each "

@@ -843,7 +843,7 @@ graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
   if (!yolo_graph_sort (g, error) || !yolo_rebatch (g, &rebatch, error))
     return FALSE;
   if (!yolo_nms_tail_cut (g, error) || !yolo_graph_infer (g, error)) {
-    yolo_rebatch_check (g, rebatch, NULL);      /* frees it */
+    yolo_rebatch_fail (rebatch, error);
     return FALSE;
   }
   if (!yolo_rebatch_check (g, rebatch, error)

@@ -140,3 +140,19 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
   state_free (s);
   return ok;
 }
+
+void
+yolo_rebatch_fail (YoloRebatch * s, GError ** error)
+{
+  if (!s)
+    return;
+  if (error && *error) {
+    char *m = g_strdup_printf ("%s (with the file's fixed batch of %"
+        G_GINT64_FORMAT " rewritten to 1); the model was exported with "
+        "batch=%" G_GINT64_FORMAT ": export it with batch=1",
+        (*error)->message, s->batch, s->batch);
+    g_free ((*error)->message);
+    (*error)->message = m;
+  }
+  state_free (s);
+}

@@ -33,5 +33,9 @@ gboolean yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error);
 gboolean yolo_rebatch_check (YoloGraph * g, YoloRebatch * state,
     GError ** error);
 
+/* Shape inference failed after the rewrite: appends to *error that the
+ * batch could not be made 1 and the export option to use; frees state. */
+void yolo_rebatch_fail (YoloRebatch * state, GError ** error);
+
 G_END_DECLS
 #endif /* YOLO_REBATCH_H */
