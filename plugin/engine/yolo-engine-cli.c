@@ -341,8 +341,7 @@ dynamic_dims (YoloTensor * t)
         s = g_string_new (NULL);
       else
         g_string_append (s, ", ");
-      g_string_append_printf (s, "%s=%" G_GINT64_FORMAT, names[d],
-          t->dims[d]);
+      g_string_append_printf (s, "%s=%" G_GINT64_FORMAT, names[d], t->dims[d]);
     }
   }
   g_strfreev (names);

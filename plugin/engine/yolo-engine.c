@@ -321,7 +321,7 @@ yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
   n = yolo_tensor_numel (t);
   if (e->graph->nms_tail && e->graph->nms_tail->out ==
       g_array_index (e->graph->outputs, int, i))
-    return get_nms_output (e, dst, error);
+      return get_nms_output (e, dst, error);
   if (t->mem != YOLO_MEM_ARENA) {
     if (!t->data) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
