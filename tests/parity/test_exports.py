@@ -2,7 +2,8 @@
 """Parity of the Ultralytics export options nms=True, batch=2 and dynamic=True
 (../shared/models/zoo/) between our engine and onnxruntime (CPU).
 
-usage: test_exports.py nms|batch|dynamic [--image bus.jpg] [--size N]
+usage: test_exports.py nms|nms-tail|batch|dynamic [--image bus.jpg]
+       [--size N] [--conf C]
 
 The image is letterboxed as in test_parity.py (same tensor for both sides).
 
@@ -14,6 +15,12 @@ The image is letterboxed as in test_parity.py (same tensor for both sides).
            rows, and the rows after the last detection are exactly zero.
            Only a detection whose score is within 1e-3 of the graph's conf
            threshold may be on one side only (fp32 sums in another order).
+           --conf C first rewrites the graph's threshold (more candidates).
+  nms-tail the tail of yolo11n-nms.onnx alone, fed a made-up [1,84,3000]
+           pre-NMS tensor (integer boxes, duplicates, zero widths, scores on
+           a 1/64 grid: many exact ties), as exported, with
+           max_output_boxes_per_class 7 / IoU 0.5 / score_threshold 0.5, and
+           class-agnostic: the outputs must be identical bit for bit.
   batch    yolo11n-batch2.onnx: onnxruntime on the batch [image, image],
            slot 0 of its [2,84,8400] output against the engine's [1,84,8400]
            (the engine rewrites the batch to 1).
@@ -91,6 +98,108 @@ def with_conf(model, conf, tmp):
     return path
 
 
+def synthetic_tail(model, n, tmp, variant):
+    """The nms=True model's NMS tail alone, fed by a graph input x
+    [1,84,n] (through a Mul by 1, so that the tail reads a computed
+    tensor). variant 'cap': NonMaxSuppression gets max_output_boxes_per_class
+    7, iou_threshold 0.5 and a score_threshold 0.5; 'agnostic': no class
+    offset on the NMS boxes."""
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    m = onnx.load(model)
+    g = m.graph
+    tr = [k for k, nd in enumerate(g.node) if nd.op_type == 'Transpose' and
+          list(onnx.helper.get_attribute_value(nd.attribute[0])) == [0, 2, 1]]
+    start = tr[-1]
+    pre = g.node[start].input[0]
+    live = {pre}
+    tail = []
+    for nd in g.node[start:]:
+        if nd.op_type != 'Constant' and any(i in live for i in nd.input):
+            tail.append(nd)
+            live.update(nd.output)
+    used = {i for nd in tail for i in nd.input}
+    consts = [nd for nd in g.node if nd.op_type == 'Constant' and nd.output[0] in used]
+    inits = [i for i in g.initializer if i.name in used]
+    extra = [numpy_helper.from_array(np.array([1.0], np.float32), 'one')]
+    prod = {o: nd for nd in tail for o in nd.output}
+    if variant == 'agnostic':
+        # NMS on the normalised boxes without the class offset: what an
+        # agnostic_nms=True export computes
+        nms = [nd for nd in tail if nd.op_type == 'NonMaxSuppression'][0]
+        u = prod[nms.input[0]]
+        add = prod[u.input[0]]
+        assert u.op_type == 'Unsqueeze' and add.op_type == 'Add'
+        u.input[0] = [i for i in add.input if i in prod and prod[i].op_type == 'Slice'][0]
+    if variant == 'cap':
+        for nd in tail:
+            if nd.op_type == 'NonMaxSuppression':
+                extra += [numpy_helper.from_array(np.array([7], np.int64), 'cap_max'),
+                          numpy_helper.from_array(np.array([0.5], np.float32), 'cap_iou'),
+                          numpy_helper.from_array(np.array([0.5], np.float32), 'cap_score')]
+                del nd.input[2:]
+                nd.input.extend(['cap_max', 'cap_iou', 'cap_score'])
+    graph = helper.make_graph(
+        [helper.make_node('Mul', ['x', 'one'], [pre], name='feed')] + consts + tail,
+        'nms-tail', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 84, n])],
+        list(g.output), inits + extra)
+    out = helper.make_model(graph, opset_imports=list(m.opset_import))
+    out.ir_version = m.ir_version
+    path = os.path.join(tmp, f'nms-tail-{variant}.onnx')
+    onnx.save(out, path)
+    return path
+
+
+def synthetic_input(n, seed):
+    """Pre-NMS tensor [1,84,n] made to stress NMS: boxes on an integer grid
+    around a few centres (exact duplicates, exact IoU values), some of zero
+    width, scores on a 1/64 grid (many exact ties, across anchors and across
+    classes of one anchor), four busy classes."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((1, 84, n), np.float32)
+    centres = rng.integers(40, 600, size=(12, 2))
+    c = centres[rng.integers(0, len(centres), n)] + rng.integers(-6, 7, size=(n, 2))
+    wh = rng.integers(4, 80, size=(n, 2))
+    wh[rng.random(n) < 0.03, 0] = 0
+    x[0, 0], x[0, 1] = c[:, 0] - wh[:, 0] // 2, c[:, 1] - wh[:, 1] // 2
+    x[0, 2], x[0, 3] = x[0, 0] + wh[:, 0], x[0, 1] + wh[:, 1]
+    dup = rng.random(n) < 0.05
+    x[0, :4, dup] = x[0, :4, 0][:, None].T
+    scores = np.floor(rng.random((80, n)) ** 8 * 64) / 64
+    busy = rng.integers(0, 80, 4)
+    scores[busy] = np.floor(rng.random((4, n)) * 64) / 64
+    x[0, 4:] = scores
+    return x
+
+
+def check_synthetic(a, model, engine):
+    n = 3000
+    tmp = tempfile.mkdtemp(prefix='yolo-exports-tail-')
+    try:
+        fails = []
+        for variant in ('export', 'cap', 'agnostic'):
+            path = synthetic_tail(model, n, tmp, variant)
+            sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+            for seed in (1, 2):
+                x = synthetic_input(n, seed)
+                ref = sess.run(None, {'x': x})[0]
+                got = run_engine(engine, path, x, [], a.device).reshape(ref.shape)
+                nr = int((ref[0, :, 4] > 0).sum())
+                same = np.array_equal(ref, got)
+                print(f'  {variant} seed {seed}: onnxruntime {nr} detections, '
+                      f'engine {int((got[0, :, 4] > 0).sum())}: '
+                      f'{"identical" if same else "DIFFERENT"}')
+                if not same:
+                    k = int(np.argmax((ref != got).any(axis=2)[0]))
+                    fails.append(f'{variant} seed {seed}: first different row {k}: '
+                                 f'onnxruntime {ref[0, k].tolist()}, engine {got[0, k].tolist()}')
+                if nr < 5:
+                    fails.append(f'{variant} seed {seed}: only {nr} detections: tests little')
+        return fails
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def compare_nms(ref, got, conf):
     """Detections of [1,K,6] outputs as sets; returns a list of failures."""
     fails = []
@@ -161,7 +270,7 @@ def run_engine(engine, model, x, extra, device):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('which', choices=['nms', 'batch', 'dynamic'])
+    ap.add_argument('which', choices=['nms', 'nms-tail', 'batch', 'dynamic'])
     ap.add_argument('--image', default='bus.jpg')
     ap.add_argument('--size', type=int, default=640)
     ap.add_argument('--conf', type=float, help='nms: rewrite the graph\'s conf threshold first')
@@ -169,7 +278,8 @@ def main():
     a = ap.parse_args()
 
     data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
-    model = os.path.join(data, 'models', 'zoo', {'nms': 'yolo11n-nms.onnx', 'batch': 'yolo11n-batch2.onnx',
+    model = os.path.join(data, 'models', 'zoo', {'nms': 'yolo11n-nms.onnx', 'nms-tail': 'yolo11n-nms.onnx',
+                                                 'batch': 'yolo11n-batch2.onnx',
                                                  'dynamic': 'yolo11n-dynamic.onnx'}[a.which])
     image = a.image if os.sep in a.image else os.path.join(data, 'media', a.image)
     engine = os.environ.get('YOLO_ENGINE')
@@ -194,6 +304,15 @@ def main():
 
 
 def check(a, model, image, engine):
+    if a.which == 'nms-tail':
+        fails = check_synthetic(a, model, engine)
+        if fails:
+            print('FAIL: the engine\'s NMS differs from the graph\'s tail in onnxruntime:')
+            for f in fails:
+                print('  - ' + f)
+            return 1
+        print('PASS: the NMS tail alone: engine and onnxruntime outputs are identical')
+        return 0
     S = a.size if a.which == 'dynamic' else 640
     x = tp.make_input(image, 'ultralytics', [1, 3, S, S])
     sess = ort.InferenceSession(model, providers=['CPUExecutionProvider'])
