@@ -603,7 +603,7 @@ declared_shape (const Onnx__ValueInfoProto * vi)
   const Onnx__TypeProto__Tensor *tt = value_tensor_type (vi);
   GString *s;
 
-  if (tt == NULL || tt->shape == NULL)
+  if (tt == NULL || tt->shape == NULL || tt->shape->n_dim > YOLO_MAX_DIMS)
     return NULL;
   s = g_string_new ("[");
   for (size_t k = 0; k < tt->shape->n_dim; k++) {

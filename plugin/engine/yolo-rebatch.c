@@ -75,7 +75,8 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
     YoloTensor *shape = YOLO_IN (g, n, 1);
 
     if (n->removed || strcmp (n->op_type, "Reshape") || !shape
-        || !yolo_tensor_is_const (shape) || !shape->data || shape->ndim != 1
+        || !yolo_tensor_is_const (shape) || !shape->data
+        || yolo_dtype_is_float (shape->dtype) || shape->ndim != 1
         || shape->dims[0] < 1 || ((gint64 *) shape->data)[0] != b)
       continue;
     for (guint j = 0; j < g->nodes->len; j++) {
