@@ -69,6 +69,7 @@ def main():
                                  "--max-local-mem-size=",
                                  "--max-mem-alloc-size=",
                                  "--max-global-mem-size=", "--no-cache",
+                                 "--tune=", "YOLO_TUNE",
                                  "YOLO_CONV_KERNEL", "YOLO_DEVICE")),
           "--help lists the engine options and their variables", out)
 
@@ -183,18 +184,9 @@ def main():
     check(err.count("\n") == 1 and "\\x0a" not in err,
           "run: unknown device is one line listing the devices", err)
 
-    # Ultralytics exports that cannot run: the error names the export
-    # option (or task) after the operator and node
+    # Ultralytics export options (the task exports run since issue 11's
+    # operators: tests/parity/test_zoo_parity.py)
     zoo = os.path.join(MODELS, "zoo")
-    refused = [("yolo11n-seg.onnx", ["task=segment", "detect"]),
-               ("yolo11n-obb.onnx", ["task=obb", "detect"])]
-    for name, words in refused:
-        path = os.path.join(zoo, name)
-        if not os.path.exists(path):
-            print(f"# {path} not found: skipped")
-            continue
-        expect_error(["bench", path, "--iterations", "1"], words,
-                     f"bench: {name} refused naming its export option")
     export_options(tmp, zoo)
     # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
     # (here capped to 4 MB: yolov8n-320 needs more), by the flag or by its
@@ -231,6 +223,10 @@ def engine_option_flags(tmp, good_in, outp):
              "--conv-kernel: bad value"),
             (["--matmul-kernel=x"], ["matmul_kernel", "tile"],
              "--matmul-kernel: bad value"),
+            (["--conv-kernel=matmul-tile"], ["conv_kernel", "matmul-tile"],
+             "--conv-kernel: a variant of another op"),
+            (["--tune=maybe"], ["tune", "on, off, cached"],
+             "--tune: bad value"),
             (["--wino-layout=yx"], ["wino_layout", "xi"],
              "--wino-layout: bad value"),
             (["--program-cache=maybe"], ["program_cache", "on, off"],
@@ -257,6 +253,8 @@ def engine_option_flags(tmp, good_in, outp):
     rc, out, err = run(*run_args, "--output", ref)
     check(rc == 0, "run: default kernels", out + err)
     for flags in (["--conv-kernel=tiled"],
+                  ["--conv-kernel=conv-generic", "--tune=off"],
+                  ["--tune=on"], ["--tune=cached"],
                   ["--conv-kernel=gpu", "--max-work-group-size=32"],
                   ["--conv-kernel=tiled", "--max-work-group-size=32",
                    "--max-local-mem-size=4096", "--no-cache"]):
@@ -274,6 +272,10 @@ def engine_option_flags(tmp, good_in, outp):
                        "--conv-kernel=direct", "--matmul-kernel=tile",
                        "--max-work-group-size=64")
     check(rc == 0 and "median" in out, "bench with engine options", out + err)
+    rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
+                       "--profile", "--conv-kernel=conv-generic")
+    check(rc == 0 and "variant" in out and "conv-generic" in out,
+          "bench --profile names the variants", out + err)
 
 
 def names_escaped(tmp):
