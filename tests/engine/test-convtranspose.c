@@ -107,7 +107,7 @@ check_case (const CtCase * c, YoloAct act, gboolean residual)
   g_free (label);
 }
 
-#define KS "convtranspose_k_eq_s"
+#define KS "convtranspose_k_eq_s_w16|convtranspose_k_eq_s"
 #define GEN "convtranspose_generic"
 
 static const CtCase k_eq_s_cases[] = {

@@ -24,7 +24,9 @@
  *    stride-2 upsampling): every output pixel gets exactly one tap, so a
  *    work-item reads one input pixel of every channel and writes its
  *    kH x kW output block for 8 output channels. Weights repacked as
- *    [C][kH*kW][Mp] (Mp = M rounded up to 8).
+ *    [C][kH*kW][Mp] (Mp = M rounded up to 8). On CPUs that want wide
+ *    vectors (PoCL) convtranspose_k_eq_s_w16: 16 input pixels x one tap x
+ *    8 output channels per work-item.
  *  - convtranspose_generic: anything else, one output pixel per work-item.
  */
 #include <math.h>
