@@ -30,6 +30,7 @@
  * the resolved options (yolo_rt_options) for the ops. */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
+#include "yolo-cl-prewarm.h"
 #include "yolo-engine-private.h"
 
 #include <string.h>
@@ -77,7 +78,54 @@ struct _YoloRuntime
   cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0: unknown */
   cl_ulong global_mem;          /* CL_DEVICE_GLOBAL_MEM_SIZE, 0: unknown */
   guint64 dev_bytes;            /* device memory reserved so far */
+  /* cl_kernel -> GArray of YoloClArg: the arguments set through
+   * yolo_args_* / bind_scratch, for yolo_runtime_prewarm */
+  GHashTable *kargs;
 };
+
+/* The runtime whose yolo_rt_kernel this thread called last: yolo_args_*
+ * record into its kargs (a YoloArgs does not know its runtime). */
+static GPrivate current_rt;
+
+static void
+free_args (gpointer p)
+{
+  g_array_unref (p);
+}
+
+/* Records argument idx of k (a kernel of rt's, else nothing). */
+static void
+record_arg (YoloRuntime * rt, cl_kernel k, cl_uint idx, YoloClArgKind kind,
+    gsize size, gconstpointer value)
+{
+  GArray *args = rt ? g_hash_table_lookup (rt->kargs, k) : NULL;
+  YoloClArg *a;
+
+  if (!args)
+    return;
+  if (args->len <= idx)
+    g_array_set_size (args, idx + 1);
+  a = &g_array_index (args, YoloClArg, idx);
+  memset (a, 0, sizeof (*a));
+  a->kind = kind;
+  a->size = size;
+  if (kind == YOLO_CL_ARG_BYTES && size <= sizeof (a->value)) {
+    memcpy (a->value, value, size);
+  } else if (kind == YOLO_CL_ARG_BYTES) {
+    return;                     /* too large to keep: left unset */
+  }
+  a->set = TRUE;
+}
+
+static void
+record_mem (YoloRuntime * rt, cl_kernel k, cl_uint idx, cl_mem m)
+{
+  size_t size = 0;
+
+  if (clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size,
+          NULL) == CL_SUCCESS)
+    record_arg (rt, k, idx, YOLO_CL_ARG_MEM, size, NULL);
+}
 
 /* FALSE with a clear error when one buffer of `bytes` exceeds the device's
  * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or all buffers together its
@@ -242,6 +290,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
+  rt->kargs = g_hash_table_new_full (NULL, NULL, NULL, free_args);
   if (!resolve_options (options, &rt->opt, error))
     goto fail;
   rt->opt.device = NULL;        /* not kept: the caller's string */
@@ -360,6 +409,8 @@ yolo_runtime_free (YoloRuntime * rt)
 {
   if (!rt)
     return;
+  if (g_private_get (&current_rt) == rt)
+    g_private_set (&current_rt, NULL);
   if (rt->queue)
     clFinish (rt->queue);
   clear_launches (rt);
@@ -371,6 +422,7 @@ yolo_runtime_free (YoloRuntime * rt)
     if (rt->scratch[i])
       clReleaseMemObject (rt->scratch[i]);
   g_ptr_array_unref (rt->buffers);
+  g_hash_table_unref (rt->kargs);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
   for (int i = 0; i < rt->n_programs; i++)
@@ -462,6 +514,10 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
   k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
     return NULL;
+  /* (replaces the record of a released kernel at the same address) */
+  g_hash_table_insert (rt->kargs, k, g_array_new (FALSE, TRUE,
+          sizeof (YoloClArg)));
+  g_private_set (&current_rt, rt);
   return k;
 }
 
@@ -639,6 +695,85 @@ yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
   return TRUE;
 }
 
+static void
+clear_items (YoloClPrewarmItem * items, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    g_free (items[i].kernel);
+    g_free (items[i].args);
+  }
+  g_free (items);
+}
+
+/* The distinct (kernel, local size) pairs of the recorded launches whose
+ * arguments were all recorded, in launch order. */
+static YoloClPrewarmItem *
+prewarm_items (YoloRuntime * rt, guint * n_items)
+{
+  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
+  YoloClPrewarmItem *items = g_new0 (YoloClPrewarmItem, rt->launches->len);
+  guint n = 0;
+
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    GArray *args = g_hash_table_lookup (rt->kargs, l->k);
+    YoloClPrewarmItem *it = &items[n];
+    cl_uint nargs = 0;
+    gboolean complete;
+    char *name, *key;
+    int u = -1;
+
+    if (!l->has_lws)
+      continue;
+    name = kernel_name (l->k);
+    key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
+        G_GSIZE_FORMAT, name, l->dim, l->lws[0], l->lws[1], l->lws[2]);
+    if (g_hash_table_contains (seen, key) || !yolo_cl_kernel_unit (name, &u)) {
+      g_free (key);
+      g_free (name);
+      continue;
+    }
+    g_hash_table_add (seen, key);
+    clGetKernelInfo (l->k, CL_KERNEL_NUM_ARGS, sizeof (nargs), &nargs, NULL);
+    complete = args && nargs > 0 && args->len == nargs;
+    for (guint a = 0; complete && a < nargs; a++)
+      complete = g_array_index (args, YoloClArg, a).set;
+    if (!complete) {
+      g_debug ("prewarm: %s: arguments not all known, left to the first run",
+          name);
+      g_free (name);
+      continue;
+    }
+    it->unit = u;
+    it->kernel = name;
+    it->dim = l->dim;
+    memcpy (it->lws, l->lws, sizeof (it->lws));
+    it->n_args = nargs;
+    it->args = g_memdup2 (args->data, nargs * sizeof (YoloClArg));
+    n++;
+  }
+  g_hash_table_unref (seen);
+  *n_items = n;
+  return items;
+}
+
+void
+yolo_runtime_prewarm (YoloRuntime * rt)
+{
+  const char *env = g_getenv ("YOLO_CL_PREWARM");
+  YoloClPrewarmItem *items;
+  guint n = 0;
+
+  if (env && *env ? strcmp (env, "0") == 0 : !yolo_cl_device_is_pocl
+      (rt->device))
+    return;
+  items = prewarm_items (rt, &n);
+  yolo_cl_prewarm (rt->ctx, rt->device, rt->queue, rt->programs,
+      YOLO_CL_BUILD_OPTIONS, items, n, CLAMP (rt->info.compute_units, 1, 8));
+  clear_items (items, n);
+}
+
 typedef struct
 {
   char *key;
@@ -809,32 +944,47 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
 void
 yolo_args_mem (YoloArgs * a, cl_mem m)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_mem), &m);
+    if (a->err == CL_SUCCESS)
+      record_mem (g_private_get (&current_rt), a->k, a->idx, m);
+  }
   a->idx++;
 }
 
 void
 yolo_args_int (YoloArgs * a, cl_int v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_int), &v);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_BYTES, sizeof (cl_int), &v);
+  }
   a->idx++;
 }
 
 void
 yolo_args_float (YoloArgs * a, cl_float v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_float), &v);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_BYTES, sizeof (cl_float), &v);
+  }
   a->idx++;
 }
 
 void
 yolo_args_local (YoloArgs * a, gsize bytes)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, bytes, NULL);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_LOCAL, bytes, NULL);
+  }
   a->idx++;
 }
 
@@ -872,6 +1022,7 @@ yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error)
         &rt->scratch[sa->slot]);
     if (YOLO_CL_FAILED (err, error, "binding scratch argument %u", sa->idx))
       return FALSE;
+    record_mem (rt, sa->k, sa->idx, rt->scratch[sa->slot]);
   }
   return TRUE;
 }
