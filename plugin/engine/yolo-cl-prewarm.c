@@ -13,16 +13,10 @@
 
 #include <string.h>
 
-/* A first item slower than this compiled something: start the helpers. */
-#define PREWARM_SLOW_US 50000
-
 typedef struct
 {
-  const YoloClPrewarmItem *items;
-  guint n_items;
-  gint next;                    /* atomic: the next item to claim */
   cl_device_id dev;
-  const char *options;
+  char *options;
 } Shared;
 
 typedef struct
@@ -32,6 +26,7 @@ typedef struct
   cl_command_queue queue;
   cl_program *programs;         /* per unit */
   gboolean own;                 /* ctx, queue and programs are ours */
+  GAsyncQueue *items;           /* helpers: where items come from */
   GPtrArray *pool;              /* cl_mem stand-ins, by buffer argument */
   GArray *pool_size;            /* gsize */
   guint ran;
@@ -143,19 +138,6 @@ worker_run (Worker * w, const YoloClPrewarmItem * it)
       w->own ? " (helper)" : "", (g_get_monotonic_time () - t0) / 1e6);
 }
 
-/* Claims and runs items until none is left. */
-static void
-worker_loop (Worker * w)
-{
-  for (;;) {
-    gint i = g_atomic_int_add (&w->sh->next, 1);
-
-    if (i < 0 || (guint) i >= w->sh->n_items)
-      return;
-    worker_run (w, &w->sh->items[i]);
-  }
-}
-
 static void
 worker_init (Worker * w, Shared * sh)
 {
@@ -187,74 +169,131 @@ worker_clear (Worker * w)
     clReleaseContext (w->ctx);
 }
 
+struct _YoloClPrewarm
+{
+  Shared sh;
+  GAsyncQueue *queue;           /* YoloClPrewarmItem *, or STOP */
+  guint n_helpers;
+  Worker *helpers;
+  GThread **threads;            /* NULL until the first push */
+  gint64 t0;
+  guint pushed;
+};
+
+/* Tells a helper to return. */
+static YoloClPrewarmItem stop_item;
+#define STOP (&stop_item)
+
+static void
+item_free (YoloClPrewarmItem * it)
+{
+  g_free (it->kernel);
+  g_free (it->args);
+  g_free (it);
+}
+
 static gpointer
 helper_main (gpointer data)
 {
   Worker *w = data;
+  YoloClPrewarmItem *it;
   cl_int err;
 
   w->ctx = clCreateContext (NULL, 1, &w->sh->dev, NULL, NULL, &err);
   if (err == CL_SUCCESS)
     w->queue = clCreateCommandQueue (w->ctx, w->sh->dev, 0, &err);
-  if (err == CL_SUCCESS)
-    worker_loop (w);
-  else
+  if (err != CL_SUCCESS)
     g_debug ("prewarm helper: no context: %s", yolo_cl_strerror (err));
+  while ((it = g_async_queue_pop (w->items)) != STOP) {
+    if (err == CL_SUCCESS)
+      worker_run (w, it);
+    item_free (it);
+  }
   return NULL;
 }
 
-void
-yolo_cl_prewarm (cl_context ctx, cl_device_id dev, cl_command_queue queue,
-    cl_program * programs, const char *options,
-    const YoloClPrewarmItem * items, guint n_items, guint max_threads)
+YoloClPrewarm *
+yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
 {
-  Shared sh = { items, n_items, 0, dev, options };
-  Worker main_w, *helpers = NULL;
-  GThread **threads = NULL;
-  guint n_helpers = 0, ran = 0;
-  gint64 t0 = g_get_monotonic_time ();
+  YoloClPrewarm *pw = g_new0 (YoloClPrewarm, 1);
 
-  if (n_items == 0)
+  pw->sh.dev = dev;
+  pw->sh.options = g_strdup (options);
+  pw->queue = g_async_queue_new ();
+  pw->n_helpers = n_helpers;
+  return pw;
+}
+
+static void
+start_helpers (YoloClPrewarm * pw)
+{
+  pw->helpers = g_new0 (Worker, MAX (pw->n_helpers, 1));
+  pw->threads = g_new0 (GThread *, MAX (pw->n_helpers, 1));
+  for (guint i = 0; i < pw->n_helpers; i++) {
+    GError *err = NULL;
+    Worker *w = &pw->helpers[i];
+
+    worker_init (w, &pw->sh);
+    w->own = TRUE;
+    w->items = pw->queue;
+    w->programs = g_new0 (cl_program, yolo_cl_n_kernel_units ());
+    pw->threads[i] = g_thread_try_new ("yolo-prewarm", helper_main, w, &err);
+    if (!pw->threads[i]) {
+      g_debug ("prewarm: no helper thread: %s", err->message);
+      g_clear_error (&err);
+    }
+  }
+}
+
+void
+yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
+    gboolean start)
+{
+  if (!pw->threads && start) {
+    pw->t0 = g_get_monotonic_time ();
+    start_helpers (pw);
+  }
+  pw->pushed++;
+  g_async_queue_push (pw->queue, item);
+}
+
+void
+yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
+    cl_command_queue queue, cl_program * programs)
+{
+  Worker main_w;
+  YoloClPrewarmItem *it;
+  guint ran = 0;
+
+  if (!pw)
     return;
-  worker_init (&main_w, &sh);
+  worker_init (&main_w, &pw->sh);
   main_w.ctx = ctx;
   main_w.queue = queue;
   main_w.programs = programs;
-  /* The first item alone: with PoCL's cache warm it takes milliseconds and
-   * extra contexts would only cost time. */
-  g_atomic_int_set (&sh.next, 1);
-  worker_run (&main_w, &items[0]);
-  if (g_get_monotonic_time () - t0 > PREWARM_SLOW_US && max_threads > 1)
-    n_helpers = MIN (max_threads - 1, n_items - 1);
-  if (n_helpers > 0) {
-    helpers = g_new (Worker, n_helpers);
-    threads = g_new0 (GThread *, n_helpers);
-    for (guint i = 0; i < n_helpers; i++) {
-      GError *err = NULL;
-
-      worker_init (&helpers[i], &sh);
-      helpers[i].own = TRUE;
-      helpers[i].programs = g_new0 (cl_program, yolo_cl_n_kernel_units ());
-      threads[i] = g_thread_try_new ("yolo-prewarm", helper_main,
-          &helpers[i], &err);
-      if (!threads[i]) {
-        g_debug ("prewarm: no helper thread: %s", err->message);
-        g_clear_error (&err);
-      }
-    }
+  while ((it = g_async_queue_try_pop (pw->queue)) != NULL) {
+    if (ctx && pw->threads)
+      worker_run (&main_w, it);
+    item_free (it);
   }
-  worker_loop (&main_w);
-  for (guint i = 0; i < n_helpers; i++) {
-    if (threads[i])
-      g_thread_join (threads[i]);
-    ran += helpers[i].ran;
-    worker_clear (&helpers[i]);
+  for (guint i = 0; pw->threads && i < pw->n_helpers; i++)
+    if (pw->threads[i])
+      g_async_queue_push (pw->queue, STOP);
+  for (guint i = 0; pw->threads && i < pw->n_helpers; i++) {
+    if (pw->threads[i])
+      g_thread_join (pw->threads[i]);
+    ran += pw->helpers[i].ran;
+    worker_clear (&pw->helpers[i]);
   }
   ran += main_w.ran;
   worker_clear (&main_w);
-  g_free (threads);
-  g_free (helpers);
-  g_debug ("prewarm: %u of %u (kernel, local size) pairs in %.2f s, %u "
-      "helper thread(s)", ran, n_items, (g_get_monotonic_time () - t0) / 1e6,
-      n_helpers);
+  if (pw->threads)
+    g_debug ("prewarm: %u of %u (kernel, local size) pairs ran, %.2f s "
+        "from the first, %u helper thread(s)", ran, pw->pushed,
+        (g_get_monotonic_time () - pw->t0) / 1e6, pw->n_helpers);
+  g_free (pw->threads);
+  g_free (pw->helpers);
+  g_async_queue_unref (pw->queue);
+  g_free (pw->sh.options);
+  g_free (pw);
 }

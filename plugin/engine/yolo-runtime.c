@@ -35,6 +35,10 @@
 
 #include <string.h>
 
+/* A unit build at least this slow compiled (PoCL's cache was cold): the
+ * prewarm starts its helpers (a cached build takes a few ms). */
+#define PREWARM_BUILD_US 250000
+
 /* Options every kernel unit is built with. */
 #define YOLO_CL_BUILD_OPTIONS "-cl-mad-enable"
 
@@ -81,6 +85,9 @@ struct _YoloRuntime
   /* cl_kernel -> GArray of YoloClArg: the arguments set through
    * yolo_args_* / bind_scratch, for yolo_runtime_prewarm */
   GHashTable *kargs;
+  YoloClPrewarm *prewarm;       /* NULL: off, or finished */
+  GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
+  gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
 };
 
 /* The runtime whose yolo_rt_kernel this thread called last: yolo_args_*
@@ -383,6 +390,19 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
+  {
+    /* PoCL compiles per (kernel, local size) at the first launch: start
+     * the prewarm (yolo-cl-prewarm.h; YOLO_CL_PREWARM=0 off, =1 also on
+     * other implementations). */
+    const char *env = g_getenv ("YOLO_CL_PREWARM");
+    if (env && *env ? strcmp (env, "0") != 0 :
+        yolo_cl_device_is_pocl (rt->device)) {
+      rt->prewarm = yolo_cl_prewarm_new (rt->device, YOLO_CL_BUILD_OPTIONS,
+          CLAMP (rt->info.compute_units, 1, 8) - 1);
+      rt->prewarm_seen = g_hash_table_new_full (g_str_hash, g_str_equal,
+          g_free, NULL);
+    }
+  }
   return rt;
 
 fail:
@@ -411,6 +431,9 @@ yolo_runtime_free (YoloRuntime * rt)
     return;
   if (g_private_get (&current_rt) == rt)
     g_private_set (&current_rt, NULL);
+  yolo_cl_prewarm_finish (rt->prewarm, NULL, NULL, NULL);
+  if (rt->prewarm_seen)
+    g_hash_table_unref (rt->prewarm_seen);
   if (rt->queue)
     clFinish (rt->queue);
   clear_launches (rt);
@@ -506,10 +529,14 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
     return NULL;
   }
   if (!rt->programs[u]) {
+    gint64 t0 = g_get_monotonic_time ();
+
     rt->programs[u] = yolo_cl_build_program (rt->ctx, rt->device, unit,
         YOLO_CL_BUILD_OPTIONS, rt->opt.program_cache, error);
     if (!rt->programs[u])
       return NULL;
+    if (g_get_monotonic_time () - t0 >= PREWARM_BUILD_US)
+      rt->compiled = TRUE;
   }
   k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
@@ -519,6 +546,52 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
           sizeof (YoloClArg)));
   g_private_set (&current_rt, rt);
   return k;
+}
+
+static char *kernel_name (cl_kernel k);
+
+/* Queues launch l for the prewarm when its (kernel, local size) is new and
+ * every argument of its kernel was recorded. */
+static void
+prewarm_push (YoloRuntime * rt, const Launch * l)
+{
+  GArray *args = g_hash_table_lookup (rt->kargs, l->k);
+  YoloClPrewarmItem *it;
+  cl_uint nargs = 0;
+  gboolean complete;
+  char *name, *key;
+  int u = -1;
+
+  if (!rt->prewarm || !l->has_lws)
+    return;
+  name = kernel_name (l->k);
+  key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
+      G_GSIZE_FORMAT, name, l->dim, l->lws[0], l->lws[1], l->lws[2]);
+  if (g_hash_table_contains (rt->prewarm_seen, key)
+      || !yolo_cl_kernel_unit (name, &u)) {
+    g_free (key);
+    g_free (name);
+    return;
+  }
+  g_hash_table_add (rt->prewarm_seen, key);
+  clGetKernelInfo (l->k, CL_KERNEL_NUM_ARGS, sizeof (nargs), &nargs, NULL);
+  complete = args && nargs > 0 && args->len == nargs;
+  for (guint a = 0; complete && a < nargs; a++)
+    complete = g_array_index (args, YoloClArg, a).set;
+  if (!complete) {
+    g_debug ("prewarm: %s: arguments not all known, left to the first run",
+        name);
+    g_free (name);
+    return;
+  }
+  it = g_new0 (YoloClPrewarmItem, 1);
+  it->unit = u;
+  it->kernel = name;
+  it->dim = l->dim;
+  memcpy (it->lws, l->lws, sizeof (it->lws));
+  it->n_args = nargs;
+  it->args = g_memdup2 (args->data, nargs * sizeof (YoloClArg));
+  yolo_cl_prewarm_push (rt->prewarm, it, rt->compiled);
 }
 
 gboolean
@@ -568,6 +641,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     l.gws[i] = g;
   }
   g_array_append_val (rt->launches, l);
+  prewarm_push (rt, &l);
   return TRUE;
 }
 
@@ -660,6 +734,7 @@ yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     l.gws[i] = yolo_div_up (MAX (gws[i], 1), lws[i]) * lws[i];
   }
   g_array_append_val (rt->launches, l);
+  prewarm_push (rt, &l);
   return TRUE;
 }
 
@@ -695,83 +770,11 @@ yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
   return TRUE;
 }
 
-static void
-clear_items (YoloClPrewarmItem * items, guint n)
-{
-  for (guint i = 0; i < n; i++) {
-    g_free (items[i].kernel);
-    g_free (items[i].args);
-  }
-  g_free (items);
-}
-
-/* The distinct (kernel, local size) pairs of the recorded launches whose
- * arguments were all recorded, in launch order. */
-static YoloClPrewarmItem *
-prewarm_items (YoloRuntime * rt, guint * n_items)
-{
-  GHashTable *seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
-  YoloClPrewarmItem *items = g_new0 (YoloClPrewarmItem, rt->launches->len);
-  guint n = 0;
-
-  for (guint i = 0; i < rt->launches->len; i++) {
-    Launch *l = &g_array_index (rt->launches, Launch, i);
-    GArray *args = g_hash_table_lookup (rt->kargs, l->k);
-    YoloClPrewarmItem *it = &items[n];
-    cl_uint nargs = 0;
-    gboolean complete;
-    char *name, *key;
-    int u = -1;
-
-    if (!l->has_lws)
-      continue;
-    name = kernel_name (l->k);
-    key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
-        G_GSIZE_FORMAT, name, l->dim, l->lws[0], l->lws[1], l->lws[2]);
-    if (g_hash_table_contains (seen, key) || !yolo_cl_kernel_unit (name, &u)) {
-      g_free (key);
-      g_free (name);
-      continue;
-    }
-    g_hash_table_add (seen, key);
-    clGetKernelInfo (l->k, CL_KERNEL_NUM_ARGS, sizeof (nargs), &nargs, NULL);
-    complete = args && nargs > 0 && args->len == nargs;
-    for (guint a = 0; complete && a < nargs; a++)
-      complete = g_array_index (args, YoloClArg, a).set;
-    if (!complete) {
-      g_debug ("prewarm: %s: arguments not all known, left to the first run",
-          name);
-      g_free (name);
-      continue;
-    }
-    it->unit = u;
-    it->kernel = name;
-    it->dim = l->dim;
-    memcpy (it->lws, l->lws, sizeof (it->lws));
-    it->n_args = nargs;
-    it->args = g_memdup2 (args->data, nargs * sizeof (YoloClArg));
-    n++;
-  }
-  g_hash_table_unref (seen);
-  *n_items = n;
-  return items;
-}
-
 void
 yolo_runtime_prewarm (YoloRuntime * rt)
 {
-  const char *env = g_getenv ("YOLO_CL_PREWARM");
-  YoloClPrewarmItem *items;
-  guint n = 0;
-
-  if (env && *env ? strcmp (env, "0") == 0 : !yolo_cl_device_is_pocl
-      (rt->device))
-    return;
-  items = prewarm_items (rt, &n);
-  yolo_cl_prewarm (rt->ctx, rt->device, rt->queue, rt->programs,
-      YOLO_CL_BUILD_OPTIONS, items, n, CLAMP (rt->info.compute_units, 1, 8));
-  clear_items (items, n);
+  yolo_cl_prewarm_finish (rt->prewarm, rt->ctx, rt->queue, rt->programs);
+  rt->prewarm = NULL;
 }
 
 typedef struct
@@ -996,6 +999,9 @@ yolo_args_scratch (YoloArgs * a, YoloRuntime * rt, guint slot, gsize bytes)
       a->err = CL_INVALID_ARG_VALUE;
     } else {
       ScratchArg sa = { a->k, a->idx, slot };
+      /* the prewarm's stand-in needs only what this kernel asked for */
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_MEM, bytes, NULL);
       clRetainKernel (a->k);
       g_array_append_val (rt->scratch_args, sa);
       rt->scratch_size[slot] = MAX (rt->scratch_size[slot], bytes);
@@ -1022,7 +1028,6 @@ yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error)
         &rt->scratch[sa->slot]);
     if (YOLO_CL_FAILED (err, error, "binding scratch argument %u", sa->idx))
       return FALSE;
-    record_mem (rt, sa->k, sa->idx, rt->scratch[sa->slot]);
   }
   return TRUE;
 }
