@@ -96,16 +96,37 @@ struct _YoloRuntime
   cl_ulong global_mem;          /* CL_DEVICE_GLOBAL_MEM_SIZE, 0: unknown */
   guint64 dev_bytes;            /* device memory reserved so far */
   /* cl_kernel -> GArray of YoloClArg: the arguments set through
-   * yolo_args_* / bind_scratch, for yolo_runtime_prewarm */
+   * yolo_args_*, kept for the prewarm while it is on */
   GHashTable *kargs;
   YoloClPrewarm *prewarm;       /* NULL: off, or finished */
   GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
   gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
 };
 
-/* The runtime whose yolo_rt_kernel this thread called last: yolo_args_*
- * record into its kargs (a YoloArgs does not know its runtime). */
+/* The runtime whose yolo_rt_kernel this thread called last while it was
+ * recording: yolo_args_* record into its kargs (a YoloArgs does not know
+ * its runtime). Runtimes record from their creation until
+ * yolo_runtime_prewarm (or their end); `recording` holds those, so that a
+ * thread's pointer to a runtime since freed is never followed. */
 static GPrivate current_rt;
+static GMutex recording_lock;
+static GHashTable *recording;
+
+static void
+recording_set (YoloRuntime * rt, gboolean on)
+{
+  g_mutex_lock (&recording_lock);
+  if (on) {
+    if (!recording)
+      recording = g_hash_table_new (NULL, NULL);
+    g_hash_table_add (recording, rt);
+  } else if (recording) {
+    g_hash_table_remove (recording, rt);
+  }
+  g_mutex_unlock (&recording_lock);
+  if (!on && g_private_get (&current_rt) == rt)
+    g_private_set (&current_rt, NULL);
+}
 
 static void
 free_args (gpointer p)
@@ -113,14 +134,21 @@ free_args (gpointer p)
   g_array_unref (p);
 }
 
-/* Records argument idx of k (a kernel of rt's, else nothing). */
+/* Records argument idx of k when rt is recording and k is one of its
+ * kernels, else nothing. */
 static void
 record_arg (YoloRuntime * rt, cl_kernel k, cl_uint idx, YoloClArgKind kind,
     gsize size, gconstpointer value)
 {
-  GArray *args = rt ? g_hash_table_lookup (rt->kargs, k) : NULL;
+  GArray *args = NULL;
   YoloClArg *a;
 
+  if (!rt)
+    return;
+  g_mutex_lock (&recording_lock);
+  if (recording && g_hash_table_contains (recording, rt))
+    args = g_hash_table_lookup (rt->kargs, k);
+  g_mutex_unlock (&recording_lock);
   if (!args)
     return;
   if (args->len <= idx)
@@ -142,7 +170,7 @@ record_mem (YoloRuntime * rt, cl_kernel k, cl_uint idx, cl_mem m)
 {
   size_t size = 0;
 
-  if (clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size,
+  if (rt && clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size,
           NULL) == CL_SUCCESS)
     record_arg (rt, k, idx, YOLO_CL_ARG_MEM, size, NULL);
 }
@@ -414,6 +442,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
           CLAMP (rt->info.compute_units, 1, 8) - 1);
       rt->prewarm_seen = g_hash_table_new_full (g_str_hash, g_str_equal,
           g_free, NULL);
+      recording_set (rt, TRUE);
     }
   }
   return rt;
@@ -442,8 +471,7 @@ yolo_runtime_free (YoloRuntime * rt)
 {
   if (!rt)
     return;
-  if (g_private_get (&current_rt) == rt)
-    g_private_set (&current_rt, NULL);
+  recording_set (rt, FALSE);
   yolo_cl_prewarm_finish (rt->prewarm, NULL, NULL, NULL);
   if (rt->prewarm_seen)
     g_hash_table_unref (rt->prewarm_seen);
@@ -554,10 +582,12 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
   k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
     return NULL;
-  /* (replaces the record of a released kernel at the same address) */
-  g_hash_table_insert (rt->kargs, k, g_array_new (FALSE, TRUE,
-          sizeof (YoloClArg)));
-  g_private_set (&current_rt, rt);
+  if (rt->prewarm) {
+    /* (replaces the record of a released kernel at the same address) */
+    g_hash_table_insert (rt->kargs, k, g_array_new (FALSE, TRUE,
+            sizeof (YoloClArg)));
+    g_private_set (&current_rt, rt);
+  }
   return k;
 }
 
@@ -788,6 +818,9 @@ yolo_runtime_prewarm (YoloRuntime * rt)
 {
   yolo_cl_prewarm_finish (rt->prewarm, rt->ctx, rt->queue, rt->programs);
   rt->prewarm = NULL;
+  /* nothing more to record */
+  recording_set (rt, FALSE);
+  g_hash_table_remove_all (rt->kargs);
 }
 
 typedef struct
