@@ -8,10 +8,12 @@
  * (kernel, local size) once as a single work-group on zero-filled
  * stand-in buffers: from helper threads with contexts of their own while
  * the ops are still being prepared (each launch is pushed as it is
- * recorded), then also from the engine's thread in its context. The helpers' builds land in
- * PoCL's kernel cache (POCL_CACHE_DIR), keyed by program source, build
- * options and device, where the engine's context finds them at its first
- * launch. Nothing the engine computes reads these runs' results. */
+ * recorded), then also from the engine's thread in its context. The
+ * helpers' builds land in PoCL's kernel cache (POCL_CACHE_DIR), keyed by
+ * program source, build options and device, where the engine's context
+ * finds them at its first launch (with that cache turned off,
+ * POCL_KERNEL_CACHE=0, their work is lost and the first run compiles
+ * again). Nothing the engine computes reads these runs' results. */
 #ifndef YOLO_CL_PREWARM_H
 #define YOLO_CL_PREWARM_H
 
