@@ -11,11 +11,15 @@
 #include <gst/gst.h>
 
 #include "gstyolodetect.h"
+#include "gstyolotrack.h"
 #if HAVE_CAIRO
 #include "gstyolooverlay.h"
 #endif
 #if HAVE_JSON_GLIB
 #include "gstyolojson.h"
+#endif
+#if HAVE_MQTT
+#include "gstyolopublish.h"
 #endif
 
 GST_DEBUG_CATEGORY_STATIC (yolo_engine_debug);
@@ -51,11 +55,15 @@ plugin_init (GstPlugin * plugin)
       | G_LOG_FLAG_RECURSION, yolo_engine_log, NULL);
 
   ret |= GST_ELEMENT_REGISTER (yolo_detect, plugin);
+  ret |= GST_ELEMENT_REGISTER (yolo_track, plugin);
 #if HAVE_CAIRO
   ret |= GST_ELEMENT_REGISTER (yolo_overlay, plugin);
 #endif
 #if HAVE_JSON_GLIB
   ret |= GST_ELEMENT_REGISTER (yolo_json, plugin);
+#endif
+#if HAVE_MQTT
+  ret |= GST_ELEMENT_REGISTER (yolo_publish, plugin);
 #endif
 
   return ret;

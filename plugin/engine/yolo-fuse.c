@@ -3,6 +3,7 @@
  *  - Conv -> Relu / LeakyRelu / Sigmoid / HardSigmoid / HardSwish / Clip
  *                                          => Conv with that epilogue
  *  - Conv[+act] -> Add(y, r)               => Conv with residual r
+ *  - the same for ConvTranspose (same epilogue, ops/convtranspose.c)
  * Only when the intermediate tensors have no other consumer. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
@@ -175,7 +176,8 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
-    if (n->removed || strcmp (n->op_type, "Conv") || n->n_outputs != 1)
+    if (n->removed || n->n_outputs != 1 || (strcmp (n->op_type, "Conv")
+            && strcmp (n->op_type, "ConvTranspose")))
       continue;
     try_activation (g, n);
     try_residual (g, i);

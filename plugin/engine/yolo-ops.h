@@ -12,9 +12,10 @@
  *          output's t->data (g_malloc; float* or gint64*). It honours the
  *          node's fused epilogue (act, residual). Used for constant folding
  *          and as the reference the OpenCL kernels are tested against.
- *  prepare (required unless the op is a pure view) records the OpenCL kernel
- *          launches of the node into the runtime, once, at load time. Kernel
- *          arguments are bound here; running a frame only enqueues them.
+ * Running a node on a device is the backends' business (yolo-backend.h:
+ * the impls of backend-opencl/); attribute and parameter structs they
+ * need come from small per-family headers (ops/conv.h, ops/matmul.h, ...).
+ * An op no backend implements can only be computed on constants.
  *
  * Flags:
  *  YOLO_OP_VIEW     output 0 is input 0 with another shape (Reshape, Flatten,
@@ -39,8 +40,6 @@ typedef struct
   YoloOpFlags flags;
   gboolean (*infer) (YoloGraph * g, YoloNode * n, GError ** error);
   gboolean (*eval) (YoloGraph * g, YoloNode * n, GError ** error);
-  gboolean (*prepare) (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-      GError ** error);
 } YoloOpDef;
 
 const YoloOpDef *yolo_ops_lookup (const char *op_type);
@@ -76,6 +75,10 @@ extern const YoloOpDef *const yolo_ops_movement[];
 extern const YoloOpDef *const yolo_ops_reduce[];
 extern const YoloOpDef *const yolo_ops_matmul[];
 extern const YoloOpDef *const yolo_ops_index[];
+extern const YoloOpDef *const yolo_ops_convtranspose[];
+extern const YoloOpDef *const yolo_ops_logic[];
+extern const YoloOpDef *const yolo_ops_norm[];
+extern const YoloOpDef *const yolo_ops_math[];
 
 G_END_DECLS
 #endif /* YOLO_OPS_H */

@@ -31,8 +31,10 @@
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 #include "yolo-cl-prewarm.h"
+#include "yolo-backend.h"
 #include "yolo-engine-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -64,6 +66,7 @@ typedef struct
   gboolean has_lws;
   char *label;                  /* node name */
   char *op_type;
+  const char *variant;          /* impl name (static), or NULL */
   cl_event ev;
 } Launch;
 
@@ -87,6 +90,8 @@ struct _YoloRuntime
   cl_mem arena;
   gint64 arena_elems;
   GPtrArray *buffers;           /* owned cl_mem */
+  GPtrArray *const_buffers;     /* owned cl_mem of constant tensors */
+  const char *variant;          /* impl whose launches are recorded */
   GArray *launches;             /* Launch */
   gboolean profile;
   GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
@@ -101,6 +106,9 @@ struct _YoloRuntime
   YoloClPrewarm *prewarm;       /* NULL: off, or finished */
   GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
   gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
+  gboolean in_trial;            /* between yolo_rt_mark and rollback: the
+                                 * trial compiles its own kernels and its
+                                 * launches are dropped, none is pushed */
 };
 
 /* The runtime whose yolo_rt_kernel this thread called last while it was
@@ -239,6 +247,22 @@ resolve_choice (const char *value, const char *option, const char *env_name,
   return FALSE;
 }
 
+/* resolve_choice for conv_kernel / matmul_kernel: also a comma-separated
+ * list of the op's variant names (yolo-backend.h), kept interned. */
+static gboolean
+resolve_variants (const char *value, const char *option, const char *env_name,
+    const char *const *choices, const char *op_type, const char **out,
+    GError ** error)
+{
+  const char *v = value && *value ? value : g_getenv (env_name);
+
+  if (v && *v && yolo_backend_names_valid (&yolo_backend_opencl, op_type, v)) {
+    *out = g_intern_string (v);
+    return TRUE;
+  }
+  return resolve_choice (value, option, env_name, choices, out, error);
+}
+
 static gboolean
 resolve_cap (gint64 value, const char *option, const char *env_name,
     gint64 * out, GError ** error)
@@ -281,6 +305,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
     GError ** error)
 {
   static const char *const cache[] = { "auto", "on", "off", NULL };
+  static const char *const tune[] = { "on", "off", "cached", NULL };
   static const char *const conv[] =
       { "auto", "gpu", "tiled", "wino", "direct", NULL };
   static const char *const wino[] = { "auto", "xi", NULL };
@@ -305,12 +330,14 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       out->program_cache = strcmp (env, "0") ? cache[2] : cache[1];
   }
   out->no_cache = !strcmp (out->program_cache, "off");
-  return resolve_choice (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, &out->conv_kernel, error)
+  return resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune, &out->tune,
+      error)
+      && resolve_variants (opt->conv_kernel, "conv_kernel",
+      "YOLO_CONV_KERNEL", conv, "Conv", &out->conv_kernel, error)
       && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
       wino, &out->wino_layout, error)
-      && resolve_choice (opt->matmul_kernel, "matmul_kernel",
-      "YOLO_MATMUL_KERNEL", matmul, &out->matmul_kernel, error)
+      && resolve_variants (opt->matmul_kernel, "matmul_kernel",
+      "YOLO_MATMUL_KERNEL", matmul, "MatMul", &out->matmul_kernel, error)
       && resolve_choice (opt->preproc_kernel, "preproc_kernel",
       "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
       && resolve_choice (opt->preproc_upload, "preproc_upload",
@@ -336,6 +363,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   cl_uint cu = 0;
 
   rt->buffers = g_ptr_array_new_with_free_func (release_mem);
+  rt->const_buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
   rt->kargs = g_hash_table_new_full (NULL, NULL, NULL, free_args);
@@ -452,10 +480,11 @@ fail:
   return NULL;
 }
 
+/* Drops the launches from index `from` on. */
 static void
-clear_launches (YoloRuntime * rt)
+truncate_launches (YoloRuntime * rt, guint from)
 {
-  for (guint i = 0; i < rt->launches->len; i++) {
+  for (guint i = from; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     clReleaseKernel (l->k);
     if (l->ev)
@@ -463,7 +492,7 @@ clear_launches (YoloRuntime * rt)
     g_free (l->label);
     g_free (l->op_type);
   }
-  g_array_set_size (rt->launches, 0);
+  g_array_set_size (rt->launches, MIN (from, rt->launches->len));
 }
 
 void
@@ -477,7 +506,7 @@ yolo_runtime_free (YoloRuntime * rt)
     g_hash_table_unref (rt->prewarm_seen);
   if (rt->queue)
     clFinish (rt->queue);
-  clear_launches (rt);
+  truncate_launches (rt, 0);
   g_array_unref (rt->launches);
   for (guint i = 0; i < rt->scratch_args->len; i++)
     clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
@@ -487,6 +516,7 @@ yolo_runtime_free (YoloRuntime * rt)
       clReleaseMemObject (rt->scratch[i]);
   g_ptr_array_unref (rt->buffers);
   g_hash_table_unref (rt->kargs);
+  g_ptr_array_unref (rt->const_buffers);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
   for (int i = 0; i < rt->n_programs; i++)
@@ -605,7 +635,7 @@ prewarm_push (YoloRuntime * rt, const Launch * l)
   char *name, *key;
   int u = -1;
 
-  if (!rt->prewarm || !l->has_lws)
+  if (!rt->prewarm || !l->has_lws || rt->in_trial)
     return;
   name = kernel_name (l->k);
   key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
@@ -653,6 +683,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.dim = work_dim;
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  l.variant = rt->variant;
   if (lws) {
     gsize total, max_group = rt->info.max_work_group_size, kwg = 0;
 
@@ -771,6 +802,7 @@ yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.dim = work_dim;
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  l.variant = rt->variant;
   l.has_lws = TRUE;
   for (guint i = 0; i < work_dim; i++) {
     l.lws[i] = lws[i];
@@ -794,10 +826,12 @@ yolo_runtime_kernel_names (YoloRuntime * rt)
   return g_string_free (s, FALSE);
 }
 
-gboolean
-yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
+/* Enqueues launches [from, to), with profiling events when asked. */
+static gboolean
+enqueue_range (YoloRuntime * rt, guint from, guint to, gboolean events,
+    GError ** error)
 {
-  for (guint i = 0; i < rt->launches->len; i++) {
+  for (guint i = from; i < to; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_int err;
 
@@ -806,7 +840,7 @@ yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
       l->ev = NULL;
     }
     err = clEnqueueNDRangeKernel (rt->queue, l->k, l->dim, NULL, l->gws,
-        l->has_lws ? l->lws : NULL, 0, NULL, rt->profile ? &l->ev : NULL);
+        l->has_lws ? l->lws : NULL, 0, NULL, events ? &l->ev : NULL);
     if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label, l->op_type))
       return FALSE;
   }
@@ -821,6 +855,105 @@ yolo_runtime_prewarm (YoloRuntime * rt)
   /* nothing more to record */
   recording_set (rt, FALSE);
   g_hash_table_remove_all (rt->kargs);
+}
+
+gboolean
+yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
+{
+  return enqueue_range (rt, 0, rt->launches->len, rt->profile, error);
+}
+
+void
+yolo_rt_set_variant (YoloRuntime * rt, const char *name)
+{
+  rt->variant = name;
+}
+
+void
+yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
+{
+  rt->in_trial = TRUE;
+  m->launches = rt->launches->len;
+  m->buffers = rt->buffers->len;
+  m->scratch_args = rt->scratch_args->len;
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    m->scratch_size[i] = rt->scratch_size[i];
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+gboolean
+yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m, guint runs,
+    double *median_ms, GError ** error)
+{
+  cl_mem tmp[YOLO_SCRATCH_SLOTS] = { NULL, };
+  double *t = g_new (double, MAX (runs, 1));
+  gboolean ok = TRUE;
+  cl_int err = CL_SUCCESS;
+
+  /* The trial's scratch arguments get temporary buffers of the sizes asked
+   * so far (yolo_runtime_bind_scratch binds the real ones at the end). */
+  for (guint i = m->scratch_args; ok && i < rt->scratch_args->len; i++) {
+    ScratchArg *sa = &g_array_index (rt->scratch_args, ScratchArg, i);
+    if (!tmp[sa->slot]) {
+      tmp[sa->slot] = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE,
+          MAX (rt->scratch_size[sa->slot], 4), NULL, &err);
+      ok = !YOLO_CL_FAILED (err, error, "allocating trial scratch");
+    }
+    if (ok) {
+      err = clSetKernelArg (sa->k, sa->idx, sizeof (cl_mem), &tmp[sa->slot]);
+      ok = !YOLO_CL_FAILED (err, error, "binding trial scratch");
+    }
+  }
+  /* one run to warm up (PoCL compiles work-group functions at the first
+   * launch of a local size), then the timed ones */
+  for (guint r = 0; ok && r <= runs; r++) {
+    gint64 t0 = g_get_monotonic_time ();
+    ok = enqueue_range (rt, m->launches, rt->launches->len, FALSE, error);
+    if (ok) {
+      err = clFinish (rt->queue);
+      ok = !YOLO_CL_FAILED (err, error, "running a trial");
+    }
+    if (ok && r > 0)
+      t[r - 1] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+  if (ok) {
+    qsort (t, runs, sizeof (double), cmp_double);
+    *median_ms = runs ? t[runs / 2] : 0.0;
+  }
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    if (tmp[i])
+      clReleaseMemObject (tmp[i]);
+  g_free (t);
+  return ok;
+}
+
+void
+yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m)
+{
+  clFinish (rt->queue);
+  rt->in_trial = FALSE;
+  truncate_launches (rt, m->launches);
+  for (guint i = m->buffers; i < rt->buffers->len; i++) {
+    size_t sz = 0;
+    if (clGetMemObjectInfo (g_ptr_array_index (rt->buffers, i), CL_MEM_SIZE,
+            sizeof (sz), &sz, NULL) == CL_SUCCESS)
+      rt->dev_bytes -= MIN (rt->dev_bytes, sz);
+  }
+  if (rt->buffers->len > m->buffers)
+    g_ptr_array_remove_range (rt->buffers, m->buffers,
+        rt->buffers->len - m->buffers);
+  for (guint i = m->scratch_args; i < rt->scratch_args->len; i++)
+    clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
+  g_array_set_size (rt->scratch_args, MIN (m->scratch_args,
+          rt->scratch_args->len));
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    rt->scratch_size[i] = m->scratch_size[i];
 }
 
 typedef struct
@@ -849,7 +982,8 @@ yolo_runtime_profile_table (YoloRuntime * rt)
     g_string_append (s, "(profiling was not enabled)\n");
     goto out;
   }
-  g_string_append_printf (s, "%-5s %-60s %-16s %9s\n", "#", "node", "op", "ms");
+  g_string_append_printf (s, "%-5s %-60s %-16s %-18s %9s\n", "#", "node", "op",
+      "variant", "ms");
   for (guint i = 0; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_ulong t0 = 0, t1 = 0;
@@ -864,8 +998,8 @@ yolo_runtime_profile_table (YoloRuntime * rt)
         &t1, NULL);
     ms = (t1 - t0) / 1e6;
     total += ms;
-    g_string_append_printf (s, "%-5u %-60.60s %-16s %9.3f\n", i, l->label,
-        l->op_type, ms);
+    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s %9.3f\n", i,
+        l->label, l->op_type, l->variant ? l->variant : "-", ms);
     if (g_hash_table_lookup_extended (by_op, l->op_type, NULL, &idx)) {
       ProfRow *r = &g_array_index (rows, ProfRow, GPOINTER_TO_UINT (idx));
       r->ms += ms;
@@ -978,6 +1112,9 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
       g_free (buf);
       if (!m)
         return FALSE;
+      /* kept by yolo_rt_rollback: the tensor holds it */
+      g_ptr_array_steal_index (rt->buffers, rt->buffers->len - 1);
+      g_ptr_array_add (rt->const_buffers, m);
       t->device_data = m;
       t->mem = YOLO_MEM_CONST;
     }

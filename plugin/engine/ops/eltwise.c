@@ -13,70 +13,7 @@
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
-
-/* Binary op codes (ocl_kernels/eltwise.cl ELTWISE_*). */
-enum
-{
-  ELT_ADD = 0,
-  ELT_SUB = 1,
-  ELT_MUL = 2,
-  ELT_DIV = 3,
-  ELT_POW = 4,
-  ELT_MOD = 5,                  /* sign of the divisor (ONNX fmod = 0) */
-  ELT_FMOD = 6,                 /* C fmod (ONNX fmod = 1) */
-  ELT_MAX = 7,
-  ELT_MIN = 8,
-};
-
-/* Unary op codes: YOLO_ACT_* (< 16) or these (eltwise.cl ELTWISE_U_*). */
-enum
-{
-  ELT_U_EXP = 16,
-  ELT_U_LOG = 17,
-  ELT_U_NEG = 18,
-  ELT_U_SQRT = 19,
-  ELT_U_TANH = 20,
-  ELT_U_ABS = 21,
-  ELT_U_FLOOR = 22,
-  ELT_U_CEIL = 23,
-  ELT_U_RECIPROCAL = 24,
-  ELT_U_ERF = 25,
-};
-
-#define ELT_MAX_KERNEL_DIMS 6
-
-/* Fixed local sizes (PoCL compiles one work-group function per size). */
-static const gsize elt_lws_1d[1] = { 64 };
-static const gsize elt_lws_rows[2] = { 8, 4 };
-
-static inline float
-elt_getf (const YoloTensor * t, gint64 i)
-{
-  if (yolo_dtype_is_float (t->dtype))
-    return ((const float *) t->data)[i];
-  return (float) ((const gint64 *) t->data)[i];
-}
-
-static inline gint64
-elt_f2i (float v)
-{
-  if (isnan (v))
-    return 0;
-  if (v >= 9.2233720e18f)
-    return G_MAXINT64;
-  if (v <= -9.2233720e18f)
-    return G_MININT64;
-  return (gint64) v;            /* truncates toward zero */
-}
-
-static inline gint64
-elt_geti (const YoloTensor * t, gint64 i)
-{
-  if (yolo_dtype_is_float (t->dtype))
-    return elt_f2i (((const float *) t->data)[i]);
-  return ((const gint64 *) t->data)[i];
-}
+#include "eltwise.h"
 
 /* Applies the fused epilogue of n to a computed float value at index i. */
 static inline float
@@ -171,8 +108,8 @@ elt_binop_i (int op, gint64 a, gint64 b)
   }
 }
 
-static int
-elt_binary_code (const YoloNode * n)
+int
+yolo_elt_binary_code (const YoloNode * n)
 {
   const char *t = n->op_type;
   if (!strcmp (t, "Add"))
@@ -194,15 +131,6 @@ elt_binary_code (const YoloNode * n)
   return -1;
 }
 
-/* Broadcast of a and b into y, with adjacent dims collapsed where both
- * operands stay linear across them and size-1 dims dropped. */
-typedef struct
-{
-  int nd;                       /* >= 1 */
-  gint64 d[YOLO_MAX_DIMS];
-  gint64 sa[YOLO_MAX_DIMS], sb[YOLO_MAX_DIMS];
-} EltBcast;
-
 static void
 elt_strides (const YoloTensor * t, int nd, gint64 * s)
 {
@@ -218,8 +146,8 @@ elt_strides (const YoloTensor * t, int nd, gint64 * s)
   }
 }
 
-static void
-elt_bcast_init (EltBcast * bc, const YoloTensor * a, const YoloTensor * b,
+void
+yolo_elt_bcast_init (EltBcast * bc, const YoloTensor * a, const YoloTensor * b,
     const YoloTensor * y)
 {
   gint64 sa[YOLO_MAX_DIMS], sb[YOLO_MAX_DIMS];
@@ -288,7 +216,7 @@ elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
   YoloTensor *y = YOLO_OUT (g, n, 0);
-  int op = elt_binary_code (n);
+  int op = yolo_elt_binary_code (n);
   gboolean is_float = yolo_dtype_is_float (y->dtype);
   gint64 total = yolo_tensor_numel (y);
   gint64 idx[YOLO_MAX_DIMS] = { 0 };
@@ -300,7 +228,7 @@ elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  elt_bcast_init (&bc, a, b, y);
+  yolo_elt_bcast_init (&bc, a, b, y);
   out = yolo_tensor_alloc_data (y);
   for (gint64 i = 0; i < total; i++) {
     if (is_float)
@@ -322,204 +250,8 @@ elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* When t's device type (float / int32) differs from want_float, uploads a
- * converted copy of the constant t into *mem (else leaves *mem NULL). */
-static gboolean
-elt_convert_const (YoloRuntime * rt, const YoloNode * n, YoloTensor * t,
-    gboolean want_float, cl_mem * mem, GError ** error)
-{
-  gint64 cnt = yolo_tensor_numel (t);
-  gpointer buf;
-
-  *mem = NULL;
-  if (yolo_dtype_is_float (t->dtype) == want_float)
-    return TRUE;
-  if (!yolo_tensor_is_const (t))
-    return yolo_op_unsupported (error, n, "mixed float/integer inputs");
-  if (want_float) {
-    float *f = g_new (float, MAX (cnt, 1));
-    for (gint64 i = 0; i < cnt; i++)
-      f[i] = elt_getf (t, i);
-    buf = f;
-  } else {
-    gint32 *v = g_new (gint32, MAX (cnt, 1));
-    for (gint64 i = 0; i < cnt; i++)
-      v[i] = (gint32) CLAMP (elt_geti (t, i), G_MININT32, G_MAXINT32);
-    buf = v;
-  }
-  *mem = yolo_rt_upload (rt, buf, MAX (cnt, 1) * 4, error);
-  g_free (buf);
-  return *mem != NULL;
-}
-
-static void
-elt_bind (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
-    cl_mem conv)
-{
-  if (conv) {
-    yolo_args_mem (a, conv);
-    yolo_args_int (a, 0);
-  } else {
-    yolo_args_tensor (a, rt, g, t);
-  }
-}
-
-static gboolean
-elt_is_contiguous (const EltBcast * bc, const gint64 * s)
-{
-  if (s[bc->nd - 1] != 1)
-    return FALSE;
-  for (int k = bc->nd - 2; k >= 0; k--)
-    if (s[k] != s[k + 1] * bc->d[k + 1])
-      return FALSE;
-  return TRUE;
-}
-
-/* Can `o` be read as (row % b_rows) * b_row_stride + j * col, with the
- * output seen as [rows, inner]? */
-static gboolean
-elt_is_rows (const EltBcast * bc, const gint64 * o)
-{
-  if (o[bc->nd - 1] != 0 && o[bc->nd - 1] != 1)
-    return FALSE;
-  for (int k = 0; k < bc->nd - 2; k++)
-    if (o[k] != 0)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
-  YoloTensor *y = YOLO_OUT (g, n, 0);
-  gboolean is_float = yolo_dtype_is_float (y->dtype);
-  int op = elt_binary_code (n);
-  gint64 total = yolo_tensor_numel (y);
-  cl_mem ca = NULL, cb = NULL;
-  EltBcast bc;
-  cl_kernel k;
-  YoloArgs args;
-  gsize gws[2];
-
-  if (n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused residual");
-  if (!is_float && n->act != YOLO_ACT_NONE)
-    return yolo_op_unsupported (error, n, "activation on integer tensor");
-  if (total == 0)
-    return TRUE;
-  if (total > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-  if (!elt_convert_const (rt, n, a, is_float, &ca, error)
-      || !elt_convert_const (rt, n, b, is_float, &cb, error))
-    return FALSE;
-
-  elt_bcast_init (&bc, a, b, y);
-
-  if (is_float) {
-    gboolean a_full = elt_is_contiguous (&bc, bc.sa);
-    gboolean b_full = elt_is_contiguous (&bc, bc.sb);
-
-    if (a_full && b_full) {
-      k = yolo_rt_kernel (rt, "eltwise_binary_same", error);
-      if (!k)
-        return FALSE;
-      args = yolo_args (k);
-      elt_bind (&args, rt, g, a, ca);
-      elt_bind (&args, rt, g, b, cb);
-      yolo_args_tensor (&args, rt, g, y);
-      yolo_args_int (&args, (cl_int) total);
-      yolo_args_int (&args, op);
-      yolo_args_int (&args, n->act);
-      yolo_args_float (&args, n->act_alpha);
-      yolo_args_float (&args, n->act_beta);
-      if (!yolo_args_ok (&args, n, error))
-        return FALSE;
-      gws[0] = yolo_div_up (total, 16);
-      return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
-    }
-    if ((a_full && elt_is_rows (&bc, bc.sb))
-        || (b_full && elt_is_rows (&bc, bc.sa))) {
-      gboolean swap = !(a_full && elt_is_rows (&bc, bc.sb));
-      const gint64 *o = swap ? bc.sa : bc.sb;
-      gint64 inner = bc.d[bc.nd - 1];
-      gint64 rows = total / inner;
-      gint64 b_row_stride = bc.nd >= 2 ? o[bc.nd - 2] : 0;
-      gint64 b_rows = b_row_stride ? bc.d[bc.nd - 2] : 1;
-
-      k = yolo_rt_kernel (rt, "eltwise_binary_rows", error);
-      if (!k)
-        return FALSE;
-      args = yolo_args (k);
-      if (swap) {
-        elt_bind (&args, rt, g, b, cb);
-        elt_bind (&args, rt, g, a, ca);
-      } else {
-        elt_bind (&args, rt, g, a, ca);
-        elt_bind (&args, rt, g, b, cb);
-      }
-      yolo_args_tensor (&args, rt, g, y);
-      yolo_args_int (&args, (cl_int) inner);
-      yolo_args_int (&args, (cl_int) rows);
-      yolo_args_int (&args, (cl_int) b_rows);
-      yolo_args_int (&args, (cl_int) b_row_stride);
-      yolo_args_int (&args, (cl_int) o[bc.nd - 1]);
-      yolo_args_int (&args, swap);
-      yolo_args_int (&args, op);
-      yolo_args_int (&args, n->act);
-      yolo_args_float (&args, n->act_alpha);
-      yolo_args_float (&args, n->act_beta);
-      if (!yolo_args_ok (&args, n, error))
-        return FALSE;
-      gws[0] = yolo_div_up (inner, 16);
-      gws[1] = rows;
-      return yolo_rt_launch (rt, n, k, 2, gws, elt_lws_rows, error);
-    }
-  }
-
-  /* general broadcast */
-  if (bc.nd > ELT_MAX_KERNEL_DIMS)
-    return yolo_op_unsupported (error, n, "broadcast over more than 6 dims");
-  k = yolo_rt_kernel (rt, is_float ? "eltwise_binary_bcast"
-      : "eltwise_binary_bcast_int", error);
-  if (!k)
-    return FALSE;
-  args = yolo_args (k);
-  elt_bind (&args, rt, g, a, ca);
-  elt_bind (&args, rt, g, b, cb);
-  yolo_args_tensor (&args, rt, g, y);
-  yolo_args_int (&args, (cl_int) total);
-  {
-    int pad = ELT_MAX_KERNEL_DIMS - bc.nd;
-    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
-      yolo_args_int (&args, i < pad ? 1 : (cl_int) bc.d[i - pad]);
-    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
-      yolo_args_int (&args, i < pad ? 0 : (cl_int) bc.sa[i - pad]);
-    for (int i = 0; i < ELT_MAX_KERNEL_DIMS; i++)
-      yolo_args_int (&args, i < pad ? 0 : (cl_int) bc.sb[i - pad]);
-  }
-  yolo_args_int (&args, op);
-  if (is_float) {
-    yolo_args_int (&args, n->act);
-    yolo_args_float (&args, n->act_alpha);
-    yolo_args_float (&args, n->act_beta);
-  }
-  if (!yolo_args_ok (&args, n, error))
-    return FALSE;
-  gws[0] = total;
-  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
-}
-
 /* ---------------------------------------------------------------------- */
 /* Unary ops */
-
-typedef struct
-{
-  const char *op_type;
-  int code;
-  gboolean int_ok;              /* defined on integer tensors */
-} EltUnary;
 
 static const EltUnary elt_unary_ops[] = {
   {"Sigmoid", YOLO_ACT_SIGMOID, FALSE},
@@ -540,8 +272,8 @@ static const EltUnary elt_unary_ops[] = {
   {"Erf", ELT_U_ERF, FALSE},
 };
 
-static const EltUnary *
-elt_unary_lookup (const YoloNode * n)
+const EltUnary *
+yolo_elt_unary_lookup (const YoloNode * n)
 {
   for (guint i = 0; i < G_N_ELEMENTS (elt_unary_ops); i++)
     if (!strcmp (elt_unary_ops[i].op_type, n->op_type))
@@ -551,8 +283,8 @@ elt_unary_lookup (const YoloNode * n)
 
 /* Op parameters: alpha/beta for LeakyRelu / HardSigmoid, min/max for Clip
  * (inputs 1 and 2 from opset 11, attributes before). */
-static gboolean
-elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
+gboolean
+yolo_elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
     double *p1, GError ** error)
 {
   *p0 = 0.0;
@@ -596,7 +328,7 @@ elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
 static gboolean
 elt_unary_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  const EltUnary *u = elt_unary_lookup (n);
+  const EltUnary *u = yolo_elt_unary_lookup (n);
   YoloTensor *x = YOLO_IN (g, n, 0);
   double p0, p1;
 
@@ -606,7 +338,7 @@ elt_unary_infer (YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (!yolo_dtype_is_float (x->dtype) && !u->int_ok)
     return yolo_op_unsupported (error, n, "integer input");
-  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
+  if (!yolo_elt_unary_params (g, n, u->code, &p0, &p1, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
       yolo_dtype_is_float (x->dtype) ? YOLO_DTYPE_FLOAT : x->dtype,
@@ -644,16 +376,6 @@ elt_unop_f (int op, float p0, float p1, float x)
 }
 
 static gint64
-elt_clamp_i (double v)
-{
-  if (v >= 9.2233720e18)
-    return G_MAXINT64;
-  if (v <= -9.2233720e18)
-    return G_MININT64;
-  return (gint64) v;
-}
-
-static gint64
 elt_unop_i (int op, gint64 p0, gint64 p1, gint64 x)
 {
   switch (op) {
@@ -673,7 +395,7 @@ elt_unop_i (int op, gint64 p0, gint64 p1, gint64 x)
 static gboolean
 elt_unary_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  const EltUnary *u = elt_unary_lookup (n);
+  const EltUnary *u = yolo_elt_unary_lookup (n);
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
   gint64 total = yolo_tensor_numel (y);
   double p0, p1;
@@ -683,7 +405,7 @@ elt_unary_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
+  if (!yolo_elt_unary_params (g, n, u->code, &p0, &p1, error))
     return FALSE;
   out = yolo_tensor_alloc_data (y);
   if (yolo_dtype_is_float (y->dtype)) {
@@ -699,64 +421,6 @@ elt_unary_eval (YoloGraph * g, YoloNode * n, GError ** error)
       ((gint64 *) out)[i] = elt_unop_i (u->code, lo, hi, xd[i]);
   }
   return TRUE;
-}
-
-static gboolean
-elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  const EltUnary *u = elt_unary_lookup (n);
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  double p0, p1;
-  cl_kernel k;
-  YoloArgs args;
-  gsize gws[1];
-
-  if (n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused residual");
-  if (!elt_unary_params (g, n, u->code, &p0, &p1, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  if (total > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-
-  if (yolo_dtype_is_float (y->dtype)) {
-    k = yolo_rt_kernel (rt, "eltwise_unary", error);
-    if (!k)
-      return FALSE;
-    args = yolo_args (k);
-    yolo_args_tensor (&args, rt, g, x);
-    yolo_args_tensor (&args, rt, g, y);
-    yolo_args_int (&args, (cl_int) total);
-    yolo_args_int (&args, u->code);
-    yolo_args_float (&args, (float) p0);
-    yolo_args_float (&args, (float) p1);
-    yolo_args_int (&args, n->act);
-    yolo_args_float (&args, n->act_alpha);
-    yolo_args_float (&args, n->act_beta);
-    gws[0] = yolo_div_up (total, 16);
-  } else {
-    if (n->act != YOLO_ACT_NONE)
-      return yolo_op_unsupported (error, n, "activation on integer tensor");
-    k = yolo_rt_kernel (rt, "eltwise_unary_int", error);
-    if (!k)
-      return FALSE;
-    args = yolo_args (k);
-    yolo_args_tensor (&args, rt, g, x);
-    yolo_args_tensor (&args, rt, g, y);
-    yolo_args_int (&args, (cl_int) total);
-    yolo_args_int (&args, u->code);
-    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (ceil (p0)), G_MININT32, G_MAXINT32) : 0);
-    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (floor (p1)), G_MININT32, G_MAXINT32) : 0);
-    gws[0] = total;
-  }
-  if (!yolo_args_ok (&args, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -831,66 +495,12 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  gboolean xf = yolo_dtype_is_float (x->dtype);
-  gboolean yf = yolo_dtype_is_float (y->dtype);
-  gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
-  const char *name;
-  cl_kernel k;
-  YoloArgs args;
-  gsize gws[1];
-
-  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused epilogue");
-  if (total == 0)
-    return TRUE;
-  if (total > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-
-  if (xf && yf)
-    name = "eltwise_unary";
-  else if (xf)
-    name = "eltwise_cast_f2i";
-  else if (yf)
-    name = "eltwise_cast_i2f";
-  else
-    name = "eltwise_cast_i2i";
-  k = yolo_rt_kernel (rt, name, error);
-  if (!k)
-    return FALSE;
-  args = yolo_args (k);
-  yolo_args_tensor (&args, rt, g, x);
-  yolo_args_tensor (&args, rt, g, y);
-  yolo_args_int (&args, (cl_int) total);
-  if (xf && yf) {
-    yolo_args_int (&args, YOLO_ACT_NONE);       /* identity */
-    yolo_args_float (&args, 0.0f);
-    yolo_args_float (&args, 0.0f);
-    yolo_args_int (&args, YOLO_ACT_NONE);
-    yolo_args_float (&args, 0.0f);
-    yolo_args_float (&args, 0.0f);
-  } else if (!yf) {
-    yolo_args_int (&args, to_bool);
-  }
-  if (!yolo_args_ok (&args, n, error))
-    return FALSE;
-  gws[0] = (!xf && !yf) ? (gsize) total : yolo_div_up (total, 16);
-  return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
-}
-
 /* ---------------------------------------------------------------------- */
 
 #define ELT_BINARY(var, name) \
-  static const YoloOpDef var = { name, 0, elt_binary_infer, elt_binary_eval, \
-    elt_binary_prepare }
+  static const YoloOpDef var = { name, 0, elt_binary_infer, elt_binary_eval }
 #define ELT_UNARY(var, name) \
-  static const YoloOpDef var = { name, 0, elt_unary_infer, elt_unary_eval, \
-    elt_unary_prepare }
+  static const YoloOpDef var = { name, 0, elt_unary_infer, elt_unary_eval }
 
 ELT_BINARY (op_add, "Add");
 ELT_BINARY (op_sub, "Sub");
@@ -916,9 +526,7 @@ ELT_UNARY (op_floor, "Floor");
 ELT_UNARY (op_ceil, "Ceil");
 ELT_UNARY (op_reciprocal, "Reciprocal");
 ELT_UNARY (op_erf, "Erf");
-static const YoloOpDef op_cast = { "Cast", 0, elt_cast_infer, elt_cast_eval,
-  elt_cast_prepare
-};
+static const YoloOpDef op_cast = { "Cast", 0, elt_cast_infer, elt_cast_eval };
 
 const YoloOpDef *const yolo_ops_eltwise[] = {
   &op_add, &op_sub, &op_mul, &op_div, &op_pow, &op_mod, &op_max, &op_min,

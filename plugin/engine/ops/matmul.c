@@ -1,51 +1,13 @@
 /* ops/matmul.c - MatMul (numpy batch broadcasting, 1-D operands) and Gemm
- * (alpha, beta, transA, transB, broadcast C). Two kernels with the same
- * arguments serve both: operands are read through strides, so transposes
- * and broadcast batches need no copies. Fused epilogue: act + residual.
- *  - matmul_tiled (ocl_kernels/gemm_tiled.cl): 64x64 tiles of Y per
- *    work-group of 16x16, 4x4 per work-item, A and B tiles in local
- *    memory. On devices with dedicated local memory (GPUs) when M and N
- *    are both at least MM_TILED_MIN (the attention products of YOLO11's
- *    C2PSA: [B,heads,N,d] x [B,heads,d,N]). It needs exactly that
- *    work-group, so where the device cannot run it (yolo_rt_fits_fixed)
- *    the next variant runs: matmul_tiled_wg32 (32x32 tiles, 8x4
- *    work-items of 8x4), then matmul_tile.
- *  - matmul_tile (ocl_kernels/matmul.cl): 4x8 per work-item, no local
- *    memory; everywhere else.
- * YOLO_MATMUL_KERNEL=tiled forces matmul_tiled on any device and shape
- * (still subject to fitting), =tile forces matmul_tile. */
+ * (alpha, beta, transA, transB, broadcast C): the front end (geometry,
+ * shape inference, C reference). Operands are described by strides, so
+ * transposes and broadcast batches need no copies in the backends.
+ * Fused epilogue: act + residual. */
 #include "misc-util.h"
+#include "matmul.h"
 
-#define MM_BATCH 4
-/* matmul_tiled*: smaller M or N waste most of a tile. */
-#define MM_TILED_MIN 32
-
-/* The work-group geometries of matmul_tiled, best first: kernel, its
- * required local size, its output tile (N x M). */
-static const struct
-{
-  const char *kernel;
-  gsize lws[3];
-  int tn, tm;
-} mm_tiled_geoms[] = {
-  {"matmul_tiled", {16, 16, 1}, 64, 64},
-  {"matmul_tiled_wg32", {8, 4, 1}, 32, 32},
-};
-
-typedef struct
-{
-  gint64 M, N, K;
-  gint64 sam, sak, sbk, sbn;
-  gint64 bd[MM_BATCH], sa[MM_BATCH], sb[MM_BATCH];      /* batch dims */
-  gboolean has_c;
-  gint64 scm, scn;
-  float alpha, beta;
-  int ndim;                     /* output */
-  gint64 dims[YOLO_MAX_DIMS];
-} MMGeom;
-
-static gboolean
-matmul_geom (YoloGraph * g, YoloNode * n, MMGeom * m, GError ** error)
+gboolean
+yolo_matmul_geom (YoloGraph * g, YoloNode * n, MMGeom * m, GError ** error)
 {
   YoloTensor *A = YOLO_IN (g, n, 0), *B = YOLO_IN (g, n, 1);
   memset (m, 0, sizeof *m);
@@ -165,7 +127,7 @@ static gboolean
 matmul_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MMGeom m;
-  if (!matmul_geom (g, n, &m, error))
+  if (!yolo_matmul_geom (g, n, &m, error))
     return FALSE;
   if (YOLO_IN (g, n, 0)->dtype != YOLO_DTYPE_FLOAT
       || YOLO_IN (g, n, 1)->dtype != YOLO_DTYPE_FLOAT) {
@@ -183,7 +145,7 @@ matmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *y = YOLO_OUT (g, n, 0);
   YoloTensor *C = YOLO_IN (g, n, 2);
   YoloTensor *R = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
-  if (!misc_have_data (g, n, error) || !matmul_geom (g, n, &m, error))
+  if (!misc_have_data (g, n, error) || !yolo_matmul_geom (g, n, &m, error))
     return FALSE;
   if (R && !R->data) {
     yolo_op_error (error, n, "residual has no host data");
@@ -218,86 +180,7 @@ matmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-matmul_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  MMGeom m;
-  YoloTensor *y = YOLO_OUT (g, n, 0);
-  YoloTensor *R = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
-  if (!matmul_geom (g, n, &m, error))
-    return FALSE;
-  gint64 nb = misc_prod (m.bd, 0, MM_BATCH);
-  if (nb * m.M * m.N == 0)
-    return TRUE;
-  const char *force = yolo_rt_options (rt)->matmul_kernel;
-  gboolean tiled = g_strcmp0 (force, "tiled") == 0
-      || (g_strcmp0 (force, "tile") != 0
-      && yolo_rt_device (rt)->local_mem_dedicated
-      && !yolo_rt_device (rt)->wide_vectors && m.M >= MM_TILED_MIN
-      && m.N >= MM_TILED_MIN);
-  cl_kernel k = NULL;
-  int geom = -1;
-  for (guint i = 0; tiled && i < G_N_ELEMENTS (mm_tiled_geoms); i++) {
-    k = yolo_rt_kernel (rt, mm_tiled_geoms[i].kernel, error);
-    if (!k)
-      return FALSE;
-    if (yolo_rt_fits_fixed (rt, n, k, 3, mm_tiled_geoms[i].lws)) {
-      geom = i;
-      break;
-    }
-    clReleaseKernel (k);
-    k = NULL;
-  }
-  if (geom < 0)
-    k = yolo_rt_kernel (rt, "matmul_tile", error);
-  if (!k)
-    return FALSE;
-  YoloArgs a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 1));
-  yolo_args_tensor (&a, rt, g, m.has_c ? YOLO_IN (g, n, 2) : YOLO_IN (g, n, 0));
-  yolo_args_tensor (&a, rt, g, R ? R : y);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, m.M);
-  yolo_args_int (&a, m.N);
-  yolo_args_int (&a, m.K);
-  yolo_args_int (&a, m.sam);
-  yolo_args_int (&a, m.sak);
-  yolo_args_int (&a, m.sbk);
-  yolo_args_int (&a, m.sbn);
-  yolo_args_int (&a, m.has_c);
-  yolo_args_int (&a, m.scm);
-  yolo_args_int (&a, m.scn);
-  yolo_args_float (&a, m.alpha);
-  yolo_args_float (&a, m.beta);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
-  yolo_args_int (&a, R != NULL);
-  yolo_args_int (&a, nb);
-  for (int i = 1; i < MM_BATCH; i++)
-    yolo_args_int (&a, m.bd[i]);
-  for (int i = 0; i < MM_BATCH; i++)
-    yolo_args_int (&a, m.sa[i]);
-  for (int i = 0; i < MM_BATCH; i++)
-    yolo_args_int (&a, m.sb[i]);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  if (geom >= 0) {
-    const gsize *tl = mm_tiled_geoms[geom].lws;
-    gsize gws[3] = { yolo_div_up (m.N, mm_tiled_geoms[geom].tn) * tl[0],
-      yolo_div_up (m.M, mm_tiled_geoms[geom].tm) * tl[1], nb
-    };
-    return yolo_rt_launch_fixed (rt, n, k, 3, gws, tl, error);
-  }
-  gsize gws[3] = { yolo_div_up (m.N, 8), yolo_div_up (m.M, 4), nb };
-  gsize lws[3] = { 8, 8, 1 };
-  return yolo_rt_launch (rt, n, k, 3, gws, lws, error);
-}
-
-static const YoloOpDef op_matmul =
-    { "MatMul", 0, matmul_infer, matmul_eval, matmul_prepare };
-static const YoloOpDef op_gemm =
-    { "Gemm", 0, matmul_infer, matmul_eval, matmul_prepare };
+static const YoloOpDef op_matmul = { "MatMul", 0, matmul_infer, matmul_eval };
+static const YoloOpDef op_gemm = { "Gemm", 0, matmul_infer, matmul_eval };
 
 const YoloOpDef *const yolo_ops_matmul[] = { &op_matmul, &op_gemm, NULL };

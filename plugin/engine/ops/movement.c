@@ -7,47 +7,10 @@
  * (eval) walks the same boxes over host data (float or gint64).
  *
  * Channel-axis Concat/Split are usually free: the memory planner places the
- * parts inside the whole, and prepare records no copy for a part already in
+ * parts inside the whole, and the backend records no copy for a part already in
  * place (yolo_rt_same_location). */
 #include "misc-util.h"
-
-#define MOVE_DIMS 6
-#define MOVE_CHUNK 32           /* MOVEMENT_CHUNK in movement.cl */
-
-/* A strided copy: dims[i] with source / destination strides (elements). */
-typedef struct
-{
-  int ndim;
-  gint64 d[YOLO_MAX_DIMS], ss[YOLO_MAX_DIMS], ds[YOLO_MAX_DIMS];
-  gint64 sbase, dbase;
-} MoveBox;
-
-/* Drops size-1 dims and merges dims that are contiguous in both source and
- * destination. */
-static void
-box_collapse (MoveBox * b)
-{
-  MoveBox o = *b;
-  o.ndim = 0;
-  for (int i = 0; i < b->ndim; i++) {
-    if (b->d[i] == 1)
-      continue;
-    if (o.ndim > 0) {
-      int l = o.ndim - 1;
-      if (o.ss[l] == b->ss[i] * b->d[i] && o.ds[l] == b->ds[i] * b->d[i]) {
-        o.d[l] *= b->d[i];
-        o.ss[l] = b->ss[i];
-        o.ds[l] = b->ds[i];
-        continue;
-      }
-    }
-    o.d[o.ndim] = b->d[i];
-    o.ss[o.ndim] = b->ss[i];
-    o.ds[o.ndim] = b->ds[i];
-    o.ndim++;
-  }
-  *b = o;
-}
+#include "movement.h"
 
 static void
 box_host_copy (const MoveBox * b, gsize esize, gconstpointer src, gpointer dst)
@@ -71,109 +34,11 @@ box_host_copy (const MoveBox * b, gsize esize, gconstpointer src, gpointer dst)
   }
 }
 
-static gboolean
-box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
-    YoloTensor * dst, MoveBox * b, GError ** error)
-{
-  MoveBox c = *b;
-  cl_kernel k;
-  YoloArgs a;
-  int nd, p = -1;
-
-  if (misc_prod (b->d, 0, b->ndim) == 0)
-    return TRUE;
-  box_collapse (&c);
-  nd = c.ndim;
-  if (nd > MOVE_DIMS) {
-    yolo_op_unsupported (error, n, "copy needs %d dims (max %d)", nd,
-        MOVE_DIMS);
-    return FALSE;
-  }
-  if (nd == 0) {
-    c.d[0] = 1;
-    c.ss[0] = c.ds[0] = 1;
-    nd = c.ndim = 1;
-  }
-  /* Batched 2-D transpose: innermost dim contiguous in dst only, another
-   * dim contiguous in src. */
-  if (nd >= 2 && c.ds[nd - 1] == 1 && c.ss[nd - 1] != 1 && c.d[nd - 1] >= 4) {
-    for (int i = 0; i < nd - 1; i++)
-      if (c.ss[i] == 1 && c.d[i] >= 4)
-        p = i;
-  }
-  if (p >= 0) {
-    gint64 e[4] = { 1, 1, 1, 1 }, es[4] = { 0 }, ed[4] = { 0 };
-    int j = 3;
-    for (int i = nd - 2; i >= 0; i--) {
-      if (i == p)
-        continue;
-      e[j] = c.d[i];
-      es[j] = c.ss[i];
-      ed[j] = c.ds[i];
-      j--;
-    }
-    k = yolo_rt_kernel (rt, "movement_transpose_tile", error);
-    if (!k)
-      return FALSE;
-    a = yolo_args (k);
-    yolo_args_tensor (&a, rt, g, src);
-    yolo_args_tensor (&a, rt, g, dst);
-    yolo_args_int (&a, c.sbase);
-    yolo_args_int (&a, c.dbase);
-    yolo_args_int (&a, c.d[nd - 1]);
-    yolo_args_int (&a, c.d[p]);
-    yolo_args_int (&a, c.ss[nd - 1]);
-    yolo_args_int (&a, c.ds[p]);
-    for (int i = 0; i < 4; i++)
-      yolo_args_int (&a, e[i]);
-    for (int i = 0; i < 4; i++)
-      yolo_args_int (&a, es[i]);
-    for (int i = 0; i < 4; i++)
-      yolo_args_int (&a, ed[i]);
-    if (!yolo_args_ok (&a, n, error))
-      return FALSE;
-    gsize gws[3] = { yolo_div_up (c.d[nd - 1], 8), yolo_div_up (c.d[p], 8),
-      e[0] * e[1] * e[2] * e[3]
-    };
-    gsize lws[3] = { 8, 8, 1 };
-    return yolo_rt_launch (rt, n, k, 3, gws, lws, error);
-  }
-
-  /* Pad to 6 dims at the front. */
-  gint64 d[MOVE_DIMS], ss[MOVE_DIMS], ds[MOVE_DIMS];
-  for (int i = 0; i < MOVE_DIMS; i++) {
-    int s = i - (MOVE_DIMS - nd);
-    d[i] = s >= 0 ? c.d[s] : 1;
-    ss[i] = s >= 0 ? c.ss[s] : 0;
-    ds[i] = s >= 0 ? c.ds[s] : 0;
-  }
-  gint64 total = yolo_div_up (d[5], MOVE_CHUNK) * misc_prod (d, 0, 5);
-  k = yolo_rt_kernel (rt, "movement_copy_nd", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, src);
-  yolo_args_tensor (&a, rt, g, dst);
-  yolo_args_int (&a, c.sbase);
-  yolo_args_int (&a, c.dbase);
-  yolo_args_int (&a, total);
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, d[i]);
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, ss[i]);
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, ds[i]);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gsize gws = total, lws = 64;
-  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
-}
-
 /* ---- Concat ---- */
 
 /* Box copying input i into its place in the output. */
-static void
-concat_box (YoloGraph * g, YoloNode * n, int axis, int i, gint64 at,
+void
+yolo_concat_box (YoloGraph * g, YoloNode * n, int axis, int i, gint64 at,
     MoveBox * b)
 {
   YoloTensor *x = YOLO_IN (g, n, i), *y = YOLO_OUT (g, n, 0);
@@ -230,29 +95,10 @@ concat_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gpointer d = misc_alloc (y);
   for (int i = 0; i < n->n_inputs; i++) {
     YoloTensor *x = YOLO_IN (g, n, i);
-    concat_box (g, n, axis, i, at, &b);
+    yolo_concat_box (g, n, axis, i, at, &b);
     if (x->data)
       box_host_copy (&b, misc_esize (y), x->data, d);
     at += x->dims[axis];
-  }
-  return TRUE;
-}
-
-static gboolean
-concat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *y = YOLO_OUT (g, n, 0);
-  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), y->ndim);
-  gint64 at = 0;
-  MoveBox b;
-  for (int i = 0; i < n->n_inputs; i++) {
-    YoloTensor *x = YOLO_IN (g, n, i);
-    concat_box (g, n, axis, i, at, &b);
-    at += x->dims[axis];
-    if (yolo_tensor_numel (x) == 0 || yolo_rt_same_location (g, x, y, b.dbase))
-      continue;
-    if (!box_launch (rt, g, n, x, y, &b, error))
-      return FALSE;
   }
   return TRUE;
 }
@@ -330,8 +176,9 @@ split_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static void
-split_box (YoloGraph * g, YoloNode * n, int axis, int j, gint64 at, MoveBox * b)
+void
+yolo_split_box (YoloGraph * g, YoloNode * n, int axis, int j, gint64 at,
+    MoveBox * b)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, j);
   gint64 xs[YOLO_MAX_DIMS];
@@ -356,7 +203,7 @@ split_eval (YoloGraph * g, YoloNode * n, GError ** error)
   for (int j = 0; j < n->n_outputs; j++) {
     YoloTensor *y = YOLO_OUT (g, n, j);
     gpointer d = misc_alloc (y);
-    split_box (g, n, axis, j, at, &b);
+    yolo_split_box (g, n, axis, j, at, &b);
     if (yolo_tensor_numel (y) > 0)
       box_host_copy (&b, misc_esize (y), x->data, d);
     at += y->dims[axis];
@@ -364,31 +211,10 @@ split_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-split_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0);
-  int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
-  gint64 at = 0;
-  MoveBox b;
-  for (int j = 0; j < n->n_outputs; j++) {
-    YoloTensor *y = YOLO_OUT (g, n, j);
-    split_box (g, n, axis, j, at, &b);
-    at += y->dims[axis];
-    /* Outputs nobody reads may not be planned at all. */
-    if (yolo_tensor_numel (y) == 0 || (y->n_uses == 0 && !y->is_output)
-        || yolo_rt_same_location (g, y, x, b.sbase))
-      continue;
-    if (!box_launch (rt, g, n, x, y, &b, error))
-      return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- Slice ---- */
 
-static gboolean
-slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+gboolean
+yolo_slice_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 starts[MISC_MAX_PARAMS], ends[MISC_MAX_PARAMS];
@@ -469,7 +295,7 @@ static gboolean
 slice_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!misc_need_io (g, n, error) || !slice_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !yolo_slice_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -477,8 +303,6 @@ slice_infer (YoloGraph * g, YoloNode * n, GError ** error)
 }
 
 /* Box ops (Slice, Transpose, Expand): box from the node, one copy. */
-typedef gboolean (*BoxFunc) (YoloGraph * g, YoloNode * n, MoveBox * b,
-    GError ** error);
 
 static gboolean
 box_eval (YoloGraph * g, YoloNode * n, BoxFunc f, GError ** error)
@@ -494,32 +318,15 @@ box_eval (YoloGraph * g, YoloNode * n, BoxFunc f, GError ** error)
 }
 
 static gboolean
-box_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, BoxFunc f,
-    GError ** error)
-{
-  MoveBox b;
-  if (!f (g, n, &b, error))
-    return FALSE;
-  return box_launch (rt, g, n, YOLO_IN (g, n, 0), YOLO_OUT (g, n, 0), &b,
-      error);
-}
-
-static gboolean
 slice_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return box_eval (g, n, slice_box, error);
-}
-
-static gboolean
-slice_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  return box_prepare (rt, g, n, slice_box, error);
+  return box_eval (g, n, yolo_slice_box, error);
 }
 
 /* ---- Transpose ---- */
 
-static gboolean
-transpose_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+gboolean
+yolo_transpose_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 xs[YOLO_MAX_DIMS];
@@ -551,7 +358,7 @@ static gboolean
 transpose_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!misc_need_io (g, n, error) || !transpose_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !yolo_transpose_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -561,20 +368,13 @@ transpose_infer (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 transpose_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return box_eval (g, n, transpose_box, error);
-}
-
-static gboolean
-transpose_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  return box_prepare (rt, g, n, transpose_box, error);
+  return box_eval (g, n, yolo_transpose_box, error);
 }
 
 /* ---- Expand ---- */
 
-static gboolean
-expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
+gboolean
+yolo_expand_box (YoloGraph * g, YoloNode * n, MoveBox * b, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 shape[MISC_MAX_PARAMS], xs[YOLO_MAX_DIMS];
@@ -608,7 +408,7 @@ static gboolean
 expand_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   MoveBox b;
-  if (!misc_need_io (g, n, error) || !expand_box (g, n, &b, error))
+  if (!misc_need_io (g, n, error) || !yolo_expand_box (g, n, &b, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_IN (g, n, 0)->dtype,
       b.ndim, b.d);
@@ -618,30 +418,13 @@ expand_infer (YoloGraph * g, YoloNode * n, GError ** error)
 static gboolean
 expand_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return box_eval (g, n, expand_box, error);
-}
-
-static gboolean
-expand_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  return box_prepare (rt, g, n, expand_box, error);
+  return box_eval (g, n, yolo_expand_box, error);
 }
 
 /* ---- Pad and Tile (movement_pad) ---- */
 
-enum
-{ PAD_CONSTANT, PAD_REFLECT, PAD_EDGE, PAD_WRAP };
-
-typedef struct
-{
-  int ndim;
-  int mode;
-  gint64 in[YOLO_MAX_DIMS], out[YOLO_MAX_DIMS], pb[YOLO_MAX_DIMS];
-  double value;
-} PadSpec;
-
-static gboolean
-pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
+gboolean
+yolo_pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 pads[MISC_MAX_PARAMS], axes[MISC_MAX_PARAMS];
@@ -709,8 +492,8 @@ pad_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
   return TRUE;
 }
 
-static gboolean
-tile_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
+gboolean
+yolo_tile_spec (YoloGraph * g, YoloNode * n, PadSpec * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 rep[MISC_MAX_PARAMS];
@@ -768,9 +551,6 @@ pad_coord (int mode, gint64 c, gint64 n, gint64 p)
   }
 }
 
-typedef gboolean (*PadFunc) (YoloGraph * g, YoloNode * n, PadSpec * p,
-    GError ** error);
-
 static gboolean
 pad_infer_with (YoloGraph * g, YoloNode * n, PadFunc f, GError ** error)
 {
@@ -815,98 +595,37 @@ pad_eval_with (YoloGraph * g, YoloNode * n, PadFunc f, GError ** error)
 }
 
 static gboolean
-pad_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n, PadFunc f,
-    GError ** error)
-{
-  PadSpec p;
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  gint64 total = yolo_tensor_numel (y);
-  if (!f (g, n, &p, error))
-    return FALSE;
-  if (total == 0)
-    return TRUE;
-  if (p.ndim > MOVE_DIMS) {
-    yolo_op_unsupported (error, n, "rank %d (max %d)", p.ndim, MOVE_DIMS);
-    return FALSE;
-  }
-  cl_int value;
-  if (yolo_dtype_is_float (y->dtype)) {
-    float fv = (float) p.value;
-    memcpy (&value, &fv, sizeof value);
-  } else {
-    value = (cl_int) p.value;
-  }
-  cl_kernel k = yolo_rt_kernel (rt, "movement_pad", error);
-  if (!k)
-    return FALSE;
-  YoloArgs a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, total);
-  yolo_args_int (&a, p.mode);
-  yolo_args_int (&a, value);
-  int lead = MOVE_DIMS - p.ndim;
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, i < lead ? 1 : p.out[i - lead]);
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, i < lead ? 1 : p.in[i - lead]);
-  for (int i = 0; i < MOVE_DIMS; i++)
-    yolo_args_int (&a, i < lead ? 0 : p.pb[i - lead]);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gsize gws = total, lws = 64;
-  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
-}
-
-static gboolean
 pad_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return pad_infer_with (g, n, pad_spec, error);
+  return pad_infer_with (g, n, yolo_pad_spec, error);
 }
 
 static gboolean
 pad_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return pad_eval_with (g, n, pad_spec, error);
-}
-
-static gboolean
-pad_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  return pad_prepare_with (rt, g, n, pad_spec, error);
+  return pad_eval_with (g, n, yolo_pad_spec, error);
 }
 
 static gboolean
 tile_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return pad_infer_with (g, n, tile_spec, error);
+  return pad_infer_with (g, n, yolo_tile_spec, error);
 }
 
 static gboolean
 tile_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return pad_eval_with (g, n, tile_spec, error);
+  return pad_eval_with (g, n, yolo_tile_spec, error);
 }
 
-static gboolean
-tile_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  return pad_prepare_with (rt, g, n, tile_spec, error);
-}
-
-static const YoloOpDef op_concat =
-    { "Concat", 0, concat_infer, concat_eval, concat_prepare };
-static const YoloOpDef op_split =
-    { "Split", 0, split_infer, split_eval, split_prepare };
-static const YoloOpDef op_slice =
-    { "Slice", 0, slice_infer, slice_eval, slice_prepare };
+static const YoloOpDef op_concat = { "Concat", 0, concat_infer, concat_eval };
+static const YoloOpDef op_split = { "Split", 0, split_infer, split_eval };
+static const YoloOpDef op_slice = { "Slice", 0, slice_infer, slice_eval };
 static const YoloOpDef op_transpose =
-    { "Transpose", 0, transpose_infer, transpose_eval, transpose_prepare };
-static const YoloOpDef op_expand =
-    { "Expand", 0, expand_infer, expand_eval, expand_prepare };
-static const YoloOpDef op_tile =
-    { "Tile", 0, tile_infer, tile_eval, tile_prepare };
-static const YoloOpDef op_pad = { "Pad", 0, pad_infer, pad_eval, pad_prepare };
+    { "Transpose", 0, transpose_infer, transpose_eval };
+static const YoloOpDef op_expand = { "Expand", 0, expand_infer, expand_eval };
+static const YoloOpDef op_tile = { "Tile", 0, tile_infer, tile_eval };
+static const YoloOpDef op_pad = { "Pad", 0, pad_infer, pad_eval };
 
 const YoloOpDef *const yolo_ops_movement[] = {
   &op_concat, &op_split, &op_slice, &op_transpose, &op_expand, &op_tile,

@@ -9,31 +9,11 @@
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "pool.h"
 
-/* pool.cl POOL_* */
-enum
-{
-  POOL_MAX = 0,
-  POOL_AVG = 1,
-  POOL_AVG_INCL_PAD = 2,
-};
 
-/* Fixed local sizes (PoCL compiles one work-group function per size). */
-static const gsize pool_lws_global[1] = { 16 };
-static const gsize pool_lws_s1[3] = { 1, 4, 8 };
-static const gsize pool_lws_generic[3] = { 8, 4, 1 };
-
-typedef struct
-{
-  int mode;
-  gint64 planes;                /* N * C */
-  gint64 H, W, OH, OW;
-  gint64 kh, kw, sh, sw, ph, pw, peh, pew, dh, dw;
-} PoolGeom;
-
-static gboolean
-pool_is_global (const YoloNode * n)
+gboolean
+yolo_pool_is_global (const YoloNode * n)
 {
   return g_str_has_prefix (n->op_type, "Global");
 }
@@ -113,8 +93,9 @@ pool_dim (const YoloNode * n, const char *auto_pad, gboolean ceil_mode,
   return TRUE;
 }
 
-static gboolean
-pool_geom (YoloGraph * g, const YoloNode * n, PoolGeom * pg, GError ** error)
+gboolean
+yolo_pool_geom (YoloGraph * g, const YoloNode * n, PoolGeom * pg,
+    GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 k[2], s[2], d[2], p[4], in[2], out[2];
@@ -142,7 +123,7 @@ pool_geom (YoloGraph * g, const YoloNode * n, PoolGeom * pg, GError ** error)
     pg->mode = yolo_node_attr_int (n, "count_include_pad", 0)
         ? POOL_AVG_INCL_PAD : POOL_AVG;
 
-  if (pool_is_global (n)) {
+  if (yolo_pool_is_global (n)) {
     pg->kh = pg->H;
     pg->kw = pg->W;
     pg->sh = pg->sw = pg->dh = pg->dw = 1;
@@ -207,7 +188,7 @@ pool_infer (YoloGraph * g, YoloNode * n, GError ** error)
   gint64 dims[YOLO_MAX_DIMS];
   PoolGeom pg;
 
-  if (pool_is_global (n)) {
+  if (yolo_pool_is_global (n)) {
     if (!x || n->n_outputs < 1 || x->ndim < 3) {
       yolo_op_error (error, n, "expects an [N,C,...] input");
       return FALSE;
@@ -221,7 +202,7 @@ pool_infer (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, x->ndim, dims);
     return TRUE;
   }
-  if (!pool_geom (g, n, &pg, error))
+  if (!yolo_pool_geom (g, n, &pg, error))
     return FALSE;
   dims[0] = x->dims[0];
   dims[1] = x->dims[1];
@@ -247,7 +228,7 @@ pool_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  if (pool_is_global (n)) {
+  if (yolo_pool_is_global (n)) {
     gint64 hw = 1;
     gint64 planes = x->dims[0] * x->dims[1];
     for (int i = 2; i < x->ndim; i++)
@@ -264,7 +245,7 @@ pool_eval (YoloGraph * g, YoloNode * n, GError ** error)
     return TRUE;
   }
 
-  if (!pool_geom (g, n, &pg, error))
+  if (!yolo_pool_geom (g, n, &pg, error))
     return FALSE;
   yd = yolo_tensor_alloc_data (y);
   for (gint64 p = 0; p < pg.planes; p++) {
@@ -305,111 +286,18 @@ pool_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  cl_kernel k;
-  YoloArgs args;
-  gsize gws[3];
-  PoolGeom pg;
-
-  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused epilogue");
-  if (yolo_tensor_numel (x) > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-
-  if (pool_is_global (n)) {
-    gint64 hw = 1;
-    for (int i = 2; i < x->ndim; i++)
-      hw *= x->dims[i];
-    k = yolo_rt_kernel (rt, "pool_global", error);
-    if (!k)
-      return FALSE;
-    args = yolo_args (k);
-    yolo_args_tensor (&args, rt, g, x);
-    yolo_args_tensor (&args, rt, g, y);
-    yolo_args_int (&args, (cl_int) (x->dims[0] * x->dims[1]));
-    yolo_args_int (&args, (cl_int) hw);
-    yolo_args_int (&args, !strcmp (n->op_type, "GlobalMaxPool"));
-    if (!yolo_args_ok (&args, n, error))
-      return FALSE;
-    gws[0] = x->dims[0] * x->dims[1];
-    return yolo_rt_launch (rt, n, k, 1, gws, pool_lws_global, error);
-  }
-
-  if (!pool_geom (g, n, &pg, error))
-    return FALSE;
-  if (pg.mode == POOL_MAX && pg.sh == 1 && pg.sw == 1 && pg.dh == 1
-      && pg.dw == 1 && pg.kw <= 17 && pg.ph < pg.kh && pg.peh < pg.kh
-      && pg.pw < pg.kw && pg.pew < pg.kw) {
-    k = yolo_rt_kernel (rt, "pool_max_s1_w16", error);
-    if (!k)
-      return FALSE;
-    args = yolo_args (k);
-    yolo_args_tensor (&args, rt, g, x);
-    yolo_args_tensor (&args, rt, g, y);
-    yolo_args_int (&args, (cl_int) pg.planes);
-    yolo_args_int (&args, (cl_int) pg.H);
-    yolo_args_int (&args, (cl_int) pg.W);
-    yolo_args_int (&args, (cl_int) pg.OH);
-    yolo_args_int (&args, (cl_int) pg.OW);
-    yolo_args_int (&args, (cl_int) pg.kh);
-    yolo_args_int (&args, (cl_int) pg.kw);
-    yolo_args_int (&args, (cl_int) pg.ph);
-    yolo_args_int (&args, (cl_int) pg.pw);
-    if (!yolo_args_ok (&args, n, error))
-      return FALSE;
-    gws[0] = yolo_div_up (pg.OW, 16);
-    gws[1] = pg.OH;
-    gws[2] = pg.planes;
-    return yolo_rt_launch (rt, n, k, 3, gws, pool_lws_s1, error);
-  }
-
-  k = yolo_rt_kernel (rt, "pool_generic", error);
-  if (!k)
-    return FALSE;
-  args = yolo_args (k);
-  yolo_args_tensor (&args, rt, g, x);
-  yolo_args_tensor (&args, rt, g, y);
-  yolo_args_int (&args, (cl_int) pg.planes);
-  yolo_args_int (&args, (cl_int) pg.H);
-  yolo_args_int (&args, (cl_int) pg.W);
-  yolo_args_int (&args, (cl_int) pg.OH);
-  yolo_args_int (&args, (cl_int) pg.OW);
-  yolo_args_int (&args, (cl_int) pg.kh);
-  yolo_args_int (&args, (cl_int) pg.kw);
-  yolo_args_int (&args, (cl_int) pg.sh);
-  yolo_args_int (&args, (cl_int) pg.sw);
-  yolo_args_int (&args, (cl_int) pg.ph);
-  yolo_args_int (&args, (cl_int) pg.pw);
-  yolo_args_int (&args, (cl_int) pg.peh);
-  yolo_args_int (&args, (cl_int) pg.pew);
-  yolo_args_int (&args, (cl_int) pg.dh);
-  yolo_args_int (&args, (cl_int) pg.dw);
-  yolo_args_int (&args, pg.mode);
-  if (!yolo_args_ok (&args, n, error))
-    return FALSE;
-  gws[0] = pg.OW;
-  gws[1] = pg.OH;
-  gws[2] = pg.planes;
-  return yolo_rt_launch (rt, n, k, 3, gws, pool_lws_generic, error);
-}
-
-static const YoloOpDef op_max_pool = { "MaxPool", 0, pool_infer, pool_eval,
-  pool_prepare
-};
+static const YoloOpDef op_max_pool = { "MaxPool", 0, pool_infer, pool_eval };
 
 static const YoloOpDef op_average_pool = { "AveragePool", 0, pool_infer,
-  pool_eval, pool_prepare
+  pool_eval
 };
 
 static const YoloOpDef op_global_average_pool = { "GlobalAveragePool", 0,
-  pool_infer, pool_eval, pool_prepare
+  pool_infer, pool_eval
 };
 
 static const YoloOpDef op_global_max_pool = { "GlobalMaxPool", 0,
-  pool_infer, pool_eval, pool_prepare
+  pool_infer, pool_eval
 };
 
 const YoloOpDef *const yolo_ops_pool[] = {

@@ -7,11 +7,12 @@
  * float tensors; eval also handles integer data for constant folding. */
 #include <math.h>
 #include "misc-util.h"
+#include "reduce.h"
 
 /* ---- Softmax / LogSoftmax ---- */
 
-static gboolean
-softmax_geom (YoloGraph * g, YoloNode * n, gint64 * outer, gint64 * len,
+gboolean
+yolo_softmax_geom (YoloGraph * g, YoloNode * n, gint64 * outer, gint64 * len,
     gint64 * inner, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
@@ -56,7 +57,7 @@ softmax_infer (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_unsupported (error, n, "only float input is supported");
     return FALSE;
   }
-  return softmax_geom (g, n, &o, &l, &i, error);
+  return yolo_softmax_geom (g, n, &o, &l, &i, error);
 }
 
 static gboolean
@@ -66,7 +67,7 @@ softmax_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gboolean is_log = !strcmp (n->op_type, "LogSoftmax");
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
   if (!misc_have_data (g, n, error)
-      || !softmax_geom (g, n, &outer, &len, &inner, error))
+      || !yolo_softmax_geom (g, n, &outer, &len, &inner, error))
     return FALSE;
   const float *src = x->data;
   float *dst = misc_alloc (y);
@@ -86,50 +87,16 @@ softmax_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-softmax_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  gint64 outer, len, inner;
-  gboolean is_log = !strcmp (n->op_type, "LogSoftmax");
-  if (!softmax_geom (g, n, &outer, &len, &inner, error))
-    return FALSE;
-  if (outer * len * inner == 0)
-    return TRUE;
-  gboolean rows = inner == 1;
-  cl_kernel k = yolo_rt_kernel (rt, rows ? "reduce_softmax_rows" :
-      "reduce_softmax_strided", error);
-  if (!k)
-    return FALSE;
-  YoloArgs a = yolo_args (k);
-  gsize gws = rows ? (gsize) outer : outer * yolo_div_up (inner, 8);
-  gsize lws = 64;
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
-  yolo_args_int (&a, gws);
-  yolo_args_int (&a, len);
-  if (!rows)
-    yolo_args_int (&a, inner);
-  yolo_args_int (&a, is_log);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
-}
-
 /* ---- Reduce* ---- */
 
-enum
-{
-  R_MAX, R_MIN, R_SUM, R_MEAN, R_PROD, R_SUM_SQUARE, R_L1, R_L2,
-  R_LOG_SUM_EXP
-};
 
 static const char *const reduce_names[] = {
   "ReduceMax", "ReduceMin", "ReduceSum", "ReduceMean", "ReduceProd",
   "ReduceSumSquare", "ReduceL1", "ReduceL2", "ReduceLogSumExp", NULL
 };
 
-static int
-reduce_kind (const YoloNode * n)
+int
+yolo_reduce_kind (const YoloNode * n)
 {
   for (int i = 0; reduce_names[i]; i++)
     if (!strcmp (n->op_type, reduce_names[i]))
@@ -138,8 +105,8 @@ reduce_kind (const YoloNode * n)
 }
 
 /* Which input dims are reduced. */
-static gboolean
-reduce_axes (YoloGraph * g, YoloNode * n, gboolean * red, GError ** error)
+gboolean
+yolo_reduce_axes (YoloGraph * g, YoloNode * n, gboolean * red, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 axes[MISC_MAX_PARAMS];
@@ -174,7 +141,7 @@ reduce_infer (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "missing input or output");
     return FALSE;
   }
-  if (!reduce_axes (g, n, red, error))
+  if (!yolo_reduce_axes (g, n, red, error))
     return FALSE;
   gboolean keep = yolo_node_attr_int (n, "keepdims", 1) != 0;
   for (int i = 0; i < x->ndim; i++) {
@@ -193,8 +160,8 @@ reduce_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gboolean red[YOLO_MAX_DIMS];
   gint64 os[YOLO_MAX_DIMS], c[YOLO_MAX_DIMS] = { 0 };
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  int op = reduce_kind (n);
-  if (!misc_have_data (g, n, error) || !reduce_axes (g, n, red, error))
+  int op = yolo_reduce_kind (n);
+  if (!misc_have_data (g, n, error) || !yolo_reduce_axes (g, n, red, error))
     return FALSE;
   gint64 total = yolo_tensor_numel (x), ny = yolo_tensor_numel (y);
   gint64 s = 1, cnt = 1;
@@ -273,80 +240,10 @@ reduce_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* Collapses the dims selected by sel (in order) into at most 4 dims merged
- * where contiguous in x; returns the count or -1 if more are needed. */
-static int
-collapse_dims (const YoloTensor * x, const gint64 * xs, const gboolean * red,
-    gboolean want, gint64 * d, gint64 * st)
-{
-  int nd = 0;
-  for (int i = 0; i < x->ndim; i++) {
-    if (red[i] != want || x->dims[i] == 1)
-      continue;
-    if (nd > 0 && st[nd - 1] == xs[i] * x->dims[i]) {
-      d[nd - 1] *= x->dims[i];
-      st[nd - 1] = xs[i];
-      continue;
-    }
-    if (nd == 4)
-      return -1;
-    d[nd] = x->dims[i];
-    st[nd] = xs[i];
-    nd++;
-  }
-  return nd;
-}
-
-static gboolean
-reduce_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  gboolean red[YOLO_MAX_DIMS];
-  gint64 xs[YOLO_MAX_DIMS], kd[4], ks[4], rd[4], rs[4];
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  if (x->dtype != YOLO_DTYPE_FLOAT) {
-    yolo_op_unsupported (error, n, "only float input is supported on device");
-    return FALSE;
-  }
-  if (!reduce_axes (g, n, red, error))
-    return FALSE;
-  gint64 total = yolo_tensor_numel (y);
-  if (total == 0)
-    return TRUE;
-  misc_strides (x, xs);
-  int nk = collapse_dims (x, xs, red, FALSE, kd, ks);
-  int nr = collapse_dims (x, xs, red, TRUE, rd, rs);
-  if (nk < 0 || nr < 0) {
-    yolo_op_unsupported (error, n, "too many non-contiguous axes");
-    return FALSE;
-  }
-  gint64 cnt = misc_prod (rd, 0, nr);
-  cl_kernel k = yolo_rt_kernel (rt, "reduce_generic", error);
-  if (!k)
-    return FALSE;
-  YoloArgs a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, y);
-  yolo_args_int (&a, total);
-  yolo_args_int (&a, reduce_kind (n));
-  yolo_args_float (&a, cnt ? 1.0f / cnt : NAN);
-  for (int i = 0; i < 4; i++)
-    yolo_args_int (&a, i < 4 - nk ? 1 : kd[i - (4 - nk)]);
-  for (int i = 0; i < 4; i++)
-    yolo_args_int (&a, i < 4 - nk ? 0 : ks[i - (4 - nk)]);
-  for (int i = 0; i < 4; i++)
-    yolo_args_int (&a, i < 4 - nr ? 1 : rd[i - (4 - nr)]);
-  for (int i = 0; i < 4; i++)
-    yolo_args_int (&a, i < 4 - nr ? 0 : rs[i - (4 - nr)]);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gsize gws = total, lws = 64;
-  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
-}
-
 /* ---- ArgMax / ArgMin ---- */
 
-static gboolean
-arg_geom (YoloGraph * g, YoloNode * n, int *axis, gint64 * outer,
+gboolean
+yolo_arg_geom (YoloGraph * g, YoloNode * n, int *axis, gint64 * outer,
     gint64 * len, gint64 * inner, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
@@ -371,7 +268,7 @@ arg_infer (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "missing input or output");
     return FALSE;
   }
-  if (!arg_geom (g, n, &axis, &o, &l, &i, error))
+  if (!yolo_arg_geom (g, n, &axis, &o, &l, &i, error))
     return FALSE;
   int nd = 0;
   gboolean keep = yolo_node_attr_int (n, "keepdims", 1) != 0;
@@ -392,7 +289,7 @@ arg_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gboolean last = yolo_node_attr_int (n, "select_last_index", 0) != 0;
   gboolean fl = yolo_dtype_is_float (x->dtype);
   if (!misc_have_data (g, n, error)
-      || !arg_geom (g, n, &axis, &outer, &len, &inner, error))
+      || !yolo_arg_geom (g, n, &axis, &outer, &len, &inner, error))
     return FALSE;
   gint64 *d = misc_alloc (y);
   for (gint64 o = 0; o < outer; o++)
@@ -412,44 +309,13 @@ arg_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-arg_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  int axis;
-  gint64 outer, len, inner;
-  YoloTensor *x = YOLO_IN (g, n, 0);
-  if (x->dtype != YOLO_DTYPE_FLOAT) {
-    yolo_op_unsupported (error, n, "only float input is supported on device");
-    return FALSE;
-  }
-  if (!arg_geom (g, n, &axis, &outer, &len, &inner, error))
-    return FALSE;
-  gsize gws = outer * inner, lws = 64;
-  if (gws == 0)
-    return TRUE;
-  cl_kernel k = yolo_rt_kernel (rt, "reduce_arg", error);
-  if (!k)
-    return FALSE;
-  YoloArgs a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
-  yolo_args_int (&a, gws);
-  yolo_args_int (&a, len);
-  yolo_args_int (&a, inner);
-  yolo_args_int (&a, !strcmp (n->op_type, "ArgMin"));
-  yolo_args_int (&a, yolo_node_attr_int (n, "select_last_index", 0) != 0);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 1, &gws, &lws, error);
-}
-
 static const YoloOpDef op_softmax =
-    { "Softmax", 0, softmax_infer, softmax_eval, softmax_prepare };
+    { "Softmax", 0, softmax_infer, softmax_eval };
 static const YoloOpDef op_log_softmax =
-    { "LogSoftmax", 0, softmax_infer, softmax_eval, softmax_prepare };
+    { "LogSoftmax", 0, softmax_infer, softmax_eval };
 #define REDUCE_DEF(var, name) \
   static const YoloOpDef var = \
-      { name, 0, reduce_infer, reduce_eval, reduce_prepare }
+      { name, 0, reduce_infer, reduce_eval }
 REDUCE_DEF (op_rmax, "ReduceMax");
 REDUCE_DEF (op_rmin, "ReduceMin");
 REDUCE_DEF (op_rsum, "ReduceSum");
@@ -459,10 +325,8 @@ REDUCE_DEF (op_rsumsq, "ReduceSumSquare");
 REDUCE_DEF (op_rl1, "ReduceL1");
 REDUCE_DEF (op_rl2, "ReduceL2");
 REDUCE_DEF (op_rlse, "ReduceLogSumExp");
-static const YoloOpDef op_argmax =
-    { "ArgMax", 0, arg_infer, arg_eval, arg_prepare };
-static const YoloOpDef op_argmin =
-    { "ArgMin", 0, arg_infer, arg_eval, arg_prepare };
+static const YoloOpDef op_argmax = { "ArgMax", 0, arg_infer, arg_eval };
+static const YoloOpDef op_argmin = { "ArgMin", 0, arg_infer, arg_eval };
 
 const YoloOpDef *const yolo_ops_reduce[] = {
   &op_softmax, &op_log_softmax, &op_rmax, &op_rmin, &op_rsum, &op_rmean,

@@ -12,52 +12,10 @@
 #include <string.h>
 
 #include "yolo-engine.h"
-#include "yolo-ops.h"
+#include "resize.h"
 
-/* Fixed local sizes (PoCL compiles one work-group function per size). */
-static const gsize resize_lws_2x[3] = { 1, 4, 8 };
-static const gsize resize_lws[3] = { 8, 4, 1 };
-
-typedef enum
-{
-  RESIZE_CTM_HALF_PIXEL,
-  RESIZE_CTM_ASYMMETRIC,
-  RESIZE_CTM_PYTORCH_HALF_PIXEL,
-  RESIZE_CTM_TF_HALF_PIXEL_FOR_NN,
-  RESIZE_CTM_ALIGN_CORNERS,
-  RESIZE_CTM_HALF_PIXEL_SYMMETRIC,
-} ResizeCtm;
-
-typedef enum
-{
-  RESIZE_NEAREST_ROUND_PREFER_FLOOR,
-  RESIZE_NEAREST_ROUND_PREFER_CEIL,
-  RESIZE_NEAREST_FLOOR,
-  RESIZE_NEAREST_CEIL,
-  RESIZE_NEAREST_SIMPLE,        /* opset < 11: truncate, ceil when shrinking */
-} ResizeNearest;
-
-typedef struct
-{
-  gboolean linear;
-  ResizeCtm ctm;
-  ResizeNearest nearest;
-  int ndim;
-  gint64 out_dims[YOLO_MAX_DIMS];
-  gint64 planes, H, W, OH, OW;
-  float scale_h, scale_w;
-} ResizeGeom;
-
-/* Source rows / columns of the output. Nearest: idx[o]. Linear: idx[2o],
- * idx[2o+1] and the weight lam[o] of the second. */
-typedef struct
-{
-  gint32 *hidx, *widx;
-  float *hlam, *wlam;
-} ResizeMaps;
-
-static gboolean
-resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
+gboolean
+yolo_resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
     GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
@@ -287,8 +245,8 @@ resize_axis_map (const ResizeGeom * rg, gint64 in, gint64 out, float scale,
   }
 }
 
-static void
-resize_maps_init (const ResizeGeom * rg, ResizeMaps * m)
+void
+yolo_resize_maps_init (const ResizeGeom * rg, ResizeMaps * m)
 {
   int per = rg->linear ? 2 : 1;
   m->hidx = g_new (gint32, per * rg->OH);
@@ -299,8 +257,8 @@ resize_maps_init (const ResizeGeom * rg, ResizeMaps * m)
   resize_axis_map (rg, rg->W, rg->OW, rg->scale_w, m->widx, m->wlam);
 }
 
-static void
-resize_maps_clear (ResizeMaps * m)
+void
+yolo_resize_maps_clear (ResizeMaps * m)
 {
   g_free (m->hidx);
   g_free (m->widx);
@@ -313,7 +271,7 @@ resize_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   ResizeGeom rg;
 
-  if (!resize_geom (g, n, &rg, error))
+  if (!yolo_resize_geom (g, n, &rg, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, rg.ndim,
       rg.out_dims);
@@ -333,9 +291,9 @@ resize_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  if (!resize_geom (g, n, &rg, error))
+  if (!yolo_resize_geom (g, n, &rg, error))
     return FALSE;
-  resize_maps_init (&rg, &m);
+  yolo_resize_maps_init (&rg, &m);
   yd = yolo_tensor_alloc_data (y);
   for (gint64 p = 0; p < rg.planes; p++) {
     const float *src = xd + p * rg.H * rg.W;
@@ -359,116 +317,14 @@ resize_eval (YoloGraph * g, YoloNode * n, GError ** error)
       }
     }
   }
-  resize_maps_clear (&m);
+  yolo_resize_maps_clear (&m);
   return TRUE;
 }
 
-static gboolean
-resize_is_nearest2x (const ResizeGeom * rg, const ResizeMaps * m)
-{
-  if (rg->linear || rg->OH != 2 * rg->H || rg->OW != 2 * rg->W)
-    return FALSE;
-  for (gint64 i = 0; i < rg->OH; i++)
-    if (m->hidx[i] != i / 2)
-      return FALSE;
-  for (gint64 i = 0; i < rg->OW; i++)
-    if (m->widx[i] != i / 2)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
-resize_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
-  cl_mem hidx = NULL, widx = NULL, hlam = NULL, wlam = NULL;
-  gboolean ok = FALSE;
-  cl_kernel k;
-  YoloArgs args;
-  gsize gws[3];
-  ResizeGeom rg;
-  ResizeMaps m;
-
-  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused epilogue");
-  if (!resize_geom (g, n, &rg, error))
-    return FALSE;
-  if (yolo_tensor_numel (x) > G_MAXINT32 || yolo_tensor_numel (y) > G_MAXINT32)
-    return yolo_op_unsupported (error, n, "tensor too large");
-  resize_maps_init (&rg, &m);
-
-  if (resize_is_nearest2x (&rg, &m)) {
-    k = yolo_rt_kernel (rt, "resize_nearest2x", error);
-    if (!k)
-      goto out;
-    args = yolo_args (k);
-    yolo_args_tensor (&args, rt, g, x);
-    yolo_args_tensor (&args, rt, g, y);
-    yolo_args_int (&args, (cl_int) rg.planes);
-    yolo_args_int (&args, (cl_int) rg.H);
-    yolo_args_int (&args, (cl_int) rg.W);
-    if (!yolo_args_ok (&args, n, error))
-      goto out;
-    gws[0] = yolo_div_up (rg.W, 8);
-    gws[1] = rg.H;
-    gws[2] = rg.planes;
-    ok = yolo_rt_launch (rt, n, k, 3, gws, resize_lws_2x, error);
-    goto out;
-  }
-
-  {
-    int per = rg.linear ? 2 : 1;
-    hidx = yolo_rt_upload (rt, m.hidx, per * rg.OH * sizeof (gint32), error);
-    if (!hidx)
-      goto out;
-    widx = yolo_rt_upload (rt, m.widx, per * rg.OW * sizeof (gint32), error);
-    if (!widx)
-      goto out;
-    if (rg.linear) {
-      hlam = yolo_rt_upload (rt, m.hlam, rg.OH * sizeof (float), error);
-      if (!hlam)
-        goto out;
-      wlam = yolo_rt_upload (rt, m.wlam, rg.OW * sizeof (float), error);
-      if (!wlam)
-        goto out;
-    }
-  }
-  k = yolo_rt_kernel (rt, rg.linear ? "resize_linear" : "resize_nearest",
-      error);
-  if (!k)
-    goto out;
-  args = yolo_args (k);
-  yolo_args_tensor (&args, rt, g, x);
-  yolo_args_tensor (&args, rt, g, y);
-  yolo_args_mem (&args, hidx);
-  if (rg.linear)
-    yolo_args_mem (&args, hlam);
-  yolo_args_mem (&args, widx);
-  if (rg.linear)
-    yolo_args_mem (&args, wlam);
-  yolo_args_int (&args, (cl_int) rg.planes);
-  yolo_args_int (&args, (cl_int) rg.H);
-  yolo_args_int (&args, (cl_int) rg.W);
-  yolo_args_int (&args, (cl_int) rg.OH);
-  yolo_args_int (&args, (cl_int) rg.OW);
-  if (!yolo_args_ok (&args, n, error))
-    goto out;
-  gws[0] = rg.OW;
-  gws[1] = rg.OH;
-  gws[2] = rg.planes;
-  ok = yolo_rt_launch (rt, n, k, 3, gws, resize_lws, error);
-
-out:
-  resize_maps_clear (&m);
-  return ok;
-}
-
-static const YoloOpDef op_resize = { "Resize", 0, resize_infer, resize_eval,
-  resize_prepare
-};
+static const YoloOpDef op_resize = { "Resize", 0, resize_infer, resize_eval };
 
 static const YoloOpDef op_upsample = { "Upsample", 0, resize_infer,
-  resize_eval, resize_prepare
+  resize_eval
 };
 
 const YoloOpDef *const yolo_ops_resize[] = { &op_resize, &op_upsample, NULL };

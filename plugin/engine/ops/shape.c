@@ -356,20 +356,19 @@ range_infer (YoloGraph * g, YoloNode * n, GError ** error)
 }
 
 static const YoloOpDef op_reshape =
-    { "Reshape", YOLO_OP_VIEW, reshape_infer, view_eval, NULL };
+    { "Reshape", YOLO_OP_VIEW, reshape_infer, view_eval };
 static const YoloOpDef op_flatten =
-    { "Flatten", YOLO_OP_VIEW, flatten_infer, view_eval, NULL };
+    { "Flatten", YOLO_OP_VIEW, flatten_infer, view_eval };
 static const YoloOpDef op_squeeze =
-    { "Squeeze", YOLO_OP_VIEW, squeeze_infer, view_eval, NULL };
+    { "Squeeze", YOLO_OP_VIEW, squeeze_infer, view_eval };
 static const YoloOpDef op_unsqueeze =
-    { "Unsqueeze", YOLO_OP_VIEW, unsqueeze_infer, view_eval, NULL };
+    { "Unsqueeze", YOLO_OP_VIEW, unsqueeze_infer, view_eval };
 static const YoloOpDef op_identity =
-    { "Identity", YOLO_OP_VIEW, identity_infer, view_eval, NULL };
-static const YoloOpDef op_shape = { "Shape", 0, shape_infer, shape_eval, NULL };
-static const YoloOpDef op_size = { "Size", 0, size_infer, size_eval, NULL };
-static const YoloOpDef op_cos =
-    { "ConstantOfShape", 0, cos_infer, cos_eval, NULL };
-static const YoloOpDef op_range = { "Range", 0, range_infer, range_eval, NULL };
+    { "Identity", YOLO_OP_VIEW, identity_infer, view_eval };
+static const YoloOpDef op_shape = { "Shape", 0, shape_infer, shape_eval };
+static const YoloOpDef op_size = { "Size", 0, size_infer, size_eval };
+static const YoloOpDef op_cos = { "ConstantOfShape", 0, cos_infer, cos_eval };
+static const YoloOpDef op_range = { "Range", 0, range_infer, range_eval };
 
 const YoloOpDef *const yolo_ops_shape[] = {
   &op_reshape, &op_flatten, &op_squeeze, &op_unsqueeze, &op_identity,

@@ -1,0 +1,141 @@
+/* backend-opencl/conv-cpu.c - the direct Conv kernels of conv_cpu.cl for
+ * CPUs whose compiler wants explicit wide vectors
+ * (YoloDeviceInfo.wide_vectors: PoCL): float16 register-blocked over 8
+ * output channels (weights repacked as [M/8][Cg][kh][kw][8]).
+ *  conv-cpu-dw3x3s1, conv-cpu-dw3x3s2   depthwise 3x3 pad 1, stride 1 / 2
+ *  conv-cpu-dw                          depthwise (one input channel per
+ *                                       group), any kernel
+ *  conv-cpu-1x1                         1x1 stride 1 no pad
+ *  conv-cpu-3x3s1, conv-cpu-3x3s2       3x3 pad 1 dilation 1
+ *  conv-cpu-kxk                         anything else
+ * (all but the depthwise ones: groups whose output channels split into
+ * blocks of 8, incl. group 1). They support only wide-vector devices:
+ * other compilers take far too long to build the unit (rusticl/llvmpipe:
+ * more than 15 minutes for YOLOv8n). */
+#include "conv-common.h"
+
+static gboolean
+pads_all (const ConvParams * p, int v)
+{
+  return p->pt == v && p->pl == v && p->pb == v && p->pr == v;
+}
+
+/* The node's params on a wide-vector device, else FALSE. */
+static gboolean
+cpu_params (YoloRuntime * rt, YoloGraph * g, YoloNode * n, ConvParams * p)
+{
+  return yolo_rt_device (rt)->wide_vectors && yolo_conv_cl_params (g, n, p);
+}
+
+static gboolean
+is_dw (const ConvParams * p)
+{
+  return p->Cg == 1 && p->group > 1;
+}
+
+static gboolean
+is_blocked (const ConvParams * p)
+{
+  return !is_dw (p) && (p->group == 1 || p->Mg % CONV_BLOCK == 0);
+}
+
+static gboolean
+is_3x3_pad1 (const ConvParams * p)
+{
+  return p->kh == 3 && p->kw == 3 && p->dh == 1 && p->dw == 1
+      && pads_all (p, 1);
+}
+
+static gboolean
+dw3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_dw (&p) && is_3x3_pad1 (&p)
+      && p.sh == 1 && p.sw == 1;
+}
+
+static gboolean
+dw3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_dw (&p) && is_3x3_pad1 (&p)
+      && p.sh == 2 && p.sw == 2;
+}
+
+static gboolean
+dw_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_dw (&p);
+}
+
+static gboolean
+c1x1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_blocked (&p) && p.kh == 1
+      && p.kw == 1 && p.sh == 1 && p.sw == 1 && pads_all (&p, 0);
+}
+
+static gboolean
+c3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_blocked (&p) && is_3x3_pad1 (&p)
+      && p.sh == 1 && p.sw == 1;
+}
+
+static gboolean
+c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_blocked (&p) && is_3x3_pad1 (&p)
+      && p.sh == 2 && p.sw == 2;
+}
+
+static gboolean
+kxk_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_blocked (&p);
+}
+
+#define CPU_PREPARE(fn, kind) \
+  static gboolean \
+  fn (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error) \
+  { \
+    return yolo_conv_cl_prepare_direct (rt, g, n, kind, error); \
+  }
+CPU_PREPARE (dw3x3s1_prepare, CONV_K_DW3X3S1);
+CPU_PREPARE (dw3x3s2_prepare, CONV_K_DW3X3S2);
+CPU_PREPARE (dw_prepare, CONV_K_DW);
+CPU_PREPARE (c1x1_prepare, CONV_K_1X1);
+CPU_PREPARE (c3x3s1_prepare, CONV_K_3X3S1);
+CPU_PREPARE (c3x3s2_prepare, CONV_K_3X3S2);
+CPU_PREPARE (kxk_prepare, CONV_K_KXK);
+
+static const char *const conv_types[] = { "Conv", NULL };
+
+#define CPU_IMPL(var, name, supports, prepare, flags) \
+  static const YoloOpImpl var = { conv_types, name, "conv_cpu", NULL, \
+    supports, prepare, flags }
+CPU_IMPL (impl_dw3x3s1, "conv-cpu-dw3x3s1", dw3x3s1_supports,
+    dw3x3s1_prepare, 0);
+CPU_IMPL (impl_dw3x3s2, "conv-cpu-dw3x3s2", dw3x3s2_supports,
+    dw3x3s2_prepare, 0);
+CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
+CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
+CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
+    YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare, 0);
+CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
+
+/* Depthwise first, then the ones that take any other blocked conv (the
+ * registry puts conv-wino4 before conv-cpu-1x1). */
+const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
+  &impl_dw3x3s1, &impl_dw3x3s2, &impl_dw, NULL
+};
+
+const YoloOpImpl *const yolo_impls_conv_cpu[] = {
+  &impl_1x1, &impl_3x3s1, &impl_3x3s2, &impl_kxk, NULL
+};

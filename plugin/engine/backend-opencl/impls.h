@@ -1,0 +1,26 @@
+/* backend-opencl/impls.h - the impl arrays of the OpenCL backend, one per
+ * file (or variant group), listed in preference order by registry.c. */
+#ifndef YOLO_CL_IMPLS_H
+#define YOLO_CL_IMPLS_H
+
+#include "yolo-backend.h"
+
+G_BEGIN_DECLS extern const YoloOpImpl *const yolo_impls_conv_tiled[];
+extern const YoloOpImpl *const yolo_impls_conv_cpu_dw[];
+extern const YoloOpImpl *const yolo_impls_conv_wino[];
+extern const YoloOpImpl *const yolo_impls_conv_cpu[];
+extern const YoloOpImpl *const yolo_impls_conv_gpu[];
+extern const YoloOpImpl *const yolo_impls_matmul[];
+extern const YoloOpImpl *const yolo_impls_eltwise[];
+extern const YoloOpImpl *const yolo_impls_pool[];
+extern const YoloOpImpl *const yolo_impls_resize[];
+extern const YoloOpImpl *const yolo_impls_movement[];
+extern const YoloOpImpl *const yolo_impls_reduce[];
+extern const YoloOpImpl *const yolo_impls_index[];
+extern const YoloOpImpl *const yolo_impls_convtranspose[];
+extern const YoloOpImpl *const yolo_impls_logic[];
+extern const YoloOpImpl *const yolo_impls_norm[];
+extern const YoloOpImpl *const yolo_impls_math[];
+
+G_END_DECLS
+#endif

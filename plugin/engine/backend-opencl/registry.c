@@ -1,0 +1,28 @@
+/* backend-opencl/registry.c - the OpenCL backend: its impl arrays in
+ * preference order (see yolo-backend.h). For Conv: the local-memory tiled
+ * GEMM (preferred on GPUs only), the depthwise float16 kernels, Winograd,
+ * the other float16 kernels (wide-vector CPUs only), then the scalar GPU
+ * kernels, conv-generic last (it takes any conv). */
+#include "impls.h"
+
+static const YoloOpImpl *const *const opencl_impls[] = {
+  yolo_impls_conv_tiled,
+  yolo_impls_conv_cpu_dw,
+  yolo_impls_conv_wino,
+  yolo_impls_conv_cpu,
+  yolo_impls_conv_gpu,
+  yolo_impls_matmul,
+  yolo_impls_eltwise,
+  yolo_impls_pool,
+  yolo_impls_resize,
+  yolo_impls_movement,
+  yolo_impls_reduce,
+  yolo_impls_index,
+  yolo_impls_convtranspose,
+  yolo_impls_logic,
+  yolo_impls_norm,
+  yolo_impls_math,
+  NULL
+};
+
+const YoloBackend yolo_backend_opencl = { "opencl", opencl_impls };
