@@ -71,6 +71,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   g_clear_pointer (&tuner, yolo_tuner_free);
   if (!yolo_runtime_bind_scratch (e->rt, error))
     goto fail;
+  yolo_runtime_prewarm (e->rt);
 
   e->in_info = g_new0 (YoloTensorInfo, g->inputs->len);
   for (guint i = 0; i < g->inputs->len; i++)
