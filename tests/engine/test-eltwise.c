@@ -488,10 +488,10 @@ test_cast_float16 (void)
     {ldexpf (1023, -24), ldexpf (1023, -24)},   /* largest subnormal */
     {0.0f, 0.0f}, {-0.0f, -0.0f}, {nan, nan}, {-nan, -nan},
   };
-  gint64 d[1] = { N_(c) }, rd[1] = { 4096 };
+  gint64 d[2] = { 1, N_(c) }, rd[2] = { 1, 4096 };
   const char *ins[1] = { "X" };
   YoloGraph *g = yolo_graph_new ();
-  int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d, 0, 0);
+  int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, d, 0, 0);
   YoloTensor *y;
 
   for (guint i = 0; i < N_(c); i++)
@@ -515,7 +515,7 @@ test_cast_float16 (void)
 
   /* the device: the same values, then random ones of every magnitude */
   g = yolo_graph_new ();
-  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d, 0, 0);
+  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, d, 0, 0);
   for (guint i = 0; i < N_(c); i++)
     ((float *) YOLO_T (g, xi)->data)[i] = c[i].x;
   attr_int (add_node (g, "Cast", 1, ins), "to", YOLO_DTYPE_FLOAT16);
@@ -524,8 +524,8 @@ test_cast_float16 (void)
   yolo_test_check (g, "Cast float16 edge cases", 0, 0, FALSE);
 
   g = yolo_graph_new ();
-  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, rd, -1, 1);
-  for (gint64 i = 0; i < rd[0]; i++) {
+  xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, rd, -1, 1);
+  for (gint64 i = 0; i < rd[1]; i++) {
     float *x = &((float *) YOLO_T (g, xi)->data)[i];
     *x = ldexpf (*x, (int) (i % 48) - 30);      /* 2^-30 .. 2^17 */
   }

@@ -278,13 +278,13 @@ def check_small(a, failures):
     Cast float16 -> float32 -> (times 1/3 in float32) -> float16. The
     engine's outputs must be onnxruntime's bit for bit (NaN where NaN)."""
     from onnx import helper
-    X = helper.make_tensor_value_info('X', TensorProto.FLOAT16, [2, 16])
-    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT16, [2, 16])
+    X = helper.make_tensor_value_info('X', TensorProto.FLOAT16, [1, 2, 16])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT16, [1, 2, 16])
             for n in ('Y_raw', 'Y_int32', 'Y_cast')]
-    w = np.stack([SPECIAL, SPECIAL[::-1]])
+    w = np.stack([SPECIAL, SPECIAL[::-1]])[None]
     w_raw = numpy_helper.from_array(w, 'W_raw')
     assert w_raw.HasField('raw_data')
-    w_i32 = helper.make_tensor('W_int32', TensorProto.FLOAT16, [2, 16],
+    w_i32 = helper.make_tensor('W_int32', TensorProto.FLOAT16, [1, 2, 16],
                                w.view(np.uint16).astype(np.int32).ravel().tolist())
     assert len(w_i32.int32_data) == 32 and not w_i32.HasField('raw_data')
     third = numpy_helper.from_array(np.array(1 / 3, np.float32), 'third')
@@ -299,8 +299,8 @@ def check_small(a, failures):
     onnx.checker.check_model(m)
     rng = np.random.default_rng(7)
     # float32 input: the engine must round it to half itself (ties too)
-    x = rng.uniform(-4, 4, (2, 16)).astype(np.float32)
-    x[0, :4] = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520.0, 2 ** -25]
+    x = rng.uniform(-4, 4, (1, 2, 16)).astype(np.float32)
+    x[0, 0, :4] = [1 + 2 ** -11, 1 + 3 * 2 ** -11, 65520.0, 2 ** -25]
     with np.errstate(over='ignore'):   # 65520 -> inf, as intended
         x16 = x.astype(np.float16)
     ref = session(m.SerializeToString()).run(None, {'X': x16})
@@ -318,7 +318,7 @@ def check_small(a, failures):
             if p.returncode != 0:
                 failures.append(f'small fp16 model: {" ".join(cmd)} failed: {p.stdout}{p.stderr}')
                 continue
-            got = np.fromfile(os.path.join(tmp, 'out.f32'), '<f4').reshape(2, 16)
+            got = np.fromfile(os.path.join(tmp, 'out.f32'), '<f4').reshape(1, 2, 16)
             g16 = got.astype(np.float16)
             same = (g16.view(np.uint16) == r.view(np.uint16)) | (np.isnan(g16) & np.isnan(r))
             exact = np.array_equal(got, g16.astype(np.float32), equal_nan=True)
