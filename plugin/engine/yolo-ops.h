@@ -75,6 +75,7 @@ extern const YoloOpDef *const yolo_ops_movement[];
 extern const YoloOpDef *const yolo_ops_reduce[];
 extern const YoloOpDef *const yolo_ops_matmul[];
 extern const YoloOpDef *const yolo_ops_index[];
+extern const YoloOpDef *const yolo_ops_quant[];
 
 G_END_DECLS
 #endif /* YOLO_OPS_H */
