@@ -26,6 +26,13 @@ end2end rows as they are): every onnxruntime detection has a distinct
 engine detection of the same class with IoU >= 0.9 and |dconf| <= 0.02,
 and vice versa; a detection whose confidence is within 0.02 of the 0.25
 threshold may be missing on the other side.
+The int8 models are that sensitive in onnxruntime itself: multiplying the
+input by 1 +- 2^-23 (one ulp, random signs) moves yolo26n-int8's detections
+on bus.jpg by up to 0.05 in confidence and adds one. So onnxruntime is also
+run on NOISE_RUNS such inputs: a detection onnxruntime itself does not
+reproduce within the criterion above is "unstable" and exempt (listed),
+and an engine detection may also match one of those runs' detections
+(strictly, or at any confidence the place and class of an unstable one).
 
 Exit status: 0 pass, 1 mismatch or error, 77 when there is no OpenCL device.
 """
@@ -79,8 +86,9 @@ def detections(family, out):
     return dets
 
 
-def match(ref, got):
-    """Failure messages for detections of ref without a partner in got."""
+def match(ref, got, keep_all=False):
+    """Failure messages for detections of ref without a partner in got
+    (keep_all: also those near the threshold)."""
     used = set()
     fails = []
     for d in ref:
@@ -93,9 +101,25 @@ def match(ref, got):
                 best, bi = v, j
         if bi >= 0:
             used.add(bi)
-        elif d[4] > CONF + MATCH_DCONF:
-            fails.append('class %d conf %.3f box (%.1f, %.1f, %.1f, %.1f)' % (d[5], d[4], *d[:4]))
+        elif keep_all or d[4] > CONF + MATCH_DCONF:
+            fails.append(d)
     return fails
+
+
+def fmt(d):
+    return 'class %d conf %.3f box (%.1f, %.1f, %.1f, %.1f)' % (d[5], d[4], *d[:4])
+
+
+NOISE_RUNS = 2
+
+
+def noise_runs(sess, name, x):
+    rng = np.random.default_rng(1)
+    outs = []
+    for _ in range(NOISE_RUNS):
+        xp = (x * (1 + rng.choice([-1.0, 1.0], x.shape) * 2.0 ** -23)).astype(np.float32)
+        outs.append(sess.run(None, {name: xp})[0].astype(np.float32))
+    return outs
 
 
 def raw_checks(family, ref, got):
@@ -176,8 +200,21 @@ def main():
     print(f'  detections: onnxruntime {len(dr)}, engine {len(dg)}')
     for d in dr:
         print('    ort class %2d conf %.4f box (%.1f, %.1f, %.1f, %.1f)' % (d[5], d[4], *d[:4]))
-    fails += ['onnxruntime detection without an engine match: ' + f for f in match(dr, dg)]
-    fails += ['engine detection without an onnxruntime match: ' + f for f in match(dg, dr)]
+    noisy = [detections(family, o) for o in noise_runs(sess, inp.name, x)]
+    unstable = set()
+    for dn in noisy:
+        unstable |= set(match(dr, dn, True)) | set(match(dn, dr, True))
+    for u in sorted(unstable):
+        print('    unstable in onnxruntime itself (exempt): ' + fmt(u))
+    fails += ['onnxruntime detection without an engine match: ' + fmt(f)
+              for f in match(dr, dg) if f not in unstable]
+    bad = set(match(dg, dr))
+    for dn in noisy:
+        bad &= set(match(dg, dn))
+    # an object onnxruntime itself finds only sometimes: same class and
+    # place (IoU >= 0.9), any confidence
+    bad = [d for d in bad if not any(u[5] == d[5] and iou(u, d) >= MATCH_IOU for u in unstable)]
+    fails += ['engine detection without an onnxruntime match: ' + fmt(f) for f in sorted(bad)]
     if fails:
         print(f'FAIL: {os.path.basename(model)} on {os.path.basename(image)}:')
         for f in fails:
