@@ -3,6 +3,12 @@
 DynamicQuantizeLinear + ConvInteger) on our engine against onnxruntime.
 
 usage: test_int8.py MODEL [--image bus.jpg] [--device SPEC] [--keep DIR]
+       test_int8.py --qdq-refusal
+
+MODEL's `yolo-engine info --json` must say precision "int8 dynamic
+(DynamicQuantizeLinear + ConvInteger)". --qdq-refusal writes a small static
+(QDQ) model and checks that `yolo-engine run` refuses it with one line
+naming the op, the node and the pattern, and that info calls it int8 QDQ.
 
 MODEL: a name in $YOLO_TEST_DATA/models/quantized without .onnx
 (yolov8n-int8-640, yolo11n-int8-640, yolo26n-int8-640) or a path.
@@ -37,6 +43,7 @@ and an engine detection may also match one of those runs' detections
 Exit status: 0 pass, 1 mismatch or error, 77 when there is no OpenCL device.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -142,7 +149,45 @@ def raw_checks(family, ref, got):
     return fails
 
 
+def qdq_refusal(engine):
+    import onnx
+    from onnx import helper as h, numpy_helper as nh, TensorProto as T
+    inits = [nh.from_array(np.ones((4, 3, 3, 3), np.int8), 'wq'),
+             nh.from_array(np.array(0.02, np.float32), 's'), nh.from_array(np.array(0, np.uint8), 'z'),
+             nh.from_array(np.array(0.01, np.float32), 'ws'), nh.from_array(np.array(0, np.int8), 'wz')]
+    nodes = [h.make_node('QuantizeLinear', ['images', 's', 'z'], ['xq'], name='q0'),
+             h.make_node('DequantizeLinear', ['xq', 's', 'z'], ['xd'], name='dq0'),
+             h.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], name='dqw'),
+             h.make_node('Conv', ['xd', 'wd'], ['output0'], name='conv0', pads=[1, 1, 1, 1])]
+    g = h.make_graph(nodes, 'qdq', [h.make_tensor_value_info('images', T.FLOAT, [1, 3, 32, 32])],
+                     [h.make_tensor_value_info('output0', T.FLOAT, [1, 4, 32, 32])], inits)
+    tmp = tempfile.mkdtemp(prefix='yolo-qdq-')
+    path = os.path.join(tmp, 'qdq.onnx')
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), path)
+    np.zeros((1, 3, 32, 32), np.float32).tofile(os.path.join(tmp, 'in.f32'))
+    p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
+                        '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
+    info = subprocess.run([engine, 'info', '--json', path], capture_output=True, text=True)
+    for f in os.listdir(tmp):
+        os.unlink(os.path.join(tmp, f))
+    os.rmdir(tmp)
+    print(p.stderr.strip())
+    err = [line for line in p.stderr.splitlines() if 'QuantizeLinear' in line]
+    ok = (p.returncode != 0 and len(err) == 1 and 'node "q0"' in err[0]
+          and 'static int8 quantisation (QDQ' in err[0])
+    # info exits 1 when the graph cannot be prepared, after printing it
+    prec = json.loads(info.stdout).get('precision') if info.stdout.strip() else None
+    print(f'info precision: {prec}')
+    if not ok or prec != 'int8 QDQ (QuantizeLinear / DequantizeLinear)':
+        print('FAIL: the QDQ model is not refused as expected')
+        return 1
+    print('PASS: QDQ refused naming op, node and pattern')
+    return 0
+
+
 def main():
+    if '--qdq-refusal' in sys.argv:
+        return qdq_refusal(os.environ.get('YOLO_ENGINE'))
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('model')
     ap.add_argument('--image', default='bus.jpg')
@@ -195,7 +240,12 @@ def main():
         return 1
     got = got.reshape(ref.shape)
 
-    fails = raw_checks(family, ref, got)
+    info = subprocess.run([a.engine, 'info', '--json', model], capture_output=True, text=True)
+    prec = json.loads(info.stdout).get('precision') if info.returncode == 0 else None
+    print(f'  yolo-engine info precision: {prec}')
+    fails = [] if prec == 'int8 dynamic (DynamicQuantizeLinear + ConvInteger)' else \
+        [f'yolo-engine info says precision {prec!r}']
+    fails += raw_checks(family, ref, got)
     dr, dg = detections(family, ref), detections(family, got)
     print(f'  detections: onnxruntime {len(dr)}, engine {len(dg)}')
     for d in dr:
