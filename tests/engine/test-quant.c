@@ -44,8 +44,10 @@ dql_graph (void)
   YoloGraph *g = yolo_graph_new ();
   g->opset = 20;
   add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-      "x"}, 3, (const char *[]) {
-      "y", "y_scale", "y_zp"});
+        "x"
+      }, 3, (const char *[]) {
+        "y", "y_scale", "y_zp"
+      });
   yolo_test_output (g, "y");
   yolo_test_output (g, "y_scale");
   yolo_test_output (g, "y_zp");
@@ -197,10 +199,15 @@ qconv_attrs (YoloNode * n, const QConvCase * c)
   attr_ints (n, "dilations", 2, DIMS (c->dil, c->dil));
 }
 
-/* ConvInteger alone: int32 output, exact. */
+/* ConvInteger alone: int32 output, exact. forced_int: conv_kernel=gpu,
+ * the int32 kernels even where the float-FMA one would run (PoCL). */
 static void
-test_conv_integer (void)
+conv_integer_cases (gboolean forced_int)
 {
+  YoloEngineOptions opt = { 0 };
+
+  opt.conv_kernel = forced_int ? "gpu" : NULL;
+  yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
     const QConvCase *c = &qconv_cases[k];
     YoloGraph *g = yolo_graph_new ();
@@ -209,15 +216,60 @@ test_conv_integer (void)
     g->opset = 20;
     qconv_inputs (g, c, k);
     qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
-                "x", "w", "x_zp", "w_zp"}, 1, (const char *[]) {
-                "y"}), c);
+              "x", "w", "x_zp", "w_zp"
+            }, 1, (const char *[]) {
+              "y"
+            }), c);
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "ConvInteger case %u", k);
+    g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
+        forced_int ? " (conv_kernel=gpu)" : "");
     yolo_test_expect_kernel (c->M / c->group % 8 ? "conv_integer_generic" :
-        "conv_integer_c8", TRUE);
+        forced_int ? "conv_integer_c8" :
+        "conv_integer_f16c8|conv_integer_c8", TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
+  yolo_test_set_options (NULL);
+}
+
+static void
+test_conv_integer (void)
+{
+  conv_integer_cases (FALSE);
+  conv_integer_cases (TRUE);
+}
+
+/* Weights too large for exact float sums (255 * 255 * 288 taps > 2^24):
+ * the int32 kernel runs everywhere, and the sum is still exact. */
+static void
+test_conv_integer_large_sums (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  int wi;
+  gint64 n;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 32, 6, 6), 250, 255);
+  yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
+  wi = yolo_test_const (g, "w", YOLO_DTYPE_UINT8, 4, DIMS (8, 32, 3, 3), 250,
+      255);
+  n = yolo_tensor_numel (YOLO_T (g, wi));
+  for (gint64 i = 0; i < n; i++)
+    ((gint64 *) YOLO_T (g, wi)->data)[i] = 255;
+  yolo_test_const (g, "w_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
+  qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
+            "x", "w", "x_zp", "w_zp"
+          }, 1, (const char *[]) {
+            "y"
+          }), &(QConvCase) {
+        32, 6, 6, 8, 3, 3, 1, 1, 0, 1, YOLO_DTYPE_UINT8, FALSE
+      }
+  );
+  yolo_test_output (g, "y");
+  yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
+  yolo_test_expect_kernel ("conv_integer_c8", TRUE);
+  yolo_test_check (g, "ConvInteger sums above 2^24", 0, 0, FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
 }
 
 /* The whole pattern quantize_dynamic writes, fused on the device:
@@ -250,44 +302,62 @@ test_conv_integer_fused (void)
     yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
         -1, 1);
     add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-        "xf"}, 3, (const char *[]) {
-        "x", "x_scale", "x_zp"});
+          "xf"
+        }, 3, (const char *[]) {
+          "x", "x_scale", "x_zp"
+        });
     add_node (g, "Mul", 2, (const char *[]) {
-        "x_scale", "w_scale"}, 1, (const char *[]) {
-        "m"});
+          "x_scale", "w_scale"
+        }, 1, (const char *[]) {
+          "m"
+        });
     conv = add_node (g, "ConvInteger", 4, (const char *[]) {
-        "x", "w", "x_zp", "w_zp"}, 1, (const char *[]) {
-        "acc"});
+          "x", "w", "x_zp", "w_zp"
+        }, 1, (const char *[]) {
+          "acc"
+        });
     qconv_attrs (conv, c);
     yolo_node_add_attr (add_node (g, "Cast", 1, (const char *[]) {
-                "acc"}, 1, (const char *[]) {
-                "accf"}), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+              "acc"
+            }, 1, (const char *[]) {
+              "accf"
+            }), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
     add_node (g, "Mul", 2, (const char *[]) {
-        "accf", "m"}, 1, (const char *[]) {
-        "deq"});
+          "accf", "m"
+        }, 1, (const char *[]) {
+          "deq"
+        });
     add_node (g, "Add", 2, (const char *[]) {
-        "bias", "deq"}, 1, (const char *[]) {
-        "pre"});
+          "bias", "deq"
+        }, 1, (const char *[]) {
+          "pre"
+        });
     add_node (g, "Sigmoid", 1, (const char *[]) {
-        "pre"}, 1, (const char *[]) {
-        "sig"});
+          "pre"
+        }, 1, (const char *[]) {
+          "sig"
+        });
     add_node (g, "Mul", 2, (const char *[]) {
-        "pre", "sig"}, 1, (const char *[]) {
-        res ? "act" : "y"});
+          "pre", "sig"
+        }, 1, (const char *[]) {
+          res ? "act" : "y"
+        });
     if (res)
       add_node (g, "Add", 2, (const char *[]) {
-          "act", "xf"}, 1, (const char *[]) {
-          "y"});
-    yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
-        res ? " + residual" : "");
-    /* fused: no Cast, no separate bias Add or SiLU */
-    yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
-    yolo_test_expect_kernel ("eltwise_unary", FALSE);
-    yolo_test_expect_kernel ("quant_dql_apply", TRUE);
-    /* the integer part is exact; SiLU's exp differs by an ulp or so */
-    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
-    yolo_test_expect_kernel (NULL, FALSE);
+          "act", "xf"
+          }, 1, (const char *[]) {
+          "y"
+          });
+      yolo_test_output (g, "y");
+      g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
+          res ? " + residual" : "");
+      /* fused: no Cast, no separate bias Add or SiLU */
+      yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
+      yolo_test_expect_kernel ("eltwise_unary", FALSE);
+      yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+      /* the integer part is exact; SiLU's exp differs by an ulp or so */
+      yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+      yolo_test_expect_kernel (NULL, FALSE);
   }
 }
 
@@ -303,14 +373,20 @@ test_conv_integer_unfused (void)
   qconv_inputs (g, c, 1);
   yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
   qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
-              "x", "w", "x_zp", "w_zp"}, 1, (const char *[]) {
-              "acc"}), c);
+            "x", "w", "x_zp", "w_zp"
+          }, 1, (const char *[]) {
+            "acc"
+          }), c);
   yolo_node_add_attr (add_node (g, "Cast", 1, (const char *[]) {
-              "acc"}, 1, (const char *[]) {
-              "accf"}), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+            "acc"
+          }, 1, (const char *[]) {
+            "accf"
+          }), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
   add_node (g, "Mul", 2, (const char *[]) {
-      "accf", "s"}, 1, (const char *[]) {
-      "y"});
+        "accf", "s"
+      }, 1, (const char *[]) {
+        "y"
+      });
   yolo_test_output (g, "y");
   yolo_test_output (g, "acc");  /* a graph output: the pass leaves it */
   yolo_test_expect_kernel ("eltwise_cast_i2f", TRUE);
@@ -330,8 +406,10 @@ test_errors (void)
   yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 255);
   yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (8, 3, 3, 3), -5, 5);
   add_node (g, "ConvInteger", 3, (const char *[]) {
-      "x", "w", "x_zp"}, 1, (const char *[]) {
-      "y"});
+        "x", "w", "x_zp"
+      }, 1, (const char *[]) {
+        "y"
+      });
   yolo_test_output (g, "y");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "ConvInteger node"));
@@ -342,8 +420,10 @@ test_errors (void)
   g = yolo_graph_new ();
   yolo_test_input (g, "x", YOLO_DTYPE_INT32, 1, DIMS (4), 0, 5);
   add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-      "x"}, 3, (const char *[]) {
-      "y", "s", "z"});
+        "x"
+      }, 3, (const char *[]) {
+        "y", "s", "z"
+      });
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "input x must be float32"));
   g_clear_error (&err);
@@ -358,6 +438,8 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/dql-values", test_dql_values);
   g_test_add_func ("/quant/dql-random", test_dql_random);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
+  g_test_add_func ("/quant/conv-integer-large-sums",
+      test_conv_integer_large_sums);
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
   g_test_add_func ("/quant/errors", test_errors);

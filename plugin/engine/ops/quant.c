@@ -125,7 +125,9 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *scale = n->n_outputs > 1 ? YOLO_OUT (g, n, 1) : NULL;
   YoloTensor *zp = n->n_outputs > 2 ? YOLO_OUT (g, n, 2) : NULL;
   gint64 total = yolo_tensor_numel (x);
-  int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS);
+  int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
+  static const gsize lws1[1] = { 1 };
+  gboolean wide;
   gsize gws[1];
   cl_kernel k;
   YoloArgs a;
@@ -138,7 +140,16 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (total == 0)
     return yolo_op_unsupported (error, n, "empty input");
 
-  k = yolo_rt_kernel (rt, "quant_minmax_partial", error);
+  /* min / max in `parts` pieces: strided (coalesced on GPUs), or
+   * contiguous chunks of float16 vectors where the compiler wants explicit
+   * vectors (PoCL), one piece per core-sized work-group of 1 */
+  wide = yolo_rt_device (rt)->wide_vectors;
+  if (wide) {
+    chunk = (int) yolo_div_up (yolo_div_up (total, parts), 16) * 16;
+    parts = (int) yolo_div_up (total, chunk);
+  }
+  k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
+      "quant_minmax_partial", error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -146,10 +157,12 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, (cl_int) total);
   yolo_args_scratch (&a, rt, 0, (gsize) parts * 2 * sizeof (float));
   yolo_args_int (&a, parts);
+  if (wide)
+    yolo_args_int (&a, chunk);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = parts;
-  if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
+  if (!yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error))
     return FALSE;
 
   k = yolo_rt_kernel (rt, "quant_dql_params", error);
@@ -310,8 +323,7 @@ qconv_params (YoloGraph * g, YoloNode * n, QConv * p, GError ** error)
       || !qconv_pair (n, "dilations", 1, &p->dh, &p->dw, 1, error))
     return FALSE;
   auto_pad = yolo_node_attr_string (n, "auto_pad", "NOTSET");
-  if (auto_pad[0] && strcmp (auto_pad, "NOTSET") && strcmp (auto_pad,
-          "VALID"))
+  if (auto_pad[0] && strcmp (auto_pad, "NOTSET") && strcmp (auto_pad, "VALID"))
     return yolo_op_unsupported (error, n, "auto_pad %s is not supported",
         auto_pad);
   pads = yolo_node_attr_ints (n, "pads", &npads);
@@ -331,8 +343,7 @@ qconv_params (YoloGraph * g, YoloNode * n, QConv * p, GError ** error)
     p->pb = pads[2];
     p->pr = pads[3];
   }
-  if (!qconv_out_dim (n, p->H, p->kh, p->sh, p->dh, p->pt, p->pb, &p->Ho,
-          error)
+  if (!qconv_out_dim (n, p->H, p->kh, p->sh, p->dh, p->pt, p->pb, &p->Ho, error)
       || !qconv_out_dim (n, p->W, p->kw, p->sw, p->dw, p->pl, p->pr, &p->Wo,
           error))
     return FALSE;
@@ -350,8 +361,7 @@ qconv_params (YoloGraph * g, YoloNode * n, QConv * p, GError ** error)
     YoloTensor *m = YOLO_IN (g, n, 4), *b = YOLO_IN (g, n, 5);
     if (!m || m->dtype != YOLO_DTYPE_FLOAT || (yolo_tensor_numel (m) != 1
             && yolo_tensor_numel (m) != p->M)) {
-      yolo_op_error (error, n, "the scale input must be 1 or %d floats",
-          p->M);
+      yolo_op_error (error, n, "the scale input must be 1 or %d floats", p->M);
       return FALSE;
     }
     if (b && (b->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_is_const (b)
@@ -477,19 +487,63 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
+/* TRUE when every partial sum of every output channel stays below 2^24 in
+ * magnitude (255 * sum |w - w_zp| over a channel's taps): float
+ * accumulation is then exact in any order (quant.cl). */
 static gboolean
-qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
+qconv_float_exact (const gint32 * w, const QConv * p)
+{
+  gsize per = (gsize) p->Cg * p->kh * p->kw;
+
+  for (int m = 0; m < p->M; m++) {
+    gint64 sum = 0;
+    for (gsize i = 0; i < per; i++)
+      sum += ABS (w[m * per + i]);
+    if (sum * 255 >= (1 << 24))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Weights [M][per] repacked as [M/8][per][8] (elements of `size` bytes). */
+static gpointer
+qconv_pack8 (gconstpointer w, const QConv * p, gsize size)
+{
+  gsize per = (gsize) p->Cg * p->kh * p->kw;
+  guint8 *out = g_malloc (per * p->M * size);
+  const guint8 *in = w;
+
+  for (int m = 0; m < p->M; m++)
+    for (gsize i = 0; i < per; i++)
+      memcpy (out + (((gsize) (m / QCONV_BLOCK) * per + i) * QCONV_BLOCK
+              + m % QCONV_BLOCK) * size, in + (m * per + i) * size, size);
+  return out;
+}
+
+/* Kernels (ocl_kernels/quant.cl):
+ *  - conv_integer_f16c8: CPUs that want explicit wide vectors (PoCL),
+ *    output channels per group a multiple of 8, and weights small enough
+ *    for exact float accumulation (qconv_float_exact; all layers of the
+ *    shared int8 YOLO models): 16 px x 8 ch per work-item, float FMAs.
+ *    conv_kernel=gpu (YOLO_CONV_KERNEL) turns it off, as for Conv.
+ *  - conv_integer_c8: elsewhere with blocks of 8 output channels: 1 px x
+ *    8 ch per work-item, int32 arithmetic.
+ *  - conv_integer_generic: any grouping (depthwise), 1 output per item. */
+static gboolean
+qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   QConv p;
   YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
   YoloTensor *mt = NULL, *bt = NULL, *res = NULL, *yt = YOLO_OUT (g, n, 0);
-  gboolean c8;
-  gsize per, wbytes, gws[2];
-  gint32 *w, *wpack;
+  const YoloEngineOptions *opt = yolo_rt_options (rt);
+  gboolean c8, wide;
+  gsize per, gws[2];
+  gint32 *w;
+  gpointer upload;
   cl_mem wmem, bmem = NULL;
   cl_kernel k;
   YoloArgs a;
+  const char *kname;
 
   if (!qconv_params (g, n, &p, error))
     return FALSE;
@@ -503,19 +557,25 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   c8 = p.Mg % QCONV_BLOCK == 0;
   per = (gsize) p.Cg * p.kh * p.kw;
   w = qconv_weights (g, n, &p);
-  wbytes = per * p.M * sizeof (gint32);
-  if (c8) {
-    /* [M/8][Cg][kh][kw][8] */
-    wpack = g_new (gint32, per * p.M);
-    for (int m = 0; m < p.M; m++)
-      for (gsize i = 0; i < per; i++)
-        wpack[((gsize) (m / QCONV_BLOCK) * per + i) * QCONV_BLOCK
-            + m % QCONV_BLOCK] = w[m * per + i];
-    g_free (w);
-    w = wpack;
+  wide = c8 && yolo_rt_device (rt)->wide_vectors
+      && strcmp (opt->conv_kernel, "gpu") != 0 && qconv_float_exact (w, &p);
+  if (wide) {
+    float *wf = g_new (float, per * p.M);
+    for (gsize i = 0; i < per * p.M; i++)
+      wf[i] = (float) w[i];
+    upload = qconv_pack8 (wf, &p, sizeof (float));
+    g_free (wf);
+    kname = "conv_integer_f16c8";
+  } else if (c8) {
+    upload = qconv_pack8 (w, &p, sizeof (gint32));
+    kname = "conv_integer_c8";
+  } else {
+    upload = g_memdup2 (w, per * p.M * sizeof (gint32));
+    kname = "conv_integer_generic";
   }
-  wmem = yolo_rt_upload (rt, w, wbytes, error);
   g_free (w);
+  wmem = yolo_rt_upload (rt, upload, per * p.M * 4, error);
+  g_free (upload);
   if (!wmem)
     return FALSE;
   if (bt) {
@@ -524,8 +584,7 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       return FALSE;
   }
 
-  k = yolo_rt_kernel (rt, c8 ? "conv_integer_c8" : "conv_integer_generic",
-      error);
+  k = yolo_rt_kernel (rt, kname, error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -561,6 +620,14 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.dw);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (wide) {
+    /* small work-groups, as conv.c's blocked kernels: PoCL then runs the
+     * explicit vectors as written instead of vectorising across items */
+    static const gsize lws[2] = { 1, 4 };
+    gws[0] = p.M / QCONV_BLOCK;
+    gws[1] = (gsize) yolo_div_up (p.Wo, 16) * p.Ho;
+    return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+  }
   gws[0] = (gsize) p.Ho * p.Wo;
   gws[1] = c8 ? p.M / QCONV_BLOCK : p.M;
   return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
@@ -569,9 +636,11 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 static const YoloOpDef op_dql = { "DynamicQuantizeLinear", 0, dql_infer,
   dql_eval, dql_prepare
 };
+
 static const YoloOpDef op_conv_integer = { "ConvInteger", 0, qconv_infer,
   qconv_eval, qconv_prepare
 };
+
 static const YoloOpDef op_conv_integer_to_float = { "ConvIntegerToFloat", 0,
   qconv_infer, qconv_eval, qconv_prepare
 };
