@@ -10,13 +10,18 @@
 
 #define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
+/* ins / outs: comma-separated tensor names. */
 static YoloNode *
-add_node (YoloGraph * g, const char *op, int ni, const char *const *ins,
-    int no, const char *const *outs)
+add_node (YoloGraph * g, const char *op, const char *ins, const char *outs)
 {
   static int counter = 0;
+  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
   char *name = g_strdup_printf ("%s_%d", op, counter++);
-  int idx = yolo_graph_add_node (g, op, name, ni, ins, no, outs);
+  int idx = yolo_graph_add_node (g, op, name, g_strv_length (i),
+      (const char *const *) i, g_strv_length (o), (const char *const *) o);
+
+  g_strfreev (i);
+  g_strfreev (o);
   g_free (name);
   return YOLO_N (g, idx);
 }
@@ -43,11 +48,7 @@ dql_graph (void)
 {
   YoloGraph *g = yolo_graph_new ();
   g->opset = 20;
-  add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-        "x"
-      }, 3, (const char *[]) {
-        "y", "y_scale", "y_zp"
-      });
+  add_node (g, "DynamicQuantizeLinear", "x", "y,y_scale,y_zp");
   yolo_test_output (g, "y");
   yolo_test_output (g, "y_scale");
   yolo_test_output (g, "y_zp");
@@ -215,11 +216,7 @@ conv_integer_cases (gboolean forced_int)
 
     g->opset = 20;
     qconv_inputs (g, c, k);
-    qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
-              "x", "w", "x_zp", "w_zp"
-            }, 1, (const char *[]) {
-              "y"
-            }), c);
+    qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
         forced_int ? " (conv_kernel=gpu)" : "");
@@ -244,6 +241,9 @@ test_conv_integer (void)
 static void
 test_conv_integer_large_sums (void)
 {
+  static const QConvCase big = { 32, 6, 6, 8, 3, 3, 1, 1, 0, 1,
+    YOLO_DTYPE_UINT8, FALSE
+  };
   YoloGraph *g = yolo_graph_new ();
   int wi;
   gint64 n;
@@ -257,14 +257,7 @@ test_conv_integer_large_sums (void)
   for (gint64 i = 0; i < n; i++)
     ((gint64 *) YOLO_T (g, wi)->data)[i] = 255;
   yolo_test_const (g, "w_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
-  qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
-            "x", "w", "x_zp", "w_zp"
-          }, 1, (const char *[]) {
-            "y"
-          }), &(QConvCase) {
-        32, 6, 6, 8, 3, 3, 1, 1, 0, 1, YOLO_DTYPE_UINT8, FALSE
-      }
-  );
+  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), &big);
   yolo_test_output (g, "y");
   yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
   yolo_test_expect_kernel ("conv_integer_c8", TRUE);
@@ -301,63 +294,28 @@ test_conv_integer_fused (void)
     yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
     yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
         -1, 1);
-    add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-          "xf"
-        }, 3, (const char *[]) {
-          "x", "x_scale", "x_zp"
-        });
-    add_node (g, "Mul", 2, (const char *[]) {
-          "x_scale", "w_scale"
-        }, 1, (const char *[]) {
-          "m"
-        });
-    conv = add_node (g, "ConvInteger", 4, (const char *[]) {
-          "x", "w", "x_zp", "w_zp"
-        }, 1, (const char *[]) {
-          "acc"
-        });
+    add_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    add_node (g, "Mul", "x_scale,w_scale", "m");
+    conv = add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
     qconv_attrs (conv, c);
-    yolo_node_add_attr (add_node (g, "Cast", 1, (const char *[]) {
-              "acc"
-            }, 1, (const char *[]) {
-              "accf"
-            }), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
-    add_node (g, "Mul", 2, (const char *[]) {
-          "accf", "m"
-        }, 1, (const char *[]) {
-          "deq"
-        });
-    add_node (g, "Add", 2, (const char *[]) {
-          "bias", "deq"
-        }, 1, (const char *[]) {
-          "pre"
-        });
-    add_node (g, "Sigmoid", 1, (const char *[]) {
-          "pre"
-        }, 1, (const char *[]) {
-          "sig"
-        });
-    add_node (g, "Mul", 2, (const char *[]) {
-          "pre", "sig"
-        }, 1, (const char *[]) {
-          res ? "act" : "y"
-        });
+    yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+        YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+    add_node (g, "Mul", "accf,m", "deq");
+    add_node (g, "Add", "bias,deq", "pre");
+    add_node (g, "Sigmoid", "pre", "sig");
+    add_node (g, "Mul", "pre,sig", res ? "act" : "y");
     if (res)
-      add_node (g, "Add", 2, (const char *[]) {
-          "act", "xf"
-          }, 1, (const char *[]) {
-          "y"
-          });
-      yolo_test_output (g, "y");
-      g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
-          res ? " + residual" : "");
-      /* fused: no Cast, no separate bias Add or SiLU */
-      yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
-      yolo_test_expect_kernel ("eltwise_unary", FALSE);
-      yolo_test_expect_kernel ("quant_dql_apply", TRUE);
-      /* the integer part is exact; SiLU's exp differs by an ulp or so */
-      yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
-      yolo_test_expect_kernel (NULL, FALSE);
+      add_node (g, "Add", "act,xf", "y");
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
+        res ? " + residual" : "");
+    /* fused: no Cast, no separate bias Add or SiLU */
+    yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
+    yolo_test_expect_kernel ("eltwise_unary", FALSE);
+    yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+    /* the integer part is exact; SiLU's exp differs by an ulp or so */
+    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+    yolo_test_expect_kernel (NULL, FALSE);
   }
 }
 
@@ -372,21 +330,10 @@ test_conv_integer_unfused (void)
   g->opset = 20;
   qconv_inputs (g, c, 1);
   yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
-  qconv_attrs (add_node (g, "ConvInteger", 4, (const char *[]) {
-            "x", "w", "x_zp", "w_zp"
-          }, 1, (const char *[]) {
-            "acc"
-          }), c);
-  yolo_node_add_attr (add_node (g, "Cast", 1, (const char *[]) {
-            "acc"
-          }, 1, (const char *[]) {
-            "accf"
-          }), "to", YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
-  add_node (g, "Mul", 2, (const char *[]) {
-        "accf", "s"
-      }, 1, (const char *[]) {
-        "y"
-      });
+  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
+  yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+  add_node (g, "Mul", "accf,s", "y");
   yolo_test_output (g, "y");
   yolo_test_output (g, "acc");  /* a graph output: the pass leaves it */
   yolo_test_expect_kernel ("eltwise_cast_i2f", TRUE);
@@ -405,11 +352,7 @@ test_errors (void)
   yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 4, 5, 5), 0, 255);
   yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 255);
   yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (8, 3, 3, 3), -5, 5);
-  add_node (g, "ConvInteger", 3, (const char *[]) {
-        "x", "w", "x_zp"
-      }, 1, (const char *[]) {
-        "y"
-      });
+  add_node (g, "ConvInteger", "x,w,x_zp", "y");
   yolo_test_output (g, "y");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "ConvInteger node"));
@@ -419,11 +362,7 @@ test_errors (void)
 
   g = yolo_graph_new ();
   yolo_test_input (g, "x", YOLO_DTYPE_INT32, 1, DIMS (4), 0, 5);
-  add_node (g, "DynamicQuantizeLinear", 1, (const char *[]) {
-        "x"
-      }, 3, (const char *[]) {
-        "y", "s", "z"
-      });
+  add_node (g, "DynamicQuantizeLinear", "x", "y,s,z");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "input x must be float32"));
   g_clear_error (&err);
