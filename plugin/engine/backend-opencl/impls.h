@@ -19,6 +19,7 @@ extern const YoloOpImpl *const yolo_impls_resize[];
 extern const YoloOpImpl *const yolo_impls_movement[];
 extern const YoloOpImpl *const yolo_impls_reduce[];
 extern const YoloOpImpl *const yolo_impls_index[];
+extern const YoloOpImpl *const yolo_impls_quant[];
 
 G_END_DECLS
 #endif

@@ -18,6 +18,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_movement,
   yolo_impls_reduce,
   yolo_impls_index,
+  yolo_impls_quant,
   NULL
 };
 

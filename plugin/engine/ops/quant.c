@@ -28,15 +28,13 @@
  * Integer tensors live in the float32 arena as int32 (the engine's
  * convention for every integer dtype), so no byte-addressed storage is
  * needed; the fusion pass keeps the int32 intermediate off the arena for
- * every ConvInteger it matches. */
-#include "yolo-ops.h"
+ * every ConvInteger it matches. The OpenCL kernels: backend-opencl/quant.c. */
+#include "ops/quant.h"
 #include "yolo-engine.h"
 
 #include <math.h>
 #include <string.h>
 
-#define QCONV_BLOCK 8
-#define QUANT_MINMAX_PARTS 1024
 
 /* ---------------------------------------------------------------------- */
 /* DynamicQuantizeLinear */
@@ -118,91 +116,9 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-static gboolean
-dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  YoloTensor *x = YOLO_IN (g, n, 0);
-  YoloTensor *scale = n->n_outputs > 1 ? YOLO_OUT (g, n, 1) : NULL;
-  YoloTensor *zp = n->n_outputs > 2 ? YOLO_OUT (g, n, 2) : NULL;
-  gint64 total = yolo_tensor_numel (x);
-  int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
-  static const gsize lws1[1] = { 1 };
-  gboolean wide;
-  gsize gws[1];
-  cl_kernel k;
-  YoloArgs a;
-
-  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
-    return yolo_op_unsupported (error, n, "fused epilogue");
-  if (scale == NULL || zp == NULL)
-    return yolo_op_unsupported (error, n, "the scale and zero point outputs "
-        "must be used");
-  if (total == 0)
-    return yolo_op_unsupported (error, n, "empty input");
-
-  /* min / max in `parts` pieces: strided (coalesced on GPUs), or
-   * contiguous chunks of float16 vectors where the compiler wants explicit
-   * vectors (PoCL), one piece per core-sized work-group of 1 */
-  wide = yolo_rt_device (rt)->wide_vectors;
-  if (wide) {
-    chunk = (int) yolo_div_up (yolo_div_up (total, parts), 16) * 16;
-    parts = (int) yolo_div_up (total, chunk);
-  }
-  k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
-      "quant_minmax_partial", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_int (&a, (cl_int) total);
-  yolo_args_scratch (&a, rt, 0, (gsize) parts * 2 * sizeof (float));
-  yolo_args_int (&a, parts);
-  if (wide)
-    yolo_args_int (&a, chunk);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = parts;
-  if (!yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error))
-    return FALSE;
-
-  k = yolo_rt_kernel (rt, "quant_dql_params", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_scratch (&a, rt, 0, (gsize) parts * 2 * sizeof (float));
-  yolo_args_int (&a, parts);
-  yolo_args_tensor (&a, rt, g, scale);
-  yolo_args_tensor (&a, rt, g, zp);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = 1;
-  if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
-    return FALSE;
-
-  k = yolo_rt_kernel (rt, "quant_dql_apply", error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, scale);
-  yolo_args_tensor (&a, rt, g, zp);
-  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
-  yolo_args_int (&a, (cl_int) total);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = total;
-  return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
-}
-
 /* ---------------------------------------------------------------------- */
 /* ConvInteger / ConvIntegerToFloat */
 
-typedef struct
-{
-  int C, H, W, M, Ho, Wo, group, Cg, Mg;
-  int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-  gboolean to_float;            /* ConvIntegerToFloat */
-} QConv;
 
 static gboolean
 qconv_is_int8 (YoloDType t)
@@ -245,10 +161,8 @@ qconv_out_dim (const YoloNode * n, int in, int k, int s, int d, int p0,
   return TRUE;
 }
 
-/* Checks the inputs and attributes of a ConvInteger or ConvIntegerToFloat
- * node and computes its geometry. */
-static gboolean
-qconv_params (YoloGraph * g, YoloNode * n, QConv * p, GError ** error)
+gboolean
+yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *w = YOLO_IN (g, n, 1);
   YoloTensor *xzp = YOLO_IN (g, n, 2), *wzp = YOLO_IN (g, n, 3);
@@ -388,10 +302,10 @@ qconv_params (YoloGraph * g, YoloNode * n, QConv * p, GError ** error)
 static gboolean
 qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  QConv p;
+  QConvGeom p;
   gint64 dims[4];
 
-  if (!qconv_params (g, n, &p, error))
+  if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   dims[0] = 1;
   dims[1] = p.M;
@@ -402,9 +316,8 @@ qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* w - w_zp for every weight, int32, ONNX layout [M][Cg][kh][kw]. */
-static gint32 *
-qconv_weights (YoloGraph * g, YoloNode * n, const QConv * p)
+gint32 *
+yolo_qconv_weights (YoloGraph * g, YoloNode * n, const QConvGeom * p)
 {
   YoloTensor *w = YOLO_IN (g, n, 1), *wzp = YOLO_IN (g, n, 3);
   gsize per = (gsize) p->Cg * p->kh * p->kw;
@@ -423,7 +336,7 @@ qconv_weights (YoloGraph * g, YoloNode * n, const QConv * p)
 static gboolean
 qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
-  QConv p;
+  QConvGeom p;
   YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
   YoloTensor *mt = NULL, *bt = NULL, *rt = NULL, *yt = YOLO_OUT (g, n, 0);
   const gint64 *x;
@@ -432,7 +345,7 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gpointer y;
   gsize per;
 
-  if (!qconv_params (g, n, &p, error))
+  if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   if (p.to_float) {
     mt = YOLO_IN (g, n, 4);
@@ -446,7 +359,7 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   }
   z = xzp ? ((gint64 *) xzp->data)[0] : 0;
-  w = qconv_weights (g, n, &p);
+  w = yolo_qconv_weights (g, n, &p);
   per = (gsize) p.Cg * p.kh * p.kw;
   y = yolo_tensor_alloc_data (yt);
   for (int m = 0; m < p.M; m++) {
@@ -487,162 +400,16 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* TRUE when every partial sum of every output channel stays below 2^24 in
- * magnitude (255 * sum |w - w_zp| over a channel's taps): float
- * accumulation is then exact in any order (quant.cl). */
-static gboolean
-qconv_float_exact (const gint32 * w, const QConv * p)
-{
-  gsize per = (gsize) p->Cg * p->kh * p->kw;
-
-  for (int m = 0; m < p->M; m++) {
-    gint64 sum = 0;
-    for (gsize i = 0; i < per; i++)
-      sum += ABS (w[m * per + i]);
-    if (sum * 255 >= (1 << 24))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* Weights [M][per] repacked as [M/8][per][8] (elements of `size` bytes). */
-static gpointer
-qconv_pack8 (gconstpointer w, const QConv * p, gsize size)
-{
-  gsize per = (gsize) p->Cg * p->kh * p->kw;
-  guint8 *out = g_malloc (per * p->M * size);
-  const guint8 *in = w;
-
-  for (int m = 0; m < p->M; m++)
-    for (gsize i = 0; i < per; i++)
-      memcpy (out + (((gsize) (m / QCONV_BLOCK) * per + i) * QCONV_BLOCK
-              + m % QCONV_BLOCK) * size, in + (m * per + i) * size, size);
-  return out;
-}
-
-/* Kernels (ocl_kernels/quant.cl):
- *  - conv_integer_f16c8: CPUs that want explicit wide vectors (PoCL),
- *    output channels per group a multiple of 8, and weights small enough
- *    for exact float accumulation (qconv_float_exact; all layers of the
- *    shared int8 YOLO models): 16 px x 8 ch per work-item, float FMAs.
- *    conv_kernel=gpu (YOLO_CONV_KERNEL) turns it off, as for Conv.
- *  - conv_integer_c8: elsewhere with blocks of 8 output channels: 1 px x
- *    8 ch per work-item, int32 arithmetic.
- *  - conv_integer_generic: any grouping (depthwise), 1 output per item. */
-static gboolean
-qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  QConv p;
-  YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
-  YoloTensor *mt = NULL, *bt = NULL, *res = NULL, *yt = YOLO_OUT (g, n, 0);
-  const YoloEngineOptions *opt = yolo_rt_options (rt);
-  gboolean c8, wide;
-  gsize per, gws[2];
-  gint32 *w;
-  gpointer upload;
-  cl_mem wmem, bmem = NULL;
-  cl_kernel k;
-  YoloArgs a;
-  const char *kname;
-
-  if (!qconv_params (g, n, &p, error))
-    return FALSE;
-  if (!xzp)
-    return yolo_op_unsupported (error, n, "x_zero_point is required");
-  if (p.to_float) {
-    mt = YOLO_IN (g, n, 4);
-    bt = YOLO_IN (g, n, 5);
-    res = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
-  }
-  c8 = p.Mg % QCONV_BLOCK == 0;
-  per = (gsize) p.Cg * p.kh * p.kw;
-  w = qconv_weights (g, n, &p);
-  wide = c8 && yolo_rt_device (rt)->wide_vectors
-      && strcmp (opt->conv_kernel, "gpu") != 0 && qconv_float_exact (w, &p);
-  if (wide) {
-    float *wf = g_new (float, per * p.M);
-    for (gsize i = 0; i < per * p.M; i++)
-      wf[i] = (float) w[i];
-    upload = qconv_pack8 (wf, &p, sizeof (float));
-    g_free (wf);
-    kname = "conv_integer_f16c8";
-  } else if (c8) {
-    upload = qconv_pack8 (w, &p, sizeof (gint32));
-    kname = "conv_integer_c8";
-  } else {
-    upload = g_memdup2 (w, per * p.M * sizeof (gint32));
-    kname = "conv_integer_generic";
-  }
-  g_free (w);
-  wmem = yolo_rt_upload (rt, upload, per * p.M * 4, error);
-  g_free (upload);
-  if (!wmem)
-    return FALSE;
-  if (bt) {
-    bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float), error);
-    if (!bmem)
-      return FALSE;
-  }
-
-  k = yolo_rt_kernel (rt, kname, error);
-  if (!k)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, xt);
-  yolo_args_tensor (&a, rt, g, xzp);
-  yolo_args_mem (&a, wmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_int (&a, p.to_float);
-  /* Unused arguments of the int32 form point at the output. */
-  yolo_args_tensor (&a, rt, g, mt ? mt : yt);
-  yolo_args_int (&a, mt && yolo_tensor_numel (mt) > 1);
-  yolo_args_mem (&a, bmem ? bmem : wmem);
-  yolo_args_int (&a, bmem != NULL);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.Cg);
-  yolo_args_int (&a, p.Mg);
-  yolo_args_int (&a, p.kh);
-  yolo_args_int (&a, p.kw);
-  yolo_args_int (&a, p.sh);
-  yolo_args_int (&a, p.sw);
-  yolo_args_int (&a, p.pt);
-  yolo_args_int (&a, p.pl);
-  yolo_args_int (&a, p.dh);
-  yolo_args_int (&a, p.dw);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  if (wide) {
-    /* small work-groups, as conv.c's blocked kernels: PoCL then runs the
-     * explicit vectors as written instead of vectorising across items */
-    static const gsize lws[2] = { 1, 4 };
-    gws[0] = p.M / QCONV_BLOCK;
-    gws[1] = (gsize) yolo_div_up (p.Wo, 16) * p.Ho;
-    return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
-  }
-  gws[0] = (gsize) p.Ho * p.Wo;
-  gws[1] = c8 ? p.M / QCONV_BLOCK : p.M;
-  return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
-}
-
 static const YoloOpDef op_dql = { "DynamicQuantizeLinear", 0, dql_infer,
-  dql_eval, dql_prepare
+  dql_eval
 };
 
 static const YoloOpDef op_conv_integer = { "ConvInteger", 0, qconv_infer,
-  qconv_eval, qconv_prepare
+  qconv_eval
 };
 
 static const YoloOpDef op_conv_integer_to_float = { "ConvIntegerToFloat", 0,
-  qconv_infer, qconv_eval, qconv_prepare
+  qconv_infer, qconv_eval
 };
 
 const YoloOpDef *const yolo_ops_quant[] = {
