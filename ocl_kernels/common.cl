@@ -68,35 +68,6 @@ YOLO_ACT_VEC (float4)
 YOLO_ACT_VEC (float8)
 YOLO_ACT_VEC (float16)
 
-/* x * sigmoid(x) of the float16 epilogues (conv_cpu.cl, quant.cl). On
- * AVX-512 CPUs (PoCL) a short exp2 (range reduction +
- * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
- * estimate replace exp() and the division, which dominate the epilogue of
- * convolutions with few input channels. */
-static inline float16
-yolo_silu16 (float16 x)
-{
-#if defined(__AVX512F__)
-  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
-  float16 tm = t + 12582912.0f;       /* 1.5 * 2^23: rounds to integer */
-  float16 k = tm - 12582912.0f;
-  float16 f = t - k;
-  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
-  p = fma (p, f, 5.5504109e-2f);
-  p = fma (p, f, 2.4022651e-1f);
-  p = fma (p, f, 6.9314718e-1f);
-  p = fma (p, f, 1.0f);
-  float16 e = as_float16 (as_int16 (p) + ((as_int16 (tm) - 0x4B400000) << 23));
-  float16 d = 1.0f + e;
-  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
-      (ushort) 0xffff);
-  r = r * (2.0f - d * r);
-  return x * r;
-#else
-  return x / (1.0f + exp (-x));
-#endif
-}
-
 /* The epilogue arguments of every conv kernel (conv_cpu.cl, conv_gpu.cl):
  * bias b, output (y, y_off), optional residual (r, r_off, has_res) added
  * after the activation act(alpha, beta). */
