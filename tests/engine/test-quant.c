@@ -341,6 +341,22 @@ test_conv_integer_unfused (void)
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
+/* Optional inputs left out: x_zero_point and w_zero_point are 0. */
+static void
+test_conv_integer_no_zero_points (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  YoloNode *n;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 8, 7, 9), 0, 255);
+  yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (16, 8, 3, 3), -128, 127);
+  n = add_node (g, "ConvInteger", "x,w", "y");
+  attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
+  yolo_test_output (g, "y");
+  yolo_test_check (g, "ConvInteger without zero points", 0, 0, FALSE);
+}
+
 /* Bad input: a clear error, no crash. */
 static void
 test_errors (void)
@@ -377,6 +393,8 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/dql-values", test_dql_values);
   g_test_add_func ("/quant/dql-random", test_dql_random);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
+  g_test_add_func ("/quant/conv-integer-no-zero-points",
+      test_conv_integer_no_zero_points);
   g_test_add_func ("/quant/conv-integer-large-sums",
       test_conv_integer_large_sums);
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);

@@ -154,14 +154,12 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gsize per, gws[2];
   gint32 *w;
   gpointer upload;
-  cl_mem wmem, bmem = NULL;
+  cl_mem wmem, bmem = NULL, zmem = NULL;
   cl_kernel k;
   YoloArgs a;
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (!xzp)
-    return yolo_op_unsupported (error, n, "x_zero_point is required");
   if (p.to_float) {
     mt = YOLO_IN (g, n, 4);
     bt = YOLO_IN (g, n, 5);
@@ -190,13 +188,25 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     if (!bmem)
       return FALSE;
   }
+  if (!xzp) {
+    /* x_zero_point omitted: 0 */
+    static const gint32 zero = 0;
+    zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error);
+    if (!zmem)
+      return FALSE;
+  }
 
   k = yolo_rt_kernel (rt, qconv_kernel_names[kind], error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
   yolo_args_tensor (&a, rt, g, xt);
-  yolo_args_tensor (&a, rt, g, xzp);
+  if (xzp) {
+    yolo_args_tensor (&a, rt, g, xzp);
+  } else {
+    yolo_args_mem (&a, zmem);
+    yolo_args_int (&a, 0);
+  }
   yolo_args_mem (&a, wmem);
   yolo_args_tensor (&a, rt, g, yt);
   yolo_args_int (&a, p.to_float);
