@@ -17,6 +17,9 @@
 #if HAVE_JSON_GLIB
 #include "gstyolojson.h"
 #endif
+#if HAVE_MQTT
+#include "gstyolopublish.h"
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (yolo_engine_debug);
 
@@ -56,6 +59,9 @@ plugin_init (GstPlugin * plugin)
 #endif
 #if HAVE_JSON_GLIB
   ret |= GST_ELEMENT_REGISTER (yolo_json, plugin);
+#endif
+#if HAVE_MQTT
+  ret |= GST_ELEMENT_REGISTER (yolo_publish, plugin);
 #endif
 
   return ret;

@@ -29,6 +29,13 @@
  * that (a model-family that does not fit the model) are dropped with a
  * warning message.
  *
+ * Segment, pose, obb and classify models (#GstYoloDetect:task) run too:
+ * their ROI metas also carry a "mask" or "keypoints" structure, or
+ * "rotation" and the rotated box in "detection"; a classify model gives one
+ * full-frame ROI with a "classification" structure listing the top-k
+ * classes (#GstYoloDetect:top-k). See gstyolometa.h and the README's
+ * "Tasks" section for the fields.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 filesrc location=video.mp4 ! decodebin ! videoconvert ! \
@@ -54,6 +61,7 @@
 #include "yolo-head.h"
 #include "yolo-labels.h"
 #include "yolo-preproc.h"
+#include "yolo-task.h"
 
 GST_DEBUG_CATEGORY_STATIC (yolo_detect_debug);
 #define GST_CAT_DEFAULT yolo_detect_debug
@@ -91,6 +99,8 @@ enum
   PROP_AGNOSTIC_NMS,
   PROP_INFERENCE_INTERVAL,
   PROP_INPUT_SIZE,
+  PROP_TASK,
+  PROP_TOP_K,
 };
 
 #define DEFAULT_MODEL NULL
@@ -105,6 +115,7 @@ enum
 #define DEFAULT_AGNOSTIC_NMS FALSE
 #define DEFAULT_INFERENCE_INTERVAL 1
 #define DEFAULT_INPUT_SIZE NULL
+#define DEFAULT_TOP_K 5
 #define MAX_INPUT_SIDE 8192
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, NV12, NV21, " \
@@ -137,6 +148,7 @@ typedef struct
   gint max_detections;
   gboolean agnostic;
   guint class_mask_serial;
+  gint top_k;
 } DecodeKey;
 
 struct _GstYoloDetect
@@ -157,6 +169,8 @@ struct _GstYoloDetect
   guint inference_interval;
   gchar *input_size;
   gboolean classes_changed;
+  gint top_k;
+  YoloTask task;                /* of the loaded model (read-only "task") */
 
   /* start-only properties set while started (object lock) */
   gboolean started;
@@ -189,6 +203,14 @@ struct _GstYoloDetect
   YoloLetterbox last_lb;
   GstVideoInfo inferred_info;
   GArray *last;                 /* StoredDetection, decoded with last_key */
+  /* tasks other than detect: the task head, output 1 (segment
+   * prototypes), and the kept results (frame pixels of the inferred
+   * frame), decoded with last_key */
+  YoloTaskLayout tlayout;
+  float *output1;
+  gint mask_h, mask_w, input_w, input_h;
+  YoloTaskResult *tlast;
+  GArray *class_last;           /* YoloClassScore (classify) */
   DecodeKey last_key;
   gboolean warned_invalid;
 };
@@ -535,6 +557,9 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
     case PROP_MAX_DETECTIONS:
       self->max_detections = g_value_get_int (value);
       break;
+    case PROP_TOP_K:
+      self->top_k = g_value_get_int (value);
+      break;
     case PROP_CLASSES:
       g_free (self->classes);
       self->classes = g_value_dup_string (value);
@@ -618,6 +643,13 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
     case PROP_MODEL_FAMILY:
       g_value_set_enum (value, self->model_family);
       break;
+    case PROP_TASK:
+      g_value_set_string (value, self->task == YOLO_TASK_UNKNOWN ? NULL :
+          yolo_task_name (self->task));
+      break;
+    case PROP_TOP_K:
+      g_value_set_int (value, self->top_k);
+      break;
     case PROP_AGNOSTIC_NMS:
       g_value_set_boolean (value, self->agnostic_nms);
       break;
@@ -691,6 +723,9 @@ release_engine (GstYoloDetect * self)
   g_clear_pointer (&self->preproc, yolo_preproc_free);
   g_clear_pointer (&self->engine, yolo_engine_free);
   g_clear_pointer (&self->output, g_free);
+  g_clear_pointer (&self->output1, g_free);
+  g_clear_pointer (&self->tlast, yolo_task_result_free);
+  g_clear_pointer (&self->class_last, g_array_unref);
   g_clear_pointer (&self->labels, g_ptr_array_unref);
   g_clear_pointer (&self->class_mask, g_free);
   g_clear_pointer (&self->active_classes, g_free);
@@ -709,6 +744,63 @@ default_model_path (void)
   if (g_file_test (YOLO_DEFAULT_MODEL_UNINSTALLED, G_FILE_TEST_IS_REGULAR))
     return g_strdup (YOLO_DEFAULT_MODEL_UNINSTALLED);
   return NULL;
+}
+
+/* The head of a segment, pose, obb or classify model: self->tlayout (and
+ * self->layout.n_classes, for labels and class ids), output 1 for the
+ * segment prototypes. Posts the error itself. */
+static gboolean
+task_setup (GstYoloDetect * self, const gchar * model,
+    const YoloTensorInfo * out0, const gint64 * in_dims, GError ** err)
+{
+  const char *e2e = yolo_engine_metadata (self->engine, "end2end");
+  gboolean end2end = e2e && (strcmp (e2e, "True") == 0
+      || strcmp (e2e, "true") == 0);
+  int k = 17, d = 3, n_masks = 0;
+
+  if (self->task == YOLO_TASK_POSE) {
+    const char *kpt = yolo_engine_metadata (self->engine, "kpt_shape");
+    if (kpt && !yolo_parse_kpt_shape (kpt, &k, &d)) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Model '%s' has a malformed kpt_shape metadata '%s'", model, kpt),
+          ("expected [K, 2] or [K, 3]"));
+      return FALSE;
+    }
+  }
+  if (self->task == YOLO_TASK_SEGMENT) {
+    YoloTensorInfo o1;
+    if (yolo_engine_n_outputs (self->engine) < 2
+        || !yolo_engine_output_info (self->engine, 1, &o1) || o1.ndim != 4
+        || o1.dims[0] != 1 || o1.dims[1] < 1 || o1.dims[1] > 4096
+        || o1.dims[2] < 1 || o1.dims[2] > MAX_INPUT_SIDE || o1.dims[3] < 1
+        || o1.dims[3] > MAX_INPUT_SIDE
+        || o1.dims[1] * o1.dims[2] * o1.dims[3] >
+        (G_GINT64_CONSTANT (1) << 28)) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Model '%s' is a segmentation model without a [1, M, H, W] mask "
+              "prototype output", model), ("at most 2^28 prototype values"));
+      return FALSE;
+    }
+    n_masks = (int) o1.dims[1];
+    self->mask_h = (gint) o1.dims[2];
+    self->mask_w = (gint) o1.dims[3];
+    self->output1 = g_new (float, (gsize) n_masks * self->mask_h *
+        self->mask_w);
+  }
+  if (!yolo_task_layout_init (&self->tlayout, self->task, end2end, k, d,
+          n_masks, out0->ndim, out0->dims, err)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("Model '%s' does not match the %s head: %s", model,
+            yolo_task_name (self->task), (*err)->message), (NULL));
+    return FALSE;
+  }
+  self->input_w = (gint) in_dims[3];
+  self->input_h = (gint) in_dims[2];
+  memset (&self->layout, 0, sizeof (self->layout));
+  self->layout.family = YOLO_FAMILY_ULTRALYTICS;
+  self->layout.n_classes = self->tlayout.n_classes;
+  self->layout.n_boxes = self->tlayout.n_boxes;
+  return TRUE;
 }
 
 static gboolean
@@ -806,25 +898,42 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   GST_INFO_OBJECT (self, "loaded %s on %s", model,
       yolo_engine_device_name (self->engine));
 
-  /* a pose, segmentation, OBB or classification model is no detector,
-   * whatever model-family says */
+  /* the task: metadata, else the outputs' shapes; model-family is for
+   * detection heads only */
   {
-    const char *task = yolo_engine_metadata (self->engine, "task");
-    if (task && task[0] && strcmp (task, "detect") != 0) {
-      gchar *hint = yolo_engine_export_hint (self->engine);
+    const char *task_meta = yolo_engine_metadata (self->engine, "task");
+    guint n_outputs = yolo_engine_n_outputs (self->engine);
+    YoloTensorInfo o0 = { 0 }, o1 = { 0 };
+    YoloTask task;
+
+    if (n_outputs >= 1)
+      yolo_engine_output_info (self->engine, 0, &o0);
+    if (n_outputs >= 2)
+      yolo_engine_output_info (self->engine, 1, &o1);
+    task = yolo_task_guess (task_meta, (int) n_outputs, o0.ndim, o1.ndim);
+    if (task == YOLO_TASK_UNKNOWN) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-          ("Model '%s' is a task=%s model, not a detector: yolodetect runs "
-              "detection models (task=detect) only%s", model, task,
-              family_prop != GST_YOLO_MODEL_FAMILY_AUTO ?
-              "; model-family cannot change that" : ""),
-          ("%s", hint ? hint : ""));
-      g_free (hint);
+          ("Model '%s' is a task=%s model: yolodetect runs detect, segment, "
+              "pose, obb and classify models", model, task_meta), (NULL));
       goto done;
     }
+    if (task != YOLO_TASK_DETECT && family_prop != GST_YOLO_MODEL_FAMILY_AUTO) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Model '%s' is a task=%s model: model-family applies to detection "
+              "models (task=detect) only; leave model-family at auto", model,
+              yolo_task_name (task)), (NULL));
+      goto done;
+    }
+    GST_OBJECT_LOCK (self);
+    self->task = task;
+    GST_OBJECT_UNLOCK (self);
+    GST_INFO_OBJECT (self, "task %s", yolo_task_name (task));
   }
 
-  /* head family */
+  /* head family (detection; the other tasks' heads are Ultralytics') */
   self->family = family_from_property (family_prop);
+  if (self->task != YOLO_TASK_DETECT)
+    self->family = YOLO_FAMILY_ULTRALYTICS;
   if (self->family == YOLO_FAMILY_UNKNOWN) {
     self->family = yolo_engine_detect_family (self->engine, &reason);
     if (self->family == YOLO_FAMILY_UNKNOWN) {
@@ -865,8 +974,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
             "dynamic=True)", opts.input_height, opts.input_width));
     goto done;
   }
-  if (!yolo_head_layout_init (&self->layout, self->family, out_info.ndim,
-          out_info.dims, (int) in_info.dims[3], (int) in_info.dims[2], &err)) {
+  if (self->task != YOLO_TASK_DETECT) {
+    if (!task_setup (self, model, &out_info, in_info.dims, &err))
+      goto done;
+  } else if (!yolo_head_layout_init (&self->layout, self->family,
+          out_info.ndim, out_info.dims, (int) in_info.dims[3],
+          (int) in_info.dims[2], &err)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Model '%s' does not match the %s head: %s", model,
             yolo_family_name (self->family), err->message), (NULL));
@@ -1183,7 +1296,9 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
    * output read has returned. */
   ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
       && yolo_engine_enqueue (self->engine, &err)
-      && yolo_engine_get_output (self->engine, 0, self->output, &err);
+      && yolo_engine_get_output (self->engine, 0, self->output, &err)
+      && (!self->output1
+      || yolo_engine_get_output (self->engine, 1, self->output1, &err));
   /* on failure the non-blocking frame upload or the kernel may still be
    * reading the mapped planes: drain the queue before unmapping */
   if (!ok)
@@ -1215,6 +1330,117 @@ detection_valid (GstYoloDetect * self, const YoloDetection * d)
       || d->class_id < self->n_model_classes);
 }
 
+/* decode_kept() for the segment, pose, obb and classify heads: the kept
+ * results in frame pixels of the inferred frame. */
+static void
+decode_task (GstYoloDetect * self, const YoloHeadParams * hp,
+    const DecodeKey * key)
+{
+  YoloHeadParams p = *hp;
+  YoloTaskResult *r;
+  guint n_keep = 0, n_invalid = 0;
+  YoloDetection bad = { 0 };
+
+  self->last_key = *key;
+  g_clear_pointer (&self->tlast, yolo_task_result_free);
+  g_clear_pointer (&self->class_last, g_array_unref);
+  if (self->task == YOLO_TASK_CLASSIFY) {
+    self->class_last = yolo_classify_top_k (self->output,
+        self->tlayout.n_classes, key->top_k, hp);
+    return;
+  }
+  /* the limit counts valid detections only */
+  p.max_detections = 0;
+  r = yolo_task_decode (&self->tlayout, &p, self->output, &self->last_lb);
+  for (guint i = 0; i < r->dets->len; i++) {
+    YoloTaskDetection *d = &g_array_index (r->dets, YoloTaskDetection, i);
+    if (!detection_valid (self, &d->box)) {
+      if (n_invalid++ == 0)
+        bad = d->box;
+      continue;
+    }
+    if (hp->max_detections > 0 && n_keep >= (guint) hp->max_detections)
+      continue;
+    g_array_index (r->dets, YoloTaskDetection, n_keep++) = *d;
+  }
+  g_array_set_size (r->dets, n_keep);
+  self->tlast = r;
+  if (n_invalid > 0 && !self->warned_invalid) {
+    self->warned_invalid = TRUE;
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The model's output does not fit the %s head: %u detections with a "
+            "confidence outside [0, 1], a class outside the model's %d "
+            "classes or a non-finite box were dropped",
+            yolo_task_name (self->task), n_invalid, self->n_model_classes),
+        ("e.g. confidence %g, class %d", bad.score, bad.class_id));
+  }
+}
+
+/* Attaches the kept results of a segment, pose, obb or classify model to
+ * buf (a frame of w x h, the inferred frame's geometry). */
+static void
+attach_task (GstYoloDetect * self, GstBuffer * buf, guint w, guint h)
+{
+  if (self->task == YOLO_TASK_CLASSIFY) {
+    guint n = self->class_last ? self->class_last->len : 0;
+    gint *ids;
+    gdouble *confs;
+    const gchar **labels;
+
+    if (n == 0)
+      return;
+    ids = g_new (gint, n);
+    confs = g_new (gdouble, n);
+    labels = g_new (const gchar *, n);
+    for (guint i = 0; i < n; i++) {
+      const YoloClassScore *c = &g_array_index (self->class_last,
+          YoloClassScore, i);
+      ids[i] = c->class_id;
+      confs[i] = c->score;
+      labels[i] = label_for (self, c->class_id);
+      if (!labels[i])
+        labels[i] = "";
+    }
+    gst_yolo_meta_add_classification (buf, w, h, n, ids, confs, labels);
+    g_free (ids);
+    g_free (confs);
+    g_free (labels);
+    return;
+  }
+  if (!self->tlast)
+    return;
+  for (guint i = 0; i < self->tlast->dets->len; i++) {
+    const YoloTaskDetection *d = &g_array_index (self->tlast->dets,
+        YoloTaskDetection, i);
+    GstYoloDetection det = {
+      d->box.x1, d->box.y1, d->box.x2, d->box.y2, d->box.score,
+      d->box.class_id, label_for (self, d->box.class_id)
+    };
+    const float *values = (const float *) self->tlast->values->data +
+        d->values_offset;
+    GstVideoRegionOfInterestMeta *roi;
+
+    if (self->task == YOLO_TASK_OBB)
+      roi = gst_yolo_meta_add_rotated_detection (buf, w, h, &det, d->cx,
+          d->cy, d->w, d->h, d->angle);
+    else
+      roi = gst_yolo_meta_add_detection (buf, w, h, &det);
+    if (!roi)
+      continue;
+    if (self->task == YOLO_TASK_POSE) {
+      gst_yolo_meta_add_keypoints (buf, roi, w, h,
+          self->tlayout.n_keypoints, values);
+    } else if (self->task == YOLO_TASK_SEGMENT) {
+      guint8 *mask = g_malloc ((gsize) MAX (roi->w, 1) * MAX (roi->h, 1));
+      yolo_segment_mask (&self->tlayout, self->tlast, d, self->output1,
+          self->mask_h, self->mask_w, self->input_w, self->input_h,
+          &self->last_lb, roi->x, roi->y, roi->w, roi->h, mask);
+      gst_yolo_meta_add_mask (buf, roi, roi->w, roi->h, mask);
+      g_free (mask);
+    }
+  }
+}
+
 /* Decodes the last inference's output with hp into the kept detections
  * (normalised), dropping those that mean nothing. */
 static void
@@ -1227,6 +1453,10 @@ decode_kept (GstYoloDetect * self, const YoloHeadParams * hp,
   guint n_invalid = 0;
   YoloDetection bad = { 0 };
 
+  if (self->task != YOLO_TASK_DETECT) {
+    decode_task (self, hp, key);
+    return;
+  }
   /* the limit counts valid detections only */
   p.max_detections = 0;
   dets = yolo_head_decode (&self->layout, &p, self->output, lb);
@@ -1276,7 +1506,7 @@ same_key (const DecodeKey * a, const DecodeKey * b)
       && a->iou_threshold == b->iou_threshold
       && a->max_detections == b->max_detections
       && a->agnostic == b->agnostic
-      && a->class_mask_serial == b->class_mask_serial;
+      && a->class_mask_serial == b->class_mask_serial && a->top_k == b->top_k;
 }
 
 /* TRUE if the current caps still describe the frame of the last inference
@@ -1301,6 +1531,7 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   DecodeKey key;
   GstYoloScaleMode scale_mode;
   guint interval;
+  gint top_k;
   gchar *classes = NULL;
   gboolean classes_changed;
   guint w, h;
@@ -1318,6 +1549,7 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   hp.agnostic = self->agnostic_nms;
   scale_mode = self->scale_mode;
   interval = MAX (self->inference_interval, 1);
+  top_k = self->top_k;
   classes_changed = self->classes_changed;
   if (classes_changed)
     classes = g_strdup (self->classes);
@@ -1335,6 +1567,7 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   key.max_detections = hp.max_detections;
   key.agnostic = hp.agnostic;
   key.class_mask_serial = self->class_mask_serial;
+  key.top_k = top_k;
 
   /* new caps (size, format, colours): the kept detections belong to a
    * frame of the old geometry; never rescale them, infer now */
@@ -1359,6 +1592,10 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   w = GST_VIDEO_INFO_WIDTH (&self->info);
   h = GST_VIDEO_INFO_HEIGHT (&self->info);
+  if (self->task != YOLO_TASK_DETECT) {
+    attach_task (self, buf, w, h);
+    return GST_FLOW_OK;
+  }
   for (guint i = 0; i < self->last->len; i++) {
     const StoredDetection *s = &g_array_index (self->last, StoredDetection,
         i);
@@ -1524,9 +1761,10 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * Layout of the model's output (and its pre-processing). auto works for
    * Ultralytics, end-to-end and YOLOv5 exports; YOLOX needs yolox. It
-   * cannot make a pose, segmentation, OBB or classification model (metadata
-   * task) a detector: that is an error at start. Applies at the next start,
-   * like model.
+   * applies to detection models only: segment, pose, obb and classify
+   * models (see #GstYoloDetect:task) have Ultralytics' heads, and a
+   * model-family other than auto on them is an error at start. Applies at
+   * the next start, like model.
    *
    * Since: 0.1
    */
@@ -1589,6 +1827,41 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstYoloDetect:task:
+   *
+   * The loaded model's task, Ultralytics' name for it: "detect", "segment"
+   * (boxes + a "mask" structure per object), "pose" (boxes + a "keypoints"
+   * structure), "obb" (rotated boxes: "rotation" in the "detection"
+   * structure) or "classify" (one full-frame ROI with a "classification"
+   * structure, see #GstYoloDetect:top-k). From the model's task metadata,
+   * else from its outputs ([1, nc]: classify, a second 4-D output: segment,
+   * else detect). NULL until the element has started once. Read-only.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_TASK,
+      g_param_spec_string ("task", "Task",
+          "Task of the loaded model: detect, segment, pose, obb or classify "
+          "(NULL before the first start)", NULL,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  /**
+   * GstYoloDetect:top-k:
+   *
+   * Classify models: how many of the best classes the frame's
+   * "classification" structure lists (0 = all). conf-threshold does not
+   * apply to them; classes does. A change applies from the next frame.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_int ("top-k", "Top k",
+          "Classify models: number of best classes attached per frame "
+          "(0 = all)", 0, G_MAXINT, DEFAULT_TOP_K,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   gst_element_class_set_static_metadata (element_class,
       "YOLO object detector", "Filter/Analyzer/Video",
       "Detects objects with a YOLO ONNX model on OpenCL and attaches "
@@ -1618,6 +1891,7 @@ gst_yolo_detect_init (GstYoloDetect * self)
   self->max_detections = DEFAULT_MAX_DETECTIONS;
   self->scale_mode = DEFAULT_SCALE_MODE;
   self->model_family = DEFAULT_MODEL_FAMILY;
+  self->top_k = DEFAULT_TOP_K;
   self->agnostic_nms = DEFAULT_AGNOSTIC_NMS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
   self->last = g_array_new (FALSE, FALSE, sizeof (StoredDetection));

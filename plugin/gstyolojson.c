@@ -34,6 +34,13 @@
  * `frame` counts buffers from 0 since the element started. Frames without
  * detections still produce a line with an empty `objects` list.
  *
+ * The task structures of gstyolometa.h add members to an object:
+ * `keypoints` ([[x, y, confidence], ...] in frame pixels), `rotation`
+ * (radians) and `rotated_box` ([cx, cy, w, h]), `mask` ({"size": [h, w],
+ * "counts": [...]}: COCO's uncompressed RLE, column-major, zeros first,
+ * over the object's x, y, w, h rectangle) and `classes` (a classification's
+ * top-k: [{"label", "label_id", "confidence"}, ...]).
+ *
  * The file is flushed after every line, so `tail -f` follows it live.
  * With #GstYoloJson:post-messages the same text is also posted on the bus
  * as an element message named "yolojson" with fields `json` (string), `pts`
@@ -52,15 +59,13 @@
 #include "config.h"
 
 #include "gstyolojson.h"
-#include "gstyolometa.h"
+#include "gstyolojsonframe.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <math.h>
 #include <glib/gstdio.h>
 #include <gst/video/video.h>
-#include <json-glib/json-glib.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_yolo_json_debug);
 #define GST_CAT_DEFAULT gst_yolo_json_debug
@@ -311,179 +316,6 @@ gst_yolo_json_sink_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
-/* A finite confidence as a JSON number: rounded to 4 decimals, short form
- * ("0.91", "1.0", "0.0"); magnitudes of 1e15 and over (where 4 decimals mean
- * nothing) in the shortest "%g" form that reads back to the same double
- * ("1e+308"). Locale-independent (g_ascii_formatd). */
-static gchar *
-yolo_json_format_confidence (gdouble v)
-{
-  gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  g_return_val_if_fail (isfinite (v), g_strdup ("null"));
-
-  if (fabs (v) < 1e15) {
-    gsize n;
-
-    v = round (v * 1e4) / 1e4;
-    if (v == 0.0)               /* no "-0.0" */
-      v = 0.0;
-    g_ascii_formatd (buf, sizeof (buf), "%.4f", v);
-    n = strlen (buf);
-    while (n > 2 && buf[n - 1] == '0' && buf[n - 2] != '.')
-      buf[--n] = '\0';
-  } else {
-    for (gint prec = 1; prec <= 17; prec++) {
-      gchar fmt[8];
-
-      g_snprintf (fmt, sizeof (fmt), "%%.%dg", prec);
-      g_ascii_formatd (buf, sizeof (buf), fmt, v);
-      if (g_ascii_strtod (buf, NULL) == v)
-        break;
-    }
-  }
-  return g_strdup (buf);
-}
-
-/* Confidences are written by yolo_json_format_confidence(), not by
- * json-glib: json-glib 1.6 prints doubles as "%.17g" plus ".0" when there is
- * no '.', which gives 0.91000000000000003, "1e+308.0" (invalid) and
- * "nan.0"/"inf.0" (invalid). In the tree each confidence is an integer
- * placeholder (its index in @confs), replaced after generation. */
-static void
-yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
-    GstVideoRegionOfInterestMeta * roi, GPtrArray * confs)
-{
-  GstStructure *s;
-  const gchar *label = NULL;
-  gchar *valid_label = NULL;
-  gint label_id;
-  gdouble conf;
-  gboolean has_id = FALSE, has_conf = FALSE;
-
-  /* also finds the parameters that videoconvert/videoscale dropped */
-  s = gst_yolo_meta_find_params (buf, roi);
-  if (s != NULL) {
-    label = gst_structure_get_string (s, "label");
-    has_id = gst_structure_get_int (s, "label_id", &label_id);
-    has_conf = gst_structure_get_double (s, "confidence", &conf);
-  }
-  if (label == NULL && roi->roi_type != 0)
-    label = g_quark_to_string (roi->roi_type);
-  /* JSON text is UTF-8; json-glib copies the bytes as they are */
-  if (label != NULL && !g_utf8_validate (label, -1, NULL))
-    label = valid_label = g_utf8_make_valid (label, -1);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "label");
-  if (label != NULL)
-    json_builder_add_string_value (b, label);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "label_id");
-  if (has_id)
-    json_builder_add_int_value (b, label_id);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "confidence");
-  if (has_conf && isfinite (conf)) {
-    json_builder_add_int_value (b, confs->len);
-    g_ptr_array_add (confs, yolo_json_format_confidence (conf));
-  } else {
-    json_builder_add_null_value (b);
-  }
-  json_builder_set_member_name (b, "x");
-  json_builder_add_int_value (b, roi->x);
-  json_builder_set_member_name (b, "y");
-  json_builder_add_int_value (b, roi->y);
-  json_builder_set_member_name (b, "w");
-  json_builder_add_int_value (b, roi->w);
-  json_builder_set_member_name (b, "h");
-  json_builder_add_int_value (b, roi->h);
-  json_builder_end_object (b);
-  g_free (valid_label);
-}
-
-/* Replaces each "confidence":<placeholder index> in @str by confs[index].
- * Inside JSON strings every '"' is escaped, so the unescaped key below only
- * matches the object member. */
-static gchar *
-yolo_json_put_confidences (gchar * str, gsize * len, GPtrArray * confs)
-{
-  static const gchar key[] = "\"confidence\":";
-  const gchar *p = str, *hit;
-  GString *out;
-
-  if (confs->len == 0)
-    return str;
-
-  out = g_string_sized_new (*len + 8 * confs->len);
-  while ((hit = strstr (p, key)) != NULL) {
-    gchar *end;
-    guint64 i;
-
-    hit += sizeof (key) - 1;
-    g_string_append_len (out, p, hit - p);
-    p = hit;
-    i = g_ascii_strtoull (hit, &end, 10);
-    if (end == hit)             /* null */
-      continue;
-    g_assert (i < confs->len);
-    g_string_append (out, g_ptr_array_index (confs, i));
-    p = end;
-  }
-  g_string_append (out, p);
-  g_free (str);
-  *len = out->len;
-  return g_string_free (out, FALSE);
-}
-
-static gchar *
-yolo_json_frame_to_string (GstYoloJson * self, GstBuffer * buf, gsize * len)
-{
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *gen;
-  JsonNode *root;
-  GstVideoRegionOfInterestMeta *roi;
-  gpointer state = NULL;
-  GPtrArray *confs = g_ptr_array_new_with_free_func (g_free);
-  gchar *str;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "pts");
-  if (GST_BUFFER_PTS_IS_VALID (buf))
-    json_builder_add_int_value (b, (gint64) GST_BUFFER_PTS (buf));
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "frame");
-  json_builder_add_int_value (b, (gint64) self->frame);
-  json_builder_set_member_name (b, "width");
-  json_builder_add_int_value (b, self->width);
-  json_builder_set_member_name (b, "height");
-  json_builder_add_int_value (b, self->height);
-  json_builder_set_member_name (b, "objects");
-  json_builder_begin_array (b);
-  while ((roi = (GstVideoRegionOfInterestMeta *)
-          gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    yolo_json_add_roi (b, buf, roi, confs);
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  gen = json_generator_new ();
-  json_generator_set_pretty (gen, FALSE);
-  json_generator_set_root (gen, root);
-  str = json_generator_to_data (gen, len);
-  str = yolo_json_put_confidences (str, len, confs);
-
-  g_ptr_array_unref (confs);
-  json_node_unref (root);
-  g_object_unref (gen);
-  g_object_unref (b);
-  return str;
-}
-
 static GstFlowReturn
 gst_yolo_json_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -496,7 +328,8 @@ gst_yolo_json_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
 
-  str = yolo_json_frame_to_string (self, buf, &len);
+  str = gst_yolo_json_frame_to_string (buf, self->frame, self->width,
+      self->height, &len);
 
   if (self->file != NULL) {
     if (fwrite (str, 1, len, self->file) != len

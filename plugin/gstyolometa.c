@@ -36,9 +36,57 @@ round_px (gdouble v)
   return (gint) floor (v + 0.5);
 }
 
+/* stores a copy of s in the companion custom meta under key */
+static void
+companion_set (GstBuffer * buf, const gchar * key, const GstStructure * s)
+{
+  GstCustomMeta *cm;
+
+  detections_meta_register ();
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm)
+    cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (cm)
+    gst_structure_set (gst_custom_meta_get_structure (cm), key,
+        GST_TYPE_STRUCTURE, s, NULL);
+}
+
+/* adds s (taken) as a parameter of roi, with its companion copy */
+static void
+add_named_param (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    GstStructure * s)
+{
+  gchar *key = g_strdup_printf (GST_YOLO_DETECTIONS_META_KEY "-%s", roi->id,
+      gst_structure_get_name (s));
+  companion_set (buf, key, s);
+  g_free (key);
+  gst_video_region_of_interest_meta_add_param (roi, s);
+}
+
+static GstVideoRegionOfInterestMeta *add_detection (GstBuffer * buf,
+    guint frame_w, guint frame_h, const GstYoloDetection * det,
+    const gdouble * rotated);
+
 GstVideoRegionOfInterestMeta *
 gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
     const GstYoloDetection * det)
+{
+  return add_detection (buf, frame_w, frame_h, det, NULL);
+}
+
+GstVideoRegionOfInterestMeta *
+gst_yolo_meta_add_rotated_detection (GstBuffer * buf, guint frame_w,
+    guint frame_h, const GstYoloDetection * det, gdouble cx, gdouble cy,
+    gdouble w, gdouble h, gdouble rotation)
+{
+  gdouble r[5] = { cx, cy, w, h, rotation };
+  return add_detection (buf, frame_w, frame_h, det, r);
+}
+
+/* rotated: NULL, or cx, cy, w, h, rotation of an oriented box */
+static GstVideoRegionOfInterestMeta *
+add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
+    const GstYoloDetection * det, const gdouble * rotated)
 {
   GstVideoRegionOfInterestMeta *roi;
   GstStructure *s;
@@ -78,19 +126,16 @@ gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
       "y_min", G_TYPE_DOUBLE, CLAMP (det->y1 / frame_h, 0.0, 1.0),
       "x_max", G_TYPE_DOUBLE, CLAMP (det->x2 / frame_w, 0.0, 1.0),
       "y_max", G_TYPE_DOUBLE, CLAMP (det->y2 / frame_h, 0.0, 1.0), NULL);
+  if (rotated)
+    gst_structure_set (s, "rotation", G_TYPE_DOUBLE, rotated[4],
+        "rotated_cx", G_TYPE_DOUBLE, rotated[0], "rotated_cy", G_TYPE_DOUBLE,
+        rotated[1], "rotated_w", G_TYPE_DOUBLE, rotated[2], "rotated_h",
+        G_TYPE_DOUBLE, rotated[3], NULL);
   {
-    GstCustomMeta *cm;
     gchar key[32];
 
-    detections_meta_register ();
-    cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
-    if (!cm)
-      cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
-    if (cm) {
-      g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, id);
-      gst_structure_set (gst_custom_meta_get_structure (cm), key,
-          GST_TYPE_STRUCTURE, s, NULL);
-    }
+    g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, id);
+    companion_set (buf, key, s);
   }
   gst_video_region_of_interest_meta_add_param (roi, s);
 
@@ -166,4 +211,152 @@ gst_yolo_meta_count_detections (GstBuffer * buf)
       n++;
   }
   return n;
+}
+
+/* a GST_TYPE_ARRAY field of n values of type t read from vals */
+static void
+set_array (GstStructure * s, const gchar * field, GType t, guint n,
+    gconstpointer vals)
+{
+  GValue arr = G_VALUE_INIT;
+
+  gst_value_array_init (&arr, n);
+  for (guint i = 0; i < n; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, t);
+    if (t == G_TYPE_UINT)
+      g_value_set_uint (&v, ((const guint *) vals)[i]);
+    else if (t == G_TYPE_INT)
+      g_value_set_int (&v, ((const gint *) vals)[i]);
+    else if (t == G_TYPE_FLOAT)
+      g_value_set_float (&v, ((const gfloat *) vals)[i]);
+    else if (t == G_TYPE_DOUBLE)
+      g_value_set_double (&v, ((const gdouble *) vals)[i]);
+    else
+      g_value_set_string (&v, ((const gchar * const *) vals)[i]);
+    gst_value_array_append_and_take_value (&arr, &v);
+  }
+  gst_structure_take_value (s, field, &arr);
+}
+
+static void
+set_data_buffer (GstStructure * s, gconstpointer data, gsize size)
+{
+  GVariant *v = g_variant_ref_sink (g_variant_new_fixed_array
+      (G_VARIANT_TYPE_BYTE, data, size, 1));
+  gst_structure_set (s, "data_buffer", G_TYPE_VARIANT, v, NULL);
+  g_variant_unref (v);
+}
+
+/* COCO keypoints, named as DL Streamer's YOLOv8 pose converter names them */
+static const gchar *const coco_points[17] = {
+  "nose", "eye_l", "eye_r", "ear_l", "ear_r", "shoulder_l", "shoulder_r",
+  "elbow_l", "elbow_r", "wrist_l", "wrist_r", "hip_l", "hip_r", "knee_l",
+  "knee_r", "ankle_l", "ankle_r"
+};
+
+/* Ultralytics' COCO skeleton (pairs of point indices) */
+static const guint8 coco_skeleton[][2] = {
+  {15, 13}, {13, 11}, {16, 14}, {14, 12}, {11, 12}, {5, 11}, {6, 12},
+  {5, 6}, {5, 7}, {6, 8}, {7, 9}, {8, 10}, {1, 2}, {0, 1}, {0, 2}, {1, 3},
+  {2, 4}, {3, 5}, {4, 6}
+};
+
+void
+gst_yolo_meta_add_keypoints (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint frame_w, guint frame_h, guint n,
+    const gfloat * xyc)
+{
+  GstStructure *det, *s;
+  gdouble bx0, by0, bx1, by1, bw, bh;
+  gfloat *pos, *conf;
+  guint dims[2] = { n, 2 };
+
+  g_return_if_fail (roi != NULL && n > 0 && frame_w > 0 && frame_h > 0);
+
+  det = gst_video_region_of_interest_meta_get_param (roi,
+      GST_YOLO_DETECTION_STRUCTURE_NAME);
+  if (!det || !gst_structure_get (det, "x_min", G_TYPE_DOUBLE, &bx0,
+          "y_min", G_TYPE_DOUBLE, &by0, "x_max", G_TYPE_DOUBLE, &bx1,
+          "y_max", G_TYPE_DOUBLE, &by1, NULL)) {
+    bx0 = (gdouble) roi->x / frame_w;
+    by0 = (gdouble) roi->y / frame_h;
+    bx1 = (gdouble) (roi->x + roi->w) / frame_w;
+    by1 = (gdouble) (roi->y + roi->h) / frame_h;
+  }
+  /* a degenerate box: positions relative to a 1e-9 wide one */
+  bw = MAX (bx1 - bx0, 1e-9);
+  bh = MAX (by1 - by0, 1e-9);
+  pos = g_new (gfloat, 2 * n);
+  conf = g_new (gfloat, n);
+  for (guint i = 0; i < n; i++) {
+    pos[2 * i] = (gfloat) ((xyc[3 * i] / frame_w - bx0) / bw);
+    pos[2 * i + 1] = (gfloat) ((xyc[3 * i + 1] / frame_h - by0) / bh);
+    conf[i] = xyc[3 * i + 2];
+  }
+  s = gst_structure_new (GST_YOLO_KEYPOINTS_STRUCTURE_NAME,
+      "format", G_TYPE_STRING, "keypoints", "precision", G_TYPE_INT, 10, NULL);
+  set_array (s, "dims", G_TYPE_UINT, 2, dims);
+  set_data_buffer (s, pos, 2 * n * sizeof (gfloat));
+  set_array (s, "confidence", G_TYPE_FLOAT, n, conf);
+  if (n == G_N_ELEMENTS (coco_points)) {
+    const gchar *conn[2 * G_N_ELEMENTS (coco_skeleton)];
+    for (guint i = 0; i < G_N_ELEMENTS (coco_skeleton); i++) {
+      conn[2 * i] = coco_points[coco_skeleton[i][0]];
+      conn[2 * i + 1] = coco_points[coco_skeleton[i][1]];
+    }
+    set_array (s, "point_names", G_TYPE_STRING, n, coco_points);
+    set_array (s, "point_connections", G_TYPE_STRING, G_N_ELEMENTS (conn),
+        conn);
+  }
+  g_free (pos);
+  g_free (conf);
+  add_named_param (buf, roi, s);
+}
+
+void
+gst_yolo_meta_add_mask (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    guint mask_w, guint mask_h, const guint8 * mask)
+{
+  GstStructure *s;
+  guint dims[2] = { mask_w, mask_h };
+
+  g_return_if_fail (roi != NULL && (mask || mask_w * mask_h == 0));
+
+  s = gst_structure_new (GST_YOLO_MASK_STRUCTURE_NAME,
+      "format", G_TYPE_STRING, "segmentation_mask",
+      "precision", G_TYPE_INT, 40, NULL);
+  set_array (s, "dims", G_TYPE_UINT, 2, dims);
+  set_data_buffer (s, mask, (gsize) mask_w * mask_h);
+  add_named_param (buf, roi, s);
+}
+
+GstVideoRegionOfInterestMeta *
+gst_yolo_meta_add_classification (GstBuffer * buf, guint frame_w,
+    guint frame_h, guint n, const gint * label_ids,
+    const gdouble * confidences, const gchar * const *labels)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+  gint id;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buf) && n > 0, NULL);
+
+  id = (gint) gst_buffer_get_n_meta (buf,
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, labels[0], 0, 0,
+      frame_w, frame_h);
+  if (!roi)
+    return NULL;
+  roi->id = id;
+  roi->parent_id = -1;
+  s = gst_structure_new (GST_YOLO_CLASSIFICATION_STRUCTURE_NAME,
+      "label", G_TYPE_STRING, labels[0],
+      "label_id", G_TYPE_INT, label_ids[0],
+      "confidence", G_TYPE_DOUBLE, confidences[0], NULL);
+  set_array (s, "labels", G_TYPE_STRING, n, labels);
+  set_array (s, "label_ids", G_TYPE_INT, n, label_ids);
+  set_array (s, "confidences", G_TYPE_DOUBLE, n, confidences);
+  add_named_param (buf, roi, s);
+  return roi;
 }

@@ -72,6 +72,171 @@ gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
   return s;
 }
 
+/* Other per-object structures, DL Streamer's tensor conventions (each is a
+ * parameter of the object's ROI meta, with a copy in the custom meta above
+ * under "roi-<ROI id>-<structure name>"):
+ *
+ * "keypoints" (pose): format "keypoints", dims <K, 2> (uint array),
+ *   precision 10 (FP32), data_buffer (GVariant "ay": K x 2 native-endian
+ *   floats, each point relative to the object's box: x = x_min + px *
+ *   (x_max - x_min) in the "detection" structure's normalised coordinates),
+ *   confidence (float array, K), and for the 17 COCO keypoints point_names
+ *   and point_connections (string arrays: pairs of names, the skeleton).
+ * "mask" (segment): format "segmentation_mask", dims <W, H> (uint array:
+ *   columns, rows), precision 40 (U8), data_buffer (GVariant "ay": W x H
+ *   bytes, row-major, 1 = object), covering the ROI rectangle (x, y, w, h
+ *   of the ROI meta: W = w, H = h) at frame resolution.
+ * "detection" of an oriented box (obb) has a "rotation" field (DL
+ *   Streamer's: radians, in [0, pi), clockwise on screen since y points
+ *   down) and the rotated box's centre and sides in frame pixels,
+ *   "rotated_cx", "rotated_cy", "rotated_w", "rotated_h" (doubles; w along
+ *   the rotation's direction, w >= h); the ROI meta and x_min.. are the
+ *   rotated box's axis-aligned bounding box, clipped to the frame. */
+#define GST_YOLO_KEYPOINTS_STRUCTURE_NAME "keypoints"
+#define GST_YOLO_MASK_STRUCTURE_NAME "mask"
+#define GST_YOLO_CLASSIFICATION_STRUCTURE_NAME "classification"
+
+/* Like gst_yolo_meta_find_params() for the structure called name. */
+static inline GstStructure *
+gst_yolo_meta_find_named_params (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, const gchar * name)
+{
+  GstStructure *s;
+  GstCustomMeta *cm;
+  const GValue *v;
+  gchar *key;
+
+  s = gst_video_region_of_interest_meta_get_param (roi, name);
+  if (s || !buf)
+    return s;
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm)
+    return NULL;
+  key = g_strdup_printf (GST_YOLO_DETECTIONS_META_KEY "-%s", roi->id, name);
+  v = gst_structure_get_value (gst_custom_meta_get_structure (cm), key);
+  g_free (key);
+  if (!v || !GST_VALUE_HOLDS_STRUCTURE (v))
+    return NULL;
+  return (GstStructure *) gst_value_get_structure (v);
+}
+
+/* Adds an oriented box: as gst_yolo_meta_add_detection() with det the
+ * axis-aligned bounding box, plus "rotation" (radians) and the rotated box
+ * (frame pixels: centre cx, cy, sides w, h). */
+GstVideoRegionOfInterestMeta *gst_yolo_meta_add_rotated_detection (GstBuffer *
+    buf, guint frame_w, guint frame_h, const GstYoloDetection * det,
+    gdouble cx, gdouble cy, gdouble w, gdouble h, gdouble rotation);
+
+/* Adds a "keypoints" structure to roi (a detection of buf): n points, xyc
+ * = n x (x, y in frame pixels, confidence). */
+void gst_yolo_meta_add_keypoints (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint frame_w, guint frame_h, guint n,
+    const gfloat * xyc);
+
+/* Reads the keypoints of roi back: a new array of n x (x, y in frame
+ * pixels, confidence) floats, NULL when roi has none or they are
+ * malformed. Inline for yolooverlay / yolojson (see above). */
+static inline gfloat *
+gst_yolo_meta_get_keypoints (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint frame_w, guint frame_h,
+    guint * n_points)
+{
+  GstStructure *s = gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_KEYPOINTS_STRUCTURE_NAME);
+  GstStructure *det = gst_yolo_meta_find_params (buf, roi);
+  const GValue *dv, *cv;
+  GVariant *var = NULL;
+  const gfloat *pos;
+  gsize n_bytes = 0;
+  gdouble bx0, by0, bx1, by1;
+  guint n;
+  gfloat *out;
+
+  if (!s || !gst_structure_get (s, "data_buffer", G_TYPE_VARIANT, &var, NULL))
+    return NULL;
+  pos = (const gfloat *) g_variant_get_fixed_array (var, &n_bytes, 1);
+  n = (guint) (n_bytes / (2 * sizeof (gfloat)));
+  dv = gst_structure_get_value (s, "dims");
+  cv = gst_structure_get_value (s, "confidence");
+  if (n == 0 || !dv || !GST_VALUE_HOLDS_ARRAY (dv)
+      || gst_value_array_get_size (dv) != 2
+      || g_value_get_uint (gst_value_array_get_value (dv, 0)) != n
+      || n_bytes != n * 2 * sizeof (gfloat)) {
+    g_variant_unref (var);
+    return NULL;
+  }
+  if (!det || !gst_structure_get (det, "x_min", G_TYPE_DOUBLE, &bx0,
+          "y_min", G_TYPE_DOUBLE, &by0, "x_max", G_TYPE_DOUBLE, &bx1,
+          "y_max", G_TYPE_DOUBLE, &by1, NULL)) {
+    bx0 = (gdouble) roi->x / frame_w;
+    by0 = (gdouble) roi->y / frame_h;
+    bx1 = (gdouble) (roi->x + roi->w) / frame_w;
+    by1 = (gdouble) (roi->y + roi->h) / frame_h;
+  }
+  out = g_new (gfloat, 3 * n);
+  for (guint i = 0; i < n; i++) {
+    out[3 * i] = (gfloat) ((bx0 + pos[2 * i] * (bx1 - bx0)) * frame_w);
+    out[3 * i + 1] = (gfloat) ((by0 + pos[2 * i + 1] * (by1 - by0)) *
+        frame_h);
+    out[3 * i + 2] = 1.0f;
+    if (cv && GST_VALUE_HOLDS_ARRAY (cv) && i < gst_value_array_get_size (cv)
+        && G_VALUE_HOLDS_FLOAT (gst_value_array_get_value (cv, i)))
+      out[3 * i + 2] = g_value_get_float (gst_value_array_get_value (cv, i));
+  }
+  g_variant_unref (var);
+  *n_points = n;
+  return out;
+}
+
+/* Adds a "mask" structure to roi: mask_w x mask_h bytes (1 = object),
+ * covering the ROI rectangle. */
+void gst_yolo_meta_add_mask (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint mask_w, guint mask_h,
+    const guint8 * mask);
+
+/* The mask of roi: a new reference to its bytes (W x H, row-major, over the
+ * ROI rectangle), NULL when there is none or it is malformed. */
+static inline GBytes *
+gst_yolo_meta_get_mask (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    guint * mask_w, guint * mask_h)
+{
+  GstStructure *s = gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_MASK_STRUCTURE_NAME);
+  GVariant *var = NULL;
+  const GValue *dv;
+  GBytes *bytes;
+  guint w, h;
+
+  if (!s || !gst_structure_get (s, "data_buffer", G_TYPE_VARIANT, &var, NULL))
+    return NULL;
+  dv = gst_structure_get_value (s, "dims");
+  if (!dv || !GST_VALUE_HOLDS_ARRAY (dv) || gst_value_array_get_size (dv) != 2) {
+    g_variant_unref (var);
+    return NULL;
+  }
+  w = g_value_get_uint (gst_value_array_get_value (dv, 0));
+  h = g_value_get_uint (gst_value_array_get_value (dv, 1));
+  bytes = g_variant_get_data_as_bytes (var);
+  g_variant_unref (var);
+  if (g_bytes_get_size (bytes) != (gsize) w * h) {
+    g_bytes_unref (bytes);
+    return NULL;
+  }
+  *mask_w = w;
+  *mask_h = h;
+  return bytes;
+}
+
+/* Frame-level classification (classify models): one ROI meta covering the
+ * whole frame, roi_type the best class's label, with a "classification"
+ * structure: label, label_id, confidence (the best class, DL Streamer's
+ * classification fields) and the top-k as labels (string array),
+ * label_ids (int array), confidences (double array), best first. It has
+ * no "detection" structure (overlays draw it as a tag, not a box). */
+GstVideoRegionOfInterestMeta *gst_yolo_meta_add_classification (GstBuffer *
+    buf, guint frame_w, guint frame_h, guint n, const gint * label_ids,
+    const gdouble * confidences, const gchar * const *labels);
+
 /* Reads a detection back from a ROI meta; label points into the meta (or
  * the quark table). Boxes come from the normalised fields when present
  * (frame_w/h scale them), else from the ROI rectangle. FALSE if the meta

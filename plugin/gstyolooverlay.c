@@ -43,6 +43,7 @@
 #include "gstyolooverlay.h"
 #include "gstyolometa.h"
 
+#include <math.h>
 #include <string.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
@@ -121,7 +122,25 @@ typedef struct
   gint tx, ty, tw, th;          /* tag rectangle */
   gint text_x, text_y;          /* layout origin */
   gboolean dark_text;
+  gboolean no_box;              /* obb, classification: no axis-aligned box */
 } YoloOverlayRoi;
+
+/* the task extras of one ROI (see gstyolometa.h), frame pixels */
+typedef struct
+{
+  GBytes *mask;                 /* over the ROI rectangle */
+  guint mw, mh;
+  gint mx, my;
+  gfloat *kp;                   /* n_kp x (x, y, confidence) */
+  guint n_kp;
+  GArray *pairs;                /* guint pairs: skeleton connections */
+  gboolean rotated;
+  gdouble corners[8];
+  gint bx0, by0, bx1, by1;      /* what they cover, clamped to the frame */
+} YoloOverlayExtras;
+
+/* keypoints with a lower confidence are not drawn (as Ultralytics) */
+#define KPT_MIN_CONFIDENCE 0.5
 
 typedef struct
 {
@@ -448,6 +467,9 @@ yolo_overlay_roi_info (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
 
   /* also finds the parameters that videoconvert/videoscale dropped */
   s = gst_yolo_meta_find_params (buf, roi);
+  if (s == NULL)
+    s = gst_yolo_meta_find_named_params (buf, roi,
+        GST_YOLO_CLASSIFICATION_STRUCTURE_NAME);
   if (s != NULL) {
     l = gst_structure_get_string (s, "label");
     if (!gst_structure_get_int (s, "label_id", &id))
@@ -503,6 +525,12 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
   d->t = thickness;
 
   yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf);
+  {
+    GstStructure *det = gst_yolo_meta_find_params (buf, roi);
+    d->no_box = (det && gst_structure_has_field (det, "rotation"))
+        || gst_yolo_meta_find_named_params (buf, roi,
+        GST_YOLO_CLASSIFICATION_STRUCTURE_NAME) != NULL;
+  }
   rgb = yolo_overlay_class_colour (label, label_id);
   d->r = (rgb >> 16) & 0xff;
   d->g = (rgb >> 8) & 0xff;
@@ -623,7 +651,7 @@ yolo_overlay_draw_rgb (GstYoloOverlay * self, GstVideoFrame * frame,
   YoloRect e[4];
   guint i, n;
 
-  n = yolo_overlay_edges (d, e);
+  n = d->no_box ? 0 : yolo_overlay_edges (d, e);
   cairo_set_antialias (cr, CAIRO_ANTIALIAS_NONE);
   yolo_overlay_set_colour (cr, self->swap_rb, d->r, d->g, d->b);
   for (i = 0; i < n; i++)
@@ -793,7 +821,7 @@ yolo_overlay_draw_yuv (GstYoloOverlay * self, GstVideoFrame * frame,
   cairo_surface_t *surf;
   cairo_t *cr;
 
-  n = yolo_overlay_edges (d, e);
+  n = d->no_box ? 0 : yolo_overlay_edges (d, e);
   for (i = 0; i < n; i++)
     yolo_overlay_fill_yuv (self, frame, &e[i], d->r, d->g, d->b);
 
@@ -820,6 +848,219 @@ yolo_overlay_draw_yuv (GstYoloOverlay * self, GstVideoFrame * frame,
   cairo_destroy (cr);
   cairo_surface_flush (surf);
 
+  yolo_overlay_blend_yuv (self, frame, surf, sx, sy);
+  cairo_surface_destroy (surf);
+}
+
+/* ---- task extras: masks, keypoints, rotated boxes ---- */
+
+static void
+yolo_overlay_extras_clear (YoloOverlayExtras * x)
+{
+  if (x->mask)
+    g_bytes_unref (x->mask);
+  g_free (x->kp);
+  if (x->pairs)
+    g_array_unref (x->pairs);
+  memset (x, 0, sizeof (*x));
+}
+
+static gint
+yolo_overlay_string_index (const GValue * arr, const gchar * name)
+{
+  for (guint i = 0; i < gst_value_array_get_size (arr); i++) {
+    const GValue *v = gst_value_array_get_value (arr, i);
+    if (G_VALUE_HOLDS_STRING (v) && g_strcmp0 (g_value_get_string (v),
+            name) == 0)
+      return (gint) i;
+  }
+  return -1;
+}
+
+static void
+yolo_overlay_grow (YoloOverlayExtras * x, gdouble x0, gdouble y0, gdouble x1,
+    gdouble y1)
+{
+  gint a = (gint) floor (x0), b = (gint) floor (y0);
+  gint c = (gint) ceil (x1), e = (gint) ceil (y1);
+
+  if (x->bx1 <= x->bx0 || x->by1 <= x->by0) {
+    x->bx0 = a;
+    x->by0 = b;
+    x->bx1 = c;
+    x->by1 = e;
+    return;
+  }
+  x->bx0 = MIN (x->bx0, a);
+  x->by0 = MIN (x->by0, b);
+  x->bx1 = MAX (x->bx1, c);
+  x->by1 = MAX (x->by1, e);
+}
+
+/* Reads the extras of roi; FALSE when it has none. */
+static gboolean
+yolo_overlay_get_extras (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    gint width, gint height, guint thickness, YoloOverlayExtras * x)
+{
+  GstStructure *det = gst_yolo_meta_find_params (buf, roi), *ks;
+  gdouble rb[4], r, m = thickness + 4.0;
+
+  memset (x, 0, sizeof (*x));
+  x->mask = gst_yolo_meta_get_mask (buf, roi, &x->mw, &x->mh);
+  if (x->mask) {
+    x->mx = roi->x;
+    x->my = roi->y;
+    yolo_overlay_grow (x, x->mx, x->my, x->mx + x->mw, x->my + x->mh);
+  }
+  x->kp = gst_yolo_meta_get_keypoints (buf, roi, width, height, &x->n_kp);
+  ks = gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_KEYPOINTS_STRUCTURE_NAME);
+  if (x->kp && ks) {
+    const GValue *names = gst_structure_get_value (ks, "point_names");
+    const GValue *conn = gst_structure_get_value (ks, "point_connections");
+    for (guint i = 0; i < x->n_kp; i++)
+      if (x->kp[3 * i + 2] >= KPT_MIN_CONFIDENCE)
+        yolo_overlay_grow (x, x->kp[3 * i] - m, x->kp[3 * i + 1] - m,
+            x->kp[3 * i] + m, x->kp[3 * i + 1] + m);
+    x->pairs = g_array_new (FALSE, FALSE, sizeof (guint));
+    if (names && conn && GST_VALUE_HOLDS_ARRAY (names)
+        && GST_VALUE_HOLDS_ARRAY (conn)) {
+      for (guint i = 0; i + 1 < gst_value_array_get_size (conn); i += 2) {
+        const GValue *a = gst_value_array_get_value (conn, i);
+        const GValue *b = gst_value_array_get_value (conn, i + 1);
+        gint ia, ib;
+        if (!G_VALUE_HOLDS_STRING (a) || !G_VALUE_HOLDS_STRING (b))
+          continue;
+        ia = yolo_overlay_string_index (names, g_value_get_string (a));
+        ib = yolo_overlay_string_index (names, g_value_get_string (b));
+        if (ia >= 0 && ib >= 0 && (guint) ia < x->n_kp && (guint) ib < x->n_kp) {
+          guint p[2] = { ia, ib };
+          g_array_append_vals (x->pairs, p, 2);
+        }
+      }
+    }
+  }
+  if (det && gst_structure_get_double (det, "rotation", &r)
+      && gst_structure_get (det, "rotated_cx", G_TYPE_DOUBLE, &rb[0],
+          "rotated_cy", G_TYPE_DOUBLE, &rb[1], "rotated_w", G_TYPE_DOUBLE,
+          &rb[2], "rotated_h", G_TYPE_DOUBLE, &rb[3], NULL)
+      && isfinite (r) && isfinite (rb[0]) && isfinite (rb[1])
+      && isfinite (rb[2]) && isfinite (rb[3])) {
+    gdouble v1x = rb[2] / 2 * cos (r), v1y = rb[2] / 2 * sin (r);
+    gdouble v2x = -rb[3] / 2 * sin (r), v2y = rb[3] / 2 * cos (r);
+    gdouble sx[4] = { 1, 1, -1, -1 }, sy[4] = { 1, -1, -1, 1 };
+    x->rotated = TRUE;
+    for (guint i = 0; i < 4; i++) {
+      x->corners[2 * i] = rb[0] + sx[i] * v1x + sy[i] * v2x;
+      x->corners[2 * i + 1] = rb[1] + sx[i] * v1y + sy[i] * v2y;
+      yolo_overlay_grow (x, x->corners[2 * i] - m, x->corners[2 * i + 1] - m,
+          x->corners[2 * i] + m, x->corners[2 * i + 1] + m);
+    }
+  }
+  x->bx0 = CLAMP (x->bx0, 0, width);
+  x->by0 = CLAMP (x->by0, 0, height);
+  x->bx1 = CLAMP (x->bx1, 0, width);
+  x->by1 = CLAMP (x->by1, 0, height);
+  if (x->bx1 <= x->bx0 || x->by1 <= x->by0) {
+    yolo_overlay_extras_clear (x);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Draws the extras with cairo in frame coordinates: the mask blended at
+ * half opacity, the rotated box outline, the skeleton and the keypoints,
+ * in the class colour. */
+static void
+yolo_overlay_draw_extras (const YoloOverlayExtras * x, cairo_t * cr,
+    const YoloOverlayRoi * d, gboolean swap_rb, guint thickness)
+{
+  guint8 r = swap_rb ? d->b : d->r, b = swap_rb ? d->r : d->b;
+
+  if (x->mask && x->mw > 0 && x->mh > 0) {
+    cairo_surface_t *ms = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+        x->mw, x->mh);
+    if (cairo_surface_status (ms) == CAIRO_STATUS_SUCCESS) {
+      const guint8 *m = g_bytes_get_data (x->mask, NULL);
+      guint8 *dst = cairo_image_surface_get_data (ms);
+      gint stride = cairo_image_surface_get_stride (ms);
+      /* premultiplied, alpha 1/2 */
+      guint32 px = (128u << 24) | ((r / 2u) << 16) | ((d->g / 2u) << 8) |
+          (b / 2u);
+      cairo_surface_flush (ms);
+      for (guint j = 0; j < x->mh; j++) {
+        guint32 *row = (guint32 *) (dst + (gsize) j * stride);
+        for (guint i = 0; i < x->mw; i++)
+          row[i] = m[(gsize) j * x->mw + i] ? px : 0;
+      }
+      cairo_surface_mark_dirty (ms);
+      cairo_save (cr);
+      cairo_set_source_surface (cr, ms, x->mx, x->my);
+      cairo_paint (cr);
+      cairo_restore (cr);
+    }
+    cairo_surface_destroy (ms);
+  }
+  cairo_save (cr);
+  cairo_set_antialias (cr, CAIRO_ANTIALIAS_DEFAULT);
+  cairo_set_source_rgb (cr, r / 255.0, d->g / 255.0, b / 255.0);
+  cairo_set_line_width (cr, MAX (thickness, 1));
+  if (x->rotated) {
+    cairo_move_to (cr, x->corners[0], x->corners[1]);
+    for (guint i = 1; i < 4; i++)
+      cairo_line_to (cr, x->corners[2 * i], x->corners[2 * i + 1]);
+    cairo_close_path (cr);
+    cairo_stroke (cr);
+  }
+  if (x->kp) {
+    for (guint i = 0; x->pairs && i + 1 < x->pairs->len; i += 2) {
+      guint a = g_array_index (x->pairs, guint, i);
+      guint c = g_array_index (x->pairs, guint, i + 1);
+      if (x->kp[3 * a + 2] < KPT_MIN_CONFIDENCE
+          || x->kp[3 * c + 2] < KPT_MIN_CONFIDENCE)
+        continue;
+      cairo_move_to (cr, x->kp[3 * a], x->kp[3 * a + 1]);
+      cairo_line_to (cr, x->kp[3 * c], x->kp[3 * c + 1]);
+      cairo_stroke (cr);
+    }
+    for (guint i = 0; i < x->n_kp; i++) {
+      if (x->kp[3 * i + 2] < KPT_MIN_CONFIDENCE)
+        continue;
+      cairo_new_sub_path (cr);
+      cairo_arc (cr, x->kp[3 * i], x->kp[3 * i + 1], thickness + 2.0, 0,
+          2 * G_PI);
+      cairo_fill (cr);
+    }
+  }
+  cairo_restore (cr);
+}
+
+/* YUV: the extras into an ARGB scratch, blended into the planes */
+static void
+yolo_overlay_draw_extras_yuv (GstYoloOverlay * self, GstVideoFrame * frame,
+    const YoloOverlayExtras * x, const YoloOverlayRoi * d, guint thickness)
+{
+  const GstVideoFormatInfo *finfo = frame->info.finfo;
+  gint ws = 1 << GST_VIDEO_FORMAT_INFO_W_SUB (finfo, 1);
+  gint hs = 1 << GST_VIDEO_FORMAT_INFO_H_SUB (finfo, 1);
+  gint sx = x->bx0 - x->bx0 % ws, sy = x->by0 - x->by0 % hs;
+  gint sw = x->bx1 - sx, sh = x->by1 - sy;
+  cairo_surface_t *surf;
+  cairo_t *cr;
+
+  sw += (ws - sw % ws) % ws;
+  sh += (hs - sh % hs) % hs;
+  surf = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, sw, sh);
+  if (cairo_surface_status (surf) != CAIRO_STATUS_SUCCESS) {
+    GST_WARNING_OBJECT (self, "cannot allocate %dx%d scratch surface", sw, sh);
+    cairo_surface_destroy (surf);
+    return;
+  }
+  cr = cairo_create (surf);
+  cairo_translate (cr, -sx, -sy);
+  yolo_overlay_draw_extras (x, cr, d, FALSE, thickness);
+  cairo_destroy (cr);
+  cairo_surface_flush (surf);
   yolo_overlay_blend_yuv (self, frame, surf, sx, sy);
   cairo_surface_destroy (surf);
 }
@@ -880,10 +1121,20 @@ gst_yolo_overlay_transform_frame_ip (GstVideoFilter * filter,
           gst_buffer_iterate_meta_filtered (frame->buffer, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     YoloOverlayRoi d;
+    YoloOverlayExtras x;
 
     if (!yolo_overlay_layout_roi (self, frame->buffer, roi, width, height,
             thickness, show_labels, show_confidence, &d))
       continue;
+    /* masks, skeletons and rotated boxes under the tags */
+    if (yolo_overlay_get_extras (frame->buffer, roi, width, height, thickness,
+            &x)) {
+      if (cr != NULL)
+        yolo_overlay_draw_extras (&x, cr, &d, self->swap_rb, thickness);
+      else
+        yolo_overlay_draw_extras_yuv (self, frame, &x, &d, thickness);
+      yolo_overlay_extras_clear (&x);
+    }
     if (cr != NULL)
       yolo_overlay_draw_rgb (self, frame, cr, &d);
     else

@@ -50,6 +50,9 @@ APT_PACKAGES=(
   gstreamer1.0-rtsp libgstrtspserver-1.0-dev gir1.2-gst-rtsp-server-1.0
   # overlay / JSON metadata
   libjson-glib-dev libcairo2-dev libpango1.0-dev
+  # yolopublish: MQTT client library; the broker and clients for its tests
+  # (the tests start their own broker on a free port)
+  libmosquitto-dev mosquitto mosquitto-clients openssl
   # python GStreamer bindings (used by pipeline tests with Debian's python3)
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
 )

@@ -48,10 +48,17 @@ static const char usage_text[] =
     "\n"
     "ENGINE OPTIONS (run, bench; for tests and benchmarks: each one left\n"
     "out takes the environment variable named with it, else the default):\n"
-    "  --conv-kernel=auto|gpu|tiled|wino|direct   (YOLO_CONV_KERNEL)\n"
+    "  --conv-kernel=auto|gpu|tiled|wino|direct|V1,V2...  (YOLO_CONV_KERNEL)\n"
     "      force conv kernels: gpu = scalar per-work-item, tiled = local-\n"
-    "      memory tiled GEMM, wino / direct = always / never Winograd\n"
-    "  --matmul-kernel=auto|tiled|tile            (YOLO_MATMUL_KERNEL)\n"
+    "      memory tiled GEMM, wino / direct = always / never Winograd, or\n"
+    "      variant names (conv-cpu-1x1, conv-wino4, conv-gpu-c8, ...: see\n"
+    "      yolo-engine.h and the variant column of bench --profile)\n"
+    "  --matmul-kernel=auto|tiled|tile|V1,V2...   (YOLO_MATMUL_KERNEL)\n"
+    "  --tune=on|off|cached                       (YOLO_TUNE)\n"
+    "      time the variants that compete for a node once at load and keep\n"
+    "      the fastest, remembered per device in the cache directory (on,\n"
+    "      the default); only what the cache holds (cached); the static\n"
+    "      preference order (off)\n"
     "  --wino-layout=auto|xi                      (YOLO_WINO_LAYOUT)\n"
     "  --max-work-group-size=N                    (YOLO_MAX_WORK_GROUP_SIZE)\n"
     "  --max-local-mem-size=BYTES                 (YOLO_MAX_LOCAL_MEM_SIZE)\n"
@@ -66,7 +73,7 @@ static const char usage_text[] =
  * yolo_engine_new, which checks the values. */
 typedef struct
 {
-  char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache;
+  char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache, *tune;
   gint64 max_work_group_size, max_local_mem_size;
   gint64 max_mem_alloc_size, max_global_mem_size;
   gboolean no_cache;
@@ -77,9 +84,12 @@ engine_args_add (GOptionContext * ctx, EngineArgs * a)
 {
   GOptionEntry entries[] = {
     {"conv-kernel", 0, 0, G_OPTION_ARG_STRING, &a->conv_kernel,
-        "Conv kernels: auto, gpu, tiled, wino, direct", "K"},
+          "Conv kernels: auto, gpu, tiled, wino, direct or variant names",
+        "K"},
     {"matmul-kernel", 0, 0, G_OPTION_ARG_STRING, &a->matmul_kernel,
-        "MatMul kernels: auto, tiled, tile", "K"},
+        "MatMul kernels: auto, tiled, tile or variant names", "K"},
+    {"tune", 0, 0, G_OPTION_ARG_STRING, &a->tune,
+        "Measured choice of kernel variants: on, off, cached", "T"},
     {"wino-layout", 0, 0, G_OPTION_ARG_STRING, &a->wino_layout,
         "Winograd scratch layout: auto, xi", "L"},
     {"max-work-group-size", 0, 0, G_OPTION_ARG_INT64,
@@ -110,6 +120,7 @@ engine_args_apply (const EngineArgs * a, YoloEngineOptions * opt)
 {
   opt->conv_kernel = a->conv_kernel;
   opt->matmul_kernel = a->matmul_kernel;
+  opt->tune = a->tune;
   opt->wino_layout = a->wino_layout;
   opt->program_cache = a->program_cache;
   opt->no_cache = a->no_cache;
@@ -124,6 +135,7 @@ engine_args_clear (EngineArgs * a)
 {
   g_free (a->conv_kernel);
   g_free (a->matmul_kernel);
+  g_free (a->tune);
   g_free (a->wino_layout);
   g_free (a->program_cache);
 }

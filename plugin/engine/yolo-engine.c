@@ -30,7 +30,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     gboolean no_fuse, GError ** error)
 {
   YoloEngine *e = g_new0 (YoloEngine, 1);
-  gint64 arena;
+  YoloTuner *tuner = NULL;
+  gint64 arena, t0;
 
   e->graph = g;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
@@ -49,6 +50,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   g_debug ("arena: %.1f MiB on %s", arena * 4.0 / (1 << 20),
       yolo_rt_device (e->rt)->name);
 
+  tuner = yolo_tuner_new (e->rt);
+  t0 = g_get_monotonic_time ();
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     const YoloOpDef *def;
@@ -58,9 +61,13 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     def = yolo_ops_lookup (n->op_type);
     if (def->flags & YOLO_OP_VIEW)
       continue;
-    if (!yolo_lower_node (&yolo_backend_opencl, e->rt, g, n, error))
+    if (!yolo_lower_node (&yolo_backend_opencl, e->rt, tuner, g, n, error))
       goto fail;
   }
+  g_debug ("lowering: %.1f ms, %u nodes tuned, %u from the tuning cache",
+      (g_get_monotonic_time () - t0) / 1000.0, yolo_tuner_n_measured (tuner),
+      yolo_tuner_n_cached (tuner));
+  g_clear_pointer (&tuner, yolo_tuner_free);
   if (!yolo_runtime_bind_scratch (e->rt, error))
     goto fail;
 
@@ -75,6 +82,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   return e;
 
 fail:
+  yolo_tuner_free (tuner);
   if (error)
     yolo_error_escape (*error);
   yolo_engine_free (e);

@@ -69,18 +69,37 @@ typedef struct
    * "0": on), else the default: off on PoCL (it caches its own builds),
    * on elsewhere; "on" (also on PoCL), "off". */
   const char *program_cache;
+  /* Measured choice among kernel variants (yolo-backend.h): NULL/"" =
+   * YOLO_TUNE, else "on": where two or more tunable variants can run a
+   * node (e.g. Winograd and the direct 3x3 conv on PoCL, the tiled GEMM
+   * and conv-gpu-c8 on GPUs), each is timed once at load on the real
+   * shapes and the fastest kept, remembered in a cache file per device
+   * and engine version under $XDG_CACHE_HOME/gst-yolo/ (tune-*.txt);
+   * "cached": the cached winners only, nothing measured; "off": the
+   * static preference order (the first variant that supports the node).
+   * Nodes whose variant conv_kernel / matmul_kernel name are not tuned. */
+  const char *tune;
   /* Conv kernels: NULL/"" = YOLO_CONV_KERNEL, else "auto" (chosen per
-   * device and shape); "gpu" = the scalar per-work-item kernels without
-   * the local-memory tiled ones, on any device (to test them on a CPU);
-   * "tiled" = the local-memory tiled implicit GEMM for every group-1 conv;
-   * "wino" = Winograd for every 3x3 stride-1 pad-1 group-1 conv on wide-
-   * vector CPUs; "direct" = never Winograd. */
+   * device and shape, see tune); or a comma-separated list of Conv
+   * variant names (backend-opencl/conv-*.c: conv-tiled, conv-tiled-wg32,
+   * conv-cpu-dw3x3s1, conv-cpu-dw3x3s2, conv-cpu-dw, conv-wino4,
+   * conv-cpu-1x1, conv-cpu-3x3s1, conv-cpu-3x3s2, conv-cpu-kxk,
+   * conv-gpu-c8, conv-generic), taken in that order for every conv they
+   * support on the device, the automatic choice for the others. The
+   * older values name lists: "gpu" = "conv-gpu-c8,conv-generic" (the
+   * scalar per-work-item kernels, on any device); "tiled" =
+   * "conv-tiled,conv-tiled-wg32" (every group-1 conv the device runs them
+   * for); "wino" = "conv-wino4" (every 3x3 stride-1 pad-1 group-1 conv on
+   * wide-vector CPUs); "direct" = "conv-cpu-3x3s1" (never Winograd). */
   const char *conv_kernel;
   /* Layout of the Winograd scratch planes: NULL/"" = YOLO_WINO_LAYOUT,
    * else "auto" ([c][xi][t]); "xi" = [xi][c][t], for comparison. */
   const char *wino_layout;
-  /* MatMul kernels: NULL/"" = YOLO_MATMUL_KERNEL, else "auto"; "tiled" =
-   * the local-memory tiled GEMM on any device; "tile" = never it. */
+  /* MatMul / Gemm kernels: NULL/"" = YOLO_MATMUL_KERNEL, else "auto"; or
+   * a comma-separated list of variant names (backend-opencl/matmul.c:
+   * matmul-tiled, matmul-tiled-wg32, matmul-tile); "tiled" =
+   * "matmul-tiled,matmul-tiled-wg32" (the local-memory tiled GEMM on any
+   * device that runs it); "tile" = "matmul-tile". */
   const char *matmul_kernel;
   /* Pre-processing (yolo-preproc.h) kernels: NULL/"" =
    * YOLO_PREPROC_KERNEL, else "auto" (16 pixels per work-item on wide-

@@ -3,7 +3,9 @@
  *  - Conv -> Relu / LeakyRelu / Sigmoid / HardSigmoid / HardSwish / Clip
  *                                          => Conv with that epilogue
  *  - Conv[+act] -> Add(y, r)               => Conv with residual r
- * The same for ConvIntegerToFloat, after the int8 pass (yolo-quant-fuse.c).
+ *  - the same for ConvTranspose (same epilogue, ops/convtranspose.c)
+ *  - the same for ConvIntegerToFloat, after the int8 pass
+ *    (yolo-quant-fuse.c)
  * Only when the intermediate tensors have no other consumer. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
@@ -177,8 +179,9 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
-    if (n->removed || (strcmp (n->op_type, "Conv")
-            && strcmp (n->op_type, "ConvIntegerToFloat")) || n->n_outputs != 1)
+    if (n->removed || n->n_outputs != 1 || (strcmp (n->op_type, "Conv")
+            && strcmp (n->op_type, "ConvTranspose")
+            && strcmp (n->op_type, "ConvIntegerToFloat")))
       continue;
     try_activation (g, n);
     try_residual (g, i);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "yolo-lower.h"
+#include "yolo-tune.h"
 
 /* The legacy values of conv_kernel / matmul_kernel as impl names. */
 static const struct
@@ -45,11 +46,12 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
 }
 
 gboolean
-yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloGraph * g,
-    YoloNode * n, GError ** error)
+yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
+    YoloGraph * g, YoloNode * n, GError ** error)
 {
   GPtrArray *cands;
   const YoloOpImpl *impl;
+  const char *forced;
   gboolean ok;
 
   if (!yolo_backend_implements (b, n->op_type)) {
@@ -58,7 +60,8 @@ yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloGraph * g,
         "here, but its input is computed at run time", n->op_type, n->name);
     return FALSE;
   }
-  cands = yolo_backend_candidates (b, rt, g, n, yolo_lower_forced (rt, n));
+  forced = yolo_lower_forced (rt, n);
+  cands = yolo_backend_candidates (b, rt, g, n, forced);
   if (cands->len == 0) {
     g_ptr_array_unref (cands);
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
@@ -66,9 +69,10 @@ yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloGraph * g,
         "%s", n->op_type, n->name, yolo_rt_device (rt)->name);
     return FALSE;
   }
-  impl = g_ptr_array_index (cands, 0);
+  /* a variant named by an option is not tuned */
+  ok = yolo_tuner_prepare (forced ? NULL : tuner, rt, g, n, cands, &impl,
+      error);
   g_ptr_array_unref (cands);
   g_debug ("%s \"%s\": %s", n->op_type, n->name, impl->name);
-  ok = impl->prepare (rt, g, n, error);
   return ok;
 }

@@ -3,6 +3,7 @@
 #define YOLO_LOWER_H
 
 #include "yolo-backend.h"
+#include "yolo-tune.h"
 
 G_BEGIN_DECLS
 
@@ -11,11 +12,13 @@ G_BEGIN_DECLS
  * yolo-engine.h), or NULL. */
 const char *yolo_lower_forced (YoloRuntime * rt, const YoloNode * n);
 
-/* Picks the impl of n (the first candidate, see yolo-backend.h) and
- * records its launches. YOLO_ENGINE_ERROR_UNSUPPORTED naming the op and
- * node when no impl implements or supports it. */
+/* Picks the impl of n among its candidates (see yolo-backend.h): the
+ * first one, or the measured choice of tuner (may be NULL, see
+ * yolo-tune.h) unless an option names the variants; records its launches.
+ * YOLO_ENGINE_ERROR_UNSUPPORTED naming the op and node when no impl
+ * implements or supports it. */
 gboolean yolo_lower_node (const YoloBackend * b, YoloRuntime * rt,
-    YoloGraph * g, YoloNode * n, GError ** error);
+    YoloTuner * tuner, YoloGraph * g, YoloNode * n, GError ** error);
 
 G_END_DECLS
 #endif

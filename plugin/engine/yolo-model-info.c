@@ -374,8 +374,9 @@ detect (YoloGraph * g, char **reason)
     return YOLO_FAMILY_UNKNOWN;
   }
   if (task && strcmp (task, "detect") != 0) {
-    *reason = g_strdup_printf ("metadata task is '%s': only detection "
-        "models (task=detect) are supported", task);
+    *reason = g_strdup_printf ("metadata task is '%s': not a detection "
+        "head (task=detect); yolodetect decodes it with the %s head", task,
+        task);
     return YOLO_FAMILY_UNKNOWN;
   }
 
@@ -483,10 +484,10 @@ yolo_model_export_hint (YoloGraph * g)
         : strcmp (task, "pose") == 0 ? "pose estimation"
         : strcmp (task, "obb") == 0 ? "oriented boxes"
         : strcmp (task, "classify") == 0 ? "image classification" : NULL;
-    return g_strdup_printf ("the model was exported for task=%s%s%s%s, not "
-        "detection: only detection models (task=detect) are supported; "
-        "export a detection model", task, what ? " (" : "", what ? what : "",
-        what ? ")" : "");
+    return g_strdup_printf ("the model was exported for task=%s%s%s%s, "
+        "whose head needs an operator this engine does not run yet; "
+        "detection models (task=detect) do not", task, what ? " (" : "",
+        what ? what : "", what ? ")" : "");
   }
   if (export_arg_true (g, "nms"))
     return g_strdup ("the model was exported with nms=True (NMS inside the "

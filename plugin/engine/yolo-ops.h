@@ -75,6 +75,10 @@ extern const YoloOpDef *const yolo_ops_movement[];
 extern const YoloOpDef *const yolo_ops_reduce[];
 extern const YoloOpDef *const yolo_ops_matmul[];
 extern const YoloOpDef *const yolo_ops_index[];
+extern const YoloOpDef *const yolo_ops_convtranspose[];
+extern const YoloOpDef *const yolo_ops_logic[];
+extern const YoloOpDef *const yolo_ops_norm[];
+extern const YoloOpDef *const yolo_ops_math[];
 extern const YoloOpDef *const yolo_ops_quant[];
 
 G_END_DECLS

@@ -33,6 +33,7 @@
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Options every kernel unit is built with. */
@@ -47,6 +48,7 @@ typedef struct
   gboolean has_lws;
   char *label;                  /* node name */
   char *op_type;
+  const char *variant;          /* impl name (static), or NULL */
   cl_event ev;
 } Launch;
 
@@ -70,6 +72,8 @@ struct _YoloRuntime
   cl_mem arena;
   gint64 arena_elems;
   GPtrArray *buffers;           /* owned cl_mem */
+  GPtrArray *const_buffers;     /* owned cl_mem of constant tensors */
+  const char *variant;          /* impl whose launches are recorded */
   GArray *launches;             /* Launch */
   gboolean profile;
   GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
@@ -202,6 +206,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
     GError ** error)
 {
   static const char *const cache[] = { "auto", "on", "off", NULL };
+  static const char *const tune[] = { "on", "off", "cached", NULL };
   static const char *const conv[] =
       { "auto", "gpu", "tiled", "wino", "direct", NULL };
   static const char *const wino[] = { "auto", "xi", NULL };
@@ -226,7 +231,9 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       out->program_cache = strcmp (env, "0") ? cache[2] : cache[1];
   }
   out->no_cache = !strcmp (out->program_cache, "off");
-  return resolve_variants (opt->conv_kernel, "conv_kernel",
+  return resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune, &out->tune,
+      error)
+      && resolve_variants (opt->conv_kernel, "conv_kernel",
       "YOLO_CONV_KERNEL", conv, "Conv", &out->conv_kernel, error)
       && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
       wino, &out->wino_layout, error)
@@ -257,6 +264,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   cl_uint cu = 0;
 
   rt->buffers = g_ptr_array_new_with_free_func (release_mem);
+  rt->const_buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
   if (!resolve_options (options, &rt->opt, error))
@@ -358,10 +366,11 @@ fail:
   return NULL;
 }
 
+/* Drops the launches from index `from` on. */
 static void
-clear_launches (YoloRuntime * rt)
+truncate_launches (YoloRuntime * rt, guint from)
 {
-  for (guint i = 0; i < rt->launches->len; i++) {
+  for (guint i = from; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     clReleaseKernel (l->k);
     if (l->ev)
@@ -369,7 +378,7 @@ clear_launches (YoloRuntime * rt)
     g_free (l->label);
     g_free (l->op_type);
   }
-  g_array_set_size (rt->launches, 0);
+  g_array_set_size (rt->launches, MIN (from, rt->launches->len));
 }
 
 void
@@ -379,7 +388,7 @@ yolo_runtime_free (YoloRuntime * rt)
     return;
   if (rt->queue)
     clFinish (rt->queue);
-  clear_launches (rt);
+  truncate_launches (rt, 0);
   g_array_unref (rt->launches);
   for (guint i = 0; i < rt->scratch_args->len; i++)
     clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
@@ -388,6 +397,7 @@ yolo_runtime_free (YoloRuntime * rt)
     if (rt->scratch[i])
       clReleaseMemObject (rt->scratch[i]);
   g_ptr_array_unref (rt->buffers);
+  g_ptr_array_unref (rt->const_buffers);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
   for (int i = 0; i < rt->n_programs; i++)
@@ -498,6 +508,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.dim = work_dim;
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  l.variant = rt->variant;
   if (lws) {
     gsize total, max_group = rt->info.max_work_group_size, kwg = 0;
 
@@ -615,6 +626,7 @@ yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.dim = work_dim;
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
+  l.variant = rt->variant;
   l.has_lws = TRUE;
   for (guint i = 0; i < work_dim; i++) {
     l.lws[i] = lws[i];
@@ -637,10 +649,12 @@ yolo_runtime_kernel_names (YoloRuntime * rt)
   return g_string_free (s, FALSE);
 }
 
-gboolean
-yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
+/* Enqueues launches [from, to), with profiling events when asked. */
+static gboolean
+enqueue_range (YoloRuntime * rt, guint from, guint to, gboolean events,
+    GError ** error)
 {
-  for (guint i = 0; i < rt->launches->len; i++) {
+  for (guint i = from; i < to; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_int err;
 
@@ -649,11 +663,108 @@ yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
       l->ev = NULL;
     }
     err = clEnqueueNDRangeKernel (rt->queue, l->k, l->dim, NULL, l->gws,
-        l->has_lws ? l->lws : NULL, 0, NULL, rt->profile ? &l->ev : NULL);
+        l->has_lws ? l->lws : NULL, 0, NULL, events ? &l->ev : NULL);
     if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label, l->op_type))
       return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
+{
+  return enqueue_range (rt, 0, rt->launches->len, rt->profile, error);
+}
+
+void
+yolo_rt_set_variant (YoloRuntime * rt, const char *name)
+{
+  rt->variant = name;
+}
+
+void
+yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
+{
+  m->launches = rt->launches->len;
+  m->buffers = rt->buffers->len;
+  m->scratch_args = rt->scratch_args->len;
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    m->scratch_size[i] = rt->scratch_size[i];
+}
+
+static int
+cmp_double (gconstpointer a, gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+gboolean
+yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m, guint runs,
+    double *median_ms, GError ** error)
+{
+  cl_mem tmp[YOLO_SCRATCH_SLOTS] = { NULL, };
+  double *t = g_new (double, MAX (runs, 1));
+  gboolean ok = TRUE;
+  cl_int err = CL_SUCCESS;
+
+  /* The trial's scratch arguments get temporary buffers of the sizes asked
+   * so far (yolo_runtime_bind_scratch binds the real ones at the end). */
+  for (guint i = m->scratch_args; ok && i < rt->scratch_args->len; i++) {
+    ScratchArg *sa = &g_array_index (rt->scratch_args, ScratchArg, i);
+    if (!tmp[sa->slot]) {
+      tmp[sa->slot] = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE,
+          MAX (rt->scratch_size[sa->slot], 4), NULL, &err);
+      ok = !YOLO_CL_FAILED (err, error, "allocating trial scratch");
+    }
+    if (ok) {
+      err = clSetKernelArg (sa->k, sa->idx, sizeof (cl_mem), &tmp[sa->slot]);
+      ok = !YOLO_CL_FAILED (err, error, "binding trial scratch");
+    }
+  }
+  /* one run to warm up (PoCL compiles work-group functions at the first
+   * launch of a local size), then the timed ones */
+  for (guint r = 0; ok && r <= runs; r++) {
+    gint64 t0 = g_get_monotonic_time ();
+    ok = enqueue_range (rt, m->launches, rt->launches->len, FALSE, error);
+    if (ok) {
+      err = clFinish (rt->queue);
+      ok = !YOLO_CL_FAILED (err, error, "running a trial");
+    }
+    if (ok && r > 0)
+      t[r - 1] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+  if (ok) {
+    qsort (t, runs, sizeof (double), cmp_double);
+    *median_ms = runs ? t[runs / 2] : 0.0;
+  }
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    if (tmp[i])
+      clReleaseMemObject (tmp[i]);
+  g_free (t);
+  return ok;
+}
+
+void
+yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m)
+{
+  clFinish (rt->queue);
+  truncate_launches (rt, m->launches);
+  for (guint i = m->buffers; i < rt->buffers->len; i++) {
+    size_t sz = 0;
+    if (clGetMemObjectInfo (g_ptr_array_index (rt->buffers, i), CL_MEM_SIZE,
+            sizeof (sz), &sz, NULL) == CL_SUCCESS)
+      rt->dev_bytes -= MIN (rt->dev_bytes, sz);
+  }
+  if (rt->buffers->len > m->buffers)
+    g_ptr_array_remove_range (rt->buffers, m->buffers,
+        rt->buffers->len - m->buffers);
+  for (guint i = m->scratch_args; i < rt->scratch_args->len; i++)
+    clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
+  g_array_set_size (rt->scratch_args, MIN (m->scratch_args,
+          rt->scratch_args->len));
+  for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
+    rt->scratch_size[i] = m->scratch_size[i];
 }
 
 typedef struct
@@ -682,7 +793,8 @@ yolo_runtime_profile_table (YoloRuntime * rt)
     g_string_append (s, "(profiling was not enabled)\n");
     goto out;
   }
-  g_string_append_printf (s, "%-5s %-60s %-16s %9s\n", "#", "node", "op", "ms");
+  g_string_append_printf (s, "%-5s %-60s %-16s %-18s %9s\n", "#", "node", "op",
+      "variant", "ms");
   for (guint i = 0; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_ulong t0 = 0, t1 = 0;
@@ -697,8 +809,8 @@ yolo_runtime_profile_table (YoloRuntime * rt)
         &t1, NULL);
     ms = (t1 - t0) / 1e6;
     total += ms;
-    g_string_append_printf (s, "%-5u %-60.60s %-16s %9.3f\n", i, l->label,
-        l->op_type, ms);
+    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s %9.3f\n", i,
+        l->label, l->op_type, l->variant ? l->variant : "-", ms);
     if (g_hash_table_lookup_extended (by_op, l->op_type, NULL, &idx)) {
       ProfRow *r = &g_array_index (rows, ProfRow, GPOINTER_TO_UINT (idx));
       r->ms += ms;
@@ -811,6 +923,9 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
       g_free (buf);
       if (!m)
         return FALSE;
+      /* kept by yolo_rt_rollback: the tensor holds it */
+      g_ptr_array_steal_index (rt->buffers, rt->buffers->len - 1);
+      g_ptr_array_add (rt->const_buffers, m);
       t->device_data = m;
       t->mem = YOLO_MEM_CONST;
     }

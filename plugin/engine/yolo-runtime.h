@@ -148,6 +148,30 @@ void yolo_args_scratch (YoloArgs * a, YoloRuntime * rt, guint slot,
 /* FALSE (and releases a->k) if any argument failed to be set. */
 gboolean yolo_args_ok (YoloArgs * a, const YoloNode * n, GError ** error);
 
+/* The impl (yolo-backend.h) whose launches are recorded next, for the
+ * profile table; a static string, or NULL. */
+void yolo_rt_set_variant (YoloRuntime * rt, const char *name);
+
+/* Trials of the measured choice (yolo-tune.c): a mark of what the
+ * runtime holds; the launches recorded since a mark can be timed, and
+ * everything recorded since dropped (launches, buffers of yolo_rt_upload
+ * and yolo_rt_alloc, scratch requests; constant tensors uploaded since
+ * stay, their tensors hold them). */
+typedef struct
+{
+  guint launches, buffers, scratch_args;
+  gsize scratch_size[YOLO_SCRATCH_SLOTS];
+} YoloRtMark;
+
+void yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m);
+/* Runs the launches recorded since m once to warm up, then `runs` times
+ * (each followed by clFinish), on the arena as it is, with temporary
+ * scratch buffers: *median_ms is the median wall time of one run. */
+gboolean yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m,
+    guint runs, double *median_ms, GError ** error);
+/* Drops everything recorded since m (after the queue is idle). */
+void yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m);
+
 /* Integer division rounded up. */
 static inline gsize
 yolo_div_up (gsize a, gsize b)

@@ -546,6 +546,138 @@ GST_START_TEST (test_properties)
 GST_END_TEST;
 
 /* the validator itself: what it must refuse */
+/* The task structures yolodetect attaches (gstyolometa.c): keypoints in
+ * frame pixels, the rotation and rotated box of an oriented box, a mask as
+ * COCO uncompressed RLE over the ROI, and a frame-level classification
+ * with its top-k. */
+GST_START_TEST (test_task_extras)
+{
+  gchar *path = g_build_filename (tmp_dir, "tasks.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  JsonParser *parser = json_parser_new ();
+  GstVideoRegionOfInterestMeta *roi;
+  GstBuffer *buf;
+  JsonArray *objs, *kp, *counts, *classes;
+  JsonObject *o, *mask;
+  gchar **lines;
+  guint n, pos = 0, v = 0;
+  gfloat xyc[17 * 3];
+  guint8 m[6 * 4];
+  GstYoloDetection det = { 100, 50, 300, 250, 0.8, 0, "person" };
+  GstYoloDetection obb = { 10, 20, 50, 40, 0.7, 3, "ship" };
+  gint ids[3] = { 7, 2, 9 };
+  gdouble confs[3] = { 0.6, 0.25, 0.125 };
+  const gchar *labels[3] = { "cat", "dog", "cow" };
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  /* pose: 17 points, one outside the box */
+  roi = gst_yolo_meta_add_detection (buf, 640, 480, &det);
+  for (guint i = 0; i < 17; i++) {
+    xyc[3 * i] = 100.25f + 10 * i;
+    xyc[3 * i + 1] = 60.5f + 5 * i;
+    xyc[3 * i + 2] = i / 16.0f;
+  }
+  xyc[3 * 16] = 330.0f;
+  gst_yolo_meta_add_keypoints (buf, roi, 640, 480, 17, xyc);
+  /* obb */
+  gst_yolo_meta_add_rotated_detection (buf, 640, 480, &obb, 30, 30, 40, 12,
+      0.5);
+  /* segment: a 6x4 mask */
+  det.x1 = 400;
+  det.y1 = 300;
+  det.x2 = 406;
+  det.y2 = 304;
+  roi = gst_yolo_meta_add_detection (buf, 640, 480, &det);
+  fail_unless_equals_int (roi->w, 6);
+  for (guint i = 0; i < 24; i++)
+    m[i] = (i % 6) >= 2 && (i / 6) >= 1;        /* columns 2.., rows 1.. */
+  gst_yolo_meta_add_mask (buf, roi, 6, 4, m);
+  /* classification */
+  gst_yolo_meta_add_classification (buf, 640, 480, 3, ids, confs, labels);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (json_is_valid (lines[0]), "%s", lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 4);
+
+  o = json_array_get_object_element (objs, 0);
+  kp = json_object_get_array_member (o, "keypoints");
+  fail_unless_equals_int (json_array_get_length (kp), 17);
+  for (guint i = 0; i < 17; i++) {
+    JsonArray *p = json_array_get_array_element (kp, i);
+    fail_unless (fabs (json_array_get_double_element (p, 0) - xyc[3 * i])
+        <= 0.01, "x %u", i);
+    fail_unless (fabs (json_array_get_double_element (p, 1) -
+            xyc[3 * i + 1]) <= 0.01);
+    fail_unless (fabs (json_array_get_double_element (p, 2) -
+            xyc[3 * i + 2]) <= 1e-4);
+  }
+  fail_if (json_object_has_member (o, "rotation"));
+
+  o = json_array_get_object_element (objs, 1);
+  fail_unless_equals_string (json_object_get_string_member (o, "label"),
+      "ship");
+  fail_unless (fabs (json_object_get_double_member (o, "rotation") - 0.5) <
+      1e-6);
+  fail_unless_equals_int (json_array_get_length (json_object_get_array_member
+          (o, "rotated_box")), 4);
+  fail_unless (fabs (json_array_get_double_element (json_object_get_array_member
+              (o, "rotated_box"), 2) - 40.0) < 1e-6);
+  fail_if (json_object_has_member (o, "keypoints"));
+
+  o = json_array_get_object_element (objs, 2);
+  mask = json_object_get_object_member (o, "mask");
+  fail_unless_equals_int (json_array_get_int_element
+      (json_object_get_array_member (mask, "size"), 0), 4);
+  fail_unless_equals_int (json_array_get_int_element
+      (json_object_get_array_member (mask, "size"), 1), 6);
+  counts = json_object_get_array_member (mask, "counts");
+  /* column-major runs, zeros first: decode and compare */
+  for (guint i = 0; i < json_array_get_length (counts); i++) {
+    gint64 c = json_array_get_int_element (counts, i);
+    for (gint64 k = 0; k < c; k++, pos++) {
+      guint x = pos / 4, y = pos % 4;
+      fail_unless (pos < 24);
+      fail_unless_equals_int (m[y * 6 + x], v);
+    }
+    v ^= 1;
+  }
+  fail_unless_equals_int (pos, 24);
+  /* 8 zeros (columns 0, 1), then 3 ones, 1 zero, ... */
+  fail_unless_equals_int (json_array_get_int_element (counts, 0), 9);
+
+  o = json_array_get_object_element (objs, 3);
+  fail_unless_equals_string (json_object_get_string_member (o, "label"), "cat");
+  fail_unless_equals_int (json_object_get_int_member (o, "label_id"), 7);
+  fail_unless_equals_int (json_object_get_int_member (o, "w"), 640);
+  classes = json_object_get_array_member (o, "classes");
+  fail_unless_equals_int (json_array_get_length (classes), 3);
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *c = json_array_get_object_element (classes, i);
+    fail_unless_equals_string (json_object_get_string_member (c, "label"),
+        labels[i]);
+    fail_unless_equals_int (json_object_get_int_member (c, "label_id"), ids[i]);
+    fail_unless (fabs (json_object_get_double_member (c, "confidence") -
+            confs[i]) < 1e-4);
+  }
+  /* numbers as plain decimals, no placeholder left */
+  fail_unless (strstr (lines[0], "\\u0001") == NULL, "%s", lines[0]);
+  fail_unless (strstr (lines[0], "\"rotation\":0.5,") != NULL, "%s", lines[0]);
+
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_strict_validator)
 {
   const gchar *good[] = { "{}", "[]", "{\"a\":[1,-0.5,2e+308,1E-3,0,null]}",
@@ -800,6 +932,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_restart_truncates_and_resets);
   tcase_add_test (tc, test_open_error);
   tcase_add_test (tc, test_strict_validator);
+  tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_non_finite_and_odd_values);
   tcase_add_test (tc, test_locale_independent);
   return s;

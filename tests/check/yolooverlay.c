@@ -8,8 +8,10 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <math.h>
 
 #include "gstyolooverlay.h"
+#include "gstyolometa.h"
 
 #define W 320
 #define H 240
@@ -396,6 +398,136 @@ GST_START_TEST (test_yuv_odd_geometry)
 
 GST_END_TEST;
 
+/* the task structures (gstyolometa.c): a mask blended at half opacity, the
+ * skeleton and confident keypoints, a rotated box without its axis-aligned
+ * box, a classification without a frame-sized box */
+static void
+add_task_metas (GstBuffer * buf)
+{
+  GstYoloDetection det = { 40, 40, 100, 100, 0.9, 0, "person" };
+  GstYoloDetection obb = { 25, 160, 95, 200, 0.9, 0, "ship" };
+  GstVideoRegionOfInterestMeta *roi;
+  guint8 mask[60 * 60];
+  gfloat kp[17 * 3] = { 0 };
+  gint id = 0;
+  gdouble conf = 0.5;
+  const gchar *label = "cat";
+
+  roi = gst_yolo_meta_add_detection (buf, W, H, &det);
+  for (guint i = 0; i < 60 * 60; i++)
+    mask[i] = (i % 60) < 30;    /* the left half */
+  gst_yolo_meta_add_mask (buf, roi, 60, 60, mask);
+
+  det.x1 = 150;
+  det.y1 = 40;
+  det.x2 = 250;
+  det.y2 = 140;
+  roi = gst_yolo_meta_add_detection (buf, W, H, &det);
+  kp[0] = 170;                  /* nose, confident */
+  kp[1] = 60;
+  kp[2] = 0.9f;
+  kp[3] = 230;                  /* eye_l, not confident */
+  kp[4] = 60;
+  kp[5] = 0.2f;
+  kp[15] = 170;                 /* shoulder_l - shoulder_r: a limb */
+  kp[16] = 120;
+  kp[17] = 0.9f;
+  kp[18] = 230;
+  kp[19] = 120;
+  kp[20] = 0.9f;
+  gst_yolo_meta_add_keypoints (buf, roi, W, H, 17, kp);
+
+  gst_yolo_meta_add_rotated_detection (buf, W, H, &obb, 60, 180, 60, 20, 0.3);
+  gst_yolo_meta_add_classification (buf, W, H, 1, &id, &conf, &label);
+}
+
+GST_START_TEST (test_task_extras)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (rgb_formats); i++) {
+    GstHarness *h = overlay_harness (rgb_formats[i], "show-labels=false");
+    GstBuffer *buf = make_frame (rgb_formats[i]);
+    GstVideoFrame f;
+    GstVideoInfo info;
+    Rgb p;
+    gdouble ex = 60 + 10 * -sin (0.3), ey = 180 + 10 * cos (0.3);
+
+    add_task_metas (buf);
+    buf = gst_harness_push_and_pull (h, buf);
+    out_info (h, &info);
+    fail_unless (gst_video_frame_map (&f, &info, buf, GST_MAP_READ));
+    /* mask: half-way to the class colour inside, untouched outside */
+    p = rgb_at (&f, 55, 70);
+    assert_near (p.r, (BG_R + C0_R) / 2);
+    assert_near (p.g, (BG_G + C0_G) / 2);
+    assert_near (p.b, (BG_B + C0_B) / 2);
+    assert_bg (&f, 85, 70);
+    /* its box outline is still drawn */
+    assert_c0 (&f, 85, 40);
+    /* keypoints: the confident ones and the limb between two of them */
+    assert_c0 (&f, 170, 60);
+    assert_c0 (&f, 200, 120);
+    assert_bg (&f, 230, 60);
+    assert_bg (&f, 200, 60);
+    /* rotated box: its edge drawn, not the corners of its bounding box */
+    fail_unless (count_rgb (&f, (gint) ex - 1, (gint) ey - 1, (gint) ex + 2,
+            (gint) ey + 2, C0_R, C0_G, C0_B, 40) > 0);
+    assert_bg (&f, 26, 161);
+    assert_bg (&f, 93, 198);
+    assert_bg (&f, 60, 180);
+    /* classification: no frame-sized box, the tag is hidden here */
+    assert_bg (&f, W / 2, H - 1);
+    assert_bg (&f, W - 1, H / 2);
+    gst_video_frame_unmap (&f);
+    gst_buffer_unref (buf);
+    gst_harness_teardown (h);
+  }
+  {
+    /* the classification's tag at the top left */
+    GstHarness *h = overlay_harness ("BGRx", NULL);
+    GstBuffer *buf = make_frame ("BGRx");
+    GstVideoFrame f;
+    GstVideoInfo info;
+    gint id = 0;
+    gdouble conf = 0.5;
+    const gchar *label = "cat";
+
+    gst_yolo_meta_add_classification (buf, W, H, 1, &id, &conf, &label);
+    buf = gst_harness_push_and_pull (h, buf);
+    out_info (h, &info);
+    fail_unless (gst_video_frame_map (&f, &info, buf, GST_MAP_READ));
+    fail_unless (count_rgb (&f, 0, 0, 60, 20, C0_R, C0_G, C0_B, 0) > 50);
+    assert_bg (&f, W / 2, H - 1);
+    gst_video_frame_unmap (&f);
+    gst_buffer_unref (buf);
+    gst_harness_teardown (h);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (yuv_formats); i++) {
+    /* YUV: the same through the scratch surface */
+    GstHarness *h = overlay_harness (yuv_formats[i], "show-labels=false");
+    GstBuffer *buf = make_frame (yuv_formats[i]);
+    GstVideoFrame f;
+    GstVideoInfo info;
+    gint y, u, v;
+
+    add_task_metas (buf);
+    buf = gst_harness_push_and_pull (h, buf);
+    out_info (h, &info);
+    fail_unless (gst_video_frame_map (&f, &info, buf, GST_MAP_READ));
+    rgb_to_yuv (C0_R, C0_G, C0_B, &y, &u, &v);
+    assert_near (comp_at (&f, 0, 56, 70), (BG_Y + y) / 2);
+    fail_unless_equals_int (comp_at (&f, 0, 86, 70), BG_Y);
+    assert_near (comp_at (&f, 0, 170, 60), y);
+    fail_unless_equals_int (comp_at (&f, 0, 230, 60), BG_Y);
+    fail_unless_equals_int (comp_at (&f, 0, 26, 161), BG_Y);
+    fail_unless_equals_int (comp_at (&f, 0, W / 2, H - 1), BG_Y);
+    gst_video_frame_unmap (&f);
+    gst_buffer_unref (buf);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_show_labels_false)
 {
   guint i;
@@ -648,6 +780,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_yuv_formats);
   tcase_add_test (tc, test_yuv_odd_geometry);
   tcase_add_test (tc, test_show_labels_false);
+  tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_thickness);
   tcase_add_test (tc, test_show_confidence);
   tcase_add_test (tc, test_plain_roi_and_classes);

@@ -69,6 +69,7 @@ def main():
                                  "--max-local-mem-size=",
                                  "--max-mem-alloc-size=",
                                  "--max-global-mem-size=", "--no-cache",
+                                 "--tune=", "YOLO_TUNE",
                                  "YOLO_CONV_KERNEL", "YOLO_DEVICE")),
           "--help lists the engine options and their variables", out)
 
@@ -241,6 +242,10 @@ def engine_option_flags(tmp, good_in, outp):
              "--conv-kernel: bad value"),
             (["--matmul-kernel=x"], ["matmul_kernel", "tile"],
              "--matmul-kernel: bad value"),
+            (["--conv-kernel=matmul-tile"], ["conv_kernel", "matmul-tile"],
+             "--conv-kernel: a variant of another op"),
+            (["--tune=maybe"], ["tune", "on, off, cached"],
+             "--tune: bad value"),
             (["--wino-layout=yx"], ["wino_layout", "xi"],
              "--wino-layout: bad value"),
             (["--program-cache=maybe"], ["program_cache", "on, off"],
@@ -267,6 +272,8 @@ def engine_option_flags(tmp, good_in, outp):
     rc, out, err = run(*run_args, "--output", ref)
     check(rc == 0, "run: default kernels", out + err)
     for flags in (["--conv-kernel=tiled"],
+                  ["--conv-kernel=conv-generic", "--tune=off"],
+                  ["--tune=on"], ["--tune=cached"],
                   ["--conv-kernel=gpu", "--max-work-group-size=32"],
                   ["--conv-kernel=tiled", "--max-work-group-size=32",
                    "--max-local-mem-size=4096", "--no-cache"]):
@@ -284,6 +291,10 @@ def engine_option_flags(tmp, good_in, outp):
                        "--conv-kernel=direct", "--matmul-kernel=tile",
                        "--max-work-group-size=64")
     check(rc == 0 and "median" in out, "bench with engine options", out + err)
+    rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
+                       "--profile", "--conv-kernel=conv-generic")
+    check(rc == 0 and "variant" in out and "conv-generic" in out,
+          "bench --profile names the variants", out + err)
 
 
 def names_escaped(tmp):

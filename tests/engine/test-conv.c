@@ -1,5 +1,6 @@
 /* test-conv.c - the Conv kernels against the C reference (conv eval). */
 #include "yolo-test-util.h"
+#include "yolo-backend.h"
 
 #include <float.h>
 #include <math.h>
@@ -628,6 +629,122 @@ test_conv_device_limits (void)
   }
 }
 
+/* Every Conv variant of the backend, forced by name (the conv_kernel
+ * option), on every case here it supports on this device, against the C
+ * reference; asserts the variant's kernel ran. On wide-vector CPUs
+ * (PoCL) every variant runs on some case; elsewhere at least the scalar
+ * ones. */
+static void
+test_conv_variants (void)
+{
+  static const ConvCase cases[] = {
+    {"1x1", 12, 9, 11, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"1x1", 32, 13, 17, 12, 1, 1, 1, 1, P0, 1, 1, 1, FALSE, YOLO_ACT_NONE},
+    {"1x1 group", 24, 6, 12, 48, 1, 1, 1, 1, P0, 1, 1, 3, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"3x3s1", 16, 20, 20, 16, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"3x3s1", 64, 10, 20, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s1", 64, 7, 70, 72, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_LEAKY_RELU},
+    {"3x3s1", 5, 13, 13, 12, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
+    {"3x3s1 group", 8, 11, 19, 16, 3, 3, 1, 1, P1, 1, 1, 2, TRUE,
+        YOLO_ACT_SILU},
+    {"3x3s2", 16, 33, 33, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"3x3s2", 3, 64, 64, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"5x5 pad2", 6, 20, 21, 12, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_HARD_SWISH},
+    {"3x3 dil2", 8, 17, 33, 16, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 1, TRUE,
+        YOLO_ACT_RELU, TRUE},
+    {"1x1 s2", 16, 20, 20, 24, 1, 1, 2, 2, P0, 1, 1, 1, TRUE, YOLO_ACT_CLIP},
+    {"dw 3x3s1", 16, 20, 20, 16, 3, 3, 1, 1, P1, 1, 1, 16, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"dw 3x3s2", 24, 17, 17, 24, 3, 3, 2, 2, P1, 1, 1, 24, TRUE,
+        YOLO_ACT_NONE},
+    {"dw 5x5", 5, 13, 33, 5, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 5, FALSE,
+        YOLO_ACT_SIGMOID},
+    {"dw x2", 6, 9, 9, 12, 3, 3, 1, 1, P1, 1, 1, 6, TRUE, YOLO_ACT_NONE},
+    {"group Mg3", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
+        YOLO_ACT_NONE},
+  };
+  /* the kernel that shows a variant ran */
+  static const struct
+  {
+    const char *variant, *kernel;
+  } kernels[] = {
+    {"conv-tiled", "conv_tiled"},
+    {"conv-tiled-wg32", "conv_tiled_wg32"},
+    {"conv-cpu-dw3x3s1", "conv_dw3x3s1"},
+    {"conv-cpu-dw3x3s2", "conv_dw3x3s2"},
+    {"conv-cpu-dw", "conv_dw"},
+    {"conv-wino4", "conv_wino_gemm"},
+    {"conv-cpu-1x1", "conv_1x1_c8"},
+    {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
+    {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
+    {"conv-cpu-kxk", "conv_kxk_c8"},
+    {"conv-gpu-c8", "conv_gpu_c8"},
+    {"conv-generic", "conv_generic"},
+  };
+  guint tested[G_N_ELEMENTS (kernels)] = { 0 };
+  gboolean wide = FALSE;
+  guint n_impls = 0;
+
+  if (!yolo_test_have_device ()) {
+    run_cases (cases, G_N_ELEMENTS (cases));
+    return;
+  }
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++) {
+    YoloEngineOptions off = {.tune = "off" };
+    GError *err = NULL;
+    YoloEngine *e = yolo_engine_new_from_graph (build_case (&cases[c], 0, 0),
+        &off, TRUE, &err);
+    YoloNode *n = NULL;
+
+    g_assert_no_error (err);
+    wide = yolo_rt_device (e->rt)->wide_vectors;
+    for (guint i = 0; i < e->graph->nodes->len; i++)
+      if (!strcmp (YOLO_N (e->graph, i)->op_type, "Conv"))
+        n = YOLO_N (e->graph, i);
+    g_assert_nonnull (n);
+    n_impls = 0;
+    for (const YoloOpImpl * const *const *arr = yolo_backend_opencl.impls;
+        *arr; arr++) {
+      for (const YoloOpImpl * const *i = *arr; *i; i++) {
+        const YoloOpImpl *impl = *i;
+        YoloEngineOptions opt = {.conv_kernel = impl->name };
+        guint k;
+
+        if (!yolo_impl_has_op (impl, "Conv"))
+          continue;
+        n_impls++;
+        for (k = 0; k < G_N_ELEMENTS (kernels); k++)
+          if (!strcmp (kernels[k].variant, impl->name))
+            break;
+        /* a new variant needs its kernel in the table above */
+        g_assert_cmpuint (k, <, G_N_ELEMENTS (kernels));
+        if (impl->supports && !impl->supports (e->rt, e->graph, n))
+          continue;
+        tested[k]++;
+        yolo_test_set_options (&opt);
+        yolo_test_expect_kernel (kernels[k].kernel, TRUE);
+        run_case (&cases[c]);
+        yolo_test_expect_kernel (NULL, FALSE);
+      }
+    }
+    yolo_engine_free (e);
+  }
+  yolo_test_set_options (NULL);
+  g_assert_cmpuint (n_impls, ==, G_N_ELEMENTS (kernels));
+  for (guint k = 0; k < G_N_ELEMENTS (kernels); k++) {
+    g_test_message ("%s: %u cases", kernels[k].variant, tested[k]);
+    if (wide || !strcmp (kernels[k].variant, "conv-gpu-c8")
+        || !strcmp (kernels[k].variant, "conv-generic"))
+      g_assert_cmpuint (tested[k], >, 0);
+  }
+}
+
 static void
 expect_infer_error (YoloGraph * g, int code, const char *what)
 {
@@ -752,5 +869,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/conv/winograd", test_conv_winograd);
   g_test_add_func ("/conv/device-limits", test_conv_device_limits);
+  g_test_add_func ("/conv/variants", test_conv_variants);
   return g_test_run ();
 }

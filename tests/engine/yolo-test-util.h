@@ -39,7 +39,8 @@ gboolean yolo_test_check (YoloGraph * g, const char *label, float atol,
     float rtol, gboolean fuse);
 
 /* From now on, yolo_test_check creates its engines with these options
- * (copied; their strings must outlive the checks; NULL: all defaults).
+ * (copied; their strings must outlive the checks; NULL: all defaults;
+ * tune NULL: "off", the static variant choice).
  * How the tests force kernel variants and emulate smaller devices. */
 void yolo_test_set_options (const YoloEngineOptions * options);
 

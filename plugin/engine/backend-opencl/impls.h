@@ -5,9 +5,7 @@
 
 #include "yolo-backend.h"
 
-G_BEGIN_DECLS
-
-extern const YoloOpImpl *const yolo_impls_conv_tiled[];
+G_BEGIN_DECLS extern const YoloOpImpl *const yolo_impls_conv_tiled[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu_dw[];
 extern const YoloOpImpl *const yolo_impls_conv_wino[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu[];
@@ -19,6 +17,10 @@ extern const YoloOpImpl *const yolo_impls_resize[];
 extern const YoloOpImpl *const yolo_impls_movement[];
 extern const YoloOpImpl *const yolo_impls_reduce[];
 extern const YoloOpImpl *const yolo_impls_index[];
+extern const YoloOpImpl *const yolo_impls_convtranspose[];
+extern const YoloOpImpl *const yolo_impls_logic[];
+extern const YoloOpImpl *const yolo_impls_norm[];
+extern const YoloOpImpl *const yolo_impls_math[];
 extern const YoloOpImpl *const yolo_impls_quant[];
 
 G_END_DECLS

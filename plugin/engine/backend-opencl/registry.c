@@ -18,6 +18,10 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_movement,
   yolo_impls_reduce,
   yolo_impls_index,
+  yolo_impls_convtranspose,
+  yolo_impls_logic,
+  yolo_impls_norm,
+  yolo_impls_math,
   yolo_impls_quant,
   NULL
 };

@@ -1,0 +1,377 @@
+/* yolo-tune.c - measured choice among kernel variants (see yolo-tune.h).
+ *
+ * Where two or more impls flagged YOLO_IMPL_TUNABLE are candidates of a
+ * node (Winograd vs the direct 3x3 kernel on PoCL, conv-tiled vs
+ * conv-gpu-c8 on GPUs, the MatMul variants), each is prepared into a
+ * trial, run once to warm up and TUNE_RUNS times on the bound arena, and
+ * the one with the lowest median wall time is kept; the others' launches,
+ * buffers and scratch requests are dropped (yolo_rt_rollback).
+ *
+ * The winners are remembered in $XDG_CACHE_HOME/gst-yolo/tune-<hash>.txt,
+ * one file per device (name, driver, platform) and engine version (the
+ * project version and the hash of every kernel unit), so another device,
+ * driver or kernel source never reads it:
+ *
+ *   YOLOTUNE1
+ *   # <device name> | <driver> | <platform> | <engine version>
+ *   <sha256 of the node signature, 64 hex> <impl name>
+ *   ...
+ *
+ * The node signature is the op type, the dtype and shape of every input
+ * (and whether it is constant), the attributes and the fused epilogue. A
+ * file that does not start with these two lines (corrupt, foreign,
+ * another format) is ignored, as are lines that are not a key and a known
+ * impl of the node's candidates; the file is rewritten whole (temporary
+ * file + rename) when something new was measured. */
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "yolo-tune.h"
+#include "yolo-kernels.h"
+
+#define TUNE_MAGIC "YOLOTUNE1"
+#define TUNE_RUNS 3
+#define TUNE_MAX_BYTES (1 << 20)
+
+#ifndef YOLO_ENGINE_VERSION
+#define YOLO_ENGINE_VERSION "unknown"
+#endif
+
+typedef enum
+{
+  TUNE_OFF,
+  TUNE_CACHED,
+  TUNE_ON,
+} TuneMode;
+
+struct _YoloTuner
+{
+  TuneMode mode;
+  char *path;
+  char *device_line;
+  GHashTable *winners;          /* key hex -> impl name (owned) */
+  gboolean dirty;
+  guint n_measured, n_cached;
+};
+
+static char *
+device_line (YoloRuntime * rt)
+{
+  const YoloDeviceInfo *d = yolo_rt_device (rt);
+  GChecksum *ck = g_checksum_new (G_CHECKSUM_SHA256);
+  char *line;
+
+  for (const YoloKernelUnit * u = yolo_kernel_units; u->name; u++)
+    g_checksum_update (ck, (const guchar *) u->hash, -1);
+  line = g_strdup_printf ("# %s | %s | %s | %s-%.12s",
+      d->name ? d->name : "", d->driver ? d->driver : "",
+      d->platform ? d->platform : "", YOLO_ENGINE_VERSION,
+      g_checksum_get_string (ck));
+  g_checksum_free (ck);
+  /* one line, whatever the driver strings hold */
+  g_strdelimit (line, "\r\n", ' ');
+  return line;
+}
+
+static char *
+path_for (const char *dline)
+{
+  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, dline, -1);
+  char *name = g_strdup_printf ("tune-%.32s.txt", hash);
+  char *path = g_build_filename (g_get_user_cache_dir (), "gst-yolo", name,
+      NULL);
+
+  g_free (name);
+  g_free (hash);
+  return path;
+}
+
+char *
+yolo_tuner_cache_path (YoloRuntime * rt)
+{
+  char *dline = device_line (rt);
+  char *path = path_for (dline);
+
+  g_free (dline);
+  return path;
+}
+
+static gboolean
+is_key (const char *s)
+{
+  if (strlen (s) != 64)
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isxdigit (*s) || g_ascii_isupper (*s))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_name (const char *s)
+{
+  gsize n = strlen (s);
+
+  if (n == 0 || n > 64)
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_islower (*s) && !g_ascii_isdigit (*s) && *s != '-')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+load (YoloTuner * t)
+{
+  GStatBuf st;
+  char *data = NULL;
+  gsize len = 0;
+  char **lines;
+
+  if (g_stat (t->path, &st) != 0 || !S_ISREG (st.st_mode)
+      || st.st_size > TUNE_MAX_BYTES
+      || !g_file_get_contents (t->path, &data, &len, NULL))
+    return;
+  if (memchr (data, '\0', len)) {
+    g_debug ("tuning cache %s: binary data, ignored", t->path);
+    g_free (data);
+    return;
+  }
+  lines = g_strsplit (data, "\n", -1);
+  if (!lines[0] || strcmp (lines[0], TUNE_MAGIC) || !lines[1]
+      || strcmp (lines[1], t->device_line)) {
+    g_debug ("tuning cache %s: not ours (format or device), ignored", t->path);
+  } else {
+    for (guint i = 2; lines[i]; i++) {
+      char *sp = strchr (lines[i], ' ');
+      if (!sp)
+        continue;
+      *sp = '\0';
+      if (is_key (lines[i]) && is_name (sp + 1))
+        g_hash_table_replace (t->winners, g_strdup (lines[i]),
+            g_strdup (sp + 1));
+    }
+  }
+  g_strfreev (lines);
+  g_free (data);
+}
+
+YoloTuner *
+yolo_tuner_new (YoloRuntime * rt)
+{
+  const char *mode = yolo_rt_options (rt)->tune;
+  YoloTuner *t = g_new0 (YoloTuner, 1);
+
+  t->mode = !g_strcmp0 (mode, "off") ? TUNE_OFF :
+      !g_strcmp0 (mode, "cached") ? TUNE_CACHED : TUNE_ON;
+  t->winners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  t->device_line = device_line (rt);
+  t->path = path_for (t->device_line);
+  if (t->mode != TUNE_OFF)
+    load (t);
+  return t;
+}
+
+static int
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static void
+save (YoloTuner * t)
+{
+  GString *s = g_string_new (TUNE_MAGIC "\n");
+  GPtrArray *keys = g_ptr_array_new ();
+  char *dir = g_path_get_dirname (t->path);
+  GError *err = NULL;
+
+  GHashTableIter it;
+  gpointer k;
+
+  g_hash_table_iter_init (&it, t->winners);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    g_ptr_array_add (keys, k);
+  g_string_append_printf (s, "%s\n", t->device_line);
+  g_ptr_array_sort (keys, cmp_str);
+  for (guint i = 0; i < keys->len; i++) {
+    const char *k = g_ptr_array_index (keys, i);
+    g_string_append_printf (s, "%s %s\n", k,
+        (const char *) g_hash_table_lookup (t->winners, k));
+  }
+  if (g_mkdir_with_parents (dir, 0755) != 0
+      || !g_file_set_contents (t->path, s->str, s->len, &err))
+    g_debug ("tuning cache %s not written: %s", t->path,
+        err ? err->message : g_strerror (errno));
+  g_clear_error (&err);
+  g_free (dir);
+  g_ptr_array_unref (keys);
+  g_string_free (s, TRUE);
+}
+
+void
+yolo_tuner_free (YoloTuner * t)
+{
+  if (!t)
+    return;
+  if (t->dirty)
+    save (t);
+  g_hash_table_unref (t->winners);
+  g_free (t->device_line);
+  g_free (t->path);
+  g_free (t);
+}
+
+guint
+yolo_tuner_n_measured (YoloTuner * t)
+{
+  return t ? t->n_measured : 0;
+}
+
+guint
+yolo_tuner_n_cached (YoloTuner * t)
+{
+  return t ? t->n_cached : 0;
+}
+
+static void
+sig_tensor (GString * s, const YoloTensor * x)
+{
+  if (!x) {
+    g_string_append (s, " -");
+    return;
+  }
+  g_string_append_printf (s, " %d%s[", (int) x->dtype,
+      yolo_tensor_is_const (x) ? "c" : "");
+  for (int d = 0; d < x->ndim; d++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, d ? "," : "", x->dims[d]);
+  g_string_append_c (s, ']');
+}
+
+/* SHA-256 (hex) of the node signature. */
+static char *
+node_key (YoloGraph * g, YoloNode * n)
+{
+  GString *s = g_string_new (n->op_type);
+  char *key;
+
+  for (int i = 0; i < n->n_inputs; i++)
+    sig_tensor (s, YOLO_IN (g, n, i));
+  g_string_append (s, " ->");
+  for (int i = 0; i < n->n_outputs; i++)
+    sig_tensor (s, YOLO_OUT (g, n, i));
+  for (int i = 0; i < n->n_attrs; i++) {
+    const YoloAttr *a = &n->attrs[i];
+    g_string_append_printf (s, " %s=", a->name);
+    switch (a->type) {
+      case YOLO_ATTR_FLOAT:
+        g_string_append_printf (s, "%.9g", a->f);
+        break;
+      case YOLO_ATTR_INT:
+        g_string_append_printf (s, "%" G_GINT64_FORMAT, a->i);
+        break;
+      case YOLO_ATTR_STRING:
+        g_string_append_printf (s, "'%s'", a->s ? a->s : "");
+        break;
+      case YOLO_ATTR_INTS:
+        for (int k = 0; k < a->n; k++)
+          g_string_append_printf (s, "%s%" G_GINT64_FORMAT, k ? "," : "",
+              a->ints[k]);
+        break;
+      case YOLO_ATTR_FLOATS:
+        for (int k = 0; k < a->n; k++)
+          g_string_append_printf (s, "%s%.9g", k ? "," : "", a->floats[k]);
+        break;
+      default:
+        break;
+    }
+  }
+  g_string_append_printf (s, " act=%d,%.9g,%.9g res=%d", (int) n->act,
+      n->act_alpha, n->act_beta, n->residual >= 0);
+  key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
+  g_string_free (s, TRUE);
+  return key;
+}
+
+static gboolean
+prepare_one (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const YoloOpImpl * impl, GError ** error)
+{
+  gboolean ok;
+
+  yolo_rt_set_variant (rt, impl->name);
+  ok = impl->prepare (rt, g, n, error);
+  yolo_rt_set_variant (rt, NULL);
+  return ok;
+}
+
+gboolean
+yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
+    GError ** error)
+{
+  const YoloOpImpl *first = g_ptr_array_index (cands, 0), *best = NULL;
+  GPtrArray *comp;
+  const char *cached;
+  double best_ms = 0;
+  char *key;
+
+  *chosen = first;
+  if (!t || t->mode == TUNE_OFF || !(first->flags & YOLO_IMPL_TUNABLE))
+    return prepare_one (rt, g, n, first, error);
+  comp = g_ptr_array_new ();
+  for (guint i = 0; i < cands->len; i++) {
+    const YoloOpImpl *c = g_ptr_array_index (cands, i);
+    if (c->flags & YOLO_IMPL_TUNABLE)
+      g_ptr_array_add (comp, (gpointer) c);
+  }
+  if (comp->len < 2) {
+    g_ptr_array_unref (comp);
+    return prepare_one (rt, g, n, first, error);
+  }
+
+  key = node_key (g, n);
+  cached = g_hash_table_lookup (t->winners, key);
+  for (guint i = 0; cached && i < comp->len; i++)
+    if (!strcmp (((const YoloOpImpl *) g_ptr_array_index (comp, i))->name,
+            cached))
+      best = g_ptr_array_index (comp, i);
+  if (best) {
+    t->n_cached++;
+    g_debug ("%s \"%s\": %s (tuning cache)", n->op_type, n->name, best->name);
+  } else if (t->mode == TUNE_ON) {
+    for (guint i = 0; i < comp->len; i++) {
+      const YoloOpImpl *c = g_ptr_array_index (comp, i);
+      YoloRtMark mark;
+      GError *err = NULL;
+      double ms = 0;
+
+      yolo_rt_mark (rt, &mark);
+      if (prepare_one (rt, g, n, c, &err)
+          && yolo_rt_time_since (rt, &mark, TUNE_RUNS, &ms, &err)) {
+        g_debug ("%s \"%s\": %s %.3f ms", n->op_type, n->name, c->name, ms);
+        if (!best || ms < best_ms) {
+          best = c;
+          best_ms = ms;
+        }
+      } else {
+        g_debug ("%s \"%s\": trial of %s failed: %s", n->op_type, n->name,
+            c->name, err ? err->message : "?");
+      }
+      g_clear_error (&err);
+      yolo_rt_rollback (rt, &mark);
+    }
+    if (best) {
+      t->n_measured++;
+      g_hash_table_replace (t->winners, g_strdup (key), g_strdup (best->name));
+      t->dirty = TRUE;
+      g_debug ("%s \"%s\": %s (measured)", n->op_type, n->name, best->name);
+    }
+  }
+  g_free (key);
+  g_ptr_array_unref (comp);
+  if (best)
+    *chosen = best;
+  return prepare_one (rt, g, n, *chosen, error);
+}

@@ -1,0 +1,40 @@
+/* yolo-tune.h - the measured choice among kernel variants, and its cache
+ * (yolo-tune.c). */
+#ifndef YOLO_TUNE_H
+#define YOLO_TUNE_H
+
+#include "yolo-backend.h"
+
+G_BEGIN_DECLS
+
+typedef struct _YoloTuner YoloTuner;
+
+/* A tuner for the runtime's device, in the mode of the runtime's tune
+ * option ("off": never measures nor reads the cache; "cached": takes the
+ * winners the cache holds, measures nothing; "on": takes them, and
+ * measures and remembers the others). Reads the cache file. */
+YoloTuner *yolo_tuner_new (YoloRuntime * rt);
+/* Writes the cache file when something was measured (atomically; a cache
+ * directory that cannot be written just means no cache), then frees. */
+void yolo_tuner_free (YoloTuner * t);
+
+/* Chooses among cands (candidates of node n, best first, see
+ * yolo-backend.h) and records the winner's launches: where the first
+ * candidate and at least one other are YOLO_IMPL_TUNABLE, the tunable
+ * ones compete (the cached winner, or each prepared into a trial and
+ * timed on the real shapes, the fastest kept and the others' kernels and
+ * buffers released); otherwise the first candidate. t may be NULL (no
+ * tuning). *chosen receives the impl prepared. */
+gboolean yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
+    GError ** error);
+
+/* Number of nodes measured / taken from the cache so far. */
+guint yolo_tuner_n_measured (YoloTuner * t);
+guint yolo_tuner_n_cached (YoloTuner * t);
+
+/* The cache file of the runtime's device (newly allocated). */
+char *yolo_tuner_cache_path (YoloRuntime * rt);
+
+G_END_DECLS
+#endif

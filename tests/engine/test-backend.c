@@ -1,0 +1,438 @@
+/* test-backend.c - the backend seam (yolo-backend.h): which impls support
+ * a few nodes on the current device, the variant names the options take,
+ * and the measured choice with its cache file (yolo-tune.c).
+ *
+ * main() points XDG_CACHE_HOME at a directory of its own, so the tuning
+ * cache this test writes and corrupts is not the one other tests use. */
+#include "yolo-test-util.h"
+#include "yolo-backend.h"
+#include "yolo-lower.h"
+#include "yolo-tune.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+static void
+set_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
+}
+
+/* One Conv k x k, stride s, pad k/2, of [1, C, H, W] into M channels. */
+static YoloGraph *
+conv_graph (int C, int H, int W, int M, int k, int s, int group)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 xd[4] = { 1, C, H, W }, wd[4] = { M, C / group, k, k };
+  gint64 bd[1] = { M }, ks[2] = { k, k }, st[2] = { s, s };
+  gint64 pads[4] = { k / 2, k / 2, k / 2, k / 2 };
+  const char *ins[3] = { "X", "W", "B" }, *outs[1] = { "Y" };
+  float sc = 1.0f / sqrtf ((float) (C / group) * k * k);
+  YoloNode *n;
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -sc, sc);
+  yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bd, -0.5f, 0.5f);
+  int ni = yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
+
+  n = YOLO_N (g, ni);
+  set_ints (n, "kernel_shape", 2, ks);
+  set_ints (n, "strides", 2, st);
+  set_ints (n, "pads", 4, pads);
+  if (group != 1)
+    yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = group;
+  n->act = YOLO_ACT_SILU;
+  n->residual = -1;
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+static YoloNode *
+find_node (YoloEngine * e, const char *op_type)
+{
+  for (guint i = 0; i < e->graph->nodes->len; i++) {
+    YoloNode *n = YOLO_N (e->graph, i);
+    if (!n->removed && !strcmp (n->op_type, op_type))
+      return n;
+  }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* The impls of the OpenCL backend that implement op_type and support n,
+ * and its candidates (automatic choice), as space-separated names. */
+static void
+list_impls (YoloEngine * e, YoloNode * n, char **supported, char **cands)
+{
+  GString *s = g_string_new (NULL), *c = g_string_new (NULL);
+  GPtrArray *v;
+
+  for (const YoloOpImpl * const *const *arr = yolo_backend_opencl.impls;
+      *arr; arr++)
+    for (const YoloOpImpl * const *i = *arr; *i; i++)
+      if (yolo_impl_has_op (*i, n->op_type) && (!(*i)->supports
+              || (*i)->supports (e->rt, e->graph, n)))
+        g_string_append_printf (s, "%s%s", s->len ? " " : "", (*i)->name);
+  v = yolo_backend_candidates (&yolo_backend_opencl, e->rt, e->graph, n, NULL);
+  for (guint i = 0; i < v->len; i++)
+    g_string_append_printf (c, "%s%s", i ? " " : "",
+        ((const YoloOpImpl *) g_ptr_array_index (v, i))->name);
+  g_ptr_array_unref (v);
+  *supported = g_string_free (s, FALSE);
+  *cands = g_string_free (c, FALSE);
+}
+
+static YoloEngine *
+engine_for (YoloGraph * g, const YoloEngineOptions * opt)
+{
+  GError *err = NULL;
+  YoloEngine *e = yolo_engine_new_from_graph (g, opt, FALSE, &err);
+
+  g_assert_no_error (err);
+  g_assert_nonnull (e);
+  return e;
+}
+
+/* For a few nodes: which Conv impls support them here, and which are
+ * candidates of the automatic choice; exact on the two CPU device classes
+ * the suites run on (PoCL: wide vectors; rusticl/llvmpipe: scalar, no
+ * dedicated local memory), printed everywhere. */
+static void
+test_supports (void)
+{
+  static const struct
+  {
+    const char *label;
+    int C, H, W, M, k, s, group;
+    /* the scalar ones without the tiled variants, whose support depends
+     * on the work-group size the driver allows */
+    const char *wide_supported, *wide_cands, *scalar_supported, *scalar_cands;
+  } cases[] = {
+    {"1x1", 16, 8, 8, 32, 1, 1, 1,
+          "conv-tiled conv-tiled-wg32 conv-cpu-1x1 conv-cpu-kxk conv-gpu-c8 "
+          "conv-generic", "conv-cpu-1x1 conv-cpu-kxk conv-generic",
+        "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
+    {"3x3s1 C64", 64, 8, 8, 64, 3, 1, 1,
+          "conv-tiled conv-tiled-wg32 conv-wino4 conv-cpu-3x3s1 conv-cpu-kxk "
+          "conv-gpu-c8 conv-generic",
+          "conv-wino4 conv-cpu-3x3s1 conv-cpu-kxk conv-generic",
+        "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
+    {"dw 3x3s2", 16, 9, 9, 16, 3, 2, 16,
+          "conv-cpu-dw3x3s2 conv-cpu-dw conv-generic",
+          "conv-cpu-dw3x3s2 conv-cpu-dw conv-generic", "conv-generic",
+        "conv-generic"},
+    {"group Mg 3", 6, 7, 7, 9, 3, 1, 3, "conv-generic", "conv-generic",
+        "conv-generic", "conv-generic"},
+  };
+  YoloEngineOptions opt = {.tune = "off" };
+
+  if (!yolo_test_have_device ())
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    YoloEngine *e = engine_for (conv_graph (cases[i].C, cases[i].H,
+            cases[i].W, cases[i].M, cases[i].k, cases[i].s, cases[i].group),
+        &opt);
+    const YoloDeviceInfo *dev = yolo_rt_device (e->rt);
+    char *sup, *cands;
+
+    list_impls (e, find_node (e, "Conv"), &sup, &cands);
+    g_test_message ("%s on %s: supported: %s; candidates: %s",
+        cases[i].label, dev->name, sup, cands);
+    if (dev->is_cpu && dev->wide_vectors) {
+      g_assert_cmpstr (sup, ==, cases[i].wide_supported);
+      g_assert_cmpstr (cands, ==, cases[i].wide_cands);
+    } else if (dev->is_cpu && !dev->local_mem_dedicated) {
+      char **v = g_strsplit (sup, " ", -1);
+      GString *st = g_string_new (NULL);
+      for (guint j = 0; v[j]; j++)
+        if (!g_str_has_prefix (v[j], "conv-tiled"))
+          g_string_append_printf (st, "%s%s", st->len ? " " : "", v[j]);
+      g_assert_cmpstr (st->str, ==, cases[i].scalar_supported);
+      g_string_free (st, TRUE);
+      g_strfreev (v);
+      g_assert_cmpstr (cands, ==, cases[i].scalar_cands);
+    }
+    /* everywhere: the last resort takes every conv */
+    g_assert_nonnull (strstr (sup, "conv-generic"));
+    g_assert_nonnull (strstr (cands, "conv-generic"));
+    g_free (sup);
+    g_free (cands);
+    yolo_engine_free (e);
+  }
+}
+
+/* The variant names the options take, the legacy values mapped onto them,
+ * and the errors for names of no variant or of another op's. */
+static void
+test_names (void)
+{
+  static const char *const bad[] = {
+    "conv-nope", "matmul-tile", "conv-cpu-1x1,", ",conv-generic", "CONV-GPU-C8",
+  };
+  YoloGraph *g;
+  YoloEngine *e;
+  GError *err = NULL;
+
+  g_assert_true (yolo_backend_names_valid (&yolo_backend_opencl, "Conv",
+          "conv-gpu-c8,conv-generic"));
+  g_assert_true (yolo_backend_names_valid (&yolo_backend_opencl, "MatMul",
+          "matmul-tile"));
+  g_assert_true (yolo_backend_names_valid (&yolo_backend_opencl, "Gemm",
+          "matmul-tiled-wg32,matmul-tile"));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    YoloEngineOptions opt = {.conv_kernel = bad[i] };
+
+    g_assert_false (yolo_backend_names_valid (&yolo_backend_opencl, "Conv",
+            bad[i]));
+    e = yolo_engine_new_from_graph (conv_graph (8, 5, 5, 8, 3, 1, 1), &opt,
+        FALSE, &err);
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (err->message, "conv_kernel"));
+    g_clear_error (&err);
+  }
+  {
+    YoloEngineOptions opt = {.tune = "maybe" };
+    e = yolo_engine_new_from_graph (conv_graph (8, 5, 5, 8, 3, 1, 1), &opt,
+        FALSE, &err);
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (err->message, "tune"));
+    g_clear_error (&err);
+  }
+  if (!yolo_test_have_device ())
+    return;
+  /* a name forces its variant where it supports the node; "gpu" is the
+   * list conv-gpu-c8,conv-generic */
+  {
+    static const struct
+    {
+      const char *opt, *kernel;
+    } force[] = {
+      {"conv-generic", "conv_generic"},
+      {"gpu", "conv_gpu_c8"},
+      {"conv-tiled-wg32", "conv_tiled_wg32"},
+      {"conv-nope-is-not-here,conv-generic", NULL},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (force); i++) {
+      YoloEngineOptions opt = {.conv_kernel = force[i].opt,.tune = "off" };
+      char *names;
+
+      g = conv_graph (16, 9, 9, 16, 3, 1, 1);
+      e = yolo_engine_new_from_graph (g, &opt, FALSE, &err);
+      if (!force[i].kernel) {
+        g_assert_null (e);
+        g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+        g_clear_error (&err);
+        continue;
+      }
+      g_assert_no_error (err);
+      names = yolo_runtime_kernel_names (e->rt);
+      g_assert_cmpstr (names, ==, force[i].kernel);
+      g_free (names);
+      yolo_engine_free (e);
+    }
+  }
+}
+
+/* The kernels of the engine's launches, space-separated. */
+static char *
+kernels_of (YoloGraph * g, const YoloEngineOptions * opt)
+{
+  YoloEngine *e = engine_for (g, opt);
+  char *names = yolo_runtime_kernel_names (e->rt);
+
+  yolo_engine_free (e);
+  return names;
+}
+
+static char *
+read_file (const char *path)
+{
+  char *data = NULL;
+
+  if (!g_file_get_contents (path, &data, NULL, NULL))
+    return NULL;
+  return data;
+}
+
+/* The measured choice and its cache: written after measuring, reused
+ * (a winner planted in the file is taken without measuring), "cached"
+ * measures nothing and "off" reads nothing; a corrupt, binary, truncated
+ * or foreign file, a directory in its place or bad lines are ignored (the
+ * engine loads, measures again and rewrites the file). Needs a node with
+ * two tunable candidates on the device: a 3x3 conv of 64 channels on
+ * wide-vector CPUs (Winograd or the direct kernel). */
+static void
+test_tune_cache (void)
+{
+  YoloEngineOptions on = {.tune = "on" }, off = {.tune = "off" };
+  YoloEngineOptions cached = {.tune = "cached" };
+  YoloEngine *e;
+  YoloNode *n;
+  GPtrArray *cands;
+  const YoloOpImpl *first, *other = NULL;
+  char *path, *data, *names, *key_line, **lines;
+  const char *want_first, *want_other;
+
+  if (!yolo_test_have_device ())
+    return;
+  e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), &off);
+  n = find_node (e, "Conv");
+  cands = yolo_backend_candidates (&yolo_backend_opencl, e->rt, e->graph, n,
+      NULL);
+  first = g_ptr_array_index (cands, 0);
+  for (guint i = 1; i < cands->len; i++) {
+    const YoloOpImpl *c = g_ptr_array_index (cands, i);
+    if (!other && (c->flags & YOLO_IMPL_TUNABLE))
+      other = c;
+  }
+  g_ptr_array_unref (cands);
+  path = yolo_tuner_cache_path (e->rt);
+  yolo_engine_free (e);
+  if (!(first->flags & YOLO_IMPL_TUNABLE) || !other
+      || strcmp (first->name, "conv-wino4")
+      || strcmp (other->name, "conv-cpu-3x3s1")) {
+    g_test_skip ("no conv-wino4 / conv-cpu-3x3s1 choice on this device");
+    g_free (path);
+    return;
+  }
+  want_first = "conv_wino4_in conv_wino_gemm conv_wino4_out";
+  want_other = "conv_3x3s1_c8";
+  g_test_message ("tuning cache: %s", path);
+
+  /* measured and written */
+  g_unlink (path);
+  g_free (kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on));
+  data = read_file (path);
+  g_assert_nonnull (data);
+  lines = g_strsplit (data, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "YOLOTUNE1");
+  g_assert_true (g_str_has_prefix (lines[1], "# "));
+  g_assert_nonnull (lines[2]);
+  g_assert_cmpuint (strlen (lines[2]), >, 65);
+  g_assert_true (g_str_has_suffix (lines[2], " conv-wino4")
+      || g_str_has_suffix (lines[2], " conv-cpu-3x3s1"));
+  g_assert_cmpstr (lines[3], ==, "");
+  key_line = g_strndup (lines[2], 64);
+
+  /* reused: plant each winner in turn, the engine takes it */
+  for (int w = 0; w < 2; w++) {
+    char *planted = g_strdup_printf ("%s\n%s\n%s %s\n", lines[0], lines[1],
+        key_line, w ? "conv-cpu-3x3s1" : "conv-wino4");
+    g_assert_true (g_file_set_contents (path, planted, -1, NULL));
+    names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
+    g_assert_cmpstr (names, ==, w ? want_other : want_first);
+    g_free (names);
+    /* "cached" takes it too */
+    names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &cached);
+    g_assert_cmpstr (names, ==, w ? want_other : want_first);
+    g_free (names);
+    /* nothing was measured: the file is as planted */
+    data = read_file (path);
+    g_assert_cmpstr (data, ==, planted);
+    g_free (data);
+    g_free (planted);
+  }
+  /* "off" reads nothing: the static first choice despite the file */
+  names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &off);
+  g_assert_cmpstr (names, ==, want_first);
+  g_free (names);
+  /* "cached" without an entry: the static choice, no file written */
+  g_unlink (path);
+  names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &cached);
+  g_assert_cmpstr (names, ==, want_first);
+  g_free (names);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* corrupt / foreign files: ignored, measured again, rewritten valid */
+  {
+    char *foreign = g_strdup_printf ("YOLOTUNE1\n# another device\n%s "
+        "conv-cpu-3x3s1\n", key_line);
+    char *badlines = g_strdup_printf ("%s\n%s\n%s\n%s conv-\x01\n%s\n"
+        "%.10s conv-cpu-3x3s1\n%s conv-no-such-variant\n", lines[0],
+        lines[1], key_line, key_line, "garbage", key_line, key_line);
+    const char *bodies[] = {
+      "", "YOLOTUNE", "YOLOTUNE2\n", "\x00\x01\x02" "binary", foreign,
+      badlines, "YOLOTUNE1\n",
+    };
+    gsize lens[G_N_ELEMENTS (bodies)];
+
+    for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+      lens[i] = i == 3 ? 9 : strlen (bodies[i]);
+    for (guint i = 0; i < G_N_ELEMENTS (bodies); i++) {
+      g_unlink (path);
+      g_assert_true (g_file_set_contents (path, bodies[i], lens[i], NULL));
+      e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
+      g_assert_true (yolo_engine_run (e, NULL));
+      yolo_engine_free (e);
+      data = read_file (path);
+      g_assert_nonnull (data);
+      g_assert_true (g_str_has_prefix (data, "YOLOTUNE1\n# "));
+      g_assert_nonnull (strstr (data, key_line));
+      g_assert_null (strstr (data, "no-such"));
+      g_free (data);
+    }
+    /* a directory where the file goes: no cache, no crash */
+    g_unlink (path);
+    g_assert_cmpint (g_mkdir (path, 0755), ==, 0);
+    e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
+    yolo_engine_free (e);
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
+    g_rmdir (path);
+    g_free (foreign);
+    g_free (badlines);
+  }
+  g_free (key_line);
+  g_strfreev (lines);
+  g_free (path);
+}
+
+/* The variant of every node shows in the profile table. */
+static void
+test_profile_variant (void)
+{
+  YoloEngineOptions opt = {.tune = "off",.profile = TRUE };
+  YoloEngine *e;
+  char *table;
+
+  if (!yolo_test_have_device ())
+    return;
+  e = engine_for (conv_graph (16, 9, 9, 16, 3, 1, 1), &opt);
+  g_assert_true (yolo_engine_run (e, NULL));
+  table = yolo_engine_profile_table (e);
+  g_test_message ("%s", table);
+  g_assert_nonnull (strstr (table, "variant"));
+  g_assert_true (strstr (table, "conv-cpu-3x3s1")
+      || strstr (table, "conv-gpu-c8") || strstr (table, "conv-tiled"));
+  g_free (table);
+  yolo_engine_free (e);
+}
+
+int
+main (int argc, char **argv)
+{
+  char *dir = g_dir_make_tmp ("yolo-test-backend-XXXXXX", NULL);
+  int ret;
+
+  g_assert_nonnull (dir);
+  g_setenv ("XDG_CACHE_HOME", dir, TRUE);
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (11);
+  g_test_add_func ("/backend/supports", test_supports);
+  g_test_add_func ("/backend/names", test_names);
+  g_test_add_func ("/backend/tune-cache", test_tune_cache);
+  g_test_add_func ("/backend/profile-variant", test_profile_variant);
+  ret = g_test_run ();
+  {
+    char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+    if (system (cmd) != 0)
+      g_printerr ("could not remove %s\n", dir);
+    g_free (cmd);
+  }
+  g_free (dir);
+  return ret;
+}

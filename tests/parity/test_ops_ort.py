@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""One-node models of the issue-11 operators against onnxruntime: the
+semantics of our C references and kernels (ConvTranspose's pads,
+output_padding, output_shape and auto_pad arithmetic, LayerNormalization's
+axis and broadcast scale, comparisons and Where with broadcasting, Sin /
+Cos / Gelu) checked against the reference implementation, through
+`$YOLO_ENGINE run`.
+
+usage: test_ops_ort.py [--device SPEC] [--engine PATH]
+
+Each case builds a model with one graph input X (float32, random), the
+node's other inputs as initializers, and compares our output with
+onnxruntime's (ORT_DISABLE_ALL) within |err| <= 1e-4 + 1e-4 |ref|
+(bool outputs exactly). Exit status: 0 pass, 1 mismatch, 77 no device.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_parity import SKIP, have_opencl_device  # noqa: E402
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+import onnxruntime as ort
+
+rng = np.random.default_rng(11)
+
+
+def model(op, x_shape, inits, attrs, out_type=TensorProto.FLOAT, opset=18):
+    """op(X, *inits) -> Y."""
+    names = ['X'] + [n for n, _ in inits]
+    nodes = [helper.make_node(op, names, ['Y'], name='n0', **attrs)]
+    g = helper.make_graph(
+        nodes, 'g',
+        [helper.make_tensor_value_info('X', TensorProto.FLOAT, x_shape)],
+        [helper.make_tensor_value_info('Y', out_type, None)],
+        [numpy_helper.from_array(v, n) for n, v in inits])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', opset)])
+    m.ir_version = 8
+    return m
+
+
+def ct(C, H, W, M, k, s, group=1, **attrs):
+    w = (rng.standard_normal((C, M // group, k[0], k[1])) / np.sqrt(C)).astype(np.float32)
+    b = rng.standard_normal(M).astype(np.float32)
+    return model('ConvTranspose', [1, C, H, W], [('W', w), ('B', b)],
+                 dict(kernel_shape=list(k), strides=list(s), group=group, **attrs))
+
+
+CASES = [
+    ('ConvTranspose 2x2s2 (yolov6n)', ct(16, 7, 9, 12, (2, 2), (2, 2))),
+    ('ConvTranspose 3x3s2 pads 1 output_padding 1', ct(6, 5, 7, 4, (3, 3), (2, 2), pads=[1, 1, 1, 1], output_padding=[1, 1])),
+    ('ConvTranspose asymmetric pads, dilation', ct(4, 6, 5, 6, (3, 2), (2, 3), pads=[0, 2, 1, 0], dilations=[2, 1])),
+    ('ConvTranspose group 2', ct(8, 5, 6, 6, (3, 3), (2, 2), group=2, pads=[1, 0, 0, 1])),
+    ('ConvTranspose output_shape (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), output_shape=[10, 12])),
+    ('ConvTranspose SAME_UPPER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_UPPER')),
+    ('ConvTranspose SAME_LOWER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_LOWER')),
+    ('ConvTranspose VALID', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='VALID')),
+    ('LayerNormalization axis -1', model('LayerNormalization', [2, 5, 7], [
+        ('S', rng.standard_normal(7).astype(np.float32)),
+        ('B', rng.standard_normal(7).astype(np.float32))], dict(axis=-1, epsilon=1e-5))),
+    ('LayerNormalization axis 1 broadcast scale', model('LayerNormalization', [2, 5, 7], [
+        ('S', rng.standard_normal((1, 7)).astype(np.float32))], dict(axis=1))),
+    ('Sin', model('Sin', [3, 50], [], {})),
+    ('Cos', model('Cos', [3, 50], [], {})),
+    ('Gelu', model('Gelu', [3, 50], [], {}, opset=20)),
+    ('Gelu tanh', model('Gelu', [3, 50], [], dict(approximate='tanh'), opset=20)),
+]
+for op in ['Greater', 'Less', 'Equal', 'GreaterOrEqual', 'LessOrEqual']:
+    CASES.append((f'{op} broadcast', model(
+        op, [2, 3, 4], [('B', np.round(rng.standard_normal((3, 1)) * 2).astype(np.float32))], {},
+        out_type=TensorProto.BOOL)))
+# Where(X > 0, X, 0.5 * X) with a scalar branch, and Not / And / Or / Xor
+CASES.append(('Greater -> Where scalar branch', (lambda: (
+    lambda g: helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)]))(
+    helper.make_graph(
+        [helper.make_node('Greater', ['X', 'Z'], ['C']),
+         helper.make_node('Where', ['C', 'X', 'H'], ['Y'], name='n0')], 'g',
+        [helper.make_tensor_value_info('X', TensorProto.FLOAT, [4, 9])],
+        [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.zeros((1, 9), np.float32), 'Z'),
+         numpy_helper.from_array(np.array(0.5, np.float32), 'H')])))()))
+for op in ['And', 'Or', 'Xor']:
+    CASES.append((f'Not, {op}', (lambda op: (
+        lambda g: helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)]))(
+        helper.make_graph(
+            [helper.make_node('Less', ['X', 'Z'], ['A']),
+             helper.make_node('Greater', ['X', 'Q'], ['B']),
+             helper.make_node('Not', ['B'], ['NB']),
+             helper.make_node(op, ['A', 'NB'], ['Y'], name='n0')], 'g',
+            [helper.make_tensor_value_info('X', TensorProto.FLOAT, [5, 6])],
+            [helper.make_tensor_value_info('Y', TensorProto.BOOL, None)],
+            [numpy_helper.from_array(np.zeros(6, np.float32), 'Z'),
+             numpy_helper.from_array(np.full((5, 1), -0.5, np.float32), 'Q')])))(op)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
+    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
+    a = ap.parse_args()
+    if not a.engine or not os.path.exists(a.engine):
+        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={a.engine!r})')
+        return 1
+    if have_opencl_device(a.engine) is False:
+        print('SKIP: no OpenCL device')
+        return SKIP
+    failures = []
+    with tempfile.TemporaryDirectory(prefix='yolo-ops-ort-') as tmp:
+        for label, m in CASES:
+            for o in m.graph.output:
+                o.type.tensor_type.ClearField('shape')
+            path = os.path.join(tmp, 'm.onnx')
+            onnx.save(m, path)
+            so = ort.SessionOptions()
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            sess = ort.InferenceSession(path, so, providers=['CPUExecutionProvider'])
+            shape = [d for d in sess.get_inputs()[0].shape]
+            x = rng.standard_normal(shape).astype(np.float32)
+            if 'Equal' in label or 'Greater' in label or 'Less' in label:
+                x = np.round(x * 2)            # ties for the comparisons
+            ref = sess.run(None, {'X': x})[0]
+            x.tofile(os.path.join(tmp, 'in.f32'))
+            cmd = [a.engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
+                   '--output', os.path.join(tmp, 'out.f32')]
+            if a.device:
+                cmd += ['--device', a.device]
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            if p.returncode != 0:
+                failures.append(f'{label}: yolo-engine failed: {p.stderr.strip()}')
+                print(f'  {label:<48s} FAIL (engine error)')
+                continue
+            got = np.fromfile(os.path.join(tmp, 'out.f32'), np.float32)
+            ref = ref.astype(np.float32)
+            if got.size != ref.size:
+                failures.append(f'{label}: engine wrote {got.size} values, onnxruntime {list(ref.shape)}')
+                print(f'  {label:<48s} FAIL (size)')
+                continue
+            got = got.reshape(ref.shape)
+            err = np.abs(got.astype(np.float64) - ref)
+            tol = 0 if m.graph.output[0].type.tensor_type.elem_type == TensorProto.BOOL \
+                else 1e-4 + 1e-4 * np.abs(ref)
+            ok = bool((err <= tol).all())
+            print(f'  {label:<48s} {list(ref.shape)} max|err| {err.max():.3g}: {"ok" if ok else "FAIL"}')
+            if not ok:
+                failures.append(f'{label}: max |err| {err.max():.4g}')
+    if failures:
+        print('FAIL:\n  - ' + '\n  - '.join(failures))
+        return 1
+    print(f'PASS: {len(CASES)} one-node models match onnxruntime')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
