@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 
 #include "gstyolodetect.h"
+#include "gstyolotrack.h"
 #if HAVE_CAIRO
 #include "gstyolooverlay.h"
 #endif
@@ -54,6 +55,7 @@ plugin_init (GstPlugin * plugin)
       | G_LOG_FLAG_RECURSION, yolo_engine_log, NULL);
 
   ret |= GST_ELEMENT_REGISTER (yolo_detect, plugin);
+  ret |= GST_ELEMENT_REGISTER (yolo_track, plugin);
 #if HAVE_CAIRO
   ret |= GST_ELEMENT_REGISTER (yolo_overlay, plugin);
 #endif

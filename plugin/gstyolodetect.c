@@ -1533,7 +1533,7 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   guint interval;
   gint top_k;
   gchar *classes = NULL;
-  gboolean classes_changed;
+  gboolean classes_changed, inferred;
   guint w, h;
 
   if (!self->engine || !self->have_info) {
@@ -1579,7 +1579,8 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->n_frames = 0;
   }
 
-  if (!self->have_output || self->n_frames % interval == 0) {
+  inferred = !self->have_output || self->n_frames % interval == 0;
+  if (inferred) {
     if (!infer_frame (self, buf, scale_mode))
       return GST_FLOW_ERROR;
     decode_kept (self, &hp, &key);
@@ -1605,6 +1606,8 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     };
     gst_yolo_meta_add_detection (buf, w, h, &det);
   }
+  /* yolotrack predicts on the frames that repeat an inference */
+  gst_yolo_meta_mark_inferred (buf, inferred);
   return GST_FLOW_OK;
 }
 

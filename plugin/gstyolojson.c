@@ -24,7 +24,9 @@
  * #GstVideoRegionOfInterestMeta in frame pixels; `label`, `label_id` and
  * `confidence` come from the DL Streamer "detection" parameter structure
  * when present, otherwise `label` is the roi_type name and `label_id` and
- * `confidence` are null. `confidence` is rounded to 4 decimals (magnitudes
+ * `confidence` are null. Objects that yolotrack (or DL Streamer's gvatrack)
+ * gave an id have `"id"` (int, DL Streamer's "object_id" structure) after
+ * `confidence`. `confidence` is rounded to 4 decimals (magnitudes
  * of 1e15 and more are written in full, e.g. `1e+308`); a non-finite
  * confidence (NaN or infinity, which JSON cannot represent; yolodetect never
  * attaches one, other elements might) is written as null, the object is

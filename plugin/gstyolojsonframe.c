@@ -252,9 +252,9 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   GstStructure *s;
   const gchar *label = NULL;
   gchar *valid_label = NULL;
-  gint label_id;
+  gint label_id, object_id;
   gdouble conf;
-  gboolean has_id = FALSE, has_conf = FALSE;
+  gboolean has_id = FALSE, has_conf = FALSE, has_object_id;
 
   /* also finds the parameters that videoconvert/videoscale dropped */
   s = gst_yolo_meta_find_params (buf, roi);
@@ -269,6 +269,8 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   }
   if (label == NULL && roi->roi_type != 0)
     label = g_quark_to_string (roi->roi_type);
+  /* yolotrack's (or gvatrack's) object id */
+  has_object_id = gst_yolo_meta_find_object_id (buf, roi, &object_id);
   /* JSON text is UTF-8; json-glib copies the bytes as they are */
   if (label != NULL && !g_utf8_validate (label, -1, NULL))
     label = valid_label = g_utf8_make_valid (label, -1);
@@ -290,6 +292,10 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
     g_ptr_array_add (confs, yolo_json_format_confidence (conf));
   } else {
     json_builder_add_null_value (b);
+  }
+  if (has_object_id) {
+    json_builder_set_member_name (b, "id");
+    json_builder_add_int_value (b, object_id);
   }
   json_builder_set_member_name (b, "x");
   json_builder_add_int_value (b, roi->x);

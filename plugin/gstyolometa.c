@@ -157,6 +157,113 @@ add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
   return roi;
 }
 
+static GstCustomMeta *
+companion_meta (GstBuffer * buf)
+{
+  GstCustomMeta *cm;
+
+  detections_meta_register ();
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm)
+    cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  return cm;
+}
+
+void
+gst_yolo_meta_set_object_id (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, gint id)
+{
+  GstCustomMeta *cm;
+  gchar key[40];
+
+  g_return_if_fail (GST_IS_BUFFER (buf) && roi != NULL);
+
+  /* replace: the params list holds at most one "object_id" */
+  for (GList * l = roi->params; l; l = l->next) {
+    if (gst_structure_has_name (l->data, GST_YOLO_OBJECT_ID_STRUCTURE_NAME)) {
+      gst_structure_free (l->data);
+      roi->params = g_list_delete_link (roi->params, l);
+      break;
+    }
+  }
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new (GST_YOLO_OBJECT_ID_STRUCTURE_NAME, "id", G_TYPE_INT,
+          id, NULL));
+  cm = companion_meta (buf);
+  if (cm) {
+    g_snprintf (key, sizeof (key), GST_YOLO_OBJECT_ID_META_KEY, roi->id);
+    gst_structure_set (gst_custom_meta_get_structure (cm), key, G_TYPE_INT,
+        id, NULL);
+  }
+}
+
+static void
+set_normalised_box (GstStructure * s, guint frame_w, guint frame_h,
+    gdouble x1, gdouble y1, gdouble x2, gdouble y2)
+{
+  gst_structure_set (s,
+      "x_min", G_TYPE_DOUBLE, CLAMP (x1 / frame_w, 0.0, 1.0),
+      "y_min", G_TYPE_DOUBLE, CLAMP (y1 / frame_h, 0.0, 1.0),
+      "x_max", G_TYPE_DOUBLE, CLAMP (x2 / frame_w, 0.0, 1.0),
+      "y_max", G_TYPE_DOUBLE, CLAMP (y2 / frame_h, 0.0, 1.0), NULL);
+}
+
+void
+gst_yolo_meta_set_box (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    guint frame_w, guint frame_h, gdouble x1, gdouble y1, gdouble x2,
+    gdouble y2)
+{
+  GstStructure *s;
+  GstCustomMeta *cm;
+  gint ix1, iy1, ix2, iy2;
+
+  g_return_if_fail (GST_IS_BUFFER (buf) && roi != NULL);
+  g_return_if_fail (frame_w > 0 && frame_h > 0);
+
+  ix1 = CLAMP (round_px (x1), 0, (gint) frame_w);
+  iy1 = CLAMP (round_px (y1), 0, (gint) frame_h);
+  ix2 = CLAMP (round_px (x2), ix1, (gint) frame_w);
+  iy2 = CLAMP (round_px (y2), iy1, (gint) frame_h);
+  roi->x = ix1;
+  roi->y = iy1;
+  roi->w = ix2 - ix1;
+  roi->h = iy2 - iy1;
+
+  s = gst_video_region_of_interest_meta_get_param (roi,
+      GST_YOLO_DETECTION_STRUCTURE_NAME);
+  if (s)
+    set_normalised_box (s, frame_w, frame_h, x1, y1, x2, y2);
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  s = gst_yolo_meta_find_params (buf, roi);
+  if (cm && s) {
+    gchar key[32];
+    const GValue *v;
+
+    g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, roi->id);
+    v = gst_structure_get_value (gst_custom_meta_get_structure (cm), key);
+    if (v && GST_VALUE_HOLDS_STRUCTURE (v)) {
+      GstStructure *copy = gst_structure_copy (gst_value_get_structure (v));
+
+      set_normalised_box (copy, frame_w, frame_h, x1, y1, x2, y2);
+      gst_structure_set (gst_custom_meta_get_structure (cm), key,
+          GST_TYPE_STRUCTURE, copy, NULL);
+      gst_structure_free (copy);
+    }
+  }
+}
+
+void
+gst_yolo_meta_mark_inferred (GstBuffer * buf, gboolean inferred)
+{
+  GstCustomMeta *cm;
+
+  g_return_if_fail (GST_IS_BUFFER (buf));
+  cm = companion_meta (buf);
+  if (cm)
+    gst_structure_set (gst_custom_meta_get_structure (cm),
+        GST_YOLO_INFERRED_FIELD, G_TYPE_BOOLEAN, inferred, NULL);
+}
+
 gboolean
 gst_yolo_meta_get_detection (GstVideoRegionOfInterestMeta * roi,
     guint frame_w, guint frame_h, GstYoloDetection * det)

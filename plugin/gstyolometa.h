@@ -14,10 +14,8 @@
 #include <gst/video/video.h>
 
 G_BEGIN_DECLS
-
 #define GST_YOLO_DETECTION_STRUCTURE_NAME "detection"
-
-typedef struct
+    typedef struct
 {
   /* frame pixels */
   gdouble x1, y1, x2, y2;
@@ -176,8 +174,7 @@ gst_yolo_meta_get_keypoints (GstBuffer * buf,
   out = g_new (gfloat, 3 * n);
   for (guint i = 0; i < n; i++) {
     out[3 * i] = (gfloat) ((bx0 + pos[2 * i] * (bx1 - bx0)) * frame_w);
-    out[3 * i + 1] = (gfloat) ((by0 + pos[2 * i + 1] * (by1 - by0)) *
-        frame_h);
+    out[3 * i + 1] = (gfloat) ((by0 + pos[2 * i + 1] * (by1 - by0)) * frame_h);
     out[3 * i + 2] = 1.0f;
     if (cv && GST_VALUE_HOLDS_ARRAY (cv) && i < gst_value_array_get_size (cv)
         && G_VALUE_HOLDS_FLOAT (gst_value_array_get_value (cv, i)))
@@ -236,6 +233,70 @@ gst_yolo_meta_get_mask (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
 GstVideoRegionOfInterestMeta *gst_yolo_meta_add_classification (GstBuffer *
     buf, guint frame_w, guint frame_h, guint n, const gint * label_ids,
     const gdouble * confidences, const gchar * const *labels);
+
+/* Tracking (yolotrack): DL Streamer's "object_id" structure (field "id",
+ * int) is added to the ROI meta's parameters; the companion meta keeps a
+ * copy under "object_id-<ROI id>" (int), for the same reason as above. */
+#define GST_YOLO_OBJECT_ID_STRUCTURE_NAME "object_id"
+#define GST_YOLO_OBJECT_ID_META_KEY "object_id-%d"
+
+/* The companion meta's boolean "inferred": FALSE on a frame whose
+ * detections repeat the last inference's (yolodetect inference-interval),
+ * TRUE on a frame that was inferred. Absent: inferred. */
+#define GST_YOLO_INFERRED_FIELD "inferred"
+
+/* The object id of roi (a ROI meta of buf): its "object_id" parameter,
+ * else the companion meta's copy. buf may be NULL. FALSE if it has none. */
+static inline gboolean
+gst_yolo_meta_find_object_id (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, gint * id)
+{
+  GstStructure *s;
+  GstCustomMeta *cm;
+  gchar key[40];
+
+  s = gst_video_region_of_interest_meta_get_param (roi,
+      GST_YOLO_OBJECT_ID_STRUCTURE_NAME);
+  if (s)
+    return gst_structure_get_int (s, "id", id);
+  /* the copy only belongs to roi if its detection copy does */
+  if (!buf || gst_video_region_of_interest_meta_get_param (roi,
+          GST_YOLO_DETECTION_STRUCTURE_NAME)
+      || !gst_yolo_meta_find_params (buf, roi))
+    return FALSE;
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  g_snprintf (key, sizeof (key), GST_YOLO_OBJECT_ID_META_KEY, roi->id);
+  return cm && gst_structure_get_int (gst_custom_meta_get_structure (cm), key,
+      id);
+}
+
+/* Sets (replaces) the object id of roi, a ROI meta of buf. */
+void gst_yolo_meta_set_object_id (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, gint id);
+
+/* Moves roi (a detection ROI meta of buf, frame frame_w x frame_h) to the
+ * box x1,y1 - x2,y2 in frame pixels: its rectangle, its "detection"
+ * structure and the companion copy. */
+void gst_yolo_meta_set_box (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint frame_w, guint frame_h,
+    gdouble x1, gdouble y1, gdouble x2, gdouble y2);
+
+/* Marks buf as an inferred frame or not (GST_YOLO_INFERRED_FIELD). */
+void gst_yolo_meta_mark_inferred (GstBuffer * buf, gboolean inferred);
+
+/* FALSE only when buf is marked as not inferred. */
+static inline gboolean
+gst_yolo_meta_is_inferred (GstBuffer * buf)
+{
+  GstCustomMeta *cm;
+  gboolean inferred;
+
+  cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm || !gst_structure_get_boolean (gst_custom_meta_get_structure (cm),
+          GST_YOLO_INFERRED_FIELD, &inferred))
+    return TRUE;
+  return inferred;
+}
 
 /* Reads a detection back from a ROI meta; label points into the meta (or
  * the quark table). Boxes come from the normalised fields when present

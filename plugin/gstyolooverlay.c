@@ -12,7 +12,8 @@
  * @title: yolooverlay
  *
  * Draws every #GstVideoRegionOfInterestMeta of a frame onto the frame: the
- * box outline and a filled label tag such as `person 0.91`, one colour per
+ * box outline and a filled label tag such as `person 0.91` (`person #3 0.91`
+ * when yolotrack gave the object an id), one colour per
  * class. It follows the DL Streamer convention used by yolodetect: the
  * label and confidence come from the "detection" parameter structure
  * (`label`, `label_id`, `confidence`); ROI metas without parameters are drawn
@@ -458,7 +459,8 @@ gst_yolo_overlay_set_info (GstVideoFilter * filter, GstCaps * incaps,
 
 static void
 yolo_overlay_roi_info (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
-    const gchar ** label, gint * label_id, gdouble * confidence)
+    const gchar ** label, gint * label_id, gdouble * confidence,
+    gint * object_id)
 {
   GstStructure *s;
   const gchar *l = NULL;
@@ -483,6 +485,9 @@ yolo_overlay_roi_info (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
   *label = l;
   *label_id = id;
   *confidence = conf;
+  /* yolotrack's (or gvatrack's) object id */
+  if (!gst_yolo_meta_find_object_id (buf, roi, object_id))
+    *object_id = -1;
 }
 
 static guint32
@@ -509,6 +514,7 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
   const gchar *label;
   gint label_id;
   gdouble conf;
+  gint object_id;
   guint32 rgb;
   gint64 x1, y1;
   GString *text;
@@ -524,7 +530,7 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
     return FALSE;
   d->t = thickness;
 
-  yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf);
+  yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf, &object_id);
   {
     GstStructure *det = gst_yolo_meta_find_params (buf, roi);
     d->no_box = (det && gst_structure_has_field (det, "rotation"))
@@ -546,6 +552,11 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
     g_string_append (text, label);
   else if (label_id >= 0)
     g_string_append_printf (text, "%d", label_id);
+  if (object_id >= 0) {
+    if (text->len > 0)
+      g_string_append_c (text, ' ');
+    g_string_append_printf (text, "#%d", object_id);
+  }
   if (show_confidence && conf >= 0.0) {
     if (text->len > 0)
       g_string_append_c (text, ' ');

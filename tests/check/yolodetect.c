@@ -1053,8 +1053,23 @@ rgb_caps (gint w, gint h)
       GST_TYPE_FRACTION, 30, 1, NULL);
 }
 
-/* inference-interval=3: frames 1 and 2 get frame 0's detections, frame 3
- * is inferred again. */
+/* the companion meta's "inferred" mark (for yolotrack); -1 if absent */
+static gint
+inferred_mark (GstBuffer * buf)
+{
+  GstCustomMeta *cm = gst_buffer_get_custom_meta (buf,
+      "GstYoloDetectionsMeta");
+  gboolean v;
+
+  if (!cm || !gst_structure_get_boolean (gst_custom_meta_get_structure (cm),
+          "inferred", &v))
+    return -1;
+  return v;
+}
+
+/* inference-interval=3: frames 1 and 2 get frame 0's detections, marked
+ * as not inferred, frame 3 is inferred again (and marked so, also without
+ * detections). */
 GST_START_TEST (test_inference_interval)
 {
   GstHarness *h;
@@ -1077,6 +1092,7 @@ GST_START_TEST (test_inference_interval)
     d = buffer_dets (out, w, hh);
     compare_dets ("interval frame 1-2", d, d0, 0.999, 1e-9, 0.0);
     fail_unless_equals_int (d->len, d0->len);
+    fail_unless_equals_int (inferred_mark (out), 0);
     g_array_unref (d);
     gst_buffer_unref (out);
   }
@@ -1085,6 +1101,7 @@ GST_START_TEST (test_inference_interval)
   out = gst_harness_push_and_pull (h, grey_like (bus, w, hh));
   d = buffer_dets (out, w, hh);
   fail_unless_equals_int (d->len, 0);
+  fail_unless_equals_int (inferred_mark (out), 1);
   g_array_unref (d);
   gst_buffer_unref (out);
   g_array_unref (d0);

@@ -394,6 +394,69 @@ GST_START_TEST (test_params_from_companion_meta)
 
 GST_END_TEST;
 
+/* yolotrack's ids: DL Streamer's "object_id" structure on the ROI, or the
+ * companion meta's copy (after videoconvert dropped the parameters), as
+ * "id"; an object without one has no "id" member */
+GST_START_TEST (test_object_id)
+{
+  static const gchar *tags[] = { NULL };
+  gchar *path = g_build_filename (tmp_dir, "ids.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  JsonParser *parser = json_parser_new ();
+  GstVideoRegionOfInterestMeta *roi;
+  GstCustomMeta *cm;
+  GstStructure *cs, *d;
+  JsonArray *objs;
+  JsonObject *o;
+  GstBuffer *buf;
+  gchar **lines;
+  guint n;
+
+  if (!gst_meta_get_info (GST_YOLO_DETECTIONS_META_NAME))
+    gst_meta_register_custom (GST_YOLO_DETECTIONS_META_NAME, tags, NULL,
+        NULL, NULL);
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  add_detection (buf, "person", 0, 0.9, 10, 20, 30, 40);
+  roi = gst_buffer_get_video_region_of_interest_meta (buf);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("object_id", "id", G_TYPE_INT, 7, NULL));
+  add_detection (buf, "car", 2, 0.5, 100, 20, 30, 40);
+  /* the third as after videoconvert: the companion copies only */
+  cm = gst_buffer_add_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  cs = gst_custom_meta_get_structure (cm);
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "dog", 5, 6, 7, 8);
+  roi->id = 2;
+  d = gst_structure_new ("detection", "label", G_TYPE_STRING, "dog",
+      "label_id", G_TYPE_INT, 16, "confidence", G_TYPE_DOUBLE, 0.5, NULL);
+  gst_structure_set (cs, "roi-2", GST_TYPE_STRUCTURE, d, "object_id-2",
+      G_TYPE_INT, 12, NULL);
+  gst_structure_free (d);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (strstr (lines[0], "\"confidence\":0.9,\"id\":7,\"x\":10")
+      != NULL, "%s", lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 3);
+  o = json_array_get_object_element (objs, 0);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "id"), 7);
+  o = json_array_get_object_element (objs, 1);
+  fail_if (json_object_has_member (o, "id"));
+  o = json_array_get_object_element (objs, 2);
+  fail_unless_equals_int64 (json_object_get_int_member (o, "id"), 12);
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_post_messages)
 {
   gchar *path = g_build_filename (tmp_dir, "msgs.jsonl", NULL);
@@ -927,6 +990,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_file_lines);
   tcase_add_test (tc, test_params_from_companion_meta);
+  tcase_add_test (tc, test_object_id);
   tcase_add_test (tc, test_post_messages);
   tcase_add_test (tc, test_no_messages_by_default);
   tcase_add_test (tc, test_restart_truncates_and_resets);

@@ -611,6 +611,41 @@ GST_START_TEST (test_show_confidence)
 
 GST_END_TEST;
 
+/* yolotrack's id (DL Streamer's "object_id") is drawn as "#id" after the
+ * label: the tag of "person" with id 12 is exactly as wide as the tag of a
+ * "person #12" label, and wider than plain "person" */
+GST_START_TEST (test_object_id)
+{
+  GstHarness *h = overlay_harness ("RGBx", "show-confidence=false");
+  GstBuffer *b[3];
+  GstVideoFrame f;
+  GstVideoInfo info;
+  gint w[3];
+
+  for (gint i = 0; i < 3; i++)
+    b[i] = make_frame ("RGBx");
+  add_detection (b[0], "person", 0, 0.91, BX, BY, BW, BH);
+  gst_video_region_of_interest_meta_add_param
+      (gst_buffer_get_video_region_of_interest_meta (b[0]),
+      gst_structure_new ("object_id", "id", G_TYPE_INT, 12, NULL));
+  add_detection (b[1], "person #12", 0, 0.91, BX, BY, BW, BH);
+  add_detection (b[2], "person", 0, 0.91, BX, BY, BW, BH);
+  for (gint i = 0; i < 3; i++) {
+    b[i] = gst_harness_push_and_pull (h, b[i]);
+    out_info (h, &info);
+    fail_unless (gst_video_frame_map (&f, &info, b[i], GST_MAP_READ));
+    w[i] = tag_width (&f, BX, tag_top (&f, BX, BY));
+    gst_video_frame_unmap (&f);
+    gst_buffer_unref (b[i]);
+  }
+  GST_INFO ("tag widths: with id %d, literal %d, without %d", w[0], w[1], w[2]);
+  fail_unless_equals_int (w[0], w[1]);
+  fail_unless (w[0] > w[2] + 15, "%d vs %d", w[0], w[2]);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_plain_roi_and_classes)
 {
   /* ROI metas without params: colour from the roi_type name; label_id
@@ -783,6 +818,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_thickness);
   tcase_add_test (tc, test_show_confidence);
+  tcase_add_test (tc, test_object_id);
   tcase_add_test (tc, test_plain_roi_and_classes);
   tcase_add_test (tc, test_tag_stays_inside);
   tcase_add_test (tc, test_no_meta_passthrough);
