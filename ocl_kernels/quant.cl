@@ -364,3 +364,42 @@ conv_integer_f16c8 (__global const int *x, int x_off, __global const int *xzp,
   QCONV_STORE (7, a7);
 #undef QCONV_STORE
 }
+
+/* One input channel per group (depthwise): one output channel x 1 row x
+ * 16 px per work-item, exact float sums as conv_integer_f16c8 (the host
+ * checks the same bound). w: float weights minus their zero point, ONNX
+ * layout [M][1][kh][kw]. Grid: dim 0 = output channel, dim 1 = row tile. */
+__kernel void
+conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
+    int xzp_off, __global const float *w, __global float *y, int y_off,
+    int to_float, __global const float *mul, int mul_off,
+    int mul_per_channel, __global const float *b, int has_bias,
+    __global const float *r, int r_off, int has_res, int act, float alpha,
+    float beta, int M, int H, int W, int Ho, int Wo, int Cg, int Mg, int kh,
+    int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+{
+  int m = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 15) / 16;
+  if (m >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 16;
+  int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+  int z = xzp[xzp_off];
+  __global const int *xk = x + x_off + (m / Mg) * H * W;
+  __global const float *wk = w + m * kh * kw;
+  float16 acc = 0.0f;
+  for (int ky = 0; ky < kh; ky++) {
+    int iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= H)
+      continue;
+    for (int kx = 0; kx < kw; kx++)
+      acc = fma (quant_load16 (xk + iy * W, xs * sw - pw + kx * dw, sw, W, z),
+          (float16) (wk[ky * kw + kx]), acc);
+  }
+  quant_store16 (acc, m, m * Ho * Wo + oy * Wo + xs, x0 - xs,
+      min (16, Wo - xs), y, y_off, to_float,
+      mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, r, r_off,
+      has_res, act, alpha, beta);
+}

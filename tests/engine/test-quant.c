@@ -156,6 +156,8 @@ static const QConvCase qconv_cases[] = {
   {16, 9, 11, 32, 3, 3, 1, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},
   {24, 8, 8, 8, 1, 1, 1, 1, 0, 1, YOLO_DTYPE_INT8, TRUE},
   {16, 10, 7, 16, 3, 3, 16, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},   /* depthwise */
+  {24, 21, 37, 24, 5, 5, 24, 2, 2, 1, YOLO_DTYPE_UINT8, TRUE},  /* dw s2 */
+  {8, 19, 40, 16, 3, 3, 8, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},    /* dw x2 */
   {8, 13, 12, 16, 5, 5, 8, 2, 2, 1, YOLO_DTYPE_UINT8, FALSE},
   {6, 12, 12, 5, 3, 3, 1, 1, 2, 2, YOLO_DTYPE_UINT8, TRUE},     /* dilated */
   {12, 6, 9, 24, 3, 1, 2, 1, 1, 1, YOLO_DTYPE_INT8, TRUE},      /* grouped */
@@ -220,7 +222,10 @@ conv_integer_cases (gboolean forced_int)
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
         forced_int ? " (conv_kernel=gpu)" : "");
-    yolo_test_expect_kernel (c->M / c->group % 8 ? "conv_integer_generic" :
+    yolo_test_expect_kernel (c->C == c->group ? (forced_int ?
+            "conv_integer_generic|conv_integer_c8" :
+            "conv_integer_dw16|conv_integer_generic|conv_integer_c8") :
+        c->M / c->group % 8 ? "conv_integer_generic" :
         forced_int ? "conv_integer_c8" :
         "conv_integer_f16c8|conv_integer_c8", TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);

@@ -11,6 +11,8 @@
  *                           enough for exact float sums (qconv_float_exact;
  *                           every layer of the shared int8 YOLO models):
  *                           16 px x 8 ch per work-item, float FMAs
+ *  conv-integer-dw16        the same for one input channel per group
+ *                           (depthwise): 16 px of one channel per item
  *  conv-integer-c8          groups in blocks of 8 output channels: 1 px x
  *                           8 ch per work-item, int32 arithmetic
  *  conv-integer-generic     any grouping (depthwise): one output per item
@@ -138,10 +140,12 @@ typedef enum
   QCONV_F16C8,                  /* conv_integer_f16c8 */
   QCONV_C8,                     /* conv_integer_c8 */
   QCONV_GENERIC,                /* conv_integer_generic */
+  QCONV_DW16,                   /* conv_integer_dw16 */
 } QConvKernel;
 
 static const char *const qconv_kernel_names[] = {
   "conv_integer_f16c8", "conv_integer_c8", "conv_integer_generic",
+  "conv_integer_dw16",
 };
 
 static gboolean
@@ -167,7 +171,12 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   per = (gsize) p.Cg * p.kh * p.kw;
   w = yolo_qconv_weights (g, n, &p);
-  if (kind == QCONV_F16C8) {
+  if (kind == QCONV_DW16) {
+    float *wf = g_new (float, per * p.M);
+    for (gsize i = 0; i < per * p.M; i++)
+      wf[i] = (float) w[i];
+    upload = wf;
+  } else if (kind == QCONV_F16C8) {
     float *wf = g_new (float, per * p.M);
     for (gsize i = 0; i < per * p.M; i++)
       wf[i] = (float) w[i];
@@ -237,11 +246,11 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.dw);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  if (kind == QCONV_F16C8) {
+  if (kind == QCONV_F16C8 || kind == QCONV_DW16) {
     /* small work-groups, as conv.c's blocked kernels: PoCL then runs the
      * explicit vectors as written instead of vectorising across items */
     static const gsize lws[2] = { 1, 4 };
-    gws[0] = p.M / QCONV_BLOCK;
+    gws[0] = kind == QCONV_DW16 ? p.M : p.M / QCONV_BLOCK;
     gws[1] = (gsize) yolo_div_up (p.Wo, 16) * p.Ho;
     return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
   }
@@ -277,6 +286,27 @@ f16c8_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   ok = qconv_float_exact (w, &p);
   g_free (w);
   return ok;
+}
+
+static gboolean
+dw16_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  gint32 *w;
+  gboolean ok;
+
+  if (!qconv_geom_ok (g, n, &p) || p.Cg != 1)
+    return FALSE;
+  w = yolo_qconv_weights (g, n, &p);
+  ok = qconv_float_exact (w, &p);
+  g_free (w);
+  return ok;
+}
+
+static gboolean
+dw16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return qconv_prepare (rt, g, n, QCONV_DW16, error);
 }
 
 static gboolean
@@ -319,6 +349,11 @@ static const YoloOpImpl impl_f16c8 = {
   f16c8_supports, f16c8_prepare, 0
 };
 
+static const YoloOpImpl impl_dw16 = {
+  qconv_types, "conv-integer-dw16", "quant", f16c8_preferred,
+  dw16_supports, dw16_prepare, 0
+};
+
 static const YoloOpImpl impl_c8 = {
   qconv_types, "conv-integer-c8", "quant", NULL, c8_supports, c8_prepare, 0
 };
@@ -329,5 +364,5 @@ static const YoloOpImpl impl_generic = {
 };
 
 const YoloOpImpl *const yolo_impls_quant[] = {
-  &impl_dql, &impl_f16c8, &impl_c8, &impl_generic, NULL
+  &impl_dql, &impl_dw16, &impl_f16c8, &impl_c8, &impl_generic, NULL
 };
