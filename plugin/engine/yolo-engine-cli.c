@@ -545,9 +545,12 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
     g_string_append_printf (s, "names (%u):", mi->names->len);
     for (i = 0; i < mi->names->len; i++) {
       /* class names come from the file: control bytes escaped */
-      char *name = yolo_escape_name (g_ptr_array_index (mi->names, i));
+      const char *raw = g_ptr_array_index (mi->names, i);
+      /* NULL when the name needs no escaping */
+      char *name = yolo_escape_name (raw);
 
-      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i, name);
+      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i,
+          name ? name : raw);
       g_free (name);
     }
     g_string_append_c (s, '\n');

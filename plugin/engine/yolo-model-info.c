@@ -582,8 +582,21 @@ parse_imgsz (const char *s, int *h, int *w)
 }
 
 static const char *
-model_precision (YoloGraph * g)
+model_precision (YoloGraph * g, GHashTable * ops)
 {
+  gboolean dql = g_hash_table_contains (ops, "DynamicQuantizeLinear");
+  gboolean conv = g_hash_table_contains (ops, "ConvInteger");
+  gboolean mm = g_hash_table_contains (ops, "MatMulInteger");
+
+  if (g_hash_table_contains (ops, "QuantizeLinear")
+      || g_hash_table_contains (ops, "DequantizeLinear")
+      || g_hash_table_contains (ops, "QLinearConv"))
+    return "int8 QDQ (QuantizeLinear / DequantizeLinear)";
+  if (dql || conv || mm)
+    return conv && mm ? "int8 dynamic (DynamicQuantizeLinear + ConvInteger "
+        "+ MatMulInteger)" : mm ? "int8 dynamic (DynamicQuantizeLinear + "
+        "MatMulInteger)" : "int8 dynamic (DynamicQuantizeLinear + "
+        "ConvInteger)";
   for (guint i = 0; i < g->tensors->len; i++) {
     YoloTensor *t = YOLO_T (g, i);
     if ((t->is_input || t->is_output) && t->io_dtype == YOLO_DTYPE_FLOAT16)
@@ -681,7 +694,7 @@ yolo_model_info_new (YoloGraph * g)
       info->n_params += ne;
   }
   g_hash_table_destroy (node_outputs);
-  info->precision = model_precision (g);
+  info->precision = model_precision (g, info->op_histogram);
   return info;
 }
 

@@ -22,9 +22,12 @@ typedef struct
   gint64 n_params;              /* elements in float and int8 weights */
   double flops;                 /* 2*MACs of Conv/MatMul/Gemm */
   GHashTable *op_histogram;     /* op_type -> count (GINT_TO_POINTER) */
-  /* "fp32", or "fp16" when a graph input / output is float16 or a Cast
+  /* "fp32", "fp16" when a graph input / output is float16 or a Cast
    * rounds to float16 (half=True exports, onnxconverter-common's
-   * keep_io_types=True too); static. */
+   * keep_io_types=True too), "int8 dynamic (DynamicQuantizeLinear +
+   * ConvInteger)" (what onnxruntime's quantize_dynamic writes;
+   * MatMulInteger is named when present) or "int8 QDQ (QuantizeLinear /
+   * DequantizeLinear)"; static. */
   const char *precision;
 } YoloModelInfo;
 
