@@ -150,7 +150,9 @@ gboolean yolo_engine_output_info (YoloEngine * e, guint i,
 const char *yolo_engine_metadata (YoloEngine * e, const char *key);
 const char *yolo_engine_device_name (YoloEngine * e);
 
-/* Copies input 0 (float32, in the input's shape) to the device. */
+/* Copies input 0 (float32, in the input's shape) to the device. For a
+ * float16 input (YoloTensorInfo.dtype) too: the engine rounds it to half
+ * (round-to-nearest-even) on the device before the first layer. */
 gboolean yolo_engine_set_input (YoloEngine * e, const float *data,
     GError ** error);
 /* Same as yolo_engine_run but does not wait: the caller syncs later with

@@ -73,7 +73,8 @@ typedef struct
   gboolean is_output;           /* graph output */
   /* Graph inputs / outputs: the element type the file declares. The engine
    * holds float16 values in float32 (rounded to half, round-to-nearest-
-   * even: yolo_onnx_round_half_io); UNDEFINED for other tensors. */
+   * even: yolo_graph_round_half_io in yolo-half.h); UNDEFINED for other
+   * tensors. */
   YoloDType io_dtype;
 
   /* Memory plan (yolo-plan.c). A view shares the storage of view_of,

@@ -280,7 +280,7 @@ def check_small(a, failures):
     from onnx import helper
     X = helper.make_tensor_value_info('X', TensorProto.FLOAT16, [1, 2, 16])
     outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT16, [1, 2, 16])
-            for n in ('Y_raw', 'Y_int32', 'Y_cast')]
+            for n in ('Y_raw', 'Y_raw_mul', 'Y_int32', 'Y_cast')]
     w = np.stack([SPECIAL, SPECIAL[::-1]])[None]
     w_raw = numpy_helper.from_array(w, 'W_raw')
     assert w_raw.HasField('raw_data')
@@ -288,7 +288,9 @@ def check_small(a, failures):
                                w.view(np.uint16).astype(np.int32).ravel().tolist())
     assert len(w_i32.int32_data) == 32 and not w_i32.HasField('raw_data')
     third = numpy_helper.from_array(np.array(1 / 3, np.float32), 'third')
+    # products keep the subnormals and infinities of both forms exact
     nodes = [helper.make_node('Add', ['X', 'W_raw'], ['Y_raw']),
+             helper.make_node('Mul', ['X', 'W_raw'], ['Y_raw_mul']),
              helper.make_node('Mul', ['X', 'W_int32'], ['Y_int32']),
              helper.make_node('Cast', ['X'], ['X32'], to=TensorProto.FLOAT),
              helper.make_node('Mul', ['X32', 'third'], ['T']),
