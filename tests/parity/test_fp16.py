@@ -401,6 +401,14 @@ def main():
         if have_opencl_device(a.engine) is False:
             print('SKIP: no OpenCL device on this machine')
             return SKIP
+        p = subprocess.run([a.engine, 'info', model, '--json'], capture_output=True,
+                           text=True, timeout=300)
+        info = json.loads(p.stdout) if p.returncode == 0 else {}
+        got = (info.get('precision'), [t['dtype'] for t in info.get('inputs', [])],
+               [t['dtype'] for t in info.get('outputs', [])])
+        print(f'yolo-engine info: precision, input and output dtypes: {got}')
+        if got != ('fp16', ['float16'], ['float16']):
+            failures.append(f'yolo-engine info --json: {got} ({p.stderr.strip()})')
         check_small(a, failures)
         check_engine(a, model, failures)
     for f in failures:
