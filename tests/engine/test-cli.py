@@ -433,10 +433,10 @@ def export_options(tmp, zoo):
         [helper.make_node("Reshape", ["x", "s1"], ["y"], name="r1"),
          helper.make_node("Reshape", ["y", "s2"], ["z"], name="r2")],
         "b2", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                             [2, 3, 4, 4])],
-        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [96])],
-        [helper.make_tensor("s1", TensorProto.INT64, [2], [2, 48]),
-         helper.make_tensor("s2", TensorProto.INT64, [1], [96])])
+                                             [2, 3, 32, 32])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [6144])],
+        [helper.make_tensor("s1", TensorProto.INT64, [2], [2, 3072]),
+         helper.make_tensor("s2", TensorProto.INT64, [1], [6144])])
     p = os.path.join(tmp, "batch-folded.onnx")
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
               p)
