@@ -1,0 +1,149 @@
+/* yolo-peak.c - the OpenCL device's fp32 multiply-add peak (yolo-peak.h),
+ * and what the device and host measurements share. */
+#include "yolo-peak.h"
+#include "yolo-engine-private.h"
+#include "yolo-runtime.h"
+#include "yolo-cl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+void
+yolo_peak_summarise (YoloPeak * p, double *g, guint n)
+{
+  qsort (g, n, sizeof (double), cmp_double);
+  p->runs = n;
+  p->min_gflops = g[0];
+  p->max_gflops = g[n - 1];
+  p->gflops = n % 2 ? g[n / 2] : (g[n / 2 - 1] + g[n / 2]) / 2;
+}
+
+void
+yolo_peak_clear (YoloPeak * p)
+{
+  g_free (p->what);
+  p->what = NULL;
+}
+
+/* Wall seconds of one launch of k with `iters` iterations, or < 0 (error
+ * set). */
+static double
+time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
+    GError ** error)
+{
+  cl_command_queue q = yolo_rt_queue (rt);
+  gint64 t0;
+  cl_int err;
+
+  err = clSetKernelArg (k, 1, sizeof (cl_int), &iters);
+  if (YOLO_CL_FAILED (err, error, "setting the peak kernel's arguments"))
+    return -1;
+  t0 = g_get_monotonic_time ();
+  err = clEnqueueNDRangeKernel (q, k, 1, NULL, &gws, NULL, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clFinish (q);
+  if (YOLO_CL_FAILED (err, error, "running the peak kernel"))
+    return -1;
+  return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+gboolean
+yolo_peak_device (const YoloEngineOptions * options, guint vector_width,
+    double target_ms, guint runs, YoloPeak * out, GError ** error)
+{
+  YoloRuntime *rt = NULL;
+  const YoloDeviceInfo *info;
+  cl_kernel k = NULL;
+  cl_mem buf;
+  char name[32];
+  gsize gws;
+  gint64 iters = 16;
+  float a = 0.999f, b = 0.001f;
+  double s = 0, *g = NULL;
+  gboolean ok = FALSE;
+  cl_int err;
+
+  memset (out, 0, sizeof (*out));
+  if (!(target_ms > 0 && target_ms <= 60000) || runs < 1 || runs > 1000) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "peak: run time must be in (0, 60000] ms and runs in 1..1000");
+    return FALSE;
+  }
+  if (vector_width != 0 && vector_width != 1 && vector_width != 2
+      && vector_width != 4 && vector_width != 8 && vector_width != 16) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "peak: vector width %u is not 0 (the device's), 1, 2, 4, 8 or 16",
+        vector_width);
+    return FALSE;
+  }
+  rt = yolo_runtime_new (options, error);
+  if (!rt)
+    return FALSE;
+  info = yolo_rt_device (rt);
+  if (vector_width == 0) {
+    guint p = MAX (info->preferred_vector_width_float, 1);
+    for (vector_width = 16; vector_width > p; vector_width /= 2);
+  }
+  g_snprintf (name, sizeof name, "fma_peak_%u", vector_width);
+  k = yolo_rt_kernel (rt, name, error);
+  if (!k)
+    goto out;
+  gws = (gsize) MAX (info->compute_units, 1) * 2048 / vector_width;
+  gws = MAX (gws, 64);
+  buf = yolo_rt_alloc (rt, gws * vector_width * sizeof (float), error);
+  if (!buf)
+    goto out;
+  err = clSetKernelArg (k, 0, sizeof (cl_mem), &buf);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 2, sizeof (float), &a);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 3, sizeof (float), &b);
+  if (YOLO_CL_FAILED (err, error, "setting the peak kernel's arguments"))
+    goto out;
+
+  /* the first launch compiles the work-group function on some drivers:
+   * not timed */
+  if (time_launch (rt, k, gws, 1, error) < 0)
+    goto out;
+  /* calibrate: grow until a run takes a quarter of the target, then scale */
+  for (;;) {
+    s = time_launch (rt, k, gws, (int) iters, error);
+    if (s < 0)
+      goto out;
+    if (s * 1000.0 >= target_ms / 4 || iters >= G_MAXINT / 8)
+      break;
+    iters *= s * 1000.0 < target_ms / 64 ? 8 : 2;
+  }
+  if (s > 0)
+    iters = CLAMP ((gint64) (iters * (target_ms / 1000.0) / s), 1, G_MAXINT);
+
+  g = g_new (double, runs);
+  out->flops_per_run = 2.0 * 8 * vector_width * (double) iters * gws;
+  for (guint r = 0; r < runs; r++) {
+    s = time_launch (rt, k, gws, (int) iters, error);
+    if (s < 0)
+      goto out;
+    g[r] = out->flops_per_run / MAX (s, 1e-9) / 1e9;
+  }
+  yolo_peak_summarise (out, g, runs);
+  out->vector_width = vector_width;
+  out->parallel = info->compute_units;
+  out->work_items = gws;
+  out->iterations = iters;
+  out->what = g_strdup (info->name ? info->name : "OpenCL device");
+  ok = TRUE;
+
+out:
+  g_free (g);
+  if (k)
+    clReleaseKernel (k);
+  yolo_runtime_free (rt);
+  return ok;
+}

@@ -1,0 +1,59 @@
+/* yolo-peak.h - the machine's fp32 multiply-add peak, measured: what
+ * `yolo-engine peak` prints and what `bench --profile` divides by.
+ *
+ * Device (yolo-peak.c): the OpenCL kernels of ocl_kernels/peak.cl, 8
+ * independent mad() chains per work-item of the device's preferred float
+ * vector width (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT rounded down to
+ * 1, 2, 4, 8 or 16: float16 on PoCL), compute units x 2048 / width
+ * work-items, the work-group size left to the driver.
+ * Host (yolo-peak-host.c): plain C, 12 independent vector chains per
+ * thread, the widest of AVX-512F / AVX2+FMA / SSE or NEON the CPU has,
+ * one thread per core unless asked otherwise.
+ *
+ * Both calibrate the iteration count so that one run takes about
+ * target_ms of wall time, then time `runs` runs: GFLOP/s = 2 FLOPs per
+ * multiply-add over wall time, median of the runs. The figure is what
+ * this code reaches, a lower bound of the hardware's peak; on a loaded
+ * machine it varies with the load like any other timing. */
+#ifndef YOLO_PEAK_H
+#define YOLO_PEAK_H
+
+#include "yolo-engine.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  double gflops;                /* median over the runs, GFLOP/s */
+  double min_gflops, max_gflops;
+  guint runs;
+  guint vector_width;           /* float lanes per chain */
+  guint parallel;               /* device: compute units; host: threads */
+  guint64 work_items;           /* device: global size; host: 0 */
+  gint64 iterations;            /* multiply-adds per chain per run */
+  double flops_per_run;
+  char *what;                   /* device name / "host CPU, ISA, N threads" */
+} YoloPeak;
+
+/* Measures the OpenCL device options->device selects (options as for
+ * yolo_engine_new; NULL: defaults). vector_width 0 = the device's
+ * preference, else 1, 2, 4, 8 or 16. target_ms in (0, 60000], runs in
+ * 1..1000. FALSE with YOLO_ENGINE_ERROR_ARGUMENT for a bad value, else
+ * the device's errors (NO_DEVICE, OPENCL). */
+gboolean yolo_peak_device (const YoloEngineOptions * options,
+    guint vector_width, double target_ms, guint runs, YoloPeak * out,
+    GError ** error);
+
+/* Measures the host CPU with `threads` threads (0 = one per logical
+ * core, g_get_num_processors). Same limits as yolo_peak_device. */
+gboolean yolo_peak_host (guint threads, double target_ms, guint runs,
+    YoloPeak * out, GError ** error);
+
+void yolo_peak_clear (YoloPeak * p);
+
+/* Fills gflops (median), min_gflops, max_gflops and runs from n >= 1
+ * per-run figures (sorts g). */
+void yolo_peak_summarise (YoloPeak * p, double *g, guint n);
+
+G_END_DECLS
+#endif /* YOLO_PEAK_H */
