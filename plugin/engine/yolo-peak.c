@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int
 cmp_double (const void *a, const void *b)
@@ -15,14 +16,31 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-void
-yolo_peak_summarise (YoloPeak * p, double *g, guint n)
+static double
+median (double *v, guint n)
 {
-  qsort (g, n, sizeof (double), cmp_double);
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void
+yolo_peak_summarise (YoloPeak * p, double *g, double *wall, guint n)
+{
   p->runs = n;
+  p->gflops = median (g, n);
   p->min_gflops = g[0];
   p->max_gflops = g[n - 1];
-  p->gflops = n % 2 ? g[n / 2] : (g[n / 2 - 1] + g[n / 2]) / 2;
+  p->wall_gflops = median (wall, n);
+}
+
+double
+yolo_peak_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void
@@ -36,9 +54,10 @@ yolo_peak_clear (YoloPeak * p)
  * set). */
 static double
 time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
-    GError ** error)
+    double *cpu_s, GError ** error)
 {
   cl_command_queue q = yolo_rt_queue (rt);
+  double c0 = yolo_peak_cpu_seconds ();
   gint64 t0;
   cl_int err;
 
@@ -51,6 +70,8 @@ time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
     err = clFinish (q);
   if (YOLO_CL_FAILED (err, error, "running the peak kernel"))
     return -1;
+  if (cpu_s)
+    *cpu_s = yolo_peak_cpu_seconds () - c0;
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
@@ -110,11 +131,11 @@ yolo_peak_device (const YoloEngineOptions * options, guint vector_width,
 
   /* the first launch compiles the work-group function on some drivers:
    * not timed */
-  if (time_launch (rt, k, gws, 1, error) < 0)
+  if (time_launch (rt, k, gws, 1, NULL, error) < 0)
     goto out;
   /* calibrate: grow until a run takes a quarter of the target, then scale */
   for (;;) {
-    s = time_launch (rt, k, gws, (int) iters, error);
+    s = time_launch (rt, k, gws, (int) iters, NULL, error);
     if (s < 0)
       goto out;
     if (s * 1000.0 >= target_ms / 4 || iters >= G_MAXINT / 8)
@@ -124,15 +145,20 @@ yolo_peak_device (const YoloEngineOptions * options, guint vector_width,
   if (s > 0)
     iters = CLAMP ((gint64) (iters * (target_ms / 1000.0) / s), 1, G_MAXINT);
 
-  g = g_new (double, runs);
-  out->flops_per_run = 2.0 * 8 * vector_width * (double) iters * gws;
+  g = g_new (double, 2 * runs);
+  out->flops_per_run = 2.0 * 8 * vector_width * (double) iters *gws;
   for (guint r = 0; r < runs; r++) {
-    s = time_launch (rt, k, gws, (int) iters, error);
+    double cpu = 0;
+    s = time_launch (rt, k, gws, (int) iters, &cpu, error);
     if (s < 0)
       goto out;
-    g[r] = out->flops_per_run / MAX (s, 1e-9) / 1e9;
+    g[runs + r] = out->flops_per_run / MAX (s, 1e-9) / 1e9;
+    /* CPU devices run the kernel on this process's threads */
+    g[r] = info->is_cpu && cpu > 0 ? out->flops_per_run /
+        (cpu / MAX (info->compute_units, 1)) / 1e9 : g[runs + r];
   }
-  yolo_peak_summarise (out, g, runs);
+  yolo_peak_summarise (out, g, g + runs, runs);
+  out->cpu_time = info->is_cpu;
   out->vector_width = vector_width;
   out->parallel = info->compute_units;
   out->work_items = gws;

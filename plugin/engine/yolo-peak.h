@@ -11,10 +11,14 @@
  * one thread per core unless asked otherwise.
  *
  * Both calibrate the iteration count so that one run takes about
- * target_ms of wall time, then time `runs` runs: GFLOP/s = 2 FLOPs per
- * multiply-add over wall time, median of the runs. The figure is what
- * this code reaches, a lower bound of the hardware's peak; on a loaded
- * machine it varies with the load like any other timing. */
+ * target_ms of wall time, then time `runs` runs; 2 FLOPs per multiply-add,
+ * median of the runs. On the host and on CPU devices (PoCL, llvmpipe: the
+ * kernel runs on this process's threads) the figure is FLOPs over the
+ * process's CPU time per core (CLOCK_PROCESS_CPUTIME_ID / parallel): the
+ * rate with the cores to ourselves, which other jobs on a shared machine
+ * barely change; the wall-time figure (wall_gflops) falls with their
+ * load. On other devices both are the wall-time figure. It is what this
+ * code reaches, a lower bound of the hardware's peak. */
 #ifndef YOLO_PEAK_H
 #define YOLO_PEAK_H
 
@@ -26,13 +30,15 @@ typedef struct
 {
   double gflops;                /* median over the runs, GFLOP/s */
   double min_gflops, max_gflops;
+  double wall_gflops;           /* median by wall time alone */
+  gboolean cpu_time;            /* gflops is per CPU time (see above) */
   guint runs;
   guint vector_width;           /* float lanes per chain */
   guint parallel;               /* device: compute units; host: threads */
   guint64 work_items;           /* device: global size; host: 0 */
   gint64 iterations;            /* multiply-adds per chain per run */
   double flops_per_run;
-  char *what;                   /* device name / "host CPU, ISA, N threads" */
+  char *what;                   /* device name / "ISA, N threads" */
 } YoloPeak;
 
 /* Measures the OpenCL device options->device selects (options as for
@@ -52,8 +58,12 @@ gboolean yolo_peak_host (guint threads, double target_ms, guint runs,
 void yolo_peak_clear (YoloPeak * p);
 
 /* Fills gflops (median), min_gflops, max_gflops and runs from n >= 1
- * per-run figures (sorts g). */
-void yolo_peak_summarise (YoloPeak * p, double *g, guint n);
+ * per-run figures (sorts g), and wall_gflops from the wall-time ones
+ * (sorts wall). */
+void yolo_peak_summarise (YoloPeak * p, double *g, double *wall, guint n);
+
+/* CPU seconds this process has used, all threads (0 if unknown). */
+double yolo_peak_cpu_seconds (void);
 
 G_END_DECLS
 #endif /* YOLO_PEAK_H */
