@@ -39,8 +39,9 @@ the bench's cpu_median_ms; onnxruntime: process CPU time / T), divided by
 the device's peak (ours) or the host's (onnxruntime). On a GPU ours is per
 wall time.
 
-Memory. Peak RSS (ru_maxrss of each child process, from wait4) of the
-`yolo-engine bench` process and of the onnxruntime process (Python,
+Memory. Peak RSS (GNU time's %M: ru_maxrss of that process alone; install
+`time`, else an upper bound is printed) of the `yolo-engine bench` process
+and of the onnxruntime process (Python,
 numpy and onnxruntime loaded, the session, the runs; the input tensor
 comes from a .npy file, so OpenCV is not loaded there). The RSS of a
 Python process that only imports numpy and onnxruntime is printed too.
@@ -89,17 +90,30 @@ def clinfo_devices():
     return ', '.join(devs) or None
 
 
+GNU_TIME = '/usr/bin/time'
+
+
 def run_measured(cmd):
-    """Runs cmd; returns (exit status, stdout, stderr, peak RSS in MiB) with
-    the peak RSS of that child alone (wait4's rusage)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+    """Runs cmd; returns (exit status, stdout, stderr, peak RSS in MiB) of
+    that process alone. Through GNU time (%M): wait4's ru_maxrss of a child
+    of this Python process would start from this process's own RSS (Linux
+    keeps the larger of the pre-exec and the new image's RSS), time's own
+    is a few MiB. Without GNU time, that upper bound is returned."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode='r') as rss:
+        use_time = os.access(GNU_TIME, os.X_OK)
+        full = [GNU_TIME, '-f', '%M', '-o', rss.name] + cmd if use_time else cmd
+        p = subprocess.Popen(full, stdout=out, stderr=err)
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
+        kib = ru.ru_maxrss
+        if use_time:
+            lines = [x for x in rss.read().split() if x.isdigit()]
+            kib = int(lines[-1]) if lines else kib
         return (p.returncode, out.read().decode(errors='replace'),
-                err.read().decode(errors='replace'), ru.ru_maxrss / 1024.0)
+                err.read().decode(errors='replace'), kib / 1024.0)
 
 
 def last_json(text):

@@ -247,9 +247,10 @@ def profile_flops(out):
     rows = [line.split() for line in out.splitlines()]
     conv0 = [r for r in rows if len(r) > 1 and r[0] == "0"
              and r[1] == "/model.0/conv/Conv"]
-    ok = len(conv0) == 1 and len(conv0[0]) == 10 \
-        and conv0[0][7] == "22.53" and float(conv0[0][8]) > 0 \
-        and conv0[0][9].endswith("%")
+    # columns: # node op variant ms node-ms MFLOP GFLOP/s %peak
+    ok = len(conv0) == 1 and len(conv0[0]) == 9 \
+        and conv0[0][6] == "22.53" and float(conv0[0][7]) > 0 \
+        and conv0[0][8].endswith("%")
     check(ok and "GFLOP/s" in out and "%peak" in out,
           "bench --profile: FLOPs, GFLOP/s, % of peak per node", out)
     check("of the device's peak" in out and re.search(
