@@ -3,6 +3,8 @@
 #include "yolo-graph.h"
 #include "yolo-ops.h"
 #include "yolo-engine.h"
+#include "yolo-nms-tail.h"
+#include "yolo-rebatch.h"
 
 #include <math.h>
 #include <string.h>
@@ -62,6 +64,7 @@ tensor_free (gpointer p)
 
   g_free (t->name);
   g_free (t->data);
+  g_free (t->declared_shape);
   g_free (t);
 }
 
@@ -116,6 +119,7 @@ yolo_graph_free (YoloGraph * g)
   g_array_unref (g->outputs);
   g_hash_table_unref (g->metadata);
   g_free (g->producer_name);
+  yolo_nms_tail_free (g->nms_tail);
   g_free (g);
 }
 
@@ -815,6 +819,8 @@ yolo_graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
 static gboolean
 graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
 {
+  YoloRebatch *rebatch = NULL;
+
   if (g->inputs->len == 0 || g->outputs->len == 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
         "the model has no %s", g->inputs->len == 0 ? "input" : "output");
@@ -834,7 +840,14 @@ graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
     g_free (what);
     return ok;
   }
-  if (!yolo_graph_sort (g, error) || !yolo_graph_infer (g, error))
+  if (!yolo_graph_sort (g, error) || !yolo_rebatch (g, &rebatch, error))
+    return FALSE;
+  if (!yolo_nms_tail_cut (g, error) || !yolo_graph_infer (g, error)) {
+    yolo_rebatch_fail (rebatch, error);
+    return FALSE;
+  }
+  if (!yolo_rebatch_check (g, rebatch, error)
+      || !yolo_nms_tail_check (g, error))
     return FALSE;
   for (guint i = 0; i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));

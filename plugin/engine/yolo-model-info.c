@@ -490,16 +490,18 @@ yolo_model_export_hint (YoloGraph * g)
         "detection models (task=detect) do not", task, what ? " (" : "",
         what ? what : "", what ? ")" : "");
   }
-  if (export_arg_true (g, "nms"))
+  /* (nms=True tails the engine replaces and fixed batches it rewrites to
+   * 1 run: see yolo-nms-tail.h, yolo-rebatch.h) */
+  if (export_arg_true (g, "nms") && !g->nms_tail)
     return g_strdup ("the model was exported with nms=True (NMS inside the "
-        "graph, not supported): export it with nms=False (the detector "
-        "does the NMS itself)");
+        "graph): export it with nms=False (the detector does the NMS "
+        "itself)");
   if (g->inputs && g->inputs->len > 0) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
     if (t->ndim >= 1 && t->dims[0] > 1)
       n = t->dims[0];
   }
-  if (n <= 1 && batch)
+  if (n <= 1 && batch && !g->batch_from)
     n = g_ascii_strtoll (batch, NULL, 10);
   if (n > 1)
     return g_strdup_printf ("the model was exported with batch=%"

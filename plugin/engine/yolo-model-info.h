@@ -33,11 +33,12 @@ void yolo_model_info_free (YoloModelInfo * info);
 YoloFamily yolo_model_detect_family (YoloGraph * g, char **reason);
 
 /* Why a graph is not a model the detector runs, in terms of the Ultralytics
- * export that made it (task other than detect, nms=True, batch > 1), as a
- * newly allocated sentence naming the option and the fix; NULL when no such
- * export option applies. Used to complete load errors (an nms=True export
- * fails on its NonMaxSuppression/Greater ops, a segmentation export on
- * ConvTranspose) and by the element. */
+ * export that made it (task other than detect; nms=True when the NMS tail
+ * was not replaced, yolo-nms-tail.h; a batch > 1 not rewritten to 1,
+ * yolo-rebatch.h), as a newly allocated sentence naming the option and the
+ * fix; NULL when no such export option applies. Used to complete load
+ * errors (a segmentation export fails on ConvTranspose) and by the
+ * element. */
 char *yolo_model_export_hint (YoloGraph * g);
 
 
