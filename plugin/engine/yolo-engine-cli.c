@@ -939,7 +939,7 @@ cmd_bench (int argc, char **argv)
     /* % of peak on the peak's own basis (yolo-peak.h): on CPU devices
      * FLOPs per core-second of this process, elsewhere per wall second */
     rate = !dev->is_cpu ? gflops : cpu_median > 0 ?
-        model_flops / (cpu_median / MAX (dev->compute_units, 1) * 1e6) : 0;
+        model_flops / (cpu_median / yolo_peak_cores (dev) * 1e6) : 0;
 
     if (json) {
       GString *s = g_string_new ("{\"model\":");

@@ -5,6 +5,7 @@
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,14 @@ yolo_peak_summarise (YoloPeak * p, double *g, double *wall, guint n)
   p->min_gflops = g[0];
   p->max_gflops = g[n - 1];
   p->wall_gflops = median (wall, n);
+}
+
+guint
+yolo_peak_cores (const YoloDeviceInfo * info)
+{
+  guint n = MAX (g_get_num_processors (), 1);
+
+  return info->compute_units > 0 ? MIN (info->compute_units, n) : n;
 }
 
 double
@@ -73,6 +82,56 @@ time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
   if (cpu_s)
     *cpu_s = yolo_peak_cpu_seconds () - c0;
   return (g_get_monotonic_time () - t0) / 1e6;
+}
+
+/* What work-item gid of the peak kernel writes (each lane) after `iters`
+ * iterations: the C reference of peak.cl. */
+static float
+peak_reference (gsize gid, int iters, float a, float b)
+{
+  float x[8];
+
+  for (int c = 0; c < 8; c++)
+    x[c] = (float) (gid & 255) * 1e-3f + 0.125f * c;
+  for (int i = 0; i < iters; i++)
+    for (int c = 0; c < 8; c++)
+      x[c] = x[c] * a + b;
+  return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+}
+
+/* Runs the kernel once with a few iterations and checks every lane of
+ * every work-item against peak_reference: a figure from a kernel that
+ * computed something else would mean nothing. */
+static gboolean
+check_result (YoloRuntime * rt, cl_kernel k, cl_mem buf, gsize gws,
+    guint width, float a, float b, GError ** error)
+{
+  const int iters = 100;
+  gsize n = gws * width;
+  float *got = g_new (float, n);
+  gboolean ok = FALSE;
+  cl_int err;
+
+  if (time_launch (rt, k, gws, iters, NULL, error) < 0)
+    goto out;
+  err = clEnqueueReadBuffer (yolo_rt_queue (rt), buf, CL_TRUE, 0,
+      n * sizeof (float), got, 0, NULL, NULL);
+  if (YOLO_CL_FAILED (err, error, "reading the peak kernel's result"))
+    goto out;
+  for (gsize i = 0; i < n; i++) {
+    float want = peak_reference (i / width, iters, a, b);
+    /* mad may round once or twice per step */
+    if (!(fabsf (got[i] - want) <= 1e-4f * fabsf (want) + 1e-5f)) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+          "the peak kernel computed %g at %" G_GSIZE_FORMAT ", expected %g: "
+          "the device's result is wrong", got[i], i, want);
+      goto out;
+    }
+  }
+  ok = TRUE;
+out:
+  g_free (got);
+  return ok;
 }
 
 gboolean
@@ -155,8 +214,10 @@ yolo_peak_device (const YoloEngineOptions * options, guint vector_width,
     g[runs + r] = out->flops_per_run / MAX (s, 1e-9) / 1e9;
     /* CPU devices run the kernel on this process's threads */
     g[r] = info->is_cpu && cpu > 0 ? out->flops_per_run /
-        (cpu / MAX (info->compute_units, 1)) / 1e9 : g[runs + r];
+        (cpu / yolo_peak_cores (info)) / 1e9 : g[runs + r];
   }
+  if (!check_result (rt, k, buf, gws, vector_width, a, b, error))
+    goto out;
   yolo_peak_summarise (out, g, g + runs, runs);
   out->cpu_time = info->is_cpu;
   out->vector_width = vector_width;

@@ -5,7 +5,9 @@
  * independent mad() chains per work-item of the device's preferred float
  * vector width (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT rounded down to
  * 1, 2, 4, 8 or 16: float16 on PoCL), compute units x 2048 / width
- * work-items, the work-group size left to the driver.
+ * work-items, the work-group size left to the driver; after the timed
+ * runs, one short run's result is checked against the C reference (an
+ * error if the device computed something else).
  * Host (yolo-peak-host.c): plain C, 12 independent vector chains per
  * thread, the widest of AVX-512F / AVX2+FMA / SSE or NEON the CPU has,
  * one thread per core unless asked otherwise.
@@ -14,7 +16,8 @@
  * target_ms of wall time, then time `runs` runs; 2 FLOPs per multiply-add,
  * median of the runs. On the host and on CPU devices (PoCL, llvmpipe: the
  * kernel runs on this process's threads) the figure is FLOPs over the
- * process's CPU time per core (CLOCK_PROCESS_CPUTIME_ID / parallel): the
+ * process's CPU time per core (CLOCK_PROCESS_CPUTIME_ID divided by the
+ * threads, or by yolo_peak_cores for a device): the
  * rate with the cores to ourselves, which other jobs on a shared machine
  * barely change; the wall-time figure (wall_gflops) falls with their
  * load. On other devices both are the wall-time figure. It is what this
@@ -23,6 +26,7 @@
 #define YOLO_PEAK_H
 
 #include "yolo-engine.h"
+#include "yolo-runtime.h"
 
 G_BEGIN_DECLS
 
@@ -61,6 +65,11 @@ void yolo_peak_clear (YoloPeak * p);
  * per-run figures (sorts g), and wall_gflops from the wall-time ones
  * (sorts wall). */
 void yolo_peak_summarise (YoloPeak * p, double *g, double *wall, guint n);
+
+/* The cores a CPU device's work can use: its compute units, at most the
+ * processors online (llvmpipe reports 8 on 2 cores). What CPU time is
+ * divided by for a device's per-core-second figures. */
+guint yolo_peak_cores (const YoloDeviceInfo * info);
 
 /* CPU seconds this process has used, all threads (0 if unknown). */
 double yolo_peak_cpu_seconds (void);
