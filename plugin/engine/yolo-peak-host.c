@@ -37,22 +37,30 @@ typedef float v16sf __attribute__((vector_size (64)));
       s += x[c][l];                                                           \
   return s
 
+/* Under AddressSanitizer / UBSan the chains would live in instrumented stack
+ * memory instead of registers. */
+#if defined(__GNUC__)
+#define NO_ASAN __attribute__((no_sanitize ("address", "undefined")))
+#else
+#define NO_ASAN
+#endif
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #define HAVE_X86_VERSIONS 1
-__attribute__((target ("avx512f")))
+NO_ASAN __attribute__((target ("avx512f")))
      static float fma_avx512 (gint64 iters, float a, float b, float seed)
 {
   FMA_LOOP (v16sf, 16);
 }
 
-__attribute__((target ("avx2,fma")))
+NO_ASAN __attribute__((target ("avx2,fma")))
      static float fma_avx2 (gint64 iters, float a, float b, float seed)
 {
   FMA_LOOP (v8sf, 8);
 }
 #endif
 
-static float
+NO_ASAN static float
 fma_plain (gint64 iters, float a, float b, float seed)
 {
   FMA_LOOP (v4sf, 4);
