@@ -467,6 +467,8 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   json_str (s, mi->task);
   g_string_append_printf (s, ",\"end2end\":%s,\"params\":%" G_GINT64_FORMAT,
       mi->end2end ? "true" : "false", mi->n_params);
+  g_string_append (s, ",\"precision\":");
+  json_str (s, mi->precision);
   g_string_append (s, ",\"gflops\":");
   json_num (s, mi->flops / 1e9);
   g_string_append_printf (s, ",\"nodes\":%d,\"ops\":{", n_nodes);
@@ -553,9 +555,12 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
     g_string_append_printf (s, "names (%u):", mi->names->len);
     for (i = 0; i < mi->names->len; i++) {
       /* class names come from the file: control bytes escaped */
-      char *name = yolo_escape_name (g_ptr_array_index (mi->names, i));
+      const char *raw = g_ptr_array_index (mi->names, i);
+      /* NULL when the name needs no escaping */
+      char *name = yolo_escape_name (raw);
 
-      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i, name);
+      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i,
+          name ? name : raw);
       g_free (name);
     }
     g_string_append_c (s, '\n');
@@ -564,6 +569,7 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   }
   g_string_append_printf (s, "parameters:  %.3f M (%" G_GINT64_FORMAT ")\n",
       mi->n_params / 1e6, mi->n_params);
+  g_string_append_printf (s, "precision:   %s\n", mi->precision);
   g_string_append_printf (s, "GFLOPs:      %.2f\n", mi->flops / 1e9);
   g_string_append_printf (s, "ops:         %d nodes after constant folding:",
       n_nodes);

@@ -6,6 +6,7 @@
  *                  Cin/group, kh, kw]; any number of spatial dims)
  *   ConvTranspose  2 * N*Cin*H*W * Cout/group * kh*kw     (per input element)
  *   MatMul, Gemm   2 * numel(Y) * K   (broadcast batch dims included)
+ *   ConvInteger, MatMulInteger: as Conv, MatMul (integer operations)
  *   element-wise   1 per output element: Add Sub Mul Div Pow Max Min Mod,
  *                  Sqrt Reciprocal Exp Log Neg Abs Floor Ceil Round Erf
  *                  Sin Cos Tanh Sigmoid Relu LeakyRelu Elu HardSigmoid

@@ -665,13 +665,17 @@ yolo_graph_infer (YoloGraph * g, GError ** error)
     if (!def) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "unsupported operator %s (node \"%s\")%s", n->op_type, n->name,
-          !strcmp (n->op_type, "ConvInteger")
-          || !strcmp (n->op_type, "DynamicQuantizeLinear")
-          || !strcmp (n->op_type, "QuantizeLinear")
+          !strcmp (n->op_type, "QuantizeLinear")
           || !strcmp (n->op_type, "DequantizeLinear")
-          || !strcmp (n->op_type, "MatMulInteger") ?
-          ": quantized (int8) models are not supported yet; "
-          "use the float32 export" : "");
+          || !strcmp (n->op_type, "QLinearConv")
+          || !strcmp (n->op_type, "QLinearMatMul") ?
+          ": static int8 quantisation (QDQ: QuantizeLinear / "
+          "DequantizeLinear) is not supported yet; dynamic quantisation "
+          "(onnxruntime quantize_dynamic) or the float32 export work" :
+          !strcmp (n->op_type, "MatMulInteger") ?
+          ": int8 MatMulInteger (dynamic quantisation of MatMul) is not "
+          "supported yet; quantise only Conv (quantize_dynamic "
+          "op_types_to_quantize=['Conv']) or use the float32 export" : "");
       return FALSE;
     }
     for (int j = 0; j < n->n_inputs; j++) {

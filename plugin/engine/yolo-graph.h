@@ -259,6 +259,9 @@ gboolean yolo_graph_sort (YoloGraph * g, GError ** error);
 gboolean yolo_graph_infer (YoloGraph * g, GError ** error);
 /* Fusions: Conv+Sigmoid*Mul -> Conv(SiLU), +Add residual, etc. */
 void yolo_graph_fuse (YoloGraph * g);
+/* ConvInteger -> Cast -> Mul [-> Add] => ConvIntegerToFloat
+ * (yolo-quant-fuse.c); called by yolo_graph_fuse first. */
+void yolo_graph_fuse_quant (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

@@ -550,6 +550,25 @@ parse_imgsz (const char *s, int *h, int *w)
   return n;
 }
 
+static const char *
+model_precision (GHashTable * ops)
+{
+  gboolean dql = g_hash_table_contains (ops, "DynamicQuantizeLinear");
+  gboolean conv = g_hash_table_contains (ops, "ConvInteger");
+  gboolean mm = g_hash_table_contains (ops, "MatMulInteger");
+
+  if (g_hash_table_contains (ops, "QuantizeLinear")
+      || g_hash_table_contains (ops, "DequantizeLinear")
+      || g_hash_table_contains (ops, "QLinearConv"))
+    return "int8 QDQ (QuantizeLinear / DequantizeLinear)";
+  if (dql || conv || mm)
+    return conv && mm ? "int8 dynamic (DynamicQuantizeLinear + ConvInteger "
+        "+ MatMulInteger)" : mm ? "int8 dynamic (DynamicQuantizeLinear + "
+        "MatMulInteger)" : "int8 dynamic (DynamicQuantizeLinear + "
+        "ConvInteger)";
+  return "fp32";
+}
+
 YoloModelInfo *
 yolo_model_info_new (YoloGraph * g)
 {
@@ -633,6 +652,7 @@ yolo_model_info_new (YoloGraph * g)
       info->n_params += ne;
   }
   g_hash_table_destroy (node_outputs);
+  info->precision = model_precision (info->op_histogram);
   return info;
 }
 

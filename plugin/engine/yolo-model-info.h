@@ -22,6 +22,10 @@ typedef struct
   gint64 n_params;              /* elements in float and int8 weights */
   double flops;                 /* 2*MACs of Conv/MatMul/Gemm */
   GHashTable *op_histogram;     /* op_type -> count (GINT_TO_POINTER) */
+  /* "fp32", "int8 dynamic (DynamicQuantizeLinear + ConvInteger)" (what
+   * onnxruntime's quantize_dynamic writes; MatMulInteger is named when
+   * present) or "int8 QDQ (QuantizeLinear / DequantizeLinear)"; static. */
+  const char *precision;
 } YoloModelInfo;
 
 /* Describes an inferred graph (shapes known). Never fails. */

@@ -43,14 +43,10 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
   for (guint i = 0; i < g->inputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
     if (t->ndim >= 1 && t->dims[0] > 1) {
-      if (g->inputs->len != 1 || t->ndim != 4) {
-        g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-            "input \"%s\" has a fixed batch of %" G_GINT64_FORMAT ": only "
-            "single-input image models are run at batch 1; the model was "
-            "exported with batch=%" G_GINT64_FORMAT ": export it with "
-            "batch=1", t->name, t->dims[0], t->dims[0]);
-        return FALSE;
-      }
+      /* only a single image input (N, C, H, W) is an export's batch;
+       * other graphs (several inputs, other ranks) run as declared */
+      if (g->inputs->len != 1 || t->ndim != 4)
+        return TRUE;
       b = t->dims[0];
     }
   }
