@@ -55,6 +55,7 @@ APT_PACKAGES=(
   libmosquitto-dev mosquitto mosquitto-clients openssl
   # python GStreamer bindings (used by pipeline tests with Debian's python3)
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  time                         # GNU time: peak RSS per process in scripts/bench.py
 )
 PIP_PACKAGES=(onnxruntime onnx numpy opencv-python-headless)
 

@@ -7,6 +7,8 @@
  *   yolo-engine bench MODEL [--iterations N] [--warmup N] [--device SPEC]
  *                           [--json] [--profile] [ENGINE OPTIONS]
  *   yolo-engine compare MODEL REF.f32 OUT.f32 [--json]
+ *   yolo-engine peak [--device SPEC] [--vector-width N] [--threads N]
+ *                    [--ms MS] [--runs N] [--no-device] [--no-host] [--json]
  *
  * Errors go to stderr as "yolo-engine: <message>" with exit status 1.
  */
@@ -19,6 +21,9 @@
 #include "yolo-half.h"
 #include "yolo-model-info.h"
 #include "yolo-parity.h"
+#include "yolo-peak.h"
+#include "yolo-flops.h"
+#include "yolo-runtime.h"
 #include "yolo-nms-tail.h"
 
 #define PROG "yolo-engine"
@@ -30,19 +35,26 @@ static const char usage_text[] =
     "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
     "          [--output-index N] [--size HxW] [ENGINE OPTIONS]\n"
     "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
-    "          [--json] [--profile] [--size HxW] [ENGINE OPTIONS]\n"
+    "          [--json] [--profile] [--size HxW] [--peak-gflops G]\n"
+    "          [ENGINE OPTIONS]\n"
     "  " PROG " compare MODEL REF.f32 OUT.f32 [--json]\n"
+    "  " PROG " peak [--device SPEC] [--vector-width N] [--threads N]\n"
+    "          [--ms MS] [--runs N] [--no-device] [--no-host] [--json]\n"
     "\n"
     "Runs YOLO ONNX models on OpenCL devices.\n"
     "  devices  list OpenCL platforms and devices\n"
     "  info     describe a model: inputs, outputs, opset, head layout,\n"
     "           classes, parameters, GFLOPs (no device needed)\n"
     "  run      run one inference on raw little-endian float32 input\n"
-    "  bench    time set_input + run + get_output\n"
+    "  bench    time set_input + run + get_output; the model's GFLOP/s\n"
+    "           (--profile: per layer, with % of the device's peak)\n"
     "  compare  check output 0 of MODEL (OUT.f32, from run) against a\n"
     "           reference (REF.f32, e.g. onnxruntime's) with the parity\n"
     "           tolerances; exit status 0 within them, 2 outside them,\n"
     "           1 on errors (no device needed)\n"
+    "  peak     measure the fp32 multiply-add peak (GFLOP/s) of the OpenCL\n"
+    "           device (mad chains, its preferred vector width) and of the\n"
+    "           host CPU (plain C, one thread per core)\n"
     "\n"
     "Device SPEC: gpu, cpu, an index N, P:D (platform:device) or a part of\n"
     "the device name; without --device, the YOLO_DEVICE environment\n"
@@ -813,6 +825,8 @@ cmd_bench (int argc, char **argv)
 {
   int iterations = 20, warmup = 3;
   gboolean json = FALSE, profile = FALSE;
+  double peak_gflops = 0, model_flops = 0;
+  const YoloDeviceInfo *dev;
   char *device = NULL, *size = NULL;
   GOptionEntry entries[] = {
     {"iterations", 'n', 0, G_OPTION_ARG_INT, &iterations,
@@ -825,6 +839,9 @@ cmd_bench (int argc, char **argv)
         "Print per-kernel timings of the last run", NULL},
     {"size", 's', 0, G_OPTION_ARG_STRING, &size,
         "Input size for dynamic models", "HxW"},
+    {"peak-gflops", 0, 0, G_OPTION_ARG_DOUBLE, &peak_gflops,
+        "The device's fp32 peak (yolo-engine peak) for % of peak; with "
+          "--profile and without it, measured after the timed runs", "G"},
     {NULL}
   };
   GOptionContext *ctx;
@@ -834,7 +851,7 @@ cmd_bench (int argc, char **argv)
   YoloEngine *e = NULL;
   YoloTensorInfo in_info, out_info;
   float *in_f = NULL, *out_f = NULL;
-  double *times = NULL;
+  double *times = NULL, *cpu_ms = NULL;
   gint64 in_n, out_n, k;
   int i, ret = 1;
 
@@ -858,6 +875,10 @@ cmd_bench (int argc, char **argv)
     ret = usage_error ("invalid --size '%s' (expected HxW or N)", size);
     goto out;
   }
+  if (!(peak_gflops >= 0 && peak_gflops < 1e12)) {
+    ret = usage_error ("--peak-gflops must be a positive figure");
+    goto out;
+  }
 
   opt.device = device;
   opt.profile = profile;
@@ -879,8 +900,10 @@ cmd_bench (int argc, char **argv)
     in_f[k] = (float) ((k * 2654435761u) % 256) / 255.0f;
   out_f = g_new0 (float, MAX (out_n, 1));
   times = g_new0 (double, iterations);
+  cpu_ms = g_new0 (double, iterations);
 
   for (i = 0; i < warmup + iterations; i++) {
+    double c0 = yolo_peak_cpu_seconds ();
     gint64 t0 = g_get_monotonic_time ();
     if (!yolo_engine_set_input (e, in_f, &error)
         || !yolo_engine_run (e, &error)
@@ -888,12 +911,27 @@ cmd_bench (int argc, char **argv)
       ret = fail (error);
       goto out;
     }
-    if (i >= warmup)
+    if (i >= warmup) {
       times[i - warmup] = (g_get_monotonic_time () - t0) / 1000.0;
+      cpu_ms[i - warmup] = (yolo_peak_cpu_seconds () - c0) * 1000.0;
+    }
   }
+  model_flops = yolo_graph_flops (e->graph);
+  /* the device's peak, measured right after the model's runs (a loaded
+   * machine gives both the same share) */
+  if (profile && peak_gflops <= 0) {
+    YoloPeak pk;
+    if (!yolo_peak_device (&opt, 0, 50, 5, &pk, &error)) {
+      ret = fail (error);
+      goto out;
+    }
+    peak_gflops = pk.gflops;
+    yolo_peak_clear (&pk);
+  }
+  dev = yolo_rt_device (e->rt);
 
   {
-    double sum = 0, median, mn, mx, mean;
+    double sum = 0, median, mn, mx, mean, gflops, cpu_median, rate;
     qsort (times, iterations, sizeof (double), cmp_double);
     for (i = 0; i < iterations; i++)
       sum += times[i];
@@ -902,6 +940,14 @@ cmd_bench (int argc, char **argv)
     mx = times[iterations - 1];
     median = iterations % 2 ? times[iterations / 2]
         : (times[iterations / 2 - 1] + times[iterations / 2]) / 2;
+    gflops = median > 0 ? model_flops / (median * 1e6) : 0;
+    qsort (cpu_ms, iterations, sizeof (double), cmp_double);
+    cpu_median = iterations % 2 ? cpu_ms[iterations / 2]
+        : (cpu_ms[iterations / 2 - 1] + cpu_ms[iterations / 2]) / 2;
+    /* % of peak on the peak's own basis (yolo-peak.h): on CPU devices
+     * FLOPs per core-second of this process, elsewhere per wall second */
+    rate = !dev->is_cpu ? gflops : cpu_median > 0 ?
+        model_flops / (cpu_median / yolo_peak_cores (dev) * 1e6) : 0;
 
     if (json) {
       GString *s = g_string_new ("{\"model\":");
@@ -920,6 +966,22 @@ cmd_bench (int argc, char **argv)
       json_num (s, mx);
       g_string_append (s, ",\"fps\":");
       json_num (s, median > 0 ? 1000.0 / median : 0);
+      g_string_append (s, ",\"gflop\":");
+      json_num (s, model_flops / 1e9);
+      g_string_append (s, ",\"gflops\":");
+      json_num (s, gflops);
+      g_string_append (s, ",\"cpu_median_ms\":");
+      json_num (s, cpu_median);
+      g_string_append (s, ",\"peak_basis_gflops\":");
+      json_num (s, rate);
+      g_string_append_printf (s, ",\"peak_basis\":\"%s\"",
+          dev->is_cpu ? "cpu-time" : "wall");
+      if (peak_gflops > 0) {
+        g_string_append (s, ",\"peak_gflops\":");
+        json_num (s, peak_gflops);
+        g_string_append (s, ",\"peak_pct\":");
+        json_num (s, 100.0 * rate / peak_gflops);
+      }
       g_string_append (s, "}\n");
       fputs (s->str, stdout);
       g_string_free (s, TRUE);
@@ -930,10 +992,19 @@ cmd_bench (int argc, char **argv)
       printf ("median %.3f ms, min %.3f ms, mean %.3f ms, max %.3f ms "
           "(%.1f fps)\n", median, mn, mean, mx,
           median > 0 ? 1000.0 / median : 0.0);
+      printf ("model:      %.3f GFLOP, %.2f GFLOP/s at the median", model_flops
+          / 1e9, gflops);
+      if (dev->is_cpu)
+        printf ("; CPU time %.3f ms per run (median), %.2f GFLOP/s per core"
+            "-second", cpu_median, rate);
+      if (peak_gflops > 0)
+        printf (", %.1f%% of the device's peak %.1f GFLOP/s",
+            100.0 * rate / peak_gflops, peak_gflops);
+      printf ("\n");
     }
   }
   if (profile) {
-    char *table = yolo_engine_profile_table (e);
+    char *table = yolo_engine_profile_table_peak (e, peak_gflops);
     /* keep stdout a single JSON line with --json */
     fputs (table ? table : "(no profile)\n", json ? stderr : stdout);
     g_free (table);
@@ -948,6 +1019,7 @@ out:
   g_free (in_f);
   g_free (out_f);
   g_free (times);
+  g_free (cpu_ms);
   g_free (device);
   g_free (size);
   engine_args_clear (&eargs);
@@ -1087,6 +1159,156 @@ out:
   return ret;
 }
 
+/* ------------------------------------------------------------------------ */
+/* peak */
+
+/* The CPU's model name (/proc/cpuinfo), or NULL. */
+static char *
+cpu_model (void)
+{
+  char *text = NULL, *name = NULL;
+
+  if (g_file_get_contents ("/proc/cpuinfo", &text, NULL, NULL)) {
+    char **lines = g_strsplit (text, "\n", -1);
+    for (guint i = 0; lines[i] && !name; i++)
+      if (g_str_has_prefix (lines[i], "model name")
+          && strchr (lines[i], ':'))
+        name = g_strstrip (g_strdup (strchr (lines[i], ':') + 1));
+    g_strfreev (lines);
+    g_free (text);
+  }
+  return name;
+}
+
+static void
+peak_json (GString * s, const YoloPeak * p)
+{
+  g_string_append (s, "{\"name\":");
+  json_str (s, p->what);
+  g_string_append (s, ",\"gflops\":");
+  json_num (s, p->gflops);
+  g_string_append (s, ",\"min_gflops\":");
+  json_num (s, p->min_gflops);
+  g_string_append (s, ",\"max_gflops\":");
+  json_num (s, p->max_gflops);
+  g_string_append (s, ",\"wall_gflops\":");
+  json_num (s, p->wall_gflops);
+  g_string_append_printf (s, ",\"basis\":\"%s\"", p->cpu_time ? "cpu-time"
+      : "wall");
+  g_string_append_printf (s, ",\"runs\":%u,\"vector_width\":%u,"
+      "\"parallel\":%u,\"work_items\":%" G_GUINT64_FORMAT
+      ",\"iterations\":%" G_GINT64_FORMAT "}", p->runs, p->vector_width,
+      p->parallel, p->work_items, p->iterations);
+}
+
+static int
+cmd_peak (int argc, char **argv)
+{
+  int vector_width = 0, threads = 0, runs = 5;
+  double ms = 100;
+  gboolean json = FALSE, no_device = FALSE, no_host = FALSE;
+  char *device = NULL, *cpu = NULL;
+  GOptionEntry entries[] = {
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "OpenCL device", "SPEC"},
+    {"vector-width", 0, 0, G_OPTION_ARG_INT, &vector_width,
+        "Device kernel's float width: 1, 2, 4, 8, 16 (default: the "
+          "device's preference)", "N"},
+    {"threads", 't', 0, G_OPTION_ARG_INT, &threads,
+        "Host threads (default: one per core)", "N"},
+    {"ms", 0, 0, G_OPTION_ARG_DOUBLE, &ms,
+        "Wall time of one timed run (default 100)", "MS"},
+    {"runs", 'n', 0, G_OPTION_ARG_INT, &runs,
+        "Timed runs; the median is reported (default 5)", "N"},
+    {"no-device", 0, 0, G_OPTION_ARG_NONE, &no_device,
+        "Skip the OpenCL device", NULL},
+    {"no-host", 0, 0, G_OPTION_ARG_NONE, &no_host, "Skip the host CPU", NULL},
+    {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON line", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx;
+  GError *error = NULL;
+  YoloEngineOptions opt = { 0 };
+  YoloPeak dev = { 0 }, host = { 0 };
+  int ret = 1;
+
+  ctx = g_option_context_new ("- measure the fp32 FMA peak");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
+    ret = usage_error ("%s", error->message);
+    g_clear_error (&error);
+    goto out;
+  }
+  if (argc != 2) {
+    ret = usage_error ("peak takes no positional arguments");
+    goto out;
+  }
+  if (threads < 0 || vector_width < 0) {
+    ret = usage_error ("--threads and --vector-width must be >= 0");
+    goto out;
+  }
+  if (no_device && no_host) {
+    ret = usage_error ("--no-device and --no-host leave nothing to measure");
+    goto out;
+  }
+  opt.device = device;
+  if (!no_device && !yolo_peak_device (&opt, (guint) vector_width, ms,
+          (guint) MAX (runs, 0), &dev, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+  if (!no_host && !yolo_peak_host ((guint) threads, ms, (guint) MAX (runs, 0),
+          &host, &error)) {
+    ret = fail (error);
+    goto out;
+  }
+  cpu = cpu_model ();
+  if (json) {
+    GString *s = g_string_new ("{\"cpu\":");
+    json_str (s, cpu);
+    g_string_append (s, ",\"device\":");
+    if (no_device)
+      g_string_append (s, "null");
+    else
+      peak_json (s, &dev);
+    g_string_append (s, ",\"host\":");
+    if (no_host)
+      g_string_append (s, "null");
+    else
+      peak_json (s, &host);
+    g_string_append (s, "}\n");
+    fputs (s->str, stdout);
+    g_string_free (s, TRUE);
+  } else {
+    if (!no_device) {
+      char vtype[16] = "float";
+      if (dev.vector_width > 1)
+        g_snprintf (vtype, sizeof vtype, "float%u", dev.vector_width);
+      printf ("device: %s: %.1f GFLOP/s fp32%s (median of %u runs, %.1f to "
+          "%.1f; by wall time %.1f; 8 mad chains of %s per work-item, %"
+          G_GUINT64_FORMAT " work-items, %u compute units)\n", dev.what,
+          dev.gflops, dev.cpu_time ? " per CPU time" : "", dev.runs,
+          dev.min_gflops, dev.max_gflops, dev.wall_gflops, vtype,
+          dev.work_items, dev.parallel);
+    }
+    if (!no_host)
+      printf ("host:   %s (%s): %.1f GFLOP/s fp32 per CPU time (median of "
+          "%u runs, %.1f to %.1f; by wall time %.1f; 12 FMA chains of %u "
+          "floats per thread)\n", cpu ? cpu : "unknown CPU", host.what,
+          host.gflops, host.runs, host.min_gflops, host.max_gflops,
+          host.wall_gflops, host.vector_width);
+  }
+  fflush (stdout);
+  ret = 0;
+
+out:
+  g_option_context_free (ctx);
+  yolo_peak_clear (&dev);
+  yolo_peak_clear (&host);
+  g_free (device);
+  g_free (cpu);
+  return ret;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1109,5 +1331,7 @@ main (int argc, char **argv)
     return cmd_bench (argc, argv);
   if (!strcmp (cmd, "compare"))
     return cmd_compare (argc, argv);
+  if (!strcmp (cmd, "peak"))
+    return cmd_peak (argc, argv);
   return usage_error ("unknown command '%s'", cmd);
 }

@@ -22,6 +22,10 @@ struct _YoloEngine
 YoloEngine *yolo_engine_new_from_graph (YoloGraph * g,
     const YoloEngineOptions * options, gboolean no_fuse, GError ** error);
 
+/* yolo_engine_profile_table with each node's GFLOP/s also given as % of
+ * peak_gflops (the device's fp32 peak, yolo-peak.h; <= 0: no %). */
+char *yolo_engine_profile_table_peak (YoloEngine * e, double peak_gflops);
+
 /* Copies float data into graph input i (converted to int32 when the input
  * is an integer tensor). */
 gboolean yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
@@ -57,7 +61,12 @@ gboolean yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error);
 void yolo_runtime_prewarm (YoloRuntime * rt);
 /* Enqueues every recorded launch. */
 gboolean yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error);
-char *yolo_runtime_profile_table (YoloRuntime * rt);
+/* The profile table of the last run: per launch its time, per node (on
+ * its first launch) the time of all its launches, its FLOPs
+ * (yolo_node_flops over g), GFLOP/s and % of peak_gflops (no % when
+ * peak_gflops <= 0); per op type and in total the same sums. */
+char *yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g,
+    double peak_gflops);
 /* The kernel function names of the recorded launches, in order, separated
  * by spaces (for tests: which variant an op chose). */
 char *yolo_runtime_kernel_names (YoloRuntime * rt);

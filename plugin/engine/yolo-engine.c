@@ -358,7 +358,13 @@ yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
 char *
 yolo_engine_profile_table (YoloEngine * e)
 {
-  return yolo_runtime_profile_table (e->rt);
+  return yolo_runtime_profile_table (e->rt, e->graph, 0);
+}
+
+char *
+yolo_engine_profile_table_peak (YoloEngine * e, double peak_gflops)
+{
+  return yolo_runtime_profile_table (e->rt, e->graph, peak_gflops);
 }
 
 char *

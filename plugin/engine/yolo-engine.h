@@ -166,7 +166,10 @@ gboolean yolo_engine_get_output (YoloEngine * e, guint i, float *dst,
     GError ** error);
 
 /* Per-launch timings of the last run (options.profile must be set):
- * returns a newly allocated human-readable table. */
+ * returns a newly allocated human-readable table: per launch node, op,
+ * kernel variant and ms; per node (on its first launch) the ms of all its
+ * launches, its FLOPs (counted from its shapes) and GFLOP/s; sums per op
+ * type and in total. */
 char *yolo_engine_profile_table (YoloEngine * e);
 
 /* Blocks until all work queued on the engine's device queue (frame

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "yolo-model-info.h"
+#include "yolo-flops.h"
 
 #define YOLO_END2END_MAX_DETS 1000
 #define YOLO_NAMES_MAX_ID 100000
@@ -524,38 +525,6 @@ numel_known (const YoloTensor * t)
   return n;
 }
 
-static double
-node_macs (YoloGraph * g, YoloNode * n)
-{
-  const char *op = n->op_type;
-  YoloTensor *x = YOLO_IN (g, n, 0);
-  YoloTensor *w = YOLO_IN (g, n, 1);
-  YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
-  gint64 nx = numel_known (x), nw = numel_known (w), ny = numel_known (y);
-
-  if (nx < 0 || nw < 0 || ny < 0 || x->ndim < 1 || w->ndim < 1)
-    return 0;
-  if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0) {
-    /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs */
-    if (w->dims[0] <= 0)
-      return 0;
-    return (double) (nw / w->dims[0]) * ny;
-  }
-  if (strcmp (op, "ConvTranspose") == 0) {
-    /* W [Cin, Cout/group, k...]: each input element scatters Cout/group*k */
-    if (w->dims[0] <= 0)
-      return 0;
-    return (double) (nw / w->dims[0]) * nx;
-  }
-  if (strcmp (op, "MatMul") == 0 || strcmp (op, "MatMulInteger") == 0)
-    return (double) x->dims[x->ndim - 1] * ny;
-  if (strcmp (op, "Gemm") == 0 && x->ndim == 2) {
-    gint64 k = yolo_node_attr_int (n, "transA", 0) ? x->dims[0] : x->dims[1];
-    return ny * (double) k;
-  }
-  return 0;
-}
-
 static int
 parse_imgsz (const char *s, int *h, int *w)
 {
@@ -677,7 +646,7 @@ yolo_model_info_new (YoloGraph * g)
       g_hash_table_replace (info->op_histogram, g_strdup (n->op_type),
           GINT_TO_POINTER (GPOINTER_TO_INT (old) + 1));
     }
-    info->flops += 2.0 * node_macs (g, n);
+    info->flops += 2.0 * yolo_node_macs (g, n);
   }
 
   /* parameters: float (and 8-bit quantized weight) constants that no node

@@ -43,9 +43,12 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
   for (guint i = 0; i < g->inputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
     if (t->ndim >= 1 && t->dims[0] > 1) {
-      /* only a single image input (N, C, H, W) is an export's batch;
-       * other graphs (several inputs, other ranks) run as declared */
-      if (g->inputs->len != 1 || t->ndim != 4)
+      /* only a single image input (N, 3, H, W with H and W at least 32,
+       * the largest YOLO stride: the models the engine runs) is an
+       * export's batch; other graphs (several inputs, other ranks, channel
+       * counts or tiny sizes: operator tests) run as declared */
+      if (g->inputs->len != 1 || t->ndim != 4 || t->dims[1] != 3
+          || t->dims[2] < 32 || t->dims[3] < 32)
         return TRUE;
       b = t->dims[0];
     }

@@ -33,6 +33,7 @@
 #include "yolo-cl-prewarm.h"
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
+#include "yolo-flops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,7 @@ typedef struct
   char *label;                  /* node name */
   char *op_type;
   const char *variant;          /* impl name (static), or NULL */
+  const YoloNode *node;         /* the node launched for (profile FLOPs) */
   cl_event ev;
 } Launch;
 
@@ -684,6 +686,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
   l.variant = rt->variant;
+  l.node = n;
   if (lws) {
     gsize total, max_group = rt->info.max_work_group_size, kwg = 0;
 
@@ -803,6 +806,7 @@ yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
   l.label = g_strdup (n && n->name ? n->name : "");
   l.op_type = g_strdup (n && n->op_type ? n->op_type : "");
   l.variant = rt->variant;
+  l.node = n;
   l.has_lws = TRUE;
   for (guint i = 0; i < work_dim; i++) {
     l.lws[i] = lws[i];
@@ -960,6 +964,7 @@ typedef struct
 {
   char *key;
   double ms;
+  double flops;
   guint count;
 } ProfRow;
 
@@ -970,25 +975,44 @@ prof_cmp (gconstpointer a, gconstpointer b)
   return x->ms < y->ms ? 1 : x->ms > y->ms ? -1 : 0;
 }
 
+/* " MFLOP GFLOP/s %peak" columns for `flops` done in `ms` */
+static void
+append_rate (GString * s, double flops, double ms, double peak_gflops)
+{
+  double gflops = ms > 0 ? flops / (ms * 1e6) : 0;
+
+  g_string_append_printf (s, " %10.2f", flops / 1e6);
+  if (flops > 0 && ms > 0) {
+    g_string_append_printf (s, " %8.2f", gflops);
+    if (peak_gflops > 0)
+      g_string_append_printf (s, " %6.1f%%", 100.0 * gflops / peak_gflops);
+    else
+      g_string_append_printf (s, " %7s", "-");
+  } else {
+    g_string_append_printf (s, " %8s %7s", "-", "-");
+  }
+}
+
 char *
-yolo_runtime_profile_table (YoloRuntime * rt)
+yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g, double peak_gflops)
 {
   GString *s = g_string_new (NULL);
   GArray *rows = g_array_new (FALSE, TRUE, sizeof (ProfRow));
   GHashTable *by_op = g_hash_table_new (g_str_hash, g_str_equal);
-  double total = 0;
+  /* node -> index of its first launch + 1 */
+  GHashTable *first = g_hash_table_new (NULL, NULL);
+  double *ms = g_new0 (double, MAX (rt->launches->len, 1));
+  double *node_ms = g_new0 (double, MAX (rt->launches->len, 1));
+  double total = 0, total_flops = 0;
 
   if (!rt->profile) {
     g_string_append (s, "(profiling was not enabled)\n");
     goto out;
   }
-  g_string_append_printf (s, "%-5s %-60s %-16s %-18s %9s\n", "#", "node", "op",
-      "variant", "ms");
   for (guint i = 0; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     cl_ulong t0 = 0, t1 = 0;
-    double ms;
-    gpointer idx;
+    gpointer f;
 
     if (!l->ev)
       continue;
@@ -996,33 +1020,76 @@ yolo_runtime_profile_table (YoloRuntime * rt)
         &t0, NULL);
     clGetEventProfilingInfo (l->ev, CL_PROFILING_COMMAND_END, sizeof (t1),
         &t1, NULL);
-    ms = (t1 - t0) / 1e6;
-    total += ms;
-    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s %9.3f\n", i,
-        l->label, l->op_type, l->variant ? l->variant : "-", ms);
+    ms[i] = t1 > t0 ? (t1 - t0) / 1e6 : 0;
+    total += ms[i];
+    if (!l->node)
+      continue;
+    if (!(f = g_hash_table_lookup (first, l->node)))
+      g_hash_table_insert (first, (gpointer) l->node,
+          f = GUINT_TO_POINTER (i + 1));
+    node_ms[GPOINTER_TO_UINT (f) - 1] += ms[i];
+  }
+
+  g_string_append_printf (s, "%-5s %-60s %-16s %-18s %9s %9s %10s %8s %7s\n",
+      "#", "node", "op", "variant", "ms", "node ms", "MFLOP", "GFLOP/s",
+      "%peak");
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    gboolean node_row = l->node && GPOINTER_TO_UINT (g_hash_table_lookup
+        (first, l->node)) == i + 1;
+    double flops = node_row && g ? yolo_node_flops (g, l->node) : 0;
+    gpointer idx;
+
+    if (!l->ev)
+      continue;
+    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s %9.3f", i,
+        l->label, l->op_type, l->variant ? l->variant : "-", ms[i]);
+    /* a node's FLOPs and rate on its first launch, over all its launches */
+    if (node_row) {
+      g_string_append_printf (s, " %9.3f", node_ms[i]);
+      append_rate (s, flops, node_ms[i], peak_gflops);
+    }
+    g_string_append_c (s, '\n');
+    total_flops += flops;
     if (g_hash_table_lookup_extended (by_op, l->op_type, NULL, &idx)) {
       ProfRow *r = &g_array_index (rows, ProfRow, GPOINTER_TO_UINT (idx));
-      r->ms += ms;
+      r->ms += ms[i];
+      r->flops += flops;
       r->count++;
     } else {
-      ProfRow r = { l->op_type, ms, 1 };
+      ProfRow r = { l->op_type, ms[i], flops, 1 };
       g_hash_table_insert (by_op, l->op_type, GUINT_TO_POINTER (rows->len));
       g_array_append_val (rows, r);
     }
   }
   g_array_sort (rows, prof_cmp);
-  g_string_append_printf (s, "\n%-16s %7s %9s %6s\n", "op", "launches",
-      "ms", "%");
+  g_string_append_printf (s, "\n%-16s %7s %9s %6s %10s %8s %7s\n", "op",
+      "launches", "ms", "%", "MFLOP", "GFLOP/s", "%peak");
   for (guint i = 0; i < rows->len; i++) {
     ProfRow *r = &g_array_index (rows, ProfRow, i);
-    g_string_append_printf (s, "%-16s %7u %9.3f %5.1f%%\n", r->key, r->count,
+    g_string_append_printf (s, "%-16s %7u %9.3f %5.1f%%", r->key, r->count,
         r->ms, total > 0 ? 100.0 * r->ms / total : 0.0);
+    append_rate (s, r->flops, r->ms, peak_gflops);
+    g_string_append_c (s, '\n');
   }
-  g_string_append_printf (s, "%-16s %7u %9.3f\n", "total",
-      rt->launches->len, total);
+  g_string_append_printf (s, "%-16s %7u %9.3f %6s", "total",
+      rt->launches->len, total, "");
+  append_rate (s, total_flops, total, peak_gflops);
+  g_string_append_c (s, '\n');
+  g_string_append_printf (s, "\nkernel time %.3f ms for %.3f GFLOP: %.2f "
+      "GFLOP/s", total, total_flops / 1e9,
+      total > 0 ? total_flops / (total * 1e6) : 0.0);
+  if (peak_gflops > 0)
+    g_string_append_printf (s, ", %.1f%% of the device's peak %.1f GFLOP/s",
+        total > 0 ? 100.0 * total_flops / (total * 1e6) / peak_gflops : 0.0,
+        peak_gflops);
+  g_string_append (s, "\n");
 out:
   g_hash_table_unref (by_op);
+  g_hash_table_unref (first);
   g_array_unref (rows);
+  g_free (ms);
+  g_free (node_ms);
   return g_string_free (s, FALSE);
 }
 

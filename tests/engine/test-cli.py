@@ -5,7 +5,9 @@ run (against onnxruntime when it is installed) and bench.
 Environment: YOLO_ENGINE (the binary), YOLO_TEST_DATA (default ../shared).
 Exit status 77 (skip) when the test models are missing."""
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -166,13 +168,18 @@ def main():
                              "iterations", "device", "model"))
         ok = ok and b["iterations"] == 3 and b["min_ms"] <= b["median_ms"] \
             <= b["max_ms"]
-    except ValueError:
+        # the model's FLOPs (yolo-flops.h): 2 * MACs of the convolutions
+        # (what info reports, 2.19 GFLOPs) plus the element-wise ops
+        ok = ok and 2.18 < b["gflop"] < 2.25 and b["gflops"] > 0 \
+            and "peak_pct" not in b
+    except (ValueError, KeyError, TypeError):
         ok = False
     check(ok, "bench --json", out + err)
 
     rc, out, err = run("bench", V8, "--iterations", "1", "--warmup", "0",
                        "--profile")
     check(rc == 0 and "median" in out, "bench --profile", out + err)
+    profile_flops(out + err)
     expect_error(["bench", V8, "--iterations", "0"], ["iterations"],
                  "bench: bad iterations")
     expect_error(["run", V8, "--input", good_in, "--output", outp,
@@ -206,10 +213,61 @@ def main():
                           "--max-mem-alloc-size: a clear error")
 
     engine_option_flags(tmp, good_in, outp)
+    peak_command()
 
     info_run_agreement(tmp, good_in, outp)
     names_escaped(tmp)
     return 1 if failures else 0
+
+
+def profile_flops(out):
+    """bench --profile: per node its FLOPs, GFLOP/s and % of the device's
+    peak (measured in the run); the first conv of yolov8n-320 is 3->16
+    channels, 3x3, 320 -> 160: 2*16*160*160*3*9 = 22.1184 MFLOP, plus
+    its fused SiLU (1 per output element, 0.4096 MFLOP)."""
+    rows = [line.split() for line in out.splitlines()]
+    conv0 = [r for r in rows if len(r) > 1 and r[0] == "0"
+             and r[1] == "/model.0/conv/Conv"]
+    # columns: # node op variant ms node-ms MFLOP GFLOP/s %peak
+    ok = len(conv0) == 1 and len(conv0[0]) == 9 \
+        and conv0[0][6] == "22.53" and float(conv0[0][7]) > 0 \
+        and conv0[0][8].endswith("%")
+    check(ok and "GFLOP/s" in out and "%peak" in out,
+          "bench --profile: FLOPs, GFLOP/s, % of peak per node", out)
+    check("of the device's peak" in out and re.search(
+        r"kernel time [0-9.]+ ms for 2\.19[0-9] GFLOP", out) is not None,
+        "bench --profile: the whole model's GFLOP/s and % of peak", out)
+
+
+def peak_command():
+    """yolo-engine peak: positive, finite figures (a tiny run: no timing
+    is asserted), on the device's preferred and on other vector widths,
+    and clear errors for bad values."""
+    for extra in ([], ["--vector-width", "1"], ["--vector-width", "4"]):
+        rc, out, err = run("peak", "--ms", "2", "--runs", "1", "--json",
+                           *extra)
+        try:
+            p = json.loads(out)
+            figs = [p["device"]["gflops"], p["device"]["wall_gflops"],
+                    p["host"]["gflops"], p["host"]["wall_gflops"]]
+            ok = rc == 0 and all(isinstance(f, (int, float)) and
+                                 math.isfinite(f) and f > 0 for f in figs)
+            ok = ok and p["device"]["vector_width"] in (1, 2, 4, 8, 16) \
+                and p["host"]["parallel"] >= 1
+            if extra:
+                ok = ok and p["device"]["vector_width"] == int(extra[1])
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        check(ok, f"peak --json {' '.join(extra)}", out + err)
+    rc, out, err = run("peak", "--ms", "2", "--runs", "3", "--no-device")
+    check(rc == 0 and out.startswith("host:") and "GFLOP/s" in out
+          and out.count("\n") == 1, "peak --no-device", out + err)
+    expect_one_line_error(["peak", "--vector-width", "3"], ["vector width 3"],
+                          "peak: bad vector width")
+    expect_error(["peak", "--runs", "0"], ["runs"], "peak: bad run count")
+    expect_error(["peak", "--no-device", "--no-host"], ["nothing"],
+                 "peak: nothing to measure")
+    expect_error(["peak", "extra"], ["positional"], "peak: no arguments")
 
 
 def engine_option_flags(tmp, good_in, outp):
@@ -433,10 +491,10 @@ def export_options(tmp, zoo):
         [helper.make_node("Reshape", ["x", "s1"], ["y"], name="r1"),
          helper.make_node("Reshape", ["y", "s2"], ["z"], name="r2")],
         "b2", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                             [2, 3, 4, 4])],
-        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [96])],
-        [helper.make_tensor("s1", TensorProto.INT64, [2], [2, 48]),
-         helper.make_tensor("s2", TensorProto.INT64, [1], [96])])
+                                             [2, 3, 32, 32])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [6144])],
+        [helper.make_tensor("s1", TensorProto.INT64, [2], [2, 3072]),
+         helper.make_tensor("s2", TensorProto.INT64, [1], [6144])])
     p = os.path.join(tmp, "batch-folded.onnx")
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
               p)

@@ -1,0 +1,124 @@
+/* yolo-flops.c - FLOPs of a node from its inferred shapes (see
+ * yolo-flops.h for what each op counts). */
+#include "yolo-flops.h"
+
+#include <string.h>
+
+static const char *const eltwise_ops[] = {
+  "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Sqrt",
+  "Reciprocal", "Exp", "Log", "Neg", "Abs", "Floor", "Ceil", "Round", "Erf",
+  "Sin", "Cos", "Tanh", "Sigmoid", "Relu", "LeakyRelu", "Elu", "HardSigmoid",
+  "HardSwish", "Clip", "PRelu", "Sign", NULL
+};
+
+static const char *const reduce_ops[] = {
+  "GlobalAveragePool", "GlobalMaxPool", "ReduceSum", "ReduceMean",
+  "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare", NULL
+};
+
+static gboolean
+in_list (const char *op, const char *const *list)
+{
+  for (guint i = 0; list[i]; i++)
+    if (strcmp (op, list[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* numel of t, or -1 when t is absent or its shape unknown or invalid */
+static gint64
+numel_known (const YoloTensor * t)
+{
+  gint64 n = 1;
+
+  if (t == NULL || t->ndim < 0 || !yolo_dims_numel (t->ndim, t->dims, &n))
+    return -1;
+  return n;
+}
+
+double
+yolo_node_macs (YoloGraph * g, const YoloNode * n)
+{
+  const char *op = n->op_type;
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  YoloTensor *w = YOLO_IN (g, n, 1);
+  YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
+  gint64 nx = numel_known (x), nw = numel_known (w), ny = numel_known (y);
+
+  if (op == NULL || nx < 0 || nw < 0 || ny < 0 || x->ndim < 1 || w->ndim < 1)
+    return 0;
+  if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0) {
+    /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs */
+    if (w->dims[0] <= 0)
+      return 0;
+    return (double) (nw / w->dims[0]) * ny;
+  }
+  if (strcmp (op, "ConvTranspose") == 0) {
+    /* W [Cin, Cout/group, k...]: each input element scatters Cout/group*k */
+    if (w->dims[0] <= 0)
+      return 0;
+    return (double) (nw / w->dims[0]) * nx;
+  }
+  if (strcmp (op, "MatMul") == 0 || strcmp (op, "MatMulInteger") == 0)
+    return (double) x->dims[x->ndim - 1] * ny;
+  if (strcmp (op, "Gemm") == 0 && x->ndim == 2) {
+    gint64 k = yolo_node_attr_int (n, "transA", 0) ? x->dims[0] : x->dims[1];
+    return ny * (double) k;
+  }
+  return 0;
+}
+
+double
+yolo_node_flops (YoloGraph * g, const YoloNode * n)
+{
+  const char *op = n->op_type;
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
+  gint64 nx = numel_known (x), ny = numel_known (y);
+  double f = 0;
+
+  if (op == NULL || ny < 0)
+    return 0;
+  if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvTranspose") == 0
+      || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
+      || strcmp (op, "ConvInteger") == 0 || strcmp (op, "MatMulInteger") == 0)
+    f = 2.0 * yolo_node_macs (g, n);
+  else if (in_list (op, eltwise_ops))
+    f = (double) ny;
+  else if (strcmp (op, "Softmax") == 0 || strcmp (op, "LogSoftmax") == 0)
+    f = 3.0 * ny;
+  else if (strcmp (op, "BatchNormalization") == 0)
+    f = 2.0 * ny;
+  else if (strcmp (op, "LayerNormalization") == 0
+      || strcmp (op, "InstanceNormalization") == 0)
+    f = 5.0 * ny;
+  else if (strcmp (op, "MaxPool") == 0 || strcmp (op, "AveragePool") == 0) {
+    int nk = 0;
+    const gint64 *k = yolo_node_attr_ints (n, "kernel_shape", &nk);
+    double win = 1;
+    for (int i = 0; k && i < nk; i++)
+      win *= k[i] > 0 ? (double) k[i] : 0.0;
+    f = k ? win * ny : 0;
+  } else if (in_list (op, reduce_ops))
+    f = nx > 0 ? (double) nx : 0;
+
+  /* fused epilogue (yolo-fuse.c): activation, then the residual add */
+  if (n->act != YOLO_ACT_NONE)
+    f += (double) ny;
+  if (n->residual >= 0)
+    f += (double) ny;
+  return f;
+}
+
+double
+yolo_graph_flops (YoloGraph * g)
+{
+  double f = 0;
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed)
+      f += yolo_node_flops (g, n);
+  }
+  return f;
+}
