@@ -57,6 +57,7 @@
 
 /* the engine's public API only (no OpenCL, no private headers) */
 #include "yolo-engine.h"
+#include "yolo-engine-shared.h"
 #include "yolo-family.h"
 #include "yolo-head.h"
 #include "yolo-labels.h"
@@ -101,6 +102,7 @@ enum
   PROP_INPUT_SIZE,
   PROP_TASK,
   PROP_TOP_K,
+  PROP_MODEL_INSTANCE_ID,
 };
 
 #define DEFAULT_MODEL NULL
@@ -138,6 +140,7 @@ typedef enum
   PENDING_LABELS_FILE = 1 << 2,
   PENDING_MODEL_FAMILY = 1 << 3,
   PENDING_INPUT_SIZE = 1 << 4,
+  PENDING_MODEL_INSTANCE_ID = 1 << 5,
 } PendingProps;
 
 /* The head parameters the kept detections were decoded with. */
@@ -168,6 +171,7 @@ struct _GstYoloDetect
   gboolean agnostic_nms;
   guint inference_interval;
   gchar *input_size;
+  gchar *model_instance_id;
   gboolean classes_changed;
   gint top_k;
   YoloTask task;                /* of the loaded model (read-only "task") */
@@ -179,12 +183,14 @@ struct _GstYoloDetect
   gchar *pending_device;
   gchar *pending_labels_file;
   gchar *pending_input_size;
+  gchar *pending_model_instance_id;
   GstYoloModelFamily pending_model_family;
 
   /* streaming state, set up in start() */
   GstVideoInfo info;
   gboolean have_info;
   YoloEngine *engine;
+  gboolean shared;              /* engine from yolo_engine_shared_acquire */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
   YoloFamily family;
@@ -526,6 +532,11 @@ apply_pending (GstYoloDetect * self)
     g_free (self->input_size);
     self->input_size = g_steal_pointer (&self->pending_input_size);
   }
+  if (self->pending & PENDING_MODEL_INSTANCE_ID) {
+    g_free (self->model_instance_id);
+    self->model_instance_id =
+        g_steal_pointer (&self->pending_model_instance_id);
+  }
   if (self->pending & PENDING_MODEL_FAMILY)
     self->model_family = self->pending_model_family;
   self->pending = 0;
@@ -593,6 +604,10 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
       deferred = set_start_string (self, &self->input_size,
           &self->pending_input_size, PENDING_INPUT_SIZE, value);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      deferred = set_start_string (self, &self->model_instance_id,
+          &self->pending_model_instance_id, PENDING_MODEL_INSTANCE_ID, value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -659,6 +674,9 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
     case PROP_INPUT_SIZE:
       g_value_set_string (value, self->input_size);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->model_instance_id);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -680,6 +698,8 @@ gst_yolo_detect_finalize (GObject * object)
   g_free (self->pending_device);
   g_free (self->pending_labels_file);
   g_free (self->pending_input_size);
+  g_free (self->model_instance_id);
+  g_free (self->pending_model_instance_id);
   g_free (self->active_classes);
   g_array_unref (self->last);
 
@@ -720,8 +740,18 @@ parse_input_size (const gchar * s, gint * h, gint * w)
 static void
 release_engine (GstYoloDetect * self)
 {
-  g_clear_pointer (&self->preproc, yolo_preproc_free);
-  g_clear_pointer (&self->engine, yolo_engine_free);
+  if (self->preproc) {
+    /* a shared engine: other streams may be running on it */
+    yolo_engine_lock (self->engine);
+    g_clear_pointer (&self->preproc, yolo_preproc_free);
+    yolo_engine_unlock (self->engine);
+  }
+  if (self->shared)
+    yolo_engine_shared_release (self->engine);
+  else
+    yolo_engine_free (self->engine);
+  self->engine = NULL;
+  self->shared = FALSE;
   g_clear_pointer (&self->output, g_free);
   g_clear_pointer (&self->output1, g_free);
   g_clear_pointer (&self->tlast, yolo_task_result_free);
@@ -811,7 +841,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   YoloTensorInfo in_info, out_info;
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
-  gchar *unknown, *input_size;
+  gchar *unknown, *input_size, *instance_id;
   guint8 *mask;
   gint n_mask;
   GstYoloModelFamily family_prop;
@@ -825,6 +855,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   labels_file = g_strdup (self->labels_file);
   classes = g_strdup (self->classes);
   input_size = g_strdup (self->input_size);
+  instance_id = g_strdup (self->model_instance_id);
   family_prop = self->model_family;
   self->classes_changed = FALSE;
   /* from here on start-only properties wait for the next start */
@@ -860,9 +891,26 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   }
 
   opts.device = device;
-  self->engine = yolo_engine_new (model, &opts, &err);
+  if (instance_id && instance_id[0]) {
+    self->engine = yolo_engine_shared_acquire (instance_id, model, &opts, &err);
+    self->shared = self->engine != NULL;
+    if (self->shared)
+      GST_INFO_OBJECT (self, "model instance '%s': %u users", instance_id,
+          yolo_engine_shared_users (instance_id));
+  } else {
+    self->engine = yolo_engine_new (model, &opts, &err);
+  }
   if (!self->engine) {
-    if (err && err->domain == YOLO_ENGINE_ERROR
+    if (instance_id && instance_id[0] && err
+        && err->domain == YOLO_ENGINE_ERROR
+        && err->code == YOLO_ENGINE_ERROR_ARGUMENT
+        && yolo_engine_shared_users (instance_id) > 0) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("model-instance-id '%s' is shared by elements with other "
+              "settings: give them the same model, device and input-size, "
+              "or another model-instance-id", instance_id),
+          ("%s", err->message));
+    } else if (err && err->domain == YOLO_ENGINE_ERROR
         && err->code == YOLO_ENGINE_ERROR_IO) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read model '%s': %s", model, err->message), (NULL));
@@ -989,7 +1037,9 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     n_out *= MAX (out_info.dims[i], 1);
   self->output = g_new (float, n_out);
 
+  yolo_engine_lock (self->engine);
   self->preproc = yolo_preproc_new (self->engine, &err);
+  yolo_engine_unlock (self->engine);
   if (!self->preproc) {
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
         ("Could not set up pre-processing: %s", err->message), (NULL));
@@ -1070,6 +1120,7 @@ done:
   }
   g_clear_error (&err);
   g_free (input_size);
+  g_free (instance_id);
   g_free (reason);
   g_free (model);
   g_free (device);
@@ -1294,6 +1345,9 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   /* The frame upload is asynchronous (on CPU devices the kernel reads the
    * mapped planes in place): keep the frame mapped until the blocking
    * output read has returned. */
+  /* a shared engine (model-instance-id) runs one stream's frame at a
+   * time: its input, arena and queue are the instance's */
+  yolo_engine_lock (self->engine);
   ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
       && yolo_engine_enqueue (self->engine, &err)
       && yolo_engine_get_output (self->engine, 0, self->output, &err)
@@ -1303,6 +1357,7 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
    * reading the mapped planes: drain the queue before unmapping */
   if (!ok)
     yolo_engine_finish (self->engine);
+  yolo_engine_unlock (self->engine);
   gst_video_frame_unmap (&frame);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
@@ -1651,6 +1706,28 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * Since: 0.1
    */
+  /**
+   * GstYoloDetect:model-instance-id:
+   *
+   * Elements of one process with the same model-instance-id (DL
+   * Streamer's name) share one loaded engine: one copy of the weights and
+   * one activation arena on the device, one compiled program. They must
+   * have the same model, device and input-size; another setting under a
+   * loaded id is an element error at start. The shared engine runs one
+   * frame at a time (the streams' inferences are serialised, each
+   * stream's pre-processing, inference and output read under the
+   * engine's lock). Empty (the default): the element loads its own
+   * engine. Like model, it applies at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements with the same id share one loaded model (same model, "
+          "device and input-size required); empty = a model of its own",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
           "OpenCL device: empty = first GPU else first device; \"gpu\", "

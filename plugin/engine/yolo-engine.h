@@ -177,6 +177,23 @@ YoloFamily yolo_engine_detect_family (YoloEngine * e, char **reason);
  * the fix, or NULL when none applies. */
 char *yolo_engine_export_hint (YoloEngine * e);
 
+/* Device memory the engine holds, in bytes: the activation arena, the
+ * weights and other constant tensors, scratch and op-private buffers (the
+ * engine's own accounting of its clCreateBuffer calls; pre-processing
+ * buffers of a YoloPreproc are not counted). */
+guint64 yolo_engine_device_bytes (YoloEngine * e);
+
+/* An engine is not re-entrant: it has one input, one activation arena and
+ * one device queue. Several threads may use one engine (a shared instance,
+ * yolo-engine-shared.h) when each holds the engine's lock from its first
+ * call that queues work (yolo_preproc_run, yolo_engine_set_input,
+ * yolo_engine_enqueue / run) to the last output it reads, and around
+ * yolo_preproc_new / yolo_preproc_free. The lock is not recursive; the
+ * engine's calls do not take it themselves. Calls that only read what
+ * loading fixed (info, metadata, device name, family) need no lock. */
+void yolo_engine_lock (YoloEngine * e);
+void yolo_engine_unlock (YoloEngine * e);
+
 /* Lists platforms and devices, one per line, into a new string. */
 char *yolo_engine_list_devices (GError ** error);
 
