@@ -943,8 +943,9 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     }
     goto done;
   }
-  GST_INFO_OBJECT (self, "loaded %s on %s", model,
-      yolo_engine_device_name (self->engine));
+  GST_INFO_OBJECT (self, "loaded %s on %s: engine %p, %" G_GUINT64_FORMAT
+      " bytes of device memory", model, yolo_engine_device_name (self->engine),
+      self->engine, yolo_engine_device_bytes (self->engine));
 
   /* the task: metadata, else the outputs' shapes; model-family is for
    * detection heads only */
