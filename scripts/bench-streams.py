@@ -102,7 +102,17 @@ def run(args, model, n, mode):
                "--batch", str(args.batch)]
         if args.device:
             cmd += ["--device", args.device]
-        p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        for attempt in range(3):
+            p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+            # separate engines in one process on PoCL 3.1 sometimes abort
+            # in pocl_release_dlhandle_cache (concurrent program builds in
+            # several contexts): say so and try again
+            if p.returncode == 0 or "pocl_release_dlhandle_cache" not in \
+                    p.stderr:
+                break
+            print("note: %s x%d %s: PoCL aborted (pocl_release_dlhandle_"
+                  "cache), run again" % (os.path.basename(model), n, mode),
+                  file=sys.stderr, flush=True)
         if p.returncode != 0:
             sys.exit("%s x%d %s failed: %s" % (model, n, mode,
                                                p.stderr.strip()[-2000:]))
