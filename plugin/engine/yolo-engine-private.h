@@ -15,7 +15,9 @@ struct _YoloEngine
   YoloRuntime *rt;
   YoloTensorInfo *in_info, *out_info;
   char *model_path;
-  GMutex lock;                  /* yolo_engine_lock(): one user at a time */
+  /* yolo_engine_lock(): one user at a time (a GRecMutex, i.e. a
+   * pthread_mutex_t the thread sanitizer sees; GMutex is a bare futex) */
+  GRecMutex lock;
 };
 
 /* Builds an engine from a graph (takes ownership of g, also on failure):

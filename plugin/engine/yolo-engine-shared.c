@@ -12,7 +12,9 @@ typedef struct
   guint users;
 } Instance;
 
-static GMutex registry_lock;
+/* a GRecMutex (pthread_mutex_t), not a GMutex (a bare futex on Linux): the
+ * thread sanitizer sees it */
+static GRecMutex registry_lock;
 static GHashTable *by_id;       /* id -> Instance */
 
 #define OPT_STRINGS(X) X(device) X(program_cache) X(tune) X(conv_kernel) \
@@ -86,7 +88,7 @@ yolo_engine_shared_acquire (const char *id, const char *model_path,
   }
   model = g_canonicalize_filename (model_path, NULL);
 
-  g_mutex_lock (&registry_lock);
+  g_rec_mutex_lock (&registry_lock);
   if (!by_id)
     by_id = g_hash_table_new (g_str_hash, g_str_equal);
   in = g_hash_table_lookup (by_id, id);
@@ -120,7 +122,7 @@ yolo_engine_shared_acquire (const char *id, const char *model_path,
       g_hash_table_insert (by_id, in->id, in);
     }
   }
-  g_mutex_unlock (&registry_lock);
+  g_rec_mutex_unlock (&registry_lock);
   g_free (model);
   return e;
 }
@@ -134,7 +136,7 @@ yolo_engine_shared_release (YoloEngine * e)
 
   if (!e)
     return;
-  g_mutex_lock (&registry_lock);
+  g_rec_mutex_lock (&registry_lock);
   if (by_id) {
     g_hash_table_iter_init (&it, by_id);
     while (g_hash_table_iter_next (&it, NULL, &v)) {
@@ -154,7 +156,7 @@ yolo_engine_shared_release (YoloEngine * e)
       g_critical ("yolo_engine_shared_release: engine %p is not shared", e);
     found = NULL;
   }
-  g_mutex_unlock (&registry_lock);
+  g_rec_mutex_unlock (&registry_lock);
   /* freed outside the registry lock: the last user's runs are over */
   if (found) {
     yolo_engine_free (found->engine);
@@ -168,9 +170,9 @@ yolo_engine_shared_users (const char *id)
   Instance *in;
   guint n = 0;
 
-  g_mutex_lock (&registry_lock);
+  g_rec_mutex_lock (&registry_lock);
   if (by_id && id && (in = g_hash_table_lookup (by_id, id)))
     n = in->users;
-  g_mutex_unlock (&registry_lock);
+  g_rec_mutex_unlock (&registry_lock);
   return n;
 }

@@ -33,7 +33,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   YoloTuner *tuner = NULL;
   gint64 arena, t0;
 
-  g_mutex_init (&e->lock);
+  g_rec_mutex_init (&e->lock);
   e->graph = g;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
@@ -136,20 +136,20 @@ yolo_engine_free (YoloEngine * e)
   g_free (e->in_info);
   g_free (e->out_info);
   g_free (e->model_path);
-  g_mutex_clear (&e->lock);
+  g_rec_mutex_clear (&e->lock);
   g_free (e);
 }
 
 void
 yolo_engine_lock (YoloEngine * e)
 {
-  g_mutex_lock (&e->lock);
+  g_rec_mutex_lock (&e->lock);
 }
 
 void
 yolo_engine_unlock (YoloEngine * e)
 {
-  g_mutex_unlock (&e->lock);
+  g_rec_mutex_unlock (&e->lock);
 }
 
 guint64

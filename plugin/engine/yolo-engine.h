@@ -188,8 +188,8 @@ guint64 yolo_engine_device_bytes (YoloEngine * e);
  * yolo-engine-shared.h) when each holds the engine's lock from its first
  * call that queues work (yolo_preproc_run, yolo_engine_set_input,
  * yolo_engine_enqueue / run) to the last output it reads, and around
- * yolo_preproc_new / yolo_preproc_free. The lock is not recursive; the
- * engine's calls do not take it themselves. Calls that only read what
+ * yolo_preproc_new / yolo_preproc_free. The lock is recursive (one thread
+ * may take it again); the engine's calls do not take it themselves. Calls that only read what
  * loading fixed (info, metadata, device name, family) need no lock. */
 void yolo_engine_lock (YoloEngine * e);
 void yolo_engine_unlock (YoloEngine * e);
