@@ -16,6 +16,7 @@ Needs Debian's python3-gi; YOLO_TEST_DATA and GST_PLUGIN_PATH from meson.
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -117,4 +118,5 @@ play([a])
 play([pipeline(PICS[1], os.path.join(tmp, "c.jsonl"),
                "model=%s model-instance-id=mixed" % M640)])
 assert len(lines(os.path.join(tmp, "c.jsonl"))) == FRAMES
+shutil.rmtree(tmp, ignore_errors=True)
 print("PASS")
