@@ -28,7 +28,8 @@
 G_BEGIN_DECLS
 /* The engine of instance `id` (a non-empty string) for model_path and
  * options (NULL: all defaults), loaded on the first call. Another model
- * file (compared by canonical path) or other options (any field of
+ * file (paths compared after g_canonicalize_filename(): made absolute, "."
+ * and ".." resolved, symbolic links not followed) or other options (any field of
  * YoloEngineOptions; NULL and "" strings are equal) under an id that is
  * loaded fail with YOLO_ENGINE_ERROR_ARGUMENT, the message naming the id
  * and both settings; loading errors are yolo_engine_new()'s. Returns a
