@@ -96,3 +96,72 @@ convtranspose_generic (__global const float *x, int x_off,
     v += r[r_off + yo];
   y[y_off + yo] = v;
 }
+
+/* convtranspose_k_eq_s for CPUs that want wide vectors (PoCL): a
+ * work-item takes 16 consecutive input pixels (flattened over H x W) x one
+ * tap (dim 1) x 8 output channels (dim 2): float16 loads of the input, one
+ * multiply-add of 16 lanes per weight, then the lanes scattered to their
+ * output pixels (iy * kh + ky, ix * kw + kx). Same weights and bias
+ * layout as convtranspose_k_eq_s. */
+#define CT_ACC(j) a##j = fma (v, (float16) (wv.s##j), a##j)
+
+__kernel void
+convtranspose_k_eq_s_w16 (__global const float *x, int x_off,
+    __global const float *w, CONV_EPILOGUE_ARGS, int M, int H, int W,
+    int Ho, int Wo, int C, int Mp, int kh, int kw)
+{
+  int p0 = get_global_id (0) * 16;
+  int t = get_global_id (1);
+  int mb = get_global_id (2) * 8;
+  int HW = H * W, kk = kh * kw;
+  if (p0 >= HW || t >= kk || mb >= Mp)
+    return;
+  float16 a0 = (float16) (b[mb]), a1 = (float16) (b[mb + 1]);
+  float16 a2 = (float16) (b[mb + 2]), a3 = (float16) (b[mb + 3]);
+  float16 a4 = (float16) (b[mb + 4]), a5 = (float16) (b[mb + 5]);
+  float16 a6 = (float16) (b[mb + 6]), a7 = (float16) (b[mb + 7]);
+  __global const float *xp = x + x_off + p0;
+  __global const float *wp = w + t * Mp + mb;
+  int n = min (16, HW - p0);
+  for (int c = 0; c < C; c++) {
+    float16 v;
+    if (n == 16) {
+      v = vload16 (0, xp + (size_t) c * HW);
+    } else {
+      float tmp[16];
+      for (int l = 0; l < 16; l++)
+        tmp[l] = l < n ? xp[(size_t) c * HW + l] : 0.0f;
+      v = vload16 (0, tmp);
+    }
+    float8 wv = vload8 (0, wp + (size_t) c * kk * Mp);
+    CT_ACC (0);
+    CT_ACC (1);
+    CT_ACC (2);
+    CT_ACC (3);
+    CT_ACC (4);
+    CT_ACC (5);
+    CT_ACC (6);
+    CT_ACC (7);
+  }
+  int ky = t / kw, kx = t % kw;
+  float out[8][16];
+  vstore16 (yolo_act_float16 (act, alpha, beta, a0), 0, out[0]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a1), 0, out[1]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a2), 0, out[2]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a3), 0, out[3]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a4), 0, out[4]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a5), 0, out[5]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a6), 0, out[6]);
+  vstore16 (yolo_act_float16 (act, alpha, beta, a7), 0, out[7]);
+  for (int l = 0; l < n; l++) {
+    int p = p0 + l, iy = p / W, ix = p % W;
+    int o = (iy * kh + ky) * Wo + ix * kw + kx;
+    for (int j = 0; j < 8 && mb + j < M; j++) {
+      int oj = (mb + j) * Ho * Wo + o;
+      float v = out[j][l];
+      if (has_res)
+        v += r[r_off + oj];
+      y[y_off + oj] = v;
+    }
+  }
+}

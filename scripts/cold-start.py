@@ -4,6 +4,7 @@
 usage: scripts/cold-start.py [MODEL ...] [--device SPEC] [-n N] [--engine PATH]
                              [--json] [--log DIR]
                              [--program-cache default|on|off]
+                             [--prewarm default|on|off|ab]
 
   MODEL     names in $YOLO_TEST_DATA/models without .onnx, or .onnx paths
             (default: yolov8n-640 yolov8n-320)
@@ -17,6 +18,12 @@ usage: scripts/cold-start.py [MODEL ...] [--device SPEC] [-n N] [--engine PATH]
             --program-cache=on: also on PoCL, as before the default changed)
             or off (--program-cache=off); the driver's own cache (PoCL's
             POCL_CACHE_DIR, Mesa's shader cache) is used either way
+  --prewarm default|on|off|ab
+            YOLO_CL_PREWARM for the runs: the engine's default (on on
+            PoCL: its work-group functions compiled on all cores before the
+            first run, see plugin/engine/yolo-cl-prewarm.h), on (=1), off
+            (=0), or ab: each pair run with off then on, both reported
+            (an A/B on the same machine state)
 
 Each pair: a fresh, empty XDG_CACHE_HOME and POCL_CACHE_DIR (temp dirs;
 Mesa's shader cache lives under XDG_CACHE_HOME too), then
@@ -30,7 +37,9 @@ binary" which came from our cache (warm). The time of the last of those
 lines splits the wall time into "until the programs are built" and "after"
 (kernel objects, planning, the first run: PoCL compiles each kernel's
 work-group function at its first launch, after clBuildProgram).
-The machine's load average (/proc/loadavg) is printed before and after.
+The machine's load average (/proc/loadavg) is printed before and after,
+and each run's CPU time (user + system, all threads): on a busy machine
+the wall times grow with the load, the CPU times much less.
 """
 import argparse
 import json
@@ -67,21 +76,23 @@ def input_floats(engine, model):
 
 
 def run_once(cmd, env, log_path):
-    """Runs cmd; returns (wall s, [(t, line)], returncode)."""
+    """Runs cmd; returns (wall s, cpu s, [(t, line)], returncode)."""
     lines = []
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, bufsize=1)
     for line in p.stdout:
         lines.append((time.perf_counter() - t0, line.rstrip('\n')))
-    rc = p.wait()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = rc = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
+    cpu = ru.ru_utime + ru.ru_stime
     if log_path:
         with open(log_path, 'w') as f:
             for t, line in lines:
                 f.write(f'{t:9.3f} {line}\n')
-            f.write(f'{wall:9.3f} (exit {rc})\n')
-    return wall, lines, rc
+            f.write(f'{wall:9.3f} (exit {rc}, {cpu:.2f} s CPU)\n')
+    return wall, cpu, lines, rc
 
 
 def summarise(lines):
@@ -102,6 +113,7 @@ def main():
     ap.add_argument('--json', action='store_true', help='also print one JSON object')
     ap.add_argument('--log', metavar='DIR')
     ap.add_argument('--program-cache', choices=['default', 'on', 'off'], default='default')
+    ap.add_argument('--prewarm', choices=['default', 'on', 'off', 'ab'], default='default')
     a = ap.parse_args()
     if a.n < 1:
         ap.error('-n must be >= 1')
@@ -114,7 +126,8 @@ def main():
     if a.log:
         os.makedirs(a.log, exist_ok=True)
 
-    print(f'load average before: {loadavg()} ({os.cpu_count()} CPUs); program cache: {a.program_cache}')
+    print(f'load average before: {loadavg()} ({os.cpu_count()} CPUs); program cache: {a.program_cache}; '
+          f'prewarm: {a.prewarm}')
     results = []
     tmp = tempfile.mkdtemp(prefix='yolo-cold-')
     try:
@@ -131,50 +144,69 @@ def main():
                 cmd += ['--device', a.device]
             if a.program_cache != 'default':
                 cmd += ['--program-cache=' + a.program_cache]
-            cold, warm, cold_split, units, device = [], [], [], None, '?'
+            variants = {'default': [None], 'on': ['1'], 'off': ['0'], 'ab': ['0', '1']}[a.prewarm]
+            acc = {v: {'cold': [], 'warm': [], 'cold_cpu': [], 'warm_cpu': [], 'split': [],
+                       'units': None} for v in variants}
+            device = '?'
             for i in range(a.n):
-                cache = os.path.join(tmp, f'cache-{label}-{i}')
-                env = dict(os.environ, XDG_CACHE_HOME=cache, POCL_CACHE_DIR=os.path.join(cache, 'pocl'),
-                           G_MESSAGES_DEBUG='yoloengine')
-                env.pop('YOLO_CL_NO_CACHE', None)
-                for kind, times in (('cold', cold), ('warm', warm)):
-                    log = os.path.join(a.log, f'{label}-{a.device or "default"}-cache{a.program_cache}-{kind}{i}.log') if a.log else None
-                    wall, lines, rc = run_once(cmd, env, log)
-                    if rc != 0:
-                        tail = '\n'.join(line for _, line in lines[-10:])
-                        sys.exit(f'cold-start: {" ".join(cmd)} exited with {rc}:\n{tail}')
-                    built, loaded, last = summarise(lines)
-                    for _, line in lines:
-                        if ': wrote output' in line:
-                            device = line.split(': wrote output')[0]
-                    times.append(wall)
-                    if kind == 'cold':
-                        cold_split.append(last)
-                        units = units or built
-                        print(f'{label} #{i} cold {wall:7.2f} s  (programs built by {last:6.2f} s: '
-                              + ', '.join(f'{u} {s:.2f} s' for u, s, _ in built) + ')', flush=True)
-                    else:
-                        print(f'{label} #{i} warm {wall:7.2f} s  ({len(built)} built, {len(loaded)} '
-                              f'loaded from the cache, last by {last:.2f} s)', flush=True)
-                shutil.rmtree(cache, ignore_errors=True)
-            r = {'model': label, 'device': device, 'n': a.n,
-                 'cold_s': statistics.median(cold), 'warm_s': statistics.median(warm),
-                 'cold_programs_built_s': statistics.median(cold_split),
-                 'units_built': [{'unit': u, 's': s} for u, s, _ in units or []]}
-            results.append(r)
+                for v in variants:
+                    tag = '' if v is None else f' prewarm={"on" if v == "1" else "off"}'
+                    cache = os.path.join(tmp, f'cache-{label}-{i}')
+                    shutil.rmtree(cache, ignore_errors=True)
+                    env = dict(os.environ, XDG_CACHE_HOME=cache, POCL_CACHE_DIR=os.path.join(cache, 'pocl'),
+                               G_MESSAGES_DEBUG='yoloengine')
+                    env.pop('YOLO_CL_NO_CACHE', None)
+                    if v is not None:
+                        env['YOLO_CL_PREWARM'] = v
+                    r = acc[v]
+                    for kind in ('cold', 'warm'):
+                        log = os.path.join(a.log, f'{label}-{a.device or "default"}-cache{a.program_cache}'
+                                           f'{"" if v is None else "-prewarm" + v}-{kind}{i}.log') if a.log else None
+                        wall, cpu, lines, rc = run_once(cmd, env, log)
+                        if rc != 0:
+                            tail = '\n'.join(line for _, line in lines[-10:])
+                            sys.exit(f'cold-start: {" ".join(cmd)} exited with {rc}:\n{tail}')
+                        built, loaded, last = summarise(lines)
+                        for _, line in lines:
+                            if ': wrote output' in line:
+                                device = line.split(': wrote output')[0]
+                        r[kind].append(wall)
+                        r[kind + '_cpu'].append(cpu)
+                        if kind == 'cold':
+                            r['split'].append(last)
+                            r['units'] = r['units'] or built
+                            print(f'{label}{tag} #{i} cold {wall:7.2f} s, {cpu:6.2f} s CPU  (programs built by '
+                                  f'{last:6.2f} s: ' + ', '.join(f'{u} {t:.2f} s' for u, t, _ in built) + ')',
+                                  flush=True)
+                        else:
+                            print(f'{label}{tag} #{i} warm {wall:7.2f} s, {cpu:6.2f} s CPU  ({len(built)} built, '
+                                  f'{len(loaded)} loaded from the cache, last by {last:.2f} s)', flush=True)
+                    shutil.rmtree(cache, ignore_errors=True)
+            for v in variants:
+                r = acc[v]
+                results.append({'model': label, 'device': device, 'n': a.n,
+                                'prewarm': {None: 'default', '1': 'on', '0': 'off'}[v],
+                                'cold_s': statistics.median(r['cold']),
+                                'cold_cpu_s': statistics.median(r['cold_cpu']),
+                                'warm_s': statistics.median(r['warm']),
+                                'warm_cpu_s': statistics.median(r['warm_cpu']),
+                                'cold_programs_built_s': statistics.median(r['split']),
+                                'units_built': [{'unit': u, 's': t} for u, t, _ in r['units'] or []]})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f'load average after: {loadavg()}')
     print()
-    print(f'| {"model":<16s} | {"device":<34s} | {"cold s":>7s} | {"builds done s":>13s} | '
-          f'{"warm s":>7s} | units built (cold, first run) |')
-    print(f'|{"-" * 18}|{"-" * 36}|{"-" * 9}|{"-" * 15}|{"-" * 9}|{"-" * 31}|')
+    print(f'| {"model":<16s} | {"device":<34s} | {"prewarm":<7s} | {"cold s":>7s} | {"CPU s":>6s} | '
+          f'{"builds done s":>13s} | {"warm s":>7s} | {"CPU s":>6s} | units built (cold, first run) |')
+    print(f'|{"-" * 18}|{"-" * 36}|{"-" * 9}|{"-" * 9}|{"-" * 8}|{"-" * 15}|{"-" * 9}|{"-" * 8}|{"-" * 31}|')
     for r in results:
         units = ', '.join(f'{u["unit"]} {u["s"]:.1f}' for u in r['units_built'])
-        print(f'| {r["model"]:<16s} | {r["device"][:34]:<34s} | {r["cold_s"]:7.2f} | '
-              f'{r["cold_programs_built_s"]:13.2f} | {r["warm_s"]:7.2f} | {units} |')
-    print(f'(medians of {a.n}; wall time of the whole `yolo-engine run` process)')
+        print(f'| {r["model"]:<16s} | {r["device"][:34]:<34s} | {r["prewarm"]:<7s} | {r["cold_s"]:7.2f} | '
+              f'{r["cold_cpu_s"]:6.2f} | {r["cold_programs_built_s"]:13.2f} | {r["warm_s"]:7.2f} | '
+              f'{r["warm_cpu_s"]:6.2f} | {units} |')
+    print(f'(medians of {a.n}; wall time of the whole `yolo-engine run` process; CPU s: its user + '
+          'system time)')
     if a.json:
         print(json.dumps({'load_average': loadavg(), 'results': results}))
     return 0

@@ -183,8 +183,8 @@ store_cached (cl_program prog, const char *path)
 }
 
 /* PoCL names itself in CL_DEVICE_VERSION ("OpenCL 3.0 PoCL HSTR: ..."). */
-static gboolean
-device_is_pocl (cl_device_id dev)
+gboolean
+yolo_cl_device_is_pocl (cl_device_id dev)
 {
   char *version = yolo_cl_device_string (dev, CL_DEVICE_VERSION);
   gboolean pocl = version && strstr (version, "PoCL") != NULL;
@@ -206,7 +206,7 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
   cl_int err;
   gint64 t0 = g_get_monotonic_time ();
 
-  if (!no_cache && g_strcmp0 (cache, "on") != 0 && device_is_pocl (dev)) {
+  if (!no_cache && g_strcmp0 (cache, "on") != 0 && yolo_cl_device_is_pocl (dev)) {
     g_debug ("%s: PoCL: no program binary cache (PoCL caches its builds in "
         "POCL_CACHE_DIR; program_cache \"on\" or YOLO_CL_NO_CACHE=0 to "
         "write ours)", unit->name);

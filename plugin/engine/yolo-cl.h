@@ -35,6 +35,9 @@ cl_program yolo_cl_build_program (cl_context ctx, cl_device_id dev,
     const YoloKernelUnit * unit, const char *options, const char *cache,
     GError ** error);
 
+/* TRUE for PoCL (it names itself in CL_DEVICE_VERSION). */
+gboolean yolo_cl_device_is_pocl (cl_device_id dev);
+
 /* The unit that defines kernel `kernel` (and its index in
  * yolo_kernel_units), NULL when no unit does. */
 const YoloKernelUnit *yolo_cl_kernel_unit (const char *kernel, int *index);

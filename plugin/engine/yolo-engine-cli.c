@@ -18,6 +18,7 @@
 #include "yolo-engine-private.h"
 #include "yolo-model-info.h"
 #include "yolo-parity.h"
+#include "yolo-nms-tail.h"
 
 #define PROG "yolo-engine"
 
@@ -325,6 +326,40 @@ sorted_keys (GHashTable * h)
   return g_list_sort (g_hash_table_get_keys (h), (GCompareFunc) strcmp);
 }
 
+/* How the declared shape of input t maps onto the one used: "batch=1,
+ * height=640, width=640" for the symbolic dimensions; NULL when none. */
+static char *
+dynamic_dims (YoloTensor * t)
+{
+  char **names;
+  GString *s = NULL;
+  gsize len;
+
+  if (!t->declared_shape || t->ndim < 0)
+    return NULL;
+  len = strlen (t->declared_shape);
+  if (len < 2)
+    return NULL;
+  {
+    char *inner = g_strndup (t->declared_shape + 1, len - 2);
+    names = g_strsplit (inner, ",", -1);
+    g_free (inner);
+  }
+  if (g_strv_length (names) == (guint) t->ndim) {
+    for (int d = 0; d < t->ndim; d++) {
+      if (g_ascii_isdigit (names[d][0]))
+        continue;
+      if (!s)
+        s = g_string_new (NULL);
+      else
+        g_string_append (s, ", ");
+      g_string_append_printf (s, "%s=%" G_GINT64_FORMAT, names[d], t->dims[d]);
+    }
+  }
+  g_strfreev (names);
+  return s ? g_string_free (s, FALSE) : NULL;
+}
+
 static void
 info_tensors_text (GString * s, YoloGraph * g, GArray * idx)
 {
@@ -333,8 +368,11 @@ info_tensors_text (GString * s, YoloGraph * g, GArray * idx)
   for (i = 0; i < idx->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (idx, int, i));
     char *d = dims_str (MAX (t->ndim, 0), t->dims);
-    g_string_append_printf (s, "  %-16s %-8s %s\n", t->name,
+    g_string_append_printf (s, "  %-16s %-8s %s", t->name,
         yolo_dtype_name (t->dtype), t->ndim >= 0 ? d : "(unknown)");
+    if (t->declared_shape && strcmp (t->declared_shape, d) != 0)
+      g_string_append_printf (s, " (declared %s)", t->declared_shape);
+    g_string_append_c (s, '\n');
     g_free (d);
   }
 }
@@ -356,6 +394,8 @@ info_tensors_json (GString * s, YoloGraph * g, GArray * idx)
       json_dims (s, t->ndim, t->dims);
     else
       g_string_append (s, "null");
+    g_string_append (s, ",\"declared_shape\":");
+    json_str (s, t->declared_shape);
     g_string_append_c (s, '}');
   }
   g_string_append_c (s, ']');
@@ -395,10 +435,28 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   }
   g_string_append_printf (s, "],\"input_h\":%d,\"input_w\":%d,\"stride\":%d",
       mi->input_h, mi->input_w, mi->stride);
+  g_string_append (s, ",\"batch_from\":");
+  if (g->batch_from)
+    g_string_append_printf (s, "%" G_GINT64_FORMAT, g->batch_from);
+  else
+    g_string_append (s, "null");
+  {
+    char *nt = g->nms_tail ? yolo_nms_tail_describe (g->nms_tail) : NULL;
+    char *dd = g->inputs->len ? dynamic_dims (YOLO_T (g,
+            g_array_index (g->inputs, int, 0))) : NULL;
+    g_string_append (s, ",\"nms_tail\":");
+    json_str (s, nt);
+    g_string_append (s, ",\"dynamic_dims\":");
+    json_str (s, dd);
+    g_free (nt);
+    g_free (dd);
+  }
   g_string_append (s, ",\"task\":");
   json_str (s, mi->task);
   g_string_append_printf (s, ",\"end2end\":%s,\"params\":%" G_GINT64_FORMAT,
       mi->end2end ? "true" : "false", mi->n_params);
+  g_string_append (s, ",\"precision\":");
+  json_str (s, mi->precision);
   g_string_append (s, ",\"gflops\":");
   json_num (s, mi->flops / 1e9);
   g_string_append_printf (s, ",\"nodes\":%d,\"ops\":{", n_nodes);
@@ -457,6 +515,26 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
         mi->end2end ? " (end2end)" : "");
   g_string_append_printf (s, "input size:  %dx%d (HxW), stride %d\n",
       mi->input_h, mi->input_w, mi->stride);
+  if (g->inputs->len) {
+    char *dd = dynamic_dims (YOLO_T (g, g_array_index (g->inputs, int, 0)));
+    if (dd)
+      g_string_append_printf (s, "dynamic:     %s (symbolic dimensions of "
+          "the input as run: batch 1, one image per run; height and width "
+          "from --size / yolodetect's input-size, else the imgsz "
+          "metadata)\n", dd);
+    g_free (dd);
+  }
+  if (g->batch_from && !infer_error)
+    g_string_append_printf (s, "batch:       the file has a fixed batch of %"
+        G_GINT64_FORMAT " (batch=%" G_GINT64_FORMAT " export); run at batch "
+        "1, one image per run (input and Reshape constants rewritten: each "
+        "image gives what slot 0 of a batch gives)\n", g->batch_from,
+        g->batch_from);
+  if (g->nms_tail) {
+    char *nt = yolo_nms_tail_describe (g->nms_tail);
+    g_string_append_printf (s, "nms:         %s\n", nt);
+    g_free (nt);
+  }
   if (mi->n_classes >= 0)
     g_string_append_printf (s, "classes:     %d\n", mi->n_classes);
   else
@@ -465,9 +543,12 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
     g_string_append_printf (s, "names (%u):", mi->names->len);
     for (i = 0; i < mi->names->len; i++) {
       /* class names come from the file: control bytes escaped */
-      char *name = yolo_escape_name (g_ptr_array_index (mi->names, i));
+      const char *raw = g_ptr_array_index (mi->names, i);
+      /* NULL when the name needs no escaping */
+      char *name = yolo_escape_name (raw);
 
-      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i, name);
+      g_string_append_printf (s, "%s%u=%s", i ? ", " : " ", i,
+          name ? name : raw);
       g_free (name);
     }
     g_string_append_c (s, '\n');
@@ -476,6 +557,7 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   }
   g_string_append_printf (s, "parameters:  %.3f M (%" G_GINT64_FORMAT ")\n",
       mi->n_params / 1e6, mi->n_params);
+  g_string_append_printf (s, "precision:   %s\n", mi->precision);
   g_string_append_printf (s, "GFLOPs:      %.2f\n", mi->flops / 1e9);
   g_string_append_printf (s, "ops:         %d nodes after constant folding:",
       n_nodes);

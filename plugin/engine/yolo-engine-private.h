@@ -56,6 +56,12 @@ cl_mem yolo_runtime_arena (YoloRuntime * rt);
 /* Allocates the shared scratch buffers and binds the scratch arguments
  * (after all ops are prepared). */
 gboolean yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error);
+/* On PoCL, waits until the work-group function of every distinct (kernel,
+ * local size) of the recorded launches is compiled: helper threads started
+ * at the first launch recorded, and now also this thread
+ * (yolo-cl-prewarm.h); YOLO_CL_PREWARM=0 turns it off, =1 on elsewhere.
+ * Never fails: what it leaves out is compiled at the first run. */
+void yolo_runtime_prewarm (YoloRuntime * rt);
 /* Enqueues every recorded launch. */
 gboolean yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error);
 char *yolo_runtime_profile_table (YoloRuntime * rt);

@@ -4,6 +4,7 @@
 #include "yolo-lower.h"
 #include "yolo-cl.h"
 #include "yolo-model-info.h"
+#include "yolo-nms-tail.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   g_clear_pointer (&tuner, yolo_tuner_free);
   if (!yolo_runtime_bind_scratch (e->rt, error))
     goto fail;
+  yolo_runtime_prewarm (e->rt);
 
   e->in_info = g_new0 (YoloTensorInfo, g->inputs->len);
   for (guint i = 0; i < g->inputs->len; i++)
@@ -116,7 +118,8 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
       && ((*error)->code == YOLO_ENGINE_ERROR_INVALID_MODEL
           || (*error)->code == YOLO_ENGINE_ERROR_UNSUPPORTED)) {
     g_prefix_error (error, "%s: ", model_path); /* name the model */
-    if (hint) {
+    /* (unless the message already says which export option to change) */
+    if (hint && !strstr ((*error)->message, ": export it with ")) {
       char *m = g_strdup_printf ("%s; %s", (*error)->message, hint);
       g_free ((*error)->message);
       (*error)->message = m;
@@ -301,6 +304,31 @@ yolo_engine_run (YoloEngine * e, GError ** error)
   return TRUE;
 }
 
+/* nms=True export: the graph's NMS tail on the host, from its input. */
+static gboolean
+get_nms_output (YoloEngine * e, float *dst, GError ** error)
+{
+  const YoloNmsTail *nt = e->graph->nms_tail;
+  YoloTensor *p = YOLO_T (e->graph, nt->pre);
+  gint64 n = yolo_tensor_numel (p);
+  float *pre = g_new (float, n);
+  cl_int err;
+
+  err = clEnqueueReadBuffer (yolo_rt_queue (e->rt),
+      yolo_runtime_arena (e->rt), CL_TRUE, p->mem_offset * 4, n * 4, pre, 0,
+      NULL, NULL);
+  if (err != CL_SUCCESS) {
+    g_free (pre);
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "reading \"%s\" (the input of the NMS tail) failed (OpenCL error "
+        "%d)", p->name, err);
+    return FALSE;
+  }
+  yolo_nms_tail_run (nt, pre, (int) p->dims[1] - 4, (int) p->dims[2], dst);
+  g_free (pre);
+  return TRUE;
+}
+
 gboolean
 yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
 {
@@ -315,6 +343,9 @@ yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
   }
   t = YOLO_T (e->graph, g_array_index (e->graph->outputs, int, i));
   n = yolo_tensor_numel (t);
+  if (e->graph->nms_tail && e->graph->nms_tail->out ==
+      g_array_index (e->graph->outputs, int, i))
+      return get_nms_output (e, dst, error);
   if (t->mem != YOLO_MEM_ARENA) {
     if (!t->data) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,

@@ -4,6 +4,8 @@
  *                                          => Conv with that epilogue
  *  - Conv[+act] -> Add(y, r)               => Conv with residual r
  *  - the same for ConvTranspose (same epilogue, ops/convtranspose.c)
+ *  - the same for ConvIntegerToFloat, after the int8 pass
+ *    (yolo-quant-fuse.c)
  * Only when the intermediate tensors have no other consumer. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
@@ -173,11 +175,13 @@ try_residual (YoloGraph * g, guint conv_idx)
 void
 yolo_graph_fuse (YoloGraph * g)
 {
+  yolo_graph_fuse_quant (g);
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     if (n->removed || n->n_outputs != 1 || (strcmp (n->op_type, "Conv")
-            && strcmp (n->op_type, "ConvTranspose")))
+            && strcmp (n->op_type, "ConvTranspose")
+            && strcmp (n->op_type, "ConvIntegerToFloat")))
       continue;
     try_activation (g, n);
     try_residual (g, i);

@@ -3,6 +3,8 @@
 #include "yolo-graph.h"
 #include "yolo-ops.h"
 #include "yolo-engine.h"
+#include "yolo-nms-tail.h"
+#include "yolo-rebatch.h"
 
 #include <math.h>
 #include <string.h>
@@ -62,6 +64,7 @@ tensor_free (gpointer p)
 
   g_free (t->name);
   g_free (t->data);
+  g_free (t->declared_shape);
   g_free (t);
 }
 
@@ -116,6 +119,7 @@ yolo_graph_free (YoloGraph * g)
   g_array_unref (g->outputs);
   g_hash_table_unref (g->metadata);
   g_free (g->producer_name);
+  yolo_nms_tail_free (g->nms_tail);
   g_free (g);
 }
 
@@ -661,13 +665,17 @@ yolo_graph_infer (YoloGraph * g, GError ** error)
     if (!def) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "unsupported operator %s (node \"%s\")%s", n->op_type, n->name,
-          !strcmp (n->op_type, "ConvInteger")
-          || !strcmp (n->op_type, "DynamicQuantizeLinear")
-          || !strcmp (n->op_type, "QuantizeLinear")
+          !strcmp (n->op_type, "QuantizeLinear")
           || !strcmp (n->op_type, "DequantizeLinear")
-          || !strcmp (n->op_type, "MatMulInteger") ?
-          ": quantized (int8) models are not supported yet; "
-          "use the float32 export" : "");
+          || !strcmp (n->op_type, "QLinearConv")
+          || !strcmp (n->op_type, "QLinearMatMul") ?
+          ": static int8 quantisation (QDQ: QuantizeLinear / "
+          "DequantizeLinear) is not supported yet; dynamic quantisation "
+          "(onnxruntime quantize_dynamic) or the float32 export work" :
+          !strcmp (n->op_type, "MatMulInteger") ?
+          ": int8 MatMulInteger (dynamic quantisation of MatMul) is not "
+          "supported yet; quantise only Conv (quantize_dynamic "
+          "op_types_to_quantize=['Conv']) or use the float32 export" : "");
       return FALSE;
     }
     for (int j = 0; j < n->n_inputs; j++) {
@@ -815,6 +823,8 @@ yolo_graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
 static gboolean
 graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
 {
+  YoloRebatch *rebatch = NULL;
+
   if (g->inputs->len == 0 || g->outputs->len == 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
         "the model has no %s", g->inputs->len == 0 ? "input" : "output");
@@ -834,7 +844,14 @@ graph_prepare (YoloGraph * g, int input_h, int input_w, GError ** error)
     g_free (what);
     return ok;
   }
-  if (!yolo_graph_sort (g, error) || !yolo_graph_infer (g, error))
+  if (!yolo_graph_sort (g, error) || !yolo_rebatch (g, &rebatch, error))
+    return FALSE;
+  if (!yolo_nms_tail_cut (g, error) || !yolo_graph_infer (g, error)) {
+    yolo_rebatch_fail (rebatch, error);
+    return FALSE;
+  }
+  if (!yolo_rebatch_check (g, rebatch, error)
+      || !yolo_nms_tail_check (g, error))
     return FALSE;
   for (guint i = 0; i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));

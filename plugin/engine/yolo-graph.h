@@ -79,6 +79,9 @@ typedef struct
   YoloMemKind mem;
   gint64 mem_offset;            /* element offset in the arena (resolved) */
   gpointer device_data;         /* YOLO_MEM_CONST: cl_mem, owned by runtime */
+  /* Graph inputs and outputs: the shape the file declares, symbolic
+   * dimensions by name ("[batch,3,height,width]"); NULL otherwise. */
+  char *declared_shape;
 } YoloTensor;
 
 typedef enum
@@ -137,6 +140,9 @@ typedef struct
   int residual;                 /* tensor index, -1 for none */
 } YoloNode;
 
+/* An nms=True export's NMS tail replaced by host code (yolo-nms-tail.h). */
+typedef struct _YoloNmsTail YoloNmsTail;
+
 typedef struct
 {
   GPtrArray *tensors;           /* YoloTensor* */
@@ -148,6 +154,9 @@ typedef struct
   gint64 opset;
   char *producer_name;
   gint64 host_bytes;            /* constant data allocated so far (budget) */
+  YoloNmsTail *nms_tail;        /* set by yolo_graph_prepare, or NULL */
+  gint64 batch_from;            /* fixed batch the file declares when it was
+                                 * rewritten to 1 (yolo-rebatch.h), else 0 */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
@@ -238,7 +247,9 @@ gboolean yolo_broadcast_shape (int na, const gint64 * a, int nb,
 /* What the engine and `yolo-engine info` both do before anything else:
  * checks the graph has inputs and outputs, gives dynamic input dimensions a
  * size (batch 1; H/W from input_h/input_w when > 0, else the imgsz
- * metadata), checks the input sizes, sorts, infers + folds. */
+ * metadata), rewrites a fixed batch > 1 to 1 (yolo-rebatch.h), checks the
+ * input sizes, sorts, replaces an nms=True NMS tail (yolo-nms-tail.h),
+ * infers + folds. */
 gboolean yolo_graph_prepare (YoloGraph * g, int input_h, int input_w,
     GError ** error);
 
@@ -248,6 +259,9 @@ gboolean yolo_graph_sort (YoloGraph * g, GError ** error);
 gboolean yolo_graph_infer (YoloGraph * g, GError ** error);
 /* Fusions: Conv+Sigmoid*Mul -> Conv(SiLU), +Add residual, etc. */
 void yolo_graph_fuse (YoloGraph * g);
+/* ConvInteger -> Cast -> Mul [-> Add] => ConvIntegerToFloat
+ * (yolo-quant-fuse.c); called by yolo_graph_fuse first. */
+void yolo_graph_fuse_quant (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

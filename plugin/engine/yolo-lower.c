@@ -15,6 +15,7 @@ static const struct
   {"Conv", "tiled", "conv-tiled,conv-tiled-wg32"},
   {"Conv", "wino", "conv-wino4"},
   {"Conv", "direct", "conv-cpu-3x3s1"},
+  {"ConvInteger", "gpu", "conv-integer-c8,conv-integer-generic"},
   {"MatMul", "tiled", "matmul-tiled,matmul-tiled-wg32"},
   {"MatMul", "tile", "matmul-tile"},
 };
@@ -27,7 +28,11 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
 
   if (!strcmp (op, "Conv"))
     v = o->conv_kernel;
-  else if (!strcmp (op, "MatMul") || !strcmp (op, "Gemm")) {
+  else if (!strcmp (op, "ConvInteger") || !strcmp (op, "ConvIntegerToFloat")) {
+    /* the int8 convs take conv_kernel's "gpu" (their scalar kernels) */
+    v = o->conv_kernel;
+    op = "ConvInteger";
+  } else if (!strcmp (op, "MatMul") || !strcmp (op, "Gemm")) {
     v = o->matmul_kernel;
     op = "MatMul";
   } else
@@ -37,7 +42,7 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
   for (guint i = 0; i < G_N_ELEMENTS (aliases); i++)
     if (!strcmp (aliases[i].op_type, op) && !strcmp (aliases[i].value, v))
       return aliases[i].names;
-  return v;
+  return strcmp (op, "ConvInteger") ? v : NULL;
 }
 
 gboolean

@@ -489,16 +489,18 @@ yolo_model_export_hint (YoloGraph * g)
         "detection models (task=detect) do not", task, what ? " (" : "",
         what ? what : "", what ? ")" : "");
   }
-  if (export_arg_true (g, "nms"))
+  /* (nms=True tails the engine replaces and fixed batches it rewrites to
+   * 1 run: see yolo-nms-tail.h, yolo-rebatch.h) */
+  if (export_arg_true (g, "nms") && !g->nms_tail)
     return g_strdup ("the model was exported with nms=True (NMS inside the "
-        "graph, not supported): export it with nms=False (the detector "
-        "does the NMS itself)");
+        "graph): export it with nms=False (the detector does the NMS "
+        "itself)");
   if (g->inputs && g->inputs->len > 0) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
     if (t->ndim >= 1 && t->dims[0] > 1)
       n = t->dims[0];
   }
-  if (n <= 1 && batch)
+  if (n <= 1 && batch && !g->batch_from)
     n = g_ascii_strtoll (batch, NULL, 10);
   if (n > 1)
     return g_strdup_printf ("the model was exported with batch=%"
@@ -577,6 +579,25 @@ parse_imgsz (const char *s, int *h, int *w)
   *h = (int) CLAMP (v[0], 0, G_MAXINT);
   *w = (int) CLAMP (n > 1 ? v[1] : v[0], 0, G_MAXINT);
   return n;
+}
+
+static const char *
+model_precision (GHashTable * ops)
+{
+  gboolean dql = g_hash_table_contains (ops, "DynamicQuantizeLinear");
+  gboolean conv = g_hash_table_contains (ops, "ConvInteger");
+  gboolean mm = g_hash_table_contains (ops, "MatMulInteger");
+
+  if (g_hash_table_contains (ops, "QuantizeLinear")
+      || g_hash_table_contains (ops, "DequantizeLinear")
+      || g_hash_table_contains (ops, "QLinearConv"))
+    return "int8 QDQ (QuantizeLinear / DequantizeLinear)";
+  if (dql || conv || mm)
+    return conv && mm ? "int8 dynamic (DynamicQuantizeLinear + ConvInteger "
+        "+ MatMulInteger)" : mm ? "int8 dynamic (DynamicQuantizeLinear + "
+        "MatMulInteger)" : "int8 dynamic (DynamicQuantizeLinear + "
+        "ConvInteger)";
+  return "fp32";
 }
 
 YoloModelInfo *
@@ -662,6 +683,7 @@ yolo_model_info_new (YoloGraph * g)
       info->n_params += ne;
   }
   g_hash_table_destroy (node_outputs);
+  info->precision = model_precision (info->op_histogram);
   return info;
 }
 

@@ -22,6 +22,10 @@ typedef struct
   gint64 n_params;              /* elements in float and int8 weights */
   double flops;                 /* 2*MACs of Conv/MatMul/Gemm */
   GHashTable *op_histogram;     /* op_type -> count (GINT_TO_POINTER) */
+  /* "fp32", "int8 dynamic (DynamicQuantizeLinear + ConvInteger)" (what
+   * onnxruntime's quantize_dynamic writes; MatMulInteger is named when
+   * present) or "int8 QDQ (QuantizeLinear / DequantizeLinear)"; static. */
+  const char *precision;
 } YoloModelInfo;
 
 /* Describes an inferred graph (shapes known). Never fails. */
@@ -33,11 +37,12 @@ void yolo_model_info_free (YoloModelInfo * info);
 YoloFamily yolo_model_detect_family (YoloGraph * g, char **reason);
 
 /* Why a graph is not a model the detector runs, in terms of the Ultralytics
- * export that made it (task other than detect, nms=True, batch > 1), as a
- * newly allocated sentence naming the option and the fix; NULL when no such
- * export option applies. Used to complete load errors (an nms=True export
- * fails on its NonMaxSuppression/Greater ops, a segmentation export on
- * ConvTranspose) and by the element. */
+ * export that made it (task other than detect; nms=True when the NMS tail
+ * was not replaced, yolo-nms-tail.h; a batch > 1 not rewritten to 1,
+ * yolo-rebatch.h), as a newly allocated sentence naming the option and the
+ * fix; NULL when no such export option applies. Used to complete load
+ * errors (a segmentation export fails on ConvTranspose) and by the
+ * element. */
 char *yolo_model_export_hint (YoloGraph * g);
 
 

@@ -595,6 +595,38 @@ value_dims (const Onnx__ValueInfoProto * vi, gint64 * dims,
   return (int) tt->shape->n_dim;
 }
 
+/* The declared shape as text, symbolic dimensions by name (escaped):
+ * "[batch,3,height,width]"; "?" for a dimension with neither. */
+static char *
+declared_shape (const Onnx__ValueInfoProto * vi)
+{
+  const Onnx__TypeProto__Tensor *tt = value_tensor_type (vi);
+  GString *s;
+
+  if (tt == NULL || tt->shape == NULL || tt->shape->n_dim > YOLO_MAX_DIMS)
+    return NULL;
+  s = g_string_new ("[");
+  for (size_t k = 0; k < tt->shape->n_dim; k++) {
+    const Onnx__TensorShapeProto__Dimension *d = tt->shape->dim[k];
+    if (k)
+      g_string_append_c (s, ',');
+    if (d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE) {
+      g_string_append_printf (s, "%" G_GINT64_FORMAT, (gint64) d->dim_value);
+    } else if (d->value_case ==
+        ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM && d->dim_param
+        && d->dim_param[0]) {
+      char *e = yolo_escape_name (d->dim_param);
+      g_string_append_len (s, e ? e : d->dim_param, MIN (strlen (e ? e :
+                  d->dim_param), 64));
+      g_free (e);
+    } else {
+      g_string_append_c (s, '?');
+    }
+  }
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
 static gboolean
 load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
 {
@@ -741,6 +773,7 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     t->ndim = ndim;
     memcpy (t->dims, dims, ndim * sizeof (gint64));
     t->is_input = TRUE;
+    t->declared_shape = declared_shape (vi);
     g_array_append_val (g->inputs, idx);
   }
 
@@ -813,6 +846,8 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
     if (t->is_output)
       continue;
     t->is_output = TRUE;
+    g_free (t->declared_shape);
+    t->declared_shape = declared_shape (vi);
     g_array_append_val (g->outputs, idx);
 
     /* Declared shape, when fully known and the tensor is not a constant:

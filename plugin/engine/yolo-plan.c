@@ -192,6 +192,11 @@ yolo_plan_memory (YoloGraph * g)
   }
   for (guint i = 0; i < g->outputs->len; i++)
     TOUCH (g_array_index (g->outputs, int, i), END);
+  /* tensors read after the run that are no graph outputs (the input of an
+   * nms=True tail computed on the host, yolo-nms-tail.h) */
+  for (guint i = 0; i < nt; i++)
+    if (YOLO_T (g, i)->is_output)
+      TOUCH ((int) i, END);
 #undef TOUCH
 
   for (guint i = 0; i < nt; i++) {

@@ -30,11 +30,29 @@
  * the resolved options (yolo_rt_options) for the ops. */
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
+#include "yolo-cl-prewarm.h"
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* A unit build taking at least this much CPU time of the building thread
+ * compiled (PoCL's cache was cold: 0.1 to 1.4 s on a 2.6 GHz EPYC): the
+ * prewarm starts its helpers. A build from PoCL's cache takes 20 to 50 ms
+ * (CPU time, unlike wall time, does not grow with the machine's load). */
+#define PREWARM_BUILD_US 80000
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return g_get_monotonic_time ();
+  return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Options every kernel unit is built with. */
 #define YOLO_CL_BUILD_OPTIONS "-cl-mad-enable"
@@ -82,7 +100,88 @@ struct _YoloRuntime
   cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0: unknown */
   cl_ulong global_mem;          /* CL_DEVICE_GLOBAL_MEM_SIZE, 0: unknown */
   guint64 dev_bytes;            /* device memory reserved so far */
+  /* cl_kernel -> GArray of YoloClArg: the arguments set through
+   * yolo_args_*, kept for the prewarm while it is on */
+  GHashTable *kargs;
+  YoloClPrewarm *prewarm;       /* NULL: off, or finished */
+  GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
+  gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
+  gboolean in_trial;            /* between yolo_rt_mark and rollback: the
+                                 * trial compiles its own kernels and its
+                                 * launches are dropped, none is pushed */
 };
+
+/* The runtime whose yolo_rt_kernel this thread called last while it was
+ * recording: yolo_args_* record into its kargs (a YoloArgs does not know
+ * its runtime). Runtimes record from their creation until
+ * yolo_runtime_prewarm (or their end); `recording` holds those, so that a
+ * thread's pointer to a runtime since freed is never followed. */
+static GPrivate current_rt;
+static GMutex recording_lock;
+static GHashTable *recording;
+
+static void
+recording_set (YoloRuntime * rt, gboolean on)
+{
+  g_mutex_lock (&recording_lock);
+  if (on) {
+    if (!recording)
+      recording = g_hash_table_new (NULL, NULL);
+    g_hash_table_add (recording, rt);
+  } else if (recording) {
+    g_hash_table_remove (recording, rt);
+  }
+  g_mutex_unlock (&recording_lock);
+  if (!on && g_private_get (&current_rt) == rt)
+    g_private_set (&current_rt, NULL);
+}
+
+static void
+free_args (gpointer p)
+{
+  g_array_unref (p);
+}
+
+/* Records argument idx of k when rt is recording and k is one of its
+ * kernels, else nothing. */
+static void
+record_arg (YoloRuntime * rt, cl_kernel k, cl_uint idx, YoloClArgKind kind,
+    gsize size, gconstpointer value)
+{
+  GArray *args = NULL;
+  YoloClArg *a;
+
+  if (!rt)
+    return;
+  g_mutex_lock (&recording_lock);
+  if (recording && g_hash_table_contains (recording, rt))
+    args = g_hash_table_lookup (rt->kargs, k);
+  g_mutex_unlock (&recording_lock);
+  if (!args)
+    return;
+  if (args->len <= idx)
+    g_array_set_size (args, idx + 1);
+  a = &g_array_index (args, YoloClArg, idx);
+  memset (a, 0, sizeof (*a));
+  a->kind = kind;
+  a->size = size;
+  if (kind == YOLO_CL_ARG_BYTES && size <= sizeof (a->value)) {
+    memcpy (a->value, value, size);
+  } else if (kind == YOLO_CL_ARG_BYTES) {
+    return;                     /* too large to keep: left unset */
+  }
+  a->set = TRUE;
+}
+
+static void
+record_mem (YoloRuntime * rt, cl_kernel k, cl_uint idx, cl_mem m)
+{
+  size_t size = 0;
+
+  if (rt && clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size,
+          NULL) == CL_SUCCESS)
+    record_arg (rt, k, idx, YOLO_CL_ARG_MEM, size, NULL);
+}
 
 /* FALSE with a clear error when one buffer of `bytes` exceeds the device's
  * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or all buffers together its
@@ -267,6 +366,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->const_buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
+  rt->kargs = g_hash_table_new_full (NULL, NULL, NULL, free_args);
   if (!resolve_options (options, &rt->opt, error))
     goto fail;
   rt->opt.device = NULL;        /* not kept: the caller's string */
@@ -359,6 +459,20 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
+  {
+    /* PoCL compiles per (kernel, local size) at the first launch: start
+     * the prewarm (yolo-cl-prewarm.h; YOLO_CL_PREWARM=0 off, =1 also on
+     * other implementations). */
+    const char *env = g_getenv ("YOLO_CL_PREWARM");
+    if (env && *env ? strcmp (env, "0") != 0 :
+        yolo_cl_device_is_pocl (rt->device)) {
+      rt->prewarm = yolo_cl_prewarm_new (rt->device, YOLO_CL_BUILD_OPTIONS,
+          CLAMP (rt->info.compute_units, 1, 8) - 1);
+      rt->prewarm_seen = g_hash_table_new_full (g_str_hash, g_str_equal,
+          g_free, NULL);
+      recording_set (rt, TRUE);
+    }
+  }
   return rt;
 
 fail:
@@ -386,6 +500,10 @@ yolo_runtime_free (YoloRuntime * rt)
 {
   if (!rt)
     return;
+  recording_set (rt, FALSE);
+  yolo_cl_prewarm_finish (rt->prewarm, NULL, NULL, NULL);
+  if (rt->prewarm_seen)
+    g_hash_table_unref (rt->prewarm_seen);
   if (rt->queue)
     clFinish (rt->queue);
   truncate_launches (rt, 0);
@@ -397,6 +515,7 @@ yolo_runtime_free (YoloRuntime * rt)
     if (rt->scratch[i])
       clReleaseMemObject (rt->scratch[i]);
   g_ptr_array_unref (rt->buffers);
+  g_hash_table_unref (rt->kargs);
   g_ptr_array_unref (rt->const_buffers);
   if (rt->arena)
     clReleaseMemObject (rt->arena);
@@ -487,15 +606,71 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
     return NULL;
   }
   if (!rt->programs[u]) {
+    gint64 t0 = thread_cpu_us ();
+
     rt->programs[u] = yolo_cl_build_program (rt->ctx, rt->device, unit,
         YOLO_CL_BUILD_OPTIONS, rt->opt.program_cache, error);
     if (!rt->programs[u])
       return NULL;
+    if (thread_cpu_us () - t0 >= PREWARM_BUILD_US)
+      rt->compiled = TRUE;
   }
   k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
     return NULL;
+  if (rt->prewarm) {
+    /* (replaces the record of a released kernel at the same address) */
+    g_hash_table_insert (rt->kargs, k, g_array_new (FALSE, TRUE,
+            sizeof (YoloClArg)));
+    g_private_set (&current_rt, rt);
+  }
   return k;
+}
+
+static char *kernel_name (cl_kernel k);
+
+/* Queues launch l for the prewarm when its (kernel, local size) is new and
+ * every argument of its kernel was recorded. */
+static void
+prewarm_push (YoloRuntime * rt, const Launch * l)
+{
+  GArray *args = g_hash_table_lookup (rt->kargs, l->k);
+  YoloClPrewarmItem *it;
+  cl_uint nargs = 0;
+  gboolean complete;
+  char *name, *key;
+  int u = -1;
+
+  if (!rt->prewarm || !l->has_lws || rt->in_trial)
+    return;
+  name = kernel_name (l->k);
+  key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
+      G_GSIZE_FORMAT, name, l->dim, l->lws[0], l->lws[1], l->lws[2]);
+  if (g_hash_table_contains (rt->prewarm_seen, key)
+      || !yolo_cl_kernel_unit (name, &u)) {
+    g_free (key);
+    g_free (name);
+    return;
+  }
+  g_hash_table_add (rt->prewarm_seen, key);
+  clGetKernelInfo (l->k, CL_KERNEL_NUM_ARGS, sizeof (nargs), &nargs, NULL);
+  complete = args && nargs > 0 && args->len == nargs;
+  for (guint a = 0; complete && a < nargs; a++)
+    complete = g_array_index (args, YoloClArg, a).set;
+  if (!complete) {
+    g_debug ("prewarm: %s: arguments not all known, left to the first run",
+        name);
+    g_free (name);
+    return;
+  }
+  it = g_new0 (YoloClPrewarmItem, 1);
+  it->unit = u;
+  it->kernel = name;
+  it->dim = l->dim;
+  memcpy (it->lws, l->lws, sizeof (it->lws));
+  it->n_args = nargs;
+  it->args = g_memdup2 (args->data, nargs * sizeof (YoloClArg));
+  yolo_cl_prewarm_push (rt->prewarm, it, rt->compiled);
 }
 
 gboolean
@@ -546,6 +721,7 @@ yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     l.gws[i] = g;
   }
   g_array_append_val (rt->launches, l);
+  prewarm_push (rt, &l);
   return TRUE;
 }
 
@@ -639,6 +815,7 @@ yolo_rt_launch_fixed (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     l.gws[i] = yolo_div_up (MAX (gws[i], 1), lws[i]) * lws[i];
   }
   g_array_append_val (rt->launches, l);
+  prewarm_push (rt, &l);
   return TRUE;
 }
 
@@ -676,6 +853,16 @@ enqueue_range (YoloRuntime * rt, guint from, guint to, gboolean events,
   return TRUE;
 }
 
+void
+yolo_runtime_prewarm (YoloRuntime * rt)
+{
+  yolo_cl_prewarm_finish (rt->prewarm, rt->ctx, rt->queue, rt->programs);
+  rt->prewarm = NULL;
+  /* nothing more to record */
+  recording_set (rt, FALSE);
+  g_hash_table_remove_all (rt->kargs);
+}
+
 gboolean
 yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
 {
@@ -691,6 +878,7 @@ yolo_rt_set_variant (YoloRuntime * rt, const char *name)
 void
 yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
 {
+  rt->in_trial = TRUE;
   m->launches = rt->launches->len;
   m->buffers = rt->buffers->len;
   m->scratch_args = rt->scratch_args->len;
@@ -755,6 +943,7 @@ void
 yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m)
 {
   clFinish (rt->queue);
+  rt->in_trial = FALSE;
   truncate_launches (rt, m->launches);
   for (guint i = m->buffers; i < rt->buffers->len; i++) {
     size_t sz = 0;
@@ -947,32 +1136,47 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
 void
 yolo_args_mem (YoloArgs * a, cl_mem m)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_mem), &m);
+    if (a->err == CL_SUCCESS)
+      record_mem (g_private_get (&current_rt), a->k, a->idx, m);
+  }
   a->idx++;
 }
 
 void
 yolo_args_int (YoloArgs * a, cl_int v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_int), &v);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_BYTES, sizeof (cl_int), &v);
+  }
   a->idx++;
 }
 
 void
 yolo_args_float (YoloArgs * a, cl_float v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_float), &v);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_BYTES, sizeof (cl_float), &v);
+  }
   a->idx++;
 }
 
 void
 yolo_args_local (YoloArgs * a, gsize bytes)
 {
-  if (a->err == CL_SUCCESS && !a->gerr)
+  if (a->err == CL_SUCCESS && !a->gerr) {
     a->err = clSetKernelArg (a->k, a->idx, bytes, NULL);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_LOCAL, bytes, NULL);
+  }
   a->idx++;
 }
 
@@ -984,6 +1188,9 @@ yolo_args_scratch (YoloArgs * a, YoloRuntime * rt, guint slot, gsize bytes)
       a->err = CL_INVALID_ARG_VALUE;
     } else {
       ScratchArg sa = { a->k, a->idx, slot };
+      /* the prewarm's stand-in needs only what this kernel asked for */
+      record_arg (g_private_get (&current_rt), a->k, a->idx,
+          YOLO_CL_ARG_MEM, bytes, NULL);
       clRetainKernel (a->k);
       g_array_append_val (rt->scratch_args, sa);
       rt->scratch_size[slot] = MAX (rt->scratch_size[slot], bytes);

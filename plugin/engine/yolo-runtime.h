@@ -2,7 +2,7 @@
  * program, the activation arena, uploaded constants and the recorded list of
  * kernel launches that make up one inference.
  *
- * Op prepare() functions use this API:
+ * The prepare() functions of backend impls (yolo-backend.h) use this API:
  *
  *   cl_kernel k = yolo_rt_kernel (rt, "conv2d_1x1_f16w", error);
  *   YoloArgs a = yolo_args (k);

@@ -318,6 +318,7 @@ test_tune_cache (void)
       || g_str_has_suffix (lines[2], " conv-cpu-3x3s1"));
   g_assert_cmpstr (lines[3], ==, "");
   key_line = g_strndup (lines[2], 64);
+  g_free (data);
 
   /* reused: plant each winner in turn, the engine takes it */
   for (int w = 0; w < 2; w++) {

@@ -184,29 +184,10 @@ def main():
     check(err.count("\n") == 1 and "\\x0a" not in err,
           "run: unknown device is one line listing the devices", err)
 
-    # Ultralytics exports that cannot run: the error names the export
-    # option (or task) after the operator and node
+    # Ultralytics export options (the task exports run since issue 11's
+    # operators: tests/parity/test_zoo_parity.py)
     zoo = os.path.join(MODELS, "zoo")
-    refused = [("yolo11n-nms.onnx", ["unsupported operator", "node",
-                                     "nms=True", "nms=False"]),
-               ("yolo11n-batch2.onnx", ["batch=2", "batch=1"]),
-               ("yolo11n-seg.onnx", ["task=segment", "detect"]),
-               ("yolo11n-obb.onnx", ["task=obb", "detect"])]
-    for name, words in refused:
-        path = os.path.join(zoo, name)
-        if not os.path.exists(path):
-            print(f"# {path} not found: skipped")
-            continue
-        expect_error(["bench", path, "--iterations", "1"], words,
-                     f"bench: {name} refused naming its export option")
-    nms = os.path.join(zoo, "yolo11n-nms.onnx")
-    if os.path.exists(nms):
-        rc, out, err = run("info", nms)
-        # (rc 1: shape inference stops at the unsupported Greater)
-        check("head layout: end2end" in out
-              and "nms=True" in out, "info: nms=True export is end2end",
-              out + err)
-
+    export_options(tmp, zoo)
     # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
     # (here capped to 4 MB: yolov8n-320 needs more), by the flag or by its
     # environment default
@@ -370,6 +351,97 @@ def info_run_agreement(tmp, good_in, outp):
         expect_error(["info", path], words, "info refuses dims " + name)
         expect_error(["run", path, *run_args], words,
                      "run refuses dims " + name)
+
+
+def export_options(tmp, zoo):
+    """nms=True, batch=2 and dynamic=True exports: info describes them and
+    what the engine makes of them; what it cannot run fails in one line
+    naming the node and the export option."""
+    nms = os.path.join(zoo, "yolo11n-nms.onnx")
+    b2 = os.path.join(zoo, "yolo11n-batch2.onnx")
+    dyn = os.path.join(zoo, "yolo11n-dynamic.onnx")
+    if not all(os.path.exists(p) for p in (nms, b2, dyn)):
+        print(f"# {zoo}: export models missing: skipped")
+        return
+    rc, out, err = run("info", nms)
+    check(rc == 0 and "head layout: end2end" in out and "nms=True" in out
+          and "output0          float32  [1,300,6]" in out
+          and "nms:         the graph's NMS tail (53 nodes from "
+          "\"/Transpose\") runs as the engine's NMS: score > 0.25, "
+          "class-aware NMS IoU > 0.7, max_det 300" in out
+          and "NonMaxSuppression" not in out,
+          "info: nms=True export: its NMS tail and thresholds", out + err)
+    rc, out, err = run("info", "--json", nms)
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and "IoU > 0.7" in (j.get("nms_tail") or "")
+          and j["outputs"][0]["shape"] == [1, 300, 6]
+          and j["batch_from"] is None, "info --json: nms_tail", out + err)
+
+    rc, out, err = run("info", b2)
+    check(rc == 0 and "[1,3,640,640] (declared [2,3,640,640])" in out
+          and "[1,84,8400] (declared [2,84,8400])" in out
+          and "fixed batch of 2 (batch=2 export); run at batch 1" in out
+          and "head layout: ultralytics" in out,
+          "info: batch=2 export runs at batch 1", out + err)
+    rc, out, err = run("info", "--json", b2)
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j["batch_from"] == 2
+          and j["inputs"][0]["declared_shape"] == "[2,3,640,640]"
+          and j["inputs"][0]["shape"] == [1, 3, 640, 640],
+          "info --json: batch_from, declared_shape", out + err)
+
+    rc, out, err = run("info", dyn)
+    check(rc == 0 and "[1,3,640,640] (declared [batch,3,height,width])" in out
+          and "[1,84,8400] (declared [batch,84,anchors])" in out
+          and "dynamic:     batch=1, height=640, width=640" in out
+          and "fixed batch" not in out,
+          "info: dynamic export: symbolic dims by name and their values",
+          out + err)
+    rc, out, err = run("info", "--json", "--size", "320x480", dyn)
+    j = json.loads(out) if rc == 0 else {}
+    check(rc == 0 and j["dynamic_dims"] == "batch=1, height=320, width=480"
+          and j["outputs"][0]["shape"] == [1, 84, 3150]
+          and j["outputs"][0]["declared_shape"] == "[batch,84,anchors]",
+          "info --json --size: dynamic_dims", out + err)
+
+    import onnx
+    from onnx import helper, TensorProto
+
+    # a tail the recogniser does not know: one line naming op, node, option
+    m = onnx.load(nms)
+    for n in m.graph.node:
+        if n.op_type == "Greater":
+            n.op_type = "Less"
+    p = os.path.join(tmp, "nms-less.onnx")
+    onnx.save(m, p)
+    expect_one_line_error(["info", p], ["Less node \"/Greater\"",
+                                        "nms=True", "nms=False"],
+                          "info: unknown op in an NMS tail")
+    m = onnx.load(nms)
+    for n in m.graph.node:
+        if n.op_type == "NonMaxSuppression":
+            n.attribute.extend([helper.make_attribute("center_point_box", 1)])
+    p = os.path.join(tmp, "nms-cpb.onnx")
+    onnx.save(m, p)
+    expect_one_line_error(["bench", p, "--iterations", "1"],
+                          ["NonMaxSuppression node", "center_point_box",
+                           "nms=False"],
+                          "bench: NMS tail with center boxes refused")
+
+    # a batch the graph folds into another axis cannot become 1
+    g = helper.make_graph(
+        [helper.make_node("Reshape", ["x", "s1"], ["y"], name="r1"),
+         helper.make_node("Reshape", ["y", "s2"], ["z"], name="r2")],
+        "b2", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                             [2, 3, 4, 4])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [96])],
+        [helper.make_tensor("s1", TensorProto.INT64, [2], [2, 48]),
+         helper.make_tensor("s2", TensorProto.INT64, [1], [96])])
+    p = os.path.join(tmp, "batch-folded.onnx")
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]),
+              p)
+    expect_one_line_error(["info", p], ["batch=2", "batch=1"],
+                          "info: a batch folded into features is refused")
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ check_case (const CtCase * c, YoloAct act, gboolean residual)
   g_free (label);
 }
 
-#define KS "convtranspose_k_eq_s"
+#define KS "convtranspose_k_eq_s_w16|convtranspose_k_eq_s"
 #define GEN "convtranspose_generic"
 
 static const CtCase k_eq_s_cases[] = {
@@ -158,6 +158,8 @@ static const CtCase generic_cases[] = {
       "VALID", 0, 0, 0, GEN},
   {"output_shape smaller", 4, 5, 6, 3, 3, 3, 2, 2, {0}, 1, 1, 0, 0, 1,
       TRUE, NULL, 2, 9, 10, GEN},
+  {"output_shape 1 beyond natural (bias-only last row)", 4, 5, 6, 3, 3, 3,
+      2, 2, {0}, 1, 1, 0, 0, 1, TRUE, NULL, 2, 12, 13, GEN},
   {"output_shape 4 values SAME_UPPER", 4, 5, 6, 3, 3, 3, 2, 2, {0}, 1, 1,
       0, 0, 1, TRUE, "SAME_UPPER", 4, 10, 11, GEN},
 };

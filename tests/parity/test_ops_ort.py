@@ -57,6 +57,8 @@ CASES = [
     ('ConvTranspose asymmetric pads, dilation', ct(4, 6, 5, 6, (3, 2), (2, 3), pads=[0, 2, 1, 0], dilations=[2, 1])),
     ('ConvTranspose group 2', ct(8, 5, 6, 6, (3, 3), (2, 2), group=2, pads=[1, 0, 0, 1])),
     ('ConvTranspose output_shape (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), output_shape=[10, 12])),
+    ('ConvTranspose output_shape beyond natural', ct(4, 5, 6, 3, (3, 3), (2, 2), output_shape=[12, 14])),
+    ('ConvTranspose 1x1 stride 3 SAME_UPPER', ct(4, 5, 6, 3, (1, 1), (3, 3), auto_pad='SAME_UPPER')),
     ('ConvTranspose SAME_UPPER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_UPPER')),
     ('ConvTranspose SAME_LOWER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_LOWER')),
     ('ConvTranspose VALID', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='VALID')),

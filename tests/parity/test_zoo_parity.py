@@ -38,9 +38,10 @@ The engine's fp32 sums run in another order than onnxruntime's; the
 tolerances leave room for that (measured errors are 3-20x below them, see
 README) and nothing else.
 
-Models the engine still refuses are listed in REFUSED below, each with its
-reason (the README's model table says the same); they are skipped with that
-reason. Every .onnx file of the folder must be in EXPECTED or REFUSED, so a
+Models the engine still refuses, or that another test compares in their
+own way (nms=True, batch=2: tests/parity/test_exports.py), are listed in
+REFUSED below, each with its reason (the README's model table says the
+same); they are skipped with that reason. Every .onnx file of the folder must be in EXPECTED or REFUSED, so a
 new file is never silently ignored.
 
 On a slow device (YOLO_DEVICE naming rusticl, or --subset) a representative
@@ -83,12 +84,12 @@ E2E_MIN_SCORE = 0.01
 # Must load and match onnxruntime.
 EXPECTED = ['yolov6n', 'yolov10n', 'yolo12n', 'yolo11n-seg', 'yolo11n-pose',
             'yolo26n-pose-e2e', 'yolo11n-obb', 'yolo11n-cls', 'yolo11n-dynamic']
-# The one place that says which zoo models are skipped, and why.
+# The one place that says which zoo models are skipped here, and why.
 REFUSED = {
-    'yolo11n-nms': 'nms=True export: NonZero / NonMaxSuppression with '
-                   'data-dependent shapes are not run (issue 11, NMS in the graph)',
-    'yolo11n-batch2': 'batch=2 export: the engine runs batch 1 only '
-                      '(issue 11, batch exports)',
+    'yolo11n-nms': 'nms=True export: compared by test_exports.py instead '
+                   '(parity-export-nms-*: detections as sets, the NMS tail bit for bit)',
+    'yolo11n-batch2': 'batch=2 export: compared by test_exports.py instead '
+                      '(parity-export-batch2: slot 0 of onnxruntime\'s batch of two)',
     'yolo11n-fp16': 'float16 weights and tensors are not supported '
                     '(half-precision exports are another issue)',
 }

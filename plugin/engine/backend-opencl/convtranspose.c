@@ -5,6 +5,9 @@
  *    stride-2 upsampling): each work-item reads one input pixel of every
  *    channel and writes its kh x kw output block for 8 output channels;
  *    weights repacked as [C][kh*kw][Mp] (Mp = M rounded up to 8);
+ *  - convtranspose-k-eq-s-w16: the same case on CPUs that want wide
+ *    vectors (PoCL): 16 input pixels x one tap x 8 output channels per
+ *    work-item, float16 loads and multiply-adds (preferred there);
  *  - convtranspose-generic: anything, one output pixel per work-item (a
  *    gather over the taps that reach it). */
 #include <string.h>
@@ -14,8 +17,9 @@
 
 #define CT_BLOCK 8
 
+/* kind: 0 generic, 1 k-eq-s, 2 k-eq-s-w16 */
 static gboolean
-ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, gboolean fast,
+ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int kind,
     GError ** error)
 {
   ConvTransposeParams p;
@@ -26,8 +30,10 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, gboolean fast,
   cl_mem wmem, bmem;
   cl_kernel k;
   YoloArgs a;
-  gsize gws[2], wbytes;
+  gboolean fast = kind != 0;
+  gsize gws[3], wbytes;
   static const gsize lws_fast[2] = { 16, 1 };
+  static const gsize lws_w16[3] = { 1, 1, 4 };
 
   if (!yolo_convtranspose_params (g, n, &p, error)
       || !yolo_convtranspose_residual_ok (g, n, &p, &res, error))
@@ -60,8 +66,8 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, gboolean fast,
   if (bmem == NULL)
     return FALSE;
 
-  k = yolo_rt_kernel (rt, fast ? "convtranspose_k_eq_s"
-      : "convtranspose_generic", error);
+  k = yolo_rt_kernel (rt, kind == 2 ? "convtranspose_k_eq_s_w16" : kind == 1
+      ? "convtranspose_k_eq_s" : "convtranspose_generic", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
@@ -86,6 +92,11 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, gboolean fast,
     yolo_args_int (&a, p.kw);
     gws[0] = (gsize) p.H * p.W;
     gws[1] = Mp / CT_BLOCK;
+    if (kind == 2) {
+      gws[0] = yolo_div_up ((gsize) p.H * p.W, 16);
+      gws[1] = (gsize) p.kh * p.kw;
+      gws[2] = Mp / CT_BLOCK;
+    }
   } else {
     yolo_args_int (&a, p.Cg);
     yolo_args_int (&a, p.Mg);
@@ -102,6 +113,8 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, gboolean fast,
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (kind == 2)
+    return yolo_rt_launch (rt, n, k, 3, gws, lws_w16, error);
   return yolo_rt_launch (rt, n, k, 2, gws,
       yolo_rt_device (rt)->wide_vectors ? lws_fast : NULL, error);
 }
@@ -116,20 +129,38 @@ ct_supports_k_eq_s (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 }
 
 static gboolean
+ct_preferred_w16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return yolo_rt_device (rt)->wide_vectors;
+}
+
+static gboolean
+ct_prepare_k_eq_s_w16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return ct_prepare (rt, g, n, 2, error);
+}
+
+static gboolean
 ct_prepare_k_eq_s (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  return ct_prepare (rt, g, n, TRUE, error);
+  return ct_prepare (rt, g, n, 1, error);
 }
 
 static gboolean
 ct_prepare_generic (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  return ct_prepare (rt, g, n, FALSE, error);
+  return ct_prepare (rt, g, n, 0, error);
 }
 
 static const char *const ct_types[] = { "ConvTranspose", NULL };
+
+static const YoloOpImpl impl_k_eq_s_w16 = {
+  ct_types, "convtranspose-k-eq-s-w16", "convtranspose", ct_preferred_w16,
+  ct_supports_k_eq_s, ct_prepare_k_eq_s_w16, 0
+};
 
 static const YoloOpImpl impl_k_eq_s = {
   ct_types, "convtranspose-k-eq-s", "convtranspose", NULL,
@@ -142,5 +173,5 @@ static const YoloOpImpl impl_generic = {
 };
 
 const YoloOpImpl *const yolo_impls_convtranspose[] = {
-  &impl_k_eq_s, &impl_generic, NULL
+  &impl_k_eq_s_w16, &impl_k_eq_s, &impl_generic, NULL
 };

@@ -21,6 +21,7 @@ extern const YoloOpImpl *const yolo_impls_convtranspose[];
 extern const YoloOpImpl *const yolo_impls_logic[];
 extern const YoloOpImpl *const yolo_impls_norm[];
 extern const YoloOpImpl *const yolo_impls_math[];
+extern const YoloOpImpl *const yolo_impls_quant[];
 
 G_END_DECLS
 #endif

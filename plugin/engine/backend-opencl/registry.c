@@ -22,6 +22,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_logic,
   yolo_impls_norm,
   yolo_impls_math,
+  yolo_impls_quant,
   NULL
 };
 

@@ -6,12 +6,15 @@
  *   Ho = sh * (H - 1) + output_padding + dh * (kH - 1) + 1 - pad_begin - pad_end
  * Attributes: strides, dilations, pads, output_padding, group, auto_pad
  * (NOTSET, VALID, SAME_UPPER, SAME_LOWER), output_shape, kernel_shape.
- * With output_shape (or SAME_*: output = input * stride) the total padding
+ * With output_shape (or SAME_*: output = min (input * stride, natural
+ * size)) the total padding
  * is derived as the ONNX specification says: total = sh * (H - 1) +
  * output_padding + dh * (kH - 1) + 1 - Ho, split total / 2 at the begin
  * for SAME_UPPER and total - total / 2 at the begin otherwise (what
  * onnxruntime does too). A total below zero (an output_shape larger than
- * the natural size) is an error, as in onnxruntime.
+ * the natural size) is taken as onnxruntime takes it: up to stride - 1
+ * extra rows / columns at the end, which no tap reaches (they hold the
+ * bias; pad_end is then negative); more is an error.
  *
  * Every output pixel is a gather: y[m, oy, ox] = b[m] + sum over the
  * channels c of m's group and the taps (ky, kx) with
@@ -24,7 +27,9 @@
  *    stride-2 upsampling): every output pixel gets exactly one tap, so a
  *    work-item reads one input pixel of every channel and writes its
  *    kH x kW output block for 8 output channels. Weights repacked as
- *    [C][kH*kW][Mp] (Mp = M rounded up to 8).
+ *    [C][kH*kW][Mp] (Mp = M rounded up to 8). On CPUs that want wide
+ *    vectors (PoCL) convtranspose_k_eq_s_w16: 16 input pixels x one tap x
+ *    8 output channels per work-item.
  *  - convtranspose_generic: anything else, one output pixel per work-item.
  */
 #include <math.h>
@@ -70,8 +75,10 @@ ct_axis (const YoloNode * n, const char *auto_pad, int in, int k, int s,
   gint64 o;
 
   if (!strcmp (auto_pad, "SAME_UPPER") || !strcmp (auto_pad, "SAME_LOWER")) {
+    /* input * stride, but never beyond the natural size (a kernel extent
+     * smaller than the stride), as onnxruntime */
     if (out_req < 0)
-      out_req = (gint64) in *s;
+      out_req = MIN ((gint64) in * s, full);
   } else if (!strcmp (auto_pad, "VALID")) {
     *p0 = *p1 = 0;
   } else if (strcmp (auto_pad, "NOTSET") != 0) {
@@ -80,6 +87,14 @@ ct_axis (const YoloNode * n, const char *auto_pad, int in, int k, int s,
   }
   if (out_req >= 0) {
     gint64 total = full - out_req;
+    /* onnxruntime takes an output up to stride - 1 beyond the natural size
+     * (no pads; the extra rows / columns at the end hold the bias) */
+    if (total < 0 && -total < s) {
+      *p0 = 0;
+      *p1 = (int) total;
+      *out = (int) out_req;
+      return TRUE;
+    }
     if (total < 0 || total > CT_MAX_ATTR) {
       yolo_op_error (error, n, "output size %" G_GINT64_FORMAT " does not "
           "fit the input: the natural output size is %" G_GINT64_FORMAT

@@ -14,7 +14,9 @@ G_BEGIN_DECLS
   int M, Ho, Wo;                /* output */
   int group, Cg, Mg;            /* input / output channels per group */
   int kh, kw, sh, sw, dh, dw;
-  int pt, pl, pb, pr;           /* pads: top, left, bottom, right */
+  int pt, pl, pb, pr;           /* pads: top, left, bottom, right (pb, pr
+                                 * < 0: output_shape beyond the natural
+                                 * size) */
   int oph, opw;                 /* output_padding */
 } ConvTransposeParams;
 

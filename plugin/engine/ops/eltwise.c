@@ -2,13 +2,9 @@
  * multidirectional broadcasting (Add, Sub, Mul, Div, Pow, Mod, Max, Min),
  * unary activations and math (Sigmoid, Relu, LeakyRelu, HardSigmoid,
  * HardSwish, Clip, Exp, Log, Neg, Sqrt, Tanh, Abs, Floor, Ceil, Reciprocal,
- * Erf) and Cast.
- *
- * Float tensors run with float16-vectorised kernels (same shape, and
- * "rows" broadcasts: scalar / per-channel / repeated row); anything else
- * uses a general broadcasting kernel over up to 6 collapsed dims. Integer
- * tensors (int64 on the host, int32 on the device) use the general kernel.
- * Float kernels apply the node's fused activation (n->act). */
+ * Erf) and Cast: the front end (shape inference, the C reference on
+ * float or int64 host data, with the node's fused epilogue). The OpenCL
+ * variants are in backend-opencl/eltwise.c. */
 #include <math.h>
 #include <string.h>
 

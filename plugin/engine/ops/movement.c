@@ -1,10 +1,9 @@
 /* ops/movement.c - Concat, Split, Slice, Transpose, Expand, Tile, Pad.
  *
  * Every op here is a strided copy of 32-bit elements described by a box of
- * dims with a source and a destination stride per dim (movement_copy_nd in
- * movement.cl); batched 2-D transposes use 8x8 tiles (movement_transpose_tile)
- * and Pad/Tile index per output element (movement_pad). The host reference
- * (eval) walks the same boxes over host data (float or gint64).
+ * dims with a source and a destination stride per dim (ops/movement.h),
+ * Pad / Tile by a PadSpec. The host reference (eval) walks the same boxes
+ * over host data (float or gint64); backend-opencl/movement.c runs them.
  *
  * Channel-axis Concat/Split are usually free: the memory planner places the
  * parts inside the whole, and the backend records no copy for a part already in

@@ -1,9 +1,7 @@
 /* ops/pool.c - MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool over
- * 1-D ([N,C,W]) and 2-D ([N,C,H,W]) inputs.
- *
- * The hot case is YOLO's SPPF MaxPool (5x5, stride 1, pad 2): it runs a
- * float16 kernel along W (pool_max_s1_w16). Everything else uses one output
- * per work-item (pool_generic). The Indices output of MaxPool is not
+ * 1-D ([N,C,W]) and 2-D ([N,C,H,W]) inputs: the front end (geometry, shape
+ * inference, C reference; the OpenCL variants are in
+ * backend-opencl/pool.c). The Indices output of MaxPool is not
  * supported. */
 #include <math.h>
 #include <string.h>

@@ -1,0 +1,405 @@
+/* quant.cl - onnxruntime's dynamic int8 quantisation: DynamicQuantizeLinear
+ * (per-frame min/max on the device) and ConvInteger, optionally with the
+ * dequantising epilogue of the fused ConvIntegerToFloat node
+ * (ConvInteger -> Cast -> Mul(scale) -> Add(bias) [-> act] [+ residual]).
+ *
+ * Integer tensors live in the float arena as int32 (the engine's
+ * convention), so uint8 / int8 values are ints here. The accumulation is
+ * exact int32; the dequantising epilogue rounds like onnxruntime's separate
+ * Cast, Mul and Add (no contraction into fma). Same arithmetic as the C
+ * references in plugin/engine/ops/quant.c. */
+
+#pragma OPENCL FP_CONTRACT OFF
+
+#ifdef cl_khr_fp64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+/* a / b correctly rounded (IEEE division, as onnxruntime's CPU code does).
+ * OpenCL's float `/` may be off by 2.5 ulp; double division is correctly
+ * rounded and rounding its result to float again is exact for division
+ * (53 >= 2 * 24 + 2 bits). */
+static inline float
+quant_div (float a, float b)
+{
+  return (float) ((double) a / (double) b);
+}
+#else
+/* Without fp64: the quotient refined with two exact-residual (fma)
+ * corrections of a refined reciprocal (Markstein), correctly rounded for
+ * the normal range. */
+static inline float
+quant_div (float a, float b)
+{
+  float y = 1.0f / b;
+  y = fma (fma (-b, y, 1.0f), y, y);
+  float q = a * y;
+  q = fma (fma (-q, b, a), y, q);
+  return fma (fma (-q, b, a), y, q);
+}
+#endif
+
+/* Stage 1 of the min/max: work-item g of `parts` reduces elements
+ * g, g + parts, g + 2 * parts, ... into part[2g] (min) and part[2g + 1]
+ * (max). */
+__kernel void
+quant_minmax_partial (__global const float *x, int x_off, int n,
+    __global float *part, int parts)
+{
+  int g = get_global_id (0);
+  if (g >= parts)
+    return;
+  float mn = 0.0f, mx = 0.0f;   /* the range always includes 0 */
+  for (int i = g; i < n; i += parts) {
+    float v = x[x_off + i];
+    mn = fmin (mn, v);
+    mx = fmax (mx, v);
+  }
+  part[2 * g] = mn;
+  part[2 * g + 1] = mx;
+}
+
+/* Stage 1 on CPUs that want explicit wide vectors: work-item g reduces
+ * the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a multiple
+ * of 16), 16 lanes at a time. */
+__kernel void
+quant_minmax_partial16 (__global const float *x, int x_off, int n,
+    __global float *part, int parts, int chunk)
+{
+  int g = get_global_id (0);
+  if (g >= parts)
+    return;
+  int i0 = g * chunk, i1 = min (n, i0 + chunk);
+  float16 mn16 = 0.0f, mx16 = 0.0f;
+  int i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    float16 v = vload16 (0, x + x_off + i);
+    mn16 = fmin (mn16, v);
+    mx16 = fmax (mx16, v);
+  }
+  float mn = 0.0f, mx = 0.0f;
+  for (; i < i1; i++) {
+    mn = fmin (mn, x[x_off + i]);
+    mx = fmax (mx, x[x_off + i]);
+  }
+  float8 a = fmin (mn16.lo, mn16.hi), b = fmax (mx16.lo, mx16.hi);
+  float4 c = fmin (a.lo, a.hi), d = fmax (b.lo, b.hi);
+  float2 e = fmin (c.lo, c.hi), f = fmax (d.lo, d.hi);
+  part[2 * g] = fmin (mn, fmin (e.x, e.y));
+  part[2 * g + 1] = fmax (mx, fmax (f.x, f.y));
+}
+
+/* Stage 2, one work-item: scale and zero point as onnxruntime's
+ * GetQuantizationParameter (uint8): scale = (max - min) / 255, or 1 when
+ * max == min (all zero); zero point = round_half_even(clamp(0 - min /
+ * scale, 0, 255)). */
+__kernel void
+quant_dql_params (__global const float *part, int parts,
+    __global float *scale, int scale_off, __global int *zp, int zp_off)
+{
+  if (get_global_id (0) != 0)
+    return;
+  float mn = 0.0f, mx = 0.0f;
+  for (int g = 0; g < parts; g++) {
+    mn = fmin (mn, part[2 * g]);
+    mx = fmax (mx, part[2 * g + 1]);
+  }
+  float s = mx == mn ? 1.0f : quant_div (mx - mn, 255.0f);
+  float z = 0.0f - quant_div (mn, s);
+  scale[scale_off] = s;
+  zp[zp_off] = (int) rint (clamp (z, 0.0f, 255.0f));
+}
+
+/* Stage 3: y = saturate(round_half_even(x / scale) + zp) to [0, 255]. */
+__kernel void
+quant_dql_apply (__global const float *x, int x_off,
+    __global const float *scale, int scale_off, __global const int *zp,
+    int zp_off, __global int *y, int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  float s = scale[scale_off];
+  int z = zp[zp_off];
+  float q = rint (quant_div (x[x_off + i], s));
+  q = clamp (q, (float) -z, (float) (255 - z));
+  y[y_off + i] = (int) q + z;
+}
+
+/* The dequantising epilogue of ConvIntegerToFloat, or the raw int32 sum of
+ * ConvInteger (to_float == 0: stored as its bits). */
+static inline float
+quant_epilogue (int acc, int to_float, float mul, __global const float *b,
+    int has_bias, int m, __global const float *r, int r_off, int has_res,
+    int o, int act, float alpha, float beta)
+{
+  if (!to_float)
+    return as_float (acc);
+  float v = (float) acc;
+  v = v * mul;
+  if (has_bias)
+    v = v + b[m];
+  v = yolo_act (act, alpha, beta, v);
+  if (has_res)
+    v = v + r[r_off + o];
+  return v;
+}
+
+#define QCONV_ARGS \
+  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
+  __global const int *w, __global float *y, int y_off, int to_float, \
+  __global const float *mul, int mul_off, int mul_per_channel, \
+  __global const float *b, int has_bias, __global const float *r, \
+  int r_off, int has_res, int act, float alpha, float beta, int M, int H, \
+  int W, int Ho, int Wo, int Cg, int Mg, int kh, int kw, int sh, int sw, \
+  int ph, int pw, int dh, int dw
+
+/* Any grouping: one output element per work-item. w: the weights minus
+ * their zero point, int32, ONNX layout [M][Cg][kh][kw]. */
+__kernel void
+conv_integer_generic (QCONV_ARGS)
+{
+  int p = get_global_id (0);
+  int m = get_global_id (1);
+  if (p >= Ho * Wo || m >= M)
+    return;
+  int oy = p / Wo, ox = p % Wo;
+  int z = xzp[xzp_off];
+  __global const int *xk = x + x_off + (m / Mg) * Cg * H * W;
+  __global const int *wk = w + m * Cg * kh * kw;
+  int acc = 0;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * sh - ph + ky * dh;
+      if (iy < 0 || iy >= H)
+        continue;
+      for (int kx = 0; kx < kw; kx++) {
+        int ix = ox * sw - pw + kx * dw;
+        if (ix >= 0 && ix < W)
+          acc += (xk[iy * W + ix] - z) * wk[ky * kw + kx];
+      }
+    }
+    xk += H * W;
+    wk += kh * kw;
+  }
+  int o = m * Ho * Wo + p;
+  y[y_off + o] = quant_epilogue (acc, to_float,
+      mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, m, r, r_off,
+      has_res, o, act, alpha, beta);
+}
+
+/* Groups whose output channels split into blocks of 8: one output pixel x
+ * 8 output channels per work-item; w (minus zero point, int32) repacked as
+ * [M/8][Cg][kh][kw][8]. */
+__kernel void
+conv_integer_c8 (QCONV_ARGS)
+{
+  int p = get_global_id (0);
+  int mb = get_global_id (1);
+  int m0 = mb * 8;
+  if (p >= Ho * Wo || m0 >= M)
+    return;
+  int oy = p / Wo, ox = p % Wo;
+  int HW = H * W, kk = kh * kw;
+  int z = xzp[xzp_off];
+  __global const int *xk = x + x_off + (m0 / Mg) * Cg * HW;
+  __global const int *wk = w + mb * Cg * kk * 8;
+  int8 acc = 0;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * sh - ph + ky * dh;
+      if (iy < 0 || iy >= H)
+        continue;
+      for (int kx = 0; kx < kw; kx++) {
+        int ix = ox * sw - pw + kx * dw;
+        if (ix >= 0 && ix < W)
+          acc += (xk[iy * W + ix] - z) * vload8 (ky * kw + kx, wk);
+      }
+    }
+    xk += HW;
+    wk += kk * 8;
+  }
+  int a[8];
+  vstore8 (acc, 0, a);
+  for (int j = 0; j < 8; j++) {
+    int m = m0 + j;
+    int o = m * Ho * Wo + p;
+    y[y_off + o] = quant_epilogue (a[j], to_float,
+        mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, m, r, r_off,
+        has_res, o, act, alpha, beta);
+  }
+}
+
+/* ---- CPUs whose compiler wants explicit wide vectors (PoCL) ----
+ *
+ * The same sums in float arithmetic: (x - x_zp) and (w - w_zp) are integers
+ * of at most 255 in magnitude, so every product and every partial sum is an
+ * integer exactly representable in float as long as it stays below 2^24.
+ * The host (ops/quant.c) takes this kernel only for layers where
+ * 255 * max over m of sum |w[m] - w_zp| < 2^24, which bounds every partial
+ * sum in any order: the result is the exact int32 sum, and the vector FMA
+ * units do the work. */
+
+#define QCONV_IOTA16 \
+  ((int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+
+/* Lanes row[start + step * i] - z, 0 where the column is outside [0, n)
+ * (the padding, whose quantised value is the zero point). */
+static inline float16
+quant_load16 (__global const int *row, int start, int step, int n, int z)
+{
+  if (step == 1 && start >= 0 && start + 16 <= n)
+    return convert_float16 (vload16 (0, row + start) - z);
+  if (step == 2 && start >= 0 && start + 32 <= n) {
+    int16 u = vload16 (0, row + start), v = vload16 (0, row + start + 16);
+    return convert_float16 ((int16) (u.even, v.even) - z);
+  }
+  int16 idx = (int16) (start) + QCONV_IOTA16 * step;
+  int16 ok = (idx >= 0) & (idx < n);
+  idx = select (idx, (int16) (0), idx < 0);
+  idx = select (idx, (int16) (n - 1), idx >= n);
+  int16 v = (int16) (row[idx.s0], row[idx.s1], row[idx.s2], row[idx.s3],
+      row[idx.s4], row[idx.s5], row[idx.s6], row[idx.s7],
+      row[idx.s8], row[idx.s9], row[idx.sa], row[idx.sb],
+      row[idx.sc], row[idx.sd], row[idx.se], row[idx.sf]);
+  return select ((float16) (0.0f), convert_float16 (v - z), ok);
+}
+
+#define QCONV_FMA8(v, wp) do { \
+    a0 = fma ((v), (float16) ((wp)[0]), a0); \
+    a1 = fma ((v), (float16) ((wp)[1]), a1); \
+    a2 = fma ((v), (float16) ((wp)[2]), a2); \
+    a3 = fma ((v), (float16) ((wp)[3]), a3); \
+    a4 = fma ((v), (float16) ((wp)[4]), a4); \
+    a5 = fma ((v), (float16) ((wp)[5]), a5); \
+    a6 = fma ((v), (float16) ((wp)[6]), a6); \
+    a7 = fma ((v), (float16) ((wp)[7]), a7); \
+  } while (0)
+
+/* Lanes [l0, l1) of channel m's 16 sums at output offset o. */
+static inline void
+quant_store16 (float16 acc, int m, int o, int l0, int l1, __global float *y,
+    int y_off, int to_float, float mul, __global const float *b,
+    int has_bias, __global const float *r, int r_off, int has_res, int act,
+    float alpha, float beta)
+{
+  float16 v;
+  if (to_float) {
+    v = acc * mul;
+    if (has_bias)
+      v = v + b[m];
+    /* exp-based SiLU: conv_cpu.cl's polynomial one (relative error 2e-7)
+     * moves enough values across the next quantisation's rounding
+     * boundaries to change yolo26n-int8's scores by 0.03 */
+    v = yolo_act_float16 (act, alpha, beta, v);
+  } else {
+    v = as_float16 (convert_int16 (acc));
+  }
+  if (l0 == 0 && l1 == 16) {
+    if (has_res)
+      v = v + vload16 (0, r + r_off + o);
+    vstore16 (v, 0, y + y_off + o);
+  } else {
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      y[y_off + o + i] = has_res ? t[i] + r[r_off + o + i] : t[i];
+  }
+}
+
+/* Any kernel, stride, padding, dilation, groups in blocks of 8 output
+ * channels: 1 row x 16 px x 8 ch per work-item. w: float weights minus
+ * their zero point, [M/8][Cg][kh][kw][8]. Grid: dim 0 = channel block,
+ * dim 1 = row tile. */
+__kernel void
+conv_integer_f16c8 (__global const int *x, int x_off, __global const int *xzp,
+    int xzp_off, __global const float *w, __global float *y, int y_off,
+    int to_float, __global const float *mul, int mul_off,
+    int mul_per_channel, __global const float *b, int has_bias,
+    __global const float *r, int r_off, int has_res, int act, float alpha,
+    float beta, int M, int H, int W, int Ho, int Wo, int Cg, int Mg, int kh,
+    int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+{
+  int mb = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 15) / 16;
+  int m0 = mb * 8;
+  if (m0 >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 16;
+  int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+  int HW = H * W, kk = kh * kw;
+  int z = xzp[xzp_off];
+  __global const int *xk = x + x_off + (m0 / Mg) * Cg * HW;
+  __global const float *wk = w + mb * Cg * kk * 8;
+  float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f,
+      a6 = 0.0f, a7 = 0.0f;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * sh - ph + ky * dh;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const int *row = xk + iy * W;
+      __global const float *wr = wk + ky * kw * 8;
+      for (int kx = 0; kx < kw; kx++) {
+        float16 v = quant_load16 (row, xs * sw - pw + kx * dw, sw, W, z);
+        QCONV_FMA8 (v, wr + kx * 8);
+      }
+    }
+    xk += HW;
+    wk += kk * 8;
+  }
+  int l0 = x0 - xs, l1 = min (16, Wo - xs), o = oy * Wo + xs;
+  int ostride = Ho * Wo;
+#define QCONV_STORE(j, acc) \
+  quant_store16 (acc, m0 + j, (m0 + j) * ostride + o, l0, l1, y, y_off, \
+      to_float, mul[mul_off + (mul_per_channel ? m0 + j : 0)], b, \
+      has_bias, r, r_off, has_res, act, alpha, beta)
+  QCONV_STORE (0, a0);
+  QCONV_STORE (1, a1);
+  QCONV_STORE (2, a2);
+  QCONV_STORE (3, a3);
+  QCONV_STORE (4, a4);
+  QCONV_STORE (5, a5);
+  QCONV_STORE (6, a6);
+  QCONV_STORE (7, a7);
+#undef QCONV_STORE
+}
+
+/* One input channel per group (depthwise): one output channel x 1 row x
+ * 16 px per work-item, exact float sums as conv_integer_f16c8 (the host
+ * checks the same bound). w: float weights minus their zero point, ONNX
+ * layout [M][1][kh][kw]. Grid: dim 0 = output channel, dim 1 = row tile. */
+__kernel void
+conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
+    int xzp_off, __global const float *w, __global float *y, int y_off,
+    int to_float, __global const float *mul, int mul_off,
+    int mul_per_channel, __global const float *b, int has_bias,
+    __global const float *r, int r_off, int has_res, int act, float alpha,
+    float beta, int M, int H, int W, int Ho, int Wo, int Cg, int Mg, int kh,
+    int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+{
+  int m = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 15) / 16;
+  if (m >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 16;
+  int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+  int z = xzp[xzp_off];
+  __global const int *xk = x + x_off + (m / Mg) * H * W;
+  __global const float *wk = w + m * kh * kw;
+  float16 acc = 0.0f;
+  for (int ky = 0; ky < kh; ky++) {
+    int iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= H)
+      continue;
+    for (int kx = 0; kx < kw; kx++)
+      acc = fma (quant_load16 (xk + iy * W, xs * sw - pw + kx * dw, sw, W, z),
+          (float16) (wk[ky * kw + kx]), acc);
+  }
+  quant_store16 (acc, m, m * Ho * Wo + oy * Wo + xs, x0 - xs,
+      min (16, Wo - xs), y, y_off, to_float,
+      mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, r, r_off,
+      has_res, act, alpha, beta);
+}

@@ -1,0 +1,417 @@
+/* ops/quant.c - onnxruntime's dynamic int8 quantisation
+ * (onnxruntime.quantization.quantize_dynamic):
+ *
+ *  DynamicQuantizeLinear  x (float) -> y (uint8), y_scale (float scalar),
+ *                         y_zero_point (uint8 scalar), computed per frame on
+ *                         the device: min/max (two stages) then quantise.
+ *  ConvInteger            x (uint8/int8), w (uint8/int8 constant),
+ *                         x_zero_point (scalar), w_zero_point (constant
+ *                         scalar or [M]) -> int32 [1, M, Ho, Wo] (2D,
+ *                         batch 1), sum over taps of (x - x_zp) * (w - w_zp)
+ *                         in exact int32; padding contributes 0.
+ *  ConvIntegerToFloat     what yolo-quant-fuse.c makes of ConvInteger ->
+ *                         Cast(float) -> Mul(m) [-> Add(bias)]: inputs
+ *                         x, w, x_zero_point, w_zero_point, m (float, one
+ *                         value or one per output channel), bias (float
+ *                         constant of M values, optional); output
+ *                         act(float(acc) * m + bias) [+ residual], float32,
+ *                         rounded like the separate ops. Named after
+ *                         onnxruntime's MatMulIntegerToFloat.
+ *
+ * Arithmetic (the C references below and ocl_kernels/quant.cl agree bit for
+ * bit): DynamicQuantizeLinear as onnxruntime's CPU kernel
+ * (GetQuantizationParameter + MlasQuantizeLinear): the range [min, max]
+ * always includes 0; scale = (max - min) / 255 (IEEE division), 1 when
+ * max == min; zero point = round_half_even(clamp(0 - min / scale, 0, 255));
+ * y = clamp(round_half_even(x / scale) + zp, 0, 255).
+ *
+ * Integer tensors live in the float32 arena as int32 (the engine's
+ * convention for every integer dtype), so no byte-addressed storage is
+ * needed; the fusion pass keeps the int32 intermediate off the arena for
+ * every ConvInteger it matches. The OpenCL kernels: backend-opencl/quant.c. */
+#include "ops/quant.h"
+#include "yolo-engine.h"
+
+#include <math.h>
+#include <string.h>
+
+
+/* ---------------------------------------------------------------------- */
+/* DynamicQuantizeLinear */
+
+static gboolean
+dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+
+  if (!x || n->n_outputs < 1 || n->n_outputs > 3) {
+    yolo_op_error (error, n, "expects input x and 1 to 3 outputs");
+    return FALSE;
+  }
+  if (x->dtype != YOLO_DTYPE_FLOAT) {
+    yolo_op_error (error, n, "input x must be float32, got %s",
+        yolo_dtype_name (x->dtype));
+    return FALSE;
+  }
+  if (yolo_tensor_numel (x) > G_MAXINT32)
+    return yolo_op_unsupported (error, n, "tensor too large");
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_UINT8, x->ndim,
+      x->dims);
+  if (n->n_outputs > 1)
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 1), YOLO_DTYPE_FLOAT, 0, NULL);
+  if (n->n_outputs > 2)
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 2), YOLO_DTYPE_UINT8, 0, NULL);
+  return TRUE;
+}
+
+/* The scale and zero point of onnxruntime's DynamicQuantizeLinear for a
+ * tensor whose smallest / largest elements are mn / mx. */
+static void
+quant_params (float mn, float mx, float *scale, gint64 * zp)
+{
+  float z;
+
+  mn = fminf (mn, 0.0f);
+  mx = fmaxf (mx, 0.0f);
+  *scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
+  z = 0.0f - mn / *scale;
+  *zp = (gint64) nearbyintf (CLAMP (z, 0.0f, 255.0f));
+}
+
+/* clamp(round_half_even(x / scale) + zp, 0, 255). */
+static gint64
+quant_u8 (float x, float scale, gint64 zp)
+{
+  float q = nearbyintf (x / scale);
+
+  q = CLAMP (q, (float) -zp, (float) (255 - zp));
+  return (gint64) q + zp;
+}
+
+static gboolean
+dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+  gint64 total = yolo_tensor_numel (x), zp;
+  const float *xd = x->data;
+  float mn = 0.0f, mx = 0.0f, scale;
+  gint64 *y;
+
+  if (!xd && total > 0) {
+    yolo_op_error (error, n, "input has no host data");
+    return FALSE;
+  }
+  for (gint64 i = 0; i < total; i++) {
+    mn = fminf (mn, xd[i]);
+    mx = fmaxf (mx, xd[i]);
+  }
+  quant_params (mn, mx, &scale, &zp);
+  y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
+  for (gint64 i = 0; i < total; i++)
+    y[i] = quant_u8 (xd[i], scale, zp);
+  if (n->n_outputs > 1)
+    ((float *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 1)))[0] = scale;
+  if (n->n_outputs > 2)
+    ((gint64 *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 2)))[0] = zp;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* ConvInteger / ConvIntegerToFloat */
+
+
+static gboolean
+qconv_is_int8 (YoloDType t)
+{
+  return t == YOLO_DTYPE_UINT8 || t == YOLO_DTYPE_INT8;
+}
+
+static gboolean
+qconv_pair (const YoloNode * n, const char *name, int def, int *a, int *b,
+    int lo, GError ** error)
+{
+  int cnt = 0;
+  const gint64 *v = yolo_node_attr_ints (n, name, &cnt);
+
+  *a = *b = def;
+  if (!v)
+    return TRUE;
+  if (cnt != 2 || v[0] < lo || v[1] < lo || v[0] > 65536 || v[1] > 65536) {
+    yolo_op_error (error, n, "attribute %s must be 2 values in [%d, 65536]",
+        name, lo);
+    return FALSE;
+  }
+  *a = (int) v[0];
+  *b = (int) v[1];
+  return TRUE;
+}
+
+static gboolean
+qconv_out_dim (const YoloNode * n, int in, int k, int s, int d, int p0,
+    int p1, int *out, GError ** error)
+{
+  gint64 ext = (gint64) d * (k - 1) + 1;
+
+  if ((gint64) in + p0 + p1 < ext) {
+    yolo_op_error (error, n, "kernel extent %" G_GINT64_FORMAT " larger "
+        "than the padded input %d", ext, in + p0 + p1);
+    return FALSE;
+  }
+  *out = (int) (((gint64) in + p0 + p1 - ext) / s + 1);
+  return TRUE;
+}
+
+gboolean
+yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0), *w = YOLO_IN (g, n, 1);
+  YoloTensor *xzp = YOLO_IN (g, n, 2), *wzp = YOLO_IN (g, n, 3);
+  const gint64 *ks, *pads;
+  int nks = 0, npads = 0;
+  gint64 group;
+  const char *auto_pad;
+  char buf[128];
+
+  memset (p, 0, sizeof (*p));
+  p->to_float = !strcmp (n->op_type, "ConvIntegerToFloat");
+  if (!x || !w || n->n_outputs != 1) {
+    yolo_op_error (error, n, "needs inputs x and w and one output");
+    return FALSE;
+  }
+  if (!qconv_is_int8 (x->dtype) || !qconv_is_int8 (w->dtype)) {
+    yolo_op_error (error, n, "x and w must be uint8 or int8 (got %s, %s)",
+        yolo_dtype_name (x->dtype), yolo_dtype_name (w->dtype));
+    return FALSE;
+  }
+  if (!yolo_tensor_is_const (w))
+    return yolo_op_unsupported (error, n, "the weights w must be a constant");
+  if (xzp && (xzp->dtype != x->dtype || yolo_tensor_numel (xzp) != 1)) {
+    yolo_op_error (error, n, "x_zero_point must be one %s value",
+        yolo_dtype_name (x->dtype));
+    return FALSE;
+  }
+  if (x->ndim != 4 || x->dims[0] != 1 || w->ndim != 4) {
+    return yolo_op_unsupported (error, n, "only 2D convolution with batch 1 "
+        "is supported (x %s)", yolo_shape_str (x, buf, sizeof (buf)));
+  }
+  for (int i = 1; i < 4; i++)
+    if (x->dims[i] < 1 || x->dims[i] > G_MAXINT / 4 || w->dims[i] < 1
+        || w->dims[i] > (i < 2 ? G_MAXINT / 4 : 1024) || w->dims[0] < 1
+        || w->dims[0] > G_MAXINT / 4) {
+      yolo_op_error (error, n, "invalid shapes x %s, w %s",
+          yolo_shape_str (x, buf, sizeof (buf)), yolo_shape_str (w,
+              buf + 64, 64));
+      return FALSE;
+    }
+  p->C = x->dims[1];
+  p->H = x->dims[2];
+  p->W = x->dims[3];
+  p->M = w->dims[0];
+  p->kh = w->dims[2];
+  p->kw = w->dims[3];
+  group = yolo_node_attr_int (n, "group", 1);
+  if (group < 1 || group > p->C || p->C % group || p->M % group
+      || w->dims[1] != p->C / group) {
+    yolo_op_error (error, n, "group %" G_GINT64_FORMAT " does not fit %d "
+        "input channels and weights %s", group, p->C,
+        yolo_shape_str (w, buf, sizeof (buf)));
+    return FALSE;
+  }
+  p->group = group;
+  p->Cg = p->C / p->group;
+  p->Mg = p->M / p->group;
+  if (wzp && (wzp->dtype != w->dtype || !yolo_tensor_is_const (wzp)
+          || (yolo_tensor_numel (wzp) != 1
+              && (wzp->ndim != 1 || wzp->dims[0] != p->M)))) {
+    yolo_op_error (error, n, "w_zero_point must be a constant %s scalar or "
+        "[%d]", yolo_dtype_name (w->dtype), p->M);
+    return FALSE;
+  }
+  ks = yolo_node_attr_ints (n, "kernel_shape", &nks);
+  if (ks && (nks != 2 || ks[0] != p->kh || ks[1] != p->kw)) {
+    yolo_op_error (error, n, "kernel_shape does not match the weights %s",
+        yolo_shape_str (w, buf, sizeof (buf)));
+    return FALSE;
+  }
+  if (!qconv_pair (n, "strides", 1, &p->sh, &p->sw, 1, error)
+      || !qconv_pair (n, "dilations", 1, &p->dh, &p->dw, 1, error))
+    return FALSE;
+  auto_pad = yolo_node_attr_string (n, "auto_pad", "NOTSET");
+  if (auto_pad[0] && strcmp (auto_pad, "NOTSET") && strcmp (auto_pad, "VALID"))
+    return yolo_op_unsupported (error, n, "auto_pad %s is not supported",
+        auto_pad);
+  pads = yolo_node_attr_ints (n, "pads", &npads);
+  if (pads && strcmp (auto_pad, "VALID")) {
+    if (npads != 4) {
+      yolo_op_error (error, n, "pads needs 4 values, got %d", npads);
+      return FALSE;
+    }
+    for (int i = 0; i < 4; i++)
+      if (pads[i] < 0 || pads[i] > 65536) {
+        yolo_op_error (error, n, "pads has invalid value %" G_GINT64_FORMAT,
+            pads[i]);
+        return FALSE;
+      }
+    p->pt = pads[0];
+    p->pl = pads[1];
+    p->pb = pads[2];
+    p->pr = pads[3];
+  }
+  if (!qconv_out_dim (n, p->H, p->kh, p->sh, p->dh, p->pt, p->pb, &p->Ho, error)
+      || !qconv_out_dim (n, p->W, p->kw, p->sw, p->dw, p->pl, p->pr, &p->Wo,
+          error))
+    return FALSE;
+  if ((gint64) p->M * p->Ho * p->Wo > G_MAXINT / 2
+      || (gint64) p->C * p->H * p->W > G_MAXINT / 2) {
+    yolo_op_error (error, n, "tensors are too large");
+    return FALSE;
+  }
+  /* |x - x_zp| and |w - w_zp| are at most 255: the int32 sum cannot
+   * overflow below 2^31 / 255^2 = 33025 taps. */
+  if ((gint64) p->Cg * p->kh * p->kw > 33025)
+    return yolo_op_unsupported (error, n, "more than 33025 taps per output "
+        "could overflow the int32 accumulator");
+  if (p->to_float) {
+    YoloTensor *m = YOLO_IN (g, n, 4), *b = YOLO_IN (g, n, 5);
+    if (!m || m->dtype != YOLO_DTYPE_FLOAT || (yolo_tensor_numel (m) != 1
+            && yolo_tensor_numel (m) != p->M)) {
+      yolo_op_error (error, n, "the scale input must be 1 or %d floats", p->M);
+      return FALSE;
+    }
+    if (b && (b->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_is_const (b)
+            || yolo_tensor_numel (b) != p->M)) {
+      yolo_op_error (error, n, "the bias must be %d constant floats", p->M);
+      return FALSE;
+    }
+    if (n->residual >= 0) {
+      YoloTensor *r = YOLO_T (g, n->residual);
+      if (r->dtype != YOLO_DTYPE_FLOAT
+          || yolo_tensor_numel (r) != (gint64) p->M * p->Ho * p->Wo) {
+        yolo_op_error (error, n, "the fused residual does not match the "
+            "output [1,%d,%d,%d]", p->M, p->Ho, p->Wo);
+        return FALSE;
+      }
+    }
+  } else if (n->act != YOLO_ACT_NONE || n->residual >= 0) {
+    return yolo_op_unsupported (error, n, "fused epilogue on an int32 "
+        "output");
+  }
+  return TRUE;
+}
+
+static gboolean
+qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  QConvGeom p;
+  gint64 dims[4];
+
+  if (!yolo_qconv_geom (g, n, &p, error))
+    return FALSE;
+  dims[0] = 1;
+  dims[1] = p.M;
+  dims[2] = p.Ho;
+  dims[3] = p.Wo;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), p.to_float ? YOLO_DTYPE_FLOAT :
+      YOLO_DTYPE_INT32, 4, dims);
+  return TRUE;
+}
+
+gint32 *
+yolo_qconv_weights (YoloGraph * g, YoloNode * n, const QConvGeom * p)
+{
+  YoloTensor *w = YOLO_IN (g, n, 1), *wzp = YOLO_IN (g, n, 3);
+  gsize per = (gsize) p->Cg * p->kh * p->kw;
+  gint32 *out = g_new (gint32, per * p->M);
+  const gint64 *wd = w->data;
+
+  for (int m = 0; m < p->M; m++) {
+    gint64 z = wzp ? yolo_const_int (wzp, yolo_tensor_numel (wzp) > 1 ? m
+        : 0) : 0;
+    for (gsize i = 0; i < per; i++)
+      out[m * per + i] = (gint32) (wd[m * per + i] - z);
+  }
+  return out;
+}
+
+static gboolean
+qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  QConvGeom p;
+  YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
+  YoloTensor *mt = NULL, *bt = NULL, *rt = NULL, *yt = YOLO_OUT (g, n, 0);
+  const gint64 *x;
+  gint64 z;
+  gint32 *w;
+  gpointer y;
+  gsize per;
+
+  if (!yolo_qconv_geom (g, n, &p, error))
+    return FALSE;
+  if (p.to_float) {
+    mt = YOLO_IN (g, n, 4);
+    bt = YOLO_IN (g, n, 5);
+    rt = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
+  }
+  x = xt->data;
+  if (!x || !YOLO_IN (g, n, 1)->data || (xzp && !xzp->data)
+      || (mt && !mt->data) || (bt && !bt->data) || (rt && !rt->data)) {
+    yolo_op_error (error, n, "input data is missing");
+    return FALSE;
+  }
+  z = xzp ? ((gint64 *) xzp->data)[0] : 0;
+  w = yolo_qconv_weights (g, n, &p);
+  per = (gsize) p.Cg * p.kh * p.kw;
+  y = yolo_tensor_alloc_data (yt);
+  for (int m = 0; m < p.M; m++) {
+    const gint64 *xg = x + (gsize) (m / p.Mg) * p.Cg * p.H * p.W;
+    const gint32 *wm = w + m * per;
+    for (int oy = 0; oy < p.Ho; oy++)
+      for (int ox = 0; ox < p.Wo; ox++) {
+        gint32 acc = 0;
+        gsize o = ((gsize) m * p.Ho + oy) * p.Wo + ox;
+        for (int c = 0; c < p.Cg; c++)
+          for (int ky = 0; ky < p.kh; ky++) {
+            int iy = oy * p.sh - p.pt + ky * p.dh;
+            if (iy < 0 || iy >= p.H)
+              continue;
+            for (int kx = 0; kx < p.kw; kx++) {
+              int ix = ox * p.sw - p.pl + kx * p.dw;
+              if (ix >= 0 && ix < p.W)
+                acc += (gint32) (xg[((gsize) c * p.H + iy) * p.W + ix] - z)
+                    * wm[(c * p.kh + ky) * p.kw + kx];
+            }
+          }
+        if (p.to_float) {
+          const float *md = mt->data;
+          float v = (float) acc;
+          v = v * md[yolo_tensor_numel (mt) > 1 ? m : 0];
+          if (bt)
+            v = v + ((const float *) bt->data)[m];
+          v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
+          if (rt)
+            v = v + ((const float *) rt->data)[o];
+          ((float *) y)[o] = v;
+        } else {
+          ((gint64 *) y)[o] = acc;
+        }
+      }
+  }
+  g_free (w);
+  return TRUE;
+}
+
+static const YoloOpDef op_dql = { "DynamicQuantizeLinear", 0, dql_infer,
+  dql_eval
+};
+
+static const YoloOpDef op_conv_integer = { "ConvInteger", 0, qconv_infer,
+  qconv_eval
+};
+
+static const YoloOpDef op_conv_integer_to_float = { "ConvIntegerToFloat", 0,
+  qconv_infer, qconv_eval
+};
+
+const YoloOpDef *const yolo_ops_quant[] = {
+  &op_dql, &op_conv_integer, &op_conv_integer_to_float, NULL
+};

@@ -1,0 +1,33 @@
+/* ops/quant.h - the front end of the int8 ops (ops/quant.c) shared with
+ * the backends. */
+#ifndef YOLO_OPS_QUANT_H
+#define YOLO_OPS_QUANT_H
+
+#include "yolo-ops.h"
+
+G_BEGIN_DECLS
+
+/* The 2-D geometry of a ConvInteger / ConvIntegerToFloat node: a
+ * [1, C, H, W] input by [M, Cg, kh, kw] weights. */
+typedef struct
+{
+  int C, H, W, M, Ho, Wo, group, Cg, Mg;
+  int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  gboolean to_float;            /* ConvIntegerToFloat */
+} QConvGeom;
+
+/* Validates the inputs and attributes of a ConvInteger or
+ * ConvIntegerToFloat node (uint8 / int8 x and constant w, scalar zero
+ * points, per-tensor or per-channel w_zero_point, scale and bias of the
+ * fused form, at most 33025 taps per output so the int32 sum cannot
+ * overflow) and fills *p; INVALID_MODEL or UNSUPPORTED error naming the
+ * node. */
+gboolean yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p,
+    GError ** error);
+/* w - w_zero_point for every weight of a node that passed
+ * yolo_qconv_geom: int32, ONNX layout [M][Cg][kh][kw], g_free. */
+gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n,
+    const QConvGeom * p);
+
+G_END_DECLS
+#endif

@@ -1,0 +1,299 @@
+/* yolo-cl-prewarm.c - runs each distinct (kernel, local size) of a plan once
+ * before the first inference, from several threads (see yolo-cl-prewarm.h).
+ *
+ * Each run is one work-group (global size = local size) with the plan's own
+ * by-value arguments (so every index the kernel computes from them stays
+ * within the sizes of the real launch) and, for each buffer argument, a
+ * stand-in buffer of at least the real buffer's size filled with zeros
+ * right before the run (index buffers then hold index 0; integer division
+ * in the kernels never traps). Stand-ins are distinct per argument
+ * position, so no kernel reads what it writes through another argument. */
+#include "yolo-cl-prewarm.h"
+#include "yolo-kernels.h"
+
+#include <string.h>
+
+typedef struct
+{
+  cl_device_id dev;
+  char *options;
+} Shared;
+
+typedef struct
+{
+  Shared *sh;
+  cl_context ctx;
+  cl_command_queue queue;
+  cl_program *programs;         /* per unit */
+  gboolean own;                 /* ctx, queue and programs are ours */
+  GAsyncQueue *items;           /* helpers: where items come from */
+  GPtrArray *pool;              /* cl_mem stand-ins, by buffer argument */
+  GArray *pool_size;            /* gsize */
+  guint ran;
+} Worker;
+
+static cl_program
+worker_program (Worker * w, int unit)
+{
+  const YoloKernelUnit *u = &yolo_kernel_units[unit];
+  const char *srcs[2] = { yolo_kernel_prelude_source, u->source };
+  size_t lens[2] = { yolo_kernel_prelude_length, u->length };
+  cl_int err;
+  cl_program p;
+
+  if (w->programs[unit] || !w->own)
+    return w->programs[unit];
+  /* The same sources and options as yolo_cl_build_program: PoCL keys its
+   * kernel cache by them, so what this context compiles is found by the
+   * engine's. */
+  p = clCreateProgramWithSource (w->ctx, 2, srcs, lens, &err);
+  if (err != CL_SUCCESS)
+    return NULL;
+  if (clBuildProgram (p, 1, &w->sh->dev, w->sh->options, NULL,
+          NULL) != CL_SUCCESS) {
+    clReleaseProgram (p);
+    return NULL;
+  }
+  w->programs[unit] = p;
+  return p;
+}
+
+/* A zero-filled stand-in of at least `size` bytes for buffer argument j. */
+static cl_mem
+worker_buffer (Worker * w, guint j, gsize size, cl_int * err)
+{
+  gsize bytes = MAX ((size + 3) & ~(gsize) 3, 4);
+  cl_int zero = 0;
+
+  while (w->pool->len <= j) {
+    gsize none = 0;
+    g_ptr_array_add (w->pool, NULL);
+    g_array_append_val (w->pool_size, none);
+  }
+  if (g_array_index (w->pool_size, gsize, j) < bytes) {
+    cl_mem m = g_ptr_array_index (w->pool, j);
+
+    if (m)
+      clReleaseMemObject (m);
+    m = clCreateBuffer (w->ctx, CL_MEM_READ_WRITE, bytes, NULL, err);
+    g_ptr_array_index (w->pool, j) = *err == CL_SUCCESS ? m : NULL;
+    g_array_index (w->pool_size, gsize, j) = *err == CL_SUCCESS ? bytes : 0;
+    if (*err != CL_SUCCESS)
+      return NULL;
+  }
+  *err = clEnqueueFillBuffer (w->queue, g_ptr_array_index (w->pool, j),
+      &zero, sizeof (zero), 0, bytes, 0, NULL, NULL);
+  return *err == CL_SUCCESS ? g_ptr_array_index (w->pool, j) : NULL;
+}
+
+static void
+worker_run (Worker * w, const YoloClPrewarmItem * it)
+{
+  cl_program p = worker_program (w, it->unit);
+  cl_int err = CL_SUCCESS;
+  cl_kernel k;
+  guint nmem = 0;
+  gint64 t0 = g_get_monotonic_time ();
+
+  if (!p) {
+    g_debug ("prewarm %s: no program", it->kernel);
+    return;
+  }
+  k = clCreateKernel (p, it->kernel, &err);
+  if (err != CL_SUCCESS) {
+    g_debug ("prewarm %s: %s", it->kernel, yolo_cl_strerror (err));
+    return;
+  }
+  for (guint i = 0; i < it->n_args && err == CL_SUCCESS; i++) {
+    const YoloClArg *a = &it->args[i];
+    cl_mem m;
+
+    switch (a->kind) {
+      case YOLO_CL_ARG_BYTES:
+        err = clSetKernelArg (k, i, a->size, a->value);
+        break;
+      case YOLO_CL_ARG_LOCAL:
+        err = clSetKernelArg (k, i, a->size, NULL);
+        break;
+      case YOLO_CL_ARG_MEM:
+        m = worker_buffer (w, nmem++, a->size, &err);
+        if (err == CL_SUCCESS)
+          err = clSetKernelArg (k, i, sizeof (m), &m);
+        break;
+    }
+  }
+  if (err == CL_SUCCESS)
+    err = clEnqueueNDRangeKernel (w->queue, k, it->dim, NULL, it->lws,
+        it->lws, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clFinish (w->queue);
+  clReleaseKernel (k);
+  if (err != CL_SUCCESS)
+    g_debug ("prewarm %s: %s", it->kernel, yolo_cl_strerror (err));
+  else
+    w->ran++;
+  g_debug ("prewarm %s (%" G_GSIZE_FORMAT "x%" G_GSIZE_FORMAT "x%"
+      G_GSIZE_FORMAT ")%s: %.3f s", it->kernel, it->lws[0],
+      it->dim > 1 ? it->lws[1] : 1, it->dim > 2 ? it->lws[2] : 1,
+      w->own ? " (helper)" : "", (g_get_monotonic_time () - t0) / 1e6);
+}
+
+static void
+worker_init (Worker * w, Shared * sh)
+{
+  memset (w, 0, sizeof (*w));
+  w->sh = sh;
+  w->pool = g_ptr_array_new ();
+  w->pool_size = g_array_new (FALSE, TRUE, sizeof (gsize));
+}
+
+static void
+worker_clear (Worker * w)
+{
+  if (w->queue)
+    clFinish (w->queue);
+  for (guint i = 0; i < w->pool->len; i++)
+    if (g_ptr_array_index (w->pool, i))
+      clReleaseMemObject (g_ptr_array_index (w->pool, i));
+  g_ptr_array_unref (w->pool);
+  g_array_unref (w->pool_size);
+  if (!w->own)
+    return;
+  for (int u = 0; w->programs && yolo_kernel_units[u].name; u++)
+    if (w->programs[u])
+      clReleaseProgram (w->programs[u]);
+  g_free (w->programs);
+  if (w->queue)
+    clReleaseCommandQueue (w->queue);
+  if (w->ctx)
+    clReleaseContext (w->ctx);
+}
+
+struct _YoloClPrewarm
+{
+  Shared sh;
+  GAsyncQueue *queue;           /* YoloClPrewarmItem *, or STOP */
+  guint n_helpers;
+  Worker *helpers;
+  GThread **threads;            /* NULL until the first push */
+  gint64 t0;
+  guint pushed;
+};
+
+/* Tells a helper to return. */
+static YoloClPrewarmItem stop_item;
+#define STOP (&stop_item)
+
+static void
+item_free (YoloClPrewarmItem * it)
+{
+  g_free (it->kernel);
+  g_free (it->args);
+  g_free (it);
+}
+
+static gpointer
+helper_main (gpointer data)
+{
+  Worker *w = data;
+  YoloClPrewarmItem *it;
+  cl_int err;
+
+  w->ctx = clCreateContext (NULL, 1, &w->sh->dev, NULL, NULL, &err);
+  if (err == CL_SUCCESS)
+    w->queue = clCreateCommandQueue (w->ctx, w->sh->dev, 0, &err);
+  if (err != CL_SUCCESS)
+    g_debug ("prewarm helper: no context: %s", yolo_cl_strerror (err));
+  while ((it = g_async_queue_pop (w->items)) != STOP) {
+    if (err == CL_SUCCESS)
+      worker_run (w, it);
+    item_free (it);
+  }
+  return NULL;
+}
+
+YoloClPrewarm *
+yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
+{
+  YoloClPrewarm *pw = g_new0 (YoloClPrewarm, 1);
+
+  pw->sh.dev = dev;
+  pw->sh.options = g_strdup (options);
+  pw->queue = g_async_queue_new ();
+  pw->n_helpers = n_helpers;
+  return pw;
+}
+
+static void
+start_helpers (YoloClPrewarm * pw)
+{
+  pw->helpers = g_new0 (Worker, MAX (pw->n_helpers, 1));
+  pw->threads = g_new0 (GThread *, MAX (pw->n_helpers, 1));
+  for (guint i = 0; i < pw->n_helpers; i++) {
+    GError *err = NULL;
+    Worker *w = &pw->helpers[i];
+
+    worker_init (w, &pw->sh);
+    w->own = TRUE;
+    w->items = pw->queue;
+    w->programs = g_new0 (cl_program, yolo_cl_n_kernel_units ());
+    pw->threads[i] = g_thread_try_new ("yolo-prewarm", helper_main, w, &err);
+    if (!pw->threads[i]) {
+      g_debug ("prewarm: no helper thread: %s", err->message);
+      g_clear_error (&err);
+    }
+  }
+}
+
+void
+yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
+    gboolean start)
+{
+  if (!pw->threads && start) {
+    pw->t0 = g_get_monotonic_time ();
+    start_helpers (pw);
+  }
+  pw->pushed++;
+  g_async_queue_push (pw->queue, item);
+}
+
+void
+yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
+    cl_command_queue queue, cl_program * programs)
+{
+  Worker main_w;
+  YoloClPrewarmItem *it;
+  guint ran = 0;
+
+  if (!pw)
+    return;
+  worker_init (&main_w, &pw->sh);
+  main_w.ctx = ctx;
+  main_w.queue = queue;
+  main_w.programs = programs;
+  while ((it = g_async_queue_try_pop (pw->queue)) != NULL) {
+    if (ctx && pw->threads)
+      worker_run (&main_w, it);
+    item_free (it);
+  }
+  for (guint i = 0; pw->threads && i < pw->n_helpers; i++)
+    if (pw->threads[i])
+      g_async_queue_push (pw->queue, STOP);
+  for (guint i = 0; pw->threads && i < pw->n_helpers; i++) {
+    if (pw->threads[i])
+      g_thread_join (pw->threads[i]);
+    ran += pw->helpers[i].ran;
+    worker_clear (&pw->helpers[i]);
+  }
+  ran += main_w.ran;
+  worker_clear (&main_w);
+  if (pw->threads)
+    g_debug ("prewarm: %u of %u (kernel, local size) pairs ran, %.2f s "
+        "from the first, %u helper thread(s)", ran, pw->pushed,
+        (g_get_monotonic_time () - pw->t0) / 1e6, pw->n_helpers);
+  g_free (pw->threads);
+  g_free (pw->helpers);
+  g_async_queue_unref (pw->queue);
+  g_free (pw->sh.options);
+  g_free (pw);
+}

@@ -1,0 +1,73 @@
+/* yolo-cl-prewarm.h - compiles PoCL's work-group functions of a plan's
+ * kernel launches ahead of the first inference, on all CPU cores.
+ *
+ * PoCL compiles one work-group function per (kernel, local size) when a
+ * kernel first runs, on its device thread, one after the other on an
+ * in-order queue, and under a per-context compiler lock: a cold yolov8n-640
+ * start spent about 10 s there on one core. A prewarm runs each distinct
+ * (kernel, local size) once as a single work-group on zero-filled
+ * stand-in buffers: from helper threads with contexts of their own while
+ * the ops are still being prepared (each launch is pushed as it is
+ * recorded), then also from the engine's thread in its context. The
+ * helpers' builds land in PoCL's kernel cache (POCL_CACHE_DIR), keyed by
+ * program source, build options and device, where the engine's context
+ * finds them at its first launch (with that cache turned off,
+ * POCL_KERNEL_CACHE=0, their work is lost and the first run compiles
+ * again). Nothing the engine computes reads these runs' results. */
+#ifndef YOLO_CL_PREWARM_H
+#define YOLO_CL_PREWARM_H
+
+#include "yolo-cl.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  YOLO_CL_ARG_BYTES,            /* a by-value argument: value[0..size) */
+  YOLO_CL_ARG_MEM,              /* a buffer of size bytes (a stand-in is
+                                 * passed, zero-filled) */
+  YOLO_CL_ARG_LOCAL,            /* __local memory of size bytes */
+} YoloClArgKind;
+
+typedef struct
+{
+  gboolean set;
+  YoloClArgKind kind;
+  gsize size;
+  guint8 value[16];
+} YoloClArg;
+
+/* One distinct (kernel, local size) to compile. */
+typedef struct
+{
+  int unit;                     /* index in yolo_kernel_units */
+  char *kernel;
+  guint dim;
+  gsize lws[3];
+  guint n_args;
+  YoloClArg *args;              /* n_args, all set */
+} YoloClPrewarmItem;
+
+typedef struct _YoloClPrewarm YoloClPrewarm;
+
+/* A prewarm whose n_helpers threads (started at the first push that asks
+ * for them, each with a context of its own on dev) run items as they are
+ * pushed, building the units they need with `options`. */
+YoloClPrewarm *yolo_cl_prewarm_new (cl_device_id dev, const char *options,
+    guint n_helpers);
+/* Queues an item (takes ownership of it and its strings); start: start
+ * the helpers now if not yet started (the caller saw PoCL compile, so its
+ * cache is cold). */
+void yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
+    gboolean start);
+/* Runs the items still queued from the calling thread on `queue` of ctx
+ * with `programs` (per unit; every queued item's unit built), waits for
+ * the helpers and frees pw. With ctx NULL, or when no helper was started
+ * (PoCL's cache was warm: the first run only loads what it needs), drops
+ * the queued items instead (helpers finish the one they run). Failures are not errors (logged
+ * at debug level): the first inference compiles what was not prepared. */
+void yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
+    cl_command_queue queue, cl_program * programs);
+
+G_END_DECLS
+#endif /* YOLO_CL_PREWARM_H */

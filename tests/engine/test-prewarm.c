@@ -1,0 +1,211 @@
+/* test-prewarm.c - on PoCL, the work-group function of every (kernel, local
+ * size) a plan launches is compiled while the engine is created
+ * (yolo-cl-prewarm.h), not at the first run, and the results are
+ * bit-identical to an engine without the prewarm (YOLO_CL_PREWARM=0) and
+ * match the C reference.
+ *
+ * PoCL's kernel cache must be cold for the prewarm's helpers to start and
+ * its compiled work-group functions can be counted there: main() points
+ * POCL_CACHE_DIR at a fresh directory before the first OpenCL call.
+ */
+#include "yolo-test-util.h"
+#include "yolo-cl.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+static char *pocl_dir;
+
+static void
+set_ints (YoloNode * n, const char *name, int cnt, const int *v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_new (gint64, cnt);
+  for (int i = 0; i < cnt; i++)
+    a->ints[i] = v[i];
+}
+
+static void
+add_conv (YoloGraph * g, const char *name, const char *x, const char *w,
+    const char *y, int cin, int cout, int k, YoloAct act)
+{
+  gint64 wd[4] = { cout, cin, k, k };
+  const char *ins[2] = { x, w }, *outs[1] = { y };
+  int ks[2] = { k, k }, pads[4] = { k / 2, k / 2, k / 2, k / 2 };
+  YoloNode *n;
+  int ni;
+
+  yolo_test_const (g, w, YOLO_DTYPE_FLOAT, 4, wd, -0.2f, 0.2f);
+  /* (the index first: adding a node may move g->nodes->pdata) */
+  ni = yolo_graph_add_node (g, "Conv", name, 2, ins, 1, outs);
+  n = YOLO_N (g, ni);
+  set_ints (n, "kernel_shape", 2, ks);
+  set_ints (n, "pads", 4, pads);
+  n->act = act;
+  n->residual = -1;
+}
+
+/* Conv 3x3 + ReLU, Conv 1x1, their sum, a max pool: kernels of three
+ * units (conv, eltwise, pool), built from the same seed every time. */
+static YoloGraph *
+build_graph (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 xd[4] = { 1, 16, 24, 40 };
+  const char *add_in[2] = { "A", "B" }, *add_out[1] = { "S" };
+  const char *pool_in[1] = { "S" }, *pool_out[1] = { "Y" };
+  int ks[2] = { 2, 2 }, ni;
+  YoloNode *n;
+
+  yolo_test_seed (7);
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  add_conv (g, "conv3", "X", "W3", "A", 16, 16, 3, YOLO_ACT_RELU);
+  add_conv (g, "conv1", "A", "W1", "B", 16, 16, 1, YOLO_ACT_NONE);
+  yolo_graph_add_node (g, "Add", "add", 2, add_in, 1, add_out);
+  ni = yolo_graph_add_node (g, "MaxPool", "pool", 1, pool_in, 1, pool_out);
+  n = YOLO_N (g, ni);
+  set_ints (n, "kernel_shape", 2, ks);
+  set_ints (n, "strides", 2, ks);
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+/* PoCL's compiled work-group functions: the .so files of its cache. */
+static guint
+count_so (const char *dir)
+{
+  GDir *d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d))) {
+    char *p = g_build_filename (dir, name, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_DIR))
+      n += count_so (p);
+    else if (g_str_has_suffix (name, ".so"))
+      n++;
+    g_free (p);
+  }
+  if (d)
+    g_dir_close (d);
+  return n;
+}
+
+/* Creates an engine for build_graph(), runs it once on a fixed input and
+ * returns the output (n floats); *so_created: .so files in PoCL's cache
+ * after creating the engine, *so_run: after the run. */
+static float *
+run_engine (gsize * n, guint * so_created, guint * so_run)
+{
+  YoloGraph *g = build_graph ();
+  YoloTensor *x = YOLO_T (g, g_array_index (g->inputs, int, 0));
+  gint64 nx = yolo_tensor_numel (x);
+  float *in = g_memdup2 (x->data, nx * sizeof (float));
+  GError *err = NULL;
+  YoloEngine *e = yolo_engine_new_from_graph (g, NULL, FALSE, &err);
+  YoloTensorInfo info;
+  float *out;
+
+  g_assert_no_error (err);
+  *so_created = count_so (pocl_dir);
+  g_assert_true (yolo_engine_set_input (e, in, &err));
+  g_assert_true (yolo_engine_run (e, &err));
+  g_assert_no_error (err);
+  *so_run = count_so (pocl_dir);
+  g_assert_true (yolo_engine_output_info (e, 0, &info));
+  *n = 1;
+  for (int i = 0; i < info.ndim; i++)
+    *n *= info.dims[i];
+  out = g_new (float, *n);
+  g_assert_true (yolo_engine_get_output (e, 0, out, &err));
+  g_assert_no_error (err);
+  yolo_engine_free (e);
+  g_free (in);
+  return out;
+}
+
+static void
+test_prewarm_ahead (void)
+{
+  GError *err = NULL;
+  char *list;
+  gboolean pocl;
+  guint created, ran, created_off, ran_off;
+  gsize n, n_off;
+  float *out, *out_off;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  list = yolo_engine_list_devices (&err);
+  g_assert_no_error (err);
+  pocl = strstr (list, "PoCL") || strstr (list, "pthread");
+  g_free (list);
+  if (!pocl || g_getenv ("YOLO_DEVICE")) {
+    g_test_skip ("the prewarm runs on PoCL only");
+    return;
+  }
+  g_assert_cmpuint (count_so (pocl_dir), ==, 0);
+  /* cold cache: the helpers start and everything is compiled before the
+   * first run, which compiles nothing */
+  out = run_engine (&n, &created, &ran);
+  g_test_message ("prewarm on: %u work-group functions after creating the "
+      "engine, %u after its first run", created, ran);
+  g_assert_cmpuint (created, >=, 3);
+  g_assert_cmpuint (ran, ==, created);
+
+  /* without the prewarm the same results, bit for bit (its kernels are in
+   * the cache now: nothing new is compiled either way) */
+  g_setenv ("YOLO_CL_PREWARM", "0", TRUE);
+  out_off = run_engine (&n_off, &created_off, &ran_off);
+  g_unsetenv ("YOLO_CL_PREWARM");
+  g_assert_cmpuint (n_off, ==, n);
+  g_assert_true (memcmp (out, out_off, n * sizeof (float)) == 0);
+  g_assert_cmpuint (ran_off, ==, ran);
+  g_free (out);
+  g_free (out_off);
+
+  /* and they match the C reference */
+  g_assert_true (yolo_test_check (build_graph (), "prewarm", 1e-4f, 1e-4f,
+          TRUE));
+}
+
+/* The prewarm never changes what an engine computes when PoCL's cache is
+ * warm either (the helpers do not start: the first run loads what it
+ * needs). */
+static void
+test_prewarm_warm (void)
+{
+  g_assert_true (yolo_test_check (build_graph (), "prewarm warm", 1e-4f,
+          1e-4f, TRUE));
+}
+
+int
+main (int argc, char **argv)
+{
+  char *xdg;
+  int rc;
+
+  /* before any OpenCL call: PoCL reads POCL_CACHE_DIR once */
+  pocl_dir = g_dir_make_tmp ("yolo-prewarm-pocl-XXXXXX", NULL);
+  xdg = g_dir_make_tmp ("yolo-prewarm-xdg-XXXXXX", NULL);
+  g_assert_nonnull (pocl_dir);
+  g_assert_nonnull (xdg);
+  g_setenv ("POCL_CACHE_DIR", pocl_dir, TRUE);
+  g_setenv ("XDG_CACHE_HOME", xdg, TRUE);
+  g_unsetenv ("YOLO_CL_PREWARM");
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/prewarm/ahead", test_prewarm_ahead);
+  g_test_add_func ("/prewarm/warm", test_prewarm_warm);
+  rc = g_test_run ();
+  {
+    char *argv_rm[] = { (char *) "rm", (char *) "-rf", pocl_dir, xdg, NULL };
+    g_spawn_sync (NULL, argv_rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+        NULL, NULL, NULL);
+  }
+  g_free (pocl_dir);
+  g_free (xdg);
+  return rc;
+}

@@ -1,0 +1,409 @@
+/* test-quant.c - the int8 ops of ops/quant.c (DynamicQuantizeLinear,
+ * ConvInteger, the fused ConvIntegerToFloat): the OpenCL kernels against
+ * the C reference, bit for bit, on random shapes and on the rounding edge
+ * cases (ties, saturation, zero points at the ends, all-zero input), plus
+ * the reference's values checked against onnxruntime's. */
+#include "yolo-test-util.h"
+
+#include <math.h>
+#include <string.h>
+
+#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
+
+/* ins / outs: comma-separated tensor names. */
+static YoloNode *
+add_node (YoloGraph * g, const char *op, const char *ins, const char *outs)
+{
+  static int counter = 0;
+  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
+  char *name = g_strdup_printf ("%s_%d", op, counter++);
+  int idx = yolo_graph_add_node (g, op, name, g_strv_length (i),
+      (const char *const *) i, g_strv_length (o), (const char *const *) o);
+
+  g_strfreev (i);
+  g_strfreev (o);
+  g_free (name);
+  return YOLO_N (g, idx);
+}
+
+static void
+attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
+}
+
+/* A float graph input with the given values. */
+static int
+input_floats (YoloGraph * g, const char *name, gint64 n, const float *v)
+{
+  int idx = yolo_test_input (g, name, YOLO_DTYPE_FLOAT, 1, DIMS (n), 0, 0);
+  memcpy (YOLO_T (g, idx)->data, v, n * sizeof (float));
+  return idx;
+}
+
+static YoloGraph *
+dql_graph (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  g->opset = 20;
+  add_node (g, "DynamicQuantizeLinear", "x", "y,y_scale,y_zp");
+  yolo_test_output (g, "y");
+  yolo_test_output (g, "y_scale");
+  yolo_test_output (g, "y_zp");
+  return g;
+}
+
+/* Runs the C reference of the DynamicQuantizeLinear graph g on the host. */
+static void
+dql_host (YoloGraph * g, float *scale, gint64 * zp, gint64 ** y)
+{
+  GError *err = NULL;
+  YoloNode *n = YOLO_N (g, 0);
+
+  g_assert_true (yolo_graph_infer (g, &err));
+  g_assert_true (yolo_ops_lookup (n->op_type)->eval (g, n, &err));
+  g_assert_no_error (err);
+  *scale = ((float *) YOLO_OUT (g, n, 1)->data)[0];
+  *zp = ((gint64 *) YOLO_OUT (g, n, 2)->data)[0];
+  *y = YOLO_OUT (g, n, 0)->data;
+}
+
+/* Known values (onnxruntime 1.x CPU gives the same). */
+static void
+test_dql_values (void)
+{
+  static const struct
+  {
+    int n;
+    float x[8];
+    float scale;
+    gint64 zp;
+    gint64 y[8];
+  } cases[] = {
+    /* onnxruntime: [85, 170, 255], scale 3/255, zp 0 */
+    {3, {1, 2, 3}, 3.0f / 255.0f, 0, {85, 170, 255}},
+    {3, {-1, -2, -3}, 3.0f / 255.0f, 255, {170, 85, 0}},
+    /* all zero: scale 1 (onnxruntime; the ONNX reference says 1/255), zp 0 */
+    {4, {0, 0, 0, 0}, 1.0f, 0, {0, 0, 0, 0}},
+    /* scale exactly 0.5: x / scale = 2.5 -> 2, 3.5 -> 4, 0.5 -> 0, 1.5 -> 2
+     * (ties to even); the ends saturate at 0 and 255 */
+    {6, {0, 127.5f, 1.25f, 1.75f, 0.25f, 0.75f}, 0.5f, 0, {0, 255, 2, 4, 0,
+            2}},
+    /* zero point tie: 0 - (-2.25 / 0.5) = 4.5 -> 4; x = -2.25 -> -4.5 -> -4
+     * + 4 = 0; 125.25 -> 250.5 -> 250 + 4 = 254 */
+    {4, {-2.25f, 125.25f, 0, 0.25f}, 0.5f, 4, {0, 254, 4, 4}},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    YoloGraph *g = dql_graph ();
+    float scale;
+    gint64 zp, *y;
+
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    dql_host (g, &scale, &zp, &y);
+    g_assert_cmpfloat (scale, ==, cases[c].scale);
+    g_assert_cmpint (zp, ==, cases[c].zp);
+    for (int i = 0; i < cases[c].n; i++)
+      g_assert_cmpint (y[i], ==, cases[c].y[i]);
+    yolo_graph_free (g);
+
+    /* and the device, bit for bit */
+    g = dql_graph ();
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    yolo_test_check (g, "DynamicQuantizeLinear values", 0, 0, FALSE);
+  }
+}
+
+/* Random tensors of many sizes (the min/max runs in up to 1024 parts) and
+ * ranges: all positive, all negative, mixed, tiny, large; some values
+ * quantised onto exact ties. */
+static void
+test_dql_random (void)
+{
+  static const gint64 sizes[] = { 1, 7, 513, 4096, 100003, 1 << 20 };
+  static const float ranges[][2] = {
+    {-1, 1}, {0.5f, 3}, {-40, -0.1f}, {-1e-3f, 2e-3f}, {-300, 7000},
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (guint r = 0; r < G_N_ELEMENTS (ranges); r++) {
+      YoloGraph *g = dql_graph ();
+      char label[64];
+      int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2,
+          DIMS (1, sizes[s]), ranges[r][0], ranges[r][1]);
+      float *x = YOLO_T (g, idx)->data;
+      if (r == 0)               /* multiples of 1/512 with range 2: ties */
+        for (gint64 i = 0; i < sizes[s]; i += 3)
+          x[i] = roundf (x[i] * 512.0f) / 512.0f;
+      g_snprintf (label, sizeof (label), "DynamicQuantizeLinear n=%"
+          G_GINT64_FORMAT " range %d", sizes[s], r);
+      yolo_test_check (g, label, 0, 0, FALSE);
+    }
+}
+
+typedef struct
+{
+  gint64 C, H, W, M, kh, kw, group, stride, pad, dil;
+  YoloDType wtype;
+  gboolean per_channel;
+} QConvCase;
+
+static const QConvCase qconv_cases[] = {
+  /* C H W M kh kw group stride pad dil */
+  {3, 17, 15, 16, 3, 3, 1, 2, 1, 1, YOLO_DTYPE_UINT8, FALSE},
+  {16, 9, 11, 32, 3, 3, 1, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},
+  {24, 8, 8, 8, 1, 1, 1, 1, 0, 1, YOLO_DTYPE_INT8, TRUE},
+  {16, 10, 7, 16, 3, 3, 16, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},   /* depthwise */
+  {24, 21, 37, 24, 5, 5, 24, 2, 2, 1, YOLO_DTYPE_UINT8, TRUE},  /* dw s2 */
+  {8, 19, 40, 16, 3, 3, 8, 1, 1, 1, YOLO_DTYPE_INT8, FALSE},    /* dw x2 */
+  {8, 13, 12, 16, 5, 5, 8, 2, 2, 1, YOLO_DTYPE_UINT8, FALSE},
+  {6, 12, 12, 5, 3, 3, 1, 1, 2, 2, YOLO_DTYPE_UINT8, TRUE},     /* dilated */
+  {12, 6, 9, 24, 3, 1, 2, 1, 1, 1, YOLO_DTYPE_INT8, TRUE},      /* grouped */
+};
+
+/* x (uint8 input), w (constant, its extreme values set), x_zp (uint8
+ * input), w_zp (constant scalar or [M] at the ends of its range). */
+static void
+qconv_inputs (YoloGraph * g, const QConvCase * c, int k)
+{
+  gboolean u8 = c->wtype == YOLO_DTYPE_UINT8;
+  float lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+  gint64 *w, *wz, n;
+  int wi, zi;
+
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H, c->W),
+      0, 255);
+  /* x zero point at the ends (0, 255) and in between */
+  yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, k % 3 == 0 ? 0 :
+      k % 3 == 1 ? 255 : 0, k % 3 == 1 ? 255 : k % 3 == 0 ? 0 : 255);
+  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C / c->group,
+          c->kh, c->kw), lo, hi);
+  w = YOLO_T (g, wi)->data;
+  n = yolo_tensor_numel (YOLO_T (g, wi));
+  for (gint64 i = 0; i < n; i += 5)
+    w[i] = (i / 5) % 2 ? (gint64) lo : (gint64) hi;
+  if (c->per_channel)
+    zi = yolo_test_const (g, "w_zp", c->wtype, 1, DIMS (c->M), lo, hi);
+  else
+    zi = yolo_test_const (g, "w_zp", c->wtype, 0, NULL, lo, hi);
+  wz = YOLO_T (g, zi)->data;
+  wz[0] = k % 2 ? (gint64) lo : (gint64) hi;
+}
+
+static void
+qconv_attrs (YoloNode * n, const QConvCase * c)
+{
+  yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = c->group;
+  attr_ints (n, "kernel_shape", 2, DIMS (c->kh, c->kw));
+  attr_ints (n, "strides", 2, DIMS (c->stride, c->stride));
+  attr_ints (n, "pads", 4, DIMS (c->pad, c->pad, c->pad, c->pad));
+  attr_ints (n, "dilations", 2, DIMS (c->dil, c->dil));
+}
+
+/* ConvInteger alone: int32 output, exact. forced_int: conv_kernel=gpu,
+ * the int32 kernels even where the float-FMA one would run (PoCL). */
+static void
+conv_integer_cases (gboolean forced_int)
+{
+  YoloEngineOptions opt = { 0 };
+
+  opt.conv_kernel = forced_int ? "gpu" : NULL;
+  yolo_test_set_options (&opt);
+  for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
+    const QConvCase *c = &qconv_cases[k];
+    YoloGraph *g = yolo_graph_new ();
+    char label[64];
+
+    g->opset = 20;
+    qconv_inputs (g, c, k);
+    qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
+        forced_int ? " (conv_kernel=gpu)" : "");
+    yolo_test_expect_kernel (c->C == c->group ? (forced_int ?
+            "conv_integer_generic|conv_integer_c8" :
+            "conv_integer_dw16|conv_integer_generic|conv_integer_c8") :
+        c->M / c->group % 8 ? "conv_integer_generic" :
+        forced_int ? "conv_integer_c8" :
+        "conv_integer_f16c8|conv_integer_c8", TRUE);
+    yolo_test_check (g, label, 0, 0, FALSE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_set_options (NULL);
+}
+
+static void
+test_conv_integer (void)
+{
+  conv_integer_cases (FALSE);
+  conv_integer_cases (TRUE);
+}
+
+/* Weights too large for exact float sums (255 * 255 * 288 taps > 2^24):
+ * the int32 kernel runs everywhere, and the sum is still exact. */
+static void
+test_conv_integer_large_sums (void)
+{
+  static const QConvCase big = { 32, 6, 6, 8, 3, 3, 1, 1, 0, 1,
+    YOLO_DTYPE_UINT8, FALSE
+  };
+  YoloGraph *g = yolo_graph_new ();
+  int wi;
+  gint64 n;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 32, 6, 6), 250, 255);
+  yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
+  wi = yolo_test_const (g, "w", YOLO_DTYPE_UINT8, 4, DIMS (8, 32, 3, 3), 250,
+      255);
+  n = yolo_tensor_numel (YOLO_T (g, wi));
+  for (gint64 i = 0; i < n; i++)
+    ((gint64 *) YOLO_T (g, wi)->data)[i] = 255;
+  yolo_test_const (g, "w_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
+  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), &big);
+  yolo_test_output (g, "y");
+  yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
+  yolo_test_expect_kernel ("conv_integer_c8", TRUE);
+  yolo_test_check (g, "ConvInteger sums above 2^24", 0, 0, FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
+/* The whole pattern quantize_dynamic writes, fused on the device:
+ * DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(x_scale * w_scale)
+ * -> Add(bias) -> Sigmoid / Mul (SiLU) [-> Add residual]. */
+static void
+test_conv_integer_fused (void)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
+    const QConvCase *c = &qconv_cases[k];
+    YoloGraph *g = yolo_graph_new ();
+    gboolean res = c->stride == 1 && c->kh == c->kw && c->M == c->C
+        && c->pad * 2 == c->dil * (c->kh - 1);
+    char label[64];
+    YoloNode *conv;
+
+    g->opset = 20;
+    qconv_inputs (g, c, k);
+    /* the DynamicQuantizeLinear input replaces the uint8 "x" and "x_zp" */
+    g_array_set_size (g->inputs, 0);
+    yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
+            c->W), -3, 5);
+    YOLO_T (g, yolo_graph_find_tensor (g, "x"))->is_input = FALSE;
+    YOLO_T (g, yolo_graph_find_tensor (g, "x_zp"))->is_input = FALSE;
+    g_clear_pointer (&YOLO_T (g, yolo_graph_find_tensor (g, "x"))->data,
+        g_free);
+    g_clear_pointer (&YOLO_T (g, yolo_graph_find_tensor (g, "x_zp"))->data,
+        g_free);
+    yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
+    yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
+        -1, 1);
+    add_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    add_node (g, "Mul", "x_scale,w_scale", "m");
+    conv = add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
+    qconv_attrs (conv, c);
+    yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+        YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+    add_node (g, "Mul", "accf,m", "deq");
+    add_node (g, "Add", "bias,deq", "pre");
+    add_node (g, "Sigmoid", "pre", "sig");
+    add_node (g, "Mul", "pre,sig", res ? "act" : "y");
+    if (res)
+      add_node (g, "Add", "act,xf", "y");
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
+        res ? " + residual" : "");
+    /* fused: no Cast, no separate bias Add or SiLU */
+    yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
+    yolo_test_expect_kernel ("eltwise_unary", FALSE);
+    yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+    /* the integer part is exact; SiLU's exp differs by an ulp or so */
+    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+}
+
+/* The same graph unfused: Cast int32 -> float and the float ops run as
+ * their own kernels on the int32 ConvInteger output. */
+static void
+test_conv_integer_unfused (void)
+{
+  const QConvCase *c = &qconv_cases[1];
+  YoloGraph *g = yolo_graph_new ();
+
+  g->opset = 20;
+  qconv_inputs (g, c, 1);
+  yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
+  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
+  yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+  add_node (g, "Mul", "accf,s", "y");
+  yolo_test_output (g, "y");
+  yolo_test_output (g, "acc");  /* a graph output: the pass leaves it */
+  yolo_test_expect_kernel ("eltwise_cast_i2f", TRUE);
+  yolo_test_check (g, "ConvInteger -> Cast -> Mul unfused", 0, 0, TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
+/* Optional inputs left out: x_zero_point and w_zero_point are 0. */
+static void
+test_conv_integer_no_zero_points (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  YoloNode *n;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 8, 7, 9), 0, 255);
+  yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (16, 8, 3, 3), -128, 127);
+  n = add_node (g, "ConvInteger", "x,w", "y");
+  attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
+  yolo_test_output (g, "y");
+  yolo_test_check (g, "ConvInteger without zero points", 0, 0, FALSE);
+}
+
+/* Bad input: a clear error, no crash. */
+static void
+test_errors (void)
+{
+  GError *err = NULL;
+  YoloGraph *g = yolo_graph_new ();
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 4, 5, 5), 0, 255);
+  yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 255);
+  yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (8, 3, 3, 3), -5, 5);
+  add_node (g, "ConvInteger", "x,w,x_zp", "y");
+  yolo_test_output (g, "y");
+  g_assert_false (yolo_graph_infer (g, &err));
+  g_assert_nonnull (strstr (err->message, "ConvInteger node"));
+  g_assert_nonnull (strstr (err->message, "group 1 does not fit"));
+  g_clear_error (&err);
+  yolo_graph_free (g);
+
+  g = yolo_graph_new ();
+  yolo_test_input (g, "x", YOLO_DTYPE_INT32, 1, DIMS (4), 0, 5);
+  add_node (g, "DynamicQuantizeLinear", "x", "y,s,z");
+  g_assert_false (yolo_graph_infer (g, &err));
+  g_assert_nonnull (strstr (err->message, "input x must be float32"));
+  g_clear_error (&err);
+  yolo_graph_free (g);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (20261206);
+  g_test_add_func ("/quant/dql-values", test_dql_values);
+  g_test_add_func ("/quant/dql-random", test_dql_random);
+  g_test_add_func ("/quant/conv-integer", test_conv_integer);
+  g_test_add_func ("/quant/conv-integer-no-zero-points",
+      test_conv_integer_no_zero_points);
+  g_test_add_func ("/quant/conv-integer-large-sums",
+      test_conv_integer_large_sums);
+  g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
+  g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/errors", test_errors);
+  return g_test_run ();
+}
