@@ -46,6 +46,8 @@ options_differ (const YoloEngineOptions * a, const YoloEngineOptions * b)
 #undef CMP_STR
   if (a->input_height != b->input_height || a->input_width != b->input_width)
     return "input size";
+  if (MAX (a->batch, 1) != MAX (b->batch, 1))
+    return "batch";
   if (!a->profile != !b->profile)
     return "profile";
   if (!a->no_cache != !b->no_cache)

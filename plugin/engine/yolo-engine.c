@@ -36,6 +36,12 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
 
   g_rec_mutex_init (&e->lock);
   e->graph = g;
+  if (opt && (opt->batch < 0 || opt->batch > 256)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "batch %d: give 1 to 256 images per inference (0 = 1)", opt->batch);
+    goto fail;
+  }
+  g->batch_to = opt ? MAX (opt->batch, 1) : 1;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;

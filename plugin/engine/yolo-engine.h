@@ -52,6 +52,17 @@ typedef struct
    * from metadata imgsz, else fail). Ignored for static models. */
   int input_height;
   int input_width;
+  /* Images per inference (0 = 1): the model's single image input [B, C,
+   * H, W] and its outputs run with a leading dimension of `batch`
+   * (yolo-rebatch.c rewrites the file's batch B, and the constant Reshape
+   * shapes that hold it; a model where the batch cannot be rewritten is
+   * refused with YOLO_ENGINE_ERROR_UNSUPPORTED). Each image's output is
+   * what a batch-1 run gives for it: a Conv runs once per image, on the
+   * kernels of batch 1. yolo_engine_set_input() then takes `batch`
+   * images, yolo_engine_get_output() gives `batch` outputs, image after
+   * image. At most 256; negative values fail with
+   * YOLO_ENGINE_ERROR_ARGUMENT. */
+  int batch;
   /* Record OpenCL events per launch for yolo_engine_profile(). */
   gboolean profile;
   /* Skip the on-disk program binary cache (same as program_cache "off"). */
