@@ -103,8 +103,11 @@ enum
   PROP_TASK,
   PROP_TOP_K,
   PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
 };
 
+#define DEFAULT_BATCH_TIMEOUT 50
 #define DEFAULT_MODEL NULL
 #define DEFAULT_DEVICE NULL
 #define DEFAULT_CONF_THRESHOLD 0.25f
@@ -141,6 +144,7 @@ typedef enum
   PENDING_MODEL_FAMILY = 1 << 3,
   PENDING_INPUT_SIZE = 1 << 4,
   PENDING_MODEL_INSTANCE_ID = 1 << 5,
+  PENDING_BATCH_SIZE = 1 << 6,
 } PendingProps;
 
 /* The head parameters the kept detections were decoded with. */
@@ -172,6 +176,8 @@ struct _GstYoloDetect
   guint inference_interval;
   gchar *input_size;
   gchar *model_instance_id;
+  guint batch_size;
+  guint batch_timeout;
   gboolean classes_changed;
   gint top_k;
   YoloTask task;                /* of the loaded model (read-only "task") */
@@ -184,6 +190,7 @@ struct _GstYoloDetect
   gchar *pending_labels_file;
   gchar *pending_input_size;
   gchar *pending_model_instance_id;
+  guint pending_batch_size;
   GstYoloModelFamily pending_model_family;
 
   /* streaming state, set up in start() */
@@ -191,6 +198,7 @@ struct _GstYoloDetect
   gboolean have_info;
   YoloEngine *engine;
   gboolean shared;              /* engine from yolo_engine_shared_acquire */
+  gint engine_batch;            /* images per inference of the engine */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
   YoloFamily family;
@@ -537,6 +545,8 @@ apply_pending (GstYoloDetect * self)
     self->model_instance_id =
         g_steal_pointer (&self->pending_model_instance_id);
   }
+  if (self->pending & PENDING_BATCH_SIZE)
+    self->batch_size = self->pending_batch_size;
   if (self->pending & PENDING_MODEL_FAMILY)
     self->model_family = self->pending_model_family;
   self->pending = 0;
@@ -608,6 +618,20 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
       deferred = set_start_string (self, &self->model_instance_id,
           &self->pending_model_instance_id, PENDING_MODEL_INSTANCE_ID, value);
       break;
+    case PROP_BATCH_SIZE:
+      if (!self->started) {
+        self->batch_size = g_value_get_uint (value);
+      } else if (g_value_get_uint (value) == self->batch_size) {
+        self->pending &= ~PENDING_BATCH_SIZE;
+      } else {
+        self->pending_batch_size = g_value_get_uint (value);
+        self->pending |= PENDING_BATCH_SIZE;
+        deferred = TRUE;
+      }
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -676,6 +700,12 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MODEL_INSTANCE_ID:
       g_value_set_string (value, self->model_instance_id);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -799,8 +829,11 @@ task_setup (GstYoloDetect * self, const gchar * model,
   }
   if (self->task == YOLO_TASK_SEGMENT) {
     YoloTensorInfo o1;
-    if (yolo_engine_n_outputs (self->engine) < 2
-        || !yolo_engine_output_info (self->engine, 1, &o1) || o1.ndim != 4
+    if (yolo_engine_n_outputs (self->engine) >= 2
+        && yolo_engine_output_info (self->engine, 1, &o1) && o1.ndim == 4
+        && o1.dims[0] == self->engine_batch)
+      o1.dims[0] = 1;           /* per image */
+    if (yolo_engine_n_outputs (self->engine) < 2 || o1.ndim != 4
         || o1.dims[0] != 1 || o1.dims[1] < 1 || o1.dims[1] > 4096
         || o1.dims[2] < 1 || o1.dims[2] > MAX_INPUT_SIDE || o1.dims[3] < 1
         || o1.dims[3] > MAX_INPUT_SIDE
@@ -842,6 +875,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
   gchar *unknown, *input_size, *instance_id;
+  guint batch_size;
   guint8 *mask;
   gint n_mask;
   GstYoloModelFamily family_prop;
@@ -856,6 +890,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   classes = g_strdup (self->classes);
   input_size = g_strdup (self->input_size);
   instance_id = g_strdup (self->model_instance_id);
+  batch_size = MAX (self->batch_size, 1);
   family_prop = self->model_family;
   self->classes_changed = FALSE;
   /* from here on start-only properties wait for the next start */
@@ -891,6 +926,14 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   }
 
   opts.device = device;
+  opts.batch = (int) batch_size;
+  if (batch_size > 1 && !(instance_id && instance_id[0])) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("batch-size=%u needs a model-instance-id: a batch gathers frames of "
+            "the elements that share one model instance", batch_size),
+        ("set the same model-instance-id on the elements to batch"));
+    goto done;
+  }
   if (instance_id && instance_id[0]) {
     self->engine = yolo_engine_shared_acquire (instance_id, model, &opts, &err);
     self->shared = self->engine != NULL;
@@ -907,8 +950,8 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         && yolo_engine_shared_users (instance_id) > 0) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("model-instance-id '%s' is shared by elements with other "
-              "settings: give them the same model, device and input-size, "
-              "or another model-instance-id", instance_id),
+              "settings: give them the same model, device, input-size and "
+              "batch-size, or another model-instance-id", instance_id),
           ("%s", err->message));
     } else if (err && err->domain == YOLO_ENGINE_ERROR
         && err->code == YOLO_ENGINE_ERROR_IO) {
@@ -943,6 +986,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     }
     goto done;
   }
+  self->engine_batch = (gint) batch_size;
   GST_INFO_OBJECT (self, "loaded %s on %s: engine %p, %" G_GUINT64_FORMAT
       " bytes of device memory", model, yolo_engine_device_name (self->engine),
       self->engine, yolo_engine_device_bytes (self->engine));
@@ -1003,6 +1047,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         ("Model '%s' does not look like an image detector", model),
         ("expected one [1,3,H,W] input and at least one output"));
     goto done;
+  }
+  /* a batch of images (batch-size): the head decodes one image's part */
+  if (batch_size > 1 && in_info.dims[0] == batch_size && out_info.ndim >= 1
+      && out_info.dims[0] == batch_size) {
+    in_info.dims[0] = 1;
+    out_info.dims[0] = 1;
   }
   if (in_info.dims[1] != 3) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1320,6 +1370,7 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   YoloPreprocParams pp;
   GError *err = NULL;
   gboolean ok;
+  guint timeout;
 
   if (self->family == YOLO_FAMILY_YOLOX) {
     YoloPreprocParams yolox = YOLO_PREPROC_PARAMS_YOLOX;
@@ -1348,17 +1399,27 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
    * output read has returned. */
   /* a shared engine (model-instance-id) runs one stream's frame at a
    * time: its input, arena and queue are the instance's */
-  yolo_engine_lock (self->engine);
-  ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
-      && yolo_engine_enqueue (self->engine, &err)
-      && yolo_engine_get_output (self->engine, 0, self->output, &err)
-      && (!self->output1
-      || yolo_engine_get_output (self->engine, 1, self->output1, &err));
-  /* on failure the non-blocking frame upload or the kernel may still be
-   * reading the mapped planes: drain the queue before unmapping */
-  if (!ok)
-    yolo_engine_finish (self->engine);
-  yolo_engine_unlock (self->engine);
+  if (self->shared) {
+    /* gathered into a batch of the sharing elements' frames (batch-size),
+     * or run at once (batch-size 1); waits for this frame's outputs */
+    GST_OBJECT_LOCK (self);
+    timeout = self->batch_timeout;
+    GST_OBJECT_UNLOCK (self);
+    ok = yolo_engine_shared_infer (self->engine, self->preproc, &img, &pp,
+        &lb, timeout, self->output, self->output1, &err);
+  } else {
+    yolo_engine_lock (self->engine);
+    ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
+        && yolo_engine_enqueue (self->engine, &err)
+        && yolo_engine_get_output (self->engine, 0, self->output, &err)
+        && (!self->output1
+        || yolo_engine_get_output (self->engine, 1, self->output1, &err));
+    /* on failure the non-blocking frame upload or the kernel may still be
+     * reading the mapped planes: drain the queue before unmapping */
+    if (!ok)
+      yolo_engine_finish (self->engine);
+    yolo_engine_unlock (self->engine);
+  }
   gst_video_frame_unmap (&frame);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
@@ -1729,6 +1790,41 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstYoloDetect:batch-size:
+   *
+   * Images per inference of the shared model instance (DL Streamer's
+   * property): the frames of the elements that share model-instance-id
+   * are gathered into one batched inference of this many images (the
+   * engine runs the model with this batch; each frame gets its own
+   * detections). Needs model-instance-id, and the same value on every
+   * element of the id. 1 (the default): every frame runs at once. Like
+   * model, it applies at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Frames of the elements sharing model-instance-id per inference",
+          1, 256, 1, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstYoloDetect:batch-timeout:
+   *
+   * With batch-size > 1: the longest a frame waits for the batch to fill,
+   * in milliseconds from the batch's first frame; then the batch runs with
+   * the frames it has, so a slow or stopped stream delays the others by
+   * at most this. Applies from the next frame.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Longest wait for a batch to fill, ms (batch-size > 1)", 0, 60000,
+          DEFAULT_BATCH_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
           "OpenCL device: empty = first GPU else first device; \"gpu\", "
@@ -1975,6 +2071,8 @@ gst_yolo_detect_init (GstYoloDetect * self)
   self->top_k = DEFAULT_TOP_K;
   self->agnostic_nms = DEFAULT_AGNOSTIC_NMS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  self->batch_size = 1;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
   self->last = g_array_new (FALSE, FALSE, sizeof (StoredDetection));
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);

@@ -18,6 +18,7 @@ struct _YoloEngine
   /* yolo_engine_lock(): one user at a time (a GRecMutex, i.e. a
    * pthread_mutex_t the thread sanitizer sees; GMutex is a bare futex) */
   GRecMutex lock;
+  gpointer shared;              /* yolo-engine-shared.c: its instance */
 };
 
 /* Builds an engine from a graph (takes ownership of g, also on failure):

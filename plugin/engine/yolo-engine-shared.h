@@ -24,6 +24,7 @@
 #define YOLO_ENGINE_SHARED_H
 
 #include "yolo-engine.h"
+#include "yolo-preproc.h"
 
 G_BEGIN_DECLS
 /* The engine of instance `id` (a non-empty string) for model_path and
@@ -42,6 +43,24 @@ YoloEngine *yolo_engine_shared_acquire (const char *id,
 /* Gives back one reference from yolo_engine_shared_acquire(); the last one
  * frees the engine and forgets the id. NULL is ignored. */
 void yolo_engine_shared_release (YoloEngine * e);
+
+/* One frame through shared engine e (from yolo_engine_shared_acquire),
+ * from any thread: pre-processes img with pp (the caller's, made for e)
+ * into a free image of the engine's batch (YoloEngineOptions.batch; 1:
+ * every call runs at once) and waits until that batch has run, then
+ * copies the frame's own outputs: output 0 into out0 and, when out1 is
+ * not NULL, output 1 into out1 (each the per-image part of the output,
+ * its size over the batch). A batch runs when its last image arrives, or
+ * timeout_ms after its first one did (then with the images it has; the
+ * others' outputs are not used), so a slow stream delays the others by at
+ * most timeout_ms. *lb receives the frame's letterbox. img's memory must
+ * stay valid until this returns (it does: the call waits). Errors: those
+ * of pre-processing and of the run (every frame of a failed batch gets
+ * the run's error). */
+gboolean yolo_engine_shared_infer (YoloEngine * e, YoloPreproc * pp,
+    const YoloImage * img, const YoloPreprocParams * params,
+    YoloLetterbox * lb, guint timeout_ms, float *out0, float *out1,
+    GError ** error);
 
 /* How many references instance `id` has now (0: not loaded). */
 guint yolo_engine_shared_users (const char *id);
