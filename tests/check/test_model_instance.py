@@ -9,6 +9,10 @@ with its own streaming thread, on one shared engine.
   has detections;
 - yolodetect's INFO log shows one engine for the four (and that the
   elements without an id each loaded their own);
+- batch-size 2 with 4 pipelines and batch-size 4 with 3 (every batch
+  then runs on batch-timeout) give each frame its own detections, equal
+  to a private engine's; batch-size without an id and another batch-size
+  under a loaded id are element errors;
 - another model under a loaded id is an element error naming the id, and
   after every user of the id has stopped, the id loads the other model.
 
@@ -103,6 +107,35 @@ shared = engines_in_log()[n_before:]
 assert len(shared) == 4 and len(set(shared)) == 1, shared
 print("4 pipelines, one engine (%s): detections equal to a private "
       "engine's" % shared[0])
+
+# batches: 4 pipelines, batch-size 2 (full batches) and 3 pipelines,
+# batch-size 4 (never full: every batch runs on batch-timeout); each
+# frame's detections are its own picture's
+for n, bs in ((4, 2), (3, 4)):
+    outs = [os.path.join(tmp, "batch%d-%d.jsonl" % (bs, i)) for i in range(n)]
+    pipes = [pipeline(PICS[i % 2], outs[i],
+                      "model=%s model-instance-id=batch%d batch-size=%d "
+                      "batch-timeout=200" % (M320, bs, bs))
+             for i in range(n)]
+    play(pipes)
+    for i in range(n):
+        got = lines(outs[i])
+        assert got == ref[i % 2], "batch-size %d, pipeline %d differs:\n%s" \
+            % (bs, i, "\n".join(got))
+    print("%d pipelines, batch-size %d: detections equal to a private "
+          "engine's" % (n, bs))
+# batch-size needs an id; one batch-size per id
+errs = play([pipeline(PICS[0], os.path.join(tmp, "x.jsonl"),
+                      "model=%s batch-size=2" % M320)], expect_error=True)
+assert len(errs) == 1 and "needs a model-instance-id" in errs[0], errs
+a = pipeline(PICS[0], os.path.join(tmp, "a.jsonl"),
+             "model=%s model-instance-id=bs batch-size=2" % M320)
+b = pipeline(PICS[1], os.path.join(tmp, "b.jsonl"),
+             "model=%s model-instance-id=bs batch-size=3" % M320)
+assert a.set_state(Gst.State.PAUSED) != Gst.StateChangeReturn.FAILURE
+errs = play([b], expect_error=True)
+assert len(errs) == 1 and "model-instance-id 'bs'" in errs[0], errs
+a.set_state(Gst.State.NULL)
 
 # another model under the loaded id
 a = pipeline(PICS[0], os.path.join(tmp, "a.jsonl"),
