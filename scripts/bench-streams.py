@@ -4,7 +4,8 @@ without a shared model instance (yolodetect model-instance-id).
 
 usage: scripts/bench-streams.py [--model M ...] [--streams 1,4,8]
                                 [--frames F] [--modes separate,shared]
-                                [--batch 1] [--device SPEC] [--no-fps]
+                                [--batch 1,4] [--batch-timeout MS]
+                                [--device SPEC]
 
 For each model, stream count N and mode it runs, in a fresh process
 (Debian's /usr/bin/python3 with python3-gi), one pipeline of N branches
@@ -13,7 +14,9 @@ For each model, stream count N and mode it runs, in a fresh process
     ! identity eos-after=F ! yolodetect model=M [model-instance-id=bench]
     ! fakesink
 
-(separate: each yolodetect loads its own engine; shared: all N share one).
+(separate: each yolodetect loads its own engine; shared: all N share one;
+with --batch B > 1, shared only: batch-size=B, the N streams' frames
+gathered into batches of B).
 It prerolls (every engine loaded, one frame through each branch), then
 plays to EOS and reports:
   rss_mib   peak resident memory of the process (VmHWM), MiB; on a CPU
@@ -55,7 +58,8 @@ def child(args):
         if args.mode == "shared":
             opts += " model-instance-id=bench"
         if args.batch > 1:
-            opts += " batch-size=%d" % args.batch
+            opts += " batch-size=%d batch-timeout=%d" % (args.batch,
+                                                         args.batch_timeout)
         branches.append(
             "filesrc location=%s ! decodebin ! videoconvert ! "
             "identity eos-after=%d ! yolodetect %s ! fakesink sync=false"
@@ -89,7 +93,7 @@ def child(args):
     print(json.dumps({"rss_mib": hwm, "fps": frames / (t1 - t0)}))
 
 
-def run(args, model, n, mode):
+def run(args, model, n, mode, batch):
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "gst.log")
         env = dict(os.environ, GST_DEBUG="yolodetect:4", GST_DEBUG_FILE=log,
@@ -99,9 +103,10 @@ def run(args, model, n, mode):
         cmd = ["/usr/bin/python3", os.path.abspath(__file__), "--child",
                "--model", model, "--n", str(n), "--mode", mode,
                "--frames", str(args.frames), "--video", args.video,
-               "--batch", str(args.batch)]
+               "--batch", str(batch)]
         if args.device:
             cmd += ["--device", args.device]
+        cmd += ["--batch-timeout", str(args.batch_timeout)]
         for attempt in range(3):
             p = subprocess.run(cmd, env=env, capture_output=True, text=True)
             # separate engines in one process on PoCL 3.1 sometimes abort
@@ -139,8 +144,11 @@ def main():
     ap.add_argument("--streams", default="1,4,8")
     ap.add_argument("--modes", default="separate,shared")
     ap.add_argument("--frames", type=int, default=30)
-    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--batch", default="1",
+                    help="batch-size values, comma-separated (shared only)")
     ap.add_argument("--device", default="")
+    ap.add_argument("--batch-timeout", type=int, default=50,
+                    help="batch-timeout in ms (default 50)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
@@ -150,22 +158,25 @@ def main():
     if args.frames < 2:
         sys.exit("--frames must be at least 2")
     if args.child:
+        args.batch = int(args.batch)
         child(args)
         return
     print("| model | streams | mode | engines | RSS MiB | x 1 stream | "
           "device MiB | x 1 stream | fps (all streams) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for model in args.model:
-        for mode in args.modes.split(","):
+        for mode, batch in [(m, int(b)) for m in args.modes.split(",")
+                            for b in args.batch.split(",")
+                            if m == "shared" or b == "1"]:
             base = None
             for n in [int(s) for s in args.streams.split(",")]:
-                r = run(args, model, n, mode)
+                r = run(args, model, n, mode, batch)
                 if base is None:
                     base = r
                 print("| %s | %d | %s%s | %d | %.0f | %.2f | %.1f | %.2f | "
                       "%.1f |" % (os.path.basename(model), n, mode,
-                                  "" if args.batch == 1 else
-                                  ", batch %d" % args.batch, r["engines"],
+                                  "" if batch == 1 else
+                                  ", batch-size %d" % batch, r["engines"],
                                   r["rss_mib"], r["rss_mib"] / base["rss_mib"],
                                   r["dev_mib"], r["dev_mib"] /
                                   max(base["dev_mib"], 1e-9), r["fps"]),

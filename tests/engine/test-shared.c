@@ -7,10 +7,84 @@
 
 #include <string.h>
 
+static const char *model;
+
+/* batched phase: frames of B_THREADS threads through one engine of batch
+ * B_BATCH with yolo_engine_shared_infer (full batches and timeouts) */
+#define B_THREADS 3
+#define B_BATCH 2
+#define B_FRAMES 3
+#define IMG_W 64
+#define IMG_H 48
+static guint8 *images[B_THREADS];
+static float *b_expected[B_THREADS];
+static gint64 b_out_n;
+
+typedef struct
+{
+  int index;
+  int mismatches;
+  char *error;
+} BWorker;
+
+static void
+fill_image (YoloImage * img, const guint8 * rgb)
+{
+  memset (img, 0, sizeof (*img));
+  img->format = YOLO_PIXEL_RGB;
+  img->width = IMG_W;
+  img->height = IMG_H;
+  img->planes[0] = rgb;
+  img->strides[0] = IMG_W * 3;
+}
+
+static gpointer
+b_worker (gpointer data)
+{
+  BWorker *w = data;
+  YoloEngineOptions opt = { 0 };
+  YoloPreprocParams pp = YOLO_PREPROC_PARAMS_ULTRALYTICS;
+  GError *err = NULL;
+  YoloEngine *e;
+  YoloPreproc *pre;
+  YoloImage img;
+  YoloLetterbox lb;
+  float *out = g_new (float, b_out_n);
+
+  opt.batch = B_BATCH;
+  e = yolo_engine_shared_acquire ("batched", model, &opt, &err);
+  if (!e) {
+    w->error = g_strdup (err->message);
+    g_error_free (err);
+    g_free (out);
+    return NULL;
+  }
+  yolo_engine_lock (e);
+  pre = yolo_preproc_new (e, &err);
+  yolo_engine_unlock (e);
+  g_assert_no_error (err);
+  fill_image (&img, images[w->index]);
+  for (int f = 0; f < B_FRAMES; f++) {
+    if (!yolo_engine_shared_infer (e, pre, &img, &pp, &lb, 100, out, NULL,
+            &err)) {
+      w->error = g_strdup (err->message);
+      g_clear_error (&err);
+      break;
+    }
+    if (memcmp (out, b_expected[w->index], b_out_n * sizeof (float)))
+      w->mismatches++;
+  }
+  yolo_engine_lock (e);
+  yolo_preproc_free (pre);
+  yolo_engine_unlock (e);
+  yolo_engine_shared_release (e);
+  g_free (out);
+  return NULL;
+}
+
 #define N_THREADS 4
 #define N_FRAMES 3
 
-static const char *model;
 static gint64 in_n, out_n;
 static float *inputs[N_THREADS][N_FRAMES];
 static float *expected[N_THREADS][N_FRAMES];
@@ -196,6 +270,50 @@ main (void)
   yolo_engine_shared_release (a);
   yolo_engine_shared_release (b);
   yolo_engine_shared_release (NULL);
+
+  /* batched: each thread's frames through batches of B_BATCH give what a
+   * batch-1 engine gives for its image (3 threads, batch 2: full batches
+   * and batches run on the timeout) */
+  {
+    YoloPreproc *pre;
+    YoloPreprocParams pp = YOLO_PREPROC_PARAMS_ULTRALYTICS;
+    YoloImage img;
+    GThread *bt[B_THREADS];
+    BWorker bw[B_THREADS];
+
+    b_out_n = out_n;
+    pre = yolo_preproc_new (ref, &err);
+    g_assert_no_error (err);
+    for (int t = 0; t < B_THREADS; t++) {
+      images[t] = g_new (guint8, IMG_W * IMG_H * 3);
+      for (int k = 0; k < IMG_W * IMG_H * 3; k++)
+        images[t][k] = (guint8) g_rand_int_range (rng, 0, 256);
+      b_expected[t] = g_new (float, out_n);
+      fill_image (&img, images[t]);
+      g_assert (yolo_preproc_run (pre, &img, &pp, NULL, &err)
+          && yolo_engine_enqueue (ref, &err)
+          && yolo_engine_get_output (ref, 0, b_expected[t], &err));
+    }
+    yolo_preproc_free (pre);
+    for (int t = 0; t < B_THREADS; t++) {
+      memset (&bw[t], 0, sizeof (bw[t]));
+      bw[t].index = t;
+      bt[t] = g_thread_new ("batched", b_worker, &bw[t]);
+    }
+    for (int t = 0; t < B_THREADS; t++)
+      g_thread_join (bt[t]);
+    for (int t = 0; t < B_THREADS; t++) {
+      CHECK (!bw[t].error, "batched thread %d: %s", t, bw[t].error);
+      CHECK (bw[t].mismatches == 0, "batched thread %d: %d of %d outputs "
+          "differ from a batch-1 engine's", t, bw[t].mismatches, B_FRAMES);
+      g_free (bw[t].error);
+      g_free (images[t]);
+      g_free (b_expected[t]);
+    }
+    CHECK (yolo_engine_shared_users ("batched") == 0, "batched users left");
+    g_print ("%d threads, batch %d: outputs equal to batch 1\n", B_THREADS,
+        B_BATCH);
+  }
 
   yolo_engine_free (ref);
   for (int t = 0; t < N_THREADS; t++)
