@@ -57,6 +57,7 @@
 
 /* the engine's public API only (no OpenCL, no private headers) */
 #include "yolo-engine.h"
+#include "yolo-engine-shared.h"
 #include "yolo-family.h"
 #include "yolo-head.h"
 #include "yolo-labels.h"
@@ -101,8 +102,12 @@ enum
   PROP_INPUT_SIZE,
   PROP_TASK,
   PROP_TOP_K,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
 };
 
+#define DEFAULT_BATCH_TIMEOUT 50
 #define DEFAULT_MODEL NULL
 #define DEFAULT_DEVICE NULL
 #define DEFAULT_CONF_THRESHOLD 0.25f
@@ -138,6 +143,8 @@ typedef enum
   PENDING_LABELS_FILE = 1 << 2,
   PENDING_MODEL_FAMILY = 1 << 3,
   PENDING_INPUT_SIZE = 1 << 4,
+  PENDING_MODEL_INSTANCE_ID = 1 << 5,
+  PENDING_BATCH_SIZE = 1 << 6,
 } PendingProps;
 
 /* The head parameters the kept detections were decoded with. */
@@ -168,6 +175,9 @@ struct _GstYoloDetect
   gboolean agnostic_nms;
   guint inference_interval;
   gchar *input_size;
+  gchar *model_instance_id;
+  guint batch_size;
+  guint batch_timeout;
   gboolean classes_changed;
   gint top_k;
   YoloTask task;                /* of the loaded model (read-only "task") */
@@ -179,12 +189,16 @@ struct _GstYoloDetect
   gchar *pending_device;
   gchar *pending_labels_file;
   gchar *pending_input_size;
+  gchar *pending_model_instance_id;
+  guint pending_batch_size;
   GstYoloModelFamily pending_model_family;
 
   /* streaming state, set up in start() */
   GstVideoInfo info;
   gboolean have_info;
   YoloEngine *engine;
+  gboolean shared;              /* engine from yolo_engine_shared_acquire */
+  gint engine_batch;            /* images per inference of the engine */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
   YoloFamily family;
@@ -526,6 +540,13 @@ apply_pending (GstYoloDetect * self)
     g_free (self->input_size);
     self->input_size = g_steal_pointer (&self->pending_input_size);
   }
+  if (self->pending & PENDING_MODEL_INSTANCE_ID) {
+    g_free (self->model_instance_id);
+    self->model_instance_id =
+        g_steal_pointer (&self->pending_model_instance_id);
+  }
+  if (self->pending & PENDING_BATCH_SIZE)
+    self->batch_size = self->pending_batch_size;
   if (self->pending & PENDING_MODEL_FAMILY)
     self->model_family = self->pending_model_family;
   self->pending = 0;
@@ -593,6 +614,24 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
       deferred = set_start_string (self, &self->input_size,
           &self->pending_input_size, PENDING_INPUT_SIZE, value);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      deferred = set_start_string (self, &self->model_instance_id,
+          &self->pending_model_instance_id, PENDING_MODEL_INSTANCE_ID, value);
+      break;
+    case PROP_BATCH_SIZE:
+      if (!self->started) {
+        self->batch_size = g_value_get_uint (value);
+      } else if (g_value_get_uint (value) == self->batch_size) {
+        self->pending &= ~PENDING_BATCH_SIZE;
+      } else {
+        self->pending_batch_size = g_value_get_uint (value);
+        self->pending |= PENDING_BATCH_SIZE;
+        deferred = TRUE;
+      }
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -659,6 +698,15 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
     case PROP_INPUT_SIZE:
       g_value_set_string (value, self->input_size);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->model_instance_id);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -680,6 +728,8 @@ gst_yolo_detect_finalize (GObject * object)
   g_free (self->pending_device);
   g_free (self->pending_labels_file);
   g_free (self->pending_input_size);
+  g_free (self->model_instance_id);
+  g_free (self->pending_model_instance_id);
   g_free (self->active_classes);
   g_array_unref (self->last);
 
@@ -720,8 +770,18 @@ parse_input_size (const gchar * s, gint * h, gint * w)
 static void
 release_engine (GstYoloDetect * self)
 {
-  g_clear_pointer (&self->preproc, yolo_preproc_free);
-  g_clear_pointer (&self->engine, yolo_engine_free);
+  if (self->preproc) {
+    /* a shared engine: other streams may be running on it */
+    yolo_engine_lock (self->engine);
+    g_clear_pointer (&self->preproc, yolo_preproc_free);
+    yolo_engine_unlock (self->engine);
+  }
+  if (self->shared)
+    yolo_engine_shared_release (self->engine);
+  else
+    yolo_engine_free (self->engine);
+  self->engine = NULL;
+  self->shared = FALSE;
   g_clear_pointer (&self->output, g_free);
   g_clear_pointer (&self->output1, g_free);
   g_clear_pointer (&self->tlast, yolo_task_result_free);
@@ -769,8 +829,11 @@ task_setup (GstYoloDetect * self, const gchar * model,
   }
   if (self->task == YOLO_TASK_SEGMENT) {
     YoloTensorInfo o1;
-    if (yolo_engine_n_outputs (self->engine) < 2
-        || !yolo_engine_output_info (self->engine, 1, &o1) || o1.ndim != 4
+    if (yolo_engine_n_outputs (self->engine) >= 2
+        && yolo_engine_output_info (self->engine, 1, &o1) && o1.ndim == 4
+        && o1.dims[0] == self->engine_batch)
+      o1.dims[0] = 1;           /* per image */
+    if (yolo_engine_n_outputs (self->engine) < 2 || o1.ndim != 4
         || o1.dims[0] != 1 || o1.dims[1] < 1 || o1.dims[1] > 4096
         || o1.dims[2] < 1 || o1.dims[2] > MAX_INPUT_SIDE || o1.dims[3] < 1
         || o1.dims[3] > MAX_INPUT_SIDE
@@ -811,7 +874,8 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   YoloTensorInfo in_info, out_info;
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
-  gchar *unknown, *input_size;
+  gchar *unknown, *input_size, *instance_id;
+  guint batch_size;
   guint8 *mask;
   gint n_mask;
   GstYoloModelFamily family_prop;
@@ -825,6 +889,8 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   labels_file = g_strdup (self->labels_file);
   classes = g_strdup (self->classes);
   input_size = g_strdup (self->input_size);
+  instance_id = g_strdup (self->model_instance_id);
+  batch_size = MAX (self->batch_size, 1);
   family_prop = self->model_family;
   self->classes_changed = FALSE;
   /* from here on start-only properties wait for the next start */
@@ -860,9 +926,34 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   }
 
   opts.device = device;
-  self->engine = yolo_engine_new (model, &opts, &err);
+  opts.batch = (int) batch_size;
+  if (batch_size > 1 && !(instance_id && instance_id[0])) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        ("batch-size=%u needs a model-instance-id: a batch gathers frames of "
+            "the elements that share one model instance", batch_size),
+        ("set the same model-instance-id on the elements to batch"));
+    goto done;
+  }
+  if (instance_id && instance_id[0]) {
+    self->engine = yolo_engine_shared_acquire (instance_id, model, &opts, &err);
+    self->shared = self->engine != NULL;
+    if (self->shared)
+      GST_INFO_OBJECT (self, "model instance '%s': %u users", instance_id,
+          yolo_engine_shared_users (instance_id));
+  } else {
+    self->engine = yolo_engine_new (model, &opts, &err);
+  }
   if (!self->engine) {
-    if (err && err->domain == YOLO_ENGINE_ERROR
+    if (instance_id && instance_id[0] && err
+        && err->domain == YOLO_ENGINE_ERROR
+        && err->code == YOLO_ENGINE_ERROR_ARGUMENT
+        && yolo_engine_shared_users (instance_id) > 0) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("model-instance-id '%s' is shared by elements with other "
+              "settings: give them the same model, device, input-size and "
+              "batch-size, or another model-instance-id", instance_id),
+          ("%s", err->message));
+    } else if (err && err->domain == YOLO_ENGINE_ERROR
         && err->code == YOLO_ENGINE_ERROR_IO) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read model '%s': %s", model, err->message), (NULL));
@@ -895,8 +986,10 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     }
     goto done;
   }
-  GST_INFO_OBJECT (self, "loaded %s on %s", model,
-      yolo_engine_device_name (self->engine));
+  self->engine_batch = (gint) batch_size;
+  GST_INFO_OBJECT (self, "loaded %s on %s: engine %p, %" G_GUINT64_FORMAT
+      " bytes of device memory", model, yolo_engine_device_name (self->engine),
+      self->engine, yolo_engine_device_bytes (self->engine));
 
   /* the task: metadata, else the outputs' shapes; model-family is for
    * detection heads only */
@@ -955,6 +1048,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
         ("expected one [1,3,H,W] input and at least one output"));
     goto done;
   }
+  /* a batch of images (batch-size): the head decodes one image's part */
+  if (batch_size > 1 && in_info.dims[0] == batch_size && out_info.ndim >= 1
+      && out_info.dims[0] == batch_size) {
+    in_info.dims[0] = 1;
+    out_info.dims[0] = 1;
+  }
   if (in_info.dims[1] != 3) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         ("Model '%s' takes %" G_GINT64_FORMAT "-channel images ([1,%"
@@ -989,7 +1088,9 @@ gst_yolo_detect_start (GstBaseTransform * trans)
     n_out *= MAX (out_info.dims[i], 1);
   self->output = g_new (float, n_out);
 
+  yolo_engine_lock (self->engine);
   self->preproc = yolo_preproc_new (self->engine, &err);
+  yolo_engine_unlock (self->engine);
   if (!self->preproc) {
     GST_ELEMENT_ERROR (self, LIBRARY, INIT,
         ("Could not set up pre-processing: %s", err->message), (NULL));
@@ -1070,6 +1171,7 @@ done:
   }
   g_clear_error (&err);
   g_free (input_size);
+  g_free (instance_id);
   g_free (reason);
   g_free (model);
   g_free (device);
@@ -1268,6 +1370,7 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   YoloPreprocParams pp;
   GError *err = NULL;
   gboolean ok;
+  guint timeout;
 
   if (self->family == YOLO_FAMILY_YOLOX) {
     YoloPreprocParams yolox = YOLO_PREPROC_PARAMS_YOLOX;
@@ -1294,15 +1397,29 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   /* The frame upload is asynchronous (on CPU devices the kernel reads the
    * mapped planes in place): keep the frame mapped until the blocking
    * output read has returned. */
-  ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
-      && yolo_engine_enqueue (self->engine, &err)
-      && yolo_engine_get_output (self->engine, 0, self->output, &err)
-      && (!self->output1
-      || yolo_engine_get_output (self->engine, 1, self->output1, &err));
-  /* on failure the non-blocking frame upload or the kernel may still be
-   * reading the mapped planes: drain the queue before unmapping */
-  if (!ok)
-    yolo_engine_finish (self->engine);
+  /* a shared engine (model-instance-id) runs one stream's frame at a
+   * time: its input, arena and queue are the instance's */
+  if (self->shared) {
+    /* gathered into a batch of the sharing elements' frames (batch-size),
+     * or run at once (batch-size 1); waits for this frame's outputs */
+    GST_OBJECT_LOCK (self);
+    timeout = self->batch_timeout;
+    GST_OBJECT_UNLOCK (self);
+    ok = yolo_engine_shared_infer (self->engine, self->preproc, &img, &pp,
+        &lb, timeout, self->output, self->output1, &err);
+  } else {
+    yolo_engine_lock (self->engine);
+    ok = yolo_preproc_run (self->preproc, &img, &pp, &lb, &err)
+        && yolo_engine_enqueue (self->engine, &err)
+        && yolo_engine_get_output (self->engine, 0, self->output, &err)
+        && (!self->output1
+        || yolo_engine_get_output (self->engine, 1, self->output1, &err));
+    /* on failure the non-blocking frame upload or the kernel may still be
+     * reading the mapped planes: drain the queue before unmapping */
+    if (!ok)
+      yolo_engine_finish (self->engine);
+    yolo_engine_unlock (self->engine);
+  }
   gst_video_frame_unmap (&frame);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
@@ -1651,6 +1768,63 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    *
    * Since: 0.1
    */
+  /**
+   * GstYoloDetect:model-instance-id:
+   *
+   * Elements of one process with the same model-instance-id (DL
+   * Streamer's name) share one loaded engine: one copy of the weights and
+   * one activation arena on the device, one compiled program. They must
+   * have the same model, device and input-size; another setting under a
+   * loaded id is an element error at start. The shared engine runs one
+   * frame at a time (the streams' inferences are serialised, each
+   * stream's pre-processing, inference and output read under the
+   * engine's lock). Empty (the default): the element loads its own
+   * engine. Like model, it applies at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements with the same id share one loaded model (same model, "
+          "device and input-size required); empty = a model of its own",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstYoloDetect:batch-size:
+   *
+   * Images per inference of the shared model instance (DL Streamer's
+   * property): the frames of the elements that share model-instance-id
+   * are gathered into one batched inference of this many images (the
+   * engine runs the model with this batch; each frame gets its own
+   * detections). Needs model-instance-id, and the same value on every
+   * element of the id. 1 (the default): every frame runs at once. Like
+   * model, it applies at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Frames of the elements sharing model-instance-id per inference",
+          1, 256, 1, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
+  /**
+   * GstYoloDetect:batch-timeout:
+   *
+   * With batch-size > 1: the longest a frame waits for the batch to fill,
+   * in milliseconds from the batch's first frame; then the batch runs with
+   * the frames it has, so a slow or stopped stream delays the others by
+   * at most this. Applies from the next frame.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Longest wait for a batch to fill, ms (batch-size > 1)", 0, 60000,
+          DEFAULT_BATCH_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "Device",
           "OpenCL device: empty = first GPU else first device; \"gpu\", "
@@ -1897,6 +2071,8 @@ gst_yolo_detect_init (GstYoloDetect * self)
   self->top_k = DEFAULT_TOP_K;
   self->agnostic_nms = DEFAULT_AGNOSTIC_NMS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
+  self->batch_size = 1;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
   self->last = g_array_new (FALSE, FALSE, sizeof (StoredDetection));
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);

@@ -34,13 +34,13 @@ static const char usage_text[] =
     "  " PROG " info MODEL [--json] [--size HxW]\n"
     "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
     "          [--output-index N] [--size HxW] [ENGINE OPTIONS]\n"
-    "  " PROG " bench MODEL [--iterations N] [--warmup N] [--device SPEC]\n"
+    "  " PROG
+    " bench MODEL [--iterations N] [--warmup N] [--batch N] [--device SPEC]\n"
     "          [--json] [--profile] [--size HxW] [--peak-gflops G]\n"
-    "          [ENGINE OPTIONS]\n"
-    "  " PROG " compare MODEL REF.f32 OUT.f32 [--json]\n"
-    "  " PROG " peak [--device SPEC] [--vector-width N] [--threads N]\n"
-    "          [--ms MS] [--runs N] [--no-device] [--no-host] [--json]\n"
-    "\n"
+    "          [ENGINE OPTIONS]\n" "  " PROG
+    " compare MODEL REF.f32 OUT.f32 [--json]\n" "  " PROG
+    " peak [--device SPEC] [--vector-width N] [--threads N]\n"
+    "          [--ms MS] [--runs N] [--no-device] [--no-host] [--json]\n" "\n"
     "Runs YOLO ONNX models on OpenCL devices.\n"
     "  devices  list OpenCL platforms and devices\n"
     "  info     describe a model: inputs, outputs, opset, head layout,\n"
@@ -54,12 +54,10 @@ static const char usage_text[] =
     "           1 on errors (no device needed)\n"
     "  peak     measure the fp32 multiply-add peak (GFLOP/s) of the OpenCL\n"
     "           device (mad chains, its preferred vector width) and of the\n"
-    "           host CPU (plain C, one thread per core)\n"
-    "\n"
+    "           host CPU (plain C, one thread per core)\n" "\n"
     "Device SPEC: gpu, cpu, an index N, P:D (platform:device) or a part of\n"
     "the device name; without --device, the YOLO_DEVICE environment\n"
-    "variable, else the first GPU, else the first device.\n"
-    "\n"
+    "variable, else the first GPU, else the first device.\n" "\n"
     "ENGINE OPTIONS (run, bench; for tests and benchmarks: each one left\n"
     "out takes the environment variable named with it, else the default):\n"
     "  --conv-kernel=auto|gpu|tiled|wino|direct|V1,V2...  (YOLO_CONV_KERNEL)\n"
@@ -823,7 +821,7 @@ cmp_double (gconstpointer a, gconstpointer b)
 static int
 cmd_bench (int argc, char **argv)
 {
-  int iterations = 20, warmup = 3;
+  int iterations = 20, warmup = 3, batch = 1;
   gboolean json = FALSE, profile = FALSE;
   double peak_gflops = 0, model_flops = 0;
   const YoloDeviceInfo *dev;
@@ -831,6 +829,8 @@ cmd_bench (int argc, char **argv)
   GOptionEntry entries[] = {
     {"iterations", 'n', 0, G_OPTION_ARG_INT, &iterations,
         "Timed iterations (default 20)", "N"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT, &batch,
+        "Images per inference (default 1; fps counts images)", "N"},
     {"warmup", 'w', 0, G_OPTION_ARG_INT, &warmup,
         "Untimed warm-up iterations (default 3)", "N"},
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "OpenCL device", "SPEC"},
@@ -882,6 +882,7 @@ cmd_bench (int argc, char **argv)
 
   opt.device = device;
   opt.profile = profile;
+  opt.batch = batch;
   engine_args_apply (&eargs, &opt);
   e = yolo_engine_new (argv[2], &opt, &error);
   if (e == NULL) {
@@ -954,8 +955,8 @@ cmd_bench (int argc, char **argv)
       json_str (s, argv[2]);
       g_string_append (s, ",\"device\":");
       json_str (s, yolo_engine_device_name (e));
-      g_string_append_printf (s, ",\"iterations\":%d,\"warmup\":%d",
-          iterations, warmup);
+      g_string_append_printf (s, ",\"iterations\":%d,\"warmup\":%d,"
+          "\"batch\":%d", iterations, warmup, MAX (batch, 1));
       g_string_append (s, ",\"median_ms\":");
       json_num (s, median);
       g_string_append (s, ",\"min_ms\":");
@@ -965,7 +966,7 @@ cmd_bench (int argc, char **argv)
       g_string_append (s, ",\"max_ms\":");
       json_num (s, mx);
       g_string_append (s, ",\"fps\":");
-      json_num (s, median > 0 ? 1000.0 / median : 0);
+      json_num (s, median > 0 ? 1000.0 * MAX (batch, 1) / median : 0);
       g_string_append (s, ",\"gflop\":");
       json_num (s, model_flops / 1e9);
       g_string_append (s, ",\"gflops\":");
@@ -989,9 +990,11 @@ cmd_bench (int argc, char **argv)
       printf ("model:      %s\n", argv[2]);
       printf ("device:     %s\n", yolo_engine_device_name (e));
       printf ("iterations: %d (warm-up %d)\n", iterations, warmup);
+      if (batch > 1)
+        printf ("batch:      %d images per inference\n", batch);
       printf ("median %.3f ms, min %.3f ms, mean %.3f ms, max %.3f ms "
           "(%.1f fps)\n", median, mn, mean, mx,
-          median > 0 ? 1000.0 / median : 0.0);
+          median > 0 ? 1000.0 * MAX (batch, 1) / median : 0.0);
       printf ("model:      %.3f GFLOP, %.2f GFLOP/s at the median", model_flops
           / 1e9, gflops);
       if (dev->is_cpu)

@@ -15,6 +15,10 @@ struct _YoloEngine
   YoloRuntime *rt;
   YoloTensorInfo *in_info, *out_info;
   char *model_path;
+  /* yolo_engine_lock(): one user at a time (a GRecMutex, i.e. a
+   * pthread_mutex_t the thread sanitizer sees; GMutex is a bare futex) */
+  GRecMutex lock;
+  gpointer shared;              /* yolo-engine-shared.c: its instance */
 };
 
 /* Builds an engine from a graph (takes ownership of g, also on failure):
@@ -49,6 +53,10 @@ void yolo_runtime_free (YoloRuntime * rt);
 /* Allocates the arena (elements) and uploads nothing else. */
 gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems,
     GError ** error);
+/* Device memory of the engine's buffers, in bytes: the activation arena,
+ * weights and other constants, scratch and op-private buffers (what
+ * CL_DEVICE_GLOBAL_MEM_SIZE is checked against). */
+guint64 yolo_runtime_device_bytes (YoloRuntime * rt);
 cl_mem yolo_runtime_arena (YoloRuntime * rt);
 /* Allocates the shared scratch buffers and binds the scratch arguments
  * (after all ops are prepared). */

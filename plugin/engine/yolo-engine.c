@@ -36,7 +36,14 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   YoloTuner *tuner = NULL;
   gint64 arena, t0;
 
+  g_rec_mutex_init (&e->lock);
   e->graph = g;
+  if (opt && (opt->batch < 0 || opt->batch > 256)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "batch %d: give 1 to 256 images per inference (0 = 1)", opt->batch);
+    goto fail;
+  }
+  g->batch_to = opt ? MAX (opt->batch, 1) : 1;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;
@@ -140,7 +147,26 @@ yolo_engine_free (YoloEngine * e)
   g_free (e->in_info);
   g_free (e->out_info);
   g_free (e->model_path);
+  g_rec_mutex_clear (&e->lock);
   g_free (e);
+}
+
+void
+yolo_engine_lock (YoloEngine * e)
+{
+  g_rec_mutex_lock (&e->lock);
+}
+
+void
+yolo_engine_unlock (YoloEngine * e)
+{
+  g_rec_mutex_unlock (&e->lock);
+}
+
+guint64
+yolo_engine_device_bytes (YoloEngine * e)
+{
+  return yolo_runtime_device_bytes (e->rt);
 }
 
 guint

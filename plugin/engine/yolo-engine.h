@@ -52,6 +52,17 @@ typedef struct
    * from metadata imgsz, else fail). Ignored for static models. */
   int input_height;
   int input_width;
+  /* Images per inference (0 = 1): the model's single image input [B, C,
+   * H, W] and its outputs run with a leading dimension of `batch`
+   * (yolo-rebatch.c rewrites the file's batch B, and the constant Reshape
+   * shapes that hold it; a model where the batch cannot be rewritten is
+   * refused with YOLO_ENGINE_ERROR_UNSUPPORTED). Each image's output is
+   * what a batch-1 run gives for it: a Conv runs once per image, on the
+   * kernels of batch 1. yolo_engine_set_input() then takes `batch`
+   * images, yolo_engine_get_output() gives `batch` outputs, image after
+   * image. At most 256; negative values fail with
+   * YOLO_ENGINE_ERROR_ARGUMENT. */
+  int batch;
   /* Record OpenCL events per launch for yolo_engine_profile(). */
   gboolean profile;
   /* Skip the on-disk program binary cache (same as program_cache "off"). */
@@ -188,6 +199,23 @@ YoloFamily yolo_engine_detect_family (YoloEngine * e, char **reason);
  * nms=True, batch > 1): a newly allocated sentence naming the option and
  * the fix, or NULL when none applies. */
 char *yolo_engine_export_hint (YoloEngine * e);
+
+/* Device memory the engine holds, in bytes: the activation arena, the
+ * weights and other constant tensors, scratch and op-private buffers (the
+ * engine's own accounting of its clCreateBuffer calls; pre-processing
+ * buffers of a YoloPreproc are not counted). */
+guint64 yolo_engine_device_bytes (YoloEngine * e);
+
+/* An engine is not re-entrant: it has one input, one activation arena and
+ * one device queue. Several threads may use one engine (a shared instance,
+ * yolo-engine-shared.h) when each holds the engine's lock from its first
+ * call that queues work (yolo_preproc_run, yolo_engine_set_input,
+ * yolo_engine_enqueue / run) to the last output it reads, and around
+ * yolo_preproc_new / yolo_preproc_free. The lock is recursive (one thread
+ * may take it again); the engine's calls do not take it themselves. Calls that only read what
+ * loading fixed (info, metadata, device name, family) need no lock. */
+void yolo_engine_lock (YoloEngine * e);
+void yolo_engine_unlock (YoloEngine * e);
 
 /* Lists platforms and devices, one per line, into a new string. */
 char *yolo_engine_list_devices (GError ** error);

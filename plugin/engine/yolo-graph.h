@@ -162,6 +162,8 @@ typedef struct
   YoloNmsTail *nms_tail;        /* set by yolo_graph_prepare, or NULL */
   gint64 batch_from;            /* fixed batch the file declares when it was
                                  * rewritten to 1 (yolo-rebatch.h), else 0 */
+  gint64 batch_to;              /* the batch to run (engine option batch):
+                                 * set before yolo_graph_prepare; 0 = 1 */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))

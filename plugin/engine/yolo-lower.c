@@ -45,8 +45,78 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
   return strcmp (op, "ConvInteger") ? v : NULL;
 }
 
+static gboolean lower_one (const YoloBackend * b, YoloRuntime * rt,
+    YoloTuner * tuner, YoloGraph * g, YoloNode * n, GError ** error);
+
+/* Tensor index of image i of arena tensor t (batch N): a [1, ...] tensor at
+ * t's location + i images, made once per (t, i). */
+static int
+image_view (YoloGraph * g, int t, gint64 i)
+{
+  YoloTensor *src = YOLO_T (g, t), *v;
+  char *name = g_strdup_printf ("%s#image%" G_GINT64_FORMAT, src->name, i);
+  int idx = yolo_graph_tensor (g, name);
+
+  g_free (name);
+  src = YOLO_T (g, t);
+  v = YOLO_T (g, idx);
+  v->dtype = src->dtype;
+  v->ndim = src->ndim;
+  memcpy (v->dims, src->dims, sizeof (v->dims));
+  v->dims[0] = 1;
+  v->mem = src->mem;
+  v->mem_offset = src->mem_offset + i * (yolo_tensor_numel (src) /
+      src->dims[0]);
+  return idx;
+}
+
+/* A Conv of batch N > 1 (the engine's batch option): N batch-1 Convs, one
+ * per image, on [1, ...] views of its input, output and fused residual at
+ * the image's offset; the variants (and their launches) are those of a
+ * batch-1 Conv. */
+static gboolean
+lower_conv_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
+    YoloGraph * g, YoloNode * n, GError ** error)
+{
+  int x = n->inputs[0], y = n->outputs[0], res = n->residual;
+  gint64 batch = YOLO_T (g, x)->dims[0];
+  gboolean ok = TRUE;
+
+  if (YOLO_T (g, x)->mem != YOLO_MEM_ARENA
+      || YOLO_T (g, y)->mem != YOLO_MEM_ARENA
+      || (res >= 0 && YOLO_T (g, res)->mem != YOLO_MEM_ARENA)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "Conv node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
+        "tensors in the activation arena", n->name, batch);
+    return FALSE;
+  }
+  for (gint64 i = 0; ok && i < batch; i++) {
+    n->inputs[0] = image_view (g, x, i);
+    n->outputs[0] = image_view (g, y, i);
+    if (res >= 0)
+      n->residual = image_view (g, res, i);
+    ok = lower_one (b, rt, tuner, g, n, error);
+  }
+  n->inputs[0] = x;
+  n->outputs[0] = y;
+  n->residual = res;
+  return ok;
+}
+
 gboolean
 yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
+    YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *x = n->n_inputs > 0 && n->inputs[0] >= 0 ? YOLO_IN (g, n, 0) :
+      NULL;
+
+  if (!strcmp (n->op_type, "Conv") && x && x->ndim == 4 && x->dims[0] > 1)
+    return lower_conv_batch (b, rt, tuner, g, n, error);
+  return lower_one (b, rt, tuner, g, n, error);
+}
+
+static gboolean
+lower_one (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
     YoloGraph * g, YoloNode * n, GError ** error)
 {
   GPtrArray *cands;

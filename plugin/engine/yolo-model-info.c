@@ -291,7 +291,9 @@ output_ab (YoloGraph * g, gint64 * a, gint64 * b, char *shape, gsize len)
     return FALSE;
   t = YOLO_T (g, g_array_index (g->outputs, int, 0));
   yolo_shape_str (t, shape, len);
-  if (t->ndim == 3 && (t->dims[0] == 1 || t->dims[0] < 0)) {
+  /* (or the batch the engine runs, YoloEngineOptions.batch) */
+  if (t->ndim == 3 && (t->dims[0] == 1 || t->dims[0] < 0
+          || (g->batch_to > 1 && t->dims[0] == g->batch_to))) {
     *a = t->dims[1];
     *b = t->dims[2];
     return TRUE;

@@ -35,6 +35,8 @@ struct _YoloPreproc
   gboolean host_ptr;
   cl_mem dst;
   gint64 dst_off;
+  gint64 base_off;              /* image 0 of the input */
+  int n_slots;                  /* the input's batch */
   int in_w, in_h;
 
   cl_mem src;
@@ -465,7 +467,7 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "pre-processing: the model has no input");
     return NULL;
   }
-  if (info.ndim == 4 && info.dims[0] == 1 && info.dims[1] != 3
+  if (info.ndim == 4 && info.dims[0] >= 1 && info.dims[1] != 3
       && info.dims[1] > 0 && info.dims[2] > 0 && info.dims[3] > 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
         "model input '%s' has %" G_GINT64_FORMAT " channel%s ([1,%"
@@ -475,7 +477,7 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
         "s", info.dims[1], info.dims[2], info.dims[3]);
     return NULL;
   }
-  if (info.ndim != 4 || info.dims[0] != 1 || info.dims[1] != 3
+  if (info.ndim != 4 || info.dims[0] < 1 || info.dims[1] != 3
       || info.dims[2] <= 0 || info.dims[3] <= 0) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
         "model input '%s' is not an image tensor [1,3,H,W] (ndim %d)",
@@ -489,7 +491,9 @@ yolo_preproc_new (YoloEngine * e, GError ** error)
   p->in_w = (int) info.dims[3];
   if (!yolo_engine_input_mem (e, 0, &p->dst, &p->dst_off, error))
     goto fail;
-  if (p->dst_off + (gint64) 3 * p->in_w * p->in_h > G_MAXINT32) {
+  p->base_off = p->dst_off;
+  p->n_slots = (int) info.dims[0];
+  if (p->dst_off + (gint64) 3 * p->in_w * p->in_h * p->n_slots > G_MAXINT32) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
         "pre-processing: input offset too large");
     goto fail;
@@ -775,4 +779,16 @@ done:
     if (wrap[i])
       clReleaseMemObject (wrap[i]);
   return ok;
+}
+
+gboolean
+yolo_preproc_set_slot (YoloPreproc * p, int slot, GError ** error)
+{
+  if (slot < 0 || slot >= p->n_slots) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "pre-processing: image %d of a batch of %d", slot, p->n_slots);
+    return FALSE;
+  }
+  p->dst_off = p->base_off + (gint64) slot *3 * p->in_w * p->in_h;
+  return TRUE;
 }

@@ -151,8 +151,9 @@ void yolo_letterbox_compute (int frame_w, int frame_h, int input_w,
 
 typedef struct _YoloPreproc YoloPreproc;
 
-/* Binds to input 0 of e, which must be a float [1,3,H,W] tensor; a
- * [1,C,H,W] input with C != 3 (e.g. a greyscale-trained 1-channel model)
+/* Binds to input 0 of e, which must be a float [N,3,H,W] tensor (N: the
+ * engine's batch option; the runs write image 0 unless
+ * yolo_preproc_set_slot() says otherwise); a [N,C,H,W] input with C != 3 (e.g. a greyscale-trained 1-channel model)
  * fails with YOLO_ENGINE_ERROR_UNSUPPORTED and a message naming C. */
 YoloPreproc *yolo_preproc_new (YoloEngine * e, GError ** error);
 void yolo_preproc_free (YoloPreproc * p);
@@ -161,6 +162,11 @@ void yolo_preproc_free (YoloPreproc * p);
  * receives the geometry for mapping boxes back. */
 gboolean yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
     const YoloPreprocParams * params, YoloLetterbox * lb, GError ** error);
+
+/* Which image of a batched input (YoloEngineOptions.batch) the next runs
+ * write: 0 (the default) to batch - 1; another value fails with
+ * YOLO_ENGINE_ERROR_ARGUMENT. */
+gboolean yolo_preproc_set_slot (YoloPreproc * p, int slot, GError ** error);
 
 /* Plain C reference of the same computation on the host: writes the
  * [3, input_h, input_w] float tensor into dst. */

@@ -560,6 +560,12 @@ yolo_rt_queue (YoloRuntime * rt)
   return rt->queue;
 }
 
+guint64
+yolo_runtime_device_bytes (YoloRuntime * rt)
+{
+  return rt->dev_bytes;
+}
+
 cl_mem
 yolo_runtime_arena (YoloRuntime * rt)
 {

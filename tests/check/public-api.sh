@@ -6,7 +6,7 @@
 # usage: tests/check/public-api.sh SRCDIR
 set -euo pipefail
 src=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
-public='yolo-engine.h yolo-family.h yolo-preproc.h yolo-head.h yolo-task.h yolo-labels.h yolo-tracker.h'
+public='yolo-engine.h yolo-engine-shared.h yolo-family.h yolo-preproc.h yolo-head.h yolo-task.h yolo-labels.h yolo-tracker.h'
 status=0
 shopt -s nullglob
 for f in "$src"/plugin/*.c "$src"/plugin/*.h; do

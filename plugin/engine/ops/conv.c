@@ -101,12 +101,9 @@ yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
   if (x->ndim != 4)
     return yolo_op_unsupported (error, n, "only 2D convolution (4D input) is "
         "supported");
-  if (x->dims[0] != 1) {
-    yolo_op_error (error, n, "Conv input %s: batch must be 1",
-        yolo_shape_str (x, buf, sizeof (buf)));
-    return FALSE;
-  }
-  for (i = 1; i < 4; i++) {
+  /* a batch N > 1 (yolo_engine batch option) is lowered as N batch-1
+   * convolutions at image offsets (yolo-lower.c); the kernels see N = 1 */
+  for (i = 0; i < 4; i++) {
     if (x->dims[i] < 1 || x->dims[i] > G_MAXINT / 4) {
       yolo_op_error (error, n, "Conv input has invalid shape %s",
           yolo_shape_str (x, buf, sizeof (buf)));
@@ -185,8 +182,9 @@ yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
       || !conv_dim (n, auto_pad, p->W, p->kw, p->sw, p->dw, &p->pl, &p->pr,
           &p->Wo, error))
     return FALSE;
-  if ((gint64) p->M * p->Ho * p->Wo > G_MAXINT / 2
-      || (gint64) p->C * p->H * p->W > G_MAXINT / 2) {
+  p->N = (int) x->dims[0];
+  if ((gint64) p->N * p->M * p->Ho * p->Wo > G_MAXINT / 2
+      || (gint64) p->N * p->C * p->H * p->W > G_MAXINT / 2) {
     yolo_op_error (error, n, "Conv tensors are too large");
     return FALSE;
   }
@@ -201,10 +199,10 @@ yolo_conv_residual_ok (YoloGraph * g, YoloNode * n, const ConvParams * p,
   if (n->residual < 0)
     return TRUE;
   *res = YOLO_T (g, n->residual);
-  if (yolo_tensor_numel (*res) != (gint64) p->M * p->Ho * p->Wo
+  if (yolo_tensor_numel (*res) != (gint64) p->N * p->M * p->Ho * p->Wo
       || (*res)->dtype != YOLO_DTYPE_FLOAT) {
     yolo_op_error (error, n, "Conv fused residual does not match the output "
-        "[1,%d,%d,%d]", p->M, p->Ho, p->Wo);
+        "[%d,%d,%d,%d]", p->N, p->M, p->Ho, p->Wo);
     return FALSE;
   }
   return TRUE;
@@ -218,7 +216,7 @@ conv_infer (YoloGraph * g, YoloNode * n, GError ** error)
 
   if (!yolo_conv_params (g, n, &p, error))
     return FALSE;
-  dims[0] = 1;
+  dims[0] = p.N;
   dims[1] = p.M;
   dims[2] = p.Ho;
   dims[3] = p.Wo;
@@ -234,7 +232,7 @@ conv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *bt = YOLO_IN (g, n, 2), *rt, *yt = YOLO_OUT (g, n, 0);
   const float *x, *w, *bias, *res;
   float *y;
-  int m, oy, ox, c, ky, kx;
+  int m, oy, ox, c, ky, kx, img;
 
   if (!yolo_conv_params (g, n, &p, error)
       || !yolo_conv_residual_ok (g, n, &p, &rt, error))
@@ -249,35 +247,38 @@ conv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   }
   y = yolo_tensor_alloc_data (yt);
 
-  for (m = 0; m < p.M; m++) {
-    const float *xg = x + (gsize) (m / p.Mg) * p.Cg * p.H * p.W;
-    const float *wm = w + (gsize) m * p.Cg * p.kh * p.kw;
-    for (oy = 0; oy < p.Ho; oy++) {
-      for (ox = 0; ox < p.Wo; ox++) {
-        double acc = bias ? bias[m] : 0.0;
-        gsize o = ((gsize) m * p.Ho + oy) * p.Wo + ox;
-        float v;
-        for (c = 0; c < p.Cg; c++) {
-          for (ky = 0; ky < p.kh; ky++) {
-            int iy = oy * p.sh - p.pt + ky * p.dh;
-            if (iy < 0 || iy >= p.H)
-              continue;
-            for (kx = 0; kx < p.kw; kx++) {
-              int ix = ox * p.sw - p.pl + kx * p.dw;
-              if (ix < 0 || ix >= p.W)
+  for (img = 0; img < p.N; img++, x += (gsize) p.C * p.H * p.W,
+      y += (gsize) p.M * p.Ho * p.Wo,
+      res = res ? res + (gsize) p.M * p.Ho * p.Wo : NULL)
+    for (m = 0; m < p.M; m++) {
+      const float *xg = x + (gsize) (m / p.Mg) * p.Cg * p.H * p.W;
+      const float *wm = w + (gsize) m * p.Cg * p.kh * p.kw;
+      for (oy = 0; oy < p.Ho; oy++) {
+        for (ox = 0; ox < p.Wo; ox++) {
+          double acc = bias ? bias[m] : 0.0;
+          gsize o = ((gsize) m * p.Ho + oy) * p.Wo + ox;
+          float v;
+          for (c = 0; c < p.Cg; c++) {
+            for (ky = 0; ky < p.kh; ky++) {
+              int iy = oy * p.sh - p.pt + ky * p.dh;
+              if (iy < 0 || iy >= p.H)
                 continue;
-              acc += (double) xg[((gsize) c * p.H + iy) * p.W + ix]
-                  * wm[(c * p.kh + ky) * p.kw + kx];
+              for (kx = 0; kx < p.kw; kx++) {
+                int ix = ox * p.sw - p.pl + kx * p.dw;
+                if (ix < 0 || ix >= p.W)
+                  continue;
+                acc += (double) xg[((gsize) c * p.H + iy) * p.W + ix]
+                    * wm[(c * p.kh + ky) * p.kw + kx];
+              }
             }
           }
+          v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, (float) acc);
+          if (res)
+            v += res[o];
+          y[o] = v;
         }
-        v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, (float) acc);
-        if (res)
-          v += res[o];
-        y[o] = v;
       }
     }
-  }
   return TRUE;
 }
 

@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 /* A 2-D convolution of a [1, C, H, W] input by [M, Cg, kh, kw] weights. */
 typedef struct
 {
-  int C, H, W;                  /* input */
+  int N;                        /* batch (images) */
+  int C, H, W;                  /* input (per image) */
   int M, Ho, Wo;                /* output */
   int group, Cg, Mg;            /* input / output channels per group */
   int kh, kw, sh, sw, dh, dw;
@@ -17,13 +18,13 @@ typedef struct
 } ConvParams;
 
 /* Validates the inputs and attributes of Conv node n (constant float
- * weights and bias, 4-D input of batch 1, groups, kernel_shape, strides,
+ * weights and bias, 4-D input of any batch N, groups, kernel_shape, strides,
  * dilations, pads / auto_pad) and fills *p; INVALID_MODEL or UNSUPPORTED
  * error naming the node. */
 gboolean yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p,
     GError ** error);
 /* The fused residual of n (*res, NULL when none), checked against the
- * output [1, M, Ho, Wo]. */
+ * output [N, M, Ho, Wo]. */
 gboolean yolo_conv_residual_ok (YoloGraph * g, YoloNode * n,
     const ConvParams * p, YoloTensor ** res, GError ** error);
 

@@ -1,0 +1,123 @@
+/* test-batch.c - the engine's batch option: a batch-1 export run with
+ * batch N (the graph's batch rewritten to N, each Conv lowered once per
+ * image) gives for every image exactly what a batch-1 engine gives for it,
+ * on yolov8n-320 and yolo11n-320 (attention: batched MatMuls and Reshapes
+ * that hold the batch), with random images; invalid batches are
+ * refused. GLib only. */
+#include "yolo-engine.h"
+
+#include <string.h>
+
+static int fails;
+
+#define CHECK(c, ...) do { if (!(c)) { fails++; \
+      g_printerr ("FAIL %s:%d: ", __FILE__, __LINE__); \
+      g_printerr (__VA_ARGS__); g_printerr ("\n"); } } while (0)
+
+static gint64
+numel (const YoloTensorInfo * t, int from)
+{
+  gint64 n = 1;
+  for (int i = from; i < t->ndim; i++)
+    n *= t->dims[i];
+  return n;
+}
+
+static void
+check_model (const char *path, int batch, GRand * rng)
+{
+  YoloEngineOptions o1 = { 0 }, on = { 0 };
+  YoloEngine *e1, *en;
+  YoloTensorInfo i1, iN, out1, outN;
+  GError *err = NULL;
+  gint64 img_n, out_n;
+  float *in, *got, *want;
+  double maxdiff = 0;
+
+  /* the static variant order: both engines choose alike */
+  o1.tune = on.tune = "off";
+  on.batch = batch;
+  e1 = yolo_engine_new (path, &o1, &err);
+  g_assert_no_error (err);
+  en = yolo_engine_new (path, &on, &err);
+  CHECK (en != NULL, "%s batch %d: %s", path, batch, err ? err->message : "");
+  if (!en) {
+    g_clear_error (&err);
+    yolo_engine_free (e1);
+    return;
+  }
+  yolo_engine_input_info (e1, 0, &i1);
+  yolo_engine_input_info (en, 0, &iN);
+  yolo_engine_output_info (e1, 0, &out1);
+  yolo_engine_output_info (en, 0, &outN);
+  CHECK (iN.dims[0] == batch && outN.dims[0] == batch
+      && numel (&iN, 1) == numel (&i1, 1)
+      && numel (&outN, 1) == numel (&out1, 1), "%s: shapes at batch %d",
+      path, batch);
+  img_n = numel (&i1, 0);
+  out_n = numel (&out1, 0);
+  in = g_new (float, img_n * batch);
+  got = g_new (float, out_n * batch);
+  want = g_new (float, out_n);
+  for (gint64 k = 0; k < img_n * batch; k++)
+    in[k] = (float) g_rand_double (rng);
+  g_assert (yolo_engine_set_input (en, in, &err)
+      && yolo_engine_run (en, &err)
+      && yolo_engine_get_output (en, 0, got, &err));
+  for (int b = 0; b < batch; b++) {
+    g_assert (yolo_engine_set_input (e1, in + b * img_n, &err)
+        && yolo_engine_run (e1, &err)
+        && yolo_engine_get_output (e1, 0, want, &err));
+    for (gint64 k = 0; k < out_n; k++) {
+      double d = ABS ((double) got[b * out_n + k] - want[k]);
+      if (d > maxdiff)
+        maxdiff = d;
+    }
+  }
+  /* the same kernels on the same values: bit for bit */
+  CHECK (maxdiff == 0, "%s batch %d: images differ from batch 1 by up to %g",
+      path, batch, maxdiff);
+  g_print ("%s: batch %d = %d batch-1 runs (max difference %g)\n", path,
+      batch, batch, maxdiff);
+  g_free (in);
+  g_free (got);
+  g_free (want);
+  yolo_engine_free (e1);
+  yolo_engine_free (en);
+}
+
+int
+main (void)
+{
+  const char *data = g_getenv ("YOLO_TEST_DATA");
+  char *v8 = g_build_filename (data ? data : "../shared", "models",
+      "yolov8n-320.onnx", NULL);
+  char *v11 = g_build_filename (data ? data : "../shared", "models",
+      "yolo11n-320.onnx", NULL);
+  GRand *rng = g_rand_new_with_seed (11);
+  YoloEngineOptions bad = { 0 };
+  GError *err = NULL;
+
+  if (!g_file_test (v8, G_FILE_TEST_EXISTS)) {
+    g_print ("SKIP: %s missing\n", v8);
+    return 77;
+  }
+  check_model (v8, 3, rng);
+  check_model (v8, 2, rng);
+  if (g_file_test (v11, G_FILE_TEST_EXISTS))
+    check_model (v11, 2, rng);
+  for (int i = 0; i < 2; i++) {
+    bad.batch = i ? 257 : -1;
+    CHECK (!yolo_engine_new (v8, &bad, &err)
+        && g_error_matches (err, YOLO_ENGINE_ERROR,
+            YOLO_ENGINE_ERROR_ARGUMENT), "batch %d accepted", bad.batch);
+    g_clear_error (&err);
+  }
+  g_rand_free (rng);
+  g_free (v8);
+  g_free (v11);
+  if (fails)
+    return 1;
+  g_print ("PASS\n");
+  return 0;
+}
