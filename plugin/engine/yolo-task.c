@@ -81,7 +81,12 @@ yolo_parse_kpt_shape (const char *s, int *k, int *d)
   s = end;
   while (*s == ' ')
     s++;
-  if (*s != ']' || a < 1 || a > 10000 || (b != 2 && b != 3))
+  if (*s++ != ']' || a < 1 || a > 10000 || (b != 2 && b != 3))
+    return FALSE;
+  /* nothing after the list ("[17, 3]\n..." is not [17, 3]) */
+  while (*s == ' ')
+    s++;
+  if (*s != '\0')
     return FALSE;
   *k = (int) a;
   *d = (int) b;

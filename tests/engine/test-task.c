@@ -55,6 +55,16 @@ test_names (void)
   g_assert_false (yolo_parse_kpt_shape ("[17, 4]", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[0, 3]", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[17 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3]x", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3], [5, 2]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17,\n3]\x1b[2J", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[-17, 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[1000000, 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[99999999999999999999999, 3]", &k,
+          &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("", &k, &d));
+  g_assert_true (yolo_parse_kpt_shape ("[5, 2] ", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("17, 3", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[17, 3", &k, &d));
   g_assert_false (yolo_parse_kpt_shape (NULL, &k, &d));
