@@ -172,6 +172,10 @@ GST_START_TEST (test_hostile_models)
     {"layernorm_scale_mismatch", "Scale [5] does not broadcast"},
     {"where_broadcast_mismatch", "cannot broadcast"},
     {"greater_broadcast_mismatch", "cannot broadcast"},
+    {"rebatch_shape_read_elsewhere", "reads a Reshape target shape"},
+    {"rebatch_batch_not_first", "not have the batch as its first"},
+    {"rebatch_huge_batch", "larger than the 2 GiB"},
+    {"rebatch_two_inputs", "only single-input image models"},
     /* hostile_models.ELEMENT */
     {"pose_kpt_huge", "malformed kpt_shape metadata '[1000000, 3]'"},
     {"pose_kpt_zero", "malformed kpt_shape"},

@@ -243,6 +243,39 @@ def greater_broadcast_mismatch():
                  [vi("x", [1, 4, 8])], [vi("y", None, TensorProto.BOOL)], [b])
 
 
+# ---- fixed batch > 1 (yolo-rebatch.c) that cannot be run as batch 1
+
+
+def rebatch_shape_read_elsewhere():
+    # the Reshape target [4, -1] (holding the batch) also feeds an Add
+    return model([helper.make_node("Reshape", ["x", "s"], ["r"]),
+                  helper.make_node("Cast", ["s"], ["sf"], to=F),
+                  helper.make_node("ReduceSum", ["r"], ["y0"], keepdims=0),
+                  helper.make_node("Add", ["y0", "sf"], ["y"])],
+                 [vi("x", [4, 3, 8, 8])], [vi("y", None)],
+                 [i64("s", [4, -1])])
+
+
+def rebatch_batch_not_first():
+    # a Transpose moves the batch away from axis 0 before the Reshape
+    return model([helper.make_node("Transpose", ["x"], ["t"],
+                                   perm=[1, 0, 2, 3]),
+                  helper.make_node("Reshape", ["t", "s"], ["y"])],
+                 [vi("x", [4, 3, 8, 8])], [vi("y", [4, 192])],
+                 [i64("s", [4, -1])])
+
+
+def rebatch_huge_batch():
+    return model([helper.make_node("Relu", ["x"], ["y"])],
+                 [vi("x", [2 ** 31 - 1, 3, 8, 8])], [vi("y", None)])
+
+
+def rebatch_two_inputs():
+    return model([helper.make_node("Add", ["x", "z"], ["y"])],
+                 [vi("x", [4, 3, 8, 8]), vi("z", [4, 3, 8, 8])],
+                 [vi("y", None)])
+
+
 # ---- task models whose metadata or head shapes are hostile: the engine
 # loads and runs them (they are valid graphs), yolodetect must refuse them
 # when it reads the task head (ELEMENT below).
@@ -401,6 +434,10 @@ ALL = {
     "layernorm_scale_mismatch": layernorm_scale_mismatch,
     "where_broadcast_mismatch": where_broadcast_mismatch,
     "greater_broadcast_mismatch": greater_broadcast_mismatch,
+    "rebatch_shape_read_elsewhere": rebatch_shape_read_elsewhere,
+    "rebatch_batch_not_first": rebatch_batch_not_first,
+    "rebatch_huge_batch": rebatch_huge_batch,
+    "rebatch_two_inputs": rebatch_two_inputs,
 }
 
 # Valid graphs the engine loads and runs, with task metadata or head
