@@ -370,7 +370,8 @@ yolo_task_decode (const YoloTaskLayout * l, const YoloHeadParams * p,
     for (int i = 0; i < n; i++) {
       const float *row = data + (gsize) cols * i;
       int c;
-      if (!(row[4] > conf) || !(row[5] >= 0.0f) || row[5] > G_MAXINT32)
+      /* a class id that fits int (G_MAXINT32 as a float is 2^31) */
+      if (!(row[4] > conf) || !(row[5] >= 0.0f && row[5] < 2147483648.0f))
         continue;
       c = (int) row[5];
       if (!class_kept (p, c))

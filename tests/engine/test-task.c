@@ -226,6 +226,18 @@ test_pose_end2end (void)
   g_assert_cmpint (g_array_index (r->dets, YoloTaskDetection, 1).box.class_id,
       ==, 3);
   yolo_task_result_free (r);
+
+  /* class 2^31 (G_MAXINT32 as float rounds up to it: an undefined cast
+   * that gave class -2^31), inf, NaN: rows dropped */
+  t[0][5] = 2147483648.0f;
+  t[1][5] = INFINITY;
+  r = yolo_task_decode (&l, &p, &t[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 0);
+  yolo_task_result_free (r);
+  t[1][5] = NAN;
+  r = yolo_task_decode (&l, &p, &t[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 0);
+  yolo_task_result_free (r);
 }
 
 /* end-to-end obb rows (cx,cy,w,h,score,class,angle) and segment rows
