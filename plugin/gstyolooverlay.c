@@ -567,6 +567,15 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
     return TRUE;
   }
 
+  /* labels come from model files and upstream metas: pango warns on
+   * invalid UTF-8 (and would lay out a megabyte label) */
+  if (text->len > 256)
+    g_string_truncate (text, 256);
+  if (!g_utf8_validate (text->str, text->len, NULL)) {
+    gchar *valid = g_utf8_make_valid (text->str, text->len);
+    g_string_assign (text, valid);
+    g_free (valid);
+  }
   pango_layout_set_text (self->layout, text->str, text->len);
   g_string_free (text, TRUE);
   pango_layout_get_pixel_extents (self->layout, NULL, &logical);

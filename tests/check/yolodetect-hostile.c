@@ -344,6 +344,17 @@ hostile_meta_buffer (void)
   meta_detection (buf, 4, -5.0, -7.0, -1.0, -2.0);
   meta_detection (buf, 5, -1e300, -1e300, 1e300, 1e300);
   meta_detection (buf, 6, 0.9, 0.9, 0.1, 0.1);
+  /* a label (ROI type) with invalid UTF-8 and control bytes (pango warns),
+   * one of 100 kB */
+  gst_buffer_add_video_region_of_interest_meta (buf, "bad\xff\xfe\n\x1b[2J",
+      1, 2, 30, 20);
+  roi = meta_detection (buf, 9, 0.2, 0.2, 0.3, 0.3);
+  {
+    gchar *big = g_strnfill (100000, 'W');
+    gst_structure_set (gst_video_region_of_interest_meta_get_param (roi,
+            "detection"), "label", G_TYPE_STRING, big, NULL);
+    g_free (big);
+  }
   roi = meta_detection (buf, 7, 0.2, 0.2, 0.3, 0.3);
   gst_structure_set (gst_video_region_of_interest_meta_get_param (roi,
           "detection"), "rotation", G_TYPE_DOUBLE, 1e300, "rotated_cx",
@@ -351,6 +362,21 @@ hostile_meta_buffer (void)
       "rotated_w", G_TYPE_DOUBLE, 1e300, "rotated_h", G_TYPE_DOUBLE, 1e300,
       NULL);
   return buf;
+}
+
+/* warnings of libraries gst-check does not make fatal (Pango) */
+static guint n_lib_warnings;
+
+static GLogWriterOutput
+count_warning (GLogLevelFlags level, const GLogField * fields, gsize n,
+    gpointer data)
+{
+  for (gsize i = 0; i < n; i++)
+    if (!strcmp (fields[i].key, "GLIB_DOMAIN") && fields[i].length < 0
+        && !g_strcmp0 (fields[i].value, "Pango")
+        && (level & (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL)))
+      n_lib_warnings++;
+  return g_log_writer_default (level, fields, n, data);
 }
 
 static void
@@ -407,11 +433,13 @@ GST_START_TEST (test_hostile_metas)
   g_free (path);
   g_free (dir);
 
+  g_log_set_writer_func (count_warning, NULL, NULL);
   push_hostile_metas ("yolooverlay", caps, 2);
   g_free (caps);
   caps = g_strdup_printf ("video/x-raw,format=I420,width=%d,height=%d,"
       "framerate=30/1", META_W, META_H);
   push_hostile_metas ("yolooverlay", caps, 1);
+  fail_unless_equals_int (n_lib_warnings, 0);
   push_hostile_metas ("yolotrack", caps, 5);
   push_hostile_metas ("yolotrack tracker-type=iou", caps, 5);
   g_free (caps);
