@@ -447,6 +447,64 @@ GST_START_TEST (test_hostile_metas)
 
 GST_END_TEST;
 
+
+/* hostile_models.ELEMENT_RUN: valid pose, end-to-end pose, obb, segment and
+ * classify models whose outputs hold inf, NaN and +-1e30 values run
+ * through yolodetect, yolooverlay (RGBA and I420) and yolojson to EOS. */
+GST_START_TEST (test_hostile_values)
+{
+  static const gchar *const names[] = {
+    "pose_hostile_values", "pose_end2end_hostile_values",
+    "obb_hostile_values", "segment_hostile_values",
+    "classify_hostile_values",
+  };
+
+  if (!write_models ()) {
+    GST_WARNING ("no python3 with onnx: hostile models not tested");
+    return;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    for (guint f = 0; f < 2; f++) {
+      gchar *file = g_strdup_printf ("%s.onnx", names[i]);
+      gchar *path = g_build_filename (model_dir, file, NULL);
+      gchar *json = g_build_filename (model_dir, "out.jsonl", NULL);
+      gchar *desc = g_strdup_printf ("videotestsrc num-buffers=3 "
+          "pattern=ball ! video/x-raw,format=%s,width=64,height=48 ! "
+          "yolodetect model=\"%s\" conf-threshold=0.01 ! yolooverlay ! "
+          "yolojson location=\"%s\" ! fakesink", f ? "I420" : "RGBA", path,
+          json);
+      GstElement *pipe = gst_parse_launch (desc, NULL);
+      GstBus *bus;
+      GstMessage *msg;
+
+      fail_unless (pipe != NULL);
+      bus = gst_element_get_bus (pipe);
+      fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING) ==
+          GST_STATE_CHANGE_FAILURE, "%s: does not start", names[i]);
+      msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+          GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+      fail_unless (msg != NULL, "%s: no EOS", names[i]);
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        GError *err = NULL;
+        gst_message_parse_error (msg, &err, NULL);
+        fail ("%s: %s", names[i], err->message);
+      }
+      gst_message_unref (msg);
+      gst_element_set_state (pipe, GST_STATE_NULL);
+      gst_object_unref (bus);
+      gst_object_unref (pipe);
+      g_unlink (json);
+      g_free (desc);
+      g_free (json);
+      g_free (path);
+      g_free (file);
+    }
+  }
+  remove_models ();
+}
+
+GST_END_TEST;
+
 static Suite *
 yolodetect_hostile_suite (void)
 {
@@ -457,6 +515,7 @@ yolodetect_hostile_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_hostile_models);
   tcase_add_test (tc, test_hostile_metas);
+  tcase_add_test (tc, test_hostile_values);
   return s;
 }
 

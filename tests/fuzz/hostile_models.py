@@ -402,6 +402,55 @@ def task_unknown():
     return task_model({"task": "depth\n\x1b[2J"}, 84, [1, 84, 1024])
 
 
+# ---- valid task models whose outputs hold hostile values: inf, -inf, NaN,
+# +-1e30 and 0 scattered over boxes, scores, keypoints, angles, mask
+# coefficients and prototypes. yolodetect must run them (ELEMENT_RUN).
+
+
+def _scramble(m, out, shape, seed):
+    """Multiplies graph output `out` (of `shape`) by a constant of hostile
+    values (as computed: the Mul sits before the output)."""
+    rs = np.random.RandomState(seed)
+    vals = rs.choice([1.0, 1.0, 1.0, 50.0, 1e30, -1e30, np.inf, -np.inf,
+                      np.nan, 0.0], size=shape).astype(np.float32)
+    g = m.graph
+    for nd in g.node:
+        for k, o in enumerate(nd.output):
+            if o == out:
+                nd.output[k] = out + "_pre"
+    g.initializer.append(numpy_helper.from_array(vals, out + "_bad"))
+    g.node.append(helper.make_node("Mul", [out + "_pre", out + "_bad"], [out]))
+    return m
+
+
+def pose_hostile_values():
+    m = task_model({"task": "pose", "kpt_shape": "[17, 3]"}, 56, [1, 56, 1024])
+    return _scramble(m, "output0", [1, 56, 1024], 1)
+
+
+def pose_end2end_hostile_values():
+    m = task_model({"task": "pose", "kpt_shape": "[17, 3]",
+                    "end2end": "True"}, 57, [1, 1024, 57], transpose=True)
+    return _scramble(m, "output0", [1, 1024, 57], 2)
+
+
+def obb_hostile_values():
+    m = task_model({"task": "obb"}, 6, [1, 6, 1024])
+    return _scramble(m, "output0", [1, 6, 1024], 3)
+
+
+def segment_hostile_values():
+    m = task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024],
+                   protos=(32, [1, 32, 32, 32]))
+    _scramble(m, "output0", [1, 37, 1024], 4)
+    return _scramble(m, "output1", [1, 32, 32, 32], 5)
+
+
+def classify_hostile_values():
+    m = task_model({"task": "classify"}, 10, [1, 10 * 1024])
+    return _scramble(m, "output0", [1, 10 * 1024], 6)
+
+
 ALL = {
     "huge_input": huge_input,
     "huge_input_product": huge_input_product,
@@ -461,6 +510,16 @@ ELEMENT = {
     "task_unknown": task_unknown,
 }
 
+# Valid task models with inf / NaN / huge outputs: yolodetect (and
+# yolooverlay, yolojson after it) run them without an error.
+ELEMENT_RUN = {
+    "pose_hostile_values": pose_hostile_values,
+    "pose_end2end_hostile_values": pose_end2end_hostile_values,
+    "obb_hostile_values": obb_hostile_values,
+    "segment_hostile_values": segment_hostile_values,
+    "classify_hostile_values": classify_hostile_values,
+}
+
 # Valid models that must still load and run (finite output).
 VALID = {
     "conv_weight_flt_max": conv_weight_flt_max,
@@ -471,7 +530,7 @@ def write_all(outdir, which=None):
     os.makedirs(outdir, exist_ok=True)
     paths = {}
     for name, fn in (list(ALL.items()) + list(ELEMENT.items())
-                     + list(VALID.items())):
+                     + list(ELEMENT_RUN.items()) + list(VALID.items())):
         if which and name not in which:
             continue
         p = os.path.join(outdir, name + ".onnx")
