@@ -20,7 +20,11 @@ Mutations: input/initializer dims (0, negative, huge, 2^31), dtypes,
 initializer data sizes, attributes out of range (kernel 0, stride 0, negative
 pads, group not dividing channels, dilations 0, axis out of range), cycles,
 dangling inputs, duplicate names, impossible Reshape/Concat/Slice/TopK/
-Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files.
+Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files;
+ConvTranspose (output_padding, output_shape, group, pads), LayerNormalization
+axis/epsilon/Scale shapes, Where and comparison broadcasting, Sin/Cos/Erf/Gelu
+on inf/NaN, and hostile Ultralytics metadata (task, kpt_shape, end2end,
+names, imgsz, stride, args).
 Real models (yolov8n-320, yolox-nano-416) only go through `info` (no OpenCL);
 synthetic graphs are small and also `run` (about one case in four).
 """
