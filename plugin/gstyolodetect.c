@@ -806,6 +806,23 @@ default_model_path (void)
   return NULL;
 }
 
+/* A metadata value from the model file, for a one-line message: at most 64
+ * bytes, control bytes and non-ASCII escaped. */
+static gchar *
+escape_metadata (const gchar * v)
+{
+  gchar *cut = g_strndup (v ? v : "", 64);
+  gchar *e = g_strescape (cut, NULL);
+
+  g_free (cut);
+  if (v && strlen (v) > 64) {
+    gchar *t = g_strconcat (e, "...", NULL);
+    g_free (e);
+    e = t;
+  }
+  return e;
+}
+
 /* The head of a segment, pose, obb or classify model: self->tlayout (and
  * self->layout.n_classes, for labels and class ids), output 1 for the
  * segment prototypes. Posts the error itself. */
@@ -821,9 +838,11 @@ task_setup (GstYoloDetect * self, const gchar * model,
   if (self->task == YOLO_TASK_POSE) {
     const char *kpt = yolo_engine_metadata (self->engine, "kpt_shape");
     if (kpt && !yolo_parse_kpt_shape (kpt, &k, &d)) {
+      gchar *v = escape_metadata (kpt);
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
-          ("Model '%s' has a malformed kpt_shape metadata '%s'", model, kpt),
-          ("expected [K, 2] or [K, 3]"));
+          ("Model '%s' has a malformed kpt_shape metadata '%s' (expected "
+              "[K, 2] or [K, 3], K from 1 to 10000)", model, v), (NULL));
+      g_free (v);
       return FALSE;
     }
   }
@@ -841,7 +860,8 @@ task_setup (GstYoloDetect * self, const gchar * model,
         (G_GINT64_CONSTANT (1) << 28)) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Model '%s' is a segmentation model without a [1, M, H, W] mask "
-              "prototype output", model), ("at most 2^28 prototype values"));
+              "prototype output (M <= 4096, H and W <= %d, at most 2^28 "
+              "values)", model, MAX_INPUT_SIDE), (NULL));
       return FALSE;
     }
     n_masks = (int) o1.dims[1];
@@ -1005,9 +1025,11 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       yolo_engine_output_info (self->engine, 1, &o1);
     task = yolo_task_guess (task_meta, (int) n_outputs, o0.ndim, o1.ndim);
     if (task == YOLO_TASK_UNKNOWN) {
+      gchar *v = escape_metadata (task_meta);
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Model '%s' is a task=%s model: yolodetect runs detect, segment, "
-              "pose, obb and classify models", model, task_meta), (NULL));
+              "pose, obb and classify models", model, v), (NULL));
+      g_free (v);
       goto done;
     }
     if (task != YOLO_TASK_DETECT && family_prop != GST_YOLO_MODEL_FAMILY_AUTO) {

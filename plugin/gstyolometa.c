@@ -30,10 +30,20 @@ detections_meta_register (void)
   }
 }
 
+/* boxes may come from upstream metas or a tracker's prediction: NaN is 0,
+ * the rest clamped into gint before the cast */
 static inline gint
 round_px (gdouble v)
 {
-  return (gint) floor (v + 0.5);
+  if (isnan (v))
+    return 0;
+  return (gint) floor (CLAMP (v, -1e9, 1e9) + 0.5);
+}
+
+static inline gdouble
+unit_clamp (gdouble v)
+{
+  return isnan (v) ? 0.0 : CLAMP (v, 0.0, 1.0);
 }
 
 /* stores a copy of s in the companion custom meta under key */
@@ -122,10 +132,10 @@ add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
       "label", G_TYPE_STRING, label,
       "label_id", G_TYPE_INT, det->label_id,
       "confidence", G_TYPE_DOUBLE, det->confidence,
-      "x_min", G_TYPE_DOUBLE, CLAMP (det->x1 / frame_w, 0.0, 1.0),
-      "y_min", G_TYPE_DOUBLE, CLAMP (det->y1 / frame_h, 0.0, 1.0),
-      "x_max", G_TYPE_DOUBLE, CLAMP (det->x2 / frame_w, 0.0, 1.0),
-      "y_max", G_TYPE_DOUBLE, CLAMP (det->y2 / frame_h, 0.0, 1.0), NULL);
+      "x_min", G_TYPE_DOUBLE, unit_clamp (det->x1 / frame_w),
+      "y_min", G_TYPE_DOUBLE, unit_clamp (det->y1 / frame_h),
+      "x_max", G_TYPE_DOUBLE, unit_clamp (det->x2 / frame_w),
+      "y_max", G_TYPE_DOUBLE, unit_clamp (det->y2 / frame_h), NULL);
   if (rotated)
     gst_structure_set (s, "rotation", G_TYPE_DOUBLE, rotated[4],
         "rotated_cx", G_TYPE_DOUBLE, rotated[0], "rotated_cy", G_TYPE_DOUBLE,
@@ -202,10 +212,10 @@ set_normalised_box (GstStructure * s, guint frame_w, guint frame_h,
     gdouble x1, gdouble y1, gdouble x2, gdouble y2)
 {
   gst_structure_set (s,
-      "x_min", G_TYPE_DOUBLE, CLAMP (x1 / frame_w, 0.0, 1.0),
-      "y_min", G_TYPE_DOUBLE, CLAMP (y1 / frame_h, 0.0, 1.0),
-      "x_max", G_TYPE_DOUBLE, CLAMP (x2 / frame_w, 0.0, 1.0),
-      "y_max", G_TYPE_DOUBLE, CLAMP (y2 / frame_h, 0.0, 1.0), NULL);
+      "x_min", G_TYPE_DOUBLE, unit_clamp (x1 / frame_w),
+      "y_min", G_TYPE_DOUBLE, unit_clamp (y1 / frame_h),
+      "x_max", G_TYPE_DOUBLE, unit_clamp (x2 / frame_w),
+      "y_max", G_TYPE_DOUBLE, unit_clamp (y2 / frame_h), NULL);
 }
 
 void

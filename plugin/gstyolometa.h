@@ -94,6 +94,24 @@ gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
 #define GST_YOLO_MASK_STRUCTURE_NAME "mask"
 #define GST_YOLO_CLASSIFICATION_STRUCTURE_NAME "classification"
 
+/* The two guint values of a "dims" array field (as upstream elements fill
+ * it: anything may be there); FALSE when dv is not an array of 2 guints. */
+static inline gboolean
+gst_yolo_meta_get_dims (const GValue * dv, guint * a, guint * b)
+{
+  const GValue *va, *vb;
+
+  if (!dv || !GST_VALUE_HOLDS_ARRAY (dv) || gst_value_array_get_size (dv) != 2)
+    return FALSE;
+  va = gst_value_array_get_value (dv, 0);
+  vb = gst_value_array_get_value (dv, 1);
+  if (!G_VALUE_HOLDS_UINT (va) || !G_VALUE_HOLDS_UINT (vb))
+    return FALSE;
+  *a = g_value_get_uint (va);
+  *b = g_value_get_uint (vb);
+  return TRUE;
+}
+
 /* Like gst_yolo_meta_find_params() for the structure called name. */
 static inline GstStructure *
 gst_yolo_meta_find_named_params (GstBuffer * buf,
@@ -147,19 +165,23 @@ gst_yolo_meta_get_keypoints (GstBuffer * buf,
   const gfloat *pos;
   gsize n_bytes = 0;
   gdouble bx0, by0, bx1, by1;
-  guint n;
+  guint n, dims[2];
   gfloat *out;
 
   if (!s || !gst_structure_get (s, "data_buffer", G_TYPE_VARIANT, &var, NULL))
     return NULL;
+  /* an upstream element may have put anything there */
+  if (!g_variant_is_of_type (var, G_VARIANT_TYPE_BYTESTRING)) {
+    g_variant_unref (var);
+    return NULL;
+  }
   pos = (const gfloat *) g_variant_get_fixed_array (var, &n_bytes, 1);
   n = (guint) (n_bytes / (2 * sizeof (gfloat)));
   dv = gst_structure_get_value (s, "dims");
   cv = gst_structure_get_value (s, "confidence");
-  if (n == 0 || !dv || !GST_VALUE_HOLDS_ARRAY (dv)
-      || gst_value_array_get_size (dv) != 2
-      || g_value_get_uint (gst_value_array_get_value (dv, 0)) != n
-      || n_bytes != n * 2 * sizeof (gfloat)) {
+  if (n == 0 || !gst_yolo_meta_get_dims (dv, &dims[0], &dims[1])
+      || dims[0] != n || dims[1] != 2 || n_bytes != n * 2 * sizeof (gfloat)
+      || ((gsize) pos & (G_ALIGNOF (gfloat) - 1)) != 0) {
     g_variant_unref (var);
     return NULL;
   }
@@ -207,12 +229,12 @@ gst_yolo_meta_get_mask (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
   if (!s || !gst_structure_get (s, "data_buffer", G_TYPE_VARIANT, &var, NULL))
     return NULL;
   dv = gst_structure_get_value (s, "dims");
-  if (!dv || !GST_VALUE_HOLDS_ARRAY (dv) || gst_value_array_get_size (dv) != 2) {
+  /* an empty mask is none (a 0 x 4e9 one would cost 4e9 steps to walk) */
+  if (!g_variant_is_of_type (var, G_VARIANT_TYPE_BYTESTRING)
+      || !gst_yolo_meta_get_dims (dv, &w, &h) || w == 0 || h == 0) {
     g_variant_unref (var);
     return NULL;
   }
-  w = g_value_get_uint (gst_value_array_get_value (dv, 0));
-  h = g_value_get_uint (gst_value_array_get_value (dv, 1));
   bytes = g_variant_get_data_as_bytes (var);
   g_variant_unref (var);
   if (g_bytes_get_size (bytes) != (gsize) w * h) {

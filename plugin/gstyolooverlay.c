@@ -567,6 +567,15 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
     return TRUE;
   }
 
+  /* labels come from model files and upstream metas: pango warns on
+   * invalid UTF-8 (and would lay out a megabyte label) */
+  if (text->len > 256)
+    g_string_truncate (text, 256);
+  if (!g_utf8_validate (text->str, text->len, NULL)) {
+    gchar *valid = g_utf8_make_valid (text->str, text->len);
+    g_string_assign (text, valid);
+    g_free (valid);
+  }
   pango_layout_set_text (self->layout, text->str, text->len);
   g_string_free (text, TRUE);
   pango_layout_get_pixel_extents (self->layout, NULL, &logical);
@@ -892,9 +901,15 @@ static void
 yolo_overlay_grow (YoloOverlayExtras * x, gdouble x0, gdouble y0, gdouble x1,
     gdouble y1)
 {
-  gint a = (gint) floor (x0), b = (gint) floor (y0);
-  gint c = (gint) ceil (x1), e = (gint) ceil (y1);
+  gint a, b, c, e;
 
+  /* coordinates from upstream metas: NaN, inf or beyond gint */
+  if (!isfinite (x0) || !isfinite (y0) || !isfinite (x1) || !isfinite (y1))
+    return;
+  a = (gint) floor (CLAMP (x0, -1e9, 1e9));
+  b = (gint) floor (CLAMP (y0, -1e9, 1e9));
+  c = (gint) ceil (CLAMP (x1, -1e9, 1e9));
+  e = (gint) ceil (CLAMP (y1, -1e9, 1e9));
   if (x->bx1 <= x->bx0 || x->by1 <= x->by0) {
     x->bx0 = a;
     x->by0 = b;
@@ -924,6 +939,10 @@ yolo_overlay_get_extras (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
     yolo_overlay_grow (x, x->mx, x->my, x->mx + x->mw, x->my + x->mh);
   }
   x->kp = gst_yolo_meta_get_keypoints (buf, roi, width, height, &x->n_kp);
+  /* a point at NaN or inf is not drawn (cairo would stop drawing at all) */
+  for (guint i = 0; x->kp && i < x->n_kp; i++)
+    if (!isfinite (x->kp[3 * i]) || !isfinite (x->kp[3 * i + 1]))
+      x->kp[3 * i + 2] = -1.0f;
   ks = gst_yolo_meta_find_named_params (buf, roi,
       GST_YOLO_KEYPOINTS_STRUCTURE_NAME);
   if (x->kp && ks) {

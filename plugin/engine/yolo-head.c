@@ -264,7 +264,8 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
     case YOLO_FAMILY_END2END:
       for (int i = 0; i < n; i++) {
         const float *r = data + (gsize) 6 * i;
-        if (!(r[4] > conf) || !(r[5] >= 0.0f) || r[5] > G_MAXINT32)
+        /* a class id that fits int (G_MAXINT32 as a float is 2^31) */
+        if (!(r[4] > conf) || !(r[5] >= 0.0f && r[5] < 2147483648.0f))
           continue;
         int c = (int) r[5];
         if (!class_kept (p, c))

@@ -224,6 +224,13 @@ yolo_parse_names (const char *literal)
     e.name = parse_py_string (&p);
     if (e.name == NULL)
       goto fail;
+    /* raw bytes from the file: labels end up in GStreamer structures,
+     * JSON and pango, which all take UTF-8 only */
+    if (!g_utf8_validate (e.name, -1, NULL)) {
+      char *valid = g_utf8_make_valid (e.name, -1);
+      g_free (e.name);
+      e.name = valid;
+    }
     g_array_append_val (entries, e);
     max_id = MAX (max_id, e.id);
     p = skip_ws (p);

@@ -256,8 +256,13 @@ cut (YoloGraph * g, int nms_i, gboolean * in, GError ** error)
     }
     {
       YoloTensor *mt = YOLO_IN (g, nms, 2);
-      t->max_per_class = yolo_dtype_is_float (mt->dtype) ? (gint64) v :
-          ((gint64 *) mt->data)[0];
+      /* a float constant from the file: NaN, negative or beyond gint64
+       * (an undefined cast) */
+      if (yolo_dtype_is_float (mt->dtype))
+        t->max_per_class = !(v > 0.0f) ? 0 : v >= 0x1p62f ?
+            G_GINT64_CONSTANT (1) << 62 : (gint64) v;
+      else
+        t->max_per_class = ((gint64 *) mt->data)[0];
     }
   }
   t->iou = 0.0f;
@@ -417,7 +422,9 @@ yolo_nms_tail_run (const YoloNmsTail * t, const float *pre, int nc, int n,
       float v = pre[(gsize) k * n + c->index] / t->box_scale * t->box_mult;
       nb[(gsize) j * 4 + k] = t->agnostic ? v : v + off;
     }
-    if (n_kept >= t->max_per_class)
+    /* kept boxes never change: the first max_det are the output, the
+     * rest would only cost n_kept comparisons per candidate */
+    if (n_kept >= t->max_per_class || n_kept >= t->max_det)
       break;
     for (int s = 0; s < n_kept && sel; s++)
       if (suppress (nb + (gsize) kept[s] * 4, nb + (gsize) j * 4, t->iou))

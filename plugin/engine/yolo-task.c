@@ -81,7 +81,12 @@ yolo_parse_kpt_shape (const char *s, int *k, int *d)
   s = end;
   while (*s == ' ')
     s++;
-  if (*s != ']' || a < 1 || a > 10000 || (b != 2 && b != 3))
+  if (*s++ != ']' || a < 1 || a > 10000 || (b != 2 && b != 3))
+    return FALSE;
+  /* nothing after the list ("[17, 3]\n..." is not [17, 3]) */
+  while (*s == ' ')
+    s++;
+  if (*s != '\0')
     return FALSE;
   *k = (int) a;
   *d = (int) b;
@@ -365,7 +370,8 @@ yolo_task_decode (const YoloTaskLayout * l, const YoloHeadParams * p,
     for (int i = 0; i < n; i++) {
       const float *row = data + (gsize) cols * i;
       int c;
-      if (!(row[4] > conf) || !(row[5] >= 0.0f) || row[5] > G_MAXINT32)
+      /* a class id that fits int (G_MAXINT32 as a float is 2^31) */
+      if (!(row[4] > conf) || !(row[5] >= 0.0f && row[5] < 2147483648.0f))
         continue;
       c = (int) row[5];
       if (!class_kept (p, c))

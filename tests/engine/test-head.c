@@ -239,6 +239,29 @@ test_end2end (void)
   d = yolo_head_decode (&l, &p, t, &lb);
   g_assert_cmpuint (d->len, ==, 1);
   g_array_unref (d);
+
+  /* class ids from a hostile model: 2^31 (as float: G_MAXINT32 rounds up
+   * to it, an undefined cast that gave class -2^31), inf, NaN, -1: rows
+   * dropped; 2^31 - 128 (the largest float below) kept */
+  {
+    float h[5 * 6] = {
+      10, 10, 30, 30, 0.9f, 2147483648.0f,
+      10, 10, 30, 30, 0.9f, INFINITY,
+      10, 10, 30, 30, 0.9f, NAN,
+      10, 10, 30, 30, 0.9f, -1.0f,
+      10, 10, 30, 30, 0.9f, 2147483520.0f,
+    };
+    gint64 hd[3] = { 1, 5, 6 };
+    YoloHeadParams q = YOLO_HEAD_PARAMS_DEFAULT;
+
+    g_assert_true (yolo_head_layout_init (&l, YOLO_FAMILY_END2END, 3, hd,
+            100, 100, NULL));
+    d = yolo_head_decode (&l, &q, h, &lb);
+    g_assert_cmpuint (d->len, ==, 1);
+    g_assert_cmpint (g_array_index (d, YoloDetection, 0).class_id, ==,
+        2147483520);
+    g_array_unref (d);
+  }
 }
 
 static void

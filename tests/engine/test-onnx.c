@@ -948,6 +948,16 @@ test_parse_names (void)
   g_assert_cmpstr (g_ptr_array_index (n, 0), ==, "人");
   g_ptr_array_unref (n);
 
+  /* raw invalid UTF-8 from the file: made valid (U+FFFD) */
+  n = yolo_parse_names ("{0: 'a\xff\xfe" "b', 1: 'c'}");
+  g_assert_nonnull (n);
+  g_assert_cmpuint (n->len, ==, 2);
+  g_assert_true (g_utf8_validate (g_ptr_array_index (n, 0), -1, NULL));
+  g_assert_cmpstr (g_ptr_array_index (n, 0), ==,
+      "a\xef\xbf\xbd\xef\xbf\xbd" "b");
+  g_assert_cmpstr (g_ptr_array_index (n, 1), ==, "c");
+  g_ptr_array_unref (n);
+
   n = yolo_parse_names ("{}");
   g_assert_nonnull (n);
   g_assert_cmpuint (n->len, ==, 0);

@@ -55,6 +55,16 @@ test_names (void)
   g_assert_false (yolo_parse_kpt_shape ("[17, 4]", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[0, 3]", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[17 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3]x", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3], [5, 2]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17,\n3]\x1b[2J", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[-17, 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[1000000, 3]", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("[99999999999999999999999, 3]", &k,
+          &d));
+  g_assert_false (yolo_parse_kpt_shape ("[17, 3", &k, &d));
+  g_assert_false (yolo_parse_kpt_shape ("", &k, &d));
+  g_assert_true (yolo_parse_kpt_shape ("[5, 2] ", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("17, 3", &k, &d));
   g_assert_false (yolo_parse_kpt_shape ("[17, 3", &k, &d));
   g_assert_false (yolo_parse_kpt_shape (NULL, &k, &d));
@@ -215,6 +225,18 @@ test_pose_end2end (void)
   g_assert_cmpfloat_with_epsilon (v[2], 0.7f, 1e-6);
   g_assert_cmpint (g_array_index (r->dets, YoloTaskDetection, 1).box.class_id,
       ==, 3);
+  yolo_task_result_free (r);
+
+  /* class 2^31 (G_MAXINT32 as float rounds up to it: an undefined cast
+   * that gave class -2^31), inf, NaN: rows dropped */
+  t[0][5] = 2147483648.0f;
+  t[1][5] = INFINITY;
+  r = yolo_task_decode (&l, &p, &t[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 0);
+  yolo_task_result_free (r);
+  t[1][5] = NAN;
+  r = yolo_task_decode (&l, &p, &t[0][0], &lb);
+  g_assert_cmpint (r->dets->len, ==, 0);
   yolo_task_result_free (r);
 }
 

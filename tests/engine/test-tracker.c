@@ -202,6 +202,52 @@ test_ids (void)
   yolo_tracker_free (t);
 }
 
+/* Boxes from upstream metas: NaN, inf, negative, inverted, 1e300 wide (the
+ * Kalman state overflows); updates and predictions stay free of UB and
+ * every box handed back with a track id is finite. */
+static void
+test_hostile_boxes (void)
+{
+  const gdouble big = 1e300, inf = INFINITY;
+  YoloTrackerDet src[] = {
+    {NAN, NAN, NAN, NAN, 0.9, 0, 0}, {-inf, -inf, inf, inf, 0.9, 0, 0},
+    {-big, -big, big, big, 0.9, 0, 0}, {10, 10, 5, 5, 0.9, 0, 0},
+    {-50, -60, -10, -20, 0.9, 0, 0}, {0, 0, big, 1e-300, 0.9, 0, 0},
+    {1, 1, 2, 2, NAN, 0, 0}, {1, 1, 2, 2, inf, 0, 0},
+    {100, 100, 140, 180, 0.9, G_MAXINT, 0}, {1e15, 1e15, 2e15, 2e15, 0.9,
+        -1, 0},
+  };
+
+  for (int type = 0; type < 2; type++) {
+    YoloTrackerParams p = YOLO_TRACKER_PARAMS_DEFAULT;
+    YoloTracker *t;
+
+    p.type = type ? YOLO_TRACKER_IOU : YOLO_TRACKER_BYTETRACK;
+    p.frame_rate = type ? -30.0 : NAN;
+    t = yolo_tracker_new (&p);
+    for (guint f = 0; f < 12; f++) {
+      YoloTrackerDet d[G_N_ELEMENTS (src)];
+
+      memcpy (d, src, sizeof (src));
+      for (guint i = 0; i < G_N_ELEMENTS (d); i++) {
+        d[i].x1 += f;
+        d[i].x2 += f;
+      }
+      if (f % 3 == 2)
+        yolo_tracker_predict (t, d, G_N_ELEMENTS (d));
+      else
+        yolo_tracker_update (t, d, G_N_ELEMENTS (d));
+      for (guint i = 0; i < G_N_ELEMENTS (d); i++) {
+        if (d[i].track_id <= 0 || f % 3 != 2)
+          continue;
+        g_assert_true (isfinite (d[i].x1) && isfinite (d[i].y1)
+            && isfinite (d[i].x2) && isfinite (d[i].y2));
+      }
+    }
+    yolo_tracker_free (t);
+  }
+}
+
 /* Many objects, random appearances and noise: ids stay unique within a
  * frame and consecutive overall, never more than one per detection. */
 static void
@@ -254,5 +300,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tracker/kalman-prediction", test_kalman_prediction);
   g_test_add_func ("/tracker/ids", test_ids);
   g_test_add_func ("/tracker/random-scenes", test_random_scenes);
+  g_test_add_func ("/tracker/hostile-boxes", test_hostile_boxes);
   return g_test_run ();
 }

@@ -11,7 +11,7 @@ status, a hang, a sanitizer report) is a failure: the model is kept under
 WORKDIR/failures/ with the command's output for reproduction.
 
 Also runs every hand-written case of hostile_models.py (refused with exit 1;
-the VALID ones must run and give finite output).
+the VALID and ELEMENT ones must run and give finite output).
 
   fuzz_models.py --engine build-asan/plugin/engine/yolo-engine \
       --cases 300 --seed 1 [--models DIR] [--workdir DIR] [--timeout 60]
@@ -20,7 +20,11 @@ Mutations: input/initializer dims (0, negative, huge, 2^31), dtypes,
 initializer data sizes, attributes out of range (kernel 0, stride 0, negative
 pads, group not dividing channels, dilations 0, axis out of range), cycles,
 dangling inputs, duplicate names, impossible Reshape/Concat/Slice/TopK/
-Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files.
+Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files;
+ConvTranspose (output_padding, output_shape, group, pads), LayerNormalization
+axis/epsilon/Scale shapes, Where and comparison broadcasting, Sin/Cos/Erf/Gelu
+on inf/NaN, and hostile Ultralytics metadata (task, kpt_shape, end2end,
+names, imgsz, stride, args).
 Real models (yolov8n-320, yolox-nano-416) only go through `info` (no OpenCL);
 synthetic graphs are small and also `run` (about one case in four).
 """
@@ -82,7 +86,12 @@ def f32(name, vals):
 
 def small_dims(rng, rank=None):
     rank = rank if rank is not None else rng.randint(1, 4)
-    return [rng.randint(1, 6) for _ in range(rank)]
+    dims = [rng.randint(1, 6) for _ in range(rank)]
+    # a leading dim > 1 is a fixed batch, refused before anything else
+    # (yolo-rebatch.c) unless the graph is an image model: mostly 1
+    if rank > 1 and rng.random() < 0.9:
+        dims[0] = 1
+    return dims
 
 
 def mk(nodes, inputs, outputs, inits=(), opset=17):
@@ -278,8 +287,110 @@ def syn_misc(rng):
               [vi(o, None) for o in outs], inits)
 
 
+def syn_convtranspose(rng):
+    """ConvTranspose with hostile strides, dilations, pads, output_padding,
+    output_shape, group and auto_pad."""
+    c = rng.choice([1, 2, 4, 6])
+    g = maybe(rng, 1, lambda: rng.choice([0, -1, 2, 3, 4, c, 2 ** 31]))
+    mg = rng.choice([1, 2, 3])
+    k = maybe(rng, rng.choice([1, 2, 3, 4]), lambda: hostile_int(rng))
+    kk = k if 0 < k < 8 else 2
+    w = np.random.RandomState(rng.randint(0, 1 << 30)).randn(
+        maybe(rng, c, lambda: rng.choice([1, c + 1])), mg, kk, kk).astype(
+        np.float32)
+    attrs = {}
+    s = maybe(rng, 2, lambda: hostile_int(rng))
+    if rng.random() < 0.8:
+        attrs["strides"] = [s, maybe(rng, s, lambda: hostile_int(rng))]
+    if rng.random() < 0.5:
+        attrs["output_padding"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                                   for _ in range(rng.choice([2, 2, 1, 3]))]
+    if rng.random() < 0.4:
+        attrs["output_shape"] = [maybe(rng, 16, lambda: hostile_int(rng))
+                                 for _ in range(rng.choice([2, 2, 4, 1]))]
+    if rng.random() < 0.5:
+        attrs["pads"] = [maybe(rng, 0, lambda: hostile_int(rng))
+                         for _ in range(rng.choice([4, 4, 2]))]
+    if rng.random() < 0.3:
+        attrs["dilations"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                              for _ in range(2)]
+    if rng.random() < 0.5:
+        attrs["group"] = g
+    if rng.random() < 0.3:
+        attrs["auto_pad"] = rng.choice(["SAME_UPPER", "SAME_LOWER", "VALID",
+                                        "NOTSET", "BOGUS"])
+    if rng.random() < 0.3:
+        attrs["kernel_shape"] = [k, maybe(rng, k, lambda: hostile_int(rng))]
+    ins = ["x", "w"]
+    inits = [numpy_helper.from_array(w, "w")]
+    if rng.random() < 0.4:
+        ins.append("b")
+        gm = g if isinstance(g, int) and 0 < g < 64 else 1
+        inits.append(f32("b", [0.5] * maybe(rng, mg * gm,
+                                            lambda: rng.choice([0, 1, 99]))))
+    h = maybe(rng, 8, lambda: rng.choice([1, 2, 3]))
+    return mk([helper.make_node("ConvTranspose", ins, ["y"], **attrs)],
+              [vi("x", [1, c, h, h])], [vi("y", None)], inits)
+
+
+def syn_layernorm(rng):
+    dims = small_dims(rng, rng.choice([2, 3, 4]))
+    axis = maybe(rng, -1, lambda: hostile_int(rng))
+    a = axis if -len(dims) <= axis < len(dims) else -1
+    nd = dims[a:] if a < 0 else dims[a:]
+    sdims = maybe(rng, nd, lambda: small_dims(rng))
+    attrs = {"axis": axis}
+    if rng.random() < 0.5:
+        attrs["epsilon"] = rng.choice(HOSTILE_FLOATS)
+    ins = ["x", "s"]
+    inits = [numpy_helper.from_array(np.ones(sdims, np.float32), "s")]
+    if rng.random() < 0.5:
+        ins.append("b")
+        inits.append(numpy_helper.from_array(
+            np.zeros(maybe(rng, nd, lambda: small_dims(rng)), np.float32), "b"))
+    return mk([helper.make_node("LayerNormalization", ins, ["y"], **attrs)],
+              [vi("x", dims)], [vi("y", None)], inits)
+
+
+def syn_where_compare(rng):
+    """Where and comparisons with broadcasting shapes that may not fit."""
+    rank = rng.choice([1, 2, 3, 4])
+    a = small_dims(rng, rank)
+    b = [maybe(rng, d, lambda: rng.choice([1, 2, 7, 0])) for d in a]
+    b = b[rng.randint(0, len(b)):] if rng.random() < 0.3 else b
+    op = rng.choice(["Greater", "Less", "Equal", "GreaterOrEqual",
+                     "LessOrEqual"])
+    vals = np.random.RandomState(rng.randint(0, 1 << 30)).choice(
+        [0.0, 1.0, -1.0, np.inf, -np.inf, np.nan], size=b).astype(np.float32)
+    c = [maybe(rng, d, lambda: rng.choice([1, 3, 0])) for d in a]
+    nodes = [helper.make_node(op, ["x", "b"], ["m"]),
+             helper.make_node("Where", ["m", "x", "z"], ["y"])]
+    inits = [numpy_helper.from_array(vals, "b"),
+             numpy_helper.from_array(np.full(c, 2.0, np.float32), "z")]
+    return mk(nodes, [vi("x", a)], [vi("y", None)], inits)
+
+
+def syn_unary_new(rng):
+    """Sin, Cos, Erf, Gelu (opset 20) on inputs that include inf / NaN."""
+    op = rng.choice(["Sin", "Cos", "Erf", "Gelu"])
+    dims = small_dims(rng)
+    attrs = {}
+    opset = 20 if op == "Gelu" else 17
+    if op == "Gelu" and rng.random() < 0.5:
+        attrs["approximate"] = rng.choice(["none", "tanh", "bogus\n"])
+    vals = np.random.RandomState(rng.randint(0, 1 << 30)).choice(
+        [0.0, 1e30, -1e30, np.inf, -np.inf, np.nan, 3.0], size=dims).astype(
+        np.float32)
+    return mk([helper.make_node("Add", ["x", "c"], ["t"]),
+               helper.make_node(op, ["t"], ["y"], **attrs)],
+              [vi("x", dims)], [vi("y", None)],
+              [numpy_helper.from_array(vals, "c")], opset=opset)
+
+
 SYNTHETIC = [syn_conv, syn_pool, syn_reshape, syn_concat, syn_slice, syn_topk,
-             syn_resize, syn_gather, syn_expand_tile, syn_misc]
+             syn_resize, syn_gather, syn_expand_tile, syn_misc,
+             syn_convtranspose, syn_layernorm, syn_where_compare,
+             syn_unary_new]
 
 
 # --------------------------------------------------------------------------
@@ -361,6 +472,35 @@ def mut_init_data(m, rng):
     if rng.random() < 0.2:
         t.data_location = 1
     return "init_data"
+
+
+HOSTILE_META = {
+    "task": ["pose", "segment", "obb", "classify", "detect", "", "depth",
+             "pose\n\x1b[2J", "x" * 100000],
+    "kpt_shape": ["[17, 3]", "[1000000, 3]", "[0, 3]", "[17, 7]", "[-1, 3]",
+                  "[a, b]", "[17, 3]\n", "[" * 100000, ""],
+    "end2end": ["True", "False", "true", "yes", "\x00", ""],
+    "names": ["{0: 'a', 99999999999: 'b'}", "{0: 'a\n\x1b'}", "[" * 50000,
+              "{" + ", ".join("%d: 'c%d'" % (i, i) for i in range(5000)) + "}",
+              "{0: '\\x'}", "['a', 'b'", "{-1: 'a'}", "\xff\xfe"],
+    "imgsz": ["[640, 640]", "[0, 0]", "[-1, 99999999999999]", "[a]", "[" * 1000],
+    "stride": ["32", "-1", "0", "99999999999999999999", "nan"],
+    "args": ["{'nms': True, 'batch': 99999999999}", "{", "{'nms': 'x'}"],
+}
+
+
+def mut_metadata(m, rng):
+    """Ultralytics metadata set to hostile values (info prints it)."""
+    for _ in range(rng.randint(1, 3)):
+        key = rng.choice(sorted(HOSTILE_META))
+        val = rng.choice(HOSTILE_META[key])
+        for p in list(m.metadata_props):
+            if p.key == key:
+                m.metadata_props.remove(p)
+        e = m.metadata_props.add()
+        e.key = key
+        e.value = val
+    return "metadata"
 
 
 def mutate(m, rng):
@@ -507,7 +647,7 @@ def mut_float_params(m, rng):
 MUTATIONS = [mut_input_dims, mut_input_dtype, mut_init_dims, mut_init_dtype,
              mut_init_data, mut_attr, mut_attr, mut_cycle, mut_dangling,
              mut_remove_node, mut_duplicate, mut_opset, mut_names, mut_params,
-             mut_params, mut_float_params]
+             mut_params, mut_float_params, mut_metadata, mut_metadata]
 
 
 # --------------------------------------------------------------------------
@@ -671,7 +811,10 @@ class Fuzzer:
         hdir = os.path.join(self.work, "hostile")
         paths = hostile_models.write_all(hdir)
         for name, p in sorted(paths.items()):
-            valid = name in hostile_models.VALID
+            # ELEMENT: valid graphs, refused by yolodetect's task heads
+            valid = name in hostile_models.VALID or \
+                name in hostile_models.ELEMENT or \
+                name in hostile_models.ELEMENT_RUN
             m = onnx.load(p)
             res = self.check(-1, "hostile-" + name, p, True, m)
             for cmd, rc, outcome, err, dt in res:
@@ -688,7 +831,7 @@ class Fuzzer:
                     self.failures.append((-1, name, "multi-line error", p))
                     print("FAIL hostile %s: error is not one line: %r" % (name, err))
             outp = os.path.join(self.work, "out.f32")
-            if valid and os.path.exists(outp):
+            if name in hostile_models.VALID and os.path.exists(outp):
                 out = np.fromfile(outp, np.float32)
                 if not np.all(np.isfinite(out)):
                     self.failures.append((-1, name, "non-finite output", p))

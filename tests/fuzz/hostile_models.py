@@ -169,6 +169,288 @@ def cycle():
                  [vi("x", [1, 4])], [vi("b", None)])
 
 
+# ---- ConvTranspose, LayerNormalization, Where (issue 11 ops)
+
+
+def _convt(attrs, c=4, m=4, k=2, hw=8, group=1):
+    w = numpy_helper.from_array(
+        np.ones((c, m // group, k, k), np.float32), "w")
+    return model([helper.make_node("ConvTranspose", ["x", "w"], ["y"],
+                                   **attrs)],
+                 [vi("x", [1, c, hw, hw])], [vi("y", None)], [w])
+
+
+def convtranspose_output_padding_ge_stride():
+    return _convt(dict(strides=[2, 2], output_padding=[2, 0]))
+
+
+def convtranspose_huge_output_shape():
+    # 2^30 x 2^30 output asked for by one attribute
+    return _convt(dict(strides=[2, 2], output_shape=[1 << 30, 1 << 30]))
+
+
+def convtranspose_output_shape_int_overflow():
+    # output_shape beyond int64 (ONNX ints are int64)
+    return _convt(dict(strides=[2, 2], output_shape=[2 ** 63 - 1, -(2 ** 63)]))
+
+
+def convtranspose_group_not_dividing():
+    return _convt(dict(group=3), c=4, m=3, group=3)
+
+
+def convtranspose_negative_pads():
+    return _convt(dict(strides=[2, 2], pads=[-1, 0, 0, -(2 ** 40)]))
+
+
+def convtranspose_huge_stride():
+    return _convt(dict(strides=[2 ** 31, 2 ** 31]))
+
+
+def convtranspose_huge_dilation():
+    return _convt(dict(dilations=[2 ** 30, 2 ** 30]))
+
+
+def layernorm_axis_out_of_range():
+    sc = numpy_helper.from_array(np.ones((8,), np.float32), "s")
+    return model([helper.make_node("LayerNormalization", ["x", "s"], ["y"],
+                                   axis=7)],
+                 [vi("x", [1, 4, 8])], [vi("y", None)], [sc])
+
+
+def layernorm_axis_very_negative():
+    sc = numpy_helper.from_array(np.ones((8,), np.float32), "s")
+    return model([helper.make_node("LayerNormalization", ["x", "s"], ["y"],
+                                   axis=-(2 ** 63))],
+                 [vi("x", [1, 4, 8])], [vi("y", None)], [sc])
+
+
+def layernorm_scale_mismatch():
+    sc = numpy_helper.from_array(np.ones((5,), np.float32), "s")
+    return model([helper.make_node("LayerNormalization", ["x", "s"], ["y"],
+                                   axis=-1)],
+                 [vi("x", [1, 4, 8])], [vi("y", None)], [sc])
+
+
+def where_broadcast_mismatch():
+    c = numpy_helper.from_array(np.ones((1, 3, 5), np.bool_), "c")
+    return model([helper.make_node("Where", ["c", "x", "x"], ["y"])],
+                 [vi("x", [1, 4, 8])], [vi("y", None)], [c])
+
+
+def greater_broadcast_mismatch():
+    b = numpy_helper.from_array(np.ones((7,), np.float32), "b")
+    return model([helper.make_node("Greater", ["x", "b"], ["y"])],
+                 [vi("x", [1, 4, 8])], [vi("y", None, TensorProto.BOOL)], [b])
+
+
+# ---- fixed batch > 1 (yolo-rebatch.c) that cannot be run as batch 1
+
+
+def rebatch_shape_read_elsewhere():
+    # the Reshape target [4, -1] (holding the batch) also feeds an Add
+    return model([helper.make_node("Reshape", ["x", "s"], ["r"]),
+                  helper.make_node("Cast", ["s"], ["sf"], to=F),
+                  helper.make_node("ReduceSum", ["r"], ["y0"], keepdims=0),
+                  helper.make_node("Add", ["y0", "sf"], ["y"])],
+                 [vi("x", [4, 3, 8, 8])], [vi("y", None)],
+                 [i64("s", [4, -1])])
+
+
+def rebatch_batch_not_first():
+    # a Transpose moves the batch away from axis 0 before the Reshape
+    return model([helper.make_node("Transpose", ["x"], ["t"],
+                                   perm=[1, 0, 2, 3]),
+                  helper.make_node("Reshape", ["t", "s"], ["y"])],
+                 [vi("x", [4, 3, 8, 8])], [vi("y", [4, 192])],
+                 [i64("s", [4, -1])])
+
+
+def rebatch_huge_batch():
+    return model([helper.make_node("Relu", ["x"], ["y"])],
+                 [vi("x", [2 ** 31 - 1, 3, 8, 8])], [vi("y", None)])
+
+
+def rebatch_two_inputs():
+    return model([helper.make_node("Add", ["x", "z"], ["y"])],
+                 [vi("x", [4, 3, 8, 8]), vi("z", [4, 3, 8, 8])],
+                 [vi("y", None)])
+
+
+# ---- task models whose metadata or head shapes are hostile: the engine
+# loads and runs them (they are valid graphs), yolodetect must refuse them
+# when it reads the task head (ELEMENT below).
+
+
+def _with_meta(m, meta):
+    for k, v in meta.items():
+        e = m.metadata_props.add()
+        e.key = k
+        e.value = v
+    return m
+
+
+def _head(name, c, shape, nodes, inits, transpose=False):
+    """images [1,3,32,32] -> 1x1 Conv to c channels -> Reshape to shape
+    (with a [0,2,1] Transpose first when transpose) as output `name`."""
+    w = numpy_helper.from_array(
+        np.random.RandomState(c).standard_normal((c, 3, 1, 1))
+        .astype(np.float32) * 0.1, name + "_w")
+    inits += [w, i64(name + "_s", shape)]
+    nodes.append(helper.make_node("Conv", ["images", name + "_w"],
+                                  [name + "_c"]))
+    src = name + "_c"
+    if transpose:
+        inits.append(i64(name + "_s0", [1, c, 1024]))
+        nodes += [helper.make_node("Reshape", [src, name + "_s0"],
+                                   [name + "_r"]),
+                  helper.make_node("Transpose", [name + "_r"], [name + "_t"],
+                                   perm=[0, 2, 1])]
+        src = name + "_t"
+    nodes.append(helper.make_node("Reshape", [src, name + "_s"], [name]))
+
+
+def task_model(meta, c0, shape0, protos=None, transpose=False):
+    nodes, inits = [], []
+    _head("output0", c0, shape0, nodes, inits, transpose)
+    outs = [vi("output0", None)]
+    if protos:
+        _head("output1", protos[0], protos[1], nodes, inits)
+        outs.append(vi("output1", None))
+    m = model(nodes, [vi("images", [1, 3, 32, 32])], outs, inits)
+    meta = dict(meta)
+    meta.setdefault("names", "{0: 'person'}")
+    meta.setdefault("imgsz", "[32, 32]")
+    return _with_meta(m, meta)
+
+
+def _pose(kpt):
+    return task_model({"task": "pose", "kpt_shape": kpt}, 56, [1, 56, 1024])
+
+
+def pose_kpt_huge():
+    return _pose("[1000000, 3]")
+
+
+def pose_kpt_zero():
+    return _pose("[0, 3]")
+
+
+def pose_kpt_dims7():
+    return _pose("[17, 7]")
+
+
+def pose_kpt_negative():
+    return _pose("[-17, 3]")
+
+
+def pose_kpt_text():
+    return _pose("[seventeen, three]")
+
+
+def pose_kpt_overflow():
+    return _pose("[99999999999999999999999, 3]")
+
+
+def pose_channels_mismatch():
+    # kpt_shape [17, 3] needs 4 + nc + 51 rows, the output has 20
+    return task_model({"task": "pose", "kpt_shape": "[17, 3]"}, 20,
+                      [1, 20, 1024])
+
+
+def pose_end2end_columns_mismatch():
+    # end-to-end pose: [1, N, 6 + 51] expected, [1, 1024, 20] given
+    return task_model({"task": "pose", "kpt_shape": "[17, 3]",
+                       "end2end": "True"}, 20, [1, 1024, 20], transpose=True)
+
+
+def seg_protos_too_many_masks():
+    return task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024],
+                      protos=(4100, [1, 4100, 32, 32]))
+
+
+def seg_protos_too_wide():
+    # prototypes [1, 1, 1, 32768]: wider than any input
+    return task_model({"task": "segment"}, 4 + 1 + 1, [1, 6, 1024],
+                      protos=(32, [1, 1, 1, 32768]))
+
+
+def seg_protos_3d():
+    return task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024],
+                      protos=(32, [1, 32, 1024]))
+
+
+def seg_coefficients_mismatch():
+    # 32 coefficients per box, 64 prototypes
+    return task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024],
+                      protos=(64, [1, 64, 32, 32]))
+
+
+def seg_without_protos():
+    return task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024])
+
+
+def classify_3d_output():
+    return task_model({"task": "classify"}, 10, [1, 10, 1024])
+
+
+def pose_kpt_control():
+    # control bytes and 100 kB in the metadata, quoted by the error message
+    return _pose("[17,\n3]\x1b[2J" + "9" * 100000)
+
+
+def task_unknown():
+    return task_model({"task": "depth\n\x1b[2J"}, 84, [1, 84, 1024])
+
+
+# ---- valid task models whose outputs hold hostile values: inf, -inf, NaN,
+# +-1e30 and 0 scattered over boxes, scores, keypoints, angles, mask
+# coefficients and prototypes. yolodetect must run them (ELEMENT_RUN).
+
+
+def _scramble(m, out, shape, seed):
+    """Multiplies graph output `out` (of `shape`) by a constant of hostile
+    values (as computed: the Mul sits before the output)."""
+    rs = np.random.RandomState(seed)
+    vals = rs.choice([1.0, 1.0, 1.0, 50.0, 1e30, -1e30, np.inf, -np.inf,
+                      np.nan, 0.0], size=shape).astype(np.float32)
+    g = m.graph
+    for nd in g.node:
+        for k, o in enumerate(nd.output):
+            if o == out:
+                nd.output[k] = out + "_pre"
+    g.initializer.append(numpy_helper.from_array(vals, out + "_bad"))
+    g.node.append(helper.make_node("Mul", [out + "_pre", out + "_bad"], [out]))
+    return m
+
+
+def pose_hostile_values():
+    m = task_model({"task": "pose", "kpt_shape": "[17, 3]"}, 56, [1, 56, 1024])
+    return _scramble(m, "output0", [1, 56, 1024], 1)
+
+
+def pose_end2end_hostile_values():
+    m = task_model({"task": "pose", "kpt_shape": "[17, 3]",
+                    "end2end": "True"}, 57, [1, 1024, 57], transpose=True)
+    return _scramble(m, "output0", [1, 1024, 57], 2)
+
+
+def obb_hostile_values():
+    m = task_model({"task": "obb"}, 6, [1, 6, 1024])
+    return _scramble(m, "output0", [1, 6, 1024], 3)
+
+
+def segment_hostile_values():
+    m = task_model({"task": "segment"}, 4 + 1 + 32, [1, 37, 1024],
+                   protos=(32, [1, 32, 32, 32]))
+    _scramble(m, "output0", [1, 37, 1024], 4)
+    return _scramble(m, "output1", [1, 32, 32, 32], 5)
+
+
+def classify_hostile_values():
+    m = task_model({"task": "classify"}, 10, [1, 10 * 1024])
+    return _scramble(m, "output0", [1, 10 * 1024], 6)
+
+
 ALL = {
     "huge_input": huge_input,
     "huge_input_product": huge_input_product,
@@ -187,6 +469,55 @@ ALL = {
     "conv_stride_zero": conv_stride_zero,
     "cycle": cycle,
     "attr_string_control": attr_string_control,
+    "convtranspose_output_padding_ge_stride":
+        convtranspose_output_padding_ge_stride,
+    "convtranspose_huge_output_shape": convtranspose_huge_output_shape,
+    "convtranspose_output_shape_int_overflow":
+        convtranspose_output_shape_int_overflow,
+    "convtranspose_group_not_dividing": convtranspose_group_not_dividing,
+    "convtranspose_negative_pads": convtranspose_negative_pads,
+    "convtranspose_huge_stride": convtranspose_huge_stride,
+    "convtranspose_huge_dilation": convtranspose_huge_dilation,
+    "layernorm_axis_out_of_range": layernorm_axis_out_of_range,
+    "layernorm_axis_very_negative": layernorm_axis_very_negative,
+    "layernorm_scale_mismatch": layernorm_scale_mismatch,
+    "where_broadcast_mismatch": where_broadcast_mismatch,
+    "greater_broadcast_mismatch": greater_broadcast_mismatch,
+    "rebatch_shape_read_elsewhere": rebatch_shape_read_elsewhere,
+    "rebatch_batch_not_first": rebatch_batch_not_first,
+    "rebatch_huge_batch": rebatch_huge_batch,
+    "rebatch_two_inputs": rebatch_two_inputs,
+}
+
+# Valid graphs the engine loads and runs, with task metadata or head
+# shapes that yolodetect must refuse (tests/check/yolodetect-hostile.c).
+ELEMENT = {
+    "pose_kpt_huge": pose_kpt_huge,
+    "pose_kpt_zero": pose_kpt_zero,
+    "pose_kpt_dims7": pose_kpt_dims7,
+    "pose_kpt_negative": pose_kpt_negative,
+    "pose_kpt_text": pose_kpt_text,
+    "pose_kpt_overflow": pose_kpt_overflow,
+    "pose_kpt_control": pose_kpt_control,
+    "pose_channels_mismatch": pose_channels_mismatch,
+    "pose_end2end_columns_mismatch": pose_end2end_columns_mismatch,
+    "seg_protos_too_many_masks": seg_protos_too_many_masks,
+    "seg_protos_too_wide": seg_protos_too_wide,
+    "seg_protos_3d": seg_protos_3d,
+    "seg_coefficients_mismatch": seg_coefficients_mismatch,
+    "seg_without_protos": seg_without_protos,
+    "classify_3d_output": classify_3d_output,
+    "task_unknown": task_unknown,
+}
+
+# Valid task models with inf / NaN / huge outputs: yolodetect (and
+# yolooverlay, yolojson after it) run them without an error.
+ELEMENT_RUN = {
+    "pose_hostile_values": pose_hostile_values,
+    "pose_end2end_hostile_values": pose_end2end_hostile_values,
+    "obb_hostile_values": obb_hostile_values,
+    "segment_hostile_values": segment_hostile_values,
+    "classify_hostile_values": classify_hostile_values,
 }
 
 # Valid models that must still load and run (finite output).
@@ -198,7 +529,8 @@ VALID = {
 def write_all(outdir, which=None):
     os.makedirs(outdir, exist_ok=True)
     paths = {}
-    for name, fn in list(ALL.items()) + list(VALID.items()):
+    for name, fn in (list(ALL.items()) + list(ELEMENT.items())
+                     + list(ELEMENT_RUN.items()) + list(VALID.items())):
         if which and name not in which:
             continue
         p = os.path.join(outdir, name + ".onnx")

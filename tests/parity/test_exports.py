@@ -131,6 +131,18 @@ def synthetic_tail(model, n, tmp, variant):
         add = prod[u.input[0]]
         assert u.op_type == 'Unsqueeze' and add.op_type == 'Add'
         u.input[0] = [i for i in add.input if i in prod and prod[i].op_type == 'Slice'][0]
+    if variant in ('cap-huge', 'cap-float'):
+        # max_output_boxes_per_class 10^9 (int64, the reference) or 1e30 as a
+        # float constant (a hostile file: an undefined cast to int64): the
+        # same output, no cap
+        big = (np.array([10 ** 9], np.int64) if variant == 'cap-huge'
+               else np.array([1e30], np.float32))
+        for nd in tail:
+            if nd.op_type == 'NonMaxSuppression':
+                extra += [numpy_helper.from_array(big, 'cap_max'),
+                          numpy_helper.from_array(np.array([0.5], np.float32), 'cap_iou')]
+                del nd.input[2:]
+                nd.input.extend(['cap_max', 'cap_iou'])
     if variant == 'cap':
         for nd in tail:
             if nd.op_type == 'NonMaxSuppression':
@@ -177,9 +189,12 @@ def check_synthetic(a, model, engine):
     tmp = tempfile.mkdtemp(prefix='yolo-exports-tail-')
     try:
         fails = []
-        for variant in ('export', 'cap', 'agnostic'):
+        for variant in ('export', 'cap', 'agnostic', 'cap-float'):
             path = synthetic_tail(model, n, tmp, variant)
-            sess = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+            # onnxruntime takes no float max_output_boxes_per_class
+            ref_path = (synthetic_tail(model, n, tmp, 'cap-huge')
+                        if variant == 'cap-float' else path)
+            sess = ort.InferenceSession(ref_path, providers=['CPUExecutionProvider'])
             for seed in (1, 2):
                 x = synthetic_input(n, seed)
                 ref = sess.run(None, {'x': x})[0]
