@@ -120,8 +120,11 @@ expect_refused (const gchar * name, const gchar * expect)
   fail_unless (err->message && err->message[0], "%s: empty error", name);
   fail_if (has_control_bytes (err->message), "%s: error has control bytes: "
       "%s", name, err->message);
-  fail_if (dbg && has_control_bytes (dbg), "%s: details have control bytes",
-      name);
+  /* GStreamer writes "file(line): function (): object:\n" before the
+   * element's own details: check what follows */
+  fail_if (dbg && has_control_bytes (strchr (dbg, '\n') ? strchr (dbg,
+              '\n') + 1 : dbg), "%s: details have control bytes: %s", name,
+      dbg);
   if (expect)
     fail_unless (strstr (err->message, expect) != NULL,
         "%s: expected '%s' in: %s", name, expect, err->message);
@@ -175,7 +178,6 @@ GST_START_TEST (test_hostile_models)
     {"rebatch_shape_read_elsewhere", "reads a Reshape target shape"},
     {"rebatch_batch_not_first", "not have the batch as its first"},
     {"rebatch_huge_batch", "larger than the 2 GiB"},
-    {"rebatch_two_inputs", "only single-input image models"},
     /* hostile_models.ELEMENT */
     {"pose_kpt_huge", "malformed kpt_shape metadata '[1000000, 3]'"},
     {"pose_kpt_zero", "malformed kpt_shape"},
