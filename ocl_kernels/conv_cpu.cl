@@ -726,24 +726,29 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
   int HW = H * W;
   __global const float *xc = x + x_off + c * HW;
   int lim = (C - c) * HW;
+  int ty0, ty1, txs, l0;
   if (tw >= 16) {
     if (it >= th * nxc)
       return;
-    int ty = it / nxc;
     int tx0 = (it % nxc) * 16;
-    int txs = min (tx0, tw - 16);
-    int l0 = tx0 - txs, l1 = 16;
-    __global float *vt = v + c * vcs + ty * tw + txs;
-    CONV_WINO4_IN_TILES ();
+    ty0 = it / nxc;
+    ty1 = ty0 + 1;
+    txs = min (tx0, tw - 16);
+    l0 = tx0 - txs;
   } else {
     if (it != 0)
       return;
-    int txs = 0, l0 = 0;
-    for (int ty = 0; ty < th; ty++) {
-      int l1 = ty * tw + 16 <= Tp ? 16 : (th - ty) * tw;
-      __global float *vt = v + c * vcs + ty * tw;
-      CONV_WINO4_IN_TILES ();
-    }
+    ty0 = 0;
+    ty1 = th;
+    txs = 0;
+    l0 = 0;
+  }
+  /* One expansion of the (large) tile code for both cases: PoCL compiles
+   * it in half the time. */
+  for (int ty = ty0; ty < ty1; ty++) {
+    int l1 = tw >= 16 || ty * tw + 16 <= Tp ? 16 : (th - ty) * tw;
+    __global float *vt = v + c * vcs + ty * tw + txs;
+    CONV_WINO4_IN_TILES ();
   }
 }
 

@@ -4,7 +4,7 @@
 usage: scripts/cold-start.py [MODEL ...] [--device SPEC] [-n N] [--engine PATH]
                              [--json] [--log DIR]
                              [--program-cache default|on|off]
-                             [--prewarm default|on|off|ab]
+                             [--prewarm default|on|off|ab] [--baseline PATH]
 
   MODEL     names in $YOLO_TEST_DATA/models without .onnx, or .onnx paths
             (default: yolov8n-640 yolov8n-320)
@@ -24,6 +24,10 @@ usage: scripts/cold-start.py [MODEL ...] [--device SPEC] [-n N] [--engine PATH]
             first run, see plugin/engine/yolo-cl-prewarm.h), on (=1), off
             (=0), or ab: each pair run with off then on, both reported
             (an A/B on the same machine state)
+  --baseline PATH
+            another yolo-engine binary (e.g. a build of the previous
+            commit): each pair is run with it first, then with --engine,
+            interleaved, both reported (an A/B of two builds)
 
 Each pair: a fresh, empty XDG_CACHE_HOME and POCL_CACHE_DIR (temp dirs;
 Mesa's shader cache lives under XDG_CACHE_HOME too), then
@@ -114,6 +118,7 @@ def main():
     ap.add_argument('--log', metavar='DIR')
     ap.add_argument('--program-cache', choices=['default', 'on', 'off'], default='default')
     ap.add_argument('--prewarm', choices=['default', 'on', 'off', 'ab'], default='default')
+    ap.add_argument('--baseline', metavar='PATH')
     a = ap.parse_args()
     if a.n < 1:
         ap.error('-n must be >= 1')
@@ -122,6 +127,9 @@ def main():
     engine = a.engine or os.path.join(root, 'build', 'plugin', 'engine', 'yolo-engine')
     if not os.path.exists(engine):
         sys.exit(f'cold-start: {engine} not found (build first, or --engine)')
+    if a.baseline and not os.path.exists(a.baseline):
+        sys.exit(f'cold-start: {a.baseline} not found')
+    engines = [('baseline', a.baseline), ('', engine)] if a.baseline else [('', engine)]
     data = os.environ.get('YOLO_TEST_DATA', os.path.join(root, '..', 'shared'))
     if a.log:
         os.makedirs(a.log, exist_ok=True)
@@ -139,29 +147,36 @@ def main():
             inp = os.path.join(tmp, label + '.in.f32')
             with open(inp, 'wb') as f:
                 f.write(bytes(4 * input_floats(engine, model)))
-            cmd = [engine, 'run', model, '--input', inp, '--output', os.path.join(tmp, 'out.f32')]
+            args = ['run', model, '--input', inp, '--output', os.path.join(tmp, 'out.f32')]
             if a.device:
-                cmd += ['--device', a.device]
+                args += ['--device', a.device]
             if a.program_cache != 'default':
-                cmd += ['--program-cache=' + a.program_cache]
-            variants = {'default': [None], 'on': ['1'], 'off': ['0'], 'ab': ['0', '1']}[a.prewarm]
+                args += ['--program-cache=' + a.program_cache]
+            pws = {'default': [None], 'on': ['1'], 'off': ['0'], 'ab': ['0', '1']}[a.prewarm]
+            # (engine label, prewarm) pairs, run one after the other
+            variants = [(el, pw) for el, _ in engines for pw in pws]
+            binary = dict(engines)
             acc = {v: {'cold': [], 'warm': [], 'cold_cpu': [], 'warm_cpu': [], 'split': [],
                        'units': None} for v in variants}
             device = '?'
             for i in range(a.n):
                 for v in variants:
-                    tag = '' if v is None else f' prewarm={"on" if v == "1" else "off"}'
+                    el, pw = v
+                    cmd = [binary[el]] + args
+                    tag = ('' if pw is None else f' prewarm={"on" if pw == "1" else "off"}') + \
+                        (f' ({el})' if el else '')
                     cache = os.path.join(tmp, f'cache-{label}-{i}')
                     shutil.rmtree(cache, ignore_errors=True)
                     env = dict(os.environ, XDG_CACHE_HOME=cache, POCL_CACHE_DIR=os.path.join(cache, 'pocl'),
                                G_MESSAGES_DEBUG='yoloengine')
                     env.pop('YOLO_CL_NO_CACHE', None)
-                    if v is not None:
-                        env['YOLO_CL_PREWARM'] = v
+                    if pw is not None:
+                        env['YOLO_CL_PREWARM'] = pw
                     r = acc[v]
                     for kind in ('cold', 'warm'):
                         log = os.path.join(a.log, f'{label}-{a.device or "default"}-cache{a.program_cache}'
-                                           f'{"" if v is None else "-prewarm" + v}-{kind}{i}.log') if a.log else None
+                                           f'{"" if pw is None else "-prewarm" + pw}{"-" + el if el else ""}'
+                                           f'-{kind}{i}.log') if a.log else None
                         wall, cpu, lines, rc = run_once(cmd, env, log)
                         if rc != 0:
                             tail = '\n'.join(line for _, line in lines[-10:])
@@ -185,7 +200,8 @@ def main():
             for v in variants:
                 r = acc[v]
                 results.append({'model': label, 'device': device, 'n': a.n,
-                                'prewarm': {None: 'default', '1': 'on', '0': 'off'}[v],
+                                'engine': v[0] or 'this',
+                                'prewarm': {None: 'default', '1': 'on', '0': 'off'}[v[1]],
                                 'cold_s': statistics.median(r['cold']),
                                 'cold_cpu_s': statistics.median(r['cold_cpu']),
                                 'warm_s': statistics.median(r['warm']),
@@ -197,12 +213,12 @@ def main():
 
     print(f'load average after: {loadavg()}')
     print()
-    print(f'| {"model":<16s} | {"device":<34s} | {"prewarm":<7s} | {"cold s":>7s} | {"CPU s":>6s} | '
+    print(f'| {"model":<16s} | {"device":<34s} | {"engine":<8s} | {"prewarm":<7s} | {"cold s":>7s} | {"CPU s":>6s} | '
           f'{"builds done s":>13s} | {"warm s":>7s} | {"CPU s":>6s} | units built (cold, first run) |')
-    print(f'|{"-" * 18}|{"-" * 36}|{"-" * 9}|{"-" * 9}|{"-" * 8}|{"-" * 15}|{"-" * 9}|{"-" * 8}|{"-" * 31}|')
+    print(f'|{"-" * 18}|{"-" * 36}|{"-" * 10}|{"-" * 9}|{"-" * 9}|{"-" * 8}|{"-" * 15}|{"-" * 9}|{"-" * 8}|{"-" * 31}|')
     for r in results:
         units = ', '.join(f'{u["unit"]} {u["s"]:.1f}' for u in r['units_built'])
-        print(f'| {r["model"]:<16s} | {r["device"][:34]:<34s} | {r["prewarm"]:<7s} | {r["cold_s"]:7.2f} | '
+        print(f'| {r["model"]:<16s} | {r["device"][:34]:<34s} | {r["engine"]:<8s} | {r["prewarm"]:<7s} | {r["cold_s"]:7.2f} | '
               f'{r["cold_cpu_s"]:6.2f} | {r["cold_programs_built_s"]:13.2f} | {r["warm_s"]:7.2f} | '
               f'{r["warm_cpu_s"]:6.2f} | {units} |')
     print(f'(medians of {a.n}; wall time of the whole `yolo-engine run` process; CPU s: its user + '

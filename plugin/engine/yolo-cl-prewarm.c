@@ -27,6 +27,7 @@ typedef struct
   cl_program *programs;         /* per unit */
   gboolean own;                 /* ctx, queue and programs are ours */
   GAsyncQueue *items;           /* helpers: where items come from */
+  struct _YoloClPrewarm *pw;    /* helpers: whose items they run */
   GPtrArray *pool;              /* cl_mem stand-ins, by buffer argument */
   GArray *pool_size;            /* gsize */
   guint ran;
@@ -177,8 +178,21 @@ struct _YoloClPrewarm
   Worker *helpers;
   GThread **threads;            /* NULL until the first push */
   gint64 t0;
-  guint pushed;
+  GMutex lock;
+  GCond cond;                   /* signalled when done grows */
+  guint pushed;                 /* items pushed (under lock) */
+  guint done;                   /* items run or dropped (under lock) */
+  guint ran_here;               /* run by yolo_cl_prewarm_sync */
 };
+
+static void
+count_done (YoloClPrewarm * pw)
+{
+  g_mutex_lock (&pw->lock);
+  pw->done++;
+  g_cond_broadcast (&pw->cond);
+  g_mutex_unlock (&pw->lock);
+}
 
 /* Tells a helper to return. */
 static YoloClPrewarmItem stop_item;
@@ -208,6 +222,7 @@ helper_main (gpointer data)
     if (err == CL_SUCCESS)
       worker_run (w, it);
     item_free (it);
+    count_done (w->pw);
   }
   return NULL;
 }
@@ -221,6 +236,8 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
   pw->sh.options = g_strdup (options);
   pw->queue = g_async_queue_new ();
   pw->n_helpers = n_helpers;
+  g_mutex_init (&pw->lock);
+  g_cond_init (&pw->cond);
   return pw;
 }
 
@@ -236,6 +253,7 @@ start_helpers (YoloClPrewarm * pw)
     worker_init (w, &pw->sh);
     w->own = TRUE;
     w->items = pw->queue;
+    w->pw = pw;
     w->programs = g_new0 (cl_program, yolo_cl_n_kernel_units ());
     pw->threads[i] = g_thread_try_new ("yolo-prewarm", helper_main, w, &err);
     if (!pw->threads[i]) {
@@ -253,8 +271,47 @@ yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
     pw->t0 = g_get_monotonic_time ();
     start_helpers (pw);
   }
+  g_mutex_lock (&pw->lock);
   pw->pushed++;
+  g_mutex_unlock (&pw->lock);
   g_async_queue_push (pw->queue, item);
+}
+
+gboolean
+yolo_cl_prewarm_started (YoloClPrewarm * pw)
+{
+  return pw && pw->threads;
+}
+
+void
+yolo_cl_prewarm_sync (YoloClPrewarm * pw, cl_context ctx,
+    cl_command_queue queue, cl_program * programs)
+{
+  Worker main_w;
+  YoloClPrewarmItem *it;
+  gint64 t0 = g_get_monotonic_time ();
+  guint n = 0;
+
+  if (!yolo_cl_prewarm_started (pw))
+    return;
+  worker_init (&main_w, &pw->sh);
+  main_w.ctx = ctx;
+  main_w.queue = queue;
+  main_w.programs = programs;
+  while ((it = g_async_queue_try_pop (pw->queue)) != NULL) {
+    worker_run (&main_w, it);
+    item_free (it);
+    count_done (pw);
+    n++;
+  }
+  worker_clear (&main_w);
+  pw->ran_here += main_w.ran;
+  g_mutex_lock (&pw->lock);
+  while (pw->done < pw->pushed)
+    g_cond_wait (&pw->cond, &pw->lock);
+  g_mutex_unlock (&pw->lock);
+  g_debug ("prewarm: synchronised with %u pairs pushed (%u run here), "
+      "%.3f s", pw->pushed, n, (g_get_monotonic_time () - t0) / 1e6);
 }
 
 void
@@ -285,7 +342,7 @@ yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
     ran += pw->helpers[i].ran;
     worker_clear (&pw->helpers[i]);
   }
-  ran += main_w.ran;
+  ran += main_w.ran + pw->ran_here;
   worker_clear (&main_w);
   if (pw->threads)
     g_debug ("prewarm: %u of %u (kernel, local size) pairs ran, %.2f s "
@@ -294,6 +351,8 @@ yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
   g_free (pw->threads);
   g_free (pw->helpers);
   g_async_queue_unref (pw->queue);
+  g_mutex_clear (&pw->lock);
+  g_cond_clear (&pw->cond);
   g_free (pw->sh.options);
   g_free (pw);
 }

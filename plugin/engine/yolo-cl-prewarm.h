@@ -60,6 +60,17 @@ YoloClPrewarm *yolo_cl_prewarm_new (cl_device_id dev, const char *options,
  * cache is cold). */
 void yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
     gboolean start);
+/* Whether the helpers were started (PoCL's cache is cold and the items
+ * pushed are being compiled). FALSE for a NULL pw. */
+gboolean yolo_cl_prewarm_started (YoloClPrewarm * pw);
+/* When the helpers were started: runs the items still queued from the
+ * calling thread on `queue` of ctx with `programs` (as
+ * yolo_cl_prewarm_finish), then waits until the helpers have run every
+ * item pushed so far; pw stays in use. Does nothing otherwise. A tuning
+ * trial calls it before its first run, so that the kernels it times were
+ * compiled on every core rather than by its warm-up run on one. */
+void yolo_cl_prewarm_sync (YoloClPrewarm * pw, cl_context ctx,
+    cl_command_queue queue, cl_program * programs);
 /* Runs the items still queued from the calling thread on `queue` of ctx
  * with `programs` (per unit; every queued item's unit built), waits for
  * the helpers and frees pw. With ctx NULL, or when no helper was started

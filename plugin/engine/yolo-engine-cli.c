@@ -78,7 +78,10 @@ static const char usage_text[] =
     "  --max-global-mem-size=BYTES                (YOLO_MAX_GLOBAL_MEM_SIZE)\n"
     "      emulate a smaller device (0 = the device's own limit)\n"
     "  --program-cache=auto|on|off, --no-cache    (YOLO_CL_NO_CACHE=0|1)\n"
-    "      on-disk program binary cache (auto: off on PoCL, on elsewhere)\n";
+    "      on-disk program binary cache (auto: off on PoCL, on elsewhere)\n"
+    "  --prewarm=auto|on|off                      (YOLO_CL_PREWARM)\n"
+    "      compile the plan's kernels on every core before the first run\n"
+    "      when PoCL's kernel cache is cold (auto: on PoCL only)\n";
 
 /* The engine options every command that creates an engine takes (see
  * YoloEngineOptions): filled by g_option_context_parse, handed to
@@ -86,6 +89,7 @@ static const char usage_text[] =
 typedef struct
 {
   char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache, *tune;
+  char *prewarm;
   gint64 max_work_group_size, max_local_mem_size;
   gint64 max_mem_alloc_size, max_global_mem_size;
   gboolean no_cache;
@@ -118,6 +122,8 @@ engine_args_add (GOptionContext * ctx, EngineArgs * a)
         "Program binary cache: auto, on, off", "C"},
     {"no-cache", 0, 0, G_OPTION_ARG_NONE, &a->no_cache,
         "No program binary cache (--program-cache=off)", NULL},
+    {"prewarm", 0, 0, G_OPTION_ARG_STRING, &a->prewarm,
+        "Compile kernels ahead on every core: auto, on, off", "P"},
     {NULL}
   };
   GOptionGroup *group = g_option_group_new ("engine", "Engine options "
@@ -136,6 +142,7 @@ engine_args_apply (const EngineArgs * a, YoloEngineOptions * opt)
   opt->wino_layout = a->wino_layout;
   opt->program_cache = a->program_cache;
   opt->no_cache = a->no_cache;
+  opt->prewarm = a->prewarm;
   opt->max_work_group_size = a->max_work_group_size;
   opt->max_local_mem_size = a->max_local_mem_size;
   opt->max_mem_alloc_size = a->max_mem_alloc_size;
@@ -150,6 +157,7 @@ engine_args_clear (EngineArgs * a)
   g_free (a->tune);
   g_free (a->wino_layout);
   g_free (a->program_cache);
+  g_free (a->prewarm);
 }
 
 static int

@@ -130,6 +130,12 @@ typedef struct
   gint64 max_local_mem_size;
   gint64 max_mem_alloc_size;
   gint64 max_global_mem_size;
+  /* Compiling ahead of the first inference (plugin/engine/yolo-cl-
+   * prewarm.h: with PoCL's kernel cache cold, helper threads compile each
+   * (kernel, local size) of the plan, and of the tuning trials, on every
+   * core): NULL/"" = YOLO_CL_PREWARM (which also takes "1" and "0"), else
+   * "auto" (on PoCL only, whose cache the helpers fill), "on", "off". */
+  const char *prewarm;
 } YoloEngineOptions;
 
 typedef struct _YoloEngine YoloEngine;

@@ -108,9 +108,7 @@ struct _YoloRuntime
   YoloClPrewarm *prewarm;       /* NULL: off, or finished */
   GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
   gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
-  gboolean in_trial;            /* between yolo_rt_mark and rollback: the
-                                 * trial compiles its own kernels and its
-                                 * launches are dropped, none is pushed */
+  gboolean built;               /* a unit was built */
 };
 
 /* The runtime whose yolo_rt_kernel this thread called last while it was
@@ -297,6 +295,23 @@ resolve_cap (gint64 value, const char *option, const char *env_name,
   return TRUE;
 }
 
+/* The prewarm option: "auto", "on" or "off"; unset, YOLO_CL_PREWARM, which
+ * also takes "1" (on) and "0" (off), its values before the option. */
+static gboolean
+resolve_prewarm (const char *value, const char **out, GError ** error)
+{
+  static const char *const prewarm[] = { "auto", "on", "off", NULL };
+  const char *env = g_getenv ("YOLO_CL_PREWARM");
+
+  if (!(value && *value) && env && (!strcmp (env, "1")
+          || !strcmp (env, "0"))) {
+    *out = prewarm[env[0] == '1' ? 1 : 2];
+    return TRUE;
+  }
+  return resolve_choice (value, "prewarm", "YOLO_CL_PREWARM", prewarm, out,
+      error);
+}
+
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
  * there takes its environment default, every choice becomes one of its
  * static strings ("auto" when unset), every cap a number (0: none);
@@ -332,6 +347,8 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       out->program_cache = strcmp (env, "0") ? cache[2] : cache[1];
   }
   out->no_cache = !strcmp (out->program_cache, "off");
+  if (!resolve_prewarm (opt->prewarm, &out->prewarm, error))
+    return FALSE;
   return resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune, &out->tune,
       error)
       && resolve_variants (opt->conv_kernel, "conv_kernel",
@@ -463,11 +480,10 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->programs = g_new0 (cl_program, rt->n_programs);
   {
     /* PoCL compiles per (kernel, local size) at the first launch: start
-     * the prewarm (yolo-cl-prewarm.h; YOLO_CL_PREWARM=0 off, =1 also on
-     * other implementations). */
-    const char *env = g_getenv ("YOLO_CL_PREWARM");
-    if (env && *env ? strcmp (env, "0") != 0 :
-        yolo_cl_device_is_pocl (rt->device)) {
+     * the prewarm (yolo-cl-prewarm.h; option prewarm: auto = on PoCL
+     * only). */
+    if (!strcmp (rt->opt.prewarm, "auto") ?
+        yolo_cl_device_is_pocl (rt->device) : !strcmp (rt->opt.prewarm, "on")) {
       rt->prewarm = yolo_cl_prewarm_new (rt->device, YOLO_CL_BUILD_OPTIONS,
           CLAMP (rt->info.compute_units, 1, 8) - 1);
       rt->prewarm_seen = g_hash_table_new_full (g_str_hash, g_str_equal,
@@ -616,6 +632,7 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
       return NULL;
     if (thread_cpu_us () - t0 >= PREWARM_BUILD_US)
       rt->compiled = TRUE;
+    rt->built = TRUE;
   }
   k = clCreateKernel (rt->programs[u], name, &err);
   if (YOLO_CL_FAILED (err, error, "creating kernel %s", name))
@@ -643,7 +660,10 @@ prewarm_push (YoloRuntime * rt, const Launch * l)
   char *name, *key;
   int u = -1;
 
-  if (!rt->prewarm || !l->has_lws || rt->in_trial)
+  /* (a tuning trial's launches too: yolo_rt_time_since has them compiled
+   * by the prewarm before it runs them; the item keeps its own copy of
+   * the arguments when the rollback drops the launch) */
+  if (!rt->prewarm || !l->has_lws)
     return;
   name = kernel_name (l->k);
   key = g_strdup_printf ("%s %u %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT " %"
@@ -879,10 +899,21 @@ yolo_rt_set_variant (YoloRuntime * rt, const char *name)
   rt->variant = name;
 }
 
+gboolean
+yolo_rt_prewarming (YoloRuntime * rt)
+{
+  return rt->prewarm && (rt->compiled || !rt->built);
+}
+
+void
+yolo_rt_prewarm_sync (YoloRuntime * rt)
+{
+  yolo_cl_prewarm_sync (rt->prewarm, rt->ctx, rt->queue, rt->programs);
+}
+
 void
 yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
 {
-  rt->in_trial = TRUE;
   m->launches = rt->launches->len;
   m->buffers = rt->buffers->len;
   m->scratch_args = rt->scratch_args->len;
@@ -920,8 +951,12 @@ yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m, guint runs,
       ok = !YOLO_CL_FAILED (err, error, "binding trial scratch");
     }
   }
-  /* one run to warm up (PoCL compiles work-group functions at the first
-   * launch of a local size), then the timed ones */
+  /* PoCL compiles a work-group function at the first launch of each
+   * (kernel, local size): with a cold cache the prewarm compiles those of
+   * every trial prepared so far on all cores first, then one run warms
+   * up (loading them) and the timed ones follow */
+  if (ok)
+    yolo_rt_prewarm_sync (rt);
   for (guint r = 0; ok && r <= runs; r++) {
     gint64 t0 = g_get_monotonic_time ();
     ok = enqueue_range (rt, m->launches, rt->launches->len, FALSE, error);
@@ -947,7 +982,6 @@ void
 yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m)
 {
   clFinish (rt->queue);
-  rt->in_trial = FALSE;
   truncate_launches (rt, m->launches);
   for (guint i = m->buffers; i < rt->buffers->len; i++) {
     size_t sz = 0;

@@ -164,6 +164,16 @@ typedef struct
 } YoloRtMark;
 
 void yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m);
+/* Whether the prewarm (yolo-cl-prewarm.h) compiles, or may: it is on, and
+ * PoCL's kernel cache was cold (a unit build compiled) or no unit was
+ * built yet. Every launch recorded, a trial's too, is handed to it; a
+ * tuner that prepares (and rolls back) all candidates of a node before
+ * timing any has them all compiled at once on all cores. */
+gboolean yolo_rt_prewarming (YoloRuntime * rt);
+/* Has the prewarm compile everything handed to it so far, from this
+ * thread and its helpers, and waits for it (nothing when it is not
+ * compiling). yolo_rt_time_since calls it first. */
+void yolo_rt_prewarm_sync (YoloRuntime * rt);
 /* Runs the launches recorded since m once to warm up, then `runs` times
  * (each followed by clFinish), on the arena as it is, with temporary
  * scratch buffers: *median_ms is the median wall time of one run. */

@@ -341,6 +341,20 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     t->n_cached++;
     g_debug ("%s \"%s\": %s (tuning cache)", n->op_type, n->name, best->name);
   } else if (t->mode == TUNE_ON) {
+    /* With PoCL's cache cold, every candidate is prepared (and dropped)
+     * once first: the prewarm receives all their (kernel, local size)
+     * pairs and compiles them at once on every core before the first
+     * trial runs, instead of each trial's warm-up compiling its own on one
+     * core, one after the other. */
+    for (guint i = 0; yolo_rt_prewarming (rt) && i < comp->len; i++) {
+      YoloRtMark mark;
+      GError *err = NULL;
+
+      yolo_rt_mark (rt, &mark);
+      if (!prepare_one (rt, g, n, g_ptr_array_index (comp, i), &err))
+        g_clear_error (&err);
+      yolo_rt_rollback (rt, &mark);
+    }
     for (guint i = 0; i < comp->len; i++) {
       const YoloOpImpl *c = g_ptr_array_index (comp, i);
       YoloRtMark mark;

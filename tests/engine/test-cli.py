@@ -72,6 +72,7 @@ def main():
                                  "--max-mem-alloc-size=",
                                  "--max-global-mem-size=", "--no-cache",
                                  "--tune=", "YOLO_TUNE",
+                                 "--prewarm=", "YOLO_CL_PREWARM",
                                  "YOLO_CONV_KERNEL", "YOLO_DEVICE")),
           "--help lists the engine options and their variables", out)
 
@@ -289,6 +290,8 @@ def engine_option_flags(tmp, good_in, outp):
              "--wino-layout: bad value"),
             (["--program-cache=maybe"], ["program_cache", "on, off"],
              "--program-cache: bad value"),
+            (["--prewarm=maybe"], ["prewarm", "auto, on, off"],
+             "--prewarm: bad value"),
             (["--max-work-group-size=-1"], ["max_work_group_size", "-1"],
              "--max-work-group-size: negative"),
             (["--max-local-mem-size=-8"], ["max_local_mem_size"],
@@ -312,7 +315,7 @@ def engine_option_flags(tmp, good_in, outp):
     check(rc == 0, "run: default kernels", out + err)
     for flags in (["--conv-kernel=tiled"],
                   ["--conv-kernel=conv-generic", "--tune=off"],
-                  ["--tune=on"], ["--tune=cached"],
+                  ["--tune=on"], ["--tune=cached"], ["--prewarm=off"],
                   ["--conv-kernel=gpu", "--max-work-group-size=32"],
                   ["--conv-kernel=tiled", "--max-work-group-size=32",
                    "--max-local-mem-size=4096", "--no-cache"]):

@@ -1,8 +1,10 @@
 /* test-prewarm.c - on PoCL, the work-group function of every (kernel, local
  * size) a plan launches is compiled while the engine is created
  * (yolo-cl-prewarm.h), not at the first run, and the results are
- * bit-identical to an engine without the prewarm (YOLO_CL_PREWARM=0) and
- * match the C reference.
+ * bit-identical to an engine without the prewarm (YOLO_CL_PREWARM=0, the
+ * prewarm option "off") and match the C reference. With the measured
+ * choice (tune "on"), the trials' kernels are compiled by the prewarm
+ * before the first trial runs (yolo_rt_prewarm_sync).
  *
  * PoCL's kernel cache must be cold for the prewarm's helpers to start and
  * its compiled work-group functions can be counted there: main() points
@@ -92,18 +94,33 @@ count_so (const char *dir)
   return n;
 }
 
-/* Creates an engine for build_graph(), runs it once on a fixed input and
+/* One Conv 3x3 of 64 channels (Winograd and the direct kernel compete on
+ * PoCL, see test-backend.c) + SiLU, from the same seed every time. */
+static YoloGraph *
+build_conv64 (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 xd[4] = { 1, 64, 20, 36 };
+
+  yolo_test_seed (11);
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  add_conv (g, "conv64", "X", "W", "Y", 64, 64, 3, YOLO_ACT_SILU);
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+/* Creates an engine for g with opt, runs it once on a fixed input and
  * returns the output (n floats); *so_created: .so files in PoCL's cache
  * after creating the engine, *so_run: after the run. */
 static float *
-run_engine (gsize * n, guint * so_created, guint * so_run)
+run_engine_opt (YoloGraph * g, const YoloEngineOptions * opt, gsize * n,
+    guint * so_created, guint * so_run)
 {
-  YoloGraph *g = build_graph ();
   YoloTensor *x = YOLO_T (g, g_array_index (g->inputs, int, 0));
   gint64 nx = yolo_tensor_numel (x);
   float *in = g_memdup2 (x->data, nx * sizeof (float));
   GError *err = NULL;
-  YoloEngine *e = yolo_engine_new_from_graph (g, NULL, FALSE, &err);
+  YoloEngine *e = yolo_engine_new_from_graph (g, opt, FALSE, &err);
   YoloTensorInfo info;
   float *out;
 
@@ -123,6 +140,25 @@ run_engine (gsize * n, guint * so_created, guint * so_run)
   yolo_engine_free (e);
   g_free (in);
   return out;
+}
+
+static float *
+run_engine (gsize * n, guint * so_created, guint * so_run)
+{
+  return run_engine_opt (build_graph (), NULL, n, so_created, so_run);
+}
+
+static gboolean
+on_pocl (void)
+{
+  GError *err = NULL;
+  char *list = yolo_engine_list_devices (&err);
+  gboolean pocl;
+
+  g_assert_no_error (err);
+  pocl = strstr (list, "PoCL") || strstr (list, "pthread");
+  g_free (list);
+  return pocl && !g_getenv ("YOLO_DEVICE");
 }
 
 static void
@@ -182,6 +218,96 @@ test_prewarm_warm (void)
           1e-4f, TRUE));
 }
 
+/* Tuning trials with a cold cache (in a subprocess: main gives it a PoCL
+ * cache of its own, so the helpers start): the prewarm compiles every
+ * trial's work-group functions, synchronised before the first trial runs,
+ * nothing is left to the first run, and the results are bit-identical to
+ * the prewarm off and match the C reference. */
+static void
+test_prewarm_tuning (void)
+{
+  YoloEngineOptions on = {.tune = "on",.prewarm = "on" };
+  YoloEngineOptions off = {.tune = "on",.prewarm = "off" };
+  guint created, ran, created_off, ran_off;
+  gsize n, n_off;
+  float *out, *out_off;
+
+  if (!g_test_subprocess ()) {
+    if (!yolo_test_have_device () || !on_pocl ()) {
+      g_test_skip ("the prewarm runs on PoCL only");
+      return;
+    }
+    g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed ();
+    return;
+  }
+  g_assert_cmpuint (count_so (pocl_dir), ==, 0);
+  /* Both candidates (Winograd: 3 kernels, direct: 1) are prepared before
+   * the first trial, so the first synchronisation has all 4 pairs (debug
+   * messages that do not match are let through). */
+  g_test_expect_message ("yoloengine", G_LOG_LEVEL_DEBUG,
+      "prewarm: synchronised with 4 pairs pushed*");
+  out = run_engine_opt (build_conv64 (), &on, &n, &created, &ran);
+  g_test_assert_expected_messages ();
+  g_test_message ("tuning with the prewarm: %u work-group functions after "
+      "creating the engine, %u after its first run", created, ran);
+  g_assert_cmpuint (created, ==, 4);
+  g_assert_cmpuint (ran, ==, created);
+
+  out_off = run_engine_opt (build_conv64 (), &off, &n_off, &created_off,
+      &ran_off);
+  g_assert_cmpuint (n_off, ==, n);
+  g_assert_true (memcmp (out, out_off, n * sizeof (float)) == 0);
+  g_assert_cmpuint (ran_off, ==, ran);
+  g_free (out);
+  g_free (out_off);
+  g_assert_true (yolo_test_check (build_conv64 (), "prewarm tuning", 1e-4f,
+          1e-4f, TRUE));
+}
+
+/* The prewarm option: its values, YOLO_CL_PREWARM's "0" / "1" as before,
+ * an invalid value a one-line argument error naming it. */
+static void
+test_prewarm_option (void)
+{
+  const char *bad[] = { "maybe", "1" };
+  YoloEngineOptions opt = { 0 };
+  GError *err = NULL;
+  YoloEngine *e;
+
+  for (guint i = 0; i < 2; i++) {
+    opt.prewarm = bad[i];
+    e = yolo_engine_new_from_graph (build_graph (), &opt, FALSE, &err);
+    g_assert_null (e);
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_assert_nonnull (strstr (err->message, "prewarm"));
+    g_assert_null (strchr (err->message, '\n'));
+    g_clear_error (&err);
+  }
+  g_setenv ("YOLO_CL_PREWARM", "sometimes", TRUE);
+  e = yolo_engine_new_from_graph (build_graph (), NULL, FALSE, &err);
+  g_assert_null (e);
+  g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+  g_assert_nonnull (strstr (err->message, "YOLO_CL_PREWARM"));
+  g_clear_error (&err);
+  if (!yolo_test_have_device ()) {
+    g_unsetenv ("YOLO_CL_PREWARM");
+    return;
+  }
+  /* an option overrides the variable; "0" and "1" are still taken */
+  opt.prewarm = "off";
+  e = yolo_engine_new_from_graph (build_graph (), &opt, FALSE, &err);
+  g_assert_no_error (err);
+  yolo_engine_free (e);
+  for (guint i = 0; i < 2; i++) {
+    g_setenv ("YOLO_CL_PREWARM", i ? "1" : "0", TRUE);
+    e = yolo_engine_new_from_graph (build_graph (), NULL, FALSE, &err);
+    g_assert_no_error (err);
+    yolo_engine_free (e);
+  }
+  g_unsetenv ("YOLO_CL_PREWARM");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -199,6 +325,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/prewarm/ahead", test_prewarm_ahead);
   g_test_add_func ("/prewarm/warm", test_prewarm_warm);
+  g_test_add_func ("/prewarm/tuning", test_prewarm_tuning);
+  g_test_add_func ("/prewarm/option", test_prewarm_option);
   rc = g_test_run ();
   {
     char *argv_rm[] = { (char *) "rm", (char *) "-rf", pocl_dir, xdg, NULL };
