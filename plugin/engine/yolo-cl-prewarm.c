@@ -9,6 +9,7 @@
  * in the kernels never traps). Stand-ins are distinct per argument
  * position, so no kernel reads what it writes through another argument. */
 #include "yolo-cl-prewarm.h"
+#include "yolo-cl-queue.h"
 #include "yolo-kernels.h"
 
 #include <string.h>
@@ -17,6 +18,9 @@ typedef struct
 {
   cl_device_id dev;
   char *options;
+  /* PoCL < 7 (yolo-cl-queue.h): a helper's launch must run with the
+   * engines' shared queues idle */
+  gboolean exclusive;
 } Shared;
 
 typedef struct
@@ -122,11 +126,21 @@ worker_run (Worker * w, const YoloClPrewarmItem * it)
         break;
     }
   }
-  if (err == CL_SUCCESS)
+  if (err == CL_SUCCESS && w->own) {
+    /* a helper's own queue: alone in the process where PoCL needs it */
+    if (w->sh->exclusive)
+      yolo_cl_exclusive_begin ();
     err = clEnqueueNDRangeKernel (w->queue, k, it->dim, NULL, it->lws,
         it->lws, 0, NULL, NULL);
-  if (err == CL_SUCCESS)
-    err = clFinish (w->queue);
+    if (err == CL_SUCCESS)
+      err = clFinish (w->queue);
+    if (w->sh->exclusive)
+      yolo_cl_exclusive_end ();
+  } else if (err == CL_SUCCESS) {
+    err = yolo_cl_enqueue_kernel (w->queue, k, it->dim, it->lws, it->lws, NULL);
+    if (err == CL_SUCCESS)
+      err = clFinish (w->queue);
+  }
   clReleaseKernel (k);
   if (err != CL_SUCCESS)
     g_debug ("prewarm %s: %s", it->kernel, yolo_cl_strerror (err));
@@ -219,6 +233,7 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
 
   pw->sh.dev = dev;
   pw->sh.options = g_strdup (options);
+  pw->sh.exclusive = yolo_cl_queue_shared_for (dev);
   pw->queue = g_async_queue_new ();
   pw->n_helpers = n_helpers;
   return pw;
