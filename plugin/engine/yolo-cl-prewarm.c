@@ -14,6 +14,26 @@
 
 #include <string.h>
 
+/* Items pass from the engine's thread to the helpers through a
+ * GAsyncQueue, whose GMutex and GCond are futexes ThreadSanitizer does not
+ * see: tell it about the hand-off, or every item read by a helper is
+ * reported as a race with its writer. */
+#if defined(__SANITIZE_THREAD__)
+#define YOLO_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define YOLO_TSAN 1
+#endif
+#endif
+#ifdef YOLO_TSAN
+#include <sanitizer/tsan_interface.h>
+#define HANDOFF_RELEASE(p) __tsan_release (p)
+#define HANDOFF_ACQUIRE(p) __tsan_acquire (p)
+#else
+#define HANDOFF_RELEASE(p) ((void) (p))
+#define HANDOFF_ACQUIRE(p) ((void) (p))
+#endif
+
 typedef struct
 {
   cl_device_id dev;
@@ -219,6 +239,7 @@ helper_main (gpointer data)
   if (err != CL_SUCCESS)
     g_debug ("prewarm helper: no context: %s", yolo_cl_strerror (err));
   while ((it = g_async_queue_pop (w->items)) != STOP) {
+    HANDOFF_ACQUIRE (it);
     if (err == CL_SUCCESS)
       worker_run (w, it);
     item_free (it);
@@ -269,6 +290,7 @@ yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
     start_helpers (pw);
   }
   pw->pushed++;
+  HANDOFF_RELEASE (item);
   g_async_queue_push (pw->queue, item);
 }
 

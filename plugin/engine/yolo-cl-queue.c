@@ -14,11 +14,13 @@ typedef struct
   guint users;
 } SharedQueue;
 
-static GMutex shared_lock;      /* guards `shared` */
+/* GRecMutex: pthread mutexes, which ThreadSanitizer sees (GMutex is a
+ * futex it does not) */
+static GRecMutex shared_lock;   /* guards `shared` */
 static GPtrArray *shared;       /* SharedQueue * */
 /* held around each yolo_cl_enqueue_kernel and between
  * yolo_cl_exclusive_begin and _end */
-static GMutex launch_lock;
+static GRecMutex launch_lock;
 
 /* PoCL's version from its platform's CL_PLATFORM_VERSION, "OpenCL 3.0
  * PoCL 3.1+debian  Linux, ...": the major number, or -1. */
@@ -82,7 +84,7 @@ yolo_cl_queue_acquire (cl_device_id dev, cl_command_queue_properties props,
 
   if (!yolo_cl_queue_shared_for (dev))
     return create_pair (dev, props, ctx, queue, error);
-  g_mutex_lock (&shared_lock);
+  g_rec_mutex_lock (&shared_lock);
   if (!shared)
     shared = g_ptr_array_new ();
   for (guint i = 0; i < shared->len && !s; i++) {
@@ -95,7 +97,7 @@ yolo_cl_queue_acquire (cl_device_id dev, cl_command_queue_properties props,
     cl_command_queue q;
 
     if (!create_pair (dev, props, &c, &q, error)) {
-      g_mutex_unlock (&shared_lock);
+      g_rec_mutex_unlock (&shared_lock);
       return FALSE;
     }
     s = g_new0 (SharedQueue, 1);
@@ -112,7 +114,7 @@ yolo_cl_queue_acquire (cl_device_id dev, cl_command_queue_properties props,
   clRetainCommandQueue (s->queue);
   *ctx = s->ctx;
   *queue = s->queue;
-  g_mutex_unlock (&shared_lock);
+  g_rec_mutex_unlock (&shared_lock);
   return TRUE;
 }
 
@@ -123,7 +125,7 @@ yolo_cl_queue_release (cl_context ctx, cl_command_queue queue)
 
   if (queue)
     clFinish (queue);
-  g_mutex_lock (&shared_lock);
+  g_rec_mutex_lock (&shared_lock);
   for (guint i = 0; shared && i < shared->len; i++) {
     SharedQueue *s = g_ptr_array_index (shared, i);
 
@@ -135,7 +137,7 @@ yolo_cl_queue_release (cl_context ctx, cl_command_queue queue)
       break;
     }
   }
-  g_mutex_unlock (&shared_lock);
+  g_rec_mutex_unlock (&shared_lock);
   if (queue)
     clReleaseCommandQueue (queue);
   if (ctx)
@@ -154,9 +156,9 @@ yolo_cl_enqueue_kernel (cl_command_queue queue, cl_kernel k, cl_uint dim,
 {
   cl_int err;
 
-  g_mutex_lock (&launch_lock);
+  g_rec_mutex_lock (&launch_lock);
   err = clEnqueueNDRangeKernel (queue, k, dim, NULL, gws, lws, 0, NULL, ev);
-  g_mutex_unlock (&launch_lock);
+  g_rec_mutex_unlock (&launch_lock);
   return err;
 }
 
@@ -165,16 +167,16 @@ yolo_cl_exclusive_begin (void)
 {
   GPtrArray *queues = g_ptr_array_new ();
 
-  g_mutex_lock (&launch_lock);
+  g_rec_mutex_lock (&launch_lock);
   /* nothing is enqueued from here on: wait for what is */
-  g_mutex_lock (&shared_lock);
+  g_rec_mutex_lock (&shared_lock);
   for (guint i = 0; shared && i < shared->len; i++) {
     SharedQueue *s = g_ptr_array_index (shared, i);
 
     clRetainCommandQueue (s->queue);
     g_ptr_array_add (queues, s->queue);
   }
-  g_mutex_unlock (&shared_lock);
+  g_rec_mutex_unlock (&shared_lock);
   for (guint i = 0; i < queues->len; i++) {
     clFinish (g_ptr_array_index (queues, i));
     clReleaseCommandQueue (g_ptr_array_index (queues, i));
@@ -185,5 +187,5 @@ yolo_cl_exclusive_begin (void)
 void
 yolo_cl_exclusive_end (void)
 {
-  g_mutex_unlock (&launch_lock);
+  g_rec_mutex_unlock (&launch_lock);
 }
