@@ -9,14 +9,38 @@
  * in the kernels never traps). Stand-ins are distinct per argument
  * position, so no kernel reads what it writes through another argument. */
 #include "yolo-cl-prewarm.h"
+#include "yolo-cl-queue.h"
 #include "yolo-kernels.h"
 
 #include <string.h>
+
+/* Items pass from the engine's thread to the helpers through a
+ * GAsyncQueue, whose GMutex and GCond are futexes ThreadSanitizer does not
+ * see: tell it about the hand-off, or every item read by a helper is
+ * reported as a race with its writer. */
+#if defined(__SANITIZE_THREAD__)
+#define YOLO_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define YOLO_TSAN 1
+#endif
+#endif
+#ifdef YOLO_TSAN
+#include <sanitizer/tsan_interface.h>
+#define HANDOFF_RELEASE(p) __tsan_release (p)
+#define HANDOFF_ACQUIRE(p) __tsan_acquire (p)
+#else
+#define HANDOFF_RELEASE(p) ((void) (p))
+#define HANDOFF_ACQUIRE(p) ((void) (p))
+#endif
 
 typedef struct
 {
   cl_device_id dev;
   char *options;
+  /* PoCL < 7 (yolo-cl-queue.h): a helper's launch must run with the
+   * engines' shared queues idle */
+  gboolean exclusive;
 } Shared;
 
 typedef struct
@@ -123,11 +147,21 @@ worker_run (Worker * w, const YoloClPrewarmItem * it)
         break;
     }
   }
-  if (err == CL_SUCCESS)
+  if (err == CL_SUCCESS && w->own) {
+    /* a helper's own queue: alone in the process where PoCL needs it */
+    if (w->sh->exclusive)
+      yolo_cl_exclusive_begin ();
     err = clEnqueueNDRangeKernel (w->queue, k, it->dim, NULL, it->lws,
         it->lws, 0, NULL, NULL);
-  if (err == CL_SUCCESS)
-    err = clFinish (w->queue);
+    if (err == CL_SUCCESS)
+      err = clFinish (w->queue);
+    if (w->sh->exclusive)
+      yolo_cl_exclusive_end ();
+  } else if (err == CL_SUCCESS) {
+    err = yolo_cl_enqueue_kernel (w->queue, k, it->dim, it->lws, it->lws, NULL);
+    if (err == CL_SUCCESS)
+      err = clFinish (w->queue);
+  }
   clReleaseKernel (k);
   if (err != CL_SUCCESS)
     g_debug ("prewarm %s: %s", it->kernel, yolo_cl_strerror (err));
@@ -219,6 +253,7 @@ helper_main (gpointer data)
   if (err != CL_SUCCESS)
     g_debug ("prewarm helper: no context: %s", yolo_cl_strerror (err));
   while ((it = g_async_queue_pop (w->items)) != STOP) {
+    HANDOFF_ACQUIRE (it);
     if (err == CL_SUCCESS)
       worker_run (w, it);
     item_free (it);
@@ -234,6 +269,7 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
 
   pw->sh.dev = dev;
   pw->sh.options = g_strdup (options);
+  pw->sh.exclusive = yolo_cl_queue_shared_for (dev);
   pw->queue = g_async_queue_new ();
   pw->n_helpers = n_helpers;
   g_mutex_init (&pw->lock);
@@ -274,6 +310,7 @@ yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
   g_mutex_lock (&pw->lock);
   pw->pushed++;
   g_mutex_unlock (&pw->lock);
+  HANDOFF_RELEASE (item);
   g_async_queue_push (pw->queue, item);
 }
 

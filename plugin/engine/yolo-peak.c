@@ -4,6 +4,7 @@
 #include "yolo-engine-private.h"
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
+#include "yolo-cl-queue.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
   if (YOLO_CL_FAILED (err, error, "setting the peak kernel's arguments"))
     return -1;
   t0 = g_get_monotonic_time ();
-  err = clEnqueueNDRangeKernel (q, k, 1, NULL, &gws, NULL, 0, NULL, NULL);
+  err = yolo_cl_enqueue_kernel (q, k, 1, &gws, NULL, NULL);
   if (err == CL_SUCCESS)
     err = clFinish (q);
   if (YOLO_CL_FAILED (err, error, "running the peak kernel"))

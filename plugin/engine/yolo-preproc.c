@@ -14,6 +14,7 @@
  */
 #include "yolo-preproc.h"
 #include "yolo-engine-private.h"
+#include "yolo-cl-queue.h"
 
 #include <math.h>
 #include <string.h>
@@ -765,8 +766,7 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
           CL_KERNEL_WORK_GROUP_SIZE, sizeof (kwgs), &kwgs, NULL) == CL_SUCCESS
       && kwgs < lws[0] * lws[1])
     fixed = FALSE;
-  err = clEnqueueNDRangeKernel (q, k, 2, NULL, gws, fixed ? lws : NULL, 0,
-      NULL, NULL);
+  err = yolo_cl_enqueue_kernel (q, k, 2, gws, fixed ? lws : NULL, NULL);
   if (err != CL_SUCCESS) {
     clFinish (q);
     cl_fail (err, "pre-processing kernel launch", error);

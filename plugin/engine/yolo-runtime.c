@@ -31,6 +31,7 @@
 #include "yolo-runtime.h"
 #include "yolo-cl.h"
 #include "yolo-cl-prewarm.h"
+#include "yolo-cl-queue.h"
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
 #include "yolo-flops.h"
@@ -376,7 +377,6 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
 {
   YoloRuntime *rt = g_new0 (YoloRuntime, 1);
   cl_device_type type = 0;
-  cl_int err;
   size_t wgs = 0, items[3] = { 0, 0, 0 };
   cl_ulong lmem = 0;
   cl_uint cu = 0;
@@ -467,13 +467,14 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
   rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
 
-  rt->ctx = clCreateContext (NULL, 1, &rt->device, NULL, NULL, &err);
-  if (YOLO_CL_FAILED (err, error, "clCreateContext on %s", rt->info.name))
+  /* on PoCL < 7 one context and queue shared by the process's engines
+   * (yolo-cl-queue.h) */
+  if (!yolo_cl_queue_acquire (rt->device,
+          rt->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &rt->ctx, &rt->queue,
+          error)) {
+    g_prefix_error (error, "%s: ", rt->info.name);
     goto fail;
-  rt->queue = clCreateCommandQueue (rt->ctx, rt->device,
-      rt->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
-  if (YOLO_CL_FAILED (err, error, "clCreateCommandQueue on %s", rt->info.name))
-    goto fail;
+  }
   /* Programs are built per kernel unit when a plan first asks for one of
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->n_programs = yolo_cl_n_kernel_units ();
@@ -541,10 +542,7 @@ yolo_runtime_free (YoloRuntime * rt)
     if (rt->programs[i])
       clReleaseProgram (rt->programs[i]);
   g_free (rt->programs);
-  if (rt->queue)
-    clReleaseCommandQueue (rt->queue);
-  if (rt->ctx)
-    clReleaseContext (rt->ctx);
+  yolo_cl_queue_release (rt->ctx, rt->queue);
   g_free (rt->info.name);
   g_free (rt->info.vendor);
   g_free (rt->info.driver);
@@ -869,8 +867,8 @@ enqueue_range (YoloRuntime * rt, guint from, guint to, gboolean events,
       clReleaseEvent (l->ev);
       l->ev = NULL;
     }
-    err = clEnqueueNDRangeKernel (rt->queue, l->k, l->dim, NULL, l->gws,
-        l->has_lws ? l->lws : NULL, 0, NULL, events ? &l->ev : NULL);
+    err = yolo_cl_enqueue_kernel (rt->queue, l->k, l->dim, l->gws,
+        l->has_lws ? l->lws : NULL, events ? &l->ev : NULL);
     if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label, l->op_type))
       return FALSE;
   }
