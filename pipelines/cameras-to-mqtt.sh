@@ -113,58 +113,16 @@ for i in "${!urls[@]}"; do
     ! fakesink sync=false)
 done
 
-# as in rtsp-to-json.sh: gst-launch in the background so that SIGTERM
-# becomes a clean stop; its ERROR report condensed into one line
-interrupted=0
-gst_pid=
-# shellcheck disable=SC2317  # called by the traps
-on_signal () {
-  interrupted=1
-  if [ "$1" = TERM ] && [ -n "$gst_pid" ]; then kill -INT "$gst_pid" 2>/dev/null || true; fi
-}
-trap 'on_signal INT' INT
-trap 'on_signal TERM' TERM
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/cameras-to-mqtt.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-errors=$tmp/errors
-mkfifo "$tmp/stderr"
-filter_stderr () {
-  awk -v out="$errors" '
-    /^ERROR: from element / {
-      if (n++ == 0) { sub(/^ERROR: from element /, ""); err = $0; state = 1 }
-      else state = 3
-      next
-    }
-    /^ERROR: / && n > 0 { state = 3; next }
-    state == 3 { next }
-    state == 1 && /^Additional debug info:$/ { state = 2; next }
-    state == 2 { detail = $0; next }
-    { print > "/dev/stderr"; fflush("/dev/stderr") }
-    END { if (n) { print err > out; print detail > out } }'
-}
-
-set +e
-filter_stderr < "$tmp/stderr" &
-filter_pid=$!
-gst-launch-1.0 -q -e "${branches[@]}" 2> "$tmp/stderr" &
-gst_pid=$!
-rc=0
-wait "$gst_pid" || rc=$?
-while kill -0 "$gst_pid" 2>/dev/null; do
-  rc=0
-  wait "$gst_pid" || rc=$?
-done
-wait "$filter_pid"
-set -e
+# shellcheck source=pipelines/gst-run.sh
+. "$repo/pipelines/gst-run.sh"
+gst_run cameras-to-mqtt "${branches[@]}"
 
 say () { echo "cameras-to-mqtt.sh: $*" >&2; }
 camera () {   # "camI" -> "camera I (URL)"
   local i=${1#cam}
   echo "camera ${names[$i]:-cam$i} (${urls[$i]})"
 }
-if [ -s "$errors" ]; then
-  { read -r err && read -r detail; } < "$errors" || true
+if [ -n "$err" ]; then
   elem=${err%%: *}
   msg=${err#*: }
   # /GstPipeline:pipeline0/GstRTSPSrc:cam1 or .../GstWatchdog:cam1-watchdog

@@ -87,71 +87,17 @@ else
   queue=(queue)
 fi
 
-# gst-launch runs in the background so that SIGTERM can be turned into a
-# clean stop (SIGINT: EOS, with -e); its stdout (-q: only the JSON when
-# OUT=-) is ours, its stderr goes through a filter that passes everything on
-# but condenses its ERROR report (several lines) into one line.
-interrupted=0
-gst_pid=
-# shellcheck disable=SC2317  # called by the traps
-on_signal () {
-  interrupted=1
-  # Ctrl-C reaches gst-launch from the terminal too: send SIGINT only once
-  if [ "$1" = TERM ] && [ -n "$gst_pid" ]; then kill -INT "$gst_pid" 2>/dev/null || true; fi
-}
-trap 'on_signal INT' INT
-trap 'on_signal TERM' TERM
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/rtsp-to-json.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-errors=$tmp/errors
-mkfifo "$tmp/stderr"
-
-# ERROR: from element /GstPipeline:pipeline0/GstRTSPSrc:rtspsrc0: <message>
-# Additional debug info:
-# <file(line): function (): element path:>
-# <detail>
-# (then maybe "ERROR: pipeline doesn't want to preroll." and the like)
-# -> the first error's element, message and detail go to $errors.
-filter_stderr () {
-  awk -v out="$errors" '
-    /^ERROR: from element / {
-      if (n++ == 0) { sub(/^ERROR: from element /, ""); err = $0; state = 1 }
-      else state = 3            # later errors: consequences of the first
-      next
-    }
-    /^ERROR: / && n > 0 { state = 3; next }
-    state == 3 { next }
-    state == 1 && /^Additional debug info:$/ { state = 2; next }
-    state == 2 { detail = $0; next }
-    { print > "/dev/stderr"; fflush("/dev/stderr") }
-    END { if (n) { print err > out; print detail > out } }'
-}
-
-set +e
-filter_stderr < "$tmp/stderr" &
-filter_pid=$!
-gst-launch-1.0 -q -e \
+# shellcheck source=pipelines/gst-run.sh
+. "$repo/pipelines/gst-run.sh"
+gst_run rtsp-to-json \
   rtspsrc location="$URL" latency="$LATENCY" "${rtsp_props[@]}" \
   "${watchdog[@]}" \
   ! "rtp${CODEC}depay" ! "${CODEC}parse" ! "avdec_${CODEC}" ! videoconvert \
   ! "${queue[@]}" ! yolodetect model="$MODEL" "${yolo_props[@]}" \
-  ! yolojson location="$OUT" ! fakesink sync=false \
-  2> "$tmp/stderr" &
-gst_pid=$!
-rc=0
-wait "$gst_pid" || rc=$?
-# a trapped signal interrupts wait: wait again until gst-launch is gone
-while kill -0 "$gst_pid" 2>/dev/null; do
-  rc=0
-  wait "$gst_pid" || rc=$?
-done
-wait "$filter_pid"
-set -e
+  ! yolojson location="$OUT" ! fakesink sync=false
 
 say () { echo "rtsp-to-json.sh: $URL: $*" >&2; }
-if [ -s "$errors" ]; then
-  { read -r err && read -r detail; } < "$errors" || true
+if [ -n "$err" ]; then
   elem=${err%%: *}
   msg=${err#*: }
   case "$elem" in
