@@ -277,6 +277,29 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
     vr = conv_load16_masked ((row), 2 * xs + 1, 2, W); \
   } while (0)
 
+/* Rows narrower than a segment (W < 16, stride 1, xs = 0) where the 16
+ * floats from the row start lie inside the input tensor: one vector load,
+ * the lanes past the row end (the next row's, or whatever follows)
+ * replaced by the zero padding (mask mc: lane < W), then shifted. */
+#define CONV_ROW_S1_OVER(row) do { \
+    vc = select ((float16) (0.0f), vload16 (0, (row)), mc); \
+    vl = CONV_SHR1 (vc, 0.0f); \
+    vr = CONV_SHL1 (vc, 0.0f); \
+  } while (0)
+
+/* Stride 2 where [2 xs, 2 xs + 32) passes the row end but lies inside the
+ * input tensor: the fast loader's vector loads, then the columns past the
+ * row end zeroed (masks mc, mr: column 2 (xs + i) (+ 1) < W). */
+#define CONV_ROW_S2_OVER(row) do { \
+    __global const float *q_ = (row) + 2 * xs; \
+    float16 u_ = vload16 (0, q_); \
+    float16 v_ = vload16 (0, q_ + 16); \
+    vc = select ((float16) (0.0f), (float16) (u_.even, v_.even), mc); \
+    vr = select ((float16) (0.0f), (float16) (u_.odd, v_.odd), mr); \
+    float l_ = xs > 0 ? q_[-1] : 0.0f; \
+    vl = CONV_SHR1 (vr, l_); \
+  } while (0)
+
 /* One input channel of the 3x3 stride 1 kernel: input rows y0-1 .. y0+2
  * feed output rows y0 (acc a) and y0+1 (acc c). */
 #define CONV_3X3S1_CHANNEL(LOAD) do { \
@@ -329,6 +352,15 @@ conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
   } else if (W >= 16) {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S1_CHANNEL (CONV_ROW_S1_EDGE);
+      xk += HW;
+      wk += 72;
+    }
+  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
+      + 16 <= (M / Mg) * Cg * HW) {
+    /* W < 16: every row's 16-float load stays inside the tensor */
+    int16 mc = CONV_IOTA16 < W;
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
       xk += HW;
       wk += 72;
     }
@@ -398,6 +430,17 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
   if (fast) {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S2_CHANNEL (CONV_ROW_S2_FAST);
+      xk += HW;
+      wk += 72;
+    }
+  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
+      * W + 2 * xs + 32 <= (M / Mg) * Cg * HW) {
+    /* narrow rows (or the last segment): every row's 32-float load stays
+     * inside the tensor */
+    int16 mc = 2 * (xs + CONV_IOTA16) < W;
+    int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
       xk += HW;
       wk += 72;
     }
