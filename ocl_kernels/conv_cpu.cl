@@ -529,7 +529,8 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
     CONV_DW3_ROW (LOAD, 2); \
   } while (0)
 
-#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, SLOW) \
+#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, OVERCOND, \
+    OVER, SLOW) \
 __kernel void \
 name (__global const float *x, int x_off, __global const float *w, \
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
@@ -554,7 +555,13 @@ name (__global const float *x, int x_off, __global const float *w, \
       CONV_DW3_TILE (MID); \
     else if (EDGECOND) \
       CONV_DW3_TILE (EDGE); \
-    else { \
+    else if (OVERCOND) { \
+      /* the vector loads of every row stay inside the tensor */ \
+      xs = x0; \
+      int16 mc = S * (xs + CONV_IOTA16) < W; \
+      int16 mr = S * (xs + CONV_IOTA16) + 1 < W; \
+      CONV_DW3_TILE (OVER); \
+    } else { \
       xs = x0; \
       CONV_DW3_TILE (SLOW); \
     } \
@@ -564,10 +571,16 @@ name (__global const float *x, int x_off, __global const float *w, \
   } \
 }
 
+/* (OVERCOND: the farthest load, from input row oy * S + 1 of the channel,
+ * ends inside the tensor of M / Mg channels) */
 CONV_DW3_KERNEL (conv_dw3x3s1, 1, xs > 0 && xs + 17 <= W, CONV_ROW_S1_MID,
-    W >= 16, CONV_ROW_S1_EDGE, CONV_ROW_S1_SLOW)
+    W >= 16, CONV_ROW_S1_EDGE, x0 == 0 && (m / Mg) * H * W
+    + min (oy + 1, H - 1) * W + 16 <= (M / Mg) * H * W, CONV_ROW_S1_OVER,
+    CONV_ROW_S1_SLOW)
 CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
-    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST, CONV_ROW_S2_SLOW)
+    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST,
+    (m / Mg) * H * W + min (2 * oy + 1, H - 1) * W + 2 * x0 + 32
+    <= (M / Mg) * H * W, CONV_ROW_S2_OVER, CONV_ROW_S2_SLOW)
 
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.
