@@ -457,9 +457,13 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
     CONV_STORE8 (c, (y0 + 1) * Wo + xs, l0, l1);
 }
 
-/* 16 lanes of input row `row` at columns start + sw * i (zero outside). */
+/* 16 lanes of input row `row` at columns start + sw * i (zero outside).
+ * Elements [lo, hi) relative to row are inside the tensor (lo <= 0,
+ * hi >= W): a stride 1 or 2 segment that passes the row's ends but not the
+ * tensor's takes vector loads too, the lanes outside the row zeroed. */
 static inline float16
-conv_load_row (__global const float *row, int start, int sw, int W)
+conv_load_row (__global const float *row, int start, int sw, int W, int lo,
+    int hi)
 {
   if (sw == 1 && start >= 0 && start + 16 <= W)
     return vload16 (0, row + start);
@@ -467,6 +471,19 @@ conv_load_row (__global const float *row, int start, int sw, int W)
     float16 u = vload16 (0, row + start);
     float16 v = vload16 (0, row + start + 16);
     return (float16) (u.even, v.even);
+  }
+  if ((sw == 1 || sw == 2) && start >= lo && start + 16 * sw <= hi) {
+    int16 col = (int16) (start) + CONV_IOTA16 * sw;
+    int16 in = (col >= 0) & (col < W);
+    float16 v;
+    if (sw == 1) {
+      v = vload16 (0, row + start);
+    } else {
+      float16 u = vload16 (0, row + start);
+      float16 u2 = vload16 (0, row + start + 16);
+      v = (float16) (u.even, u2.even);
+    }
+    return select ((float16) (0.0f), v, in);
   }
   return conv_load16_masked (row, start, sw, W);
 }
@@ -489,6 +506,9 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
   int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
   int HW = H * W;
   int kk = kh * kw;
+  /* the input tensor: n_x elements from x0p */
+  __global const float *x0p = x + x_off;
+  int n_x = (M / Mg) * Cg * HW;
   __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW;
   __global const float *wk = w + mb * Cg * kk * 8;
   CONV_DECL8 (a);
@@ -499,8 +519,10 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
         continue;
       __global const float *row = xk + iy * W;
       __global const float *wr = wk + ky * kw * 8;
+      int lo = -(int) (row - x0p), hi = n_x + lo;
       for (int kx = 0; kx < kw; kx++) {
-        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W);
+        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W, lo,
+            hi);
         CONV_FMA8 (a, v, wr + kx * 8);
       }
     }
@@ -606,8 +628,10 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
       if (iy < 0 || iy >= H)
         continue;
       __global const float *row = xk + iy * W;
+      int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
       for (int kx = 0; kx < kw; kx++) {
-        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W);
+        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W, lo,
+            hi);
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
