@@ -641,6 +641,42 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
   }
 }
 
+/* ---- im2col + GEMM (conv-im2col) for small outputs ----
+ *
+ * col[(c kh + ky) kw + kx][oy Wo + ox] = x[c][oy sh - ph + ky dh]
+ * [ox sw - pw + kx dw] (zero in the padding): the conv is then conv_1x1_c8
+ * over Cg kh kw "channels" and Ho Wo pixels, whose 32 pixels per
+ * work-item run along the flattened output (rows of 10 or 20 pixels leave
+ * no lanes idle) with the blocked weights as they are. A work-item fills
+ * one row r of col. */
+__kernel void
+conv_im2col (__global const float *x, int x_off, __global float *col,
+    int R, int H, int W, int Ho, int Wo, int kh, int kw, int sh, int sw,
+    int ph, int pw, int dh, int dw)
+{
+  int r = get_global_id (0);
+  if (r >= R)
+    return;
+  int kk = kh * kw;
+  int c = r / kk, ky = (r % kk) / kw, kx = r % kw;
+  __global const float *xc = x + x_off + c * H * W;
+  __global float *o = col + r * Ho * Wo;
+  for (int oy = 0; oy < Ho; oy++) {
+    int iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= H) {
+      for (int ox = 0; ox < Wo; ox++)
+        o[ox] = 0.0f;
+    } else {
+      __global const float *row = xc + iy * W;
+      for (int ox = 0; ox < Wo; ox++) {
+        int ix = ox * sw - pw + kx * dw;
+        o[ox] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+      }
+    }
+    o += Wo;
+  }
+}
+
 /* ---- Winograd F(4x4, 3x3): 3x3, stride 1, pad 1, dilation 1, group 1 ----
  *
  * Output tiles of 4x4 pixels (th x tw tiles, T = th * tw, row-major tile
