@@ -714,6 +714,115 @@ def batch_huge_conv():
                  [vi("x", [1 << 20, 3, 64, 64])], [vi("y", None)], [w])
 
 
+# ---- nms=True look-alikes (yolo-nms-tail.c): the NMS tail of the zoo's
+# yolo11n-nms.onnx alone, fed by x [1,84,64], with one change that keeps
+# it a valid graph computing something else than the tail the engine
+# replaces. The engine must refuse it or compute what onnxruntime does.
+
+
+def _nms_tail(mutate):
+    data = os.environ.get("YOLO_TEST_DATA", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+        "shared"))
+    path = os.path.join(data, "models", "zoo", "yolo11n-nms.onnx")
+    if not os.path.exists(path):
+        return None
+    m = onnx.load(path)
+    g = m.graph
+    start = [k for k, nd in enumerate(g.node) if nd.op_type == "Transpose"
+             and list(helper.get_attribute_value(nd.attribute[0]))
+             == [0, 2, 1]][-1]
+    pre = g.node[start].input[0]
+    live, tail = {pre}, []
+    for nd in g.node[start:]:
+        if nd.op_type != "Constant" and any(i in live for i in nd.input):
+            tail.append(nd)
+            live.update(nd.output)
+    used = {i for nd in tail for i in nd.input}
+    consts = [nd for nd in g.node
+              if nd.op_type == "Constant" and nd.output[0] in used]
+    inits = [i for i in g.initializer if i.name in used]
+    inits.append(numpy_helper.from_array(np.array([1.0], np.float32), "one"))
+    byname = {nd.name: nd for nd in tail}
+    mutate(byname, inits)
+    graph = helper.make_graph(
+        [helper.make_node("Mul", ["x", "one"], [pre], name="feed")]
+        + consts + tail, "nms-tail", [vi("x", [1, 84, 64])],
+        list(g.output), inits)
+    out = helper.make_model(graph, opset_imports=list(m.opset_import))
+    out.ir_version = m.ir_version
+    return out
+
+
+def nms_lookalike_columns_swapped():
+    # the output rows are score, x1, y1, x2, y2, class
+    def mut(nd, inits):
+        c = nd["/Concat_3"]
+        a = list(c.input)
+        c.input[0], c.input[1] = a[1], a[0]
+    return _nms_tail(mut)
+
+
+def nms_lookalike_scores_skip_class0():
+    # the scores are rows 5.. (class 0 left out, the class ids shifted)
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array([5], np.int64), "five"))
+        nd["/Slice_1"].input[1] = "five"
+    return _nms_tail(mut)
+
+
+def nms_lookalike_scores_end_short():
+    # the best class of classes 0..49 only
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array([54], np.int64), "e54"))
+        nd["/Slice_1"].input[2] = "e54"
+    return _nms_tail(mut)
+
+
+def nms_lookalike_argmax_last():
+    # ties go to the last class
+    def mut(nd, inits):
+        nd["/ArgMax"].attribute.append(
+            helper.make_attribute("select_last_index", 1))
+    return _nms_tail(mut)
+
+
+def nms_lookalike_kept_class_column():
+    # the kept rows are picked by the NMS output's class column, not its
+    # box index column
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array([1], np.int64), "c1"))
+        inits.append(numpy_helper.from_array(np.array([2], np.int64), "c2"))
+        s = nd["/Slice_5"]
+        s.input[1] = "c1"
+        s.input[2] = "c2"
+    return _nms_tail(mut)
+
+
+def nms_lookalike_iou_nan():
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array([np.nan], np.float32),
+                                             "iou_nan"))
+        nd["/NonMaxSuppression"].input[3] = "iou_nan"
+    return _nms_tail(mut)
+
+
+def nms_lookalike_conf_nan():
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array(np.nan, np.float32),
+                                             "conf_nan"))
+        nd["/Greater"].input[1] = "conf_nan"
+    return _nms_tail(mut)
+
+
+def nms_lookalike_box_scale_zero():
+    def mut(nd, inits):
+        inits.append(numpy_helper.from_array(np.array(0.0, np.float32),
+                                             "s0"))
+        nd["/Div"].input[1] = "s0"
+    return _nms_tail(mut)
+
+
 ALL = {
     "huge_input": huge_input,
     "huge_input_product": huge_input_product,
@@ -787,6 +896,14 @@ EITHER = {
     "fp16_nan_big_weights": fp16_nan_big_weights,
     "duplicate_graph_outputs": duplicate_graph_outputs,
     "output_is_input": output_is_input,
+    "nms_lookalike_columns_swapped": nms_lookalike_columns_swapped,
+    "nms_lookalike_scores_skip_class0": nms_lookalike_scores_skip_class0,
+    "nms_lookalike_kept_class_column": nms_lookalike_kept_class_column,
+    "nms_lookalike_scores_end_short": nms_lookalike_scores_end_short,
+    "nms_lookalike_argmax_last": nms_lookalike_argmax_last,
+    "nms_lookalike_iou_nan": nms_lookalike_iou_nan,
+    "nms_lookalike_conf_nan": nms_lookalike_conf_nan,
+    "nms_lookalike_box_scale_zero": nms_lookalike_box_scale_zero,
     "batch_symbolic_no_size": batch_symbolic_no_size,
 }
 
@@ -836,7 +953,10 @@ def write_all(outdir, which=None):
         if which and name not in which:
             continue
         p = os.path.join(outdir, name + ".onnx")
-        onnx.save(fn(), p)
+        m = fn()
+        if m is None:  # needs the test data (YOLO_TEST_DATA)
+            continue
+        onnx.save(m, p)
         paths[name] = p
     return paths
 
