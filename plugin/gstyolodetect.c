@@ -1824,7 +1824,8 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
       g_param_spec_string ("model-instance-id", "Model instance id",
           "Elements with the same id share one loaded model (same model, "
-          "device and input-size required); empty = a model of its own",
+          "device, input-size and batch-size required); empty = a model of "
+          "its own",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
