@@ -24,7 +24,8 @@ Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files;
 ConvTranspose (output_padding, output_shape, group, pads), LayerNormalization
 axis/epsilon/Scale shapes, Where and comparison broadcasting, Sin/Cos/Erf/Gelu
 on inf/NaN, and hostile Ultralytics metadata (task, kpt_shape, end2end,
-names, imgsz, stride, args).
+names, imgsz, stride, args); the int8 dynamic-quantisation pattern with
+hostile zero points, weight dtypes, scales and activations (syn_qconv).
 Real models (yolov8n-320, yolox-nano-416) only go through `info` (no OpenCL);
 synthetic graphs are small and also `run` (about one case in four).
 """
@@ -387,10 +388,65 @@ def syn_unary_new(rng):
               [numpy_helper.from_array(vals, "c")], opset=opset)
 
 
+def syn_qconv(rng):
+    """onnxruntime's dynamic int8 pattern (DynamicQuantizeLinear ->
+    ConvInteger -> Cast -> Mul -> Mul) with hostile zero points (dtype,
+    length, values beyond 8 bits), weight dtypes, scales (0, NaN, inf,
+    negative, wrong length), attributes and inf/NaN activations."""
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    c = rng.choice([1, 2, 3, 4, 8])
+    m = rng.choice([1, 2, 4, 6])
+    k = maybe(rng, rng.choice([1, 3]), lambda: rng.choice([0, 2, 5, 9]))
+    wdt = maybe(rng, U8, lambda: rng.choice([I8, TensorProto.INT32, F]))
+    kw = {}
+    if rng.random() < 0.5:
+        n = maybe(rng, rng.choice([1, m]), lambda: rng.choice([0, 2, 3, 7]))
+        vals = [maybe(rng, rng.randint(0, 255),
+                      lambda: rng.choice([-1, 256, 300, 2 ** 31 - 1]))
+                for _ in range(n)]
+        t = onnx.TensorProto()
+        t.name = "wzp"
+        t.data_type = maybe(rng, wdt, lambda: rng.choice([U8, I8, F]))
+        if n != 1 or rng.random() < 0.5:
+            t.dims.extend([n])
+        if t.data_type == F:
+            t.float_data.extend(float(v) for v in vals)
+        else:
+            t.int32_data.extend(vals)
+        kw["wzp"] = t
+    if rng.random() < 0.2:
+        kw["xzp_dtype"] = rng.choice([I8, TensorProto.INT32])
+    if rng.random() < 0.5:
+        kw["mscale"] = maybe(
+            rng, np.float32(rng.choice(HOSTILE_FLOATS)),
+            lambda: np.full(rng.choice([[m], [1, m, 1, 1], [3], [1, 3, 1, 1]]),
+                            rng.choice(HOSTILE_FLOATS), np.float32))
+    if rng.random() < 0.3:
+        v = np.zeros((1, c, 8, 8), np.float32)
+        v.reshape(-1)[rng.randrange(v.size)] = rng.choice(
+            [np.inf, -np.inf, np.nan, 3e38, -3e38])
+        kw["dql_input_add"] = v
+    attrs = {"pads": [k // 2] * 4}
+    if rng.random() < 0.4:
+        attrs["strides"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                            for _ in range(2)]
+    if rng.random() < 0.3:
+        attrs["group"] = maybe(rng, 1, lambda: hostile_int(rng))
+    if rng.random() < 0.3:
+        attrs["dilations"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                              for _ in range(2)]
+    if rng.random() < 0.2:
+        attrs["pads"] = [hostile_int(rng) for _ in range(4)]
+    wv = np.random.RandomState(rng.randint(0, 1 << 30)).randint(
+        0, 255, (m, c, max(k, 1), max(k, 1)))
+    return hostile_models._qconv(w_dtype=wdt, m=m, c=c, k=max(k, 1),
+                                 attrs=attrs, wvals=wv, **kw)
+
+
 SYNTHETIC = [syn_conv, syn_pool, syn_reshape, syn_concat, syn_slice, syn_topk,
              syn_resize, syn_gather, syn_expand_tile, syn_misc,
              syn_convtranspose, syn_layernorm, syn_where_compare,
-             syn_unary_new]
+             syn_unary_new, syn_qconv]
 
 
 # --------------------------------------------------------------------------
