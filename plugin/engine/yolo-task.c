@@ -276,8 +276,9 @@ typedef struct
  * t1 + t2 = d' adj(S) d / 4 (den + eps) >= |d|^2 lmin / 4 (lmin lmax +
  * eps), and t3 >= log(eps) / 2 (den >= 4 sqrt(det S1 det S2), Minkowski),
  * so when that bound exceeds the distance bd_max at which probiou falls
- * to thr, probiou < thr (about 80 s -> 1 s for 30000 boxes of one class
- * that do not overlap). The covariances are computed once per box. */
+ * to thr, probiou < thr. The covariances are computed once per box. CPU
+ * time for 5000 / 15000 / 30000 boxes of one class that do not overlap:
+ * 0.71 / 6.1 / about 25 s before, 0.03 / 0.24 / 1.0 s now. */
 static void
 obb_fast_nms (GArray * c, float thr, gboolean agnostic)
 {
