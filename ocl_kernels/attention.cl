@@ -158,7 +158,7 @@ attention_f16 (__global const float *q, int q_off,
  * ATTN_MAXD); the group stages ATTN_TK keys of K and V at a time in local
  * memory. Global size: (ceil(NQ/ATTN_WG) * ATTN_WG, B0*B1), local
  * (ATTN_WG, 1). */
-#define ATTN_WG 64
+#define ATTN_WG 32
 #define ATTN_TK 32
 #define ATTN_MAXD 64
 
@@ -189,15 +189,18 @@ attention_tiled (__global const float *q, int q_off,
     acc[d] = 0.0f;
   }
   float m = -INFINITY, l = 0.0f;
+  int dmax = max (D, DV);
 
   for (int j0 = 0; j0 < NK; j0 += ATTN_TK) {
     int nk = min (ATTN_TK, NK - j0);
     barrier (CLK_LOCAL_MEM_FENCE);
-    for (int e = lid; e < ATTN_MAXD * ATTN_TK; e += ATTN_WG) {
+    for (int e = lid; e < dmax * ATTN_TK; e += ATTN_WG) {
       int d = e / ATTN_TK, t = e % ATTN_TK;
       int j = min (j0 + t, NK - 1);
-      kt[d][t] = d < D ? kb[d * ksd + j * ksj] : 0.0f;
-      vt[d][t] = d < DV ? vb[d * vsc + j * vsj] : 0.0f;
+      if (d < D)
+        kt[d][t] = kb[d * ksd + j * ksj];
+      if (d < DV)
+        vt[d][t] = vb[d * vsc + j * vsj];
     }
     barrier (CLK_LOCAL_MEM_FENCE);
     for (int t = 0; t < nk; t++) {

@@ -1,6 +1,6 @@
 /* backend-opencl/attention.c - ScaledDotProductAttention (ops/attention.h)
  * on OpenCL, two variants of ocl_kernels/attention.cl, both tunable:
- *  - attention-tiled (attention_tiled): work-groups of 64 queries staging
+ *  - attention-tiled (attention_tiled): work-groups of 32 queries staging
  *    32 keys of K and V in local memory; D and DV at most 64. Preferred on
  *    devices with dedicated local memory (GPUs).
  *  - attention-f16 (attention_f16): 16 queries x 16 channels per
@@ -12,7 +12,7 @@
 #include "impls.h"
 #include "ops/attention.h"
 
-#define ATTN_WG 64              /* attention.cl */
+#define ATTN_WG 32              /* attention.cl */
 #define ATTN_MAXD 64
 
 static gboolean
