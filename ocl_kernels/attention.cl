@@ -10,11 +10,12 @@
  * Exponentials are exp2 of scores pre-multiplied by scale * log2(e). */
 
 /* attention_f16 (wide-vector CPUs): one work-item = 16 queries (the
- * float16 lanes, i contiguous in the YOLO layouts) x ATTN_CB output
- * channels of one b; keys in blocks of ATTN_KB. The scores of a block
- * take 8 registers, the accumulators 16. Global size:
- * (ceil(NQ/16), ceil(DV/ATTN_CB), B0*B1). */
-#define ATTN_CB 16
+ * float16 lanes, i contiguous in the YOLO layouts) x cb output channels
+ * of one b (attention_f16_c32, attention_f16_c64: cb = 32, 64, so that
+ * the scores of a query block are computed once for DV <= 64); keys in
+ * blocks of ATTN_KB, whose scores take 8 registers. Global size:
+ * (ceil(NQ/16), ceil(DV/cb), B0*B1). */
+#define ATTN_CB_MAX 64
 #define ATTN_KB 8
 
 /* 2^x, 0 for x = -inf. On AVX-512 CPUs (PoCL), where the library exp2 of
@@ -84,7 +85,7 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     }                                                                       \
     __global const float *vr = vj;                                          \
     _Pragma ("unroll")                                                      \
-    for (int c = 0; c < ATTN_CB; c++) {                                     \
+    for (int c = 0; c < cb; c++) {                                          \
       float16 a = acc[c] * corr;                                            \
       _Pragma ("unroll")                                                    \
       for (int t = 0; t < ATTN_KB; t++)                                     \
@@ -94,8 +95,8 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     }                                                                       \
   } while (0)
 
-__kernel void
-attention_f16 (__global const float *q, int q_off,
+static inline void
+attention_f16_run (int cb, __global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
@@ -106,7 +107,7 @@ attention_f16 (__global const float *q, int q_off,
     int yo, int ys0, int ys1, int ysc, int ysi)
 {
   int i0 = get_global_id (0) * 16;
-  int c0 = get_global_id (1) * ATTN_CB;
+  int c0 = get_global_id (1) * cb;
   int b = get_global_id (2);
   if (i0 >= NQ || c0 >= DV)
     return;
@@ -117,9 +118,9 @@ attention_f16 (__global const float *q, int q_off,
   /* channels past DV repeat the last one (computed, never stored) */
   int cmax = DV - 1 - c0;
   float16 m = (float16) (-INFINITY), l = (float16) (0.0f);
-  float16 acc[ATTN_CB];
+  float16 acc[ATTN_CB_MAX];
   #pragma unroll
-  for (int c = 0; c < ATTN_CB; c++)
+  for (int c = 0; c < cb; c++)
     acc[c] = (float16) (0.0f);
   int unit = ksj == 1 && vsj == 1;
 
@@ -139,7 +140,7 @@ attention_f16 (__global const float *q, int q_off,
   __global float *yb = y + y_off + yo + b0 * ys0 + b1 * ys1;
   int nq = min (16, NQ - i0);
   #pragma unroll
-  for (int c = 0; c < ATTN_CB && c0 + c < DV; c++) {
+  for (int c = 0; c < cb && c0 + c < DV; c++) {
     float16 o = acc[c] * r;
     __global float *yc = yb + (c0 + c) * ysc;
     if (ysi == 1 && nq == 16)
@@ -151,6 +152,38 @@ attention_f16 (__global const float *q, int q_off,
         yc[(i0 + lane) * ysi] = t[lane];
     }
   }
+}
+
+__kernel void
+attention_f16_c32 (__global const float *q, int q_off,
+    __global const float *k, int k_off,
+    __global const float *v, int v_off,
+    __global float *y, int y_off,
+    int D, int DV, int NQ, int NK, int B1, float scale_log2e,
+    int qo, int qs0, int qs1, int qsd, int qsi,
+    int ko, int ks0, int ks1, int ksd, int ksj,
+    int vo, int vs0, int vs1, int vsc, int vsj,
+    int yo, int ys0, int ys1, int ysc, int ysi)
+{
+  attention_f16_run (32, q, q_off, k, k_off, v, v_off, y, y_off, D, DV, NQ, NK, B1,
+      scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
+      vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
+}
+
+__kernel void
+attention_f16_c64 (__global const float *q, int q_off,
+    __global const float *k, int k_off,
+    __global const float *v, int v_off,
+    __global float *y, int y_off,
+    int D, int DV, int NQ, int NK, int B1, float scale_log2e,
+    int qo, int qs0, int qs1, int qsd, int qsi,
+    int ko, int ks0, int ks1, int ksd, int ksj,
+    int vo, int vs0, int vs1, int vsc, int vsj,
+    int yo, int ys0, int ys1, int ysc, int ysi)
+{
+  attention_f16_run (64, q, q_off, k, k_off, v, v_off, y, y_off, D, DV, NQ, NK, B1,
+      scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
+      vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
 }
 
 /* attention_tiled (GPUs): a work-group of ATTN_WG work-items, one query

@@ -3,8 +3,9 @@
  *  - attention-tiled (attention_tiled): work-groups of 32 queries staging
  *    32 keys of K and V in local memory; D and DV at most 64. Preferred on
  *    devices with dedicated local memory (GPUs).
- *  - attention-f16 (attention_f16): 16 queries x 16 channels per
- *    work-item in float16 vectors, no local memory; any size. Preferred on
+ *  - attention-f16 (attention_f16_c32, _c64): 16 queries x 32 or 64
+ *    channels per work-item in float16 vectors, no local memory; any
+ *    size. Preferred on
  *    wide-vector CPUs, the fallback everywhere.
  * Where both run (tuning on), the faster is measured and kept. */
 #include <math.h>
@@ -23,10 +24,14 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_kernel k;
   YoloArgs args;
   const gint64 *views[4];
+  int cb;
 
   if (!yolo_attention_geom (g, n, &a, error))
     return FALSE;
-  k = yolo_rt_kernel (rt, tiled ? "attention_tiled" : "attention_f16", error);
+  /* attention_f16_c32 / _c64: 32 or 64 output channels per work-item */
+  cb = a.DV <= 32 ? 32 : 64;
+  k = yolo_rt_kernel (rt, tiled ? "attention_tiled" : cb == 32 ?
+      "attention_f16_c32" : "attention_f16_c64", error);
   if (!k)
     return FALSE;
   args = yolo_args (k);
@@ -53,7 +58,7 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     gsize lws[2] = { ATTN_WG, 1 };
     return yolo_rt_launch_fixed (rt, n, k, 2, gws, lws, error);
   } else {
-    gsize gws[3] = { yolo_div_up (a.NQ, 16), yolo_div_up (a.DV, 16),
+    gsize gws[3] = { yolo_div_up (a.NQ, 16), yolo_div_up (a.DV, cb),
       a.B0 * a.B1
     };
     gsize lws[3] = { 1, 1, 1 };
