@@ -7,7 +7,9 @@
  * NQ x NK score matrix never reaches memory. b = b0 * B1 + b1 (areas,
  * heads); every operand by element strides (offset, s_b0, s_b1, s_d|c,
  * s_i|j), so the export's Transposes, Reshapes and Splits need no copy.
- * Exponentials are exp2 of scores pre-multiplied by scale * log2(e). */
+ * Exponentials are exp2 of scores pre-multiplied by scale * log2(e).
+ * Fused residual (has_res): res, of the output's shape, is added to each
+ * output element. */
 
 /* attention_f16 (wide-vector CPUs): one work-item = 16 queries (the
  * float16 lanes, i contiguous in the YOLO layouts) x cb output channels
@@ -100,6 +102,7 @@ attention_f16_run (int cb, __global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
+    __global const float *res, int res_off, int has_res,
     int D, int DV, int NQ, int NK, int B1, float scale_log2e,
     int qo, int qs0, int qs1, int qsd, int qsi,
     int ko, int ks0, int ks1, int ksd, int ksj,
@@ -137,19 +140,25 @@ attention_f16_run (int cb, __global const float *q, int q_off,
   }
 
   float16 r = (float16) (1.0f) / l;
-  __global float *yb = y + y_off + yo + b0 * ys0 + b1 * ys1;
+  int ob = yo + b0 * ys0 + b1 * ys1;
+  __global float *yb = y + y_off + ob;
+  __global const float *rb = res + res_off + ob;
   int nq = min (16, NQ - i0);
   #pragma unroll
   for (int c = 0; c < cb && c0 + c < DV; c++) {
     float16 o = acc[c] * r;
-    __global float *yc = yb + (c0 + c) * ysc;
-    if (ysi == 1 && nq == 16)
-      vstore16 (o, 0, yc + i0);
-    else {
+    int oc = (c0 + c) * ysc;
+    if (ysi == 1 && nq == 16) {
+      if (has_res)
+        o += vload16 (0, rb + oc + i0);
+      vstore16 (o, 0, yb + oc + i0);
+    } else {
       float t[16];
       vstore16 (o, 0, t);
-      for (int lane = 0; lane < nq; lane++)
-        yc[(i0 + lane) * ysi] = t[lane];
+      for (int lane = 0; lane < nq; lane++) {
+        int e = oc + (i0 + lane) * ysi;
+        yb[e] = t[lane] + (has_res ? rb[e] : 0.0f);
+      }
     }
   }
 }
@@ -159,14 +168,15 @@ attention_f16_c32 (__global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
+    __global const float *res, int res_off, int has_res,
     int D, int DV, int NQ, int NK, int B1, float scale_log2e,
     int qo, int qs0, int qs1, int qsd, int qsi,
     int ko, int ks0, int ks1, int ksd, int ksj,
     int vo, int vs0, int vs1, int vsc, int vsj,
     int yo, int ys0, int ys1, int ysc, int ysi)
 {
-  attention_f16_run (32, q, q_off, k, k_off, v, v_off, y, y_off, D, DV, NQ, NK, B1,
-      scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
+  attention_f16_run (32, q, q_off, k, k_off, v, v_off, y, y_off, res,
+      res_off, has_res, D, DV, NQ, NK, B1, scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
       vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
 }
 
@@ -175,14 +185,15 @@ attention_f16_c64 (__global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
+    __global const float *res, int res_off, int has_res,
     int D, int DV, int NQ, int NK, int B1, float scale_log2e,
     int qo, int qs0, int qs1, int qsd, int qsi,
     int ko, int ks0, int ks1, int ksd, int ksj,
     int vo, int vs0, int vs1, int vsc, int vsj,
     int yo, int ys0, int ys1, int ysc, int ysi)
 {
-  attention_f16_run (64, q, q_off, k, k_off, v, v_off, y, y_off, D, DV, NQ, NK, B1,
-      scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
+  attention_f16_run (64, q, q_off, k, k_off, v, v_off, y, y_off, res,
+      res_off, has_res, D, DV, NQ, NK, B1, scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
       vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
 }
 
@@ -200,6 +211,7 @@ attention_tiled (__global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
+    __global const float *res, int res_off, int has_res,
     int D, int DV, int NQ, int NK, int B1, float scale_log2e,
     int qo, int qs0, int qs1, int qsd, int qsi,
     int ko, int ks0, int ks1, int ksd, int ksj,
@@ -251,8 +263,10 @@ attention_tiled (__global const float *q, int q_off,
   }
   if (i < NQ) {
     float r = 1.0f / l;
-    __global float *yb = y + y_off + yo + b0 * ys0 + b1 * ys1 + i * ysi;
+    int ob = yo + b0 * ys0 + b1 * ys1 + i * ysi;
+    __global float *yb = y + y_off + ob;
+    __global const float *rb = res + res_off + ob;
     for (int c = 0; c < DV; c++)
-      yb[c * ysc] = acc[c] * r;
+      yb[c * ysc] = acc[c] * r + (has_res ? rb[c * ysc] : 0.0f);
   }
 }

@@ -16,7 +16,9 @@
  * view is found by moving element numbers (an iota of the base tensor)
  * through the chain on the host and fitting strides that reproduce every
  * element exactly; the deepest chain that fits is taken, else the tensor
- * itself. Nodes left without consumers are pruned later.
+ * itself. Nodes left without consumers are pruned later. An Add of the
+ * output and a tensor computed earlier (the positional conv) becomes the
+ * node's fused residual.
  *
  * Anything else (broadcast batch dims, rank other than 3 or 4, another
  * softmax axis, a non-float tensor, an intermediate that is also used
@@ -378,6 +380,13 @@ set_view (YoloNode * n, const char *name, const AttnView * v, int r,
 }
 
 static gboolean
+same_dims (const YoloTensor * a, const YoloTensor * b)
+{
+  return a->ndim == b->ndim
+      && !memcmp (a->dims, b->dims, sizeof (gint64) * a->ndim);
+}
+
+static gboolean
 same_batch (const YoloTensor * a, const YoloTensor * s)
 {
   if (a->ndim != s->ndim || a->dtype != YOLO_DTYPE_FLOAT)
@@ -386,6 +395,49 @@ same_batch (const YoloTensor * a, const YoloTensor * s)
     if (a->dims[i] != s->dims[i])
       return FALSE;
   return TRUE;
+}
+
+/* The fused node's output O feeding only Add (O, R), R of O's shape and
+ * computed before the node (the positional conv of both blocks): R
+ * becomes the node's residual and the Add goes. */
+static void
+try_residual (YoloGraph * g, YoloNode * n)
+{
+  int y = n->outputs[0], idx = -1;
+  YoloTensor *ty = YOLO_T (g, y), *tr;
+  YoloNode *add = NULL;
+  int r;
+
+  if (!single_use (g, y))
+    return;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *c = YOLO_N (g, i);
+    if (c == n)
+      idx = i;
+    if (c->removed)
+      continue;
+    for (int j = 0; j < c->n_inputs; j++)
+      if (c->inputs[j] == y)
+        add = c;
+  }
+  if (!add || strcmp (add->op_type, "Add") || add->n_inputs != 2
+      || add->n_outputs != 1 || add->act || add->residual >= 0
+      || add->inputs[0] == add->inputs[1])
+    return;
+  r = add->inputs[add->inputs[0] == y ? 1 : 0];
+  tr = YOLO_T (g, r);
+  if (tr->dtype != YOLO_DTYPE_FLOAT || tr->ndim != ty->ndim
+      || memcmp (tr->dims, ty->dims, sizeof (gint64) * ty->ndim)
+      || !same_dims (YOLO_OUT (g, add, 0), ty))
+    return;
+  /* R must exist before the node runs */
+  if (!yolo_tensor_is_const (tr) && !tr->is_input
+      && (tr->producer < 0 || tr->producer >= idx))
+    return;
+  n->residual = r;
+  n->outputs[0] = add->outputs[0];
+  add->removed = TRUE;
+  yolo_graph_update_uses (g);
 }
 
 static gboolean
@@ -512,6 +564,7 @@ try_attention (YoloGraph * g, YoloNode * mm2)
   for (int i = 0; i < nfwd; i++)
     fwd[i]->removed = TRUE;
   yolo_graph_update_uses (g);
+  try_residual (g, mm2);
   return TRUE;
 }
 

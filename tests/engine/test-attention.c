@@ -61,14 +61,14 @@ new_graph (void)
  * transposed, strided case). */
 static void
 kernel_case (const char *variant, gint64 B0, gint64 B1, gint64 D, gint64 DV,
-    gint64 NQ, gint64 NK, int layout, float scale)
+    gint64 NQ, gint64 NK, int layout, float scale, gboolean res)
 {
   YoloGraph *g = new_graph ();
   YoloNode *n;
   char *label = g_strdup_printf ("%s B%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
       " D%" G_GINT64_FORMAT " DV%" G_GINT64_FORMAT " NQ%" G_GINT64_FORMAT
-      " NK%" G_GINT64_FORMAT " layout %d", variant, B0, B1, D, DV, NQ, NK,
-      layout);
+      " NK%" G_GINT64_FORMAT " layout %d%s", variant, B0, B1, D, DV, NQ, NK,
+      layout, res ? " residual" : "");
   const char *names[3] = { "Q", "K", "V" };
   gint64 ch[4] = { D, D, DV, DV }, len[4] = { NQ, NK, NK, NQ };
   YoloEngineOptions opt = {.matmul_kernel = variant };
@@ -107,6 +107,12 @@ kernel_case (const char *variant, gint64 B0, gint64 B1, gint64 D, gint64 DV,
     ATTR_INTS (n, "shape", B0, B1, DV, NQ);
   else
     ATTR_INTS (n, "shape", B1, NQ, B0, DV);
+  /* a fused residual of the output's shape (the attention pass's Add) */
+  if (res)
+    n->residual = layout == 0 ?
+        yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4, DIMS (B0, B1, DV, NQ),
+        -1.0f, 1.0f) : yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
+        DIMS (B1, NQ, B0, DV), -1.0f, 1.0f);
   yolo_test_output (g, "O");
   yolo_test_set_options (&opt);
   yolo_test_expect_kernel (!strcmp (variant, "attention-f16") ?
@@ -126,19 +132,21 @@ test_kernel (void)
     return;
   for (int v = 0; v < 2; v++) {
     const char *var = variants[v];
-    kernel_case (var, 1, 1, 1, 1, 1, 1, 0, 1.0f);
-    kernel_case (var, 1, 1, 3, 2, 5, 7, 0, 0.7f);
-    kernel_case (var, 2, 3, 7, 5, 17, 9, 0, 0.37f);
-    kernel_case (var, 3, 2, 13, 20, 33, 41, 1, 0.25f);
-    kernel_case (var, 1, 2, 32, 64, 100, 100, 0, 0.1767767f);
-    kernel_case (var, 4, 2, 32, 32, 97, 103, 1, 0.1767767f);
-    kernel_case (var, 1, 1, 64, 64, 16, 8, 0, 0.125f);
+    kernel_case (var, 1, 1, 1, 1, 1, 1, 0, 1.0f, FALSE);
+    kernel_case (var, 1, 1, 3, 2, 5, 7, 0, 0.7f, FALSE);
+    kernel_case (var, 2, 3, 7, 5, 17, 9, 0, 0.37f, FALSE);
+    kernel_case (var, 3, 2, 13, 20, 33, 41, 1, 0.25f, FALSE);
+    kernel_case (var, 1, 2, 32, 64, 100, 100, 0, 0.1767767f, FALSE);
+    kernel_case (var, 4, 2, 32, 32, 97, 103, 1, 0.1767767f, FALSE);
+    kernel_case (var, 1, 1, 64, 64, 16, 8, 0, 0.125f, FALSE);
+    kernel_case (var, 2, 3, 7, 5, 17, 9, 0, 0.37f, TRUE);
+    kernel_case (var, 3, 2, 13, 20, 33, 41, 1, 0.25f, TRUE);
     /* large scores: the online softmax's rescaling */
-    kernel_case (var, 1, 1, 8, 3, 40, 300, 0, 9.0f);
+    kernel_case (var, 1, 1, 8, 3, 40, 300, 0, 9.0f, FALSE);
   }
   /* sizes only attention-f16 takes (D, DV > 64) */
-  kernel_case ("attention-f16", 1, 2, 65, 80, 19, 23, 0, 0.1f);
-  kernel_case ("attention-f16", 2, 1, 70, 17, 21, 5, 1, 0.1f);
+  kernel_case ("attention-f16", 1, 2, 65, 80, 19, 23, 0, 0.1f, FALSE);
+  kernel_case ("attention-f16", 2, 1, 70, 17, 21, 5, 1, 0.1f, FALSE);
 }
 
 /* ---- the pass on Ultralytics' subgraphs ---- */
@@ -217,19 +225,22 @@ aattn_graph (gint64 A, gint64 h, gint64 hd, gint64 H, gint64 W, Perturb pb)
     ATTR_INTS (n, "perm", 1, 0, 3, 2);
   else
     ATTR_INTS (n, "perm", 0, 1, 3, 2);
-  add (g, "MatMul", "v,pt", "o");
-  n = add (g, "Transpose", "o", "ot");
-  ATTR_INTS (n, "perm", 0, 3, 1, 2);
-  const_shape (g, "s3", 4, DIMS (1, H, W, C));
-  add (g, "Reshape", "ot,s3", "or");
-  n = add (g, "Transpose", "or", "y");
-  ATTR_INTS (n, "perm", 0, 3, 1, 2);
-  /* the positional branch's view of v */
+  /* the positional branch (v as [1, C, H, W] through a Sigmoid, in
+   * place of the depthwise conv), before the second MatMul as exported */
   n = add (g, "Transpose", "v", "vt");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
+  const_shape (g, "s3", 4, DIMS (1, H, W, C));
   add (g, "Reshape", "vt,s3", "vr");
   n = add (g, "Transpose", "vr", "pe");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
+  add (g, "Sigmoid", "pe", "pes");
+  add (g, "MatMul", "v,pt", "o");
+  n = add (g, "Transpose", "o", "ot");
+  ATTR_INTS (n, "perm", 0, 3, 1, 2);
+  add (g, "Reshape", "ot,s3", "or");
+  n = add (g, "Transpose", "or", "y0");
+  ATTR_INTS (n, "perm", 0, 3, 1, 2);
+  add (g, "Add", "y0,pes", "y");
   yolo_test_output (g, "y");
   yolo_test_output (g, "pe");
   if (pb == PERTURB_P_OUTPUT)
@@ -270,9 +281,13 @@ psa_graph (gint64 h, gint64 kd, gint64 hd, gint64 H, gint64 W, Perturb pb)
     ATTR_INTS (n, "perm", 1, 0, 3, 2);
   else
     ATTR_INTS (n, "perm", 0, 1, 3, 2);
-  add (g, "MatMul", "v,pt", "o");
+  /* the positional branch (in place of its depthwise conv) */
   const_shape (g, "s2", 4, DIMS (1, h * hd, H, W));
-  add (g, "Reshape", "o,s2", "y");
+  add (g, "Reshape", "v,s2", "vr");
+  add (g, "Sigmoid", "vr", "pe");
+  add (g, "MatMul", "v,pt", "o");
+  add (g, "Reshape", "o,s2", "y0");
+  add (g, "Add", "pe,y0", "y");
   yolo_test_output (g, "y");
   if (pb == PERTURB_P_OUTPUT)
     yolo_test_output (g, "p");
@@ -280,9 +295,14 @@ psa_graph (gint64 h, gint64 kd, gint64 hd, gint64 H, gint64 W, Perturb pb)
 }
 
 static void
-pass_case (const char *label, YoloGraph * g, gboolean fused)
+pass_case (const char *label, YoloGraph * g, gboolean fused,
+    gboolean no_eltwise)
 {
   yolo_test_expect_kernel (ATTN_KERNELS, fused);
+  /* the Add goes into the attention's epilogue: no element-wise launch */
+  if (no_eltwise)
+    yolo_test_expect_kernel
+        ("eltwise_binary_same|eltwise_binary_rows|eltwise_binary_bcast", FALSE);
   yolo_test_check (g, label, 2e-5f, 1e-4f, TRUE);
   yolo_test_expect_kernel (NULL, FALSE);
 }
@@ -297,20 +317,25 @@ test_pass (void)
   if (!yolo_test_have_device ())
     return;
   /* yolo12n's sizes (40x40, 4 areas, 2 heads of 32) and odd ones */
-  pass_case ("aattn 40x40", aattn_graph (4, 2, 32, 40, 40, PERTURB_NONE), TRUE);
-  pass_case ("aattn odd", aattn_graph (3, 3, 5, 7, 9, PERTURB_NONE), TRUE);
-  pass_case ("aattn 1 area", aattn_graph (1, 1, 16, 5, 5, PERTURB_NONE), TRUE);
+  pass_case ("aattn 40x40", aattn_graph (4, 2, 32, 40, 40, PERTURB_NONE), TRUE,
+      TRUE);
+  pass_case ("aattn odd", aattn_graph (3, 3, 5, 7, 9, PERTURB_NONE), TRUE,
+      TRUE);
+  pass_case ("aattn 1 area", aattn_graph (1, 1, 16, 5, 5, PERTURB_NONE), TRUE,
+      TRUE);
   /* yolo11n's (20x20, 2 heads, key dim 32, head dim 64) and odd ones */
-  pass_case ("psa 20x20", psa_graph (2, 32, 64, 20, 20, PERTURB_NONE), TRUE);
-  pass_case ("psa odd", psa_graph (3, 7, 11, 5, 3, PERTURB_NONE), TRUE);
+  pass_case ("psa 20x20", psa_graph (2, 32, 64, 20, 20, PERTURB_NONE), TRUE,
+      TRUE);
+  pass_case ("psa odd", psa_graph (3, 7, 11, 5, 3, PERTURB_NONE), TRUE, TRUE);
   for (int p = PERTURB_AXIS; p <= PERTURB_PERM; p++) {
     char *l1 = g_strdup_printf ("aattn%s", pnames[p]);
     char *l2 = g_strdup_printf ("psa%s", pnames[p]);
     gint64 h = p == PERTURB_PERM ? 1 : 2;       /* perm 1,0: dims swap */
     /* a per-head scale on q (before q^T k) is a Mul the fused node reads
      * the output of: still fused */
-    pass_case (l1, aattn_graph (h, h, 8, 4, 6, p), p == PERTURB_HEAD_SCALE);
-    pass_case (l2, psa_graph (h, 8, 12, 4, 6, p), FALSE);
+    pass_case (l1, aattn_graph (h, h, 8, 4, 6, p), p == PERTURB_HEAD_SCALE,
+        FALSE);
+    pass_case (l2, psa_graph (h, 8, 12, 4, 6, p), FALSE, FALSE);
     g_free (l1);
     g_free (l2);
   }
@@ -342,7 +367,11 @@ model_case (const char *rel, int want_attn)
     YoloNode *n = YOLO_N (g, i);
     if (n->removed)
       continue;
-    n_attn += !strcmp (n->op_type, YOLO_ATTENTION_OP);
+    if (!strcmp (n->op_type, YOLO_ATTENTION_OP)) {
+      n_attn++;
+      /* the Add of the positional conv went into the epilogue */
+      g_assert_cmpint (n->residual, >=, 0);
+    }
     n_softmax += !strcmp (n->op_type, "Softmax");
     n_matmul += !strcmp (n->op_type, "MatMul");
   }

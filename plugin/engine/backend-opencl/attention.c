@@ -25,6 +25,7 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloArgs args;
   const gint64 *views[4];
   int cb;
+  YoloTensor *R = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
 
   if (!yolo_attention_geom (g, n, &a, error))
     return FALSE;
@@ -38,6 +39,8 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   for (int i = 0; i < 3; i++)
     yolo_args_tensor (&args, rt, g, YOLO_IN (g, n, i));
   yolo_args_tensor (&args, rt, g, YOLO_OUT (g, n, 0));
+  yolo_args_tensor (&args, rt, g, R ? R : YOLO_OUT (g, n, 0));
+  yolo_args_int (&args, R != NULL);
   yolo_args_int (&args, a.D);
   yolo_args_int (&args, a.DV);
   yolo_args_int (&args, a.NQ);

@@ -133,6 +133,7 @@ attention_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloAttnGeom a;
   const float *q, *k, *v;
   float *o;
+  YoloTensor *R = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
   double *p;
 
   if (!misc_have_data (g, n, error) || !yolo_attention_geom (g, n, &a, error))
@@ -140,6 +141,11 @@ attention_eval (YoloGraph * g, YoloNode * n, GError ** error)
   q = YOLO_IN (g, n, 0)->data;
   k = YOLO_IN (g, n, 1)->data;
   v = YOLO_IN (g, n, 2)->data;
+  if (R && (!R->data || yolo_tensor_numel (R) !=
+          yolo_tensor_numel (YOLO_OUT (g, n, 0)))) {
+    yolo_op_error (error, n, "residual has no host data or another size");
+    return FALSE;
+  }
   o = misc_alloc (YOLO_OUT (g, n, 0));
   p = g_new (double, a.NK);
   for (gint64 b0 = 0; b0 < a.B0; b0++)
@@ -166,7 +172,8 @@ attention_eval (YoloGraph * g, YoloNode * n, GError ** error)
           double acc = 0.0;
           for (gint64 j = 0; j < a.NK; j++)
             acc += p[j] * vb[c * a.v[3] + j * a.v[4]];
-          ob[c * a.o[3] + i * a.o[4]] = (float) (acc / sum);
+          gint64 e = (ob - o) + c * a.o[3] + i * a.o[4];
+          o[e] = (float) (acc / sum) + (R ? ((float *) R->data)[e] : 0.0f);
         }
       }
     }

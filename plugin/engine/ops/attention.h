@@ -15,7 +15,9 @@
  * Attributes: dims (INTS: B0, B1, D, DV, NQ, NK), q_view, k_view, v_view,
  * o_view (INTS, 5 each: offset and the strides above, >= 0), scale
  * (FLOAT), shape (INTS: the output's shape; its element count is
- * B0*B1*DV*NQ, each element written once). */
+ * B0*B1*DV*NQ, each element written once). A fused residual
+ * (YoloNode.residual: a float tensor of the output's shape, set by the
+ * attention pass for the Add that follows) is added to each element. */
 #ifndef YOLO_OPS_ATTENTION_H
 #define YOLO_OPS_ATTENTION_H
 
