@@ -568,6 +568,224 @@ try_attention (YoloGraph * g, YoloNode * mm2)
   return TRUE;
 }
 
+/* ---- index chains as one Slice ----
+ * A tensor T made from a base X by a chain of two or more Transposes (with
+ * Reshapes and Splits between), as YOLO12 makes the positional conv's
+ * input from the qkv conv: when T's elements are X's in a box of a
+ * reshaped X (strides that nest, each dividing the next), the chain is
+ * replaced by Reshape (X, box container) -> Slice (the box) -> Reshape
+ * (T's shape): one copy instead of one per Transpose, and none when the
+ * box is the whole container. */
+
+#define ATTN_CONTAINER_MAX 6
+
+/* Decomposes arr (T's elements as X's element numbers, n of them) into
+ * nested strided dims, inner first: ext[i] elements at stride str[i].
+ * Returns the count, or 0 when arr is no such box. */
+static int
+box_decompose (const gint32 * arr, gint64 n, gint64 * ext, gint64 * str)
+{
+  gint64 block = 1;
+  int nd = 0;
+
+  while (block < n) {
+    gint64 s = arr[block] - arr[0], k = 1;
+    if (s <= 0 || nd == ATTN_CONTAINER_MAX)
+      return 0;
+    while (block * (k + 1) <= n) {
+      gboolean ok = TRUE;
+      for (gint64 j = 0; ok && j < block; j++)
+        ok = arr[k * block + j] == arr[j] + k * s;
+      if (!ok)
+        break;
+      k++;
+    }
+    while (k > 1 && n % (block * k))
+      k--;
+    if (k < 2)
+      return 0;
+    ext[nd] = k;
+    str[nd] = s;
+    nd++;
+    block *= k;
+  }
+  return nd;
+}
+
+static int
+add_shape_const (YoloGraph * g, const char *name, int n, const gint64 * v)
+{
+  gint64 d = n;
+  return yolo_graph_add_const (g, name, YOLO_DTYPE_INT64, 1, &d,
+      g_memdup2 (v, sizeof (gint64) * n));
+}
+
+/* Inserts a node at position pos (before the node now there). */
+static YoloNode *
+insert_node (YoloGraph * g, guint pos, const char *op, const char *name,
+    int n_in, const char *const *ins, const char *out)
+{
+  int idx = yolo_graph_add_node (g, op, name, n_in, ins, 1, &out);
+  YoloNode *n = g_ptr_array_steal_index (g->nodes, idx);
+  g_ptr_array_insert (g->nodes, pos, n);
+  return n;
+}
+
+static gboolean
+collapse_chain (YoloGraph * g, int t)
+{
+  YoloTensor *tt = YOLO_T (g, t), *tx;
+  YoloNode *chain[ATTN_CHAIN_MAX], *last;
+  int tin[ATTN_CHAIN_MAX], tout[ATTN_CHAIN_MAX];
+  int len = 0, n_transpose = 0, cur = t, x;
+  gint64 ext[ATTN_CONTAINER_MAX + 1], str[ATTN_CONTAINER_MAX + 1];
+  gint64 cont[ATTN_CONTAINER_MAX + 1], start[ATTN_CONTAINER_MAX + 1];
+  gint64 numel = yolo_tensor_numel (tt), off, rest;
+  gint32 *arr;
+  int nd;
+  gboolean whole = TRUE;
+
+  while (len < ATTN_CHAIN_MAX) {
+    YoloNode *p = producer (g, cur);
+    if (!p || p->act || p->residual >= 0 || !(is_reshape_like (p)
+            || !strcmp (p->op_type, "Transpose")
+            || !strcmp (p->op_type, "Split")))
+      break;
+    if (YOLO_T (g, p->inputs[0])->dtype != YOLO_DTYPE_FLOAT
+        || yolo_tensor_is_const (YOLO_T (g, p->inputs[0])))
+      break;
+    n_transpose += !strcmp (p->op_type, "Transpose");
+    chain[len] = p;
+    tin[len] = p->inputs[0];
+    tout[len] = cur;
+    cur = p->inputs[0];
+    len++;
+  }
+  /* (the node making T is replaced: it must make nothing else) */
+  if (n_transpose < 2 || tt->dtype != YOLO_DTYPE_FLOAT
+      || chain[0]->n_outputs != 1)
+    return FALSE;
+  x = cur;
+  tx = YOLO_T (g, x);
+  if (yolo_tensor_numel (tx) > ATTN_TRACE_MAX || numel < 2)
+    return FALSE;
+  arr = iota (yolo_tensor_numel (tx));
+  for (int i = len - 1; arr && i >= 0; i--)
+    arr = apply_index_op (g, chain[i], tin[i], tout[i], arr);
+  if (!arr)
+    return FALSE;
+  off = arr[0];
+  nd = box_decompose (arr, numel, ext, str);
+  g_free (arr);
+  if (nd == 0)
+    return FALSE;
+  /* an inner stride > 1: a container dim of that many, one taken */
+  if (str[0] != 1) {
+    if (nd == ATTN_CONTAINER_MAX)
+      return FALSE;
+    memmove (ext + 1, ext, sizeof (gint64) * nd);
+    memmove (str + 1, str, sizeof (gint64) * nd);
+    ext[0] = 1;
+    str[0] = 1;
+    nd++;
+  }
+  /* container dims (inner first): each stride divides the next */
+  for (int i = 0; i < nd; i++) {
+    gint64 next = i + 1 < nd ? str[i + 1] : yolo_tensor_numel (tx);
+    if (next % str[i])
+      return FALSE;
+    cont[i] = next / str[i];
+  }
+  rest = off;
+  for (int i = nd - 1; i >= 0; i--) {
+    start[i] = rest / str[i];
+    rest -= start[i] * str[i];
+    if (start[i] + ext[i] > cont[i])
+      return FALSE;
+    whole = whole && start[i] == 0 && ext[i] == cont[i];
+  }
+  if (rest != 0)
+    return FALSE;
+
+  /* the chain's last node gives way to Reshape -> Slice -> Reshape */
+  last = chain[0];
+  {
+    guint pos = 0;
+    gint64 cdims[ATTN_CONTAINER_MAX + 1];
+    gint64 starts[ATTN_CONTAINER_MAX + 1], ends[ATTN_CONTAINER_MAX + 1];
+    gint64 axes[ATTN_CONTAINER_MAX + 1];
+    char *cn = g_strdup_printf ("%s#box", tt->name);
+    char *sn = g_strdup_printf ("%s#slice", tt->name);
+    char *shc = g_strdup_printf ("%s#box_shape", tt->name);
+    char *shs = g_strdup_printf ("%s#shape", tt->name);
+    char *stn = g_strdup_printf ("%s#starts", tt->name);
+    char *enn = g_strdup_printf ("%s#ends", tt->name);
+    char *axn = g_strdup_printf ("%s#axes", tt->name);
+    char *nm[3];
+    const char *ins[4];
+    YoloNode *nodes[3];
+    int k = 0;
+    gboolean ok = TRUE;
+
+    while (YOLO_N (g, pos) != last)
+      pos++;
+    for (int i = 0; i < 3; i++)
+      nm[i] = g_strdup_printf ("%s#collapsed%d", last->name, i);
+    for (int i = 0; i < nd; i++) {
+      cdims[i] = cont[nd - 1 - i];
+      starts[i] = start[nd - 1 - i];
+      ends[i] = starts[i] + ext[nd - 1 - i];
+      axes[i] = i;
+    }
+    add_shape_const (g, shc, nd, cdims);
+    add_shape_const (g, shs, tt->ndim, tt->dims);
+    ins[0] = tx->name;
+    ins[1] = shc;
+    nodes[k] = insert_node (g, pos + 1 + k, "Reshape", nm[k], 2, ins,
+        whole ? sn : cn);
+    k++;
+    if (!whole) {
+      add_shape_const (g, stn, nd, starts);
+      add_shape_const (g, enn, nd, ends);
+      add_shape_const (g, axn, nd, axes);
+      ins[0] = cn;
+      ins[1] = stn;
+      ins[2] = enn;
+      ins[3] = axn;
+      nodes[k] = insert_node (g, pos + 1 + k, "Slice", nm[k], 4, ins, sn);
+      k++;
+    }
+    ins[0] = sn;
+    ins[1] = shs;
+    /* the old producer of T stops producing it */
+    last->removed = TRUE;
+    nodes[k] = insert_node (g, pos + 1 + k, "Reshape", nm[k], 2, ins, tt->name);
+    k++;
+    yolo_graph_update_uses (g);
+    for (int i = 0; ok && i < k; i++)
+      ok = yolo_ops_lookup (nodes[i]->op_type)->infer (g, nodes[i], NULL);
+    if (!ok) {
+      /* cannot happen by construction; if it did, the chain stays */
+      g_warning ("attention pass: the collapsed chain of %s does not infer; "
+          "left as it is", tt->name);
+      for (int i = 0; i < k; i++)
+        nodes[i]->removed = TRUE;
+      last->removed = FALSE;
+      yolo_graph_update_uses (g);
+    }
+    g_free (cn);
+    g_free (sn);
+    g_free (shc);
+    g_free (shs);
+    g_free (stn);
+    g_free (enn);
+    g_free (axn);
+    for (int i = 0; i < 3; i++)
+      g_free (nm[i]);
+    return ok;
+  }
+}
+
 void
 yolo_graph_fuse_attention (YoloGraph * g)
 {
@@ -578,5 +796,16 @@ yolo_graph_fuse_attention (YoloGraph * g)
       g_debug ("attention fused into \"%s\": q %s k %s v %s -> %s",
           n->name, YOLO_IN (g, n, 0)->name, YOLO_IN (g, n, 1)->name,
           YOLO_IN (g, n, 2)->name, YOLO_OUT (g, n, 0)->name);
+  }
+  /* then the inputs of the other nodes made by Transpose chains */
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed || is_reshape_like (n) || !strcmp (n->op_type, "Transpose")
+        || !strcmp (n->op_type, "Split"))
+      continue;
+    for (int j = 0; j < n->n_inputs; j++)
+      if (n->inputs[j] >= 0 && collapse_chain (g, n->inputs[j]))
+        g_debug ("index chain to \"%s\" collapsed into one Slice",
+            YOLO_T (g, n->inputs[j])->name);
   }
 }
