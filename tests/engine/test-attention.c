@@ -149,6 +149,48 @@ test_kernel (void)
   kernel_case ("attention-f16", 2, 1, 70, 17, 21, 5, 1, 0.1f, FALSE);
 }
 
+/* A node as a hostile file could give it: views outside their tensors,
+ * a 0 stride claiming 2^31-1 keys from 4 floats, a bad shape: one error
+ * at load naming the node, nothing allocated for the claimed size. */
+static void
+test_invalid (void)
+{
+  static const struct
+  {
+    const char *what;
+    gint64 dims[6], kv[5], shape;
+  } cases[] = {
+    {"view past the end", {1, 1, 2, 2, 2, 2}, {3, 0, 0, 2, 1}, 4},
+    {"0 stride", {1, 1, 2, 2, 2, G_MAXINT32}, {0, 0, 0, 2, 0}, 4},
+    {"negative stride", {1, 1, 2, 2, 2, 2}, {0, 0, 0, 2, -1}, 4},
+    {"shape of another size", {1, 1, 2, 2, 2, 2}, {0, 0, 0, 2, 1}, 5},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    YoloGraph *g = new_graph ();
+    GError *err = NULL;
+    YoloNode *n;
+
+    yolo_test_input (g, "Q", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
+    yolo_test_input (g, "K", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
+    yolo_test_input (g, "V", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
+    n = add (g, YOLO_ATTENTION_OP, "Q,K,V", "O");
+    attr_ints (n, "dims", 6, cases[c].dims);
+    ATTR_INTS (n, "q_view", 0, 0, 0, 2, 1);
+    attr_ints (n, "k_view", 5, cases[c].kv);
+    attr_ints (n, "v_view", 5, cases[c].kv);
+    ATTR_INTS (n, "o_view", 0, 0, 0, 2, 1);
+    attr_ints (n, "shape", 1, &cases[c].shape);
+    yolo_test_output (g, "O");
+    g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
+    g_assert_nonnull (err);
+    g_test_message ("%s: %s", cases[c].what, err->message);
+    g_assert_nonnull (strstr (err->message, "Scaled"));
+    g_clear_error (&err);
+    yolo_graph_free (g);
+  }
+}
+
 /* ---- the pass on Ultralytics' subgraphs ---- */
 
 typedef enum
@@ -398,6 +440,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   yolo_test_seed (4321);
   g_test_add_func ("/attention/kernel", test_kernel);
+  g_test_add_func ("/attention/invalid", test_invalid);
   g_test_add_func ("/attention/pass", test_pass);
   g_test_add_func ("/attention/models", test_models);
   return g_test_run ();

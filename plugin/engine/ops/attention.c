@@ -32,7 +32,9 @@ attn_view_ok (const YoloNode * n, const char *what, const YoloTensor * t,
     return FALSE;
   }
   for (int i = 0; i < 4; i++) {
-    if (v[i + 1] < 0 || v[i + 1] > G_MAXINT32) {
+    /* a dim of 0 stride would repeat elements: refused (it would also let
+     * a small tensor claim any size) */
+    if (v[i + 1] < 0 || v[i + 1] > G_MAXINT32 || (e[i] > 1 && v[i + 1] == 0)) {
       yolo_op_error (error, n, "%s: stride out of range", what);
       return FALSE;
     }

@@ -13,7 +13,8 @@
  *            + i*q_view[4] of input 0, K (d, j) likewise of input 1, V (c, j)
  *   of input 2, O (c, i) of output 0.
  * Attributes: dims (INTS: B0, B1, D, DV, NQ, NK), q_view, k_view, v_view,
- * o_view (INTS, 5 each: offset and the strides above, >= 0), scale
+ * o_view (INTS, 5 each: offset and the strides above, > 0 where the dim
+ * is larger than 1), scale
  * (FLOAT), shape (INTS: the output's shape; its element count is
  * B0*B1*DV*NQ, each element written once). A fused residual
  * (YoloNode.residual: a float tensor of the output's shape, set by the
