@@ -34,8 +34,14 @@
 /* Lanes p[start + step * i], zero where that index is outside [0, n)
  * (every read stays inside the row). The index is clamped with select:
  * Oclgrind 21.10 (the memory checker in Debian) miscomputes int16
- * clamp / min / max. */
-static inline float16
+ * clamp / min / max.
+ *
+ * noinline (as the other edge-case helpers below, marked "out of line"):
+ * the kernels take these slow paths only at row ends and on narrow rows,
+ * and each inlined copy (up to 36 in one kernel) made the work-group
+ * function PoCL compiles at a kernel's first launch larger: the cold
+ * start is mostly that compilation. */
+static __attribute__ ((noinline)) float16
 conv_load16_masked (__global const float *p, int start, int step, int n)
 {
   int16 idx = (int16) (start) + CONV_IOTA16 * step;
@@ -77,6 +83,16 @@ conv_silu16 (float16 x)
 #endif
 }
 
+/* The other activations, out of line: a kernel expands its epilogue up to
+ * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made
+ * the work-group functions PoCL compiles at the first launch much larger
+ * (cold start) for activations YOLO models rarely use. */
+static __attribute__ ((noinline)) float16
+conv_act16_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
 /* Activation of the epilogue; SiLU (the common case) inline. */
 static inline float16
 conv_act16 (float16 v, int act, float alpha, float beta)
@@ -85,11 +101,22 @@ conv_act16 (float16 v, int act, float alpha, float beta)
     return conv_silu16 (v);
   if (act == YOLO_ACT_NONE)
     return v;
-  return yolo_act_float16 (act, alpha, beta, v);
+  return conv_act16_other (v, act, alpha, beta);
 }
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
  * residual r[ro] when has_res. */
+/* (out of line: the partial case of conv_store16) */
+static __attribute__ ((noinline)) void
+conv_store16_part (float16 v, __global float *y, int yo,
+    __global const float *r, int ro, int has_res, int l0, int l1)
+{
+  float t[16];
+  vstore16 (v, 0, t);
+  for (int i = l0; i < l1; i++)
+    y[yo + i] = has_res ? t[i] + r[ro + i] : t[i];
+}
+
 static inline void
 conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     int ro, int has_res, int l0, int l1)
@@ -101,10 +128,7 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
       v += vload16 (0, r + ro);
     vstore16 (v, 0, y + yo);
   } else {
-    float t[16];
-    vstore16 (v, 0, t);
-    for (int i = l0; i < l1; i++)
-      y[yo + i] = has_res ? t[i] + r[ro + i] : t[i];
+    conv_store16_part (v, y, yo, r, ro, has_res, l0, l1);
   }
 }
 
@@ -145,6 +169,23 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     vstore16 (t_, 0, y_ + (j) * ostride); \
   } while (0)
 
+/* The partial case of CONV_STORE8 (row ends, the last channel block),
+ * out of line: channels m0 .. min (m0 + 8, M) - 1, lanes [l0, l1) at
+ * y[yo + channel * ostride] (residual r[ro + ...]). */
+static __attribute__ ((noinline)) void
+conv_store8_part (float16 p0, float16 p1, float16 p2, float16 p3,
+    float16 p4, float16 p5, float16 p6, float16 p7, __global const float *b,
+    int m0, int M, int ostride, __global float *y, int yo,
+    __global const float *r, int ro, int has_res, int act, float alpha,
+    float beta, int l0, int l1)
+{
+  for (int j = 0; j < 8 && m0 + j < M; j++) {
+    int co = (m0 + j) * ostride;
+    float16 t = conv_act16 (CONV_PICK8 (p, j) + b[m0 + j], act, alpha, beta);
+    conv_store16 (t, y, yo + co, r, ro + co, has_res, l0, l1);
+  }
+}
+
 /* Writes lanes [l0, l1) of the 8 channel segments of accumulator set p
  * at element offset `off` inside each output channel. b is padded to a
  * multiple of 8 channels. */
@@ -162,13 +203,9 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
       CONV_EPI1 (p##6, 6); \
       CONV_EPI1 (p##7, 7); \
     } else { \
-      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
-        int co_ = (m0 + j_) * ostride + o_; \
-        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
-            alpha, beta); \
-        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
-            l1_); \
-      } \
+      conv_store8_part (p##0, p##1, p##2, p##3, p##4, p##5, p##6, p##7, \
+          b, m0, M, ostride, y, y_off + o_, r, r_off + o_, has_res, act, \
+          alpha, beta, l0_, l1_); \
     } \
   } while (0)
 
@@ -659,20 +696,25 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
         e##r##3, e##r##4, e##r##5); \
   } while (0)
 
-/* Lanes [l0, l1) of v to vt[xi * CTp]. */
+/* Lanes [l0, l1) of v to vt[xi * CTp] (the partial case out of line). */
+static __attribute__ ((noinline)) void
+conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
+{
+  float t[16];
+  int i = l0;
+  vstore16 (v, 0, t);
+  for (; i + 4 <= l1; i += 4)
+    vstore4 (vload4 (0, t + i), 0, p + i);
+  for (; i < l1; i++)
+    p[i] = t[i];
+}
+
 #define CONV_WINO_ST(v, xi) do { \
     __global float *p_ = vt + (xi) * vxs; \
-    if (l0 == 0 && l1 == 16) { \
+    if (l0 == 0 && l1 == 16) \
       vstore16 ((v), 0, p_); \
-    } else { \
-      float t_[16]; \
-      int i_ = l0; \
-      vstore16 ((v), 0, t_); \
-      for (; i_ + 4 <= l1; i_ += 4) \
-        vstore4 (vload4 (0, t_ + i_), 0, p_ + i_); \
-      for (; i_ < l1; i_++) \
-        p_[i_] = t_[i_]; \
-    } \
+    else \
+      conv_wino_st_part ((v), p_, l0, l1); \
   } while (0)
 
 /* Column k of the row-transformed patch -> B^T . col, stored to the 6
