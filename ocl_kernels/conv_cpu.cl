@@ -34,14 +34,8 @@
 /* Lanes p[start + step * i], zero where that index is outside [0, n)
  * (every read stays inside the row). The index is clamped with select:
  * Oclgrind 21.10 (the memory checker in Debian) miscomputes int16
- * clamp / min / max.
- *
- * noinline (as the other edge-case helpers below, marked "out of line"):
- * the kernels take these slow paths only at row ends and on narrow rows,
- * and each inlined copy (up to 36 in one kernel) made the work-group
- * function PoCL compiles at a kernel's first launch larger: the cold
- * start is mostly that compilation. */
-static __attribute__ ((noinline)) float16
+ * clamp / min / max. */
+static inline float16
 conv_load16_masked (__global const float *p, int start, int step, int n)
 {
   int16 idx = (int16) (start) + CONV_IOTA16 * step;
@@ -53,6 +47,20 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
       p[idx.s8], p[idx.s9], p[idx.sa], p[idx.sb],
       p[idx.sc], p[idx.sd], p[idx.se], p[idx.sf]);
   return select ((float16) (0.0f), v, ok);
+}
+
+/* Out of line helpers (noinline, here and below): paths the kernels take
+ * only at row ends, on narrow rows or for rare activations. Each inlined
+ * copy (up to 36 in one kernel) made the work-group function PoCL compiles
+ * at a kernel's first launch larger, and the cold start is mostly that
+ * compilation. Kept inline where moving them out cost run time (same-run
+ * A/B, yolov8n-320 about 2% more CPU time per inference): the direct
+ * kernels' masked loads (their index masks are computed once per channel
+ * loop) and partial stores (conv_store16, CONV_STORE8). */
+static __attribute__ ((noinline)) float16
+conv_load16_masked_ool (__global const float *p, int start, int step, int n)
+{
+  return conv_load16_masked (p, start, step, n);
 }
 
 /* x * sigmoid(x). On AVX-512 CPUs (PoCL) a short exp2 (range reduction +
@@ -106,17 +114,6 @@ conv_act16 (float16 v, int act, float alpha, float beta)
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
  * residual r[ro] when has_res. */
-/* (out of line: the partial case of conv_store16) */
-static __attribute__ ((noinline)) void
-conv_store16_part (float16 v, __global float *y, int yo,
-    __global const float *r, int ro, int has_res, int l0, int l1)
-{
-  float t[16];
-  vstore16 (v, 0, t);
-  for (int i = l0; i < l1; i++)
-    y[yo + i] = has_res ? t[i] + r[ro + i] : t[i];
-}
-
 static inline void
 conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     int ro, int has_res, int l0, int l1)
@@ -128,7 +125,10 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
       v += vload16 (0, r + ro);
     vstore16 (v, 0, y + yo);
   } else {
-    conv_store16_part (v, y, yo, r, ro, has_res, l0, l1);
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      y[yo + i] = has_res ? t[i] + r[ro + i] : t[i];
   }
 }
 
@@ -169,23 +169,6 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
     vstore16 (t_, 0, y_ + (j) * ostride); \
   } while (0)
 
-/* The partial case of CONV_STORE8 (row ends, the last channel block),
- * out of line: channels m0 .. min (m0 + 8, M) - 1, lanes [l0, l1) at
- * y[yo + channel * ostride] (residual r[ro + ...]). */
-static __attribute__ ((noinline)) void
-conv_store8_part (float16 p0, float16 p1, float16 p2, float16 p3,
-    float16 p4, float16 p5, float16 p6, float16 p7, __global const float *b,
-    int m0, int M, int ostride, __global float *y, int yo,
-    __global const float *r, int ro, int has_res, int act, float alpha,
-    float beta, int l0, int l1)
-{
-  for (int j = 0; j < 8 && m0 + j < M; j++) {
-    int co = (m0 + j) * ostride;
-    float16 t = conv_act16 (CONV_PICK8 (p, j) + b[m0 + j], act, alpha, beta);
-    conv_store16 (t, y, yo + co, r, ro + co, has_res, l0, l1);
-  }
-}
-
 /* Writes lanes [l0, l1) of the 8 channel segments of accumulator set p
  * at element offset `off` inside each output channel. b is padded to a
  * multiple of 8 channels. */
@@ -203,9 +186,13 @@ conv_store8_part (float16 p0, float16 p1, float16 p2, float16 p3,
       CONV_EPI1 (p##6, 6); \
       CONV_EPI1 (p##7, 7); \
     } else { \
-      conv_store8_part (p##0, p##1, p##2, p##3, p##4, p##5, p##6, p##7, \
-          b, m0, M, ostride, y, y_off + o_, r, r_off + o_, has_res, act, \
-          alpha, beta, l0_, l1_); \
+      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
+        int co_ = (m0 + j_) * ostride + o_; \
+        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
+            alpha, beta); \
+        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
+            l1_); \
+      } \
     } \
   } while (0)
 
@@ -685,12 +672,12 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
       d5_ = CONV_SHL1 (d1_, r_); \
     } else { \
       __global const float *q_ = xc + iy_ * W; \
-      d0_ = conv_load16_masked (q_, x0 - 1, 4, W); \
-      d1_ = conv_load16_masked (q_, x0, 4, W); \
-      d2_ = conv_load16_masked (q_, x0 + 1, 4, W); \
-      d3_ = conv_load16_masked (q_, x0 + 2, 4, W); \
-      d4_ = conv_load16_masked (q_, x0 + 3, 4, W); \
-      d5_ = conv_load16_masked (q_, x0 + 4, 4, W); \
+      d0_ = conv_load16_masked_ool (q_, x0 - 1, 4, W); \
+      d1_ = conv_load16_masked_ool (q_, x0, 4, W); \
+      d2_ = conv_load16_masked_ool (q_, x0 + 1, 4, W); \
+      d3_ = conv_load16_masked_ool (q_, x0 + 2, 4, W); \
+      d4_ = conv_load16_masked_ool (q_, x0 + 3, 4, W); \
+      d5_ = conv_load16_masked_ool (q_, x0 + 4, 4, W); \
     } \
     CONV_WINO4_BT (d0_, d1_, d2_, d3_, d4_, d5_, e##r##0, e##r##1, e##r##2, \
         e##r##3, e##r##4, e##r##5); \
