@@ -60,7 +60,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   g_debug ("arena: %.1f MiB on %s", arena * 4.0 / (1 << 20),
       yolo_rt_device (e->rt)->name);
 
-  {
+  if (yolo_rt_prewarming (e->rt)) {
     /* The units after the first (which this thread builds at once) are
      * built ahead by the prewarm's helpers (on PoCL), beside the lowering
      * and the first unit's build. */
