@@ -49,6 +49,20 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
   return select ((float16) (0.0f), v, ok);
 }
 
+/* Out of line helpers (noinline, here and below): paths the kernels take
+ * only at row ends, on narrow rows or for rare activations. Each inlined
+ * copy (up to 36 in one kernel) made the work-group function PoCL compiles
+ * at a kernel's first launch larger, and the cold start is mostly that
+ * compilation. Kept inline where moving them out cost run time (same-run
+ * A/B, yolov8n-320 about 2% more CPU time per inference): the direct
+ * kernels' masked loads (their index masks are computed once per channel
+ * loop) and partial stores (conv_store16, CONV_STORE8). */
+static __attribute__ ((noinline)) float16
+conv_load16_masked_ool (__global const float *p, int start, int step, int n)
+{
+  return conv_load16_masked (p, start, step, n);
+}
+
 /* x * sigmoid(x). On AVX-512 CPUs (PoCL) a short exp2 (range reduction +
  * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
  * estimate replace exp() and the division, which dominate the epilogue of
@@ -77,6 +91,16 @@ conv_silu16 (float16 x)
 #endif
 }
 
+/* The other activations, out of line: a kernel expands its epilogue up to
+ * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made
+ * the work-group functions PoCL compiles at the first launch much larger
+ * (cold start) for activations YOLO models rarely use. */
+static __attribute__ ((noinline)) float16
+conv_act16_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
 /* Activation of the epilogue; SiLU (the common case) inline. */
 static inline float16
 conv_act16 (float16 v, int act, float alpha, float beta)
@@ -85,7 +109,7 @@ conv_act16 (float16 v, int act, float alpha, float beta)
     return conv_silu16 (v);
   if (act == YOLO_ACT_NONE)
     return v;
-  return yolo_act_float16 (act, alpha, beta, v);
+  return conv_act16_other (v, act, alpha, beta);
 }
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
@@ -764,31 +788,36 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
       d5_ = CONV_SHL1 (d1_, r_); \
     } else { \
       __global const float *q_ = xc + iy_ * W; \
-      d0_ = conv_load16_masked (q_, x0 - 1, 4, W); \
-      d1_ = conv_load16_masked (q_, x0, 4, W); \
-      d2_ = conv_load16_masked (q_, x0 + 1, 4, W); \
-      d3_ = conv_load16_masked (q_, x0 + 2, 4, W); \
-      d4_ = conv_load16_masked (q_, x0 + 3, 4, W); \
-      d5_ = conv_load16_masked (q_, x0 + 4, 4, W); \
+      d0_ = conv_load16_masked_ool (q_, x0 - 1, 4, W); \
+      d1_ = conv_load16_masked_ool (q_, x0, 4, W); \
+      d2_ = conv_load16_masked_ool (q_, x0 + 1, 4, W); \
+      d3_ = conv_load16_masked_ool (q_, x0 + 2, 4, W); \
+      d4_ = conv_load16_masked_ool (q_, x0 + 3, 4, W); \
+      d5_ = conv_load16_masked_ool (q_, x0 + 4, 4, W); \
     } \
     CONV_WINO4_BT (d0_, d1_, d2_, d3_, d4_, d5_, e##r##0, e##r##1, e##r##2, \
         e##r##3, e##r##4, e##r##5); \
   } while (0)
 
-/* Lanes [l0, l1) of v to vt[xi * CTp]. */
+/* Lanes [l0, l1) of v to vt[xi * CTp] (the partial case out of line). */
+static __attribute__ ((noinline)) void
+conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
+{
+  float t[16];
+  int i = l0;
+  vstore16 (v, 0, t);
+  for (; i + 4 <= l1; i += 4)
+    vstore4 (vload4 (0, t + i), 0, p + i);
+  for (; i < l1; i++)
+    p[i] = t[i];
+}
+
 #define CONV_WINO_ST(v, xi) do { \
     __global float *p_ = vt + (xi) * vxs; \
-    if (l0 == 0 && l1 == 16) { \
+    if (l0 == 0 && l1 == 16) \
       vstore16 ((v), 0, p_); \
-    } else { \
-      float t_[16]; \
-      int i_ = l0; \
-      vstore16 ((v), 0, t_); \
-      for (; i_ + 4 <= l1; i_ += 4) \
-        vstore4 (vload4 (0, t_ + i_), 0, p_ + i_); \
-      for (; i_ < l1; i_++) \
-        p_[i_] = t_[i_]; \
-    } \
+    else \
+      conv_wino_st_part ((v), p_, l0, l1); \
   } while (0)
 
 /* Column k of the row-transformed patch -> B^T . col, stored to the 6

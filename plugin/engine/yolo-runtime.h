@@ -164,6 +164,11 @@ typedef struct
 } YoloRtMark;
 
 void yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m);
+/* Hands the kernel units the plan is expected to need (names as
+ * YoloOpImpl.unit, NULL-terminated, in order of first use) to the prewarm,
+ * whose helpers build them ahead, beside the engine's thread (see
+ * yolo_cl_prewarm_build_units). Does nothing when the prewarm is off. */
+void yolo_runtime_prebuild_units (YoloRuntime * rt, const char *const *units);
 /* Whether the prewarm (yolo-cl-prewarm.h) compiles, or may: it is on, and
  * PoCL's kernel cache was cold (a unit build compiled) or no unit was
  * built yet. Every launch recorded, a trial's too, is handed to it; a
