@@ -22,6 +22,13 @@ quant_div (float a, float b)
 {
   return (float) ((double) a / (double) b);
 }
+
+/* 1 / b correctly rounded. */
+static inline float
+quant_recip (float b)
+{
+  return (float) (1.0 / (double) b);
+}
 #else
 /* Without fp64: the quotient refined with two exact-residual (fma)
  * corrections of a refined reciprocal (Markstein), correctly rounded for
@@ -35,7 +42,27 @@ quant_div (float a, float b)
   q = fma (fma (-q, b, a), y, q);
   return fma (fma (-q, b, a), y, q);
 }
+
+/* 1 / b refined once (Newton-Raphson with an exact fma residual). */
+static inline float
+quant_recip (float b)
+{
+  float y = 1.0f / b;
+  return fma (fma (-b, y, 1.0f), y, y);
+}
 #endif
+
+/* a / b for 16 lanes, y = quant_recip (b): the product refined twice with
+ * exact fma residuals (Markstein), the correctly rounded quotient in the
+ * normal range; a quotient in the subnormal range rounds to 0 in every
+ * quantisation here either way. Much cheaper than 16 double divisions. */
+static inline float16
+quant_div16 (float16 a, float b, float y)
+{
+  float16 q = a * y;
+  q = fma (fma (-q, (float16) b, a), (float16) y, q);
+  return fma (fma (-q, (float16) b, a), (float16) y, q);
+}
 
 /* Stage 1 of the min/max: work-item g of `parts` reduces elements
  * g, g + parts, g + 2 * parts, ... into part[2g] (min) and part[2g + 1]
@@ -122,6 +149,91 @@ quant_dql_apply (__global const float *x, int x_off,
   float q = rint (quant_div (x[x_off + i], s));
   q = clamp (q, (float) -z, (float) (255 - z));
   y[y_off + i] = (int) q + z;
+}
+
+/* Stage 3 of DynamicQuantizeDequantizeLinear (the float emulation of
+ * DynamicQuantizeLinear -> ConvInteger, yolo-quant-fuse.c): the fake-
+ * quantised y = float(q - zp) * scale, q as quant_dql_apply's. */
+__kernel void
+quant_dql_apply_fake (__global const float *x, int x_off,
+    __global const float *scale, int scale_off, __global const int *zp,
+    int zp_off, __global float *y, int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  float s = scale[scale_off];
+  int z = zp[zp_off];
+  float q = rint (quant_div (x[x_off + i], s));
+  q = clamp (q, (float) -z, (float) (255 - z));
+  y[y_off + i] = q * s;
+}
+
+/* quant_dql_apply_fake on CPUs that want explicit wide vectors: work-item
+ * g does the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a
+ * multiple of 16), 16 lanes at a time. */
+__kernel void
+quant_dql_apply_fake16 (__global const float *x, int x_off,
+    __global const float *scale, int scale_off, __global const int *zp,
+    int zp_off, __global float *y, int y_off, int n, int chunk)
+{
+  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
+  float s = scale[scale_off], r = quant_recip (s);
+  float z = (float) zp[zp_off];
+  for (; i + 16 <= i1; i += 16) {
+    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+    vstore16 (clamp (q, -z, 255.0f - z) * s, 0, y + y_off + i);
+  }
+  for (; i < i1; i++) {
+    float q = rint (quant_div (x[x_off + i], s));
+    y[y_off + i] = clamp (q, -z, 255.0f - z) * s;
+  }
+}
+
+/* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear
+ * (ops/qdq.c): element i uses scale and zero point c = (i / inner) %
+ * channels (channels 1: per tensor); lo..hi the integer type's range.
+ * Quantise: saturate(round_half_even(x / scale) + zp); dequantise:
+ * float(q - zp) * scale. Integers are int32 in the arena. */
+__kernel void
+quant_quantize_linear (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global int *y,
+    int y_off, int n, int inner, int channels, int lo, int hi)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  float q = rint (quant_div (x[x_off + i], scale[c])) + (float) zp[c];
+  y[y_off + i] = (int) clamp (q, (float) lo, (float) hi);
+}
+
+__kernel void
+quant_dequantize_linear (__global const int *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int inner, int channels)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  y[y_off + i] = (float) (x[x_off + i] - zp[c]) * scale[c];
+}
+
+__kernel void
+quant_fake_linear (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int inner, int channels, int lo, int hi)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  float s = scale[c];
+  int z = zp[c];
+  float q = rint (quant_div (x[x_off + i], s));
+  q = clamp (q, (float) (lo - z), (float) (hi - z));
+  y[y_off + i] = q * s;
 }
 
 /* The dequantising epilogue of ConvIntegerToFloat, or the raw int32 sum of

@@ -43,16 +43,24 @@ input_floats (YoloGraph * g, const char *name, gint64 n, const float *v)
   return idx;
 }
 
+/* op: DynamicQuantizeLinear, or DynamicQuantizeDequantizeLinear (its
+ * float emulation: y = float(q - zp) * scale). */
 static YoloGraph *
-dql_graph (void)
+dql_graph_op (const char *op)
 {
   YoloGraph *g = yolo_graph_new ();
   g->opset = 20;
-  add_node (g, "DynamicQuantizeLinear", "x", "y,y_scale,y_zp");
+  add_node (g, op, "x", "y,y_scale,y_zp");
   yolo_test_output (g, "y");
   yolo_test_output (g, "y_scale");
   yolo_test_output (g, "y_zp");
   return g;
+}
+
+static YoloGraph *
+dql_graph (void)
+{
+  return dql_graph_op ("DynamicQuantizeLinear");
 }
 
 /* Runs the C reference of the DynamicQuantizeLinear graph g on the host. */
@@ -109,10 +117,24 @@ test_dql_values (void)
       g_assert_cmpint (y[i], ==, cases[c].y[i]);
     yolo_graph_free (g);
 
+    /* the fake-quantised form: (y - zp) * scale */
+    g = dql_graph_op ("DynamicQuantizeDequantizeLinear");
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    g_assert_true (yolo_graph_infer (g, NULL));
+    g_assert_true (yolo_ops_lookup (YOLO_N (g, 0)->op_type)->eval (g,
+            YOLO_N (g, 0), NULL));
+    for (int i = 0; i < cases[c].n; i++)
+      g_assert_cmpfloat (((float *) YOLO_OUT (g, YOLO_N (g, 0), 0)->data)[i],
+          ==, (float) (cases[c].y[i] - cases[c].zp) * cases[c].scale);
+    yolo_graph_free (g);
+
     /* and the device, bit for bit */
     g = dql_graph ();
     input_floats (g, "x", cases[c].n, cases[c].x);
     yolo_test_check (g, "DynamicQuantizeLinear values", 0, 0, FALSE);
+    g = dql_graph_op ("DynamicQuantizeDequantizeLinear");
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    yolo_test_check (g, "DynamicQuantizeDequantizeLinear values", 0, 0, FALSE);
   }
 }
 
@@ -127,18 +149,21 @@ test_dql_random (void)
     {-1, 1}, {0.5f, 3}, {-40, -0.1f}, {-1e-3f, 2e-3f}, {-300, 7000},
   };
 
-  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+  for (guint s = 0; s < G_N_ELEMENTS (sizes) * 2; s++)
     for (guint r = 0; r < G_N_ELEMENTS (ranges); r++) {
-      YoloGraph *g = dql_graph ();
-      char label[64];
+      gboolean fake = s >= G_N_ELEMENTS (sizes);
+      YoloGraph *g = dql_graph_op (fake ? "DynamicQuantizeDequantizeLinear" :
+          "DynamicQuantizeLinear");
+      char label[80];
+      gint64 size = sizes[s % G_N_ELEMENTS (sizes)];
       int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2,
-          DIMS (1, sizes[s]), ranges[r][0], ranges[r][1]);
+          DIMS (1, size), ranges[r][0], ranges[r][1]);
       float *x = YOLO_T (g, idx)->data;
       if (r == 0)               /* multiples of 1/512 with range 2: ties */
-        for (gint64 i = 0; i < sizes[s]; i += 3)
+        for (gint64 i = 0; i < size; i += 3)
           x[i] = roundf (x[i] * 512.0f) / 512.0f;
-      g_snprintf (label, sizeof (label), "DynamicQuantizeLinear n=%"
-          G_GINT64_FORMAT " range %d", sizes[s], r);
+      g_snprintf (label, sizeof (label), "%s n=%" G_GINT64_FORMAT
+          " range %d", YOLO_N (g, 0)->op_type, size, r);
       yolo_test_check (g, label, 0, 0, FALSE);
     }
 }
@@ -274,8 +299,9 @@ test_conv_integer_large_sums (void)
  * DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(x_scale * w_scale)
  * -> Add(bias) -> Sigmoid / Mul (SiLU) [-> Add residual]. */
 static void
-test_conv_integer_fused (void)
+conv_integer_fused (gboolean emulate)
 {
+  g_setenv ("YOLO_INT8_COMPUTE", emulate ? "float" : "integer", TRUE);
   for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
     const QConvCase *c = &qconv_cases[k];
     YoloGraph *g = yolo_graph_new ();
@@ -312,16 +338,43 @@ test_conv_integer_fused (void)
     if (res)
       add_node (g, "Add", "act,xf", "y");
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
+    g_snprintf (label, sizeof (label), "%s case %u%s", emulate ?
+        "float-emulated ConvInteger" : "ConvIntegerToFloat", k,
         res ? " + residual" : "");
     /* fused: no Cast, no separate bias Add or SiLU */
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     yolo_test_expect_kernel ("eltwise_unary", FALSE);
-    yolo_test_expect_kernel ("quant_dql_apply", TRUE);
-    /* the integer part is exact; SiLU's exp differs by an ulp or so */
+    if (emulate) {
+      /* a float Conv of the fake-quantised input: no integer conv */
+      yolo_test_expect_kernel ("quant_dql_apply", FALSE);
+      yolo_test_expect_kernel ("conv_integer_generic", FALSE);
+      yolo_test_expect_kernel ("conv_integer_c8", FALSE);
+      yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
+      yolo_test_expect_kernel ("conv_integer_dw16", FALSE);
+    } else {
+      yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+    }
+    /* the integer part is exact (float emulation: float rounding of the
+     * products and sums, relative 1e-6); SiLU's exp differs by an ulp or
+     * so */
     yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
+  g_unsetenv ("YOLO_INT8_COMPUTE");
+}
+
+static void
+test_conv_integer_fused (void)
+{
+  conv_integer_fused (FALSE);
+}
+
+/* The same pattern as float Convs of the fake-quantised input (the float
+ * emulation of yolo-quant-fuse.c) against the integer C reference. */
+static void
+test_conv_integer_emulated (void)
+{
+  conv_integer_fused (TRUE);
 }
 
 /* The same graph unfused: Cast int32 -> float and the float ops run as
@@ -403,6 +456,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-large-sums",
       test_conv_integer_large_sums);
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
+  g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
   g_test_add_func ("/quant/errors", test_errors);
   return g_test_run ();

@@ -5,6 +5,8 @@
  *                           quant_minmax_partial16, contiguous float16
  *                           chunks, on wide-vector CPUs), then scale and
  *                           zero point (one work-item), then quantise
+ *                           (DynamicQuantizeDequantizeLinear: to the fake-
+ *                           quantised float)
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
@@ -35,7 +37,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 total = yolo_tensor_numel (x);
   int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
   static const gsize lws1[1] = { 1 };
-  gboolean wide;
+  gboolean wide, fake;
   gsize gws[1];
   cl_kernel k;
   YoloArgs a;
@@ -87,7 +89,9 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
     return FALSE;
 
-  k = yolo_rt_kernel (rt, "quant_dql_apply", error);
+  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
+  k = yolo_rt_kernel (rt, !fake ? "quant_dql_apply" : wide ?
+      "quant_dql_apply_fake16" : "quant_dql_apply_fake", error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -96,8 +100,15 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, zp);
   yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
   yolo_args_int (&a, (cl_int) total);
+  if (fake && wide)
+    yolo_args_int (&a, chunk);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (fake && wide) {
+    /* the min / max stage's contiguous chunks, one work-group of 1 each */
+    gws[0] = parts;
+    return yolo_rt_launch (rt, n, k, 1, gws, lws1, error);
+  }
   gws[0] = total;
   return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
 }
@@ -334,7 +345,9 @@ generic_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   return qconv_prepare (rt, g, n, QCONV_GENERIC, error);
 }
 
-static const char *const dql_types[] = { "DynamicQuantizeLinear", NULL };
+static const char *const dql_types[] = { "DynamicQuantizeLinear",
+  "DynamicQuantizeDequantizeLinear", NULL
+};
 
 static const char *const qconv_types[] = { "ConvInteger",
   "ConvIntegerToFloat", NULL

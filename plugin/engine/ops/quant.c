@@ -17,6 +17,13 @@
  *                         act(float(acc) * m + bias) [+ residual], float32,
  *                         rounded like the separate ops. Named after
  *                         onnxruntime's MatMulIntegerToFloat.
+ *  DynamicQuantizeDequantizeLinear
+ *                         what yolo-quant-fuse.c makes of a
+ *                         DynamicQuantizeLinear whose y feeds only
+ *                         ConvIntegerToFloat nodes, when they become float
+ *                         Convs (the float emulation): outputs as
+ *                         DynamicQuantizeLinear's, but y is the fake-
+ *                         quantised float(q - zp) * scale.
  *
  * Arithmetic (the C references below and ocl_kernels/quant.cl agree bit for
  * bit): DynamicQuantizeLinear as onnxruntime's CPU kernel
@@ -55,8 +62,9 @@ dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (yolo_tensor_numel (x) > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_UINT8, x->ndim,
-      x->dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
+      strcmp (n->op_type, "DynamicQuantizeLinear") ? YOLO_DTYPE_FLOAT :
+      YOLO_DTYPE_UINT8, x->ndim, x->dims);
   if (n->n_outputs > 1)
     yolo_tensor_set_shape (YOLO_OUT (g, n, 1), YOLO_DTYPE_FLOAT, 0, NULL);
   if (n->n_outputs > 2)
@@ -95,6 +103,7 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gint64 total = yolo_tensor_numel (x), zp;
   const float *xd = x->data;
   float mn = 0.0f, mx = 0.0f, scale;
+  gboolean fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
   gint64 *y;
 
   if (!xd && total > 0) {
@@ -107,8 +116,13 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   }
   quant_params (mn, mx, &scale, &zp);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
-  for (gint64 i = 0; i < total; i++)
-    y[i] = quant_u8 (xd[i], scale, zp);
+  for (gint64 i = 0; i < total; i++) {
+    gint64 q = quant_u8 (xd[i], scale, zp);
+    if (fake)
+      ((float *) y)[i] = (float) (q - zp) * scale;
+    else
+      y[i] = q;
+  }
   if (n->n_outputs > 1)
     ((float *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 1)))[0] = scale;
   if (n->n_outputs > 2)
@@ -404,6 +418,10 @@ static const YoloOpDef op_dql = { "DynamicQuantizeLinear", 0, dql_infer,
   dql_eval
 };
 
+static const YoloOpDef op_dqdql = { "DynamicQuantizeDequantizeLinear", 0,
+  dql_infer, dql_eval
+};
+
 static const YoloOpDef op_conv_integer = { "ConvInteger", 0, qconv_infer,
   qconv_eval
 };
@@ -413,5 +431,5 @@ static const YoloOpDef op_conv_integer_to_float = { "ConvIntegerToFloat", 0,
 };
 
 const YoloOpDef *const yolo_ops_quant[] = {
-  &op_dql, &op_conv_integer, &op_conv_integer_to_float, NULL
+  &op_dql, &op_dqdql, &op_conv_integer, &op_conv_integer_to_float, NULL
 };
