@@ -416,6 +416,178 @@ test_conv_integer_no_zero_points (void)
 }
 
 /* Bad input: a clear error, no crash. */
+/* ------------------------------------------------------------------ */
+/* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear (ops/qdq.c) */
+
+/* A constant scale (and zero point of type qt) for a QDQ node: per tensor
+ * (channels 0: scalars) or one per channel. */
+static void
+qdq_params (YoloGraph * g, int channels, YoloDType qt, const float *scale,
+    const gint64 * zp)
+{
+  int s, z;
+
+  if (channels == 0) {
+    s = yolo_test_const_floats (g, "s", 0, NULL, scale);
+    z = yolo_test_const_ints (g, "z", 0, NULL, zp);
+  } else {
+    s = yolo_test_const_floats (g, "s", 1, DIMS (channels), scale);
+    z = yolo_test_const_ints (g, "z", 1, DIMS (channels), zp);
+  }
+  (void) s;
+  YOLO_T (g, z)->dtype = qt;
+}
+
+/* Known values (onnxruntime's QuantizeLinear gives the same). */
+static void
+test_qdq_values (void)
+{
+  static const float x[6] = { 1.25f, 1.75f, -1, 200, 0.25f, -0.75f };
+  static const gint64 want_u8[6] = { 2, 4, 0, 255, 0, 0 };      /* zp 0 */
+  static const gint64 want_i8[6] = { 127, 127, 125, 127, 127, 125 };    /* zp 127 */
+  static const float half = 0.5f;
+
+  for (int k = 0; k < 2; k++) {
+    YoloGraph *g = yolo_graph_new ();
+    gint64 zp = k ? 127 : 0;
+    const gint64 *want = k ? want_i8 : want_u8;
+    GError *err = NULL;
+    YoloNode *n;
+
+    g->opset = 21;
+    input_floats (g, "x", 6, x);
+    qdq_params (g, 0, k ? YOLO_DTYPE_INT8 : YOLO_DTYPE_UINT8, &half, &zp);
+    n = add_node (g, "QuantizeLinear", "x,s,z", "q");
+    yolo_test_output (g, "q");
+    g_assert_true (yolo_graph_infer (g, &err));
+    g_assert_no_error (err);
+    g_assert_true (yolo_ops_lookup (n->op_type)->eval (g, n, &err));
+    for (int i = 0; i < 6; i++)
+      g_assert_cmpint (((gint64 *) YOLO_OUT (g, n, 0)->data)[i], ==, want[i]);
+    yolo_graph_free (g);
+  }
+}
+
+typedef struct
+{
+  gint64 C, H, W;
+  int axis;                     /* -1: per tensor */
+  YoloDType qt;
+  int zp_kind;                  /* 0 low end, 1 high end, 2 random */
+  gboolean ties;                /* power-of-two scales, x on .5 steps */
+} QdqCase;
+
+static const QdqCase qdq_cases[] = {
+  {3, 17, 15, -1, YOLO_DTYPE_UINT8, 0, TRUE},
+  {3, 17, 15, -1, YOLO_DTYPE_UINT8, 1, TRUE},
+  {8, 9, 11, -1, YOLO_DTYPE_INT8, 0, TRUE},
+  {8, 9, 11, -1, YOLO_DTYPE_INT8, 1, FALSE},
+  {16, 10, 7, 1, YOLO_DTYPE_INT8, 2, TRUE},
+  {5, 6, 33, 1, YOLO_DTYPE_UINT8, 2, FALSE},
+  {4, 6, 9, 3, YOLO_DTYPE_UINT8, 2, TRUE},      /* innermost axis */
+  {64, 40, 40, -1, YOLO_DTYPE_UINT8, 2, FALSE},
+};
+
+/* mode 0: QuantizeLinear; 1: QuantizeLinear -> DequantizeLinear unfused;
+ * 2: the same pair fused into QuantizeDequantizeLinear. */
+static YoloGraph *
+qdq_graph (const QdqCase * c, int mode, guint seed)
+{
+  YoloGraph *g = yolo_graph_new ();
+  GRand *r = g_rand_new_with_seed (seed);
+  int ch = c->axis < 0 ? 0 : (int) (c->axis == 1 ? c->C : c->axis == 3 ?
+      c->W : c->H);
+  int nch = MAX (ch, 1), lo = c->qt == YOLO_DTYPE_UINT8 ? 0 : -128;
+  float *scale = g_new (float, nch);
+  gint64 *zp = g_new (gint64, nch), n;
+  float *x;
+  int idx;
+  YoloNode *q;
+
+  g->opset = 21;
+  for (int i = 0; i < nch; i++) {
+    scale[i] = c->ties ? ldexpf (1.0f, g_rand_int_range (r, -6, 2)) :
+        (float) g_rand_double_range (r, 1e-3, 0.1);
+    zp[i] = c->zp_kind == 0 ? lo : c->zp_kind == 1 ? lo + 255 :
+        g_rand_int_range (r, lo, lo + 256);
+  }
+  idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
+          c->W), -3, 3);
+  x = YOLO_T (g, idx)->data;
+  n = c->C * c->H * c->W;
+  for (gint64 i = 0; i < n; i++) {
+    gint64 chan = c->axis == 1 ? i / (c->H * c->W) : c->axis == 2 ?
+        (i / c->W) % c->H : c->axis == 3 ? i % c->W : 0;
+    float s = scale[chan];
+    switch (g_rand_int_range (r, 0, 4)) {
+      case 0:                  /* a tie: (k + 0.5) * scale, exact */
+        if (c->ties)
+          x[i] = ((float) g_rand_int_range (r, -300, 300) + 0.5f) * s;
+        break;
+      case 1:                  /* far out: saturates */
+        x[i] = (g_rand_boolean (r) ? 1 : -1) * s * 1000.0f;
+        break;
+      default:
+        x[i] *= s * 50.0f;
+        break;
+    }
+  }
+  qdq_params (g, ch, c->qt, scale, zp);
+  q = add_node (g, "QuantizeLinear", "x,s,z", mode ? "q" : "y");
+  if (c->axis >= 0)
+    yolo_node_add_attr (q, "axis", YOLO_ATTR_INT)->i = c->axis;
+  if (mode) {
+    YoloNode *d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    if (c->axis >= 0)
+      yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = c->axis;
+  }
+  yolo_test_output (g, "y");
+  g_free (scale);
+  g_free (zp);
+  g_rand_free (r);
+  return g;
+}
+
+/* The kernels against the C reference, bit for bit, on ties, saturation
+ * at both ends, zero points at the ends of the range, per tensor and per
+ * axis. */
+static void
+test_qdq_random (void)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (qdq_cases); k++)
+    for (int mode = 0; mode < 3; mode++) {
+      char label[64];
+      g_snprintf (label, sizeof (label), "QDQ case %u mode %d", k, mode);
+      yolo_test_expect_kernel ("quant_fake_linear", mode == 2);
+      yolo_test_expect_kernel ("quant_dequantize_linear", mode == 1);
+      yolo_test_check (qdq_graph (&qdq_cases[k], mode, k), label, 0, 0,
+          mode == 2);
+      yolo_test_expect_kernel (NULL, FALSE);
+    }
+}
+
+/* DequantizeLinear of a uint8 / int8 graph input (run as written). */
+static void
+test_dequantize_input (void)
+{
+  for (int k = 0; k < 2; k++) {
+    YoloGraph *g = yolo_graph_new ();
+    YoloDType qt = k ? YOLO_DTYPE_INT8 : YOLO_DTYPE_UINT8;
+    float scale[3] = { 0.5f, 0.037f, 3.0f };
+    gint64 zp[3] = { k ? -128 : 0, k ? 127 : 255, 7 };
+    YoloNode *d;
+
+    g->opset = 21;
+    yolo_test_input (g, "q", qt, 4, DIMS (1, 3, 5, 6), k ? -128 : 0,
+        k ? 127 : 255);
+    qdq_params (g, 3, qt, scale, zp);
+    d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = 1;
+    yolo_test_output (g, "y");
+    yolo_test_check (g, "DequantizeLinear of an int input", 0, 0, FALSE);
+  }
+}
+
 static void
 test_errors (void)
 {
@@ -458,6 +630,9 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/qdq-values", test_qdq_values);
+  g_test_add_func ("/quant/qdq-random", test_qdq_random);
+  g_test_add_func ("/quant/dequantize-input", test_dequantize_input);
   g_test_add_func ("/quant/errors", test_errors);
   return g_test_run ();
 }
