@@ -9,9 +9,11 @@ usage: test_int8.py MODEL [--image bus.jpg] [--device SPEC] [--keep DIR]
        test_int8.py --qdq-refusal
 
 MODEL's `yolo-engine info --json` must say precision "int8 dynamic
-(DynamicQuantizeLinear + ConvInteger)". --qdq-refusal writes a small static
-(QDQ) model and checks that `yolo-engine run` refuses it with one line
-naming the op, the node and the pattern, and that info calls it int8 QDQ.
+(DynamicQuantizeLinear + ConvInteger)". --qdq-refusal writes small static
+(QDQ) models: a QDQ conv must run and match onnxruntime; a QLinearConv
+(QOperator format) and a QuantizeLinear with a run-time scale must be
+refused with one line naming the op, the node and the pattern; info must
+call each int8 QDQ.
 
 MODEL: a name in $YOLO_TEST_DATA/models/quantized without .onnx
 (yolov8n-int8-640, yolo11n-int8-640, yolo26n-int8-640) or a path.
@@ -88,6 +90,7 @@ Exit status: 0 pass, 1 mismatch or error, 77 when there is no OpenCL device.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -209,38 +212,73 @@ def raw_checks(family, ref, got):
 
 
 def qdq_refusal(engine):
+    """A small QDQ conv runs and matches onnxruntime with its graph
+    optimisations off (Q/DQ as written: our fake quantisation and folded
+    weights compute the same up to float summation order); what we do not
+    handle is refused with one line naming the op, the node and the
+    pattern: the QOperator format (QLinearConv) and a QuantizeLinear whose
+    scale is computed at run time."""
     import onnx
     from onnx import helper as h, numpy_helper as nh, TensorProto as T
-    inits = [nh.from_array(np.ones((4, 3, 3, 3), np.int8), 'wq'),
-             nh.from_array(np.array(0.02, np.float32), 's'), nh.from_array(np.array(0, np.uint8), 'z'),
-             nh.from_array(np.array(0.01, np.float32), 'ws'), nh.from_array(np.array(0, np.int8), 'wz')]
-    nodes = [h.make_node('QuantizeLinear', ['images', 's', 'z'], ['xq'], name='q0'),
-             h.make_node('DequantizeLinear', ['xq', 's', 'z'], ['xd'], name='dq0'),
-             h.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], name='dqw'),
-             h.make_node('Conv', ['xd', 'wd'], ['output0'], name='conv0', pads=[1, 1, 1, 1])]
-    g = h.make_graph(nodes, 'qdq', [h.make_tensor_value_info('images', T.FLOAT, [1, 3, 32, 32])],
-                     [h.make_tensor_value_info('output0', T.FLOAT, [1, 4, 32, 32])], inits)
+    rng = np.random.default_rng(3)
+    inits = [nh.from_array(rng.integers(-127, 128, (4, 3, 3, 3)).astype(np.int8), 'wq'),
+             nh.from_array(np.array(0.02, np.float32), 's'), nh.from_array(np.array(128, np.uint8), 'z'),
+             nh.from_array(np.array([0.01, 0.02, 0.005, 0.03], np.float32), 'ws'),
+             nh.from_array(np.zeros(4, np.int8), 'wz')]
+    qdq = [h.make_node('QuantizeLinear', ['images', 's', 'z'], ['xq'], name='q0'),
+           h.make_node('DequantizeLinear', ['xq', 's', 'z'], ['xd'], name='dq0'),
+           h.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], name='dqw', axis=0),
+           h.make_node('Conv', ['xd', 'wd'], ['output0'], name='conv0', pads=[1, 1, 1, 1])]
+    qop = [h.make_node('QuantizeLinear', ['images', 's', 'z'], ['xq'], name='q0'),
+           h.make_node('QLinearConv', ['xq', 's', 'z', 'wq', 'ws', 'wz', 's', 'z'], ['yq'],
+                       name='qconv0', pads=[1, 1, 1, 1]),
+           h.make_node('DequantizeLinear', ['yq', 's', 'z'], ['output0'], name='dq1')]
+    dyn = [h.make_node('ReduceMax', ['images'], ['mx'], name='rmax', keepdims=0),
+           h.make_node('QuantizeLinear', ['images', 'mx', 'z'], ['xq'], name='qdyn'),
+           h.make_node('DequantizeLinear', ['xq', 'mx', 'z'], ['xd'], name='dq0'),
+           h.make_node('DequantizeLinear', ['wq', 'ws', 'wz'], ['wd'], name='dqw', axis=0),
+           h.make_node('Conv', ['xd', 'wd'], ['output0'], name='conv0', pads=[1, 1, 1, 1])]
     tmp = tempfile.mkdtemp(prefix='yolo-qdq-')
-    path = os.path.join(tmp, 'qdq.onnx')
-    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), path)
-    np.zeros((1, 3, 32, 32), np.float32).tofile(os.path.join(tmp, 'in.f32'))
-    p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
-                        '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
-    info = subprocess.run([engine, 'info', '--json', path], capture_output=True, text=True)
+    x = rng.uniform(-2, 3, (1, 3, 32, 32)).astype(np.float32)
+    x.tofile(os.path.join(tmp, 'in.f32'))
+    fails = 0
+    for label, nodes, want in (('qdq', qdq, None), ('qoperator', qop, ('qconv0', 'QOperator format')),
+                               ('runtime-scale', dyn, ('qdyn', 'run-time parameters'))):
+        g = h.make_graph(nodes, label, [h.make_tensor_value_info('images', T.FLOAT, [1, 3, 32, 32])],
+                         [h.make_tensor_value_info('output0', T.FLOAT, None)], inits)
+        path = os.path.join(tmp, label + '.onnx')
+        onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), path)
+        out = os.path.join(tmp, 'out.f32')
+        p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
+                            '--output', out], capture_output=True, text=True)
+        info = subprocess.run([engine, 'info', '--json', path], capture_output=True, text=True)
+        # info exits 1 when the graph cannot be prepared, after printing it
+        prec = json.loads(info.stdout).get('precision') if info.stdout.strip() else None
+        print(f'{label}: info precision: {prec}; run: {p.stderr.strip()}')
+        if prec != 'int8 QDQ (QuantizeLinear / DequantizeLinear)':
+            print(f'FAIL: {label}: info does not say int8 QDQ')
+            fails += 1
+        if want is None:
+            so = ort.SessionOptions()
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            ref = ort.InferenceSession(path, so, providers=['CPUExecutionProvider']).run(None, {'images': x})[0]
+            got = np.fromfile(out, np.float32) if p.returncode == 0 else np.zeros(0, np.float32)
+            err = np.abs(got - ref.ravel()).max() if got.size == ref.size else np.inf
+            print(f'{label}: max |err| against onnxruntime (optimisations off) {err:.2e} (<= 1e-5 * max |y|)')
+            if p.returncode != 0 or err > 1e-5 * np.abs(ref).max():
+                print(f'FAIL: {label}: the QDQ conv does not match onnxruntime')
+                fails += 1
+            continue
+        err = [line for line in p.stderr.splitlines() if want[0] in line]
+        if p.returncode == 0 or len(err) != 1 or f'node "{want[0]}"' not in err[0] or want[1] not in err[0]:
+            print(f'FAIL: {label}: not refused with one line naming the node {want[0]} and "{want[1]}"')
+            fails += 1
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)
-    print(p.stderr.strip())
-    err = [line for line in p.stderr.splitlines() if 'QuantizeLinear' in line]
-    ok = (p.returncode != 0 and len(err) == 1 and 'node "q0"' in err[0]
-          and 'static int8 quantisation (QDQ' in err[0])
-    # info exits 1 when the graph cannot be prepared, after printing it
-    prec = json.loads(info.stdout).get('precision') if info.stdout.strip() else None
-    print(f'info precision: {prec}')
-    if not ok or prec != 'int8 QDQ (QuantizeLinear / DequantizeLinear)':
-        print('FAIL: the QDQ model is not refused as expected')
+    if fails:
         return 1
-    print('PASS: QDQ refused naming op, node and pattern')
+    print('PASS: a QDQ conv runs; QLinearConv and run-time QuantizeLinear scales refused naming op, node, pattern')
     return 0
 
 
@@ -272,11 +310,18 @@ def make_qdq(src, cache_dir, per_channel, data):
         def get_next(self):
             return next(self.it, None)
 
-    tmp = dst + '.%d.tmp' % os.getpid()
-    quantize_static(src, tmp, Reader(), quant_format=QuantFormat.QDQ, per_channel=per_channel,
+    # quantize_static writes SRC-inferred.onnx beside its input: work on a
+    # private copy in the cache dir (the shared data stays untouched, and
+    # tests on both images may race)
+    tmp = os.path.join(cache_dir, 'tmp-%d' % os.getpid())
+    os.makedirs(tmp, exist_ok=True)
+    shutil.copy(src, os.path.join(tmp, 'src.onnx'))
+    quantize_static(os.path.join(tmp, 'src.onnx'), os.path.join(tmp, 'qdq.onnx'), Reader(),
+                    quant_format=QuantFormat.QDQ, per_channel=per_channel,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     nodes_to_exclude=exclude)
-    os.replace(tmp, dst)  # atomic: tests on both images may race
+    os.replace(os.path.join(tmp, 'qdq.onnx'), dst)  # atomic
+    shutil.rmtree(tmp)
     print(f'generated {dst} (quantize_static, {len(exclude)} head nodes left in float)')
     return dst
 
