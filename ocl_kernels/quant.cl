@@ -515,3 +515,23 @@ conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
       mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, r, r_off,
       has_res, act, alpha, beta);
 }
+
+/* MatMulInteger: y[r][c] = sum over k of (a[r][k] - a_zp) * w[k][c], exact
+ * int32 (stored as its bits); w: B minus its zero point, int32 [K][N]. One
+ * output per work-item. */
+__kernel void
+quant_matmul_integer (__global const int *a, int a_off,
+    __global const int *azp, int azp_off, __global const int *w,
+    __global int *y, int y_off, int rows, int K, int N)
+{
+  int c = get_global_id (0);
+  int r = get_global_id (1);
+  if (c >= N || r >= rows)
+    return;
+  int z = azp[azp_off];
+  __global const int *ar = a + a_off + r * K;
+  int acc = 0;
+  for (int k = 0; k < K; k++)
+    acc += (ar[k] - z) * w[k * N + c];
+  y[y_off + r * N + c] = acc;
+}

@@ -670,11 +670,7 @@ yolo_graph_infer (YoloGraph * g, GError ** error)
           ": static int8 quantisation in the QOperator format (QLinearConv, "
           "QLinearMatMul...) is not supported; the QDQ format "
           "(quantize_static quant_format=QDQ), dynamic quantisation "
-          "(quantize_dynamic) or the float32 export work" :
-          !strcmp (n->op_type, "MatMulInteger") ?
-          ": int8 MatMulInteger (dynamic quantisation of MatMul) is not "
-          "supported yet; quantise only Conv (quantize_dynamic "
-          "op_types_to_quantize=['Conv']) or use the float32 export" : "");
+          "(quantize_dynamic) or the float32 export work" : "");
       return FALSE;
     }
     for (int j = 0; j < n->n_inputs; j++) {

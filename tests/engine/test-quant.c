@@ -416,6 +416,73 @@ test_conv_integer_no_zero_points (void)
 }
 
 /* Bad input: a clear error, no crash. */
+/* MatMulInteger (constant B) against the C reference, bit for bit: A of
+ * rank 1 to 3, uint8 / int8, values and zero points at the ends of the
+ * range (the largest |products|), per-column b_zero_point. */
+static void
+test_matmul_integer (void)
+{
+  static const struct
+  {
+    int ndim;
+    gint64 dims[3];
+    gint64 N;
+    YoloDType at, bt;
+    gboolean per_col, no_zp;
+  } cases[] = {
+    {2, {1, 1280}, 1000, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE},
+    {3, {2, 37, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE},
+    {1, {33}, 7, YOLO_DTYPE_INT8, YOLO_DTYPE_INT8, FALSE, FALSE},
+    {2, {5, 3000}, 3, YOLO_DTYPE_INT8, YOLO_DTYPE_UINT8, TRUE, FALSE},
+    {2, {4, 16}, 9, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, FALSE, TRUE},
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    YoloGraph *g = yolo_graph_new ();
+    gint64 K = cases[k].dims[cases[k].ndim - 1], N = cases[k].N, nb;
+    float alo = cases[k].at == YOLO_DTYPE_UINT8 ? 0 : -128;
+    float blo = cases[k].bt == YOLO_DTYPE_UINT8 ? 0 : -128;
+    gint64 *a, *b, na;
+    char label[64];
+    int ai, bi;
+
+    g->opset = 20;
+    ai = yolo_test_input (g, "a", cases[k].at, cases[k].ndim, cases[k].dims,
+        alo, alo + 255);
+    bi = yolo_test_const (g, "b", cases[k].bt, 2, DIMS (K, N), blo, blo + 255);
+    a = YOLO_T (g, ai)->data;
+    b = YOLO_T (g, bi)->data;
+    na = yolo_tensor_numel (YOLO_T (g, ai));
+    nb = K * N;
+    /* long runs at the ends of the range: the largest sums */
+    for (gint64 i = 0; i < na; i++)
+      if (i % 3 == 0)
+        a[i] = (gint64) (k % 2 ? alo : alo + 255);
+    for (gint64 i = 0; i < nb; i++)
+      if (i % 4 == 0)
+        b[i] = (gint64) (k % 2 ? blo + 255 : blo);
+    if (cases[k].no_zp) {
+      add_node (g, "MatMulInteger", "a,b", "y");
+    } else {
+      int bz;
+      yolo_test_input (g, "a_zp", cases[k].at, 0, NULL, alo, alo + 255);
+      ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[0] =
+          (gint64) (k % 2 ? alo + 255 : alo);
+      bz = cases[k].per_col ?
+          yolo_test_const (g, "b_zp", cases[k].bt, 1, DIMS (N), blo,
+          blo + 255) : yolo_test_const (g, "b_zp", cases[k].bt, 0, NULL, blo,
+          blo + 255);
+      ((gint64 *) YOLO_T (g, bz)->data)[0] = (gint64) (k % 2 ? blo : blo + 255);
+      add_node (g, "MatMulInteger", "a,b,a_zp,b_zp", "y");
+    }
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "MatMulInteger case %u", k);
+    yolo_test_expect_kernel ("quant_matmul_integer", TRUE);
+    yolo_test_check (g, label, 0, 0, FALSE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+}
+
 /* ------------------------------------------------------------------ */
 /* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear (ops/qdq.c) */
 
@@ -630,6 +697,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/matmul-integer", test_matmul_integer);
   g_test_add_func ("/quant/qdq-values", test_qdq_values);
   g_test_add_func ("/quant/qdq-random", test_qdq_random);
   g_test_add_func ("/quant/dequantize-input", test_dequantize_input);
