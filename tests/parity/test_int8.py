@@ -7,6 +7,7 @@ usage: test_int8.py MODEL [--image bus.jpg] [--device SPEC] [--keep DIR]
        test_int8.py --qdq FP32_MODEL [--per-channel] --cache-dir DIR
                     [--image bus.jpg] [--device SPEC]
        test_int8.py --qdq-refusal
+       test_int8.py --matmul-integer --cache-dir DIR
 
 MODEL's `yolo-engine info --json` must say precision "int8 dynamic
 (DynamicQuantizeLinear + ConvInteger)". --qdq-refusal writes small static
@@ -84,6 +85,18 @@ boxes of the confident anchors median |err| <= 1 px and 95% within 4 px.
 Inputs of one ulp of noise do not move onnxruntime here (the input is
 quantised to k/255 first), so nothing is exempt in practice. `info` must
 say int8 QDQ.
+
+--matmul-integer: MatMulInteger. (1) onnxruntime's pattern on its own,
+DynamicQuantizeLinear -> MatMulInteger (uint8 weights, per-column zero
+point) -> Cast -> Mul(a_scale * b_scale), [37, 1280] x [1280, 1000]:
+exact integer sums and the same rounding, so equal to onnxruntime within
+1 ulp. (2) zoo/yolo11n-cls quantised with quantize_dynamic
+(op_types_to_quantize MatMul, Conv, Gemm: its linear layer becomes
+MatMulInteger), generated into --cache-dir, on bus.jpg and zidane.jpg:
+the quantised convolutions before it flip a quantum now and then (as
+above), and its random weights give nearly uniform probabilities (~1e-3),
+so: max |dp| <= 5e-4 and the same top-1 class unless onnxruntime's top two
+are within 5e-4 of each other. Measured: 3.4e-4 (integer), 1.6e-4 (float).
 
 Exit status: 0 pass, 1 mismatch or error, 77 when there is no OpenCL device.
 """
@@ -282,6 +295,85 @@ def qdq_refusal(engine):
     return 0
 
 
+def matmul_integer(engine, cache_dir, data):
+    import onnx
+    from onnx import helper as h, numpy_helper as nh, TensorProto as T
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    rng = np.random.default_rng(5)
+    fails = 0
+    tmp = tempfile.mkdtemp(prefix='yolo-mmi-')
+    inits = [nh.from_array(rng.integers(0, 256, (1280, 1000)).astype(np.uint8), 'b'),
+             nh.from_array(rng.integers(0, 256, 1000).astype(np.uint8), 'bz'),
+             nh.from_array(np.array(0.0123, np.float32), 'bs')]
+    nodes = [h.make_node('DynamicQuantizeLinear', ['x'], ['xq', 'xs', 'xz']),
+             h.make_node('MatMulInteger', ['xq', 'b', 'xz', 'bz'], ['acc'], name='mmi'),
+             h.make_node('Cast', ['acc'], ['accf'], to=T.FLOAT),
+             h.make_node('Mul', ['xs', 'bs'], ['m']),
+             h.make_node('Mul', ['accf', 'm'], ['y'])]
+    g = h.make_graph(nodes, 'mmi', [h.make_tensor_value_info('x', T.FLOAT, [37, 1280])],
+                     [h.make_tensor_value_info('y', T.FLOAT, [37, 1000])], inits)
+    path = os.path.join(tmp, 'mmi.onnx')
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), path)
+    x = rng.uniform(-3, 5, (37, 1280)).astype(np.float32)
+    x.tofile(os.path.join(tmp, 'in.f32'))
+    ref = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(None, {'x': x})[0]
+    p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
+                        '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
+    got = np.fromfile(os.path.join(tmp, 'out.f32'), np.float32) if p.returncode == 0 else None
+    shutil.rmtree(tmp)
+    if got is None or got.size != ref.size:
+        print(f'FAIL: the MatMulInteger pattern did not run: {p.stderr.strip()}')
+        return 1
+    ulp = np.abs(got - ref.ravel()) / np.spacing(np.abs(ref.ravel()).astype(np.float32))
+    print(f'DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul: max error {ulp.max():.1f} ulp (<= 1)')
+    if ulp.max() > 1:
+        fails += 1
+
+    src = os.path.join(data, 'models', 'zoo', 'yolo11n-cls.onnx')
+    dst = os.path.join(cache_dir, 'yolo11n-cls-dynamic-matmul-ort%s.onnx' % ort.__version__)
+    if not os.path.exists(dst):
+        os.makedirs(cache_dir, exist_ok=True)
+        work = os.path.join(cache_dir, 'tmp-%d' % os.getpid())
+        os.makedirs(work, exist_ok=True)
+        shutil.copy(src, os.path.join(work, 'src.onnx'))
+        quantize_dynamic(os.path.join(work, 'src.onnx'), os.path.join(work, 'q.onnx'),
+                         op_types_to_quantize=['MatMul', 'Conv', 'Gemm'], weight_type=QuantType.QUInt8)
+        os.replace(os.path.join(work, 'q.onnx'), dst)
+        shutil.rmtree(work)
+    info = subprocess.run([engine, 'info', '--json', dst], capture_output=True, text=True)
+    prec = json.loads(info.stdout).get('precision') if info.returncode == 0 else None
+    print(f'yolo11n-cls quantize_dynamic (MatMul, Conv, Gemm): info precision {prec}')
+    if prec != 'int8 dynamic (DynamicQuantizeLinear + ConvInteger + MatMulInteger)':
+        fails += 1
+    sess = ort.InferenceSession(dst, providers=['CPUExecutionProvider'])
+    inp = sess.get_inputs()[0]
+    for img in ('bus.jpg', 'zidane.jpg'):
+        tmp = tempfile.mkdtemp(prefix='yolo-mmi-')
+        x = tp.make_input(os.path.join(data, 'media', img), tp.family_of(src), inp.shape)
+        x.tofile(os.path.join(tmp, 'in.f32'))
+        ref = sess.run(None, {inp.name: x})[0].ravel()
+        p = subprocess.run([engine, 'run', dst, '--input', os.path.join(tmp, 'in.f32'),
+                            '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
+        got = np.fromfile(os.path.join(tmp, 'out.f32'), np.float32) if p.returncode == 0 else None
+        shutil.rmtree(tmp)
+        if got is None or got.size != ref.size:
+            print(f'FAIL: yolo11n-cls int8 did not run on {img}: {p.stderr.strip()}')
+            fails += 1
+            continue
+        order = np.argsort(-ref)
+        err = np.abs(got - ref).max()
+        close = ref[order[0]] - ref[order[1]] <= 5e-4
+        print(f'  {img}: max |dp| {err:.2e} (<= 5e-4), top-1 onnxruntime {order[0]} engine '
+              f'{int(np.argmax(got))}{" (top two within 5e-4: either)" if close else ""}')
+        if err > 5e-4 or (not close and np.argmax(got) != order[0]):
+            fails += 1
+    if fails:
+        print('FAIL: MatMulInteger does not match onnxruntime')
+        return 1
+    print('PASS: MatMulInteger matches onnxruntime')
+    return 0
+
+
 def make_qdq(src, cache_dir, per_channel, data):
     """quantize_static of src (cached); returns the path."""
     import onnx
@@ -329,6 +421,14 @@ def make_qdq(src, cache_dir, per_channel, data):
 def main():
     if '--qdq-refusal' in sys.argv:
         return qdq_refusal(os.environ.get('YOLO_ENGINE'))
+    if '--matmul-integer' in sys.argv:
+        data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+        cache = sys.argv[sys.argv.index('--cache-dir') + 1] if '--cache-dir' in sys.argv else \
+            os.path.join(tempfile.gettempdir(), 'yolo-qdq-cache')
+        if tp.have_opencl_device(os.environ.get('YOLO_ENGINE')) is False:
+            print('SKIP: no OpenCL device')
+            return tp.SKIP
+        return matmul_integer(os.environ.get('YOLO_ENGINE'), cache, data)
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('model')
     ap.add_argument('--image', default='bus.jpg')
