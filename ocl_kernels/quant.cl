@@ -516,6 +516,27 @@ conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
       has_res, act, alpha, beta);
 }
 
+/* quant_fake_linear per tensor on CPUs that want explicit wide vectors:
+ * work-item g does the contiguous elements [g * chunk, (g + 1) * chunk)
+ * (chunk a multiple of 16), 16 lanes at a time. */
+__kernel void
+quant_fake_linear16 (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int chunk, int lo, int hi)
+{
+  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
+  float s = scale[0], r = quant_recip (s);
+  float qlo = (float) (lo - zp[0]), qhi = (float) (hi - zp[0]);
+  for (; i + 16 <= i1; i += 16) {
+    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+    vstore16 (clamp (q, qlo, qhi) * s, 0, y + y_off + i);
+  }
+  for (; i < i1; i++) {
+    float q = rint (quant_div (x[x_off + i], s));
+    y[y_off + i] = clamp (q, qlo, qhi) * s;
+  }
+}
+
 /* MatMulInteger: y[r][c] = sum over k of (a[r][k] - a_zp) * w[k][c], exact
  * int32 (stored as its bits); w: B minus its zero point, int32 [K][N]. One
  * output per work-item. */

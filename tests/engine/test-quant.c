@@ -625,7 +625,8 @@ test_qdq_random (void)
     for (int mode = 0; mode < 3; mode++) {
       char label[64];
       g_snprintf (label, sizeof (label), "QDQ case %u mode %d", k, mode);
-      yolo_test_expect_kernel ("quant_fake_linear", mode == 2);
+      yolo_test_expect_kernel ("quant_fake_linear|quant_fake_linear16",
+          mode == 2);
       yolo_test_expect_kernel ("quant_dequantize_linear", mode == 1);
       yolo_test_check (qdq_graph (&qdq_cases[k], mode, k), label, 0, 0,
           mode == 2);

@@ -3,7 +3,9 @@
  *  quantize-linear            QuantizeLinear (float -> int32 in the arena)
  *  dequantize-linear          DequantizeLinear of a uint8 / int8 activation
  *  quantize-dequantize-linear the fused pair (yolo-quant-fuse.c): float in,
- *                             fake-quantised float out
+ *                             fake-quantised float out; per tensor on
+ *                             wide-vector CPUs (PoCL) 16 lanes at a time
+ *                             over contiguous chunks
  * Scales and zero points (per tensor or per axis) are uploaded once. */
 #include "impls.h"
 #include "ops/qdq.h"
@@ -37,6 +39,30 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   if (p.n == 0)
     return TRUE;
+  if (p.channels == 1 && !strcmp (n->op_type, "QuantizeDequantizeLinear")
+      && yolo_rt_device (rt)->wide_vectors) {
+    /* per tensor on wide-vector CPUs: contiguous chunks of float16
+     * vectors, one work-group of 1 per chunk (as DynamicQuantizeLinear) */
+    static const gsize lws1[1] = { 1 };
+    int parts = (int) CLAMP (p.n / 4096, 1, 256);
+    int chunk = (int) yolo_div_up (yolo_div_up (p.n, parts), 16) * 16;
+    k = yolo_rt_kernel (rt, "quant_fake_linear16", error);
+    if (!k)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+    yolo_args_mem (&a, smem);
+    yolo_args_mem (&a, zmem);
+    yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+    yolo_args_int (&a, (cl_int) p.n);
+    yolo_args_int (&a, chunk);
+    yolo_args_int (&a, p.lo);
+    yolo_args_int (&a, p.hi);
+    if (!yolo_args_ok (&a, n, error))
+      return FALSE;
+    gws[0] = yolo_div_up (p.n, chunk);
+    return yolo_rt_launch (rt, n, k, 1, gws, lws1, error);
+  }
   k = yolo_rt_kernel (rt, dq ? "quant_dequantize_linear" :
       !strcmp (n->op_type, "QuantizeLinear") ? "quant_quantize_linear" :
       "quant_fake_linear", error);
