@@ -204,6 +204,15 @@ fuse_qdq_pairs (YoloGraph * g)
     g_free (d->op_type);
     d->op_type = g_strdup ("QuantizeDequantizeLinear");
   }
+  /* a QuantizeLinear all of whose DequantizeLinears were fused is dead:
+   * drop it now, so it no longer counts as a reader of its input */
+  yolo_graph_update_uses (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *q = YOLO_N (g, i);
+    if (!q->removed && !strcmp (q->op_type, "QuantizeLinear")
+        && YOLO_OUT (g, q, 0)->n_uses == 0 && !YOLO_OUT (g, q, 0)->is_output)
+      q->removed = TRUE;
+  }
   yolo_graph_update_uses (g);
 }
 
