@@ -63,6 +63,10 @@ quant_recip (float b)
 static inline float16
 quant_div16 (float16 a, float b, float y)
 {
+  /* inf, NaN or a zero divisor: IEEE's exact special results, as
+   * quant_div (the refinement would turn x / inf into NaN) */
+  if (!isfinite (b) || b == 0.0f || any (!isfinite (a)))
+    return a / b;
   float16 q = a * y;
   q = fma (fma (-q, (float16) b, a), (float16) y, q);
   return fma (fma (-q, (float16) b, a), (float16) y, q);
@@ -173,8 +177,8 @@ quant_dql_apply_fake (__global const float *x, int x_off,
   float s = scale[scale_off];
   int z = zp[zp_off];
   float q = rint (quant_div (x[x_off + i], s));
-  q = clamp (q, (float) -z, (float) (255 - z));
-  y[y_off + i] = q * s;
+  /* NaN saturates to the low end, as quant_dql_apply */
+  y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
 }
 
 /* quant_dql_apply_fake on CPUs that want explicit wide vectors: work-item
@@ -190,11 +194,11 @@ quant_dql_apply_fake16 (__global const float *x, int x_off,
   float z = (float) zp[zp_off];
   for (; i + 16 <= i1; i += 16) {
     float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (clamp (q, -z, 255.0f - z) * s, 0, y + y_off + i);
+    vstore16 (fmin (fmax (q, -z), 255.0f - z) * s, 0, y + y_off + i);
   }
   for (; i < i1; i++) {
     float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = clamp (q, -z, 255.0f - z) * s;
+    y[y_off + i] = fmin (fmax (q, -z), 255.0f - z) * s;
   }
 }
 
@@ -213,7 +217,8 @@ quant_quantize_linear (__global const float *x, int x_off,
     return;
   int c = (i / inner) % channels;
   float q = rint (quant_div (x[x_off + i], scale[c])) + (float) zp[c];
-  y[y_off + i] = (int) clamp (q, (float) lo, (float) hi);
+  /* NaN saturates to the low end (fmax), as MLAS */
+  y[y_off + i] = (int) fmin (fmax (q, (float) lo), (float) hi);
 }
 
 __kernel void
@@ -240,8 +245,7 @@ quant_fake_linear (__global const float *x, int x_off,
   float s = scale[c];
   int z = zp[c];
   float q = rint (quant_div (x[x_off + i], s));
-  q = clamp (q, (float) (lo - z), (float) (hi - z));
-  y[y_off + i] = q * s;
+  y[y_off + i] = fmin (fmax (q, (float) (lo - z)), (float) (hi - z)) * s;
 }
 
 /* The dequantising epilogue of ConvIntegerToFloat, or the raw int32 sum of
@@ -537,11 +541,11 @@ quant_fake_linear16 (__global const float *x, int x_off,
   float qlo = (float) (lo - zp[0]), qhi = (float) (hi - zp[0]);
   for (; i + 16 <= i1; i += 16) {
     float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (clamp (q, qlo, qhi) * s, 0, y + y_off + i);
+    vstore16 (fmin (fmax (q, qlo), qhi) * s, 0, y + y_off + i);
   }
   for (; i < i1; i++) {
     float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = clamp (q, qlo, qhi) * s;
+    y[y_off + i] = fmin (fmax (q, qlo), qhi) * s;
   }
 }
 

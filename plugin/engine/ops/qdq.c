@@ -147,14 +147,14 @@ qdq_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* saturate(round_half_even(x / scale) + zp) as MlasQuantizeLinear. */
+/* saturate(round_half_even(x / scale) + zp) as MlasQuantizeLinear; NaN
+ * saturates to the low end (fmaxf keeps the bound, as MLAS's max_ps). */
 static gint32
 quantize_one (float x, float scale, gint32 zp, int lo, int hi)
 {
   float q = nearbyintf (x / scale) + (float) zp;
 
-  q = CLAMP (q, (float) lo, (float) hi);
-  return (gint32) q;
+  return (gint32) fminf (fmaxf (q, (float) lo), (float) hi);
 }
 
 static gboolean
