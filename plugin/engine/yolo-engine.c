@@ -50,6 +50,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   if (!no_fuse)
     yolo_graph_fuse (g);
   yolo_graph_prune (g);
+  yolo_plan_storage (g, YOLO_DTYPE_FLOAT);
   arena = yolo_plan_memory (g);
 
   e->rt = yolo_runtime_new (opt, error);
@@ -57,7 +58,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     goto fail;
   if (!yolo_runtime_alloc_arena (e->rt, arena, error))
     goto fail;
-  g_debug ("arena: %.1f MiB on %s", arena * 4.0 / (1 << 20),
+  g_debug ("arena: %.1f MiB on %s", arena / (double) (1 << 20),
       yolo_rt_device (e->rt)->name);
 
   tuner = yolo_tuner_new (e->rt);
@@ -248,8 +249,56 @@ yolo_engine_input_mem (YoloEngine * e, guint i, cl_mem * mem,
     return FALSE;
   }
   *mem = yolo_runtime_arena (e->rt);
-  *elem_offset = t->mem_offset;
+  *elem_offset = t->mem_offset / yolo_dtype_size (yolo_tensor_storage (t));
   return TRUE;
+}
+
+/* n floats as t's storage type (half, int32 or float): a new buffer, or
+ * data itself for float storage. */
+static gpointer
+to_storage (const YoloTensor * t, const float *data, gint64 n)
+{
+  switch (yolo_tensor_storage (t)) {
+    case YOLO_DTYPE_FLOAT16:{
+      guint16 *hv = g_new (guint16, MAX (n, 1));
+      for (gint64 k = 0; k < n; k++)
+        hv[k] = yolo_float_to_half (data[k]);
+      return hv;
+    }
+    case YOLO_DTYPE_INT32:{
+      gint32 *iv = g_new (gint32, MAX (n, 1));
+      for (gint64 k = 0; k < n; k++)
+        iv[k] = (gint32) data[k];
+      return iv;
+    }
+    default:
+      return (gpointer) data;
+  }
+}
+
+/* Reads t (n elements) from the arena into dst as floats. */
+static cl_int
+read_arena (YoloEngine * e, const YoloTensor * t, gint64 n, float *dst)
+{
+  YoloDType st = yolo_tensor_storage (t);
+  gsize size = yolo_dtype_size (st);
+  gpointer buf = st == YOLO_DTYPE_FLOAT16 ? g_malloc (MAX (n, 1) * size) :
+      (gpointer) dst;
+  cl_int err;
+
+  err = clEnqueueReadBuffer (yolo_rt_queue (e->rt),
+      yolo_runtime_arena (e->rt), CL_TRUE, t->mem_offset, n * size, buf, 0,
+      NULL, NULL);
+  if (err == CL_SUCCESS && st == YOLO_DTYPE_FLOAT16) {
+    for (gint64 k = 0; k < n; k++)
+      dst[k] = yolo_half_to_float (((guint16 *) buf)[k]);
+  } else if (err == CL_SUCCESS && st == YOLO_DTYPE_INT32) {
+    for (gint64 k = 0; k < n; k++)
+      dst[k] = (float) ((gint32 *) dst)[k];
+  }
+  if (buf != dst)
+    g_free (buf);
+  return err;
 }
 
 gboolean
@@ -266,14 +315,10 @@ yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
     return FALSE;
   t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, i));
   n = yolo_tensor_numel (t);
-  if (!yolo_dtype_is_float (t->dtype)) {
-    gint32 *iv = g_new (gint32, MAX (n, 1));
-    for (gint64 k = 0; k < n; k++)
-      iv[k] = (gint32) data[k];
-    buf = iv;
-  }
+  buf = to_storage (t, data, n);
   err = clEnqueueWriteBuffer (yolo_rt_queue (e->rt), mem, CL_TRUE,
-      off * 4, n * 4, buf, 0, NULL, NULL);
+      t->mem_offset, n * yolo_dtype_size (yolo_tensor_storage (t)), buf, 0,
+      NULL, NULL);
   if (buf != data)
     g_free (buf);
   if (err != CL_SUCCESS) {
@@ -322,9 +367,7 @@ get_nms_output (YoloEngine * e, float *dst, GError ** error)
   float *pre = g_new (float, n);
   cl_int err;
 
-  err = clEnqueueReadBuffer (yolo_rt_queue (e->rt),
-      yolo_runtime_arena (e->rt), CL_TRUE, p->mem_offset * 4, n * 4, pre, 0,
-      NULL, NULL);
+  err = read_arena (e, p, n, pre);
   if (err != CL_SUCCESS) {
     g_free (pre);
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
@@ -365,18 +408,11 @@ yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
           (float) ((gint64 *) t->data)[k];
     return TRUE;
   }
-  err = clEnqueueReadBuffer (yolo_rt_queue (e->rt),
-      yolo_runtime_arena (e->rt), CL_TRUE, t->mem_offset * 4, n * 4, dst, 0,
-      NULL, NULL);
+  err = read_arena (e, t, n, dst);
   if (err != CL_SUCCESS) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
         "reading output \"%s\" failed (OpenCL error %d)", t->name, err);
     return FALSE;
-  }
-  if (!yolo_dtype_is_float (t->dtype)) {
-    gint32 *iv = (gint32 *) dst;
-    for (gint64 k = 0; k < n; k++)
-      dst[k] = (float) iv[k];
   }
   return TRUE;
 }

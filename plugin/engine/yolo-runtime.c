@@ -17,8 +17,8 @@
  *
  * Buffers larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE (often a quarter of a
  * GPU's memory) fail with a clear error instead of an OpenCL error code.
- * Kernels index with 32-bit ints, so the activation arena may hold at most
- * G_MAXINT32 elements.
+ * Kernels index with 32-bit ints, so every tensor must end within
+ * G_MAXINT32 elements of its storage type from the start of its buffer.
  *
  * Smaller devices are emulated (to test GPU constraints on a CPU device)
  * with YoloEngineOptions.max_work_group_size (caps the max work-group size
@@ -91,7 +91,7 @@ struct _YoloRuntime
   int n_programs;
   YoloEngineOptions opt;        /* resolved: see resolve_options */
   cl_mem arena;
-  gint64 arena_elems;
+  gint64 arena_bytes;
   GPtrArray *buffers;           /* owned cl_mem */
   GPtrArray *const_buffers;     /* owned cl_mem of constant tensors */
   const char *variant;          /* impl whose launches are recorded */
@@ -587,24 +587,25 @@ yolo_runtime_arena (YoloRuntime * rt)
 }
 
 gboolean
-yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems, GError ** error)
+yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 arena_bytes, GError ** error)
 {
   cl_int err;
-  gsize bytes = (gsize) MAX (n_elems, 16) * 4;
+  gsize bytes;
 
-  if (n_elems > G_MAXINT32) {
+  if (arena_bytes < 0 || (guint64) arena_bytes > G_MAXSIZE - 64) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-        "the activations need %" G_GINT64_FORMAT " elements, more than the "
-        "32-bit indices of the kernels address", n_elems);
+        "the activations need %" G_GINT64_FORMAT " bytes, more than this "
+        "host addresses", arena_bytes);
     return FALSE;
   }
+  bytes = MAX ((gsize) arena_bytes, 64);
   if (!check_alloc_size (rt, bytes, "the activation arena", TRUE, error))
     return FALSE;
   rt->arena = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
   if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT
           " bytes of device memory", bytes))
     return FALSE;
-  rt->arena_elems = n_elems;
+  rt->arena_bytes = arena_bytes;
   return TRUE;
 }
 
@@ -1185,8 +1186,10 @@ yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
   gint64 oa, ob;
   const YoloTensor *ra = root_of (g, a, &oa);
   const YoloTensor *rb = root_of (g, b, &ob);
+  YoloDType sa = yolo_tensor_storage (a), sb = yolo_tensor_storage (b);
 
-  return ra == rb && oa == ob + elem_offset;
+  return ra == rb && sa == sb
+      && oa == ob + elem_offset * (gint64) yolo_dtype_size (sb);
 }
 
 gboolean
@@ -1194,8 +1197,24 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
     cl_mem * mem, gint64 * offset, GError ** error)
 {
   if (t->mem == YOLO_MEM_ARENA) {
+    gint64 size = (gint64) yolo_dtype_size (yolo_tensor_storage (t));
+
+    if (size <= 0 || t->mem_offset < 0 || t->mem_offset % size) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "internal error: tensor %s (%s) at byte %" G_GINT64_FORMAT
+          " of the arena", t->name,
+          yolo_dtype_name (yolo_tensor_storage (t)), t->mem_offset);
+      return FALSE;
+    }
+    if (t->mem_offset / size > G_MAXINT32 - yolo_tensor_numel (t)) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "tensor %s ends %" G_GINT64_FORMAT " elements into the activation "
+          "arena, more than the 32-bit indices of the kernels address",
+          t->name, t->mem_offset / size + yolo_tensor_numel (t));
+      return FALSE;
+    }
     *mem = rt->arena;
-    *offset = t->mem_offset;
+    *offset = t->mem_offset / size;
     return TRUE;
   }
   if (yolo_tensor_is_const (t)) {

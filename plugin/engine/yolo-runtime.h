@@ -106,12 +106,15 @@ cl_mem yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
 /* A new scratch buffer owned by the runtime (for op-private temporaries). */
 cl_mem yolo_rt_alloc (YoloRuntime * rt, gsize bytes, GError ** error);
 
-/* Location of a tensor: its buffer and element offset. Uploads constants
- * (converted to float / int32) on first use. */
+/* Location of a tensor: its buffer and offset in elements of its storage
+ * type (yolo_tensor_storage). Uploads constants (converted to float /
+ * int32) on first use. Fails (UNSUPPORTED) when the tensor ends beyond
+ * G_MAXINT32 elements into its buffer. */
 gboolean yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
     cl_mem * mem, gint64 * offset, GError ** error);
 
-/* TRUE when tensor a lives at exactly (b's location + elem_offset). */
+/* TRUE when tensor a lives at exactly (b's location + elem_offset elements
+ * of b's storage type) and both have the same storage type. */
 gboolean yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
     const YoloTensor * b, gint64 elem_offset);
 
