@@ -75,3 +75,33 @@ YOLO_ACT_VEC (float16)
   __global const float *b, __global float *y, int y_off, \
   __global const float *r, int r_off, int has_res, int act, float alpha, \
   float beta
+
+/* Activation storage (yolo_rt_set_act_storage): float activations are
+ * `__global ACT_T *` and go through these macros; arithmetic is float.
+ * Built with -DYOLO_ACT_HALF=1 they are half in memory: vload_half /
+ * vstore_half_rte (core OpenCL 1.2, no cl_khr_fp16), rounding to nearest,
+ * ties to even, like yolo_float_to_half. i counts elements; the vector
+ * forms LOAD_ACTn (p, i) / STORE_ACTn (p, i, v) read / write n elements
+ * starting at element i (no alignment needed). Weights and other
+ * parameters stay `const float *`. */
+#ifdef YOLO_ACT_HALF
+#define ACT_T half
+#define LOAD_ACT(p, i) vload_half ((i), (p))
+#define STORE_ACT(p, i, v) vstore_half_rte ((v), (i), (p))
+#define LOAD_ACT4(p, i) vload_half4 (0, (p) + (i))
+#define STORE_ACT4(p, i, v) vstore_half4_rte ((v), 0, (p) + (i))
+#define LOAD_ACT8(p, i) vload_half8 (0, (p) + (i))
+#define STORE_ACT8(p, i, v) vstore_half8_rte ((v), 0, (p) + (i))
+#define LOAD_ACT16(p, i) vload_half16 (0, (p) + (i))
+#define STORE_ACT16(p, i, v) vstore_half16_rte ((v), 0, (p) + (i))
+#else
+#define ACT_T float
+#define LOAD_ACT(p, i) ((p)[i])
+#define STORE_ACT(p, i, v) ((p)[i] = (v))
+#define LOAD_ACT4(p, i) vload4 (0, (p) + (i))
+#define STORE_ACT4(p, i, v) vstore4 ((v), 0, (p) + (i))
+#define LOAD_ACT8(p, i) vload8 (0, (p) + (i))
+#define STORE_ACT8(p, i, v) vstore8 ((v), 0, (p) + (i))
+#define LOAD_ACT16(p, i) vload16 (0, (p) + (i))
+#define STORE_ACT16(p, i, v) vstore16 ((v), 0, (p) + (i))
+#endif

@@ -28,6 +28,84 @@ fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
     info->dims[i] = t->dims[i];
 }
 
+/* A float16 model: float16 inputs / outputs, or Casts to float16
+ * (keep_io_types exports). */
+static gboolean
+graph_is_fp16 (YoloGraph * g)
+{
+  for (guint i = 0; i < g->tensors->len; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+    if ((t->is_input || t->is_output) && t->io_dtype == YOLO_DTYPE_FLOAT16)
+      return TRUE;
+  }
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed && !strcmp (n->op_type, "Cast")
+        && yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The first node no kernel variant runs with half storage, or NULL. */
+static YoloNode *
+half_unsupported (YoloGraph * g, YoloRuntime * rt)
+{
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const YoloOpDef *def;
+    GPtrArray *cands;
+    gboolean ok;
+
+    if (n->removed)
+      continue;
+    def = yolo_ops_lookup (n->op_type);
+    if (def->flags & YOLO_OP_VIEW)
+      continue;
+    cands = yolo_backend_candidates (&yolo_backend_opencl, rt, g, n,
+        yolo_lower_forced (rt, n));
+    ok = cands->len > 0;
+    g_ptr_array_unref (cands);
+    if (!ok)
+      return n;
+  }
+  return NULL;
+}
+
+/* Option storage: float32 or float16 activations (yolo_rt_set_act_storage);
+ * half only where every node has a kernel variant for it. */
+static YoloDType
+choose_storage (YoloGraph * g, YoloRuntime * rt)
+{
+  const char *opt = yolo_rt_options (rt)->storage;
+  YoloNode *n;
+
+  if (!strcmp (opt, "float"))
+    return YOLO_DTYPE_FLOAT;
+  if (!strcmp (opt, "auto")) {
+    if (!graph_is_fp16 (g))
+      return YOLO_DTYPE_FLOAT;
+    if (yolo_rt_device (rt)->is_cpu) {
+      g_info ("float16 model: activations stored as float32 on the CPU "
+          "device %s (storage auto; --storage=half to store half)",
+          yolo_rt_device (rt)->name);
+      return YOLO_DTYPE_FLOAT;
+    }
+  }
+  yolo_rt_set_act_storage (rt, YOLO_DTYPE_FLOAT16);
+  n = half_unsupported (g, rt);
+  if (n) {
+    yolo_rt_set_act_storage (rt, YOLO_DTYPE_FLOAT);
+    g_info ("activations stored as float32, not half: %s node \"%s\" has "
+        "no kernel variant for half storage on %s", n->op_type, n->name,
+        yolo_rt_device (rt)->name);
+    return YOLO_DTYPE_FLOAT;
+  }
+  g_info ("activations stored as float16 (storage %s) on %s", opt,
+      yolo_rt_device (rt)->name);
+  return YOLO_DTYPE_FLOAT16;
+}
+
 YoloEngine *
 yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     gboolean no_fuse, GError ** error)
@@ -35,6 +113,7 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   YoloEngine *e = g_new0 (YoloEngine, 1);
   YoloTuner *tuner = NULL;
   gint64 arena, t0;
+  YoloDType storage;
 
   g_rec_mutex_init (&e->lock);
   e->graph = g;
@@ -50,12 +129,14 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   if (!no_fuse)
     yolo_graph_fuse (g);
   yolo_graph_prune (g);
-  yolo_plan_storage (g, YOLO_DTYPE_FLOAT);
-  arena = yolo_plan_memory (g);
 
   e->rt = yolo_runtime_new (opt, error);
   if (!e->rt)
     goto fail;
+  storage = choose_storage (g, e->rt);
+  yolo_rt_set_act_storage (e->rt, storage);
+  yolo_plan_storage (g, storage);
+  arena = yolo_plan_memory (g);
   if (!yolo_runtime_alloc_arena (e->rt, arena, error))
     goto fail;
   g_debug ("arena: %.1f MiB on %s", arena / (double) (1 << 20),

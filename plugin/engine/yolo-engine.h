@@ -136,6 +136,16 @@ typedef struct
    * core): NULL/"" = YOLO_CL_PREWARM (which also takes "1" and "0"), else
    * "auto" (on PoCL only, whose cache the helpers fill), "on", "off". */
   const char *prewarm;
+  /* (An application option.) How activations are stored in device
+   * memory: NULL/"" = YOLO_STORAGE, else "auto" (half for float16 models
+   * on GPUs, float everywhere else: on CPU devices the conversions cost
+   * more than the memory traffic saved, see README "Half precision");
+   * "float" (float32); "half" (float16 in the activation arena, read and
+   * written with vload_half / vstore_half_rte, arithmetic in float32,
+   * weights float32). Half storage is used only when every op of the plan
+   * has a kernel variant for it on the device; otherwise the engine stores
+   * float32 and says why in its info log. */
+  const char *storage;
 } YoloEngineOptions;
 
 typedef struct _YoloEngine YoloEngine;

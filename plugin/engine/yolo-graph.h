@@ -136,6 +136,8 @@ typedef struct
   YoloMemKind mem;
   gint64 mem_offset;            /* byte offset in the arena (resolved) */
   gpointer device_data;         /* YOLO_MEM_CONST: cl_mem, owned by runtime */
+  gpointer device_half;         /* YOLO_MEM_CONST with half storage: the
+                                 * float16 copy read as an activation */
   /* Graph inputs and outputs: the shape the file declares, symbolic
    * dimensions by name ("[batch,3,height,width]"); NULL otherwise. */
   char *declared_shape;
