@@ -83,17 +83,23 @@ YOLO_ACT_VEC (float16)
  * ties to even, like yolo_float_to_half. i counts elements; the vector
  * forms LOAD_ACTn (p, i) / STORE_ACTn (p, i, v) read / write n elements
  * starting at element i (no alignment needed). Weights and other
- * parameters stay `const float *`. */
+ * parameters stay `const float *`. The 8- and 16-wide forms are made of
+ * vload_half4 / vstore_half4_rte: PoCL 3.1's kernels crash (SIGSEGV) with
+ * vload_half8 and vstore_half8_rte inside loops. */
 #ifdef YOLO_ACT_HALF
 #define ACT_T half
 #define LOAD_ACT(p, i) vload_half ((i), (p))
 #define STORE_ACT(p, i, v) vstore_half_rte ((v), (i), (p))
 #define LOAD_ACT4(p, i) vload_half4 (0, (p) + (i))
 #define STORE_ACT4(p, i, v) vstore_half4_rte ((v), 0, (p) + (i))
-#define LOAD_ACT8(p, i) vload_half8 (0, (p) + (i))
-#define STORE_ACT8(p, i, v) vstore_half8_rte ((v), 0, (p) + (i))
-#define LOAD_ACT16(p, i) vload_half16 (0, (p) + (i))
-#define STORE_ACT16(p, i, v) vstore_half16_rte ((v), 0, (p) + (i))
+#define LOAD_ACT8(p, i) \
+  ((float8) (vload_half4 (0, (p) + (i)), vload_half4 (0, (p) + (i) + 4)))
+#define STORE_ACT8(p, i, v) do { float8 v8_ = (v); \
+  vstore_half4_rte (v8_.lo, 0, (p) + (i)); \
+  vstore_half4_rte (v8_.hi, 0, (p) + (i) + 4); } while (0)
+#define LOAD_ACT16(p, i) ((float16) (LOAD_ACT8 (p, i), LOAD_ACT8 (p, (i) + 8)))
+#define STORE_ACT16(p, i, v) do { float16 v16_ = (v); \
+  STORE_ACT8 (p, i, v16_.lo); STORE_ACT8 (p, (i) + 8, v16_.hi); } while (0)
 #else
 #define ACT_T float
 #define LOAD_ACT(p, i) ((p)[i])

@@ -109,6 +109,7 @@ yolo_test_have_device (void)
 /* Host reference: evaluates every node in order with its eval(). Returns
  * the outputs' data as float arrays (integers converted). */
 static YoloEngineOptions test_options = {.tune = "off" };
+
 static gboolean half_mode;
 
 static gboolean
@@ -346,8 +347,7 @@ yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
   }
   if (test_half () && yolo_rt_act_storage (e->rt) != YOLO_DTYPE_FLOAT16) {
     g_test_message ("%s: storage half asked for, the engine stores float32 "
-        "(an op without a half variant: run with G_MESSAGES_DEBUG=all)",
-        label);
+        "(an op without a half variant: run with G_MESSAGES_DEBUG=all)", label);
     g_test_fail ();
     goto out;
   }

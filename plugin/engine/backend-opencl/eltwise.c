@@ -338,11 +338,13 @@ static const char *const unary_types[] = {
 static const char *const cast_types[] = { "Cast", NULL };
 
 static const YoloOpImpl impl_binary = {
-  binary_types, "eltwise-binary", "eltwise", NULL, NULL, elt_binary_prepare, YOLO_IMPL_HALF
+  binary_types, "eltwise-binary", "eltwise", NULL, NULL, elt_binary_prepare,
+  YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_unary = {
-  unary_types, "eltwise-unary", "eltwise", NULL, NULL, elt_unary_prepare, YOLO_IMPL_HALF
+  unary_types, "eltwise-unary", "eltwise", NULL, NULL, elt_unary_prepare,
+  YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_cast = {
