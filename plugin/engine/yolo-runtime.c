@@ -1238,8 +1238,7 @@ yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
 /* A float constant read as an activation with half storage: its float16
  * copy (t->device_half). */
 static gboolean
-const_half_mem (YoloRuntime * rt, YoloTensor * t, cl_mem * mem,
-    GError ** error)
+const_half_mem (YoloRuntime * rt, YoloTensor * t, cl_mem * mem, GError ** error)
 {
   if (!t->device_half) {
     gint64 n = yolo_tensor_numel (t);
@@ -1436,8 +1435,7 @@ yolo_rt_param_ok (YoloRuntime * rt, const YoloTensor * t)
 }
 
 void
-yolo_args_param (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
-    YoloTensor * t)
+yolo_args_param (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
 {
   cl_mem m = NULL;
   gint64 off = 0;
