@@ -101,7 +101,7 @@ choose_storage (YoloGraph * g, YoloRuntime * rt)
         yolo_rt_device (rt)->name);
     return YOLO_DTYPE_FLOAT;
   }
-  g_info ("activations stored as float16 (storage %s) on %s", opt,
+  g_debug ("activations stored as float16 (storage %s) on %s", opt,
       yolo_rt_device (rt)->name);
   return YOLO_DTYPE_FLOAT16;
 }
