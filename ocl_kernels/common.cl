@@ -72,8 +72,8 @@ YOLO_ACT_VEC (float16)
  * bias b, output (y, y_off), optional residual (r, r_off, has_res) added
  * after the activation act(alpha, beta). */
 #define CONV_EPILOGUE_ARGS \
-  __global const float *b, __global float *y, int y_off, \
-  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  __global const float *b, __global ACT_T *y, int y_off, \
+  __global const ACT_T *r, int r_off, int has_res, int act, float alpha, \
   float beta
 
 /* Activation storage (yolo_rt_set_act_storage): float activations are
