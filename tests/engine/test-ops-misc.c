@@ -1173,5 +1173,6 @@ main (int argc, char **argv)
   yolo_test_add_half ("/ops-misc/half/softmax", test_softmax);
   yolo_test_add_half ("/ops-misc/half/reduce", test_reduce);
   yolo_test_add_half ("/ops-misc/half/argmax", test_argmax);
+  yolo_test_add_half ("/ops-misc/half/matmul", test_matmul);
   return g_test_run ();
 }

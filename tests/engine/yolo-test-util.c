@@ -138,7 +138,7 @@ static gboolean
 half_operand (const char *op_type, int j)
 {
   static const char *const all[] = { "Add", "Sub", "Mul", "Div", "Pow",
-    "Mod", "Max", "Min", "Concat", NULL
+    "Mod", "Max", "Min", "Concat", "MatMul", "Gemm", NULL
   };
 
   if (g_strv_contains (all, op_type))
