@@ -84,7 +84,7 @@ static const char usage_text[] =
     "      when PoCL's kernel cache is cold (auto: on PoCL only)\n"
     "  --storage=auto|float|half                  (YOLO_STORAGE)\n"
     "      activations in float32 or float16 in device memory (arithmetic in\n"
-    "      float32; auto: half for float16 models on GPUs)\n";
+    "      float32; auto: float32 for now)\n";
 
 /* The engine options every command that creates an engine takes (see
  * YoloEngineOptions): filled by g_option_context_parse, handed to

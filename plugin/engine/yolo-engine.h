@@ -137,9 +137,10 @@ typedef struct
    * "auto" (on PoCL only, whose cache the helpers fill), "on", "off". */
   const char *prewarm;
   /* (An application option.) How activations are stored in device
-   * memory: NULL/"" = YOLO_STORAGE, else "auto" (half for float16 models
-   * on GPUs, float everywhere else: on CPU devices the conversions cost
-   * more than the memory traffic saved, see README "Half precision");
+   * memory: NULL/"" = YOLO_STORAGE, else "auto" (float32 for now: on
+   * PoCL's CPU device half costs ~30% more CPU time, its accuracy on
+   * float16 models is below onnxruntime fp16's, and GPUs are not measured
+   * yet; see README "Half precision");
    * "float" (float32); "half" (float16 in the activation arena, read and
    * written with vload_half / vstore_half_rte, arithmetic in float32,
    * weights float32). Half storage is used only when every op of the plan
