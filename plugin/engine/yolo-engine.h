@@ -95,7 +95,7 @@ typedef struct
    * variant names (backend-opencl/conv-*.c: conv-tiled, conv-tiled-wg32,
    * conv-cpu-dw3x3s1, conv-cpu-dw3x3s2, conv-cpu-dw, conv-wino4,
    * conv-cpu-1x1, conv-cpu-3x3s1, conv-cpu-3x3s2, conv-cpu-kxk,
-   * conv-gpu-c8, conv-generic), taken in that order for every conv they
+   * conv-im2col, conv-gpu-c8, conv-generic), taken in that order for every conv they
    * support on the device, the automatic choice for the others. The
    * older values name lists: "gpu" = "conv-gpu-c8,conv-generic" (the
    * scalar per-work-item kernels, on any device); "tiled" =
@@ -110,7 +110,10 @@ typedef struct
    * a comma-separated list of variant names (backend-opencl/matmul.c:
    * matmul-tiled, matmul-tiled-wg32, matmul-tile); "tiled" =
    * "matmul-tiled,matmul-tiled-wg32" (the local-memory tiled GEMM on any
-   * device that runs it); "tile" = "matmul-tile". */
+   * device that runs it); "tile" = "matmul-tile". The fused attention
+   * (ScaledDotProductAttention, backend-opencl/attention.c) takes the
+   * same option: its variants attention-tiled and attention-f16 in the
+   * list, "tiled" = attention-tiled, "tile" = attention-f16. */
   const char *matmul_kernel;
   /* Pre-processing (yolo-preproc.h) kernels: NULL/"" =
    * YOLO_PREPROC_KERNEL, else "auto" (16 pixels per work-item on wide-

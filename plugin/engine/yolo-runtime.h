@@ -200,9 +200,10 @@ gboolean yolo_rt_prewarming (YoloRuntime * rt);
 void yolo_rt_prewarm_sync (YoloRuntime * rt);
 /* Runs the launches recorded since m once to warm up, then `runs` times
  * (each followed by clFinish), on the arena as it is, with temporary
- * scratch buffers: *median_ms is the median wall time of one run. */
+ * scratch buffers: *best_ms is the wall time of the fastest run (ms;
+ * the minimum, since other work on a shared machine only adds time). */
 gboolean yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m,
-    guint runs, double *median_ms, GError ** error);
+    guint runs, double *best_ms, GError ** error);
 /* Drops everything recorded since m (after the queue is idle). */
 void yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m);
 
