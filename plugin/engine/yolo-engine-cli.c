@@ -84,7 +84,10 @@ static const char usage_text[] =
     "      when PoCL's kernel cache is cold (auto: on PoCL only)\n"
     "  --storage=auto|float|half                  (YOLO_STORAGE)\n"
     "      activations in float32 or float16 in device memory (arithmetic in\n"
-    "      float32; auto: float32 for now)\n";
+    "      float32; auto: float32 for now)\n"
+    "  --int8-compute=auto|float|integer          (YOLO_INT8_COMPUTE)\n"
+    "      dynamically quantised convs as float convs of the fake-quantised\n"
+    "      input (auto, float) or with exact int32 kernels (integer)\n";
 
 /* The engine options every command that creates an engine takes (see
  * YoloEngineOptions): filled by g_option_context_parse, handed to
@@ -92,7 +95,7 @@ static const char usage_text[] =
 typedef struct
 {
   char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache, *tune;
-  char *prewarm, *storage;
+  char *prewarm, *storage, *int8_compute;
   gint64 max_work_group_size, max_local_mem_size;
   gint64 max_mem_alloc_size, max_global_mem_size;
   gboolean no_cache;
@@ -129,6 +132,8 @@ engine_args_add (GOptionContext * ctx, EngineArgs * a)
         "Compile kernels ahead on every core: auto, on, off", "P"},
     {"storage", 0, 0, G_OPTION_ARG_STRING, &a->storage,
         "Activation storage: auto, float, half", "S"},
+    {"int8-compute", 0, 0, G_OPTION_ARG_STRING, &a->int8_compute,
+        "Dynamic int8 convs: auto, float, integer", "M"},
     {NULL}
   };
   GOptionGroup *group = g_option_group_new ("engine", "Engine options "
@@ -145,6 +150,7 @@ engine_args_apply (const EngineArgs * a, YoloEngineOptions * opt)
   opt->matmul_kernel = a->matmul_kernel;
   opt->tune = a->tune;
   opt->storage = a->storage;
+  opt->int8_compute = a->int8_compute;
   opt->wino_layout = a->wino_layout;
   opt->program_cache = a->program_cache;
   opt->no_cache = a->no_cache;
@@ -162,6 +168,7 @@ engine_args_clear (EngineArgs * a)
   g_free (a->matmul_kernel);
   g_free (a->tune);
   g_free (a->storage);
+  g_free (a->int8_compute);
   g_free (a->wino_layout);
   g_free (a->program_cache);
   g_free (a->prewarm);

@@ -108,6 +108,28 @@ choose_storage (YoloGraph * g, YoloRuntime * rt)
   return YOLO_DTYPE_FLOAT16;
 }
 
+/* YoloEngineOptions.int8_compute, else YOLO_INT8_COMPUTE: "auto"/"float"
+ * (FALSE) or "integer" (TRUE); anything else is an argument error. */
+static gboolean
+resolve_int8_compute (const YoloEngineOptions * opt, gboolean * integer,
+    GError ** error)
+{
+  gboolean set = opt && opt->int8_compute && *opt->int8_compute;
+  const char *v = set ? opt->int8_compute : g_getenv ("YOLO_INT8_COMPUTE");
+
+  *integer = FALSE;
+  if (!v || !*v || !strcmp (v, "auto") || !strcmp (v, "float"))
+    return TRUE;
+  if (!strcmp (v, "integer")) {
+    *integer = TRUE;
+    return TRUE;
+  }
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+      "invalid %s \"%s\" (expected one of: auto, float, integer)",
+      set ? "int8_compute option" : "YOLO_INT8_COMPUTE", v);
+  return FALSE;
+}
+
 YoloEngine *
 yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     gboolean no_fuse, GError ** error)
@@ -125,6 +147,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     goto fail;
   }
   g->batch_to = opt ? MAX (opt->batch, 1) : 1;
+  if (!resolve_int8_compute (opt, &g->int8_integer, error))
+    goto fail;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;

@@ -150,6 +150,14 @@ typedef struct
    * has a kernel variant for it on the device; otherwise the engine stores
    * float32 and says why in its info log. */
   const char *storage;
+  /* How dynamically quantised convolutions (onnxruntime's
+   * DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul) are computed:
+   * NULL/"" = YOLO_INT8_COMPUTE, else "auto" or "float" (the default: a
+   * float Conv of the fake-quantised input with the weights dequantised at
+   * load, so Winograd and the fused epilogues apply; raw outputs within the
+   * tolerances of README "int8"), "integer" (ConvInteger's exact int32
+   * kernels, slower on CPUs without integer dot products). */
+  const char *int8_compute;
 } YoloEngineOptions;
 
 typedef struct _YoloEngine YoloEngine;

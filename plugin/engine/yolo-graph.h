@@ -218,6 +218,8 @@ typedef struct
                                  * rewritten to 1 (yolo-rebatch.h), else 0 */
   gint64 batch_to;              /* the batch to run (engine option batch):
                                  * set before yolo_graph_prepare; 0 = 1 */
+  gboolean int8_integer;        /* engine option int8_compute "integer":
+                                 * set before yolo_graph_fuse */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))

@@ -14,7 +14,7 @@
  * DynamicQuantizeLinear stays a node of its own: one quantised activation
  * usually feeds several ConvIntegers.
  *
- * Then the float emulation (unless YOLO_INT8_COMPUTE=integer): where a
+ * Then the float emulation (unless int8_compute is "integer"): where a
  * DynamicQuantizeLinear's y feeds only ConvIntegerToFloat nodes whose
  * scale m is Mul(its y_scale, w_scale) with w_scale a constant (one value
  * or one per output channel), as quantize_dynamic writes it,
@@ -343,8 +343,6 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
 void
 yolo_graph_fuse_quant (YoloGraph * g)
 {
-  const char *mode = g_getenv ("YOLO_INT8_COMPUTE");
-
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
@@ -352,7 +350,7 @@ yolo_graph_fuse_quant (YoloGraph * g)
       try_fuse (g, i);
   }
   fuse_qdq_pairs (g);
-  if (mode && !strcmp (mode, "integer"))
+  if (g->int8_integer)
     return;
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);

@@ -221,6 +221,7 @@ test_bad_options (void)
     {{.max_mem_alloc_size = -3}, {"max_mem_alloc_size", "-3"}},
     {{.max_global_mem_size = -4}, {"max_global_mem_size", "-4"}},
     {{.storage = "fp16"}, {"storage", "fp16"}},
+    {{.int8_compute = "int4"}, {"int8_compute", "int4"}},
   };
   /* A variable, a bad value, the option it is the default of (-1: not
    * tested). */
@@ -236,6 +237,8 @@ test_bad_options (void)
     {"YOLO_PREPROC_UPLOAD", "bogus",
         G_STRUCT_OFFSET (YoloEngineOptions, preproc_upload)},
     {"YOLO_STORAGE", "double", G_STRUCT_OFFSET (YoloEngineOptions, storage)},
+    {"YOLO_INT8_COMPUTE", "int4",
+        G_STRUCT_OFFSET (YoloEngineOptions, int8_compute)},
     {"YOLO_MAX_LOCAL_MEM_SIZE", "8k", -1},
     {"YOLO_MAX_MEM_ALLOC_SIZE", "-5", -1},
   };
