@@ -17,7 +17,9 @@ CPU time too (on a shared machine wall time follows the other jobs):
 the pipeline's CPU time per frame is (CPU time of an N-frame run - CPU
 time of a --short-frame run) / (N - short): the process tree's user+sys
 from wait4, so loading the model, compiling and the first frames cancel
-out; the engine's is `yolo-engine bench`'s cpu_median_ms. On a CPU device
+out (run-to-run differences of those fixed costs spread over N - short
+frames: keep it at 50 or more for figures); the engine's is
+`yolo-engine bench`'s cpu_median_ms. On a CPU device
 this counts the decoder's thread, which the wall time may hide on an idle
 machine with cores to spare.
 
@@ -108,6 +110,9 @@ for r in range(args.repeat):
         run_pipeline(args.short)
         c2 = children_cpu()
         pipe_cpu.append(1000.0 * ((c1 - c0) - (c2 - c1)) / (args.frames - args.short))
+        if pipe_cpu[-1] <= 0:
+            sys.exit("bench-pipeline.py: the pipeline's CPU time per frame came out as "
+                     "%.2f ms: its processes' CPU time was not counted" % pipe_cpu[-1])
     cmd = [args.engine, "bench", args.model, "--json", "--iterations", str(args.frames),
            "--warmup", "3"] + (["--device", args.device] if args.device else [])
     out = subprocess.run(cmd, capture_output=True, text=True)
