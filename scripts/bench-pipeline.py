@@ -16,7 +16,7 @@ metas) = pipeline ms / engine ms - 1.
 CPU time too (on a shared machine wall time follows the other jobs):
 the pipeline's CPU time per frame is (CPU time of an N-frame run - CPU
 time of a --short-frame run) / (N - short): the process tree's user+sys
-from wait4, so loading the model, compiling and the first frames cancel
+(RUSAGE_CHILDREN), so loading the model, compiling and the first frames cancel
 out (run-to-run differences of those fixed costs spread over N - short
 frames: keep it at 50 or more for figures); the engine's is
 `yolo-engine bench`'s cpu_median_ms. On a CPU device
