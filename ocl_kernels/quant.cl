@@ -29,6 +29,10 @@ quant_div (float a, float b)
 static inline float
 quant_div (float a, float b)
 {
+  /* inf, NaN or a zero divisor: IEEE's exact special results (the
+   * refinement would turn x / inf = 0 into NaN) */
+  if (!isfinite (a) || !isfinite (b) || b == 0.0f)
+    return a / b;
   float y = 1.0f / b;
   y = fma (fma (-b, y, 1.0f), y, y);
   float q = a * y;
@@ -105,7 +109,10 @@ quant_dql_params (__global const float *part, int parts,
   float s = mx == mn ? 1.0f : quant_div (mx - mn, 255.0f);
   float z = 0.0f - quant_div (mn, s);
   scale[scale_off] = s;
-  zp[zp_off] = (int) rint (clamp (z, 0.0f, 255.0f));
+  /* fmin / fmax, not clamp: a NaN z (an inf in the input makes min /
+   * scale = -inf / inf) gives 255 as onnxruntime's std::min / std::max,
+   * never an undefined (int) NaN */
+  zp[zp_off] = (int) rint (fmax (0.0f, fmin (255.0f, z)));
 }
 
 /* Stage 3: y = saturate(round_half_even(x / scale) + zp) to [0, 255]. */
@@ -120,7 +127,8 @@ quant_dql_apply (__global const float *x, int x_off,
   float s = scale[scale_off];
   int z = zp[zp_off];
   float q = rint (quant_div (x[x_off + i], s));
-  q = clamp (q, (float) -z, (float) (255 - z));
+  /* NaN (inf / inf) saturates to the low end, as MLAS's max_ps does */
+  q = fmin (fmax (q, (float) -z), (float) (255 - z));
   y[y_off + i] = (int) q + z;
 }
 

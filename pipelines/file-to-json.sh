@@ -39,7 +39,7 @@ OUT=${3:-${OUT:--}}
 NUM_BUFFERS=${4:-${NUM_BUFFERS:-}}
 
 die () { echo "file-to-json.sh: $*" >&2; exit 2; }
-[ -n "$VIDEO" ] || die "usage: $0 VIDEO MODEL [OUT.jsonl|-] [NUM_BUFFERS]"
+[ -n "$VIDEO" ] || die "usage: $0 VIDEO [MODEL [OUT.jsonl|- [NUM_BUFFERS]]] (-h: help)"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
 [ -z "$MODEL" ] || [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||

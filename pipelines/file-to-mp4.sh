@@ -43,7 +43,7 @@ OUT=${3:-${OUT:-out.mp4}}
 NUM_BUFFERS=${4:-${NUM_BUFFERS:-}}
 
 die () { echo "file-to-mp4.sh: $*" >&2; exit 2; }
-[ -n "$VIDEO" ] || die "usage: $0 VIDEO MODEL OUT.mp4 [NUM_BUFFERS]"
+[ -n "$VIDEO" ] || die "usage: $0 [VIDEO [MODEL [OUT.mp4 [NUM_BUFFERS]]]] (-h: help)"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
 [ -z "$MODEL" ] || [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||

@@ -47,6 +47,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -314,6 +315,8 @@ family_from_property (GstYoloModelFamily f)
  * order mark, LF, CRLF or CR line ends, spaces around a label and blank
  * lines at the end ignored. Line n (from 0) is class n; a blank line in the
  * middle leaves its class without a label. */
+#define MAX_LABELS_FILE_BYTES (16 << 20)
+
 static GPtrArray *
 read_labels_file (const gchar * path, GError ** error)
 {
@@ -321,7 +324,20 @@ read_labels_file (const gchar * path, GError ** error)
   gchar **lines;
   GPtrArray *labels;
   gsize len = 0;
+  GStatBuf st;
 
+  /* a device or a FIFO (labels-file=/dev/zero) would be read without end */
+  if (g_stat (path, &st) == 0 && !S_ISREG (st.st_mode)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "not a regular "
+        "file (a labels file is a text file, one label per line)");
+    return NULL;
+  }
+  if (g_stat (path, &st) == 0 && st.st_size > MAX_LABELS_FILE_BYTES) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%" G_GINT64_FORMAT
+        " bytes, more than the %d MiB a labels file may have",
+        (gint64) st.st_size, MAX_LABELS_FILE_BYTES >> 20);
+    return NULL;
+  }
   if (!g_file_get_contents (path, &contents, &len, error))
     return NULL;
   text = contents;
@@ -1808,7 +1824,8 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
       g_param_spec_string ("model-instance-id", "Model instance id",
           "Elements with the same id share one loaded model (same model, "
-          "device and input-size required); empty = a model of its own",
+          "device, input-size and batch-size required); empty = a model of "
+          "its own",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 

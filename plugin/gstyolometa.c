@@ -184,7 +184,8 @@ gst_yolo_meta_set_object_id (GstBuffer * buf,
     GstVideoRegionOfInterestMeta * roi, gint id)
 {
   GstCustomMeta *cm;
-  gchar key[40];
+  GstStructure *s;
+  gchar key[48];
 
   g_return_if_fail (GST_IS_BUFFER (buf) && roi != NULL);
 
@@ -196,15 +197,15 @@ gst_yolo_meta_set_object_id (GstBuffer * buf,
       break;
     }
   }
-  gst_video_region_of_interest_meta_add_param (roi,
-      gst_structure_new (GST_YOLO_OBJECT_ID_STRUCTURE_NAME, "id", G_TYPE_INT,
-          id, NULL));
+  s = gst_structure_new (GST_YOLO_OBJECT_ID_STRUCTURE_NAME, "id", G_TYPE_INT,
+      id, NULL);
   cm = companion_meta (buf);
   if (cm) {
     g_snprintf (key, sizeof (key), GST_YOLO_OBJECT_ID_META_KEY, roi->id);
-    gst_structure_set (gst_custom_meta_get_structure (cm), key, G_TYPE_INT,
-        id, NULL);
+    gst_structure_set (gst_custom_meta_get_structure (cm), key,
+        GST_TYPE_STRUCTURE, s, NULL);
   }
+  gst_video_region_of_interest_meta_add_param (roi, s);
 }
 
 static void

@@ -258,9 +258,10 @@ GstVideoRegionOfInterestMeta *gst_yolo_meta_add_classification (GstBuffer *
 
 /* Tracking (yolotrack): DL Streamer's "object_id" structure (field "id",
  * int) is added to the ROI meta's parameters; the companion meta keeps a
- * copy under "object_id-<ROI id>" (int), for the same reason as above. */
+ * copy of the structure under "roi-<ROI id>-object_id", like the other
+ * per-object structures, for the same reason as above. */
 #define GST_YOLO_OBJECT_ID_STRUCTURE_NAME "object_id"
-#define GST_YOLO_OBJECT_ID_META_KEY "object_id-%d"
+#define GST_YOLO_OBJECT_ID_META_KEY "roi-%d-" GST_YOLO_OBJECT_ID_STRUCTURE_NAME
 
 /* The companion meta's boolean "inferred": FALSE on a frame whose
  * detections repeat the last inference's (yolodetect inference-interval),
@@ -275,7 +276,8 @@ gst_yolo_meta_find_object_id (GstBuffer * buf,
 {
   GstStructure *s;
   GstCustomMeta *cm;
-  gchar key[40];
+  const GValue *v;
+  gchar key[48];
 
   s = gst_video_region_of_interest_meta_get_param (roi,
       GST_YOLO_OBJECT_ID_STRUCTURE_NAME);
@@ -287,9 +289,12 @@ gst_yolo_meta_find_object_id (GstBuffer * buf,
       || !gst_yolo_meta_find_params (buf, roi))
     return FALSE;
   cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
+  if (!cm)
+    return FALSE;
   g_snprintf (key, sizeof (key), GST_YOLO_OBJECT_ID_META_KEY, roi->id);
-  return cm && gst_structure_get_int (gst_custom_meta_get_structure (cm), key,
-      id);
+  v = gst_structure_get_value (gst_custom_meta_get_structure (cm), key);
+  return v && GST_VALUE_HOLDS_STRUCTURE (v)
+      && gst_structure_get_int (gst_value_get_structure (v), "id", id);
 }
 
 /* Sets (replaces) the object id of roi, a ROI meta of buf. */

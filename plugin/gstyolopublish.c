@@ -44,7 +44,10 @@
  * failed TLS handshake (wrong CA, certificate not for the address, client
  * certificate refused), after which libmosquitto does not retry.
  * At end of stream the element waits up to #GstYoloPublish:flush-timeout
- * milliseconds for the queued messages to be sent (QoS 0) or acknowledged.
+ * milliseconds for the queued messages to be sent (QoS 0) or acknowledged;
+ * messages still undelivered then (no broker, or one that does not
+ * acknowledge in time) are an element error naming their count, so the
+ * pipeline does not end as if every frame had been published.
  *
  * Why a transform and not a sink: the video goes on (to a display, an
  * encoder, a recorder) without a tee; end the pipeline with fakesink to
@@ -1112,9 +1115,14 @@ yolo_publish_flush (GstYoloPublish * self)
 {
   gint64 deadline;
   guint timeout, queued, in_flight;
+  gboolean connected;
+  gchar *address;
+  gint port;
 
   GST_OBJECT_LOCK (self);
   timeout = self->flush_timeout;
+  address = g_strdup (self->address);
+  port = self->port;
   GST_OBJECT_UNLOCK (self);
   deadline =
       g_get_monotonic_time () + (gint64) timeout *G_TIME_SPAN_MILLISECOND;
@@ -1125,13 +1133,22 @@ yolo_publish_flush (GstYoloPublish * self)
       && g_cond_wait_until (&self->cond, &self->lock, deadline));
   queued = g_queue_get_length (&self->queue);
   in_flight = g_hash_table_size (self->in_flight);
+  connected = self->connected;
   g_mutex_unlock (&self->lock);
 
+  /* the detections of these frames are lost: an error, so that the
+   * pipeline (gst-launch-1.0) ends with a non-zero status, not silently */
   if (queued + in_flight > 0)
-    GST_WARNING_OBJECT (self, "end of stream: %u messages queued and %u not "
-        "acknowledged after %u ms", queued, in_flight, timeout);
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("%u detection messages were not delivered to the MQTT broker "
+            "%s:%d by the end of the stream (%s).", queued + in_flight,
+            address, port, connected ? "the broker did not acknowledge them "
+            "in time" : "not connected to it"),
+        ("%u queued, %u sent but not acknowledged after flush-timeout %u ms",
+            queued, in_flight, timeout));
   else
     GST_DEBUG_OBJECT (self, "end of stream: all messages sent");
+  g_free (address);
 }
 
 static gboolean

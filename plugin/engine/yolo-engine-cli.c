@@ -689,6 +689,20 @@ info_numel (const YoloTensorInfo * ti)
   return n;
 }
 
+/* g_file_get_contents, but only of a regular file: a device or a pipe
+ * (--input /dev/zero) would be read without end. */
+static gboolean
+read_regular_file (const char *path, char **data, gsize * len, GError ** error)
+{
+  if (g_file_test (path, G_FILE_TEST_EXISTS)
+      && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a regular "
+        "file (raw little-endian float32 values expected)", path);
+    return FALSE;
+  }
+  return g_file_get_contents (path, data, len, error);
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
@@ -739,7 +753,7 @@ cmd_run (int argc, char **argv)
     goto out;
   }
 
-  if (!g_file_get_contents (input, &in_data, &in_len, &error)) {
+  if (!read_regular_file (input, &in_data, &in_len, &error)) {
     ret = fail (error);
     goto out;
   }
@@ -1053,7 +1067,7 @@ read_f32 (const char *path, gint64 n, GError ** error)
   float *f;
   gint64 k;
 
-  if (!g_file_get_contents (path, &data, &len, error))
+  if (!read_regular_file (path, &data, &len, error))
     return NULL;
   if ((gint64) len != n * 4) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s has %"

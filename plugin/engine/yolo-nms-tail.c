@@ -193,6 +193,204 @@ only_one (YoloGraph * g, const gboolean * in, const char *op)
 }
 
 static gboolean
+is_op (const YoloNode * n, const char *op)
+{
+  return n && !strcmp (n->op_type, op);
+}
+
+/* Input i of n as a constant integer list of 1 to max values (a scalar
+ * counts as one): TRUE and the values in v, *cnt. */
+static gboolean
+const_ints (YoloGraph * g, const YoloNode * n, int i, gint64 * v, int max,
+    int *cnt)
+{
+  YoloTensor *t = i < n->n_inputs ? YOLO_IN (g, n, i) : NULL;
+  gint64 numel;
+
+  if (!t || !yolo_tensor_is_const (t) || !t->data
+      || yolo_dtype_is_float (t->dtype)
+      || !yolo_dims_numel (t->ndim, t->dims, &numel) || numel < 1
+      || numel > max)
+    return FALSE;
+  for (gint64 k = 0; k < numel; k++)
+    v[k] = ((const gint64 *) t->data)[k];
+  *cnt = (int) numel;
+  return TRUE;
+}
+
+/* A Slice of tensor src along its last axis (2 or -1 of the [1, N, 4+nc]
+ * transposed head output), step 1: its start and end. */
+static gboolean
+column_slice (YoloGraph * g, const YoloNode * n, int src, gint64 * lo,
+    gint64 * hi)
+{
+  gint64 st, en, ax, sp = 1;
+  int c;
+
+  if (!is_op (n, "Slice") || n->n_inputs < 4 || n->inputs[0] != src
+      || !const_ints (g, n, 1, &st, 1, &c) || !const_ints (g, n, 2, &en, 1,
+          &c) || !const_ints (g, n, 3, &ax, 1, &c) || (ax != 2 && ax != -1)
+      || (n->n_inputs > 4 && n->inputs[4] >= 0
+          && (!const_ints (g, n, 4, &sp, 1, &c) || sp != 1)))
+    return FALSE;
+  *lo = st;
+  *hi = en;
+  return TRUE;
+}
+
+/* The rows a Gather / GatherND of the tail picks must be the candidates
+ * (the transposed NonZero of the confidence Greater) or the box index
+ * column (2) of the NonMaxSuppression output, possibly reshaped and cut
+ * to the first rows. */
+static gboolean
+index_source_ok (YoloGraph * g, int ti, const YoloNode * nms,
+    const YoloNode * gt)
+{
+  for (int steps = 0; steps < 32; steps++) {
+    YoloTensor *t = ti >= 0 ? YOLO_T (g, ti) : NULL;
+    YoloNode *n;
+    gint64 v[4];
+    int c;
+
+    if (!t || t->producer < 0 || yolo_tensor_is_const (t))
+      return FALSE;
+    n = YOLO_N (g, t->producer);
+    if (is_op (n, "Squeeze") || is_op (n, "Unsqueeze")
+        || is_op (n, "Reshape") || is_op (n, "Cast")
+        || is_op (n, "Identity")) {
+      ti = n->inputs[0];
+    } else if (is_op (n, "Slice")) {
+      /* the first rows of the kept list: start 0, step 1 */
+      if (!const_ints (g, n, 1, v, 1, &c) || v[0] != 0
+          || (n->n_inputs > 4 && n->inputs[4] >= 0
+              && (!const_ints (g, n, 4, v, 1, &c) || v[0] != 1)))
+        return FALSE;
+      ti = n->inputs[0];
+    } else if (is_op (n, "Gather")) {
+      return producer (g, n, 0) == nms && const_ints (g, n, 1, v, 1, &c)
+          && (v[0] == 2 || v[0] == -1)
+          && yolo_node_attr_int (n, "axis", 0) == 1;
+    } else if (is_op (n, "Transpose")) {
+      YoloNode *nz = producer (g, n, 0);
+      return is_op (nz, "NonZero") && producer (g, nz, 0) == gt;
+    } else {
+      return FALSE;
+    }
+  }
+  return FALSE;
+}
+
+/* Follows tensor ti up the tail's data path (the data input of Gather,
+ * GatherND, Reshape, Unsqueeze, Squeeze, Identity, Expand, Pad, a Cast to
+ * float, a row Slice; the updates of ScatterND), checking the rows every
+ * Gather picks: the node where the path starts (a column Slice of the
+ * head output, ReduceMax, ArgMax, the output Concat, ...), or NULL. */
+static YoloNode *
+data_source (YoloGraph * g, int ti, int head, const YoloNode * nms,
+    const YoloNode * gt)
+{
+  for (int steps = 0; steps < 64; steps++) {
+    YoloTensor *t = ti >= 0 ? YOLO_T (g, ti) : NULL;
+    YoloNode *n;
+
+    if (!t || t->producer < 0 || yolo_tensor_is_const (t))
+      return NULL;
+    n = YOLO_N (g, t->producer);
+    if ((is_op (n, "Gather") || is_op (n, "GatherND")) && n->n_inputs == 2
+        && !yolo_tensor_is_const (YOLO_IN (g, n, 1))
+        && !index_source_ok (g, n->inputs[1], nms, gt))
+      return NULL;
+    if (is_op (n, "Cast") && yolo_node_attr_int (n, "to", 0) !=
+        YOLO_DTYPE_FLOAT)
+      return NULL;
+    if (is_op (n, "Slice") && n->inputs[0] == head)
+      return n;
+    if (is_op (n, "Gather") || is_op (n, "GatherND") || is_op (n, "Reshape")
+        || is_op (n, "Unsqueeze") || is_op (n, "Squeeze")
+        || is_op (n, "Identity") || is_op (n, "Expand") || is_op (n, "Pad")
+        || is_op (n, "Cast") || is_op (n, "Slice"))
+      ti = n->inputs[0];
+    else if (is_op (n, "ScatterND") && n->n_inputs == 3)
+      ti = n->inputs[2];
+    else
+      return n;
+  }
+  return NULL;
+}
+
+/* What the engine computes in place of the tail, checked on the graph:
+ * boxes are columns [0, 4) and scores [4, 4+nc) of the transposed head
+ * output; one ReduceMax and one ArgMax over the last axis of the scores
+ * give score and class; the confidence Greater reads the score, the NMS
+ * the boxes and scores; the output rows are the Concat of box, score and
+ * class (in that order) of the kept anchors in NMS order. A graph that
+ * computes something else from the same operators (columns swapped,
+ * other rows, another axis) is refused: the engine would silently
+ * compute the standard tail instead. */
+static gboolean
+check_dataflow (YoloGraph * g, int start, YoloNode * nms, YoloNode * gt,
+    YoloNmsTail * t, GError ** error)
+{
+  int head = YOLO_N (g, start)->outputs[0];
+  YoloNode *rm = NULL, *am = NULL, *sl, *cat, *src[3];
+  gint64 lo, hi, v[4];
+  int c;
+
+  for (guint i = start; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed)
+      continue;
+    if (is_op (n, "ReduceMax"))
+      rm = n;
+    else if (is_op (n, "ArgMax"))
+      am = n;
+  }
+  if (!rm || !am || rm->inputs[0] != am->inputs[0]
+      || !column_slice (g, (sl = producer (g, rm, 0)), head, &lo, &hi)
+      || lo != 4 || hi < 5)
+    return not_recognised (error, rm ? rm : nms, "the best class is not "
+        "taken over columns 4.. (the class scores) of the head output");
+  t->score_end = hi;
+  if (yolo_node_attr_int (rm, "keepdims", 1) != 0
+      || yolo_node_attr_int (am, "keepdims", 1) != 0
+      || yolo_node_attr_int (am, "select_last_index", 0) != 0
+      || (yolo_node_attr_int (am, "axis", 0) != -1
+          && yolo_node_attr_int (am, "axis", 0) != 2))
+    return not_recognised (error, am, "the best class is not the first "
+        "maximum over the last axis");
+  {
+    int na = 0;
+    const gint64 *ax = yolo_node_attr_ints (rm, "axes", &na);
+    if (rm->n_inputs > 1 && rm->inputs[1] >= 0) {
+      if (!const_ints (g, rm, 1, v, 1, &c))
+        na = 0;
+      else
+        ax = v, na = 1;
+    }
+    if (na != 1 || (ax[0] != -1 && ax[0] != 2))
+      return not_recognised (error, rm, "the best score is not the maximum "
+          "over the last axis");
+  }
+  if (data_source (g, gt->inputs[0], head, nms, gt) != rm
+      || data_source (g, nms->inputs[1], head, nms, gt) != rm)
+    return not_recognised (error, gt, "the confidence threshold or the NMS "
+        "does not read the best score");
+  cat = data_source (g, t->out, head, nms, gt);
+  if (!is_op (cat, "Concat") || cat->n_inputs != 3
+      || (yolo_node_attr_int (cat, "axis", 0) != -1
+          && yolo_node_attr_int (cat, "axis", 0) != 1))
+    return not_recognised (error, cat ? cat : nms, "the output rows are not "
+        "one Concat of box, score and class of the kept anchors");
+  for (int i = 0; i < 3; i++)
+    src[i] = data_source (g, cat->inputs[i], head, nms, gt);
+  if (!column_slice (g, src[0], head, &lo, &hi) || lo != 0 || hi != 4
+      || src[1] != rm || src[2] != am)
+    return not_recognised (error, cat, "the output columns are not x1, y1, "
+        "x2, y2, score, class of the kept anchors in NMS order");
+  return TRUE;
+}
+
+static gboolean
 cut (YoloGraph * g, int nms_i, gboolean * in, GError ** error)
 {
   YoloNode *nms = YOLO_N (g, nms_i), *gt;
@@ -278,7 +476,14 @@ cut (YoloGraph * g, int nms_i, gboolean * in, GError ** error)
     }
     t->has_score_threshold = TRUE;
   }
-  if (!match_nms_boxes (g, nms, t, error)) {
+  if (!(t->iou >= 0.0f && t->iou <= 1.0f)) {
+    yolo_nms_tail_free (t);
+    return not_recognised (error, nms, "iou_threshold is not in [0, 1] "
+        "(onnxruntime refuses it too)");
+  }
+  t->out = g_array_index (g->outputs, int, 0);
+  if (!match_nms_boxes (g, nms, t, error)
+      || !check_dataflow (g, start, nms, gt, t, error)) {
     yolo_nms_tail_free (t);
     return FALSE;
   }
@@ -340,6 +545,14 @@ yolo_nms_tail_check (YoloGraph * g, GError ** error)
         "Transpose node \"%s\": the NMS tail's input \"%s\" is %s, not "
         "float [1, 4+nc, N]; %s", g->nms_tail->start, p->name,
         yolo_shape_str (p, buf, sizeof buf), NMS_FIX);
+    return FALSE;
+  }
+  if (g->nms_tail->score_end < p->dims[1]) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "Transpose node \"%s\": the NMS tail takes the best class of "
+        "columns 4..%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT ", not of all "
+        "class scores; %s", g->nms_tail->start, g->nms_tail->score_end,
+        p->dims[1], NMS_FIX);
     return FALSE;
   }
   return TRUE;

@@ -58,6 +58,7 @@ struct _YoloNmsTail
   float box_scale;              /* S: NMS boxes are box / S * M */
   float box_mult;               /* M */
   gboolean agnostic;            /* no class offset */
+  gint64 score_end;             /* end of the score columns' Slice */
 };
 
 /* Looks for a NonMaxSuppression node in the sorted graph g (before shape

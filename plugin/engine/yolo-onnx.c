@@ -895,6 +895,11 @@ yolo_onnx_load (const char *path, GError ** error)
         "%s: is a directory, not a model file", path);
     goto fail;
   }
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_IO,
+        "%s: not a regular file (a device or a pipe), not a model file", path);
+    goto fail;
+  }
   mf = g_mapped_file_new (path, FALSE, &err);
   if (mf == NULL) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_IO,

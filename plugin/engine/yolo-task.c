@@ -230,15 +230,14 @@ covariance (double w, double h, double r, double *a, double *b, double *c)
   *c = (A - B) * co * si;
 }
 
-double
-yolo_obb_probiou (double x1, double y1, double w1, double h1, double r1,
-    double x2, double y2, double w2, double h2, double r2)
+/* probiou from the boxes' covariances (a, b, c: covariance ()) */
+static double
+probiou_cov (double x1, double y1, double a1, double b1, double c1,
+    double x2, double y2, double a2, double b2, double c2)
 {
   const double eps = 1e-7;
-  double a1, b1, c1, a2, b2, c2, den, t1, t2, t3, bd, hd;
+  double den, t1, t2, t3, bd, hd;
 
-  covariance (w1, h1, r1, &a1, &b1, &c1);
-  covariance (w2, h2, r2, &a2, &b2, &c2);
   den = (a1 + a2) * (b1 + b2) - (c1 + c2) * (c1 + c2);
   t1 = ((a1 + a2) * (y1 - y2) * (y1 - y2) + (b1 + b2) * (x1 - x2) * (x1 -
           x2)) / (den + eps) * 0.25;
@@ -250,25 +249,76 @@ yolo_obb_probiou (double x1, double y1, double w1, double h1, double r1,
   return 1.0 - hd;
 }
 
+double
+yolo_obb_probiou (double x1, double y1, double w1, double h1, double r1,
+    double x2, double y2, double w2, double h2, double r2)
+{
+  double a1, b1, c1, a2, b2, c2;
+
+  covariance (w1, h1, r1, &a1, &b1, &c1);
+  covariance (w2, h2, r2, &a2, &b2, &c2);
+  return probiou_cov (x1, y1, a1, b1, c1, x2, y2, a2, b2, c2);
+}
+
+typedef struct
+{
+  double a, b, c;               /* covariance */
+  double lmin, lmax;            /* bounds of its eigenvalues */
+} BoxCov;
+
 /* Fast-NMS (Ultralytics' TorchNMS.fast_nms, used for rotated boxes): a
  * box is dropped when any higher-scoring box of its class, kept or not,
- * has probiou >= thr with it. */
+ * has probiou >= thr with it.
+ *
+ * Still all pairs (as Ultralytics; at most MAX_NMS_CANDIDATES boxes), but
+ * a pair far apart is settled without the transcendental functions: with
+ * S = S1 + S2 (eigenvalues in [lmin, lmax]) and d the centres' offset,
+ * t1 + t2 = d' adj(S) d / 4 (den + eps) >= |d|^2 lmin / 4 (lmin lmax +
+ * eps), and t3 >= log(eps) / 2 (den >= 4 sqrt(det S1 det S2), Minkowski),
+ * so when that bound exceeds the distance bd_max at which probiou falls
+ * to thr, probiou < thr. The covariances are computed once per box. CPU
+ * time for 5000 / 15000 / 30000 boxes of one class that do not overlap:
+ * 0.71 / 6.1 / about 25 s before, 0.03 / 0.24 / 1.0 s now. */
 static void
 obb_fast_nms (GArray * c, float thr, gboolean agnostic)
 {
+  const double eps = 1e-7;
   Candidate *k = (Candidate *) c->data;
   guint n = c->len, n_keep = 0;
   guint8 *drop = g_new0 (guint8, n);
+  BoxCov *cv = g_new (BoxCov, n);
+  /* probiou >= thr <=> bd <= -log(1 + eps - (1 - thr)^2); NaN or thr <= 0
+   * (every pair suppresses): no shortcut */
+  double bd_max = thr > 0.0f && thr <= 1.0f ?
+      -log (1.0 + eps - (1.0 - thr) * (1.0 - thr)) : INFINITY;
+  double t_min = bd_max - 0.5 * log (eps) + 1.0;        /* + rounding margin */
 
+  for (guint i = 0; i < n; i++) {
+    double w2 = k[i].w * k[i].w / 12.0, h2 = k[i].h * k[i].h / 12.0;
+    covariance (k[i].w, k[i].h, k[i].angle, &cv[i].a, &cv[i].b, &cv[i].c);
+    cv[i].lmin = MIN (w2, h2);
+    cv[i].lmax = w2 + h2;
+  }
   for (guint j = 1; j < n; j++)
-    for (guint i = 0; i < j && !drop[j]; i++)
-      if ((agnostic || k[i].cls == k[j].cls)
-          && yolo_obb_probiou (k[i].cx, k[i].cy, k[i].w, k[i].h, k[i].angle,
-              k[j].cx, k[j].cy, k[j].w, k[j].h, k[j].angle) >= thr)
+    for (guint i = 0; i < j && !drop[j]; i++) {
+      double dx, dy, lmin, lmax;
+
+      if (!agnostic && k[i].cls != k[j].cls)
+        continue;
+      dx = k[i].cx - k[j].cx;
+      dy = k[i].cy - k[j].cy;
+      lmin = cv[i].lmin + cv[j].lmin;
+      lmax = cv[i].lmax + cv[j].lmax;
+      if ((dx * dx + dy * dy) * lmin / (4.0 * (lmin * lmax + eps)) > t_min)
+        continue;
+      if (probiou_cov (k[i].cx, k[i].cy, cv[i].a, cv[i].b, cv[i].c,
+              k[j].cx, k[j].cy, cv[j].a, cv[j].b, cv[j].c) >= thr)
         drop[j] = 1;
+    }
   for (guint i = 0; i < n; i++)
     if (!drop[i])
       k[n_keep++] = k[i];
+  g_free (cv);
   g_free (drop);
   g_array_set_size (c, n_keep);
 }

@@ -306,6 +306,48 @@ prepare_one (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   return ok;
 }
 
+/* Prepares *chosen (the cached or measured winner, else the static first
+ * choice); when that fails (a driver that now refuses what it built when
+ * the winner was cached, a kernel that no longer fits), rolls it back and
+ * prepares the next tunable candidate that works instead, and rewrites
+ * the node's cache entry with it, so that the next start does not try the
+ * failing one first. The error of the first failure is returned when none
+ * works. */
+static gboolean
+prepare_fallback (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, GPtrArray * comp, const char *key,
+    const YoloOpImpl ** chosen, GError ** error)
+{
+  const YoloOpImpl *failed = *chosen;
+  GError *first_err = NULL;
+  YoloRtMark mark;
+
+  yolo_rt_mark (rt, &mark);
+  if (prepare_one (rt, g, n, failed, &first_err))
+    return TRUE;
+  yolo_rt_rollback (rt, &mark);
+  for (guint i = 0; i < comp->len; i++) {
+    const YoloOpImpl *c = g_ptr_array_index (comp, i);
+    GError *err = NULL;
+
+    if (c == failed)
+      continue;
+    if (prepare_one (rt, g, n, c, &err)) {
+      g_debug ("%s \"%s\": %s failed (%s), %s instead", n->op_type, n->name,
+          failed->name, first_err->message, c->name);
+      g_hash_table_replace (t->winners, g_strdup (key), g_strdup (c->name));
+      t->dirty = TRUE;
+      g_error_free (first_err);
+      *chosen = c;
+      return TRUE;
+    }
+    g_clear_error (&err);
+    yolo_rt_rollback (rt, &mark);
+  }
+  g_propagate_error (error, first_err);
+  return FALSE;
+}
+
 gboolean
 yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
@@ -316,6 +358,7 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   const char *cached;
   double best_ms = 0;
   char *key;
+  gboolean ok;
 
   *chosen = first;
   if (!t || t->mode == TUNE_OFF || !(first->flags & YOLO_IMPL_TUNABLE))
@@ -383,9 +426,10 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
       g_debug ("%s \"%s\": %s (measured)", n->op_type, n->name, best->name);
     }
   }
-  g_free (key);
-  g_ptr_array_unref (comp);
   if (best)
     *chosen = best;
-  return prepare_one (rt, g, n, *chosen, error);
+  ok = prepare_fallback (t, rt, g, n, comp, key, chosen, error);
+  g_free (key);
+  g_ptr_array_unref (comp);
+  return ok;
 }

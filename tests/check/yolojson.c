@@ -406,7 +406,7 @@ GST_START_TEST (test_object_id)
   JsonParser *parser = json_parser_new ();
   GstVideoRegionOfInterestMeta *roi;
   GstCustomMeta *cm;
-  GstStructure *cs, *d;
+  GstStructure *cs, *d, *oid;
   JsonArray *objs;
   JsonObject *o;
   GstBuffer *buf;
@@ -430,8 +430,10 @@ GST_START_TEST (test_object_id)
   roi->id = 2;
   d = gst_structure_new ("detection", "label", G_TYPE_STRING, "dog",
       "label_id", G_TYPE_INT, 16, "confidence", G_TYPE_DOUBLE, 0.5, NULL);
-  gst_structure_set (cs, "roi-2", GST_TYPE_STRUCTURE, d, "object_id-2",
-      G_TYPE_INT, 12, NULL);
+  oid = gst_structure_new ("object_id", "id", G_TYPE_INT, 12, NULL);
+  gst_structure_set (cs, "roi-2", GST_TYPE_STRUCTURE, d, "roi-2-object_id",
+      GST_TYPE_STRUCTURE, oid, NULL);
+  gst_structure_free (oid);
   gst_structure_free (d);
   gst_buffer_unref (gst_harness_push_and_pull (h, buf));
   gst_harness_teardown (h);

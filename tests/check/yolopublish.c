@@ -725,21 +725,39 @@ GST_START_TEST (test_broker_absent_at_start)
 
 GST_END_TEST;
 
-/* EOS with no broker waits flush-timeout, not longer */
+/* EOS with no broker waits flush-timeout, not longer, then posts an
+ * element error saying how many frames' messages were not delivered (the
+ * pipeline must not end as if they were) */
 GST_START_TEST (test_eos_wait_bounded)
 {
   Broker b;
   GstHarness *h;
   gint64 t0;
   gdouble waited;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
 
   broker_init (&b);             /* never started */
   h = publisher_new (&b, 1, 100, 300);
+  gst_element_set_bus (h->element, bus);
   push_frames (h, 0, 3);
   t0 = g_get_monotonic_time ();
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   waited = (g_get_monotonic_time () - t0) / 1e6;
   fail_unless (waited >= 0.25 && waited < 3.0, "EOS took %.3f s", waited);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error for the undelivered messages");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "3 detection messages were not "
+          "delivered to the MQTT broker 127.0.0.1:") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "not connected") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
   t0 = g_get_monotonic_time ();
   gst_harness_teardown (h);
   waited = (g_get_monotonic_time () - t0) / 1e6;

@@ -331,6 +331,7 @@ GST_START_TEST (test_companion_and_flush)
   GstBuffer *buf;
   GstVideoRegionOfInterestMeta *roi;
   GstCustomMeta *cm;
+  GstStructure *s;
   gint id = 0;
   Out o;
 
@@ -356,8 +357,12 @@ GST_START_TEST (test_companion_and_flush)
   fail_unless (roi != NULL);
   cm = gst_buffer_get_custom_meta (buf, GST_YOLO_DETECTIONS_META_NAME);
   fail_unless (cm != NULL);
-  fail_unless (gst_structure_get_int (gst_custom_meta_get_structure (cm),
-          "object_id-0", &id));
+  /* the companion copy, named like the other per-object structures */
+  fail_unless (gst_structure_get (gst_custom_meta_get_structure (cm),
+          "roi-0-object_id", GST_TYPE_STRUCTURE, &s, NULL));
+  fail_unless (gst_structure_has_name (s, "object_id"));
+  fail_unless (gst_structure_get_int (s, "id", &id));
+  gst_structure_free (s);
   fail_unless_equals_int (id, 1);
   /* DL Streamer's structure on the ROI */
   fail_unless (gst_structure_get_int

@@ -392,6 +392,121 @@ test_tune_cache (void)
   g_free (path);
 }
 
+static gboolean
+prepare_refused (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+      "the driver refused the kernel (test)");
+  return FALSE;
+}
+
+/* A cached winner whose prepare now fails (a driver update, a kernel that
+ * no longer fits): the tuner falls back to the next tunable candidate
+ * that prepares, in "cached" and "on" mode, and rewrites the node's entry
+ * with it; when every candidate fails, the first failure is the error.
+ * The failing winner is conv-wino4 with its prepare replaced by one that
+ * fails (a real driver refusal cannot be provoked on demand). */
+static void
+test_tune_fallback (void)
+{
+  YoloEngineOptions on = {.tune = "on" }, off = {.tune = "off" };
+  YoloEngineOptions cached = {.tune = "cached" };
+  const YoloEngineOptions *modes[] = { &cached, &on };
+  YoloEngine *e;
+  GPtrArray *cands;
+  YoloOpImpl broken, broken2;
+  char *path, *data, **lines, *planted;
+
+  if (!yolo_test_have_device ())
+    return;
+  e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), &off);
+  cands = yolo_backend_candidates (&yolo_backend_opencl, e->rt, e->graph,
+      find_node (e, "Conv"), NULL);
+  path = yolo_tuner_cache_path (e->rt);
+  yolo_engine_free (e);
+  if (cands->len < 2
+      || strcmp (((const YoloOpImpl *) g_ptr_array_index (cands, 0))->name,
+          "conv-wino4")
+      || strcmp (((const YoloOpImpl *) g_ptr_array_index (cands, 1))->name,
+          "conv-cpu-3x3s1")) {
+    g_test_skip ("no conv-wino4 / conv-cpu-3x3s1 choice on this device");
+    g_ptr_array_unref (cands);
+    g_free (path);
+    return;
+  }
+  /* the node's key and the device line, from a measured file */
+  g_unlink (path);
+  g_free (kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on));
+  data = read_file (path);
+  g_assert_nonnull (data);
+  lines = g_strsplit (data, "\n", -1);
+  g_free (data);
+  g_assert_nonnull (lines[2]);
+  planted = g_strdup_printf ("%s\n%s\n%.64s conv-wino4\n", lines[0],
+      lines[1], lines[2]);
+  broken = *(const YoloOpImpl *) g_ptr_array_index (cands, 0);
+  broken.prepare = prepare_refused;
+  g_ptr_array_index (cands, 0) = &broken;
+
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++) {
+    const YoloOpImpl *chosen = NULL;
+    GError *err = NULL;
+    YoloTuner *t;
+    YoloRtMark mark;
+    char *want;
+
+    g_assert_true (g_file_set_contents (path, planted, -1, NULL));
+    /* the real conv-wino4 still prepares: taken from the cache */
+    e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), modes[m]);
+    t = yolo_tuner_new (e->rt);
+    yolo_rt_mark (e->rt, &mark);
+    g_assert_true (yolo_tuner_prepare (t, e->rt, e->graph,
+            find_node (e, "Conv"), cands, &chosen, &err));
+    g_assert_no_error (err);
+    g_assert_cmpstr (chosen->name, ==, "conv-cpu-3x3s1");
+    g_assert_cmpuint (yolo_tuner_n_cached (t), ==, 1);
+    yolo_rt_rollback (e->rt, &mark);
+    yolo_tuner_free (t);
+    yolo_engine_free (e);
+    /* the entry now names the fallback */
+    data = read_file (path);
+    want = g_strdup_printf ("%s\n%s\n%.64s conv-cpu-3x3s1\n", lines[0],
+        lines[1], lines[2]);
+    g_assert_cmpstr (data, ==, want);
+    g_free (want);
+    g_free (data);
+  }
+
+  /* every tunable candidate fails: the first failure is the error */
+  broken2 = *(const YoloOpImpl *) g_ptr_array_index (cands, 1);
+  broken2.prepare = prepare_refused;
+  g_ptr_array_index (cands, 1) = &broken2;
+  g_ptr_array_set_size (cands, 2);
+  g_assert_true (g_file_set_contents (path, planted, -1, NULL));
+  e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), &cached);
+  {
+    const YoloOpImpl *chosen = NULL;
+    GError *err = NULL;
+    YoloTuner *t = yolo_tuner_new (e->rt);
+    YoloRtMark mark;
+
+    yolo_rt_mark (e->rt, &mark);
+    g_assert_false (yolo_tuner_prepare (t, e->rt, e->graph,
+            find_node (e, "Conv"), cands, &chosen, &err));
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL);
+    g_assert_nonnull (strstr (err->message, "refused"));
+    g_clear_error (&err);
+    yolo_rt_rollback (e->rt, &mark);
+    yolo_tuner_free (t);
+  }
+  yolo_engine_free (e);
+  g_unlink (path);
+  g_free (planted);
+  g_strfreev (lines);
+  g_ptr_array_unref (cands);
+  g_free (path);
+}
+
 /* The variant of every node shows in the profile table. */
 static void
 test_profile_variant (void)
@@ -426,6 +541,7 @@ main (int argc, char **argv)
   g_test_add_func ("/backend/supports", test_supports);
   g_test_add_func ("/backend/names", test_names);
   g_test_add_func ("/backend/tune-cache", test_tune_cache);
+  g_test_add_func ("/backend/tune-fallback", test_tune_fallback);
   g_test_add_func ("/backend/profile-variant", test_profile_variant);
   ret = g_test_run ();
   {

@@ -134,6 +134,17 @@ def main():
     expect_error(["run", V8, "--input", bad_in, "--output", outp],
                  ["100 bytes", str(n_in * 4)], "run: wrong input size")
 
+    # a device as --input: refused in one line, not read without end (it
+    # hung, growing memory)
+    try:
+        rc, out, err = run("run", V8, "--input", "/dev/zero", "--output",
+                           outp, timeout=60)
+        check(rc == 1 and err.startswith("yolo-engine: ")
+              and "not a regular file" in err and err.count("\n") == 1,
+              "run: a device as --input", err)
+    except subprocess.TimeoutExpired:
+        check(False, "run: a device as --input", "no answer in 60 s")
+
     good_in = os.path.join(tmp, "in.f32")
     vals = [((i * 2654435761) % 256) / 255.0 for i in range(n_in)]
     with open(good_in, "wb") as f:

@@ -276,6 +276,9 @@ test_bad_files (void)
 
   expect_load_error (missing, YOLO_ENGINE_ERROR_IO, "not found", NULL, NULL);
   expect_load_error (tmp_dir, YOLO_ENGINE_ERROR_IO, "directory", NULL, NULL);
+  /* a device: not mapped (mmap() failed: Invalid argument) nor read */
+  expect_load_error ("/dev/zero", YOLO_ENGINE_ERROR_IO, "not a regular file",
+      NULL, NULL);
 
   p = tmp_file ("empty.onnx", "", 0);
   expect_load_error (p, YOLO_ENGINE_ERROR_IO, "empty", NULL, NULL);

@@ -94,6 +94,15 @@ test_dql_values (void)
     /* zero point tie: 0 - (-2.25 / 0.5) = 4.5 -> 4; x = -2.25 -> -4.5 -> -4
      * + 4 = 0; 125.25 -> 250.5 -> 250 + 4 = 254 */
     {4, {-2.25f, 125.25f, 0, 0.25f}, 0.5f, 4, {0, 254, 4, 4}},
+    /* inf and NaN (onnxruntime 1.x): scale inf; the zero point of
+     * 0 - (-inf / inf) = NaN is 255 (std::min / std::max keep the bound),
+     * x / inf = 0, and NaN (inf / inf, or a NaN input) quantises to 0 */
+    {3, {INFINITY, -INFINITY, 1}, INFINITY, 255, {0, 0, 255}},
+    {3, {-INFINITY, 1, -1}, INFINITY, 255, {0, 255, 255}},
+    {2, {INFINITY, 1}, INFINITY, 0, {0, 0}},
+    {2, {NAN, 1}, 1.0f / 255.0f, 0, {0, 255}},
+    /* max - min overflows to inf: zero point 0 - (-3e38 / inf) = 0 */
+    {3, {3e38f, -3e38f, 1}, INFINITY, 0, {0, 0, 0}},
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {

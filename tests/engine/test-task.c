@@ -398,6 +398,116 @@ test_obb (void)
   }
 }
 
+/* The rotated Fast-NMS (with its far-pair shortcut) against the plain
+ * definition on yolo_obb_probiou: random boxes in clusters (overlapping,
+ * touching, far apart, thin, zero-sized), three classes, several
+ * thresholds, agnostic or not; the same boxes kept in the same order. And
+ * 30000 boxes of one class that do not overlap (Ultralytics' max_nms):
+ * all kept, the time printed. */
+static void
+test_obb_fast_nms (void)
+{
+  const int n = 1500, nc = 3;
+  gint64 dims[3] = { 1, 4 + nc + 1, n };
+  YoloLetterbox lb = { 4000, 4000, 4000, 4000, 4000, 4000, 0, 0, 1.0, 1.0 };
+  GRand *rng = g_rand_new_with_seed (7);
+  float *d = g_new (float, (gsize) (4 + nc + 1) * n);
+  YoloTaskLayout l;
+  GError *err = NULL;
+
+  g_assert_true (yolo_task_layout_init (&l, YOLO_TASK_OBB, FALSE, 0, 0, 0,
+          3, dims, &err));
+  for (int round = 0; round < 6; round++) {
+    YoloHeadParams p = YOLO_HEAD_PARAMS_DEFAULT;
+    int order[1500], m = 0, kept = 0;
+    float spread = round < 3 ? 40.0f : 400.0f;
+    YoloTaskResult *r;
+
+    for (int i = 0; i < n; i++) {
+      int cl = g_rand_int_range (rng, 0, 8);
+      d[i] = 200 + 300 * (cl % 3) + g_rand_double_range (rng, -spread, spread);
+      d[n + i] = 200 + 300 * (cl / 3) + g_rand_double_range (rng, -spread,
+          spread);
+      d[2 * n + i] = g_rand_int_range (rng, 0, 10) == 0 ? 0.0f :
+          g_rand_double_range (rng, 1, 80);
+      d[3 * n + i] = g_rand_int_range (rng, 0, 10) == 0 ? 0.5f :
+          g_rand_double_range (rng, 1, 60);
+      for (int c = 0; c < nc; c++)      /* distinct scores: one order */
+        d[(4 + c) * n + i] = c == i % nc ? 0.3f + 0.6f * i / n : 0.0f;
+      d[(4 + nc) * n + i] = g_rand_double_range (rng, -G_PI, G_PI);
+    }
+    p.iou_threshold = (float[]) { 0.7f, 0.3f, 0.95f }[round % 3];
+    p.agnostic = round % 2;
+    p.max_detections = 0;
+    r = yolo_task_decode (&l, &p, d, &lb);
+    /* the plain definition */
+    for (int i = 0; i < n; i++)
+      order[m++] = i;
+    for (int a = 0; a < m; a++) /* by decreasing score */
+      for (int b = a + 1; b < m; b++)
+        if (d[(4 + order[b] % nc) * n + order[b]] >
+            d[(4 + order[a] % nc) * n + order[a]]) {
+          int t = order[a];
+          order[a] = order[b];
+          order[b] = t;
+        }
+    for (int j = 0; j < m; j++) {
+      int bj = order[j], dropped = 0;
+      for (int i = 0; i < j && !dropped; i++) {
+        int bi = order[i];
+        if ((p.agnostic || bi % nc == bj % nc)
+            && yolo_obb_probiou (d[bi], d[n + bi], d[2 * n + bi],
+                d[3 * n + bi], d[(4 + nc) * n + bi], d[bj], d[n + bj],
+                d[2 * n + bj], d[3 * n + bj], d[(4 + nc) * n + bj])
+            >= p.iou_threshold)
+          dropped = 1;
+      }
+      if (dropped)
+        continue;
+      g_assert_cmpuint (kept, <, r->dets->len);
+      g_assert_cmpfloat (g_array_index (r->dets, YoloTaskDetection,
+              kept).cx, ==, d[bj]);
+      g_assert_cmpfloat (g_array_index (r->dets, YoloTaskDetection,
+              kept).cy, ==, d[n + bj]);
+      kept++;
+    }
+    g_assert_cmpuint (kept, ==, r->dets->len);
+    g_test_message ("obb fast-nms round %d: %d of %d kept", round, kept, n);
+    yolo_task_result_free (r);
+  }
+  g_free (d);
+  g_rand_free (rng);
+
+  /* 30000 boxes of one class on a 10-pixel grid, 4x3 each: none overlap */
+  {
+    const int big = 30000;
+    gint64 bdims[3] = { 1, 6, big };
+    YoloHeadParams p = YOLO_HEAD_PARAMS_DEFAULT;
+    float *b = g_new (float, 6 * big);
+    YoloTaskResult *r;
+    gint64 t0;
+
+    g_assert_true (yolo_task_layout_init (&l, YOLO_TASK_OBB, FALSE, 0, 0, 0,
+            3, bdims, &err));
+    for (int i = 0; i < big; i++) {
+      b[i] = (i % 200) * 10.0f;
+      b[big + i] = (i / 200) * 10.0f;
+      b[2 * big + i] = 4;
+      b[3 * big + i] = 3;
+      b[4 * big + i] = 0.3f + 0.6f * (float) ((i * 7919) % big) / big;
+      b[5 * big + i] = 0.3f;
+    }
+    p.max_detections = 0;
+    t0 = g_get_monotonic_time ();
+    r = yolo_task_decode (&l, &p, b, &lb);
+    g_test_message ("obb fast-nms of %d boxes that do not overlap: %.3f s",
+        big, (g_get_monotonic_time () - t0) / 1e6);
+    g_assert_cmpuint (r->dets->len, ==, big);
+    yolo_task_result_free (r);
+    g_free (b);
+  }
+}
+
 static void
 test_top_k (void)
 {
@@ -559,6 +669,7 @@ main (int argc, char **argv)
   g_test_add_func ("/task/end2end-obb-segment", test_end2end_obb_segment);
   g_test_add_func ("/task/probiou", test_probiou);
   g_test_add_func ("/task/obb", test_obb);
+  g_test_add_func ("/task/obb-fast-nms", test_obb_fast_nms);
   g_test_add_func ("/task/top-k", test_top_k);
   g_test_add_func ("/task/mask-random", test_mask_random);
   return g_test_run ();

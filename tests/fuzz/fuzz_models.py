@@ -24,7 +24,8 @@ Resize/Gather/Expand/Tile/Pad parameters, opset 1 and 99, truncated files;
 ConvTranspose (output_padding, output_shape, group, pads), LayerNormalization
 axis/epsilon/Scale shapes, Where and comparison broadcasting, Sin/Cos/Erf/Gelu
 on inf/NaN, and hostile Ultralytics metadata (task, kpt_shape, end2end,
-names, imgsz, stride, args).
+names, imgsz, stride, args); the int8 dynamic-quantisation pattern with
+hostile zero points, weight dtypes, scales and activations (syn_qconv).
 Real models (yolov8n-320, yolox-nano-416) only go through `info` (no OpenCL);
 synthetic graphs are small and also `run` (about one case in four).
 """
@@ -387,10 +388,65 @@ def syn_unary_new(rng):
               [numpy_helper.from_array(vals, "c")], opset=opset)
 
 
+def syn_qconv(rng):
+    """onnxruntime's dynamic int8 pattern (DynamicQuantizeLinear ->
+    ConvInteger -> Cast -> Mul -> Mul) with hostile zero points (dtype,
+    length, values beyond 8 bits), weight dtypes, scales (0, NaN, inf,
+    negative, wrong length), attributes and inf/NaN activations."""
+    U8, I8 = TensorProto.UINT8, TensorProto.INT8
+    c = rng.choice([1, 2, 3, 4, 8])
+    m = rng.choice([1, 2, 4, 6])
+    k = maybe(rng, rng.choice([1, 3]), lambda: rng.choice([0, 2, 5, 9]))
+    wdt = maybe(rng, U8, lambda: rng.choice([I8, TensorProto.INT32, F]))
+    kw = {}
+    if rng.random() < 0.5:
+        n = maybe(rng, rng.choice([1, m]), lambda: rng.choice([0, 2, 3, 7]))
+        vals = [maybe(rng, rng.randint(0, 255),
+                      lambda: rng.choice([-1, 256, 300, 2 ** 31 - 1]))
+                for _ in range(n)]
+        t = onnx.TensorProto()
+        t.name = "wzp"
+        t.data_type = maybe(rng, wdt, lambda: rng.choice([U8, I8, F]))
+        if n != 1 or rng.random() < 0.5:
+            t.dims.extend([n])
+        if t.data_type == F:
+            t.float_data.extend(float(v) for v in vals)
+        else:
+            t.int32_data.extend(vals)
+        kw["wzp"] = t
+    if rng.random() < 0.2:
+        kw["xzp_dtype"] = rng.choice([I8, TensorProto.INT32])
+    if rng.random() < 0.5:
+        kw["mscale"] = maybe(
+            rng, np.float32(rng.choice(HOSTILE_FLOATS)),
+            lambda: np.full(rng.choice([[m], [1, m, 1, 1], [3], [1, 3, 1, 1]]),
+                            rng.choice(HOSTILE_FLOATS), np.float32))
+    if rng.random() < 0.3:
+        v = np.zeros((1, c, 8, 8), np.float32)
+        v.reshape(-1)[rng.randrange(v.size)] = rng.choice(
+            [np.inf, -np.inf, np.nan, 3e38, -3e38])
+        kw["dql_input_add"] = v
+    attrs = {"pads": [k // 2] * 4}
+    if rng.random() < 0.4:
+        attrs["strides"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                            for _ in range(2)]
+    if rng.random() < 0.3:
+        attrs["group"] = maybe(rng, 1, lambda: hostile_int(rng))
+    if rng.random() < 0.3:
+        attrs["dilations"] = [maybe(rng, 1, lambda: hostile_int(rng))
+                              for _ in range(2)]
+    if rng.random() < 0.2:
+        attrs["pads"] = [hostile_int(rng) for _ in range(4)]
+    wv = np.random.RandomState(rng.randint(0, 1 << 30)).randint(
+        0, 255, (m, c, max(k, 1), max(k, 1)))
+    return hostile_models._qconv(w_dtype=wdt, m=m, c=c, k=max(k, 1),
+                                 attrs=attrs, wvals=wv, **kw)
+
+
 SYNTHETIC = [syn_conv, syn_pool, syn_reshape, syn_concat, syn_slice, syn_topk,
              syn_resize, syn_gather, syn_expand_tile, syn_misc,
              syn_convtranspose, syn_layernorm, syn_where_compare,
-             syn_unary_new]
+             syn_unary_new, syn_qconv]
 
 
 # --------------------------------------------------------------------------
@@ -709,6 +765,8 @@ def input_numel(m):
             continue
         n = 1
         for d in i.type.tensor_type.shape.dim:
+            if d.dim_param:
+                continue  # a symbolic dimension runs as 1
             if d.dim_value <= 0 or d.dim_value > 1 << 20:
                 return 16
             n *= d.dim_value
@@ -815,8 +873,15 @@ class Fuzzer:
             valid = name in hostile_models.VALID or \
                 name in hostile_models.ELEMENT or \
                 name in hostile_models.ELEMENT_RUN
-            m = onnx.load(p)
+            either = name in hostile_models.EITHER
+            m = onnx.load(p, load_external_data=False)
+            outp = os.path.join(self.work, "out.f32")
+            if os.path.exists(outp):
+                os.unlink(outp)
             res = self.check(-1, "hostile-" + name, p, True, m)
+            if either:
+                self.check_either(name, p, res)
+                continue
             for cmd, rc, outcome, err, dt in res:
                 want = 0 if valid else 1
                 if outcome.startswith("ok") and rc != want:
@@ -837,6 +902,60 @@ class Fuzzer:
                     self.failures.append((-1, name, "non-finite output", p))
                     print("FAIL hostile %s: %d non-finite outputs"
                           % (name, int((~np.isfinite(out)).sum())))
+
+    def check_either(self, name, path, res):
+        """EITHER: refused with a one-line error, or run with the output
+        onnxruntime computes for the same input (NaN where it has NaN)."""
+        for cmd, rc, outcome, err, dt in res:
+            if rc == 1 and (len(err.strip().splitlines()) != 1
+                            or any(ord(c) < 0x20 for c in err.strip())):
+                self.failures.append((-1, name, "multi-line error", path))
+                print("FAIL hostile %s: error is not one line: %r"
+                      % (name, err))
+        last = res[-1]
+        if last[0][1] != "run" or last[1] != 0:
+            print("hostile %s: refused: %s" % (name, last[3].strip()[:200]))
+            return
+        try:
+            import onnxruntime as ort
+            # no graph optimisation: float16 tensors stay float16 (the
+            # optimiser computes Cast -> Conv -> Cast in float32)
+            so = ort.SessionOptions()
+            so.graph_optimization_level = \
+                ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+            sess = ort.InferenceSession(path, so,
+                                        providers=["CPUExecutionProvider"])
+            inp = sess.get_inputs()[0]
+            n = input_numel(onnx.load(path, load_external_data=False))
+            x = np.fromfile(os.path.join(self.work, "in.f32"), np.float32)[:n]
+            shape = [d if isinstance(d, int) and d > 0 else 1
+                     for d in inp.shape]
+            want = sess.run(None, {inp.name: x.reshape(shape)})[0]
+        except Exception as e:  # onnxruntime refuses it: no reference
+            print("hostile %s: ran; onnxruntime has no result (%s)"
+                  % (name, str(e).splitlines()[0][:120]))
+            return
+        got = np.fromfile(os.path.join(self.work, "out.f32"), np.float32)
+        want = want.astype(np.float32).reshape(-1)
+        # float16: onnxruntime drops a Cast(float16) pair that the engine
+        # rounds, so values that cancel differ by the half rounding of
+        # their largest terms (2^-11 relative)
+        rtol = 4e-3 if name.startswith("fp16") else 1e-4
+        big = max(1.0, float(np.max(
+            np.abs(np.where(np.isfinite(want), want, 0)), initial=0)))
+        atol = (2e-3 if name.startswith("fp16") else 1e-5) * big
+        ok = got.size == want.size and np.allclose(
+            got, want, rtol=rtol, atol=atol, equal_nan=True)
+        if not ok:
+            bad = int((~np.isclose(got, want, rtol=rtol, atol=atol,
+                                   equal_nan=True)).sum()) \
+                if got.size == want.size else -1
+            self.failures.append((-1, name, "differs from onnxruntime", path))
+            print("FAIL hostile %s: ran but differs from onnxruntime "
+                  "(%d of %d values; got %s want %s)"
+                  % (name, bad, want.size, got[:6], want[:6]))
+        else:
+            print("hostile %s: ran, equal to onnxruntime" % name)
 
     def warm_up(self):
         """Builds the OpenCL program once (slow under ASan), so that the

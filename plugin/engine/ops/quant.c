@@ -75,7 +75,10 @@ quant_params (float mn, float mx, float *scale, gint64 * zp)
   mx = fmaxf (mx, 0.0f);
   *scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
   z = 0.0f - mn / *scale;
-  *zp = (gint64) nearbyintf (CLAMP (z, 0.0f, 255.0f));
+  /* fminf / fmaxf, not CLAMP: a NaN z (an inf in the input: -inf / inf)
+   * gives 255 as onnxruntime's std::min / std::max, not an undefined cast
+   * of NaN */
+  *zp = (gint64) nearbyintf (fmaxf (0.0f, fminf (255.0f, z)));
 }
 
 /* clamp(round_half_even(x / scale) + zp, 0, 255). */
@@ -84,7 +87,8 @@ quant_u8 (float x, float scale, gint64 zp)
 {
   float q = nearbyintf (x / scale);
 
-  q = CLAMP (q, (float) -zp, (float) (255 - zp));
+  /* NaN (inf / inf) saturates to the low end, as MLAS's max_ps does */
+  q = fminf (fmaxf (q, (float) -zp), (float) (255 - zp));
   return (gint64) q + zp;
 }
 
