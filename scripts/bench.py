@@ -20,6 +20,8 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
   --threads     onnxruntime intra_op_num_threads (default: os.cpu_count())
   --engine      yolo-engine binary (default $YOLO_ENGINE, else build/plugin/engine/yolo-engine)
   --no-peak     skip `yolo-engine peak` (no % of peak columns)
+  --no-openvino skip the OpenVINO column (it is skipped, with the reason
+                printed, when the openvino package is not installed)
   --json        also print one JSON object with every measurement
   --cold        run each `yolo-engine bench` with empty program caches (a new
                 POCL_CACHE_DIR and XDG_CACHE_HOME per run): the peak RSS then
@@ -32,6 +34,10 @@ InferenceSession, CPUExecutionProvider, ORT_ENABLE_ALL graph optimisations,
 intra_op_num_threads = T, fed the letterboxed bus.jpg tensor the parity test
 uses; the median wall time of session.run over N runs after W warm-ups.
 The two run one after the other in separate processes, never at the same time.
+OpenVINO (optional column; `pip install openvino`): its Python API reads the
+ONNX file directly, CPU plugin, INFERENCE_NUM_THREADS = T, PERFORMANCE_HINT
+LATENCY, same input, same median of N runs after W warm-ups, in a third
+process after the other two.
 
 % of peak. `yolo-engine peak --json` once at the start gives the OpenCL
 device's and the host's fp32 multiply-add peak; on a CPU device both are
@@ -227,6 +233,46 @@ def bench_ort(model, iterations, warmup, threads, image, tmpdir):
     return res
 
 
+OV_CHILD = r'''
+import json, sys, time, statistics
+import numpy as np
+import openvino as ov
+model, npy, iterations, warmup, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+core = ov.Core()
+cm = core.compile_model(model, 'CPU', {'INFERENCE_NUM_THREADS': threads, 'PERFORMANCE_HINT': 'LATENCY'})
+req = cm.create_infer_request()
+x = np.load(npy)
+for _ in range(warmup):
+    req.infer({0: x})
+times = []
+for _ in range(iterations):
+    t0 = time.perf_counter()
+    req.infer({0: x})
+    times.append((time.perf_counter() - t0) * 1000.0)
+print(json.dumps({'median_ms': statistics.median(times), 'min_ms': min(times), 'version': ov.__version__}))
+'''
+
+
+def openvino_missing():
+    """None when the openvino package imports, else the reason."""
+    p = subprocess.run([sys.executable, '-c', 'import openvino'], capture_output=True, text=True)
+    if p.returncode == 0:
+        return None
+    return (p.stderr.strip().splitlines() or ['import openvino failed'])[-1]
+
+
+def bench_ov(model, iterations, warmup, threads, tmpdir):
+    """OpenVINO's CPU plugin on the input bench_ort saved (input.npy)."""
+    npy = os.path.join(tmpdir, 'input.npy')
+    cmd = [sys.executable, '-c', OV_CHILD, model, npy, str(iterations), str(warmup), str(threads)]
+    rc, out, err, rss = run_measured(cmd)
+    if rc != 0:
+        raise RuntimeError(f'openvino on {model} exited with {rc}:\n{out}{err}')
+    res = last_json(out)
+    res['rss_mib'] = rss
+    return res
+
+
 def ort_base_rss():
     rc, _, _, rss = run_measured([sys.executable, '-c', 'import numpy, onnxruntime'])
     return rss if rc == 0 else None
@@ -253,6 +299,7 @@ def main():
     ap.add_argument('--no-peak', action='store_true')
     ap.add_argument('--json', action='store_true')
     ap.add_argument('--cold', action='store_true')
+    ap.add_argument('--no-openvino', action='store_true')
     a = ap.parse_args()
     if a.iterations < 1 or a.warmup < 0 or a.repeat < 1:
         ap.error('--iterations and --repeat must be >= 1, --warmup >= 0')
@@ -291,6 +338,10 @@ def main():
     dev_peak = pk['device']['gflops'] if pk else None
     host_peak = pk['host']['gflops'] if pk else None
 
+    ov_why = 'disabled with --no-openvino' if a.no_openvino else openvino_missing()
+    if ov_why:
+        print(f'bench.py: no OpenVINO column: {ov_why}', file=sys.stderr)
+    ovs = {n: [] for n, _ in models}
     ours = {n: [] for n, _ in models}
     theirs = {n: [] for n, _ in models}
     device = None
@@ -310,8 +361,16 @@ def main():
             device = device or e.get('device')
             ours[name].append(e)
             theirs[name].append(o)
+            v = None
+            if not ov_why:
+                try:
+                    v = bench_ov(path, a.iterations, a.warmup, a.threads, tmpdir)
+                    ovs[name].append(v)
+                except (RuntimeError, ValueError, OSError) as err:
+                    print(f'bench.py: {name}: OpenVINO: {err}', file=sys.stderr)
             print(f'[{r + 1}/{a.repeat}] {name}: ours {e["median_ms"]:.2f} ms, {e["rss_mib"]:.0f} MiB; '
-                  f'onnxruntime {o["median_ms"]:.2f} ms, {o["rss_mib"]:.0f} MiB', file=sys.stderr, flush=True)
+                  f'onnxruntime {o["median_ms"]:.2f} ms, {o["rss_mib"]:.0f} MiB'
+                  + (f'; OpenVINO {v["median_ms"]:.2f} ms' if v else ''), file=sys.stderr, flush=True)
     shutil.rmtree(tmpdir, ignore_errors=True)
     base_rss = ort_base_rss()
     load1 = os.getloadavg()
@@ -329,6 +388,8 @@ def main():
     print(f'load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end  ')
     print(f'{a.iterations} timed iterations after {a.warmup} warm-up, '
           + (f'median of {a.repeat} repeats of the median' if a.repeat > 1 else 'median'))
+    if not ov_why:
+        print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY): last two columns  ')
     if base_rss:
         print(f'(a Python process with only numpy and onnxruntime imported: {base_rss:.0f} MiB RSS)')
     print('ours: ' + ('cold caches (empty POCL_CACHE_DIR and XDG_CACHE_HOME per run: '
@@ -336,8 +397,9 @@ def main():
                       if a.cold else 'warm caches (the kernels and tuning choices cached by earlier runs)'))
     print()
     print('| model | GFLOP | ours median ms | onnxruntime median ms | ratio ours/ort '
-          '| ours % of device peak | ort % of host peak | ours peak RSS MiB | ort peak RSS MiB | RSS ours/ort |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+          '| ours % of device peak | ort % of host peak | ours peak RSS MiB | ort peak RSS MiB | RSS ours/ort |'
+          + (' OpenVINO median ms | ratio ours/OpenVINO |' if not ov_why else ''))
+    print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|' + ('---:|---:|' if not ov_why else ''))
     rows = []
     for name, _ in models:
         if name in failed:
@@ -360,8 +422,12 @@ def main():
                      'ours_min_ms': min(x.get('min_ms', x['median_ms']) for x in ours[name]),
                      'ort_min_ms': min(x['min_ms'] for x in theirs[name]),
                      'ours_runs': ours[name], 'ort_runs': theirs[name]})
+        vm = statistics.median(x['median_ms'] for x in ovs[name]) if ovs[name] else None
+        rows[-1]['openvino_median_ms'] = vm
+        rows[-1]['ratio_openvino'] = om / vm if vm else None
+        ov_cols = '' if ov_why else (f' {vm:.1f} | {om / vm:.2f} |' if vm else ' failed | |')
         print(f'| {name} | {gflop:.2f} | {om:.1f} | {tm:.1f} | {om / tm:.2f} | {pct(o_pct)} | {pct(t_pct)} '
-              f'| {orss:.0f} | {trss:.0f} | {orss / trss:.2f} |')
+              f'| {orss:.0f} | {trss:.0f} | {orss / trss:.2f} |' + ov_cols)
     for name, why in skipped.items():
         print(f'| {name} | skipped: {why} | | | | | | | | |')
     if a.json:
@@ -369,7 +435,7 @@ def main():
                           'onnxruntime': ort.__version__, 'threads': a.threads,
                           'iterations': a.iterations, 'warmup': a.warmup, 'repeat': a.repeat, 'cold': a.cold,
                           'peak': pk, 'load_start': load0, 'load_end': load1,
-                          'ort_base_rss_mib': base_rss,
+                          'ort_base_rss_mib': base_rss, 'openvino_skipped': ov_why,
                           'results': rows, 'failed': sorted(failed), 'skipped': skipped}))
     return 1 if failed else 0
 

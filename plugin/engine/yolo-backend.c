@@ -28,12 +28,16 @@ yolo_backend_names_valid (const YoloBackend * b, const char *op_type,
     const char *names)
 {
   char **v = g_strsplit (names, ",", -1);
+  char **ops = g_strsplit (op_type, "|", -1);
   gboolean ok = v[0] != NULL;
 
   for (guint i = 0; ok && v[i]; i++) {
     const YoloOpImpl *impl = yolo_backend_find (b, v[i]);
-    ok = impl && yolo_impl_has_op (impl, op_type);
+    ok = FALSE;
+    for (guint j = 0; impl && !ok && ops[j]; j++)
+      ok = yolo_impl_has_op (impl, ops[j]);
   }
+  g_strfreev (ops);
   g_strfreev (v);
   return ok;
 }

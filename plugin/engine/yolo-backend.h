@@ -88,8 +88,9 @@ gboolean yolo_impl_has_op (const YoloOpImpl * impl, const char *op_type);
 /* The impl named name, or NULL. */
 const YoloOpImpl *yolo_backend_find (const YoloBackend * b, const char *name);
 
-/* TRUE when names is a comma-separated list of impls of b implementing
- * op_type (the form of the conv_kernel / matmul_kernel options). */
+/* TRUE when names is a comma-separated list of impls of b, each
+ * implementing op_type or one of several op types given as "A|B" (the
+ * form of the conv_kernel / matmul_kernel options). */
 gboolean yolo_backend_names_valid (const YoloBackend * b,
     const char *op_type, const char *names);
 

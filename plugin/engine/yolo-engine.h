@@ -110,7 +110,10 @@ typedef struct
    * a comma-separated list of variant names (backend-opencl/matmul.c:
    * matmul-tiled, matmul-tiled-wg32, matmul-tile); "tiled" =
    * "matmul-tiled,matmul-tiled-wg32" (the local-memory tiled GEMM on any
-   * device that runs it); "tile" = "matmul-tile". */
+   * device that runs it); "tile" = "matmul-tile". The fused attention
+   * (ScaledDotProductAttention, backend-opencl/attention.c) takes the
+   * same option: its variants attention-tiled and attention-f16 in the
+   * list, "tiled" = attention-tiled, "tile" = attention-f16. */
   const char *matmul_kernel;
   /* Pre-processing (yolo-preproc.h) kernels: NULL/"" =
    * YOLO_PREPROC_KERNEL, else "auto" (16 pixels per work-item on wide-

@@ -45,6 +45,13 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
   YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
   gint64 nx = numel_known (x), nw = numel_known (w), ny = numel_known (y);
 
+  if (op && strcmp (op, "ScaledDotProductAttention") == 0) {
+    /* dims B0, B1, D, DV, NQ, NK (ops/attention.h): Q K^T and P V */
+    int nd = 0;
+    const gint64 *d = yolo_node_attr_ints (n, "dims", &nd);
+    return d && nd == 6 ? (double) d[0] * d[1] * d[4] * d[5] * (d[2] + d[3])
+        : 0;
+  }
   if (op == NULL || nx < 0 || nw < 0 || ny < 0 || x->ndim < 1 || w->ndim < 1)
     return 0;
   if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0) {
@@ -83,7 +90,14 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
       || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
       || strcmp (op, "ConvInteger") == 0 || strcmp (op, "MatMulInteger") == 0)
     f = 2.0 * yolo_node_macs (g, n);
-  else if (in_list (op, eltwise_ops))
+  else if (strcmp (op, "ScaledDotProductAttention") == 0) {
+    /* the two products, plus the scale and the softmax (1 + 3 per score,
+     * as the unfused Mul and Softmax count) */
+    int nd = 0;
+    const gint64 *d = yolo_node_attr_ints (n, "dims", &nd);
+    f = 2.0 * yolo_node_macs (g, n)
+        + (d && nd == 6 ? 4.0 * d[0] * d[1] * d[4] * d[5] : 0);
+  } else if (in_list (op, eltwise_ops))
     f = (double) ny;
   else if (strcmp (op, "Softmax") == 0 || strcmp (op, "LogSoftmax") == 0)
     f = 3.0 * ny;

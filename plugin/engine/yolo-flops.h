@@ -7,6 +7,9 @@
  *   ConvTranspose  2 * N*Cin*H*W * Cout/group * kh*kw     (per input element)
  *   MatMul, Gemm   2 * numel(Y) * K   (broadcast batch dims included)
  *   ConvInteger, MatMulInteger: as Conv, MatMul (integer operations)
+ *   ScaledDotProductAttention (the fused attention, ops/attention.h):
+ *                  2 * B * NQ * NK * (D + DV) + 4 * B * NQ * NK (its
+ *                  MatMuls, scale and Softmax as they counted unfused)
  *   element-wise   1 per output element: Add Sub Mul Div Pow Max Min Mod,
  *                  Sqrt Reciprocal Exp Log Neg Abs Floor Ceil Round Erf
  *                  Sin Cos Tanh Sigmoid Relu LeakyRelu Elu HardSigmoid

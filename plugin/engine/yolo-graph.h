@@ -272,6 +272,10 @@ void yolo_graph_fuse (YoloGraph * g);
 /* ConvInteger -> Cast -> Mul [-> Add] => ConvIntegerToFloat
  * (yolo-quant-fuse.c); called by yolo_graph_fuse first. */
 void yolo_graph_fuse_quant (YoloGraph * g);
+/* The attention pass: ScaledDotProductAttention nodes for the attention
+ * blocks of YOLO11 / YOLO12 exports (yolo-attn-fuse.c); called by
+ * yolo_graph_fuse before the conv fusions. */
+void yolo_graph_fuse_attention (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

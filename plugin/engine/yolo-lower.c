@@ -18,6 +18,8 @@ static const struct
   {"ConvInteger", "gpu", "conv-integer-c8,conv-integer-generic"},
   {"MatMul", "tiled", "matmul-tiled,matmul-tiled-wg32"},
   {"MatMul", "tile", "matmul-tile"},
+  {"ScaledDotProductAttention", "tiled", "attention-tiled"},
+  {"ScaledDotProductAttention", "tile", "attention-f16"},
 };
 
 const char *
@@ -32,6 +34,10 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
     /* the int8 convs take conv_kernel's "gpu" (their scalar kernels) */
     v = o->conv_kernel;
     op = "ConvInteger";
+  } else if (!strcmp (op, "ScaledDotProductAttention")) {
+    /* the fused attention takes matmul_kernel's "tiled" / "tile" and its
+     * own variant names (attention-tiled, attention-f16) */
+    v = o->matmul_kernel;
   } else if (!strcmp (op, "MatMul") || !strcmp (op, "Gemm")) {
     v = o->matmul_kernel;
     op = "MatMul";

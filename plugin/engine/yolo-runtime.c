@@ -357,7 +357,8 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
       wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",
-      "YOLO_MATMUL_KERNEL", matmul, "MatMul", &out->matmul_kernel, error)
+      "YOLO_MATMUL_KERNEL", matmul, "MatMul|ScaledDotProductAttention",
+      &out->matmul_kernel, error)
       && resolve_choice (opt->preproc_kernel, "preproc_kernel",
       "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
       && resolve_choice (opt->preproc_upload, "preproc_upload",

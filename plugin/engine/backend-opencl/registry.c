@@ -23,6 +23,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_norm,
   yolo_impls_math,
   yolo_impls_quant,
+  yolo_impls_attention,
   NULL
 };
 
