@@ -49,6 +49,20 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
   return select ((float16) (0.0f), v, ok);
 }
 
+/* Out of line helpers (noinline, here and below): paths the kernels take
+ * only at row ends, on narrow rows or for rare activations. Each inlined
+ * copy (up to 36 in one kernel) made the work-group function PoCL compiles
+ * at a kernel's first launch larger, and the cold start is mostly that
+ * compilation. Kept inline where moving them out cost run time (same-run
+ * A/B, yolov8n-320 about 2% more CPU time per inference): the direct
+ * kernels' masked loads (their index masks are computed once per channel
+ * loop) and partial stores (conv_store16, CONV_STORE8). */
+static __attribute__ ((noinline)) float16
+conv_load16_masked_ool (__global const float *p, int start, int step, int n)
+{
+  return conv_load16_masked (p, start, step, n);
+}
+
 /* x * sigmoid(x). On AVX-512 CPUs (PoCL) a short exp2 (range reduction +
  * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
  * estimate replace exp() and the division, which dominate the epilogue of
@@ -77,6 +91,16 @@ conv_silu16 (float16 x)
 #endif
 }
 
+/* The other activations, out of line: a kernel expands its epilogue up to
+ * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made
+ * the work-group functions PoCL compiles at the first launch much larger
+ * (cold start) for activations YOLO models rarely use. */
+static __attribute__ ((noinline)) float16
+conv_act16_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
 /* Activation of the epilogue; SiLU (the common case) inline. */
 static inline float16
 conv_act16 (float16 v, int act, float alpha, float beta)
@@ -85,7 +109,7 @@ conv_act16 (float16 v, int act, float alpha, float beta)
     return conv_silu16 (v);
   if (act == YOLO_ACT_NONE)
     return v;
-  return yolo_act_float16 (act, alpha, beta, v);
+  return conv_act16_other (v, act, alpha, beta);
 }
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
@@ -277,6 +301,29 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
     vr = conv_load16_masked ((row), 2 * xs + 1, 2, W); \
   } while (0)
 
+/* Rows narrower than a segment (W < 16, stride 1, xs = 0) where the 16
+ * floats from the row start lie inside the input tensor: one vector load,
+ * the lanes past the row end (the next row's, or whatever follows)
+ * replaced by the zero padding (mask mc: lane < W), then shifted. */
+#define CONV_ROW_S1_OVER(row) do { \
+    vc = select ((float16) (0.0f), vload16 (0, (row)), mc); \
+    vl = CONV_SHR1 (vc, 0.0f); \
+    vr = CONV_SHL1 (vc, 0.0f); \
+  } while (0)
+
+/* Stride 2 where [2 xs, 2 xs + 32) passes the row end but lies inside the
+ * input tensor: the fast loader's vector loads, then the columns past the
+ * row end zeroed (masks mc, mr: column 2 (xs + i) (+ 1) < W). */
+#define CONV_ROW_S2_OVER(row) do { \
+    __global const float *q_ = (row) + 2 * xs; \
+    float16 u_ = vload16 (0, q_); \
+    float16 v_ = vload16 (0, q_ + 16); \
+    vc = select ((float16) (0.0f), (float16) (u_.even, v_.even), mc); \
+    vr = select ((float16) (0.0f), (float16) (u_.odd, v_.odd), mr); \
+    float l_ = xs > 0 ? q_[-1] : 0.0f; \
+    vl = CONV_SHR1 (vr, l_); \
+  } while (0)
+
 /* One input channel of the 3x3 stride 1 kernel: input rows y0-1 .. y0+2
  * feed output rows y0 (acc a) and y0+1 (acc c). */
 #define CONV_3X3S1_CHANNEL(LOAD) do { \
@@ -329,6 +376,15 @@ conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
   } else if (W >= 16) {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S1_CHANNEL (CONV_ROW_S1_EDGE);
+      xk += HW;
+      wk += 72;
+    }
+  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
+      + 16 <= (M / Mg) * Cg * HW) {
+    /* W < 16: every row's 16-float load stays inside the tensor */
+    int16 mc = CONV_IOTA16 < W;
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
       xk += HW;
       wk += 72;
     }
@@ -401,6 +457,17 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
       xk += HW;
       wk += 72;
     }
+  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
+      * W + 2 * xs + 32 <= (M / Mg) * Cg * HW) {
+    /* narrow rows (or the last segment): every row's 32-float load stays
+     * inside the tensor */
+    int16 mc = 2 * (xs + CONV_IOTA16) < W;
+    int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
+      xk += HW;
+      wk += 72;
+    }
   } else {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S2_CHANNEL (CONV_ROW_S2_SLOW);
@@ -414,9 +481,13 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
     CONV_STORE8 (c, (y0 + 1) * Wo + xs, l0, l1);
 }
 
-/* 16 lanes of input row `row` at columns start + sw * i (zero outside). */
+/* 16 lanes of input row `row` at columns start + sw * i (zero outside).
+ * Elements [lo, hi) relative to row are inside the tensor (lo <= 0,
+ * hi >= W): a stride 1 or 2 segment that passes the row's ends but not the
+ * tensor's takes vector loads too, the lanes outside the row zeroed. */
 static inline float16
-conv_load_row (__global const float *row, int start, int sw, int W)
+conv_load_row (__global const float *row, int start, int sw, int W, int lo,
+    int hi)
 {
   if (sw == 1 && start >= 0 && start + 16 <= W)
     return vload16 (0, row + start);
@@ -424,6 +495,19 @@ conv_load_row (__global const float *row, int start, int sw, int W)
     float16 u = vload16 (0, row + start);
     float16 v = vload16 (0, row + start + 16);
     return (float16) (u.even, v.even);
+  }
+  if ((sw == 1 || sw == 2) && start >= lo && start + 16 * sw <= hi) {
+    int16 col = (int16) (start) + CONV_IOTA16 * sw;
+    int16 in = (col >= 0) & (col < W);
+    float16 v;
+    if (sw == 1) {
+      v = vload16 (0, row + start);
+    } else {
+      float16 u = vload16 (0, row + start);
+      float16 u2 = vload16 (0, row + start + 16);
+      v = (float16) (u.even, u2.even);
+    }
+    return select ((float16) (0.0f), v, in);
   }
   return conv_load16_masked (row, start, sw, W);
 }
@@ -446,6 +530,9 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
   int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
   int HW = H * W;
   int kk = kh * kw;
+  /* the input tensor: n_x elements from x0p */
+  __global const float *x0p = x + x_off;
+  int n_x = (M / Mg) * Cg * HW;
   __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW;
   __global const float *wk = w + mb * Cg * kk * 8;
   CONV_DECL8 (a);
@@ -456,8 +543,10 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
         continue;
       __global const float *row = xk + iy * W;
       __global const float *wr = wk + ky * kw * 8;
+      int lo = -(int) (row - x0p), hi = n_x + lo;
       for (int kx = 0; kx < kw; kx++) {
-        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W);
+        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W, lo,
+            hi);
         CONV_FMA8 (a, v, wr + kx * 8);
       }
     }
@@ -486,7 +575,8 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
     CONV_DW3_ROW (LOAD, 2); \
   } while (0)
 
-#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, SLOW) \
+#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, OVERCOND, \
+    OVER, SLOW) \
 __kernel void \
 name (__global const float *x, int x_off, __global const float *w, \
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
@@ -511,7 +601,13 @@ name (__global const float *x, int x_off, __global const float *w, \
       CONV_DW3_TILE (MID); \
     else if (EDGECOND) \
       CONV_DW3_TILE (EDGE); \
-    else { \
+    else if (OVERCOND) { \
+      /* the vector loads of every row stay inside the tensor */ \
+      xs = x0; \
+      int16 mc = S * (xs + CONV_IOTA16) < W; \
+      int16 mr = S * (xs + CONV_IOTA16) + 1 < W; \
+      CONV_DW3_TILE (OVER); \
+    } else { \
       xs = x0; \
       CONV_DW3_TILE (SLOW); \
     } \
@@ -521,10 +617,16 @@ name (__global const float *x, int x_off, __global const float *w, \
   } \
 }
 
+/* (OVERCOND: the farthest load, from input row oy * S + 1 of the channel,
+ * ends inside the tensor of M / Mg channels) */
 CONV_DW3_KERNEL (conv_dw3x3s1, 1, xs > 0 && xs + 17 <= W, CONV_ROW_S1_MID,
-    W >= 16, CONV_ROW_S1_EDGE, CONV_ROW_S1_SLOW)
+    W >= 16, CONV_ROW_S1_EDGE, x0 == 0 && (m / Mg) * H * W
+    + min (oy + 1, H - 1) * W + 16 <= (M / Mg) * H * W, CONV_ROW_S1_OVER,
+    CONV_ROW_S1_SLOW)
 CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
-    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST, CONV_ROW_S2_SLOW)
+    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST,
+    (m / Mg) * H * W + min (2 * oy + 1, H - 1) * W + 2 * x0 + 32
+    <= (M / Mg) * H * W, CONV_ROW_S2_OVER, CONV_ROW_S2_SLOW)
 
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.
@@ -550,14 +652,52 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
       if (iy < 0 || iy >= H)
         continue;
       __global const float *row = xk + iy * W;
+      int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
       for (int kx = 0; kx < kw; kx++) {
-        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W);
+        float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W, lo,
+            hi);
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
     acc = conv_act16 (acc + bias, act, alpha, beta);
     conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
+  }
+}
+
+/* ---- im2col + GEMM (conv-im2col) for small outputs ----
+ *
+ * col[(c kh + ky) kw + kx][oy Wo + ox] = x[c][oy sh - ph + ky dh]
+ * [ox sw - pw + kx dw] (zero in the padding): the conv is then conv_1x1_c8
+ * over Cg kh kw "channels" and Ho Wo pixels, whose 32 pixels per
+ * work-item run along the flattened output (rows of 10 or 20 pixels leave
+ * no lanes idle) with the blocked weights as they are. A work-item fills
+ * one row r of col. */
+__kernel void
+conv_im2col (__global const float *x, int x_off, __global float *col,
+    int R, int H, int W, int Ho, int Wo, int kh, int kw, int sh, int sw,
+    int ph, int pw, int dh, int dw)
+{
+  int r = get_global_id (0);
+  if (r >= R)
+    return;
+  int kk = kh * kw;
+  int c = r / kk, ky = (r % kk) / kw, kx = r % kw;
+  __global const float *xc = x + x_off + c * H * W;
+  __global float *o = col + r * Ho * Wo;
+  for (int oy = 0; oy < Ho; oy++) {
+    int iy = oy * sh - ph + ky * dh;
+    if (iy < 0 || iy >= H) {
+      for (int ox = 0; ox < Wo; ox++)
+        o[ox] = 0.0f;
+    } else {
+      __global const float *row = xc + iy * W;
+      for (int ox = 0; ox < Wo; ox++) {
+        int ix = ox * sw - pw + kx * dw;
+        o[ox] = ix >= 0 && ix < W ? row[ix] : 0.0f;
+      }
+    }
+    o += Wo;
   }
 }
 
@@ -648,31 +788,36 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
       d5_ = CONV_SHL1 (d1_, r_); \
     } else { \
       __global const float *q_ = xc + iy_ * W; \
-      d0_ = conv_load16_masked (q_, x0 - 1, 4, W); \
-      d1_ = conv_load16_masked (q_, x0, 4, W); \
-      d2_ = conv_load16_masked (q_, x0 + 1, 4, W); \
-      d3_ = conv_load16_masked (q_, x0 + 2, 4, W); \
-      d4_ = conv_load16_masked (q_, x0 + 3, 4, W); \
-      d5_ = conv_load16_masked (q_, x0 + 4, 4, W); \
+      d0_ = conv_load16_masked_ool (q_, x0 - 1, 4, W); \
+      d1_ = conv_load16_masked_ool (q_, x0, 4, W); \
+      d2_ = conv_load16_masked_ool (q_, x0 + 1, 4, W); \
+      d3_ = conv_load16_masked_ool (q_, x0 + 2, 4, W); \
+      d4_ = conv_load16_masked_ool (q_, x0 + 3, 4, W); \
+      d5_ = conv_load16_masked_ool (q_, x0 + 4, 4, W); \
     } \
     CONV_WINO4_BT (d0_, d1_, d2_, d3_, d4_, d5_, e##r##0, e##r##1, e##r##2, \
         e##r##3, e##r##4, e##r##5); \
   } while (0)
 
-/* Lanes [l0, l1) of v to vt[xi * CTp]. */
+/* Lanes [l0, l1) of v to vt[xi * CTp] (the partial case out of line). */
+static __attribute__ ((noinline)) void
+conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
+{
+  float t[16];
+  int i = l0;
+  vstore16 (v, 0, t);
+  for (; i + 4 <= l1; i += 4)
+    vstore4 (vload4 (0, t + i), 0, p + i);
+  for (; i < l1; i++)
+    p[i] = t[i];
+}
+
 #define CONV_WINO_ST(v, xi) do { \
     __global float *p_ = vt + (xi) * vxs; \
-    if (l0 == 0 && l1 == 16) { \
+    if (l0 == 0 && l1 == 16) \
       vstore16 ((v), 0, p_); \
-    } else { \
-      float t_[16]; \
-      int i_ = l0; \
-      vstore16 ((v), 0, t_); \
-      for (; i_ + 4 <= l1; i_ += 4) \
-        vstore4 (vload4 (0, t_ + i_), 0, p_ + i_); \
-      for (; i_ < l1; i_++) \
-        p_[i_] = t_[i_]; \
-    } \
+    else \
+      conv_wino_st_part ((v), p_, l0, l1); \
   } while (0)
 
 /* Column k of the row-transformed patch -> B^T . col, stored to the 6

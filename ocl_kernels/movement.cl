@@ -13,7 +13,8 @@
 
 /* dst[dbase + sum c_k*ds_k] = src[sbase + sum c_k*ss_k] over the box d0..d5.
  * One work-item copies up to 32 consecutive elements along d5; when both
- * inner strides are 1 it uses 8-wide vector loads/stores. Global size:
+ * inner strides are 1 (or the source's is 2) it uses 8-wide vector
+ * loads/stores. Global size:
  * ceil(d5/32)*d4*d3*d2*d1*d0 (1-D). */
 __kernel void
 movement_copy_nd (__global const int *src, int src_off,
@@ -50,6 +51,12 @@ movement_copy_nd (__global const int *src, int src_off,
     int8 v = (int8) (src[s]);
     for (; i + 8 <= cnt; i += 8)
       vstore8 (v, 0, dst + d + i);
+  } else if (ss5 == 2 && ds5 == 1) {
+    /* every other element (Slice step 2: YOLOX's Focus): 16 loaded, the
+     * even 8 stored; i + 8 < cnt keeps the 16th load (element 2 i + 15)
+     * before element i + 8's, which the box holds */
+    for (; i + 8 < cnt; i += 8)
+      vstore8 (vload16 (0, src + s + 2 * i).even, 0, dst + d + i);
   }
   for (; i < cnt; i++)
     dst[d + i * ds5] = src[s + i * ss5];

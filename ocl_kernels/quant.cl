@@ -22,6 +22,13 @@ quant_div (float a, float b)
 {
   return (float) ((double) a / (double) b);
 }
+
+/* 1 / b correctly rounded. */
+static inline float
+quant_recip (float b)
+{
+  return (float) (1.0 / (double) b);
+}
 #else
 /* Without fp64: the quotient refined with two exact-residual (fma)
  * corrections of a refined reciprocal (Markstein), correctly rounded for
@@ -39,7 +46,31 @@ quant_div (float a, float b)
   q = fma (fma (-q, b, a), y, q);
   return fma (fma (-q, b, a), y, q);
 }
+
+/* 1 / b refined once (Newton-Raphson with an exact fma residual). */
+static inline float
+quant_recip (float b)
+{
+  float y = 1.0f / b;
+  return fma (fma (-b, y, 1.0f), y, y);
+}
 #endif
+
+/* a / b for 16 lanes, y = quant_recip (b): the product refined twice with
+ * exact fma residuals (Markstein), the correctly rounded quotient in the
+ * normal range; a quotient in the subnormal range rounds to 0 in every
+ * quantisation here either way. Much cheaper than 16 double divisions. */
+static inline float16
+quant_div16 (float16 a, float b, float y)
+{
+  /* inf, NaN or a zero divisor: IEEE's exact special results, as
+   * quant_div (the refinement would turn x / inf into NaN) */
+  if (!isfinite (b) || b == 0.0f || any (!isfinite (a)))
+    return a / b;
+  float16 q = a * y;
+  q = fma (fma (-q, (float16) b, a), (float16) y, q);
+  return fma (fma (-q, (float16) b, a), (float16) y, q);
+}
 
 /* Stage 1 of the min/max: work-item g of `parts` reduces elements
  * g, g + parts, g + 2 * parts, ... into part[2g] (min) and part[2g + 1]
@@ -130,6 +161,91 @@ quant_dql_apply (__global const float *x, int x_off,
   /* NaN (inf / inf) saturates to the low end, as MLAS's max_ps does */
   q = fmin (fmax (q, (float) -z), (float) (255 - z));
   y[y_off + i] = (int) q + z;
+}
+
+/* Stage 3 of DynamicQuantizeDequantizeLinear (the float emulation of
+ * DynamicQuantizeLinear -> ConvInteger, yolo-quant-fuse.c): the fake-
+ * quantised y = float(q - zp) * scale, q as quant_dql_apply's. */
+__kernel void
+quant_dql_apply_fake (__global const float *x, int x_off,
+    __global const float *scale, int scale_off, __global const int *zp,
+    int zp_off, __global float *y, int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  float s = scale[scale_off];
+  int z = zp[zp_off];
+  float q = rint (quant_div (x[x_off + i], s));
+  /* NaN saturates to the low end, as quant_dql_apply */
+  y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
+}
+
+/* quant_dql_apply_fake on CPUs that want explicit wide vectors: work-item
+ * g does the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a
+ * multiple of 16), 16 lanes at a time. */
+__kernel void
+quant_dql_apply_fake16 (__global const float *x, int x_off,
+    __global const float *scale, int scale_off, __global const int *zp,
+    int zp_off, __global float *y, int y_off, int n, int chunk)
+{
+  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
+  float s = scale[scale_off], r = quant_recip (s);
+  float z = (float) zp[zp_off];
+  for (; i + 16 <= i1; i += 16) {
+    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+    vstore16 (fmin (fmax (q, -z), 255.0f - z) * s, 0, y + y_off + i);
+  }
+  for (; i < i1; i++) {
+    float q = rint (quant_div (x[x_off + i], s));
+    y[y_off + i] = fmin (fmax (q, -z), 255.0f - z) * s;
+  }
+}
+
+/* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear
+ * (ops/qdq.c): element i uses scale and zero point c = (i / inner) %
+ * channels (channels 1: per tensor); lo..hi the integer type's range.
+ * Quantise: saturate(round_half_even(x / scale) + zp); dequantise:
+ * float(q - zp) * scale. Integers are int32 in the arena. */
+__kernel void
+quant_quantize_linear (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global int *y,
+    int y_off, int n, int inner, int channels, int lo, int hi)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  float q = rint (quant_div (x[x_off + i], scale[c])) + (float) zp[c];
+  /* NaN saturates to the low end (fmax), as MLAS */
+  y[y_off + i] = (int) fmin (fmax (q, (float) lo), (float) hi);
+}
+
+__kernel void
+quant_dequantize_linear (__global const int *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int inner, int channels)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  y[y_off + i] = (float) (x[x_off + i] - zp[c]) * scale[c];
+}
+
+__kernel void
+quant_fake_linear (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int inner, int channels, int lo, int hi)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  int c = (i / inner) % channels;
+  float s = scale[c];
+  int z = zp[c];
+  float q = rint (quant_div (x[x_off + i], s));
+  y[y_off + i] = fmin (fmax (q, (float) (lo - z)), (float) (hi - z)) * s;
 }
 
 /* The dequantising epilogue of ConvIntegerToFloat, or the raw int32 sum of
@@ -410,4 +526,45 @@ conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
       min (16, Wo - xs), y, y_off, to_float,
       mul[mul_off + (mul_per_channel ? m : 0)], b, has_bias, r, r_off,
       has_res, act, alpha, beta);
+}
+
+/* quant_fake_linear per tensor on CPUs that want explicit wide vectors:
+ * work-item g does the contiguous elements [g * chunk, (g + 1) * chunk)
+ * (chunk a multiple of 16), 16 lanes at a time. */
+__kernel void
+quant_fake_linear16 (__global const float *x, int x_off,
+    __global const float *scale, __global const int *zp, __global float *y,
+    int y_off, int n, int chunk, int lo, int hi)
+{
+  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
+  float s = scale[0], r = quant_recip (s);
+  float qlo = (float) (lo - zp[0]), qhi = (float) (hi - zp[0]);
+  for (; i + 16 <= i1; i += 16) {
+    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+    vstore16 (fmin (fmax (q, qlo), qhi) * s, 0, y + y_off + i);
+  }
+  for (; i < i1; i++) {
+    float q = rint (quant_div (x[x_off + i], s));
+    y[y_off + i] = fmin (fmax (q, qlo), qhi) * s;
+  }
+}
+
+/* MatMulInteger: y[r][c] = sum over k of (a[r][k] - a_zp) * w[k][c], exact
+ * int32 (stored as its bits); w: B minus its zero point, int32 [K][N]. One
+ * output per work-item. */
+__kernel void
+quant_matmul_integer (__global const int *a, int a_off,
+    __global const int *azp, int azp_off, __global const int *w,
+    __global int *y, int y_off, int rows, int K, int N)
+{
+  int c = get_global_id (0);
+  int r = get_global_id (1);
+  if (c >= N || r >= rows)
+    return;
+  int z = azp[azp_off];
+  __global const int *ar = a + a_off + r * K;
+  int acc = 0;
+  for (int k = 0; k < K; k++)
+    acc += (ar[k] - z) * w[k * N + c];
+  y[y_off + r * N + c] = acc;
 }

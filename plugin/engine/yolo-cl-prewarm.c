@@ -13,6 +13,32 @@
 #include "yolo-kernels.h"
 
 #include <string.h>
+#include <time.h>
+
+/* CPU time of the process, microseconds: the debug log's per-item figure
+ * (unlike wall time it does not grow with the machine's load). PoCL
+ * compiles on its own device threads, so the calling thread's CPU time
+ * says nothing; the process's includes what other threads did meanwhile
+ * (exact with one compute unit, POCL_CPU_MAX_CU_COUNT=1: no helper). */
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static gint64
+process_cpu_us (void)
+{
+  struct timespec ts;
+
+  if (clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /* Items pass from the engine's thread to the helpers through a
  * GAsyncQueue, whose GMutex and GCond are futexes ThreadSanitizer does not
@@ -114,11 +140,11 @@ worker_buffer (Worker * w, guint j, gsize size, cl_int * err)
 static void
 worker_run (Worker * w, const YoloClPrewarmItem * it)
 {
+  gint64 t0 = g_get_monotonic_time (), c0 = process_cpu_us ();
   cl_program p = worker_program (w, it->unit);
   cl_int err = CL_SUCCESS;
   cl_kernel k;
   guint nmem = 0;
-  gint64 t0 = g_get_monotonic_time ();
 
   if (!p) {
     g_debug ("prewarm %s: no program", it->kernel);
@@ -168,9 +194,10 @@ worker_run (Worker * w, const YoloClPrewarmItem * it)
   else
     w->ran++;
   g_debug ("prewarm %s (%" G_GSIZE_FORMAT "x%" G_GSIZE_FORMAT "x%"
-      G_GSIZE_FORMAT ")%s: %.3f s", it->kernel, it->lws[0],
+      G_GSIZE_FORMAT ")%s: %.3f s (process CPU %.3f s)", it->kernel, it->lws[0],
       it->dim > 1 ? it->lws[1] : 1, it->dim > 2 ? it->lws[2] : 1,
-      w->own ? " (helper)" : "", (g_get_monotonic_time () - t0) / 1e6);
+      w->own ? " (helper)" : "", (g_get_monotonic_time () - t0) / 1e6,
+      (process_cpu_us () - c0) / 1e6);
 }
 
 static void
@@ -204,19 +231,35 @@ worker_clear (Worker * w)
     clReleaseContext (w->ctx);
 }
 
+/* States of a unit handed to yolo_cl_prewarm_build_units */
+enum
+{
+  UNIT_NONE,                    /* not handed over */
+  UNIT_QUEUED,
+  UNIT_BUILDING,                /* by a helper */
+  UNIT_DONE,                    /* by a helper (or its build failed) */
+  UNIT_TAKEN,                   /* claimed by the engine's thread first */
+};
+
 struct _YoloClPrewarm
 {
   Shared sh;
   GAsyncQueue *queue;           /* YoloClPrewarmItem *, or STOP */
   guint n_helpers;
   Worker *helpers;
-  GThread **threads;            /* NULL until the first push */
+  GThread **threads;            /* NULL until started */
+  gboolean launching;           /* launch items go to the helpers */
+  GPtrArray *pending;           /* launch items pushed before that */
   gint64 t0;
   GMutex lock;
-  GCond cond;                   /* signalled when done grows */
-  guint pushed;                 /* items pushed (under lock) */
-  guint done;                   /* items run or dropped (under lock) */
+  GCond cond;                   /* signalled when done grows or a unit
+                                 * build ends */
+  guint pushed;                 /* launch items queued (under lock) */
+  guint done;                   /* of those, run or dropped (under lock) */
   guint ran_here;               /* run by yolo_cl_prewarm_sync */
+  guint8 *unit_state;           /* per unit (under lock) */
+  gboolean cold;                /* a helper's unit build compiled */
+  gboolean warm;                /* one came from PoCL's cache */
 };
 
 static void
@@ -240,6 +283,40 @@ item_free (YoloClPrewarmItem * it)
   g_free (it);
 }
 
+/* A unit build item: builds the unit in the helper's context unless the
+ * engine's thread claimed it first; PoCL caches the result (keyed by
+ * source, options and device), where the engine's build of it finds it. */
+static void
+helper_build_unit (Worker * w, int unit)
+{
+  YoloClPrewarm *pw = w->pw;
+  gint64 t0 = g_get_monotonic_time (), c0 = thread_cpu_us ();
+  gboolean build;
+
+  g_mutex_lock (&pw->lock);
+  /* (once a build came from PoCL's cache, the engine's thread loads the
+   * others itself: building them here too would only add work) */
+  build = pw->unit_state[unit] == UNIT_QUEUED && !pw->warm;
+  if (build)
+    pw->unit_state[unit] = UNIT_BUILDING;
+  g_mutex_unlock (&pw->lock);
+  if (!build)
+    return;
+  worker_program (w, unit);
+  c0 = thread_cpu_us () - c0;
+  g_mutex_lock (&pw->lock);
+  pw->unit_state[unit] = UNIT_DONE;
+  if (c0 >= YOLO_CL_PREWARM_COLD_US)
+    pw->cold = TRUE;
+  else
+    pw->warm = TRUE;
+  g_cond_broadcast (&pw->cond);
+  g_mutex_unlock (&pw->lock);
+  g_debug ("prewarm: %s built ahead in %.2f s (%.2f s CPU)%s",
+      yolo_kernel_units[unit].name, (g_get_monotonic_time () - t0) / 1e6,
+      c0 / 1e6, w->programs[unit] ? "" : ", failed");
+}
+
 static gpointer
 helper_main (gpointer data)
 {
@@ -254,6 +331,12 @@ helper_main (gpointer data)
     g_debug ("prewarm helper: no context: %s", yolo_cl_strerror (err));
   while ((it = g_async_queue_pop (w->items)) != STOP) {
     HANDOFF_ACQUIRE (it);
+    if (!it->kernel) {
+      if (err == CL_SUCCESS)
+        helper_build_unit (w, it->unit);
+      item_free (it);
+      continue;
+    }
     if (err == CL_SUCCESS)
       worker_run (w, it);
     item_free (it);
@@ -272,6 +355,8 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
   pw->sh.exclusive = yolo_cl_queue_shared_for (dev);
   pw->queue = g_async_queue_new ();
   pw->n_helpers = n_helpers;
+  pw->pending = g_ptr_array_new ();
+  pw->unit_state = g_new0 (guint8, yolo_cl_n_kernel_units ());
   g_mutex_init (&pw->lock);
   g_cond_init (&pw->cond);
   return pw;
@@ -280,6 +365,7 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
 static void
 start_helpers (YoloClPrewarm * pw)
 {
+  pw->t0 = g_get_monotonic_time ();
   pw->helpers = g_new0 (Worker, MAX (pw->n_helpers, 1));
   pw->threads = g_new0 (GThread *, MAX (pw->n_helpers, 1));
   for (guint i = 0; i < pw->n_helpers; i++) {
@@ -299,14 +385,9 @@ start_helpers (YoloClPrewarm * pw)
   }
 }
 
-void
-yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
-    gboolean start)
+static void
+queue_item (YoloClPrewarm * pw, YoloClPrewarmItem * item)
 {
-  if (!pw->threads && start) {
-    pw->t0 = g_get_monotonic_time ();
-    start_helpers (pw);
-  }
   g_mutex_lock (&pw->lock);
   pw->pushed++;
   g_mutex_unlock (&pw->lock);
@@ -314,10 +395,88 @@ yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
   g_async_queue_push (pw->queue, item);
 }
 
+void
+yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
+    gboolean start)
+{
+  if (!pw->launching && start) {
+    if (!pw->threads)
+      start_helpers (pw);
+    pw->launching = TRUE;
+    for (guint i = 0; i < pw->pending->len; i++)
+      queue_item (pw, g_ptr_array_index (pw->pending, i));
+    g_ptr_array_set_size (pw->pending, 0);
+  }
+  if (pw->launching)
+    queue_item (pw, item);
+  else
+    g_ptr_array_add (pw->pending, item);
+}
+
 gboolean
 yolo_cl_prewarm_started (YoloClPrewarm * pw)
 {
-  return pw && pw->threads;
+  return pw && pw->launching;
+}
+
+void
+yolo_cl_prewarm_build_units (YoloClPrewarm * pw, const int *units, guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    YoloClPrewarmItem *it;
+
+    g_mutex_lock (&pw->lock);
+    if (pw->unit_state[units[i]] != UNIT_NONE) {
+      g_mutex_unlock (&pw->lock);
+      continue;
+    }
+    pw->unit_state[units[i]] = UNIT_QUEUED;
+    g_mutex_unlock (&pw->lock);
+    if (!pw->threads)
+      start_helpers (pw);
+    it = g_new0 (YoloClPrewarmItem, 1);
+    it->unit = units[i];
+    HANDOFF_RELEASE (it);
+    g_async_queue_push (pw->queue, it);
+  }
+}
+
+void
+yolo_cl_prewarm_claim_unit (YoloClPrewarm * pw, int unit)
+{
+  if (!pw)
+    return;
+  g_mutex_lock (&pw->lock);
+  if (pw->unit_state[unit] == UNIT_QUEUED || pw->unit_state[unit] == UNIT_NONE)
+    pw->unit_state[unit] = UNIT_TAKEN;
+  while (pw->unit_state[unit] == UNIT_BUILDING)
+    g_cond_wait (&pw->cond, &pw->lock);
+  g_mutex_unlock (&pw->lock);
+}
+
+gboolean
+yolo_cl_prewarm_cold (YoloClPrewarm * pw)
+{
+  gboolean cold;
+
+  if (!pw)
+    return FALSE;
+  g_mutex_lock (&pw->lock);
+  cold = pw->cold;
+  g_mutex_unlock (&pw->lock);
+  return cold;
+}
+
+/* A unit item popped by yolo_cl_prewarm_finish: dropped (the engine's
+ * thread builds the unit itself if it still needs it). */
+static void
+drop_unit (YoloClPrewarm * pw, YoloClPrewarmItem * it)
+{
+  g_mutex_lock (&pw->lock);
+  if (pw->unit_state[it->unit] == UNIT_QUEUED)
+    pw->unit_state[it->unit] = UNIT_TAKEN;
+  g_mutex_unlock (&pw->lock);
+  item_free (it);
 }
 
 void
@@ -326,6 +485,7 @@ yolo_cl_prewarm_sync (YoloClPrewarm * pw, cl_context ctx,
 {
   Worker main_w;
   YoloClPrewarmItem *it;
+  GPtrArray *units;
   gint64 t0 = g_get_monotonic_time ();
   guint n = 0;
 
@@ -335,12 +495,22 @@ yolo_cl_prewarm_sync (YoloClPrewarm * pw, cl_context ctx,
   main_w.ctx = ctx;
   main_w.queue = queue;
   main_w.programs = programs;
+  units = g_ptr_array_new ();
   while ((it = g_async_queue_try_pop (pw->queue)) != NULL) {
+    if (!it->kernel) {
+      /* a unit build: left to the helpers (put back in front below), who
+       * build it while this thread compiles the launches */
+      g_ptr_array_add (units, it);
+      continue;
+    }
     worker_run (&main_w, it);
     item_free (it);
     count_done (pw);
     n++;
   }
+  for (guint i = units->len; i > 0; i--)
+    g_async_queue_push_front (pw->queue, g_ptr_array_index (units, i - 1));
+  g_ptr_array_unref (units);
   worker_clear (&main_w);
   pw->ran_here += main_w.ran;
   g_mutex_lock (&pw->lock);
@@ -366,10 +536,17 @@ yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
   main_w.queue = queue;
   main_w.programs = programs;
   while ((it = g_async_queue_try_pop (pw->queue)) != NULL) {
-    if (ctx && pw->threads)
+    if (!it->kernel) {
+      drop_unit (pw, it);
+      continue;
+    }
+    if (ctx && pw->launching)
       worker_run (&main_w, it);
     item_free (it);
   }
+  for (guint i = 0; i < pw->pending->len; i++)
+    item_free (g_ptr_array_index (pw->pending, i));
+  g_ptr_array_unref (pw->pending);
   for (guint i = 0; pw->threads && i < pw->n_helpers; i++)
     if (pw->threads[i])
       g_async_queue_push (pw->queue, STOP);
@@ -381,7 +558,7 @@ yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
   }
   ran += main_w.ran + pw->ran_here;
   worker_clear (&main_w);
-  if (pw->threads)
+  if (pw->launching)
     g_debug ("prewarm: %u of %u (kernel, local size) pairs ran, %.2f s "
         "from the first, %u helper thread(s)", ran, pw->pushed,
         (g_get_monotonic_time () - pw->t0) / 1e6, pw->n_helpers);
@@ -391,5 +568,6 @@ yolo_cl_prewarm_finish (YoloClPrewarm * pw, cl_context ctx,
   g_mutex_clear (&pw->lock);
   g_cond_clear (&pw->cond);
   g_free (pw->sh.options);
+  g_free (pw->unit_state);
   g_free (pw);
 }

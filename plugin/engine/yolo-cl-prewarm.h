@@ -50,6 +50,11 @@ typedef struct
 
 typedef struct _YoloClPrewarm YoloClPrewarm;
 
+/* A unit build taking at least this much CPU time of the building thread
+ * compiled: PoCL's cache was cold (0.1 to 1.4 s on a 2.6 GHz EPYC; a build
+ * from PoCL's cache takes 20 to 50 ms). */
+#define YOLO_CL_PREWARM_COLD_US 80000
+
 /* A prewarm whose n_helpers threads (started at the first push that asks
  * for them, each with a context of its own on dev) run items as they are
  * pushed, building the units they need with `options`. */
@@ -60,9 +65,26 @@ YoloClPrewarm *yolo_cl_prewarm_new (cl_device_id dev, const char *options,
  * cache is cold). */
 void yolo_cl_prewarm_push (YoloClPrewarm * pw, YoloClPrewarmItem * item,
     gboolean start);
-/* Whether the helpers were started (PoCL's cache is cold and the items
- * pushed are being compiled). FALSE for a NULL pw. */
+/* Whether the helpers run the items pushed (PoCL's cache is cold and the
+ * items pushed are being compiled). FALSE for a NULL pw. */
 gboolean yolo_cl_prewarm_started (YoloClPrewarm * pw);
+/* Builds units[0..n) (indices in yolo_kernel_units), in that order, on the
+ * helpers (started now), each in a helper's context: the units a plan is
+ * expected to need, handed over before the engine's thread needs them, so
+ * that their builds (clBuildProgram from source, 0.1 to 1 s each with a
+ * cold PoCL cache) run beside the engine's work; the engine's own build of
+ * such a unit then comes from PoCL's cache. A unit already handed over or
+ * claimed is skipped. Launch items still wait for `start`
+ * (yolo_cl_prewarm_push). */
+void yolo_cl_prewarm_build_units (YoloClPrewarm * pw, const int *units,
+    guint n);
+/* Called by the engine's thread before it builds `unit`: a helper that is
+ * building it is waited for (the engine's build then comes from PoCL's
+ * cache), and a queued build of it is dropped. NULL pw: nothing. */
+void yolo_cl_prewarm_claim_unit (YoloClPrewarm * pw, int unit);
+/* Whether a helper's unit build took YOLO_CL_PREWARM_COLD_US of CPU time
+ * (PoCL's cache is cold). FALSE for a NULL pw. */
+gboolean yolo_cl_prewarm_cold (YoloClPrewarm * pw);
 /* When the helpers were started: runs the items still queued from the
  * calling thread on `queue` of ctx with `programs` (as
  * yolo_cl_prewarm_finish), then waits until the helpers have run every

@@ -31,6 +31,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CACHE_MAGIC "YOLOCLB2"
@@ -205,7 +206,9 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
   size_t lens[2];
   cl_int err;
   gint64 t0 = g_get_monotonic_time ();
+  struct timespec c0, c1;
 
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c0);
   if (!no_cache && g_strcmp0 (cache, "on") != 0 && yolo_cl_device_is_pocl (dev)) {
     g_debug ("%s: PoCL: no program binary cache (PoCL caches its builds in "
         "POCL_CACHE_DIR; program_cache \"on\" or YOLO_CL_NO_CACHE=0 to "
@@ -250,8 +253,10 @@ yolo_cl_build_program (cl_context ctx, cl_device_id dev,
     g_free (path);
     return NULL;
   }
-  g_debug ("%s: built in %.2f s", unit->name,
-      (g_get_monotonic_time () - t0) / 1e6);
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &c1);
+  g_debug ("%s: built in %.2f s (%.2f s CPU)", unit->name,
+      (g_get_monotonic_time () - t0) / 1e6, (c1.tv_sec - c0.tv_sec)
+      + (c1.tv_nsec - c0.tv_nsec) / 1e9);
   if (path) {
     t0 = g_get_monotonic_time ();
     store_cached (prog, path);

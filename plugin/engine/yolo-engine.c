@@ -161,6 +161,17 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
   g_debug ("arena: %.1f MiB on %s", arena * 4.0 / (1 << 20),
       yolo_rt_device (e->rt)->name);
 
+  if (yolo_rt_prewarming (e->rt)) {
+    /* The units after the first (which this thread builds at once) are
+     * built ahead by the prewarm's helpers (on PoCL), beside the lowering
+     * and the first unit's build. */
+    const char **units = yolo_lower_expected_units (&yolo_backend_opencl,
+        e->rt, g);
+
+    if (units[0])
+      yolo_runtime_prebuild_units (e->rt, units + 1);
+    g_free (units);
+  }
   tuner = yolo_tuner_new (e->rt);
   if (release)
     readers = count_readers (g);

@@ -665,17 +665,12 @@ yolo_graph_infer (YoloGraph * g, GError ** error)
     if (!def) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "unsupported operator %s (node \"%s\")%s", n->op_type, n->name,
-          !strcmp (n->op_type, "QuantizeLinear")
-          || !strcmp (n->op_type, "DequantizeLinear")
-          || !strcmp (n->op_type, "QLinearConv")
-          || !strcmp (n->op_type, "QLinearMatMul") ?
-          ": static int8 quantisation (QDQ: QuantizeLinear / "
-          "DequantizeLinear) is not supported yet; dynamic quantisation "
-          "(onnxruntime quantize_dynamic) or the float32 export work" :
-          !strcmp (n->op_type, "MatMulInteger") ?
-          ": int8 MatMulInteger (dynamic quantisation of MatMul) is not "
-          "supported yet; quantise only Conv (quantize_dynamic "
-          "op_types_to_quantize=['Conv']) or use the float32 export" : "");
+          g_str_has_prefix (n->op_type, "QLinear")
+          || !strcmp (n->op_type, "QGemm") ?
+          ": static int8 quantisation in the QOperator format (QLinearConv, "
+          "QLinearMatMul...) is not supported; the QDQ format "
+          "(quantize_static quant_format=QDQ), dynamic quantisation "
+          "(quantize_dynamic) or the float32 export work" : "");
       return FALSE;
     }
     for (int j = 0; j < n->n_inputs; j++) {

@@ -5,6 +5,7 @@
 
 #include "yolo-lower.h"
 #include "yolo-tune.h"
+#include "yolo-ops.h"
 
 /* The legacy values of conv_kernel / matmul_kernel as impl names. */
 static const struct
@@ -151,4 +152,46 @@ lower_one (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
   g_ptr_array_unref (cands);
   g_debug ("%s \"%s\": %s", n->op_type, n->name, impl->name);
   return ok;
+}
+
+static void
+add_unit (GPtrArray * units, const char *unit)
+{
+  if (!unit)
+    return;
+  for (guint i = 0; i < units->len; i++)
+    if (!strcmp (g_ptr_array_index (units, i), unit))
+      return;
+  g_ptr_array_add (units, (gpointer) unit);
+}
+
+const char **
+yolo_lower_expected_units (const YoloBackend * b, YoloRuntime * rt,
+    YoloGraph * g)
+{
+  GPtrArray *units = g_ptr_array_new ();
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const YoloOpDef *def;
+    const char *forced;
+    GPtrArray *cands;
+
+    if (n->removed || !yolo_backend_implements (b, n->op_type))
+      continue;
+    def = yolo_ops_lookup (n->op_type);
+    if (!def || (def->flags & YOLO_OP_VIEW))
+      continue;
+    forced = yolo_lower_forced (rt, n);
+    cands = yolo_backend_candidates (b, rt, g, n, forced);
+    for (guint c = 0; c < cands->len; c++) {
+      const YoloOpImpl *impl = g_ptr_array_index (cands, c);
+
+      if (c == 0 || (!forced && (impl->flags & YOLO_IMPL_TUNABLE)))
+        add_unit (units, impl->unit);
+    }
+    g_ptr_array_unref (cands);
+  }
+  g_ptr_array_add (units, NULL);
+  return (const char **) g_ptr_array_free (units, FALSE);
 }

@@ -20,5 +20,13 @@ const char *yolo_lower_forced (YoloRuntime * rt, const YoloNode * n);
 gboolean yolo_lower_node (const YoloBackend * b, YoloRuntime * rt,
     YoloTuner * tuner, YoloGraph * g, YoloNode * n, GError ** error);
 
+/* The kernel units (YoloOpImpl.unit) the lowering of g's nodes is
+ * expected to use, in order of first use: the first candidate of each node
+ * and, where the tuner chooses, the other tunable candidates. A new
+ * NULL-terminated array of static strings (g_free it). A prediction for
+ * building units ahead (yolo_runtime_prebuild_units), not a promise. */
+const char **yolo_lower_expected_units (const YoloBackend * b,
+    YoloRuntime * rt, YoloGraph * g);
+
 G_END_DECLS
 #endif

@@ -80,6 +80,7 @@ extern const YoloOpDef *const yolo_ops_logic[];
 extern const YoloOpDef *const yolo_ops_norm[];
 extern const YoloOpDef *const yolo_ops_math[];
 extern const YoloOpDef *const yolo_ops_quant[];
+extern const YoloOpDef *const yolo_ops_qdq[];
 extern const YoloOpDef *const yolo_ops_attention[];
 
 G_END_DECLS

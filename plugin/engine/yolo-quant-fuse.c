@@ -12,9 +12,32 @@
  * of yolo-fuse.c like a Conv. Only when every intermediate tensor has this
  * one consumer and is no graph output; anything else keeps its own ops.
  * DynamicQuantizeLinear stays a node of its own: one quantised activation
- * usually feeds several ConvIntegers. */
+ * usually feeds several ConvIntegers.
+ *
+ * Then the float emulation (unless YOLO_INT8_COMPUTE=integer): where a
+ * DynamicQuantizeLinear's y feeds only ConvIntegerToFloat nodes whose
+ * scale m is Mul(its y_scale, w_scale) with w_scale a constant (one value
+ * or one per output channel), as quantize_dynamic writes it,
+ *
+ *   DynamicQuantizeLinear -> y (uint8)      => DynamicQuantizeDequantize-
+ *                                              Linear -> float(q - zp) * sx
+ *   ConvIntegerToFloat(y, w, zp, w_zp, m, b) => Conv(y, (w - w_zp) * sw, b)
+ *
+ * sum((q - zp) * (w - w_zp)) * sx * sw + b computed as a float Conv of the
+ * fake-quantised input with the dequantised weights: equal up to float
+ * rounding of the products and the sum (the integer form is exact), and
+ * it runs on every float conv kernel (Winograd, direct, depthwise)
+ * instead of the integer kernels.
+ *
+ * Static QDQ (quantize_static): a QuantizeLinear -> DequantizeLinear pair
+ * with the same scale, zero point and axis on an activation becomes one
+ * QuantizeDequantizeLinear (the fake quantisation, float in, float out;
+ * ops/qdq.c); DequantizeLinear of constant weights and biases was folded
+ * into float constants at load. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
+#include "ops/qdq.h"
+#include "ops/quant.h"
 
 #include <string.h>
 
@@ -133,13 +156,208 @@ try_fuse (YoloGraph * g, guint ci)
   return TRUE;
 }
 
+/* TRUE when QuantizeLinear q and DequantizeLinear d use the same type,
+ * scales, zero points and axis. */
+static gboolean
+same_qparams (YoloGraph * g, YoloNode * q, YoloNode * d)
+{
+  QdqParams a, b;
+  gboolean same;
+
+  if (!yolo_qdq_params (g, q, &a, NULL))
+    return FALSE;
+  if (!yolo_qdq_params (g, d, &b, NULL)) {
+    yolo_qdq_params_clear (&a);
+    return FALSE;
+  }
+  same = a.qtype == b.qtype && a.channels == b.channels && a.inner == b.inner
+      && !memcmp (a.scale, b.scale, a.channels * sizeof (float))
+      && !memcmp (a.zero_point, b.zero_point, a.channels * sizeof (gint32));
+  yolo_qdq_params_clear (&a);
+  yolo_qdq_params_clear (&b);
+  return same;
+}
+
+static void
+fuse_qdq_pairs (YoloGraph * g)
+{
+  yolo_graph_update_uses (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *d = YOLO_N (g, i), *q;
+    YoloTensor *t;
+    int *inputs;
+
+    if (d->removed || strcmp (d->op_type, "DequantizeLinear"))
+      continue;
+    t = YOLO_IN (g, d, 0);
+    if (t->producer < 0)
+      continue;
+    q = YOLO_N (g, t->producer);
+    if (strcmp (q->op_type, "QuantizeLinear") || !same_qparams (g, q, d))
+      continue;
+    inputs = g_new (int, 3);
+    for (int j = 0; j < 3; j++)
+      inputs[j] = j < q->n_inputs ? q->inputs[j] : -1;
+    g_free (d->inputs);
+    d->inputs = inputs;
+    d->n_inputs = 3;
+    g_free (d->op_type);
+    d->op_type = g_strdup ("QuantizeDequantizeLinear");
+  }
+  /* a QuantizeLinear all of whose DequantizeLinears were fused is dead:
+   * drop it now, so it no longer counts as a reader of its input */
+  yolo_graph_update_uses (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *q = YOLO_N (g, i);
+    if (!q->removed && !strcmp (q->op_type, "QuantizeLinear")
+        && YOLO_OUT (g, q, 0)->n_uses == 0 && !YOLO_OUT (g, q, 0)->is_output)
+      q->removed = TRUE;
+  }
+  yolo_graph_update_uses (g);
+}
+
+/* The constant w_scale when m is Mul(sx, w_scale) (either order), with
+ * w_scale one value or M float values; else NULL. */
+static YoloTensor *
+weight_scale (YoloGraph * g, YoloTensor * m, int sx, int M)
+{
+  YoloNode *mul;
+  YoloTensor *ws;
+  gint64 cnt;
+
+  if (m->producer < 0)
+    return NULL;
+  mul = YOLO_N (g, m->producer);
+  if (strcmp (mul->op_type, "Mul") || mul->n_inputs != 2)
+    return NULL;
+  if (mul->inputs[0] == sx)
+    ws = YOLO_IN (g, mul, 1);
+  else if (mul->inputs[1] == sx)
+    ws = YOLO_IN (g, mul, 0);
+  else
+    return NULL;
+  cnt = yolo_tensor_numel (ws);
+  if (!yolo_tensor_is_const (ws) || ws->dtype != YOLO_DTYPE_FLOAT
+      || (cnt != 1 && cnt != M))
+    return NULL;
+  return ws;
+}
+
+/* ConvIntegerToFloat node c (checked by yolo_qconv_geom, its weights'
+ * bytes reserved) as a float Conv with weights (w - w_zp) * w_scale. */
+static void
+conv_to_float (YoloGraph * g, YoloNode * c, YoloTensor * ws)
+{
+  QConvGeom p;
+  YoloTensor *w = YOLO_IN (g, c, 1);
+  gint32 *wi;
+  float *wf;
+  gsize per, total;
+  char *name;
+  int widx, bias = c->inputs[5], *inputs;
+
+  yolo_qconv_geom (g, c, &p, NULL);
+  per = (gsize) p.Cg * p.kh * p.kw;
+  total = per * p.M;
+  wi = yolo_qconv_weights (g, c, &p);
+  wf = g_new (float, total);
+  for (int m = 0; m < p.M; m++) {
+    float s = ((const float *) ws->data)[yolo_tensor_numel (ws) > 1 ? m : 0];
+    for (gsize i = 0; i < per; i++)
+      wf[m * per + i] = (float) wi[m * per + i] * s;
+  }
+  g_free (wi);
+  name = g_strdup_printf ("%s#dequantized", w->name);
+  widx = yolo_graph_add_const (g, name, YOLO_DTYPE_FLOAT, 4, w->dims, wf);
+  g_free (name);
+  if (bias >= 0) {
+    /* Conv wants the bias as [M] (the fused form takes any [.., M, ..]) */
+    YoloTensor *b = YOLO_T (g, bias);
+    gint64 dims[1] = { p.M };
+    name = g_strdup_printf ("%s#bias", b->name);
+    bias = yolo_graph_add_const (g, name, YOLO_DTYPE_FLOAT, 1, dims,
+        g_memdup2 (b->data, p.M * sizeof (float)));
+    g_free (name);
+  }
+  inputs = g_new (int, 3);
+  inputs[0] = c->inputs[0];
+  inputs[1] = widx;
+  inputs[2] = bias;
+  g_free (c->inputs);
+  c->inputs = inputs;
+  c->n_inputs = bias >= 0 ? 3 : 2;
+  g_free (c->op_type);
+  c->op_type = g_strdup ("Conv");
+}
+
+/* The float emulation of one DynamicQuantizeLinear node d and the
+ * ConvIntegerToFloat nodes reading its y (see the top of the file). */
+static void
+emulate_dynamic (YoloGraph * g, YoloNode * d)
+{
+  YoloTensor *y = YOLO_OUT (g, d, 0), **ws;
+  GPtrArray *convs;
+  gboolean ok = !y->is_output && d->n_outputs == 3 && y->n_uses > 0;
+
+  convs = g_ptr_array_new ();
+  ws = g_new0 (YoloTensor *, g->nodes->len);
+  for (guint i = 0; ok && i < g->nodes->len; i++) {
+    YoloNode *c = YOLO_N (g, i);
+    QConvGeom p;
+    if (c->removed)
+      continue;
+    for (int j = 0; j < c->n_inputs; j++) {
+      if (c->inputs[j] != d->outputs[0])
+        continue;
+      if (strcmp (c->op_type, "ConvIntegerToFloat") || j != 0
+          || c->inputs[2] != d->outputs[2] || c->residual >= 0
+          || !yolo_qconv_geom (g, c, &p, NULL)
+          || !(ws[convs->len] = weight_scale (g, YOLO_IN (g, c, 4),
+                  d->outputs[1], p.M))) {
+        ok = FALSE;
+        break;
+      }
+      g_ptr_array_add (convs, c);
+    }
+  }
+  /* all or nothing: the input is either uint8 or fake-quantised float */
+  for (guint i = 0; ok && i < convs->len; i++) {
+    QConvGeom p;
+    YoloNode *c = g_ptr_array_index (convs, i);
+    if (!yolo_qconv_geom (g, c, &p, NULL)
+        || !yolo_graph_reserve (g, ((gint64) p.Cg * p.kh * p.kw + 1) * p.M
+            * 4, "", NULL))
+      ok = FALSE;
+  }
+  for (guint i = 0; ok && i < convs->len; i++)
+    conv_to_float (g, g_ptr_array_index (convs, i), ws[i]);
+  if (ok) {
+    g_free (d->op_type);
+    d->op_type = g_strdup ("DynamicQuantizeDequantizeLinear");
+    yolo_tensor_set_shape (y, YOLO_DTYPE_FLOAT, y->ndim, y->dims);
+  }
+  g_free (ws);
+  g_ptr_array_free (convs, TRUE);
+}
+
 void
 yolo_graph_fuse_quant (YoloGraph * g)
 {
+  const char *mode = g_getenv ("YOLO_INT8_COMPUTE");
+
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     if (!n->removed && !strcmp (n->op_type, "ConvInteger"))
       try_fuse (g, i);
   }
+  fuse_qdq_pairs (g);
+  if (mode && !strcmp (mode, "integer"))
+    return;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed && !strcmp (n->op_type, "DynamicQuantizeLinear"))
+      emulate_dynamic (g, n);
+  }
+  yolo_graph_update_uses (g);
 }

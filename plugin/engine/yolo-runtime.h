@@ -164,6 +164,11 @@ typedef struct
 } YoloRtMark;
 
 void yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m);
+/* Hands the kernel units the plan is expected to need (names as
+ * YoloOpImpl.unit, NULL-terminated, in order of first use) to the prewarm,
+ * whose helpers build them ahead, beside the engine's thread (see
+ * yolo_cl_prewarm_build_units). Does nothing when the prewarm is off. */
+void yolo_runtime_prebuild_units (YoloRuntime * rt, const char *const *units);
 /* Whether the prewarm (yolo-cl-prewarm.h) compiles, or may: it is on, and
  * PoCL's kernel cache was cold (a unit build compiled) or no unit was
  * built yet. Every launch recorded, a trial's too, is handed to it; a
@@ -176,9 +181,10 @@ gboolean yolo_rt_prewarming (YoloRuntime * rt);
 void yolo_rt_prewarm_sync (YoloRuntime * rt);
 /* Runs the launches recorded since m once to warm up, then `runs` times
  * (each followed by clFinish), on the arena as it is, with temporary
- * scratch buffers: *median_ms is the median wall time of one run. */
+ * scratch buffers: *best_ms is the wall time of the fastest run (ms;
+ * the minimum, since other work on a shared machine only adds time). */
 gboolean yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m,
-    guint runs, double *median_ms, GError ** error);
+    guint runs, double *best_ms, GError ** error);
 /* Drops everything recorded since m (after the queue is idle). */
 void yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m);
 

@@ -3,6 +3,10 @@
 the element's detections against onnxruntime's on the same file.
 
 usage: test_int8_element.py DETECTIONS_PY SYSTEM_PYTHON MODEL IMAGE
+                            [--qdq CACHE_DIR]
+
+--qdq: MODEL is an fp32 model of $YOLO_TEST_DATA/models, quantised
+statically (QDQ) by test_int8.py's make_qdq into CACHE_DIR (cached).
 
 Runs pipelines/detections.py (PyGObject, SYSTEM_PYTHON) with
 --model $YOLO_TEST_DATA/models/quantized/MODEL.onnx on
@@ -37,11 +41,14 @@ JITTER_RUNS = 4
 def main():
     script, system_python, model_name, image_name = sys.argv[1:5]
     data = os.environ.get('YOLO_TEST_DATA', '')
-    model = os.path.join(data, 'models', 'quantized', model_name + '.onnx')
+    qdq = sys.argv[6] if len(sys.argv) > 6 and sys.argv[5] == '--qdq' else None
+    model = os.path.join(data, 'models', '' if qdq else 'quantized', model_name + '.onnx')
     image = os.path.join(data, 'media', image_name)
     if not os.path.exists(model) or not os.path.exists(image):
         print('YOLO_TEST_DATA missing: skipped')
         return 77
+    if qdq:
+        model = ti.make_qdq(model, qdq, False, data)
     family = tp.family_of(model)
 
     p = subprocess.run([system_python, script, image, '--model', model, '--json'],

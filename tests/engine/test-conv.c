@@ -202,6 +202,37 @@ test_conv_3x3s2 (void)
   run_cases (cases, G_N_ELEMENTS (cases));
 }
 
+/* conv-im2col (forced; on wide-vector CPUs, else the automatic choice):
+ * the small-output shapes it is tuned for (YOLOv8n-320's 20 -> 10 stride 2
+ * and 10x10 stride 1 layers), outputs under the GEMM's 32 pixels, odd
+ * sizes, channels off the block of 8, residual, other kernels / strides /
+ * dilations. */
+static void
+test_conv_im2col (void)
+{
+  static const ConvCase cases[] = {
+    {"im2col 3x3s2", 128, 20, 20, 256, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"im2col 3x3s1", 80, 10, 10, 80, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"im2col 3x3s2", 5, 9, 7, 12, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"im2col 3x3s1", 7, 13, 13, 20, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"im2col 3x3s2", 16, 33, 31, 24, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"im2col 1x1", 3, 1, 1, 9, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"im2col 5x5 dil2", 6, 17, 19, 8, 5, 5, 1, 2, {4, 3, 2, 1}, 2, 1, 1,
+        TRUE, YOLO_ACT_NONE},
+  };
+  YoloEngineOptions opt = {.conv_kernel = "conv-im2col" };
+
+  yolo_test_set_options (&opt);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  yolo_test_set_options (NULL);
+}
+
 static void
 test_conv_kxk (void)
 {
@@ -214,6 +245,10 @@ test_conv_kxk (void)
     {"1x1 s2", 16, 20, 20, 24, 1, 1, 2, 2, P0, 1, 1, 1, TRUE, YOLO_ACT_NONE},
     {"6x6 s2 p2", 3, 64, 64, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
+    {"6x6 s2 p2", 3, 37, 45, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"7x7 s2 p3", 4, 23, 37, 8, 7, 7, 2, 2, {3, 3, 3, 3}, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
     {"3x3 asym pads", 5, 12, 19, 8, 3, 3, 1, 1, {0, 1, 1, 0}, 1, 1, 1, TRUE,
         YOLO_ACT_NONE},
     {"3x3 s3", 4, 20, 50, 8, 3, 3, 3, 3, P1, 1, 1, 1, TRUE, YOLO_ACT_NONE},
@@ -248,6 +283,13 @@ test_conv_depthwise (void)
     {"dw", 16, 9, 40, 16, 3, 3, 1, 1, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU,
         TRUE},
     {"dw", 8, 5, 16, 8, 3, 3, 1, 1, P1, 1, 1, 8, FALSE, YOLO_ACT_NONE},
+    {"dw", 32, 13, 13, 32, 3, 3, 1, 1, P1, 1, 1, 32, TRUE, YOLO_ACT_SILU},
+    {"dw 7x7", 24, 20, 20, 24, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 24, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"dw 5x5 s2", 8, 19, 45, 8, 5, 5, 2, 2, {2, 2, 2, 2}, 1, 1, 8, TRUE,
+        YOLO_ACT_SILU},
+    {"dw s2", 16, 26, 26, 16, 3, 3, 2, 2, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU,
+        TRUE},
     {"dw s2", 8, 10, 35, 8, 3, 3, 2, 2, P1, 1, 1, 8, TRUE, YOLO_ACT_SILU,
         TRUE},
     {"dw s2", 12, 21, 64, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_NONE},
@@ -684,6 +726,7 @@ test_conv_variants (void)
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
+    {"conv-im2col", "conv_im2col"},
     {"conv-gpu-c8", "conv_gpu_c8"},
     {"conv-generic", "conv_generic"},
   };
@@ -860,6 +903,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/wino-huge-weights", test_conv_wino_huge_weights);
   g_test_add_func ("/conv/3x3s2", test_conv_3x3s2);
   g_test_add_func ("/conv/kxk", test_conv_kxk);
+  g_test_add_func ("/conv/im2col", test_conv_im2col);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);

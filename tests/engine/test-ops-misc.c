@@ -431,6 +431,23 @@ test_slice (void)
   outputs (g, "Y");
   EXACT (g, "slice step 2");
 
+  /* Step 2 on rows long enough for the vector path (YOLOX-nano's 416,
+   * odd widths, both starts): the last chunk's tail stays scalar. */
+  for (int w = 0; w < 3; w++) {
+    for (int st = 0; st < 2; st++) {
+      static const int widths[3] = { 416, 35, 50 };
+      g = new_graph (11);
+      IN_F (g, "X", 1, 3, 6, widths[w]);
+      CONST_I (g, "s", st);
+      CONST_I (g, "e", G_MAXINT64);
+      CONST_I (g, "ax", 3);
+      CONST_I (g, "st", 2);
+      add (g, "Slice", "X,s,e,ax,st", "Y");
+      outputs (g, "Y");
+      EXACT (g, "slice step 2 along W");
+    }
+  }
+
   /* Negative steps, negative starts and clamping (checked vs ORT below). */
   g = new_graph (13);
   IN_F (g, "X", 6, 7, 9);

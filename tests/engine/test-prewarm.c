@@ -4,7 +4,8 @@
  * bit-identical to an engine without the prewarm (YOLO_CL_PREWARM=0, the
  * prewarm option "off") and match the C reference. With the measured
  * choice (tune "on"), the trials' kernels are compiled by the prewarm
- * before the first trial runs (yolo_rt_prewarm_sync).
+ * before the first trial runs (yolo_rt_prewarm_sync). The units after
+ * the first are built ahead by the helpers (yolo_cl_prewarm_build_units).
  *
  * PoCL's kernel cache must be cold for the prewarm's helpers to start and
  * its compiled work-group functions can be counted there: main() points
@@ -265,6 +266,45 @@ test_prewarm_tuning (void)
           1e-4f, TRUE));
 }
 
+/* Units built ahead (in a subprocess, with a cold cache of its own): the
+ * helper builds the plan's units after the first (here pool.cl: the Add
+ * is fused into the second Conv) while the engine's thread builds
+ * conv_cpu.cl, the engine's own
+ * build of it then comes from PoCL's cache, and the results are
+ * bit-identical to the prewarm off. */
+static void
+test_prewarm_units (void)
+{
+  YoloEngineOptions on = {.prewarm = "on" };
+  YoloEngineOptions off = {.prewarm = "off" };
+  guint created, ran, created_off, ran_off;
+  gsize n, n_off;
+  float *out, *out_off;
+
+  if (!g_test_subprocess ()) {
+    if (!yolo_test_have_device () || !on_pocl ()) {
+      g_test_skip ("the prewarm runs on PoCL only");
+      return;
+    }
+    g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+    g_test_trap_assert_passed ();
+    return;
+  }
+  g_assert_cmpuint (count_so (pocl_dir), ==, 0);
+  g_test_expect_message ("yoloengine", G_LOG_LEVEL_DEBUG,
+      "prewarm: pool.cl built ahead in *");
+  out = run_engine_opt (build_graph (), &on, &n, &created, &ran);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (created, >=, 3);
+  g_assert_cmpuint (ran, ==, created);
+  out_off = run_engine_opt (build_graph (), &off, &n_off, &created_off,
+      &ran_off);
+  g_assert_cmpuint (n_off, ==, n);
+  g_assert_true (memcmp (out, out_off, n * sizeof (float)) == 0);
+  g_free (out);
+  g_free (out_off);
+}
+
 /* The prewarm option: its values, YOLO_CL_PREWARM's "0" / "1" as before,
  * an invalid value a one-line argument error naming it. */
 static void
@@ -326,6 +366,7 @@ main (int argc, char **argv)
   g_test_add_func ("/prewarm/ahead", test_prewarm_ahead);
   g_test_add_func ("/prewarm/warm", test_prewarm_warm);
   g_test_add_func ("/prewarm/tuning", test_prewarm_tuning);
+  g_test_add_func ("/prewarm/units", test_prewarm_units);
   g_test_add_func ("/prewarm/option", test_prewarm_option);
   rc = g_test_run ();
   {

@@ -43,16 +43,24 @@ input_floats (YoloGraph * g, const char *name, gint64 n, const float *v)
   return idx;
 }
 
+/* op: DynamicQuantizeLinear, or DynamicQuantizeDequantizeLinear (its
+ * float emulation: y = float(q - zp) * scale). */
 static YoloGraph *
-dql_graph (void)
+dql_graph_op (const char *op)
 {
   YoloGraph *g = yolo_graph_new ();
   g->opset = 20;
-  add_node (g, "DynamicQuantizeLinear", "x", "y,y_scale,y_zp");
+  add_node (g, op, "x", "y,y_scale,y_zp");
   yolo_test_output (g, "y");
   yolo_test_output (g, "y_scale");
   yolo_test_output (g, "y_zp");
   return g;
+}
+
+static YoloGraph *
+dql_graph (void)
+{
+  return dql_graph_op ("DynamicQuantizeLinear");
 }
 
 /* Runs the C reference of the DynamicQuantizeLinear graph g on the host. */
@@ -118,10 +126,28 @@ test_dql_values (void)
       g_assert_cmpint (y[i], ==, cases[c].y[i]);
     yolo_graph_free (g);
 
+    /* the fake-quantised form: (y - zp) * scale */
+    g = dql_graph_op ("DynamicQuantizeDequantizeLinear");
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    g_assert_true (yolo_graph_infer (g, NULL));
+    g_assert_true (yolo_ops_lookup (YOLO_N (g, 0)->op_type)->eval (g,
+            YOLO_N (g, 0), NULL));
+    for (int i = 0; i < cases[c].n; i++) {
+      float got = ((float *) YOLO_OUT (g, YOLO_N (g, 0), 0)->data)[i];
+      float want = (float) (cases[c].y[i] - cases[c].zp) * cases[c].scale;
+      /* an infinite scale: 0 * inf is NaN on both sides */
+      if (!(isnan (got) && isnan (want)))
+        g_assert_cmpfloat (got, ==, want);
+    }
+    yolo_graph_free (g);
+
     /* and the device, bit for bit */
     g = dql_graph ();
     input_floats (g, "x", cases[c].n, cases[c].x);
     yolo_test_check (g, "DynamicQuantizeLinear values", 0, 0, FALSE);
+    g = dql_graph_op ("DynamicQuantizeDequantizeLinear");
+    input_floats (g, "x", cases[c].n, cases[c].x);
+    yolo_test_check (g, "DynamicQuantizeDequantizeLinear values", 0, 0, FALSE);
   }
 }
 
@@ -136,18 +162,21 @@ test_dql_random (void)
     {-1, 1}, {0.5f, 3}, {-40, -0.1f}, {-1e-3f, 2e-3f}, {-300, 7000},
   };
 
-  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+  for (guint s = 0; s < G_N_ELEMENTS (sizes) * 2; s++)
     for (guint r = 0; r < G_N_ELEMENTS (ranges); r++) {
-      YoloGraph *g = dql_graph ();
-      char label[64];
+      gboolean fake = s >= G_N_ELEMENTS (sizes);
+      YoloGraph *g = dql_graph_op (fake ? "DynamicQuantizeDequantizeLinear" :
+          "DynamicQuantizeLinear");
+      char label[80];
+      gint64 size = sizes[s % G_N_ELEMENTS (sizes)];
       int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2,
-          DIMS (1, sizes[s]), ranges[r][0], ranges[r][1]);
+          DIMS (1, size), ranges[r][0], ranges[r][1]);
       float *x = YOLO_T (g, idx)->data;
       if (r == 0)               /* multiples of 1/512 with range 2: ties */
-        for (gint64 i = 0; i < sizes[s]; i += 3)
+        for (gint64 i = 0; i < size; i += 3)
           x[i] = roundf (x[i] * 512.0f) / 512.0f;
-      g_snprintf (label, sizeof (label), "DynamicQuantizeLinear n=%"
-          G_GINT64_FORMAT " range %d", sizes[s], r);
+      g_snprintf (label, sizeof (label), "%s n=%" G_GINT64_FORMAT
+          " range %d", YOLO_N (g, 0)->op_type, size, r);
       yolo_test_check (g, label, 0, 0, FALSE);
     }
 }
@@ -283,8 +312,9 @@ test_conv_integer_large_sums (void)
  * DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(x_scale * w_scale)
  * -> Add(bias) -> Sigmoid / Mul (SiLU) [-> Add residual]. */
 static void
-test_conv_integer_fused (void)
+conv_integer_fused (gboolean emulate)
 {
+  g_setenv ("YOLO_INT8_COMPUTE", emulate ? "float" : "integer", TRUE);
   for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
     const QConvCase *c = &qconv_cases[k];
     YoloGraph *g = yolo_graph_new ();
@@ -321,16 +351,43 @@ test_conv_integer_fused (void)
     if (res)
       add_node (g, "Add", "act,xf", "y");
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "ConvIntegerToFloat case %u%s", k,
+    g_snprintf (label, sizeof (label), "%s case %u%s", emulate ?
+        "float-emulated ConvInteger" : "ConvIntegerToFloat", k,
         res ? " + residual" : "");
     /* fused: no Cast, no separate bias Add or SiLU */
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     yolo_test_expect_kernel ("eltwise_unary", FALSE);
-    yolo_test_expect_kernel ("quant_dql_apply", TRUE);
-    /* the integer part is exact; SiLU's exp differs by an ulp or so */
+    if (emulate) {
+      /* a float Conv of the fake-quantised input: no integer conv */
+      yolo_test_expect_kernel ("quant_dql_apply", FALSE);
+      yolo_test_expect_kernel ("conv_integer_generic", FALSE);
+      yolo_test_expect_kernel ("conv_integer_c8", FALSE);
+      yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
+      yolo_test_expect_kernel ("conv_integer_dw16", FALSE);
+    } else {
+      yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+    }
+    /* the integer part is exact (float emulation: float rounding of the
+     * products and sums, relative 1e-6); SiLU's exp differs by an ulp or
+     * so */
     yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
+  g_unsetenv ("YOLO_INT8_COMPUTE");
+}
+
+static void
+test_conv_integer_fused (void)
+{
+  conv_integer_fused (FALSE);
+}
+
+/* The same pattern as float Convs of the fake-quantised input (the float
+ * emulation of yolo-quant-fuse.c) against the integer C reference. */
+static void
+test_conv_integer_emulated (void)
+{
+  conv_integer_fused (TRUE);
 }
 
 /* The same graph unfused: Cast int32 -> float and the float ops run as
@@ -372,6 +429,251 @@ test_conv_integer_no_zero_points (void)
 }
 
 /* Bad input: a clear error, no crash. */
+/* MatMulInteger (constant B) against the C reference, bit for bit: A of
+ * rank 1 to 3, uint8 / int8, values and zero points at the ends of the
+ * range (the largest |products|), per-column b_zero_point. */
+static void
+test_matmul_integer (void)
+{
+  static const struct
+  {
+    int ndim;
+    gint64 dims[3];
+    gint64 N;
+    YoloDType at, bt;
+    gboolean per_col, no_zp;
+  } cases[] = {
+    {2, {1, 1280}, 1000, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE},
+    {3, {2, 37, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE},
+    {1, {33}, 7, YOLO_DTYPE_INT8, YOLO_DTYPE_INT8, FALSE, FALSE},
+    {2, {5, 3000}, 3, YOLO_DTYPE_INT8, YOLO_DTYPE_UINT8, TRUE, FALSE},
+    {2, {4, 16}, 9, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, FALSE, TRUE},
+  };
+
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    YoloGraph *g = yolo_graph_new ();
+    gint64 K = cases[k].dims[cases[k].ndim - 1], N = cases[k].N, nb;
+    float alo = cases[k].at == YOLO_DTYPE_UINT8 ? 0 : -128;
+    float blo = cases[k].bt == YOLO_DTYPE_UINT8 ? 0 : -128;
+    gint64 *a, *b, na;
+    char label[64];
+    int ai, bi;
+
+    g->opset = 20;
+    ai = yolo_test_input (g, "a", cases[k].at, cases[k].ndim, cases[k].dims,
+        alo, alo + 255);
+    bi = yolo_test_const (g, "b", cases[k].bt, 2, DIMS (K, N), blo, blo + 255);
+    a = YOLO_T (g, ai)->data;
+    b = YOLO_T (g, bi)->data;
+    na = yolo_tensor_numel (YOLO_T (g, ai));
+    nb = K * N;
+    /* long runs at the ends of the range: the largest sums */
+    for (gint64 i = 0; i < na; i++)
+      if (i % 3 == 0)
+        a[i] = (gint64) (k % 2 ? alo : alo + 255);
+    for (gint64 i = 0; i < nb; i++)
+      if (i % 4 == 0)
+        b[i] = (gint64) (k % 2 ? blo + 255 : blo);
+    if (cases[k].no_zp) {
+      add_node (g, "MatMulInteger", "a,b", "y");
+    } else {
+      int bz;
+      yolo_test_input (g, "a_zp", cases[k].at, 0, NULL, alo, alo + 255);
+      ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[0] =
+          (gint64) (k % 2 ? alo + 255 : alo);
+      bz = cases[k].per_col ?
+          yolo_test_const (g, "b_zp", cases[k].bt, 1, DIMS (N), blo,
+          blo + 255) : yolo_test_const (g, "b_zp", cases[k].bt, 0, NULL, blo,
+          blo + 255);
+      ((gint64 *) YOLO_T (g, bz)->data)[0] = (gint64) (k % 2 ? blo : blo + 255);
+      add_node (g, "MatMulInteger", "a,b,a_zp,b_zp", "y");
+    }
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "MatMulInteger case %u", k);
+    yolo_test_expect_kernel ("quant_matmul_integer", TRUE);
+    yolo_test_check (g, label, 0, 0, FALSE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear (ops/qdq.c) */
+
+/* A constant scale (and zero point of type qt) for a QDQ node: per tensor
+ * (channels 0: scalars) or one per channel. */
+static void
+qdq_params (YoloGraph * g, int channels, YoloDType qt, const float *scale,
+    const gint64 * zp)
+{
+  int s, z;
+
+  if (channels == 0) {
+    s = yolo_test_const_floats (g, "s", 0, NULL, scale);
+    z = yolo_test_const_ints (g, "z", 0, NULL, zp);
+  } else {
+    s = yolo_test_const_floats (g, "s", 1, DIMS (channels), scale);
+    z = yolo_test_const_ints (g, "z", 1, DIMS (channels), zp);
+  }
+  (void) s;
+  YOLO_T (g, z)->dtype = qt;
+}
+
+/* Known values (onnxruntime's QuantizeLinear gives the same). */
+static void
+test_qdq_values (void)
+{
+  static const float x[6] = { 1.25f, 1.75f, -1, 200, 0.25f, -0.75f };
+  static const gint64 want_u8[6] = { 2, 4, 0, 255, 0, 0 };      /* zp 0 */
+  static const gint64 want_i8[6] = { 127, 127, 125, 127, 127, 125 };    /* zp 127 */
+  static const float half = 0.5f;
+
+  for (int k = 0; k < 2; k++) {
+    YoloGraph *g = yolo_graph_new ();
+    gint64 zp = k ? 127 : 0;
+    const gint64 *want = k ? want_i8 : want_u8;
+    GError *err = NULL;
+    YoloNode *n;
+
+    g->opset = 21;
+    input_floats (g, "x", 6, x);
+    qdq_params (g, 0, k ? YOLO_DTYPE_INT8 : YOLO_DTYPE_UINT8, &half, &zp);
+    n = add_node (g, "QuantizeLinear", "x,s,z", "q");
+    yolo_test_output (g, "q");
+    g_assert_true (yolo_graph_infer (g, &err));
+    g_assert_no_error (err);
+    g_assert_true (yolo_ops_lookup (n->op_type)->eval (g, n, &err));
+    for (int i = 0; i < 6; i++)
+      g_assert_cmpint (((gint64 *) YOLO_OUT (g, n, 0)->data)[i], ==, want[i]);
+    yolo_graph_free (g);
+  }
+}
+
+typedef struct
+{
+  gint64 C, H, W;
+  int axis;                     /* -1: per tensor */
+  YoloDType qt;
+  int zp_kind;                  /* 0 low end, 1 high end, 2 random */
+  gboolean ties;                /* power-of-two scales, x on .5 steps */
+} QdqCase;
+
+static const QdqCase qdq_cases[] = {
+  {3, 17, 15, -1, YOLO_DTYPE_UINT8, 0, TRUE},
+  {3, 17, 15, -1, YOLO_DTYPE_UINT8, 1, TRUE},
+  {8, 9, 11, -1, YOLO_DTYPE_INT8, 0, TRUE},
+  {8, 9, 11, -1, YOLO_DTYPE_INT8, 1, FALSE},
+  {16, 10, 7, 1, YOLO_DTYPE_INT8, 2, TRUE},
+  {5, 6, 33, 1, YOLO_DTYPE_UINT8, 2, FALSE},
+  {4, 6, 9, 3, YOLO_DTYPE_UINT8, 2, TRUE},      /* innermost axis */
+  {64, 40, 40, -1, YOLO_DTYPE_UINT8, 2, FALSE},
+};
+
+/* mode 0: QuantizeLinear; 1: QuantizeLinear -> DequantizeLinear unfused;
+ * 2: the same pair fused into QuantizeDequantizeLinear. */
+static YoloGraph *
+qdq_graph (const QdqCase * c, int mode, guint seed)
+{
+  YoloGraph *g = yolo_graph_new ();
+  GRand *r = g_rand_new_with_seed (seed);
+  int ch = c->axis < 0 ? 0 : (int) (c->axis == 1 ? c->C : c->axis == 3 ?
+      c->W : c->H);
+  int nch = MAX (ch, 1), lo = c->qt == YOLO_DTYPE_UINT8 ? 0 : -128;
+  float *scale = g_new (float, nch);
+  gint64 *zp = g_new (gint64, nch), n;
+  float *x;
+  int idx;
+  YoloNode *q;
+
+  g->opset = 21;
+  for (int i = 0; i < nch; i++) {
+    scale[i] = c->ties ? ldexpf (1.0f, g_rand_int_range (r, -6, 2)) :
+        (float) g_rand_double_range (r, 1e-3, 0.1);
+    zp[i] = c->zp_kind == 0 ? lo : c->zp_kind == 1 ? lo + 255 :
+        g_rand_int_range (r, lo, lo + 256);
+  }
+  idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
+          c->W), -3, 3);
+  x = YOLO_T (g, idx)->data;
+  n = c->C * c->H * c->W;
+  for (gint64 i = 0; i < n; i++) {
+    gint64 chan = c->axis == 1 ? i / (c->H * c->W) : c->axis == 2 ?
+        (i / c->W) % c->H : c->axis == 3 ? i % c->W : 0;
+    float s = scale[chan];
+    switch (g_rand_int_range (r, 0, 4)) {
+      case 0:                  /* a tie: (k + 0.5) * scale, exact */
+        if (c->ties)
+          x[i] = ((float) g_rand_int_range (r, -300, 300) + 0.5f) * s;
+        break;
+      case 1:                  /* far out: saturates */
+        x[i] = (g_rand_boolean (r) ? 1 : -1) * s * 1000.0f;
+        break;
+      default:
+        x[i] *= s * 50.0f;
+        break;
+    }
+  }
+  /* non-finite activations: inf / -inf saturate, NaN goes to the low end
+   * (in the first 16 lanes: the wide kernel's plain-division branch) */
+  x[0] = INFINITY;
+  x[1] = -INFINITY;
+  x[2] = NAN;
+  qdq_params (g, ch, c->qt, scale, zp);
+  q = add_node (g, "QuantizeLinear", "x,s,z", mode ? "q" : "y");
+  if (c->axis >= 0)
+    yolo_node_add_attr (q, "axis", YOLO_ATTR_INT)->i = c->axis;
+  if (mode) {
+    YoloNode *d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    if (c->axis >= 0)
+      yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = c->axis;
+  }
+  yolo_test_output (g, "y");
+  g_free (scale);
+  g_free (zp);
+  g_rand_free (r);
+  return g;
+}
+
+/* The kernels against the C reference, bit for bit, on ties, saturation
+ * at both ends, inf / -inf / NaN inputs, zero points at the ends of the
+ * range, per tensor and per axis. */
+static void
+test_qdq_random (void)
+{
+  for (guint k = 0; k < G_N_ELEMENTS (qdq_cases); k++)
+    for (int mode = 0; mode < 3; mode++) {
+      char label[64];
+      g_snprintf (label, sizeof (label), "QDQ case %u mode %d", k, mode);
+      yolo_test_expect_kernel ("quant_fake_linear|quant_fake_linear16",
+          mode == 2);
+      yolo_test_expect_kernel ("quant_dequantize_linear", mode == 1);
+      yolo_test_check (qdq_graph (&qdq_cases[k], mode, k), label, 0, 0,
+          mode == 2);
+      yolo_test_expect_kernel (NULL, FALSE);
+    }
+}
+
+/* DequantizeLinear of a uint8 / int8 graph input (run as written). */
+static void
+test_dequantize_input (void)
+{
+  for (int k = 0; k < 2; k++) {
+    YoloGraph *g = yolo_graph_new ();
+    YoloDType qt = k ? YOLO_DTYPE_INT8 : YOLO_DTYPE_UINT8;
+    float scale[3] = { 0.5f, 0.037f, 3.0f };
+    gint64 zp[3] = { k ? -128 : 0, k ? 127 : 255, 7 };
+    YoloNode *d;
+
+    g->opset = 21;
+    yolo_test_input (g, "q", qt, 4, DIMS (1, 3, 5, 6), k ? -128 : 0,
+        k ? 127 : 255);
+    qdq_params (g, 3, qt, scale, zp);
+    d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = 1;
+    yolo_test_output (g, "y");
+    yolo_test_check (g, "DequantizeLinear of an int input", 0, 0, FALSE);
+  }
+}
+
 static void
 test_errors (void)
 {
@@ -412,7 +714,12 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-large-sums",
       test_conv_integer_large_sums);
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
+  g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/matmul-integer", test_matmul_integer);
+  g_test_add_func ("/quant/qdq-values", test_qdq_values);
+  g_test_add_func ("/quant/qdq-random", test_qdq_random);
+  g_test_add_func ("/quant/dequantize-input", test_dequantize_input);
   g_test_add_func ("/quant/errors", test_errors);
   return g_test_run ();
 }

@@ -127,7 +127,8 @@ CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
 CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
 CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
     YOLO_IMPL_TUNABLE);
-CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare, 0);
+CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
+    YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 
 /* Depthwise first, then the ones that take any other blocked conv (the

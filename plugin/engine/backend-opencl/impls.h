@@ -9,6 +9,7 @@ G_BEGIN_DECLS extern const YoloOpImpl *const yolo_impls_conv_tiled[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu_dw[];
 extern const YoloOpImpl *const yolo_impls_conv_wino[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu[];
+extern const YoloOpImpl *const yolo_impls_conv_im2col[];
 extern const YoloOpImpl *const yolo_impls_conv_gpu[];
 extern const YoloOpImpl *const yolo_impls_matmul[];
 extern const YoloOpImpl *const yolo_impls_eltwise[];
@@ -22,6 +23,7 @@ extern const YoloOpImpl *const yolo_impls_logic[];
 extern const YoloOpImpl *const yolo_impls_norm[];
 extern const YoloOpImpl *const yolo_impls_math[];
 extern const YoloOpImpl *const yolo_impls_quant[];
+extern const YoloOpImpl *const yolo_impls_qdq[];
 extern const YoloOpImpl *const yolo_impls_attention[];
 
 G_END_DECLS

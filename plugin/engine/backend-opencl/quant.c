@@ -5,6 +5,8 @@
  *                           quant_minmax_partial16, contiguous float16
  *                           chunks, on wide-vector CPUs), then scale and
  *                           zero point (one work-item), then quantise
+ *                           (DynamicQuantizeDequantizeLinear: to the fake-
+ *                           quantised float)
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
@@ -16,6 +18,8 @@
  *  conv-integer-c8          groups in blocks of 8 output channels: 1 px x
  *                           8 ch per work-item, int32 arithmetic
  *  conv-integer-generic     any grouping (depthwise): one output per item
+ *  matmul-integer           MatMulInteger with constant B: one int32
+ *                           output per work-item, exact
  * conv_kernel=gpu (the scalar kernels, as for Conv) selects
  * conv-integer-c8 / conv-integer-generic (yolo-lower.c). */
 #include "impls.h"
@@ -35,7 +39,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gint64 total = yolo_tensor_numel (x);
   int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
   static const gsize lws1[1] = { 1 };
-  gboolean wide;
+  gboolean wide, fake;
   gsize gws[1];
   cl_kernel k;
   YoloArgs a;
@@ -87,7 +91,9 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
     return FALSE;
 
-  k = yolo_rt_kernel (rt, "quant_dql_apply", error);
+  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
+  k = yolo_rt_kernel (rt, !fake ? "quant_dql_apply" : wide ?
+      "quant_dql_apply_fake16" : "quant_dql_apply_fake", error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -96,8 +102,15 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, zp);
   yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
   yolo_args_int (&a, (cl_int) total);
+  if (fake && wide)
+    yolo_args_int (&a, chunk);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
+  if (fake && wide) {
+    /* the min / max stage's contiguous chunks, one work-group of 1 each */
+    gws[0] = parts;
+    return yolo_rt_launch (rt, n, k, 1, gws, lws1, error);
+  }
   gws[0] = total;
   return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
 }
@@ -334,7 +347,64 @@ generic_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   return qconv_prepare (rt, g, n, QCONV_GENERIC, error);
 }
 
-static const char *const dql_types[] = { "DynamicQuantizeLinear", NULL };
+static gboolean
+qmatmul_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  static const gint32 zero = 0;
+  YoloTensor *az = YOLO_IN (g, n, 2);
+  QMatMulGeom p;
+  cl_mem wmem, zmem = NULL;
+  gint32 *w;
+  gsize gws[2];
+  cl_kernel k;
+  YoloArgs a;
+
+  if (n->act != YOLO_ACT_NONE || n->residual >= 0)
+    return yolo_op_unsupported (error, n, "fused epilogue on an int32 "
+        "output");
+  if (!yolo_qmatmul_geom (g, n, &p, error))
+    return FALSE;
+  w = yolo_qmatmul_weights (g, n, &p);
+  wmem = yolo_rt_upload (rt, w, (gsize) p.K * p.N * sizeof (gint32), error);
+  g_free (w);
+  if (!wmem)
+    return FALSE;
+  if (!az && !(zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error)))
+    return FALSE;
+  if (p.rows == 0)
+    return TRUE;
+  k = yolo_rt_kernel (rt, "quant_matmul_integer", error);
+  if (!k)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  if (az) {
+    yolo_args_tensor (&a, rt, g, az);
+  } else {
+    yolo_args_mem (&a, zmem);
+    yolo_args_int (&a, 0);
+  }
+  yolo_args_mem (&a, wmem);
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+  yolo_args_int (&a, p.rows);
+  yolo_args_int (&a, p.K);
+  yolo_args_int (&a, p.N);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = p.N;
+  gws[1] = p.rows;
+  return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
+}
+
+static const char *const qmatmul_types[] = { "MatMulInteger", NULL };
+
+static const YoloOpImpl impl_qmatmul = {
+  qmatmul_types, "matmul-integer", "quant", NULL, NULL, qmatmul_prepare, 0
+};
+
+static const char *const dql_types[] = { "DynamicQuantizeLinear",
+  "DynamicQuantizeDequantizeLinear", NULL
+};
 
 static const char *const qconv_types[] = { "ConvInteger",
   "ConvIntegerToFloat", NULL
@@ -364,5 +434,6 @@ static const YoloOpImpl impl_generic = {
 };
 
 const YoloOpImpl *const yolo_impls_quant[] = {
-  &impl_dql, &impl_dw16, &impl_f16c8, &impl_c8, &impl_generic, NULL
+  &impl_dql, &impl_dw16, &impl_f16c8, &impl_c8, &impl_generic,
+  &impl_qmatmul, NULL
 };

@@ -1,7 +1,8 @@
 /* backend-opencl/registry.c - the OpenCL backend: its impl arrays in
  * preference order (see yolo-backend.h). For Conv: the local-memory tiled
  * GEMM (preferred on GPUs only), the depthwise float16 kernels, Winograd,
- * the other float16 kernels (wide-vector CPUs only), then the scalar GPU
+ * the other float16 kernels (wide-vector CPUs only), im2col + GEMM (by
+ * measured choice only: tunable, after the direct kernels), then the scalar GPU
  * kernels, conv-generic last (it takes any conv). */
 #include "impls.h"
 
@@ -10,6 +11,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_conv_cpu_dw,
   yolo_impls_conv_wino,
   yolo_impls_conv_cpu,
+  yolo_impls_conv_im2col,
   yolo_impls_conv_gpu,
   yolo_impls_matmul,
   yolo_impls_eltwise,
@@ -23,6 +25,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_norm,
   yolo_impls_math,
   yolo_impls_quant,
+  yolo_impls_qdq,
   yolo_impls_attention,
   NULL
 };

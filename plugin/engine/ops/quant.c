@@ -17,6 +17,20 @@
  *                         act(float(acc) * m + bias) [+ residual], float32,
  *                         rounded like the separate ops. Named after
  *                         onnxruntime's MatMulIntegerToFloat.
+ *  MatMulInteger          A (uint8/int8, [..., M, K]), B (uint8/int8
+ *                         constant [K, N]), a_zero_point (scalar),
+ *                         b_zero_point (constant scalar or [N]) -> int32
+ *                         [..., M, N], sum over k of (A - a_zp) * (B - b_zp)
+ *                         in exact int32 (what quantize_dynamic makes of a
+ *                         MatMul / Gemm with constant weights, e.g. the
+ *                         classifier's linear layer).
+ *  DynamicQuantizeDequantizeLinear
+ *                         what yolo-quant-fuse.c makes of a
+ *                         DynamicQuantizeLinear whose y feeds only
+ *                         ConvIntegerToFloat nodes, when they become float
+ *                         Convs (the float emulation): outputs as
+ *                         DynamicQuantizeLinear's, but y is the fake-
+ *                         quantised float(q - zp) * scale.
  *
  * Arithmetic (the C references below and ocl_kernels/quant.cl agree bit for
  * bit): DynamicQuantizeLinear as onnxruntime's CPU kernel
@@ -55,8 +69,9 @@ dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (yolo_tensor_numel (x) > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_UINT8, x->ndim,
-      x->dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
+      strcmp (n->op_type, "DynamicQuantizeLinear") ? YOLO_DTYPE_FLOAT :
+      YOLO_DTYPE_UINT8, x->ndim, x->dims);
   if (n->n_outputs > 1)
     yolo_tensor_set_shape (YOLO_OUT (g, n, 1), YOLO_DTYPE_FLOAT, 0, NULL);
   if (n->n_outputs > 2)
@@ -99,6 +114,7 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gint64 total = yolo_tensor_numel (x), zp;
   const float *xd = x->data;
   float mn = 0.0f, mx = 0.0f, scale;
+  gboolean fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
   gint64 *y;
 
   if (!xd && total > 0) {
@@ -111,8 +127,13 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   }
   quant_params (mn, mx, &scale, &zp);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
-  for (gint64 i = 0; i < total; i++)
-    y[i] = quant_u8 (xd[i], scale, zp);
+  for (gint64 i = 0; i < total; i++) {
+    gint64 q = quant_u8 (xd[i], scale, zp);
+    if (fake)
+      ((float *) y)[i] = (float) (q - zp) * scale;
+    else
+      y[i] = q;
+  }
   if (n->n_outputs > 1)
     ((float *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 1)))[0] = scale;
   if (n->n_outputs > 2)
@@ -404,8 +425,126 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
+/* ---------------------------------------------------------------------- */
+/* MatMulInteger */
+
+gboolean
+yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
+    GError ** error)
+{
+  YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
+  YoloTensor *az = YOLO_IN (g, n, 2), *bz = YOLO_IN (g, n, 3);
+  char buf[64];
+
+  memset (p, 0, sizeof (*p));
+  if (!a || !b || n->n_outputs != 1) {
+    yolo_op_error (error, n, "needs inputs A and B and one output");
+    return FALSE;
+  }
+  if (!qconv_is_int8 (a->dtype) || !qconv_is_int8 (b->dtype)) {
+    yolo_op_error (error, n, "A and B must be uint8 or int8 (got %s, %s)",
+        yolo_dtype_name (a->dtype), yolo_dtype_name (b->dtype));
+    return FALSE;
+  }
+  if (!yolo_tensor_is_const (b) || b->ndim != 2)
+    return yolo_op_unsupported (error, n, "only a constant 2-D B is "
+        "supported (pattern: MatMulInteger of two run-time tensors or "
+        "batched weights)");
+  if (a->ndim < 1 || a->dims[a->ndim - 1] != b->dims[0]) {
+    yolo_op_error (error, n, "A %s and B %s do not multiply",
+        yolo_shape_str (a, buf, 32), yolo_shape_str (b, buf + 32, 32));
+    return FALSE;
+  }
+  if (az && (az->dtype != a->dtype || yolo_tensor_numel (az) != 1))
+    return yolo_op_unsupported (error, n, "a_zero_point must be one %s "
+        "value (per-row zero points are not supported)",
+        yolo_dtype_name (a->dtype));
+  p->K = b->dims[0];
+  p->N = b->dims[1];
+  if (bz && (bz->dtype != b->dtype || !yolo_tensor_is_const (bz)
+          || (yolo_tensor_numel (bz) != 1 && (bz->ndim != 1
+                  || bz->dims[0] != p->N)))) {
+    yolo_op_error (error, n, "b_zero_point must be a constant %s scalar or "
+        "[%d]", yolo_dtype_name (b->dtype), p->N);
+    return FALSE;
+  }
+  if (p->K < 1 || p->N < 1 || p->K > 33025)
+    return yolo_op_unsupported (error, n, "K = %d: 1 to 33025 (the int32 "
+        "sum cannot overflow below that)", p->K);
+  p->rows = yolo_tensor_numel (a) / p->K;
+  if ((gint64) p->rows * p->N > G_MAXINT32 / 2)
+    return yolo_op_unsupported (error, n, "tensors are too large");
+  return TRUE;
+}
+
+gint32 *
+yolo_qmatmul_weights (YoloGraph * g, YoloNode * n, const QMatMulGeom * p)
+{
+  YoloTensor *b = YOLO_IN (g, n, 1), *bz = YOLO_IN (g, n, 3);
+  gint32 *out = g_new (gint32, (gsize) p->K * p->N);
+  const gint64 *bd = b->data;
+
+  for (int k = 0; k < p->K; k++)
+    for (int c = 0; c < p->N; c++) {
+      gint64 z = bz ? yolo_const_int (bz, yolo_tensor_numel (bz) > 1 ? c : 0)
+          : 0;
+      out[(gsize) k * p->N + c] = (gint32) (bd[(gsize) k * p->N + c] - z);
+    }
+  return out;
+}
+
+static gboolean
+qmatmul_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  QMatMulGeom p;
+  YoloTensor *a = YOLO_IN (g, n, 0);
+  gint64 dims[YOLO_MAX_DIMS];
+
+  if (!yolo_qmatmul_geom (g, n, &p, error))
+    return FALSE;
+  memcpy (dims, a->dims, sizeof (dims));
+  dims[a->ndim - 1] = p.N;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_INT32, a->ndim, dims);
+  return TRUE;
+}
+
+static gboolean
+qmatmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  QMatMulGeom p;
+  YoloTensor *a = YOLO_IN (g, n, 0), *az = YOLO_IN (g, n, 2);
+  const gint64 *ad;
+  gint64 *y;
+  gint32 *w;
+  gint64 z;
+
+  if (!yolo_qmatmul_geom (g, n, &p, error))
+    return FALSE;
+  ad = a->data;
+  if (!ad || (az && !az->data)) {
+    yolo_op_error (error, n, "input data is missing");
+    return FALSE;
+  }
+  z = az ? ((const gint64 *) az->data)[0] : 0;
+  w = yolo_qmatmul_weights (g, n, &p);
+  y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
+  for (int r = 0; r < p.rows; r++)
+    for (int c = 0; c < p.N; c++) {
+      gint32 acc = 0;
+      for (int k = 0; k < p.K; k++)
+        acc += (gint32) (ad[(gsize) r * p.K + k] - z) * w[(gsize) k * p.N + c];
+      y[(gsize) r * p.N + c] = acc;
+    }
+  g_free (w);
+  return TRUE;
+}
+
 static const YoloOpDef op_dql = { "DynamicQuantizeLinear", 0, dql_infer,
   dql_eval
+};
+
+static const YoloOpDef op_dqdql = { "DynamicQuantizeDequantizeLinear", 0,
+  dql_infer, dql_eval
 };
 
 static const YoloOpDef op_conv_integer = { "ConvInteger", 0, qconv_infer,
@@ -416,6 +555,11 @@ static const YoloOpDef op_conv_integer_to_float = { "ConvIntegerToFloat", 0,
   qconv_infer, qconv_eval
 };
 
+static const YoloOpDef op_matmul_integer = { "MatMulInteger", 0,
+  qmatmul_infer, qmatmul_eval
+};
+
 const YoloOpDef *const yolo_ops_quant[] = {
-  &op_dql, &op_conv_integer, &op_conv_integer_to_float, NULL
+  &op_dql, &op_dqdql, &op_conv_integer, &op_conv_integer_to_float,
+  &op_matmul_integer, NULL
 };

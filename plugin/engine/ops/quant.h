@@ -29,5 +29,21 @@ gboolean yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p,
 gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n,
     const QConvGeom * p);
 
+/* A MatMulInteger node: rows x K (A, the leading dims flattened) by a
+ * constant K x N (B). */
+typedef struct
+{
+  int rows, K, N;
+} QMatMulGeom;
+
+/* Validates a MatMulInteger node (uint8 / int8 A and constant 2-D B,
+ * scalar a_zero_point, b_zero_point scalar or [N], K <= 33025) and fills
+ * *p; INVALID_MODEL or UNSUPPORTED error naming the node and pattern. */
+gboolean yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
+    GError ** error);
+/* B - b_zero_point, int32 [K][N], g_free. */
+gint32 *yolo_qmatmul_weights (YoloGraph * g, YoloNode * n,
+    const QMatMulGeom * p);
+
 G_END_DECLS
 #endif

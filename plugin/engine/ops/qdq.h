@@ -1,0 +1,34 @@
+/* ops/qdq.h - the front end of the static-quantisation ops (ops/qdq.c)
+ * shared with the backends. */
+#ifndef YOLO_OPS_QDQ_H
+#define YOLO_OPS_QDQ_H
+
+#include "yolo-ops.h"
+
+G_BEGIN_DECLS
+
+/* The parameters of a QuantizeLinear / DequantizeLinear /
+ * QuantizeDequantizeLinear node: element i of the data tensor uses scale
+ * and zero point (i / inner) % channels (channels 1: per tensor). */
+typedef struct
+{
+  gint64 n;                     /* elements of x */
+  gint64 inner;                 /* elements after the quantisation axis */
+  int channels;                 /* 1 or dims[axis] */
+  int lo, hi;                   /* 0..255 (uint8) or -128..127 (int8) */
+  YoloDType qtype;              /* UINT8 / INT8 (INT32: DequantizeLinear of
+                                 * an int32 constant, e.g. a bias) */
+  float *scale;                 /* channels values, g_free */
+  gint32 *zero_point;           /* channels values, g_free */
+} QdqParams;
+
+/* Validates node n (one of the three ops: constant scale > 0 and zero
+ * point, per tensor or along `axis`, no block_size, uint8 / int8 data) and
+ * fills *p; INVALID_MODEL or UNSUPPORTED error naming the node. Free with
+ * yolo_qdq_params_clear. */
+gboolean yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p,
+    GError ** error);
+void yolo_qdq_params_clear (QdqParams * p);
+
+G_END_DECLS
+#endif
