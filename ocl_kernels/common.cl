@@ -72,6 +72,42 @@ YOLO_ACT_VEC (float16)
  * bias b, output (y, y_off), optional residual (r, r_off, has_res) added
  * after the activation act(alpha, beta). */
 #define CONV_EPILOGUE_ARGS \
-  __global const float *b, __global float *y, int y_off, \
-  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  __global const float *b, __global ACT_T *y, int y_off, \
+  __global const ACT_T *r, int r_off, int has_res, int act, float alpha, \
   float beta
+
+/* Activation storage (yolo_rt_set_act_storage): float activations are
+ * `__global ACT_T *` and go through these macros; arithmetic is float.
+ * Built with -DYOLO_ACT_HALF=1 they are half in memory: vload_half /
+ * vstore_half_rte (core OpenCL 1.2, no cl_khr_fp16), rounding to nearest,
+ * ties to even, like yolo_float_to_half. i counts elements; the vector
+ * forms LOAD_ACTn (p, i) / STORE_ACTn (p, i, v) read / write n elements
+ * starting at element i (no alignment needed). Weights and other
+ * parameters stay `const float *`. The 8- and 16-wide forms are made of
+ * vload_half4 / vstore_half4_rte: PoCL 3.1's kernels crash (SIGSEGV) with
+ * vload_half8 and vstore_half8_rte inside loops. */
+#ifdef YOLO_ACT_HALF
+#define ACT_T half
+#define LOAD_ACT(p, i) vload_half ((i), (p))
+#define STORE_ACT(p, i, v) vstore_half_rte ((v), (i), (p))
+#define LOAD_ACT4(p, i) vload_half4 (0, (p) + (i))
+#define STORE_ACT4(p, i, v) vstore_half4_rte ((v), 0, (p) + (i))
+#define LOAD_ACT8(p, i) \
+  ((float8) (vload_half4 (0, (p) + (i)), vload_half4 (0, (p) + (i) + 4)))
+#define STORE_ACT8(p, i, v) do { float8 v8_ = (v); \
+  vstore_half4_rte (v8_.lo, 0, (p) + (i)); \
+  vstore_half4_rte (v8_.hi, 0, (p) + (i) + 4); } while (0)
+#define LOAD_ACT16(p, i) ((float16) (LOAD_ACT8 (p, i), LOAD_ACT8 (p, (i) + 8)))
+#define STORE_ACT16(p, i, v) do { float16 v16_ = (v); \
+  STORE_ACT8 (p, i, v16_.lo); STORE_ACT8 (p, (i) + 8, v16_.hi); } while (0)
+#else
+#define ACT_T float
+#define LOAD_ACT(p, i) ((p)[i])
+#define STORE_ACT(p, i, v) ((p)[i] = (v))
+#define LOAD_ACT4(p, i) vload4 (0, (p) + (i))
+#define STORE_ACT4(p, i, v) vstore4 ((v), 0, (p) + (i))
+#define LOAD_ACT8(p, i) vload8 (0, (p) + (i))
+#define STORE_ACT8(p, i, v) vstore8 ((v), 0, (p) + (i))
+#define LOAD_ACT16(p, i) vload16 (0, (p) + (i))
+#define STORE_ACT16(p, i, v) vstore16 ((v), 0, (p) + (i))
+#endif

@@ -36,16 +36,16 @@
  * Oclgrind 21.10 (the memory checker in Debian) miscomputes int16
  * clamp / min / max. */
 static inline float16
-conv_load16_masked (__global const float *p, int start, int step, int n)
+conv_load16_masked (__global const ACT_T *p, int start, int step, int n)
 {
   int16 idx = (int16) (start) + CONV_IOTA16 * step;
   int16 ok = (idx >= 0) & (idx < n);
   idx = select (idx, (int16) (0), idx < 0);
   idx = select (idx, (int16) (n - 1), idx >= n);
-  float16 v = (float16) (p[idx.s0], p[idx.s1], p[idx.s2], p[idx.s3],
-      p[idx.s4], p[idx.s5], p[idx.s6], p[idx.s7],
-      p[idx.s8], p[idx.s9], p[idx.sa], p[idx.sb],
-      p[idx.sc], p[idx.sd], p[idx.se], p[idx.sf]);
+  float16 v = (float16) (LOAD_ACT (p, idx.s0), LOAD_ACT (p, idx.s1), LOAD_ACT (p, idx.s2), LOAD_ACT (p, idx.s3),
+      LOAD_ACT (p, idx.s4), LOAD_ACT (p, idx.s5), LOAD_ACT (p, idx.s6), LOAD_ACT (p, idx.s7),
+      LOAD_ACT (p, idx.s8), LOAD_ACT (p, idx.s9), LOAD_ACT (p, idx.sa), LOAD_ACT (p, idx.sb),
+      LOAD_ACT (p, idx.sc), LOAD_ACT (p, idx.sd), LOAD_ACT (p, idx.se), LOAD_ACT (p, idx.sf));
   return select ((float16) (0.0f), v, ok);
 }
 
@@ -58,7 +58,7 @@ conv_load16_masked (__global const float *p, int start, int step, int n)
  * kernels' masked loads (their index masks are computed once per channel
  * loop) and partial stores (conv_store16, CONV_STORE8). */
 static __attribute__ ((noinline)) float16
-conv_load16_masked_ool (__global const float *p, int start, int step, int n)
+conv_load16_masked_ool (__global const ACT_T *p, int start, int step, int n)
 {
   return conv_load16_masked (p, start, step, n);
 }
@@ -115,20 +115,20 @@ conv_act16 (float16 v, int act, float alpha, float beta)
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
  * residual r[ro] when has_res. */
 static inline void
-conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
+conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
     int ro, int has_res, int l0, int l1)
 {
   if (l0 >= l1)
     return;
   if (l0 == 0 && l1 == 16) {
     if (has_res)
-      v += vload16 (0, r + ro);
-    vstore16 (v, 0, y + yo);
+      v += LOAD_ACT16 (r, ro);
+    STORE_ACT16 (y, yo, v);
   } else {
     float t[16];
     vstore16 (v, 0, t);
     for (int i = l0; i < l1; i++)
-      y[yo + i] = has_res ? t[i] + r[ro + i] : t[i];
+      STORE_ACT (y, yo + i, has_res ? t[i] + LOAD_ACT (r, ro + i) : t[i]);
   }
 }
 
@@ -165,8 +165,8 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
 #define CONV_EPI1(v, j) do { \
     float16 t_ = conv_act16 ((v) + b[m0 + (j)], act, alpha, beta); \
     if (has_res) \
-      t_ += vload16 (0, r_ + (j) * ostride); \
-    vstore16 (t_, 0, y_ + (j) * ostride); \
+      t_ += LOAD_ACT16 (r_, (j) * ostride); \
+    STORE_ACT16 (y_, (j) * ostride, t_); \
   } while (0)
 
 /* Writes lanes [l0, l1) of the 8 channel segments of accumulator set p
@@ -175,8 +175,8 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
 #define CONV_STORE8(p, off, l0, l1) do { \
     int o_ = (off), l0_ = (l0), l1_ = (l1); \
     if (l0_ == 0 && l1_ == 16 && m0 + 8 <= M) { \
-      __global float *y_ = y + y_off + m0 * ostride + o_; \
-      __global const float *r_ = r + r_off + m0 * ostride + o_; \
+      __global ACT_T *y_ = y + y_off + m0 * ostride + o_; \
+      __global const ACT_T *r_ = r + r_off + m0 * ostride + o_; \
       CONV_EPI1 (p##0, 0); \
       CONV_EPI1 (p##1, 1); \
       CONV_EPI1 (p##2, 2); \
@@ -201,7 +201,7 @@ conv_store16 (float16 v, __global float *y, int yo, __global const float *r,
 /* 1x1, stride 1, no padding: out[m][p] = sum_c w[m][c] x[c][p] over the
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
 __kernel void
-conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
+conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg)
 {
   int mb = get_global_id (0);
@@ -211,16 +211,16 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
   if (m0 >= M || p0 >= HW)
     return;
   int ostride = HW;
-  __global const float *xp = x + x_off + (m0 / Mg) * Cg * HW;
+  __global const ACT_T *xp = x + x_off + (m0 / Mg) * Cg * HW;
   __global const float *wp = w + mb * Cg * 8;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   if (HW >= 32) {
     int ps = min (p0, HW - 32);
-    __global const float *xq = xp + ps;
+    __global const ACT_T *xq = xp + ps;
     for (int k = 0; k < Cg; k++) {
-      float16 v0 = vload16 (0, xq);
-      float16 v1 = vload16 (0, xq + 16);
+      float16 v0 = LOAD_ACT16 (xq, 0);
+      float16 v1 = LOAD_ACT16 (xq, 16);
       CONV_FMA8 (a, v0, wp);
       CONV_FMA8 (c, v1, wp);
       xq += HW;
@@ -261,18 +261,18 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
 
 /* stride 1, pad 1, interior segment: [xs - 1, xs + 17) inside the row. */
 #define CONV_ROW_S1_MID(row) do { \
-    __global const float *q_ = (row) + xs; \
-    vl = vload16 (0, q_ - 1); \
-    vc = vload16 (0, q_); \
-    vr = vload16 (0, q_ + 1); \
+    __global const ACT_T *q_ = (row) + xs; \
+    vl = LOAD_ACT16 (q_, -1); \
+    vc = LOAD_ACT16 (q_, 0); \
+    vr = LOAD_ACT16 (q_, 1); \
   } while (0)
 
 /* stride 1, pad 1, [xs, xs + 16) inside the row, a neighbour may not be. */
 #define CONV_ROW_S1_EDGE(row) do { \
-    __global const float *q_ = (row) + xs; \
-    vc = vload16 (0, q_); \
-    float l_ = xs > 0 ? q_[-1] : 0.0f; \
-    float r_ = xs + 16 < W ? q_[16] : 0.0f; \
+    __global const ACT_T *q_ = (row) + xs; \
+    vc = LOAD_ACT16 (q_, 0); \
+    float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f; \
+    float r_ = xs + 16 < W ? LOAD_ACT (q_, 16) : 0.0f; \
     vl = CONV_SHR1 (vc, l_); \
     vr = CONV_SHL1 (vc, r_); \
   } while (0)
@@ -286,12 +286,12 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
 /* stride 2, pad 1: input columns 2 * (xs + i) - 1 + kx, with
  * [2 xs, 2 xs + 32) inside the row. */
 #define CONV_ROW_S2_FAST(row) do { \
-    __global const float *q_ = (row) + 2 * xs; \
-    float16 u_ = vload16 (0, q_); \
-    float16 v_ = vload16 (0, q_ + 16); \
+    __global const ACT_T *q_ = (row) + 2 * xs; \
+    float16 u_ = LOAD_ACT16 (q_, 0); \
+    float16 v_ = LOAD_ACT16 (q_, 16); \
     vc = (float16) (u_.even, v_.even); \
     vr = (float16) (u_.odd, v_.odd); \
-    float l_ = xs > 0 ? q_[-1] : 0.0f; \
+    float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f; \
     vl = CONV_SHR1 (vr, l_); \
   } while (0)
 
@@ -306,7 +306,7 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
  * the lanes past the row end (the next row's, or whatever follows)
  * replaced by the zero padding (mask mc: lane < W), then shifted. */
 #define CONV_ROW_S1_OVER(row) do { \
-    vc = select ((float16) (0.0f), vload16 (0, (row)), mc); \
+    vc = select ((float16) (0.0f), LOAD_ACT16 ((row), 0), mc); \
     vl = CONV_SHR1 (vc, 0.0f); \
     vr = CONV_SHL1 (vc, 0.0f); \
   } while (0)
@@ -315,12 +315,12 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
  * input tensor: the fast loader's vector loads, then the columns past the
  * row end zeroed (masks mc, mr: column 2 (xs + i) (+ 1) < W). */
 #define CONV_ROW_S2_OVER(row) do { \
-    __global const float *q_ = (row) + 2 * xs; \
-    float16 u_ = vload16 (0, q_); \
-    float16 v_ = vload16 (0, q_ + 16); \
+    __global const ACT_T *q_ = (row) + 2 * xs; \
+    float16 u_ = LOAD_ACT16 (q_, 0); \
+    float16 v_ = LOAD_ACT16 (q_, 16); \
     vc = select ((float16) (0.0f), (float16) (u_.even, v_.even), mc); \
     vr = select ((float16) (0.0f), (float16) (u_.odd, v_.odd), mr); \
-    float l_ = xs > 0 ? q_[-1] : 0.0f; \
+    float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f; \
     vl = CONV_SHR1 (vr, l_); \
   } while (0)
 
@@ -348,7 +348,7 @@ conv_1x1_c8 (__global const float *x, int x_off, __global const float *w,
 /* 3x3, stride 1, dilation 1, pads 1 (output H x W): a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
-conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
+conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg)
 {
   int mb = get_global_id (0);
@@ -362,7 +362,7 @@ conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
   int x0 = (it % nt) * 16;
   int xs = W >= 16 ? min (x0, W - 16) : x0;
   int HW = H * W;
-  __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW + y0 * W;
+  __global const ACT_T *xk = x + x_off + (m0 / Mg) * Cg * HW + y0 * W;
   __global const float *wk = w + mb * Cg * 72;
   float16 vl, vc, vr;
   CONV_DECL8 (a);
@@ -429,7 +429,7 @@ conv_3x3s1_c8 (__global const float *x, int x_off, __global const float *w,
 /* 3x3, stride 2, dilation 1, pads 1: output Ho x Wo; a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
-conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
+conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg)
 {
   int mb = get_global_id (0);
@@ -446,7 +446,7 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
   if (!fast)
     xs = x0;
   int HW = H * W;
-  __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW + 2 * y0 * W;
+  __global const ACT_T *xk = x + x_off + (m0 / Mg) * Cg * HW + 2 * y0 * W;
   __global const float *wk = w + mb * Cg * 72;
   float16 vl, vc, vr;
   CONV_DECL8 (a);
@@ -486,14 +486,14 @@ conv_3x3s2_c8 (__global const float *x, int x_off, __global const float *w,
  * hi >= W): a stride 1 or 2 segment that passes the row's ends but not the
  * tensor's takes vector loads too, the lanes outside the row zeroed. */
 static inline float16
-conv_load_row (__global const float *row, int start, int sw, int W, int lo,
+conv_load_row (__global const ACT_T *row, int start, int sw, int W, int lo,
     int hi)
 {
   if (sw == 1 && start >= 0 && start + 16 <= W)
-    return vload16 (0, row + start);
+    return LOAD_ACT16 (row, start);
   if (sw == 2 && start >= 0 && start + 32 <= W) {
-    float16 u = vload16 (0, row + start);
-    float16 v = vload16 (0, row + start + 16);
+    float16 u = LOAD_ACT16 (row, start);
+    float16 v = LOAD_ACT16 (row, start + 16);
     return (float16) (u.even, v.even);
   }
   if ((sw == 1 || sw == 2) && start >= lo && start + 16 * sw <= hi) {
@@ -501,10 +501,10 @@ conv_load_row (__global const float *row, int start, int sw, int W, int lo,
     int16 in = (col >= 0) & (col < W);
     float16 v;
     if (sw == 1) {
-      v = vload16 (0, row + start);
+      v = LOAD_ACT16 (row, start);
     } else {
-      float16 u = vload16 (0, row + start);
-      float16 u2 = vload16 (0, row + start + 16);
+      float16 u = LOAD_ACT16 (row, start);
+      float16 u2 = LOAD_ACT16 (row, start + 16);
       v = (float16) (u.even, u2.even);
     }
     return select ((float16) (0.0f), v, in);
@@ -514,7 +514,7 @@ conv_load_row (__global const float *row, int start, int sw, int W, int lo,
 
 /* Any kernel size, stride, padding, dilation: 1 row x 16 px x 8 ch. */
 __kernel void
-conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
+conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
     int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
 {
@@ -531,9 +531,9 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
   int HW = H * W;
   int kk = kh * kw;
   /* the input tensor: n_x elements from x0p */
-  __global const float *x0p = x + x_off;
+  __global const ACT_T *x0p = x + x_off;
   int n_x = (M / Mg) * Cg * HW;
-  __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW;
+  __global const ACT_T *xk = x + x_off + (m0 / Mg) * Cg * HW;
   __global const float *wk = w + mb * Cg * kk * 8;
   CONV_DECL8 (a);
   for (int k = 0; k < Cg; k++) {
@@ -541,7 +541,7 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
       int iy = oy * sh - ph + ky * dh;
       if (iy < 0 || iy >= H)
         continue;
-      __global const float *row = xk + iy * W;
+      __global const ACT_T *row = xk + iy * W;
       __global const float *wr = wk + ky * kw * 8;
       int lo = -(int) (row - x0p), hi = n_x + lo;
       for (int kx = 0; kx < kw; kx++) {
@@ -578,7 +578,7 @@ conv_kxk_c8 (__global const float *x, int x_off, __global const float *w,
 #define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, OVERCOND, \
     OVER, SLOW) \
 __kernel void \
-name (__global const float *x, int x_off, __global const float *w, \
+name (__global const ACT_T *x, int x_off, __global const float *w, \
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
 { \
   int m = get_global_id (0); \
@@ -586,7 +586,7 @@ name (__global const float *x, int x_off, __global const float *w, \
   const int S = (STRIDE); \
   if (m >= M || oy >= Ho) \
     return; \
-  __global const float *xk = x + x_off + (m / Mg) * H * W; \
+  __global const ACT_T *xk = x + x_off + (m / Mg) * H * W; \
   __global const float *wk = w + m * 9; \
   float w00 = wk[0], w01 = wk[1], w02 = wk[2]; \
   float w10 = wk[3], w11 = wk[4], w12 = wk[5]; \
@@ -632,7 +632,7 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
  * work-item computes one output row of one channel, 16 pixels at a time.
  * Weights in ONNX layout [M][1][kh][kw]. */
 __kernel void
-conv_dw (__global const float *x, int x_off, __global const float *w,
+conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg,
     int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
 {
@@ -640,7 +640,7 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
   int oy = get_global_id (1);
   if (m >= M || oy >= Ho)
     return;
-  __global const float *xk = x + x_off + (m / Mg) * H * W;
+  __global const ACT_T *xk = x + x_off + (m / Mg) * H * W;
   __global const float *wk = w + m * kh * kw;
   float bias = b[m];
   int yo = m * Ho * Wo + oy * Wo;
@@ -651,7 +651,7 @@ conv_dw (__global const float *x, int x_off, __global const float *w,
       int iy = oy * sh - ph + ky * dh;
       if (iy < 0 || iy >= H)
         continue;
-      __global const float *row = xk + iy * W;
+      __global const ACT_T *row = xk + iy * W;
       int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
       for (int kx = 0; kx < kw; kx++) {
         float16 v = conv_load_row (row, xs * sw - pw + kx * dw, sw, W, lo,
@@ -764,9 +764,9 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
     if (iy_ < 0 || iy_ >= H) { \
       d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
     } else if (iy_ * W + x0 + 64 <= lim) { \
-      __global const float *q_ = xc + iy_ * W + x0; \
-      float16 u0_ = vload16 (0, q_), u1_ = vload16 (1, q_); \
-      float16 u2_ = vload16 (2, q_), u3_ = vload16 (3, q_); \
+      __global const ACT_T *q_ = xc + iy_ * W + x0; \
+      float16 u0_ = LOAD_ACT16 (q_, 0), u1_ = LOAD_ACT16 (q_, 16); \
+      float16 u2_ = LOAD_ACT16 (q_, 32), u3_ = LOAD_ACT16 (q_, 48); \
       if (x0 + 64 > W) { \
         int16 col_ = (int16) (x0 - W) + CONV_IOTA16; \
         u0_ = select ((float16) (0.0f), u0_, col_ < 0); \
@@ -782,12 +782,12 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
       d3_ = CONV_UNZIP_ODD (ev_, ev2_); \
       d2_ = CONV_UNZIP_EVEN (od_, od2_); \
       d4_ = CONV_UNZIP_ODD (od_, od2_); \
-      float l_ = x0 > 0 ? q_[-1] : 0.0f; \
-      float r_ = x0 + 64 < W ? q_[64] : 0.0f; \
+      float l_ = x0 > 0 ? LOAD_ACT (q_, -1) : 0.0f; \
+      float r_ = x0 + 64 < W ? LOAD_ACT (q_, 64) : 0.0f; \
       d0_ = CONV_SHR1 (d4_, l_); \
       d5_ = CONV_SHL1 (d1_, r_); \
     } else { \
-      __global const float *q_ = xc + iy_ * W; \
+      __global const ACT_T *q_ = xc + iy_ * W; \
       d0_ = conv_load16_masked_ool (q_, x0 - 1, 4, W); \
       d1_ = conv_load16_masked_ool (q_, x0, 4, W); \
       d2_ = conv_load16_masked_ool (q_, x0 + 1, 4, W); \
@@ -860,7 +860,7 @@ conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
  * the tile rows in order, each 16-lane store overwriting the previous
  * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
-conv_wino4_in (__global const float *x, int x_off, __global float *v,
+conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
     int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
 {
   int c = get_global_id (0);
@@ -869,7 +869,7 @@ conv_wino4_in (__global const float *x, int x_off, __global float *v,
   if (c >= C)
     return;
   int HW = H * W;
-  __global const float *xc = x + x_off + c * HW;
+  __global const ACT_T *xc = x + x_off + c * HW;
   int lim = (C - c) * HW;
   int ty0, ty1, txs, l0;
   if (tw >= 16) {

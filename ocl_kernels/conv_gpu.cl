@@ -9,7 +9,7 @@
 /* Fallback for any grouping: one output element per work-item.
  * Weights in ONNX layout [M][Cg][kh][kw]. */
 __kernel void
-conv_generic (__global const float *x, int x_off, __global const float *w,
+conv_generic (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
     int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
 {
@@ -18,7 +18,7 @@ conv_generic (__global const float *x, int x_off, __global const float *w,
   if (p >= Ho * Wo || m >= M)
     return;
   int oy = p / Wo, ox = p % Wo;
-  __global const float *xk = x + x_off + (m / Mg) * Cg * H * W;
+  __global const ACT_T *xk = x + x_off + (m / Mg) * Cg * H * W;
   __global const float *wk = w + m * Cg * kh * kw;
   float acc = 0.0f;
   for (int k = 0; k < Cg; k++) {
@@ -29,7 +29,7 @@ conv_generic (__global const float *x, int x_off, __global const float *w,
       for (int kx = 0; kx < kw; kx++) {
         int ix = ox * sw - pw + kx * dw;
         if (ix >= 0 && ix < W)
-          acc = fma (xk[iy * W + ix], wk[ky * kw + kx], acc);
+          acc = fma (LOAD_ACT (xk, iy * W + ix), wk[ky * kw + kx], acc);
       }
     }
     xk += H * W;
@@ -38,8 +38,8 @@ conv_generic (__global const float *x, int x_off, __global const float *w,
   int o = m * Ho * Wo + p;
   float v = yolo_act (act, alpha, beta, acc + b[m]);
   if (has_res)
-    v += r[r_off + o];
-  y[y_off + o] = v;
+    v += LOAD_ACT (r, r_off + o);
+  STORE_ACT (y, y_off + o, v);
 }
 
 /* GPU variant of the blocked kernels (any kernel/stride/pad/dilation,
@@ -48,7 +48,7 @@ conv_generic (__global const float *x, int x_off, __global const float *w,
  * of the [M/8][Cg][kh][kw][8] weights per tap (the same for every
  * work-item of a channel block, so it broadcasts). */
 __kernel void
-conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
+conv_gpu_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
     int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
 {
@@ -59,7 +59,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
     return;
   int oy = p / Wo, ox = p % Wo;
   int HW = H * W, kk = kh * kw;
-  __global const float *xk = x + x_off + (m0 / Mg) * Cg * HW;
+  __global const ACT_T *xk = x + x_off + (m0 / Mg) * Cg * HW;
   __global const float *wk = w + mb * Cg * kk * 8;
   float8 acc = 0.0f;
   for (int k = 0; k < Cg; k++) {
@@ -70,7 +70,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
       for (int kx = 0; kx < kw; kx++) {
         int ix = ox * sw - pw + kx * dw;
         if (ix >= 0 && ix < W)
-          acc = fma ((float8) (xk[iy * W + ix]),
+          acc = fma ((float8) (LOAD_ACT (xk, iy * W + ix)),
               vload8 (0, wk + (ky * kw + kx) * 8), acc);
       }
     }
@@ -84,7 +84,7 @@ conv_gpu_c8 (__global const float *x, int x_off, __global const float *w,
     int o = (m0 + j) * Ho * Wo + p;
     float t = yolo_act (act, alpha, beta, v[j]);
     if (has_res)
-      t += r[r_off + o];
-    y[y_off + o] = t;
+      t += LOAD_ACT (r, r_off + o);
+    STORE_ACT (y, y_off + o, t);
   }
 }

@@ -48,8 +48,8 @@ convtranspose_k_eq_s (__global const float *x, int x_off,
         int o = ((mb + j) * Ho + oy) * Wo + ox;
         float v = va[j];
         if (has_res)
-          v += r[r_off + o];
-        y[y_off + o] = v;
+          v += LOAD_ACT (r, r_off + o);
+        STORE_ACT (y, y_off + o, v);
       }
     }
   }
@@ -93,8 +93,8 @@ convtranspose_generic (__global const float *x, int x_off,
   float v = yolo_act (act, alpha, beta, acc);
   int yo = m * Ho * Wo + o;
   if (has_res)
-    v += r[r_off + yo];
-  y[y_off + yo] = v;
+    v += LOAD_ACT (r, r_off + yo);
+  STORE_ACT (y, y_off + yo, v);
 }
 
 /* convtranspose_k_eq_s for CPUs that want wide vectors (PoCL): a
@@ -160,8 +160,8 @@ convtranspose_k_eq_s_w16 (__global const float *x, int x_off,
       int oj = (mb + j) * Ho * Wo + o;
       float v = out[j][l];
       if (has_res)
-        v += r[r_off + oj];
-      y[y_off + oj] = v;
+        v += LOAD_ACT (r, r_off + oj);
+      STORE_ACT (y, y_off + oj, v);
     }
   }
 }

@@ -1,6 +1,7 @@
 /* eltwise.cl - element-wise binary and unary ops, Cast.
  *
- * Float tensors are `float`, integer tensors `int` (int32) on the device.
+ * Float tensors are ACT_T (float, or half with half storage: common.cl),
+ * integer tensors `int` (int32) on the device.
  * Every float kernel ends with the fused activation epilogue
  * (act, alpha, beta; YOLO_ACT_NONE when unused).
  *
@@ -112,20 +113,21 @@ ELTWISE_UNOP (float16)
 
 /* y = act (a op b), a, b and y of the same shape (n elements). */
 __kernel void
-eltwise_binary_same (__global const float *a, int a_off,
-    __global const float *b, int b_off, __global float *y, int y_off,
+eltwise_binary_same (__global const ACT_T *a, int a_off,
+    __global const ACT_T *b, int b_off, __global ACT_T *y, int y_off,
     int n, int op, int act, float alpha, float beta)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
-    float16 va = vload16 (0, a + a_off + i);
-    float16 vb = vload16 (0, b + b_off + i);
+    float16 va = LOAD_ACT16 (a, a_off + i);
+    float16 vb = LOAD_ACT16 (b, b_off + i);
     float16 r = eltwise_binop_float16 (op, va, vb);
-    vstore16 (yolo_act_float16 (act, alpha, beta, r), 0, y + y_off + i);
+    STORE_ACT16 (y, y_off + i, yolo_act_float16 (act, alpha, beta, r));
   } else {
     for (; i < n; i++)
-      y[y_off + i] = yolo_act (act, alpha, beta,
-          eltwise_binop_float (op, a[a_off + i], b[b_off + i]));
+      STORE_ACT (y, y_off + i, yolo_act (act, alpha, beta,
+              eltwise_binop_float (op, LOAD_ACT (a, a_off + i),
+                  LOAD_ACT (b, b_off + i))));
   }
 }
 
@@ -135,8 +137,8 @@ eltwise_binary_same (__global const float *a, int a_off,
  * Covers x op scalar, [1,C,H,W] op [1,C,1,1], [1,2,N] op [1,N]...
  * swap: y = b op a instead of a op b. */
 __kernel void
-eltwise_binary_rows (__global const float *a, int a_off,
-    __global const float *b, int b_off, __global float *y, int y_off,
+eltwise_binary_rows (__global const ACT_T *a, int a_off,
+    __global const ACT_T *b, int b_off, __global ACT_T *y, int y_off,
     int inner, int rows, int b_rows, int b_row_stride, int b_col_stride,
     int swap, int op, int act, float alpha, float beta)
 {
@@ -148,18 +150,18 @@ eltwise_binary_rows (__global const float *a, int a_off,
   int bi = b_off + (row % b_rows) * b_row_stride;
   int yi = y_off + row * inner;
   if (j + 16 <= inner) {
-    float16 va = vload16 (0, a + ai + j);
-    float16 vb = b_col_stride ? vload16 (0, b + bi + j) : (float16) (b[bi]);
+    float16 va = LOAD_ACT16 (a, ai + j);
+    float16 vb = b_col_stride ? LOAD_ACT16 (b, bi + j) : (float16) (LOAD_ACT (b, bi));
     float16 r = swap ? eltwise_binop_float16 (op, vb, va)
         : eltwise_binop_float16 (op, va, vb);
-    vstore16 (yolo_act_float16 (act, alpha, beta, r), 0, y + yi + j);
+    STORE_ACT16 (y, yi + j, yolo_act_float16 (act, alpha, beta, r));
   } else {
     for (; j < inner; j++) {
-      float va = a[ai + j];
-      float vb = b[bi + j * b_col_stride];
+      float va = LOAD_ACT (a, ai + j);
+      float vb = LOAD_ACT (b, bi + j * b_col_stride);
       float r = swap ? eltwise_binop_float (op, vb, va)
           : eltwise_binop_float (op, va, vb);
-      y[yi + j] = yolo_act (act, alpha, beta, r);
+      STORE_ACT (y, yi + j, yolo_act (act, alpha, beta, r));
     }
   }
 }
@@ -185,13 +187,14 @@ eltwise_binary_rows (__global const float *a, int a_off,
   ia += r * sa0; ib += r * sb0;
 
 __kernel void
-eltwise_binary_bcast (__global const float *a, int a_off,
-    __global const float *b, int b_off, __global float *y, int y_off,
+eltwise_binary_bcast (__global const ACT_T *a, int a_off,
+    __global const ACT_T *b, int b_off, __global ACT_T *y, int y_off,
     ELTWISE_BCAST_ARGS, int op, int act, float alpha, float beta)
 {
   ELTWISE_BCAST_INDEX;
-  y[y_off + i] = yolo_act (act, alpha, beta,
-      eltwise_binop_float (op, a[a_off + ia], b[b_off + ib]));
+  STORE_ACT (y, y_off + i, yolo_act (act, alpha, beta,
+          eltwise_binop_float (op, LOAD_ACT (a, a_off + ia),
+              LOAD_ACT (b, b_off + ib))));
 }
 
 static inline int
@@ -252,18 +255,18 @@ eltwise_binary_bcast_int (__global const int *a, int a_off,
 
 /* y = act (unop (x)) over n elements. */
 __kernel void
-eltwise_unary (__global const float *x, int x_off, __global float *y,
+eltwise_unary (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int n, int op, float p0, float p1, int act, float alpha,
     float beta)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
-    float16 v = eltwise_unop_float16 (op, p0, p1, vload16 (0, x + x_off + i));
-    vstore16 (yolo_act_float16 (act, alpha, beta, v), 0, y + y_off + i);
+    float16 v = eltwise_unop_float16 (op, p0, p1, LOAD_ACT16 (x, x_off + i));
+    STORE_ACT16 (y, y_off + i, yolo_act_float16 (act, alpha, beta, v));
   } else {
     for (; i < n; i++)
-      y[y_off + i] = yolo_act (act, alpha, beta,
-          eltwise_unop_float (op, p0, p1, x[x_off + i]));
+      STORE_ACT (y, y_off + i, yolo_act (act, alpha, beta,
+              eltwise_unop_float (op, p0, p1, LOAD_ACT (x, x_off + i))));
   }
 }
 
@@ -297,34 +300,34 @@ eltwise_unary_int (__global const int *x, int x_off, __global int *y,
 
 /* Cast float -> int: truncation toward zero (saturating), or != 0 for bool. */
 __kernel void
-eltwise_cast_f2i (__global const float *x, int x_off, __global int *y,
+eltwise_cast_f2i (__global const ACT_T *x, int x_off, __global int *y,
     int y_off, int n, int to_bool)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
-    float16 v = vload16 (0, x + x_off + i);
+    float16 v = LOAD_ACT16 (x, x_off + i);
     /* select, not -(v != 0): Oclgrind 21.10 negates int16 masks wrongly */
     int16 r = to_bool ? select ((int16) (0), (int16) (1), v != (float16) 0.0f)
         : convert_int16_sat_rtz (v);
     vstore16 (r, 0, y + y_off + i);
   } else {
     for (; i < n; i++) {
-      float v = x[x_off + i];
+      float v = LOAD_ACT (x, x_off + i);
       y[y_off + i] = to_bool ? (v != 0.0f) : convert_int_sat_rtz (v);
     }
   }
 }
 
 __kernel void
-eltwise_cast_i2f (__global const int *x, int x_off, __global float *y,
+eltwise_cast_i2f (__global const int *x, int x_off, __global ACT_T *y,
     int y_off, int n)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
-    vstore16 (convert_float16 (vload16 (0, x + x_off + i)), 0, y + y_off + i);
+    STORE_ACT16 (y, y_off + i, convert_float16 (vload16 (0, x + x_off + i)));
   } else {
     for (; i < n; i++)
-      y[y_off + i] = (float) x[x_off + i];
+      STORE_ACT (y, y_off + i, (float) x[x_off + i]);
   }
 }
 
@@ -334,21 +337,21 @@ eltwise_cast_i2f (__global const int *x, int x_off, __global float *y,
  * zero, in between half subnormals; NaN stays NaN. The half goes through a
  * private ushort (no half variables without cl_khr_fp16). */
 __kernel void
-eltwise_cast_f2h (__global const float *x, int x_off, __global float *y,
+eltwise_cast_f2h (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int n)
 {
   int i = get_global_id (0);
   if (i >= n)
     return;
   ushort h;
-  vstore_half_rte (x[x_off + i], 0, (__private half *) &h);
-  y[y_off + i] = vload_half (0, (__private const half *) &h);
+  vstore_half_rte (LOAD_ACT (x, x_off + i), 0, (__private half *) &h);
+  STORE_ACT (y, y_off + i, vload_half (0, (__private const half *) &h));
 }
 
 /* Cast int -> float16 (in float32): exact through float up to 2^24, and
  * every larger magnitude is inf in half anyway. */
 __kernel void
-eltwise_cast_i2h (__global const int *x, int x_off, __global float *y,
+eltwise_cast_i2h (__global const int *x, int x_off, __global ACT_T *y,
     int y_off, int n)
 {
   int i = get_global_id (0);
@@ -356,7 +359,7 @@ eltwise_cast_i2h (__global const int *x, int x_off, __global float *y,
     return;
   ushort h;
   vstore_half_rte ((float) x[x_off + i], 0, (__private half *) &h);
-  y[y_off + i] = vload_half (0, (__private const half *) &h);
+  STORE_ACT (y, y_off + i, vload_half (0, (__private const half *) &h));
 }
 
 __kernel void

@@ -38,7 +38,7 @@
  * geometries), zero padded. Global size
  * (ceil(Ho*Wo / TN) * WGX, ceil(M / TM) * WGY). */
 #define GEMM_TILED_CONV_ARGS                                                \
-  __global const float *x, int x_off, __global const float *w,              \
+  __global const ACT_T *x, int x_off, __global const float *w,              \
   CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int C, int Mp,   \
   int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
 #define GEMM_TILED_CONV_PASS                                                \
@@ -68,7 +68,7 @@ gemm_tiled_conv (__local float *as, __local float *bs, const int WGX,
    * advanced by that step instead of divided out per element. */
   const int kstep = NT / TN;
   int kc = lrb / kk, ky = (lrb - kc * kk) / kw, kx = lrb - kc * kk - ky * kw;
-  __global const float *xb = x + x_off;
+  __global const ACT_T *xb = x + x_off;
   __global const float *wb = w + m0 + lca;
   float4 acc[GT_RMAX];
 
@@ -82,11 +82,11 @@ gemm_tiled_conv (__local float *as, __local float *bs, const int WGX,
       float v = 0.0f;
       if (pin && k < K) {
         if (direct) {
-          v = xb[k * P + p];
+          v = LOAD_ACT (xb, k * P + p);
         } else {
           int iy = iy0 + ky * dh, ix = ix0 + kx * dw;
           if (iy >= 0 && iy < H && ix >= 0 && ix < W)
-            v = xb[(kc * H + iy) * W + ix];
+            v = LOAD_ACT (xb, (kc * H + iy) * W + ix);
         }
       }
       bs[kr * TN + lcb] = v;
@@ -125,8 +125,8 @@ gemm_tiled_conv (__local float *as, __local float *bs, const int WGX,
       int o = m * P + pp;
       float v = yolo_act (act, alpha, beta, cv[j] + bm);
       if (has_res)
-        v += r[r_off + o];
-      y[y_off + o] = v;
+        v += LOAD_ACT (r, r_off + o);
+      STORE_ACT (y, y_off + o, v);
     }
   }
 }
@@ -154,7 +154,7 @@ conv_tiled_wg32 (GEMM_TILED_CONV_ARGS)
  * (sk == 1): GT_TK work-items cover one row's 16 k; otherwise TI
  * work-items cover one k's TI i. */
 static inline void
-gemm_tiled_load (__local float *dst, __global const float *src,
+gemm_tiled_load (__local float *dst, __global const ACT_T *src,
     const int TI, const int NT, int t, int i0, int n_i, int k0, int K,
     int si, int sk)
 {
@@ -162,13 +162,15 @@ gemm_tiled_load (__local float *dst, __global const float *src,
     int kr = t % GT_TK, k = k0 + kr;
     for (int ir = t / GT_TK; ir < TI; ir += NT / GT_TK) {
       int i = i0 + ir;
-      dst[kr * TI + ir] = i < n_i && k < K ? src[i * si + k] : 0.0f;
+      dst[kr * TI + ir] = i < n_i && k < K ?
+          LOAD_ACT (src, i * si + k) : 0.0f;
     }
   } else {
     int ir = t % TI, i = i0 + ir;
     for (int kr = t / TI; kr < GT_TK; kr += NT / TI) {
       int k = k0 + kr;
-      dst[kr * TI + ir] = i < n_i && k < K ? src[i * si + k * sk] : 0.0f;
+      dst[kr * TI + ir] = i < n_i && k < K ?
+          LOAD_ACT (src, i * si + k * sk) : 0.0f;
     }
   }
 }
@@ -177,9 +179,9 @@ gemm_tiled_load (__local float *dst, __global const float *src,
  * matmul_tile (matmul.cl). Global size
  * (ceil(N / TN) * WGX, ceil(M / TM) * WGY, batch). */
 #define GEMM_TILED_MM_ARGS                                                  \
-  __global const float *a, int a_off, __global const float *b, int b_off,   \
-  __global const float *c, int c_off, __global const float *r, int r_off,   \
-  __global float *y, int y_off, int M, int N, int K, int sam, int sak,      \
+  __global const ACT_T *a, int a_off, __global const ACT_T *b, int b_off,   \
+  __global const ACT_T *c, int c_off, __global const ACT_T *r, int r_off,   \
+  __global ACT_T *y, int y_off, int M, int N, int K, int sam, int sak,      \
   int sbk, int sbn, int has_c, int scm, int scn, float alpha, float beta,   \
   int act, float act_alpha, float act_beta, int has_res, int nbatch,        \
   int bd1, int bd2, int bd3, int sa0, int sa1, int sa2, int sa3, int sb0,   \
@@ -205,9 +207,9 @@ gemm_tiled_mm (__local float *as, __local float *bs, const int WGX,
   u /= bd2;
   int i1 = u % bd1;
   int i0 = u / bd1;
-  __global const float *pa = a + a_off + i0 * sa0 + i1 * sa1 + i2 * sa2
+  __global const ACT_T *pa = a + a_off + i0 * sa0 + i1 * sa1 + i2 * sa2
       + i3 * sa3;
-  __global const float *pb = b + b_off + i0 * sb0 + i1 * sb1 + i2 * sb2
+  __global const ACT_T *pb = b + b_off + i0 * sb0 + i1 * sb1 + i2 * sb2
       + i3 * sb3;
   float4 acc[GT_RMAX];
 
@@ -239,12 +241,12 @@ gemm_tiled_mm (__local float *as, __local float *bs, const int WGX,
         break;
       float v = alpha * cv[j];
       if (has_c)
-        v += beta * c[c_off + m * scm + n * scn];
+        v += beta * LOAD_ACT (c, c_off + m * scm + n * scn);
       v = yolo_act (act, act_alpha, act_beta, v);
       int o = (bi * M + m) * N + n;
       if (has_res)
-        v += r[r_off + o];
-      y[y_off + o] = v;
+        v += LOAD_ACT (r, r_off + o);
+      STORE_ACT (y, y_off + o, v);
     }
   }
 }

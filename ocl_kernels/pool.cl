@@ -52,20 +52,20 @@ pool_shift16 (float16 a, float16 b, int s)
 /* 16 pixels of a row from column start, with indices clamped into
  * [0, W - 1] (edge replication). */
 static inline float16
-pool_row16 (__global const float *row, int start, int W)
+pool_row16 (__global const ACT_T *row, int start, int W)
 {
   if (start >= 0 && start + 16 <= W)
-    return vload16 (0, row + start);
+    return LOAD_ACT16 (row, start);
   if (start >= W)
-    return (float16) (row[W - 1]);
+    return (float16) (LOAD_ACT (row, W - 1));
   if (start <= -16)
-    return (float16) (row[0]);
+    return (float16) (LOAD_ACT (row, 0));
   if (start > 0 && W >= 16)     /* tail: shift the last 16 pixels left */
-    return pool_shift16 (vload16 (0, row + W - 16), (float16) (row[W - 1]),
-        start - (W - 16));
+    return pool_shift16 (LOAD_ACT16 (row, W - 16),
+        (float16) (LOAD_ACT (row, W - 1)), start - (W - 16));
   float r[16];
   for (int i = 0; i < 16; i++)
-    r[i] = row[clamp (start + i, 0, W - 1)];
+    r[i] = LOAD_ACT (row, clamp (start + i, 0, W - 1));
   return vload16 (0, r);
 }
 
@@ -78,7 +78,7 @@ pool_row16 (__global const float *row, int start, int W)
  * horizontal taps are constant shuffles of those.
  * gws: (ceil (OW / 16), OH, planes). */
 __kernel void
-pool_max_s1_w16 (__global const float *x, int x_off, __global float *y,
+pool_max_s1_w16 (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
     int ph, int pw)
 {
@@ -88,14 +88,14 @@ pool_max_s1_w16 (__global const float *x, int x_off, __global float *y,
   if (ow0 >= OW || oh >= OH || p >= planes)
     return;
 
-  __global const float *src = x + x_off + (size_t) p * H * W;
+  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
   float16 vp = (float16) (-INFINITY);
   float16 vc = (float16) (-INFINITY);
   float16 vn = (float16) (-INFINITY);
   int need_next = kw - 1 - pw > 0;
 
   for (int ky = 0; ky < kh; ky++) {
-    __global const float *row = src + clamp (oh - ph + ky, 0, H - 1) * W;
+    __global const ACT_T *row = src + clamp (oh - ph + ky, 0, H - 1) * W;
     if (pw > 0)
       vp = fmax (vp, pool_row16 (row, ow0 - 16, W));
     vc = fmax (vc, pool_row16 (row, ow0, W));
@@ -109,14 +109,14 @@ pool_max_s1_w16 (__global const float *x, int x_off, __global float *y,
         : pool_shift16 (vc, vn, sh - 16));
   }
 
-  __global float *dst = y + y_off + ((size_t) p * OH + oh) * OW + ow0;
+  __global ACT_T *dst = y + y_off + ((size_t) p * OH + oh) * OW + ow0;
   if (ow0 + 16 <= OW) {
-    vstore16 (m, 0, dst);
+    STORE_ACT16 (dst, 0, m);
   } else {
     float tmp[16];
     vstore16 (m, 0, tmp);
     for (int i = 0; i < OW - ow0; i++)
-      dst[i] = tmp[i];
+      STORE_ACT (dst, i, tmp[i]);
   }
 }
 
@@ -124,7 +124,7 @@ pool_max_s1_w16 (__global const float *x, int x_off, __global float *y,
  * peh, pew: end pads (for the count_include_pad divisor).
  * gws: (OW, OH, planes). */
 __kernel void
-pool_generic (__global const float *x, int x_off, __global float *y,
+pool_generic (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
     int sh, int sw, int ph, int pw, int peh, int pew, int dh, int dw,
     int mode)
@@ -135,7 +135,7 @@ pool_generic (__global const float *x, int x_off, __global float *y,
   if (ow >= OW || oh >= OH || p >= planes)
     return;
 
-  __global const float *src = x + x_off + (size_t) p * H * W;
+  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
   int hs = oh * sh - ph;
   int ws = ow * sw - pw;
   float m = -INFINITY;
@@ -153,7 +153,7 @@ pool_generic (__global const float *x, int x_off, __global float *y,
       cnt_pad++;
       if (iy < 0 || iy >= H || ix < 0 || ix >= W)
         continue;
-      float v = src[iy * W + ix];
+      float v = LOAD_ACT (src, iy * W + ix);
       m = fmax (m, v);
       s += v;
       cnt++;
@@ -167,42 +167,42 @@ pool_generic (__global const float *x, int x_off, __global float *y,
     r = cnt_pad > 0 ? s / (float) cnt_pad : 0.0f;
   else
     r = cnt > 0 ? s / (float) cnt : 0.0f;
-  y[y_off + ((size_t) p * OH + oh) * OW + ow] = r;
+  STORE_ACT (y, y_off + ((size_t) p * OH + oh) * OW + ow, r);
 }
 
 /* GlobalAveragePool / GlobalMaxPool: one plane of hw elements per
  * work-item, float16 accumulation. gws: (planes). */
 __kernel void
-pool_global (__global const float *x, int x_off, __global float *y,
+pool_global (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int planes, int hw, int is_max)
 {
   int p = get_global_id (0);
   if (p >= planes)
     return;
-  __global const float *src = x + x_off + (size_t) p * hw;
+  __global const ACT_T *src = x + x_off + (size_t) p * hw;
   int i = 0;
   float r;
   if (is_max) {
     float16 m = (float16) (-INFINITY);
     for (; i + 16 <= hw; i += 16)
-      m = fmax (m, vload16 (0, src + i));
+      m = fmax (m, LOAD_ACT16 (src, i));
     float8 m8 = fmax (m.lo, m.hi);
     float4 m4 = fmax (m8.lo, m8.hi);
     float2 m2 = fmax (m4.lo, m4.hi);
     r = fmax (m2.lo, m2.hi);
     for (; i < hw; i++)
-      r = fmax (r, src[i]);
+      r = fmax (r, LOAD_ACT (src, i));
   } else {
     float16 s = (float16) (0.0f);
     for (; i + 16 <= hw; i += 16)
-      s += vload16 (0, src + i);
+      s += LOAD_ACT16 (src, i);
     float8 s8 = s.lo + s.hi;
     float4 s4 = s8.lo + s8.hi;
     float2 s2 = s4.lo + s4.hi;
     r = s2.lo + s2.hi;
     for (; i < hw; i++)
-      r += src[i];
+      r += LOAD_ACT (src, i);
     r /= (float) hw;
   }
-  y[y_off + p] = r;
+  STORE_ACT (y, y_off + p, r);
 }

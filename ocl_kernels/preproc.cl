@@ -23,16 +23,16 @@
       0, 255)
 
 static inline void
-preproc_store (__global float *d, int plane, float3 f, int bgr)
+preproc_store (__global ACT_T *d, int plane, float3 f, int bgr)
 {
   if (bgr) {
-    d[0] = f.z;
-    d[plane] = f.y;
-    d[2 * plane] = f.x;
+    STORE_ACT (d, 0, f.z);
+    STORE_ACT (d, plane, f.y);
+    STORE_ACT (d, 2 * plane, f.x);
   } else {
-    d[0] = f.x;
-    d[plane] = f.y;
-    d[2 * plane] = f.z;
+    STORE_ACT (d, 0, f.x);
+    STORE_ACT (d, plane, f.y);
+    STORE_ACT (d, 2 * plane, f.z);
   }
 }
 
@@ -42,7 +42,7 @@ preproc_packed (__global const uchar * src, int off, int stride, int bpp,
     int ri, int gi, int bi,
     __global const int4 * xtab, __global const int4 * ytab,
     int pad_x, int pad_y, int new_w, int new_h,
-    __global float *dst, int dst_off, int dst_w, int dst_h,
+    __global ACT_T *dst, int dst_off, int dst_w, int dst_h,
     float scale, float pad, int bgr)
 {
   int x = get_global_id (0);
@@ -51,12 +51,12 @@ preproc_packed (__global const uchar * src, int off, int stride, int bpp,
     return;
 
   int plane = dst_w * dst_h;
-  __global float *d = dst + dst_off + y * dst_w + x;
+  __global ACT_T *d = dst + dst_off + y * dst_w + x;
   int cx = x - pad_x, cy = y - pad_y;
   if (cx < 0 || cy < 0 || cx >= new_w || cy >= new_h) {
-    d[0] = pad;
-    d[plane] = pad;
-    d[2 * plane] = pad;
+    STORE_ACT (d, 0, pad);
+    STORE_ACT (d, plane, pad);
+    STORE_ACT (d, 2 * plane, pad);
     return;
   }
 
@@ -161,7 +161,7 @@ preproc_yuv (__global const uchar * sy, int off_y, int st_y, int ystep,
     int m_y, int m_rv, int m_bu, int m_gu, int gv,
     __global const int4 * xtab, __global const int4 * ytab,
     int pad_x, int pad_y, int new_w, int new_h,
-    __global float *dst, int dst_off, int dst_w, int dst_h,
+    __global ACT_T *dst, int dst_off, int dst_w, int dst_h,
     float scale, float pad, int bgr)
 {
   int x = get_global_id (0);
@@ -170,12 +170,12 @@ preproc_yuv (__global const uchar * sy, int off_y, int st_y, int ystep,
     return;
 
   int plane = dst_w * dst_h;
-  __global float *d = dst + dst_off + y * dst_w + x;
+  __global ACT_T *d = dst + dst_off + y * dst_w + x;
   int cx = x - pad_x, cy = y - pad_y;
   if (cx < 0 || cy < 0 || cx >= new_w || cy >= new_h) {
-    d[0] = pad;
-    d[plane] = pad;
-    d[2 * plane] = pad;
+    STORE_ACT (d, 0, pad);
+    STORE_ACT (d, plane, pad);
+    STORE_ACT (d, 2 * plane, pad);
     return;
   }
 
@@ -236,22 +236,22 @@ preproc_gather16 (__global const uchar * p, int16 i)
 
 /* The three planes' n (<= 16) values at d, d + plane, d + 2 plane. */
 static inline void
-preproc_store16 (__global float *d, int plane, int n, float16 v0,
+preproc_store16 (__global ACT_T *d, int plane, int n, float16 v0,
     float16 v1, float16 v2)
 {
   if (n == 16) {
-    vstore16 (v0, 0, d);
-    vstore16 (v1, 0, d + plane);
-    vstore16 (v2, 0, d + 2 * plane);
+    STORE_ACT16 (d, 0, v0);
+    STORE_ACT16 (d, plane, v1);
+    STORE_ACT16 (d, 2 * plane, v2);
   } else {
     float a0[16], a1[16], a2[16];
     vstore16 (v0, 0, a0);
     vstore16 (v1, 0, a1);
     vstore16 (v2, 0, a2);
     for (int i = 0; i < n; i++) {
-      d[i] = a0[i];
-      d[plane + i] = a1[i];
-      d[2 * plane + i] = a2[i];
+      STORE_ACT (d, i, a0[i]);
+      STORE_ACT (d, plane + i, a1[i]);
+      STORE_ACT (d, 2 * plane + i, a2[i]);
     }
   }
 }
@@ -259,7 +259,7 @@ preproc_store16 (__global float *d, int plane, int n, float16 v0,
 /* Blend (OpenCV's weights), scale, pad the lanes outside the frame (out),
  * store. */
 static inline void
-preproc_w16_finish (__global float *d, int plane, int n, int16 out,
+preproc_w16_finish (__global ACT_T *d, int plane, int n, int16 out,
     int16 a0, int16 a1, int4 ty, float scale, float pad, int bgr,
     int16 r00, int16 g00, int16 b00, int16 r01, int16 g01, int16 b01,
     int16 r10, int16 g10, int16 b10, int16 r11, int16 g11, int16 b11)
@@ -296,7 +296,7 @@ preproc_w16_finish (__global float *d, int plane, int n, int16 out,
 
 /* Row y of the work-item: d (its first output), or padding and continue. */
 #define PREPROC_W16_ROW \
-  __global float *d = dst + dst_off + y * dst_w + xb; \
+  __global ACT_T *d = dst + dst_off + y * dst_w + xb; \
   if (!any || y < pad_y || y >= pad_y + new_h) { \
     preproc_store16 (d, plane, n, (float16) (pad), (float16) (pad), \
         (float16) (pad)); \
@@ -310,7 +310,7 @@ preproc_packed_w16 (__global const uchar * src, int off, int stride, int bpp,
     int ri, int gi, int bi,
     __global const int *xs, __global const int4 * ytab,
     int pad_x, int pad_y, int new_w, int new_h,
-    __global float *dst, int dst_off, int dst_w, int dst_h,
+    __global ACT_T *dst, int dst_off, int dst_w, int dst_h,
     float scale, float pad, int bgr, int rows)
 {
   PREPROC_W16_COLUMNS;
@@ -480,7 +480,7 @@ preproc_yuv_w16 (__global const uchar * sy, int off_y, int st_y, int ystep,
     int m_y, int m_rv, int m_bu, int m_gu, int gv,
     __global const int *xs, __global const int4 * ytab,
     int pad_x, int pad_y, int new_w, int new_h,
-    __global float *dst, int dst_off, int dst_w, int dst_h,
+    __global ACT_T *dst, int dst_off, int dst_w, int dst_h,
     float scale, float pad, int bgr, int rows)
 {
   PREPROC_W16_COLUMNS;

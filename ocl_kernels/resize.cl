@@ -8,7 +8,7 @@
  * input pixels of a row and writes 16 pixels to each of the two output
  * rows. gws: (ceil (W / 8), H, planes). */
 __kernel void
-resize_nearest2x (__global const float *x, int x_off, __global float *y,
+resize_nearest2x (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, int planes, int H, int W)
 {
   int ix0 = get_global_id (0) * 8;
@@ -17,21 +17,21 @@ resize_nearest2x (__global const float *x, int x_off, __global float *y,
   if (ix0 >= W || iy >= H || p >= planes)
     return;
   int OW = 2 * W;
-  __global const float *src = x + x_off + ((size_t) p * H + iy) * W;
-  __global float *d0 = y + y_off + ((size_t) p * 2 * H + 2 * iy) * OW;
-  __global float *d1 = d0 + OW;
+  __global const ACT_T *src = x + x_off + ((size_t) p * H + iy) * W;
+  __global ACT_T *d0 = y + y_off + ((size_t) p * 2 * H + 2 * iy) * OW;
+  __global ACT_T *d1 = d0 + OW;
   if (ix0 + 8 <= W) {
-    float8 v = vload8 (0, src + ix0);
+    float8 v = LOAD_ACT8 (src, ix0);
     float16 o = v.s0011223344556677;
-    vstore16 (o, 0, d0 + 2 * ix0);
-    vstore16 (o, 0, d1 + 2 * ix0);
+    STORE_ACT16 (d0, 2 * ix0, o);
+    STORE_ACT16 (d1, 2 * ix0, o);
   } else {
     for (int ix = ix0; ix < W; ix++) {
-      float v = src[ix];
-      d0[2 * ix] = v;
-      d0[2 * ix + 1] = v;
-      d1[2 * ix] = v;
-      d1[2 * ix + 1] = v;
+      float v = LOAD_ACT (src, ix);
+      STORE_ACT (d0, 2 * ix, v);
+      STORE_ACT (d0, 2 * ix + 1, v);
+      STORE_ACT (d1, 2 * ix, v);
+      STORE_ACT (d1, 2 * ix + 1, v);
     }
   }
 }
@@ -39,7 +39,7 @@ resize_nearest2x (__global const float *x, int x_off, __global float *y,
 /* Nearest, any mapping: hmap[OH], wmap[OW] hold source rows / columns.
  * gws: (OW, OH, planes). */
 __kernel void
-resize_nearest (__global const float *x, int x_off, __global float *y,
+resize_nearest (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, __global const int *hmap, __global const int *wmap,
     int planes, int H, int W, int OH, int OW)
 {
@@ -48,15 +48,15 @@ resize_nearest (__global const float *x, int x_off, __global float *y,
   int p = get_global_id (2);
   if (ox >= OW || oy >= OH || p >= planes)
     return;
-  y[y_off + ((size_t) p * OH + oy) * OW + ox] =
-      x[x_off + ((size_t) p * H + hmap[oy]) * W + wmap[ox]];
+  STORE_ACT (y, y_off + ((size_t) p * OH + oy) * OW + ox,
+      LOAD_ACT (x, x_off + ((size_t) p * H + hmap[oy]) * W + wmap[ox]));
 }
 
 /* Bilinear: hidx[2*OH] / widx[2*OW] hold the two source rows / columns,
  * hlam[OH] / wlam[OW] the weight of the second one.
  * gws: (OW, OH, planes). */
 __kernel void
-resize_linear (__global const float *x, int x_off, __global float *y,
+resize_linear (__global const ACT_T *x, int x_off, __global ACT_T *y,
     int y_off, __global const int *hidx, __global const float *hlam,
     __global const int *widx, __global const float *wlam, int planes,
     int H, int W, int OH, int OW)
@@ -66,11 +66,14 @@ resize_linear (__global const float *x, int x_off, __global float *y,
   int p = get_global_id (2);
   if (ox >= OW || oy >= OH || p >= planes)
     return;
-  __global const float *src = x + x_off + (size_t) p * H * W;
+  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
   int y0 = hidx[2 * oy], y1 = hidx[2 * oy + 1];
   int x0 = widx[2 * ox], x1 = widx[2 * ox + 1];
   float ly = hlam[oy], lx = wlam[ox];
-  float top = src[y0 * W + x0] * (1.0f - lx) + src[y0 * W + x1] * lx;
-  float bot = src[y1 * W + x0] * (1.0f - lx) + src[y1 * W + x1] * lx;
-  y[y_off + ((size_t) p * OH + oy) * OW + ox] = top * (1.0f - ly) + bot * ly;
+  float top = LOAD_ACT (src, y0 * W + x0) * (1.0f - lx)
+      + LOAD_ACT (src, y0 * W + x1) * lx;
+  float bot = LOAD_ACT (src, y1 * W + x0) * (1.0f - lx)
+      + LOAD_ACT (src, y1 * W + x1) * lx;
+  STORE_ACT (y, y_off + ((size_t) p * OH + oy) * OW + ox,
+      top * (1.0f - ly) + bot * ly);
 }

@@ -46,6 +46,9 @@ static gboolean
 impl_supports (const YoloOpImpl * impl, YoloRuntime * rt, YoloGraph * g,
     YoloNode * n)
 {
+  if (yolo_rt_act_storage (rt) == YOLO_DTYPE_FLOAT16
+      && !(impl->flags & YOLO_IMPL_HALF))
+    return FALSE;
   return !impl->supports || impl->supports (rt, g, n);
 }
 
@@ -76,6 +79,12 @@ yolo_backend_candidates (const YoloBackend * b, YoloRuntime * rt,
         g_ptr_array_add (out, (gpointer) impl);
     }
   }
+  /* half storage: a variant not preferred here rather than none */
+  if (out->len == 0 && yolo_rt_act_storage (rt) == YOLO_DTYPE_FLOAT16)
+    for (const YoloOpImpl * const *const *arr = b->impls; *arr; arr++)
+      for (const YoloOpImpl * const *i = *arr; *i; i++)
+        if (yolo_impl_has_op (*i, n->op_type) && impl_supports (*i, rt, g, n))
+          g_ptr_array_add (out, (gpointer) * i);
   return out;
 }
 

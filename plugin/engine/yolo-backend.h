@@ -42,7 +42,9 @@
  * Lowering of a node (yolo_backend_candidates): the impls named by the
  * option for its op (conv_kernel, matmul_kernel), in the option's order,
  * that support it; then the impls that are preferred and support it, in
- * backend order. An op with no such impl fails with
+ * backend order; with half storage only impls flagged YOLO_IMPL_HALF, and
+ * when none of them is preferred, those that support the node. An op
+ * with no such impl fails with
  * YOLO_ENGINE_ERROR_UNSUPPORTED naming the op and node. Without tuning
  * the first candidate is prepared.
  */
@@ -57,6 +59,10 @@ G_BEGIN_DECLS
 typedef enum
 {
   YOLO_IMPL_TUNABLE = 1 << 0,
+  /* its kernels read and write float activations through common.cl's
+   * ACT_T / LOAD_ACT / STORE_ACT: it runs with half storage too
+   * (yolo_rt_set_act_storage); impls without it are no candidates then */
+  YOLO_IMPL_HALF = 1 << 1,
 } YoloImplFlags;
 
 typedef struct

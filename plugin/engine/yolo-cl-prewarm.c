@@ -362,6 +362,14 @@ yolo_cl_prewarm_new (cl_device_id dev, const char *options, guint n_helpers)
   return pw;
 }
 
+void
+yolo_cl_prewarm_set_options (YoloClPrewarm * pw, const char *options)
+{
+  g_return_if_fail (pw->helpers == NULL);
+  g_free (pw->sh.options);
+  pw->sh.options = g_strdup (options);
+}
+
 static void
 start_helpers (YoloClPrewarm * pw)
 {

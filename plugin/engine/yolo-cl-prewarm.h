@@ -58,6 +58,9 @@ typedef struct _YoloClPrewarm YoloClPrewarm;
 /* A prewarm whose n_helpers threads (started at the first push that asks
  * for them, each with a context of its own on dev) run items as they are
  * pushed, building the units they need with `options`. */
+/* Replaces the build options (the engine's choice of activation storage),
+ * before anything was handed to the prewarm. */
+void yolo_cl_prewarm_set_options (YoloClPrewarm * pw, const char *options);
 YoloClPrewarm *yolo_cl_prewarm_new (cl_device_id dev, const char *options,
     guint n_helpers);
 /* Queues an item (takes ownership of it and its strings); start: start

@@ -82,7 +82,10 @@ static const char usage_text[] =
     "      on-disk program binary cache (auto: off on PoCL, on elsewhere)\n"
     "  --prewarm=auto|on|off                      (YOLO_CL_PREWARM)\n"
     "      compile the plan's kernels on every core before the first run\n"
-    "      when PoCL's kernel cache is cold (auto: on PoCL only)\n";
+    "      when PoCL's kernel cache is cold (auto: on PoCL only)\n"
+    "  --storage=auto|float|half                  (YOLO_STORAGE)\n"
+    "      activations in float32 or float16 in device memory (arithmetic in\n"
+    "      float32; auto: float32 for now)\n";
 
 /* The engine options every command that creates an engine takes (see
  * YoloEngineOptions): filled by g_option_context_parse, handed to
@@ -90,7 +93,7 @@ static const char usage_text[] =
 typedef struct
 {
   char *conv_kernel, *matmul_kernel, *wino_layout, *program_cache, *tune;
-  char *prewarm;
+  char *prewarm, *storage;
   gint64 max_work_group_size, max_local_mem_size;
   gint64 max_mem_alloc_size, max_global_mem_size;
   gboolean no_cache;
@@ -125,6 +128,8 @@ engine_args_add (GOptionContext * ctx, EngineArgs * a)
         "No program binary cache (--program-cache=off)", NULL},
     {"prewarm", 0, 0, G_OPTION_ARG_STRING, &a->prewarm,
         "Compile kernels ahead on every core: auto, on, off", "P"},
+    {"storage", 0, 0, G_OPTION_ARG_STRING, &a->storage,
+        "Activation storage: auto, float, half", "S"},
     {NULL}
   };
   GOptionGroup *group = g_option_group_new ("engine", "Engine options "
@@ -140,6 +145,7 @@ engine_args_apply (const EngineArgs * a, YoloEngineOptions * opt)
   opt->conv_kernel = a->conv_kernel;
   opt->matmul_kernel = a->matmul_kernel;
   opt->tune = a->tune;
+  opt->storage = a->storage;
   opt->wino_layout = a->wino_layout;
   opt->program_cache = a->program_cache;
   opt->no_cache = a->no_cache;
@@ -156,6 +162,7 @@ engine_args_clear (EngineArgs * a)
   g_free (a->conv_kernel);
   g_free (a->matmul_kernel);
   g_free (a->tune);
+  g_free (a->storage);
   g_free (a->wino_layout);
   g_free (a->program_cache);
   g_free (a->prewarm);

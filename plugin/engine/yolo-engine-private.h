@@ -51,7 +51,7 @@ YoloRuntime *yolo_runtime_new (const YoloEngineOptions * options,
     GError ** error);
 void yolo_runtime_free (YoloRuntime * rt);
 /* Allocates the arena (elements) and uploads nothing else. */
-gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems,
+gboolean yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 bytes,
     GError ** error);
 /* Device memory of the engine's buffers, in bytes: the activation arena,
  * weights and other constants, scratch and op-private buffers (what
@@ -80,8 +80,14 @@ char *yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g,
 char *yolo_runtime_kernel_names (YoloRuntime * rt);
 
 /* Memory planner (yolo-plan.c): views for Concat/Split/view ops, liveness
- * based offsets. Returns the arena size in elements. */
+ * based offsets, in bytes (t->mem_offset, t->view_offset). Returns the
+ * arena size in bytes. Storage types are those yolo_tensor_storage gives:
+ * call yolo_plan_storage first to choose them. */
 gint64 yolo_plan_memory (YoloGraph * g);
+/* Sets t->storage of every tensor: float_storage (YOLO_DTYPE_FLOAT or
+ * YOLO_DTYPE_FLOAT16) for float run-time tensors, the default of
+ * yolo_tensor_storage for the others (constants stay float32 / int32). */
+void yolo_plan_storage (YoloGraph * g, YoloDType float_storage);
 
 G_END_DECLS
 #endif

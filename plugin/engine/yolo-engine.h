@@ -139,6 +139,17 @@ typedef struct
    * core): NULL/"" = YOLO_CL_PREWARM (which also takes "1" and "0"), else
    * "auto" (on PoCL only, whose cache the helpers fill), "on", "off". */
   const char *prewarm;
+  /* (An application option.) How activations are stored in device
+   * memory: NULL/"" = YOLO_STORAGE, else "auto" (float32 for now: on
+   * PoCL's CPU device half costs ~30% more CPU time, its accuracy on
+   * float16 models is below onnxruntime fp16's, and GPUs are not measured
+   * yet; see README "Half precision");
+   * "float" (float32); "half" (float16 in the activation arena, read and
+   * written with vload_half / vstore_half_rte, arithmetic in float32,
+   * weights float32). Half storage is used only when every op of the plan
+   * has a kernel variant for it on the device; otherwise the engine stores
+   * float32 and says why in its info log. */
+  const char *storage;
 } YoloEngineOptions;
 
 typedef struct _YoloEngine YoloEngine;

@@ -58,10 +58,21 @@ yolo_act_apply (YoloAct act, float alpha, float beta, float x)
 }
 
 static void
+quant_free (YoloQuantParams * q)
+{
+  if (!q)
+    return;
+  g_free (q->scale);
+  g_free (q->zero_point);
+  g_free (q);
+}
+
+static void
 tensor_free (gpointer p)
 {
   YoloTensor *t = p;
 
+  quant_free (t->quant);
   g_free (t->name);
   g_free (t->data);
   g_free (t->declared_shape);
@@ -336,6 +347,90 @@ yolo_tensor_host_bytes (const YoloTensor * t)
       || bytes > YOLO_MAX_HOST_BYTES)
     return -1;
   return empty ? 0 : bytes;
+}
+
+YoloDType
+yolo_tensor_storage (const YoloTensor * t)
+{
+  if (t->storage != YOLO_DTYPE_UNDEFINED)
+    return t->storage;
+  return yolo_dtype_is_float (t->dtype) ? YOLO_DTYPE_FLOAT : YOLO_DTYPE_INT32;
+}
+
+gint64
+yolo_tensor_storage_bytes (const YoloTensor * t)
+{
+  gint64 n, bytes;
+
+  if (t->ndim < 0 || t->ndim > YOLO_MAX_DIMS
+      || !yolo_dims_numel (t->ndim, t->dims, &n)
+      || !yolo_mul_checked (n, yolo_dtype_size (yolo_tensor_storage (t)),
+          &bytes))
+    return -1;
+  return bytes;
+}
+
+static gboolean
+zp_in_range (YoloDType zp_dtype, gint32 v)
+{
+  switch (zp_dtype) {
+    case YOLO_DTYPE_INT8:
+      return v >= -128 && v <= 127;
+    case YOLO_DTYPE_UINT8:
+      return v >= 0 && v <= 255;
+    case YOLO_DTYPE_INT32:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+gboolean
+yolo_tensor_set_quant (YoloTensor * t, gint64 axis, guint n,
+    const float *scale, const gint32 * zero_point, YoloDType zp_dtype,
+    GError ** error)
+{
+  YoloQuantParams *q;
+  int ax = -1;
+
+  if (axis != -1 || n != 1) {
+    ax = t->ndim > 0 ? yolo_axis (axis, t->ndim) : -1;
+    if (ax < 0 || (gint64) n != t->dims[ax]) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "tensor \"%s\": %u quantisation scales for axis %" G_GINT64_FORMAT
+          " of a %d-D tensor", t->name, n, axis, t->ndim);
+      return FALSE;
+    }
+  }
+  if (n == 0 || !scale) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+        "tensor \"%s\": no quantisation scale", t->name);
+    return FALSE;
+  }
+  for (guint i = 0; i < n; i++) {
+    if (!isfinite (scale[i]) || !(scale[i] > 0.0f)) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "tensor \"%s\": quantisation scale %u is %g (must be finite and "
+          "> 0)", t->name, i, scale[i]);
+      return FALSE;
+    }
+    if (zero_point && !zp_in_range (zp_dtype, zero_point[i])) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "tensor \"%s\": zero point %u is %d, outside the range of %s",
+          t->name, i, zero_point[i], yolo_dtype_name (zp_dtype));
+      return FALSE;
+    }
+  }
+  q = g_new0 (YoloQuantParams, 1);
+  q->axis = ax;
+  q->n = n;
+  q->scale = g_memdup2 (scale, n * sizeof (float));
+  q->zero_point = zero_point ? g_memdup2 (zero_point, n * sizeof (gint32)) :
+      NULL;
+  q->zp_dtype = zp_dtype;
+  quant_free (t->quant);
+  t->quant = q;
+  return TRUE;
 }
 
 gboolean

@@ -6,8 +6,14 @@
  * Conventions:
  *  - Tensors and nodes are referred to by index into g->tensors / g->nodes.
  *  - Batch is 1; layouts are ONNX's (NCHW, row-major, contiguous).
- *  - Logical dtypes follow ONNX. On the device every element takes 4 bytes:
- *    YOLO_DTYPE_FLOAT is `float`, every integer/bool dtype is `int` (int32).
+ *  - Logical dtypes follow ONNX (t->dtype). On the device a tensor is stored
+ *    as t->storage (its element type in device memory, set by the planner:
+ *    yolo_tensor_storage): float tensors as `float` (YOLO_DTYPE_FLOAT) or,
+ *    with half storage, `half` (YOLO_DTYPE_FLOAT16, read and written with
+ *    vload_half / vstore_half, arithmetic in float); integer and bool
+ *    tensors as `int` (YOLO_DTYPE_INT32). The arena, views and offsets are
+ *    in bytes (yolo_dtype_size gives the width), so tensors of any width
+ *    share one arena; kernels get element offsets in their storage type.
  *  - Host constant data (t->data): float* for FLOAT, gint64* for any integer
  *    or bool dtype (always widened to 64 bit on the host).
  */
@@ -39,6 +45,28 @@ G_BEGIN_DECLS
   YOLO_DTYPE_DOUBLE = 11,
 } YoloDType;
 
+/* Bytes per element of dtype t (bool: 1), 0 for UNDEFINED or unknown. */
+static inline gsize
+yolo_dtype_size (YoloDType t)
+{
+  switch (t) {
+    case YOLO_DTYPE_UINT8:
+    case YOLO_DTYPE_INT8:
+    case YOLO_DTYPE_BOOL:
+      return 1;
+    case YOLO_DTYPE_FLOAT16:
+      return 2;
+    case YOLO_DTYPE_FLOAT:
+    case YOLO_DTYPE_INT32:
+      return 4;
+    case YOLO_DTYPE_INT64:
+    case YOLO_DTYPE_DOUBLE:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
 static inline gboolean
 yolo_dtype_is_float (YoloDType t)
 {
@@ -47,6 +75,23 @@ yolo_dtype_is_float (YoloDType t)
 }
 
 const char *yolo_dtype_name (YoloDType t);
+
+/* Quantisation parameters of a tensor (ONNX QuantizeLinear /
+ * DequantizeLinear): real = (q - zero_point) * scale.
+ *  - per-tensor: axis = -1, n = 1;
+ *  - per-channel: axis = the quantised axis of the tensor (normalised,
+ *    0 <= axis < ndim), n = dims[axis] scales (and zero points).
+ * scale: n floats (> 0). zero_point: n values of zp_dtype's range (INT8:
+ * -128..127, UINT8: 0..255, INT32 for int32 biases), or NULL for all zero.
+ * Owned by the tensor (yolo_tensor_set_quant copies; freed with it). */
+typedef struct
+{
+  gint axis;
+  guint n;
+  float *scale;
+  gint32 *zero_point;
+  YoloDType zp_dtype;
+} YoloQuantParams;
 
 /* Where a tensor's data lives at run time (set by the planner). */
 typedef enum
@@ -80,13 +125,22 @@ typedef struct
    * tensors. */
   YoloDType io_dtype;
 
+  /* Quantisation parameters (scale, zero point, axis) of a quantised
+   * tensor, or NULL. */
+  YoloQuantParams *quant;
+
+  /* Element type in device memory (yolo_tensor_storage; the planner sets
+   * it, UNDEFINED before). */
+  YoloDType storage;
   /* Memory plan (yolo-plan.c). A view shares the storage of view_of,
-   * starting view_offset elements into it. */
+   * starting view_offset bytes into it. */
   int view_of;                  /* -1: owns its storage */
-  gint64 view_offset;
+  gint64 view_offset;           /* bytes */
   YoloMemKind mem;
-  gint64 mem_offset;            /* element offset in the arena (resolved) */
+  gint64 mem_offset;            /* byte offset in the arena (resolved) */
   gpointer device_data;         /* YOLO_MEM_CONST: cl_mem, owned by runtime */
+  gpointer device_half;         /* YOLO_MEM_CONST with half storage: the
+                                 * float16 copy read as an activation */
   /* Graph inputs and outputs: the shape the file declares, symbolic
    * dimensions by name ("[batch,3,height,width]"); NULL otherwise. */
   char *declared_shape;
@@ -203,6 +257,22 @@ const char *yolo_node_attr_string (const YoloNode * n, const char *name,
 /* Returns the INTS attribute (count in *n_out) or NULL. */
 const gint64 *yolo_node_attr_ints (const YoloNode * n, const char *name,
     int *n_out);
+
+/* The element type t has (or will have) in device memory: t->storage when
+ * the planner set it, else the default for t->dtype (FLOAT for float
+ * dtypes, INT32 for integer and bool ones). */
+YoloDType yolo_tensor_storage (const YoloTensor * t);
+/* Bytes t takes in device memory (numel * storage width), or -1 when the
+ * shape is invalid or the size overflows. */
+gint64 yolo_tensor_storage_bytes (const YoloTensor * t);
+/* Attaches a copy of the quantisation parameters to t (replacing any):
+ * axis -1 (per-tensor, n must be 1) or an axis of t (normalised; n must be
+ * dims[axis]); zero_point may be NULL. FALSE (INVALID_MODEL, naming t)
+ * when n, axis or a scale (not finite and > 0) or zero point (outside
+ * zp_dtype's range) is invalid. */
+gboolean yolo_tensor_set_quant (YoloTensor * t, gint64 axis, guint n,
+    const float *scale, const gint32 * zero_point, YoloDType zp_dtype,
+    GError ** error);
 
 /* Element count; unchecked: valid for tensors that passed
  * yolo_tensor_check_size (all of them once inferred). */

@@ -71,8 +71,9 @@ image_view (YoloGraph * g, int t, gint64 i)
   v->ndim = src->ndim;
   memcpy (v->dims, src->dims, sizeof (v->dims));
   v->dims[0] = 1;
+  v->storage = yolo_tensor_storage (src);
   v->mem = src->mem;
-  v->mem_offset = src->mem_offset + i * (yolo_tensor_numel (src) /
+  v->mem_offset = src->mem_offset + i * (yolo_tensor_storage_bytes (src) /
       src->dims[0]);
   return idx;
 }

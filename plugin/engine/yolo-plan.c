@@ -4,16 +4,22 @@
  *    a Split whose outer size is 1 makes each output a slice of its input;
  *    a Concat whose outer size is 1 makes each input's storage a slice of
  *    its output, so producers write straight into place (no copies).
+ *    A view is made only between tensors of one storage type.
  * 2. Liveness: every storage root lives from the first step that writes any
  *    tensor in it to the last step that reads one; roots whose lifetimes
  *    overlap get disjoint ranges of one arena (greedy, largest first).
+ *
+ * Everything is in bytes: each tensor takes numel * yolo_dtype_size (its
+ * storage type) bytes (yolo_tensor_storage_bytes), every block starts on a
+ * 128-byte boundary, so each tensor's element offset (byte offset / width)
+ * is exact.
  */
 #include "yolo-engine-private.h"
 #include "yolo-ops.h"
 
 #include <string.h>
 
-#define ALIGN_ELEMS 32          /* 128 bytes */
+#define ALIGN_BYTES 128
 
 static int
 root_of (YoloGraph * g, int t, gint64 * off)
@@ -44,6 +50,19 @@ is_runtime (const YoloTensor * t)
   return !yolo_tensor_is_const (t);
 }
 
+static gboolean
+same_storage (const YoloTensor * a, const YoloTensor * b)
+{
+  return yolo_tensor_storage (a) == yolo_tensor_storage (b);
+}
+
+/* Bytes of a planned (inferred, size-checked) tensor. */
+static gint64
+nbytes (const YoloTensor * t)
+{
+  return MAX (yolo_tensor_storage_bytes (t), 0);
+}
+
 static void
 plan_views (YoloGraph * g)
 {
@@ -56,19 +75,25 @@ plan_views (YoloGraph * g)
     if (n->removed || !x || !is_runtime (x))
       continue;
     if (def && (def->flags & YOLO_OP_VIEW)) {
+      if (!same_storage (x, YOLO_OUT (g, n, 0)))
+        continue;
       YOLO_OUT (g, n, 0)->view_of = n->inputs[0];
       YOLO_OUT (g, n, 0)->view_offset = 0;
     } else if (!strcmp (n->op_type, "Split")) {
       int axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), x->ndim);
       gint64 off = 0;
 
-      if (axis < 0 || outer_size (x, axis) != 1)
+      gboolean same = TRUE;
+
+      for (int j = 0; j < n->n_outputs; j++)
+        same = same && same_storage (x, YOLO_OUT (g, n, j));
+      if (axis < 0 || outer_size (x, axis) != 1 || !same)
         continue;
       for (int j = 0; j < n->n_outputs; j++) {
         YoloTensor *o = YOLO_OUT (g, n, j);
         o->view_of = n->inputs[0];
         o->view_offset = off;
-        off += yolo_tensor_numel (o);
+        off += nbytes (o);
       }
     }
   }
@@ -87,11 +112,11 @@ plan_views (YoloGraph * g)
     axis = yolo_axis (yolo_node_attr_int (n, "axis", 0), out->ndim);
     if (axis < 0 || outer_size (out, axis) != 1)
       continue;
-    total = yolo_tensor_numel (out);
+    total = nbytes (out);
     slot = g_new0 (gint64, n->n_inputs + 1);
     for (int j = 0; j < n->n_inputs; j++)
       slot[j + 1] = slot[j] + (n->inputs[j] >= 0 ?
-          yolo_tensor_numel (YOLO_IN (g, n, j)) : 0);
+          nbytes (YOLO_IN (g, n, j)) : 0);
 
     for (int j = 0; j < n->n_inputs; j++) {
       YoloTensor *t = YOLO_IN (g, n, j), *R;
@@ -99,24 +124,24 @@ plan_views (YoloGraph * g)
       int root;
       gboolean ok = TRUE;
 
-      if (!t || !is_runtime (t) || yolo_tensor_numel (t) == 0)
+      if (!t || !is_runtime (t) || nbytes (t) == 0 || !same_storage (t, out))
         continue;
       croot = root_of (g, n->outputs[0], &coff);
       root = root_of (g, n->inputs[j], &r);
       if (root == croot)
         continue;               /* already in place (or not: prepare copies) */
       R = YOLO_T (g, root);
-      if (R->is_input || !is_runtime (R))
+      if (R->is_input || !is_runtime (R) || !same_storage (R, out))
         continue;
       start = slot[j] - r;
-      if (start < 0 || start + yolo_tensor_numel (R) > total)
+      if (start < 0 || start + nbytes (R) > total)
         continue;
       /* Every other input overlapping R's extent must be a view of R at the
        * matching place, else two producers would write the same memory. */
       for (int k = 0; k < n->n_inputs && ok; k++) {
         gint64 rk;
         if (k == j || n->inputs[k] < 0 || slot[k + 1] <= start
-            || slot[k] >= start + yolo_tensor_numel (R))
+            || slot[k] >= start + nbytes (R))
           continue;
         if (root_of (g, n->inputs[k], &rk) != root || rk != slot[k] - start)
           ok = FALSE;
@@ -171,7 +196,7 @@ block_cmp_area (gconstpointer a, gconstpointer b)
 }
 
 /* Greedy: each block, in the array's order, at the lowest offset free
- * during its lifetime. Returns the arena size (elements). */
+ * during its lifetime. Returns the arena size (bytes). */
 static gint64
 place_blocks (GArray * blocks)
 {
@@ -198,6 +223,19 @@ place_blocks (GArray * blocks)
     arena = MAX (arena, off + b->size);
   }
   return arena;
+}
+
+void
+yolo_plan_storage (YoloGraph * g, YoloDType float_storage)
+{
+  for (guint i = 0; i < g->tensors->len; i++) {
+    YoloTensor *t = YOLO_T (g, i);
+
+    t->storage = YOLO_DTYPE_UNDEFINED;
+    if (yolo_dtype_is_float (t->dtype) && is_runtime (t))
+      t->storage = float_storage;
+    t->storage = yolo_tensor_storage (t);
+  }
 }
 
 gint64
@@ -257,8 +295,10 @@ yolo_plan_memory (YoloGraph * g)
   for (guint i = 0; i < nt; i++) {
     if (!used[i] || YOLO_T (g, i)->view_of >= 0)
       continue;
-    Block b = { i, yolo_tensor_numel (YOLO_T (g, i)), first[i], last[i], 0 };
-    b.size = (MAX (b.size, 1) + ALIGN_ELEMS - 1) / ALIGN_ELEMS * ALIGN_ELEMS;
+    Block b = { i, nbytes (YOLO_T (g, i)), first[i], last[i], 0 };
+    /* each tensor <= YOLO_MAX_HOST_BYTES (checked at inference): no
+     * overflow here nor in the sums below */
+    b.size = (MAX (b.size, 1) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
     g_array_append_val (blocks, b);
   }
   /* The smallest arena of the greedy placement in each order (ties: the
@@ -309,7 +349,7 @@ yolo_plan_memory (YoloGraph * g)
     }
     g_debug ("memory plan: arena %.2f MiB, largest set of tensors live at "
         "one step %.2f MiB (step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-        ")", arena * 4.0 / 1048576, best * 4.0 / 1048576, best_step, step);
+        ")", arena / 1048576.0, best / 1048576.0, best_step, step);
   }
 
   /* Resolve views. */

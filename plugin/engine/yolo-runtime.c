@@ -17,8 +17,8 @@
  *
  * Buffers larger than CL_DEVICE_MAX_MEM_ALLOC_SIZE (often a quarter of a
  * GPU's memory) fail with a clear error instead of an OpenCL error code.
- * Kernels index with 32-bit ints, so the activation arena may hold at most
- * G_MAXINT32 elements.
+ * Kernels index with 32-bit ints, so every tensor must end within
+ * G_MAXINT32 elements of its storage type from the start of its buffer.
  *
  * Smaller devices are emulated (to test GPU constraints on a CPU device)
  * with YoloEngineOptions.max_work_group_size (caps the max work-group size
@@ -35,6 +35,7 @@
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
 #include "yolo-flops.h"
+#include "yolo-half.h"
 #include "yolo-kernels.h"
 
 #include <stdlib.h>
@@ -58,6 +59,7 @@ thread_cpu_us (void)
 
 /* Options every kernel unit is built with. */
 #define YOLO_CL_BUILD_OPTIONS "-cl-mad-enable"
+#define YOLO_CL_BUILD_OPTIONS_HALF "-cl-mad-enable -DYOLO_ACT_HALF=1"
 
 typedef struct
 {
@@ -90,8 +92,10 @@ struct _YoloRuntime
   cl_program *programs;         /* per kernel unit, built on first use */
   int n_programs;
   YoloEngineOptions opt;        /* resolved: see resolve_options */
+  YoloDType act_storage;        /* FLOAT or FLOAT16 (yolo_rt_set_act_storage) */
+  const char *build_options;    /* of every unit: YOLO_CL_BUILD_OPTIONS[_HALF] */
   cl_mem arena;
-  gint64 arena_elems;
+  gint64 arena_bytes;
   GPtrArray *buffers;           /* owned cl_mem */
   GPtrArray *const_buffers;     /* owned cl_mem of constant tensors */
   const char *variant;          /* impl whose launches are recorded */
@@ -330,6 +334,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   static const char *const matmul[] = { "auto", "tiled", "tile", NULL };
   static const char *const pre[] = { "auto", "scalar", "wide", NULL };
   static const char *const upload[] = { "auto", "copy", "host", NULL };
+  static const char *const storage[] = { "auto", "float", "half", NULL };
   YoloEngineOptions none = { 0 };
 
   if (!opt)
@@ -363,6 +368,8 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
       "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
       && resolve_choice (opt->preproc_upload, "preproc_upload",
       "YOLO_PREPROC_UPLOAD", upload, &out->preproc_upload, error)
+      && resolve_choice (opt->storage, "storage", "YOLO_STORAGE", storage,
+      &out->storage, error)
       && resolve_cap (opt->max_work_group_size, "max_work_group_size",
       "YOLO_MAX_WORK_GROUP_SIZE", &out->max_work_group_size, error)
       && resolve_cap (opt->max_local_mem_size, "max_local_mem_size",
@@ -478,6 +485,8 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   }
   /* Programs are built per kernel unit when a plan first asks for one of
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
+  rt->act_storage = YOLO_DTYPE_FLOAT;
+  rt->build_options = YOLO_CL_BUILD_OPTIONS;
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
   {
@@ -588,25 +597,49 @@ yolo_runtime_arena (YoloRuntime * rt)
 }
 
 gboolean
-yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 n_elems, GError ** error)
+yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 arena_bytes, GError ** error)
 {
   cl_int err;
-  gsize bytes = (gsize) MAX (n_elems, 16) * 4;
+  gsize bytes;
 
-  if (n_elems > G_MAXINT32) {
+  if (arena_bytes < 0 || (guint64) arena_bytes > G_MAXSIZE - 64) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-        "the activations need %" G_GINT64_FORMAT " elements, more than the "
-        "32-bit indices of the kernels address", n_elems);
+        "the activations need %" G_GINT64_FORMAT " bytes, more than this "
+        "host addresses", arena_bytes);
     return FALSE;
   }
+  bytes = MAX ((gsize) arena_bytes, 64);
   if (!check_alloc_size (rt, bytes, "the activation arena", TRUE, error))
     return FALSE;
   rt->arena = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE, bytes, NULL, &err);
   if (YOLO_CL_FAILED (err, error, "allocating %" G_GSIZE_FORMAT
           " bytes of device memory", bytes))
     return FALSE;
-  rt->arena_elems = n_elems;
+  rt->arena_bytes = arena_bytes;
   return TRUE;
+}
+
+void
+yolo_rt_set_act_storage (YoloRuntime * rt, YoloDType storage)
+{
+  g_return_if_fail (storage == YOLO_DTYPE_FLOAT
+      || storage == YOLO_DTYPE_FLOAT16);
+  if (storage == rt->act_storage)
+    return;
+  g_return_if_fail (rt->launches->len == 0);
+  rt->act_storage = storage;
+  rt->build_options = storage == YOLO_DTYPE_FLOAT16 ?
+      YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS;
+  for (int i = 0; i < rt->n_programs; i++)
+    g_clear_pointer (&rt->programs[i], clReleaseProgram);
+  if (rt->prewarm)
+    yolo_cl_prewarm_set_options (rt->prewarm, rt->build_options);
+}
+
+YoloDType
+yolo_rt_act_storage (YoloRuntime * rt)
+{
+  return rt->act_storage;
 }
 
 cl_kernel
@@ -629,7 +662,7 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
     yolo_cl_prewarm_claim_unit (rt->prewarm, u);
     t0 = thread_cpu_us ();
     rt->programs[u] = yolo_cl_build_program (rt->ctx, rt->device, unit,
-        YOLO_CL_BUILD_OPTIONS, rt->opt.program_cache, error);
+        rt->build_options, rt->opt.program_cache, error);
     if (!rt->programs[u])
       return NULL;
     if (thread_cpu_us () - t0 >= PREWARM_BUILD_US)
@@ -1213,18 +1246,77 @@ yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
   gint64 oa, ob;
   const YoloTensor *ra = root_of (g, a, &oa);
   const YoloTensor *rb = root_of (g, b, &ob);
+  YoloDType sa = yolo_tensor_storage (a), sb = yolo_tensor_storage (b);
 
-  return ra == rb && oa == ob + elem_offset;
+  return ra == rb && sa == sb
+      && oa == ob + elem_offset * (gint64) yolo_dtype_size (sb);
 }
+
+static gboolean tensor_mem (YoloRuntime * rt, YoloGraph * g,
+    YoloTensor * t, gboolean param, cl_mem * mem, gint64 * offset,
+    GError ** error);
 
 gboolean
 yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
     cl_mem * mem, gint64 * offset, GError ** error)
 {
+  return tensor_mem (rt, g, t, FALSE, mem, offset, error);
+}
+
+/* A float constant read as an activation with half storage: its float16
+ * copy (t->device_half). */
+static gboolean
+const_half_mem (YoloRuntime * rt, YoloTensor * t, cl_mem * mem, GError ** error)
+{
+  if (!t->device_half) {
+    gint64 n = yolo_tensor_numel (t);
+    guint16 *hv = g_new (guint16, MAX (n, 1));
+    cl_mem m;
+
+    for (gint64 i = 0; i < n; i++)
+      hv[i] = yolo_float_to_half (((const float *) t->data)[i]);
+    m = yolo_rt_upload (rt, hv, n * 2, error);
+    g_free (hv);
+    if (!m)
+      return FALSE;
+    g_ptr_array_steal_index (rt->buffers, rt->buffers->len - 1);
+    g_ptr_array_add (rt->const_buffers, m);
+    t->device_half = m;
+    t->mem = YOLO_MEM_CONST;
+  }
+  *mem = (cl_mem) t->device_half;
+  return TRUE;
+}
+
+static gboolean
+tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
+    cl_mem * mem, gint64 * offset, GError ** error)
+{
   if (t->mem == YOLO_MEM_ARENA) {
+    gint64 size = (gint64) yolo_dtype_size (yolo_tensor_storage (t));
+
+    if (size <= 0 || t->mem_offset < 0 || t->mem_offset % size) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "internal error: tensor %s (%s) at byte %" G_GINT64_FORMAT
+          " of the arena", t->name,
+          yolo_dtype_name (yolo_tensor_storage (t)), t->mem_offset);
+      return FALSE;
+    }
+    if (t->mem_offset / size > G_MAXINT32 - yolo_tensor_numel (t)) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "tensor %s ends %" G_GINT64_FORMAT " elements into the activation "
+          "arena, more than the 32-bit indices of the kernels address",
+          t->name, t->mem_offset / size + yolo_tensor_numel (t));
+      return FALSE;
+    }
     *mem = rt->arena;
-    *offset = t->mem_offset;
+    *offset = t->mem_offset / size;
     return TRUE;
+  }
+  if (yolo_tensor_is_const (t) && !param && t->dtype == YOLO_DTYPE_FLOAT
+      && rt->act_storage == YOLO_DTYPE_FLOAT16) {
+    *offset = 0;
+    return const_half_mem (rt, t, mem, error);
   }
   if (yolo_tensor_is_const (t)) {
     if (!t->device_data && !t->data) {
@@ -1366,6 +1458,28 @@ yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
         YOLO_ENGINE_ERROR_INVALID_MODEL, "internal error: missing tensor");
   if (!a->gerr && a->err == CL_SUCCESS)
     yolo_rt_tensor_mem (rt, g, t, &m, &off, &a->gerr);
+  yolo_args_mem (a, m);
+  yolo_args_int (a, (cl_int) off);
+}
+
+gboolean
+yolo_rt_param_ok (YoloRuntime * rt, const YoloTensor * t)
+{
+  return !t || rt->act_storage != YOLO_DTYPE_FLOAT16
+      || yolo_tensor_is_const (t) || !yolo_dtype_is_float (t->dtype);
+}
+
+void
+yolo_args_param (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
+{
+  cl_mem m = NULL;
+  gint64 off = 0;
+
+  if (!a->gerr && a->err == CL_SUCCESS && !t)
+    g_set_error (&a->gerr, YOLO_ENGINE_ERROR,
+        YOLO_ENGINE_ERROR_INVALID_MODEL, "internal error: missing tensor");
+  if (!a->gerr && a->err == CL_SUCCESS)
+    tensor_mem (rt, g, t, TRUE, &m, &off, &a->gerr);
   yolo_args_mem (a, m);
   yolo_args_int (a, (cl_int) off);
 }

@@ -75,6 +75,15 @@ const YoloEngineOptions *yolo_rt_options (YoloRuntime * rt);
 cl_context yolo_rt_context (YoloRuntime * rt);
 cl_command_queue yolo_rt_queue (YoloRuntime * rt);
 
+/* The storage type of float activations: YOLO_DTYPE_FLOAT (the default)
+ * or YOLO_DTYPE_FLOAT16. With FLOAT16 every kernel unit is built with
+ * -DYOLO_ACT_HALF=1: common.cl's ACT_T / LOAD_ACT / STORE_ACT then read
+ * and write half (vload_half / vstore_half_rte), and only impls flagged
+ * YOLO_IMPL_HALF are candidates (yolo-backend.h). Set it before anything
+ * is recorded; changing it drops the programs built so far. */
+void yolo_rt_set_act_storage (YoloRuntime * rt, YoloDType storage);
+YoloDType yolo_rt_act_storage (YoloRuntime * rt);
+
 /* A new kernel object for the named kernel of the embedded program. */
 cl_kernel yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error);
 
@@ -106,12 +115,15 @@ cl_mem yolo_rt_upload (YoloRuntime * rt, gconstpointer data, gsize bytes,
 /* A new scratch buffer owned by the runtime (for op-private temporaries). */
 cl_mem yolo_rt_alloc (YoloRuntime * rt, gsize bytes, GError ** error);
 
-/* Location of a tensor: its buffer and element offset. Uploads constants
- * (converted to float / int32) on first use. */
+/* Location of a tensor: its buffer and offset in elements of its storage
+ * type (yolo_tensor_storage). Uploads constants (converted to float /
+ * int32) on first use. Fails (UNSUPPORTED) when the tensor ends beyond
+ * G_MAXINT32 elements into its buffer. */
 gboolean yolo_rt_tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t,
     cl_mem * mem, gint64 * offset, GError ** error);
 
-/* TRUE when tensor a lives at exactly (b's location + elem_offset). */
+/* TRUE when tensor a lives at exactly (b's location + elem_offset elements
+ * of b's storage type) and both have the same storage type. */
 gboolean yolo_rt_same_location (YoloGraph * g, const YoloTensor * a,
     const YoloTensor * b, gint64 elem_offset);
 
@@ -136,6 +148,18 @@ void yolo_args_float (YoloArgs * a, cl_float v);
 void yolo_args_local (YoloArgs * a, gsize bytes);
 void yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
     YoloTensor * t);
+/* Like yolo_args_tensor for a tensor a kernel reads as `const float *`
+ * whatever the activation storage (weights, biases, scales: parameters):
+ * a float constant is passed as float32 also with half storage, where
+ * yolo_args_tensor passes its float16 copy (an activation operand, read
+ * through LOAD_ACT). A run-time tensor is passed as it is stored. */
+void yolo_args_param (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloTensor * t);
+/* TRUE when t can be passed with yolo_args_param: anything with float
+ * storage; with half storage a constant or a non-float tensor (a run-time
+ * float tensor is half then, not float). Half impls check their
+ * parameters with it in supports(). */
+gboolean yolo_rt_param_ok (YoloRuntime * rt, const YoloTensor * t);
 /* A `__global float *` scratch argument of at least `bytes`, shared by all
  * ops: every op's scratch of one slot (0..YOLO_SCRATCH_SLOTS-1) is the same
  * buffer, which is safe because launches run one after the other on one

@@ -914,5 +914,17 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/winograd", test_conv_winograd);
   g_test_add_func ("/conv/device-limits", test_conv_device_limits);
   g_test_add_func ("/conv/variants", test_conv_variants);
+  /* half storage (yolo_test_add_half) */
+  yolo_test_add_half ("/conv/half/1x1", test_conv_1x1);
+  yolo_test_add_half ("/conv/half/3x3s1", test_conv_3x3s1);
+  yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
+  yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
+  yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
+  yolo_test_add_half ("/conv/half/groups", test_conv_groups);
+  yolo_test_add_half ("/conv/half/activations", test_conv_activations);
+  yolo_test_add_half ("/conv/half/gpu-path", test_conv_gpu_path);
+  yolo_test_add_half ("/conv/half/winograd", test_conv_winograd);
+  yolo_test_add_half ("/conv/half/tiled", test_conv_tiled);
+  yolo_test_add_half ("/conv/half/tiled-wg32", test_conv_tiled_wg32);
   return g_test_run ();
 }

@@ -581,5 +581,11 @@ main (int argc, char **argv)
   g_test_add_func ("/eltwise/cast-onnxruntime", test_cast_onnxruntime);
   g_test_add_func ("/eltwise/cast-float16", test_cast_float16);
   g_test_add_func ("/eltwise/errors", test_errors);
+  /* half storage (yolo_test_add_half) */
+  yolo_test_add_half ("/eltwise/half/binary-float", test_binary_float);
+  yolo_test_add_half ("/eltwise/half/epilogue", test_epilogue);
+  yolo_test_add_half ("/eltwise/half/unary", test_unary);
+  yolo_test_add_half ("/eltwise/half/cast", test_cast);
+  yolo_test_add_half ("/eltwise/half/cast-float16", test_cast_float16);
   return g_test_run ();
 }

@@ -3,6 +3,7 @@
  * plan, and that fused / planned graphs still match the C reference. */
 #include "yolo-test-util.h"
 
+#include <math.h>
 #include <string.h>
 
 static void
@@ -219,6 +220,7 @@ test_bad_options (void)
     {{.max_local_mem_size = -2}, {"max_local_mem_size", "-2"}},
     {{.max_mem_alloc_size = -3}, {"max_mem_alloc_size", "-3"}},
     {{.max_global_mem_size = -4}, {"max_global_mem_size", "-4"}},
+    {{.storage = "fp16"}, {"storage", "fp16"}},
   };
   /* A variable, a bad value, the option it is the default of (-1: not
    * tested). */
@@ -233,6 +235,7 @@ test_bad_options (void)
         G_STRUCT_OFFSET (YoloEngineOptions, matmul_kernel)},
     {"YOLO_PREPROC_UPLOAD", "bogus",
         G_STRUCT_OFFSET (YoloEngineOptions, preproc_upload)},
+    {"YOLO_STORAGE", "double", G_STRUCT_OFFSET (YoloEngineOptions, storage)},
     {"YOLO_MAX_LOCAL_MEM_SIZE", "8k", -1},
     {"YOLO_MAX_MEM_ALLOC_SIZE", "-5", -1},
   };
@@ -378,8 +381,10 @@ test_host_constants_released (void)
   in = g_new (float, in_n);
   out = g_new (float, out_n);
   out_ref = g_new (float, out_n);
+  /* image-like values in 0..1, not from yolo_test_rand: the later tests'
+   * random graphs stay the same */
   for (gint64 k = 0; k < in_n; k++)
-    in[k] = yolo_test_rand (0.0f, 1.0f);
+    in[k] = (float) ((k * 2654435761u) % 256) / 255.0f;
   g_assert_true (yolo_engine_set_input (e, in, &err));
   g_assert_true (yolo_engine_run (e, &err));
   g_assert_true (yolo_engine_get_output (e, 0, out, &err));
@@ -396,6 +401,207 @@ test_host_constants_released (void)
   g_free (out);
   g_free (out_ref);
   g_free (path);
+}
+
+/* X [1,3,5,7] -> Relu -> A, A -> Sigmoid -> B, Concat (A, B; axis 1) -> C:
+ * the concat is free (A and B are slices of C). */
+static YoloGraph *
+concat_graph (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  const gint64 dims[4] = { 1, 3, 5, 7 };
+  const char *x[] = { "X" }, *a[] = { "A" }, *b[] = { "B" };
+  const char *ab[] = { "A", "B" }, *c[] = { "C" };
+  int n;
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, dims, -1.0f, 1.0f);
+  yolo_graph_add_node (g, "Relu", "relu", 1, x, 1, a);
+  yolo_graph_add_node (g, "Sigmoid", "sigmoid", 1, a, 1, b);
+  n = yolo_graph_add_node (g, "Concat", "cat", 2, ab, 1, c);
+  yolo_node_add_attr (YOLO_N (g, n), "axis", YOLO_ATTR_INT)->i = 1;
+  yolo_test_output (g, "C");
+  return g;
+}
+
+/* The memory plan in bytes: each tensor takes numel * the width of its
+ * storage type, blocks start on 128 bytes, views are byte offsets, and
+ * tensors of different widths share one arena. */
+static void
+test_plan_bytes (void)
+{
+  static const struct
+  {
+    YoloDType storage, x_storage;
+    gint64 arena, b_offset;
+  } cases[] = {
+    /* X: 105 x 4 = 420 -> 512 bytes; C: 210 x 4 = 840 -> 896 bytes */
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT, 512 + 896, 105 * 4},
+    /* half: X 210 -> 256, C 420 -> 512 */
+    {YOLO_DTYPE_FLOAT16, YOLO_DTYPE_FLOAT16, 256 + 512, 105 * 2},
+    /* an 8-bit X (105 -> 128 bytes) next to float C */
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT8, 128 + 896, 105 * 4},
+  };
+  GError *err = NULL;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    YoloGraph *g = concat_graph ();
+    YoloTensor *X, *A, *B, *C;
+    gint64 arena;
+
+    g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
+    g_assert_no_error (err);
+    yolo_plan_storage (g, cases[i].storage);
+    X = YOLO_T (g, yolo_graph_find_tensor (g, "X"));
+    A = YOLO_T (g, yolo_graph_find_tensor (g, "A"));
+    B = YOLO_T (g, yolo_graph_find_tensor (g, "B"));
+    C = YOLO_T (g, yolo_graph_find_tensor (g, "C"));
+    X->storage = cases[i].x_storage;
+    g_assert_cmpint (yolo_tensor_storage (C), ==, cases[i].storage);
+    g_assert_cmpint (yolo_tensor_storage_bytes (C), ==,
+        210 * (gint64) yolo_dtype_size (cases[i].storage));
+    arena = yolo_plan_memory (g);
+    g_assert_cmpint (arena, ==, cases[i].arena);
+    /* A and B are slices of C at byte offsets; X is not in C's block */
+    g_assert_cmpint (A->view_of, ==, yolo_graph_find_tensor (g, "C"));
+    g_assert_cmpint (B->view_offset, ==, cases[i].b_offset);
+    g_assert_cmpint (B->mem_offset, ==, C->mem_offset + cases[i].b_offset);
+    g_assert_true (yolo_rt_same_location (g, B, C, 105));
+    g_assert_false (yolo_rt_same_location (g, B, C, 104));
+    g_assert_cmpint (C->mem_offset % 128, ==, 0);
+    g_assert_cmpint (X->mem_offset % 128, ==, 0);
+    g_assert_true (X->mem_offset >= C->mem_offset + 210 *
+        (gint64) yolo_dtype_size (cases[i].storage)
+        || X->mem_offset + yolo_tensor_storage_bytes (X) <= C->mem_offset);
+    yolo_graph_free (g);
+  }
+
+  /* widths and checked sizes */
+  {
+    YoloTensor t = {.dtype = YOLO_DTYPE_FLOAT,.ndim = 2,.dims =
+          {G_MAXINT64 / 4, 3}
+    };
+    g_assert_cmpuint (yolo_dtype_size (YOLO_DTYPE_FLOAT16), ==, 2);
+    g_assert_cmpuint (yolo_dtype_size (YOLO_DTYPE_BOOL), ==, 1);
+    g_assert_cmpuint (yolo_dtype_size (YOLO_DTYPE_INT64), ==, 8);
+    g_assert_cmpuint (yolo_dtype_size (YOLO_DTYPE_UNDEFINED), ==, 0);
+    g_assert_cmpint (yolo_tensor_storage_bytes (&t), ==, -1);
+    t.dtype = YOLO_DTYPE_INT64;
+    t.dims[0] = 5;
+    /* integers are int32 on the device */
+    g_assert_cmpint (yolo_tensor_storage (&t), ==, YOLO_DTYPE_INT32);
+    g_assert_cmpint (yolo_tensor_storage_bytes (&t), ==, 60);
+  }
+}
+
+/* Quantisation parameters attached to a tensor: checked, copied, freed
+ * with the graph (ASan / LSan see a leak or a double free). */
+static void
+test_quant_params (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  const gint64 dims[4] = { 4, 3, 3, 3 };
+  const float scale4[4] = { 0.5f, 0.25f, 1.0f, 2.0f };
+  const gint32 zp4[4] = { 0, -128, 127, 3 };
+  const float bad_scale[4] = { 0.5f, 0.0f, 1.0f, 2.0f };
+  const float nan_scale[1] = { NAN };
+  const gint32 zp_bad[4] = { 0, 0, 128, 0 }, zp_neg[1] = { -1 };
+  const float one = 0.125f;
+  GError *err = NULL;
+  YoloTensor *t;
+  int w;
+
+  w = yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, dims, -1, 1);
+  t = YOLO_T (g, w);
+  /* per-tensor */
+  g_assert_true (yolo_tensor_set_quant (t, -1, 1, &one, NULL,
+          YOLO_DTYPE_UINT8, &err));
+  g_assert_no_error (err);
+  g_assert_cmpint (t->quant->axis, ==, -1);
+  g_assert_cmpuint (t->quant->n, ==, 1);
+  g_assert_null (t->quant->zero_point);
+  /* per-channel, negative axis normalised; replaces the first */
+  g_assert_true (yolo_tensor_set_quant (t, -4, 4, scale4, zp4,
+          YOLO_DTYPE_INT8, &err));
+  g_assert_no_error (err);
+  g_assert_cmpint (t->quant->axis, ==, 0);
+  g_assert_cmpuint (t->quant->n, ==, 4);
+  g_assert_true (t->quant->scale != scale4);    /* a copy */
+  g_assert_cmpfloat (t->quant->scale[3], ==, 2.0f);
+  g_assert_cmpint (t->quant->zero_point[1], ==, -128);
+  g_assert_cmpint (t->quant->zp_dtype, ==, YOLO_DTYPE_INT8);
+
+  /* refused: the parameters stay as they were */
+  g_assert_false (yolo_tensor_set_quant (t, 1, 4, scale4, NULL, YOLO_DTYPE_INT8, &err));        /* dims[1] is 3 */
+  g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL);
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, 4, 4, scale4, NULL, YOLO_DTYPE_INT8, &err));        /* no axis 4 */
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, 0, 4, bad_scale, NULL,
+          YOLO_DTYPE_INT8, &err));
+  g_assert_nonnull (strstr (err->message, "scale 1"));
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, -1, 1, nan_scale, NULL,
+          YOLO_DTYPE_INT8, &err));
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, 0, 4, scale4, zp_bad,
+          YOLO_DTYPE_INT8, &err));
+  g_assert_nonnull (strstr (err->message, "zero point 2 is 128"));
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, -1, 1, &one, zp_neg,
+          YOLO_DTYPE_UINT8, &err));
+  g_clear_error (&err);
+  g_assert_false (yolo_tensor_set_quant (t, -1, 0, &one, NULL,
+          YOLO_DTYPE_UINT8, &err));
+  g_clear_error (&err);
+  g_assert_cmpuint (t->quant->n, ==, 4);
+  g_assert_cmpfloat (t->quant->scale[1], ==, 0.25f);
+  yolo_graph_free (g);
+}
+
+/* Option storage: "half" stores float activations as float16 when every
+ * op has a half kernel; an op without one (Sin) keeps float32; "auto"
+ * stores float32, for a float16 model too (yolo-engine.h). */
+static void
+test_storage_choice (void)
+{
+  YoloEngineOptions half = {.storage = "half" }, autos = {.storage = "auto" };
+  const gint64 dims[2] = { 3, 37 };
+  const char *x[] = { "X" }, *y[] = { "Y" };
+  GError *err = NULL;
+  YoloEngine *e;
+  YoloGraph *g;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  e = yolo_engine_new_from_graph (concat_graph (), &half, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (yolo_rt_act_storage (e->rt), ==, YOLO_DTYPE_FLOAT16);
+  g_assert_cmpint (yolo_tensor_storage (YOLO_T (e->graph,
+              yolo_graph_find_tensor (e->graph, "C"))), ==, YOLO_DTYPE_FLOAT16);
+  yolo_engine_free (e);
+
+  g = yolo_graph_new ();
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, dims, -3.0f, 3.0f);
+  yolo_graph_add_node (g, "Sin", "sin", 1, x, 1, y);
+  yolo_test_output (g, "Y");
+  e = yolo_engine_new_from_graph (g, &half, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (yolo_rt_act_storage (e->rt), ==, YOLO_DTYPE_FLOAT);
+  yolo_engine_free (e);
+
+  e = yolo_engine_new_from_graph (concat_graph (), &autos, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (yolo_rt_act_storage (e->rt), ==, YOLO_DTYPE_FLOAT);
+  yolo_engine_free (e);
+  /* a float16 model: its input declared float16 */
+  g = concat_graph ();
+  YOLO_T (g, yolo_graph_find_tensor (g, "X"))->io_dtype = YOLO_DTYPE_FLOAT16;
+  e = yolo_engine_new_from_graph (g, &autos, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (yolo_rt_act_storage (e->rt), ==, YOLO_DTYPE_FLOAT);
+  yolo_engine_free (e);
 }
 
 /* GError domain string: what applications match on (g_quark_from_string). */
@@ -420,5 +626,10 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/error-quark", test_error_quark);
   g_test_add_func ("/engine/host-constants-released",
       test_host_constants_released);
+  g_test_add_func ("/engine/plan-bytes", test_plan_bytes);
+  g_test_add_func ("/engine/quant-params", test_quant_params);
+  g_test_add_func ("/engine/storage-choice", test_storage_choice);
+  yolo_test_add_half ("/engine/half/fused-c2f-matches-reference",
+      test_fused_c2f_matches_reference);
   return g_test_run ();
 }

@@ -1181,5 +1181,15 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-misc/index/topk", test_topk);
   g_test_add_func ("/ops-misc/index/topk-speed", test_topk_speed);
   g_test_add_func ("/ops-misc/yolo26-chain", test_yolo26_chain);
+  /* half storage (yolo_test_add_half) */
+  yolo_test_add_half ("/ops-misc/half/concat", test_concat);
+  yolo_test_add_half ("/ops-misc/half/split", test_split);
+  yolo_test_add_half ("/ops-misc/half/slice", test_slice);
+  yolo_test_add_half ("/ops-misc/half/transpose", test_transpose);
+  yolo_test_add_half ("/ops-misc/half/tile-expand-pad", test_tile_expand_pad);
+  yolo_test_add_half ("/ops-misc/half/softmax", test_softmax);
+  yolo_test_add_half ("/ops-misc/half/reduce", test_reduce);
+  yolo_test_add_half ("/ops-misc/half/argmax", test_argmax);
+  yolo_test_add_half ("/ops-misc/half/matmul", test_matmul);
   return g_test_run ();
 }

@@ -244,5 +244,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pool/global", test_global);
   g_test_add_func ("/pool/onnxruntime", test_onnxruntime);
   g_test_add_func ("/pool/errors", test_errors);
+  yolo_test_add_half ("/pool/half/maxpool", test_maxpool);
+  yolo_test_add_half ("/pool/half/avgpool", test_avgpool);
+  yolo_test_add_half ("/pool/half/global", test_global);
   return g_test_run ();
 }

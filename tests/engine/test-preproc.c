@@ -4,6 +4,7 @@
  * the letterbox geometry of reference_detect.py and OpenCV's weights. */
 #include "yolo-test-util.h"
 #include "yolo-preproc.h"
+#include "yolo-half.h"
 
 #include <math.h>
 #include <string.h>
@@ -15,9 +16,14 @@ static const char *format_names[] = {
 
 /* An engine whose input 0 is [1,c,h,w] (a Relu, so the output equals the
  * non-negative input), created with options opt (NULL: defaults). */
+/* test_kernel_half: engines with half storage */
+static gboolean half_storage;
+
 static YoloEngine *
 make_engine_opt (int c, int w, int h, const YoloEngineOptions * opt)
 {
+  YoloEngineOptions half;
+
   YoloGraph *g = yolo_graph_new ();
   gint64 dims[4] = { 1, c, h, w };
   const char *in[] = { "x" }, *out[] = { "y" };
@@ -27,8 +33,16 @@ make_engine_opt (int c, int w, int h, const YoloEngineOptions * opt)
   yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, dims, 0.0f, 1.0f);
   yolo_graph_add_node (g, "Relu", "relu", 1, in, 1, out);
   yolo_test_output (g, "y");
+  if (half_storage) {
+    half = opt ? *opt : (YoloEngineOptions) {
+    0};
+    half.storage = "half";
+    opt = &half;
+  }
   e = yolo_engine_new_from_graph (g, opt, TRUE, &err);
   g_assert_no_error (err);
+  if (half_storage)
+    g_assert_cmpint (yolo_rt_act_storage (e->rt), ==, YOLO_DTYPE_FLOAT16);
   return e;
 }
 
@@ -110,9 +124,23 @@ check_one (YoloEngine * e, YoloPreproc * pp, int in_w, int in_h,
   g_assert_true (yolo_preproc_run (pp, &t.img, params, &lb_dev, &err));
   g_assert_no_error (err);
   g_assert_true (yolo_engine_input_mem (e, 0, &mem, &off, &err));
-  g_assert_cmpint (clEnqueueReadBuffer (yolo_rt_queue (e->rt), mem, CL_TRUE,
-          off * sizeof (float), n * sizeof (float), dev, 0, NULL, NULL), ==,
-      CL_SUCCESS);
+  if (half_storage) {
+    /* the kernel stores half: the reference rounded (ties to even), one
+     * half ulp where float rounding put them on either side of a tie */
+    guint16 *h = g_new (guint16, n);
+    g_assert_cmpint (clEnqueueReadBuffer (yolo_rt_queue (e->rt), mem,
+            CL_TRUE, off * 2, n * 2, h, 0, NULL, NULL), ==, CL_SUCCESS);
+    for (gsize i = 0; i < n; i++) {
+      dev[i] = yolo_half_to_float (h[i]);
+      ref[i] = yolo_half_round (ref[i]);
+    }
+    g_free (h);
+    tol = 1e-6f + 1.0f / 1024;
+  } else {
+    g_assert_cmpint (clEnqueueReadBuffer (yolo_rt_queue (e->rt), mem,
+            CL_TRUE, off * sizeof (float), n * sizeof (float), dev, 0, NULL,
+            NULL), ==, CL_SUCCESS);
+  }
   g_assert_cmpint (memcmp (&lb_ref, &lb_dev, sizeof (lb_ref)), ==, 0);
 
   for (gsize i = 0; i < n; i++) {
@@ -226,6 +254,15 @@ test_variants (void)
       yolo_engine_free (e);
     }
   }
+}
+
+/* The same with half storage: the kernels write float16. */
+static void
+test_kernel_half (void)
+{
+  half_storage = TRUE;
+  test_kernel ();
+  half_storage = FALSE;
 }
 
 /* preproc -> enqueue -> get_output: the engine sees what preproc wrote. */
@@ -448,6 +485,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preproc/yuv-matrix", test_yuv_matrix);
   g_test_add_func ("/preproc/channels", test_channels);
   g_test_add_func ("/preproc/kernel", test_kernel);
+  g_test_add_func ("/preproc/kernel-half", test_kernel_half);
   g_test_add_func ("/preproc/variants", test_variants);
   g_test_add_func ("/preproc/engine-flow", test_engine_flow);
   return g_test_run ();

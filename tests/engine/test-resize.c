@@ -334,5 +334,8 @@ main (int argc, char **argv)
   g_test_add_func ("/resize/linear", test_linear);
   g_test_add_func ("/resize/onnxruntime", test_onnxruntime);
   g_test_add_func ("/resize/errors", test_errors);
+  yolo_test_add_half ("/resize/half/nearest2x", test_nearest2x);
+  yolo_test_add_half ("/resize/half/nearest", test_nearest);
+  yolo_test_add_half ("/resize/half/linear", test_linear);
   return g_test_run ();
 }

@@ -1,5 +1,6 @@
 /* yolo-test-util.c - see yolo-test-util.h */
 #include "yolo-test-util.h"
+#include "yolo-half.h"
 
 #include <math.h>
 #include <string.h>
@@ -107,23 +108,92 @@ yolo_test_have_device (void)
 
 /* Host reference: evaluates every node in order with its eval(). Returns
  * the outputs' data as float arrays (integers converted). */
+static YoloEngineOptions test_options = {.tune = "off" };
+
+static gboolean half_mode;
+
+static gboolean
+test_half (void)
+{
+  return test_options.storage && !strcmp (test_options.storage, "half");
+}
+
+/* t's float data rounded to float16 (round to nearest, ties to even). */
+static void
+round_half (YoloTensor * t)
+{
+  gint64 n;
+
+  if (t->dtype != YOLO_DTYPE_FLOAT || !t->data)
+    return;
+  n = yolo_tensor_numel (t);
+  for (gint64 k = 0; k < n; k++)
+    ((float *) t->data)[k] = yolo_half_round (((float *) t->data)[k]);
+}
+
+/* Input j of op_type is an activation operand: with half storage a float
+ * constant there is read as half (the ops whose kernels read their
+ * parameters as float32 are not listed). */
+static gboolean
+half_operand (const char *op_type, int j)
+{
+  static const char *const all[] = { "Add", "Sub", "Mul", "Div", "Pow",
+    "Mod", "Max", "Min", "Concat", "MatMul", "Gemm", NULL
+  };
+
+  if (g_strv_contains (all, op_type))
+    return TRUE;
+  return !strcmp (op_type, "Where") && j >= 1;
+}
+
 static gboolean
 host_reference (YoloGraph * g, GPtrArray * refs, GError ** error)
 {
-  if (!yolo_graph_sort (g, error))
+  gboolean half = test_half ();
+  gboolean *runtime = g_new0 (gboolean, g->tensors->len);
+
+  if (!yolo_graph_sort (g, error)) {
+    g_free (runtime);
     return FALSE;
+  }
+  /* Half storage: the device stores every float tensor computed at run
+   * time as half, so the reference rounds the inputs and each output of a
+   * node that reads one to half, at the same points. */
+  for (guint i = 0; i < g->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
+    runtime[g_array_index (g->inputs, int, i)] = TRUE;
+    if (half)
+      round_half (t);
+  }
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     const YoloOpDef *def = yolo_ops_lookup (n->op_type);
+    gboolean rt_node = FALSE;
+
+    for (int j = 0; j < n->n_inputs; j++)
+      rt_node |= n->inputs[j] >= 0 && runtime[n->inputs[j]];
+    for (int j = 0; j < n->n_outputs; j++)
+      runtime[n->outputs[j]] = rt_node;
+    /* a float constant read as an activation operand is stored as half
+     * too (yolo_args_tensor); parameters (weights...) stay float32 */
+    for (int j = 0; j < n->n_inputs && half && rt_node; j++)
+      if (n->inputs[j] >= 0 && !runtime[n->inputs[j]]
+          && half_operand (n->op_type, j))
+        round_half (YOLO_IN (g, n, j));
 
     if (!def) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "no op %s", n->op_type);
       return FALSE;
     }
-    if (!def->infer (g, n, error) || !def->eval (g, n, error))
+    if (!def->infer (g, n, error) || !def->eval (g, n, error)) {
+      g_free (runtime);
       return FALSE;
+    }
+    for (int j = 0; j < n->n_outputs && half && rt_node; j++)
+      round_half (YOLO_OUT (g, n, j));
   }
+  g_free (runtime);
   for (guint i = 0; i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     gint64 n = yolo_tensor_numel (t);
@@ -207,7 +277,6 @@ graph_copy (YoloGraph * g)
 /* "+NAME" (must run) or "-NAME" (must not), NAME: kernels separated by |;
  * NULL: none. */
 static GPtrArray *expect_kernels;
-static YoloEngineOptions test_options = {.tune = "off" };
 
 void
 yolo_test_set_options (const YoloEngineOptions * options)
@@ -215,6 +284,8 @@ yolo_test_set_options (const YoloEngineOptions * options)
   YoloEngineOptions none = { 0 };
 
   test_options = options ? *options : none;
+  if (half_mode)
+    test_options.storage = "half";
   /* the static choice, the same on every run (the measured one is
    * test-backend's business) */
   if (!test_options.tune)
@@ -274,6 +345,12 @@ yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
     g_test_fail ();
     goto out;
   }
+  if (test_half () && yolo_rt_act_storage (e->rt) != YOLO_DTYPE_FLOAT16) {
+    g_test_message ("%s: storage half asked for, the engine stores float32 "
+        "(an op without a half variant: run with G_MESSAGES_DEBUG=all)", label);
+    g_test_fail ();
+    goto out;
+  }
   for (guint i = 0; i < inputs->len; i++)
     if (!yolo_engine_set_input_n (e, i, g_ptr_array_index (inputs, i), &err))
       goto fail_err;
@@ -314,6 +391,10 @@ yolo_test_check (YoloGraph * g, const char *label, float atol, float rtol,
       g_free (dev);
       goto fail_err;
     }
+    if (test_half ()) {
+      rtol += 2e-3f;
+      atol += 1e-4f;
+    }
     for (gint64 k = 0; k < n; k++) {
       float d = fabsf (dev[k] - ref[k]);
       if (!(d <= atol + rtol * fabsf (ref[k])) && dev[k] != ref[k]
@@ -342,4 +423,29 @@ out:
   g_ptr_array_unref (refs);
   g_ptr_array_unref (inputs);
   return ok;
+}
+
+static void
+run_half (gconstpointer data)
+{
+  YoloEngineOptions saved = test_options;
+
+  half_mode = TRUE;
+  test_options.storage = "half";
+  ((GTestFunc) data) ();
+  half_mode = FALSE;
+  test_options = saved;
+  test_options.storage = NULL;
+}
+
+void
+yolo_test_add_half (const char *path, GTestFunc func)
+{
+  g_test_add_data_func (path, (gconstpointer) func, run_half);
+}
+
+gboolean
+yolo_test_half (void)
+{
+  return half_mode;
 }

@@ -50,4 +50,16 @@ void yolo_test_set_options (const YoloEngineOptions * options);
  * them all. */
 void yolo_test_expect_kernel (const char *name, gboolean used);
 
+/* Registers func as a GTest test run with half storage (the engine option
+ * storage "half", also through yolo_test_set_options while it runs):
+ * yolo_test_check then fails unless the engine stores half, its reference
+ * rounds the graph inputs and every output of a node computed at run time
+ * to float16 (round to nearest, ties to even) as the device stores them,
+ * and it widens the tolerance by rtol 2e-3 + atol 1e-4 (a value on
+ * either side of a half rounding boundary: one half ulp, 2^-10 relative,
+ * and what later nodes make of it). */
+void yolo_test_add_half (const char *path, GTestFunc func);
+/* TRUE while a test registered with yolo_test_add_half runs. */
+gboolean yolo_test_half (void);
+
 #endif

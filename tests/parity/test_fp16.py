@@ -3,6 +3,7 @@
 weights, activations, input and output) against onnxruntime.
 
 usage: test_fp16.py [--images bus.jpg,zidane.jpg@0.05] [--engine PATH]
+                   [--storage float|half]
        test_fp16.py --element [--images bus.jpg]   (yolodetect, gst-launch)
 
 The engine's stage 1 of float16 (yolo-half.h): weights widened to float32 at
@@ -38,6 +39,18 @@ yolojson` on the fp16 file (GST_PLUGIN_PATH set) and compares its
 detections with onnxruntime fp16's the same way (boxes mapped to the frame
 and clipped before NMS, as the element does; whole pixels).
 
+--storage half runs the engine with float16 activations in device memory
+(engine option storage, yolo-engine.h; arithmetic still float32): every
+activation is rounded to half after each kernel, also in the float32
+sections of a float16 model, while onnxruntime's CPU fp16 run keeps
+float32 between the nodes it computes in float32. Its bars are therefore
+stated apart: output0's max and mean error against the float32 model at
+most HALF_ERR_FACTOR (2) times onnxruntime fp16's, detections with |dconf|
+<= 0.03, and the small model's Cast float16 -> float32 -> x 1/3 -> float16
+within one half ulp (its float32 intermediate and its float32 constant
+1/3 are stored as half: double rounding); the other small outputs stay
+bit-exact.
+
 Exit status: 0 pass, 1 mismatch or error, 77 skipped (no model / device).
 """
 import argparse
@@ -66,6 +79,10 @@ CONF, IOU_NMS = 0.25, 0.7
 MARGIN = 0.02       # detections this close to CONF may be on one side only
 DCONF = 0.02        # |delta confidence| of a matched detection
 MIN_IOU = 0.9
+# --storage: extra `yolo-engine run` arguments, and the half storage bars
+STORAGE = []
+HALF_ERR_FACTOR = 2.0
+HALF_DCONF = 0.03
 
 
 def set_conf(arg):
@@ -210,7 +227,7 @@ def engine_run(engine, model, x, tmp, device):
     inp = os.path.join(tmp, 'in.f32')
     out = os.path.join(tmp, 'out.f32')
     x.astype('<f4').tofile(inp)
-    cmd = [engine, 'run', model, '--input', inp, '--output', out]
+    cmd = [engine, 'run', model, '--input', inp, '--output', out] + STORAGE
     if device:
         cmd += ['--device', device]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
@@ -252,10 +269,11 @@ def check_engine(a, model, failures):
                 print(f'  {sec:<10s} onnxruntime fp16: max {e16.max():.4g} mean {e16.mean():.3g}; '
                       f'ours: max {eus.max():.4g} mean {eus.mean():.3g}; '
                       f'ours vs onnxruntime fp16: max {d.max():.4g}')
-                if eus.max() > e16.max() or eus.mean() > e16.mean():
-                    failures.append(f'{image} {sec}: ours further from fp32 than onnxruntime fp16 '
-                                    f'(max {eus.max():.4g} > {e16.max():.4g} or mean '
-                                    f'{eus.mean():.3g} > {e16.mean():.3g})')
+                k = HALF_ERR_FACTOR if STORAGE else 1.0
+                if eus.max() > k * e16.max() or eus.mean() > k * e16.mean():
+                    failures.append(f'{image} {sec}: ours further from fp32 than {k:g} x '
+                                    f'onnxruntime fp16 (max {eus.max():.4g} > {e16.max():.4g} '
+                                    f'or mean {eus.mean():.3g} > {e16.mean():.3g})')
             match(f'{image} detections', detect(y16), detect(ours), y32, failures,
                   alt=detect(y32))
             match(f'{image} detections', detect(y32), detect(ours), y32, failures,
@@ -314,6 +332,7 @@ def check_small(a, failures):
         for i, r in enumerate(ref):
             cmd = [a.engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
                    '--output', os.path.join(tmp, 'out.f32'), '--output-index', str(i)]
+            cmd += STORAGE
             if a.device:
                 cmd += ['--device', a.device]
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -326,6 +345,16 @@ def check_small(a, failures):
             exact = np.array_equal(got, g16.astype(np.float32), equal_nan=True)
             print(f'small fp16 model {outs[i].name}: {int(same.sum())} of {same.size} '
                   f'bit-equal to onnxruntime, values are halves: {exact}')
+            if STORAGE and outs[i].name == 'Y_cast':
+                with np.errstate(invalid='ignore'):
+                    ulp = np.abs(got.astype(np.float64) - r.astype(np.float64)) / np.maximum(
+                        np.spacing(np.abs(r)).astype(np.float64), 2.0 ** -24)
+                with np.errstate(invalid='ignore'):
+                    close = ((got == r.astype(np.float32)) | (ulp <= 1)
+                             | (np.isnan(g16) & np.isnan(r)))
+                print(f'  (half storage: {int(close.sum())} of {close.size} within one '
+                      f'half ulp)')
+                same = close
             if not same.all() or not exact:
                 j = int(np.argmin(same.ravel()))
                 failures.append(f'small fp16 model {outs[i].name}: element {j}: ours '
@@ -385,7 +414,17 @@ def main():
     ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
     ap.add_argument('--device', default=None)
     ap.add_argument('--element', action='store_true')
+    ap.add_argument('--storage', choices=('float', 'half'), default=None,
+                    help='engine option storage (default: the engine\'s auto)')
     a = ap.parse_args()
+    global DCONF
+    if a.storage:
+        STORAGE[:] = ['--storage', a.storage]
+    if a.storage == 'half':
+        DCONF = HALF_DCONF
+        print(f'half storage: error bar {HALF_ERR_FACTOR:g} x onnxruntime fp16\'s, '
+              f'|dconf| <= {DCONF}')
+
     a.data = os.environ.get('YOLO_TEST_DATA', '')
     model = os.path.join(a.data, 'models', 'zoo', 'yolo11n-fp16.onnx')
     if not os.path.exists(model):

@@ -118,7 +118,7 @@ static const char *const conv_types[] = { "Conv", NULL };
 
 #define CPU_IMPL(var, name, supports, prepare, flags) \
   static const YoloOpImpl var = { conv_types, name, "conv_cpu", NULL, \
-    supports, prepare, flags }
+    supports, prepare, (flags) | YOLO_IMPL_HALF }
 CPU_IMPL (impl_dw3x3s1, "conv-cpu-dw3x3s1", dw3x3s1_supports,
     dw3x3s1_prepare, 0);
 CPU_IMPL (impl_dw3x3s2, "conv-cpu-dw3x3s2", dw3x3s2_supports,

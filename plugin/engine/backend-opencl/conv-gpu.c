@@ -39,11 +39,12 @@ static const char *const conv_types[] = { "Conv", NULL };
 
 static const YoloOpImpl impl_gpu_c8 = {
   conv_types, "conv-gpu-c8", "conv_gpu", gpu_c8_preferred, gpu_c8_supports,
-  gpu_c8_prepare, YOLO_IMPL_TUNABLE
+  gpu_c8_prepare, YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_generic = {
-  conv_types, "conv-generic", "conv_gpu", NULL, NULL, generic_prepare, 0
+  conv_types, "conv-generic", "conv_gpu", NULL, NULL, generic_prepare,
+  YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_conv_gpu[] = {

@@ -172,12 +172,12 @@ static const char *const conv_types[] = { "Conv", NULL };
 
 static const YoloOpImpl impl_tiled = {
   conv_types, "conv-tiled", "gemm_tiled", tiled_preferred, tiled64_supports,
-  tiled64_prepare, YOLO_IMPL_TUNABLE
+  tiled64_prepare, YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_tiled_wg32 = {
   conv_types, "conv-tiled-wg32", "gemm_tiled", tiled_preferred,
-  tiled32_supports, tiled32_prepare, YOLO_IMPL_TUNABLE
+  tiled32_supports, tiled32_prepare, YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_conv_tiled[] = {

@@ -222,7 +222,7 @@ static const char *const conv_types[] = { "Conv", NULL };
 
 static const YoloOpImpl impl_wino4 = {
   conv_types, "conv-wino4", "conv_cpu", wino4_preferred, wino4_supports,
-  wino4_prepare, YOLO_IMPL_TUNABLE
+  wino4_prepare, YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_conv_wino[] = { &impl_wino4, NULL };

@@ -8,6 +8,7 @@
  * apply the node's fused activation (n->act). */
 #include <string.h>
 #include "impls.h"
+#include "yolo-half.h"
 #include "ops/eltwise.h"
 
 /* Fixed local sizes (PoCL compiles one work-group function per size). */
@@ -28,7 +29,14 @@ elt_convert_const (YoloRuntime * rt, const YoloNode * n, YoloTensor * t,
     return TRUE;
   if (!yolo_tensor_is_const (t))
     return yolo_op_unsupported (error, n, "mixed float/integer inputs");
-  if (want_float) {
+  if (want_float && yolo_rt_act_storage (rt) == YOLO_DTYPE_FLOAT16) {
+    guint16 *h = g_new (guint16, MAX (cnt, 1));
+    for (gint64 i = 0; i < cnt; i++)
+      h[i] = yolo_float_to_half (elt_getf (t, i));
+    *mem = yolo_rt_upload (rt, h, MAX (cnt, 1) * 2, error);
+    g_free (h);
+    return *mem != NULL;
+  } else if (want_float) {
     float *f = g_new (float, MAX (cnt, 1));
     for (gint64 i = 0; i < cnt; i++)
       f[i] = elt_getf (t, i);
@@ -330,15 +338,17 @@ static const char *const unary_types[] = {
 static const char *const cast_types[] = { "Cast", NULL };
 
 static const YoloOpImpl impl_binary = {
-  binary_types, "eltwise-binary", "eltwise", NULL, NULL, elt_binary_prepare, 0
+  binary_types, "eltwise-binary", "eltwise", NULL, NULL, elt_binary_prepare,
+  YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_unary = {
-  unary_types, "eltwise-unary", "eltwise", NULL, NULL, elt_unary_prepare, 0
+  unary_types, "eltwise-unary", "eltwise", NULL, NULL, elt_unary_prepare,
+  YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_cast = {
-  cast_types, "cast", "eltwise", NULL, NULL, elt_cast_prepare, 0
+  cast_types, "cast", "eltwise", NULL, NULL, elt_cast_prepare, YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_eltwise[] = {

@@ -152,17 +152,18 @@ static const char *const mm_types[] = { "MatMul", "Gemm", NULL };
 
 static const YoloOpImpl impl_matmul_tiled = {
   mm_types, "matmul-tiled", "gemm_tiled", mm_tiled_preferred,
-  mm_tiled_supports, mm_tiled_prepare, YOLO_IMPL_TUNABLE
+  mm_tiled_supports, mm_tiled_prepare, YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_matmul_tiled_wg32 = {
   mm_types, "matmul-tiled-wg32", "gemm_tiled", mm_tiled_preferred,
-  mm_tiled_wg32_supports, mm_tiled_wg32_prepare, YOLO_IMPL_TUNABLE
+  mm_tiled_wg32_supports, mm_tiled_wg32_prepare,
+  YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_matmul_tile = {
   mm_types, "matmul-tile", "matmul", NULL, NULL, mm_tile_prepare,
-  YOLO_IMPL_TUNABLE
+  YOLO_IMPL_TUNABLE | YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_matmul[] = {

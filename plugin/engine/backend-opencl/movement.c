@@ -7,6 +7,7 @@
 #include "impls.h"
 #include "ops/misc-util.h"
 #include "ops/movement.h"
+#include "yolo-half.h"
 
 /* Drops size-1 dims and merges dims that are contiguous in both source and
  * destination. */
@@ -33,6 +34,19 @@ box_collapse (MoveBox * b)
     o.ndim++;
   }
   *b = o;
+}
+
+/* Kernel `base` of movement.cl for t's element width: 16-bit elements
+ * (half storage) take the _u16 kernels. */
+static cl_kernel
+move_kernel (YoloRuntime * rt, const char *base, const YoloTensor * t,
+    GError ** error)
+{
+  char name[64];
+
+  g_snprintf (name, sizeof name, "%s%s", base,
+      yolo_dtype_size (yolo_tensor_storage (t)) == 2 ? "_u16" : "");
+  return yolo_rt_kernel (rt, name, error);
 }
 
 static gboolean
@@ -76,7 +90,7 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
       ed[j] = c.ds[i];
       j--;
     }
-    k = yolo_rt_kernel (rt, "movement_transpose_tile", error);
+    k = move_kernel (rt, "movement_transpose_tile", dst, error);
     if (!k)
       return FALSE;
     a = yolo_args (k);
@@ -112,7 +126,7 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
     ds[i] = s >= 0 ? c.ds[s] : 0;
   }
   gint64 total = yolo_div_up (d[5], MOVE_CHUNK) * misc_prod (d, 0, 5);
-  k = yolo_rt_kernel (rt, "movement_copy_nd", error);
+  k = move_kernel (rt, "movement_copy_nd", dst, error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -219,13 +233,15 @@ pad_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n, PadFunc f,
     return FALSE;
   }
   cl_int value;
-  if (yolo_dtype_is_float (y->dtype)) {
+  if (yolo_tensor_storage (y) == YOLO_DTYPE_FLOAT16) {
+    value = yolo_float_to_half ((float) p.value);
+  } else if (yolo_dtype_is_float (y->dtype)) {
     float fv = (float) p.value;
     memcpy (&value, &fv, sizeof value);
   } else {
     value = (cl_int) p.value;
   }
-  cl_kernel k = yolo_rt_kernel (rt, "movement_pad", error);
+  cl_kernel k = move_kernel (rt, "movement_pad", y, error);
   if (!k)
     return FALSE;
   YoloArgs a = yolo_args (k);
@@ -268,7 +284,7 @@ static const char *const tile_types[] = { "Tile", NULL };
 static const char *const pad_types[] = { "Pad", NULL };
 
 #define MOVE_IMPL(var, types, name, prepare) \
-  static const YoloOpImpl var = { types, name, "movement", NULL, NULL, prepare, 0 }
+  static const YoloOpImpl var = { types, name, "movement", NULL, NULL, prepare, YOLO_IMPL_HALF }
 MOVE_IMPL (impl_concat, concat_types, "concat", concat_prepare);
 MOVE_IMPL (impl_split, split_types, "split", split_prepare);
 MOVE_IMPL (impl_slice, slice_types, "slice", slice_prepare);

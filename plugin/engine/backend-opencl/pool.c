@@ -108,7 +108,7 @@ static const char *const pool_types[] = { "MaxPool", "AveragePool",
 };
 
 static const YoloOpImpl impl_pool = {
-  pool_types, "pool", "pool", NULL, NULL, pool_prepare, 0
+  pool_types, "pool", "pool", NULL, NULL, pool_prepare, YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_pool[] = { &impl_pool, NULL };

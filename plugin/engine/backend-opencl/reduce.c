@@ -144,15 +144,16 @@ static const char *const reduce_types[] = {
 static const char *const arg_types[] = { "ArgMax", "ArgMin", NULL };
 
 static const YoloOpImpl impl_softmax = {
-  softmax_types, "softmax", "reduce", NULL, NULL, softmax_prepare, 0
+  softmax_types, "softmax", "reduce", NULL, NULL, softmax_prepare,
+  YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_reduce = {
-  reduce_types, "reduce", "reduce", NULL, NULL, reduce_prepare, 0
+  reduce_types, "reduce", "reduce", NULL, NULL, reduce_prepare, YOLO_IMPL_HALF
 };
 
 static const YoloOpImpl impl_arg = {
-  arg_types, "argmax", "reduce", NULL, NULL, arg_prepare, 0
+  arg_types, "argmax", "reduce", NULL, NULL, arg_prepare, YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_reduce[] = {

@@ -112,7 +112,7 @@ out:
 static const char *const resize_types[] = { "Resize", "Upsample", NULL };
 
 static const YoloOpImpl impl_resize = {
-  resize_types, "resize", "resize", NULL, NULL, resize_prepare, 0
+  resize_types, "resize", "resize", NULL, NULL, resize_prepare, YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_resize[] = { &impl_resize, NULL };
