@@ -3,6 +3,7 @@
 
 usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--repeat R]
                         [--device SPEC] [--threads T] [--engine PATH] [--no-peak] [--json]
+                        [--cold]
 
   MODEL         names in $YOLO_TEST_DATA/models without .onnx (zoo/yolov10n for the
                 zoo), or .onnx paths (default: yolov8n-640 yolo11n-640)
@@ -22,6 +23,10 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
   --no-openvino skip the OpenVINO column (it is skipped, with the reason
                 printed, when the openvino package is not installed)
   --json        also print one JSON object with every measurement
+  --cold        run each `yolo-engine bench` with empty program caches (a new
+                POCL_CACHE_DIR and XDG_CACHE_HOME per run): the peak RSS then
+                includes compiling the kernels (LLVM); default: the caches the
+                environment names, warm after the first run
 
 Time. Ours: `yolo-engine bench MODEL --json --iterations N --warmup W`, its
 median_ms (the engine's own timing of one inference). onnxruntime: Python
@@ -51,6 +56,11 @@ and of the onnxruntime process (Python,
 numpy and onnxruntime loaded, the session, the runs; the input tensor
 comes from a .npy file, so OpenCV is not loaded there). The RSS of a
 Python process that only imports numpy and onnxruntime is printed too.
+Ours is measured with warm program caches unless --cold (the output says
+which). `G_MESSAGES_DEBUG=yoloengine yolo-engine bench MODEL` logs VmRSS
+and VmHWM after each stage of the load (parse, OpenCL context, lowering,
+first inference) and the memory plan (arena against the largest set of
+tensors live at one step).
 
 Example (quick smoke run):  scripts/bench.py --iterations 3 --warmup 1
 Example (README figures):   scripts/bench.py --all --iterations 50 --repeat 3
@@ -99,7 +109,7 @@ def clinfo_devices():
 GNU_TIME = '/usr/bin/time'
 
 
-def run_measured(cmd):
+def run_measured(cmd, env=None):
     """Runs cmd; returns (exit status, stdout, stderr, peak RSS in MiB) of
     that process alone. Through GNU time (%M): wait4's ru_maxrss of a child
     of this Python process would start from this process's own RSS (Linux
@@ -109,7 +119,7 @@ def run_measured(cmd):
             tempfile.NamedTemporaryFile(mode='r') as rss:
         use_time = os.access(GNU_TIME, os.X_OK)
         full = [GNU_TIME, '-f', '%M', '-o', rss.name] + cmd if use_time else cmd
-        p = subprocess.Popen(full, stdout=out, stderr=err)
+        p = subprocess.Popen(full, stdout=out, stderr=err, env=env)
         _, status, ru = os.wait4(p.pid, 0)
         p.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -155,13 +165,23 @@ def peak(engine, device):
     return last_json(p.stdout)
 
 
-def bench_engine(engine, model, iterations, warmup, device, peak_gflops):
+def bench_engine(engine, model, iterations, warmup, device, peak_gflops, cold=False):
     cmd = [engine, 'bench', model, '--json', '--iterations', str(iterations), '--warmup', str(warmup)]
     if device:
         cmd += ['--device', device]
     if peak_gflops:
         cmd += ['--peak-gflops', f'{peak_gflops:.6g}']
-    rc, out, err, rss = run_measured(cmd)
+    env = None
+    caches = None
+    if cold:
+        caches = tempfile.mkdtemp(prefix='bench-cold-')
+        env = dict(os.environ, POCL_CACHE_DIR=os.path.join(caches, 'pocl'),
+                   XDG_CACHE_HOME=os.path.join(caches, 'xdg'))
+    try:
+        rc, out, err, rss = run_measured(cmd, env)
+    finally:
+        if caches:
+            shutil.rmtree(caches, ignore_errors=True)
     if rc != 0:
         raise RuntimeError(f'{" ".join(cmd)} exited with {rc}:\n{out}{err}')
     res = last_json(out)
@@ -278,6 +298,7 @@ def main():
     ap.add_argument('--image', default='bus.jpg')
     ap.add_argument('--no-peak', action='store_true')
     ap.add_argument('--json', action='store_true')
+    ap.add_argument('--cold', action='store_true')
     ap.add_argument('--no-openvino', action='store_true')
     a = ap.parse_args()
     if a.iterations < 1 or a.warmup < 0 or a.repeat < 1:
@@ -331,7 +352,7 @@ def main():
             if name in failed:
                 continue
             try:
-                e = bench_engine(a.engine, path, a.iterations, a.warmup, a.device, dev_peak)
+                e = bench_engine(a.engine, path, a.iterations, a.warmup, a.device, dev_peak, a.cold)
                 o = bench_ort(path, a.iterations, a.warmup, a.threads, image, tmpdir)
             except (RuntimeError, ValueError, OSError) as err:
                 print(f'bench.py: {name}: {err}', file=sys.stderr)
@@ -371,6 +392,9 @@ def main():
         print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY): last two columns  ')
     if base_rss:
         print(f'(a Python process with only numpy and onnxruntime imported: {base_rss:.0f} MiB RSS)')
+    print('ours: ' + ('cold caches (empty POCL_CACHE_DIR and XDG_CACHE_HOME per run: '
+                      'the kernels compiled and the variants tuned in the measured process)'
+                      if a.cold else 'warm caches (the kernels and tuning choices cached by earlier runs)'))
     print()
     print('| model | GFLOP | ours median ms | onnxruntime median ms | ratio ours/ort '
           '| ours % of device peak | ort % of host peak | ours peak RSS MiB | ort peak RSS MiB | RSS ours/ort |'
@@ -409,7 +433,7 @@ def main():
     if a.json:
         print(json.dumps({'cpu': cpu, 'cores': os.cpu_count(), 'device': device,
                           'onnxruntime': ort.__version__, 'threads': a.threads,
-                          'iterations': a.iterations, 'warmup': a.warmup, 'repeat': a.repeat,
+                          'iterations': a.iterations, 'warmup': a.warmup, 'repeat': a.repeat, 'cold': a.cold,
                           'peak': pk, 'load_start': load0, 'load_end': load1,
                           'ort_base_rss_mib': base_rss, 'openvino_skipped': ov_why,
                           'results': rows, 'failed': sorted(failed), 'skipped': skipped}))

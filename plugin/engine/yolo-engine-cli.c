@@ -25,6 +25,7 @@
 #include "yolo-flops.h"
 #include "yolo-runtime.h"
 #include "yolo-nms-tail.h"
+#include "yolo-memstat.h"
 
 #define PROG "yolo-engine"
 
@@ -948,6 +949,8 @@ cmd_bench (int argc, char **argv)
       ret = fail (error);
       goto out;
     }
+    if (i == 0)
+      yolo_memstat_log ("the first inference");
     if (i >= warmup) {
       times[i - warmup] = (g_get_monotonic_time () - t0) / 1000.0;
       cpu_ms[i - warmup] = (yolo_peak_cpu_seconds () - c0) * 1000.0;

@@ -6,9 +6,13 @@
 #include "yolo-model-info.h"
 #include "yolo-half.h"
 #include "yolo-nms-tail.h"
+#include "yolo-memstat.h"
 
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Written out rather than G_DEFINE_QUARK (yolo-engine-error-quark, ...):
  * gst-indent splits the macro's argument into "yolo - engine - ...". */
@@ -26,6 +30,97 @@ fill_info (YoloGraph * g, YoloTensor * t, YoloTensorInfo * info)
   info->ndim = MIN (t->ndim, 8);
   for (int i = 0; i < info->ndim; i++)
     info->dims[i] = t->dims[i];
+}
+
+/* Host constants of at least this many bytes are freed once the engine is
+ * built; smaller ones (shapes, scalars, thresholds) are kept. */
+#define RELEASE_MIN_BYTES 4096
+
+/* Frees the host copies of the graph's constants (weights, biases) once
+ * every node has been lowered: their values are on the device (uploaded
+ * as they are, or repacked, Winograd-transformed, folded into a kernel's
+ * own buffer), and nothing reads them on the host after this. On a CPU
+ * device a buffer is host memory too, so the copy doubled the weights'
+ * share of the resident memory (12.8 MB for yolov8n). Graph inputs and
+ * outputs and small constants stay. Engines built with
+ * yolo_engine_new_from_graph (tests, which inspect the graph and ask the
+ * variants' supports() again afterwards) keep everything. Returns the
+ * bytes freed. */
+static gint64
+release_one (YoloTensor * t)
+{
+  gint64 bytes;
+
+  if (!t->data || t->is_input || t->is_output)
+    return 0;
+  bytes = yolo_tensor_host_bytes (t);
+  if (bytes < RELEASE_MIN_BYTES)
+    return 0;
+  g_clear_pointer (&t->data, g_free);
+  t->host_released = TRUE;
+  return bytes;
+}
+
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  /* most weights came from the heap (malloc's mmap threshold grows as
+   * large blocks are freed): give its free pages back */
+  malloc_trim (0);
+#endif
+}
+
+static gint64
+release_host_constants (YoloGraph * g)
+{
+  gint64 freed = 0;
+
+  for (guint i = 0; i < g->tensors->len; i++)
+    freed += release_one (YOLO_T (g, i));
+  if (freed > 0)
+    trim_heap ();
+  return freed;
+}
+
+/* During lowering: how many live nodes still read each tensor (inputs and
+ * residuals), so that a weight's host copy goes as soon as the last node
+ * reading it is lowered: the host copies of the weights not lowered yet
+ * and the device copies of those lowered then never add up. */
+static guint *
+count_readers (YoloGraph * g)
+{
+  guint *readers = g_new0 (guint, MAX (g->tensors->len, 1));
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed)
+      continue;
+    for (int j = 0; j < n->n_inputs; j++)
+      if (n->inputs[j] >= 0)
+        readers[n->inputs[j]]++;
+    if (n->residual >= 0)
+      readers[n->residual]++;
+  }
+  return readers;
+}
+
+/* Node n is lowered: frees the constants no other node reads any more.
+ * *pending counts the bytes freed since the heap was last trimmed. */
+static void
+release_after_node (YoloGraph * g, YoloNode * n, guint * readers,
+    gint64 * pending)
+{
+  for (int j = 0; j <= n->n_inputs; j++) {
+    int ti = j < n->n_inputs ? n->inputs[j] : n->residual;
+    if (ti < 0 || readers[ti] == 0 || --readers[ti] > 0)
+      continue;
+    *pending += release_one (YOLO_T (g, ti));
+  }
+  if (*pending >= (1 << 20)) {
+    trim_heap ();
+    *pending = 0;
+  }
 }
 
 /* A float16 model: float16 inputs / outputs, or Casts to float16
@@ -130,13 +225,16 @@ resolve_int8_compute (const YoloEngineOptions * opt, gboolean * integer,
   return FALSE;
 }
 
-YoloEngine *
-yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
-    gboolean no_fuse, GError ** error)
+/* release: free the host copies of the constants as nodes are lowered
+ * (yolo_engine_new; tests build from graphs they inspect afterwards). */
+static YoloEngine *
+engine_build (YoloGraph * g, const YoloEngineOptions * opt,
+    gboolean no_fuse, gboolean release, GError ** error)
 {
   YoloEngine *e = g_new0 (YoloEngine, 1);
   YoloTuner *tuner = NULL;
-  gint64 arena, t0;
+  gint64 arena, t0, pending = 0;
+  guint *readers = NULL;
   YoloDType storage;
 
   g_rec_mutex_init (&e->lock);
@@ -155,16 +253,19 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   if (!no_fuse)
     yolo_graph_fuse (g);
   yolo_graph_prune (g);
+  yolo_memstat_log ("graph prepare and fuse");
 
   e->rt = yolo_runtime_new (opt, error);
   if (!e->rt)
     goto fail;
+  yolo_memstat_log ("OpenCL context and queue");
   storage = choose_storage (g, e->rt);
   yolo_rt_set_act_storage (e->rt, storage);
   yolo_plan_storage (g, storage);
   arena = yolo_plan_memory (g);
   if (!yolo_runtime_alloc_arena (e->rt, arena, error))
     goto fail;
+  yolo_memstat_log ("memory plan and arena allocation");
   g_debug ("arena: %.1f MiB on %s", arena / (double) (1 << 20),
       yolo_rt_device (e->rt)->name);
 
@@ -180,6 +281,8 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     g_free (units);
   }
   tuner = yolo_tuner_new (e->rt);
+  if (release)
+    readers = count_readers (g);
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
@@ -188,18 +291,24 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
     if (n->removed)
       continue;
     def = yolo_ops_lookup (n->op_type);
-    if (def->flags & YOLO_OP_VIEW)
-      continue;
-    if (!yolo_lower_node (&yolo_backend_opencl, e->rt, tuner, g, n, error))
+    if (!(def->flags & YOLO_OP_VIEW)
+        && !yolo_lower_node (&yolo_backend_opencl, e->rt, tuner, g, n, error))
       goto fail;
+    if (readers)
+      release_after_node (g, n, readers, &pending);
   }
+  g_clear_pointer (&readers, g_free);
   g_debug ("lowering: %.1f ms, %u nodes tuned, %u from the tuning cache",
       (g_get_monotonic_time () - t0) / 1000.0, yolo_tuner_n_measured (tuner),
       yolo_tuner_n_cached (tuner));
   g_clear_pointer (&tuner, yolo_tuner_free);
+  yolo_memstat_log ("lowering (weights uploaded, programs built, tuning)");
   if (!yolo_runtime_bind_scratch (e->rt, error))
     goto fail;
   yolo_runtime_prewarm (e->rt);
+  yolo_memstat_log ("scratch binding and prewarm");
+  g_debug ("device memory: %.1f MiB (arena, constants, scratch)",
+      yolo_runtime_device_bytes (e->rt) / 1048576.0);
 
   e->in_info = g_new0 (YoloTensorInfo, g->inputs->len);
   for (guint i = 0; i < g->inputs->len; i++)
@@ -212,11 +321,19 @@ yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
   return e;
 
 fail:
+  g_free (readers);
   yolo_tuner_free (tuner);
   if (error)
     yolo_error_escape (*error);
   yolo_engine_free (e);
   return NULL;
+}
+
+YoloEngine *
+yolo_engine_new_from_graph (YoloGraph * g, const YoloEngineOptions * opt,
+    gboolean no_fuse, GError ** error)
+{
+  return engine_build (g, opt, no_fuse, FALSE, error);
 }
 
 YoloEngine *
@@ -235,11 +352,17 @@ yolo_engine_new (const char *model_path, const YoloEngineOptions * options,
   g = yolo_onnx_load (model_path, error);
   if (!g)
     return NULL;
+  yolo_memstat_log ("ONNX parse");
   /* an export option we do not handle (nms=True, batch=2, a pose model)
    * fails on an op or a shape: say which option, after the op and node */
   hint = yolo_model_export_hint (g);
-  e = yolo_engine_new_from_graph (g, options, FALSE, error);
+  e = engine_build (g, options, FALSE, TRUE, error);
   if (e) {
+    gint64 freed = release_host_constants (g);
+    g_debug ("host copies of the constants freed after lowering: %.1f MiB "
+        "(the others as the last node reading them was lowered)",
+        freed / 1048576.0);
+    yolo_memstat_log ("freeing the host constants");
     e->model_path = g_strdup (model_path);
   } else if (error && *error && (*error)->domain == YOLO_ENGINE_ERROR
       && ((*error)->code == YOLO_ENGINE_ERROR_INVALID_MODEL

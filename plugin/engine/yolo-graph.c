@@ -548,7 +548,7 @@ escape:
 gboolean
 yolo_tensor_is_const (const YoloTensor * t)
 {
-  return t->data != NULL && !t->is_input;
+  return (t->data != NULL || t->host_released) && !t->is_input;
 }
 
 int

@@ -111,6 +111,9 @@ typedef struct
   /* Host data for constants (initializers, Constant nodes, folded values):
    * float* for FLOAT, gint64* for integers; NULL for run-time tensors. */
   gpointer data;
+  /* A constant whose host data was freed once the engine was built
+   * (yolo_engine_new): its values live only on the device, data is NULL. */
+  gboolean host_released;
 
   int producer;                 /* producing node index, -1 if none */
   int n_uses;                   /* number of node inputs reading it */

@@ -170,6 +170,61 @@ block_cmp (gconstpointer a, gconstpointer b)
   return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* Other orders for the greedy placement (largest first is not always the
+ * tightest): longest lifetime first, then the largest size x lifetime. */
+static gint
+block_cmp_life (gconstpointer a, gconstpointer b)
+{
+  const Block *x = a, *y = b;
+  gint64 lx = x->last - x->first, ly = y->last - y->first;
+
+  if (lx != ly)
+    return lx < ly ? 1 : -1;
+  return block_cmp (a, b);
+}
+
+static gint
+block_cmp_area (gconstpointer a, gconstpointer b)
+{
+  const Block *x = a, *y = b;
+  double ax = (double) x->size * (MIN (x->last, G_MAXINT32) - x->first + 1);
+  double ay = (double) y->size * (MIN (y->last, G_MAXINT32) - y->first + 1);
+
+  if (ax != ay)
+    return ax < ay ? 1 : -1;
+  return block_cmp (a, b);
+}
+
+/* Greedy: each block, in the array's order, at the lowest offset free
+ * during its lifetime. Returns the arena size (bytes). */
+static gint64
+place_blocks (GArray * blocks)
+{
+  gint64 arena = 0;
+
+  for (guint i = 0; i < blocks->len; i++) {
+    Block *b = &g_array_index (blocks, Block, i);
+    gint64 off = 0;
+    gboolean moved = TRUE;
+
+    while (moved) {
+      moved = FALSE;
+      for (guint j = 0; j < i; j++) {
+        Block *p = &g_array_index (blocks, Block, j);
+        if (p->last < b->first || b->last < p->first)
+          continue;
+        if (off < p->offset + p->size && p->offset < off + b->size) {
+          off = p->offset + p->size;
+          moved = TRUE;
+        }
+      }
+    }
+    b->offset = off;
+    arena = MAX (arena, off + b->size);
+  }
+  return arena;
+}
+
 void
 yolo_plan_storage (YoloGraph * g, YoloDType float_storage)
 {
@@ -246,30 +301,55 @@ yolo_plan_memory (YoloGraph * g)
     b.size = (MAX (b.size, 1) + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES;
     g_array_append_val (blocks, b);
   }
-  g_array_sort (blocks, block_cmp);
+  /* The smallest arena of the greedy placement in each order (ties: the
+   * first order, largest first). */
+  {
+    GCompareFunc orders[] = { block_cmp, block_cmp_life, block_cmp_area };
+    GArray *best = NULL;
 
-  /* Greedy: each block at the lowest offset free during its lifetime. */
-  for (guint i = 0; i < blocks->len; i++) {
-    Block *b = &g_array_index (blocks, Block, i);
-    gint64 off = 0;
-    gboolean moved = TRUE;
+    for (guint o = 0; o < G_N_ELEMENTS (orders); o++) {
+      GArray *try = g_array_copy (blocks);
+      gint64 size;
 
-    while (moved) {
-      moved = FALSE;
-      for (guint j = 0; j < i; j++) {
-        Block *p = &g_array_index (blocks, Block, j);
-        if (p->last < b->first || b->last < p->first)
-          continue;
-        if (off < p->offset + p->size && p->offset < off + b->size) {
-          off = p->offset + p->size;
-          moved = TRUE;
-        }
+      g_array_sort (try, orders[o]);
+      size = place_blocks (try);
+      if (!best || size < arena) {
+        if (best)
+          g_array_unref (best);
+        best = try;
+        arena = size;
+      } else {
+        g_array_unref (try);
       }
     }
-    b->offset = off;
-    arena = MAX (arena, off + b->size);
+    g_array_unref (blocks);
+    blocks = best;
+  }
+  for (guint i = 0; i < blocks->len; i++) {
+    const Block *b = &g_array_index (blocks, Block, i);
     YOLO_T (g, b->root)->mem = YOLO_MEM_ARENA;
-    YOLO_T (g, b->root)->mem_offset = off;
+    YOLO_T (g, b->root)->mem_offset = b->offset;
+  }
+
+  /* The lower bound of any placement: the largest sum of the blocks live
+   * at one step (the greedy placement above can only do worse). */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN)) {
+    gint64 best = 0, best_step = 0;
+    for (gint64 s = 0; s <= step; s++) {
+      gint64 live = 0;
+      for (guint i = 0; i < blocks->len; i++) {
+        const Block *b = &g_array_index (blocks, Block, i);
+        if (b->first <= s && s <= b->last)
+          live += b->size;
+      }
+      if (live > best) {
+        best = live;
+        best_step = s;
+      }
+    }
+    g_debug ("memory plan: arena %.2f MiB, largest set of tensors live at "
+        "one step %.2f MiB (step %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+        ")", arena / 1048576.0, best / 1048576.0, best_step, step);
   }
 
   /* Resolve views. */

@@ -1319,6 +1319,12 @@ tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
     return const_half_mem (rt, t, mem, error);
   }
   if (yolo_tensor_is_const (t)) {
+    if (!t->device_data && !t->data) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_INVALID_MODEL,
+          "internal error: constant %s was released from host memory "
+          "before it was uploaded", t->name);
+      return FALSE;
+    }
     if (!t->device_data) {
       gint64 n = yolo_tensor_numel (t);
       gpointer buf;
@@ -1427,6 +1433,7 @@ yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error)
     rt->scratch[s] = yolo_rt_alloc (rt, rt->scratch_size[s], error);
     if (!rt->scratch[s])
       return FALSE;
+    g_debug ("scratch slot %u: %.1f MiB", s, rt->scratch_size[s] / 1048576.0);
     /* yolo_rt_alloc keeps it in rt->buffers; take our own reference. */
     clRetainMemObject (rt->scratch[s]);
   }
