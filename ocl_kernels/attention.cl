@@ -13,11 +13,12 @@
 
 /* attention_f16 (wide-vector CPUs): one work-item = 16 queries (the
  * float16 lanes, i contiguous in the YOLO layouts) x cb output channels
- * of one b (attention_f16_c32, attention_f16_c64: cb = 32, 64, so that
- * the scores of a query block are computed once for DV <= 64); keys in
+ * of one b (attention_f16_c32: cb = 32, the scores of a query block are
+ * computed once for DV <= 32; a cb = 64 kernel, scores once for DV <= 64,
+ * was 2% faster on yolo11n-640 but took PoCL 6.4 s to compile); keys in
  * blocks of ATTN_KB, whose scores take 8 registers. Global size:
  * (ceil(NQ/16), ceil(DV/cb), B0*B1). */
-#define ATTN_CB_MAX 64
+#define ATTN_CB_MAX 32
 #define ATTN_KB 8
 
 /* 2^x, 0 for x = -inf. On AVX-512 CPUs (PoCL), where the library exp2 of
@@ -176,23 +177,6 @@ attention_f16_c32 (__global const float *q, int q_off,
     int yo, int ys0, int ys1, int ysc, int ysi)
 {
   attention_f16_run (32, q, q_off, k, k_off, v, v_off, y, y_off, res,
-      res_off, has_res, D, DV, NQ, NK, B1, scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
-      vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
-}
-
-__kernel void
-attention_f16_c64 (__global const float *q, int q_off,
-    __global const float *k, int k_off,
-    __global const float *v, int v_off,
-    __global float *y, int y_off,
-    __global const float *res, int res_off, int has_res,
-    int D, int DV, int NQ, int NK, int B1, float scale_log2e,
-    int qo, int qs0, int qs1, int qsd, int qsi,
-    int ko, int ks0, int ks1, int ksd, int ksj,
-    int vo, int vs0, int vs1, int vsc, int vsj,
-    int yo, int ys0, int ys1, int ysc, int ysi)
-{
-  attention_f16_run (64, q, q_off, k, k_off, v, v_off, y, y_off, res,
       res_off, has_res, D, DV, NQ, NK, B1, scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
       vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
 }
