@@ -267,14 +267,18 @@ quant_epilogue (int acc, int to_float, float mul, __global const float *b,
   return v;
 }
 
-#define QCONV_ARGS \
+#define QCONV_ARGS_W(WT) \
   __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
-  __global const int *w, __global float *y, int y_off, int to_float, \
+  __global const WT *w, __global float *y, int y_off, int to_float, \
   __global const float *mul, int mul_off, int mul_per_channel, \
   __global const float *b, int has_bias, __global const float *r, \
   int r_off, int has_res, int act, float alpha, float beta, int M, int H, \
   int W, int Ho, int Wo, int Cg, int Mg, int kh, int kw, int sh, int sw, \
   int ph, int pw, int dh, int dw
+
+/* int32 weights (the exact integer kernels); the float16-vector kernels
+ * take the same arguments with float weights (QCONV_ARGS_W (float)) */
+#define QCONV_ARGS QCONV_ARGS_W (int)
 
 /* Any grouping: one output element per work-item. w: the weights minus
  * their zero point, int32, ONNX layout [M][Cg][kh][kw]. */
@@ -434,13 +438,7 @@ quant_store16 (float16 acc, int m, int o, int l0, int l1, __global float *y,
  * their zero point, [M/8][Cg][kh][kw][8]. Grid: dim 0 = channel block,
  * dim 1 = row tile. */
 __kernel void
-conv_integer_f16c8 (__global const int *x, int x_off, __global const int *xzp,
-    int xzp_off, __global const float *w, __global float *y, int y_off,
-    int to_float, __global const float *mul, int mul_off,
-    int mul_per_channel, __global const float *b, int has_bias,
-    __global const float *r, int r_off, int has_res, int act, float alpha,
-    float beta, int M, int H, int W, int Ho, int Wo, int Cg, int Mg, int kh,
-    int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+conv_integer_f16c8 (QCONV_ARGS_W (float))
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -494,13 +492,7 @@ conv_integer_f16c8 (__global const int *x, int x_off, __global const int *xzp,
  * checks the same bound). w: float weights minus their zero point, ONNX
  * layout [M][1][kh][kw]. Grid: dim 0 = output channel, dim 1 = row tile. */
 __kernel void
-conv_integer_dw16 (__global const int *x, int x_off, __global const int *xzp,
-    int xzp_off, __global const float *w, __global float *y, int y_off,
-    int to_float, __global const float *mul, int mul_off,
-    int mul_per_channel, __global const float *b, int has_bias,
-    __global const float *r, int r_off, int has_res, int act, float alpha,
-    float beta, int M, int H, int W, int Ho, int Wo, int Cg, int Mg, int kh,
-    int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+conv_integer_dw16 (QCONV_ARGS_W (float))
 {
   int m = get_global_id (0);
   int it = get_global_id (1);
