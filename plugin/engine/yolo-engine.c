@@ -209,20 +209,14 @@ static gboolean
 resolve_int8_compute (const YoloEngineOptions * opt, gboolean * integer,
     GError ** error)
 {
-  gboolean set = opt && opt->int8_compute && *opt->int8_compute;
-  const char *v = set ? opt->int8_compute : g_getenv ("YOLO_INT8_COMPUTE");
+  static const char *const modes[] = { "auto", "float", "integer", NULL };
+  const char *mode;
 
-  *integer = FALSE;
-  if (!v || !*v || !strcmp (v, "auto") || !strcmp (v, "float"))
-    return TRUE;
-  if (!strcmp (v, "integer")) {
-    *integer = TRUE;
-    return TRUE;
-  }
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
-      "invalid %s \"%s\" (expected one of: auto, float, integer)",
-      set ? "int8_compute option" : "YOLO_INT8_COMPUTE", v);
-  return FALSE;
+  if (!yolo_rt_resolve_choice (opt ? opt->int8_compute : NULL,
+          "int8_compute", "YOLO_INT8_COMPUTE", modes, &mode, error))
+    return FALSE;
+  *integer = mode == modes[2];
+  return TRUE;
 }
 
 /* release: free the host copies of the constants as nodes are lowered

@@ -227,9 +227,10 @@ release_mem (gpointer p)
   clReleaseMemObject ((cl_mem) p);
 }
 
-static gboolean
-resolve_choice (const char *value, const char *option, const char *env_name,
-    const char *const *choices, const char **out, GError ** error)
+gboolean
+yolo_rt_resolve_choice (const char *value, const char *option,
+    const char *env_name, const char *const *choices, const char **out,
+    GError ** error)
 {
   const char *v = value && *value ? value : env_name ? g_getenv (env_name)
       : NULL;
@@ -252,8 +253,8 @@ resolve_choice (const char *value, const char *option, const char *env_name,
   return FALSE;
 }
 
-/* resolve_choice for conv_kernel / matmul_kernel: also a comma-separated
- * list of the op's variant names (yolo-backend.h), kept interned. */
+/* yolo_rt_resolve_choice for conv_kernel / matmul_kernel: also a
+ * comma-separated list of the op's variant names (yolo-backend.h), kept interned. */
 static gboolean
 resolve_variants (const char *value, const char *option, const char *env_name,
     const char *const *choices, const char *op_type, const char **out,
@@ -265,7 +266,7 @@ resolve_variants (const char *value, const char *option, const char *env_name,
     *out = g_intern_string (v);
     return TRUE;
   }
-  return resolve_choice (value, option, env_name, choices, out, error);
+  return yolo_rt_resolve_choice (value, option, env_name, choices, out, error);
 }
 
 static gboolean
@@ -313,8 +314,8 @@ resolve_prewarm (const char *value, const char **out, GError ** error)
     *out = prewarm[env[0] == '1' ? 1 : 2];
     return TRUE;
   }
-  return resolve_choice (value, "prewarm", "YOLO_CL_PREWARM", prewarm, out,
-      error);
+  return yolo_rt_resolve_choice (value, "prewarm", "YOLO_CL_PREWARM", prewarm,
+      out, error);
 }
 
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
@@ -340,7 +341,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   if (!opt)
     opt = &none;
   *out = *opt;
-  if (!resolve_choice (opt->program_cache, "program_cache", NULL,
+  if (!yolo_rt_resolve_choice (opt->program_cache, "program_cache", NULL,
           cache, &out->program_cache, error))
     return FALSE;
   if (opt->no_cache) {
@@ -355,21 +356,21 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   out->no_cache = !strcmp (out->program_cache, "off");
   if (!resolve_prewarm (opt->prewarm, &out->prewarm, error))
     return FALSE;
-  return resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune, &out->tune,
-      error)
-      && resolve_variants (opt->conv_kernel, "conv_kernel",
-      "YOLO_CONV_KERNEL", conv, "Conv", &out->conv_kernel, error)
-      && resolve_choice (opt->wino_layout, "wino_layout", "YOLO_WINO_LAYOUT",
-      wino, &out->wino_layout, error)
+  return yolo_rt_resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune,
+      &out->tune, error)
+      && resolve_variants (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
+      conv, "Conv", &out->conv_kernel, error)
+      && yolo_rt_resolve_choice (opt->wino_layout, "wino_layout",
+      "YOLO_WINO_LAYOUT", wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",
       "YOLO_MATMUL_KERNEL", matmul, "MatMul|ScaledDotProductAttention",
       &out->matmul_kernel, error)
-      && resolve_choice (opt->preproc_kernel, "preproc_kernel",
+      && yolo_rt_resolve_choice (opt->preproc_kernel, "preproc_kernel",
       "YOLO_PREPROC_KERNEL", pre, &out->preproc_kernel, error)
-      && resolve_choice (opt->preproc_upload, "preproc_upload",
+      && yolo_rt_resolve_choice (opt->preproc_upload, "preproc_upload",
       "YOLO_PREPROC_UPLOAD", upload, &out->preproc_upload, error)
-      && resolve_choice (opt->storage, "storage", "YOLO_STORAGE", storage,
-      &out->storage, error)
+      && yolo_rt_resolve_choice (opt->storage, "storage", "YOLO_STORAGE",
+      storage, &out->storage, error)
       && resolve_cap (opt->max_work_group_size, "max_work_group_size",
       "YOLO_MAX_WORK_GROUP_SIZE", &out->max_work_group_size, error)
       && resolve_cap (opt->max_local_mem_size, "max_local_mem_size",

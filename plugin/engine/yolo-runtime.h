@@ -72,6 +72,14 @@ const YoloDeviceInfo *yolo_rt_device (YoloRuntime * rt);
  * variable is set), the caps 0 or the cap applied to yolo_rt_device();
  * device is NULL. */
 const YoloEngineOptions *yolo_rt_options (YoloRuntime * rt);
+/* One string option of YoloEngineOptions: value if set and non-empty,
+ * else the variable env_name (NULL: none), else choices[0]; *out is the
+ * matching entry of the NULL-terminated choices. Anything else is
+ * YOLO_ENGINE_ERROR_ARGUMENT "invalid OPTION option \"V\" (expected one
+ * of: ...)" (or "invalid ENV_NAME \"V\"" when it came from the variable). */
+gboolean yolo_rt_resolve_choice (const char *value, const char *option,
+    const char *env_name, const char *const *choices, const char **out,
+    GError ** error);
 cl_context yolo_rt_context (YoloRuntime * rt);
 cl_command_queue yolo_rt_queue (YoloRuntime * rt);
 
