@@ -17,6 +17,7 @@
 
 #define ATTN_WG 32              /* attention.cl */
 #define ATTN_MAXD 64
+#define ATTN_CB 32              /* attention_f16_c32: channels per work-item */
 
 static gboolean
 attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
@@ -26,13 +27,10 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_kernel k;
   YoloArgs args;
   const gint64 *views[4];
-  int cb;
   YoloTensor *R = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
 
   if (!yolo_attention_geom (g, n, &a, error))
     return FALSE;
-  /* attention_f16_c32: 32 output channels per work-item */
-  cb = 32;
   k = yolo_rt_kernel (rt, tiled ? "attention_tiled" : "attention_f16_c32",
       error);
   if (!k)
@@ -63,7 +61,7 @@ attn_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     gsize lws[2] = { ATTN_WG, 1 };
     return yolo_rt_launch_fixed (rt, n, k, 2, gws, lws, error);
   } else {
-    gsize gws[3] = { yolo_div_up (a.NQ, 16), yolo_div_up (a.DV, cb),
+    gsize gws[3] = { yolo_div_up (a.NQ, 16), yolo_div_up (a.DV, ATTN_CB),
       a.B0 * a.B1
     };
     gsize lws[3] = { 1, 1, 1 };
