@@ -19,31 +19,8 @@
   ((int) (sizeof ((gint64[]) { __VA_ARGS__ }) / sizeof (gint64)))
 #define ATTN_KERNELS "attention_f16_c32|attention_tiled"
 
-static YoloNode *
-add (YoloGraph * g, const char *op, const char *ins, const char *outs)
-{
-  static int counter = 0;
-  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
-  char *name = g_strdup_printf ("%s_%d", op, counter++);
-  int idx = yolo_graph_add_node (g, op, name, g_strv_length (i),
-      (const char *const *) i, g_strv_length (o), (const char *const *) o);
-
-  g_strfreev (i);
-  g_strfreev (o);
-  g_free (name);
-  return YOLO_N (g, idx);
-}
-
-static void
-attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
-}
-
 #define ATTR_INTS(n, name, ...) \
-  attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
+  yolo_test_attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
 
 static YoloGraph *
 new_graph (void)
@@ -95,13 +72,13 @@ kernel_case (const char *variant, gint64 B0, gint64 B1, gint64 D, gint64 DV,
       yolo_test_input (g, names[t], YOLO_DTYPE_FLOAT, 1,
           DIMS (3 + B1 * m * B0 * c), -2.0f, 2.0f);
   }
-  n = add (g, YOLO_ATTENTION_OP, "Q,K,V", "O");
+  n = yolo_test_node (g, YOLO_ATTENTION_OP, "Q,K,V", "O");
   ATTR_INTS (n, "dims", B0, B1, D, DV, NQ, NK);
   yolo_node_add_attr (n, "scale", YOLO_ATTR_FLOAT)->f = scale;
-  attr_ints (n, "q_view", 5, views[0]);
-  attr_ints (n, "k_view", 5, views[1]);
-  attr_ints (n, "v_view", 5, views[2]);
-  attr_ints (n, "o_view", 5, views[3]);
+  yolo_test_attr_ints (n, "q_view", 5, views[0]);
+  yolo_test_attr_ints (n, "k_view", 5, views[1]);
+  yolo_test_attr_ints (n, "v_view", 5, views[2]);
+  yolo_test_attr_ints (n, "o_view", 5, views[3]);
   /* the output: every element written once */
   if (layout == 0)
     ATTR_INTS (n, "shape", B0, B1, DV, NQ);
@@ -174,13 +151,13 @@ test_invalid (void)
     yolo_test_input (g, "Q", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
     yolo_test_input (g, "K", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
     yolo_test_input (g, "V", YOLO_DTYPE_FLOAT, 1, DIMS (4), -1, 1);
-    n = add (g, YOLO_ATTENTION_OP, "Q,K,V", "O");
-    attr_ints (n, "dims", 6, cases[c].dims);
+    n = yolo_test_node (g, YOLO_ATTENTION_OP, "Q,K,V", "O");
+    yolo_test_attr_ints (n, "dims", 6, cases[c].dims);
     ATTR_INTS (n, "q_view", 0, 0, 0, 2, 1);
-    attr_ints (n, "k_view", 5, cases[c].kv);
-    attr_ints (n, "v_view", 5, cases[c].kv);
+    yolo_test_attr_ints (n, "k_view", 5, cases[c].kv);
+    yolo_test_attr_ints (n, "v_view", 5, cases[c].kv);
     ATTR_INTS (n, "o_view", 0, 0, 0, 2, 1);
-    attr_ints (n, "shape", 1, &cases[c].shape);
+    yolo_test_attr_ints (n, "shape", 1, &cases[c].shape);
     yolo_test_output (g, "O");
     g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
     g_assert_nonnull (err);
@@ -241,48 +218,48 @@ aattn_graph (gint64 A, gint64 h, gint64 hd, gint64 H, gint64 W, Perturb pb)
   yolo_test_input (g, "qkv", YOLO_DTYPE_FLOAT, 4, DIMS (1, 3 * C, H, W),
       -1.5f, 1.5f);
   const_shape (g, "s1", 3, DIMS (1, 3 * C, N));
-  add (g, "Reshape", "qkv,s1", "r1");
-  n = add (g, "Transpose", "r1", "t1");
+  yolo_test_node (g, "Reshape", "qkv,s1", "r1");
+  n = yolo_test_node (g, "Transpose", "r1", "t1");
   ATTR_INTS (n, "perm", 0, 2, 1);
   const_shape (g, "s2", 4, DIMS (A, Na, h, 3 * hd));
-  add (g, "Reshape", "t1,s2", "r2");
-  n = add (g, "Transpose", "r2", "t2");
+  yolo_test_node (g, "Reshape", "t1,s2", "r2");
+  n = yolo_test_node (g, "Transpose", "r2", "t2");
   ATTR_INTS (n, "perm", 0, 2, 3, 1);
   yolo_test_const_ints (g, "split", 1, DIMS (3), DIMS (hd, hd, hd));
-  n = add (g, "Split", "t2,split", "q,k,v");
+  n = yolo_test_node (g, "Split", "t2,split", "q,k,v");
   yolo_node_add_attr (n, "axis", YOLO_ATTR_INT)->i = 2;
   if (pb == PERTURB_HEAD_SCALE)
     const_f (g, "scale", 4, DIMS (1, h, 1, 1), 0.17f);
   else
     const_f (g, "scale", 0, NULL, 1.0f / sqrtf ((float) hd));
-  add (g, "Mul", "q,scale", "qs");
-  n = add (g, "Transpose", "qs", "qt");
+  yolo_test_node (g, "Mul", "q,scale", "qs");
+  n = yolo_test_node (g, "Transpose", "qs", "qt");
   ATTR_INTS (n, "perm", 0, 1, 3, 2);
-  add (g, "MatMul", "qt,k", "s");
-  n = add (g, "Softmax", "s", "p");
+  yolo_test_node (g, "MatMul", "qt,k", "s");
+  n = yolo_test_node (g, "Softmax", "s", "p");
   yolo_node_add_attr (n, "axis", YOLO_ATTR_INT)->i = pb == PERTURB_AXIS ?
       2 : -1;
-  n = add (g, "Transpose", "p", "pt");
+  n = yolo_test_node (g, "Transpose", "p", "pt");
   if (pb == PERTURB_PERM)
     ATTR_INTS (n, "perm", 1, 0, 3, 2);
   else
     ATTR_INTS (n, "perm", 0, 1, 3, 2);
   /* the positional branch (v as [1, C, H, W] through a Sigmoid, in
    * place of the depthwise conv), before the second MatMul as exported */
-  n = add (g, "Transpose", "v", "vt");
+  n = yolo_test_node (g, "Transpose", "v", "vt");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
   const_shape (g, "s3", 4, DIMS (1, H, W, C));
-  add (g, "Reshape", "vt,s3", "vr");
-  n = add (g, "Transpose", "vr", "pe");
+  yolo_test_node (g, "Reshape", "vt,s3", "vr");
+  n = yolo_test_node (g, "Transpose", "vr", "pe");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
-  add (g, "Sigmoid", "pe", "pes");
-  add (g, "MatMul", "v,pt", "o");
-  n = add (g, "Transpose", "o", "ot");
+  yolo_test_node (g, "Sigmoid", "pe", "pes");
+  yolo_test_node (g, "MatMul", "v,pt", "o");
+  n = yolo_test_node (g, "Transpose", "o", "ot");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
-  add (g, "Reshape", "ot,s3", "or");
-  n = add (g, "Transpose", "or", "y0");
+  yolo_test_node (g, "Reshape", "ot,s3", "or");
+  n = yolo_test_node (g, "Transpose", "or", "y0");
   ATTR_INTS (n, "perm", 0, 3, 1, 2);
-  add (g, "Add", "y0,pes", "y");
+  yolo_test_node (g, "Add", "y0,pes", "y");
   yolo_test_output (g, "y");
   yolo_test_output (g, "pe");
   if (pb == PERTURB_P_OUTPUT)
@@ -303,33 +280,33 @@ psa_graph (gint64 h, gint64 kd, gint64 hd, gint64 H, gint64 W, Perturb pb)
   yolo_test_input (g, "qkv", YOLO_DTYPE_FLOAT, 4,
       DIMS (1, h * (2 * kd + hd), H, W), -1.5f, 1.5f);
   const_shape (g, "s1", 4, DIMS (1, h, 2 * kd + hd, N));
-  add (g, "Reshape", "qkv,s1", "r1");
+  yolo_test_node (g, "Reshape", "qkv,s1", "r1");
   yolo_test_const_ints (g, "split", 1, DIMS (3), DIMS (kd, kd, hd));
-  n = add (g, "Split", "r1,split", "q,k,v");
+  n = yolo_test_node (g, "Split", "r1,split", "q,k,v");
   yolo_node_add_attr (n, "axis", YOLO_ATTR_INT)->i = 2;
-  n = add (g, "Transpose", "q", "qt");
+  n = yolo_test_node (g, "Transpose", "q", "qt");
   ATTR_INTS (n, "perm", 0, 1, 3, 2);
-  add (g, "MatMul", "qt,k", "s");
+  yolo_test_node (g, "MatMul", "qt,k", "s");
   if (pb == PERTURB_HEAD_SCALE)
     const_f (g, "scale", 4, DIMS (1, h, 1, 1), 0.17f);
   else
     const_f (g, "scale", 0, NULL, 1.0f / sqrtf ((float) kd));
-  add (g, "Mul", "s,scale", "ss");
-  n = add (g, "Softmax", "ss", "p");
+  yolo_test_node (g, "Mul", "s,scale", "ss");
+  n = yolo_test_node (g, "Softmax", "ss", "p");
   yolo_node_add_attr (n, "axis", YOLO_ATTR_INT)->i = pb == PERTURB_AXIS ?
       2 : -1;
-  n = add (g, "Transpose", "p", "pt");
+  n = yolo_test_node (g, "Transpose", "p", "pt");
   if (pb == PERTURB_PERM)
     ATTR_INTS (n, "perm", 1, 0, 3, 2);
   else
     ATTR_INTS (n, "perm", 0, 1, 3, 2);
   /* the positional branch (in place of its depthwise conv) */
   const_shape (g, "s2", 4, DIMS (1, h * hd, H, W));
-  add (g, "Reshape", "v,s2", "vr");
-  add (g, "Sigmoid", "vr", "pe");
-  add (g, "MatMul", "v,pt", "o");
-  add (g, "Reshape", "o,s2", "y0");
-  add (g, "Add", "pe,y0", "y");
+  yolo_test_node (g, "Reshape", "v,s2", "vr");
+  yolo_test_node (g, "Sigmoid", "vr", "pe");
+  yolo_test_node (g, "MatMul", "v,pt", "o");
+  yolo_test_node (g, "Reshape", "o,s2", "y0");
+  yolo_test_node (g, "Add", "pe,y0", "y");
   yolo_test_output (g, "y");
   if (pb == PERTURB_P_OUTPUT)
     yolo_test_output (g, "p");

@@ -27,28 +27,6 @@ new_graph (gint64 opset)
   return g;
 }
 
-/* ins / outs: comma-separated tensor names, an empty name for an omitted
- * optional input. */
-static YoloNode *
-add (YoloGraph * g, const char *op, const char *ins, const char *outs)
-{
-  static int counter = 0;
-  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
-  char *name = g_strdup_printf ("%s_%d", op, counter++);
-  int ni = g_strv_length (i), no = g_strv_length (o);
-  for (int k = 0; k < ni; k++)
-    if (!i[k][0])
-      g_clear_pointer (&i[k], g_free);
-  int idx = yolo_graph_add_node (g, op, name, ni, (const char *const *) i,
-      no, (const char *const *) o);
-  for (int k = 0; k < ni; k++)
-    g_free (i[k]);
-  g_free (i);
-  g_strfreev (o);
-  g_free (name);
-  return YOLO_N (g, idx);
-}
-
 static void
 attr_i (YoloNode * n, const char *name, gint64 v)
 {
@@ -67,16 +45,8 @@ attr_s (YoloNode * n, const char *name, const char *v)
   yolo_node_add_attr (n, name, YOLO_ATTR_STRING)->s = g_strdup (v);
 }
 
-static void
-attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
-}
-
 #define ATTR_INTS(n, name, ...) \
-  attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
+  yolo_test_attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
 
 static void
 outputs (YoloGraph * g, const char *names)
@@ -153,23 +123,23 @@ test_views (void)
   g = new_graph (17);
   IN_F (g, "X", 1, 6, 5, 7);
   CONST_I (g, "shp", 0, 3, -1, 7);
-  add (g, "Transpose", "X", "T");       /* [7,5,6,1] */
+  yolo_test_node (g, "Transpose", "X", "T");    /* [7,5,6,1] */
   CONST_I (g, "shp2", 0, -1, 3);
-  add (g, "Reshape", "T,shp2", "R");    /* [7,10,3] */
-  add (g, "Softmax", "R", "Y");
+  yolo_test_node (g, "Reshape", "T,shp2", "R"); /* [7,10,3] */
+  yolo_test_node (g, "Softmax", "R", "Y");
   outputs (g, "Y");
   CLOSE (g, "reshape");
 
   /* Flatten (negative axis), Squeeze (attr, opset 11), Unsqueeze. */
   g = new_graph (11);
   IN_F (g, "X", 1, 3, 1, 9);
-  n = add (g, "Squeeze", "X", "S");     /* [3,9] */
+  n = yolo_test_node (g, "Squeeze", "X", "S");  /* [3,9] */
   ATTR_INTS (n, "axes", 0, -2);
-  n = add (g, "Unsqueeze", "S", "U");   /* [3,1,9,1] */
+  n = yolo_test_node (g, "Unsqueeze", "S", "U");        /* [3,1,9,1] */
   ATTR_INTS (n, "axes", 1, -1);
-  n = add (g, "Flatten", "U", "F");     /* [3,9] */
+  n = yolo_test_node (g, "Flatten", "U", "F");  /* [3,9] */
   attr_i (n, "axis", -2);
-  n = add (g, "Softmax", "F", "Y");
+  n = yolo_test_node (g, "Softmax", "F", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   CLOSE (g, "squeeze/unsqueeze/flatten opset 11");
@@ -179,18 +149,18 @@ test_views (void)
   IN_F (g, "X", 2, 1, 5);
   CONST_I (g, "ax", 1);
   CONST_I (g, "ax2", 0, 3);
-  add (g, "Squeeze", "X,ax", "S");
-  add (g, "Unsqueeze", "S,ax2", "U");   /* [1,2,5,1] */
-  add (g, "Identity", "U", "I");
-  add (g, "Transpose", "I", "Y");
+  yolo_test_node (g, "Squeeze", "X,ax", "S");
+  yolo_test_node (g, "Unsqueeze", "S,ax2", "U");        /* [1,2,5,1] */
+  yolo_test_node (g, "Identity", "U", "I");
+  yolo_test_node (g, "Transpose", "I", "Y");
   outputs (g, "Y");
   EXACT (g, "squeeze/unsqueeze inputs");
 
   /* Squeeze without axes drops every 1. */
   g = new_graph (13);
   IN_F (g, "X", 1, 4, 1, 3);
-  add (g, "Squeeze", "X", "S");
-  add (g, "Transpose", "S", "Y");
+  yolo_test_node (g, "Squeeze", "X", "S");
+  yolo_test_node (g, "Transpose", "S", "Y");
   outputs (g, "Y");
   EXACT (g, "squeeze all");
 }
@@ -203,30 +173,30 @@ test_shape_folding (void)
   YoloGraph *g = new_graph (13);
   YoloNode *n;
   IN_F (g, "X", 1, 8, 3, 5);
-  add (g, "Shape", "X", "shape");
+  yolo_test_node (g, "Shape", "X", "shape");
   CONST_I (g, "i1", 1);
-  n = add (g, "Gather", "shape,i1", "c");       /* [8] */
+  n = yolo_test_node (g, "Gather", "shape,i1", "c");    /* [8] */
   attr_i (n, "axis", 0);
   CONST_I (g, "m1", -1);
-  n = add (g, "Concat", "c,m1", "newshape");
+  n = yolo_test_node (g, "Concat", "c,m1", "newshape");
   attr_i (n, "axis", 0);
-  add (g, "Reshape", "X,newshape", "R");        /* [8,15] */
-  add (g, "Softmax", "R", "Y");
+  yolo_test_node (g, "Reshape", "X,newshape", "R");     /* [8,15] */
+  yolo_test_node (g, "Softmax", "R", "Y");
   outputs (g, "Y");
   CLOSE (g, "shape folding");
 
   /* Shape start/end, Size, ConstantOfShape, Range on the host. */
   g = new_graph (15);
   IN_F (g, "X", 2, 3, 4, 5);
-  n = add (g, "Shape", "X", "s");
+  n = yolo_test_node (g, "Shape", "X", "s");
   attr_i (n, "start", 1);
   attr_i (n, "end", -1);
-  add (g, "Size", "X", "sz");
-  add (g, "ConstantOfShape", "s", "z");
+  yolo_test_node (g, "Size", "X", "sz");
+  yolo_test_node (g, "ConstantOfShape", "s", "z");
   yolo_test_const_ints (g, "r0", 0, NULL, DIMS (10));
   yolo_test_const_ints (g, "r1", 0, NULL, DIMS (1));
   yolo_test_const_ints (g, "r2", 0, NULL, DIMS (-3));
-  add (g, "Range", "r0,r1,r2", "rg");
+  yolo_test_node (g, "Range", "r0,r1,r2", "rg");
   g = host_run (g);
   if (g) {
     expect_floats (g, "s", "3 4", 0);
@@ -246,7 +216,7 @@ test_nonconst_param_error (void)
   GError *err = NULL;
   IN_F (g, "X", 2, 6);
   yolo_test_input (g, "S", YOLO_DTYPE_INT64, 1, DIMS (2), 1, 3);
-  add (g, "Reshape", "X,S", "Y");
+  yolo_test_node (g, "Reshape", "X,S", "Y");
   outputs (g, "Y");
   g_assert_true (yolo_graph_sort (g, &err));
   g_assert_false (yolo_graph_infer (g, &err));
@@ -270,10 +240,10 @@ test_concat (void)
   IN_F (g, "A", 1, 3, 5, 7);
   IN_F (g, "B", 1, 4, 5, 7);
   IN_F (g, "C", 1, 1, 5, 7);
-  add (g, "Softmax", "A", "a");
-  add (g, "Softmax", "B", "b");
-  add (g, "Softmax", "C", "c");
-  n = add (g, "Concat", "a,b,c", "Y");
+  yolo_test_node (g, "Softmax", "A", "a");
+  yolo_test_node (g, "Softmax", "B", "b");
+  yolo_test_node (g, "Softmax", "C", "c");
+  n = yolo_test_node (g, "Concat", "a,b,c", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   CLOSE (g, "concat channel (views)");
@@ -282,7 +252,7 @@ test_concat (void)
   g = new_graph (17);
   IN_F (g, "A", 1, 3, 5, 7);
   IN_F (g, "B", 1, 2, 5, 7);
-  n = add (g, "Concat", "A,B", "Y");
+  n = yolo_test_node (g, "Concat", "A,B", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   EXACT (g, "concat channel (copies)");
@@ -292,8 +262,8 @@ test_concat (void)
   IN_F (g, "A", 1, 4, 161);
   IN_F (g, "B", 1, 4, 37);
   IN_F (g, "C", 1, 4, 9);
-  add (g, "Softmax", "A", "a");
-  n = add (g, "Concat", "a,B,C", "Y");
+  yolo_test_node (g, "Softmax", "A", "a");
+  n = yolo_test_node (g, "Concat", "a,B,C", "Y");
   attr_i (n, "axis", -1);
   outputs (g, "Y");
   CLOSE (g, "concat last axis");
@@ -302,7 +272,7 @@ test_concat (void)
   g = new_graph (17);
   IN_F (g, "A", 2, 3, 3, 5, 2);
   IN_F (g, "B", 2, 3, 3, 5, 81);
-  n = add (g, "Concat", "A,B", "Y");
+  n = yolo_test_node (g, "Concat", "A,B", "Y");
   attr_i (n, "axis", 4);
   outputs (g, "Y");
   EXACT (g, "concat 5-D");
@@ -310,7 +280,7 @@ test_concat (void)
   g = new_graph (17);
   IN_F (g, "A", 3, 2, 5);
   IN_F (g, "B", 3, 7, 5);
-  n = add (g, "Concat", "A,B", "Y");
+  n = yolo_test_node (g, "Concat", "A,B", "Y");
   attr_i (n, "axis", -2);
   outputs (g, "Y");
   EXACT (g, "concat axis -2");
@@ -319,7 +289,7 @@ test_concat (void)
   g = new_graph (17);
   yolo_test_input (g, "A", YOLO_DTYPE_INT64, 2, DIMS (2, 3), -100, 100);
   yolo_test_input (g, "B", YOLO_DTYPE_INT64, 2, DIMS (2, 5), -100, 100);
-  n = add (g, "Concat", "A,B", "Y");
+  n = yolo_test_node (g, "Concat", "A,B", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   EXACT (g, "concat int");
@@ -334,12 +304,12 @@ test_split (void)
   /* Channel split feeding consumers (views), split as input (opset 13). */
   g = new_graph (13);
   IN_F (g, "X", 1, 12, 5, 3);
-  add (g, "Softmax", "X", "x");
+  yolo_test_node (g, "Softmax", "X", "x");
   CONST_I (g, "sp", 5, 7);
-  n = add (g, "Split", "x,sp", "a,b");
+  n = yolo_test_node (g, "Split", "x,sp", "a,b");
   attr_i (n, "axis", 1);
-  add (g, "Softmax", "a", "Ya");
-  add (g, "Softmax", "b", "Yb");
+  yolo_test_node (g, "Softmax", "a", "Ya");
+  yolo_test_node (g, "Softmax", "b", "Yb");
   outputs (g, "Ya,Yb");
   CLOSE (g, "split channel (views)");
 
@@ -347,7 +317,7 @@ test_split (void)
   g = new_graph (13);
   IN_F (g, "X", 1, 10, 4, 4);
   CONST_I (g, "sp", 3, 3, 4);
-  n = add (g, "Split", "X,sp", "a,b,c");
+  n = yolo_test_node (g, "Split", "X,sp", "a,b,c");
   attr_i (n, "axis", 1);
   outputs (g, "a,b,c");
   EXACT (g, "split channel outputs");
@@ -355,7 +325,7 @@ test_split (void)
   /* Last axis with 'split' attribute (opset 12): YOLOv5 [.., 2, 2, 81]. */
   g = new_graph (12);
   IN_F (g, "X", 1, 3, 4, 5, 85);
-  n = add (g, "Split", "X", "a,b,c");
+  n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 4);
   ATTR_INTS (n, "split", 2, 2, 81);
   outputs (g, "a,b,c");
@@ -365,7 +335,7 @@ test_split (void)
   g = new_graph (17);
   IN_F (g, "X", 1, 333, 84);
   CONST_I (g, "sp", 4, 80);
-  n = add (g, "Split", "X,sp", "a,b");
+  n = yolo_test_node (g, "Split", "X,sp", "a,b");
   attr_i (n, "axis", -1);
   outputs (g, "a,b");
   EXACT (g, "split -1");
@@ -373,14 +343,14 @@ test_split (void)
   /* Equal split without sizes; num_outputs with a short last part. */
   g = new_graph (13);
   IN_F (g, "X", 2, 9, 3);
-  n = add (g, "Split", "X", "a,b,c");
+  n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 1);
   outputs (g, "a,b,c");
   EXACT (g, "split equal");
 
   g = new_graph (18);
   IN_F (g, "X", 2, 3, 11);
-  n = add (g, "Split", "X", "a,b,c");
+  n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 2);
   attr_i (n, "num_outputs", 3);
   outputs (g, "a,b,c");
@@ -392,7 +362,7 @@ test_split (void)
   }
   g = new_graph (18);
   IN_F (g, "X", 2, 3, 11);
-  n = add (g, "Split", "X", "a,b,c");
+  n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 2);
   attr_i (n, "num_outputs", 3);
   outputs (g, "a,b,c");
@@ -413,8 +383,8 @@ test_slice (void)
   CONST_I (g, "s1", 2);
   CONST_I (g, "e1", 4);
   CONST_I (g, "ax", 1);
-  add (g, "Slice", "X,s0,e0,ax", "a");
-  add (g, "Slice", "X,s1,e1,ax", "b");
+  yolo_test_node (g, "Slice", "X,s0,e0,ax", "a");
+  yolo_test_node (g, "Slice", "X,s1,e1,ax", "b");
   outputs (g, "a,b");
   EXACT (g, "slice channels");
 
@@ -426,8 +396,8 @@ test_slice (void)
   CONST_I (g, "ax", 2);
   CONST_I (g, "ax3", 3);
   CONST_I (g, "st", 2);
-  add (g, "Slice", "X,s,e,ax,st", "a");
-  add (g, "Slice", "a,s,e,ax3,st", "Y");
+  yolo_test_node (g, "Slice", "X,s,e,ax,st", "a");
+  yolo_test_node (g, "Slice", "a,s,e,ax3,st", "Y");
   outputs (g, "Y");
   EXACT (g, "slice step 2");
 
@@ -442,7 +412,7 @@ test_slice (void)
       CONST_I (g, "e", G_MAXINT64);
       CONST_I (g, "ax", 3);
       CONST_I (g, "st", 2);
-      add (g, "Slice", "X,s,e,ax,st", "Y");
+      yolo_test_node (g, "Slice", "X,s,e,ax,st", "Y");
       outputs (g, "Y");
       EXACT (g, "slice step 2 along W");
     }
@@ -455,14 +425,14 @@ test_slice (void)
   CONST_I (g, "e", -G_MAXINT64, 0, -2);
   CONST_I (g, "ax", 0, -1, 1);
   CONST_I (g, "st", -2, -3, 1);
-  add (g, "Slice", "X,s,e,ax,st", "Y");
+  yolo_test_node (g, "Slice", "X,s,e,ax,st", "Y");
   outputs (g, "Y");
   EXACT (g, "slice negative steps");
 
   /* Opset 9 attributes. */
   g = new_graph (9);
   IN_F (g, "X", 5, 6, 7);
-  n = add (g, "Slice", "X", "Y");
+  n = yolo_test_node (g, "Slice", "X", "Y");
   ATTR_INTS (n, "starts", 1, -5);
   ATTR_INTS (n, "ends", 4, 100);
   ATTR_INTS (n, "axes", 0, 2);
@@ -480,12 +450,12 @@ test_slice (void)
   CONST_I (g, "e", -G_MAXINT64, 0);
   CONST_I (g, "ax", 0, 1);
   CONST_I (g, "st", -2, -3);
-  add (g, "Slice", "X,s,e,ax,st", "Y");
+  yolo_test_node (g, "Slice", "X,s,e,ax,st", "Y");
   CONST_I (g, "s2", 3);
   CONST_I (g, "e2", -100);
   CONST_I (g, "ax2", -1);
   CONST_I (g, "st2", -1);
-  add (g, "Slice", "X,s2,e2,ax2,st2", "Y2");
+  yolo_test_node (g, "Slice", "X,s2,e2,ax2,st2", "Y2");
   g = host_run (g);
   if (g) {
     expect_floats (g, "Y", "19 16 9 6", 0);
@@ -500,9 +470,9 @@ transpose_case (const char *label, int ndim, const gint64 * dims,
 {
   YoloGraph *g = new_graph (17);
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -2, 2);
-  YoloNode *n = add (g, "Transpose", "X", "Y");
+  YoloNode *n = yolo_test_node (g, "Transpose", "X", "Y");
   if (perm)
-    attr_ints (n, "perm", np, perm);
+    yolo_test_attr_ints (n, "perm", np, perm);
   outputs (g, "Y");
   EXACT (g, label);
 }
@@ -533,7 +503,7 @@ test_transpose (void)
   /* Integer data keeps its bits. */
   YoloGraph *g = new_graph (17);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 3, DIMS (3, 10, 9), -1000, 1000);
-  YoloNode *n = add (g, "Transpose", "X", "Y");
+  YoloNode *n = yolo_test_node (g, "Transpose", "X", "Y");
   ATTR_INTS (n, "perm", 1, 2, 0);
   outputs (g, "Y");
   EXACT (g, "transpose int");
@@ -548,28 +518,28 @@ test_tile_expand_pad (void)
   g = new_graph (13);
   IN_F (g, "X", 1, 30, 1);
   CONST_I (g, "r", 1, 1, 80);
-  add (g, "Tile", "X,r", "Y");
+  yolo_test_node (g, "Tile", "X,r", "Y");
   outputs (g, "Y");
   EXACT (g, "tile yolo26");
 
   g = new_graph (13);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 3, DIMS (2, 3, 5), -9, 9);
   CONST_I (g, "r", 3, 1, 2);
-  add (g, "Tile", "X,r", "Y");
+  yolo_test_node (g, "Tile", "X,r", "Y");
   outputs (g, "Y");
   EXACT (g, "tile int");
 
   g = new_graph (13);
   IN_F (g, "X", 3, 1, 5);
   CONST_I (g, "s", 2, 1, 4, 1);
-  add (g, "Expand", "X,s", "Y");
+  yolo_test_node (g, "Expand", "X,s", "Y");
   outputs (g, "Y");
   EXACT (g, "expand");
 
   g = new_graph (13);
   IN_F (g, "X", 1, 7);
   CONST_I (g, "s", 3, 1);
-  add (g, "Expand", "X,s", "Y");
+  yolo_test_node (g, "Expand", "X,s", "Y");
   outputs (g, "Y");
   EXACT (g, "expand 2");
 
@@ -580,7 +550,7 @@ test_tile_expand_pad (void)
     IN_F (g, "X", 1, 3, 5, 6);
     CONST_I (g, "p", 0, 1, 2, 3, 0, 0, 1, 2);
     yolo_test_const_floats (g, "v", 0, NULL, (float[]) { 1.5f });
-    n = add (g, "Pad", "X,p,v", "Y");
+    n = yolo_test_node (g, "Pad", "X,p,v", "Y");
     attr_s (n, "mode", modes[m]);
     outputs (g, "Y");
     EXACT (g, label);
@@ -590,7 +560,7 @@ test_tile_expand_pad (void)
   /* Negative pads crop; opset 2-10 attributes. */
   g = new_graph (10);
   IN_F (g, "X", 4, 9);
-  n = add (g, "Pad", "X", "Y");
+  n = yolo_test_node (g, "Pad", "X", "Y");
   ATTR_INTS (n, "pads", -1, 2, 1, -3);
   attr_f (n, "value", -7.0f);
   outputs (g, "Y");
@@ -603,7 +573,7 @@ test_tile_expand_pad (void)
     g = new_graph (13);
     yolo_test_const_floats (g, "X", 2, xd, xv);
     CONST_I (g, "p", 1, 2, 0, 2);
-    n = add (g, "Pad", "X,p", "Y");
+    n = yolo_test_node (g, "Pad", "X,p", "Y");
     attr_s (n, "mode", modes[m]);
     g = host_run (g);
     if (!g)
@@ -624,7 +594,7 @@ softmax_case (const char *label, gint64 opset, const char *op, int axis,
 {
   YoloGraph *g = new_graph (opset);
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -6, 6);
-  YoloNode *n = add (g, op, "X", "Y");
+  YoloNode *n = yolo_test_node (g, op, "X", "Y");
   if (has_axis)
     attr_i (n, "axis", axis);
   outputs (g, "Y");
@@ -663,7 +633,7 @@ test_softmax (void)
       xv[i] = i * 0.25f;
     YoloGraph *g = new_graph (op);
     yolo_test_const_floats (g, "X", 3, xd, xv);
-    YoloNode *n = add (g, "Softmax", "X", "Y");
+    YoloNode *n = yolo_test_node (g, "Softmax", "X", "Y");
     attr_i (n, "axis", 1);
     g = host_run (g);
     if (!g)
@@ -690,11 +660,11 @@ reduce_case (const char *label, gint64 opset, const char *op, int ndim,
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -2, 2);
   if (axes_input && na >= 0) {
     yolo_test_const_ints (g, "ax", 1, DIMS (na), axes);
-    n = add (g, op, "X,ax", "Y");
+    n = yolo_test_node (g, op, "X,ax", "Y");
   } else {
-    n = add (g, op, "X", "Y");
+    n = yolo_test_node (g, op, "X", "Y");
     if (na >= 0)
-      attr_ints (n, "axes", na, axes);
+      yolo_test_attr_ints (n, "axes", na, axes);
   }
   if (keepdims >= 0)
     attr_i (n, "keepdims", keepdims);
@@ -749,7 +719,7 @@ test_argmax (void)
       float *xv = YOLO_T (g, xi)->data;
       for (int i = 0; i < 3 * 9 * 7; i++)
         xv[i] = floorf (xv[i]);
-      YoloNode *n = add (g, op ? "ArgMin" : "ArgMax", "X", "Y");
+      YoloNode *n = yolo_test_node (g, op ? "ArgMin" : "ArgMax", "X", "Y");
       attr_i (n, "axis", -2);
       attr_i (n, "keepdims", last);
       attr_i (n, "select_last_index", last);
@@ -768,7 +738,7 @@ matmul_case (const char *label, int na, const gint64 * ad, int nb,
   YoloGraph *g = new_graph (17);
   yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, na, ad, -1, 1);
   yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, nb, bd, -1, 1);
-  add (g, "MatMul", "A,B", "Y");
+  yolo_test_node (g, "MatMul", "A,B", "Y");
   outputs (g, "Y");
   yolo_test_check (g, label, 1e-4f, 1e-4f, FALSE);
 }
@@ -783,7 +753,7 @@ matmul_fused_case (const char *label, gint64 M, gint64 K, gint64 N)
 
   yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, M, K), -1, 1);
   yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, K, N), -1, 1);
-  n = add (g, "MatMul", "A,B", "Y");
+  n = yolo_test_node (g, "MatMul", "A,B", "Y");
   n->act = YOLO_ACT_SILU;
   n->residual = yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
       DIMS (2, 3, M, N), -1, 1);
@@ -823,7 +793,7 @@ matmul_cases (void)
         yolo_test_const (g, "C", YOLO_DTYPE_FLOAT, 2, DIMS (M, 1), -1, 1);
       else if (c == 3)
         yolo_test_input (g, "C", YOLO_DTYPE_FLOAT, 2, DIMS (M, N), -1, 1);
-      YoloNode *n = add (g, "Gemm", c ? "A,B,C" : "A,B", "Y");
+      YoloNode *n = yolo_test_node (g, "Gemm", c ? "A,B,C" : "A,B", "Y");
       attr_i (n, "transA", t & 1);
       attr_i (n, "transB", t >> 1);
       attr_f (n, "alpha", 0.75f);
@@ -842,7 +812,7 @@ matmul_cases (void)
     yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 2, ad, -1, 1);
     yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 2, bd, -1, 1);
     yolo_test_const (g, "C", YOLO_DTYPE_FLOAT, 1, DIMS (N), -1, 1);
-    YoloNode *n = add (g, "Gemm", "A,B,C", "Y");
+    YoloNode *n = yolo_test_node (g, "Gemm", "A,B,C", "Y");
     attr_i (n, "transA", t & 1);
     attr_i (n, "transB", t >> 1);
     attr_f (n, "alpha", 0.5f);
@@ -917,7 +887,7 @@ test_gather (void)
   g = new_graph (13);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 2, DIMS (300, 1), 0, 8400);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 2, DIMS (1, 300), -300, 299);
-  n = add (g, "Gather", "X,I", "Y");
+  n = yolo_test_node (g, "Gather", "X,I", "Y");
   attr_i (n, "axis", 0);
   outputs (g, "Y");
   EXACT (g, "gather yolo26");
@@ -925,7 +895,7 @@ test_gather (void)
   g = new_graph (13);
   IN_F (g, "X", 3, 7, 5);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 2, DIMS (2, 4), -7, 6);
-  n = add (g, "Gather", "X,I", "Y");
+  n = yolo_test_node (g, "Gather", "X,I", "Y");
   attr_i (n, "axis", -2);
   outputs (g, "Y");
   EXACT (g, "gather axis -2");
@@ -933,7 +903,7 @@ test_gather (void)
   g = new_graph (13);
   IN_F (g, "X", 4, 6);
   yolo_test_const_ints (g, "I", 0, NULL, DIMS (-1));
-  n = add (g, "Gather", "X,I", "Y");
+  n = yolo_test_node (g, "Gather", "X,I", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   EXACT (g, "gather scalar index");
@@ -941,7 +911,7 @@ test_gather (void)
   g = new_graph (13);
   IN_F (g, "X", 1, 333, 80);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 3, DIMS (1, 30, 80), -333, 332);
-  n = add (g, "GatherElements", "X,I", "Y");
+  n = yolo_test_node (g, "GatherElements", "X,I", "Y");
   attr_i (n, "axis", 1);
   outputs (g, "Y");
   EXACT (g, "gatherelements axis 1");
@@ -949,7 +919,7 @@ test_gather (void)
   g = new_graph (13);
   IN_F (g, "X", 3, 4, 9);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 3, DIMS (2, 3, 5), -9, 8);
-  n = add (g, "GatherElements", "X,I", "Y");
+  n = yolo_test_node (g, "GatherElements", "X,I", "Y");
   attr_i (n, "axis", -1);
   outputs (g, "Y");
   EXACT (g, "gatherelements smaller indices");
@@ -962,7 +932,7 @@ topk_case (const char *label, int ndim, const gint64 * dims, float lo,
   YoloGraph *g = new_graph (13);
   yolo_test_input (g, "X", dt, ndim, dims, lo, hi);
   yolo_test_const_ints (g, "K", 1, DIMS (1), &k);
-  YoloNode *n = add (g, "TopK", "X,K", "V,I");
+  YoloNode *n = yolo_test_node (g, "TopK", "X,K", "V,I");
   attr_i (n, "axis", axis);
   attr_i (n, "largest", largest);
   outputs (g, "V,I");
@@ -983,7 +953,7 @@ topk_sorted_case (const char *label, gint64 rows, gint64 n, gint64 k,
   for (gint64 i = 0; i < rows * n; i++)
     x[i] = largest ? i % n : n - i % n;
   yolo_test_const_ints (g, "K", 1, DIMS (1), &k);
-  YoloNode *nd = add (g, "TopK", "X,K", "V,I");
+  YoloNode *nd = yolo_test_node (g, "TopK", "X,K", "V,I");
   attr_i (nd, "axis", 1);
   attr_i (nd, "largest", largest);
   outputs (g, "V,I");
@@ -1063,7 +1033,7 @@ test_topk (void)
     YoloGraph *g = new_graph (13);
     yolo_test_const_floats (g, "X", 2, xd, xv);
     yolo_test_const_ints (g, "K", 1, DIMS (1), &kk);
-    YoloNode *n = add (g, "TopK", "X,K", "V,I");
+    YoloNode *n = yolo_test_node (g, "TopK", "X,K", "V,I");
     attr_i (n, "largest", largest);
     g = host_run (g);
     if (!g)
@@ -1093,7 +1063,7 @@ test_topk_speed (void)
   }
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, DIMS (1, 24000), 0, 1);
   yolo_test_const_ints (g, "K", 1, DIMS (1), &k);
-  add (g, "TopK", "X,K", "V,I");
+  yolo_test_node (g, "TopK", "X,K", "V,I");
   outputs (g, "V,I");
   YoloEngine *e = yolo_engine_new_from_graph (g, NULL, FALSE, &err);
   g_assert_no_error (err);
@@ -1126,32 +1096,32 @@ test_yolo26_chain (void)
   yolo_test_input (g, "S", YOLO_DTYPE_FLOAT, 3, DIMS (1, N, C), 0, 1);
   yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 3, DIMS (1, N, 4), 0, 640);
   CONST_I (g, "m1", -1);
-  n = add (g, "ReduceMax", "S,m1", "mx");
+  n = yolo_test_node (g, "ReduceMax", "S,m1", "mx");
   attr_i (n, "keepdims", 0);
   yolo_test_const_ints (g, "k", 1, DIMS (1), &K);
-  n = add (g, "TopK", "mx,k", "tv,ti");
+  n = yolo_test_node (g, "TopK", "mx,k", "tv,ti");
   attr_i (n, "axis", -1);
-  add (g, "Unsqueeze", "ti,m1", "tu");  /* [1,K,1] */
+  yolo_test_node (g, "Unsqueeze", "ti,m1", "tu");       /* [1,K,1] */
   CONST_I (g, "rep", 1, 1, C);
-  add (g, "Tile", "tu,rep", "tt");
-  n = add (g, "GatherElements", "S,tt", "ge");  /* [1,K,C] */
+  yolo_test_node (g, "Tile", "tu,rep", "tt");
+  n = yolo_test_node (g, "GatherElements", "S,tt", "ge");       /* [1,K,C] */
   attr_i (n, "axis", 1);
-  n = add (g, "Flatten", "ge", "fl");   /* [1,K*C] */
+  n = yolo_test_node (g, "Flatten", "ge", "fl");        /* [1,K*C] */
   attr_i (n, "axis", 1);
-  n = add (g, "TopK", "fl,k", "sv,si");
+  n = yolo_test_node (g, "TopK", "fl,k", "sv,si");
   attr_i (n, "axis", -1);
   CONST_I (g, "rep4", 1, 1, 4);
-  add (g, "Tile", "tu,rep4", "t4");
-  n = add (g, "GatherElements", "B,t4", "boxes");
+  yolo_test_node (g, "Tile", "tu,rep4", "t4");
+  n = yolo_test_node (g, "GatherElements", "B,t4", "boxes");
   attr_i (n, "axis", 1);
   if (divmod) {
     yolo_test_const_ints (g, "c", 0, NULL, &C);
-    add (g, "Div", "si,c", "q");
-    n = add (g, "Mod", "si,c", "cls");
+    yolo_test_node (g, "Div", "si,c", "q");
+    n = yolo_test_node (g, "Mod", "si,c", "cls");
     attr_i (n, "fmod", 0);
-    n = add (g, "Flatten", "tu", "tf"); /* [K,1] */
+    n = yolo_test_node (g, "Flatten", "tu", "tf");      /* [K,1] */
     attr_i (n, "axis", 2);
-    n = add (g, "Gather", "tf,q", "anchor");    /* [1,K,1] */
+    n = yolo_test_node (g, "Gather", "tf,q", "anchor"); /* [1,K,1] */
     attr_i (n, "axis", 0);
     outputs (g, "sv,si,boxes,cls,anchor");
   } else {

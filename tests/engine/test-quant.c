@@ -11,29 +11,6 @@
 #define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
 /* ins / outs: comma-separated tensor names. */
-static YoloNode *
-add_node (YoloGraph * g, const char *op, const char *ins, const char *outs)
-{
-  static int counter = 0;
-  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
-  char *name = g_strdup_printf ("%s_%d", op, counter++);
-  int idx = yolo_graph_add_node (g, op, name, g_strv_length (i),
-      (const char *const *) i, g_strv_length (o), (const char *const *) o);
-
-  g_strfreev (i);
-  g_strfreev (o);
-  g_free (name);
-  return YOLO_N (g, idx);
-}
-
-static void
-attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
-}
-
 /* A float graph input with the given values. */
 static int
 input_floats (YoloGraph * g, const char *name, gint64 n, const float *v)
@@ -50,7 +27,7 @@ dql_graph_op (const char *op)
 {
   YoloGraph *g = yolo_graph_new ();
   g->opset = 20;
-  add_node (g, op, "x", "y,y_scale,y_zp");
+  yolo_test_node (g, op, "x", "y,y_scale,y_zp");
   yolo_test_output (g, "y");
   yolo_test_output (g, "y_scale");
   yolo_test_output (g, "y_zp");
@@ -234,10 +211,10 @@ static void
 qconv_attrs (YoloNode * n, const QConvCase * c)
 {
   yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = c->group;
-  attr_ints (n, "kernel_shape", 2, DIMS (c->kh, c->kw));
-  attr_ints (n, "strides", 2, DIMS (c->stride, c->stride));
-  attr_ints (n, "pads", 4, DIMS (c->pad, c->pad, c->pad, c->pad));
-  attr_ints (n, "dilations", 2, DIMS (c->dil, c->dil));
+  yolo_test_attr_ints (n, "kernel_shape", 2, DIMS (c->kh, c->kw));
+  yolo_test_attr_ints (n, "strides", 2, DIMS (c->stride, c->stride));
+  yolo_test_attr_ints (n, "pads", 4, DIMS (c->pad, c->pad, c->pad, c->pad));
+  yolo_test_attr_ints (n, "dilations", 2, DIMS (c->dil, c->dil));
 }
 
 /* ConvInteger alone: int32 output, exact. forced_int: conv_kernel=gpu,
@@ -256,7 +233,7 @@ conv_integer_cases (gboolean forced_int)
 
     g->opset = 20;
     qconv_inputs (g, c, k);
-    qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
+    qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
         forced_int ? " (conv_kernel=gpu)" : "");
@@ -300,7 +277,7 @@ test_conv_integer_large_sums (void)
   for (gint64 i = 0; i < n; i++)
     ((gint64 *) YOLO_T (g, wi)->data)[i] = 255;
   yolo_test_const (g, "w_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 0);
-  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), &big);
+  qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), &big);
   yolo_test_output (g, "y");
   yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
   yolo_test_expect_kernel ("conv_integer_c8", TRUE);
@@ -338,18 +315,18 @@ conv_integer_fused (gboolean emulate)
     yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
     yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
         -1, 1);
-    add_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
-    add_node (g, "Mul", "x_scale,w_scale", "m");
-    conv = add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
+    yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
+    conv = yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
     qconv_attrs (conv, c);
-    yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+    yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
         YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
-    add_node (g, "Mul", "accf,m", "deq");
-    add_node (g, "Add", "bias,deq", "pre");
-    add_node (g, "Sigmoid", "pre", "sig");
-    add_node (g, "Mul", "pre,sig", res ? "act" : "y");
+    yolo_test_node (g, "Mul", "accf,m", "deq");
+    yolo_test_node (g, "Add", "bias,deq", "pre");
+    yolo_test_node (g, "Sigmoid", "pre", "sig");
+    yolo_test_node (g, "Mul", "pre,sig", res ? "act" : "y");
     if (res)
-      add_node (g, "Add", "act,xf", "y");
+      yolo_test_node (g, "Add", "act,xf", "y");
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "%s case %u%s", emulate ?
         "float-emulated ConvInteger" : "ConvIntegerToFloat", k,
@@ -401,10 +378,10 @@ test_conv_integer_unfused (void)
   g->opset = 20;
   qconv_inputs (g, c, 1);
   yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
-  qconv_attrs (add_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
-  yolo_node_add_attr (add_node (g, "Cast", "acc", "accf"), "to",
+  qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
       YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
-  add_node (g, "Mul", "accf,s", "y");
+  yolo_test_node (g, "Mul", "accf,s", "y");
   yolo_test_output (g, "y");
   yolo_test_output (g, "acc");  /* a graph output: the pass leaves it */
   yolo_test_expect_kernel ("eltwise_cast_i2f", TRUE);
@@ -422,8 +399,8 @@ test_conv_integer_no_zero_points (void)
   g->opset = 20;
   yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 8, 7, 9), 0, 255);
   yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (16, 8, 3, 3), -128, 127);
-  n = add_node (g, "ConvInteger", "x,w", "y");
-  attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
+  n = yolo_test_node (g, "ConvInteger", "x,w", "y");
+  yolo_test_attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
   yolo_test_output (g, "y");
   yolo_test_check (g, "ConvInteger without zero points", 0, 0, FALSE);
 }
@@ -475,7 +452,7 @@ test_matmul_integer (void)
       if (i % 4 == 0)
         b[i] = (gint64) (k % 2 ? blo + 255 : blo);
     if (cases[k].no_zp) {
-      add_node (g, "MatMulInteger", "a,b", "y");
+      yolo_test_node (g, "MatMulInteger", "a,b", "y");
     } else {
       int bz;
       yolo_test_input (g, "a_zp", cases[k].at, 0, NULL, alo, alo + 255);
@@ -486,7 +463,7 @@ test_matmul_integer (void)
           blo + 255) : yolo_test_const (g, "b_zp", cases[k].bt, 0, NULL, blo,
           blo + 255);
       ((gint64 *) YOLO_T (g, bz)->data)[0] = (gint64) (k % 2 ? blo : blo + 255);
-      add_node (g, "MatMulInteger", "a,b,a_zp,b_zp", "y");
+      yolo_test_node (g, "MatMulInteger", "a,b,a_zp,b_zp", "y");
     }
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "MatMulInteger case %u", k);
@@ -537,7 +514,7 @@ test_qdq_values (void)
     g->opset = 21;
     input_floats (g, "x", 6, x);
     qdq_params (g, 0, k ? YOLO_DTYPE_INT8 : YOLO_DTYPE_UINT8, &half, &zp);
-    n = add_node (g, "QuantizeLinear", "x,s,z", "q");
+    n = yolo_test_node (g, "QuantizeLinear", "x,s,z", "q");
     yolo_test_output (g, "q");
     g_assert_true (yolo_graph_infer (g, &err));
     g_assert_no_error (err);
@@ -618,11 +595,11 @@ qdq_graph (const QdqCase * c, int mode, guint seed)
   x[1] = -INFINITY;
   x[2] = NAN;
   qdq_params (g, ch, c->qt, scale, zp);
-  q = add_node (g, "QuantizeLinear", "x,s,z", mode ? "q" : "y");
+  q = yolo_test_node (g, "QuantizeLinear", "x,s,z", mode ? "q" : "y");
   if (c->axis >= 0)
     yolo_node_add_attr (q, "axis", YOLO_ATTR_INT)->i = c->axis;
   if (mode) {
-    YoloNode *d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    YoloNode *d = yolo_test_node (g, "DequantizeLinear", "q,s,z", "y");
     if (c->axis >= 0)
       yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = c->axis;
   }
@@ -667,7 +644,7 @@ test_dequantize_input (void)
     yolo_test_input (g, "q", qt, 4, DIMS (1, 3, 5, 6), k ? -128 : 0,
         k ? 127 : 255);
     qdq_params (g, 3, qt, scale, zp);
-    d = add_node (g, "DequantizeLinear", "q,s,z", "y");
+    d = yolo_test_node (g, "DequantizeLinear", "q,s,z", "y");
     yolo_node_add_attr (d, "axis", YOLO_ATTR_INT)->i = 1;
     yolo_test_output (g, "y");
     yolo_test_check (g, "DequantizeLinear of an int input", 0, 0, FALSE);
@@ -684,7 +661,7 @@ test_errors (void)
   yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 4, 5, 5), 0, 255);
   yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, 0, 255);
   yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (8, 3, 3, 3), -5, 5);
-  add_node (g, "ConvInteger", "x,w,x_zp", "y");
+  yolo_test_node (g, "ConvInteger", "x,w,x_zp", "y");
   yolo_test_output (g, "y");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "ConvInteger node"));
@@ -694,7 +671,7 @@ test_errors (void)
 
   g = yolo_graph_new ();
   yolo_test_input (g, "x", YOLO_DTYPE_INT32, 1, DIMS (4), 0, 5);
-  add_node (g, "DynamicQuantizeLinear", "x", "y,s,z");
+  yolo_test_node (g, "DynamicQuantizeLinear", "x", "y,s,z");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "input x must be float32"));
   g_clear_error (&err);

@@ -73,6 +73,35 @@ yolo_test_const_ints (YoloGraph * g, const char *name, int ndim,
       g_memdup2 (values, MAX (n, 1) * sizeof (gint64)));
 }
 
+YoloNode *
+yolo_test_node (YoloGraph * g, const char *op, const char *ins,
+    const char *outs)
+{
+  static int counter = 0;
+  char **i = g_strsplit (ins, ",", -1), **o = g_strsplit (outs, ",", -1);
+  char *name = g_strdup_printf ("%s_%d", op, counter++);
+  int ni = g_strv_length (i), no = g_strv_length (o);
+  for (int k = 0; k < ni; k++)
+    if (!i[k][0])
+      g_clear_pointer (&i[k], g_free);
+  int idx = yolo_graph_add_node (g, op, name, ni, (const char *const *) i,
+      no, (const char *const *) o);
+  for (int k = 0; k < ni; k++)
+    g_free (i[k]);
+  g_free (i);
+  g_strfreev (o);
+  g_free (name);
+  return YOLO_N (g, idx);
+}
+
+void
+yolo_test_attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
+}
+
 int
 yolo_test_const_floats (YoloGraph * g, const char *name, int ndim,
     const gint64 * dims, const float *values)

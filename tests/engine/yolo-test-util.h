@@ -24,6 +24,14 @@ int yolo_test_const_floats (YoloGraph * g, const char *name, int ndim,
     const gint64 * dims, const float *values);
 /* Marks a tensor as a graph output. */
 void yolo_test_output (YoloGraph * g, const char *name);
+/* Adds node op named "<op>_<n>" (n counts the nodes added this way); ins /
+ * outs: comma-separated tensor names, an empty name for an omitted
+ * optional input. */
+YoloNode *yolo_test_node (YoloGraph * g, const char *op, const char *ins,
+    const char *outs);
+/* Sets the INTS attribute name of n to the cnt values v (copied). */
+void yolo_test_attr_ints (YoloNode * n, const char *name, int cnt,
+    const gint64 * v);
 
 /* TRUE when an OpenCL device is available (else tests g_test_skip). */
 gboolean yolo_test_have_device (void);
