@@ -13,6 +13,7 @@
  *
  *  conv_1x1_c8     1x1 stride 1 no pad: 32 px x 8 ch
  *  conv_3x3s1_c8   3x3 stride 1 pad 1: 2 rows x 16 px x 8 ch
+ *  conv_3x3s1_flat_c8  the same over the flattened H*W: 32 px x 8 ch
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
@@ -399,6 +400,116 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_STORE8 (a, y0 * W + xs, l0, l1);
   if (y0 + 1 < H)
     CONV_STORE8 (c, (y0 + 1) * W + xs, l0, l1);
+}
+
+/* ---- 3x3 stride 1 pad 1 over the flattened output (conv-cpu-3x3s1-flat)
+ *
+ * Output pixel p = oy W + ox reads x[p + (ky - 1) W + kx - 1] at tap
+ * (ky, kx): along the flattened H*W plane the taps are fixed shifts, zero
+ * where column ox + kx - 1 or row oy + ky - 1 falls outside. A work-item
+ * computes 32 consecutive pixels (across row ends) x 8 output channels, so
+ * rows of 10, 13 or 20 pixels leave no lanes idle (conv_3x3s1_c8 puts 16
+ * pixels of one row in a vector). H * W >= 32; the last tile is shifted to
+ * end at H * W and stores only the lanes the previous one did not.
+ *
+ * Column masks (per half h of the 32 pixels): kx = 0 needs ox > 0, kx = 2
+ * needs ox < W - 1. Tiles away from the first and last row take unmasked
+ * rows; the others also mask rows (ky = 0: p >= W; ky = 2: p < HW - W),
+ * and in the tensor's first / last channel, where a vector load could
+ * leave the tensor, gather lane by lane (zero outside the plane, which
+ * with the column mask is exactly the padding). */
+#define CONV_F3_CM(h, kx) ((kx) == 0 ? ((h) ? lc : la) : ((h) ? rc : ra))
+#define CONV_F3_RM(h, ky) ((ky) == 0 ? ((h) ? tc : ta) : ((h) ? bc : ba))
+
+/* Loaders: u = the 16 lanes of half h for tap (ky, kx), o = the shift. */
+#define CONV_F3_LD_FAST(u, o, h, ky, kx) do { \
+    u = LOAD_ACT16 (xk, (o) + 16 * (h)); \
+    if ((kx) != 1) \
+      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
+  } while (0)
+
+#define CONV_F3_LD_EDGE(u, o, h, ky, kx) do { \
+    u = LOAD_ACT16 (xk, (o) + 16 * (h)); \
+    if ((kx) != 1 && (ky) != 1) \
+      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx) & CONV_F3_RM (h, ky)); \
+    else if ((kx) != 1) \
+      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
+    else if ((ky) != 1) \
+      u = select ((float16) (0.0f), u, CONV_F3_RM (h, ky)); \
+  } while (0)
+
+#define CONV_F3_LD_GATHER(u, o, h, ky, kx) do { \
+    u = conv_load16_masked (xk - ps, ps + (o) + 16 * (h), 1, HW); \
+    if ((kx) != 1) \
+      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
+  } while (0)
+
+/* One kernel row ky of one input channel (weights wr = [kx][8]). */
+#define CONV_F3_ROW(LD, ky, wr) do { \
+    int o_ = ((ky) - 1) * W; \
+    float16 u_, v_; \
+    LD (u_, o_ - 1, 0, ky, 0); \
+    LD (v_, o_ - 1, 1, ky, 0); \
+    CONV_FMA8 (a, u_, (wr)); \
+    CONV_FMA8 (c, v_, (wr)); \
+    LD (u_, o_, 0, ky, 1); \
+    LD (v_, o_, 1, ky, 1); \
+    CONV_FMA8 (a, u_, (wr) + 8); \
+    CONV_FMA8 (c, v_, (wr) + 8); \
+    LD (u_, o_ + 1, 0, ky, 2); \
+    LD (v_, o_ + 1, 1, ky, 2); \
+    CONV_FMA8 (a, u_, (wr) + 16); \
+    CONV_FMA8 (c, v_, (wr) + 16); \
+  } while (0)
+
+#define CONV_F3_CHANNEL(LD) do { \
+    CONV_F3_ROW (LD, 0, wk); \
+    CONV_F3_ROW (LD, 1, wk + 24); \
+    CONV_F3_ROW (LD, 2, wk + 48); \
+  } while (0)
+
+__kernel void
+conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
+    __global const float *w, CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg,
+    int Mg)
+{
+  int mb = get_global_id (0);
+  int pb = get_global_id (1);
+  int HW = H * W;
+  int m0 = mb * 8;
+  int p0 = pb * 32;
+  if (m0 >= M || p0 >= HW || HW < 32)
+    return;
+  int ostride = HW;
+  int ps = min (p0, HW - 32);
+  int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
+  int16 oxa = pa % W, oxc = pc % W;
+  int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1;
+  int g0 = (m0 / Mg) * Cg, C = (M / Mg) * Cg;
+  __global const ACT_T *xk = x + x_off + g0 * HW + ps;
+  __global const float *wk = w + mb * Cg * 72;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  if (ps >= W + 1 && ps + 33 + W <= HW) {
+    for (int k = 0; k < Cg; k++) {
+      CONV_F3_CHANNEL (CONV_F3_LD_FAST);
+      xk += HW;
+      wk += 72;
+    }
+  } else {
+    int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W;
+    for (int k = 0; k < Cg; k++) {
+      if ((g0 + k == 0 && ps < W + 1) || (g0 + k == C - 1 && ps + 33 + W > HW))
+        CONV_F3_CHANNEL (CONV_F3_LD_GATHER);
+      else
+        CONV_F3_CHANNEL (CONV_F3_LD_EDGE);
+      xk += HW;
+      wk += 72;
+    }
+  }
+  int skip = p0 - ps;
+  CONV_STORE8 (a, ps, min (skip, 16), 16);
+  CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
 }
 
 /* One input channel of the 3x3 stride 2 kernel: input rows

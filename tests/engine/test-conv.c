@@ -233,6 +233,53 @@ test_conv_im2col (void)
   yolo_test_set_options (NULL);
 }
 
+/* conv-cpu-3x3s1-flat (forced; on wide-vector CPUs, else the automatic
+ * choice): the 10x10 / 20x20 / 13x13 layers it is for, exactly 32 pixels,
+ * one input channel (the first channel is also the last: gathers on both
+ * sides), tiles that all touch the first or last row, one-pixel rows,
+ * the widest rows it takes (interior tiles), channels off the block of 8,
+ * groups, residual, no bias. */
+static void
+test_conv_3x3s1_flat (void)
+{
+  static const ConvCase cases[] = {
+    {"flat 10x10", 64, 10, 10, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"flat 13x13", 5, 13, 13, 12, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"flat 32 px", 1, 8, 4, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"flat 33 px", 3, 3, 11, 16, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_SILU, TRUE},
+    {"flat W1", 2, 40, 1, 9, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_RELU},
+    {"flat 20x20", 16, 20, 20, 24, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"flat W40", 12, 33, 40, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"flat group", 8, 11, 19, 16, 3, 3, 1, 1, P1, 1, 1, 2, TRUE,
+        YOLO_ACT_SILU, TRUE},
+  };
+  YoloEngineOptions opt = {.conv_kernel = "conv-cpu-3x3s1-flat" };
+  gboolean wide = FALSE;
+
+  if (yolo_test_have_device ()) {
+    YoloEngineOptions off = {.tune = "off" };
+    GError *err = NULL;
+    YoloEngine *e = yolo_engine_new_from_graph (build_case (&cases[0], 0, 0),
+        &off, TRUE, &err);
+    g_assert_no_error (err);
+    wide = yolo_rt_device (e->rt)->wide_vectors;
+    yolo_engine_free (e);
+  }
+  yolo_test_set_options (&opt);
+  /* on wide-vector CPUs, every case runs the flattened kernel */
+  if (wide)
+    yolo_test_expect_kernel ("conv_3x3s1_flat_c8", TRUE);
+  run_cases (cases, G_N_ELEMENTS (cases));
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_set_options (NULL);
+}
+
 static void
 test_conv_kxk (void)
 {
@@ -724,6 +771,7 @@ test_conv_variants (void)
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
+    {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
@@ -904,6 +952,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2", test_conv_3x3s2);
   g_test_add_func ("/conv/kxk", test_conv_kxk);
   g_test_add_func ("/conv/im2col", test_conv_im2col);
+  g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);

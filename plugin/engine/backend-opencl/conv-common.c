@@ -5,6 +5,7 @@
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
   "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
+  "conv_3x3s1_flat_c8",
 };
 
 gboolean
@@ -125,12 +126,14 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       gws[1] = yolo_div_up ((gsize) p.H * p.W, 32);
       break;
     case CONV_K_3X3S1:
+    case CONV_K_3X3S1_FLAT:
       yolo_args_int (&a, p.H);
       yolo_args_int (&a, p.W);
       yolo_args_int (&a, p.Cg);
       yolo_args_int (&a, p.Mg);
       gws[0] = nb;
-      gws[1] = yolo_div_up (p.W, 16) * yolo_div_up (p.H, 2);
+      gws[1] = kind == CONV_K_3X3S1_FLAT ? yolo_div_up ((gsize) p.H * p.W, 32)
+          : yolo_div_up (p.W, 16) * yolo_div_up (p.H, 2);
       break;
     case CONV_K_3X3S2:
       yolo_args_int (&a, p.H);

@@ -25,6 +25,7 @@ typedef enum
   CONV_K_DW3X3S2,               /* conv_cpu.cl conv_dw3x3s2 */
   CONV_K_GENERIC,               /* conv_gpu.cl conv_generic */
   CONV_K_GPU_C8,                /* conv_gpu.cl conv_gpu_c8 */
+  CONV_K_3X3S1_FLAT,            /* conv_cpu.cl conv_3x3s1_flat_c8 */
 } ConvKernel;
 
 /* The node's ConvParams, or FALSE (no error) when they are invalid. */

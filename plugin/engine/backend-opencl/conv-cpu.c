@@ -7,6 +7,8 @@
  *                                       group), any kernel
  *  conv-cpu-1x1                         1x1 stride 1 no pad
  *  conv-cpu-3x3s1, conv-cpu-3x3s2       3x3 pad 1 dilation 1
+ *  conv-cpu-3x3s1-flat                  3x3 stride 1 pad 1 over the
+ *                                       flattened H*W (narrow rows)
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -85,6 +87,21 @@ c3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.sh == 1 && p.sw == 1;
 }
 
+/* Rows narrower than FLAT_MAX_W pixels waste lanes of conv_3x3s1_c8's
+ * 16-pixel row segments (10x10 and 20x20 use 10/16 and 20/32 of them);
+ * the flattened kernel needs 32 pixels. Tunable: the measured faster of
+ * the two (and of conv-wino4 and conv-im2col) runs. */
+#define FLAT_MAX_W 40
+
+static gboolean
+c3x3s1_flat_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_blocked (&p) && is_3x3_pad1 (&p)
+      && p.sh == 1 && p.sw == 1 && p.W <= FLAT_MAX_W
+      && (gint64) p.H * p.W >= 32;
+}
+
 static gboolean
 c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -112,6 +129,7 @@ CPU_PREPARE (dw_prepare, CONV_K_DW);
 CPU_PREPARE (c1x1_prepare, CONV_K_1X1);
 CPU_PREPARE (c3x3s1_prepare, CONV_K_3X3S1);
 CPU_PREPARE (c3x3s2_prepare, CONV_K_3X3S2);
+CPU_PREPARE (c3x3s1_flat_prepare, CONV_K_3X3S1_FLAT);
 CPU_PREPARE (kxk_prepare, CONV_K_KXK);
 
 static const char *const conv_types[] = { "Conv", NULL };
@@ -127,6 +145,8 @@ CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
 CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
 CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
     YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s1_flat, "conv-cpu-3x3s1-flat", c3x3s1_flat_supports,
+    c3x3s1_flat_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
@@ -138,5 +158,5 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
-  &impl_1x1, &impl_3x3s1, &impl_3x3s2, &impl_kxk, NULL
+  &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2, &impl_kxk, NULL
 };
