@@ -14,6 +14,8 @@
  *  conv_1x1_c8     1x1 stride 1 no pad: 32 px x 8 ch
  *  conv_3x3s1_c8   3x3 stride 1 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s1_flat_c8  the same over the flattened H*W: 32 px x 8 ch
+ *  conv_gemm_t16   1x1 / after im2col, lanes over output channels:
+ *                  16 ch x 16 px
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
@@ -810,6 +812,124 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
     }
     o += Wo;
   }
+}
+
+/* ---- GEMM with lanes over output channels (conv-im2col-t, conv-cpu-1x1-t)
+ *
+ * out[m][p] = act (sum_r w[m][r] x[r][p] + b[m]) [+ res] for r < R rows of
+ * x (element stride HW between rows), p < HW: a 1x1 stride-1 conv
+ * (x = the input, R = C) or the GEMM after conv_im2col (x = the patches,
+ * R = C kh kw). A work-item computes 16 output channels (the vector
+ * lanes) x 16 pixels: each step loads one weight vector and broadcasts 16
+ * pixels, so small H*W (10x10, 13x13) wastes no lanes, where
+ * conv_1x1_c8's 32-pixel vectors use 100 of 128. Weights [M/16][R][16]
+ * (zero padded channels), bias padded to a multiple of 16. The last tile
+ * is shifted to end at HW (HW >= 16) and stores only the pixels the
+ * previous one did not; the 16 x 16 results are stored channel by channel
+ * (scalar stores, R times fewer than the multiply-adds). */
+#define CONV_GT_DECL16 \
+  float16 a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, \
+      a6 = 0.0f, a7 = 0.0f, a8 = 0.0f, a9 = 0.0f, a10 = 0.0f, a11 = 0.0f, \
+      a12 = 0.0f, a13 = 0.0f, a14 = 0.0f, a15 = 0.0f
+
+#define CONV_GT_STEP(i) \
+  a##i = fma ((float16) (LOAD_ACT (xq, (i))), wv, a##i)
+
+/* Pixel i of the tile: bias, activation, then the 16 channels' stores. */
+#define CONV_GT_STORE(i) do { \
+    if ((i) >= skip && (i) < np) { \
+      float16 t_ = conv_act16 (a##i + bv, act, alpha, beta); \
+      float t16_[16]; \
+      vstore16 (t_, 0, t16_); \
+      for (int j_ = 0; j_ < nm; j_++) { \
+        int o_ = (m0 + j_) * HW + ps + (i); \
+        STORE_ACT (y, y_off + o_, has_res \
+            ? t16_[j_] + LOAD_ACT (r, r_off + o_) : t16_[j_]); \
+      } \
+    } \
+  } while (0)
+
+__kernel void
+conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int HW, int R)
+{
+  int mb = get_global_id (0);
+  int pb = get_global_id (1);
+  int m0 = mb * 16;
+  int p0 = pb * 16;
+  if (m0 >= M || p0 >= HW)
+    return;
+  int ps = HW >= 16 ? min (p0, HW - 16) : 0;
+  int skip = p0 - ps, np = min (16, HW), nm = min (16, M - m0);
+  __global const ACT_T *xq = x + x_off + ps;
+  __global const float *wp = w + mb * R * 16;
+  CONV_GT_DECL16;
+  if (HW >= 16) {
+    for (int k = 0; k < R; k++) {
+      float16 wv = vload16 (0, wp);
+      CONV_GT_STEP (0);
+      CONV_GT_STEP (1);
+      CONV_GT_STEP (2);
+      CONV_GT_STEP (3);
+      CONV_GT_STEP (4);
+      CONV_GT_STEP (5);
+      CONV_GT_STEP (6);
+      CONV_GT_STEP (7);
+      CONV_GT_STEP (8);
+      CONV_GT_STEP (9);
+      CONV_GT_STEP (10);
+      CONV_GT_STEP (11);
+      CONV_GT_STEP (12);
+      CONV_GT_STEP (13);
+      CONV_GT_STEP (14);
+      CONV_GT_STEP (15);
+      xq += HW;
+      wp += 16;
+    }
+  } else {
+    /* fewer than 16 pixels: pixels past HW read pixel 0 (never stored) */
+    for (int k = 0; k < R; k++) {
+      float16 wv = vload16 (0, wp);
+#define CONV_GT_STEP_S(i) \
+      a##i = fma ((float16) (LOAD_ACT (xq, (i) < HW ? (i) : 0)), wv, a##i)
+      CONV_GT_STEP_S (0);
+      CONV_GT_STEP_S (1);
+      CONV_GT_STEP_S (2);
+      CONV_GT_STEP_S (3);
+      CONV_GT_STEP_S (4);
+      CONV_GT_STEP_S (5);
+      CONV_GT_STEP_S (6);
+      CONV_GT_STEP_S (7);
+      CONV_GT_STEP_S (8);
+      CONV_GT_STEP_S (9);
+      CONV_GT_STEP_S (10);
+      CONV_GT_STEP_S (11);
+      CONV_GT_STEP_S (12);
+      CONV_GT_STEP_S (13);
+      CONV_GT_STEP_S (14);
+      CONV_GT_STEP_S (15);
+#undef CONV_GT_STEP_S
+      xq += HW;
+      wp += 16;
+    }
+  }
+  float16 bv = vload16 (0, b + m0);
+  CONV_GT_STORE (0);
+  CONV_GT_STORE (1);
+  CONV_GT_STORE (2);
+  CONV_GT_STORE (3);
+  CONV_GT_STORE (4);
+  CONV_GT_STORE (5);
+  CONV_GT_STORE (6);
+  CONV_GT_STORE (7);
+  CONV_GT_STORE (8);
+  CONV_GT_STORE (9);
+  CONV_GT_STORE (10);
+  CONV_GT_STORE (11);
+  CONV_GT_STORE (12);
+  CONV_GT_STORE (13);
+  CONV_GT_STORE (14);
+  CONV_GT_STORE (15);
 }
 
 /* ---- Winograd F(4x4, 3x3): 3x3, stride 1, pad 1, dilation 1, group 1 ----

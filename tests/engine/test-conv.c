@@ -233,12 +233,47 @@ test_conv_im2col (void)
   yolo_test_set_options (NULL);
 }
 
-/* conv-cpu-3x3s1-flat (forced; on wide-vector CPUs, else the automatic
- * choice): the 10x10 / 20x20 / 13x13 layers it is for, exactly 32 pixels,
- * one input channel (the first channel is also the last: gathers on both
- * sides), tiles that all touch the first or last row, one-pixel rows,
- * the widest rows it takes (interior tiles), channels off the block of 8,
- * groups, residual, no bias. */
+/* Whether the engine for c runs on a wide-vector CPU (PoCL), where the
+ * conv_cpu.cl variants exist. */
+static gboolean
+wide_device (const ConvCase * c)
+{
+  YoloEngineOptions off = {.tune = "off" };
+  GError *err = NULL;
+  YoloEngine *e;
+  gboolean wide;
+
+  if (!yolo_test_have_device ())
+    return FALSE;
+  e = yolo_engine_new_from_graph (build_case (c, 0, 0), &off, TRUE, &err);
+  g_assert_no_error (err);
+  wide = yolo_rt_device (e->rt)->wide_vectors;
+  yolo_engine_free (e);
+  return wide;
+}
+
+/* Runs cases with the Conv variant `variant` forced; on wide-vector CPUs
+ * asserts that `kernel` ran (elsewhere: the automatic choice). */
+static void
+run_forced (const ConvCase * cases, gsize n, const char *variant,
+    const char *kernel)
+{
+  YoloEngineOptions opt = {.conv_kernel = variant };
+  gboolean wide = wide_device (&cases[0]);
+
+  yolo_test_set_options (&opt);
+  if (wide)
+    yolo_test_expect_kernel (kernel, TRUE);
+  run_cases (cases, n);
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_set_options (NULL);
+}
+
+/* conv-cpu-3x3s1-flat: the 10x10 / 20x20 / 13x13 layers it is for,
+ * exactly 32 pixels, one input channel (the first channel is also the
+ * last: gathers on both sides), tiles that all touch the first or last
+ * row, one-pixel rows, the widest rows it takes (interior tiles), channels
+ * off the block of 8, groups, residual, no bias. */
 static void
 test_conv_3x3s1_flat (void)
 {
@@ -259,25 +294,61 @@ test_conv_3x3s1_flat (void)
     {"flat group", 8, 11, 19, 16, 3, 3, 1, 1, P1, 1, 1, 2, TRUE,
         YOLO_ACT_SILU, TRUE},
   };
-  YoloEngineOptions opt = {.conv_kernel = "conv-cpu-3x3s1-flat" };
-  gboolean wide = FALSE;
 
-  if (yolo_test_have_device ()) {
-    YoloEngineOptions off = {.tune = "off" };
-    GError *err = NULL;
-    YoloEngine *e = yolo_engine_new_from_graph (build_case (&cases[0], 0, 0),
-        &off, TRUE, &err);
-    g_assert_no_error (err);
-    wide = yolo_rt_device (e->rt)->wide_vectors;
-    yolo_engine_free (e);
-  }
-  yolo_test_set_options (&opt);
-  /* on wide-vector CPUs, every case runs the flattened kernel */
-  if (wide)
-    yolo_test_expect_kernel ("conv_3x3s1_flat_c8", TRUE);
-  run_cases (cases, G_N_ELEMENTS (cases));
-  yolo_test_expect_kernel (NULL, FALSE);
-  yolo_test_set_options (NULL);
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s1-flat",
+      "conv_3x3s1_flat_c8");
+}
+
+/* conv-cpu-1x1-t (conv_gemm_t16 on the input): 10x10 / 20x20 / 13x13,
+ * fewer than 16 pixels (one, 15), exactly 16 and 17 (a shifted last
+ * tile), channels off the block of 16 (8, 20, 3), residual, no bias. */
+static void
+test_conv_1x1_t (void)
+{
+  static const ConvCase cases[] = {
+    {"1x1-t 10x10", 64, 10, 10, 64, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"1x1-t 13x13", 24, 13, 13, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"1x1-t 1 px", 12, 1, 1, 8, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"1x1-t 15 px", 7, 3, 5, 3, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
+    {"1x1-t 16 px", 16, 4, 4, 32, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SIGMOID, TRUE},
+    {"1x1-t 17 px", 33, 17, 1, 17, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"1x1-t 20x20", 128, 20, 20, 48, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
+        YOLO_ACT_SILU, TRUE},
+  };
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-1x1-t", "conv_gemm_t16");
+}
+
+/* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
+ * 2 and 10x10 layers it is for, outputs under 16 pixels, odd sizes,
+ * channels off the block of 16, residual, other kernels / dilations. */
+static void
+test_conv_im2col_t (void)
+{
+  static const ConvCase cases[] = {
+    {"im2col-t 3x3s2", 128, 20, 20, 256, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"im2col-t 3x3s1", 80, 10, 10, 80, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"im2col-t 3x3s2", 5, 9, 7, 12, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"im2col-t 3x3s1", 7, 13, 13, 20, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"im2col-t 3x3s2", 16, 33, 31, 24, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"im2col-t 1x1", 3, 1, 1, 9, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"im2col-t 5x5 dil2", 6, 17, 19, 8, 5, 5, 1, 2, {4, 3, 2, 1}, 2, 1, 1,
+        TRUE, YOLO_ACT_NONE},
+  };
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-im2col-t", "conv_gemm_t16");
 }
 
 static void
@@ -770,11 +841,13 @@ test_conv_variants (void)
     {"conv-cpu-dw", "conv_dw"},
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},
+    {"conv-cpu-1x1-t", "conv_gemm_t16"},
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
+    {"conv-im2col-t", "conv_gemm_t16"},
     {"conv-gpu-c8", "conv_gpu_c8"},
     {"conv-generic", "conv_generic"},
   };
@@ -953,6 +1026,8 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/kxk", test_conv_kxk);
   g_test_add_func ("/conv/im2col", test_conv_im2col);
   g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
+  g_test_add_func ("/conv/1x1-t", test_conv_1x1_t);
+  g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
@@ -966,6 +1041,8 @@ main (int argc, char **argv)
   /* half storage (yolo_test_add_half) */
   yolo_test_add_half ("/conv/half/1x1", test_conv_1x1);
   yolo_test_add_half ("/conv/half/3x3s1", test_conv_3x3s1);
+  yolo_test_add_half ("/conv/half/3x3s1-flat", test_conv_3x3s1_flat);
+  yolo_test_add_half ("/conv/half/1x1-t", test_conv_1x1_t);
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);

@@ -22,13 +22,13 @@ yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, GError ** error)
 {
   YoloTensor *bt = YOLO_IN (g, n, 2);
-  int nb = yolo_div_up (p->M, CONV_BLOCK);
-  float *bias = g_new0 (float, (gsize) nb * CONV_BLOCK);
+  int nb = yolo_div_up (p->M, CONV_BLOCK16);
+  float *bias = g_new0 (float, (gsize) nb * CONV_BLOCK16);
   cl_mem bmem;
 
   if (bt != NULL)
     memcpy (bias, bt->data, p->M * sizeof (float));
-  bmem = yolo_rt_upload (rt, bias, (gsize) nb * CONV_BLOCK * sizeof (float),
+  bmem = yolo_rt_upload (rt, bias, (gsize) nb * CONV_BLOCK16 * sizeof (float),
       error);
   g_free (bias);
   return bmem;
@@ -46,26 +46,79 @@ yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   yolo_args_float (a, n->act_beta);
 }
 
-/* Weights [M][Cg][kh][kw] -> [M/8][Cg][kh][kw][8], zero padded. */
+/* Weights [M][Cg][kh][kw] -> [M/blk][Cg][kh][kw][blk], zero padded. */
 float *
-yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
+yolo_conv_cl_repack_block (const float *w, const ConvParams * p, int blk,
     gsize * bytes)
 {
-  int nb = yolo_div_up (p->M, CONV_BLOCK), kk = p->kh * p->kw;
+  int nb = yolo_div_up (p->M, blk), kk = p->kh * p->kw;
   gsize per = (gsize) p->Cg * kk;
-  float *out = g_new0 (float, (gsize) nb * per * CONV_BLOCK);
+  float *out = g_new0 (float, (gsize) nb * per * blk);
   int m;
   gsize i;
 
   for (m = 0; m < p->M; m++) {
-    float *dst = out + (gsize) (m / CONV_BLOCK) * per * CONV_BLOCK
-        + m % CONV_BLOCK;
+    float *dst = out + (gsize) (m / blk) * per * blk + m % blk;
     const float *src = w + (gsize) m * per;
     for (i = 0; i < per; i++)
-      dst[i * CONV_BLOCK] = src[i];
+      dst[i * blk] = src[i];
   }
-  *bytes = (gsize) nb *per * CONV_BLOCK * sizeof (float);
+  *bytes = (gsize) nb *per * blk * sizeof (float);
   return out;
+}
+
+float *
+yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
+    gsize * bytes)
+{
+  return yolo_conv_cl_repack_block (w, p, CONV_BLOCK, bytes);
+}
+
+gboolean
+yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const ConvParams * p, gsize col_bytes, int HW, int R, GError ** error)
+{
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  /* Fixed local sizes: PoCL compiles one work-group function per size. */
+  static const gsize lws[2] = { 1, 4 };
+  gsize wbytes, gws[2];
+  cl_mem wmem, bmem;
+  float *wpack;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_conv_residual_ok (g, n, p, &res, error))
+    return FALSE;
+  wpack = yolo_conv_cl_repack_block (YOLO_IN (g, n, 1)->data, p,
+      CONV_BLOCK16, &wbytes);
+  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
+  g_free (wpack);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_gemm_t16", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  if (col_bytes > 0) {
+    yolo_args_scratch (&a, rt, 0, col_bytes);
+    yolo_args_int (&a, 0);
+  } else {
+    yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  }
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p->M);
+  yolo_args_int (&a, HW);
+  yolo_args_int (&a, R);
+  gws[0] = yolo_div_up (p->M, CONV_BLOCK16);
+  gws[1] = yolo_div_up ((gsize) HW, 16);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
 gboolean

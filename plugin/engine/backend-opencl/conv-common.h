@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 
 /* Output channels per block of the blocked kernels and weight layouts. */
 #define CONV_BLOCK 8
+/* Output channels per work-item of conv_gemm_t16 (the vector lanes). */
+#define CONV_BLOCK16 16
 
 /* The direct kernels: one launch of one kernel per conv. */
 typedef enum
@@ -32,7 +34,7 @@ typedef enum
 gboolean yolo_conv_cl_params (YoloGraph * g, YoloNode * n, ConvParams * p);
 
 /* Uploads the bias (zeros without one) padded to a multiple of
- * CONV_BLOCK; NULL on error. */
+ * CONV_BLOCK16; NULL on error. */
 cl_mem yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, GError ** error);
 
@@ -45,6 +47,18 @@ void yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt,
 /* Weights [M][Cg][kh][kw] -> [M/8][Cg][kh][kw][8], zero padded (g_free). */
 float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
     gsize * bytes);
+
+/* The same with blk output channels per block: [M/blk][Cg][kh][kw][blk]. */
+float *yolo_conv_cl_repack_block (const float *w, const ConvParams * p,
+    int blk, gsize * bytes);
+
+/* Records conv_gemm_t16 (conv_cpu.cl) for n: out = act (W . x + b)
+ * [+ residual] over x = R rows of HW elements, the node's input when
+ * col_bytes is 0, else scratch slot 0 (col_bytes long: the patches of
+ * conv_im2col). Group 1 only. */
+gboolean yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, const ConvParams * p, gsize col_bytes, int HW, int R,
+    GError ** error);
 
 /* Records the launch of the direct kernel `kind` for n. */
 gboolean yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g,

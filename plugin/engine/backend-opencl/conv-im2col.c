@@ -7,7 +7,9 @@
  * patches at most IM2COL_MAX_BYTES), never for 1x1 stride-1 convs
  * (already a GEMM), and only by measured choice: it is tunable and
  * listed after the direct kernels, so with tuning on it competes with
- * conv-cpu-3x3s1 / conv-cpu-3x3s2 / conv-wino4 per layer. */
+ * conv-cpu-3x3s1 / conv-cpu-3x3s2 / conv-wino4 per layer.
+ * conv-im2col-t: the same patches through conv_gemm_t16 (lanes over
+ * output channels), also tunable. */
 #include "conv-common.h"
 
 #define IM2COL_MAX_BYTES (4 << 20)
@@ -24,8 +26,11 @@ im2col_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       <= IM2COL_MAX_BYTES;
 }
 
+/* conv_im2col, then conv_1x1_c8 (t16 FALSE) or conv_gemm_t16 over the
+ * patches. */
 static gboolean
-im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+im2col_prepare_gemm (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    gboolean t16, GError ** error)
 {
   ConvParams p;
   YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
@@ -46,15 +51,6 @@ im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   HWo = p.Ho * p.Wo;
   nb = yolo_div_up (p.M, CONV_BLOCK);
   cbytes = (gsize) R *HWo * sizeof (float);
-  /* the blocked layout [M/8][C][kh][kw][8] is the GEMM's [M/8][R][8] */
-  wpack = yolo_conv_cl_repack_blocked (wt->data, &p, &wbytes);
-  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-  g_free (wpack);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
 
   k = yolo_rt_kernel (rt, "conv_im2col", error);
   if (k == NULL)
@@ -80,6 +76,17 @@ im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       || !yolo_rt_launch (rt, n, k, 1, gws, lws_col, error))
     return FALSE;
 
+  if (t16)
+    return yolo_conv_cl_launch_gemm_t16 (rt, g, n, &p, cbytes, HWo, R, error);
+  /* the blocked layout [M/8][C][kh][kw][8] is the GEMM's [M/8][R][8] */
+  wpack = yolo_conv_cl_repack_blocked (wt->data, &p, &wbytes);
+  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
+  g_free (wpack);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
   k = yolo_rt_kernel (rt, "conv_1x1_c8", error);
   if (k == NULL)
     return FALSE;
@@ -100,6 +107,19 @@ im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   return yolo_rt_launch (rt, n, k, 2, gws, lws_gemm, error);
 }
 
+static gboolean
+im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return im2col_prepare_gemm (rt, g, n, FALSE, error);
+}
+
+static gboolean
+im2col_t_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return im2col_prepare_gemm (rt, g, n, TRUE, error);
+}
+
 static const char *const conv_types[] = { "Conv", NULL };
 
 static const YoloOpImpl impl_im2col = {
@@ -107,4 +127,13 @@ static const YoloOpImpl impl_im2col = {
   im2col_prepare, YOLO_IMPL_TUNABLE
 };
 
-const YoloOpImpl *const yolo_impls_conv_im2col[] = { &impl_im2col, NULL };
+/* The same patches through conv_gemm_t16 (lanes over 16 output channels,
+ * no lanes idle on 10x10 or 13x13 outputs). */
+static const YoloOpImpl impl_im2col_t = {
+  conv_types, "conv-im2col-t", "conv_cpu", NULL, im2col_supports,
+  im2col_t_prepare, YOLO_IMPL_TUNABLE
+};
+
+const YoloOpImpl *const yolo_impls_conv_im2col[] = {
+  &impl_im2col, &impl_im2col_t, NULL
+};
