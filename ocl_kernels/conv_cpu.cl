@@ -814,15 +814,15 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
   }
 }
 
-/* ---- GEMM with lanes over output channels (conv-im2col-t, conv-cpu-1x1-t)
+/* ---- GEMM with lanes over output channels (conv-im2col-t)
  *
  * out[m][p] = act (sum_r w[m][r] x[r][p] + b[m]) [+ res] for r < R rows of
  * x (element stride HW between rows), p < HW: a 1x1 stride-1 conv
  * (x = the input, R = C) or the GEMM after conv_im2col (x = the patches,
  * R = C kh kw). A work-item computes 16 output channels (the vector
  * lanes) x 16 pixels: each step loads one weight vector and broadcasts 16
- * pixels, so small H*W (10x10, 13x13) wastes no lanes, where
- * conv_1x1_c8's 32-pixel vectors use 100 of 128. Weights [M/16][R][16]
+ * pixels, so small H*W (5x5, 10x10, 13x13) wastes no lanes, where
+ * conv_1x1_c8's 32-pixel vectors use 25 of 32 or 100 of 128. Weights [M/16][R][16]
  * (zero padded channels), bias padded to a multiple of 16. The last tile
  * is shifted to end at HW (HW >= 16) and stores only the pixels the
  * previous one did not; the 16 x 16 results are stored channel by channel

@@ -299,34 +299,9 @@ test_conv_3x3s1_flat (void)
       "conv_3x3s1_flat_c8");
 }
 
-/* conv-cpu-1x1-t (conv_gemm_t16 on the input): 10x10 / 20x20 / 13x13,
- * fewer than 16 pixels (one, 15), exactly 16 and 17 (a shifted last
- * tile), channels off the block of 16 (8, 20, 3), residual, no bias. */
-static void
-test_conv_1x1_t (void)
-{
-  static const ConvCase cases[] = {
-    {"1x1-t 10x10", 64, 10, 10, 64, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU, TRUE},
-    {"1x1-t 13x13", 24, 13, 13, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_NONE},
-    {"1x1-t 1 px", 12, 1, 1, 8, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU, TRUE},
-    {"1x1-t 15 px", 7, 3, 5, 3, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
-        YOLO_ACT_RELU},
-    {"1x1-t 16 px", 16, 4, 4, 32, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SIGMOID, TRUE},
-    {"1x1-t 17 px", 33, 17, 1, 17, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU},
-    {"1x1-t 20x20", 128, 20, 20, 48, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
-        YOLO_ACT_SILU, TRUE},
-  };
-
-  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-1x1-t", "conv_gemm_t16");
-}
-
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
- * 2 and 10x10 layers it is for, outputs under 16 pixels, odd sizes,
+ * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
+ * (a shifted last tile), odd sizes,
  * channels off the block of 16, residual, other kernels / dilations. */
 static void
 test_conv_im2col_t (void)
@@ -344,6 +319,10 @@ test_conv_im2col_t (void)
         YOLO_ACT_SILU, TRUE},
     {"im2col-t 1x1", 3, 1, 1, 9, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
+    {"im2col-t 16 px", 9, 8, 8, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SIGMOID, TRUE},
+    {"im2col-t 17 px", 4, 17, 1, 17, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_SILU, TRUE},
     {"im2col-t 5x5 dil2", 6, 17, 19, 8, 5, 5, 1, 2, {4, 3, 2, 1}, 2, 1, 1,
         TRUE, YOLO_ACT_NONE},
   };
@@ -841,7 +820,6 @@ test_conv_variants (void)
     {"conv-cpu-dw", "conv_dw"},
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},
-    {"conv-cpu-1x1-t", "conv_gemm_t16"},
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
@@ -1026,7 +1004,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/kxk", test_conv_kxk);
   g_test_add_func ("/conv/im2col", test_conv_im2col);
   g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
-  g_test_add_func ("/conv/1x1-t", test_conv_1x1_t);
   g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
@@ -1042,7 +1019,6 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/1x1", test_conv_1x1);
   yolo_test_add_half ("/conv/half/3x3s1", test_conv_3x3s1);
   yolo_test_add_half ("/conv/half/3x3s1-flat", test_conv_3x3s1_flat);
-  yolo_test_add_half ("/conv/half/1x1-t", test_conv_1x1_t);
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);

@@ -6,8 +6,6 @@
  *  conv-cpu-dw                          depthwise (one input channel per
  *                                       group), any kernel
  *  conv-cpu-1x1                         1x1 stride 1 no pad
- *  conv-cpu-1x1-t                       the same, group 1, lanes over 16
- *                                       output channels (conv_gemm_t16)
  *  conv-cpu-3x3s1, conv-cpu-3x3s2       3x3 pad 1 dilation 1
  *  conv-cpu-3x3s1-flat                  3x3 stride 1 pad 1 over the
  *                                       flattened H*W (narrow rows)
@@ -81,29 +79,6 @@ c1x1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.kw == 1 && p.sh == 1 && p.sw == 1 && pads_all (&p, 0);
 }
 
-/* conv_gemm_t16 for outputs of at most T16_MAX_HW pixels (where
- * conv_1x1_c8's 32-pixel vectors may idle lanes: 100 of 128 on 10x10);
- * measured against conv-cpu-1x1 at load (both tunable). */
-#define T16_MAX_HW 1600
-
-static gboolean
-c1x1_t_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
-{
-  ConvParams p;
-  return cpu_params (rt, g, n, &p) && p.group == 1 && p.kh == 1
-      && p.kw == 1 && p.sh == 1 && p.sw == 1 && pads_all (&p, 0)
-      && (gint64) p.H * p.W <= T16_MAX_HW;
-}
-
-static gboolean
-c1x1_t_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  ConvParams p;
-
-  return yolo_conv_params (g, n, &p, error)
-      && yolo_conv_cl_launch_gemm_t16 (rt, g, n, &p, 0, p.H * p.W, p.C, error);
-}
-
 static gboolean
 c3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -167,10 +142,7 @@ CPU_IMPL (impl_dw3x3s1, "conv-cpu-dw3x3s1", dw3x3s1_supports,
 CPU_IMPL (impl_dw3x3s2, "conv-cpu-dw3x3s2", dw3x3s2_supports,
     dw3x3s2_prepare, 0);
 CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
-CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare,
-    YOLO_IMPL_TUNABLE);
-CPU_IMPL (impl_1x1_t, "conv-cpu-1x1-t", c1x1_t_supports, c1x1_t_prepare,
-    YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
 CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s1_flat, "conv-cpu-3x3s1-flat", c3x3s1_flat_supports,
@@ -186,6 +158,6 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
-  &impl_1x1, &impl_1x1_t, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2, &impl_kxk,
+  &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2, &impl_kxk,
   NULL
 };
