@@ -14,26 +14,28 @@
 #define MOVEMENT_CHUNK 32
 
 /* dst[dbase + sum c_k*ds_k] = src[sbase + sum c_k*ss_k] over the box d0..d5.
- * One work-item copies up to 32 consecutive elements along d5; when both
- * inner strides are 1 (or the source's is 2) it uses 8-wide vector
- * loads/stores. Global size:
- * ceil(d5/32)*d4*d3*d2*d1*d0 (1-D). */
+ * One work-item copies up to 32 consecutive elements along d5, in each of
+ * rw consecutive d4 rows (rw > 1 for short rows: a Split of YOLOv5's
+ * 85-wide rows into 2, 2 and 81 copied 2 elements per work-item); when
+ * both inner strides are 1 (or the source's is 2) it uses 8-wide vector
+ * loads/stores. Global size: ceil(d5/32)*ceil(d4/rw)*d3*d2*d1*d0 (1-D). */
 #define MOVEMENT_COPY_ND(NAME, T, T8)                                        \
 __kernel void                                                                \
 NAME (__global const T *src, int src_off,                                    \
     __global T *dst, int dst_off, int sbase, int dbase, int total,           \
     int d0, int d1, int d2, int d3, int d4, int d5,                          \
     int ss0, int ss1, int ss2, int ss3, int ss4, int ss5,                    \
-    int ds0, int ds1, int ds2, int ds3, int ds4, int ds5)                    \
+    int ds0, int ds1, int ds2, int ds3, int ds4, int ds5, int rw)            \
 {                                                                            \
   int gid = get_global_id (0);                                               \
   if (gid >= total)                                                          \
     return;                                                                  \
   int nch = (d5 + MOVEMENT_CHUNK - 1) / MOVEMENT_CHUNK;                      \
+  int n4 = (d4 + rw - 1) / rw;                                               \
   int ch = gid % nch;                                                        \
   int r = gid / nch;                                                         \
-  int c4 = r % d4;                                                           \
-  r /= d4;                                                                   \
+  int c4 = (r % n4) * rw;                                                    \
+  r /= n4;                                                                   \
   int c3 = r % d3;                                                           \
   r /= d3;                                                                   \
   int c2 = r % d2;                                                           \
@@ -46,23 +48,26 @@ NAME (__global const T *src, int src_off,                                    \
   int d = dst_off + dbase + c0 * ds0 + c1 * ds1 + c2 * ds2 + c3 * ds3        \
       + c4 * ds4 + c5 * ds5;                                                 \
   int cnt = min (MOVEMENT_CHUNK, d5 - c5);                                   \
-  int i = 0;                                                                 \
-  if (ss5 == 1 && ds5 == 1) {                                                \
-    for (; i + 8 <= cnt; i += 8)                                             \
-      vstore8 (vload8 (0, src + s + i), 0, dst + d + i);                     \
-  } else if (ss5 == 0 && ds5 == 1) {                                         \
-    T8 v = (T8) (src[s]);                                                    \
-    for (; i + 8 <= cnt; i += 8)                                             \
-      vstore8 (v, 0, dst + d + i);                                           \
-  } else if (ss5 == 2 && ds5 == 1) {                                         \
-    /* every other element (Slice step 2: YOLOX's Focus): 16 loaded, the     \
-     * even 8 stored; i + 8 < cnt keeps the 16th load (element 2 i + 15)     \
-     * before element i + 8's, which the box holds */                        \
-    for (; i + 8 < cnt; i += 8)                                              \
-      vstore8 (vload16 (0, src + s + 2 * i).even, 0, dst + d + i);           \
+  int rows = min (rw, d4 - c4);                                              \
+  for (int row = 0; row < rows; row++, s += ss4, d += ds4) {                 \
+    int i = 0;                                                               \
+    if (ss5 == 1 && ds5 == 1) {                                              \
+      for (; i + 8 <= cnt; i += 8)                                           \
+        vstore8 (vload8 (0, src + s + i), 0, dst + d + i);                   \
+    } else if (ss5 == 0 && ds5 == 1) {                                       \
+      T8 v = (T8) (src[s]);                                                  \
+      for (; i + 8 <= cnt; i += 8)                                           \
+        vstore8 (v, 0, dst + d + i);                                         \
+    } else if (ss5 == 2 && ds5 == 1) {                                       \
+      /* every other element (Slice step 2: YOLOX's Focus): 16 loaded, the   \
+       * even 8 stored; i + 8 < cnt keeps the 16th load (element            \
+       * 2 i + 15) before element i + 8's, which the box holds */           \
+      for (; i + 8 < cnt; i += 8)                                            \
+        vstore8 (vload16 (0, src + s + 2 * i).even, 0, dst + d + i);         \
+    }                                                                        \
+    for (; i < cnt; i++)                                                     \
+      dst[d + i * ds5] = src[s + i * ss5];                                   \
   }                                                                          \
-  for (; i < cnt; i++)                                                       \
-    dst[d + i * ds5] = src[s + i * ss5];                                     \
 }
 MOVEMENT_COPY_ND (movement_copy_nd, int, int8)
 MOVEMENT_COPY_ND (movement_copy_nd_u16, ushort, ushort8)

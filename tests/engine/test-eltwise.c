@@ -210,6 +210,26 @@ test_pow_mixed (void)
   add_node (g, "Pow", 2, ins);
   yolo_test_output (g, "Y");
   yolo_test_check (g, "Pow float^int", 1e-5f, 1e-5f, FALSE);
+
+  /* Float exponent 2.0 (the kernels' a * a path: exact, negative bases
+   * too), and a tensor exponent with lanes of 2 next to others (pow). */
+  for (int k = 0; k < 2; k++) {
+    gint64 bd[4] = { 1, 1, 9, 10 };
+    float *bv;
+    int ib;
+
+    g = yolo_graph_new ();
+    yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 4, d, k ? 0.1f : -3, 3);
+    ib = yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, k ? 4 : 1, k ? bd : sd,
+        2, 2);
+    bv = YOLO_T (g, ib)->data;
+    for (int i = 0; k && i < 90; i += 7)
+      bv[i] = 0.5f + i / 30.0f;
+    add_node (g, "Pow", 2, ins);
+    yolo_test_output (g, "Y");
+    yolo_test_check (g, k ? "Pow lanes of 2" : "Pow float^2.0", k ? 1e-5f : 0,
+        k ? 1e-4f : 0, FALSE);
+  }
 }
 
 /* Values computed with onnxruntime 1.x (Div / Mod on int64, Mod fmod=1 on

@@ -125,7 +125,10 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
     ss[i] = s >= 0 ? c.ss[s] : 0;
     ds[i] = s >= 0 ? c.ds[s] : 0;
   }
-  gint64 total = yolo_div_up (d[5], MOVE_CHUNK) * misc_prod (d, 0, 5);
+  /* rows of fewer than MOVE_CHUNK elements: several per work-item */
+  gint64 rw = d[5] < MOVE_CHUNK ? MIN (d[4], MOVE_CHUNK / d[5]) : 1;
+  gint64 total = yolo_div_up (d[5], MOVE_CHUNK) * yolo_div_up (d[4], rw)
+      * misc_prod (d, 0, 4);
   k = move_kernel (rt, "movement_copy_nd", dst, error);
   if (!k)
     return FALSE;
@@ -141,6 +144,7 @@ box_launch (YoloRuntime * rt, YoloGraph * g, YoloNode * n, YoloTensor * src,
     yolo_args_int (&a, ss[i]);
   for (int i = 0; i < MOVE_DIMS; i++)
     yolo_args_int (&a, ds[i]);
+  yolo_args_int (&a, rw);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gsize gws = total, lws = 64;
