@@ -50,9 +50,12 @@ pool_shift16 (float16 a, float16 b, int s)
 }
 
 /* 16 pixels of a row from column start, with indices clamped into
- * [0, W - 1] (edge replication). */
+ * [0, W - 1] (edge replication). `avail` elements from the row start lie
+ * inside the tensor: rows narrower than 16 (SPPF at 10x10, YOLOX's SPP at
+ * 13x13) take one vector load that reads on into the next row, the lanes
+ * past the row end replaced by its last pixel. */
 static inline float16
-pool_row16 (__global const ACT_T *row, int start, int W)
+pool_row16 (__global const ACT_T *row, int start, int W, int avail)
 {
   if (start >= 0 && start + 16 <= W)
     return LOAD_ACT16 (row, start);
@@ -63,6 +66,10 @@ pool_row16 (__global const ACT_T *row, int start, int W)
   if (start > 0 && W >= 16)     /* tail: shift the last 16 pixels left */
     return pool_shift16 (LOAD_ACT16 (row, W - 16),
         (float16) (LOAD_ACT (row, W - 1)), start - (W - 16));
+  if (start >= 0 && start + 16 <= avail)
+    return select (LOAD_ACT16 (row, start), (float16) (LOAD_ACT (row, W - 1)),
+        (int16) (start) + (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+            13, 14, 15) >= W);
   float r[16];
   for (int i = 0; i < 16; i++)
     r[i] = LOAD_ACT (row, clamp (start + i, 0, W - 1));
@@ -95,12 +102,14 @@ pool_max_s1_w16 (__global const ACT_T *x, int x_off, __global ACT_T *y,
   int need_next = kw - 1 - pw > 0;
 
   for (int ky = 0; ky < kh; ky++) {
-    __global const ACT_T *row = src + clamp (oh - ph + ky, 0, H - 1) * W;
+    int iy = clamp (oh - ph + ky, 0, H - 1);
+    __global const ACT_T *row = src + iy * W;
+    int avail = (planes - p) * H * W - iy * W;
     if (pw > 0)
-      vp = fmax (vp, pool_row16 (row, ow0 - 16, W));
-    vc = fmax (vc, pool_row16 (row, ow0, W));
+      vp = fmax (vp, pool_row16 (row, ow0 - 16, W, avail));
+    vc = fmax (vc, pool_row16 (row, ow0, W, avail));
     if (need_next)
-      vn = fmax (vn, pool_row16 (row, ow0 + 16, W));
+      vn = fmax (vn, pool_row16 (row, ow0 + 16, W, avail));
   }
   float16 m = (float16) (-INFINITY);
   for (int kx = 0; kx < kw; kx++) {

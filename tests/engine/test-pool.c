@@ -93,6 +93,12 @@ test_maxpool (void)
     /* yolox SPP */
     {"MaxPool", 2, 3, 13, 13, {9, 9}, {1, 1}, {0}, {4, 4, 4, 4}},
     {"MaxPool", 2, 3, 13, 29, {13, 13}, {1, 1}, {0}, {6, 6, 6, 6}},
+    /* rows under 16 (one vector load into the next row; the last row of
+     * the last plane too): SPPF at 10x10, yolox-nano's SPP at 13x13 */
+    {"MaxPool", 2, 8, 10, 10, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 5, 13, 13, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 13, 13, {13, 13}, {1, 1}, {0}, {6, 6, 6, 6}},
+    {"MaxPool", 2, 2, 6, 15, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}},
     /* s1, kw > 17: generic kernel */
     {"MaxPool", 2, 2, 9, 40, {3, 19}, {1, 1}, {0}, {1, 9, 1, 9}},
     /* s1 asymmetric pads, no pads */
