@@ -14,6 +14,7 @@
  *  conv_1x1_c8     1x1 stride 1 no pad: 32 px x 8 ch
  *  conv_3x3s1_c8   3x3 stride 1 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s1_flat_c8  the same over the flattened H*W: 32 px x 8 ch
+ *  conv_3x3s2_flat_c8  3x3 stride 2 over conv_s2d's phase planes, the same
  *  conv_gemm_t16   1x1 / after im2col, lanes over output channels:
  *                  16 ch x 16 px
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
@@ -506,6 +507,128 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       else
         CONV_F3_CHANNEL (CONV_F3_LD_EDGE);
       xk += HW;
+      wk += 72;
+    }
+  }
+  int skip = p0 - ps;
+  CONV_STORE8 (a, ps, min (skip, 16), 16);
+  CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+}
+
+/* ---- 3x3 stride 2 pad 1 as four phase planes (conv-cpu-3x3s2-flat) ----
+ *
+ * conv_s2d splits each input channel into its four phases
+ * P[a][b][i][j] = x[2 i + a][2 j + b] (zero past the image), each Ho x Wo
+ * (scratch [C][4][Ho Wo]). Output pixel p = oy Wo + ox at tap (ky, kx)
+ * then reads phase (a, b) = ((ky + 1) & 1, (kx + 1) & 1) at p + dy Wo + dx,
+ * dy = -1 for ky = 0 (else 0), dx = -1 for kx = 0: fixed shifts along the
+ * flattened Ho*Wo plane, as in conv_3x3s1_flat_c8 (32 pixels x 8 output
+ * channels per work-item, across row ends). dx = -1 is masked where
+ * ox = 0, dy = -1 where oy = 0; every read stays inside the scratch (a
+ * negative shift reads the previous phase plane, masked). */
+__kernel void
+conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
+    int H, int W, int Ho, int Wo)
+{
+  int c = get_global_id (0);
+  int i = get_global_id (1);
+  if (c >= C || i >= Ho)
+    return;
+  int HWo = Ho * Wo;
+  __global const ACT_T *xc = x + x_off + c * H * W;
+  __global float *sc = s + c * 4 * HWo + i * Wo;
+  for (int a = 0; a < 2; a++) {
+    int iy = 2 * i + a;
+    __global float *p0 = sc + (2 * a) * HWo, *p1 = p0 + HWo;
+    if (iy >= H) {
+      for (int j = 0; j < Wo; j++)
+        p0[j] = p1[j] = 0.0f;
+      continue;
+    }
+    __global const ACT_T *row = xc + iy * W;
+    int j = 0;
+    for (; 2 * j + 32 <= W && j + 16 <= Wo; j += 16) {
+      float16 u = LOAD_ACT16 (row, 2 * j), v = LOAD_ACT16 (row, 2 * j + 16);
+      vstore16 ((float16) (u.even, v.even), 0, p0 + j);
+      vstore16 ((float16) (u.odd, v.odd), 0, p1 + j);
+    }
+    for (; j < Wo; j++) {
+      p0[j] = LOAD_ACT (row, 2 * j);
+      p1[j] = 2 * j + 1 < W ? LOAD_ACT (row, 2 * j + 1) : 0.0f;
+    }
+  }
+}
+
+/* Phase plane offsets (elements) of tap row ky / column kx. */
+#define CONV_S2F_PA(ky) ((ky) == 1 ? 0 : 2 * HWo)
+#define CONV_S2F_PB(kx) ((kx) == 1 ? 0 : HWo)
+#define CONV_S2F_DY(ky) ((ky) == 0 ? -Wo : 0)
+#define CONV_S2F_DX(kx) ((kx) == 0 ? -1 : 0)
+
+/* u = lanes of half h for tap (ky, kx); EDGE also masks dy = -1. */
+#define CONV_S2F_LD(u, h, ky, kx, EDGE) do { \
+    u = vload16 (0, sk + CONV_S2F_PA (ky) + CONV_S2F_PB (kx) \
+        + CONV_S2F_DY (ky) + CONV_S2F_DX (kx) + 16 * (h)); \
+    if ((EDGE) && (ky) == 0 && (kx) == 0) \
+      u = select ((float16) (0.0f), u, ((h) ? lc : la) & ((h) ? tc : ta)); \
+    else if ((kx) == 0) \
+      u = select ((float16) (0.0f), u, (h) ? lc : la); \
+    else if ((EDGE) && (ky) == 0) \
+      u = select ((float16) (0.0f), u, (h) ? tc : ta); \
+  } while (0)
+
+#define CONV_S2F_TAP(ky, kx, EDGE) do { \
+    float16 u_, v_; \
+    CONV_S2F_LD (u_, 0, ky, kx, EDGE); \
+    CONV_S2F_LD (v_, 1, ky, kx, EDGE); \
+    CONV_FMA8 (a, u_, wk + ((ky) * 3 + (kx)) * 8); \
+    CONV_FMA8 (c, v_, wk + ((ky) * 3 + (kx)) * 8); \
+  } while (0)
+
+#define CONV_S2F_CHANNEL(EDGE) do { \
+    CONV_S2F_TAP (0, 0, EDGE); \
+    CONV_S2F_TAP (0, 1, EDGE); \
+    CONV_S2F_TAP (0, 2, EDGE); \
+    CONV_S2F_TAP (1, 0, EDGE); \
+    CONV_S2F_TAP (1, 1, EDGE); \
+    CONV_S2F_TAP (1, 2, EDGE); \
+    CONV_S2F_TAP (2, 0, EDGE); \
+    CONV_S2F_TAP (2, 1, EDGE); \
+    CONV_S2F_TAP (2, 2, EDGE); \
+  } while (0)
+
+/* The conv over the phase planes s ([Cg][4][Ho Wo], group 1); weights as
+ * conv_3x3s1_c8's. Ho * Wo >= 32. */
+__kernel void
+conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int Ho, int Wo, int Cg)
+{
+  int mb = get_global_id (0);
+  int pb = get_global_id (1);
+  int HWo = Ho * Wo;
+  int m0 = mb * 8;
+  int p0 = pb * 32;
+  if (m0 >= M || p0 >= HWo || HWo < 32)
+    return;
+  int ostride = HWo;
+  int ps = min (p0, HWo - 32);
+  int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
+  int16 la = pa % Wo > 0, lc = pc % Wo > 0;
+  int16 ta = pa >= Wo, tc = pc >= Wo;
+  __global const float *sk = s + ps;
+  __global const float *wk = w + mb * Cg * 72;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  if (ps >= Wo) {
+    for (int k = 0; k < Cg; k++) {
+      CONV_S2F_CHANNEL (0);
+      sk += 4 * HWo;
+      wk += 72;
+    }
+  } else {
+    for (int k = 0; k < Cg; k++) {
+      CONV_S2F_CHANNEL (1);
+      sk += 4 * HWo;
       wk += 72;
     }
   }

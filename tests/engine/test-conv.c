@@ -299,6 +299,34 @@ test_conv_3x3s1_flat (void)
       "conv_3x3s1_flat_c8");
 }
 
+/* conv-cpu-3x3s2-flat (phase planes + the flattened conv): the 80 -> 40,
+ * 40 -> 20 and 20 -> 10 layers it is for, odd input sizes (phases past
+ * the image), exactly 32 output pixels, outputs one pixel wide, channels
+ * off the block of 8, one input channel, residual, no bias. */
+static void
+test_conv_3x3s2_flat (void)
+{
+  static const ConvCase cases[] = {
+    {"s2 flat 20->10", 128, 20, 20, 256, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 flat 40->20", 32, 40, 40, 64, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s2 flat 80->40", 16, 80, 80, 24, 3, 3, 2, 2, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"s2 flat odd", 5, 13, 13, 12, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"s2 flat 32 px", 1, 16, 7, 8, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"s2 flat W1", 3, 80, 1, 9, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 flat 33x65", 7, 33, 65, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+  };
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s2-flat",
+      "conv_3x3s2_flat_c8");
+}
+
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -822,6 +850,7 @@ test_conv_variants (void)
     {"conv-cpu-1x1", "conv_1x1_c8"},
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
+    {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
@@ -1005,6 +1034,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/im2col", test_conv_im2col);
   g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
   g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
+  g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
@@ -1019,6 +1049,7 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/1x1", test_conv_1x1);
   yolo_test_add_half ("/conv/half/3x3s1", test_conv_3x3s1);
   yolo_test_add_half ("/conv/half/3x3s1-flat", test_conv_3x3s1_flat);
+  yolo_test_add_half ("/conv/half/3x3s2-flat", test_conv_3x3s2_flat);
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);

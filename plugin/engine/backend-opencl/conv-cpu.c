@@ -9,6 +9,8 @@
  *  conv-cpu-3x3s1, conv-cpu-3x3s2       3x3 pad 1 dilation 1
  *  conv-cpu-3x3s1-flat                  3x3 stride 1 pad 1 over the
  *                                       flattened H*W (narrow rows)
+ *  conv-cpu-3x3s2-flat                  3x3 stride 2 pad 1, group 1, over
+ *                                       the input's four phase planes
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -102,6 +104,81 @@ c3x3s1_flat_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && (gint64) p.H * p.W >= 32;
 }
 
+/* The phase planes (scratch) at most S2F_MAX_BYTES. Tunable. */
+#define S2F_MAX_BYTES (16 << 20)
+
+static gboolean
+c3x3s2_flat_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
+      && p.sh == 2 && p.sw == 2 && (gint64) p.Ho * p.Wo >= 32
+      && (gint64) p.C * 4 * p.Ho * p.Wo * (gint64) sizeof (float)
+      <= S2F_MAX_BYTES;
+}
+
+/* conv_s2d (input -> scratch slot 0), then conv_3x3s2_flat_c8. */
+static gboolean
+c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  ConvParams p;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  static const gsize lws_s2d[2] = { 1, 4 }, lws_conv[2] = { 1, 4 };
+  gsize sbytes, wbytes, gws[2];
+  cl_mem wmem, bmem;
+  float *wpack;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_conv_params (g, n, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+    return FALSE;
+  sbytes = (gsize) p.C * 4 * p.Ho * p.Wo * sizeof (float);
+  k = yolo_rt_kernel (rt, "conv_s2d", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_scratch (&a, rt, 0, sbytes);
+  yolo_args_int (&a, p.C);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  gws[0] = p.C;
+  gws[1] = p.Ho;
+  if (!yolo_args_ok (&a, n, error)
+      || !yolo_rt_launch (rt, n, k, 2, gws, lws_s2d, error))
+    return FALSE;
+
+  wpack = yolo_conv_cl_repack_blocked (YOLO_IN (g, n, 1)->data, &p, &wbytes);
+  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
+  g_free (wpack);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_3x3s2_flat_c8", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_scratch (&a, rt, 0, sbytes);
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  yolo_args_int (&a, p.Cg);
+  gws[0] = yolo_div_up (p.M, CONV_BLOCK);
+  gws[1] = yolo_div_up ((gsize) p.Ho * p.Wo, 32);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws_conv, error);
+}
+
 static gboolean
 c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -147,6 +224,8 @@ CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s1_flat, "conv-cpu-3x3s1-flat", c3x3s1_flat_supports,
     c3x3s1_flat_prepare, YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s2_flat, "conv-cpu-3x3s2-flat", c3x3s2_flat_supports,
+    c3x3s2_flat_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
@@ -158,6 +237,7 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
-  &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2, &impl_kxk,
+  &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
+  &impl_3x3s2_flat, &impl_kxk,
   NULL
 };
