@@ -327,24 +327,6 @@ test_conv_3x3s2_flat (void)
       "conv_3x3s2_flat_c8");
 }
 
-/* conv-cpu-6x6s2 (YOLOv5's first conv as a 3x3 conv over the phase
- * planes): RGB in, one channel, channels off the block of 8, non-square,
- * residual, no bias. */
-static void
-test_conv_6x6s2 (void)
-{
-  static const ConvCase cases[] = {
-    {"6x6s2 rgb", 3, 64, 64, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU},
-    {"6x6s2 c1", 1, 20, 12, 8, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
-        YOLO_ACT_NONE},
-    {"6x6s2 odd M", 5, 14, 38, 20, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, FALSE,
-        YOLO_ACT_RELU, TRUE},
-  };
-
-  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-6x6s2", "conv_s2d");
-}
-
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -841,8 +823,6 @@ test_conv_variants (void)
     {"3x3s2", 3, 64, 64, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
     {"5x5 pad2", 6, 20, 21, 12, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 1, TRUE,
         YOLO_ACT_HARD_SWISH},
-    {"6x6s2", 3, 32, 32, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU},
     {"3x3 dil2", 8, 17, 33, 16, 3, 3, 1, 1, {2, 2, 2, 2}, 2, 2, 1, TRUE,
         YOLO_ACT_RELU, TRUE},
     {"1x1 s2", 16, 20, 20, 24, 1, 1, 2, 2, P0, 1, 1, 1, TRUE, YOLO_ACT_CLIP},
@@ -871,7 +851,6 @@ test_conv_variants (void)
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
-    {"conv-cpu-6x6s2", "conv_s2d"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
@@ -1056,7 +1035,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
   g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
   g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
-  g_test_add_func ("/conv/6x6s2", test_conv_6x6s2);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);

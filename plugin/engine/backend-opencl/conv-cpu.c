@@ -11,9 +11,6 @@
  *                                       flattened H*W (narrow rows)
  *  conv-cpu-3x3s2-flat                  3x3 stride 2 pad 1, group 1, over
  *                                       the input's four phase planes
- *  conv-cpu-6x6s2                       6x6 stride 2 pad 2 (YOLOv5's
- *                                       first conv), even H, W, group 1:
- *                                       conv_3x3s1_c8 over the phase planes
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -183,97 +180,6 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 }
 
 static gboolean
-c6x6s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
-{
-  ConvParams p;
-  return cpu_params (rt, g, n, &p) && p.group == 1 && p.kh == 6
-      && p.kw == 6 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1
-      && pads_all (&p, 2) && p.H % 2 == 0 && p.W % 2 == 0
-      && (gint64) p.C * 4 * p.Ho * p.Wo * (gint64) sizeof (float)
-      <= S2F_MAX_BYTES;
-}
-
-/* A 6x6 stride-2 pad-2 conv is a 3x3 stride-1 pad-1 conv over the 4 C
- * phase planes P[c][a][b][i][j] = x[c][2 i + a][2 j + b]: tap (ky, kx) =
- * (2 dy + a, 2 dx + b) of channel c is tap (dy, dx) of phase channel
- * 4 c + 2 a + b. conv_s2d, then conv_3x3s1_c8 on the scratch with the
- * weights so rearranged. */
-static gboolean
-c6x6s2_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  ConvParams p, q;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  static const gsize lws_s2d[2] = { 1, 4 }, lws_conv[2] = { 1, 4 };
-  const float *w = YOLO_IN (g, n, 1)->data;
-  gsize sbytes, wbytes, gws[2];
-  cl_mem wmem, bmem;
-  float *w3, *wpack;
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  sbytes = (gsize) p.C * 4 * p.Ho * p.Wo * sizeof (float);
-  k = yolo_rt_kernel (rt, "conv_s2d", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_scratch (&a, rt, 0, sbytes);
-  yolo_args_int (&a, p.C);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  gws[0] = p.C;
-  gws[1] = p.Ho;
-  if (!yolo_args_ok (&a, n, error)
-      || !yolo_rt_launch (rt, n, k, 2, gws, lws_s2d, error))
-    return FALSE;
-
-  q = p;
-  q.C = q.Cg = 4 * p.C;
-  q.kh = q.kw = 3;
-  w3 = g_new (float, (gsize) p.M * q.Cg * 9);
-  for (int m = 0; m < p.M; m++)
-    for (int c = 0; c < p.C; c++)
-      for (int ky = 0; ky < 6; ky++)
-        for (int kx = 0; kx < 6; kx++)
-          w3[(((gsize) m * q.Cg + 4 * c + 2 * (ky & 1) + (kx & 1)) * 3
-                  + ky / 2) * 3 + kx / 2] =
-              w[(((gsize) m * p.C + c) * 6 + ky) * 6 + kx];
-  wpack = yolo_conv_cl_repack_blocked (w3, &q, &wbytes);
-  g_free (w3);
-  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-  g_free (wpack);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, "conv_3x3s1_c8", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_scratch (&a, rt, 0, sbytes);
-  yolo_args_int (&a, 0);
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, q.Cg);
-  yolo_args_int (&a, p.M);
-  gws[0] = yolo_div_up (p.M, CONV_BLOCK);
-  gws[1] = yolo_div_up (p.Wo, 16) * yolo_div_up (p.Ho, 2);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 2, gws, lws_conv, error);
-}
-
-static gboolean
 c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   ConvParams p;
@@ -320,16 +226,9 @@ CPU_IMPL (impl_3x3s1_flat, "conv-cpu-3x3s1-flat", c3x3s1_flat_supports,
     c3x3s1_flat_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2_flat, "conv-cpu-3x3s2-flat", c3x3s2_flat_supports,
     c3x3s2_flat_prepare, YOLO_IMPL_TUNABLE);
-/* conv_3x3s1_c8 reads the float scratch as ACT_T: float storage only */
-static const YoloOpImpl impl_6x6s2 = { conv_types, "conv-cpu-6x6s2",
-  "conv_cpu", NULL, c6x6s2_supports, c6x6s2_prepare, YOLO_IMPL_TUNABLE
-};
-
 CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
     YOLO_IMPL_TUNABLE);
-/* tunable: measured against conv-cpu-6x6s2 and conv-im2col */
-CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare,
-    YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 
 /* Depthwise first, then the ones that take any other blocked conv (the
  * registry puts conv-wino4 before conv-cpu-1x1). */
@@ -339,6 +238,6 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
-  &impl_3x3s2_flat, &impl_6x6s2, &impl_kxk,
+  &impl_3x3s2_flat, &impl_kxk,
   NULL
 };
