@@ -91,8 +91,16 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   if (p->n > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
   numel = yolo_tensor_numel (s);
-  if (z && yolo_tensor_numel (z) != numel) {
-    yolo_op_error (error, n, "scale and zero point sizes differ");
+  /* ONNX: the zero point has the scale's shape (a [2,2] zero point with a
+   * [4] scale was taken element by element) */
+  if (z && (yolo_tensor_numel (z) != numel || (z->ndim != s->ndim
+              && MAX (z->ndim, s->ndim) > 1)
+          || (z->ndim == s->ndim && z->ndim > 0
+              && memcmp (z->dims, s->dims, s->ndim * sizeof (gint64))))) {
+    char zb[64];
+    yolo_op_error (error, n, "zero point %s does not have the scale's shape "
+        "%s", yolo_shape_str (z, zb, sizeof (zb)), yolo_shape_str (s, buf,
+            sizeof (buf)));
     return FALSE;
   }
   p->channels = 1;
