@@ -204,6 +204,11 @@ fuse_qdq_pairs (YoloGraph * g)
     d->n_inputs = 3;
     g_free (d->op_type);
     d->op_type = g_strdup ("QuantizeDequantizeLinear");
+    /* without a zero point q's type is its output_dtype: keep it */
+    if (yolo_node_attr (q, "output_dtype")
+        && !yolo_node_attr (d, "output_dtype"))
+      yolo_node_add_attr (d, "output_dtype", YOLO_ATTR_INT)->i =
+          yolo_node_attr_int (q, "output_dtype", 0);
   }
   /* a QuantizeLinear all of whose DequantizeLinears were fused is dead:
    * drop it now, so it no longer counts as a reader of its input */

@@ -389,6 +389,28 @@ test_conv_integer_unfused (void)
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
+/* ConvInteger -> Cast(to=FLOAT16) -> Mul: the int32 sums round to half
+ * (inf above 65504), so the pass must not fold the Cast into a float
+ * epilogue (it did: a float16 Cast is FLOAT in the graph too). */
+static void
+test_conv_integer_cast_half (void)
+{
+  const QConvCase *c = &qconv_cases[1];
+  YoloGraph *g = yolo_graph_new ();
+
+  g->opset = 20;
+  qconv_inputs (g, c, 1);
+  yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
+  qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "acch"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT16;
+  yolo_test_node (g, "Mul", "acch,s", "y");
+  yolo_test_output (g, "y");
+  yolo_test_expect_kernel ("eltwise_cast_i2h", TRUE);
+  yolo_test_check (g, "ConvInteger -> Cast(float16) -> Mul", 0, 0, TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
 /* Optional inputs left out: x_zero_point and w_zero_point are 0. */
 static void
 test_conv_integer_no_zero_points (void)
@@ -693,6 +715,8 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/conv-integer-cast-half",
+      test_conv_integer_cast_half);
   g_test_add_func ("/quant/matmul-integer", test_matmul_integer);
   g_test_add_func ("/quant/qdq-values", test_qdq_values);
   g_test_add_func ("/quant/qdq-random", test_qdq_random);

@@ -65,12 +65,17 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
           yolo_dtype_name (x->dtype));
       return FALSE;
     }
-    p->qtype = z ? z->dtype : YOLO_DTYPE_UINT8;
-    if (yolo_node_attr (n, "output_dtype")
-        && yolo_node_attr_int (n, "output_dtype", 0) != p->qtype)
-      return yolo_op_unsupported (error, n, "output_dtype %" G_GINT64_FORMAT
-          " differs from the zero point's type",
-          yolo_node_attr_int (n, "output_dtype", 0));
+    /* ONNX: the zero point's type, else output_dtype, else uint8 */
+    p->qtype = z ? z->dtype : yolo_node_attr (n, "output_dtype") ?
+        (YoloDType) CLAMP (yolo_node_attr_int (n, "output_dtype", 0), 0, 99) :
+        YOLO_DTYPE_UINT8;
+    if (z && yolo_node_attr (n, "output_dtype")
+        && yolo_node_attr_int (n, "output_dtype", 0) != p->qtype) {
+      yolo_op_error (error, n, "output_dtype %" G_GINT64_FORMAT " differs "
+          "from the zero point's type (%s)", yolo_node_attr_int (n,
+              "output_dtype", 0), yolo_dtype_name (p->qtype));
+      return FALSE;
+    }
   } else {
     p->qtype = x->dtype;
     if (z && z->dtype != x->dtype) {
@@ -82,7 +87,8 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   if (p->qtype != YOLO_DTYPE_UINT8 && p->qtype != YOLO_DTYPE_INT8
       && !(p->qtype == YOLO_DTYPE_INT32 && !quantize))
     return yolo_op_unsupported (error, n, "only uint8 and int8 quantisation "
-        "is supported, got %s", yolo_dtype_name (p->qtype));
+        "is supported, got %s", p->qtype == YOLO_DTYPE_INT32 ?
+        "int16, uint16 or int32 (held as int32)" : yolo_dtype_name (p->qtype));
   p->lo = p->qtype == YOLO_DTYPE_UINT8 ? 0 : p->qtype == YOLO_DTYPE_INT8 ?
       -128 : G_MININT32;
   p->hi = p->qtype == YOLO_DTYPE_UINT8 ? 255 : p->qtype == YOLO_DTYPE_INT8 ?
