@@ -446,7 +446,9 @@ elt_cast_target (const YoloNode * n, YoloDType * to, GError ** error)
       *to = (YoloDType) t;
       return TRUE;
     default:
-      return yolo_op_unsupported (error, n, "unsupported target type");
+      return yolo_op_unsupported (error, n, "unsupported target type to=%"
+          G_GINT64_FORMAT " (the float, integer and bool types are "
+          "supported; not string, complex, float8 or 4-bit types)", t);
   }
 }
 
