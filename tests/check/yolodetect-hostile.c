@@ -217,6 +217,12 @@ GST_START_TEST (test_hostile_models)
   }
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     expect_refused (cases[i].name, cases[i].expect);
+  /* an invalid engine option from the environment is named, not taken for
+   * a dynamic model without input-size */
+  g_setenv ("YOLO_INT8_COMPUTE", "bogus", TRUE);
+  expect_refused ("pose_hostile_values", "invalid YOLO_INT8_COMPUTE "
+      "\"bogus\" (expected one of: auto, float, integer)");
+  g_unsetenv ("YOLO_INT8_COMPUTE");
   remove_models ();
 }
 

@@ -780,6 +780,40 @@ def qdq_scale_runtime():
                  [vi("x", [1, 4, 8, 8])], [vi("y", None)])
 
 
+def qdq_empty():
+    # a Slice leaves [1,0] for QuantizeLinear / DequantizeLinear
+    return model([helper.make_node("Slice", ["x", "st", "en", "ax"], ["xs"]),
+                  helper.make_node("QuantizeLinear", ["xs", "s"], ["q"]),
+                  helper.make_node("DequantizeLinear", ["q", "s"], ["y"])],
+                 [vi("x", [1, 4])], [vi("y", None)],
+                 [i64("st", [2]), i64("en", [2]), i64("ax", [1]),
+                  numpy_helper.from_array(np.array(0.1, np.float32), "s")])
+
+
+def qdq_params_differ():
+    # per-axis int8 Q and DQ with other scales and zero points (no fake-
+    # quantisation pair: each runs alone), zero points at -128 and 127
+    f = numpy_helper.from_array
+    return model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"],
+                                   axis=1),
+                  helper.make_node("DequantizeLinear", ["q", "s2", "z2"],
+                                   ["y"], axis=1)],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)],
+                 [f(np.array([0.01, 0.02, 0.03, 0.04], np.float32), "s"),
+                  f(np.array([0.02, 0.01, 0.05, 1e-3], np.float32), "s2"),
+                  f(np.array([0, -128, 127, 5], np.int8), "z"),
+                  f(np.array([3, -100, 100, -5], np.int8), "z2")])
+
+
+def quantize_alone_saturating():
+    # QuantizeLinear then Cast: uint8 values saturating at 255
+    return model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+                  helper.make_node("Cast", ["q"], ["y"], to=F)],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)],
+                 [numpy_helper.from_array(np.array(0.003, np.float32), "s"),
+                  numpy_helper.from_array(np.array(200, np.uint8), "z")])
+
+
 def _dq_const(w):
     """DequantizeLinear of the constant w (scale 0.1) added to x [4]."""
     return model([helper.make_node("DequantizeLinear", ["w", "s"], ["wf"]),
@@ -1320,6 +1354,9 @@ EITHER = {
     "qdq_block_size": qdq_block_size,
     "qdq_output_dtype_int8": qdq_output_dtype_int8,
     "qdq_scale_runtime": qdq_scale_runtime,
+    "qdq_empty": qdq_empty,
+    "qdq_params_differ": qdq_params_differ,
+    "quantize_alone_saturating": quantize_alone_saturating,
     "dq_int4_weights": dq_int4_weights,
     "dq_float8_weights": dq_float8_weights,
     "dq_int16_weights": dq_int16_weights,
