@@ -84,11 +84,14 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
       return FALSE;
     }
   }
-  if (p->qtype != YOLO_DTYPE_UINT8 && p->qtype != YOLO_DTYPE_INT8
-      && !(p->qtype == YOLO_DTYPE_INT32 && !quantize))
+  if (p->qtype == YOLO_DTYPE_INT32 && quantize)
     return yolo_op_unsupported (error, n, "only uint8 and int8 quantisation "
-        "is supported, got %s", p->qtype == YOLO_DTYPE_INT32 ?
-        "int16, uint16 or int32 (held as int32)" : yolo_dtype_name (p->qtype));
+        "is supported, got int16, uint16 or int32 (held as int32)");
+  if (p->qtype != YOLO_DTYPE_UINT8 && p->qtype != YOLO_DTYPE_INT8
+      && p->qtype != YOLO_DTYPE_INT32)
+    return yolo_op_unsupported (error, n, "only uint8 and int8 quantisation "
+        "is supported, got %s (ONNX type %d)", yolo_dtype_name (p->qtype),
+        (int) p->qtype);
   p->lo = p->qtype == YOLO_DTYPE_UINT8 ? 0 : p->qtype == YOLO_DTYPE_INT8 ?
       -128 : G_MININT32;
   p->hi = p->qtype == YOLO_DTYPE_UINT8 ? 255 : p->qtype == YOLO_DTYPE_INT8 ?
