@@ -577,6 +577,18 @@ def int8_scale_per_channel_mismatch():
     return _qconv(mscale=np.array([1, 2, 3], np.float32).reshape(1, 3, 1, 1))
 
 
+def int8_scale_per_column():
+    # 8 scales on the last axis (W = 8), not the channels (M = 8 too): as
+    # many values as a per-channel scale, broadcast another way
+    return _qconv(m=8, mscale=(np.arange(8, dtype=np.float32) + 1)
+                  .reshape(1, 1, 1, 8) * 0.01)
+
+
+def int8_scale_per_row():
+    return _qconv(m=8, mscale=(np.arange(8, dtype=np.float32) + 1)
+                  .reshape(1, 1, 8, 1) * 0.01)
+
+
 def int8_dql_input_inf():
     # an activation of +inf / -inf / NaN reaches DynamicQuantizeLinear
     v = np.zeros((1, 4, 8, 8), np.float32)
@@ -1339,6 +1351,8 @@ EITHER = {
     "int8_scale_nan": int8_scale_nan,
     "int8_scale_inf": int8_scale_inf,
     "int8_scale_negative": int8_scale_negative,
+    "int8_scale_per_column": int8_scale_per_column,
+    "int8_scale_per_row": int8_scale_per_row,
     "int8_dql_input_inf": int8_dql_input_inf,
     "int8_dql_input_nan": int8_dql_input_nan,
     "int8_dql_input_huge": int8_dql_input_huge,
