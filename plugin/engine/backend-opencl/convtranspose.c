@@ -36,7 +36,7 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int kind,
   static const gsize lws_w16[3] = { 1, 1, 4 };
 
   if (!yolo_convtranspose_params (g, n, &p, error)
-      || !yolo_convtranspose_residual_ok (g, n, &p, &res, error))
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
     return FALSE;
   Mp = yolo_div_up (p.M, CT_BLOCK) * CT_BLOCK;
 
