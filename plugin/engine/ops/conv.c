@@ -8,7 +8,8 @@
 #include "yolo-engine.h"
 
 gboolean
-yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
+yolo_conv_float_params (YoloGraph * g, YoloNode * n, gboolean transposed,
+    YoloConvGeometry * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
   YoloTensor *w = YOLO_IN (g, n, 1);
@@ -17,7 +18,7 @@ yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
 
   memset (p, 0, sizeof (*p));
   if (x == NULL || w == NULL || n->n_outputs < 1) {
-    yolo_op_error (error, n, "Conv needs inputs X and W and one output");
+    yolo_op_error (error, n, "needs inputs X and W and one output");
     return FALSE;
   }
   if (!yolo_tensor_is_const (w))
@@ -30,16 +31,27 @@ yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
   if (x->ndim != 4)
     return yolo_op_unsupported (error, n, "only 2D convolution (4D input) is "
         "supported");
-  /* a batch N > 1 (yolo_engine batch option) is lowered as N batch-1
+  /* Conv: a batch N > 1 (yolo_engine batch option) is lowered as N batch-1
    * convolutions at image offsets (yolo-lower.c); the kernels see N = 1 */
-  if (!yolo_conv_geometry_parse (n, x, w, FALSE, p, error))
+  if (transposed && x->dims[0] != 1) {
+    yolo_op_error (error, n, "input %s: batch must be 1",
+        yolo_shape_str (x, buf, sizeof (buf)));
+    return FALSE;
+  }
+  if (!yolo_conv_geometry_parse (n, x, w, transposed, p, error))
     return FALSE;
   if (b != NULL && (b->ndim != 1 || b->dims[0] != p->M)) {
-    yolo_op_error (error, n, "Conv bias %s: expected [%d]",
+    yolo_op_error (error, n, "bias %s: expected [%d]",
         yolo_shape_str (b, buf, sizeof (buf)), p->M);
     return FALSE;
   }
   return yolo_conv_geometry_output (n, p, error);
+}
+
+gboolean
+yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p, GError ** error)
+{
+  return yolo_conv_float_params (g, n, FALSE, p, error);
 }
 
 static gboolean
@@ -73,7 +85,7 @@ conv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   bias = bt ? bt->data : NULL;
   res = rt ? rt->data : NULL;
   if (x == NULL || w == NULL || (bt && bias == NULL) || (rt && res == NULL)) {
-    yolo_op_error (error, n, "Conv eval: input data is missing");
+    yolo_op_error (error, n, "eval: input data is missing");
     return FALSE;
   }
   y = yolo_tensor_alloc_data (yt);

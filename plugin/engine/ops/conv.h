@@ -18,5 +18,10 @@ typedef YoloConvGeometry ConvParams;
 gboolean yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p,
     GError ** error);
 
+/* The same for Conv (transposed FALSE) or ConvTranspose (TRUE, batch 1):
+ * X, constant W [and B], all float32, X 4-D, B [M]. */
+gboolean yolo_conv_float_params (YoloGraph * g, YoloNode * n,
+    gboolean transposed, YoloConvGeometry * p, GError ** error);
+
 G_END_DECLS
 #endif

@@ -34,47 +34,16 @@
  *    8 output channels per work-item.
  *  - convtranspose_generic: anything else, one output pixel per work-item.
  */
-#include <math.h>
-#include <string.h>
 
 #include "yolo-engine.h"
+#include "ops/conv.h"
 #include "ops/convtranspose.h"
 
 gboolean
 yolo_convtranspose_params (YoloGraph * g, YoloNode * n, ConvTransposeParams * p,
     GError ** error)
 {
-  YoloTensor *x = YOLO_IN (g, n, 0), *w = YOLO_IN (g, n, 1);
-  YoloTensor *b = YOLO_IN (g, n, 2);
-  char buf[128];
-
-  memset (p, 0, sizeof (*p));
-  if (x == NULL || w == NULL || n->n_outputs < 1) {
-    yolo_op_error (error, n, "needs inputs X and W and one output");
-    return FALSE;
-  }
-  if (!yolo_tensor_is_const (w))
-    return yolo_op_unsupported (error, n, "the weights W must be a constant");
-  if (b != NULL && !yolo_tensor_is_const (b))
-    return yolo_op_unsupported (error, n, "the bias B must be a constant");
-  if (x->dtype != YOLO_DTYPE_FLOAT || w->dtype != YOLO_DTYPE_FLOAT
-      || (b != NULL && b->dtype != YOLO_DTYPE_FLOAT))
-    return yolo_op_unsupported (error, n, "only float32 tensors are supported");
-  if (x->ndim != 4)
-    return yolo_op_unsupported (error, n, "only 2D (4D input) is supported");
-  if (x->dims[0] != 1) {
-    yolo_op_error (error, n, "input %s: batch must be 1",
-        yolo_shape_str (x, buf, sizeof (buf)));
-    return FALSE;
-  }
-  if (!yolo_conv_geometry_parse (n, x, w, TRUE, p, error))
-    return FALSE;
-  if (b != NULL && (b->ndim != 1 || b->dims[0] != p->M)) {
-    yolo_op_error (error, n, "bias %s: expected [%d]",
-        yolo_shape_str (b, buf, sizeof (buf)), p->M);
-    return FALSE;
-  }
-  return yolo_conv_geometry_output (n, p, error);
+  return yolo_conv_float_params (g, n, TRUE, p, error);
 }
 
 static gboolean
