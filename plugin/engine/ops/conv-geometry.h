@@ -10,8 +10,9 @@ G_BEGIN_DECLS
 
 /* A 2-D convolution of an [N, C, H, W] input into [N, M, Ho, Wo], by
  * [M, Cg, kh, kw] weights (Conv, ConvInteger) or [C, Mg, kh, kw] weights
- * (ConvTranspose). Every size is at least 1 (pads 0) and below 2^31 / 4;
- * N * C * H * W and N * M * Ho * Wo are at most G_MAXINT / 2 elements. */
+ * (ConvTranspose). Every size is at least 1 (pads at least 0) and below
+ * 2^31 / 4; the input N * C * H * W, the output N * M * Ho * Wo and the
+ * weights M * Cg * kh * kw are at most G_MAXINT / 2 elements. */
 typedef struct
 {
   int N;                        /* batch (images) */
