@@ -692,6 +692,8 @@ conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
   float bias = b[m];
   for (int x0 = 0; x0 < Wo; x0 += 16) {
     int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+    int16 col = (int16) (xs - 3) + CONV_IOTA16;
+    int16 in_a = (col >= 0) & (col < W), in_c = (col + 16 >= 0) & (col + 16 < W);
     float16 acc[CONV_DW7_R];
     #pragma unroll
     for (int q = 0; q < CONV_DW7_R; q++)
@@ -703,8 +705,15 @@ conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
         continue;
       __global const ACT_T *row = xk + iy * W;
       int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
-      float16 a = conv_load_row (row, xs - 3, 1, W, lo, hi);
-      float16 c = conv_load_row (row, xs + 13, 1, W, lo, hi);
+      float16 a, c;
+      if (xs - 3 >= lo && xs + 29 <= hi) {
+        /* inside the tensor: vector loads, lanes outside the row zeroed */
+        a = select ((float16) (0.0f), LOAD_ACT16 (row, xs - 3), in_a);
+        c = select ((float16) (0.0f), LOAD_ACT16 (row, xs + 13), in_c);
+      } else {
+        a = conv_load_row (row, xs - 3, 1, W, lo, hi);
+        c = conv_load_row (row, xs + 13, 1, W, lo, hi);
+      }
       float16 v0 = a, v1 = CONV_SHIFT16 (a, c, 1);
       float16 v2 = CONV_SHIFT16 (a, c, 2), v3 = CONV_SHIFT16 (a, c, 3);
       float16 v4 = CONV_SHIFT16 (a, c, 4), v5 = CONV_SHIFT16 (a, c, 5);
