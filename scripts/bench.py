@@ -258,7 +258,7 @@ for _ in range(iterations):
     req.infer({0: x})
     times.append((time.perf_counter() - t0) * 1000.0)
 print(json.dumps({'median_ms': statistics.median(times), 'min_ms': min(times), 'version': ov.__version__,
-                  'precision': str(cm.get_property('INFERENCE_PRECISION_HINT'))}))
+                  'precision': cm.get_property('INFERENCE_PRECISION_HINT').to_string()}))
 '''
 
 
