@@ -132,6 +132,21 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   return TRUE;
 }
 
+gboolean
+yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6])
+{
+  p[0] = s;
+  p[1] = (float) (1.0 / (double) s);
+  p[2] = (float) (lo - zp - 1) * s;
+  p[3] = (float) (hi - zp + 1) * s;
+  p[4] = (float) (lo - zp);
+  p[5] = (float) (hi - zp);
+  for (int i = 0; i < 4; i++)
+    if (!isnormal (p[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 qdq_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
