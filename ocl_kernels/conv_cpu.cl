@@ -112,18 +112,70 @@ conv_act16 (float16 v, int act, float alpha, float beta)
   return conv_act16_other (v, act, alpha, beta);
 }
 
+/* The static fake quantisations of a QDQ model's conv epilogue (a node
+ * with qepi, yolo-qdq-fuse.c), appended to the conv kernels' arguments:
+ * qe holds 4 records of 8 floats { s, r, xlo, xhi, qlo, qhi, -, - }
+ * (yolo_qdq_fq_pack); bit k of qmask applies record k: 0 after the bias,
+ * 1 after SiLU's sigmoid, 2 after the activation, 3 after the residual
+ * add. qmask 0 (every fp32 model): the plain epilogue. The sigmoid and the
+ * product are the separate Sigmoid and Mul kernels' (eltwise.cl), so the
+ * values equal those of the unfused QDQ graph. Out of line: the fp32
+ * kernels' work-group functions stay as they were. */
+#define CONV_QDQ_ARGS __global const float *qe, int qmask
+#define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
+    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
+
+static __attribute__ ((noinline)) float16
+conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
+{
+  if (qmask & 1)
+    v = CONV_QFQ16 (v, 0);
+  if (act == YOLO_ACT_SILU) {
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-v));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    v = v * sg;
+  }
+  if (qmask & 4)
+    v = CONV_QFQ16 (v, 2);
+  return v;
+}
+
+static __attribute__ ((noinline)) float16
+conv_qdq_res16 (float16 v, __global const float *qe)
+{
+  return CONV_QFQ16 (v, 3);
+}
+
+/* The activation of the epilogue, or the QDQ one when qmask. */
+#define CONV_ACT16(v, act, alpha, beta) (qmask ? \
+    conv_qdq_act16 ((v), (act), qe, qmask) : conv_act16 ((v), (act), \
+        (alpha), (beta)))
+
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
- * residual r[ro] when has_res. */
+ * residual r[ro] when has_res (then fake-quantised when qmask bit 3). */
 static inline void
 conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
-    int ro, int has_res, int l0, int l1)
+    int ro, int has_res, int l0, int l1, __global const float *qe,
+    int qmask)
 {
   if (l0 >= l1)
     return;
   if (l0 == 0 && l1 == 16) {
-    if (has_res)
+    if (has_res) {
       v += LOAD_ACT16 (r, ro);
+      if (qmask & 8)
+        v = conv_qdq_res16 (v, qe);
+    }
     STORE_ACT16 (y, yo, v);
+  } else if (has_res && (qmask & 8)) {
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      t[i] += LOAD_ACT (r, ro + i);
+    vstore16 (conv_qdq_res16 (vload16 (0, t), qe), 0, t);
+    for (int i = l0; i < l1; i++)
+      STORE_ACT (y, yo + i, t[i]);
   } else {
     float t[16];
     vstore16 (v, 0, t);
@@ -131,6 +183,8 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
       STORE_ACT (y, yo + i, has_res ? t[i] + LOAD_ACT (r, ro + i) : t[i]);
   }
 }
+
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
 
 /* 8 accumulators named p0..p7 (one per output channel). */
 #define CONV_DECL8(p) \
@@ -163,9 +217,12 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
 /* Epilogue of channel j of a full 16-lane segment: bias, activation,
  * residual, store (one vector at a time keeps register pressure low). */
 #define CONV_EPI1(v, j) do { \
-    float16 t_ = conv_act16 ((v) + b[m0 + (j)], act, alpha, beta); \
-    if (has_res) \
+    float16 t_ = CONV_ACT16 ((v) + b[m0 + (j)], act, alpha, beta); \
+    if (has_res) { \
       t_ += LOAD_ACT16 (r_, (j) * ostride); \
+      if (qmask & 8) \
+        t_ = conv_qdq_res16 (t_, qe); \
+    } \
     STORE_ACT16 (y_, (j) * ostride, t_); \
   } while (0)
 
@@ -188,9 +245,9 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
         int co_ = (m0 + j_) * ostride + o_; \
-        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
+        float16 t_ = CONV_ACT16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
             alpha, beta); \
-        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
+        CONV_STORE16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
             l1_); \
       } \
     } \
@@ -202,7 +259,7 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
 __kernel void
 conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg, CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -349,7 +406,7 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg, CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -430,7 +487,8 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -516,7 +574,8 @@ conv_load_row (__global const ACT_T *row, int start, int sw, int W, int lo,
 __kernel void
 conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -579,7 +638,8 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     OVER, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg, \
+    CONV_QDQ_ARGS) \
 { \
   int m = get_global_id (0); \
   int oy = get_global_id (1); \
@@ -611,8 +671,8 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       xs = x0; \
       CONV_DW3_TILE (SLOW); \
     } \
-    acc = conv_act16 (acc + bias, act, alpha, beta); \
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta); \
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
         x0 - xs, min (16, Wo - xs)); \
   } \
 }
@@ -634,7 +694,8 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
 __kernel void
 conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+    CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int oy = get_global_id (1);
@@ -659,8 +720,8 @@ conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
-    acc = conv_act16 (acc + bias, act, alpha, beta);
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta);
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
   }
 }
@@ -961,16 +1022,16 @@ conv_wino_gemm (__global const float *v, __global const float *u,
       float16 z13h_ = CONV_ZIP_HI (y##yy##1, y##yy##3); \
       int yo_ = m * H * W + oy_ * W + 4 * txs; \
       int lx_ = 4 * (tx0 - txs), rx_ = W - 4 * txs; \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_, r, r_off + yo_, has_res, \
           lx_, min (16, rx_)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 16, r, r_off + yo_ + 16, \
           has_res, max (lx_ - 16, 0), min (16, rx_ - 16)); \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 32, r, r_off + yo_ + 32, \
           has_res, max (lx_ - 32, 0), min (16, rx_ - 32)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 48, r, r_off + yo_ + 48, \
           has_res, max (lx_ - 48, 0), min (16, rx_ - 48)); \
     } \
@@ -985,7 +1046,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs)
+    int W, int th, int tw, int ocs, int oxs, CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);

@@ -45,6 +45,53 @@ yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   yolo_args_float (a, n->act_beta);
 }
 
+gboolean
+yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
+    cl_mem dummy, GError ** error)
+{
+  cl_mem qmem = dummy;
+
+  if (n->qepi) {
+    qmem = yolo_rt_upload (rt, n->qepi->fq, sizeof (n->qepi->fq), error);
+    if (!qmem)
+      return FALSE;
+  }
+  yolo_args_mem (a, qmem);
+  yolo_args_int (a, n->qepi ? (cl_int) n->qepi->mask : 0);
+  return TRUE;
+}
+
+/* The QDQ epilogue of n as a pass of its own over yt (holding conv +
+ * bias), for kernels without CONV_QDQ_ARGS (ocl_kernels/qdq.cl). */
+static gboolean
+qdq_epilogue_pass (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    YoloTensor * yt, YoloTensor * res, GError ** error)
+{
+  cl_kernel k = yolo_rt_kernel (rt, "qdq_conv_epilogue", error);
+  gint64 count = yolo_tensor_numel (yt);
+  cl_mem qmem;
+  gsize gws[1];
+  YoloArgs a;
+
+  if (!k)
+    return FALSE;
+  qmem = yolo_rt_upload (rt, n->qepi->fq, sizeof (n->qepi->fq), error);
+  if (!qmem)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, yt);
+  yolo_args_tensor (&a, rt, g, res ? res : yt);
+  yolo_args_int (&a, res != NULL);
+  yolo_args_mem (&a, qmem);
+  yolo_args_int (&a, (cl_int) n->qepi->mask);
+  yolo_args_int (&a, n->act);
+  yolo_args_int (&a, (cl_int) count);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = count;
+  return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
+}
+
 /* Weights [M][Cg][kh][kw] -> [M/8][Cg][kh][kw][8], zero padded. */
 float *
 yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
@@ -83,6 +130,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   static const gsize lws_blocked[2] = { 1, 4 };
   static const gsize lws_generic[2] = { 16, 1 };
   const gsize *lws = lws_blocked;
+  gboolean post;
   int nb;
 
   if (!yolo_conv_params (g, n, &p, error)
@@ -113,7 +161,18 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&a, rt, g, xt);
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  /* conv_gpu.cl has no QDQ epilogue: conv + bias, then a pass */
+  post = n->qepi && (kind == CONV_K_GENERIC || kind == CONV_K_GPU_C8);
+  if (post) {
+    yolo_args_tensor (&a, rt, g, yt);
+    yolo_args_tensor (&a, rt, g, yt);
+    yolo_args_int (&a, 0);
+    yolo_args_int (&a, YOLO_ACT_NONE);
+    yolo_args_float (&a, 0.0f);
+    yolo_args_float (&a, 0.0f);
+  } else {
+    yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  }
   yolo_args_int (&a, p.M);
 
   switch (kind) {
@@ -183,9 +242,14 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_int (&a, p.dh);
     yolo_args_int (&a, p.dw);
   }
+  if (kind != CONV_K_GENERIC && kind != CONV_K_GPU_C8
+      && !yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   if (!yolo_rt_device (rt)->wide_vectors)
     lws = NULL;
-  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+  if (!yolo_rt_launch (rt, n, k, 2, gws, lws, error))
+    return FALSE;
+  return !post || qdq_epilogue_pass (rt, g, n, yt, res, error);
 }

@@ -37,5 +37,13 @@ void yolo_qdq_params_clear (QdqParams * p);
  * of them is not a normal finite float (the division form must run). */
 gboolean yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6]);
 
+/* The reference of a fused QDQ epilogue (YoloQdqEpilogue, yolo-graph.h)
+ * on v = conv + bias: the fake quantisations in division form (as
+ * QuantizeDequantizeLinear), act NONE or SILU (sigmoid 1 / (1 + exp(-x))
+ * then the product, as the Sigmoid and Mul nodes), the residual *r added
+ * when r is not NULL. */
+float yolo_qdq_epilogue_apply (const YoloQdqEpilogue * e, YoloAct act,
+    float v, const float *r);
+
 G_END_DECLS
 #endif
