@@ -113,19 +113,21 @@ conv_act16 (float16 v, int act, float alpha, float beta)
 }
 
 /* The static fake quantisations of a QDQ model's conv epilogue (a node
- * with qepi, yolo-qdq-fuse.c), appended to the conv kernels' arguments:
- * qe holds 4 records of 8 floats { s, r, xlo, xhi, qlo, qhi, -, - }
- * (yolo_qdq_fq_pack); bit k of qmask applies record k: 0 after the bias,
- * 1 after SiLU's sigmoid, 2 after the activation, 3 after the residual
- * add. qmask 0 (every fp32 model): the plain epilogue. The sigmoid and the
- * product are the separate Sigmoid and Mul kernels' (eltwise.cl), so the
- * values equal those of the unfused QDQ graph. Out of line: the fp32
- * kernels' work-group functions stay as they were. */
-#define CONV_QDQ_ARGS __global const float *qe, int qmask
+ * with qepi, yolo-qdq-fuse.c), compiled only with -DCONV_QDQ=1 (the
+ * runtime of a model that has one, yolo_rt_set_qdq_epilogue: fp32 models
+ * build these kernels as before). CONV_QDQ_ARGS, at the end of the conv
+ * kernels' arguments: qe holds 4 records of 8 floats
+ * { s, r, xlo, xhi, qlo, qhi, -, - } (yolo_qdq_fq_pack); bit k of qmask
+ * applies record k: 0 after the bias, 1 after SiLU's sigmoid, 2 after the
+ * activation, 3 after the residual add; qmask 0: the plain epilogue. The
+ * sigmoid and the product are those of the separate Sigmoid and Mul
+ * kernels (eltwise.cl), so the values equal the unfused graph's. */
+#ifdef CONV_QDQ
+#define CONV_QDQ_ARGS , __global const float *qe, int qmask
 #define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
     qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
 
-static __attribute__ ((noinline)) float16
+static inline float16
 conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
 {
   if (qmask & 1)
@@ -141,50 +143,51 @@ conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
   return v;
 }
 
-static __attribute__ ((noinline)) float16
-conv_qdq_res16 (float16 v, __global const float *qe)
-{
-  return CONV_QFQ16 (v, 3);
-}
-
 /* The activation of the epilogue, or the QDQ one when qmask. */
 #define CONV_ACT16(v, act, alpha, beta) (qmask ? \
     conv_qdq_act16 ((v), (act), qe, qmask) : conv_act16 ((v), (act), \
         (alpha), (beta)))
+/* After the residual add. */
+#define CONV_QDQ_RES16(v) ((qmask & 8) ? CONV_QFQ16 ((v), 3) : (v))
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
+#define CONV_STORE16_ARGS , __global const float *qe, int qmask
+#else
+#define CONV_QDQ_ARGS
+#define CONV_ACT16(v, act, alpha, beta) conv_act16 ((v), (act), (alpha), \
+    (beta))
+#define CONV_QDQ_RES16(v) (v)
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__)
+#define CONV_STORE16_ARGS
+#endif
 
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
- * residual r[ro] when has_res (then fake-quantised when qmask bit 3). */
+ * residual r[ro] when has_res (then CONV_QDQ_RES16). */
 static inline void
 conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
-    int ro, int has_res, int l0, int l1, __global const float *qe,
-    int qmask)
+    int ro, int has_res, int l0, int l1 CONV_STORE16_ARGS)
 {
   if (l0 >= l1)
     return;
   if (l0 == 0 && l1 == 16) {
-    if (has_res) {
-      v += LOAD_ACT16 (r, ro);
-      if (qmask & 8)
-        v = conv_qdq_res16 (v, qe);
-    }
+    if (has_res)
+      v = CONV_QDQ_RES16 (v + LOAD_ACT16 (r, ro));
     STORE_ACT16 (y, yo, v);
-  } else if (has_res && (qmask & 8)) {
-    float t[16];
-    vstore16 (v, 0, t);
-    for (int i = l0; i < l1; i++)
-      t[i] += LOAD_ACT (r, ro + i);
-    vstore16 (conv_qdq_res16 (vload16 (0, t), qe), 0, t);
-    for (int i = l0; i < l1; i++)
-      STORE_ACT (y, yo + i, t[i]);
   } else {
     float t[16];
+#ifdef CONV_QDQ
+    if (has_res && (qmask & 8)) {
+      vstore16 (v, 0, t);
+      for (int i = l0; i < l1; i++)
+        t[i] += LOAD_ACT (r, ro + i);
+      v = CONV_QFQ16 (vload16 (0, t), 3);
+      has_res = 0;
+    }
+#endif
     vstore16 (v, 0, t);
     for (int i = l0; i < l1; i++)
       STORE_ACT (y, yo + i, has_res ? t[i] + LOAD_ACT (r, ro + i) : t[i]);
   }
 }
-
-#define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
 
 /* 8 accumulators named p0..p7 (one per output channel). */
 #define CONV_DECL8(p) \
@@ -218,11 +221,8 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
  * residual, store (one vector at a time keeps register pressure low). */
 #define CONV_EPI1(v, j) do { \
     float16 t_ = CONV_ACT16 ((v) + b[m0 + (j)], act, alpha, beta); \
-    if (has_res) { \
-      t_ += LOAD_ACT16 (r_, (j) * ostride); \
-      if (qmask & 8) \
-        t_ = conv_qdq_res16 (t_, qe); \
-    } \
+    if (has_res) \
+      t_ = CONV_QDQ_RES16 (t_ + LOAD_ACT16 (r_, (j) * ostride)); \
     STORE_ACT16 (y_, (j) * ostride, t_); \
   } while (0)
 
@@ -259,7 +259,7 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
 __kernel void
 conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg, CONV_QDQ_ARGS)
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -406,7 +406,7 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg, CONV_QDQ_ARGS)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -487,7 +487,7 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg
     CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
@@ -574,7 +574,7 @@ conv_load_row (__global const ACT_T *row, int start, int sw, int W, int lo,
 __kernel void
 conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
     CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
@@ -638,7 +638,7 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     OVER, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
     CONV_QDQ_ARGS) \
 { \
   int m = get_global_id (0); \
@@ -694,7 +694,7 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
 __kernel void
 conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
     CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
@@ -1046,7 +1046,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs, CONV_QDQ_ARGS)
+    int W, int th, int tw, int ocs, int oxs CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);

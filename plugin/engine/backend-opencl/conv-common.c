@@ -51,6 +51,9 @@ yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
 {
   cl_mem qmem = dummy;
 
+  if (!yolo_rt_qdq_epilogue (rt))
+    return !n->qepi || yolo_op_unsupported (error, n, "fused QDQ epilogue "
+        "without CONV_QDQ kernels");
   if (n->qepi) {
     qmem = yolo_rt_upload (rt, n->qepi->fq, sizeof (n->qepi->fq), error);
     if (!qmem)

@@ -42,8 +42,10 @@ void yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt,
     YoloGraph * g, const YoloNode * n, YoloTensor * yt, YoloTensor * res);
 
 /* The arguments CONV_QDQ_ARGS (conv_cpu.cl) at the end of the conv_cpu.cl
- * kernels' lists: n's fused QDQ epilogue (node qepi, uploaded) and its
- * mask, or `dummy` (any buffer) and 0 without one. FALSE on error. */
+ * kernels' lists when the runtime builds them with -DCONV_QDQ=1
+ * (yolo_rt_set_qdq_epilogue; else none): n's fused QDQ epilogue (node
+ * qepi, uploaded) and its mask, or `dummy` (any buffer) and 0 without
+ * one. FALSE on error. */
 gboolean yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt,
     const YoloNode * n, cl_mem dummy, GError ** error);
 
