@@ -127,9 +127,28 @@ conv_act16 (float16 v, int act, float alpha, float beta)
 #define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
     qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
 
+/* Bit 4 of qmask (with bits 0 and SiLU): fq0's 256 levels index the
+ * table qe[32..287] = fq2 (a * fq1 (sigmoid (a))) of each level a
+ * (conv_qdq_silu_table): the same values without the exp per element. */
+static inline float16
+conv_qdq_lut16 (float16 v, __global const float *qe)
+{
+  float16 a = fmin (fmax (v, qe[2]), qe[3]);
+  float16 q = a * qe[1];
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = (q + 12582912.0f) - 12582912.0f;
+  int16 i = convert_int16 (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32;
+  return (float16) (qe[i.s0], qe[i.s1], qe[i.s2], qe[i.s3], qe[i.s4],
+      qe[i.s5], qe[i.s6], qe[i.s7], qe[i.s8], qe[i.s9], qe[i.sa], qe[i.sb],
+      qe[i.sc], qe[i.sd], qe[i.se], qe[i.sf]);
+}
+
 static inline float16
 conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
 {
+  if (qmask & 16)
+    return conv_qdq_lut16 (v, qe);
   if (qmask & 1)
     v = CONV_QFQ16 (v, 0);
   if (act == YOLO_ACT_SILU) {
@@ -141,6 +160,28 @@ conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
   if (qmask & 4)
     v = CONV_QFQ16 (v, 2);
   return v;
+}
+
+/* The table of conv_qdq_lut16 for the epilogue records qe (mask qmask
+ * without bit 4): one work-item, 16 levels a = (qlo + k) * s at a time,
+ * the float16 arithmetic of conv_qdq_act16 (and of the Sigmoid and Mul
+ * kernels). */
+__kernel void
+conv_qdq_silu_table (__global float *qe, int qmask)
+{
+  float16 lane = (float16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+      15);
+  for (int k = 0; k < 256; k += 16) {
+    float16 a = fmin ((float16) qe[4] + (float) k + lane, (float16) qe[5]) *
+        qe[0];
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-a));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    a = a * sg;
+    if (qmask & 4)
+      a = CONV_QFQ16 (a, 2);
+    vstore16 (a, 0, qe + 32 + k);
+  }
 }
 
 /* The activation of the epilogue, or the QDQ one when qmask. */

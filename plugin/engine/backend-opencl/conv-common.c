@@ -1,6 +1,7 @@
 /* backend-opencl/conv-common.c - see conv-common.h. */
 #include <string.h>
 #include "conv-common.h"
+#include "yolo-cl.h"
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
@@ -45,22 +46,62 @@ yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   yolo_args_float (a, n->act_beta);
 }
 
+/* n's epilogue records on the device (CONV_QDQ_ARGS' qe) and *mask. A
+ * SiLU after fq0 gets the table of conv_qdq_lut16 (qe[32..287], mask bit
+ * 4), computed here once by conv_qdq_silu_table on the device. */
+static cl_mem
+qdq_records (YoloRuntime * rt, const YoloNode * n, cl_int * mask,
+    GError ** error)
+{
+  const YoloQdqEpilogue *e = n->qepi;
+  gboolean lut = n->act == YOLO_ACT_SILU && (e->mask & YOLO_QEPI_OUT);
+  float buf[32 + 256] = { 0 };
+  gsize gws[1] = { 1 };
+  cl_kernel k;
+  cl_mem m;
+  cl_int err;
+
+  memcpy (buf, e->fq, sizeof (e->fq));
+  *mask = (cl_int) e->mask;
+  if (!lut)
+    return yolo_rt_upload (rt, buf, 32 * sizeof (float), error);
+  m = yolo_rt_alloc (rt, sizeof (buf), error);
+  k = m ? yolo_rt_kernel (rt, "conv_qdq_silu_table", error) : NULL;
+  if (!k)
+    return NULL;
+  err = clEnqueueWriteBuffer (yolo_rt_queue (rt), m, CL_TRUE, 0,
+      sizeof (buf), buf, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 0, sizeof (cl_mem), &m);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 1, sizeof (cl_int), mask);
+  if (err == CL_SUCCESS)
+    err = clEnqueueNDRangeKernel (yolo_rt_queue (rt), k, 1, NULL, gws, NULL,
+        0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clFinish (yolo_rt_queue (rt));
+  clReleaseKernel (k);
+  if (YOLO_CL_FAILED (err, error, "computing the QDQ SiLU table of %s",
+          n->name))
+    return NULL;
+  *mask |= 16;
+  return m;
+}
+
 gboolean
 yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
     cl_mem dummy, GError ** error)
 {
   cl_mem qmem = dummy;
+  cl_int mask = 0;
 
   if (!yolo_rt_qdq_epilogue (rt))
     return !n->qepi || yolo_op_unsupported (error, n, "fused QDQ epilogue "
         "without CONV_QDQ kernels");
-  if (n->qepi) {
-    qmem = yolo_rt_upload (rt, n->qepi->fq, sizeof (n->qepi->fq), error);
-    if (!qmem)
-      return FALSE;
-  }
+  if (n->qepi && !(qmem = qdq_records (rt, n, &mask, error)))
+    return FALSE;
   yolo_args_mem (a, qmem);
-  yolo_args_int (a, n->qepi ? (cl_int) n->qepi->mask : 0);
+  yolo_args_int (a, mask);
   return TRUE;
 }
 
