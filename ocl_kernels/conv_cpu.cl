@@ -113,20 +113,118 @@ conv_act16 (float16 v, int act, float alpha, float beta)
   return conv_act16_other (v, act, alpha, beta);
 }
 
+/* The static fake quantisations of a QDQ model's conv epilogue (a node
+ * with qepi, yolo-qdq-fuse.c), compiled only with -DCONV_QDQ=1 (the
+ * runtime of a model that has one, yolo_rt_set_qdq_epilogue: fp32 models
+ * build these kernels as before). CONV_QDQ_ARGS, at the end of the conv
+ * kernels' arguments: qe holds 4 records of 8 floats
+ * { s, r, xlo, xhi, qlo, qhi, -, - } (yolo_qdq_fq_pack); bit k of qmask
+ * applies record k: 0 after the bias, 1 after SiLU's sigmoid, 2 after the
+ * activation, 3 after the residual add; qmask 0: the plain epilogue. The
+ * sigmoid and the product are those of the separate Sigmoid and Mul
+ * kernels (eltwise.cl), so the values equal the unfused graph's. */
+#ifdef CONV_QDQ
+#define CONV_QDQ_ARGS , __global const float *qe, int qmask
+#define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
+    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
+
+/* Bit 4 of qmask (with bits 0 and SiLU): fq0's 256 levels index the
+ * table qe[32..287] = fq2 (a * fq1 (sigmoid (a))) of each level a
+ * (conv_qdq_silu_table): the same values without the exp per element. */
+static inline float16
+conv_qdq_lut16 (float16 v, __global const float *qe)
+{
+  float16 a = fmin (fmax (v, qe[2]), qe[3]);
+  float16 q = a * qe[1];
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = (q + 12582912.0f) - 12582912.0f;
+  int16 i = convert_int16 (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32;
+  return (float16) (qe[i.s0], qe[i.s1], qe[i.s2], qe[i.s3], qe[i.s4],
+      qe[i.s5], qe[i.s6], qe[i.s7], qe[i.s8], qe[i.s9], qe[i.sa], qe[i.sb],
+      qe[i.sc], qe[i.sd], qe[i.se], qe[i.sf]);
+}
+
+static inline float16
+conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
+{
+  if (qmask & 16)
+    return conv_qdq_lut16 (v, qe);
+  if (qmask & 1)
+    v = CONV_QFQ16 (v, 0);
+  if (act == YOLO_ACT_SILU) {
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-v));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    v = v * sg;
+  }
+  if (qmask & 4)
+    v = CONV_QFQ16 (v, 2);
+  return v;
+}
+
+/* The table of conv_qdq_lut16 for the epilogue records qe (mask qmask
+ * without bit 4): one work-item, 16 levels a = (qlo + k) * s at a time,
+ * the float16 arithmetic of conv_qdq_act16 (and of the Sigmoid and Mul
+ * kernels). */
+__kernel void
+conv_qdq_silu_table (__global float *qe, int qmask)
+{
+  float16 lane = (float16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+      15);
+  for (int k = 0; k < 256; k += 16) {
+    float16 a = fmin ((float16) qe[4] + (float) k + lane, (float16) qe[5]) *
+        qe[0];
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-a));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    a = a * sg;
+    if (qmask & 4)
+      a = CONV_QFQ16 (a, 2);
+    vstore16 (a, 0, qe + 32 + k);
+  }
+}
+
+/* The activation of the epilogue, or the QDQ one when qmask. */
+#define CONV_ACT16(v, act, alpha, beta) (qmask ? \
+    conv_qdq_act16 ((v), (act), qe, qmask) : conv_act16 ((v), (act), \
+        (alpha), (beta)))
+/* After the residual add. */
+#define CONV_QDQ_RES16(v) ((qmask & 8) ? CONV_QFQ16 ((v), 3) : (v))
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
+#define CONV_STORE16_ARGS , __global const float *qe, int qmask
+#else
+#define CONV_QDQ_ARGS
+#define CONV_ACT16(v, act, alpha, beta) conv_act16 ((v), (act), (alpha), \
+    (beta))
+#define CONV_QDQ_RES16(v) (v)
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__)
+#define CONV_STORE16_ARGS
+#endif
+
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
- * residual r[ro] when has_res. */
+ * residual r[ro] when has_res (then CONV_QDQ_RES16). */
 static inline void
 conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
-    int ro, int has_res, int l0, int l1)
+    int ro, int has_res, int l0, int l1 CONV_STORE16_ARGS)
 {
   if (l0 >= l1)
     return;
   if (l0 == 0 && l1 == 16) {
     if (has_res)
-      v += LOAD_ACT16 (r, ro);
+      v = CONV_QDQ_RES16 (v + LOAD_ACT16 (r, ro));
     STORE_ACT16 (y, yo, v);
   } else {
     float t[16];
+#ifdef CONV_QDQ
+    if (has_res && (qmask & 8)) {
+      vstore16 (v, 0, t);
+      for (int i = l0; i < l1; i++)
+        t[i] += LOAD_ACT (r, ro + i);
+      v = CONV_QFQ16 (vload16 (0, t), 3);
+      has_res = 0;
+    }
+#endif
     vstore16 (v, 0, t);
     for (int i = l0; i < l1; i++)
       STORE_ACT (y, yo + i, has_res ? t[i] + LOAD_ACT (r, ro + i) : t[i]);
@@ -164,9 +262,9 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
 /* Epilogue of channel j of a full 16-lane segment: bias, activation,
  * residual, store (one vector at a time keeps register pressure low). */
 #define CONV_EPI1(v, j) do { \
-    float16 t_ = conv_act16 ((v) + b[m0 + (j)], act, alpha, beta); \
+    float16 t_ = CONV_ACT16 ((v) + b[m0 + (j)], act, alpha, beta); \
     if (has_res) \
-      t_ += LOAD_ACT16 (r_, (j) * ostride); \
+      t_ = CONV_QDQ_RES16 (t_ + LOAD_ACT16 (r_, (j) * ostride)); \
     STORE_ACT16 (y_, (j) * ostride, t_); \
   } while (0)
 
@@ -189,9 +287,9 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
         int co_ = (m0 + j_) * ostride + o_; \
-        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
+        float16 t_ = CONV_ACT16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
             alpha, beta); \
-        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
+        CONV_STORE16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
             l1_); \
       } \
     } \
@@ -203,7 +301,7 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
 __kernel void
 conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -350,7 +448,7 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -431,7 +529,8 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -517,7 +616,8 @@ conv_load_row (__global const ACT_T *row, int start, int sw, int W, int lo,
 __kernel void
 conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -580,7 +680,8 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     OVER, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
+    CONV_QDQ_ARGS) \
 { \
   int m = get_global_id (0); \
   int oy = get_global_id (1); \
@@ -612,8 +713,8 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       xs = x0; \
       CONV_DW3_TILE (SLOW); \
     } \
-    acc = conv_act16 (acc + bias, act, alpha, beta); \
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta); \
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
         x0 - xs, min (16, Wo - xs)); \
   } \
 }
@@ -635,7 +736,8 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
 __kernel void
 conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
+    CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int oy = get_global_id (1);
@@ -660,8 +762,8 @@ conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
-    acc = conv_act16 (acc + bias, act, alpha, beta);
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta);
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
   }
 }
@@ -1044,16 +1146,16 @@ conv_wino_gemm (__global const float *v, __global const float *u,
       float16 z13h_ = CONV_ZIP_HI (y##yy##1, y##yy##3); \
       int yo_ = m * H * W + oy_ * W + 4 * txs; \
       int lx_ = 4 * (tx0 - txs), rx_ = W - 4 * txs; \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_, r, r_off + yo_, has_res, \
           lx_, min (16, rx_)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 16, r, r_off + yo_ + 16, \
           has_res, max (lx_ - 16, 0), min (16, rx_ - 16)); \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 32, r, r_off + yo_ + 32, \
           has_res, max (lx_ - 32, 0), min (16, rx_ - 32)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 48, r, r_off + yo_ + 48, \
           has_res, max (lx_ - 48, 0), min (16, rx_ - 48)); \
     } \
@@ -1068,7 +1170,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs)
+    int W, int th, int tw, int ocs, int oxs CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);

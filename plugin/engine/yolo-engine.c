@@ -253,6 +253,9 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
   if (!e->rt)
     goto fail;
   yolo_memstat_log ("OpenCL context and queue");
+  for (guint i = 0; i < g->nodes->len; i++)
+    if (!YOLO_N (g, i)->removed && YOLO_N (g, i)->qepi)
+      yolo_rt_set_qdq_epilogue (e->rt, TRUE);
   storage = choose_storage (g, e->rt);
   yolo_rt_set_act_storage (e->rt, storage);
   yolo_plan_storage (g, storage);

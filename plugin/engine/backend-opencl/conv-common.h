@@ -42,6 +42,14 @@ cl_mem yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 void yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt,
     YoloGraph * g, const YoloNode * n, YoloTensor * yt, YoloTensor * res);
 
+/* The arguments CONV_QDQ_ARGS (conv_cpu.cl) at the end of the conv_cpu.cl
+ * kernels' lists when the runtime builds them with -DCONV_QDQ=1
+ * (yolo_rt_set_qdq_epilogue; else none): n's fused QDQ epilogue (node
+ * qepi, uploaded) and its mask, or `dummy` (any buffer) and 0 without
+ * one. FALSE on error. */
+gboolean yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt,
+    const YoloNode * n, cl_mem dummy, GError ** error);
+
 /* Weights [M][Cg][kh][kw] -> [M/8][Cg][kh][kw][8], zero padded (g_free). */
 float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
     gsize * bytes);

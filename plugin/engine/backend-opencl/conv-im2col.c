@@ -93,6 +93,8 @@ im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, HWo);
   yolo_args_int (&a, R);
   yolo_args_int (&a, p.M);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   gws[0] = nb;
   gws[1] = yolo_div_up ((gsize) HWo, 32);
   if (!yolo_args_ok (&a, n, error))

@@ -182,6 +182,8 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, tw);
   yolo_args_int (&a, ocs);
   yolo_args_int (&a, oxs);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   gws[0] = p->M;
   gws[1] = (gsize) th *nxc;
   if (!yolo_args_ok (&a, n, error))
