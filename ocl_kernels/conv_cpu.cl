@@ -783,7 +783,8 @@ conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
 
 __kernel void
 conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
+    CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int oy0 = get_global_id (1) * CONV_DW7_R;
@@ -842,8 +843,8 @@ conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
       int oy = oy0 + q;
       if (oy < Ho) {
         int yo = m * Ho * Wo + oy * Wo;
-        float16 o = conv_act16 (acc[q] + bias, act, alpha, beta);
-        conv_store16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
+        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
             x0 - xs, min (16, Wo - xs));
       }
     }
