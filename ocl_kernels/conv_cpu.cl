@@ -708,8 +708,10 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
  *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
  *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
  *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
- * U = G g G^T is computed at prepare, laid out [36][M/8][C][8] (Mp = M
- * rounded up to 8, zero padded). Tiles are 16 per vector along tx; tiles
+ * U = G g G^T is laid out [36][M/8][C][8] (Mp = M rounded up to 8, zero
+ * padded); conv_wino4_wt computes it before each GEMM into the scratch
+ * after O from the 3x3 weights (kept 9 values per filter, not 36,
+ * see conv-wino.c). Tiles are 16 per vector along tx; tiles
  * past T in a plane hold garbage that no output reads.
  */
 #if defined(__clang__)
@@ -903,7 +905,7 @@ conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,
     __global float *o, int C, int nb, int Tp, int nxi, int vcs, int vxs,
-    int ocs, int oxs)
+    int ocs, int oxs, int u_off)
 {
   int g0 = get_global_id (0);
   int pb = get_global_id (1);
@@ -913,7 +915,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
   if (xi >= nxi || p0 >= Tp)
     return;
   __global const float *xq = v + xi * vxs + p0;
-  __global const float *wp = u + g0 * C * 8;
+  __global const float *wp = u + u_off + g0 * C * 8;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < C; k++) {
@@ -1016,4 +1018,61 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   CONV_WINO4_OUT_STORE (1);
   CONV_WINO4_OUT_STORE (2);
   CONV_WINO4_OUT_STORE (3);
+}
+
+/* (t0..t5) = G (a, b, c): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+ * 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]. */
+#define CONV_WINO4_G(a, b, c, t0, t1, t2, t3, t4, t5) do { \
+    float8 e_ = (a) * (1.0f / 24) + (c) * (1.0f / 6), f_ = (b) * (1.0f / 12); \
+    t0 = (a) * 0.25f; \
+    t1 = ((a) + (b) + (c)) * (-1.0f / 6); \
+    t2 = ((a) - (b) + (c)) * (-1.0f / 6); \
+    t3 = e_ + f_; \
+    t4 = e_ - f_; \
+    t5 = (c); \
+  } while (0)
+
+#define CONV_WINO4_WT_ROW(i) do { \
+    float8 u0_, u1_, u2_, u3_, u4_, u5_; \
+    CONV_WINO4_G (t##i##0, t##i##1, t##i##2, u0_, u1_, u2_, u3_, u4_, u5_); \
+    vstore8 (u0_, 0, up + (6 * (i) + 0) * plane); \
+    vstore8 (u1_, 0, up + (6 * (i) + 1) * plane); \
+    vstore8 (u2_, 0, up + (6 * (i) + 2) * plane); \
+    vstore8 (u3_, 0, up + (6 * (i) + 3) * plane); \
+    vstore8 (u4_, 0, up + (6 * (i) + 4) * plane); \
+    vstore8 (u5_, 0, up + (6 * (i) + 5) * plane); \
+  } while (0)
+
+/* U = G g G^T (the GEMM's weights) from g laid out [M/8][C][9][8] (the 9
+ * taps of 8 output channels, zero padded past M): U [36][M/8][C][8] from
+ * float u_off of u on.
+ * Grid: dim 0 = input channel c, dim 1 = block of 8 output channels. */
+__kernel void
+conv_wino4_wt (__global const float *g, __global float *u, int u_off, int C,
+    int nb)
+{
+  int c = get_global_id (0);
+  int mb = get_global_id (1);
+  if (c >= C || mb >= nb)
+    return;
+  size_t plane = (size_t) nb * C * 8;
+  size_t f = (size_t) mb * C + c;
+  __global const float *q = g + f * 72;
+  __global float *up = u + u_off + f * 8;
+  float8 t00, t01, t02, t10, t11, t12, t20, t21, t22;
+  float8 t30, t31, t32, t40, t41, t42, t50, t51, t52;
+  /* columns j: t[.][j] = G (g[j], g[3 + j], g[6 + j]) */
+  CONV_WINO4_G (vload8 (0, q), vload8 (3, q), vload8 (6, q),
+      t00, t10, t20, t30, t40, t50);
+  CONV_WINO4_G (vload8 (1, q), vload8 (4, q), vload8 (7, q),
+      t01, t11, t21, t31, t41, t51);
+  CONV_WINO4_G (vload8 (2, q), vload8 (5, q), vload8 (8, q),
+      t02, t12, t22, t32, t42, t52);
+  /* rows i: U[i][.] = G (t[i][0], t[i][1], t[i][2]) */
+  CONV_WINO4_WT_ROW (0);
+  CONV_WINO4_WT_ROW (1);
+  CONV_WINO4_WT_ROW (2);
+  CONV_WINO4_WT_ROW (3);
+  CONV_WINO4_WT_ROW (4);
+  CONV_WINO4_WT_ROW (5);
 }

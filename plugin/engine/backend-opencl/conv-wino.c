@@ -30,42 +30,21 @@ conv_wino_weights_safe (const YoloTensor * wt)
   return TRUE;
 }
 
-/* Weights [M][C][3][3] -> U = G g G^T as [36][M/8][C][8], zero padded. */
+/* Weights [M][C][3][3] -> [M/8][C][9][8] (the 9 taps of 8 output
+ * channels, zero padded), conv_wino4_wt's input. */
 static float *
-conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
+conv_wino4_taps (const float *w, const ConvParams * p, gsize * bytes)
 {
-  static const double G[6][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1},
-  };
-  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C, m, c, i, j, k;
-  gsize plane = (gsize) nb * C * CONV_BLOCK;
-  float *u = g_new0 (float, 36 * plane);
+  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C, m, c, k;
+  float *g = g_new0 (float, (gsize) nb * C * 9 * CONV_BLOCK);
 
-  for (m = 0; m < p->M; m++) {
-    for (c = 0; c < C; c++) {
-      const float *g = w + ((gsize) m * C + c) * 9;
-      double t[6][3];
-      for (i = 0; i < 6; i++)
-        for (j = 0; j < 3; j++)
-          t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-      for (i = 0; i < 6; i++) {
-        for (j = 0; j < 6; j++) {
-          double acc = 0;
-          for (k = 0; k < 3; k++)
-            acc += t[i][k] * G[j][k];
-          u[(i * 6 + j) * plane + ((gsize) (m / CONV_BLOCK) * C + c)
-              * CONV_BLOCK + m % CONV_BLOCK] = (float) acc;
-        }
-      }
-    }
-  }
-  *bytes = 36 * plane * sizeof (float);
-  return u;
+  for (m = 0; m < p->M; m++)
+    for (c = 0; c < C; c++)
+      for (k = 0; k < 9; k++)
+        g[(((gsize) (m / CONV_BLOCK) * C + c) * 9 + k) * CONV_BLOCK
+            + m % CONV_BLOCK] = w[((gsize) m * C + c) * 9 + k];
+  *bytes = (gsize) nb *C * 9 * CONV_BLOCK * sizeof (float);
+  return g;
 }
 
 /* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
@@ -86,11 +65,12 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   const gsize *l = yolo_rt_device (rt)->wide_vectors ? lws : NULL;
   const gsize *lt = l ? lws_tf : NULL;
   int th, tw, Tp, nb, nxc;
-  gsize ubytes, vbytes, obytes, gws[2];
-  cl_mem umem;
+  gsize gbytes, ubytes, vbytes, obytes, gws[2];
+  cl_mem gmem;
   cl_kernel k;
   YoloArgs a;
-  float *u;
+  float *g9;
+  int u_off;
   /* Element strides of the scratch planes: V[c][xi][t] and O[m][xi][t]
    * (YoloEngineOptions.wino_layout "xi": [xi][c][t], for comparison). */
   gboolean xi_major = !strcmp (yolo_rt_options (rt)->wino_layout, "xi");
@@ -109,14 +89,18 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   vxs = xi_major ? p->C * Tp : Tp;
   ocs = xi_major ? Tp : 36 * Tp;
   oxs = xi_major ? Mp * Tp : Tp;
-  if ((gint64) 36 * MAX (p->C, nb * CONV_BLOCK) * Tp > G_MAXINT / 2) {
+  if ((gint64) 36 * MAX (p->C, nb * CONV_BLOCK) * Tp > G_MAXINT / 2
+      || (gint64) 36 * nb * CONV_BLOCK * p->C > G_MAXINT / 2) {
     yolo_op_error (error, n, "Conv tensors are too large");
     return FALSE;
   }
-  u = conv_wino4_weights (wt->data, p, &ubytes);
-  umem = yolo_rt_upload (rt, u, ubytes, error);
-  g_free (u);
-  if (umem == NULL)
+  /* The weights stay as their 9 taps; conv_wino4_wt transforms them before
+   * each GEMM into scratch slot 1, after the GEMM output O (a quarter of the
+   * device memory the 36 transformed values took, at one more launch). */
+  g9 = conv_wino4_taps (wt->data, p, &gbytes);
+  gmem = yolo_rt_upload (rt, g9, gbytes, error);
+  g_free (g9);
+  if (gmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, p, error);
   if (bmem == NULL)
@@ -126,6 +110,10 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * output transform reads up to 16 lanes past the last tile. */
   vbytes = ((gsize) 36 * p->C * Tp + 32) * sizeof (float);
   obytes = ((gsize) 36 * nb * CONV_BLOCK * Tp + 32) * sizeof (float);
+  /* U = G g G^T, [36][nb][C][8], in slot 1 from float u_off on (aligned
+   * to 32 floats) */
+  u_off = yolo_div_up (obytes / sizeof (float), 32) * 32;
+  ubytes = (u_off + (gsize) 36 * nb * CONV_BLOCK * p->C) * sizeof (float);
 
   k = yolo_rt_kernel (rt, "conv_wino4_in", error);
   if (k == NULL)
@@ -147,12 +135,27 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
     return FALSE;
 
+  k = yolo_rt_kernel (rt, "conv_wino4_wt", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_mem (&a, gmem);
+  yolo_args_scratch (&a, rt, 1, ubytes);
+  yolo_args_int (&a, u_off);
+  yolo_args_int (&a, p->C);
+  yolo_args_int (&a, nb);
+  gws[0] = p->C;
+  gws[1] = nb;
+  if (!yolo_args_ok (&a, n, error)
+      || !yolo_rt_launch (rt, n, k, 2, gws, NULL, error))
+    return FALSE;
+
   k = yolo_rt_kernel (rt, "conv_wino_gemm", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
   yolo_args_scratch (&a, rt, 0, vbytes);
-  yolo_args_mem (&a, umem);
+  yolo_args_scratch (&a, rt, 1, ubytes);
   yolo_args_scratch (&a, rt, 1, obytes);
   yolo_args_int (&a, p->C);
   yolo_args_int (&a, nb);
@@ -162,6 +165,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, vxs);
   yolo_args_int (&a, ocs);
   yolo_args_int (&a, oxs);
+  yolo_args_int (&a, u_off);
   gws[0] = (gsize) 36 *nb;
   gws[1] = Tp / 32;
   if (!yolo_args_ok (&a, n, error)
