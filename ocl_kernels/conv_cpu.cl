@@ -708,6 +708,9 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
  *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
  *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
  *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
+ * A layer may run in bands of tile rows (conv-wino.c): then th, T and Tp
+ * are the band's, ty counts from the band's first tile row ty_base, and V
+ * and O hold only the band.
  * U = G g G^T is laid out [36][M/8][C][8] (Mp = M rounded up to 8, zero
  * padded); conv_wino4_wt computes it before each GEMM into the scratch
  * after O from the 3x3 weights (kept 9 values per filter, not 36,
@@ -762,7 +765,7 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
  * vector loads (columns >= W masked to zero), others masked gathers. */
 #define CONV_WINO4_IN_ROW(r) do { \
     float16 d0_, d1_, d2_, d3_, d4_, d5_; \
-    int iy_ = 4 * ty - 1 + (r); \
+    int iy_ = 4 * (ty + ty_base) - 1 + (r); \
     if (iy_ < 0 || iy_ >= H) { \
       d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
     } else if (iy_ * W + x0 + 64 <= lim) { \
@@ -863,7 +866,8 @@ conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
  * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
 conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
-    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
+    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs,
+    int ty_base)
 {
   int c = get_global_id (0);
   int it = get_global_id (1);
@@ -955,7 +959,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
 /* Output row yy of the 16 tiles: y<yy>0..3 (one vector per column of the
  * tile) interleaved to 64 pixels, epilogue, store. */
 #define CONV_WINO4_OUT_STORE(yy) do { \
-    int oy_ = 4 * ty + (yy); \
+    int oy_ = 4 * (ty + ty_base) + (yy); \
     if (oy_ < H) { \
       float16 z02l_ = CONV_ZIP_LO (y##yy##0, y##yy##2); \
       float16 z02h_ = CONV_ZIP_HI (y##yy##0, y##yy##2); \
@@ -987,7 +991,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs)
+    int W, int th, int tw, int ocs, int oxs, int ty_base)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);
