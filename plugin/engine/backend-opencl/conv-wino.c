@@ -146,7 +146,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gws[0] = p->C;
   gws[1] = nb;
   if (!yolo_args_ok (&a, n, error)
-      || !yolo_rt_launch (rt, n, k, 2, gws, NULL, error))
+      || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
     return FALSE;
 
   for (int ty0 = 0; ty0 < th; ty0 += rows) {
