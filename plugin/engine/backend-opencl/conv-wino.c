@@ -1,7 +1,8 @@
 /* backend-opencl/conv-wino.c - conv-wino4: Winograd F(4x4, 3x3) for
  * group-1 3x3 stride-1 pad-1 convolutions on wide-vector CPUs (PoCL),
- * from conv_cpu.cl: conv_wino4_in + conv_wino_gemm + conv_wino4_out
- * (weights transformed here, two shared scratch slots per conv). The
+ * from conv_cpu.cl: conv_wino4_wt (the weights' transform, per frame
+ * from their 9 taps), then per band of tile rows conv_wino4_in +
+ * conv_wino_gemm + conv_wino4_out, through two shared scratch slots. The
  * automatic choice takes it from WINO_MIN_C input and output channels
  * (where bench-conv measured it ahead of conv-cpu-3x3s1 on PoCL); with
  * tuning it competes with conv-cpu-3x3s1 there. */
