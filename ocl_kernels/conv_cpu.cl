@@ -17,6 +17,7 @@
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 16 px per work-item
+ *  conv_dw7x7s1    depthwise 7x7 pad 3: 4 rows x 16 px per work-item
  *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
  * (anything else: conv_generic of conv_gpu.cl)
  *
@@ -662,6 +663,88 @@ conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     acc = conv_act16 (acc + bias, act, alpha, beta);
     conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
+  }
+}
+
+/* Depthwise 7x7 stride 1 pad 3 (YOLO12's positional conv): a work-item
+ * computes CONV_DW7_R output rows of one channel, 16 pixels at a time.
+ * Each of the R + 6 input rows it reads is loaded once per tile as a
+ * 32-wide window (two float16, zero outside the row) and shifted into the
+ * 7 taps' vectors (__builtin_shufflevector: valignd on AVX-512), which
+ * feed every output row that tap row touches. Weights in ONNX layout
+ * [M][1][7][7]. Global size: (M, ceil(Ho / CONV_DW7_R)). */
+#define CONV_DW7_R 4
+#define CONV_SHIFT16(a, b, k) \
+  __builtin_shufflevector (a, b, k, k + 1, k + 2, k + 3, k + 4, k + 5, \
+      k + 6, k + 7, k + 8, k + 9, k + 10, k + 11, k + 12, k + 13, k + 14, \
+      k + 15)
+
+__kernel void
+conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg)
+{
+  int m = get_global_id (0);
+  int oy0 = get_global_id (1) * CONV_DW7_R;
+  if (m >= M || oy0 >= Ho)
+    return;
+  __global const ACT_T *xk = x + x_off + (m / Mg) * H * W;
+  __global const float *wk = w + m * 49;
+  float bias = b[m];
+  for (int x0 = 0; x0 < Wo; x0 += 16) {
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+    int16 col = (int16) (xs - 3) + CONV_IOTA16;
+    int16 in_a = (col >= 0) & (col < W), in_c = (col + 16 >= 0) & (col + 16 < W);
+    float16 acc[CONV_DW7_R];
+    #pragma unroll
+    for (int q = 0; q < CONV_DW7_R; q++)
+      acc[q] = 0.0f;
+    #pragma unroll
+    for (int t = 0; t < CONV_DW7_R + 6; t++) {
+      int iy = oy0 - 3 + t;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = xk + iy * W;
+      int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
+      float16 a, c;
+      if (xs - 3 >= lo && xs + 29 <= hi) {
+        /* inside the tensor: vector loads, lanes outside the row zeroed */
+        a = select ((float16) (0.0f), LOAD_ACT16 (row, xs - 3), in_a);
+        c = select ((float16) (0.0f), LOAD_ACT16 (row, xs + 13), in_c);
+      } else {
+        a = conv_load_row (row, xs - 3, 1, W, lo, hi);
+        c = conv_load_row (row, xs + 13, 1, W, lo, hi);
+      }
+      float16 v0 = a, v1 = CONV_SHIFT16 (a, c, 1);
+      float16 v2 = CONV_SHIFT16 (a, c, 2), v3 = CONV_SHIFT16 (a, c, 3);
+      float16 v4 = CONV_SHIFT16 (a, c, 4), v5 = CONV_SHIFT16 (a, c, 5);
+      float16 v6 = CONV_SHIFT16 (a, c, 6);
+      #pragma unroll
+      for (int q = 0; q < CONV_DW7_R; q++) {
+        int ky = t - q;         /* input row oy0 + q - 3 + ky */
+        if (ky >= 0 && ky < 7) {
+          __global const float *wr = wk + ky * 7;
+          float16 s = acc[q];
+          s = fma (v0, (float16) (wr[0]), s);
+          s = fma (v1, (float16) (wr[1]), s);
+          s = fma (v2, (float16) (wr[2]), s);
+          s = fma (v3, (float16) (wr[3]), s);
+          s = fma (v4, (float16) (wr[4]), s);
+          s = fma (v5, (float16) (wr[5]), s);
+          s = fma (v6, (float16) (wr[6]), s);
+          acc[q] = s;
+        }
+      }
+    }
+    #pragma unroll
+    for (int q = 0; q < CONV_DW7_R; q++) {
+      int oy = oy0 + q;
+      if (oy < Ho) {
+        int yo = m * Ho * Wo + oy * Wo;
+        float16 o = conv_act16 (acc[q] + bias, act, alpha, beta);
+        conv_store16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+            x0 - xs, min (16, Wo - xs));
+      }
+    }
   }
 }
 

@@ -286,6 +286,19 @@ test_conv_depthwise (void)
     {"dw", 32, 13, 13, 32, 3, 3, 1, 1, P1, 1, 1, 32, TRUE, YOLO_ACT_SILU},
     {"dw 7x7", 24, 20, 20, 24, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 24, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* conv_dw7x7s1 edges: rows not a multiple of its 4, a shifted last
+     * tile, rows narrower than 16 and than the kernel, channel
+     * multiplier 2 */
+    {"dw 7x7", 32, 40, 40, 32, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 32, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"dw 7x7", 5, 13, 37, 5, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 5, FALSE,
+        YOLO_ACT_NONE},
+    {"dw 7x7", 3, 6, 9, 3, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 3, TRUE,
+        YOLO_ACT_RELU, TRUE},
+    {"dw 7x7", 2, 3, 2, 2, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 2, TRUE,
+        YOLO_ACT_NONE},
+    {"dw 7x7 mult2", 4, 11, 17, 8, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 4, TRUE,
+        YOLO_ACT_SILU},
     {"dw 5x5 s2", 8, 19, 45, 8, 5, 5, 2, 2, {2, 2, 2, 2}, 1, 1, 8, TRUE,
         YOLO_ACT_SILU},
     {"dw s2", 16, 26, 26, 16, 3, 3, 2, 2, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU,
@@ -716,6 +729,8 @@ test_conv_variants (void)
     {"dw 5x5", 5, 13, 33, 5, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 5, FALSE,
         YOLO_ACT_SIGMOID},
     {"dw x2", 6, 9, 9, 12, 3, 3, 1, 1, P1, 1, 1, 6, TRUE, YOLO_ACT_NONE},
+    {"dw 7x7", 16, 20, 20, 16, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 16, TRUE,
+        YOLO_ACT_NONE, TRUE},
     {"group Mg3", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
         YOLO_ACT_NONE},
   };
@@ -728,6 +743,7 @@ test_conv_variants (void)
     {"conv-tiled-wg32", "conv_tiled_wg32"},
     {"conv-cpu-dw3x3s1", "conv_dw3x3s1"},
     {"conv-cpu-dw3x3s2", "conv_dw3x3s2"},
+    {"conv-cpu-dw7x7s1", "conv_dw7x7s1"},
     {"conv-cpu-dw", "conv_dw"},
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},

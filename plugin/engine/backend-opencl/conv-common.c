@@ -5,6 +5,7 @@
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
   "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
+  "conv_dw7x7s1",
 };
 
 gboolean
@@ -92,7 +93,8 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
    * (padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
   if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1
-      || kind == CONV_K_DW3X3S2 || kind == CONV_K_GENERIC) {
+      || kind == CONV_K_DW3X3S2 || kind == CONV_K_DW7X7S1
+      || kind == CONV_K_GENERIC) {
     wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
     wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
   } else {
@@ -163,13 +165,15 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     case CONV_K_DW:
     case CONV_K_DW3X3S1:
     case CONV_K_DW3X3S2:
+    case CONV_K_DW7X7S1:
       yolo_args_int (&a, p.H);
       yolo_args_int (&a, p.W);
       yolo_args_int (&a, p.Ho);
       yolo_args_int (&a, p.Wo);
       yolo_args_int (&a, p.Mg);
       gws[0] = p.M;
-      gws[1] = p.Ho;
+      /* conv_dw7x7s1: CONV_DW7_R (4) output rows per work-item */
+      gws[1] = kind == CONV_K_DW7X7S1 ? yolo_div_up (p.Ho, 4) : p.Ho;
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW

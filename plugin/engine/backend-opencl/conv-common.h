@@ -25,6 +25,7 @@ typedef enum
   CONV_K_DW3X3S2,               /* conv_cpu.cl conv_dw3x3s2 */
   CONV_K_GENERIC,               /* conv_gpu.cl conv_generic */
   CONV_K_GPU_C8,                /* conv_gpu.cl conv_gpu_c8 */
+  CONV_K_DW7X7S1,               /* conv_cpu.cl conv_dw7x7s1 */
 } ConvKernel;
 
 /* The node's ConvParams, or FALSE (no error) when they are invalid. */
