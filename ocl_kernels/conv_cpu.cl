@@ -894,8 +894,13 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
  *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
  *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
  *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
- * U = G g G^T is computed at prepare, laid out [36][M/8][C][8] (Mp = M
- * rounded up to 8, zero padded). Tiles are 16 per vector along tx; tiles
+ * A layer may run in bands of tile rows (conv-wino.c): then th, T and Tp
+ * are the band's, ty counts from the band's first tile row ty_base, and V
+ * and O hold only the band.
+ * U = G g G^T is laid out [36][M/8][C][8] (Mp = M rounded up to 8, zero
+ * padded); conv_wino4_wt computes it before each GEMM into the scratch
+ * after O from the 3x3 weights (kept 9 values per filter, not 36,
+ * see conv-wino.c). Tiles are 16 per vector along tx; tiles
  * past T in a plane hold garbage that no output reads.
  */
 #if defined(__clang__)
@@ -946,7 +951,7 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
  * vector loads (columns >= W masked to zero), others masked gathers. */
 #define CONV_WINO4_IN_ROW(r) do { \
     float16 d0_, d1_, d2_, d3_, d4_, d5_; \
-    int iy_ = 4 * ty - 1 + (r); \
+    int iy_ = 4 * (ty + ty_base) - 1 + (r); \
     if (iy_ < 0 || iy_ >= H) { \
       d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
     } else if (iy_ * W + x0 + 64 <= lim) { \
@@ -1047,7 +1052,8 @@ conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
  * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
 conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
-    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
+    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs,
+    int ty_base)
 {
   int c = get_global_id (0);
   int it = get_global_id (1);
@@ -1089,7 +1095,7 @@ conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,
     __global float *o, int C, int nb, int Tp, int nxi, int vcs, int vxs,
-    int ocs, int oxs)
+    int ocs, int oxs, int u_off)
 {
   int g0 = get_global_id (0);
   int pb = get_global_id (1);
@@ -1099,7 +1105,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
   if (xi >= nxi || p0 >= Tp)
     return;
   __global const float *xq = v + xi * vxs + p0;
-  __global const float *wp = u + g0 * C * 8;
+  __global const float *wp = u + u_off + g0 * C * 8;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < C; k++) {
@@ -1139,7 +1145,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
 /* Output row yy of the 16 tiles: y<yy>0..3 (one vector per column of the
  * tile) interleaved to 64 pixels, epilogue, store. */
 #define CONV_WINO4_OUT_STORE(yy) do { \
-    int oy_ = 4 * ty + (yy); \
+    int oy_ = 4 * (ty + ty_base) + (yy); \
     if (oy_ < H) { \
       float16 z02l_ = CONV_ZIP_LO (y##yy##0, y##yy##2); \
       float16 z02h_ = CONV_ZIP_HI (y##yy##0, y##yy##2); \
@@ -1171,7 +1177,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs CONV_QDQ_ARGS)
+    int W, int th, int tw, int ocs, int oxs, int ty_base CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);
@@ -1202,4 +1208,61 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   CONV_WINO4_OUT_STORE (1);
   CONV_WINO4_OUT_STORE (2);
   CONV_WINO4_OUT_STORE (3);
+}
+
+/* (t0..t5) = G (a, b, c): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+ * 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]. */
+#define CONV_WINO4_G(a, b, c, t0, t1, t2, t3, t4, t5) do { \
+    float8 e_ = (a) * (1.0f / 24) + (c) * (1.0f / 6), f_ = (b) * (1.0f / 12); \
+    t0 = (a) * 0.25f; \
+    t1 = ((a) + (b) + (c)) * (-1.0f / 6); \
+    t2 = ((a) - (b) + (c)) * (-1.0f / 6); \
+    t3 = e_ + f_; \
+    t4 = e_ - f_; \
+    t5 = (c); \
+  } while (0)
+
+#define CONV_WINO4_WT_ROW(i) do { \
+    float8 u0_, u1_, u2_, u3_, u4_, u5_; \
+    CONV_WINO4_G (t##i##0, t##i##1, t##i##2, u0_, u1_, u2_, u3_, u4_, u5_); \
+    vstore8 (u0_, 0, up + (6 * (i) + 0) * plane); \
+    vstore8 (u1_, 0, up + (6 * (i) + 1) * plane); \
+    vstore8 (u2_, 0, up + (6 * (i) + 2) * plane); \
+    vstore8 (u3_, 0, up + (6 * (i) + 3) * plane); \
+    vstore8 (u4_, 0, up + (6 * (i) + 4) * plane); \
+    vstore8 (u5_, 0, up + (6 * (i) + 5) * plane); \
+  } while (0)
+
+/* U = G g G^T (the GEMM's weights) from g laid out [M/8][C][9][8] (the 9
+ * taps of 8 output channels, zero padded past M): U [36][M/8][C][8] from
+ * float u_off of u on.
+ * Grid: dim 0 = input channel c, dim 1 = block of 8 output channels. */
+__kernel void
+conv_wino4_wt (__global const float *g, __global float *u, int u_off, int C,
+    int nb)
+{
+  int c = get_global_id (0);
+  int mb = get_global_id (1);
+  if (c >= C || mb >= nb)
+    return;
+  size_t plane = (size_t) nb * C * 8;
+  size_t f = (size_t) mb * C + c;
+  __global const float *q = g + f * 72;
+  __global float *up = u + u_off + f * 8;
+  float8 t00, t01, t02, t10, t11, t12, t20, t21, t22;
+  float8 t30, t31, t32, t40, t41, t42, t50, t51, t52;
+  /* columns j: t[.][j] = G (g[j], g[3 + j], g[6 + j]) */
+  CONV_WINO4_G (vload8 (0, q), vload8 (3, q), vload8 (6, q),
+      t00, t10, t20, t30, t40, t50);
+  CONV_WINO4_G (vload8 (1, q), vload8 (4, q), vload8 (7, q),
+      t01, t11, t21, t31, t41, t51);
+  CONV_WINO4_G (vload8 (2, q), vload8 (5, q), vload8 (8, q),
+      t02, t12, t22, t32, t42, t52);
+  /* rows i: U[i][.] = G (t[i][0], t[i][1], t[i][2]) */
+  CONV_WINO4_WT_ROW (0);
+  CONV_WINO4_WT_ROW (1);
+  CONV_WINO4_WT_ROW (2);
+  CONV_WINO4_WT_ROW (3);
+  CONV_WINO4_WT_ROW (4);
+  CONV_WINO4_WT_ROW (5);
 }

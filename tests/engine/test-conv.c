@@ -553,7 +553,8 @@ test_conv_tiled_fallback (void)
 /* Winograd F(4x4, 3x3) (3x3 s1 pad 1 group 1): chosen by shape on CPUs,
  * forced on every such shape with the conv_kernel option "wino". Odd sizes, H / W
  * not multiples of the 4x4 tile, tile rows narrower and wider than 16
- * tiles, channel counts not multiples of 8, views of one row. */
+ * tiles, channel counts not multiples of 8, views of one row, layers run
+ * in bands of tile rows. */
 static void
 test_conv_winograd (void)
 {
@@ -577,6 +578,13 @@ test_conv_winograd (void)
     {"wino", 9, 31, 15, 17, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_SILU},
     {"wino", 128, 20, 20, 128, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU, TRUE},
+    /* in bands of tile rows (V or O above WINO_BAND_BYTES): 32x80x80 -> 80
+     * above in 3 bands (7, 7, 6 rows), rows narrower than 16 tiles in 3
+     * (17, 17, 16), odd sizes in 2 */
+    {"wino band", 64, 200, 40, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"wino band", 48, 70, 90, 56, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
   };
   static const ConvCase act_shapes[] = {
     {"wino act", 12, 9, 18, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
