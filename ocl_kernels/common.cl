@@ -111,3 +111,40 @@ YOLO_ACT_VEC (float16)
 #define LOAD_ACT16(p, i) vload16 (0, (p) + (i))
 #define STORE_ACT16(p, i, v) vstore16 ((v), 0, (p) + (i))
 #endif
+
+/* Static fake quantisation (QuantizeLinear -> DequantizeLinear with
+ * constant parameters, ops/qdq.c), division-free: y = clamp(round_half_
+ * even(x / s), qlo, qhi) * s with qlo = lo - zp, qhi = hi - zp, x / s
+ * correctly rounded. p = { s, r, xlo, xhi, qlo, qhi } (yolo_qdq_fq_pack):
+ * r = 1 / s correctly rounded, xlo = (qlo - 1) * s, xhi = (qhi + 1) * s,
+ * all finite and normal. Why it equals the division form:
+ *  - x is first clamped to [xlo, xhi]: outside it x / s rounds beyond
+ *    qlo - 1/2 or qhi + 1/2 and saturates, and so do xlo / s and xhi / s
+ *    (within an ulp of qlo - 1 and qhi + 1); inf saturates the same way
+ *    and NaN becomes xlo, hence qlo, as rint (NaN) clamped by fmax;
+ *  - the quotient a * r refined twice with exact fma residuals
+ *    (Markstein) is the correctly rounded a / s in the normal range (a
+ *    subnormal quotient rounds to 0 either way);
+ *  - |q| <= 257 < 2^22, so (q + 1.5 * 2^23) - 1.5 * 2^23 rounds it to an
+ *    integer, ties to even (the current rounding mode), like rint. */
+#define YOLO_FQ_BODY(T)                                                     \
+  T a_ = fmin (fmax (x, (T) p0), (T) p1);                                   \
+  T q_ = a_ * r;                                                            \
+  q_ = fma (fma (-q_, (T) s, a_), (T) r, q_);                               \
+  q_ = fma (fma (-q_, (T) s, a_), (T) r, q_);                               \
+  q_ = (q_ + 12582912.0f) - 12582912.0f;                                    \
+  return fmin (fmax (q_, (T) qlo), (T) qhi) * s
+
+static inline float
+yolo_fq (float x, float s, float r, float p0, float p1, float qlo,
+    float qhi)
+{
+  YOLO_FQ_BODY (float);
+}
+
+static inline float16
+yolo_fq16 (float16 x, float s, float r, float p0, float p1, float qlo,
+    float qhi)
+{
+  YOLO_FQ_BODY (float16);
+}

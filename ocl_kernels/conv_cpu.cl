@@ -21,6 +21,7 @@
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 16 px per work-item
+ *  conv_dw7x7s1    depthwise 7x7 pad 3: 4 rows x 16 px per work-item
  *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
  * (anything else: conv_generic of conv_gpu.cl)
  *
@@ -116,20 +117,118 @@ conv_act16 (float16 v, int act, float alpha, float beta)
   return conv_act16_other (v, act, alpha, beta);
 }
 
+/* The static fake quantisations of a QDQ model's conv epilogue (a node
+ * with qepi, yolo-qdq-fuse.c), compiled only with -DCONV_QDQ=1 (the
+ * runtime of a model that has one, yolo_rt_set_qdq_epilogue: fp32 models
+ * build these kernels as before). CONV_QDQ_ARGS, at the end of the conv
+ * kernels' arguments: qe holds 4 records of 8 floats
+ * { s, r, xlo, xhi, qlo, qhi, -, - } (yolo_qdq_fq_pack); bit k of qmask
+ * applies record k: 0 after the bias, 1 after SiLU's sigmoid, 2 after the
+ * activation, 3 after the residual add; qmask 0: the plain epilogue. The
+ * sigmoid and the product are those of the separate Sigmoid and Mul
+ * kernels (eltwise.cl), so the values equal the unfused graph's. */
+#ifdef CONV_QDQ
+#define CONV_QDQ_ARGS , __global const float *qe, int qmask
+#define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
+    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
+
+/* Bit 4 of qmask (with bits 0 and SiLU): fq0's 256 levels index the
+ * table qe[32..287] = fq2 (a * fq1 (sigmoid (a))) of each level a
+ * (conv_qdq_silu_table): the same values without the exp per element. */
+static inline float16
+conv_qdq_lut16 (float16 v, __global const float *qe)
+{
+  float16 a = fmin (fmax (v, qe[2]), qe[3]);
+  float16 q = a * qe[1];
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = (q + 12582912.0f) - 12582912.0f;
+  int16 i = convert_int16 (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32;
+  return (float16) (qe[i.s0], qe[i.s1], qe[i.s2], qe[i.s3], qe[i.s4],
+      qe[i.s5], qe[i.s6], qe[i.s7], qe[i.s8], qe[i.s9], qe[i.sa], qe[i.sb],
+      qe[i.sc], qe[i.sd], qe[i.se], qe[i.sf]);
+}
+
+static inline float16
+conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
+{
+  if (qmask & 16)
+    return conv_qdq_lut16 (v, qe);
+  if (qmask & 1)
+    v = CONV_QFQ16 (v, 0);
+  if (act == YOLO_ACT_SILU) {
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-v));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    v = v * sg;
+  }
+  if (qmask & 4)
+    v = CONV_QFQ16 (v, 2);
+  return v;
+}
+
+/* The table of conv_qdq_lut16 for the epilogue records qe (mask qmask
+ * without bit 4): one work-item, 16 levels a = (qlo + k) * s at a time,
+ * the float16 arithmetic of conv_qdq_act16 (and of the Sigmoid and Mul
+ * kernels). */
+__kernel void
+conv_qdq_silu_table (__global float *qe, int qmask)
+{
+  float16 lane = (float16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+      15);
+  for (int k = 0; k < 256; k += 16) {
+    float16 a = fmin ((float16) qe[4] + (float) k + lane, (float16) qe[5]) *
+        qe[0];
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-a));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    a = a * sg;
+    if (qmask & 4)
+      a = CONV_QFQ16 (a, 2);
+    vstore16 (a, 0, qe + 32 + k);
+  }
+}
+
+/* The activation of the epilogue, or the QDQ one when qmask. */
+#define CONV_ACT16(v, act, alpha, beta) (qmask ? \
+    conv_qdq_act16 ((v), (act), qe, qmask) : conv_act16 ((v), (act), \
+        (alpha), (beta)))
+/* After the residual add. */
+#define CONV_QDQ_RES16(v) ((qmask & 8) ? CONV_QFQ16 ((v), 3) : (v))
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
+#define CONV_STORE16_ARGS , __global const float *qe, int qmask
+#else
+#define CONV_QDQ_ARGS
+#define CONV_ACT16(v, act, alpha, beta) conv_act16 ((v), (act), (alpha), \
+    (beta))
+#define CONV_QDQ_RES16(v) (v)
+#define CONV_STORE16(...) conv_store16 (__VA_ARGS__)
+#define CONV_STORE16_ARGS
+#endif
+
 /* Stores lanes [l0, l1) of v (activation applied) at y[yo], adding the
- * residual r[ro] when has_res. */
+ * residual r[ro] when has_res (then CONV_QDQ_RES16). */
 static inline void
 conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
-    int ro, int has_res, int l0, int l1)
+    int ro, int has_res, int l0, int l1 CONV_STORE16_ARGS)
 {
   if (l0 >= l1)
     return;
   if (l0 == 0 && l1 == 16) {
     if (has_res)
-      v += LOAD_ACT16 (r, ro);
+      v = CONV_QDQ_RES16 (v + LOAD_ACT16 (r, ro));
     STORE_ACT16 (y, yo, v);
   } else {
     float t[16];
+#ifdef CONV_QDQ
+    if (has_res && (qmask & 8)) {
+      vstore16 (v, 0, t);
+      for (int i = l0; i < l1; i++)
+        t[i] += LOAD_ACT (r, ro + i);
+      v = CONV_QFQ16 (vload16 (0, t), 3);
+      has_res = 0;
+    }
+#endif
     vstore16 (v, 0, t);
     for (int i = l0; i < l1; i++)
       STORE_ACT (y, yo + i, has_res ? t[i] + LOAD_ACT (r, ro + i) : t[i]);
@@ -167,9 +266,9 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
 /* Epilogue of channel j of a full 16-lane segment: bias, activation,
  * residual, store (one vector at a time keeps register pressure low). */
 #define CONV_EPI1(v, j) do { \
-    float16 t_ = conv_act16 ((v) + b[m0 + (j)], act, alpha, beta); \
+    float16 t_ = CONV_ACT16 ((v) + b[m0 + (j)], act, alpha, beta); \
     if (has_res) \
-      t_ += LOAD_ACT16 (r_, (j) * ostride); \
+      t_ = CONV_QDQ_RES16 (t_ + LOAD_ACT16 (r_, (j) * ostride)); \
     STORE_ACT16 (y_, (j) * ostride, t_); \
   } while (0)
 
@@ -192,9 +291,9 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
         int co_ = (m0 + j_) * ostride + o_; \
-        float16 t_ = conv_act16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
+        float16 t_ = CONV_ACT16 (CONV_PICK8 (p, j_) + b[m0 + j_], act, \
             alpha, beta); \
-        conv_store16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
+        CONV_STORE16 (t_, y, y_off + co_, r, r_off + co_, has_res, l0_, \
             l1_); \
       } \
     } \
@@ -206,7 +305,7 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
 __kernel void
 conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -353,7 +452,7 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -474,7 +573,7 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
 __kernel void
 conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
     __global const float *w, CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg,
-    int Mg)
+    int Mg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -601,7 +700,7 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
  * conv_3x3s1_c8's. Ho * Wo >= 32. */
 __kernel void
 conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int Ho, int Wo, int Cg)
+    CONV_EPILOGUE_ARGS, int M, int Ho, int Wo, int Cg CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -666,7 +765,8 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
 conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg)
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -752,7 +852,8 @@ conv_load_row (__global const ACT_T *row, int start, int sw, int W, int lo,
 __kernel void
 conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
+    CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int it = get_global_id (1);
@@ -815,7 +916,8 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     OVER, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg) \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
+    CONV_QDQ_ARGS) \
 { \
   int m = get_global_id (0); \
   int oy = get_global_id (1); \
@@ -847,8 +949,8 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       xs = x0; \
       CONV_DW3_TILE (SLOW); \
     } \
-    acc = conv_act16 (acc + bias, act, alpha, beta); \
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta); \
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
         x0 - xs, min (16, Wo - xs)); \
   } \
 }
@@ -870,7 +972,8 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
 __kernel void
 conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg,
-    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw)
+    int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw
+    CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int oy = get_global_id (1);
@@ -895,9 +998,92 @@ conv_dw (__global const ACT_T *x, int x_off, __global const float *w,
         acc = fma (v, (float16) (wk[ky * kw + kx]), acc);
       }
     }
-    acc = conv_act16 (acc + bias, act, alpha, beta);
-    conv_store16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+    acc = CONV_ACT16 (acc + bias, act, alpha, beta);
+    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
         x0 - xs, min (16, Wo - xs));
+  }
+}
+
+/* Depthwise 7x7 stride 1 pad 3 (YOLO12's positional conv): a work-item
+ * computes CONV_DW7_R output rows of one channel, 16 pixels at a time.
+ * Each of the R + 6 input rows it reads is loaded once per tile as a
+ * 32-wide window (two float16, zero outside the row) and shifted into the
+ * 7 taps' vectors (__builtin_shufflevector: valignd on AVX-512), which
+ * feed every output row that tap row touches. Weights in ONNX layout
+ * [M][1][7][7]. Global size: (M, ceil(Ho / CONV_DW7_R)). */
+#define CONV_DW7_R 4
+#define CONV_SHIFT16(a, b, k) \
+  __builtin_shufflevector (a, b, k, k + 1, k + 2, k + 3, k + 4, k + 5, \
+      k + 6, k + 7, k + 8, k + 9, k + 10, k + 11, k + 12, k + 13, k + 14, \
+      k + 15)
+
+__kernel void
+conv_dw7x7s1 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
+    CONV_QDQ_ARGS)
+{
+  int m = get_global_id (0);
+  int oy0 = get_global_id (1) * CONV_DW7_R;
+  if (m >= M || oy0 >= Ho)
+    return;
+  __global const ACT_T *xk = x + x_off + (m / Mg) * H * W;
+  __global const float *wk = w + m * 49;
+  float bias = b[m];
+  for (int x0 = 0; x0 < Wo; x0 += 16) {
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+    int16 col = (int16) (xs - 3) + CONV_IOTA16;
+    int16 in_a = (col >= 0) & (col < W), in_c = (col + 16 >= 0) & (col + 16 < W);
+    float16 acc[CONV_DW7_R];
+    #pragma unroll
+    for (int q = 0; q < CONV_DW7_R; q++)
+      acc[q] = 0.0f;
+    #pragma unroll
+    for (int t = 0; t < CONV_DW7_R + 6; t++) {
+      int iy = oy0 - 3 + t;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = xk + iy * W;
+      int lo = -((m / Mg) * H * W + iy * W), hi = (M / Mg) * H * W + lo;
+      float16 a, c;
+      if (xs - 3 >= lo && xs + 29 <= hi) {
+        /* inside the tensor: vector loads, lanes outside the row zeroed */
+        a = select ((float16) (0.0f), LOAD_ACT16 (row, xs - 3), in_a);
+        c = select ((float16) (0.0f), LOAD_ACT16 (row, xs + 13), in_c);
+      } else {
+        a = conv_load_row (row, xs - 3, 1, W, lo, hi);
+        c = conv_load_row (row, xs + 13, 1, W, lo, hi);
+      }
+      float16 v0 = a, v1 = CONV_SHIFT16 (a, c, 1);
+      float16 v2 = CONV_SHIFT16 (a, c, 2), v3 = CONV_SHIFT16 (a, c, 3);
+      float16 v4 = CONV_SHIFT16 (a, c, 4), v5 = CONV_SHIFT16 (a, c, 5);
+      float16 v6 = CONV_SHIFT16 (a, c, 6);
+      #pragma unroll
+      for (int q = 0; q < CONV_DW7_R; q++) {
+        int ky = t - q;         /* input row oy0 + q - 3 + ky */
+        if (ky >= 0 && ky < 7) {
+          __global const float *wr = wk + ky * 7;
+          float16 s = acc[q];
+          s = fma (v0, (float16) (wr[0]), s);
+          s = fma (v1, (float16) (wr[1]), s);
+          s = fma (v2, (float16) (wr[2]), s);
+          s = fma (v3, (float16) (wr[3]), s);
+          s = fma (v4, (float16) (wr[4]), s);
+          s = fma (v5, (float16) (wr[5]), s);
+          s = fma (v6, (float16) (wr[6]), s);
+          acc[q] = s;
+        }
+      }
+    }
+    #pragma unroll
+    for (int q = 0; q < CONV_DW7_R; q++) {
+      int oy = oy0 + q;
+      if (oy < Ho) {
+        int yo = m * Ho * Wo + oy * Wo;
+        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
+        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+            x0 - xs, min (16, Wo - xs));
+      }
+    }
   }
 }
 
@@ -958,23 +1144,27 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
 #define CONV_GT_STEP(i) \
   a##i = fma ((float16) (LOAD_ACT (xq, (i))), wv, a##i)
 
-/* Pixel i of the tile: bias, activation, then the 16 channels' stores. */
+/* Pixel i of the tile: bias, activation (CONV_ACT16), the residual of
+ * the 16 channels (gathered; CONV_QDQ_RES16), then their stores. */
 #define CONV_GT_STORE(i) do { \
     if ((i) >= skip && (i) < np) { \
-      float16 t_ = conv_act16 (a##i + bv, act, alpha, beta); \
+      float16 t_ = CONV_ACT16 (a##i + bv, act, alpha, beta); \
       float t16_[16]; \
-      vstore16 (t_, 0, t16_); \
-      for (int j_ = 0; j_ < nm; j_++) { \
-        int o_ = (m0 + j_) * HW + ps + (i); \
-        STORE_ACT (y, y_off + o_, has_res \
-            ? t16_[j_] + LOAD_ACT (r, r_off + o_) : t16_[j_]); \
+      if (has_res) { \
+        for (int j_ = 0; j_ < 16; j_++) \
+          t16_[j_] = LOAD_ACT (r, r_off + (m0 + min (j_, nm - 1)) * HW \
+              + ps + (i)); \
+        t_ = CONV_QDQ_RES16 (t_ + vload16 (0, t16_)); \
       } \
+      vstore16 (t_, 0, t16_); \
+      for (int j_ = 0; j_ < nm; j_++) \
+        STORE_ACT (y, y_off + (m0 + j_) * HW + ps + (i), t16_[j_]); \
     } \
   } while (0)
 
 __kernel void
 conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int R)
+    CONV_EPILOGUE_ARGS, int M, int HW, int R CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int pb = get_global_id (1);
@@ -1062,8 +1252,13 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
  *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
  *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
  *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
- * U = G g G^T is computed at prepare, laid out [36][M/8][C][8] (Mp = M
- * rounded up to 8, zero padded). Tiles are 16 per vector along tx; tiles
+ * A layer may run in bands of tile rows (conv-wino.c): then th, T and Tp
+ * are the band's, ty counts from the band's first tile row ty_base, and V
+ * and O hold only the band.
+ * U = G g G^T is laid out [36][M/8][C][8] (Mp = M rounded up to 8, zero
+ * padded); conv_wino4_wt computes it before each GEMM into the scratch
+ * after O from the 3x3 weights (kept 9 values per filter, not 36,
+ * see conv-wino.c). Tiles are 16 per vector along tx; tiles
  * past T in a plane hold garbage that no output reads.
  */
 #if defined(__clang__)
@@ -1114,7 +1309,7 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
  * vector loads (columns >= W masked to zero), others masked gathers. */
 #define CONV_WINO4_IN_ROW(r) do { \
     float16 d0_, d1_, d2_, d3_, d4_, d5_; \
-    int iy_ = 4 * ty - 1 + (r); \
+    int iy_ = 4 * (ty + ty_base) - 1 + (r); \
     if (iy_ < 0 || iy_ >= H) { \
       d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
     } else if (iy_ * W + x0 + 64 <= lim) { \
@@ -1215,7 +1410,8 @@ conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
  * row's spill-over lanes (no store reaches past the channel's plane). */
 __kernel void
 conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
-    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
+    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs,
+    int ty_base)
 {
   int c = get_global_id (0);
   int it = get_global_id (1);
@@ -1257,7 +1453,7 @@ conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,
     __global float *o, int C, int nb, int Tp, int nxi, int vcs, int vxs,
-    int ocs, int oxs)
+    int ocs, int oxs, int u_off)
 {
   int g0 = get_global_id (0);
   int pb = get_global_id (1);
@@ -1267,7 +1463,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
   if (xi >= nxi || p0 >= Tp)
     return;
   __global const float *xq = v + xi * vxs + p0;
-  __global const float *wp = u + g0 * C * 8;
+  __global const float *wp = u + u_off + g0 * C * 8;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < C; k++) {
@@ -1307,7 +1503,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
 /* Output row yy of the 16 tiles: y<yy>0..3 (one vector per column of the
  * tile) interleaved to 64 pixels, epilogue, store. */
 #define CONV_WINO4_OUT_STORE(yy) do { \
-    int oy_ = 4 * ty + (yy); \
+    int oy_ = 4 * (ty + ty_base) + (yy); \
     if (oy_ < H) { \
       float16 z02l_ = CONV_ZIP_LO (y##yy##0, y##yy##2); \
       float16 z02h_ = CONV_ZIP_HI (y##yy##0, y##yy##2); \
@@ -1315,16 +1511,16 @@ conv_wino_gemm (__global const float *v, __global const float *u,
       float16 z13h_ = CONV_ZIP_HI (y##yy##1, y##yy##3); \
       int yo_ = m * H * W + oy_ * W + 4 * txs; \
       int lx_ = 4 * (tx0 - txs), rx_ = W - 4 * txs; \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_, r, r_off + yo_, has_res, \
           lx_, min (16, rx_)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 16, r, r_off + yo_ + 16, \
           has_res, max (lx_ - 16, 0), min (16, rx_ - 16)); \
-      conv_store16 (conv_act16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 32, r, r_off + yo_ + 32, \
           has_res, max (lx_ - 32, 0), min (16, rx_ - 32)); \
-      conv_store16 (conv_act16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
+      CONV_STORE16 (CONV_ACT16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
               alpha, beta), y, y_off + yo_ + 48, r, r_off + yo_ + 48, \
           has_res, max (lx_ - 48, 0), min (16, rx_ - 48)); \
     } \
@@ -1339,7 +1535,7 @@ conv_wino_gemm (__global const float *v, __global const float *u,
  * of the plane or the next plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
-    int W, int th, int tw, int ocs, int oxs)
+    int W, int th, int tw, int ocs, int oxs, int ty_base CONV_QDQ_ARGS)
 {
   int m = get_global_id (0);
   int it = get_global_id (1);
@@ -1370,4 +1566,61 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   CONV_WINO4_OUT_STORE (1);
   CONV_WINO4_OUT_STORE (2);
   CONV_WINO4_OUT_STORE (3);
+}
+
+/* (t0..t5) = G (a, b, c): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;
+ * 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]. */
+#define CONV_WINO4_G(a, b, c, t0, t1, t2, t3, t4, t5) do { \
+    float8 e_ = (a) * (1.0f / 24) + (c) * (1.0f / 6), f_ = (b) * (1.0f / 12); \
+    t0 = (a) * 0.25f; \
+    t1 = ((a) + (b) + (c)) * (-1.0f / 6); \
+    t2 = ((a) - (b) + (c)) * (-1.0f / 6); \
+    t3 = e_ + f_; \
+    t4 = e_ - f_; \
+    t5 = (c); \
+  } while (0)
+
+#define CONV_WINO4_WT_ROW(i) do { \
+    float8 u0_, u1_, u2_, u3_, u4_, u5_; \
+    CONV_WINO4_G (t##i##0, t##i##1, t##i##2, u0_, u1_, u2_, u3_, u4_, u5_); \
+    vstore8 (u0_, 0, up + (6 * (i) + 0) * plane); \
+    vstore8 (u1_, 0, up + (6 * (i) + 1) * plane); \
+    vstore8 (u2_, 0, up + (6 * (i) + 2) * plane); \
+    vstore8 (u3_, 0, up + (6 * (i) + 3) * plane); \
+    vstore8 (u4_, 0, up + (6 * (i) + 4) * plane); \
+    vstore8 (u5_, 0, up + (6 * (i) + 5) * plane); \
+  } while (0)
+
+/* U = G g G^T (the GEMM's weights) from g laid out [M/8][C][9][8] (the 9
+ * taps of 8 output channels, zero padded past M): U [36][M/8][C][8] from
+ * float u_off of u on.
+ * Grid: dim 0 = input channel c, dim 1 = block of 8 output channels. */
+__kernel void
+conv_wino4_wt (__global const float *g, __global float *u, int u_off, int C,
+    int nb)
+{
+  int c = get_global_id (0);
+  int mb = get_global_id (1);
+  if (c >= C || mb >= nb)
+    return;
+  size_t plane = (size_t) nb * C * 8;
+  size_t f = (size_t) mb * C + c;
+  __global const float *q = g + f * 72;
+  __global float *up = u + u_off + f * 8;
+  float8 t00, t01, t02, t10, t11, t12, t20, t21, t22;
+  float8 t30, t31, t32, t40, t41, t42, t50, t51, t52;
+  /* columns j: t[.][j] = G (g[j], g[3 + j], g[6 + j]) */
+  CONV_WINO4_G (vload8 (0, q), vload8 (3, q), vload8 (6, q),
+      t00, t10, t20, t30, t40, t50);
+  CONV_WINO4_G (vload8 (1, q), vload8 (4, q), vload8 (7, q),
+      t01, t11, t21, t31, t41, t51);
+  CONV_WINO4_G (vload8 (2, q), vload8 (5, q), vload8 (8, q),
+      t02, t12, t22, t32, t42, t52);
+  /* rows i: U[i][.] = G (t[i][0], t[i][1], t[i][2]) */
+  CONV_WINO4_WT_ROW (0);
+  CONV_WINO4_WT_ROW (1);
+  CONV_WINO4_WT_ROW (2);
+  CONV_WINO4_WT_ROW (3);
+  CONV_WINO4_WT_ROW (4);
+  CONV_WINO4_WT_ROW (5);
 }

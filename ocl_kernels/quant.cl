@@ -522,23 +522,19 @@ conv_integer_dw16 (QCONV_ARGS_W (float))
 
 /* quant_fake_linear per tensor on CPUs that want explicit wide vectors:
  * work-item g does the contiguous elements [g * chunk, (g + 1) * chunk)
- * (chunk a multiple of 16), 16 lanes at a time. */
+ * (chunk a multiple of 16), 16 lanes at a time, division-free (yolo_fq16,
+ * common.cl; s, r, xlo, xhi, qlo, qhi from yolo_qdq_fq_pack). */
 __kernel void
-quant_fake_linear16 (__global const float *x, int x_off,
-    __global const float *scale, __global const int *zp, __global float *y,
-    int y_off, int n, int chunk, int lo, int hi)
+quant_fake_linear16 (__global const float *x, int x_off, __global float *y,
+    int y_off, int n, int chunk, float s, float r, float xlo, float xhi,
+    float qlo, float qhi)
 {
   int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
-  float s = scale[0], r = quant_recip (s);
-  float qlo = (float) (lo - zp[0]), qhi = (float) (hi - zp[0]);
-  for (; i + 16 <= i1; i += 16) {
-    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (fmin (fmax (q, qlo), qhi) * s, 0, y + y_off + i);
-  }
-  for (; i < i1; i++) {
-    float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = fmin (fmax (q, qlo), qhi) * s;
-  }
+  for (; i + 16 <= i1; i += 16)
+    vstore16 (yolo_fq16 (vload16 (0, x + x_off + i), s, r, xlo, xhi, qlo,
+            qhi), 0, y + y_off + i);
+  for (; i < i1; i++)
+    y[y_off + i] = yolo_fq (x[x_off + i], s, r, xlo, xhi, qlo, qhi);
 }
 
 /* MatMulInteger: y[r][c] = sum over k of (a[r][k] - a_zp) * w[k][c], exact

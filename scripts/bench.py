@@ -22,6 +22,10 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
   --no-peak     skip `yolo-engine peak` (no % of peak columns)
   --no-openvino skip the OpenVINO column (it is skipped, with the reason
                 printed, when the openvino package is not installed)
+  --openvino-precision default|f32|bf16|f16
+                OpenVINO's INFERENCE_PRECISION_HINT (default: the plugin's
+                own choice, which is bf16 on CPUs with AVX-512 BF16 or AMX:
+                the header line prints the precision it ran in)
   --json        also print one JSON object with every measurement
   --cold        run each `yolo-engine bench` with empty program caches (a new
                 POCL_CACHE_DIR and XDG_CACHE_HOME per run): the peak RSS then
@@ -238,8 +242,12 @@ import json, sys, time, statistics
 import numpy as np
 import openvino as ov
 model, npy, iterations, warmup, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+precision = sys.argv[6]
 core = ov.Core()
-cm = core.compile_model(model, 'CPU', {'INFERENCE_NUM_THREADS': threads, 'PERFORMANCE_HINT': 'LATENCY'})
+config = {'INFERENCE_NUM_THREADS': threads, 'PERFORMANCE_HINT': 'LATENCY'}
+if precision != 'default':
+    config['INFERENCE_PRECISION_HINT'] = precision
+cm = core.compile_model(model, 'CPU', config)
 req = cm.create_infer_request()
 x = np.load(npy)
 for _ in range(warmup):
@@ -249,7 +257,8 @@ for _ in range(iterations):
     t0 = time.perf_counter()
     req.infer({0: x})
     times.append((time.perf_counter() - t0) * 1000.0)
-print(json.dumps({'median_ms': statistics.median(times), 'min_ms': min(times), 'version': ov.__version__}))
+print(json.dumps({'median_ms': statistics.median(times), 'min_ms': min(times), 'version': ov.__version__,
+                  'precision': cm.get_property('INFERENCE_PRECISION_HINT').to_string()}))
 '''
 
 
@@ -261,10 +270,10 @@ def openvino_missing():
     return (p.stderr.strip().splitlines() or ['import openvino failed'])[-1]
 
 
-def bench_ov(model, iterations, warmup, threads, tmpdir):
+def bench_ov(model, iterations, warmup, threads, tmpdir, precision='default'):
     """OpenVINO's CPU plugin on the input bench_ort saved (input.npy)."""
     npy = os.path.join(tmpdir, 'input.npy')
-    cmd = [sys.executable, '-c', OV_CHILD, model, npy, str(iterations), str(warmup), str(threads)]
+    cmd = [sys.executable, '-c', OV_CHILD, model, npy, str(iterations), str(warmup), str(threads), precision]
     rc, out, err, rss = run_measured(cmd)
     if rc != 0:
         raise RuntimeError(f'openvino on {model} exited with {rc}:\n{out}{err}')
@@ -300,6 +309,7 @@ def main():
     ap.add_argument('--json', action='store_true')
     ap.add_argument('--cold', action='store_true')
     ap.add_argument('--no-openvino', action='store_true')
+    ap.add_argument('--openvino-precision', default='default', choices=['default', 'f32', 'bf16', 'f16'])
     a = ap.parse_args()
     if a.iterations < 1 or a.warmup < 0 or a.repeat < 1:
         ap.error('--iterations and --repeat must be >= 1, --warmup >= 0')
@@ -366,7 +376,7 @@ def main():
             v = None
             if not ov_why:
                 try:
-                    v = bench_ov(path, a.iterations, a.warmup, a.threads, tmpdir)
+                    v = bench_ov(path, a.iterations, a.warmup, a.threads, tmpdir, a.openvino_precision)
                     ovs[name].append(v)
                 except (RuntimeError, ValueError, OSError) as err:
                     print(f'bench.py: {name}: OpenVINO: {err}', file=sys.stderr)
@@ -391,7 +401,11 @@ def main():
     print(f'{a.iterations} timed iterations after {a.warmup} warm-up, '
           + (f'median of {a.repeat} repeats of the median' if a.repeat > 1 else 'median'))
     if not ov_why:
-        print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY): last two columns  ')
+        used = sorted({v.get('precision', '?') for vs in ovs.values() for v in vs})
+        print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY, '
+              f'inference precision {"/".join(used) or "?"}'
+              + (' (the plugin\'s default on this CPU)' if a.openvino_precision == 'default' else '')
+              + '): last two columns  ')
     if base_rss:
         print(f'(a Python process with only numpy and onnxruntime imported: {base_rss:.0f} MiB RSS)')
     print('ours: ' + ('cold caches (empty POCL_CACHE_DIR and XDG_CACHE_HOME per run: '

@@ -176,11 +176,13 @@ void
 yolo_graph_fuse (YoloGraph * g)
 {
   yolo_graph_fuse_quant (g);
+  yolo_graph_fuse_qdq (g);
   yolo_graph_fuse_attention (g);
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
-    if (n->removed || n->n_outputs != 1 || (strcmp (n->op_type, "Conv")
+    if (n->removed || n->n_outputs != 1 || n->qepi
+        || (strcmp (n->op_type, "Conv")
             && strcmp (n->op_type, "ConvTranspose")
             && strcmp (n->op_type, "ConvIntegerToFloat")))
       continue;

@@ -100,6 +100,7 @@ node_free (gpointer p)
   for (int i = 0; i < n->n_attrs; i++)
     attr_clear (&n->attrs[i]);
   g_free (n->attrs);
+  g_free (n->qepi);
   g_free (n);
 }
 

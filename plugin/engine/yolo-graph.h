@@ -184,6 +184,29 @@ typedef enum
 
 float yolo_act_apply (YoloAct act, float alpha, float beta, float x);
 
+/* Static fake quantisations (QuantizeLinear -> DequantizeLinear with
+ * constant per-tensor parameters) fused into a Conv's epilogue
+ * (yolo-qdq-fuse.c). fq[k] = { s, r, xlo, xhi, qlo, qhi, 0, 0 }
+ * (yolo_qdq_fq_pack), applied where bit k of mask is set:
+ *   YOLO_QEPI_OUT after the bias, YOLO_QEPI_SIG after SiLU's sigmoid,
+ *   YOLO_QEPI_ACT after the activation, YOLO_QEPI_RES after the residual
+ *   add.
+ * The node's act is then NONE or SILU, computed as the separate Sigmoid
+ * and Mul nodes compute it (yolo_qdq_epilogue_apply, ops/qdq.h). */
+enum
+{
+  YOLO_QEPI_OUT = 1,
+  YOLO_QEPI_SIG = 2,
+  YOLO_QEPI_ACT = 4,
+  YOLO_QEPI_RES = 8,
+};
+
+typedef struct
+{
+  guint mask;
+  float fq[4][8];
+} YoloQdqEpilogue;
+
 typedef struct
 {
   char *name;
@@ -200,6 +223,7 @@ typedef struct
   YoloAct act;
   float act_alpha, act_beta;
   int residual;                 /* tensor index, -1 for none */
+  YoloQdqEpilogue *qepi;        /* fused fake quantisations or NULL */
 } YoloNode;
 
 /* An nms=True export's NMS tail replaced by host code (yolo-nms-tail.h). */
@@ -344,6 +368,10 @@ void yolo_graph_fuse (YoloGraph * g);
 /* ConvInteger -> Cast -> Mul [-> Add] => ConvIntegerToFloat
  * (yolo-quant-fuse.c); called by yolo_graph_fuse first. */
 void yolo_graph_fuse_quant (YoloGraph * g);
+/* The static QDQ pass (yolo-qdq-fuse.c): drops fake quantisations that
+ * are exact no-ops and folds the rest around a Conv into its epilogue
+ * (YoloQdqEpilogue); called by yolo_graph_fuse after yolo_graph_fuse_quant. */
+void yolo_graph_fuse_qdq (YoloGraph * g);
 /* The attention pass: ScaledDotProductAttention nodes for the attention
  * blocks of YOLO11 / YOLO12 exports (yolo-attn-fuse.c); called by
  * yolo_graph_fuse before the conv fusions. */

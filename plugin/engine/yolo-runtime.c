@@ -60,6 +60,10 @@ thread_cpu_us (void)
 /* Options every kernel unit is built with. */
 #define YOLO_CL_BUILD_OPTIONS "-cl-mad-enable"
 #define YOLO_CL_BUILD_OPTIONS_HALF "-cl-mad-enable -DYOLO_ACT_HALF=1"
+/* ... with the static-QDQ conv epilogue (yolo_rt_set_qdq_epilogue) */
+#define YOLO_CL_BUILD_OPTIONS_QDQ "-cl-mad-enable -DCONV_QDQ=1"
+#define YOLO_CL_BUILD_OPTIONS_HALF_QDQ \
+  "-cl-mad-enable -DYOLO_ACT_HALF=1 -DCONV_QDQ=1"
 
 typedef struct
 {
@@ -93,6 +97,7 @@ struct _YoloRuntime
   int n_programs;
   YoloEngineOptions opt;        /* resolved: see resolve_options */
   YoloDType act_storage;        /* FLOAT or FLOAT16 (yolo_rt_set_act_storage) */
+  gboolean qdq_epilogue;        /* yolo_rt_set_qdq_epilogue */
   const char *build_options;    /* of every unit: YOLO_CL_BUILD_OPTIONS[_HALF] */
   cl_mem arena;
   gint64 arena_bytes;
@@ -620,6 +625,22 @@ yolo_runtime_alloc_arena (YoloRuntime * rt, gint64 arena_bytes, GError ** error)
   return TRUE;
 }
 
+/* rt->build_options for its storage and QDQ epilogue; drops the programs
+ * built so far. */
+static void
+set_build_options (YoloRuntime * rt)
+{
+  gboolean half = rt->act_storage == YOLO_DTYPE_FLOAT16;
+
+  rt->build_options = rt->qdq_epilogue ? (half ?
+      YOLO_CL_BUILD_OPTIONS_HALF_QDQ : YOLO_CL_BUILD_OPTIONS_QDQ) : (half ?
+      YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS);
+  for (int i = 0; i < rt->n_programs; i++)
+    g_clear_pointer (&rt->programs[i], clReleaseProgram);
+  if (rt->prewarm)
+    yolo_cl_prewarm_set_options (rt->prewarm, rt->build_options);
+}
+
 void
 yolo_rt_set_act_storage (YoloRuntime * rt, YoloDType storage)
 {
@@ -629,12 +650,23 @@ yolo_rt_set_act_storage (YoloRuntime * rt, YoloDType storage)
     return;
   g_return_if_fail (rt->launches->len == 0);
   rt->act_storage = storage;
-  rt->build_options = storage == YOLO_DTYPE_FLOAT16 ?
-      YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS;
-  for (int i = 0; i < rt->n_programs; i++)
-    g_clear_pointer (&rt->programs[i], clReleaseProgram);
-  if (rt->prewarm)
-    yolo_cl_prewarm_set_options (rt->prewarm, rt->build_options);
+  set_build_options (rt);
+}
+
+void
+yolo_rt_set_qdq_epilogue (YoloRuntime * rt, gboolean on)
+{
+  if (on == rt->qdq_epilogue)
+    return;
+  g_return_if_fail (rt->launches->len == 0);
+  rt->qdq_epilogue = on;
+  set_build_options (rt);
+}
+
+gboolean
+yolo_rt_qdq_epilogue (YoloRuntime * rt)
+{
+  return rt->qdq_epilogue;
 }
 
 YoloDType

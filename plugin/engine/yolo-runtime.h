@@ -92,6 +92,14 @@ cl_command_queue yolo_rt_queue (YoloRuntime * rt);
 void yolo_rt_set_act_storage (YoloRuntime * rt, YoloDType storage);
 YoloDType yolo_rt_act_storage (YoloRuntime * rt);
 
+/* With on, every kernel unit is built with -DCONV_QDQ=1: the conv_cpu.cl
+ * kernels then take CONV_QDQ_ARGS (the fused static-QDQ epilogue of
+ * yolo-qdq-fuse.c) at the end of their arguments. The engine sets it when
+ * a node has one (fp32 models keep their kernels as they are). Set it
+ * before anything is recorded; changing it drops the programs built. */
+void yolo_rt_set_qdq_epilogue (YoloRuntime * rt, gboolean on);
+gboolean yolo_rt_qdq_epilogue (YoloRuntime * rt);
+
 /* A new kernel object for the named kernel of the embedded program. */
 cl_kernel yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error);
 

@@ -411,6 +411,19 @@ test_conv_depthwise (void)
     {"dw", 32, 13, 13, 32, 3, 3, 1, 1, P1, 1, 1, 32, TRUE, YOLO_ACT_SILU},
     {"dw 7x7", 24, 20, 20, 24, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 24, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* conv_dw7x7s1 edges: rows not a multiple of its 4, a shifted last
+     * tile, rows narrower than 16 and than the kernel, channel
+     * multiplier 2 */
+    {"dw 7x7", 32, 40, 40, 32, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 32, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"dw 7x7", 5, 13, 37, 5, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 5, FALSE,
+        YOLO_ACT_NONE},
+    {"dw 7x7", 3, 6, 9, 3, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 3, TRUE,
+        YOLO_ACT_RELU, TRUE},
+    {"dw 7x7", 2, 3, 2, 2, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 2, TRUE,
+        YOLO_ACT_NONE},
+    {"dw 7x7 mult2", 4, 11, 17, 8, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 4, TRUE,
+        YOLO_ACT_SILU},
     {"dw 5x5 s2", 8, 19, 45, 8, 5, 5, 2, 2, {2, 2, 2, 2}, 1, 1, 8, TRUE,
         YOLO_ACT_SILU},
     {"dw s2", 16, 26, 26, 16, 3, 3, 2, 2, P1, 1, 1, 16, TRUE, YOLO_ACT_SILU,
@@ -665,7 +678,8 @@ test_conv_tiled_fallback (void)
 /* Winograd F(4x4, 3x3) (3x3 s1 pad 1 group 1): chosen by shape on CPUs,
  * forced on every such shape with the conv_kernel option "wino". Odd sizes, H / W
  * not multiples of the 4x4 tile, tile rows narrower and wider than 16
- * tiles, channel counts not multiples of 8, views of one row. */
+ * tiles, channel counts not multiples of 8, views of one row, layers run
+ * in bands of tile rows. */
 static void
 test_conv_winograd (void)
 {
@@ -689,6 +703,13 @@ test_conv_winograd (void)
     {"wino", 9, 31, 15, 17, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_SILU},
     {"wino", 128, 20, 20, 128, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU, TRUE},
+    /* in bands of tile rows (V or O above WINO_BAND_BYTES): 32x80x80 -> 80
+     * above in 3 bands (7, 7, 6 rows), rows narrower than 16 tiles in 3
+     * (17, 17, 16), odd sizes in 2 */
+    {"wino band", 64, 200, 40, 64, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"wino band", 48, 70, 90, 56, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
   };
   static const ConvCase act_shapes[] = {
     {"wino act", 12, 9, 18, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE},
@@ -833,6 +854,8 @@ test_conv_variants (void)
     {"dw 5x5", 5, 13, 33, 5, 5, 5, 1, 1, {2, 2, 2, 2}, 1, 1, 5, FALSE,
         YOLO_ACT_SIGMOID},
     {"dw x2", 6, 9, 9, 12, 3, 3, 1, 1, P1, 1, 1, 6, TRUE, YOLO_ACT_NONE},
+    {"dw 7x7", 16, 20, 20, 16, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 16, TRUE,
+        YOLO_ACT_NONE, TRUE},
     {"group Mg3", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
         YOLO_ACT_NONE},
   };
@@ -845,6 +868,7 @@ test_conv_variants (void)
     {"conv-tiled-wg32", "conv_tiled_wg32"},
     {"conv-cpu-dw3x3s1", "conv_dw3x3s1"},
     {"conv-cpu-dw3x3s2", "conv_dw3x3s2"},
+    {"conv-cpu-dw7x7s1", "conv_dw7x7s1"},
     {"conv-cpu-dw", "conv_dw"},
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},

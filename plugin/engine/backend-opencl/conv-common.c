@@ -1,11 +1,12 @@
 /* backend-opencl/conv-common.c - see conv-common.h. */
 #include <string.h>
 #include "conv-common.h"
+#include "yolo-cl.h"
 
 static const char *const conv_kernel_names[] = {
   "conv_1x1_c8", "conv_3x3s1_c8", "conv_3x3s2_c8", "conv_kxk_c8", "conv_dw",
   "conv_dw3x3s1", "conv_dw3x3s2", "conv_generic", "conv_gpu_c8",
-  "conv_3x3s1_flat_c8",
+  "conv_dw7x7s1", "conv_3x3s1_flat_c8",
 };
 
 gboolean
@@ -44,6 +45,96 @@ yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   yolo_args_int (a, n->act);
   yolo_args_float (a, n->act_alpha);
   yolo_args_float (a, n->act_beta);
+}
+
+/* n's epilogue records on the device (CONV_QDQ_ARGS' qe) and *mask. A
+ * SiLU after fq0 gets the table of conv_qdq_lut16 (qe[32..287], mask bit
+ * 4), computed here once by conv_qdq_silu_table on the device. */
+static cl_mem
+qdq_records (YoloRuntime * rt, const YoloNode * n, cl_int * mask,
+    GError ** error)
+{
+  const YoloQdqEpilogue *e = n->qepi;
+  gboolean lut = n->act == YOLO_ACT_SILU && (e->mask & YOLO_QEPI_OUT);
+  float buf[32 + 256] = { 0 };
+  gsize gws[1] = { 1 };
+  cl_kernel k;
+  cl_mem m;
+  cl_int err;
+
+  memcpy (buf, e->fq, sizeof (e->fq));
+  *mask = (cl_int) e->mask;
+  if (!lut)
+    return yolo_rt_upload (rt, buf, 32 * sizeof (float), error);
+  m = yolo_rt_alloc (rt, sizeof (buf), error);
+  k = m ? yolo_rt_kernel (rt, "conv_qdq_silu_table", error) : NULL;
+  if (!k)
+    return NULL;
+  err = clEnqueueWriteBuffer (yolo_rt_queue (rt), m, CL_TRUE, 0,
+      sizeof (buf), buf, 0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 0, sizeof (cl_mem), &m);
+  if (err == CL_SUCCESS)
+    err = clSetKernelArg (k, 1, sizeof (cl_int), mask);
+  if (err == CL_SUCCESS)
+    err = clEnqueueNDRangeKernel (yolo_rt_queue (rt), k, 1, NULL, gws, NULL,
+        0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clFinish (yolo_rt_queue (rt));
+  clReleaseKernel (k);
+  if (YOLO_CL_FAILED (err, error, "computing the QDQ SiLU table of %s",
+          n->name))
+    return NULL;
+  *mask |= 16;
+  return m;
+}
+
+gboolean
+yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
+    cl_mem dummy, GError ** error)
+{
+  cl_mem qmem = dummy;
+  cl_int mask = 0;
+
+  if (!yolo_rt_qdq_epilogue (rt))
+    return !n->qepi || yolo_op_unsupported (error, n, "fused QDQ epilogue "
+        "without CONV_QDQ kernels");
+  if (n->qepi && !(qmem = qdq_records (rt, n, &mask, error)))
+    return FALSE;
+  yolo_args_mem (a, qmem);
+  yolo_args_int (a, mask);
+  return TRUE;
+}
+
+/* The QDQ epilogue of n as a pass of its own over yt (holding conv +
+ * bias), for kernels without CONV_QDQ_ARGS (ocl_kernels/qdq.cl). */
+static gboolean
+qdq_epilogue_pass (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    YoloTensor * yt, YoloTensor * res, GError ** error)
+{
+  cl_kernel k = yolo_rt_kernel (rt, "qdq_conv_epilogue", error);
+  gint64 count = yolo_tensor_numel (yt);
+  cl_mem qmem;
+  gsize gws[1];
+  YoloArgs a;
+
+  if (!k)
+    return FALSE;
+  qmem = yolo_rt_upload (rt, n->qepi->fq, sizeof (n->qepi->fq), error);
+  if (!qmem)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, yt);
+  yolo_args_tensor (&a, rt, g, res ? res : yt);
+  yolo_args_int (&a, res != NULL);
+  yolo_args_mem (&a, qmem);
+  yolo_args_int (&a, (cl_int) n->qepi->mask);
+  yolo_args_int (&a, n->act);
+  yolo_args_int (&a, (cl_int) count);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = count;
+  return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
 }
 
 /* Weights [M][Cg][kh][kw] -> [M/blk][Cg][kh][kw][blk], zero padded. */
@@ -103,7 +194,7 @@ yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   a = yolo_args (k);
   if (col_bytes > 0) {
-    yolo_args_scratch (&a, rt, 0, col_bytes);
+    yolo_args_scratch (&a, rt, 1, col_bytes);
     yolo_args_int (&a, 0);
   } else {
     yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
@@ -114,6 +205,8 @@ yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p->M);
   yolo_args_int (&a, HW);
   yolo_args_int (&a, R);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   gws[0] = yolo_div_up (p->M, CONV_BLOCK16);
   gws[1] = yolo_div_up ((gsize) HW, 16);
   if (!yolo_args_ok (&a, n, error))
@@ -137,6 +230,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   static const gsize lws_blocked[2] = { 1, 4 };
   static const gsize lws_generic[2] = { 16, 1 };
   const gsize *lws = lws_blocked;
+  gboolean post;
   int nb;
 
   if (!yolo_conv_params (g, n, &p, error)
@@ -146,7 +240,8 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
    * (padded to a multiple of the channel block). */
   nb = yolo_div_up (p.M, CONV_BLOCK);
   if (kind == CONV_K_DW || kind == CONV_K_DW3X3S1
-      || kind == CONV_K_DW3X3S2 || kind == CONV_K_GENERIC) {
+      || kind == CONV_K_DW3X3S2 || kind == CONV_K_DW7X7S1
+      || kind == CONV_K_GENERIC) {
     wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
     wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
   } else {
@@ -167,7 +262,18 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&a, rt, g, xt);
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  /* conv_gpu.cl has no QDQ epilogue: conv + bias, then a pass */
+  post = n->qepi && (kind == CONV_K_GENERIC || kind == CONV_K_GPU_C8);
+  if (post) {
+    yolo_args_tensor (&a, rt, g, yt);
+    yolo_args_tensor (&a, rt, g, yt);
+    yolo_args_int (&a, 0);
+    yolo_args_int (&a, YOLO_ACT_NONE);
+    yolo_args_float (&a, 0.0f);
+    yolo_args_float (&a, 0.0f);
+  } else {
+    yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  }
   yolo_args_int (&a, p.M);
 
   switch (kind) {
@@ -219,13 +325,15 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     case CONV_K_DW:
     case CONV_K_DW3X3S1:
     case CONV_K_DW3X3S2:
+    case CONV_K_DW7X7S1:
       yolo_args_int (&a, p.H);
       yolo_args_int (&a, p.W);
       yolo_args_int (&a, p.Ho);
       yolo_args_int (&a, p.Wo);
       yolo_args_int (&a, p.Mg);
       gws[0] = p.M;
-      gws[1] = p.Ho;
+      /* conv_dw7x7s1: CONV_DW7_R (4) output rows per work-item */
+      gws[1] = kind == CONV_K_DW7X7S1 ? yolo_div_up (p.Ho, 4) : p.Ho;
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW
@@ -239,9 +347,14 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_int (&a, p.dh);
     yolo_args_int (&a, p.dw);
   }
+  if (kind != CONV_K_GENERIC && kind != CONV_K_GPU_C8
+      && !yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   if (!yolo_rt_device (rt)->wide_vectors)
     lws = NULL;
-  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+  if (!yolo_rt_launch (rt, n, k, 2, gws, lws, error))
+    return FALSE;
+  return !post || qdq_epilogue_pass (rt, g, n, yt, res, error);
 }

@@ -27,6 +27,7 @@ typedef enum
   CONV_K_DW3X3S2,               /* conv_cpu.cl conv_dw3x3s2 */
   CONV_K_GENERIC,               /* conv_gpu.cl conv_generic */
   CONV_K_GPU_C8,                /* conv_gpu.cl conv_gpu_c8 */
+  CONV_K_DW7X7S1,               /* conv_cpu.cl conv_dw7x7s1 */
   CONV_K_3X3S1_FLAT,            /* conv_cpu.cl conv_3x3s1_flat_c8 */
 } ConvKernel;
 
@@ -44,6 +45,14 @@ cl_mem yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 void yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt,
     YoloGraph * g, const YoloNode * n, YoloTensor * yt, YoloTensor * res);
 
+/* The arguments CONV_QDQ_ARGS (conv_cpu.cl) at the end of the conv_cpu.cl
+ * kernels' lists when the runtime builds them with -DCONV_QDQ=1
+ * (yolo_rt_set_qdq_epilogue; else none): n's fused QDQ epilogue (node
+ * qepi, uploaded) and its mask, or `dummy` (any buffer) and 0 without
+ * one. FALSE on error. */
+gboolean yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt,
+    const YoloNode * n, cl_mem dummy, GError ** error);
+
 /* Weights [M][Cg][kh][kw] -> [M/8][Cg][kh][kw][8], zero padded (g_free). */
 float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
     gsize * bytes);
@@ -54,7 +63,7 @@ float *yolo_conv_cl_repack_block (const float *w, const ConvParams * p,
 
 /* Records conv_gemm_t16 (conv_cpu.cl) for n: out = act (W . x + b)
  * [+ residual] over x = R rows of HW elements, the node's input when
- * col_bytes is 0, else scratch slot 0 (col_bytes long: the patches of
+ * col_bytes is 0, else scratch slot 1 (col_bytes long: the patches of
  * conv_im2col). Group 1 only. (A 1x1 variant on the input directly,
  * conv-cpu-1x1-t, measured 0.75-1.4x the CPU time of conv-cpu-1x1 on
  * YOLOv8n-320's 1x1 layers: not offered.) */

@@ -3,6 +3,8 @@
  * (YoloDeviceInfo.wide_vectors: PoCL): float16 register-blocked over 8
  * output channels (weights repacked as [M/8][Cg][kh][kw][8]).
  *  conv-cpu-dw3x3s1, conv-cpu-dw3x3s2   depthwise 3x3 pad 1, stride 1 / 2
+ *  conv-cpu-dw7x7s1                     depthwise 7x7 pad 3 stride 1
+ *                                       (YOLO12's positional conv)
  *  conv-cpu-dw                          depthwise (one input channel per
  *                                       group), any kernel
  *  conv-cpu-1x1                         1x1 stride 1 no pad
@@ -64,6 +66,14 @@ dw3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   ConvParams p;
   return cpu_params (rt, g, n, &p) && is_dw (&p) && is_3x3_pad1 (&p)
       && p.sh == 2 && p.sw == 2;
+}
+
+static gboolean
+dw7x7s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && is_dw (&p) && p.kh == 7 && p.kw == 7
+      && p.dh == 1 && p.dw == 1 && pads_all (&p, 3) && p.sh == 1 && p.sw == 1;
 }
 
 static gboolean
@@ -172,6 +182,8 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.Ho);
   yolo_args_int (&a, p.Wo);
   yolo_args_int (&a, p.Cg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
   gws[0] = yolo_div_up (p.M, CONV_BLOCK);
   gws[1] = yolo_div_up ((gsize) p.Ho * p.Wo, 32);
   if (!yolo_args_ok (&a, n, error))
@@ -202,6 +214,7 @@ kxk_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   }
 CPU_PREPARE (dw3x3s1_prepare, CONV_K_DW3X3S1);
 CPU_PREPARE (dw3x3s2_prepare, CONV_K_DW3X3S2);
+CPU_PREPARE (dw7x7s1_prepare, CONV_K_DW7X7S1);
 CPU_PREPARE (dw_prepare, CONV_K_DW);
 CPU_PREPARE (c1x1_prepare, CONV_K_1X1);
 CPU_PREPARE (c3x3s1_prepare, CONV_K_3X3S1);
@@ -218,6 +231,8 @@ CPU_IMPL (impl_dw3x3s1, "conv-cpu-dw3x3s1", dw3x3s1_supports,
     dw3x3s1_prepare, 0);
 CPU_IMPL (impl_dw3x3s2, "conv-cpu-dw3x3s2", dw3x3s2_supports,
     dw3x3s2_prepare, 0);
+CPU_IMPL (impl_dw7x7s1, "conv-cpu-dw7x7s1", dw7x7s1_supports,
+    dw7x7s1_prepare, 0);
 CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
 CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
 CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
@@ -233,7 +248,7 @@ CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 /* Depthwise first, then the ones that take any other blocked conv (the
  * registry puts conv-wino4 before conv-cpu-1x1). */
 const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
-  &impl_dw3x3s1, &impl_dw3x3s2, &impl_dw, NULL
+  &impl_dw3x3s1, &impl_dw3x3s2, &impl_dw7x7s1, &impl_dw, NULL
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {

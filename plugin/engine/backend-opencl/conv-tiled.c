@@ -147,13 +147,14 @@ tiled_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 static gboolean
 tiled64_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  return tiled_fits (rt, g, n, &geom_64);
+  /* no fused QDQ epilogue (qepi) here: conv-gpu-c8 runs those */
+  return !n->qepi && tiled_fits (rt, g, n, &geom_64);
 }
 
 static gboolean
 tiled32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  return tiled_fits (rt, g, n, &geom_32);
+  return !n->qepi && tiled_fits (rt, g, n, &geom_32);
 }
 
 static gboolean

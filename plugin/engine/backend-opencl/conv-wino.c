@@ -1,7 +1,8 @@
 /* backend-opencl/conv-wino.c - conv-wino4: Winograd F(4x4, 3x3) for
  * group-1 3x3 stride-1 pad-1 convolutions on wide-vector CPUs (PoCL),
- * from conv_cpu.cl: conv_wino4_in + conv_wino_gemm + conv_wino4_out
- * (weights transformed here, two shared scratch slots per conv). The
+ * from conv_cpu.cl: conv_wino4_wt (the weights' transform, per frame
+ * from their 9 taps), then per band of tile rows conv_wino4_in +
+ * conv_wino_gemm + conv_wino4_out, through two shared scratch slots. The
  * automatic choice takes it from WINO_MIN_C input and output channels
  * (where bench-conv measured it ahead of conv-cpu-3x3s1 on PoCL); with
  * tuning it competes with conv-cpu-3x3s1 there. */
@@ -30,46 +31,47 @@ conv_wino_weights_safe (const YoloTensor * wt)
   return TRUE;
 }
 
-/* Weights [M][C][3][3] -> U = G g G^T as [36][M/8][C][8], zero padded. */
+/* Weights [M][C][3][3] -> [M/8][C][9][8] (the 9 taps of 8 output
+ * channels, zero padded), conv_wino4_wt's input. */
 static float *
-conv_wino4_weights (const float *w, const ConvParams * p, gsize * bytes)
+conv_wino4_taps (const float *w, const ConvParams * p, gsize * bytes)
 {
-  static const double G[6][3] = {
-    {1.0 / 4, 0, 0},
-    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-    {1.0 / 24, 1.0 / 12, 1.0 / 6},
-    {1.0 / 24, -1.0 / 12, 1.0 / 6},
-    {0, 0, 1},
-  };
-  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C, m, c, i, j, k;
-  gsize plane = (gsize) nb * C * CONV_BLOCK;
-  float *u = g_new0 (float, 36 * plane);
+  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C, m, c, k;
+  float *g = g_new0 (float, (gsize) nb * C * 9 * CONV_BLOCK);
 
-  for (m = 0; m < p->M; m++) {
-    for (c = 0; c < C; c++) {
-      const float *g = w + ((gsize) m * C + c) * 9;
-      double t[6][3];
-      for (i = 0; i < 6; i++)
-        for (j = 0; j < 3; j++)
-          t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-      for (i = 0; i < 6; i++) {
-        for (j = 0; j < 6; j++) {
-          double acc = 0;
-          for (k = 0; k < 3; k++)
-            acc += t[i][k] * G[j][k];
-          u[(i * 6 + j) * plane + ((gsize) (m / CONV_BLOCK) * C + c)
-              * CONV_BLOCK + m % CONV_BLOCK] = (float) acc;
-        }
-      }
-    }
-  }
-  *bytes = 36 * plane * sizeof (float);
-  return u;
+  for (m = 0; m < p->M; m++)
+    for (c = 0; c < C; c++)
+      for (k = 0; k < 9; k++)
+        g[(((gsize) (m / CONV_BLOCK) * C + c) * 9 + k) * CONV_BLOCK
+            + m % CONV_BLOCK] = w[((gsize) m * C + c) * 9 + k];
+  *bytes = (gsize) nb *C * 9 * CONV_BLOCK * sizeof (float);
+  return g;
 }
 
-/* Winograd F(4x4, 3x3): input transform, 36 GEMMs, output transform with
- * the epilogue (see conv_cpu.cl), through two shared scratch slots. */
+/* The transformed input V and GEMM output O of one band of tile rows take
+ * at most about this much each (unless a single tile row takes more): a
+ * layer whose V or O would be larger runs band after band through the
+ * same scratch. On yolov8n-640 the head's 80x80 convs (V and O 4.6 MiB
+ * each) run in 3 bands; the scratch shrinks from 10 to 5 MiB. */
+#define WINO_BAND_BYTES (2 << 20)
+
+/* Tile rows per band: th split into as few equal bands as keep V and O of
+ * a band (36 x MAX (C, Mp) x Tp floats) within WINO_BAND_BYTES. */
+static int
+wino4_band_rows (int th, int tw, int C, int Mp)
+{
+  for (int nbands = 1;; nbands++) {
+    int rows = yolo_div_up (th, nbands);
+    gint64 tp = yolo_div_up ((gint64) rows * tw, 32) * 32;
+
+    if (rows == 1 || (gint64) 36 * MAX (C, Mp) * tp * 4 <= WINO_BAND_BYTES)
+      return rows;
+  }
+}
+
+/* Winograd F(4x4, 3x3): the weight transform, then per band of tile rows
+ * the input transform, 36 GEMMs and the output transform with the epilogue
+ * (see conv_cpu.cl), through two shared scratch slots. */
 static gboolean
 wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
@@ -85,38 +87,40 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   static const gsize lws[2] = { 1, 4 }, lws_tf[2] = { 1, 1 };
   const gsize *l = yolo_rt_device (rt)->wide_vectors ? lws : NULL;
   const gsize *lt = l ? lws_tf : NULL;
-  int th, tw, Tp, nb, nxc;
-  gsize ubytes, vbytes, obytes, gws[2];
-  cl_mem umem;
+  int th, tw, Tp, nb, nxc, rows;
+  gsize gbytes, ubytes, vbytes, obytes, gws[2];
+  cl_mem gmem;
   cl_kernel k;
   YoloArgs a;
-  float *u;
+  float *g9;
+  int u_off;
   /* Element strides of the scratch planes: V[c][xi][t] and O[m][xi][t]
    * (YoloEngineOptions.wino_layout "xi": [xi][c][t], for comparison). */
   gboolean xi_major = !strcmp (yolo_rt_options (rt)->wino_layout, "xi");
-  int Mp, vcs, vxs, ocs, oxs;
+  int Mp;
 
   if (!yolo_conv_params (g, n, p, error)
       || !yolo_conv_residual_ok (g, n, p, &res, error))
     return FALSE;
   th = yolo_div_up (p->H, 4);
   tw = yolo_div_up (p->W, 4);
-  Tp = yolo_div_up ((gsize) th * tw, 32) * 32;
   nb = yolo_div_up (p->M, CONV_BLOCK);
   nxc = yolo_div_up (tw, 16);
   Mp = nb * CONV_BLOCK;
-  vcs = xi_major ? Tp : 36 * Tp;
-  vxs = xi_major ? p->C * Tp : Tp;
-  ocs = xi_major ? Tp : 36 * Tp;
-  oxs = xi_major ? Mp * Tp : Tp;
-  if ((gint64) 36 * MAX (p->C, nb * CONV_BLOCK) * Tp > G_MAXINT / 2) {
+  if ((gint64) 36 * MAX (p->C, Mp) * (yolo_div_up ((gint64) th * tw, 32) * 32)
+      > G_MAXINT / 2 || (gint64) 36 * Mp * p->C > G_MAXINT / 2) {
     yolo_op_error (error, n, "Conv tensors are too large");
     return FALSE;
   }
-  u = conv_wino4_weights (wt->data, p, &ubytes);
-  umem = yolo_rt_upload (rt, u, ubytes, error);
-  g_free (u);
-  if (umem == NULL)
+  rows = wino4_band_rows (th, tw, p->C, Mp);
+  Tp = yolo_div_up (rows * tw, 32) * 32;        /* of the largest band */
+  /* The weights stay as their 9 taps; conv_wino4_wt transforms them before
+   * each GEMM into scratch slot 1, after the GEMM output O (a quarter of the
+   * device memory the 36 transformed values took, at one more launch). */
+  g9 = conv_wino4_taps (wt->data, p, &gbytes);
+  gmem = yolo_rt_upload (rt, g9, gbytes, error);
+  g_free (g9);
+  if (gmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, p, error);
   if (bmem == NULL)
@@ -125,68 +129,102 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * transformed input V, slot 1 the GEMM output O; 32 floats of slack: the
    * output transform reads up to 16 lanes past the last tile. */
   vbytes = ((gsize) 36 * p->C * Tp + 32) * sizeof (float);
-  obytes = ((gsize) 36 * nb * CONV_BLOCK * Tp + 32) * sizeof (float);
+  obytes = ((gsize) 36 * Mp * Tp + 32) * sizeof (float);
+  /* U = G g G^T, [36][nb][C][8], in slot 1 from float u_off on (aligned
+   * to 32 floats) */
+  u_off = yolo_div_up (obytes / sizeof (float), 32) * 32;
+  ubytes = (u_off + (gsize) 36 * Mp * p->C) * sizeof (float);
 
-  k = yolo_rt_kernel (rt, "conv_wino4_in", error);
+  k = yolo_rt_kernel (rt, "conv_wino4_wt", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, xt);
-  yolo_args_scratch (&a, rt, 0, vbytes);
+  yolo_args_mem (&a, gmem);
+  yolo_args_scratch (&a, rt, 1, ubytes);
+  yolo_args_int (&a, u_off);
   yolo_args_int (&a, p->C);
-  yolo_args_int (&a, p->H);
-  yolo_args_int (&a, p->W);
-  yolo_args_int (&a, th);
-  yolo_args_int (&a, tw);
-  yolo_args_int (&a, Tp);
-  yolo_args_int (&a, vcs);
-  yolo_args_int (&a, vxs);
+  yolo_args_int (&a, nb);
   gws[0] = p->C;
-  gws[1] = tw >= 16 ? (gsize) th *nxc : 1;
+  gws[1] = nb;
   if (!yolo_args_ok (&a, n, error)
       || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
     return FALSE;
 
-  k = yolo_rt_kernel (rt, "conv_wino_gemm", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_scratch (&a, rt, 0, vbytes);
-  yolo_args_mem (&a, umem);
-  yolo_args_scratch (&a, rt, 1, obytes);
-  yolo_args_int (&a, p->C);
-  yolo_args_int (&a, nb);
-  yolo_args_int (&a, Tp);
-  yolo_args_int (&a, 36);
-  yolo_args_int (&a, vcs);
-  yolo_args_int (&a, vxs);
-  yolo_args_int (&a, ocs);
-  yolo_args_int (&a, oxs);
-  gws[0] = (gsize) 36 *nb;
-  gws[1] = Tp / 32;
-  if (!yolo_args_ok (&a, n, error)
-      || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
-    return FALSE;
+  for (int ty0 = 0; ty0 < th; ty0 += rows) {
+    int bth = MIN (rows, th - ty0);     /* tile rows of this band */
+    int bTp = yolo_div_up (bth * tw, 32) * 32;
+    int vcs = xi_major ? bTp : 36 * bTp;
+    int vxs = xi_major ? p->C * bTp : bTp;
+    int ocs = xi_major ? bTp : 36 * bTp;
+    int oxs = xi_major ? Mp * bTp : bTp;
 
-  k = yolo_rt_kernel (rt, "conv_wino4_out", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_scratch (&a, rt, 1, obytes);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p->M);
-  yolo_args_int (&a, p->H);
-  yolo_args_int (&a, p->W);
-  yolo_args_int (&a, th);
-  yolo_args_int (&a, tw);
-  yolo_args_int (&a, ocs);
-  yolo_args_int (&a, oxs);
-  gws[0] = p->M;
-  gws[1] = (gsize) th *nxc;
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 2, gws, lt, error);
+    k = yolo_rt_kernel (rt, "conv_wino4_in", error);
+    if (k == NULL)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_tensor (&a, rt, g, xt);
+    yolo_args_scratch (&a, rt, 0, vbytes);
+    yolo_args_int (&a, p->C);
+    yolo_args_int (&a, p->H);
+    yolo_args_int (&a, p->W);
+    yolo_args_int (&a, bth);
+    yolo_args_int (&a, tw);
+    yolo_args_int (&a, bTp);
+    yolo_args_int (&a, vcs);
+    yolo_args_int (&a, vxs);
+    yolo_args_int (&a, ty0);
+    gws[0] = p->C;
+    gws[1] = tw >= 16 ? (gsize) bth *nxc : 1;
+    if (!yolo_args_ok (&a, n, error)
+        || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
+      return FALSE;
+
+    k = yolo_rt_kernel (rt, "conv_wino_gemm", error);
+    if (k == NULL)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_scratch (&a, rt, 0, vbytes);
+    yolo_args_scratch (&a, rt, 1, ubytes);
+    yolo_args_scratch (&a, rt, 1, ubytes);
+    yolo_args_int (&a, p->C);
+    yolo_args_int (&a, nb);
+    yolo_args_int (&a, bTp);
+    yolo_args_int (&a, 36);
+    yolo_args_int (&a, vcs);
+    yolo_args_int (&a, vxs);
+    yolo_args_int (&a, ocs);
+    yolo_args_int (&a, oxs);
+    yolo_args_int (&a, u_off);
+    gws[0] = (gsize) 36 *nb;
+    gws[1] = bTp / 32;
+    if (!yolo_args_ok (&a, n, error)
+        || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
+      return FALSE;
+
+    k = yolo_rt_kernel (rt, "conv_wino4_out", error);
+    if (k == NULL)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_scratch (&a, rt, 1, ubytes);
+    yolo_args_mem (&a, bmem);
+    yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+    yolo_args_int (&a, p->M);
+    yolo_args_int (&a, p->H);
+    yolo_args_int (&a, p->W);
+    yolo_args_int (&a, bth);
+    yolo_args_int (&a, tw);
+    yolo_args_int (&a, ocs);
+    yolo_args_int (&a, oxs);
+    yolo_args_int (&a, ty0);
+    if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+      return FALSE;
+    gws[0] = p->M;
+    gws[1] = (gsize) bth *nxc;
+    if (!yolo_args_ok (&a, n, error)
+        || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static gboolean

@@ -19,6 +19,8 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   cl_mem smem, zmem;
   gsize gws[1];
   QdqParams p;
+  float fq[6];
+  gboolean fast;
   cl_kernel k;
   YoloArgs a;
 
@@ -31,6 +33,10 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return yolo_op_unsupported (error, n, "DequantizeLinear of a run-time "
         "int32 tensor is not supported");
   }
+  /* per tensor on wide-vector CPUs: division-free (yolo_fq16) */
+  fast = p.channels == 1 && !strcmp (n->op_type, "QuantizeDequantizeLinear")
+      && yolo_rt_device (rt)->wide_vectors
+      && yolo_qdq_fq_pack (p.scale[0], p.zero_point[0], p.lo, p.hi, fq);
   smem = yolo_rt_upload (rt, p.scale, p.channels * sizeof (float), error);
   zmem = smem ? yolo_rt_upload (rt, p.zero_point, p.channels *
       sizeof (gint32), error) : NULL;
@@ -39,10 +45,9 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   if (p.n == 0)
     return TRUE;
-  if (p.channels == 1 && !strcmp (n->op_type, "QuantizeDequantizeLinear")
-      && yolo_rt_device (rt)->wide_vectors) {
-    /* per tensor on wide-vector CPUs: contiguous chunks of float16
-     * vectors, one work-group of 1 per chunk (as DynamicQuantizeLinear) */
+  if (fast) {
+    /* contiguous chunks of float16 vectors, one work-group of 1 per chunk
+     * (as DynamicQuantizeLinear) */
     static const gsize lws1[1] = { 1 };
     int parts = (int) CLAMP (p.n / 4096, 1, 256);
     int chunk = (int) yolo_div_up (yolo_div_up (p.n, parts), 16) * 16;
@@ -51,13 +56,11 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       return FALSE;
     a = yolo_args (k);
     yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-    yolo_args_mem (&a, smem);
-    yolo_args_mem (&a, zmem);
     yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
     yolo_args_int (&a, (cl_int) p.n);
     yolo_args_int (&a, chunk);
-    yolo_args_int (&a, p.lo);
-    yolo_args_int (&a, p.hi);
+    for (int i = 0; i < 6; i++)
+      yolo_args_float (&a, fq[i]);
     if (!yolo_args_ok (&a, n, error))
       return FALSE;
     gws[0] = yolo_div_up (p.n, chunk);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conv.h"
+#include "qdq.h"
 #include "yolo-engine.h"
 
 gboolean
@@ -114,6 +115,11 @@ conv_eval (YoloGraph * g, YoloNode * n, GError ** error)
                     * wm[(c * p.kh + ky) * p.kw + kx];
               }
             }
+          }
+          if (n->qepi) {
+            y[o] = yolo_qdq_epilogue_apply (n->qepi, n->act, (float) acc,
+                res ? &res[o] : NULL);
+            continue;
           }
           v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, (float) acc);
           if (res)

@@ -149,6 +149,54 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   return TRUE;
 }
 
+gboolean
+yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6])
+{
+  p[0] = s;
+  p[1] = (float) (1.0 / (double) s);
+  p[2] = (float) (lo - zp - 1) * s;
+  p[3] = (float) (hi - zp + 1) * s;
+  p[4] = (float) (lo - zp);
+  p[5] = (float) (hi - zp);
+  for (int i = 0; i < 4; i++)
+    if (!isnormal (p[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* fq = { s, r, xlo, xhi, qlo, qhi }: the division form */
+static float
+fq_ref (const float *fq, float x)
+{
+  float q = nearbyintf (x / fq[0]);
+
+  return fminf (fmaxf (q, fq[4]), fq[5]) * fq[0];
+}
+
+float
+yolo_qdq_epilogue_apply (const YoloQdqEpilogue * e, YoloAct act, float v,
+    const float *r)
+{
+  if (e->mask & YOLO_QEPI_OUT)
+    v = fq_ref (e->fq[0], v);
+  if (act == YOLO_ACT_SILU) {
+    float sg = 1.0f / (1.0f + expf (-v));
+    if (e->mask & YOLO_QEPI_SIG)
+      sg = fq_ref (e->fq[1], sg);
+    v = v * sg;
+  } else {
+    v = yolo_act_apply (act, 0.0f, 0.0f, v);
+  }
+  if (e->mask & YOLO_QEPI_ACT)
+    v = fq_ref (e->fq[2], v);
+  if (r) {
+    v = v + *r;
+    if (e->mask & YOLO_QEPI_RES)
+      v = fq_ref (e->fq[3], v);
+  }
+  return v;
+}
+
 static gboolean
 qdq_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {

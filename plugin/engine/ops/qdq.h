@@ -30,5 +30,20 @@ gboolean yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p,
     GError ** error);
 void yolo_qdq_params_clear (QdqParams * p);
 
+/* The parameters of the division-free fake quantisation of the OpenCL
+ * kernels (yolo_fq / yolo_fq16, ocl_kernels/common.cl) for scale s > 0 and
+ * zero point zp of the range [lo, hi]: p = { s, 1 / s (correctly rounded),
+ * (lo - zp - 1) * s, (hi - zp + 1) * s, lo - zp, hi - zp }. FALSE when one
+ * of them is not a normal finite float (the division form must run). */
+gboolean yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6]);
+
+/* The reference of a fused QDQ epilogue (YoloQdqEpilogue, yolo-graph.h)
+ * on v = conv + bias: the fake quantisations in division form (as
+ * QuantizeDequantizeLinear), act NONE or SILU (sigmoid 1 / (1 + exp(-x))
+ * then the product, as the Sigmoid and Mul nodes), the residual *r added
+ * when r is not NULL. */
+float yolo_qdq_epilogue_apply (const YoloQdqEpilogue * e, YoloAct act,
+    float v, const float *r);
+
 G_END_DECLS
 #endif
