@@ -217,6 +217,9 @@ test_epilogue (void)
     {"conv-im2col", "conv_im2col"}, {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-cpu-dw3x3s1", "conv_dw3x3s1"}, {"conv-cpu-dw", "conv_dw"},
     {"conv-gpu-c8", "conv_gpu_c8"}, {"conv-generic", "conv_generic"},
+    {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
+    {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
+    {"conv-im2col-t", "conv_gemm_t16"},
   };
 
   if (!yolo_test_have_device ()) {
