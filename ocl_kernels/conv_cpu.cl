@@ -524,12 +524,6 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
 #define CONV_F3_RM(h, ky) ((ky) == 0 ? ((h) ? tc : ta) : ((h) ? bc : ba))
 
 /* Loaders: u = the 16 lanes of half h for tap (ky, kx), o = the shift. */
-#define CONV_F3_LD_FAST(u, o, h, ky, kx) do { \
-    u = LOAD_ACT16 (xk, (o) + 16 * (h)); \
-    if ((kx) != 1) \
-      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
-  } while (0)
-
 #define CONV_F3_LD_EDGE(u, o, h, ky, kx) do { \
     u = LOAD_ACT16 (xk, (o) + 16 * (h)); \
     if ((kx) != 1 && (ky) != 1) \
@@ -541,7 +535,7 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   } while (0)
 
 #define CONV_F3_LD_GATHER(u, o, h, ky, kx) do { \
-    u = conv_load16_masked (xk - ps, ps + (o) + 16 * (h), 1, HW); \
+    u = conv_load16_masked_ool (xk - ps, ps + (o) + 16 * (h), 1, HW); \
     if ((kx) != 1) \
       u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
   } while (0)
@@ -592,22 +586,20 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   __global const float *wk = w + mb * Cg * 72;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  if (ps >= W + 1 && ps + 33 + W <= HW) {
-    for (int k = 0; k < Cg; k++) {
-      CONV_F3_CHANNEL (CONV_F3_LD_FAST);
-      xk += HW;
-      wk += 72;
-    }
-  } else {
-    int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W;
-    for (int k = 0; k < Cg; k++) {
-      if ((g0 + k == 0 && ps < W + 1) || (g0 + k == C - 1 && ps + 33 + W > HW))
-        CONV_F3_CHANNEL (CONV_F3_LD_GATHER);
-      else
-        CONV_F3_CHANNEL (CONV_F3_LD_EDGE);
-      xk += HW;
-      wk += 72;
-    }
+  /* one loop for all tiles (the row masks are all true away from the first
+   * and last row): a second, unmasked copy of the channel loop cost more
+   * compile time at the first launch (cold start) than its selects save;
+   * the gathers (first / last channel of edge tiles) call out of line */
+  int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W;
+  int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
+  int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
+  for (int k = 0; k < Cg; k++) {
+    if (k == gk0 || k == gk1)
+      CONV_F3_CHANNEL (CONV_F3_LD_GATHER);
+    else
+      CONV_F3_CHANNEL (CONV_F3_LD_EDGE);
+    xk += HW;
+    wk += 72;
   }
   int skip = p0 - ps;
   CONV_STORE8 (a, ps, min (skip, 16), 16);
@@ -669,7 +661,7 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
     u = vload16 (0, sk + CONV_S2F_PA (ky) + CONV_S2F_PB (kx) \
         + CONV_S2F_DY (ky) + CONV_S2F_DX (kx) + 16 * (h)); \
     if ((EDGE) && (ky) == 0 && (kx) == 0) \
-      u = select ((float16) (0.0f), u, ((h) ? lc : la) & ((h) ? tc : ta)); \
+      u = select ((float16) (0.0f), u, (h) ? ltc : lta); \
     else if ((kx) == 0) \
       u = select ((float16) (0.0f), u, (h) ? lc : la); \
     else if ((EDGE) && (ky) == 0) \
@@ -713,23 +705,18 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   int ps = min (p0, HWo - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 la = pa % Wo > 0, lc = pc % Wo > 0;
-  int16 ta = pa >= Wo, tc = pc >= Wo;
+  /* one loop for all tiles (row masks all true past the first row): a
+   * second, unmasked copy of the loop cost more compile time at the first
+   * launch (cold start) than its 4 selects per channel save */
+  int16 ta = pa >= Wo, tc = pc >= Wo, lta = la & ta, ltc = lc & tc;
   __global const float *sk = s + ps;
   __global const float *wk = w + mb * Cg * 72;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  if (ps >= Wo) {
-    for (int k = 0; k < Cg; k++) {
-      CONV_S2F_CHANNEL (0);
-      sk += 4 * HWo;
-      wk += 72;
-    }
-  } else {
-    for (int k = 0; k < Cg; k++) {
-      CONV_S2F_CHANNEL (1);
-      sk += 4 * HWo;
-      wk += 72;
-    }
+  for (int k = 0; k < Cg; k++) {
+    CONV_S2F_CHANNEL (1);
+    sk += 4 * HWo;
+    wk += 72;
   }
   int skip = p0 - ps;
   CONV_STORE8 (a, ps, min (skip, 16), 16);
