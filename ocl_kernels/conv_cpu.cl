@@ -1131,18 +1131,45 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
 #define CONV_GT_STEP(i) \
   a##i = fma ((float16) (LOAD_ACT (xq, (i))), wv, a##i)
 
+/* The residual of 16 channels (stride HW, channels past nm repeat the
+ * last) at one pixel: a gather, out of line (16 scalar loads in each of
+ * the 16 pixels' epilogues made PoCL's first-launch compile slow). */
+static __attribute__ ((noinline)) float16
+conv_gt_res16 (__global const ACT_T *r, int off, int HW, int nm)
+{
+  float t[16];
+  for (int j = 0; j < 16; j++)
+    t[j] = LOAD_ACT (r, off + min (j, nm - 1) * HW);
+  return vload16 (0, t);
+}
+
+/* Fewer than 16 pixels (HW < 16; pixels past HW read pixel 0, never
+ * stored): the 16 accumulators of conv_gemm_t16 to acc, out of line (a
+ * second unrolled copy of the GEMM loop only for tiny planes). */
+static __attribute__ ((noinline)) void
+conv_gt_small (__global const ACT_T *xq, __global const float *wp, int R,
+    int HW, float16 *acc)
+{
+  for (int i = 0; i < 16; i++)
+    acc[i] = 0.0f;
+  for (int k = 0; k < R; k++) {
+    float16 wv = vload16 (0, wp);
+    for (int i = 0; i < 16; i++)
+      acc[i] = fma ((float16) (LOAD_ACT (xq, i < HW ? i : 0)), wv, acc[i]);
+    xq += HW;
+    wp += 16;
+  }
+}
+
 /* Pixel i of the tile: bias, activation (CONV_ACT16), the residual of
  * the 16 channels (gathered; CONV_QDQ_RES16), then their stores. */
 #define CONV_GT_STORE(i) do { \
     if ((i) >= skip && (i) < np) { \
       float16 t_ = CONV_ACT16 (a##i + bv, act, alpha, beta); \
       float t16_[16]; \
-      if (has_res) { \
-        for (int j_ = 0; j_ < 16; j_++) \
-          t16_[j_] = LOAD_ACT (r, r_off + (m0 + min (j_, nm - 1)) * HW \
-              + ps + (i)); \
-        t_ = CONV_QDQ_RES16 (t_ + vload16 (0, t16_)); \
-      } \
+      if (has_res) \
+        t_ = CONV_QDQ_RES16 (t_ + conv_gt_res16 (r, r_off + m0 * HW + ps \
+                + (i), HW, nm)); \
       vstore16 (t_, 0, t16_); \
       for (int j_ = 0; j_ < nm; j_++) \
         STORE_ACT (y, y_off + (m0 + j_) * HW + ps + (i), t16_[j_]); \
@@ -1187,31 +1214,12 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
       wp += 16;
     }
   } else {
-    /* fewer than 16 pixels: pixels past HW read pixel 0 (never stored) */
-    for (int k = 0; k < R; k++) {
-      float16 wv = vload16 (0, wp);
-#define CONV_GT_STEP_S(i) \
-      a##i = fma ((float16) (LOAD_ACT (xq, (i) < HW ? (i) : 0)), wv, a##i)
-      CONV_GT_STEP_S (0);
-      CONV_GT_STEP_S (1);
-      CONV_GT_STEP_S (2);
-      CONV_GT_STEP_S (3);
-      CONV_GT_STEP_S (4);
-      CONV_GT_STEP_S (5);
-      CONV_GT_STEP_S (6);
-      CONV_GT_STEP_S (7);
-      CONV_GT_STEP_S (8);
-      CONV_GT_STEP_S (9);
-      CONV_GT_STEP_S (10);
-      CONV_GT_STEP_S (11);
-      CONV_GT_STEP_S (12);
-      CONV_GT_STEP_S (13);
-      CONV_GT_STEP_S (14);
-      CONV_GT_STEP_S (15);
-#undef CONV_GT_STEP_S
-      xq += HW;
-      wp += 16;
-    }
+    float16 acc[16];
+    conv_gt_small (xq, wp, R, HW, acc);
+    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
+    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
   }
   float16 bv = vload16 (0, b + m0);
   CONV_GT_STORE (0);
