@@ -520,48 +520,14 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * and in the tensor's first / last channel, where a vector load could
  * leave the tensor, gather lane by lane (zero outside the plane, which
  * with the column mask is exactly the padding). */
-#define CONV_F3_CM(h, kx) ((kx) == 0 ? ((h) ? lc : la) : ((h) ? rc : ra))
-#define CONV_F3_RM(h, ky) ((ky) == 0 ? ((h) ? tc : ta) : ((h) ? bc : ba))
-
-/* Loaders: u = the 16 lanes of half h for tap (ky, kx), o = the shift. */
-#define CONV_F3_LD_EDGE(u, o, h, ky, kx) do { \
-    u = LOAD_ACT16 (xk, (o) + 16 * (h)); \
-    if ((kx) != 1 && (ky) != 1) \
-      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx) & CONV_F3_RM (h, ky)); \
-    else if ((kx) != 1) \
-      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
-    else if ((ky) != 1) \
-      u = select ((float16) (0.0f), u, CONV_F3_RM (h, ky)); \
-  } while (0)
-
-#define CONV_F3_LD_GATHER(u, o, h, ky, kx) do { \
-    u = conv_load16_masked_ool (xk - ps, ps + (o) + 16 * (h), 1, HW); \
-    if ((kx) != 1) \
-      u = select ((float16) (0.0f), u, CONV_F3_CM (h, kx)); \
-  } while (0)
-
-/* One kernel row ky of one input channel (weights wr = [kx][8]). */
-#define CONV_F3_ROW(LD, ky, wr) do { \
-    int o_ = ((ky) - 1) * W; \
-    float16 u_, v_; \
-    LD (u_, o_ - 1, 0, ky, 0); \
-    LD (v_, o_ - 1, 1, ky, 0); \
-    CONV_FMA8 (a, u_, (wr)); \
-    CONV_FMA8 (c, v_, (wr)); \
-    LD (u_, o_, 0, ky, 1); \
-    LD (v_, o_, 1, ky, 1); \
-    CONV_FMA8 (a, u_, (wr) + 8); \
-    CONV_FMA8 (c, v_, (wr) + 8); \
-    LD (u_, o_ + 1, 0, ky, 2); \
-    LD (v_, o_ + 1, 1, ky, 2); \
-    CONV_FMA8 (a, u_, (wr) + 16); \
-    CONV_FMA8 (c, v_, (wr) + 16); \
-  } while (0)
-
-#define CONV_F3_CHANNEL(LD) do { \
-    CONV_F3_ROW (LD, 0, wk); \
-    CONV_F3_ROW (LD, 1, wk + 24); \
-    CONV_F3_ROW (LD, 2, wk + 48); \
+/* u = the 16 lanes at xk + o, zero where m is false; gathered lane by
+ * lane, out of line, where a vector load could leave the tensor (gth). */
+#define CONV_F3_LD(u, o, m) do { \
+    if (gth) \
+      u = conv_load16_masked_ool (xk - ps, ps + (o), 1, HW); \
+    else \
+      u = LOAD_ACT16 (xk, (o)); \
+    u = select ((float16) (0.0f), u, (m)); \
   } while (0)
 
 __kernel void
@@ -586,18 +552,36 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   __global const float *wk = w + mb * Cg * 72;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  /* one loop for all tiles (the row masks are all true away from the first
-   * and last row): a second, unmasked copy of the channel loop cost more
-   * compile time at the first launch (cold start) than its selects save;
-   * the gathers (first / last channel of edge tiles) call out of line */
+  /* One loop for all tiles (the row masks are all true away from the
+   * first and last row) and over the kernel rows ky (not unrolled): the
+   * unrolled copies made PoCL's first-launch compile (cold start) slow
+   * and were not faster. */
   int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W;
+  int16 all = (int16) (-1);
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
   int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
   for (int k = 0; k < Cg; k++) {
-    if (k == gk0 || k == gk1)
-      CONV_F3_CHANNEL (CONV_F3_LD_GATHER);
-    else
-      CONV_F3_CHANNEL (CONV_F3_LD_EDGE);
+    int gth = k == gk0 || k == gk1;
+#pragma unroll 1
+    for (int ky = 0; ky < 3; ky++) {
+      int16 rma = ky == 0 ? ta : ky == 2 ? ba : all;
+      int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all;
+      __global const float *wr = wk + 24 * ky;
+      int o = (ky - 1) * W;
+      float16 u, v;
+      CONV_F3_LD (u, o - 1, la & rma);
+      CONV_F3_LD (v, o + 15, lc & rmc);
+      CONV_FMA8 (a, u, wr);
+      CONV_FMA8 (c, v, wr);
+      CONV_F3_LD (u, o, rma);
+      CONV_F3_LD (v, o + 16, rmc);
+      CONV_FMA8 (a, u, wr + 8);
+      CONV_FMA8 (c, v, wr + 8);
+      CONV_F3_LD (u, o + 1, ra & rma);
+      CONV_F3_LD (v, o + 17, rc & rmc);
+      CONV_FMA8 (a, u, wr + 16);
+      CONV_FMA8 (c, v, wr + 16);
+    }
     xk += HW;
     wk += 72;
   }
@@ -650,44 +634,6 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
   }
 }
 
-/* Phase plane offsets (elements) of tap row ky / column kx. */
-#define CONV_S2F_PA(ky) ((ky) == 1 ? 0 : 2 * HWo)
-#define CONV_S2F_PB(kx) ((kx) == 1 ? 0 : HWo)
-#define CONV_S2F_DY(ky) ((ky) == 0 ? -Wo : 0)
-#define CONV_S2F_DX(kx) ((kx) == 0 ? -1 : 0)
-
-/* u = lanes of half h for tap (ky, kx); EDGE also masks dy = -1. */
-#define CONV_S2F_LD(u, h, ky, kx, EDGE) do { \
-    u = vload16 (0, sk + CONV_S2F_PA (ky) + CONV_S2F_PB (kx) \
-        + CONV_S2F_DY (ky) + CONV_S2F_DX (kx) + 16 * (h)); \
-    if ((EDGE) && (ky) == 0 && (kx) == 0) \
-      u = select ((float16) (0.0f), u, (h) ? ltc : lta); \
-    else if ((kx) == 0) \
-      u = select ((float16) (0.0f), u, (h) ? lc : la); \
-    else if ((EDGE) && (ky) == 0) \
-      u = select ((float16) (0.0f), u, (h) ? tc : ta); \
-  } while (0)
-
-#define CONV_S2F_TAP(ky, kx, EDGE) do { \
-    float16 u_, v_; \
-    CONV_S2F_LD (u_, 0, ky, kx, EDGE); \
-    CONV_S2F_LD (v_, 1, ky, kx, EDGE); \
-    CONV_FMA8 (a, u_, wk + ((ky) * 3 + (kx)) * 8); \
-    CONV_FMA8 (c, v_, wk + ((ky) * 3 + (kx)) * 8); \
-  } while (0)
-
-#define CONV_S2F_CHANNEL(EDGE) do { \
-    CONV_S2F_TAP (0, 0, EDGE); \
-    CONV_S2F_TAP (0, 1, EDGE); \
-    CONV_S2F_TAP (0, 2, EDGE); \
-    CONV_S2F_TAP (1, 0, EDGE); \
-    CONV_S2F_TAP (1, 1, EDGE); \
-    CONV_S2F_TAP (1, 2, EDGE); \
-    CONV_S2F_TAP (2, 0, EDGE); \
-    CONV_S2F_TAP (2, 1, EDGE); \
-    CONV_S2F_TAP (2, 2, EDGE); \
-  } while (0)
-
 /* The conv over the phase planes s ([Cg][4][Ho Wo], group 1); weights as
  * conv_3x3s1_c8's. Ho * Wo >= 32. */
 __kernel void
@@ -705,16 +651,37 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   int ps = min (p0, HWo - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 la = pa % Wo > 0, lc = pc % Wo > 0;
-  /* one loop for all tiles (row masks all true past the first row): a
-   * second, unmasked copy of the loop cost more compile time at the first
-   * launch (cold start) than its 4 selects per channel save */
-  int16 ta = pa >= Wo, tc = pc >= Wo, lta = la & ta, ltc = lc & tc;
+  /* One loop for all tiles (the row mask is all true past the first row)
+   * and over the kernel rows ky (not unrolled): the unrolled copies made
+   * PoCL's first-launch compile (cold start) slow and were not faster.
+   * Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo for
+   * ky = 0; column kx phase b = (kx + 1) & 1, dx = -1 for kx = 0. */
+  int16 ta = pa >= Wo, tc = pc >= Wo, all = (int16) (-1);
   __global const float *sk = s + ps;
   __global const float *wk = w + mb * Cg * 72;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < Cg; k++) {
-    CONV_S2F_CHANNEL (1);
+#pragma unroll 1
+    for (int ky = 0; ky < 3; ky++) {
+      int16 rma = ky == 0 ? ta : all, rmc = ky == 0 ? tc : all;
+      __global const float *sr = sk + (ky == 1 ? 0 : 2 * HWo)
+          + (ky == 0 ? -Wo : 0);
+      __global const float *wr = wk + 24 * ky;
+      float16 u, v;
+      u = select ((float16) (0.0f), vload16 (0, sr + HWo - 1), la & rma);
+      v = select ((float16) (0.0f), vload16 (0, sr + HWo + 15), lc & rmc);
+      CONV_FMA8 (a, u, wr);
+      CONV_FMA8 (c, v, wr);
+      u = select ((float16) (0.0f), vload16 (0, sr), rma);
+      v = select ((float16) (0.0f), vload16 (0, sr + 16), rmc);
+      CONV_FMA8 (a, u, wr + 8);
+      CONV_FMA8 (c, v, wr + 8);
+      u = select ((float16) (0.0f), vload16 (0, sr + HWo), rma);
+      v = select ((float16) (0.0f), vload16 (0, sr + HWo + 16), rmc);
+      CONV_FMA8 (a, u, wr + 16);
+      CONV_FMA8 (c, v, wr + 16);
+    }
     sk += 4 * HWo;
     wk += 72;
   }
