@@ -530,6 +530,21 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     u = select ((float16) (0.0f), u, (m)); \
   } while (0)
 
+/* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
+ * halves (not unrolled; two inlined copies of the epilogue made PoCL's
+ * first-launch compile slower). */
+#define CONV_F3_STORE do { \
+    int skip_ = p0 - ps; \
+    _Pragma ("unroll 1") \
+    for (int h_ = 0; h_ < 2; h_++) { \
+      float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
+          e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
+          e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
+      CONV_STORE8 (e, ps + 16 * h_, h_ ? max (skip_ - 16, 0) \
+          : min (skip_, 16), 16); \
+    } \
+  } while (0)
+
 __kernel void
 conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
     __global const float *w, CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg,
@@ -585,9 +600,7 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
     xk += HW;
     wk += 72;
   }
-  int skip = p0 - ps;
-  CONV_STORE8 (a, ps, min (skip, 16), 16);
-  CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+  CONV_F3_STORE;
 }
 
 /* ---- 3x3 stride 2 pad 1 as four phase planes (conv-cpu-3x3s2-flat) ----
@@ -685,9 +698,7 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
     sk += 4 * HWo;
     wk += 72;
   }
-  int skip = p0 - ps;
-  CONV_STORE8 (a, ps, min (skip, 16), 16);
-  CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+  CONV_F3_STORE;
 }
 
 /* One input channel of the 3x3 stride 2 kernel: input rows
