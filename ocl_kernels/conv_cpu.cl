@@ -520,15 +520,35 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * and in the tensor's first / last channel, where a vector load could
  * leave the tensor, gather lane by lane (zero outside the plane, which
  * with the column mask is exactly the padding). */
-/* u = the 16 lanes at xk + o, zero where m is false; gathered lane by
- * lane, out of line, where a vector load could leave the tensor (gth). */
-#define CONV_F3_LD(u, o, m) do { \
-    if (gth) \
-      u = conv_load16_masked_ool (xk - ps, ps + (o), 1, HW); \
-    else \
-      u = LOAD_ACT16 (xk, (o)); \
-    u = select ((float16) (0.0f), u, (m)); \
-  } while (0)
+/* One input channel where a vector load could leave the tensor (its
+ * first / last channel, tiles at the first / last rows): the taps gathered
+ * lane by lane (zero outside the plane; with the masks exactly the
+ * padding), out of line. acc = the accumulators a0..a7, c0..c7; m = the
+ * masks la, lc, ra, rc, ta, tc, ba, bc. */
+static __attribute__ ((noinline)) void
+conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
+    __global const float *wk, const int16 *m, float16 *acc)
+{
+  for (int ky = 0; ky < 3; ky++) {
+    int16 all = (int16) (-1);
+    int16 rma = ky == 0 ? m[4] : ky == 2 ? m[6] : all;
+    int16 rmc = ky == 0 ? m[5] : ky == 2 ? m[7] : all;
+    for (int kx = 0; kx < 3; kx++) {
+      int o = ps + (ky - 1) * W + kx - 1;
+      int16 ma = kx == 0 ? m[0] & rma : kx == 2 ? m[2] & rma : rma;
+      int16 mc = kx == 0 ? m[1] & rmc : kx == 2 ? m[3] & rmc : rmc;
+      float16 u = select ((float16) (0.0f), conv_load16_masked (xp, o, 1,
+              HW), ma);
+      float16 v = select ((float16) (0.0f), conv_load16_masked (xp, o + 16,
+              1, HW), mc);
+      __global const float *wr = wk + 24 * ky + 8 * kx;
+      for (int j = 0; j < 8; j++) {
+        acc[j] = fma (u, (float16) (wr[j]), acc[j]);
+        acc[8 + j] = fma (v, (float16) (wr[j]), acc[8 + j]);
+      }
+    }
+  }
+}
 
 /* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
  * halves (not unrolled; two inlined copies of the epilogue made PoCL's
@@ -576,24 +596,37 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
   int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
   for (int k = 0; k < Cg; k++) {
-    int gth = k == gk0 || k == gk1;
+    if (k == gk0 || k == gk1) {
+      int16 m[8] = { la, lc, ra, rc, ta, tc, ba, bc };
+      float16 acc[16] = { a0, a1, a2, a3, a4, a5, a6, a7,
+        c0, c1, c2, c3, c4, c5, c6, c7
+      };
+      conv_f3_gather_channel (xk - ps, ps, W, HW, wk, m, acc);
+      a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+      a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+      c0 = acc[8]; c1 = acc[9]; c2 = acc[10]; c3 = acc[11];
+      c4 = acc[12]; c5 = acc[13]; c6 = acc[14]; c7 = acc[15];
+      xk += HW;
+      wk += 72;
+      continue;
+    }
 #pragma unroll 1
     for (int ky = 0; ky < 3; ky++) {
       int16 rma = ky == 0 ? ta : ky == 2 ? ba : all;
       int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all;
       __global const float *wr = wk + 24 * ky;
-      int o = (ky - 1) * W;
+      __global const ACT_T *xr = xk + (ky - 1) * W;
       float16 u, v;
-      CONV_F3_LD (u, o - 1, la & rma);
-      CONV_F3_LD (v, o + 15, lc & rmc);
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma);
+      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc);
       CONV_FMA8 (a, u, wr);
       CONV_FMA8 (c, v, wr);
-      CONV_F3_LD (u, o, rma);
-      CONV_F3_LD (v, o + 16, rmc);
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 0), rma);
+      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 16), rmc);
       CONV_FMA8 (a, u, wr + 8);
       CONV_FMA8 (c, v, wr + 8);
-      CONV_F3_LD (u, o + 1, ra & rma);
-      CONV_F3_LD (v, o + 17, rc & rmc);
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma);
+      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc);
       CONV_FMA8 (a, u, wr + 16);
       CONV_FMA8 (c, v, wr + 16);
     }
