@@ -550,6 +550,36 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
   }
 }
 
+/* One input channel over the kernel rows ky (the loop not unrolled: the
+ * unrolled copies made PoCL's first-launch compile slow); EDGE: tiles
+ * touching the first or last row, which also mask rows. */
+#define CONV_F3_KY_LOOP(EDGE) do { \
+    _Pragma ("unroll 1") \
+    for (int ky = 0; ky < 3; ky++) { \
+      int16 rma = (EDGE) ? (ky == 0 ? ta : ky == 2 ? ba : all) : all; \
+      int16 rmc = (EDGE) ? (ky == 0 ? tc : ky == 2 ? bc : all) : all; \
+      __global const float *wr = wk + 24 * ky; \
+      __global const ACT_T *xr = xk + (ky - 1) * W; \
+      float16 u, v; \
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma); \
+      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
+      CONV_FMA8 (a, u, wr); \
+      CONV_FMA8 (c, v, wr); \
+      u = LOAD_ACT16 (xr, 0); \
+      v = LOAD_ACT16 (xr, 16); \
+      if (EDGE) { \
+        u = select ((float16) (0.0f), u, rma); \
+        v = select ((float16) (0.0f), v, rmc); \
+      } \
+      CONV_FMA8 (a, u, wr + 8); \
+      CONV_FMA8 (c, v, wr + 8); \
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma); \
+      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
+      CONV_FMA8 (a, u, wr + 16); \
+      CONV_FMA8 (c, v, wr + 16); \
+    } \
+  } while (0)
+
 /* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
  * halves (not unrolled; two inlined copies of the epilogue made PoCL's
  * first-launch compile slower). */
@@ -595,6 +625,7 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   int16 all = (int16) (-1);
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
   int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
+  int edge = ps < W || ps + 32 + W > HW;
   for (int k = 0; k < Cg; k++) {
     if (k == gk0 || k == gk1) {
       int16 m[8] = { la, lc, ra, rc, ta, tc, ba, bc };
@@ -610,26 +641,10 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       wk += 72;
       continue;
     }
-#pragma unroll 1
-    for (int ky = 0; ky < 3; ky++) {
-      int16 rma = ky == 0 ? ta : ky == 2 ? ba : all;
-      int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all;
-      __global const float *wr = wk + 24 * ky;
-      __global const ACT_T *xr = xk + (ky - 1) * W;
-      float16 u, v;
-      u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma);
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc);
-      CONV_FMA8 (a, u, wr);
-      CONV_FMA8 (c, v, wr);
-      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 0), rma);
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 16), rmc);
-      CONV_FMA8 (a, u, wr + 8);
-      CONV_FMA8 (c, v, wr + 8);
-      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma);
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc);
-      CONV_FMA8 (a, u, wr + 16);
-      CONV_FMA8 (c, v, wr + 16);
-    }
+    if (edge)
+      CONV_F3_KY_LOOP (1);
+    else
+      CONV_F3_KY_LOOP (0);
     xk += HW;
     wk += 72;
   }
@@ -680,6 +695,42 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
   }
 }
 
+/* One input channel over the kernel rows ky (not unrolled, as
+ * CONV_F3_KY_LOOP); EDGE: tiles touching the first output row, which mask
+ * row ky = 0. Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo
+ * for ky = 0; column kx phase b = (kx + 1) & 1, dx = -1 for kx = 0. */
+#define CONV_S2F_KY_LOOP(EDGE) do { \
+    _Pragma ("unroll 1") \
+    for (int ky = 0; ky < 3; ky++) { \
+      int16 rma = (EDGE) && ky == 0 ? ta : all; \
+      int16 rmc = (EDGE) && ky == 0 ? tc : all; \
+      __global const float *sr = sk + (ky == 1 ? 0 : 2 * HWo) \
+          + (ky == 0 ? -Wo : 0); \
+      __global const float *wr = wk + 24 * ky; \
+      float16 u, v; \
+      u = select ((float16) (0.0f), vload16 (0, sr + HWo - 1), la & rma); \
+      v = select ((float16) (0.0f), vload16 (0, sr + HWo + 15), lc & rmc); \
+      CONV_FMA8 (a, u, wr); \
+      CONV_FMA8 (c, v, wr); \
+      u = vload16 (0, sr); \
+      v = vload16 (0, sr + 16); \
+      if (EDGE) { \
+        u = select ((float16) (0.0f), u, rma); \
+        v = select ((float16) (0.0f), v, rmc); \
+      } \
+      CONV_FMA8 (a, u, wr + 8); \
+      CONV_FMA8 (c, v, wr + 8); \
+      u = vload16 (0, sr + HWo); \
+      v = vload16 (0, sr + HWo + 16); \
+      if (EDGE) { \
+        u = select ((float16) (0.0f), u, rma); \
+        v = select ((float16) (0.0f), v, rmc); \
+      } \
+      CONV_FMA8 (a, u, wr + 16); \
+      CONV_FMA8 (c, v, wr + 16); \
+    } \
+  } while (0)
+
 /* The conv over the phase planes s ([Cg][4][Ho Wo], group 1); weights as
  * conv_3x3s1_c8's. Ho * Wo >= 32. */
 __kernel void
@@ -708,26 +759,10 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < Cg; k++) {
-#pragma unroll 1
-    for (int ky = 0; ky < 3; ky++) {
-      int16 rma = ky == 0 ? ta : all, rmc = ky == 0 ? tc : all;
-      __global const float *sr = sk + (ky == 1 ? 0 : 2 * HWo)
-          + (ky == 0 ? -Wo : 0);
-      __global const float *wr = wk + 24 * ky;
-      float16 u, v;
-      u = select ((float16) (0.0f), vload16 (0, sr + HWo - 1), la & rma);
-      v = select ((float16) (0.0f), vload16 (0, sr + HWo + 15), lc & rmc);
-      CONV_FMA8 (a, u, wr);
-      CONV_FMA8 (c, v, wr);
-      u = select ((float16) (0.0f), vload16 (0, sr), rma);
-      v = select ((float16) (0.0f), vload16 (0, sr + 16), rmc);
-      CONV_FMA8 (a, u, wr + 8);
-      CONV_FMA8 (c, v, wr + 8);
-      u = select ((float16) (0.0f), vload16 (0, sr + HWo), rma);
-      v = select ((float16) (0.0f), vload16 (0, sr + HWo + 16), rmc);
-      CONV_FMA8 (a, u, wr + 16);
-      CONV_FMA8 (c, v, wr + 16);
-    }
+    if (ps < Wo)
+      CONV_S2F_KY_LOOP (1);
+    else
+      CONV_S2F_KY_LOOP (0);
     sk += 4 * HWo;
     wk += 72;
   }
