@@ -617,10 +617,8 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   __global const float *wk = w + mb * Cg * 72;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  /* One loop for all tiles (the row masks are all true away from the
-   * first and last row) and over the kernel rows ky (not unrolled): the
-   * unrolled copies made PoCL's first-launch compile (cold start) slow
-   * and were not faster. */
+  /* channels whose vector loads could leave the tensor: gathered (out of
+   * line); tiles touching the first / last row: rows masked too */
   int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W;
   int16 all = (int16) (-1);
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
@@ -748,11 +746,6 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   int ps = min (p0, HWo - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 la = pa % Wo > 0, lc = pc % Wo > 0;
-  /* One loop for all tiles (the row mask is all true past the first row)
-   * and over the kernel rows ky (not unrolled): the unrolled copies made
-   * PoCL's first-launch compile (cold start) slow and were not faster.
-   * Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo for
-   * ky = 0; column kx phase b = (kx + 1) & 1, dx = -1 for kx = 0. */
   int16 ta = pa >= Wo, tc = pc >= Wo, all = (int16) (-1);
   __global const float *sk = s + ps;
   __global const float *wk = w + mb * Cg * 72;
@@ -1209,9 +1202,9 @@ conv_gt_small (__global const ACT_T *xq, __global const float *wp, int R,
 
 /* Pixel i of the tile: bias, activation (CONV_ACT16), the residual of
  * the 16 channels (gathered; CONV_QDQ_RES16), then their stores. */
-#define CONV_GT_STORE(i) do { \
+#define CONV_GT_STORE(av, i) do { \
     if ((i) >= skip && (i) < np) { \
-      float16 t_ = CONV_ACT16 (a##i + bv, act, alpha, beta); \
+      float16 t_ = CONV_ACT16 ((av) + bv, act, alpha, beta); \
       float t16_[16]; \
       if (has_res) \
         t_ = CONV_QDQ_RES16 (t_ + conv_gt_res16 (r, r_off + m0 * HW + ps \
@@ -1268,22 +1261,14 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
     a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
   }
   float16 bv = vload16 (0, b + m0);
-  CONV_GT_STORE (0);
-  CONV_GT_STORE (1);
-  CONV_GT_STORE (2);
-  CONV_GT_STORE (3);
-  CONV_GT_STORE (4);
-  CONV_GT_STORE (5);
-  CONV_GT_STORE (6);
-  CONV_GT_STORE (7);
-  CONV_GT_STORE (8);
-  CONV_GT_STORE (9);
-  CONV_GT_STORE (10);
-  CONV_GT_STORE (11);
-  CONV_GT_STORE (12);
-  CONV_GT_STORE (13);
-  CONV_GT_STORE (14);
-  CONV_GT_STORE (15);
+  /* the 16 pixels' epilogues in a loop (not unrolled: 16 inlined copies
+   * made PoCL's first-launch compile slow; they run once per tile) */
+  float16 acc[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12,
+    a13, a14, a15
+  };
+#pragma unroll 1
+  for (int i = 0; i < 16; i++)
+    CONV_GT_STORE (acc[i], i);
 }
 
 /* ---- Winograd F(4x4, 3x3): 3x3, stride 1, pad 1, dilation 1, group 1 ----
