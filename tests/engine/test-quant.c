@@ -678,6 +678,168 @@ test_errors (void)
   yolo_graph_free (g);
 }
 
+/* The Winograd convs of the float emulation read their input fake-
+ * quantised (conv_wino4_in_fq; yolo-quant-fuse.c): DynamicQuantizeLinear
+ * -> ConvInteger (3x3, 64 -> 64 channels) -> Cast -> Mul -> Add(bias) on
+ * the device, against the same graph with a second (1x1) ConvInteger on
+ * the quantised x, where the quantising pass runs as before: bit for bit
+ * the same conv output. Also with conv_kernel=direct (the direct kernel
+ * runs that pass itself, yolo_conv_cl_fq_input). Inputs: random, values
+ * on the ties of an exact scale (1/128, zero point 128), all zero, a NaN
+ * (quantised to -zp) and an inf (scale inf: NaN everywhere). */
+typedef enum
+{
+  FQ_RANDOM, FQ_TIES, FQ_ZERO, FQ_NAN, FQ_INF, FQ_N_INPUTS
+} FqInput;
+
+static YoloGraph *
+fq_graph (int H, int W, FqInput kind, gboolean second)
+{
+  YoloGraph *g = yolo_graph_new ();
+  YoloNode *conv;
+  QConvCase c = { 64, H, W, 64, 3, 3, 1, 1, 1, 1, YOLO_DTYPE_INT8, TRUE };
+  float *x;
+  gint64 n = (gint64) 64 * H * W;
+  int xi;
+
+  yolo_test_seed (H * 1000 + W + kind);
+  g->opset = 20;
+  xi = yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, 64, H, W),
+      -3, 5);
+  x = YOLO_T (g, xi)->data;
+  for (gint64 i = 0; i < n; i++) {
+    if (kind == FQ_TIES)        /* multiples of 1/256 in [-1, 254/256] */
+      x[i] = (float) ((gint64) (yolo_test_rand (0, 510.999f))) / 256.0f - 1;
+    else if (kind == FQ_ZERO)
+      x[i] = 0;
+  }
+  if (kind == FQ_TIES) {        /* max - min = 255/128: scale 1/128 */
+    x[n / 3] = -1;
+    x[n / 2] = 254.0f / 256.0f;
+  }
+  if (kind == FQ_NAN)
+    x[n / 2] = NAN;
+  if (kind == FQ_INF)
+    x[n / 3] = INFINITY;
+  yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (64, 64, 3, 3), -128, 127);
+  yolo_test_const (g, "w_zp", YOLO_DTYPE_INT8, 1, DIMS (64), -3, 3);
+  yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 4, DIMS (1, 64, 1, 1),
+      1e-3f, 1e-2f);
+  yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, 64, 1, 1), -1, 1);
+  yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+  yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
+  conv = yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
+  qconv_attrs (conv, &c);
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+  yolo_test_node (g, "Mul", "accf,m", "deq");
+  yolo_test_node (g, "Add", "bias,deq", "y");
+  yolo_test_output (g, "y");
+  if (second) {
+    QConvCase c1 = c;
+    c1.kh = c1.kw = 1;
+    c1.pad = 0;
+    yolo_test_const (g, "w1", YOLO_DTYPE_INT8, 4, DIMS (64, 64, 1, 1), -128,
+        127);
+    conv = yolo_test_node (g, "ConvInteger", "x,w1,x_zp,w_zp", "acc1");
+    qconv_attrs (conv, &c1);
+    yolo_node_add_attr (yolo_test_node (g, "Cast", "acc1", "accf1"), "to",
+        YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+    yolo_test_node (g, "Mul", "accf1,m", "y1");
+    yolo_test_output (g, "y1");
+  }
+  return g;
+}
+
+/* Output 0 of g run on the device with conv_kernel ck (g_free); *kernels
+ * the kernels it launched (g_free). */
+static float *
+fq_run (YoloGraph * g, const char *ck, char **kernels)
+{
+  YoloEngineOptions opt = { 0 };
+  YoloTensor *xt = YOLO_T (g, g_array_index (g->inputs, int, 0));
+  float *x = g_memdup2 (xt->data, yolo_tensor_numel (xt) * sizeof (float));
+  float *y;
+  GError *err = NULL;
+  YoloEngine *e;
+
+  opt.conv_kernel = ck;
+  opt.tune = "off";
+  e = yolo_engine_new_from_graph (g, &opt, FALSE, &err);
+  g_assert_no_error (err);
+  g_assert_true (yolo_engine_set_input_n (e, 0, x, &err));
+  g_assert_true (yolo_engine_run (e, &err));
+  y = g_new (float, yolo_tensor_numel (YOLO_T (e->graph,
+              g_array_index (e->graph->outputs, int, 0))));
+  g_assert_true (yolo_engine_get_output (e, 0, y, &err));
+  *kernels = yolo_runtime_kernel_names (e->rt);
+  yolo_engine_free (e);
+  g_free (x);
+  return y;
+}
+
+static gboolean
+has_kernel (const char *names, const char *k)
+{
+  char **v = g_strsplit (names, " ", -1);
+  gboolean has = g_strv_contains ((const char *const *) v, k);
+  g_strfreev (v);
+  return has;
+}
+
+static void
+test_conv_fake_quantised_input (void)
+{
+  static const int sizes[][2] = { {9, 13}, {70, 67}, {20, 80} };
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  g_setenv ("YOLO_INT8_COMPUTE", "float", TRUE);
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+    for (int kind = 0; kind < FQ_N_INPUTS; kind++) {
+      int H = sizes[s][0], W = sizes[s][1];
+      gint64 n = (gint64) 64 * H * W;
+      for (int direct = 0; direct < 2; direct++) {
+        const char *ck = direct ? "direct" : NULL;
+        char *ka, *kb;
+        float *a = fq_run (fq_graph (H, W, kind, FALSE), ck, &ka);
+        float *b = fq_run (fq_graph (H, W, kind, TRUE), ck, &kb);
+
+        /* conv-wino4 (wide-vector CPUs) reads x itself, no quantising
+         * pass; elsewhere, and with the direct kernel, the pass runs */
+        if (!direct && has_kernel (kb, "conv_wino_gemm")) {
+          g_assert_true (has_kernel (ka, "conv_wino4_in_fq"));
+          g_assert_false (has_kernel (ka, "quant_dql_apply_fake16"));
+          g_assert_false (has_kernel (ka, "quant_dql_fake16"));
+          g_assert_false (has_kernel (ka, "quant_dql_apply_fake"));
+          g_assert_false (has_kernel (kb, "conv_wino4_in_fq"));
+        } else {
+          g_assert_true (has_kernel (ka, "quant_dql_apply_fake16")
+              || has_kernel (ka, "quant_dql_apply_fake"));
+        }
+        for (gint64 i = 0; i < n; i++)
+          if (!(isnan (a[i]) && isnan (b[i]))
+              && memcmp (&a[i], &b[i], sizeof (float))) {
+            g_test_message ("fake-quantised read, %dx%d input %d%s: "
+                "element %" G_GINT64_FORMAT " %.9g, through the quantising "
+                "pass %.9g", H, W, kind, direct ? " (direct)" : "", i, a[i],
+                b[i]);
+            g_test_fail ();
+            break;
+          }
+        if (kind == FQ_INF)
+          g_assert_true (isnan (a[0]));
+        g_free (a);
+        g_free (b);
+        g_free (ka);
+        g_free (kb);
+      }
+    }
+  g_unsetenv ("YOLO_INT8_COMPUTE");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -693,6 +855,8 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/conv-fake-quantised-input",
+      test_conv_fake_quantised_input);
   g_test_add_func ("/quant/matmul-integer", test_matmul_integer);
   g_test_add_func ("/quant/qdq-values", test_qdq_values);
   g_test_add_func ("/quant/qdq-random", test_qdq_random);
