@@ -29,13 +29,14 @@
  * it runs on every float conv kernel (Winograd, direct, depthwise)
  * instead of the integer kernels.
  *
- * Where every such Conv has conv-wino4's geometry (3x3, stride 1, pad 1,
- * one group), each also takes the DynamicQuantizeLinear's x, y_scale and
- * y_zero_point as inputs 3, 4 and 5 (YOLO_CONV_FQ_INPUTS, ops/quant.h;
- * input 2, the bias, -1 when there is none): conv-wino4 then fake-
- * quantises as it reads its input (conv_wino4_in_fq) and the quantising
- * pass that writes y is left out (backend-opencl/quant.c); a variant that
- * cannot read x so runs that pass itself first (yolo_conv_cl_fq_input).
+ * Where every such Conv is a Winograd layer (3x3, stride 1, pad 1, one
+ * group, at least FQ_MIN_C input and output channels: conv-wino4's), each
+ * also takes the DynamicQuantizeLinear's x, y_scale and y_zero_point as
+ * inputs 3, 4 and 5 (YOLO_CONV_FQ_INPUTS; input 2, the bias, -1 when there is none):
+ * the fake quantisation is then done as the conv reads its input
+ * (conv-wino4's conv_wino4_in_fq) and the quantising pass, which writes y,
+ * is left out (backend-opencl/quant.c). A variant that cannot read x so
+ * runs that pass itself first (yolo_cl_conv_fq_input).
  *
  * Static QDQ (quantize_static): a QuantizeLinear -> DequantizeLinear pair
  * with the same scale, zero point and axis on an activation becomes one
@@ -300,8 +301,9 @@ conv_to_float (YoloGraph * g, YoloNode * c, YoloTensor * ws)
 }
 
 /* conv-wino4's geometry (backend-opencl/conv-wino.c: 3x3, stride 1, pad 1,
- * dilation 1, one group; with tuning it competes there at any channel
- * count). */
+ * dilation 1, one group, WINO_MIN_C channels). */
+#define FQ_MIN_C 64
+
 static gboolean
 fq_candidate (YoloGraph * g, YoloNode * c)
 {
@@ -309,7 +311,8 @@ fq_candidate (YoloGraph * g, YoloNode * c)
 
   return yolo_conv_params (g, c, &p, NULL) && p.group == 1 && p.kh == 3
       && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1
-      && p.pt == 1 && p.pl == 1 && p.pb == 1 && p.pr == 1;
+      && p.pt == 1 && p.pl == 1 && p.pb == 1 && p.pr == 1
+      && p.Cg >= FQ_MIN_C && p.M >= FQ_MIN_C;
 }
 
 /* Float Conv c (made by conv_to_float) also reads d's x, y_scale and
@@ -372,15 +375,15 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
   }
   for (guint i = 0; ok && i < convs->len; i++)
     conv_to_float (g, g_ptr_array_index (convs, i), ws[i]);
+  for (guint i = 0; ok && i < convs->len; i++)
+    fq &= fq_candidate (g, g_ptr_array_index (convs, i));
+  for (guint i = 0; ok && fq && i < convs->len; i++)
+    read_fake_quantised (g, g_ptr_array_index (convs, i), d);
   if (ok) {
     g_free (d->op_type);
     d->op_type = g_strdup ("DynamicQuantizeDequantizeLinear");
     yolo_tensor_set_shape (y, YOLO_DTYPE_FLOAT, y->ndim, y->dims);
   }
-  for (guint i = 0; ok && i < convs->len; i++)
-    fq &= fq_candidate (g, g_ptr_array_index (convs, i));
-  for (guint i = 0; ok && fq && i < convs->len; i++)
-    read_fake_quantised (g, g_ptr_array_index (convs, i), d);
   g_free (ws);
   g_ptr_array_free (convs, TRUE);
 }
