@@ -111,31 +111,3 @@ YOLO_ACT_VEC (float16)
 #define LOAD_ACT16(p, i) vload16 (0, (p) + (i))
 #define STORE_ACT16(p, i, v) vstore16 ((v), 0, (p) + (i))
 #endif
-
-/* Exact division for the int8 fake quantisation (quant.cl, and the conv
- * kernels that fake-quantise their input as they read it, conv_cpu.cl). */
-
-/* 1 / b refined once (Newton-Raphson with an exact fma residual). */
-static inline float
-quant_recip_refined (float b)
-{
-  float y = 1.0f / b;
-  return fma (fma (-b, y, 1.0f), y, y);
-}
-
-/* a / b for 16 lanes, y = quant_recip (b) (quant.cl) or
- * quant_recip_refined (b): the product refined twice with
- * exact fma residuals (Markstein), the correctly rounded quotient in the
- * normal range; a quotient in the subnormal range rounds to 0 in every
- * quantisation here either way. Much cheaper than 16 double divisions. */
-static inline float16
-quant_div16 (float16 a, float b, float y)
-{
-  /* inf, NaN or a zero divisor: IEEE's exact special results, as
-   * quant_div (the refinement would turn x / inf into NaN) */
-  if (!isfinite (b) || b == 0.0f || any (!isfinite (a)))
-    return a / b;
-  float16 q = a * y;
-  q = fma (fma (-q, (float16) b, a), (float16) y, q);
-  return fma (fma (-q, (float16) b, a), (float16) y, q);
-}

@@ -765,8 +765,8 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
       d0_ = d1_ = d2_ = d3_ = d4_ = d5_ = 0.0f; \
     } else if (iy_ * W + x0 + 64 <= lim) { \
       __global const ACT_T *q_ = xc + iy_ * W + x0; \
-      float16 u0_ = CONV_WINO_LD16 (q_, 0), u1_ = CONV_WINO_LD16 (q_, 16); \
-      float16 u2_ = CONV_WINO_LD16 (q_, 32), u3_ = CONV_WINO_LD16 (q_, 48); \
+      float16 u0_ = LOAD_ACT16 (q_, 0), u1_ = LOAD_ACT16 (q_, 16); \
+      float16 u2_ = LOAD_ACT16 (q_, 32), u3_ = LOAD_ACT16 (q_, 48); \
       if (x0 + 64 > W) { \
         int16 col_ = (int16) (x0 - W) + CONV_IOTA16; \
         u0_ = select ((float16) (0.0f), u0_, col_ < 0); \
@@ -782,18 +782,18 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
       d3_ = CONV_UNZIP_ODD (ev_, ev2_); \
       d2_ = CONV_UNZIP_EVEN (od_, od2_); \
       d4_ = CONV_UNZIP_ODD (od_, od2_); \
-      float l_ = x0 > 0 ? CONV_WINO_LD (q_, -1) : 0.0f; \
-      float r_ = x0 + 64 < W ? CONV_WINO_LD (q_, 64) : 0.0f; \
+      float l_ = x0 > 0 ? LOAD_ACT (q_, -1) : 0.0f; \
+      float r_ = x0 + 64 < W ? LOAD_ACT (q_, 64) : 0.0f; \
       d0_ = CONV_SHR1 (d4_, l_); \
       d5_ = CONV_SHL1 (d1_, r_); \
     } else { \
       __global const ACT_T *q_ = xc + iy_ * W; \
-      d0_ = CONV_WINO_GATHER (q_, x0 - 1); \
-      d1_ = CONV_WINO_GATHER (q_, x0); \
-      d2_ = CONV_WINO_GATHER (q_, x0 + 1); \
-      d3_ = CONV_WINO_GATHER (q_, x0 + 2); \
-      d4_ = CONV_WINO_GATHER (q_, x0 + 3); \
-      d5_ = CONV_WINO_GATHER (q_, x0 + 4); \
+      d0_ = conv_load16_masked_ool (q_, x0 - 1, 4, W); \
+      d1_ = conv_load16_masked_ool (q_, x0, 4, W); \
+      d2_ = conv_load16_masked_ool (q_, x0 + 1, 4, W); \
+      d3_ = conv_load16_masked_ool (q_, x0 + 2, 4, W); \
+      d4_ = conv_load16_masked_ool (q_, x0 + 3, 4, W); \
+      d5_ = conv_load16_masked_ool (q_, x0 + 4, 4, W); \
     } \
     CONV_WINO4_BT (d0_, d1_, d2_, d3_, d4_, d5_, e##r##0, e##r##1, e##r##2, \
         e##r##3, e##r##4, e##r##5); \
@@ -855,103 +855,46 @@ conv_wino_st_part (float16 v, __global float *p, int l0, int l1)
     CONV_WINO4_IN_COL (5); \
   } while (0)
 
-/* The input transform's loads: plain (conv_wino4_in), or fake-quantised
- * (conv_wino4_in_fq, which defines them again). */
-#define CONV_WINO_LD16(q, i) LOAD_ACT16 (q, i)
-#define CONV_WINO_LD(q, i) LOAD_ACT (q, i)
-#define CONV_WINO_GATHER(q, start) conv_load16_masked_ool (q, start, 4, W)
-
 /* Input transform. Grid: dim 0 = input channel; dim 1 = (tile row, block of
  * 16 tiles) when tw >= 16. Narrower rows: one work-item per channel walks
  * the tile rows in order, each 16-lane store overwriting the previous
  * row's spill-over lanes (no store reaches past the channel's plane). */
-#define CONV_WINO4_IN_BODY() do { \
-    int c = get_global_id (0); \
-    int it = get_global_id (1); \
-    int nxc = (tw + 15) / 16; \
-    if (c >= C) \
-      return; \
-    int HW = H * W; \
-    __global const ACT_T *xc = x + x_off + c * HW; \
-    int lim = (C - c) * HW; \
-    int ty0, ty1, txs, l0; \
-    if (tw >= 16) { \
-      if (it >= th * nxc) \
-        return; \
-      int tx0 = (it % nxc) * 16; \
-      ty0 = it / nxc; \
-      ty1 = ty0 + 1; \
-      txs = min (tx0, tw - 16); \
-      l0 = tx0 - txs; \
-    } else { \
-      if (it != 0) \
-        return; \
-      ty0 = 0; \
-      ty1 = th; \
-      txs = 0; \
-      l0 = 0; \
-    } \
-    /* One expansion of the (large) tile code for both cases: PoCL \
-     * compiles it in half the time. */ \
-    for (int ty = ty0; ty < ty1; ty++) { \
-      int l1 = tw >= 16 || ty * tw + 16 <= Tp ? 16 : (th - ty) * tw; \
-      __global float *vt = v + c * vcs + ty * tw + txs; \
-      CONV_WINO4_IN_TILES (); \
-    } \
-  } while (0)
-
 __kernel void
 conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
     int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs)
 {
-  CONV_WINO4_IN_BODY ();
-}
-
-/* DynamicQuantizeDequantizeLinear's fake quantisation of x with scale s
- * (its refined reciprocal r) and zero point z: the values of quant.cl's
- * quant_dql_apply_fake16, bit for bit (quant_div16 is correctly rounded,
- * as quant_div). */
-static inline float16
-conv_fq16 (float16 x, float s, float r, float z)
-{
-  float16 q = rint (quant_div16 (x, s, r));
-  return fmin (fmax (q, -z), 255.0f - z) * s;
-}
-
-/* conv_load16_masked_ool of the fake-quantised values (zero where the
- * index is outside [0, n), as there). */
-static __attribute__ ((noinline)) float16
-conv_load16_masked_fq_ool (__global const ACT_T *p, int start, int step,
-    int n, float s, float r, float z)
-{
-  int16 idx = (int16) (start) + CONV_IOTA16 * step;
-  float16 v = conv_fq16 (conv_load16_masked (p, start, step, n), s, r, z);
-  return select ((float16) (0.0f), v, (idx >= 0) & (idx < n));
-}
-
-#undef CONV_WINO_LD16
-#undef CONV_WINO_LD
-#undef CONV_WINO_GATHER
-#define CONV_WINO_LD16(q, i) conv_fq16 (LOAD_ACT16 (q, i), fs, fr, fz)
-#define CONV_WINO_LD(q, i) conv_fq16 ((float16) (LOAD_ACT (q, i)), fs, fr, \
-    fz).s0
-#define CONV_WINO_GATHER(q, start) \
-  conv_load16_masked_fq_ool (q, start, 4, W, fs, fr, fz)
-
-/* conv_wino4_in of the fake-quantised x (the float emulation of dynamic
- * int8, yolo-quant-fuse.c): every value read is DynamicQuantize-
- * DequantizeLinear's float(saturate(round_half_even(x / s) + z) - z) * s
- * with s = scale[scale_off], z = zp[zp_off] (its y_scale and
- * y_zero_point), so the conv reads its input without that node's pass. */
-__kernel void
-conv_wino4_in_fq (__global const ACT_T *x, int x_off, __global float *v,
-    int C, int H, int W, int th, int tw, int Tp, int vcs, int vxs,
-    __global const float *scale, int scale_off, __global const int *zp,
-    int zp_off)
-{
-  float fs = scale[scale_off], fr = quant_recip_refined (fs);
-  float fz = (float) zp[zp_off];
-  CONV_WINO4_IN_BODY ();
+  int c = get_global_id (0);
+  int it = get_global_id (1);
+  int nxc = (tw + 15) / 16;
+  if (c >= C)
+    return;
+  int HW = H * W;
+  __global const ACT_T *xc = x + x_off + c * HW;
+  int lim = (C - c) * HW;
+  int ty0, ty1, txs, l0;
+  if (tw >= 16) {
+    if (it >= th * nxc)
+      return;
+    int tx0 = (it % nxc) * 16;
+    ty0 = it / nxc;
+    ty1 = ty0 + 1;
+    txs = min (tx0, tw - 16);
+    l0 = tx0 - txs;
+  } else {
+    if (it != 0)
+      return;
+    ty0 = 0;
+    ty1 = th;
+    txs = 0;
+    l0 = 0;
+  }
+  /* One expansion of the (large) tile code for both cases: PoCL compiles
+   * it in half the time. */
+  for (int ty = ty0; ty < ty1; ty++) {
+    int l1 = tw >= 16 || ty * tw + 16 <= Tp ? 16 : (th - ty) * tw;
+    __global float *vt = v + c * vcs + ty * tw + txs;
+    CONV_WINO4_IN_TILES ();
+  }
 }
 
 /* Batched GEMM: O[xi][m][t] = sum_c U[xi][m][c] V[xi][c][t]. A work-item

@@ -47,13 +47,30 @@ quant_div (float a, float b)
   return fma (fma (-q, b, a), y, q);
 }
 
-/* 1 / b refined once (common.cl). */
+/* 1 / b refined once (Newton-Raphson with an exact fma residual). */
 static inline float
 quant_recip (float b)
 {
-  return quant_recip_refined (b);
+  float y = 1.0f / b;
+  return fma (fma (-b, y, 1.0f), y, y);
 }
 #endif
+
+/* a / b for 16 lanes, y = quant_recip (b): the product refined twice with
+ * exact fma residuals (Markstein), the correctly rounded quotient in the
+ * normal range; a quotient in the subnormal range rounds to 0 in every
+ * quantisation here either way. Much cheaper than 16 double divisions. */
+static inline float16
+quant_div16 (float16 a, float b, float y)
+{
+  /* inf, NaN or a zero divisor: IEEE's exact special results, as
+   * quant_div (the refinement would turn x / inf into NaN) */
+  if (!isfinite (b) || b == 0.0f || any (!isfinite (a)))
+    return a / b;
+  float16 q = a * y;
+  q = fma (fma (-q, (float16) b, a), (float16) y, q);
+  return fma (fma (-q, (float16) b, a), (float16) y, q);
+}
 
 /* Stage 1 of the min/max: work-item g of `parts` reduces elements
  * g, g + parts, g + 2 * parts, ... into part[2g] (min) and part[2g + 1]
@@ -171,27 +188,6 @@ quant_dql_apply_fake (__global const float *x, int x_off,
   float q = rint (quant_div (x[x_off + i], s));
   /* NaN saturates to the low end, as quant_dql_apply */
   y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
-}
-
-/* quant_dql_apply_fake on CPUs that want explicit wide vectors: work-item
- * g does the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a
- * multiple of 16), 16 lanes at a time. */
-__kernel void
-quant_dql_apply_fake16 (__global const float *x, int x_off,
-    __global const float *scale, int scale_off, __global const int *zp,
-    int zp_off, __global float *y, int y_off, int n, int chunk)
-{
-  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
-  float s = scale[scale_off], r = quant_recip (s);
-  float z = (float) zp[zp_off];
-  for (; i + 16 <= i1; i += 16) {
-    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (fmin (fmax (q, -z), 255.0f - z) * s, 0, y + y_off + i);
-  }
-  for (; i < i1; i++) {
-    float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = fmin (fmax (q, -z), 255.0f - z) * s;
-  }
 }
 
 /* Stages 2 and 3 of DynamicQuantizeDequantizeLinear in one launch, on

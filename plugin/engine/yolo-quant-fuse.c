@@ -29,15 +29,6 @@
  * it runs on every float conv kernel (Winograd, direct, depthwise)
  * instead of the integer kernels.
  *
- * Where every such Conv is a Winograd layer (3x3, stride 1, pad 1, one
- * group, at least FQ_MIN_C input and output channels: conv-wino4's), each
- * also takes the DynamicQuantizeLinear's x, y_scale and y_zero_point as
- * inputs 3, 4 and 5 (YOLO_CONV_FQ_INPUTS; input 2, the bias, -1 when there is none):
- * the fake quantisation is then done as the conv reads its input
- * (conv-wino4's conv_wino4_in_fq) and the quantising pass, which writes y,
- * is left out (backend-opencl/quant.c). A variant that cannot read x so
- * runs that pass itself first (yolo_cl_conv_fq_input).
- *
  * Static QDQ (quantize_static): a QuantizeLinear -> DequantizeLinear pair
  * with the same scale, zero point and axis on an activation becomes one
  * QuantizeDequantizeLinear (the fake quantisation, float in, float out;
@@ -45,7 +36,6 @@
  * into float constants at load. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
-#include "ops/conv.h"
 #include "ops/qdq.h"
 #include "ops/quant.h"
 
@@ -300,39 +290,6 @@ conv_to_float (YoloGraph * g, YoloNode * c, YoloTensor * ws)
   c->op_type = g_strdup ("Conv");
 }
 
-/* conv-wino4's geometry (backend-opencl/conv-wino.c: 3x3, stride 1, pad 1,
- * dilation 1, one group, WINO_MIN_C channels). */
-#define FQ_MIN_C 64
-
-static gboolean
-fq_candidate (YoloGraph * g, YoloNode * c)
-{
-  ConvParams p;
-
-  return yolo_conv_params (g, c, &p, NULL) && p.group == 1 && p.kh == 3
-      && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1 && p.dw == 1
-      && p.pt == 1 && p.pl == 1 && p.pb == 1 && p.pr == 1
-      && p.Cg >= FQ_MIN_C && p.M >= FQ_MIN_C;
-}
-
-/* Float Conv c (made by conv_to_float) also reads d's x, y_scale and
- * y_zero_point (see the top of the file). */
-static void
-read_fake_quantised (YoloGraph * g, YoloNode * c, YoloNode * d)
-{
-  int *inputs = g_new (int, YOLO_CONV_FQ_INPUTS);
-
-  inputs[0] = c->inputs[0];
-  inputs[1] = c->inputs[1];
-  inputs[2] = c->n_inputs > 2 ? c->inputs[2] : -1;
-  inputs[3] = d->inputs[0];
-  inputs[4] = d->outputs[1];
-  inputs[5] = d->outputs[2];
-  g_free (c->inputs);
-  c->inputs = inputs;
-  c->n_inputs = YOLO_CONV_FQ_INPUTS;
-}
-
 /* The float emulation of one DynamicQuantizeLinear node d and the
  * ConvIntegerToFloat nodes reading its y (see the top of the file). */
 static void
@@ -341,7 +298,6 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
   YoloTensor *y = YOLO_OUT (g, d, 0), **ws;
   GPtrArray *convs;
   gboolean ok = !y->is_output && d->n_outputs == 3 && y->n_uses > 0;
-  gboolean fq = TRUE;
 
   convs = g_ptr_array_new ();
   ws = g_new0 (YoloTensor *, g->nodes->len);
@@ -375,10 +331,6 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
   }
   for (guint i = 0; ok && i < convs->len; i++)
     conv_to_float (g, g_ptr_array_index (convs, i), ws[i]);
-  for (guint i = 0; ok && i < convs->len; i++)
-    fq &= fq_candidate (g, g_ptr_array_index (convs, i));
-  for (guint i = 0; ok && fq && i < convs->len; i++)
-    read_fake_quantised (g, g_ptr_array_index (convs, i), d);
   if (ok) {
     g_free (d->op_type);
     d->op_type = g_strdup ("DynamicQuantizeDequantizeLinear");

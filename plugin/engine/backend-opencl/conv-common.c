@@ -86,8 +86,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   int nb;
 
   if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error)
-      || !yolo_conv_cl_fq_input (rt, g, n, error))
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
     return FALSE;
   /* Weights (depthwise and generic: as they are; else blocked) and bias
    * (padded to a multiple of the channel block). */

@@ -49,12 +49,5 @@ float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
 gboolean yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, ConvKernel kind, GError ** error);
 
-/* For a Conv that reads its input fake-quantised (YOLO_CONV_READS_FQ,
- * ops/quant.h) in a variant that cannot: records the quantising pass that
- * writes its input X (quant.c; the DynamicQuantizeDequantizeLinear left it
- * out). TRUE without a launch for any other node. */
-gboolean yolo_conv_cl_fq_input (YoloRuntime * rt, YoloGraph * g,
-    YoloNode * n, GError ** error);
-
 G_END_DECLS
 #endif

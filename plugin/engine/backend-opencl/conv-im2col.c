@@ -40,8 +40,7 @@ im2col_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloArgs a;
 
   if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error)
-      || !yolo_conv_cl_fq_input (rt, g, n, error))
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
     return FALSE;
   R = p.C * p.kh * p.kw;
   HWo = p.Ho * p.Wo;

@@ -69,8 +69,7 @@ tiled_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   int Mp;
 
   if (!yolo_conv_params (g, n, p, error)
-      || !yolo_conv_residual_ok (g, n, p, &res, error)
-      || !yolo_conv_cl_fq_input (rt, g, n, error))
+      || !yolo_conv_residual_ok (g, n, p, &res, error))
     return FALSE;
   wpack = conv_repack_tiled (wt->data, p, &Mp, &wbytes);
   wmem = yolo_rt_upload (rt, wpack, wbytes, error);

@@ -1,15 +1,13 @@
 /* backend-opencl/conv-wino.c - conv-wino4: Winograd F(4x4, 3x3) for
  * group-1 3x3 stride-1 pad-1 convolutions on wide-vector CPUs (PoCL),
  * from conv_cpu.cl: conv_wino4_in + conv_wino_gemm + conv_wino4_out
- * (weights transformed here, two shared scratch slots per conv;
- * conv_wino4_in_fq for an input read fake-quantised, ops/quant.h). The
+ * (weights transformed here, two shared scratch slots per conv). The
  * automatic choice takes it from WINO_MIN_C input and output channels
  * (where bench-conv measured it ahead of conv-cpu-3x3s1 on PoCL); with
  * tuning it competes with conv-cpu-3x3s1 there. */
 #include <math.h>
 #include <string.h>
 #include "conv-common.h"
-#include "ops/quant.h"
 
 #define WINO_MIN_C 64
 
@@ -97,7 +95,6 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * (YoloEngineOptions.wino_layout "xi": [xi][c][t], for comparison). */
   gboolean xi_major = !strcmp (yolo_rt_options (rt)->wino_layout, "xi");
   int Mp, vcs, vxs, ocs, oxs;
-  gboolean fq;
 
   if (!yolo_conv_params (g, n, p, error)
       || !yolo_conv_residual_ok (g, n, p, &res, error))
@@ -130,13 +127,11 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   vbytes = ((gsize) 36 * p->C * Tp + 32) * sizeof (float);
   obytes = ((gsize) 36 * nb * CONV_BLOCK * Tp + 32) * sizeof (float);
 
-  /* a fake-quantised input (ops/quant.h): quantised as it is read */
-  fq = YOLO_CONV_READS_FQ (n);
-  k = yolo_rt_kernel (rt, fq ? "conv_wino4_in_fq" : "conv_wino4_in", error);
+  k = yolo_rt_kernel (rt, "conv_wino4_in", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, fq ? YOLO_IN (g, n, 3) : xt);
+  yolo_args_tensor (&a, rt, g, xt);
   yolo_args_scratch (&a, rt, 0, vbytes);
   yolo_args_int (&a, p->C);
   yolo_args_int (&a, p->H);
@@ -146,10 +141,6 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, Tp);
   yolo_args_int (&a, vcs);
   yolo_args_int (&a, vxs);
-  if (fq) {
-    yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 4));
-    yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 5));
-  }
   gws[0] = p->C;
   gws[1] = tw >= 16 ? (gsize) th *nxc : 1;
   if (!yolo_args_ok (&a, n, error)

@@ -24,7 +24,6 @@
  *                           output per work-item, exact
  * conv_kernel=gpu (the scalar kernels, as for Conv) selects
  * conv-integer-c8 / conv-integer-generic (yolo-lower.c). */
-#include "conv-common.h"
 #include "impls.h"
 #include "ops/quant.h"
 
@@ -48,75 +47,6 @@ dql_chunks (gint64 n, int max_parts, int *parts)
   return chunk;
 }
 
-/* TRUE when every reader of the DynamicQuantizeDequantizeLinear n's y is a
- * Conv that reads n's x fake-quantised (YOLO_CONV_READS_FQ): y is then
- * written only by those of them whose variant cannot (yolo_conv_cl_fq_input)
- * and n leaves the quantising pass out. */
-static gboolean
-dql_deferred (YoloGraph * g, YoloNode * n)
-{
-  int y = n->outputs[0], readers = 0;
-
-  if (YOLO_OUT (g, n, 0)->is_output)
-    return FALSE;
-  for (guint i = 0; i < g->nodes->len; i++) {
-    YoloNode *c = YOLO_N (g, i);
-    gboolean reads = c->residual == y;
-    if (c->removed)
-      continue;
-    for (int j = 0; j < c->n_inputs; j++)
-      reads |= c->inputs[j] == y;
-    if (!reads)
-      continue;
-    if (!YOLO_CONV_READS_FQ (c) || c->inputs[0] != y || c->residual == y
-        || c->inputs[3] != n->inputs[0] || c->inputs[4] != n->outputs[1]
-        || c->inputs[5] != n->outputs[2])
-      return FALSE;
-    readers++;
-  }
-  return readers > 0;
-}
-
-gboolean
-yolo_conv_cl_fq_input (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  static const gsize lws1[1] = { 1 };
-  YoloTensor *x;
-  gboolean wide = yolo_rt_device (rt)->wide_vectors;
-  int parts = 0, chunk = 0;
-  gint64 total;
-  gsize gws[1];
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!YOLO_CONV_READS_FQ (n))
-    return TRUE;
-  x = YOLO_IN (g, n, 3);
-  total = x ? yolo_tensor_numel (x) : 0;
-  if (total == 0 || yolo_tensor_numel (YOLO_IN (g, n, 0)) != total)
-    return yolo_op_unsupported (error, n, "fake-quantised input of another "
-        "shape");
-  k = yolo_rt_kernel (rt, wide ? "quant_dql_apply_fake16" :
-      "quant_dql_apply_fake", error);
-  if (!k)
-    return FALSE;
-  if (wide)
-    chunk = dql_chunks (total, QUANT_MINMAX_PARTS, &parts);
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, x);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 4));
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 5));
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_int (&a, (cl_int) total);
-  if (wide)
-    yolo_args_int (&a, chunk);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  gws[0] = wide ? (gsize) parts : (gsize) total;
-  return yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error);
-}
-
 static gboolean
 dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
@@ -127,7 +57,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
   int aparts = 0, achunk = 0;
   static const gsize lws1[1] = { 1 };
-  gboolean wide, fake, deferred;
+  gboolean wide, fake;
   gsize gws[1];
   cl_kernel k;
   YoloArgs a;
@@ -145,13 +75,11 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * vectors (PoCL), one piece per core-sized work-group of 1. The fake-
    * quantised form there takes few pieces (QUANT_MINMAX_PARTS_WIDE): its
    * quantising work-items each reduce them all (quant_dql_fake16), which
-   * saves the scale / zero point launch. Deferred (dql_deferred): min / max
-   * and scale / zero point only, the convs fake-quantise as they read. */
+   * saves the scale / zero point launch. */
   wide = yolo_rt_device (rt)->wide_vectors;
   fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
-  deferred = fake && dql_deferred (g, n);
   if (wide)
-    chunk = dql_chunks (total, fake && !deferred ? QUANT_MINMAX_PARTS_WIDE :
+    chunk = dql_chunks (total, fake ? QUANT_MINMAX_PARTS_WIDE :
         QUANT_MINMAX_PARTS, &parts);
   k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
       "quant_minmax_partial", error);
@@ -170,7 +98,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error))
     return FALSE;
 
-  if (fake && wide && !deferred) {
+  if (fake && wide) {
     achunk = dql_chunks (total, QUANT_MINMAX_PARTS, &aparts);
     k = yolo_rt_kernel (rt, "quant_dql_fake16", error);
     if (!k)
@@ -203,8 +131,6 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gws[0] = 1;
   if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
     return FALSE;
-  if (deferred)
-    return TRUE;
 
   k = yolo_rt_kernel (rt, !fake ? "quant_dql_apply" : "quant_dql_apply_fake",
       error);

@@ -45,16 +45,5 @@ gboolean yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
 gint32 *yolo_qmatmul_weights (YoloGraph * g, YoloNode * n,
     const QMatMulGeom * p);
 
-/* A float Conv of the dynamic int8 emulation that reads its input fake-
- * quantised (yolo-quant-fuse.c) has YOLO_CONV_FQ_INPUTS inputs: X (the
- * DynamicQuantizeDequantizeLinear's y, float [N, C, H, W], which that node
- * leaves unwritten), W, B (-1 when omitted), then the node's x (float, X's
- * shape), y_scale (float, one value) and y_zero_point (uint8 as int32, one
- * value): X = float(saturate(round_half_even(x / y_scale) + y_zero_point)
- * - y_zero_point) * y_scale. */
-#define YOLO_CONV_FQ_INPUTS 6
-#define YOLO_CONV_READS_FQ(n) ((n)->n_inputs == YOLO_CONV_FQ_INPUTS \
-    && !strcmp ((n)->op_type, "Conv"))
-
 G_END_DECLS
 #endif
