@@ -12,13 +12,13 @@
  * output element. */
 
 /* attention_f16 (wide-vector CPUs): one work-item = 16 queries (the
- * float16 lanes, i contiguous in the YOLO layouts) x cb output channels
- * of one b (attention_f16_c32: cb = 32, the scores of a query block are
- * computed once for DV <= 32; a cb = 64 kernel, scores once for DV <= 64,
- * was 2% faster on yolo11n-640 but took PoCL 6.4 s to compile); keys in
- * blocks of ATTN_KB, whose scores take 8 registers. Global size:
- * (ceil(NQ/16), ceil(DV/cb), B0*B1). */
-#define ATTN_CB_MAX 32
+ * float16 lanes, i contiguous in the YOLO layouts) x ATTN_CB = 32 output
+ * channels of one b (the scores of a query block are computed once for
+ * DV <= 32; a 64-channel kernel, scores once for DV <= 64, was 2% faster
+ * on yolo11n-640 but took PoCL 6.4 s to compile); keys in blocks of
+ * ATTN_KB, whose scores take 8 registers. Global size:
+ * (ceil(NQ/16), ceil(DV/ATTN_CB), B0*B1). */
+#define ATTN_CB 32              /* backend-opencl/attention.c */
 #define ATTN_KB 8
 
 /* 2^x, 0 for x = -inf. On AVX-512 CPUs (PoCL), where the library exp2 of
@@ -88,7 +88,7 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     }                                                                       \
     __global const float *vr = vj;                                          \
     _Pragma ("unroll")                                                      \
-    for (int c = 0; c < cb; c++) {                                          \
+    for (int c = 0; c < ATTN_CB; c++) {                                     \
       float16 a = acc[c] * corr;                                            \
       _Pragma ("unroll")                                                    \
       for (int t = 0; t < ATTN_KB; t++)                                     \
@@ -98,8 +98,8 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     }                                                                       \
   } while (0)
 
-static inline void
-attention_f16_run (int cb, __global const float *q, int q_off,
+__kernel void
+attention_f16_c32 (__global const float *q, int q_off,
     __global const float *k, int k_off,
     __global const float *v, int v_off,
     __global float *y, int y_off,
@@ -111,7 +111,7 @@ attention_f16_run (int cb, __global const float *q, int q_off,
     int yo, int ys0, int ys1, int ysc, int ysi)
 {
   int i0 = get_global_id (0) * 16;
-  int c0 = get_global_id (1) * cb;
+  int c0 = get_global_id (1) * ATTN_CB;
   int b = get_global_id (2);
   if (i0 >= NQ || c0 >= DV)
     return;
@@ -122,9 +122,9 @@ attention_f16_run (int cb, __global const float *q, int q_off,
   /* channels past DV repeat the last one (computed, never stored) */
   int cmax = DV - 1 - c0;
   float16 m = (float16) (-INFINITY), l = (float16) (0.0f);
-  float16 acc[ATTN_CB_MAX];
+  float16 acc[ATTN_CB];
   #pragma unroll
-  for (int c = 0; c < cb; c++)
+  for (int c = 0; c < ATTN_CB; c++)
     acc[c] = (float16) (0.0f);
   int unit = ksj == 1 && vsj == 1;
 
@@ -146,7 +146,7 @@ attention_f16_run (int cb, __global const float *q, int q_off,
   __global const float *rb = res + res_off + ob;
   int nq = min (16, NQ - i0);
   #pragma unroll
-  for (int c = 0; c < cb && c0 + c < DV; c++) {
+  for (int c = 0; c < ATTN_CB && c0 + c < DV; c++) {
     float16 o = acc[c] * r;
     int oc = (c0 + c) * ysc;
     if (ysi == 1 && nq == 16) {
@@ -162,23 +162,6 @@ attention_f16_run (int cb, __global const float *q, int q_off,
       }
     }
   }
-}
-
-__kernel void
-attention_f16_c32 (__global const float *q, int q_off,
-    __global const float *k, int k_off,
-    __global const float *v, int v_off,
-    __global float *y, int y_off,
-    __global const float *res, int res_off, int has_res,
-    int D, int DV, int NQ, int NK, int B1, float scale_log2e,
-    int qo, int qs0, int qs1, int qsd, int qsi,
-    int ko, int ks0, int ks1, int ksd, int ksj,
-    int vo, int vs0, int vs1, int vsc, int vsj,
-    int yo, int ys0, int ys1, int ysc, int ysi)
-{
-  attention_f16_run (32, q, q_off, k, k_off, v, v_off, y, y_off, res,
-      res_off, has_res, D, DV, NQ, NK, B1, scale_log2e, qo, qs0, qs1, qsd, qsi, ko, ks0, ks1, ksd, ksj, vo, vs0,
-      vs1, vsc, vsj, yo, ys0, ys1, ysc, ysi);
 }
 
 /* attention_tiled (GPUs): a work-group of ATTN_WG work-items, one query

@@ -298,22 +298,32 @@ eltwise_unary_int (__global const int *x, int x_off, __global int *y,
   y[y_off + i] = v;
 }
 
-/* Cast float -> int: truncation toward zero (saturating), or != 0 for bool. */
+/* The integer Casts' mode (backend-opencl/eltwise.c, elt_cast_mode): 0 keep
+ * the int32 value, 1 bool (!= 0), 2 uint8, 3 int8, 4 uint16, 5 int16: the
+ * higher bits discarded and the rest reinterpreted (two's complement), as
+ * ONNX's Cast between fixed-point types (200 as int8 is -56). */
+#define CAST_WRAP(v, mode) ((mode) == 2 ? (v) & 0xff : (mode) == 3 \
+    ? ((v) << 24) >> 24 : (mode) == 4 ? (v) & 0xffff : (mode) == 5 \
+    ? ((v) << 16) >> 16 : (v))
+
+/* Cast float -> int: truncation toward zero (saturating to int32, then
+ * narrowed by CAST_WRAP), or != 0 for bool (mode 1). */
 __kernel void
 eltwise_cast_f2i (__global const ACT_T *x, int x_off, __global int *y,
-    int y_off, int n, int to_bool)
+    int y_off, int n, int mode)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
     float16 v = LOAD_ACT16 (x, x_off + i);
     /* select, not -(v != 0): Oclgrind 21.10 negates int16 masks wrongly */
-    int16 r = to_bool ? select ((int16) (0), (int16) (1), v != (float16) 0.0f)
-        : convert_int16_sat_rtz (v);
-    vstore16 (r, 0, y + y_off + i);
+    int16 r = mode == 1 ? select ((int16) (0), (int16) (1),
+        v != (float16) 0.0f) : convert_int16_sat_rtz (v);
+    vstore16 (CAST_WRAP (r, mode), 0, y + y_off + i);
   } else {
     for (; i < n; i++) {
       float v = LOAD_ACT (x, x_off + i);
-      y[y_off + i] = to_bool ? (v != 0.0f) : convert_int_sat_rtz (v);
+      y[y_off + i] = mode == 1 ? (v != 0.0f) :
+          CAST_WRAP (convert_int_sat_rtz (v), mode);
     }
   }
 }
@@ -348,6 +358,24 @@ eltwise_cast_f2h (__global const ACT_T *x, int x_off, __global ACT_T *y,
   STORE_ACT (y, y_off + i, vload_half (0, (__private const half *) &h));
 }
 
+/* Cast float -> bfloat16, the result kept in float32: the top 16 bits of
+ * the float, rounded to nearest, ties to even (yolo_bfloat16_round, as
+ * onnxruntime); NaN stays a (quiet) NaN, FLT_MAX rounds to inf. */
+__kernel void
+eltwise_cast_f2bf (__global const ACT_T *x, int x_off, __global ACT_T *y,
+    int y_off, int n)
+{
+  int i = get_global_id (0);
+  if (i >= n)
+    return;
+  uint u = as_uint (LOAD_ACT (x, x_off + i));
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    u |= 0x00400000u;
+  else
+    u += 0x7fffu + ((u >> 16) & 1u);
+  STORE_ACT (y, y_off + i, as_float (u & 0xffff0000u));
+}
+
 /* Cast int -> float16 (in float32): exact through float up to 2^24, and
  * every larger magnitude is inf in half anyway. */
 __kernel void
@@ -364,11 +392,11 @@ eltwise_cast_i2h (__global const int *x, int x_off, __global ACT_T *y,
 
 __kernel void
 eltwise_cast_i2i (__global const int *x, int x_off, __global int *y,
-    int y_off, int n, int to_bool)
+    int y_off, int n, int mode)
 {
   int i = get_global_id (0);
   if (i >= n)
     return;
   int v = x[x_off + i];
-  y[y_off + i] = to_bool ? (v != 0) : v;
+  y[y_off + i] = mode == 1 ? (v != 0) : CAST_WRAP (v, mode);
 }

@@ -994,8 +994,10 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
           ("Could not read model '%s': %s", model, err->message), (NULL));
     } else if (err && err->domain == YOLO_ENGINE_ERROR
-        && err->code == YOLO_ENGINE_ERROR_ARGUMENT && opts.input_height <= 0) {
-      /* the only argument the element leaves to the model: its size */
+        && err->code == YOLO_ENGINE_ERROR_ARGUMENT && opts.input_height <= 0
+        && strstr (err->message, "has a dynamic size")) {
+      /* the only argument the element leaves to the model: its size (an
+       * invalid YOLO_INT8_COMPUTE / YOLO_STORAGE is an ARGUMENT error too) */
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           ("Model '%s' has a dynamic input size and no imgsz metadata: set "
               "the input-size property (e.g. input-size=640x640), or export "

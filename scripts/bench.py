@@ -321,7 +321,9 @@ def main():
             if a.all and name.startswith('zoo/'):
                 skipped[name] = f'{path} not found'
                 continue
-            sys.exit(f'bench.py: {path} not found (set YOLO_TEST_DATA)')
+            # a file named by the user: YOLO_TEST_DATA has nothing to do with it
+            hint = '' if name.endswith('.onnx') else ' (set YOLO_TEST_DATA)'
+            sys.exit(f'bench.py: {path} not found{hint}')
         why = engine_check(a.engine, path)
         if why:
             skipped[name] = why

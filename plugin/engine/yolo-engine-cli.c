@@ -793,9 +793,11 @@ cmd_run (int argc, char **argv)
   out_n = info_numel (&out_info);
   if ((gint64) in_len != in_n * 4) {
     char *d = dims_str (in_info.ndim, in_info.dims);
+    gboolean half = !g_strcmp0 (in_info.dtype, "float16");
     fprintf (stderr, PROG ": %s has %" G_GSIZE_FORMAT " bytes, but input "
         "'%s' %s needs %" G_GINT64_FORMAT " float32 values (%" G_GINT64_FORMAT
-        " bytes)\n", input, in_len, in_info.name, d, in_n, in_n * 4);
+        " bytes)%s\n", input, in_len, in_info.name, d, in_n, in_n * 4,
+        half ? "; float32 for a float16 input too (the engine rounds it)" : "");
     g_free (d);
     goto out;
   }

@@ -64,6 +64,21 @@ yolo_half_round (float f)
   return yolo_half_to_float (yolo_float_to_half (f));
 }
 
+float
+yolo_bfloat16_round (float f)
+{
+  guint32 u;
+
+  memcpy (&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u)  /* NaN: quiet, sign and top bits */
+    u |= 0x00400000u;
+  else                          /* nearest, ties to even; FLT_MAX -> inf */
+    u += 0x7fffu + ((u >> 16) & 1u);
+  u &= 0xffff0000u;
+  memcpy (&f, &u, 4);
+  return f;
+}
+
 /* A tensor name not used yet: base + suffix (+ a counter). */
 static int
 new_tensor (YoloGraph * g, const char *base, const char *suffix)

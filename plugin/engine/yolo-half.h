@@ -27,6 +27,10 @@ guint16 yolo_float_to_half (float f);
 float yolo_half_to_float (guint16 h);
 /* f rounded to the nearest float16 value, as float32. */
 float yolo_half_round (float f);
+/* f rounded to the nearest bfloat16 value (the top 16 bits of a float32,
+ * ties to even; NaN stays NaN, above the largest bfloat16 inf), as
+ * float32: Cast (to = BFLOAT16); the kernel eltwise_cast_f2bf. */
+float yolo_bfloat16_round (float f);
 
 /* For every graph input and output whose io_dtype is FLOAT16: inserts a
  * Cast (to = FLOAT16) after the input (its readers read the rounded copy)

@@ -126,7 +126,8 @@ onnx_type_name (int onnx_type)
   static const char *const names[] = {
     "undefined", "float32", "uint8", "int8", "uint16", "int16", "int32",
     "int64", "string", "bool", "float16", "float64", "uint32", "uint64",
-    "complex64", "complex128", "bfloat16",
+    "complex64", "complex128", "bfloat16", "float8e4m3fn", "float8e4m3fnuz",
+    "float8e5m2", "float8e5m2fnuz", "uint4", "int4", "float4e2m1",
   };
   if (onnx_type >= 0 && onnx_type < (int) G_N_ELEMENTS (names))
     return names[onnx_type];

@@ -108,8 +108,9 @@ try_fuse (YoloGraph * g, guint ci)
   if (conv->n_outputs != 1 || conv->n_inputs < 2)
     return FALSE;
   cast = only_consumer (g, conv->outputs[0], &j, &cast_i);
+  /* to float32 only: a Cast to float16 / bfloat16 (also FLOAT here) rounds */
   if (!cast || strcmp (cast->op_type, "Cast")
-      || YOLO_OUT (g, cast, 0)->dtype != YOLO_DTYPE_FLOAT)
+      || yolo_node_attr_int (cast, "to", 0) != YOLO_DTYPE_FLOAT)
     return FALSE;
   mul = only_consumer (g, cast->outputs[0], &j, &mul_i);
   if (!mul || strcmp (mul->op_type, "Mul") || mul->n_inputs != 2
@@ -203,6 +204,11 @@ fuse_qdq_pairs (YoloGraph * g)
     d->n_inputs = 3;
     g_free (d->op_type);
     d->op_type = g_strdup ("QuantizeDequantizeLinear");
+    /* without a zero point q's type is its output_dtype: keep it */
+    if (yolo_node_attr (q, "output_dtype")
+        && !yolo_node_attr (d, "output_dtype"))
+      yolo_node_add_attr (d, "output_dtype", YOLO_ATTR_INT)->i =
+          yolo_node_attr_int (q, "output_dtype", 0);
   }
   /* a QuantizeLinear all of whose DequantizeLinears were fused is dead:
    * drop it now, so it no longer counts as a reader of its input */

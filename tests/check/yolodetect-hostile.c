@@ -178,6 +178,20 @@ GST_START_TEST (test_hostile_models)
     {"rebatch_shape_read_elsewhere", "reads a Reshape target shape"},
     {"rebatch_batch_not_first", "not have the batch as its first"},
     {"rebatch_huge_batch", "larger than the 2 GiB"},
+    /* quantised and float16 models */
+    {"qdq_zp_shape_mismatch",
+        "zero point [2,2] does not have the scale's shape [4]"},
+    {"qdq_axis_out_of_range", "per-axis scale [4] does not match axis 7"},
+    {"qdq_zp_float8", "has data type float8e4m3fn (17)"},
+    {"dq_float_x", "only uint8 and int8 quantisation is supported, got "
+          "float32"},
+    {"dql_huge", "larger than the 2 GiB"},
+    {"mmi_huge_output", "tensors are too large"},
+    {"mmi_bzp_length_mismatch", "b_zero_point must be a constant uint8 "
+          "scalar or [4]"},
+    {"int8_xzp_per_channel", "x_zero_point must be one uint8 value"},
+    {"cast_to_999", "unsupported target type to=999"},
+    {"input_bfloat16", "has data type bfloat16, which is not supported"},
     /* hostile_models.ELEMENT */
     {"pose_kpt_huge", "malformed kpt_shape metadata '[1000000, 3]'"},
     {"pose_kpt_zero", "malformed kpt_shape"},
@@ -203,6 +217,12 @@ GST_START_TEST (test_hostile_models)
   }
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     expect_refused (cases[i].name, cases[i].expect);
+  /* an invalid engine option from the environment is named, not taken for
+   * a dynamic model without input-size */
+  g_setenv ("YOLO_INT8_COMPUTE", "bogus", TRUE);
+  expect_refused ("pose_hostile_values", "invalid YOLO_INT8_COMPUTE "
+      "\"bogus\" (expected one of: auto, float, integer)");
+  g_unsetenv ("YOLO_INT8_COMPUTE");
   remove_models ();
 }
 

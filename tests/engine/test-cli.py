@@ -207,6 +207,18 @@ def main():
     # operators: tests/parity/test_zoo_parity.py)
     zoo = os.path.join(MODELS, "zoo")
     export_options(tmp, zoo)
+    # a float16 model fed float16 bytes: the message says the file is
+    # float32 whatever the model's input type
+    fp16 = os.path.join(zoo, "yolo11n-fp16.onnx")
+    if os.path.exists(fp16):
+        half_in = os.path.join(tmp, "half.bin")
+        with open(half_in, "wb") as f:
+            f.write(b"\0" * (3 * 640 * 640 * 2))
+        expect_one_line_error(
+            ["run", fp16, "--input", half_in, "--output", outp],
+            ["2457600 bytes", "4915200 bytes",
+             "float32 for a float16 input too"],
+            "run: a float16 model fed float16 bytes")
     # all device buffers together are bounded by CL_DEVICE_GLOBAL_MEM_SIZE
     # (here capped to 4 MB: yolov8n-320 needs more), by the flag or by its
     # environment default

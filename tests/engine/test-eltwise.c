@@ -389,17 +389,26 @@ test_cast (void)
   static const struct
   {
     YoloDType from, to;
+    double range;               /* inputs uniform in [-range, range] */
   } casts[] = {
-    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT64},
-    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT32},
-    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_BOOL},
-    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT},
-    {YOLO_DTYPE_INT64, YOLO_DTYPE_FLOAT},
-    {YOLO_DTYPE_INT64, YOLO_DTYPE_INT32},
-    {YOLO_DTYPE_INT64, YOLO_DTYPE_BOOL},
-    {YOLO_DTYPE_INT32, YOLO_DTYPE_INT64},
-    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT16},     /* rounds to half */
-    {YOLO_DTYPE_INT64, YOLO_DTYPE_FLOAT16},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT64, 3},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT32, 3},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_BOOL, 3},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT, 3},
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_FLOAT, 3},
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_INT32, 3},
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_BOOL, 3},
+    {YOLO_DTYPE_INT32, YOLO_DTYPE_INT64, 3},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_FLOAT16, 3},  /* rounds to half */
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_FLOAT16, 3},
+    /* narrowing: the higher bits discarded (300 as uint8 is 44) */
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_UINT8, 70000},
+    {YOLO_DTYPE_INT64, YOLO_DTYPE_INT8, 70000},
+    {YOLO_DTYPE_INT32, 4 /* UINT16 */ , 70000},
+    {YOLO_DTYPE_INT64, 5 /* INT16 */ , 70000},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_UINT8, 70000},
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT8, 70000},
+    {YOLO_DTYPE_FLOAT, 16 /* BFLOAT16 */ , 1e30},       /* rounds to bf16 */
   };
   static const gint64 shapes[][3] = { {1, 7, 13}, {2, 3, 1}, {1, 1, 1},
   {1, 300, 17}
@@ -410,7 +419,8 @@ test_cast (void)
       YoloGraph *g = yolo_graph_new ();
       const char *ins[1] = { "X" };
       char *label;
-      int xi = yolo_test_input (g, "X", casts[i].from, 3, shapes[j], -3, 3);
+      int xi = yolo_test_input (g, "X", casts[i].from, 3, shapes[j],
+          -casts[i].range, casts[i].range);
       YoloTensor *x = YOLO_T (g, xi);
       /* some exact zeros and halves */
       if (yolo_dtype_is_float (x->dtype)) {

@@ -163,6 +163,7 @@ typedef struct
   gint64 C, H, W, M, kh, kw, group, stride, pad, dil;
   YoloDType wtype;
   gboolean per_channel;
+  const char *auto_pad;         /* NULL: pads */
 } QConvCase;
 
 static const QConvCase qconv_cases[] = {
@@ -176,6 +177,10 @@ static const QConvCase qconv_cases[] = {
   {8, 13, 12, 16, 5, 5, 8, 2, 2, 1, YOLO_DTYPE_UINT8, FALSE},
   {6, 12, 12, 5, 3, 3, 1, 1, 2, 2, YOLO_DTYPE_UINT8, TRUE},     /* dilated */
   {12, 6, 9, 24, 3, 1, 2, 1, 1, 1, YOLO_DTYPE_INT8, TRUE},      /* grouped */
+  /* auto_pad: odd totals (the extra pad at the end / at the begin) */
+  {5, 9, 10, 8, 4, 3, 1, 2, 0, 1, YOLO_DTYPE_UINT8, FALSE, "SAME_UPPER"},
+  {16, 11, 8, 16, 4, 4, 16, 2, 0, 1, YOLO_DTYPE_INT8, TRUE, "SAME_LOWER"},
+  {8, 7, 9, 16, 3, 3, 1, 1, 0, 2, YOLO_DTYPE_INT8, FALSE, "SAME_LOWER"},
 };
 
 /* x (uint8 input), w (constant, its extreme values set), x_zp (uint8
@@ -213,7 +218,11 @@ qconv_attrs (YoloNode * n, const QConvCase * c)
   yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = c->group;
   yolo_test_attr_ints (n, "kernel_shape", 2, DIMS (c->kh, c->kw));
   yolo_test_attr_ints (n, "strides", 2, DIMS (c->stride, c->stride));
-  yolo_test_attr_ints (n, "pads", 4, DIMS (c->pad, c->pad, c->pad, c->pad));
+  if (c->auto_pad)
+    yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
+        g_strdup (c->auto_pad);
+  else
+    yolo_test_attr_ints (n, "pads", 4, DIMS (c->pad, c->pad, c->pad, c->pad));
   yolo_test_attr_ints (n, "dilations", 2, DIMS (c->dil, c->dil));
 }
 
@@ -386,6 +395,28 @@ test_conv_integer_unfused (void)
   yolo_test_output (g, "acc");  /* a graph output: the pass leaves it */
   yolo_test_expect_kernel ("eltwise_cast_i2f", TRUE);
   yolo_test_check (g, "ConvInteger -> Cast -> Mul unfused", 0, 0, TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
+/* ConvInteger -> Cast(to=FLOAT16) -> Mul: the int32 sums round to half
+ * (inf above 65504), so the pass must not fold the Cast into a float
+ * epilogue (it did: a float16 Cast is FLOAT in the graph too). */
+static void
+test_conv_integer_cast_half (void)
+{
+  const QConvCase *c = &qconv_cases[1];
+  YoloGraph *g = yolo_graph_new ();
+
+  g->opset = 20;
+  qconv_inputs (g, c, 1);
+  yolo_test_const (g, "s", YOLO_DTYPE_FLOAT, 0, NULL, 1e-4f, 1e-3f);
+  qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc"), c);
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "acch"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT16;
+  yolo_test_node (g, "Mul", "acch,s", "y");
+  yolo_test_output (g, "y");
+  yolo_test_expect_kernel ("eltwise_cast_i2h", TRUE);
+  yolo_test_check (g, "ConvInteger -> Cast(float16) -> Mul", 0, 0, TRUE);
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
@@ -665,7 +696,8 @@ test_errors (void)
   yolo_test_output (g, "y");
   g_assert_false (yolo_graph_infer (g, &err));
   g_assert_nonnull (strstr (err->message, "ConvInteger node"));
-  g_assert_nonnull (strstr (err->message, "group 1 does not fit"));
+  g_assert_nonnull (strstr (err->message,
+          "expected 4 input channels per group (C=4, group=1)"));
   g_clear_error (&err);
   yolo_graph_free (g);
 
@@ -693,6 +725,8 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/conv-integer-fused", test_conv_integer_fused);
   g_test_add_func ("/quant/conv-integer-emulated", test_conv_integer_emulated);
   g_test_add_func ("/quant/conv-integer-unfused", test_conv_integer_unfused);
+  g_test_add_func ("/quant/conv-integer-cast-half",
+      test_conv_integer_cast_half);
   g_test_add_func ("/quant/matmul-integer", test_matmul_integer);
   g_test_add_func ("/quant/qdq-values", test_qdq_values);
   g_test_add_func ("/quant/qdq-random", test_qdq_random);

@@ -577,6 +577,18 @@ def int8_scale_per_channel_mismatch():
     return _qconv(mscale=np.array([1, 2, 3], np.float32).reshape(1, 3, 1, 1))
 
 
+def int8_scale_per_column():
+    # 8 scales on the last axis (W = 8), not the channels (M = 8 too): as
+    # many values as a per-channel scale, broadcast another way
+    return _qconv(m=8, mscale=(np.arange(8, dtype=np.float32) + 1)
+                  .reshape(1, 1, 1, 8) * 0.01)
+
+
+def int8_scale_per_row():
+    return _qconv(m=8, mscale=(np.arange(8, dtype=np.float32) + 1)
+                  .reshape(1, 1, 8, 1) * 0.01)
+
+
 def int8_dql_input_inf():
     # an activation of +inf / -inf / NaN reaches DynamicQuantizeLinear
     v = np.zeros((1, 4, 8, 8), np.float32)
@@ -638,6 +650,426 @@ def fp16_nan_big_weights():
     w[2, 2, 2, 2] = np.float16(65504)
     w[3, :, 1, 1] = np.float16(30000)
     return _f16_conv(numpy_helper.from_array(w, "w"))
+
+
+# ---- static QDQ (ops/qdq.c), low-bit types, MatMulInteger, Cast (issue:
+# hostile quantised and half models). x [1,4,8,8] -> QuantizeLinear ->
+# DequantizeLinear with the hostile part.
+
+
+def _qdq(scale, zp=None, axis=None, opset=17, **attrs):
+    s = scale if isinstance(scale, onnx.TensorProto) else \
+        numpy_helper.from_array(np.asarray(scale, np.float32), "s")
+    inits, ins = [s], ["x", "s"]
+    if zp is not None:
+        inits.append(zp)
+        ins.append(zp.name)
+    if axis is not None:
+        attrs["axis"] = axis
+    return model([helper.make_node("QuantizeLinear", ins, ["q"], **attrs),
+                  helper.make_node("DequantizeLinear", ["q"] + ins[1:], ["y"],
+                                   **{k: v for k, v in attrs.items()
+                                      if k != "output_dtype"})],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)], inits, opset)
+
+
+def _zp(vals, dtype=np.uint8, name="z"):
+    return numpy_helper.from_array(np.asarray(vals, dtype), name)
+
+
+def _typed(name, onnx_type, dims, raw):
+    """A TensorProto of a type numpy_helper cannot write (int4, float8)."""
+    t = onnx.TensorProto()
+    t.name = name
+    t.data_type = onnx_type
+    t.dims.extend(dims)
+    t.raw_data = raw
+    return t
+
+
+def qdq_scale_zero():
+    return _qdq(0.0)
+
+
+def qdq_scale_negative():
+    return _qdq(-0.1)
+
+
+def qdq_scale_nan():
+    return _qdq(np.nan)
+
+
+def qdq_scale_inf():
+    return _qdq(np.inf)
+
+
+def qdq_scale_subnormal():
+    # x / 1e-42 saturates; 255 * 1e-42 is subnormal again
+    return _qdq(1e-42)
+
+
+def qdq_zp_length_mismatch():
+    return _qdq([0.1] * 4, _zp([1, 2, 3]), axis=1)
+
+
+def qdq_zp_shape_mismatch():
+    # as many values as the scale, in another shape
+    return _qdq([0.1] * 4, _zp(np.ones((2, 2))), axis=1)
+
+
+def qdq_zp_int16():
+    return _qdq(0.1, _zp(3, np.int16))
+
+
+def qdq_zp_uint16():
+    return _qdq(0.1, _zp(3, np.uint16))
+
+
+def qdq_zp_int4():
+    return _qdq(0.1, _typed("z", TensorProto.INT4, [], b"\x01"), opset=21)
+
+
+def qdq_zp_float8():
+    return _qdq(0.1, _typed("z", TensorProto.FLOAT8E4M3FN, [], b"\x01"),
+                opset=21)
+
+
+def qdq_zp_out_of_range():
+    # a uint8 zero point of 300 / -5 in int32_data: the low byte, as
+    # onnxruntime reads it (EITHER)
+    return _qdq(0.1, _raw_tensor("z", U8, [], [300]))
+
+
+def qdq_zp_negative_uint8():
+    return _qdq(0.1, _raw_tensor("z", U8, [], [-5]))
+
+
+def qdq_axis_out_of_range():
+    return _qdq([0.1] * 4, _zp([1] * 4), axis=7)
+
+
+def qdq_axis_negative_beyond_rank():
+    return _qdq([0.1] * 4, _zp([1] * 4), axis=-9)
+
+
+def qdq_axis_int64_min():
+    return _qdq([0.1] * 4, _zp([1] * 4), axis=-(2 ** 63))
+
+
+def qdq_scale_channels_mismatch():
+    return _qdq([0.1] * 3, _zp([1] * 3), axis=1)
+
+
+def qdq_scale_2d():
+    return _qdq(np.full((4, 1), 0.1, np.float32), _zp(np.ones((4, 1))),
+                axis=1)
+
+
+def qdq_scale_empty():
+    return _qdq(np.zeros((0,), np.float32), _zp(np.zeros((0,))), axis=1)
+
+
+def qdq_block_size():
+    return model([helper.make_node("QuantizeLinear", ["x", "s"], ["q"],
+                                   block_size=2, axis=1),
+                  helper.make_node("DequantizeLinear", ["q", "s"], ["y"],
+                                   block_size=2, axis=1)],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)],
+                 [numpy_helper.from_array(np.full((1, 2, 8, 8), 0.1,
+                                                  np.float32), "s")], 21)
+
+
+def qdq_output_dtype_int8():
+    # no zero point: output_dtype (int8) is the type, -128..127 (uint8
+    # would clip the negative half to 0)
+    return _qdq(0.01, opset=21, output_dtype=I8)
+
+
+def qdq_scale_runtime():
+    return model([helper.make_node("ReduceMax", ["x"], ["s"], keepdims=0),
+                  helper.make_node("QuantizeLinear", ["x", "s"], ["q"]),
+                  helper.make_node("DequantizeLinear", ["q", "s"], ["y"])],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)])
+
+
+def qdq_empty():
+    # a Slice leaves [1,0] for QuantizeLinear / DequantizeLinear
+    return model([helper.make_node("Slice", ["x", "st", "en", "ax"], ["xs"]),
+                  helper.make_node("QuantizeLinear", ["xs", "s"], ["q"]),
+                  helper.make_node("DequantizeLinear", ["q", "s"], ["y"])],
+                 [vi("x", [1, 4])], [vi("y", None)],
+                 [i64("st", [2]), i64("en", [2]), i64("ax", [1]),
+                  numpy_helper.from_array(np.array(0.1, np.float32), "s")])
+
+
+def qdq_params_differ():
+    # per-axis int8 Q and DQ with other scales and zero points (no fake-
+    # quantisation pair: each runs alone), zero points at -128 and 127
+    f = numpy_helper.from_array
+    return model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"],
+                                   axis=1),
+                  helper.make_node("DequantizeLinear", ["q", "s2", "z2"],
+                                   ["y"], axis=1)],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)],
+                 [f(np.array([0.01, 0.02, 0.03, 0.04], np.float32), "s"),
+                  f(np.array([0.02, 0.01, 0.05, 1e-3], np.float32), "s2"),
+                  f(np.array([0, -128, 127, 5], np.int8), "z"),
+                  f(np.array([3, -100, 100, -5], np.int8), "z2")])
+
+
+def quantize_alone_saturating():
+    # QuantizeLinear then Cast: uint8 values saturating at 255
+    return model([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+                  helper.make_node("Cast", ["q"], ["y"], to=F)],
+                 [vi("x", [1, 4, 8, 8])], [vi("y", None)],
+                 [numpy_helper.from_array(np.array(0.003, np.float32), "s"),
+                  numpy_helper.from_array(np.array(200, np.uint8), "z")])
+
+
+def _dq_const(w):
+    """DequantizeLinear of the constant w (scale 0.1) added to x [4]."""
+    return model([helper.make_node("DequantizeLinear", ["w", "s"], ["wf"]),
+                  helper.make_node("Add", ["x", "wf"], ["y"])],
+                 [vi("x", [4])], [vi("y", None)],
+                 [w, numpy_helper.from_array(np.array(0.1, np.float32), "s")],
+                 21)
+
+
+def dq_int4_weights():
+    return _dq_const(_typed("w", TensorProto.INT4, [4], b"\x12\x34"))
+
+
+def dq_float8_weights():
+    return _dq_const(_typed("w", TensorProto.FLOAT8E4M3FN, [4],
+                            b"\x12\x34\x00\x01"))
+
+
+def dq_int16_weights():
+    return _dq_const(numpy_helper.from_array(
+        np.array([-30000, 5, 7, 30000], np.int16), "w"))
+
+
+def dq_int32_extremes():
+    return _dq_const(numpy_helper.from_array(
+        np.array([-2 ** 31, 5, 7, 2 ** 31 - 1], np.int32), "w"))
+
+
+def dq_float_x():
+    return _dq_const(numpy_helper.from_array(
+        np.array([1, 5, 7, 2], np.float32), "w"))
+
+
+def _dql(shape, pre=(), inits=(), src="x", outs=("q", "qs", "qz")):
+    return model(list(pre) + [
+        helper.make_node("DynamicQuantizeLinear", [src], list(outs)),
+        helper.make_node("Cast", ["q"], ["qf"], to=F),
+        helper.make_node("Add", ["qf", "qf"], ["y"])],
+        [vi("x", shape)], [vi("y", None)], list(inits))
+
+
+def dql_empty():
+    # a Slice leaves [1,0]: onnxruntime gives an empty output
+    return _dql([1, 4], [helper.make_node("Slice", ["x", "st", "en", "ax"],
+                                          ["xs"])],
+                [i64("st", [2]), i64("en", [2]), i64("ax", [1])], "xs")
+
+
+def dql_huge():
+    return _dql([1, 16, 16384, 16384])
+
+
+def dql_one_output():
+    return _dql([1, 4, 8, 8], outs=("q",))
+
+
+def dql_int_input():
+    return _dql([1, 4], [helper.make_node("Cast", ["x"], ["xi"],
+                                          to=TensorProto.INT32)], (), "xi")
+
+
+def _mmi(K=8, N=4, a_shape=(1, 3, 8), b=None, azp=None, bzp=None):
+    """x -> DynamicQuantizeLinear -> MatMulInteger(B) -> Cast -> Mul(x_scale)
+    (quantize_dynamic's MatMul pattern)."""
+    if b is None:
+        b = numpy_helper.from_array(np.random.RandomState(1).randint(
+            0, 200, (K, N)).astype(np.uint8), "b")
+    inits, ins = [b], ["q", "b", "qz"]
+    if azp is not None:
+        inits.append(azp)
+        ins[2] = azp.name
+    if bzp is not None:
+        inits.append(bzp)
+        ins.append(bzp.name)
+    return model([helper.make_node("DynamicQuantizeLinear", ["x"],
+                                   ["q", "qs", "qz"]),
+                  helper.make_node("MatMulInteger", ins, ["acc"]),
+                  helper.make_node("Cast", ["acc"], ["accf"], to=F),
+                  helper.make_node("Mul", ["accf", "qs"], ["y"])],
+                 [vi("x", list(a_shape))], [vi("y", None)], inits)
+
+
+def mmi_bzp_length_mismatch():
+    return _mmi(bzp=_zp([1, 2, 3], name="bz"))
+
+
+def mmi_bzp_2d():
+    return _mmi(bzp=_zp(np.ones((2, 2)), name="bz"))
+
+
+def mmi_bzp_dtype_mismatch():
+    return _mmi(bzp=_zp(1, np.int8, "bz"))
+
+
+def mmi_azp_per_row():
+    return _mmi(azp=_zp([1, 2, 3], name="az"))
+
+
+def mmi_azp_dtype_mismatch():
+    return _mmi(azp=_zp(1, np.int8, "az"))
+
+
+def mmi_k_mismatch():
+    return _mmi(K=7)
+
+
+def mmi_huge_k():
+    # 40000 products of up to 255 * 255 could overflow the int32 sum
+    return _mmi(K=40000, a_shape=(1, 1, 40000))
+
+
+def mmi_huge_output():
+    # [1,65536,1] x [1,65536]: 2^32 int32 sums asked for by 64 kB of B
+    return _mmi(K=1, N=65536, a_shape=(1, 65536, 1))
+
+
+def mmi_b_3d():
+    return _mmi(b=numpy_helper.from_array(np.ones((1, 8, 4), np.uint8), "b"))
+
+
+def mmi_b_int32():
+    return _mmi(b=numpy_helper.from_array(np.ones((8, 4), np.int32), "b"))
+
+
+def mmi_a_1d():
+    return _mmi(a_shape=(8,))
+
+
+def mmi_bzp_per_column():
+    return _mmi(bzp=_zp([1, 2, 3, 4], name="bz"))
+
+
+def int8_xzp_per_channel():
+    m = _qconv()
+    for nd in m.graph.node:
+        if nd.op_type == "ConvInteger":
+            nd.input[2] = "xzp4"
+    m.graph.initializer.append(_zp([1, 2, 3, 4], name="xzp4"))
+    return m
+
+
+def _f16_add(c):
+    return model([helper.make_node("Cast", ["x"], ["xh"], to=F16),
+                  helper.make_node("Add", ["xh", "c"], ["yh"]),
+                  helper.make_node("Cast", ["yh"], ["y"], to=F)],
+                 [vi("x", [1, 4])], [vi("y", None)], [c])
+
+
+def fp16_const_inf_nan():
+    return _f16_add(numpy_helper.from_array(
+        np.array([[np.inf, -np.inf, np.nan, 65504]], np.float16), "c"))
+
+
+def fp16_const_subnormal():
+    return _f16_add(numpy_helper.from_array(
+        np.array([[6e-8, -6e-8, 1e-5, 0]], np.float16), "c"))
+
+
+def _cast_to(to):
+    return model([helper.make_node("Cast", ["x"], ["c"], to=to),
+                  helper.make_node("Cast", ["c"], ["y"], to=F)],
+                 [vi("x", [1, 4])], [vi("y", None)])
+
+
+def cast_to_string():
+    return _cast_to(TensorProto.STRING)
+
+
+def cast_to_complex64():
+    return _cast_to(TensorProto.COMPLEX64)
+
+
+def cast_to_float8():
+    return _cast_to(TensorProto.FLOAT8E4M3FN)
+
+
+def cast_to_int4():
+    return _cast_to(TensorProto.INT4)
+
+
+def cast_to_999():
+    return _cast_to(999)
+
+
+def cast_to_negative():
+    return _cast_to(-1)
+
+
+def cast_to_bfloat16():
+    # rounds to bfloat16 (8 bits of mantissa), on the device
+    return _cast_to(TensorProto.BFLOAT16)
+
+
+def _cast_wrap_const(to, vals):
+    """Constant int64 vals cast to `to` and back to float, plus x [4]: ONNX
+    discards the higher bits (300 as uint8 is 44)."""
+    return model([helper.make_node("Cast", ["k"], ["c"], to=to),
+                  helper.make_node("Cast", ["c"], ["cf"], to=F),
+                  helper.make_node("Add", ["x", "cf"], ["y"])],
+                 [vi("x", [4])], [vi("y", None)], [i64("k", vals)])
+
+
+def cast_wrap_uint8_const():
+    return _cast_wrap_const(U8, [300, -1, 255, 256])
+
+
+def cast_wrap_int8_const():
+    return _cast_wrap_const(I8, [300, -1, 128, -129])
+
+
+def cast_wrap_uint32_const():
+    return _cast_wrap_const(TensorProto.UINT32, [-1, 2 ** 32 + 5, 7, 0])
+
+
+def _cast_wrap_run(to):
+    """The same on the device: int32(x * 100) + 200 in [100, 300], cast to
+    `to` and back to float."""
+    return model([helper.make_node("Mul", ["x", "h"], ["xh"]),
+                  helper.make_node("Cast", ["xh"], ["xi"],
+                                   to=TensorProto.INT32),
+                  helper.make_node("Add", ["xi", "o"], ["xo"]),
+                  helper.make_node("Cast", ["xo"], ["c"], to=to),
+                  helper.make_node("Cast", ["c"], ["y"], to=F)],
+                 [vi("x", [1, 64])], [vi("y", None)],
+                 [numpy_helper.from_array(np.array(100, np.float32), "h"),
+                  numpy_helper.from_array(np.array(200, np.int32), "o")])
+
+
+def cast_wrap_uint8_run():
+    return _cast_wrap_run(U8)
+
+
+def cast_wrap_int8_run():
+    return _cast_wrap_run(I8)
+
+
+def input_uint16():
+    return model([helper.make_node("Cast", ["x"], ["y"], to=F)],
+                 [vi("x", [1, 4], TensorProto.UINT16)], [vi("y", None)])
+
+
+def input_bfloat16():
+    return model([helper.make_node("Cast", ["x"], ["y"], to=F)],
+                 [vi("x", [1, 4], TensorProto.BFLOAT16)], [vi("y", None)])
 
 
 # ---- graphs: duplicate names, huge initializers, batch -1
@@ -872,6 +1304,35 @@ ALL = {
     "fp16_raw_data_truncated": fp16_raw_data_truncated,
     "fp16_raw_data_odd": fp16_raw_data_odd,
     "fp16_int32_data_short": fp16_int32_data_short,
+    "qdq_zp_length_mismatch": qdq_zp_length_mismatch,
+    "qdq_zp_shape_mismatch": qdq_zp_shape_mismatch,
+    "qdq_zp_int16": qdq_zp_int16,
+    "qdq_zp_uint16": qdq_zp_uint16,
+    "qdq_zp_float8": qdq_zp_float8,
+    "qdq_axis_out_of_range": qdq_axis_out_of_range,
+    "qdq_axis_negative_beyond_rank": qdq_axis_negative_beyond_rank,
+    "qdq_axis_int64_min": qdq_axis_int64_min,
+    "qdq_scale_channels_mismatch": qdq_scale_channels_mismatch,
+    "qdq_scale_2d": qdq_scale_2d,
+    "qdq_scale_empty": qdq_scale_empty,
+    "dq_float_x": dq_float_x,
+    "dql_huge": dql_huge,
+    "dql_int_input": dql_int_input,
+    "mmi_bzp_length_mismatch": mmi_bzp_length_mismatch,
+    "mmi_bzp_2d": mmi_bzp_2d,
+    "mmi_bzp_dtype_mismatch": mmi_bzp_dtype_mismatch,
+    "mmi_azp_per_row": mmi_azp_per_row,
+    "mmi_azp_dtype_mismatch": mmi_azp_dtype_mismatch,
+    "mmi_k_mismatch": mmi_k_mismatch,
+    "mmi_huge_output": mmi_huge_output,
+    "mmi_b_int32": mmi_b_int32,
+    "int8_xzp_per_channel": int8_xzp_per_channel,
+    "cast_to_complex64": cast_to_complex64,
+    "cast_to_float8": cast_to_float8,
+    "cast_to_int4": cast_to_int4,
+    "cast_to_999": cast_to_999,
+    "cast_to_negative": cast_to_negative,
+    "input_bfloat16": input_bfloat16,
     "duplicate_output_names": duplicate_output_names,
     "initializer_shadows_input_node": initializer_shadows_input_node,
     "huge_initializer_no_data": huge_initializer_no_data,
@@ -890,10 +1351,46 @@ EITHER = {
     "int8_scale_nan": int8_scale_nan,
     "int8_scale_inf": int8_scale_inf,
     "int8_scale_negative": int8_scale_negative,
+    "int8_scale_per_column": int8_scale_per_column,
+    "int8_scale_per_row": int8_scale_per_row,
     "int8_dql_input_inf": int8_dql_input_inf,
     "int8_dql_input_nan": int8_dql_input_nan,
     "int8_dql_input_huge": int8_dql_input_huge,
     "fp16_nan_big_weights": fp16_nan_big_weights,
+    "qdq_scale_zero": qdq_scale_zero,
+    "qdq_scale_negative": qdq_scale_negative,
+    "qdq_scale_nan": qdq_scale_nan,
+    "qdq_scale_inf": qdq_scale_inf,
+    "qdq_scale_subnormal": qdq_scale_subnormal,
+    "qdq_zp_int4": qdq_zp_int4,
+    "qdq_zp_out_of_range": qdq_zp_out_of_range,
+    "qdq_zp_negative_uint8": qdq_zp_negative_uint8,
+    "qdq_block_size": qdq_block_size,
+    "qdq_output_dtype_int8": qdq_output_dtype_int8,
+    "qdq_scale_runtime": qdq_scale_runtime,
+    "qdq_empty": qdq_empty,
+    "qdq_params_differ": qdq_params_differ,
+    "quantize_alone_saturating": quantize_alone_saturating,
+    "dq_int4_weights": dq_int4_weights,
+    "dq_float8_weights": dq_float8_weights,
+    "dq_int16_weights": dq_int16_weights,
+    "dq_int32_extremes": dq_int32_extremes,
+    "dql_empty": dql_empty,
+    "dql_one_output": dql_one_output,
+    "mmi_huge_k": mmi_huge_k,
+    "mmi_b_3d": mmi_b_3d,
+    "mmi_a_1d": mmi_a_1d,
+    "mmi_bzp_per_column": mmi_bzp_per_column,
+    "fp16_const_inf_nan": fp16_const_inf_nan,
+    "fp16_const_subnormal": fp16_const_subnormal,
+    "cast_to_string": cast_to_string,
+    "cast_to_bfloat16": cast_to_bfloat16,
+    "cast_wrap_uint8_const": cast_wrap_uint8_const,
+    "cast_wrap_int8_const": cast_wrap_int8_const,
+    "cast_wrap_uint32_const": cast_wrap_uint32_const,
+    "cast_wrap_uint8_run": cast_wrap_uint8_run,
+    "cast_wrap_int8_run": cast_wrap_int8_run,
+    "input_uint16": input_uint16,
     "duplicate_graph_outputs": duplicate_graph_outputs,
     "output_is_input": output_is_input,
     "nms_lookalike_columns_swapped": nms_lookalike_columns_swapped,

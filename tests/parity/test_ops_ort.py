@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One-node models of the issue-11 operators against onnxruntime: the
 semantics of our C references and kernels (ConvTranspose's pads,
-output_padding, output_shape and auto_pad arithmetic, LayerNormalization's
+output_padding, output_shape and auto_pad arithmetic, ConvInteger's pads
+and auto_pad, LayerNormalization's
 axis and broadcast scale, comparisons and Where with broadcasting, Sin /
 Cos / Gelu) checked against the reference implementation, through
 `$YOLO_ENGINE run`.
@@ -51,6 +52,23 @@ def ct(C, H, W, M, k, s, group=1, **attrs):
                  dict(kernel_shape=list(k), strides=list(s), group=group, **attrs))
 
 
+def qconv(C, H, W, M, k, s, group=1, **attrs):
+    """DynamicQuantizeLinear(X) -> ConvInteger (uint8 weights, zero point 3)
+    -> Cast(float): the int8 convolution's geometry (pads, auto_pad)."""
+    w = rng.integers(0, 256, (M, C // group, k[0], k[1])).astype(np.uint8)
+    g = helper.make_graph(
+        [helper.make_node('DynamicQuantizeLinear', ['X'], ['Q', 'S', 'Z']),
+         helper.make_node('ConvInteger', ['Q', 'W', 'Z', 'WZ'], ['I'], name='n0',
+                          kernel_shape=list(k), strides=list(s), group=group, **attrs),
+         helper.make_node('Cast', ['I'], ['Y'], to=TensorProto.FLOAT)], 'g',
+        [helper.make_tensor_value_info('X', TensorProto.FLOAT, [1, C, H, W])],
+        [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(np.array(3, np.uint8), 'WZ')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)])
+    m.ir_version = 8
+    return m
+
+
 CASES = [
     ('ConvTranspose 2x2s2 (yolov6n)', ct(16, 7, 9, 12, (2, 2), (2, 2))),
     ('ConvTranspose 3x3s2 pads 1 output_padding 1', ct(6, 5, 7, 4, (3, 3), (2, 2), pads=[1, 1, 1, 1], output_padding=[1, 1])),
@@ -62,6 +80,10 @@ CASES = [
     ('ConvTranspose SAME_UPPER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_UPPER')),
     ('ConvTranspose SAME_LOWER (odd total)', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='SAME_LOWER')),
     ('ConvTranspose VALID', ct(4, 5, 6, 3, (3, 3), (2, 2), auto_pad='VALID')),
+    ('ConvInteger SAME_UPPER (odd total)', qconv(4, 9, 10, 5, (4, 3), (2, 2), auto_pad='SAME_UPPER')),
+    ('ConvInteger SAME_LOWER (odd total)', qconv(4, 9, 10, 5, (4, 3), (2, 2), auto_pad='SAME_LOWER')),
+    ('ConvInteger asymmetric pads, dilation, group 2', qconv(6, 8, 7, 4, (3, 2), (1, 2), group=2, pads=[0, 2, 1, 0], dilations=[2, 1])),
+    ('ConvInteger VALID', qconv(3, 8, 9, 8, (3, 3), (2, 1), auto_pad='VALID')),
     ('LayerNormalization axis -1', model('LayerNormalization', [2, 5, 7], [
         ('S', rng.standard_normal(7).astype(np.float32)),
         ('B', rng.standard_normal(7).astype(np.float32))], dict(axis=-1, epsilon=1e-5))),

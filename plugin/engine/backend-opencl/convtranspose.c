@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "impls.h"
+#include "conv-common.h"
 #include "ops/convtranspose.h"
 
 #define CT_BLOCK 8
@@ -36,7 +37,7 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int kind,
   static const gsize lws_w16[3] = { 1, 1, 4 };
 
   if (!yolo_convtranspose_params (g, n, &p, error)
-      || !yolo_convtranspose_residual_ok (g, n, &p, &res, error))
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
     return FALSE;
   Mp = yolo_div_up (p.M, CT_BLOCK) * CT_BLOCK;
 
@@ -74,12 +75,8 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int kind,
   yolo_args_tensor (&a, rt, g, xt);
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, bmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  /* CONV_EPILOGUE_ARGS, as Conv's */
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
   yolo_args_int (&a, p.M);
   yolo_args_int (&a, p.H);
   yolo_args_int (&a, p.W);

@@ -269,6 +269,28 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
 }
 
+/* The mode argument of eltwise_cast_f2i / _i2i (ocl_kernels/eltwise.cl):
+ * 1 bool, 2..5 the narrow integer types (uint8, int8, uint16, int16) whose
+ * higher bits ONNX discards, 0 the rest (int32 on the device). */
+static int
+elt_cast_mode (YoloDType to)
+{
+  switch ((int) to) {
+    case YOLO_DTYPE_BOOL:
+      return 1;
+    case YOLO_DTYPE_UINT8:
+      return 2;
+    case YOLO_DTYPE_INT8:
+      return 3;
+    case 4:                    /* UINT16 */
+      return 4;
+    case 5:                    /* INT16 */
+      return 5;
+    default:
+      return 0;
+  }
+}
+
 static gboolean
 elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
@@ -277,8 +299,8 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   gint64 total = yolo_tensor_numel (y);
   gboolean xf = yolo_dtype_is_float (x->dtype);
   gboolean yf = yolo_dtype_is_float (y->dtype);
-  gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
   gboolean to_half = yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16;
+  gboolean to_bf16 = yolo_node_attr_int (n, "to", 0) == 16;     /* BFLOAT16 */
   const char *name;
   cl_kernel k;
   YoloArgs args;
@@ -291,7 +313,12 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (total > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
 
-  if (to_half)
+  if (to_bf16 && !xf)
+    return yolo_op_unsupported (error, n, "Cast of an integer tensor to "
+        "bfloat16 on the device");
+  if (to_bf16)
+    name = "eltwise_cast_f2bf";
+  else if (to_half)
     name = xf ? "eltwise_cast_f2h" : "eltwise_cast_i2h";
   else if (xf && yf)
     name = "eltwise_unary";
@@ -308,7 +335,7 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&args, rt, g, x);
   yolo_args_tensor (&args, rt, g, y);
   yolo_args_int (&args, (cl_int) total);
-  if (to_half) {
+  if (to_half || to_bf16) {
     /* n only */
   } else if (xf && yf) {
     yolo_args_int (&args, YOLO_ACT_NONE);       /* identity */
@@ -318,11 +345,12 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_float (&args, 0.0f);
     yolo_args_float (&args, 0.0f);
   } else if (!yf) {
-    yolo_args_int (&args, to_bool);
+    yolo_args_int (&args, elt_cast_mode (y->dtype));
   }
   if (!yolo_args_ok (&args, n, error))
     return FALSE;
-  gws[0] = (to_half || (!xf && !yf)) ? (gsize) total : yolo_div_up (total, 16);
+  gws[0] = (to_half || to_bf16 || (!xf
+          && !yf)) ? (gsize) total : yolo_div_up (total, 16);
   return yolo_rt_launch (rt, n, k, 1, gws, elt_lws_1d, error);
 }
 

@@ -210,7 +210,7 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (p.to_float) {
+  if (yolo_qconv_to_float (n)) {
     mt = YOLO_IN (g, n, 4);
     bt = YOLO_IN (g, n, 5);
     res = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
@@ -264,7 +264,7 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   yolo_args_mem (&a, wmem);
   yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_int (&a, p.to_float);
+  yolo_args_int (&a, yolo_qconv_to_float (n));
   /* Unused arguments of the int32 form point at the output. */
   yolo_args_tensor (&a, rt, g, mt ? mt : yt);
   yolo_args_int (&a, mt && yolo_tensor_numel (mt) > 1);

@@ -446,7 +446,9 @@ elt_cast_target (const YoloNode * n, YoloDType * to, GError ** error)
       *to = (YoloDType) t;
       return TRUE;
     default:
-      return yolo_op_unsupported (error, n, "unsupported target type");
+      return yolo_op_unsupported (error, n, "unsupported target type to=%"
+          G_GINT64_FORMAT " (the float, integer and bool types are "
+          "supported; not string, complex, float8 or 4-bit types)", t);
   }
 }
 
@@ -466,6 +468,31 @@ elt_cast_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
+/* v cast to the integer dtype to: ONNX's Cast between fixed-point types
+ * discards the higher bits and reinterprets the rest (two's complement):
+ * 300 as uint8 is 44, 200 as int8 -56, -1 as uint32 4294967295. uint64 and
+ * int64 keep v (the host holds integers as int64). */
+static gint64
+elt_cast_wrap (gint64 v, YoloDType to)
+{
+  switch ((int) to) {
+    case YOLO_DTYPE_UINT8:
+      return (guint8) v;
+    case YOLO_DTYPE_INT8:
+      return (gint8) v;
+    case 4:                    /* UINT16 */
+      return (guint16) v;
+    case 5:                    /* INT16 */
+      return (gint16) v;
+    case YOLO_DTYPE_INT32:
+      return (gint32) v;
+    case 12:                   /* UINT32 */
+      return (guint32) v;
+    default:
+      return v;
+  }
+}
+
 static gboolean
 elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
@@ -473,6 +500,9 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gint64 total = yolo_tensor_numel (y);
   gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
   gboolean to_half = yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16;
+  gboolean to_bf16 = yolo_node_attr_int (n, "to", 0) == 16;     /* BFLOAT16 */
+  /* a target of 32 bits or fewer */
+  gboolean narrow = elt_cast_wrap (G_MAXINT64, y->dtype) != G_MAXINT64;
   gpointer out;
 
   if (!x->data) {
@@ -486,13 +516,20 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
        * through float exactly up to 2^24; above 65520 it is inf anyway) */
       ((float *) out)[i] = yolo_half_round (yolo_dtype_is_float (x->dtype) ?
           ((float *) x->data)[i] : (float) ((gint64 *) x->data)[i]);
+    } else if (to_bf16) {
+      ((float *) out)[i] = yolo_bfloat16_round (elt_getf (x, i));
     } else if (yolo_dtype_is_float (y->dtype)) {
       ((float *) out)[i] = elt_getf (x, i);
     } else if (to_bool) {
       ((gint64 *) out)[i] = yolo_dtype_is_float (x->dtype)
           ? ((float *) x->data)[i] != 0.0f : ((gint64 *) x->data)[i] != 0;
     } else {
-      ((gint64 *) out)[i] = elt_geti (x, i);
+      gint64 v = elt_geti (x, i);
+      /* float -> narrow integer (out of range: undefined in ONNX): through
+       * a saturated int32 as the device's convert_int_sat_rtz */
+      if (narrow && yolo_dtype_is_float (x->dtype))
+        v = CLAMP (v, G_MININT32, G_MAXINT32);
+      ((gint64 *) out)[i] = elt_cast_wrap (v, y->dtype);
     }
   }
   return TRUE;

@@ -8,6 +8,7 @@
 
 #include "yolo-engine.h"
 #include "pool.h"
+#include "ops/conv-geometry.h"
 
 
 gboolean
@@ -58,16 +59,7 @@ pool_dim (const YoloNode * n, const char *auto_pad, gboolean ceil_mode,
   }
   eff = (k - 1) * d + 1;
   if (!strcmp (auto_pad, "SAME_UPPER") || !strcmp (auto_pad, "SAME_LOWER")) {
-    gint64 total;
-    *out = (in + s - 1) / s;
-    total = MAX (0, (*out - 1) * s + eff - in);
-    if (!strcmp (auto_pad, "SAME_UPPER")) {
-      *pb = total / 2;
-      *pe = total - *pb;
-    } else {
-      *pe = total / 2;
-      *pb = total - *pe;
-    }
+    yolo_conv_same_pads (auto_pad[5] == 'U', in, eff, s, out, pb, pe);
     return TRUE;
   }
   if (!strcmp (auto_pad, "VALID")) {

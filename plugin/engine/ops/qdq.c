@@ -65,12 +65,17 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
           yolo_dtype_name (x->dtype));
       return FALSE;
     }
-    p->qtype = z ? z->dtype : YOLO_DTYPE_UINT8;
-    if (yolo_node_attr (n, "output_dtype")
-        && yolo_node_attr_int (n, "output_dtype", 0) != p->qtype)
-      return yolo_op_unsupported (error, n, "output_dtype %" G_GINT64_FORMAT
-          " differs from the zero point's type",
-          yolo_node_attr_int (n, "output_dtype", 0));
+    /* ONNX: the zero point's type, else output_dtype, else uint8 */
+    p->qtype = z ? z->dtype : yolo_node_attr (n, "output_dtype") ?
+        (YoloDType) CLAMP (yolo_node_attr_int (n, "output_dtype", 0), 0, 99) :
+        YOLO_DTYPE_UINT8;
+    if (z && yolo_node_attr (n, "output_dtype")
+        && yolo_node_attr_int (n, "output_dtype", 0) != p->qtype) {
+      yolo_op_error (error, n, "output_dtype %" G_GINT64_FORMAT " differs "
+          "from the zero point's type (%s)", yolo_node_attr_int (n,
+              "output_dtype", 0), yolo_dtype_name (p->qtype));
+      return FALSE;
+    }
   } else {
     p->qtype = x->dtype;
     if (z && z->dtype != x->dtype) {
@@ -79,10 +84,14 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
       return FALSE;
     }
   }
-  if (p->qtype != YOLO_DTYPE_UINT8 && p->qtype != YOLO_DTYPE_INT8
-      && !(p->qtype == YOLO_DTYPE_INT32 && !quantize))
+  if (p->qtype == YOLO_DTYPE_INT32 && quantize)
     return yolo_op_unsupported (error, n, "only uint8 and int8 quantisation "
-        "is supported, got %s", yolo_dtype_name (p->qtype));
+        "is supported, got int16, uint16 or int32 (held as int32)");
+  if (p->qtype != YOLO_DTYPE_UINT8 && p->qtype != YOLO_DTYPE_INT8
+      && p->qtype != YOLO_DTYPE_INT32)
+    return yolo_op_unsupported (error, n, "only uint8 and int8 quantisation "
+        "is supported, got %s (ONNX type %d)", yolo_dtype_name (p->qtype),
+        (int) p->qtype);
   p->lo = p->qtype == YOLO_DTYPE_UINT8 ? 0 : p->qtype == YOLO_DTYPE_INT8 ?
       -128 : G_MININT32;
   p->hi = p->qtype == YOLO_DTYPE_UINT8 ? 255 : p->qtype == YOLO_DTYPE_INT8 ?
@@ -91,8 +100,16 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   if (p->n > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
   numel = yolo_tensor_numel (s);
-  if (z && yolo_tensor_numel (z) != numel) {
-    yolo_op_error (error, n, "scale and zero point sizes differ");
+  /* ONNX: the zero point has the scale's shape (a [2,2] zero point with a
+   * [4] scale was taken element by element) */
+  if (z && (yolo_tensor_numel (z) != numel || (z->ndim != s->ndim
+              && MAX (z->ndim, s->ndim) > 1)
+          || (z->ndim == s->ndim && z->ndim > 0
+              && memcmp (z->dims, s->dims, s->ndim * sizeof (gint64))))) {
+    char zb[64];
+    yolo_op_error (error, n, "zero point %s does not have the scale's shape "
+        "%s", yolo_shape_str (z, zb, sizeof (zb)), yolo_shape_str (s, buf,
+            sizeof (buf)));
     return FALSE;
   }
   p->channels = 1;

@@ -151,39 +151,10 @@ qconv_is_int8 (YoloDType t)
   return t == YOLO_DTYPE_UINT8 || t == YOLO_DTYPE_INT8;
 }
 
-static gboolean
-qconv_pair (const YoloNode * n, const char *name, int def, int *a, int *b,
-    int lo, GError ** error)
+gboolean
+yolo_qconv_to_float (const YoloNode * n)
 {
-  int cnt = 0;
-  const gint64 *v = yolo_node_attr_ints (n, name, &cnt);
-
-  *a = *b = def;
-  if (!v)
-    return TRUE;
-  if (cnt != 2 || v[0] < lo || v[1] < lo || v[0] > 65536 || v[1] > 65536) {
-    yolo_op_error (error, n, "attribute %s must be 2 values in [%d, 65536]",
-        name, lo);
-    return FALSE;
-  }
-  *a = (int) v[0];
-  *b = (int) v[1];
-  return TRUE;
-}
-
-static gboolean
-qconv_out_dim (const YoloNode * n, int in, int k, int s, int d, int p0,
-    int p1, int *out, GError ** error)
-{
-  gint64 ext = (gint64) d * (k - 1) + 1;
-
-  if ((gint64) in + p0 + p1 < ext) {
-    yolo_op_error (error, n, "kernel extent %" G_GINT64_FORMAT " larger "
-        "than the padded input %d", ext, in + p0 + p1);
-    return FALSE;
-  }
-  *out = (int) (((gint64) in + p0 + p1 - ext) / s + 1);
-  return TRUE;
+  return strcmp (n->op_type, "ConvIntegerToFloat") == 0;
 }
 
 gboolean
@@ -191,14 +162,9 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *w = YOLO_IN (g, n, 1);
   YoloTensor *xzp = YOLO_IN (g, n, 2), *wzp = YOLO_IN (g, n, 3);
-  const gint64 *ks, *pads;
-  int nks = 0, npads = 0;
-  gint64 group;
-  const char *auto_pad;
   char buf[128];
 
   memset (p, 0, sizeof (*p));
-  p->to_float = !strcmp (n->op_type, "ConvIntegerToFloat");
   if (!x || !w || n->n_outputs != 1) {
     yolo_op_error (error, n, "needs inputs x and w and one output");
     return FALSE;
@@ -215,36 +181,12 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
         yolo_dtype_name (x->dtype));
     return FALSE;
   }
-  if (x->ndim != 4 || x->dims[0] != 1 || w->ndim != 4) {
+  if (x->ndim != 4 || x->dims[0] != 1) {
     return yolo_op_unsupported (error, n, "only 2D convolution with batch 1 "
         "is supported (x %s)", yolo_shape_str (x, buf, sizeof (buf)));
   }
-  for (int i = 1; i < 4; i++)
-    if (x->dims[i] < 1 || x->dims[i] > G_MAXINT / 4 || w->dims[i] < 1
-        || w->dims[i] > (i < 2 ? G_MAXINT / 4 : 1024) || w->dims[0] < 1
-        || w->dims[0] > G_MAXINT / 4) {
-      yolo_op_error (error, n, "invalid shapes x %s, w %s",
-          yolo_shape_str (x, buf, sizeof (buf)), yolo_shape_str (w,
-              buf + 64, 64));
-      return FALSE;
-    }
-  p->C = x->dims[1];
-  p->H = x->dims[2];
-  p->W = x->dims[3];
-  p->M = w->dims[0];
-  p->kh = w->dims[2];
-  p->kw = w->dims[3];
-  group = yolo_node_attr_int (n, "group", 1);
-  if (group < 1 || group > p->C || p->C % group || p->M % group
-      || w->dims[1] != p->C / group) {
-    yolo_op_error (error, n, "group %" G_GINT64_FORMAT " does not fit %d "
-        "input channels and weights %s", group, p->C,
-        yolo_shape_str (w, buf, sizeof (buf)));
+  if (!yolo_conv_geometry_parse (n, x, w, FALSE, p, error))
     return FALSE;
-  }
-  p->group = group;
-  p->Cg = p->C / p->group;
-  p->Mg = p->M / p->group;
   if (wzp && (wzp->dtype != w->dtype || !yolo_tensor_is_const (wzp)
           || (yolo_tensor_numel (wzp) != 1
               && (wzp->ndim != 1 || wzp->dims[0] != p->M)))) {
@@ -252,52 +194,15 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
         "[%d]", yolo_dtype_name (w->dtype), p->M);
     return FALSE;
   }
-  ks = yolo_node_attr_ints (n, "kernel_shape", &nks);
-  if (ks && (nks != 2 || ks[0] != p->kh || ks[1] != p->kw)) {
-    yolo_op_error (error, n, "kernel_shape does not match the weights %s",
-        yolo_shape_str (w, buf, sizeof (buf)));
+  if (!yolo_conv_geometry_output (n, p, error))
     return FALSE;
-  }
-  if (!qconv_pair (n, "strides", 1, &p->sh, &p->sw, 1, error)
-      || !qconv_pair (n, "dilations", 1, &p->dh, &p->dw, 1, error))
-    return FALSE;
-  auto_pad = yolo_node_attr_string (n, "auto_pad", "NOTSET");
-  if (auto_pad[0] && strcmp (auto_pad, "NOTSET") && strcmp (auto_pad, "VALID"))
-    return yolo_op_unsupported (error, n, "auto_pad %s is not supported",
-        auto_pad);
-  pads = yolo_node_attr_ints (n, "pads", &npads);
-  if (pads && strcmp (auto_pad, "VALID")) {
-    if (npads != 4) {
-      yolo_op_error (error, n, "pads needs 4 values, got %d", npads);
-      return FALSE;
-    }
-    for (int i = 0; i < 4; i++)
-      if (pads[i] < 0 || pads[i] > 65536) {
-        yolo_op_error (error, n, "pads has invalid value %" G_GINT64_FORMAT,
-            pads[i]);
-        return FALSE;
-      }
-    p->pt = pads[0];
-    p->pl = pads[1];
-    p->pb = pads[2];
-    p->pr = pads[3];
-  }
-  if (!qconv_out_dim (n, p->H, p->kh, p->sh, p->dh, p->pt, p->pb, &p->Ho, error)
-      || !qconv_out_dim (n, p->W, p->kw, p->sw, p->dw, p->pl, p->pr, &p->Wo,
-          error))
-    return FALSE;
-  if ((gint64) p->M * p->Ho * p->Wo > G_MAXINT / 2
-      || (gint64) p->C * p->H * p->W > G_MAXINT / 2) {
-    yolo_op_error (error, n, "tensors are too large");
-    return FALSE;
-  }
   /* |x - x_zp| and |w - w_zp| are at most 255: the int32 sum cannot
    * overflow below 2^31 / 255^2 = 33025 taps. */
   if ((gint64) p->Cg * p->kh * p->kw > 33025)
     return yolo_op_unsupported (error, n, "more than 33025 taps per output "
         "could overflow the int32 accumulator");
-  if (p->to_float) {
-    YoloTensor *m = YOLO_IN (g, n, 4), *b = YOLO_IN (g, n, 5);
+  if (yolo_qconv_to_float (n)) {
+    YoloTensor *m = YOLO_IN (g, n, 4), *b = YOLO_IN (g, n, 5), *r;
     if (!m || m->dtype != YOLO_DTYPE_FLOAT || (yolo_tensor_numel (m) != 1
             && yolo_tensor_numel (m) != p->M)) {
       yolo_op_error (error, n, "the scale input must be 1 or %d floats", p->M);
@@ -308,15 +213,8 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
       yolo_op_error (error, n, "the bias must be %d constant floats", p->M);
       return FALSE;
     }
-    if (n->residual >= 0) {
-      YoloTensor *r = YOLO_T (g, n->residual);
-      if (r->dtype != YOLO_DTYPE_FLOAT
-          || yolo_tensor_numel (r) != (gint64) p->M * p->Ho * p->Wo) {
-        yolo_op_error (error, n, "the fused residual does not match the "
-            "output [1,%d,%d,%d]", p->M, p->Ho, p->Wo);
-        return FALSE;
-      }
-    }
+    if (!yolo_conv_residual_ok (g, n, p, &r, error))
+      return FALSE;
   } else if (n->act != YOLO_ACT_NONE || n->residual >= 0) {
     return yolo_op_unsupported (error, n, "fused epilogue on an int32 "
         "output");
@@ -332,12 +230,9 @@ qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  dims[0] = 1;
-  dims[1] = p.M;
-  dims[2] = p.Ho;
-  dims[3] = p.Wo;
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), p.to_float ? YOLO_DTYPE_FLOAT :
-      YOLO_DTYPE_INT32, 4, dims);
+  yolo_conv_geometry_out_dims (&p, dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), yolo_qconv_to_float (n) ?
+      YOLO_DTYPE_FLOAT : YOLO_DTYPE_INT32, 4, dims);
   return TRUE;
 }
 
@@ -369,10 +264,11 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gint32 *w;
   gpointer y;
   gsize per;
+  gboolean to_float = yolo_qconv_to_float (n);
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (p.to_float) {
+  if (to_float) {
     mt = YOLO_IN (g, n, 4);
     bt = YOLO_IN (g, n, 5);
     rt = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
@@ -406,7 +302,7 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
                     * wm[(c * p.kh + ky) * p.kw + kx];
             }
           }
-        if (p.to_float) {
+        if (to_float) {
           const float *md = mt->data;
           float v = (float) acc;
           v = v * md[yolo_tensor_numel (mt) > 1 ? m : 0];

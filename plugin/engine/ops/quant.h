@@ -4,17 +4,17 @@
 #define YOLO_OPS_QUANT_H
 
 #include "yolo-ops.h"
+#include "ops/conv-geometry.h"
 
 G_BEGIN_DECLS
 
 /* The 2-D geometry of a ConvInteger / ConvIntegerToFloat node: a
- * [1, C, H, W] input by [M, Cg, kh, kw] weights. */
-typedef struct
-{
-  int C, H, W, M, Ho, Wo, group, Cg, Mg;
-  int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
-  gboolean to_float;            /* ConvIntegerToFloat */
-} QConvGeom;
+ * [1, C, H, W] input by [M, Cg, kh, kw] weights (ops/conv-geometry.h). */
+typedef YoloConvGeometry QConvGeom;
+
+/* TRUE for ConvIntegerToFloat (float output, scale, bias, fused
+ * epilogue), FALSE for ConvInteger (int32 output). */
+gboolean yolo_qconv_to_float (const YoloNode * n);
 
 /* Validates the inputs and attributes of a ConvInteger or
  * ConvIntegerToFloat node (uint8 / int8 x and constant w, scalar zero
