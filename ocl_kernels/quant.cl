@@ -224,13 +224,24 @@ quant_dql_fake16 (__global const float *x, int x_off,
     zp[zp_off] = zi;
   }
   int i = g * chunk, i1 = min (n, i + chunk);
-  for (; i + 16 <= i1; i += 16) {
-    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (fmin (fmax (q, -z), 255.0f - z) * s, 0, y + y_off + i);
+  /* yolo_fq16 (common.cl) gives the same values without a division or
+   * rint when its clamp bounds are finite and s normal (always, unless
+   * the input holds values near +-FLT_MAX or its range is subnormal) */
+  float qlo = -z, qhi = 255.0f - z;
+  float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
+  if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
+    for (; i + 16 <= i1; i += 16)
+      vstore16 (yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
+              qhi), 0, y + y_off + i);
+  } else {
+    for (; i + 16 <= i1; i += 16) {
+      float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+      vstore16 (fmin (fmax (q, qlo), qhi) * s, 0, y + y_off + i);
+    }
   }
   for (; i < i1; i++) {
     float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = fmin (fmax (q, -z), 255.0f - z) * s;
+    y[y_off + i] = fmin (fmax (q, qlo), qhi) * s;
   }
 }
 
