@@ -122,28 +122,51 @@ quant_minmax_partial16 (__global const float *x, int x_off, int n,
   part[2 * g + 1] = fmax (mx, fmax (f.x, f.y));
 }
 
-/* Stage 2, one work-item: scale and zero point as onnxruntime's
- * GetQuantizationParameter (uint8): scale = (max - min) / 255, or 1 when
+/* Scale and zero point as onnxruntime's GetQuantizationParameter (uint8)
+ * from `parts` min / max partials: scale = (max - min) / 255, or 1 when
  * max == min (all zero); zero point = round_half_even(clamp(0 - min /
  * scale, 0, 255)). */
+static inline float
+quant_dql_reduce (__global const float *part, int parts, int *zp)
+{
+  /* 8 partials (16 floats) at a time: the even lanes of mn16 reduce the
+   * minima, the odd lanes of mx16 the maxima. fmin / fmax give the same
+   * minimum and maximum in any order (no partial is NaN; the sign of a
+   * zero changes neither the scale nor the zero point). */
+  float16 mn16 = 0.0f, mx16 = 0.0f;
+  int g = 0;
+  for (; g + 8 <= parts; g += 8) {
+    float16 v = vload16 (0, part + 2 * g);
+    mn16 = fmin (mn16, v);
+    mx16 = fmax (mx16, v);
+  }
+  float8 a = mn16.even, b = mx16.odd;
+  float4 c = fmin (a.lo, a.hi), d = fmax (b.lo, b.hi);
+  float2 e = fmin (c.lo, c.hi), f = fmax (d.lo, d.hi);
+  float mn = fmin (e.x, e.y), mx = fmax (f.x, f.y);
+  for (; g < parts; g++) {
+    mn = fmin (mn, part[2 * g]);
+    mx = fmax (mx, part[2 * g + 1]);
+  }
+  float s = mx == mn ? 1.0f : quant_div (mx - mn, 255.0f);
+  float z = 0.0f - quant_div (mn, s);
+  /* fmin / fmax, not clamp: a NaN z (an inf in the input makes min /
+   * scale = -inf / inf) gives 255 as onnxruntime's std::min / std::max,
+   * never an undefined (int) NaN */
+  *zp = (int) rint (fmax (0.0f, fmin (255.0f, z)));
+  return s;
+}
+
+/* Stage 2, one work-item: scale and zero point (quant_dql_reduce). */
 __kernel void
 quant_dql_params (__global const float *part, int parts,
     __global float *scale, int scale_off, __global int *zp, int zp_off)
 {
   if (get_global_id (0) != 0)
     return;
-  float mn = 0.0f, mx = 0.0f;
-  for (int g = 0; g < parts; g++) {
-    mn = fmin (mn, part[2 * g]);
-    mx = fmax (mx, part[2 * g + 1]);
-  }
-  float s = mx == mn ? 1.0f : quant_div (mx - mn, 255.0f);
-  float z = 0.0f - quant_div (mn, s);
-  scale[scale_off] = s;
-  /* fmin / fmax, not clamp: a NaN z (an inf in the input makes min /
-   * scale = -inf / inf) gives 255 as onnxruntime's std::min / std::max,
-   * never an undefined (int) NaN */
-  zp[zp_off] = (int) rint (fmax (0.0f, fmin (255.0f, z)));
+  int z;
+  scale[scale_off] = quant_dql_reduce (part, parts, &z);
+  zp[zp_off] = z;
 }
 
 /* Stage 3: y = saturate(round_half_even(x / scale) + zp) to [0, 255]. */
@@ -181,24 +204,44 @@ quant_dql_apply_fake (__global const float *x, int x_off,
   y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
 }
 
-/* quant_dql_apply_fake on CPUs that want explicit wide vectors: work-item
- * g does the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a
- * multiple of 16), 16 lanes at a time. */
+/* Stages 2 and 3 of DynamicQuantizeDequantizeLinear in one launch, on
+ * CPUs that want explicit wide vectors: every work-item reduces the
+ * `parts` min / max partials itself (quant_dql_reduce, so the same scale
+ * and zero point as quant_dql_params; work-item 0 stores them), then does
+ * quant_dql_apply_fake for the contiguous elements [g * chunk, (g + 1) *
+ * chunk) (chunk a multiple of 16), 16 lanes at a time. */
 __kernel void
-quant_dql_apply_fake16 (__global const float *x, int x_off,
-    __global const float *scale, int scale_off, __global const int *zp,
-    int zp_off, __global float *y, int y_off, int n, int chunk)
+quant_dql_fake16 (__global const float *x, int x_off,
+    __global const float *part, int parts, __global float *scale,
+    int scale_off, __global int *zp, int zp_off, __global float *y,
+    int y_off, int n, int chunk)
 {
-  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
-  float s = scale[scale_off], r = quant_recip (s);
-  float z = (float) zp[zp_off];
-  for (; i + 16 <= i1; i += 16) {
-    float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
-    vstore16 (fmin (fmax (q, -z), 255.0f - z) * s, 0, y + y_off + i);
+  int g = get_global_id (0), zi;
+  float s = quant_dql_reduce (part, parts, &zi), r = quant_recip (s);
+  float z = (float) zi;
+  if (g == 0) {
+    scale[scale_off] = s;
+    zp[zp_off] = zi;
+  }
+  int i = g * chunk, i1 = min (n, i + chunk);
+  /* yolo_fq16 (common.cl) gives the same values without a division or
+   * rint when its clamp bounds are finite and s normal (always, unless
+   * the input holds values near +-FLT_MAX or its range is subnormal) */
+  float qlo = -z, qhi = 255.0f - z;
+  float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
+  if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
+    for (; i + 16 <= i1; i += 16)
+      vstore16 (yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
+              qhi), 0, y + y_off + i);
+  } else {
+    for (; i + 16 <= i1; i += 16) {
+      float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+      vstore16 (fmin (fmax (q, qlo), qhi) * s, 0, y + y_off + i);
+    }
   }
   for (; i < i1; i++) {
     float q = rint (quant_div (x[x_off + i], s));
-    y[y_off + i] = fmin (fmax (q, -z), 255.0f - z) * s;
+    y[y_off + i] = fmin (fmax (q, qlo), qhi) * s;
   }
 }
 

@@ -6,7 +6,9 @@
  *                           chunks, on wide-vector CPUs), then scale and
  *                           zero point (one work-item), then quantise
  *                           (DynamicQuantizeDequantizeLinear: to the fake-
- *                           quantised float)
+ *                           quantised float; on wide-vector CPUs the
+ *                           quantising work-items find the scale and zero
+ *                           point themselves, quant_dql_fake16)
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
@@ -29,6 +31,21 @@
 
 #define QCONV_BLOCK 8
 #define QUANT_MINMAX_PARTS 1024
+/* min / max pieces of the fake-quantised form on wide-vector CPUs */
+#define QUANT_MINMAX_PARTS_WIDE 64
+
+/* Splits n elements into at most max_parts contiguous chunks of a multiple
+ * of 16 elements (at least 512 elements a chunk where n allows): the
+ * chunk length, *parts the number of chunks. */
+static int
+dql_chunks (gint64 n, int max_parts, int *parts)
+{
+  int p = (int) CLAMP (n / 512, 1, max_parts);
+  int chunk = (int) yolo_div_up (yolo_div_up (n, p), 16) * 16;
+
+  *parts = (int) yolo_div_up (n, chunk);
+  return chunk;
+}
 
 static gboolean
 dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -38,6 +55,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *zp = n->n_outputs > 2 ? YOLO_OUT (g, n, 2) : NULL;
   gint64 total = yolo_tensor_numel (x);
   int parts = (int) CLAMP (total / 512, 1, QUANT_MINMAX_PARTS), chunk = 0;
+  int aparts = 0, achunk = 0;
   static const gsize lws1[1] = { 1 };
   gboolean wide, fake;
   gsize gws[1];
@@ -54,12 +72,15 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   /* min / max in `parts` pieces: strided (coalesced on GPUs), or
    * contiguous chunks of float16 vectors where the compiler wants explicit
-   * vectors (PoCL), one piece per core-sized work-group of 1 */
+   * vectors (PoCL), one piece per core-sized work-group of 1. The fake-
+   * quantised form there takes few pieces (QUANT_MINMAX_PARTS_WIDE): its
+   * quantising work-items each reduce them all (quant_dql_fake16), which
+   * saves the scale / zero point launch. */
   wide = yolo_rt_device (rt)->wide_vectors;
-  if (wide) {
-    chunk = (int) yolo_div_up (yolo_div_up (total, parts), 16) * 16;
-    parts = (int) yolo_div_up (total, chunk);
-  }
+  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
+  if (wide)
+    chunk = dql_chunks (total, fake ? QUANT_MINMAX_PARTS_WIDE :
+        QUANT_MINMAX_PARTS, &parts);
   k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
       "quant_minmax_partial", error);
   if (!k)
@@ -77,6 +98,26 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error))
     return FALSE;
 
+  if (fake && wide) {
+    achunk = dql_chunks (total, QUANT_MINMAX_PARTS, &aparts);
+    k = yolo_rt_kernel (rt, "quant_dql_fake16", error);
+    if (!k)
+      return FALSE;
+    a = yolo_args (k);
+    yolo_args_tensor (&a, rt, g, x);
+    yolo_args_scratch (&a, rt, 0, (gsize) parts * 2 * sizeof (float));
+    yolo_args_int (&a, parts);
+    yolo_args_tensor (&a, rt, g, scale);
+    yolo_args_tensor (&a, rt, g, zp);
+    yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+    yolo_args_int (&a, (cl_int) total);
+    yolo_args_int (&a, achunk);
+    if (!yolo_args_ok (&a, n, error))
+      return FALSE;
+    gws[0] = aparts;
+    return yolo_rt_launch (rt, n, k, 1, gws, lws1, error);
+  }
+
   k = yolo_rt_kernel (rt, "quant_dql_params", error);
   if (!k)
     return FALSE;
@@ -91,9 +132,8 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, NULL, error))
     return FALSE;
 
-  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
-  k = yolo_rt_kernel (rt, !fake ? "quant_dql_apply" : wide ?
-      "quant_dql_apply_fake16" : "quant_dql_apply_fake", error);
+  k = yolo_rt_kernel (rt, !fake ? "quant_dql_apply" : "quant_dql_apply_fake",
+      error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -102,15 +142,8 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, zp);
   yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
   yolo_args_int (&a, (cl_int) total);
-  if (fake && wide)
-    yolo_args_int (&a, chunk);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  if (fake && wide) {
-    /* the min / max stage's contiguous chunks, one work-group of 1 each */
-    gws[0] = parts;
-    return yolo_rt_launch (rt, n, k, 1, gws, lws1, error);
-  }
   gws[0] = total;
   return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
 }
