@@ -306,7 +306,7 @@ helper_build_unit (Worker * w, int unit)
   c0 = thread_cpu_us () - c0;
   g_mutex_lock (&pw->lock);
   pw->unit_state[unit] = UNIT_DONE;
-  if (c0 >= YOLO_CL_PREWARM_COLD_US)
+  if (c0 >= yolo_cl_prewarm_cold_bound_us (unit))
     pw->cold = TRUE;
   else
     pw->warm = TRUE;
@@ -315,6 +315,13 @@ helper_build_unit (Worker * w, int unit)
   g_debug ("prewarm: %s built ahead in %.2f s (%.2f s CPU)%s",
       yolo_kernel_units[unit].name, (g_get_monotonic_time () - t0) / 1e6,
       c0 / 1e6, w->programs[unit] ? "" : ", failed");
+}
+
+gint64
+yolo_cl_prewarm_cold_bound_us (int unit)
+{
+  return YOLO_CL_PREWARM_COLD_US + (gint64) YOLO_CL_PREWARM_COLD_US_PER_KB *
+      (gint64) (yolo_kernel_units[unit].length / 1024);
 }
 
 static gpointer

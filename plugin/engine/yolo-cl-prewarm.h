@@ -52,8 +52,16 @@ typedef struct _YoloClPrewarm YoloClPrewarm;
 
 /* A unit build taking at least this much CPU time of the building thread
  * compiled: PoCL's cache was cold (0.1 to 1.4 s on a 2.6 GHz EPYC; a build
- * from PoCL's cache takes 20 to 50 ms). */
+ * from PoCL's cache takes 20 to 50 ms for the small units). Loading a
+ * large unit from PoCL's cache takes longer (conv_cpu.cl, 60 KB: 90 ms),
+ * so the bound grows by YOLO_CL_PREWARM_COLD_US_PER_KB per KB of source:
+ * yolo_cl_prewarm_cold_bound_us. */
 #define YOLO_CL_PREWARM_COLD_US 80000
+#define YOLO_CL_PREWARM_COLD_US_PER_KB 3000
+
+/* The CPU time (us) from which a build of `unit` (index in
+ * yolo_kernel_units) counts as a compile, not a load from PoCL's cache. */
+gint64 yolo_cl_prewarm_cold_bound_us (int unit);
 
 /* A prewarm whose n_helpers threads (started at the first push that asks
  * for them, each with a context of its own on dev) run items as they are
@@ -85,7 +93,7 @@ void yolo_cl_prewarm_build_units (YoloClPrewarm * pw, const int *units,
  * building it is waited for (the engine's build then comes from PoCL's
  * cache), and a queued build of it is dropped. NULL pw: nothing. */
 void yolo_cl_prewarm_claim_unit (YoloClPrewarm * pw, int unit);
-/* Whether a helper's unit build took YOLO_CL_PREWARM_COLD_US of CPU time
+/* Whether a helper's unit build took yolo_cl_prewarm_cold_bound_us of CPU time
  * (PoCL's cache is cold). FALSE for a NULL pw. */
 gboolean yolo_cl_prewarm_cold (YoloClPrewarm * pw);
 /* When the helpers were started: runs the items still queued from the

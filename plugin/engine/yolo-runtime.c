@@ -42,11 +42,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A unit build taking at least this much CPU time of the building thread
- * compiled (PoCL's cache was cold): the prewarm runs the launches pushed
- * (CPU time, unlike wall time, does not grow with the machine's load). */
-#define PREWARM_BUILD_US YOLO_CL_PREWARM_COLD_US
-
 static gint64
 thread_cpu_us (void)
 {
@@ -117,7 +112,10 @@ struct _YoloRuntime
   GHashTable *kargs;
   YoloClPrewarm *prewarm;       /* NULL: off, or finished */
   GHashTable *prewarm_seen;     /* "kernel dim lws" keys pushed */
-  gboolean compiled;            /* a unit took PREWARM_BUILD_US to build */
+  /* a unit build took yolo_cl_prewarm_cold_bound_us of the thread's CPU
+   * time (PoCL's cache was cold; CPU time, unlike wall time, does not grow
+   * with the machine's load): the prewarm runs the launches pushed */
+  gboolean compiled;
   gboolean built;               /* a unit was built */
 };
 
@@ -698,7 +696,7 @@ yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error)
         rt->build_options, rt->opt.program_cache, error);
     if (!rt->programs[u])
       return NULL;
-    if (thread_cpu_us () - t0 >= PREWARM_BUILD_US)
+    if (thread_cpu_us () - t0 >= yolo_cl_prewarm_cold_bound_us (u))
       rt->compiled = TRUE;
     rt->built = TRUE;
   }

@@ -116,9 +116,11 @@ test_supports (void)
           "conv-generic", "conv-cpu-1x1 conv-cpu-kxk conv-generic",
         "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
     {"3x3s1 C64", 64, 8, 8, 64, 3, 1, 1,
-          "conv-tiled conv-tiled-wg32 conv-wino4 conv-cpu-3x3s1 conv-cpu-kxk "
-          "conv-im2col conv-gpu-c8 conv-generic",
-          "conv-wino4 conv-cpu-3x3s1 conv-cpu-kxk conv-im2col conv-generic",
+          "conv-tiled conv-tiled-wg32 conv-wino4 conv-cpu-3x3s1 "
+          "conv-cpu-3x3s1-flat conv-cpu-kxk conv-im2col conv-im2col-t "
+          "conv-gpu-c8 conv-generic",
+          "conv-wino4 conv-cpu-3x3s1 conv-cpu-3x3s1-flat conv-cpu-kxk "
+          "conv-im2col conv-im2col-t conv-generic",
         "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
     {"dw 3x3s2", 16, 9, 9, 16, 3, 2, 16,
           "conv-cpu-dw3x3s2 conv-cpu-dw conv-generic",
@@ -316,7 +318,10 @@ test_tune_cache (void)
   g_assert_cmpuint (strlen (lines[2]), >, 65);
   g_assert_true (g_str_has_suffix (lines[2], " conv-wino4")
       || g_str_has_suffix (lines[2], " conv-cpu-3x3s1")
-      || g_str_has_suffix (lines[2], " conv-im2col"));
+      || g_str_has_suffix (lines[2], " conv-cpu-3x3s1-flat")
+      || g_str_has_suffix (lines[2], " conv-cpu-kxk")
+      || g_str_has_suffix (lines[2], " conv-im2col")
+      || g_str_has_suffix (lines[2], " conv-im2col-t"));
   g_assert_cmpstr (lines[3], ==, "");
   key_line = g_strndup (lines[2], 64);
   g_free (data);
