@@ -165,6 +165,7 @@ struct _GstYoloPublish
   GHashTable *in_flight;        /* message ids handed to libmosquitto */
   gboolean connected;
   gboolean refused_warned;
+  gint tls_failed;              /* the TLS error was posted (atomic) */
   guint64 dropped;
 
   /* first connection when the broker was not there at start */
@@ -729,6 +730,10 @@ yolo_publish_on_connect (struct mosquitto *mosq, void *obj, int rc)
 static void
 yolo_publish_tls_error (GstYoloPublish * self)
 {
+  /* once: from the failed handshake's log line or the disconnect (atomic,
+   * not the lock: libmosquitto may log while the lock is held) */
+  if (!g_atomic_int_compare_and_exchange (&self->tls_failed, 0, 1))
+    return;
   GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
       ("TLS with the MQTT broker failed."),
       ("Does tls-ca-file hold the CA of the broker's certificate, and does "
@@ -808,6 +813,13 @@ yolo_publish_on_log (struct mosquitto *mosq, void *obj, int level,
     GST_WARNING_OBJECT (self, "libmosquitto: %s", str);
   else
     GST_LOG_OBJECT (self, "libmosquitto: %s", str);
+  /* A failed TLS handshake (wrong CA, certificate refused) is logged as an
+   * OpenSSL error, but libmosquitto 2.0 does not always call on_disconnect
+   * with MOSQ_ERR_TLS after it: it may stop without any callback, and the
+   * element would wait for a connection that never comes. */
+  if ((level & MOSQ_LOG_ERR) && g_str_has_prefix (str, "OpenSSL Error")
+      && !g_atomic_int_get (&self->connected))
+    yolo_publish_tls_error (self);
 }
 
 /* An encrypted key would make OpenSSL ask on the terminal: give no pass
@@ -928,6 +940,7 @@ gst_yolo_publish_start (GstBaseTransform * trans)
   self->dropped = 0;
   self->connected = FALSE;
   self->refused_warned = FALSE;
+  g_atomic_int_set (&self->tls_failed, 0);
   self->stopping = FALSE;
   self->run_delay = delay;
   self->run_delay_max = delay_max;
