@@ -36,17 +36,6 @@ sole_consumer (YoloGraph * g, int t, int *which_input)
   return found;
 }
 
-static gboolean
-same_shape (const YoloTensor * a, const YoloTensor * b)
-{
-  if (a->ndim != b->ndim)
-    return FALSE;
-  for (int i = 0; i < a->ndim; i++)
-    if (a->dims[i] != b->dims[i])
-      return FALSE;
-  return TRUE;
-}
-
 /* Replaces conv's output by the output of node `by` and removes `by`. */
 static void
 absorb (YoloGraph * g, YoloNode * conv, YoloNode * by)
@@ -161,7 +150,7 @@ try_residual (YoloGraph * g, guint conv_idx)
     return FALSE;
   r = add->inputs[1 - aj];
   tr = YOLO_T (g, r);
-  if (!same_shape (tr, ty) || tr->dtype != YOLO_DTYPE_FLOAT)
+  if (!yolo_tensor_same_shape (tr, ty) || tr->dtype != YOLO_DTYPE_FLOAT)
     return FALSE;
   /* The residual must exist before the conv runs. */
   if (!yolo_tensor_is_const (tr) && !tr->is_input

@@ -552,6 +552,17 @@ yolo_tensor_is_const (const YoloTensor * t)
   return (t->data != NULL || t->host_released) && !t->is_input;
 }
 
+gboolean
+yolo_tensor_same_shape (const YoloTensor * a, const YoloTensor * b)
+{
+  if (a->ndim != b->ndim)
+    return FALSE;
+  for (int i = 0; i < a->ndim; i++)
+    if (a->dims[i] != b->dims[i])
+      return FALSE;
+  return TRUE;
+}
+
 int
 yolo_axis (gint64 axis, int ndim)
 {

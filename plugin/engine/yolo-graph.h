@@ -336,6 +336,8 @@ char *yolo_escape_name (const char *s);
 /* Replaces control bytes in an error message by escapes, in place. */
 void yolo_error_escape (GError * error);
 gboolean yolo_tensor_is_const (const YoloTensor * t);
+/* Whether a and b have the same rank and dims (dtype not compared). */
+gboolean yolo_tensor_same_shape (const YoloTensor * a, const YoloTensor * b);
 /* Normalises a possibly negative axis; -1 if out of range. */
 int yolo_axis (gint64 axis, int ndim);
 /* "[1,3,640,640]" into buf. */

@@ -207,17 +207,6 @@ fq_after (YoloGraph * g, int t, float rec[8])
       f : NULL;
 }
 
-static gboolean
-same_shape (const YoloTensor * a, const YoloTensor * b)
-{
-  if (a->ndim != b->ndim)
-    return FALSE;
-  for (int i = 0; i < a->ndim; i++)
-    if (a->dims[i] != b->dims[i])
-      return FALSE;
-  return TRUE;
-}
-
 /* The SiLU of quantize_static on a (a -> Sigmoid [-> FQ1] -> Mul(a, .)):
  * fills sig, fq1 (or NULL) and mul; FALSE when a is read otherwise. */
 static gboolean
@@ -290,7 +279,7 @@ fuse_conv (YoloGraph * g, guint ci)
     YoloTensor *tr;
     r = add->inputs[add->inputs[0] == v ? 1 : 0];
     tr = YOLO_T (g, r);
-    if (!same_shape (tr, ty) || tr->dtype != YOLO_DTYPE_FLOAT) {
+    if (!yolo_tensor_same_shape (tr, ty) || tr->dtype != YOLO_DTYPE_FLOAT) {
       r = -1;
       add = NULL;
     } else {

@@ -87,17 +87,6 @@ per_channel_operand (const YoloTensor * t, const YoloTensor * y)
 }
 
 static gboolean
-same_shape (const YoloTensor * a, const YoloTensor * b)
-{
-  if (a->ndim != b->ndim)
-    return FALSE;
-  for (int i = 0; i < a->ndim; i++)
-    if (a->dims[i] != b->dims[i])
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 try_fuse (YoloGraph * g, guint ci)
 {
   YoloNode *conv = YOLO_N (g, ci), *cast, *mul, *add, *last;
@@ -118,7 +107,8 @@ try_fuse (YoloGraph * g, guint ci)
     return FALSE;
   m_idx = mul->inputs[1 - j];
   m = YOLO_T (g, m_idx);
-  if (!per_channel_operand (m, y) || !same_shape (YOLO_OUT (g, mul, 0), y))
+  if (!per_channel_operand (m, y)
+      || !yolo_tensor_same_shape (YOLO_OUT (g, mul, 0), y))
     return FALSE;
   last = mul;
   last_i = mul_i;
@@ -128,7 +118,7 @@ try_fuse (YoloGraph * g, guint ci)
     YoloTensor *b = YOLO_T (g, add->inputs[1 - j]);
     if (yolo_tensor_is_const (b) && yolo_tensor_numel (b) == y->dims[1]
         && per_channel_operand (b, y)
-        && same_shape (YOLO_OUT (g, add, 0), y)) {
+        && yolo_tensor_same_shape (YOLO_OUT (g, add, 0), y)) {
       bias_idx = add->inputs[1 - j];
       last = add;
       last_i = add_i;
