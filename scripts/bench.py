@@ -15,7 +15,10 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
   --iterations  timed inferences per measurement (default 50)
   --warmup      untimed inferences first (default 5)
   --repeat      repeat the whole comparison R times and report the median of
-                the R medians (default 1)
+                the R medians (default 1); the ratio column is the median of
+                the R paired ratios (ours/onnxruntime of the same repeat, run
+                back to back), which a slow phase of a shared machine
+                distorts less than a ratio of medians
   --device      passed to yolo-engine --device
   --threads     onnxruntime intra_op_num_threads (default: os.cpu_count())
   --engine      yolo-engine binary (default $YOLO_ENGINE, else build/plugin/engine/yolo-engine)
@@ -386,6 +389,7 @@ def main():
             if not ov_why:
                 try:
                     v = bench_ov(path, a.iterations, a.warmup, a.threads, tmpdir, a.openvino_precision)
+                    v['ours_same_repeat_ms'] = e['median_ms']
                     ovs[name].append(v)
                 except (RuntimeError, ValueError, OSError) as err:
                     print(f'bench.py: {name}: OpenVINO: {err}', file=sys.stderr)
@@ -408,7 +412,8 @@ def main():
               f'host {host_peak:.1f} GFLOP/s (plain C, {pk["host"]["name"]}, per core-second)  ')
     print(f'load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end  ')
     print(f'{a.iterations} timed iterations after {a.warmup} warm-up, '
-          + (f'median of {a.repeat} repeats of the median' if a.repeat > 1 else 'median'))
+          + (f'median of {a.repeat} repeats of the median; ratio: median of the {a.repeat} '
+             'paired ratios (ours/onnxruntime run back to back)' if a.repeat > 1 else 'median'))
     if not ov_why:
         used = sorted({v.get('precision', '?') for vs in ovs.values() for v in vs})
         print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY, '
@@ -441,7 +446,15 @@ def main():
             t_pct = 100.0 * gflop / (tcpu / 1000.0 / a.threads) / host_peak if tcpu > 0 else None
         orss = max(x['rss_mib'] for x in ours[name])
         trss = max(x['rss_mib'] for x in theirs[name])
-        rows.append({'model': name, 'gflop': gflop, 'ours_median_ms': om, 'ort_median_ms': tm, 'ratio': om / tm,
+        # The ratio is the median over the repeats of ours/onnxruntime within
+        # each repeat: the two run back to back, so a slow phase of a shared
+        # machine (speed drifts by up to 1.5x within minutes on our VMs)
+        # slows both sides of one pair, where a ratio of medians would pair a
+        # slow run of one side with a fast run of the other.
+        paired = [x['median_ms'] / y['median_ms'] for x, y in zip(ours[name], theirs[name])]
+        ratio = statistics.median(paired)
+        rows.append({'model': name, 'gflop': gflop, 'ours_median_ms': om, 'ort_median_ms': tm, 'ratio': ratio,
+                     'paired_ratios': paired,
                      'ours_peak_pct': o_pct, 'ort_host_peak_pct': t_pct,
                      'ours_rss_mib': orss, 'ort_rss_mib': trss, 'rss_ratio': orss / trss,
                      'ours_min_ms': min(x.get('min_ms', x['median_ms']) for x in ours[name]),
@@ -449,9 +462,10 @@ def main():
                      'ours_runs': ours[name], 'ort_runs': theirs[name]})
         vm = statistics.median(x['median_ms'] for x in ovs[name]) if ovs[name] else None
         rows[-1]['openvino_median_ms'] = vm
-        rows[-1]['ratio_openvino'] = om / vm if vm else None
-        ov_cols = '' if ov_why else (f' {vm:.1f} | {om / vm:.2f} |' if vm else ' failed | |')
-        print(f'| {name} | {gflop:.2f} | {om:.1f} | {tm:.1f} | {om / tm:.2f} | {pct(o_pct)} | {pct(t_pct)} '
+        rov = statistics.median(x['ours_same_repeat_ms'] / x['median_ms'] for x in ovs[name]) if vm else None
+        rows[-1]['ratio_openvino'] = rov
+        ov_cols = '' if ov_why else (f' {vm:.1f} | {rov:.2f} |' if vm else ' failed | |')
+        print(f'| {name} | {gflop:.2f} | {om:.1f} | {tm:.1f} | {ratio:.2f} | {pct(o_pct)} | {pct(t_pct)} '
               f'| {orss:.0f} | {trss:.0f} | {orss / trss:.2f} |' + ov_cols)
     for name, why in skipped.items():
         print(f'| {name} | skipped: {why} | | | | | | | | |')
