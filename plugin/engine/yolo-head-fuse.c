@@ -180,60 +180,60 @@ dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 R, gint64 A)
 enum
 { LBL_B, LBL_K, LBL_R, LBL_A };
 
-/* dist [1, 4, A] back to the box concat through the DFL; fills the nodes
- * to remove and returns the concat, or NULL. */
-static YoloNode *
+/* dist [1, 4, A] back through the DFL to the box tensor [1, 4R, A]; fills
+ * the nodes to remove and returns the box tensor, or -1. */
+static int
 dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
     YoloNode ** rm, int *n_rm)
 {
-  YoloNode *r1, *cv, *r0, *bc, *chain[HEAD_CHAIN_MAX];
+  YoloNode *r1, *cv, *r0, *chain[HEAD_CHAIN_MAX];
   int nc = 0, t, lbl[4] = { LBL_B, LBL_K, LBL_R, LBL_A }, n_soft = 0;
   YoloTensor *x;
   gint64 R;
 
   r1 = made_by (g, dist, "Reshape", 2);
   if (!r1)
-    return NULL;
+    return -1;
   cv = made_by (g, r1->inputs[0], "Conv", 1);
   if (!cv)
-    return NULL;
+    return -1;
   x = YOLO_IN (g, cv, 0);
   if (!x || x->ndim != 4)
-    return NULL;
+    return -1;
   R = x->dims[1];
   if (R < 2 || R > 4096 || !dfl_conv (g, cv, R, A))
-    return NULL;
+    return -1;
   /* back through Transposes and one Softmax to a Reshape */
   t = cv->inputs[0];
   for (;;) {
     YoloNode *p = producer (g, t);
     if (!p)
-      return NULL;
+      return -1;
     if (!strcmp (p->op_type, "Reshape"))
       break;
     if (nc == HEAD_CHAIN_MAX || (!made_by (g, t, "Transpose", 1)
             && !made_by (g, t, "Softmax", 1)))
-      return NULL;
+      return -1;
     chain[nc++] = p;
     t = p->inputs[0];
   }
   r0 = made_by (g, t, "Reshape", 1);
   if (!r0 || !dims_are (YOLO_T (g, t), 4, (const gint64[]) { 1, 4, R, A }))
-    return NULL;
+    return -1;
   /* the labels of each dim, forward from [1, 4, R, A] */
   for (int i = nc - 1; i >= 0; i--) {
     YoloNode *p = chain[i];
     YoloTensor *in = YOLO_IN (g, p, 0);
     if (!in || in->ndim != 4)
-      return NULL;
+      return -1;
     if (!strcmp (p->op_type, "Transpose")) {
       int cnt = 0, nl[4];
       const gint64 *perm = yolo_node_attr_ints (p, "perm", &cnt);
       if (!perm || cnt != 4)
-        return NULL;
+        return -1;
       for (int k = 0; k < 4; k++) {
         if (perm[k] < 0 || perm[k] > 3)
-          return NULL;
+          return -1;
         nl[k] = lbl[perm[k]];
       }
       memcpy (lbl, nl, sizeof lbl);
@@ -241,21 +241,20 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
       int ax = yolo_axis (yolo_node_attr_int (p, "axis",
               g->opset >= 13 ? -1 : 1), 4);
       if (ax < 0 || lbl[ax] != LBL_R)
-        return NULL;
+        return -1;
       /* before opset 13 Softmax is over all dims from axis on */
       for (int k = ax + 1; k < 4 && g->opset < 13; k++)
         if (in->dims[k] != 1)
-          return NULL;
+          return -1;
       n_soft++;
     }
   }
   if (n_soft != 1 || lbl[0] != LBL_B || lbl[1] != LBL_R || lbl[2] != LBL_K
       || lbl[3] != LBL_A)
-    return NULL;
-  bc = made_by (g, r0->inputs[0], "Concat", 1);
-  if (!bc || !dims_are (YOLO_OUT (g, bc, 0), 3,
+    return -1;
+  if (!dims_are (YOLO_T (g, r0->inputs[0]), 3,
           (const gint64[]) { 1, 4 * R, A }))
-    return NULL;
+    return -1;
   rm[(*n_rm)++] = r1;
   rm[(*n_rm)++] = cv;
   for (int i = 0; i < nc; i++)
@@ -263,20 +262,84 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
   rm[(*n_rm)++] = r0;
   *R_out = R;
   *w = cv->inputs[1];
-  return bc;
+  return r0->inputs[0];
+}
+
+/* The level tensors of box [1, 4R, A] (read by box_uses node inputs) and
+ * cls [1, nc, A]: the inputs of their anchor-axis Concats, or (older
+ * exports) of the per-level channel Concats (box_l, cls_l) whose
+ * Reshapes are concatenated on the anchor axis and Split into box and
+ * cls. Fills bl, cl, n and the nodes to remove; returns L, or 0. */
+static int
+find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 R,
+    gint64 nc, int *bl, int *cl, gint64 * n, YoloNode ** rm, int *n_rm)
+{
+  YoloNode *bc = made_by (g, box, "Concat", box_uses);
+  YoloNode *cc = made_by (g, cls, "Concat", 1), *sp, *ac;
+  YoloTensor *tb = YOLO_T (g, box), *tc = YOLO_T (g, cls);
+  int L;
+
+  if (bc && cc) {
+    L = level_concat (g, cc, nc, n, FALSE);
+    if (!L || level_concat (g, bc, 4 * R, n, TRUE) != L)
+      return 0;
+    for (int l = 0; l < L; l++) {
+      bl[l] = bc->inputs[l];
+      cl[l] = cc->inputs[l];
+    }
+    rm[(*n_rm)++] = bc;
+    rm[(*n_rm)++] = cc;
+    return L;
+  }
+  sp = producer (g, box);
+  if (!sp || sp != producer (g, cls) || strcmp (sp->op_type, "Split")
+      || sp->n_outputs != 2 || sp->outputs[0] != box || sp->outputs[1] != cls
+      || tb->is_output || tc->is_output || tb->n_uses != box_uses
+      || tc->n_uses != 1 || tb->ndim != 3
+      || yolo_axis (yolo_node_attr_int (sp, "axis", 0), 3) != 1)
+    return 0;
+  ac = made_by (g, sp->inputs[0], "Concat", 1);
+  if (!ac || !(L = level_concat (g, ac, 4 * R + nc, n, FALSE)))
+    return 0;
+  for (int l = 0; l < L; l++) {
+    YoloNode *rs = made_by (g, ac->inputs[l], "Reshape", 1);
+    YoloNode *lc = rs ? made_by (g, rs->inputs[0], "Concat", 1) : NULL;
+    YoloTensor *b, *c;
+    if (!lc || lc->n_inputs != 2 || YOLO_OUT (g, lc, 0)->ndim != 4
+        || concat_axis (lc, 4) != 1)
+      return 0;
+    b = YOLO_IN (g, lc, 0);
+    c = YOLO_IN (g, lc, 1);
+    if (!b || !c || yolo_tensor_is_const (b) || yolo_tensor_is_const (c)
+        || b->dtype != YOLO_DTYPE_FLOAT || c->dtype != YOLO_DTYPE_FLOAT
+        || !dims_are (b, 4, (const gint64[]) { 1, 4 * R, b->dims[2],
+              b->dims[3]
+            }) || !dims_are (c, 4, (const gint64[]) { 1, nc,
+              b->dims[2], b->dims[3]
+            }) || b->dims[2] * b->dims[3] != n[l])
+      return 0;
+    bl[l] = lc->inputs[0];
+    cl[l] = lc->inputs[1];
+    rm[(*n_rm)++] = rs;
+    rm[(*n_rm)++] = lc;
+  }
+  rm[(*n_rm)++] = sp;
+  rm[(*n_rm)++] = ac;
+  return L;
 }
 
 static gboolean
 try_head (YoloGraph * g, YoloNode * F)
 {
-  YoloNode *rm[32], *sg, *cc, *mul, *dc, *sub, *add, *sla, *slb, *bc;
+  YoloNode *rm[48], *sg, *mul, *dc, *sub, *add, *sla, *slb;
   YoloNode *div = NULL, *add2 = NULL, *sub1 = NULL;
-  YoloTensor *Y = YOLO_OUT (g, F, 0), *anc, *str;
-  int n_rm = 0, L, x1y1, x2y2, dist, boxes, w = -1, si;
+  YoloTensor *Y = YOLO_OUT (g, F, 0), *str;
+  int n_rm = 0, L, x1y1, x2y2, dist, boxes, box, w = -1, si, ai;
+  int bl[YOLO_DETECT_MAX_LEVELS], cl[YOLO_DETECT_MAX_LEVELS];
   gint64 A, nc, R = 1, n[YOLO_DETECT_MAX_LEVELS];
+  const gint64 anc_tail[2] = { 2, Y->dims[2] };
   gboolean xywh;
   int *ins;
-  YoloAttr *at;
 
   if (F->n_inputs != 2 || F->n_outputs != 1 || Y->ndim != 3
       || Y->dims[0] != 1 || Y->dims[1] < 5 || Y->dtype != YOLO_DTYPE_FLOAT
@@ -284,12 +347,9 @@ try_head (YoloGraph * g, YoloNode * F)
     return FALSE;
   A = Y->dims[2];
   nc = Y->dims[1] - 4;
-  /* scores: Sigmoid (Concat (cls_l)) */
+  /* scores: Sigmoid (cls) */
   sg = made_by (g, F->inputs[1], "Sigmoid", 1);
   if (!sg)
-    return FALSE;
-  cc = made_by (g, sg->inputs[0], "Concat", 1);
-  if (!cc || !(L = level_concat (g, cc, nc, n, FALSE)))
     return FALSE;
   /* boxes: Mul (.., strides) */
   mul = made_by (g, F->inputs[0], "Mul", 1);
@@ -324,41 +384,39 @@ try_head (YoloGraph * g, YoloNode * F)
     x1y1 = dc->inputs[0];
     x2y2 = dc->inputs[1];
   }
+  /* x1y1 = anchors - lt, x2y2 = anchors + rb (the same anchor values) */
   sub = made_by (g, x1y1, "Sub", xywh ? 2 : 1);
   add = made_by (g, x2y2, "Add", xywh ? 2 : 1);
   if (!sub || !add || sub->n_inputs != 2 || add->n_inputs != 2)
     return FALSE;
-  anc = YOLO_IN (g, sub, 0);
+  ai = const_tail (YOLO_IN (g, add, 0), 2, anc_tail) ? 0 : 1;
   {
-    int ai = YOLO_IN (g, add, 0) && yolo_tensor_is_const (YOLO_IN (g, add,
-            0)) ? 0 : 1;
-    YoloTensor *anc2 = YOLO_IN (g, add, ai);
-    const gint64 tail[2] = { 2, A };
-    if (!const_tail (anc, 2, tail) || !const_tail (anc2, 2, tail)
+    YoloTensor *anc = YOLO_IN (g, sub, 0), *anc2 = YOLO_IN (g, add, ai);
+    if (!const_tail (anc, 2, anc_tail) || !const_tail (anc2, 2, anc_tail)
         || (anc2 != anc && memcmp (anc->data, anc2->data,
                 sizeof (float) * 2 * A)))
       return FALSE;
-    sla = made_by (g, sub->inputs[1], "Slice", 1);
-    slb = made_by (g, add->inputs[1 - ai], "Slice", 1);
   }
+  sla = made_by (g, sub->inputs[1], "Slice", 1);
+  slb = made_by (g, add->inputs[1 - ai], "Slice", 1);
   if (!sla || !slb)
     return FALSE;
   dist = sla->inputs[0];
   if (!dims_are (YOLO_T (g, dist), 3, (const gint64[]) { 1, 4, A })
       || !slice_is (g, sla, dist, 0, 2) || !slice_is (g, slb, dist, 2, 4))
     return FALSE;
-  /* dist: the box concat itself (R = 1) or the DFL of it */
-  bc = made_by (g, dist, "Concat", 2);
-  if (!bc)
-    bc = dfl_chain (g, dist, A, &R, &w, rm, &n_rm);
-  if (!bc || level_concat (g, bc, 4 * R, n, TRUE) != L)
+  /* dist: the DFL of the box tensor, or (R = 1) the box tensor itself */
+  box = dfl_chain (g, dist, A, &R, &w, rm, &n_rm);
+  L = find_levels (g, box >= 0 ? box : dist, box >= 0 ? 1 : 2,
+      sg->inputs[0], R, nc, bl, cl, n, rm, &n_rm);
+  if (!L)
     return FALSE;
 
   /* rewrite F in place (it follows every level's convs) */
   ins = g_new (int, 2 * L + 2 + (R > 1));
   for (int l = 0; l < L; l++) {
-    ins[l] = bc->inputs[l];
-    ins[L + l] = cc->inputs[l];
+    ins[l] = bl[l];
+    ins[L + l] = cl[l];
   }
   ins[2 * L] = sub->inputs[0];
   ins[2 * L + 1] = mul->inputs[si];
@@ -372,17 +430,14 @@ try_head (YoloGraph * g, YoloNode * F)
   yolo_node_add_attr (F, "reg_max", YOLO_ATTR_INT)->i = R;
   yolo_node_add_attr (F, "classes", YOLO_ATTR_INT)->i = nc;
   yolo_node_add_attr (F, "xywh", YOLO_ATTR_INT)->i = xywh;
-  at = yolo_node_add_attr (F, "levels", YOLO_ATTR_INT);
-  at->i = L;
+  yolo_node_add_attr (F, "levels", YOLO_ATTR_INT)->i = L;
   rm[n_rm++] = sg;
-  rm[n_rm++] = cc;
   rm[n_rm++] = mul;
   rm[n_rm++] = dc;
   rm[n_rm++] = sub;
   rm[n_rm++] = add;
   rm[n_rm++] = sla;
   rm[n_rm++] = slb;
-  rm[n_rm++] = bc;
   if (xywh) {
     rm[n_rm++] = div;
     rm[n_rm++] = add2;
@@ -391,6 +446,9 @@ try_head (YoloGraph * g, YoloNode * F)
   for (int i = 0; i < n_rm; i++)
     rm[i]->removed = TRUE;
   yolo_graph_update_uses (g);
+  g_debug ("Detect head's tail fused into \"%s\": %d levels, reg_max %"
+      G_GINT64_FORMAT ", %" G_GINT64_FORMAT " classes, %s, %d nodes removed",
+      F->name, L, R, nc, xywh ? "xywh" : "corners", n_rm);
   return TRUE;
 }
 

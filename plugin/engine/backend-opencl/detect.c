@@ -8,8 +8,7 @@
 #define DETECT_V 8              /* detect.cl: anchors per work-item */
 
 static gboolean
-detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
+detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloDetectGeom d;
   cl_kernel k;
@@ -47,7 +46,8 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 static const char *const detect_types[] = { YOLO_DETECT_DECODE_OP, NULL };
 
 static const YoloOpImpl impl_detect = {
-  detect_types, "detect-decode", "detect", NULL, NULL, detect_prepare, 0
+  detect_types, "detect-decode", "detect", NULL, NULL, detect_prepare,
+  YOLO_IMPL_HALF
 };
 
 const YoloOpImpl *const yolo_impls_detect[] = { &impl_detect, NULL };

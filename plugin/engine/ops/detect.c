@@ -119,7 +119,8 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
   y = misc_alloc (YOLO_OUT (g, n, 0));
   e = g_new (float, d.R);
   for (int l = 0; l < d.L; l++) {
-    const float *b = YOLO_IN (g, n, l)->data, *c = YOLO_IN (g, n, d.L + l)->data;
+    const float *b = YOLO_IN (g, n, l)->data, *c =
+        YOLO_IN (g, n, d.L + l)->data;
     gint64 nl = d.n[l];
     for (gint64 p = 0; p < nl; p++, a++) {
       float dist[4], x1, y1, x2, y2, s = str[a];
