@@ -20,7 +20,8 @@
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
- *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 16 px per work-item
+ *  conv_dw3x3s1    depthwise 3x3 pad 1: 4 rows x 16 px per work-item
+ *  conv_dw3x3s2    depthwise 3x3 pad 1 stride 2: 16 px per work-item
  *  conv_dw7x7s1    depthwise 7x7 pad 3: 4 rows x 16 px per work-item
  *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
  * (anything else: conv_generic of conv_gpu.cl)
@@ -981,12 +982,117 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
   } \
 }
 
+/* Depthwise 3x3 stride 1 pad 1: a work-item computes CONV_DW3_R output
+ * rows of one channel, 16 pixels at a time. Each of the R + 2 input rows
+ * of a segment is loaded once (one vector and its two neighbour columns,
+ * shifted into the three taps) and feeds the up to 3 output rows it
+ * touches. Rows narrower than 16 take the out of line
+ * conv_dw3s1_tile_narrow. Global size: (M, ceil(Ho / CONV_DW3_R)). */
+#define CONV_DW3_R 4
+
+/* acc[q] += the taps of kernel row ky of weights wv (vl, vc, vr). */
+#define CONV_DW3_ACC(q, ky) do { \
+    float16 s_ = acc[q]; \
+    s_ = fma (vl, (float16) (wv[3 * (ky)]), s_); \
+    s_ = fma (vc, (float16) (wv[3 * (ky) + 1]), s_); \
+    s_ = fma (vr, (float16) (wv[3 * (ky) + 2]), s_); \
+    acc[q] = s_; \
+  } while (0)
+
+/* Input row t of a tile (t = 0 .. R + 1: row oy0 - 1 + t) into the output
+ * rows it touches (compile-time after unrolling). */
+#define CONV_DW3_ROWS(t) do { \
+    _Pragma ("unroll") \
+    for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
+      if ((t) - q_ >= 0 && (t) - q_ < 3) \
+        CONV_DW3_ACC (q_, (t) - q_); \
+  } while (0)
+
+/* The tile of a row narrower than 16 (W = Wo < 16, one segment at
+ * column 0), out of line: where the 16 floats from the row start lie
+ * inside the input tensor (n_x elements from the row's channel start
+ * xk - c_off) one vector load with the lanes past the row end zeroed,
+ * else gathered lane by lane. */
+static __attribute__ ((noinline)) void
+conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
+    int oy0, int H, int W, const float *wv, float16 *acc)
+{
+  int16 mc = CONV_IOTA16 < W;
+  for (int t = 0; t < CONV_DW3_R + 2; t++) {
+    int iy = oy0 - 1 + t;
+    if (iy < 0 || iy >= H)
+      continue;
+    __global const ACT_T *row = xk + iy * W;
+    float16 vl, vc, vr;
+    if (c_off + iy * W + 16 <= n_x)
+      vc = select ((float16) (0.0f), LOAD_ACT16 (row, 0), mc);
+    else
+      vc = conv_load16_masked (row, 0, 1, W);
+    vl = CONV_SHR1 (vc, 0.0f);
+    vr = CONV_SHL1 (vc, 0.0f);
+    for (int q = 0; q < CONV_DW3_R; q++) {
+      int ky = t - q;
+      if (ky >= 0 && ky < 3)
+        CONV_DW3_ACC (q, ky);
+    }
+  }
+}
+
+__kernel void
+conv_dw3x3s1 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
+    CONV_QDQ_ARGS)
+{
+  int m = get_global_id (0);
+  int oy0 = get_global_id (1) * CONV_DW3_R;
+  if (m >= M || oy0 >= Ho)
+    return;
+  int c_off = (m / Mg) * H * W;
+  __global const ACT_T *xk = x + x_off + c_off;
+  __global const float *wk = w + m * 9;
+  float wv[9];
+  for (int i = 0; i < 9; i++)
+    wv[i] = wk[i];
+  float bias = b[m];
+  for (int x0 = 0; x0 < Wo; x0 += 16) {
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+    float16 acc[CONV_DW3_R];
+    _Pragma ("unroll")
+    for (int q = 0; q < CONV_DW3_R; q++)
+      acc[q] = 0.0f;
+    if (W >= 16) {
+      _Pragma ("unroll")
+      for (int t = 0; t < CONV_DW3_R + 2; t++) {
+        int iy = oy0 - 1 + t;
+        if (iy >= 0 && iy < H) {
+          __global const ACT_T *q_ = xk + iy * W + xs;
+          float16 vc = LOAD_ACT16 (q_, 0);
+          float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f;
+          float r_ = xs + 16 < W ? LOAD_ACT (q_, 16) : 0.0f;
+          float16 vl = CONV_SHR1 (vc, l_);
+          float16 vr = CONV_SHL1 (vc, r_);
+          CONV_DW3_ROWS (t);
+        }
+      }
+    } else {
+      conv_dw3s1_tile_narrow (xk, c_off, (M / Mg) * H * W, oy0, H, W, wv,
+          acc);
+    }
+    _Pragma ("unroll")
+    for (int q = 0; q < CONV_DW3_R; q++) {
+      int oy = oy0 + q;
+      if (oy < Ho) {
+        int yo = m * Ho * Wo + oy * Wo;
+        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
+        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+            x0 - xs, min (16, Wo - xs));
+      }
+    }
+  }
+}
+
 /* (OVERCOND: the farthest load, from input row oy * S + 1 of the channel,
  * ends inside the tensor of M / Mg channels) */
-CONV_DW3_KERNEL (conv_dw3x3s1, 1, xs > 0 && xs + 17 <= W, CONV_ROW_S1_MID,
-    W >= 16, CONV_ROW_S1_EDGE, x0 == 0 && (m / Mg) * H * W
-    + min (oy + 1, H - 1) * W + 16 <= (M / Mg) * H * W, CONV_ROW_S1_OVER,
-    CONV_ROW_S1_SLOW)
 CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
     Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST,
     (m / Mg) * H * W + min (2 * oy + 1, H - 1) * W + 2 * x0 + 32

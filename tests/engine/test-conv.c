@@ -411,6 +411,20 @@ test_conv_depthwise (void)
     {"dw", 32, 13, 13, 32, 3, 3, 1, 1, P1, 1, 1, 32, TRUE, YOLO_ACT_SILU},
     {"dw 7x7", 24, 20, 20, 24, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 24, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* conv_dw3x3s1's 4 rows per work-item: rows not a multiple of 4 (and
+     * fewer than 4), rows narrower than 16 (the out of line tile, in the
+     * tensor's last channel too), widths not a multiple of 16 (a shifted
+     * last segment), channel multiplier 2 */
+    {"dw rows", 6, 7, 13, 6, 3, 3, 1, 1, P1, 1, 1, 6, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"dw rows", 4, 2, 5, 4, 3, 3, 1, 1, P1, 1, 1, 4, FALSE, YOLO_ACT_NONE},
+    {"dw rows", 3, 18, 1, 3, 3, 3, 1, 1, P1, 1, 1, 3, TRUE, YOLO_ACT_RELU},
+    {"dw rows", 8, 10, 33, 8, 3, 3, 1, 1, P1, 1, 1, 8, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"dw rows", 5, 3, 17, 5, 3, 3, 1, 1, P1, 1, 1, 5, TRUE, YOLO_ACT_NONE},
+    {"dw rows", 4, 17, 52, 4, 3, 3, 1, 1, P1, 1, 1, 4, TRUE, YOLO_ACT_SILU},
+    {"dw rows mult2", 3, 9, 15, 6, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
+        YOLO_ACT_NONE, TRUE},
     /* conv_dw7x7s1 edges: rows not a multiple of its 4, a shifted last
      * tile, rows narrower than 16 and than the kernel, channel
      * multiplier 2 */
