@@ -20,8 +20,7 @@
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
- *  conv_dw3x3s1    depthwise 3x3 pad 1: 4 rows x 16 px per work-item
- *  conv_dw3x3s2    depthwise 3x3 pad 1 stride 2: 16 px per work-item
+ *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 4 rows x 16 px per work-item
  *  conv_dw7x7s1    depthwise 7x7 pad 3: 4 rows x 16 px per work-item
  *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
  * (anything else: conv_generic of conv_gpu.cl)
@@ -920,68 +919,6 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_STORE8 (a, oy * Wo + xs, x0 - xs, min (16, Wo - xs));
 }
 
-/* Depthwise-style 3x3, pad 1, stride 1 or 2 (one input channel per
- * group, channel multiplier Mg): a work-item computes one output row of one
- * channel, 16 pixels at a time. Weights in ONNX layout [M][1][3][3]. */
-#define CONV_DW3_ROW(LOAD, ky) do { \
-    int iy_ = oy * S - 1 + (ky); \
-    if (iy_ >= 0 && iy_ < H) { \
-      LOAD (xk + iy_ * W); \
-      acc = fma (vl, (float16) (w##ky##0), acc); \
-      acc = fma (vc, (float16) (w##ky##1), acc); \
-      acc = fma (vr, (float16) (w##ky##2), acc); \
-    } \
-  } while (0)
-
-#define CONV_DW3_TILE(LOAD) do { \
-    CONV_DW3_ROW (LOAD, 0); \
-    CONV_DW3_ROW (LOAD, 1); \
-    CONV_DW3_ROW (LOAD, 2); \
-  } while (0)
-
-#define CONV_DW3_KERNEL(name, STRIDE, MIDCOND, MID, EDGECOND, EDGE, OVERCOND, \
-    OVER, SLOW) \
-__kernel void \
-name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
-    CONV_QDQ_ARGS) \
-{ \
-  int m = get_global_id (0); \
-  int oy = get_global_id (1); \
-  const int S = (STRIDE); \
-  if (m >= M || oy >= Ho) \
-    return; \
-  __global const ACT_T *xk = x + x_off + (m / Mg) * H * W; \
-  __global const float *wk = w + m * 9; \
-  float w00 = wk[0], w01 = wk[1], w02 = wk[2]; \
-  float w10 = wk[3], w11 = wk[4], w12 = wk[5]; \
-  float w20 = wk[6], w21 = wk[7], w22 = wk[8]; \
-  float bias = b[m]; \
-  int yo = m * Ho * Wo + oy * Wo; \
-  float16 vl, vc, vr; \
-  for (int x0 = 0; x0 < Wo; x0 += 16) { \
-    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0; \
-    float16 acc = 0.0f; \
-    if (MIDCOND) \
-      CONV_DW3_TILE (MID); \
-    else if (EDGECOND) \
-      CONV_DW3_TILE (EDGE); \
-    else if (OVERCOND) { \
-      /* the vector loads of every row stay inside the tensor */ \
-      xs = x0; \
-      int16 mc = S * (xs + CONV_IOTA16) < W; \
-      int16 mr = S * (xs + CONV_IOTA16) + 1 < W; \
-      CONV_DW3_TILE (OVER); \
-    } else { \
-      xs = x0; \
-      CONV_DW3_TILE (SLOW); \
-    } \
-    acc = CONV_ACT16 (acc + bias, act, alpha, beta); \
-    CONV_STORE16 (acc, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
-        x0 - xs, min (16, Wo - xs)); \
-  } \
-}
-
 /* Depthwise 3x3 stride 1 pad 1: a work-item computes CONV_DW3_R output
  * rows of one channel, 16 pixels at a time. Each of the R + 2 input rows
  * of a segment is loaded once (one vector and its two neighbour columns,
@@ -1091,12 +1028,111 @@ conv_dw3x3s1 (__global const ACT_T *x, int x_off, __global const float *w,
   }
 }
 
-/* (OVERCOND: the farthest load, from input row oy * S + 1 of the channel,
- * ends inside the tensor of M / Mg channels) */
-CONV_DW3_KERNEL (conv_dw3x3s2, 2, 0, CONV_ROW_S2_FAST,
-    Wo >= 16 && 2 * xs + 32 <= W, CONV_ROW_S2_FAST,
-    (m / Mg) * H * W + min (2 * oy + 1, H - 1) * W + 2 * x0 + 32
-    <= (M / Mg) * H * W, CONV_ROW_S2_OVER, CONV_ROW_S2_SLOW)
+/* Depthwise 3x3 stride 2 pad 1: a work-item computes CONV_DW3_R output
+ * rows of one channel, 16 pixels at a time, from 2 R + 1 input rows, each
+ * loaded once (32 floats split into the even and odd columns) and fed to
+ * the output rows it touches (input row 2 oy0 - 1 + t: kernel row t - 2 q
+ * of output row oy0 + q). Segments whose 32 floats pass the row end
+ * (Wo < 16, or odd W) take the out of line conv_dw3s2_tile_slow. Global size:
+ * (M, ceil(Ho / CONV_DW3_R)). */
+#define CONV_DW3S2_ROWS(t) do { \
+    _Pragma ("unroll") \
+    for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
+      if ((t) - 2 * q_ >= 0 && (t) - 2 * q_ < 3) \
+        CONV_DW3_ACC (q_, (t) - 2 * q_); \
+  } while (0)
+
+/* The tile at segment xs where [2 xs, 2 xs + 32) passes the row end:
+ * conv_load_row (vector loads while inside the input tensor of n_x
+ * elements from the row's channel start xk - c_off, else gathered). */
+static __attribute__ ((noinline)) void
+conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
+    int oy0, int xs, int H, int W, const float *wv, float16 *acc)
+{
+  int16 mc = 2 * (xs + CONV_IOTA16) < W;
+  int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+  for (int t = 0; t < 2 * CONV_DW3_R + 1; t++) {
+    int iy = 2 * oy0 - 1 + t;
+    if (iy < 0 || iy >= H)
+      continue;
+    __global const ACT_T *row = xk + iy * W;
+    int lo = -(c_off + iy * W), hi = n_x + lo;
+    float16 vl, vc, vr;
+    if (2 * xs + 32 <= hi) {
+      /* the fast loader's vector loads, the columns past the row end
+       * zeroed */
+      __global const ACT_T *q_ = row + 2 * xs;
+      float16 u_ = LOAD_ACT16 (q_, 0);
+      float16 v_ = LOAD_ACT16 (q_, 16);
+      vc = select ((float16) (0.0f), (float16) (u_.even, v_.even), mc);
+      vr = select ((float16) (0.0f), (float16) (u_.odd, v_.odd), mr);
+      vl = CONV_SHR1 (vr, xs > 0 ? LOAD_ACT (q_, -1) : 0.0f);
+    } else {
+      vl = conv_load_row (row, 2 * xs - 1, 2, W, lo, hi);
+      vc = conv_load_row (row, 2 * xs, 2, W, lo, hi);
+      vr = conv_load_row (row, 2 * xs + 1, 2, W, lo, hi);
+    }
+    for (int q = 0; q < CONV_DW3_R; q++) {
+      int ky = t - 2 * q;
+      if (ky >= 0 && ky < 3)
+        CONV_DW3_ACC (q, ky);
+    }
+  }
+}
+
+__kernel void
+conv_dw3x3s2 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
+    CONV_QDQ_ARGS)
+{
+  int m = get_global_id (0);
+  int oy0 = get_global_id (1) * CONV_DW3_R;
+  if (m >= M || oy0 >= Ho)
+    return;
+  int c_off = (m / Mg) * H * W;
+  __global const ACT_T *xk = x + x_off + c_off;
+  __global const float *wk = w + m * 9;
+  float wv[9];
+  for (int i = 0; i < 9; i++)
+    wv[i] = wk[i];
+  float bias = b[m];
+  for (int x0 = 0; x0 < Wo; x0 += 16) {
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+    float16 acc[CONV_DW3_R];
+    _Pragma ("unroll")
+    for (int q = 0; q < CONV_DW3_R; q++)
+      acc[q] = 0.0f;
+    if (Wo >= 16 && 2 * xs + 32 <= W) {
+      _Pragma ("unroll")
+      for (int t = 0; t < 2 * CONV_DW3_R + 1; t++) {
+        int iy = 2 * oy0 - 1 + t;
+        if (iy >= 0 && iy < H) {
+          __global const ACT_T *q_ = xk + iy * W + 2 * xs;
+          float16 u_ = LOAD_ACT16 (q_, 0);
+          float16 v_ = LOAD_ACT16 (q_, 16);
+          float16 vc = (float16) (u_.even, v_.even);
+          float16 vr = (float16) (u_.odd, v_.odd);
+          float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f;
+          float16 vl = CONV_SHR1 (vr, l_);
+          CONV_DW3S2_ROWS (t);
+        }
+      }
+    } else {
+      conv_dw3s2_tile_slow (xk, c_off, (M / Mg) * H * W, oy0, xs, H, W, wv,
+          acc);
+    }
+    _Pragma ("unroll")
+    for (int q = 0; q < CONV_DW3_R; q++) {
+      int oy = oy0 + q;
+      if (oy < Ho) {
+        int yo = m * Ho * Wo + oy * Wo;
+        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
+        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
+            x0 - xs, min (16, Wo - xs));
+      }
+    }
+  }
+}
 
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.

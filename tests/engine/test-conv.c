@@ -447,6 +447,16 @@ test_conv_depthwise (void)
     {"dw s2", 12, 21, 64, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_NONE},
     {"dw s2 pad0", 4, 9, 40, 4, 3, 3, 2, 2, P0, 1, 1, 4, TRUE,
         YOLO_ACT_NONE},
+    /* conv_dw3x3s2's 4 rows per work-item: output rows not a multiple of
+     * 4 (and fewer), odd widths (the last segment out of line), narrow
+     * rows, channel multiplier 2 */
+    {"dw s2 rows", 6, 27, 64, 6, 3, 3, 2, 2, P1, 1, 1, 6, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"dw s2 rows", 4, 5, 33, 4, 3, 3, 2, 2, P1, 1, 1, 4, FALSE,
+        YOLO_ACT_NONE},
+    {"dw s2 rows", 3, 2, 3, 3, 3, 3, 2, 2, P1, 1, 1, 3, TRUE, YOLO_ACT_RELU},
+    {"dw s2 rows mult2", 3, 11, 40, 6, 3, 3, 2, 2, P1, 1, 1, 3, TRUE,
+        YOLO_ACT_SILU, TRUE},
   };
   run_cases (cases, G_N_ELEMENTS (cases));
 }
