@@ -858,6 +858,13 @@ test_conv_variants (void)
         YOLO_ACT_NONE, TRUE},
     {"group Mg3", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
         YOLO_ACT_NONE},
+    /* the window arguments (yolo_conv_cl_args_window): kernel, strides,
+     * top / left pads and dilations all differ, so any two swapped give
+     * other results */
+    {"window", 5, 14, 17, 12, 4, 3, 1, 2, {2, 0, 1, 1}, 2, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"dw window", 6, 14, 17, 6, 4, 3, 1, 2, {2, 0, 1, 1}, 2, 1, 6, TRUE,
+        YOLO_ACT_SILU},
   };
   /* the kernel that shows a variant ran */
   static const struct

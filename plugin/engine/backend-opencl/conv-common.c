@@ -89,6 +89,19 @@ qdq_records (YoloRuntime * rt, const YoloNode * n, cl_int * mask,
   return m;
 }
 
+void
+yolo_conv_cl_args_window (YoloArgs * a, const YoloConvGeometry * p)
+{
+  yolo_args_int (a, p->kh);
+  yolo_args_int (a, p->kw);
+  yolo_args_int (a, p->sh);
+  yolo_args_int (a, p->sw);
+  yolo_args_int (a, p->pt);
+  yolo_args_int (a, p->pl);
+  yolo_args_int (a, p->dh);
+  yolo_args_int (a, p->dw);
+}
+
 gboolean
 yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
     cl_mem dummy, GError ** error)
@@ -337,16 +350,8 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW
-      || kind == CONV_K_GPU_C8) {
-    yolo_args_int (&a, p.kh);
-    yolo_args_int (&a, p.kw);
-    yolo_args_int (&a, p.sh);
-    yolo_args_int (&a, p.sw);
-    yolo_args_int (&a, p.pt);
-    yolo_args_int (&a, p.pl);
-    yolo_args_int (&a, p.dh);
-    yolo_args_int (&a, p.dw);
-  }
+      || kind == CONV_K_GPU_C8)
+    yolo_conv_cl_args_window (&a, &p);
   if (kind != CONV_K_GENERIC && kind != CONV_K_GPU_C8
       && !yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
     return FALSE;

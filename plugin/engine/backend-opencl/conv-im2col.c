@@ -66,14 +66,7 @@ im2col_prepare_gemm (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.W);
   yolo_args_int (&a, p.Ho);
   yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.kh);
-  yolo_args_int (&a, p.kw);
-  yolo_args_int (&a, p.sh);
-  yolo_args_int (&a, p.sw);
-  yolo_args_int (&a, p.pt);
-  yolo_args_int (&a, p.pl);
-  yolo_args_int (&a, p.dh);
-  yolo_args_int (&a, p.dw);
+  yolo_conv_cl_args_window (&a, &p);
   gws[0] = yolo_div_up (R, lws_col[0]) * lws_col[0];
   if (!yolo_args_ok (&a, n, error)
       || !yolo_rt_launch (rt, n, k, 1, gws, lws_col, error))

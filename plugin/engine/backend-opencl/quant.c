@@ -25,6 +25,7 @@
  * conv_kernel=gpu (the scalar kernels, as for Conv) selects
  * conv-integer-c8 / conv-integer-generic (yolo-lower.c). */
 #include "impls.h"
+#include "conv-common.h"
 #include "ops/quant.h"
 
 #include <string.h>
@@ -282,14 +283,7 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.Wo);
   yolo_args_int (&a, p.Cg);
   yolo_args_int (&a, p.Mg);
-  yolo_args_int (&a, p.kh);
-  yolo_args_int (&a, p.kw);
-  yolo_args_int (&a, p.sh);
-  yolo_args_int (&a, p.sw);
-  yolo_args_int (&a, p.pt);
-  yolo_args_int (&a, p.pl);
-  yolo_args_int (&a, p.dh);
-  yolo_args_int (&a, p.dw);
+  yolo_conv_cl_args_window (&a, &p);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   if (kind == QCONV_F16C8 || kind == QCONV_DW16) {
