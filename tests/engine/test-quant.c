@@ -8,7 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
 /* ins / outs: comma-separated tensor names. */
 /* A float graph input with the given values. */
