@@ -68,6 +68,12 @@ float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
 float *yolo_conv_cl_repack_block (const float *w, const ConvParams * p,
     int blk, gsize * bytes);
 
+/* Uploads the weights w repacked with yolo_conv_cl_repack_block (blk
+ * output channels per block); the cl_mem (the runtime owns it), or NULL
+ * on error. */
+cl_mem yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
+    const ConvParams * p, int blk, GError ** error);
+
 /* Records conv_gemm_t16 (conv_cpu.cl) for n: out = act (W . x + b)
  * [+ residual] over x = R rows of HW elements, the node's input when
  * col_bytes is 0, else scratch slot 1 (col_bytes long: the patches of
