@@ -129,6 +129,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, parts);
   yolo_args_tensor (&a, rt, g, scale);
   yolo_args_tensor (&a, rt, g, zp);
+  yolo_args_int (&a, (cl_int) total);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 1;
