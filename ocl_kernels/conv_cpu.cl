@@ -448,6 +448,60 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     } \
   } while (0)
 
+/* The accumulators a0..a7, c0..c7 to / from acc[16] (the out-of-line
+ * channel loops below take them by pointer). */
+#define CONV_ACC16_OUT(acc) do { \
+    (acc)[0] = a0; (acc)[1] = a1; (acc)[2] = a2; (acc)[3] = a3; \
+    (acc)[4] = a4; (acc)[5] = a5; (acc)[6] = a6; (acc)[7] = a7; \
+    (acc)[8] = c0; (acc)[9] = c1; (acc)[10] = c2; (acc)[11] = c3; \
+    (acc)[12] = c4; (acc)[13] = c5; (acc)[14] = c6; (acc)[15] = c7; \
+  } while (0)
+#define CONV_ACC16_IN(acc) do { \
+    a0 = (acc)[0]; a1 = (acc)[1]; a2 = (acc)[2]; a3 = (acc)[3]; \
+    a4 = (acc)[4]; a5 = (acc)[5]; a6 = (acc)[6]; a7 = (acc)[7]; \
+    c0 = (acc)[8]; c1 = (acc)[9]; c2 = (acc)[10]; c3 = (acc)[11]; \
+    c4 = (acc)[12]; c5 = (acc)[13]; c6 = (acc)[14]; c7 = (acc)[15]; \
+  } while (0)
+
+/* The epilogue of the two output rows (a: row y0 at element offset o, c:
+ * the next row, o + rs, when has_c): one CONV_STORE8 in a loop (not
+ * unrolled; two inlined copies of the epilogue made PoCL's first-launch
+ * compile slower). */
+#define CONV_STORE8_ROWS2(o, rs, has_c, l0, l1) do { \
+    _Pragma ("unroll 1") \
+    for (int h_ = 0; h_ < ((has_c) ? 2 : 1); h_++) { \
+      float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
+          e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
+          e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
+      CONV_STORE8 (e, (o) + h_ * (rs), (l0), (l1)); \
+    } \
+  } while (0)
+
+/* conv_3x3s1_c8's channel loop for rows narrower than a segment (W < 16,
+ * xs = 0; only the small maps of the 320 models have them), out of line:
+ * `over` when every row's 16-float load stays inside the tensor
+ * (CONV_ROW_S1_OVER), else masked gathers. acc: a0..a7, c0..c7. */
+static __attribute__ ((noinline)) void
+conv_3x3s1_narrow (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int y0, int over, float16 *acc)
+{
+  int HW = H * W, xs = 0;
+  int16 mc = CONV_IOTA16 < W;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  CONV_ACC16_IN (acc);
+  for (int k = 0; k < Cg; k++) {
+    if (over)
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
+    else
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_SLOW);
+    xk += HW;
+    wk += 72;
+  }
+  CONV_ACC16_OUT (acc);
+}
+
 /* 3x3, stride 1, dilation 1, pads 1 (output H x W): a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
@@ -482,26 +536,18 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
       xk += HW;
       wk += 72;
     }
-  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
-      + 16 <= (M / Mg) * Cg * HW) {
-    /* W < 16: every row's 16-float load stays inside the tensor */
-    int16 mc = CONV_IOTA16 < W;
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
-      xk += HW;
-      wk += 72;
-    }
   } else {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_SLOW);
-      xk += HW;
-      wk += 72;
-    }
+    /* W < 16: over when every row's 16-float load stays inside the
+     * tensor */
+    int over = (m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
+        + 16 <= (M / Mg) * Cg * HW;
+    float16 acc[16];
+    CONV_ACC16_OUT (acc);
+    conv_3x3s1_narrow (xk, wk, H, W, Cg, y0, over, acc);
+    CONV_ACC16_IN (acc);
   }
   int l0 = x0 - xs, l1 = min (16, W - xs);
-  CONV_STORE8 (a, y0 * W + xs, l0, l1);
-  if (y0 + 1 < H)
-    CONV_STORE8 (c, (y0 + 1) * W + xs, l0, l1);
+  CONV_STORE8_ROWS2 (y0 * W + xs, W, y0 + 1 < H, l0, l1);
 }
 
 /* ---- 3x3 stride 1 pad 1 over the flattened output (conv-cpu-3x3s1-flat)
@@ -787,6 +833,32 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
     } \
   } while (0)
 
+/* conv_3x3s2_c8's channel loop where the fast loader's 32 floats pass the
+ * row end (narrow rows, the last segment of an odd-width row), out of
+ * line: `over` when every row's 32-float load stays inside the tensor
+ * (CONV_ROW_S2_OVER), else masked gathers. acc: a0..a7, c0..c7. */
+static __attribute__ ((noinline)) void
+conv_3x3s2_narrow (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int y0, int xs, int over, float16 *acc)
+{
+  int HW = H * W;
+  int16 mc = 2 * (xs + CONV_IOTA16) < W;
+  int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  CONV_ACC16_IN (acc);
+  for (int k = 0; k < Cg; k++) {
+    if (over)
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
+    else
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_SLOW);
+    xk += HW;
+    wk += 72;
+  }
+  CONV_ACC16_OUT (acc);
+}
+
 /* 3x3, stride 2, dilation 1, pads 1: output Ho x Wo; a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
@@ -819,28 +891,17 @@ conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
       xk += HW;
       wk += 72;
     }
-  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
-      * W + 2 * xs + 32 <= (M / Mg) * Cg * HW) {
-    /* narrow rows (or the last segment): every row's 32-float load stays
-     * inside the tensor */
-    int16 mc = 2 * (xs + CONV_IOTA16) < W;
-    int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
-      xk += HW;
-      wk += 72;
-    }
   } else {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S2_CHANNEL (CONV_ROW_S2_SLOW);
-      xk += HW;
-      wk += 72;
-    }
+    /* over: every row's 32-float load stays inside the tensor */
+    int over = (m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
+        * W + 2 * xs + 32 <= (M / Mg) * Cg * HW;
+    float16 acc[16];
+    CONV_ACC16_OUT (acc);
+    conv_3x3s2_narrow (xk, wk, H, W, Cg, y0, xs, over, acc);
+    CONV_ACC16_IN (acc);
   }
   int l0 = x0 - xs, l1 = min (16, Wo - xs);
-  CONV_STORE8 (a, y0 * Wo + xs, l0, l1);
-  if (y0 + 1 < Ho)
-    CONV_STORE8 (c, (y0 + 1) * Wo + xs, l0, l1);
+  CONV_STORE8_ROWS2 (y0 * Wo + xs, Wo, y0 + 1 < Ho, l0, l1);
 }
 
 /* 16 lanes of input row `row` at columns start + sw * i (zero outside).
