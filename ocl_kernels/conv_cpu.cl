@@ -524,13 +524,7 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   float16 vl, vc, vr;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  if (xs > 0 && xs + 17 <= W) {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_MID);
-      xk += HW;
-      wk += 72;
-    }
-  } else if (W >= 16) {
+  if (W >= 16) {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S1_CHANNEL (CONV_ROW_S1_EDGE);
       xk += HW;
@@ -575,10 +569,14 @@ static __attribute__ ((noinline)) void
 conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
     __global const float *wk, const int16 *m, float16 *acc)
 {
+  /* loops not unrolled: 18 inlined copies of the 16-lane gather made this
+   * rarely run function most of the kernel's first-launch compile */
+  _Pragma ("unroll 1")
   for (int ky = 0; ky < 3; ky++) {
     int16 all = (int16) (-1);
     int16 rma = ky == 0 ? m[4] : ky == 2 ? m[6] : all;
     int16 rmc = ky == 0 ? m[5] : ky == 2 ? m[7] : all;
+    _Pragma ("unroll 1")
     for (int kx = 0; kx < 3; kx++) {
       int o = ps + (ky - 1) * W + kx - 1;
       int16 ma = kx == 0 ? m[0] & rma : kx == 2 ? m[2] & rma : rma;
@@ -597,13 +595,15 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
 }
 
 /* One input channel over the kernel rows ky (the loop not unrolled: the
- * unrolled copies made PoCL's first-launch compile slow); EDGE: tiles
- * touching the first or last row, which also mask rows. */
-#define CONV_F3_KY_LOOP(EDGE) do { \
+ * unrolled copies made PoCL's first-launch compile slow). Rows are masked
+ * too (ta .. bc; all true in tiles away from the first and last row: one
+ * copy of the loop for every tile, as a second, unmasked one made the
+ * first-launch compile slower). */
+#define CONV_F3_KY_LOOP do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
-      int16 rma = (EDGE) ? (ky == 0 ? ta : ky == 2 ? ba : all) : all; \
-      int16 rmc = (EDGE) ? (ky == 0 ? tc : ky == 2 ? bc : all) : all; \
+      int16 rma = ky == 0 ? ta : ky == 2 ? ba : all; \
+      int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all; \
       __global const float *wr = wk + 24 * ky; \
       __global const ACT_T *xr = xk + (ky - 1) * W; \
       float16 u, v; \
@@ -613,10 +613,8 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
       CONV_FMA8 (c, v, wr); \
       u = LOAD_ACT16 (xr, 0); \
       v = LOAD_ACT16 (xr, 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
-      } \
+      u = select ((float16) (0.0f), u, rma); \
+      v = select ((float16) (0.0f), v, rmc); \
       CONV_FMA8 (a, u, wr + 8); \
       CONV_FMA8 (c, v, wr + 8); \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma); \
@@ -669,7 +667,6 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   int16 all = (int16) (-1);
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
   int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
-  int edge = ps < W || ps + 32 + W > HW;
   for (int k = 0; k < Cg; k++) {
     if (k == gk0 || k == gk1) {
       int16 m[8] = { la, lc, ra, rc, ta, tc, ba, bc };
@@ -685,10 +682,7 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       wk += 72;
       continue;
     }
-    if (edge)
-      CONV_F3_KY_LOOP (1);
-    else
-      CONV_F3_KY_LOOP (0);
+    CONV_F3_KY_LOOP;
     xk += HW;
     wk += 72;
   }
@@ -717,6 +711,8 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
   int HWo = Ho * Wo;
   __global const ACT_T *xc = x + x_off + c * H * W;
   __global float *sc = s + c * 4 * HWo + i * Wo;
+  /* not unrolled: a smaller work-group function (first-launch compile) */
+  _Pragma ("unroll 1")
   for (int a = 0; a < 2; a++) {
     int iy = 2 * i + a;
     __global float *p0 = sc + (2 * a) * HWo, *p1 = p0 + HWo;
@@ -740,14 +736,14 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
 }
 
 /* One input channel over the kernel rows ky (not unrolled, as
- * CONV_F3_KY_LOOP); EDGE: tiles touching the first output row, which mask
- * row ky = 0. Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo
+ * CONV_F3_KY_LOOP); row ky = 0 masked by ta, tc (all true away from the
+ * first output row). Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo
  * for ky = 0; column kx phase b = (kx + 1) & 1, dx = -1 for kx = 0. */
-#define CONV_S2F_KY_LOOP(EDGE) do { \
+#define CONV_S2F_KY_LOOP do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
-      int16 rma = (EDGE) && ky == 0 ? ta : all; \
-      int16 rmc = (EDGE) && ky == 0 ? tc : all; \
+      int16 rma = ky == 0 ? ta : all; \
+      int16 rmc = ky == 0 ? tc : all; \
       __global const float *sr = sk + (ky == 1 ? 0 : 2 * HWo) \
           + (ky == 0 ? -Wo : 0); \
       __global const float *wr = wk + 24 * ky; \
@@ -758,18 +754,14 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
       CONV_FMA8 (c, v, wr); \
       u = vload16 (0, sr); \
       v = vload16 (0, sr + 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
-      } \
+      u = select ((float16) (0.0f), u, rma); \
+      v = select ((float16) (0.0f), v, rmc); \
       CONV_FMA8 (a, u, wr + 8); \
       CONV_FMA8 (c, v, wr + 8); \
       u = vload16 (0, sr + HWo); \
       v = vload16 (0, sr + HWo + 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
-      } \
+      u = select ((float16) (0.0f), u, rma); \
+      v = select ((float16) (0.0f), v, rmc); \
       CONV_FMA8 (a, u, wr + 16); \
       CONV_FMA8 (c, v, wr + 16); \
     } \
@@ -798,10 +790,7 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < Cg; k++) {
-    if (ps < Wo)
-      CONV_S2F_KY_LOOP (1);
-    else
-      CONV_S2F_KY_LOOP (0);
+    CONV_S2F_KY_LOOP;
     sk += 4 * HWo;
     wk += 72;
   }
