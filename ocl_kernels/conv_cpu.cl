@@ -319,19 +319,33 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   if (HW >= 32) {
-    int ps = min (p0, HW - 32);
+    /* A last tile of at most 16 new pixels computes one vector ending at
+     * HW, not 32 pixels shifted back (10x10: 112 pixels computed for 100,
+     * not 128). */
+    int one = HW - p0 <= 16;
+    int ps = one ? HW - 16 : min (p0, HW - 32);
     __global const ACT_T *xq = xp + ps;
-    for (int k = 0; k < Cg; k++) {
-      float16 v0 = LOAD_ACT16 (xq, 0);
-      float16 v1 = LOAD_ACT16 (xq, 16);
-      CONV_FMA8 (a, v0, wp);
-      CONV_FMA8 (c, v1, wp);
-      xq += HW;
-      wp += 8;
+    if (one) {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        CONV_FMA8 (a, v0, wp);
+        xq += HW;
+        wp += 8;
+      }
+    } else {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        float16 v1 = LOAD_ACT16 (xq, 16);
+        CONV_FMA8 (a, v0, wp);
+        CONV_FMA8 (c, v1, wp);
+        xq += HW;
+        wp += 8;
+      }
     }
     int skip = p0 - ps;
     CONV_STORE8 (a, ps, min (skip, 16), 16);
-    CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+    if (!one)
+      CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
   } else {
     for (int k = 0; k < Cg; k++) {
       float16 v0 = conv_load16_masked (xp, 0, 1, HW);
