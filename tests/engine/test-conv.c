@@ -158,8 +158,22 @@ test_conv_1x1 (void)
         YOLO_ACT_SILU},
     {"1x1 group", 24, 6, 12, 48, 1, 1, 1, 1, P0, 1, 1, 3, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* 10x10: conv_1x1_c8's last tile is one vector (pixels 84..99) */
+    {"1x1", 24, 10, 10, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
   };
   run_cases (cases, G_N_ELEMENTS (cases));
+  /* Random shapes: last tiles of 1..32 new pixels, partial channel
+   * blocks, every activation, with and without residual. */
+  yolo_test_seed (1414);
+  for (int i = 0; i < 16; i++) {
+    ConvCase c = { "1x1 random", 1 + (int) yolo_test_rand (0, 63.99f),
+      1 + (int) yolo_test_rand (0, 23.99f), 1 + (int) yolo_test_rand (0,
+          23.99f), 1 + (int) yolo_test_rand (0, 39.99f), 1, 1, 1, 1, P0, 1,
+      1, 1, i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    run_case (&c);
+  }
 }
 
 static void
