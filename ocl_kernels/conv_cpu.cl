@@ -567,7 +567,7 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
 /* One input channel over the kernel rows ky (the loop not unrolled: the
  * unrolled copies made PoCL's first-launch compile slow); EDGE: tiles
  * touching the first or last row, which also mask rows. */
-#define CONV_F3_KY_LOOP(EDGE) do { \
+#define CONV_F3_KY_LOOP(EDGE, ONE) do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
       int16 rma = (EDGE) ? (ky == 0 ? ta : ky == 2 ? ba : all) : all; \
@@ -576,31 +576,37 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
       __global const ACT_T *xr = xk + (ky - 1) * W; \
       float16 u, v; \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
       CONV_FMA8 (a, u, wr); \
-      CONV_FMA8 (c, v, wr); \
-      u = LOAD_ACT16 (xr, 0); \
-      v = LOAD_ACT16 (xr, 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
+        CONV_FMA8 (c, v, wr); \
       } \
+      u = LOAD_ACT16 (xr, 0); \
+      if (EDGE) \
+        u = select ((float16) (0.0f), u, rma); \
       CONV_FMA8 (a, u, wr + 8); \
-      CONV_FMA8 (c, v, wr + 8); \
+      if (!(ONE)) { \
+        v = LOAD_ACT16 (xr, 16); \
+        if (EDGE) \
+          v = select ((float16) (0.0f), v, rmc); \
+        CONV_FMA8 (c, v, wr + 8); \
+      } \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
       CONV_FMA8 (a, u, wr + 16); \
-      CONV_FMA8 (c, v, wr + 16); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
+        CONV_FMA8 (c, v, wr + 16); \
+      } \
     } \
   } while (0)
 
 /* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
  * halves (not unrolled; two inlined copies of the epilogue made PoCL's
  * first-launch compile slower). */
-#define CONV_F3_STORE do { \
+#define CONV_F3_STORE(NH) do { \
     int skip_ = p0 - ps; \
     _Pragma ("unroll 1") \
-    for (int h_ = 0; h_ < 2; h_++) { \
+    for (int h_ = 0; h_ < (NH); h_++) { \
       float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
           e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
           e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
@@ -622,7 +628,11 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   if (m0 >= M || p0 >= HW || HW < 32)
     return;
   int ostride = HW;
-  int ps = min (p0, HW - 32);
+  /* A last tile of at most 16 new pixels computes only the first half,
+   * ending at HW (10x10: 112 pixels computed for 100, not 128); it always
+   * touches the last row (edge). */
+  int one = HW - p0 <= 16;
+  int ps = one ? HW - 16 : min (p0, HW - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 oxa = pa % W, oxc = pc % W;
   int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1;
@@ -653,14 +663,16 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       wk += 72;
       continue;
     }
-    if (edge)
-      CONV_F3_KY_LOOP (1);
+    if (one)
+      CONV_F3_KY_LOOP (1, 1);
+    else if (edge)
+      CONV_F3_KY_LOOP (1, 0);
     else
-      CONV_F3_KY_LOOP (0);
+      CONV_F3_KY_LOOP (0, 0);
     xk += HW;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2 - one);
 }
 
 /* ---- 3x3 stride 2 pad 1 as four phase planes (conv-cpu-3x3s2-flat) ----
@@ -773,7 +785,7 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
     sk += 4 * HWo;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2);
 }
 
 /* One input channel of the 3x3 stride 2 kernel: input rows
