@@ -6,6 +6,8 @@
  *  - the same for ConvTranspose (same epilogue, ops/convtranspose.c)
  *  - the same for ConvIntegerToFloat, after the int8 pass
  *    (yolo-quant-fuse.c)
+ *  - before them, the Focus stem as one 6x6 stride-2 Conv
+ *    (yolo-focus-fuse.c)
  * Only when the intermediate tensors have no other consumer. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
@@ -167,6 +169,8 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_fuse_quant (g);
   yolo_graph_fuse_qdq (g);
   yolo_graph_fuse_attention (g);
+  yolo_graph_fuse_focus (g);
+  yolo_graph_fuse_head (g);
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);

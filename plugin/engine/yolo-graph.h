@@ -378,6 +378,14 @@ void yolo_graph_fuse_qdq (YoloGraph * g);
  * blocks of YOLO11 / YOLO12 exports (yolo-attn-fuse.c); called by
  * yolo_graph_fuse before the conv fusions. */
 void yolo_graph_fuse_attention (YoloGraph * g);
+/* The Focus pass: Slice x8 -> Concat -> 3x3 Conv (space-to-depth stem)
+ * => one 6x6 stride-2 Conv (yolo-focus-fuse.c); called by yolo_graph_fuse
+ * before the conv fusions. */
+void yolo_graph_fuse_focus (YoloGraph * g);
+/* The tail of an Ultralytics Detect head (DFL, box decode, class sigmoid,
+ * the anchor-axis Concats) -> one DetectDecode node (yolo-head-fuse.c);
+ * called by yolo_graph_fuse. */
+void yolo_graph_fuse_head (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

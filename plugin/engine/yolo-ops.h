@@ -82,6 +82,7 @@ extern const YoloOpDef *const yolo_ops_math[];
 extern const YoloOpDef *const yolo_ops_quant[];
 extern const YoloOpDef *const yolo_ops_qdq[];
 extern const YoloOpDef *const yolo_ops_attention[];
+extern const YoloOpDef *const yolo_ops_detect[];
 
 G_END_DECLS
 #endif /* YOLO_OPS_H */

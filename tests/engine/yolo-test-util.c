@@ -227,8 +227,10 @@ host_reference (YoloGraph * g, GPtrArray * refs, GError ** error)
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     gint64 n = yolo_tensor_numel (t);
     float *f = g_new (float, MAX (n, 1));
+    /* uint64 is held as int64 bits: read back unsigned, as the engine */
     for (gint64 k = 0; k < n; k++)
       f[k] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[k] :
+          t->dtype == 13 ? (float) (guint64) ((gint64 *) t->data)[k] :
           (float) ((gint64 *) t->data)[k];
     g_ptr_array_add (refs, f);
   }

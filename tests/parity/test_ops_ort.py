@@ -69,6 +69,38 @@ def qconv(C, H, W, M, k, s, group=1, **attrs):
     return m
 
 
+def dql_chain(reader):
+    """Relu(X) -> A -> DynamicQuantizeLinear -> 1x1 ConvInteger -> Cast ->
+    Mul(A's scale * w_scale), as quantize_dynamic writes it (the engine runs
+    it as a float Conv of the fake-quantised A, yolo-quant-fuse.c). reader:
+    None (A read by the quantisation only: its fake-quantised values may
+    overwrite A, yolo-plan.c), 'after' (A also read by an Add after the
+    quantisation: A must keep its values) or 'before' (A also read by a
+    Sigmoid before it, whose output the Add reads)."""
+    C = 8
+    w = rng.integers(0, 256, (C, C, 1, 1)).astype(np.uint8)
+    nodes = [helper.make_node('Relu', ['X'], ['A'])]
+    if reader == 'before':
+        nodes.append(helper.make_node('Sigmoid', ['A'], ['B']))
+    nodes += [
+        helper.make_node('DynamicQuantizeLinear', ['A'], ['Q', 'S', 'Z']),
+        helper.make_node('ConvInteger', ['Q', 'W', 'Z', 'WZ'], ['I'], kernel_shape=[1, 1]),
+        helper.make_node('Cast', ['I'], ['F'], to=TensorProto.FLOAT),
+        helper.make_node('Mul', ['S', 'WS'], ['M']),
+        helper.make_node('Mul', ['F', 'M'], ['Y' if reader is None else 'Y1'], name='n0')]
+    if reader is not None:
+        nodes.append(helper.make_node('Add', ['Y1', 'A' if reader == 'after' else 'B'], ['Y']))
+    g = helper.make_graph(
+        nodes, 'g',
+        [helper.make_tensor_value_info('X', TensorProto.FLOAT, [1, C, 9, 21])],
+        [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(np.array(128, np.uint8), 'WZ'),
+         numpy_helper.from_array(np.array(1 / 4096, np.float32), 'WS')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)])
+    m.ir_version = 8
+    return m
+
+
 CASES = [
     ('ConvTranspose 2x2s2 (yolov6n)', ct(16, 7, 9, 12, (2, 2), (2, 2))),
     ('ConvTranspose 3x3s2 pads 1 output_padding 1', ct(6, 5, 7, 4, (3, 3), (2, 2), pads=[1, 1, 1, 1], output_padding=[1, 1])),
@@ -84,6 +116,9 @@ CASES = [
     ('ConvInteger SAME_LOWER (odd total)', qconv(4, 9, 10, 5, (4, 3), (2, 2), auto_pad='SAME_LOWER')),
     ('ConvInteger asymmetric pads, dilation, group 2', qconv(6, 8, 7, 4, (3, 2), (1, 2), group=2, pads=[0, 2, 1, 0], dilations=[2, 1])),
     ('ConvInteger VALID', qconv(3, 8, 9, 8, (3, 3), (2, 1), auto_pad='VALID')),
+    ('DynamicQuantizeLinear -> ConvInteger float', dql_chain(None)),
+    ('... its input read again after it', dql_chain('after')),
+    ('... its input read before it only', dql_chain('before')),
     ('LayerNormalization axis -1', model('LayerNormalization', [2, 5, 7], [
         ('S', rng.standard_normal(7).astype(np.float32)),
         ('B', rng.standard_normal(7).astype(np.float32))], dict(axis=-1, epsilon=1e-5))),
@@ -121,6 +156,55 @@ for op in ['And', 'Or', 'Xor']:
             [numpy_helper.from_array(np.zeros(6, np.float32), 'Z'),
              numpy_helper.from_array(np.full((5, 1), -0.5, np.float32), 'Q')])))(op)))
 
+
+
+def focus(C, H, W, M, order, w_first=False, one_slice=False, starts=None,
+          ends=None, conv=None):
+    """YOLOX's Focus stem: four (dh, dw) patches by Slices of step 2 on axes
+    2 and 3, concatenated on axis 1 in `order`, then a 3x3 Conv: the Focus
+    pass turns it into one 6x6 stride-2 Conv (or leaves it alone)."""
+    big = np.iinfo(np.int64).max
+    nodes, inits, cat = [], [], []
+    for q, (dh, dw) in enumerate(order):
+        sh, sw = (starts or {}).get((dh, dw), (dh, dw))
+        e = ends if ends is not None else big
+        if one_slice:
+            inits += [numpy_helper.from_array(np.array(v, np.int64), f'{n}{q}') for n, v in
+                      (('s', [sh, sw]), ('e', [e, e]), ('a', [-2, 3]), ('t', [2, 2]))]
+            nodes.append(helper.make_node('Slice', ['X', f's{q}', f'e{q}', f'a{q}', f't{q}'], [f'P{q}']))
+        else:
+            steps = [(2, sh), (3, sw)][::-1 if w_first else 1]
+            src = 'X'
+            for k, (ax, st) in enumerate(steps):
+                inits += [numpy_helper.from_array(np.array(v, np.int64), f'{n}{q}{k}') for n, v in
+                          (('s', [st]), ('e', [e]), ('a', [ax]), ('t', [2]))]
+                out = f'P{q}' if k else f'H{q}'
+                nodes.append(helper.make_node('Slice', [src, f's{q}{k}', f'e{q}{k}', f'a{q}{k}', f't{q}{k}'], [out]))
+                src = out
+        cat.append(f'P{q}')
+    nodes.append(helper.make_node('Concat', cat, ['S'], axis=1))
+    w = (rng.standard_normal((M, 4 * C, 3, 3)) / np.sqrt(C)).astype(np.float32)
+    b = rng.standard_normal(M).astype(np.float32)
+    inits += [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(b, 'B')]
+    nodes.append(helper.make_node('Conv', ['S', 'W', 'B'], ['Y'], name='n0',
+                                  **(conv or dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1]))))
+    g = helper.make_graph(nodes, 'g', [helper.make_tensor_value_info('X', TensorProto.FLOAT, [1, C, H, W])],
+                          [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)])
+    m.ir_version = 8
+    return m
+
+
+YOLOX_ORDER = [(0, 0), (1, 0), (0, 1), (1, 1)]
+CASES += [
+    ('Focus -> Conv 3x3 (YOLOX order)', focus(3, 38, 42, 16, YOLOX_ORDER)),
+    ('Focus -> Conv 3x3 (DCR order, W first)', focus(2, 10, 6, 5, [(0, 0), (0, 1), (1, 0), (1, 1)], w_first=True)),
+    ('Focus -> Conv 3x3 (one Slice per patch)', focus(3, 8, 12, 7, [(1, 1), (0, 1), (1, 0), (0, 0)], one_slice=True)),
+    ('Focus, ends short of the axes (not rewritten)', focus(3, 10, 12, 4, YOLOX_ORDER, ends=8)),
+    ('Focus, a patch twice (not rewritten)', focus(1, 8, 8, 4, YOLOX_ORDER, starts={(1, 1): (0, 1)})),
+    ('Focus -> Conv stride 2 (not rewritten)', focus(3, 12, 12, 4, YOLOX_ORDER,
+                                                    conv=dict(kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]))),
+]
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])

@@ -25,6 +25,7 @@ extern const YoloOpImpl *const yolo_impls_math[];
 extern const YoloOpImpl *const yolo_impls_quant[];
 extern const YoloOpImpl *const yolo_impls_qdq[];
 extern const YoloOpImpl *const yolo_impls_attention[];
+extern const YoloOpImpl *const yolo_impls_detect[];
 
 G_END_DECLS
 #endif

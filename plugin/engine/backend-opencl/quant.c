@@ -33,6 +33,9 @@
 #define QUANT_MINMAX_PARTS 1024
 /* min / max pieces of the fake-quantised form on wide-vector CPUs */
 #define QUANT_MINMAX_PARTS_WIDE 64
+/* quantising pieces of quant_dql_fake16: each reduces all the min / max
+ * partials itself, so few large pieces (the device has a few cores) */
+#define QUANT_FAKE_PARTS_WIDE 64
 
 /* Splits n elements into at most max_parts contiguous chunks of a multiple
  * of 16 elements (at least 512 elements a chunk where n allows): the
@@ -99,7 +102,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
 
   if (fake && wide) {
-    achunk = dql_chunks (total, QUANT_MINMAX_PARTS, &aparts);
+    achunk = dql_chunks (total, QUANT_FAKE_PARTS_WIDE, &aparts);
     k = yolo_rt_kernel (rt, "quant_dql_fake16", error);
     if (!k)
       return FALSE;
@@ -126,6 +129,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, parts);
   yolo_args_tensor (&a, rt, g, scale);
   yolo_args_tensor (&a, rt, g, zp);
+  yolo_args_int (&a, (cl_int) total);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 1;

@@ -27,6 +27,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_quant,
   yolo_impls_qdq,
   yolo_impls_attention,
+  yolo_impls_detect,
   NULL
 };
 

@@ -1,0 +1,142 @@
+/* detect.cl - DetectDecode (plugin/engine/ops/detect.h): the tail of an
+ * Ultralytics Detect head: DFL softmax and expectation, distances to
+ * boxes, strides, class sigmoids, written into the [1, 4+nc, A] output.
+ * One work-item per 8 consecutive anchors of one level (float8: PoCL does
+ * not vectorise exp across work-items that pick their level's pointers),
+ * a level's last chunk anchor by anchor. Up to 4 levels; a level of 0
+ * anchors is unused (its tensor arguments repeat another's). */
+
+#define DETECT_V 8
+
+/* anchors a .. a+7 (level anchors p .. p+7, rows of nl at b + bo) */
+static void
+detect8 (__global const ACT_T *b, int bo, __global const ACT_T *c, int co,
+    int nl, int p, int a, int A, __global const float *anc,
+    __global const float *str, __global const float *w,
+    __global ACT_T *y, int R, int nc, int xywh)
+{
+  float8 d[4];
+  for (int k = 0; k < 4; k++) {
+    int v = bo + k * R * nl + p;
+    if (R == 1) {
+      d[k] = LOAD_ACT8 (b, v);
+      continue;
+    }
+    float8 m = (float8) (-INFINITY), s = (float8) (0.0f);
+    float8 acc = (float8) (0.0f);
+    for (int i = 0; i < R; i++)
+      m = fmax (m, LOAD_ACT8 (b, v + i * nl));
+    for (int i = 0; i < R; i++) {
+      float8 e = exp (LOAD_ACT8 (b, v + i * nl) - m);
+      s += e;
+      acc += e * w[i];
+    }
+    d[k] = acc / s;
+  }
+  float8 ax = vload8 (0, anc + a), ay = vload8 (0, anc + A + a);
+  float8 st = vload8 (0, str + a);
+  float8 x1 = ax - d[0], y1 = ay - d[1], x2 = ax + d[2], y2 = ay + d[3];
+  if (xywh) {
+    STORE_ACT8 (y, a, (x1 + x2) / 2.0f * st);
+    STORE_ACT8 (y, A + a, (y1 + y2) / 2.0f * st);
+    STORE_ACT8 (y, 2 * A + a, (x2 - x1) * st);
+    STORE_ACT8 (y, 3 * A + a, (y2 - y1) * st);
+  } else {
+    STORE_ACT8 (y, a, x1 * st);
+    STORE_ACT8 (y, A + a, y1 * st);
+    STORE_ACT8 (y, 2 * A + a, x2 * st);
+    STORE_ACT8 (y, 3 * A + a, y2 * st);
+  }
+  for (int k = 0; k < nc; k++)
+    STORE_ACT8 (y, (4 + k) * A + a,
+        1.0f / (1.0f + exp (-LOAD_ACT8 (c, co + k * nl + p))));
+}
+
+static void
+detect1 (__global const ACT_T *b, int bo, __global const ACT_T *c, int co,
+    int nl, int p, int a, int A, __global const float *anc,
+    __global const float *str, __global const float *w,
+    __global ACT_T *y, int R, int nc, int xywh)
+{
+  float d[4];
+  for (int k = 0; k < 4; k++) {
+    int v = bo + k * R * nl + p;
+    if (R == 1) {
+      d[k] = LOAD_ACT (b, v);
+      continue;
+    }
+    float m = -INFINITY, s = 0.0f, acc = 0.0f;
+    for (int i = 0; i < R; i++)
+      m = fmax (m, LOAD_ACT (b, v + i * nl));
+    for (int i = 0; i < R; i++) {
+      float e = exp (LOAD_ACT (b, v + i * nl) - m);
+      s += e;
+      acc += e * w[i];
+    }
+    d[k] = acc / s;
+  }
+  float ax = anc[a], ay = anc[A + a], st = str[a];
+  float x1 = ax - d[0], y1 = ay - d[1], x2 = ax + d[2], y2 = ay + d[3];
+  if (xywh) {
+    STORE_ACT (y, a, (x1 + x2) / 2.0f * st);
+    STORE_ACT (y, A + a, (y1 + y2) / 2.0f * st);
+    STORE_ACT (y, 2 * A + a, (x2 - x1) * st);
+    STORE_ACT (y, 3 * A + a, (y2 - y1) * st);
+  } else {
+    STORE_ACT (y, a, x1 * st);
+    STORE_ACT (y, A + a, y1 * st);
+    STORE_ACT (y, 2 * A + a, x2 * st);
+    STORE_ACT (y, 3 * A + a, y2 * st);
+  }
+  for (int k = 0; k < nc; k++)
+    STORE_ACT (y, (4 + k) * A + a,
+        1.0f / (1.0f + exp (-LOAD_ACT (c, co + k * nl + p))));
+}
+
+__kernel void
+detect_decode (__global const ACT_T *b0, int b0_off,
+    __global const ACT_T *b1, int b1_off,
+    __global const ACT_T *b2, int b2_off,
+    __global const ACT_T *b3, int b3_off,
+    __global const ACT_T *c0, int c0_off,
+    __global const ACT_T *c1, int c1_off,
+    __global const ACT_T *c2, int c2_off,
+    __global const ACT_T *c3, int c3_off,
+    __global const float *anc, int anc_off,
+    __global const float *str, int str_off,
+    __global const float *w, int w_off,
+    __global ACT_T *y, int y_off,
+    int n0, int n1, int n2, int n3, int R, int nc, int xywh)
+{
+  int q = get_global_id (0);
+  int A = n0 + n1 + n2 + n3;
+  /* chunks of DETECT_V anchors per level */
+  int q0 = (n0 + DETECT_V - 1) / DETECT_V, q1 = (n1 + DETECT_V - 1) / DETECT_V;
+  int q2 = (n2 + DETECT_V - 1) / DETECT_V, q3 = (n3 + DETECT_V - 1) / DETECT_V;
+  __global const ACT_T *b, *c;
+  int bo, co, nl, start;
+
+  if (q < q0) {
+    b = b0; c = c0; bo = b0_off; co = c0_off; nl = n0; start = 0;
+  } else if ((q -= q0) < q1) {
+    b = b1; c = c1; bo = b1_off; co = c1_off; nl = n1; start = n0;
+  } else if ((q -= q1) < q2) {
+    b = b2; c = c2; bo = b2_off; co = c2_off; nl = n2; start = n0 + n1;
+  } else if ((q -= q2) < q3) {
+    b = b3; c = c3; bo = b3_off; co = c3_off; nl = n3; start = n0 + n1 + n2;
+  } else {
+    return;
+  }
+  int p = q * DETECT_V;
+  anc += anc_off;
+  str += str_off;
+  w += w_off;
+  y += y_off;
+  if (p + DETECT_V <= nl) {
+    detect8 (b, bo, c, co, nl, p, start + p, A, anc, str, w, y, R, nc, xywh);
+  } else {
+    for (; p < nl; p++)
+      detect1 (b, bo, c, co, nl, p, start + p, A, anc, str, w, y, R, nc,
+          xywh);
+  }
+}

@@ -1,0 +1,53 @@
+/* backend-opencl/detect.c - DetectDecode (ops/detect.h) on OpenCL: one
+ * launch of ocl_kernels/detect.cl, one work-item per 8 anchors, reading each
+ * level's box and class conv outputs where they are and writing the
+ * [1, 4+nc, A] output (no Concat, no intermediate tensors). */
+#include "impls.h"
+#include "ops/detect.h"
+
+#define DETECT_V 8              /* detect.cl: anchors per work-item */
+
+static gboolean
+detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloDetectGeom d;
+  cl_kernel k;
+  YoloArgs a;
+  gsize gws[1];
+
+  if (!yolo_detect_geom (g, n, &d, error))
+    return FALSE;
+  k = yolo_rt_kernel (rt, "detect_decode", error);
+  if (!k)
+    return FALSE;
+  a = yolo_args (k);
+  /* box then class tensors of 4 levels; unused levels repeat level 0 */
+  for (int part = 0; part < 2; part++)
+    for (int l = 0; l < YOLO_DETECT_MAX_LEVELS; l++)
+      yolo_args_tensor (&a, rt, g, YOLO_IN (g, n,
+              part * d.L + (l < d.L ? l : 0)));
+  yolo_args_param (&a, rt, g, YOLO_IN (g, n, 2 * d.L));
+  yolo_args_param (&a, rt, g, YOLO_IN (g, n, 2 * d.L + 1));
+  yolo_args_param (&a, rt, g, YOLO_IN (g, n, 2 * d.L + (d.R > 1 ? 2 : 1)));
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+  for (int l = 0; l < YOLO_DETECT_MAX_LEVELS; l++)
+    yolo_args_int (&a, l < d.L ? d.n[l] : 0);
+  yolo_args_int (&a, d.R);
+  yolo_args_int (&a, d.nc);
+  yolo_args_int (&a, d.xywh);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = 0;
+  for (int l = 0; l < d.L; l++)
+    gws[0] += (d.n[l] + DETECT_V - 1) / DETECT_V;
+  return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
+}
+
+static const char *const detect_types[] = { YOLO_DETECT_DECODE_OP, NULL };
+
+static const YoloOpImpl impl_detect = {
+  detect_types, "detect-decode", "detect", NULL, NULL, detect_prepare,
+  YOLO_IMPL_HALF
+};
+
+const YoloOpImpl *const yolo_impls_detect[] = { &impl_detect, NULL };

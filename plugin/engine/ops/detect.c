@@ -1,0 +1,171 @@
+/* ops/detect.c - DetectDecode (see ops/detect.h): the front end
+ * (geometry, shape inference, C reference). */
+#include <math.h>
+
+#include "misc-util.h"
+#include "detect.h"
+
+/* t holds rows x cols elements as rows of cols: its dims split into a
+ * leading part of product rows and a trailing part of product cols. */
+static gboolean
+rows_of (const YoloTensor * t, gint64 rows, gint64 cols)
+{
+  gint64 tail = 1;
+
+  if (!t || t->dtype != YOLO_DTYPE_FLOAT)
+    return FALSE;
+  for (int k = t->ndim; k >= 0; k--) {
+    if (k < t->ndim)
+      tail *= t->dims[k];
+    if (tail == cols && yolo_tensor_numel (t) == rows * cols)
+      return TRUE;
+    if (tail > cols)
+      return FALSE;
+  }
+  return FALSE;
+}
+
+static gboolean
+const_floats (YoloGraph * g, const YoloNode * n, int i, gint64 numel,
+    const char *what, GError ** error)
+{
+  YoloTensor *t = YOLO_IN (g, n, i);
+
+  if (!t || !yolo_tensor_is_const (t) || t->dtype != YOLO_DTYPE_FLOAT
+      || yolo_tensor_numel (t) != numel) {
+    yolo_op_error (error, n, "input %d (%s) must be a float constant of %"
+        G_GINT64_FORMAT " elements", i, what, numel);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
+    GError ** error)
+{
+  gint64 R = yolo_node_attr_int (n, "reg_max", 0);
+  gint64 nc = yolo_node_attr_int (n, "classes", 0);
+  gint64 L = yolo_node_attr_int (n, "levels", 0);
+
+  memset (d, 0, sizeof *d);
+  if (L < 1 || L > YOLO_DETECT_MAX_LEVELS || R < 1 || R > 4096 || nc < 1
+      || nc > G_MAXINT32 / 8) {
+    yolo_op_error (error, n, "needs levels (1 to %d), reg_max (1 to 4096) "
+        "and classes (>= 1)", YOLO_DETECT_MAX_LEVELS);
+    return FALSE;
+  }
+  if (n->n_inputs != 2 * L + 2 + (R > 1) || n->n_outputs != 1) {
+    yolo_op_error (error, n, "needs %d inputs (box and class tensors per "
+        "level, anchors, strides%s) and 1 output", (int) (2 * L + 2 + (R > 1)),
+        R > 1 ? ", DFL weights" : "");
+    return FALSE;
+  }
+  d->L = L;
+  d->R = R;
+  d->nc = nc;
+  d->xywh = yolo_node_attr_int (n, "xywh", 1) != 0;
+  for (int l = 0; l < L; l++) {
+    YoloTensor *b = YOLO_IN (g, n, l), *c = YOLO_IN (g, n, L + l);
+    gint64 nl = c ? yolo_tensor_numel (c) / nc : 0;
+
+    if (nl < 1 || !rows_of (c, nc, nl) || !rows_of (b, 4 * R, nl)
+        || yolo_tensor_is_const (b) || yolo_tensor_is_const (c)) {
+      yolo_op_error (error, n, "level %d: the box and class inputs must be "
+          "float tensors of %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
+          " rows of the same length", l, 4 * R, nc);
+      return FALSE;
+    }
+    d->n[l] = nl;
+    d->A += nl;
+    if (d->A > G_MAXINT32 / (4 + nc)) {
+      yolo_op_error (error, n, "too many anchors");
+      return FALSE;
+    }
+  }
+  return const_floats (g, n, 2 * L, 2 * d->A, "anchors", error)
+      && const_floats (g, n, 2 * L + 1, d->A, "strides", error)
+      && (R == 1 || const_floats (g, n, 2 * L + 2, R, "DFL weights", error));
+}
+
+static gboolean
+detect_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloDetectGeom d;
+
+  if (!yolo_detect_geom (g, n, &d, error))
+    return FALSE;
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 3,
+      (const gint64[]) { 1, 4 + d.nc, d.A });
+  return TRUE;
+}
+
+/* The reference, in the exported graph's float operations. */
+static gboolean
+detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloDetectGeom d;
+  const float *anc, *str, *w = NULL;
+  float *y, *e;
+  gint64 A, a = 0;
+
+  if (!misc_have_data (g, n, error) || !yolo_detect_geom (g, n, &d, error))
+    return FALSE;
+  A = d.A;
+  anc = YOLO_IN (g, n, 2 * d.L)->data;
+  str = YOLO_IN (g, n, 2 * d.L + 1)->data;
+  if (d.R > 1)
+    w = YOLO_IN (g, n, 2 * d.L + 2)->data;
+  y = misc_alloc (YOLO_OUT (g, n, 0));
+  e = g_new (float, d.R);
+  for (int l = 0; l < d.L; l++) {
+    const float *b = YOLO_IN (g, n, l)->data, *c =
+        YOLO_IN (g, n, d.L + l)->data;
+    gint64 nl = d.n[l];
+    for (gint64 p = 0; p < nl; p++, a++) {
+      float dist[4], x1, y1, x2, y2, s = str[a];
+      for (int k = 0; k < 4; k++) {
+        const float *v = b + (gint64) k * d.R * nl + p;
+        if (d.R == 1) {
+          dist[k] = v[0];
+          continue;
+        }
+        float m = -INFINITY, sum = 0.0f, acc = 0.0f;
+        for (int i = 0; i < d.R; i++)
+          m = fmaxf (m, v[i * nl]);
+        for (int i = 0; i < d.R; i++) {
+          e[i] = expf (v[i * nl] - m);
+          sum += e[i];
+        }
+        for (int i = 0; i < d.R; i++)
+          acc += e[i] * w[i];
+        dist[k] = acc / sum;
+      }
+      x1 = anc[a] - dist[0];
+      y1 = anc[A + a] - dist[1];
+      x2 = anc[a] + dist[2];
+      y2 = anc[A + a] + dist[3];
+      if (d.xywh) {
+        y[a] = (x1 + x2) / 2.0f * s;
+        y[A + a] = (y1 + y2) / 2.0f * s;
+        y[2 * A + a] = (x2 - x1) * s;
+        y[3 * A + a] = (y2 - y1) * s;
+      } else {
+        y[a] = x1 * s;
+        y[A + a] = y1 * s;
+        y[2 * A + a] = x2 * s;
+        y[3 * A + a] = y2 * s;
+      }
+      for (int k = 0; k < d.nc; k++)
+        y[(4 + k) * A + a] = 1.0f / (1.0f + expf (-c[k * nl + p]));
+    }
+  }
+  g_free (e);
+  return TRUE;
+}
+
+static const YoloOpDef op_detect = {
+  YOLO_DETECT_DECODE_OP, 0, detect_infer, detect_eval
+};
+
+const YoloOpDef *const yolo_ops_detect[] = { &op_detect, NULL };

@@ -1,0 +1,51 @@
+/* ops/detect.h - DetectDecode, the tail of an Ultralytics Detect head
+ * (YOLOv8, YOLO11, YOLOv10, YOLO26) in one node, made by the head pass
+ * (yolo-head-fuse.c) and shared with the backends.
+ *
+ * Inputs, L levels (1 to YOLO_DETECT_MAX_LEVELS):
+ *   box_0 .. box_{L-1}  float [.., 4*R, n_l] (any shape of 4*R*n_l
+ *                        elements, rows of n_l): the box branch's last
+ *                        conv of each level, R = reg_max DFL bins per side
+ *   cls_0 .. cls_{L-1}  float, nc*n_l elements, rows of n_l: class logits
+ *   anchors             float constant, 2*A elements: x row then y row
+ *                        (grid cell centres, in grid units)
+ *   strides             float constant, A elements (pixels per grid unit)
+ *   dfl                 float constant, R elements (the DFL conv's
+ *                        weights, 0..R-1 as exported); only when R > 1
+ * with A = n_0 + .. + n_{L-1}, anchor a = start_l + p of level l.
+ * Attributes: reg_max (INT, R >= 1), classes (INT, nc >= 1), xywh (INT:
+ * 1 centre+size, 0 corners), levels (INT, L).
+ * Output [1, 4+nc, A] float:
+ *   d_k   = sum_i softmax_i (box_l[k*R+i, p]) * dfl[i]  (R > 1)
+ *           box_l[k, p]                                  (R = 1)
+ *   x1 = ax - d_0, y1 = ay - d_1, x2 = ax + d_2, y2 = ay + d_3
+ *   rows 0..3 = ((x1+x2)/2, (y1+y2)/2, x2-x1, y2-y1) * stride  (xywh)
+ *               (x1, y1, x2, y2) * stride                      (corners)
+ *   row 4+c   = sigmoid (cls_l[c, p])
+ * which is what the exported Reshape, Concat (anchor axis), Transpose,
+ * Softmax, 1x1 Conv, Slice, Sub, Add, Div, Mul, Sigmoid and Concat nodes
+ * compute, in the same order of float operations but the softmax's
+ * division (folded into one division of the weighted sum). */
+#ifndef YOLO_OPS_DETECT_H
+#define YOLO_OPS_DETECT_H
+
+#include "yolo-ops.h"
+
+G_BEGIN_DECLS
+#define YOLO_DETECT_DECODE_OP "DetectDecode"
+#define YOLO_DETECT_MAX_LEVELS 4
+    typedef struct
+{
+  int L, R, nc;
+  gboolean xywh;
+  gint64 n[YOLO_DETECT_MAX_LEVELS];     /* anchors per level */
+  gint64 A;
+} YoloDetectGeom;
+
+/* The geometry of a DetectDecode node, every input's size checked;
+ * error naming the node. */
+gboolean yolo_detect_geom (YoloGraph * g, const YoloNode * n,
+    YoloDetectGeom * d, GError ** error);
+
+G_END_DECLS
+#endif
