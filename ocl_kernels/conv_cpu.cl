@@ -319,19 +319,33 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   if (HW >= 32) {
-    int ps = min (p0, HW - 32);
+    /* A last tile of at most 16 new pixels computes one vector ending at
+     * HW, not 32 pixels shifted back (10x10: 112 pixels computed for 100,
+     * not 128). */
+    int one = HW - p0 <= 16;
+    int ps = one ? HW - 16 : min (p0, HW - 32);
     __global const ACT_T *xq = xp + ps;
-    for (int k = 0; k < Cg; k++) {
-      float16 v0 = LOAD_ACT16 (xq, 0);
-      float16 v1 = LOAD_ACT16 (xq, 16);
-      CONV_FMA8 (a, v0, wp);
-      CONV_FMA8 (c, v1, wp);
-      xq += HW;
-      wp += 8;
+    if (one) {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        CONV_FMA8 (a, v0, wp);
+        xq += HW;
+        wp += 8;
+      }
+    } else {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        float16 v1 = LOAD_ACT16 (xq, 16);
+        CONV_FMA8 (a, v0, wp);
+        CONV_FMA8 (c, v1, wp);
+        xq += HW;
+        wp += 8;
+      }
     }
     int skip = p0 - ps;
     CONV_STORE8 (a, ps, min (skip, 16), 16);
-    CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+    if (!one)
+      CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
   } else {
     for (int k = 0; k < Cg; k++) {
       float16 v0 = conv_load16_masked (xp, 0, 1, HW);
@@ -598,8 +612,9 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
  * unrolled copies made PoCL's first-launch compile slow). Rows are masked
  * too (ta .. bc; all true in tiles away from the first and last row: one
  * copy of the loop for every tile, as a second, unmasked one made the
- * first-launch compile slower). */
-#define CONV_F3_KY_LOOP do { \
+ * first-launch compile slower); ONE: a last tile of <= 16 new pixels, one
+ * vector (a) only. */
+#define CONV_F3_KY_LOOP(ONE) do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
       int16 rma = ky == 0 ? ta : ky == 2 ? ba : all; \
@@ -608,29 +623,33 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
       __global const ACT_T *xr = xk + (ky - 1) * W; \
       float16 u, v; \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
       CONV_FMA8 (a, u, wr); \
-      CONV_FMA8 (c, v, wr); \
-      u = LOAD_ACT16 (xr, 0); \
-      v = LOAD_ACT16 (xr, 16); \
-      u = select ((float16) (0.0f), u, rma); \
-      v = select ((float16) (0.0f), v, rmc); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
+        CONV_FMA8 (c, v, wr); \
+      } \
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 0), rma); \
       CONV_FMA8 (a, u, wr + 8); \
-      CONV_FMA8 (c, v, wr + 8); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 16), rmc); \
+        CONV_FMA8 (c, v, wr + 8); \
+      } \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
       CONV_FMA8 (a, u, wr + 16); \
-      CONV_FMA8 (c, v, wr + 16); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
+        CONV_FMA8 (c, v, wr + 16); \
+      } \
     } \
   } while (0)
 
 /* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
  * halves (not unrolled; two inlined copies of the epilogue made PoCL's
  * first-launch compile slower). */
-#define CONV_F3_STORE do { \
+#define CONV_F3_STORE(NH) do { \
     int skip_ = p0 - ps; \
     _Pragma ("unroll 1") \
-    for (int h_ = 0; h_ < 2; h_++) { \
+    for (int h_ = 0; h_ < (NH); h_++) { \
       float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
           e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
           e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
@@ -652,7 +671,11 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   if (m0 >= M || p0 >= HW || HW < 32)
     return;
   int ostride = HW;
-  int ps = min (p0, HW - 32);
+  /* A last tile of at most 16 new pixels computes only the first half,
+   * ending at HW (10x10: 112 pixels computed for 100, not 128); it always
+   * touches the last row (edge). */
+  int one = HW - p0 <= 16;
+  int ps = one ? HW - 16 : min (p0, HW - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 oxa = pa % W, oxc = pc % W;
   int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1;
@@ -682,11 +705,14 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       wk += 72;
       continue;
     }
-    CONV_F3_KY_LOOP;
+    if (one)
+      CONV_F3_KY_LOOP (1);
+    else
+      CONV_F3_KY_LOOP (0);
     xk += HW;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2 - one);
 }
 
 /* ---- 3x3 stride 2 pad 1 as four phase planes (conv-cpu-3x3s2-flat) ----
@@ -794,7 +820,7 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
     sk += 4 * HWo;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2);
 }
 
 /* One input channel of the 3x3 stride 2 kernel: input rows

@@ -176,8 +176,22 @@ test_conv_1x1 (void)
         YOLO_ACT_SILU},
     {"1x1 group", 24, 6, 12, 48, 1, 1, 1, 1, P0, 1, 1, 3, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* 10x10: conv_1x1_c8's last tile is one vector (pixels 84..99) */
+    {"1x1", 24, 10, 10, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
   };
   run_cases (cases, G_N_ELEMENTS (cases));
+  /* Random shapes: last tiles of 1..32 new pixels, partial channel
+   * blocks, every activation, with and without residual. */
+  yolo_test_seed (1414);
+  for (int i = 0; i < 16; i++) {
+    ConvCase c = { "1x1 random", 1 + (int) yolo_test_rand (0, 63.99f),
+      1 + (int) yolo_test_rand (0, 23.99f), 1 + (int) yolo_test_rand (0,
+          23.99f), 1 + (int) yolo_test_rand (0, 39.99f), 1, 1, 1, 1, P0, 1,
+      1, 1, i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    run_case (&c);
+  }
 }
 
 static void
@@ -305,7 +319,25 @@ test_conv_3x3s1_flat (void)
         YOLO_ACT_SILU, TRUE},
   };
 
+  ConvCase rnd[12];
+
   run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s1-flat",
+      "conv_3x3s1_flat_c8");
+  /* Random planes of W <= 40 and H * W >= 32: last tiles of 1..32 new
+   * pixels (one vector or shifted), partial channel blocks. */
+  yolo_test_seed (1515);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    int W = 1 + (int) yolo_test_rand (0, 39.99f);
+    int H = 1 + (int) yolo_test_rand (0, 23.99f);
+    /* (MAX evaluates its arguments twice) */
+    H = MAX (H, (32 + W - 1) / W);
+    ConvCase c = { "flat random", 1 + (int) yolo_test_rand (0, 23.99f), H,
+      W, 1 + (int) yolo_test_rand (0, 31.99f), 3, 3, 1, 1, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s1-flat",
       "conv_3x3s1_flat_c8");
 }
 
