@@ -319,19 +319,33 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   if (HW >= 32) {
-    int ps = min (p0, HW - 32);
+    /* A last tile of at most 16 new pixels computes one vector ending at
+     * HW, not 32 pixels shifted back (10x10: 112 pixels computed for 100,
+     * not 128). */
+    int one = HW - p0 <= 16;
+    int ps = one ? HW - 16 : min (p0, HW - 32);
     __global const ACT_T *xq = xp + ps;
-    for (int k = 0; k < Cg; k++) {
-      float16 v0 = LOAD_ACT16 (xq, 0);
-      float16 v1 = LOAD_ACT16 (xq, 16);
-      CONV_FMA8 (a, v0, wp);
-      CONV_FMA8 (c, v1, wp);
-      xq += HW;
-      wp += 8;
+    if (one) {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        CONV_FMA8 (a, v0, wp);
+        xq += HW;
+        wp += 8;
+      }
+    } else {
+      for (int k = 0; k < Cg; k++) {
+        float16 v0 = LOAD_ACT16 (xq, 0);
+        float16 v1 = LOAD_ACT16 (xq, 16);
+        CONV_FMA8 (a, v0, wp);
+        CONV_FMA8 (c, v1, wp);
+        xq += HW;
+        wp += 8;
+      }
     }
     int skip = p0 - ps;
     CONV_STORE8 (a, ps, min (skip, 16), 16);
-    CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+    if (!one)
+      CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
   } else {
     for (int k = 0; k < Cg; k++) {
       float16 v0 = conv_load16_masked (xp, 0, 1, HW);
@@ -448,6 +462,60 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     } \
   } while (0)
 
+/* The accumulators a0..a7, c0..c7 to / from acc[16] (the out-of-line
+ * channel loops below take them by pointer). */
+#define CONV_ACC16_OUT(acc) do { \
+    (acc)[0] = a0; (acc)[1] = a1; (acc)[2] = a2; (acc)[3] = a3; \
+    (acc)[4] = a4; (acc)[5] = a5; (acc)[6] = a6; (acc)[7] = a7; \
+    (acc)[8] = c0; (acc)[9] = c1; (acc)[10] = c2; (acc)[11] = c3; \
+    (acc)[12] = c4; (acc)[13] = c5; (acc)[14] = c6; (acc)[15] = c7; \
+  } while (0)
+#define CONV_ACC16_IN(acc) do { \
+    a0 = (acc)[0]; a1 = (acc)[1]; a2 = (acc)[2]; a3 = (acc)[3]; \
+    a4 = (acc)[4]; a5 = (acc)[5]; a6 = (acc)[6]; a7 = (acc)[7]; \
+    c0 = (acc)[8]; c1 = (acc)[9]; c2 = (acc)[10]; c3 = (acc)[11]; \
+    c4 = (acc)[12]; c5 = (acc)[13]; c6 = (acc)[14]; c7 = (acc)[15]; \
+  } while (0)
+
+/* The epilogue of the two output rows (a: row y0 at element offset o, c:
+ * the next row, o + rs, when has_c): one CONV_STORE8 in a loop (not
+ * unrolled; two inlined copies of the epilogue made PoCL's first-launch
+ * compile slower). */
+#define CONV_STORE8_ROWS2(o, rs, has_c, l0, l1) do { \
+    _Pragma ("unroll 1") \
+    for (int h_ = 0; h_ < ((has_c) ? 2 : 1); h_++) { \
+      float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
+          e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
+          e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
+      CONV_STORE8 (e, (o) + h_ * (rs), (l0), (l1)); \
+    } \
+  } while (0)
+
+/* conv_3x3s1_c8's channel loop for rows narrower than a segment (W < 16,
+ * xs = 0; only the small maps of the 320 models have them), out of line:
+ * `over` when every row's 16-float load stays inside the tensor
+ * (CONV_ROW_S1_OVER), else masked gathers. acc: a0..a7, c0..c7. */
+static __attribute__ ((noinline)) void
+conv_3x3s1_narrow (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int y0, int over, float16 *acc)
+{
+  int HW = H * W, xs = 0;
+  int16 mc = CONV_IOTA16 < W;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  CONV_ACC16_IN (acc);
+  for (int k = 0; k < Cg; k++) {
+    if (over)
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
+    else
+      CONV_3X3S1_CHANNEL (CONV_ROW_S1_SLOW);
+    xk += HW;
+    wk += 72;
+  }
+  CONV_ACC16_OUT (acc);
+}
+
 /* 3x3, stride 1, dilation 1, pads 1 (output H x W): a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
 __kernel void
@@ -470,38 +538,24 @@ conv_3x3s1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   float16 vl, vc, vr;
   CONV_DECL8 (a);
   CONV_DECL8 (c);
-  if (xs > 0 && xs + 17 <= W) {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_MID);
-      xk += HW;
-      wk += 72;
-    }
-  } else if (W >= 16) {
+  if (W >= 16) {
     for (int k = 0; k < Cg; k++) {
       CONV_3X3S1_CHANNEL (CONV_ROW_S1_EDGE);
       xk += HW;
       wk += 72;
     }
-  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
-      + 16 <= (M / Mg) * Cg * HW) {
-    /* W < 16: every row's 16-float load stays inside the tensor */
-    int16 mc = CONV_IOTA16 < W;
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_OVER);
-      xk += HW;
-      wk += 72;
-    }
   } else {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S1_CHANNEL (CONV_ROW_S1_SLOW);
-      xk += HW;
-      wk += 72;
-    }
+    /* W < 16: over when every row's 16-float load stays inside the
+     * tensor */
+    int over = (m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (y0 + 2, H - 1) * W
+        + 16 <= (M / Mg) * Cg * HW;
+    float16 acc[16];
+    CONV_ACC16_OUT (acc);
+    conv_3x3s1_narrow (xk, wk, H, W, Cg, y0, over, acc);
+    CONV_ACC16_IN (acc);
   }
   int l0 = x0 - xs, l1 = min (16, W - xs);
-  CONV_STORE8 (a, y0 * W + xs, l0, l1);
-  if (y0 + 1 < H)
-    CONV_STORE8 (c, (y0 + 1) * W + xs, l0, l1);
+  CONV_STORE8_ROWS2 (y0 * W + xs, W, y0 + 1 < H, l0, l1);
 }
 
 /* ---- 3x3 stride 1 pad 1 over the flattened output (conv-cpu-3x3s1-flat)
@@ -529,10 +583,14 @@ static __attribute__ ((noinline)) void
 conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
     __global const float *wk, const int16 *m, float16 *acc)
 {
+  /* loops not unrolled: 18 inlined copies of the 16-lane gather made this
+   * rarely run function most of the kernel's first-launch compile */
+  _Pragma ("unroll 1")
   for (int ky = 0; ky < 3; ky++) {
     int16 all = (int16) (-1);
     int16 rma = ky == 0 ? m[4] : ky == 2 ? m[6] : all;
     int16 rmc = ky == 0 ? m[5] : ky == 2 ? m[7] : all;
+    _Pragma ("unroll 1")
     for (int kx = 0; kx < 3; kx++) {
       int o = ps + (ky - 1) * W + kx - 1;
       int16 ma = kx == 0 ? m[0] & rma : kx == 2 ? m[2] & rma : rma;
@@ -551,42 +609,47 @@ conv_f3_gather_channel (__global const ACT_T *xp, int ps, int W, int HW,
 }
 
 /* One input channel over the kernel rows ky (the loop not unrolled: the
- * unrolled copies made PoCL's first-launch compile slow); EDGE: tiles
- * touching the first or last row, which also mask rows. */
-#define CONV_F3_KY_LOOP(EDGE) do { \
+ * unrolled copies made PoCL's first-launch compile slow). Rows are masked
+ * too (ta .. bc; all true in tiles away from the first and last row: one
+ * copy of the loop for every tile, as a second, unmasked one made the
+ * first-launch compile slower); ONE: a last tile of <= 16 new pixels, one
+ * vector (a) only. */
+#define CONV_F3_KY_LOOP(ONE) do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
-      int16 rma = (EDGE) ? (ky == 0 ? ta : ky == 2 ? ba : all) : all; \
-      int16 rmc = (EDGE) ? (ky == 0 ? tc : ky == 2 ? bc : all) : all; \
+      int16 rma = ky == 0 ? ta : ky == 2 ? ba : all; \
+      int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all; \
       __global const float *wr = wk + 24 * ky; \
       __global const ACT_T *xr = xk + (ky - 1) * W; \
       float16 u, v; \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, -1), la & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
       CONV_FMA8 (a, u, wr); \
-      CONV_FMA8 (c, v, wr); \
-      u = LOAD_ACT16 (xr, 0); \
-      v = LOAD_ACT16 (xr, 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 15), lc & rmc); \
+        CONV_FMA8 (c, v, wr); \
       } \
+      u = select ((float16) (0.0f), LOAD_ACT16 (xr, 0), rma); \
       CONV_FMA8 (a, u, wr + 8); \
-      CONV_FMA8 (c, v, wr + 8); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 16), rmc); \
+        CONV_FMA8 (c, v, wr + 8); \
+      } \
       u = select ((float16) (0.0f), LOAD_ACT16 (xr, 1), ra & rma); \
-      v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
       CONV_FMA8 (a, u, wr + 16); \
-      CONV_FMA8 (c, v, wr + 16); \
+      if (!(ONE)) { \
+        v = select ((float16) (0.0f), LOAD_ACT16 (xr, 17), rc & rmc); \
+        CONV_FMA8 (c, v, wr + 16); \
+      } \
     } \
   } while (0)
 
 /* The epilogue of the 32 pixels: one CONV_STORE8 in a loop over the two
  * halves (not unrolled; two inlined copies of the epilogue made PoCL's
  * first-launch compile slower). */
-#define CONV_F3_STORE do { \
+#define CONV_F3_STORE(NH) do { \
     int skip_ = p0 - ps; \
     _Pragma ("unroll 1") \
-    for (int h_ = 0; h_ < 2; h_++) { \
+    for (int h_ = 0; h_ < (NH); h_++) { \
       float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2, \
           e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5, \
           e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7; \
@@ -608,7 +671,11 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   if (m0 >= M || p0 >= HW || HW < 32)
     return;
   int ostride = HW;
-  int ps = min (p0, HW - 32);
+  /* A last tile of at most 16 new pixels computes only the first half,
+   * ending at HW (10x10: 112 pixels computed for 100, not 128); it always
+   * touches the last row (edge). */
+  int one = HW - p0 <= 16;
+  int ps = one ? HW - 16 : min (p0, HW - 32);
   int16 pa = (int16) (ps) + CONV_IOTA16, pc = pa + 16;
   int16 oxa = pa % W, oxc = pc % W;
   int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1;
@@ -623,7 +690,6 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
   int16 all = (int16) (-1);
   int gk0 = g0 == 0 && ps < W + 1 ? 0 : -1;
   int gk1 = g0 + Cg == C && ps + 33 + W > HW ? Cg - 1 : -1;
-  int edge = ps < W || ps + 32 + W > HW;
   for (int k = 0; k < Cg; k++) {
     if (k == gk0 || k == gk1) {
       int16 m[8] = { la, lc, ra, rc, ta, tc, ba, bc };
@@ -639,14 +705,14 @@ conv_3x3s1_flat_c8 (__global const ACT_T *x, int x_off,
       wk += 72;
       continue;
     }
-    if (edge)
+    if (one)
       CONV_F3_KY_LOOP (1);
     else
       CONV_F3_KY_LOOP (0);
     xk += HW;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2 - one);
 }
 
 /* ---- 3x3 stride 2 pad 1 as four phase planes (conv-cpu-3x3s2-flat) ----
@@ -671,6 +737,8 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
   int HWo = Ho * Wo;
   __global const ACT_T *xc = x + x_off + c * H * W;
   __global float *sc = s + c * 4 * HWo + i * Wo;
+  /* not unrolled: a smaller work-group function (first-launch compile) */
+  _Pragma ("unroll 1")
   for (int a = 0; a < 2; a++) {
     int iy = 2 * i + a;
     __global float *p0 = sc + (2 * a) * HWo, *p1 = p0 + HWo;
@@ -694,14 +762,14 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
 }
 
 /* One input channel over the kernel rows ky (not unrolled, as
- * CONV_F3_KY_LOOP); EDGE: tiles touching the first output row, which mask
- * row ky = 0. Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo
+ * CONV_F3_KY_LOOP); row ky = 0 masked by ta, tc (all true away from the
+ * first output row). Row ky reads phase row a = (ky + 1) & 1 shifted by dy = -Wo
  * for ky = 0; column kx phase b = (kx + 1) & 1, dx = -1 for kx = 0. */
-#define CONV_S2F_KY_LOOP(EDGE) do { \
+#define CONV_S2F_KY_LOOP do { \
     _Pragma ("unroll 1") \
     for (int ky = 0; ky < 3; ky++) { \
-      int16 rma = (EDGE) && ky == 0 ? ta : all; \
-      int16 rmc = (EDGE) && ky == 0 ? tc : all; \
+      int16 rma = ky == 0 ? ta : all; \
+      int16 rmc = ky == 0 ? tc : all; \
       __global const float *sr = sk + (ky == 1 ? 0 : 2 * HWo) \
           + (ky == 0 ? -Wo : 0); \
       __global const float *wr = wk + 24 * ky; \
@@ -712,18 +780,14 @@ conv_s2d (__global const ACT_T *x, int x_off, __global float *s, int C,
       CONV_FMA8 (c, v, wr); \
       u = vload16 (0, sr); \
       v = vload16 (0, sr + 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
-      } \
+      u = select ((float16) (0.0f), u, rma); \
+      v = select ((float16) (0.0f), v, rmc); \
       CONV_FMA8 (a, u, wr + 8); \
       CONV_FMA8 (c, v, wr + 8); \
       u = vload16 (0, sr + HWo); \
       v = vload16 (0, sr + HWo + 16); \
-      if (EDGE) { \
-        u = select ((float16) (0.0f), u, rma); \
-        v = select ((float16) (0.0f), v, rmc); \
-      } \
+      u = select ((float16) (0.0f), u, rma); \
+      v = select ((float16) (0.0f), v, rmc); \
       CONV_FMA8 (a, u, wr + 16); \
       CONV_FMA8 (c, v, wr + 16); \
     } \
@@ -752,14 +816,11 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
   CONV_DECL8 (a);
   CONV_DECL8 (c);
   for (int k = 0; k < Cg; k++) {
-    if (ps < Wo)
-      CONV_S2F_KY_LOOP (1);
-    else
-      CONV_S2F_KY_LOOP (0);
+    CONV_S2F_KY_LOOP;
     sk += 4 * HWo;
     wk += 72;
   }
-  CONV_F3_STORE;
+  CONV_F3_STORE (2);
 }
 
 /* One input channel of the 3x3 stride 2 kernel: input rows
@@ -786,6 +847,32 @@ conv_3x3s2_flat_c8 (__global const float *s, __global const float *w,
       CONV_TAP3 (c, wk + 48); \
     } \
   } while (0)
+
+/* conv_3x3s2_c8's channel loop where the fast loader's 32 floats pass the
+ * row end (narrow rows, the last segment of an odd-width row), out of
+ * line: `over` when every row's 32-float load stays inside the tensor
+ * (CONV_ROW_S2_OVER), else masked gathers. acc: a0..a7, c0..c7. */
+static __attribute__ ((noinline)) void
+conv_3x3s2_narrow (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int y0, int xs, int over, float16 *acc)
+{
+  int HW = H * W;
+  int16 mc = 2 * (xs + CONV_IOTA16) < W;
+  int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  CONV_ACC16_IN (acc);
+  for (int k = 0; k < Cg; k++) {
+    if (over)
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
+    else
+      CONV_3X3S2_CHANNEL (CONV_ROW_S2_SLOW);
+    xk += HW;
+    wk += 72;
+  }
+  CONV_ACC16_OUT (acc);
+}
 
 /* 3x3, stride 2, dilation 1, pads 1: output Ho x Wo; a work-item computes
  * 2 rows x 16 pixels x 8 output channels. */
@@ -819,28 +906,17 @@ conv_3x3s2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
       xk += HW;
       wk += 72;
     }
-  } else if ((m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
-      * W + 2 * xs + 32 <= (M / Mg) * Cg * HW) {
-    /* narrow rows (or the last segment): every row's 32-float load stays
-     * inside the tensor */
-    int16 mc = 2 * (xs + CONV_IOTA16) < W;
-    int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S2_CHANNEL (CONV_ROW_S2_OVER);
-      xk += HW;
-      wk += 72;
-    }
   } else {
-    for (int k = 0; k < Cg; k++) {
-      CONV_3X3S2_CHANNEL (CONV_ROW_S2_SLOW);
-      xk += HW;
-      wk += 72;
-    }
+    /* over: every row's 32-float load stays inside the tensor */
+    int over = (m0 / Mg) * Cg * HW + (Cg - 1) * HW + min (2 * y0 + 3, H - 1)
+        * W + 2 * xs + 32 <= (M / Mg) * Cg * HW;
+    float16 acc[16];
+    CONV_ACC16_OUT (acc);
+    conv_3x3s2_narrow (xk, wk, H, W, Cg, y0, xs, over, acc);
+    CONV_ACC16_IN (acc);
   }
   int l0 = x0 - xs, l1 = min (16, Wo - xs);
-  CONV_STORE8 (a, y0 * Wo + xs, l0, l1);
-  if (y0 + 1 < Ho)
-    CONV_STORE8 (c, (y0 + 1) * Wo + xs, l0, l1);
+  CONV_STORE8_ROWS2 (y0 * Wo + xs, Wo, y0 + 1 < Ho, l0, l1);
 }
 
 /* 16 lanes of input row `row` at columns start + sw * i (zero outside).

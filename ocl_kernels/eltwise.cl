@@ -315,15 +315,32 @@ eltwise_unary_int (__global const int *x, int x_off, __global int *y,
 }
 
 /* The integer Casts' mode (backend-opencl/eltwise.c, elt_cast_mode): 0 keep
- * the int32 value, 1 bool (!= 0), 2 uint8, 3 int8, 4 uint16, 5 int16: the
+ * the int32 value, 6 uint32 and 7 uint64 keep the bits too (read back as
+ * unsigned: eltwise_cast_i2f), 1 bool (!= 0), 2 uint8, 3 int8, 4 uint16,
+ * 5 int16: the
  * higher bits discarded and the rest reinterpreted (two's complement), as
  * ONNX's Cast between fixed-point types (200 as int8 is -56). */
 #define CAST_WRAP(v, mode) ((mode) == 2 ? (v) & 0xff : (mode) == 3 \
     ? ((v) << 24) >> 24 : (mode) == 4 ? (v) & 0xffff : (mode) == 5 \
     ? ((v) << 16) >> 16 : (v))
 
-/* Cast float -> int: truncation toward zero (saturating to int32, then
- * narrowed by CAST_WRAP), or != 0 for bool (mode 1). */
+/* float -> int32 truncated toward zero as x86's cvttss2si, which
+ * onnxruntime's CPU Cast compiles to (out of range: undefined in ONNX):
+ * NaN and values outside [-2^31, 2^31) give INT_MIN. */
+#define CAST_F2I(T, IT, v) select ((IT) (INT_MIN), convert_ ## IT ## _rtz \
+    (select ((T) (0.0f), (v), (v) >= (T) (-2147483648.0f) \
+        && (v) < (T) (2147483648.0f))), (v) >= (T) (-2147483648.0f) \
+    && (v) < (T) (2147483648.0f))
+/* float -> uint32 as onnxruntime (the compilers' x86 lowering): from 2^31
+ * on, x - 2^31 converted and its top bit flipped; so NaN, -inf and values
+ * below -2^31 give 2^31, +inf and 2^32 and above give 0 */
+#define CAST_F2U(T, IT, v) select (CAST_F2I (T, IT, v), \
+    CAST_F2I (T, IT, (v) - (T) (2147483648.0f)) ^ (IT) (INT_MIN), \
+    (v) >= (T) (2147483648.0f))
+
+/* Cast float -> int: truncation toward zero (CAST_F2I; CAST_F2U for
+ * uint32, mode 6; uint64, mode 7, keeps int32's sign-extended bits), then
+ * narrowed by CAST_WRAP, or != 0 for bool (mode 1). */
 __kernel void
 eltwise_cast_f2i (__global const ACT_T *x, int x_off, __global int *y,
     int y_off, int n, int mode)
@@ -333,27 +350,40 @@ eltwise_cast_f2i (__global const ACT_T *x, int x_off, __global int *y,
     float16 v = LOAD_ACT16 (x, x_off + i);
     /* select, not -(v != 0): Oclgrind 21.10 negates int16 masks wrongly */
     int16 r = mode == 1 ? select ((int16) (0), (int16) (1),
-        v != (float16) 0.0f) : convert_int16_sat_rtz (v);
+        v != (float16) 0.0f) : mode == 6 ? CAST_F2U (float16, int16, v) :
+        CAST_F2I (float16, int16, v);
     vstore16 (CAST_WRAP (r, mode), 0, y + y_off + i);
   } else {
     for (; i < n; i++) {
       float v = LOAD_ACT (x, x_off + i);
-      y[y_off + i] = mode == 1 ? (v != 0.0f) :
-          CAST_WRAP (convert_int_sat_rtz (v), mode);
+      y[y_off + i] = mode == 1 ? (v != 0.0f) : mode == 6 ?
+          CAST_F2U (float, int, v) : CAST_WRAP (CAST_F2I (float, int, v),
+          mode);
     }
   }
 }
 
+/* Cast int -> float; mode (elt_cast_mode of the source type) 6: the int32
+ * holds uint32 bits; 7: uint64 held sign-extended (negative: 2^64 + v,
+ * which is 2^64 in float) */
 __kernel void
 eltwise_cast_i2f (__global const int *x, int x_off, __global ACT_T *y,
-    int y_off, int n)
+    int y_off, int n, int mode)
 {
   int i = get_global_id (0) * 16;
   if (i + 16 <= n) {
-    STORE_ACT16 (y, y_off + i, convert_float16 (vload16 (0, x + x_off + i)));
+    int16 v = vload16 (0, x + x_off + i);
+    float16 f = mode == 6 ? convert_float16 (as_uint16 (v)) :
+        convert_float16 (v);
+    if (mode == 7)
+      f = select (f, (float16) (18446744073709551616.0f), v < 0);
+    STORE_ACT16 (y, y_off + i, f);
   } else {
-    for (; i < n; i++)
-      STORE_ACT (y, y_off + i, (float) x[x_off + i]);
+    for (; i < n; i++) {
+      int v = x[x_off + i];
+      STORE_ACT (y, y_off + i, mode == 6 ? (float) (uint) v : mode == 7
+          && v < 0 ? 18446744073709551616.0f : (float) v);
+    }
   }
 }
 
@@ -396,13 +426,17 @@ eltwise_cast_f2bf (__global const ACT_T *x, int x_off, __global ACT_T *y,
  * every larger magnitude is inf in half anyway. */
 __kernel void
 eltwise_cast_i2h (__global const int *x, int x_off, __global ACT_T *y,
-    int y_off, int n)
+    int y_off, int n, int mode)
 {
   int i = get_global_id (0);
   if (i >= n)
     return;
   ushort h;
-  vstore_half_rte ((float) x[x_off + i], 0, (__private half *) &h);
+  int v = x[x_off + i];
+  /* mode as eltwise_cast_i2f's: uint32 / uint64 sources */
+  float f = mode == 6 ? (float) (uint) v : mode == 7 && v < 0 ? INFINITY :
+      (float) v;
+  vstore_half_rte (f, 0, (__private half *) &h);
   STORE_ACT (y, y_off + i, vload_half (0, (__private const half *) &h));
 }
 

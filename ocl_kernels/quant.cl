@@ -82,7 +82,9 @@ quant_minmax_partial (__global const float *x, int x_off, int n,
   int g = get_global_id (0);
   if (g >= parts)
     return;
-  float mn = 0.0f, mx = 0.0f;   /* the range always includes 0 */
+  /* NaN until a number is seen (fmin / fmax skip NaN): a partial is NaN
+   * only when all its elements are (quant_dql_reduce) */
+  float mn = NAN, mx = NAN;
   for (int i = g; i < n; i += parts) {
     float v = x[x_off + i];
     mn = fmin (mn, v);
@@ -103,14 +105,14 @@ quant_minmax_partial16 (__global const float *x, int x_off, int n,
   if (g >= parts)
     return;
   int i0 = g * chunk, i1 = min (n, i0 + chunk);
-  float16 mn16 = 0.0f, mx16 = 0.0f;
+  float16 mn16 = NAN, mx16 = NAN;  /* as quant_minmax_partial */
   int i = i0;
   for (; i + 16 <= i1; i += 16) {
     float16 v = vload16 (0, x + x_off + i);
     mn16 = fmin (mn16, v);
     mx16 = fmax (mx16, v);
   }
-  float mn = 0.0f, mx = 0.0f;
+  float mn = NAN, mx = NAN;
   for (; i < i1; i++) {
     mn = fmin (mn, x[x_off + i]);
     mx = fmax (mx, x[x_off + i]);
@@ -123,17 +125,21 @@ quant_minmax_partial16 (__global const float *x, int x_off, int n,
 }
 
 /* Scale and zero point as onnxruntime's GetQuantizationParameter (uint8)
- * from `parts` min / max partials: scale = (max - min) / 255, or 1 when
- * max == min (all zero); zero point = round_half_even(clamp(0 - min /
- * scale, 0, 255)). */
+ * from `parts` min / max partials of the n elements: scale = (max - min) /
+ * 255 over the elements and 0 (NaN elements skipped), or 1 when max ==
+ * min (all zero); zero point = round_half_even(clamp(0 - min / scale, 0,
+ * 255)). n >= 8 elements that are all NaN give scale NaN and zero point
+ * 255 (onnxruntime's AVX min/max: all its vector lanes NaN), fewer give
+ * scale 1 and zero point 0 (its scalar loop skips NaN). */
 static inline float
-quant_dql_reduce (__global const float *part, int parts, int *zp)
+quant_dql_reduce (__global const float *part, int parts, int n, int *zp)
 {
   /* 8 partials (16 floats) at a time: the even lanes of mn16 reduce the
    * minima, the odd lanes of mx16 the maxima. fmin / fmax give the same
-   * minimum and maximum in any order (no partial is NaN; the sign of a
-   * zero changes neither the scale nor the zero point). */
-  float16 mn16 = 0.0f, mx16 = 0.0f;
+   * minimum and maximum in any order (they skip the partials of all-NaN
+   * pieces; the sign of a zero changes neither the scale nor the zero
+   * point). */
+  float16 mn16 = NAN, mx16 = NAN;
   int g = 0;
   for (; g + 8 <= parts; g += 8) {
     float16 v = vload16 (0, part + 2 * g);
@@ -148,6 +154,12 @@ quant_dql_reduce (__global const float *part, int parts, int *zp)
     mn = fmin (mn, part[2 * g]);
     mx = fmax (mx, part[2 * g + 1]);
   }
+  if (isnan (mn)) {             /* every element NaN */
+    *zp = n >= 8 ? 255 : 0;
+    return n >= 8 ? NAN : 1.0f;
+  }
+  mn = fmin (mn, 0.0f);         /* the range always includes 0 */
+  mx = fmax (mx, 0.0f);
   float s = mx == mn ? 1.0f : quant_div (mx - mn, 255.0f);
   float z = 0.0f - quant_div (mn, s);
   /* fmin / fmax, not clamp: a NaN z (an inf in the input makes min /
@@ -160,12 +172,13 @@ quant_dql_reduce (__global const float *part, int parts, int *zp)
 /* Stage 2, one work-item: scale and zero point (quant_dql_reduce). */
 __kernel void
 quant_dql_params (__global const float *part, int parts,
-    __global float *scale, int scale_off, __global int *zp, int zp_off)
+    __global float *scale, int scale_off, __global int *zp, int zp_off,
+    int n)
 {
   if (get_global_id (0) != 0)
     return;
   int z;
-  scale[scale_off] = quant_dql_reduce (part, parts, &z);
+  scale[scale_off] = quant_dql_reduce (part, parts, n, &z);
   zp[zp_off] = z;
 }
 
@@ -217,7 +230,7 @@ quant_dql_fake16 (__global const float *x, int x_off,
     int y_off, int n, int chunk)
 {
   int g = get_global_id (0), zi;
-  float s = quant_dql_reduce (part, parts, &zi), r = quant_recip (s);
+  float s = quant_dql_reduce (part, parts, n, &zi), r = quant_recip (s);
   float z = (float) zi;
   if (g == 0) {
     scale[scale_off] = s;

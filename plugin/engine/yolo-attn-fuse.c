@@ -53,27 +53,6 @@ single_use (YoloGraph * g, int t)
   return t >= 0 && YOLO_T (g, t)->n_uses == 1 && !YOLO_T (g, t)->is_output;
 }
 
-/* The only consumer of t (t used once, not a graph output), or NULL. */
-static YoloNode *
-only_consumer (YoloGraph * g, int t)
-{
-  YoloTensor *tt = YOLO_T (g, t);
-
-  if (tt->is_output || tt->n_uses != 1)
-    return NULL;
-  for (guint i = 0; i < g->nodes->len; i++) {
-    YoloNode *n = YOLO_N (g, i);
-    if (n->removed)
-      continue;
-    if (n->residual == t)
-      return NULL;
-    for (int j = 0; j < n->n_inputs; j++)
-      if (n->inputs[j] == t)
-        return j == 0 ? n : NULL;
-  }
-  return NULL;
-}
-
 static gboolean
 is_reshape_like (const YoloNode * n)
 {
@@ -322,8 +301,9 @@ trace_forward (YoloGraph * g, int o, AttnView * v, YoloNode ** chain)
   gint64 numel = yolo_tensor_numel (to);
 
   while (len < ATTN_CHAIN_MAX && numel <= ATTN_TRACE_MAX) {
-    YoloNode *c = only_consumer (g, t);
-    if (!c || c->n_outputs != 1 || c->act || c->residual >= 0
+    int slot = -1;
+    YoloNode *c = yolo_graph_sole_reader (g, t, &slot, NULL);
+    if (!c || slot != 0 || c->n_outputs != 1 || c->act || c->residual >= 0
         || !(is_reshape_like (c) || !strcmp (c->op_type, "Transpose"))
         || YOLO_OUT (g, c, 0)->dtype != YOLO_DTYPE_FLOAT)
       break;

@@ -538,8 +538,21 @@ read_arena (YoloEngine * e, const YoloTensor * t, gint64 n, float *dst)
     for (gint64 k = 0; k < n; k++)
       dst[k] = yolo_half_to_float (((guint16 *) buf)[k]);
   } else if (err == CL_SUCCESS && st == YOLO_DTYPE_INT32) {
+    /* uint32 tensors hold their bits, uint64 ones sign-extended
+     * (eltwise_cast_f2i) */
+    for (gint64 k = 0; k < n; k++) {
+      gint32 v = ((gint32 *) dst)[k];
+      dst[k] = t->dtype == 12 ? (float) (guint32) v : t->dtype == 13
+          && v < 0 ? 18446744073709551616.0f : (float) v;
+    }
+  } else if (err == CL_SUCCESS && t->is_input
+      && t->io_dtype == YOLO_DTYPE_FLOAT16) {
+    /* a float16 graph input read back (it is also a graph output): the
+     * floats as fed, which its consumers see rounded to half (the Cast of
+     * yolo_graph_round_half_io); the output is the rounded value too, as
+     * onnxruntime returns the float16 it was fed */
     for (gint64 k = 0; k < n; k++)
-      dst[k] = (float) ((gint32 *) dst)[k];
+      dst[k] = yolo_half_round (dst[k]);
   }
   if (buf != dst)
     g_free (buf);

@@ -14,30 +14,6 @@
 
 #include <string.h>
 
-/* Index of the single non-removed node consuming tensor t, or -1. */
-static int
-sole_consumer (YoloGraph * g, int t, int *which_input)
-{
-  int found = -1;
-
-  for (guint i = 0; i < g->nodes->len; i++) {
-    YoloNode *n = YOLO_N (g, i);
-    if (n->removed)
-      continue;
-    for (int j = 0; j < n->n_inputs; j++)
-      if (n->inputs[j] == t) {
-        if (found >= 0 && found != (int) i)
-          return -1;
-        found = i;
-        if (which_input)
-          *which_input = j;
-      }
-    if (n->residual == t)
-      return -1;
-  }
-  return found;
-}
-
 /* Replaces conv's output by the output of node `by` and removes `by`. */
 static void
 absorb (YoloGraph * g, YoloNode * conv, YoloNode * by)
@@ -52,7 +28,6 @@ try_activation (YoloGraph * g, YoloNode * conv)
 {
   int y = conv->outputs[0];
   YoloTensor *ty = YOLO_T (g, y);
-  int ci = -1, cj = 0;
   YoloNode *c;
 
   if (ty->is_output || conv->act != YOLO_ACT_NONE || conv->residual >= 0)
@@ -70,9 +45,8 @@ try_activation (YoloGraph * g, YoloNode * conv)
     }
     if (sig && !YOLO_OUT (g, sig, 0)->is_output
         && YOLO_OUT (g, sig, 0)->n_uses == 1) {
-      int mi = sole_consumer (g, sig->outputs[0], NULL);
-      if (mi >= 0) {
-        mul = YOLO_N (g, mi);
+      mul = yolo_graph_sole_reader (g, sig->outputs[0], NULL, NULL);
+      if (mul) {
         if (strcmp (mul->op_type, "Mul") || mul->n_inputs != 2
             || !((mul->inputs[0] == y && mul->inputs[1] == sig->outputs[0])
                 || (mul->inputs[1] == y && mul->inputs[0] == sig->outputs[0])))
@@ -89,10 +63,9 @@ try_activation (YoloGraph * g, YoloNode * conv)
   }
   if (ty->n_uses != 1)
     return FALSE;
-  ci = sole_consumer (g, y, &cj);
-  if (ci < 0)
+  c = yolo_graph_sole_reader (g, y, NULL, NULL);
+  if (!c)
     return FALSE;
-  c = YOLO_N (g, ci);
   if (!strcmp (c->op_type, "Relu")) {
     conv->act = YOLO_ACT_RELU;
   } else if (!strcmp (c->op_type, "Sigmoid")) {
@@ -138,15 +111,14 @@ try_residual (YoloGraph * g, guint conv_idx)
   YoloNode *conv = YOLO_N (g, conv_idx);
   int y = conv->outputs[0];
   YoloTensor *ty = YOLO_T (g, y), *tr;
-  int ai, aj = 0, r;
+  int aj = 0, r;
   YoloNode *add;
 
   if (ty->is_output || ty->n_uses != 1 || conv->residual >= 0)
     return FALSE;
-  ai = sole_consumer (g, y, &aj);
-  if (ai < 0)
+  add = yolo_graph_sole_reader (g, y, &aj, NULL);
+  if (!add)
     return FALSE;
-  add = YOLO_N (g, ai);
   if (strcmp (add->op_type, "Add") || add->n_inputs != 2
       || add->inputs[0] == add->inputs[1])
     return FALSE;

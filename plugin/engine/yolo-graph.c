@@ -636,6 +636,39 @@ yolo_graph_update_uses (YoloGraph * g)
   }
 }
 
+YoloNode *
+yolo_graph_sole_reader (YoloGraph * g, int t, int *slot, guint * index)
+{
+  YoloNode *found = NULL;
+  int reads = 0, found_slot = -1;
+  guint found_index = 0;
+
+  if (t < 0 || (guint) t >= g->tensors->len || YOLO_T (g, t)->is_output)
+    return NULL;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed)
+      continue;
+    if (n->residual == t)
+      return NULL;
+    for (int j = 0; j < n->n_inputs; j++)
+      if (n->inputs[j] == t) {
+        if (++reads > 1)
+          return NULL;
+        found = n;
+        found_slot = j;
+        found_index = i;
+      }
+  }
+  if (!found)
+    return NULL;
+  if (slot)
+    *slot = found_slot;
+  if (index)
+    *index = found_index;
+  return found;
+}
+
 /* Kahn's algorithm; nodes whose inputs can never be produced are an error. */
 gboolean
 yolo_graph_sort (YoloGraph * g, GError ** error)

@@ -390,6 +390,17 @@ void yolo_graph_fuse_head (YoloGraph * g);
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */
 void yolo_graph_prune (YoloGraph * g);
+/* The one node that reads tensor t, when nothing else sees t: t is no
+ * graph output and, over the non-removed nodes, exactly one input slot
+ * reads it and no fused residual does. Returns that node, with *slot its
+ * input index and *index its index in g->nodes (either may be NULL);
+ * else NULL: for a graph output (even with one reader), a tensor read
+ * twice (by two nodes, by one node in two slots as Mul(x, x), or as an
+ * input and a residual), read by no node, read only as a residual, and
+ * for t < 0. Counts the reads itself (n_uses need not be current). What
+ * the fusions ask before folding a tensor's producer into its reader. */
+YoloNode *yolo_graph_sole_reader (YoloGraph * g, int t, int *slot,
+    guint * index);
 
 G_END_DECLS
 #endif /* YOLO_GRAPH_H */

@@ -148,7 +148,9 @@ yolo_graph_round_half_io (YoloGraph * g)
           break;
         }
     }
-    if (!p)                     /* a constant or a graph input: half already */
+    /* a constant: half already; a graph input: rounded as it is read
+     * back (read_arena in yolo-engine.c) */
+    if (!p)
       continue;
     u = new_tensor (g, YOLO_T (g, y)->name, "::fp32");
     p->outputs[slot] = u;

@@ -640,9 +640,14 @@ load_model (Loader * L, const Onnx__ModelProto * m, GError ** error)
   char buf[128];
   size_t i, j;
 
-  if (gp == NULL || gp->n_node == 0) {
+  if (gp == NULL) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_PARSE,
         "%s: not an ONNX model: no graph", L->path);
+    return FALSE;
+  }
+  if (gp->n_node == 0) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_PARSE,
+        "%s: the model's graph has no nodes: nothing to run", L->path);
     return FALSE;
   }
 

@@ -155,6 +155,78 @@ plan_views (YoloGraph * g)
   }
 }
 
+/* TRUE when tensor t is y or a view of y (through any chain of views). */
+static gboolean
+views_of (YoloGraph * g, int t, int y)
+{
+  for (; t >= 0; t = YOLO_T (g, t)->view_of)
+    if (t == y)
+      return TRUE;
+  return FALSE;
+}
+
+/* TRUE when no node after step `after`, and nothing after the run, reads
+ * a tensor in the storage root `root` other than y and views of y. */
+static gboolean
+root_dead_after (YoloGraph * g, int root, guint after, int y)
+{
+  for (guint t = 0; t < g->tensors->len; t++)
+    if (YOLO_T (g, t)->is_output && root_of (g, t, NULL) == root
+        && !views_of (g, t, y))
+      return FALSE;
+  for (guint i = after + 1; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed)
+      continue;
+    for (int j = -1; j < n->n_inputs; j++) {
+      int t = j < 0 ? n->residual : n->inputs[j];
+      if (t >= 0 && root_of (g, t, NULL) == root && !views_of (g, t, y))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* In place: a DynamicQuantizeDequantizeLinear (the float emulation of
+ * dynamic int8, yolo-quant-fuse.c) writes its fake-quantised y over its
+ * input x when nothing reads x's storage after it (x is then read by this
+ * node only, and by nothing else sharing its memory: no other Split
+ * output, Concat or graph output). Every element of y depends on its own
+ * element of x only and the min / max pass has finished reading x before
+ * the quantising pass writes, so the values are the same; the pass then
+ * writes over lines it has just read, and x and y take one block. */
+static void
+plan_dql_in_place (YoloGraph * g)
+{
+  int all = 0, done = 0;
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    YoloTensor *x, *y;
+    int root;
+
+    if (n->removed || n->n_inputs < 1 || n->n_outputs < 1
+        || strcmp (n->op_type, "DynamicQuantizeDequantizeLinear"))
+      continue;
+    all++;
+    x = YOLO_IN (g, n, 0);
+    y = YOLO_OUT (g, n, 0);
+    if (!x || !is_runtime (x) || !is_runtime (y) || !same_storage (x, y)
+        || nbytes (x) != nbytes (y) || y->view_of >= 0 || y->is_output)
+      continue;
+    root = root_of (g, n->inputs[0], NULL);
+    if (YOLO_T (g, root)->is_input
+        || !root_dead_after (g, root, i, n->outputs[0]))
+      continue;
+    y->view_of = n->inputs[0];
+    y->view_offset = 0;
+    done++;
+  }
+  if (all > 0)
+    g_debug ("memory plan: %d of %d DynamicQuantizeDequantizeLinear in "
+        "place", done, all);
+}
+
 typedef struct
 {
   int root;
@@ -258,6 +330,7 @@ yolo_plan_memory (YoloGraph * g)
     last[i] = -1;
   }
   plan_views (g);
+  plan_dql_in_place (g);
 
 #define TOUCH(ti, s) G_STMT_START {                                     \
     int r_ = root_of (g, (ti), NULL);                                    \

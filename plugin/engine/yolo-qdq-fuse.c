@@ -175,33 +175,11 @@ drop_noop_fqs (YoloGraph * g)
   yolo_graph_update_uses (g);
 }
 
-/* The only reader of tensor t when it has one and is no graph output. */
-static YoloNode *
-sole_reader (YoloGraph * g, int t)
-{
-  YoloTensor *tt = YOLO_T (g, t);
-  YoloNode *found = NULL;
-
-  if (tt->is_output || tt->n_uses != 1)
-    return NULL;
-  for (guint i = 0; i < g->nodes->len; i++) {
-    YoloNode *n = YOLO_N (g, i);
-    if (n->removed)
-      continue;
-    if (n->residual == t)
-      return NULL;
-    for (int j = 0; j < n->n_inputs; j++)
-      if (n->inputs[j] == t)
-        found = n;
-  }
-  return found;
-}
-
 /* The FQ reading t alone, packed into rec; else NULL. */
 static YoloNode *
 fq_after (YoloGraph * g, int t, float rec[8])
 {
-  YoloNode *f = sole_reader (g, t);
+  YoloNode *f = yolo_graph_sole_reader (g, t, NULL, NULL);
 
   return f && is_fq (f) && f->inputs[0] == t && fq_pack (g, f, rec, NULL) ?
       f : NULL;
@@ -233,7 +211,7 @@ match_silu (YoloGraph * g, int a, YoloNode ** sig, YoloNode ** fq1,
   *fq1 = fq_after (g, s, rec1);
   if (*fq1)
     s = (*fq1)->outputs[0];
-  *mul = sole_reader (g, s);
+  *mul = yolo_graph_sole_reader (g, s, NULL, NULL);
   if (!*mul || strcmp ((*mul)->op_type, "Mul") || (*mul)->n_inputs != 2
       || (*mul)->act != YOLO_ACT_NONE || (*mul)->residual >= 0
       || !(((*mul)->inputs[0] == a && (*mul)->inputs[1] == s)
@@ -272,7 +250,7 @@ fuse_conv (YoloGraph * g, guint ci)
   /* the residual Add (any r: the fused conv runs where the chain's last
    * node ran, after r's producer) */
   ty = YOLO_T (g, v);
-  add = sole_reader (g, v);
+  add = yolo_graph_sole_reader (g, v, NULL, NULL);
   if (add && !strcmp (add->op_type, "Add") && add->n_inputs == 2
       && add->inputs[0] != add->inputs[1] && add->act == YOLO_ACT_NONE
       && add->residual < 0) {

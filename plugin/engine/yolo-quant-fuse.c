@@ -41,29 +41,6 @@
 
 #include <string.h>
 
-/* The single non-removed consumer of tensor t when t is used once and is
- * no graph output; else NULL. */
-static YoloNode *
-only_consumer (YoloGraph * g, int t, int *which_input, guint * index)
-{
-  YoloTensor *tt = YOLO_T (g, t);
-
-  if (tt->is_output || tt->n_uses != 1)
-    return NULL;
-  for (guint i = 0; i < g->nodes->len; i++) {
-    YoloNode *n = YOLO_N (g, i);
-    if (n->removed || n->residual == t)
-      continue;
-    for (int j = 0; j < n->n_inputs; j++)
-      if (n->inputs[j] == t) {
-        *which_input = j;
-        *index = i;
-        return n;
-      }
-  }
-  return NULL;
-}
-
 /* TRUE when t (numel 1, or M values along axis 1 of a 4D output) can be
  * broadcast onto the conv output y without changing y's shape. */
 static gboolean
@@ -96,12 +73,12 @@ try_fuse (YoloGraph * g, guint ci)
 
   if (conv->n_outputs != 1 || conv->n_inputs < 2)
     return FALSE;
-  cast = only_consumer (g, conv->outputs[0], &j, &cast_i);
+  cast = yolo_graph_sole_reader (g, conv->outputs[0], &j, &cast_i);
   /* to float32 only: a Cast to float16 / bfloat16 (also FLOAT here) rounds */
   if (!cast || strcmp (cast->op_type, "Cast")
       || yolo_node_attr_int (cast, "to", 0) != YOLO_DTYPE_FLOAT)
     return FALSE;
-  mul = only_consumer (g, cast->outputs[0], &j, &mul_i);
+  mul = yolo_graph_sole_reader (g, cast->outputs[0], &j, &mul_i);
   if (!mul || strcmp (mul->op_type, "Mul") || mul->n_inputs != 2
       || mul->inputs[0] == mul->inputs[1])
     return FALSE;
@@ -112,7 +89,7 @@ try_fuse (YoloGraph * g, guint ci)
     return FALSE;
   last = mul;
   last_i = mul_i;
-  add = only_consumer (g, mul->outputs[0], &j, &add_i);
+  add = yolo_graph_sole_reader (g, mul->outputs[0], &j, &add_i);
   if (add && !strcmp (add->op_type, "Add") && add->n_inputs == 2
       && add->inputs[0] != add->inputs[1]) {
     YoloTensor *b = YOLO_T (g, add->inputs[1 - j]);

@@ -1400,40 +1400,35 @@ yolo_args_mem (YoloArgs * a, cl_mem m)
   a->idx++;
 }
 
+/* Sets argument a->idx to size bytes at value (NULL: __local) unless an
+ * earlier argument failed, records it (record_arg) and moves on. */
+static void
+args_set (YoloArgs * a, YoloClArgKind kind, gsize size, gconstpointer value)
+{
+  if (a->err == CL_SUCCESS && !a->gerr) {
+    a->err = clSetKernelArg (a->k, a->idx, size, value);
+    if (a->err == CL_SUCCESS)
+      record_arg (g_private_get (&current_rt), a->k, a->idx, kind, size, value);
+  }
+  a->idx++;
+}
+
 void
 yolo_args_int (YoloArgs * a, cl_int v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr) {
-    a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_int), &v);
-    if (a->err == CL_SUCCESS)
-      record_arg (g_private_get (&current_rt), a->k, a->idx,
-          YOLO_CL_ARG_BYTES, sizeof (cl_int), &v);
-  }
-  a->idx++;
+  args_set (a, YOLO_CL_ARG_BYTES, sizeof (cl_int), &v);
 }
 
 void
 yolo_args_float (YoloArgs * a, cl_float v)
 {
-  if (a->err == CL_SUCCESS && !a->gerr) {
-    a->err = clSetKernelArg (a->k, a->idx, sizeof (cl_float), &v);
-    if (a->err == CL_SUCCESS)
-      record_arg (g_private_get (&current_rt), a->k, a->idx,
-          YOLO_CL_ARG_BYTES, sizeof (cl_float), &v);
-  }
-  a->idx++;
+  args_set (a, YOLO_CL_ARG_BYTES, sizeof (cl_float), &v);
 }
 
 void
 yolo_args_local (YoloArgs * a, gsize bytes)
 {
-  if (a->err == CL_SUCCESS && !a->gerr) {
-    a->err = clSetKernelArg (a->k, a->idx, bytes, NULL);
-    if (a->err == CL_SUCCESS)
-      record_arg (g_private_get (&current_rt), a->k, a->idx,
-          YOLO_CL_ARG_LOCAL, bytes, NULL);
-  }
-  a->idx++;
+  args_set (a, YOLO_CL_ARG_LOCAL, bytes, NULL);
 }
 
 void

@@ -14,13 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
-#define NDIMS(...) \
-  ((int) (sizeof ((gint64[]) { __VA_ARGS__ }) / sizeof (gint64)))
 #define ATTN_KERNELS "attention_f16_c32|attention_tiled"
-
-#define ATTR_INTS(n, name, ...) \
-  yolo_test_attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
 
 static YoloGraph *
 new_graph (void)

@@ -13,14 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-static void
-set_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
-}
-
 /* One Conv k x k, stride s, pad k/2, of [1, C, H, W] into M channels. */
 static YoloGraph *
 conv_graph (int C, int H, int W, int M, int k, int s, int group)
@@ -39,9 +31,9 @@ conv_graph (int C, int H, int W, int M, int k, int s, int group)
   int ni = yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
 
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, ks);
-  set_ints (n, "strides", 2, st);
-  set_ints (n, "pads", 4, pads);
+  yolo_test_attr_ints (n, "kernel_shape", 2, ks);
+  yolo_test_attr_ints (n, "strides", 2, st);
+  yolo_test_attr_ints (n, "pads", 4, pads);
   if (group != 1)
     yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = group;
   n->act = YOLO_ACT_SILU;

@@ -11,7 +11,6 @@
 #include "ops/convtranspose.h"
 #include "ops/quant.h"
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
 typedef struct
 {

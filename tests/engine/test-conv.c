@@ -21,16 +21,6 @@ typedef struct
   const char *auto_pad;         /* NULL: NOTSET */
 } ConvCase;
 
-static void
-set_ints (YoloNode * n, const char *name, int cnt, const int *v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_new (gint64, cnt);
-  for (int i = 0; i < cnt; i++)
-    a->ints[i] = v[i];
-}
-
 /* Output size for NOTSET / VALID / SAME_*, like the op. */
 static int
 out_dim (const char *auto_pad, int in, int k, int s, int d, int p0, int p1)
@@ -64,16 +54,16 @@ build_case (const ConvCase * c, float act_alpha, float act_beta)
     yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bd, -0.5f, 0.5f);
   ni = yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, k);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, k);
   if (c->sh != 1 || c->sw != 1)
-    set_ints (n, "strides", 2, s);
+    yolo_test_attr_int_array (n, "strides", 2, s);
   if (c->dh != 1 || c->dw != 1)
-    set_ints (n, "dilations", 2, d);
+    yolo_test_attr_int_array (n, "dilations", 2, d);
   if (c->auto_pad) {
     YoloAttr *a = yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING);
     a->s = g_strdup (c->auto_pad);
   } else {
-    set_ints (n, "pads", 4, c->pads);
+    yolo_test_attr_int_array (n, "pads", 4, c->pads);
   }
   if (c->group != 1) {
     YoloAttr *a = yolo_node_add_attr (n, "group", YOLO_ATTR_INT);
@@ -137,6 +127,34 @@ run_cases (const ConvCase * cases, gsize n)
     run_case (&cases[i]);
 }
 
+/* Runs cases with the conv_kernel option `variant`. */
+static void
+run_with (const ConvCase * cases, gsize n, const char *variant)
+{
+  YoloEngineOptions opt = {.conv_kernel = variant };
+
+  yolo_test_set_options (&opt);
+  run_cases (cases, n);
+  yolo_test_set_options (NULL);
+}
+
+/* Every activation, with and without a residual, on each of the shapes
+ * (with the options set). */
+static void
+run_activations (const ConvCase * shapes, gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
+      for (int res = 0; res < 2; res++) {
+        ConvCase c = shapes[i];
+        c.act = act;
+        c.residual = res;
+        run_case (&c);
+      }
+    }
+  }
+}
+
 #define P0 { 0, 0, 0, 0 }
 #define P1 { 1, 1, 1, 1 }
 
@@ -158,8 +176,22 @@ test_conv_1x1 (void)
         YOLO_ACT_SILU},
     {"1x1 group", 24, 6, 12, 48, 1, 1, 1, 1, P0, 1, 1, 3, TRUE,
         YOLO_ACT_NONE, TRUE},
+    /* 10x10: conv_1x1_c8's last tile is one vector (pixels 84..99) */
+    {"1x1", 24, 10, 10, 20, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
   };
   run_cases (cases, G_N_ELEMENTS (cases));
+  /* Random shapes: last tiles of 1..32 new pixels, partial channel
+   * blocks, every activation, with and without residual. */
+  yolo_test_seed (1414);
+  for (int i = 0; i < 16; i++) {
+    ConvCase c = { "1x1 random", 1 + (int) yolo_test_rand (0, 63.99f),
+      1 + (int) yolo_test_rand (0, 23.99f), 1 + (int) yolo_test_rand (0,
+          23.99f), 1 + (int) yolo_test_rand (0, 39.99f), 1, 1, 1, 1, P0, 1,
+      1, 1, i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    run_case (&c);
+  }
 }
 
 static void
@@ -226,11 +258,8 @@ test_conv_im2col (void)
     {"im2col 5x5 dil2", 6, 17, 19, 8, 5, 5, 1, 2, {4, 3, 2, 1}, 2, 1, 1,
         TRUE, YOLO_ACT_NONE},
   };
-  YoloEngineOptions opt = {.conv_kernel = "conv-im2col" };
 
-  yolo_test_set_options (&opt);
-  run_cases (cases, G_N_ELEMENTS (cases));
-  yolo_test_set_options (NULL);
+  run_with (cases, G_N_ELEMENTS (cases), "conv-im2col");
 }
 
 /* Whether the engine for c runs on a wide-vector CPU (PoCL), where the
@@ -258,15 +287,10 @@ static void
 run_forced (const ConvCase * cases, gsize n, const char *variant,
     const char *kernel)
 {
-  YoloEngineOptions opt = {.conv_kernel = variant };
-  gboolean wide = wide_device (&cases[0]);
-
-  yolo_test_set_options (&opt);
-  if (wide)
+  if (wide_device (&cases[0]))
     yolo_test_expect_kernel (kernel, TRUE);
-  run_cases (cases, n);
+  run_with (cases, n, variant);
   yolo_test_expect_kernel (NULL, FALSE);
-  yolo_test_set_options (NULL);
 }
 
 /* conv-cpu-3x3s1-flat: the 10x10 / 20x20 / 13x13 layers it is for,
@@ -295,7 +319,25 @@ test_conv_3x3s1_flat (void)
         YOLO_ACT_SILU, TRUE},
   };
 
+  ConvCase rnd[12];
+
   run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s1-flat",
+      "conv_3x3s1_flat_c8");
+  /* Random planes of W <= 40 and H * W >= 32: last tiles of 1..32 new
+   * pixels (one vector or shifted), partial channel blocks. */
+  yolo_test_seed (1515);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    int W = 1 + (int) yolo_test_rand (0, 39.99f);
+    int H = 1 + (int) yolo_test_rand (0, 23.99f);
+    /* (MAX evaluates its arguments twice) */
+    H = MAX (H, (32 + W - 1) / W);
+    ConvCase c = { "flat random", 1 + (int) yolo_test_rand (0, 23.99f), H,
+      W, 1 + (int) yolo_test_rand (0, 31.99f), 3, 3, 1, 1, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s1-flat",
       "conv_3x3s1_flat_c8");
 }
 
@@ -488,16 +530,7 @@ test_conv_activations (void)
     {"act dw", 12, 9, 18, 12, 3, 3, 1, 1, P1, 1, 1, 12, TRUE},
     {"act generic", 12, 9, 18, 6, 3, 3, 1, 1, P1, 1, 1, 3, TRUE},
   };
-  for (gsize i = 0; i < G_N_ELEMENTS (shapes); i++) {
-    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
-      for (int res = 0; res < 2; res++) {
-        ConvCase c = shapes[i];
-        c.act = act;
-        c.residual = res;
-        run_case (&c);
-      }
-    }
-  }
+  run_activations (shapes, G_N_ELEMENTS (shapes));
 }
 
 /* The GPU kernel choice (conv_gpu_c8 / conv_generic), forced on any
@@ -519,11 +552,8 @@ test_conv_gpu_path (void)
     {"gpu dw", 12, 9, 18, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_SILU,
         TRUE},
   };
-  YoloEngineOptions opt = {.conv_kernel = "gpu" };
 
-  yolo_test_set_options (&opt);
-  run_cases (cases, G_N_ELEMENTS (cases));
-  yolo_test_set_options (NULL);
+  run_with (cases, G_N_ELEMENTS (cases), "gpu");
 }
 
 /* The tiled local-memory implicit GEMM (conv_tiled), forced on any device
@@ -592,16 +622,7 @@ tiled_cases (const char *expect, gint64 max_work_group_size)
   yolo_test_set_options (&opt);
   yolo_test_expect_kernel (expect, TRUE);
   run_cases (cases, G_N_ELEMENTS (cases));
-  for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
-    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
-      for (int res = 0; res < 2; res++) {
-        ConvCase c = act_shapes[i];
-        c.act = act;
-        c.residual = res;
-        run_case (&c);
-      }
-    }
-  }
+  run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
   /* Random 1x1 / 3x3 s1 / 3x3 s2 convs. */
   yolo_test_seed (1313);
   for (int i = 0; i < 24; i++) {
@@ -746,16 +767,7 @@ test_conv_winograd (void)
   run_cases (cases, G_N_ELEMENTS (cases));
   yolo_test_set_options (&opt);
   run_cases (cases, G_N_ELEMENTS (cases));
-  for (gsize i = 0; i < G_N_ELEMENTS (act_shapes); i++) {
-    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
-      for (int res = 0; res < 2; res++) {
-        ConvCase c = act_shapes[i];
-        c.act = act;
-        c.residual = res;
-        run_case (&c);
-      }
-    }
-  }
+  run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
   yolo_test_set_options (NULL);
 }
 
@@ -882,6 +894,13 @@ test_conv_variants (void)
         YOLO_ACT_NONE, TRUE},
     {"group Mg3", 6, 11, 13, 9, 3, 3, 1, 1, P1, 1, 1, 3, TRUE,
         YOLO_ACT_NONE},
+    /* the window arguments (yolo_conv_cl_args_window): kernel, strides,
+     * top / left pads and dilations all differ, so any two swapped give
+     * other results */
+    {"window", 5, 14, 17, 12, 4, 3, 1, 2, {2, 0, 1, 1}, 2, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"dw window", 6, 14, 17, 6, 4, 3, 1, 2, {2, 0, 1, 1}, 2, 1, 6, TRUE,
+        YOLO_ACT_SILU},
   };
   /* the kernel that shows a variant ran */
   static const struct
@@ -965,20 +984,6 @@ test_conv_variants (void)
 }
 
 static void
-expect_infer_error (YoloGraph * g, int code, const char *what)
-{
-  GError *err = NULL;
-  gboolean ok = yolo_graph_sort (g, &err) && yolo_graph_infer (g, &err);
-  g_assert_false (ok);
-  g_assert_error (err, YOLO_ENGINE_ERROR, code);
-  g_assert_nonnull (strstr (err->message, "conv0"));
-  if (g_test_verbose ())
-    g_printerr ("%s: %s\n", what, err->message);
-  g_error_free (err);
-  yolo_graph_free (g);
-}
-
-static void
 test_conv_errors (void)
 {
   gint64 xd[4] = { 1, 4, 8, 8 }, wd[4] = { 8, 4, 3, 3 };
@@ -995,7 +1000,8 @@ test_conv_errors (void)
   yolo_test_input (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
   yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
   yolo_test_output (g, "Y");
-  expect_infer_error (g, YOLO_ENGINE_ERROR_UNSUPPORTED, "dynamic W");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_UNSUPPORTED, "conv0",
+      "dynamic W");
 
   /* Weights with the wrong input channel count. */
   g = yolo_graph_new ();
@@ -1003,7 +1009,8 @@ test_conv_errors (void)
   yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbad, -1, 1);
   yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
   yolo_test_output (g, "Y");
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad W");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+      "bad W");
 
   /* Bias of the wrong size. */
   g = yolo_graph_new ();
@@ -1012,7 +1019,8 @@ test_conv_errors (void)
   yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bbad, -1, 1);
   yolo_graph_add_node (g, "Conv", "conv0", 3, ins, 1, outs);
   yolo_test_output (g, "Y");
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad B");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+      "bad B");
 
   /* Group that does not divide the channels. */
   g = yolo_graph_new ();
@@ -1022,7 +1030,8 @@ test_conv_errors (void)
   n = YOLO_N (g, ni);
   yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = 3;
   yolo_test_output (g, "Y");
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad group");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+      "bad group");
 
   /* Kernel larger than the padded input. */
   {
@@ -1032,7 +1041,8 @@ test_conv_errors (void)
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbig, -1, 1);
     yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
     yolo_test_output (g, "Y");
-    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "big kernel");
+    yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+        "big kernel");
   }
 
   /* Bad strides / pads / auto_pad. */
@@ -1043,18 +1053,20 @@ test_conv_errors (void)
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
     ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
     n = YOLO_N (g, ni);
-    set_ints (n, "strides", 2, bad_s);
+    yolo_test_attr_int_array (n, "strides", 2, bad_s);
     yolo_test_output (g, "Y");
-    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad strides");
+    yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+        "bad strides");
 
     g = yolo_graph_new ();
     yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
     yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -1, 1);
     ni = yolo_graph_add_node (g, "Conv", "conv0", 2, ins, 1, outs);
     n = YOLO_N (g, ni);
-    set_ints (n, "pads", 3, bad_p);
+    yolo_test_attr_int_array (n, "pads", 3, bad_p);
     yolo_test_output (g, "Y");
-    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad pads");
+    yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+        "bad pads");
 
     g = yolo_graph_new ();
     yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
@@ -1064,7 +1076,8 @@ test_conv_errors (void)
     yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
         g_strdup ("SIDEWAYS");
     yolo_test_output (g, "Y");
-    expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad auto_pad");
+    yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "conv0",
+        "bad auto_pad");
   }
 }
 

@@ -22,16 +22,6 @@ typedef struct
   const char *kernel;           /* expected kernel */
 } CtCase;
 
-static void
-set_ints (YoloNode * n, const char *name, int cnt, const int *v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_new (gint64, cnt);
-  for (int i = 0; i < cnt; i++)
-    a->ints[i] = v[i];
-}
-
 static YoloNode *
 build_node (YoloGraph * g, const CtCase * c)
 {
@@ -54,20 +44,21 @@ build_node (YoloGraph * g, const CtCase * c)
   ni = yolo_graph_add_node (g, "ConvTranspose", "ct0", 3, ins, 1, outs);
   n = YOLO_N (g, ni);
   n->residual = -1;
-  set_ints (n, "kernel_shape", 2, k);
-  set_ints (n, "strides", 2, s);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, k);
+  yolo_test_attr_int_array (n, "strides", 2, s);
   if (c->dh != 1 || c->dw != 1)
-    set_ints (n, "dilations", 2, d);
+    yolo_test_attr_int_array (n, "dilations", 2, d);
   if (c->oph || c->opw)
-    set_ints (n, "output_padding", 2, op);
+    yolo_test_attr_int_array (n, "output_padding", 2, op);
   if (c->auto_pad)
     yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
         g_strdup (c->auto_pad);
   else
-    set_ints (n, "pads", 4, c->pads);
+    yolo_test_attr_int_array (n, "pads", 4, c->pads);
   if (c->out_shape_n) {
     int os[4] = { 1, c->M, c->out_h, c->out_w };
-    set_ints (n, "output_shape", c->out_shape_n, os + 4 - c->out_shape_n);
+    yolo_test_attr_int_array (n, "output_shape", c->out_shape_n,
+        os + 4 - c->out_shape_n);
   }
   if (c->group != 1)
     yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = c->group;
@@ -219,22 +210,6 @@ test_fused_graph (void)
 }
 
 static void
-expect_infer_error (YoloGraph * g, int code, const char *what)
-{
-  GError *err = NULL;
-  gboolean ok = yolo_graph_sort (g, &err) && yolo_graph_infer (g, &err);
-
-  g_assert_false (ok);
-  g_assert_error (err, YOLO_ENGINE_ERROR, code);
-  g_assert_nonnull (strstr (err->message, "ct0"));
-  g_assert_null (strchr (err->message, '\n'));
-  if (g_test_verbose ())
-    g_printerr ("%s: %s\n", what, err->message);
-  g_error_free (err);
-  yolo_graph_free (g);
-}
-
-static void
 test_errors (void)
 {
   CtCase c = k_eq_s_cases[2];
@@ -249,7 +224,8 @@ test_errors (void)
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1, 1);
   yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbad, -1, 1);
   yolo_graph_add_node (g, "ConvTranspose", "ct0", 2, ins, 1, outs);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad W");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "bad W");
   /* bias of the wrong size */
   g = yolo_graph_new ();
   c.bias = FALSE;
@@ -259,30 +235,35 @@ test_errors (void)
   n->inputs = g_renew (int, n->inputs, 3);
   n->inputs[2] = yolo_graph_find_tensor (g, "B2");
   n->n_inputs = 3;
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad B");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "bad B");
   /* group that does not divide C */
   c = k_eq_s_cases[2];
   c.group = 2;
   c.M = 4;
   g = yolo_graph_new ();
   build_node (g, &c);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "bad group");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "bad group");
   /* output_padding >= stride */
   g = yolo_graph_new ();
   n = build_node (g, &k_eq_s_cases[2]);
-  set_ints (n, "output_padding", 2, v);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "output_padding");
+  yolo_test_attr_int_array (n, "output_padding", 2, v);
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "output_padding");
   /* kernel_shape that disagrees with W */
   g = yolo_graph_new ();
   n = build_node (g, &k_eq_s_cases[2]);
   n->attrs[0].ints[0] = 3;
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "kernel_shape");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "kernel_shape");
   /* pads larger than the output */
   c = generic_cases[2];
   c.pads[0] = c.pads[2] = 9;
   g = yolo_graph_new ();
   build_node (g, &c);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "huge pads");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "huge pads");
   /* output_shape larger than the natural size (onnxruntime refuses it) */
   c = generic_cases[0];
   c.out_shape_n = 2;
@@ -290,21 +271,23 @@ test_errors (void)
   c.out_w = c.W * c.sw;
   g = yolo_graph_new ();
   build_node (g, &c);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "output_shape");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "output_shape");
   /* unknown auto_pad */
   c = generic_cases[2];
   c.auto_pad = "SIDEWAYS";
   g = yolo_graph_new ();
   build_node (g, &c);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "auto_pad");
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, "ct0",
+      "auto_pad");
   /* 3-D input */
   g = yolo_graph_new ();
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 3, xd + 1, -1, 1);
   yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wbad, -1, 1);
   ni = yolo_graph_add_node (g, "ConvTranspose", "ct0", 2, ins, 1, outs);
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, ks);
-  expect_infer_error (g, YOLO_ENGINE_ERROR_UNSUPPORTED, "1-D");
+  yolo_test_attr_int_array (n, "kernel_shape", 2, ks);
+  yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_UNSUPPORTED, "ct0", "1-D");
 }
 
 int

@@ -429,6 +429,18 @@ test_cast (void)
     {YOLO_DTYPE_FLOAT, YOLO_DTYPE_UINT8, 70000},
     {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT8, 70000},
     {YOLO_DTYPE_FLOAT, 16 /* BFLOAT16 */ , 1e30},       /* rounds to bf16 */
+    /* negative values as unsigned: 2^32 - v, 2^64 - v (-1 as uint32 is
+     * 4294967295) */
+    {YOLO_DTYPE_INT64, 12 /* UINT32 */ , 70000},
+    {YOLO_DTYPE_INT32, 12 /* UINT32 */ , 70000},
+    {YOLO_DTYPE_INT64, 13 /* UINT64 */ , 70000},
+    {YOLO_DTYPE_FLOAT, 12 /* UINT32 */ , 3e9},
+    {YOLO_DTYPE_FLOAT, 13 /* UINT64 */ , 60000},
+    /* out of int32's range (undefined in ONNX): onnxruntime's x86 result,
+     * INT_MIN, then the higher bits discarded */
+    {YOLO_DTYPE_FLOAT, YOLO_DTYPE_INT32, 1e10},
+    {YOLO_DTYPE_FLOAT, 4 /* UINT16 */ , 1e10},
+    {YOLO_DTYPE_FLOAT, 12 /* UINT32 */ , 1e10},
   };
   static const gint64 shapes[][3] = { {1, 7, 13}, {2, 3, 1}, {1, 1, 1},
   {1, 300, 17}
@@ -485,6 +497,60 @@ test_cast_onnxruntime (void)
       g_assert_cmpint (((gint64 *) y->data)[i], ==, expect[i]);
     yolo_graph_free (g);
   }
+}
+
+/* Cast float -> integers of NaN, inf and out-of-range values, and of
+ * unsigned values back to float: onnxruntime 1.32's CPU results on x86-64
+ * (cvttss2si: NaN and out of range are INT_MIN; uint32 from 2^31 on
+ * through x - 2^31), on the host and the device. */
+static void
+test_cast_out_of_range (void)
+{
+  static const float v[8] = { NAN, INFINITY, -INFINITY, -2147483904.0f,
+    2147483520.0f, 4294967040.0f, -0.9f, 1e20f
+  };
+  static const struct
+  {
+    YoloDType to;
+    gint64 expect[8];
+  } c[] = {
+    {YOLO_DTYPE_INT8, {0, 0, 0, 0, -128, 0, 0, 0}},
+    {YOLO_DTYPE_UINT8, {0, 0, 0, 0, 128, 0, 0, 0}},
+    {5 /* INT16 */ , {0, 0, 0, 0, -128, 0, 0, 0}},
+    {4 /* UINT16 */ , {0, 0, 0, 0, 65408, 0, 0, 0}},
+    {YOLO_DTYPE_INT32, {G_MININT32, G_MININT32, G_MININT32, G_MININT32,
+            2147483520, G_MININT32, 0, G_MININT32}},
+    {12 /* UINT32 */ , {2147483648, 0, 2147483648, 2147483648, 2147483520,
+            4294967040, 0, 0}},
+  };
+
+  for (guint k = 0; k < N_(c); k++)
+    for (int dev = 0; dev < 2; dev++) {
+      YoloGraph *g = yolo_graph_new ();
+      gint64 d[1] = { 8 };
+      const char *ins[1] = { "X" }, *ins2[1] = { "Y" }, *outs[1] = { "Z" };
+      int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d, 0, 0);
+      YoloTensor *y;
+      int ni;
+      memcpy (YOLO_T (g, xi)->data, v, sizeof v);
+      attr_int (add_node (g, "Cast", 1, ins), "to", c[k].to);
+      /* and back to float: the unsigned values read as unsigned */
+      ni = yolo_graph_add_node (g, "Cast", "node1", 1, ins2, 1, outs);
+      YOLO_N (g, ni)->residual = -1;
+      attr_int (YOLO_N (g, ni), "to", YOLO_DTYPE_FLOAT);
+      yolo_test_output (g, "Z");
+      if (dev) {
+        yolo_test_check (g, "Cast out of range", 0, 0, FALSE);
+        continue;
+      }
+      y = host_run (g);
+      for (int i = 0; i < 8; i++)
+        g_assert_cmpint (((gint64 *) y->data)[i], ==, c[k].expect[i]);
+      y = YOLO_T (g, yolo_graph_find_tensor (g, "Z"));
+      for (int i = 0; i < 8; i++)
+        g_assert_cmpfloat (((float *) y->data)[i], ==, (float) c[k].expect[i]);
+      yolo_graph_free (g);
+    }
 }
 
 /* Cast float32 -> float16 (kept in float32) rounds to nearest, ties to
@@ -609,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/eltwise/clip-attrs", test_clip_attrs);
   g_test_add_func ("/eltwise/cast", test_cast);
   g_test_add_func ("/eltwise/cast-onnxruntime", test_cast_onnxruntime);
+  g_test_add_func ("/eltwise/cast-out-of-range", test_cast_out_of_range);
   g_test_add_func ("/eltwise/cast-float16", test_cast_float16);
   g_test_add_func ("/eltwise/errors", test_errors);
   /* half storage (yolo_test_add_half) */

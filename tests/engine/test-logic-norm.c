@@ -325,19 +325,8 @@ test_layer_norm (void)
 static void
 expect_infer_error (YoloGraph * g, int code, const char *what)
 {
-  GError *err = NULL;
-  gboolean ok;
-
   yolo_test_output (g, "Y");
-  ok = yolo_graph_sort (g, &err) && yolo_graph_infer (g, &err);
-  g_assert_false (ok);
-  g_assert_error (err, YOLO_ENGINE_ERROR, code);
-  g_assert_nonnull (strstr (err->message, "node0"));
-  g_assert_null (strchr (err->message, '\n'));
-  if (g_test_verbose ())
-    g_printerr ("%s: %s\n", what, err->message);
-  g_error_free (err);
-  yolo_graph_free (g);
+  yolo_test_expect_infer_error (g, code, "node0", what);
 }
 
 static void

@@ -882,7 +882,7 @@ test_handmade_bad (void)
       "ghost", NULL, NULL);
   check_bad (BAD_NO_OUTPUTS, YOLO_ENGINE_ERROR_INVALID_MODEL, "no outputs",
       NULL, NULL);
-  check_bad (BAD_NO_NODES, YOLO_ENGINE_ERROR_PARSE, "no graph", NULL, NULL);
+  check_bad (BAD_NO_NODES, YOLO_ENGINE_ERROR_PARSE, "has no nodes", NULL, NULL);
   check_bad (BAD_DUP_INIT, YOLO_ENGINE_ERROR_INVALID_MODEL, "dup", NULL, NULL);
   check_bad (BAD_DUP_OUTPUT, YOLO_ENGINE_ERROR_INVALID_MODEL, "relu_again",
       NULL, NULL);

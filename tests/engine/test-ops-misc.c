@@ -8,9 +8,6 @@
 
 /* ---- graph building helpers ---- */
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
-#define NDIMS(...) \
-  ((int) (sizeof ((gint64[]) { __VA_ARGS__ }) / sizeof (gint64)))
 /* A random float graph input named name of the given dims. */
 #define IN_F(g, name, ...) \
   yolo_test_input (g, name, YOLO_DTYPE_FLOAT, NDIMS (__VA_ARGS__), \
@@ -44,9 +41,6 @@ attr_s (YoloNode * n, const char *name, const char *v)
 {
   yolo_node_add_attr (n, name, YOLO_ATTR_STRING)->s = g_strdup (v);
 }
-
-#define ATTR_INTS(n, name, ...) \
-  yolo_test_attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
 
 static void
 outputs (YoloGraph * g, const char *names)

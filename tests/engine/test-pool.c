@@ -19,16 +19,6 @@ typedef struct
   const char *auto_pad;
 } PoolCase;
 
-static void
-set_ints (YoloNode * n, const char *name, int cnt, const int *v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_new (gint64, cnt);
-  for (int i = 0; i < cnt; i++)
-    a->ints[i] = v[i];
-}
-
 static YoloGraph *
 pool_graph (const PoolCase * c, int *xi)
 {
@@ -45,16 +35,16 @@ pool_graph (const PoolCase * c, int *xi)
   n = YOLO_N (g, ni);
   n->residual = -1;
   if (!g_str_has_prefix (c->op, "Global")) {
-    set_ints (n, "kernel_shape", ns, c->k);
+    yolo_test_attr_int_array (n, "kernel_shape", ns, c->k);
     if (c->s[0])
-      set_ints (n, "strides", ns, c->s);
+      yolo_test_attr_int_array (n, "strides", ns, c->s);
     if (c->d[0])
-      set_ints (n, "dilations", ns, c->d);
+      yolo_test_attr_int_array (n, "dilations", ns, c->d);
     if (c->auto_pad)
       yolo_node_add_attr (n, "auto_pad", YOLO_ATTR_STRING)->s =
           g_strdup (c->auto_pad);
     else
-      set_ints (n, "pads", 2 * ns, c->pads);
+      yolo_test_attr_int_array (n, "pads", 2 * ns, c->pads);
     if (c->ceil_mode)
       yolo_node_add_attr (n, "ceil_mode", YOLO_ATTR_INT)->i = 1;
     if (c->include_pad)
@@ -233,7 +223,7 @@ test_errors (void)
   /* MaxPool with the Indices output */
   ni = yolo_graph_add_node (g, "MaxPool", "pool1", 1, ins, 2, outs);
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, c.k);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, c.k);
   g_assert_false (yolo_ops_lookup ("MaxPool")->infer (g, n, &err));
   g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED);
   g_clear_error (&err);

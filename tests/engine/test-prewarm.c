@@ -20,16 +20,6 @@
 static char *pocl_dir;
 
 static void
-set_ints (YoloNode * n, const char *name, int cnt, const int *v)
-{
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_new (gint64, cnt);
-  for (int i = 0; i < cnt; i++)
-    a->ints[i] = v[i];
-}
-
-static void
 add_conv (YoloGraph * g, const char *name, const char *x, const char *w,
     const char *y, int cin, int cout, int k, YoloAct act)
 {
@@ -43,8 +33,8 @@ add_conv (YoloGraph * g, const char *name, const char *x, const char *w,
   /* (the index first: adding a node may move g->nodes->pdata) */
   ni = yolo_graph_add_node (g, "Conv", name, 2, ins, 1, outs);
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, ks);
-  set_ints (n, "pads", 4, pads);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, ks);
+  yolo_test_attr_int_array (n, "pads", 4, pads);
   n->act = act;
   n->residual = -1;
 }
@@ -68,8 +58,8 @@ build_graph (void)
   yolo_graph_add_node (g, "Add", "add", 2, add_in, 1, add_out);
   ni = yolo_graph_add_node (g, "MaxPool", "pool", 1, pool_in, 1, pool_out);
   n = YOLO_N (g, ni);
-  set_ints (n, "kernel_shape", 2, ks);
-  set_ints (n, "strides", 2, ks);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, ks);
+  yolo_test_attr_int_array (n, "strides", 2, ks);
   yolo_test_output (g, "Y");
   return g;
 }

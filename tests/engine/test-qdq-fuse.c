@@ -16,7 +16,6 @@
 #include <math.h>
 #include <string.h>
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
 typedef struct
 {

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
 
 /* ins / outs: comma-separated tensor names. */
 /* A float graph input with the given values. */
@@ -88,6 +87,14 @@ test_dql_values (void)
     {2, {NAN, 1}, 1.0f / 255.0f, 0, {0, 255}},
     /* max - min overflows to inf: zero point 0 - (-3e38 / inf) = 0 */
     {3, {3e38f, -3e38f, 1}, INFINITY, 0, {0, 0, 0}},
+    /* all NaN (onnxruntime 1.32, x86 AVX): under 8 elements its scalar
+     * loop skips them (scale 1, zp 0); 8 or more fill its vector lanes with
+     * NaN (scale NaN, zp 255); the codes are 0 either way */
+    {7, {NAN, NAN, NAN, NAN, NAN, NAN, NAN}, 1.0f, 0, {0}},
+    {8, {NAN, NAN, NAN, NAN, NAN, NAN, NAN, NAN}, NAN, 255, {0}},
+    /* all equal: scale max / 255, codes 255 */
+    {5, {2.5f, 2.5f, 2.5f, 2.5f, 2.5f}, 2.5f / 255.0f, 0, {255, 255, 255,
+            255, 255}},
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
@@ -97,7 +104,10 @@ test_dql_values (void)
 
     input_floats (g, "x", cases[c].n, cases[c].x);
     dql_host (g, &scale, &zp, &y);
-    g_assert_cmpfloat (scale, ==, cases[c].scale);
+    if (isnan (cases[c].scale))
+      g_assert_true (isnan (scale));
+    else
+      g_assert_cmpfloat (scale, ==, cases[c].scale);
     g_assert_cmpint (zp, ==, cases[c].zp);
     for (int i = 0; i < cases[c].n; i++)
       g_assert_cmpint (y[i], ==, cases[c].y[i]);
@@ -156,6 +166,34 @@ test_dql_random (void)
           " range %d", YOLO_N (g, 0)->op_type, size, r);
       yolo_test_check (g, label, 0, 0, FALSE);
     }
+}
+
+/* NaN inputs on the device against the C reference, in every partial
+ * layout (strided, float16 chunks, the fused fake-quantising launch): all
+ * NaN (scale NaN and zero point 255 from 8 elements on, else 1 and 0), and
+ * NaN everywhere but a few numbers (skipped: the numbers set the range). */
+static void
+test_dql_nan (void)
+{
+  static const gint64 sizes[] = { 1, 7, 8, 9, 513, 100003, 1 << 20 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes) * 4; s++) {
+    gboolean fake = s & 1, some = s & 2;
+    gint64 size = sizes[s / 4];
+    YoloGraph *g = dql_graph_op (fake ? "DynamicQuantizeDequantizeLinear" :
+        "DynamicQuantizeLinear");
+    int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2,
+        DIMS (1, size), -1, 3);
+    float *x = YOLO_T (g, idx)->data;
+    char label[80];
+
+    for (gint64 i = 0; i < size; i++)
+      if (!some || i % 4099 != 17)
+        x[i] = NAN;
+    g_snprintf (label, sizeof (label), "%s n=%" G_GINT64_FORMAT " %s NaN",
+        YOLO_N (g, 0)->op_type, size, some ? "mostly" : "all");
+    yolo_test_check (g, label, 0, 0, FALSE);
+  }
 }
 
 typedef struct
@@ -716,6 +754,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   yolo_test_seed (20261206);
   g_test_add_func ("/quant/dql-values", test_dql_values);
+  g_test_add_func ("/quant/dql-nan", test_dql_nan);
   g_test_add_func ("/quant/dql-random", test_dql_random);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
   g_test_add_func ("/quant/conv-integer-no-zero-points",

@@ -102,6 +102,33 @@ yolo_test_attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
   a->ints = g_memdup2 (v, cnt * sizeof (gint64));
 }
 
+void
+yolo_test_attr_int_array (YoloNode * n, const char *name, int cnt, const int *v)
+{
+  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  a->n = cnt;
+  a->ints = g_new (gint64, cnt);
+  for (int i = 0; i < cnt; i++)
+    a->ints[i] = v[i];
+}
+
+void
+yolo_test_expect_infer_error (YoloGraph * g, int code, const char *node,
+    const char *what)
+{
+  GError *err = NULL;
+  gboolean ok = yolo_graph_sort (g, &err) && yolo_graph_infer (g, &err);
+
+  g_assert_false (ok);
+  g_assert_error (err, YOLO_ENGINE_ERROR, code);
+  g_assert_nonnull (strstr (err->message, node));
+  g_assert_null (strchr (err->message, '\n'));
+  if (g_test_verbose ())
+    g_printerr ("%s: %s\n", what, err->message);
+  g_error_free (err);
+  yolo_graph_free (g);
+}
+
 int
 yolo_test_const_floats (YoloGraph * g, const char *name, int ndim,
     const gint64 * dims, const float *values)
@@ -227,8 +254,10 @@ host_reference (YoloGraph * g, GPtrArray * refs, GError ** error)
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     gint64 n = yolo_tensor_numel (t);
     float *f = g_new (float, MAX (n, 1));
+    /* uint64 is held as int64 bits: read back unsigned, as the engine */
     for (gint64 k = 0; k < n; k++)
       f[k] = yolo_dtype_is_float (t->dtype) ? ((float *) t->data)[k] :
+          t->dtype == 13 ? (float) (guint64) ((gint64 *) t->data)[k] :
           (float) ((gint64 *) t->data)[k];
     g_ptr_array_add (refs, f);
   }

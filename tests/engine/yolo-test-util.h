@@ -32,6 +32,22 @@ YoloNode *yolo_test_node (YoloGraph * g, const char *op, const char *ins,
 /* Sets the INTS attribute name of n to the cnt values v (copied). */
 void yolo_test_attr_ints (YoloNode * n, const char *name, int cnt,
     const gint64 * v);
+/* The same from int values. */
+void yolo_test_attr_int_array (YoloNode * n, const char *name, int cnt,
+    const int *v);
+/* A gint64 array literal, DIMS (1, 3, 8, 8), and its length, NDIMS (...);
+ * ATTR_INTS (n, "pads", 0, 1, 0, 1) sets an INTS attribute from a list. */
+#define DIMS(...) ((const gint64[]) { __VA_ARGS__ })
+#define NDIMS(...) \
+  ((int) (sizeof ((gint64[]) { __VA_ARGS__ }) / sizeof (gint64)))
+#define ATTR_INTS(n, name, ...) \
+  yolo_test_attr_ints (n, name, NDIMS (__VA_ARGS__), DIMS (__VA_ARGS__))
+
+/* Sorts g and infers its shapes, which must fail with YOLO_ENGINE_ERROR
+ * code and a one-line message naming the node `node`; frees g. `what`
+ * labels the message printed with --verbose. */
+void yolo_test_expect_infer_error (YoloGraph * g, int code, const char *node,
+    const char *what);
 
 /* TRUE when an OpenCL device is available (else tests g_test_skip). */
 gboolean yolo_test_have_device (void);

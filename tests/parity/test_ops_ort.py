@@ -69,6 +69,38 @@ def qconv(C, H, W, M, k, s, group=1, **attrs):
     return m
 
 
+def dql_chain(reader):
+    """Relu(X) -> A -> DynamicQuantizeLinear -> 1x1 ConvInteger -> Cast ->
+    Mul(A's scale * w_scale), as quantize_dynamic writes it (the engine runs
+    it as a float Conv of the fake-quantised A, yolo-quant-fuse.c). reader:
+    None (A read by the quantisation only: its fake-quantised values may
+    overwrite A, yolo-plan.c), 'after' (A also read by an Add after the
+    quantisation: A must keep its values) or 'before' (A also read by a
+    Sigmoid before it, whose output the Add reads)."""
+    C = 8
+    w = rng.integers(0, 256, (C, C, 1, 1)).astype(np.uint8)
+    nodes = [helper.make_node('Relu', ['X'], ['A'])]
+    if reader == 'before':
+        nodes.append(helper.make_node('Sigmoid', ['A'], ['B']))
+    nodes += [
+        helper.make_node('DynamicQuantizeLinear', ['A'], ['Q', 'S', 'Z']),
+        helper.make_node('ConvInteger', ['Q', 'W', 'Z', 'WZ'], ['I'], kernel_shape=[1, 1]),
+        helper.make_node('Cast', ['I'], ['F'], to=TensorProto.FLOAT),
+        helper.make_node('Mul', ['S', 'WS'], ['M']),
+        helper.make_node('Mul', ['F', 'M'], ['Y' if reader is None else 'Y1'], name='n0')]
+    if reader is not None:
+        nodes.append(helper.make_node('Add', ['Y1', 'A' if reader == 'after' else 'B'], ['Y']))
+    g = helper.make_graph(
+        nodes, 'g',
+        [helper.make_tensor_value_info('X', TensorProto.FLOAT, [1, C, 9, 21])],
+        [helper.make_tensor_value_info('Y', TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(np.array(128, np.uint8), 'WZ'),
+         numpy_helper.from_array(np.array(1 / 4096, np.float32), 'WS')])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 18)])
+    m.ir_version = 8
+    return m
+
+
 CASES = [
     ('ConvTranspose 2x2s2 (yolov6n)', ct(16, 7, 9, 12, (2, 2), (2, 2))),
     ('ConvTranspose 3x3s2 pads 1 output_padding 1', ct(6, 5, 7, 4, (3, 3), (2, 2), pads=[1, 1, 1, 1], output_padding=[1, 1])),
@@ -84,6 +116,9 @@ CASES = [
     ('ConvInteger SAME_LOWER (odd total)', qconv(4, 9, 10, 5, (4, 3), (2, 2), auto_pad='SAME_LOWER')),
     ('ConvInteger asymmetric pads, dilation, group 2', qconv(6, 8, 7, 4, (3, 2), (1, 2), group=2, pads=[0, 2, 1, 0], dilations=[2, 1])),
     ('ConvInteger VALID', qconv(3, 8, 9, 8, (3, 3), (2, 1), auto_pad='VALID')),
+    ('DynamicQuantizeLinear -> ConvInteger float', dql_chain(None)),
+    ('... its input read again after it', dql_chain('after')),
+    ('... its input read before it only', dql_chain('before')),
     ('LayerNormalization axis -1', model('LayerNormalization', [2, 5, 7], [
         ('S', rng.standard_normal(7).astype(np.float32)),
         ('B', rng.standard_normal(7).astype(np.float32))], dict(axis=-1, epsilon=1e-5))),

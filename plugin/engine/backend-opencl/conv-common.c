@@ -89,6 +89,19 @@ qdq_records (YoloRuntime * rt, const YoloNode * n, cl_int * mask,
   return m;
 }
 
+void
+yolo_conv_cl_args_window (YoloArgs * a, const YoloConvGeometry * p)
+{
+  yolo_args_int (a, p->kh);
+  yolo_args_int (a, p->kw);
+  yolo_args_int (a, p->sh);
+  yolo_args_int (a, p->sw);
+  yolo_args_int (a, p->pt);
+  yolo_args_int (a, p->pl);
+  yolo_args_int (a, p->dh);
+  yolo_args_int (a, p->dw);
+}
+
 gboolean
 yolo_conv_cl_args_qdq (YoloArgs * a, YoloRuntime * rt, const YoloNode * n,
     cl_mem dummy, GError ** error)
@@ -165,6 +178,18 @@ yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
   return yolo_conv_cl_repack_block (w, p, CONV_BLOCK, bytes);
 }
 
+cl_mem
+yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
+    const ConvParams * p, int blk, GError ** error)
+{
+  gsize bytes;
+  float *pack = yolo_conv_cl_repack_block (w, p, blk, &bytes);
+  cl_mem mem = yolo_rt_upload (rt, pack, bytes, error);
+
+  g_free (pack);
+  return mem;
+}
+
 gboolean
 yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, gsize col_bytes, int HW, int R, GError ** error)
@@ -172,18 +197,15 @@ yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   /* Fixed local sizes: PoCL compiles one work-group function per size. */
   static const gsize lws[2] = { 1, 4 };
-  gsize wbytes, gws[2];
+  gsize gws[2];
   cl_mem wmem, bmem;
-  float *wpack;
   cl_kernel k;
   YoloArgs a;
 
   if (!yolo_conv_residual_ok (g, n, p, &res, error))
     return FALSE;
-  wpack = yolo_conv_cl_repack_block (YOLO_IN (g, n, 1)->data, p,
-      CONV_BLOCK16, &wbytes);
-  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-  g_free (wpack);
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, p,
+      CONV_BLOCK16, error);
   if (wmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, p, error);
@@ -224,7 +246,6 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_kernel k = NULL;
   cl_mem wmem, bmem;
   YoloArgs a;
-  float *wpack = NULL;
   gsize wbytes, gws[2];
   /* Fixed local sizes: PoCL compiles one work-group function per size. */
   static const gsize lws_blocked[2] = { 1, 4 };
@@ -245,9 +266,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     wbytes = (gsize) yolo_tensor_numel (wt) * sizeof (float);
     wmem = yolo_rt_upload (rt, wt->data, wbytes, error);
   } else {
-    wpack = yolo_conv_cl_repack_blocked (wt->data, &p, &wbytes);
-    wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-    g_free (wpack);
+    wmem = yolo_conv_cl_upload_block (rt, wt->data, &p, CONV_BLOCK, error);
   }
   if (wmem == NULL)
     return FALSE;
@@ -338,16 +357,8 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW
-      || kind == CONV_K_GPU_C8) {
-    yolo_args_int (&a, p.kh);
-    yolo_args_int (&a, p.kw);
-    yolo_args_int (&a, p.sh);
-    yolo_args_int (&a, p.sw);
-    yolo_args_int (&a, p.pt);
-    yolo_args_int (&a, p.pl);
-    yolo_args_int (&a, p.dh);
-    yolo_args_int (&a, p.dw);
-  }
+      || kind == CONV_K_GPU_C8)
+    yolo_conv_cl_args_window (&a, &p);
   if (kind != CONV_K_GENERIC && kind != CONV_K_GPU_C8
       && !yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
     return FALSE;

@@ -45,6 +45,13 @@ cl_mem yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 void yolo_conv_cl_args_epilogue (YoloArgs * a, YoloRuntime * rt,
     YoloGraph * g, const YoloNode * n, YoloTensor * yt, YoloTensor * res);
 
+/* The window arguments of the conv kernels that take them (conv_kxk_c8,
+ * conv_dw, conv_generic, conv_gpu_c8, conv_im2col, conv_tiled, the
+ * ConvInteger kernels of quant.cl, convtranspose_generic), eight ints in
+ * this order: kernel height and width, strides (h, w), the top and left
+ * pads, dilations (h, w). */
+void yolo_conv_cl_args_window (YoloArgs * a, const YoloConvGeometry * p);
+
 /* The arguments CONV_QDQ_ARGS (conv_cpu.cl) at the end of the conv_cpu.cl
  * kernels' lists when the runtime builds them with -DCONV_QDQ=1
  * (yolo_rt_set_qdq_epilogue; else none): n's fused QDQ epilogue (node
@@ -60,6 +67,12 @@ float *yolo_conv_cl_repack_blocked (const float *w, const ConvParams * p,
 /* The same with blk output channels per block: [M/blk][Cg][kh][kw][blk]. */
 float *yolo_conv_cl_repack_block (const float *w, const ConvParams * p,
     int blk, gsize * bytes);
+
+/* Uploads the weights w repacked with yolo_conv_cl_repack_block (blk
+ * output channels per block); the cl_mem (the runtime owns it), or NULL
+ * on error. */
+cl_mem yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
+    const ConvParams * p, int blk, GError ** error);
 
 /* Records conv_gemm_t16 (conv_cpu.cl) for n: out = act (W . x + b)
  * [+ residual] over x = R rows of HW elements, the node's input when

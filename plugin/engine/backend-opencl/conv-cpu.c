@@ -135,9 +135,8 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   ConvParams p;
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   static const gsize lws_s2d[2] = { 1, 4 }, lws_conv[2] = { 1, 4 };
-  gsize sbytes, wbytes, gws[2];
+  gsize sbytes, gws[2];
   cl_mem wmem, bmem;
-  float *wpack;
   cl_kernel k;
   YoloArgs a;
 
@@ -162,9 +161,8 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       || !yolo_rt_launch (rt, n, k, 2, gws, lws_s2d, error))
     return FALSE;
 
-  wpack = yolo_conv_cl_repack_blocked (YOLO_IN (g, n, 1)->data, &p, &wbytes);
-  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-  g_free (wpack);
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p,
+      CONV_BLOCK, error);
   if (wmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, &p, error);

@@ -40,10 +40,9 @@ im2col_prepare_gemm (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   /* Fixed local sizes: PoCL compiles one work-group function per size. */
   static const gsize lws_col[1] = { 4 }, lws_gemm[2] = { 1, 4 };
-  gsize wbytes, cbytes, gws[2];
+  gsize cbytes, gws[2];
   int R, HWo, nb;
   cl_mem wmem, bmem;
-  float *wpack;
   cl_kernel k;
   YoloArgs a;
 
@@ -66,14 +65,7 @@ im2col_prepare_gemm (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.W);
   yolo_args_int (&a, p.Ho);
   yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.kh);
-  yolo_args_int (&a, p.kw);
-  yolo_args_int (&a, p.sh);
-  yolo_args_int (&a, p.sw);
-  yolo_args_int (&a, p.pt);
-  yolo_args_int (&a, p.pl);
-  yolo_args_int (&a, p.dh);
-  yolo_args_int (&a, p.dw);
+  yolo_conv_cl_args_window (&a, &p);
   gws[0] = yolo_div_up (R, lws_col[0]) * lws_col[0];
   if (!yolo_args_ok (&a, n, error)
       || !yolo_rt_launch (rt, n, k, 1, gws, lws_col, error))
@@ -82,9 +74,7 @@ im2col_prepare_gemm (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (t16)
     return yolo_conv_cl_launch_gemm_t16 (rt, g, n, &p, cbytes, HWo, R, error);
   /* the blocked layout [M/8][C][kh][kw][8] is the GEMM's [M/8][R][8] */
-  wpack = yolo_conv_cl_repack_blocked (wt->data, &p, &wbytes);
-  wmem = yolo_rt_upload (rt, wpack, wbytes, error);
-  g_free (wpack);
+  wmem = yolo_conv_cl_upload_block (rt, wt->data, &p, CONV_BLOCK, error);
   if (wmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, &p, error);

@@ -94,14 +94,7 @@ tiled_prepare_with (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p->Wo);
   yolo_args_int (&a, p->Cg);
   yolo_args_int (&a, Mp);
-  yolo_args_int (&a, p->kh);
-  yolo_args_int (&a, p->kw);
-  yolo_args_int (&a, p->sh);
-  yolo_args_int (&a, p->sw);
-  yolo_args_int (&a, p->pt);
-  yolo_args_int (&a, p->pl);
-  yolo_args_int (&a, p->dh);
-  yolo_args_int (&a, p->dw);
+  yolo_conv_cl_args_window (&a, p);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = yolo_div_up ((gsize) p->Ho * p->Wo, geom->tn) * geom->lws[0];

@@ -97,14 +97,7 @@ ct_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int kind,
   } else {
     yolo_args_int (&a, p.Cg);
     yolo_args_int (&a, p.Mg);
-    yolo_args_int (&a, p.kh);
-    yolo_args_int (&a, p.kw);
-    yolo_args_int (&a, p.sh);
-    yolo_args_int (&a, p.sw);
-    yolo_args_int (&a, p.pt);
-    yolo_args_int (&a, p.pl);
-    yolo_args_int (&a, p.dh);
-    yolo_args_int (&a, p.dw);
+    yolo_conv_cl_args_window (&a, &p);
     gws[0] = (gsize) p.Ho * p.Wo;
     gws[1] = p.M;
   }

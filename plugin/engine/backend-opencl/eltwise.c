@@ -271,7 +271,8 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
 /* The mode argument of eltwise_cast_f2i / _i2i (ocl_kernels/eltwise.cl):
  * 1 bool, 2..5 the narrow integer types (uint8, int8, uint16, int16) whose
- * higher bits ONNX discards, 0 the rest (int32 on the device). */
+ * higher bits ONNX discards, 6 uint32, 7 uint64, 0 the rest (int32 on the
+ * device); of the source type for eltwise_cast_i2f / _i2h. */
 static int
 elt_cast_mode (YoloDType to)
 {
@@ -286,6 +287,10 @@ elt_cast_mode (YoloDType to)
       return 4;
     case 5:                    /* INT16 */
       return 5;
+    case 12:                   /* UINT32 */
+      return 6;
+    case 13:                   /* UINT64 */
+      return 7;
     default:
       return 0;
   }
@@ -335,8 +340,10 @@ elt_cast_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&args, rt, g, x);
   yolo_args_tensor (&args, rt, g, y);
   yolo_args_int (&args, (cl_int) total);
-  if (to_half || to_bf16) {
+  if (to_bf16 || (to_half && xf)) {
     /* n only */
+  } else if (to_half || (yf && !xf)) {
+    yolo_args_int (&args, elt_cast_mode (x->dtype));    /* i2h, i2f */
   } else if (xf && yf) {
     yolo_args_int (&args, YOLO_ACT_NONE);       /* identity */
     yolo_args_float (&args, 0.0f);

@@ -25,6 +25,7 @@
  * conv_kernel=gpu (the scalar kernels, as for Conv) selects
  * conv-integer-c8 / conv-integer-generic (yolo-lower.c). */
 #include "impls.h"
+#include "conv-common.h"
 #include "ops/quant.h"
 
 #include <string.h>
@@ -33,6 +34,9 @@
 #define QUANT_MINMAX_PARTS 1024
 /* min / max pieces of the fake-quantised form on wide-vector CPUs */
 #define QUANT_MINMAX_PARTS_WIDE 64
+/* quantising pieces of quant_dql_fake16: each reduces all the min / max
+ * partials itself, so few large pieces (the device has a few cores) */
+#define QUANT_FAKE_PARTS_WIDE 64
 
 /* Splits n elements into at most max_parts contiguous chunks of a multiple
  * of 16 elements (at least 512 elements a chunk where n allows): the
@@ -99,7 +103,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
 
   if (fake && wide) {
-    achunk = dql_chunks (total, QUANT_MINMAX_PARTS, &aparts);
+    achunk = dql_chunks (total, QUANT_FAKE_PARTS_WIDE, &aparts);
     k = yolo_rt_kernel (rt, "quant_dql_fake16", error);
     if (!k)
       return FALSE;
@@ -126,6 +130,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, parts);
   yolo_args_tensor (&a, rt, g, scale);
   yolo_args_tensor (&a, rt, g, zp);
+  yolo_args_int (&a, (cl_int) total);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 1;
@@ -282,14 +287,7 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.Wo);
   yolo_args_int (&a, p.Cg);
   yolo_args_int (&a, p.Mg);
-  yolo_args_int (&a, p.kh);
-  yolo_args_int (&a, p.kw);
-  yolo_args_int (&a, p.sh);
-  yolo_args_int (&a, p.sw);
-  yolo_args_int (&a, p.pt);
-  yolo_args_int (&a, p.pl);
-  yolo_args_int (&a, p.dh);
-  yolo_args_int (&a, p.dw);
+  yolo_conv_cl_args_window (&a, &p);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   if (kind == QCONV_F16C8 || kind == QCONV_DW16) {

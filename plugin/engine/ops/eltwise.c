@@ -493,6 +493,36 @@ elt_cast_wrap (gint64 v, YoloDType to)
   }
 }
 
+/* float -> integer type `to` as onnxruntime's CPU Cast on x86-64 (out of
+ * range and NaN: undefined in ONNX): truncation toward zero through
+ * cvttss2si, whose NaN / out-of-range result is the most negative value;
+ * 32 bits or fewer through int32, then wrapped; uint32 / uint64 from 2^31
+ * / 2^63 on as x - 2^31 / 2^63 with the top bit flipped (the compilers'
+ * lowering): NaN is 2^31 / 2^63, +inf 0. */
+static gint64
+elt_cast_f2int (float x, YoloDType to)
+{
+  gint64 v;
+
+  switch ((int) to) {
+    case 12:                   /* UINT32 */
+      if (x >= 2147483648.0f)
+        return (guint32) (elt_cast_f2int (x - 2147483648.0f,
+                YOLO_DTYPE_INT32) ^ G_MININT32);
+      return (guint32) elt_cast_f2int (x, YOLO_DTYPE_INT32);
+    case YOLO_DTYPE_INT64:
+    case 13:                   /* UINT64, as int64 bits */
+      if (to == 13 && x >= 9223372036854775808.0f)
+        return elt_cast_f2int (x - 9223372036854775808.0f,
+            YOLO_DTYPE_INT64) ^ G_MININT64;
+      return x >= -9223372036854775808.0f && x < 9223372036854775808.0f ?
+          (gint64) x : G_MININT64;
+    default:
+      v = x >= -2147483648.0f && x < 2147483648.0f ? (gint64) x : G_MININT32;
+      return elt_cast_wrap (v, to);
+  }
+}
+
 static gboolean
 elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
@@ -501,8 +531,8 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
   gboolean to_bool = y->dtype == YOLO_DTYPE_BOOL;
   gboolean to_half = yolo_node_attr_int (n, "to", 0) == YOLO_DTYPE_FLOAT16;
   gboolean to_bf16 = yolo_node_attr_int (n, "to", 0) == 16;     /* BFLOAT16 */
-  /* a target of 32 bits or fewer */
-  gboolean narrow = elt_cast_wrap (G_MAXINT64, y->dtype) != G_MAXINT64;
+  /* uint64 held as int64 bits: read back unsigned */
+  gboolean from_u64 = x->dtype == 13;
   gpointer out;
 
   if (!x->data) {
@@ -515,21 +545,21 @@ elt_cast_eval (YoloGraph * g, YoloNode * n, GError ** error)
       /* float16, kept in float32: round to nearest even (an integer goes
        * through float exactly up to 2^24; above 65520 it is inf anyway) */
       ((float *) out)[i] = yolo_half_round (yolo_dtype_is_float (x->dtype) ?
-          ((float *) x->data)[i] : (float) ((gint64 *) x->data)[i]);
+          ((float *) x->data)[i] : from_u64 ?
+          (float) (guint64) ((gint64 *) x->data)[i] :
+          (float) ((gint64 *) x->data)[i]);
     } else if (to_bf16) {
       ((float *) out)[i] = yolo_bfloat16_round (elt_getf (x, i));
     } else if (yolo_dtype_is_float (y->dtype)) {
-      ((float *) out)[i] = elt_getf (x, i);
+      ((float *) out)[i] = from_u64 ?
+          (float) (guint64) ((gint64 *) x->data)[i] : elt_getf (x, i);
     } else if (to_bool) {
       ((gint64 *) out)[i] = yolo_dtype_is_float (x->dtype)
           ? ((float *) x->data)[i] != 0.0f : ((gint64 *) x->data)[i] != 0;
+    } else if (yolo_dtype_is_float (x->dtype)) {
+      ((gint64 *) out)[i] = elt_cast_f2int (((float *) x->data)[i], y->dtype);
     } else {
-      gint64 v = elt_geti (x, i);
-      /* float -> narrow integer (out of range: undefined in ONNX): through
-       * a saturated int32 as the device's convert_int_sat_rtz */
-      if (narrow && yolo_dtype_is_float (x->dtype))
-        v = CLAMP (v, G_MININT32, G_MAXINT32);
-      ((gint64 *) out)[i] = elt_cast_wrap (v, y->dtype);
+      ((gint64 *) out)[i] = elt_cast_wrap (elt_geti (x, i), y->dtype);
     }
   }
   return TRUE;

@@ -80,12 +80,21 @@ dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
 }
 
 /* The scale and zero point of onnxruntime's DynamicQuantizeLinear for a
- * tensor whose smallest / largest elements are mn / mx. */
+ * tensor of `total` elements whose smallest / largest non-NaN elements are
+ * mn / mx (NaN: every element is NaN). onnxruntime's x86 min/max (MLAS's
+ * AVX kernel) skips NaN in its scalar loop, so fewer than 8 NaN give
+ * scale 1 and zero point 0, while 8 or more fill all its vector lanes
+ * with NaN: scale NaN, zero point 255 (std::min (255, NaN) is 255). */
 static void
-quant_params (float mn, float mx, float *scale, gint64 * zp)
+quant_params (float mn, float mx, gint64 total, float *scale, gint64 * zp)
 {
   float z;
 
+  if (isnan (mn)) {
+    *scale = total >= 8 ? NAN : 1.0f;
+    *zp = total >= 8 ? 255 : 0;
+    return;
+  }
   mn = fminf (mn, 0.0f);
   mx = fmaxf (mx, 0.0f);
   *scale = mx == mn ? 1.0f : (mx - mn) / 255.0f;
@@ -113,7 +122,7 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *x = YOLO_IN (g, n, 0);
   gint64 total = yolo_tensor_numel (x), zp;
   const float *xd = x->data;
-  float mn = 0.0f, mx = 0.0f, scale;
+  float mn = NAN, mx = NAN, scale;      /* fminf / fmaxf skip NaN */
   gboolean fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
   gint64 *y;
 
@@ -125,7 +134,7 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
     mn = fminf (mn, xd[i]);
     mx = fmaxf (mx, xd[i]);
   }
-  quant_params (mn, mx, &scale, &zp);
+  quant_params (mn, mx, total, &scale, &zp);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
   for (gint64 i = 0; i < total; i++) {
     gint64 q = quant_u8 (xd[i], scale, zp);

@@ -1,0 +1,123 @@
+/* test-graph.c - graph helpers of yolo-graph.c on small hand-built graphs
+ * (host only). */
+#include "yolo-test-util.h"
+
+static const gint64 d4[1] = { 4 };
+
+/* X -> Relu -> A, and the graph output Y made of whatever reads A. */
+static YoloGraph *
+graph_with_a (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 1, d4, -1, 1);
+  yolo_test_node (g, "Relu", "X", "A");
+  return g;
+}
+
+static int
+tensor (YoloGraph * g, const char *name)
+{
+  int t = yolo_graph_find_tensor (g, name);
+
+  g_assert_cmpint (t, >=, 0);
+  return t;
+}
+
+static void
+test_sole_reader_one (void)
+{
+  YoloGraph *g = graph_with_a ();
+  YoloNode *add, *r;
+  int slot = -1;
+  guint index = 99;
+
+  yolo_test_input (g, "Z", YOLO_DTYPE_FLOAT, 1, d4, -1, 1);
+  /* the reader in slot 1, at node index 1 */
+  add = yolo_test_node (g, "Add", "Z,A", "Y");
+  yolo_test_output (g, "Y");
+  r = yolo_graph_sole_reader (g, tensor (g, "A"), &slot, &index);
+  g_assert_true (r == add);
+  g_assert_cmpint (slot, ==, 1);
+  g_assert_cmpuint (index, ==, 1);
+  /* either out-parameter may be NULL */
+  g_assert_true (yolo_graph_sole_reader (g, tensor (g, "A"), NULL,
+          NULL) == add);
+  /* X has one reader too: slot 0 of node 0 */
+  r = yolo_graph_sole_reader (g, tensor (g, "X"), &slot, &index);
+  g_assert_true (r == YOLO_N (g, 0));
+  g_assert_cmpint (slot, ==, 0);
+  g_assert_cmpuint (index, ==, 0);
+  /* it counts the reads itself: a stale n_uses does not matter */
+  YOLO_T (g, tensor (g, "A"))->n_uses = 7;
+  g_assert_true (yolo_graph_sole_reader (g, tensor (g, "A"), NULL,
+          NULL) == add);
+  /* no tensor */
+  g_assert_null (yolo_graph_sole_reader (g, -1, &slot, &index));
+  yolo_graph_free (g);
+}
+
+static void
+test_sole_reader_none (void)
+{
+  YoloGraph *g;
+  YoloNode *n;
+
+  /* a graph output, even with one reader */
+  g = graph_with_a ();
+  yolo_test_node (g, "Sigmoid", "A", "Y");
+  yolo_test_output (g, "Y");
+  yolo_test_output (g, "A");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  /* read by no node (Y is an output too) */
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "Y"), NULL, NULL));
+  yolo_graph_free (g);
+
+  /* read twice by one node: Mul (A, A) */
+  g = graph_with_a ();
+  yolo_test_node (g, "Mul", "A,A", "Y");
+  yolo_test_output (g, "Y");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  yolo_graph_free (g);
+
+  /* read by two nodes */
+  g = graph_with_a ();
+  yolo_test_node (g, "Sigmoid", "A", "B");
+  yolo_test_node (g, "Mul", "A,B", "Y");
+  yolo_test_output (g, "Y");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  /* ... unless one of them is removed */
+  YOLO_N (g, 2)->removed = TRUE;
+  g_assert_true (yolo_graph_sole_reader (g, tensor (g, "A"), NULL,
+          NULL) == YOLO_N (g, 1));
+  yolo_graph_free (g);
+
+  /* read only as a fused residual */
+  g = graph_with_a ();
+  yolo_test_input (g, "Z", YOLO_DTYPE_FLOAT, 1, d4, -1, 1);
+  n = yolo_test_node (g, "Relu", "Z", "Y");
+  yolo_test_output (g, "Y");
+  n->residual = tensor (g, "A");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  /* as an input and a residual (either order of the nodes) */
+  yolo_test_node (g, "Sigmoid", "A", "B");
+  yolo_test_output (g, "B");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  n->residual = -1;
+  g_assert_true (yolo_graph_sole_reader (g, tensor (g, "A"), NULL,
+          NULL) == YOLO_N (g, 2));
+  n = yolo_test_node (g, "Relu", "Z", "C");
+  yolo_test_output (g, "C");
+  n->residual = tensor (g, "A");
+  g_assert_null (yolo_graph_sole_reader (g, tensor (g, "A"), NULL, NULL));
+  yolo_graph_free (g);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/graph/sole-reader/one", test_sole_reader_one);
+  g_test_add_func ("/graph/sole-reader/none", test_sole_reader_none);
+  return g_test_run ();
+}
