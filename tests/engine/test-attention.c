@@ -359,23 +359,11 @@ test_pass (void)
 static void
 model_case (const char *rel, int want_attn)
 {
-  const char *d = g_getenv ("YOLO_TEST_DATA");
-  char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
-  GError *err = NULL;
-  YoloGraph *g;
+  YoloGraph *g = yolo_test_load_fused (rel);
   int n_attn = 0, n_softmax = 0, n_matmul = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip_printf ("%s not found (set YOLO_TEST_DATA)", path);
-    g_free (path);
+  if (!g)
     return;
-  }
-  g = yolo_onnx_load (path, &err);
-  g_assert_no_error (err);
-  g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
-  g_assert_no_error (err);
-  yolo_graph_fuse (g);
-  yolo_graph_prune (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     if (n->removed)
@@ -394,7 +382,6 @@ model_case (const char *rel, int want_attn)
   g_assert_cmpint (n_matmul, ==, 0);
   g_assert_cmpint (n_softmax, ==, 0);   /* the head's DFL: DetectDecode */
   yolo_graph_free (g);
-  g_free (path);
 }
 
 static void

@@ -378,23 +378,11 @@ test_pass (void)
 static void
 model_case (const char *rel, int want)
 {
-  const char *d = g_getenv ("YOLO_TEST_DATA");
-  char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
-  GError *err = NULL;
-  YoloGraph *g;
+  YoloGraph *g = yolo_test_load_fused (rel);
   int n_det = 0, n_softmax = 0, n_sigmoid = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip_printf ("%s not found (set YOLO_TEST_DATA)", path);
-    g_free (path);
+  if (!g)
     return;
-  }
-  g = yolo_onnx_load (path, &err);
-  g_assert_no_error (err);
-  g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
-  g_assert_no_error (err);
-  yolo_graph_fuse (g);
-  yolo_graph_prune (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     if (n->removed)
@@ -411,7 +399,6 @@ model_case (const char *rel, int want)
     g_assert_cmpint (n_sigmoid, ==, 0);
   }
   yolo_graph_free (g);
-  g_free (path);
 }
 
 static void

@@ -507,3 +507,26 @@ yolo_test_half (void)
 {
   return half_mode;
 }
+
+YoloGraph *
+yolo_test_load_fused (const char *rel)
+{
+  const char *d = g_getenv ("YOLO_TEST_DATA");
+  char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
+  GError *err = NULL;
+  YoloGraph *g;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+    g_test_skip_printf ("%s not found (set YOLO_TEST_DATA)", path);
+    g_free (path);
+    return NULL;
+  }
+  g = yolo_onnx_load (path, &err);
+  g_assert_no_error (err);
+  g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
+  g_assert_no_error (err);
+  yolo_graph_fuse (g);
+  yolo_graph_prune (g);
+  g_free (path);
+  return g;
+}

@@ -50,6 +50,12 @@ void yolo_test_expect_infer_error (YoloGraph * g, int code, const char *node,
     const char *what);
 
 /* TRUE when an OpenCL device is available (else tests g_test_skip). */
+/* $YOLO_TEST_DATA/models/REL (default ../shared) loaded, prepared at its
+ * own input size, fused and pruned, as the engine would before lowering;
+ * NULL (the test case skipped, with the path) when the file is missing. A
+ * load or prepare error fails the test. Free with yolo_graph_free. */
+YoloGraph *yolo_test_load_fused (const char *rel);
+
 gboolean yolo_test_have_device (void);
 
 /* Runs g on the host (each node's eval: the reference) and on the OpenCL
