@@ -346,7 +346,8 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
     }
     r0 = made_by (g, tr->inputs[0], "Reshape", 1);
     if (!r0 || !dims_are (YOLO_T (g, tr->inputs[0]), 5, (const gint64[]) { N,
-                na, no, H, W }))
+              na, no, H, W
+            }))
       return FALSE;
   }
   x = YOLO_IN (g, r0, 0);
