@@ -7,8 +7,8 @@
  *  - invalid: hostile attributes and inputs give one error at load;
  *  - pass: the tails of YOLOv5 >= 6.1 (Split, grid with the -0.5 folded
  *    in) and 6.0 (Slices, xy * 2 - 0.5 + grid), one level or several, the
- *    5.0 anchor grid [1, na, 1, 1, 2], batch 2, fused and run against the
- *    unfused reference; levels that do not agree fused one by one; and
+ *    5.0 anchor grid [1, na, 1, 1, 2], Split sizes as an input, batch 2,
+ *    fused and run against the unfused reference; levels that do not agree fused one by one; and
  *    altered copies the pass must leave alone (still correct);
  *  - batch: a batch-3 graph gives each image bit for bit what the batch-1
  *    graph gives it (both fused), and so does yolov5n-640 at batch 2;
@@ -157,7 +157,8 @@ typedef enum
   V61,                          /* Split, grid - 0.5 folded (>= 6.1) */
   V60,                          /* Slices, Sub (xy * 2, 0.5) (6.0) */
   V60_ADD,                      /* Slices, Add (xy * 2, -0.5), axis -1 */
-  V50_AG,                       /* V61 with an anchor grid [1, na, 1, 1, 2] */
+  V50_AG,                       /* V61 with an anchor grid [1, na, 1, 1, 2],
+                                 * Split sizes as an input */
   MIXED,                        /* level 0 V61, the others V60: one by one */
   P_TIMES3,                     /* xy * 3 */
   P_POW3,                       /* (wh * 2) ^ 3 */
@@ -194,6 +195,7 @@ v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
   yolo_test_const_ints (g, "im1", 1, DIMS (1), DIMS (-1));
   yolo_test_const_ints (g, "ilast", 1, DIMS (1), DIMS (no - 1));
   yolo_test_const_ints (g, "big", 1, DIMS (1), DIMS (G_MAXINT64));
+  yolo_test_const_ints (g, "sizes", 1, DIMS (3), DIMS (2, 2, no - 4));
   for (int l = 0; l < L; l++) {
     Variant lv = v == MIXED ? (l == 0 ? V61 : V60) : v;
     gboolean slices = lv == V60 || lv == V60_ADD || lv == P_SUB_SWAP
@@ -244,6 +246,13 @@ v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
       g_snprintf (ins, sizeof ins, "%s,i4,%s,%s", nm[3],
           lv == P_CONF_END ? "ilast" : "big", ax);
       yolo_test_node (g, "Slice", ins, nm[6]);
+    } else if (lv == V50_AG) {
+      /* the sizes as an input (opset >= 13), the axis as -1 */
+      g_snprintf (ins, sizeof ins, "%s,%s,%s", nm[4], nm[5], nm[6]);
+      char sp_in[48];
+      g_snprintf (sp_in, sizeof sp_in, "%s,sizes", nm[3]);
+      n = yolo_test_node (g, "Split", sp_in, ins);
+      set_int (n, "axis", -1);
     } else {
       g_snprintf (ins, sizeof ins, "%s,%s,%s", nm[4], nm[5], nm[6]);
       n = yolo_test_node (g, "Split", nm[3], ins);
