@@ -1,9 +1,10 @@
-"""What the main() of every parity script (tests/parity/test_*.py) does
-before its own checks, in one place: its --device and --engine options,
+"""What the main() of every parity script (tests/parity/test_*.py) shares
+around its own checks, in one place: its --device and --engine options,
 the test data folder, the checks that the yolo-engine binary exists and that
 the machine has an OpenCL device (a one-line FAIL or SKIP and the exit
-status), and the `yolo-engine run` command line. Standard library only, so
-a script can report a missing numpy or onnxruntime itself.
+status), the `yolo-engine run` command line, and the final PASS / FAIL
+verdict. Standard library only, so a script can report a missing numpy or
+onnxruntime itself.
 
 Exit statuses: 0 pass, 1 mismatch or error, SKIP (77, meson: skipped) only
 when the machine has no OpenCL device at all.
@@ -83,3 +84,15 @@ def run_command(engine, model, inp, out, device=None, extra=()):
     if device:
         cmd += ['--device', device]
     return cmd
+
+
+def verdict(failures, failed, passed):
+    """The script's last word and exit status: with failures, the line
+    failed and one '  - ' line per failure, 1; else the line passed, 0."""
+    if failures:
+        print(failed)
+        for f in failures:
+            print('  - ' + f)
+        return 1
+    print(passed)
+    return 0

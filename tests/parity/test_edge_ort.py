@@ -184,11 +184,8 @@ def main():
             print(f'  {label:<52s} {"FAIL" if bad else "ok"}')
             if bad:
                 failures.append(f'{label}: {bad}')
-    if failures:
-        print('FAIL:\n  - ' + '\n  - '.join(failures))
-        return 1
-    print(f'PASS: {count} edge-input models match onnxruntime bit for bit')
-    return 0
+    return parity_cli.verdict(failures, 'FAIL:',
+                              f'PASS: {count} edge-input models match onnxruntime bit for bit')
 
 
 if __name__ == '__main__':

@@ -310,14 +310,10 @@ def main():
 
 def check(a, model, image, engine):
     if a.which == 'nms-tail':
-        fails = check_synthetic(a, model, engine)
-        if fails:
-            print('FAIL: the engine\'s NMS differs from the graph\'s tail in onnxruntime:')
-            for f in fails:
-                print('  - ' + f)
-            return 1
-        print('PASS: the NMS tail alone: engine and onnxruntime outputs are identical')
-        return 0
+        return parity_cli.verdict(
+            check_synthetic(a, model, engine),
+            'FAIL: the engine\'s NMS differs from the graph\'s tail in onnxruntime:',
+            'PASS: the NMS tail alone: engine and onnxruntime outputs are identical')
     S = a.size if a.which == 'dynamic' else 640
     x = tp.make_input(image, 'ultralytics', [1, 3, S, S])
     sess = ort.InferenceSession(model, providers=['CPUExecutionProvider'])
@@ -344,14 +340,9 @@ def check(a, model, image, engine):
         fails = compare_nms(ref, got, nms_conf(model))
     else:
         fails = tp.compare('ultralytics', ref, got)
-    if fails:
-        print(f'FAIL: {a.which} export differs from onnxruntime:')
-        for f in fails:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} ({a.which}, {S}, {os.path.basename(image)}) '
-          'matches onnxruntime')
-    return 0
+    return parity_cli.verdict(fails, f'FAIL: {a.which} export differs from onnxruntime:',
+                              f'PASS: {os.path.basename(model)} ({a.which}, {S}, '
+                              f'{os.path.basename(image)}) matches onnxruntime')
 
 
 if __name__ == '__main__':

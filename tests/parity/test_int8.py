@@ -522,13 +522,8 @@ def main():
     # place (IoU >= 0.9), any confidence
     bad = [d for d in bad if not any(u[5] == d[5] and iou(u, d) >= MATCH_IOU for u in unstable)]
     fails += ['engine detection without an onnxruntime match: ' + fmt(f) for f in sorted(bad)]
-    if fails:
-        print(f'FAIL: {os.path.basename(model)} on {os.path.basename(image)}:')
-        for f in fails:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} on {os.path.basename(image)} matches onnxruntime')
-    return 0
+    name = f'{os.path.basename(model)} on {os.path.basename(image)}'
+    return parity_cli.verdict(fails, f'FAIL: {name}:', f'PASS: {name} matches onnxruntime')
 
 
 if __name__ == '__main__':

@@ -247,11 +247,8 @@ def main():
             print(f'  {label:<48s} {list(ref.shape)} max|err| {err.max():.3g}: {"ok" if ok else "FAIL"}')
             if not ok:
                 failures.append(f'{label}: max |err| {err.max():.4g}')
-    if failures:
-        print('FAIL:\n  - ' + '\n  - '.join(failures))
-        return 1
-    print(f'PASS: {len(CASES)} one-node models match onnxruntime')
-    return 0
+    return parity_cli.verdict(failures, 'FAIL:',
+                              f'PASS: {len(CASES)} one-node models match onnxruntime')
 
 
 if __name__ == '__main__':

@@ -281,13 +281,9 @@ def main():
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    if failures:
-        print(f'FAIL: {os.path.basename(model)} on {os.path.basename(image)}: engine output 0 differs from onnxruntime:')
-        for f in failures:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} on {os.path.basename(image)} matches onnxruntime')
-    return 0
+    name = f'{os.path.basename(model)} on {os.path.basename(image)}'
+    return parity_cli.verdict(failures, f'FAIL: {name}: engine output 0 differs from onnxruntime:',
+                              f'PASS: {name} matches onnxruntime')
 
 
 if __name__ == '__main__':
