@@ -236,7 +236,8 @@ def main():
                     help='the representative subset (default on rusticl)')
     a = ap.parse_args()
 
-    zoo = os.path.join(parity_cli.data_dir(), 'models', 'zoo')
+    data = parity_cli.data_dir()
+    zoo = os.path.join(data, 'models', 'zoo')
     engine = a.engine
     status = parity_cli.files_missing(zoo) or parity_cli.engine_unusable(engine)
     if status is not None:
