@@ -113,7 +113,60 @@ detect_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* The reference, in the exported graph's float operations. */
+/* The reference for image img: its output rows y [4+nc, A]. */
+static void
+decode_image (YoloGraph * g, const YoloNode * n, const YoloDetectGeom * d,
+    gint64 img, const float *anc, const float *str, const float *w,
+    float *e, float *y)
+{
+  gint64 A = d->A, a = 0;
+
+  for (int l = 0; l < d->L; l++) {
+    gint64 nl = d->n[l];
+    const float *b = (const float *) YOLO_IN (g, n, l)->data +
+        img * 4 * d->R * nl;
+    const float *c = (const float *) YOLO_IN (g, n, d->L + l)->data +
+        img * d->nc * nl;
+    for (gint64 p = 0; p < nl; p++, a++) {
+      float dist[4], x1, y1, x2, y2, s = str[a];
+      for (int k = 0; k < 4; k++) {
+        const float *v = b + (gint64) k * d->R * nl + p;
+        if (d->R == 1) {
+          dist[k] = v[0];
+          continue;
+        }
+        float m = -INFINITY, sum = 0.0f, acc = 0.0f;
+        for (int i = 0; i < d->R; i++)
+          m = fmaxf (m, v[i * nl]);
+        for (int i = 0; i < d->R; i++) {
+          e[i] = expf (v[i * nl] - m);
+          sum += e[i];
+        }
+        for (int i = 0; i < d->R; i++)
+          acc += e[i] * w[i];
+        dist[k] = acc / sum;
+      }
+      x1 = anc[a] - dist[0];
+      y1 = anc[A + a] - dist[1];
+      x2 = anc[a] + dist[2];
+      y2 = anc[A + a] + dist[3];
+      if (d->xywh) {
+        y[a] = (x1 + x2) / 2.0f * s;
+        y[A + a] = (y1 + y2) / 2.0f * s;
+        y[2 * A + a] = (x2 - x1) * s;
+        y[3 * A + a] = (y2 - y1) * s;
+      } else {
+        y[a] = x1 * s;
+        y[A + a] = y1 * s;
+        y[2 * A + a] = x2 * s;
+        y[3 * A + a] = y2 * s;
+      }
+      for (int k = 0; k < d->nc; k++)
+        y[(4 + k) * A + a] = 1.0f / (1.0f + expf (-c[k * nl + p]));
+    }
+  }
+}
+
 /* The reference, in the exported graph's float operations, image by
  * image. */
 static gboolean
@@ -121,66 +174,18 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloDetectGeom d;
   const float *anc, *str, *w = NULL;
-  float *out, *e;
-  gint64 A;
+  float *y, *e;
 
   if (!misc_have_data (g, n, error) || !yolo_detect_geom (g, n, &d, error))
     return FALSE;
-  A = d.A;
   anc = YOLO_IN (g, n, 2 * d.L)->data;
   str = YOLO_IN (g, n, 2 * d.L + 1)->data;
   if (d.R > 1)
     w = YOLO_IN (g, n, 2 * d.L + 2)->data;
-  out = misc_alloc (YOLO_OUT (g, n, 0));
+  y = misc_alloc (YOLO_OUT (g, n, 0));
   e = g_new (float, d.R);
-  for (gint64 img = 0; img < d.N; img++) {
-    float *y = out + img * (4 + d.nc) * A;
-    gint64 a = 0;
-    for (int l = 0; l < d.L; l++) {
-      gint64 nl = d.n[l];
-      const float *b = (const float *) YOLO_IN (g, n, l)->data +
-          img * 4 * d.R * nl;
-      const float *c = (const float *) YOLO_IN (g, n, d.L + l)->data +
-          img * d.nc * nl;
-      for (gint64 p = 0; p < nl; p++, a++) {
-        float dist[4], x1, y1, x2, y2, s = str[a];
-        for (int k = 0; k < 4; k++) {
-          const float *v = b + (gint64) k * d.R * nl + p;
-          if (d.R == 1) {
-            dist[k] = v[0];
-            continue;
-          }
-          float m = -INFINITY, sum = 0.0f, acc = 0.0f;
-          for (int i = 0; i < d.R; i++)
-            m = fmaxf (m, v[i * nl]);
-          for (int i = 0; i < d.R; i++) {
-            e[i] = expf (v[i * nl] - m);
-            sum += e[i];
-          }
-          for (int i = 0; i < d.R; i++)
-            acc += e[i] * w[i];
-          dist[k] = acc / sum;
-        }
-        x1 = anc[a] - dist[0];
-        y1 = anc[A + a] - dist[1];
-        x2 = anc[a] + dist[2];
-        y2 = anc[A + a] + dist[3];
-        if (d.xywh) {
-          y[a] = (x1 + x2) / 2.0f * s;
-          y[A + a] = (y1 + y2) / 2.0f * s;
-          y[2 * A + a] = (x2 - x1) * s;
-          y[3 * A + a] = (y2 - y1) * s;
-        } else {
-          y[a] = x1 * s;
-          y[A + a] = y1 * s;
-          y[2 * A + a] = x2 * s;
-          y[3 * A + a] = y2 * s;
-        }
-        for (int k = 0; k < d.nc; k++)
-          y[(4 + k) * A + a] = 1.0f / (1.0f + expf (-c[k * nl + p]));
-      }
-    }
-  }
+  for (gint64 img = 0; img < d.N; img++)
+    decode_image (g, n, &d, img, anc, str, w, e, y + img * (4 + d.nc) * d.A);
   g_free (e);
   return TRUE;
 }
