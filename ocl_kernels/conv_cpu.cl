@@ -72,14 +72,15 @@ conv_load16_masked_ool (__global const ACT_T *p, int start, int step, int n)
  * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
  * estimate replace exp() and the division, which dominate the epilogue of
  * convolutions with few input channels (depthwise, 1x1 with 16-64 input
- * channels). 2^k comes from vscalefps, which saturates to 0 and inf by
- * itself, so only t's upper end is clamped (e = inf would make the
- * refinement inf * 0); 15 instructions per vector, not 20. */
+ * channels). 2^k by vscalefps and k by vrndscaleps (not the integer
+ * exponent arithmetic and the 1.5 * 2^23 rounding trick): 16 instructions
+ * per vector, not 20. t is clamped to [-126, 126]: e = inf would make the
+ * refinement inf * 0, and t = -inf (x = +inf) a NaN in f. */
 static inline float16
 conv_silu16 (float16 x)
 {
 #if defined(__AVX512F__)
-  float16 t = fmin (x * -1.44269504f, 126.0f);
+  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
   float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
   float16 f = t - k;
   float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
