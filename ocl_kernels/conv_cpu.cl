@@ -1016,6 +1016,20 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     acc[q] = s_; \
   } while (0)
 
+/* The out of line tiles' (SLOW's) own weights wv and accumulators acc,
+ * copied to out at the end. */
+#define CONV_DW3_SLOW_PROLOGUE \
+  float wv[9]; \
+  for (int i_ = 0; i_ < 9; i_++) \
+    wv[i_] = wk[i_]; \
+  float16 acc[CONV_DW3_R]; \
+  for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
+    acc[q_] = 0.0f
+#define CONV_DW3_SLOW_EPILOGUE do { \
+    for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
+      out[q_] = acc[q_]; \
+  } while (0)
+
 /* Input row t of a tile at stride S into the output rows it touches
  * (compile-time after unrolling). */
 #define CONV_DW3_ROWS(t, S) do { \
@@ -1042,7 +1056,11 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
 
 /* The kernel: the tile at segment xs from CONV_DW3_TILE (S, LOAD) where
  * FAST holds, else from the out of line function SLOW (xk, c_off, n_x,
- * oy0, xs, H, W, wv, acc); weights, bias, epilogue and store shared. */
+ * oy0, xs, H, W, wk, out) (the channel's 9 weights wk, the R rows' sums
+ * into out); weights, bias, epilogue and store shared. The fast path's
+ * accumulators and weights never have their address taken (SLOW gets its
+ * own), so they stay in registers: passing them to SLOW put them on the
+ * stack and every FMA group went through memory. */
 #define CONV_DW3_KERNEL(name, S, FAST, LOAD, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
@@ -1067,10 +1085,15 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
     _Pragma ("unroll") \
     for (int q = 0; q < CONV_DW3_R; q++) \
       acc[q] = 0.0f; \
-    if (FAST) \
+    if (FAST) { \
       CONV_DW3_TILE (S, LOAD); \
-    else \
-      SLOW (xk, c_off, n_x, oy0, xs, H, W, wv, acc); \
+    } else { \
+      float16 sacc_[CONV_DW3_R]; \
+      SLOW (xk, c_off, n_x, oy0, xs, H, W, wk, sacc_); \
+      _Pragma ("unroll") \
+      for (int q = 0; q < CONV_DW3_R; q++) \
+        acc[q] = sacc_[q]; \
+    } \
     _Pragma ("unroll") \
     for (int q = 0; q < CONV_DW3_R; q++) { \
       int oy = oy0 + q; \
@@ -1101,8 +1124,9 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
  * by lane. */
 static __attribute__ ((noinline)) void
 conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
-    int oy0, int xs, int H, int W, const float *wv, float16 *acc)
+    int oy0, int xs, int H, int W, __global const float *wk, float16 *out)
 {
+  CONV_DW3_SLOW_PROLOGUE;
   int16 mc = CONV_IOTA16 < W;
   for (int t = 0; t < CONV_DW3_R + 2; t++) {
     int iy = oy0 - 1 + t;
@@ -1118,6 +1142,7 @@ conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
     vr = CONV_SHL1 (vc, 0.0f);
     CONV_DW3_ROWS (t, 1);
   }
+  CONV_DW3_SLOW_EPILOGUE;
 }
 
 CONV_DW3_KERNEL (conv_dw3x3s1, 1, W >= 16, CONV_DW3S1_LOAD,
@@ -1140,8 +1165,9 @@ CONV_DW3_KERNEL (conv_dw3x3s1, 1, W >= 16, CONV_DW3S1_LOAD,
  * xk - c_off, else gathered). */
 static __attribute__ ((noinline)) void
 conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
-    int oy0, int xs, int H, int W, const float *wv, float16 *acc)
+    int oy0, int xs, int H, int W, __global const float *wk, float16 *out)
 {
+  CONV_DW3_SLOW_PROLOGUE;
   int16 mc = 2 * (xs + CONV_IOTA16) < W;
   int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
   for (int t = 0; t < 2 * CONV_DW3_R + 1; t++) {
@@ -1167,6 +1193,7 @@ conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
     }
     CONV_DW3_ROWS (t, 2);
   }
+  CONV_DW3_SLOW_EPILOGUE;
 }
 
 CONV_DW3_KERNEL (conv_dw3x3s2, 2, Wo >= 16 && 2 * xs + 32 <= W,
