@@ -1060,7 +1060,11 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * into out); weights, bias, epilogue and store shared. The fast path's
  * accumulators and weights never have their address taken (SLOW gets its
  * own), so they stay in registers: passing them to SLOW put them on the
- * stack and every FMA group went through memory. */
+ * stack and every FMA group went through memory. The last segment of a
+ * row (xs = Wo - 16 < x0) stores all 16 lanes without a residual: the
+ * lanes before x0 are the previous segment's, the same values from the
+ * same taps in the same order, so one vector store replaces the lane by
+ * lane tail (with a residual, y may be r). */
 #define CONV_DW3_KERNEL(name, S, FAST, LOAD, SLOW) \
 __kernel void \
 name (__global const ACT_T *x, int x_off, __global const float *w, \
@@ -1101,7 +1105,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
         int yo = m * Ho * Wo + oy * Wo; \
         float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta); \
         CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
-            x0 - xs, min (16, Wo - xs)); \
+            has_res ? x0 - xs : 0, min (16, Wo - xs)); \
       } \
     } \
   } \
