@@ -1005,7 +1005,7 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * segment (row S oy0 - 1 + t) is loaded once into the three taps vl, vc,
  * vr and fed to the output rows it touches (kernel row t - S q of output
  * row oy0 + q). Global size: (M, ceil(Ho / CONV_DW3_R)). */
-#define CONV_DW3_R 4
+#define CONV_DW3_R 8
 
 /* acc[q] += the taps of kernel row ky of weights wv (vl, vc, vr). */
 #define CONV_DW3_ACC(q, ky) do { \
