@@ -104,14 +104,18 @@ yolo_cpu_clock_start (YoloCpuClock * c)
 }
 
 double
-yolo_cpu_clock_elapsed_ms (YoloCpuClock * c)
+yolo_cpu_clock_elapsed_ms (YoloCpuClock * c, double *busiest_ms)
 {
-  gint64 sum = 0;
+  gint64 sum = 0, most = 0;
 
   for (guint i = 0; i < c->n; i++) {
     gint64 now = c->start_ns[i] >= 0 ? read_ns (c->ids[i]) : -1;
-    if (now >= c->start_ns[i])
+    if (now >= c->start_ns[i]) {
       sum += now - c->start_ns[i];
+      most = MAX (most, now - c->start_ns[i]);
+    }
   }
+  if (busiest_ms)
+    *busiest_ms = most / 1e6;
   return sum / 1e6;
 }

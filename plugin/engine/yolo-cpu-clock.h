@@ -35,8 +35,12 @@ void yolo_cpu_clock_clear (YoloCpuClock * c);
 void yolo_cpu_clock_start (YoloCpuClock * c);
 /* CPU time (ms) the clocks' threads spent since yolo_cpu_clock_start: the
  * sum of each clock's advance, a thread that ended meanwhile (its clock no
- * longer reads) left out. */
-double yolo_cpu_clock_elapsed_ms (YoloCpuClock * c);
+ * longer reads) left out. *busiest_ms (may be NULL) receives the largest
+ * advance of one clock: the busiest thread's CPU time, which is the wall
+ * time of work spread over threads that each had a core to themselves
+ * (the last one to finish decides), without the time the threads waited
+ * for a core. */
+double yolo_cpu_clock_elapsed_ms (YoloCpuClock * c, double *busiest_ms);
 
 G_END_DECLS
 #endif /* YOLO_CPU_CLOCK_H */

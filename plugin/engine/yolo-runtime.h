@@ -223,12 +223,16 @@ void yolo_rt_prewarm_sync (YoloRuntime * rt);
 typedef struct
 {
   double wall_ms;               /* the fastest run's wall time */
-  double cpu_ms;                /* on a CPU device (YoloDeviceInfo.is_cpu):
-                                 * the least CPU time a run took in this
-                                 * process's threads, the prewarm helpers
-                                 * left out (yolo-cpu-clock.h), which other
-                                 * processes' load does not add to; -1
-                                 * elsewhere */
+  /* On a CPU device (YoloDeviceInfo.is_cpu), CPU time of this process's
+   * threads, the prewarm's helpers left out (yolo-cpu-clock.h): PoCL's
+   * and llvmpipe's workers live in the process, and a thread that waits
+   * for a core while other processes load the machine accumulates none;
+   * -1 elsewhere. */
+  double cpu_ms;                /* the least, over the runs, of the busiest
+                                 * thread's CPU time: the run's wall time
+                                 * had every worker had a core of its own */
+  double cpu_total_ms;          /* the least, over the runs, of all the
+                                 * threads' CPU time together */
 } YoloRtTrialTime;
 
 /* Times n trials prepared one after the other: trial i is the launches

@@ -443,8 +443,9 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     }
     if (nt > 0 && yolo_rt_time_trials (rt, marks, nt, TUNE_RUNS, tt, &err)) {
       for (guint i = 0; i < nt; i++)
-        g_debug ("%s \"%s\": %s %.3f ms (CPU %.3f ms)", n->op_type, n->name,
-            trial[i]->name, tt[i].wall_ms, tt[i].cpu_ms);
+        g_debug ("%s \"%s\": %s %.3f ms (CPU %.3f ms busiest thread, "
+            "%.3f ms all)", n->op_type, n->name, trial[i]->name,
+            tt[i].wall_ms, tt[i].cpu_ms, tt[i].cpu_total_ms);
       w = yolo_tune_pick (tt, nt, &margin);
       best = w >= 0 ? trial[w] : NULL;
     } else if (nt > 0) {

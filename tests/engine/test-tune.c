@@ -8,8 +8,9 @@
 
 #include <time.h>
 
-/* The least CPU time wins where every trial has one, whatever the wall
- * times say (a loaded machine stretched the winner's runs); wall time
+/* The least CPU time (of the busiest thread) wins where every trial has
+ * one, whatever the wall times say (a loaded machine stretched the
+ * winner's runs); wall time
  * decides where one has none (not a CPU device); trials without any time
  * are skipped; the margin is the runner-up's time over the winner's. */
 static void
@@ -77,7 +78,7 @@ typedef struct
 {
   GMutex lock;
   GCond cond;
-  gboolean go, done;
+  gboolean go, done, quit;
 } Helper;
 
 static gpointer
@@ -90,12 +91,18 @@ helper_main (gpointer data)
     g_cond_wait (&h->cond, &h->lock);
   g_mutex_unlock (&h->lock);
   spin_ms (60);
+  g_mutex_lock (&h->lock);
+  h->done = TRUE;
+  g_cond_broadcast (&h->cond);
+  while (!h->quit)
+    g_cond_wait (&h->cond, &h->lock);
+  g_mutex_unlock (&h->lock);
   return NULL;
 }
 
 /* CPU time is counted per thread, whatever the wall time: a busy helper
  * named "yolo-prewarm" is left out, this thread is counted; without a
- * prefix both are. */
+ * prefix both are, and the busiest thread is the helper. */
 static void
 test_cpu_clock (void)
 {
@@ -103,7 +110,7 @@ test_cpu_clock (void)
     Helper h = { 0, };
     GThread *th;
     YoloCpuClock c;
-    double ms;
+    double ms, busiest;
 
     g_mutex_init (&h.lock);
     g_cond_init (&h.cond);
@@ -118,17 +125,35 @@ test_cpu_clock (void)
     g_cond_signal (&h.cond);
     g_mutex_unlock (&h.lock);
     spin_ms (20);
-    g_thread_join (th);
-    ms = yolo_cpu_clock_elapsed_ms (&c);
-    g_test_message ("skip %d: %.1f ms of CPU counted", skip, ms);
+    g_mutex_lock (&h.lock);
+    while (!h.done)
+      g_cond_wait (&h.cond, &h.lock);
+    g_mutex_unlock (&h.lock);
+    ms = yolo_cpu_clock_elapsed_ms (&c, &busiest);
+    g_test_message ("skip %d: %.1f ms of CPU counted, busiest thread %.1f",
+        skip, ms, busiest);
     g_assert_cmpfloat (ms, >=, 20);
-    if (skip)
+    if (skip) {
       g_assert_cmpfloat (ms, <, 50);
-    else
+      g_assert_cmpfloat (busiest, >=, 20);
+      g_assert_cmpfloat (busiest, <=, ms);
+    } else {
+      /* both threads; the busiest is the helper alone */
       g_assert_cmpfloat (ms, >=, 80);
-    /* the helper has ended: its clock no longer reads, nothing is lost
-     * nor made up */
-    g_assert_cmpfloat (yolo_cpu_clock_elapsed_ms (&c), >=, 0);
+      g_assert_cmpfloat (busiest, >=, 60);
+      g_assert_cmpfloat (busiest, <, ms - 15);
+    }
+    g_mutex_lock (&h.lock);
+    h.quit = TRUE;
+    g_cond_broadcast (&h.cond);
+    g_mutex_unlock (&h.lock);
+    g_thread_join (th);
+    /* the helper has ended: its clock no longer reads and its time is
+     * left out, the rest still counts */
+    ms = yolo_cpu_clock_elapsed_ms (&c, &busiest);
+    g_assert_cmpfloat (ms, >=, 20);
+    g_assert_cmpfloat (ms, <, 50);
+    g_assert_cmpfloat (busiest, <, 50);
     yolo_cpu_clock_clear (&c);
     g_assert_cmpuint (c.n, ==, 0);
     g_mutex_clear (&h.lock);
