@@ -96,7 +96,12 @@ quant_minmax_partial (__global const float *x, int x_off, int n,
 
 /* Stage 1 on CPUs that want explicit wide vectors: work-item g reduces
  * the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a multiple
- * of 16), 16 lanes at a time. */
+ * of 16), 16 lanes at a time. The running minimum and maximum start at
+ * +inf / -inf and take v where v < mn / v > mx: a NaN v compares false
+ * and is skipped, as fmin / fmax skip it, in one vminps / vmaxps where
+ * the NaN-aware fmin / fmax take three instructions on x86. A piece
+ * without a number ends with mn > mx: its partials are NaN, as
+ * quant_minmax_partial's. */
 __kernel void
 quant_minmax_partial16 (__global const float *x, int x_off, int n,
     __global float *part, int parts, int chunk)
@@ -105,23 +110,26 @@ quant_minmax_partial16 (__global const float *x, int x_off, int n,
   if (g >= parts)
     return;
   int i0 = g * chunk, i1 = min (n, i0 + chunk);
-  float16 mn16 = NAN, mx16 = NAN;  /* as quant_minmax_partial */
+  float16 mn16 = INFINITY, mx16 = -INFINITY;
   int i = i0;
   for (; i + 16 <= i1; i += 16) {
     float16 v = vload16 (0, x + x_off + i);
-    mn16 = fmin (mn16, v);
-    mx16 = fmax (mx16, v);
+    mn16 = select (mn16, v, v < mn16);
+    mx16 = select (mx16, v, v > mx16);
   }
-  float mn = NAN, mx = NAN;
+  float mn = INFINITY, mx = -INFINITY;
   for (; i < i1; i++) {
-    mn = fmin (mn, x[x_off + i]);
-    mx = fmax (mx, x[x_off + i]);
+    float v = x[x_off + i];
+    mn = v < mn ? v : mn;
+    mx = v > mx ? v : mx;
   }
   float8 a = fmin (mn16.lo, mn16.hi), b = fmax (mx16.lo, mx16.hi);
   float4 c = fmin (a.lo, a.hi), d = fmax (b.lo, b.hi);
   float2 e = fmin (c.lo, c.hi), f = fmax (d.lo, d.hi);
-  part[2 * g] = fmin (mn, fmin (e.x, e.y));
-  part[2 * g + 1] = fmax (mx, fmax (f.x, f.y));
+  mn = fmin (mn, fmin (e.x, e.y));
+  mx = fmax (mx, fmax (f.x, f.y));
+  part[2 * g] = mn > mx ? NAN : mn;
+  part[2 * g + 1] = mn > mx ? NAN : mx;
 }
 
 /* Scale and zero point as onnxruntime's GetQuantizationParameter (uint8)
@@ -217,6 +225,27 @@ quant_dql_apply_fake (__global const float *x, int x_off,
   y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
 }
 
+/* yolo_fq16 (common.cl) with its four clamps as compares and selects
+ * (one vmaxps / vminps each where the NaN-aware fmin / fmax take three
+ * instructions on x86): the same values. A NaN x fails x > p0 and
+ * becomes p0, as fmax (NaN, p0) gives p0; a, hence q, is never NaN;
+ * ties of q with a bound keep q, the bound's value (a q of +0 against a
+ * qlo of -0, zero point 0, stays +0: a zero either way). */
+static inline float16
+quant_fq16 (float16 x, float s, float r, float p0, float p1, float qlo,
+    float qhi)
+{
+  float16 a = select ((float16) p0, x, x > p0);
+  a = select ((float16) p1, a, a < p1);
+  float16 q = a * r;
+  q = fma (fma (-q, (float16) s, a), (float16) r, q);
+  q = fma (fma (-q, (float16) s, a), (float16) r, q);
+  q = (q + 12582912.0f) - 12582912.0f;
+  q = select (q, (float16) qlo, q < qlo);
+  q = select (q, (float16) qhi, q > qhi);
+  return q * s;
+}
+
 /* Stages 2 and 3 of DynamicQuantizeDequantizeLinear in one launch, on
  * CPUs that want explicit wide vectors: every work-item reduces the
  * `parts` min / max partials itself (quant_dql_reduce, so the same scale
@@ -237,14 +266,15 @@ quant_dql_fake16 (__global const float *x, int x_off,
     zp[zp_off] = zi;
   }
   int i = g * chunk, i1 = min (n, i + chunk);
-  /* yolo_fq16 (common.cl) gives the same values without a division or
-   * rint when its clamp bounds are finite and s normal (always, unless
-   * the input holds values near +-FLT_MAX or its range is subnormal) */
+  /* quant_fq16 (yolo_fq16 of common.cl) gives the same values without a
+   * division or rint when its clamp bounds are finite and s normal
+   * (always, unless the input holds values near +-FLT_MAX or its range is
+   * subnormal) */
   float qlo = -z, qhi = 255.0f - z;
   float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
   if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
     for (; i + 16 <= i1; i += 16)
-      vstore16 (yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
+      vstore16 (quant_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
               qhi), 0, y + y_off + i);
   } else {
     for (; i + 16 <= i1; i += 16) {
