@@ -126,14 +126,20 @@ YOLO_ACT_VEC (float16)
  *    (Markstein) is the correctly rounded a / s in the normal range (a
  *    subnormal quotient rounds to 0 either way);
  *  - |q| <= 257 < 2^22, so (q + 1.5 * 2^23) - 1.5 * 2^23 rounds it to an
- *    integer, ties to even (the current rounding mode), like rint. */
+ *    integer, ties to even (the current rounding mode), like rint.
+ * The clamps are compares and selects, one vmaxps / vminps each on x86
+ * where the NaN-aware fmin / fmax take three instructions: a NaN x fails
+ * x > p0 and becomes p0 (as fmax (NaN, p0)); a and q are never NaN; a q
+ * equal to a bound keeps its own value (+0 against a qlo of -0). */
 #define YOLO_FQ_BODY(T)                                                     \
-  T a_ = fmin (fmax (x, (T) p0), (T) p1);                                   \
+  T a_ = select ((T) p0, x, x > p0);                                        \
+  a_ = select ((T) p1, a_, a_ < p1);                                        \
   T q_ = a_ * r;                                                            \
   q_ = fma (fma (-q_, (T) s, a_), (T) r, q_);                               \
   q_ = fma (fma (-q_, (T) s, a_), (T) r, q_);                               \
   q_ = (q_ + 12582912.0f) - 12582912.0f;                                    \
-  return fmin (fmax (q_, (T) qlo), (T) qhi) * s
+  q_ = select (q_, (T) qlo, q_ < qlo);                                      \
+  return select (q_, (T) qhi, q_ > qhi) * s
 
 static inline float
 yolo_fq (float x, float s, float r, float p0, float p1, float qlo,

@@ -225,27 +225,6 @@ quant_dql_apply_fake (__global const float *x, int x_off,
   y[y_off + i] = fmin (fmax (q, (float) -z), (float) (255 - z)) * s;
 }
 
-/* yolo_fq16 (common.cl) with its four clamps as compares and selects
- * (one vmaxps / vminps each where the NaN-aware fmin / fmax take three
- * instructions on x86): the same values. A NaN x fails x > p0 and
- * becomes p0, as fmax (NaN, p0) gives p0; a, hence q, is never NaN;
- * ties of q with a bound keep q, the bound's value (a q of +0 against a
- * qlo of -0, zero point 0, stays +0: a zero either way). */
-static inline float16
-quant_fq16 (float16 x, float s, float r, float p0, float p1, float qlo,
-    float qhi)
-{
-  float16 a = select ((float16) p0, x, x > p0);
-  a = select ((float16) p1, a, a < p1);
-  float16 q = a * r;
-  q = fma (fma (-q, (float16) s, a), (float16) r, q);
-  q = fma (fma (-q, (float16) s, a), (float16) r, q);
-  q = (q + 12582912.0f) - 12582912.0f;
-  q = select (q, (float16) qlo, q < qlo);
-  q = select (q, (float16) qhi, q > qhi);
-  return q * s;
-}
-
 /* Stages 2 and 3 of DynamicQuantizeDequantizeLinear in one launch, on
  * CPUs that want explicit wide vectors: every work-item reduces the
  * `parts` min / max partials itself (quant_dql_reduce, so the same scale
@@ -266,15 +245,14 @@ quant_dql_fake16 (__global const float *x, int x_off,
     zp[zp_off] = zi;
   }
   int i = g * chunk, i1 = min (n, i + chunk);
-  /* quant_fq16 (yolo_fq16 of common.cl) gives the same values without a
-   * division or rint when its clamp bounds are finite and s normal
-   * (always, unless the input holds values near +-FLT_MAX or its range is
-   * subnormal) */
+  /* yolo_fq16 (common.cl) gives the same values without a division or
+   * rint when its clamp bounds are finite and s normal (always, unless
+   * the input holds values near +-FLT_MAX or its range is subnormal) */
   float qlo = -z, qhi = 255.0f - z;
   float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
   if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
     for (; i + 16 <= i1; i += 16)
-      vstore16 (quant_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
+      vstore16 (yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
               qhi), 0, y + y_off + i);
   } else {
     for (; i + 16 <= i1; i += 16) {
