@@ -17,7 +17,7 @@
 #define ELTWISE_POW 4
 #define ELTWISE_MOD 5           /* result has the sign of the divisor */
 #define ELTWISE_FMOD 6          /* C fmod: sign of the dividend */
-#define ELTWISE_MAX 7
+#define ELTWISE_MAX 7           /* NaN if a or b is (not fmax), b of two zeros */
 #define ELTWISE_MIN 8
 
 /* Unary op codes: 0..15 are YOLO_ACT_* (applied with p0, p1 as alpha,
@@ -72,9 +72,9 @@ eltwise_binop_##T (int op, T a, T b)                                        \
     case ELTWISE_FMOD:                                                      \
       return fmod (a, b);                                                   \
     case ELTWISE_MAX:                                                       \
-      return fmax (a, b);                                                   \
+      return select (b, a, (a > b) | isnan (a));                            \
     case ELTWISE_MIN:                                                       \
-      return fmin (a, b);                                                   \
+      return select (b, a, (a < b) | isnan (a));                            \
     default:                                                                \
       return a;                                                             \
   }                                                                         \

@@ -139,6 +139,103 @@ def cases():
             yield f'Cast {name[a]} -> {name[b]}', casts([a, b]), wide, 1, None
     yield 'Cast int64 -> uint32 -> int32', casts([T.INT64, T.UINT32, T.INT32]), wide, 1, None
     yield 'Cast int32 -> uint64 -> int8', casts([T.INT32, T.UINT64, T.INT8]), wide, 1, None
+    yield from act_cases()
+
+
+# Labels whose outputs are compared with the sign of zero too (bits; NaN
+# matches NaN): the activations that keep -0.0. Max / Min of two zeros
+# return one or the other depending on the SIMD lane in onnxruntime, and a
+# convolution's bias turns -0.0 into 0.0, so those compare -0.0 == 0.0.
+SIGNED = set()
+
+# Special values through the activations: NaN, +-inf, +-0, and values
+# whose result is exact in float32 (products by powers of two, multiples
+# of 1.5 for HardSwish's x / 6), 40 elements so the 16-wide kernels'
+# vector body and scalar tail both see them.
+SPECIAL = [NAN, INF, -INF, -0.0, 0.0]
+
+
+def act_values(exact):
+    base = SPECIAL + ([1.5, -1.5, 3.0, -3.0, 4.5, -4.5, 6.0, -6.0, 7.5, -7.5,
+                       9.0, -9.0, 0.75, -0.75, 1e30, -1e30] if exact
+                      else [1000.0, -1000.0, 1e30, -1e30])
+    v = (base * 8)[:37] + [NAN, -0.0, -INF]
+    return np.array(v, np.float32)
+
+
+def unary(op, inits=(), opset=19, **attrs):
+    names = ['x'] + [n if n else '' for n, _ in inits]
+    return make([helper.make_node(op, names, ['y'], **attrs)], T.FLOAT, [None],
+                [('y', T.FLOAT)], [numpy_helper.from_array(np.array(v, np.float32), n)
+                                   for n, v in inits if n], opset=opset)
+
+
+def conv_act(act, bias=True, **attrs):
+    """1x1 Conv of one input channel into 16 (weights 1, -1, 2, 0.5, bias
+    0, 0, 1.5, -3 or 0: exact) -> act, fused by the engine into the conv's
+    epilogue; act 'Silu' is Sigmoid + Mul."""
+    w = np.resize(np.array([1, -1, 2, 0.5], np.float32), 16).reshape(16, 1, 1, 1)
+    b = np.resize(np.array([0, 0, 1.5, -3] if bias else [0], np.float32), 16)
+    nodes = [helper.make_node('Conv', ['x', 'W', 'B'], ['c'], kernel_shape=[1, 1])]
+    inits = [numpy_helper.from_array(w, 'W'), numpy_helper.from_array(b, 'B')]
+    if act == 'Silu':
+        nodes += [helper.make_node('Sigmoid', ['c'], ['s']),
+                  helper.make_node('Mul', ['c', 's'], ['y'])]
+    elif act == 'Clip':
+        nodes.append(helper.make_node('Clip', ['c', 'lo', 'hi'], ['y']))
+        inits += [numpy_helper.from_array(np.array(0, np.float32), 'lo'),
+                  numpy_helper.from_array(np.array(6, np.float32), 'hi')]
+    else:
+        nodes.append(helper.make_node(act, ['c'], ['y'], **attrs))
+    return make(nodes, T.FLOAT, [1, 1, 5, 8], [('y', T.FLOAT)], inits)
+
+
+def act_cases():
+    ex, sp = act_values(True), act_values(False)
+    for label, m, x in [
+            ('Relu', unary('Relu'), ex),
+            ('LeakyRelu', unary('LeakyRelu', alpha=0.25), ex),
+            ('HardSigmoid', unary('HardSigmoid', alpha=0.25, beta=0.5), ex),
+            ('HardSwish', unary('HardSwish'), ex),
+            ('Sigmoid', unary('Sigmoid'), sp),
+            ('Clip [0, 6]', unary('Clip', [('lo', 0), ('hi', 6)]), ex),
+            ('Clip [-0, 0]', unary('Clip', [('lo', -0.0), ('hi', 0)]), ex),
+            ('Clip [0, -0]', unary('Clip', [('lo', 0), ('hi', -0.0)]), ex),
+            ('Clip [2, 1] (min > max)', unary('Clip', [('lo', 2), ('hi', 1)]), ex),
+            ('Clip [NaN, 1]', unary('Clip', [('lo', NAN), ('hi', 1)]), ex),
+            ('Clip [-1, NaN]', unary('Clip', [('lo', -1), ('hi', NAN)]), ex),
+            ('Clip, no bounds', unary('Clip'), ex),
+            ('Clip, max only', unary('Clip', [('', 0), ('hi', 1)]), ex),
+            ('Clip opset 6, min 0', unary('Clip', opset=6, min=0.0), ex),
+            ('Clip opset 6, no bounds', unary('Clip', opset=6), ex)]:
+        SIGNED.add(f'{label} of NaN, inf, -0.0')
+        yield f'{label} of NaN, inf, -0.0', m, x, 1, None
+    # Max / Min: NaN in either input is NaN
+    other = ex[::-1].copy()
+    other[5] = NAN
+    for op in ('Max', 'Min'):
+        yield (f'{op} (x, y) with NaN, inf', make(
+            [helper.make_node(op, ['x', 'o'], ['y'])], T.FLOAT, [None],
+            [('y', T.FLOAT)], [numpy_helper.from_array(other, 'o')]), ex, 1, None)
+        for c in (0.0, -0.0, NAN, INF, -INF):
+            for first in (False, True):
+                ins = ['c', 'x'] if first else ['x', 'c']
+                yield (f'{op} ({", ".join(ins)}), c = {c}', make(
+                    [helper.make_node(op, ins, ['y'])], T.FLOAT, [None],
+                    [('y', T.FLOAT)],
+                    [numpy_helper.from_array(np.array(c, np.float32), 'c')]),
+                    ex, 1, None)
+    # fused into a convolution's epilogue
+    cx = lambda v: v[:40].reshape(1, 1, 5, 8)  # noqa: E731
+    for label, m, x in [
+            ('Relu', conv_act('Relu'), ex),
+            ('LeakyRelu', conv_act('LeakyRelu', alpha=0.25), ex),
+            ('HardSigmoid', conv_act('HardSigmoid', alpha=0.25, beta=0.5), ex),
+            ('HardSwish', conv_act('HardSwish'), ex),
+            ('Clip [0, 6]', conv_act('Clip'), ex),
+            ('Sigmoid', conv_act('Sigmoid', bias=False), sp),
+            ('SiLU', conv_act('Silu', bias=False), sp)]:
+        yield f'Conv -> {label} of NaN, inf', m, cx(x), 1, None
 
 
 def main():
@@ -183,6 +280,16 @@ def main():
                     break
                 got = np.fromfile(out, np.float32)
                 ref = np.asarray(refs[i]).astype(np.float32).ravel()
+                if label in SIGNED and got.size == ref.size:
+                    # -0.0 != 0.0 here: equal bits, or both NaN
+                    same = (got.view(np.uint32) == ref.view(np.uint32)) | \
+                        (np.isnan(got) & np.isnan(ref))
+                    if not same.all():
+                        k = int(np.flatnonzero(~same)[0])
+                        bad = (f'output {i}: ours {got[k]!r} (bits {got.view(np.uint32)[k]:#x}), '
+                               f'onnxruntime {ref[k]!r} (bits {ref.view(np.uint32)[k]:#x}) '
+                               f'at {k}, input {x.ravel()[k]!r}')
+                        break
                 if not np.array_equal(got, ref, equal_nan=True):
                     k = int(np.flatnonzero(~((got == ref) | (np.isnan(got) & np.isnan(ref))))[0]) \
                         if got.size == ref.size else -1

@@ -259,9 +259,11 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_int (&args, (cl_int) total);
     yolo_args_int (&args, u->code);
     yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (ceil (p0)), G_MININT32, G_MAXINT32) : 0);
-    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (floor (p1)), G_MININT32, G_MAXINT32) : 0);
+        (cl_int) CLAMP (elt_clip_bound_i (p0, FALSE), G_MININT32,
+            G_MAXINT32) : 0);
+    yolo_args_int (&args,
+        u->code == YOLO_ACT_CLIP ? (cl_int) CLAMP (elt_clip_bound_i (p1, TRUE),
+            G_MININT32, G_MAXINT32) : 0);
     gws[0] = total;
   }
   if (!yolo_args_ok (&args, n, error))
