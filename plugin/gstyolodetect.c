@@ -1486,8 +1486,8 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   }
   gst_video_frame_unmap (&frame);
   if (!ok) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
-        ("%s", err ? err->message : "unknown error"));
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s",
+            err ? err->message : "unknown error"), (NULL));
     g_clear_error (&err);
     return FALSE;
   }
