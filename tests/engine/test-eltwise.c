@@ -108,6 +108,18 @@ static const BOp int_ops[] = {
   {"Min", -50, 50, -50, 50, -1, 0, 0},
 };
 
+/* uint32 operands (a run-time Cast's), over the whole range: the device
+ * keeps their bits in int32; sums wrap modulo 2^32 as in onnxruntime. */
+static const BOp uint32_ops[] = {
+  {"Add", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Sub", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Mul", 0, 100000, 0, 100000, -1, 0, 0},
+  {"Div", 0, 4294967040.0f, 1, 4294967040.0f, -1, 0, 0},
+  {"Mod", 0, 4294967040.0f, 1, 4294967040.0f, 0, 0, 0},
+  {"Max", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Min", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+};
+
 static YoloGraph *
 binary_graph (const BOp * o, YoloDType dt, const BShape * s, gboolean b_const)
 {
@@ -154,6 +166,34 @@ static void
 test_binary_int (void)
 {
   run_binary (int_ops, N_(int_ops), YOLO_DTYPE_INT64);
+}
+
+static void
+test_binary_uint32 (void)
+{
+  for (guint i = 0; i < N_(uint32_ops); i++) {
+    for (guint j = 0; j < 3; j++) {
+      const BOp *o = &uint32_ops[i];
+      const BShape *s = &bshapes[j == 2 ? 12 : j];
+      YoloGraph *g = yolo_graph_new ();
+      YoloNode *n;
+      char *label;
+
+      /* float inputs Cast to uint32 (graph inputs are float) */
+      yolo_test_input (g, "FA", YOLO_DTYPE_FLOAT, s->na, s->a, o->alo, o->ahi);
+      yolo_test_input (g, "FB", YOLO_DTYPE_FLOAT, s->nb, s->b, o->blo, o->bhi);
+      attr_int (yolo_test_node (g, "Cast", "FA", "A"), "to", 12);
+      attr_int (yolo_test_node (g, "Cast", "FB", "B"), "to", 12);
+      n = yolo_test_node (g, o->op, "A,B", "Y");
+      n->residual = -1;
+      if (o->fmod >= 0)
+        attr_int (n, "fmod", o->fmod);
+      yolo_test_output (g, "Y");
+      label = g_strdup_printf ("%s uint32 shape#%u", uint32_ops[i].op, j);
+      yolo_test_check (g, label, 0, 0, FALSE);
+      g_free (label);
+    }
+  }
 }
 
 /* Fused activation epilogue on a binary op (and a unary one). */
@@ -742,6 +782,7 @@ main (int argc, char **argv)
   yolo_test_seed (4321);
   g_test_add_func ("/eltwise/binary-float", test_binary_float);
   g_test_add_func ("/eltwise/binary-int", test_binary_int);
+  g_test_add_func ("/eltwise/binary-uint32", test_binary_uint32);
   g_test_add_func ("/eltwise/epilogue", test_epilogue);
   g_test_add_func ("/eltwise/int-scalar-const", test_int_scalar_const);
   g_test_add_func ("/eltwise/pow-mixed", test_pow_mixed);

@@ -140,6 +140,38 @@ def cases():
     yield 'Cast int64 -> uint32 -> int32', casts([T.INT64, T.UINT32, T.INT32]), wide, 1, None
     yield 'Cast int32 -> uint64 -> int8', casts([T.INT32, T.UINT64, T.INT8]), wide, 1, None
     yield from act_cases()
+    yield from unsigned_cases()
+
+
+def int_binary(op, t, n, swap=False):
+    """x (float, 2n) -> its halves Cast(t) -> op -> Cast(float): integer
+    inputs computed at run time (initializers of unsigned types are refused
+    at load)."""
+    i64 = lambda n_, v: numpy_helper.from_array(np.array([v], np.int64), n_)  # noqa: E731
+    ins = ['b', 'a'] if swap else ['a', 'b']
+    return make([helper.make_node('Slice', ['x', 's0', 'e0'], ['x0']),
+                 helper.make_node('Slice', ['x', 'e0', 'e1'], ['x1']),
+                 helper.make_node('Cast', ['x0'], ['a'], to=t),
+                 helper.make_node('Cast', ['x1'], ['b'], to=t),
+                 helper.make_node(op, ins, ['r']),
+                 helper.make_node('Cast', ['r'], ['y'], to=T.FLOAT)],
+                T.FLOAT, [None], [('y', T.FLOAT)],
+                [i64('s0', 0), i64('e0', n), i64('e1', 2 * n)])
+
+
+def unsigned_cases():
+    """uint32 arithmetic and comparisons on values from 2^31 on (the
+    device's int32 holds their bits): unsigned, as onnxruntime."""
+    a = [11, 1, 3e9, 4294967040.0, 2147483648.0, -1, 7, 2147483520.0, -2, 100,
+         65536, 4e9, 5, 2 ** 31 + 256, 1e9, 3, 9, 2147483648.0]
+    b = [3e9, 1, 5, 7, 2, 3, -1, 2147483520.0, 2147483648.0, 9, 65536, 1,
+         4e9, 5, 3, 1000, 2, 2147483648.0]
+    x = np.array(a + b, np.float32)
+    for op in ('Add', 'Sub', 'Mul', 'Div', 'Mod', 'Max', 'Min', 'Less',
+               'Greater', 'Equal', 'LessOrEqual', 'GreaterOrEqual'):
+        for swap in (False, True):
+            label = f'uint32 {op} ({"b, a" if swap else "a, b"})'
+            yield label, int_binary(op, T.UINT32, len(a), swap), x, 1, None
 
 
 # Labels whose outputs are compared with the sign of zero too (bits; NaN

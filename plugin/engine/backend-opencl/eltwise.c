@@ -95,7 +95,8 @@ elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
   YoloTensor *y = YOLO_OUT (g, n, 0);
   gboolean is_float = yolo_dtype_is_float (y->dtype);
-  int op = yolo_elt_binary_code (n);
+  int op = yolo_elt_binary_code (n) | ((int) y->dtype == 12     /* UINT32 */
+      ? ELT_UNSIGNED : 0);
   gint64 total = yolo_tensor_numel (y);
   cl_mem ca = NULL, cb = NULL;
   EltBcast bc;

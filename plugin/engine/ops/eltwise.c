@@ -23,6 +23,8 @@ elt_epilogue (YoloGraph * g, const YoloNode * n, gint64 i, float v)
   return v;
 }
 
+static gint64 elt_cast_wrap (gint64 v, YoloDType to);
+
 /* ---------------------------------------------------------------------- */
 /* Binary ops */
 
@@ -233,9 +235,9 @@ elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
     if (is_float)
       ((float *) out)[i] = elt_epilogue (g, n, i,
           elt_binop_f (op, elt_getf (a, ia), elt_getf (b, ib)));
-    else
-      ((gint64 *) out)[i] = elt_binop_i (op, elt_geti (a, ia),
-          elt_geti (b, ib));
+    else                        /* wrapped as the device's int32 / uint32 */
+      ((gint64 *) out)[i] = elt_cast_wrap (elt_binop_i (op, elt_geti (a,
+                  ia), elt_geti (b, ib)), y->dtype);
     for (int k = bc.nd - 1; k >= 0; k--) {
       ia += bc.sa[k];
       ib += bc.sb[k];

@@ -21,6 +21,11 @@ G_BEGIN_DECLS
   ELT_MIN = 8,
 };
 
+/* ORed into the code of an integer binary op whose operands are uint32
+ * (the device holds their bits in int32): Div, Mod, Max and Min compare
+ * and divide unsigned (eltwise.cl ELTWISE_UNSIGNED). */
+#define ELT_UNSIGNED 32
+
 /* Unary op codes: YOLO_ACT_* (< 16) or these (eltwise.cl ELTWISE_U_*). */
 enum
 {
