@@ -141,6 +141,30 @@ def cases():
     yield 'Cast int32 -> uint64 -> int8', casts([T.INT32, T.UINT64, T.INT8]), wide, 1, None
     yield from act_cases()
     yield from unsigned_cases()
+    yield from int64_cases()
+
+
+# Labels of models the engine must refuse: the expected part of its one
+# line message (the device computes integers in 32 bits).
+REFUSE = {}
+
+
+def int64_cases():
+    """An int64 constant outside int32 read by a kernel: refused with a
+    message naming the node (it was saturated to 2^31 - 1 before); one
+    inside runs."""
+    for v, refuse in ((2 ** 33 + 5, True), (-2 ** 31 - 1, True),
+                      (2 ** 31 - 100, False)):
+        m = make([helper.make_node('Cast', ['x'], ['xi'], to=T.INT64),
+                  helper.make_node('Add', ['xi', 'c'], ['r'], name='add_big'),
+                  helper.make_node('Cast', ['r'], ['y'], to=T.FLOAT)],
+                 T.FLOAT, [None], [('y', T.FLOAT)],
+                 [numpy_helper.from_array(np.array([v], np.int64), 'c')])
+        label = f'int64 Add of the constant {v}'
+        if refuse:
+            REFUSE[label] = ('node add_big: the int64 constant c holds '
+                             f'{v} (element 0), outside the 32-bit integers')
+        yield label, m, np.array([-3, 0, 5], np.float32), 1, None
 
 
 def int_binary(op, t, n, swap=False):
@@ -307,6 +331,14 @@ def main():
                 if a.device:
                     cmd += ['--device', a.device]
                 p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+                if label in REFUSE:
+                    err = p.stderr.strip()
+                    if p.returncode == 0 or REFUSE[label] not in err \
+                            or '\n' in err:
+                        bad = (f'expected a one-line refusal saying '
+                               f'"{REFUSE[label]}", got status '
+                               f'{p.returncode}: {err!r}')
+                    break
                 if p.returncode != 0:
                     bad = f'yolo-engine failed: {p.stderr.strip()}'
                     break
