@@ -3,15 +3,18 @@
 DynamicQuantizeLinear on NaN / inf / all-equal tensors (its three outputs,
 and DynamicQuantizeLinear -> ConvInteger -> Cast in the float emulation and
 with --int8-compute=integer), a float16 graph input that is also a graph
-output (the float16 rounding of what was fed), and run-time Casts between
-integer types and from floats out of range (NaN, inf, beyond int32).
+output (the float16 rounding of what was fed), run-time Casts between
+integer types and from floats out of range (NaN, inf, beyond int32), the
+activations, Max and Min on NaN, +-inf and -0.0 (standalone and fused
+into a Conv), uint32 arithmetic and comparisons beyond 2^31, and int64
+constants outside int32 (refused, naming the node).
 
 usage: test_edge_ort.py [--device SPEC] [--engine PATH]
 
 Where ONNX leaves a result undefined (float -> int out of range, NaN in
 DynamicQuantizeLinear's min/max), the reference is onnxruntime's x86-64 CPU
 result. Known difference left out: int64 / uint64 values outside int32's
-range (the device holds integers as int32). Exit status: 0 pass, 1
+range computed at run time (the device holds integers as int32). Exit status: 0 pass, 1
 mismatch, 77 no device.
 """
 import argparse
