@@ -199,6 +199,7 @@ struct _GstYoloDetect
   gboolean have_info;
   YoloEngine *engine;
   gboolean shared;              /* engine from yolo_engine_shared_acquire */
+  gboolean batch_left;          /* shared: EOS told (not streaming) */
   gint engine_batch;            /* images per inference of the engine */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
@@ -796,9 +797,12 @@ release_engine (GstYoloDetect * self)
     g_clear_pointer (&self->preproc, yolo_preproc_free);
     yolo_engine_unlock (self->engine);
   }
-  if (self->shared)
+  if (self->shared) {
+    if (!self->batch_left)
+      yolo_engine_shared_streaming (self->engine, FALSE);
+    self->batch_left = FALSE;
     yolo_engine_shared_release (self->engine);
-  else
+  } else
     yolo_engine_free (self->engine);
   self->engine = NULL;
   self->shared = FALSE;
@@ -1294,6 +1298,20 @@ gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
     self->n_frames = 0;
     self->have_output = FALSE;
     g_array_set_size (self->last, 0);
+  }
+  /* a shared batch stops waiting for this stream at its end, and waits
+   * for it again when it sends frames again */
+  if (self->shared && self->engine) {
+    gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    if (eos && !self->batch_left) {
+      self->batch_left = TRUE;
+      yolo_engine_shared_streaming (self->engine, FALSE);
+    } else if (!eos && self->batch_left
+        && (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+            || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)) {
+      self->batch_left = FALSE;
+      yolo_engine_shared_streaming (self->engine, TRUE);
+    }
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }

@@ -2207,6 +2207,45 @@ GST_START_TEST (test_classes_empty_entries)
 
 GST_END_TEST;
 
+/* Two streams batched on one model instance (batch-size=2, the longest
+ * batch-timeout, 60 s): when one ends, the other's frames run at once
+ * instead of each waiting 60 s for a partner that will not come. */
+GST_START_TEST (test_batch_stream_ends)
+{
+  gchar *path, *desc;
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  gint64 t0;
+
+  SKIP_WITHOUT_DATA ();
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("videotestsrc num-buffers=2 ! video/x-raw,width=160,"
+      "height=120 ! yolodetect model=\"%s\" model-instance-id=ends "
+      "batch-size=2 batch-timeout=60000 ! fakesink videotestsrc "
+      "num-buffers=5 ! video/x-raw,width=160,height=120 ! yolodetect "
+      "model=\"%s\" model-instance-id=ends batch-size=2 batch-timeout=60000 "
+      "! fakesink", path, path);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  t0 = g_get_monotonic_time ();
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 50 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS after %.0f s: the stream left waits "
+      "for its ended partner", (g_get_monotonic_time () - t0) / 1e6);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* zoo model path, NULL (test skipped) if absent */
 static gchar *
 zoo_model (const gchar * name)
@@ -2525,6 +2564,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_task_metas);
   tcase_add_test (tc, test_input_size);
   tcase_add_test (tc, test_classes_empty_entries);
+  tcase_add_test (tc, test_batch_stream_ends);
   return s;
 }
 
