@@ -398,6 +398,9 @@ void yolo_graph_fuse_focus (YoloGraph * g);
  * the anchor-axis Concats) -> one DetectDecode node (yolo-head-fuse.c);
  * called by yolo_graph_fuse. */
 void yolo_graph_fuse_head (YoloGraph * g);
+/* The anchor-based decode tail of a YOLOv5 Detect head -> one AnchorDecode
+ * node (yolo-anchor-fuse.c); called by yolo_graph_fuse. */
+void yolo_graph_fuse_anchor (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

@@ -26,6 +26,7 @@ extern const YoloOpImpl *const yolo_impls_quant[];
 extern const YoloOpImpl *const yolo_impls_qdq[];
 extern const YoloOpImpl *const yolo_impls_attention[];
 extern const YoloOpImpl *const yolo_impls_detect[];
+extern const YoloOpImpl *const yolo_impls_anchor[];
 
 G_END_DECLS
 #endif

@@ -28,6 +28,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_qdq,
   yolo_impls_attention,
   yolo_impls_detect,
+  yolo_impls_anchor,
   NULL
 };
 

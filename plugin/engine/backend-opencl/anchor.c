@@ -1,0 +1,52 @@
+/* backend-opencl/anchor.c - AnchorDecode (ops/anchor.h) on OpenCL: one
+ * launch of ocl_kernels/anchor.cl, one work-item per 8 grid cells of one
+ * anchor of one level of one image, reading each level's conv output
+ * where it is and writing the [N, A, 5+nc] output (no Transpose, Split,
+ * Concat or intermediate tensor). */
+#include "impls.h"
+#include "ops/anchor.h"
+
+#define ANCHOR_V 8              /* anchor.cl: grid cells per work-item */
+
+static gboolean
+anchor_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloAnchorGeom d;
+  cl_kernel k;
+  YoloArgs a;
+  gsize gws[2];
+
+  if (!yolo_anchor_geom (g, n, &d, error))
+    return FALSE;
+  k = yolo_rt_kernel (rt, "anchor_decode", error);
+  if (!k)
+    return FALSE;
+  a = yolo_args (k);
+  /* 4 levels; unused levels repeat level 0 */
+  for (int l = 0; l < YOLO_ANCHOR_MAX_LEVELS; l++)
+    yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, l < d.L ? l : 0));
+  for (int i = 0; i < 3; i++)
+    yolo_args_param (&a, rt, g, YOLO_IN (g, n, d.L + i));
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+  for (int l = 0; l < YOLO_ANCHOR_MAX_LEVELS; l++)
+    yolo_args_int (&a, l < d.L ? d.n[l] : 0);
+  yolo_args_int (&a, d.na);
+  yolo_args_int (&a, d.no);
+  yolo_args_float (&a, d.xy_offset);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = 0;
+  for (int l = 0; l < d.L; l++)
+    gws[0] += d.na * ((d.n[l] + ANCHOR_V - 1) / ANCHOR_V);
+  gws[1] = d.N;
+  return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
+}
+
+static const char *const anchor_types[] = { YOLO_ANCHOR_DECODE_OP, NULL };
+
+static const YoloOpImpl impl_anchor = {
+  anchor_types, "anchor-decode", "anchor", NULL, NULL, anchor_prepare,
+  YOLO_IMPL_HALF
+};
+
+const YoloOpImpl *const yolo_impls_anchor[] = { &impl_anchor, NULL };
