@@ -1,97 +1,70 @@
 /* detect.cl - DetectDecode (plugin/engine/ops/detect.h): the tail of an
  * Ultralytics Detect head: DFL softmax and expectation, distances to
- * boxes, strides, class sigmoids, written into the [1, 4+nc, A] output.
- * One work-item per 8 consecutive anchors of one level (float8: PoCL does
- * not vectorise exp across work-items that pick their level's pointers),
- * a level's last chunk anchor by anchor. Up to 4 levels; a level of 0
- * anchors is unused (its tensor arguments repeat another's). */
+ * boxes, strides, class sigmoids, written into the [N, 4+nc, A] output.
+ * Global size (chunks, N): one work-item per 8 consecutive anchors of one
+ * level of image get_global_id (1) (float8: PoCL does not vectorise exp
+ * across work-items that pick their level's pointers), a level's last
+ * chunk anchor by anchor. Images are dense: image i of a level's box
+ * tensor starts 4*R*n_l elements after image i-1, of its class tensor
+ * nc*n_l, of the output (4+nc)*A; anchors, strides and DFL weights are
+ * shared. Up to 4 levels; a level of 0 anchors is unused (its tensor
+ * arguments repeat another's). */
 
 #define DETECT_V 8
 
-/* anchors a .. a+7 (level anchors p .. p+7, rows of nl at b + bo) */
-static void
-detect8 (__global const ACT_T *b, int bo, __global const ACT_T *c, int co,
-    int nl, int p, int a, int A, __global const float *anc,
-    __global const float *str, __global const float *w,
-    __global ACT_T *y, int R, int nc, int xywh)
-{
-  float8 d[4];
-  for (int k = 0; k < 4; k++) {
-    int v = bo + k * R * nl + p;
-    if (R == 1) {
-      d[k] = LOAD_ACT8 (b, v);
-      continue;
-    }
-    float8 m = (float8) (-INFINITY), s = (float8) (0.0f);
-    float8 acc = (float8) (0.0f);
-    for (int i = 0; i < R; i++)
-      m = fmax (m, LOAD_ACT8 (b, v + i * nl));
-    for (int i = 0; i < R; i++) {
-      float8 e = exp (LOAD_ACT8 (b, v + i * nl) - m);
-      s += e;
-      acc += e * w[i];
-    }
-    d[k] = acc / s;
-  }
-  float8 ax = vload8 (0, anc + a), ay = vload8 (0, anc + A + a);
-  float8 st = vload8 (0, str + a);
-  float8 x1 = ax - d[0], y1 = ay - d[1], x2 = ax + d[2], y2 = ay + d[3];
-  if (xywh) {
-    STORE_ACT8 (y, a, (x1 + x2) / 2.0f * st);
-    STORE_ACT8 (y, A + a, (y1 + y2) / 2.0f * st);
-    STORE_ACT8 (y, 2 * A + a, (x2 - x1) * st);
-    STORE_ACT8 (y, 3 * A + a, (y2 - y1) * st);
-  } else {
-    STORE_ACT8 (y, a, x1 * st);
-    STORE_ACT8 (y, A + a, y1 * st);
-    STORE_ACT8 (y, 2 * A + a, x2 * st);
-    STORE_ACT8 (y, 3 * A + a, y2 * st);
-  }
-  for (int k = 0; k < nc; k++)
-    STORE_ACT8 (y, (4 + k) * A + a,
-        1.0f / (1.0f + exp (-LOAD_ACT8 (c, co + k * nl + p))));
+#define DETECT_LDF8(p, i) vload8 (0, (p) + (i))
+#define DETECT_LDF1(p, i) ((p)[i])
+
+/* One body at two widths: NAME computes anchors a .. a+W-1 (level anchors
+ * p .. p+W-1, rows of nl at b + bo and c + co) of one image, in FT (float8
+ * or float), loading activations with LDA, storing with STA and loading
+ * the float constants with LDF. */
+#define DETECT_BODY(NAME, FT, LDA, STA, LDF) \
+static void \
+NAME (__global const ACT_T *b, int bo, __global const ACT_T *c, int co, \
+    int nl, int p, int a, int A, __global const float *anc, \
+    __global const float *str, __global const float *w, \
+    __global ACT_T *y, int R, int nc, int xywh) \
+{ \
+  FT d[4]; \
+  for (int k = 0; k < 4; k++) { \
+    int v = bo + k * R * nl + p; \
+    if (R == 1) { \
+      d[k] = LDA (b, v); \
+      continue; \
+    } \
+    FT m = (FT) (-INFINITY), s = (FT) (0.0f); \
+    FT acc = (FT) (0.0f); \
+    for (int i = 0; i < R; i++) \
+      m = fmax (m, LDA (b, v + i * nl)); \
+    for (int i = 0; i < R; i++) { \
+      FT e = exp (LDA (b, v + i * nl) - m); \
+      s += e; \
+      acc += e * w[i]; \
+    } \
+    d[k] = acc / s; \
+  } \
+  FT ax = LDF (anc, a), ay = LDF (anc, A + a); \
+  FT st = LDF (str, a); \
+  FT x1 = ax - d[0], y1 = ay - d[1], x2 = ax + d[2], y2 = ay + d[3]; \
+  if (xywh) { \
+    STA (y, a, (x1 + x2) / 2.0f * st); \
+    STA (y, A + a, (y1 + y2) / 2.0f * st); \
+    STA (y, 2 * A + a, (x2 - x1) * st); \
+    STA (y, 3 * A + a, (y2 - y1) * st); \
+  } else { \
+    STA (y, a, x1 * st); \
+    STA (y, A + a, y1 * st); \
+    STA (y, 2 * A + a, x2 * st); \
+    STA (y, 3 * A + a, y2 * st); \
+  } \
+  for (int k = 0; k < nc; k++) \
+    STA (y, (4 + k) * A + a, \
+        1.0f / (1.0f + exp (-LDA (c, co + k * nl + p)))); \
 }
 
-static void
-detect1 (__global const ACT_T *b, int bo, __global const ACT_T *c, int co,
-    int nl, int p, int a, int A, __global const float *anc,
-    __global const float *str, __global const float *w,
-    __global ACT_T *y, int R, int nc, int xywh)
-{
-  float d[4];
-  for (int k = 0; k < 4; k++) {
-    int v = bo + k * R * nl + p;
-    if (R == 1) {
-      d[k] = LOAD_ACT (b, v);
-      continue;
-    }
-    float m = -INFINITY, s = 0.0f, acc = 0.0f;
-    for (int i = 0; i < R; i++)
-      m = fmax (m, LOAD_ACT (b, v + i * nl));
-    for (int i = 0; i < R; i++) {
-      float e = exp (LOAD_ACT (b, v + i * nl) - m);
-      s += e;
-      acc += e * w[i];
-    }
-    d[k] = acc / s;
-  }
-  float ax = anc[a], ay = anc[A + a], st = str[a];
-  float x1 = ax - d[0], y1 = ay - d[1], x2 = ax + d[2], y2 = ay + d[3];
-  if (xywh) {
-    STORE_ACT (y, a, (x1 + x2) / 2.0f * st);
-    STORE_ACT (y, A + a, (y1 + y2) / 2.0f * st);
-    STORE_ACT (y, 2 * A + a, (x2 - x1) * st);
-    STORE_ACT (y, 3 * A + a, (y2 - y1) * st);
-  } else {
-    STORE_ACT (y, a, x1 * st);
-    STORE_ACT (y, A + a, y1 * st);
-    STORE_ACT (y, 2 * A + a, x2 * st);
-    STORE_ACT (y, 3 * A + a, y2 * st);
-  }
-  for (int k = 0; k < nc; k++)
-    STORE_ACT (y, (4 + k) * A + a,
-        1.0f / (1.0f + exp (-LOAD_ACT (c, co + k * nl + p))));
-}
+DETECT_BODY (detect8, float8, LOAD_ACT8, STORE_ACT8, DETECT_LDF8)
+DETECT_BODY (detect1, float, LOAD_ACT, STORE_ACT, DETECT_LDF1)
 
 __kernel void
 detect_decode (__global const ACT_T *b0, int b0_off,
@@ -108,7 +81,7 @@ detect_decode (__global const ACT_T *b0, int b0_off,
     __global ACT_T *y, int y_off,
     int n0, int n1, int n2, int n3, int R, int nc, int xywh)
 {
-  int q = get_global_id (0);
+  int q = get_global_id (0), img = get_global_id (1);
   int A = n0 + n1 + n2 + n3;
   /* chunks of DETECT_V anchors per level */
   int q0 = (n0 + DETECT_V - 1) / DETECT_V, q1 = (n1 + DETECT_V - 1) / DETECT_V;
@@ -128,10 +101,13 @@ detect_decode (__global const ACT_T *b0, int b0_off,
     return;
   }
   int p = q * DETECT_V;
+  /* image img: its box and class rows, its output */
+  bo += img * 4 * R * nl;
+  co += img * nc * nl;
   anc += anc_off;
   str += str_off;
   w += w_off;
-  y += y_off;
+  y += y_off + img * (4 + nc) * A;
   if (p + DETECT_V <= nl) {
     detect8 (b, bo, c, co, nl, p, start + p, A, anc, str, w, y, R, nc, xywh);
   } else {

@@ -129,6 +129,116 @@ pool_max_s1_w16 (__global const ACT_T *x, int x_off, __global ACT_T *y,
   }
 }
 
+/* Lanes s..s+15 of the 32 lanes (a, b), s = 1, 2, 4 or 8 (constant
+ * shuffles). */
+#define POOL_SH1(a, b) shuffle2 ((a), (b), (uint16) (1, 2, 3, 4, 5, 6, 7, 8, \
+        9, 10, 11, 12, 13, 14, 15, 16))
+#define POOL_SH2(a, b) shuffle2 ((a), (b), (uint16) (2, 3, 4, 5, 6, 7, 8, 9, \
+        10, 11, 12, 13, 14, 15, 16, 17))
+#define POOL_SH4(a, b) shuffle2 ((a), (b), (uint16) (4, 5, 6, 7, 8, 9, 10, \
+        11, 12, 13, 14, 15, 16, 17, 18, 19))
+#define POOL_SH8(a, b) shuffle2 ((a), (b), (uint16) (8, 9, 10, 11, 12, 13, \
+        14, 15, 16, 17, 18, 19, 20, 21, 22, 23))
+
+/* One doubling step of pool_window16: the windows of (lo, hi) grow from
+ * len to 2 len lanes. */
+#define POOL_DOUBLE(SH) do { \
+    lo = fmax (lo, SH (lo, hi)); \
+    hi = fmax (hi, SH (hi, ninf)); \
+  } while (0)
+
+/* Lane i of the result: the max of lanes [i, i + n) of the 32 lanes
+ * (lo, hi), -inf past them; n in [1, 17]. Windows of 1, 2, 4, 8, 16 lanes
+ * by doubling, then the overlap of two windows of the largest power of
+ * two <= n (max is idempotent): 2 + log2 (n) shuffles per vector instead
+ * of n. */
+static inline float16
+pool_window16 (float16 lo, float16 hi, int n)
+{
+  float16 ninf = (float16) (-INFINITY);
+  int len = 1;
+  if (n >= 2) {
+    POOL_DOUBLE (POOL_SH1);
+    len = 2;
+  }
+  if (n >= 4) {
+    POOL_DOUBLE (POOL_SH2);
+    len = 4;
+  }
+  if (n >= 8) {
+    POOL_DOUBLE (POOL_SH4);
+    len = 8;
+  }
+  if (n >= 16) {
+    POOL_DOUBLE (POOL_SH8);
+    len = 16;
+  }
+  return len < n ? fmax (lo, pool_shift16 (lo, hi, n - len)) : lo;
+}
+
+/* Max pooling with stride 1 and dilation 1 of planes at most 16 x 16 whose
+ * output rows are at most 16 wide (SPPF at 10x10, YOLOX's SPP at 13x13):
+ * one plane per work-item. Each input row is loaded once (lanes past W set
+ * to -inf), placed pw lanes to the right in 32 lanes (-inf on the left)
+ * and reduced over windows of kw lanes (pool_window16); each output row is
+ * then the max of the kh reduced rows inside the plane. That is the max
+ * over the window's pixels inside the image: ONNX's -inf padding (pads
+ * smaller than the kernel: no window is all padding). pool_max_s1_w16
+ * reduced the kh rows of every output row again from memory, with kw
+ * shuffles per vector, one work-item per output row.
+ * gws: planes. */
+__kernel void
+pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int ph, int pw)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+
+  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
+  __global ACT_T *dst = y + y_off + (size_t) p * OH * OW;
+  float16 ninf = (float16) (-INFINITY);
+  int16 past = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+      >= W;
+  float16 hm[16];
+
+  for (int iy = 0; iy < H; iy++) {
+    __global const ACT_T *row = src + iy * W;
+    float16 r;
+    /* one vector load when 16 elements from the row start lie inside
+     * the tensor (it reads on into the next rows), else element by
+     * element */
+    if ((planes - p) * H * W - iy * W >= 16) {
+      r = LOAD_ACT16 (row, 0);
+    } else {
+      float t[16];
+      for (int i = 0; i < 16; i++)
+        t[i] = i < W ? LOAD_ACT (row, i) : 0.0f;
+      r = vload16 (0, t);
+    }
+    r = select (r, ninf, past);
+    hm[iy] = pool_window16 (pool_shift16 (ninf, r, 16 - pw),
+        pool_shift16 (r, ninf, 16 - pw), kw);
+  }
+  for (int oh = 0; oh < OH; oh++) {
+    int y0 = max (oh - ph, 0), y1 = min (oh - ph + kh, H);
+    float16 m = hm[y0];
+    for (int iy = y0 + 1; iy < y1; iy++)
+      m = fmax (m, hm[iy]);
+    if (oh * OW + 16 <= OH * OW) {
+      /* lanes past OW land in the next rows of the plane, written after
+       * this one */
+      STORE_ACT16 (dst, oh * OW, m);
+    } else {
+      float t[16];
+      vstore16 (m, 0, t);
+      for (int i = 0; i < OW; i++)
+        STORE_ACT (dst, oh * OW + i, t[i]);
+    }
+  }
+}
+
 /* Any 2-D max / average pooling: one output per work-item.
  * peh, pew: end pads (for the count_include_pad divisor).
  * gws: (OW, OH, planes). */

@@ -1,22 +1,24 @@
 /* yolo-head-fuse.c - the head pass: replaces the tail of an Ultralytics
  * Detect head (YOLOv8, YOLO11, YOLOv10, YOLO26 exports), from the last
- * convs of each level to the [1, 4+nc, A] tensor, by one DetectDecode node
- * (ops/detect.h):
+ * convs of each level to the [N, 4+nc, A] tensor, by one DetectDecode node
+ * (ops/detect.h), at any batch N (the engine's batch option, yolo-rebatch.c,
+ * runs before this pass; the anchors and strides stay [.., 2, A], [.., A]
+ * constants shared by the images):
  *
- *   box_l [1, 4R, n_l] --Concat(axis 2)--> [1, 4R, A]
- *     R > 1: --Reshape--> [1, 4, R, A] --Transpose/Softmax over R
+ *   box_l [N, 4R, n_l] --Concat(axis 2)--> [N, 4R, A]
+ *     R > 1: --Reshape--> [N, 4, R, A] --Transpose/Softmax over R
  *            (any order of Transposes, e.g. v8's perm 0,2,1,3 + Softmax
  *            axis 1, or YOLO11's 0,3,1,2 + axis 3 + 0,3,2,1)-->
- *            [1, R, 4, A] --Conv 1x1 (R -> 1, no bias)--> [1, 1, 4, A]
- *            --Reshape--> dist [1, 4, A]
+ *            [N, R, 4, A] --Conv 1x1 (R -> 1, no bias)--> [N, 1, 4, A]
+ *            --Reshape--> dist [N, 4, A]
  *     R = 1: the concat is dist (YOLO26)
  *   lt = Slice (dist, 0:2, axis 1), rb = Slice (dist, 2:4, axis 1)
  *   x1y1 = Sub (anchors, lt), x2y2 = Add (anchors, rb)
  *   xywh:  Concat (Div (Add (x1y1, x2y2), 2), Sub (x2y2, x1y1))
  *   or     Concat (x1y1, x2y2)                        (corners)
  *   boxes = Mul (that, strides)
- *   cls_l [1, nc, n_l] --Concat(axis 2)--> Sigmoid --> scores
- *   Concat (boxes, scores, axis 1) --> [1, 4+nc, A]
+ *   cls_l [N, nc, n_l] --Concat(axis 2)--> Sigmoid --> scores
+ *   Concat (boxes, scores, axis 1) --> [N, 4+nc, A]
  *
  * The node reads each level's conv outputs where they are, so the anchor-
  * axis Concats cost nothing, and writes the final tensor in one launch.
@@ -91,7 +93,7 @@ concat_axis (const YoloNode * n, int ndim)
   return yolo_axis (yolo_node_attr_int (n, "axis", 0), ndim);
 }
 
-/* Slice (x, [s, e) on axis 1, step 1) of a [1, 4, A] tensor, e clamped. */
+/* Slice (x, [s, e) on axis 1, step 1) of a [N, 4, A] tensor, e clamped. */
 static gboolean
 slice_is (YoloGraph * g, const YoloNode * n, int x, gint64 s, gint64 e)
 {
@@ -127,11 +129,11 @@ slice_is (YoloGraph * g, const YoloNode * n, int x, gint64 s, gint64 e)
   return st == s && (en == e || (e == 4 && en > 4));
 }
 
-/* Concat (axis 2) of L tensors [1, rows, n_l]; fills n[] (or checks it
+/* Concat (axis 2) of L tensors [N, rows, n_l]; fills n[] (or checks it
  * when check). Returns L, or 0. */
 static int
-level_concat (YoloGraph * g, const YoloNode * c, gint64 rows, gint64 * n,
-    gboolean check)
+level_concat (YoloGraph * g, const YoloNode * c, gint64 N, gint64 rows,
+    gint64 * n, gboolean check)
 {
   YoloTensor *y = YOLO_OUT (g, c, 0);
   gint64 A = 0;
@@ -142,7 +144,7 @@ level_concat (YoloGraph * g, const YoloNode * c, gint64 rows, gint64 * n,
   for (int l = 0; l < c->n_inputs; l++) {
     YoloTensor *t = YOLO_IN (g, c, l);
     if (!t || yolo_tensor_is_const (t) || t->dtype != YOLO_DTYPE_FLOAT
-        || t->ndim != 3 || t->dims[0] != 1 || t->dims[1] != rows
+        || t->ndim != 3 || t->dims[0] != N || t->dims[1] != rows
         || t->dims[2] < 1 || (check && t->dims[2] != n[l]))
       return 0;
     n[l] = t->dims[2];
@@ -151,10 +153,10 @@ level_concat (YoloGraph * g, const YoloNode * c, gint64 rows, gint64 * n,
   return A == y->dims[2] ? c->n_inputs : 0;
 }
 
-/* The 1x1 DFL conv: weight [1, R, 1, 1], no bias, group 1, no pads,
- * strides and dilations 1. */
+/* The 1x1 DFL conv [N, R, 4, A] -> [N, 1, 4, A]: weight [1, R, 1, 1], no
+ * bias, group 1, no pads, strides and dilations 1. */
 static gboolean
-dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 R, gint64 A)
+dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 N, gint64 R, gint64 A)
 {
   YoloTensor *w = YOLO_IN (g, cv, 1);
   const char *names[] = { "pads", "strides", "dilations" };
@@ -164,8 +166,8 @@ dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 R, gint64 A)
       || !const_tail (w, 4, (const gint64[]) { 1, R, 1, 1 })
       || w->ndim != 4 || yolo_node_attr_int (cv, "group", 1) != 1
       || (strcmp (ap, "NOTSET") && strcmp (ap, "VALID"))
-      || !dims_are (YOLO_IN (g, cv, 0), 4, (const gint64[]) { 1, R, 4, A })
-      || !dims_are (YOLO_OUT (g, cv, 0), 4, (const gint64[]) { 1, 1, 4, A }))
+      || !dims_are (YOLO_IN (g, cv, 0), 4, (const gint64[]) { N, R, 4, A })
+      || !dims_are (YOLO_OUT (g, cv, 0), 4, (const gint64[]) { N, 1, 4, A }))
     return FALSE;
   for (int k = 0; k < 3; k++) {
     int cnt = 0;
@@ -180,10 +182,10 @@ dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 R, gint64 A)
 enum
 { LBL_B, LBL_K, LBL_R, LBL_A };
 
-/* dist [1, 4, A] back through the DFL to the box tensor [1, 4R, A]; fills
+/* dist [N, 4, A] back through the DFL to the box tensor [N, 4R, A]; fills
  * the nodes to remove and returns the box tensor, or -1. */
 static int
-dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
+dfl_chain (YoloGraph * g, int dist, gint64 N, gint64 A, gint64 * R_out, int *w,
     YoloNode ** rm, int *n_rm)
 {
   YoloNode *r1, *cv, *r0, *chain[HEAD_CHAIN_MAX];
@@ -201,7 +203,7 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
   if (!x || x->ndim != 4)
     return -1;
   R = x->dims[1];
-  if (R < 2 || R > 4096 || !dfl_conv (g, cv, R, A))
+  if (R < 2 || R > 4096 || !dfl_conv (g, cv, N, R, A))
     return -1;
   /* back through Transposes and one Softmax to a Reshape */
   t = cv->inputs[0];
@@ -218,9 +220,9 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
     t = p->inputs[0];
   }
   r0 = made_by (g, t, "Reshape", 1);
-  if (!r0 || !dims_are (YOLO_T (g, t), 4, (const gint64[]) { 1, 4, R, A }))
+  if (!r0 || !dims_are (YOLO_T (g, t), 4, (const gint64[]) { N, 4, R, A }))
     return -1;
-  /* the labels of each dim, forward from [1, 4, R, A] */
+  /* the labels of each dim, forward from [N, 4, R, A] */
   for (int i = nc - 1; i >= 0; i--) {
     YoloNode *p = chain[i];
     YoloTensor *in = YOLO_IN (g, p, 0);
@@ -253,7 +255,7 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
       || lbl[3] != LBL_A)
     return -1;
   if (!dims_are (YOLO_T (g, r0->inputs[0]), 3,
-          (const gint64[]) { 1, 4 * R, A }))
+          (const gint64[]) { N, 4 * R, A }))
     return -1;
   rm[(*n_rm)++] = r1;
   rm[(*n_rm)++] = cv;
@@ -265,14 +267,15 @@ dfl_chain (YoloGraph * g, int dist, gint64 A, gint64 * R_out, int *w,
   return r0->inputs[0];
 }
 
-/* The level tensors of box [1, 4R, A] (read by box_uses node inputs) and
- * cls [1, nc, A]: the inputs of their anchor-axis Concats, or (older
+/* The level tensors of box [N, 4R, A] (read by box_uses node inputs) and
+ * cls [N, nc, A]: the inputs of their anchor-axis Concats, or (older
  * exports) of the per-level channel Concats (box_l, cls_l) whose
  * Reshapes are concatenated on the anchor axis and Split into box and
  * cls. Fills bl, cl, n and the nodes to remove; returns L, or 0. */
 static int
-find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 R,
-    gint64 nc, int *bl, int *cl, gint64 * n, YoloNode ** rm, int *n_rm)
+find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
+    gint64 R, gint64 nc, int *bl, int *cl, gint64 * n, YoloNode ** rm,
+    int *n_rm)
 {
   YoloNode *bc = made_by (g, box, "Concat", box_uses);
   YoloNode *cc = made_by (g, cls, "Concat", 1), *sp, *ac;
@@ -280,8 +283,8 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 R,
   int L;
 
   if (bc && cc) {
-    L = level_concat (g, cc, nc, n, FALSE);
-    if (!L || level_concat (g, bc, 4 * R, n, TRUE) != L)
+    L = level_concat (g, cc, N, nc, n, FALSE);
+    if (!L || level_concat (g, bc, N, 4 * R, n, TRUE) != L)
       return 0;
     for (int l = 0; l < L; l++) {
       bl[l] = bc->inputs[l];
@@ -299,7 +302,7 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 R,
       || yolo_axis (yolo_node_attr_int (sp, "axis", 0), 3) != 1)
     return 0;
   ac = made_by (g, sp->inputs[0], "Concat", 1);
-  if (!ac || !(L = level_concat (g, ac, 4 * R + nc, n, FALSE)))
+  if (!ac || !(L = level_concat (g, ac, N, 4 * R + nc, n, FALSE)))
     return 0;
   for (int l = 0; l < L; l++) {
     YoloNode *rs = made_by (g, ac->inputs[l], "Reshape", 1);
@@ -312,9 +315,9 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 R,
     c = YOLO_IN (g, lc, 1);
     if (!b || !c || yolo_tensor_is_const (b) || yolo_tensor_is_const (c)
         || b->dtype != YOLO_DTYPE_FLOAT || c->dtype != YOLO_DTYPE_FLOAT
-        || !dims_are (b, 4, (const gint64[]) { 1, 4 * R, b->dims[2],
+        || !dims_are (b, 4, (const gint64[]) { N, 4 * R, b->dims[2],
               b->dims[3]
-            }) || !dims_are (c, 4, (const gint64[]) { 1, nc,
+            }) || !dims_are (c, 4, (const gint64[]) { N, nc,
               b->dims[2], b->dims[3]
             }) || b->dims[2] * b->dims[3] != n[l])
       return 0;
@@ -336,15 +339,16 @@ try_head (YoloGraph * g, YoloNode * F)
   YoloTensor *Y = YOLO_OUT (g, F, 0), *str;
   int n_rm = 0, L, x1y1, x2y2, dist, boxes, box, w = -1, si, ai;
   int bl[YOLO_DETECT_MAX_LEVELS], cl[YOLO_DETECT_MAX_LEVELS];
-  gint64 A, nc, R = 1, n[YOLO_DETECT_MAX_LEVELS];
+  gint64 N, A, nc, R = 1, n[YOLO_DETECT_MAX_LEVELS];
   const gint64 anc_tail[2] = { 2, Y->dims[2] };
   gboolean xywh;
   int *ins;
 
   if (F->n_inputs != 2 || F->n_outputs != 1 || Y->ndim != 3
-      || Y->dims[0] != 1 || Y->dims[1] < 5 || Y->dtype != YOLO_DTYPE_FLOAT
+      || Y->dims[0] < 1 || Y->dims[1] < 5 || Y->dtype != YOLO_DTYPE_FLOAT
       || concat_axis (F, 3) != 1)
     return FALSE;
+  N = Y->dims[0];
   A = Y->dims[2];
   nc = Y->dims[1] - 4;
   /* scores: Sigmoid (cls) */
@@ -362,7 +366,7 @@ try_head (YoloGraph * g, YoloNode * F)
   boxes = mul->inputs[1 - si];
   dc = made_by (g, boxes, "Concat", 1);
   if (!dc || dc->n_inputs != 2 || concat_axis (dc, 3) != 1
-      || !dims_are (YOLO_T (g, boxes), 3, (const gint64[]) { 1, 4, A }))
+      || !dims_are (YOLO_T (g, boxes), 3, (const gint64[]) { N, 4, A }))
     return FALSE;
   div = made_by (g, dc->inputs[0], "Div", 1);
   xywh = div != NULL;
@@ -402,13 +406,13 @@ try_head (YoloGraph * g, YoloNode * F)
   if (!sla || !slb)
     return FALSE;
   dist = sla->inputs[0];
-  if (!dims_are (YOLO_T (g, dist), 3, (const gint64[]) { 1, 4, A })
+  if (!dims_are (YOLO_T (g, dist), 3, (const gint64[]) { N, 4, A })
       || !slice_is (g, sla, dist, 0, 2) || !slice_is (g, slb, dist, 2, 4))
     return FALSE;
   /* dist: the DFL of the box tensor, or (R = 1) the box tensor itself */
-  box = dfl_chain (g, dist, A, &R, &w, rm, &n_rm);
+  box = dfl_chain (g, dist, N, A, &R, &w, rm, &n_rm);
   L = find_levels (g, box >= 0 ? box : dist, box >= 0 ? 1 : 2,
-      sg->inputs[0], R, nc, bl, cl, n, rm, &n_rm);
+      sg->inputs[0], N, R, nc, bl, cl, n, rm, &n_rm);
   if (!L)
     return FALSE;
 

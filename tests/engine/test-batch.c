@@ -74,12 +74,8 @@ check_model (const char *path, int batch, GRand * rng)
         maxdiff = d;
     }
   }
-  /* Within 1e-3 (pixels, scores), not bit for bit: the batch-1 graph runs
-   * the fused Detect head (DetectDecode, yolo-head-fuse.c), which does not
-   * match batch-N graphs yet, and its vector exp differs from the
-   * Softmax/Sigmoid kernels' by an ulp or two (up to 1.2e-4 px at 320);
-   * everything before the head is the same kernels on the same values */
-  CHECK (maxdiff <= 1e-3, "%s batch %d: images differ from batch 1 by up to %g",
+  /* the same kernels on the same values: bit for bit */
+  CHECK (maxdiff == 0, "%s batch %d: images differ from batch 1 by up to %g",
       path, batch, maxdiff);
   g_print ("%s: batch %d = %d batch-1 runs (max difference %g)\n", path,
       batch, batch, maxdiff);

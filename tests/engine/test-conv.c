@@ -800,6 +800,49 @@ test_conv_wino_huge_weights (void)
   }
 }
 
+/* SiLU epilogue at extreme pre-activations: the fused x * sigmoid (x) of
+ * the CPU kernels (conv_silu16: exp2 by range reduction, vscalefps and a
+ * refined reciprocal) against the reference's x / (1 + exp (-x)) for
+ * values past exp's range and around its ends, zero and denormals; on a
+ * 1x1 conv (one input channel, weights 1, bias 0: y = silu (x)) also
+ * +inf and NaN (-inf: the kernels give -inf, the reference -inf / inf =
+ * NaN; left to the open question of NaN and inf through activations). The 3x3 and depthwise 3x3 convs take the centre tap only
+ * (finite inputs: 0 * inf would make their neighbours NaN), on the direct
+ * kernels (Winograd's transforms lose small values next to 1e30). */
+static void
+test_conv_silu_extremes (void)
+{
+  static const float v[] = { -1e30f, -200.0f, -88.7f, -87.3f, -87.0f,
+    -20.0f, -1e-3f, 0.0f, 1e-3f, 20.0f, 87.0f, 87.3f, 88.7f, 200.0f, 1e30f,
+    4e-39f, -4e-39f, INFINITY, NAN
+  };
+  static const ConvCase cases[] = {
+    {"silu 1x1", 1, 2, 40, 8, 1, 1, 1, 1, P0, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+    {"silu dw3x3", 8, 5, 40, 8, 3, 3, 1, 1, P1, 1, 1, 8, TRUE,
+        YOLO_ACT_SILU},
+    {"silu 3x3", 1, 6, 40, 8, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU},
+  };
+  YoloEngineOptions opt = {.conv_kernel = "direct" };
+
+  yolo_test_set_options (&opt);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const ConvCase *c = &cases[i];
+    YoloGraph *g = build_case (c, 0.0f, 0.0f);
+    YoloTensor *x = YOLO_T (g, yolo_graph_find_tensor (g, "X"));
+    YoloTensor *w = YOLO_T (g, yolo_graph_find_tensor (g, "W"));
+    YoloTensor *b = YOLO_T (g, yolo_graph_find_tensor (g, "B"));
+    gsize nv = G_N_ELEMENTS (v) - (c->kh == 1 ? 0 : 2);
+
+    for (gint64 k = 0; k < yolo_tensor_numel (x); k++)
+      ((float *) x->data)[k] = v[k % nv];
+    for (gint64 k = 0; k < yolo_tensor_numel (w); k++)
+      ((float *) w->data)[k] = c->kh == 1 || k % 9 == 4 ? 1.0f : 0.0f;
+    memset (b->data, 0, c->M * sizeof (float));
+    yolo_test_check (g, c->label, 1e-4f, 1e-4f, FALSE);
+  }
+  yolo_test_set_options (NULL);
+}
+
 /* GPU device limits emulated on any device (yolo-runtime.c): small
  * work-group limits (the runtime shrinks every local size; no kernel may
  * depend on it) and a small CL_DEVICE_MAX_MEM_ALLOC_SIZE (a clear error,
@@ -1099,6 +1142,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
+  g_test_add_func ("/conv/silu-extremes", test_conv_silu_extremes);
   g_test_add_func ("/conv/gpu-path", test_conv_gpu_path);
   g_test_add_func ("/conv/tiled", test_conv_tiled);
   g_test_add_func ("/conv/tiled-wg32", test_conv_tiled_wg32);

@@ -89,6 +89,23 @@ test_maxpool (void)
     {"MaxPool", 2, 5, 13, 13, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
     {"MaxPool", 2, 3, 13, 13, {13, 13}, {1, 1}, {0}, {6, 6, 6, 6}},
     {"MaxPool", 2, 2, 6, 15, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}},
+    /* planes at most 16 x 16, outputs at most 16 wide: one plane per
+     * work-item (pool_max_s1_plane); odd plane counts, asymmetric and
+     * zero pads, kh != kw, 16 wide, one row, one column, the last
+     * plane's rows read element by element */
+    {"MaxPool", 2, 7, 16, 16, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 16, 16, {3, 3}, {1, 1}, {0}, {1, 1, 1, 1}},
+    {"MaxPool", 2, 5, 11, 9, {3, 7}, {1, 1}, {0}, {0, 6, 2, 1}},
+    {"MaxPool", 2, 3, 9, 14, {4, 2}, {1, 1}, {0}, {3, 0, 1, 1}},
+    {"MaxPool", 2, 9, 1, 13, {1, 5}, {1, 1}, {0}, {0, 2, 0, 2}},
+    {"MaxPool", 2, 2, 14, 1, {5, 1}, {1, 1}, {0}, {2, 0, 2, 0}},
+    {"MaxPool", 2, 1, 3, 3, {3, 3}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 6, 16, 2, {16, 2}, {1, 1}, {0}, {15, 1, 0, 0}},
+    /* 15 wide but 19 outputs per row: pool_max_s1_w16 */
+    {"MaxPool", 2, 2, 5, 15, {5, 5}, {1, 1}, {0}, {4, 4, 4, 4}},
+    /* 17 wide: pool_max_s1_w16 */
+    {"MaxPool", 2, 2, 13, 17, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 1, 5, 1, 16, {5}, {1}, {0}, {2, 2}},
     /* s1, kw > 17: generic kernel */
     {"MaxPool", 2, 2, 9, 40, {3, 19}, {1, 1}, {0}, {1, 9, 1, 9}},
     /* s1 asymmetric pads, no pads */

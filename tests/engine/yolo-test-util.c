@@ -511,6 +511,12 @@ yolo_test_half (void)
 YoloGraph *
 yolo_test_load_fused (const char *rel)
 {
+  return yolo_test_load_fused_batch (rel, 1);
+}
+
+YoloGraph *
+yolo_test_load_fused_batch (const char *rel, int batch)
+{
   const char *d = g_getenv ("YOLO_TEST_DATA");
   char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
   GError *err = NULL;
@@ -523,6 +529,7 @@ yolo_test_load_fused (const char *rel)
   }
   g = yolo_onnx_load (path, &err);
   g_assert_no_error (err);
+  g->batch_to = batch;
   g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
   g_assert_no_error (err);
   yolo_graph_fuse (g);

@@ -55,6 +55,9 @@ void yolo_test_expect_infer_error (YoloGraph * g, int code, const char *node,
  * NULL (the test case skipped, with the path) when the file is missing. A
  * load or prepare error fails the test. Free with yolo_graph_free. */
 YoloGraph *yolo_test_load_fused (const char *rel);
+/* The same with the engine's batch option (batch_to) set to batch >= 1
+ * before prepare: the graph's batch rewritten to batch (yolo-rebatch.h). */
+YoloGraph *yolo_test_load_fused_batch (const char *rel, int batch);
 
 gboolean yolo_test_have_device (void);
 

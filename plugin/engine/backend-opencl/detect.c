@@ -1,7 +1,8 @@
 /* backend-opencl/detect.c - DetectDecode (ops/detect.h) on OpenCL: one
- * launch of ocl_kernels/detect.cl, one work-item per 8 anchors, reading each
- * level's box and class conv outputs where they are and writing the
- * [1, 4+nc, A] output (no Concat, no intermediate tensors). */
+ * launch of ocl_kernels/detect.cl, one work-item per 8 anchors of a level
+ * and image (global size: chunks x N images), reading each level's box and
+ * class conv outputs where they are and writing the [N, 4+nc, A] output
+ * (no Concat, no intermediate tensors). */
 #include "impls.h"
 #include "ops/detect.h"
 
@@ -13,7 +14,7 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloDetectGeom d;
   cl_kernel k;
   YoloArgs a;
-  gsize gws[1];
+  gsize gws[2];
 
   if (!yolo_detect_geom (g, n, &d, error))
     return FALSE;
@@ -40,7 +41,8 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   gws[0] = 0;
   for (int l = 0; l < d.L; l++)
     gws[0] += (d.n[l] + DETECT_V - 1) / DETECT_V;
-  return yolo_rt_launch (rt, n, k, 1, gws, NULL, error);
+  gws[1] = d.N;
+  return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
 }
 
 static const char *const detect_types[] = { YOLO_DETECT_DECODE_OP, NULL };

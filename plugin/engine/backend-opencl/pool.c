@@ -2,14 +2,21 @@
  * GlobalMaxPool on OpenCL (ocl_kernels/pool.cl).
  *
  * The hot case is YOLO's SPPF MaxPool (5x5, stride 1, pad 2): it runs a
- * float16 kernel along W (pool_max_s1_w16). Everything else uses one output
- * per work-item (pool_generic). */
+ * float16 kernel along W (pool_max_s1_w16), or on planes at most 16 x 16
+ * (SPPF at 10x10, YOLOX's SPP at 13x13) one plane per work-item
+ * (pool_max_s1_plane). Everything else uses one output per work-item
+ * (pool_generic). */
 #include "impls.h"
 #include "ops/pool.h"
 
 /* Fixed local sizes (PoCL compiles one work-group function per size). */
 static const gsize pool_lws_global[1] = { 16 };
 static const gsize pool_lws_s1[3] = { 1, 4, 8 };
+static const gsize pool_lws_plane[1] = { 4 };
+
+/* pool_max_s1_plane's limits: the plane's rows and the output rows fit one
+ * float16 each (its reduced rows: a private float16[16]). */
+#define POOL_PLANE_MAX 16
 static const gsize pool_lws_generic[3] = { 8, 4, 1 };
 
 static gboolean
@@ -50,7 +57,10 @@ pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (pg.mode == POOL_MAX && pg.sh == 1 && pg.sw == 1 && pg.dh == 1
       && pg.dw == 1 && pg.kw <= 17 && pg.ph < pg.kh && pg.peh < pg.kh
       && pg.pw < pg.kw && pg.pew < pg.kw) {
-    k = yolo_rt_kernel (rt, "pool_max_s1_w16", error);
+    gboolean plane = pg.H <= POOL_PLANE_MAX && pg.W <= POOL_PLANE_MAX
+        && pg.OW <= POOL_PLANE_MAX;
+    k = yolo_rt_kernel (rt, plane ? "pool_max_s1_plane" : "pool_max_s1_w16",
+        error);
     if (!k)
       return FALSE;
     args = yolo_args (k);
@@ -67,6 +77,10 @@ pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_int (&args, (cl_int) pg.pw);
     if (!yolo_args_ok (&args, n, error))
       return FALSE;
+    if (plane) {
+      gws[0] = pg.planes;
+      return yolo_rt_launch (rt, n, k, 1, gws, pool_lws_plane, error);
+    }
     gws[0] = yolo_div_up (pg.OW, 16);
     gws[1] = pg.OH;
     gws[2] = pg.planes;

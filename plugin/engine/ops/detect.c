@@ -5,19 +5,20 @@
 #include "misc-util.h"
 #include "detect.h"
 
-/* t holds rows x cols elements as rows of cols: its dims split into a
- * leading part of product rows and a trailing part of product cols. */
+/* t is [N, ..] with each of its N images holding rows x cols elements as
+ * rows of cols: dims 1.. split into a leading part of product rows and a
+ * trailing part of product cols. */
 static gboolean
-rows_of (const YoloTensor * t, gint64 rows, gint64 cols)
+rows_of (const YoloTensor * t, gint64 N, gint64 rows, gint64 cols)
 {
   gint64 tail = 1;
 
-  if (!t || t->dtype != YOLO_DTYPE_FLOAT)
+  if (!t || t->dtype != YOLO_DTYPE_FLOAT || t->ndim < 2 || t->dims[0] != N)
     return FALSE;
-  for (int k = t->ndim; k >= 0; k--) {
+  for (int k = t->ndim; k >= 1; k--) {
     if (k < t->ndim)
       tail *= t->dims[k];
-    if (tail == cols && yolo_tensor_numel (t) == rows * cols)
+    if (tail == cols && yolo_tensor_numel (t) == N * rows * cols)
       return TRUE;
     if (tail > cols)
       return FALSE;
@@ -65,20 +66,32 @@ yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
   d->R = R;
   d->nc = nc;
   d->xywh = yolo_node_attr_int (n, "xywh", 1) != 0;
+  /* the batch: dim 0 of every level input */
+  {
+    YoloTensor *c0 = YOLO_IN (g, n, L);
+    d->N = c0 && c0->ndim >= 2 ? c0->dims[0] : 0;
+  }
+  if (d->N < 1 || d->N > G_MAXINT32) {
+    yolo_op_error (error, n, "the class input of level 0 must be [N, ...] "
+        "with N >= 1 images");
+    return FALSE;
+  }
   for (int l = 0; l < L; l++) {
     YoloTensor *b = YOLO_IN (g, n, l), *c = YOLO_IN (g, n, L + l);
-    gint64 nl = c ? yolo_tensor_numel (c) / nc : 0;
+    gint64 nl = c ? yolo_tensor_numel (c) / (d->N * nc) : 0;
 
-    if (nl < 1 || !rows_of (c, nc, nl) || !rows_of (b, 4 * R, nl)
+    if (nl < 1 || !rows_of (c, d->N, nc, nl) || !rows_of (b, d->N, 4 * R, nl)
         || yolo_tensor_is_const (b) || yolo_tensor_is_const (c)) {
       yolo_op_error (error, n, "level %d: the box and class inputs must be "
-          "float tensors of %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT
-          " rows of the same length", l, 4 * R, nc);
+          "float tensors [%" G_GINT64_FORMAT ", ..] of %" G_GINT64_FORMAT
+          " and %" G_GINT64_FORMAT " rows of the same length per image", l,
+          d->N, 4 * R, nc);
       return FALSE;
     }
     d->n[l] = nl;
     d->A += nl;
-    if (d->A > G_MAXINT32 / (4 + nc)) {
+    /* the kernel indexes every tensor with int */
+    if (d->A > G_MAXINT32 / (4 + nc) / d->N || nl > G_MAXINT32 / (4 * R) / d->N) {
       yolo_op_error (error, n, "too many anchors");
       return FALSE;
     }
@@ -96,48 +109,40 @@ detect_infer (YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_detect_geom (g, n, &d, error))
     return FALSE;
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 3,
-      (const gint64[]) { 1, 4 + d.nc, d.A });
+      (const gint64[]) { d.N, 4 + d.nc, d.A });
   return TRUE;
 }
 
-/* The reference, in the exported graph's float operations. */
-static gboolean
-detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
+/* The reference for image img: its output rows y [4+nc, A]. */
+static void
+decode_image (YoloGraph * g, const YoloNode * n, const YoloDetectGeom * d,
+    gint64 img, const float *anc, const float *str, const float *w,
+    float *e, float *y)
 {
-  YoloDetectGeom d;
-  const float *anc, *str, *w = NULL;
-  float *y, *e;
-  gint64 A, a = 0;
+  gint64 A = d->A, a = 0;
 
-  if (!misc_have_data (g, n, error) || !yolo_detect_geom (g, n, &d, error))
-    return FALSE;
-  A = d.A;
-  anc = YOLO_IN (g, n, 2 * d.L)->data;
-  str = YOLO_IN (g, n, 2 * d.L + 1)->data;
-  if (d.R > 1)
-    w = YOLO_IN (g, n, 2 * d.L + 2)->data;
-  y = misc_alloc (YOLO_OUT (g, n, 0));
-  e = g_new (float, d.R);
-  for (int l = 0; l < d.L; l++) {
-    const float *b = YOLO_IN (g, n, l)->data, *c =
-        YOLO_IN (g, n, d.L + l)->data;
-    gint64 nl = d.n[l];
+  for (int l = 0; l < d->L; l++) {
+    gint64 nl = d->n[l];
+    const float *b = (const float *) YOLO_IN (g, n, l)->data +
+        img * 4 * d->R * nl;
+    const float *c = (const float *) YOLO_IN (g, n, d->L + l)->data +
+        img * d->nc * nl;
     for (gint64 p = 0; p < nl; p++, a++) {
       float dist[4], x1, y1, x2, y2, s = str[a];
       for (int k = 0; k < 4; k++) {
-        const float *v = b + (gint64) k * d.R * nl + p;
-        if (d.R == 1) {
+        const float *v = b + (gint64) k * d->R * nl + p;
+        if (d->R == 1) {
           dist[k] = v[0];
           continue;
         }
         float m = -INFINITY, sum = 0.0f, acc = 0.0f;
-        for (int i = 0; i < d.R; i++)
+        for (int i = 0; i < d->R; i++)
           m = fmaxf (m, v[i * nl]);
-        for (int i = 0; i < d.R; i++) {
+        for (int i = 0; i < d->R; i++) {
           e[i] = expf (v[i * nl] - m);
           sum += e[i];
         }
-        for (int i = 0; i < d.R; i++)
+        for (int i = 0; i < d->R; i++)
           acc += e[i] * w[i];
         dist[k] = acc / sum;
       }
@@ -145,7 +150,7 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
       y1 = anc[A + a] - dist[1];
       x2 = anc[a] + dist[2];
       y2 = anc[A + a] + dist[3];
-      if (d.xywh) {
+      if (d->xywh) {
         y[a] = (x1 + x2) / 2.0f * s;
         y[A + a] = (y1 + y2) / 2.0f * s;
         y[2 * A + a] = (x2 - x1) * s;
@@ -156,10 +161,31 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
         y[2 * A + a] = x2 * s;
         y[3 * A + a] = y2 * s;
       }
-      for (int k = 0; k < d.nc; k++)
+      for (int k = 0; k < d->nc; k++)
         y[(4 + k) * A + a] = 1.0f / (1.0f + expf (-c[k * nl + p]));
     }
   }
+}
+
+/* The reference, in the exported graph's float operations, image by
+ * image. */
+static gboolean
+detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloDetectGeom d;
+  const float *anc, *str, *w = NULL;
+  float *y, *e;
+
+  if (!misc_have_data (g, n, error) || !yolo_detect_geom (g, n, &d, error))
+    return FALSE;
+  anc = YOLO_IN (g, n, 2 * d.L)->data;
+  str = YOLO_IN (g, n, 2 * d.L + 1)->data;
+  if (d.R > 1)
+    w = YOLO_IN (g, n, 2 * d.L + 2)->data;
+  y = misc_alloc (YOLO_OUT (g, n, 0));
+  e = g_new (float, d.R);
+  for (gint64 img = 0; img < d.N; img++)
+    decode_image (g, n, &d, img, anc, str, w, e, y + img * (4 + d.nc) * d.A);
   g_free (e);
   return TRUE;
 }
