@@ -507,15 +507,17 @@ test_tune_fallback (void)
 
 /* Trials timed taking turns (yolo_rt_time_trials) and the tuner's pick:
  * a candidate that records the first candidate's launches (conv-wino4 on
- * PoCL) three times over takes about three times as long as it (on a CPU
+ * PoCL) five times over takes about five times as long as it (on a CPU
  * device by the busiest thread's CPU time, which other processes' load
- * does not stretch) and loses; both trials roll back. */
+ * does not stretch) and loses (asserted: 1.3 times; measured 1.55 to 3 with
+ * three copies at load 9 to 19, so five give room); both trials roll back. */
 static const YoloOpImpl *first_real;
 
 static gboolean
-prepare_thrice (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+prepare_five_over (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
 {
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; i < 5; i++)
     if (!first_real->prepare (rt, g, n, error))
       return FALSE;
   return TRUE;
@@ -527,7 +529,7 @@ test_tune_trials (void)
   YoloEngineOptions on = {.tune = "on" }, off = {.tune = "off" };
   YoloEngine *e;
   GPtrArray *cands;
-  YoloOpImpl first, thrice;
+  YoloOpImpl first, five;
   YoloRtMark marks[2], end;
   YoloRtTrialTime tt[2];
   const YoloOpImpl *chosen = NULL;
@@ -547,12 +549,12 @@ test_tune_trials (void)
   first_real = g_ptr_array_index (cands, 0);
   first = *first_real;
   first.flags |= YOLO_IMPL_TUNABLE;
-  thrice = first;
-  thrice.name = "thrice-over";
-  thrice.prepare = prepare_thrice;
+  five = first;
+  five.name = "five-over";
+  five.prepare = prepare_five_over;
   g_ptr_array_set_size (cands, 1);
   g_ptr_array_index (cands, 0) = &first;
-  g_ptr_array_add (cands, &thrice);
+  g_ptr_array_add (cands, &five);
 
   /* the runtime's trials: times of both, both dropped after */
   yolo_rt_mark (e->rt, &marks[0]);
@@ -560,7 +562,7 @@ test_tune_trials (void)
   yolo_rt_mark (e->rt, &marks[1]);
   n_launches = marks[1].launches - marks[0].launches;
   g_assert_cmpuint (n_launches, >, 0);
-  g_assert_true (thrice.prepare (e->rt, e->graph, n, &err));
+  g_assert_true (five.prepare (e->rt, e->graph, n, &err));
   g_assert_no_error (err);
   g_assert_true (yolo_rt_time_trials (e->rt, marks, 2, 5, tt, &err));
   g_assert_no_error (err);
