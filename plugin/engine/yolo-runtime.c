@@ -1319,6 +1319,34 @@ const_half_mem (YoloRuntime * rt, YoloTensor * t, cl_mem * mem, GError ** error)
   return TRUE;
 }
 
+/* The device holds integer tensors as int32: an integer constant a kernel
+ * reads must fit, or the result would be computed from another value
+ * (saturated, before). Refused naming a node that reads it. */
+static gboolean
+const_ints_fit_int32 (YoloGraph * g, const YoloTensor * t, GError ** error)
+{
+  gint64 n = yolo_tensor_numel (t);
+  const gint64 *v = t->data;
+  const char *reader = "?";
+
+  for (gint64 i = 0; i < n; i++) {
+    if (v[i] >= G_MININT32 && v[i] <= G_MAXINT32)
+      continue;
+    for (guint k = 0; k < g->nodes->len && reader[0] == '?'; k++) {
+      YoloNode *nd = YOLO_N (g, k);
+      for (int j = 0; j < nd->n_inputs; j++)
+        if (!nd->removed && YOLO_IN (g, nd, j) == t)
+          reader = nd->name ? nd->name : nd->op_type;
+    }
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "node %s: the %s constant %s holds %" G_GINT64_FORMAT " (element %"
+        G_GINT64_FORMAT "), outside the 32-bit integers the device computes "
+        "with", reader, yolo_dtype_name (t->dtype), t->name, v[i], i);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
     cl_mem * mem, gint64 * offset, GError ** error)
@@ -1364,10 +1392,12 @@ tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
       if (yolo_dtype_is_float (t->dtype)) {
         buf = g_memdup2 (t->data, n * sizeof (float));
       } else {
-        gint32 *iv = g_new (gint32, MAX (n, 1));
+        gint32 *iv;
+        if (!const_ints_fit_int32 (g, t, error))
+          return FALSE;
+        iv = g_new (gint32, MAX (n, 1));
         for (gint64 i = 0; i < n; i++)
-          iv[i] = (gint32) CLAMP (((gint64 *) t->data)[i], G_MININT32,
-              G_MAXINT32);
+          iv[i] = (gint32) ((gint64 *) t->data)[i];
         buf = iv;
       }
       m = yolo_rt_upload (rt, buf, n * 4, error);
