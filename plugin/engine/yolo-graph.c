@@ -282,6 +282,29 @@ yolo_node_attr_ints (const YoloNode * n, const char *name, int *n_out)
   return a->ints;
 }
 
+void
+yolo_node_set_ints (YoloNode * n, const char *name, int count, const gint64 * v)
+{
+  YoloAttr *a = (YoloAttr *) yolo_node_attr (n, name);
+  /* copied first: v may be the attribute's own values */
+  gint64 *ints = g_memdup2 (v, count * sizeof (gint64));
+
+  if (a) {
+    char *keep = a->name;
+
+    a->name = NULL;
+    attr_clear (a);
+    memset (a, 0, sizeof (*a));
+    a->name = keep;
+    a->type = YOLO_ATTR_INTS;
+    a->tensor = -1;
+  } else {
+    a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  }
+  a->ints = ints;
+  a->n = count;
+}
+
 gint64
 yolo_tensor_numel (const YoloTensor * t)
 {
@@ -667,6 +690,18 @@ yolo_graph_sole_reader (YoloGraph * g, int t, int *slot, guint * index)
   if (index)
     *index = found_index;
   return found;
+}
+
+YoloNode *
+yolo_graph_producer (YoloGraph * g, int t)
+{
+  int p = t >= 0 ? YOLO_T (g, t)->producer : -1;
+  YoloNode *n;
+
+  if (p < 0)
+    return NULL;
+  n = YOLO_N (g, p);
+  return n->removed ? NULL : n;
 }
 
 /* Kahn's algorithm; nodes whose inputs can never be produced are an error. */

@@ -17,14 +17,13 @@ result. Known difference left out: int64 / uint64 values outside int32's
 range computed at run time (the device holds integers as int32). Exit status: 0 pass, 1
 mismatch, 77 no device.
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_parity import SKIP, have_opencl_device  # noqa: E402
+import parity_cli  # noqa: E402
 
 import numpy as np
 import onnx
@@ -298,16 +297,10 @@ def act_cases():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
-    a = ap.parse_args()
-    if not a.engine or not os.path.exists(a.engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={a.engine!r})')
-        return 1
-    if have_opencl_device(a.engine) is False:
-        print('SKIP: no OpenCL device')
-        return SKIP
+    a = parity_cli.parser(__doc__).parse_args()
+    status = parity_cli.engine_unusable(a.engine)
+    if status is not None:
+        return status
     failures, count = [], 0
     with tempfile.TemporaryDirectory(prefix='yolo-edge-ort-') as tmp:
         path, inp, out = (os.path.join(tmp, f) for f in ('m.onnx', 'in.f32', 'out.f32'))
@@ -330,9 +323,8 @@ def main():
                 env['YOLO_INT8_COMPUTE'] = int8
             bad = None
             for i in range(n_out):
-                cmd = [a.engine, 'run', path, '-i', inp, '-o', out, '-n', str(i)]
-                if a.device:
-                    cmd += ['--device', a.device]
+                cmd = parity_cli.run_command(a.engine, path, inp, out, a.device,
+                                             ['--output-index', str(i)])
                 p = subprocess.run(cmd, capture_output=True, text=True, env=env)
                 if label in REFUSE:
                     err = p.stderr.strip()
@@ -366,11 +358,8 @@ def main():
             print(f'  {label:<52s} {"FAIL" if bad else "ok"}')
             if bad:
                 failures.append(f'{label}: {bad}')
-    if failures:
-        print('FAIL:\n  - ' + '\n  - '.join(failures))
-        return 1
-    print(f'PASS: {count} edge-input models match onnxruntime bit for bit')
-    return 0
+    return parity_cli.verdict(failures, 'FAIL:',
+                              f'PASS: {count} edge-input models match onnxruntime bit for bit')
 
 
 if __name__ == '__main__':
