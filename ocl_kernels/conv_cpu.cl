@@ -94,6 +94,9 @@ conv_silu16 (float16 x)
   float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
       (ushort) 0xffff);
   r = r * (2.0f - d * r);
+  /* sigmoid 0 below -87 (t clamped): SiLU (-inf) is NaN, -inf * 0, as
+   * onnxruntime's Mul (x, Sigmoid (x)) and the exp () form below */
+  r = select (r, (float16) (0.0f), t >= 126.0f);
   return x * r;
 #else
   return x / (1.0f + exp (-x));

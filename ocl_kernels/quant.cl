@@ -96,7 +96,12 @@ quant_minmax_partial (__global const float *x, int x_off, int n,
 
 /* Stage 1 on CPUs that want explicit wide vectors: work-item g reduces
  * the contiguous elements [g * chunk, (g + 1) * chunk) (chunk a multiple
- * of 16), 16 lanes at a time. */
+ * of 16), 16 lanes at a time. The running minimum and maximum start at
+ * +inf / -inf and take v where v < mn / v > mx: a NaN v compares false
+ * and is skipped, as fmin / fmax skip it, in one vminps / vmaxps where
+ * the NaN-aware fmin / fmax take three instructions on x86. A piece
+ * without a number ends with mn > mx: its partials are NaN, as
+ * quant_minmax_partial's. */
 __kernel void
 quant_minmax_partial16 (__global const float *x, int x_off, int n,
     __global float *part, int parts, int chunk)
@@ -105,23 +110,26 @@ quant_minmax_partial16 (__global const float *x, int x_off, int n,
   if (g >= parts)
     return;
   int i0 = g * chunk, i1 = min (n, i0 + chunk);
-  float16 mn16 = NAN, mx16 = NAN;  /* as quant_minmax_partial */
+  float16 mn16 = INFINITY, mx16 = -INFINITY;
   int i = i0;
   for (; i + 16 <= i1; i += 16) {
     float16 v = vload16 (0, x + x_off + i);
-    mn16 = fmin (mn16, v);
-    mx16 = fmax (mx16, v);
+    mn16 = select (mn16, v, v < mn16);
+    mx16 = select (mx16, v, v > mx16);
   }
-  float mn = NAN, mx = NAN;
+  float mn = INFINITY, mx = -INFINITY;
   for (; i < i1; i++) {
-    mn = fmin (mn, x[x_off + i]);
-    mx = fmax (mx, x[x_off + i]);
+    float v = x[x_off + i];
+    mn = v < mn ? v : mn;
+    mx = v > mx ? v : mx;
   }
   float8 a = fmin (mn16.lo, mn16.hi), b = fmax (mx16.lo, mx16.hi);
   float4 c = fmin (a.lo, a.hi), d = fmax (b.lo, b.hi);
   float2 e = fmin (c.lo, c.hi), f = fmax (d.lo, d.hi);
-  part[2 * g] = fmin (mn, fmin (e.x, e.y));
-  part[2 * g + 1] = fmax (mx, fmax (f.x, f.y));
+  mn = fmin (mn, fmin (e.x, e.y));
+  mx = fmax (mx, fmax (f.x, f.y));
+  part[2 * g] = mn > mx ? NAN : mn;
+  part[2 * g + 1] = mn > mx ? NAN : mx;
 }
 
 /* Scale and zero point as onnxruntime's GetQuantizationParameter (uint8)

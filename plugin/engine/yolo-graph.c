@@ -43,15 +43,15 @@ yolo_act_apply (YoloAct act, float alpha, float beta, float x)
     case YOLO_ACT_SIGMOID:
       return 1.0f / (1.0f + expf (-x));
     case YOLO_ACT_RELU:
-      return x > 0.0f ? x : 0.0f;
+      return x < 0.0f ? 0.0f : x;
     case YOLO_ACT_LEAKY_RELU:
       return x >= 0.0f ? x : alpha * x;
     case YOLO_ACT_HARD_SIGMOID:
-      return fmaxf (0.0f, fminf (1.0f, alpha * x + beta));
+      return yolo_clipf (alpha * x + beta, 0.0f, 1.0f);
     case YOLO_ACT_HARD_SWISH:
       return x * fmaxf (0.0f, fminf (1.0f, x / 6.0f + 0.5f));
     case YOLO_ACT_CLIP:
-      return fminf (fmaxf (x, alpha), beta);
+      return yolo_clipf (x, alpha, beta);
     default:
       return x;
   }

@@ -182,7 +182,19 @@ typedef enum
   YOLO_ACT_CLIP,                /* min(max(x, alpha), beta) */
 } YoloAct;
 
+/* act (x) on the host, as the kernels' yolo_act (common.cl) and
+ * onnxruntime: Relu, Clip and HardSigmoid of NaN are NaN, Relu (-0.0) is
+ * -0.0. */
 float yolo_act_apply (YoloAct act, float alpha, float beta, float x);
+
+/* min (max (x, lo), hi) keeping NaN (fmaxf / fminf return the operand that
+ * is not NaN); a NaN bound is no bound; onnxruntime's Clip. */
+static inline float
+yolo_clipf (float x, float lo, float hi)
+{
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
 
 /* Static fake quantisations (QuantizeLinear -> DequantizeLinear with
  * constant per-tensor parameters) fused into a Conv's epilogue

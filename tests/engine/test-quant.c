@@ -196,6 +196,44 @@ test_dql_nan (void)
   }
 }
 
+/* Infinities, NaN and signed zeros in tensors large enough for the wide
+ * kernels (min / max pieces, 16 lanes at a time): whole pieces of +inf,
+ * of -inf or of NaN next to numbers, one inf among numbers, only zeros of
+ * both signs; on the device against the C reference, bit for bit. */
+static void
+test_dql_special (void)
+{
+  static const gint64 sizes[] = { 4099, 100003 };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes) * 2; s++)
+    for (int pat = 0; pat < 5; pat++) {
+      gboolean fake = s & 1;
+      gint64 size = sizes[s / 2];
+      YoloGraph *g = dql_graph_op (fake ? "DynamicQuantizeDequantizeLinear" :
+          "DynamicQuantizeLinear");
+      int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2,
+          DIMS (1, size), -2, 3);
+      float *x = YOLO_T (g, idx)->data;
+      char label[80];
+
+      for (gint64 i = 0; i < size; i++) {
+        if (pat == 0 && i == size / 3)
+          x[i] = INFINITY;
+        else if (pat == 1 && i < size / 4)
+          x[i] = INFINITY;
+        else if (pat == 2 && i >= size - size / 4)
+          x[i] = -INFINITY;
+        else if (pat == 3 && i < size / 2)
+          x[i] = NAN;
+        else if (pat == 4)
+          x[i] = i % 3 ? 0.0f : -0.0f;
+      }
+      g_snprintf (label, sizeof (label), "%s n=%" G_GINT64_FORMAT
+          " pattern %d", YOLO_N (g, 0)->op_type, size, pat);
+      yolo_test_check (g, label, 0, 0, FALSE);
+    }
+}
+
 typedef struct
 {
   gint64 C, H, W, M, kh, kw, group, stride, pad, dil;
@@ -756,6 +794,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/dql-values", test_dql_values);
   g_test_add_func ("/quant/dql-nan", test_dql_nan);
   g_test_add_func ("/quant/dql-random", test_dql_random);
+  g_test_add_func ("/quant/dql-special", test_dql_special);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
   g_test_add_func ("/quant/conv-integer-no-zero-points",
       test_conv_integer_no_zero_points);
