@@ -453,8 +453,8 @@ test_conv_depthwise (void)
     {"dw", 32, 13, 13, 32, 3, 3, 1, 1, P1, 1, 1, 32, TRUE, YOLO_ACT_SILU},
     {"dw 7x7", 24, 20, 20, 24, 7, 7, 1, 1, {3, 3, 3, 3}, 1, 1, 24, TRUE,
         YOLO_ACT_NONE, TRUE},
-    /* conv_dw3x3s1's 4 rows per work-item: rows not a multiple of 4 (and
-     * fewer than 4), rows narrower than 16 (the out of line tile, in the
+    /* conv_dw3x3s1's 8 rows per work-item: rows not a multiple of 8 (and
+     * fewer than 8), rows narrower than 16 (the out of line tile, in the
      * tensor's last channel too), widths not a multiple of 16 (a shifted
      * last segment), channel multiplier 2 */
     {"dw rows", 6, 7, 13, 6, 3, 3, 1, 1, P1, 1, 1, 6, TRUE, YOLO_ACT_SILU,
@@ -489,8 +489,8 @@ test_conv_depthwise (void)
     {"dw s2", 12, 21, 64, 12, 3, 3, 2, 2, P1, 1, 1, 12, TRUE, YOLO_ACT_NONE},
     {"dw s2 pad0", 4, 9, 40, 4, 3, 3, 2, 2, P0, 1, 1, 4, TRUE,
         YOLO_ACT_NONE},
-    /* conv_dw3x3s2's 4 rows per work-item: output rows not a multiple of
-     * 4 (and fewer), odd widths (the last segment out of line), narrow
+    /* conv_dw3x3s2's 8 rows per work-item: output rows not a multiple of
+     * 8 (and fewer), odd widths (the last segment out of line), narrow
      * rows, channel multiplier 2 */
     {"dw s2 rows", 6, 27, 64, 6, 3, 3, 2, 2, P1, 1, 1, 6, TRUE,
         YOLO_ACT_SILU, TRUE},
