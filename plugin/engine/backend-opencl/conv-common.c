@@ -353,9 +353,10 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       gws[0] = p.M;
       /* conv_dw7x7s1: CONV_DW7_R (4), conv_dw3x3s1/s2: CONV_DW3_R (8)
        * output rows per work-item */
-      gws[1] =
-          kind == CONV_K_DW ? p.Ho : yolo_div_up (p.Ho,
-          kind == CONV_K_DW7X7S1 ? 4 : 8);
+      if (kind == CONV_K_DW)
+        gws[1] = p.Ho;
+      else
+        gws[1] = yolo_div_up (p.Ho, kind == CONV_K_DW7X7S1 ? 4 : 8);
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW
