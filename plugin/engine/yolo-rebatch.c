@@ -44,11 +44,36 @@ refuse (GError ** error, gint64 b, const char *op, const char *node,
   return FALSE;
 }
 
+gboolean *
+yolo_rebatch_carries (YoloGraph * g, int input)
+{
+  gboolean *c = g_new0 (gboolean, MAX (g->tensors->len, 1));
+
+  c[input] = TRUE;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    gboolean any = FALSE;
+
+    if (n->removed || !strcmp (n->op_type, "Shape")
+        || !strcmp (n->op_type, "Size"))
+      continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && c[n->inputs[k]])
+        any = TRUE;
+    for (int k = 0; any && k < n->n_outputs; k++)
+      if (n->outputs[k] >= 0)
+        c[n->outputs[k]] = TRUE;
+  }
+  return c;
+}
+
 gboolean
 yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
 {
   gint64 b = 0, to = MAX (g->batch_to, 1);
   YoloRebatch *s;
+  gboolean *carries;
+  GPtrArray *shapes;
 
   *state = NULL;
   for (guint i = 0; i < g->inputs->len; i++) {
@@ -79,6 +104,7 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
   s->reshapes = g_array_new (FALSE, FALSE, sizeof (int));
   s->out_dims = g_array_new (FALSE, TRUE, sizeof (gint64) * YOLO_MAX_DIMS);
   s->out_ndim = g_array_new (FALSE, FALSE, sizeof (int));
+  shapes = g_ptr_array_new ();
   for (guint i = 0; i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     int nd = t->ndim;
@@ -86,38 +112,59 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
     g_array_append_val (s->out_ndim, nd);
   }
 
-  /* Reshape target shapes with a leading B: only read as Reshape shapes */
+  /* The Reshapes of tensors that carry the batch (yolo_rebatch_carries):
+   * a constant target shape's leading element holds b times the per-image
+   * count (b itself, or b * area when YOLO12's area attention folds its
+   * areas into the batch axis); it becomes to times that count. Such a
+   * shape must be read by batch-carrying Reshapes only. */
+  carries = yolo_rebatch_carries (g, g_array_index (g->inputs, int, 0));
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     YoloTensor *shape = YOLO_IN (g, n, 1);
+    const char *why = NULL;
 
     if (n->removed || strcmp (n->op_type, "Reshape") || !shape
-        || !yolo_tensor_is_const (shape) || !shape->data
-        || yolo_dtype_is_float (shape->dtype) || shape->ndim != 1
-        || shape->dims[0] < 1 || ((gint64 *) shape->data)[0] != b)
+        || !carries[n->inputs[0]] || !yolo_tensor_is_const (shape)
+        || !shape->data || yolo_dtype_is_float (shape->dtype)
+        || shape->ndim != 1
+        || shape->dims[0] < 1 || ((gint64 *) shape->data)[0] <= 0)
       continue;
-    for (guint j = 0; j < g->nodes->len; j++) {
+    if (((gint64 *) shape->data)[0] % b)
+      why = "its constant target shape's first dimension is not a "
+          "multiple of the batch";
+    for (guint j = 0; !why && j < g->nodes->len; j++) {
       YoloNode *m = YOLO_N (g, j);
       if (m->removed)
         continue;
       for (int k = 0; k < m->n_inputs; k++)
         if (m->inputs[k] == n->inputs[1] && (k != 1
-                || strcmp (m->op_type, "Reshape"))) {
-          gint64 to_ = s->to;
-          state_free (s);
-          if (to_ != 1)
-            return refuse_to (error, b, to_, m->op_type, m->name, "it reads "
-                "a Reshape target shape that holds the batch");
-          return refuse (error, b, m->op_type, m->name, "it reads a "
-              "Reshape target shape that holds the batch");
-        }
+                || strcmp (m->op_type, "Reshape") || !carries[m->inputs[0]]))
+          why = "it reads a Reshape target shape that holds the batch";
+      if (why)
+        n = m;
     }
+    if (why) {
+      gint64 to_ = s->to;
+      g_free (carries);
+      state_free (s);
+      if (to_ != 1)
+        return refuse_to (error, b, to_, n->op_type, n->name, why);
+      return refuse (error, b, n->op_type, n->name, why);
+    }
+    for (guint k = 0; k < s->reshapes->len; k++)
+      if (YOLO_IN (g, YOLO_N (g, g_array_index (s->reshapes, int, k)),
+              1) == shape)
+        shape = NULL;           /* shared: rewritten once */
     g_array_append_val (s->reshapes, i);
+    if (shape)
+      g_ptr_array_add (shapes, shape);
   }
-  for (guint i = 0; i < s->reshapes->len; i++) {
-    YoloNode *n = YOLO_N (g, g_array_index (s->reshapes, int, i));
-    ((gint64 *) YOLO_IN (g, n, 1)->data)[0] = to;       /* shared: once */
+  g_free (carries);
+  for (guint i = 0; i < shapes->len; i++) {
+    gint64 *d = ((YoloTensor *) g_ptr_array_index (shapes, i))->data;
+    d[0] = d[0] / b * to;
   }
+  g_ptr_array_unref (shapes);
   YOLO_T (g, g_array_index (g->inputs, int, 0))->dims[0] = to;
   if (to == 1)
     g->batch_from = b;
@@ -128,19 +175,47 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
 gboolean
 yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
 {
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, *carries;
 
   if (!s)
     return TRUE;
-  for (guint i = 0; ok && i < s->reshapes->len; i++) {
-    YoloNode *n = YOLO_N (g, g_array_index (s->reshapes, int, i));
-    YoloTensor *x = YOLO_IN (g, n, 0);
-    if (x->ndim < 1 || x->dims[0] != s->to)
-      ok = s->to == 1 ? refuse (error, s->batch, n->op_type, n->name,
-          "its input does not have the batch as its first dimension") :
-          refuse_to (error, s->batch, s->to, n->op_type, n->name,
-          "its input does not have the batch as its first dimension");
+  /* every tensor that carries the batch holds it as the outer factor of
+   * its first dimension: no Transpose moves that axis, and at a batch T > 1
+   * T divides it (images stay contiguous blocks). Ops that work along
+   * that axis are not refused here: the end-to-end heads' Gather over the
+   * flattened batch is one, and yolo-head-fuse.c replaces it with a
+   * batch-aware node. */
+  carries = yolo_rebatch_carries (g, g_array_index (g->inputs, int, 0));
+  for (guint i = 0; ok && i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    const char *why = NULL;
+    gboolean any = FALSE;
+
+    if (n->removed)
+      continue;
+    for (int k = 0; k < n->n_inputs; k++)
+      if (n->inputs[k] >= 0 && carries[n->inputs[k]])
+        any = TRUE;
+    if (!any)
+      continue;
+    if (!strcmp (n->op_type, "Transpose")) {
+      const YoloAttr *pa = yolo_node_attr (n, "perm");
+      if (pa ? pa->type != YOLO_ATTR_INTS || pa->n < 1 || pa->ints[0] != 0
+          : YOLO_IN (g, n, 0)->ndim > 1)
+        why = "its output does not have the batch as its first dimension "
+            "(the Transpose moves it)";
+    }
+    for (int k = 0; s->to > 1 && k < n->n_outputs; k++) {
+      YoloTensor *y = YOLO_OUT (g, n, k);
+      if (n->outputs[k] >= 0 && carries[n->outputs[k]]
+          && (y->ndim < 1 || y->dims[0] % s->to))
+        why = "its output does not have the batch as its first dimension";
+    }
+    if (why)
+      ok = s->to == 1 ? refuse (error, s->batch, n->op_type, n->name, why) :
+          refuse_to (error, s->batch, s->to, n->op_type, n->name, why);
   }
+  g_free (carries);
   for (guint i = 0; ok && i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     int nd = g_array_index (s->out_ndim, int, i);
