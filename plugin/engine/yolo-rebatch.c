@@ -181,10 +181,8 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
     return TRUE;
   /* every tensor that carries the batch holds it as the outer factor of
    * its first dimension: no Transpose moves that axis, and at a batch T > 1
-   * T divides it (images stay contiguous blocks). Ops that work along
-   * that axis are not refused here: the end-to-end heads' Gather over the
-   * flattened batch is one, and yolo-head-fuse.c replaces it with a
-   * batch-aware node. */
+   * T divides it (images stay contiguous blocks) and no Gather, Concat or
+   * Split works along it. */
   carries = yolo_rebatch_carries (g, g_array_index (g->inputs, int, 0));
   for (guint i = 0; ok && i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
@@ -211,6 +209,17 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
           && (y->ndim < 1 || y->dims[0] % s->to))
         why = "its output does not have the batch as its first dimension";
     }
+    /* a Gather along the batch axis of [T*m, ..] data takes one image's
+     * indices (an export at batch 1 folds their per-image offsets
+     * b * m to 0: YOLO26's top-k tail) into the whole batch; a Concat or
+     * Split along it interleaves the images' blocks */
+    if (s->to > 1 && YOLO_IN (g, n, 0) && carries[n->inputs[0]]
+        && (!strcmp (n->op_type, "Gather") || !strcmp (n->op_type, "Concat")
+            || !strcmp (n->op_type, "Split"))
+        && yolo_axis (yolo_node_attr_int (n, "axis", 0),
+            YOLO_IN (g, n, 0)->ndim) == 0)
+      why = "it works along the batch axis, which a batch-1 export does not "
+          "keep apart per image";
     if (why)
       ok = s->to == 1 ? refuse (error, s->batch, n->op_type, n->name, why) :
           refuse_to (error, s->batch, s->to, n->op_type, n->name, why);
