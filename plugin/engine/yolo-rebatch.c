@@ -2,6 +2,7 @@
  * yolo-rebatch.h). */
 #include "yolo-rebatch.h"
 #include "yolo-engine.h"
+#include "yolo-ops.h"
 
 #include <string.h>
 
@@ -172,10 +173,65 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
   return TRUE;
 }
 
+/* Gather (data [T*m, ..], indices [T, ..], axis 0) of an export at batch
+ * 1, run at batch T: the exporter folded the per-image offsets b * m of the
+ * indices into 0 (YOLO26's top-k tail gathers from the flattened batch),
+ * so each image would gather from image 0. Rewrites the indices to
+ * Mod (indices, m) + [0, m, 2m, ..] (Mod: negative indices wrap as Gather
+ * wraps them), both nodes inferred here; the caller re-sorts the graph.
+ * FALSE when the Gather is not of that form. */
+static gboolean
+rebatch_gather (YoloGraph * g, YoloNode * n, gint64 to, const gboolean * c,
+    GError ** error)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0), *idx = YOLO_IN (g, n, 1);
+  gint64 m, dims[YOLO_MAX_DIMS], *offs;
+  char *names[5];
+  const char *ins[2], *outs[1];
+  int mi, ai, r;
+  gboolean ok;
+
+  if (!x || !idx || n->n_outputs != 1 || !c[n->inputs[1]]
+      || yolo_tensor_is_const (idx) || yolo_dtype_is_float (idx->dtype)
+      || idx->ndim < 1 || idx->dims[0] != to || x->ndim < 1
+      || x->dims[0] % to || x->dims[0] / to < 1)
+    return FALSE;
+  m = x->dims[0] / to;
+  r = idx->ndim;
+  for (int i = 0; i < r; i++)
+    dims[i] = i ? 1 : to;
+  offs = g_new (gint64, to);
+  for (gint64 b = 0; b < to; b++)
+    offs[b] = b * m;
+  names[0] = g_strdup_printf ("%s/rebatch_m", n->name);
+  names[1] = g_strdup_printf ("%s/rebatch_offsets", n->name);
+  names[2] = g_strdup_printf ("%s/rebatch_mod", n->name);
+  names[3] = g_strdup_printf ("%s/rebatch_indices", n->name);
+  names[4] = g_strdup_printf ("%s/rebatch_add", n->name);
+  yolo_graph_add_const (g, names[0], idx->dtype, 0, dims,
+      g_memdup2 (&m, sizeof m));
+  yolo_graph_add_const (g, names[1], idx->dtype, r, dims, offs);
+  idx = YOLO_IN (g, n, 1);      /* the tensor array may have moved */
+  ins[0] = idx->name;
+  ins[1] = names[0];
+  outs[0] = names[2];
+  mi = yolo_graph_add_node (g, "Mod", names[2], 2, ins, 1, outs);
+  ins[0] = names[2];
+  ins[1] = names[1];
+  outs[0] = names[3];
+  ai = yolo_graph_add_node (g, "Add", names[4], 2, ins, 1, outs);
+  n->inputs[1] = yolo_graph_find_tensor (g, names[3]);
+  ok = yolo_ops_lookup ("Mod")->infer (g, YOLO_N (g, mi), error)
+      && yolo_ops_lookup ("Add")->infer (g, YOLO_N (g, ai), error);
+  for (int i = 0; i < 5; i++)
+    g_free (names[i]);
+  return ok;
+}
+
 gboolean
 yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
 {
-  gboolean ok = TRUE, *carries;
+  gboolean ok = TRUE, resort = FALSE, *carries;
 
   if (!s)
     return TRUE;
@@ -184,7 +240,8 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
    * T divides it (images stay contiguous blocks) and no Gather, Concat or
    * Split works along it. */
   carries = yolo_rebatch_carries (g, g_array_index (g->inputs, int, 0));
-  for (guint i = 0; ok && i < g->nodes->len; i++) {
+  /* (rebatch_gather appends nodes and tensors: not visited) */
+  for (guint i = 0, nodes = g->nodes->len; ok && i < nodes; i++) {
     YoloNode *n = YOLO_N (g, i);
     const char *why = NULL;
     gboolean any = FALSE;
@@ -217,14 +274,26 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
         && (!strcmp (n->op_type, "Gather") || !strcmp (n->op_type, "Concat")
             || !strcmp (n->op_type, "Split"))
         && yolo_axis (yolo_node_attr_int (n, "axis", 0),
-            YOLO_IN (g, n, 0)->ndim) == 0)
-      why = "it works along the batch axis, which a batch-1 export does not "
-          "keep apart per image";
+            YOLO_IN (g, n, 0)->ndim) == 0) {
+      GError *e = NULL;
+      if (s->batch == 1 && !strcmp (n->op_type, "Gather")
+          && rebatch_gather (g, n, s->to, carries, &e))
+        resort = TRUE;
+      else if (e) {
+        g_propagate_error (error, e);
+        ok = FALSE;
+        break;
+      } else
+        why = "it works along the batch axis, which a batch-1 export does "
+            "not keep apart per image";
+    }
     if (why)
       ok = s->to == 1 ? refuse (error, s->batch, n->op_type, n->name, why) :
           refuse_to (error, s->batch, s->to, n->op_type, n->name, why);
   }
   g_free (carries);
+  if (ok && resort)
+    ok = yolo_graph_sort (g, error);
   for (guint i = 0; ok && i < g->outputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->outputs, int, i));
     int nd = g_array_index (s->out_ndim, int, i);

@@ -3,9 +3,10 @@
  * image) gives for every image exactly what a batch-1 engine gives for it,
  * on yolov8n-320 and yolo11n-320 (attention: batched MatMuls and Reshapes
  * that hold the batch), with random images; invalid batches are
- * refused. With --area: yolo12n at batch 2 (its area attention folds the
- * areas into the batch axis). With MODEL BATCH...: those only. GLib
- * only. */
+ * refused. With --folded: yolo12n and yolo26n-640 at batch 2 (exports
+ * that fold the batch: the area attention's areas into the batch axis, the
+ * top-k tail's per-image Gather offsets). With MODEL BATCH...: those
+ * only, every output. GLib only. */
 #include "yolo-engine.h"
 
 #include <stdlib.h>
@@ -106,18 +107,24 @@ main (int argc, char **argv)
       "yolo11n-320.onnx", NULL);
   char *v12 = g_build_filename (data ? data : "../shared", "models", "zoo",
       "yolo12n.onnx", NULL);
+  char *v26 = g_build_filename (data ? data : "../shared", "models",
+      "yolo26n-640.onnx", NULL);
   GRand *rng = g_rand_new_with_seed (11);
   YoloEngineOptions bad = { 0 };
   GError *err = NULL;
 
   if (argc > 1) {
-    if (!strcmp (argv[1], "--area")) {
-      /* YOLO12's area attention folds its 4 areas into the batch axis */
-      if (!g_file_test (v12, G_FILE_TEST_EXISTS)) {
-        g_print ("SKIP: %s missing\n", v12);
+    if (!strcmp (argv[1], "--folded")) {
+      /* exports that fold the batch: YOLO12's area attention into the
+       * batch axis (4 areas), YOLO26's top-k tail its per-image offsets
+       * of a Gather over the flattened batch */
+      if (!g_file_test (v12, G_FILE_TEST_EXISTS)
+          || !g_file_test (v26, G_FILE_TEST_EXISTS)) {
+        g_print ("SKIP: %s or %s missing\n", v12, v26);
         return 77;
       }
       check_model (v12, 2, rng);
+      check_model (v26, 2, rng);
     } else {
       /* test-batch MODEL BATCH...: those models only */
       for (int i = 1; i + 1 < argc; i += 2)
@@ -127,6 +134,7 @@ main (int argc, char **argv)
     g_free (v8);
     g_free (v11);
     g_free (v12);
+    g_free (v26);
     if (fails)
       return 1;
     g_print ("PASS\n");
@@ -151,6 +159,7 @@ main (int argc, char **argv)
   g_free (v8);
   g_free (v11);
   g_free (v12);
+  g_free (v26);
   if (fails)
     return 1;
   g_print ("PASS\n");

@@ -2,7 +2,8 @@
  * (host only): the leading K * B of a Reshape target shape of a tensor that
  * carries the batch becomes K * T (YOLO12's area attention folds its areas
  * into the batch axis: K = 4), shapes computed from Shape are left alone,
- * and graphs whose batch cannot be rewritten are refused. */
+ * a Gather over the flattened batch gets its per-image offsets back, and
+ * graphs whose batch cannot be rewritten are refused. */
 #include "yolo-test-util.h"
 #include "yolo-rebatch.h"
 
@@ -124,6 +125,81 @@ test_carries (void)
   yolo_graph_free (g);
 }
 
+static void expect_refused (YoloGraph * g, gint64 batch_to, const char *node,
+    const char *why);
+
+/* x -> Reshape [96, 32] (data [T*96, 32]); x -> Reshape [1, -1] -> TopK 5
+ * -> Div 32 (indices [T, 5] in 0..95, the image's rows) -> Gather axis 0:
+ * at batch T the indices get Mod 96 + [0, 96, 192..] (the offsets a batch-1
+ * export folds to 0), and the result is each image's own rows */
+static void
+test_gather (void)
+{
+  YoloGraph *g = yolo_graph_new ();
+  GError *err = NULL;
+  YoloNode *gather = NULL, *mod = NULL, *add = NULL;
+  const gint64 *offs;
+  int gi = -1;
+
+  yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, DIMS (1, 3, 32, 32), -1, 1);
+  yolo_test_const_ints (g, "s", 1, DIMS (2), DIMS (96, 32));
+  yolo_test_const_ints (g, "f", 1, DIMS (2), DIMS (1, -1));
+  yolo_test_const_ints (g, "k", 1, DIMS (1), DIMS (5));
+  yolo_test_const_ints (g, "w", 0, NULL, DIMS (32));
+  yolo_test_node (g, "Reshape", "x,s", "d");
+  yolo_test_node (g, "Reshape", "x,f", "flat");
+  yolo_test_node (g, "TopK", "flat,k", "v,i");
+  yolo_test_node (g, "Div", "i,w", "rows");
+  gather = yolo_test_node (g, "Gather", "d,rows", "y");
+  yolo_node_add_attr (gather, "axis", YOLO_ATTR_INT)->i = 0;
+  yolo_test_output (g, "y");
+  g->batch_to = 3;
+  g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
+  g_assert_no_error (err);
+  assert_dims (g, "d", 2, DIMS (288, 32));
+  assert_dims (g, "y", 3, DIMS (3, 5, 32));
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!strcmp (n->op_type, "Mod"))
+      mod = n;
+    if (!strcmp (n->op_type, "Add"))
+      add = n;
+    if (n == gather)
+      gi = i;
+  }
+  g_assert_nonnull (mod);
+  g_assert_nonnull (add);
+  g_assert_cmpint (YOLO_IN (g, mod, 0)->producer, >=, 0);
+  g_assert_cmpstr (YOLO_IN (g, mod, 0)->name, ==, "rows");
+  g_assert_cmpint (((gint64 *) YOLO_IN (g, mod, 1)->data)[0], ==, 96);
+  g_assert_true (YOLO_IN (g, add, 0) == YOLO_OUT (g, mod, 0));
+  offs = YOLO_IN (g, add, 1)->data;
+  assert_dims (g, YOLO_IN (g, add, 1)->name, 2, DIMS (3, 1));
+  g_assert_cmpint (offs[0], ==, 0);
+  g_assert_cmpint (offs[1], ==, 96);
+  g_assert_cmpint (offs[2], ==, 192);
+  g_assert_true (YOLO_IN (g, gather, 1) == YOLO_OUT (g, add, 0));
+  assert_dims (g, YOLO_OUT (g, add, 0)->name, 2, DIMS (3, 5));
+  /* sorted: the Add runs before the Gather */
+  g_assert_cmpint (YOLO_OUT (g, add, 0)->producer, <, gi);
+  yolo_graph_free (g);
+  /* a fixed batch 2 export run at 3: its offsets are not folded, refused */
+  g = yolo_graph_new ();
+  yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, 32, 32), -1, 1);
+  yolo_test_const_ints (g, "s", 1, DIMS (2), DIMS (192, 32));
+  yolo_test_const_ints (g, "f", 1, DIMS (2), DIMS (2, -1));
+  yolo_test_const_ints (g, "k", 1, DIMS (1), DIMS (5));
+  yolo_test_const_ints (g, "w", 0, NULL, DIMS (32));
+  yolo_test_node (g, "Reshape", "x,s", "d");
+  yolo_test_node (g, "Reshape", "x,f", "flat");
+  yolo_test_node (g, "TopK", "flat,k", "v,i");
+  yolo_test_node (g, "Div", "i,w", "rows");
+  gather = yolo_test_node (g, "Gather", "d,rows", "y");
+  yolo_node_add_attr (gather, "axis", YOLO_ATTR_INT)->i = 0;
+  yolo_test_output (g, "y");
+  expect_refused (g, 3, "Gather_", "along the batch axis");
+}
+
 static void
 expect_refused (YoloGraph * g, gint64 batch_to, const char *node,
     const char *why)
@@ -183,5 +259,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rebatch/area/fixed-batch", test_area_fixed_batch);
   g_test_add_func ("/rebatch/carries", test_carries);
   g_test_add_func ("/rebatch/refused", test_refused);
+  g_test_add_func ("/rebatch/gather", test_gather);
   return g_test_run ();
 }
