@@ -11,10 +11,14 @@
  * areas into the batch axis: [4,400,..] at B = 1), so a leading K * B
  * becomes K * T. A model exported at batch 1 run at batch T is rewritten
  * the same way (B = 1). After shape inference yolo_rebatch_check()
- * verifies the rewrite was sound: at T > 1 every tensor that carries the
- * batch has a first dimension that T divides and no Transpose moves that
- * axis (images stay contiguous blocks, computed independently), and every
- * graph output has batch T and otherwise the shape the file declares.
+ * verifies the rewrite was sound: no Transpose moves the batch axis of a
+ * tensor that carries it, at T > 1 T divides its first dimension and no
+ * Concat or Split works along it (images stay contiguous blocks, computed
+ * independently), and every graph output has batch T and otherwise the
+ * shape the file declares. A Gather along that axis of a batch-1 export
+ * run at T > 1 (data [T*m, ..], indices [T, ..]: YOLO26's top-k tail,
+ * whose per-image index offsets b * m the export folded to 0) gets
+ * Mod (indices, m) + [0, m, 2m, ..] as its indices.
  * Each image then gives exactly what it gives alone (or slot 0 of a batch
  * of B). A graph where any of that fails (a constant hard-coding B
  * elsewhere, a Reshape mixing the batch into another axis) is refused with
