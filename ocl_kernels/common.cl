@@ -17,7 +17,31 @@
 #define YOLO_ACT_HARD_SWISH 6
 #define YOLO_ACT_CLIP 7
 
-/* Same formulas as yolo_act_apply() in yolo-graph.c. */
+/* min (max (x, lo), hi) as onnxruntime's Clip: NaN stays NaN (fmax, fmin
+ * and clamp return the operand that is not NaN), a NaN bound is no bound,
+ * -0.0 is kept when lo is 0. Also HardSigmoid's [0, 1]. */
+static inline float
+yolo_clip (float x, float lo, float hi)
+{
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
+
+#define YOLO_CLIP_VEC(T)                                                    \
+static inline T                                                             \
+yolo_clip_##T (T x, float lo, float hi)                                     \
+{                                                                           \
+  x = select (x, (T) lo, x < (T) lo);                                       \
+  return select (x, (T) hi, x > (T) hi);                                    \
+}
+YOLO_CLIP_VEC (float4)
+YOLO_CLIP_VEC (float8)
+YOLO_CLIP_VEC (float16)
+
+/* Same formulas as yolo_act_apply() in yolo-graph.c; NaN, inf and -0.0
+ * give what onnxruntime's CPU kernels give (Relu (-0.0) is -0.0, Relu,
+ * Clip and HardSigmoid of NaN are NaN, SiLU (-inf) is NaN as -inf *
+ * Sigmoid (-inf) = -inf * 0). */
 static inline float
 yolo_act (int act, float alpha, float beta, float x)
 {
@@ -27,15 +51,15 @@ yolo_act (int act, float alpha, float beta, float x)
     case YOLO_ACT_SIGMOID:
       return 1.0f / (1.0f + exp (-x));
     case YOLO_ACT_RELU:
-      return fmax (x, 0.0f);
+      return x < 0.0f ? 0.0f : x;
     case YOLO_ACT_LEAKY_RELU:
       return x >= 0.0f ? x : alpha * x;
     case YOLO_ACT_HARD_SIGMOID:
-      return fmax (0.0f, fmin (1.0f, alpha * x + beta));
+      return yolo_clip (alpha * x + beta, 0.0f, 1.0f);
     case YOLO_ACT_HARD_SWISH:
       return x * fmax (0.0f, fmin (1.0f, x / 6.0f + 0.5f));
     case YOLO_ACT_CLIP:
-      return fmin (fmax (x, alpha), beta);
+      return yolo_clip (x, alpha, beta);
     default:
       return x;
   }
@@ -51,15 +75,15 @@ yolo_act_##T (int act, float alpha, float beta, T x)                        \
     case YOLO_ACT_SIGMOID:                                                  \
       return (T) 1.0f / ((T) 1.0f + exp (-x));                              \
     case YOLO_ACT_RELU:                                                     \
-      return fmax (x, (T) 0.0f);                                            \
+      return select (x, (T) 0.0f, x < (T) 0.0f);                            \
     case YOLO_ACT_LEAKY_RELU:                                               \
       return select (x * alpha, x, x >= (T) 0.0f);                          \
     case YOLO_ACT_HARD_SIGMOID:                                             \
-      return fmax ((T) 0.0f, fmin ((T) 1.0f, x * alpha + beta));            \
+      return yolo_clip_##T (x * alpha + beta, 0.0f, 1.0f);                  \
     case YOLO_ACT_HARD_SWISH:                                               \
       return x * fmax ((T) 0.0f, fmin ((T) 1.0f, x / 6.0f + 0.5f));         \
     case YOLO_ACT_CLIP:                                                     \
-      return fmin (fmax (x, (T) alpha), (T) beta);                          \
+      return yolo_clip_##T (x, alpha, beta);                                \
     default:                                                                \
       return x;                                                             \
   }                                                                         \

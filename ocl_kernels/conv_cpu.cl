@@ -94,6 +94,9 @@ conv_silu16 (float16 x)
   float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
       (ushort) 0xffff);
   r = r * (2.0f - d * r);
+  /* sigmoid 0 below -87 (t clamped): SiLU (-inf) is NaN, -inf * 0, as
+   * onnxruntime's Mul (x, Sigmoid (x)) and the exp () form below */
+  r = select (r, (float16) (0.0f), t >= 126.0f);
   return x * r;
 #else
   return x / (1.0f + exp (-x));
@@ -999,12 +1002,12 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_STORE8 (a, oy * Wo + xs, x0 - xs, min (16, Wo - xs));
 }
 
-/* Depthwise 3x3 stride 1 pad 1: a work-item computes CONV_DW3_R output
- * rows of one channel, 16 pixels at a time. Each of the R + 2 input rows
- * of a segment is loaded once (one vector and its two neighbour columns,
- * shifted into the three taps) and feeds the up to 3 output rows it
- * touches. Rows narrower than 16 take the out of line
- * conv_dw3s1_tile_narrow. Global size: (M, ceil(Ho / CONV_DW3_R)). */
+/* Depthwise 3x3 pad 1, stride S = 1 or 2 (conv_dw3x3s1, conv_dw3x3s2): a
+ * work-item computes CONV_DW3_R output rows oy0 .. oy0 + R - 1 of one
+ * channel, 16 pixels at a time. Each of the S (R - 1) + 3 input rows of a
+ * segment (row S oy0 - 1 + t) is loaded once into the three taps vl, vc,
+ * vr and fed to the output rows it touches (kernel row t - S q of output
+ * row oy0 + q). Global size: (M, ceil(Ho / CONV_DW3_R)). */
 #define CONV_DW3_R 4
 
 /* acc[q] += the taps of kernel row ky of weights wv (vl, vc, vr). */
@@ -1016,23 +1019,92 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     acc[q] = s_; \
   } while (0)
 
-/* Input row t of a tile (t = 0 .. R + 1: row oy0 - 1 + t) into the output
- * rows it touches (compile-time after unrolling). */
-#define CONV_DW3_ROWS(t) do { \
+/* Input row t of a tile at stride S into the output rows it touches
+ * (compile-time after unrolling). */
+#define CONV_DW3_ROWS(t, S) do { \
     _Pragma ("unroll") \
     for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
-      if ((t) - q_ >= 0 && (t) - q_ < 3) \
-        CONV_DW3_ACC (q_, (t) - q_); \
+      if ((t) - (S) * q_ >= 0 && (t) - (S) * q_ < 3) \
+        CONV_DW3_ACC (q_, (t) - (S) * q_); \
   } while (0)
 
-/* The tile of a row narrower than 16 (W = Wo < 16, one segment at
- * column 0), out of line: where the 16 floats from the row start lie
- * inside the input tensor (n_x elements from the row's channel start
- * xk - c_off) one vector load with the lanes past the row end zeroed,
- * else gathered lane by lane. */
+/* The input rows of a tile at stride S, their taps made by LOAD (p) from
+ * p, the row's pixel S xs: the fast path, every row unrolled. */
+#define CONV_DW3_TILE(S, LOAD) do { \
+    _Pragma ("unroll") \
+    for (int t = 0; t < (S) * (CONV_DW3_R - 1) + 3; t++) { \
+      int iy = (S) * oy0 - 1 + t; \
+      if (iy >= 0 && iy < H) { \
+        __global const ACT_T *p_ = xk + iy * W + (S) * xs; \
+        float16 vl, vc, vr; \
+        LOAD (p_); \
+        CONV_DW3_ROWS (t, S); \
+      } \
+    } \
+  } while (0)
+
+/* The kernel: the tile at segment xs from CONV_DW3_TILE (S, LOAD) where
+ * FAST holds, else from the out of line function SLOW (xk, c_off, n_x,
+ * oy0, xs, H, W, wv, acc); weights, bias, epilogue and store shared. */
+#define CONV_DW3_KERNEL(name, S, FAST, LOAD, SLOW) \
+__kernel void \
+name (__global const ACT_T *x, int x_off, __global const float *w, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
+    CONV_QDQ_ARGS) \
+{ \
+  int m = get_global_id (0); \
+  int oy0 = get_global_id (1) * CONV_DW3_R; \
+  if (m >= M || oy0 >= Ho) \
+    return; \
+  int c_off = (m / Mg) * H * W; \
+  int n_x = (M / Mg) * H * W; \
+  __global const ACT_T *xk = x + x_off + c_off; \
+  __global const float *wk = w + m * 9; \
+  float wv[9]; \
+  for (int i = 0; i < 9; i++) \
+    wv[i] = wk[i]; \
+  float bias = b[m]; \
+  for (int x0 = 0; x0 < Wo; x0 += 16) { \
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0; \
+    float16 acc[CONV_DW3_R]; \
+    _Pragma ("unroll") \
+    for (int q = 0; q < CONV_DW3_R; q++) \
+      acc[q] = 0.0f; \
+    if (FAST) \
+      CONV_DW3_TILE (S, LOAD); \
+    else \
+      SLOW (xk, c_off, n_x, oy0, xs, H, W, wv, acc); \
+    _Pragma ("unroll") \
+    for (int q = 0; q < CONV_DW3_R; q++) { \
+      int oy = oy0 + q; \
+      if (oy < Ho) { \
+        int yo = m * Ho * Wo + oy * Wo; \
+        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta); \
+        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res, \
+            x0 - xs, min (16, Wo - xs)); \
+      } \
+    } \
+  } \
+}
+
+/* Stride 1: the row's 16 pixels from xs and its two neighbour columns,
+ * shifted into the three taps. */
+#define CONV_DW3S1_LOAD(p) do { \
+    vc = LOAD_ACT16 (p, 0); \
+    float l_ = xs > 0 ? LOAD_ACT (p, -1) : 0.0f; \
+    float r_ = xs + 16 < W ? LOAD_ACT (p, 16) : 0.0f; \
+    vl = CONV_SHR1 (vc, l_); \
+    vr = CONV_SHL1 (vc, r_); \
+  } while (0)
+
+/* The tile of a row narrower than 16 (W = Wo < 16, one segment: xs = 0),
+ * out of line: where the 16 floats from the row start lie inside the
+ * input tensor (n_x elements from the row's channel start xk - c_off) one
+ * vector load with the lanes past the row end zeroed, else gathered lane
+ * by lane. */
 static __attribute__ ((noinline)) void
 conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
-    int oy0, int H, int W, const float *wv, float16 *acc)
+    int oy0, int xs, int H, int W, const float *wv, float16 *acc)
 {
   int16 mc = CONV_IOTA16 < W;
   for (int t = 0; t < CONV_DW3_R + 2; t++) {
@@ -1047,84 +1119,28 @@ conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
       vc = conv_load16_masked (row, 0, 1, W);
     vl = CONV_SHR1 (vc, 0.0f);
     vr = CONV_SHL1 (vc, 0.0f);
-    for (int q = 0; q < CONV_DW3_R; q++) {
-      int ky = t - q;
-      if (ky >= 0 && ky < 3)
-        CONV_DW3_ACC (q, ky);
-    }
+    CONV_DW3_ROWS (t, 1);
   }
 }
 
-__kernel void
-conv_dw3x3s1 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
-    CONV_QDQ_ARGS)
-{
-  int m = get_global_id (0);
-  int oy0 = get_global_id (1) * CONV_DW3_R;
-  if (m >= M || oy0 >= Ho)
-    return;
-  int c_off = (m / Mg) * H * W;
-  __global const ACT_T *xk = x + x_off + c_off;
-  __global const float *wk = w + m * 9;
-  float wv[9];
-  for (int i = 0; i < 9; i++)
-    wv[i] = wk[i];
-  float bias = b[m];
-  for (int x0 = 0; x0 < Wo; x0 += 16) {
-    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
-    float16 acc[CONV_DW3_R];
-    _Pragma ("unroll")
-    for (int q = 0; q < CONV_DW3_R; q++)
-      acc[q] = 0.0f;
-    if (W >= 16) {
-      _Pragma ("unroll")
-      for (int t = 0; t < CONV_DW3_R + 2; t++) {
-        int iy = oy0 - 1 + t;
-        if (iy >= 0 && iy < H) {
-          __global const ACT_T *q_ = xk + iy * W + xs;
-          float16 vc = LOAD_ACT16 (q_, 0);
-          float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f;
-          float r_ = xs + 16 < W ? LOAD_ACT (q_, 16) : 0.0f;
-          float16 vl = CONV_SHR1 (vc, l_);
-          float16 vr = CONV_SHL1 (vc, r_);
-          CONV_DW3_ROWS (t);
-        }
-      }
-    } else {
-      conv_dw3s1_tile_narrow (xk, c_off, (M / Mg) * H * W, oy0, H, W, wv,
-          acc);
-    }
-    _Pragma ("unroll")
-    for (int q = 0; q < CONV_DW3_R; q++) {
-      int oy = oy0 + q;
-      if (oy < Ho) {
-        int yo = m * Ho * Wo + oy * Wo;
-        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
-        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
-            x0 - xs, min (16, Wo - xs));
-      }
-    }
-  }
-}
+CONV_DW3_KERNEL (conv_dw3x3s1, 1, W >= 16, CONV_DW3S1_LOAD,
+    conv_dw3s1_tile_narrow)
 
-/* Depthwise 3x3 stride 2 pad 1: a work-item computes CONV_DW3_R output
- * rows of one channel, 16 pixels at a time, from 2 R + 1 input rows, each
- * loaded once (32 floats split into the even and odd columns) and fed to
- * the output rows it touches (input row 2 oy0 - 1 + t: kernel row t - 2 q
- * of output row oy0 + q). Segments whose 32 floats pass the row end
- * (Wo < 16, or odd W) take the out of line conv_dw3s2_tile_slow. Global size:
- * (M, ceil(Ho / CONV_DW3_R)). */
-#define CONV_DW3S2_ROWS(t) do { \
-    _Pragma ("unroll") \
-    for (int q_ = 0; q_ < CONV_DW3_R; q_++) \
-      if ((t) - 2 * q_ >= 0 && (t) - 2 * q_ < 3) \
-        CONV_DW3_ACC (q_, (t) - 2 * q_); \
+/* Stride 2: 32 pixels from 2 xs split into the even (vc) and odd (vr)
+ * columns; vl is vr shifted right by one, the column before 2 xs first. */
+#define CONV_DW3S2_LOAD(p) do { \
+    float16 u_ = LOAD_ACT16 (p, 0); \
+    float16 v_ = LOAD_ACT16 (p, 16); \
+    vc = (float16) (u_.even, v_.even); \
+    vr = (float16) (u_.odd, v_.odd); \
+    float l_ = xs > 0 ? LOAD_ACT (p, -1) : 0.0f; \
+    vl = CONV_SHR1 (vr, l_); \
   } while (0)
 
-/* The tile at segment xs where [2 xs, 2 xs + 32) passes the row end:
- * conv_load_row (vector loads while inside the input tensor of n_x
- * elements from the row's channel start xk - c_off, else gathered). */
+/* The tile at segment xs where [2 xs, 2 xs + 32) passes the row end
+ * (Wo < 16, or odd W), out of line: conv_load_row (vector loads while
+ * inside the input tensor of n_x elements from the row's channel start
+ * xk - c_off, else gathered). */
 static __attribute__ ((noinline)) void
 conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
     int oy0, int xs, int H, int W, const float *wv, float16 *acc)
@@ -1152,67 +1168,12 @@ conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
       vc = conv_load_row (row, 2 * xs, 2, W, lo, hi);
       vr = conv_load_row (row, 2 * xs + 1, 2, W, lo, hi);
     }
-    for (int q = 0; q < CONV_DW3_R; q++) {
-      int ky = t - 2 * q;
-      if (ky >= 0 && ky < 3)
-        CONV_DW3_ACC (q, ky);
-    }
+    CONV_DW3_ROWS (t, 2);
   }
 }
 
-__kernel void
-conv_dw3x3s2 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg
-    CONV_QDQ_ARGS)
-{
-  int m = get_global_id (0);
-  int oy0 = get_global_id (1) * CONV_DW3_R;
-  if (m >= M || oy0 >= Ho)
-    return;
-  int c_off = (m / Mg) * H * W;
-  __global const ACT_T *xk = x + x_off + c_off;
-  __global const float *wk = w + m * 9;
-  float wv[9];
-  for (int i = 0; i < 9; i++)
-    wv[i] = wk[i];
-  float bias = b[m];
-  for (int x0 = 0; x0 < Wo; x0 += 16) {
-    int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
-    float16 acc[CONV_DW3_R];
-    _Pragma ("unroll")
-    for (int q = 0; q < CONV_DW3_R; q++)
-      acc[q] = 0.0f;
-    if (Wo >= 16 && 2 * xs + 32 <= W) {
-      _Pragma ("unroll")
-      for (int t = 0; t < 2 * CONV_DW3_R + 1; t++) {
-        int iy = 2 * oy0 - 1 + t;
-        if (iy >= 0 && iy < H) {
-          __global const ACT_T *q_ = xk + iy * W + 2 * xs;
-          float16 u_ = LOAD_ACT16 (q_, 0);
-          float16 v_ = LOAD_ACT16 (q_, 16);
-          float16 vc = (float16) (u_.even, v_.even);
-          float16 vr = (float16) (u_.odd, v_.odd);
-          float l_ = xs > 0 ? LOAD_ACT (q_, -1) : 0.0f;
-          float16 vl = CONV_SHR1 (vr, l_);
-          CONV_DW3S2_ROWS (t);
-        }
-      }
-    } else {
-      conv_dw3s2_tile_slow (xk, c_off, (M / Mg) * H * W, oy0, xs, H, W, wv,
-          acc);
-    }
-    _Pragma ("unroll")
-    for (int q = 0; q < CONV_DW3_R; q++) {
-      int oy = oy0 + q;
-      if (oy < Ho) {
-        int yo = m * Ho * Wo + oy * Wo;
-        float16 o = CONV_ACT16 (acc[q] + bias, act, alpha, beta);
-        CONV_STORE16 (o, y, y_off + yo + xs, r, r_off + yo + xs, has_res,
-            x0 - xs, min (16, Wo - xs));
-      }
-    }
-  }
-}
+CONV_DW3_KERNEL (conv_dw3x3s2, 2, Wo >= 16 && 2 * xs + 32 <= W,
+    CONV_DW3S2_LOAD, conv_dw3s2_tile_slow)
 
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.

@@ -17,8 +17,11 @@
 #define ELTWISE_POW 4
 #define ELTWISE_MOD 5           /* result has the sign of the divisor */
 #define ELTWISE_FMOD 6          /* C fmod: sign of the dividend */
-#define ELTWISE_MAX 7
+#define ELTWISE_MAX 7           /* NaN if a or b is (not fmax), b of two zeros */
 #define ELTWISE_MIN 8
+/* ORed into an integer op of uint32 operands (their bits in int): Div,
+ * Mod, Max and Min unsigned (Add, Sub, Mul, Pow: the same bits) */
+#define ELTWISE_UNSIGNED 32
 
 /* Unary op codes: 0..15 are YOLO_ACT_* (applied with p0, p1 as alpha,
  * beta), the rest below (must match ops/eltwise.c). */
@@ -72,9 +75,9 @@ eltwise_binop_##T (int op, T a, T b)                                        \
     case ELTWISE_FMOD:                                                      \
       return fmod (a, b);                                                   \
     case ELTWISE_MAX:                                                       \
-      return fmax (a, b);                                                   \
+      return select (b, a, (a > b) | isnan (a));                            \
     case ELTWISE_MIN:                                                       \
-      return fmin (a, b);                                                   \
+      return select (b, a, (a < b) | isnan (a));                            \
     default:                                                                \
       return a;                                                             \
   }                                                                         \
@@ -217,6 +220,22 @@ static inline int
 eltwise_binop_int (int op, int a, int b)
 {
   int q, r, p;
+  if (op & ELTWISE_UNSIGNED) {
+    op &= ~ELTWISE_UNSIGNED;
+    switch (op) {
+      case ELTWISE_DIV:
+        return b == 0 ? 0 : (int) ((uint) a / (uint) b);
+      case ELTWISE_MOD:
+      case ELTWISE_FMOD:
+        return b == 0 ? 0 : (int) ((uint) a % (uint) b);
+      case ELTWISE_MAX:
+        return (uint) a > (uint) b ? a : b;
+      case ELTWISE_MIN:
+        return (uint) a < (uint) b ? a : b;
+      default:
+        break;
+    }
+  }
   switch (op) {
     case ELTWISE_ADD:
       return a + b;

@@ -83,6 +83,37 @@ index_gather_elements (__global const int *x, int x_off,
  * element (an element equal in value wins on its lower index). */
 #define INDEX_TOPK_PAD_INDEX INT_MAX
 
+/* Puts (val, vi) at the root of the heap hv / hi of its first n entries
+ * (stride inner, worst at the root) and sifts it down: each step moves the
+ * worse child up while it is worse than (val, vi). */
+#define INDEX_TOPK_SIFT_DOWN(T, n, val, vi)                                 \
+  do {                                                                      \
+    int h_ = 0;                                                             \
+    for (;;) {                                                              \
+      int ch = 2 * h_ + 1;                                                  \
+      if (ch >= (n))                                                        \
+        break;                                                              \
+      T cv = hv[ch * inner];                                                \
+      int ci = hi[ch * inner];                                              \
+      if (ch + 1 < (n)) {                                                   \
+        T cv2 = hv[(ch + 1) * inner];                                       \
+        int ci2 = hi[(ch + 1) * inner];                                     \
+        if (INDEX_TOPK_BETTER (largest, cv, ci, cv2, ci2)) {                \
+          ch++;                                                             \
+          cv = cv2;                                                         \
+          ci = ci2;                                                         \
+        }                                                                   \
+      }                                                                     \
+      if (!INDEX_TOPK_BETTER (largest, (val), (vi), cv, ci))                \
+        break;                                                              \
+      hv[h_ * inner] = cv;                                                  \
+      hi[h_ * inner] = ci;                                                  \
+      h_ = ch;                                                              \
+    }                                                                       \
+    hv[h_ * inner] = (val);                                                 \
+    hi[h_ * inner] = (vi);                                                  \
+  } while (0)
+
 /* One work-item per (row, segment): segment s of nseg is elements
  * [s * n / nseg, (s + 1) * n / nseg) of its row. A bounded heap of the kc
  * best (worst at the root) lives directly in the destination list (list s
@@ -128,12 +159,11 @@ NAME (__global const T *x, int x_off, __global T *v, int v_off,             \
   int size = 0;                                                             \
   for (int j = j0; j < j1; j++) {                                           \
     T val = p[j * inner];                                                   \
-    int h;                                                                  \
     if (largest ? val < thr : val > thr)                                    \
       continue;                                                             \
     if (size < kc) {                                                        \
       /* sift up: parents are worse than children */                        \
-      h = size++;                                                           \
+      int h = size++;                                                       \
       while (h > 0) {                                                       \
         int par = (h - 1) >> 1;                                             \
         T pv = hv[par * inner];                                             \
@@ -150,30 +180,7 @@ NAME (__global const T *x, int x_off, __global T *v, int v_off,             \
     }                                                                       \
     if (!INDEX_TOPK_BETTER (largest, val, j, hv[0], hi[0]))                 \
       continue;                                                             \
-    h = 0;                                                                  \
-    for (;;) {                                                              \
-      int ch = 2 * h + 1;                                                   \
-      if (ch >= kc)                                                         \
-        break;                                                              \
-      T cv = hv[ch * inner];                                                \
-      int ci = hi[ch * inner];                                              \
-      if (ch + 1 < kc) {                                                    \
-        T cv2 = hv[(ch + 1) * inner];                                       \
-        int ci2 = hi[(ch + 1) * inner];                                     \
-        if (INDEX_TOPK_BETTER (largest, cv, ci, cv2, ci2)) {                \
-          ch++;                                                             \
-          cv = cv2;                                                         \
-          ci = ci2;                                                         \
-        }                                                                   \
-      }                                                                     \
-      if (!INDEX_TOPK_BETTER (largest, val, j, cv, ci))                     \
-        break;                                                              \
-      hv[h * inner] = cv;                                                   \
-      hi[h * inner] = ci;                                                   \
-      h = ch;                                                               \
-    }                                                                       \
-    hv[h * inner] = val;                                                    \
-    hi[h * inner] = j;                                                      \
+    INDEX_TOPK_SIFT_DOWN (T, kc, val, j);                                   \
   }                                                                         \
   /* heap sort: move the worst to the end, repeatedly */                    \
   for (int e = size - 1; e > 0; e--) {                                      \
@@ -181,30 +188,7 @@ NAME (__global const T *x, int x_off, __global T *v, int v_off,             \
     int vi = hi[e * inner];                                                 \
     hv[e * inner] = hv[0];                                                  \
     hi[e * inner] = hi[0];                                                  \
-    int h = 0;                                                              \
-    for (;;) {                                                              \
-      int ch = 2 * h + 1;                                                   \
-      if (ch >= e)                                                          \
-        break;                                                              \
-      T cv = hv[ch * inner];                                                \
-      int ci = hi[ch * inner];                                              \
-      if (ch + 1 < e) {                                                     \
-        T cv2 = hv[(ch + 1) * inner];                                       \
-        int ci2 = hi[(ch + 1) * inner];                                     \
-        if (INDEX_TOPK_BETTER (largest, cv, ci, cv2, ci2)) {                \
-          ch++;                                                             \
-          cv = cv2;                                                         \
-          ci = ci2;                                                         \
-        }                                                                   \
-      }                                                                     \
-      if (!INDEX_TOPK_BETTER (largest, val, vi, cv, ci))                    \
-        break;                                                              \
-      hv[h * inner] = cv;                                                   \
-      hi[h * inner] = ci;                                                   \
-      h = ch;                                                               \
-    }                                                                       \
-    hv[h * inner] = val;                                                    \
-    hi[h * inner] = vi;                                                     \
+    INDEX_TOPK_SIFT_DOWN (T, e, val, vi);                                   \
   }                                                                         \
   /* pad the list: a segment shorter than kc, or thinned by thr */          \
   for (int e = size; e < kc; e++) {                                         \

@@ -13,6 +13,9 @@
 #define LOGIC_AND 5
 #define LOGIC_OR 6
 #define LOGIC_XOR 7
+/* ORed into a comparison of uint32 operands (their bits in int): the sign
+ * bits flipped, signed order is unsigned order */
+#define LOGIC_UNSIGNED 16
 
 #define LOGIC_BCAST_ARGS                                                    \
     int n, int d0, int d1, int d2, int d3, int d4, int d5,                  \
@@ -67,6 +70,11 @@ logic_binary_int (__global const int *a, int a_off, __global const int *b,
   LOGIC_BCAST_INDEX;
   int va = a[a_off + ia], vb = b[b_off + ib];
   int v;
+  if (op & LOGIC_UNSIGNED) {
+    va ^= INT_MIN;
+    vb ^= INT_MIN;
+    op &= ~LOGIC_UNSIGNED;
+  }
   switch (op) {
     case LOGIC_GT:
       v = va > vb;

@@ -199,6 +199,7 @@ struct _GstYoloDetect
   gboolean have_info;
   YoloEngine *engine;
   gboolean shared;              /* engine from yolo_engine_shared_acquire */
+  gboolean batch_left;          /* shared: EOS told (not streaming) */
   gint engine_batch;            /* images per inference of the engine */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
@@ -408,11 +409,12 @@ known_classes (GstYoloDetect * self)
 /* Parses a classes value into a new mask (*mask NULL: keep all). Tokens
  * are class ids or label names (case-insensitive). *unknown gets the tokens
  * that name no class of the model, comma-separated (NULL if all are
- * known); they are left out of the mask. Returns the number of tokens
- * that name a class (0 with an empty value). */
+ * known); they are left out of the mask. *n_empty counts the empty entries
+ * (",,", a trailing comma, blanks only), which name no class either.
+ * Returns the number of tokens that name a class (0 with an empty value). */
 static guint
 parse_class_mask (GstYoloDetect * self, const gchar * classes,
-    guint8 ** mask, gint * n_mask, gchar ** unknown)
+    guint8 ** mask, gint * n_mask, gchar ** unknown, guint * n_empty)
 {
   gchar **tokens;
   gint n, known = known_classes (self);
@@ -422,6 +424,7 @@ parse_class_mask (GstYoloDetect * self, const gchar * classes,
   *mask = NULL;
   *n_mask = 0;
   *unknown = NULL;
+  *n_empty = 0;
   if (!classes || !classes[0])
     return 0;
 
@@ -442,8 +445,10 @@ parse_class_mask (GstYoloDetect * self, const gchar * classes,
     gchar *s = *t, *end = NULL;
     gint64 id;
     gboolean found = FALSE;
-    if (!s[0])
+    if (!s[0]) {
+      (*n_empty)++;
       continue;
+    }
     if (!*mask)
       *mask = g_new0 (guint8, MAX (n, 1));
     id = g_ascii_strtoll (s, &end, 10);
@@ -792,9 +797,12 @@ release_engine (GstYoloDetect * self)
     g_clear_pointer (&self->preproc, yolo_preproc_free);
     yolo_engine_unlock (self->engine);
   }
-  if (self->shared)
+  if (self->shared) {
+    if (!self->batch_left)
+      yolo_engine_shared_streaming (self->engine, FALSE);
+    self->batch_left = FALSE;
     yolo_engine_shared_release (self->engine);
-  else
+  } else
     yolo_engine_free (self->engine);
   self->engine = NULL;
   self->shared = FALSE;
@@ -911,7 +919,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   GError *err = NULL;
   gchar *model, *device, *labels_file, *classes, *reason = NULL;
   gchar *unknown, *input_size, *instance_id;
-  guint batch_size;
+  guint batch_size, n_empty;
   guint8 *mask;
   gint n_mask;
   GstYoloModelFamily family_prop;
@@ -1149,8 +1157,8 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       if (!self->labels && g_error_matches (err, G_FILE_ERROR,
               G_FILE_ERROR_NOENT)) {
         GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-            ("Could not read labels file '%s'", labels_file),
-            ("%s", err->message));
+            ("Could not read labels file '%s': %s", labels_file,
+                err->message), (NULL));
         goto done;
       } else if (!self->labels) {
         GST_ELEMENT_ERROR (self, RESOURCE, READ,
@@ -1184,7 +1192,23 @@ gst_yolo_detect_start (GstBaseTransform * trans)
 
   /* a class that is not in the model is a configuration error at start
    * (a typo would otherwise silently drop every detection) */
-  parse_class_mask (self, classes, &mask, &n_mask, &unknown);
+  parse_class_mask (self, classes, &mask, &n_mask, &unknown, &n_empty);
+  if (n_empty > 0 && !unknown) {
+    gchar *hint = classes_hint (self);
+    if (!mask)
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Invalid classes '%s': it names no class (leave the property "
+              "unset to keep every class)", classes),
+          ("classes takes comma-separated %s", hint));
+    else
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          ("Invalid classes '%s': an empty entry (two commas in a row, a "
+              "comma at an end)", classes),
+          ("classes takes comma-separated %s", hint));
+    g_free (hint);
+    g_free (mask);
+    goto done;
+  }
   if (unknown) {
     gchar *hint = classes_hint (self);
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1275,6 +1299,20 @@ gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
     self->have_output = FALSE;
     g_array_set_size (self->last, 0);
   }
+  /* a shared batch stops waiting for this stream at its end, and waits
+   * for it again when it sends frames again */
+  if (self->shared && self->engine) {
+    gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    if (eos && !self->batch_left) {
+      self->batch_left = TRUE;
+      yolo_engine_shared_streaming (self->engine, FALSE);
+    } else if (!eos && self->batch_left
+        && (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+            || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)) {
+      self->batch_left = FALSE;
+      yolo_engine_shared_streaming (self->engine, TRUE);
+    }
+  }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
@@ -1287,12 +1325,16 @@ update_classes_running (GstYoloDetect * self, const gchar * classes)
   guint8 *mask;
   gint n_mask;
   gchar *unknown, *hint, *prev;
-  guint n_valid;
+  guint n_valid, n_empty;
   gboolean reverted;
 
-  n_valid = parse_class_mask (self, classes, &mask, &n_mask, &unknown);
-  if (!unknown) {
+  n_valid = parse_class_mask (self, classes, &mask, &n_mask, &unknown,
+      &n_empty);
+  if (!unknown && (n_empty == 0 || n_valid > 0)) {
     set_class_mask (self, mask, n_mask, classes);
+    if (n_empty > 0)
+      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+          ("Empty entry in classes='%s'; ignored", classes), (NULL));
     return;
   }
   hint = classes_hint (self);
@@ -1462,8 +1504,8 @@ infer_frame (GstYoloDetect * self, GstBuffer * buf, GstYoloScaleMode scale_mode)
   }
   gst_video_frame_unmap (&frame);
   if (!ok) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed"),
-        ("%s", err ? err->message : "unknown error"));
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s",
+            err ? err->message : "unknown error"), (NULL));
     g_clear_error (&err);
     return FALSE;
   }

@@ -260,9 +260,10 @@ gst_yolo_json_start (GstBaseTransform * trans)
   } else {
     self->file = g_fopen (location, "w");
     if (self->file == NULL) {
+      const gchar *why = g_strerror (errno);
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-          ("Could not open file \"%s\" for writing.", location),
-          ("%s", g_strerror (errno)));
+          ("Could not open file \"%s\" for writing: %s.", location, why),
+          ("%s", why));
       g_free (location);
       return FALSE;
     }
@@ -336,8 +337,9 @@ gst_yolo_json_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (self->file != NULL) {
     if (fwrite (str, 1, len, self->file) != len
         || fputc ('\n', self->file) == EOF || fflush (self->file) != 0) {
+      const gchar *why = g_strerror (errno);
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Error while writing JSON lines."), ("%s", g_strerror (errno)));
+          ("Error while writing JSON lines: %s.", why), ("%s", why));
       g_free (str);
       return GST_FLOW_ERROR;
     }

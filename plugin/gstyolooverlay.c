@@ -67,6 +67,9 @@ enum
 #define DEFAULT_SHOW_LABELS TRUE
 
 #define MAX_THICKNESS 100
+/* Largest label font size (points or pixels): FreeType fails on sizes in
+ * the tens of thousands (pango warns on every frame) */
+#define MAX_FONT_SIZE 1000
 #define TAG_PAD_X 3
 #define TAG_PAD_Y 1
 
@@ -1109,6 +1112,7 @@ gst_yolo_overlay_transform_frame_ip (GstVideoFilter * filter,
   cairo_surface_t *surf = NULL;
   cairo_t *cr = NULL;
   guint count = 0;
+  gchar *font_clamped = NULL;
 
   if (gst_buffer_get_n_meta (frame->buffer,
           GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE) == 0)
@@ -1127,11 +1131,25 @@ gst_yolo_overlay_transform_frame_ip (GstVideoFilter * filter,
   if (self->font_dirty) {
     PangoFontDescription *desc = pango_font_description_from_string
         (self->font);
+    if (pango_font_description_get_size (desc) > MAX_FONT_SIZE * PANGO_SCALE) {
+      font_clamped = g_strdup (self->font);
+      if (pango_font_description_get_size_is_absolute (desc))
+        pango_font_description_set_absolute_size (desc,
+            MAX_FONT_SIZE * PANGO_SCALE);
+      else
+        pango_font_description_set_size (desc, MAX_FONT_SIZE * PANGO_SCALE);
+    }
     pango_layout_set_font_description (self->layout, desc);
     pango_font_description_free (desc);
     self->font_dirty = FALSE;
   }
   GST_OBJECT_UNLOCK (self);
+  if (font_clamped) {
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("font '%s' is larger than %d: drawn at %d", font_clamped,
+            MAX_FONT_SIZE, MAX_FONT_SIZE), (NULL));
+    g_free (font_clamped);
+  }
 
   if (!self->is_yuv) {
     surf = cairo_image_surface_create_for_data (GST_VIDEO_FRAME_PLANE_DATA

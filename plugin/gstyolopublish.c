@@ -850,7 +850,7 @@ yolo_publish_check_pem (GstYoloPublish * self, const gchar * prop,
     const gchar *why = errno != 0 ? g_strerror (errno) : "not a regular file";
 
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not read %s \"%s\".", prop, path), ("%s", why));
+        ("Could not read %s \"%s\": %s.", prop, path, why), ("%s", why));
     return FALSE;
   }
   n = fread (head, 1, sizeof (head) - 1, f);

@@ -41,24 +41,12 @@ typedef struct
   int n_rm;
 } AnchorLevel;
 
-static YoloNode *
-producer (YoloGraph * g, int t)
-{
-  int p = t >= 0 ? YOLO_T (g, t)->producer : -1;
-  YoloNode *n;
-
-  if (p < 0)
-    return NULL;
-  n = YOLO_N (g, p);
-  return n->removed ? NULL : n;
-}
-
 /* The node producing t, of type op, with no fused epilogue, when t is a
  * float tensor read by exactly uses node inputs and no graph output. */
 static YoloNode *
 made_by (YoloGraph * g, int t, const char *op, int uses)
 {
-  YoloNode *n = producer (g, t);
+  YoloNode *n = yolo_graph_producer (g, t);
   YoloTensor *tt;
 
   if (!n || strcmp (n->op_type, op) || n->n_outputs != 1 || n->act
@@ -304,9 +292,10 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
             d2) || !dims_are (YOLO_T (g, pw->outputs[0]), 5, d2))
       return FALSE;
     /* xy, wh, conf: one Split of s, or three Slices */
-    sp = producer (g, xy);
+    sp = yolo_graph_producer (g, xy);
     if (sp && !strcmp (sp->op_type, "Split")) {
-      if (sp != producer (g, wh) || sp != producer (g, conf)
+      if (sp != yolo_graph_producer (g, wh)
+          || sp != yolo_graph_producer (g, conf)
           || sp->outputs[0] != xy || sp->outputs[1] != wh
           || sp->outputs[2] != conf || !split_is (g, sp, no))
         return FALSE;

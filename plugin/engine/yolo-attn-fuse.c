@@ -34,18 +34,6 @@
 #define ATTN_TRACE_MAX (G_GINT64_CONSTANT (1) << 22)
 #define ATTN_CHAIN_MAX 16
 
-static YoloNode *
-producer (YoloGraph * g, int t)
-{
-  int p = YOLO_T (g, t)->producer;
-  YoloNode *n;
-
-  if (p < 0)
-    return NULL;
-  n = YOLO_N (g, p);
-  return n->removed ? NULL : n;
-}
-
 /* t feeds exactly one node input and is no graph output. */
 static gboolean
 single_use (YoloGraph * g, int t)
@@ -246,7 +234,7 @@ trace_back (YoloGraph * g, int x, gboolean with_scale, AttnView * v)
   YoloTensor *tx = YOLO_T (g, x);
 
   while (len < ATTN_CHAIN_MAX) {
-    YoloNode *p = producer (g, t);
+    YoloNode *p = yolo_graph_producer (g, t);
     int src = -1;
     float f = 1.0f;
     if (!p || p->act || p->residual >= 0)
@@ -346,17 +334,14 @@ static void
 set_view (YoloNode * n, const char *name, const AttnView * v, int r,
     gboolean swap)
 {
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  gint64 s4[4];
+  gint64 a[5];
 
-  s4[0] = r == 4 ? v->s[0] : 0;
-  s4[1] = v->s[r - 3];
-  s4[2] = v->s[swap ? r - 1 : r - 2];
-  s4[3] = v->s[swap ? r - 2 : r - 1];
-  a->n = 5;
-  a->ints = g_new (gint64, 5);
-  a->ints[0] = v->off;
-  memcpy (a->ints + 1, s4, sizeof s4);
+  a[0] = v->off;
+  a[1] = r == 4 ? v->s[0] : 0;
+  a[2] = v->s[r - 3];
+  a[3] = v->s[swap ? r - 1 : r - 2];
+  a[4] = v->s[swap ? r - 2 : r - 1];
+  yolo_node_set_ints (n, name, 5, a);
 }
 
 static gboolean
@@ -429,14 +414,13 @@ try_attention (YoloGraph * g, YoloNode * mm2)
   gboolean std_form;
   float scale = 1.0f, f;
   AttnView va, vb, vv, vo;
-  gint64 *dims;
-  YoloAttr *at;
+  gint64 dims[6];
 
   if (mm2->n_inputs != 2 || mm2->n_outputs != 1 || mm2->act
       || mm2->residual >= 0)
     return FALSE;
   /* O = MatMul (V, Transpose (P)) or MatMul (P, V) */
-  tp = producer (g, mm2->inputs[1]);
+  tp = yolo_graph_producer (g, mm2->inputs[1]);
   if (tp && !strcmp (tp->op_type, "Transpose")
       && single_use (g, mm2->inputs[1])) {
     std_form = FALSE;
@@ -448,7 +432,7 @@ try_attention (YoloGraph * g, YoloNode * mm2)
     p = mm2->inputs[0];
     vi = mm2->inputs[1];
   }
-  sm = producer (g, p);
+  sm = yolo_graph_producer (g, p);
   if (!sm || strcmp (sm->op_type, "Softmax") || sm->n_outputs != 1
       || !single_use (g, p))
     return FALSE;
@@ -472,14 +456,14 @@ try_attention (YoloGraph * g, YoloNode * mm2)
       return FALSE;
   }
   s = sm->inputs[0];
-  mm1 = producer (g, s);
+  mm1 = yolo_graph_producer (g, s);
   if (!single_use (g, s))
     return FALSE;
   if (mm1 && scalar_scaling (g, mm1, &f) >= 0) {
     mul = mm1;
     scale = f;
     s = scalar_scaling (g, mul, &f);
-    mm1 = producer (g, s);
+    mm1 = yolo_graph_producer (g, s);
     if (!single_use (g, s))
       return FALSE;
   }
@@ -515,26 +499,20 @@ try_attention (YoloGraph * g, YoloNode * mm2)
   mm2->n_inputs = 3;
   mm2->inputs[2] = vv.base;
   mm2->outputs[0] = vo.base;
-  at = yolo_node_add_attr (mm2, "dims", YOLO_ATTR_INTS);
-  at->n = 6;
-  at->ints = dims = g_new (gint64, 6);
   dims[0] = r == 4 ? S->dims[0] : 1;
   dims[1] = S->dims[r - 3];
   dims[2] = A->dims[r - 1];
   dims[3] = V->dims[std_form ? r - 1 : r - 2];
   dims[4] = S->dims[r - 2];
   dims[5] = S->dims[r - 1];
+  yolo_node_set_ints (mm2, "dims", 6, dims);
   set_view (mm2, "q_view", &va, r, TRUE);       /* A (.., i, d) */
   set_view (mm2, "k_view", &vb, r, FALSE);      /* B (.., d, j) */
   set_view (mm2, "v_view", &vv, r, std_form);   /* V (.., c, j) or (.., j, c) */
   set_view (mm2, "o_view", &vo, r, std_form);   /* O (.., c, i) or (.., i, c) */
   yolo_node_add_attr (mm2, "scale", YOLO_ATTR_FLOAT)->f = scale;
-  {
-    YoloTensor *F = YOLO_T (g, vo.base);
-    at = yolo_node_add_attr (mm2, "shape", YOLO_ATTR_INTS);
-    at->n = F->ndim;
-    at->ints = g_memdup2 (F->dims, sizeof (gint64) * F->ndim);
-  }
+  yolo_node_set_ints (mm2, "shape", YOLO_T (g, vo.base)->ndim,
+      YOLO_T (g, vo.base)->dims);
   mm1->removed = TRUE;
   sm->removed = TRUE;
   if (mul)
@@ -626,7 +604,7 @@ collapse_chain (YoloGraph * g, int t)
   gboolean whole = TRUE;
 
   while (len < ATTN_CHAIN_MAX) {
-    YoloNode *p = producer (g, cur);
+    YoloNode *p = yolo_graph_producer (g, cur);
     if (!p || p->act || p->residual >= 0 || !(is_reshape_like (p)
             || !strcmp (p->op_type, "Transpose")
             || !strcmp (p->op_type, "Split")))

@@ -18,6 +18,7 @@ typedef struct
   GMutex m;
   GCond c;
   int n, filled;
+  int streaming;                /* users that send frames (not at EOS) */
   guint64 gen;
   gint64 deadline;              /* monotonic us: run what there is */
   Slot **slots;
@@ -118,6 +119,7 @@ batch_init (Batch * b, YoloEngine * e)
   g_mutex_init (&b->m);
   g_cond_init (&b->c);
   b->n = 1;
+  b->streaming = 1;
   if (yolo_engine_input_info (e, 0, &in) && in.ndim >= 1 && in.dims[0] > 1)
     b->n = (int) in.dims[0];
   b->slots = g_new0 (Slot *, b->n);
@@ -161,6 +163,30 @@ batch_run (Batch * b, YoloEngine * e)
   g_cond_broadcast (&b->c);
 }
 
+/* Whether the gathered images make a batch (b->m held): one from each
+ * user still streaming, at most the engine's batch. */
+static gboolean
+batch_full (const Batch * b)
+{
+  return b->filled > 0 && b->filled >= MIN (b->n, MAX (b->streaming, 1));
+}
+
+void
+yolo_engine_shared_streaming (YoloEngine * e, gboolean on)
+{
+  Instance *in = e ? e->shared : NULL;
+  Batch *b;
+
+  if (!in)
+    return;
+  b = &in->batch;
+  g_mutex_lock (&b->m);
+  b->streaming += on ? 1 : -1;
+  if (!on && batch_full (b))
+    batch_run (b, e);           /* the others need not wait for this one */
+  g_mutex_unlock (&b->m);
+}
+
 gboolean
 yolo_engine_shared_infer (YoloEngine * e, YoloPreproc * pp,
     const YoloImage * img, const YoloPreprocParams * params,
@@ -194,7 +220,7 @@ yolo_engine_shared_infer (YoloEngine * e, YoloPreproc * pp,
     b->deadline = g_get_monotonic_time () + (gint64) timeout_ms *1000;
   b->slots[b->filled++] = &me;
   gen = b->gen;
-  if (b->filled == b->n)
+  if (batch_full (b))
     batch_run (b, e);
   while (!me.done) {
     if (!g_cond_wait_until (&b->c, &b->m, b->deadline) && !me.done
@@ -249,6 +275,9 @@ yolo_engine_shared_acquire (const char *id, const char *model_path,
     } else {
       in->users++;
       e = in->engine;
+      g_mutex_lock (&in->batch.m);
+      in->batch.streaming++;
+      g_mutex_unlock (&in->batch.m);
     }
   } else {
     e = yolo_engine_new (model_path, opt, error);

@@ -62,6 +62,15 @@ gboolean yolo_engine_shared_infer (YoloEngine * e, YoloPreproc * pp,
     YoloLetterbox * lb, guint timeout_ms, float *out0, float *out1,
     GError ** error);
 
+/* Tells shared engine e that one of its users stops sending frames (on =
+ * FALSE: an end of stream, or before yolo_engine_shared_release) or sends
+ * them again (TRUE: a flush, a new stream). Each acquire counts as
+ * streaming. A batch runs as soon as it holds a frame of every user still
+ * streaming (at most the engine's batch), so a stream that ended does not
+ * make the others wait for batch-timeout on every frame. NULL and an
+ * engine that is not shared are ignored. */
+void yolo_engine_shared_streaming (YoloEngine * e, gboolean on);
+
 /* How many references instance `id` has now (0: not loaded). */
 guint yolo_engine_shared_users (const char *id);
 

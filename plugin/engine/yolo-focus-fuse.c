@@ -44,15 +44,14 @@ patch_source (YoloGraph * g, int t, int *dh, int *dw)
   int off[2] = { -1, -1 };
 
   for (int depth = 0; depth < 2; depth++) {
-    int p = YOLO_T (g, t)->producer;
     YoloNode *s;
     YoloTensor *x;
     gint64 n;
 
-    if (p < 0 || (off[0] >= 0 && off[1] >= 0))
+    if (off[0] >= 0 && off[1] >= 0)
       break;
-    s = YOLO_N (g, p);
-    if (s->removed || strcmp (s->op_type, "Slice") || s->n_inputs < 3)
+    s = yolo_graph_producer (g, t);
+    if (!s || strcmp (s->op_type, "Slice") || s->n_inputs < 3)
       break;
     x = YOLO_IN (g, s, 0);
     if (!x || x->ndim != 4 || x->dtype != YOLO_DTYPE_FLOAT
@@ -91,19 +90,6 @@ patch_source (YoloGraph * g, int t, int *dh, int *dw)
   return t;
 }
 
-static void
-set_ints (YoloNode * n, const char *name, int count, const gint64 * v)
-{
-  YoloAttr *a = (YoloAttr *) yolo_node_attr (n, name);
-
-  if (!a)
-    a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->type = YOLO_ATTR_INTS;
-  g_free (a->ints);
-  a->ints = g_memdup2 (v, count * sizeof (gint64));
-  a->n = count;
-}
-
 /* The INTS attribute `name` is absent or all `v`. */
 static gboolean
 ints_are (const YoloNode * n, const char *name, int count, gint64 v)
@@ -127,7 +113,7 @@ try_focus (YoloGraph * g, YoloNode * conv)
   static const gint64 k6[2] = { 6, 6 }, s2[2] = { 2, 2 }, p2[4] = {
     2, 2, 2, 2
   };
-  YoloTensor *tw = YOLO_IN (g, conv, 1), *tx;
+  YoloTensor *tw = YOLO_IN (g, conv, 1);
   YoloNode *cat;
   int src = -1, q_of[2][2] = { {-1, -1}, {-1, -1} }, w6;
   gint64 M, C, dims[4];
@@ -144,11 +130,8 @@ try_focus (YoloGraph * g, YoloNode * conv)
       || !ints_are (conv, "pads", 4, 1) || !yolo_node_attr (conv, "pads")
       || !ints_are (conv, "kernel_shape", 2, 3))
     return FALSE;
-  tx = YOLO_IN (g, conv, 0);
-  if (!tx || tx->producer < 0)
-    return FALSE;
-  cat = YOLO_N (g, tx->producer);
-  if (cat->removed || strcmp (cat->op_type, "Concat") || cat->n_inputs != 4
+  cat = yolo_graph_producer (g, conv->inputs[0]);
+  if (!cat || strcmp (cat->op_type, "Concat") || cat->n_inputs != 4
       || yolo_axis (yolo_node_attr_int (cat, "axis", 0), 4) != 1)
     return FALSE;
   M = tw->dims[0];
@@ -186,9 +169,9 @@ try_focus (YoloGraph * g, YoloNode * conv)
   g_free (name);
   conv->inputs[0] = src;
   conv->inputs[1] = w6;
-  set_ints (conv, "kernel_shape", 2, k6);
-  set_ints (conv, "strides", 2, s2);
-  set_ints (conv, "pads", 4, p2);
+  yolo_node_set_ints (conv, "kernel_shape", 2, k6);
+  yolo_node_set_ints (conv, "strides", 2, s2);
+  yolo_node_set_ints (conv, "pads", 4, p2);
   return TRUE;
 }
 

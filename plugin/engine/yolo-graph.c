@@ -43,15 +43,15 @@ yolo_act_apply (YoloAct act, float alpha, float beta, float x)
     case YOLO_ACT_SIGMOID:
       return 1.0f / (1.0f + expf (-x));
     case YOLO_ACT_RELU:
-      return x > 0.0f ? x : 0.0f;
+      return x < 0.0f ? 0.0f : x;
     case YOLO_ACT_LEAKY_RELU:
       return x >= 0.0f ? x : alpha * x;
     case YOLO_ACT_HARD_SIGMOID:
-      return fmaxf (0.0f, fminf (1.0f, alpha * x + beta));
+      return yolo_clipf (alpha * x + beta, 0.0f, 1.0f);
     case YOLO_ACT_HARD_SWISH:
       return x * fmaxf (0.0f, fminf (1.0f, x / 6.0f + 0.5f));
     case YOLO_ACT_CLIP:
-      return fminf (fmaxf (x, alpha), beta);
+      return yolo_clipf (x, alpha, beta);
     default:
       return x;
   }
@@ -280,6 +280,29 @@ yolo_node_attr_ints (const YoloNode * n, const char *name, int *n_out)
   }
   *n_out = a->n;
   return a->ints;
+}
+
+void
+yolo_node_set_ints (YoloNode * n, const char *name, int count, const gint64 * v)
+{
+  YoloAttr *a = (YoloAttr *) yolo_node_attr (n, name);
+  /* copied first: v may be the attribute's own values */
+  gint64 *ints = g_memdup2 (v, count * sizeof (gint64));
+
+  if (a) {
+    char *keep = a->name;
+
+    a->name = NULL;
+    attr_clear (a);
+    memset (a, 0, sizeof (*a));
+    a->name = keep;
+    a->type = YOLO_ATTR_INTS;
+    a->tensor = -1;
+  } else {
+    a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
+  }
+  a->ints = ints;
+  a->n = count;
 }
 
 gint64
@@ -667,6 +690,18 @@ yolo_graph_sole_reader (YoloGraph * g, int t, int *slot, guint * index)
   if (index)
     *index = found_index;
   return found;
+}
+
+YoloNode *
+yolo_graph_producer (YoloGraph * g, int t)
+{
+  int p = t >= 0 ? YOLO_T (g, t)->producer : -1;
+  YoloNode *n;
+
+  if (p < 0)
+    return NULL;
+  n = YOLO_N (g, p);
+  return n->removed ? NULL : n;
 }
 
 /* Kahn's algorithm; nodes whose inputs can never be produced are an error. */

@@ -182,7 +182,19 @@ typedef enum
   YOLO_ACT_CLIP,                /* min(max(x, alpha), beta) */
 } YoloAct;
 
+/* act (x) on the host, as the kernels' yolo_act (common.cl) and
+ * onnxruntime: Relu, Clip and HardSigmoid of NaN are NaN, Relu (-0.0) is
+ * -0.0. */
 float yolo_act_apply (YoloAct act, float alpha, float beta, float x);
+
+/* min (max (x, lo), hi) keeping NaN (fmaxf / fminf return the operand that
+ * is not NaN); a NaN bound is no bound; onnxruntime's Clip. */
+static inline float
+yolo_clipf (float x, float lo, float hi)
+{
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
 
 /* Static fake quantisations (QuantizeLinear -> DequantizeLinear with
  * constant per-tensor parameters) fused into a Conv's epilogue
@@ -283,6 +295,11 @@ const char *yolo_node_attr_string (const YoloNode * n, const char *name,
 /* Returns the INTS attribute (count in *n_out) or NULL. */
 const gint64 *yolo_node_attr_ints (const YoloNode * n, const char *name,
     int *n_out);
+/* Sets n's attribute name to the INTS v[0 .. count - 1] (copied),
+ * replacing an attribute of that name, whatever its type, or adding one.
+ * What the fusions call when they rewrite a node's attributes. */
+void yolo_node_set_ints (YoloNode * n, const char *name, int count,
+    const gint64 * v);
 
 /* The element type t has (or will have) in device memory: t->storage when
  * the planner set it, else the default for t->dtype (FLOAT for float
@@ -404,6 +421,12 @@ void yolo_graph_prune (YoloGraph * g);
  * the fusions ask before folding a tensor's producer into its reader. */
 YoloNode *yolo_graph_sole_reader (YoloGraph * g, int t, int *slot,
     guint * index);
+/* The node that produces tensor t, when it is not removed: from t's
+ * producer field (yolo_graph_update_uses and yolo_graph_add_node set it).
+ * NULL for t < 0, for a graph input or constant (no producer) and for a
+ * removed producer. What the fusions ask when they walk a chain back from
+ * a tensor. */
+YoloNode *yolo_graph_producer (YoloGraph * g, int t);
 
 G_END_DECLS
 #endif /* YOLO_GRAPH_H */

@@ -33,24 +33,12 @@
 
 #define HEAD_CHAIN_MAX 6
 
-static YoloNode *
-producer (YoloGraph * g, int t)
-{
-  int p = t >= 0 ? YOLO_T (g, t)->producer : -1;
-  YoloNode *n;
-
-  if (p < 0)
-    return NULL;
-  n = YOLO_N (g, p);
-  return n->removed ? NULL : n;
-}
-
 /* The node producing t, of type op, with no fused epilogue, when t is
  * read by exactly uses node inputs and is no graph output. */
 static YoloNode *
 made_by (YoloGraph * g, int t, const char *op, int uses)
 {
-  YoloNode *n = producer (g, t);
+  YoloNode *n = yolo_graph_producer (g, t);
   YoloTensor *tt;
 
   if (!n || strcmp (n->op_type, op) || n->n_outputs != 1 || n->act
@@ -208,7 +196,7 @@ dfl_chain (YoloGraph * g, int dist, gint64 N, gint64 A, gint64 * R_out, int *w,
   /* back through Transposes and one Softmax to a Reshape */
   t = cv->inputs[0];
   for (;;) {
-    YoloNode *p = producer (g, t);
+    YoloNode *p = yolo_graph_producer (g, t);
     if (!p)
       return -1;
     if (!strcmp (p->op_type, "Reshape"))
@@ -294,8 +282,9 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
     rm[(*n_rm)++] = cc;
     return L;
   }
-  sp = producer (g, box);
-  if (!sp || sp != producer (g, cls) || strcmp (sp->op_type, "Split")
+  sp = yolo_graph_producer (g, box);
+  if (!sp || sp != yolo_graph_producer (g, cls)
+      || strcmp (sp->op_type, "Split")
       || sp->n_outputs != 2 || sp->outputs[0] != box || sp->outputs[1] != cls
       || tb->is_output || tc->is_output || tb->n_uses != box_uses
       || tc->n_uses != 1 || tb->ndim != 3

@@ -147,12 +147,32 @@ yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family, int ndim,
   }
 }
 
-static inline gboolean
-class_kept (const YoloHeadParams * p, int c)
+gboolean
+yolo_head_class_kept (const YoloHeadParams * p, int c)
 {
   if (!p->class_mask)
     return TRUE;
   return c >= 0 && c < p->n_class_mask && p->class_mask[c];
+}
+
+void
+yolo_head_best_class (const float *data, int n, int nc, float *best, int *cls)
+{
+  const float *row = data + (gsize) 4 * n;
+
+  for (int i = 0; i < n; i++) {
+    best[i] = isnan (row[i]) ? -INFINITY : row[i];
+    cls[i] = 0;
+  }
+  for (int c = 1; c < nc; c++) {
+    row = data + (gsize) (4 + c) * n;
+    for (int i = 0; i < n; i++) {
+      if (row[i] > best[i]) {
+        best[i] = row[i];
+        cls[i] = c;
+      }
+    }
+  }
 }
 
 /* Adds a candidate given in input pixels (centre + size). A candidate with
@@ -237,22 +257,11 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
       /* rows: 4 box rows then nc class rows, each N long; walk rows so
        * reads stay contiguous */
       float *best = g_new (float, n);
-      int *cls = g_new0 (int, n);
-      const float *row = data + (gsize) 4 * n;
-      /* a NaN class score is no score: it never becomes the best class */
-      for (int i = 0; i < n; i++)
-        best[i] = isnan (row[i]) ? -INFINITY : row[i];
-      for (int c = 1; c < nc; c++) {
-        row = data + (gsize) (4 + c) * n;
-        for (int i = 0; i < n; i++) {
-          if (row[i] > best[i]) {
-            best[i] = row[i];
-            cls[i] = c;
-          }
-        }
-      }
+      int *cls = g_new (int, n);
+
+      yolo_head_best_class (data, n, nc, best, cls);
       for (int i = 0; i < n; i++) {
-        if (!(best[i] > conf) || !class_kept (p, cls[i]))
+        if (!(best[i] > conf) || !yolo_head_class_kept (p, cls[i]))
           continue;
         add_candidate (out, lb, data[i], data[n + i], data[2 * n + i],
             data[3 * n + i], best[i], cls[i]);
@@ -268,7 +277,7 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
         if (!(r[4] > conf) || !(r[5] >= 0.0f && r[5] < 2147483648.0f))
           continue;
         int c = (int) r[5];
-        if (!class_kept (p, c))
+        if (!yolo_head_class_kept (p, c))
           continue;
         add_candidate (out, lb, ((double) r[0] + r[2]) / 2,
             ((double) r[1] + r[3]) / 2, (double) r[2] - r[0],
@@ -311,7 +320,7 @@ yolo_head_decode (const YoloHeadLayout * layout, const YoloHeadParams * p,
             bc = c;
           }
         }
-        if (!(bs > conf) || !class_kept (p, bc))
+        if (!(bs > conf) || !yolo_head_class_kept (p, bc))
           continue;
         if (yolox) {
           add_candidate (out, lb, (r[0] + (double) gx) * s,

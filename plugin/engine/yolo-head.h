@@ -52,6 +52,18 @@ typedef struct
 
 #define YOLO_HEAD_PARAMS_DEFAULT { 0.25f, 0.7f, 300, FALSE, NULL, 0 }
 
+/* Whether class c passes the class filter of p: always when p has no
+ * class_mask; else c must be in [0, n_class_mask) with class_mask[c] set. */
+gboolean yolo_head_class_kept (const YoloHeadParams * p, int c);
+
+/* The best class of each of the n anchors of an Ultralytics-layout output
+ * (data: float32 [4 + nc + extra rows, n], the class scores in rows 4 ..
+ * 4 + nc - 1, nc >= 1): best[i] its score, cls[i] its class (the lower
+ * class on equal scores). A NaN score never wins: an anchor whose scores
+ * are all NaN gets -inf and class 0. best and cls hold n each. */
+void yolo_head_best_class (const float *data, int n, int nc, float *best,
+    int *cls);
+
 /* Checks output shape dims[ndim] against family and fills layout. */
 gboolean yolo_head_layout_init (YoloHeadLayout * layout, YoloFamily family,
     int ndim, const gint64 * dims, int input_w, int input_h, GError ** error);

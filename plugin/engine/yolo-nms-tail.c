@@ -51,14 +51,20 @@ scalar_const (YoloGraph * g, const YoloNode * n, int i, float *v)
   return TRUE;
 }
 
+/* The node producing tensor ti, when ti is no constant (or NULL). */
 static YoloNode *
-producer (YoloGraph * g, const YoloNode * n, int i)
+tensor_producer (YoloGraph * g, int ti)
 {
-  YoloTensor *t = YOLO_IN (g, n, i);
-
-  if (!t || t->producer < 0 || yolo_tensor_is_const (t))
+  if (ti < 0 || yolo_tensor_is_const (YOLO_T (g, ti)))
     return NULL;
-  return YOLO_N (g, t->producer);
+  return yolo_graph_producer (g, ti);
+}
+
+/* The node producing input i of n, when that input is no constant. */
+static YoloNode *
+in_producer (YoloGraph * g, const YoloNode * n, int i)
+{
+  return i < n->n_inputs ? tensor_producer (g, n->inputs[i]) : NULL;
 }
 
 /* Mul with one scalar constant input: its value and the other input. */
@@ -84,12 +90,12 @@ match_norm_boxes (YoloGraph * g, YoloNode * n, float *s, float *m)
   int other;
 
   if (n && !strcmp (n->op_type, "Slice"))
-    n = producer (g, n, 0);
+    n = in_producer (g, n, 0);
   if (!mul_by_const (g, n, m, &other))
     return FALSE;
-  div = producer (g, n, other);
+  div = in_producer (g, n, other);
   return div && !strcmp (div->op_type, "Div") && div->n_inputs == 2
-      && producer (g, div, 0) && scalar_const (g, div, 1, s)
+      && in_producer (g, div, 0) && scalar_const (g, div, 1, s)
       && isfinite (*s) && *s > 0;
 }
 
@@ -99,14 +105,14 @@ static gboolean
 match_nms_boxes (YoloGraph * g, YoloNode * nms, YoloNmsTail * t,
     GError ** error)
 {
-  YoloNode *u = producer (g, nms, 0), *a;
+  YoloNode *u = in_producer (g, nms, 0), *a;
   float m2;
   int other;
 
   if (!u || strcmp (u->op_type, "Unsqueeze"))
     return not_recognised (error, nms, "its boxes are not an Unsqueeze of "
         "the normalised candidate boxes");
-  a = producer (g, u, 0);
+  a = in_producer (g, u, 0);
   if (match_norm_boxes (g, a, &t->box_scale, &t->box_mult)) {
     t->agnostic = TRUE;
     return TRUE;
@@ -115,8 +121,8 @@ match_nms_boxes (YoloGraph * g, YoloNode * nms, YoloNmsTail * t,
     return not_recognised (error, nms, "its boxes are neither the "
         "normalised boxes nor those plus a class offset");
   for (int i = 0; i < 2; i++) {
-    if (match_norm_boxes (g, producer (g, a, i), &t->box_scale, &t->box_mult)
-        && mul_by_const (g, producer (g, a, 1 - i), &m2, &other)
+    if (match_norm_boxes (g, in_producer (g, a, i), &t->box_scale, &t->box_mult)
+        && mul_by_const (g, in_producer (g, a, 1 - i), &m2, &other)
         && m2 == t->box_mult) {
       t->agnostic = FALSE;
       return TRUE;
@@ -247,14 +253,12 @@ index_source_ok (YoloGraph * g, int ti, const YoloNode * nms,
     const YoloNode * gt)
 {
   for (int steps = 0; steps < 32; steps++) {
-    YoloTensor *t = ti >= 0 ? YOLO_T (g, ti) : NULL;
-    YoloNode *n;
+    YoloNode *n = tensor_producer (g, ti);
     gint64 v[4];
     int c;
 
-    if (!t || t->producer < 0 || yolo_tensor_is_const (t))
+    if (!n)
       return FALSE;
-    n = YOLO_N (g, t->producer);
     if (is_op (n, "Squeeze") || is_op (n, "Unsqueeze")
         || is_op (n, "Reshape") || is_op (n, "Cast")
         || is_op (n, "Identity")) {
@@ -267,12 +271,12 @@ index_source_ok (YoloGraph * g, int ti, const YoloNode * nms,
         return FALSE;
       ti = n->inputs[0];
     } else if (is_op (n, "Gather")) {
-      return producer (g, n, 0) == nms && const_ints (g, n, 1, v, 1, &c)
+      return in_producer (g, n, 0) == nms && const_ints (g, n, 1, v, 1, &c)
           && (v[0] == 2 || v[0] == -1)
           && yolo_node_attr_int (n, "axis", 0) == 1;
     } else if (is_op (n, "Transpose")) {
-      YoloNode *nz = producer (g, n, 0);
-      return is_op (nz, "NonZero") && producer (g, nz, 0) == gt;
+      YoloNode *nz = in_producer (g, n, 0);
+      return is_op (nz, "NonZero") && in_producer (g, nz, 0) == gt;
     } else {
       return FALSE;
     }
@@ -290,12 +294,10 @@ data_source (YoloGraph * g, int ti, int head, const YoloNode * nms,
     const YoloNode * gt)
 {
   for (int steps = 0; steps < 64; steps++) {
-    YoloTensor *t = ti >= 0 ? YOLO_T (g, ti) : NULL;
-    YoloNode *n;
+    YoloNode *n = tensor_producer (g, ti);
 
-    if (!t || t->producer < 0 || yolo_tensor_is_const (t))
+    if (!n)
       return NULL;
-    n = YOLO_N (g, t->producer);
     if ((is_op (n, "Gather") || is_op (n, "GatherND")) && n->n_inputs == 2
         && !yolo_tensor_is_const (YOLO_IN (g, n, 1))
         && !index_source_ok (g, n->inputs[1], nms, gt))
@@ -346,7 +348,7 @@ check_dataflow (YoloGraph * g, int start, YoloNode * nms, YoloNode * gt,
       am = n;
   }
   if (!rm || !am || rm->inputs[0] != am->inputs[0]
-      || !column_slice (g, (sl = producer (g, rm, 0)), head, &lo, &hi)
+      || !column_slice (g, (sl = in_producer (g, rm, 0)), head, &lo, &hi)
       || lo != 4 || hi < 5)
     return not_recognised (error, rm ? rm : nms, "the best class is not "
         "taken over columns 4.. (the class scores) of the head output");
@@ -436,7 +438,7 @@ cut (YoloGraph * g, int nms_i, gboolean * in, GError ** error)
 
   t = g_new0 (YoloNmsTail, 1);
   gt = only_one (g, in, "Greater");
-  if (!gt || !producer (g, gt, 0) || !scalar_const (g, gt, 1, &t->conf)) {
+  if (!gt || !in_producer (g, gt, 0) || !scalar_const (g, gt, 1, &t->conf)) {
     yolo_nms_tail_free (t);
     return not_recognised (error, gt ? gt : nms, "no single Greater of the "
         "scores against a constant confidence threshold");

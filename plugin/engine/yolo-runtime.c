@@ -32,6 +32,7 @@
 #include "yolo-cl.h"
 #include "yolo-cl-prewarm.h"
 #include "yolo-cl-queue.h"
+#include "yolo-cpu-clock.h"
 #include "yolo-backend.h"
 #include "yolo-engine-private.h"
 #include "yolo-flops.h"
@@ -726,7 +727,7 @@ prewarm_push (YoloRuntime * rt, const Launch * l)
   char *name, *key;
   int u = -1;
 
-  /* (a tuning trial's launches too: yolo_rt_time_since has them compiled
+  /* (a tuning trial's launches too: yolo_rt_time_trials has them compiled
    * by the prewarm before it runs them; the item keeps its own copy of
    * the arguments when the rollback drops the launch) */
   if (!rt->prewarm || !l->has_lws)
@@ -1010,25 +1011,26 @@ yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
     m->scratch_size[i] = rt->scratch_size[i];
 }
 
-static int
-cmp_double (gconstpointer a, gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
+/* Trials of different nodes, of this runtime or another in the process,
+ * are timed one at a time: on a CPU device the CPU time of the process's
+ * threads is what is compared. */
+static GMutex trial_lock;
 
 gboolean
-yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m, guint runs,
-    double *best_ms, GError ** error)
+yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
+    guint runs, YoloRtTrialTime * times, GError ** error)
 {
   cl_mem tmp[YOLO_SCRATCH_SLOTS] = { NULL, };
-  double *t = g_new (double, MAX (runs, 1));
-  gboolean ok = TRUE;
+  gboolean ok = n > 0;
   cl_int err = CL_SUCCESS;
+  YoloCpuClock clk = { 0, };
+  gboolean cpu = rt->info.is_cpu;
 
-  /* The trial's scratch arguments get temporary buffers of the sizes asked
-   * so far (yolo_runtime_bind_scratch binds the real ones at the end). */
-  for (guint i = m->scratch_args; ok && i < rt->scratch_args->len; i++) {
+  /* The trials' scratch arguments get temporary buffers of the sizes asked
+   * so far, the largest of all trials (yolo_runtime_bind_scratch binds the
+   * real ones at the end). */
+  for (guint i = n ? marks[0].scratch_args : 0; ok
+      && i < rt->scratch_args->len; i++) {
     ScratchArg *sa = &g_array_index (rt->scratch_args, ScratchArg, i);
     if (!tmp[sa->slot]) {
       tmp[sa->slot] = clCreateBuffer (rt->ctx, CL_MEM_READ_WRITE,
@@ -1042,29 +1044,53 @@ yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m, guint runs,
   }
   /* PoCL compiles a work-group function at the first launch of each
    * (kernel, local size): with a cold cache the prewarm compiles those of
-   * every trial prepared so far on all cores first, then one run warms
-   * up (loading them) and the timed ones follow */
+   * every trial prepared so far on all cores first, then one run of each
+   * warms up (loading them) and the timed ones follow */
   if (ok)
     yolo_rt_prewarm_sync (rt);
-  for (guint r = 0; ok && r <= runs; r++) {
-    gint64 t0 = g_get_monotonic_time ();
-    ok = enqueue_range (rt, m->launches, rt->launches->len, FALSE, error);
-    if (ok) {
-      err = clFinish (rt->queue);
-      ok = !YOLO_CL_FAILED (err, error, "running a trial");
+  g_mutex_lock (&trial_lock);
+  if (cpu)
+    yolo_cpu_clock_init (&clk, "yolo-prewarm");
+  for (guint i = 0; i < n; i++)
+    times[i].wall_ms = times[i].cpu_ms = times[i].cpu_total_ms = -1;
+  /* Run r < 0 warms up. The trials take turns (A B B A A B ...: each
+   * round reverses the order), so that a load that comes and goes touches
+   * them all alike; each keeps its fastest run: other work on the machine
+   * only ever adds time. */
+  for (int r = -1; ok && r < (int) runs; r++) {
+    for (guint j = 0; ok && j < n; j++) {
+      guint i = (r & 1) ? n - 1 - j : j;
+      guint to = i + 1 < n ? marks[i + 1].launches : rt->launches->len;
+      gint64 t0;
+      double wall, cpu_ms = -1, total_ms = -1;
+
+      if (cpu)
+        yolo_cpu_clock_start (&clk);
+      t0 = g_get_monotonic_time ();
+      ok = enqueue_range (rt, marks[i].launches, to, FALSE, error);
+      if (ok) {
+        err = clFinish (rt->queue);
+        ok = !YOLO_CL_FAILED (err, error, "running a trial");
+      }
+      wall = (g_get_monotonic_time () - t0) / 1000.0;
+      if (cpu)
+        total_ms = yolo_cpu_clock_elapsed_ms (&clk, &cpu_ms);
+      if (!ok || r < 0)
+        continue;
+      if (times[i].wall_ms < 0 || wall < times[i].wall_ms)
+        times[i].wall_ms = wall;
+      if (cpu && (times[i].cpu_ms < 0 || cpu_ms < times[i].cpu_ms))
+        times[i].cpu_ms = cpu_ms;
+      if (cpu && (times[i].cpu_total_ms < 0
+              || total_ms < times[i].cpu_total_ms))
+        times[i].cpu_total_ms = total_ms;
     }
-    if (ok && r > 0)
-      t[r - 1] = (g_get_monotonic_time () - t0) / 1000.0;
   }
-  if (ok) {
-    /* the fastest run: other work on the machine only ever adds time */
-    qsort (t, runs, sizeof (double), cmp_double);
-    *best_ms = runs ? t[0] : 0.0;
-  }
+  g_mutex_unlock (&trial_lock);
+  yolo_cpu_clock_clear (&clk);
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     if (tmp[i])
       clReleaseMemObject (tmp[i]);
-  g_free (t);
   return ok;
 }
 
@@ -1319,6 +1345,34 @@ const_half_mem (YoloRuntime * rt, YoloTensor * t, cl_mem * mem, GError ** error)
   return TRUE;
 }
 
+/* The device holds integer tensors as int32: an integer constant a kernel
+ * reads must fit, or the result would be computed from another value
+ * (saturated, before). Refused naming a node that reads it. */
+static gboolean
+const_ints_fit_int32 (YoloGraph * g, const YoloTensor * t, GError ** error)
+{
+  gint64 n = yolo_tensor_numel (t);
+  const gint64 *v = t->data;
+  const char *reader = "?";
+
+  for (gint64 i = 0; i < n; i++) {
+    if (v[i] >= G_MININT32 && v[i] <= G_MAXINT32)
+      continue;
+    for (guint k = 0; k < g->nodes->len && reader[0] == '?'; k++) {
+      YoloNode *nd = YOLO_N (g, k);
+      for (int j = 0; j < nd->n_inputs; j++)
+        if (!nd->removed && YOLO_IN (g, nd, j) == t)
+          reader = nd->name ? nd->name : nd->op_type;
+    }
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "node %s: the %s constant %s holds %" G_GINT64_FORMAT " (element %"
+        G_GINT64_FORMAT "), outside the 32-bit integers the device computes "
+        "with", reader, yolo_dtype_name (t->dtype), t->name, v[i], i);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
     cl_mem * mem, gint64 * offset, GError ** error)
@@ -1364,10 +1418,12 @@ tensor_mem (YoloRuntime * rt, YoloGraph * g, YoloTensor * t, gboolean param,
       if (yolo_dtype_is_float (t->dtype)) {
         buf = g_memdup2 (t->data, n * sizeof (float));
       } else {
-        gint32 *iv = g_new (gint32, MAX (n, 1));
+        gint32 *iv;
+        if (!const_ints_fit_int32 (g, t, error))
+          return FALSE;
+        iv = g_new (gint32, MAX (n, 1));
         for (gint64 i = 0; i < n; i++)
-          iv[i] = (gint32) CLAMP (((gint64 *) t->data)[i], G_MININT32,
-              G_MAXINT32);
+          iv[i] = (gint32) ((gint64 *) t->data)[i];
         buf = iv;
       }
       m = yolo_rt_upload (rt, buf, n * 4, error);

@@ -217,14 +217,34 @@ void yolo_runtime_prebuild_units (YoloRuntime * rt, const char *const *units);
 gboolean yolo_rt_prewarming (YoloRuntime * rt);
 /* Has the prewarm compile everything handed to it so far, from this
  * thread and its helpers, and waits for it (nothing when it is not
- * compiling). yolo_rt_time_since calls it first. */
+ * compiling). yolo_rt_time_trials calls it first. */
 void yolo_rt_prewarm_sync (YoloRuntime * rt);
-/* Runs the launches recorded since m once to warm up, then `runs` times
- * (each followed by clFinish), on the arena as it is, with temporary
- * scratch buffers: *best_ms is the wall time of the fastest run (ms;
- * the minimum, since other work on a shared machine only adds time). */
-gboolean yolo_rt_time_since (YoloRuntime * rt, const YoloRtMark * m,
-    guint runs, double *best_ms, GError ** error);
+/* One trial's times (ms), see yolo_rt_time_trials. */
+typedef struct
+{
+  double wall_ms;               /* the fastest run's wall time */
+  /* On a CPU device (YoloDeviceInfo.is_cpu), CPU time of this process's
+   * threads, the prewarm's helpers left out (yolo-cpu-clock.h): PoCL's
+   * and llvmpipe's workers live in the process, and a thread that waits
+   * for a core while other processes load the machine accumulates none;
+   * -1 elsewhere. */
+  double cpu_ms;                /* the least, over the runs, of the busiest
+                                 * thread's CPU time: the run's wall time
+                                 * had every worker had a core of its own */
+  double cpu_total_ms;          /* the least, over the runs, of all the
+                                 * threads' CPU time together */
+} YoloRtTrialTime;
+
+/* Times n trials prepared one after the other: trial i is the launches
+ * recorded from marks[i] up to marks[i + 1] (the last one: up to now).
+ * Each runs once to warm up, then `runs` times (each run followed by
+ * clFinish), taking turns with the others (each round in the reverse order
+ * of the one before), on the arena as it is, with temporary scratch
+ * buffers; times[i] receives trial i's fastest run (the minimum, since
+ * other work on a shared machine only adds time). Trials in the process
+ * are timed one at a time. */
+gboolean yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks,
+    guint n, guint runs, YoloRtTrialTime * times, GError ** error);
 /* Drops everything recorded since m (after the queue is idle). */
 void yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m);
 

@@ -202,14 +202,6 @@ cmp_cand (gconstpointer pa, gconstpointer pb)
   return a->score > b->score ? -1 : a->score < b->score ? 1 : 0;
 }
 
-static inline gboolean
-class_kept (const YoloHeadParams * p, int c)
-{
-  if (!p->class_mask)
-    return TRUE;
-  return c >= 0 && c < p->n_class_mask && p->class_mask[c];
-}
-
 static void
 add_cand (GArray * c, float score, int cls, int src, double cx, double cy,
     double w, double h, double angle)
@@ -424,7 +416,7 @@ yolo_task_decode (const YoloTaskLayout * l, const YoloHeadParams * p,
       if (!(row[4] > conf) || !(row[5] >= 0.0f && row[5] < 2147483648.0f))
         continue;
       c = (int) row[5];
-      if (!class_kept (p, c))
+      if (!yolo_head_class_kept (p, c))
         continue;
       if (obb)
         add_cand (cand, row[4], c, i, row[0], row[1], row[2], row[3], row[6]);
@@ -435,21 +427,11 @@ yolo_task_decode (const YoloTaskLayout * l, const YoloHeadParams * p,
     }
   } else {
     float *best = g_new (float, n);
-    int *cls = g_new0 (int, n);
-    const float *row = data + (gsize) 4 * n;
-    for (int i = 0; i < n; i++)
-      best[i] = isnan (row[i]) ? -INFINITY : row[i];
-    for (int c = 1; c < nc; c++) {
-      row = data + (gsize) (4 + c) * n;
-      for (int i = 0; i < n; i++) {
-        if (row[i] > best[i]) {
-          best[i] = row[i];
-          cls[i] = c;
-        }
-      }
-    }
+    int *cls = g_new (int, n);
+
+    yolo_head_best_class (data, n, nc, best, cls);
     for (int i = 0; i < n; i++) {
-      if (!(best[i] > conf) || !class_kept (p, cls[i]))
+      if (!(best[i] > conf) || !yolo_head_class_kept (p, cls[i]))
         continue;
       add_cand (cand, best[i], cls[i], i, data[i], data[n + i],
           data[2 * n + i], data[3 * n + i],
@@ -549,7 +531,7 @@ yolo_classify_top_k (const float *scores, int nc, int k,
 
   for (int c = 0; c < nc; c++) {
     YoloClassScore s = { c, scores[c] };
-    if (isnan (scores[c]) || (p && !class_kept (p, c)))
+    if (isnan (scores[c]) || (p && !yolo_head_class_kept (p, c)))
       continue;
     g_array_append_val (out, s);
   }

@@ -353,6 +353,34 @@ prepare_fallback (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   return FALSE;
 }
 
+int
+yolo_tune_pick (const YoloRtTrialTime * tt, guint n, double *margin)
+{
+  gboolean cpu = n > 0;
+  int best = -1;
+  double b = 0, second = -1;
+
+  for (guint i = 0; i < n; i++)
+    cpu = cpu && tt[i].cpu_ms >= 0;
+  for (guint i = 0; i < n; i++) {
+    double s = cpu ? tt[i].cpu_ms : tt[i].wall_ms;
+
+    if (s < 0)
+      continue;
+    if (best < 0 || s < b) {
+      if (best >= 0)
+        second = b;
+      best = i;
+      b = s;
+    } else if (second < 0 || s < second) {
+      second = s;
+    }
+  }
+  if (margin)
+    *margin = best < 0 || second < 0 ? 1 : b > 0 ? second / b : G_MAXDOUBLE;
+  return best;
+}
+
 gboolean
 yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
@@ -361,7 +389,6 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   const YoloOpImpl *first = g_ptr_array_index (cands, 0), *best = NULL;
   GPtrArray *comp;
   const char *cached;
-  double best_ms = 0;
   char *key;
   gboolean ok;
 
@@ -389,46 +416,54 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     t->n_cached++;
     g_debug ("%s \"%s\": %s (tuning cache)", n->op_type, n->name, best->name);
   } else if (t->mode == TUNE_ON) {
-    /* With PoCL's cache cold, every candidate is prepared (and dropped)
-     * once first: the prewarm receives all their (kernel, local size)
-     * pairs and compiles them at once on every core before the first
-     * trial runs, instead of each trial's warm-up compiling its own on one
-     * core, one after the other. */
-    for (guint i = 0; yolo_rt_prewarming (rt) && i < comp->len; i++) {
-      YoloRtMark mark;
-      GError *err = NULL;
+    /* Every candidate is prepared, one after the other, then all are
+     * timed taking turns (yolo_rt_time_trials); with PoCL's cache cold
+     * the prewarm has received all their (kernel, local size) pairs
+     * and compiles them at once on every core before the first run. */
+    YoloRtMark *marks = g_new (YoloRtMark, comp->len);
+    YoloRtTrialTime *tt = g_new (YoloRtTrialTime, comp->len);
+    const YoloOpImpl **trial = g_new (const YoloOpImpl *, comp->len);
+    guint nt = 0;
+    GError *err = NULL;
+    double margin = 1;
+    int w;
 
-      yolo_rt_mark (rt, &mark);
-      if (!prepare_one (rt, g, n, g_ptr_array_index (comp, i), &err))
-        g_clear_error (&err);
-      yolo_rt_rollback (rt, &mark);
-    }
     for (guint i = 0; i < comp->len; i++) {
       const YoloOpImpl *c = g_ptr_array_index (comp, i);
-      YoloRtMark mark;
-      GError *err = NULL;
-      double ms = 0;
 
-      yolo_rt_mark (rt, &mark);
-      if (prepare_one (rt, g, n, c, &err)
-          && yolo_rt_time_since (rt, &mark, TUNE_RUNS, &ms, &err)) {
-        g_debug ("%s \"%s\": %s %.3f ms", n->op_type, n->name, c->name, ms);
-        if (!best || ms < best_ms) {
-          best = c;
-          best_ms = ms;
-        }
+      yolo_rt_mark (rt, &marks[nt]);
+      if (prepare_one (rt, g, n, c, &err)) {
+        trial[nt++] = c;
       } else {
         g_debug ("%s \"%s\": trial of %s failed: %s", n->op_type, n->name,
-            c->name, err ? err->message : "?");
+            c->name, err->message);
+        g_clear_error (&err);
+        yolo_rt_rollback (rt, &marks[nt]);
       }
-      g_clear_error (&err);
-      yolo_rt_rollback (rt, &mark);
     }
+    if (nt > 0 && yolo_rt_time_trials (rt, marks, nt, TUNE_RUNS, tt, &err)) {
+      for (guint i = 0; i < nt; i++)
+        g_debug ("%s \"%s\": %s %.3f ms (CPU %.3f ms busiest thread, "
+            "%.3f ms all)", n->op_type, n->name, trial[i]->name,
+            tt[i].wall_ms, tt[i].cpu_ms, tt[i].cpu_total_ms);
+      w = yolo_tune_pick (tt, nt, &margin);
+      best = w >= 0 ? trial[w] : NULL;
+    } else if (nt > 0) {
+      g_debug ("%s \"%s\": trials failed: %s", n->op_type, n->name,
+          err ? err->message : "?");
+      g_clear_error (&err);
+    }
+    if (nt > 0)
+      yolo_rt_rollback (rt, &marks[0]);
+    g_free (trial);
+    g_free (tt);
+    g_free (marks);
     if (best) {
       t->n_measured++;
       g_hash_table_replace (t->winners, g_strdup (key), g_strdup (best->name));
       t->dirty = TRUE;
-      g_debug ("%s \"%s\": %s (measured)", n->op_type, n->name, best->name);
+      g_debug ("%s \"%s\": %s (measured, margin %.2f)", n->op_type,
+          n->name, best->name, margin);
     }
   }
   if (best)

@@ -29,6 +29,15 @@ gboolean yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
     GError ** error);
 
+/* The decision rule: the index of the fastest of n trials' times
+ * (yolo_rt_time_trials), by the least CPU time of the busiest thread
+ * where every trial has one (a CPU device: the wall time the trial takes
+ * when its workers have the cores to themselves, without the time other
+ * processes' load made them wait), else by the least wall time; trials without a time (< 0) are skipped. *margin
+ * (may be NULL) receives the runner-up's time over the winner's (>= 1;
+ * 1 without a runner-up). -1 when no trial has a time. */
+int yolo_tune_pick (const YoloRtTrialTime * tt, guint n, double *margin);
+
 /* Number of nodes measured / taken from the cache so far. */
 guint yolo_tuner_n_measured (YoloTuner * t);
 guint yolo_tuner_n_cached (YoloTuner * t);

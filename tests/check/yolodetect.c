@@ -10,6 +10,7 @@
  * $YOLO_TEST_DATA and compares with reference/detections.jsonl
  * (onnxruntime + reference_detect.py).
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -1895,13 +1896,17 @@ GST_START_TEST (test_labels_file_formats)
   }
 
   /* not UTF-8: an error that says so; a device (read without end before)
-   * or a directory: an error saying it is not a regular file */
+   * or a directory: an error saying it is not a regular file; a missing
+   * file: GLib's reason. The main message names the file and the reason
+   * (not only the details) */
   path = write_temp ("yolodetect-labels-XXXXXX.txt",
       "person\nbicycle\n\xff\xfe car\n", -1);
-  for (guint k = 0; k < 3; k++) {
-    const gchar *bad[] = { path, "/dev/zero", "/tmp" };
+  for (guint k = 0; k < 4; k++) {
+    const gchar *bad[] = { path, "/dev/zero", "/tmp",
+      "/nonexistent-dir/labels.txt"
+    };
     const gchar *want[] = { "line 3", "not a regular file",
-      "not a regular file"
+      "not a regular file", g_strerror (ENOENT)
     };
     GstElement *e = gst_element_factory_make ("yolodetect", NULL);
     GstBus *gbus = gst_bus_new ();
@@ -1919,6 +1924,9 @@ GST_START_TEST (test_labels_file_formats)
     gst_message_parse_error (msg, &err, NULL);
     fail_unless (strstr (err->message, want[k]) && (k > 0
             || strstr (err->message, "UTF-8")), "%s", err->message);
+    fail_unless (strstr (err->message, bad[k]) != NULL, "%s", err->message);
+    fail_unless (k < 3 || g_error_matches (err, GST_RESOURCE_ERROR,
+            GST_RESOURCE_ERROR_NOT_FOUND), "%s", err->message);
     g_clear_error (&err);
     gst_message_unref (msg);
     gst_element_set_state (e, GST_STATE_NULL);
@@ -2125,6 +2133,118 @@ start_error (const gchar * model, const gchar * const *props, GQuark domain,
   gst_object_unref (e);
   return text;
 }
+
+/* A classes value with empty entries (",,,", "bus,", blanks) is an error
+ * at start like an unknown class; while running it keeps the previous
+ * filter (nothing named) or applies the named classes, with a warning. */
+GST_START_TEST (test_classes_empty_entries)
+{
+  const gchar *all_empty[] = { ",,,", " ", " , ," };
+  const gchar *some_empty[] = { "bus,", "person,,car", ",bus" };
+  gchar *path, *text, *kept = NULL;
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  GArray *d;
+  GstSample *img;
+
+  SKIP_WITHOUT_DATA ();
+  path = data_path ("models", SMALL_MODEL);
+  for (guint i = 0; i < G_N_ELEMENTS (all_empty) * 2; i++) {
+    gboolean some = i >= G_N_ELEMENTS (all_empty);
+    const gchar *v = some ? some_empty[i - G_N_ELEMENTS (all_empty)] :
+        all_empty[i];
+    const gchar *props[] = { "classes", v, NULL };
+
+    text = start_error (path, props, GST_LIBRARY_ERROR,
+        GST_LIBRARY_ERROR_SETTINGS);
+    fail_unless (g_str_has_prefix (text, "Invalid classes '")
+        && strstr (text, v) && strstr (text, some ? "empty entry" :
+            "names no class") && strstr (text, "0..79"), "%s", text);
+    g_free (text);
+  }
+  g_free (path);
+
+  img = get_image ("bus.jpg", "RGB");
+  h = new_harness (SMALL_MODEL, "classes=bus");
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  d = run_image (h, img);
+  fail_unless (d->len >= 1 && only_classes (d, 5, 5));
+  g_array_unref (d);
+  /* nothing named: the previous filter stays, and reads back */
+  g_object_set (detect_of (h), "classes", ",,", NULL);
+  d = run_image (h, img);
+  fail_unless (d->len >= 1 && only_classes (d, 5, 5));
+  g_array_unref (d);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for classes=,,");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "names no class") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  g_object_get (detect_of (h), "classes", &kept, NULL);
+  fail_unless_equals_string (kept, "bus");
+  g_free (kept);
+  /* a class and an empty entry: the class applies, with a warning */
+  g_object_set (detect_of (h), "classes", "person,", NULL);
+  d = run_image (h, img);
+  fail_unless (d->len >= 1 && only_classes (d, 0, 0));
+  g_array_unref (d);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for classes=person,");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "Empty entry") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Two streams batched on one model instance (batch-size=2, the longest
+ * batch-timeout, 60 s): when one ends, the other's frames run at once
+ * instead of each waiting 60 s for a partner that will not come. */
+GST_START_TEST (test_batch_stream_ends)
+{
+  gchar *path, *desc;
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  gint64 t0;
+
+  SKIP_WITHOUT_DATA ();
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("videotestsrc num-buffers=2 ! video/x-raw,width=160,"
+      "height=120 ! yolodetect model=\"%s\" model-instance-id=ends "
+      "batch-size=2 batch-timeout=60000 ! fakesink videotestsrc "
+      "num-buffers=5 ! video/x-raw,width=160,height=120 ! yolodetect "
+      "model=\"%s\" model-instance-id=ends batch-size=2 batch-timeout=60000 "
+      "! fakesink", path, path);
+  pipe = gst_parse_launch (desc, NULL);
+  fail_unless (pipe != NULL);
+  bus = gst_element_get_bus (pipe);
+  t0 = g_get_monotonic_time ();
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 50 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no EOS after %.0f s: the stream left waits "
+      "for its ended partner", (g_get_monotonic_time () - t0) / 1e6);
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
 
 /* zoo model path, NULL (test skipped) if absent */
 static gchar *
@@ -2443,6 +2563,8 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_task_and_export_errors);
   tcase_add_test (tc, test_task_metas);
   tcase_add_test (tc, test_input_size);
+  tcase_add_test (tc, test_classes_empty_entries);
+  tcase_add_test (tc, test_batch_stream_ends);
   return s;
 }
 

@@ -12,6 +12,7 @@
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <math.h>
+#include <errno.h>
 #include <string.h>
 
 #include "gstyolojson.h"
@@ -582,6 +583,9 @@ GST_START_TEST (test_open_error)
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_OPEN_WRITE), "%s", err->message);
+  /* the main message names the file and says why */
+  fail_unless (strstr (err->message, path)
+      && strstr (err->message, g_strerror (ENOENT)), "%s", err->message);
   g_error_free (err);
   gst_message_unref (msg);
 

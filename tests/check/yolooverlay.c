@@ -800,6 +800,37 @@ GST_START_TEST (test_font_size)
 
 GST_END_TEST;
 
+/* A font size FreeType cannot render (pango warned on every frame, a
+ * fatal warning here) is drawn at the largest size, with one warning. */
+GST_START_TEST (test_font_too_large)
+{
+  GstHarness *h = overlay_harness ("BGRx", "font=\"Sans 100000\"");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_bus (h->element, bus);
+  for (int i = 0; i < 2; i++) {
+    GstBuffer *b = make_frame ("BGRx");
+    add_detection (b, "person", 0, 0.91, BX, BY, BW, BH);
+    gst_buffer_unref (gst_harness_push_and_pull (h, b));
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for a font of 100000");
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (strstr (err->message, "Sans 100000") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  /* once, not per frame */
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 yolooverlay_suite (void)
 {
@@ -823,6 +854,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_tag_stays_inside);
   tcase_add_test (tc, test_no_meta_passthrough);
   tcase_add_test (tc, test_font_size);
+  tcase_add_test (tc, test_font_too_large);
   return s;
 }
 

@@ -1041,12 +1041,15 @@ GST_START_TEST (test_bad_config)
   check_start_error ("topic=cam/#", "Invalid MQTT topic");
   check_start_error ("topic=\"\"", "Invalid MQTT topic");
   check_start_error ("address=\"\"", "No MQTT broker address");
-  check_start_error ("tls-ca-file=/nonexistent/ca.pem",
-      "Could not read tls-ca-file \"/nonexistent/ca.pem\"");
+  props = g_strdup_printf ("Could not read tls-ca-file \"/nonexistent/ca.pem\""
+      ": %s", g_strerror (ENOENT));
+  check_start_error ("tls-ca-file=/nonexistent/ca.pem", props);
+  g_free (props);
   props = g_strdup_printf ("tls-ca-file=%s", text);
   check_start_error (props, "is not a PEM file");
   g_free (props);
-  check_start_error ("tls-ca-file=/dev/zero", "Could not read tls-ca-file");
+  check_start_error ("tls-ca-file=/dev/zero",
+      "Could not read tls-ca-file \"/dev/zero\": not a regular file");
   props = g_strdup_printf ("tls-ca-file=%s", dir);
   check_start_error (props, "Could not read tls-ca-file");
   g_free (props);

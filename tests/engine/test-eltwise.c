@@ -108,6 +108,18 @@ static const BOp int_ops[] = {
   {"Min", -50, 50, -50, 50, -1, 0, 0},
 };
 
+/* uint32 operands (a run-time Cast's), over the whole range: the device
+ * keeps their bits in int32; sums wrap modulo 2^32 as in onnxruntime. */
+static const BOp uint32_ops[] = {
+  {"Add", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Sub", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Mul", 0, 100000, 0, 100000, -1, 0, 0},
+  {"Div", 0, 4294967040.0f, 1, 4294967040.0f, -1, 0, 0},
+  {"Mod", 0, 4294967040.0f, 1, 4294967040.0f, 0, 0, 0},
+  {"Max", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+  {"Min", 0, 4294967040.0f, 0, 4294967040.0f, -1, 0, 0},
+};
+
 static YoloGraph *
 binary_graph (const BOp * o, YoloDType dt, const BShape * s, gboolean b_const)
 {
@@ -154,6 +166,34 @@ static void
 test_binary_int (void)
 {
   run_binary (int_ops, N_(int_ops), YOLO_DTYPE_INT64);
+}
+
+static void
+test_binary_uint32 (void)
+{
+  for (guint i = 0; i < N_(uint32_ops); i++) {
+    for (guint j = 0; j < 3; j++) {
+      const BOp *o = &uint32_ops[i];
+      const BShape *s = &bshapes[j == 2 ? 12 : j];
+      YoloGraph *g = yolo_graph_new ();
+      YoloNode *n;
+      char *label;
+
+      /* float inputs Cast to uint32 (graph inputs are float) */
+      yolo_test_input (g, "FA", YOLO_DTYPE_FLOAT, s->na, s->a, o->alo, o->ahi);
+      yolo_test_input (g, "FB", YOLO_DTYPE_FLOAT, s->nb, s->b, o->blo, o->bhi);
+      attr_int (yolo_test_node (g, "Cast", "FA", "A"), "to", 12);
+      attr_int (yolo_test_node (g, "Cast", "FB", "B"), "to", 12);
+      n = yolo_test_node (g, o->op, "A,B", "Y");
+      n->residual = -1;
+      if (o->fmod >= 0)
+        attr_int (n, "fmod", o->fmod);
+      yolo_test_output (g, "Y");
+      label = g_strdup_printf ("%s uint32 shape#%u", uint32_ops[i].op, j);
+      yolo_test_check (g, label, 0, 0, FALSE);
+      g_free (label);
+    }
+  }
 }
 
 /* Fused activation epilogue on a binary op (and a unary one). */
@@ -631,6 +671,81 @@ test_cast_float16 (void)
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
+/* Every 5th element (from phase) of the float tensor `name` set to NaN,
+ * +-inf or -0.0 in turn. */
+static void
+sprinkle_nonfinite (YoloGraph * g, const char *name, int phase)
+{
+  static const float sp[6] = { NAN, INFINITY, -INFINITY, -0.0f, -NAN, 0.0f };
+  YoloTensor *t = YOLO_T (g, yolo_graph_find_tensor (g, name));
+  gint64 n = yolo_tensor_numel (t);
+
+  for (gint64 k = phase; k < n; k += 5)
+    ((float *) t->data)[k] = sp[(k / 5) % 6];
+}
+
+/* NaN and inf through the activations (standalone, and as the fused
+ * epilogue of Add), Max and Min: the kernels give the reference's NaN
+ * where fmax / fmin / clamp would give a number. */
+static void
+test_nonfinite (void)
+{
+  static const char *unary[] = { "Relu", "LeakyRelu", "HardSigmoid",
+    "HardSwish", "Sigmoid", "Clip"
+  };
+  static const YoloAct acts[] = { YOLO_ACT_SILU, YOLO_ACT_SIGMOID,
+    YOLO_ACT_RELU, YOLO_ACT_LEAKY_RELU, YOLO_ACT_HARD_SIGMOID,
+    YOLO_ACT_HARD_SWISH, YOLO_ACT_CLIP
+  };
+  static const gint64 shapes[][4] = { {1, 3, 7, 13}, {1, 1, 1, 33} };
+  const BShape *bs[4] = { &bshapes[0], &bshapes[1], &bshapes[12], &bshapes[4] };
+
+  for (guint i = 0; i < N_(unary); i++) {
+    for (guint j = 0; j < N_(shapes); j++) {
+      YoloGraph *g = yolo_graph_new ();
+      const char *ins[3] = { "X", "lo", "hi" };
+      gint64 sd[1] = { 1 };
+      float lo = -0.5f, hi = 1.25f;
+      char *label = g_strdup_printf ("%s NaN/inf shape#%u", unary[i], j);
+
+      yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, shapes[j], -3, 3);
+      sprinkle_nonfinite (g, "X", j);
+      yolo_test_const_floats (g, "lo", 0, sd, &lo);
+      yolo_test_const_floats (g, "hi", 0, sd, &hi);
+      add_node (g, unary[i], strcmp (unary[i], "Clip") ? 1 : 3, ins);
+      yolo_test_output (g, "Y");
+      yolo_test_check (g, label, 2e-6f, 1e-5f, FALSE);
+      g_free (label);
+    }
+  }
+  for (int op = 0; op < 2; op++) {
+    for (guint j = 0; j < N_(bs); j++) {
+      for (int c = 0; c < 2; c++) {
+        BOp o = { op ? "Min" : "Max", -2, 2, -2, 2, -1, 0, 0 };
+        YoloGraph *g = binary_graph (&o, YOLO_DTYPE_FLOAT, bs[j], c);
+        char *label = g_strdup_printf ("%s NaN/inf shape#%u%s", o.op, j,
+            c ? " const-B" : "");
+        sprinkle_nonfinite (g, "A", 0);
+        sprinkle_nonfinite (g, "B", 2);
+        yolo_test_check (g, label, 0, 0, FALSE);
+        g_free (label);
+      }
+    }
+  }
+  for (guint i = 0; i < N_(acts); i++) {
+    BOp o = { "Add", -3, 3, -3, 3, -1, 1e-5f, 1e-5f };
+    YoloGraph *g = binary_graph (&o, YOLO_DTYPE_FLOAT, &bshapes[0], FALSE);
+    YoloNode *n = YOLO_N (g, 0);
+    char *label = g_strdup_printf ("Add act=%d NaN/inf", acts[i]);
+    sprinkle_nonfinite (g, "A", 1);
+    n->act = acts[i];
+    n->act_alpha = acts[i] == YOLO_ACT_CLIP ? -0.5f : 0.2f;
+    n->act_beta = acts[i] == YOLO_ACT_CLIP ? 0.7f : 0.5f;
+    yolo_test_check (g, label, 1e-5f, 1e-5f, FALSE);
+    g_free (label);
+  }
+}
+
 /* Infer errors: incompatible broadcast, non-constant Clip bounds. */
 static void
 test_errors (void)
@@ -667,6 +782,7 @@ main (int argc, char **argv)
   yolo_test_seed (4321);
   g_test_add_func ("/eltwise/binary-float", test_binary_float);
   g_test_add_func ("/eltwise/binary-int", test_binary_int);
+  g_test_add_func ("/eltwise/binary-uint32", test_binary_uint32);
   g_test_add_func ("/eltwise/epilogue", test_epilogue);
   g_test_add_func ("/eltwise/int-scalar-const", test_int_scalar_const);
   g_test_add_func ("/eltwise/pow-mixed", test_pow_mixed);
@@ -678,10 +794,12 @@ main (int argc, char **argv)
   g_test_add_func ("/eltwise/cast-out-of-range", test_cast_out_of_range);
   g_test_add_func ("/eltwise/cast-float16", test_cast_float16);
   g_test_add_func ("/eltwise/errors", test_errors);
+  g_test_add_func ("/eltwise/nonfinite", test_nonfinite);
   /* half storage (yolo_test_add_half) */
   yolo_test_add_half ("/eltwise/half/binary-float", test_binary_float);
   yolo_test_add_half ("/eltwise/half/epilogue", test_epilogue);
   yolo_test_add_half ("/eltwise/half/unary", test_unary);
+  yolo_test_add_half ("/eltwise/half/nonfinite", test_nonfinite);
   yolo_test_add_half ("/eltwise/half/cast", test_cast);
   yolo_test_add_half ("/eltwise/half/cast-float16", test_cast_float16);
   return g_test_run ();

@@ -113,11 +113,85 @@ test_sole_reader_none (void)
   yolo_graph_free (g);
 }
 
+static void
+test_producer (void)
+{
+  YoloGraph *g = graph_with_a ();
+  static const gint64 d1[1] = { 1 };
+  YoloNode *add;
+
+  yolo_test_const (g, "K", YOLO_DTYPE_FLOAT, 1, d1, 0, 1);
+  add = yolo_test_node (g, "Add", "A,K", "Y");
+  yolo_test_output (g, "Y");
+  g_assert_true (yolo_graph_producer (g, tensor (g, "A")) == YOLO_N (g, 0));
+  g_assert_true (yolo_graph_producer (g, tensor (g, "Y")) == add);
+  /* a graph input, a constant and no tensor have none */
+  g_assert_null (yolo_graph_producer (g, tensor (g, "X")));
+  g_assert_null (yolo_graph_producer (g, tensor (g, "K")));
+  g_assert_null (yolo_graph_producer (g, -1));
+  /* nor has the output of a removed node */
+  YOLO_N (g, 0)->removed = TRUE;
+  g_assert_null (yolo_graph_producer (g, tensor (g, "A")));
+  /* it reads the producer field as it is: one rewired to another node
+   * counts, a cleared one does not */
+  YOLO_T (g, tensor (g, "A"))->producer = 1;
+  g_assert_true (yolo_graph_producer (g, tensor (g, "A")) == add);
+  yolo_graph_update_uses (g);
+  g_assert_null (yolo_graph_producer (g, tensor (g, "A")));
+  yolo_graph_free (g);
+}
+
+static void
+test_set_ints (void)
+{
+  YoloGraph *g = graph_with_a ();
+  YoloNode *n = YOLO_N (g, 0);
+  static const gint64 v3[3] = { 3, -1, 7 }, v1[1] = { 5 };
+  const gint64 *got;
+  int cnt = -1;
+
+  /* added when absent */
+  yolo_node_set_ints (n, "pads", 3, v3);
+  g_assert_cmpint (n->n_attrs, ==, 1);
+  got = yolo_node_attr_ints (n, "pads", &cnt);
+  g_assert_cmpint (cnt, ==, 3);
+  g_assert_true (got != v3);
+  g_assert_cmpint (got[0], ==, 3);
+  g_assert_cmpint (got[1], ==, -1);
+  g_assert_cmpint (got[2], ==, 7);
+  /* replaced in place, another count */
+  yolo_node_set_ints (n, "pads", 1, v1);
+  g_assert_cmpint (n->n_attrs, ==, 1);
+  got = yolo_node_attr_ints (n, "pads", &cnt);
+  g_assert_cmpint (cnt, ==, 1);
+  g_assert_cmpint (got[0], ==, 5);
+  /* from its own values */
+  yolo_node_set_ints (n, "pads", 1, got);
+  got = yolo_node_attr_ints (n, "pads", &cnt);
+  g_assert_cmpint (cnt, ==, 1);
+  g_assert_cmpint (got[0], ==, 5);
+  /* an attribute of another type becomes INTS (nothing of it kept) */
+  yolo_node_add_attr (n, "mode", YOLO_ATTR_STRING)->s = g_strdup ("x");
+  yolo_node_set_ints (n, "mode", 3, v3);
+  g_assert_cmpint (n->n_attrs, ==, 2);
+  g_assert_cmpstr (yolo_node_attr_string (n, "mode", "none"), ==, "none");
+  got = yolo_node_attr_ints (n, "mode", &cnt);
+  g_assert_cmpint (cnt, ==, 3);
+  g_assert_cmpint (got[2], ==, 7);
+  g_assert_null (yolo_node_attr (n, "mode")->s);
+  /* the other attribute is untouched */
+  got = yolo_node_attr_ints (n, "pads", &cnt);
+  g_assert_cmpint (cnt, ==, 1);
+  yolo_graph_free (g);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/graph/sole-reader/one", test_sole_reader_one);
   g_test_add_func ("/graph/sole-reader/none", test_sole_reader_none);
+  g_test_add_func ("/graph/producer", test_producer);
+  g_test_add_func ("/graph/set-ints", test_set_ints);
   return g_test_run ();
 }

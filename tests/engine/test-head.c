@@ -623,6 +623,57 @@ test_non_finite (void)
   }
 }
 
+/* yolo_head_best_class and yolo_head_class_kept, the building blocks the
+ * detect and task decoders share. */
+static void
+test_best_class (void)
+{
+  enum
+  { N = 5, NC = 3 };
+  /* 4 box rows, 3 class rows, 1 extra row (an angle) */
+  float t[(4 + NC + 1) * N];
+  float best[N];
+  int cls[N];
+  static const guint8 mask[2] = { 0, 1 };
+  YoloHeadParams p = YOLO_HEAD_PARAMS_DEFAULT;
+  static const float scores[NC][N] = {
+    {0.1f, 0.5f, NAN, NAN, 0.2f},
+    {0.3f, 0.5f, 0.4f, NAN, 0.2f},
+    {0.2f, 0.7f, NAN, NAN, 0.2f},
+  };
+
+  for (int i = 0; i < (4 + NC + 1) * N; i++)
+    t[i] = 99.0f;               /* boxes and the extra row never count */
+  for (int c = 0; c < NC; c++)
+    memcpy (t + (4 + c) * N, scores[c], sizeof (scores[c]));
+  yolo_head_best_class (t, N, NC, best, cls);
+  g_assert_cmpint (cls[0], ==, 1);
+  g_assert_cmpfloat (best[0], ==, 0.3f);
+  g_assert_cmpint (cls[1], ==, 2);
+  g_assert_cmpfloat (best[1], ==, 0.7f);
+  /* NaN in the first and the last class row: class 1 */
+  g_assert_cmpint (cls[2], ==, 1);
+  g_assert_cmpfloat (best[2], ==, 0.4f);
+  /* all NaN: -inf, class 0 */
+  g_assert_cmpint (cls[3], ==, 0);
+  g_assert_true (isinf (best[3]) && best[3] < 0);
+  /* equal scores: the lower class */
+  g_assert_cmpint (cls[4], ==, 0);
+  /* one class */
+  yolo_head_best_class (t, N, 1, best, cls);
+  g_assert_cmpint (cls[1], ==, 0);
+  g_assert_cmpfloat (best[1], ==, 0.5f);
+
+  g_assert_true (yolo_head_class_kept (&p, -1));
+  g_assert_true (yolo_head_class_kept (&p, 1000));
+  p.class_mask = mask;
+  p.n_class_mask = 2;
+  g_assert_false (yolo_head_class_kept (&p, 0));
+  g_assert_true (yolo_head_class_kept (&p, 1));
+  g_assert_false (yolo_head_class_kept (&p, 2));
+  g_assert_false (yolo_head_class_kept (&p, -1));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -636,5 +687,6 @@ main (int argc, char **argv)
   g_test_add_func ("/head/random-vs-reference", test_random_vs_reference);
   g_test_add_func ("/head/empty", test_empty);
   g_test_add_func ("/head/non-finite", test_non_finite);
+  g_test_add_func ("/head/best-class", test_best_class);
   return g_test_run ();
 }

@@ -64,11 +64,28 @@ test_compare (void)
   const char *ins[2] = { "A", "B" };
   for (guint o = 0; o < G_N_ELEMENTS (ops); o++) {
     for (guint s = 0; s < G_N_ELEMENTS (shapes); s++) {
-      for (int kind = 0; kind < 3; kind++) {
-        /* 0: float with ties and NaN, 1: int64, 2: float, B constant */
+      for (int kind = 0; kind < 4; kind++) {
+        /* 0: float with ties and NaN, 1: int64, 2: float, B constant,
+         * 3: uint32 (float inputs Cast to it) over its whole range, with
+         * ties: compared unsigned */
         YoloGraph *g = yolo_graph_new ();
         char *label;
-        if (kind == 1) {
+        if (kind == 3) {
+          const char *cins[2] = { "FA", "FB" };
+          const char *cout[2] = { "A", "B" };
+          yolo_test_input (g, "FA", YOLO_DTYPE_FLOAT, shapes[s].na,
+              shapes[s].a, 0, 4294967040.0f);
+          yolo_test_input (g, "FB", YOLO_DTYPE_FLOAT, shapes[s].nb,
+              shapes[s].b, 0, 4294967040.0f);
+          ((float *) YOLO_T (g, yolo_graph_find_tensor (g, "FB"))->data)[0] =
+              ((float *) YOLO_T (g, yolo_graph_find_tensor (g, "FA"))->data)[0];
+          for (int k = 0; k < 2; k++) {
+            int ni = yolo_graph_add_node (g, "Cast", cout[k], 1, &cins[k], 1,
+                &cout[k]);
+            yolo_node_add_attr (YOLO_N (g, ni), "to", YOLO_ATTR_INT)->i = 12;
+            YOLO_N (g, ni)->residual = -1;
+          }
+        } else if (kind == 1) {
           yolo_test_input (g, "A", YOLO_DTYPE_INT64, shapes[s].na,
               shapes[s].a, -3, 3);
           yolo_test_input (g, "B", YOLO_DTYPE_INT64, shapes[s].nb,

@@ -97,19 +97,18 @@ yolo_test_node (YoloGraph * g, const char *op, const char *ins,
 void
 yolo_test_attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
 {
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_memdup2 (v, cnt * sizeof (gint64));
+  yolo_node_set_ints (n, name, cnt, v);
 }
 
 void
 yolo_test_attr_int_array (YoloNode * n, const char *name, int cnt, const int *v)
 {
-  YoloAttr *a = yolo_node_add_attr (n, name, YOLO_ATTR_INTS);
-  a->n = cnt;
-  a->ints = g_new (gint64, cnt);
+  gint64 *w = g_new (gint64, cnt);
+
   for (int i = 0; i < cnt; i++)
-    a->ints[i] = v[i];
+    w[i] = v[i];
+  yolo_node_set_ints (n, name, cnt, w);
+  g_free (w);
 }
 
 void

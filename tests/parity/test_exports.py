@@ -32,7 +32,6 @@ The image is letterboxed as in test_parity.py (same tensor for both sides).
 Exit status: 0 pass, 1 mismatch or error, 77 (meson: skipped) when the
 machine has no OpenCL device.
 """
-import argparse
 import os
 import shutil
 import subprocess
@@ -40,6 +39,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import parity_cli  # noqa: E402
 import test_parity as tp  # noqa: E402  (exits with a message without numpy/cv2/ort)
 
 np = tp.np
@@ -269,9 +269,7 @@ def run_engine(engine, model, x, extra, device):
         inp = os.path.join(tmp, 'IN.f32')
         out = os.path.join(tmp, 'OUT.f32')
         x.tofile(inp)
-        cmd = [engine, 'run', model, '--input', inp, '--output', out] + extra
-        if device:
-            cmd += ['--device', device]
+        cmd = parity_cli.run_command(engine, model, inp, out, device, extra)
         print('$ ' + ' '.join(cmd), flush=True)
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.stdout.strip() or p.stderr.strip():
@@ -284,30 +282,22 @@ def run_engine(engine, model, x, extra, device):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = parity_cli.parser(__doc__)
     ap.add_argument('which', choices=['nms', 'nms-tail', 'batch', 'dynamic'])
     ap.add_argument('--image', default='bus.jpg')
     ap.add_argument('--size', type=int, default=640)
     ap.add_argument('--conf', type=float, help='nms: rewrite the graph\'s conf threshold first')
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
     a = ap.parse_args()
 
-    data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+    data = parity_cli.data_dir()
     model = os.path.join(data, 'models', 'zoo', {'nms': 'yolo11n-nms.onnx', 'nms-tail': 'yolo11n-nms.onnx',
                                                  'batch': 'yolo11n-batch2.onnx',
                                                  'dynamic': 'yolo11n-dynamic.onnx'}[a.which])
     image = a.image if os.sep in a.image else os.path.join(data, 'media', a.image)
-    engine = os.environ.get('YOLO_ENGINE')
-    for path in (model, image):
-        if not os.path.exists(path):
-            print(f'FAIL: {path} not found (set YOLO_TEST_DATA)', file=sys.stderr)
-            return 1
-    if not engine or not os.path.exists(engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={engine!r})', file=sys.stderr)
-        return 1
-    if tp.have_opencl_device(engine) is False:
-        print('SKIP: no OpenCL device on this machine')
-        return tp.SKIP
+    engine = a.engine
+    status = parity_cli.files_missing(model, image) or parity_cli.engine_unusable(engine)
+    if status is not None:
+        return status
 
     keep = tempfile.mkdtemp(prefix='yolo-exports-model-')
     try:
@@ -320,14 +310,10 @@ def main():
 
 def check(a, model, image, engine):
     if a.which == 'nms-tail':
-        fails = check_synthetic(a, model, engine)
-        if fails:
-            print('FAIL: the engine\'s NMS differs from the graph\'s tail in onnxruntime:')
-            for f in fails:
-                print('  - ' + f)
-            return 1
-        print('PASS: the NMS tail alone: engine and onnxruntime outputs are identical')
-        return 0
+        return parity_cli.verdict(
+            check_synthetic(a, model, engine),
+            'FAIL: the engine\'s NMS differs from the graph\'s tail in onnxruntime:',
+            'PASS: the NMS tail alone: engine and onnxruntime outputs are identical')
     S = a.size if a.which == 'dynamic' else 640
     x = tp.make_input(image, 'ultralytics', [1, 3, S, S])
     sess = ort.InferenceSession(model, providers=['CPUExecutionProvider'])
@@ -354,14 +340,9 @@ def check(a, model, image, engine):
         fails = compare_nms(ref, got, nms_conf(model))
     else:
         fails = tp.compare('ultralytics', ref, got)
-    if fails:
-        print(f'FAIL: {a.which} export differs from onnxruntime:')
-        for f in fails:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} ({a.which}, {S}, {os.path.basename(image)}) '
-          'matches onnxruntime')
-    return 0
+    return parity_cli.verdict(fails, f'FAIL: {a.which} export differs from onnxruntime:',
+                              f'PASS: {os.path.basename(model)} ({a.which}, {S}, '
+                              f'{os.path.basename(image)}) matches onnxruntime')
 
 
 if __name__ == '__main__':

@@ -53,7 +53,6 @@ bit-exact.
 
 Exit status: 0 pass, 1 mismatch or error, 77 skipped (no model / device).
 """
-import argparse
 import json
 import math
 import os
@@ -62,7 +61,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_parity import SKIP, have_opencl_device, letterbox  # noqa: E402
+import parity_cli  # noqa: E402
+from parity_cli import SKIP  # noqa: E402
+from test_parity import letterbox  # noqa: E402
 
 try:
     import cv2
@@ -227,9 +228,7 @@ def engine_run(engine, model, x, tmp, device):
     inp = os.path.join(tmp, 'in.f32')
     out = os.path.join(tmp, 'out.f32')
     x.astype('<f4').tofile(inp)
-    cmd = [engine, 'run', model, '--input', inp, '--output', out] + STORAGE
-    if device:
-        cmd += ['--device', device]
+    cmd = parity_cli.run_command(engine, model, inp, out, device, STORAGE)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     if p.returncode != 0:
         raise RuntimeError(f'{" ".join(cmd)} failed: {p.stdout}{p.stderr}')
@@ -330,11 +329,9 @@ def check_small(a, failures):
         onnx.save(m, path)
         x.astype('<f4').tofile(os.path.join(tmp, 'in.f32'))
         for i, r in enumerate(ref):
-            cmd = [a.engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
-                   '--output', os.path.join(tmp, 'out.f32'), '--output-index', str(i)]
-            cmd += STORAGE
-            if a.device:
-                cmd += ['--device', a.device]
+            cmd = parity_cli.run_command(a.engine, path, os.path.join(tmp, 'in.f32'),
+                                         os.path.join(tmp, 'out.f32'), a.device,
+                                         ['--output-index', str(i), *STORAGE])
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
             if p.returncode != 0:
                 failures.append(f'small fp16 model: {" ".join(cmd)} failed: {p.stdout}{p.stderr}')
@@ -408,11 +405,9 @@ def check_element(a, model, failures):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = parity_cli.parser(__doc__)
     # zidane.jpg: the random weights score nothing above 0.25 there
     ap.add_argument('--images', default='bus.jpg,zidane.jpg@0.05')
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
-    ap.add_argument('--device', default=None)
     ap.add_argument('--element', action='store_true')
     ap.add_argument('--storage', choices=('float', 'half'), default=None,
                     help='engine option storage (default: the engine\'s auto)')
@@ -425,7 +420,7 @@ def main():
         print(f'half storage: error bar {HALF_ERR_FACTOR:g} x onnxruntime fp16\'s, '
               f'|dconf| <= {DCONF}')
 
-    a.data = os.environ.get('YOLO_TEST_DATA', '')
+    a.data = parity_cli.data_dir()
     model = os.path.join(a.data, 'models', 'zoo', 'yolo11n-fp16.onnx')
     if not os.path.exists(model):
         print(f'SKIP: {model} missing (set YOLO_TEST_DATA)')
@@ -434,12 +429,9 @@ def main():
     if a.element:
         check_element(a, model, failures)
     else:
-        if not a.engine or not os.path.exists(a.engine):
-            print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={a.engine!r})')
-            return 1
-        if have_opencl_device(a.engine) is False:
-            print('SKIP: no OpenCL device on this machine')
-            return SKIP
+        status = parity_cli.engine_unusable(a.engine)
+        if status is not None:
+            return status
         p = subprocess.run([a.engine, 'info', model, '--json'], capture_output=True,
                            text=True, timeout=300)
         info = json.loads(p.stdout) if p.returncode == 0 else {}

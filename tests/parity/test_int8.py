@@ -106,7 +106,6 @@ are within 5e-4 of each other. Measured: 3.4e-4 (integer), 1.6e-4 (float).
 
 Exit status: 0 pass, 1 mismatch or error, 77 when there is no OpenCL device.
 """
-import argparse
 import json
 import os
 import shutil
@@ -115,7 +114,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import test_parity as tp  # noqa: E402  (letterbox, make_input, device check)
+import parity_cli  # noqa: E402
+import test_parity as tp  # noqa: E402  (letterbox, make_input)
 
 np, cv2, ort = tp.np, tp.cv2, tp.ort
 
@@ -268,8 +268,8 @@ def qdq_refusal(engine):
         path = os.path.join(tmp, label + '.onnx')
         onnx.save(h.make_model(g, opset_imports=[h.make_opsetid('', 13)]), path)
         out = os.path.join(tmp, 'out.f32')
-        p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
-                            '--output', out], capture_output=True, text=True)
+        p = subprocess.run(parity_cli.run_command(engine, path, os.path.join(tmp, 'in.f32'), out),
+                           capture_output=True, text=True)
         info = subprocess.run([engine, 'info', '--json', path], capture_output=True, text=True)
         # info exits 1 when the graph cannot be prepared, after printing it
         prec = json.loads(info.stdout).get('precision') if info.stdout.strip() else None
@@ -323,8 +323,9 @@ def matmul_integer(engine, cache_dir, data):
     x = rng.uniform(-3, 5, (37, 1280)).astype(np.float32)
     x.tofile(os.path.join(tmp, 'in.f32'))
     ref = ort.InferenceSession(path, providers=['CPUExecutionProvider']).run(None, {'x': x})[0]
-    p = subprocess.run([engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
-                        '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
+    p = subprocess.run(parity_cli.run_command(engine, path, os.path.join(tmp, 'in.f32'),
+                                              os.path.join(tmp, 'out.f32')),
+                       capture_output=True, text=True)
     got = np.fromfile(os.path.join(tmp, 'out.f32'), np.float32) if p.returncode == 0 else None
     shutil.rmtree(tmp)
     if got is None or got.size != ref.size:
@@ -358,8 +359,9 @@ def matmul_integer(engine, cache_dir, data):
         x = tp.make_input(os.path.join(data, 'media', img), tp.family_of(src), inp.shape)
         x.tofile(os.path.join(tmp, 'in.f32'))
         ref = sess.run(None, {inp.name: x})[0].ravel()
-        p = subprocess.run([engine, 'run', dst, '--input', os.path.join(tmp, 'in.f32'),
-                            '--output', os.path.join(tmp, 'out.f32')], capture_output=True, text=True)
+        p = subprocess.run(parity_cli.run_command(engine, dst, os.path.join(tmp, 'in.f32'),
+                                                  os.path.join(tmp, 'out.f32')),
+                           capture_output=True, text=True)
         got = np.fromfile(os.path.join(tmp, 'out.f32'), np.float32) if p.returncode == 0 else None
         shutil.rmtree(tmp)
         if got is None or got.size != ref.size:
@@ -428,18 +430,15 @@ def main():
     if '--qdq-refusal' in sys.argv:
         return qdq_refusal(os.environ.get('YOLO_ENGINE'))
     if '--matmul-integer' in sys.argv:
-        data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
         cache = sys.argv[sys.argv.index('--cache-dir') + 1] if '--cache-dir' in sys.argv else \
             os.path.join(tempfile.gettempdir(), 'yolo-qdq-cache')
-        if tp.have_opencl_device(os.environ.get('YOLO_ENGINE')) is False:
-            print('SKIP: no OpenCL device')
-            return tp.SKIP
-        return matmul_integer(os.environ.get('YOLO_ENGINE'), cache, data)
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+        status = parity_cli.engine_unusable(os.environ.get('YOLO_ENGINE'))
+        if status is not None:
+            return status
+        return matmul_integer(os.environ.get('YOLO_ENGINE'), cache, parity_cli.data_dir())
+    ap = parity_cli.parser(__doc__)
     ap.add_argument('model')
     ap.add_argument('--image', default='bus.jpg')
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
     ap.add_argument('--keep', metavar='DIR')
     ap.add_argument('--int8-compute', choices=['float', 'integer'],
                     default=os.environ.get('YOLO_INT8_COMPUTE') or 'float')
@@ -451,23 +450,16 @@ def main():
     TOL = TOLERANCES['qdq' if a.qdq else a.int8_compute]
     os.environ['YOLO_INT8_COMPUTE'] = a.int8_compute
 
-    data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+    data = parity_cli.data_dir()
     model = a.model if a.model.endswith('.onnx') else os.path.join(
         data, 'models', '' if a.qdq else 'quantized', a.model + '.onnx')
     if a.qdq and os.path.exists(model):
         model = make_qdq(model, a.cache_dir, a.per_channel, data)
     image = a.image if os.sep in a.image else os.path.join(data, 'media', a.image)
     family = tp.family_of(model)
-    for path in (model, image):
-        if not os.path.exists(path):
-            print(f'FAIL: {path} not found (set YOLO_TEST_DATA)')
-            return 1
-    if not a.engine or not os.path.exists(a.engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={a.engine!r})')
-        return 1
-    if tp.have_opencl_device(a.engine) is False:
-        print('SKIP: no OpenCL device')
-        return tp.SKIP
+    status = parity_cli.files_missing(model, image) or parity_cli.engine_unusable(a.engine)
+    if status is not None:
+        return status
 
     sess = ort.InferenceSession(model, providers=['CPUExecutionProvider'])
     inp = sess.get_inputs()[0]
@@ -479,9 +471,7 @@ def main():
     x.tofile(in_path)
     if a.keep:
         ref.tofile(os.path.join(tmp, 'REF.f32'))
-    cmd = [a.engine, 'run', model, '--input', in_path, '--output', out_path]
-    if a.device:
-        cmd += ['--device', a.device]
+    cmd = parity_cli.run_command(a.engine, model, in_path, out_path, a.device)
     print(f'model {os.path.basename(model)} ({family}), image {os.path.basename(image)}, '
           f'int8 compute {a.int8_compute} (|dconf| <= {TOL["dconf"]})')
     p = subprocess.run(cmd, capture_output=True, text=True)
@@ -532,13 +522,8 @@ def main():
     # place (IoU >= 0.9), any confidence
     bad = [d for d in bad if not any(u[5] == d[5] and iou(u, d) >= MATCH_IOU for u in unstable)]
     fails += ['engine detection without an onnxruntime match: ' + fmt(f) for f in sorted(bad)]
-    if fails:
-        print(f'FAIL: {os.path.basename(model)} on {os.path.basename(image)}:')
-        for f in fails:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} on {os.path.basename(image)} matches onnxruntime')
-    return 0
+    name = f'{os.path.basename(model)} on {os.path.basename(image)}'
+    return parity_cli.verdict(fails, f'FAIL: {name}:', f'PASS: {name} matches onnxruntime')
 
 
 if __name__ == '__main__':

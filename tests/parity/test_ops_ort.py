@@ -14,14 +14,13 @@ node's other inputs as initializers, and compares our output with
 onnxruntime's (ORT_DISABLE_ALL) within |err| <= 1e-4 + 1e-4 |ref|
 (bool outputs exactly). Exit status: 0 pass, 1 mismatch, 77 no device.
 """
-import argparse
 import os
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_parity import SKIP, have_opencl_device  # noqa: E402
+import parity_cli  # noqa: E402
 
 import numpy as np
 import onnx
@@ -207,16 +206,10 @@ CASES += [
 ]
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
-    a = ap.parse_args()
-    if not a.engine or not os.path.exists(a.engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={a.engine!r})')
-        return 1
-    if have_opencl_device(a.engine) is False:
-        print('SKIP: no OpenCL device')
-        return SKIP
+    a = parity_cli.parser(__doc__).parse_args()
+    status = parity_cli.engine_unusable(a.engine)
+    if status is not None:
+        return status
     failures = []
     with tempfile.TemporaryDirectory(prefix='yolo-ops-ort-') as tmp:
         for label, m in CASES:
@@ -233,10 +226,8 @@ def main():
                 x = np.round(x * 2)            # ties for the comparisons
             ref = sess.run(None, {'X': x})[0]
             x.tofile(os.path.join(tmp, 'in.f32'))
-            cmd = [a.engine, 'run', path, '--input', os.path.join(tmp, 'in.f32'),
-                   '--output', os.path.join(tmp, 'out.f32')]
-            if a.device:
-                cmd += ['--device', a.device]
+            cmd = parity_cli.run_command(a.engine, path, os.path.join(tmp, 'in.f32'),
+                                         os.path.join(tmp, 'out.f32'), a.device)
             p = subprocess.run(cmd, capture_output=True, text=True)
             if p.returncode != 0:
                 failures.append(f'{label}: yolo-engine failed: {p.stderr.strip()}')
@@ -256,11 +247,8 @@ def main():
             print(f'  {label:<48s} {list(ref.shape)} max|err| {err.max():.3g}: {"ok" if ok else "FAIL"}')
             if not ok:
                 failures.append(f'{label}: max |err| {err.max():.4g}')
-    if failures:
-        print('FAIL:\n  - ' + '\n  - '.join(failures))
-        return 1
-    print(f'PASS: {len(CASES)} one-node models match onnxruntime')
-    return 0
+    return parity_cli.verdict(failures, 'FAIL:',
+                              f'PASS: {len(CASES)} one-node models match onnxruntime')
 
 
 if __name__ == '__main__':

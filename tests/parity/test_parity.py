@@ -36,13 +36,14 @@ and ~1e-5 on scores; the tolerances above leave room for that and nothing else.
 Exit status: 0 pass, 1 mismatch or error, 77 (meson: skipped) only when the
 machine has no OpenCL device at all.
 """
-import argparse
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+
+import parity_cli
 
 try:
     import numpy as np
@@ -54,7 +55,6 @@ except ImportError as e:
           'opencv-python-headless)', file=sys.stderr)
     sys.exit(1)
 
-SKIP = 77
 BOX_ATOL = 0.05      # input pixels
 SCORE_ATOL = 1e-3    # probabilities
 YOLOX_RAW_ATOL = 2e-3  # raw offsets and log sizes (exp-encoded w/h)
@@ -101,24 +101,6 @@ def make_input(image_path, family, shape):
     else:
         x = letterbox(img, S, True)[:, :, ::-1].transpose(2, 0, 1)[None].astype(np.float32) / 255.0
     return np.ascontiguousarray(x)
-
-
-def have_opencl_device(engine):
-    """True/False when we can tell, None when we cannot."""
-    if shutil.which('clinfo'):
-        try:
-            out = subprocess.run(['clinfo', '-l'], capture_output=True, text=True, timeout=60).stdout
-            return 'Device' in out
-        except (subprocess.SubprocessError, OSError):
-            pass
-    if engine:
-        try:
-            p = subprocess.run([engine, 'devices'], capture_output=True, text=True, timeout=120)
-            if p.returncode == 0:
-                return p.stdout.strip() != ''
-        except (subprocess.SubprocessError, OSError):
-            pass
-    return None
 
 
 class Report:
@@ -235,35 +217,24 @@ def compare(family, ref, got):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = parity_cli.parser(__doc__)
     ap.add_argument('model', help='model name in $YOLO_TEST_DATA/models (no .onnx) or a path')
     ap.add_argument('--image', default='bus.jpg', help='image in $YOLO_TEST_DATA/media or a path')
     ap.add_argument('--family', choices=['ultralytics', 'end2end', 'yolov5', 'yolox'])
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'),
-                    help='passed to yolo-engine --device (default $YOLO_TEST_DEVICE)')
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'),
-                    help='yolo-engine binary (default $YOLO_ENGINE)')
     ap.add_argument('--keep', metavar='DIR', help='keep IN.f32, OUT.f32 and REF.f32 in DIR')
     a = ap.parse_args()
 
-    data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+    data = parity_cli.data_dir()
     model = a.model if a.model.endswith('.onnx') else os.path.join(data, 'models', a.model + '.onnx')
     image = a.image if os.sep in a.image else os.path.join(data, 'media', a.image)
     family = a.family or family_of(model)
     if not family:
         print(f'FAIL: cannot tell the head family of {model}; pass --family', file=sys.stderr)
         return 1
-    for path in (model, image):
-        if not os.path.exists(path):
-            print(f'FAIL: {path} not found (set YOLO_TEST_DATA to the shared test data folder)', file=sys.stderr)
-            return 1
     engine = a.engine
-    if not engine or not os.path.exists(engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={engine!r})', file=sys.stderr)
-        return 1
-    if have_opencl_device(engine) is False:
-        print('SKIP: no OpenCL device on this machine (clinfo -l lists none)')
-        return SKIP
+    status = parity_cli.files_missing(model, image) or parity_cli.engine_unusable(engine)
+    if status is not None:
+        return status
 
     print(f'model {os.path.basename(model)} ({family}), image {os.path.basename(image)}')
     sess = ort.InferenceSession(model, providers=['CPUExecutionProvider'])
@@ -284,9 +255,7 @@ def main():
             ref.tofile(os.path.join(tmp, 'REF.f32'))
         if os.path.exists(out_path):
             os.unlink(out_path)
-        cmd = [engine, 'run', model, '--input', in_path, '--output', out_path]
-        if a.device:
-            cmd += ['--device', a.device]
+        cmd = parity_cli.run_command(engine, model, in_path, out_path, a.device)
         print('$ ' + ' '.join(cmd), flush=True)
         t0 = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, text=True)
@@ -312,13 +281,9 @@ def main():
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    if failures:
-        print(f'FAIL: {os.path.basename(model)} on {os.path.basename(image)}: engine output 0 differs from onnxruntime:')
-        for f in failures:
-            print('  - ' + f)
-        return 1
-    print(f'PASS: {os.path.basename(model)} on {os.path.basename(image)} matches onnxruntime')
-    return 0
+    name = f'{os.path.basename(model)} on {os.path.basename(image)}'
+    return parity_cli.verdict(failures, f'FAIL: {name}: engine output 0 differs from onnxruntime:',
+                              f'PASS: {name} matches onnxruntime')
 
 
 if __name__ == '__main__':

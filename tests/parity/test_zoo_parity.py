@@ -55,7 +55,6 @@ k == stride case as the seg protos').
 Exit status: 0 pass, 1 mismatch or error, 77 (meson: skipped) only when the
 machine has no OpenCL device at all.
 """
-import argparse
 import ast
 import os
 import shutil
@@ -64,7 +63,8 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_parity import SKIP, have_opencl_device, make_input  # noqa: E402
+import parity_cli  # noqa: E402
+from test_parity import make_input  # noqa: E402
 
 try:
     import numpy as np
@@ -222,36 +222,26 @@ def compare_output(rep, info, idx, name, ref, got):
 def run_engine(engine, device, model, in_path, out_path, index):
     if os.path.exists(out_path):
         os.unlink(out_path)
-    cmd = [engine, 'run', model, '--input', in_path, '--output', out_path,
-           '--output-index', str(index)]
-    if device:
-        cmd += ['--device', device]
+    cmd = parity_cli.run_command(engine, model, in_path, out_path, device,
+                                 ['--output-index', str(index)])
     p = subprocess.run(cmd, capture_output=True, text=True)
     return p.returncode, (p.stderr.strip() or p.stdout.strip()).splitlines()
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap = parity_cli.parser(__doc__)
     ap.add_argument('--models', help='comma-separated subset of the zoo (names without .onnx)')
     ap.add_argument('--images', default='bus.jpg,zidane.jpg')
-    ap.add_argument('--device', default=os.environ.get('YOLO_TEST_DEVICE'))
-    ap.add_argument('--engine', default=os.environ.get('YOLO_ENGINE'))
     ap.add_argument('--subset', action='store_true',
                     help='the representative subset (default on rusticl)')
     a = ap.parse_args()
 
-    data = os.environ.get('YOLO_TEST_DATA', os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared'))
+    data = parity_cli.data_dir()
     zoo = os.path.join(data, 'models', 'zoo')
-    if not os.path.isdir(zoo):
-        print(f'FAIL: {zoo} not found (set YOLO_TEST_DATA to the shared test data folder)')
-        return 1
     engine = a.engine
-    if not engine or not os.path.exists(engine):
-        print(f'FAIL: yolo-engine binary not found (YOLO_ENGINE={engine!r})')
-        return 1
-    if have_opencl_device(engine) is False:
-        print('SKIP: no OpenCL device on this machine')
-        return SKIP
+    status = parity_cli.files_missing(zoo) or parity_cli.engine_unusable(engine)
+    if status is not None:
+        return status
 
     files = sorted(f[:-5] for f in os.listdir(zoo) if f.endswith('.onnx'))
     unknown = [f for f in files if f not in EXPECTED and f not in REFUSED]

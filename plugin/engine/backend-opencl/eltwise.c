@@ -95,7 +95,8 @@ elt_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   YoloTensor *a = YOLO_IN (g, n, 0), *b = YOLO_IN (g, n, 1);
   YoloTensor *y = YOLO_OUT (g, n, 0);
   gboolean is_float = yolo_dtype_is_float (y->dtype);
-  int op = yolo_elt_binary_code (n);
+  int op = yolo_elt_binary_code (n) | ((int) y->dtype == 12     /* UINT32 */
+      ? ELT_UNSIGNED : 0);
   gint64 total = yolo_tensor_numel (y);
   cl_mem ca = NULL, cb = NULL;
   EltBcast bc;
@@ -259,9 +260,11 @@ elt_unary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_int (&args, (cl_int) total);
     yolo_args_int (&args, u->code);
     yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (ceil (p0)), G_MININT32, G_MAXINT32) : 0);
-    yolo_args_int (&args, u->code == YOLO_ACT_CLIP ?
-        (cl_int) CLAMP (elt_clamp_i (floor (p1)), G_MININT32, G_MAXINT32) : 0);
+        (cl_int) CLAMP (elt_clip_bound_i (p0, FALSE), G_MININT32,
+            G_MAXINT32) : 0);
+    yolo_args_int (&args,
+        u->code == YOLO_ACT_CLIP ? (cl_int) CLAMP (elt_clip_bound_i (p1, TRUE),
+            G_MININT32, G_MAXINT32) : 0);
     gws[0] = total;
   }
   if (!yolo_args_ok (&args, n, error))

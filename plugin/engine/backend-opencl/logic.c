@@ -76,7 +76,8 @@ logic_binary_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     clReleaseKernel (k);
     return FALSE;
   }
-  yolo_args_int (&a, yolo_logic_code (n));
+  yolo_args_int (&a, yolo_logic_code (n) | ((int) ops[0]->dtype == 12
+          /* UINT32 */ ? LOGIC_UNSIGNED : 0));
   return logic_launch (rt, n, k, &a, total, error);
 }
 

@@ -23,6 +23,8 @@ elt_epilogue (YoloGraph * g, const YoloNode * n, gint64 i, float v)
   return v;
 }
 
+static gint64 elt_cast_wrap (gint64 v, YoloDType to);
+
 /* ---------------------------------------------------------------------- */
 /* Binary ops */
 
@@ -40,7 +42,9 @@ elt_binop_f (int op, float a, float b)
     case ELT_DIV:
       return a / b;
     case ELT_POW:
-      return powf (a, b);
+      /* x^2 as x * x: exact, as the kernels and onnxruntime (powf can be
+       * an ulp off) */
+      return b == 2.0f ? a * a : powf (a, b);
     case ELT_MOD:
       r = fmodf (a, b);
       if (r != 0.0f && ((r < 0.0f) != (b < 0.0f)))
@@ -49,9 +53,11 @@ elt_binop_f (int op, float a, float b)
     case ELT_FMOD:
       return fmodf (a, b);
     case ELT_MAX:
-      return fmaxf (a, b);
+      /* NaN in either input gives NaN (onnxruntime; fmaxf / fminf
+       * return the other input); of two zeros, b */
+      return a > b || isnan (a) ? a : b;
     case ELT_MIN:
-      return fminf (a, b);
+      return a < b || isnan (a) ? a : b;
     default:
       return a;
   }
@@ -231,9 +237,9 @@ elt_binary_eval (YoloGraph * g, YoloNode * n, GError ** error)
     if (is_float)
       ((float *) out)[i] = elt_epilogue (g, n, i,
           elt_binop_f (op, elt_getf (a, ia), elt_getf (b, ib)));
-    else
-      ((gint64 *) out)[i] = elt_binop_i (op, elt_geti (a, ia),
-          elt_geti (b, ib));
+    else                        /* wrapped as the device's int32 / uint32 */
+      ((gint64 *) out)[i] = elt_cast_wrap (elt_binop_i (op, elt_geti (a,
+                  ia), elt_geti (b, ib)), y->dtype);
     for (int k = bc.nd - 1; k >= 0; k--) {
       ia += bc.sa[k];
       ib += bc.sb[k];
@@ -279,7 +285,8 @@ yolo_elt_unary_lookup (const YoloNode * n)
 }
 
 /* Op parameters: alpha/beta for LeakyRelu / HardSigmoid, min/max for Clip
- * (inputs 1 and 2 from opset 11, attributes before). */
+ * (inputs 1 and 2 from opset 11, attributes before; absent: the lowest and
+ * highest finite floats, as onnxruntime, so Clip (inf) is 3.4e38). */
 gboolean
 yolo_elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
     double *p1, GError ** error)
@@ -295,8 +302,8 @@ yolo_elt_unary_params (YoloGraph * g, const YoloNode * n, int code, double *p0,
       *p1 = yolo_node_attr_float (n, "beta", 0.5f);
       break;
     case YOLO_ACT_CLIP:
-      *p0 = yolo_node_attr_float (n, "min", -INFINITY);
-      *p1 = yolo_node_attr_float (n, "max", INFINITY);
+      *p0 = yolo_node_attr_float (n, "min", -G_MAXFLOAT);
+      *p1 = yolo_node_attr_float (n, "max", G_MAXFLOAT);
       for (int i = 1; i <= 2; i++) {
         YoloTensor *t = YOLO_IN (g, n, i);
         double v;
@@ -412,8 +419,8 @@ elt_unary_eval (YoloGraph * g, YoloNode * n, GError ** error)
           elt_unop_f (u->code, (float) p0, (float) p1, xd[i]));
   } else {
     const gint64 *xd = x->data;
-    gint64 lo = u->code == YOLO_ACT_CLIP ? elt_clamp_i (ceil (p0)) : 0;
-    gint64 hi = u->code == YOLO_ACT_CLIP ? elt_clamp_i (floor (p1)) : 0;
+    gint64 lo = u->code == YOLO_ACT_CLIP ? elt_clip_bound_i (p0, FALSE) : 0;
+    gint64 hi = u->code == YOLO_ACT_CLIP ? elt_clip_bound_i (p1, TRUE) : 0;
     for (gint64 i = 0; i < total; i++)
       ((gint64 *) out)[i] = elt_unop_i (u->code, lo, hi, xd[i]);
   }

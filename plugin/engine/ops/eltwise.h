@@ -7,9 +7,8 @@
 #include "yolo-ops.h"
 
 G_BEGIN_DECLS
-
 /* Binary op codes (ocl_kernels/eltwise.cl ELTWISE_*). */
-enum
+    enum
 {
   ELT_ADD = 0,
   ELT_SUB = 1,
@@ -21,6 +20,11 @@ enum
   ELT_MAX = 7,
   ELT_MIN = 8,
 };
+
+/* ORed into the code of an integer binary op whose operands are uint32
+ * (the device holds their bits in int32): Div, Mod, Max and Min compare
+ * and divide unsigned (eltwise.cl ELTWISE_UNSIGNED). */
+#define ELT_UNSIGNED 32
 
 /* Unary op codes: YOLO_ACT_* (< 16) or these (eltwise.cl ELTWISE_U_*). */
 enum
@@ -94,6 +98,16 @@ elt_clamp_i (double v)
   if (v <= -9.2233720e18)
     return G_MININT64;
   return (gint64) v;
+}
+
+/* Clip's bound v (a float min / max: the next integer inside) as an
+ * integer bound; NaN is no bound. */
+static inline gint64
+elt_clip_bound_i (double v, gboolean is_max)
+{
+  if (isnan (v))
+    return is_max ? G_MAXINT64 : G_MININT64;
+  return elt_clamp_i (is_max ? floor (v) : ceil (v));
 }
 
 /* The ELT_* code of a binary node, -1 for another op. */

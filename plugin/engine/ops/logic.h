@@ -19,6 +19,9 @@ G_BEGIN_DECLS
   LOGIC_XOR = 7,
 };
 
+/* ORed into a comparison's code when its operands are uint32 (the device
+ * holds their bits in int32; logic.cl LOGIC_UNSIGNED). */
+#define LOGIC_UNSIGNED 16
 #define LOGIC_MAX_DIMS 6        /* collapsed dims the kernels take */
 #define LOGIC_MAX_OPS 3
 
