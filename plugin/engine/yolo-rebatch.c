@@ -147,6 +147,7 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
     if (why) {
       gint64 to_ = s->to;
       g_free (carries);
+      g_ptr_array_unref (shapes);
       state_free (s);
       if (to_ != 1)
         return refuse_to (error, b, to_, n->op_type, n->name, why);
