@@ -78,10 +78,10 @@ image_view (YoloGraph * g, int t, gint64 i)
   return idx;
 }
 
-/* A Conv of batch N > 1 (the engine's batch option): N batch-1 Convs, one
- * per image, on [1, ...] views of its input, output and fused residual at
- * the image's offset; the variants (and their launches) are those of a
- * batch-1 Conv. */
+/* A Conv or ConvTranspose of batch N > 1 (the engine's batch option): N
+ * batch-1 ones, one per image, on [1, ...] views of its input, output and
+ * fused residual at the image's offset; the variants (and their launches)
+ * are those of batch 1. */
 static gboolean
 lower_conv_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
     YoloGraph * g, YoloNode * n, GError ** error)
@@ -94,8 +94,8 @@ lower_conv_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
       || YOLO_T (g, y)->mem != YOLO_MEM_ARENA
       || (res >= 0 && YOLO_T (g, res)->mem != YOLO_MEM_ARENA)) {
     g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-        "Conv node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
-        "tensors in the activation arena", n->name, batch);
+        "%s node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
+        "tensors in the activation arena", n->op_type, n->name, batch);
     return FALSE;
   }
   for (gint64 i = 0; ok && i < batch; i++) {
@@ -118,7 +118,8 @@ yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
   YoloTensor *x = n->n_inputs > 0 && n->inputs[0] >= 0 ? YOLO_IN (g, n, 0) :
       NULL;
 
-  if (!strcmp (n->op_type, "Conv") && x && x->ndim == 4 && x->dims[0] > 1)
+  if ((!strcmp (n->op_type, "Conv") || !strcmp (n->op_type, "ConvTranspose"))
+      && x && x->ndim == 4 && x->dims[0] > 1)
     return lower_conv_batch (b, rt, tuner, g, n, error);
   return lower_one (b, rt, tuner, g, n, error);
 }

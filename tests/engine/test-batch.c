@@ -3,9 +3,13 @@
  * image) gives for every image exactly what a batch-1 engine gives for it,
  * on yolov8n-320 and yolo11n-320 (attention: batched MatMuls and Reshapes
  * that hold the batch), with random images; invalid batches are
- * refused. GLib only. */
+ * refused. With --folded: yolo12n and yolo26n-640 at batch 2 (exports
+ * that fold the batch: the area attention's areas into the batch axis, the
+ * top-k tail's per-image Gather offsets). With MODEL BATCH...: those
+ * only, every output. GLib only. */
 #include "yolo-engine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int fails;
@@ -28,11 +32,10 @@ check_model (const char *path, int batch, GRand * rng)
 {
   YoloEngineOptions o1 = { 0 }, on = { 0 };
   YoloEngine *e1, *en;
-  YoloTensorInfo i1, iN, out1, outN;
+  YoloTensorInfo i1, iN;
   GError *err = NULL;
-  gint64 img_n, out_n;
-  float *in, *got, *want;
-  double maxdiff = 0;
+  gint64 img_n;
+  float *in;
 
   /* the static variant order: both engines choose alike */
   o1.tune = on.tune = "off";
@@ -48,56 +51,95 @@ check_model (const char *path, int batch, GRand * rng)
   }
   yolo_engine_input_info (e1, 0, &i1);
   yolo_engine_input_info (en, 0, &iN);
-  yolo_engine_output_info (e1, 0, &out1);
-  yolo_engine_output_info (en, 0, &outN);
-  CHECK (iN.dims[0] == batch && outN.dims[0] == batch
-      && numel (&iN, 1) == numel (&i1, 1)
-      && numel (&outN, 1) == numel (&out1, 1), "%s: shapes at batch %d",
-      path, batch);
+  CHECK (iN.dims[0] == batch && numel (&iN, 1) == numel (&i1, 1)
+      && yolo_engine_n_outputs (en) == yolo_engine_n_outputs (e1),
+      "%s: shapes at batch %d", path, batch);
   img_n = numel (&i1, 0);
-  out_n = numel (&out1, 0);
   in = g_new (float, img_n * batch);
-  got = g_new (float, out_n * batch);
-  want = g_new (float, out_n);
   for (gint64 k = 0; k < img_n * batch; k++)
     in[k] = (float) g_rand_double (rng);
-  g_assert (yolo_engine_set_input (en, in, &err)
-      && yolo_engine_run (en, &err)
-      && yolo_engine_get_output (en, 0, got, &err));
-  for (int b = 0; b < batch; b++) {
-    g_assert (yolo_engine_set_input (e1, in + b * img_n, &err)
-        && yolo_engine_run (e1, &err)
-        && yolo_engine_get_output (e1, 0, want, &err));
-    for (gint64 k = 0; k < out_n; k++) {
-      double d = ABS ((double) got[b * out_n + k] - want[k]);
-      if (d > maxdiff)
-        maxdiff = d;
+  g_assert (yolo_engine_set_input (en, in, &err) && yolo_engine_run (en, &err));
+  /* every output (segment models: the protos too) */
+  for (guint o = 0; o < yolo_engine_n_outputs (e1); o++) {
+    YoloTensorInfo out1, outN;
+    gint64 out_n;
+    float *got, *want;
+    double maxdiff = 0;
+
+    yolo_engine_output_info (e1, o, &out1);
+    yolo_engine_output_info (en, o, &outN);
+    CHECK (outN.dims[0] == batch && numel (&outN, 1) == numel (&out1, 1),
+        "%s: output %u's shape at batch %d", path, o, batch);
+    out_n = numel (&out1, 0);
+    got = g_new (float, out_n * batch);
+    want = g_new (float, out_n);
+    g_assert (yolo_engine_get_output (en, o, got, &err));
+    for (int b = 0; b < batch; b++) {
+      g_assert (yolo_engine_set_input (e1, in + b * img_n, &err)
+          && yolo_engine_run (e1, &err)
+          && yolo_engine_get_output (e1, o, want, &err));
+      for (gint64 k = 0; k < out_n; k++) {
+        double d = ABS ((double) got[b * out_n + k] - want[k]);
+        if (d > maxdiff || d != d)
+          maxdiff = d != d ? G_MAXDOUBLE : d;
+      }
     }
+    /* the same kernels on the same values: bit for bit */
+    CHECK (maxdiff == 0, "%s batch %d: output %u's images differ from batch "
+        "1 by up to %g", path, batch, o, maxdiff);
+    g_print ("%s: output %u: batch %d = %d batch-1 runs (max difference "
+        "%g)\n", path, o, batch, batch, maxdiff);
+    g_free (got);
+    g_free (want);
   }
-  /* the same kernels on the same values: bit for bit */
-  CHECK (maxdiff == 0, "%s batch %d: images differ from batch 1 by up to %g",
-      path, batch, maxdiff);
-  g_print ("%s: batch %d = %d batch-1 runs (max difference %g)\n", path,
-      batch, batch, maxdiff);
   g_free (in);
-  g_free (got);
-  g_free (want);
   yolo_engine_free (e1);
   yolo_engine_free (en);
 }
 
 int
-main (void)
+main (int argc, char **argv)
 {
   const char *data = g_getenv ("YOLO_TEST_DATA");
   char *v8 = g_build_filename (data ? data : "../shared", "models",
       "yolov8n-320.onnx", NULL);
   char *v11 = g_build_filename (data ? data : "../shared", "models",
       "yolo11n-320.onnx", NULL);
+  char *v12 = g_build_filename (data ? data : "../shared", "models", "zoo",
+      "yolo12n.onnx", NULL);
+  char *v26 = g_build_filename (data ? data : "../shared", "models",
+      "yolo26n-640.onnx", NULL);
   GRand *rng = g_rand_new_with_seed (11);
   YoloEngineOptions bad = { 0 };
   GError *err = NULL;
 
+  if (argc > 1) {
+    if (!strcmp (argv[1], "--folded")) {
+      /* exports that fold the batch: YOLO12's area attention into the
+       * batch axis (4 areas), YOLO26's top-k tail its per-image offsets
+       * of a Gather over the flattened batch */
+      if (!g_file_test (v12, G_FILE_TEST_EXISTS)
+          || !g_file_test (v26, G_FILE_TEST_EXISTS)) {
+        g_print ("SKIP: %s or %s missing\n", v12, v26);
+        return 77;
+      }
+      check_model (v12, 2, rng);
+      check_model (v26, 2, rng);
+    } else {
+      /* test-batch MODEL BATCH...: those models only */
+      for (int i = 1; i + 1 < argc; i += 2)
+        check_model (argv[i], atoi (argv[i + 1]), rng);
+    }
+    g_rand_free (rng);
+    g_free (v8);
+    g_free (v11);
+    g_free (v12);
+    g_free (v26);
+    if (fails)
+      return 1;
+    g_print ("PASS\n");
+    return 0;
+  }
   if (!g_file_test (v8, G_FILE_TEST_EXISTS)) {
     g_print ("SKIP: %s missing\n", v8);
     return 77;
@@ -116,6 +158,8 @@ main (void)
   g_rand_free (rng);
   g_free (v8);
   g_free (v11);
+  g_free (v12);
+  g_free (v26);
   if (fails)
     return 1;
   g_print ("PASS\n");

@@ -1,6 +1,6 @@
 /* test-convtranspose.c - the ConvTranspose kernels against the C reference
- * (ops/convtranspose.c eval) on random shapes, the fused epilogue, and the
- * errors of bad shapes and attributes. */
+ * (ops/convtranspose.c eval) on random shapes, the fused epilogue, a batch
+ * of 3, and the errors of bad shapes and attributes. */
 #include "yolo-test-util.h"
 
 #include <math.h>
@@ -22,10 +22,14 @@ typedef struct
   const char *kernel;           /* expected kernel */
 } CtCase;
 
+/* the input's batch (the engine's batch option: one ConvTranspose per
+ * image on the device) */
+static int ct_batch = 1;
+
 static YoloNode *
 build_node (YoloGraph * g, const CtCase * c)
 {
-  gint64 xd[4] = { 1, c->C, c->H, c->W };
+  gint64 xd[4] = { ct_batch, c->C, c->H, c->W };
   gint64 wd[4] = { c->C, c->M / c->group, c->kh, c->kw };
   gint64 bd[1] = { c->M };
   const char *ins[3] = { "X", "W", c->bias ? "B" : NULL };
@@ -182,6 +186,18 @@ test_epilogue (void)
   check_case (&k_eq_s_cases[0], YOLO_ACT_SILU, TRUE);
 }
 
+/* A batch of 3: lowered as 3 batch-1 launches on the images' views, the
+ * reference image after image */
+static void
+test_batch (void)
+{
+  ct_batch = 3;
+  check_case (&k_eq_s_cases[2], YOLO_ACT_SILU, TRUE);
+  check_case (&generic_cases[0], YOLO_ACT_LEAKY_RELU, TRUE);
+  check_case (&generic_cases[5], YOLO_ACT_NONE, FALSE);
+  ct_batch = 1;
+}
+
 /* The fusion pass folds Sigmoid * Mul (SiLU) and a residual Add into
  * ConvTranspose as into Conv: the device runs one launch, the host graph
  * the three nodes. */
@@ -299,6 +315,7 @@ main (int argc, char **argv)
   g_test_add_func ("/convtranspose/generic", test_generic);
   g_test_add_func ("/convtranspose/epilogue", test_epilogue);
   g_test_add_func ("/convtranspose/fused-graph", test_fused_graph);
+  g_test_add_func ("/convtranspose/batch", test_batch);
   g_test_add_func ("/convtranspose/errors", test_errors);
   return g_test_run ();
 }

@@ -32,13 +32,9 @@ yolo_conv_float_params (YoloGraph * g, YoloNode * n, gboolean transposed,
   if (x->ndim != 4)
     return yolo_op_unsupported (error, n, "only 2D convolution (4D input) is "
         "supported");
-  /* Conv: a batch N > 1 (yolo_engine batch option) is lowered as N batch-1
-   * convolutions at image offsets (yolo-lower.c); the kernels see N = 1 */
-  if (transposed && x->dims[0] != 1) {
-    yolo_op_error (error, n, "input %s: batch must be 1",
-        yolo_shape_str (x, buf, sizeof (buf)));
-    return FALSE;
-  }
+  /* Conv, ConvTranspose: a batch N > 1 (yolo_engine batch option) is
+   * lowered as N batch-1 convolutions at image offsets (yolo-lower.c); the
+   * kernels see N = 1 */
   if (!yolo_conv_geometry_parse (n, x, w, transposed, p, error))
     return FALSE;
   if (b != NULL && (b->ndim != 1 || b->dims[0] != p->M)) {

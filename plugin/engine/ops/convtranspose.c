@@ -1,8 +1,8 @@
-/* ops/convtranspose.c - ONNX ConvTranspose (2D, fp32, batch 1) with the
+/* ops/convtranspose.c - ONNX ConvTranspose (2D, fp32) with the
  * fused epilogue of Conv: out = act(convtranspose + bias) [+ residual].
  *
- * Shapes: X [1, C, H, W], W [C, M/group, kH, kW], optional B [M];
- * Y [1, M, Ho, Wo] with, per spatial axis,
+ * Shapes: X [N, C, H, W], W [C, M/group, kH, kW], optional B [M];
+ * Y [N, M, Ho, Wo] with, per spatial axis,
  *   Ho = sh * (H - 1) + output_padding + dh * (kH - 1) + 1 - pad_begin - pad_end
  * Attributes: strides, dilations, pads, output_padding, group, auto_pad
  * (NOTSET, VALID, SAME_UPPER, SAME_LOWER), output_shape, kernel_shape.
@@ -33,6 +33,8 @@
  *    vectors (PoCL) convtranspose_k_eq_s_w16: 16 input pixels x one tap x
  *    8 output channels per work-item.
  *  - convtranspose_generic: anything else, one output pixel per work-item.
+ * They see batch 1: a batch N > 1 is lowered as N ConvTransposes on the
+ * images' views (yolo-lower.c), as Conv is.
  */
 
 #include "yolo-engine.h"
@@ -59,28 +61,14 @@ ct_infer (YoloGraph * g, YoloNode * n, GError ** error)
   return TRUE;
 }
 
-/* The plain C reference (double accumulation). */
-static gboolean
-ct_eval (YoloGraph * g, YoloNode * n, GError ** error)
+/* One image: x [C, H, W], y and res [M, Ho, Wo]. */
+static void
+ct_eval_image (const ConvTransposeParams * pp, const YoloNode * n,
+    const float *x, const float *w, const float *bias, const float *res,
+    float *y)
 {
-  ConvTransposeParams p;
-  YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
-  YoloTensor *bt = YOLO_IN (g, n, 2), *rt, *yt = YOLO_OUT (g, n, 0);
-  const float *x, *w, *bias, *res;
-  float *y;
+  const ConvTransposeParams p = *pp;
 
-  if (!yolo_convtranspose_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &rt, error))
-    return FALSE;
-  x = xt->data;
-  w = wt->data;
-  bias = bt ? bt->data : NULL;
-  res = rt ? rt->data : NULL;
-  if (x == NULL || w == NULL || (bt && bias == NULL) || (rt && res == NULL)) {
-    yolo_op_error (error, n, "eval: input data is missing");
-    return FALSE;
-  }
-  y = yolo_tensor_alloc_data (yt);
   for (int m = 0; m < p.M; m++) {
     int grp = m / p.Mg, mg = m % p.Mg;
     for (int oy = 0; oy < p.Ho; oy++) {
@@ -109,6 +97,39 @@ ct_eval (YoloGraph * g, YoloNode * n, GError ** error)
         y[o] = v;
       }
     }
+  }
+}
+
+
+/* The plain C reference (double accumulation). */
+static gboolean
+ct_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  ConvTransposeParams p;
+  YoloTensor *xt = YOLO_IN (g, n, 0), *wt = YOLO_IN (g, n, 1);
+  YoloTensor *bt = YOLO_IN (g, n, 2), *rt, *yt = YOLO_OUT (g, n, 0);
+  const float *x, *w, *bias, *res;
+  float *y;
+
+  if (!yolo_convtranspose_params (g, n, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &rt, error))
+    return FALSE;
+  x = xt->data;
+  w = wt->data;
+  bias = bt ? bt->data : NULL;
+  res = rt ? rt->data : NULL;
+  if (x == NULL || w == NULL || (bt && bias == NULL) || (rt && res == NULL)) {
+    yolo_op_error (error, n, "eval: input data is missing");
+    return FALSE;
+  }
+  y = yolo_tensor_alloc_data (yt);
+  /* image after image (the engine's batch option) */
+  for (int b = 0; b < p.N; b++) {
+    ct_eval_image (&p, n, x, w, bias, res, y);
+    x += (gsize) p.C * p.H * p.W;
+    y += (gsize) p.M * p.Ho * p.Wo;
+    if (res)
+      res += (gsize) p.M * p.Ho * p.Wo;
   }
   return TRUE;
 }
