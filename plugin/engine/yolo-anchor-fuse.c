@@ -41,34 +41,6 @@ typedef struct
   int n_rm;
 } AnchorLevel;
 
-/* The node producing t, of type op, with no fused epilogue, when t is a
- * float tensor read by exactly uses node inputs and no graph output. */
-static YoloNode *
-made_by (YoloGraph * g, int t, const char *op, int uses)
-{
-  YoloNode *n = yolo_graph_producer (g, t);
-  YoloTensor *tt;
-
-  if (!n || strcmp (n->op_type, op) || n->n_outputs != 1 || n->act
-      || n->residual >= 0 || n->qepi)
-    return NULL;
-  tt = YOLO_T (g, t);
-  if (tt->is_output || tt->n_uses != uses || tt->dtype != YOLO_DTYPE_FLOAT)
-    return NULL;
-  return n;
-}
-
-static gboolean
-dims_are (const YoloTensor * t, int ndim, const gint64 * d)
-{
-  if (!t || t->ndim != ndim)
-    return FALSE;
-  for (int i = 0; i < ndim; i++)
-    if (t->dims[i] != d[i])
-      return FALSE;
-  return TRUE;
-}
-
 static gboolean
 float_const (const YoloTensor * t)
 {
@@ -222,7 +194,7 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
   if (strcmp (r1->op_type, "Reshape") || r1->n_outputs != 1 || y->ndim != 3
       || r1->act || r1->residual >= 0 || r1->qepi)
     return FALSE;
-  cat = made_by (g, r1->inputs[0], "Concat", 1);
+  cat = yolo_graph_plain_producer (g, r1->inputs[0], "Concat", 1);
   if (!cat || cat->n_inputs != 3)
     return FALSE;
   t5 = YOLO_OUT (g, cat, 0);
@@ -233,7 +205,8 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
   H = t5->dims[2];
   W = t5->dims[3];
   no = t5->dims[4];
-  if (no < 6 || !dims_are (y, 3, (const gint64[]) { N, na * H * W, no }))
+  if (no < 6
+      || !yolo_tensor_dims_are (y, 3, (const gint64[]) { N, na * H * W, no }))
     return FALSE;
   xy = cat->inputs[0];
   wh = cat->inputs[1];
@@ -243,53 +216,54 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
     const gint64 dc[5] = { N, na, H, W, no - 4 };
 
     /* xy: Mul (Add (Mul (xy, 2) [+- c], grid), stride) */
-    m2 = made_by (g, xy, "Mul", 1);
+    m2 = yolo_graph_plain_producer (g, xy, "Mul", 1);
     if (!m2 || !with_const (g, m2, &c, &t) || !scalar_const (c, &lv->stride))
       return FALSE;
-    a1 = made_by (g, t, "Add", 1);
-    if (!a1 || !dims_are (YOLO_T (g, t), 5, d2)
+    a1 = yolo_graph_plain_producer (g, t, "Add", 1);
+    if (!a1 || !yolo_tensor_dims_are (YOLO_T (g, t), 5, d2)
         || !with_const (g, a1, &lv->grid, &t) || !grid_const (lv->grid, d2))
       return FALSE;
-    m1 = made_by (g, t, "Mul", 1);
+    m1 = yolo_graph_plain_producer (g, t, "Mul", 1);
     if (!m1) {
       /* YOLOv5 6.0: (xy * 2 - 0.5 + grid); x - c is x + (-c) exactly */
       float v;
-      if ((o = made_by (g, t, "Sub", 1))) {
+      if ((o = yolo_graph_plain_producer (g, t, "Sub", 1))) {
         if (o->n_inputs != 2 || o->inputs[0] < 0
             || !scalar_const (YOLO_IN (g, o, 1), &v)
             || yolo_tensor_is_const (YOLO_IN (g, o, 0)))
           return FALSE;
         lv->off = -v;
         t = o->inputs[0];
-      } else if ((o = made_by (g, t, "Add", 1))) {
+      } else if ((o = yolo_graph_plain_producer (g, t, "Add", 1))) {
         if (!with_const (g, o, &c, &t) || !scalar_const (c, &v))
           return FALSE;
         lv->off = v;
       } else {
         return FALSE;
       }
-      if (!isfinite (lv->off) || !dims_are (YOLO_T (g, t), 5, d2)
-          || !dims_are (YOLO_OUT (g, o, 0), 5, d2))
+      if (!isfinite (lv->off) || !yolo_tensor_dims_are (YOLO_T (g, t), 5, d2)
+          || !yolo_tensor_dims_are (YOLO_OUT (g, o, 0), 5, d2))
         return FALSE;
-      m1 = made_by (g, t, "Mul", 1);
+      m1 = yolo_graph_plain_producer (g, t, "Mul", 1);
     }
     if (!m1 || (xy = times_two (g, m1)) < 0
-        || !dims_are (YOLO_OUT (g, m1, 0), 5, d2)
-        || !dims_are (YOLO_OUT (g, m2, 0), 5, d2))
+        || !yolo_tensor_dims_are (YOLO_OUT (g, m1, 0), 5, d2)
+        || !yolo_tensor_dims_are (YOLO_OUT (g, m2, 0), 5, d2))
       return FALSE;
     /* wh: Mul (Pow (Mul (wh, 2), 2), anchor_grid) */
-    m4 = made_by (g, wh, "Mul", 1);
-    if (!m4 || !dims_are (YOLO_OUT (g, m4, 0), 5, d2)
+    m4 = yolo_graph_plain_producer (g, wh, "Mul", 1);
+    if (!m4 || !yolo_tensor_dims_are (YOLO_OUT (g, m4, 0), 5, d2)
         || !with_const (g, m4, &lv->ag, &t) || !grid_const (lv->ag, d2))
       return FALSE;
-    pw = made_by (g, t, "Pow", 1);
+    pw = yolo_graph_plain_producer (g, t, "Pow", 1);
     if (!pw || pw->n_inputs != 2 || pw->inputs[0] < 0
         || !scalar_const (YOLO_IN (g, pw, 1), &two) || two != 2.0f)
       return FALSE;
     t = pw->inputs[0];
-    m3 = made_by (g, t, "Mul", 1);
-    if (!m3 || (wh = times_two (g, m3)) < 0 || !dims_are (YOLO_T (g, t), 5,
-            d2) || !dims_are (YOLO_T (g, pw->outputs[0]), 5, d2))
+    m3 = yolo_graph_plain_producer (g, t, "Mul", 1);
+    if (!m3 || (wh = times_two (g, m3)) < 0
+        || !yolo_tensor_dims_are (YOLO_T (g, t), 5, d2)
+        || !yolo_tensor_dims_are (YOLO_T (g, pw->outputs[0]), 5, d2))
       return FALSE;
     /* xy, wh, conf: one Split of s, or three Slices */
     sp = yolo_graph_producer (g, xy);
@@ -307,9 +281,9 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
       t = sp->inputs[0];
     } else {
       sp = NULL;
-      sl[0] = made_by (g, xy, "Slice", 1);
-      sl[1] = made_by (g, wh, "Slice", 1);
-      sl[2] = made_by (g, conf, "Slice", 1);
+      sl[0] = yolo_graph_plain_producer (g, xy, "Slice", 1);
+      sl[1] = yolo_graph_plain_producer (g, wh, "Slice", 1);
+      sl[2] = yolo_graph_plain_producer (g, conf, "Slice", 1);
       if (!sl[0] || !sl[1] || !sl[2])
         return FALSE;
       t = sl[0]->inputs[0];
@@ -317,13 +291,14 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
               4) || !slice_is (g, sl[2], t, no, 4, no))
         return FALSE;
     }
-    if (!dims_are (YOLO_T (g, xy), 5, d2) || !dims_are (YOLO_T (g, wh), 5, d2)
-        || !dims_are (YOLO_T (g, conf), 5, dc))
+    if (!yolo_tensor_dims_are (YOLO_T (g, xy), 5, d2)
+        || !yolo_tensor_dims_are (YOLO_T (g, wh), 5, d2)
+        || !yolo_tensor_dims_are (YOLO_T (g, conf), 5, dc))
       return FALSE;
-    sg = made_by (g, t, "Sigmoid", sp ? 1 : 3);
-    if (!sg || !dims_are (YOLO_T (g, t), 5, d5))
+    sg = yolo_graph_plain_producer (g, t, "Sigmoid", sp ? 1 : 3);
+    if (!sg || !yolo_tensor_dims_are (YOLO_T (g, t), 5, d5))
       return FALSE;
-    tr = made_by (g, sg->inputs[0], "Transpose", 1);
+    tr = yolo_graph_plain_producer (g, sg->inputs[0], "Transpose", 1);
     if (!tr)
       return FALSE;
     {
@@ -333,8 +308,10 @@ level_chain (YoloGraph * g, YoloNode * r1, AnchorLevel * lv)
           || perm[3] != 4 || perm[4] != 2)
         return FALSE;
     }
-    r0 = made_by (g, tr->inputs[0], "Reshape", 1);
-    if (!r0 || !dims_are (YOLO_T (g, tr->inputs[0]), 5, (const gint64[]) { N,
+    r0 = yolo_graph_plain_producer (g, tr->inputs[0], "Reshape", 1);
+    if (!r0
+        || !yolo_tensor_dims_are (YOLO_T (g, tr->inputs[0]), 5,
+            (const gint64[]) { N,
               na, no, H, W
             }))
       return FALSE;
@@ -436,7 +413,7 @@ try_levels (YoloGraph * g, YoloNode * F)
       || yolo_axis (yolo_node_attr_int (F, "axis", 0), 3) != 1)
     return FALSE;
   for (int l = 0; l < L; l++) {
-    YoloNode *r1 = made_by (g, F->inputs[l], "Reshape", 1);
+    YoloNode *r1 = yolo_graph_plain_producer (g, F->inputs[l], "Reshape", 1);
     if (!r1 || !level_chain (g, r1, &lv[l]))
       return FALSE;
     if (lv[l].N != lv[0].N || lv[l].na != lv[0].na || lv[l].no != lv[0].no
@@ -445,7 +422,7 @@ try_levels (YoloGraph * g, YoloNode * F)
     lv[l].rm[lv[l].n_rm++] = r1;
     A += lv[l].na * lv[l].H * lv[l].W;
   }
-  if (!dims_are (y, 3, (const gint64[]) { lv[0].N, A, lv[0].no }))
+  if (!yolo_tensor_dims_are (y, 3, (const gint64[]) { lv[0].N, A, lv[0].no }))
     return FALSE;
   return rewrite (g, F, lv, L);
 }

@@ -576,6 +576,17 @@ yolo_tensor_is_const (const YoloTensor * t)
 }
 
 gboolean
+yolo_tensor_dims_are (const YoloTensor * t, int ndim, const gint64 * d)
+{
+  if (!t || t->ndim != ndim)
+    return FALSE;
+  for (int i = 0; i < ndim; i++)
+    if (t->dims[i] != d[i])
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
 yolo_tensor_same_shape (const YoloTensor * a, const YoloTensor * b)
 {
   if (a->ndim != b->ndim)
@@ -702,6 +713,21 @@ yolo_graph_producer (YoloGraph * g, int t)
     return NULL;
   n = YOLO_N (g, p);
   return n->removed ? NULL : n;
+}
+
+YoloNode *
+yolo_graph_plain_producer (YoloGraph * g, int t, const char *op_type, int uses)
+{
+  YoloNode *n = yolo_graph_producer (g, t);
+  YoloTensor *tt;
+
+  if (!n || strcmp (n->op_type, op_type) || n->n_outputs != 1 || n->act
+      || n->residual >= 0 || n->qepi)
+    return NULL;
+  tt = YOLO_T (g, t);
+  if (tt->is_output || tt->n_uses != uses || tt->dtype != YOLO_DTYPE_FLOAT)
+    return NULL;
+  return n;
 }
 
 /* Kahn's algorithm; nodes whose inputs can never be produced are an error. */

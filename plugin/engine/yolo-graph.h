@@ -355,6 +355,9 @@ void yolo_error_escape (GError * error);
 gboolean yolo_tensor_is_const (const YoloTensor * t);
 /* Whether a and b have the same rank and dims (dtype not compared). */
 gboolean yolo_tensor_same_shape (const YoloTensor * a, const YoloTensor * b);
+/* Whether t (NULL: no) has rank ndim and dims d[0..ndim). */
+gboolean yolo_tensor_dims_are (const YoloTensor * t, int ndim,
+    const gint64 * d);
 /* Normalises a possibly negative axis; -1 if out of range. */
 int yolo_axis (gint64 axis, int ndim);
 /* "[1,3,640,640]" into buf. */
@@ -427,6 +430,13 @@ YoloNode *yolo_graph_sole_reader (YoloGraph * g, int t, int *slot,
  * removed producer. What the fusions ask when they walk a chain back from
  * a tensor. */
 YoloNode *yolo_graph_producer (YoloGraph * g, int t);
+/* yolo_graph_producer (g, t) when that node is of type op_type with one
+ * output and no fused epilogue (activation, residual, QDQ), and t is a
+ * float tensor, no graph output, read by exactly uses node inputs (t's
+ * n_uses: yolo_graph_update_uses must be current); else NULL. What the
+ * head fusions ask of each link of the chain they fold. */
+YoloNode *yolo_graph_plain_producer (YoloGraph * g, int t,
+    const char *op_type, int uses);
 
 G_END_DECLS
 #endif /* YOLO_GRAPH_H */

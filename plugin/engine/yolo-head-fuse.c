@@ -33,34 +33,6 @@
 
 #define HEAD_CHAIN_MAX 6
 
-/* The node producing t, of type op, with no fused epilogue, when t is
- * read by exactly uses node inputs and is no graph output. */
-static YoloNode *
-made_by (YoloGraph * g, int t, const char *op, int uses)
-{
-  YoloNode *n = yolo_graph_producer (g, t);
-  YoloTensor *tt;
-
-  if (!n || strcmp (n->op_type, op) || n->n_outputs != 1 || n->act
-      || n->residual >= 0 || n->qepi)
-    return NULL;
-  tt = YOLO_T (g, t);
-  if (tt->is_output || tt->n_uses != uses || tt->dtype != YOLO_DTYPE_FLOAT)
-    return NULL;
-  return n;
-}
-
-static gboolean
-dims_are (const YoloTensor * t, int ndim, const gint64 * d)
-{
-  if (t->ndim != ndim)
-    return FALSE;
-  for (int i = 0; i < ndim; i++)
-    if (t->dims[i] != d[i])
-      return FALSE;
-  return TRUE;
-}
-
 /* A float constant whose dims are 1 but for the last ones, equal to
  * tail[0..nt). */
 static gboolean
@@ -154,8 +126,12 @@ dfl_conv (YoloGraph * g, const YoloNode * cv, gint64 N, gint64 R, gint64 A)
       || !const_tail (w, 4, (const gint64[]) { 1, R, 1, 1 })
       || w->ndim != 4 || yolo_node_attr_int (cv, "group", 1) != 1
       || (strcmp (ap, "NOTSET") && strcmp (ap, "VALID"))
-      || !dims_are (YOLO_IN (g, cv, 0), 4, (const gint64[]) { N, R, 4, A })
-      || !dims_are (YOLO_OUT (g, cv, 0), 4, (const gint64[]) { N, 1, 4, A }))
+      || !yolo_tensor_dims_are (YOLO_IN (g, cv, 0), 4, (const gint64[]) { N, R,
+            4, A
+          })
+      || !yolo_tensor_dims_are (YOLO_OUT (g, cv, 0), 4, (const gint64[]) { N, 1,
+            4, A
+          }))
     return FALSE;
   for (int k = 0; k < 3; k++) {
     int cnt = 0;
@@ -181,10 +157,10 @@ dfl_chain (YoloGraph * g, int dist, gint64 N, gint64 A, gint64 * R_out, int *w,
   YoloTensor *x;
   gint64 R;
 
-  r1 = made_by (g, dist, "Reshape", 2);
+  r1 = yolo_graph_plain_producer (g, dist, "Reshape", 2);
   if (!r1)
     return -1;
-  cv = made_by (g, r1->inputs[0], "Conv", 1);
+  cv = yolo_graph_plain_producer (g, r1->inputs[0], "Conv", 1);
   if (!cv)
     return -1;
   x = YOLO_IN (g, cv, 0);
@@ -201,14 +177,18 @@ dfl_chain (YoloGraph * g, int dist, gint64 N, gint64 A, gint64 * R_out, int *w,
       return -1;
     if (!strcmp (p->op_type, "Reshape"))
       break;
-    if (nc == HEAD_CHAIN_MAX || (!made_by (g, t, "Transpose", 1)
-            && !made_by (g, t, "Softmax", 1)))
+    if (nc == HEAD_CHAIN_MAX
+        || (!yolo_graph_plain_producer (g, t, "Transpose", 1)
+            && !yolo_graph_plain_producer (g, t, "Softmax", 1)))
       return -1;
     chain[nc++] = p;
     t = p->inputs[0];
   }
-  r0 = made_by (g, t, "Reshape", 1);
-  if (!r0 || !dims_are (YOLO_T (g, t), 4, (const gint64[]) { N, 4, R, A }))
+  r0 = yolo_graph_plain_producer (g, t, "Reshape", 1);
+  if (!r0
+      || !yolo_tensor_dims_are (YOLO_T (g, t), 4, (const gint64[]) { N, 4, R,
+            A
+          }))
     return -1;
   /* the labels of each dim, forward from [N, 4, R, A] */
   for (int i = nc - 1; i >= 0; i--) {
@@ -242,7 +222,7 @@ dfl_chain (YoloGraph * g, int dist, gint64 N, gint64 A, gint64 * R_out, int *w,
   if (n_soft != 1 || lbl[0] != LBL_B || lbl[1] != LBL_R || lbl[2] != LBL_K
       || lbl[3] != LBL_A)
     return -1;
-  if (!dims_are (YOLO_T (g, r0->inputs[0]), 3,
+  if (!yolo_tensor_dims_are (YOLO_T (g, r0->inputs[0]), 3,
           (const gint64[]) { N, 4 * R, A }))
     return -1;
   rm[(*n_rm)++] = r1;
@@ -265,8 +245,8 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
     gint64 R, gint64 nc, int *bl, int *cl, gint64 * n, YoloNode ** rm,
     int *n_rm)
 {
-  YoloNode *bc = made_by (g, box, "Concat", box_uses);
-  YoloNode *cc = made_by (g, cls, "Concat", 1), *sp, *ac;
+  YoloNode *bc = yolo_graph_plain_producer (g, box, "Concat", box_uses);
+  YoloNode *cc = yolo_graph_plain_producer (g, cls, "Concat", 1), *sp, *ac;
   YoloTensor *tb = YOLO_T (g, box), *tc = YOLO_T (g, cls);
   int L;
 
@@ -290,12 +270,13 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
       || tc->n_uses != 1 || tb->ndim != 3
       || yolo_axis (yolo_node_attr_int (sp, "axis", 0), 3) != 1)
     return 0;
-  ac = made_by (g, sp->inputs[0], "Concat", 1);
+  ac = yolo_graph_plain_producer (g, sp->inputs[0], "Concat", 1);
   if (!ac || !(L = level_concat (g, ac, N, 4 * R + nc, n, FALSE)))
     return 0;
   for (int l = 0; l < L; l++) {
-    YoloNode *rs = made_by (g, ac->inputs[l], "Reshape", 1);
-    YoloNode *lc = rs ? made_by (g, rs->inputs[0], "Concat", 1) : NULL;
+    YoloNode *rs = yolo_graph_plain_producer (g, ac->inputs[l], "Reshape", 1);
+    YoloNode *lc =
+        rs ? yolo_graph_plain_producer (g, rs->inputs[0], "Concat", 1) : NULL;
     YoloTensor *b, *c;
     if (!lc || lc->n_inputs != 2 || YOLO_OUT (g, lc, 0)->ndim != 4
         || concat_axis (lc, 4) != 1)
@@ -304,9 +285,9 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
     c = YOLO_IN (g, lc, 1);
     if (!b || !c || yolo_tensor_is_const (b) || yolo_tensor_is_const (c)
         || b->dtype != YOLO_DTYPE_FLOAT || c->dtype != YOLO_DTYPE_FLOAT
-        || !dims_are (b, 4, (const gint64[]) { N, 4 * R, b->dims[2],
+        || !yolo_tensor_dims_are (b, 4, (const gint64[]) { N, 4 * R, b->dims[2],
               b->dims[3]
-            }) || !dims_are (c, 4, (const gint64[]) { N, nc,
+            }) || !yolo_tensor_dims_are (c, 4, (const gint64[]) { N, nc,
               b->dims[2], b->dims[3]
             }) || b->dims[2] * b->dims[3] != n[l])
       return 0;
@@ -341,11 +322,11 @@ try_head (YoloGraph * g, YoloNode * F)
   A = Y->dims[2];
   nc = Y->dims[1] - 4;
   /* scores: Sigmoid (cls) */
-  sg = made_by (g, F->inputs[1], "Sigmoid", 1);
+  sg = yolo_graph_plain_producer (g, F->inputs[1], "Sigmoid", 1);
   if (!sg)
     return FALSE;
   /* boxes: Mul (.., strides) */
-  mul = made_by (g, F->inputs[0], "Mul", 1);
+  mul = yolo_graph_plain_producer (g, F->inputs[0], "Mul", 1);
   if (!mul || mul->n_inputs != 2)
     return FALSE;
   si = const_tail (YOLO_IN (g, mul, 1), 1, &A) ? 1 : 0;
@@ -353,19 +334,21 @@ try_head (YoloGraph * g, YoloNode * F)
   if (!const_tail (str, 1, &A) || str->ndim > 3)
     return FALSE;
   boxes = mul->inputs[1 - si];
-  dc = made_by (g, boxes, "Concat", 1);
+  dc = yolo_graph_plain_producer (g, boxes, "Concat", 1);
   if (!dc || dc->n_inputs != 2 || concat_axis (dc, 3) != 1
-      || !dims_are (YOLO_T (g, boxes), 3, (const gint64[]) { N, 4, A }))
+      || !yolo_tensor_dims_are (YOLO_T (g, boxes), 3, (const gint64[]) { N, 4,
+            A
+          }))
     return FALSE;
-  div = made_by (g, dc->inputs[0], "Div", 1);
+  div = yolo_graph_plain_producer (g, dc->inputs[0], "Div", 1);
   xywh = div != NULL;
   if (xywh) {
     YoloTensor *two = YOLO_IN (g, div, 1);
     if (div->n_inputs != 2 || !const_tail (two, 0, NULL)
         || ((float *) two->data)[0] != 2.0f)
       return FALSE;
-    add2 = made_by (g, div->inputs[0], "Add", 1);
-    sub1 = made_by (g, dc->inputs[1], "Sub", 1);
+    add2 = yolo_graph_plain_producer (g, div->inputs[0], "Add", 1);
+    sub1 = yolo_graph_plain_producer (g, dc->inputs[1], "Sub", 1);
     if (!add2 || !sub1 || add2->n_inputs != 2 || sub1->n_inputs != 2)
       return FALSE;
     x2y2 = sub1->inputs[0];
@@ -378,8 +361,8 @@ try_head (YoloGraph * g, YoloNode * F)
     x2y2 = dc->inputs[1];
   }
   /* x1y1 = anchors - lt, x2y2 = anchors + rb (the same anchor values) */
-  sub = made_by (g, x1y1, "Sub", xywh ? 2 : 1);
-  add = made_by (g, x2y2, "Add", xywh ? 2 : 1);
+  sub = yolo_graph_plain_producer (g, x1y1, "Sub", xywh ? 2 : 1);
+  add = yolo_graph_plain_producer (g, x2y2, "Add", xywh ? 2 : 1);
   if (!sub || !add || sub->n_inputs != 2 || add->n_inputs != 2)
     return FALSE;
   ai = const_tail (YOLO_IN (g, add, 0), 2, anc_tail) ? 0 : 1;
@@ -390,12 +373,12 @@ try_head (YoloGraph * g, YoloNode * F)
                 sizeof (float) * 2 * A)))
       return FALSE;
   }
-  sla = made_by (g, sub->inputs[1], "Slice", 1);
-  slb = made_by (g, add->inputs[1 - ai], "Slice", 1);
+  sla = yolo_graph_plain_producer (g, sub->inputs[1], "Slice", 1);
+  slb = yolo_graph_plain_producer (g, add->inputs[1 - ai], "Slice", 1);
   if (!sla || !slb)
     return FALSE;
   dist = sla->inputs[0];
-  if (!dims_are (YOLO_T (g, dist), 3, (const gint64[]) { N, 4, A })
+  if (!yolo_tensor_dims_are (YOLO_T (g, dist), 3, (const gint64[]) { N, 4, A })
       || !slice_is (g, sla, dist, 0, 2) || !slice_is (g, slb, dist, 2, 4))
     return FALSE;
   /* dist: the DFL of the box tensor, or (R = 1) the box tensor itself */

@@ -141,6 +141,73 @@ test_producer (void)
   yolo_graph_free (g);
 }
 
+/* yolo_graph_plain_producer: the producer when its type, epilogue and the
+ * tensor's reads are as asked */
+static void
+test_plain_producer (void)
+{
+  YoloGraph *g = graph_with_a ();
+  static const gint64 d1[1] = { 1 };
+  YoloNode *add;
+  int a, y;
+
+  yolo_test_const (g, "K", YOLO_DTYPE_FLOAT, 1, d1, 0, 1);
+  add = yolo_test_node (g, "Add", "A,K", "Y");
+  yolo_test_node (g, "Sigmoid", "Y", "Z");
+  yolo_test_output (g, "Z");
+  yolo_graph_update_uses (g);
+  a = tensor (g, "A");
+  y = tensor (g, "Y");
+  /* (as shape inference sets them) */
+  YOLO_T (g, a)->dtype = YOLO_DTYPE_FLOAT;
+  YOLO_T (g, y)->dtype = YOLO_DTYPE_FLOAT;
+  g_assert_true (yolo_graph_plain_producer (g, y, "Add", 1) == add);
+  /* another type, another read count, no producer */
+  g_assert_null (yolo_graph_plain_producer (g, y, "Mul", 1));
+  g_assert_null (yolo_graph_plain_producer (g, y, "Add", 2));
+  g_assert_null (yolo_graph_plain_producer (g, tensor (g, "X"), "Add", 1));
+  g_assert_null (yolo_graph_plain_producer (g, -1, "Add", 1));
+  g_assert_nonnull (yolo_graph_plain_producer (g, a,
+          YOLO_N (g, 0)->op_type, 1));
+  /* a fused epilogue */
+  add->act = YOLO_ACT_RELU;
+  g_assert_null (yolo_graph_plain_producer (g, y, "Add", 1));
+  add->act = YOLO_ACT_NONE;
+  add->residual = a;
+  g_assert_null (yolo_graph_plain_producer (g, y, "Add", 1));
+  add->residual = -1;
+  /* a graph output, a tensor not float */
+  YOLO_T (g, y)->is_output = TRUE;
+  g_assert_null (yolo_graph_plain_producer (g, y, "Add", 1));
+  YOLO_T (g, y)->is_output = FALSE;
+  YOLO_T (g, y)->dtype = YOLO_DTYPE_INT32;
+  g_assert_null (yolo_graph_plain_producer (g, y, "Add", 1));
+  yolo_graph_free (g);
+}
+
+/* yolo_tensor_dims_are: rank and every dim, NULL is no */
+static void
+test_dims_are (void)
+{
+  YoloGraph *g = graph_with_a ();
+  static const gint64 d3[3] = { 1, 4, 2 };
+  const YoloTensor *t;
+  gint64 d[YOLO_MAX_DIMS];
+
+  yolo_test_const (g, "K", YOLO_DTYPE_FLOAT, 3, d3, 0, 1);
+  t = YOLO_T (g, tensor (g, "K"));
+  g_assert_cmpint (t->ndim, ==, 3);
+
+  for (int i = 0; i < t->ndim; i++)
+    d[i] = t->dims[i];
+  g_assert_true (yolo_tensor_dims_are (t, t->ndim, d));
+  g_assert_false (yolo_tensor_dims_are (t, t->ndim - 1, d));
+  d[t->ndim - 1]++;
+  g_assert_false (yolo_tensor_dims_are (t, t->ndim, d));
+  g_assert_false (yolo_tensor_dims_are (NULL, 0, d));
+  yolo_graph_free (g);
+}
+
 static void
 test_set_ints (void)
 {
@@ -192,6 +259,8 @@ main (int argc, char **argv)
   g_test_add_func ("/graph/sole-reader/one", test_sole_reader_one);
   g_test_add_func ("/graph/sole-reader/none", test_sole_reader_none);
   g_test_add_func ("/graph/producer", test_producer);
+  g_test_add_func ("/graph/plain-producer", test_plain_producer);
+  g_test_add_func ("/graph/dims-are", test_dims_are);
   g_test_add_func ("/graph/set-ints", test_set_ints);
   return g_test_run ();
 }
