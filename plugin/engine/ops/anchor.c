@@ -5,21 +5,6 @@
 #include "misc-util.h"
 #include "anchor.h"
 
-static gboolean
-const_floats (YoloGraph * g, const YoloNode * n, int i, gint64 numel,
-    const char *what, GError ** error)
-{
-  YoloTensor *t = YOLO_IN (g, n, i);
-
-  if (!t || !yolo_tensor_is_const (t) || t->dtype != YOLO_DTYPE_FLOAT
-      || yolo_tensor_numel (t) != numel) {
-    yolo_op_error (error, n, "input %d (%s) must be a float constant of %"
-        G_GINT64_FORMAT " elements", i, what, numel);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 gboolean
 yolo_anchor_geom (YoloGraph * g, const YoloNode * n, YoloAnchorGeom * d,
     GError ** error)
@@ -73,9 +58,9 @@ yolo_anchor_geom (YoloGraph * g, const YoloNode * n, YoloAnchorGeom * d,
       return FALSE;
     }
   }
-  return const_floats (g, n, L, 2 * d->A, "grid", error)
-      && const_floats (g, n, L + 1, 2 * d->A, "anchor_grid", error)
-      && const_floats (g, n, L + 2, d->A, "strides", error);
+  return misc_const_floats (g, n, L, 2 * d->A, "grid", error)
+      && misc_const_floats (g, n, L + 1, 2 * d->A, "anchor_grid", error)
+      && misc_const_floats (g, n, L + 2, d->A, "strides", error);
 }
 
 static gboolean

@@ -26,21 +26,6 @@ rows_of (const YoloTensor * t, gint64 N, gint64 rows, gint64 cols)
   return FALSE;
 }
 
-static gboolean
-const_floats (YoloGraph * g, const YoloNode * n, int i, gint64 numel,
-    const char *what, GError ** error)
-{
-  YoloTensor *t = YOLO_IN (g, n, i);
-
-  if (!t || !yolo_tensor_is_const (t) || t->dtype != YOLO_DTYPE_FLOAT
-      || yolo_tensor_numel (t) != numel) {
-    yolo_op_error (error, n, "input %d (%s) must be a float constant of %"
-        G_GINT64_FORMAT " elements", i, what, numel);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 gboolean
 yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
     GError ** error)
@@ -96,9 +81,10 @@ yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
       return FALSE;
     }
   }
-  return const_floats (g, n, 2 * L, 2 * d->A, "anchors", error)
-      && const_floats (g, n, 2 * L + 1, d->A, "strides", error)
-      && (R == 1 || const_floats (g, n, 2 * L + 2, R, "DFL weights", error));
+  return misc_const_floats (g, n, 2 * L, 2 * d->A, "anchors", error)
+      && misc_const_floats (g, n, 2 * L + 1, d->A, "strides", error)
+      && (R == 1
+      || misc_const_floats (g, n, 2 * L + 2, R, "DFL weights", error));
 }
 
 static gboolean

@@ -121,4 +121,22 @@ misc_prod (const gint64 * d, int from, int to)
   return p;
 }
 
+/* Whether input i of n is a float constant of numel elements; else FALSE
+ * with "input i (what) must be a float constant of numel elements" (the
+ * fused heads' anchors, strides and weights). */
+static inline gboolean
+misc_const_floats (YoloGraph * g, const YoloNode * n, int i, gint64 numel,
+    const char *what, GError ** error)
+{
+  YoloTensor *t = YOLO_IN (g, n, i);
+
+  if (!t || !yolo_tensor_is_const (t) || t->dtype != YOLO_DTYPE_FLOAT
+      || yolo_tensor_numel (t) != numel) {
+    yolo_op_error (error, n, "input %d (%s) must be a float constant of %"
+        G_GINT64_FORMAT " elements", i, what, numel);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 #endif
