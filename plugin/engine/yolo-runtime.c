@@ -73,6 +73,10 @@ typedef struct
   const char *variant;          /* impl name (static), or NULL */
   const YoloNode *node;         /* the node launched for (profile FLOPs) */
   cl_event ev;
+  /* profile on CPU devices, the least over the runs (0: none yet): CPU
+   * ms of all threads, and of the busiest one (the launch's wall time
+   * with a core per thread) */
+  double cpu_ms, busy_ms;
 } Launch;
 
 typedef struct
@@ -102,6 +106,10 @@ struct _YoloRuntime
   const char *variant;          /* impl whose launches are recorded */
   GArray *launches;             /* Launch */
   gboolean profile;
+  /* profile on a CPU device: the threads' clocks, read around each launch
+   * (created at the first profiled run, when the device's workers exist) */
+  YoloCpuClock prof_clock;
+  gboolean prof_clock_on;
   GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
   gsize scratch_size[YOLO_SCRATCH_SLOTS];
   cl_mem scratch[YOLO_SCRATCH_SLOTS];
@@ -542,6 +550,8 @@ yolo_runtime_free (YoloRuntime * rt)
     clFinish (rt->queue);
   truncate_launches (rt, 0);
   g_array_unref (rt->launches);
+  if (rt->prof_clock_on)
+    yolo_cpu_clock_clear (&rt->prof_clock);
   for (guint i = 0; i < rt->scratch_args->len; i++)
     clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
   g_array_unref (rt->scratch_args);
@@ -976,9 +986,47 @@ yolo_runtime_prewarm (YoloRuntime * rt)
   g_hash_table_remove_all (rt->kargs);
 }
 
+/* Profile on a CPU device: each launch alone (waited for), its CPU time
+ * of all threads and of the busiest read around it, the least over the
+ * runs kept: how evenly the device's threads share it (all / busiest is
+ * the threads kept busy: 2 on 2 threads is perfect), without the time
+ * they waited for a core while other processes load the machine. */
+static gboolean
+enqueue_cpu_profiled (YoloRuntime * rt, GError ** error)
+{
+  if (!rt->prof_clock_on) {
+    /* the workers start with the first kernel the device runs */
+    cl_int err = clFinish (rt->queue);
+    if (YOLO_CL_FAILED (err, error, "waiting for the device"))
+      return FALSE;
+    yolo_cpu_clock_init (&rt->prof_clock, "yolo-prewarm");
+    rt->prof_clock_on = TRUE;
+  }
+  for (guint i = 0; i < rt->launches->len; i++) {
+    Launch *l = &g_array_index (rt->launches, Launch, i);
+    double all, busy;
+    cl_int err;
+
+    yolo_cpu_clock_start (&rt->prof_clock);
+    if (!enqueue_range (rt, i, i + 1, TRUE, error))
+      return FALSE;
+    err = clFinish (rt->queue);
+    if (YOLO_CL_FAILED (err, error, "running %s (%s)", l->label, l->op_type))
+      return FALSE;
+    all = yolo_cpu_clock_elapsed_ms (&rt->prof_clock, &busy);
+    if (l->cpu_ms <= 0 || all < l->cpu_ms)
+      l->cpu_ms = all;
+    if (l->busy_ms <= 0 || busy < l->busy_ms)
+      l->busy_ms = busy;
+  }
+  return TRUE;
+}
+
 gboolean
 yolo_runtime_enqueue_all (YoloRuntime * rt, GError ** error)
 {
+  if (rt->profile && rt->info.is_cpu)
+    return enqueue_cpu_profiled (rt, error);
   return enqueue_range (rt, 0, rt->launches->len, rt->profile, error);
 }
 
@@ -1149,6 +1197,17 @@ append_rate (GString * s, double flops, double ms, double peak_gflops)
   }
 }
 
+/* The number of work-groups of a launch with a local size. */
+static gsize
+launch_groups (const Launch * l)
+{
+  gsize groups = 1;
+
+  for (guint i = 0; i < l->dim; i++)
+    groups *= l->gws[i] / l->lws[i];
+  return groups;
+}
+
 char *
 yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g, double peak_gflops)
 {
@@ -1186,9 +1245,10 @@ yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g, double peak_gflops)
     node_ms[GPOINTER_TO_UINT (f) - 1] += ms[i];
   }
 
-  g_string_append_printf (s, "%-5s %-60s %-16s %-18s %9s %9s %10s %8s %7s\n",
-      "#", "node", "op", "variant", "ms", "node ms", "MFLOP", "GFLOP/s",
-      "%peak");
+  g_string_append_printf (s,
+      "%-5s %-60s %-16s %-18s %7s %9s %8s %8s %9s %10s %8s %7s\n", "#",
+      "node", "op", "variant", "groups", "ms", "cpu ms", "busy ms",
+      "node ms", "MFLOP", "GFLOP/s", "%peak");
   for (guint i = 0; i < rt->launches->len; i++) {
     Launch *l = &g_array_index (rt->launches, Launch, i);
     gboolean node_row = l->node && GPOINTER_TO_UINT (g_hash_table_lookup
@@ -1198,8 +1258,20 @@ yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g, double peak_gflops)
 
     if (!l->ev)
       continue;
-    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s %9.3f", i,
-        l->label, l->op_type, l->variant ? l->variant : "-", ms[i]);
+    g_string_append_printf (s, "%-5u %-60.60s %-16s %-18s", i,
+        l->label, l->op_type, l->variant ? l->variant : "-");
+    /* work-groups of the launch (how the device's threads share it), "-"
+     * where the driver chose the local size */
+    if (l->has_lws)
+      g_string_append_printf (s, " %7" G_GSIZE_FORMAT, launch_groups (l));
+    else
+      g_string_append_printf (s, " %7s", "-");
+    g_string_append_printf (s, " %9.3f", ms[i]);
+    /* CPU devices: CPU time of all threads and of the busiest */
+    if (l->cpu_ms > 0 && l->busy_ms > 0)
+      g_string_append_printf (s, " %8.3f %8.3f", l->cpu_ms, l->busy_ms);
+    else
+      g_string_append_printf (s, " %8s %8s", "-", "-");
     /* a node's FLOPs and rate on its first launch, over all its launches */
     if (node_row) {
       g_string_append_printf (s, " %9.3f", node_ms[i]);

@@ -252,10 +252,22 @@ def profile_flops(out):
     rows = [line.split() for line in out.splitlines()]
     conv0 = [r for r in rows if len(r) > 1 and r[0] == "0"
              and r[1] == "/model.0/conv/Conv"]
-    # columns: # node op variant ms node-ms MFLOP GFLOP/s %peak
-    ok = len(conv0) == 1 and len(conv0[0]) == 9 \
-        and conv0[0][6] == "22.53" and float(conv0[0][7]) > 0 \
-        and conv0[0][8].endswith("%")
+    # columns: # node op variant groups ms cpu-ms busy-ms node-ms MFLOP
+    # GFLOP/s %peak
+    ok = len(conv0) == 1 and len(conv0[0]) == 12 \
+        and conv0[0][9] == "22.53" \
+        and float(conv0[0][10]) > 0 and conv0[0][11].endswith("%")
+    # on CPU devices the launch's CPU time of all threads >= that of the
+    # busiest thread > 0; "-" elsewhere
+    if ok and conv0[0][6] != "-":
+        ok = float(conv0[0][6]) >= float(conv0[0][7]) > 0
+    # work-groups: conv_3x3s2_c8's 2 blocks of 8 output channels x 80
+    # row pairs x 10 segments of 16 pixels, 4 work-items a group; "-"
+    # where the driver chose the local size
+    if ok and conv0[0][3] == "conv-cpu-3x3s2":
+        ok = conv0[0][4] == "400"
+    elif ok:
+        ok = conv0[0][4] == "-" or int(conv0[0][4]) > 0
     check(ok and "GFLOP/s" in out and "%peak" in out,
           "bench --profile: FLOPs, GFLOP/s, % of peak per node", out)
     check("of the device's peak" in out and re.search(
