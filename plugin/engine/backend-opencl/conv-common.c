@@ -190,14 +190,82 @@ yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
   return mem;
 }
 
+/* PoCL 3.1's pthread scheduler (get_wg_index_range): a free thread takes
+ * min (limit, ceil (remaining / threads)) consecutive work-groups. */
+#define POCL_MIN_WGS 32
+#define POCL_MAX_WGS 256
+
+static double
+item_cost (gsize y, gsize span, gsize total)
+{
+  gsize first = y * span;
+  return first < total ? 4.0 + MIN (span, total - first) : 0.5;
+}
+
+/* The longest thread's cost: nb x groups work-groups of l items. */
+static double
+simulate_split (guint units, gsize nb, gsize items, gsize l, gsize span,
+    gsize total)
+{
+  gsize groups = yolo_div_up (items, l), n = nb * groups, dealt = 0;
+  double busy[16] = { 0 }, *group_cost = g_new (double, groups), longest = 0;
+
+  for (gsize y = 0; y < groups; y++) {
+    group_cost[y] = 2.0;
+    for (gsize i = 0; i < l; i++)
+      group_cost[y] += item_cost (y * l + i, span, total);
+  }
+  while (dealt < n) {
+    gsize rem = n - dealt, limit, take;
+    guint t = 0;
+
+    for (guint i = 1; i < units; i++)
+      if (busy[i] < busy[t])
+        t = i;
+    limit = rem <= (gsize) POCL_MAX_WGS *units * units ?
+        (gsize) POCL_MIN_WGS *units : (gsize) POCL_MAX_WGS *units;
+    take = MIN (limit, yolo_div_up (rem, units));
+    for (gsize i = dealt; i < dealt + take; i++)
+      busy[t] += group_cost[i / nb];
+    dealt += take;
+  }
+  for (guint i = 0; i < units; i++)
+    longest = MAX (longest, busy[i]);
+  g_free (group_cost);
+  return longest;
+}
+
+void
+yolo_conv_cl_balanced_lws (YoloRuntime * rt, gsize nb, gsize items,
+    gsize span, gsize total, gsize lws[2])
+{
+  static const gsize sizes[] = { 4, 2, 1 };
+  guint units = CLAMP (yolo_rt_device (rt)->compute_units, 1, 16);
+  double best = -1;
+
+  lws[0] = 1;
+  lws[1] = sizes[0];
+  /* one thread, or enough groups that the runs are short: keep 4 */
+  if (units < 2 || nb * yolo_div_up (items, 4) > (gsize) POCL_MAX_WGS * units)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
+    double t = simulate_split (units, MAX (nb, 1), MAX (items, 1), sizes[i],
+        span, total);
+    if (best < 0 || t < best) {
+      best = t;
+      lws[1] = sizes[i];
+    }
+  }
+}
+
 gboolean
 yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, gsize col_bytes, int HW, int R, GError ** error)
 {
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  /* Fixed local sizes: PoCL compiles one work-group function per size. */
-  static const gsize lws[2] = { 1, 4 };
-  gsize gws[2];
+  /* Local sizes {1, 4}, {1, 2} or {1, 1}: PoCL compiles one work-group
+   * function per size. */
+  gsize gws[2], lws[2];
   cl_mem wmem, bmem;
   cl_kernel k;
   YoloArgs a;
@@ -231,6 +299,7 @@ yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   gws[0] = yolo_div_up (p->M, CONV_BLOCK16);
   gws[1] = yolo_div_up ((gsize) HW, 16);
+  yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 16, HW, lws);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
@@ -247,10 +316,12 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_mem wmem, bmem;
   YoloArgs a;
   gsize wbytes, gws[2];
-  /* Fixed local sizes: PoCL compiles one work-group function per size. */
+  /* Fixed local sizes: PoCL compiles one work-group function per size
+   * ({1, 2} and {1, 1} too where they share a small plane more evenly). */
   static const gsize lws_blocked[2] = { 1, 4 };
   static const gsize lws_generic[2] = { 16, 1 };
   const gsize *lws = lws_blocked;
+  gsize lws_flat[2];
   gboolean post;
   int nb;
 
@@ -302,6 +373,9 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       yolo_args_int (&a, p.Mg);
       gws[0] = nb;
       gws[1] = yolo_div_up ((gsize) p.H * p.W, 32);
+      yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.H * p.W,
+          lws_flat);
+      lws = lws_flat;
       break;
     case CONV_K_3X3S1:
     case CONV_K_3X3S1_FLAT:
@@ -312,6 +386,11 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       gws[0] = nb;
       gws[1] = kind == CONV_K_3X3S1_FLAT ? yolo_div_up ((gsize) p.H * p.W, 32)
           : yolo_div_up (p.W, 16) * yolo_div_up (p.H, 2);
+      if (kind == CONV_K_3X3S1_FLAT) {
+        yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32,
+            (gsize) p.H * p.W, lws_flat);
+        lws = lws_flat;
+      }
       break;
     case CONV_K_3X3S2:
       yolo_args_int (&a, p.H);

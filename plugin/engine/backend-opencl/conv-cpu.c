@@ -134,8 +134,8 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 {
   ConvParams p;
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  static const gsize lws_s2d[2] = { 1, 4 }, lws_conv[2] = { 1, 4 };
-  gsize sbytes, gws[2];
+  static const gsize lws_s2d[2] = { 1, 4 };
+  gsize sbytes, gws[2], lws_conv[2];
   cl_mem wmem, bmem;
   cl_kernel k;
   YoloArgs a;
@@ -184,6 +184,8 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   gws[0] = yolo_div_up (p.M, CONV_BLOCK);
   gws[1] = yolo_div_up ((gsize) p.Ho * p.Wo, 32);
+  yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.Ho * p.Wo,
+      lws_conv);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws_conv, error);
