@@ -8,6 +8,7 @@
 #include "yolo-backend.h"
 #include "yolo-lower.h"
 #include "yolo-tune.h"
+#include "backend-opencl/conv-common.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -635,6 +636,29 @@ test_profile_variant (void)
   yolo_engine_free (e);
 }
 
+/* The local size of the flattened-pixel conv launches on PoCL: the one
+ * whose work-groups its pthread scheduler splits most evenly. */
+static void
+test_balanced_lws (void)
+{
+  /* 13x13 plane, 1x1 conv of 128 outputs (16 blocks): 6 items of 32
+   * pixels; {1, 4} gives one thread 128 pixels a block, the other 41 */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 16, 6, 32, 169), ==, 2);
+  /* 26x26, 64 outputs: 22 items; {1, 1} splits them at 11 */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 8, 22, 32, 676), ==, 1);
+  /* 10x10: 4 items, one group of 4 a block splits evenly; {1, 2} or {1, 1}
+   * would give one thread the two full halves */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 16, 4, 32, 100), ==, 4);
+  /* 20x20 under conv_gemm_t16 (16 pixels an item): 25 items */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 4, 25, 16, 400), !=, 4);
+  /* one unit, or a large plane (160x160: 800 items, 4 blocks): 4 */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (1, 16, 6, 32, 169), ==, 4);
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 4, 800, 32, 25600), ==, 4);
+  /* degenerate sizes do not crash: 0 blocks or items count as 1 */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 0, 0, 32, 0), >=, 1);
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (64, 1, 1, 32, 5), >=, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -651,6 +675,7 @@ main (int argc, char **argv)
   g_test_add_func ("/backend/tune-fallback", test_tune_fallback);
   g_test_add_func ("/backend/tune-trials", test_tune_trials);
   g_test_add_func ("/backend/profile-variant", test_profile_variant);
+  g_test_add_func ("/backend/balanced-lws", test_balanced_lws);
   ret = g_test_run ();
   {
     char *cmd = g_strdup_printf ("rm -rf '%s'", dir);

@@ -195,6 +195,9 @@ yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
 #define POCL_MIN_WGS 32
 #define POCL_MAX_WGS 256
 
+/* The cost of work-item y of dimension 1: the elements it covers plus 4;
+ * an item past the end (the global size rounded up to the local size)
+ * returns at once. */
 static double
 item_cost (gsize y, gsize span, gsize total)
 {
@@ -208,6 +211,8 @@ simulate_split (guint units, gsize nb, gsize items, gsize l, gsize span,
     gsize total)
 {
   gsize groups = yolo_div_up (items, l), n = nb * groups, dealt = 0;
+  gsize small = units * (gsize) POCL_MIN_WGS, big =
+      units * (gsize) POCL_MAX_WGS;
   double busy[16] = { 0 }, *group_cost = g_new (double, groups), longest = 0;
 
   for (gsize y = 0; y < groups; y++) {
@@ -222,8 +227,7 @@ simulate_split (guint units, gsize nb, gsize items, gsize l, gsize span,
     for (guint i = 1; i < units; i++)
       if (busy[i] < busy[t])
         t = i;
-    limit = rem <= (gsize) POCL_MAX_WGS *units * units ?
-        (gsize) POCL_MIN_WGS *units : (gsize) POCL_MAX_WGS *units;
+    limit = rem <= big * units ? small : big;
     take = MIN (limit, yolo_div_up (rem, units));
     for (gsize i = dealt; i < dealt + take; i++)
       busy[t] += group_cost[i / nb];
@@ -235,27 +239,38 @@ simulate_split (guint units, gsize nb, gsize items, gsize l, gsize span,
   return longest;
 }
 
-void
-yolo_conv_cl_balanced_lws (YoloRuntime * rt, gsize nb, gsize items,
-    gsize span, gsize total, gsize lws[2])
+gsize
+yolo_conv_cl_balanced_lws (guint units, gsize nb, gsize items, gsize span,
+    gsize total)
 {
   static const gsize sizes[] = { 4, 2, 1 };
-  guint units = CLAMP (yolo_rt_device (rt)->compute_units, 1, 16);
   double best = -1;
+  gsize lws = sizes[0];
 
-  lws[0] = 1;
-  lws[1] = sizes[0];
+  units = MIN (units, 16);
+  nb = MAX (nb, 1);
+  items = MAX (items, 1);
   /* one thread, or enough groups that the runs are short: keep 4 */
-  if (units < 2 || nb * yolo_div_up (items, 4) > (gsize) POCL_MAX_WGS * units)
-    return;
+  if (units < 2 || nb * yolo_div_up (items, 4) > units * (gsize) POCL_MAX_WGS)
+    return lws;
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++) {
-    double t = simulate_split (units, MAX (nb, 1), MAX (items, 1), sizes[i],
-        span, total);
+    double t = simulate_split (units, nb, items, sizes[i], span, total);
     if (best < 0 || t < best) {
       best = t;
-      lws[1] = sizes[i];
+      lws = sizes[i];
     }
   }
+  return lws;
+}
+
+/* {1, yolo_conv_cl_balanced_lws} for rt's device. */
+static void
+balanced_lws (YoloRuntime * rt, gsize nb, gsize items, gsize span,
+    gsize total, gsize lws[2])
+{
+  lws[0] = 1;
+  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units, nb,
+      items, span, total);
 }
 
 gboolean
@@ -299,7 +314,7 @@ yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   gws[0] = yolo_div_up (p->M, CONV_BLOCK16);
   gws[1] = yolo_div_up ((gsize) HW, 16);
-  yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 16, HW, lws);
+  balanced_lws (rt, gws[0], gws[1], 16, HW, lws);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
@@ -373,8 +388,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       yolo_args_int (&a, p.Mg);
       gws[0] = nb;
       gws[1] = yolo_div_up ((gsize) p.H * p.W, 32);
-      yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.H * p.W,
-          lws_flat);
+      balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.H * p.W, lws_flat);
       lws = lws_flat;
       break;
     case CONV_K_3X3S1:
@@ -387,8 +401,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       gws[1] = kind == CONV_K_3X3S1_FLAT ? yolo_div_up ((gsize) p.H * p.W, 32)
           : yolo_div_up (p.W, 16) * yolo_div_up (p.H, 2);
       if (kind == CONV_K_3X3S1_FLAT) {
-        yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32,
-            (gsize) p.H * p.W, lws_flat);
+        balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.H * p.W, lws_flat);
         lws = lws_flat;
       }
       break;

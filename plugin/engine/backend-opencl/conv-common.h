@@ -84,19 +84,20 @@ gboolean yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, const ConvParams * p, gsize col_bytes, int HW, int R,
     GError ** error);
 
-/* The local size {1, lws[1]} (4, 2 or 1) of a launch of nb x items
- * work-items on a CPU device, item i of dimension 1 covering `span` of
- * `total` elements (the last one fewer): the one whose work-groups PoCL's
- * pthread scheduler shares most evenly between the device's compute
- * units. Its threads take runs of consecutive work-groups (dimension 0
- * fastest), a first run of ceil(n / units) that nothing rebalances, so
- * with {1, 4} a small plane gives one thread the full 4-item groups and
- * the other the short last ones (13x13 under 1x1: 128 against 41 pixels
- * a block of channels, 0.67 of two threads). Each candidate's longest
- * thread is simulated (cost: the elements covered, plus 4 an item and 2
- * a group); the fastest wins, the larger size on ties. */
-void yolo_conv_cl_balanced_lws (YoloRuntime * rt, gsize nb, gsize items,
-    gsize span, gsize total, gsize lws[2]);
+/* The local size in dimension 1 (4, 2 or 1; dimension 0: 1) of a launch
+ * of nb x items work-items on a CPU device of `units` compute units, item
+ * i of dimension 1 covering `span` of `total` elements (the last one
+ * fewer): the one whose work-groups PoCL's pthread scheduler shares most
+ * evenly between the units. Its threads take runs of consecutive
+ * work-groups (dimension 0 fastest), a first run of ceil(n / units) that
+ * nothing rebalances, so with {1, 4} a small plane gives one thread the
+ * full 4-item groups and the other the short last ones (13x13 under 1x1:
+ * 128 against 41 pixels a block of channels, 0.67 of two threads). Each
+ * size's longest thread is simulated (cost: the elements covered, plus 4
+ * an item and 2 a group); the fastest wins, the larger size on ties; 4
+ * with one unit or more than 256 groups a unit. */
+gsize yolo_conv_cl_balanced_lws (guint units, gsize nb, gsize items,
+    gsize span, gsize total);
 
 /* Records the launch of the direct kernel `kind` for n. */
 gboolean yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g,

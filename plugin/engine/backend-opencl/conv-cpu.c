@@ -184,8 +184,9 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   gws[0] = yolo_div_up (p.M, CONV_BLOCK);
   gws[1] = yolo_div_up ((gsize) p.Ho * p.Wo, 32);
-  yolo_conv_cl_balanced_lws (rt, gws[0], gws[1], 32, (gsize) p.Ho * p.Wo,
-      lws_conv);
+  lws_conv[0] = 1;
+  lws_conv[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+      gws[0], gws[1], 32, (gsize) p.Ho * p.Wo);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws_conv, error);
