@@ -195,14 +195,14 @@ yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
 #define POCL_MIN_WGS 32
 #define POCL_MAX_WGS 256
 
-/* The cost of work-item y of dimension 1: the elements it covers plus 4;
- * an item past the end (the global size rounded up to the local size)
- * returns at once. */
+/* The cost of work-item y of dimension 1: the elements it covers plus an
+ * eighth of a span; an item past the end (the global size rounded up to
+ * the local size) returns at once. */
 static double
 item_cost (gsize y, gsize span, gsize total)
 {
   gsize first = y * span;
-  return first < total ? 4.0 + MIN (span, total - first) : 0.5;
+  return first < total ? span / 8.0 + MIN (span, total - first) : 0.5;
 }
 
 /* The longest thread's cost: nb x groups work-groups of l items. */
@@ -216,7 +216,7 @@ simulate_split (guint units, gsize nb, gsize items, gsize l, gsize span,
   double busy[16] = { 0 }, *group_cost = g_new (double, groups), longest = 0;
 
   for (gsize y = 0; y < groups; y++) {
-    group_cost[y] = 2.0;
+    group_cost[y] = span / 16.0;
     for (gsize i = 0; i < l; i++)
       group_cost[y] += item_cost (y * l + i, span, total);
   }
@@ -338,7 +338,7 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   const gsize *lws = lws_blocked;
   gsize lws_flat[2];
   gboolean post;
-  int nb;
+  int nb, rows;
 
   if (!yolo_conv_params (g, n, &p, error)
       || !yolo_conv_residual_ok (g, n, &p, &res, error))
@@ -445,10 +445,10 @@ yolo_conv_cl_prepare_direct (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
       gws[0] = p.M;
       /* conv_dw7x7s1: CONV_DW7_R (4), conv_dw3x3s1/s2: CONV_DW3_R (8)
        * output rows per work-item */
-      if (kind == CONV_K_DW)
-        gws[1] = p.Ho;
-      else
-        gws[1] = yolo_div_up (p.Ho, kind == CONV_K_DW7X7S1 ? 4 : 8);
+      rows = kind == CONV_K_DW ? 1 : kind == CONV_K_DW7X7S1 ? 4 : 8;
+      gws[1] = yolo_div_up (p.Ho, rows);
+      balanced_lws (rt, gws[0], gws[1], rows, p.Ho, lws_flat);
+      lws = lws_flat;
       break;
   }
   if (kind == CONV_K_KXK || kind == CONV_K_GENERIC || kind == CONV_K_DW

@@ -93,9 +93,10 @@ gboolean yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g,
  * nothing rebalances, so with {1, 4} a small plane gives one thread the
  * full 4-item groups and the other the short last ones (13x13 under 1x1:
  * 128 against 41 pixels a block of channels, 0.67 of two threads). Each
- * size's longest thread is simulated (cost: the elements covered, plus 4
- * an item and 2 a group); the fastest wins, the larger size on ties; 4
- * with one unit or more than 256 groups a unit. */
+ * size's longest thread is simulated (cost: the elements covered, plus an
+ * eighth of a span an item and a sixteenth a group); the fastest wins,
+ * the larger size on ties; 4 with one unit or more than 256 groups a
+ * unit. Also the depthwise kernels' rows (span: rows per item). */
 gsize yolo_conv_cl_balanced_lws (guint units, gsize nb, gsize items,
     gsize span, gsize total);
 
