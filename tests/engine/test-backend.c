@@ -643,14 +643,17 @@ test_balanced_lws (void)
 {
   /* 13x13 plane, 1x1 conv of 128 outputs (16 blocks): 6 items of 32
    * pixels; {1, 4} gives one thread 128 pixels a block, the other 41 */
-  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 16, 6, 32, 169), ==, 2);
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 16, 6, 32, 169), ==, 1);
   /* 26x26, 64 outputs: 22 items; {1, 1} splits them at 11 */
   g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 8, 22, 32, 676), ==, 1);
-  /* 10x10: 4 items, one group of 4 a block splits evenly; {1, 2} or {1, 1}
-   * would give one thread the two full halves */
+  /* 10x10: 4 items, one group of 4 a block splits evenly; {1, 1} would
+   * give one thread the first two (full) items of every block */
   g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 16, 4, 32, 100), ==, 4);
   /* 20x20 under conv_gemm_t16 (16 pixels an item): 25 items */
-  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 4, 25, 16, 400), !=, 4);
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 4, 25, 16, 400), ==, 1);
+  /* depthwise 3x3, 52 rows of a 52x52 plane, 8 rows an item, 64
+   * channels: {1, 4} splits each channel 32 / 20 rows */
+  g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 64, 7, 8, 52), ==, 1);
   /* one unit, or a large plane (160x160: 800 items, 4 blocks): 4 */
   g_assert_cmpuint (yolo_conv_cl_balanced_lws (1, 16, 6, 32, 169), ==, 4);
   g_assert_cmpuint (yolo_conv_cl_balanced_lws (2, 4, 800, 32, 25600), ==, 4);

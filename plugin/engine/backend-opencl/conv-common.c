@@ -190,8 +190,10 @@ yolo_conv_cl_upload_block (YoloRuntime * rt, const float *w,
   return mem;
 }
 
-/* PoCL 3.1's pthread scheduler (get_wg_index_range): a free thread takes
- * min (limit, ceil (remaining / threads)) consecutive work-groups. */
+/* PoCL's pthread scheduler (get_wg_index_range in pthread_scheduler.c,
+ * 3.1 to 2026's main): a free thread takes min (limit, ceil (remaining /
+ * threads)) consecutive work-groups, limit POCL_MIN_WGS x threads when at
+ * most POCL_MAX_WGS x threads^2 are left, else POCL_MAX_WGS x threads. */
 #define POCL_MIN_WGS 32
 #define POCL_MAX_WGS 256
 
@@ -243,7 +245,10 @@ gsize
 yolo_conv_cl_balanced_lws (guint units, gsize nb, gsize items, gsize span,
     gsize total)
 {
-  static const gsize sizes[] = { 4, 2, 1 };
+  /* not {1, 2} as well: each local size of a kernel is one more
+   * work-group function for PoCL to compile on a cold cache (about 1 s of
+   * CPU each), and {1, 1} has most of its gain */
+  static const gsize sizes[] = { 4, 1 };
   double best = -1;
   gsize lws = sizes[0];
 

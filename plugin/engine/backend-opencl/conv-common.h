@@ -84,7 +84,7 @@ gboolean yolo_conv_cl_launch_gemm_t16 (YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, const ConvParams * p, gsize col_bytes, int HW, int R,
     GError ** error);
 
-/* The local size in dimension 1 (4, 2 or 1; dimension 0: 1) of a launch
+/* The local size in dimension 1 (4 or 1; dimension 0: 1) of a launch
  * of nb x items work-items on a CPU device of `units` compute units, item
  * i of dimension 1 covering `span` of `total` elements (the last one
  * fewer): the one whose work-groups PoCL's pthread scheduler shares most
