@@ -1794,6 +1794,9 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   h = GST_VIDEO_INFO_HEIGHT (&self->info);
   if (self->task != YOLO_TASK_DETECT) {
     attach_task (self, buf, w, h);
+    /* as for detections: yolotrack and applications tell the frames that
+     * repeat an inference (inference-interval) from inferred ones */
+    gst_yolo_meta_mark_inferred (buf, inferred);
     return GST_FLOW_OK;
   }
   for (guint i = 0; i < self->last->len; i++) {

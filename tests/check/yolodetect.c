@@ -2308,6 +2308,8 @@ GST_START_TEST (test_task_metas)
         n_roi++;
       }
       fail_unless (n_roi > 0, "frame %u", f);
+      /* frame 1 repeats frame 0's inference: marked so, as detections */
+      fail_unless_equals_int (gst_yolo_meta_is_inferred (out), f == 0);
       gst_buffer_unref (out);
     }
     {
