@@ -924,6 +924,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   gint n_mask;
   GstYoloModelFamily family_prop;
   gint64 n_out = 1;
+  gint n_labels;
   gboolean ret = FALSE;
 
   GST_OBJECT_LOCK (self);
@@ -1152,6 +1153,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       self->labels = yolo_parse_names (names);
     if (self->labels && self->labels->len == 0)
       g_clear_pointer (&self->labels, g_ptr_array_unref);
+    if (self->labels && labels_file && labels_file[0])
+      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+          ("labels-file '%s' is not used: model '%s' names its %u classes "
+              "in its metadata", labels_file, model, self->labels->len),
+          ("labels-file applies to models without names metadata (YOLOX "
+              "and YOLOv5 exports)"));
     if (!self->labels && labels_file && labels_file[0]) {
       self->labels = read_labels_file (labels_file, &err);
       if (!self->labels && g_error_matches (err, G_FILE_ERROR,
@@ -1166,6 +1173,21 @@ gst_yolo_detect_start (GstBaseTransform * trans)
                 err->message), (NULL));
         goto done;
       }
+      n_labels = self->labels->len;
+      if (self->layout.n_classes > 0 && n_labels < self->layout.n_classes)
+        GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+            ("labels-file '%s' has %d labels for the %d classes of model "
+                "'%s': classes %d to %d are labelled by their number",
+                labels_file, n_labels, self->layout.n_classes, model,
+                n_labels, self->layout.n_classes - 1),
+            ("one label per line, line n = class n"));
+      else if (self->layout.n_classes > 0 && n_labels > self->layout.n_classes)
+        GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+            ("labels-file '%s' has %d labels for the %d classes of model "
+                "'%s': the lines after line %d are not used", labels_file,
+                n_labels, self->layout.n_classes, model,
+                self->layout.n_classes),
+            ("one label per line, line n = class n"));
     }
     /* no names anywhere: COCO-80 for 80-class models (YOLOX, YOLOv5 from
      * other exporters), else class numbers */

@@ -763,10 +763,42 @@ GST_START_TEST (test_meta_through_convert_scale)
 
 GST_END_TEST;
 
+/* The warnings (message and details, one per line) a bare yolodetect with
+ * model and labels-file posts when it starts; "" if none. */
+static gchar *
+start_warnings (const gchar * model, const gchar * labels_file)
+{
+  GstElement *e = gst_element_factory_make ("yolodetect", NULL);
+  GstBus *bus = gst_bus_new ();
+  GString *out = g_string_new (NULL);
+  GstMessage *msg;
+  gchar *path = data_path ("models", model);
+
+  g_object_set (e, "model", path, "labels-file", labels_file, NULL);
+  gst_element_set_bus (e, bus);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+    gst_message_parse_warning (msg, &err, &dbg);
+    g_string_append_printf (out, "%s\n%s\n", err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  g_free (path);
+  return g_string_free (out, FALSE);
+}
+
 /* YOLOX has no names: labels-file, else the class number. */
 GST_START_TEST (test_labels_file)
 {
-  gchar *names;
+  gchar *names, *text;
   gchar *extra;
   GstHarness *h;
   GArray *d;
@@ -810,6 +842,32 @@ GST_START_TEST (test_labels_file)
   }
   g_array_unref (d);
   gst_harness_teardown (h);
+  /* a file with as many labels as classes: no warning */
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless_equals_string (text, "");
+  g_free (text);
+  /* a model with names metadata does not use the file: a warning says so */
+  text = start_warnings (SMALL_MODEL, names);
+  fail_unless (strstr (text, "is not used") && strstr (text, "80 classes"),
+      "%s", text);
+  g_free (text);
+  /* fewer or more labels than classes: a warning naming the counts */
+  fail_unless (g_file_set_contents (names, "human\nbike\n", -1, NULL));
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless (strstr (text, "has 2 labels for the 80 classes")
+      && strstr (text, "classes 2 to 79"), "%s", text);
+  g_free (text);
+  {
+    GString *txt = g_string_new (NULL);
+    for (guint i = 0; i < 81; i++)
+      g_string_append_printf (txt, "c%u\n", i);
+    fail_unless (g_file_set_contents (names, txt->str, -1, NULL));
+    g_string_free (txt, TRUE);
+  }
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless (strstr (text, "has 81 labels for the 80 classes")
+      && strstr (text, "after line 80"), "%s", text);
+  g_free (text);
   g_unlink (names);
   g_free (names);
   g_free (extra);
