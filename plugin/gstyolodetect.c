@@ -788,6 +788,8 @@ parse_input_size (const gchar * s, gint * h, gint * w)
   return TRUE;
 }
 
+static void set_batch_streaming (GstYoloDetect * self, gboolean on);
+
 static void
 release_engine (GstYoloDetect * self)
 {
@@ -798,8 +800,7 @@ release_engine (GstYoloDetect * self)
     yolo_engine_unlock (self->engine);
   }
   if (self->shared) {
-    if (!self->batch_left)
-      yolo_engine_shared_streaming (self->engine, FALSE);
+    set_batch_streaming (self, FALSE);
     self->batch_left = FALSE;
     yolo_engine_shared_release (self->engine);
   } else
@@ -1310,6 +1311,40 @@ gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
   return TRUE;
 }
 
+/* Tells a shared engine (model-instance-id) that this element sends frames
+ * (on) or stopped sending them (EOS, flush, stop), once per change: a
+ * batch then runs with the frames of the streams still sending. Called
+ * from the streaming thread (events) and the state-change thread (stop);
+ * the engine is set and cleared in start/stop only. */
+static void
+set_batch_streaming (GstYoloDetect * self, gboolean on)
+{
+  gboolean change;
+
+  if (!self->shared || !self->engine)
+    return;
+  GST_OBJECT_LOCK (self);
+  change = self->batch_left == on;
+  self->batch_left = !on;
+  GST_OBJECT_UNLOCK (self);
+  if (change)
+    yolo_engine_shared_streaming (self->engine, on);
+}
+
+static GstStateChangeReturn
+gst_yolo_detect_change_state (GstElement * element, GstStateChange transition)
+{
+  GstYoloDetect *self = GST_YOLO_DETECT (element);
+
+  /* a frame of this element waiting for a batch (model-instance-id,
+   * batch-size > 1) holds the streaming thread, which the pads'
+   * deactivation waits for: stop waiting for the others first, or going
+   * to READY or NULL would take up to batch-timeout */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    set_batch_streaming (self, FALSE);
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
 static gboolean
 gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -1321,20 +1356,16 @@ gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
     self->have_output = FALSE;
     g_array_set_size (self->last, 0);
   }
-  /* a shared batch stops waiting for this stream at its end, and waits
-   * for it again when it sends frames again */
-  if (self->shared && self->engine) {
-    gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
-    if (eos && !self->batch_left) {
-      self->batch_left = TRUE;
-      yolo_engine_shared_streaming (self->engine, FALSE);
-    } else if (!eos && self->batch_left
-        && (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
-            || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)) {
-      self->batch_left = FALSE;
-      yolo_engine_shared_streaming (self->engine, TRUE);
-    }
-  }
+  /* a shared batch stops waiting for this stream at its end and while it
+   * flushes (a frame of ours waiting for the batch then runs, so the flush
+   * does not wait batch-timeout for the streaming thread), and waits for
+   * it again when it sends frames again */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS
+      || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    set_batch_streaming (self, FALSE);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+      || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    set_batch_streaming (self, TRUE);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
@@ -2161,6 +2192,8 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
       GST_DEBUG_FUNCPTR (gst_yolo_detect_propose_allocation);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_yolo_detect_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_yolo_detect_sink_event);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_yolo_detect_change_state);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 
