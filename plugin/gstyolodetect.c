@@ -1304,10 +1304,20 @@ gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
 {
   /* in place: the query goes downstream; whatever it says, we also honour
    * strides and plane offsets */
+  guint idx;
+
   GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
       decide_query, query);
   if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
     gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  /* the network sees the whole buffer: a downstream element that takes
+   * crop metas (a display sink) must not make upstream (videocrop, a
+   * decoder with coded padding) send the uncropped frame with a
+   * GstVideoCropMeta, whose hidden part would be detected on and the
+   * boxes placed in the wrong frame; without it upstream crops itself */
+  while (gst_query_find_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE,
+          &idx))
+    gst_query_remove_nth_allocation_meta (query, idx);
   return TRUE;
 }
 

@@ -672,6 +672,50 @@ GST_START_TEST (test_strides)
 
 GST_END_TEST;
 
+/* A frame with a GstVideoCropMeta (videocrop, decoders with coded
+ * padding, when downstream accepts the meta): the detections are those of
+ * the visible region, the same as when the crop is copied out. */
+GST_START_TEST (test_crop_meta)
+{
+  GstSample *s;
+  GArray *d[2];
+  gchar *path, *desc;
+
+  SKIP_WITHOUT_DATA ();
+  s = get_image ("bus.jpg", "RGB");
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("videocrop left=300 top=200 right=10 bottom=30 ! "
+      "yolodetect model=\"%s\"", path);
+  for (guint k = 0; k < 2; k++) {
+    GstHarness *h = gst_harness_new_parse (desc);
+    GstBuffer *out;
+
+    /* k = 1: downstream takes crop metas (as display sinks do) */
+    if (k == 1) {
+      gst_harness_add_propose_allocation_meta (h, GST_VIDEO_META_API_TYPE,
+          NULL);
+      gst_harness_add_propose_allocation_meta (h,
+          GST_VIDEO_CROP_META_API_TYPE, NULL);
+    }
+    gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (s)));
+    out = gst_harness_push_and_pull (h,
+        gst_buffer_ref (gst_sample_get_buffer (s)));
+    fail_unless (out != NULL);
+    d[k] = buffer_dets (out, 500, 850);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  fail_unless (d[0]->len > 0);
+  compare_dets ("crop meta", d[1], d[0], 0.999, 1e-4, 0.0);
+  fail_unless_equals_int (d[1]->len, d[0]->len);
+  g_array_unref (d[0]);
+  g_array_unref (d[1]);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* Labels, ids and ROI rectangles: checked in buffer_dets; here the labels
  * come from the model's names metadata. */
 GST_START_TEST (test_meta)
@@ -2604,6 +2648,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_reference_detections_i420);
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_strides);
+  tcase_add_test (tc, test_crop_meta);
   tcase_add_test (tc, test_meta);
   tcase_add_test (tc, test_meta_through_convert_scale);
   tcase_add_test (tc, test_labels_file);
