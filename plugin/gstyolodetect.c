@@ -1254,6 +1254,8 @@ done:
     release_engine (self);
     GST_OBJECT_LOCK (self);
     self->started = FALSE;
+    /* no model is loaded: not the previous start's task */
+    self->task = YOLO_TASK_UNKNOWN;
     GST_OBJECT_UNLOCK (self);
   }
   g_clear_error (&err);
@@ -2169,7 +2171,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   g_object_class_install_property (gobject_class, PROP_TASK,
       g_param_spec_string ("task", "Task",
           "Task of the loaded model: detect, segment, pose, obb or classify "
-          "(NULL before the first start)", NULL,
+          "(NULL before the first start and after a failed one)", NULL,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**

@@ -2462,6 +2462,39 @@ GST_START_TEST (test_task_metas)
 
 GST_END_TEST;
 
+/* task reads the loaded model's task; after a failed start (no model
+ * loaded) NULL, not the previous model's */
+GST_START_TEST (test_task_after_failed_start)
+{
+  GstElement *e;
+  gchar *path, *task = NULL;
+  GstBus *bus = gst_bus_new ();
+
+  if (!(path = zoo_model ("yolo11n-pose.onnx")))
+    return;
+  e = gst_element_factory_make ("yolodetect", NULL);
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "model", path, NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (e, "task", &task, NULL);
+  fail_unless_equals_string (task, "pose");
+  g_free (task);
+  gst_element_set_state (e, GST_STATE_NULL);
+  g_object_set (e, "model", "/nonexistent/model.onnx", NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (e, "task", &task, NULL);
+  fail_unless (task == NULL, "task '%s' after a failed start", task);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* Pose, segmentation, OBB and classification exports start with
  * model-family=auto (segment and obb: unless the engine lacks their
  * operators, then the load error names the operator, its node and the
@@ -2667,6 +2700,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_values_nonfinite);
   tcase_add_test (tc, test_task_and_export_errors);
   tcase_add_test (tc, test_task_metas);
+  tcase_add_test (tc, test_task_after_failed_start);
   tcase_add_test (tc, test_input_size);
   tcase_add_test (tc, test_classes_empty_entries);
   tcase_add_test (tc, test_batch_stream_ends);
