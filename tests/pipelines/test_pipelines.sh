@@ -113,6 +113,7 @@ PY
                "benchmark.sh /nonexistent.mp4" \
                "benchmark.sh $media $data/models/yolov8n-320.onnx abc" \
                "file-to-json.sh $media $data/models/yolov8n-320.onnx - 10x" \
+               "file-to-json.sh $media $data/models/yolov8n-320.onnx - 08" \
                "file-to-mp4.sh $media $data/models/yolov8n-320.onnx $tmp/x.mp4 -3" \
                "webcam-display.sh /nonexistent-video0 $data/models/yolov8n-320.onnx" \
                "cameras-to-mqtt.sh $data/models/yolov8n-320.onnx" \
