@@ -7,10 +7,23 @@
 #include "ops/conv-geometry.h"
 
 G_BEGIN_DECLS
-
 /* The 2-D geometry of a ConvInteger / ConvIntegerToFloat node: a
- * [1, C, H, W] input by [M, Cg, kh, kw] weights (ops/conv-geometry.h). */
+ * [N, C, H, W] input by [M, Cg, kh, kw] weights (ops/conv-geometry.h). */
 typedef YoloConvGeometry QConvGeom;
+
+/* The number of parts a DynamicQuantizeLinear (or its fake-quantising
+ * form) node quantises apart: x's batch N when it has the internal
+ * attribute per_image = 1 (yolo-rebatch.c: a batch-1 export run at batch
+ * N; y_scale and y_zero_point are then [N, 1, .., 1]), else 1 (one scale
+ * and zero point over the whole tensor, as onnxruntime). */
+gint64 yolo_dql_images (YoloGraph * g, YoloNode * n);
+
+/* TRUE when t holds one value (channels 1) or one per output channel
+ * (channels M) for each image of a batch > 1: [batch, channels, 1, 1]
+ * (a per-image x_zero_point, or scale m of ConvIntegerToFloat, made by a
+ * per_image DynamicQuantizeLinear). */
+gboolean yolo_qconv_per_image (const YoloTensor * t, gint64 batch,
+    gint64 channels);
 
 /* TRUE for ConvIntegerToFloat (float output, scale, bias, fused
  * epilogue), FALSE for ConvInteger (int32 output). */
@@ -18,7 +31,8 @@ gboolean yolo_qconv_to_float (const YoloNode * n);
 
 /* Validates the inputs and attributes of a ConvInteger or
  * ConvIntegerToFloat node (uint8 / int8 x and constant w, scalar zero
- * points, per-tensor or per-channel w_zero_point, scale and bias of the
+ * points (x_zero_point and the scale m also per image, see
+ * yolo_qconv_per_image), per-tensor or per-channel w_zero_point, scale and bias of the
  * fused form, at most 33025 taps per output so the int32 sum cannot
  * overflow) and fills *p; INVALID_MODEL or UNSUPPORTED error naming the
  * node. */
@@ -26,8 +40,7 @@ gboolean yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p,
     GError ** error);
 /* w - w_zero_point for every weight of a node that passed
  * yolo_qconv_geom: int32, ONNX layout [M][Cg][kh][kw], g_free. */
-gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n,
-    const QConvGeom * p);
+gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n, const QConvGeom * p);
 
 /* A MatMulInteger node: rows x K (A, the leading dims flattened) by a
  * constant K x N (B). */
