@@ -98,7 +98,8 @@ lower_per_image (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
     if (orig[s] >= 0 && YOLO_T (g, orig[s])->mem != YOLO_MEM_ARENA) {
       g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
           "%s node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
-          "tensors in the activation arena", n->op_type, n->name, batch);
+          "tensors in the activation arena (\"%s\" is not)", n->op_type,
+          n->name, batch, YOLO_T (g, orig[s])->name);
       return FALSE;
     }
   }
