@@ -119,7 +119,9 @@ lower_per_image (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
  * conv's x_zero_point and scale where they hold one per image (those of a
  * per_image DynamicQuantizeLinear); a DynamicQuantizeLinear (or its
  * fake-quantising form) with per_image (ops/quant.h): per image on all its
- * tensors. Other nodes: FALSE (lowered as they are). */
+ * tensors; a MatMulInteger with one a_zero_point per image: per image on
+ * A, a_zero_point and the output. Other nodes: FALSE (lowered as they
+ * are). */
 static gboolean
 lower_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
     YoloGraph * g, YoloNode * n, gboolean * ok, GError ** error)
@@ -151,6 +153,11 @@ lower_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
           && YOLO_IN (g, n, k)->ndim == 4
           && YOLO_IN (g, n, k)->dims[0] == x->dims[0])
         slots[n_slots++] = &n->inputs[k];
+  } else if (!strcmp (n->op_type, "MatMulInteger") && n->n_inputs > 2
+      && n->inputs[2] >= 0 && yolo_qmatmul_per_image (x, YOLO_IN (g, n, 2))) {
+    slots[n_slots++] = &n->inputs[0];
+    slots[n_slots++] = &n->inputs[2];
+    slots[n_slots++] = &n->outputs[0];
   } else
     return FALSE;
   *ok = lower_per_image (b, rt, tuner, g, n, slots, n_slots, error);

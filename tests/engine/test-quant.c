@@ -649,13 +649,19 @@ test_matmul_integer (void)
     gint64 dims[3];
     gint64 N;
     YoloDType at, bt;
-    gboolean per_col, no_zp;
+    gboolean per_col, no_zp, per_image;
   } cases[] = {
     {2, {1, 1280}, 1000, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE},
     {3, {2, 37, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE},
     {1, {33}, 7, YOLO_DTYPE_INT8, YOLO_DTYPE_INT8, FALSE, FALSE},
     {2, {5, 3000}, 3, YOLO_DTYPE_INT8, YOLO_DTYPE_UINT8, TRUE, FALSE},
     {2, {4, 16}, 9, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, FALSE, TRUE},
+    /* one a_zero_point per image (a per_image DynamicQuantizeLinear's at
+     * the engine's batch: the classifier's linear layer), [3, 1] and
+     * [2, 1, 1] with zero points 0, 255, 77 */
+    {2, {3, 1280}, 100, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE,
+        TRUE},
+    {3, {2, 5, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE, TRUE},
   };
 
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
@@ -686,9 +692,14 @@ test_matmul_integer (void)
       yolo_test_node (g, "MatMulInteger", "a,b", "y");
     } else {
       int bz;
-      yolo_test_input (g, "a_zp", cases[k].at, 0, NULL, alo, alo + 255);
+      gint64 zdims[3] = { cases[k].dims[0], 1, 1 };
+      yolo_test_input (g, "a_zp", cases[k].at, cases[k].per_image ?
+          cases[k].ndim : 0, zdims, alo, alo + 255);
       ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[0] =
           (gint64) (k % 2 ? alo + 255 : alo);
+      for (gint64 i = 1; cases[k].per_image && i < zdims[0]; i++)
+        ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[i]
+            = i == 1 ? (gint64) (k % 2 ? alo : alo + 255) : 77;
       bz = cases[k].per_col ?
           yolo_test_const (g, "b_zp", cases[k].bt, 1, DIMS (N), blo,
           blo + 255) : yolo_test_const (g, "b_zp", cases[k].bt, 0, NULL, blo,

@@ -399,6 +399,18 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
 /* MatMulInteger */
 
 gboolean
+yolo_qmatmul_per_image (const YoloTensor * a, const YoloTensor * az)
+{
+  if (a->ndim < 2 || a->dims[0] < 2 || az->ndim != a->ndim
+      || az->dims[0] != a->dims[0])
+    return FALSE;
+  for (int i = 1; i < az->ndim; i++)
+    if (az->dims[i] != 1)
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
 yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
     GError ** error)
 {
@@ -425,9 +437,10 @@ yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
         yolo_shape_str (a, buf, 32), yolo_shape_str (b, buf + 32, 32));
     return FALSE;
   }
-  if (az && (az->dtype != a->dtype || yolo_tensor_numel (az) != 1))
+  if (az && (az->dtype != a->dtype || (yolo_tensor_numel (az) != 1
+              && !yolo_qmatmul_per_image (a, az))))
     return yolo_op_unsupported (error, n, "a_zero_point must be one %s "
-        "value (per-row zero points are not supported)",
+        "value, or one per image (per-row zero points are not supported)",
         yolo_dtype_name (a->dtype));
   p->K = b->dims[0];
   p->N = b->dims[1];
@@ -486,7 +499,7 @@ qmatmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
   const gint64 *ad;
   gint64 *y;
   gint32 *w;
-  gint64 z;
+  gint64 z, imgs;
 
   if (!yolo_qmatmul_geom (g, n, &p, error))
     return FALSE;
@@ -495,12 +508,15 @@ qmatmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input data is missing");
     return FALSE;
   }
-  z = az ? ((const gint64 *) az->data)[0] : 0;
+  /* one zero point, or one per image (a per_image DynamicQuantizeLinear's:
+   * the rows of image b are rows b * per .. (b + 1) * per - 1) */
+  imgs = az ? yolo_tensor_numel (az) : 1;
   w = yolo_qmatmul_weights (g, n, &p);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
   for (int r = 0; r < p.rows; r++)
     for (int c = 0; c < p.N; c++) {
       gint32 acc = 0;
+      z = az ? ((const gint64 *) az->data)[r / (p.rows / imgs)] : 0;
       for (int k = 0; k < p.K; k++)
         acc += (gint32) (ad[(gsize) r * p.K + k] - z) * w[(gsize) k * p.N + c];
       y[(gsize) r * p.N + c] = acc;

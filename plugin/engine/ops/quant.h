@@ -50,10 +50,14 @@ typedef struct
 } QMatMulGeom;
 
 /* Validates a MatMulInteger node (uint8 / int8 A and constant 2-D B,
- * scalar a_zero_point, b_zero_point scalar or [N], K <= 33025) and fills
+ * scalar or per-image (yolo_qmatmul_per_image) a_zero_point, b_zero_point scalar or [N], K <= 33025) and fills
  * *p; INVALID_MODEL or UNSUPPORTED error naming the node and pattern. */
 gboolean yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
     GError ** error);
+/* TRUE when az (MatMulInteger's a_zero_point) holds one value per image
+ * of A's batch > 1: [batch, 1, .., 1] of A's rank (a per_image
+ * DynamicQuantizeLinear's zero point). */
+gboolean yolo_qmatmul_per_image (const YoloTensor * a, const YoloTensor * az);
 /* B - b_zero_point, int32 [K][N], g_free. */
 gint32 *yolo_qmatmul_weights (YoloGraph * g, YoloNode * n,
     const QMatMulGeom * p);
