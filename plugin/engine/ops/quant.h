@@ -7,6 +7,7 @@
 #include "ops/conv-geometry.h"
 
 G_BEGIN_DECLS
+
 /* The 2-D geometry of a ConvInteger / ConvIntegerToFloat node: a
  * [N, C, H, W] input by [M, Cg, kh, kw] weights (ops/conv-geometry.h). */
 typedef YoloConvGeometry QConvGeom;
@@ -32,15 +33,16 @@ gboolean yolo_qconv_to_float (const YoloNode * n);
 /* Validates the inputs and attributes of a ConvInteger or
  * ConvIntegerToFloat node (uint8 / int8 x and constant w, scalar zero
  * points (x_zero_point and the scale m also per image, see
- * yolo_qconv_per_image), per-tensor or per-channel w_zero_point, scale and bias of the
- * fused form, at most 33025 taps per output so the int32 sum cannot
- * overflow) and fills *p; INVALID_MODEL or UNSUPPORTED error naming the
- * node. */
+ * yolo_qconv_per_image), per-tensor or per-channel w_zero_point, scale
+ * and bias of the fused form, at most 33025 taps per output so the int32
+ * sum cannot overflow) and fills *p; INVALID_MODEL or UNSUPPORTED error
+ * naming the node. */
 gboolean yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p,
     GError ** error);
 /* w - w_zero_point for every weight of a node that passed
  * yolo_qconv_geom: int32, ONNX layout [M][Cg][kh][kw], g_free. */
-gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n, const QConvGeom * p);
+gint32 *yolo_qconv_weights (YoloGraph * g, YoloNode * n,
+    const QConvGeom * p);
 
 /* A MatMulInteger node: rows x K (A, the leading dims flattened) by a
  * constant K x N (B). */
@@ -50,8 +52,9 @@ typedef struct
 } QMatMulGeom;
 
 /* Validates a MatMulInteger node (uint8 / int8 A and constant 2-D B,
- * scalar or per-image (yolo_qmatmul_per_image) a_zero_point, b_zero_point scalar or [N], K <= 33025) and fills
- * *p; INVALID_MODEL or UNSUPPORTED error naming the node and pattern. */
+ * scalar or per-image (yolo_qmatmul_per_image) a_zero_point,
+ * b_zero_point scalar or [N], K <= 33025) and fills *p; INVALID_MODEL or
+ * UNSUPPORTED error naming the node and pattern. */
 gboolean yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
     GError ** error);
 /* TRUE when az (MatMulInteger's a_zero_point) holds one value per image
