@@ -30,7 +30,8 @@
  * disturbed one (spread above TUNE_DISTURBED) once more; at most
  * TUNE_REMEASURE_PER_RUN nodes per start, then the entries are frozen. A
  * re-measure replaces the entry unless it looked more disturbed than the
- * one before (then only its count goes up).
+ * one before (then only its count goes up). Nodes of one signature
+ * measured in this start are not measured again in it.
  *
  * The node signature is the op type, the dtype and shape of every input
  * (and whether it is constant), the attributes and the fused epilogue. A
@@ -86,6 +87,9 @@ struct _YoloTuner
   char *path;
   char *device_line;
   GHashTable *winners;          /* key hex -> TuneEntry (owned) */
+  GHashTable *fresh;            /* keys measured by this tuner (a node of
+                                 * the same signature is not measured again
+                                 * in the same start) */
   gboolean dirty;
   guint n_measured, n_cached, n_remeasured;
   YoloTunerTimesHook hook;
@@ -269,6 +273,7 @@ yolo_tuner_new (YoloRuntime * rt)
       !g_strcmp0 (mode, "cached") ? TUNE_CACHED : TUNE_ON;
   t->winners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       entry_free);
+  t->fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   t->device_line = device_line (rt);
   t->path = path_for (t->device_line);
   if (t->mode != TUNE_OFF)
@@ -327,6 +332,7 @@ yolo_tuner_free (YoloTuner * t)
   if (t->dirty)
     save (t);
   g_hash_table_unref (t->winners);
+  g_hash_table_unref (t->fresh);
   g_free (t->device_line);
   g_free (t->path);
   g_free (t);
@@ -627,6 +633,7 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
    * nodes per start */
   if (best && t->mode == TUNE_ON
       && t->n_remeasured < TUNE_REMEASURE_PER_RUN
+      && !g_hash_table_contains (t->fresh, key)
       && yolo_tune_needs_remeasure (cached->margin, cached->spread,
           cached->tries)) {
     again = TRUE;
@@ -641,6 +648,9 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   } else if (t->mode == TUNE_ON) {
     double margin, spread;
     const YoloOpImpl *m = measure (t, rt, g, n, comp, &margin, &spread);
+
+    if (m)
+      g_hash_table_add (t->fresh, g_strdup (key));
 
     if (m && again) {
       guint tries = cached->tries + 1;

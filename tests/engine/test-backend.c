@@ -803,6 +803,33 @@ test_tune_margin (void)
   START (1, 1.0, 0.5, 1.0, "first", 0, 0);
   ENTRY ("first 1.0300 1.0000 3");
 
+  /* two nodes of one signature in one start: the second takes the
+   * first's fresh entry, close call or not */
+  g_unlink (m.path);
+  {
+    TimesPlan plan = { 1.0, 1.01, 2.0, 0 };
+    YoloTuner *t = yolo_tuner_new (m.e[0]->rt);
+
+    yolo_tuner_set_times_hook (t, plan_times, &plan);
+    for (int k = 0; k < 2; k++) {
+      const YoloOpImpl *chosen = NULL;
+      GError *err = NULL;
+      YoloRtMark mark;
+
+      yolo_rt_mark (m.e[0]->rt, &mark);
+      g_assert_true (yolo_tuner_prepare (t, m.e[0]->rt, m.e[0]->graph,
+              find_node (m.e[0], "Conv"), m.cands[0], &chosen, &err));
+      g_assert_no_error (err);
+      yolo_rt_rollback (m.e[0]->rt, &mark);
+    }
+    g_assert_cmpuint (plan.calls, ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_measured (t), ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_cached (t), ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_remeasured (t), ==, 0);
+    yolo_tuner_free (t);
+  }
+  ENTRY ("first 1.0100 2.0000 1");
+
   /* a clear call is not measured again */
   g_unlink (m.path);
   START (1, 1.0, 1.2, 1.0, "first", 1, 0);
