@@ -747,9 +747,9 @@ read_regular_file (const char *path, char **data, gsize * len, GError ** error)
 
 /* Prints the detections of each image of output 0 (out: batch images'
  * outputs, one after the other; in: their files) with the default
- * thresholds of yolo-head.h, boxes in model-input pixels. Models the
- * detector does not decode (another task, an unknown head) get one line
- * saying why. */
+ * thresholds of yolo-head.h, boxes in model-input pixels. Models whose
+ * head is not a detection head (another task, an unknown layout) get one
+ * line saying why. */
 static void
 print_detections (YoloEngine * e, const YoloTensorInfo * oi, const float *out,
     int batch, char **inputs, guint n_inputs, const YoloTensorInfo * ii)
@@ -759,7 +759,7 @@ print_detections (YoloEngine * e, const YoloTensorInfo * oi, const float *out,
   YoloLetterbox lb;
   YoloModelInfo *mi;
   GError *err = NULL;
-  char *hint = yolo_engine_export_hint (e), *why = NULL;
+  char *why = NULL;
   YoloFamily family = yolo_engine_detect_family (e, &why);
   gint64 dims[G_N_ELEMENTS (oi->dims)], per = 1;
   int in_h = ii->ndim == 4 ? (int) ii->dims[2] : 0;
@@ -770,13 +770,12 @@ print_detections (YoloEngine * e, const YoloTensorInfo * oi, const float *out,
     dims[0] = 1;
   for (int d = 0; d < oi->ndim; d++)
     per *= MAX (dims[d], 0);
-  if (hint || family == YOLO_FAMILY_UNKNOWN || ii->ndim != 4
+  if (family == YOLO_FAMILY_UNKNOWN || ii->ndim != 4
       || !yolo_head_layout_init (&layout, family, oi->ndim, dims, in_w, in_h,
           &err)) {
-    printf ("detections: not decoded (%s)\n", hint ? hint : err ?
-        err->message : why ? why : "no detection head");
+    printf ("detections: not decoded (%s)\n", err ? err->message : why ?
+        why : "no detection head");
     g_clear_error (&err);
-    g_free (hint);
     g_free (why);
     return;
   }

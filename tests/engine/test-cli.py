@@ -363,6 +363,18 @@ def batch_flag(tmp, good_in):
                           ["2457600 bytes", "(one image)", "1228800 bytes"],
                           "run --batch 2: a file of two images is refused")
 
+    # a model whose head is not a detection head: one line saying so
+    seg = os.path.join(MODELS, "zoo", "yolo11n-seg.onnx")
+    if os.path.exists(seg):
+        z = os.path.join(tmp, "zero640.f32")
+        with open(z, "wb") as f:
+            f.write(b"\0" * (3 * 640 * 640 * 4))
+        rc, out, err = run("run", seg, "--input", z, "--output", outp, *off)
+        check(rc == 0 and "detections: not decoded (metadata task is "
+              "'segment'" in out and "image 0" not in out,
+              "run: a segmentation model's detections are not decoded",
+              out + err)
+
     # info at a batch: the shapes the engine runs
     rc, out, err = run("info", V8, "--batch", "4")
     check(rc == 0 and "images           float32  [4,3,320,320]" in out
