@@ -11,9 +11,9 @@
  * buffers and scratch requests are dropped (yolo_rt_rollback).
  *
  * The winners are remembered in $XDG_CACHE_HOME/gst-yolo/tune-<hash>.txt,
- * one file per device (name, driver, platform) and engine version (the
- * project version and the hash of every kernel unit), so another device,
- * driver or kernel source never reads it:
+ * one file per device (name, driver, platform), engine version (the
+ * project version and the hash of every kernel unit) and file format, so
+ * another device, driver, kernel source or format never reads it:
  *
  *   YOLOTUNE2
  *   # <device name> | <driver> | <platform> | <engine version>
@@ -138,16 +138,23 @@ device_line (YoloRuntime * rt)
   return line;
 }
 
+/* The file name hashes the format too: a build of another format (an
+ * older engine sharing the cache directory) keeps its own file instead of
+ * both rewriting one file, each measuring everything again at every start
+ * (a file of another format found at this name is still refused with a
+ * message). */
 static char *
 path_for (const char *dline)
 {
-  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, dline, -1);
+  char *both = g_strconcat (TUNE_MAGIC "\n", dline, NULL);
+  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, both, -1);
   char *name = g_strdup_printf ("tune-%.32s.txt", hash);
   char *path = g_build_filename (g_get_user_cache_dir (), "gst-yolo", name,
       NULL);
 
   g_free (name);
   g_free (hash);
+  g_free (both);
   return path;
 }
 
