@@ -780,6 +780,13 @@ print_detections (YoloEngine * e, const YoloTensorInfo * oi, const float *out,
     return;
   }
   g_free (why);
+  /* (NMS is quadratic in the candidates: a model of 1280x1280 input has
+   * 33600 boxes; far more means a broken output, not a detector) */
+  if (layout.n_boxes > 200000) {
+    printf ("detections: not decoded (%d boxes per image: more than a "
+        "detector's 200000)\n", layout.n_boxes);
+    return;
+  }
   yolo_letterbox_compute (in_w, in_h, in_w, in_h, YOLO_RESIZE_LETTERBOX,
       TRUE, &lb);
   mi = yolo_model_info_new (e->graph);
