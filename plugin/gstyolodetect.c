@@ -1326,8 +1326,10 @@ gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
 /* Tells a shared engine (model-instance-id) that this element sends frames
  * (on) or stopped sending them (EOS, flush, stop), once per change: a
  * batch then runs with the frames of the streams still sending. Called
- * from the streaming thread (events) and the state-change thread (stop);
- * the engine is set and cleared in start/stop only. */
+ * from the streaming thread (EOS, FLUSH_STOP, STREAM_START), the thread
+ * that seeks (FLUSH_START) and the state-change thread (stop); the engine
+ * is set and cleared in start/stop only (a FLUSH_START sent while another
+ * thread stops the element is not guarded against). */
 static void
 set_batch_streaming (GstYoloDetect * self, gboolean on)
 {
