@@ -1,0 +1,208 @@
+/* conv_int8.cl - ConvInteger / ConvIntegerToFloat 1x1 (stride 1, no pad,
+ * one group) as integer dot products (backend-opencl/conv-int8.c): exact
+ * int32 sums like onnxruntime's ConvInteger, then ops/quant.c's epilogue
+ * (float(acc) * mul [+ bias], activation, residual).
+ *
+ * x: the uint8 codes as int32 (one per element, NCHW, as every integer
+ * tensor in the arena), x_zp one int32. w: s8 quads, one int per 4 input
+ * channels: byte t of w[(mb * C4 + k) * 8 + j] is W8[m0 + j][4k + t], with
+ *   W8[m][c] = (w[m][c] - w_zp[m]) - d[m]  in [-128, 127]
+ * (d[m] = 0 when w - w_zp fits; zero bytes pad the channels past C and
+ * the output channels past M). Then, with q the codes and Q = sum_c q,
+ *   sum_c (q - zx) (w - w_zp) = sum_c q W8 + d[m] Q - zx ws[m]
+ * with ws[m] = sum_c (w[m][c] - w_zp[m]); the arithmetic wraps in uint,
+ * exact since the true sum fits int32 (yolo_qconv_geom's tap bound).
+ *
+ * conv_int8_1x1_vnni: the four-byte dot products as AVX512-VNNI
+ * `vpdpbusd` (64 u8 x s8 products per instruction into 16 int32 lanes),
+ * inline assembly because PoCL's LLVM 15 targets this CPU (Zen 4) as
+ * skylake-avx512, which has no VNNI: the host runs it only on a PoCL CPU
+ * device whose host CPU reports avx512vnni (yolo_rt_device ()->int8_dot).
+ * Elsewhere conv_int8_1x1 computes the same sums in plain int32.
+ * Work-item: 32 px x 8 output channels (dim 0 = channel block, dim 1 =
+ * pixel block); a last block of a plane with HW >= 32 is shifted back to
+ * end at HW and stores only the pixels the previous block did not. */
+
+/* 16 lanes: float(acc) * mul [+ bias], activation, [+ residual], stored
+ * at lanes [l0, l1) of y + o (quant.cl's quant_store16, the same order of
+ * operations, so the same floats as the other integer kernels). */
+static inline void
+conv_int8_store16 (int16 acc, int m, int o, int l0, int l1,
+    __global float *y, int to_float, float mul, __global const float *b,
+    int has_bias, __global const float *r, int has_res, int act,
+    float alpha, float beta)
+{
+  float16 v;
+  if (to_float) {
+    v = convert_float16 (acc) * mul;
+    if (has_bias)
+      v = v + b[m];
+    v = yolo_act_float16 (act, alpha, beta, v);
+  } else {
+    v = as_float16 (acc);
+  }
+  if (l0 == 0 && l1 == 16) {
+    if (has_res)
+      v = v + vload16 (0, r + o);
+    vstore16 (v, 0, y + o);
+  } else {
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      y[o + i] = has_res ? t[i] + r[o + i] : t[i];
+  }
+}
+
+#define CONV_INT8_ARGS \
+  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
+  __global const int *w, __global const int *wfix, __global float *y, \
+  int y_off, int to_float, __global const float *mul, int mul_off, \
+  int mul_per_channel, __global const float *b, int has_bias, \
+  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  float beta, int M, int HW, int C, int has_d
+
+#define CONV_INT8_DECL8(p) \
+  int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
+      p##6 = 0, p##7 = 0
+
+#define CONV_INT8_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
+    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
+    (j) == 6 ? p##6 : p##7)
+
+/* The epilogue of 8 channels x 16 lanes of accumulator set p (dot products
+ * sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset off.
+ * wfix: ws[0..Mp), then d[0..Mp). */
+#define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
+    for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
+      int m_ = m0 + j_; \
+      uint16 s_ = as_uint16 (CONV_INT8_PICK8 (p, j_)) \
+          + as_uint16 (qs) * (uint) wfix[Mp + m_] \
+          - (uint) z * (uint) wfix[m_]; \
+      conv_int8_store16 (as_int16 (s_), m_, m_ * HW + (off), (l0), (l1), \
+          y + y_off, to_float, mul[mul_off + (mul_per_channel ? m_ : 0)], \
+          b, has_bias, r + r_off, has_res, act, alpha, beta); \
+    } \
+  } while (0)
+
+/* Lanes p[i], i in [0, 16), zero where p0 + i >= n (HW < 32 tiles). */
+static inline int16
+conv_int8_load16 (__global const int *p, int p0, int n)
+{
+  int t[16];
+  for (int i = 0; i < 16; i++)
+    t[i] = p0 + i < n ? p[p0 + i] : 0;
+  return vload16 (0, t);
+}
+
+/* Channels [4k, 4k + 4) of 16 pixels as one int of 4 codes per lane (byte
+ * t: channel 4k + t; channels >= C read as 0). */
+static inline int16
+conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
+    int n)
+{
+  int c = 4 * k;
+  int16 v = 0;
+  for (int t = 0; t < 4 && c + t < C; t++) {
+    __global const int *pl = xp + (c + t) * HW;
+    int16 q = p0 + 16 <= n ? vload16 (0, pl + p0) :
+        conv_int8_load16 (pl, p0, n);
+    v |= q << (8 * t);
+  }
+  return v;
+}
+
+/* Channels [4k, 4k + 4) of 16 pixels, all in range (the hot loop). */
+#define CONV_INT8_QUAD16_FULL(xq, HW) \
+  (vload16 (0, (xq)) | (vload16 (0, (xq) + (HW)) << 8) \
+      | (vload16 (0, (xq) + 2 * (HW)) << 16) \
+      | (vload16 (0, (xq) + 3 * (HW)) << 24))
+
+/* The tile geometry and loop of both kernels; DOT (acc, v, wq) adds the
+ * four byte products of v (u8) and the int wq (s8) to each lane of acc. */
+#define CONV_INT8_1X1_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int pb = get_global_id (1); \
+  int m0 = mb * 8; \
+  int p0 = pb * 32; \
+  int Mp = (M + 7) / 8 * 8, C4 = (C + 3) / 4; \
+  if (m0 >= M || p0 >= HW) \
+    return; \
+  int z = xzp[xzp_off]; \
+  __global const int *xp = x + x_off; \
+  __global const int *wp = w + mb * C4 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  /* HW >= 32: 32 pixels from ps (a last block shifted back); else the \
+   * pixels [0, HW) zero padded */ \
+  int ps = HW >= 32 ? min (p0, HW - 32) : 0, n = HW; \
+  int kf = HW >= 32 ? C / 4 : 0, k = 0; \
+  __global const int *xq = xp + ps; \
+  for (; k < kf; k++) { \
+    int16 v0 = CONV_INT8_QUAD16_FULL (xq, HW); \
+    int16 v1 = CONV_INT8_QUAD16_FULL (xq + 16, HW); \
+    DOT (a0, v0, wp[0]); DOT (c0, v1, wp[0]); \
+    DOT (a1, v0, wp[1]); DOT (c1, v1, wp[1]); \
+    DOT (a2, v0, wp[2]); DOT (c2, v1, wp[2]); \
+    DOT (a3, v0, wp[3]); DOT (c3, v1, wp[3]); \
+    DOT (a4, v0, wp[4]); DOT (c4, v1, wp[4]); \
+    DOT (a5, v0, wp[5]); DOT (c5, v1, wp[5]); \
+    DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
+    DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
+    if (has_d) { \
+      DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
+    } \
+    xq += 4 * HW; \
+    wp += 8; \
+  } \
+  for (; k < C4; k++) { \
+    int16 v0 = conv_int8_quad16 (xp, k, C, HW, ps, n); \
+    int16 v1 = conv_int8_quad16 (xp, k, C, HW, ps + 16, n); \
+    DOT (a0, v0, wp[0]); DOT (c0, v1, wp[0]); \
+    DOT (a1, v0, wp[1]); DOT (c1, v1, wp[1]); \
+    DOT (a2, v0, wp[2]); DOT (c2, v1, wp[2]); \
+    DOT (a3, v0, wp[3]); DOT (c3, v1, wp[3]); \
+    DOT (a4, v0, wp[4]); DOT (c4, v1, wp[4]); \
+    DOT (a5, v0, wp[5]); DOT (c5, v1, wp[5]); \
+    DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
+    DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
+    DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
+    wp += 8; \
+  } \
+  if (HW >= 32) { \
+    int skip = p0 - ps; \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  } else { \
+    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
+    if (HW > 16) \
+      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
+  }
+
+/* Plain int32: the bytes of v (unsigned) times the bytes of wq (signed). */
+#define CONV_INT8_DOT_C(acc, v, wq) do { \
+    int wq_ = (wq); \
+    acc += ((v) & 255) * (int) (char) wq_ \
+        + (((v) >> 8) & 255) * (int) (char) (wq_ >> 8) \
+        + (((v) >> 16) & 255) * (int) (char) (wq_ >> 16) \
+        + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
+  } while (0)
+
+__kernel void
+conv_int8_1x1 (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+/* acc += per lane sum of the 4 products u8 (v) x s8 (wq): vpdpbusd (no
+ * saturation; the four 16-bit products and their sum are exact). */
+#define CONV_INT8_DOT_VNNI(acc, v, wq) do { \
+    int16 w_ = (int16) (wq); \
+    __asm__ ("vpdpbusd %2, %1, %0" : "+v" (acc) : "v" (v), "v" (w_)); \
+  } while (0)
+
+__kernel void
+conv_int8_1x1_vnni (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
+#endif
