@@ -380,7 +380,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   return yolo_rt_resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune,
       &out->tune, error)
       && resolve_variants (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, "Conv", &out->conv_kernel, error)
+      conv, "Conv|ConvInteger", &out->conv_kernel, error)
       && yolo_rt_resolve_choice (opt->wino_layout, "wino_layout",
       "YOLO_WINO_LAYOUT", wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",
