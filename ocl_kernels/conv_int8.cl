@@ -1,7 +1,8 @@
 /* conv_int8.cl - ConvInteger / ConvIntegerToFloat 1x1 (stride 1, no pad,
  * one group) as integer dot products (backend-opencl/conv-int8.c): exact
  * int32 sums like onnxruntime's ConvInteger, then ops/quant.c's epilogue
- * (float(acc) * mul [+ bias], activation, residual).
+ * (float(acc) * mul [+ bias], activation, residual; SiLU as the float
+ * convs compute it, conv_int8_silu16).
  *
  * x: the uint8 codes as int32 (one per element, NCHW, as every integer
  * tensor in the arena), x_zp one int32. w: s8 quads, one int per 4 input
@@ -23,24 +24,65 @@
  * pixel block); a last block of a plane with HW >= 32 is shifted back to
  * end at HW and stores only the pixels the previous block did not. */
 
-/* 16 lanes: float(acc) * mul [+ bias], activation, [+ residual], stored
- * at lanes [l0, l1) of y + o (quant.cl's quant_store16, the same order of
- * operations, so the same floats as the other integer kernels). */
-static inline void
-conv_int8_store16 (int16 acc, int m, int o, int l0, int l1,
-    __global float *y, int to_float, float mul, __global const float *b,
-    int has_bias, __global const float *r, int has_res, int act,
-    float alpha, float beta)
+/* x * sigmoid(x): conv_cpu.cl's conv_silu16 (AVX-512: a short exp2 and a
+ * refined reciprocal estimate, relative error ~2e-7, 16 instructions per
+ * vector; the float emulation's convs use it too), else the exp () form.
+ * The epilogue is most of a 1x1 conv with few input channels. */
+static inline float16
+conv_int8_silu16 (float16 x)
 {
-  float16 v;
-  if (to_float) {
-    v = convert_float16 (acc) * mul;
-    if (has_bias)
-      v = v + b[m];
-    v = yolo_act_float16 (act, alpha, beta, v);
-  } else {
-    v = as_float16 (acc);
-  }
+#if defined(__AVX512F__)
+  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
+  float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
+  float16 f = t - k;
+  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
+  p = fma (p, f, 5.5504109e-2f);
+  p = fma (p, f, 2.4022651e-1f);
+  p = fma (p, f, 6.9314718e-1f);
+  p = fma (p, f, 1.0f);
+  float16 e = __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
+      (ushort) 0xffff, 4);
+  float16 d = 1.0f + e;
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  r = select (r, (float16) (0.0f), t >= 126.0f);
+  return x * r;
+#else
+  return x / (1.0f + exp (-x));
+#endif
+}
+
+/* The other activations, out of line (rare in YOLO models). */
+static __attribute__ ((noinline)) float16
+conv_int8_act_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
+/* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
+ * int32 bits (ConvInteger). */
+static inline float16
+conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
+    __global const float *b, int has_bias, int act, float alpha, float beta)
+{
+  if (!to_float)
+    return as_float16 (acc);
+  float16 v = convert_float16 (acc) * mul;
+  if (has_bias)
+    v = v + b[m];
+  if (act == YOLO_ACT_SILU)
+    return conv_int8_silu16 (v);
+  if (act == YOLO_ACT_NONE)
+    return v;
+  return conv_int8_act_other (v, act, alpha, beta);
+}
+
+/* Lanes [l0, l1) of v [+ residual] at y + o. */
+static inline void
+conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
+    __global const float *r, int has_res)
+{
   if (l0 == 0 && l1 == 16) {
     if (has_res)
       v = v + vload16 (0, r + o);
@@ -69,18 +111,33 @@ conv_int8_store16 (int16 acc, int m, int o, int l0, int l1,
     (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
     (j) == 6 ? p##6 : p##7)
 
-/* The epilogue of 8 channels x 16 lanes of accumulator set p (dot products
- * sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset off.
- * wfix: ws[0..Mp), then d[0..Mp). */
+/* The epilogue of channel j: the exact sum of accumulator v (dot
+ * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
+ * off. wfix: ws[0..Mp), then d[0..Mp). */
+#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
+    int m_ = m0 + (j); \
+    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
+        - (uint) z * (uint) wfix[m_]; \
+    conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
+            mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
+            alpha, beta), m_ * HW + (off), (l0), (l1), y + y_off, \
+        r + r_off, has_res); \
+  } while (0)
+
+/* The 8 channels of accumulator set p. */
 #define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) { \
-      int m_ = m0 + j_; \
-      uint16 s_ = as_uint16 (CONV_INT8_PICK8 (p, j_)) \
-          + as_uint16 (qs) * (uint) wfix[Mp + m_] \
-          - (uint) z * (uint) wfix[m_]; \
-      conv_int8_store16 (as_int16 (s_), m_, m_ * HW + (off), (l0), (l1), \
-          y + y_off, to_float, mul[mul_off + (mul_per_channel ? m_ : 0)], \
-          b, has_bias, r + r_off, has_res, act, alpha, beta); \
+    if (m0 + 8 <= M) { \
+      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
+      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
+      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
+      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
+      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
+      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
+      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
+      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
+    } else { \
+      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
+        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
     } \
   } while (0)
 
