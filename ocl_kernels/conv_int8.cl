@@ -61,17 +61,21 @@ conv_int8_act_other (float16 v, int act, float alpha, float beta)
 }
 
 /* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
- * int32 bits (ConvInteger). */
+ * int32 bits (ConvInteger). fast_silu: conv_int8_silu16, else the exp ()
+ * form of the other integer kernels (int8_compute "integer": the
+ * polynomial moves enough values across the next quantisation's rounding
+ * boundaries to change yolo26n-int8's scores by 0.03, README). */
 static inline float16
 conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
-    __global const float *b, int has_bias, int act, float alpha, float beta)
+    __global const float *b, int has_bias, int act, float alpha, float beta,
+    int fast_silu)
 {
   if (!to_float)
     return as_float16 (acc);
   float16 v = convert_float16 (acc) * mul;
   if (has_bias)
     v = v + b[m];
-  if (act == YOLO_ACT_SILU)
+  if (act == YOLO_ACT_SILU && fast_silu)
     return conv_int8_silu16 (v);
   if (act == YOLO_ACT_NONE)
     return v;
@@ -101,7 +105,7 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
   int y_off, int to_float, __global const float *mul, int mul_off, \
   int mul_per_channel, __global const float *b, int has_bias, \
   __global const float *r, int r_off, int has_res, int act, float alpha, \
-  float beta, int M, int HW, int C, int has_d
+  float beta, int M, int HW, int C, int has_d, int fast_silu
 
 #define CONV_INT8_DECL8(p) \
   int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
@@ -120,7 +124,7 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
         - (uint) z * (uint) wfix[m_]; \
     conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
             mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
-            alpha, beta), m_ * HW + (off), (l0), (l1), y + y_off, \
+            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
         r + r_off, has_res); \
   } while (0)
 

@@ -40,9 +40,9 @@ typedef struct
 
 static const Int8Case cases[] = {
   {64, 10, 10, 64, YOLO_DTYPE_UINT8, FALSE},    /* 100 px: shifted tile */
-  {3, 7, 9, 5, YOLO_DTYPE_UINT8, TRUE},         /* C % 4, M % 8, 63 px */
-  {1, 4, 4, 8, YOLO_DTYPE_INT8, FALSE},         /* 16 px, one channel */
-  {6, 5, 5, 13, YOLO_DTYPE_INT8, TRUE},         /* 25 px (16 < HW < 32) */
+  {3, 7, 9, 5, YOLO_DTYPE_UINT8, TRUE}, /* C % 4, M % 8, 63 px */
+  {1, 4, 4, 8, YOLO_DTYPE_INT8, FALSE}, /* 16 px, one channel */
+  {6, 5, 5, 13, YOLO_DTYPE_INT8, TRUE}, /* 25 px (16 < HW < 32) */
   {17, 8, 4, 16, YOLO_DTYPE_UINT8, FALSE},      /* 32 px exactly */
   {32, 1, 3, 24, YOLO_DTYPE_UINT8, TRUE},       /* 3 px */
   {40, 20, 20, 9, YOLO_DTYPE_INT8, FALSE},      /* 400 px, as yolo 20x20 */
@@ -57,8 +57,7 @@ set_weights (YoloGraph * g, const Int8Case * c, int k)
   gint64 *w, *wz, n;
   int wi, zi;
 
-  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C, 1, 1), lo,
-      hi);
+  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C, 1, 1), lo, hi);
   w = YOLO_T (g, wi)->data;
   n = yolo_tensor_numel (YOLO_T (g, wi));
   /* the ends of the range in every channel */
@@ -148,8 +147,7 @@ fused_cases (gboolean forced)
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     if (forced || device_int8_dot ()) {
       yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", TRUE);
-      yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16",
-          FALSE);
+      yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
     } else {
       /* no integer dot products: the float emulation */
       yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);

@@ -131,6 +131,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, p.H * p.W);
   yolo_args_int (&a, p.C);
   yolo_args_int (&a, has_d);
+  /* int8_compute "integer": SiLU as the other integer kernels */
+  yolo_args_int (&a, !g->int8_integer);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels */

@@ -7,19 +7,17 @@
 #include "ops/quant.h"
 
 G_BEGIN_DECLS
-
 /* TRUE when node n (a ConvInteger or ConvIntegerToFloat that passes
  * yolo_qconv_geom, filled into *p) is 1x1, stride 1, unpadded, one group,
  * batch 1, with H * W <= G_MAXINT / 4. */
-gboolean yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
+    gboolean yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
 /* The per-output-channel offsets d[m] (p->M values) that bring the int32
  * weights w - w_zp ([M][C], yolo_qconv_weights) into signed bytes:
  * 0 when every w - w_zp of channel m is in [-128, 127], else the
  * channel's minimum + 128. FALSE when a channel's values span more than
  * 256 integers (not for weights of one 8-bit type). */
-gboolean yolo_qdot_offsets (const gint32 * w, const QConvGeom * p,
-    gint32 * d);
+gboolean yolo_qdot_offsets (const gint32 * w, const QConvGeom * p, gint32 * d);
 
 /* yolo_qdot_1x1 and yolo_qdot_offsets both hold for node n. */
 gboolean yolo_qdot_supported (YoloGraph * g, YoloNode * n);
