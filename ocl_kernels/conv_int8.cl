@@ -267,3 +267,105 @@ conv_int8_1x1_vnni (CONV_INT8_ARGS)
 {
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
 #endif
+
+/* 3x3, stride 1, pad 1, one group, C % 4 == 0, W >= 32: one output row x
+ * 32 px x 8 output channels per work-item (dim 1 = row * ceil(W / 32) +
+ * tile; a last tile shifted back to end at W stores only the new pixels).
+ * Per quad of input channels and kernel row, the codes of the pixels xs - 1
+ * .. xs + 32 are packed once (3 vectors, lanes shifted for the 3 taps);
+ * padding (outside the image) is the code zx in every byte, so it adds
+ * zx * W' like a real tap and the - zx * ws[m] correction stays over all
+ * taps. w: [ceil(M/8)][C/4][9][8] quads. */
+#define CONV_INT8_PACK(row, o, HW) \
+  (vload16 (0, (row) + (o)) | (vload16 (0, (row) + (HW) + (o)) << 8) \
+      | (vload16 (0, (row) + 2 * (HW) + (o)) << 16) \
+      | (vload16 (0, (row) + 3 * (HW) + (o)) << 24))
+/* (l, v.s0 .. v.se) and (v.s1 .. v.sf, r) */
+#define CONV_INT8_SHR1(v, l) __builtin_shufflevector ((int16) (l), (v), 15, \
+    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)
+#define CONV_INT8_SHL1(v, r) __builtin_shufflevector ((v), (int16) (r), 1, \
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+/* lanes 1..15 of a, then lane 14 of b */
+#define CONV_INT8_TAP1C(a, b) __builtin_shufflevector ((a), (b), 1, 2, 3, 4, \
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30)
+/* lanes 1..15 of a, lane 0 of b */
+#define CONV_INT8_TAP1A(a, b) __builtin_shufflevector ((a), (b), 1, 2, 3, 4, \
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+
+#define CONV_INT8_DOT8(DOT, p, v, wq) do { \
+    DOT (p##0, v, (wq)[0]); DOT (p##1, v, (wq)[1]); \
+    DOT (p##2, v, (wq)[2]); DOT (p##3, v, (wq)[3]); \
+    DOT (p##4, v, (wq)[4]); DOT (p##5, v, (wq)[5]); \
+    DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
+  } while (0)
+
+#define CONV_INT8_3X3S1_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int it = get_global_id (1); \
+  int nt = (W + 31) / 32; \
+  int m0 = mb * 8; \
+  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
+  if (m0 >= M || it >= nt * H) \
+    return; \
+  int oy = it / nt, x0 = (it % nt) * 32; \
+  int xs = min (x0, W - 32); \
+  int z = xzp[xzp_off]; \
+  int zq = z * 0x01010101; \
+  int left = xs == 0, right = xs + 32 == W; \
+  __global const int *wp = w + mb * C4 * 9 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  for (int k = 0; k < C4; k++) { \
+    __global const int *xk = x + x_off + 4 * k * HW; \
+    for (int ky = 0; ky < 3; ky++, wp += 24) { \
+      int iy = oy + ky - 1; \
+      /* pa: pixels xs-1 .. xs+14, pb: xs+15 .. xs+30, pc: xs+17 .. \
+       * xs+32 */ \
+      int16 pa, pb, pc; \
+      if (iy < 0 || iy >= H) { \
+        pa = pb = pc = (int16) (zq); \
+      } else { \
+        __global const int *row = xk + iy * W + xs; \
+        pa = left ? CONV_INT8_SHR1 (CONV_INT8_PACK (row, 0, HW), zq) : \
+            CONV_INT8_PACK (row, -1, HW); \
+        pb = CONV_INT8_PACK (row, 15, HW); \
+        pc = right ? CONV_INT8_SHL1 (CONV_INT8_PACK (row, 16, HW), zq) : \
+            CONV_INT8_PACK (row, 17, HW); \
+      } \
+      /* kx = 0: pa, pb; kx = 1: pa shifted (+ pb.s0), pb shifted (+ \
+       * pc.se); kx = 2: pa shifted twice, pc */ \
+      int16 ta1 = CONV_INT8_TAP1A (pa, pb), tc1 = CONV_INT8_TAP1C (pb, pc); \
+      int16 ta2 = CONV_INT8_TAP1A (ta1, CONV_INT8_TAP1A (pb, pb)); \
+      CONV_INT8_DOT8 (DOT, a, pa, wp); \
+      CONV_INT8_DOT8 (DOT, c, pb, wp); \
+      CONV_INT8_DOT8 (DOT, a, ta1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, a, ta2, wp + 16); \
+      CONV_INT8_DOT8 (DOT, c, pc, wp + 16); \
+      if (has_d) { \
+        DOT (qa, pa, 0x01010101); DOT (qc, pb, 0x01010101); \
+        DOT (qa, ta1, 0x01010101); DOT (qc, tc1, 0x01010101); \
+        DOT (qa, ta2, 0x01010101); DOT (qc, pc, 0x01010101); \
+      } \
+    } \
+  } \
+  { \
+    int skip = x0 - xs, o = oy * W + xs; \
+    CONV_INT8_STORE8 (a, qa, o, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, o + 16, max (skip - 16, 0), 16); \
+  }
+
+#define CONV_INT8_ARGS_3X3 CONV_INT8_ARGS, int H, int W
+
+__kernel void
+conv_int8_3x3s1 (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+__kernel void
+conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI)}
+#endif

@@ -5,7 +5,8 @@
  * Cast -> Mul -> Add -> SiLU [-> residual]), on shapes that hit every
  * edge of the kernel: channels not a multiple of 4, output channels not a
  * multiple of 8, planes below 16, between 16 and 32 and not a multiple of
- * 32 pixels, uint8 weights whose zero point lies inside their range (the
+ * 32 pixels, 3x3 tiles at the left / right image edges, shifted, inside
+ * and on one row, uint8 weights whose zero point lies inside their range (the
  * per-channel offset and the code sums) and int8 weights (no offset),
  * per-tensor and per-channel weight zero points at the ends of their
  * range, x zero points 0 and 255. Also: int8_compute "auto" keeps the 1x1
@@ -36,6 +37,7 @@ typedef struct
   gint64 C, H, W, M;
   YoloDType wtype;
   gboolean per_channel;
+  int k;                        /* 1 (1x1) or 3 (3x3, stride 1, pad 1) */
 } Int8Case;
 
 static const Int8Case cases[] = {
@@ -47,7 +49,26 @@ static const Int8Case cases[] = {
   {32, 1, 3, 24, YOLO_DTYPE_UINT8, TRUE},       /* 3 px */
   {40, 20, 20, 9, YOLO_DTYPE_INT8, FALSE},      /* 400 px, as yolo 20x20 */
   {255, 6, 11, 33, YOLO_DTYPE_UINT8, FALSE},    /* many quads, odd M */
+  /* 3x3: one tile (left and right edge), shifted last tile, interior
+   * tiles, one row, per-channel zero points */
+  {4, 5, 32, 8, YOLO_DTYPE_UINT8, FALSE, 3},
+  {8, 3, 45, 13, YOLO_DTYPE_INT8, TRUE, 3},
+  {16, 7, 100, 16, YOLO_DTYPE_UINT8, TRUE, 3},
+  {12, 1, 33, 9, YOLO_DTYPE_INT8, FALSE, 3},
+  {32, 4, 64, 32, YOLO_DTYPE_UINT8, FALSE, 3},
 };
+
+#define KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
+    "conv_int8_1x1|conv_int8_1x1_vnni")
+
+static void
+conv_attrs (YoloNode * n, const Int8Case * c)
+{
+  int kk = c->k == 3 ? 3 : 1, pad = c->k == 3 ? 1 : 0;
+
+  yolo_test_attr_ints (n, "kernel_shape", 2, DIMS (kk, kk));
+  yolo_test_attr_ints (n, "pads", 4, DIMS (pad, pad, pad, pad));
+}
 
 static void
 set_weights (YoloGraph * g, const Int8Case * c, int k)
@@ -57,7 +78,8 @@ set_weights (YoloGraph * g, const Int8Case * c, int k)
   gint64 *w, *wz, n;
   int wi, zi;
 
-  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C, 1, 1), lo, hi);
+  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C,
+          c->k == 3 ? 3 : 1, c->k == 3 ? 3 : 1), lo, hi);
   w = YOLO_T (g, wi)->data;
   n = yolo_tensor_numel (YOLO_T (g, wi));
   /* the ends of the range in every channel */
@@ -82,7 +104,7 @@ test_int32 (void)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = "conv-int8-1x1";
+  opt.conv_kernel = "conv-int8-1x1,conv-int8-3x3s1";
   yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
@@ -95,10 +117,10 @@ test_int32 (void)
     yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, k % 3 ? 255 : 0,
         k % 3 ? 255 : 0);
     set_weights (g, c, k);
-    yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y");
+    conv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "conv-int8-1x1 int32 case %u", k);
-    yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", TRUE);
+    g_snprintf (label, sizeof (label), "conv-int8 int32 case %u", k);
+    yolo_test_expect_kernel (KERNELS (c), TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
@@ -112,7 +134,7 @@ fused_cases (gboolean forced)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = forced ? "conv-int8-1x1" : NULL;
+  opt.conv_kernel = forced ? "conv-int8-1x1,conv-int8-3x3s1" : NULL;
   opt.int8_compute = forced ? "integer" : "auto";
   yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
@@ -132,7 +154,7 @@ fused_cases (gboolean forced)
     yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
     yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
     conv = yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
-    yolo_test_attr_ints (conv, "kernel_shape", 2, DIMS (1, 1));
+    conv_attrs (conv, c);
     yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
         YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
     yolo_test_node (g, "Mul", "accf,m", "deq");
@@ -142,15 +164,15 @@ fused_cases (gboolean forced)
     if (res)
       yolo_test_node (g, "Add", "act,xf", "y");
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "conv-int8-1x1 fused case %u%s%s", k,
+    g_snprintf (label, sizeof (label), "conv-int8 fused case %u%s%s", k,
         res ? " + residual" : "", forced ? "" : " (auto)");
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     if (forced || device_int8_dot ()) {
-      yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", TRUE);
+      yolo_test_expect_kernel (KERNELS (c), TRUE);
       yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
     } else {
       /* no integer dot products: the float emulation */
-      yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+      yolo_test_expect_kernel (KERNELS (c), FALSE);
     }
     /* the integer sums are exact; SiLU's exp differs from the C
      * reference's by an ulp or so (as test-quant's fused cases) */
