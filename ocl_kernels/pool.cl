@@ -239,6 +239,74 @@ pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
   }
 }
 
+/* Max pooling with stride 1 and dilation 1 of rows at most 32 wide whose
+ * output rows are at most 32 wide (SPPF at 20x20 in the 640 models), under
+ * the same conditions as pool_max_s1_plane: one plane per work-item. Each
+ * output row is the max of its kh input rows inside the plane (two float16
+ * per row, lanes past W set to -inf), placed pw lanes to the right in 48
+ * lanes (-inf on both sides) and reduced over windows of kw lanes
+ * (pool_window16) twice: lanes 0-15 and 16-31 of the output row. The
+ * 16-wide rows of pool_max_s1_w16 reloaded each input row three times per
+ * 16 outputs, with kw shuffles each.
+ * gws: planes. */
+__kernel void
+pool_max_s1_plane32 (__global const ACT_T *x, int x_off, __global ACT_T *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int ph, int pw)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+
+  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
+  __global ACT_T *dst = y + y_off + (size_t) p * OH * OW;
+  float16 ninf = (float16) (-INFINITY);
+  int16 lane = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  int16 past0 = lane >= W, past1 = lane + 16 >= W;
+  int avail_plane = (planes - p) * H * W;
+
+  for (int oh = 0; oh < OH; oh++) {
+    int y0 = max (oh - ph, 0), y1 = min (oh - ph + kh, H);
+    float16 m0 = ninf, m1 = ninf;
+    for (int iy = y0; iy < y1; iy++) {
+      __global const ACT_T *row = src + iy * W;
+      float16 r0, r1;
+      /* two vector loads when 32 elements from the row start lie inside
+       * the tensor (they read on into the next rows), else element by
+       * element */
+      if (avail_plane - iy * W >= 32) {
+        r0 = LOAD_ACT16 (row, 0);
+        r1 = LOAD_ACT16 (row, 16);
+      } else {
+        float t[32];
+        for (int i = 0; i < 32; i++)
+          t[i] = i < W ? LOAD_ACT (row, i) : 0.0f;
+        r0 = vload16 (0, t);
+        r1 = vload16 (1, t);
+      }
+      m0 = fmax (m0, select (r0, ninf, past0));
+      m1 = fmax (m1, select (r1, ninf, past1));
+    }
+    float16 s0 = pool_shift16 (ninf, m0, 16 - pw);
+    float16 s1 = pool_shift16 (m0, m1, 16 - pw);
+    float16 s2 = pool_shift16 (m1, ninf, 16 - pw);
+    float16 o0 = pool_window16 (s0, s1, kw);
+    float16 o1 = pool_window16 (s1, s2, kw);
+    if (oh * OW + 32 <= OH * OW) {
+      /* lanes past OW land in the next rows of the plane, written after
+       * this one */
+      STORE_ACT16 (dst, oh * OW, o0);
+      STORE_ACT16 (dst, oh * OW + 16, o1);
+    } else {
+      float t[32];
+      vstore16 (o0, 0, t);
+      vstore16 (o1, 1, t);
+      for (int i = 0; i < OW; i++)
+        STORE_ACT (dst, oh * OW + i, t[i]);
+    }
+  }
+}
+
 /* Any 2-D max / average pooling: one output per work-item.
  * peh, pew: end pads (for the count_include_pad divisor).
  * gws: (OW, OH, planes). */

@@ -22,6 +22,9 @@
  *
  * The node reads each level's conv outputs where they are, so the anchor-
  * axis Concats cost nothing, and writes the final tensor in one launch.
+ * When that tensor's only reader is Transpose (0, 2, 1) and the
+ * transpose's only reader Split (last axis, 4 and nc) (YOLO26's
+ * one-to-one tail), the node writes the Split's two outputs instead.
  * Every intermediate must feed only the next node of the pattern (and be
  * no graph output), every constant must have the exact shape and value
  * the pattern needs; anything else is left as it is. */
@@ -301,6 +304,59 @@ find_levels (YoloGraph * g, int box, int box_uses, int cls, gint64 N,
   return L;
 }
 
+/* A plain node (no fused epilogue) of type op_type with one input and
+ * n_out outputs that is the sole reader of tensor t, else NULL. */
+static YoloNode *
+plain_reader (YoloGraph * g, int t, const char *op_type, int n_out)
+{
+  int slot;
+  YoloNode *r = yolo_graph_sole_reader (g, t, &slot, NULL);
+
+  if (!r || slot != 0 || strcmp (r->op_type, op_type)
+      || r->n_outputs != n_out || r->act != YOLO_ACT_NONE || r->residual >= 0
+      || r->qepi)
+    return NULL;
+  return r;
+}
+
+/* YOLO26's one-to-one tail reads the [N, 4+nc, A] output only through
+ * Transpose (perm 0, 2, 1) and Split (last axis, sizes 4 and nc): the
+ * DetectDecode node F writes those two outputs itself (split 1), saving
+ * a pass over the output for each of them. */
+static void
+try_split (YoloGraph * g, YoloNode * F, gint64 N, gint64 A, gint64 nc)
+{
+  YoloNode *tr, *sp;
+  const gint64 *perm;
+  int cnt;
+
+  yolo_graph_update_uses (g);
+  tr = plain_reader (g, F->outputs[0], "Transpose", 1);
+  if (!tr)
+    return;
+  perm = yolo_node_attr_ints (tr, "perm", &cnt);
+  if (!perm || cnt != 3 || perm[0] != 0 || perm[1] != 2 || perm[2] != 1)
+    return;
+  sp = plain_reader (g, tr->outputs[0], "Split", 2);
+  if (!sp || yolo_axis (yolo_node_attr_int (sp, "axis", 0), 3) != 2
+      || !yolo_tensor_dims_are (YOLO_T (g, sp->outputs[0]), 3,
+          (const gint64[]) { N, A, 4 })
+      || !yolo_tensor_dims_are (YOLO_T (g, sp->outputs[1]), 3,
+          (const gint64[]) { N, A, nc }))
+    return;
+  g_free (F->outputs);
+  F->outputs = g_new (int, 2);
+  F->outputs[0] = sp->outputs[0];
+  F->outputs[1] = sp->outputs[1];
+  F->n_outputs = 2;
+  yolo_node_add_attr (F, "split", YOLO_ATTR_INT)->i = 1;
+  tr->removed = TRUE;
+  sp->removed = TRUE;
+  yolo_graph_update_uses (g);
+  g_debug ("\"%s\" writes the outputs of \"%s\" (Transpose) and \"%s\" "
+      "(Split)", F->name, tr->name, sp->name);
+}
+
 static gboolean
 try_head (YoloGraph * g, YoloNode * F)
 {
@@ -425,6 +481,7 @@ try_head (YoloGraph * g, YoloNode * F)
   g_debug ("Detect head's tail fused into \"%s\": %d levels, reg_max %"
       G_GINT64_FORMAT ", %" G_GINT64_FORMAT " classes, %s, %d nodes removed",
       F->name, L, R, nc, xywh ? "xywh" : "corners", n_rm);
+  try_split (g, F, N, A, nc);
   return TRUE;
 }
 

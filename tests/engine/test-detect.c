@@ -80,9 +80,10 @@ grid_consts (YoloGraph * g, const char *anc, const char *anc2,
 
 /* ---- kernel vs C reference ---- */
 
+/* split: the node writes boxes [N, A, 4] and scores [N, A, nc] */
 static void
-kernel_case (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
-    gboolean xywh)
+kernel_case_split (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
+    gboolean xywh, gboolean split)
 {
   YoloGraph *g = new_graph ();
   GString *ins = g_string_new (NULL), *label = g_string_new (NULL);
@@ -90,7 +91,8 @@ kernel_case (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
   YoloNode *node;
 
   g_string_printf (label, "N %" G_GINT64_FORMAT " R %" G_GINT64_FORMAT
-      " nc %" G_GINT64_FORMAT " %s levels", N, R, nc, xywh ? "xywh" : "xyxy");
+      " nc %" G_GINT64_FORMAT " %s%s levels", N, R, nc, xywh ? "xywh" : "xyxy",
+      split ? " split" : "");
   for (int l = 0; l < L; l++) {
     char *nm = g_strdup_printf ("b%d", l);
     /* level 0 as [N, C, H, W], the others as [N, C, n] */
@@ -123,17 +125,31 @@ kernel_case (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
     g_free (wt);
     g_string_append (ins, ",dfl");
   }
-  node = yolo_test_node (g, YOLO_DETECT_DECODE_OP, ins->str, "y");
+  node = yolo_test_node (g, YOLO_DETECT_DECODE_OP, ins->str,
+      split ? "yb,ys" : "y");
   set_int (node, "levels", L);
   set_int (node, "reg_max", R);
   set_int (node, "classes", nc);
   set_int (node, "xywh", xywh);
-  yolo_test_output (g, "y");
+  if (split) {
+    set_int (node, "split", 1);
+    yolo_test_output (g, "yb");
+    yolo_test_output (g, "ys");
+  } else {
+    yolo_test_output (g, "y");
+  }
   yolo_test_expect_kernel ("detect_decode", TRUE);
   yolo_test_check (g, label->str, 1e-4f, 1e-5f, FALSE);
   yolo_test_expect_kernel (NULL, FALSE);
   g_string_free (ins, TRUE);
   g_string_free (label, TRUE);
+}
+
+static void
+kernel_case (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
+    gboolean xywh)
+{
+  kernel_case_split (N, L, n, R, nc, xywh, FALSE);
 }
 
 static void
@@ -154,6 +170,14 @@ test_kernel (void)
   kernel_case (4, 1, DIMS (1), 2, 1, TRUE);
   kernel_case (2, 3, DIMS (13, 7, 1), 1, 7, FALSE);
   kernel_case (3, 4, DIMS (17, 9, 8, 3), 5, 2, TRUE);
+  /* split outputs (YOLO26's one-to-one tail): whole chunks, last chunks
+   * anchor by anchor, one anchor, one class, batches */
+  kernel_case_split (1, 3, DIMS (64, 16, 4), 1, 80, FALSE, TRUE);
+  kernel_case_split (1, 3, DIMS (13, 7, 1), 1, 7, FALSE, TRUE);
+  kernel_case_split (1, 3, DIMS (100, 25, 9), 16, 5, TRUE, TRUE);
+  kernel_case_split (1, 1, DIMS (1), 2, 1, TRUE, TRUE);
+  kernel_case_split (2, 3, DIMS (64, 16, 4), 1, 80, FALSE, TRUE);
+  kernel_case_split (3, 4, DIMS (17, 9, 8, 3), 5, 2, TRUE, TRUE);
 }
 
 /* A node as a hostile file could give it: one error naming the op. */
@@ -209,6 +233,44 @@ test_invalid (void)
   }
 }
 
+/* split out of range, or outputs not matching it: one error naming the
+ * op */
+static void
+test_invalid_split (void)
+{
+  static const struct
+  {
+    gint64 split;
+    const char *outs;
+  } cases[] = {
+    {2, "yb,ys"}, {-1, "y"}, {1, "y"}, {0, "yb,ys"},
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+    YoloGraph *g = new_graph ();
+    GError *err = NULL;
+    YoloNode *n;
+
+    yolo_test_input (g, "b", YOLO_DTYPE_FLOAT, 3, DIMS (1, 4, 6), -1, 1);
+    yolo_test_input (g, "c", YOLO_DTYPE_FLOAT, 3, DIMS (1, 2, 6), -1, 1);
+    yolo_test_const (g, "anc", YOLO_DTYPE_FLOAT, 2, DIMS (2, 6), 0, 1);
+    yolo_test_const (g, "str", YOLO_DTYPE_FLOAT, 1, DIMS (6), 8, 8);
+    n = yolo_test_node (g, YOLO_DETECT_DECODE_OP, "b,c,anc,str", cases[c].outs);
+    set_int (n, "levels", 1);
+    set_int (n, "reg_max", 1);
+    set_int (n, "classes", 2);
+    set_int (n, "split", cases[c].split);
+    yolo_test_output (g, strchr (cases[c].outs, ',') ? "yb" : "y");
+    g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
+    g_assert_nonnull (err);
+    g_test_message ("split %" G_GINT64_FORMAT ", outputs %s: %s",
+        cases[c].split, cases[c].outs, err->message);
+    g_assert_nonnull (strstr (err->message, YOLO_DETECT_DECODE_OP));
+    g_clear_error (&err);
+    yolo_graph_free (g);
+  }
+}
+
 /* ---- the pass on Ultralytics' tails ---- */
 
 typedef enum
@@ -226,7 +288,13 @@ typedef enum
   P_WEIGHT,                     /* the DFL conv with a bias */
   P_SIGMOID_CONV,               /* boxes not multiplied by strides */
   P_IMAGE_ANCHORS,              /* N > 1: anchors [N, 2, A], per image */
+  V26_TAIL,                     /* V26 read by Transpose 0,2,1 + Split
+                                 * [4, nc] (the one-to-one tail's start) */
+  V26_TAIL_Y,                   /* the same with y a graph output too */
+  V26_TAIL_PERM,                /* Transpose 0,1,2 (no split) */
 } Variant;
+
+#define IS_V26(v) ((v) == V26 || (v) >= V26_TAIL)
 
 /* The tail of a Detect head for a batch of N images */
 static YoloGraph *
@@ -328,12 +396,12 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     gint64 hh[YOLO_DETECT_MAX_LEVELS], ww[YOLO_DETECT_MAX_LEVELS];
     memcpy (hh, h, sizeof (gint64) * L);
     memcpy (ww, w, sizeof (gint64) * L);
-    grid_consts (g, "anc", "anc2", "str", L, hh, ww, v != V26,
+    grid_consts (g, "anc", "anc2", "str", L, hh, ww, !IS_V26 (v),
         v == P_ANCHORS ? 1.0f : 0.0f, v == P_IMAGE_ANCHORS ? N : 1);
   }
   yolo_test_node (g, "Sub", "anc,lt", "x1y1");
   yolo_test_node (g, "Add", "anc2,rb", "x2y2");
-  if (v == V26) {
+  if (IS_V26 (v)) {
     set_int (yolo_test_node (g, "Concat", "x1y1,x2y2", "db"), "axis", 1);
   } else {
     yolo_test_const (g, "two", YOLO_DTYPE_FLOAT, 0, NULL,
@@ -349,7 +417,21 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     yolo_test_node (g, "Mul", "db,str", "boxes");
   yolo_test_node (g, "Sigmoid", "cc", "scores");
   set_int (yolo_test_node (g, "Concat", "boxes,scores", "y"), "axis", 1);
-  yolo_test_output (g, "y");
+  if (v >= V26_TAIL) {
+    n = yolo_test_node (g, "Transpose", "y", "yt");
+    if (v == V26_TAIL_PERM)
+      yolo_test_attr_ints (n, "perm", 3, DIMS (0, 1, 2));
+    else
+      yolo_test_attr_ints (n, "perm", 3, DIMS (0, 2, 1));
+    /* perm 0,1,2: the last axis is the anchors' */
+    yolo_test_const_ints (g, "sizes", 1, DIMS (2), v == V26_TAIL_PERM ?
+        DIMS (4, A - 4) : DIMS (4, nc));
+    set_int (yolo_test_node (g, "Split", "yt,sizes", "yb,ys"), "axis", -1);
+    yolo_test_output (g, "yb");
+    yolo_test_output (g, "ys");
+  }
+  if (v < V26_TAIL || v == V26_TAIL_Y)
+    yolo_test_output (g, "y");
   if (v == P_OUTPUT)
     yolo_test_output (g, "wh");
   return g;
@@ -398,6 +480,32 @@ test_pass (void)
     PASS_CASE ("26 one level", 1, DIMS (3), DIMS (5), 1, 1, V26);
 #undef PASS_CASE
   }
+  /* YOLO26's one-to-one tail: the node writes the Split's outputs (no
+   * Transpose, no copy left); not when y is also a graph output or the
+   * Transpose is another one */
+  for (gint64 N = 1; N <= 3; N++) {
+    static const struct
+    {
+      Variant v;
+      const char *name;
+      gboolean split;
+    } tails[] = {
+      {V26_TAIL, "26 tail", TRUE},
+      {V26_TAIL_Y, "26 tail, y an output", FALSE},
+      {V26_TAIL_PERM, "26 tail, perm 0,1,2", FALSE},
+    };
+    for (guint t = 0; t < G_N_ELEMENTS (tails); t++) {
+      YoloGraph *g = head_graph (N, 3, DIMS (4, 2, 1), DIMS (4, 2, 1), 1, 3,
+          tails[t].v);
+      g_snprintf (label, sizeof label, "%s, batch %" G_GINT64_FORMAT,
+          tails[t].name, N);
+      yolo_test_expect_kernel ("detect_decode", TRUE);
+      yolo_test_expect_kernel ("movement_transpose_tile|movement_copy_nd",
+          !tails[t].split);
+      yolo_test_check (g, label, 1e-4f, 1e-5f, TRUE);
+      yolo_test_expect_kernel (NULL, FALSE);
+    }
+  }
   /* altered tails, at batch 1 and 2 (per-image anchors: batch 2 only) */
   for (gint64 N = 1; N <= 2; N++)
     for (Variant v = P_AXIS; v <= (N > 1 ? P_IMAGE_ANCHORS : P_SIGMOID_CONV);
@@ -415,7 +523,7 @@ static void
 model_case_at (const char *rel, int want, int batch)
 {
   YoloGraph *g = yolo_test_load_fused_batch (rel, batch);
-  int n_det = 0, n_softmax = 0, n_sigmoid = 0;
+  int n_det = 0, n_softmax = 0, n_sigmoid = 0, n_split = 0;
 
   if (!g)
     return;
@@ -424,12 +532,16 @@ model_case_at (const char *rel, int want, int batch)
     if (n->removed)
       continue;
     n_det += !strcmp (n->op_type, YOLO_DETECT_DECODE_OP);
+    n_split += !strcmp (n->op_type, YOLO_DETECT_DECODE_OP)
+        && yolo_node_attr_int (n, "split", 0) == 1;
     n_softmax += !strcmp (n->op_type, "Softmax");
     n_sigmoid += !strcmp (n->op_type, "Sigmoid");
   }
   g_test_message ("%s at batch %d: %d DetectDecode, %d Softmax, %d Sigmoid "
       "left", rel, batch, n_det, n_softmax, n_sigmoid);
   g_assert_cmpint (n_det, ==, want);
+  /* YOLO26 (one-to-one tail): the node writes the Split's outputs */
+  g_assert_cmpint (n_split, ==, strstr (rel, "yolo26n") ? want : 0);
   if (want) {
     g_assert_cmpint (n_softmax, ==, 0);
     g_assert_cmpint (n_sigmoid, ==, 0);
@@ -472,6 +584,7 @@ main (int argc, char **argv)
   g_test_add_func ("/detect/kernel", test_kernel);
   yolo_test_add_half ("/detect/half/kernel", test_kernel);
   g_test_add_func ("/detect/invalid", test_invalid);
+  g_test_add_func ("/detect/invalid-split", test_invalid_split);
   g_test_add_func ("/detect/pass", test_pass);
   g_test_add_func ("/detect/models", test_models);
   return g_test_run ();

@@ -103,8 +103,25 @@ test_maxpool (void)
     {"MaxPool", 2, 6, 16, 2, {16, 2}, {1, 1}, {0}, {15, 1, 0, 0}},
     /* 15 wide but 19 outputs per row: pool_max_s1_w16 */
     {"MaxPool", 2, 2, 5, 15, {5, 5}, {1, 1}, {0}, {4, 4, 4, 4}},
-    /* 17 wide: pool_max_s1_w16 */
+    /* rows 17 to 32 wide, outputs at most 32 wide, at most 64 rows: one
+     * plane per work-item (pool_max_s1_plane32); SPPF at 20x20 (the first
+     * case above too), 17 and 32 wide, odd plane counts, asymmetric and
+     * zero pads, kh != kw, kw 17, one row, 64 rows, 32 outputs from 28
+     * columns, the last plane's rows read element by element */
     {"MaxPool", 2, 2, 13, 17, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 5, 20, 20, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 32, 32, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 3, 5, 20, {3, 7}, {1, 1}, {0}, {0, 6, 2, 1}},
+    {"MaxPool", 2, 7, 9, 27, {4, 2}, {1, 1}, {0}, {3, 0, 1, 1}},
+    {"MaxPool", 2, 3, 7, 31, {3, 17}, {1, 1}, {0}, {1, 16, 1, 0}},
+    {"MaxPool", 2, 4, 1, 25, {1, 5}, {1, 1}, {0}, {0, 2, 0, 2}},
+    {"MaxPool", 2, 2, 64, 18, {3, 3}, {1, 1}, {0}, {1, 1, 1, 1}},
+    {"MaxPool", 2, 3, 6, 28, {5, 5}, {1, 1}, {0}, {4, 4, 4, 4}},
+    {"MaxPool", 2, 3, 20, 20, {3, 3}, {1, 1}, {0}, {0, 0, 0, 0}},
+    /* 33 wide, 65 rows, 27 wide with 33 outputs: pool_max_s1_w16 */
+    {"MaxPool", 2, 2, 13, 33, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 2, 65, 20, {5, 5}, {1, 1}, {0}, {2, 2, 2, 2}},
+    {"MaxPool", 2, 2, 6, 27, {5, 7}, {1, 1}, {0}, {2, 6, 2, 6}},
     {"MaxPool", 1, 5, 1, 16, {5}, {1}, {0}, {2, 2}},
     /* s1, kw > 17: generic kernel */
     {"MaxPool", 2, 2, 9, 40, {3, 19}, {1, 1}, {0}, {1, 9, 1, 9}},

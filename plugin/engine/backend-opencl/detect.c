@@ -2,7 +2,8 @@
  * launch of ocl_kernels/detect.cl, one work-item per 8 anchors of a level
  * and image (global size: chunks x N images), reading each level's box and
  * class conv outputs where they are and writing the [N, 4+nc, A] output
- * (no Concat, no intermediate tensors). */
+ * or (split) the boxes [N, A, 4] and scores [N, A, nc] (no Concat, no
+ * intermediate tensors). */
 #include "impls.h"
 #include "ops/detect.h"
 
@@ -36,6 +37,9 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_int (&a, d.R);
   yolo_args_int (&a, d.nc);
   yolo_args_int (&a, d.xywh);
+  /* split: the scores [N, A, nc]; else unused (the output again) */
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, d.split ? 1 : 0));
+  yolo_args_int (&a, d.split);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 0;

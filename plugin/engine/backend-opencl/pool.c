@@ -4,7 +4,8 @@
  * The hot case is YOLO's SPPF MaxPool (5x5, stride 1, pad 2): it runs a
  * float16 kernel along W (pool_max_s1_w16), or on planes at most 16 x 16
  * (SPPF at 10x10, YOLOX's SPP at 13x13) one plane per work-item
- * (pool_max_s1_plane). Everything else uses one output per work-item
+ * (pool_max_s1_plane), or on rows at most 32 wide (SPPF at 20x20) one
+ * plane per work-item too (pool_max_s1_plane32). Everything else uses one output per work-item
  * (pool_generic). */
 #include "impls.h"
 #include "ops/pool.h"
@@ -17,6 +18,10 @@ static const gsize pool_lws_plane[1] = { 4 };
 /* pool_max_s1_plane's limits: the plane's rows and the output rows fit one
  * float16 each (its reduced rows: a private float16[16]). */
 #define POOL_PLANE_MAX 16
+/* pool_max_s1_plane32's: rows and output rows fit two float16; at most 64
+ * rows, so that one work-item per plane leaves work-items enough. */
+#define POOL_PLANE32_W 32
+#define POOL_PLANE32_H 64
 static const gsize pool_lws_generic[3] = { 8, 4, 1 };
 
 static gboolean
@@ -59,8 +64,10 @@ pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       && pg.pw < pg.kw && pg.pew < pg.kw) {
     gboolean plane = pg.H <= POOL_PLANE_MAX && pg.W <= POOL_PLANE_MAX
         && pg.OW <= POOL_PLANE_MAX;
-    k = yolo_rt_kernel (rt, plane ? "pool_max_s1_plane" : "pool_max_s1_w16",
-        error);
+    gboolean plane32 = !plane && pg.H <= POOL_PLANE32_H
+        && pg.W <= POOL_PLANE32_W && pg.OW <= POOL_PLANE32_W;
+    k = yolo_rt_kernel (rt, plane ? "pool_max_s1_plane" : plane32 ?
+        "pool_max_s1_plane32" : "pool_max_s1_w16", error);
     if (!k)
       return FALSE;
     args = yolo_args (k);
@@ -77,7 +84,7 @@ pool_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_int (&args, (cl_int) pg.pw);
     if (!yolo_args_ok (&args, n, error))
       return FALSE;
-    if (plane) {
+    if (plane || plane32) {
       gws[0] = pg.planes;
       return yolo_rt_launch (rt, n, k, 1, gws, pool_lws_plane, error);
     }

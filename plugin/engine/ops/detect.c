@@ -33,6 +33,7 @@ yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
   gint64 R = yolo_node_attr_int (n, "reg_max", 0);
   gint64 nc = yolo_node_attr_int (n, "classes", 0);
   gint64 L = yolo_node_attr_int (n, "levels", 0);
+  gint64 split = yolo_node_attr_int (n, "split", 0);
 
   memset (d, 0, sizeof *d);
   if (L < 1 || L > YOLO_DETECT_MAX_LEVELS || R < 1 || R > 4096 || nc < 1
@@ -41,16 +42,22 @@ yolo_detect_geom (YoloGraph * g, const YoloNode * n, YoloDetectGeom * d,
         "and classes (>= 1)", YOLO_DETECT_MAX_LEVELS);
     return FALSE;
   }
-  if (n->n_inputs != 2 * L + 2 + (R > 1) || n->n_outputs != 1) {
+  if (split < 0 || split > 1) {
+    yolo_op_error (error, n, "split must be 0 or 1");
+    return FALSE;
+  }
+  if (n->n_inputs != 2 * L + 2 + (R > 1) || n->n_outputs != 1 + split) {
     yolo_op_error (error, n, "needs %d inputs (box and class tensors per "
-        "level, anchors, strides%s) and 1 output", (int) (2 * L + 2 + (R > 1)),
-        R > 1 ? ", DFL weights" : "");
+        "level, anchors, strides%s) and %d output%s",
+        (int) (2 * L + 2 + (R > 1)), R > 1 ? ", DFL weights" : "",
+        (int) (1 + split), split ? "s (boxes, scores)" : "");
     return FALSE;
   }
   d->L = L;
   d->R = R;
   d->nc = nc;
   d->xywh = yolo_node_attr_int (n, "xywh", 1) != 0;
+  d->split = split;
   /* the batch: dim 0 of every level input */
   {
     YoloTensor *c0 = YOLO_IN (g, n, L);
@@ -94,18 +101,30 @@ detect_infer (YoloGraph * g, YoloNode * n, GError ** error)
 
   if (!yolo_detect_geom (g, n, &d, error))
     return FALSE;
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 3,
-      (const gint64[]) { d.N, 4 + d.nc, d.A });
+  if (d.split) {
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 3,
+        (const gint64[]) { d.N, d.A, 4 });
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 1), YOLO_DTYPE_FLOAT, 3,
+        (const gint64[]) { d.N, d.A, d.nc });
+  } else {
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 3,
+        (const gint64[]) { d.N, 4 + d.nc, d.A });
+  }
   return TRUE;
 }
 
-/* The reference for image img: its output rows y [4+nc, A]. */
+/* The reference for image img: box value k of anchor a at
+ * yb[k * cs + a * as], score k at ys[k * cs + a * ss] (split 0: rows
+ * [4+nc, A], cs = A, as = ss = 1, ys = yb + 4 A; split 1: [A, 4] and
+ * [A, nc], cs = 1, as = 4, ss = nc). */
 static void
 decode_image (YoloGraph * g, const YoloNode * n, const YoloDetectGeom * d,
     gint64 img, const float *anc, const float *str, const float *w,
-    float *e, float *y)
+    float *e, float *yb, float *ys)
 {
   gint64 A = d->A, a = 0;
+  gint64 cs = d->split ? 1 : A, as = d->split ? 4 : 1;
+  gint64 ss = d->split ? d->nc : 1;
 
   for (int l = 0; l < d->L; l++) {
     gint64 nl = d->n[l];
@@ -137,18 +156,18 @@ decode_image (YoloGraph * g, const YoloNode * n, const YoloDetectGeom * d,
       x2 = anc[a] + dist[2];
       y2 = anc[A + a] + dist[3];
       if (d->xywh) {
-        y[a] = (x1 + x2) / 2.0f * s;
-        y[A + a] = (y1 + y2) / 2.0f * s;
-        y[2 * A + a] = (x2 - x1) * s;
-        y[3 * A + a] = (y2 - y1) * s;
+        yb[a * as] = (x1 + x2) / 2.0f * s;
+        yb[cs + a * as] = (y1 + y2) / 2.0f * s;
+        yb[2 * cs + a * as] = (x2 - x1) * s;
+        yb[3 * cs + a * as] = (y2 - y1) * s;
       } else {
-        y[a] = x1 * s;
-        y[A + a] = y1 * s;
-        y[2 * A + a] = x2 * s;
-        y[3 * A + a] = y2 * s;
+        yb[a * as] = x1 * s;
+        yb[cs + a * as] = y1 * s;
+        yb[2 * cs + a * as] = x2 * s;
+        yb[3 * cs + a * as] = y2 * s;
       }
       for (int k = 0; k < d->nc; k++)
-        y[(4 + k) * A + a] = 1.0f / (1.0f + expf (-c[k * nl + p]));
+        ys[k * cs + a * ss] = 1.0f / (1.0f + expf (-c[k * nl + p]));
     }
   }
 }
@@ -160,7 +179,7 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloDetectGeom d;
   const float *anc, *str, *w = NULL;
-  float *y, *e;
+  float *y, *ys, *e;
 
   if (!misc_have_data (g, n, error) || !yolo_detect_geom (g, n, &d, error))
     return FALSE;
@@ -169,9 +188,16 @@ detect_eval (YoloGraph * g, YoloNode * n, GError ** error)
   if (d.R > 1)
     w = YOLO_IN (g, n, 2 * d.L + 2)->data;
   y = misc_alloc (YOLO_OUT (g, n, 0));
+  ys = d.split ? misc_alloc (YOLO_OUT (g, n, 1)) : NULL;
   e = g_new (float, d.R);
-  for (gint64 img = 0; img < d.N; img++)
-    decode_image (g, n, &d, img, anc, str, w, e, y + img * (4 + d.nc) * d.A);
+  for (gint64 img = 0; img < d.N; img++) {
+    if (d.split)
+      decode_image (g, n, &d, img, anc, str, w, e, y + img * 4 * d.A,
+          ys + img * d.nc * d.A);
+    else
+      decode_image (g, n, &d, img, anc, str, w, e, y + img * (4 + d.nc) * d.A,
+          y + img * (4 + d.nc) * d.A + 4 * d.A);
+  }
   g_free (e);
   return TRUE;
 }

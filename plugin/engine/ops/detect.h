@@ -18,8 +18,12 @@
  * with A = n_0 + .. + n_{L-1}, anchor a = start_l + p of level l; the
  * anchors, strides and DFL weights are shared by the N images.
  * Attributes: reg_max (INT, R >= 1), classes (INT, nc >= 1), xywh (INT:
- * 1 centre+size, 0 corners), levels (INT, L).
- * Output [N, 4+nc, A] float, image by image:
+ * 1 centre+size, 0 corners), levels (INT, L), split (INT, 0 or 1; 0 when
+ * absent).
+ * Output [N, 4+nc, A] float (split 0), or with split 1 two outputs, the
+ * same values transposed to [N, A, 4+nc] and split along the last axis
+ * (YOLO26's one-to-one tail: Transpose (0, 2, 1) + Split [4, nc]): boxes
+ * [N, A, 4] and scores [N, A, nc]; image by image:
  *   d_k   = sum_i softmax_i (box_l[k*R+i, p]) * dfl[i]  (R > 1)
  *           box_l[k, p]                                  (R = 1)
  *   x1 = ax - d_0, y1 = ay - d_1, x2 = ax + d_2, y2 = ay + d_3
@@ -46,6 +50,7 @@ G_BEGIN_DECLS
 {
   int L, R, nc;
   gboolean xywh;
+  gboolean split;               /* outputs [N, A, 4] and [N, A, nc] */
   gint64 N;                     /* images (the batch) */
   gint64 n[YOLO_DETECT_MAX_LEVELS];     /* anchors per level */
   gint64 A;
