@@ -41,6 +41,8 @@ NUM_BUFFERS=${3:-${NUM_BUFFERS:-100}}
 
 die () { echo "benchmark.sh: $*" >&2; exit 2; }
 [ -n "$VIDEO" ] || die "usage: $0 VIDEO MODEL [NUM_BUFFERS]"
+[[ "${NUM_BUFFERS:-0}" =~ ^(0|[1-9][0-9]{0,8})$ ]] ||
+  die "NUM_BUFFERS must be a number of frames (0 = all), not '$NUM_BUFFERS'"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
 [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||

@@ -25,7 +25,7 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstVideo", "1.0")
-from gi.repository import Gst, GstVideo  # noqa: E402
+from gi.repository import GObject, Gst, GstVideo  # noqa: E402
 
 
 def buffer_detections(buf, width, height):
@@ -88,8 +88,10 @@ def main():
     detect = Gst.ElementFactory.make("yolodetect")
     detect.set_property("model", a.model)
     for p in a.prop:
-        name, _, value = p.partition("=")
-        Gst.util_set_object_arg(detect, name, value)
+        error = set_property(detect, p)
+        if error:
+            print("detections.py: --prop %s: %s" % (p, error), file=sys.stderr)
+            return 2
     sink = Gst.ElementFactory.make("appsink")
     sink.set_property("sync", False)
     sink.set_property("max-buffers", 4)
@@ -144,6 +146,41 @@ def main():
 
     pipeline.set_state(Gst.State.NULL)
     return status
+
+
+def set_property(element, arg):
+    """Sets element's property from NAME=VALUE (gst-launch-1.0's syntax);
+    returns None, or why it cannot (no "=", no such property, a value that
+    does not parse or is out of the property's range)."""
+    name, eq, value = arg.partition("=")
+    if not eq or not name:
+        return "expected NAME=VALUE"
+    pspec = element.find_property(name)
+    if pspec is None:
+        return "%s has no property '%s' (gst-inspect-1.0 %s lists them)" % (
+            element.get_factory().get_name(), name,
+            element.get_factory().get_name())
+    if not pspec.flags & GObject.ParamFlags.WRITABLE:
+        return "property '%s' is read-only" % name
+    if pspec.value_type == GObject.TYPE_STRING:
+        element.set_property(name, value)
+        return None
+    # gst_value_deserialize through a structure field of the property's type
+    try:
+        st = Gst.Structure.from_string("p, v=(%s)%s" % (
+            GObject.type_name(pspec.value_type), value))[0]
+    except TypeError:  # PyGObject: the constructor returned NULL
+        st = None
+    parsed = st.get_value("v") if st is not None and st.has_field("v") \
+        else None
+    if parsed is None:
+        return "'%s' is not a valid %s value" % (
+            value, GObject.type_name(pspec.value_type))
+    lo, hi = getattr(pspec, "minimum", None), getattr(pspec, "maximum", None)
+    if lo is not None and hi is not None and not lo <= parsed <= hi:
+        return "%s is outside %s..%s" % (value, lo, hi)
+    element.set_property(name, parsed)
+    return None
 
 
 def bus_error(pipeline):

@@ -40,6 +40,8 @@ NUM_BUFFERS=${4:-${NUM_BUFFERS:-}}
 
 die () { echo "file-to-json.sh: $*" >&2; exit 2; }
 [ -n "$VIDEO" ] || die "usage: $0 VIDEO [MODEL [OUT.jsonl|- [NUM_BUFFERS]]] (-h: help)"
+[[ "${NUM_BUFFERS:-0}" =~ ^(0|[1-9][0-9]{0,8})$ ]] ||
+  die "NUM_BUFFERS must be a number of frames (0 = all), not '$NUM_BUFFERS'"
 [ -r "$VIDEO" ] || die "cannot read video '$VIDEO'"
 [ -z "$MODEL" ] || [ -r "$MODEL" ] || die "cannot read model '$MODEL'"
 gst-inspect-1.0 yolodetect >/dev/null 2>&1 ||

@@ -788,6 +788,8 @@ parse_input_size (const gchar * s, gint * h, gint * w)
   return TRUE;
 }
 
+static void set_batch_streaming (GstYoloDetect * self, gboolean on);
+
 static void
 release_engine (GstYoloDetect * self)
 {
@@ -798,8 +800,7 @@ release_engine (GstYoloDetect * self)
     yolo_engine_unlock (self->engine);
   }
   if (self->shared) {
-    if (!self->batch_left)
-      yolo_engine_shared_streaming (self->engine, FALSE);
+    set_batch_streaming (self, FALSE);
     self->batch_left = FALSE;
     yolo_engine_shared_release (self->engine);
   } else
@@ -924,6 +925,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   gint n_mask;
   GstYoloModelFamily family_prop;
   gint64 n_out = 1;
+  gint n_labels;
   gboolean ret = FALSE;
 
   GST_OBJECT_LOCK (self);
@@ -1152,6 +1154,12 @@ gst_yolo_detect_start (GstBaseTransform * trans)
       self->labels = yolo_parse_names (names);
     if (self->labels && self->labels->len == 0)
       g_clear_pointer (&self->labels, g_ptr_array_unref);
+    if (self->labels && labels_file && labels_file[0])
+      GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+          ("labels-file '%s' is not used: model '%s' names its %u classes "
+              "in its metadata", labels_file, model, self->labels->len),
+          ("labels-file applies to models without names metadata (YOLOX "
+              "and YOLOv5 exports)"));
     if (!self->labels && labels_file && labels_file[0]) {
       self->labels = read_labels_file (labels_file, &err);
       if (!self->labels && g_error_matches (err, G_FILE_ERROR,
@@ -1166,6 +1174,21 @@ gst_yolo_detect_start (GstBaseTransform * trans)
                 err->message), (NULL));
         goto done;
       }
+      n_labels = self->labels->len;
+      if (self->layout.n_classes > 0 && n_labels < self->layout.n_classes)
+        GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+            ("labels-file '%s' has %d labels for the %d classes of model "
+                "'%s': classes %d to %d are labelled by their number",
+                labels_file, n_labels, self->layout.n_classes, model,
+                n_labels, self->layout.n_classes - 1),
+            ("one label per line, line n = class n"));
+      else if (self->layout.n_classes > 0 && n_labels > self->layout.n_classes)
+        GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+            ("labels-file '%s' has %d labels for the %d classes of model "
+                "'%s': the lines after line %d are not used", labels_file,
+                n_labels, self->layout.n_classes, model,
+                self->layout.n_classes),
+            ("one label per line, line n = class n"));
     }
     /* no names anywhere: COCO-80 for 80-class models (YOLOX, YOLOv5 from
      * other exporters), else class numbers */
@@ -1231,6 +1254,8 @@ done:
     release_engine (self);
     GST_OBJECT_LOCK (self);
     self->started = FALSE;
+    /* no model is loaded: not the previous start's task */
+    self->task = YOLO_TASK_UNKNOWN;
     GST_OBJECT_UNLOCK (self);
   }
   g_clear_error (&err);
@@ -1281,11 +1306,55 @@ gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
 {
   /* in place: the query goes downstream; whatever it says, we also honour
    * strides and plane offsets */
+  guint idx;
+
   GST_BASE_TRANSFORM_CLASS (parent_class)->propose_allocation (trans,
       decide_query, query);
   if (!gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
     gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  /* the network sees the whole buffer: a downstream element that takes
+   * crop metas (a display sink) must not make upstream (videocrop, a
+   * decoder with coded padding) send the uncropped frame with a
+   * GstVideoCropMeta, whose hidden part would be detected on and the
+   * boxes placed in the wrong frame; without it upstream crops itself */
+  while (gst_query_find_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE,
+          &idx))
+    gst_query_remove_nth_allocation_meta (query, idx);
   return TRUE;
+}
+
+/* Tells a shared engine (model-instance-id) that this element sends frames
+ * (on) or stopped sending them (EOS, flush, stop), once per change: a
+ * batch then runs with the frames of the streams still sending. Called
+ * from the streaming thread (events) and the state-change thread (stop);
+ * the engine is set and cleared in start/stop only. */
+static void
+set_batch_streaming (GstYoloDetect * self, gboolean on)
+{
+  gboolean change;
+
+  if (!self->shared || !self->engine)
+    return;
+  GST_OBJECT_LOCK (self);
+  change = self->batch_left == on;
+  self->batch_left = !on;
+  GST_OBJECT_UNLOCK (self);
+  if (change)
+    yolo_engine_shared_streaming (self->engine, on);
+}
+
+static GstStateChangeReturn
+gst_yolo_detect_change_state (GstElement * element, GstStateChange transition)
+{
+  GstYoloDetect *self = GST_YOLO_DETECT (element);
+
+  /* a frame of this element waiting for a batch (model-instance-id,
+   * batch-size > 1) holds the streaming thread, which the pads'
+   * deactivation waits for: stop waiting for the others first, or going
+   * to READY or NULL would take up to batch-timeout */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    set_batch_streaming (self, FALSE);
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
 static gboolean
@@ -1299,20 +1368,16 @@ gst_yolo_detect_sink_event (GstBaseTransform * trans, GstEvent * event)
     self->have_output = FALSE;
     g_array_set_size (self->last, 0);
   }
-  /* a shared batch stops waiting for this stream at its end, and waits
-   * for it again when it sends frames again */
-  if (self->shared && self->engine) {
-    gboolean eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
-    if (eos && !self->batch_left) {
-      self->batch_left = TRUE;
-      yolo_engine_shared_streaming (self->engine, FALSE);
-    } else if (!eos && self->batch_left
-        && (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
-            || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)) {
-      self->batch_left = FALSE;
-      yolo_engine_shared_streaming (self->engine, TRUE);
-    }
-  }
+  /* a shared batch stops waiting for this stream at its end and while it
+   * flushes (a frame of ours waiting for the batch then runs, so the flush
+   * does not wait batch-timeout for the streaming thread), and waits for
+   * it again when it sends frames again */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS
+      || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    set_batch_streaming (self, FALSE);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP
+      || GST_EVENT_TYPE (event) == GST_EVENT_STREAM_START)
+    set_batch_streaming (self, TRUE);
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
@@ -1794,6 +1859,9 @@ gst_yolo_detect_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   h = GST_VIDEO_INFO_HEIGHT (&self->info);
   if (self->task != YOLO_TASK_DETECT) {
     attach_task (self, buf, w, h);
+    /* as for detections: yolotrack and applications tell the frames that
+     * repeat an inference (inference-interval) from inferred ones */
+    gst_yolo_meta_mark_inferred (buf, inferred);
     return GST_FLOW_OK;
   }
   for (guint i = 0; i < self->last->len; i++) {
@@ -2103,7 +2171,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
   g_object_class_install_property (gobject_class, PROP_TASK,
       g_param_spec_string ("task", "Task",
           "Task of the loaded model: detect, segment, pose, obb or classify "
-          "(NULL before the first start)", NULL,
+          "(NULL before the first start and after a failed one)", NULL,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   /**
@@ -2136,6 +2204,8 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
       GST_DEBUG_FUNCPTR (gst_yolo_detect_propose_allocation);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_yolo_detect_transform_ip);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_yolo_detect_sink_event);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_yolo_detect_change_state);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
 

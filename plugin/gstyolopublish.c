@@ -172,6 +172,8 @@ struct _GstYoloPublish
   GThread *connector;
   gboolean stopping;            /* protected by lock */
   guint run_delay, run_delay_max;
+  /* the end-of-stream wait gives up: a stop or a flush (protected by lock) */
+  gboolean flush_abort;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -195,6 +197,8 @@ static gboolean gst_yolo_publish_set_caps (GstBaseTransform * trans,
     GstCaps * incaps, GstCaps * outcaps);
 static gboolean gst_yolo_publish_sink_event (GstBaseTransform * trans,
     GstEvent * event);
+static GstStateChangeReturn gst_yolo_publish_change_state (GstElement *
+    element, GstStateChange transition);
 static GstFlowReturn gst_yolo_publish_transform_ip (GstBaseTransform * trans,
     GstBuffer * buf);
 
@@ -452,6 +456,8 @@ gst_yolo_publish_class_init (GstYoloPublishClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_yolo_publish_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_yolo_publish_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_yolo_publish_sink_event);
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_yolo_publish_change_state);
   trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_yolo_publish_transform_ip);
 }
 
@@ -942,6 +948,7 @@ gst_yolo_publish_start (GstBaseTransform * trans)
   self->refused_warned = FALSE;
   g_atomic_int_set (&self->tls_failed, 0);
   self->stopping = FALSE;
+  self->flush_abort = FALSE;
   self->run_delay = delay;
   self->run_delay_max = delay_max;
 
@@ -1128,7 +1135,7 @@ yolo_publish_flush (GstYoloPublish * self)
 {
   gint64 deadline;
   guint timeout, queued, in_flight;
-  gboolean connected;
+  gboolean connected, aborted;
   gchar *address;
   gint port;
 
@@ -1142,12 +1149,22 @@ yolo_publish_flush (GstYoloPublish * self)
 
   g_mutex_lock (&self->lock);
   while ((!g_queue_is_empty (&self->queue)
-          || g_hash_table_size (self->in_flight) > 0)
+          || g_hash_table_size (self->in_flight) > 0) && !self->flush_abort
       && g_cond_wait_until (&self->cond, &self->lock, deadline));
   queued = g_queue_get_length (&self->queue);
   in_flight = g_hash_table_size (self->in_flight);
   connected = self->connected;
+  aborted = self->flush_abort;
   g_mutex_unlock (&self->lock);
+
+  /* stopped or flushed meanwhile: what is left is dropped by the stop or
+   * sent after the flush; no error */
+  if (aborted) {
+    GST_INFO_OBJECT (self, "end-of-stream wait ended by a stop or a flush "
+        "with %u messages queued, %u not acknowledged", queued, in_flight);
+    g_free (address);
+    return;
+  }
 
   /* the detections of these frames are lost: an error, so that the
    * pipeline (gst-launch-1.0) ends with a non-zero status, not silently */
@@ -1164,10 +1181,38 @@ yolo_publish_flush (GstYoloPublish * self)
   g_free (address);
 }
 
+/* Ends (abort) or allows again the end-of-stream wait for the queue. */
+static void
+yolo_publish_set_flush_abort (GstYoloPublish * self, gboolean abort)
+{
+  g_mutex_lock (&self->lock);
+  self->flush_abort = abort;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static GstStateChangeReturn
+gst_yolo_publish_change_state (GstElement * element, GstStateChange transition)
+{
+  GstYoloPublish *self = GST_YOLO_PUBLISH (element);
+
+  /* the end-of-stream wait (up to flush-timeout) holds the streaming
+   * thread, which the pads' deactivation waits for: end it first */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    yolo_publish_set_flush_abort (self, TRUE);
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
+
 static gboolean
 gst_yolo_publish_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
   GstYoloPublish *self = GST_YOLO_PUBLISH (trans);
+
+  /* a flush (seek) ends an end-of-stream wait; the stream goes on after */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    yolo_publish_set_flush_abort (self, TRUE);
+  else if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    yolo_publish_set_flush_abort (self, FALSE);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->mosq != NULL)
     yolo_publish_flush (self);

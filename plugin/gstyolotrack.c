@@ -285,6 +285,21 @@ collect_detections (GstYoloTrack * self, GstBuffer * buf)
   }
 }
 
+/* TRUE if roi carries a shape tied to its box (pose keypoints, a mask, a
+ * rotated box): moving the box alone would part it from that shape, so
+ * such boxes stay the detector's between inferences. */
+static gboolean
+has_shape (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *det = gst_yolo_meta_find_params (buf, roi);
+
+  return gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_KEYPOINTS_STRUCTURE_NAME) != NULL
+      || gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_MASK_STRUCTURE_NAME) != NULL
+      || (det && gst_structure_has_field (det, "rotation"));
+}
+
 static GstFlowReturn
 gst_yolo_track_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
@@ -326,7 +341,7 @@ gst_yolo_track_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
     if (d->track_id <= 0)
       continue;
-    if (!inferred)
+    if (!inferred && !has_shape (buf, roi))
       gst_yolo_meta_set_box (buf, roi, self->width, self->height, d->x1,
           d->y1, d->x2, d->y2);
     gst_yolo_meta_set_object_id (buf, roi, d->track_id);

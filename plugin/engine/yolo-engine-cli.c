@@ -294,6 +294,21 @@ cmd_devices (int argc, char **argv)
   return 0;
 }
 
+/* FALSE, with a message, when --size H x W was given for an image input
+ * of another fixed size (dims after the load: a dynamic model takes the
+ * size, a fixed one keeps its own and would silently ignore it). */
+static gboolean
+size_applies (const char *model, int ndim, const gint64 * dims, int h, int w)
+{
+  if (h <= 0 || ndim != 4 || (dims[2] == h && dims[3] == w))
+    return TRUE;
+  fprintf (stderr, PROG ": %s has a fixed input size of %" G_GINT64_FORMAT
+      "x%" G_GINT64_FORMAT " (HxW): --size %dx%d cannot change it (leave "
+      "--size out, or export the model with imgsz=[%d, %d] or "
+      "dynamic=True)\n", model, dims[2], dims[3], h, w, h, w);
+  return FALSE;
+}
+
 static gboolean
 parse_size (const char *str, int *h, int *w)
 {
@@ -672,6 +687,13 @@ cmd_info (int argc, char **argv)
     infer_error = g_strdup (error->message);
     g_clear_error (&error);
   }
+  if (!infer_error && g->inputs->len) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
+    if (!size_applies (argv[2], t->ndim, t->dims, size_h, size_w)) {
+      yolo_graph_free (g);
+      return 1;
+    }
+  }
   mi = yolo_model_info_new (g);
   s = g_string_new (NULL);
   if (json)
@@ -789,6 +811,9 @@ cmd_run (int argc, char **argv)
     fprintf (stderr, PROG ": the model has no input or output\n");
     goto out;
   }
+  if (!size_applies (argv[2], in_info.ndim, in_info.dims, opt.input_height,
+          opt.input_width))
+    goto out;
   in_n = info_numel (&in_info);
   out_n = info_numel (&out_info);
   if ((gint64) in_len != in_n * 4) {
@@ -933,6 +958,9 @@ cmd_bench (int argc, char **argv)
     fprintf (stderr, PROG ": the model has no input or output\n");
     goto out;
   }
+  if (!size_applies (argv[2], in_info.ndim, in_info.dims, opt.input_height,
+          opt.input_width))
+    goto out;
   in_n = info_numel (&in_info);
   out_n = info_numel (&out_info);
   in_f = g_new (float, MAX (in_n, 1));

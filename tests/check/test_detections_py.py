@@ -41,6 +41,26 @@ out = subprocess.run([sys.executable, script,
                      capture_output=True, text=True, timeout=240)
 assert out.returncode == 0 and "bus" in out.stdout and "person" not in out.stdout, out
 
+# a --prop that cannot apply is an error naming it, not silently ignored
+for prop, why in [("bogus=1", "no property 'bogus'"),
+                  ("conf-threshold=abc", "not a valid"),
+                  ("conf-threshold=7", "outside"),
+                  ("scale-mode=zzz", "not a valid"),
+                  ("noequals", "NAME=VALUE"),
+                  ("task=pose", "read-only")]:
+    out = subprocess.run([sys.executable, script,
+                          os.path.join(data, "media", "bus.jpg"), "--model",
+                          model, "--prop", prop],
+                         capture_output=True, text=True, timeout=240)
+    assert out.returncode == 2 and why in out.stderr and not out.stdout, \
+        (prop, out)
+# values of every kind that do parse apply
+frames = run("bus.jpg", "--prop", "scale-mode=stretch", "--prop",
+             "agnostic-nms=true", "--prop", "max-detections=2", "--prop",
+             "conf-threshold=0.3")
+assert len(frames[0]["detections"]) == 2, frames
+assert min(d["confidence"] for d in frames[0]["detections"]) > 0.3, frames
+
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402

@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 
 tmp = tempfile.mkdtemp(prefix="yolo-instance-")
 log_path = os.path.join(tmp, "gst.log")
@@ -151,5 +152,36 @@ play([a])
 play([pipeline(PICS[1], os.path.join(tmp, "c.jsonl"),
                "model=%s model-instance-id=mixed" % M640)])
 assert len(lines(os.path.join(tmp, "c.jsonl"))) == FRAMES
+
+# a frame waiting for its batch (the other user started, sends nothing,
+# batch-timeout 60 s) neither holds a flushing seek nor a stop for the
+# timeout: the waiting stream stops waiting first (both took the whole
+# 60 s before)
+def timed(what, f):
+    t = time.monotonic()
+    r = f()
+    took = time.monotonic() - t
+    print("%s: %.2f s" % (what, took))
+    assert took < 15, "%s took %.1f s" % (what, took)
+    return r
+
+
+idle = Gst.parse_launch(
+    "appsrc caps=video/x-raw,format=RGB,width=64,height=48,framerate=1/1 ! "
+    "yolodetect model=%s model-instance-id=wait batch-size=2 "
+    "batch-timeout=60000 ! fakesink async=false" % M320)
+assert idle.set_state(Gst.State.PLAYING) != Gst.StateChangeReturn.FAILURE
+a = pipeline(PICS[0], os.path.join(tmp, "w.jsonl"),
+             "model=%s model-instance-id=wait batch-size=2 "
+             "batch-timeout=60000" % M320)
+a.set_state(Gst.State.PLAYING)
+time.sleep(3)  # its first frame waits for the batch
+assert timed("flushing seek while a frame waits for its batch",
+             lambda: a.seek_simple(Gst.Format.TIME, Gst.SeekFlags.FLUSH, 0))
+time.sleep(2)
+timed("stop while a frame waits for its batch",
+      lambda: a.set_state(Gst.State.NULL))
+idle.set_state(Gst.State.NULL)
+
 shutil.rmtree(tmp, ignore_errors=True)
 print("PASS")

@@ -672,6 +672,50 @@ GST_START_TEST (test_strides)
 
 GST_END_TEST;
 
+/* A frame with a GstVideoCropMeta (videocrop, decoders with coded
+ * padding, when downstream accepts the meta): the detections are those of
+ * the visible region, the same as when the crop is copied out. */
+GST_START_TEST (test_crop_meta)
+{
+  GstSample *s;
+  GArray *d[2];
+  gchar *path, *desc;
+
+  SKIP_WITHOUT_DATA ();
+  s = get_image ("bus.jpg", "RGB");
+  path = data_path ("models", SMALL_MODEL);
+  desc = g_strdup_printf ("videocrop left=300 top=200 right=10 bottom=30 ! "
+      "yolodetect model=\"%s\"", path);
+  for (guint k = 0; k < 2; k++) {
+    GstHarness *h = gst_harness_new_parse (desc);
+    GstBuffer *out;
+
+    /* k = 1: downstream takes crop metas (as display sinks do) */
+    if (k == 1) {
+      gst_harness_add_propose_allocation_meta (h, GST_VIDEO_META_API_TYPE,
+          NULL);
+      gst_harness_add_propose_allocation_meta (h,
+          GST_VIDEO_CROP_META_API_TYPE, NULL);
+    }
+    gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (s)));
+    out = gst_harness_push_and_pull (h,
+        gst_buffer_ref (gst_sample_get_buffer (s)));
+    fail_unless (out != NULL);
+    d[k] = buffer_dets (out, 500, 850);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+  fail_unless (d[0]->len > 0);
+  compare_dets ("crop meta", d[1], d[0], 0.999, 1e-4, 0.0);
+  fail_unless_equals_int (d[1]->len, d[0]->len);
+  g_array_unref (d[0]);
+  g_array_unref (d[1]);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* Labels, ids and ROI rectangles: checked in buffer_dets; here the labels
  * come from the model's names metadata. */
 GST_START_TEST (test_meta)
@@ -763,10 +807,42 @@ GST_START_TEST (test_meta_through_convert_scale)
 
 GST_END_TEST;
 
+/* The warnings (message and details, one per line) a bare yolodetect with
+ * model and labels-file posts when it starts; "" if none. */
+static gchar *
+start_warnings (const gchar * model, const gchar * labels_file)
+{
+  GstElement *e = gst_element_factory_make ("yolodetect", NULL);
+  GstBus *bus = gst_bus_new ();
+  GString *out = g_string_new (NULL);
+  GstMessage *msg;
+  gchar *path = data_path ("models", model);
+
+  g_object_set (e, "model", path, "labels-file", labels_file, NULL);
+  gst_element_set_bus (e, bus);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+    gst_message_parse_warning (msg, &err, &dbg);
+    g_string_append_printf (out, "%s\n%s\n", err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  g_free (path);
+  return g_string_free (out, FALSE);
+}
+
 /* YOLOX has no names: labels-file, else the class number. */
 GST_START_TEST (test_labels_file)
 {
-  gchar *names;
+  gchar *names, *text;
   gchar *extra;
   GstHarness *h;
   GArray *d;
@@ -810,6 +886,32 @@ GST_START_TEST (test_labels_file)
   }
   g_array_unref (d);
   gst_harness_teardown (h);
+  /* a file with as many labels as classes: no warning */
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless_equals_string (text, "");
+  g_free (text);
+  /* a model with names metadata does not use the file: a warning says so */
+  text = start_warnings (SMALL_MODEL, names);
+  fail_unless (strstr (text, "is not used") && strstr (text, "80 classes"),
+      "%s", text);
+  g_free (text);
+  /* fewer or more labels than classes: a warning naming the counts */
+  fail_unless (g_file_set_contents (names, "human\nbike\n", -1, NULL));
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless (strstr (text, "has 2 labels for the 80 classes")
+      && strstr (text, "classes 2 to 79"), "%s", text);
+  g_free (text);
+  {
+    GString *txt = g_string_new (NULL);
+    for (guint i = 0; i < 81; i++)
+      g_string_append_printf (txt, "c%u\n", i);
+    fail_unless (g_file_set_contents (names, txt->str, -1, NULL));
+    g_string_free (txt, TRUE);
+  }
+  text = start_warnings ("yolox-nano-416.onnx", names);
+  fail_unless (strstr (text, "has 81 labels for the 80 classes")
+      && strstr (text, "after line 80"), "%s", text);
+  g_free (text);
   g_unlink (names);
   g_free (names);
   g_free (extra);
@@ -2308,6 +2410,8 @@ GST_START_TEST (test_task_metas)
         n_roi++;
       }
       fail_unless (n_roi > 0, "frame %u", f);
+      /* frame 1 repeats frame 0's inference: marked so, as detections */
+      fail_unless_equals_int (gst_yolo_meta_is_inferred (out), f == 0);
       gst_buffer_unref (out);
     }
     {
@@ -2354,6 +2458,39 @@ GST_START_TEST (test_task_metas)
     g_free (desc);
     g_free (path);
   }
+}
+
+GST_END_TEST;
+
+/* task reads the loaded model's task; after a failed start (no model
+ * loaded) NULL, not the previous model's */
+GST_START_TEST (test_task_after_failed_start)
+{
+  GstElement *e;
+  gchar *path, *task = NULL;
+  GstBus *bus = gst_bus_new ();
+
+  if (!(path = zoo_model ("yolo11n-pose.onnx")))
+    return;
+  e = gst_element_factory_make ("yolodetect", NULL);
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "model", path, NULL);
+  fail_unless (gst_element_set_state (e, GST_STATE_PAUSED) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (e, "task", &task, NULL);
+  fail_unless_equals_string (task, "pose");
+  g_free (task);
+  gst_element_set_state (e, GST_STATE_NULL);
+  g_object_set (e, "model", "/nonexistent/model.onnx", NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (e, "task", &task, NULL);
+  fail_unless (task == NULL, "task '%s' after a failed start", task);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  g_free (path);
 }
 
 GST_END_TEST;
@@ -2544,6 +2681,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_reference_detections_i420);
   tcase_add_test (tc, test_formats);
   tcase_add_test (tc, test_strides);
+  tcase_add_test (tc, test_crop_meta);
   tcase_add_test (tc, test_meta);
   tcase_add_test (tc, test_meta_through_convert_scale);
   tcase_add_test (tc, test_labels_file);
@@ -2562,6 +2700,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_values_nonfinite);
   tcase_add_test (tc, test_task_and_export_errors);
   tcase_add_test (tc, test_task_metas);
+  tcase_add_test (tc, test_task_after_failed_start);
   tcase_add_test (tc, test_input_size);
   tcase_add_test (tc, test_classes_empty_entries);
   tcase_add_test (tc, test_batch_stream_ends);

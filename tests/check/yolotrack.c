@@ -281,6 +281,72 @@ GST_START_TEST (test_between_inferences)
 
 GST_END_TEST;
 
+/* Between inferences a box that carries a shape tied to it (pose
+ * keypoints, a rotated box) stays the detector's, so that box and shape
+ * still agree; it keeps its id. A plain box moves with its track. */
+GST_START_TEST (test_shapes_between_inferences)
+{
+  GstHarness *h = new_harness (NULL);
+  Box last[3] = { {0}
+  };
+
+  for (guint f = 0; f < 30; f++) {
+    Box truth[3] = {
+      box_at (60 + 7.0 * f, 100, 60, 120, 0.9),
+      box_at (580 - 5.0 * f, 300, 70, 130, 0.8),
+      box_at (100 + 6.0 * f, 400, 50, 50, 0.85),
+    };
+    gboolean inferred = f % 3 == 0;
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H * 3, NULL);
+    GstVideoRegionOfInterestMeta *roi;
+    gpointer state = NULL;
+    guint i = 0;
+
+    if (inferred)
+      memcpy (last, truth, sizeof (last));
+    for (guint k = 0; k < 3; k++) {
+      GstYoloDetection d = { last[k].x1, last[k].y1, last[k].x2, last[k].y2,
+        last[k].score, 0, "person"
+      };
+      if (k == 1) {
+        roi = gst_yolo_meta_add_rotated_detection (buf, W, H, &d,
+            (d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2, d.x2 - d.x1, d.y2 - d.y1,
+            0.0);
+      } else {
+        roi = gst_yolo_meta_add_detection (buf, W, H, &d);
+      }
+      if (k == 0) {
+        gfloat kp[3] = { (d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2, 0.9f };
+        gst_yolo_meta_add_keypoints (buf, roi, W, H, 1, kp);
+      }
+    }
+    gst_yolo_meta_mark_inferred (buf, inferred);
+    buf = gst_harness_push_and_pull (h, buf);
+    while ((roi = (GstVideoRegionOfInterestMeta *)
+            gst_buffer_iterate_meta_filtered (buf, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstYoloDetection d;
+      gint id = -1;
+
+      fail_unless (gst_yolo_meta_get_detection (roi, W, H, &d));
+      if (f > 0)
+        fail_unless (gst_yolo_meta_find_object_id (buf, roi, &id)
+            && id == (gint) i + 1, "frame %u box %u: id %d", f, i, id);
+      if (i < 2 || inferred)
+        g_assert_cmpfloat_with_epsilon (d.x1, last[i].x1, 1e-3);
+      else if (f >= 9)
+        fail_unless (fabs (d.x1 - last[i].x1) > 3.0,
+            "frame %u: the plain box was not moved (%f)", f, d.x1);
+      i++;
+    }
+    fail_unless_equals_int (i, 3);
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* tracker-type=iou: no motion model; slow objects keep their ids, an
  * object that jumps further than its box is a new track */
 GST_START_TEST (test_iou_tracker)
@@ -471,6 +537,7 @@ yolotrack_suite (void)
   tcase_add_test (tc, test_track_buffer_scaled_by_frame_rate);
   tcase_add_test (tc, test_low_score_second_stage);
   tcase_add_test (tc, test_between_inferences);
+  tcase_add_test (tc, test_shapes_between_inferences);
   tcase_add_test (tc, test_iou_tracker);
   tcase_add_test (tc, test_companion_and_flush);
   tcase_add_test (tc, test_bad_boxes);

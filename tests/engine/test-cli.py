@@ -152,6 +152,16 @@ def main():
     expect_error(["run", V8, "--input", good_in, "--output", outp,
                   "--output-index", "3"], ["output-index"],
                  "run: output index out of range")
+    # --size on a fixed-size model: an error naming both sizes, not
+    # silently ignored (it ran at 320 and said nothing); its own size is fine
+    for cmd in (["info", V8], ["run", V8, "--input", good_in, "--output",
+                               outp],
+                ["bench", V8, "--iterations", "1", "--warmup", "0"]):
+        expect_one_line_error(cmd + ["--size", "480x640"],
+                              ["fixed input size of 320x320", "480x640",
+                               "dynamic=True"], cmd[0] + " --size: fixed model")
+    rc, out, err = run("info", V8, "--size", "320")
+    check(rc == 0, "info --size: the model's own size", out + err)
     rc, out, err = run("run", V8, "--input", good_in, "--output", outp)
     check(rc == 0 and os.path.getsize(outp) == 84 * 2100 * 4, "run writes "
           "the output", out + err)

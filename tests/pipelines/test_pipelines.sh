@@ -111,6 +111,10 @@ PY
     for cmd in "file-to-json.sh" "benchmark.sh" "rtsp-to-json.sh" \
                "file-to-mp4.sh $media /nonexistent.onnx $tmp/x.mp4" \
                "benchmark.sh /nonexistent.mp4" \
+               "benchmark.sh $media $data/models/yolov8n-320.onnx abc" \
+               "file-to-json.sh $media $data/models/yolov8n-320.onnx - 10x" \
+               "file-to-json.sh $media $data/models/yolov8n-320.onnx - 08" \
+               "file-to-mp4.sh $media $data/models/yolov8n-320.onnx $tmp/x.mp4 -3" \
                "webcam-display.sh /nonexistent-video0 $data/models/yolov8n-320.onnx" \
                "cameras-to-mqtt.sh $data/models/yolov8n-320.onnx" \
                "cameras-to-mqtt.sh /nonexistent.onnx rtsp://127.0.0.1:1/x"; do
