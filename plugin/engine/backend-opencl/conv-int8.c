@@ -33,14 +33,14 @@ static gboolean
 supports_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   QConvGeom p;
-  return yolo_qdot_1x1 (g, n, &p) && yolo_qdot_supported (g, n);
+  return yolo_qdot_1x1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
 }
 
 static gboolean
 supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   QConvGeom p;
-  return yolo_qdot_3x3s1 (g, n, &p) && yolo_qdot_supported (g, n);
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
 }
 
 static gboolean
@@ -62,7 +62,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
+  if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
+      || p.N != 1)
     return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
         "stride 1, pad 1, one group, batch 1, C %% 4 == 0, W >= 32" :
         "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1");

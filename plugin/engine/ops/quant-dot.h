@@ -9,11 +9,11 @@
 G_BEGIN_DECLS
 /* TRUE when node n (a ConvInteger or ConvIntegerToFloat that passes
  * yolo_qconv_geom, filled into *p) is 1x1, stride 1, unpadded, one group,
- * batch 1, with H * W <= G_MAXINT / 4. */
+ * any batch (yolo-lower.c runs a batch per image), with H * W <= G_MAXINT / 4. */
     gboolean yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
-/* TRUE when node n is 3x3, stride 1, pads 1, dilation 1, one group, batch
- * 1, C % 4 == 0, W >= 32, H * W <= G_MAXINT / 4 (fills *p). */
+/* TRUE when node n is 3x3, stride 1, pads 1, dilation 1, one group, any
+ * batch, C % 4 == 0, W >= 32, H * W <= G_MAXINT / 4 (fills *p). */
 gboolean yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
 /* The per-output-channel offsets d[m] (p->M values) that bring the int32
