@@ -322,11 +322,6 @@ resolve_prewarm (const char *value, const char **out, GError ** error)
       out, error);
 }
 
-/* Fills *out from opt (may be NULL): every test / benchmark option unset
- * there takes its environment default, every choice becomes one of its
- * static strings ("auto" when unset), every cap a number (0: none);
- * device stays as given. FALSE with YOLO_ENGINE_ERROR_ARGUMENT on an
- * invalid value. */
 /* YoloDeviceInfo.int8_dot: PoCL's CPU device (its compiler targets the
  * host CPU, AVX-512 when the float vectors are 16 wide) on an x86-64 host
  * with AVX512-VNNI. */
@@ -344,6 +339,11 @@ host_int8_dot (const YoloDeviceInfo * info)
 #endif
 }
 
+/* Fills *out from opt (may be NULL): every test / benchmark option unset
+ * there takes its environment default, every choice becomes one of its
+ * static strings ("auto" when unset), every cap a number (0: none);
+ * device stays as given. FALSE with YOLO_ENGINE_ERROR_ARGUMENT on an
+ * invalid value. */
 static gboolean
 resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
     GError ** error)
