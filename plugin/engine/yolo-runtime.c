@@ -330,6 +330,23 @@ resolve_prewarm (const char *value, const char **out, GError ** error)
       out, error);
 }
 
+/* YoloDeviceInfo.int8_dot: PoCL's CPU device (its compiler targets the
+ * host CPU, AVX-512 when the float vectors are 16 wide) on an x86-64 host
+ * with AVX512-VNNI. */
+static gboolean
+host_int8_dot (const YoloDeviceInfo * info)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init ();
+  return info->is_cpu && info->preferred_vector_width_float >= 16
+      && info->platform && strstr (info->platform, "Portable Computing")
+      && __builtin_cpu_supports ("avx512f")
+      && __builtin_cpu_supports ("avx512vnni");
+#else
+  return FALSE;
+#endif
+}
+
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
  * there takes its environment default, every choice becomes one of its
  * static strings ("auto" when unset), every cap a number (0: none);
@@ -371,7 +388,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   return yolo_rt_resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune,
       &out->tune, error)
       && resolve_variants (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, "Conv", &out->conv_kernel, error)
+      conv, "Conv|ConvInteger", &out->conv_kernel, error)
       && yolo_rt_resolve_choice (opt->wino_layout, "wino_layout",
       "YOLO_WINO_LAYOUT", wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",
@@ -487,6 +504,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->info.vendor = yolo_cl_device_string (rt->device, CL_DEVICE_VENDOR);
   rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
   rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
+  rt->info.int8_dot = host_int8_dot (&rt->info);
 
   /* on PoCL < 7 one context and queue shared by the process's engines
    * (yolo-cl-queue.h) */
@@ -1064,6 +1082,13 @@ yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
  * threads is what is compared. */
 static GMutex trial_lock;
 
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
 gboolean
 yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
     guint runs, YoloRtTrialTime * times, GError ** error)
@@ -1073,6 +1098,7 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
   cl_int err = CL_SUCCESS;
   YoloCpuClock clk = { 0, };
   gboolean cpu = rt->info.is_cpu;
+  double *run_ms;
 
   /* The trials' scratch arguments get temporary buffers of the sizes asked
    * so far, the largest of all trials (yolo_runtime_bind_scratch binds the
@@ -1099,8 +1125,12 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
   g_mutex_lock (&trial_lock);
   if (cpu)
     yolo_cpu_clock_init (&clk, "yolo-prewarm");
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
     times[i].wall_ms = times[i].cpu_ms = times[i].cpu_total_ms = -1;
+    times[i].spread = 0;
+  }
+  /* each timed run's time on the deciding clock, for the spread */
+  run_ms = g_new0 (double, (gsize) n * MAX (runs, 1));
   /* Run r < 0 warms up. The trials take turns (A B B A A B ...: each
    * round reverses the order), so that a load that comes and goes touches
    * them all alike; each keeps its fastest run: other work on the machine
@@ -1125,6 +1155,7 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
         total_ms = yolo_cpu_clock_elapsed_ms (&clk, &cpu_ms);
       if (!ok || r < 0)
         continue;
+      run_ms[(gsize) i * runs + r] = cpu ? cpu_ms : wall;
       if (times[i].wall_ms < 0 || wall < times[i].wall_ms)
         times[i].wall_ms = wall;
       if (cpu && (times[i].cpu_ms < 0 || cpu_ms < times[i].cpu_ms))
@@ -1135,6 +1166,13 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
     }
   }
   g_mutex_unlock (&trial_lock);
+  for (guint i = 0; ok && runs > 0 && i < n; i++) {
+    double *v = run_ms + (gsize) i * runs;
+
+    qsort (v, runs, sizeof (double), cmp_double);
+    times[i].spread = v[0] > 0 ? MAX (v[(runs - 1) / 2] / v[0], 1.0) : 1.0;
+  }
+  g_free (run_ms);
   yolo_cpu_clock_clear (&clk);
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     if (tmp[i])
