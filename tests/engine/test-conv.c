@@ -1001,6 +1001,7 @@ test_conv_variants (void)
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
+    {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
     {"conv-im2col-t", "conv_gemm_t16"},
