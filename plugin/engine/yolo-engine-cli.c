@@ -19,6 +19,7 @@
 
 #include "yolo-engine-private.h"
 #include "yolo-half.h"
+#include "yolo-head.h"
 #include "yolo-model-info.h"
 #include "yolo-parity.h"
 #include "yolo-peak.h"
@@ -32,10 +33,11 @@
 static const char usage_text[] =
     "Usage:\n"
     "  " PROG " devices\n"
-    "  " PROG " info MODEL [--json] [--size HxW]\n"
-    "  " PROG " run MODEL --input IN.f32 --output OUT.f32 [--device SPEC]\n"
-    "          [--output-index N] [--size HxW] [ENGINE OPTIONS]\n"
+    "  " PROG " info MODEL [--json] [--size HxW] [--batch N]\n"
     "  " PROG
+    " run MODEL --input IN.f32 [--input IN2.f32 ...] --output OUT.f32\n"
+    "          [--batch N] [--device SPEC] [--output-index N] [--size HxW]\n"
+    "          [ENGINE OPTIONS]\n" "  " PROG
     " bench MODEL [--iterations N] [--warmup N] [--batch N] [--device SPEC]\n"
     "          [--json] [--profile] [--size HxW] [--peak-gflops G]\n"
     "          [ENGINE OPTIONS]\n" "  " PROG
@@ -45,8 +47,11 @@ static const char usage_text[] =
     "Runs YOLO ONNX models on OpenCL devices.\n"
     "  devices  list OpenCL platforms and devices\n"
     "  info     describe a model: inputs, outputs, opset, head layout,\n"
-    "           classes, parameters, GFLOPs (no device needed)\n"
+    "           classes, parameters, GFLOPs (no device needed; --batch N:\n"
+    "           the shapes at N images per inference)\n"
     "  run      run one inference on raw little-endian float32 input\n"
+    "           (--batch N: N images, one --input each or one repeated);\n"
+    "           prints each image's detections (detection models)\n"
     "  bench    time set_input + run + get_output; the model's GFLOP/s\n"
     "           (--profile: per layer, with % of the device's peak)\n"
     "  compare  check output 0 of MODEL (OUT.f32, from run) against a\n"
@@ -70,7 +75,8 @@ static const char usage_text[] =
     "  --tune=on|off|cached                       (YOLO_TUNE)\n"
     "      time the variants that compete for a node once at load and keep\n"
     "      the fastest, remembered per device in the cache directory (on,\n"
-    "      the default); only what the cache holds (cached); the static\n"
+    "      the default; close or disturbed calls measured again on a few\n"
+    "      later starts); only what the cache holds (cached); the static\n"
     "      preference order (off)\n"
     "  --wino-layout=auto|xi                      (YOLO_WINO_LAYOUT)\n"
     "  --max-work-group-size=N                    (YOLO_MAX_WORK_GROUP_SIZE)\n"
@@ -335,6 +341,14 @@ parse_size (const char *str, int *h, int *w)
   return TRUE;
 }
 
+/* The --batch of info, run and bench: 1 to 256 images per inference (the
+ * engine's limit, YoloEngineOptions.batch). */
+static gboolean
+batch_ok (int batch)
+{
+  return batch >= 1 && batch <= 256;
+}
+
 /* ------------------------------------------------------------------------ */
 /* info */
 
@@ -485,6 +499,8 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   }
   g_string_append_printf (s, "],\"input_h\":%d,\"input_w\":%d,\"stride\":%d",
       mi->input_h, mi->input_w, mi->stride);
+  g_string_append_printf (s, ",\"batch\":%" G_GINT64_FORMAT,
+      MAX (g->batch_to, 1));
   g_string_append (s, ",\"batch_from\":");
   if (g->batch_from)
     g_string_append_printf (s, "%" G_GINT64_FORMAT, g->batch_from);
@@ -569,17 +585,22 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
     char *dd = dynamic_dims (YOLO_T (g, g_array_index (g->inputs, int, 0)));
     if (dd)
       g_string_append_printf (s, "dynamic:     %s (symbolic dimensions of "
-          "the input as run: batch 1, one image per run; height and width "
-          "from --size / yolodetect's input-size, else the imgsz "
-          "metadata)\n", dd);
+          "the input as run: batch %" G_GINT64_FORMAT " (--batch), %s; "
+          "height and width from --size / yolodetect's input-size, else the "
+          "imgsz metadata)\n", dd, MAX (g->batch_to, 1),
+          g->batch_to > 1 ? "images per run" : "one image per run");
     g_free (dd);
   }
   if (g->batch_from && !infer_error)
     g_string_append_printf (s, "batch:       the file has a fixed batch of %"
         G_GINT64_FORMAT " (batch=%" G_GINT64_FORMAT " export); run at batch "
-        "1, one image per run (input and Reshape constants rewritten: each "
+        "%" G_GINT64_FORMAT " (input and Reshape constants rewritten: each "
         "image gives what slot 0 of a batch gives)\n", g->batch_from,
-        g->batch_from);
+        g->batch_from, MAX (g->batch_to, 1));
+  else if (g->batch_to > 1 && !infer_error)
+    g_string_append_printf (s, "batch:       %" G_GINT64_FORMAT " images per "
+        "inference (--batch): the shapes above are at that batch\n",
+        g->batch_to);
   if (g->nms_tail) {
     char *nt = yolo_nms_tail_describe (g->nms_tail);
     g_string_append_printf (s, "nms:         %s\n", nt);
@@ -643,11 +664,13 @@ cmd_info (int argc, char **argv)
 {
   gboolean json = FALSE;
   char *size = NULL;
-  int size_h = 0, size_w = 0;
+  int size_h = 0, size_w = 0, batch = 1;
   GOptionEntry entries[] = {
     {"json", 'j', 0, G_OPTION_ARG_NONE, &json, "Print one JSON object", NULL},
     {"size", 's', 0, G_OPTION_ARG_STRING, &size,
         "Input size for dynamic models", "HxW"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT, &batch,
+        "Images per inference: the shapes at that batch (default 1)", "N"},
     {NULL}
   };
   GOptionContext *ctx;
@@ -678,11 +701,16 @@ cmd_info (int argc, char **argv)
     return ret;
   }
   g_free (size);
+  if (!batch_ok (batch))
+    return usage_error ("--batch %d: give 1 to 256 images per inference",
+        batch);
 
   g = yolo_onnx_load (argv[2], &error);
   if (g == NULL)
     return fail (error);
-  /* the same checks and passes as `run` and the element */
+  /* the same checks and passes as `run` and the element (at the batch
+   * the engine would run, as yolo_engine_new sets it) */
+  g->batch_to = batch;
   if (!yolo_graph_prepare (g, size_h, size_w, &error)) {
     infer_error = g_strdup (error->message);
     g_clear_error (&error);
@@ -739,16 +767,90 @@ read_regular_file (const char *path, char **data, gsize * len, GError ** error)
   return g_file_get_contents (path, data, len, error);
 }
 
+/* Prints the detections of each image of output 0 (out: batch images'
+ * outputs, one after the other; in: their files) with the default
+ * thresholds of yolo-head.h, boxes in model-input pixels. Models whose
+ * head is not a detection head (another task, an unknown layout) get one
+ * line saying why. */
+static void
+print_detections (YoloEngine * e, const YoloTensorInfo * oi, const float *out,
+    int batch, char **inputs, guint n_inputs, const YoloTensorInfo * ii)
+{
+  YoloHeadParams hp = YOLO_HEAD_PARAMS_DEFAULT;
+  YoloHeadLayout layout;
+  YoloLetterbox lb;
+  YoloModelInfo *mi;
+  GError *err = NULL;
+  char *why = NULL;
+  YoloFamily family = yolo_engine_detect_family (e, &why);
+  gint64 dims[G_N_ELEMENTS (oi->dims)], per = 1;
+  int in_h = ii->ndim == 4 ? (int) ii->dims[2] : 0;
+  int in_w = ii->ndim == 4 ? (int) ii->dims[3] : 0;
+
+  memcpy (dims, oi->dims, sizeof (gint64) * oi->ndim);
+  if (oi->ndim >= 1 && dims[0] == batch)
+    dims[0] = 1;
+  for (int d = 0; d < oi->ndim; d++)
+    per *= MAX (dims[d], 0);
+  if (family == YOLO_FAMILY_UNKNOWN || ii->ndim != 4
+      || !yolo_head_layout_init (&layout, family, oi->ndim, dims, in_w, in_h,
+          &err)) {
+    printf ("detections: not decoded (%s)\n", err ? err->message : why ?
+        why : "no detection head");
+    g_clear_error (&err);
+    g_free (why);
+    return;
+  }
+  g_free (why);
+  /* (NMS is quadratic in the candidates: a model of 1280x1280 input has
+   * 33600 boxes; far more means a broken output, not a detector) */
+  if (layout.n_boxes > 200000) {
+    printf ("detections: not decoded (%d boxes per image: more than a "
+        "detector's 200000)\n", layout.n_boxes);
+    return;
+  }
+  yolo_letterbox_compute (in_w, in_h, in_w, in_h, YOLO_RESIZE_LETTERBOX,
+      TRUE, &lb);
+  mi = yolo_model_info_new (e->graph);
+  for (int b = 0; b < batch; b++) {
+    GArray *dets = yolo_head_decode (&layout, &hp, out + b * per, &lb);
+    const char *in = inputs[n_inputs == 1 ? 0 : b];
+    char *ein = g_strescape (in, NULL);
+
+    printf ("image %d (%s): %u detection%s (score > %.2f, IoU %.2f; boxes "
+        "x1,y1,x2,y2 in input pixels)\n", b, ein, dets->len,
+        dets->len == 1 ? "" : "s", hp.conf_threshold, hp.iou_threshold);
+    for (guint i = 0; i < dets->len; i++) {
+      const YoloDetection *d = &g_array_index (dets, YoloDetection, i);
+      const char *raw = d->class_id >= 0
+          && (guint) d->class_id < mi->names->len ?
+          g_ptr_array_index (mi->names, d->class_id) : NULL;
+      char *name = raw ? yolo_escape_name (raw) : NULL;
+
+      printf ("  %3d %-14s %.3f  %.1f,%.1f,%.1f,%.1f\n", d->class_id,
+          name ? name : raw ? raw : "-", d->score, d->x1, d->y1, d->x2, d->y2);
+      g_free (name);
+    }
+    g_free (ein);
+    g_array_unref (dets);
+  }
+  yolo_model_info_free (mi);
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
-  char *input = NULL, *output = NULL, *device = NULL, *size = NULL;
-  int out_index = 0;
+  char **inputs = NULL, *output = NULL, *device = NULL, *size = NULL;
+  int out_index = 0, batch = 1;
   GOptionEntry entries[] = {
-    {"input", 'i', 0, G_OPTION_ARG_FILENAME, &input,
-        "Raw little-endian float32 input in the model's input shape", "IN"},
+    {"input", 'i', 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs,
+          "Raw little-endian float32 input of one image in the model's input "
+          "shape (with --batch: given once, repeated, or once per image)",
+        "IN"},
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
         "Where to write the output as raw float32", "OUT"},
+    {"batch", 'b', 0, G_OPTION_ARG_INT, &batch,
+        "Images per inference (default 1)", "N"},
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "OpenCL device", "SPEC"},
     {"output-index", 'n', 0, G_OPTION_ARG_INT, &out_index,
         "Which output to write (default 0)", "N"},
@@ -761,11 +863,12 @@ cmd_run (int argc, char **argv)
   YoloEngineOptions opt = { 0 };
   EngineArgs eargs = { 0 };
   YoloEngine *e = NULL;
-  YoloTensorInfo in_info, out_info;
-  char *in_data = NULL;
-  gsize in_len = 0;
-  float *in_f = NULL, *out_f = NULL;
-  gint64 in_n, out_n, k;
+  YoloTensorInfo in_info, out_info, out0_info;
+  char **in_data = NULL;
+  gsize *in_len = NULL;
+  guint n_inputs;
+  float *in_f = NULL, *out_f = NULL, *out0_f = NULL;
+  gint64 in_n, img_n, out_n, k;
   int ret = 1;
 
   ctx = g_option_context_new ("MODEL - run one inference");
@@ -780,7 +883,7 @@ cmd_run (int argc, char **argv)
     ret = usage_error ("run needs exactly one MODEL");
     goto out;
   }
-  if (input == NULL || output == NULL) {
+  if (inputs == NULL || output == NULL) {
     ret = usage_error ("run needs --input and --output");
     goto out;
   }
@@ -788,13 +891,27 @@ cmd_run (int argc, char **argv)
     ret = usage_error ("invalid --size '%s' (expected HxW or N)", size);
     goto out;
   }
-
-  if (!read_regular_file (input, &in_data, &in_len, &error)) {
-    ret = fail (error);
+  if (!batch_ok (batch)) {
+    ret = usage_error ("--batch %d: give 1 to 256 images per inference", batch);
+    goto out;
+  }
+  n_inputs = g_strv_length (inputs);
+  if (n_inputs != 1 && n_inputs != (guint) batch) {
+    ret = usage_error ("--input given %u times for --batch %d: give one "
+        "file (every image) or one per image", n_inputs, batch);
     goto out;
   }
 
+  in_data = g_new0 (char *, n_inputs);
+  in_len = g_new0 (gsize, n_inputs);
+  for (guint i = 0; i < n_inputs; i++)
+    if (!read_regular_file (inputs[i], &in_data[i], &in_len[i], &error)) {
+      ret = fail (error);
+      goto out;
+    }
+
   opt.device = device;
+  opt.batch = batch;
   engine_args_apply (&eargs, &opt);
   e = yolo_engine_new (argv[2], &opt, &error);
   if (e == NULL) {
@@ -807,7 +924,8 @@ cmd_run (int argc, char **argv)
     goto out;
   }
   if (!yolo_engine_input_info (e, 0, &in_info)
-      || !yolo_engine_output_info (e, out_index, &out_info)) {
+      || !yolo_engine_output_info (e, out_index, &out_info)
+      || !yolo_engine_output_info (e, 0, &out0_info)) {
     fprintf (stderr, PROG ": the model has no input or output\n");
     goto out;
   }
@@ -815,24 +933,36 @@ cmd_run (int argc, char **argv)
           opt.input_width))
     goto out;
   in_n = info_numel (&in_info);
+  img_n = in_n / batch;
   out_n = info_numel (&out_info);
-  if ((gint64) in_len != in_n * 4) {
-    char *d = dims_str (in_info.ndim, in_info.dims);
-    gboolean half = !g_strcmp0 (in_info.dtype, "float16");
-    fprintf (stderr, PROG ": %s has %" G_GSIZE_FORMAT " bytes, but input "
-        "'%s' %s needs %" G_GINT64_FORMAT " float32 values (%" G_GINT64_FORMAT
-        " bytes)%s\n", input, in_len, in_info.name, d, in_n, in_n * 4,
-        half ? "; float32 for a float16 input too (the engine rounds it)" : "");
-    g_free (d);
-    goto out;
-  }
+  for (guint i = 0; i < n_inputs; i++)
+    if ((gint64) in_len[i] != img_n * 4) {
+      char *d;
+      gboolean half = !g_strcmp0 (in_info.dtype, "float16");
+
+      if (batch > 1)
+        in_info.dims[0] = 1;
+      d = dims_str (in_info.ndim, in_info.dims);
+      fprintf (stderr, PROG ": %s has %" G_GSIZE_FORMAT " bytes, but input "
+          "'%s' %s%s needs %" G_GINT64_FORMAT " float32 values (%"
+          G_GINT64_FORMAT " bytes)%s\n", inputs[i], in_len[i], in_info.name,
+          d, batch > 1 ? " (one image)" : "", img_n, img_n * 4,
+          half ? "; float32 for a float16 input too (the engine rounds it)" :
+          "");
+      g_free (d);
+      goto out;
+    }
 
   in_f = g_new (float, MAX (in_n, 1));
-  for (k = 0; k < in_n; k++) {
-    guint32 v;
-    memcpy (&v, in_data + 4 * k, 4);
-    v = GUINT32_FROM_LE (v);
-    memcpy (&in_f[k], &v, 4);
+  for (int b = 0; b < batch; b++) {
+    const char *src = in_data[n_inputs == 1 ? 0 : b];
+
+    for (k = 0; k < img_n; k++) {
+      guint32 v;
+      memcpy (&v, src + 4 * k, 4);
+      v = GUINT32_FROM_LE (v);
+      memcpy (&in_f[b * img_n + k], &v, 4);
+    }
   }
   out_f = g_new0 (float, MAX (out_n, 1));
   if (!yolo_engine_set_input (e, in_f, &error)
@@ -840,6 +970,17 @@ cmd_run (int argc, char **argv)
       || !yolo_engine_get_output (e, out_index, out_f, &error)) {
     ret = fail (error);
     goto out;
+  }
+  /* each image's detections, from output 0 */
+  if (out_index == 0) {
+    print_detections (e, &out_info, out_f, batch, inputs, n_inputs, &in_info);
+  } else {
+    out0_f = g_new0 (float, MAX (info_numel (&out0_info), 1));
+    if (!yolo_engine_get_output (e, 0, out0_f, &error)) {
+      ret = fail (error);
+      goto out;
+    }
+    print_detections (e, &out0_info, out0_f, batch, inputs, n_inputs, &in_info);
   }
   for (k = 0; k < out_n; k++) {
     guint32 v;
@@ -853,9 +994,9 @@ cmd_run (int argc, char **argv)
   }
   {
     char *d = dims_str (out_info.ndim, out_info.dims);
-    printf ("%s: wrote output %d '%s' %s (%" G_GINT64_FORMAT " float32) to "
+    printf ("%s: wrote output %d '%s' %s (%" G_GINT64_FORMAT " float32%s) to "
         "%s\n", yolo_engine_device_name (e), out_index, out_info.name, d,
-        out_n, output);
+        out_n, batch > 1 ? ", the images one after the other" : "", output);
     g_free (d);
   }
   ret = 0;
@@ -864,10 +1005,14 @@ out:
   g_option_context_free (ctx);
   if (e)
     yolo_engine_free (e);
+  for (guint i = 0; in_data && i < g_strv_length (inputs); i++)
+    g_free (in_data[i]);
   g_free (in_data);
+  g_free (in_len);
   g_free (in_f);
   g_free (out_f);
-  g_free (input);
+  g_free (out0_f);
+  g_strfreev (inputs);
   g_free (output);
   g_free (device);
   g_free (size);

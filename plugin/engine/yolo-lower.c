@@ -6,6 +6,7 @@
 #include "yolo-lower.h"
 #include "yolo-tune.h"
 #include "yolo-ops.h"
+#include "ops/quant.h"
 
 /* The legacy values of conv_kernel / matmul_kernel as impl names. */
 static const struct
@@ -78,49 +79,99 @@ image_view (YoloGraph * g, int t, gint64 i)
   return idx;
 }
 
-/* A Conv or ConvTranspose of batch N > 1 (the engine's batch option): N
- * batch-1 ones, one per image, on [1, ...] views of its input, output and
- * fused residual at the image's offset; the variants (and their launches)
- * are those of batch 1. */
+/* A node of batch N > 1 (the engine's batch option) run as N batch-1 ones,
+ * one per image, on [1, ...] views at the image's offset of the tensors
+ * slots[0..n_slots-1] point at (indices in n's inputs / outputs /
+ * residual; -1: none); the variants (and their launches) are those of
+ * batch 1. */
 static gboolean
-lower_conv_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
-    YoloGraph * g, YoloNode * n, GError ** error)
+lower_per_image (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
+    YoloGraph * g, YoloNode * n, int **slots, int n_slots, GError ** error)
 {
-  int x = n->inputs[0], y = n->outputs[0], res = n->residual;
-  gint64 batch = YOLO_T (g, x)->dims[0];
+  gint64 batch = YOLO_T (g, n->inputs[0])->dims[0];
+  int orig[8];
   gboolean ok = TRUE;
 
-  if (YOLO_T (g, x)->mem != YOLO_MEM_ARENA
-      || YOLO_T (g, y)->mem != YOLO_MEM_ARENA
-      || (res >= 0 && YOLO_T (g, res)->mem != YOLO_MEM_ARENA)) {
-    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-        "%s node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
-        "tensors in the activation arena", n->op_type, n->name, batch);
-    return FALSE;
+  g_assert (n_slots <= (int) G_N_ELEMENTS (orig));
+  for (int s = 0; s < n_slots; s++) {
+    orig[s] = *slots[s];
+    if (orig[s] >= 0 && YOLO_T (g, orig[s])->mem != YOLO_MEM_ARENA) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "%s node \"%s\": a batch of %" G_GINT64_FORMAT " needs its "
+          "tensors in the activation arena (\"%s\" is not)", n->op_type,
+          n->name, batch, YOLO_T (g, orig[s])->name);
+      return FALSE;
+    }
   }
   for (gint64 i = 0; ok && i < batch; i++) {
-    n->inputs[0] = image_view (g, x, i);
-    n->outputs[0] = image_view (g, y, i);
-    if (res >= 0)
-      n->residual = image_view (g, res, i);
+    for (int s = 0; s < n_slots; s++)
+      if (orig[s] >= 0)
+        *slots[s] = image_view (g, orig[s], i);
     ok = lower_one (b, rt, tuner, g, n, error);
   }
-  n->inputs[0] = x;
-  n->outputs[0] = y;
-  n->residual = res;
+  for (int s = 0; s < n_slots; s++)
+    *slots[s] = orig[s];
   return ok;
+}
+
+/* A Conv, ConvTranspose, ConvInteger or ConvIntegerToFloat of batch N > 1:
+ * per image on its input, output and fused residual, and on an int8
+ * conv's x_zero_point and scale where they hold one per image (those of a
+ * per_image DynamicQuantizeLinear); a DynamicQuantizeLinear (or its
+ * fake-quantising form) with per_image (ops/quant.h): per image on all its
+ * tensors; a MatMulInteger with one a_zero_point per image: per image on
+ * A, a_zero_point and the output. Other nodes: FALSE (lowered as they
+ * are). */
+static gboolean
+lower_batch (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
+    YoloGraph * g, YoloNode * n, gboolean * ok, GError ** error)
+{
+  YoloTensor *x = n->n_inputs > 0 && n->inputs[0] >= 0 ? YOLO_IN (g, n, 0) :
+      NULL;
+  int *slots[8], n_slots = 0;
+  gboolean q = !strcmp (n->op_type, "ConvInteger")
+      || !strcmp (n->op_type, "ConvIntegerToFloat");
+
+  if (!x || x->ndim < 1 || x->dims[0] < 2)
+    return FALSE;
+  if (!strcmp (n->op_type, "DynamicQuantizeLinear")
+      || !strcmp (n->op_type, "DynamicQuantizeDequantizeLinear")) {
+    if (yolo_dql_images (g, n) < 2)
+      return FALSE;
+    slots[n_slots++] = &n->inputs[0];
+    for (int k = 0; k < n->n_outputs && k < 3; k++)
+      slots[n_slots++] = &n->outputs[k];
+  } else if (q || !strcmp (n->op_type, "Conv")
+      || !strcmp (n->op_type, "ConvTranspose")) {
+    if (x->ndim != 4 || n->n_outputs < 1)
+      return FALSE;
+    slots[n_slots++] = &n->inputs[0];
+    slots[n_slots++] = &n->outputs[0];
+    slots[n_slots++] = &n->residual;
+    for (int k = 2; q && k <= 4; k += 2)
+      if (k < n->n_inputs && n->inputs[k] >= 0
+          && YOLO_IN (g, n, k)->ndim == 4
+          && YOLO_IN (g, n, k)->dims[0] == x->dims[0])
+        slots[n_slots++] = &n->inputs[k];
+  } else if (!strcmp (n->op_type, "MatMulInteger") && n->n_inputs > 2
+      && n->inputs[2] >= 0 && yolo_qmatmul_per_image (x, YOLO_IN (g, n, 2))) {
+    slots[n_slots++] = &n->inputs[0];
+    slots[n_slots++] = &n->inputs[2];
+    slots[n_slots++] = &n->outputs[0];
+  } else
+    return FALSE;
+  *ok = lower_per_image (b, rt, tuner, g, n, slots, n_slots, error);
+  return TRUE;
 }
 
 gboolean
 yolo_lower_node (const YoloBackend * b, YoloRuntime * rt, YoloTuner * tuner,
     YoloGraph * g, YoloNode * n, GError ** error)
 {
-  YoloTensor *x = n->n_inputs > 0 && n->inputs[0] >= 0 ? YOLO_IN (g, n, 0) :
-      NULL;
+  gboolean ok;
 
-  if ((!strcmp (n->op_type, "Conv") || !strcmp (n->op_type, "ConvTranspose"))
-      && x && x->ndim == 4 && x->dims[0] > 1)
-    return lower_conv_batch (b, rt, tuner, g, n, error);
+  if (lower_batch (b, rt, tuner, g, n, &ok, error))
+    return ok;
   return lower_one (b, rt, tuner, g, n, error);
 }
 

@@ -507,8 +507,9 @@ yolo_model_export_hint (YoloGraph * g)
         "itself)");
   if (g->inputs && g->inputs->len > 0) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, 0));
-    /* images: NCHW (a [4] vector is not a batch of 4 images) */
-    if (t->ndim == 4 && t->dims[0] > 1)
+    /* images: NCHW (a [4] vector is not a batch of 4 images); the batch
+     * the engine runs (its batch option) is not the export's */
+    if (t->ndim == 4 && t->dims[0] > MAX (g->batch_to, 1))
       n = t->dims[0];
   }
   if (n <= 1 && batch && !g->batch_from)

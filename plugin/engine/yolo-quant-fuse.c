@@ -63,6 +63,17 @@ per_channel_operand (const YoloTensor * t, const YoloTensor * y)
   return TRUE;
 }
 
+/* per_channel_operand, or one value / M values per image of y's batch
+ * ([N, 1, 1, 1] / [N, M, 1, 1]: the scale made from a per_image
+ * DynamicQuantizeLinear's, ops/quant.h). */
+static gboolean
+scale_operand (const YoloTensor * t, const YoloTensor * y)
+{
+  return per_channel_operand (t, y) || (t->dtype == YOLO_DTYPE_FLOAT
+      && y->ndim == 4 && (yolo_qconv_per_image (t, y->dims[0], 1)
+          || yolo_qconv_per_image (t, y->dims[0], y->dims[1])));
+}
+
 static gboolean
 try_fuse (YoloGraph * g, guint ci)
 {
@@ -84,7 +95,7 @@ try_fuse (YoloGraph * g, guint ci)
     return FALSE;
   m_idx = mul->inputs[1 - j];
   m = YOLO_T (g, m_idx);
-  if (!per_channel_operand (m, y)
+  if (!scale_operand (m, y)
       || !yolo_tensor_same_shape (YOLO_OUT (g, mul, 0), y))
     return FALSE;
   last = mul;

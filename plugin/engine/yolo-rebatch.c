@@ -161,6 +161,29 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
     if (shape)
       g_ptr_array_add (shapes, shape);
   }
+  /* onnxruntime's DynamicQuantizeLinear takes one scale and zero point
+   * over the whole tensor. A batch-1 export run at batch `to` quantises
+   * each image as alone (per_image, ops/quant.h: a batched stream's image
+   * must not depend on the others); a fixed batch b > 1 quantises over
+   * the b images, which a batch of another size cannot reproduce */
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (n->removed || strcmp (n->op_type, "DynamicQuantizeLinear")
+        || n->n_inputs < 1 || n->inputs[0] < 0 || !carries[n->inputs[0]])
+      continue;
+    if (b == 1) {
+      yolo_node_add_attr (n, "per_image", YOLO_ATTR_INT)->i = 1;
+      continue;
+    }
+    g_free (carries);
+    g_ptr_array_unref (shapes);
+    state_free (s);
+    if (to != 1)
+      return refuse_to (error, b, to, n->op_type, n->name, "its scale and "
+          "zero point are taken over the whole batch");
+    return refuse (error, b, n->op_type, n->name, "its scale and zero point "
+        "are taken over the whole batch");
+  }
   g_free (carries);
   for (guint i = 0; i < shapes->len; i++) {
     gint64 *d = ((YoloTensor *) g_ptr_array_index (shapes, i))->data;

@@ -18,7 +18,12 @@
  * shape the file declares. A Gather along that axis of a batch-1 export
  * run at T > 1 (data [T*m, ..], indices [T, ..]: YOLO26's top-k tail,
  * whose per-image index offsets b * m the export folded to 0) gets
- * Mod (indices, m) + [0, m, 2m, ..] as its indices.
+ * Mod (indices, m) + [0, m, 2m, ..] as its indices. A
+ * DynamicQuantizeLinear of a tensor that carries the batch gets the
+ * internal attribute per_image = 1 in a batch-1 export run at T > 1 (one
+ * scale and zero point per image, ops/quant.h); in a fixed batch B > 1
+ * (one scale over the B images, as onnxruntime) the rewrite is refused
+ * naming it, and the graph runs as declared at T = B.
  * Each image then gives exactly what it gives alone (or slot 0 of a batch
  * of B). A graph where any of that fails (a constant hard-coding B
  * elsewhere, a Reshape mixing the batch into another axis) is refused with

@@ -1016,6 +1016,13 @@ yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
  * threads is what is compared. */
 static GMutex trial_lock;
 
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
 gboolean
 yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
     guint runs, YoloRtTrialTime * times, GError ** error)
@@ -1025,6 +1032,7 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
   cl_int err = CL_SUCCESS;
   YoloCpuClock clk = { 0, };
   gboolean cpu = rt->info.is_cpu;
+  double *run_ms;
 
   /* The trials' scratch arguments get temporary buffers of the sizes asked
    * so far, the largest of all trials (yolo_runtime_bind_scratch binds the
@@ -1051,8 +1059,12 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
   g_mutex_lock (&trial_lock);
   if (cpu)
     yolo_cpu_clock_init (&clk, "yolo-prewarm");
-  for (guint i = 0; i < n; i++)
+  for (guint i = 0; i < n; i++) {
     times[i].wall_ms = times[i].cpu_ms = times[i].cpu_total_ms = -1;
+    times[i].spread = 0;
+  }
+  /* each timed run's time on the deciding clock, for the spread */
+  run_ms = g_new0 (double, (gsize) n * MAX (runs, 1));
   /* Run r < 0 warms up. The trials take turns (A B B A A B ...: each
    * round reverses the order), so that a load that comes and goes touches
    * them all alike; each keeps its fastest run: other work on the machine
@@ -1077,6 +1089,7 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
         total_ms = yolo_cpu_clock_elapsed_ms (&clk, &cpu_ms);
       if (!ok || r < 0)
         continue;
+      run_ms[(gsize) i * runs + r] = cpu ? cpu_ms : wall;
       if (times[i].wall_ms < 0 || wall < times[i].wall_ms)
         times[i].wall_ms = wall;
       if (cpu && (times[i].cpu_ms < 0 || cpu_ms < times[i].cpu_ms))
@@ -1087,6 +1100,13 @@ yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks, guint n,
     }
   }
   g_mutex_unlock (&trial_lock);
+  for (guint i = 0; ok && runs > 0 && i < n; i++) {
+    double *v = run_ms + (gsize) i * runs;
+
+    qsort (v, runs, sizeof (double), cmp_double);
+    times[i].spread = v[0] > 0 ? MAX (v[(runs - 1) / 2] / v[0], 1.0) : 1.0;
+  }
+  g_free (run_ms);
   yolo_cpu_clock_clear (&clk);
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     if (tmp[i])

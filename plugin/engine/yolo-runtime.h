@@ -233,6 +233,10 @@ typedef struct
                                  * had every worker had a core of its own */
   double cpu_total_ms;          /* the least, over the runs, of all the
                                  * threads' CPU time together */
+  /* How disturbed the runs look: the median run over the fastest (>= 1;
+   * 0 when not timed), on the clock that decides (cpu_ms on a CPU device,
+   * else wall_ms). A load that comes and goes makes it large. */
+  double spread;
 } YoloRtTrialTime;
 
 /* Times n trials prepared one after the other: trial i is the launches

@@ -11,31 +11,57 @@
  * buffers and scratch requests are dropped (yolo_rt_rollback).
  *
  * The winners are remembered in $XDG_CACHE_HOME/gst-yolo/tune-<hash>.txt,
- * one file per device (name, driver, platform) and engine version (the
- * project version and the hash of every kernel unit), so another device,
- * driver or kernel source never reads it:
+ * one file per device (name, driver, platform), engine version (the
+ * project version and the hash of every kernel unit) and file format, so
+ * another device, driver, kernel source or format never reads it:
  *
- *   YOLOTUNE1
+ *   YOLOTUNE2
  *   # <device name> | <driver> | <platform> | <engine version>
- *   <sha256 of the node signature, 64 hex> <impl name>
+ *   <sha256 of the node signature, 64 hex> <impl name> <margin> <spread> <load> <tries>
  *   ...
+ *
+ * margin: the runner-up's time over the winner's (1 to TUNE_MAX_VALUE;
+ * 1 without a runner-up); spread: the most disturbed trial's median run
+ * over its fastest (yolo_rt_time_trials; 1 to TUNE_MAX_VALUE); load: the
+ * 1-minute load average when it was measured (informative; 0 where
+ * unknown); tries: how many times the node was measured (1 to
+ * TUNE_MAX_TRIES). A close call (margin below TUNE_CLOSE) is measured
+ * again on later starts until it was measured TUNE_MAX_TRIES times; a
+ * disturbed one (spread above TUNE_DISTURBED) once more; at most
+ * TUNE_REMEASURE_PER_RUN nodes per start, then the entries are frozen. A
+ * re-measure replaces the entry unless it looked more disturbed than the
+ * one before (then only its count goes up). Nodes of one signature
+ * measured in this start are not measured again in it.
  *
  * The node signature is the op type, the dtype and shape of every input
  * (and whether it is constant), the attributes and the fused epilogue. A
- * file that does not start with these two lines (corrupt, foreign,
- * another format) is ignored, as are lines that are not a key and a known
- * impl of the node's candidates; the file is rewritten whole (temporary
- * file + rename) when something new was measured. */
+ * file that does not start with these two lines (an older format such as
+ * YOLOTUNE1, corrupt, foreign) is ignored with one message, as are lines
+ * that are not a key, a name and four values in range (one message
+ * counting them) and names that are not among the node's candidates; the
+ * file is rewritten whole (temporary file + rename) when something new
+ * was measured. */
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "yolo-tune.h"
 #include "yolo-kernels.h"
 
-#define TUNE_MAGIC "YOLOTUNE1"
+#define TUNE_MAGIC "YOLOTUNE2"
 #define TUNE_RUNS 5
 #define TUNE_MAX_BYTES (1 << 20)
+/* a winner less than 5% faster than the runner-up is a close call */
+#define TUNE_CLOSE 1.05
+/* a median run 25% above the fastest: the measurement was disturbed */
+#define TUNE_DISTURBED 1.25
+#define TUNE_MAX_TRIES 3
+#define TUNE_REMEASURE_PER_RUN 4
+/* margins and spreads are stored clamped to this; larger ones in a file
+ * are refused */
+#define TUNE_MAX_VALUE 1000.0
 
 #ifndef YOLO_ENGINE_VERSION
 #define YOLO_ENGINE_VERSION "unknown"
@@ -48,15 +74,50 @@ typedef enum
   TUNE_ON,
 } TuneMode;
 
+typedef struct
+{
+  char *impl;                   /* the winner's name */
+  double margin, spread, load;
+  guint tries;
+} TuneEntry;
+
 struct _YoloTuner
 {
   TuneMode mode;
   char *path;
   char *device_line;
-  GHashTable *winners;          /* key hex -> impl name (owned) */
+  GHashTable *winners;          /* key hex -> TuneEntry (owned) */
+  GHashTable *fresh;            /* keys measured by this tuner (a node of
+                                 * the same signature is not measured again
+                                 * in the same start) */
   gboolean dirty;
-  guint n_measured, n_cached;
+  guint n_measured, n_cached, n_remeasured;
+  YoloTunerTimesHook hook;
+  gpointer hook_data;
 };
+
+static void
+entry_free (gpointer p)
+{
+  TuneEntry *e = p;
+
+  g_free (e->impl);
+  g_free (e);
+}
+
+static TuneEntry *
+entry_new (const char *impl, double margin, double spread, double load,
+    guint tries)
+{
+  TuneEntry *e = g_new0 (TuneEntry, 1);
+
+  e->impl = g_strdup (impl);
+  e->margin = margin;
+  e->spread = spread;
+  e->load = load;
+  e->tries = tries;
+  return e;
+}
 
 static char *
 device_line (YoloRuntime * rt)
@@ -77,16 +138,23 @@ device_line (YoloRuntime * rt)
   return line;
 }
 
+/* The file name hashes the format too: a build of another format (an
+ * older engine sharing the cache directory) keeps its own file instead of
+ * both rewriting one file, each measuring everything again at every start
+ * (a file of another format found at this name is still refused with a
+ * message). */
 static char *
 path_for (const char *dline)
 {
-  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, dline, -1);
+  char *both = g_strconcat (TUNE_MAGIC "\n", dline, NULL);
+  char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, both, -1);
   char *name = g_strdup_printf ("tune-%.32s.txt", hash);
   char *path = g_build_filename (g_get_user_cache_dir (), "gst-yolo", name,
       NULL);
 
   g_free (name);
   g_free (hash);
+  g_free (both);
   return path;
 }
 
@@ -124,6 +192,39 @@ is_name (const char *s)
   return TRUE;
 }
 
+/* A number in [lo, hi] (finite; the whole token). */
+static gboolean
+parse_value (const char *s, double lo, double hi, double *v)
+{
+  char *end = NULL;
+
+  if (!s || !*s || strlen (s) > 32)
+    return FALSE;
+  *v = g_ascii_strtod (s, &end);
+  return end && !*end && isfinite (*v) && *v >= lo && *v <= hi;
+}
+
+/* One entry line: key, name, margin, spread, load, tries. */
+static gboolean
+parse_entry (YoloTuner * t, const char *line)
+{
+  char **f = g_strsplit (line, " ", -1);
+  double margin, spread, load;
+  guint64 tries = 0;
+  gboolean ok = g_strv_length (f) == 6 && is_key (f[0]) && is_name (f[1])
+      && parse_value (f[2], 1.0, TUNE_MAX_VALUE, &margin)
+      && parse_value (f[3], 1.0, TUNE_MAX_VALUE, &spread)
+      && parse_value (f[4], 0.0, 1e6, &load)
+      && g_ascii_string_to_unsigned (f[5], 10, 1, TUNE_MAX_TRIES, &tries,
+      NULL);
+
+  if (ok)
+    g_hash_table_replace (t->winners, g_strdup (f[0]), entry_new (f[1],
+            margin, spread, load, (guint) tries));
+  g_strfreev (f);
+  return ok;
+}
+
 static void
 load (YoloTuner * t)
 {
@@ -131,30 +232,39 @@ load (YoloTuner * t)
   char *data = NULL;
   gsize len = 0;
   char **lines;
+  guint bad = 0;
 
-  if (g_stat (t->path, &st) != 0 || !S_ISREG (st.st_mode)
-      || st.st_size > TUNE_MAX_BYTES
-      || !g_file_get_contents (t->path, &data, &len, NULL))
+  if (g_stat (t->path, &st) != 0)
     return;
+  if (!S_ISREG (st.st_mode) || st.st_size > TUNE_MAX_BYTES
+      || !g_file_get_contents (t->path, &data, &len, NULL)) {
+    g_message ("tuning cache %s: not a readable file of at most %d bytes, "
+        "ignored (the nodes are measured again)", t->path, TUNE_MAX_BYTES);
+    return;
+  }
   if (memchr (data, '\0', len)) {
-    g_debug ("tuning cache %s: binary data, ignored", t->path);
+    g_message ("tuning cache %s: binary data, ignored (the nodes are "
+        "measured again)", t->path);
     g_free (data);
     return;
   }
   lines = g_strsplit (data, "\n", -1);
-  if (!lines[0] || strcmp (lines[0], TUNE_MAGIC) || !lines[1]
+  if (lines[0] && g_str_has_prefix (lines[0], "YOLOTUNE")
+      && strcmp (lines[0], TUNE_MAGIC)) {
+    g_message ("tuning cache %s: older or unknown format \"%.16s\" (this "
+        "engine writes %s), ignored (the nodes are measured again)",
+        t->path, lines[0], TUNE_MAGIC);
+  } else if (!lines[0] || strcmp (lines[0], TUNE_MAGIC) || !lines[1]
       || strcmp (lines[1], t->device_line)) {
-    g_debug ("tuning cache %s: not ours (format or device), ignored", t->path);
+    g_message ("tuning cache %s: not a tuning cache of this device and "
+        "engine, ignored (the nodes are measured again)", t->path);
   } else {
-    for (guint i = 2; lines[i]; i++) {
-      char *sp = strchr (lines[i], ' ');
-      if (!sp)
-        continue;
-      *sp = '\0';
-      if (is_key (lines[i]) && is_name (sp + 1))
-        g_hash_table_replace (t->winners, g_strdup (lines[i]),
-            g_strdup (sp + 1));
-    }
+    for (guint i = 2; lines[i]; i++)
+      if (*lines[i] && !parse_entry (t, lines[i]))
+        bad++;
+    if (bad)
+      g_message ("tuning cache %s: %u malformed line%s ignored (those "
+          "nodes are measured again)", t->path, bad, bad > 1 ? "s" : "");
   }
   g_strfreev (lines);
   g_free (data);
@@ -168,7 +278,9 @@ yolo_tuner_new (YoloRuntime * rt)
 
   t->mode = !g_strcmp0 (mode, "off") ? TUNE_OFF :
       !g_strcmp0 (mode, "cached") ? TUNE_CACHED : TUNE_ON;
-  t->winners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  t->winners = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      entry_free);
+  t->fresh = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   t->device_line = device_line (rt);
   t->path = path_for (t->device_line);
   if (t->mode != TUNE_OFF)
@@ -200,8 +312,14 @@ save (YoloTuner * t)
   g_ptr_array_sort (keys, cmp_str);
   for (guint i = 0; i < keys->len; i++) {
     const char *k = g_ptr_array_index (keys, i);
-    g_string_append_printf (s, "%s %s\n", k,
-        (const char *) g_hash_table_lookup (t->winners, k));
+    const TuneEntry *e = g_hash_table_lookup (t->winners, k);
+    char m[G_ASCII_DTOSTR_BUF_SIZE], sp[G_ASCII_DTOSTR_BUF_SIZE];
+    char ld[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_string_append_printf (s, "%s %s %s %s %s %u\n", k, e->impl,
+        g_ascii_formatd (m, sizeof (m), "%.4f", e->margin),
+        g_ascii_formatd (sp, sizeof (sp), "%.4f", e->spread),
+        g_ascii_formatd (ld, sizeof (ld), "%.2f", e->load), e->tries);
   }
   if (g_mkdir_with_parents (dir, 0755) != 0
       || !g_file_set_contents (t->path, s->str, s->len, &err))
@@ -221,6 +339,7 @@ yolo_tuner_free (YoloTuner * t)
   if (t->dirty)
     save (t);
   g_hash_table_unref (t->winners);
+  g_hash_table_unref (t->fresh);
   g_free (t->device_line);
   g_free (t->path);
   g_free (t);
@@ -236,6 +355,28 @@ guint
 yolo_tuner_n_cached (YoloTuner * t)
 {
   return t ? t->n_cached : 0;
+}
+
+guint
+yolo_tuner_n_remeasured (YoloTuner * t)
+{
+  return t ? t->n_remeasured : 0;
+}
+
+void
+yolo_tuner_set_times_hook (YoloTuner * t, YoloTunerTimesHook hook,
+    gpointer data)
+{
+  t->hook = hook;
+  t->hook_data = data;
+}
+
+gboolean
+yolo_tune_needs_remeasure (double margin, double spread, guint tries)
+{
+  if (tries >= TUNE_MAX_TRIES)
+    return FALSE;
+  return margin < TUNE_CLOSE || (spread > TUNE_DISTURBED && tries < 2);
 }
 
 static void
@@ -340,7 +481,14 @@ prepare_fallback (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     if (prepare_one (rt, g, n, c, &err)) {
       g_debug ("%s \"%s\": %s failed (%s), %s instead", n->op_type, n->name,
           failed->name, first_err->message, c->name);
-      g_hash_table_replace (t->winners, g_strdup (key), g_strdup (c->name));
+      {
+        TuneEntry *e = g_hash_table_lookup (t->winners, key);
+
+        /* the measured figures were not this one's: measured again on a
+         * later start where tries allow */
+        g_hash_table_replace (t->winners, g_strdup (key), entry_new (c->name,
+                1.0, 1.0, e ? e->load : 0, e ? e->tries : 1));
+      }
       t->dirty = TRUE;
       g_error_free (first_err);
       *chosen = c;
@@ -381,6 +529,82 @@ yolo_tune_pick (const YoloRtTrialTime * tt, guint n, double *margin)
   return best;
 }
 
+/* The 1-minute load average, 0 where unknown. */
+static double
+load_average (void)
+{
+  double l[1] = { 0 };
+
+  return getloadavg (l, 1) == 1 && isfinite (l[0]) && l[0] >= 0 ?
+      MIN (l[0], 1e6) : 0;
+}
+
+/* Prepares every candidate of comp into a trial, times them and rolls
+ * them all back; the winner (NULL when none could be timed) with its
+ * margin and spread. */
+static const YoloOpImpl *
+measure (YoloTuner * t, YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GPtrArray * comp, double *margin, double *spread)
+{
+  /* Every candidate is prepared, one after the other, then all are
+   * timed taking turns (yolo_rt_time_trials); with PoCL's cache cold
+   * the prewarm has received all their (kernel, local size) pairs
+   * and compiles them at once on every core before the first run. */
+  YoloRtMark *marks = g_new (YoloRtMark, comp->len);
+  YoloRtTrialTime *tt = g_new (YoloRtTrialTime, comp->len);
+  const YoloOpImpl **trial = g_new (const YoloOpImpl *, comp->len);
+  const YoloOpImpl *best = NULL;
+  guint nt = 0;
+  GError *err = NULL;
+  int w;
+
+  *margin = *spread = 1;
+  for (guint i = 0; i < comp->len; i++) {
+    const YoloOpImpl *c = g_ptr_array_index (comp, i);
+
+    yolo_rt_mark (rt, &marks[nt]);
+    if (prepare_one (rt, g, n, c, &err)) {
+      trial[nt++] = c;
+    } else {
+      g_debug ("%s \"%s\": trial of %s failed: %s", n->op_type, n->name,
+          c->name, err->message);
+      g_clear_error (&err);
+      yolo_rt_rollback (rt, &marks[nt]);
+    }
+  }
+  if (nt > 0 && yolo_rt_time_trials (rt, marks, nt, TUNE_RUNS, tt, &err)) {
+    if (t->hook) {
+      const char **names = g_new0 (const char *, nt + 1);
+
+      for (guint i = 0; i < nt; i++)
+        names[i] = trial[i]->name;
+      t->hook (names, tt, nt, t->hook_data);
+      g_free (names);
+    }
+    for (guint i = 0; i < nt; i++) {
+      g_debug ("%s \"%s\": %s %.3f ms (CPU %.3f ms busiest thread, "
+          "%.3f ms all), spread %.2f", n->op_type, n->name, trial[i]->name,
+          tt[i].wall_ms, tt[i].cpu_ms, tt[i].cpu_total_ms, tt[i].spread);
+      if (isfinite (tt[i].spread))
+        *spread = MAX (*spread, tt[i].spread);
+    }
+    w = yolo_tune_pick (tt, nt, margin);
+    best = w >= 0 ? trial[w] : NULL;
+  } else if (nt > 0) {
+    g_debug ("%s \"%s\": trials failed: %s", n->op_type, n->name,
+        err ? err->message : "?");
+    g_clear_error (&err);
+  }
+  if (nt > 0)
+    yolo_rt_rollback (rt, &marks[0]);
+  g_free (trial);
+  g_free (tt);
+  g_free (marks);
+  *margin = isfinite (*margin) ? CLAMP (*margin, 1.0, TUNE_MAX_VALUE) : 1.0;
+  *spread = CLAMP (*spread, 1.0, TUNE_MAX_VALUE);
+  return best;
+}
+
 gboolean
 yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     YoloNode * n, GPtrArray * cands, const YoloOpImpl ** chosen,
@@ -388,9 +612,9 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
 {
   const YoloOpImpl *first = g_ptr_array_index (cands, 0), *best = NULL;
   GPtrArray *comp;
-  const char *cached;
+  TuneEntry *cached;
   char *key;
-  gboolean ok;
+  gboolean ok, again = FALSE;
 
   *chosen = first;
   if (!t || t->mode == TUNE_OFF || !(first->flags & YOLO_IMPL_TUNABLE))
@@ -410,60 +634,61 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   cached = g_hash_table_lookup (t->winners, key);
   for (guint i = 0; cached && i < comp->len; i++)
     if (!strcmp (((const YoloOpImpl *) g_ptr_array_index (comp, i))->name,
-            cached))
+            cached->impl))
       best = g_ptr_array_index (comp, i);
-  if (best) {
+  /* a close or disturbed call of an earlier start: measured again, a few
+   * nodes per start */
+  if (best && t->mode == TUNE_ON
+      && t->n_remeasured < TUNE_REMEASURE_PER_RUN
+      && !g_hash_table_contains (t->fresh, key)
+      && yolo_tune_needs_remeasure (cached->margin, cached->spread,
+          cached->tries)) {
+    again = TRUE;
+    t->n_remeasured++;
+  }
+  if (best && !again) {
     t->n_cached++;
-    g_debug ("%s \"%s\": %s (tuning cache)", n->op_type, n->name, best->name);
+    g_debug ("%s \"%s\": %s (tuning cache, margin %.3f, spread %.2f, "
+        "measured %u time%s)", n->op_type, n->name, best->name,
+        cached->margin, cached->spread, cached->tries,
+        cached->tries > 1 ? "s" : "");
   } else if (t->mode == TUNE_ON) {
-    /* Every candidate is prepared, one after the other, then all are
-     * timed taking turns (yolo_rt_time_trials); with PoCL's cache cold
-     * the prewarm has received all their (kernel, local size) pairs
-     * and compiles them at once on every core before the first run. */
-    YoloRtMark *marks = g_new (YoloRtMark, comp->len);
-    YoloRtTrialTime *tt = g_new (YoloRtTrialTime, comp->len);
-    const YoloOpImpl **trial = g_new (const YoloOpImpl *, comp->len);
-    guint nt = 0;
-    GError *err = NULL;
-    double margin = 1;
-    int w;
+    double margin, spread;
+    const YoloOpImpl *m = measure (t, rt, g, n, comp, &margin, &spread);
 
-    for (guint i = 0; i < comp->len; i++) {
-      const YoloOpImpl *c = g_ptr_array_index (comp, i);
+    if (m)
+      g_hash_table_add (t->fresh, g_strdup (key));
 
-      yolo_rt_mark (rt, &marks[nt]);
-      if (prepare_one (rt, g, n, c, &err)) {
-        trial[nt++] = c;
-      } else {
-        g_debug ("%s \"%s\": trial of %s failed: %s", n->op_type, n->name,
-            c->name, err->message);
-        g_clear_error (&err);
-        yolo_rt_rollback (rt, &marks[nt]);
-      }
-    }
-    if (nt > 0 && yolo_rt_time_trials (rt, marks, nt, TUNE_RUNS, tt, &err)) {
-      for (guint i = 0; i < nt; i++)
-        g_debug ("%s \"%s\": %s %.3f ms (CPU %.3f ms busiest thread, "
-            "%.3f ms all)", n->op_type, n->name, trial[i]->name,
-            tt[i].wall_ms, tt[i].cpu_ms, tt[i].cpu_total_ms);
-      w = yolo_tune_pick (tt, nt, &margin);
-      best = w >= 0 ? trial[w] : NULL;
-    } else if (nt > 0) {
-      g_debug ("%s \"%s\": trials failed: %s", n->op_type, n->name,
-          err ? err->message : "?");
-      g_clear_error (&err);
-    }
-    if (nt > 0)
-      yolo_rt_rollback (rt, &marks[0]);
-    g_free (trial);
-    g_free (tt);
-    g_free (marks);
-    if (best) {
+    if (m && again) {
+      guint tries = cached->tries + 1;
+
       t->n_measured++;
-      g_hash_table_replace (t->winners, g_strdup (key), g_strdup (best->name));
+      if (spread > TUNE_DISTURBED && spread > cached->spread) {
+        /* more disturbed than the measurement it would replace */
+        g_debug ("%s \"%s\": measured again, %s (margin %.3f) under a "
+            "spread of %.2f against %.2f: %s kept", n->op_type, n->name,
+            m->name, margin, spread, cached->spread, best->name);
+        cached->tries = tries;
+      } else {
+        g_debug ("%s \"%s\": measured again (was %s, margin %.3f, spread "
+            "%.2f): %s, margin %.3f, spread %.2f", n->op_type, n->name,
+            best->name, cached->margin, cached->spread, m->name, margin,
+            spread);
+        g_hash_table_replace (t->winners, g_strdup (key), entry_new (m->name,
+                margin, spread, load_average (), tries));
+        best = m;
+      }
       t->dirty = TRUE;
-      g_debug ("%s \"%s\": %s (measured, margin %.2f)", n->op_type,
-          n->name, best->name, margin);
+    } else if (m) {
+      best = m;
+      t->n_measured++;
+      g_hash_table_replace (t->winners, g_strdup (key), entry_new (m->name,
+              margin, spread, load_average (), 1));
+      t->dirty = TRUE;
+      g_debug ("%s \"%s\": %s (measured, margin %.3f, spread %.2f)",
+          n->op_type, n->name, best->name, margin, spread);
+    } else if (best) {
+      t->n_cached++;            /* the trials failed: the cached one */
     }
   }
   if (best)

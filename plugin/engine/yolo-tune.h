@@ -38,9 +38,28 @@ gboolean yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
  * 1 without a runner-up). -1 when no trial has a time. */
 int yolo_tune_pick (const YoloRtTrialTime * tt, guint n, double *margin);
 
-/* Number of nodes measured / taken from the cache so far. */
+/* Number of nodes measured (re-measures included) / taken from the cache
+ * so far; of the measured, how many were measured again because their
+ * cache entry was a close call or a disturbed measurement. */
 guint yolo_tuner_n_measured (YoloTuner * t);
 guint yolo_tuner_n_cached (YoloTuner * t);
+guint yolo_tuner_n_remeasured (YoloTuner * t);
+
+/* Whether a cache entry is measured again (in mode "on", within the few
+ * re-measures a start allows): a close call (margin, the runner-up's time
+ * over the winner's, below 1.05) measured fewer than 3 times, or a
+ * disturbed measurement (spread, the most disturbed trial's median run
+ * over its fastest, above 1.25) measured once. */
+gboolean yolo_tune_needs_remeasure (double margin, double spread,
+    guint tries);
+
+/* For tests: called with the trials' times (names[i] is trial i's impl,
+ * NULL-terminated) after they are measured and before the pick, so that a
+ * test can set the times the decision sees; NULL removes it. */
+typedef void (*YoloTunerTimesHook) (const char *const *names,
+    YoloRtTrialTime * tt, guint n, gpointer data);
+void yolo_tuner_set_times_hook (YoloTuner * t, YoloTunerTimesHook hook,
+    gpointer data);
 
 /* The cache file of the runtime's device (newly allocated). */
 char *yolo_tuner_cache_path (YoloRuntime * rt);

@@ -304,24 +304,36 @@ test_tune_cache (void)
   data = read_file (path);
   g_assert_nonnull (data);
   lines = g_strsplit (data, "\n", -1);
-  g_assert_cmpstr (lines[0], ==, "YOLOTUNE1");
+  g_assert_cmpstr (lines[0], ==, "YOLOTUNE2");
   g_assert_true (g_str_has_prefix (lines[1], "# "));
   g_assert_nonnull (lines[2]);
   g_assert_cmpuint (strlen (lines[2]), >, 65);
-  g_assert_true (g_str_has_suffix (lines[2], " conv-wino4")
-      || g_str_has_suffix (lines[2], " conv-cpu-3x3s1")
-      || g_str_has_suffix (lines[2], " conv-cpu-3x3s1-flat")
-      || g_str_has_suffix (lines[2], " conv-cpu-kxk")
-      || g_str_has_suffix (lines[2], " conv-im2col")
-      || g_str_has_suffix (lines[2], " conv-im2col-t"));
+  {
+    /* key, winner, margin, spread, load, tries */
+    char **f = g_strsplit (lines[2], " ", -1);
+    const char *names[] = { "conv-wino4", "conv-cpu-3x3s1",
+      "conv-cpu-3x3s1-flat", "conv-cpu-kxk", "conv-im2col", "conv-im2col-t"
+    };
+    gboolean known = FALSE;
+
+    g_assert_cmpuint (g_strv_length (f), ==, 6);
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      known = known || !strcmp (f[1], names[i]);
+    g_assert_true (known);
+    g_assert_cmpfloat (g_ascii_strtod (f[2], NULL), >=, 1.0);
+    g_assert_cmpfloat (g_ascii_strtod (f[3], NULL), >=, 1.0);
+    g_assert_cmpfloat (g_ascii_strtod (f[4], NULL), >=, 0.0);
+    g_assert_cmpstr (f[5], ==, "1");
+    g_strfreev (f);
+  }
   g_assert_cmpstr (lines[3], ==, "");
   key_line = g_strndup (lines[2], 64);
   g_free (data);
 
   /* reused: plant each winner in turn, the engine takes it */
   for (int w = 0; w < 2; w++) {
-    char *planted = g_strdup_printf ("%s\n%s\n%s %s\n", lines[0], lines[1],
-        key_line, w ? "conv-cpu-3x3s1" : "conv-wino4");
+    char *planted = g_strdup_printf ("%s\n%s\n%s %s 2.0000 1.0000 0.00 1\n",
+        lines[0], lines[1], key_line, w ? "conv-cpu-3x3s1" : "conv-wino4");
     g_assert_true (g_file_set_contents (path, planted, -1, NULL));
     names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
     g_assert_cmpstr (names, ==, w ? want_other : want_first);
@@ -349,14 +361,32 @@ test_tune_cache (void)
 
   /* corrupt / foreign files: ignored, measured again, rewritten valid */
   {
-    char *foreign = g_strdup_printf ("YOLOTUNE1\n# another device\n%s "
-        "conv-cpu-3x3s1\n", key_line);
+    char *foreign = g_strdup_printf ("YOLOTUNE2\n# another device\n%s "
+        "conv-cpu-3x3s1 2 1 0 1\n", key_line);
+    /* the previous format (no figures): ignored, measured again */
+    char *old = g_strdup_printf ("YOLOTUNE1\n%s\n%s conv-cpu-3x3s1\n",
+        lines[1], key_line);
     char *badlines = g_strdup_printf ("%s\n%s\n%s\n%s conv-\x01\n%s\n"
-        "%.10s conv-cpu-3x3s1\n%s conv-no-such-variant\n", lines[0],
+        "%.10s conv-cpu-3x3s1\n%s conv-no-such-variant 2 1 0 1\n", lines[0],
         lines[1], key_line, key_line, "garbage", key_line, key_line);
+    /* hostile figures: each line refused, the node measured again */
+    GString *hostile = g_string_new (NULL);
+    const char *figs[] = {
+      "", "2", "2 1 0", "2 1 0 1 9", "1e999 1 0 1", "nan 1 0 1",
+      "inf 1 0 1", "-2 1 0 1", "0.5 1 0 1", "2 1e308 0 1", "2 1 -1 1",
+      "2 1 0 0", "2 1 0 4", "2 1 0 -1", "2 1 0 99999999999999999999999",
+      "2 1 0 1.5", "2x 1 0 1", "2 1 0 0x1", "2  1 0 1", " 2 1 0 1",
+      "2 1 0 1 ", "2\t1 0 1", "1001 1 0 1",
+      "1.00000000000000000000000000000000000000000001 1 0 1",
+    };
+
+    g_string_append_printf (hostile, "%s\n%s\n", lines[0], lines[1]);
+    for (guint i = 0; i < G_N_ELEMENTS (figs); i++)
+      g_string_append_printf (hostile, "%s conv-cpu-3x3s1 %s\n", key_line,
+          figs[i]);
     const char *bodies[] = {
       "", "YOLOTUNE", "YOLOTUNE2\n", "\x00\x01\x02" "binary", foreign,
-      badlines, "YOLOTUNE1\n",
+      badlines, "YOLOTUNE1\n", old, hostile->str, "YOLOTUNE99\n",
     };
     gsize lens[G_N_ELEMENTS (bodies)];
 
@@ -370,9 +400,11 @@ test_tune_cache (void)
       yolo_engine_free (e);
       data = read_file (path);
       g_assert_nonnull (data);
-      g_assert_true (g_str_has_prefix (data, "YOLOTUNE1\n# "));
+      g_assert_true (g_str_has_prefix (data, "YOLOTUNE2\n# "));
       g_assert_nonnull (strstr (data, key_line));
       g_assert_null (strstr (data, "no-such"));
+      /* measured again: the entry is new (one measurement) */
+      g_assert_true (g_str_has_suffix (data, " 1\n"));
       g_free (data);
     }
     /* a directory where the file goes: no cache, no crash */
@@ -384,6 +416,8 @@ test_tune_cache (void)
     g_rmdir (path);
     g_free (foreign);
     g_free (badlines);
+    g_free (old);
+    g_string_free (hostile, TRUE);
   }
   g_free (key_line);
   g_strfreev (lines);
@@ -440,8 +474,8 @@ test_tune_fallback (void)
   lines = g_strsplit (data, "\n", -1);
   g_free (data);
   g_assert_nonnull (lines[2]);
-  planted = g_strdup_printf ("%s\n%s\n%.64s conv-wino4\n", lines[0],
-      lines[1], lines[2]);
+  planted = g_strdup_printf ("%s\n%s\n%.64s conv-wino4 2.0000 1.0000 "
+      "0.00 1\n", lines[0], lines[1], lines[2]);
   broken = *(const YoloOpImpl *) g_ptr_array_index (cands, 0);
   broken.prepare = prepare_refused;
   g_ptr_array_index (cands, 0) = &broken;
@@ -468,8 +502,8 @@ test_tune_fallback (void)
     yolo_engine_free (e);
     /* the entry now names the fallback */
     data = read_file (path);
-    want = g_strdup_printf ("%s\n%s\n%.64s conv-cpu-3x3s1\n", lines[0],
-        lines[1], lines[2]);
+    want = g_strdup_printf ("%s\n%s\n%.64s conv-cpu-3x3s1 1.0000 1.0000 "
+        "0.00 1\n", lines[0], lines[1], lines[2]);
     g_assert_cmpstr (data, ==, want);
     g_free (want);
     g_free (data);
@@ -568,8 +602,11 @@ test_tune_trials (void)
   g_assert_no_error (err);
   for (int i = 0; i < 2; i++) {
     g_test_message ("trial %d: wall %.3f ms, CPU %.3f ms busiest thread, "
-        "%.3f ms all", i, tt[i].wall_ms, tt[i].cpu_ms, tt[i].cpu_total_ms);
+        "%.3f ms all, spread %.3f", i, tt[i].wall_ms, tt[i].cpu_ms,
+        tt[i].cpu_total_ms, tt[i].spread);
     g_assert_cmpfloat (tt[i].wall_ms, >, 0);
+    /* the median run over the fastest */
+    g_assert_cmpfloat (tt[i].spread, >=, 1.0);
     if (yolo_rt_device (e->rt)->is_cpu) {
       g_assert_cmpfloat (tt[i].cpu_ms, >, 0);
       g_assert_cmpfloat (tt[i].cpu_ms, <=, tt[i].cpu_total_ms);
@@ -614,6 +651,245 @@ test_tune_trials (void)
   g_ptr_array_unref (cands);
 }
 
+/* Close and disturbed calls measured again on later starts (yolo-tune.c):
+ * each node's two tunable candidates record the same launches (the real
+ * first candidate and a copy of it named "again"), and a hook on the
+ * tuner's trials sets the times and spread the decision sees, so the
+ * outcome does not depend on the machine's load. A "start" is a new tuner
+ * preparing the nodes and writing the cache file. */
+typedef struct
+{
+  double first_ms, again_ms, spread;
+  guint calls;
+} TimesPlan;
+
+static void
+plan_times (const char *const *names, YoloRtTrialTime * tt, guint n,
+    gpointer data)
+{
+  TimesPlan *p = data;
+
+  p->calls++;
+  for (guint i = 0; i < n; i++) {
+    tt[i].wall_ms = tt[i].cpu_ms = tt[i].cpu_total_ms =
+        !strcmp (names[i], "again") ? p->again_ms : p->first_ms;
+    tt[i].spread = p->spread;
+  }
+}
+
+#define MARGIN_NODES 6
+
+typedef struct
+{
+  YoloEngine *e[MARGIN_NODES];
+  YoloOpImpl first[MARGIN_NODES], again[MARGIN_NODES];
+  GPtrArray *cands[MARGIN_NODES];
+  char *path;
+} MarginNodes;
+
+/* One start over the first n nodes: the chosen impls' names (space-
+ * separated) and the tuner's counts. */
+static char *
+margin_start (MarginNodes * m, guint n, TimesPlan * plan, guint * measured,
+    guint * remeasured, guint * cached)
+{
+  YoloTuner *t = yolo_tuner_new (m->e[0]->rt);
+  GString *s = g_string_new (NULL);
+
+  plan->calls = 0;
+  yolo_tuner_set_times_hook (t, plan_times, plan);
+  for (guint i = 0; i < n; i++) {
+    const YoloOpImpl *chosen = NULL;
+    GError *err = NULL;
+    YoloRtMark mark;
+
+    yolo_rt_mark (m->e[i]->rt, &mark);
+    g_assert_true (yolo_tuner_prepare (t, m->e[i]->rt, m->e[i]->graph,
+            find_node (m->e[i], "Conv"), m->cands[i], &chosen, &err));
+    g_assert_no_error (err);
+    g_string_append_printf (s, "%s%s", i ? " " : "",
+        !strcmp (chosen->name, "again") ? "again" : "first");
+    yolo_rt_rollback (m->e[i]->rt, &mark);
+  }
+  *measured = yolo_tuner_n_measured (t);
+  *remeasured = yolo_tuner_n_remeasured (t);
+  *cached = yolo_tuner_n_cached (t);
+  g_assert_cmpuint (plan->calls, ==, *measured);
+  yolo_tuner_free (t);
+  return g_string_free (s, FALSE);
+}
+
+/* The figures of the cache file's only entry: "margin spread tries". */
+static char *
+margin_entry (MarginNodes * m)
+{
+  char *data = read_file (m->path), **lines, **f, *r;
+
+  g_assert_nonnull (data);
+  lines = g_strsplit (data, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "YOLOTUNE2");
+  g_assert_nonnull (lines[2]);
+  g_assert_cmpstr (lines[3], ==, "");
+  f = g_strsplit (lines[2], " ", -1);
+  g_assert_cmpuint (g_strv_length (f), ==, 6);
+  r = g_strdup_printf ("%s %s %s %s",
+      !strcmp (f[1], "again") ? "again" : "first", f[2], f[3], f[5]);
+  g_strfreev (f);
+  g_strfreev (lines);
+  g_free (data);
+  return r;
+}
+
+#define START(n, first_, again_, spread_, want, w_meas, w_re)             \
+  G_STMT_START {                                                          \
+    TimesPlan plan = { first_, again_, spread_, 0 };                      \
+    guint me, re, ca;                                                     \
+    char *got = margin_start (&m, n, &plan, &me, &re, &ca);               \
+    g_assert_cmpstr (got, ==, want);                                      \
+    g_assert_cmpuint (me, ==, w_meas);                                    \
+    g_assert_cmpuint (re, ==, w_re);                                      \
+    g_assert_cmpuint (ca, ==, n - me);                                    \
+    g_free (got);                                                         \
+  } G_STMT_END
+#define ENTRY(want)                                                       \
+  G_STMT_START {                                                          \
+    char *got = margin_entry (&m);                                        \
+    g_assert_cmpstr (got, ==, want);                                      \
+    g_free (got);                                                         \
+  } G_STMT_END
+
+static void
+test_tune_margin (void)
+{
+  YoloEngineOptions on = {.tune = "on" }, cached = {.tune = "cached" };
+  MarginNodes m = { 0, };
+
+  if (!yolo_test_have_device ())
+    return;
+  for (guint i = 0; i < MARGIN_NODES; i++) {
+    const YoloOpImpl *real;
+
+    m.e[i] = engine_for (conv_graph (32, 16 + 4 * i, 16, 32, 3, 1, 1), &on);
+    m.cands[i] = yolo_backend_candidates (&yolo_backend_opencl, m.e[i]->rt,
+        m.e[i]->graph, find_node (m.e[i], "Conv"), NULL);
+    real = g_ptr_array_index (m.cands[i], 0);
+    m.first[i] = *real;
+    m.first[i].flags |= YOLO_IMPL_TUNABLE;
+    m.again[i] = m.first[i];
+    m.again[i].name = "again";
+    g_ptr_array_set_size (m.cands[i], 1);
+    g_ptr_array_index (m.cands[i], 0) = &m.first[i];
+    g_ptr_array_add (m.cands[i], &m.again[i]);
+  }
+  m.path = yolo_tuner_cache_path (m.e[0]->rt);
+  g_test_message ("tuning cache: %s", m.path);
+
+  /* a close call (2%) is measured again on the next start, which finds
+   * "again" 25% faster and keeps it; then it is frozen */
+  g_unlink (m.path);
+  START (1, 1.0, 1.02, 1.0, "first", 1, 0);
+  ENTRY ("first 1.0200 1.0000 1");
+  START (1, 1.0, 0.8, 1.0, "again", 1, 1);
+  ENTRY ("again 1.2500 1.0000 2");
+  START (1, 1.0, 0.8, 1.0, "again", 0, 0);
+  ENTRY ("again 1.2500 1.0000 2");
+
+  /* a close call that stays close: measured three times, then frozen */
+  g_unlink (m.path);
+  START (1, 1.0, 1.01, 1.0, "first", 1, 0);
+  START (1, 1.01, 1.0, 1.0, "again", 1, 1);
+  START (1, 1.0, 1.03, 1.0, "first", 1, 1);
+  ENTRY ("first 1.0300 1.0000 3");
+  START (1, 1.0, 0.5, 1.0, "first", 0, 0);
+  ENTRY ("first 1.0300 1.0000 3");
+
+  /* two nodes of one signature in one start: the second takes the
+   * first's fresh entry, close call or not */
+  g_unlink (m.path);
+  {
+    TimesPlan plan = { 1.0, 1.01, 2.0, 0 };
+    YoloTuner *t = yolo_tuner_new (m.e[0]->rt);
+
+    yolo_tuner_set_times_hook (t, plan_times, &plan);
+    for (int k = 0; k < 2; k++) {
+      const YoloOpImpl *chosen = NULL;
+      GError *err = NULL;
+      YoloRtMark mark;
+
+      yolo_rt_mark (m.e[0]->rt, &mark);
+      g_assert_true (yolo_tuner_prepare (t, m.e[0]->rt, m.e[0]->graph,
+              find_node (m.e[0], "Conv"), m.cands[0], &chosen, &err));
+      g_assert_no_error (err);
+      yolo_rt_rollback (m.e[0]->rt, &mark);
+    }
+    g_assert_cmpuint (plan.calls, ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_measured (t), ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_cached (t), ==, 1);
+    g_assert_cmpuint (yolo_tuner_n_remeasured (t), ==, 0);
+    yolo_tuner_free (t);
+  }
+  ENTRY ("first 1.0100 2.0000 1");
+
+  /* a clear call is not measured again */
+  g_unlink (m.path);
+  START (1, 1.0, 1.2, 1.0, "first", 1, 0);
+  START (1, 1.0, 0.5, 1.0, "first", 0, 0);
+
+  /* a clear call under a disturbed measurement (median run 1.5 times
+   * the fastest): measured once more; the calmer result replaces it */
+  g_unlink (m.path);
+  START (1, 1.0, 2.0, 1.5, "first", 1, 0);
+  ENTRY ("first 2.0000 1.5000 1");
+  START (1, 1.0, 0.5, 1.1, "again", 1, 1);
+  ENTRY ("again 2.0000 1.1000 2");
+  START (1, 1.0, 2.0, 1.0, "again", 0, 0);
+
+  /* a re-measure more disturbed than the first: the first winner kept,
+   * only its count goes up; then frozen */
+  g_unlink (m.path);
+  START (1, 1.0, 2.0, 1.3, "first", 1, 0);
+  START (1, 1.0, 0.5, 1.6, "first", 1, 1);
+  ENTRY ("first 2.0000 1.3000 2");
+  START (1, 1.0, 0.5, 1.0, "first", 0, 0);
+
+  /* "cached" never measures, close call or not */
+  g_unlink (m.path);
+  START (1, 1.0, 1.01, 1.0, "first", 1, 0);
+  {
+    YoloEngine *ec = engine_for (conv_graph (32, 16, 16, 32, 3, 1, 1),
+        &cached);
+    YoloEngine *keep = m.e[0];
+    m.e[0] = ec;
+    START (1, 1.0, 0.5, 1.0, "first", 0, 0);
+    m.e[0] = keep;
+    yolo_engine_free (ec);
+  }
+  ENTRY ("first 1.0100 1.0000 1");
+
+  /* six close calls: at most four measured again per start, each three
+   * times in all, then frozen */
+  g_unlink (m.path);
+  START (MARGIN_NODES, 1.0, 1.01, 1.0, "first first first first first first",
+      6, 0);
+  START (MARGIN_NODES, 1.0, 1.01, 1.0, "first first first first first first",
+      4, 4);
+  START (MARGIN_NODES, 1.0, 1.01, 1.0, "first first first first first first",
+      4, 4);
+  START (MARGIN_NODES, 1.0, 1.01, 1.0, "first first first first first first",
+      2, 2);
+  START (MARGIN_NODES, 1.0, 1.01, 1.0, "first first first first first first",
+      2, 2);
+  START (MARGIN_NODES, 1.0, 0.5, 1.0, "first first first first first first",
+      0, 0);
+
+  g_unlink (m.path);
+  g_free (m.path);
+  for (guint i = 0; i < MARGIN_NODES; i++) {
+    g_ptr_array_unref (m.cands[i]);
+    yolo_engine_free (m.e[i]);
+  }
+}
+
 /* The variant of every node shows in the profile table. */
 static void
 test_profile_variant (void)
@@ -650,6 +926,7 @@ main (int argc, char **argv)
   g_test_add_func ("/backend/tune-cache", test_tune_cache);
   g_test_add_func ("/backend/tune-fallback", test_tune_fallback);
   g_test_add_func ("/backend/tune-trials", test_tune_trials);
+  g_test_add_func ("/backend/tune-margin", test_tune_margin);
   g_test_add_func ("/backend/profile-variant", test_profile_variant);
   ret = g_test_run ();
   {

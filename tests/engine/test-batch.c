@@ -5,8 +5,12 @@
  * that hold the batch), with random images; invalid batches are
  * refused. With --folded: yolo12n and yolo26n-640 at batch 2 (exports
  * that fold the batch: the area attention's areas into the batch axis, the
- * top-k tail's per-image Gather offsets). With MODEL BATCH...: those
- * only, every output. GLib only. */
+ * top-k tail's per-image Gather offsets). With --int8: the dynamic int8
+ * models of models/quantized at batch 3 and 2 in both int8 compute modes
+ * (each image quantised as alone: DynamicQuantizeLinear per image). With
+ * MODEL BATCH...: those only, every output. The images of a batch differ
+ * in range (image b in [0, 1 - b / 4)), so a quantisation over the whole
+ * batch would not give the batch-1 result. GLib only. */
 #include "yolo-engine.h"
 
 #include <stdlib.h>
@@ -28,7 +32,8 @@ numel (const YoloTensorInfo * t, int from)
 }
 
 static void
-check_model (const char *path, int batch, GRand * rng)
+check_model_int8 (const char *path, int batch, const char *int8_compute,
+    GRand * rng)
 {
   YoloEngineOptions o1 = { 0 }, on = { 0 };
   YoloEngine *e1, *en;
@@ -39,6 +44,7 @@ check_model (const char *path, int batch, GRand * rng)
 
   /* the static variant order: both engines choose alike */
   o1.tune = on.tune = "off";
+  o1.int8_compute = on.int8_compute = int8_compute;
   on.batch = batch;
   e1 = yolo_engine_new (path, &o1, &err);
   g_assert_no_error (err);
@@ -57,7 +63,7 @@ check_model (const char *path, int batch, GRand * rng)
   img_n = numel (&i1, 0);
   in = g_new (float, img_n * batch);
   for (gint64 k = 0; k < img_n * batch; k++)
-    in[k] = (float) g_rand_double (rng);
+    in[k] = (float) (g_rand_double (rng) * (1.0 - (k / img_n) % 4 / 4.0));
   g_assert (yolo_engine_set_input (en, in, &err) && yolo_engine_run (en, &err));
   /* every output (segment models: the protos too) */
   for (guint o = 0; o < yolo_engine_n_outputs (e1); o++) {
@@ -85,16 +91,49 @@ check_model (const char *path, int batch, GRand * rng)
       }
     }
     /* the same kernels on the same values: bit for bit */
-    CHECK (maxdiff == 0, "%s batch %d: output %u's images differ from batch "
-        "1 by up to %g", path, batch, o, maxdiff);
-    g_print ("%s: output %u: batch %d = %d batch-1 runs (max difference "
-        "%g)\n", path, o, batch, batch, maxdiff);
+    CHECK (maxdiff == 0, "%s batch %d%s%s: output %u's images differ from "
+        "batch 1 by up to %g", path, batch, int8_compute ? " int8_compute=" :
+        "", int8_compute ? int8_compute : "", o, maxdiff);
+    g_print ("%s%s%s: output %u: batch %d = %d batch-1 runs (max difference "
+        "%g)\n", path, int8_compute ? " int8_compute=" : "",
+        int8_compute ? int8_compute : "", o, batch, batch, maxdiff);
     g_free (got);
     g_free (want);
   }
   g_free (in);
   yolo_engine_free (e1);
   yolo_engine_free (en);
+}
+
+static void
+check_model (const char *path, int batch, GRand * rng)
+{
+  check_model_int8 (path, batch, NULL, rng);
+}
+
+/* The dynamic int8 models (onnxruntime's quantize_dynamic) at batch 3 and
+ * 2, float emulation and integer kernels. */
+static int
+check_int8 (const char *data, GRand * rng)
+{
+  static const char *const names[] = { "yolov8n-int8-640.onnx",
+    "yolo11n-int8-640.onnx", "yolo26n-int8-640.onnx"
+  };
+  static const char *const modes[] = { "float", "integer" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    char *path = g_build_filename (data, "models", "quantized", names[i],
+        NULL);
+    if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
+      g_print ("SKIP: %s missing\n", path);
+      g_free (path);
+      return 77;
+    }
+    for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+      check_model_int8 (path, i == 0 && m == 0 ? 2 : 3, modes[m], rng);
+    g_free (path);
+  }
+  return fails ? 1 : 0;
 }
 
 int
@@ -114,6 +153,17 @@ main (int argc, char **argv)
   GError *err = NULL;
 
   if (argc > 1) {
+    if (!strcmp (argv[1], "--int8")) {
+      int rc = check_int8 (data ? data : "../shared", rng);
+      g_rand_free (rng);
+      g_free (v8);
+      g_free (v11);
+      g_free (v12);
+      g_free (v26);
+      if (!rc)
+        g_print ("PASS\n");
+      return rc;
+    }
     if (!strcmp (argv[1], "--folded")) {
       /* exports that fold the batch: YOLO12's area attention into the
        * batch axis (4 areas), YOLO26's top-k tail its per-image offsets

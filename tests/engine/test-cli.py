@@ -251,7 +251,158 @@ def main():
 
     info_run_agreement(tmp, good_in, outp)
     names_escaped(tmp)
+    batch_flag(tmp, good_in)
     return 1 if failures else 0
+
+
+def detections(out):
+    """`run`'s per-image detections: {image: [(class, score, box), ...]}."""
+    dets, cur = {}, None
+    for line in out.splitlines():
+        m = re.match(r"image (\d+) \((.*)\): (\d+) detections? ", line)
+        if m:
+            cur = int(m.group(1))
+            dets[cur] = {"file": m.group(2), "n": int(m.group(3)), "d": []}
+            continue
+        f = line.split()
+        if cur is not None and line.startswith("  ") and len(f) == 4:
+            dets[cur]["d"].append((int(f[0]), f[1], float(f[2]),
+                                   [float(v) for v in f[3].split(",")]))
+    return dets
+
+
+def same_dets(a, b, tol=2e-3):
+    return len(a) == len(b) and all(
+        x[0] == y[0] and x[1] == y[1] and abs(x[2] - y[2]) <= tol
+        and all(abs(p - q) <= 0.2 for p, q in zip(x[3], y[3]))
+        for x, y in zip(a, b))
+
+
+def batch_flag(tmp, good_in):
+    """--batch N on run (N images: one --input each, or one repeated; each
+    image's detections printed, and the same as alone) and info (the shapes
+    at that batch); bad values and input counts refused."""
+    outp = os.path.join(tmp, "batch.f32")
+    # images: bus.jpg and zidane.jpg letterboxed to 320 (the detections of
+    # an image-like input; the hash pattern of good_in where cv2 is absent)
+    ims = []
+    try:
+        import cv2
+        import numpy as np
+    except ImportError:
+        ims = [good_in, good_in]
+    else:
+        for name in ("bus.jpg", "zidane.jpg"):
+            src = os.path.join(DATA, "media", name)
+            im = cv2.imread(src)
+            if im is None:
+                ims = [good_in, good_in]
+                break
+            h, w = im.shape[:2]
+            r = min(320 / h, 320 / w)
+            nw, nh = int(round(w * r)), int(round(h * r))
+            can = np.full((320, 320, 3), 114, np.uint8)
+            top, left = (320 - nh) // 2, (320 - nw) // 2
+            can[top:top + nh, left:left + nw] = cv2.resize(im, (nw, nh))
+            path = os.path.join(tmp, name + ".f32")
+            (can[:, :, ::-1].transpose(2, 0, 1).astype("<f4") / 255.0) \
+                .tofile(path)
+            ims.append(path)
+    off = ["--tune=off"]
+    alone = []
+    for im in ims:
+        rc, out, err = run("run", V8, "--input", im, "--output", outp, *off)
+        d = detections(out)
+        check(rc == 0 and list(d) == [0] and d[0]["file"] == im
+              and d[0]["n"] == len(d[0]["d"]),
+              "run: the image's detections are printed", out + err)
+        alone.append(d.get(0, {"d": None})["d"])
+        with open(outp, "rb") as f:
+            alone_out = f.read() if im == ims[0] else alone_out
+    if ims[0] != good_in:
+        check(alone[0] and any(x[1] == "bus" for x in alone[0])
+              and alone[1] and all(x[1] == "person" for x in alone[1]),
+              "run: bus.jpg has a bus, zidane.jpg persons", str(alone))
+
+    # two images, one --input each: image k's detections as alone, and
+    # the output is the images' outputs one after the other
+    rc, out, err = run("run", V8, "--batch", "2", "--input", ims[0],
+                       "--input", ims[1], "--output", outp, *off)
+    d = detections(out)
+    ok = rc == 0 and sorted(d) == [0, 1] and os.path.getsize(outp) == \
+        2 * 84 * 2100 * 4 and "[2,84,2100]" in out
+    check(ok and all(d[k]["file"] == ims[k] and same_dets(d[k]["d"],
+                                                          alone[k])
+                     for k in (0, 1)),
+          "run --batch 2: per-image detections, as each alone", out + err)
+    if ok:
+        import struct
+        with open(outp, "rb") as f:
+            both = f.read()
+        n = 84 * 2100
+        a = struct.unpack(f"<{n}f", both[:4 * n])
+        ref = struct.unpack(f"<{n}f", alone_out)
+        check(max(abs(x - y) for x, y in zip(a, ref)) < 1e-3,
+              "run --batch 2: image 0's output as alone")
+    # one --input repeated
+    rc, out, err = run("run", V8, "--batch", "3", "--input", ims[0],
+                       "--output", outp, *off)
+    d = detections(out)
+    check(rc == 0 and sorted(d) == [0, 1, 2]
+          and all(same_dets(d[k]["d"], alone[0]) for k in d)
+          and os.path.getsize(outp) == 3 * 84 * 2100 * 4,
+          "run --batch 3: one --input, repeated", out + err)
+    # refused: an --input count that is neither 1 nor N, a batch out of
+    # range, an input file of the wrong size (one image expected)
+    expect_error(["run", V8, "--batch", "3", "--input", ims[0], "--input",
+                  ims[1], "--output", outp],
+                 ["--input given 2 times for --batch 3", "Usage"],
+                 "run --batch 3 with two inputs")
+    for b in ("0", "-2", "257"):
+        expect_error(["run", V8, "--batch", b, "--input", ims[0],
+                      "--output", outp], ["--batch " + b, "1 to 256"],
+                     "run --batch " + b)
+        expect_error(["info", V8, "--batch", b], ["--batch " + b,
+                                                  "1 to 256"],
+                     "info --batch " + b)
+    bad = os.path.join(tmp, "bad-batch.f32")
+    with open(bad, "wb") as f:
+        f.write(b"\0" * (2 * 3 * 320 * 320 * 4))
+    expect_one_line_error(["run", V8, "--batch", "2", "--input", bad,
+                           "--output", outp],
+                          ["2457600 bytes", "(one image)", "1228800 bytes"],
+                          "run --batch 2: a file of two images is refused")
+
+    # a model whose head is not a detection head: one line saying so
+    seg = os.path.join(MODELS, "zoo", "yolo11n-seg.onnx")
+    if os.path.exists(seg):
+        z = os.path.join(tmp, "zero640.f32")
+        with open(z, "wb") as f:
+            f.write(b"\0" * (3 * 640 * 640 * 4))
+        rc, out, err = run("run", seg, "--input", z, "--output", outp, *off)
+        check(rc == 0 and "detections: not decoded (metadata task is "
+              "'segment'" in out and "image 0" not in out,
+              "run: a segmentation model's detections are not decoded",
+              out + err)
+
+    # info at a batch: the shapes the engine runs
+    rc, out, err = run("info", V8, "--batch", "4")
+    check(rc == 0 and "images           float32  [4,3,320,320]" in out
+          and "output0          float32  [4,84,2100]" in out
+          and "4 images per inference" in out
+          and "head layout: ultralytics" in out,
+          "info --batch 4: shapes at batch 4", out + err)
+    rc, out, err = run("info", V8, "--batch", "4", "--json")
+    try:
+        j = json.loads(out)
+        ok = rc == 0 and j["batch"] == 4 \
+            and j["inputs"][0]["shape"] == [4, 3, 320, 320] \
+            and j["outputs"][0]["shape"] == [4, 84, 2100]
+    except (ValueError, KeyError, TypeError, IndexError):
+        ok = False
+    check(ok, "info --batch 4 --json", out + err)
+    rc, out, err = run("info", V8, "--json")
+    check(rc == 0 and json.loads(out)["batch"] == 1, "info --json: batch 1")
 
 
 def profile_flops(out):

@@ -168,6 +168,78 @@ test_dql_random (void)
     }
 }
 
+/* per_image (a batch-1 export run at batch N, yolo-rebatch.c): each image
+ * quantised as alone, y_scale / y_zero_point [N, 1, ..]; the device
+ * (every partial layout, both forms) against the C reference, and the
+ * reference against the whole-tensor quantisation of each image alone. */
+static void
+test_dql_per_image (void)
+{
+  static const gint64 sizes[] = { 1, 7, 513, 4096, 100003 };
+  static const int batches[] = { 2, 3 };
+
+  for (guint f = 0; f < 2; f++)
+    for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
+      for (guint bi = 0; bi < G_N_ELEMENTS (batches); bi++) {
+        const char *op = f ? "DynamicQuantizeDequantizeLinear" :
+            "DynamicQuantizeLinear";
+        int batch = batches[bi];
+        gint64 size = sizes[s];
+        YoloGraph *g = dql_graph_op (op);
+        char label[96];
+        int idx = yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 3,
+            DIMS (batch, 1, size), -1, 1);
+        float *x = YOLO_T (g, idx)->data;
+        YoloNode *n = YOLO_N (g, 0);
+        YoloGraph *one;
+        YoloTensor *t;
+
+        /* image 0 in [-1, 1], image 1 all positive (zero point 0),
+         * image 2 all negative and tiny */
+        for (gint64 i = 0; i < size; i++) {
+          x[size + i] = 40.0f * fabsf (x[size + i]) + 0.5f;
+          if (batch > 2)
+            x[2 * size + i] = -1e-3f * fabsf (x[2 * size + i]) - 1e-4f;
+        }
+        yolo_node_add_attr (n, "per_image", YOLO_ATTR_INT)->i = 1;
+        g_assert_true (yolo_graph_infer (g, NULL));
+        g_assert_cmpint (YOLO_OUT (g, n, 1)->ndim, ==, 3);
+        g_assert_cmpint (YOLO_OUT (g, n, 1)->dims[0], ==, batch);
+        g_assert_cmpint (yolo_tensor_numel (YOLO_OUT (g, n, 2)), ==, batch);
+        g_assert_true (yolo_ops_lookup (op)->eval (g, n, NULL));
+        for (int b = 0; b < batch; b++) {
+          YoloNode *o;
+          one = dql_graph_op (op);
+          o = YOLO_N (one, 0);
+          input_floats (one, "x", size, x + b * size);
+          g_assert_true (yolo_graph_infer (one, NULL));
+          g_assert_true (yolo_ops_lookup (op)->eval (one, o, NULL));
+          g_assert_cmpfloat (((float *) YOLO_OUT (one, o, 1)->data)[0], ==,
+              ((float *) YOLO_OUT (g, n, 1)->data)[b]);
+          g_assert_cmpint (((gint64 *) YOLO_OUT (one, o, 2)->data)[0], ==,
+              ((gint64 *) YOLO_OUT (g, n, 2)->data)[b]);
+          g_assert_true (memcmp (YOLO_OUT (one, o, 0)->data,
+                  (char *) YOLO_OUT (g, n, 0)->data + b * size * (f ? 4 : 8),
+                  size * (f ? 4 : 8)) == 0);
+          yolo_graph_free (one);
+        }
+        /* the device on a fresh graph of the same input (g holds the
+         * reference's outputs now) */
+        one = dql_graph_op (op);
+        input_floats (one, "x", size * batch, x);
+        t = YOLO_T (one, yolo_graph_find_tensor (one, "x"));
+        t->ndim = 3;
+        t->dims[0] = batch;
+        t->dims[1] = 1;
+        t->dims[2] = size;
+        yolo_node_add_attr (YOLO_N (one, 0), "per_image", YOLO_ATTR_INT)->i = 1;
+        yolo_graph_free (g);
+        g_snprintf (label, sizeof (label), "%s per image, batch %d of %"
+            G_GINT64_FORMAT, op, batch, size);
+        yolo_test_check (one, label, 0, 0, FALSE);
+      }
+}
+
 /* NaN inputs on the device against the C reference, in every partial
  * layout (strided, float16 chunks, the fused fake-quantising launch): all
  * NaN (scale NaN and zero point 255 from 8 elements on, else 1 and 0), and
@@ -262,15 +334,15 @@ static const QConvCase qconv_cases[] = {
 /* x (uint8 input), w (constant, its extreme values set), x_zp (uint8
  * input), w_zp (constant scalar or [M] at the ends of its range). */
 static void
-qconv_inputs (YoloGraph * g, const QConvCase * c, int k)
+qconv_inputs_batch (YoloGraph * g, const QConvCase * c, int k, int batch)
 {
   gboolean u8 = c->wtype == YOLO_DTYPE_UINT8;
   float lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
   gint64 *w, *wz, n;
   int wi, zi;
 
-  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H, c->W),
-      0, 255);
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (batch, c->C, c->H,
+          c->W), 0, 255);
   /* x zero point at the ends (0, 255) and in between */
   yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, k % 3 == 0 ? 0 :
       k % 3 == 1 ? 255 : 0, k % 3 == 1 ? 255 : k % 3 == 0 ? 0 : 255);
@@ -286,6 +358,12 @@ qconv_inputs (YoloGraph * g, const QConvCase * c, int k)
     zi = yolo_test_const (g, "w_zp", c->wtype, 0, NULL, lo, hi);
   wz = YOLO_T (g, zi)->data;
   wz[0] = k % 2 ? (gint64) lo : (gint64) hi;
+}
+
+static void
+qconv_inputs (YoloGraph * g, const QConvCase * c, int k)
+{
+  qconv_inputs_batch (g, c, k, 1);
 }
 
 static void
@@ -305,7 +383,7 @@ qconv_attrs (YoloNode * n, const QConvCase * c)
 /* ConvInteger alone: int32 output, exact. forced_int: conv_kernel=gpu,
  * the int32 kernels even where the float-FMA one would run (PoCL). */
 static void
-conv_integer_cases (gboolean forced_int)
+conv_integer_cases (gboolean forced_int, int batch)
 {
   YoloEngineOptions opt = { 0 };
 
@@ -317,11 +395,11 @@ conv_integer_cases (gboolean forced_int)
     char label[64];
 
     g->opset = 20;
-    qconv_inputs (g, c, k);
+    qconv_inputs_batch (g, c, k, batch);
     qconv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "ConvInteger case %u%s", k,
-        forced_int ? " (conv_kernel=gpu)" : "");
+    g_snprintf (label, sizeof (label), "ConvInteger case %u%s batch %d", k,
+        forced_int ? " (conv_kernel=gpu)" : "", batch);
     yolo_test_expect_kernel (c->C == c->group ? (forced_int ?
             "conv_integer_generic|conv_integer_c8" :
             "conv_integer_dw16|conv_integer_generic|conv_integer_c8") :
@@ -337,8 +415,17 @@ conv_integer_cases (gboolean forced_int)
 static void
 test_conv_integer (void)
 {
-  conv_integer_cases (FALSE);
-  conv_integer_cases (TRUE);
+  conv_integer_cases (FALSE, 1);
+  conv_integer_cases (TRUE, 1);
+}
+
+/* A batch of 3 with one x_zero_point for all (ONNX's ConvInteger of a
+ * batch): lowered as 3 batch-1 launches on the images' views. */
+static void
+test_conv_integer_batch (void)
+{
+  conv_integer_cases (FALSE, 3);
+  conv_integer_cases (TRUE, 2);
 }
 
 /* Weights too large for exact float sums (255 * 255 * 288 taps > 2^24):
@@ -374,7 +461,7 @@ test_conv_integer_large_sums (void)
  * DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul(x_scale * w_scale)
  * -> Add(bias) -> Sigmoid / Mul (SiLU) [-> Add residual]. */
 static void
-conv_integer_fused (gboolean emulate)
+conv_integer_fused_batch (gboolean emulate, int batch)
 {
   g_setenv ("YOLO_INT8_COMPUTE", emulate ? "float" : "integer", TRUE);
   for (guint k = 0; k < G_N_ELEMENTS (qconv_cases); k++) {
@@ -382,25 +469,44 @@ conv_integer_fused (gboolean emulate)
     YoloGraph *g = yolo_graph_new ();
     gboolean res = c->stride == 1 && c->kh == c->kw && c->M == c->C
         && c->pad * 2 == c->dil * (c->kh - 1);
-    char label[64];
-    YoloNode *conv;
+    char label[80];
+    YoloNode *conv, *dq;
+    gint64 per;
+    int xi;
 
     g->opset = 20;
-    qconv_inputs (g, c, k);
+    qconv_inputs_batch (g, c, k, batch);
     /* the DynamicQuantizeLinear input replaces the uint8 "x" and "x_zp" */
     g_array_set_size (g->inputs, 0);
-    yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
-            c->W), -3, 5);
+    xi = yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (batch, c->C,
+            c->H, c->W), -3, 5);
+    /* images of different ranges: image b in [-3, 5] / (b + 1), and
+     * image 1 all positive (zero point 0) */
+    per = (gint64) c->C * c->H * c->W;
+    for (gint64 i = 0; i < per * batch; i++) {
+      float *xf = YOLO_T (g, xi)->data;
+      xf[i] = i / per == 1 ? fabsf (xf[i]) : xf[i] / (float) (i / per + 1);
+    }
     YOLO_T (g, yolo_graph_find_tensor (g, "x"))->is_input = FALSE;
     YOLO_T (g, yolo_graph_find_tensor (g, "x_zp"))->is_input = FALSE;
     g_clear_pointer (&YOLO_T (g, yolo_graph_find_tensor (g, "x"))->data,
         g_free);
     g_clear_pointer (&YOLO_T (g, yolo_graph_find_tensor (g, "x_zp"))->data,
         g_free);
-    yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
+    /* batch > 1, per-channel w_zero_point: a per-channel w_scale too
+     * ([1, M, 1, 1]: the scale m is then [N, M, 1, 1]) */
+    if (batch > 1 && c->per_channel)
+      yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1,
+              1), 1e-3f, 1e-2f);
+    else
+      yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
     yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
         -1, 1);
-    yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    dq = yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    /* at batch > 1: one scale and zero point per image (what
+     * yolo-rebatch.c sets on a batch-1 export run at batch N) */
+    if (batch > 1)
+      yolo_node_add_attr (dq, "per_image", YOLO_ATTR_INT)->i = 1;
     yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
     conv = yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
     qconv_attrs (conv, c);
@@ -413,9 +519,9 @@ conv_integer_fused (gboolean emulate)
     if (res)
       yolo_test_node (g, "Add", "act,xf", "y");
     yolo_test_output (g, "y");
-    g_snprintf (label, sizeof (label), "%s case %u%s", emulate ?
+    g_snprintf (label, sizeof (label), "%s case %u%s batch %d", emulate ?
         "float-emulated ConvInteger" : "ConvIntegerToFloat", k,
-        res ? " + residual" : "");
+        res ? " + residual" : "", batch);
     /* fused: no Cast, no separate bias Add or SiLU */
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     yolo_test_expect_kernel ("eltwise_unary", FALSE);
@@ -439,9 +545,27 @@ conv_integer_fused (gboolean emulate)
 }
 
 static void
+conv_integer_fused (gboolean emulate)
+{
+  conv_integer_fused_batch (emulate, 1);
+}
+
+static void
 test_conv_integer_fused (void)
 {
   conv_integer_fused (FALSE);
+}
+
+/* The pattern at batch 3 with a per-image DynamicQuantizeLinear: its
+ * [3, 1, 1, 1] scale and zero point reach each image's integer conv
+ * (ConvIntegerToFloat per image, its x_zero_point and scale m views at
+ * the image) or float-emulated conv (the fake quantiser per image), against
+ * the C reference that quantises each image alone. */
+static void
+test_conv_integer_per_image (void)
+{
+  conv_integer_fused_batch (FALSE, 3);
+  conv_integer_fused_batch (TRUE, 3);
 }
 
 /* The same pattern as float Convs of the fake-quantised input (the float
@@ -525,13 +649,19 @@ test_matmul_integer (void)
     gint64 dims[3];
     gint64 N;
     YoloDType at, bt;
-    gboolean per_col, no_zp;
+    gboolean per_col, no_zp, per_image;
   } cases[] = {
     {2, {1, 1280}, 1000, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE},
     {3, {2, 37, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE},
     {1, {33}, 7, YOLO_DTYPE_INT8, YOLO_DTYPE_INT8, FALSE, FALSE},
     {2, {5, 3000}, 3, YOLO_DTYPE_INT8, YOLO_DTYPE_UINT8, TRUE, FALSE},
     {2, {4, 16}, 9, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, FALSE, TRUE},
+    /* one a_zero_point per image (a per_image DynamicQuantizeLinear's at
+     * the engine's batch: the classifier's linear layer), [3, 1] and
+     * [2, 1, 1] with zero points 0, 255, 77 */
+    {2, {3, 1280}, 100, YOLO_DTYPE_UINT8, YOLO_DTYPE_UINT8, FALSE, FALSE,
+        TRUE},
+    {3, {2, 5, 64}, 48, YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, TRUE, FALSE, TRUE},
   };
 
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
@@ -562,9 +692,14 @@ test_matmul_integer (void)
       yolo_test_node (g, "MatMulInteger", "a,b", "y");
     } else {
       int bz;
-      yolo_test_input (g, "a_zp", cases[k].at, 0, NULL, alo, alo + 255);
+      gint64 zdims[3] = { cases[k].dims[0], 1, 1 };
+      yolo_test_input (g, "a_zp", cases[k].at, cases[k].per_image ?
+          cases[k].ndim : 0, zdims, alo, alo + 255);
       ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[0] =
           (gint64) (k % 2 ? alo + 255 : alo);
+      for (gint64 i = 1; cases[k].per_image && i < zdims[0]; i++)
+        ((gint64 *) YOLO_T (g, yolo_graph_find_tensor (g, "a_zp"))->data)[i]
+            = i == 1 ? (gint64) (k % 2 ? alo : alo + 255) : 77;
       bz = cases[k].per_col ?
           yolo_test_const (g, "b_zp", cases[k].bt, 1, DIMS (N), blo,
           blo + 255) : yolo_test_const (g, "b_zp", cases[k].bt, 0, NULL, blo,
@@ -795,7 +930,11 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/dql-nan", test_dql_nan);
   g_test_add_func ("/quant/dql-random", test_dql_random);
   g_test_add_func ("/quant/dql-special", test_dql_special);
+  g_test_add_func ("/quant/dql-per-image", test_dql_per_image);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
+  g_test_add_func ("/quant/conv-integer-batch", test_conv_integer_batch);
+  g_test_add_func ("/quant/conv-integer-per-image",
+      test_conv_integer_per_image);
   g_test_add_func ("/quant/conv-integer-no-zero-points",
       test_conv_integer_no_zero_points);
   g_test_add_func ("/quant/conv-integer-large-sums",

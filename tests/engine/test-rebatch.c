@@ -2,8 +2,10 @@
  * (host only): the leading K * B of a Reshape target shape of a tensor that
  * carries the batch becomes K * T (YOLO12's area attention folds its areas
  * into the batch axis: K = 4), shapes computed from Shape are left alone,
- * a Gather over the flattened batch gets its per-image offsets back, and
- * graphs whose batch cannot be rewritten are refused. */
+ * a Gather over the flattened batch gets its per-image offsets back, a
+ * DynamicQuantizeLinear of a batch-1 export quantises per image at batch
+ * T (a fixed batch's over the whole batch is refused), and graphs whose
+ * batch cannot be rewritten are refused. */
 #include "yolo-test-util.h"
 #include "yolo-rebatch.h"
 
@@ -251,6 +253,78 @@ test_refused (void)
   expect_refused (g, 3, "Flatten_", "not have the batch as its first");
 }
 
+/* x -> DynamicQuantizeLinear -> ConvInteger -> Cast -> Mul (x_scale *
+ * w_scale [1, 4, 1, 1]) -> y: a batch-1 export at batch T quantises each
+ * image alone (per_image: x_scale / x_zp [T, 1, 1, 1], the scale m
+ * [T, 4, 1, 1]); at batch 1 as ONNX says (one scale); a fixed batch 2,
+ * whose quantisation spans both images, is refused run at 1 or 3 naming
+ * the node, and runs as declared at 2 (one scale over the batch). */
+static YoloGraph *
+dql_graph (gint64 b)
+{
+  YoloGraph *g = yolo_graph_new ();
+  YoloNode *c;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 4, DIMS (b, 3, 32, 32), -1, 1);
+  yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (4, 3, 3, 3), -128, 127);
+  yolo_test_const (g, "w_zp", YOLO_DTYPE_INT8, 0, NULL, 0, 0);
+  yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 4, DIMS (1, 4, 1, 1),
+      1e-3f, 1e-2f);
+  yolo_test_node (g, "DynamicQuantizeLinear", "x", "q,x_scale,x_zp");
+  yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
+  c = yolo_test_node (g, "ConvInteger", "q,w,x_zp,w_zp", "acc");
+  yolo_test_attr_ints (c, "pads", 4, DIMS (1, 1, 1, 1));
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+  yolo_test_node (g, "Mul", "accf,m", "y");
+  yolo_test_output (g, "y");
+  return g;
+}
+
+static void
+test_dynamic_quantize (void)
+{
+  for (gint64 t = 1; t <= 3; t++) {
+    YoloGraph *g = dql_graph (1);
+    GError *err = NULL;
+
+    g->batch_to = t;
+    g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
+    g_assert_no_error (err);
+    g_assert_cmpint (yolo_node_attr_int (YOLO_N (g, 0), "per_image", 0), ==,
+        t > 1);
+    if (t > 1) {
+      assert_dims (g, "x_scale", 4, DIMS (t, 1, 1, 1));
+      assert_dims (g, "x_zp", 4, DIMS (t, 1, 1, 1));
+      assert_dims (g, "m", 4, DIMS (t, 4, 1, 1));
+    } else {
+      assert_dims (g, "x_scale", 0, NULL);
+      assert_dims (g, "m", 4, DIMS (1, 4, 1, 1));
+    }
+    assert_dims (g, "y", 4, DIMS (t, 4, 32, 32));
+    yolo_graph_free (g);
+  }
+  /* a fixed batch 2 as declared: one scale over the batch (onnxruntime) */
+  {
+    YoloGraph *g = dql_graph (2);
+    GError *err = NULL;
+
+    g->batch_to = 2;
+    g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
+    g_assert_no_error (err);
+    g_assert_cmpint (yolo_node_attr_int (YOLO_N (g, 0), "per_image", 0), ==, 0);
+    assert_dims (g, "x_scale", 0, NULL);
+    assert_dims (g, "y", 4, DIMS (2, 4, 32, 32));
+    yolo_graph_free (g);
+  }
+  expect_refused (dql_graph (2), 0, "DynamicQuantizeLinear_",
+      "whole batch, so the fixed batch of 2 cannot be run as batch 1; "
+      "the model was exported with batch=2: export it with batch=1");
+  expect_refused (dql_graph (2), 3, "DynamicQuantizeLinear_",
+      "whole batch, so the batch of 2 cannot be run as a batch of 3");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -260,5 +334,6 @@ main (int argc, char **argv)
   g_test_add_func ("/rebatch/carries", test_carries);
   g_test_add_func ("/rebatch/refused", test_refused);
   g_test_add_func ("/rebatch/gather", test_gather);
+  g_test_add_func ("/rebatch/dynamic-quantize", test_dynamic_quantize);
   return g_test_run ();
 }

@@ -53,6 +53,25 @@ test_pick (void)
   g_assert_cmpfloat_with_epsilon (margin, 4.0 / 3.0, 1e-12);
 }
 
+/* Which cache entries are measured again: close calls (margin below
+ * 1.05) until measured three times, disturbed measurements (spread above
+ * 1.25) once more; clear, calm calls never. */
+static void
+test_remeasure (void)
+{
+  g_assert_true (yolo_tune_needs_remeasure (1.0, 1.0, 1));
+  g_assert_true (yolo_tune_needs_remeasure (1.049, 1.0, 1));
+  g_assert_true (yolo_tune_needs_remeasure (1.049, 1.0, 2));
+  g_assert_false (yolo_tune_needs_remeasure (1.049, 1.0, 3));
+  g_assert_false (yolo_tune_needs_remeasure (1.05, 1.0, 1));
+  g_assert_false (yolo_tune_needs_remeasure (3.0, 1.25, 1));
+  g_assert_true (yolo_tune_needs_remeasure (3.0, 1.26, 1));
+  g_assert_false (yolo_tune_needs_remeasure (3.0, 1.26, 2));
+  g_assert_true (yolo_tune_needs_remeasure (1.01, 2.0, 2));
+  g_assert_false (yolo_tune_needs_remeasure (1.01, 2.0, 3));
+  g_assert_false (yolo_tune_needs_remeasure (1.01, 2.0, 1000));
+}
+
 static double
 thread_cpu_ms (void)
 {
@@ -166,6 +185,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/tune/pick", test_pick);
+  g_test_add_func ("/tune/remeasure", test_remeasure);
   g_test_add_func ("/tune/cpu-clock", test_cpu_clock);
   return g_test_run ();
 }

@@ -4,15 +4,23 @@
  *  DynamicQuantizeLinear  x (float) -> y (uint8), y_scale (float scalar),
  *                         y_zero_point (uint8 scalar), computed per frame on
  *                         the device: min/max (two stages) then quantise.
+ *                         With the internal attribute per_image = 1 (set by
+ *                         yolo-rebatch.c on a batch-1 export run at batch
+ *                         N): one scale and zero point per image, y_scale
+ *                         and y_zero_point [N, 1, .., 1] (x's rank), each
+ *                         image quantised as it is alone; ONNX broadcasting
+ *                         then gives every consumer its image's value.
  *  ConvInteger            x (uint8/int8), w (uint8/int8 constant),
- *                         x_zero_point (scalar), w_zero_point (constant
- *                         scalar or [M]) -> int32 [1, M, Ho, Wo] (2D,
- *                         batch 1), sum over taps of (x - x_zp) * (w - w_zp)
- *                         in exact int32; padding contributes 0.
+ *                         x_zero_point (scalar, or [N, 1, 1, 1]: one per
+ *                         image), w_zero_point (constant scalar or [M]) ->
+ *                         int32 [N, M, Ho, Wo] (2D), sum over taps of
+ *                         (x - x_zp) * (w - w_zp) in exact int32; padding
+ *                         contributes 0.
  *  ConvIntegerToFloat     what yolo-quant-fuse.c makes of ConvInteger ->
  *                         Cast(float) -> Mul(m) [-> Add(bias)]: inputs
  *                         x, w, x_zero_point, w_zero_point, m (float, one
- *                         value or one per output channel), bias (float
+ *                         value or one per output channel, or [N, 1, 1, 1]
+ *                         / [N, M, 1, 1]: per image), bias (float
  *                         constant of M values, optional); output
  *                         act(float(acc) * m + bias) [+ residual], float32,
  *                         rounded like the separate ops. Named after
@@ -69,14 +77,36 @@ dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
   }
   if (yolo_tensor_numel (x) > G_MAXINT32)
     return yolo_op_unsupported (error, n, "tensor too large");
+  if (yolo_node_attr_int (n, "per_image", 0) && x->ndim < 1) {
+    yolo_op_error (error, n, "per_image needs an input with a batch axis");
+    return FALSE;
+  }
   yolo_tensor_set_shape (YOLO_OUT (g, n, 0),
       strcmp (n->op_type, "DynamicQuantizeLinear") ? YOLO_DTYPE_FLOAT :
       YOLO_DTYPE_UINT8, x->ndim, x->dims);
+  if (yolo_node_attr_int (n, "per_image", 0)) {
+    gint64 dims[YOLO_MAX_DIMS];
+    for (int i = 0; i < x->ndim; i++)
+      dims[i] = i ? 1 : x->dims[0];
+    for (int k = 1; k < n->n_outputs; k++)
+      yolo_tensor_set_shape (YOLO_OUT (g, n, k), k == 1 ? YOLO_DTYPE_FLOAT :
+          YOLO_DTYPE_UINT8, x->ndim, dims);
+    return TRUE;
+  }
   if (n->n_outputs > 1)
     yolo_tensor_set_shape (YOLO_OUT (g, n, 1), YOLO_DTYPE_FLOAT, 0, NULL);
   if (n->n_outputs > 2)
     yolo_tensor_set_shape (YOLO_OUT (g, n, 2), YOLO_DTYPE_UINT8, 0, NULL);
   return TRUE;
+}
+
+gint64
+yolo_dql_images (YoloGraph * g, YoloNode * n)
+{
+  YoloTensor *x = YOLO_IN (g, n, 0);
+
+  return yolo_node_attr_int (n, "per_image", 0) && x && x->ndim >= 1
+      && x->dims[0] > 1 ? x->dims[0] : 1;
 }
 
 /* The scale and zero point of onnxruntime's DynamicQuantizeLinear for a
@@ -120,33 +150,45 @@ static gboolean
 dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
-  gint64 total = yolo_tensor_numel (x), zp;
+  gint64 total = yolo_tensor_numel (x), images = yolo_dql_images (g, n);
+  gint64 per = total / images;
   const float *xd = x->data;
-  float mn = NAN, mx = NAN, scale;      /* fminf / fmaxf skip NaN */
   gboolean fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
-  gint64 *y;
+  float *scales = NULL;
+  gint64 *y, *zps = NULL;
 
   if (!xd && total > 0) {
     yolo_op_error (error, n, "input has no host data");
     return FALSE;
   }
-  for (gint64 i = 0; i < total; i++) {
-    mn = fminf (mn, xd[i]);
-    mx = fmaxf (mx, xd[i]);
-  }
-  quant_params (mn, mx, total, &scale, &zp);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
-  for (gint64 i = 0; i < total; i++) {
-    gint64 q = quant_u8 (xd[i], scale, zp);
-    if (fake)
-      ((float *) y)[i] = (float) (q - zp) * scale;
-    else
-      y[i] = q;
-  }
   if (n->n_outputs > 1)
-    ((float *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 1)))[0] = scale;
+    scales = yolo_tensor_alloc_data (YOLO_OUT (g, n, 1));
   if (n->n_outputs > 2)
-    ((gint64 *) yolo_tensor_alloc_data (YOLO_OUT (g, n, 2)))[0] = zp;
+    zps = yolo_tensor_alloc_data (YOLO_OUT (g, n, 2));
+  /* per image (per_image) or the whole tensor: each part as alone */
+  for (gint64 b = 0; b < images; b++) {
+    const float *xb = xd + b * per;
+    float mn = NAN, mx = NAN, scale;    /* fminf / fmaxf skip NaN */
+    gint64 zp;
+
+    for (gint64 i = 0; i < per; i++) {
+      mn = fminf (mn, xb[i]);
+      mx = fmaxf (mx, xb[i]);
+    }
+    quant_params (mn, mx, per, &scale, &zp);
+    for (gint64 i = 0; i < per; i++) {
+      gint64 q = quant_u8 (xb[i], scale, zp);
+      if (fake)
+        ((float *) y)[b * per + i] = (float) (q - zp) * scale;
+      else
+        y[b * per + i] = q;
+    }
+    if (scales)
+      scales[b] = scale;
+    if (zps)
+      zps[b] = zp;
+  }
   return TRUE;
 }
 
@@ -164,6 +206,13 @@ gboolean
 yolo_qconv_to_float (const YoloNode * n)
 {
   return strcmp (n->op_type, "ConvIntegerToFloat") == 0;
+}
+
+gboolean
+yolo_qconv_per_image (const YoloTensor * t, gint64 batch, gint64 channels)
+{
+  return batch > 1 && t->ndim == 4 && t->dims[0] == batch
+      && t->dims[1] == channels && t->dims[2] == 1 && t->dims[3] == 1;
 }
 
 gboolean
@@ -185,14 +234,16 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
   }
   if (!yolo_tensor_is_const (w))
     return yolo_op_unsupported (error, n, "the weights w must be a constant");
-  if (xzp && (xzp->dtype != x->dtype || yolo_tensor_numel (xzp) != 1)) {
-    yolo_op_error (error, n, "x_zero_point must be one %s value",
-        yolo_dtype_name (x->dtype));
-    return FALSE;
+  if (x->ndim != 4 || x->dims[0] < 1) {
+    return yolo_op_unsupported (error, n, "only 2D convolution is supported "
+        "(x %s)", yolo_shape_str (x, buf, sizeof (buf)));
   }
-  if (x->ndim != 4 || x->dims[0] != 1) {
-    return yolo_op_unsupported (error, n, "only 2D convolution with batch 1 "
-        "is supported (x %s)", yolo_shape_str (x, buf, sizeof (buf)));
+  if (xzp && (xzp->dtype != x->dtype || (yolo_tensor_numel (xzp) != 1
+              && !yolo_qconv_per_image (xzp, x->dims[0], 1)))) {
+    yolo_op_error (error, n, "x_zero_point must be one %s value (or one per "
+        "image, [%" G_GINT64_FORMAT ",1,1,1])", yolo_dtype_name (x->dtype),
+        x->dims[0]);
+    return FALSE;
   }
   if (!yolo_conv_geometry_parse (n, x, w, FALSE, p, error))
     return FALSE;
@@ -213,8 +264,11 @@ yolo_qconv_geom (YoloGraph * g, YoloNode * n, QConvGeom * p, GError ** error)
   if (yolo_qconv_to_float (n)) {
     YoloTensor *m = YOLO_IN (g, n, 4), *b = YOLO_IN (g, n, 5), *r;
     if (!m || m->dtype != YOLO_DTYPE_FLOAT || (yolo_tensor_numel (m) != 1
-            && yolo_tensor_numel (m) != p->M)) {
-      yolo_op_error (error, n, "the scale input must be 1 or %d floats", p->M);
+            && yolo_tensor_numel (m) != p->M
+            && !yolo_qconv_per_image (m, p->N, 1)
+            && !yolo_qconv_per_image (m, p->N, p->M))) {
+      yolo_op_error (error, n, "the scale input must be 1 or %d floats (or "
+          "[%d,1,1,1] / [%d,%d,1,1] per image)", p->M, p->N, p->N, p->M);
       return FALSE;
     }
     if (b && (b->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_is_const (b)
@@ -269,10 +323,10 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
   YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
   YoloTensor *mt = NULL, *bt = NULL, *rt = NULL, *yt = YOLO_OUT (g, n, 0);
   const gint64 *x;
-  gint64 z;
   gint32 *w;
   gpointer y;
-  gsize per;
+  gsize per, xn, yn;
+  gint64 mn = 0;
   gboolean to_float = yolo_qconv_to_float (n);
 
   if (!yolo_qconv_geom (g, n, &p, error))
@@ -281,6 +335,7 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
     mt = YOLO_IN (g, n, 4);
     bt = YOLO_IN (g, n, 5);
     rt = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
+    mn = yolo_tensor_numel (mt);
   }
   x = xt->data;
   if (!x || !YOLO_IN (g, n, 1)->data || (xzp && !xzp->data)
@@ -288,43 +343,53 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input data is missing");
     return FALSE;
   }
-  z = xzp ? ((gint64 *) xzp->data)[0] : 0;
   w = yolo_qconv_weights (g, n, &p);
   per = (gsize) p.Cg * p.kh * p.kw;
+  xn = (gsize) p.C * p.H * p.W;
+  yn = (gsize) p.M * p.Ho * p.Wo;
   y = yolo_tensor_alloc_data (yt);
-  for (int m = 0; m < p.M; m++) {
-    const gint64 *xg = x + (gsize) (m / p.Mg) * p.Cg * p.H * p.W;
-    const gint32 *wm = w + m * per;
-    for (int oy = 0; oy < p.Ho; oy++)
-      for (int ox = 0; ox < p.Wo; ox++) {
-        gint32 acc = 0;
-        gsize o = ((gsize) m * p.Ho + oy) * p.Wo + ox;
-        for (int c = 0; c < p.Cg; c++)
-          for (int ky = 0; ky < p.kh; ky++) {
-            int iy = oy * p.sh - p.pt + ky * p.dh;
-            if (iy < 0 || iy >= p.H)
-              continue;
-            for (int kx = 0; kx < p.kw; kx++) {
-              int ix = ox * p.sw - p.pl + kx * p.dw;
-              if (ix >= 0 && ix < p.W)
-                acc += (gint32) (xg[((gsize) c * p.H + iy) * p.W + ix] - z)
-                    * wm[(c * p.kh + ky) * p.kw + kx];
+  /* image by image: a per-image x_zero_point / scale takes its image's */
+  for (int b = 0; b < p.N; b++) {
+    gint64 z = xzp ? ((gint64 *) xzp->data)[yolo_tensor_numel (xzp) > 1 ?
+        b : 0] : 0;
+    /* m: one value, one per channel, or either per image */
+    gint64 m_img = mt && (yolo_qconv_per_image (mt, p.N, 1)
+        || yolo_qconv_per_image (mt, p.N, p.M)) ? mn / p.N : 0;
+    const float *md = mt ? (const float *) mt->data + b * m_img : NULL;
+    gboolean m_per_channel = (m_img ? m_img : mn) > 1;
+    for (int m = 0; m < p.M; m++) {
+      const gint64 *xg = x + b * xn + (gsize) (m / p.Mg) * p.Cg * p.H * p.W;
+      const gint32 *wm = w + m * per;
+      for (int oy = 0; oy < p.Ho; oy++)
+        for (int ox = 0; ox < p.Wo; ox++) {
+          gint32 acc = 0;
+          gsize o = b * yn + ((gsize) m * p.Ho + oy) * p.Wo + ox;
+          for (int c = 0; c < p.Cg; c++)
+            for (int ky = 0; ky < p.kh; ky++) {
+              int iy = oy * p.sh - p.pt + ky * p.dh;
+              if (iy < 0 || iy >= p.H)
+                continue;
+              for (int kx = 0; kx < p.kw; kx++) {
+                int ix = ox * p.sw - p.pl + kx * p.dw;
+                if (ix >= 0 && ix < p.W)
+                  acc += (gint32) (xg[((gsize) c * p.H + iy) * p.W + ix] - z)
+                      * wm[(c * p.kh + ky) * p.kw + kx];
+              }
             }
+          if (to_float) {
+            float v = (float) acc;
+            v = v * md[m_per_channel ? m : 0];
+            if (bt)
+              v = v + ((const float *) bt->data)[m];
+            v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
+            if (rt)
+              v = v + ((const float *) rt->data)[o];
+            ((float *) y)[o] = v;
+          } else {
+            ((gint64 *) y)[o] = acc;
           }
-        if (to_float) {
-          const float *md = mt->data;
-          float v = (float) acc;
-          v = v * md[yolo_tensor_numel (mt) > 1 ? m : 0];
-          if (bt)
-            v = v + ((const float *) bt->data)[m];
-          v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
-          if (rt)
-            v = v + ((const float *) rt->data)[o];
-          ((float *) y)[o] = v;
-        } else {
-          ((gint64 *) y)[o] = acc;
         }
-      }
+    }
   }
   g_free (w);
   return TRUE;
@@ -332,6 +397,18 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
 
 /* ---------------------------------------------------------------------- */
 /* MatMulInteger */
+
+gboolean
+yolo_qmatmul_per_image (const YoloTensor * a, const YoloTensor * az)
+{
+  if (a->ndim < 2 || a->dims[0] < 2 || az->ndim != a->ndim
+      || az->dims[0] != a->dims[0])
+    return FALSE;
+  for (int i = 1; i < az->ndim; i++)
+    if (az->dims[i] != 1)
+      return FALSE;
+  return TRUE;
+}
 
 gboolean
 yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
@@ -360,9 +437,10 @@ yolo_qmatmul_geom (YoloGraph * g, YoloNode * n, QMatMulGeom * p,
         yolo_shape_str (a, buf, 32), yolo_shape_str (b, buf + 32, 32));
     return FALSE;
   }
-  if (az && (az->dtype != a->dtype || yolo_tensor_numel (az) != 1))
+  if (az && (az->dtype != a->dtype || (yolo_tensor_numel (az) != 1
+              && !yolo_qmatmul_per_image (a, az))))
     return yolo_op_unsupported (error, n, "a_zero_point must be one %s "
-        "value (per-row zero points are not supported)",
+        "value, or one per image (per-row zero points are not supported)",
         yolo_dtype_name (a->dtype));
   p->K = b->dims[0];
   p->N = b->dims[1];
@@ -421,7 +499,7 @@ qmatmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
   const gint64 *ad;
   gint64 *y;
   gint32 *w;
-  gint64 z;
+  gint64 z, imgs;
 
   if (!yolo_qmatmul_geom (g, n, &p, error))
     return FALSE;
@@ -430,12 +508,15 @@ qmatmul_eval (YoloGraph * g, YoloNode * n, GError ** error)
     yolo_op_error (error, n, "input data is missing");
     return FALSE;
   }
-  z = az ? ((const gint64 *) az->data)[0] : 0;
+  /* one zero point, or one per image (a per_image DynamicQuantizeLinear's:
+   * the rows of image b are rows b * per .. (b + 1) * per - 1) */
+  imgs = az ? yolo_tensor_numel (az) : 1;
   w = yolo_qmatmul_weights (g, n, &p);
   y = yolo_tensor_alloc_data (YOLO_OUT (g, n, 0));
   for (int r = 0; r < p.rows; r++)
     for (int c = 0; c < p.N; c++) {
       gint32 acc = 0;
+      z = az ? ((const gint64 *) az->data)[r / (p.rows / imgs)] : 0;
       for (int k = 0; k < p.K; k++)
         acc += (gint32) (ad[(gsize) r * p.K + k] - z) * w[(gsize) k * p.N + c];
       y[(gsize) r * p.N + c] = acc;
