@@ -266,6 +266,45 @@ quant_dql_fake16 (__global const float *x, int x_off,
   }
 }
 
+/* quant_dql_fake16 for DynamicQuantizeLinear (the integer codes q + zp,
+ * as quant_dql_apply's): q is recovered exactly from the fake-quantised
+ * q * s as rint (q * s * r) (|q| <= 255, so the two roundings move it by
+ * less than 2^-14). */
+__kernel void
+quant_dql_int16 (__global const float *x, int x_off,
+    __global const float *part, int parts, __global float *scale,
+    int scale_off, __global int *zp, int zp_off, __global int *y,
+    int y_off, int n, int chunk)
+{
+  int g = get_global_id (0), zi;
+  float s = quant_dql_reduce (part, parts, n, &zi), r = quant_recip (s);
+  float z = (float) zi;
+  if (g == 0) {
+    scale[scale_off] = s;
+    zp[zp_off] = zi;
+  }
+  int i = g * chunk, i1 = min (n, i + chunk);
+  float qlo = -z, qhi = 255.0f - z;
+  float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
+  if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
+    for (; i + 16 <= i1; i += 16) {
+      float16 f = yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
+          qhi);
+      vstore16 (convert_int16 (rint (f * r)) + zi, 0, y + y_off + i);
+    }
+  } else {
+    for (; i + 16 <= i1; i += 16) {
+      float16 q = rint (quant_div16 (vload16 (0, x + x_off + i), s, r));
+      vstore16 (convert_int16 (fmin (fmax (q, qlo), qhi)) + zi, 0,
+          y + y_off + i);
+    }
+  }
+  for (; i < i1; i++) {
+    float q = rint (quant_div (x[x_off + i], s));
+    y[y_off + i] = (int) fmin (fmax (q, qlo), qhi) + zi;
+  }
+}
+
 /* QuantizeLinear / DequantizeLinear / QuantizeDequantizeLinear
  * (ops/qdq.c): element i uses scale and zero point c = (i / inner) %
  * channels (channels 1: per tensor); lo..hi the integer type's range.

@@ -200,6 +200,7 @@ struct _GstYoloDetect
   YoloEngine *engine;
   gboolean shared;              /* engine from yolo_engine_shared_acquire */
   gboolean batch_left;          /* shared: EOS told (not streaming) */
+  GMutex shared_lock;           /* engine pointer vs FLUSH_START's thread */
   gint engine_batch;            /* images per inference of the engine */
   YoloPreproc *preproc;
   YoloHeadLayout layout;
@@ -753,6 +754,7 @@ gst_yolo_detect_finalize (GObject * object)
   g_free (self->pending_model_instance_id);
   g_free (self->active_classes);
   g_array_unref (self->last);
+  g_mutex_clear (&self->shared_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -788,7 +790,7 @@ parse_input_size (const gchar * s, gint * h, gint * w)
   return TRUE;
 }
 
-static void set_batch_streaming (GstYoloDetect * self, gboolean on);
+static void set_batch_streaming_locked (GstYoloDetect * self, gboolean on);
 
 static void
 release_engine (GstYoloDetect * self)
@@ -799,14 +801,18 @@ release_engine (GstYoloDetect * self)
     g_clear_pointer (&self->preproc, yolo_preproc_free);
     yolo_engine_unlock (self->engine);
   }
+  /* shared_lock: a FLUSH_START sent from another thread meanwhile must not
+   * reach the engine being released */
+  g_mutex_lock (&self->shared_lock);
   if (self->shared) {
-    set_batch_streaming (self, FALSE);
+    set_batch_streaming_locked (self, FALSE);
     self->batch_left = FALSE;
     yolo_engine_shared_release (self->engine);
   } else
     yolo_engine_free (self->engine);
   self->engine = NULL;
   self->shared = FALSE;
+  g_mutex_unlock (&self->shared_lock);
   g_clear_pointer (&self->output, g_free);
   g_clear_pointer (&self->output1, g_free);
   g_clear_pointer (&self->tlast, yolo_task_result_free);
@@ -1326,10 +1332,12 @@ gst_yolo_detect_propose_allocation (GstBaseTransform * trans,
 /* Tells a shared engine (model-instance-id) that this element sends frames
  * (on) or stopped sending them (EOS, flush, stop), once per change: a
  * batch then runs with the frames of the streams still sending. Called
- * from the streaming thread (events) and the state-change thread (stop);
- * the engine is set and cleared in start/stop only. */
+ * from the streaming thread (EOS, FLUSH_STOP, STREAM_START), the thread
+ * that seeks (FLUSH_START) and the state-change thread (stop); shared_lock
+ * keeps the engine from being released (stop) while it is told. The
+ * _locked form is for a caller holding shared_lock. */
 static void
-set_batch_streaming (GstYoloDetect * self, gboolean on)
+set_batch_streaming_locked (GstYoloDetect * self, gboolean on)
 {
   gboolean change;
 
@@ -1341,6 +1349,14 @@ set_batch_streaming (GstYoloDetect * self, gboolean on)
   GST_OBJECT_UNLOCK (self);
   if (change)
     yolo_engine_shared_streaming (self->engine, on);
+}
+
+static void
+set_batch_streaming (GstYoloDetect * self, gboolean on)
+{
+  g_mutex_lock (&self->shared_lock);
+  set_batch_streaming_locked (self, on);
+  g_mutex_unlock (&self->shared_lock);
 }
 
 static GstStateChangeReturn
@@ -2216,6 +2232,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
 static void
 gst_yolo_detect_init (GstYoloDetect * self)
 {
+  g_mutex_init (&self->shared_lock);
   self->conf_threshold = DEFAULT_CONF_THRESHOLD;
   self->iou_threshold = DEFAULT_IOU_THRESHOLD;
   self->max_detections = DEFAULT_MAX_DETECTIONS;

@@ -1088,6 +1088,10 @@ cmd_bench (int argc, char **argv)
     ret = usage_error ("--peak-gflops must be a positive figure");
     goto out;
   }
+  if (!batch_ok (batch)) {
+    ret = usage_error ("--batch %d: give 1 to 256 images per inference", batch);
+    goto out;
+  }
 
   opt.device = device;
   opt.profile = profile;

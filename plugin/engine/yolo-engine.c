@@ -204,10 +204,12 @@ choose_storage (YoloGraph * g, YoloRuntime * rt)
 }
 
 /* YoloEngineOptions.int8_compute, else YOLO_INT8_COMPUTE: "auto"/"float"
- * (FALSE) or "integer" (TRUE); anything else is an argument error. */
+ * (FALSE) or "integer" (TRUE); anything else is an argument error. *dot:
+ * "auto" (the float emulation but for the convs the integer dot-product
+ * kernels take, where the device has them). */
 static gboolean
 resolve_int8_compute (const YoloEngineOptions * opt, gboolean * integer,
-    GError ** error)
+    gboolean * dot, GError ** error)
 {
   static const char *const modes[] = { "auto", "float", "integer", NULL };
   const char *mode;
@@ -216,6 +218,7 @@ resolve_int8_compute (const YoloEngineOptions * opt, gboolean * integer,
           "int8_compute", "YOLO_INT8_COMPUTE", modes, &mode, error))
     return FALSE;
   *integer = mode == modes[2];
+  *dot = mode == modes[0];
   return TRUE;
 }
 
@@ -239,8 +242,14 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
     goto fail;
   }
   g->batch_to = opt ? MAX (opt->batch, 1) : 1;
-  if (!resolve_int8_compute (opt, &g->int8_integer, error))
+  if (!resolve_int8_compute (opt, &g->int8_integer, &g->int8_dot, error))
     goto fail;
+  /* before the fuse: yolo-quant-fuse.c asks for the device's int8 dot */
+  e->rt = yolo_runtime_new (opt, error);
+  if (!e->rt)
+    goto fail;
+  yolo_memstat_log ("OpenCL context and queue");
+  g->int8_dot = g->int8_dot && yolo_rt_device (e->rt)->int8_dot;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;
@@ -248,11 +257,6 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
     yolo_graph_fuse (g);
   yolo_graph_prune (g);
   yolo_memstat_log ("graph prepare and fuse");
-
-  e->rt = yolo_runtime_new (opt, error);
-  if (!e->rt)
-    goto fail;
-  yolo_memstat_log ("OpenCL context and queue");
   for (guint i = 0; i < g->nodes->len; i++)
     if (!YOLO_N (g, i)->removed && YOLO_N (g, i)->qepi)
       yolo_rt_set_qdq_epilogue (e->rt, TRUE);

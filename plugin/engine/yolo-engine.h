@@ -95,7 +95,8 @@ typedef struct
    * variant names (backend-opencl/conv-*.c: conv-tiled, conv-tiled-wg32,
    * conv-cpu-dw3x3s1, conv-cpu-dw3x3s2, conv-cpu-dw, conv-wino4,
    * conv-cpu-1x1, conv-cpu-3x3s1, conv-cpu-3x3s2, conv-cpu-kxk,
-   * conv-im2col, conv-gpu-c8, conv-generic), taken in that order for every conv they
+   * conv-im2col, conv-gpu-c8, conv-generic; for ConvInteger: conv-int8-1x1
+   * and the conv-integer-* of backend-opencl/quant.c), taken in that order for every conv they
    * support on the device, the automatic choice for the others. The
    * older values name lists: "gpu" = "conv-gpu-c8,conv-generic" (the
    * scalar per-work-item kernels, on any device); "tiled" =

@@ -259,6 +259,10 @@ typedef struct
                                  * set before yolo_graph_prepare; 0 = 1 */
   gboolean int8_integer;        /* engine option int8_compute "integer":
                                  * set before yolo_graph_fuse */
+  gboolean int8_dot;            /* int8_compute "auto" on a device with
+                                 * integer dot products (YoloDeviceInfo.
+                                 * int8_dot): 1x1 ConvIntegers stay integer
+                                 * (yolo-quant-fuse.c); before the fuse */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))

@@ -50,7 +50,10 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
   for (guint i = 0; i < G_N_ELEMENTS (aliases); i++)
     if (!strcmp (aliases[i].op_type, op) && !strcmp (aliases[i].value, v))
       return aliases[i].names;
-  return strcmp (op, "ConvInteger") ? v : NULL;
+  /* the int8 convs take only their own variant names (conv-int8-1x1) */
+  if (!strcmp (op, "ConvInteger"))
+    return yolo_backend_names_valid (&yolo_backend_opencl, op, v) ? v : NULL;
+  return v;
 }
 
 static gboolean lower_one (const YoloBackend * b, YoloRuntime * rt,

@@ -27,7 +27,10 @@
  * fake-quantised input with the dequantised weights: equal up to float
  * rounding of the products and the sum (the integer form is exact), and
  * it runs on every float conv kernel (Winograd, direct, depthwise)
- * instead of the integer kernels.
+ * instead of the integer kernels. Except (int8_compute "auto", g->int8_dot)
+ * where every reader is a conv that the integer dot-product kernels take
+ * (ops/quant-dot.h: 1x1, backend-opencl/conv-int8.c): exact and faster
+ * than the float FMAs there, so those stay integer.
  *
  * Static QDQ (quantize_static): a QuantizeLinear -> DequantizeLinear pair
  * with the same scale, zero point and axis on an activation becomes one
@@ -38,6 +41,7 @@
 #include "yolo-ops.h"
 #include "ops/qdq.h"
 #include "ops/quant.h"
+#include "ops/quant-dot.h"
 
 #include <string.h>
 
@@ -282,6 +286,7 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
   YoloTensor *y = YOLO_OUT (g, d, 0), **ws;
   GPtrArray *convs;
   gboolean ok = !y->is_output && d->n_outputs == 3 && y->n_uses > 0;
+  gboolean dot = g->int8_dot;
 
   convs = g_ptr_array_new ();
   ws = g_new0 (YoloTensor *, g->nodes->len);
@@ -302,8 +307,12 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
         break;
       }
       g_ptr_array_add (convs, c);
+      dot = dot && yolo_qdot_supported (g, c);
     }
   }
+  /* every reader taken by the integer dot-product kernels: stay integer */
+  if (dot && convs->len > 0)
+    ok = FALSE;
   /* all or nothing: the input is either uint8 or fake-quantised float */
   for (guint i = 0; ok && i < convs->len; i++) {
     QConvGeom p;

@@ -24,24 +24,22 @@ state_free (YoloRebatch * s)
   g_free (s);
 }
 
+/* The error refusing to run node's batch of b as a batch of `to` (the
+ * export's fixed batch b > 1 at the default batch 1: export it with
+ * batch=1); FALSE. */
 static gboolean
-refuse_to (GError ** error, gint64 b, gint64 to, const char *op,
+refuse (GError ** error, gint64 b, gint64 to, const char *op,
     const char *node, const char *why)
 {
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s, so the batch of %" G_GINT64_FORMAT " cannot be "
-      "run as a batch of %" G_GINT64_FORMAT, op, node, why, b, to);
-  return FALSE;
-}
-
-static gboolean
-refuse (GError ** error, gint64 b, const char *op, const char *node,
-    const char *why)
-{
-  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-      "%s node \"%s\": %s, so the fixed batch of %" G_GINT64_FORMAT
-      " cannot be run as batch 1; the model was exported with batch=%"
-      G_GINT64_FORMAT ": export it with batch=1", op, node, why, b, b);
+  if (to != 1)
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "%s node \"%s\": %s, so the batch of %" G_GINT64_FORMAT " cannot be "
+        "run as a batch of %" G_GINT64_FORMAT, op, node, why, b, to);
+  else
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "%s node \"%s\": %s, so the fixed batch of %" G_GINT64_FORMAT
+        " cannot be run as batch 1; the model was exported with batch=%"
+        G_GINT64_FORMAT ": export it with batch=1", op, node, why, b, b);
   return FALSE;
 }
 
@@ -149,9 +147,7 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
       g_free (carries);
       g_ptr_array_unref (shapes);
       state_free (s);
-      if (to_ != 1)
-        return refuse_to (error, b, to_, n->op_type, n->name, why);
-      return refuse (error, b, n->op_type, n->name, why);
+      return refuse (error, b, to_, n->op_type, n->name, why);
     }
     for (guint k = 0; k < s->reshapes->len; k++)
       if (YOLO_IN (g, YOLO_N (g, g_array_index (s->reshapes, int, k)),
@@ -178,11 +174,8 @@ yolo_rebatch (YoloGraph * g, YoloRebatch ** state, GError ** error)
     g_free (carries);
     g_ptr_array_unref (shapes);
     state_free (s);
-    if (to != 1)
-      return refuse_to (error, b, to, n->op_type, n->name, "its scale and "
-          "zero point are taken over the whole batch");
-    return refuse (error, b, n->op_type, n->name, "its scale and zero point "
-        "are taken over the whole batch");
+    return refuse (error, b, to, n->op_type, n->name, "its scale and zero "
+        "point are taken over the whole batch");
   }
   g_free (carries);
   for (guint i = 0; i < shapes->len; i++) {
@@ -312,8 +305,7 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
             "not keep apart per image";
     }
     if (why)
-      ok = s->to == 1 ? refuse (error, s->batch, n->op_type, n->name, why) :
-          refuse_to (error, s->batch, s->to, n->op_type, n->name, why);
+      ok = refuse (error, s->batch, s->to, n->op_type, n->name, why);
   }
   g_free (carries);
   if (ok && resort)
@@ -338,8 +330,7 @@ yolo_rebatch_check (YoloGraph * g, YoloRebatch * s, GError ** error)
           "output \"%s\" is %s, not the declared shape with batch %"
           G_GINT64_FORMAT, s->to, t->name,
           yolo_shape_str (t, buf, sizeof buf), s->to);
-      ok = s->to == 1 ? refuse (error, s->batch, op, node, why) :
-          refuse_to (error, s->batch, s->to, op, node, why);
+      ok = refuse (error, s->batch, s->to, op, node, why);
       g_free (why);
     }
   }

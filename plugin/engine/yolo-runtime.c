@@ -322,6 +322,23 @@ resolve_prewarm (const char *value, const char **out, GError ** error)
       out, error);
 }
 
+/* YoloDeviceInfo.int8_dot: PoCL's CPU device (its compiler targets the
+ * host CPU, AVX-512 when the float vectors are 16 wide) on an x86-64 host
+ * with AVX512-VNNI. */
+static gboolean
+host_int8_dot (const YoloDeviceInfo * info)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init ();
+  return info->is_cpu && info->preferred_vector_width_float >= 16
+      && info->platform && strstr (info->platform, "Portable Computing")
+      && __builtin_cpu_supports ("avx512f")
+      && __builtin_cpu_supports ("avx512vnni");
+#else
+  return FALSE;
+#endif
+}
+
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
  * there takes its environment default, every choice becomes one of its
  * static strings ("auto" when unset), every cap a number (0: none);
@@ -363,7 +380,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   return yolo_rt_resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune,
       &out->tune, error)
       && resolve_variants (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, "Conv", &out->conv_kernel, error)
+      conv, "Conv|ConvInteger", &out->conv_kernel, error)
       && yolo_rt_resolve_choice (opt->wino_layout, "wino_layout",
       "YOLO_WINO_LAYOUT", wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",
@@ -479,6 +496,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->info.vendor = yolo_cl_device_string (rt->device, CL_DEVICE_VENDOR);
   rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
   rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
+  rt->info.int8_dot = host_int8_dot (&rt->info);
 
   /* on PoCL < 7 one context and queue shared by the process's engines
    * (yolo-cl-queue.h) */

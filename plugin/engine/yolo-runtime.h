@@ -55,6 +55,10 @@ typedef struct
    * (gemm_tiled.cl) are the default there. FALSE where "local" memory is
    * global memory (PoCL, rusticl/llvmpipe). */
   gboolean local_mem_dedicated;
+  /* Integer dot products of 4 bytes per lane run natively: PoCL on an
+   * x86-64 host whose CPU has AVX-512 and AVX512-VNNI (conv_int8.cl's
+   * vpdpbusd kernels; the device's compiler targets the host CPU). */
+  gboolean int8_dot;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
   gsize local_mem_size;

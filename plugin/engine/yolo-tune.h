@@ -39,8 +39,9 @@ gboolean yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
 int yolo_tune_pick (const YoloRtTrialTime * tt, guint n, double *margin);
 
 /* Number of nodes measured (re-measures included) / taken from the cache
- * so far; of the measured, how many were measured again because their
- * cache entry was a close call or a disturbed measurement. */
+ * so far; how many re-measures were started because a cache entry was a
+ * close call or a disturbed measurement (at most 4 per start; one whose
+ * trials all failed counts too, and its node takes the cached choice). */
 guint yolo_tuner_n_measured (YoloTuner * t);
 guint yolo_tuner_n_cached (YoloTuner * t);
 guint yolo_tuner_n_remeasured (YoloTuner * t);

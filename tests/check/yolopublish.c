@@ -806,6 +806,39 @@ GST_START_TEST (test_stop_during_eos_wait)
 
 GST_END_TEST;
 
+/* A flushing seek (FLUSH_START from another thread) during the same wait
+ * ends it at once too, without an error; after FLUSH_STOP the element
+ * takes frames again */
+GST_START_TEST (test_flush_during_eos_wait)
+{
+  Broker b;
+  GstHarness *h;
+  GThread *t;
+  gint64 t0;
+  gdouble waited;
+  GstBus *bus = gst_bus_new ();
+
+  broker_init (&b);             /* never started */
+  h = publisher_new (&b, 1, 100, 60000);
+  gst_element_set_bus (h->element, bus);
+  push_frames (h, 0, 3);
+  t = g_thread_new ("eos", push_eos_thread, h);
+  g_usleep (500 * 1000);        /* in the wait */
+  t0 = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_thread_join (t);
+  waited = (g_get_monotonic_time () - t0) / 1e6;
+  fail_unless (waited < 5.0, "flush during the EOS wait took %.3f s", waited);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  broker_clear (&b);
+}
+
+GST_END_TEST;
+
 /* retain: a subscriber that comes later gets the last frame's message;
  * client-id and keep-alive reach the broker (its log) */
 GST_START_TEST (test_retain_client_id_keep_alive)
@@ -1128,6 +1161,7 @@ yolopublish_suite (void)
   tcase_add_test (tc, test_broker_absent_at_start);
   tcase_add_test (tc, test_eos_wait_bounded);
   tcase_add_test (tc, test_stop_during_eos_wait);
+  tcase_add_test (tc, test_flush_during_eos_wait);
   tcase_add_test (tc, test_retain_client_id_keep_alive);
   tcase_add_test (tc, test_tls);
   tcase_add_test (tc, test_garbage_peer);

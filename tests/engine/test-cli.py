@@ -365,6 +365,9 @@ def batch_flag(tmp, good_in):
         expect_error(["info", V8, "--batch", b], ["--batch " + b,
                                                   "1 to 256"],
                      "info --batch " + b)
+        expect_error(["bench", V8, "--batch", b, "-n", "1", "--warmup",
+                      "0"], ["--batch " + b, "1 to 256"],
+                     "bench --batch " + b)
     bad = os.path.join(tmp, "bad-batch.f32")
     with open(bad, "wb") as f:
         f.write(b"\0" * (2 * 3 * 320 * 320 * 4))

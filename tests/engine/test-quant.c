@@ -405,7 +405,7 @@ conv_integer_cases (gboolean forced_int, int batch)
             "conv_integer_dw16|conv_integer_generic|conv_integer_c8") :
         c->M / c->group % 8 ? "conv_integer_generic" :
         forced_int ? "conv_integer_c8" :
-        "conv_integer_f16c8|conv_integer_c8", TRUE);
+        "conv_integer_f16c8|conv_integer_c8|conv_int8_1x1_vnni", TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
@@ -527,13 +527,13 @@ conv_integer_fused_batch (gboolean emulate, int batch)
     yolo_test_expect_kernel ("eltwise_unary", FALSE);
     if (emulate) {
       /* a float Conv of the fake-quantised input: no integer conv */
-      yolo_test_expect_kernel ("quant_dql_apply", FALSE);
+      yolo_test_expect_kernel ("quant_dql_apply|quant_dql_int16", FALSE);
       yolo_test_expect_kernel ("conv_integer_generic", FALSE);
       yolo_test_expect_kernel ("conv_integer_c8", FALSE);
       yolo_test_expect_kernel ("conv_integer_f16c8", FALSE);
       yolo_test_expect_kernel ("conv_integer_dw16", FALSE);
     } else {
-      yolo_test_expect_kernel ("quant_dql_apply", TRUE);
+      yolo_test_expect_kernel ("quant_dql_apply|quant_dql_int16", TRUE);
     }
     /* the integer part is exact (float emulation: float rounding of the
      * products and sums, relative 1e-6); SiLU's exp differs by an ulp or

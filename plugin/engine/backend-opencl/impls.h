@@ -22,6 +22,7 @@ extern const YoloOpImpl *const yolo_impls_convtranspose[];
 extern const YoloOpImpl *const yolo_impls_logic[];
 extern const YoloOpImpl *const yolo_impls_norm[];
 extern const YoloOpImpl *const yolo_impls_math[];
+extern const YoloOpImpl *const yolo_impls_conv_int8[];
 extern const YoloOpImpl *const yolo_impls_quant[];
 extern const YoloOpImpl *const yolo_impls_qdq[];
 extern const YoloOpImpl *const yolo_impls_attention[];

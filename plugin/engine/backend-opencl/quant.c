@@ -8,7 +8,8 @@
  *                           (DynamicQuantizeDequantizeLinear: to the fake-
  *                           quantised float; on wide-vector CPUs the
  *                           quantising work-items find the scale and zero
- *                           point themselves, quant_dql_fake16)
+ *                           point themselves, quant_dql_fake16, or
+ *                           quant_dql_int16 for the integer codes)
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
@@ -83,8 +84,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   wide = yolo_rt_device (rt)->wide_vectors;
   fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
   if (wide)
-    chunk = dql_chunks (total, fake ? QUANT_MINMAX_PARTS_WIDE :
-        QUANT_MINMAX_PARTS, &parts);
+    chunk = dql_chunks (total, QUANT_MINMAX_PARTS_WIDE, &parts);
   k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
       "quant_minmax_partial", error);
   if (!k)
@@ -102,9 +102,10 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_rt_launch (rt, n, k, 1, gws, wide ? lws1 : NULL, error))
     return FALSE;
 
-  if (fake && wide) {
+  if (wide) {
     achunk = dql_chunks (total, QUANT_FAKE_PARTS_WIDE, &aparts);
-    k = yolo_rt_kernel (rt, "quant_dql_fake16", error);
+    k = yolo_rt_kernel (rt, fake ? "quant_dql_fake16" : "quant_dql_int16",
+        error);
     if (!k)
       return FALSE;
     a = yolo_args (k);

@@ -24,6 +24,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_logic,
   yolo_impls_norm,
   yolo_impls_math,
+  yolo_impls_conv_int8,
   yolo_impls_quant,
   yolo_impls_qdq,
   yolo_impls_attention,

@@ -1,0 +1,371 @@
+/* conv_int8.cl - ConvInteger / ConvIntegerToFloat 1x1 (stride 1, no pad,
+ * one group) as integer dot products (backend-opencl/conv-int8.c): exact
+ * int32 sums like onnxruntime's ConvInteger, then ops/quant.c's epilogue
+ * (float(acc) * mul [+ bias], activation, residual; SiLU as the float
+ * convs compute it, conv_int8_silu16).
+ *
+ * x: the uint8 codes as int32 (one per element, NCHW, as every integer
+ * tensor in the arena), x_zp one int32. w: s8 quads, one int per 4 input
+ * channels: byte t of w[(mb * C4 + k) * 8 + j] is W8[m0 + j][4k + t], with
+ *   W8[m][c] = (w[m][c] - w_zp[m]) - d[m]  in [-128, 127]
+ * (d[m] = 0 when w - w_zp fits; zero bytes pad the channels past C and
+ * the output channels past M). Then, with q the codes and Q = sum_c q,
+ *   sum_c (q - zx) (w - w_zp) = sum_c q W8 + d[m] Q - zx ws[m]
+ * with ws[m] = sum_c (w[m][c] - w_zp[m]); the arithmetic wraps in uint,
+ * exact since the true sum fits int32 (yolo_qconv_geom's tap bound).
+ *
+ * conv_int8_1x1_vnni: the four-byte dot products as AVX512-VNNI
+ * `vpdpbusd` (64 u8 x s8 products per instruction into 16 int32 lanes),
+ * inline assembly because PoCL's LLVM 15 targets this CPU (Zen 4) as
+ * skylake-avx512, which has no VNNI: the host runs it only on a PoCL CPU
+ * device whose host CPU reports avx512vnni (yolo_rt_device ()->int8_dot).
+ * Elsewhere conv_int8_1x1 computes the same sums in plain int32.
+ * Work-item: 32 px x 8 output channels (dim 0 = channel block, dim 1 =
+ * pixel block); a last block of a plane with HW >= 32 is shifted back to
+ * end at HW and stores only the pixels the previous block did not. */
+
+/* x * sigmoid(x): conv_cpu.cl's conv_silu16 (AVX-512: a short exp2 and a
+ * refined reciprocal estimate, relative error ~2e-7, 16 instructions per
+ * vector; the float emulation's convs use it too), else the exp () form.
+ * The epilogue is most of a 1x1 conv with few input channels. */
+static inline float16
+conv_int8_silu16 (float16 x)
+{
+#if defined(__AVX512F__)
+  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
+  float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
+  float16 f = t - k;
+  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
+  p = fma (p, f, 5.5504109e-2f);
+  p = fma (p, f, 2.4022651e-1f);
+  p = fma (p, f, 6.9314718e-1f);
+  p = fma (p, f, 1.0f);
+  float16 e = __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
+      (ushort) 0xffff, 4);
+  float16 d = 1.0f + e;
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  r = select (r, (float16) (0.0f), t >= 126.0f);
+  return x * r;
+#else
+  return x / (1.0f + exp (-x));
+#endif
+}
+
+/* The other activations, out of line (rare in YOLO models). */
+static __attribute__ ((noinline)) float16
+conv_int8_act_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
+/* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
+ * int32 bits (ConvInteger). fast_silu: conv_int8_silu16, else the exp ()
+ * form of the other integer kernels (int8_compute "integer": the
+ * polynomial moves enough values across the next quantisation's rounding
+ * boundaries to change yolo26n-int8's scores by 0.03, README). */
+static inline float16
+conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
+    __global const float *b, int has_bias, int act, float alpha, float beta,
+    int fast_silu)
+{
+  if (!to_float)
+    return as_float16 (acc);
+  float16 v = convert_float16 (acc) * mul;
+  if (has_bias)
+    v = v + b[m];
+  if (act == YOLO_ACT_SILU && fast_silu)
+    return conv_int8_silu16 (v);
+  if (act == YOLO_ACT_NONE)
+    return v;
+  return conv_int8_act_other (v, act, alpha, beta);
+}
+
+/* Lanes [l0, l1) of v [+ residual] at y + o. */
+static inline void
+conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
+    __global const float *r, int has_res)
+{
+  if (l0 == 0 && l1 == 16) {
+    if (has_res)
+      v = v + vload16 (0, r + o);
+    vstore16 (v, 0, y + o);
+  } else {
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      y[o + i] = has_res ? t[i] + r[o + i] : t[i];
+  }
+}
+
+#define CONV_INT8_ARGS \
+  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
+  __global const int *w, __global const int *wfix, __global float *y, \
+  int y_off, int to_float, __global const float *mul, int mul_off, \
+  int mul_per_channel, __global const float *b, int has_bias, \
+  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  float beta, int M, int HW, int C, int has_d, int fast_silu
+
+#define CONV_INT8_DECL8(p) \
+  int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
+      p##6 = 0, p##7 = 0
+
+#define CONV_INT8_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
+    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
+    (j) == 6 ? p##6 : p##7)
+
+/* The epilogue of channel j: the exact sum of accumulator v (dot
+ * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
+ * off. wfix: ws[0..Mp), then d[0..Mp). */
+#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
+    int m_ = m0 + (j); \
+    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
+        - (uint) z * (uint) wfix[m_]; \
+    conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
+            mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
+            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
+        r + r_off, has_res); \
+  } while (0)
+
+/* The 8 channels of accumulator set p. */
+#define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
+    if (m0 + 8 <= M) { \
+      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
+      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
+      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
+      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
+      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
+      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
+      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
+      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
+    } else { \
+      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
+        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
+    } \
+  } while (0)
+
+/* Lanes p[i], i in [0, 16), zero where p0 + i >= n (HW < 32 tiles). */
+static inline int16
+conv_int8_load16 (__global const int *p, int p0, int n)
+{
+  int t[16];
+  for (int i = 0; i < 16; i++)
+    t[i] = p0 + i < n ? p[p0 + i] : 0;
+  return vload16 (0, t);
+}
+
+/* Channels [4k, 4k + 4) of 16 pixels as one int of 4 codes per lane (byte
+ * t: channel 4k + t; channels >= C read as 0). */
+static inline int16
+conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
+    int n)
+{
+  int c = 4 * k;
+  int16 v = 0;
+  for (int t = 0; t < 4 && c + t < C; t++) {
+    __global const int *pl = xp + (c + t) * HW;
+    int16 q = p0 + 16 <= n ? vload16 (0, pl + p0) :
+        conv_int8_load16 (pl, p0, n);
+    v |= q << (8 * t);
+  }
+  return v;
+}
+
+/* Channels [4k, 4k + 4) of 16 pixels, all in range (the hot loop). */
+#define CONV_INT8_QUAD16_FULL(xq, HW) \
+  (vload16 (0, (xq)) | (vload16 (0, (xq) + (HW)) << 8) \
+      | (vload16 (0, (xq) + 2 * (HW)) << 16) \
+      | (vload16 (0, (xq) + 3 * (HW)) << 24))
+
+/* The tile geometry and loop of both kernels; DOT (acc, v, wq) adds the
+ * four byte products of v (u8) and the int wq (s8) to each lane of acc. */
+#define CONV_INT8_1X1_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int pb = get_global_id (1); \
+  int m0 = mb * 8; \
+  int p0 = pb * 32; \
+  int Mp = (M + 7) / 8 * 8, C4 = (C + 3) / 4; \
+  if (m0 >= M || p0 >= HW) \
+    return; \
+  int z = xzp[xzp_off]; \
+  __global const int *xp = x + x_off; \
+  __global const int *wp = w + mb * C4 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  /* HW >= 32: 32 pixels from ps (a last block shifted back); else the \
+   * pixels [0, HW) zero padded */ \
+  int ps = HW >= 32 ? min (p0, HW - 32) : 0, n = HW; \
+  int kf = HW >= 32 ? C / 4 : 0, k = 0; \
+  __global const int *xq = xp + ps; \
+  for (; k < kf; k++) { \
+    int16 v0 = CONV_INT8_QUAD16_FULL (xq, HW); \
+    int16 v1 = CONV_INT8_QUAD16_FULL (xq + 16, HW); \
+    DOT (a0, v0, wp[0]); DOT (c0, v1, wp[0]); \
+    DOT (a1, v0, wp[1]); DOT (c1, v1, wp[1]); \
+    DOT (a2, v0, wp[2]); DOT (c2, v1, wp[2]); \
+    DOT (a3, v0, wp[3]); DOT (c3, v1, wp[3]); \
+    DOT (a4, v0, wp[4]); DOT (c4, v1, wp[4]); \
+    DOT (a5, v0, wp[5]); DOT (c5, v1, wp[5]); \
+    DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
+    DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
+    if (has_d) { \
+      DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
+    } \
+    xq += 4 * HW; \
+    wp += 8; \
+  } \
+  for (; k < C4; k++) { \
+    int16 v0 = conv_int8_quad16 (xp, k, C, HW, ps, n); \
+    int16 v1 = conv_int8_quad16 (xp, k, C, HW, ps + 16, n); \
+    DOT (a0, v0, wp[0]); DOT (c0, v1, wp[0]); \
+    DOT (a1, v0, wp[1]); DOT (c1, v1, wp[1]); \
+    DOT (a2, v0, wp[2]); DOT (c2, v1, wp[2]); \
+    DOT (a3, v0, wp[3]); DOT (c3, v1, wp[3]); \
+    DOT (a4, v0, wp[4]); DOT (c4, v1, wp[4]); \
+    DOT (a5, v0, wp[5]); DOT (c5, v1, wp[5]); \
+    DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
+    DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
+    DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
+    wp += 8; \
+  } \
+  if (HW >= 32) { \
+    int skip = p0 - ps; \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  } else { \
+    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
+    if (HW > 16) \
+      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
+  }
+
+/* Plain int32: the bytes of v (unsigned) times the bytes of wq (signed). */
+#define CONV_INT8_DOT_C(acc, v, wq) do { \
+    int wq_ = (wq); \
+    acc += ((v) & 255) * (int) (char) wq_ \
+        + (((v) >> 8) & 255) * (int) (char) (wq_ >> 8) \
+        + (((v) >> 16) & 255) * (int) (char) (wq_ >> 16) \
+        + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
+  } while (0)
+
+__kernel void
+conv_int8_1x1 (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+/* acc += per lane sum of the 4 products u8 (v) x s8 (wq): vpdpbusd (no
+ * saturation; the four 16-bit products and their sum are exact). */
+#define CONV_INT8_DOT_VNNI(acc, v, wq) do { \
+    int16 w_ = (int16) (wq); \
+    __asm__ ("vpdpbusd %2, %1, %0" : "+v" (acc) : "v" (v), "v" (w_)); \
+  } while (0)
+
+__kernel void
+conv_int8_1x1_vnni (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
+#endif
+
+/* 3x3, stride 1, pad 1, one group, C % 4 == 0, W >= 32: one output row x
+ * 32 px x 8 output channels per work-item (dim 1 = row * ceil(W / 32) +
+ * tile; a last tile shifted back to end at W stores only the new pixels).
+ * Per quad of input channels and kernel row, the codes of the pixels xs - 1
+ * .. xs + 32 are packed once (3 vectors, lanes shifted for the 3 taps);
+ * padding (outside the image) is the code zx in every byte, so it adds
+ * zx * W' like a real tap and the - zx * ws[m] correction stays over all
+ * taps. w: [ceil(M/8)][C/4][9][8] quads. */
+#define CONV_INT8_PACK(row, o, HW) \
+  (vload16 (0, (row) + (o)) | (vload16 (0, (row) + (HW) + (o)) << 8) \
+      | (vload16 (0, (row) + 2 * (HW) + (o)) << 16) \
+      | (vload16 (0, (row) + 3 * (HW) + (o)) << 24))
+/* (l, v.s0 .. v.se) and (v.s1 .. v.sf, r) */
+#define CONV_INT8_SHR1(v, l) __builtin_shufflevector ((int16) (l), (v), 15, \
+    16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30)
+#define CONV_INT8_SHL1(v, r) __builtin_shufflevector ((v), (int16) (r), 1, \
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+/* lanes 1..15 of a, then lane 14 of b */
+#define CONV_INT8_TAP1C(a, b) __builtin_shufflevector ((a), (b), 1, 2, 3, 4, \
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 30)
+/* lanes 1..15 of a, lane 0 of b */
+#define CONV_INT8_TAP1A(a, b) __builtin_shufflevector ((a), (b), 1, 2, 3, 4, \
+    5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
+
+#define CONV_INT8_DOT8(DOT, p, v, wq) do { \
+    DOT (p##0, v, (wq)[0]); DOT (p##1, v, (wq)[1]); \
+    DOT (p##2, v, (wq)[2]); DOT (p##3, v, (wq)[3]); \
+    DOT (p##4, v, (wq)[4]); DOT (p##5, v, (wq)[5]); \
+    DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
+  } while (0)
+
+#define CONV_INT8_3X3S1_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int it = get_global_id (1); \
+  int nt = (W + 31) / 32; \
+  int m0 = mb * 8; \
+  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
+  if (m0 >= M || it >= nt * H) \
+    return; \
+  int oy = it / nt, x0 = (it % nt) * 32; \
+  int xs = min (x0, W - 32); \
+  int z = xzp[xzp_off]; \
+  int zq = z * 0x01010101; \
+  int left = xs == 0, right = xs + 32 == W; \
+  __global const int *wp = w + mb * C4 * 9 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  for (int k = 0; k < C4; k++) { \
+    __global const int *xk = x + x_off + 4 * k * HW; \
+    for (int ky = 0; ky < 3; ky++, wp += 24) { \
+      int iy = oy + ky - 1; \
+      /* pa: pixels xs-1 .. xs+14, pb: xs+15 .. xs+30, pc: xs+17 .. \
+       * xs+32 */ \
+      int16 pa, pb, pc; \
+      if (iy < 0 || iy >= H) { \
+        pa = pb = pc = (int16) (zq); \
+      } else { \
+        __global const int *row = xk + iy * W + xs; \
+        pa = left ? CONV_INT8_SHR1 (CONV_INT8_PACK (row, 0, HW), zq) : \
+            CONV_INT8_PACK (row, -1, HW); \
+        pb = CONV_INT8_PACK (row, 15, HW); \
+        pc = right ? CONV_INT8_SHL1 (CONV_INT8_PACK (row, 16, HW), zq) : \
+            CONV_INT8_PACK (row, 17, HW); \
+      } \
+      /* kx = 0: pa, pb; kx = 1: pa shifted (+ pb.s0), pb shifted (+ \
+       * pc.se); kx = 2: pa shifted twice, pc */ \
+      int16 ta1 = CONV_INT8_TAP1A (pa, pb), tc1 = CONV_INT8_TAP1C (pb, pc); \
+      int16 ta2 = CONV_INT8_TAP1A (ta1, CONV_INT8_TAP1A (pb, pb)); \
+      CONV_INT8_DOT8 (DOT, a, pa, wp); \
+      CONV_INT8_DOT8 (DOT, c, pb, wp); \
+      CONV_INT8_DOT8 (DOT, a, ta1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, a, ta2, wp + 16); \
+      CONV_INT8_DOT8 (DOT, c, pc, wp + 16); \
+      if (has_d) { \
+        DOT (qa, pa, 0x01010101); DOT (qc, pb, 0x01010101); \
+        DOT (qa, ta1, 0x01010101); DOT (qc, tc1, 0x01010101); \
+        DOT (qa, ta2, 0x01010101); DOT (qc, pc, 0x01010101); \
+      } \
+    } \
+  } \
+  { \
+    int skip = x0 - xs, o = oy * W + xs; \
+    CONV_INT8_STORE8 (a, qa, o, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, o + 16, max (skip - 16, 0), 16); \
+  }
+
+#define CONV_INT8_ARGS_3X3 CONV_INT8_ARGS, int H, int W
+
+__kernel void
+conv_int8_3x3s1 (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+__kernel void
+conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI)}
+#endif

@@ -1,0 +1,194 @@
+/* backend-opencl/conv-int8.c - ConvInteger / ConvIntegerToFloat 1x1
+ * convolutions (stride 1, no padding, one group) as integer dot products
+ * (ocl_kernels/conv_int8.cl):
+ *  conv-int8-1x1  32 px x 8 output channels per work-item, exact int32
+ *                 sums; the AVX512-VNNI kernel (vpdpbusd, 64 byte
+ *                 products per instruction) where the device has it
+ *                 (YoloDeviceInfo.int8_dot: PoCL on a CPU with
+ *                 avx512vnni), the plain int32 kernel elsewhere (correct
+ *                 on any device, preferred nowhere: slower than the
+ *                 integer kernels of quant.c on GPUs).
+ *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
+ *                 32): one row x 32 px x 8 output channels per work-item.
+ * The weights are repacked at load as signed bytes, four input channels
+ * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
+ * when every w - w_zp of channel m fits in [-128, 127], else its minimum
+ * + 128 (uint8 weights with a zero point inside their range; the width of
+ * a channel's range is at most 255 for one weight type); the kernel then
+ * adds d[m] times the sum of the codes (conv_int8.cl). */
+#include "impls.h"
+#include "ops/quant-dot.h"
+
+#include <string.h>
+
+#define INT8_BLOCK 8
+
+static gboolean
+int8_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return yolo_rt_device (rt)->int8_dot;
+}
+
+static gboolean
+supports_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return yolo_qdot_1x1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+}
+
+static gboolean
+supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+}
+
+static gboolean
+int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    gboolean k3, GError ** error)
+{
+  static const gint32 zero = 0;
+  static const gsize lws[2] = { 1, 4 };
+  QConvGeom p;
+  YoloTensor *xzp = YOLO_IN (g, n, 2), *mt = NULL, *bt = NULL, *res = NULL;
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
+  int Mp, C4, kk, has_d = 0;
+  gint32 *w, *d, *fix;
+  guint32 *packed;
+  cl_mem wmem, fmem, bmem = NULL, zmem = NULL;
+  gsize gws[2];
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_qconv_geom (g, n, &p, error))
+    return FALSE;
+  if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
+      || p.N != 1)
+    return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
+        "stride 1, pad 1, one group, batch 1, C %% 4 == 0, W >= 32" :
+        "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1");
+  if (yolo_qconv_to_float (n)) {
+    mt = YOLO_IN (g, n, 4);
+    bt = YOLO_IN (g, n, 5);
+    res = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
+  }
+  Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
+  C4 = (int) yolo_div_up (p.C, 4);
+  kk = p.kh * p.kw;
+  w = yolo_qconv_weights (g, n, &p);
+  d = g_new0 (gint32, Mp);
+  if (!yolo_qdot_offsets (w, &p, d)) {
+    g_free (d);
+    g_free (w);
+    return yolo_op_unsupported (error, n, "conv-int8-1x1: weights minus "
+        "their zero point span more than 256 values in a channel");
+  }
+  /* wfix: ws[Mp] (sum of w - w_zp), then d[Mp] */
+  fix = g_new0 (gint32, 2 * (gsize) Mp);
+  packed = g_new0 (guint32, (gsize) Mp / INT8_BLOCK * C4 * kk * INT8_BLOCK);
+  for (int m = 0; m < p.M; m++) {
+    gint64 ws = 0;
+    for (int c = 0; c < p.C; c++)
+      for (int t = 0; t < kk; t++) {
+        gint32 v = w[((gsize) m * p.C + c) * kk + t];
+        gsize at = (((gsize) (m / INT8_BLOCK) * C4 + c / 4) * kk + t)
+            * INT8_BLOCK + m % INT8_BLOCK;
+        ws += v;
+        packed[at] |= (guint32) (guint8) (gint8) (v - d[m]) << (8 * (c % 4));
+      }
+    fix[m] = (gint32) ws;
+    fix[Mp + m] = d[m];
+    has_d |= d[m] != 0;
+  }
+  g_free (w);
+  g_free (d);
+  wmem = yolo_rt_upload (rt, packed, (gsize) Mp / INT8_BLOCK * C4 * kk
+      * INT8_BLOCK * sizeof (guint32), error);
+  g_free (packed);
+  fmem = wmem ? yolo_rt_upload (rt, fix, 2 * (gsize) Mp * sizeof (gint32),
+      error) : NULL;
+  g_free (fix);
+  if (!fmem)
+    return FALSE;
+  if (bt && !(bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float),
+              error)))
+    return FALSE;
+  if (!xzp && !(zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error)))
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, k3 ? (yolo_rt_device (rt)->int8_dot ?
+          "conv_int8_3x3s1_vnni" : "conv_int8_3x3s1") :
+      yolo_rt_device (rt)->int8_dot ? "conv_int8_1x1_vnni" :
+      "conv_int8_1x1", error);
+  if (!k)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  if (xzp) {
+    yolo_args_tensor (&a, rt, g, xzp);
+  } else {
+    yolo_args_mem (&a, zmem);
+    yolo_args_int (&a, 0);
+  }
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, fmem);
+  yolo_args_tensor (&a, rt, g, yt);
+  yolo_args_int (&a, yolo_qconv_to_float (n));
+  /* Unused arguments of the int32 form point at the output. */
+  yolo_args_tensor (&a, rt, g, mt ? mt : yt);
+  yolo_args_int (&a, mt && yolo_tensor_numel (mt) > 1);
+  yolo_args_mem (&a, bmem ? bmem : fmem);
+  yolo_args_int (&a, bmem != NULL);
+  yolo_args_tensor (&a, rt, g, res ? res : yt);
+  yolo_args_int (&a, res != NULL);
+  yolo_args_int (&a, n->act);
+  yolo_args_float (&a, n->act_alpha);
+  yolo_args_float (&a, n->act_beta);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H * p.W);
+  yolo_args_int (&a, p.C);
+  yolo_args_int (&a, has_d);
+  /* int8_compute "integer": SiLU as the other integer kernels */
+  yolo_args_int (&a, !g->int8_integer);
+  if (k3) {
+    yolo_args_int (&a, p.H);
+    yolo_args_int (&a, p.W);
+  }
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  /* small work-groups, as conv-cpu.c's blocked kernels */
+  gws[0] = (gsize) Mp / INT8_BLOCK;
+  gws[1] = k3 ? (gsize) p.H * yolo_div_up (p.W, 32) :
+      (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
+static gboolean
+prepare_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, FALSE, error);
+}
+
+static gboolean
+prepare_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, TRUE, error);
+}
+
+static const char *const int8_types[] = { "ConvInteger",
+  "ConvIntegerToFloat", NULL
+};
+
+static const YoloOpImpl impl_int8_1x1 = {
+  int8_types, "conv-int8-1x1", "conv_int8", int8_preferred, supports_1x1,
+  prepare_1x1, 0
+};
+
+static const YoloOpImpl impl_int8_3x3s1 = {
+  int8_types, "conv-int8-3x3s1", "conv_int8", int8_preferred,
+  supports_3x3s1, prepare_3x3s1, 0
+};
+
+const YoloOpImpl *const yolo_impls_conv_int8[] = {
+  &impl_int8_1x1, &impl_int8_3x3s1, NULL
+};

@@ -1,0 +1,261 @@
+/* test-conv-int8.c - the integer dot-product ConvInteger kernels
+ * (conv-int8-1x1, ocl_kernels/conv_int8.cl) against the C reference, bit
+ * for bit: int32 outputs of ConvInteger, and the fused ConvIntegerToFloat
+ * chain quantize_dynamic writes (DynamicQuantizeLinear -> ConvInteger ->
+ * Cast -> Mul -> Add -> SiLU [-> residual]), on shapes that hit every
+ * edge of the kernel: channels not a multiple of 4, output channels not a
+ * multiple of 8, planes below 16, between 16 and 32 and not a multiple of
+ * 32 pixels, 3x3 tiles at the left / right image edges, shifted, inside
+ * and on one row, uint8 weights whose zero point lies inside their range (the
+ * per-channel offset and the code sums) and int8 weights (no offset),
+ * per-tensor and per-channel weight zero points at the ends of their
+ * range, x zero points 0 and 255. Also: int8_compute "auto" keeps the 1x1
+ * convs integer on a device with integer dot products (PoCL with VNNI),
+ * "float" never; a conv the kernel cannot take (3x3) runs on another
+ * kernel when conv_kernel names it. */
+#include "yolo-test-util.h"
+
+#include <string.h>
+
+/* TRUE when the test device has integer dot products (YoloDeviceInfo). */
+static gboolean
+device_int8_dot (void)
+{
+  static int dot = -1;
+
+  if (dot < 0) {
+    YoloRuntime *rt = yolo_runtime_new (NULL, NULL);
+    dot = rt && yolo_rt_device (rt)->int8_dot;
+    if (rt)
+      yolo_runtime_free (rt);
+  }
+  return dot;
+}
+
+typedef struct
+{
+  gint64 C, H, W, M;
+  YoloDType wtype;
+  gboolean per_channel;
+  int k;                        /* 1 (1x1) or 3 (3x3, stride 1, pad 1) */
+} Int8Case;
+
+static const Int8Case cases[] = {
+  {64, 10, 10, 64, YOLO_DTYPE_UINT8, FALSE},    /* 100 px: shifted tile */
+  {3, 7, 9, 5, YOLO_DTYPE_UINT8, TRUE}, /* C % 4, M % 8, 63 px */
+  {1, 4, 4, 8, YOLO_DTYPE_INT8, FALSE}, /* 16 px, one channel */
+  {6, 5, 5, 13, YOLO_DTYPE_INT8, TRUE}, /* 25 px (16 < HW < 32) */
+  {17, 8, 4, 16, YOLO_DTYPE_UINT8, FALSE},      /* 32 px exactly */
+  {32, 1, 3, 24, YOLO_DTYPE_UINT8, TRUE},       /* 3 px */
+  {40, 20, 20, 9, YOLO_DTYPE_INT8, FALSE},      /* 400 px, as yolo 20x20 */
+  {255, 6, 11, 33, YOLO_DTYPE_UINT8, FALSE},    /* many quads, odd M */
+  /* 3x3: one tile (left and right edge), shifted last tile, interior
+   * tiles, one row, per-channel zero points */
+  {4, 5, 32, 8, YOLO_DTYPE_UINT8, FALSE, 3},
+  {8, 3, 45, 13, YOLO_DTYPE_INT8, TRUE, 3},
+  {16, 7, 100, 16, YOLO_DTYPE_UINT8, TRUE, 3},
+  {12, 1, 33, 9, YOLO_DTYPE_INT8, FALSE, 3},
+  {32, 4, 64, 32, YOLO_DTYPE_UINT8, FALSE, 3},
+};
+
+#define KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
+    "conv_int8_1x1|conv_int8_1x1_vnni")
+
+static void
+conv_attrs (YoloNode * n, const Int8Case * c)
+{
+  int kk = c->k == 3 ? 3 : 1, pad = c->k == 3 ? 1 : 0;
+
+  yolo_test_attr_ints (n, "kernel_shape", 2, DIMS (kk, kk));
+  yolo_test_attr_ints (n, "pads", 4, DIMS (pad, pad, pad, pad));
+}
+
+static void
+set_weights (YoloGraph * g, const Int8Case * c, int k)
+{
+  gboolean u8 = c->wtype == YOLO_DTYPE_UINT8;
+  float lo = u8 ? 0 : -128, hi = u8 ? 255 : 127;
+  gint64 *w, *wz, n;
+  int wi, zi;
+
+  wi = yolo_test_const (g, "w", c->wtype, 4, DIMS (c->M, c->C,
+          c->k == 3 ? 3 : 1, c->k == 3 ? 3 : 1), lo, hi);
+  w = YOLO_T (g, wi)->data;
+  n = yolo_tensor_numel (YOLO_T (g, wi));
+  /* the ends of the range in every channel */
+  for (gint64 i = 0; i < n; i += 3)
+    w[i] = (i / 3) % 2 ? (gint64) lo : (gint64) hi;
+  if (c->per_channel)
+    zi = yolo_test_const (g, "w_zp", c->wtype, 1, DIMS (c->M), lo, hi);
+  else
+    zi = yolo_test_const (g, "w_zp", c->wtype, 0, NULL, lo, hi);
+  wz = YOLO_T (g, zi)->data;
+  /* int8: zero point 0 (what quantize_dynamic writes, no offset) or at an
+   * end; uint8: at an end or inside the range */
+  if (!u8)
+    wz[0] = k % 2 ? 0 : (gint64) lo;
+  else
+    wz[0] = k % 2 ? (gint64) hi : 128;
+}
+
+/* ConvInteger alone, int32 out, the kernel named by conv_kernel. */
+static void
+test_int32 (void)
+{
+  YoloEngineOptions opt = { 0 };
+
+  opt.conv_kernel = "conv-int8-1x1,conv-int8-3x3s1";
+  yolo_test_set_options (&opt);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    const Int8Case *c = &cases[k];
+    YoloGraph *g = yolo_graph_new ();
+    char label[64];
+
+    g->opset = 20;
+    yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H,
+            c->W), 0, 255);
+    yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, k % 3 ? 255 : 0,
+        k % 3 ? 255 : 0);
+    set_weights (g, c, k);
+    conv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "conv-int8 int32 case %u", k);
+    yolo_test_expect_kernel (KERNELS (c), TRUE);
+    yolo_test_check (g, label, 0, 0, FALSE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_set_options (NULL);
+}
+
+/* The quantize_dynamic chain, fused; forced: conv_kernel names the
+ * kernel (int8_compute "integer"), else int8_compute "auto". */
+static void
+fused_cases (gboolean forced)
+{
+  YoloEngineOptions opt = { 0 };
+
+  opt.conv_kernel = forced ? "conv-int8-1x1,conv-int8-3x3s1" : NULL;
+  opt.int8_compute = forced ? "integer" : "auto";
+  yolo_test_set_options (&opt);
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    const Int8Case *c = &cases[k];
+    YoloGraph *g = yolo_graph_new ();
+    gboolean res = c->M == c->C;
+    char label[80];
+    YoloNode *conv;
+
+    g->opset = 20;
+    yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
+            c->W), k % 2 ? -3 : 0, 5);
+    set_weights (g, c, k);
+    yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
+    yolo_test_const (g, "bias", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->M, 1, 1),
+        -1, 1);
+    yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+    yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
+    conv = yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
+    conv_attrs (conv, c);
+    yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
+        YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+    yolo_test_node (g, "Mul", "accf,m", "deq");
+    yolo_test_node (g, "Add", "deq,bias", "pre");
+    yolo_test_node (g, "Sigmoid", "pre", "sig");
+    yolo_test_node (g, "Mul", "pre,sig", res ? "act" : "y");
+    if (res)
+      yolo_test_node (g, "Add", "act,xf", "y");
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "conv-int8 fused case %u%s%s", k,
+        res ? " + residual" : "", forced ? "" : " (auto)");
+    yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
+    if (forced || device_int8_dot ()) {
+      yolo_test_expect_kernel (KERNELS (c), TRUE);
+      yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
+    } else {
+      /* no integer dot products: the float emulation */
+      yolo_test_expect_kernel (KERNELS (c), FALSE);
+    }
+    /* the integer sums are exact; SiLU's exp differs from the C
+     * reference's by an ulp or so (as test-quant's fused cases) */
+    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_set_options (NULL);
+}
+
+static void
+test_fused (void)
+{
+  fused_cases (TRUE);
+}
+
+static void
+test_auto (void)
+{
+  fused_cases (FALSE);
+}
+
+/* int8_compute "float": the float emulation even for 1x1 convs. */
+static void
+test_float_mode (void)
+{
+  YoloEngineOptions opt = { 0 };
+  const Int8Case *c = &cases[0];
+  YoloGraph *g = yolo_graph_new ();
+
+  opt.int8_compute = "float";
+  yolo_test_set_options (&opt);
+  g->opset = 20;
+  yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H, c->W),
+      -1, 1);
+  set_weights (g, c, 0);
+  yolo_test_const (g, "w_scale", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
+  yolo_test_node (g, "DynamicQuantizeLinear", "xf", "x,x_scale,x_zp");
+  yolo_test_node (g, "Mul", "x_scale,w_scale", "m");
+  yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "acc");
+  yolo_node_add_attr (yolo_test_node (g, "Cast", "acc", "accf"), "to",
+      YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
+  yolo_test_node (g, "Mul", "accf,m", "y");
+  yolo_test_output (g, "y");
+  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+  yolo_test_expect_kernel ("conv_integer_f16c8|conv_integer_c8", FALSE);
+  yolo_test_check (g, "int8_compute float", 1e-4f, 1e-4f, TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_set_options (NULL);
+}
+
+/* A 3x3 conv with conv_kernel naming conv-int8-1x1: another kernel runs
+ * it, exact. */
+static void
+test_fallback (void)
+{
+  YoloEngineOptions opt = { 0 };
+  YoloGraph *g = yolo_graph_new ();
+  YoloNode *n;
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, 4, 6, 6), 0, 255);
+  yolo_test_const (g, "w", YOLO_DTYPE_UINT8, 4, DIMS (8, 4, 3, 3), 0, 255);
+  n = yolo_test_node (g, "ConvInteger", "x,w", "y");
+  yolo_test_attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
+  yolo_test_output (g, "y");
+  opt.conv_kernel = "conv-int8-1x1";
+  yolo_test_set_options (&opt);
+  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+  yolo_test_check (g, "3x3 ConvInteger, conv_kernel conv-int8-1x1", 0, 0,
+      FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_set_options (NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  yolo_test_seed (20261206);
+  g_test_add_func ("/conv-int8/int32", test_int32);
+  g_test_add_func ("/conv-int8/fused", test_fused);
+  g_test_add_func ("/conv-int8/auto", test_auto);
+  g_test_add_func ("/conv-int8/float-mode", test_float_mode);
+  g_test_add_func ("/conv-int8/fallback", test_fallback);
+  return g_test_run ();
+}
