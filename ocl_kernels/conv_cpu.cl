@@ -1864,3 +1864,107 @@ conv_wino4_wt (__global const float *g, __global float *u, int u_off, int C,
   CONV_WINO4_WT_ROW (4);
   CONV_WINO4_WT_ROW (5);
 }
+
+/* ---- 3x3 stride 2 pad 1, few input channels (conv-cpu-3x3s2-c16) ----
+ *
+ * For the stride-2 layers with few input channels on large planes (the
+ * 16 -> 32 320 -> 160 and 3 -> 16 640 -> 320 stems): a work-item computes
+ * 1 output row x 16 pixels x 16 output channels (two blocks of 8, weights
+ * as conv_3x3s2_c8's, wk2 = the next block), so each input row it loads
+ * (2 vector loads + shuffles) feeds 16 channels, and the input is read by
+ * M / 16 work-items, not M / 8. Group 1, M a multiple of 16. */
+#define CONV_3X3S2_C16_CHANNEL(LOAD) do { \
+    if (oy > 0) { \
+      LOAD (xk - W); \
+      CONV_TAP3 (a, wk); \
+      CONV_TAP3 (c, wk2); \
+    } \
+    LOAD (xk); \
+    CONV_TAP3 (a, wk + 24); \
+    CONV_TAP3 (c, wk2 + 24); \
+    if (2 * oy + 1 < H) { \
+      LOAD (xk + W); \
+      CONV_TAP3 (a, wk + 48); \
+      CONV_TAP3 (c, wk2 + 48); \
+    } \
+  } while (0)
+
+/* conv_3x3s2_c16's channel loop where the fast loader's 32 floats pass the
+ * row end, out of line (as conv_3x3s2_narrow). acc: a0..a7, c0..c7. */
+static __attribute__ ((noinline)) void
+conv_3x3s2_c16_narrow (__global const ACT_T *xk, __global const float *wk,
+    __global const float *wk2, int H, int W, int Cg, int oy, int xs, int over,
+    float16 *acc)
+{
+  int HW = H * W;
+  int16 mc = 2 * (xs + CONV_IOTA16) < W;
+  int16 mr = 2 * (xs + CONV_IOTA16) + 1 < W;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  CONV_ACC16_IN (acc);
+  for (int k = 0; k < Cg; k++) {
+    if (over)
+      CONV_3X3S2_C16_CHANNEL (CONV_ROW_S2_OVER);
+    else
+      CONV_3X3S2_C16_CHANNEL (CONV_ROW_S2_SLOW);
+    xk += HW;
+    wk += 72;
+    wk2 += 72;
+  }
+  CONV_ACC16_OUT (acc);
+}
+
+/* Global size: (M / 16, ceil(Wo / 16) * Ho). */
+__kernel void
+conv_3x3s2_c16 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
+    CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 15) / 16;
+  int m0 = mb * 16;
+  if (m0 >= M || it >= nt * Ho)
+    return;
+  int ostride = Ho * Wo;
+  int oy = it / nt;
+  int x0 = (it % nt) * 16;
+  int xs = Wo >= 16 ? min (x0, Wo - 16) : x0;
+  int fast = Wo >= 16 && 2 * xs + 32 <= W;
+  if (!fast)
+    xs = x0;
+  int HW = H * W;
+  __global const ACT_T *xk = x + x_off + 2 * oy * W;
+  __global const float *wk = w + 2 * mb * Cg * 72, *wk2 = wk + Cg * 72;
+  float16 vl, vc, vr;
+  CONV_DECL8 (a);
+  CONV_DECL8 (c);
+  if (fast) {
+    for (int k = 0; k < Cg; k++) {
+      CONV_3X3S2_C16_CHANNEL (CONV_ROW_S2_FAST);
+      xk += HW;
+      wk += 72;
+      wk2 += 72;
+    }
+  } else {
+    /* over: every row's 32-float load stays inside the tensor */
+    int over = (Cg - 1) * HW + min (2 * oy + 1, H - 1) * W + 2 * xs + 32
+        <= Cg * HW;
+    float16 acc[16];
+    CONV_ACC16_OUT (acc);
+    conv_3x3s2_c16_narrow (xk, wk, wk2, H, W, Cg, oy, xs, over, acc);
+    CONV_ACC16_IN (acc);
+  }
+  int l0 = x0 - xs, l1 = min (16, Wo - xs), mbase = m0;
+  /* one CONV_STORE8 in a loop over the two channel blocks (not unrolled,
+   * as CONV_STORE8_ROWS2) */
+  _Pragma ("unroll 1")
+  for (int h_ = 0; h_ < 2; h_++) {
+    float16 e0 = h_ ? c0 : a0, e1 = h_ ? c1 : a1, e2 = h_ ? c2 : a2,
+        e3 = h_ ? c3 : a3, e4 = h_ ? c4 : a4, e5 = h_ ? c5 : a5,
+        e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7;
+    m0 = mbase + 8 * h_;
+    CONV_STORE8 (e, oy * Wo + xs, l0, l1);
+  }
+}

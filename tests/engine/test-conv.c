@@ -369,6 +369,45 @@ test_conv_3x3s2_flat (void)
       "conv_3x3s2_flat_c8");
 }
 
+/* conv-cpu-3x3s2-c16 (16 output channels per work-item, few input
+ * channels): the 640 -> 320 and 320 -> 160 stems (smaller planes, same
+ * tiling), odd input sizes (the last segment's 32-float load passes the
+ * row end: over / gathers), outputs narrower than 16 and not a multiple of
+ * 16, one output row, one input channel, 48 channels, residual, no bias;
+ * then random shapes. */
+static void
+test_conv_3x3s2_c16 (void)
+{
+  static const ConvCase cases[] = {
+    {"s2 c16 stem", 3, 64, 64, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s2 c16 16->32", 16, 64, 96, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 c16 odd", 5, 33, 35, 16, 3, 3, 2, 2, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
+    {"s2 c16 narrow", 1, 9, 13, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE, TRUE},
+    {"s2 c16 one row", 7, 2, 40, 48, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s2 c16 W34", 32, 31, 34, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+  };
+  ConvCase rnd[10];
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s2-c16",
+      "conv_3x3s2_c16");
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    ConvCase c = { "s2 c16 random", 1 + (int) yolo_test_rand (0, 31.99f),
+      1 + (int) yolo_test_rand (0, 70.99f),
+      1 + (int) yolo_test_rand (0, 90.99f),
+      16 * (1 + (int) yolo_test_rand (0, 2.99f)), 3, 3, 2, 2, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-c16", "conv_3x3s2_c16");
+}
+
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -962,6 +1001,7 @@ test_conv_variants (void)
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
+    {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
     {"conv-im2col-t", "conv_gemm_t16"},
@@ -1139,6 +1179,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s1-flat", test_conv_3x3s1_flat);
   g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
   g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
+  g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);

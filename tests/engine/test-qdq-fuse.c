@@ -143,6 +143,8 @@ static const QCase qcases[] = {
       FALSE, YOLO_DTYPE_INT8, 0},
   {"5x5 silu res", 8, 10, 12, 8, 5, 1, 1, TRUE, TRUE, TRUE, TRUE, TRUE,
       YOLO_DTYPE_UINT8, 2},
+  {"3x3s2 16 ch silu int8 res", 4, 18, 35, 16, 3, 2, 1, TRUE, TRUE, TRUE,
+      TRUE, TRUE, YOLO_DTYPE_INT8, 1},
 };
 
 /* Runs g on the device (tune off, conv variant `variant`), fused or not;
@@ -219,6 +221,7 @@ test_epilogue (void)
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-im2col-t", "conv_gemm_t16"},
+    {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
   };
 
   if (!yolo_test_have_device ()) {

@@ -13,6 +13,9 @@
  *                                       flattened H*W (narrow rows)
  *  conv-cpu-3x3s2-flat                  3x3 stride 2 pad 1, group 1, over
  *                                       the input's four phase planes
+ *  conv-cpu-3x3s2-c16                   3x3 stride 2 pad 1, group 1,
+ *                                       few input channels: 16 output
+ *                                       channels per work-item
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -192,6 +195,64 @@ c3x3s2_flat_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   return yolo_rt_launch (rt, n, k, 2, gws, lws_conv, error);
 }
 
+/* conv_3x3s2_c16 (1 row x 16 px x 16 output channels): group 1, M a
+ * multiple of 16, at most C16_MAX_C input channels (with more, the 8-channel
+ * kernels' loads are amortised anyway). Tunable. */
+#define C16_MAX_C 32
+
+static gboolean
+c3x3s2_c16_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
+      && p.sh == 2 && p.sw == 2 && p.M % 16 == 0 && p.C <= C16_MAX_C;
+}
+
+static gboolean
+c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  ConvParams p;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  static const gsize lws[2] = { 1, 4 };
+  gsize gws[2];
+  cl_mem wmem, bmem;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_conv_params (g, n, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+    return FALSE;
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p,
+      CONV_BLOCK, error);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_3x3s2_c16", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  yolo_args_int (&a, p.Cg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
+  gws[0] = p.M / 16;
+  gws[1] = yolo_div_up (p.Wo, 16) * (gsize) p.Ho;
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
 static gboolean
 c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -244,6 +305,8 @@ CPU_IMPL (impl_3x3s2_flat, "conv-cpu-3x3s2-flat", c3x3s2_flat_supports,
     c3x3s2_flat_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
     YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s2_c16, "conv-cpu-3x3s2-c16", c3x3s2_c16_supports,
+    c3x3s2_c16_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 
 /* Depthwise first, then the ones that take any other blocked conv (the
@@ -254,6 +317,6 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
-  &impl_3x3s2_flat, &impl_kxk,
+  &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_kxk,
   NULL
 };
