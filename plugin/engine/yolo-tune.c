@@ -96,6 +96,51 @@ struct _YoloTuner
   gpointer hook_data;
 };
 
+/* The choices settled in this process, "device line\nnode key" -> impl
+ * name: a later engine of the same device and node signature takes the
+ * same variant (no re-measure, whatever the cache file says), so that two
+ * engines of one model in one process (two streams, a batch-N engine next
+ * to a batch-1 one) compute the same bits. */
+G_LOCK_DEFINE_STATIC (settled);
+static GHashTable *settled;
+
+static char *
+settled_key (YoloTuner * t, const char *key)
+{
+  return g_strconcat (t->device_line ? t->device_line : "", "\n", key, NULL);
+}
+
+static char *
+settled_lookup (YoloTuner * t, const char *key)
+{
+  char *k = settled_key (t, key), *impl = NULL;
+
+  G_LOCK (settled);
+  if (settled)
+    impl = g_strdup (g_hash_table_lookup (settled, k));
+  G_UNLOCK (settled);
+  g_free (k);
+  return impl;
+}
+
+static void
+settled_store (YoloTuner * t, const char *key, const char *impl)
+{
+  G_LOCK (settled);
+  if (!settled)
+    settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_replace (settled, settled_key (t, key), g_strdup (impl));
+  G_UNLOCK (settled);
+}
+
+void
+yolo_tuner_forget_settled (void)
+{
+  G_LOCK (settled);
+  g_clear_pointer (&settled, g_hash_table_unref);
+  G_UNLOCK (settled);
+}
+
 static void
 entry_free (gpointer p)
 {
@@ -636,6 +681,29 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
     if (!strcmp (((const YoloOpImpl *) g_ptr_array_index (comp, i))->name,
             cached->impl))
       best = g_ptr_array_index (comp, i);
+  /* settled by an earlier engine of this process: the same variant */
+  {
+    char *impl = settled_lookup (t, key);
+
+    for (guint i = 0; impl && i < comp->len; i++)
+      if (!strcmp (((const YoloOpImpl *) g_ptr_array_index (comp, i))->name,
+              impl)) {
+        const YoloOpImpl *s = g_ptr_array_index (comp, i);
+
+        g_free (impl);
+        t->n_cached++;
+        g_debug ("%s \"%s\": %s (settled earlier in this process)",
+            n->op_type, n->name, s->name);
+        *chosen = s;
+        ok = prepare_fallback (t, rt, g, n, comp, key, chosen, error);
+        if (ok)
+          settled_store (t, key, (*chosen)->name);
+        g_free (key);
+        g_ptr_array_unref (comp);
+        return ok;
+      }
+    g_free (impl);
+  }
   /* a close or disturbed call of an earlier start: measured again, a few
    * nodes per start */
   if (best && t->mode == TUNE_ON
@@ -694,6 +762,8 @@ yolo_tuner_prepare (YoloTuner * t, YoloRuntime * rt, YoloGraph * g,
   if (best)
     *chosen = best;
   ok = prepare_fallback (t, rt, g, n, comp, key, chosen, error);
+  if (ok && best)
+    settled_store (t, key, (*chosen)->name);
   g_free (key);
   g_ptr_array_unref (comp);
   return ok;

@@ -62,6 +62,11 @@ typedef void (*YoloTunerTimesHook) (const char *const *names,
 void yolo_tuner_set_times_hook (YoloTuner * t, YoloTunerTimesHook hook,
     gpointer data);
 
+/* Forgets the choices settled in this process (a later engine of the same
+ * device and node signature takes the variant an earlier one took, with
+ * no re-measure): for tests that play several starts in one process. */
+void yolo_tuner_forget_settled (void);
+
 /* The cache file of the runtime's device (newly allocated). */
 char *yolo_tuner_cache_path (YoloRuntime * rt);
 

@@ -78,15 +78,26 @@ list_impls (YoloEngine * e, YoloNode * n, char **supported, char **cands)
   *cands = g_string_free (c, FALSE);
 }
 
+/* An engine of g; after_other: as a later engine of the same process
+ * (the variants settled by the earlier ones kept), else as a new start. */
 static YoloEngine *
-engine_for (YoloGraph * g, const YoloEngineOptions * opt)
+engine_in (YoloGraph * g, const YoloEngineOptions * opt, gboolean after_other)
 {
   GError *err = NULL;
-  YoloEngine *e = yolo_engine_new_from_graph (g, opt, FALSE, &err);
+  YoloEngine *e;
 
+  if (!after_other)
+    yolo_tuner_forget_settled ();
+  e = yolo_engine_new_from_graph (g, opt, FALSE, &err);
   g_assert_no_error (err);
   g_assert_nonnull (e);
   return e;
+}
+
+static YoloEngine *
+engine_for (YoloGraph * g, const YoloEngineOptions * opt)
+{
+  return engine_in (g, opt, FALSE);
 }
 
 /* For a few nodes: which Conv impls support them here, and which are
@@ -182,6 +193,7 @@ test_names (void)
 
     g_assert_false (yolo_backend_names_valid (&yolo_backend_opencl, "Conv",
             bad[i]));
+    yolo_tuner_forget_settled ();       /* a new start */
     e = yolo_engine_new_from_graph (conv_graph (8, 5, 5, 8, 3, 1, 1), &opt,
         FALSE, &err);
     g_assert_null (e);
@@ -191,6 +203,7 @@ test_names (void)
   }
   {
     YoloEngineOptions opt = {.tune = "maybe" };
+    yolo_tuner_forget_settled ();       /* a new start */
     e = yolo_engine_new_from_graph (conv_graph (8, 5, 5, 8, 3, 1, 1), &opt,
         FALSE, &err);
     g_assert_null (e);
@@ -217,6 +230,7 @@ test_names (void)
       char *names;
 
       g = conv_graph (16, 9, 9, 16, 3, 1, 1);
+      yolo_tuner_forget_settled ();     /* a new start */
       e = yolo_engine_new_from_graph (g, &opt, FALSE, &err);
       if (!force[i].kernel) {
         g_assert_null (e);
@@ -347,6 +361,33 @@ test_tune_cache (void)
     data = read_file (path);
     g_assert_cmpstr (data, ==, planted);
     g_free (data);
+    g_free (planted);
+  }
+  /* settled in this process: a later engine of the same node signature
+   * takes the variant an earlier one took, whatever the file says now
+   * (two streams of one model compute the same bits) */
+  {
+    char *planted = g_strdup_printf ("%s\n%s\n%s %s 2.0000 1.0000 0.00 1\n",
+        lines[0], lines[1], key_line, "conv-wino4");
+    YoloEngine *e1;
+
+    g_assert_true (g_file_set_contents (path, planted, -1, NULL));
+    names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
+    g_assert_cmpstr (names, ==, want_first);
+    g_free (names);
+    g_free (planted);
+    planted = g_strdup_printf ("%s\n%s\n%s %s 2.0000 1.0000 0.00 1\n",
+        lines[0], lines[1], key_line, "conv-cpu-3x3s1");
+    g_assert_true (g_file_set_contents (path, planted, -1, NULL));
+    e1 = engine_in (conv_graph (64, 12, 12, 64, 3, 1, 1), &on, TRUE);
+    names = yolo_runtime_kernel_names (e1->rt);
+    g_assert_cmpstr (names, ==, want_first);
+    g_free (names);
+    yolo_engine_free (e1);
+    /* a new start reads the file */
+    names = kernels_of (conv_graph (64, 12, 12, 64, 3, 1, 1), &on);
+    g_assert_cmpstr (names, ==, want_other);
+    g_free (names);
     g_free (planted);
   }
   /* "off" reads nothing: the static first choice despite the file */
@@ -491,6 +532,7 @@ test_tune_fallback (void)
     g_assert_true (g_file_set_contents (path, planted, -1, NULL));
     /* the real conv-wino4 still prepares: taken from the cache */
     e = engine_for (conv_graph (64, 12, 12, 64, 3, 1, 1), modes[m]);
+    yolo_tuner_forget_settled ();       /* a new start */
     t = yolo_tuner_new (e->rt);
     yolo_rt_mark (e->rt, &mark);
     g_assert_true (yolo_tuner_prepare (t, e->rt, e->graph,
@@ -520,6 +562,7 @@ test_tune_fallback (void)
   {
     const YoloOpImpl *chosen = NULL;
     GError *err = NULL;
+    yolo_tuner_forget_settled ();       /* a new start */
     YoloTuner *t = yolo_tuner_new (e->rt);
     YoloRtMark mark;
 
@@ -634,6 +677,7 @@ test_tune_trials (void)
   e = engine_for (conv_graph (32, 16, 16, 32, 3, 1, 1), &on);
   path = yolo_tuner_cache_path (e->rt);
   g_unlink (path);
+  yolo_tuner_forget_settled (); /* a new start */
   t = yolo_tuner_new (e->rt);
   yolo_rt_mark (e->rt, &marks[0]);
   g_assert_true (yolo_tuner_prepare (t, e->rt, e->graph,
@@ -694,6 +738,7 @@ static char *
 margin_start (MarginNodes * m, guint n, TimesPlan * plan, guint * measured,
     guint * remeasured, guint * cached)
 {
+  yolo_tuner_forget_settled (); /* a new start */
   YoloTuner *t = yolo_tuner_new (m->e[0]->rt);
   GString *s = g_string_new (NULL);
 
@@ -809,6 +854,7 @@ test_tune_margin (void)
   g_unlink (m.path);
   {
     TimesPlan plan = { 1.0, 1.01, 2.0, 0 };
+    yolo_tuner_forget_settled ();       /* a new start */
     YoloTuner *t = yolo_tuner_new (m.e[0]->rt);
 
     yolo_tuner_set_times_hook (t, plan_times, &plan);
