@@ -92,6 +92,52 @@ YOLO_ACT_VEC (float4)
 YOLO_ACT_VEC (float8)
 YOLO_ACT_VEC (float16)
 
+/* x * sigmoid(x) for the conv epilogues (conv_cpu.cl, conv_int8.cl). On
+ * AVX-512 CPUs (PoCL) a short exp2 (range reduction +
+ * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
+ * estimate replace exp() and the division, which dominate the epilogue of
+ * convolutions with few input channels (depthwise, 1x1 with 16-64 input
+ * channels). 2^k by vscalefps and k by vrndscaleps (not the integer
+ * exponent arithmetic and the 1.5 * 2^23 rounding trick): 16 instructions
+ * per vector, not 20. t is clamped to [-126, 126]: e = inf would make the
+ * refinement inf * 0, and t = -inf (x = +inf) a NaN in f. */
+static inline float16
+yolo_silu_fast16 (float16 x)
+{
+#if defined(__AVX512F__)
+  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
+  float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
+  float16 f = t - k;
+  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
+  p = fma (p, f, 5.5504109e-2f);
+  p = fma (p, f, 2.4022651e-1f);
+  p = fma (p, f, 6.9314718e-1f);
+  p = fma (p, f, 1.0f);
+  float16 e = __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
+      (ushort) 0xffff, 4);
+  float16 d = 1.0f + e;
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  /* sigmoid 0 below -87 (t clamped): SiLU (-inf) is NaN, -inf * 0, as
+   * onnxruntime's Mul (x, Sigmoid (x)) and the exp () form below */
+  r = select (r, (float16) (0.0f), t >= 126.0f);
+  return x * r;
+#else
+  return x / (1.0f + exp (-x));
+#endif
+}
+
+/* The other activations, out of line: a kernel expands its epilogue up to
+ * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made
+ * the work-group functions PoCL compiles at the first launch much larger
+ * (cold start) for activations YOLO models rarely use. */
+static __attribute__ ((noinline)) float16
+yolo_act16_other (float16 v, int act, float alpha, float beta)
+{
+  return yolo_act_float16 (act, alpha, beta, v);
+}
+
 /* The epilogue arguments of every conv kernel (conv_cpu.cl, conv_gpu.cl):
  * bias b, output (y, y_off), optional residual (r, r_off, has_res) added
  * after the activation act(alpha, beta). */

@@ -2,7 +2,7 @@
  * one group) as integer dot products (backend-opencl/conv-int8.c): exact
  * int32 sums like onnxruntime's ConvInteger, then ops/quant.c's epilogue
  * (float(acc) * mul [+ bias], activation, residual; SiLU as the float
- * convs compute it, conv_int8_silu16).
+ * convs compute it, yolo_silu_fast16 (common.cl)).
  *
  * x: the uint8 codes as int32 (one per element, NCHW, as every integer
  * tensor in the arena), x_zp one int32. w: s8 quads, one int per 4 input
@@ -24,45 +24,9 @@
  * pixel block); a last block of a plane with HW >= 32 is shifted back to
  * end at HW and stores only the pixels the previous block did not. */
 
-/* x * sigmoid(x): conv_cpu.cl's conv_silu16 (AVX-512: a short exp2 and a
- * refined reciprocal estimate, relative error ~2e-7, 16 instructions per
- * vector; the float emulation's convs use it too), else the exp () form.
- * The epilogue is most of a 1x1 conv with few input channels. */
-static inline float16
-conv_int8_silu16 (float16 x)
-{
-#if defined(__AVX512F__)
-  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
-  float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
-  float16 f = t - k;
-  float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
-  p = fma (p, f, 5.5504109e-2f);
-  p = fma (p, f, 2.4022651e-1f);
-  p = fma (p, f, 6.9314718e-1f);
-  p = fma (p, f, 1.0f);
-  float16 e = __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
-      (ushort) 0xffff, 4);
-  float16 d = 1.0f + e;
-  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
-      (ushort) 0xffff);
-  r = r * (2.0f - d * r);
-  r = select (r, (float16) (0.0f), t >= 126.0f);
-  return x * r;
-#else
-  return x / (1.0f + exp (-x));
-#endif
-}
-
-/* The other activations, out of line (rare in YOLO models). */
-static __attribute__ ((noinline)) float16
-conv_int8_act_other (float16 v, int act, float alpha, float beta)
-{
-  return yolo_act_float16 (act, alpha, beta, v);
-}
-
 /* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
- * int32 bits (ConvInteger). fast_silu: conv_int8_silu16, else the exp ()
- * form of the other integer kernels (int8_compute "integer": the
+ * int32 bits (ConvInteger). fast_silu: yolo_silu_fast16 (common.cl),
+ * else the exp () form of the other integer kernels (int8_compute "integer": the
  * polynomial moves enough values across the next quantisation's rounding
  * boundaries to change yolo26n-int8's scores by 0.03, README). */
 static inline float16
@@ -76,10 +40,10 @@ conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
   if (has_bias)
     v = v + b[m];
   if (act == YOLO_ACT_SILU && fast_silu)
-    return conv_int8_silu16 (v);
+    return yolo_silu_fast16 (v);
   if (act == YOLO_ACT_NONE)
     return v;
-  return conv_int8_act_other (v, act, alpha, beta);
+  return yolo_act16_other (v, act, alpha, beta);
 }
 
 /* Lanes [l0, l1) of v [+ residual] at y + o. */

@@ -840,8 +840,8 @@ test_conv_wino_huge_weights (void)
 }
 
 /* SiLU epilogue at extreme pre-activations: the fused x * sigmoid (x) of
- * the CPU kernels (conv_silu16: exp2 by range reduction, vscalefps and a
- * refined reciprocal) against the reference's x / (1 + exp (-x)) for
+ * the CPU kernels (yolo_silu_fast16: exp2 by range reduction, vscalefps
+ * and a refined reciprocal) against the reference's x / (1 + exp (-x)) for
  * values past exp's range and around its ends, zero and denormals; on a
  * 1x1 conv (one input channel, weights 1, bias 0: y = silu (x)) also
  * +inf and NaN (-inf: the kernels give -inf, the reference -inf / inf =
