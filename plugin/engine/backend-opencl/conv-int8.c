@@ -17,6 +17,7 @@
  * a channel's range is at most 255 for one weight type); the kernel then
  * adds d[m] times the sum of the codes (conv_int8.cl). */
 #include "impls.h"
+#include "quant-args.h"
 #include "ops/quant-dot.h"
 
 #include <string.h>
@@ -47,15 +48,13 @@ static gboolean
 int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     gboolean k3, GError ** error)
 {
-  static const gint32 zero = 0;
   static const gsize lws[2] = { 1, 4 };
   QConvGeom p;
-  YoloTensor *xzp = YOLO_IN (g, n, 2), *mt = NULL, *bt = NULL, *res = NULL;
-  YoloTensor *yt = YOLO_OUT (g, n, 0);
+  YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   int Mp, C4, kk, has_d = 0;
   gint32 *w, *d, *fix;
   guint32 *packed;
-  cl_mem wmem, fmem, bmem = NULL, zmem = NULL;
+  cl_mem wmem, fmem, bmem = NULL;
   gsize gws[2];
   cl_kernel k;
   YoloArgs a;
@@ -67,11 +66,6 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
         "stride 1, pad 1, one group, batch 1, C %% 4 == 0, W >= 32" :
         "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1");
-  if (yolo_qconv_to_float (n)) {
-    mt = YOLO_IN (g, n, 4);
-    bt = YOLO_IN (g, n, 5);
-    res = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
-  }
   Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
   C4 = (int) yolo_div_up (p.C, 4);
   kk = p.kh * p.kw;
@@ -113,9 +107,6 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (bt && !(bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float),
               error)))
     return FALSE;
-  if (!xzp && !(zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error)))
-    return FALSE;
-
   k = yolo_rt_kernel (rt, k3 ? (yolo_rt_device (rt)->int8_dot ?
           "conv_int8_3x3s1_vnni" : "conv_int8_3x3s1") :
       yolo_rt_device (rt)->int8_dot ? "conv_int8_1x1_vnni" :
@@ -123,27 +114,11 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (!k)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  if (xzp) {
-    yolo_args_tensor (&a, rt, g, xzp);
-  } else {
-    yolo_args_mem (&a, zmem);
-    yolo_args_int (&a, 0);
-  }
+  if (!yolo_cl_qconv_args_x (&a, rt, g, n, error))
+    return FALSE;
   yolo_args_mem (&a, wmem);
   yolo_args_mem (&a, fmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_int (&a, yolo_qconv_to_float (n));
-  /* Unused arguments of the int32 form point at the output. */
-  yolo_args_tensor (&a, rt, g, mt ? mt : yt);
-  yolo_args_int (&a, mt && yolo_tensor_numel (mt) > 1);
-  yolo_args_mem (&a, bmem ? bmem : fmem);
-  yolo_args_int (&a, bmem != NULL);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  yolo_cl_qconv_args_epilogue (&a, rt, g, n, bmem, fmem);
   yolo_args_int (&a, p.M);
   yolo_args_int (&a, p.H * p.W);
   yolo_args_int (&a, p.C);

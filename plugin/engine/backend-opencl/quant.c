@@ -27,6 +27,7 @@
  * conv-integer-c8 / conv-integer-generic (yolo-lower.c). */
 #include "impls.h"
 #include "conv-common.h"
+#include "quant-args.h"
 #include "ops/quant.h"
 
 #include <string.h>
@@ -200,27 +201,67 @@ static const char *const qconv_kernel_names[] = {
   "conv_integer_dw16",
 };
 
+gboolean
+yolo_cl_qconv_args_x (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, GError ** error)
+{
+  static const gint32 zero = 0;
+  YoloTensor *xzp = YOLO_IN (g, n, 2);
+  cl_mem zmem;
+
+  yolo_args_tensor (a, rt, g, YOLO_IN (g, n, 0));
+  if (xzp) {
+    yolo_args_tensor (a, rt, g, xzp);
+    return TRUE;
+  }
+  /* x_zero_point omitted: 0 */
+  zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error);
+  if (!zmem)
+    return FALSE;
+  yolo_args_mem (a, zmem);
+  yolo_args_int (a, 0);
+  return TRUE;
+}
+
+void
+yolo_cl_qconv_args_epilogue (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, cl_mem bias, cl_mem spare)
+{
+  gboolean to_float = yolo_qconv_to_float (n);
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
+  YoloTensor *mt = to_float ? YOLO_IN (g, n, 4) : NULL;
+  YoloTensor *res = to_float && n->residual >= 0 ?
+      YOLO_T (g, n->residual) : NULL;
+
+  yolo_args_tensor (a, rt, g, yt);
+  yolo_args_int (a, to_float);
+  /* Unused arguments of the int32 form point at the output. */
+  yolo_args_tensor (a, rt, g, mt ? mt : yt);
+  yolo_args_int (a, mt && yolo_tensor_numel (mt) > 1);
+  yolo_args_mem (a, bias ? bias : spare);
+  yolo_args_int (a, bias != NULL);
+  yolo_args_tensor (a, rt, g, res ? res : yt);
+  yolo_args_int (a, res != NULL);
+  yolo_args_int (a, n->act);
+  yolo_args_float (a, n->act_alpha);
+  yolo_args_float (a, n->act_beta);
+}
+
 static gboolean
 qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     QConvKernel kind, GError ** error)
 {
   QConvGeom p;
-  YoloTensor *xt = YOLO_IN (g, n, 0), *xzp = YOLO_IN (g, n, 2);
-  YoloTensor *mt = NULL, *bt = NULL, *res = NULL, *yt = YOLO_OUT (g, n, 0);
+  YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   gsize per, gws[2];
   gint32 *w;
   gpointer upload;
-  cl_mem wmem, bmem = NULL, zmem = NULL;
+  cl_mem wmem, bmem = NULL;
   cl_kernel k;
   YoloArgs a;
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (yolo_qconv_to_float (n)) {
-    mt = YOLO_IN (g, n, 4);
-    bt = YOLO_IN (g, n, 5);
-    res = n->residual >= 0 ? YOLO_T (g, n->residual) : NULL;
-  }
   per = (gsize) p.Cg * p.kh * p.kw;
   w = yolo_qconv_weights (g, n, &p);
   if (kind == QCONV_DW16) {
@@ -249,38 +290,14 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     if (!bmem)
       return FALSE;
   }
-  if (!xzp) {
-    /* x_zero_point omitted: 0 */
-    static const gint32 zero = 0;
-    zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error);
-    if (!zmem)
-      return FALSE;
-  }
-
   k = yolo_rt_kernel (rt, qconv_kernel_names[kind], error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, xt);
-  if (xzp) {
-    yolo_args_tensor (&a, rt, g, xzp);
-  } else {
-    yolo_args_mem (&a, zmem);
-    yolo_args_int (&a, 0);
-  }
+  if (!yolo_cl_qconv_args_x (&a, rt, g, n, error))
+    return FALSE;
   yolo_args_mem (&a, wmem);
-  yolo_args_tensor (&a, rt, g, yt);
-  yolo_args_int (&a, yolo_qconv_to_float (n));
-  /* Unused arguments of the int32 form point at the output. */
-  yolo_args_tensor (&a, rt, g, mt ? mt : yt);
-  yolo_args_int (&a, mt && yolo_tensor_numel (mt) > 1);
-  yolo_args_mem (&a, bmem ? bmem : wmem);
-  yolo_args_int (&a, bmem != NULL);
-  yolo_args_tensor (&a, rt, g, res ? res : yt);
-  yolo_args_int (&a, res != NULL);
-  yolo_args_int (&a, n->act);
-  yolo_args_float (&a, n->act_alpha);
-  yolo_args_float (&a, n->act_beta);
+  yolo_cl_qconv_args_epilogue (&a, rt, g, n, bmem, wmem);
   yolo_args_int (&a, p.M);
   yolo_args_int (&a, p.H);
   yolo_args_int (&a, p.W);
