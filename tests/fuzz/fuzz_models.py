@@ -793,6 +793,7 @@ class Fuzzer:
         self.fail_dir = os.path.join(self.work, "failures")
         os.makedirs(self.fail_dir, exist_ok=True)
         self.counts = {}
+        self.no_leak_check = 0  # runs checked without LeakSanitizer
         self.failures = []
         self.real = []
         for name in args.real_models:
@@ -820,15 +821,31 @@ class Fuzzer:
         for cmd in cmds:
             rc, out, err, dt = run_cmd(cmd, self.args.timeout, env)
             outcome = classify(rc, err)
-            if outcome == "sanitizer" and lsan_tool_failure(err):
+            tries = 1
+            while outcome == "sanitizer" and lsan_tool_failure(err) and tries < 3:
                 # LeakSanitizer's own tracer crashed while stopping the
-                # threads (seen once in CI at load 15, not reproduced in 40
+                # threads (CI, at load; never reproduced here in hundreds of
                 # runs): the tool failed, it reported nothing about us. Run
-                # once more; a second failure of any kind is kept.
+                # again, after a pause.
                 print("note: case %d %s %s: LeakSanitizer's tracer failed, "
                       "run again" % (case, label, cmd[1]), flush=True)
+                time.sleep(1.0)
                 rc, out, err, dt = run_cmd(cmd, self.args.timeout, env)
                 outcome = classify(rc, err)
+                tries += 1
+            if outcome == "sanitizer" and lsan_tool_failure(err):
+                # three tracer failures in a row: check everything but leaks
+                # (AddressSanitizer and UBSan stay on; a leak in this one case
+                # goes unseen, the run says so)
+                print("note: case %d %s %s: LeakSanitizer's tracer failed 3 "
+                      "times, checked without leak detection"
+                      % (case, label, cmd[1]), flush=True)
+                env2 = dict(env)
+                env2["ASAN_OPTIONS"] = env["ASAN_OPTIONS"].replace(
+                    "detect_leaks=1", "detect_leaks=0")
+                rc, out, err, dt = run_cmd(cmd, self.args.timeout, env2)
+                outcome = classify(rc, err)
+                self.no_leak_check += 1
             self.record(label + ":" + cmd[1], outcome)
             results.append((cmd, rc, outcome, err, dt))
             if not outcome.startswith("ok"):
@@ -1012,6 +1029,9 @@ class Fuzzer:
         print("fuzz: seed %d, %d cases, %d engine runs in %.0f s: %s; %d failures"
               % (self.args.seed, self.args.cases, total, time.time() - t0,
                  json.dumps(summary, sort_keys=True), len(self.failures)))
+        if self.no_leak_check:
+            print("fuzz: %d runs checked without leak detection (LeakSanitizer's "
+                  "tracer failed 3 times)" % self.no_leak_check)
         if self.args.verbose:
             for k in sorted(self.counts):
                 print("  %-40s %s" % (k, json.dumps(self.counts[k], sort_keys=True)))
