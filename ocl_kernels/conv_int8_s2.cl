@@ -124,6 +124,18 @@ conv_s2_store16 (float16 v, int o, int l0, int l1, __global float *y,
       | (vload16 (0, (row) + 2 * (HWi) + (p)) << 16) \
       | (vload16 (0, (row) + 3 * (HWi) + (p)) << 24))
 
+/* Pixels p .. p + 15 of nc < 4 channels, all inside the row. */
+static inline int16
+conv_s2_pack_few (__global const int *row, int p, int nc, int HWi)
+{
+  int16 v = vload16 (0, row + p);
+  if (nc > 1)
+    v |= vload16 (0, row + HWi + p) << 8;
+  if (nc > 2)
+    v |= vload16 (0, row + 2 * HWi + p) << 16;
+  return v;
+}
+
 /* Pixels p .. p + 15 (p >= 0) of nc channels, zx past the row end W. */
 static inline int16
 conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
@@ -152,6 +164,9 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
       if (p_ + 32 <= W && (nc) == 4) { \
         v0_ = CONV_S2_PACK4 (row_, p_, HWi); \
         v1_ = CONV_S2_PACK4 (row_, p_ + 16, HWi); \
+      } else if (p_ + 32 <= W) { \
+        v0_ = conv_s2_pack_few (row_, p_, (nc), HWi); \
+        v1_ = conv_s2_pack_few (row_, p_ + 16, (nc), HWi); \
       } else { \
         v0_ = conv_s2_pack_edge (row_, p_, (nc), W, HWi, z); \
         v1_ = conv_s2_pack_edge (row_, p_ + 16, (nc), W, HWi, z); \
