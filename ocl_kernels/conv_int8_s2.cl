@@ -229,6 +229,7 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
   CONV_S2_DECL8 (a); \
   CONV_S2_DECL8 (c); \
   int16 qa = 0, qc = 0; \
+  int ones = 0x01010101; \
   for (int k = 0; k < C4; k++) { \
     __global const int *xk = x + x_off + 4 * k * HWi; \
     int nc = min (C - 4 * k, 4); \
@@ -245,9 +246,9 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
       CONV_S2_DOT8 (DOT, a, ta2, wp + 16); \
       CONV_S2_DOT8 (DOT, c, tc2, wp + 16); \
       if (has_d) { \
-        DOT (qa, ta0, 0x01010101); DOT (qc, tc0, 0x01010101); \
-        DOT (qa, ta1, 0x01010101); DOT (qc, tc1, 0x01010101); \
-        DOT (qa, ta2, 0x01010101); DOT (qc, tc2, 0x01010101); \
+        DOT (qa, ta0, ones); DOT (qc, tc0, ones); \
+        DOT (qa, ta1, ones); DOT (qc, tc1, ones); \
+        DOT (qa, ta2, ones); DOT (qc, tc2, ones); \
       } \
     } \
   } \
@@ -264,8 +265,8 @@ CONV_S2_BODY (CONV_S2_DOT_C)}
 /* acc += per lane sum of the 4 products u8 (v) x s8 (wq): vpdpbusd (no
  * saturation; the four 16-bit products and their sum are exact). */
 #define CONV_S2_DOT_VNNI(acc, v, wq) do { \
-    int16 w_ = (int16) (wq); \
-    __asm__ ("vpdpbusd %2, %1, %0" : "+v" (acc) : "v" (v), "v" (w_)); \
+    __asm__ ("vpdpbusd %2%{1to16%}, %1, %0" : "+v" (acc) : "v" (v), \
+        "m" (wq)); \
   } while (0)
 
 __kernel void
