@@ -14,9 +14,9 @@
  * in uint, exact since the true sum fits int32 (yolo_qconv_geom).
  *
  * Work-item: 8 output channels (dim 0) x two segments a, c of 16 output
- * pixels (dim 1): OW >= 32: one row, 32 px (a last tile shifted back to end
- * at OW stores only the new pixels); OW < 32: two rows, 16 px each (OW > 16:
- * two tiles, the second shifted back; OW <= 16: lanes past OW dropped).
+ * pixels of one row (dim 1: segments 2i and 2i + 1 of the OH rows' ceil(OW
+ * / 16) each; a last segment of a row shifted back to end at OW stores only
+ * the pixels the previous one did not; OW < 16: lanes past OW dropped).
  * Per quad of input channels and kernel row, a segment's 32 input pixels
  * 2xs .. 2xs + 31 are packed (four codes per int) into two vectors: their
  * even lanes are tap kx = 1, the odd lanes kx = 2, and the odd lanes
@@ -187,6 +187,17 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
     } \
   } while (0)
 
+/* Segment s (of OH * nt, nt = ceil(OW / 16) per row): output row oy,
+ * pixels xs .. xs + 15 (the last of a row with OW > 16 shifted back to end
+ * at OW), of which lanes [l0, l1) are its own. */
+#define CONV_S2_SEG(s, oy, xs, l0, l1) do { \
+    int x0_ = (s) % nt * 16; \
+    oy = (s) / nt; \
+    xs = OW > 16 ? min (x0_, OW - 16) : 0; \
+    l0 = x0_ - xs; \
+    l1 = min (OW - xs, 16); \
+  } while (0)
+
 #define CONV_S2_ARGS \
   __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
   __global const int *w, __global const int *wfix, __global float *y, \
@@ -199,31 +210,14 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
 #define CONV_S2_BODY(DOT) \
   int mb = get_global_id (0); \
   int it = get_global_id (1); \
-  int wide = OW >= 32; \
-  int nt = wide ? (OW + 31) / 32 : (OW + 15) / 16; \
-  int nr = wide ? OH : (OH + 1) / 2; \
+  int nt = (OW + 15) / 16, ns = OH * nt; \
   int m0 = mb * 8; \
   int Mp = (M + 7) / 8 * 8, C4 = (C + 3) / 4, HWi = H * W; \
-  if (m0 >= M || it >= nt * nr) \
+  if (m0 >= M || 2 * it >= ns) \
     return; \
-  int rr = it / nt, x0 = (it % nt) * (wide ? 32 : 16); \
   int ya, yc, xa, xc, la0, lc0, la1, lc1; \
-  if (wide) { \
-    int xs = min (x0, OW - 32), skip = x0 - xs; \
-    ya = yc = rr; \
-    xa = xs; \
-    xc = xs + 16; \
-    la0 = min (skip, 16); \
-    lc0 = max (skip - 16, 0); \
-    la1 = lc1 = 16; \
-  } else { \
-    int xs = OW > 16 ? min (x0, OW - 16) : 0; \
-    ya = 2 * rr; \
-    yc = ya + 1; \
-    xa = xc = xs; \
-    la0 = lc0 = x0 - xs; \
-    la1 = lc1 = min (OW - xs, 16); \
-  } \
+  CONV_S2_SEG (2 * it, ya, xa, la0, la1); \
+  CONV_S2_SEG (2 * it + 1, yc, xc, lc0, lc1); \
   int z = xzp[xzp_off]; \
   __global const int *wp = w + mb * C4 * 9 * 8; \
   CONV_S2_DECL8 (a); \
@@ -253,7 +247,7 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
     } \
   } \
   CONV_S2_STORE8 (a, qa, ya * OW + xa, la0, la1); \
-  if (yc < OH) \
+  if (2 * it + 1 < ns) \
     CONV_S2_STORE8 (c, qc, yc * OW + xc, lc0, lc1);
 
 __kernel void

@@ -11,8 +11,8 @@
  *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
  *                 32): one row x 32 px x 8 output channels per work-item.
  *  conv-int8-3x3s2  3x3, stride 2, pad 1, any C, H, W
- *                 (ocl_kernels/conv_int8_s2.cl): 8 output channels x 32
- *                 px of one output row (Wo >= 32) or 16 px of two rows.
+ *                 (ocl_kernels/conv_int8_s2.cl): 8 output channels x two
+ *                 segments of 16 px of the output rows.
  * The weights are repacked at load as signed bytes, four input channels
  * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
  * when every w - w_zp of channel m fits in [-128, 127], else its minimum
@@ -164,10 +164,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels */
   gws[0] = (gsize) Mp / INT8_BLOCK;
-  if (kind == INT8_3X3S2 && p.Wo >= 32)
-    gws[1] = (gsize) p.Ho * yolo_div_up (p.Wo, 32);
-  else if (kind == INT8_3X3S2)  /* two rows of 16 px */
-    gws[1] = (gsize) yolo_div_up (p.Ho, 2) * yolo_div_up (p.Wo, 16);
+  if (kind == INT8_3X3S2)       /* two row segments of 16 px */
+    gws[1] = (gsize) yolo_div_up ((gint64) p.Ho * yolo_div_up (p.Wo, 16), 2);
   else if (kind == INT8_3X3S1)
     gws[1] = (gsize) p.H * yolo_div_up (p.W, 32);
   else
