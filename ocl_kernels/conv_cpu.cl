@@ -2077,3 +2077,179 @@ conv_3x3s2_t16 (__global const ACT_T *x, int x_off, __global const float *w,
       CONV_STORE8 (e, ps, skip, np);
   }
 }
+
+/* ---- 3x3 stride 2 pad 1, 32 output channels x 8 pixels
+ * (conv-cpu-3x3s2-t32)
+ *
+ * conv_3x3s2_t16 with two vectors of 16 output channels (weights
+ * [M/32][Cg][3][3][32], zero padded) and 8 pixels of one output row: each
+ * broadcast input value feeds both channel vectors and each weight vector
+ * 8 pixels, and rows of 20 or 40 outputs waste fewer lanes (tiles of 8).
+ * a0..a7: channels m0 .. m0 + 15 at pixels 0..7, a8..a15: channels
+ * m0 + 16 .. m0 + 31; transposed (CONV_T16_ROUND), row j holds channel
+ * m0 + j's 8 pixels in its low half and channel m0 + 16 + j's in its high
+ * half. Interior tiles: 2 xs + 16 <= W. */
+#define CONV_S2T32_PX(i, j) do { \
+    float16 u0_ = (float16) (LOAD_ACT (q, 2 * (i))); \
+    float16 u1_ = (float16) (LOAD_ACT (q, 2 * (i) + 1)); \
+    float16 u2_ = (float16) (LOAD_ACT (q, 2 * (i) + 2)); \
+    a##i = fma (u0_, w0, a##i); \
+    a##j = fma (u0_, v0, a##j); \
+    a##i = fma (u1_, w1, a##i); \
+    a##j = fma (u1_, v1, a##j); \
+    a##i = fma (u2_, w2, a##i); \
+    a##j = fma (u2_, v2, a##j); \
+  } while (0)
+
+/* acc (a0..a15 as above) where some value read is outside the row
+ * (Wo < 8 or 2 xs + 16 > W): each value bounds-checked. */
+static __attribute__ ((noinline)) void
+conv_3x3s2_t32_edge (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int oy, int xs, int np, float16 *acc)
+{
+  for (int i = 0; i < 16; i++)
+    acc[i] = 0.0f;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < 3; ky++) {
+      int iy = 2 * oy - 1 + ky;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = xk + iy * W;
+      for (int kx = 0; kx < 3; kx++) {
+        float16 wv = vload16 (2 * (3 * ky + kx), wk);
+        float16 vv = vload16 (2 * (3 * ky + kx) + 1, wk);
+        for (int i = 0; i < np; i++) {
+          int col = 2 * (xs + i) - 1 + kx;
+          float16 u = (float16) (col >= 0 && col < W ? LOAD_ACT (row, col) :
+              0.0f);
+          acc[i] = fma (u, wv, acc[i]);
+          acc[8 + i] = fma (u, vv, acc[8 + i]);
+        }
+      }
+    }
+    xk += H * W;
+    wk += 288;
+  }
+}
+
+/* Row v of the transposed tile: bias, activation, residual, then lanes
+ * [l0, l1) of the low half at y[yl + i] (when lo) and of the high half at
+ * y[yh + i] (when hi); residual at r[rl + i], r[rh + i]. l1 <= 8. */
+static void
+conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
+    __global const ACT_T *r, int rl, int rh, int has_res, int lo, int hi,
+    int l0, int l1 CONV_STORE16_ARGS)
+{
+  if (l0 == 0 && l1 == 8 && lo && hi) {
+    if (has_res)
+      v = CONV_QDQ_RES16 (v + (float16) (LOAD_ACT8 (r, rl), LOAD_ACT8 (r,
+                  rh)));
+    STORE_ACT8 (y, yl, v.lo);
+    STORE_ACT8 (y, yh, v.hi);
+    return;
+  }
+  float t[16];
+  vstore16 (v, 0, t);
+  if (has_res) {
+    for (int i = l0; i < l1; i++) {
+      if (lo)
+        t[i] += LOAD_ACT (r, rl + i);
+      if (hi)
+        t[8 + i] += LOAD_ACT (r, rh + i);
+    }
+    vstore16 (CONV_QDQ_RES16 (vload16 (0, t)), 0, t);
+  }
+  for (int i = l0; i < l1; i++) {
+    if (lo)
+      STORE_ACT (y, yl + i, t[i]);
+    if (hi)
+      STORE_ACT (y, yh + i, t[8 + i]);
+  }
+}
+
+#ifdef CONV_QDQ
+#define CONV_S2T32_STORE(...) conv_s2t32_store (__VA_ARGS__, qe, qmask)
+#else
+#define CONV_S2T32_STORE(...) conv_s2t32_store (__VA_ARGS__)
+#endif
+
+/* Global size: (ceil (M / 32), ceil (Wo / 8) * Ho). The bias is padded
+ * to a multiple of 16 (not 32): lanes past M read none. */
+__kernel void
+conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
+    CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 7) / 8;
+  int m0 = mb * 32;
+  if (m0 >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 8;
+  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0;
+  int HW = Ho * Wo, ps = oy * Wo + xs;
+  int skip = x0 - xs, np = min (8, Wo - xs);
+  __global const ACT_T *xk = x + x_off;
+  __global const float *wk = w + mb * Cg * 288;
+  CONV_GT_DECL16;
+  if (Wo >= 8 && 2 * xs + 16 <= W) {
+    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
+    for (int k = 0; k < Cg; k++) {
+      /* not unrolled (first-launch compile); 48 multiply-adds per step */
+      _Pragma ("unroll 1")
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
+        __global const float *wr = wk + 96 * ky;
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+        float16 l = (float16) (xs > 0 ? LOAD_ACT (q, 0) : 0.0f);
+        float16 u1 = (float16) (LOAD_ACT (q, 1));
+        float16 u2 = (float16) (LOAD_ACT (q, 2));
+        a0 = fma (l, w0, a0);
+        a8 = fma (l, v0, a8);
+        a0 = fma (u1, w1, a0);
+        a8 = fma (u1, v1, a8);
+        a0 = fma (u2, w2, a0);
+        a8 = fma (u2, v2, a8);
+        CONV_S2T32_PX (1, 9);
+        CONV_S2T32_PX (2, 10);
+        CONV_S2T32_PX (3, 11);
+        CONV_S2T32_PX (4, 12);
+        CONV_S2T32_PX (5, 13);
+        CONV_S2T32_PX (6, 14);
+        CONV_S2T32_PX (7, 15);
+      }
+      xk += H * W;
+      wk += 288;
+    }
+  } else {
+    float16 acc[16];
+    conv_3x3s2_t32_edge (xk, wk, H, W, Cg, oy, xs, np, acc);
+    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
+    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+  }
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
+    a12, a13, a14, a15
+  };
+  /* the 16 rows' epilogues in a loop (not unrolled, as conv_gemm_t16) */
+#pragma unroll 1
+  for (int j = 0; j < 16; j++) {
+    int ml = m0 + j, mh = m0 + 16 + j;
+    int lo = ml < M, hi = mh < M;
+    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
+        (float8) (hi ? b[mh] : 0.0f));
+    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
+    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
+        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
+        np);
+  }
+}
