@@ -2253,3 +2253,96 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
         np);
   }
 }
+
+/* ---- 1x1 stride 1, 32 output channels x 8 pixels (conv-cpu-1x1-t32)
+ *
+ * conv_1x1_c8 with the output channels in the lanes, as conv_3x3s2_t32:
+ * per input channel two weight vectors (channels m0 .. m0 + 31, weights
+ * [M/32][Cg][32]) and 8 broadcast pixels x[c][ps + i], each feeding both
+ * vectors (conv_1x1_c8 broadcasts one weight per multiply-add). Pixels
+ * along the flattened H*W; the last tile is shifted to end at HW
+ * (HW >= 8) and stores only the pixels the previous one did not. Group 1.
+ * Epilogue as conv_3x3s2_t32's. */
+#define CONV_1T32_PX(i, j) do { \
+    float16 u_ = (float16) (LOAD_ACT (xq, (i))); \
+    a##i = fma (u_, w0, a##i); \
+    a##j = fma (u_, v0, a##j); \
+  } while (0)
+
+/* conv_1x1_t32's accumulators for HW < 8 (pixels at or past HW zero). */
+static __attribute__ ((noinline)) void
+conv_1x1_t32_small (__global const ACT_T *xq, __global const float *wk,
+    int Cg, int HW, float16 *acc)
+{
+  for (int i = 0; i < 16; i++)
+    acc[i] = 0.0f;
+  for (int k = 0; k < Cg; k++) {
+    float16 w0 = vload16 (0, wk), v0 = vload16 (1, wk);
+    for (int i = 0; i < HW; i++) {
+      float16 u = (float16) (LOAD_ACT (xq, i));
+      acc[i] = fma (u, w0, acc[i]);
+      acc[8 + i] = fma (u, v0, acc[8 + i]);
+    }
+    xq += HW;
+    wk += 32;
+  }
+}
+
+/* Global size: (ceil (M / 32), ceil (HW / 8)). */
+__kernel void
+conv_1x1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int pb = get_global_id (1);
+  int m0 = mb * 32;
+  int p0 = pb * 8;
+  if (m0 >= M || p0 >= HW)
+    return;
+  int ps = HW >= 8 ? min (p0, HW - 8) : 0;
+  int skip = p0 - ps, np = min (8, HW);
+  __global const ACT_T *xq = x + x_off + ps;
+  __global const float *wk = w + mb * Cg * 32;
+  CONV_GT_DECL16;
+  if (HW >= 8) {
+    for (int k = 0; k < Cg; k++) {
+      float16 w0 = vload16 (0, wk), v0 = vload16 (1, wk);
+      CONV_1T32_PX (0, 8);
+      CONV_1T32_PX (1, 9);
+      CONV_1T32_PX (2, 10);
+      CONV_1T32_PX (3, 11);
+      CONV_1T32_PX (4, 12);
+      CONV_1T32_PX (5, 13);
+      CONV_1T32_PX (6, 14);
+      CONV_1T32_PX (7, 15);
+      xq += HW;
+      wk += 32;
+    }
+  } else {
+    /* HW < 8: out of line (as conv_gt_small; pixels past HW not stored) */
+    float16 acc[16];
+    conv_1x1_t32_small (xq, wk, Cg, HW, acc);
+    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
+    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+  }
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
+    a12, a13, a14, a15
+  };
+#pragma unroll 1
+  for (int j = 0; j < 16; j++) {
+    int ml = m0 + j, mh = m0 + 16 + j;
+    int lo = ml < M, hi = mh < M;
+    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
+        (float8) (hi ? b[mh] : 0.0f));
+    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
+    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
+        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
+        np);
+  }
+}
