@@ -466,43 +466,6 @@ test_conv_3x3s2_t32 (void)
   s2t_cases ("conv-cpu-3x3s2-t32", "conv_3x3s2_t32");
 }
 
-/* conv-cpu-1x1-t32 (32 output channels as the lanes x 8 pixels of the
- * flattened plane): the 80x80 / 40x40 / 20x20 layers it is for, planes of
- * fewer than 8 pixels (out of line) and not a multiple of 8 (a shifted
- * last tile), channels off the block of 32 (17, 40: the second vector
- * partly or wholly past M), one input channel, residual, no bias; then
- * random shapes. */
-static void
-test_conv_1x1_t32 (void)
-{
-  static const ConvCase cases[] = {
-    {"1x1 t32 80x80", 64, 80, 80, 64, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU, TRUE},
-    {"1x1 t32 20x20", 256, 20, 20, 40, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SILU},
-    {"1x1 t32 tiny", 5, 2, 3, 17, 1, 1, 1, 1, P0, 1, 1, 1, FALSE,
-        YOLO_ACT_RELU, TRUE},
-    {"1x1 t32 13x13", 1, 13, 13, 48, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_SIGMOID},
-    {"1x1 t32 9 px", 7, 3, 3, 33, 1, 1, 1, 1, P0, 1, 1, 1, TRUE,
-        YOLO_ACT_NONE, TRUE},
-  };
-  ConvCase rnd[8];
-
-  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-1x1-t32", "conv_1x1_t32");
-  yolo_test_seed (3217);
-  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
-    ConvCase c = { "1x1 t32 random", 1 + (int) yolo_test_rand (0, 63.99f),
-      1 + (int) yolo_test_rand (0, 30.99f),
-      1 + (int) yolo_test_rand (0, 30.99f),
-      17 + (int) yolo_test_rand (0, 63.99f), 1, 1, 1, 1, P0, 1, 1, 1,
-      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
-    };
-    rnd[i] = c;
-  }
-  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-1x1-t32", "conv_1x1_t32");
-}
-
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -1092,7 +1055,6 @@ test_conv_variants (void)
     {"conv-cpu-dw", "conv_dw"},
     {"conv-wino4", "conv_wino_gemm"},
     {"conv-cpu-1x1", "conv_1x1_c8"},
-    {"conv-cpu-1x1-t32", "conv_1x1_t32"},
     {"conv-cpu-3x3s1", "conv_3x3s1_c8"},
     {"conv-cpu-3x3s1-flat", "conv_3x3s1_flat_c8"},
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
@@ -1280,7 +1242,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
   g_test_add_func ("/conv/3x3s2-t16", test_conv_3x3s2_t16);
   g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
-  g_test_add_func ("/conv/1x1-t32", test_conv_1x1_t32);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
@@ -1300,7 +1261,6 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/3x3s2-t16", test_conv_3x3s2_t16);
   yolo_test_add_half ("/conv/half/3x3s2-t32", test_conv_3x3s2_t32);
-  yolo_test_add_half ("/conv/half/1x1-t32", test_conv_1x1_t32);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
   yolo_test_add_half ("/conv/half/groups", test_conv_groups);

@@ -224,7 +224,6 @@ test_epilogue (void)
     {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
     {"conv-cpu-3x3s2-t16", "conv_3x3s2_t16"},
     {"conv-cpu-3x3s2-t32", "conv_3x3s2_t32"},
-    {"conv-cpu-1x1-t32", "conv_1x1_t32"},
   };
 
   if (!yolo_test_have_device ()) {

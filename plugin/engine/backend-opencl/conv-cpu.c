@@ -8,8 +8,6 @@
  *  conv-cpu-dw                          depthwise (one input channel per
  *                                       group), any kernel
  *  conv-cpu-1x1                         1x1 stride 1 no pad
- *  conv-cpu-1x1-t32                     the same, group 1: lanes over 32
- *                                       output channels x 8 pixels
  *  conv-cpu-3x3s1, conv-cpu-3x3s2       3x3 pad 1 dilation 1
  *  conv-cpu-3x3s1-flat                  3x3 stride 1 pad 1 over the
  *                                       flattened H*W (narrow rows)
@@ -99,60 +97,6 @@ c1x1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   ConvParams p;
   return cpu_params (rt, g, n, &p) && is_blocked (&p) && p.kh == 1
       && p.kw == 1 && p.sh == 1 && p.sw == 1 && pads_all (&p, 0);
-}
-
-/* conv_1x1_t32 (32 output channels as the lanes x 8 pixels): group 1,
- * more than 16 output channels. Tunable. */
-static gboolean
-c1x1_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
-{
-  ConvParams p;
-  return c1x1_supports (rt, g, n) && cpu_params (rt, g, n, &p)
-      && p.group == 1 && p.M > 16;
-}
-
-static gboolean
-c1x1_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    GError ** error)
-{
-  ConvParams p;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  gsize gws[2], lws[2], hw;
-  cl_mem wmem, bmem;
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  hw = (gsize) p.H * p.W;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, 32, error);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, "conv_1x1_t32", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, (cl_int) hw);
-  yolo_args_int (&a, p.Cg);
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
-    return FALSE;
-  gws[0] = yolo_div_up (p.M, 32);
-  gws[1] = yolo_div_up (hw, 8);
-  lws[0] = 1;
-  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
-      gws[0], gws[1], 8, hw);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
 static gboolean
@@ -443,8 +387,6 @@ CPU_IMPL (impl_dw7x7s1, "conv-cpu-dw7x7s1", dw7x7s1_supports,
     dw7x7s1_prepare, 0);
 CPU_IMPL (impl_dw, "conv-cpu-dw", dw_supports, dw_prepare, 0);
 CPU_IMPL (impl_1x1, "conv-cpu-1x1", c1x1_supports, c1x1_prepare, 0);
-CPU_IMPL (impl_1x1_t32, "conv-cpu-1x1-t32", c1x1_t32_supports,
-    c1x1_t32_prepare, 0);
 CPU_IMPL (impl_3x3s1, "conv-cpu-3x3s1", c3x3s1_supports, c3x3s1_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s1_flat, "conv-cpu-3x3s1-flat", c3x3s1_flat_supports,
@@ -468,7 +410,7 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
-  &impl_1x1, &impl_1x1_t32, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
+  &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
   &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t16,
   &impl_3x3s2_t32, &impl_kxk,
   NULL
