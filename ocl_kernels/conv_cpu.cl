@@ -1938,11 +1938,10 @@ conv_3x3s2_c16 (__global const ACT_T *x, int x_off, __global const float *w,
  * results are transposed in registers (64 permutes) and stored channel by
  * channel as vectors (CONV_STORE8). The last tile of a row is shifted to
  * end at the row end (Wo >= 16) and stores only the pixels the previous
- * one did not. Interior
- * tiles (2 xs + 32 <= W: every column read is inside the row but the
- * padding column -1 of the first tile, a scalar select) run unmasked;
- * rows narrower than 16 outputs and an odd row's last tile check each
- * value (out of line). */
+ * one did not. Interior tiles (2 xs + 32 <= W: every column read is
+ * inside the row but the padding column -1 of the first tile, a scalar
+ * select) run unmasked; rows narrower than 16 outputs and an odd row's
+ * last tile check each value (out of line). */
 #define CONV_S2T_PX(i) do { \
     a##i = fma ((float16) (LOAD_ACT (q, 2 * (i))), w0, a##i); \
     a##i = fma ((float16) (LOAD_ACT (q, 2 * (i) + 1)), w1, a##i); \
@@ -2010,8 +2009,8 @@ conv_3x3s2_t16 (__global const ACT_T *x, int x_off, __global const float *w,
   int oy = it / nt;
   int x0 = (it % nt) * 16;
   int xs = Wo >= 16 ? min (x0, Wo - 16) : 0;
-  /* CONV_GT_STORE's names: HW the output plane, ps the tile's first
-   * pixel in it */
+  /* HW: the output plane (CONV_STORE8's channel stride), ps: the tile's
+   * first pixel in it */
   int HW = Ho * Wo, ps = oy * Wo + xs;
   int skip = x0 - xs, np = min (16, Wo - xs);
   __global const ACT_T *xk = x + x_off;
