@@ -18,6 +18,8 @@
  *  conv_gemm_t16   1x1 / after im2col, lanes over output channels:
  *                  16 ch x 16 px
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
+ *  conv_3x3s2_t32  3x3 stride 2 pad 1, lanes over output channels:
+ *                  32 ch x 8 px of a row, broadcast inputs
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 4 rows x 16 px per work-item
@@ -1924,30 +1926,6 @@ conv_3x3s2_c16 (__global const ACT_T *x, int x_off, __global const float *w,
   }
 }
 
-/* ---- 3x3 stride 2 pad 1 with lanes over output channels
- * (conv-cpu-3x3s2-t16)
- *
- * A work-item computes 16 output channels (the vector lanes) x 16 pixels
- * of one output row: for each input channel and tap (ky, kx), one weight
- * vector (16 channels) and 16 broadcast input values
- * x[2 oy - 1 + ky][2 (xs + i) - 1 + kx], i < 16. The stride costs nothing
- * (no even / odd shuffles, no masks, no phase-plane pass) and each
- * multiply-add reads its input as a broadcast memory operand, as
- * conv_gemm_t16 does after im2col. Weights [M/16][Cg][3][3][16] (zero
- * padded channels), bias padded to a multiple of 16; group 1. The 16 x 16
- * results are transposed in registers (64 permutes) and stored channel by
- * channel as vectors (CONV_STORE8). The last tile of a row is shifted to
- * end at the row end (Wo >= 16) and stores only the pixels the previous
- * one did not. Interior tiles (2 xs + 32 <= W: every column read is
- * inside the row but the padding column -1 of the first tile, a scalar
- * select) run unmasked; rows narrower than 16 outputs and an odd row's
- * last tile check each value (out of line). */
-#define CONV_S2T_PX(i) do { \
-    a##i = fma ((float16) (LOAD_ACT (q, 2 * (i))), w0, a##i); \
-    a##i = fma ((float16) (LOAD_ACT (q, 2 * (i) + 1)), w1, a##i); \
-    a##i = fma ((float16) (LOAD_ACT (q, 2 * (i) + 2)), w2, a##i); \
-  } while (0)
-
 /* One round of the 16 x 16 transpose of a0..a15: row i paired with row
  * i + 8 gives rows 2 i (their first halves interleaved) and 2 i + 1 (the
  * second halves); four rounds transpose (one permute per row and round). */
@@ -1965,129 +1943,27 @@ conv_3x3s2_c16 (__global const ACT_T *x, int x_off, __global const float *w,
     a12 = n12_; a13 = n13_; a14 = n14_; a15 = n15_; \
   } while (0)
 
-/* The 16 accumulators where some value read is outside the row (Wo < 16,
- * or 2 xs + 32 > W): each value bounds-checked; pixels at or past np are
- * not stored (zero inputs). */
-static __attribute__ ((noinline)) void
-conv_3x3s2_t16_edge (__global const ACT_T *xk, __global const float *wk,
-    int H, int W, int Cg, int oy, int xs, int np, float16 *acc)
-{
-  for (int i = 0; i < 16; i++)
-    acc[i] = 0.0f;
-  for (int k = 0; k < Cg; k++) {
-    for (int ky = 0; ky < 3; ky++) {
-      int iy = 2 * oy - 1 + ky;
-      if (iy < 0 || iy >= H)
-        continue;
-      __global const ACT_T *row = xk + iy * W;
-      for (int kx = 0; kx < 3; kx++) {
-        float16 wv = vload16 (3 * ky + kx, wk);
-        for (int i = 0; i < np; i++) {
-          int col = 2 * (xs + i) - 1 + kx;
-          float v = col >= 0 && col < W ? LOAD_ACT (row, col) : 0.0f;
-          acc[i] = fma ((float16) (v), wv, acc[i]);
-        }
-      }
-    }
-    xk += H * W;
-    wk += 144;
-  }
-}
-
-/* Global size: (ceil (M / 16), ceil (Wo / 16) * Ho). */
-__kernel void
-conv_3x3s2_t16 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
-    CONV_QDQ_ARGS)
-{
-  int mb = get_global_id (0);
-  int it = get_global_id (1);
-  int nt = (Wo + 15) / 16;
-  int m0 = mb * 16;
-  if (m0 >= M || it >= nt * Ho)
-    return;
-  int oy = it / nt;
-  int x0 = (it % nt) * 16;
-  int xs = Wo >= 16 ? min (x0, Wo - 16) : 0;
-  /* HW: the output plane (CONV_STORE8's channel stride), ps: the tile's
-   * first pixel in it */
-  int HW = Ho * Wo, ps = oy * Wo + xs;
-  int skip = x0 - xs, np = min (16, Wo - xs);
-  __global const ACT_T *xk = x + x_off;
-  __global const float *wk = w + mb * Cg * 144;
-  CONV_GT_DECL16;
-  if (Wo >= 16 && 2 * xs + 32 <= W) {
-    /* kernel rows inside the image: iy = 2 oy - 1 + ky in [0, H) */
-    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
-    for (int k = 0; k < Cg; k++) {
-      /* not unrolled: a smaller work-group function (first-launch
-       * compile); 48 multiply-adds per step */
-      _Pragma ("unroll 1")
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
-        float16 w0 = vload16 (3 * ky, wk), w1 = vload16 (3 * ky + 1, wk);
-        float16 w2 = vload16 (3 * ky + 2, wk);
-        float l = xs > 0 ? LOAD_ACT (q, 0) : 0.0f;
-        a0 = fma ((float16) (l), w0, a0);
-        a0 = fma ((float16) (LOAD_ACT (q, 1)), w1, a0);
-        a0 = fma ((float16) (LOAD_ACT (q, 2)), w2, a0);
-        CONV_S2T_PX (1);
-        CONV_S2T_PX (2);
-        CONV_S2T_PX (3);
-        CONV_S2T_PX (4);
-        CONV_S2T_PX (5);
-        CONV_S2T_PX (6);
-        CONV_S2T_PX (7);
-        CONV_S2T_PX (8);
-        CONV_S2T_PX (9);
-        CONV_S2T_PX (10);
-        CONV_S2T_PX (11);
-        CONV_S2T_PX (12);
-        CONV_S2T_PX (13);
-        CONV_S2T_PX (14);
-        CONV_S2T_PX (15);
-      }
-      xk += H * W;
-      wk += 144;
-    }
-  } else {
-    float16 acc[16];
-    conv_3x3s2_t16_edge (xk, wk, H, W, Cg, oy, xs, np, acc);
-    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
-    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
-    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
-    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
-  }
-  /* channel rows: a_j = the 16 pixels of channel m0 + j */
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  int ostride = HW, mbase = m0;
-  /* one CONV_STORE8 in a loop over the two channel blocks (not unrolled,
-   * as conv_3x3s2_c16) */
-  _Pragma ("unroll 1")
-  for (int h_ = 0; h_ < 2; h_++) {
-    float16 e0 = h_ ? a8 : a0, e1 = h_ ? a9 : a1, e2 = h_ ? a10 : a2,
-        e3 = h_ ? a11 : a3, e4 = h_ ? a12 : a4, e5 = h_ ? a13 : a5,
-        e6 = h_ ? a14 : a6, e7 = h_ ? a15 : a7;
-    m0 = mbase + 8 * h_;
-    if (m0 < M)
-      CONV_STORE8 (e, ps, skip, np);
-  }
-}
-
-/* ---- 3x3 stride 2 pad 1, 32 output channels x 8 pixels
+/* ---- 3x3 stride 2 pad 1 with lanes over output channels
  * (conv-cpu-3x3s2-t32)
  *
- * conv_3x3s2_t16 with two vectors of 16 output channels (weights
- * [M/32][Cg][3][3][32], zero padded) and 8 pixels of one output row: each
- * broadcast input value feeds both channel vectors and each weight vector
- * 8 pixels, and rows of 20 or 40 outputs waste fewer lanes (tiles of 8).
- * a0..a7: channels m0 .. m0 + 15 at pixels 0..7, a8..a15: channels
- * m0 + 16 .. m0 + 31; transposed (CONV_T16_ROUND), row j holds channel
- * m0 + j's 8 pixels in its low half and channel m0 + 16 + j's in its high
- * half. Interior tiles: 2 xs + 16 <= W. */
+ * A work-item computes 32 output channels (two vectors of 16 lanes) x 8
+ * pixels of one output row: for each input channel and tap (ky, kx), two
+ * weight vectors and 8 broadcast input values
+ * x[2 oy - 1 + ky][2 (xs + i) - 1 + kx], i < 8, each feeding both channel
+ * vectors. The stride costs nothing (no even / odd shuffles, no masks, no
+ * phase-plane pass), as in conv_gemm_t16 after im2col but without the
+ * patches. (16 channels x 16 pixels, one broadcast per multiply-add, ran
+ * 1.1-1.2x slower.) Weights [M/32][Cg][3][3][32] (zero padded channels),
+ * bias padded to a multiple of 16; group 1. a0..a7: channels m0 .. m0 + 15
+ * at pixels 0..7, a8..a15: channels m0 + 16 .. m0 + 31; transposed in
+ * registers (CONV_T16_ROUND, 64 permutes), row j holds channel m0 + j's 8
+ * pixels in its low half and channel m0 + 16 + j's in its high half,
+ * stored as vectors. The last tile of a row is shifted to end at the row
+ * end (Wo >= 8) and stores only the pixels the previous one did not.
+ * Interior tiles (2 xs + 16 <= W: every column read is inside the row
+ * but the padding column -1 of the first tile, a scalar select) run
+ * unmasked; rows narrower than 8 outputs and an odd row's last tile check
+ * each value (out of line). */
 #define CONV_S2T32_PX(i, j) do { \
     float16 u0_ = (float16) (LOAD_ACT (q, 2 * (i))); \
     float16 u1_ = (float16) (LOAD_ACT (q, 2 * (i) + 1)); \
