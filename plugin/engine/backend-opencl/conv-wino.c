@@ -97,24 +97,30 @@ conv_wino4_u (const float *w, const ConvParams * p, gsize * bytes)
  * models whose input has at most WINO_KEEP_U_PIXELS pixels U is kept
  * (yolov8n-320: 16 fewer launches, 18 MiB more device memory); larger
  * inputs keep the taps (yolov8n-640's peak RSS, issue 12). YOLO_WINO_U =
- * load | frame forces one way (tests, A/B). */
+ * load | frame forces one way (tests, A/B); another value but auto is an
+ * error. */
 static gboolean
-wino4_keep_u (YoloGraph * g)
+wino4_keep_u (YoloGraph * g, const YoloNode * n, gboolean * keep,
+    GError ** error)
 {
   const char *env = g_getenv ("YOLO_WINO_U");
   gint64 px = 0;
 
-  if (env && !strcmp (env, "load"))
-    return TRUE;
-  if (env && !strcmp (env, "frame"))
+  if (env && *env && strcmp (env, "auto")) {
+    *keep = !strcmp (env, "load");
+    if (*keep || !strcmp (env, "frame"))
+      return TRUE;
+    yolo_op_error (error, n, "YOLO_WINO_U is \"%s\": auto, load or frame", env);
     return FALSE;
+  }
   for (guint i = 0; i < g->inputs->len; i++) {
     YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
 
     if (t->ndim == 4)
       px = MAX (px, t->dims[2] * t->dims[3]);
   }
-  return px > 0 && px <= WINO_KEEP_U_PIXELS;
+  *keep = px > 0 && px <= WINO_KEEP_U_PIXELS;
+  return TRUE;
 }
 
 /* The transformed input V and GEMM output O of one band of tile rows take
@@ -212,7 +218,8 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * before each GEMM into scratch slot 1, after the GEMM output O (a
    * quarter of the device memory of the 36 transformed values, at one more
    * launch), or, on small inputs, U itself (wino4_keep_u). */
-  keep_u = wino4_keep_u (g);
+  if (!wino4_keep_u (g, n, &keep_u, error))
+    return FALSE;
   g9 = keep_u ? conv_wino4_u (wt->data, p, &gbytes)
       : conv_wino4_taps (wt->data, p, &gbytes);
   gmem = yolo_rt_upload (rt, g9, gbytes, error);
