@@ -848,11 +848,27 @@ test_conv_winograd (void)
 
   /* By shape (the wide ones take Winograd on CPUs). */
   YoloEngineOptions opt = {.conv_kernel = "wino" };
+  /* U transformed per frame by conv_wino4_wt from the 9 taps, and kept
+   * from the load (conv-wino.c's wino4_keep_u: these small inputs keep it
+   * by default) */
+  static const char *const keep_u[] = { "frame", "load" };
+  gboolean wide = wide_device (&cases[0]);
 
-  run_cases (cases, G_N_ELEMENTS (cases));
-  yolo_test_set_options (&opt);
-  run_cases (cases, G_N_ELEMENTS (cases));
-  run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
+  for (guint i = 0; i < G_N_ELEMENTS (keep_u); i++) {
+    g_test_message ("YOLO_WINO_U=%s", keep_u[i]);
+    g_setenv ("YOLO_WINO_U", keep_u[i], TRUE);
+    yolo_test_set_options (NULL);
+    run_cases (cases, G_N_ELEMENTS (cases));
+    yolo_test_set_options (&opt);
+    yolo_test_expect_kernel ("conv_wino4_wt", wide
+        && !strcmp (keep_u[i], "frame"));
+    if (wide)
+      yolo_test_expect_kernel ("conv_wino_gemm", TRUE);
+    run_cases (cases, G_N_ELEMENTS (cases));
+    run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  g_unsetenv ("YOLO_WINO_U");
   yolo_test_set_options (NULL);
 }
 
