@@ -176,7 +176,7 @@ CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
   int oy = it / nt, x0 = (it % nt) * 32; \
   int xs = min (x0, W - 32); \
   int z = xzp[xzp_off]; \
-  int zq = z * 0x01010101; \
+  int zq = as_int ((uint) z * 0x01010101u); \
   int left = xs == 0, right = xs + 32 == W; \
   __global const int *wp = w + mb * C4 * 9 * 8; \
   CONV_INT8_DECL8 (a); \

@@ -132,7 +132,7 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
   for (int k = 0; k < C4; k++) { \
     __global const int *xk = x + x_off + 4 * k * HWi; \
     int nc = min (C - 4 * k, 4); \
-    int zk = z * (nc == 4 ? 0x01010101 : (int) (0x01010101u \
+    int zk = as_int ((uint) z * (nc == 4 ? 0x01010101u : 0x01010101u \
             & ((1u << (8 * nc)) - 1))); \
     for (int ky = 0; ky < 3; ky++, wp += 24) { \
       int16 ta0, ta1, ta2, tc0, tc1, tc2; \
