@@ -333,3 +333,121 @@ conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI)}
 #endif
+
+/* 3x3, stride 1, pad 1, one group, C % 4 == 0, any plane (W < 32
+ * included): over the flattened H*W plane, as conv_cpu.cl's
+ * conv_3x3s1_flat_c8. Output pixel p = oy W + ox reads the input at p +
+ * (ky - 1) W + kx - 1 for tap (ky, kx): along the flattened plane the taps
+ * are fixed shifts, the padding code zx (every byte of zq) where column ox
+ * + kx - 1 or row oy + ky - 1 falls outside. A work-item computes 32
+ * consecutive pixels (across row ends, so rows of 20 or 10 pixels leave no
+ * lanes idle) x 8 output channels; the last tile is shifted back to end at
+ * H * W and stores only the new pixels; a plane of fewer than 32 pixels is
+ * one tile that stores [0, H * W). Per quad of input channels and kernel
+ * row the codes of pixels ps - 1 .. ps + 32 are packed once (3 vectors,
+ * shifted for the 3 taps as in conv_int8_3x3s1); a quad whose vector
+ * loads could leave the tensor (the first / last quads at the first /
+ * last rows, every quad of a small plane) loads lane by lane within its
+ * planes (lanes outside are padding or not stored). Same weights as
+ * conv_int8_3x3s1: [ceil(M/8)][C/4][9][8] quads. */
+
+/* Channels [c, c + 4) of plane offsets o .. o + 15 as packed codes, lanes
+ * outside [0, HW) of each plane read as 0. */
+static inline int16
+conv_int8_pack_safe (__global const int *xc, int o, int HW)
+{
+  int16 v = 0;
+  for (int t = 0; t < 4; t++) {
+    int l[16];
+    for (int i = 0; i < 16; i++)
+      l[i] = o + i >= 0 && o + i < HW ? xc[t * HW + o + i] : 0;
+    v |= vload16 (0, l) << (8 * t);
+  }
+  return v;
+}
+
+#define CONV_INT8_IOTA16 \
+  ((int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+
+#define CONV_INT8_3X3F_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int pb = get_global_id (1); \
+  int m0 = mb * 8, p0 = pb * 32; \
+  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
+  if (m0 >= M || p0 >= HW) \
+    return; \
+  int ps = HW >= 32 ? min (p0, HW - 32) : 0; \
+  int z = xzp[xzp_off]; \
+  int16 zv = (int16) (z * 0x01010101); \
+  int16 pa = (int16) (ps) + CONV_INT8_IOTA16, pc = pa + 16; \
+  int16 oxa = pa % W, oxc = pc % W; \
+  /* column masks (kx = 0: ox > 0, kx = 2: ox < W - 1), row masks (ky = \
+   * 0: p >= W, ky = 2: p < HW - W) */ \
+  int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1; \
+  int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W; \
+  int16 all = (int16) (-1); \
+  __global const int *wp = w + mb * C4 * 9 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  for (int k = 0; k < C4; k++) { \
+    __global const int *xk = x + x_off + 4 * k * HW; \
+    /* the loads span [4k HW + ps - W - 1, (4k + 3) HW + ps + W + 33) */ \
+    int safe = 4 * k * HW + ps - W - 1 < 0 \
+        || (4 * k + 3) * HW + ps + W + 33 > C * HW; \
+    for (int ky = 0; ky < 3; ky++, wp += 24) { \
+      int o = ps + (ky - 1) * W; \
+      int16 rma = ky == 0 ? ta : ky == 2 ? ba : all; \
+      int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all; \
+      int16 u0, v0, v2; \
+      if (safe) { \
+        u0 = conv_int8_pack_safe (xk, o - 1, HW); \
+        v0 = conv_int8_pack_safe (xk, o + 15, HW); \
+        v2 = conv_int8_pack_safe (xk, o + 17, HW); \
+      } else { \
+        u0 = CONV_INT8_PACK (xk, o - 1, HW); \
+        v0 = CONV_INT8_PACK (xk, o + 15, HW); \
+        v2 = CONV_INT8_PACK (xk, o + 17, HW); \
+      } \
+      int16 u1 = CONV_INT8_TAP1A (u0, v0), v1 = CONV_INT8_TAP1C (v0, v2); \
+      int16 u2 = CONV_INT8_TAP1A (u1, CONV_INT8_TAP1A (v0, v0)); \
+      u0 = select (zv, u0, la & rma); \
+      v0 = select (zv, v0, lc & rmc); \
+      u1 = select (zv, u1, rma); \
+      v1 = select (zv, v1, rmc); \
+      u2 = select (zv, u2, ra & rma); \
+      v2 = select (zv, v2, rc & rmc); \
+      CONV_INT8_DOT8 (DOT, a, u0, wp); \
+      CONV_INT8_DOT8 (DOT, c, v0, wp); \
+      CONV_INT8_DOT8 (DOT, a, u1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, c, v1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, a, u2, wp + 16); \
+      CONV_INT8_DOT8 (DOT, c, v2, wp + 16); \
+      if (has_d) { \
+        DOT (qa, u0, 0x01010101); DOT (qc, v0, 0x01010101); \
+        DOT (qa, u1, 0x01010101); DOT (qc, v1, 0x01010101); \
+        DOT (qa, u2, 0x01010101); DOT (qc, v2, 0x01010101); \
+      } \
+    } \
+  } \
+  if (HW >= 32) { \
+    int skip = p0 - ps; \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  } else { \
+    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
+    if (HW > 16) \
+      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
+  }
+
+__kernel void
+conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3F_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+__kernel void
+conv_int8_3x3s1_flat_vnni (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3F_BODY (CONV_INT8_DOT_VNNI)}
+#endif

@@ -38,6 +38,7 @@ typedef struct
   YoloDType wtype;
   gboolean per_channel;
   int k;                        /* 1 (1x1) or 3 (3x3, stride 1, pad 1) */
+  gboolean flat;                /* 3x3: conv-int8-3x3s1-flat */
 } Int8Case;
 
 static const Int8Case cases[] = {
@@ -56,10 +57,36 @@ static const Int8Case cases[] = {
   {16, 7, 100, 16, YOLO_DTYPE_UINT8, TRUE, 3},
   {12, 1, 33, 9, YOLO_DTYPE_INT8, FALSE, 3},
   {32, 4, 64, 32, YOLO_DTYPE_UINT8, FALSE, 3},
+  /* 3x3 over the flattened plane: planes below 32 pixels (W 1..31, H 1..3,
+   * every quad gathered lane by lane), one row, one column, first / last
+   * quads gathered and middle ones not (36 px), the shifted last tile
+   * (20x20, 10x10, 40x40 as yolo's P5 / P4 planes), C 4 / 8 / 12 */
+  {4, 1, 1, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
+  {8, 2, 31, 13, YOLO_DTYPE_INT8, TRUE, 3, TRUE},
+  {12, 3, 17, 9, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
+  {4, 3, 5, 16, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
+  {8, 1, 31, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
+  {12, 2, 3, 5, YOLO_DTYPE_INT8, TRUE, 3, TRUE},
+  {4, 3, 1, 3, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
+  {40, 3, 7, 17, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
+  {64, 6, 6, 16, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
+  {16, 20, 20, 24, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
+  {32, 10, 10, 32, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
+  {8, 40, 40, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
+  {12, 5, 45, 12, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
 };
 
-#define KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
+#define KERNELS(c) ((c)->flat ? \
+    "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : (c)->k == 3 ? \
+    "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
     "conv_int8_1x1|conv_int8_1x1_vnni")
+/* int8_compute "auto": the rule picks one of the two 3x3 kernels (only the
+ * flat one takes W < 32) */
+#define AUTO_KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" \
+    "|conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
+    "conv_int8_1x1|conv_int8_1x1_vnni")
+#define FORCED(c) ((c)->flat ? "conv-int8-3x3s1-flat" : \
+    "conv-int8-1x1,conv-int8-3x3s1")
 
 static void
 conv_attrs (YoloNode * n, const Int8Case * c)
@@ -104,12 +131,13 @@ test_int32 (void)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = "conv-int8-1x1,conv-int8-3x3s1";
-  yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
     char label[64];
+
+    opt.conv_kernel = FORCED (c);
+    yolo_test_set_options (&opt);
 
     g->opset = 20;
     yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H,
@@ -134,15 +162,16 @@ fused_cases (gboolean forced)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = forced ? "conv-int8-1x1,conv-int8-3x3s1" : NULL;
   opt.int8_compute = forced ? "integer" : "auto";
-  yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
     gboolean res = c->M == c->C;
     char label[80];
     YoloNode *conv;
+
+    opt.conv_kernel = forced ? FORCED (c) : NULL;
+    yolo_test_set_options (&opt);
 
     g->opset = 20;
     yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
@@ -168,7 +197,7 @@ fused_cases (gboolean forced)
         res ? " + residual" : "", forced ? "" : " (auto)");
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     if (forced || device_int8_dot ()) {
-      yolo_test_expect_kernel (KERNELS (c), TRUE);
+      yolo_test_expect_kernel (forced ? KERNELS (c) : AUTO_KERNELS (c), TRUE);
       yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
     } else {
       /* no integer dot products: the float emulation */

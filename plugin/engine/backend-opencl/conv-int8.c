@@ -10,6 +10,11 @@
  *                 integer kernels of quant.c on GPUs).
  *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
  *                 32): one row x 32 px x 8 output channels per work-item.
+ *  conv-int8-3x3s1-flat  the same 3x3 convs on any plane: 32 consecutive
+ *                 pixels of the flattened H*W (across row ends) x 8 output
+ *                 channels per work-item; taken where the rows leave
+ *                 conv-int8-3x3s1's 32-pixel tiles part empty (W < 32, W
+ *                 = 40: see flat_preferred).
  * The weights are repacked at load as signed bytes, four input channels
  * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
  * when every w - w_zp of channel m fits in [-128, 127], else its minimum
@@ -17,6 +22,7 @@
  * a channel's range is at most 255 for one weight type); the kernel then
  * adds d[m] times the sum of the codes (conv_int8.cl). */
 #include "impls.h"
+#include "conv-common.h"
 #include "quant-args.h"
 #include "ops/quant-dot.h"
 
@@ -41,14 +47,50 @@ static gboolean
 supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   QConvGeom p;
-  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && p.W >= 32
+      && yolo_qdot_supported (g, n);
 }
 
 static gboolean
-int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    gboolean k3, GError ** error)
+supports_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  static const gsize lws[2] = { 1, 4 };
+  QConvGeom p;
+  /* the kernel's int offsets: C H W plus a row and a tile past it */
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1
+      && (gint64) p.C * p.H * p.W + p.W + 33 <= G_MAXINT
+      && yolo_qdot_supported (g, n);
+}
+
+/* The rows kernel computes ceil(W / 32) * 32 pixels a row, the flat one
+ * ceil(H W / 32) * 32 a plane, with 6 selects per 48 dot products more:
+ * flat where the rows kernel would compute more than 1.25x the pixels. */
+static gboolean
+flat_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return int8_preferred (rt, g, n) && yolo_qdot_3x3s1 (g, n, &p)
+      && (p.W < 32 || yolo_div_up (p.W, 32) * 32 * 4 > (gint64) p.W * 5);
+}
+
+typedef enum
+{
+  INT8_1X1,
+  INT8_3X3S1,
+  INT8_3X3S1_FLAT,
+} Int8Kind;
+
+static const char *const int8_kernels[][2] = {
+  {"conv_int8_1x1", "conv_int8_1x1_vnni"},
+  {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
+  {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni"},
+};
+
+static gboolean
+int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    Int8Kind kind, GError ** error)
+{
+  gsize lws[2] = { 1, 4 };
+  gboolean k3 = kind != INT8_1X1;
   QConvGeom p;
   YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   int Mp, C4, kk, has_d = 0;
@@ -62,10 +104,11 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
-      || p.N != 1)
+      || p.N != 1 || (kind == INT8_3X3S1 && p.W < 32))
     return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
-        "stride 1, pad 1, one group, batch 1, C %% 4 == 0, W >= 32" :
-        "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1");
+        "stride 1, pad 1, one group, batch 1, C %% 4 == 0 (W >= 32 unless "
+        "flat)" : "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, "
+        "batch 1");
   Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
   C4 = (int) yolo_div_up (p.C, 4);
   kk = p.kh * p.kw;
@@ -107,10 +150,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (bt && !(bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float),
               error)))
     return FALSE;
-  k = yolo_rt_kernel (rt, k3 ? (yolo_rt_device (rt)->int8_dot ?
-          "conv_int8_3x3s1_vnni" : "conv_int8_3x3s1") :
-      yolo_rt_device (rt)->int8_dot ? "conv_int8_1x1_vnni" :
-      "conv_int8_1x1", error);
+  k = yolo_rt_kernel (rt, int8_kernels[kind][yolo_rt_device (rt)->int8_dot ?
+          1 : 0], error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -131,23 +172,34 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  /* small work-groups, as conv-cpu.c's blocked kernels */
+  /* small work-groups, as conv-cpu.c's blocked kernels; over the
+   * flattened plane balanced between PoCL's threads */
   gws[0] = (gsize) Mp / INT8_BLOCK;
-  gws[1] = k3 ? (gsize) p.H * yolo_div_up (p.W, 32) :
+  gws[1] = kind == INT8_3X3S1 ? (gsize) p.H * yolo_div_up (p.W, 32) :
       (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
+  if (kind == INT8_3X3S1_FLAT)
+    lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+        gws[0], gws[1], 32, (gsize) p.H * p.W);
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
 static gboolean
 prepare_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return int8_prepare (rt, g, n, FALSE, error);
+  return int8_prepare (rt, g, n, INT8_1X1, error);
 }
 
 static gboolean
 prepare_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return int8_prepare (rt, g, n, TRUE, error);
+  return int8_prepare (rt, g, n, INT8_3X3S1, error);
+}
+
+static gboolean
+prepare_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_3X3S1_FLAT, error);
 }
 
 static const char *const int8_types[] = { "ConvInteger",
@@ -164,6 +216,11 @@ static const YoloOpImpl impl_int8_3x3s1 = {
   supports_3x3s1, prepare_3x3s1, 0
 };
 
+static const YoloOpImpl impl_int8_3x3s1_flat = {
+  int8_types, "conv-int8-3x3s1-flat", "conv_int8", flat_preferred,
+  supports_3x3s1_flat, prepare_3x3s1_flat, 0
+};
+
 const YoloOpImpl *const yolo_impls_conv_int8[] = {
-  &impl_int8_1x1, &impl_int8_3x3s1, NULL
+  &impl_int8_1x1, &impl_int8_3x3s1_flat, &impl_int8_3x3s1, NULL
 };
