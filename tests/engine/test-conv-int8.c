@@ -6,7 +6,10 @@
  * edge of the kernel: channels not a multiple of 4, output channels not a
  * multiple of 8, planes below 16, between 16 and 32 and not a multiple of
  * 32 pixels, 3x3 tiles at the left / right image edges, shifted, inside
- * and on one row, uint8 weights whose zero point lies inside their range (the
+ * and on one row, 3x3 over the flattened plane (conv-int8-3x3s1-flat:
+ * planes of 1 to 31 pixels a row, 1 to 3 rows, quads gathered at the
+ * tensor's ends), 1x1 packed per pixel block (conv-int8-1x1-pk),
+ * uint8 weights whose zero point lies inside their range (the
  * per-channel offset and the code sums) and int8 weights (no offset),
  * per-tensor and per-channel weight zero points at the ends of their
  * range, x zero points 0 and 255. Also: int8_compute "auto" keeps the 1x1
@@ -39,6 +42,7 @@ typedef struct
   gboolean per_channel;
   int k;                        /* 1 (1x1) or 3 (3x3, stride 1, pad 1) */
   gboolean flat;                /* 3x3: conv-int8-3x3s1-flat */
+  gboolean pk;                  /* 1x1: conv-int8-1x1-pk */
 } Int8Case;
 
 static const Int8Case cases[] = {
@@ -74,9 +78,17 @@ static const Int8Case cases[] = {
   {32, 10, 10, 32, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
   {8, 40, 40, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
   {12, 5, 45, 12, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
+  /* 1x1 packed once per pixel block: channel quads whole and not, the
+   * most channels it takes (128), a shifted last tile, 1024 px (the
+   * plane the rule picks it for) */
+  {32, 32, 32, 24, YOLO_DTYPE_UINT8, FALSE, 1, FALSE, TRUE},
+  {6, 8, 16, 13, YOLO_DTYPE_INT8, TRUE, 1, FALSE, TRUE},
+  {128, 4, 16, 16, YOLO_DTYPE_UINT8, TRUE, 1, FALSE, TRUE},
+  {17, 5, 7, 8, YOLO_DTYPE_INT8, FALSE, 1, FALSE, TRUE},
 };
 
-#define KERNELS(c) ((c)->flat ? \
+#define KERNELS(c) ((c)->pk ? "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni" : \
+    (c)->flat ? \
     "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : (c)->k == 3 ? \
     "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
     "conv_int8_1x1|conv_int8_1x1_vnni")
@@ -84,8 +96,9 @@ static const Int8Case cases[] = {
  * flat one takes W < 32) */
 #define AUTO_KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" \
     "|conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
-    "conv_int8_1x1|conv_int8_1x1_vnni")
-#define FORCED(c) ((c)->flat ? "conv-int8-3x3s1-flat" : \
+    "conv_int8_1x1|conv_int8_1x1_vnni|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni")
+#define FORCED(c) ((c)->pk ? "conv-int8-1x1-pk" : \
+    (c)->flat ? "conv-int8-3x3s1-flat" : \
     "conv-int8-1x1,conv-int8-3x3s1")
 
 static void
@@ -245,7 +258,8 @@ test_float_mode (void)
       YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
   yolo_test_node (g, "Mul", "accf,m", "y");
   yolo_test_output (g, "y");
-  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni"
+      "|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni", FALSE);
   yolo_test_expect_kernel ("conv_integer_f16c8|conv_integer_c8", FALSE);
   yolo_test_check (g, "int8_compute float", 1e-4f, 1e-4f, TRUE);
   yolo_test_expect_kernel (NULL, FALSE);

@@ -43,6 +43,30 @@ supports_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   return yolo_qdot_1x1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
 }
 
+/* conv_int8_1x1_pk's limits: a plane of 32 pixels or more, at most
+ * CONV_INT8_PK_C4 (conv_int8.cl) channel quads */
+static gboolean
+pk_fits (const QConvGeom * p)
+{
+  return (gint64) p->H * p->W >= 32 && p->C <= 4 * 32;
+}
+
+static gboolean
+supports_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return supports_1x1 (rt, g, n) && yolo_qdot_1x1 (g, n, &p) && pk_fits (&p);
+}
+
+/* planes whose channel stride is a multiple of 4 KiB (see conv_int8.cl) */
+static gboolean
+pk_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return int8_preferred (rt, g, n) && yolo_qdot_1x1 (g, n, &p)
+      && pk_fits (&p) && (gint64) p.H * p.W % 1024 == 0;
+}
+
 static gboolean
 supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -77,12 +101,14 @@ typedef enum
   INT8_1X1,
   INT8_3X3S1,
   INT8_3X3S1_FLAT,
+  INT8_1X1_PK,
 } Int8Kind;
 
 static const char *const int8_kernels[][2] = {
   {"conv_int8_1x1", "conv_int8_1x1_vnni"},
   {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
   {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni"},
+  {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni"},
 };
 
 static gboolean
@@ -90,7 +116,7 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     Int8Kind kind, GError ** error)
 {
   gsize lws[2] = { 1, 4 };
-  gboolean k3 = kind != INT8_1X1;
+  gboolean k3 = kind == INT8_3X3S1 || kind == INT8_3X3S1_FLAT;
   QConvGeom p;
   YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   int Mp, C4, kk, has_d = 0;
@@ -104,7 +130,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
-      || p.N != 1 || (kind == INT8_3X3S1 && p.W < 32))
+      || p.N != 1 || (kind == INT8_3X3S1 && p.W < 32)
+      || (kind == INT8_1X1_PK && !pk_fits (&p)))
     return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
         "stride 1, pad 1, one group, batch 1, C %% 4 == 0 (W >= 32 unless "
         "flat)" : "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, "
@@ -174,10 +201,10 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels; over the
    * flattened plane balanced between PoCL's threads */
-  gws[0] = (gsize) Mp / INT8_BLOCK;
+  gws[0] = kind == INT8_1X1_PK ? 1 : (gsize) Mp / INT8_BLOCK;
   gws[1] = kind == INT8_3X3S1 ? (gsize) p.H * yolo_div_up (p.W, 32) :
       (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
-  if (kind == INT8_3X3S1_FLAT)
+  if (kind == INT8_3X3S1_FLAT || kind == INT8_1X1_PK)
     lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
         gws[0], gws[1], 32, (gsize) p.H * p.W);
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
@@ -187,6 +214,12 @@ static gboolean
 prepare_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   return int8_prepare (rt, g, n, INT8_1X1, error);
+}
+
+static gboolean
+prepare_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_1X1_PK, error);
 }
 
 static gboolean
@@ -221,6 +254,12 @@ static const YoloOpImpl impl_int8_3x3s1_flat = {
   supports_3x3s1_flat, prepare_3x3s1_flat, 0
 };
 
+static const YoloOpImpl impl_int8_1x1_pk = {
+  int8_types, "conv-int8-1x1-pk", "conv_int8", pk_preferred, supports_1x1_pk,
+  prepare_1x1_pk, 0
+};
+
 const YoloOpImpl *const yolo_impls_conv_int8[] = {
-  &impl_int8_1x1, &impl_int8_3x3s1_flat, &impl_int8_3x3s1, NULL
+  &impl_int8_1x1_pk, &impl_int8_1x1, &impl_int8_3x3s1_flat, &impl_int8_3x3s1,
+  NULL
 };
