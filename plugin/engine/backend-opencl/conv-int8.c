@@ -15,6 +15,10 @@
  *                 channels per work-item; taken where the rows leave
  *                 conv-int8-3x3s1's 32-pixel tiles part empty (W < 32, W
  *                 = 40: see flat_preferred).
+ *  conv-int8-1x1-pk  1x1 with 32 px x every output channel per work-item,
+ *                 the pixels' codes packed into quads once: for planes
+ *                 whose channel stride is a multiple of 4 KiB (160x160),
+ *                 where conv-int8-1x1's re-reads miss L1 (pk_preferred).
  * The weights are repacked at load as signed bytes, four input channels
  * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
  * when every w - w_zp of channel m fits in [-128, 127], else its minimum
@@ -86,7 +90,8 @@ supports_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 }
 
 /* The rows kernel computes ceil(W / 32) * 32 pixels a row, the flat one
- * ceil(H W / 32) * 32 a plane, with 6 selects per 48 dot products more:
+ * ceil(H W / 32) * 32 a plane, with 4 padding lane moves per 48 dot
+ * products more (measured: 0.75x the rows kernel at 40x40, 1.03x at 80x80):
  * flat where the rows kernel would compute more than 1.25x the pixels. */
 static gboolean
 flat_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
