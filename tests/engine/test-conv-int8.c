@@ -6,16 +6,18 @@
  * edge of the kernel: channels not a multiple of 4, output channels not a
  * multiple of 8, planes below 16, between 16 and 32 and not a multiple of
  * 32 pixels, 3x3 tiles at the left / right image edges, shifted, inside
- * and on one row, 3x3 over the flattened plane (conv-int8-3x3s1-flat:
- * planes of 1 to 31 pixels a row, 1 to 3 rows, quads gathered at the
- * tensor's ends), 1x1 packed per pixel block (conv-int8-1x1-pk),
- * uint8 weights whose zero point lies inside their range (the
+ * and on one row, uint8 weights whose zero point lies inside their range (the
  * per-channel offset and the code sums) and int8 weights (no offset),
  * per-tensor and per-channel weight zero points at the ends of their
  * range, x zero points 0 and 255. Also: int8_compute "auto" keeps the 1x1
  * convs integer on a device with integer dot products (PoCL with VNNI),
  * "float" never; a conv the kernel cannot take (3x3) runs on another
- * kernel when conv_kernel names it. */
+ * kernel when conv_kernel names it. The 3x3 stride-2 kernel
+ * (conv-int8-3x3s2, conv_int8_s2.cl) on odd, tiny and yolo-sized planes,
+ * C % 4 != 0, x zero points 0, 128 and 255 and saturating codes. The 3x3
+ * stride-1 kernel over the flattened plane (conv-int8-3x3s1-flat: W 1 to
+ * 31, H 1 to 3, quads gathered at the tensor's ends, yolo's 20x20, 10x10,
+ * 40x40) and the 1x1 packed per pixel block (conv-int8-1x1-pk). */
 #include "yolo-test-util.h"
 
 #include <string.h>
@@ -40,8 +42,10 @@ typedef struct
   gint64 C, H, W, M;
   YoloDType wtype;
   gboolean per_channel;
-  int k;                        /* 1 (1x1) or 3 (3x3, stride 1, pad 1) */
-  gboolean flat;                /* 3x3: conv-int8-3x3s1-flat */
+  int k;                        /* 1 (1x1) or 3 (3x3, pad 1) */
+  int s;                        /* stride of a 3x3 (0: 1) */
+  gboolean saturate;            /* every code 255 (int32 test) */
+  gboolean flat;                /* 3x3 s1: conv-int8-3x3s1-flat */
   gboolean pk;                  /* 1x1: conv-int8-1x1-pk */
 } Int8Case;
 
@@ -61,45 +65,67 @@ static const Int8Case cases[] = {
   {16, 7, 100, 16, YOLO_DTYPE_UINT8, TRUE, 3},
   {12, 1, 33, 9, YOLO_DTYPE_INT8, FALSE, 3},
   {32, 4, 64, 32, YOLO_DTYPE_UINT8, FALSE, 3},
-  /* 3x3 over the flattened plane: planes below 32 pixels (W 1..31, H 1..3,
-   * every quad gathered lane by lane), one row, one column, first / last
-   * quads gathered and middle ones not (36 px), the shifted last tile
-   * (20x20, 10x10, 40x40 as yolo's P5 / P4 planes), C 4 / 8 / 12 */
-  {4, 1, 1, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
-  {8, 2, 31, 13, YOLO_DTYPE_INT8, TRUE, 3, TRUE},
-  {12, 3, 17, 9, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
-  {4, 3, 5, 16, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
-  {8, 1, 31, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
-  {12, 2, 3, 5, YOLO_DTYPE_INT8, TRUE, 3, TRUE},
-  {4, 3, 1, 3, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
-  {40, 3, 7, 17, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
-  {64, 6, 6, 16, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
-  {16, 20, 20, 24, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
-  {32, 10, 10, 32, YOLO_DTYPE_INT8, FALSE, 3, TRUE},
-  {8, 40, 40, 8, YOLO_DTYPE_UINT8, FALSE, 3, TRUE},
-  {12, 5, 45, 12, YOLO_DTYPE_UINT8, TRUE, 3, TRUE},
+  /* 3x3 stride 2: Wo 32 (one tile), odd W (the last input column is
+   * padding) with a shifted last tile, three tiles, C % 4 != 0 (a partial
+   * quad: the image's C = 3), Wo below 16 and between 16 and 32 (two rows
+   * per work-item, an odd last row), H and W 1 to 3, yolo's 40x40 -> 20x20
+   * and 20x20 -> 10x10, saturating codes */
+  {4, 64, 64, 8, YOLO_DTYPE_UINT8, FALSE, 3, 2},
+  {8, 9, 67, 13, YOLO_DTYPE_INT8, TRUE, 3, 2},
+  {20, 7, 130, 8, YOLO_DTYPE_UINT8, TRUE, 3, 2},
+  {3, 11, 21, 16, YOLO_DTYPE_UINT8, FALSE, 3, 2},
+  {7, 5, 33, 8, YOLO_DTYPE_INT8, FALSE, 3, 2},
+  {5, 1, 1, 9, YOLO_DTYPE_INT8, TRUE, 3, 2},
+  {16, 2, 2, 8, YOLO_DTYPE_UINT8, TRUE, 3, 2},
+  {12, 3, 3, 8, YOLO_DTYPE_INT8, FALSE, 3, 2},
+  {6, 2, 3, 11, YOLO_DTYPE_UINT8, FALSE, 3, 2},
+  {32, 40, 40, 24, YOLO_DTYPE_UINT8, FALSE, 3, 2},
+  {64, 20, 20, 16, YOLO_DTYPE_INT8, TRUE, 3, 2},
+  {16, 13, 70, 8, YOLO_DTYPE_UINT8, TRUE, 3, 2, TRUE},
+  {128, 6, 9, 16, YOLO_DTYPE_UINT8, FALSE, 3, 2, TRUE},
+  /* 3x3 s1 over the flattened plane: planes below 32 pixels (W 1..31, H
+   * 1..3, every quad gathered lane by lane), one row, one column, first /
+   * last quads gathered and middle ones not (36 px), the shifted last
+   * tile (20x20, 10x10, 40x40 as yolo's P5 / P4 planes), C 4 / 8 / 12 */
+  {4, 1, 1, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {8, 2, 31, 13, YOLO_DTYPE_INT8, TRUE, 3,.flat = TRUE},
+  {12, 3, 17, 9, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {4, 3, 5, 16, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {8, 1, 31, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {12, 2, 3, 5, YOLO_DTYPE_INT8, TRUE, 3,.flat = TRUE},
+  {4, 3, 1, 3, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {40, 3, 7, 17, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {64, 6, 6, 16, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {16, 20, 20, 24, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {32, 10, 10, 32, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {8, 40, 40, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {12, 5, 45, 12, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {8, 3, 19, 8, YOLO_DTYPE_UINT8, FALSE, 3,.saturate = TRUE,.flat = TRUE},
   /* 1x1 packed once per pixel block: channel quads whole and not, the
    * most channels it takes (128), a shifted last tile, 1024 px (the
    * plane the rule picks it for) */
-  {32, 32, 32, 24, YOLO_DTYPE_UINT8, FALSE, 1, FALSE, TRUE},
-  {6, 8, 16, 13, YOLO_DTYPE_INT8, TRUE, 1, FALSE, TRUE},
-  {128, 4, 16, 16, YOLO_DTYPE_UINT8, TRUE, 1, FALSE, TRUE},
-  {17, 5, 7, 8, YOLO_DTYPE_INT8, FALSE, 1, FALSE, TRUE},
+  {32, 32, 32, 24, YOLO_DTYPE_UINT8, FALSE, 1,.pk = TRUE},
+  {6, 8, 16, 13, YOLO_DTYPE_INT8, TRUE, 1,.pk = TRUE},
+  {128, 4, 16, 16, YOLO_DTYPE_UINT8, TRUE, 1,.pk = TRUE},
+  {17, 5, 7, 8, YOLO_DTYPE_INT8, FALSE, 1,.pk = TRUE},
 };
 
 #define KERNELS(c) ((c)->pk ? "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni" : \
-    (c)->flat ? \
-    "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : (c)->k == 3 ? \
-    "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
+    (c)->flat ? "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
+    (c)->s == 2 ? "conv_int8_3x3s2|conv_int8_3x3s2_vnni" : \
+    (c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
     "conv_int8_1x1|conv_int8_1x1_vnni")
-/* int8_compute "auto": the rule picks one of the two 3x3 kernels (only the
- * flat one takes W < 32) */
-#define AUTO_KERNELS(c) ((c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" \
-    "|conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
-    "conv_int8_1x1|conv_int8_1x1_vnni|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni")
+
+#define INT8_VARIANTS "conv-int8-1x1,conv-int8-3x3s1,conv-int8-3x3s2"
+/* the variants a case names (conv_kernel) */
 #define FORCED(c) ((c)->pk ? "conv-int8-1x1-pk" : \
-    (c)->flat ? "conv-int8-3x3s1-flat" : \
-    "conv-int8-1x1,conv-int8-3x3s1")
+    (c)->flat ? "conv-int8-3x3s1-flat" : INT8_VARIANTS)
+/* int8_compute "auto": a rule picks among the 1x1 and the 3x3 stride-1
+ * kernels (only the flat one takes W < 32) */
+#define AUTO_KERNELS(c) ((c)->s == 2 ? KERNELS (c) : (c)->k == 3 ? \
+    "conv_int8_3x3s1|conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat" \
+    "|conv_int8_3x3s1_flat_vnni" : "conv_int8_1x1|conv_int8_1x1_vnni" \
+    "|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni")
 
 static void
 conv_attrs (YoloNode * n, const Int8Case * c)
@@ -108,6 +134,8 @@ conv_attrs (YoloNode * n, const Int8Case * c)
 
   yolo_test_attr_ints (n, "kernel_shape", 2, DIMS (kk, kk));
   yolo_test_attr_ints (n, "pads", 4, DIMS (pad, pad, pad, pad));
+  if (c->s == 2)
+    yolo_test_attr_ints (n, "strides", 2, DIMS (2, 2));
 }
 
 static void
@@ -148,15 +176,16 @@ test_int32 (void)
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
     char label[64];
+    /* x zero points 0, 255 and 128 */
+    float zx = k % 3 == 0 ? 0 : k % 3 == 1 ? 255 : 128;
 
     opt.conv_kernel = FORCED (c);
     yolo_test_set_options (&opt);
 
     g->opset = 20;
     yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H,
-            c->W), 0, 255);
-    yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, k % 3 ? 255 : 0,
-        k % 3 ? 255 : 0);
+            c->W), c->saturate ? 255 : 0, 255);
+    yolo_test_input (g, "x_zp", YOLO_DTYPE_UINT8, 0, NULL, zx, zx);
     set_weights (g, c, k);
     conv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
@@ -179,7 +208,7 @@ fused_cases (gboolean forced)
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
-    gboolean res = c->M == c->C;
+    gboolean res = c->M == c->C && c->s != 2;   /* same shape */
     char label[80];
     YoloNode *conv;
 
@@ -214,7 +243,7 @@ fused_cases (gboolean forced)
       yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
     } else {
       /* no integer dot products: the float emulation */
-      yolo_test_expect_kernel (KERNELS (c), FALSE);
+      yolo_test_expect_kernel (AUTO_KERNELS (c), FALSE);
     }
     /* the integer sums are exact; SiLU's exp differs from the C
      * reference's by an ulp or so (as test-quant's fused cases) */
@@ -258,8 +287,7 @@ test_float_mode (void)
       YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
   yolo_test_node (g, "Mul", "accf,m", "y");
   yolo_test_output (g, "y");
-  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni"
-      "|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni", FALSE);
+  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
   yolo_test_expect_kernel ("conv_integer_f16c8|conv_integer_c8", FALSE);
   yolo_test_check (g, "int8_compute float", 1e-4f, 1e-4f, TRUE);
   yolo_test_expect_kernel (NULL, FALSE);

@@ -10,11 +10,14 @@
  *                 integer kernels of quant.c on GPUs).
  *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
  *                 32): one row x 32 px x 8 output channels per work-item.
- *  conv-int8-3x3s1-flat  the same 3x3 convs on any plane: 32 consecutive
- *                 pixels of the flattened H*W (across row ends) x 8 output
- *                 channels per work-item; taken where the rows leave
- *                 conv-int8-3x3s1's 32-pixel tiles part empty (W < 32, W
- *                 = 40: see flat_preferred).
+ *  conv-int8-3x3s2  3x3, stride 2, pad 1, any C, H, W
+ *                 (ocl_kernels/conv_int8_s2.cl): 8 output channels x two
+ *                 segments of 16 px of the output rows.
+ *  conv-int8-3x3s1-flat  the 3x3 stride-1 convs on any plane: 32
+ *                 consecutive pixels of the flattened H*W (across row
+ *                 ends) x 8 output channels per work-item; taken where
+ *                 the rows leave conv-int8-3x3s1's 32-pixel tiles part
+ *                 empty (W < 32, W = 40: see flat_preferred).
  *  conv-int8-1x1-pk  1x1 with 32 px x every output channel per work-item,
  *                 the pixels' codes packed into quads once: for planes
  *                 whose channel stride is a multiple of 4 KiB (160x160),
@@ -101,19 +104,39 @@ flat_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && (p.W < 32 || yolo_div_up (p.W, 32) * 32 * 4 > (gint64) p.W * 5);
 }
 
+static gboolean
+supports_3x3s2 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return yolo_qdot_3x3s2 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+}
+
 typedef enum
 {
   INT8_1X1,
   INT8_3X3S1,
+  INT8_3X3S2,
   INT8_3X3S1_FLAT,
   INT8_1X1_PK,
 } Int8Kind;
 
-static const char *const int8_kernels[][2] = {
+static const char *const int8_kernels[5][2] = {
   {"conv_int8_1x1", "conv_int8_1x1_vnni"},
   {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
+  {"conv_int8_3x3s2", "conv_int8_3x3s2_vnni"},
   {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni"},
   {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni"},
+};
+
+static const char *const int8_refusals[5] = {
+  "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1",
+  "conv-int8-3x3s1: only 3x3, stride 1, pad 1, one group, batch 1, "
+      "C % 4 == 0, W >= 32",
+  "conv-int8-3x3s2: only 3x3, stride 2, pad 1, one group, batch 1",
+  "conv-int8-3x3s1-flat: only 3x3, stride 1, pad 1, one group, batch 1, "
+      "C % 4 == 0",
+  "conv-int8-1x1-pk: only 1x1, stride 1, unpadded, one group, batch 1, "
+      "H * W >= 32, C <= 128",
 };
 
 static gboolean
@@ -121,7 +144,6 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     Int8Kind kind, GError ** error)
 {
   gsize lws[2] = { 1, 4 };
-  gboolean k3 = kind == INT8_3X3S1 || kind == INT8_3X3S1_FLAT;
   QConvGeom p;
   YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   int Mp, C4, kk, has_d = 0;
@@ -134,13 +156,12 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
+  if (!(kind == INT8_1X1 || kind == INT8_1X1_PK ? yolo_qdot_1x1 (g, n, &p) :
+          kind == INT8_3X3S2 ? yolo_qdot_3x3s2 (g, n, &p) :
+          yolo_qdot_3x3s1 (g, n, &p))
       || p.N != 1 || (kind == INT8_3X3S1 && p.W < 32)
       || (kind == INT8_1X1_PK && !pk_fits (&p)))
-    return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
-        "stride 1, pad 1, one group, batch 1, C %% 4 == 0 (W >= 32 unless "
-        "flat)" : "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, "
-        "batch 1");
+    return yolo_op_unsupported (error, n, "%s", int8_refusals[kind]);
   Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
   C4 = (int) yolo_div_up (p.C, 4);
   kk = p.kh * p.kw;
@@ -193,22 +214,30 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_mem (&a, fmem);
   yolo_cl_qconv_args_epilogue (&a, rt, g, n, bmem, fmem);
   yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H * p.W);
+  yolo_args_int (&a, p.Ho * p.Wo);
   yolo_args_int (&a, p.C);
   yolo_args_int (&a, has_d);
   /* int8_compute "integer": SiLU as the other integer kernels */
   yolo_args_int (&a, !g->int8_integer);
-  if (k3) {
+  if (kind != INT8_1X1 && kind != INT8_1X1_PK) {
     yolo_args_int (&a, p.H);
     yolo_args_int (&a, p.W);
+  }
+  if (kind == INT8_3X3S2) {
+    yolo_args_int (&a, p.Ho);
+    yolo_args_int (&a, p.Wo);
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels; over the
    * flattened plane balanced between PoCL's threads */
   gws[0] = kind == INT8_1X1_PK ? 1 : (gsize) Mp / INT8_BLOCK;
-  gws[1] = kind == INT8_3X3S1 ? (gsize) p.H * yolo_div_up (p.W, 32) :
-      (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
+  if (kind == INT8_3X3S2)       /* two row segments of 16 px */
+    gws[1] = (gsize) yolo_div_up ((gint64) p.Ho * yolo_div_up (p.Wo, 16), 2);
+  else if (kind == INT8_3X3S1)
+    gws[1] = (gsize) p.H * yolo_div_up (p.W, 32);
+  else
+    gws[1] = (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
   if (kind == INT8_3X3S1_FLAT || kind == INT8_1X1_PK)
     lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
         gws[0], gws[1], 32, (gsize) p.H * p.W);
@@ -222,12 +251,6 @@ prepare_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 }
 
 static gboolean
-prepare_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
-{
-  return int8_prepare (rt, g, n, INT8_1X1_PK, error);
-}
-
-static gboolean
 prepare_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   return int8_prepare (rt, g, n, INT8_3X3S1, error);
@@ -238,6 +261,18 @@ prepare_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
   return int8_prepare (rt, g, n, INT8_3X3S1_FLAT, error);
+}
+
+static gboolean
+prepare_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_1X1_PK, error);
+}
+
+static gboolean
+prepare_3x3s2 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_3X3S2, error);
 }
 
 static const char *const int8_types[] = { "ConvInteger",
@@ -254,6 +289,11 @@ static const YoloOpImpl impl_int8_3x3s1 = {
   supports_3x3s1, prepare_3x3s1, 0
 };
 
+static const YoloOpImpl impl_int8_3x3s2 = {
+  int8_types, "conv-int8-3x3s2", "conv_int8_s2", int8_preferred,
+  supports_3x3s2, prepare_3x3s2, 0
+};
+
 static const YoloOpImpl impl_int8_3x3s1_flat = {
   int8_types, "conv-int8-3x3s1-flat", "conv_int8", flat_preferred,
   supports_3x3s1_flat, prepare_3x3s1_flat, 0
@@ -266,5 +306,5 @@ static const YoloOpImpl impl_int8_1x1_pk = {
 
 const YoloOpImpl *const yolo_impls_conv_int8[] = {
   &impl_int8_1x1_pk, &impl_int8_1x1, &impl_int8_3x3s1_flat, &impl_int8_3x3s1,
-  NULL
+  &impl_int8_3x3s2, NULL
 };
