@@ -246,8 +246,13 @@ fused_cases (gboolean forced)
       yolo_test_expect_kernel (AUTO_KERNELS (c), FALSE);
     }
     /* the integer sums are exact; SiLU's exp differs from the C
-     * reference's by an ulp or so (as test-quant's fused cases) */
-    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+     * reference's by an ulp or so (as test-quant's fused cases); the float
+     * emulation rounds its products and sums (1.3e-5 seen on rusticl for
+     * 144 taps; test_float_mode's bound) */
+    if (forced || device_int8_dot ())
+      yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+    else
+      yolo_test_check (g, label, 1e-4f, 1e-4f, TRUE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
   yolo_test_set_options (NULL);
