@@ -18,6 +18,8 @@
  *  conv_gemm_t16   1x1 / after im2col, lanes over output channels:
  *                  16 ch x 16 px
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
+ *  conv_3x3s2_t32  3x3 stride 2 pad 1, lanes over output channels:
+ *                  32 ch x 8 px of a row, broadcast inputs
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 4 rows x 16 px per work-item
@@ -1921,5 +1923,208 @@ conv_3x3s2_c16 (__global const ACT_T *x, int x_off, __global const float *w,
         e6 = h_ ? c6 : a6, e7 = h_ ? c7 : a7;
     m0 = mbase + 8 * h_;
     CONV_STORE8 (e, oy * Wo + xs, l0, l1);
+  }
+}
+
+/* One round of the 16 x 16 transpose of a0..a15: row i paired with row
+ * i + 8 gives rows 2 i (their first halves interleaved) and 2 i + 1 (the
+ * second halves); four rounds transpose (one permute per row and round). */
+#define CONV_T16_ROUND do { \
+    float16 n0_ = CONV_ZIP_LO (a0, a8), n1_ = CONV_ZIP_HI (a0, a8), \
+        n2_ = CONV_ZIP_LO (a1, a9), n3_ = CONV_ZIP_HI (a1, a9), \
+        n4_ = CONV_ZIP_LO (a2, a10), n5_ = CONV_ZIP_HI (a2, a10), \
+        n6_ = CONV_ZIP_LO (a3, a11), n7_ = CONV_ZIP_HI (a3, a11), \
+        n8_ = CONV_ZIP_LO (a4, a12), n9_ = CONV_ZIP_HI (a4, a12), \
+        n10_ = CONV_ZIP_LO (a5, a13), n11_ = CONV_ZIP_HI (a5, a13), \
+        n12_ = CONV_ZIP_LO (a6, a14), n13_ = CONV_ZIP_HI (a6, a14), \
+        n14_ = CONV_ZIP_LO (a7, a15), n15_ = CONV_ZIP_HI (a7, a15); \
+    a0 = n0_; a1 = n1_; a2 = n2_; a3 = n3_; a4 = n4_; a5 = n5_; \
+    a6 = n6_; a7 = n7_; a8 = n8_; a9 = n9_; a10 = n10_; a11 = n11_; \
+    a12 = n12_; a13 = n13_; a14 = n14_; a15 = n15_; \
+  } while (0)
+
+/* ---- 3x3 stride 2 pad 1 with lanes over output channels
+ * (conv-cpu-3x3s2-t32)
+ *
+ * A work-item computes 32 output channels (two vectors of 16 lanes) x 8
+ * pixels of one output row: for each input channel and tap (ky, kx), two
+ * weight vectors and 8 broadcast input values
+ * x[2 oy - 1 + ky][2 (xs + i) - 1 + kx], i < 8, each feeding both channel
+ * vectors. The stride costs nothing (no even / odd shuffles, no masks, no
+ * phase-plane pass), as in conv_gemm_t16 after im2col but without the
+ * patches. (16 channels x 16 pixels, one broadcast per multiply-add, ran
+ * 1.1-1.2x slower.) Weights [M/32][Cg][3][3][32] (zero padded channels),
+ * bias padded to a multiple of 16; group 1. a0..a7: channels m0 .. m0 + 15
+ * at pixels 0..7, a8..a15: channels m0 + 16 .. m0 + 31; transposed in
+ * registers (CONV_T16_ROUND, 64 permutes), row j holds channel m0 + j's 8
+ * pixels in its low half and channel m0 + 16 + j's in its high half,
+ * stored as vectors. The last tile of a row is shifted to end at the row
+ * end (Wo >= 8) and stores only the pixels the previous one did not.
+ * Interior tiles (2 xs + 16 <= W: every column read is inside the row
+ * but the padding column -1 of the first tile, a scalar select) run
+ * unmasked; rows narrower than 8 outputs and an odd row's last tile check
+ * each value (out of line). */
+#define CONV_S2T32_PX(i, j) do { \
+    float16 u0_ = (float16) (LOAD_ACT (q, 2 * (i))); \
+    float16 u1_ = (float16) (LOAD_ACT (q, 2 * (i) + 1)); \
+    float16 u2_ = (float16) (LOAD_ACT (q, 2 * (i) + 2)); \
+    a##i = fma (u0_, w0, a##i); \
+    a##j = fma (u0_, v0, a##j); \
+    a##i = fma (u1_, w1, a##i); \
+    a##j = fma (u1_, v1, a##j); \
+    a##i = fma (u2_, w2, a##i); \
+    a##j = fma (u2_, v2, a##j); \
+  } while (0)
+
+/* acc (a0..a15 as above) where some value read is outside the row
+ * (Wo < 8 or 2 xs + 16 > W): each value bounds-checked. */
+static __attribute__ ((noinline)) void
+conv_3x3s2_t32_edge (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int oy, int xs, int np, float16 *acc)
+{
+  for (int i = 0; i < 16; i++)
+    acc[i] = 0.0f;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < 3; ky++) {
+      int iy = 2 * oy - 1 + ky;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = xk + iy * W;
+      for (int kx = 0; kx < 3; kx++) {
+        float16 wv = vload16 (2 * (3 * ky + kx), wk);
+        float16 vv = vload16 (2 * (3 * ky + kx) + 1, wk);
+        for (int i = 0; i < np; i++) {
+          int col = 2 * (xs + i) - 1 + kx;
+          float16 u = (float16) (col >= 0 && col < W ? LOAD_ACT (row, col) :
+              0.0f);
+          acc[i] = fma (u, wv, acc[i]);
+          acc[8 + i] = fma (u, vv, acc[8 + i]);
+        }
+      }
+    }
+    xk += H * W;
+    wk += 288;
+  }
+}
+
+/* Row v of the transposed tile: bias, activation, residual, then lanes
+ * [l0, l1) of the low half at y[yl + i] (when lo) and of the high half at
+ * y[yh + i] (when hi); residual at r[rl + i], r[rh + i]. l1 <= 8. */
+static void
+conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
+    __global const ACT_T *r, int rl, int rh, int has_res, int lo, int hi,
+    int l0, int l1 CONV_STORE16_ARGS)
+{
+  if (l0 == 0 && l1 == 8 && lo && hi) {
+    if (has_res)
+      v = CONV_QDQ_RES16 (v + (float16) (LOAD_ACT8 (r, rl), LOAD_ACT8 (r,
+                  rh)));
+    STORE_ACT8 (y, yl, v.lo);
+    STORE_ACT8 (y, yh, v.hi);
+    return;
+  }
+  float t[16];
+  vstore16 (v, 0, t);
+  if (has_res) {
+    for (int i = l0; i < l1; i++) {
+      if (lo)
+        t[i] += LOAD_ACT (r, rl + i);
+      if (hi)
+        t[8 + i] += LOAD_ACT (r, rh + i);
+    }
+    vstore16 (CONV_QDQ_RES16 (vload16 (0, t)), 0, t);
+  }
+  for (int i = l0; i < l1; i++) {
+    if (lo)
+      STORE_ACT (y, yl + i, t[i]);
+    if (hi)
+      STORE_ACT (y, yh + i, t[8 + i]);
+  }
+}
+
+#ifdef CONV_QDQ
+#define CONV_S2T32_STORE(...) conv_s2t32_store (__VA_ARGS__, qe, qmask)
+#else
+#define CONV_S2T32_STORE(...) conv_s2t32_store (__VA_ARGS__)
+#endif
+
+/* Global size: (ceil (M / 32), ceil (Wo / 8) * Ho). The bias is padded
+ * to a multiple of 16 (not 32): lanes past M read none. */
+__kernel void
+conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
+    CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 7) / 8;
+  int m0 = mb * 32;
+  if (m0 >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 8;
+  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0;
+  int HW = Ho * Wo, ps = oy * Wo + xs;
+  int skip = x0 - xs, np = min (8, Wo - xs);
+  __global const ACT_T *xk = x + x_off;
+  __global const float *wk = w + mb * Cg * 288;
+  CONV_GT_DECL16;
+  if (Wo >= 8 && 2 * xs + 16 <= W) {
+    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
+    for (int k = 0; k < Cg; k++) {
+      /* not unrolled (first-launch compile); 48 multiply-adds per step */
+      _Pragma ("unroll 1")
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
+        __global const float *wr = wk + 96 * ky;
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+        float16 l = (float16) (xs > 0 ? LOAD_ACT (q, 0) : 0.0f);
+        float16 u1 = (float16) (LOAD_ACT (q, 1));
+        float16 u2 = (float16) (LOAD_ACT (q, 2));
+        a0 = fma (l, w0, a0);
+        a8 = fma (l, v0, a8);
+        a0 = fma (u1, w1, a0);
+        a8 = fma (u1, v1, a8);
+        a0 = fma (u2, w2, a0);
+        a8 = fma (u2, v2, a8);
+        CONV_S2T32_PX (1, 9);
+        CONV_S2T32_PX (2, 10);
+        CONV_S2T32_PX (3, 11);
+        CONV_S2T32_PX (4, 12);
+        CONV_S2T32_PX (5, 13);
+        CONV_S2T32_PX (6, 14);
+        CONV_S2T32_PX (7, 15);
+      }
+      xk += H * W;
+      wk += 288;
+    }
+  } else {
+    float16 acc[16];
+    conv_3x3s2_t32_edge (xk, wk, H, W, Cg, oy, xs, np, acc);
+    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
+    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+  }
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
+    a12, a13, a14, a15
+  };
+  /* the 16 rows' epilogues in a loop (not unrolled, as conv_gemm_t16) */
+#pragma unroll 1
+  for (int j = 0; j < 16; j++) {
+    int ml = m0 + j, mh = m0 + 16 + j;
+    int lo = ml < M, hi = mh < M;
+    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
+        (float8) (hi ? b[mh] : 0.0f));
+    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
+    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
+        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
+        np);
   }
 }

@@ -144,6 +144,7 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_fuse_focus (g);
   yolo_graph_fuse_head (g);
   yolo_graph_fuse_anchor (g);
+  yolo_graph_fuse_transposed_concat (g);
   yolo_graph_update_uses (g);
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);

@@ -406,6 +406,9 @@ void yolo_graph_fuse_attention (YoloGraph * g);
  * => one 6x6 stride-2 Conv (yolo-focus-fuse.c); called by yolo_graph_fuse
  * before the conv fusions. */
 void yolo_graph_fuse_focus (YoloGraph * g);
+/* Transpose (Concat (X_j, axis 2), perm 0 2 1) of [1, C, n_j] inputs as
+ * Concat (Transpose (X_j), axis 1) (yolo-concat-fuse.c). */
+void yolo_graph_fuse_transposed_concat (YoloGraph * g);
 /* The tail of an Ultralytics Detect head (DFL, box decode, class sigmoid,
  * the anchor-axis Concats) -> one DetectDecode node (yolo-head-fuse.c);
  * called by yolo_graph_fuse. */

@@ -408,6 +408,52 @@ test_conv_3x3s2_c16 (void)
   run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-c16", "conv_3x3s2_c16");
 }
 
+/* conv-cpu-3x3s2-t32 (32 output channels as the lanes x 8 pixels of a
+ * row): the 160 -> 80, 80 -> 40 and 40 -> 20 layers it is for, rows of 9
+ * to 31 outputs (a shifted last tile), odd input widths (the last tile
+ * out of line) and heights (the last output row's third kernel row past
+ * the image), outputs narrower than a tile and one pixel wide, one output
+ * row, one input channel, channels off the block of 32 (17, 20, 24, 48:
+ * the second vector partly or wholly past M), residual, no bias; then
+ * random shapes. */
+static void
+test_conv_3x3s2_t32 (void)
+{
+  static const ConvCase cases[] = {
+    {"s2 t32 80->40", 64, 80, 80, 64, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 t32 40->20", 32, 40, 40, 48, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s2 t32 W34", 16, 31, 34, 24, 3, 3, 2, 2, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"s2 t32 odd", 5, 33, 35, 17, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"s2 t32 narrow", 3, 9, 13, 20, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 t32 W1", 2, 17, 1, 24, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SIGMOID},
+    {"s2 t32 one row", 1, 2, 64, 17, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s2 t32 160->80", 8, 160, 160, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+  };
+  ConvCase rnd[10];
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s2-t32",
+      "conv_3x3s2_t32");
+  yolo_test_seed (2216);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    ConvCase c = { "s2 t32 random", 1 + (int) yolo_test_rand (0, 39.99f),
+      1 + (int) yolo_test_rand (0, 70.99f),
+      1 + (int) yolo_test_rand (0, 90.99f),
+      17 + (int) yolo_test_rand (0, 47.99f), 3, 3, 2, 2, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-t32", "conv_3x3s2_t32");
+}
+
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -802,11 +848,27 @@ test_conv_winograd (void)
 
   /* By shape (the wide ones take Winograd on CPUs). */
   YoloEngineOptions opt = {.conv_kernel = "wino" };
+  /* U transformed per frame by conv_wino4_wt from the 9 taps, and kept
+   * from the load (conv-wino.c's wino4_keep_u: these small inputs keep it
+   * by default) */
+  static const char *const keep_u[] = { "frame", "load" };
+  gboolean wide = wide_device (&cases[0]);
 
-  run_cases (cases, G_N_ELEMENTS (cases));
-  yolo_test_set_options (&opt);
-  run_cases (cases, G_N_ELEMENTS (cases));
-  run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
+  for (guint i = 0; i < G_N_ELEMENTS (keep_u); i++) {
+    g_test_message ("YOLO_WINO_U=%s", keep_u[i]);
+    g_setenv ("YOLO_WINO_U", keep_u[i], TRUE);
+    yolo_test_set_options (NULL);
+    run_cases (cases, G_N_ELEMENTS (cases));
+    yolo_test_set_options (&opt);
+    yolo_test_expect_kernel ("conv_wino4_wt", wide
+        && !strcmp (keep_u[i], "frame"));
+    if (wide)
+      yolo_test_expect_kernel ("conv_wino_gemm", TRUE);
+    run_cases (cases, G_N_ELEMENTS (cases));
+    run_activations (act_shapes, G_N_ELEMENTS (act_shapes));
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  g_unsetenv ("YOLO_WINO_U");
   yolo_test_set_options (NULL);
 }
 
@@ -1002,6 +1064,7 @@ test_conv_variants (void)
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
+    {"conv-cpu-3x3s2-t32", "conv_3x3s2_t32"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
     {"conv-im2col", "conv_im2col"},
     {"conv-im2col-t", "conv_gemm_t16"},
@@ -1180,6 +1243,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/im2col-t", test_conv_im2col_t);
   g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
   g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
+  g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
@@ -1197,6 +1261,7 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/3x3s1-flat", test_conv_3x3s1_flat);
   yolo_test_add_half ("/conv/half/3x3s2-flat", test_conv_3x3s2_flat);
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
+  yolo_test_add_half ("/conv/half/3x3s2-t32", test_conv_3x3s2_t32);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
   yolo_test_add_half ("/conv/half/groups", test_conv_groups);

@@ -503,6 +503,45 @@ test_transpose (void)
   EXACT (g, "transpose int");
 }
 
+/* YOLOX's output tail, Transpose (Concat (X_j, axis 2), perm 0 2 1),
+ * rewritten by yolo-concat-fuse.c as Concat (Transpose (X_j), axis 1):
+ * the Transposes write straight into their slices of the output (no
+ * copying launch for the Concat). Left as it is where the Concat's output
+ * is read elsewhere too, or at batch 2. Exact either way. */
+static void
+test_transposed_concat (void)
+{
+  YoloGraph *g;
+  YoloNode *n;
+
+  for (int c = 0; c < 3; c++) {
+    /* c 0: rewritten; 1: the Concat's output is a graph output too;
+     * 2: batch 2 */
+    gint64 b = c == 2 ? 2 : 1;
+
+    g = new_graph (23);
+    yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 37), -3, 3);
+    yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 9), -3, 3);
+    yolo_test_input (g, "C", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 5), -3, 3);
+    yolo_test_node (g, "Relu", "A", "a");
+    yolo_test_node (g, "Relu", "B", "b");
+    yolo_test_node (g, "Relu", "C", "c");
+    n = yolo_test_node (g, "Concat", "a,b,c", "cat");
+    attr_i (n, "axis", c == 1 ? -1 : 2);
+    n = yolo_test_node (g, "Transpose", "cat", "Y");
+    ATTR_INTS (n, "perm", 0, 2, 1);
+    if (c == 1)
+      outputs (g, "Y,cat");
+    else
+      outputs (g, "Y");
+    yolo_test_expect_kernel ("movement_copy_nd", c != 0);
+    yolo_test_check (g, c == 0 ? "transposed concat"
+        : c == 1 ? "transposed concat, concat read twice"
+        : "transposed concat, batch 2", 0.0f, 0.0f, TRUE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+}
+
 static void
 test_tile_expand_pad (void)
 {
@@ -1136,6 +1175,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ops-misc/movement/split", test_split);
   g_test_add_func ("/ops-misc/movement/slice", test_slice);
   g_test_add_func ("/ops-misc/movement/transpose", test_transpose);
+  g_test_add_func ("/ops-misc/movement/transposed-concat",
+      test_transposed_concat);
   g_test_add_func ("/ops-misc/movement/tile-expand-pad", test_tile_expand_pad);
   g_test_add_func ("/ops-misc/reduce/softmax", test_softmax);
   g_test_add_func ("/ops-misc/reduce/reduce", test_reduce);

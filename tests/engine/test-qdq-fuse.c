@@ -222,6 +222,7 @@ test_epilogue (void)
     {"conv-cpu-3x3s2-flat", "conv_3x3s2_flat_c8"},
     {"conv-im2col-t", "conv_gemm_t16"},
     {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
+    {"conv-cpu-3x3s2-t32", "conv_3x3s2_t32"},
   };
 
   if (!yolo_test_have_device ()) {

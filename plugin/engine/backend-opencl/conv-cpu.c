@@ -16,6 +16,9 @@
  *  conv-cpu-3x3s2-c16                   3x3 stride 2 pad 1, group 1,
  *                                       few input channels: 16 output
  *                                       channels per work-item
+ *  conv-cpu-3x3s2-t32                   3x3 stride 2 pad 1, group 1:
+ *                                       lanes over 32 output channels,
+ *                                       8 broadcast pixels
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -253,6 +256,63 @@ c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
+/* conv_3x3s2_t32 (32 output channels as the lanes x 8 pixels of one
+ * output row, broadcast inputs): group 1, more than 16 output channels.
+ * Tunable. */
+static gboolean
+c3x3s2_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
+      && p.sh == 2 && p.sw == 2 && p.M > 16;
+}
+
+static gboolean
+c3x3s2_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  ConvParams p;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  gsize gws[2], lws[2];
+  cl_mem wmem, bmem;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_conv_params (g, n, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+    return FALSE;
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, 32, error);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_3x3s2_t32", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  yolo_args_int (&a, p.Cg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
+  gws[0] = yolo_div_up (p.M, 32);
+  gws[1] = yolo_div_up (p.Wo, 8) * (gsize) p.Ho;
+  lws[0] = 1;
+  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+      gws[0], gws[1], 8, gws[1] * 8);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
 static gboolean
 c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -307,6 +367,8 @@ CPU_IMPL (impl_3x3s2, "conv-cpu-3x3s2", c3x3s2_supports, c3x3s2_prepare,
     YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2_c16, "conv-cpu-3x3s2-c16", c3x3s2_c16_supports,
     c3x3s2_c16_prepare, YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s2_t32, "conv-cpu-3x3s2-t32", c3x3s2_t32_supports,
+    c3x3s2_t32_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 
 /* Depthwise first, then the ones that take any other blocked conv (the
@@ -317,6 +379,6 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
-  &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_kxk,
+  &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_kxk,
   NULL
 };

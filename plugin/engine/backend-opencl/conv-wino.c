@@ -1,7 +1,8 @@
 /* backend-opencl/conv-wino.c - conv-wino4: Winograd F(4x4, 3x3) for
  * group-1 3x3 stride-1 pad-1 convolutions on wide-vector CPUs (PoCL),
  * from conv_cpu.cl: conv_wino4_wt (the weights' transform, per frame
- * from their 9 taps), then per band of tile rows conv_wino4_in +
+ * from their 9 taps; on small inputs U is kept instead, wino4_keep_u),
+ * then per band of tile rows conv_wino4_in +
  * conv_wino_gemm + conv_wino4_out, through two shared scratch slots. The
  * automatic choice takes it from WINO_MIN_C input and output channels
  * (where bench-conv measured it ahead of conv-cpu-3x3s1 on PoCL); with
@@ -11,6 +12,9 @@
 #include "conv-common.h"
 
 #define WINO_MIN_C 64
+
+/* Inputs of at most this many pixels keep U (wino4_keep_u). */
+#define WINO_KEEP_U_PIXELS (416 * 416)
 
 /* Winograd F(4x4, 3x3) scales intermediate values by up to about 4e4
  * (the B and A transforms) where a direct convolution does not: with weights
@@ -48,6 +52,77 @@ conv_wino4_taps (const float *w, const ConvParams * p, gsize * bytes)
   return g;
 }
 
+/* Weights [M][C][3][3] -> U = G g G^T as [36][M/8][C][8] (zero padded
+ * past M), in double, rounded once: what conv_wino4_wt computes on the
+ * device, for the layers that keep U (wino4_keep_u). */
+static float *
+conv_wino4_u (const float *w, const ConvParams * p, gsize * bytes)
+{
+  static const double G[6][3] = {
+    {1.0 / 4, 0, 0},
+    {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+    {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+    {1.0 / 24, 1.0 / 12, 1.0 / 6},
+    {1.0 / 24, -1.0 / 12, 1.0 / 6},
+    {0, 0, 1},
+  };
+  int nb = yolo_div_up (p->M, CONV_BLOCK), C = p->C;
+  gsize plane = (gsize) nb * C * CONV_BLOCK;
+  float *u = g_new0 (float, 36 * plane);
+
+  for (int m = 0; m < p->M; m++) {
+    for (int c = 0; c < C; c++) {
+      const float *g = w + ((gsize) m * C + c) * 9;
+      gsize at = ((gsize) (m / CONV_BLOCK) * C + c) * CONV_BLOCK
+          + m % CONV_BLOCK;
+      double t[6][3];
+
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 3; j++)
+          t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+          u[(i * 6 + j) * plane + at] = (float) (t[i][0] * G[j][0]
+              + t[i][1] * G[j][1] + t[i][2] * G[j][2]);
+    }
+  }
+  *bytes = 36 * plane * sizeof (float);
+  return u;
+}
+
+/* Whether the layer keeps U = G g G^T on the device, computed once at
+ * load (36 floats per filter), instead of its 9 taps and a conv_wino4_wt
+ * launch before each GEMM. The transform costs the same per frame at any
+ * input size while the rest of the frame shrinks with the pixels: on
+ * models whose input has at most WINO_KEEP_U_PIXELS pixels U is kept
+ * (yolov8n-320: 16 fewer launches, 18 MiB more device memory); larger
+ * inputs keep the taps (yolov8n-640's peak RSS, issue 12). YOLO_WINO_U =
+ * load | frame forces one way (tests, A/B); another value but auto is an
+ * error. */
+static gboolean
+wino4_keep_u (YoloGraph * g, const YoloNode * n, gboolean * keep,
+    GError ** error)
+{
+  const char *env = g_getenv ("YOLO_WINO_U");
+  gint64 px = 0;
+
+  if (env && *env && strcmp (env, "auto")) {
+    *keep = !strcmp (env, "load");
+    if (*keep || !strcmp (env, "frame"))
+      return TRUE;
+    yolo_op_error (error, n, "YOLO_WINO_U is \"%s\": auto, load or frame", env);
+    return FALSE;
+  }
+  for (guint i = 0; i < g->inputs->len; i++) {
+    YoloTensor *t = YOLO_T (g, g_array_index (g->inputs, int, i));
+
+    if (t->ndim == 4)
+      px = MAX (px, t->dims[2] * t->dims[3]);
+  }
+  *keep = px > 0 && px <= WINO_KEEP_U_PIXELS;
+  return TRUE;
+}
+
 /* The transformed input V and GEMM output O of one band of tile rows take
  * at most about this much each (unless a single tile row takes more): a
  * layer whose V or O would be larger runs band after band through the
@@ -67,6 +142,30 @@ wino4_band_rows (int th, int tw, int C, int Mp)
     if (rows == 1 || (gint64) 36 * MAX (C, Mp) * tp * 4 <= WINO_BAND_BYTES)
       return rows;
   }
+}
+
+/* conv_wino4_wt: U of the layer from its 9 taps g into scratch slot 1
+ * (ubytes in all) from float u_off on, before the GEMM of each frame. */
+static gboolean
+wino4_launch_wt (YoloRuntime * rt, YoloNode * n, const ConvParams * p,
+    cl_mem g, gsize ubytes, int u_off, const gsize * lws, GError ** error)
+{
+  cl_kernel k = yolo_rt_kernel (rt, "conv_wino4_wt", error);
+  gsize gws[2];
+  YoloArgs a;
+
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_mem (&a, g);
+  yolo_args_scratch (&a, rt, 1, ubytes);
+  yolo_args_int (&a, u_off);
+  yolo_args_int (&a, p->C);
+  yolo_args_int (&a, yolo_div_up (p->M, CONV_BLOCK));
+  gws[0] = p->C;
+  gws[1] = yolo_div_up (p->M, CONV_BLOCK);
+  return yolo_args_ok (&a, n, error)
+      && yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
 /* Winograd F(4x4, 3x3): the weight transform, then per band of tile rows
@@ -94,6 +193,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   YoloArgs a;
   float *g9;
   int u_off;
+  gboolean keep_u;
   /* Element strides of the scratch planes: V[c][xi][t] and O[m][xi][t]
    * (YoloEngineOptions.wino_layout "xi": [xi][c][t], for comparison). */
   gboolean xi_major = !strcmp (yolo_rt_options (rt)->wino_layout, "xi");
@@ -114,10 +214,14 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   }
   rows = wino4_band_rows (th, tw, p->C, Mp);
   Tp = yolo_div_up (rows * tw, 32) * 32;        /* of the largest band */
-  /* The weights stay as their 9 taps; conv_wino4_wt transforms them before
-   * each GEMM into scratch slot 1, after the GEMM output O (a quarter of the
-   * device memory the 36 transformed values took, at one more launch). */
-  g9 = conv_wino4_taps (wt->data, p, &gbytes);
+  /* The weights stay as their 9 taps and conv_wino4_wt transforms them
+   * before each GEMM into scratch slot 1, after the GEMM output O (a
+   * quarter of the device memory of the 36 transformed values, at one more
+   * launch), or, on small inputs, U itself (wino4_keep_u). */
+  if (!wino4_keep_u (g, n, &keep_u, error))
+    return FALSE;
+  g9 = keep_u ? conv_wino4_u (wt->data, p, &gbytes)
+      : conv_wino4_taps (wt->data, p, &gbytes);
   gmem = yolo_rt_upload (rt, g9, gbytes, error);
   g_free (g9);
   if (gmem == NULL)
@@ -134,20 +238,12 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * to 32 floats) */
   u_off = yolo_div_up (obytes / sizeof (float), 32) * 32;
   ubytes = (u_off + (gsize) 36 * Mp * p->C) * sizeof (float);
+  if (keep_u) {
+    u_off = 0;
+    ubytes = obytes;
+  }
 
-  k = yolo_rt_kernel (rt, "conv_wino4_wt", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_mem (&a, gmem);
-  yolo_args_scratch (&a, rt, 1, ubytes);
-  yolo_args_int (&a, u_off);
-  yolo_args_int (&a, p->C);
-  yolo_args_int (&a, nb);
-  gws[0] = p->C;
-  gws[1] = nb;
-  if (!yolo_args_ok (&a, n, error)
-      || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
+  if (!keep_u && !wino4_launch_wt (rt, n, p, gmem, ubytes, u_off, lt, error))
     return FALSE;
 
   for (int ty0 = 0; ty0 < th; ty0 += rows) {
@@ -184,7 +280,10 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
       return FALSE;
     a = yolo_args (k);
     yolo_args_scratch (&a, rt, 0, vbytes);
-    yolo_args_scratch (&a, rt, 1, ubytes);
+    if (keep_u)
+      yolo_args_mem (&a, gmem);
+    else
+      yolo_args_scratch (&a, rt, 1, ubytes);
     yolo_args_scratch (&a, rt, 1, ubytes);
     yolo_args_int (&a, p->C);
     yolo_args_int (&a, nb);

@@ -16,6 +16,7 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   cl_kernel k;
   YoloArgs a;
   gsize gws[2];
+  static const gsize lws_cpu[2] = { 1, 1 };
 
   if (!yolo_detect_geom (g, n, &d, error))
     return FALSE;
@@ -46,7 +47,11 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   for (int l = 0; l < d.L; l++)
     gws[0] += (d.n[l] + DETECT_V - 1) / DETECT_V;
   gws[1] = d.N;
-  return yolo_rt_launch (rt, n, k, 2, gws, NULL, error);
+  /* PoCL: work-groups of one work-item. Left to the driver it takes the
+   * whole grid as one group (263 work-items at 320x320, a prime), which
+   * one of its threads runs alone. */
+  return yolo_rt_launch (rt, n, k, 2, gws,
+      yolo_rt_device (rt)->wide_vectors ? lws_cpu : NULL, error);
 }
 
 static const char *const detect_types[] = { YOLO_DETECT_DECODE_OP, NULL };
