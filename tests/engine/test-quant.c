@@ -406,7 +406,8 @@ conv_integer_cases (gboolean forced_int, int batch)
         c->M / c->group % 8 ? "conv_integer_generic" :
         forced_int ? "conv_integer_c8" :
         "conv_integer_f16c8|conv_integer_c8|conv_int8_1x1_vnni|"
-        "conv_int8_3x3s2_vnni", TRUE);
+        "conv_int8_3x3s2_vnni|conv_int8_1x1_pk_vnni|conv_int8_3x3s1_flat_vnni",
+        TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
