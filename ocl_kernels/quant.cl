@@ -267,9 +267,14 @@ quant_dql_fake16 (__global const float *x, int x_off,
 }
 
 /* quant_dql_fake16 for DynamicQuantizeLinear (the integer codes q + zp,
- * as quant_dql_apply's): q is recovered exactly from the fake-quantised
- * q * s as rint (q * s * r) (|q| <= 255, so the two roundings move it by
- * less than 2^-14). */
+ * as quant_dql_apply's). Fast path: yolo_fq16's steps up to the rounding
+ * (x clamped to [p0, p1], the quotient refined twice), then the integer
+ * read from the float's bits: for |v| < 2^22, v + 1.5 * 2^23 rounds v to
+ * an integer (ties to even, like rint) and its bits are 0x4B400000 plus
+ * that integer; the clamp to [0, 255] after adding zp is yolo_fq16's
+ * clamp to [-zp, 255 - zp] (|v| <= 257 after the clamp of x). The same
+ * codes as rint of yolo_fq16's q * s times r, with 6 fewer vector
+ * operations per 16 values. */
 __kernel void
 quant_dql_int16 (__global const float *x, int x_off,
     __global const float *part, int parts, __global float *scale,
@@ -287,10 +292,16 @@ quant_dql_int16 (__global const float *x, int x_off,
   float qlo = -z, qhi = 255.0f - z;
   float p0 = (qlo - 1.0f) * s, p1 = (qhi + 1.0f) * s;
   if (isnormal (s) && isfinite (p0) && isfinite (p1)) {
+    int16 bias = (int16) (0x4B400000 - zi);
     for (; i + 16 <= i1; i += 16) {
-      float16 f = yolo_fq16 (vload16 (0, x + x_off + i), s, r, p0, p1, qlo,
-          qhi);
-      vstore16 (convert_int16 (rint (f * r)) + zi, 0, y + y_off + i);
+      float16 v = vload16 (0, x + x_off + i);
+      v = select ((float16) p0, v, v > p0);
+      v = select ((float16) p1, v, v < p1);
+      float16 q = v * r;
+      q = fma (fma (-q, (float16) s, v), (float16) r, q);
+      q = fma (fma (-q, (float16) s, v), (float16) r, q);
+      int16 c = as_int16 (q + 12582912.0f) - bias;
+      vstore16 (min (max (c, 0), 255), 0, y + y_off + i);
     }
   } else {
     for (; i + 16 <= i1; i += 16) {
