@@ -177,17 +177,46 @@ quant_dql_reduce (__global const float *part, int parts, int n, int *zp)
   return s;
 }
 
-/* Stage 2, one work-item: scale and zero point (quant_dql_reduce). */
+/* The scale products of a DynamicQuantizeLinear (ops/quant.c, made by
+ * yolo-quant-fuse.c): product j is m_j[i] = s * ws[ws_j + i] for i <
+ * n_j (n_j 0: no product j; m_j then points at any buffer), one float
+ * multiply each as the Mul it replaces. */
+#define QUANT_PRODUCT_ARGS \
+  __global const float *ws, \
+  __global float *m0, int m0_off, int m0_ws, int m0_n, \
+  __global float *m1, int m1_off, int m1_ws, int m1_n, \
+  __global float *m2, int m2_off, int m2_ws, int m2_n, \
+  __global float *m3, int m3_off, int m3_ws, int m3_n
+
+static inline void
+quant_product (float s, __global const float *ws, __global float *m,
+    int n)
+{
+  for (int i = 0; i < n; i++)
+    m[i] = s * ws[i];
+}
+
+#define QUANT_PRODUCTS(s) do { \
+    quant_product ((s), ws + m0_ws, m0 + m0_off, m0_n); \
+    quant_product ((s), ws + m1_ws, m1 + m1_off, m1_n); \
+    quant_product ((s), ws + m2_ws, m2 + m2_off, m2_n); \
+    quant_product ((s), ws + m3_ws, m3 + m3_off, m3_n); \
+  } while (0)
+
+/* Stage 2, one work-item: scale and zero point (quant_dql_reduce), and
+ * the scale products. */
 __kernel void
 quant_dql_params (__global const float *part, int parts,
     __global float *scale, int scale_off, __global int *zp, int zp_off,
-    int n)
+    int n, QUANT_PRODUCT_ARGS)
 {
   if (get_global_id (0) != 0)
     return;
   int z;
-  scale[scale_off] = quant_dql_reduce (part, parts, n, &z);
+  float s = quant_dql_reduce (part, parts, n, &z);
+  scale[scale_off] = s;
   zp[zp_off] = z;
+  QUANT_PRODUCTS (s);
 }
 
 /* Stage 3: y = saturate(round_half_even(x / scale) + zp) to [0, 255]. */
@@ -267,7 +296,8 @@ quant_dql_fake16 (__global const float *x, int x_off,
 }
 
 /* quant_dql_fake16 for DynamicQuantizeLinear (the integer codes q + zp,
- * as quant_dql_apply's). Fast path: yolo_fq16's steps up to the rounding
+ * as quant_dql_apply's; work-item 0 also writes the scale products,
+ * quant_dql_params). Fast path: yolo_fq16's steps up to the rounding
  * (x clamped to [p0, p1], the quotient refined twice), then the integer
  * read from the float's bits: for |v| < 2^22, v + 1.5 * 2^23 rounds v to
  * an integer (ties to even, like rint) and its bits are 0x4B400000 plus
@@ -279,7 +309,7 @@ __kernel void
 quant_dql_int16 (__global const float *x, int x_off,
     __global const float *part, int parts, __global float *scale,
     int scale_off, __global int *zp, int zp_off, __global int *y,
-    int y_off, int n, int chunk)
+    int y_off, int n, int chunk, QUANT_PRODUCT_ARGS)
 {
   int g = get_global_id (0), zi;
   float s = quant_dql_reduce (part, parts, n, &zi), r = quant_recip (s);
@@ -287,6 +317,7 @@ quant_dql_int16 (__global const float *x, int x_off,
   if (g == 0) {
     scale[scale_off] = s;
     zp[zp_off] = zi;
+    QUANT_PRODUCTS (s);
   }
   int i = g * chunk, i1 = min (n, i + chunk);
   float qlo = -z, qhi = 255.0f - z;
