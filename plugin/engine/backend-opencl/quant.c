@@ -9,7 +9,10 @@
  *                           quantised float; on wide-vector CPUs the
  *                           quantising work-items find the scale and zero
  *                           point themselves, quant_dql_fake16, or
- *                           quant_dql_int16 for the integer codes)
+ *                           quant_dql_int16 for the integer codes); the
+ *                           scale products of DynamicQuantizeLinear
+ *                           (ops/quant.c) written by the launch that
+ *                           stores the scale
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
