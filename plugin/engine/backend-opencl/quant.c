@@ -76,7 +76,8 @@ dql_args_products (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
     start[j] = (int) total;
     total += yolo_tensor_numel (YOLO_IN (g, n, 1 + j));
   }
-  /* each at most G_MAXINT32 / 2 values (dql_infer), k <= 4 */
+  if (total > G_MAXINT32 / 2)
+    return yolo_op_unsupported (error, n, "scale products: too many values");
   ws = g_new0 (float, MAX (total, 1));
   for (int j = 0; j < k; j++) {
     YoloTensor *w = YOLO_IN (g, n, 1 + j);
