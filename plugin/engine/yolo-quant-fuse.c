@@ -29,7 +29,8 @@
  * it runs on every float conv kernel (Winograd, direct, depthwise)
  * instead of the integer kernels. Except (int8_compute "auto", g->int8_dot)
  * where every reader is a conv that the integer dot-product kernels take
- * (ops/quant-dot.h: 1x1, backend-opencl/conv-int8.c): exact and faster
+ * (ops/quant-dot.h: 1x1, 3x3 stride 1 and 3x3 stride 2;
+ * backend-opencl/conv-int8.c): exact and faster
  * than the float FMAs there, so those stay integer.
  *
  * Then the scale products: quantize_dynamic computes each ConvInteger's

@@ -405,7 +405,8 @@ conv_integer_cases (gboolean forced_int, int batch)
             "conv_integer_dw16|conv_integer_generic|conv_integer_c8") :
         c->M / c->group % 8 ? "conv_integer_generic" :
         forced_int ? "conv_integer_c8" :
-        "conv_integer_f16c8|conv_integer_c8|conv_int8_1x1_vnni", TRUE);
+        "conv_integer_f16c8|conv_integer_c8|conv_int8_1x1_vnni|"
+        "conv_int8_3x3s2_vnni", TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }

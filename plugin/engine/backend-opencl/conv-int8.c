@@ -10,6 +10,9 @@
  *                 integer kernels of quant.c on GPUs).
  *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
  *                 32): one row x 32 px x 8 output channels per work-item.
+ *  conv-int8-3x3s2  3x3, stride 2, pad 1, any C, H, W
+ *                 (ocl_kernels/conv_int8_s2.cl): 8 output channels x two
+ *                 segments of 16 px of the output rows.
  * The weights are repacked at load as signed bytes, four input channels
  * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
  * when every w - w_zp of channel m fits in [-128, 127], else its minimum
@@ -45,8 +48,35 @@ supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 }
 
 static gboolean
+supports_3x3s2 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return yolo_qdot_3x3s2 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+}
+
+typedef enum
+{
+  INT8_1X1,
+  INT8_3X3S1,
+  INT8_3X3S2
+} Int8Kind;
+
+static const char *const int8_kernels[3][2] = {
+  {"conv_int8_1x1", "conv_int8_1x1_vnni"},
+  {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
+  {"conv_int8_3x3s2", "conv_int8_3x3s2_vnni"},
+};
+
+static const char *const int8_refusals[3] = {
+  "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1",
+  "conv-int8-3x3s1: only 3x3, stride 1, pad 1, one group, batch 1, "
+      "C % 4 == 0, W >= 32",
+  "conv-int8-3x3s2: only 3x3, stride 2, pad 1, one group, batch 1",
+};
+
+static gboolean
 int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
-    gboolean k3, GError ** error)
+    Int8Kind kind, GError ** error)
 {
   static const gsize lws[2] = { 1, 4 };
   QConvGeom p;
@@ -61,11 +91,10 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if ((k3 ? !yolo_qdot_3x3s1 (g, n, &p) : !yolo_qdot_1x1 (g, n, &p))
+  if (!(kind == INT8_1X1 ? yolo_qdot_1x1 (g, n, &p) : kind == INT8_3X3S1 ?
+          yolo_qdot_3x3s1 (g, n, &p) : yolo_qdot_3x3s2 (g, n, &p))
       || p.N != 1)
-    return yolo_op_unsupported (error, n, k3 ? "conv-int8-3x3s1: only 3x3, "
-        "stride 1, pad 1, one group, batch 1, C %% 4 == 0, W >= 32" :
-        "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1");
+    return yolo_op_unsupported (error, n, "%s", int8_refusals[kind]);
   Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
   C4 = (int) yolo_div_up (p.C, 4);
   kk = p.kh * p.kw;
@@ -107,10 +136,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (bt && !(bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float),
               error)))
     return FALSE;
-  k = yolo_rt_kernel (rt, k3 ? (yolo_rt_device (rt)->int8_dot ?
-          "conv_int8_3x3s1_vnni" : "conv_int8_3x3s1") :
-      yolo_rt_device (rt)->int8_dot ? "conv_int8_1x1_vnni" :
-      "conv_int8_1x1", error);
+  k = yolo_rt_kernel (rt, int8_kernels[kind][yolo_rt_device (rt)->int8_dot ?
+          1 : 0], error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
@@ -120,34 +147,48 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_mem (&a, fmem);
   yolo_cl_qconv_args_epilogue (&a, rt, g, n, bmem, fmem);
   yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H * p.W);
+  yolo_args_int (&a, p.Ho * p.Wo);
   yolo_args_int (&a, p.C);
   yolo_args_int (&a, has_d);
   /* int8_compute "integer": SiLU as the other integer kernels */
   yolo_args_int (&a, !g->int8_integer);
-  if (k3) {
+  if (kind != INT8_1X1) {
     yolo_args_int (&a, p.H);
     yolo_args_int (&a, p.W);
+  }
+  if (kind == INT8_3X3S2) {
+    yolo_args_int (&a, p.Ho);
+    yolo_args_int (&a, p.Wo);
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels */
   gws[0] = (gsize) Mp / INT8_BLOCK;
-  gws[1] = k3 ? (gsize) p.H * yolo_div_up (p.W, 32) :
-      (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
+  if (kind == INT8_3X3S2)       /* two row segments of 16 px */
+    gws[1] = (gsize) yolo_div_up ((gint64) p.Ho * yolo_div_up (p.Wo, 16), 2);
+  else if (kind == INT8_3X3S1)
+    gws[1] = (gsize) p.H * yolo_div_up (p.W, 32);
+  else
+    gws[1] = (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
 static gboolean
 prepare_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return int8_prepare (rt, g, n, FALSE, error);
+  return int8_prepare (rt, g, n, INT8_1X1, error);
 }
 
 static gboolean
 prepare_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
-  return int8_prepare (rt, g, n, TRUE, error);
+  return int8_prepare (rt, g, n, INT8_3X3S1, error);
+}
+
+static gboolean
+prepare_3x3s2 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_3X3S2, error);
 }
 
 static const char *const int8_types[] = { "ConvInteger",
@@ -164,6 +205,11 @@ static const YoloOpImpl impl_int8_3x3s1 = {
   supports_3x3s1, prepare_3x3s1, 0
 };
 
+static const YoloOpImpl impl_int8_3x3s2 = {
+  int8_types, "conv-int8-3x3s2", "conv_int8_s2", int8_preferred,
+  supports_3x3s2, prepare_3x3s2, 0
+};
+
 const YoloOpImpl *const yolo_impls_conv_int8[] = {
-  &impl_int8_1x1, &impl_int8_3x3s1, NULL
+  &impl_int8_1x1, &impl_int8_3x3s1, &impl_int8_3x3s2, NULL
 };

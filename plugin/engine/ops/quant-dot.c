@@ -21,6 +21,16 @@ yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 }
 
 gboolean
+yolo_qdot_3x3s2 (YoloGraph * g, YoloNode * n, QConvGeom * p)
+{
+  return yolo_qconv_geom (g, n, p, NULL) && p->group == 1
+      && p->kh == 3 && p->kw == 3 && p->sh == 2 && p->sw == 2
+      && p->dh == 1 && p->dw == 1 && p->pt == 1 && p->pl == 1
+      && p->pb == 1 && p->pr == 1 && p->Ho == (p->H - 1) / 2 + 1
+      && p->Wo == (p->W - 1) / 2 + 1 && (gint64) p->H * p->W <= G_MAXINT / 4;
+}
+
+gboolean
 yolo_qdot_offsets (const gint32 * w, const QConvGeom * p, gint32 * d)
 {
   gsize per = (gsize) p->Cg * p->kh * p->kw;
@@ -45,7 +55,8 @@ yolo_qdot_supported (YoloGraph * g, YoloNode * n)
   gint32 *w, *d;
   gboolean ok;
 
-  if (!yolo_qdot_1x1 (g, n, &p) && !yolo_qdot_3x3s1 (g, n, &p))
+  if (!yolo_qdot_1x1 (g, n, &p) && !yolo_qdot_3x3s1 (g, n, &p)
+      && !yolo_qdot_3x3s2 (g, n, &p))
     return FALSE;
   w = yolo_qconv_weights (g, n, &p);
   d = g_new (gint32, MAX (p.M, 1));

@@ -16,6 +16,11 @@ G_BEGIN_DECLS
  * batch, C % 4 == 0, W >= 32, H * W <= G_MAXINT / 4 (fills *p). */
 gboolean yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
+/* TRUE when node n is 3x3, stride 2, pads 1, dilation 1, one group, any
+ * batch, any C, H and W (output (H - 1) / 2 + 1 by (W - 1) / 2 + 1),
+ * H * W <= G_MAXINT / 4 (fills *p). */
+gboolean yolo_qdot_3x3s2 (YoloGraph * g, YoloNode * n, QConvGeom * p);
+
 /* The per-output-channel offsets d[m] (p->M values) that bring the int32
  * weights w - w_zp ([M][C], yolo_qconv_weights) into signed bytes:
  * 0 when every w - w_zp of channel m is in [-128, 127], else the
@@ -23,7 +28,7 @@ gboolean yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
  * 256 integers (not for weights of one 8-bit type). */
 gboolean yolo_qdot_offsets (const gint32 * w, const QConvGeom * p, gint32 * d);
 
-/* yolo_qdot_1x1 or yolo_qdot_3x3s1, and yolo_qdot_offsets, hold for
+/* yolo_qdot_1x1, yolo_qdot_3x3s1 or yolo_qdot_3x3s2, and yolo_qdot_offsets, hold for
  * node n. */
 gboolean yolo_qdot_supported (YoloGraph * g, YoloNode * n);
 
