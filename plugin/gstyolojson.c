@@ -41,7 +41,9 @@
  * (radians) and `rotated_box` ([cx, cy, w, h]), `mask` ({"size": [h, w],
  * "counts": [...]}: COCO's uncompressed RLE, column-major, zeros first,
  * over the object's x, y, w, h rectangle) and `classes` (a classification's
- * top-k: [{"label", "label_id", "confidence"}, ...]).
+ * top-k: [{"label", "label_id", "confidence"}, ...]). All are in the pixels
+ * of the frame this element sees: after a videoscale the rotated box is
+ * scaled and the mask resampled onto the scaled rectangle.
  *
  * The file is flushed after every line, so `tail -f` follows it live.
  * With #GstYoloJson:post-messages the same text is also posted on the bus

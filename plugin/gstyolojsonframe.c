@@ -147,17 +147,18 @@ yolo_json_add_extras (JsonBuilder * b, GstBuffer * buf,
     guint frame_h, GPtrArray * confs, GPtrArray * nums)
 {
   GstStructure *cls;
-  gdouble r, rb[4];
+  gdouble r, rb[5];
   gfloat *kp;
   guint n, mw, mh;
   GBytes *mask;
 
   if (det && gst_structure_get_double (det, "rotation", &r)) {
+    /* the rotated box in this frame's pixels (scaled after a videoscale) */
+    gboolean boxed = gst_yolo_meta_get_rotated_box (det, frame_w, frame_h, rb);
+
     json_builder_set_member_name (b, "rotation");
-    yolo_json_add_number (b, nums, r, 6);
-    if (gst_structure_get (det, "rotated_cx", G_TYPE_DOUBLE, &rb[0],
-            "rotated_cy", G_TYPE_DOUBLE, &rb[1], "rotated_w", G_TYPE_DOUBLE,
-            &rb[2], "rotated_h", G_TYPE_DOUBLE, &rb[3], NULL)) {
+    yolo_json_add_number (b, nums, boxed ? rb[4] : r, 6);
+    if (boxed) {
       json_builder_set_member_name (b, "rotated_box");
       json_builder_begin_array (b);
       for (guint i = 0; i < 4; i++)
@@ -179,7 +180,9 @@ yolo_json_add_extras (JsonBuilder * b, GstBuffer * buf,
     json_builder_end_array (b);
     g_free (kp);
   }
-  if ((mask = gst_yolo_meta_get_mask (buf, roi, &mw, &mh))) {
+  /* over the ROI rectangle: resampled to it after a videoscale */
+  if ((mask = gst_yolo_meta_get_roi_mask (buf, roi, frame_w, frame_h, &mw,
+              &mh))) {
     json_builder_set_member_name (b, "mask");
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "size");

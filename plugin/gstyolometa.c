@@ -140,7 +140,8 @@ add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
     gst_structure_set (s, "rotation", G_TYPE_DOUBLE, rotated[4],
         "rotated_cx", G_TYPE_DOUBLE, rotated[0], "rotated_cy", G_TYPE_DOUBLE,
         rotated[1], "rotated_w", G_TYPE_DOUBLE, rotated[2], "rotated_h",
-        G_TYPE_DOUBLE, rotated[3], NULL);
+        G_TYPE_DOUBLE, rotated[3], "frame_width", G_TYPE_INT,
+        (gint) frame_w, "frame_height", G_TYPE_INT, (gint) frame_h, NULL);
   {
     gchar key[32];
 

@@ -10,6 +10,7 @@
 #ifndef __GST_YOLO_META_H__
 #define __GST_YOLO_META_H__
 
+#include <math.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
@@ -88,8 +89,11 @@ gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
  *   Streamer's: radians, in [0, pi), clockwise on screen since y points
  *   down) and the rotated box's centre and sides in frame pixels,
  *   "rotated_cx", "rotated_cy", "rotated_w", "rotated_h" (doubles; w along
- *   the rotation's direction, w >= h); the ROI meta and x_min.. are the
- *   rotated box's axis-aligned bounding box, clipped to the frame. */
+ *   the rotation's direction, w >= h), with "frame_width", "frame_height"
+ *   (ints: the frame those pixels are of, so that a reader after a
+ *   videoscale scales them to its frame: gst_yolo_meta_get_rotated_box());
+ *   the ROI meta and x_min.. are the rotated box's axis-aligned bounding
+ *   box, clipped to the frame. */
 #define GST_YOLO_KEYPOINTS_STRUCTURE_NAME "keypoints"
 #define GST_YOLO_MASK_STRUCTURE_NAME "mask"
 #define GST_YOLO_CLASSIFICATION_STRUCTURE_NAME "classification"
@@ -244,6 +248,91 @@ gst_yolo_meta_get_mask (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
   *mask_w = w;
   *mask_h = h;
   return bytes;
+}
+
+/* The mask of roi at the size of its ROI rectangle now: the mask as
+ * stored when its W x H is the ROI meta's w x h, else resampled (nearest)
+ * onto w x h, as after a videoscale, which scales the ROI meta but not the
+ * mask (a ROI larger than the frame_w x frame_h frame is not resampled:
+ * its mask comes back as stored). A new reference, NULL when roi has no
+ * well-formed mask. */
+static inline GBytes *
+gst_yolo_meta_get_roi_mask (GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, guint frame_w, guint frame_h,
+    guint * mask_w, guint * mask_h)
+{
+  GBytes *bytes = gst_yolo_meta_get_mask (buf, roi, mask_w, mask_h);
+  const guint8 *src;
+  guint8 *dst;
+  guint w = roi->w, h = roi->h, *col;
+
+  if (!bytes || (*mask_w == w && *mask_h == h) || w == 0 || h == 0
+      || (guint64) w * h > (guint64) frame_w * frame_h)
+    return bytes;
+  src = (const guint8 *) g_bytes_get_data (bytes, NULL);
+  dst = (guint8 *) g_malloc ((gsize) w * h);
+  col = g_new (guint, w);
+  for (guint x = 0; x < w; x++)
+    col[x] = (guint) (((guint64) 2 * x + 1) * *mask_w / (2 * (guint64) w));
+  for (guint y = 0; y < h; y++) {
+    const guint8 *row = src + (gsize) ((((guint64) 2 * y + 1) * *mask_h) /
+        (2 * (guint64) h)) * *mask_w;
+    for (guint x = 0; x < w; x++)
+      dst[(gsize) y * w + x] = row[col[x]];
+  }
+  g_free (col);
+  g_bytes_unref (bytes);
+  *mask_w = w;
+  *mask_h = h;
+  return g_bytes_new_take (dst, (gsize) w * h);
+}
+
+/* The oriented box of an obb "detection" structure in pixels of a
+ * frame_w x frame_h frame: rb = centre x, y, sides w, h, rotation
+ * (radians). The stored box is in pixels of the frame named by its
+ * "frame_width" / "frame_height" (yolodetect's frame); on another frame
+ * size (a videoscale between) it is scaled: exactly for a uniform scale;
+ * for a non-uniform one the w side's direction and both sides' lengths
+ * along their scaled directions (the exact image is a parallelogram). No
+ * frame size stored (another producer): taken as it is. FALSE when det
+ * has no rotated box. The values may be non-finite. */
+static inline gboolean
+gst_yolo_meta_get_rotated_box (const GstStructure * det, guint frame_w,
+    guint frame_h, gdouble rb[5])
+{
+  gint fw = 0, fh = 0;
+
+  if (!det || !gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
+          "rotated_cx", G_TYPE_DOUBLE, &rb[0], "rotated_cy", G_TYPE_DOUBLE,
+          &rb[1], "rotated_w", G_TYPE_DOUBLE, &rb[2], "rotated_h",
+          G_TYPE_DOUBLE, &rb[3], NULL))
+    return FALSE;
+  if (gst_structure_get_int (det, "frame_width", &fw)
+      && gst_structure_get_int (det, "frame_height", &fh) && fw > 0 && fh > 0
+      && frame_w > 0 && frame_h > 0
+      && ((guint) fw != frame_w || (guint) fh != frame_h)) {
+    gdouble sx = (gdouble) frame_w / fw, sy = (gdouble) frame_h / fh;
+    gdouble c = cos (rb[4]), s = sin (rb[4]);
+    gdouble w = rb[2] * sqrt (sx * sx * c * c + sy * sy * s * s);
+    gdouble h = rb[3] * sqrt (sx * sx * s * s + sy * sy * c * c);
+    gdouble r = sx == sy ? rb[4] : atan2 (sy * s, sx * c);
+
+    if (w < h) {                /* w >= h, as Ultralytics regularises */
+      gdouble t = w;
+      w = h;
+      h = t;
+      r += G_PI / 2;
+    }
+    r = fmod (r, G_PI);
+    if (r < 0)
+      r += G_PI;
+    rb[0] *= sx;
+    rb[1] *= sy;
+    rb[2] = w;
+    rb[3] = h;
+    rb[4] = r;
+  }
+  return TRUE;
 }
 
 /* Frame-level classification (classify models): one ROI meta covering the

@@ -932,10 +932,12 @@ yolo_overlay_get_extras (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
     gint width, gint height, guint thickness, YoloOverlayExtras * x)
 {
   GstStructure *det = gst_yolo_meta_find_params (buf, roi), *ks;
-  gdouble rb[4], r, m = thickness + 4.0;
+  gdouble rb[5], r, m = thickness + 4.0;
 
   memset (x, 0, sizeof (*x));
-  x->mask = gst_yolo_meta_get_mask (buf, roi, &x->mw, &x->mh);
+  /* over the ROI rectangle: resampled to it after a videoscale */
+  x->mask = gst_yolo_meta_get_roi_mask (buf, roi, width, height, &x->mw,
+      &x->mh);
   if (x->mask) {
     x->mx = roi->x;
     x->my = roi->y;
@@ -973,11 +975,9 @@ yolo_overlay_get_extras (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
       }
     }
   }
-  if (det && gst_structure_get_double (det, "rotation", &r)
-      && gst_structure_get (det, "rotated_cx", G_TYPE_DOUBLE, &rb[0],
-          "rotated_cy", G_TYPE_DOUBLE, &rb[1], "rotated_w", G_TYPE_DOUBLE,
-          &rb[2], "rotated_h", G_TYPE_DOUBLE, &rb[3], NULL)
-      && isfinite (r) && isfinite (rb[0]) && isfinite (rb[1])
+  /* in this frame's pixels (scaled after a videoscale) */
+  if (gst_yolo_meta_get_rotated_box (det, width, height, rb)
+      && isfinite (r = rb[4]) && isfinite (rb[0]) && isfinite (rb[1])
       && isfinite (rb[2]) && isfinite (rb[3])) {
     gdouble v1x = rb[2] / 2 * cos (r), v1y = rb[2] / 2 * sin (r);
     gdouble v2x = -rb[3] / 2 * sin (r), v2y = rb[3] / 2 * cos (r);

@@ -12,10 +12,13 @@
  *
  * Errors go to stderr as "yolo-engine: <message>" with exit status 1.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <glib/gstdio.h>
 
 #include "yolo-engine-private.h"
 #include "yolo-half.h"
@@ -201,6 +204,37 @@ fail (GError * error)
   fprintf (stderr, PROG ": %s\n", error ? error->message : "unknown error");
   g_clear_error (&error);
   return 1;
+}
+
+/* Writes size bytes to path as it is: a file (created or truncated), a
+ * symbolic link's target, a pipe or a device (/dev/stdout). Not
+ * g_file_set_contents(): that writes a new file beside path and renames it
+ * over path, which replaced a link, a FIFO or a device node itself (as root,
+ * --output /dev/full left a regular file in /dev/full and reported
+ * success). */
+static gboolean
+write_output (const char *path, gconstpointer data, gsize size, GError ** error)
+{
+  FILE *f = g_fopen (path, "wb");
+  gboolean ok;
+  int err;
+
+  if (!f) {
+    err = errno;
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "cannot write %s: %s", path, g_strerror (err));
+    return FALSE;
+  }
+  ok = fwrite (data, 1, size, f) == size && fflush (f) == 0;
+  err = errno;
+  if (fclose (f) != 0 && ok) {
+    ok = FALSE;
+    err = errno;
+  }
+  if (!ok)
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (err),
+        "cannot write %s: %s", path, g_strerror (err));
+  return ok;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -988,7 +1022,7 @@ cmd_run (int argc, char **argv)
     v = GUINT32_TO_LE (v);
     memcpy (&out_f[k], &v, 4);
   }
-  if (!g_file_set_contents (output, (const char *) out_f, out_n * 4, &error)) {
+  if (!write_output (output, out_f, (gsize) out_n * 4, &error)) {
     ret = fail (error);
     goto out;
   }

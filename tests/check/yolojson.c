@@ -747,6 +747,126 @@ GST_START_TEST (test_task_extras)
 
 GST_END_TEST;
 
+/* What videoscale does to the metas of a 640x480 frame scaled to w x h
+ * (GstVideoFilter's transform_meta, GStreamer 1.22): the ROI metas get the
+ * video "scale" transform (x, y, w, h scaled; parameters dropped), the
+ * tag-less companion meta is copied as it is. */
+static GstBuffer *
+videoscale_metas (GstBuffer * in, gint w, gint h)
+{
+  GstBuffer *out = gst_buffer_new_allocate (NULL, (gsize) w * h * 4, NULL);
+  GstVideoInfo in_info, out_info;
+  GstVideoMetaTransform scale = { &in_info, &out_info };
+  GstMetaTransformCopy copy = { FALSE, 0, -1 };
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  gst_video_info_set_format (&in_info, GST_VIDEO_FORMAT_RGBA, 640, 480);
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, w, h);
+  GST_BUFFER_PTS (out) = GST_BUFFER_PTS (in);
+  while ((meta = gst_buffer_iterate_meta (in, &state))) {
+    if (meta->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)
+      fail_unless (meta->info->transform_func (out, meta, in,
+              gst_video_meta_transform_scale_get_quark (), &scale));
+    else if (meta->info->transform_func)
+      fail_unless (meta->info->transform_func (out, meta, in,
+              _gst_meta_transform_copy, &copy));
+  }
+  gst_buffer_unref (in);
+  return out;
+}
+
+/* After a videoscale (which scales the ROI metas and copies the companion
+ * meta as it is) the rotated box is in the scaled frame's pixels and the
+ * mask covers the scaled ROI rectangle: was the detection frame's box and
+ * the unscaled mask (size [4, 6] over a 3x2 ROI). */
+static JsonArray *
+scaled_objects (gint w, gint hh, JsonParser * parser, gchar *** lines)
+{
+  gchar *path = g_build_filename (tmp_dir, "scaled.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  gchar *caps = g_strdup_printf ("video/x-raw,format=RGBA,width=%d,height=%d,"
+      "framerate=30/1", w, hh);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *buf = make_buffer (0);
+  GstYoloDetection obb = { 10, 20, 50, 40, 0.7, 3, "ship" };
+  GstYoloDetection det = { 400, 300, 406, 304, 0.8, 0, "person" };
+  GstVideoRegionOfInterestMeta *roi;
+  guint8 m[6 * 4];
+  guint n;
+
+  gst_harness_set_src_caps_str (h, caps);
+  gst_yolo_meta_add_rotated_detection (buf, 640, 480, &obb, 30, 30, 40, 12,
+      0.5);
+  roi = gst_yolo_meta_add_detection (buf, 640, 480, &det);
+  for (guint i = 0; i < 24; i++)
+    m[i] = (i % 6) >= 2 && (i / 6) >= 1;        /* columns 2.., rows 1.. */
+  gst_yolo_meta_add_mask (buf, roi, 6, 4, m);
+  buf = videoscale_metas (buf, w, hh);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+  *lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (json_is_valid ((*lines)[0]), "%s", (*lines)[0]);
+  g_free (launch);
+  g_free (caps);
+  g_free (path);
+  return json_object_get_array_member (parse_line (parser, (*lines)[0]),
+      "objects");
+}
+
+GST_START_TEST (test_extras_after_videoscale)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonArray *objs, *rb, *size, *counts;
+  JsonObject *o, *mask;
+  gchar **lines;
+  gdouble c = cos (0.5), s = sin (0.5);
+
+  /* half size: everything halves, the angle stays */
+  objs = scaled_objects (320, 240, parser, &lines);
+  fail_unless_equals_int (json_array_get_length (objs), 2);
+  o = json_array_get_object_element (objs, 0);
+  rb = json_object_get_array_member (o, "rotated_box");
+  fail_unless (fabs (json_array_get_double_element (rb, 0) - 15) < 1e-6,
+      "%s", lines[0]);
+  fail_unless (fabs (json_array_get_double_element (rb, 1) - 15) < 1e-6);
+  fail_unless (fabs (json_array_get_double_element (rb, 2) - 20) < 1e-6);
+  fail_unless (fabs (json_array_get_double_element (rb, 3) - 6) < 1e-6);
+  fail_unless (fabs (json_object_get_double_member (o, "rotation") - 0.5) <
+      1e-6);
+  o = json_array_get_object_element (objs, 1);
+  fail_unless_equals_int (json_object_get_int_member (o, "w"), 3);
+  fail_unless_equals_int (json_object_get_int_member (o, "h"), 2);
+  mask = json_object_get_object_member (o, "mask");
+  size = json_object_get_array_member (mask, "size");
+  fail_unless_equals_int (json_array_get_int_element (size, 0), 2);
+  fail_unless_equals_int (json_array_get_int_element (size, 1), 3);
+  /* nearest samples of columns 1, 3, 5 and rows 1, 3: column 0 empty */
+  counts = json_object_get_array_member (mask, "counts");
+  fail_unless_equals_int (json_array_get_length (counts), 2);
+  fail_unless_equals_int (json_array_get_int_element (counts, 0), 2);
+  fail_unless_equals_int (json_array_get_int_element (counts, 1), 4);
+  g_strfreev (lines);
+
+  /* half width only: the w side's direction and the sides' lengths */
+  objs = scaled_objects (320, 480, parser, &lines);
+  o = json_array_get_object_element (objs, 0);
+  rb = json_object_get_array_member (o, "rotated_box");
+  fail_unless (fabs (json_array_get_double_element (rb, 0) - 15) < 1e-6);
+  fail_unless (fabs (json_array_get_double_element (rb, 1) - 30) < 1e-6);
+  fail_unless (fabs (json_array_get_double_element (rb, 2) -
+          40 * sqrt (0.25 * c * c + s * s)) < 0.01, "%s", lines[0]);
+  fail_unless (fabs (json_array_get_double_element (rb, 3) -
+          12 * sqrt (0.25 * s * s + c * c)) < 0.01);
+  fail_unless (fabs (json_object_get_double_member (o, "rotation") -
+          atan2 (s, 0.5 * c)) < 1e-6);
+  g_strfreev (lines);
+  g_object_unref (parser);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_strict_validator)
 {
   const gchar *good[] = { "{}", "[]", "{\"a\":[1,-0.5,2e+308,1E-3,0,null]}",
@@ -1003,6 +1123,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_open_error);
   tcase_add_test (tc, test_strict_validator);
   tcase_add_test (tc, test_task_extras);
+  tcase_add_test (tc, test_extras_after_videoscale);
   tcase_add_test (tc, test_non_finite_and_odd_values);
   tcase_add_test (tc, test_locale_independent);
   return s;

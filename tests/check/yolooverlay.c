@@ -528,6 +528,80 @@ GST_START_TEST (test_task_extras)
 
 GST_END_TEST;
 
+/* What videoscale does to the metas of a 2W x 2H frame scaled to W x H
+ * (GstVideoFilter's transform_meta, GStreamer 1.22): the ROI metas get the
+ * video "scale" transform (x, y, w, h halved; parameters dropped), the
+ * tag-less companion meta is copied as it is; the pixels are out's. */
+static GstBuffer *
+videoscale_metas (GstBuffer * in, GstBuffer * out)
+{
+  GstVideoInfo in_info, out_info;
+  GstVideoMetaTransform scale = { &in_info, &out_info };
+  GstMetaTransformCopy copy = { FALSE, 0, -1 };
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  gst_video_info_set_format (&in_info, GST_VIDEO_FORMAT_BGRx, 2 * W, 2 * H);
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_BGRx, W, H);
+  while ((meta = gst_buffer_iterate_meta (in, &state))) {
+    if (meta->info->api == GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)
+      fail_unless (meta->info->transform_func (out, meta, in,
+              gst_video_meta_transform_scale_get_quark (), &scale));
+    else if (meta->info->transform_func)
+      fail_unless (meta->info->transform_func (out, meta, in,
+              _gst_meta_transform_copy, &copy));
+  }
+  gst_buffer_unref (in);
+  return out;
+}
+
+/* detections made on a frame twice the size, then a videoscale: the mask
+ * covers the scaled ROI (was drawn at its own 120x120 size, over twice the
+ * box) and the rotated box is drawn in this frame's pixels (was at twice
+ * its coordinates, outside the frame) */
+GST_START_TEST (test_extras_after_videoscale)
+{
+  GstHarness *h = overlay_harness ("BGRx", "show-labels=false");
+  GstBuffer *big = gst_buffer_new ();
+  GstBuffer *buf;
+  GstYoloDetection det = { 80, 80, 200, 200, 0.9, 0, "person" };
+  GstYoloDetection obb = { 50, 320, 190, 400, 0.9, 0, "ship" };
+  GstVideoRegionOfInterestMeta *roi;
+  GstVideoFrame f;
+  GstVideoInfo info;
+  Rgb p;
+  guint8 *mask = g_malloc (120 * 120);
+  gdouble ex = 60 + 10 * -sin (0.3), ey = 180 + 10 * cos (0.3);
+
+  roi = gst_yolo_meta_add_detection (big, 2 * W, 2 * H, &det);
+  for (guint i = 0; i < 120 * 120; i++)
+    mask[i] = (i % 120) < 60;   /* the left half */
+  gst_yolo_meta_add_mask (big, roi, 120, 120, mask);
+  g_free (mask);
+  gst_yolo_meta_add_rotated_detection (big, 2 * W, 2 * H, &obb, 120, 360,
+      120, 40, 0.3);
+  buf = videoscale_metas (big, make_frame ("BGRx"));
+  buf = gst_harness_push_and_pull (h, buf);
+  out_info (h, &info);
+  fail_unless (gst_video_frame_map (&f, &info, buf, GST_MAP_READ));
+  /* the mask's left half over the ROI 40..100, nothing right of it */
+  p = rgb_at (&f, 55, 70);
+  assert_near (p.r, (BG_R + C0_R) / 2);
+  assert_near (p.g, (BG_G + C0_G) / 2);
+  assert_near (p.b, (BG_B + C0_B) / 2);
+  assert_bg (&f, 85, 70);
+  assert_bg (&f, 110, 120);
+  /* the rotated box's edge where it is on this frame */
+  fail_unless (count_rgb (&f, (gint) ex - 1, (gint) ey - 1, (gint) ex + 2,
+          (gint) ey + 2, C0_R, C0_G, C0_B, 40) > 0);
+  assert_bg (&f, 60, 180);
+  gst_video_frame_unmap (&f);
+  gst_buffer_unref (buf);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_show_labels_false)
 {
   guint i;
@@ -847,6 +921,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_yuv_odd_geometry);
   tcase_add_test (tc, test_show_labels_false);
   tcase_add_test (tc, test_task_extras);
+  tcase_add_test (tc, test_extras_after_videoscale);
   tcase_add_test (tc, test_thickness);
   tcase_add_test (tc, test_show_confidence);
   tcase_add_test (tc, test_object_id);

@@ -165,6 +165,7 @@ def main():
     rc, out, err = run("run", V8, "--input", good_in, "--output", outp)
     check(rc == 0 and os.path.getsize(outp) == 84 * 2100 * 4, "run writes "
           "the output", out + err)
+    output_kinds(tmp, good_in, outp)
     if rc == 0:
         try:
             import numpy as np
@@ -253,6 +254,36 @@ def main():
     names_escaped(tmp)
     batch_flag(tmp, good_in)
     return 1 if failures else 0
+
+
+def output_kinds(tmp, good_in, outp):
+    """--output is written where it points: through a symbolic link (it
+    was replaced by a regular file, and so was a device: as root
+    `--output /dev/full` turned /dev/full into a file and said it wrote),
+    and a failed write is a one-line error, not "wrote"."""
+    target = os.path.join(tmp, "target.f32")
+    link = os.path.join(tmp, "link.f32")
+    with open(target, "wb"):
+        pass
+    os.symlink(target, link)
+    rc, out, err = run("run", V8, "--input", good_in, "--output", link)
+    check(rc == 0 and os.path.islink(link)
+          and os.path.getsize(target) == os.path.getsize(outp)
+          and open(target, "rb").read() == open(outp, "rb").read(),
+          "run --output through a symbolic link writes its target",
+          f"rc={rc} link kept={os.path.islink(link)}\n{out}{err}")
+
+    # a write that fails: /dev/full through a link in tmp (the old code
+    # replaced the link, never touching /dev/full, and said "wrote")
+    import stat
+    if os.path.exists("/dev/full") and stat.S_ISCHR(os.stat("/dev/full").st_mode):
+        full = os.path.join(tmp, "full.f32")
+        os.symlink("/dev/full", full)
+        rc, out, err = run("run", V8, "--input", good_in, "--output", full)
+        check(rc == 1 and err.startswith("yolo-engine: ")
+              and err.count("\n") == 1 and full in err and "wrote" not in out,
+              "run: a failed write of --output is a one-line error",
+              f"rc={rc}\nstdout={out}\nstderr={err}")
 
 
 def detections(out):
