@@ -141,6 +141,75 @@ conv_int8_1x1_vnni (CONV_INT8_ARGS)
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
 #endif
 
+/* conv_int8_1x1_pk: the same 1x1 sums, 32 pixels x every output channel
+ * per work-item: its pixels' codes are packed into quads once (private,
+ * contiguous), then every block of 8 output channels reads them from
+ * there. On planes whose channel stride is a multiple of 4 KiB (160x160:
+ * 100 KiB) the C rows of one pixel block fall into the same L1 sets, so
+ * conv_int8_1x1's re-reads of them per channel block miss L1 (1.4-1.5x
+ * the time of a 150x150 plane). HW >= 32, C <= 4 * CONV_INT8_PK_C4. */
+#define CONV_INT8_PK_C4 32
+
+#define CONV_INT8_1X1P_BODY(DOT) \
+  int pb = get_global_id (1); \
+  int p0 = pb * 32; \
+  int Mp = (M + 7) / 8 * 8, C4 = (C + 3) / 4; \
+  if (p0 >= HW || HW < 32 || C4 > CONV_INT8_PK_C4) \
+    return; \
+  int z = xzp[xzp_off]; \
+  int ps = min (p0, HW - 32), skip = p0 - ps; \
+  __global const int *xp = x + x_off; \
+  int16 pk[2 * CONV_INT8_PK_C4]; \
+  int16 qa = 0, qc = 0; \
+  { \
+    int k = 0; \
+    __global const int *xq = xp + ps; \
+    for (; k < C / 4; k++, xq += 4 * HW) { \
+      pk[2 * k] = CONV_INT8_QUAD16_FULL (xq, HW); \
+      pk[2 * k + 1] = CONV_INT8_QUAD16_FULL (xq + 16, HW); \
+    } \
+    for (; k < C4; k++) { \
+      pk[2 * k] = conv_int8_quad16 (xp, k, C, HW, ps, HW); \
+      pk[2 * k + 1] = conv_int8_quad16 (xp, k, C, HW, ps + 16, HW); \
+    } \
+    if (has_d) \
+      for (k = 0; k < C4; k++) { \
+        DOT (qa, pk[2 * k], 0x01010101); \
+        DOT (qc, pk[2 * k + 1], 0x01010101); \
+      } \
+  } \
+  for (int mb = 0; mb < Mp / 8; mb++) { \
+    int m0 = mb * 8; \
+    __global const int *wp = w + mb * C4 * 8; \
+    CONV_INT8_DECL8 (a); \
+    CONV_INT8_DECL8 (c); \
+    for (int k = 0; k < C4; k++, wp += 8) { \
+      int16 v0 = pk[2 * k], v1 = pk[2 * k + 1]; \
+      DOT (a0, v0, wp[0]); DOT (c0, v1, wp[0]); \
+      DOT (a1, v0, wp[1]); DOT (c1, v1, wp[1]); \
+      DOT (a2, v0, wp[2]); DOT (c2, v1, wp[2]); \
+      DOT (a3, v0, wp[3]); DOT (c3, v1, wp[3]); \
+      DOT (a4, v0, wp[4]); DOT (c4, v1, wp[4]); \
+      DOT (a5, v0, wp[5]); DOT (c5, v1, wp[5]); \
+      DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
+      DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
+    } \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  }
+
+__kernel void
+conv_int8_1x1_pk (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1P_BODY (CONV_INT8_DOT_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+__kernel void
+conv_int8_1x1_pk_vnni (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
+#endif
+
 /* 3x3, stride 1, pad 1, one group, C % 4 == 0, W >= 32: one output row x
  * 32 px x 8 output channels per work-item (dim 1 = row * ceil(W / 32) +
  * tile; a last tile shifted back to end at W stores only the new pixels).
@@ -234,4 +303,203 @@ __kernel void
 conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI)}
+#endif
+
+/* 3x3, stride 1, pad 1, one group, C % 4 == 0, any plane (W < 32
+ * included): over the flattened H*W plane, as conv_cpu.cl's
+ * conv_3x3s1_flat_c8. Output pixel p = oy W + ox reads the input at p +
+ * (ky - 1) W + kx - 1 for tap (ky, kx): along the flattened plane the taps
+ * are fixed shifts, the padding code zx (every byte of zq) where column ox
+ * + kx - 1 or row oy + ky - 1 falls outside. A work-item computes 32
+ * consecutive pixels (across row ends, so rows of 20 or 10 pixels leave no
+ * lanes idle) x 8 output channels; the last tile is shifted back to end at
+ * H * W and stores only the new pixels; a plane of fewer than 32 pixels is
+ * one tile that stores [0, H * W). Per quad of input channels and kernel
+ * row the codes of pixels ps - 1 .. ps + 32 are packed once (3 vectors,
+ * shifted for the 3 taps as in conv_int8_3x3s1); a quad whose vector
+ * loads could leave the tensor (the first / last quads at the first /
+ * last rows, every quad of a small plane) loads lane by lane within its
+ * planes (lanes outside are padding or not stored). Same weights as
+ * conv_int8_3x3s1: [ceil(M/8)][C/4][9][8] quads. */
+
+/* Channels [c, c + 4) of plane offsets o .. o + 15 as packed codes, lanes
+ * outside [0, HW) of each plane read as 0. */
+static inline int16
+conv_int8_pack_safe (__global const int *xc, int o, int HW)
+{
+  int16 v = 0;
+  for (int t = 0; t < 4; t++) {
+    int l[16];
+    for (int i = 0; i < 16; i++)
+      l[i] = o + i >= 0 && o + i < HW ? xc[t * HW + o + i] : 0;
+    v |= vload16 (0, l) << (8 * t);
+  }
+  return v;
+}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+/* Lanes of v selected by the 16-bit mask lanes (a mask register) set to
+ * the padding code zq (a general register): one masked vpbroadcastd, so
+ * neither the masks nor the padding take vector registers from the 16
+ * accumulators. */
+#define CONV_INT8_PAD_VNNI(v, lanes, i) \
+  __asm__ ("vpbroadcastd %2, %0 %{%1%}" : "+v" (v) : "Yk" (lanes), "r" (zq))
+#define CONV_INT8_PM_VNNI int zq = z * 0x01010101
+#endif
+
+#define CONV_INT8_IOTA16 \
+  ((int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+
+/* The taps of one quad and kernel row from u0 (pixels o - 1 .. o + 14),
+ * v0 (o + 15 .. o + 30), v2 (o + 17 .. o + 32): padding where the column
+ * (la .. rc) or the row (rma, rmc: all ones away from the first and last
+ * rows) falls outside; then the 48
+ * dot products (weights wp) and the code sums. */
+#define CONV_INT8_F3_TAPS(DOT, rma, rmc) do { \
+    int16 u1 = CONV_INT8_TAP1A (u0, v0), v1 = CONV_INT8_TAP1C (v0, v2); \
+    int16 u2 = CONV_INT8_TAP1A (u1, CONV_INT8_TAP1A (v0, v0)); \
+    u0 = select (zv, u0, la & (rma)); \
+    v0 = select (zv, v0, lc & (rmc)); \
+    u1 = select (zv, u1, (rma)); \
+    v1 = select (zv, v1, (rmc)); \
+    u2 = select (zv, u2, ra & (rma)); \
+    v2 = select (zv, v2, rc & (rmc)); \
+    CONV_INT8_F3_DOTS (DOT); \
+  } while (0)
+
+/* The same without row masks, the column padding by PAD (v, lanes, i):
+ * lanes (a 16-bit lane mask, bit i = lane i) of v set to the padding
+ * code; i indexes the four masks (u0: lanes ox == 0 of the first 16
+ * pixels, v0: of the second, u2 / v2: ox == W - 1). */
+#define CONV_INT8_F3_TAPS_COLS(DOT, PAD) do { \
+    /* ordered so that at most 4 taps are live next to the 16 \
+     * accumulators and 8 weights */ \
+    int16 u1 = CONV_INT8_TAP1A (u0, v0); \
+    int16 u2 = CONV_INT8_TAP1A (u1, CONV_INT8_TAP1A (v0, v0)); \
+    PAD (u0, pl0, 0); \
+    CONV_INT8_DOT8 (DOT, a, u0, wp); \
+    int16 v1 = CONV_INT8_TAP1C (v0, v2); \
+    PAD (v0, pl1, 1); \
+    CONV_INT8_DOT8 (DOT, c, v0, wp); \
+    CONV_INT8_DOT8 (DOT, a, u1, wp + 8); \
+    CONV_INT8_DOT8 (DOT, c, v1, wp + 8); \
+    PAD (u2, pr0, 2); \
+    PAD (v2, pr1, 3); \
+    CONV_INT8_DOT8 (DOT, a, u2, wp + 16); \
+    CONV_INT8_DOT8 (DOT, c, v2, wp + 16); \
+    if (has_d) { \
+      DOT (qa, u0, 0x01010101); DOT (qc, v0, 0x01010101); \
+      DOT (qa, u1, 0x01010101); DOT (qc, v1, 0x01010101); \
+      DOT (qa, u2, 0x01010101); DOT (qc, v2, 0x01010101); \
+    } \
+  } while (0)
+
+/* Plain form: select with the lane masks as vectors (pm[i]). */
+#define CONV_INT8_PAD_C(v, lanes, i) v = select (v, zv, pm[i])
+#define CONV_INT8_PM_C int16 pm[4] = { ~la, ~lc, ~ra, ~rc }
+
+#define CONV_INT8_F3_DOTS(DOT) do { \
+    CONV_INT8_DOT8 (DOT, a, u0, wp); \
+    CONV_INT8_DOT8 (DOT, c, v0, wp); \
+    CONV_INT8_DOT8 (DOT, a, u1, wp + 8); \
+    CONV_INT8_DOT8 (DOT, c, v1, wp + 8); \
+    CONV_INT8_DOT8 (DOT, a, u2, wp + 16); \
+    CONV_INT8_DOT8 (DOT, c, v2, wp + 16); \
+    if (has_d) { \
+      DOT (qa, u0, 0x01010101); DOT (qc, v0, 0x01010101); \
+      DOT (qa, u1, 0x01010101); DOT (qc, v1, 0x01010101); \
+      DOT (qa, u2, 0x01010101); DOT (qc, v2, 0x01010101); \
+    } \
+  } while (0)
+
+/* Tiles away from the first and last row: vector loads and column masks
+ * only (a loop of its own, so the 16 accumulators stay in registers);
+ * the others also mask rows and gather the quads whose loads could leave
+ * the tensor. */
+#define CONV_INT8_3X3F_BODY(DOT, PAD, PMASKS) \
+  int mb = get_global_id (0); \
+  int pb = get_global_id (1); \
+  int m0 = mb * 8, p0 = pb * 32; \
+  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
+  if (m0 >= M || p0 >= HW) \
+    return; \
+  int ps = HW >= 32 ? min (p0, HW - 32) : 0; \
+  int z = xzp[xzp_off]; \
+  int16 zv = (int16) (z * 0x01010101); \
+  int16 pa = (int16) (ps) + CONV_INT8_IOTA16, pc = pa + 16; \
+  int16 oxa = pa % W, oxc = pc % W; \
+  /* column masks (kx = 0: ox > 0, kx = 2: ox < W - 1) */ \
+  int16 la = oxa > 0, lc = oxc > 0, ra = oxa < W - 1, rc = oxc < W - 1; \
+  /* the padding lanes as bit masks (bit i: lane i) */ \
+  ushort pl0 = 0, pl1 = 0, pr0 = 0, pr1 = 0; \
+  for (int i_ = 0; i_ < 16; i_++) { \
+    pl0 |= ((ps + i_) % W == 0) << i_; \
+    pl1 |= ((ps + 16 + i_) % W == 0) << i_; \
+    pr0 |= ((ps + i_) % W == W - 1) << i_; \
+    pr1 |= ((ps + 16 + i_) % W == W - 1) << i_; \
+  } \
+  PMASKS; \
+  __global const int *wp = w + mb * C4 * 9 * 8; \
+  __global const int *xk = x + x_off + ps; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  if (ps >= W && ps + 32 <= HW - W) { \
+    for (int k = 0; k < C4; k++, xk += 4 * HW) { \
+      for (int ky = 0; ky < 3; ky++, wp += 24) { \
+        int o = (ky - 1) * W; \
+        int16 u0 = CONV_INT8_PACK (xk, o - 1, HW); \
+        int16 v0 = CONV_INT8_PACK (xk, o + 15, HW); \
+        int16 v2 = CONV_INT8_PACK (xk, o + 17, HW); \
+        CONV_INT8_F3_TAPS_COLS (DOT, PAD); \
+      } \
+    } \
+  } else { \
+    /* row masks (ky = 0: p >= W, ky = 2: p < HW - W) */ \
+    int16 ta = pa >= W, tc = pc >= W, ba = pa < HW - W, bc = pc < HW - W; \
+    int16 all = (int16) (-1); \
+    xk -= ps; \
+    for (int k = 0; k < C4; k++, xk += 4 * HW) { \
+      /* the loads span [4k HW + ps - W - 1, (4k + 3) HW + ps + W + 33) */ \
+      int safe = 4 * k * HW + ps - W - 1 < 0 \
+          || (4 * k + 3) * HW + ps + W + 33 > C * HW; \
+      for (int ky = 0; ky < 3; ky++, wp += 24) { \
+        int o = ps + (ky - 1) * W; \
+        int16 rma = ky == 0 ? ta : ky == 2 ? ba : all; \
+        int16 rmc = ky == 0 ? tc : ky == 2 ? bc : all; \
+        int16 u0, v0, v2; \
+        if (safe) { \
+          u0 = conv_int8_pack_safe (xk, o - 1, HW); \
+          v0 = conv_int8_pack_safe (xk, o + 15, HW); \
+          v2 = conv_int8_pack_safe (xk, o + 17, HW); \
+        } else { \
+          u0 = CONV_INT8_PACK (xk, o - 1, HW); \
+          v0 = CONV_INT8_PACK (xk, o + 15, HW); \
+          v2 = CONV_INT8_PACK (xk, o + 17, HW); \
+        } \
+        CONV_INT8_F3_TAPS (DOT, rma, rmc); \
+      } \
+    } \
+  } \
+  if (HW >= 32) { \
+    int skip = p0 - ps; \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  } else { \
+    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
+    if (HW > 16) \
+      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
+  }
+
+__kernel void
+conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3F_BODY (CONV_INT8_DOT_C, CONV_INT8_PAD_C, CONV_INT8_PM_C)}
+
+#if defined(__x86_64__) && defined(__AVX512F__)
+__kernel void
+conv_int8_3x3s1_flat_vnni (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3F_BODY (CONV_INT8_DOT_VNNI, CONV_INT8_PAD_VNNI,
+      CONV_INT8_PM_VNNI)}
 #endif

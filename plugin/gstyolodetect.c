@@ -106,6 +106,7 @@ enum
   PROP_MODEL_INSTANCE_ID,
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
+  PROP_RETINA_MASKS,
 };
 
 #define DEFAULT_BATCH_TIMEOUT 50
@@ -122,6 +123,9 @@ enum
 #define DEFAULT_INFERENCE_INTERVAL 1
 #define DEFAULT_INPUT_SIZE NULL
 #define DEFAULT_TOP_K 5
+#define DEFAULT_RETINA_MASKS FALSE
+/* the most bytes one frame's masks hold (see retina-masks) */
+#define MASK_FRAME_BUDGET (64u << 20)
 #define MAX_INPUT_SIDE 8192
 
 #define VIDEO_FORMATS "{ RGB, BGR, RGBA, BGRA, RGBx, BGRx, NV12, NV21, " \
@@ -230,6 +234,8 @@ struct _GstYoloDetect
   GArray *class_last;           /* YoloClassScore (classify) */
   DecodeKey last_key;
   gboolean warned_invalid;
+  gboolean retina_masks;
+  gboolean warned_mask_budget;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -654,6 +660,9 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
     case PROP_BATCH_TIMEOUT:
       self->batch_timeout = g_value_get_uint (value);
       break;
+    case PROP_RETINA_MASKS:
+      self->retina_masks = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -725,6 +734,9 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
       break;
     case PROP_BATCH_SIZE:
       g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_RETINA_MASKS:
+      g_value_set_boolean (value, self->retina_masks);
       break;
     case PROP_BATCH_TIMEOUT:
       g_value_set_uint (value, self->batch_timeout);
@@ -1253,6 +1265,7 @@ gst_yolo_detect_start (GstBaseTransform * trans)
   g_array_set_size (self->last, 0);
   self->have_output = FALSE;
   self->warned_invalid = FALSE;
+  self->warned_mask_budget = FALSE;
   ret = TRUE;
 
 done:
@@ -1656,11 +1669,74 @@ decode_task (GstYoloDetect * self, const YoloHeadParams * hp,
   }
 }
 
+/* Adds the mask of det (a segment detection) to roi: at frame resolution
+ * (retina-masks) or at the input's (see yolo_segment_mask_input), within
+ * the frame's mask budget: *used bytes are taken, n_after detections
+ * still to come keep at least 1 byte each. A retina mask past the budget
+ * is stored at input resolution, an input one past it on a coarser grid
+ * scaled to what is left (one warning per start). */
+static void
+add_mask (GstYoloDetect * self, GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, const YoloTaskDetection * d,
+    guint n_after, guint64 * used)
+{
+  guint64 left = MASK_FRAME_BUDGET - MIN (*used + n_after, MASK_FRAME_BUDGET);
+  gint w = MAX (roi->w, 1), h = MAX (roi->h, 1), mw, mh;
+  gboolean over = FALSE;
+  guint8 *mask;
+
+  if (self->retina_masks && (guint64) w * h <= left) {
+    mask = g_malloc ((gsize) w * h);
+    yolo_segment_mask (&self->tlayout, self->tlast, d, self->output1,
+        self->mask_h, self->mask_w, self->input_w, self->input_h,
+        &self->last_lb, roi->x, roi->y, w, h, mask);
+    gst_yolo_meta_add_mask (buf, roi, w, h, mask);
+    *used += (guint64) w *h;
+    g_free (mask);
+    return;
+  }
+  over = self->retina_masks;
+  yolo_segment_mask_input_size (&self->last_lb, self->input_w,
+      self->input_h, w, h, &mw, &mh);
+  if (mw <= 0 || mh <= 0)
+    return;
+  if ((guint64) mw * mh > left) {
+    /* a coarser grid over the same rectangle, at least 1 x 1 */
+    double f = sqrt ((double) MAX (left, 1) / ((double) mw * mh));
+    mw = CLAMP ((gint) (mw * f), 1, mw);
+    mh = CLAMP ((gint) (mh * f), 1, mh);
+    while ((guint64) mw * mh > MAX (left, 1) && (mw > 1 || mh > 1)) {
+      if (mw >= mh)
+        mw--;
+      else
+        mh--;
+    }
+    over = TRUE;
+  }
+  mask = g_malloc ((gsize) mw * mh);
+  yolo_segment_mask_input (&self->tlayout, self->tlast, d, self->output1,
+      self->mask_h, self->mask_w, self->input_w, self->input_h,
+      &self->last_lb, roi->x, roi->y, w, h, mw, mh, mask);
+  gst_yolo_meta_add_mask (buf, roi, mw, mh, mask);
+  *used += (guint64) mw *mh;
+  g_free (mask);
+  if (over && !self->warned_mask_budget) {
+    self->warned_mask_budget = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, NO_SPACE_LEFT,
+        ("A frame's masks would pass the budget of %u MiB: masks past it "
+            "are stored at a lower resolution", MASK_FRAME_BUDGET >> 20),
+        ("retina-masks=%d, a %dx%d ROI's mask stored as %dx%d",
+            self->retina_masks, w, h, mw, mh));
+  }
+}
+
 /* Attaches the kept results of a segment, pose, obb or classify model to
  * buf (a frame of w x h, the inferred frame's geometry). */
 static void
 attach_task (GstYoloDetect * self, GstBuffer * buf, guint w, guint h)
 {
+  guint64 mask_bytes = 0;
+
   if (self->task == YOLO_TASK_CLASSIFY) {
     guint n = self->class_last ? self->class_last->len : 0;
     gint *ids;
@@ -1711,12 +1787,7 @@ attach_task (GstYoloDetect * self, GstBuffer * buf, guint w, guint h)
       gst_yolo_meta_add_keypoints (buf, roi, w, h,
           self->tlayout.n_keypoints, values);
     } else if (self->task == YOLO_TASK_SEGMENT) {
-      guint8 *mask = g_malloc ((gsize) MAX (roi->w, 1) * MAX (roi->h, 1));
-      yolo_segment_mask (&self->tlayout, self->tlast, d, self->output1,
-          self->mask_h, self->mask_w, self->input_w, self->input_h,
-          &self->last_lb, roi->x, roi->y, roi->w, roi->h, mask);
-      gst_yolo_meta_add_mask (buf, roi, roi->w, roi->h, mask);
-      g_free (mask);
+      add_mask (self, buf, roi, d, self->tlast->dets->len - i - 1, &mask_bytes);
     }
   }
 }
@@ -2120,6 +2191,32 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
           GST_PARAM_MUTABLE_READY));
 
   /**
+   * GstYoloDetect:retina-masks:
+   *
+   * Segment models: the resolution of the masks (Ultralytics' option of
+   * that name). FALSE (default, as Ultralytics): each mask covers its ROI
+   * rectangle at the network input's resolution (Ultralytics' chain up to
+   * "bilinear to the input, > 0.5, letterbox cut off", then the ROI's
+   * region in input pixels: at most the input size per side), so its
+   * dims are smaller than the ROI's on a frame larger than the input.
+   * TRUE: at frame resolution (dims = the ROI's w x h), bilinear to the
+   * frame as Ultralytics' scale_masks. Either way a frame's masks hold at
+   * most 64 MiB: a mask past that budget is stored at input resolution
+   * (retina-masks=TRUE), or on a coarser grid over its ROI, with one
+   * warning per start. Readers get a mask at the ROI's size with
+   * gst_yolo_meta_get_roi_mask() (gstyolometa.h).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RETINA_MASKS,
+      g_param_spec_boolean ("retina-masks", "Retina masks",
+          "Segment models: masks at frame resolution (TRUE) or at the "
+          "network input's (FALSE); a frame's masks hold at most 64 MiB",
+          DEFAULT_RETINA_MASKS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstYoloDetect:agnostic-nms:
    *
    * Suppress overlapping boxes across classes, not only within a class.
@@ -2240,6 +2337,7 @@ gst_yolo_detect_init (GstYoloDetect * self)
   self->model_family = DEFAULT_MODEL_FAMILY;
   self->top_k = DEFAULT_TOP_K;
   self->agnostic_nms = DEFAULT_AGNOSTIC_NMS;
+  self->retina_masks = DEFAULT_RETINA_MASKS;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
   self->batch_size = 1;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;

@@ -84,10 +84,18 @@ gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
  * "mask" (segment): format "segmentation_mask", dims <W, H> (uint array:
  *   columns, rows), precision 40 (U8), data_buffer (GVariant "ay": W x H
  *   bytes, row-major, 1 = object), covering the ROI rectangle (x, y, w, h
- *   of the ROI meta: W = w, H = h) at frame resolution.
- * "detection" of an oriented box (obb) has a "rotation" field (DL
- *   Streamer's: radians, in [0, pi), clockwise on screen since y points
- *   down) and the rotated box's centre and sides in frame pixels,
+ *   of the ROI meta) in W x H equal cells: W = w, H = h at frame
+ *   resolution (yolodetect retina-masks=TRUE), smaller at the network
+ *   input's (the default) or under the per-frame mask budget; read it at
+ *   the ROI's size with gst_yolo_meta_get_roi_mask().
+ * "detection" of an oriented box (obb) has a "rotation" field (radians,
+ *   in [0, pi), clockwise on screen since y points down; DL Streamer's
+ *   field name, but not its box: DL Streamer 2024.1-2025 rotates the ROI
+ *   rectangle about its centre, its ROI being the unrotated box, where
+ *   ours is the axis-aligned bounding box, so its gvawatermark would draw
+ *   our ROI rotated; DL Streamer 2026 and GStreamer >= 1.26 read a
+ *   GstAnalyticsODMtd oriented location, unrotated box + r, which
+ *   yolodetect does not attach) and the rotated box's centre and sides in frame pixels,
  *   "rotated_cx", "rotated_cy", "rotated_w", "rotated_h" (doubles; w along
  *   the rotation's direction, w >= h), with "frame_width", "frame_height"
  *   (ints: the frame those pixels are of, so that a reader after a
@@ -212,7 +220,8 @@ gst_yolo_meta_get_keypoints (GstBuffer * buf,
 }
 
 /* Adds a "mask" structure to roi: mask_w x mask_h bytes (1 = object),
- * covering the ROI rectangle. */
+ * covering the ROI rectangle in mask_w x mask_h equal cells (any size:
+ * the ROI's w x h at frame resolution, or smaller). */
 void gst_yolo_meta_add_mask (GstBuffer * buf,
     GstVideoRegionOfInterestMeta * roi, guint mask_w, guint mask_h,
     const guint8 * mask);

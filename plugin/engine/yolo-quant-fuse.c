@@ -33,6 +33,14 @@
  * backend-opencl/conv-int8.c): exact and faster
  * than the float FMAs there, so those stay integer.
  *
+ * Then the scale products: quantize_dynamic computes each ConvInteger's
+ * m = Mul(x_scale, w_scale) (w_scale a constant) as a node of its own, one
+ * launch of one to M values per conv. A DynamicQuantizeLinear that stays
+ * integer takes up to YOLO_DQL_MAX_PRODUCTS of the Muls reading its
+ * y_scale as extra inputs (w_scale) and outputs (the Mul's output, now
+ * x_scale * w_scale written by the quantising launch; ops/quant.c): the
+ * same float multiply, so the same values, and the Mul launches go.
+ *
  * Static QDQ (quantize_static): a QuantizeLinear -> DequantizeLinear pair
  * with the same scale, zero point and axis on an activation becomes one
  * QuantizeDequantizeLinear (the fake quantisation, float in, float out;
@@ -334,6 +342,60 @@ emulate_dynamic (YoloGraph * g, YoloNode * d)
   g_ptr_array_free (convs, TRUE);
 }
 
+/* The scale products of DynamicQuantizeLinear d (see the top of the
+ * file): Muls of d's scalar y_scale and a float constant of the Mul
+ * output's shape, whose output is read (not a graph output), no fused
+ * epilogue. */
+static void
+fold_scale_products (YoloGraph * g, YoloNode * d)
+{
+  YoloTensor *sx;
+  YoloNode *muls[YOLO_DQL_MAX_PRODUCTS];
+  int k = 0, *ins, *outs;
+
+  if (d->n_inputs != 1 || d->n_outputs != 3
+      || yolo_node_attr_int (d, "per_image", 0))
+    return;
+  sx = YOLO_OUT (g, d, 1);
+  if (sx->ndim != 0 || sx->dtype != YOLO_DTYPE_FLOAT)
+    return;
+  for (guint i = 0; i < g->nodes->len && k < YOLO_DQL_MAX_PRODUCTS; i++) {
+    YoloNode *m = YOLO_N (g, i);
+    YoloTensor *w, *o;
+    if (m->removed || strcmp (m->op_type, "Mul") || m->n_inputs != 2
+        || m->n_outputs != 1 || m->act != YOLO_ACT_NONE || m->residual >= 0
+        || m->inputs[0] == m->inputs[1]
+        || (m->inputs[0] != d->outputs[1] && m->inputs[1] != d->outputs[1]))
+      continue;
+    w = YOLO_IN (g, m, m->inputs[0] == d->outputs[1] ? 1 : 0);
+    o = YOLO_OUT (g, m, 0);
+    if (!yolo_tensor_is_const (w) || w->dtype != YOLO_DTYPE_FLOAT
+        || o->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_same_shape (o, w)
+        || o->is_output || o->n_uses == 0)
+      continue;
+    muls[k++] = m;
+  }
+  if (k == 0)
+    return;
+  ins = g_new (int, 1 + k);
+  outs = g_new (int, 3 + k);
+  ins[0] = d->inputs[0];
+  memcpy (outs, d->outputs, 3 * sizeof (int));
+  for (int j = 0; j < k; j++) {
+    YoloNode *m = muls[j];
+    ins[1 + j] = m->inputs[m->inputs[0] == d->outputs[1] ? 1 : 0];
+    outs[3 + j] = m->outputs[0];
+    m->removed = TRUE;
+  }
+  g_free (d->inputs);
+  g_free (d->outputs);
+  d->inputs = ins;
+  d->outputs = outs;
+  d->n_inputs = 1 + k;
+  d->n_outputs = 3 + k;
+  yolo_graph_update_uses (g);
+}
+
 void
 yolo_graph_fuse_quant (YoloGraph * g)
 {
@@ -344,12 +406,15 @@ yolo_graph_fuse_quant (YoloGraph * g)
       try_fuse (g, i);
   }
   fuse_qdq_pairs (g);
-  if (g->int8_integer)
-    return;
-  for (guint i = 0; i < g->nodes->len; i++) {
+  for (guint i = 0; !g->int8_integer && i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
     if (!n->removed && !strcmp (n->op_type, "DynamicQuantizeLinear"))
       emulate_dynamic (g, n);
   }
   yolo_graph_update_uses (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    if (!n->removed && !strcmp (n->op_type, "DynamicQuantizeLinear"))
+      fold_scale_products (g, n);
+  }
 }

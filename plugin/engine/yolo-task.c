@@ -560,51 +560,43 @@ bilinear_tap (int i, double scale, int n, int *i0, int *i1)
   return p - f;
 }
 
-void
-yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
+/* The letterboxed image inside the input (Ultralytics' scale_masks):
+ * columns [*left, *left + *cw), rows [*top, *top + *ch); FALSE if empty. */
+static gboolean
+segment_cut (const YoloLetterbox * lb, int input_w, int input_h, int *left,
+    int *top, int *cw, int *ch)
+{
+  double padx = (input_w - lb->frame_w * lb->scale_x) / 2;
+  double pady = (input_h - lb->frame_h * lb->scale_y) / 2;
+
+  *left = (int) floor (padx - 0.1 + 0.5);
+  *top = (int) floor (pady - 0.1 + 0.5);
+  *cw = input_w - (int) floor (padx + 0.1 + 0.5) - *left;
+  *ch = input_h - (int) floor (pady + 0.1 + 0.5) - *top;
+  return *cw >= 1 && *ch >= 1 && lb->frame_w >= 1 && lb->frame_h >= 1;
+}
+
+/* The binary mask of det at input pixels [u0, u1] x [v0, v1] (inside the
+ * input): coeffs . protos cropped to the box at prototype resolution,
+ * bilinear to the input, > 0. A new (u1-u0+1) x (v1-v0+1) array. */
+static guint8 *
+segment_input_binary (const YoloTaskLayout * l, const YoloTaskResult * r,
     const YoloTaskDetection * det, const float *protos, int mh, int mw,
-    int input_w, int input_h, const YoloLetterbox * lb, int x0, int y0,
-    int out_w, int out_h, guint8 * out)
+    int input_w, int input_h, const YoloLetterbox * lb, int u0, int u1,
+    int v0, int v1)
 {
   const float *coef = (const float *) r->values->data + det->values_offset;
-  int M = l->n_masks;
-  double bx1, by1, bx2, by2, padx, pady, cw, ch;
-  int left, top, right, bottom, u0, u1, v0, v1, uw, vh, p0, p1, q0, q1, pw;
-  int t0, t1;
+  int M = l->n_masks, uw = u1 - u0 + 1, vh = v1 - v0 + 1;
+  int p0, p1, q0, q1, pw, t0, t1;
+  double bx1, by1, bx2, by2;
   float *logit;
   guint8 *bin;
 
-  memset (out, 0, (gsize) MAX (out_w, 0) * MAX (out_h, 0));
-  if (out_w <= 0 || out_h <= 0 || mh <= 0 || mw <= 0)
-    return;
   /* the box in prototype cells (unclipped, as the model gave it) */
   bx1 = ((det->cx - det->w / 2) * lb->scale_x + lb->pad_x) * mw / input_w;
   bx2 = ((det->cx + det->w / 2) * lb->scale_x + lb->pad_x) * mw / input_w;
   by1 = ((det->cy - det->h / 2) * lb->scale_y + lb->pad_y) * mh / input_h;
   by2 = ((det->cy + det->h / 2) * lb->scale_y + lb->pad_y) * mh / input_h;
-  /* the letterboxed image inside the input (Ultralytics' scale_masks) */
-  padx = (input_w - lb->frame_w * lb->scale_x) / 2;
-  pady = (input_h - lb->frame_h * lb->scale_y) / 2;
-  left = (int) floor (padx - 0.1 + 0.5);
-  top = (int) floor (pady - 0.1 + 0.5);
-  right = input_w - (int) floor (padx + 0.1 + 0.5);
-  bottom = input_h - (int) floor (pady + 0.1 + 0.5);
-  cw = right - left;
-  ch = bottom - top;
-  if (cw < 1 || ch < 1)
-    return;
-
-  /* input pixels the out pixels sample from */
-  bilinear_tap (x0, cw / lb->frame_w, (int) cw, &u0, &t1);
-  bilinear_tap (x0 + out_w - 1, cw / lb->frame_w, (int) cw, &t0, &u1);
-  bilinear_tap (y0, ch / lb->frame_h, (int) ch, &v0, &t1);
-  bilinear_tap (y0 + out_h - 1, ch / lb->frame_h, (int) ch, &t0, &v1);
-  u0 += left;
-  u1 += left;
-  v0 += top;
-  v1 += top;
-  uw = u1 - u0 + 1;
-  vh = v1 - v0 + 1;
   /* prototype cells those input pixels sample from */
   bilinear_tap (u0, (double) mw / input_w, mw, &p0, &t1);
   bilinear_tap (u1, (double) mw / input_w, mw, &t0, &p1);
@@ -642,15 +634,46 @@ yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
       bin[(gsize) (v - v0) * uw + u - u0] = val > 0.0;
     }
   }
+  g_free (logit);
+  return bin;
+}
+
+void
+yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
+    const YoloTaskDetection * det, const float *protos, int mh, int mw,
+    int input_w, int input_h, const YoloLetterbox * lb, int x0, int y0,
+    int out_w, int out_h, guint8 * out)
+{
+  int left, top, cw, ch, u0, u1, v0, v1, uw, t0, t1;
+  guint8 *bin;
+
+  memset (out, 0, (gsize) MAX (out_w, 0) * MAX (out_h, 0));
+  if (out_w <= 0 || out_h <= 0 || mh <= 0 || mw <= 0
+      || !segment_cut (lb, input_w, input_h, &left, &top, &cw, &ch))
+    return;
+
+  /* input pixels the out pixels sample from */
+  bilinear_tap (x0, (double) cw / lb->frame_w, cw, &u0, &t1);
+  bilinear_tap (x0 + out_w - 1, (double) cw / lb->frame_w, cw, &t0, &u1);
+  bilinear_tap (y0, (double) ch / lb->frame_h, ch, &v0, &t1);
+  bilinear_tap (y0 + out_h - 1, (double) ch / lb->frame_h, ch, &t0, &v1);
+  u0 += left;
+  u1 += left;
+  v0 += top;
+  v1 += top;
+  uw = u1 - u0 + 1;
+  bin = segment_input_binary (l, r, det, protos, mh, mw, input_w, input_h,
+      lb, u0, u1, v0, v1);
   /* letterbox cut off, resized to the frame, > 0.5 */
   for (int j = 0; j < out_h; j++) {
     int a0, a1;
-    double wy = bilinear_tap (y0 + j, ch / lb->frame_h, (int) ch, &a0, &a1);
+    double wy = bilinear_tap (y0 + j, (double) ch / lb->frame_h, ch, &a0,
+        &a1);
     const guint8 *r0 = bin + (gsize) (a0 + top - v0) * uw;
     const guint8 *r1 = bin + (gsize) (a1 + top - v0) * uw;
     for (int i = 0; i < out_w; i++) {
       int b0, b1;
-      double wx = bilinear_tap (x0 + i, cw / lb->frame_w, (int) cw, &b0,
+      double wx = bilinear_tap (x0 + i, (double) cw / lb->frame_w, cw, &b0,
           &b1);
       int c0 = b0 + left - u0, c1 = b1 + left - u0;
       double val = (1 - wy) * ((1 - wx) * r0[c0] + wx * r0[c1])
@@ -659,5 +682,65 @@ yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
     }
   }
   g_free (bin);
-  g_free (logit);
+}
+
+void
+yolo_segment_mask_input_size (const YoloLetterbox * lb, int input_w,
+    int input_h, int w, int h, int *out_w, int *out_h)
+{
+  int left, top, cw, ch;
+
+  *out_w = *out_h = 0;
+  if (w <= 0 || h <= 0
+      || !segment_cut (lb, input_w, input_h, &left, &top, &cw, &ch))
+    return;
+  *out_w = CLAMP ((int) floor ((double) w * cw / lb->frame_w + 0.5), 1, cw);
+  *out_h = CLAMP ((int) floor ((double) h * ch / lb->frame_h + 0.5), 1, ch);
+}
+
+/* the input pixel (letterbox cut off: in [0, n)) whose area holds the
+ * centre of cell i of n_cells over frame pixels [x0, x0 + w) */
+static inline int
+segment_cell_pixel (int i, int n_cells, int x0, int w, double scale, int n)
+{
+  int u = (int) floor ((x0 + (i + 0.5) * w / n_cells) * scale);
+
+  return CLAMP (u, 0, n - 1);
+}
+
+void
+yolo_segment_mask_input (const YoloTaskLayout * l, const YoloTaskResult * r,
+    const YoloTaskDetection * det, const float *protos, int mh, int mw,
+    int input_w, int input_h, const YoloLetterbox * lb, int x0, int y0,
+    int w, int h, int out_w, int out_h, guint8 * out)
+{
+  int left, top, cw, ch, u0, u1, v0, v1, uw;
+  double sx, sy;
+  int *col;
+  guint8 *bin;
+
+  memset (out, 0, (gsize) MAX (out_w, 0) * MAX (out_h, 0));
+  if (out_w <= 0 || out_h <= 0 || w <= 0 || h <= 0 || mh <= 0 || mw <= 0
+      || !segment_cut (lb, input_w, input_h, &left, &top, &cw, &ch))
+    return;
+  sx = (double) cw / lb->frame_w;
+  sy = (double) ch / lb->frame_h;
+  u0 = left + segment_cell_pixel (0, out_w, x0, w, sx, cw);
+  u1 = left + segment_cell_pixel (out_w - 1, out_w, x0, w, sx, cw);
+  v0 = top + segment_cell_pixel (0, out_h, y0, h, sy, ch);
+  v1 = top + segment_cell_pixel (out_h - 1, out_h, y0, h, sy, ch);
+  uw = u1 - u0 + 1;
+  bin = segment_input_binary (l, r, det, protos, mh, mw, input_w, input_h,
+      lb, u0, u1, v0, v1);
+  col = g_new (int, out_w);
+  for (int i = 0; i < out_w; i++)
+    col[i] = left + segment_cell_pixel (i, out_w, x0, w, sx, cw) - u0;
+  for (int j = 0; j < out_h; j++) {
+    const guint8 *row = bin + (gsize) (top + segment_cell_pixel (j, out_h,
+            y0, h, sy, ch) - v0) * uw;
+    for (int i = 0; i < out_w; i++)
+      out[(gsize) j * out_w + i] = row[col[i]];
+  }
+  g_free (col);
+  g_free (bin);
 }

@@ -135,5 +135,25 @@ void yolo_segment_mask (const YoloTaskLayout * l, const YoloTaskResult * r,
     int mask_w, int input_w, int input_h, const YoloLetterbox * lb, int x0,
     int y0, int out_w, int out_h, guint8 * out);
 
+/* The size of det's mask at the network input's resolution (Ultralytics'
+ * retina_masks=False) over the frame rectangle w x h: w and h scaled as
+ * the letterbox scales the frame (rounded, at least 1, at most the
+ * letterboxed image's size inside the input); 0 x 0 when lb is empty. */
+void yolo_segment_mask_input_size (const YoloLetterbox * lb, int input_w,
+    int input_h, int w, int h, int *out_w, int *out_h);
+
+/* Instance mask of det at input resolution: as yolo_segment_mask up to
+ * "bilinear up to the input, > 0, letterbox cut off"; out (out_w x out_h
+ * bytes, row-major, 1 = object) covers the frame rectangle [x0, x0+w) x
+ * [y0, y0+h) in out_w x out_h equal cells, each the value of the input
+ * pixel holding the cell's centre (out_w x out_h from
+ * yolo_segment_mask_input_size: that rectangle's input pixels; smaller: a
+ * coarser grid over the same rectangle). */
+void yolo_segment_mask_input (const YoloTaskLayout * l,
+    const YoloTaskResult * r, const YoloTaskDetection * det,
+    const float *protos, int mask_h, int mask_w, int input_w, int input_h,
+    const YoloLetterbox * lb, int x0, int y0, int w, int h, int out_w,
+    int out_h, guint8 * out);
+
 G_END_DECLS
 #endif /* YOLO_TASK_H */

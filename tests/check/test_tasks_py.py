@@ -12,9 +12,14 @@ not within 0.02 of the threshold is found on both sides with the same
 class, box IoU >= 0.9, confidence within 0.01; keypoints within 1 px
 (confidence within 0.01), angles within 0.01 rad, masks IoU >= 0.9 per
 instance (inside the ROI rectangle the mask covers), classify's top-k
-classes exactly.
+classes exactly. Masks: --retina-masks runs yolodetect retina-masks=true
+against Ultralytics' retina_masks=True chain (scale_masks: bilinear to the
+frame, > 0.5); without it (the element's default, Ultralytics'
+retina_masks=False) against the mask at input resolution, letterbox cut
+off, sampled over the ROI as yolodetect stores it and yolojson reads it
+(input_res_roi).
 
-usage: test_tasks_py.py MODEL_NAME IMAGE[@CONF] [IMAGE[@CONF]...]
+usage: test_tasks_py.py MODEL_NAME [--retina-masks] IMAGE[@CONF] [IMAGE[@CONF]...]
 (YOLO_TEST_DATA set; CONF: conf-threshold for that image, default 0.25)
 """
 import json
@@ -29,6 +34,9 @@ import numpy as np
 data = os.environ.get("YOLO_TEST_DATA", "")
 sys.path.insert(0, os.path.join(data, "reference"))
 name = sys.argv[1]
+RETINA = "--retina-masks" in sys.argv
+if RETINA:
+    sys.argv.remove("--retina-masks")
 model = os.path.join(data, "models", "zoo", name + ".onnx")
 if not os.path.exists(model):
     print("%s missing: skipped" % model)
@@ -54,7 +62,7 @@ def element(image):
     cmd = ["gst-launch-1.0", "-q", "filesrc", "location=" + image, "!",
            "jpegdec", "!", "videoconvert", "!", "video/x-raw,format=RGB", "!",
            "yolodetect", "model=" + model, "top-k=%d" % TOPK,
-           "conf-threshold=%g" % CONF, "!",
+           "conf-threshold=%g" % CONF] + (["retina-masks=true"] if RETINA else []) + ["!",
            "yolojson", "location=" + out, "!", "fakesink"]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     if p.returncode != 0 and "unsupported operator" in p.stdout + p.stderr:
@@ -171,7 +179,10 @@ def reference(image):
             up = cv2.resize(lm.astype(np.float32), (S, S), interpolation=cv2.INTER_LINEAR) > 0
             nh, nw = int(round(H * r)), int(round(W * r))
             cut = up[py:py + nh, px:px + nw].astype(np.float32)
-            d["mask"] = cv2.resize(cut, (W, H), interpolation=cv2.INTER_LINEAR) > 0.5
+            if RETINA:
+                d["mask"] = cv2.resize(cut, (W, H), interpolation=cv2.INTER_LINEAR) > 0.5
+            else:
+                d["cut"] = cut > 0.5  # retina_masks=False: input resolution
         dets.append(d)
     return task, W, H, dets
 
@@ -182,6 +193,24 @@ def iou(a, b):
     inter = max(xx2 - xx1, 0) * max(yy2 - yy1, 0)
     ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / ua if ua > 0 else float(a == b)
+
+
+def cells(x0, w, n_in, size):
+    """For each of w ROI pixels from x0 on a frame side of size pixels: the
+    input pixel (of n_in, letterbox cut off) yolodetect's input-resolution
+    mask holds there: the ROI in round(w * n_in / size) cells, each the
+    input pixel under its centre, read back at the ROI's size (nearest, as
+    gst_yolo_meta_get_roi_mask)."""
+    n = min(max(int(math.floor(w * n_in / size + 0.5)), 1), n_in)
+    px = np.clip(np.floor((x0 + (np.arange(n) + 0.5) * w / n) * n_in / size).astype(int), 0, n_in - 1)
+    return px[((2 * np.arange(w) + 1) * n) // (2 * w)]
+
+
+def input_res_roi(cut, W, H, x, y, w, h):
+    """Ultralytics' retina_masks=False mask (cut: input resolution,
+    letterbox cut off) over the ROI, as yolodetect stores it"""
+    nh, nw = cut.shape
+    return cut[cells(y, h, nh, H)][:, cells(x, w, nw, W)]
 
 
 def rle_decode(counts, h, w):
@@ -251,7 +280,10 @@ def check(image):
             # of the box; compare inside it
             sub = rle_decode(o["mask"]["counts"], *o["mask"]["size"]).astype(bool)
             assert sub.shape == (o["h"], o["w"]), (sub.shape, o)
-            ref = d["mask"][o["y"]:o["y"] + o["h"], o["x"]:o["x"] + o["w"]]
+            if RETINA:
+                ref = d["mask"][o["y"]:o["y"] + o["h"], o["x"]:o["x"] + o["w"]]
+            else:
+                ref = input_res_roi(d["cut"], W, H, o["x"], o["y"], o["w"], o["h"])
             inter, union = (sub & ref).sum(), (sub | ref).sum()
             mi = inter / union if union else 1.0
             assert mi >= 0.9, ("mask IoU %.3f" % mi, o["box"], d["box"])

@@ -14,7 +14,10 @@
  * "float" never; a conv the kernel cannot take (3x3) runs on another
  * kernel when conv_kernel names it. The 3x3 stride-2 kernel
  * (conv-int8-3x3s2, conv_int8_s2.cl) on odd, tiny and yolo-sized planes,
- * C % 4 != 0, x zero points 0, 128 and 255 and saturating codes. */
+ * C % 4 != 0, x zero points 0, 128 and 255 and saturating codes. The 3x3
+ * stride-1 kernel over the flattened plane (conv-int8-3x3s1-flat: W 1 to
+ * 31, H 1 to 3, quads gathered at the tensor's ends, yolo's 20x20, 10x10,
+ * 40x40) and the 1x1 packed per pixel block (conv-int8-1x1-pk). */
 #include "yolo-test-util.h"
 
 #include <string.h>
@@ -42,6 +45,8 @@ typedef struct
   int k;                        /* 1 (1x1) or 3 (3x3, pad 1) */
   int s;                        /* stride of a 3x3 (0: 1) */
   gboolean saturate;            /* every code 255 (int32 test) */
+  gboolean flat;                /* 3x3 s1: conv-int8-3x3s1-flat */
+  gboolean pk;                  /* 1x1: conv-int8-1x1-pk */
 } Int8Case;
 
 static const Int8Case cases[] = {
@@ -78,13 +83,49 @@ static const Int8Case cases[] = {
   {64, 20, 20, 16, YOLO_DTYPE_INT8, TRUE, 3, 2},
   {16, 13, 70, 8, YOLO_DTYPE_UINT8, TRUE, 3, 2, TRUE},
   {128, 6, 9, 16, YOLO_DTYPE_UINT8, FALSE, 3, 2, TRUE},
+  /* 3x3 s1 over the flattened plane: planes below 32 pixels (W 1..31, H
+   * 1..3, every quad gathered lane by lane), one row, one column, first /
+   * last quads gathered and middle ones not (36 px), the shifted last
+   * tile (20x20, 10x10, 40x40 as yolo's P5 / P4 planes), C 4 / 8 / 12 */
+  {4, 1, 1, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {8, 2, 31, 13, YOLO_DTYPE_INT8, TRUE, 3,.flat = TRUE},
+  {12, 3, 17, 9, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {4, 3, 5, 16, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {8, 1, 31, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {12, 2, 3, 5, YOLO_DTYPE_INT8, TRUE, 3,.flat = TRUE},
+  {4, 3, 1, 3, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {40, 3, 7, 17, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {64, 6, 6, 16, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {16, 20, 20, 24, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {32, 10, 10, 32, YOLO_DTYPE_INT8, FALSE, 3,.flat = TRUE},
+  {8, 40, 40, 8, YOLO_DTYPE_UINT8, FALSE, 3,.flat = TRUE},
+  {12, 5, 45, 12, YOLO_DTYPE_UINT8, TRUE, 3,.flat = TRUE},
+  {8, 3, 19, 8, YOLO_DTYPE_UINT8, FALSE, 3,.saturate = TRUE,.flat = TRUE},
+  /* 1x1 packed once per pixel block: channel quads whole and not, the
+   * most channels it takes (128), a shifted last tile, 1024 px (the
+   * plane the rule picks it for) */
+  {32, 32, 32, 24, YOLO_DTYPE_UINT8, FALSE, 1,.pk = TRUE},
+  {6, 8, 16, 13, YOLO_DTYPE_INT8, TRUE, 1,.pk = TRUE},
+  {128, 4, 16, 16, YOLO_DTYPE_UINT8, TRUE, 1,.pk = TRUE},
+  {17, 5, 7, 8, YOLO_DTYPE_INT8, FALSE, 1,.pk = TRUE},
 };
 
-#define KERNELS(c) ((c)->s == 2 ? "conv_int8_3x3s2|conv_int8_3x3s2_vnni" : \
+#define KERNELS(c) ((c)->pk ? "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni" : \
+    (c)->flat ? "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
+    (c)->s == 2 ? "conv_int8_3x3s2|conv_int8_3x3s2_vnni" : \
     (c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
     "conv_int8_1x1|conv_int8_1x1_vnni")
 
 #define INT8_VARIANTS "conv-int8-1x1,conv-int8-3x3s1,conv-int8-3x3s2"
+/* the variants a case names (conv_kernel) */
+#define FORCED(c) ((c)->pk ? "conv-int8-1x1-pk" : \
+    (c)->flat ? "conv-int8-3x3s1-flat" : INT8_VARIANTS)
+/* int8_compute "auto": a rule picks among the 1x1 and the 3x3 stride-1
+ * kernels (only the flat one takes W < 32) */
+#define AUTO_KERNELS(c) ((c)->s == 2 ? KERNELS (c) : (c)->k == 3 ? \
+    "conv_int8_3x3s1|conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat" \
+    "|conv_int8_3x3s1_flat_vnni" : "conv_int8_1x1|conv_int8_1x1_vnni" \
+    "|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni")
 
 static void
 conv_attrs (YoloNode * n, const Int8Case * c)
@@ -131,14 +172,15 @@ test_int32 (void)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = INT8_VARIANTS;
-  yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
     char label[64];
     /* x zero points 0, 255 and 128 */
     float zx = k % 3 == 0 ? 0 : k % 3 == 1 ? 255 : 128;
+
+    opt.conv_kernel = FORCED (c);
+    yolo_test_set_options (&opt);
 
     g->opset = 20;
     yolo_test_input (g, "x", YOLO_DTYPE_UINT8, 4, DIMS (1, c->C, c->H,
@@ -162,15 +204,16 @@ fused_cases (gboolean forced)
 {
   YoloEngineOptions opt = { 0 };
 
-  opt.conv_kernel = forced ? INT8_VARIANTS : NULL;
   opt.int8_compute = forced ? "integer" : "auto";
-  yolo_test_set_options (&opt);
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
     gboolean res = c->M == c->C && c->s != 2;   /* same shape */
     char label[80];
     YoloNode *conv;
+
+    opt.conv_kernel = forced ? FORCED (c) : NULL;
+    yolo_test_set_options (&opt);
 
     g->opset = 20;
     yolo_test_input (g, "xf", YOLO_DTYPE_FLOAT, 4, DIMS (1, c->C, c->H,
@@ -196,15 +239,20 @@ fused_cases (gboolean forced)
         res ? " + residual" : "", forced ? "" : " (auto)");
     yolo_test_expect_kernel ("eltwise_cast_i2f", FALSE);
     if (forced || device_int8_dot ()) {
-      yolo_test_expect_kernel (KERNELS (c), TRUE);
+      yolo_test_expect_kernel (forced ? KERNELS (c) : AUTO_KERNELS (c), TRUE);
       yolo_test_expect_kernel ("quant_dql_apply_fake|quant_dql_fake16", FALSE);
     } else {
       /* no integer dot products: the float emulation */
-      yolo_test_expect_kernel (KERNELS (c), FALSE);
+      yolo_test_expect_kernel (AUTO_KERNELS (c), FALSE);
     }
     /* the integer sums are exact; SiLU's exp differs from the C
-     * reference's by an ulp or so (as test-quant's fused cases) */
-    yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+     * reference's by an ulp or so (as test-quant's fused cases); the float
+     * emulation rounds its products and sums (1.3e-5 seen on rusticl for
+     * 144 taps; test_float_mode's bound) */
+    if (forced || device_int8_dot ())
+      yolo_test_check (g, label, 1e-5f, 1e-5f, TRUE);
+    else
+      yolo_test_check (g, label, 1e-4f, 1e-4f, TRUE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
   yolo_test_set_options (NULL);

@@ -406,7 +406,8 @@ conv_integer_cases (gboolean forced_int, int batch)
         c->M / c->group % 8 ? "conv_integer_generic" :
         forced_int ? "conv_integer_c8" :
         "conv_integer_f16c8|conv_integer_c8|conv_int8_1x1_vnni|"
-        "conv_int8_3x3s2_vnni", TRUE);
+        "conv_int8_3x3s2_vnni|conv_int8_1x1_pk_vnni|conv_int8_3x3s1_flat_vnni",
+        TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
@@ -535,6 +536,11 @@ conv_integer_fused_batch (gboolean emulate, int batch)
       yolo_test_expect_kernel ("conv_integer_dw16", FALSE);
     } else {
       yolo_test_expect_kernel ("quant_dql_apply|quant_dql_int16", TRUE);
+      /* batch 1: x_scale * w_scale written by the quantising launch
+       * (fold_scale_products), no Mul launch; per image: a Mul */
+      if (batch == 1)
+        yolo_test_expect_kernel ("eltwise_binary_same|eltwise_binary_bcast|"
+            "eltwise_binary_rows", FALSE);
     }
     /* the integer part is exact (float emulation: float rounding of the
      * products and sums, relative 1e-6); SiLU's exp differs by an ulp or
@@ -635,6 +641,78 @@ test_conv_integer_no_zero_points (void)
   yolo_test_attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
   yolo_test_output (g, "y");
   yolo_test_check (g, "ConvInteger without zero points", 0, 0, FALSE);
+}
+
+/* DynamicQuantizeLinear with scale products (inputs w_1..w_k, outputs
+ * y_scale * w_j; what fold_scale_products makes of quantize_dynamic's
+ * x_scale * w_scale Muls): the device against the C reference, bit for
+ * bit, k = 1 to 4, scalar and per-channel w, the wide-vector and the
+ * one-work-item scale launches (quant_dql_int16 / quant_dql_params) as
+ * the device takes them; each product against x_scale * w_j. */
+static YoloGraph *
+dql_products_graph (gint64 size, int k)
+{
+  static const char *const ins[] = { "x,w1", "x,w1,w2", "x,w1,w2,w3",
+    "x,w1,w2,w3,w4"
+  };
+  static const char *const outs[] = { "y,s,z,m1", "y,s,z,m1,m2",
+    "y,s,z,m1,m2,m3", "y,s,z,m1,m2,m3,m4"
+  };
+  YoloGraph *g = yolo_graph_new ();
+  char name[8];
+
+  g->opset = 20;
+  yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2, DIMS (1, size), -3, 5);
+  yolo_test_const (g, "w1", YOLO_DTYPE_FLOAT, 0, NULL, 1e-3f, 1e-2f);
+  yolo_test_const (g, "w2", YOLO_DTYPE_FLOAT, 1, DIMS (16), 1e-4f, 1e-1f);
+  yolo_test_const (g, "w3", YOLO_DTYPE_FLOAT, 4, DIMS (1, 37, 1, 1), 1e-5f,
+      3.0f);
+  yolo_test_const (g, "w4", YOLO_DTYPE_FLOAT, 1, DIMS (1), 0.5f, 0.5f);
+  yolo_test_node (g, "DynamicQuantizeLinear", ins[k - 1], outs[k - 1]);
+  yolo_test_output (g, "y");
+  yolo_test_output (g, "s");
+  yolo_test_output (g, "z");
+  for (int j = 1; j <= k; j++) {
+    g_snprintf (name, sizeof (name), "m%d", j);
+    yolo_test_output (g, name);
+  }
+  return g;
+}
+
+static void
+test_dql_products (void)
+{
+  static const gint64 sizes[] = { 7, 4096, 100003 };
+
+  for (guint si = 0; si < G_N_ELEMENTS (sizes); si++)
+    for (int k = 1; k <= 4; k++) {
+      YoloGraph *g = dql_products_graph (sizes[si], k);
+      YoloNode *n = YOLO_N (g, 0);
+      char label[80];
+      float s;
+
+      /* the reference: each product is the scale times w_j, w_j's shape */
+      g_assert_true (yolo_graph_infer (g, NULL));
+      g_assert_true (yolo_ops_lookup (n->op_type)->eval (g, n, NULL));
+      s = ((float *) YOLO_OUT (g, n, 1)->data)[0];
+      for (int j = 1; j <= k; j++) {
+        YoloTensor *w = YOLO_IN (g, n, j), *m = YOLO_OUT (g, n, 2 + j);
+        g_assert_true (yolo_tensor_same_shape (w, m));
+        for (gint64 i = 0; i < yolo_tensor_numel (w); i++)
+          g_assert_cmpfloat (((float *) m->data)[i], ==,
+              s * ((float *) w->data)[i]);
+      }
+      yolo_graph_free (g);
+
+      /* the device, bit for bit */
+      g = dql_products_graph (sizes[si], k);
+      g_snprintf (label, sizeof (label), "DynamicQuantizeLinear n=%"
+          G_GINT64_FORMAT " with %d scale products", sizes[si], k);
+      /* PoCL: quant_dql_int16; rusticl (llvmpipe): quant_dql_params */
+      yolo_test_expect_kernel ("quant_dql_params|quant_dql_int16", TRUE);
+      yolo_test_check (g, label, 0, 0, FALSE);
+      yolo_test_expect_kernel (NULL, FALSE);
+    }
 }
 
 /* Bad input: a clear error, no crash. */
@@ -920,6 +998,42 @@ test_errors (void)
   g_assert_nonnull (strstr (err->message, "input x must be float32"));
   g_clear_error (&err);
   yolo_graph_free (g);
+
+  /* scale products: a run-time w, an output short, more than 4, on the
+   * fake-quantising form, per image */
+  {
+    static const struct
+    {
+      const char *op, *ins, *outs, *msg;
+      gboolean per_image;
+    } bad[] = {
+      {"DynamicQuantizeLinear", "x,xr", "y,s,z,m1",
+          "scale input 1 must be a float constant"},
+      {"DynamicQuantizeLinear", "x,w", "y,s,z", "one more output per scale"},
+      {"DynamicQuantizeLinear", "x,w,w,w,w,w", "y,s,z,a,b,c,d,e",
+          "scale products: at most 4"},
+      {"DynamicQuantizeDequantizeLinear", "x,w", "y,s,z,m1",
+          "scale products: at most 4"},
+      {"DynamicQuantizeLinear", "x,w", "y,s,z,m1",
+          "scale products: at most 4", TRUE},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+      YoloNode *n;
+      g = yolo_graph_new ();
+      g->opset = 20;
+      yolo_test_input (g, "x", YOLO_DTYPE_FLOAT, 2, DIMS (2, 4), -1, 1);
+      yolo_test_input (g, "xr", YOLO_DTYPE_FLOAT, 0, NULL, -1, 1);
+      yolo_test_const (g, "w", YOLO_DTYPE_FLOAT, 1, DIMS (3), 1, 2);
+      n = yolo_test_node (g, bad[i].op, bad[i].ins, bad[i].outs);
+      if (bad[i].per_image)
+        yolo_node_add_attr (n, "per_image", YOLO_ATTR_INT)->i = 1;
+      yolo_test_output (g, "y");
+      g_assert_false (yolo_graph_infer (g, &err));
+      g_assert_nonnull (strstr (err->message, bad[i].msg));
+      g_clear_error (&err);
+      yolo_graph_free (g);
+    }
+  }
 }
 
 int
@@ -932,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/quant/dql-random", test_dql_random);
   g_test_add_func ("/quant/dql-special", test_dql_special);
   g_test_add_func ("/quant/dql-per-image", test_dql_per_image);
+  g_test_add_func ("/quant/dql-products", test_dql_products);
   g_test_add_func ("/quant/conv-integer", test_conv_integer);
   g_test_add_func ("/quant/conv-integer-batch", test_conv_integer_batch);
   g_test_add_func ("/quant/conv-integer-per-image",

@@ -13,6 +13,15 @@
  *  conv-int8-3x3s2  3x3, stride 2, pad 1, any C, H, W
  *                 (ocl_kernels/conv_int8_s2.cl): 8 output channels x two
  *                 segments of 16 px of the output rows.
+ *  conv-int8-3x3s1-flat  the 3x3 stride-1 convs on any plane: 32
+ *                 consecutive pixels of the flattened H*W (across row
+ *                 ends) x 8 output channels per work-item; taken where
+ *                 the rows leave conv-int8-3x3s1's 32-pixel tiles part
+ *                 empty (W < 32, W = 40: see flat_preferred).
+ *  conv-int8-1x1-pk  1x1 with 32 px x every output channel per work-item,
+ *                 the pixels' codes packed into quads once: for planes
+ *                 whose channel stride is a multiple of 4 KiB (160x160),
+ *                 where conv-int8-1x1's re-reads miss L1 (pk_preferred).
  * The weights are repacked at load as signed bytes, four input channels
  * per int, [ceil(M/8)][ceil(C/4)][kh * kw][8]: W8 = (w - w_zp) - d[m], d[m] = 0
  * when every w - w_zp of channel m fits in [-128, 127], else its minimum
@@ -20,6 +29,7 @@
  * a channel's range is at most 255 for one weight type); the kernel then
  * adds d[m] times the sum of the codes (conv_int8.cl). */
 #include "impls.h"
+#include "conv-common.h"
 #include "quant-args.h"
 #include "ops/quant-dot.h"
 
@@ -40,11 +50,58 @@ supports_1x1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   return yolo_qdot_1x1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
 }
 
+/* conv_int8_1x1_pk's limits: a plane of 32 pixels or more, at most
+ * CONV_INT8_PK_C4 (conv_int8.cl) channel quads */
+static gboolean
+pk_fits (const QConvGeom * p)
+{
+  return (gint64) p->H * p->W >= 32 && p->C <= 4 * 32;
+}
+
+static gboolean
+supports_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return supports_1x1 (rt, g, n) && yolo_qdot_1x1 (g, n, &p) && pk_fits (&p);
+}
+
+/* planes whose channel stride is a multiple of 4 KiB (see conv_int8.cl) */
+static gboolean
+pk_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return int8_preferred (rt, g, n) && yolo_qdot_1x1 (g, n, &p)
+      && pk_fits (&p) && (gint64) p.H * p.W % 1024 == 0;
+}
+
 static gboolean
 supports_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   QConvGeom p;
-  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && yolo_qdot_supported (g, n);
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1 && p.W >= 32
+      && yolo_qdot_supported (g, n);
+}
+
+static gboolean
+supports_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  /* the kernel's int offsets: C H W plus a row and a tile past it */
+  return yolo_qdot_3x3s1 (g, n, &p) && p.N == 1
+      && (gint64) p.C * p.H * p.W + p.W + 33 <= G_MAXINT
+      && yolo_qdot_supported (g, n);
+}
+
+/* The rows kernel computes ceil(W / 32) * 32 pixels a row, the flat one
+ * ceil(H W / 32) * 32 a plane, with 4 padding lane moves per 48 dot
+ * products more (measured: 0.75x the rows kernel at 40x40, 1.03x at 80x80):
+ * flat where the rows kernel would compute more than 1.25x the pixels. */
+static gboolean
+flat_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  QConvGeom p;
+  return int8_preferred (rt, g, n) && yolo_qdot_3x3s1 (g, n, &p)
+      && (p.W < 32 || yolo_div_up (p.W, 32) * 32 * 4 > (gint64) p.W * 5);
 }
 
 static gboolean
@@ -58,27 +115,35 @@ typedef enum
 {
   INT8_1X1,
   INT8_3X3S1,
-  INT8_3X3S2
+  INT8_3X3S2,
+  INT8_3X3S1_FLAT,
+  INT8_1X1_PK,
 } Int8Kind;
 
-static const char *const int8_kernels[3][2] = {
+static const char *const int8_kernels[5][2] = {
   {"conv_int8_1x1", "conv_int8_1x1_vnni"},
   {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
   {"conv_int8_3x3s2", "conv_int8_3x3s2_vnni"},
+  {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni"},
+  {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni"},
 };
 
-static const char *const int8_refusals[3] = {
+static const char *const int8_refusals[5] = {
   "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1",
   "conv-int8-3x3s1: only 3x3, stride 1, pad 1, one group, batch 1, "
       "C % 4 == 0, W >= 32",
   "conv-int8-3x3s2: only 3x3, stride 2, pad 1, one group, batch 1",
+  "conv-int8-3x3s1-flat: only 3x3, stride 1, pad 1, one group, batch 1, "
+      "C % 4 == 0",
+  "conv-int8-1x1-pk: only 1x1, stride 1, unpadded, one group, batch 1, "
+      "H * W >= 32, C <= 128",
 };
 
 static gboolean
 int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     Int8Kind kind, GError ** error)
 {
-  static const gsize lws[2] = { 1, 4 };
+  gsize lws[2] = { 1, 4 };
   QConvGeom p;
   YoloTensor *bt = yolo_qconv_to_float (n) ? YOLO_IN (g, n, 5) : NULL;
   int Mp, C4, kk, has_d = 0;
@@ -91,9 +156,11 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
-  if (!(kind == INT8_1X1 ? yolo_qdot_1x1 (g, n, &p) : kind == INT8_3X3S1 ?
-          yolo_qdot_3x3s1 (g, n, &p) : yolo_qdot_3x3s2 (g, n, &p))
-      || p.N != 1)
+  if (!(kind == INT8_1X1 || kind == INT8_1X1_PK ? yolo_qdot_1x1 (g, n, &p) :
+          kind == INT8_3X3S2 ? yolo_qdot_3x3s2 (g, n, &p) :
+          yolo_qdot_3x3s1 (g, n, &p))
+      || p.N != 1 || (kind == INT8_3X3S1 && p.W < 32)
+      || (kind == INT8_1X1_PK && !pk_fits (&p)))
     return yolo_op_unsupported (error, n, "%s", int8_refusals[kind]);
   Mp = (int) yolo_div_up (p.M, INT8_BLOCK) * INT8_BLOCK;
   C4 = (int) yolo_div_up (p.C, 4);
@@ -152,7 +219,7 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, has_d);
   /* int8_compute "integer": SiLU as the other integer kernels */
   yolo_args_int (&a, !g->int8_integer);
-  if (kind != INT8_1X1) {
+  if (kind != INT8_1X1 && kind != INT8_1X1_PK) {
     yolo_args_int (&a, p.H);
     yolo_args_int (&a, p.W);
   }
@@ -162,14 +229,18 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
-  /* small work-groups, as conv-cpu.c's blocked kernels */
-  gws[0] = (gsize) Mp / INT8_BLOCK;
+  /* small work-groups, as conv-cpu.c's blocked kernels; over the
+   * flattened plane balanced between PoCL's threads */
+  gws[0] = kind == INT8_1X1_PK ? 1 : (gsize) Mp / INT8_BLOCK;
   if (kind == INT8_3X3S2)       /* two row segments of 16 px */
     gws[1] = (gsize) yolo_div_up ((gint64) p.Ho * yolo_div_up (p.Wo, 16), 2);
   else if (kind == INT8_3X3S1)
     gws[1] = (gsize) p.H * yolo_div_up (p.W, 32);
   else
     gws[1] = (gsize) yolo_div_up ((gint64) p.H * p.W, 32);
+  if (kind == INT8_3X3S1_FLAT || kind == INT8_1X1_PK)
+    lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+        gws[0], gws[1], 32, (gsize) p.H * p.W);
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
@@ -183,6 +254,19 @@ static gboolean
 prepare_3x3s1 (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   return int8_prepare (rt, g, n, INT8_3X3S1, error);
+}
+
+static gboolean
+prepare_3x3s1_flat (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_3X3S1_FLAT, error);
+}
+
+static gboolean
+prepare_1x1_pk (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return int8_prepare (rt, g, n, INT8_1X1_PK, error);
 }
 
 static gboolean
@@ -210,6 +294,17 @@ static const YoloOpImpl impl_int8_3x3s2 = {
   supports_3x3s2, prepare_3x3s2, 0
 };
 
+static const YoloOpImpl impl_int8_3x3s1_flat = {
+  int8_types, "conv-int8-3x3s1-flat", "conv_int8", flat_preferred,
+  supports_3x3s1_flat, prepare_3x3s1_flat, 0
+};
+
+static const YoloOpImpl impl_int8_1x1_pk = {
+  int8_types, "conv-int8-1x1-pk", "conv_int8", pk_preferred, supports_1x1_pk,
+  prepare_1x1_pk, 0
+};
+
 const YoloOpImpl *const yolo_impls_conv_int8[] = {
-  &impl_int8_1x1, &impl_int8_3x3s1, &impl_int8_3x3s2, NULL
+  &impl_int8_1x1_pk, &impl_int8_1x1, &impl_int8_3x3s1_flat, &impl_int8_3x3s1,
+  &impl_int8_3x3s2, NULL
 };

@@ -9,7 +9,10 @@
  *                           quantised float; on wide-vector CPUs the
  *                           quantising work-items find the scale and zero
  *                           point themselves, quant_dql_fake16, or
- *                           quant_dql_int16 for the integer codes)
+ *                           quant_dql_int16 for the integer codes); the
+ *                           scale products of DynamicQuantizeLinear
+ *                           (ops/quant.c) written by the launch that
+ *                           stores the scale
  *  conv-integer-f16c8       ConvInteger / ConvIntegerToFloat on CPUs that
  *                           want explicit wide vectors (PoCL), groups in
  *                           blocks of 8 output channels, weights small
@@ -53,6 +56,52 @@ dql_chunks (gint64 n, int max_parts, int *parts)
   return chunk;
 }
 
+/* The scale products' arguments (QUANT_PRODUCT_ARGS, quant.cl): the
+ * constants w_1..w_k (inputs 1..k) uploaded as one buffer, then per slot
+ * the output j, its start in that buffer and its count (unused slots:
+ * count 0, pointing at the scale output). */
+static gboolean
+dql_args_products (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    YoloNode * n, GError ** error)
+{
+  int k = n->n_inputs - 1, start[YOLO_DQL_MAX_PRODUCTS];
+  gint64 total = 0;
+  float *ws;
+  cl_mem wmem;
+
+  if (k > YOLO_DQL_MAX_PRODUCTS || n->n_outputs != 3 + MAX (k, 0))
+    return yolo_op_unsupported (error, n, "scale products: at most %d",
+        YOLO_DQL_MAX_PRODUCTS);
+  for (int j = 0; j < k; j++) {
+    start[j] = (int) total;
+    total += yolo_tensor_numel (YOLO_IN (g, n, 1 + j));
+  }
+  if (total > G_MAXINT32 / 2)
+    return yolo_op_unsupported (error, n, "scale products: too many values");
+  ws = g_new0 (float, MAX (total, 1));
+  for (int j = 0; j < k; j++) {
+    YoloTensor *w = YOLO_IN (g, n, 1 + j);
+    if (!w->data) {
+      g_free (ws);
+      yolo_op_error (error, n, "scale input %d has no data", 1 + j);
+      return FALSE;
+    }
+    memcpy (ws + start[j], w->data, yolo_tensor_numel (w) * sizeof (float));
+  }
+  wmem = yolo_rt_upload (rt, ws, MAX (total, 1) * sizeof (float), error);
+  g_free (ws);
+  if (!wmem)
+    return FALSE;
+  yolo_args_mem (a, wmem);
+  for (int j = 0; j < YOLO_DQL_MAX_PRODUCTS; j++) {
+    yolo_args_tensor (a, rt, g, YOLO_OUT (g, n, j < k ? 3 + j : 1));
+    yolo_args_int (a, j < k ? start[j] : 0);
+    yolo_args_int (a, j < k ? (int) yolo_tensor_numel (YOLO_IN (g, n,
+                1 + j)) : 0);
+  }
+  return TRUE;
+}
+
 static gboolean
 dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
@@ -75,6 +124,10 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
         "must be used");
   if (total == 0)
     return yolo_op_unsupported (error, n, "empty input");
+  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
+  if (fake && n->n_inputs > 1)
+    return yolo_op_unsupported (error, n, "scale products only on "
+        "DynamicQuantizeLinear");
 
   /* min / max in `parts` pieces: strided (coalesced on GPUs), or
    * contiguous chunks of float16 vectors where the compiler wants explicit
@@ -83,7 +136,6 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
    * quantising work-items each reduce them all (quant_dql_fake16), which
    * saves the scale / zero point launch. */
   wide = yolo_rt_device (rt)->wide_vectors;
-  fake = strcmp (n->op_type, "DynamicQuantizeLinear") != 0;
   if (wide)
     chunk = dql_chunks (total, QUANT_MINMAX_PARTS_WIDE, &parts);
   k = yolo_rt_kernel (rt, wide ? "quant_minmax_partial16" :
@@ -118,6 +170,8 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
     yolo_args_int (&a, (cl_int) total);
     yolo_args_int (&a, achunk);
+    if (!fake && !dql_args_products (&a, rt, g, n, error))
+      return FALSE;
     if (!yolo_args_ok (&a, n, error))
       return FALSE;
     gws[0] = aparts;
@@ -133,6 +187,8 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, scale);
   yolo_args_tensor (&a, rt, g, zp);
   yolo_args_int (&a, (cl_int) total);
+  if (!dql_args_products (&a, rt, g, n, error))
+    return FALSE;
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 1;

@@ -26,7 +26,7 @@ yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
   return qdot_geom (g, n, p) && p->group == 1
       && p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1
       && p->dh == 1 && p->dw == 1 && p->pt == 1 && p->pl == 1
-      && p->pb == 1 && p->pr == 1 && p->C % 4 == 0 && p->W >= 32
+      && p->pb == 1 && p->pr == 1 && p->C % 4 == 0
       && (gint64) p->H * p->W <= G_MAXINT / 4;
 }
 

@@ -15,7 +15,8 @@ G_BEGIN_DECLS
     gboolean yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
 /* TRUE when node n is 3x3, stride 1, pads 1, dilation 1, one group, any
- * batch, C % 4 == 0, W >= 32, H * W <= G_MAXINT / 4 (fills *p). */
+ * batch, C % 4 == 0, H * W <= G_MAXINT / 4 (fills *p); any width
+ * (conv-int8-3x3s1 takes W >= 32, conv-int8-3x3s1-flat every plane). */
 gboolean yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p);
 
 /* TRUE when node n is 3x3, stride 2, pads 1, dilation 1, one group, any

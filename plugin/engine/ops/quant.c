@@ -10,6 +10,14 @@
  *                         and y_zero_point [N, 1, .., 1] (x's rank), each
  *                         image quantised as it is alone; ONNX broadcasting
  *                         then gives every consumer its image's value.
+ *                         Internal extension (yolo-quant-fuse.c): inputs
+ *                         1..k (k <= YOLO_DQL_MAX_PRODUCTS, not with
+ *                         per_image) are float constants w_j and outputs
+ *                         3..3+k-1 their products y_scale * w_j (w_j's
+ *                         shape, one float multiply each: quantize_
+ *                         dynamic's Mul(x_scale, w_scale) feeding a
+ *                         ConvInteger's Mul, computed by the quantising
+ *                         launch instead of one Mul launch each).
  *  ConvInteger            x (uint8/int8), w (uint8/int8 constant),
  *                         x_zero_point (scalar, or [N, 1, 1, 1]: one per
  *                         image), w_zero_point (constant scalar or [M]) ->
@@ -66,9 +74,28 @@ dql_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0);
 
-  if (!x || n->n_outputs < 1 || n->n_outputs > 3) {
-    yolo_op_error (error, n, "expects input x and 1 to 3 outputs");
+  int k = n->n_inputs - 1;
+
+  if (!x || n->n_outputs < 1 || n->n_outputs > 3 + MAX (k, 0)
+      || (k > 0 && n->n_outputs != 3 + k)) {
+    yolo_op_error (error, n, "expects input x and 1 to 3 outputs (and one "
+        "more output per scale input)");
     return FALSE;
+  }
+  if (k > YOLO_DQL_MAX_PRODUCTS || (k > 0
+          && (strcmp (n->op_type, "DynamicQuantizeLinear")
+              || yolo_node_attr_int (n, "per_image", 0))))
+    return yolo_op_unsupported (error, n, "scale products: at most %d, only "
+        "on a whole-tensor DynamicQuantizeLinear", YOLO_DQL_MAX_PRODUCTS);
+  for (int j = 1; j <= k; j++) {
+    YoloTensor *w = YOLO_IN (g, n, j);
+    if (!w || w->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_is_const (w)
+        || yolo_tensor_numel (w) > G_MAXINT32 / 2) {
+      yolo_op_error (error, n, "scale input %d must be a float constant", j);
+      return FALSE;
+    }
+    yolo_tensor_set_shape (YOLO_OUT (g, n, 2 + j), YOLO_DTYPE_FLOAT,
+        w->ndim, w->dims);
   }
   if (x->dtype != YOLO_DTYPE_FLOAT) {
     yolo_op_error (error, n, "input x must be float32, got %s",
@@ -188,6 +215,18 @@ dql_eval (YoloGraph * g, YoloNode * n, GError ** error)
       scales[b] = scale;
     if (zps)
       zps[b] = zp;
+    /* the scale products (whole tensor only: images == 1) */
+    for (int j = 1; j < n->n_inputs; j++) {
+      YoloTensor *w = YOLO_IN (g, n, j);
+      const float *wd = w->data;
+      float *m = yolo_tensor_alloc_data (YOLO_OUT (g, n, 2 + j));
+      if (!wd) {
+        yolo_op_error (error, n, "scale input %d has no data", j);
+        return FALSE;
+      }
+      for (gint64 i = 0; i < yolo_tensor_numel (w); i++)
+        m[i] = scale * wd[i];
+    }
   }
   return TRUE;
 }

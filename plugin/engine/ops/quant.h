@@ -19,6 +19,12 @@ typedef YoloConvGeometry QConvGeom;
  * and zero point over the whole tensor, as onnxruntime). */
 gint64 yolo_dql_images (YoloGraph * g, YoloNode * n);
 
+/* The most scale products one DynamicQuantizeLinear node writes (see
+ * ops/quant.c: extra inputs w_1..w_k, float constants, and extra outputs
+ * y_scale * w_j, made by yolo-quant-fuse.c from the Muls of quantize_
+ * dynamic's x_scale * w_scale). */
+#define YOLO_DQL_MAX_PRODUCTS 4
+
 /* TRUE when t holds one value (channels 1) or one per output channel
  * (channels M) for each image of a batch > 1: [batch, channels, 1, 1]
  * (a per-image x_zero_point, or scale m of ConvIntegerToFloat, made by a
