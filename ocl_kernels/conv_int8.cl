@@ -344,7 +344,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
  * accumulators. */
 #define CONV_INT8_PAD_VNNI(v, lanes, i) \
   __asm__ ("vpbroadcastd %2, %0 %{%1%}" : "+v" (v) : "Yk" (lanes), "r" (zq))
-#define CONV_INT8_PM_VNNI int zq = z * 0x01010101
+#define CONV_INT8_PM_VNNI int zq = as_int ((uint) z * 0x01010101u)
 #endif
 
 #define CONV_INT8_IOTA16 \
@@ -425,7 +425,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
     return; \
   int ps = HW >= 32 ? min (p0, HW - 32) : 0; \
   int z = xzp[xzp_off]; \
-  int16 zv = (int16) (z * 0x01010101); \
+  int16 zv = (int16) (as_int ((uint) z * 0x01010101u)); \
   int16 pa = (int16) (ps) + CONV_INT8_IOTA16, pc = pa + 16; \
   int16 oxa = pa % W, oxc = pc % W; \
   /* column masks (kx = 0: ox > 0, kx = 2: ox < W - 1) */ \
