@@ -161,6 +161,9 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
+  if (YOLO_IN (g, n, 0)->dtype != YOLO_DTYPE_UINT8)
+    return yolo_op_unsupported (error, n, "%s: only uint8 x (the codes are "
+        "packed as unsigned bytes)", int8_names[kind]);
   if (!(kind == INT8_1X1 || kind == INT8_1X1_PK ? yolo_qdot_1x1 (g, n, &p) :
           kind == INT8_3X3S2 ? yolo_qdot_3x3s2 (g, n, &p) :
           yolo_qdot_3x3s1 (g, n, &p))
