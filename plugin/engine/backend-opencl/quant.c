@@ -279,8 +279,14 @@ yolo_cl_qconv_args_x (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   }
   /* x_zero_point omitted: 0 */
   zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error);
-  if (!zmem)
+  if (!zmem) {
+    /* as yolo_args_ok on failure: the caller returns at once */
+    if (a->k)
+      clReleaseKernel (a->k);
+    a->k = NULL;
+    g_clear_error (&a->gerr);
     return FALSE;
+  }
   yolo_args_mem (a, zmem);
   yolo_args_int (a, 0);
   return TRUE;
