@@ -256,6 +256,19 @@ def main():
     return 1 if failures else 0
 
 
+def same_floats(a, b, tol=1e-4):
+    """Two float32 files hold the same values within tol (relative to the
+    larger magnitude, absolute below 1)."""
+    import array
+    x, y = array.array("f"), array.array("f")
+    with open(a, "rb") as f:
+        x.frombytes(f.read())
+    with open(b, "rb") as f:
+        y.frombytes(f.read())
+    return len(x) == len(y) and all(
+        abs(u - v) <= tol * max(1.0, abs(u), abs(v)) for u, v in zip(x, y))
+
+
 def output_kinds(tmp, good_in, outp):
     """--output is written where it points: through a symbolic link (it
     was replaced by a regular file, and so was a device: as root
@@ -267,9 +280,12 @@ def output_kinds(tmp, good_in, outp):
         pass
     os.symlink(target, link)
     rc, out, err = run("run", V8, "--input", good_in, "--output", link)
+    # the same values as the plain run's file, not the same bytes: the
+    # tuner may pick another kernel variant for a close call in a later
+    # process (last bits differ)
     check(rc == 0 and os.path.islink(link)
           and os.path.getsize(target) == os.path.getsize(outp)
-          and open(target, "rb").read() == open(outp, "rb").read(),
+          and same_floats(target, outp),
           "run --output through a symbolic link writes its target",
           f"rc={rc} link kept={os.path.islink(link)}\n{out}{err}")
 
