@@ -332,23 +332,10 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
     DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
   } while (0)
 
-#define CONV_INT8_3X3S1_BODY(DOT) \
-  int mb = get_global_id (0); \
-  int it = get_global_id (1); \
-  int nt = (W + 31) / 32; \
-  int m0 = mb * 8; \
-  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
-  if (m0 >= M || it >= nt * H) \
-    return; \
-  int oy = it / nt, x0 = (it % nt) * 32; \
-  int xs = min (x0, W - 32); \
-  int z = xzp[xzp_off]; \
-  int zq = z * 0x01010101, ones = 0x01010101; \
-  int left = xs == 0, right = xs + 32 == W; \
-  __global const int *wp = w + mb * C4 * 9 * 8; \
-  CONV_INT8_DECL8 (a); \
-  CONV_INT8_DECL8 (c); \
-  int16 qa = 0, qc = 0; \
+/* The loop over input channel quads and kernel rows; DO_A (a constant):
+ * also the first 16 pixels (accumulators a), else only the last 16 (c:
+ * the last tile of a row whose first half the previous tile stored). */
+#define CONV_INT8_3X3S1_LOOP(DOT, DO_A) \
   for (int k = 0; k < C4; k++) { \
     __global const int *xk = x + x_off + 4 * k * HW; \
     for (int ky = 0; ky < 3; ky++, wp += 24) { \
@@ -360,32 +347,69 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
         pa = pb = pc = (int16) (zq); \
       } else { \
         __global const int *row = xk + iy * W + xs; \
-        pa = left ? CONV_INT8_SHR1 (CONV_INT8_PACK (row, 0, HW), zq) : \
-            CONV_INT8_PACK (row, -1, HW); \
+        if (DO_A) \
+          pa = left ? CONV_INT8_SHR1 (CONV_INT8_PACK (row, 0, HW), zq) : \
+              CONV_INT8_PACK (row, -1, HW); \
         pb = CONV_INT8_PACK (row, 15, HW); \
         pc = right ? CONV_INT8_SHL1 (CONV_INT8_PACK (row, 16, HW), zq) : \
             CONV_INT8_PACK (row, 17, HW); \
       } \
       /* kx = 0: pa, pb; kx = 1: pa shifted (+ pb.s0), pb shifted (+ \
        * pc.se); kx = 2: pa shifted twice, pc */ \
-      int16 ta1 = CONV_INT8_TAP1A (pa, pb), tc1 = CONV_INT8_TAP1C (pb, pc); \
-      int16 ta2 = CONV_INT8_TAP1A (ta1, CONV_INT8_TAP1A (pb, pb)); \
-      CONV_INT8_DOT8 (DOT, a, pa, wp); \
-      CONV_INT8_DOT8 (DOT, c, pb, wp); \
-      CONV_INT8_DOT8 (DOT, a, ta1, wp + 8); \
-      CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
-      CONV_INT8_DOT8 (DOT, a, ta2, wp + 16); \
-      CONV_INT8_DOT8 (DOT, c, pc, wp + 16); \
-      if (has_d) { \
-        DOT (qa, pa, ones); DOT (qc, pb, ones); \
-        DOT (qa, ta1, ones); DOT (qc, tc1, ones); \
-        DOT (qa, ta2, ones); DOT (qc, pc, ones); \
+      int16 tc1 = CONV_INT8_TAP1C (pb, pc); \
+      if (DO_A) { \
+        int16 ta1 = CONV_INT8_TAP1A (pa, pb); \
+        int16 ta2 = CONV_INT8_TAP1A (ta1, CONV_INT8_TAP1A (pb, pb)); \
+        CONV_INT8_DOT8 (DOT, a, pa, wp); \
+        CONV_INT8_DOT8 (DOT, c, pb, wp); \
+        CONV_INT8_DOT8 (DOT, a, ta1, wp + 8); \
+        CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
+        CONV_INT8_DOT8 (DOT, a, ta2, wp + 16); \
+        CONV_INT8_DOT8 (DOT, c, pc, wp + 16); \
+        if (has_d) { \
+          DOT (qa, pa, ones); DOT (qc, pb, ones); \
+          DOT (qa, ta1, ones); DOT (qc, tc1, ones); \
+          DOT (qa, ta2, ones); DOT (qc, pc, ones); \
+        } \
+      } else { \
+        CONV_INT8_DOT8 (DOT, c, pb, wp); \
+        CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
+        CONV_INT8_DOT8 (DOT, c, pc, wp + 16); \
+        if (has_d) { \
+          DOT (qc, pb, ones); DOT (qc, tc1, ones); DOT (qc, pc, ones); \
+        } \
       } \
     } \
+  }
+
+/* A last tile shifted back by 16 or more (W % 32 in (0, 16], as W = 80)
+ * computes only its last 16 pixels: 5/6 of the products at 80x80. */
+#define CONV_INT8_3X3S1_BODY(DOT) \
+  int mb = get_global_id (0); \
+  int it = get_global_id (1); \
+  int nt = (W + 31) / 32; \
+  int m0 = mb * 8; \
+  int Mp = (M + 7) / 8 * 8, C4 = C / 4; \
+  if (m0 >= M || it >= nt * H) \
+    return; \
+  int oy = it / nt, x0 = (it % nt) * 32; \
+  int xs = min (x0, W - 32), skip = x0 - xs; \
+  int z = xzp[xzp_off]; \
+  int zq = z * 0x01010101, ones = 0x01010101; \
+  int left = xs == 0, right = xs + 32 == W; \
+  __global const int *wp = w + mb * C4 * 9 * 8; \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
+  int16 qa = 0, qc = 0; \
+  if (skip < 16) { \
+    CONV_INT8_3X3S1_LOOP (DOT, 1); \
+  } else { \
+    CONV_INT8_3X3S1_LOOP (DOT, 0); \
   } \
   { \
-    int skip = x0 - xs, o = oy * W + xs; \
-    CONV_INT8_STORE8 (a, qa, o, min (skip, 16), 16); \
+    int o = oy * W + xs; \
+    if (skip < 16) \
+      CONV_INT8_STORE8 (a, qa, o, skip, 16); \
     CONV_INT8_STORE8 (c, qc, o + 16, max (skip - 16, 0), 16); \
   }
 
