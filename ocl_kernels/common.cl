@@ -224,3 +224,113 @@ yolo_fq16 (float16 x, float s, float r, float p0, float p1, float qlo,
 {
   YOLO_FQ_BODY (float16);
 }
+
+/* ---- The integer dot-product convs' shared part (conv_int8.cl,
+ * conv_int8_s2.cl; backend-opencl/conv-int8.c): their arguments, the
+ * eight-channel accumulator sets, the exact-sum epilogue and the plain
+ * int32 dot product. A kernel body using CONV_INT8_EPI1 / STORE8 defines
+ * m0 (its first output channel), Mp (M rounded up to 8) and z (the x
+ * zero point) and takes CONV_INT8_ARGS (their names). */
+
+/* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
+ * int32 bits (ConvInteger). fast_silu: yolo_silu_fast16 (above),
+ * else the exp () form of the other integer kernels (int8_compute "integer": the
+ * polynomial moves enough values across the next quantisation's rounding
+ * boundaries to change yolo26n-int8's scores by 0.03, README). */
+static inline float16
+conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
+    __global const float *b, int has_bias, int act, float alpha, float beta,
+    int fast_silu)
+{
+  if (!to_float)
+    return as_float16 (acc);
+  float16 v = convert_float16 (acc) * mul;
+  if (has_bias)
+    v = v + b[m];
+  if (act == YOLO_ACT_SILU && fast_silu)
+    return yolo_silu_fast16 (v);
+  if (act == YOLO_ACT_NONE)
+    return v;
+  return yolo_act16_other (v, act, alpha, beta);
+}
+
+/* Lanes [l0, l1) of v [+ residual] at y + o. */
+static inline void
+conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
+    __global const float *r, int has_res)
+{
+  if (l0 == 0 && l1 == 16) {
+    if (has_res)
+      v = v + vload16 (0, r + o);
+    vstore16 (v, 0, y + o);
+  } else {
+    float t[16];
+    vstore16 (v, 0, t);
+    for (int i = l0; i < l1; i++)
+      y[o + i] = has_res ? t[i] + r[o + i] : t[i];
+  }
+}
+
+#define CONV_INT8_ARGS \
+  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
+  __global const int *w, __global const int *wfix, __global float *y, \
+  int y_off, int to_float, __global const float *mul, int mul_off, \
+  int mul_per_channel, __global const float *b, int has_bias, \
+  __global const float *r, int r_off, int has_res, int act, float alpha, \
+  float beta, int M, int HW, int C, int has_d, int fast_silu
+
+#define CONV_INT8_DECL8(p) \
+  int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
+      p##6 = 0, p##7 = 0
+
+#define CONV_INT8_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
+    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
+    (j) == 6 ? p##6 : p##7)
+
+/* The epilogue of channel j: the exact sum of accumulator v (dot
+ * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
+ * off. wfix: ws[0..Mp), then d[0..Mp). */
+#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
+    int m_ = m0 + (j); \
+    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
+        - (uint) z * (uint) wfix[m_]; \
+    conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
+            mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
+            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
+        r + r_off, has_res); \
+  } while (0)
+
+/* The 8 channels of accumulator set p. */
+#define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
+    if (m0 + 8 <= M) { \
+      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
+      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
+      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
+      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
+      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
+      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
+      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
+      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
+    } else { \
+      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
+        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
+    } \
+  } while (0)
+
+/* Plain int32: the bytes of v (unsigned) times the bytes of wq (signed). */
+#define CONV_INT8_DOT_C(acc, v, wq) do { \
+    int wq_ = (wq); \
+    acc += ((v) & 255) * (int) (char) wq_ \
+        + (((v) >> 8) & 255) * (int) (char) (wq_ >> 8) \
+        + (((v) >> 16) & 255) * (int) (char) (wq_ >> 16) \
+        + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
+  } while (0)
+
+/* The dot products of v with the 8 weight quads wq[0..7] into the
+ * accumulator set p (p0..p7). */
+#define CONV_INT8_DOT8(DOT, p, v, wq) do { \
+    DOT (p##0, v, (wq)[0]); DOT (p##1, v, (wq)[1]); \
+    DOT (p##2, v, (wq)[2]); DOT (p##3, v, (wq)[3]); \
+    DOT (p##4, v, (wq)[4]); DOT (p##5, v, (wq)[5]); \
+    DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
+  } while (0)

@@ -22,92 +22,10 @@
  * Elsewhere conv_int8_1x1 computes the same sums in plain int32.
  * Work-item: 32 px x 8 output channels (dim 0 = channel block, dim 1 =
  * pixel block); a last block of a plane with HW >= 32 is shifted back to
- * end at HW and stores only the pixels the previous block did not. */
-
-/* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
- * int32 bits (ConvInteger). fast_silu: yolo_silu_fast16 (common.cl),
- * else the exp () form of the other integer kernels (int8_compute "integer": the
- * polynomial moves enough values across the next quantisation's rounding
- * boundaries to change yolo26n-int8's scores by 0.03, README). */
-static inline float16
-conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
-    __global const float *b, int has_bias, int act, float alpha, float beta,
-    int fast_silu)
-{
-  if (!to_float)
-    return as_float16 (acc);
-  float16 v = convert_float16 (acc) * mul;
-  if (has_bias)
-    v = v + b[m];
-  if (act == YOLO_ACT_SILU && fast_silu)
-    return yolo_silu_fast16 (v);
-  if (act == YOLO_ACT_NONE)
-    return v;
-  return yolo_act16_other (v, act, alpha, beta);
-}
-
-/* Lanes [l0, l1) of v [+ residual] at y + o. */
-static inline void
-conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
-    __global const float *r, int has_res)
-{
-  if (l0 == 0 && l1 == 16) {
-    if (has_res)
-      v = v + vload16 (0, r + o);
-    vstore16 (v, 0, y + o);
-  } else {
-    float t[16];
-    vstore16 (v, 0, t);
-    for (int i = l0; i < l1; i++)
-      y[o + i] = has_res ? t[i] + r[o + i] : t[i];
-  }
-}
-
-#define CONV_INT8_ARGS \
-  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
-  __global const int *w, __global const int *wfix, __global float *y, \
-  int y_off, int to_float, __global const float *mul, int mul_off, \
-  int mul_per_channel, __global const float *b, int has_bias, \
-  __global const float *r, int r_off, int has_res, int act, float alpha, \
-  float beta, int M, int HW, int C, int has_d, int fast_silu
-
-#define CONV_INT8_DECL8(p) \
-  int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
-      p##6 = 0, p##7 = 0
-
-#define CONV_INT8_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
-    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
-    (j) == 6 ? p##6 : p##7)
-
-/* The epilogue of channel j: the exact sum of accumulator v (dot
- * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
- * off. wfix: ws[0..Mp), then d[0..Mp). */
-#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
-    int m_ = m0 + (j); \
-    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
-        - (uint) z * (uint) wfix[m_]; \
-    conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
-            mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
-            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
-        r + r_off, has_res); \
-  } while (0)
-
-/* The 8 channels of accumulator set p. */
-#define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M) { \
-      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
-      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
-      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
-      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
-      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
-      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
-      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
-      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
-    } else { \
-      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
-        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
-    } \
-  } while (0)
+ * end at HW and stores only the pixels the previous block did not.
+ * The arguments (CONV_INT8_ARGS), accumulator sets, epilogue
+ * (CONV_INT8_STORE8) and plain dot product (CONV_INT8_DOT_C) are in
+ * common.cl, shared with conv_int8_s2.cl. */
 
 /* Lanes p[i], i in [0, 16), zero where p0 + i >= n (HW < 32 tiles). */
 static inline int16
@@ -203,15 +121,6 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
     if (HW > 16) \
       CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
   }
-
-/* Plain int32: the bytes of v (unsigned) times the bytes of wq (signed). */
-#define CONV_INT8_DOT_C(acc, v, wq) do { \
-    int wq_ = (wq); \
-    acc += ((v) & 255) * (int) (char) wq_ \
-        + (((v) >> 8) & 255) * (int) (char) (wq_ >> 8) \
-        + (((v) >> 16) & 255) * (int) (char) (wq_ >> 16) \
-        + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
-  } while (0)
 
 __kernel void
 conv_int8_1x1 (CONV_INT8_ARGS)
@@ -325,13 +234,6 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
 #define CONV_INT8_TAP1A(a, b) __builtin_shufflevector ((a), (b), 1, 2, 3, 4, \
     5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)
 
-#define CONV_INT8_DOT8(DOT, p, v, wq) do { \
-    DOT (p##0, v, (wq)[0]); DOT (p##1, v, (wq)[1]); \
-    DOT (p##2, v, (wq)[2]); DOT (p##3, v, (wq)[3]); \
-    DOT (p##4, v, (wq)[4]); DOT (p##5, v, (wq)[5]); \
-    DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
-  } while (0)
-
 /* The loop over input channel quads and kernel rows; DO_A (a constant):
  * also the first 16 pixels (accumulators a), else only the last 16 (c:
  * the last tile of a row whose first half the previous tile stored). */
@@ -395,7 +297,7 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
   int oy = it / nt, x0 = (it % nt) * 32; \
   int xs = min (x0, W - 32), skip = x0 - xs; \
   int z = xzp[xzp_off]; \
-  int zq = z * 0x01010101, ones = 0x01010101; \
+  int zq = as_int ((uint) z * 0x01010101u), ones = 0x01010101; \
   int left = xs == 0, right = xs + 32 == W; \
   __global const int *wp = w + mb * C4 * 9 * 8; \
   CONV_INT8_DECL8 (a); \
@@ -477,7 +379,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
  * accumulators. */
 #define CONV_INT8_PAD_VNNI(v, lanes, i) \
   __asm__ ("vpbroadcastd %2, %0 %{%1%}" : "+v" (v) : "Yk" (lanes), "r" (zq))
-#define CONV_INT8_PM_VNNI int zq = z * 0x01010101
+#define CONV_INT8_PM_VNNI int zq = as_int ((uint) z * 0x01010101u)
 #endif
 
 #define CONV_INT8_IOTA16 \
@@ -558,7 +460,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
     return; \
   int ps = HW >= 32 ? min (p0, HW - 32) : 0; \
   int z = xzp[xzp_off], ones = 0x01010101; \
-  int16 zv = (int16) (z * 0x01010101); \
+  int16 zv = (int16) (as_int ((uint) z * 0x01010101u)); \
   int16 pa = (int16) (ps) + CONV_INT8_IOTA16, pc = pa + 16; \
   int16 oxa = pa % W, oxc = pc % W; \
   /* column masks (kx = 0: ox > 0, kx = 2: ox < W - 1) */ \

@@ -26,96 +26,8 @@
  *
  * conv_int8_3x3s2_vnni: the dot products as AVX512-VNNI vpdpbusd (inline
  * assembly, PoCL CPU with avx512vnni only: yolo_rt_device ()->int8_dot);
- * conv_int8_3x3s2: plain int32, any device. Units share only common.cl,
- * so the epilogue helpers below repeat conv_int8.cl's (same arithmetic). */
-
-/* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
- * int32 bits (ConvInteger); fast_silu as conv_int8.cl's conv_int8_epi16. */
-static inline float16
-conv_s2_epi16 (int16 acc, int m, int to_float, float mul,
-    __global const float *b, int has_bias, int act, float alpha, float beta,
-    int fast_silu)
-{
-  if (!to_float)
-    return as_float16 (acc);
-  float16 v = convert_float16 (acc) * mul;
-  if (has_bias)
-    v = v + b[m];
-  if (act == YOLO_ACT_SILU && fast_silu)
-    return yolo_silu_fast16 (v);
-  if (act == YOLO_ACT_NONE)
-    return v;
-  return yolo_act16_other (v, act, alpha, beta);
-}
-
-/* Lanes [l0, l1) of v [+ residual] at y + o. */
-static inline void
-conv_s2_store16 (float16 v, int o, int l0, int l1, __global float *y,
-    __global const float *r, int has_res)
-{
-  if (l0 == 0 && l1 == 16) {
-    if (has_res)
-      v = v + vload16 (0, r + o);
-    vstore16 (v, 0, y + o);
-  } else {
-    float t[16];
-    vstore16 (v, 0, t);
-    for (int i = l0; i < l1; i++)
-      y[o + i] = has_res ? t[i] + r[o + i] : t[i];
-  }
-}
-
-#define CONV_S2_DECL8(p) \
-  int16 p##0 = 0, p##1 = 0, p##2 = 0, p##3 = 0, p##4 = 0, p##5 = 0, \
-      p##6 = 0, p##7 = 0
-
-#define CONV_S2_PICK8(p, j) ((j) == 0 ? p##0 : (j) == 1 ? p##1 : \
-    (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
-    (j) == 6 ? p##6 : p##7)
-
-/* The epilogue of channel j of accumulator v with code sums qs, lanes
- * [l0, l1) at output offset off (plane HW = OH * OW). */
-#define CONV_S2_EPI1(v, qs, j, off, l0, l1) do { \
-    int m_ = m0 + (j); \
-    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
-        - (uint) z * (uint) wfix[m_]; \
-    conv_s2_store16 (conv_s2_epi16 (as_int16 (s_), m_, to_float, \
-            mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
-            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
-        r + r_off, has_res); \
-  } while (0)
-
-#define CONV_S2_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M) { \
-      CONV_S2_EPI1 (p##0, qs, 0, off, l0, l1); \
-      CONV_S2_EPI1 (p##1, qs, 1, off, l0, l1); \
-      CONV_S2_EPI1 (p##2, qs, 2, off, l0, l1); \
-      CONV_S2_EPI1 (p##3, qs, 3, off, l0, l1); \
-      CONV_S2_EPI1 (p##4, qs, 4, off, l0, l1); \
-      CONV_S2_EPI1 (p##5, qs, 5, off, l0, l1); \
-      CONV_S2_EPI1 (p##6, qs, 6, off, l0, l1); \
-      CONV_S2_EPI1 (p##7, qs, 7, off, l0, l1); \
-    } else { \
-      for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
-        CONV_S2_EPI1 (CONV_S2_PICK8 (p, j_), qs, j_, off, l0, l1); \
-    } \
-  } while (0)
-
-/* Plain int32: the bytes of v (unsigned) times the bytes of wq (signed). */
-#define CONV_S2_DOT_C(acc, v, wq) do { \
-    int wq_ = (wq); \
-    acc += ((v) & 255) * (int) (char) wq_ \
-        + (((v) >> 8) & 255) * (int) (char) (wq_ >> 8) \
-        + (((v) >> 16) & 255) * (int) (char) (wq_ >> 16) \
-        + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
-  } while (0)
-
-#define CONV_S2_DOT8(DOT, p, v, wq) do { \
-    DOT (p##0, v, (wq)[0]); DOT (p##1, v, (wq)[1]); \
-    DOT (p##2, v, (wq)[2]); DOT (p##3, v, (wq)[3]); \
-    DOT (p##4, v, (wq)[4]); DOT (p##5, v, (wq)[5]); \
-    DOT (p##6, v, (wq)[6]); DOT (p##7, v, (wq)[7]); \
-  } while (0)
+ * conv_int8_3x3s2: plain int32, any device. The arguments, accumulator
+ * sets, epilogue and plain dot product are conv_int8.cl's (common.cl). */
 
 /* Pixels p .. p + 15 of the four channel planes at row (stride HWi), all
  * inside the row, four codes per lane. */
@@ -198,14 +110,7 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
     l1 = min (OW - xs, 16); \
   } while (0)
 
-#define CONV_S2_ARGS \
-  __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
-  __global const int *w, __global const int *wfix, __global float *y, \
-  int y_off, int to_float, __global const float *mul, int mul_off, \
-  int mul_per_channel, __global const float *b, int has_bias, \
-  __global const float *r, int r_off, int has_res, int act, float alpha, \
-  float beta, int M, int HW, int C, int has_d, int fast_silu, int H, int W, \
-  int OH, int OW
+#define CONV_S2_ARGS CONV_INT8_ARGS, int H, int W, int OH, int OW
 
 #define CONV_S2_BODY(DOT) \
   int mb = get_global_id (0); \
@@ -220,25 +125,25 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
   CONV_S2_SEG (2 * it + 1, yc, xc, lc0, lc1); \
   int z = xzp[xzp_off]; \
   __global const int *wp = w + mb * C4 * 9 * 8; \
-  CONV_S2_DECL8 (a); \
-  CONV_S2_DECL8 (c); \
+  CONV_INT8_DECL8 (a); \
+  CONV_INT8_DECL8 (c); \
   int16 qa = 0, qc = 0; \
   int ones = 0x01010101; \
   for (int k = 0; k < C4; k++) { \
     __global const int *xk = x + x_off + 4 * k * HWi; \
     int nc = min (C - 4 * k, 4); \
-    int zk = z * (nc == 4 ? 0x01010101 : (int) (0x01010101u \
+    int zk = as_int ((uint) z * (nc == 4 ? 0x01010101u : 0x01010101u \
             & ((1u << (8 * nc)) - 1))); \
     for (int ky = 0; ky < 3; ky++, wp += 24) { \
       int16 ta0, ta1, ta2, tc0, tc1, tc2; \
       CONV_S2_TAPS (ta0, ta1, ta2, xk, 2 * ya + ky - 1, xa, nc, zk); \
       CONV_S2_TAPS (tc0, tc1, tc2, xk, 2 * yc + ky - 1, xc, nc, zk); \
-      CONV_S2_DOT8 (DOT, a, ta0, wp); \
-      CONV_S2_DOT8 (DOT, c, tc0, wp); \
-      CONV_S2_DOT8 (DOT, a, ta1, wp + 8); \
-      CONV_S2_DOT8 (DOT, c, tc1, wp + 8); \
-      CONV_S2_DOT8 (DOT, a, ta2, wp + 16); \
-      CONV_S2_DOT8 (DOT, c, tc2, wp + 16); \
+      CONV_INT8_DOT8 (DOT, a, ta0, wp); \
+      CONV_INT8_DOT8 (DOT, c, tc0, wp); \
+      CONV_INT8_DOT8 (DOT, a, ta1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, c, tc1, wp + 8); \
+      CONV_INT8_DOT8 (DOT, a, ta2, wp + 16); \
+      CONV_INT8_DOT8 (DOT, c, tc2, wp + 16); \
       if (has_d) { \
         DOT (qa, ta0, ones); DOT (qc, tc0, ones); \
         DOT (qa, ta1, ones); DOT (qc, tc1, ones); \
@@ -246,14 +151,14 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
       } \
     } \
   } \
-  CONV_S2_STORE8 (a, qa, ya * OW + xa, la0, la1); \
+  CONV_INT8_STORE8 (a, qa, ya * OW + xa, la0, la1); \
   if (2 * it + 1 < ns) \
-    CONV_S2_STORE8 (c, qc, yc * OW + xc, lc0, lc1);
+    CONV_INT8_STORE8 (c, qc, yc * OW + xc, lc0, lc1);
 
 __kernel void
 conv_int8_3x3s2 (CONV_S2_ARGS)
 {
-CONV_S2_BODY (CONV_S2_DOT_C)}
+CONV_S2_BODY (CONV_INT8_DOT_C)}
 
 #if defined(__x86_64__) && defined(__AVX512F__)
 /* acc += per lane sum of the 4 products u8 (v) x s8 (wq): vpdpbusd (no

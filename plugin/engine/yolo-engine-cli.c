@@ -225,8 +225,9 @@ write_output (const char *path, gconstpointer data, gsize size, GError ** error)
         "cannot write %s: %s", path, g_strerror (err));
     return FALSE;
   }
+  errno = 0;
   ok = fwrite (data, 1, size, f) == size && fflush (f) == 0;
-  err = errno;
+  err = errno ? errno : EIO;    /* a short write need not set errno */
   if (fclose (f) != 0 && ok) {
     ok = FALSE;
     err = errno;

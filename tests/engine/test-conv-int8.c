@@ -327,6 +327,46 @@ test_fallback (void)
   yolo_test_set_options (NULL);
 }
 
+/* int8 activations (x and x_zp int8, legal ConvInteger): the dot-product
+ * kernels pack the codes as unsigned bytes, so such convs run on another
+ * kernel even when conv_kernel names them, exactly. */
+static void
+test_signed_x (void)
+{
+  static const int ks[][2] = { {1, 1}, {3, 1}, {3, 2} };
+  YoloEngineOptions opt = { 0 };
+
+  opt.conv_kernel = INT8_VARIANTS ",conv-int8-3x3s1-flat,conv-int8-1x1-pk";
+  yolo_test_set_options (&opt);
+  for (guint k = 0; k < G_N_ELEMENTS (ks); k++) {
+    YoloGraph *g = yolo_graph_new ();
+    YoloNode *n;
+    char label[64];
+
+    g->opset = 20;
+    yolo_test_input (g, "x", YOLO_DTYPE_INT8, 4, DIMS (1, 8, 9, 40), -128, 127);
+    yolo_test_input (g, "x_zp", YOLO_DTYPE_INT8, 0, NULL, -3, -3);
+    yolo_test_const (g, "w", YOLO_DTYPE_INT8, 4, DIMS (8, 8, ks[k][0],
+            ks[k][0]), -128, 127);
+    n = yolo_test_node (g, "ConvInteger", "x,w,x_zp", "y");
+    if (ks[k][0] == 3)
+      yolo_test_attr_ints (n, "pads", 4, DIMS (1, 1, 1, 1));
+    if (ks[k][1] == 2)
+      yolo_test_attr_ints (n, "strides", 2, DIMS (2, 2));
+    yolo_test_output (g, "y");
+    g_snprintf (label, sizeof (label), "int8 x, %dx%d stride %d", ks[k][0],
+        ks[k][0], ks[k][1]);
+    yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni|"
+        "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni|conv_int8_3x3s1|"
+        "conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat|"
+        "conv_int8_3x3s1_flat_vnni|conv_int8_3x3s2|conv_int8_3x3s2_vnni",
+        FALSE);
+    yolo_test_check (g, label, 0, 0, FALSE);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_set_options (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,5 +377,6 @@ main (int argc, char **argv)
   g_test_add_func ("/conv-int8/auto", test_auto);
   g_test_add_func ("/conv-int8/float-mode", test_float_mode);
   g_test_add_func ("/conv-int8/fallback", test_fallback);
+  g_test_add_func ("/conv-int8/signed-x", test_signed_x);
   return g_test_run ();
 }

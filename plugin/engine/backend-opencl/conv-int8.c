@@ -128,6 +128,11 @@ static const char *const int8_kernels[5][2] = {
   {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni"},
 };
 
+static const char *const int8_names[5] = {
+  "conv-int8-1x1", "conv-int8-3x3s1", "conv-int8-3x3s2",
+  "conv-int8-3x3s1-flat", "conv-int8-1x1-pk"
+};
+
 static const char *const int8_refusals[5] = {
   "conv-int8-1x1: only 1x1, stride 1, unpadded, one group, batch 1",
   "conv-int8-3x3s1: only 3x3, stride 1, pad 1, one group, batch 1, "
@@ -156,6 +161,9 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
+  if (YOLO_IN (g, n, 0)->dtype != YOLO_DTYPE_UINT8)
+    return yolo_op_unsupported (error, n, "%s: only uint8 x (the codes are "
+        "packed as unsigned bytes)", int8_names[kind]);
   if (!(kind == INT8_1X1 || kind == INT8_1X1_PK ? yolo_qdot_1x1 (g, n, &p) :
           kind == INT8_3X3S2 ? yolo_qdot_3x3s2 (g, n, &p) :
           yolo_qdot_3x3s1 (g, n, &p))
@@ -170,8 +178,8 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (!yolo_qdot_offsets (w, &p, d)) {
     g_free (d);
     g_free (w);
-    return yolo_op_unsupported (error, n, "conv-int8-1x1: weights minus "
-        "their zero point span more than 256 values in a channel");
+    return yolo_op_unsupported (error, n, "%s: weights minus their zero "
+        "point span more than 256 values in a channel", int8_names[kind]);
   }
   /* wfix: ws[Mp] (sum of w - w_zp), then d[Mp] */
   fix = g_new0 (gint32, 2 * (gsize) Mp);

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 
 /* x (input 0) and its zero point (input 2; an omitted one: a buffer
  * holding one int32 0, uploaded here). FALSE with error when that upload
- * fails. */
+ * fails, a's kernel then released (as yolo_args_ok does). */
 gboolean yolo_cl_qconv_args_x (YoloArgs * a, YoloRuntime * rt,
     YoloGraph * g, YoloNode * n, GError ** error);
 

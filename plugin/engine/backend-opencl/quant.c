@@ -59,39 +59,48 @@ dql_chunks (gint64 n, int max_parts, int *parts)
 /* The scale products' arguments (QUANT_PRODUCT_ARGS, quant.cl): the
  * constants w_1..w_k (inputs 1..k) uploaded as one buffer, then per slot
  * the output j, its start in that buffer and its count (unused slots:
- * count 0, pointing at the scale output). */
-static gboolean
-dql_args_products (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
-    YoloNode * n, GError ** error)
+ * count 0, pointing at the scale output). A failure is kept in a, as the
+ * yolo_args_* setters do: yolo_args_ok reports it and releases the
+ * kernel. */
+static void
+dql_args_products (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   int k = n->n_inputs - 1, start[YOLO_DQL_MAX_PRODUCTS];
   gint64 total = 0;
   float *ws;
   cl_mem wmem;
+  GError **error = &a->gerr;
 
-  if (k > YOLO_DQL_MAX_PRODUCTS || n->n_outputs != 3 + MAX (k, 0))
-    return yolo_op_unsupported (error, n, "scale products: at most %d",
+  if (a->gerr || a->err != CL_SUCCESS)
+    return;
+
+  if (k > YOLO_DQL_MAX_PRODUCTS || n->n_outputs != 3 + MAX (k, 0)) {
+    yolo_op_unsupported (error, n, "scale products: at most %d",
         YOLO_DQL_MAX_PRODUCTS);
+    return;
+  }
   for (int j = 0; j < k; j++) {
     start[j] = (int) total;
     total += yolo_tensor_numel (YOLO_IN (g, n, 1 + j));
   }
-  if (total > G_MAXINT32 / 2)
-    return yolo_op_unsupported (error, n, "scale products: too many values");
+  if (total > G_MAXINT32 / 2) {
+    yolo_op_unsupported (error, n, "scale products: too many values");
+    return;
+  }
   ws = g_new0 (float, MAX (total, 1));
   for (int j = 0; j < k; j++) {
     YoloTensor *w = YOLO_IN (g, n, 1 + j);
     if (!w->data) {
       g_free (ws);
       yolo_op_error (error, n, "scale input %d has no data", 1 + j);
-      return FALSE;
+      return;
     }
     memcpy (ws + start[j], w->data, yolo_tensor_numel (w) * sizeof (float));
   }
   wmem = yolo_rt_upload (rt, ws, MAX (total, 1) * sizeof (float), error);
   g_free (ws);
   if (!wmem)
-    return FALSE;
+    return;
   yolo_args_mem (a, wmem);
   for (int j = 0; j < YOLO_DQL_MAX_PRODUCTS; j++) {
     yolo_args_tensor (a, rt, g, YOLO_OUT (g, n, j < k ? 3 + j : 1));
@@ -99,7 +108,6 @@ dql_args_products (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
     yolo_args_int (a, j < k ? (int) yolo_tensor_numel (YOLO_IN (g, n,
                 1 + j)) : 0);
   }
-  return TRUE;
 }
 
 static gboolean
@@ -170,8 +178,8 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
     yolo_args_int (&a, (cl_int) total);
     yolo_args_int (&a, achunk);
-    if (!fake && !dql_args_products (&a, rt, g, n, error))
-      return FALSE;
+    if (!fake)
+      dql_args_products (&a, rt, g, n);
     if (!yolo_args_ok (&a, n, error))
       return FALSE;
     gws[0] = aparts;
@@ -187,8 +195,7 @@ dql_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   yolo_args_tensor (&a, rt, g, scale);
   yolo_args_tensor (&a, rt, g, zp);
   yolo_args_int (&a, (cl_int) total);
-  if (!dql_args_products (&a, rt, g, n, error))
-    return FALSE;
+  dql_args_products (&a, rt, g, n);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 1;
@@ -272,8 +279,14 @@ yolo_cl_qconv_args_x (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
   }
   /* x_zero_point omitted: 0 */
   zmem = yolo_rt_upload (rt, &zero, sizeof (zero), error);
-  if (!zmem)
+  if (!zmem) {
+    /* as yolo_args_ok on failure: the caller returns at once */
+    if (a->k)
+      clReleaseKernel (a->k);
+    a->k = NULL;
+    g_clear_error (&a->gerr);
     return FALSE;
+  }
   yolo_args_mem (a, zmem);
   yolo_args_int (a, 0);
   return TRUE;

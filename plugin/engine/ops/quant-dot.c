@@ -1,10 +1,20 @@
 /* ops/quant-dot.c - see quant-dot.h. */
 #include "ops/quant-dot.h"
 
+/* yolo_qconv_geom, and x holds uint8 codes: the kernels pack four codes
+ * per int as unsigned bytes (vpdpbusd's u8 operand), so int8 activations
+ * (legal ConvInteger) run on the other ConvInteger kernels. */
+static gboolean
+qdot_geom (YoloGraph * g, YoloNode * n, QConvGeom * p)
+{
+  return yolo_qconv_geom (g, n, p, NULL)
+      && YOLO_IN (g, n, 0)->dtype == YOLO_DTYPE_UINT8;
+}
+
 gboolean
 yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 {
-  return yolo_qconv_geom (g, n, p, NULL) && p->group == 1
+  return qdot_geom (g, n, p) && p->group == 1
       && p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1
       && p->pt == 0 && p->pl == 0 && p->pb == 0 && p->pr == 0
       && (gint64) p->H * p->W <= G_MAXINT / 4;
@@ -13,7 +23,7 @@ yolo_qdot_1x1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 gboolean
 yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 {
-  return yolo_qconv_geom (g, n, p, NULL) && p->group == 1
+  return qdot_geom (g, n, p) && p->group == 1
       && p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1
       && p->dh == 1 && p->dw == 1 && p->pt == 1 && p->pl == 1
       && p->pb == 1 && p->pr == 1 && p->C % 4 == 0
@@ -23,7 +33,7 @@ yolo_qdot_3x3s1 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 gboolean
 yolo_qdot_3x3s2 (YoloGraph * g, YoloNode * n, QConvGeom * p)
 {
-  return yolo_qconv_geom (g, n, p, NULL) && p->group == 1
+  return qdot_geom (g, n, p) && p->group == 1
       && p->kh == 3 && p->kw == 3 && p->sh == 2 && p->sw == 2
       && p->dh == 1 && p->dw == 1 && p->pt == 1 && p->pl == 1
       && p->pb == 1 && p->pr == 1 && p->Ho == (p->H - 1) / 2 + 1

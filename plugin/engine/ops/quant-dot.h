@@ -1,6 +1,8 @@
 /* ops/quant-dot.h - which ConvInteger / ConvIntegerToFloat nodes the
  * integer dot-product kernels take (backend-opencl/conv-int8.c), shared
- * with the pass that keeps them integer (yolo-quant-fuse.c). */
+ * with the pass that keeps them integer (yolo-quant-fuse.c). Every rule
+ * below also needs uint8 x: the kernels pack four codes per int as
+ * unsigned bytes, so int8 activations run on the other kernels. */
 #ifndef YOLO_OPS_QUANT_DOT_H
 #define YOLO_OPS_QUANT_DOT_H
 
