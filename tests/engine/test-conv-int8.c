@@ -65,6 +65,10 @@ static const Int8Case cases[] = {
   {16, 7, 100, 16, YOLO_DTYPE_UINT8, TRUE, 3},
   {12, 1, 33, 9, YOLO_DTYPE_INT8, FALSE, 3},
   {32, 4, 64, 32, YOLO_DTYPE_UINT8, FALSE, 3},
+  /* 3x3 last tiles shifted back by 16 (W 80: only its last 16 pixels
+   * computed) and by 4 (W 60: both halves) */
+  {8, 4, 80, 16, YOLO_DTYPE_UINT8, TRUE, 3},
+  {4, 3, 60, 8, YOLO_DTYPE_INT8, FALSE, 3},
   /* 3x3 stride 2: Wo 32 (one tile), odd W (the last input column is
    * padding) with a shifted last tile, three tiles, C % 4 != 0 (a partial
    * quad: the image's C = 3), Wo below 16 and between 16 and 32 (two rows
