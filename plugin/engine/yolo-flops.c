@@ -54,7 +54,8 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
   }
   if (op == NULL || nx < 0 || nw < 0 || ny < 0 || x->ndim < 1 || w->ndim < 1)
     return 0;
-  if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0) {
+  if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0
+      || strcmp (op, "ConvIntegerToFloat") == 0) {
     /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs */
     if (w->dims[0] <= 0)
       return 0;
@@ -88,7 +89,9 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
     return 0;
   if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvTranspose") == 0
       || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
-      || strcmp (op, "ConvInteger") == 0 || strcmp (op, "MatMulInteger") == 0)
+      || strcmp (op, "ConvInteger") == 0
+      || strcmp (op, "ConvIntegerToFloat") == 0
+      || strcmp (op, "MatMulInteger") == 0)
     f = 2.0 * yolo_node_macs (g, n);
   else if (strcmp (op, "ScaledDotProductAttention") == 0) {
     /* the two products, plus the scale and the softmax (1 + 3 per score,
