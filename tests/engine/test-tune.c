@@ -7,6 +7,10 @@
 #include "yolo-tune.h"
 
 #include <time.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 /* The least CPU time (of the busiest thread) wins where every trial has
  * one, whatever the wall times say (a loaded machine stretched the
@@ -98,6 +102,7 @@ typedef struct
   GMutex lock;
   GCond cond;
   gboolean go, done, quit;
+  long tid;                     /* the helper's thread id (Linux), 0 unknown */
 } Helper;
 
 static gpointer
@@ -105,6 +110,9 @@ helper_main (gpointer data)
 {
   Helper *h = data;
 
+#ifdef __linux__
+  h->tid = syscall (SYS_gettid);
+#endif
   g_mutex_lock (&h->lock);
   while (!h->go)
     g_cond_wait (&h->cond, &h->lock);
@@ -167,6 +175,16 @@ test_cpu_clock (void)
     g_cond_broadcast (&h.cond);
     g_mutex_unlock (&h.lock);
     g_thread_join (th);
+    /* pthread_join returns when the kernel clears the thread's id, a
+     * moment before the task is released: until then its clock still
+     * reads (CI, at load, counted the helper's 60 ms after the join).
+     * Wait, at most 2 s, until the thread is gone from /proc. */
+    if (h.tid > 0) {
+      char *task = g_strdup_printf ("/proc/self/task/%ld", h.tid);
+      for (int i = 0; i < 2000 && g_file_test (task, G_FILE_TEST_EXISTS); i++)
+        g_usleep (1000);
+      g_free (task);
+    }
     /* the helper has ended: its clock no longer reads and its time is
      * left out, the rest still counts */
     ms = yolo_cpu_clock_elapsed_ms (&c, &busiest);
