@@ -211,14 +211,19 @@ c3x3s2_c16_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.sh == 2 && p.sw == 2 && p.M % 16 == 0 && p.C <= C16_MAX_C;
 }
 
+/* The stride-2 kernels with output channels as the lanes (conv_3x3s2_c16,
+ * conv_3x3s2_t32): weights uploaded in blocks of `block` output
+ * channels, one work-item per `lanes` output channels x `px` pixels of one
+ * output row; local sizes {1, 4}
+ * (c16) or balanced over the device's workers (t32). */
 static gboolean
-c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+c3x3s2_lanes_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const char *kernel, int block, int lanes, int px, gboolean balanced,
     GError ** error)
 {
   ConvParams p;
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  static const gsize lws[2] = { 1, 4 };
-  gsize gws[2];
+  gsize gws[2], lws[2] = { 1, 4 };
   cl_mem wmem, bmem;
   cl_kernel k;
   YoloArgs a;
@@ -226,14 +231,14 @@ c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (!yolo_conv_params (g, n, &p, error)
       || !yolo_conv_residual_ok (g, n, &p, &res, error))
     return FALSE;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p,
-      CONV_BLOCK, error);
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, block,
+      error);
   if (wmem == NULL)
     return FALSE;
   bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
   if (bmem == NULL)
     return FALSE;
-  k = yolo_rt_kernel (rt, "conv_3x3s2_c16", error);
+  k = yolo_rt_kernel (rt, kernel, error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
@@ -249,11 +254,22 @@ c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.Cg);
   if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
     return FALSE;
-  gws[0] = p.M / 16;
-  gws[1] = yolo_div_up (p.Wo, 16) * (gsize) p.Ho;
+  gws[0] = yolo_div_up (p.M, lanes);
+  gws[1] = yolo_div_up (p.Wo, px) * (gsize) p.Ho;
+  if (balanced)
+    lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+        gws[0], gws[1], px, gws[1] * px);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
+static gboolean
+c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s2_c16", CONV_BLOCK, 16, 16,
+      FALSE, error);
 }
 
 /* conv_3x3s2_t32 (32 output channels as the lanes x 8 pixels of one
@@ -271,46 +287,8 @@ static gboolean
 c3x3s2_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  ConvParams p;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  gsize gws[2], lws[2];
-  cl_mem wmem, bmem;
-  cl_kernel k;
-  YoloArgs a;
-
-  if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, 32, error);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, "conv_3x3s2_t32", error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.Cg);
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
-    return FALSE;
-  gws[0] = yolo_div_up (p.M, 32);
-  gws[1] = yolo_div_up (p.Wo, 8) * (gsize) p.Ho;
-  lws[0] = 1;
-  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
-      gws[0], gws[1], 8, gws[1] * 8);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
-  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s2_t32", 32, 32, 8, TRUE,
+      error);
 }
 
 static gboolean
