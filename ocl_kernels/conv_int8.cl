@@ -60,6 +60,21 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
       | (vload16 (0, (xq) + 2 * (HW)) << 16) \
       | (vload16 (0, (xq) + 3 * (HW)) << 24))
 
+/* The store of a flat tile of 32 pixels (accumulator sets a/qa for pixels
+ * ps..ps+15, c/qc for ps+16..ps+31; a tile shifted back to end at HW stores
+ * only the pixels from p0 on; a plane under 32 pixels starts at 0): the
+ * 1x1 and the flat 3x3 kernels. */
+#define CONV_INT8_STORE_FLAT32 \
+  if (HW >= 32) { \
+    int skip = p0 - ps; \
+    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
+    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+  } else { \
+    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
+    if (HW > 16) \
+      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
+  }
+
 /* The tile geometry and loop of both kernels; DOT (acc, v, wq) adds the
  * four byte products of v (u8) and the int wq (s8) to each lane of acc. */
 #define CONV_INT8_1X1_BODY(DOT) \
@@ -112,15 +127,7 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
     DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
     wp += 8; \
   } \
-  if (HW >= 32) { \
-    int skip = p0 - ps; \
-    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
-    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
-  } else { \
-    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
-    if (HW > 16) \
-      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
-  }
+  CONV_INT8_STORE_FLAT32
 
 __kernel void
 conv_int8_1x1 (CONV_INT8_ARGS)
@@ -516,15 +523,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
       } \
     } \
   } \
-  if (HW >= 32) { \
-    int skip = p0 - ps; \
-    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
-    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
-  } else { \
-    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
-    if (HW > 16) \
-      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
-  }
+  CONV_INT8_STORE_FLAT32
 
 __kernel void
 conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3)
