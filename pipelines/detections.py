@@ -47,14 +47,26 @@ def buffer_detections(buf, width, height):
         ok, label_id = s.get_int("label_id")
         ok, conf = s.get_double("confidence")
         box = [s.get_double(k)[1] for k in ("x_min", "y_min", "x_max", "y_max")]
-        dets.append({
+        d = {
             "label": s.get_string("label") or GLib_quark_to_string(roi.roi_type),
             "label_id": label_id,
             "confidence": conf,
             "box": [box[0] * width, box[1] * height,
                     box[2] * width, box[3] * height],
             "roi": [roi.x, roi.y, roi.w, roi.h],
-        })
+        }
+        # obb: the rotated box (frame pixels: centre, sides; radians,
+        # clockwise on screen). box and roi are yolodetect's obb-roi:
+        # DL Streamer's unrotated box (oriented, the default) or the
+        # axis-aligned bounding box, both clipped to the frame.
+        ok, rotation = s.get_double("rotation")
+        if ok:
+            d["rotation"] = rotation
+            rb = [s.get_double(k) for k in ("rotated_cx", "rotated_cy",
+                                             "rotated_w", "rotated_h")]
+            if all(ok for ok, _ in rb):
+                d["rotated_box"] = [v for _, v in rb]
+        dets.append(d)
     return dets
 
 

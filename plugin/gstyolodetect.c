@@ -85,6 +85,7 @@ typedef enum
 
 #define GST_TYPE_YOLO_SCALE_MODE (gst_yolo_scale_mode_get_type ())
 #define GST_TYPE_YOLO_MODEL_FAMILY (gst_yolo_model_family_get_type ())
+#define GST_TYPE_YOLO_OBB_ROI (gst_yolo_obb_roi_get_type ())
 
 enum
 {
@@ -107,6 +108,7 @@ enum
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
   PROP_RETINA_MASKS,
+  PROP_OBB_ROI,
 };
 
 #define DEFAULT_BATCH_TIMEOUT 50
@@ -124,6 +126,7 @@ enum
 #define DEFAULT_INPUT_SIZE NULL
 #define DEFAULT_TOP_K 5
 #define DEFAULT_RETINA_MASKS FALSE
+#define DEFAULT_OBB_ROI GST_YOLO_OBB_ROI_ORIENTED
 /* the most bytes one frame's masks hold (see retina-masks) */
 #define MASK_FRAME_BUDGET (64u << 20)
 #define MAX_INPUT_SIDE 8192
@@ -236,6 +239,7 @@ struct _GstYoloDetect
   gboolean warned_invalid;
   gboolean retina_masks;
   gboolean warned_mask_budget;
+  GstYoloObbRoi obb_roi;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -270,6 +274,26 @@ gst_yolo_scale_mode_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstYoloScaleMode", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GType
+gst_yolo_obb_roi_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_YOLO_OBB_ROI_ORIENTED,
+        "DL Streamer's oriented ROI: the unrotated box, turned by the "
+          "detection's rotation about its centre", "oriented"},
+    {GST_YOLO_OBB_ROI_AXIS_ALIGNED,
+        "The rotated box's axis-aligned bounding box", "axis-aligned"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstYoloObbRoi", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -663,6 +687,9 @@ gst_yolo_detect_set_property (GObject * object, guint prop_id,
     case PROP_RETINA_MASKS:
       self->retina_masks = g_value_get_boolean (value);
       break;
+    case PROP_OBB_ROI:
+      self->obb_roi = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -737,6 +764,9 @@ gst_yolo_detect_get_property (GObject * object, guint prop_id,
       break;
     case PROP_RETINA_MASKS:
       g_value_set_boolean (value, self->retina_masks);
+      break;
+    case PROP_OBB_ROI:
+      g_value_set_enum (value, self->obb_roi);
       break;
     case PROP_BATCH_TIMEOUT:
       g_value_set_uint (value, self->batch_timeout);
@@ -1736,7 +1766,11 @@ static void
 attach_task (GstYoloDetect * self, GstBuffer * buf, guint w, guint h)
 {
   guint64 mask_bytes = 0;
+  GstYoloObbRoi obb_roi;
 
+  GST_OBJECT_LOCK (self);
+  obb_roi = self->obb_roi;
+  GST_OBJECT_UNLOCK (self);
   if (self->task == YOLO_TASK_CLASSIFY) {
     guint n = self->class_last ? self->class_last->len : 0;
     gint *ids;
@@ -1778,7 +1812,7 @@ attach_task (GstYoloDetect * self, GstBuffer * buf, guint w, guint h)
 
     if (self->task == YOLO_TASK_OBB)
       roi = gst_yolo_meta_add_rotated_detection (buf, w, h, &det, d->cx,
-          d->cy, d->w, d->h, d->angle);
+          d->cy, d->w, d->h, d->angle, obb_roi);
     else
       roi = gst_yolo_meta_add_detection (buf, w, h, &det);
     if (!roi)
@@ -2217,6 +2251,35 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
           GST_PARAM_MUTABLE_PLAYING));
 
   /**
+   * GstYoloDetect:obb-roi:
+   *
+   * Obb models: what the GstVideoRegionOfInterestMeta rectangle (and the
+   * "detection" structure's x_min, y_min, x_max, y_max) of an oriented box
+   * is. oriented (default): DL Streamer's convention, the unrotated box
+   * (its own width and height about the same centre) that the structure's
+   * "rotation" turns, so gvawatermark, gvametaconvert and
+   * RegionOfInterest::rect()/rotation() of DL Streamer 2024.1-2025.1 read
+   * the right box; clipped to the frame as DL Streamer clips it.
+   * axis-aligned: the rotated box's axis-aligned bounding box, clipped to
+   * the frame, for readers that take the ROI as the region the object
+   * covers and ignore "rotation". Either way the exact rotated box is in
+   * rotated_cx, rotated_cy, rotated_w, rotated_h (gstyolometa.h), which
+   * yolooverlay, yolojson and yolotrack read, so their output does not
+   * depend on it; with GStreamer >= 1.26 the analytics mtd is the oriented
+   * GstAnalyticsODMtd in both modes.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_OBB_ROI,
+      g_param_spec_enum ("obb-roi", "Oriented box ROI",
+          "Obb models: the ROI rectangle of a rotated box, DL Streamer's "
+          "unrotated box + rotation (oriented) or the axis-aligned "
+          "bounding box (axis-aligned)", GST_TYPE_YOLO_OBB_ROI,
+          DEFAULT_OBB_ROI,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+
+  /**
    * GstYoloDetect:agnostic-nms:
    *
    * Suppress overlapping boxes across classes, not only within a class.
@@ -2274,7 +2337,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * The loaded model's task, Ultralytics' name for it: "detect", "segment"
    * (boxes + a "mask" structure per object), "pose" (boxes + a "keypoints"
    * structure), "obb" (rotated boxes: "rotation" in the "detection"
-   * structure) or "classify" (one full-frame ROI with a "classification"
+   * structure, ROI rectangle by #GstYoloDetect:obb-roi) or "classify" (one full-frame ROI with a "classification"
    * structure, see #GstYoloDetect:top-k). From the model's task metadata,
    * else from its outputs ([1, nc]: classify, a second 4-D output: segment,
    * else detect). NULL until the element has started once. Read-only.
@@ -2324,6 +2387,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
 
   gst_type_mark_as_plugin_api (GST_TYPE_YOLO_SCALE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_YOLO_MODEL_FAMILY, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_YOLO_OBB_ROI, 0);
 }
 
 static void
@@ -2338,6 +2402,7 @@ gst_yolo_detect_init (GstYoloDetect * self)
   self->top_k = DEFAULT_TOP_K;
   self->agnostic_nms = DEFAULT_AGNOSTIC_NMS;
   self->retina_masks = DEFAULT_RETINA_MASKS;
+  self->obb_roi = DEFAULT_OBB_ROI;
   self->inference_interval = DEFAULT_INFERENCE_INTERVAL;
   self->batch_size = 1;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;

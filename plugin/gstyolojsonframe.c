@@ -258,6 +258,8 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
   gint label_id, object_id;
   gdouble conf;
   gboolean has_id = FALSE, has_conf = FALSE, has_object_id;
+  gdouble hull[4];
+  gint64 x, y, w, h;
 
   /* also finds the parameters that videoconvert/videoscale dropped */
   s = gst_yolo_meta_find_params (buf, roi);
@@ -300,14 +302,28 @@ yolo_json_add_roi (JsonBuilder * b, GstBuffer * buf,
     json_builder_set_member_name (b, "id");
     json_builder_add_int_value (b, object_id);
   }
+  /* an oriented box: the region it covers, whichever ROI rectangle
+   * yolodetect's obb-roi gave it (DL Streamer's is the unrotated box) */
+  if (frame_w > 0 && frame_h > 0
+      && gst_yolo_meta_get_rotated_bounds (s, frame_w, frame_h, hull)) {
+    x = (gint64) floor (hull[0] + 0.5);
+    y = (gint64) floor (hull[1] + 0.5);
+    w = (gint64) floor (hull[2] + 0.5) - x;
+    h = (gint64) floor (hull[3] + 0.5) - y;
+  } else {
+    x = roi->x;
+    y = roi->y;
+    w = roi->w;
+    h = roi->h;
+  }
   json_builder_set_member_name (b, "x");
-  json_builder_add_int_value (b, roi->x);
+  json_builder_add_int_value (b, x);
   json_builder_set_member_name (b, "y");
-  json_builder_add_int_value (b, roi->y);
+  json_builder_add_int_value (b, y);
   json_builder_set_member_name (b, "w");
-  json_builder_add_int_value (b, roi->w);
+  json_builder_add_int_value (b, w);
   json_builder_set_member_name (b, "h");
-  json_builder_add_int_value (b, roi->h);
+  json_builder_add_int_value (b, h);
   yolo_json_add_extras (b, buf, roi, gst_yolo_meta_find_params (buf, roi),
       frame_w, frame_h, confs, nums);
   json_builder_end_object (b);

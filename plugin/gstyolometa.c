@@ -75,28 +75,40 @@ add_named_param (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
 
 static GstVideoRegionOfInterestMeta *add_detection (GstBuffer * buf,
     guint frame_w, guint frame_h, const GstYoloDetection * det,
-    const gdouble * rotated);
+    const gdouble * rotated, const gdouble * hull);
 
 GstVideoRegionOfInterestMeta *
 gst_yolo_meta_add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
     const GstYoloDetection * det)
 {
-  return add_detection (buf, frame_w, frame_h, det, NULL);
+  return add_detection (buf, frame_w, frame_h, det, NULL, NULL);
 }
 
 GstVideoRegionOfInterestMeta *
 gst_yolo_meta_add_rotated_detection (GstBuffer * buf, guint frame_w,
     guint frame_h, const GstYoloDetection * det, gdouble cx, gdouble cy,
-    gdouble w, gdouble h, gdouble rotation)
+    gdouble w, gdouble h, gdouble rotation, GstYoloObbRoi roi_mode)
 {
   gdouble r[5] = { cx, cy, w, h, rotation };
-  return add_detection (buf, frame_w, frame_h, det, r);
+  gdouble hull[4] = { det->x1, det->y1, det->x2, det->y2 };
+  GstYoloDetection d = *det;
+
+  /* DL Streamer's oriented ROI: the unrotated box, turned by "rotation"
+   * about its centre (clipped below, as DL Streamer clips it) */
+  if (roi_mode == GST_YOLO_OBB_ROI_ORIENTED) {
+    d.x1 = cx - w / 2;
+    d.y1 = cy - h / 2;
+    d.x2 = cx + w / 2;
+    d.y2 = cy + h / 2;
+  }
+  return add_detection (buf, frame_w, frame_h, &d, r, hull);
 }
 
-/* rotated: NULL, or cx, cy, w, h, rotation of an oriented box */
+/* rotated: NULL, or cx, cy, w, h, rotation of an oriented box, whose
+ * axis-aligned bounding box is hull (x1, y1, x2, y2) */
 static GstVideoRegionOfInterestMeta *
 add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
-    const GstYoloDetection * det, const gdouble * rotated)
+    const GstYoloDetection * det, const gdouble * rotated, const gdouble * hull)
 {
   GstVideoRegionOfInterestMeta *roi;
   GstStructure *s;
@@ -154,15 +166,40 @@ add_detection (GstBuffer * buf, guint frame_w, guint frame_h,
   {
     GstAnalyticsRelationMeta *rmeta;
     GstAnalyticsODMtd od;
+    GQuark type = g_quark_from_string (label);
+    gfloat conf = (gfloat) det->confidence;
 
     rmeta = gst_buffer_get_analytics_relation_meta (buf);
     if (!rmeta)
       rmeta = gst_buffer_add_analytics_relation_meta (buf);
-    if (rmeta)
-      gst_analytics_relation_meta_add_od_mtd (rmeta,
-          g_quark_from_string (label), x1, y1, x2 - x1, y2 - y1,
-          (gfloat) det->confidence, &od);
+    if (rmeta && rotated) {
+#if HAVE_GST_ANALYTICS_ORIENTED
+      /* GStreamer 1.26's oriented location: the unrotated box (upper-left
+       * corner, sides) and the angle, unclipped (gint holds it) */
+      gint ox = round_px (rotated[0] - rotated[2] / 2);
+      gint oy = round_px (rotated[1] - rotated[3] / 2);
+
+      (void) hull;
+      gst_analytics_relation_meta_add_oriented_od_mtd (rmeta, type, ox, oy,
+          round_px (rotated[0] + rotated[2] / 2) - ox,
+          round_px (rotated[1] + rotated[3] / 2) - oy,
+          isfinite (rotated[4]) ? (gfloat) rotated[4] : 0.0f, conf, &od);
+#else
+      /* no angle there: the box that covers the object */
+      gint hx1 = CLAMP (round_px (hull[0]), 0, (gint) frame_w);
+      gint hy1 = CLAMP (round_px (hull[1]), 0, (gint) frame_h);
+
+      gst_analytics_relation_meta_add_od_mtd (rmeta, type, hx1, hy1,
+          CLAMP (round_px (hull[2]), hx1, (gint) frame_w) - hx1,
+          CLAMP (round_px (hull[3]), hy1, (gint) frame_h) - hy1, conf, &od);
+#endif
+    } else if (rmeta) {
+      gst_analytics_relation_meta_add_od_mtd (rmeta, type, x1, y1, x2 - x1,
+          y2 - y1, conf, &od);
+    }
   }
+#else
+  (void) hull;
 #endif
 
   return roi;

@@ -89,19 +89,26 @@ gst_yolo_meta_find_params (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi)
  *   input's (the default) or under the per-frame mask budget; read it at
  *   the ROI's size with gst_yolo_meta_get_roi_mask().
  * "detection" of an oriented box (obb) has a "rotation" field (radians,
- *   in [0, pi), clockwise on screen since y points down; DL Streamer's
- *   field name, but not its box: DL Streamer 2024.1-2025 rotates the ROI
- *   rectangle about its centre, its ROI being the unrotated box, where
- *   ours is the axis-aligned bounding box, so its gvawatermark would draw
- *   our ROI rotated; DL Streamer 2026 and GStreamer >= 1.26 read a
- *   GstAnalyticsODMtd oriented location, unrotated box + r, which
- *   yolodetect does not attach) and the rotated box's centre and sides in frame pixels,
- *   "rotated_cx", "rotated_cy", "rotated_w", "rotated_h" (doubles; w along
- *   the rotation's direction, w >= h), with "frame_width", "frame_height"
- *   (ints: the frame those pixels are of, so that a reader after a
- *   videoscale scales them to its frame: gst_yolo_meta_get_rotated_box());
- *   the ROI meta and x_min.. are the rotated box's axis-aligned bounding
- *   box, clipped to the frame. */
+ *   in [0, pi), clockwise on screen since y points down, w >= h as
+ *   Ultralytics regularises it) and the rotated box's centre and sides in
+ *   frame pixels, "rotated_cx", "rotated_cy", "rotated_w", "rotated_h"
+ *   (doubles; w along the rotation's direction), with "frame_width",
+ *   "frame_height" (ints: the frame those pixels are of, so that a reader
+ *   after a videoscale scales them to its frame:
+ *   gst_yolo_meta_get_rotated_box()). The ROI meta and x_min.. are, by
+ *   GstYoloObbRoi (yolodetect's obb-roi):
+ *   oriented (default): DL Streamer's oriented ROI, the unrotated box
+ *     (centre +- w/2, h/2) that "rotation" turns about its centre, as DL
+ *     Streamer 2024.1-2025.1's gvadetect writes it and gvawatermark /
+ *     RegionOfInterest::rotation() read it; clipped to the frame like
+ *     DL Streamer clips it (each side on its own: a box across the frame
+ *     edge keeps its in-frame part, whose centre moves, so the exact box
+ *     is the rotated_* fields);
+ *   axis-aligned: the rotated box's axis-aligned bounding box, clipped to
+ *     the frame (what covers the object; DL Streamer would draw it turned).
+ *   With GStreamer >= 1.26 the analytics mtd of an obb detection is the
+ *   oriented GstAnalyticsODMtd (unrotated box + rotation, unclipped:
+ *   gst_analytics_od_mtd_get_oriented_location()) in either mode. */
 #define GST_YOLO_KEYPOINTS_STRUCTURE_NAME "keypoints"
 #define GST_YOLO_MASK_STRUCTURE_NAME "mask"
 #define GST_YOLO_CLASSIFICATION_STRUCTURE_NAME "classification"
@@ -148,12 +155,23 @@ gst_yolo_meta_find_named_params (GstBuffer * buf,
   return (GstStructure *) gst_value_get_structure (v);
 }
 
-/* Adds an oriented box: as gst_yolo_meta_add_detection() with det the
- * axis-aligned bounding box, plus "rotation" (radians) and the rotated box
- * (frame pixels: centre cx, cy, sides w, h). */
+/* What the ROI rectangle (and x_min..) of an oriented box is: see the
+ * "detection" structure of an oriented box above. */
+typedef enum
+{
+  GST_YOLO_OBB_ROI_ORIENTED,
+  GST_YOLO_OBB_ROI_AXIS_ALIGNED,
+} GstYoloObbRoi;
+
+/* Adds an oriented box: as gst_yolo_meta_add_detection() with the ROI
+ * rectangle by roi_mode: oriented: cx +- w/2, cy +- h/2 (det's box is not
+ * used); axis-aligned: det's box, the rotated box's axis-aligned bounding
+ * box. Plus "rotation" (radians) and the rotated box (frame pixels:
+ * centre cx, cy, sides w, h). */
 GstVideoRegionOfInterestMeta *gst_yolo_meta_add_rotated_detection (GstBuffer *
     buf, guint frame_w, guint frame_h, const GstYoloDetection * det,
-    gdouble cx, gdouble cy, gdouble w, gdouble h, gdouble rotation);
+    gdouble cx, gdouble cy, gdouble w, gdouble h, gdouble rotation,
+    GstYoloObbRoi roi_mode);
 
 /* Adds a "keypoints" structure to roi (a detection of buf): n points, xyc
  * = n x (x, y in frame pixels, confidence). */
@@ -341,6 +359,44 @@ gst_yolo_meta_get_rotated_box (const GstStructure * det, guint frame_w,
     rb[3] = h;
     rb[4] = r;
   }
+  return TRUE;
+}
+
+/* The axis-aligned bounding box of an obb "detection" structure's rotated
+ * box in pixels of a frame_w x frame_h frame, clipped to it: box = x1, y1,
+ * x2, y2 (what obb-roi=axis-aligned puts in the ROI meta, whichever
+ * obb-roi wrote det; readers that want the region an object covers use
+ * it, not the ROI rectangle). Taken in the frame the box was stored for
+ * and scaled to this one, which is exact after any videoscale (a rotated
+ * box scaled unevenly is a parallelogram with the scaled bounding box).
+ * FALSE when det has no rotated box or a non-finite one. */
+static inline gboolean
+gst_yolo_meta_get_rotated_bounds (const GstStructure * det, guint frame_w,
+    guint frame_h, gdouble box[4])
+{
+  gdouble rb[5], sx = 1.0, sy = 1.0, ex, ey;
+  gint fw = 0, fh = 0;
+
+  if (!det || !gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
+          "rotated_cx", G_TYPE_DOUBLE, &rb[0], "rotated_cy", G_TYPE_DOUBLE,
+          &rb[1], "rotated_w", G_TYPE_DOUBLE, &rb[2], "rotated_h",
+          G_TYPE_DOUBLE, &rb[3], NULL))
+    return FALSE;
+  for (guint i = 0; i < 5; i++)
+    if (!isfinite (rb[i]) || fabs (rb[i]) > 1e9)
+      return FALSE;
+  if (gst_structure_get_int (det, "frame_width", &fw)
+      && gst_structure_get_int (det, "frame_height", &fh) && fw > 0 && fh > 0
+      && frame_w > 0 && frame_h > 0) {
+    sx = (gdouble) frame_w / fw;
+    sy = (gdouble) frame_h / fh;
+  }
+  ex = fabs (rb[2] / 2 * cos (rb[4])) + fabs (rb[3] / 2 * sin (rb[4]));
+  ey = fabs (rb[2] / 2 * sin (rb[4])) + fabs (rb[3] / 2 * cos (rb[4]));
+  box[0] = CLAMP ((rb[0] - ex) * sx, 0.0, (gdouble) frame_w);
+  box[1] = CLAMP ((rb[1] - ey) * sy, 0.0, (gdouble) frame_h);
+  box[2] = CLAMP ((rb[0] + ex) * sx, box[0], (gdouble) frame_w);
+  box[3] = CLAMP ((rb[1] + ey) * sy, box[1], (gdouble) frame_h);
   return TRUE;
 }
 

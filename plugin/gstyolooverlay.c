@@ -522,24 +522,33 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
   gint64 x1, y1;
   GString *text;
   PangoRectangle logical;
+  GstStructure *det;
+  gdouble hull[4];
 
-  x1 = (gint64) roi->x + roi->w;
-  y1 = (gint64) roi->y + roi->h;
-  d->x0 = (gint) MIN ((gint64) roi->x, width);
-  d->y0 = (gint) MIN ((gint64) roi->y, height);
-  d->x1 = (gint) MIN (x1, width);
-  d->y1 = (gint) MIN (y1, height);
+  det = gst_yolo_meta_find_params (buf, roi);
+  if (gst_yolo_meta_get_rotated_bounds (det, width, height, hull)) {
+    /* an oriented box: the region it covers, whichever ROI rectangle
+     * yolodetect's obb-roi gave it (DL Streamer's is the unrotated box) */
+    d->x0 = (gint) floor (hull[0] + 0.5);
+    d->y0 = (gint) floor (hull[1] + 0.5);
+    d->x1 = (gint) floor (hull[2] + 0.5);
+    d->y1 = (gint) floor (hull[3] + 0.5);
+  } else {
+    x1 = (gint64) roi->x + roi->w;
+    y1 = (gint64) roi->y + roi->h;
+    d->x0 = (gint) MIN ((gint64) roi->x, width);
+    d->y0 = (gint) MIN ((gint64) roi->y, height);
+    d->x1 = (gint) MIN (x1, width);
+    d->y1 = (gint) MIN (y1, height);
+  }
   if (d->x1 <= d->x0 || d->y1 <= d->y0)
     return FALSE;
   d->t = thickness;
 
   yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf, &object_id);
-  {
-    GstStructure *det = gst_yolo_meta_find_params (buf, roi);
-    d->no_box = (det && gst_structure_has_field (det, "rotation"))
-        || gst_yolo_meta_find_named_params (buf, roi,
-        GST_YOLO_CLASSIFICATION_STRUCTURE_NAME) != NULL;
-  }
+  d->no_box = (det && gst_structure_has_field (det, "rotation"))
+      || gst_yolo_meta_find_named_params (buf, roi,
+      GST_YOLO_CLASSIFICATION_STRUCTURE_NAME) != NULL;
   rgb = yolo_overlay_class_colour (label, label_id);
   d->r = (rgb >> 16) & 0xff;
   d->g = (rgb >> 8) & 0xff;

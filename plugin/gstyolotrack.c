@@ -267,7 +267,14 @@ collect_detections (GstYoloTrack * self, GstBuffer * buf)
       d.score = 1.0;
     if (!gst_structure_get_int (s, "label_id", &d.label_id))
       d.label_id = -1;
-    if (gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &v[0],
+    /* an oriented box: the region it covers, whichever ROI rectangle
+     * yolodetect's obb-roi gave it (DL Streamer's is the unrotated box) */
+    if (gst_yolo_meta_get_rotated_bounds (s, self->width, self->height, v)) {
+      d.x1 = v[0];
+      d.y1 = v[1];
+      d.x2 = v[2];
+      d.y2 = v[3];
+    } else if (gst_structure_get (s, "x_min", G_TYPE_DOUBLE, &v[0],
             "y_min", G_TYPE_DOUBLE, &v[1], "x_max", G_TYPE_DOUBLE, &v[2],
             "y_max", G_TYPE_DOUBLE, &v[3], NULL)) {
       d.x1 = v[0] * self->width;

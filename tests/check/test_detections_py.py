@@ -16,7 +16,9 @@ if not os.path.exists(model):
 
 def run(media, *extra):
     cmd = [sys.executable, script, os.path.join(data, "media", media),
-           "--model", model, "--json"] + list(extra)
+           "--json"] + list(extra)
+    if "--model" not in extra:
+        cmd += ["--model", model]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     sys.stderr.write(p.stderr)
     assert p.returncode == 0, "%s exited with %d" % (cmd, p.returncode)
@@ -60,6 +62,36 @@ frames = run("bus.jpg", "--prop", "scale-mode=stretch", "--prop",
              "conf-threshold=0.3")
 assert len(frames[0]["detections"]) == 2, frames
 assert min(d["confidence"] for d in frames[0]["detections"]) > 0.3, frames
+
+# obb (yolo11n-obb, when the zoo is there): the ROI read from Python is
+# DL Streamer's oriented ROI by default (the unrotated box about the rotated
+# box's centre, clipped to the frame), the bounding box with
+# obb-roi=axis-aligned; the rotated boxes are the same either way
+obb = os.path.join(data, "models", "zoo", "yolo11n-obb.onnx")
+if os.path.exists(obb):
+    import math
+    got = {}
+    for mode in ("oriented", "axis-aligned"):
+        frames = run("bus.jpg", "--model", obb, "--prop", "obb-roi=" + mode)
+        got[mode] = frames[0]["detections"]
+        assert len(got[mode]) >= 3, got[mode]
+        for d in got[mode]:
+            cx, cy, w, h = d["rotated_box"]
+            r = d["rotation"]
+            assert 0 <= r < math.pi and w >= h, d
+            if mode == "oriented":
+                ex, ey = w / 2, h / 2
+            else:
+                ex = abs(w / 2 * math.cos(r)) + abs(h / 2 * math.sin(r))
+                ey = abs(w / 2 * math.sin(r)) + abs(h / 2 * math.cos(r))
+            want = [min(max(v, 0), lim) for v, lim in
+                    ((cx - ex, 810), (cy - ey, 1080), (cx + ex, 810), (cy + ey, 1080))]
+            x, y, rw, rh = d["roi"]
+            assert max(abs(a - b) for a, b in zip([x, y, x + rw, y + rh], want)) <= 1, (mode, d, want)
+            assert max(abs(a - b) for a, b in zip(d["box"], want)) <= 0.01, (mode, d, want)
+    assert [d["rotated_box"] for d in got["oriented"]] == \
+        [d["rotated_box"] for d in got["axis-aligned"]]
+    assert any(d["roi"] != e["roi"] for d, e in zip(got["oriented"], got["axis-aligned"]))
 
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")

@@ -2462,6 +2462,170 @@ GST_START_TEST (test_task_metas)
 
 GST_END_TEST;
 
+/* Checks the oriented ROIs of out (a w x hh frame) against their rotated
+ * boxes under obb-roi mode (gstyolometa.h): oriented, DL Streamer's
+ * unrotated box clipped to the frame, whose corners turned by "rotation"
+ * about its centre (gvawatermark) are the rotated box's wherever it lies
+ * in the frame; axis-aligned, the rotated box's bounding box. Returns the
+ * number of ROIs; *n_inside counts the oriented ones inside the frame
+ * and *n_apart those whose two rectangles differ by > 4 px. */
+static guint
+check_obb_rois (GstBuffer * out, gint w, gint hh, const gchar * mode,
+    guint * n_inside, guint * n_apart)
+{
+  gboolean oriented = g_str_equal (mode, "oriented");
+  GstVideoRegionOfInterestMeta *roi;
+  gpointer state = NULL;
+  guint n = 0;
+
+  while ((roi = (GstVideoRegionOfInterestMeta *)
+          gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstStructure *det = gst_video_region_of_interest_meta_get_param (roi,
+        "detection");
+    gdouble rb[5], v[4], c, s, ex, ey, hx, hy, e[4];
+    gint x1, y1, x2, y2;
+
+    fail_unless (det != NULL);
+    fail_unless (gst_yolo_meta_get_rotated_box (det, w, hh, rb));
+    fail_unless (rb[4] >= 0 && rb[4] < G_PI && rb[2] >= rb[3], "%f", rb[4]);
+    c = cos (rb[4]);
+    s = sin (rb[4]);
+    hx = fabs (rb[2] / 2 * c) + fabs (rb[3] / 2 * s);
+    hy = fabs (rb[2] / 2 * s) + fabs (rb[3] / 2 * c);
+    ex = oriented ? rb[2] / 2 : hx;
+    ey = oriented ? rb[3] / 2 : hy;
+    /* the ROI rectangle and x_min..: that box, clipped to the frame */
+    e[0] = CLAMP (rb[0] - ex, 0, w);
+    e[1] = CLAMP (rb[1] - ey, 0, hh);
+    e[2] = CLAMP (rb[0] + ex, 0, w);
+    e[3] = CLAMP (rb[1] + ey, 0, hh);
+    x1 = (gint) floor (e[0] + 0.5);
+    y1 = (gint) floor (e[1] + 0.5);
+    x2 = (gint) floor (e[2] + 0.5);
+    y2 = (gint) floor (e[3] + 0.5);
+    fail_unless (ABS ((gint) roi->x - x1) <= 1 && ABS ((gint) roi->y - y1) <= 1
+        && ABS ((gint) (roi->x + roi->w) - x2) <= 1
+        && ABS ((gint) (roi->y + roi->h) - y2) <= 1,
+        "%s: ROI %u,%u %ux%u, box %f,%f %fx%f r %f", mode, roi->x, roi->y,
+        roi->w, roi->h, rb[0], rb[1], rb[2], rb[3], rb[4]);
+    fail_unless (gst_structure_get (det, "x_min", G_TYPE_DOUBLE, &v[0],
+            "y_min", G_TYPE_DOUBLE, &v[1], "x_max", G_TYPE_DOUBLE, &v[2],
+            "y_max", G_TYPE_DOUBLE, &v[3], NULL));
+    for (guint i = 0; i < 4; i++)
+      fail_unless (fabs (v[i] * (i % 2 ? hh : w) - e[i]) < 0.01, "%s %u: %f",
+          mode, i, v[i]);
+    if (oriented && rb[0] - ex >= 0 && rb[1] - ey >= 0 && rb[0] + ex <= w
+        && rb[1] + ey <= hh) {
+      /* DL Streamer's reading: the ROI's centre and sides, turned */
+      gdouble rx = roi->x + roi->w / 2.0, ry = roi->y + roi->h / 2.0;
+      for (gint k = 0; k < 4; k++) {
+        gdouble px = (k & 1 ? 0.5 : -0.5), py = (k & 2 ? 0.5 : -0.5);
+        gdouble gx = rx + px * roi->w * c - py * roi->h * s;
+        gdouble gy = ry + px * roi->w * s + py * roi->h * c;
+        gdouble wx = rb[0] + px * rb[2] * c - py * rb[3] * s;
+        gdouble wy = rb[1] + px * rb[2] * s + py * rb[3] * c;
+        fail_unless (hypot (gx - wx, gy - wy) <= 1.5, "corner %d off by %f",
+            k, hypot (gx - wx, gy - wy));
+      }
+      (*n_inside)++;
+    }
+    if (fabs (rb[2] / 2 - hx) > 4 || fabs (rb[3] / 2 - hy) > 4)
+      (*n_apart)++;
+    n++;
+  }
+  return n;
+}
+
+/* An obb model on a real frame: the ROI rectangles follow obb-roi (the
+ * default, DL Streamer's oriented ROI, then axis-aligned set while
+ * playing), the rotated boxes do not; the geometry against the rotated
+ * box's corners (the values against onnxruntime: tasks-yolo11n-obb). */
+GST_START_TEST (test_obb_roi)
+{
+  const gchar *modes[2] = { "oriented", "axis-aligned" };
+  GstSample *img;
+  gchar *path, *desc;
+  GstHarness *h;
+  GstBuffer *out[2];
+  GParamSpec *ps;
+  GValue def = G_VALUE_INIT;
+
+  if (!have_data () || !(path = zoo_model ("yolo11n-obb.onnx")))
+    return;
+  if (!(img = get_image ("bus.jpg", "RGB"))) {
+    g_free (path);
+    return;
+  }
+  desc = g_strdup_printf ("yolodetect model=\"%s\" conf-threshold=0.05", path);
+  h = gst_harness_new_parse (desc);
+  gst_harness_set_src_caps (h, gst_caps_ref (gst_sample_get_caps (img)));
+  ps = g_object_class_find_property (G_OBJECT_GET_CLASS (detect_of (h)),
+      "obb-roi");
+  fail_unless (ps != NULL);
+  g_value_init (&def, ps->value_type);
+  g_param_value_set_default (ps, &def);
+  fail_unless_equals_string (g_enum_get_value (g_type_class_peek
+          (ps->value_type), g_value_get_enum (&def))->value_nick, "oriented");
+  g_value_unset (&def);
+  for (guint m = 0; m < 2; m++) {
+    guint n, n_inside = 0, n_apart = 0;
+    gint w, hh;
+
+    if (m)
+      gst_util_set_object_arg (G_OBJECT (detect_of (h)), "obb-roi", modes[m]);
+    out[m] = gst_harness_push_and_pull (h,
+        gst_buffer_ref (gst_sample_get_buffer (img)));
+    sample_size (img, &w, &hh);
+    n = check_obb_rois (out[m], w, hh, modes[m], &n_inside, &n_apart);
+    GST_INFO ("%s: %u ROIs, %u inside, %u apart", modes[m], n, n_inside,
+        n_apart);
+    fail_unless (n >= 10, "%u", n);
+    /* the test means something: turned boxes, in and across the frame */
+    fail_unless (n_apart >= 5, "%u", n_apart);
+    if (m == 0)
+      fail_unless (n_inside >= 5 && n_inside < n, "%u of %u", n_inside, n);
+  }
+  /* the same rotated boxes either way */
+  {
+    guint n[2] = { 0, 0 };
+    GstVideoRegionOfInterestMeta *roi;
+    GArray *rbs = g_array_new (FALSE, FALSE, sizeof (gdouble));
+
+    for (guint m = 0; m < 2; m++) {
+      gpointer state = NULL;
+      while ((roi = (GstVideoRegionOfInterestMeta *)
+              gst_buffer_iterate_meta_filtered (out[m], &state,
+                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+        gdouble rb[5];
+        fail_unless (gst_yolo_meta_get_rotated_box
+            (gst_yolo_meta_find_params (out[m], roi), 0, 0, rb));
+        if (m == 0)
+          g_array_append_vals (rbs, rb, 5);
+        else
+          for (guint i = 0; i < 5; i++)
+            fail_unless (n[1] * 5 + i < rbs->len
+                && g_array_index (rbs, gdouble, n[1] * 5 + i) == rb[i]);
+        n[m]++;
+      }
+    }
+    fail_unless_equals_int (n[0], n[1]);
+    g_array_unref (rbs);
+  }
+  {
+    gint v = -1;
+    g_object_get (detect_of (h), "obb-roi", &v, NULL);
+    fail_unless_equals_int (v, 1);      /* axis-aligned, as set */
+  }
+  gst_buffer_unref (out[0]);
+  gst_buffer_unref (out[1]);
+  gst_harness_teardown (h);
+  g_free (desc);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 /* task reads the loaded model's task; after a failed start (no model
  * loaded) NULL, not the previous model's */
 GST_START_TEST (test_task_after_failed_start)
@@ -2700,6 +2864,7 @@ yolodetect_suite (void)
   tcase_add_test (tc, test_values_nonfinite);
   tcase_add_test (tc, test_task_and_export_errors);
   tcase_add_test (tc, test_task_metas);
+  tcase_add_test (tc, test_obb_roi);
   tcase_add_test (tc, test_task_after_failed_start);
   tcase_add_test (tc, test_input_size);
   tcase_add_test (tc, test_classes_empty_entries);

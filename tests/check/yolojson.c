@@ -15,8 +15,13 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "gstyolojson.h"
 #include "gstyolometa.h"
+
+#if HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 #define CAPS "video/x-raw,format=RGBA,width=640,height=480,framerate=30/1"
 
@@ -652,7 +657,7 @@ GST_START_TEST (test_task_extras)
   gst_yolo_meta_add_keypoints (buf, roi, 640, 480, 17, xyc);
   /* obb */
   gst_yolo_meta_add_rotated_detection (buf, 640, 480, &obb, 30, 30, 40, 12,
-      0.5);
+      0.5, GST_YOLO_OBB_ROI_AXIS_ALIGNED);
   /* segment: a 6x4 mask */
   det.x1 = 400;
   det.y1 = 300;
@@ -781,7 +786,8 @@ videoscale_metas (GstBuffer * in, gint w, gint h)
  * mask covers the scaled ROI rectangle: was the detection frame's box and
  * the unscaled mask (size [4, 6] over a 3x2 ROI). */
 static JsonArray *
-scaled_objects (gint w, gint hh, JsonParser * parser, gchar *** lines)
+scaled_objects (gint w, gint hh, GstYoloObbRoi mode, JsonParser * parser,
+    gchar *** lines)
 {
   gchar *path = g_build_filename (tmp_dir, "scaled.jsonl", NULL);
   gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
@@ -789,7 +795,10 @@ scaled_objects (gint w, gint hh, JsonParser * parser, gchar *** lines)
       "framerate=30/1", w, hh);
   GstHarness *h = gst_harness_new_parse (launch);
   GstBuffer *buf = make_buffer (0);
-  GstYoloDetection obb = { 10, 20, 50, 40, 0.7, 3, "ship" };
+  /* the bounding box of the rotated box 30, 30, 40 x 12, 0.5 rad */
+  gdouble ex = 20 * cos (0.5) + 6 * sin (0.5), ey = 20 * sin (0.5) +
+      6 * cos (0.5);
+  GstYoloDetection obb = { 30 - ex, 30 - ey, 30 + ex, 30 + ey, 0.7, 3, "ship" };
   GstYoloDetection det = { 400, 300, 406, 304, 0.8, 0, "person" };
   GstVideoRegionOfInterestMeta *roi;
   guint8 m[6 * 4];
@@ -797,7 +806,7 @@ scaled_objects (gint w, gint hh, JsonParser * parser, gchar *** lines)
 
   gst_harness_set_src_caps_str (h, caps);
   gst_yolo_meta_add_rotated_detection (buf, 640, 480, &obb, 30, 30, 40, 12,
-      0.5);
+      0.5, mode);
   roi = gst_yolo_meta_add_detection (buf, 640, 480, &det);
   for (guint i = 0; i < 24; i++)
     m[i] = (i % 6) >= 2 && (i / 6) >= 1;        /* columns 2.., rows 1.. */
@@ -820,11 +829,23 @@ GST_START_TEST (test_extras_after_videoscale)
   JsonParser *parser = json_parser_new ();
   JsonArray *objs, *rb, *size, *counts;
   JsonObject *o, *mask;
-  gchar **lines;
+  gchar **lines, **lines_aa;
   gdouble c = cos (0.5), s = sin (0.5);
 
+  /* the oriented box's x, y, w, h are its bounding box in this frame
+   * whatever ROI rectangle obb-roi gave it: the same lines either way */
+  objs = scaled_objects (320, 240, GST_YOLO_OBB_ROI_AXIS_ALIGNED, parser,
+      &lines_aa);
+  o = json_array_get_object_element (objs, 0);
+  /* 9.57..50.43 x 15.15..44.85 halved */
+  fail_unless_equals_int (json_object_get_int_member (o, "x"), 5);
+  fail_unless_equals_int (json_object_get_int_member (o, "y"), 8);
+  fail_unless_equals_int (json_object_get_int_member (o, "w"), 20);
+  fail_unless_equals_int (json_object_get_int_member (o, "h"), 14);
   /* half size: everything halves, the angle stays */
-  objs = scaled_objects (320, 240, parser, &lines);
+  objs = scaled_objects (320, 240, GST_YOLO_OBB_ROI_ORIENTED, parser, &lines);
+  fail_unless_equals_string (lines[0], lines_aa[0]);
+  g_strfreev (lines_aa);
   fail_unless_equals_int (json_array_get_length (objs), 2);
   o = json_array_get_object_element (objs, 0);
   rb = json_object_get_array_member (o, "rotated_box");
@@ -850,7 +871,11 @@ GST_START_TEST (test_extras_after_videoscale)
   g_strfreev (lines);
 
   /* half width only: the w side's direction and the sides' lengths */
-  objs = scaled_objects (320, 480, parser, &lines);
+  objs = scaled_objects (320, 480, GST_YOLO_OBB_ROI_AXIS_ALIGNED, parser,
+      &lines_aa);
+  objs = scaled_objects (320, 480, GST_YOLO_OBB_ROI_ORIENTED, parser, &lines);
+  fail_unless_equals_string (lines[0], lines_aa[0]);
+  g_strfreev (lines_aa);
   o = json_array_get_object_element (objs, 0);
   rb = json_object_get_array_member (o, "rotated_box");
   fail_unless (fabs (json_array_get_double_element (rb, 0) - 15) < 1e-6);
@@ -863,6 +888,196 @@ GST_START_TEST (test_extras_after_videoscale)
           atan2 (s, 0.5 * c)) < 1e-6);
   g_strfreev (lines);
   g_object_unref (parser);
+}
+
+GST_END_TEST;
+
+/* the 4 corners (x, y) of a w x h rectangle centred on cx, cy, turned by r
+ * radians (clockwise on screen): Ultralytics' xywhr2xyxyxyxy, and what
+ * DL Streamer's gvawatermark draws (a cv::RotatedRect) of an oriented ROI
+ * x, y, w, h with the detection's "rotation" r */
+static void
+turned_corners (gdouble cx, gdouble cy, gdouble w, gdouble h, gdouble r,
+    gdouble p[8])
+{
+  gdouble c = cos (r), s = sin (r);
+  gint sx[4] = { -1, 1, 1, -1 }, sy[4] = { -1, -1, 1, 1 };
+
+  for (guint i = 0; i < 4; i++) {
+    p[2 * i] = cx + sx[i] * w / 2 * c - sy[i] * h / 2 * s;
+    p[2 * i + 1] = cy + sx[i] * w / 2 * s + sy[i] * h / 2 * c;
+  }
+}
+
+/* a and b are the same 4 points within tol, in any order */
+static void
+assert_same_corners (const gdouble a[8], const gdouble b[8], gdouble tol)
+{
+  for (guint i = 0; i < 4; i++) {
+    gdouble best = G_MAXDOUBLE;
+    for (guint j = 0; j < 4; j++)
+      best = MIN (best, hypot (a[2 * i] - b[2 * j], a[2 * i + 1] -
+              b[2 * j + 1]));
+    fail_unless (best <= tol, "corner %u (%.3f, %.3f) off by %.3f", i,
+        a[2 * i], a[2 * i + 1], best);
+  }
+}
+
+/* x_min, y_min, x_max, y_max of roi's "detection" structure, and of the
+ * companion meta's copy, are x, y, x + w, y + h over a 640 x 480 frame */
+static void
+assert_normalised_box (GstBuffer * buf, GstVideoRegionOfInterestMeta * roi,
+    gdouble x, gdouble y, gdouble w, gdouble h)
+{
+  GstStructure *ss[2] = {
+    gst_video_region_of_interest_meta_get_param (roi, "detection"), NULL
+  };
+  GstCustomMeta *cm = gst_buffer_get_custom_meta (buf,
+      GST_YOLO_DETECTIONS_META_NAME);
+  gchar key[32];
+
+  g_snprintf (key, sizeof (key), GST_YOLO_DETECTIONS_META_KEY, roi->id);
+  fail_unless (cm != NULL);
+  ss[1] = (GstStructure *) gst_value_get_structure (gst_structure_get_value
+      (gst_custom_meta_get_structure (cm), key));
+  for (guint i = 0; i < 2; i++) {
+    gdouble v[4];
+    fail_unless (ss[i] && gst_structure_get (ss[i], "x_min", G_TYPE_DOUBLE,
+            &v[0], "y_min", G_TYPE_DOUBLE, &v[1], "x_max", G_TYPE_DOUBLE,
+            &v[2], "y_max", G_TYPE_DOUBLE, &v[3], NULL));
+    fail_unless (fabs (v[0] - x / 640) < 1e-9, "x_min %f", v[0]);
+    fail_unless (fabs (v[1] - y / 480) < 1e-9, "y_min %f", v[1]);
+    fail_unless (fabs (v[2] - (x + w) / 640) < 1e-9, "x_max %f", v[2]);
+    fail_unless (fabs (v[3] - (y + h) / 480) < 1e-9, "y_max %f", v[3]);
+  }
+}
+
+/* The ROI rectangle of an oriented box (gstyolometa.h, yolodetect's
+ * obb-roi). oriented: DL Streamer's, the unrotated box, which turned by
+ * "rotation" about its centre (gvawatermark) has the rotated box's
+ * corners; across the frame's edge clipped side by side as DL Streamer
+ * clips it. axis-aligned: the rotated box's bounding box. yolojson
+ * reports the bounding box either way. */
+GST_START_TEST (test_obb_roi_geometry)
+{
+  const gdouble cx = 200, cy = 150, bw = 80, bh = 30, r = 0.6;
+  gdouble ex = fabs (bw / 2 * cos (r)) + fabs (bh / 2 * sin (r));
+  gdouble ey = fabs (bw / 2 * sin (r)) + fabs (bh / 2 * cos (r));
+  GstYoloDetection hull = { cx - ex, cy - ey, cx + ex, cy + ey, 0.7, 3,
+    "ship"
+  };
+  GstYoloDetection edge = hull;
+  GstVideoRegionOfInterestMeta *o, *a, *e;
+  GstBuffer *buf = make_buffer (0);
+  GstStructure *det;
+  GstHarness *h;
+  JsonParser *parser = json_parser_new ();
+  JsonArray *objs;
+  gchar *path = g_build_filename (tmp_dir, "obb.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  gchar **lines;
+  gdouble got[8], want[8], b[4], rb[5];
+  guint n;
+
+  o = gst_yolo_meta_add_rotated_detection (buf, 640, 480, &hull, cx, cy, bw,
+      bh, r, GST_YOLO_OBB_ROI_ORIENTED);
+  a = gst_yolo_meta_add_rotated_detection (buf, 640, 480, &hull, cx, cy, bw,
+      bh, r, GST_YOLO_OBB_ROI_AXIS_ALIGNED);
+  /* 20 px from the left edge: its unrotated box is -20..60 */
+  edge.x1 = 0;
+  edge.x2 = 20 + ex;
+  e = gst_yolo_meta_add_rotated_detection (buf, 640, 480, &edge, 20, cy, bw,
+      bh, r, GST_YOLO_OBB_ROI_ORIENTED);
+
+  /* oriented: the unrotated box, its corners turned are the box's */
+  fail_unless (o->x == 160 && o->y == 135 && o->w == 80 && o->h == 30,
+      "%u %u %u %u", o->x, o->y, o->w, o->h);
+  assert_normalised_box (buf, o, 160, 135, 80, 30);
+  det = gst_video_region_of_interest_meta_get_param (o, "detection");
+  fail_unless (gst_yolo_meta_get_rotated_box (det, 640, 480, rb));
+  turned_corners (o->x + o->w / 2.0, o->y + o->h / 2.0, o->w, o->h, rb[4], got);
+  turned_corners (cx, cy, bw, bh, r, want);
+  assert_same_corners (got, want, 1e-9);
+  /* the exact box and its bounding box, as yolojson / yolooverlay read it */
+  fail_unless (rb[0] == cx && rb[1] == cy && rb[2] == bw && rb[3] == bh
+      && rb[4] == r);
+  fail_unless (gst_yolo_meta_get_rotated_bounds (det, 640, 480, b));
+  fail_unless (fabs (b[0] - hull.x1) < 1e-9 && fabs (b[1] - hull.y1) < 1e-9
+      && fabs (b[2] - hull.x2) < 1e-9 && fabs (b[3] - hull.y2) < 1e-9);
+
+  /* axis-aligned: the bounding box 158.5..241.5 x 115.0..185.0 */
+  fail_unless (a->x == 159 && a->y == 115 && a->w == 82 && a->h == 70,
+      "%u %u %u %u", a->x, a->y, a->w, a->h);
+  assert_normalised_box (buf, a, hull.x1, hull.y1, hull.x2 - hull.x1,
+      hull.y2 - hull.y1);
+
+  /* across the edge: DL Streamer's clip, x_min 0 and the rest in frame */
+  fail_unless (e->x == 0 && e->y == 135 && e->w == 60 && e->h == 30,
+      "%u %u %u %u", e->x, e->y, e->w, e->h);
+  assert_normalised_box (buf, e, 0, 135, 60, 30);
+  det = gst_video_region_of_interest_meta_get_param (e, "detection");
+  fail_unless (gst_yolo_meta_get_rotated_bounds (det, 640, 480, b));
+  fail_unless (b[0] == 0 && fabs (b[2] - (20 + ex)) < 1e-9);
+
+#if HAVE_GST_ANALYTICS
+  {
+    /* GStreamer's analytics mtd: >= 1.26 the oriented location (the
+     * unrotated box, unclipped, and r), whose get_location() is the
+     * bounding box; 1.24 / 1.25 the bounding box */
+    GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta
+        (buf);
+    GstAnalyticsODMtd od;
+    gpointer state = NULL;
+    guint i = 0;
+    gint x, y, w, hh, want_x[3] = { 160, 160, -20 };
+
+    fail_unless (rmeta != NULL);
+    while (gst_analytics_relation_meta_iterate (rmeta, &state,
+            gst_analytics_od_mtd_get_mtd_type (), &od)) {
+#if HAVE_GST_ANALYTICS_ORIENTED
+      gfloat rot;
+      fail_unless (gst_analytics_od_mtd_get_oriented_location (&od, &x, &y, &w,
+              &hh, &rot, NULL));
+      fail_unless (x == want_x[i] && y == 135 && w == 80 && hh == 30,
+          "%d %d %d %d", x, y, w, hh);
+      fail_unless (fabs (rot - r) < 1e-6);
+#else
+      fail_unless (gst_analytics_od_mtd_get_location (&od, &x, &y, &w, &hh,
+              NULL));
+      if (i < 2)
+        fail_unless (x == 159 && y == 115 && w == 82 && hh == 70,
+            "%d %d %d %d", x, y, w, hh);
+      (void) want_x;
+#endif
+      i++;
+    }
+    fail_unless_equals_int (i, 3);
+  }
+#endif
+
+  /* yolojson: the bounding box for both */
+  h = gst_harness_new_parse (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 3);
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *j = json_array_get_object_element (objs, i);
+    gint want_x = i < 2 ? 159 : 0, want_w = i < 2 ? 82 : 61;
+
+    fail_unless_equals_int (json_object_get_int_member (j, "x"), want_x);
+    fail_unless_equals_int (json_object_get_int_member (j, "y"), 115);
+    fail_unless_equals_int (json_object_get_int_member (j, "w"), want_w);
+    fail_unless_equals_int (json_object_get_int_member (j, "h"), 70);
+  }
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
 }
 
 GST_END_TEST;
@@ -1124,6 +1339,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_strict_validator);
   tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_extras_after_videoscale);
+  tcase_add_test (tc, test_obb_roi_geometry);
   tcase_add_test (tc, test_non_finite_and_odd_values);
   tcase_add_test (tc, test_locale_independent);
   return s;

@@ -437,7 +437,8 @@ add_task_metas (GstBuffer * buf)
   kp[20] = 0.9f;
   gst_yolo_meta_add_keypoints (buf, roi, W, H, 17, kp);
 
-  gst_yolo_meta_add_rotated_detection (buf, W, H, &obb, 60, 180, 60, 20, 0.3);
+  gst_yolo_meta_add_rotated_detection (buf, W, H, &obb, 60, 180, 60, 20, 0.3,
+      GST_YOLO_OBB_ROI_AXIS_ALIGNED);
   gst_yolo_meta_add_classification (buf, W, H, 1, &id, &conf, &label);
 }
 
@@ -579,7 +580,7 @@ GST_START_TEST (test_extras_after_videoscale)
   gst_yolo_meta_add_mask (big, roi, 120, 120, mask);
   g_free (mask);
   gst_yolo_meta_add_rotated_detection (big, 2 * W, 2 * H, &obb, 120, 360,
-      120, 40, 0.3);
+      120, 40, 0.3, GST_YOLO_OBB_ROI_AXIS_ALIGNED);
   buf = videoscale_metas (big, make_frame ("BGRx"));
   buf = gst_harness_push_and_pull (h, buf);
   out_info (h, &info);
@@ -598,6 +599,60 @@ GST_START_TEST (test_extras_after_videoscale)
   gst_video_frame_unmap (&f);
   gst_buffer_unref (buf);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An oriented box is drawn the same whichever ROI rectangle yolodetect's
+ * obb-roi gave it (the unrotated box, DL Streamer's, or the bounding box):
+ * the rotated box, its label tag over its bounding box; also after a
+ * videoscale and on a box across the frame's edge. */
+static GstBuffer *
+draw_obb (GstYoloObbRoi mode, gboolean scaled, gdouble cx)
+{
+  GstHarness *h = overlay_harness ("BGRx", "show-confidence=true");
+  gint k = scaled ? 2 : 1;
+  gdouble r = 0.5, bw = 120, bh = 40;
+  gdouble ex = bw / 2 * cos (r) + bh / 2 * sin (r);
+  gdouble ey = bw / 2 * sin (r) + bh / 2 * cos (r);
+  GstYoloDetection obb = { MAX (k * (cx - ex), 0), k * (150 - ey),
+    k * (cx + ex), k * (150 + ey), 0.9, 0, "ship"
+  };
+  GstBuffer *buf = scaled ? gst_buffer_new () : make_frame ("BGRx");
+
+  gst_yolo_meta_add_rotated_detection (buf, k * W, k * H, &obb, k * cx,
+      k * 150, k * bw, k * bh, r, mode);
+  if (scaled)
+    buf = videoscale_metas (buf, make_frame ("BGRx"));
+  buf = gst_harness_push_and_pull (h, buf);
+  gst_harness_teardown (h);
+  return buf;
+}
+
+GST_START_TEST (test_obb_roi_modes)
+{
+  for (guint i = 0; i < 4; i++) {
+    gboolean scaled = i & 1;
+    gdouble cx = i < 2 ? 160 : 30;
+    GstBuffer *o = draw_obb (GST_YOLO_OBB_ROI_ORIENTED, scaled, cx);
+    GstBuffer *a = draw_obb (GST_YOLO_OBB_ROI_AXIS_ALIGNED, scaled, cx);
+    GstMapInfo mo, ma;
+    guint n = 0;
+
+    fail_unless (gst_buffer_map (o, &mo, GST_MAP_READ));
+    fail_unless (gst_buffer_map (a, &ma, GST_MAP_READ));
+    fail_unless_equals_int (mo.size, ma.size);
+    fail_unless (memcmp (mo.data, ma.data, mo.size) == 0, "case %u", i);
+    /* and something was drawn: the box outline and the tag */
+    for (gsize j = 0; j < mo.size; j += 4)
+      n += mo.data[j] != BG_B || mo.data[j + 1] != BG_G
+          || mo.data[j + 2] != BG_R;
+    fail_unless (n > 500, "case %u: %u pixels drawn", i, n);
+    gst_buffer_unmap (o, &mo);
+    gst_buffer_unmap (a, &ma);
+    gst_buffer_unref (o);
+    gst_buffer_unref (a);
+  }
 }
 
 GST_END_TEST;
@@ -922,6 +977,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_show_labels_false);
   tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_extras_after_videoscale);
+  tcase_add_test (tc, test_obb_roi_modes);
   tcase_add_test (tc, test_thickness);
   tcase_add_test (tc, test_show_confidence);
   tcase_add_test (tc, test_object_id);

@@ -311,7 +311,7 @@ GST_START_TEST (test_shapes_between_inferences)
       if (k == 1) {
         roi = gst_yolo_meta_add_rotated_detection (buf, W, H, &d,
             (d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2, d.x2 - d.x1, d.y2 - d.y1,
-            0.0);
+            0.0, GST_YOLO_OBB_ROI_AXIS_ALIGNED);
       } else {
         roi = gst_yolo_meta_add_detection (buf, W, H, &d);
       }
