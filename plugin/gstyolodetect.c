@@ -2257,7 +2257,7 @@ gst_yolo_detect_class_init (GstYoloDetectClass * klass)
    * "detection" structure's x_min, y_min, x_max, y_max) of an oriented box
    * is. oriented (default): DL Streamer's convention, the unrotated box
    * (its own width and height about the same centre) that the structure's
-   * "rotation" turns, so gvawatermark, gvametaconvert and
+   * "rotation" turns, so gvawatermark and
    * RegionOfInterest::rect()/rotation() of DL Streamer 2024.1-2025.1 read
    * the right box; clipped to the frame as DL Streamer clips it.
    * axis-aligned: the rotated box's axis-aligned bounding box, clipped to
