@@ -284,6 +284,46 @@ GST_END_TEST;
 /* Between inferences a box that carries a shape tied to it (pose
  * keypoints, a rotated box) stays the detector's, so that box and shape
  * still agree; it keeps its id. A plain box moves with its track. */
+/* A rotated box is tracked by the region it covers, whatever ROI
+ * rectangle yolodetect's obb-roi gave it: a thin upright box (100 x 10 at
+ * pi/2 rad) falling 30 px a frame keeps one id in both modes. Its
+ * unrotated box (obb-roi=oriented, 100 wide, 10 high) does not overlap
+ * from one frame to the next; its bounding box (10 x 100) does. */
+GST_START_TEST (test_rotated_box_tracked_by_bounds)
+{
+  for (guint m = 0; m < 2; m++) {
+    GstHarness *h = new_harness (NULL);
+
+    for (guint f = 0; f < 12; f++) {
+      gdouble cx = 300, cy = 80 + 30.0 * f, r = G_PI / 2;
+      GstYoloDetection d = { cx - 5, cy - 50, cx + 5, cy + 50, 0.9, 0,
+        "ship"
+      };
+      GstBuffer *buf = gst_buffer_new_allocate (NULL, W * H * 3, NULL);
+      GstVideoRegionOfInterestMeta *roi;
+      gint id = -1;
+
+      gst_yolo_meta_add_rotated_detection (buf, W, H, &d, cx, cy, 100, 10, r,
+          m ? GST_YOLO_OBB_ROI_AXIS_ALIGNED : GST_YOLO_OBB_ROI_ORIENTED);
+      if (m == 0) {
+        roi = gst_buffer_get_video_region_of_interest_meta (buf);
+        fail_unless (roi->w == 100 && roi->h == 10);
+      }
+      buf = gst_harness_push_and_pull (h, buf);
+      roi = gst_buffer_get_video_region_of_interest_meta (buf);
+      fail_unless (roi != NULL);
+      /* confirmed on the second detection, the same id from then on */
+      if (f > 0)
+        fail_unless (gst_yolo_meta_find_object_id (buf, roi, &id) && id == 1,
+            "mode %u frame %u: id %d", m, f, id);
+      gst_buffer_unref (buf);
+    }
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_shapes_between_inferences)
 {
   GstHarness *h = new_harness (NULL);
@@ -532,6 +572,7 @@ yolotrack_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_crossing);
+  tcase_add_test (tc, test_rotated_box_tracked_by_bounds);
   tcase_add_test (tc, test_occlusion_and_new_object);
   tcase_add_test (tc, test_leaving_and_track_buffer);
   tcase_add_test (tc, test_track_buffer_scaled_by_frame_rate);
