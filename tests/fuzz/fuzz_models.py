@@ -1018,12 +1018,12 @@ class Fuzzer:
                 ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             sess = ort.InferenceSession(path, so,
                                         providers=["CPUExecutionProvider"])
-            inp = sess.get_inputs()[0]
+            node = sess.get_inputs()[0]
             n = input_numel(onnx.load(path, load_external_data=False))
             x = np.fromfile(inp, np.float32)[:n]
             shape = [d if isinstance(d, int) and d > 0 else 1
-                     for d in inp.shape]
-            want = sess.run(None, {inp.name: x.reshape(shape)})[0]
+                     for d in node.shape]
+            want = sess.run(None, {node.name: x.reshape(shape)})[0]
         except Exception as e:  # onnxruntime refuses it: no reference
             print("hostile %s: ran; onnxruntime has no result (%s)"
                   % (name, str(e).splitlines()[0][:120]))
