@@ -152,8 +152,7 @@ weight_codes (YoloGraph * g, YoloNode * dq, YoloTensor * w, float **ws)
       || !yolo_tensor_is_const (c) || !c->data
       || (c->dtype != YOLO_DTYPE_INT8 && c->dtype != YOLO_DTYPE_UINT8)
       || !yolo_tensor_same_shape (c, w) || w->ndim != 4 || !w->data
-      || w->dtype != YOLO_DTYPE_FLOAT
-      || !yolo_qdq_params (g, dq, &p, NULL))
+      || w->dtype != YOLO_DTYPE_FLOAT || !yolo_qdq_params (g, dq, &p, NULL))
     return -1;
   M = w->dims[0];
   n = yolo_tensor_numel (w);
@@ -215,8 +214,7 @@ add_codes (YoloGraph * g, int x, const Grid * gr)
   g_free (out);
   n = YOLO_N (g, ni);
   q = n->outputs[0];
-  yolo_tensor_set_shape (YOLO_T (g, q), YOLO_DTYPE_UINT8, tx->ndim,
-      tx->dims);
+  yolo_tensor_set_shape (YOLO_T (g, q), YOLO_DTYPE_UINT8, tx->ndim, tx->dims);
   /* run right after x's producer (first when x is a graph input) */
   at = tx->producer >= 0 ? tx->producer + 1 : 0;
   g_ptr_array_steal_index (g->nodes, ni);
@@ -248,8 +246,7 @@ lower_conv (YoloGraph * g, YoloNode * c, int u, const Grid * gr, int codes,
   in = g_new (int, 6);
   in[0] = u;
   in[1] = codes;
-  in[2] = add_const (g, w, "qdq_x_zero_point", YOLO_DTYPE_UINT8, 0, NULL,
-      xzp);
+  in[2] = add_const (g, w, "qdq_x_zero_point", YOLO_DTYPE_UINT8, 0, NULL, xzp);
   in[3] = dq->n_inputs > 2 ? dq->inputs[2] : -1;
   in[4] = add_const (g, w, "qdq_m", YOLO_DTYPE_FLOAT, 1, &M, m);
   in[5] = n_old > 2 ? old[2] : -1;
