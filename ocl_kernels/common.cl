@@ -356,7 +356,8 @@ conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
   return yolo_act16_other (v, act, alpha, beta);
 }
 
-/* Lanes [l0, l1) of v [+ residual, then qmask's record 3] at y + o. */
+/* Lanes [l0, l1) of v [+ residual, then qmask's record 3] at y + o; with
+ * qmask bit 5 the codes of the result (int32 bits) instead. */
 static inline void
 conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
     __global const float *r, int has_res CONV_INT8_QDQ_PARAMS)
@@ -367,6 +368,13 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
         conv_int8_lanes16 (r, o, l0, l1));
     v = CONV_QFQ16 (t_, 3);
     has_res = 0;
+  }
+  /* the uint8 codes of v, on the grid of record (qmask >> 6) & 3: v = q s
+   * rounded, so v r is q within 2^-15 and rounds to it (yolo-qdq-int.c) */
+  if (qmask & 32) {
+    int k_ = (qmask >> 6) & 3;
+    v = as_float16 (convert_int16_rte (v * qe[8 * k_ + 1])
+        - (int) qe[8 * k_ + 4]);
   }
 #endif
   if (l0 == 0 && l1 == 16) {

@@ -217,6 +217,11 @@ typedef struct
 {
   guint mask;
   float fq[4][8];
+  /* codes >= 0 (ConvIntegerToFloat only, yolo-qdq-int.c): the node writes
+   * the uint8 codes of its value on the grid of record fq[codes] (k - qlo,
+   * k the level; its output is then UINT8) instead of the value; -1: the
+   * float value. */
+  int codes;
 } YoloQdqEpilogue;
 
 typedef struct

@@ -230,6 +230,7 @@ fuse_conv (YoloGraph * g, guint ci)
   int v, r = -1, last;
 
   memset (&e, 0, sizeof (e));
+  e.codes = -1;
   if (conv->act != YOLO_ACT_NONE || conv->residual >= 0 || conv->qepi
       || conv->n_outputs != 1
       || !(f0 = fq_after (g, conv->outputs[0], e.fq[0])))

@@ -22,7 +22,11 @@
  * x / s rounds to k (yolo-qdq-fuse.c, step 1) and the codes are exact;
  * one QuantizeLinear per tensor, shared by its integer readers. When x is
  * an FQ's output read by nothing else, the QuantizeLinear reads the FQ's
- * input instead (the same codes) and the FQ goes.
+ * input instead (the same codes) and the FQ goes; when x is an integer
+ * conv's output read by nothing else and on its epilogue's last grid, that
+ * conv writes the codes itself (YoloQdqEpilogue.codes: conv_int8.cl's
+ * epilogue, round(v / s) - qlo, exact for v on the grid) and the
+ * QuantizeLinear goes.
  *
  * Only convs that the integer dot-product kernels take (ops/quant-dot.h:
  * 1x1, 3x3 stride 1 with C % 4 == 0, 3x3 stride 2; one group, batch 1):
@@ -282,6 +286,28 @@ skip_fq (YoloGraph * g, YoloNode * q)
   yolo_graph_update_uses (g);
 }
 
+/* The conv producing q's input x writes the codes itself when q is x's
+ * only reader and x is its epilogue's grid value (qepi_last): q goes. */
+static void
+codes_from_conv (YoloGraph * g, YoloNode * q)
+{
+  YoloTensor *x = YOLO_IN (g, q, 0);
+  YoloNode *c = x->producer >= 0 ? YOLO_N (g, x->producer) : NULL;
+  float rec[8];
+  int k;
+
+  /* the same grid as q's (x may be another grid's FQ input, skip_fq) */
+  if (!c || strcmp (c->op_type, "ConvIntegerToFloat") || !c->qepi
+      || c->qepi->codes >= 0 || (k = qepi_last (c)) < 0 || x->n_uses != 1
+      || x->is_output || c->n_outputs != 1 || !fq_record (g, q, rec)
+      || memcmp (rec, c->qepi->fq[k], 6 * sizeof (float)))
+    return;
+  c->qepi->codes = k;
+  c->outputs[0] = q->outputs[0];
+  q->removed = TRUE;
+  yolo_graph_update_uses (g);
+}
+
 void
 yolo_graph_qdq_integer (YoloGraph * g)
 {
@@ -327,10 +353,12 @@ yolo_graph_qdq_integer (YoloGraph * g)
   yolo_graph_update_uses (g);
   for (guint i = 0; i < quants->len; i++) {
     YoloNode *q = g_ptr_array_index (quants, i);
-    if (YOLO_OUT (g, q, 0)->n_uses == 0)
+    if (YOLO_OUT (g, q, 0)->n_uses == 0) {
       q->removed = TRUE;
-    else
+    } else {
       skip_fq (g, q);
+      codes_from_conv (g, q);
+    }
   }
   yolo_graph_update_uses (g);
   g_ptr_array_free (quants, TRUE);

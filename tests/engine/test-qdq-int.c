@@ -3,8 +3,10 @@
  * quant_quantize_linear16):
  *  - /qdq-int/pass: FQ(x) -> Conv(DequantizeLinear(int8 codes)) -> the
  *    quantize_static SiLU chain becomes QuantizeLinear (uint8 codes, the
- *    FQ of x gone) + ConvIntegerToFloat with the QDQ epilogue; weights
- *    that are not folded codes, or a 5x5 conv, stay float;
+ *    FQ of x gone) + ConvIntegerToFloat with the QDQ epilogue; a second
+ *    conv reading the first's output alone reads the codes the first
+ *    writes (YoloQdqEpilogue.codes); weights that are not folded codes,
+ *    or a 5x5 conv, stay float;
  *  - /qdq-int/exact: with power-of-two scales every sum is exact in both
  *    forms, so on each integer kernel (forced) the output equals the float
  *    emulation's (int8_compute float, conv-generic) bit for bit: int8 and
@@ -32,6 +34,8 @@ typedef struct
   YoloDType xt, wt;             /* activation and weight types */
   int xzp_kind, wzp_kind;       /* 0 low end, 1 high end, 2 inside */
   gboolean per_channel, residual, pow2;
+  gboolean second;              /* a 1x1 conv reading the chain's output:
+                                 * the first writes its codes */
 } ICase;
 
 static int node_count;
@@ -135,14 +139,38 @@ icase_graph (const ICase * c, guint seed, gboolean folded)
   yolo_test_node (g, "Sigmoid", "a", "sg");
   qdq_pair (g, "sg", "sgq", 1.0f / 255, 0, YOLO_DTYPE_UINT8);
   yolo_test_node (g, "Mul", "a,sgq", "m");
-  qdq_pair (g, "m", "mq", 0.0773f, zp_of (c->xt, c->xzp_kind, 3), c->xt);
+  qdq_pair (g, "m", "mq", c->pow2 ? 0.0625f : 0.0773f, zp_of (c->xt,
+          c->xzp_kind, 3), c->xt);
   v = "mq";
   if (c->residual) {
     yolo_test_input (g, "r", YOLO_DTYPE_FLOAT, 4, DIMS (1, M, Ho, Wo), -3, 3);
     qdq_pair (g, "r", "rq", 0.0291f, zp_of (c->xt, 2, 5), c->xt);
     yolo_test_node (g, "Add", "mq,rq", "sum");
-    qdq_pair (g, "sum", "out", 0.0877f, zp_of (c->xt, 2, 7), c->xt);
+    qdq_pair (g, "sum", "out", c->pow2 ? 0.125f : 0.0877f, zp_of (c->xt, 2,
+            7), c->xt);
     v = "out";
+  }
+  if (c->second) {
+    /* 1x1, 8 outputs, per-tensor int8 codes in [-8, 8), scale 2^-3 */
+    int n2 = 8 * M, wi2;
+    gint64 *c2 = g_new (gint64, n2), z2 = 0;
+    float s2 = 0.125f;
+    char ins[64];
+    for (int i = 0; i < n2; i++)
+      c2[i] = MIN ((int) yolo_test_rand (-8, 8), 7);
+    wi2 = yolo_test_const_ints (g, "wc2", 4, DIMS (8, M, 1, 1), c2);
+    YOLO_T (g, wi2)->dtype = YOLO_DTYPE_INT8;
+    yolo_test_const_floats (g, "ws2", 0, NULL, &s2);
+    wi2 = yolo_test_const_ints (g, "wz2", 0, NULL, &z2);
+    YOLO_T (g, wi2)->dtype = YOLO_DTYPE_INT8;
+    yolo_test_node (g, "DequantizeLinear", "wc2,ws2,wz2", "w2");
+    g_snprintf (ins, sizeof (ins), "%s,w2", v);
+    conv = yolo_test_node (g, "Conv", ins, "y2");
+    yolo_test_attr_ints (conv, "kernel_shape", 2, DIMS (1, 1));
+    qdq_pair (g, "y2", "out2", c->pow2 ? 0.5f : 0.0913f, zp_of (c->xt, 2, 9),
+        c->xt);
+    v = "out2";
+    g_free (c2);
   }
   yolo_test_output (g, v);
   g_free (codes);
@@ -151,11 +179,11 @@ icase_graph (const ICase * c, guint seed, gboolean folded)
   return g;
 }
 
-/* The last fake quantisation's scale. */
+/* The last fake quantisation's scale (not pow2). */
 static float
 last_quantum (const ICase * c)
 {
-  return c->residual ? 0.0877f : 0.0773f;
+  return c->second ? 0.0913f : c->residual ? 0.0877f : 0.0773f;
 }
 
 static const ICase icases[] = {
@@ -173,6 +201,12 @@ static const ICase icases[] = {
       YOLO_DTYPE_INT8, YOLO_DTYPE_UINT8, 2, 0, TRUE, TRUE, TRUE},
   {"3x3s2 uint8 x zp0, per tensor", "conv-int8-3x3s2", 8, 20, 20, 8, 3, 2,
       YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, 0, 2, FALSE, FALSE, TRUE},
+  {"3x3s1 codes out int8, res", "conv-int8-3x3s1", 8, 6, 33, 16, 3, 1,
+      YOLO_DTYPE_INT8, YOLO_DTYPE_INT8, 2, 2, TRUE, TRUE, TRUE, TRUE},
+  {"3x3s2 codes out uint8", "conv-int8-3x3s2", 4, 15, 21, 8, 3, 2,
+      YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, 2, 2, TRUE, FALSE, TRUE, TRUE},
+  {"1x1 codes out uint8 zp255", "conv-int8-1x1", 8, 5, 37, 8, 1, 1,
+      YOLO_DTYPE_UINT8, YOLO_DTYPE_INT8, 1, 2, TRUE, FALSE, TRUE, TRUE},
 };
 
 /* Runs g (tune off) with int8_compute `mode` and conv_kernel `variant`;
@@ -238,6 +272,26 @@ count_after_fuse (const ICase * c, gboolean folded, const char *op,
   return cnt;
 }
 
+/* How many convs write codes after the fusions. */
+static int
+count_codes (const ICase * c)
+{
+  YoloGraph *g = icase_graph (c, 1, TRUE);
+  GError *err = NULL;
+  int cnt = 0;
+
+  g->int8_integer = TRUE;
+  g_assert_true (yolo_graph_sort (g, &err));
+  g_assert_true (yolo_graph_infer (g, &err));
+  yolo_graph_fuse (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    cnt += !n->removed && n->qepi && n->qepi->codes >= 0;
+  }
+  yolo_graph_free (g);
+  return cnt;
+}
+
 static void
 test_pass (void)
 {
@@ -245,8 +299,11 @@ test_pass (void)
 
   for (guint k = 0; k < G_N_ELEMENTS (icases); k++) {
     const ICase *c = &icases[k];
+    /* every conv integer, with its QDQ epilogue; the second reads the
+     * first's codes (no QuantizeLinear) */
     g_assert_cmpint (count_after_fuse (c, TRUE, "ConvIntegerToFloat", TRUE),
-        ==, 1);
+        ==, c->second ? 2 : 1);
+    g_assert_cmpint (count_codes (c), ==, c->second ? 1 : 0);
     g_assert_cmpint (count_after_fuse (c, TRUE, "Conv", FALSE), ==, 0);
     /* x's codes (its FQ gone); r keeps its FQ */
     g_assert_cmpint (count_after_fuse (c, TRUE, "QuantizeLinear", FALSE), ==,
@@ -255,7 +312,7 @@ test_pass (void)
             FALSE), ==, c->residual ? 1 : 0);
     /* float weights (not codes): the float emulation */
     g_assert_cmpint (count_after_fuse (c, FALSE, "ConvIntegerToFloat",
-            FALSE), ==, 0);
+            FALSE), ==, c->second ? 1 : 0);
   }
   /* 5x5: no integer kernel takes it */
   c5.k = 5;

@@ -336,8 +336,9 @@ qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   yolo_conv_geometry_out_dims (&p, dims);
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), yolo_qconv_to_float (n) ?
-      YOLO_DTYPE_FLOAT : YOLO_DTYPE_INT32, 4, dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), n->qepi && n->qepi->codes >= 0 ?
+      YOLO_DTYPE_UINT8 : yolo_qconv_to_float (n) ? YOLO_DTYPE_FLOAT :
+      YOLO_DTYPE_INT32, 4, dims);
   return TRUE;
 }
 
@@ -427,6 +428,10 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
               /* the static QDQ epilogue (yolo-qdq-int.c) */
               v = yolo_qdq_epilogue_apply (n->qepi, n->act, v, rt ?
                   (const float *) rt->data + o : NULL);
+              if (n->qepi->codes >= 0) {
+                ((gint64 *) y)[o] = yolo_qdq_epilogue_code (n->qepi, v);
+                continue;
+              }
             } else {
               v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
               if (rt)
