@@ -301,7 +301,7 @@ conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
 /* ---- The integer dot-product convs' shared part (conv_int8.cl,
  * conv_int8_s2.cl; backend-opencl/conv-int8.c): their arguments, the
  * eight-channel accumulator sets, the exact-sum epilogue and the plain
- * int32 dot product. A kernel body using CONV_INT8_EPI1 / STORE8 defines
+ * int32 dot product. A kernel body using CONV_INT8_EPI1Q / STORE8 defines
  * m0 (its first output channel), Mp (M rounded up to 8) and z (the x
  * zero point) and takes CONV_INT8_ARGS (their names). */
 
@@ -323,10 +323,12 @@ conv_int8_lanes16 (__global const float *r, int o, int l0, int l1)
  * epilogue does (conv_qdq_act16, record 3 after the add). */
 #ifdef CONV_QDQ
 #define CONV_INT8_QDQ_PARAMS , __global const float *qe, int qmask
-#define CONV_INT8_QDQ_PASS , qe, qmask
+#define CONV_INT8_QM(q) , qe, (q)
+#define CONV_INT8_QMASK qmask
 #else
 #define CONV_INT8_QDQ_PARAMS
-#define CONV_INT8_QDQ_PASS
+#define CONV_INT8_QM(q)
+#define CONV_INT8_QMASK 0
 #endif
 
 /* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
@@ -408,30 +410,34 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
 /* The epilogue of channel j: the exact sum of accumulator v (dot
  * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
  * off. wfix: ws[0..Mp), then d[0..Mp). */
-#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
+#define CONV_INT8_EPI1Q(v, qs, j, off, l0, l1, QM) do { \
     int m_ = m0 + (j); \
     uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
         - (uint) z * (uint) wfix[m_]; \
     conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
             mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
-            alpha, beta, fast_silu CONV_INT8_QDQ_PASS), m_ * HW + (off), \
-        (l0), (l1), y + y_off, r + r_off, has_res CONV_INT8_QDQ_PASS); \
+            alpha, beta, fast_silu CONV_INT8_QM (QM)), m_ * HW + (off), \
+        (l0), (l1), y + y_off, r + r_off, has_res CONV_INT8_QM (QM)); \
   } while (0)
 
-/* The 8 channels of accumulator set p. */
+/* The 8 channels of accumulator set p: unrolled, or with a QDQ epilogue
+ * (or past M) one channel per loop step: the QDQ epilogue expanded once
+ * per call site, not 8 times (Mesa's NIR inlines every call; 32
+ * expansions per kernel exhausted rusticl's compiler). */
 #define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M) { \
-      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
-      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
-      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
-      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
-      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
-      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
-      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
-      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
+    if (m0 + 8 <= M && !CONV_INT8_QMASK) { \
+      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, 0); \
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
-        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
+        CONV_INT8_EPI1Q (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1, \
+            CONV_INT8_QMASK); \
     } \
   } while (0)
 

@@ -1,7 +1,10 @@
 /* yolo-qdq-int.c - the static QDQ convs (quantize_static) on the integer
  * kernels; the last step of yolo_graph_fuse_qdq (yolo-qdq-fuse.c), where
- * int8_compute is "integer", or "auto" on a device with integer dot
- * products (g->int8_dot), as the dynamic files' convs.
+ * int8_compute is "auto" on a device with integer dot products
+ * (g->int8_dot: the VNNI kernels). Not with "integer" elsewhere: the
+ * plain int32 kernels with the QDQ epilogue exhaust Mesa's compiler
+ * (rusticl on llvmpipe: over 13 GB building one kernel), and the float
+ * emulation is as fast there.
  *
  * A Conv whose input x is on the grid of a per-tensor fake quantisation
  * (scale s, codes k = clamp(round_half_even(x / s), qlo, qhi), x = k * s:
@@ -316,7 +319,7 @@ yolo_graph_qdq_integer (YoloGraph * g)
   GPtrArray *quants;
   guint nt;
 
-  if (!g->int8_dot && !g->int8_integer)
+  if (!g->int8_dot)
     return;
   yolo_graph_update_uses (g);
   grid = find_grids (g);
