@@ -452,8 +452,19 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
           sizeof (cl_uint), &rt->info.preferred_vector_width_float,
           NULL) != CL_SUCCESS)
     rt->info.preferred_vector_width_float = 1;
-  rt->info.wide_vectors = rt->info.is_cpu
-      && rt->info.preferred_vector_width_float >= 8;
+  {
+    /* Intel's CPU runtime reports a preferred float width of 1 (its
+     * compiler vectorises across work-items) but a native one of 16 on
+     * AVX-512: either width counts. */
+    cl_uint native = 1;
+
+    if (clGetDeviceInfo (rt->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT,
+            sizeof (native), &native, NULL) != CL_SUCCESS)
+      native = 1;
+    rt->info.native_vector_width_float = native;
+    rt->info.wide_vectors = rt->info.is_cpu
+        && MAX (rt->info.preferred_vector_width_float, native) >= 8;
+  }
   {
     cl_device_local_mem_type lt = CL_GLOBAL;
 

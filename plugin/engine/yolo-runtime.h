@@ -46,8 +46,12 @@ typedef struct
    * device, 1 on rusticl/llvmpipe and most GPUs (their compilers vectorise
    * across work-items instead). */
   guint preferred_vector_width_float;
+  /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: 16 on AVX-512 CPUs under both
+   * PoCL and Intel's CPU runtime (whose preferred width is 1). */
+  guint native_vector_width_float;
   /* A CPU whose compiler wants explicit wide vectors (is_cpu and a
-   * preferred float width >= 8): the float16 variants of conv_cpu.cl.
+   * preferred or native float width >= 8: PoCL, Intel's CPU runtime):
+   * the float16 variants of conv_cpu.cl.
    * Elsewhere the scalar per-work-item variants of conv_gpu.cl. */
   gboolean wide_vectors;
   /* CL_DEVICE_LOCAL_MEM_TYPE is CL_LOCAL: __local tiles live in fast
