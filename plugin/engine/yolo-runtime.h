@@ -63,10 +63,11 @@ typedef struct
    * x86-64 host whose CPU has AVX-512 and AVX512-VNNI (conv_int8.cl's
    * vpdpbusd kernels; the device's compiler targets the host CPU). */
   gboolean int8_dot;
-  /* The device reports cl_khr_integer_dot_product's packed 4x8-bit
-   * capability (CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR): the _dot
-   * kernels of conv_int8.cl (dot_4x8packed_us_int) where int8_dot is not
-   * set, e.g. Intel's OpenCL runtimes. */
+  /* A device other than a CPU (YOLO_CL_INT8_DOT_KHR=1: any) that reports
+   * cl_khr_integer_dot_product's packed 4x8-bit capability
+   * (CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR): the _dot kernels of
+   * conv_int8.cl (dot_4x8packed_us_int), built as OpenCL C 3.0, where
+   * int8_dot is not set (Intel's GPUs). */
   gboolean int8_dot_khr;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
