@@ -450,6 +450,43 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
         + (((v) >> 24) & 255) * (int) (char) (wq_ >> 24); \
   } while (0)
 
+/* cl_khr_integer_dot_product (OpenCL C 3.0 feature
+ * __opencl_c_integer_dot_product_input_4x8bit_packed: the host builds
+ * with -cl-std=CL3.0 where the device reports it, as Intel's compiler
+ * declares the built-ins in no 1.x mode): dot_4x8packed_us_int (u8 quad,
+ * s8 quad) per lane, for the device's compiler to map to its instruction
+ * (DP4A on Intel GPUs; what Intel's CPU runtime makes of it: README).
+ * Not the _sat_ form: the sums wrap in int like CONV_INT8_DOT_C (exact,
+ * conv_int8.cl). The _dot kernels exist only where this is defined; the
+ * host takes them where the device reports the packed capability
+ * (YoloDeviceInfo.int8_dot_khr) and int8_dot (VNNI) is not set. */
+#if defined(__opencl_c_integer_dot_product_input_4x8bit_packed)
+#define CONV_INT8_HAS_DOT_KHR 1
+/* the kernels work on int16 lanes already: no vectorisation across
+ * work-items on top (Intel's CPU compiler honours the hint; without it
+ * its build of conv_int8.cl's _dot kernels ran for minutes) */
+#define CONV_INT8_DOT_ATTR __attribute__ ((vec_type_hint (int16)))
+static inline int16
+conv_int8_dot16_khr (int16 v, int wq)
+{
+  uint16 u = as_uint16 (v);
+  uint w = as_uint (wq);
+  return (int16) (dot_4x8packed_us_int (u.s0, w),
+      dot_4x8packed_us_int (u.s1, w), dot_4x8packed_us_int (u.s2, w),
+      dot_4x8packed_us_int (u.s3, w), dot_4x8packed_us_int (u.s4, w),
+      dot_4x8packed_us_int (u.s5, w), dot_4x8packed_us_int (u.s6, w),
+      dot_4x8packed_us_int (u.s7, w), dot_4x8packed_us_int (u.s8, w),
+      dot_4x8packed_us_int (u.s9, w), dot_4x8packed_us_int (u.sa, w),
+      dot_4x8packed_us_int (u.sb, w), dot_4x8packed_us_int (u.sc, w),
+      dot_4x8packed_us_int (u.sd, w), dot_4x8packed_us_int (u.se, w),
+      dot_4x8packed_us_int (u.sf, w));
+}
+
+#define CONV_INT8_DOT_KHR(acc, v, wq) \
+  acc = as_int16 (as_uint16 (acc) \
+      + as_uint16 (conv_int8_dot16_khr ((v), (wq))))
+#endif
+
 /* The dot products of v with the 8 weight quads wq[0..7] into the
  * accumulator set p (p0..p7). */
 #define CONV_INT8_DOT8(DOT, p, v, wq) do { \

@@ -19,7 +19,11 @@
  * inline assembly because PoCL's LLVM 15 targets this CPU (Zen 4) as
  * skylake-avx512, which has no VNNI: the host runs it only on a PoCL CPU
  * device whose host CPU reports avx512vnni (yolo_rt_device ()->int8_dot).
- * Elsewhere conv_int8_1x1 computes the same sums in plain int32.
+ * conv_int8_1x1_dot: the same with cl_khr_integer_dot_product's
+ * dot_4x8packed_us_int (common.cl; devices reporting the packed
+ * capability, e.g. Intel's CPU runtime and GPUs; each kernel below has
+ * its _dot form). Elsewhere conv_int8_1x1 computes the same sums in
+ * plain int32.
  * Work-item: 32 px x 8 output channels (dim 0 = channel block, dim 1 =
  * pixel block); a last block of a plane with HW >= 32 is shifted back to
  * end at HW and stores only the pixels the previous block did not.
@@ -148,6 +152,13 @@ conv_int8_1x1_vnni (CONV_INT8_ARGS CONV_QDQ_ARGS)
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
 #endif
 
+#ifdef CONV_INT8_HAS_DOT_KHR
+__kernel CONV_INT8_DOT_ATTR void
+conv_int8_1x1_dot (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1_BODY (CONV_INT8_DOT_KHR)}
+#endif
+
 /* conv_int8_1x1_pk: the same 1x1 sums, 32 pixels x every output channel
  * per work-item: its pixels' codes are packed into quads once (private,
  * contiguous), then every block of 8 output channels reads them from
@@ -215,6 +226,13 @@ __kernel void
 conv_int8_1x1_pk_vnni (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
+#endif
+
+#ifdef CONV_INT8_HAS_DOT_KHR
+__kernel CONV_INT8_DOT_ATTR void
+conv_int8_1x1_pk_dot (CONV_INT8_ARGS)
+{
+CONV_INT8_1X1P_BODY (CONV_INT8_DOT_KHR)}
 #endif
 
 /* 3x3, stride 1, pad 1, one group, C % 4 == 0, W >= 32: one output row x
@@ -345,6 +363,13 @@ __kernel void
 conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI_M)}
+#endif
+
+#ifdef CONV_INT8_HAS_DOT_KHR
+__kernel CONV_INT8_DOT_ATTR void
+conv_int8_3x3s1_dot (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_KHR)}
 #endif
 
 /* 3x3, stride 1, pad 1, one group, C % 4 == 0, any plane (W < 32
@@ -536,4 +561,11 @@ conv_int8_3x3s1_flat_vnni (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3F_BODY (CONV_INT8_DOT_VNNI_M, CONV_INT8_PAD_VNNI,
       CONV_INT8_PM_VNNI)}
+#endif
+
+#ifdef CONV_INT8_HAS_DOT_KHR
+__kernel CONV_INT8_DOT_ATTR void
+conv_int8_3x3s1_flat_dot (CONV_INT8_ARGS_3X3)
+{
+CONV_INT8_3X3F_BODY (CONV_INT8_DOT_KHR, CONV_INT8_PAD_C, CONV_INT8_PM_C)}
 #endif

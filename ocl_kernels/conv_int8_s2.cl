@@ -26,8 +26,10 @@
  *
  * conv_int8_3x3s2_vnni: the dot products as AVX512-VNNI vpdpbusd (inline
  * assembly, PoCL CPU with avx512vnni only: yolo_rt_device ()->int8_dot);
- * conv_int8_3x3s2: plain int32, any device. The arguments, accumulator
- * sets, epilogue and plain dot product are conv_int8.cl's (common.cl). */
+ * conv_int8_3x3s2_dot: cl_khr_integer_dot_product's dot_4x8packed_us_int
+ * (common.cl); conv_int8_3x3s2: plain int32, any device. The arguments,
+ * accumulator sets, epilogue and plain dot product are conv_int8.cl's
+ * (common.cl). */
 
 /* Pixels p .. p + 15 of the four channel planes at row (stride HWi), all
  * inside the row, four codes per lane. */
@@ -172,4 +174,11 @@ __kernel void
 conv_int8_3x3s2_vnni (CONV_S2_ARGS CONV_QDQ_ARGS)
 {
 CONV_S2_BODY (CONV_S2_DOT_VNNI)}
+#endif
+
+#ifdef CONV_INT8_HAS_DOT_KHR
+__kernel CONV_INT8_DOT_ATTR void
+conv_int8_3x3s2_dot (CONV_S2_ARGS)
+{
+CONV_S2_BODY (CONV_INT8_DOT_KHR)}
 #endif

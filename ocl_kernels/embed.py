@@ -13,12 +13,15 @@ import os
 import re
 import sys
 
-KERNEL_RE = re.compile(r"__kernel\s+void\s*(?:\\\s*)?\n?\s*([A-Za-z_]\w*)\s*\(")
+# (an attribute macro may stand between __kernel and void: __kernel
+# CONV_INT8_DOT_ATTR void NAME)
+KERNEL_RE = re.compile(
+    r"__kernel\s+(?:[A-Z][A-Z0-9_]*\s+)?void\s*(?:\\\s*)?\n?\s*([A-Za-z_]\w*)\s*\(")
 DEFINE_RE = re.compile(r"^#define\s+([A-Za-z_]\w*)\s*\(([^)]*)\)((?:.*\\\n)*.*)$", re.M)
 
 
 def kernels_of(text):
-    """Kernel names: every `__kernel void NAME (`, and for macros whose body
+    """Kernel names: every `__kernel [ATTR] void NAME (`, and for macros whose body
     defines a kernel named by their first parameter, every invocation
     `MACRO (NAME, ...)` at the start of a line."""
     macros = {}

@@ -60,6 +60,11 @@ thread_cpu_us (void)
 #define YOLO_CL_BUILD_OPTIONS_QDQ "-cl-mad-enable -DCONV_QDQ=1"
 #define YOLO_CL_BUILD_OPTIONS_HALF_QDQ \
   "-cl-mad-enable -DYOLO_ACT_HALF=1 -DCONV_QDQ=1"
+/* ... on a device with int8_dot_khr: OpenCL C 3.0, whose feature macro
+ * __opencl_c_integer_dot_product_input_4x8bit_packed declares the
+ * extension's built-ins (Intel's compiler declares them in no 1.x mode,
+ * though it defines cl_khr_integer_dot_product there) */
+#define YOLO_CL_STD_DOT " -cl-std=CL3.0"
 
 typedef struct
 {
@@ -98,7 +103,9 @@ struct _YoloRuntime
   YoloEngineOptions opt;        /* resolved: see resolve_options */
   YoloDType act_storage;        /* FLOAT or FLOAT16 (yolo_rt_set_act_storage) */
   gboolean qdq_epilogue;        /* yolo_rt_set_qdq_epilogue */
-  const char *build_options;    /* of every unit: YOLO_CL_BUILD_OPTIONS[_HALF] */
+  /* of every unit: YOLO_CL_BUILD_OPTIONS[_HALF][_QDQ], then
+   * YOLO_CL_STD_DOT where the device has int8_dot_khr (owned) */
+  char *build_options;
   cl_mem arena;
   gint64 arena_bytes;
   GPtrArray *buffers;           /* owned cl_mem */
@@ -347,6 +354,46 @@ host_int8_dot (const YoloDeviceInfo * info)
 #endif
 }
 
+/* cl_khr_integer_dot_product's query and bit (cl_ext.h of 2021 on; the
+ * values of the extension's specification where older headers lack them) */
+#ifndef CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR
+#define CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR 0x1073
+#endif
+#ifndef CL_DEVICE_INTEGER_DOT_PRODUCT_INPUT_4x8BIT_PACKED_KHR
+#define CL_DEVICE_INTEGER_DOT_PRODUCT_INPUT_4x8BIT_PACKED_KHR (1 << 0)
+#endif
+
+/* YoloDeviceInfo.int8_dot_khr: cl_khr_integer_dot_product with the
+ * packed 4x8-bit input (the extension string and its capability bits), on
+ * a device that is not a CPU: on Intel's CPU runtime (which reports the
+ * packed mixed-signedness form accelerated) the _dot kernels took 5x the
+ * CPU time of the plain ones on yolov8n-int8-640 (README), as their int16
+ * lanes leave it no vectorisation across work-items.
+ * YOLO_CL_INT8_DOT_KHR=1 takes them on a CPU too (the tests), 0 nowhere
+ * (A/B runs). */
+static gboolean
+device_int8_dot_khr (cl_device_id dev, gboolean is_cpu)
+{
+  cl_bitfield caps = 0;
+  const char *env = g_getenv ("YOLO_CL_INT8_DOT_KHR");
+  char *ext;
+  gboolean has;
+
+  if (env && !strcmp (env, "0"))
+    return FALSE;
+  if (is_cpu && !(env && !strcmp (env, "1")))
+    return FALSE;
+  ext = yolo_cl_device_string (dev, CL_DEVICE_EXTENSIONS);
+  has = ext && strstr (ext, "cl_khr_integer_dot_product") != NULL;
+
+  g_free (ext);
+  if (!has
+      || clGetDeviceInfo (dev, CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR,
+          sizeof (caps), &caps, NULL) != CL_SUCCESS)
+    return FALSE;
+  return (caps & CL_DEVICE_INTEGER_DOT_PRODUCT_INPUT_4x8BIT_PACKED_KHR) != 0;
+}
+
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
  * there takes its environment default, every choice becomes one of its
  * static strings ("auto" when unset), every cap a number (0: none);
@@ -452,8 +499,19 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
           sizeof (cl_uint), &rt->info.preferred_vector_width_float,
           NULL) != CL_SUCCESS)
     rt->info.preferred_vector_width_float = 1;
-  rt->info.wide_vectors = rt->info.is_cpu
-      && rt->info.preferred_vector_width_float >= 8;
+  {
+    /* Intel's CPU runtime reports a preferred float width of 1 (its
+     * compiler vectorises across work-items) but a native one of 16 on
+     * AVX-512: either width counts. */
+    cl_uint native = 1;
+
+    if (clGetDeviceInfo (rt->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT,
+            sizeof (native), &native, NULL) != CL_SUCCESS)
+      native = 1;
+    rt->info.native_vector_width_float = native;
+    rt->info.wide_vectors = rt->info.is_cpu
+        && MAX (rt->info.preferred_vector_width_float, native) >= 8;
+  }
   {
     cl_device_local_mem_type lt = CL_GLOBAL;
 
@@ -505,6 +563,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->info.driver = yolo_cl_device_string (rt->device, CL_DRIVER_VERSION);
   rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
   rt->info.int8_dot = host_int8_dot (&rt->info);
+  rt->info.int8_dot_khr = device_int8_dot_khr (rt->device, rt->info.is_cpu);
 
   /* on PoCL < 7 one context and queue shared by the process's engines
    * (yolo-cl-queue.h) */
@@ -517,7 +576,8 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   /* Programs are built per kernel unit when a plan first asks for one of
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->act_storage = YOLO_DTYPE_FLOAT;
-  rt->build_options = YOLO_CL_BUILD_OPTIONS;
+  rt->build_options = g_strconcat (YOLO_CL_BUILD_OPTIONS,
+      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "", NULL);
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
   {
@@ -526,7 +586,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
      * only). */
     if (!strcmp (rt->opt.prewarm, "auto") ?
         yolo_cl_device_is_pocl (rt->device) : !strcmp (rt->opt.prewarm, "on")) {
-      rt->prewarm = yolo_cl_prewarm_new (rt->device, YOLO_CL_BUILD_OPTIONS,
+      rt->prewarm = yolo_cl_prewarm_new (rt->device, rt->build_options,
           CLAMP (rt->info.compute_units, 1, 8) - 1);
       rt->prewarm_seen = g_hash_table_new_full (g_str_hash, g_str_equal,
           g_free, NULL);
@@ -585,6 +645,7 @@ yolo_runtime_free (YoloRuntime * rt)
     if (rt->programs[i])
       clReleaseProgram (rt->programs[i]);
   g_free (rt->programs);
+  g_free (rt->build_options);
   yolo_cl_queue_release (rt->ctx, rt->queue);
   g_free (rt->info.name);
   g_free (rt->info.vendor);
@@ -659,9 +720,11 @@ set_build_options (YoloRuntime * rt)
 {
   gboolean half = rt->act_storage == YOLO_DTYPE_FLOAT16;
 
-  rt->build_options = rt->qdq_epilogue ? (half ?
-      YOLO_CL_BUILD_OPTIONS_HALF_QDQ : YOLO_CL_BUILD_OPTIONS_QDQ) : (half ?
-      YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS);
+  g_free (rt->build_options);
+  rt->build_options = g_strconcat (rt->qdq_epilogue ? (half ?
+          YOLO_CL_BUILD_OPTIONS_HALF_QDQ : YOLO_CL_BUILD_OPTIONS_QDQ) :
+      (half ? YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS),
+      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "", NULL);
   for (int i = 0; i < rt->n_programs; i++)
     g_clear_pointer (&rt->programs[i], clReleaseProgram);
   if (rt->prewarm)

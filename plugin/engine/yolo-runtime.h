@@ -46,8 +46,12 @@ typedef struct
    * device, 1 on rusticl/llvmpipe and most GPUs (their compilers vectorise
    * across work-items instead). */
   guint preferred_vector_width_float;
+  /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: 16 on AVX-512 CPUs under both
+   * PoCL and Intel's CPU runtime (whose preferred width is 1). */
+  guint native_vector_width_float;
   /* A CPU whose compiler wants explicit wide vectors (is_cpu and a
-   * preferred float width >= 8): the float16 variants of conv_cpu.cl.
+   * preferred or native float width >= 8: PoCL, Intel's CPU runtime):
+   * the float16 variants of conv_cpu.cl.
    * Elsewhere the scalar per-work-item variants of conv_gpu.cl. */
   gboolean wide_vectors;
   /* CL_DEVICE_LOCAL_MEM_TYPE is CL_LOCAL: __local tiles live in fast
@@ -59,6 +63,12 @@ typedef struct
    * x86-64 host whose CPU has AVX-512 and AVX512-VNNI (conv_int8.cl's
    * vpdpbusd kernels; the device's compiler targets the host CPU). */
   gboolean int8_dot;
+  /* A device other than a CPU (YOLO_CL_INT8_DOT_KHR=1: any) that reports
+   * cl_khr_integer_dot_product's packed 4x8-bit capability
+   * (CL_DEVICE_INTEGER_DOT_PRODUCT_CAPABILITIES_KHR): the _dot kernels of
+   * conv_int8.cl (dot_4x8packed_us_int), built as OpenCL C 3.0, where
+   * int8_dot is not set (Intel's GPUs). */
+  gboolean int8_dot_khr;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
   gsize local_mem_size;

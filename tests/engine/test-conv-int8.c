@@ -22,20 +22,24 @@
 
 #include <string.h>
 
-/* TRUE when the test device has integer dot products (YoloDeviceInfo). */
+/* TRUE when the test device has integer dot products (YoloDeviceInfo);
+ * khr: the cl_khr_integer_dot_product form (int8_dot_khr). */
 static gboolean
-device_int8_dot (void)
+device_dot (gboolean khr)
 {
-  static int dot = -1;
+  static int dot = -1, dot_khr = -1;
 
   if (dot < 0) {
     YoloRuntime *rt = yolo_runtime_new (NULL, NULL);
     dot = rt && yolo_rt_device (rt)->int8_dot;
+    dot_khr = rt && yolo_rt_device (rt)->int8_dot_khr;
     if (rt)
       yolo_runtime_free (rt);
   }
-  return dot;
+  return khr ? dot_khr : dot;
 }
+
+#define device_int8_dot() device_dot (FALSE)
 
 typedef struct
 {
@@ -114,11 +118,16 @@ static const Int8Case cases[] = {
   {17, 5, 7, 8, YOLO_DTYPE_INT8, FALSE, 1,.pk = TRUE},
 };
 
-#define KERNELS(c) ((c)->pk ? "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni" : \
-    (c)->flat ? "conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni" : \
-    (c)->s == 2 ? "conv_int8_3x3s2|conv_int8_3x3s2_vnni" : \
-    (c)->k == 3 ? "conv_int8_3x3s1|conv_int8_3x3s1_vnni" : \
-    "conv_int8_1x1|conv_int8_1x1_vnni")
+/* each kernel in its three forms: plain, _vnni (PoCL with VNNI), _dot
+ * (cl_khr_integer_dot_product: Intel's runtimes) */
+#define FORMS(k) k "|" k "_vnni|" k "_dot"
+#define BASE(c) ((c)->pk ? "conv_int8_1x1_pk" : (c)->flat ? \
+    "conv_int8_3x3s1_flat" : (c)->s == 2 ? "conv_int8_3x3s2" : \
+    (c)->k == 3 ? "conv_int8_3x3s1" : "conv_int8_1x1")
+#define KERNELS(c) ((c)->pk ? FORMS ("conv_int8_1x1_pk") : \
+    (c)->flat ? FORMS ("conv_int8_3x3s1_flat") : \
+    (c)->s == 2 ? FORMS ("conv_int8_3x3s2") : \
+    (c)->k == 3 ? FORMS ("conv_int8_3x3s1") : FORMS ("conv_int8_1x1"))
 
 #define INT8_VARIANTS "conv-int8-1x1,conv-int8-3x3s1,conv-int8-3x3s2"
 /* the variants a case names (conv_kernel) */
@@ -127,9 +136,8 @@ static const Int8Case cases[] = {
 /* int8_compute "auto": a rule picks among the 1x1 and the 3x3 stride-1
  * kernels (only the flat one takes W < 32) */
 #define AUTO_KERNELS(c) ((c)->s == 2 ? KERNELS (c) : (c)->k == 3 ? \
-    "conv_int8_3x3s1|conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat" \
-    "|conv_int8_3x3s1_flat_vnni" : "conv_int8_1x1|conv_int8_1x1_vnni" \
-    "|conv_int8_1x1_pk|conv_int8_1x1_pk_vnni")
+    FORMS ("conv_int8_3x3s1") "|" FORMS ("conv_int8_3x3s1_flat") : \
+    FORMS ("conv_int8_1x1") "|" FORMS ("conv_int8_1x1_pk"))
 
 static void
 conv_attrs (YoloNode * n, const Int8Case * c)
@@ -179,7 +187,7 @@ test_int32 (void)
   for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
     const Int8Case *c = &cases[k];
     YoloGraph *g = yolo_graph_new ();
-    char label[64];
+    char label[64], name[64];
     /* x zero points 0, 255 and 128 */
     float zx = k % 3 == 0 ? 0 : k % 3 == 1 ? 255 : 128;
 
@@ -194,7 +202,9 @@ test_int32 (void)
     conv_attrs (yolo_test_node (g, "ConvInteger", "x,w,x_zp,w_zp", "y"), c);
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "conv-int8 int32 case %u", k);
-    yolo_test_expect_kernel (KERNELS (c), TRUE);
+    /* a device with the cl_khr_integer_dot_product form runs it */
+    g_snprintf (name, sizeof (name), "%s_dot", BASE (c));
+    yolo_test_expect_kernel (device_dot (TRUE) ? name : KERNELS (c), TRUE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }
@@ -296,7 +306,7 @@ test_float_mode (void)
       YOLO_ATTR_INT)->i = YOLO_DTYPE_FLOAT;
   yolo_test_node (g, "Mul", "accf,m", "y");
   yolo_test_output (g, "y");
-  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+  yolo_test_expect_kernel (FORMS ("conv_int8_1x1"), FALSE);
   yolo_test_expect_kernel ("conv_integer_f16c8|conv_integer_c8", FALSE);
   yolo_test_check (g, "int8_compute float", 1e-4f, 1e-4f, TRUE);
   yolo_test_expect_kernel (NULL, FALSE);
@@ -320,7 +330,7 @@ test_fallback (void)
   yolo_test_output (g, "y");
   opt.conv_kernel = "conv-int8-1x1";
   yolo_test_set_options (&opt);
-  yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni", FALSE);
+  yolo_test_expect_kernel (FORMS ("conv_int8_1x1"), FALSE);
   yolo_test_check (g, "3x3 ConvInteger, conv_kernel conv-int8-1x1", 0, 0,
       FALSE);
   yolo_test_expect_kernel (NULL, FALSE);
@@ -356,11 +366,9 @@ test_signed_x (void)
     yolo_test_output (g, "y");
     g_snprintf (label, sizeof (label), "int8 x, %dx%d stride %d", ks[k][0],
         ks[k][0], ks[k][1]);
-    yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni|"
-        "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni|conv_int8_3x3s1|"
-        "conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat|"
-        "conv_int8_3x3s1_flat_vnni|conv_int8_3x3s2|conv_int8_3x3s2_vnni",
-        FALSE);
+    yolo_test_expect_kernel (FORMS ("conv_int8_1x1") "|"
+        FORMS ("conv_int8_1x1_pk") "|" FORMS ("conv_int8_3x3s1") "|"
+        FORMS ("conv_int8_3x3s1_flat") "|" FORMS ("conv_int8_3x3s2"), FALSE);
     yolo_test_check (g, label, 0, 0, FALSE);
     yolo_test_expect_kernel (NULL, FALSE);
   }

@@ -5,7 +5,10 @@
  *                 sums; the AVX512-VNNI kernel (vpdpbusd, 64 byte
  *                 products per instruction) where the device has it
  *                 (YoloDeviceInfo.int8_dot: PoCL on a CPU with
- *                 avx512vnni), the plain int32 kernel elsewhere (correct
+ *                 avx512vnni), the cl_khr_integer_dot_product kernel
+ *                 (dot_4x8packed_us_int) where the device reports the
+ *                 packed capability (int8_dot_khr: Intel's OpenCL
+ *                 runtimes), the plain int32 kernel elsewhere (correct
  *                 on any device, preferred nowhere: slower than the
  *                 integer kernels of quant.c on GPUs).
  *  conv-int8-3x3s1  the same for 3x3, stride 1, pad 1 (C % 4 == 0, W >=
@@ -120,13 +123,24 @@ typedef enum
   INT8_1X1_PK,
 } Int8Kind;
 
-static const char *const int8_kernels[5][2] = {
-  {"conv_int8_1x1", "conv_int8_1x1_vnni"},
-  {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni"},
-  {"conv_int8_3x3s2", "conv_int8_3x3s2_vnni"},
-  {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni"},
-  {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni"},
+/* plain int32, AVX512-VNNI (int8_dot), cl_khr_integer_dot_product
+ * (int8_dot_khr) */
+static const char *const int8_kernels[5][3] = {
+  {"conv_int8_1x1", "conv_int8_1x1_vnni", "conv_int8_1x1_dot"},
+  {"conv_int8_3x3s1", "conv_int8_3x3s1_vnni", "conv_int8_3x3s1_dot"},
+  {"conv_int8_3x3s2", "conv_int8_3x3s2_vnni", "conv_int8_3x3s2_dot"},
+  {"conv_int8_3x3s1_flat", "conv_int8_3x3s1_flat_vnni",
+      "conv_int8_3x3s1_flat_dot"},
+  {"conv_int8_1x1_pk", "conv_int8_1x1_pk_vnni", "conv_int8_1x1_pk_dot"},
 };
+
+/* the form of int8_kernels a device runs */
+static int
+int8_form (YoloRuntime * rt)
+{
+  const YoloDeviceInfo *d = yolo_rt_device (rt);
+  return d->int8_dot ? 1 : d->int8_dot_khr ? 2 : 0;
+}
 
 static const char *const int8_names[5] = {
   "conv-int8-1x1", "conv-int8-3x3s1", "conv-int8-3x3s2",
@@ -211,8 +225,7 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   if (bt && !(bmem = yolo_rt_upload (rt, bt->data, p.M * sizeof (float),
               error)))
     return FALSE;
-  k = yolo_rt_kernel (rt, int8_kernels[kind][yolo_rt_device (rt)->int8_dot ?
-          1 : 0], error);
+  k = yolo_rt_kernel (rt, int8_kernels[kind][int8_form (rt)], error);
   if (!k)
     return FALSE;
   a = yolo_args (k);
