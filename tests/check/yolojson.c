@@ -682,6 +682,34 @@ GST_START_TEST (test_foreign_obb)
   g_object_unref (parser);
   g_free (launch);
   g_free (path);
+
+  {
+    /* the reader itself: the angle folded into [0, pi); no box from a
+     * NaN, an inverted box, a missing x_min or a 0 x 0 frame */
+    GstStructure *d = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME,
+        "rotation", G_TYPE_DOUBLE, 3 * G_PI + 0.25, "x_min", G_TYPE_DOUBLE,
+        0.25, "y_min", G_TYPE_DOUBLE, 0.5, "x_max", G_TYPE_DOUBLE, 0.75,
+        "y_max", G_TYPE_DOUBLE, 0.625, NULL);
+    gdouble b[5];
+
+    fail_unless (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_unless (fabs (b[0] - 320) < 1e-9 && fabs (b[1] - 270) < 1e-9);
+    fail_unless (fabs (b[2] - 320) < 1e-9 && fabs (b[3] - 60) < 1e-9);
+    fail_unless (fabs (b[4] - 0.25) < 1e-9, "%g", b[4]);
+    fail_unless (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_box (d, 0, 0, b));
+    gst_structure_set (d, "rotation", G_TYPE_DOUBLE, NAN, NULL);
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    gst_structure_set (d, "rotation", G_TYPE_DOUBLE, 0.5, "x_max",
+        G_TYPE_DOUBLE, 0.125, NULL);
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    gst_structure_set (d, "x_max", G_TYPE_DOUBLE, 0.75, NULL);
+    gst_structure_remove_field (d, "x_min");
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    gst_structure_free (d);
+  }
 }
 
 GST_END_TEST;
