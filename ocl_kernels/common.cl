@@ -201,7 +201,7 @@ yolo_act16_other (float16 v, int act, float alpha, float beta)
  * where the NaN-aware fmin / fmax take three instructions: a NaN x fails
  * x > p0 and becomes p0 (as fmax (NaN, p0)); a and q are never NaN; a q
  * equal to a bound keeps its own value (+0 against a qlo of -0). */
-#define YOLO_FQ_BODY(T)                                                     \
+#define YOLO_FQ_LEVEL(T)                                                    \
   T a_ = select ((T) p0, x, x > p0);                                        \
   a_ = select ((T) p1, a_, a_ < p1);                                        \
   T q_ = a_ * r;                                                            \
@@ -209,7 +209,8 @@ yolo_act16_other (float16 v, int act, float alpha, float beta)
   q_ = fma (fma (-q_, (T) s, a_), (T) r, q_);                               \
   q_ = (q_ + 12582912.0f) - 12582912.0f;                                    \
   q_ = select (q_, (T) qlo, q_ < qlo);                                      \
-  return select (q_, (T) qhi, q_ > qhi) * s
+  q_ = select (q_, (T) qhi, q_ > qhi)
+#define YOLO_FQ_BODY(T) YOLO_FQ_LEVEL (T); return q_ * s
 
 static inline float
 yolo_fq (float x, float s, float r, float p0, float p1, float qlo,
@@ -225,28 +226,131 @@ yolo_fq16 (float16 x, float s, float r, float p0, float p1, float qlo,
   YOLO_FQ_BODY (float16);
 }
 
+/* The codes of QuantizeLinear per tensor (x float, y int), division-free
+ * as yolo_fq16: the level q in [qlo, qhi] plus the zero point, written as
+ * q - qlo + lo (lo: the type's low end, 0 or -128; exact in float). */
+static inline int16
+yolo_fq_code16 (float16 x, float s, float r, float p0, float p1, float qlo,
+    float qhi, int lo)
+{
+  YOLO_FQ_LEVEL (float16);
+  return convert_int16 (q_ - qlo) + lo;
+}
+
+static inline int
+yolo_fq_code (float x, float s, float r, float p0, float p1, float qlo,
+    float qhi, int lo)
+{
+  YOLO_FQ_LEVEL (float);
+  return convert_int (q_ - qlo) + lo;
+}
+
+/* ---- The static fake quantisations of a QDQ model's conv epilogue (a node
+ * with qepi, yolo-qdq-fuse.c), compiled only with -DCONV_QDQ=1 (the
+ * runtime of a model that has one, yolo_rt_set_qdq_epilogue: fp32 models
+ * build these kernels as before). CONV_QDQ_ARGS, at the end of the conv
+ * kernels' arguments: qe holds 4 records of 8 floats
+ * { s, r, xlo, xhi, qlo, qhi, -, - } (yolo_qdq_fq_pack); bit k of qmask
+ * applies record k: 0 after the bias, 1 after SiLU's sigmoid, 2 after the
+ * activation, 3 after the residual add; qmask 0: the plain epilogue. The
+ * sigmoid and the product are those of the separate Sigmoid and Mul
+ * kernels (eltwise.cl), so the values equal the unfused graph's. */
+#ifdef CONV_QDQ
+#define CONV_QDQ_ARGS , __global const float *qe, int qmask
+#define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
+    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
+
+/* Bit 4 of qmask (with bits 0 and SiLU): fq0's 256 levels index the
+ * table qe[32..287] = fq2 (a * fq1 (sigmoid (a))) of each level a
+ * (conv_qdq_silu_table): the same values without the exp per element. */
+static inline float16
+conv_qdq_lut16 (float16 v, __global const float *qe)
+{
+  float16 a = fmin (fmax (v, qe[2]), qe[3]);
+  float16 q = a * qe[1];
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
+  q = (q + 12582912.0f) - 12582912.0f;
+  int16 i = convert_int16 (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32;
+  return (float16) (qe[i.s0], qe[i.s1], qe[i.s2], qe[i.s3], qe[i.s4],
+      qe[i.s5], qe[i.s6], qe[i.s7], qe[i.s8], qe[i.s9], qe[i.sa], qe[i.sb],
+      qe[i.sc], qe[i.sd], qe[i.se], qe[i.sf]);
+}
+
+static inline float16
+conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
+{
+  if (qmask & 16)
+    return conv_qdq_lut16 (v, qe);
+  if (qmask & 1)
+    v = CONV_QFQ16 (v, 0);
+  if (act == YOLO_ACT_SILU) {
+    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-v));
+    if (qmask & 2)
+      sg = CONV_QFQ16 (sg, 1);
+    v = v * sg;
+  }
+  if (qmask & 4)
+    v = CONV_QFQ16 (v, 2);
+  return v;
+}
+#else
+#define CONV_QDQ_ARGS
+#endif
+
 /* ---- The integer dot-product convs' shared part (conv_int8.cl,
  * conv_int8_s2.cl; backend-opencl/conv-int8.c): their arguments, the
  * eight-channel accumulator sets, the exact-sum epilogue and the plain
- * int32 dot product. A kernel body using CONV_INT8_EPI1 / STORE8 defines
+ * int32 dot product. A kernel body using CONV_INT8_EPI1Q / STORE8 defines
  * m0 (its first output channel), Mp (M rounded up to 8) and z (the x
  * zero point) and takes CONV_INT8_ARGS (their names). */
+
+/* Lanes [l0, l1) of r + o, the others 0 (a partial tile's residual). */
+static inline float16
+conv_int8_lanes16 (__global const float *r, int o, int l0, int l1)
+{
+  float t[16];
+  for (int i = 0; i < 16; i++)
+    t[i] = i >= l0 && i < l1 ? r[o + i] : 0.0f;
+  return vload16 (0, t);
+}
+
+/* The static QDQ epilogue of the integer convs (a ConvIntegerToFloat
+ * with qepi: the static QDQ files' convs, yolo-qdq-int.c): with
+ * -DCONV_QDQ=1 their arguments end with qe and qmask (CONV_QDQ_ARGS, as
+ * the float convs'), and a qmask applies the fake quantisations around
+ * the activation and after the residual add exactly as conv_cpu.cl's
+ * epilogue does (conv_qdq_act16, record 3 after the add). */
+#ifdef CONV_QDQ
+#define CONV_INT8_QDQ_PARAMS , __global const float *qe, int qmask
+#define CONV_INT8_QM(q) , qe, (q)
+#define CONV_INT8_QMASK qmask
+#else
+#define CONV_INT8_QDQ_PARAMS
+#define CONV_INT8_QM(q)
+#define CONV_INT8_QMASK 0
+#endif
 
 /* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
  * int32 bits (ConvInteger). fast_silu: yolo_silu_fast16 (above),
  * else the exp () form of the other integer kernels (int8_compute "integer": the
  * polynomial moves enough values across the next quantisation's rounding
- * boundaries to change yolo26n-int8's scores by 0.03, README). */
+ * boundaries to change yolo26n-int8's scores by 0.03, README); qmask:
+ * the QDQ epilogue (conv_qdq_act16). */
 static inline float16
 conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
     __global const float *b, int has_bias, int act, float alpha, float beta,
-    int fast_silu)
+    int fast_silu CONV_INT8_QDQ_PARAMS)
 {
   if (!to_float)
     return as_float16 (acc);
   float16 v = convert_float16 (acc) * mul;
   if (has_bias)
     v = v + b[m];
+#ifdef CONV_QDQ
+  if (qmask)
+    return conv_qdq_act16 (v, act, qe, qmask);
+#endif
   if (act == YOLO_ACT_SILU && fast_silu)
     return yolo_silu_fast16 (v);
   if (act == YOLO_ACT_NONE)
@@ -254,11 +358,27 @@ conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
   return yolo_act16_other (v, act, alpha, beta);
 }
 
-/* Lanes [l0, l1) of v [+ residual] at y + o. */
+/* Lanes [l0, l1) of v [+ residual, then qmask's record 3] at y + o; with
+ * qmask bit 5 the codes of the result (int32 bits) instead. */
 static inline void
 conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
-    __global const float *r, int has_res)
+    __global const float *r, int has_res CONV_INT8_QDQ_PARAMS)
 {
+#ifdef CONV_QDQ
+  if (has_res && (qmask & 8)) {
+    float16 t_ = v + (l0 == 0 && l1 == 16 ? vload16 (0, r + o) :
+        conv_int8_lanes16 (r, o, l0, l1));
+    v = CONV_QFQ16 (t_, 3);
+    has_res = 0;
+  }
+  /* the uint8 codes of v, on the grid of record (qmask >> 6) & 3: v = q s
+   * rounded, so v r is q within 2^-15 and rounds to it (yolo-qdq-int.c) */
+  if (qmask & 32) {
+    int k_ = (qmask >> 6) & 3;
+    v = as_float16 (convert_int16_rte (v * qe[8 * k_ + 1])
+        - (int) qe[8 * k_ + 4]);
+  }
+#endif
   if (l0 == 0 && l1 == 16) {
     if (has_res)
       v = v + vload16 (0, r + o);
@@ -290,30 +410,34 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
 /* The epilogue of channel j: the exact sum of accumulator v (dot
  * products sum q W8) with pixel sums qs, lanes [l0, l1) at pixel offset
  * off. wfix: ws[0..Mp), then d[0..Mp). */
-#define CONV_INT8_EPI1(v, qs, j, off, l0, l1) do { \
+#define CONV_INT8_EPI1Q(v, qs, j, off, l0, l1, QM) do { \
     int m_ = m0 + (j); \
     uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
         - (uint) z * (uint) wfix[m_]; \
     conv_int8_store16 (conv_int8_epi16 (as_int16 (s_), m_, to_float, \
             mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
-            alpha, beta, fast_silu), m_ * HW + (off), (l0), (l1), y + y_off, \
-        r + r_off, has_res); \
+            alpha, beta, fast_silu CONV_INT8_QM (QM)), m_ * HW + (off), \
+        (l0), (l1), y + y_off, r + r_off, has_res CONV_INT8_QM (QM)); \
   } while (0)
 
-/* The 8 channels of accumulator set p. */
+/* The 8 channels of accumulator set p: unrolled, or with a QDQ epilogue
+ * (or past M) one channel per loop step: the QDQ epilogue expanded once
+ * per call site, not 8 times (Mesa's NIR inlines every call; 32
+ * expansions per kernel exhausted rusticl's compiler). */
 #define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M) { \
-      CONV_INT8_EPI1 (p##0, qs, 0, off, l0, l1); \
-      CONV_INT8_EPI1 (p##1, qs, 1, off, l0, l1); \
-      CONV_INT8_EPI1 (p##2, qs, 2, off, l0, l1); \
-      CONV_INT8_EPI1 (p##3, qs, 3, off, l0, l1); \
-      CONV_INT8_EPI1 (p##4, qs, 4, off, l0, l1); \
-      CONV_INT8_EPI1 (p##5, qs, 5, off, l0, l1); \
-      CONV_INT8_EPI1 (p##6, qs, 6, off, l0, l1); \
-      CONV_INT8_EPI1 (p##7, qs, 7, off, l0, l1); \
+    if (m0 + 8 <= M && !CONV_INT8_QMASK) { \
+      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, 0); \
+      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, 0); \
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
-        CONV_INT8_EPI1 (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1); \
+        CONV_INT8_EPI1Q (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1, \
+            CONV_INT8_QMASK); \
     } \
   } while (0)
 

@@ -81,56 +81,10 @@ conv_act16 (float16 v, int act, float alpha, float beta)
   return yolo_act16_other (v, act, alpha, beta);
 }
 
-/* The static fake quantisations of a QDQ model's conv epilogue (a node
- * with qepi, yolo-qdq-fuse.c), compiled only with -DCONV_QDQ=1 (the
- * runtime of a model that has one, yolo_rt_set_qdq_epilogue: fp32 models
- * build these kernels as before). CONV_QDQ_ARGS, at the end of the conv
- * kernels' arguments: qe holds 4 records of 8 floats
- * { s, r, xlo, xhi, qlo, qhi, -, - } (yolo_qdq_fq_pack); bit k of qmask
- * applies record k: 0 after the bias, 1 after SiLU's sigmoid, 2 after the
- * activation, 3 after the residual add; qmask 0: the plain epilogue. The
- * sigmoid and the product are those of the separate Sigmoid and Mul
- * kernels (eltwise.cl), so the values equal the unfused graph's. */
+/* CONV_QDQ_ARGS, CONV_QFQ16, conv_qdq_lut16 and conv_qdq_act16 (the static
+ * fake quantisations of a QDQ model's conv epilogue): common.cl, shared
+ * with the integer convs. */
 #ifdef CONV_QDQ
-#define CONV_QDQ_ARGS , __global const float *qe, int qmask
-#define CONV_QFQ16(v, k) yolo_fq16 ((v), qe[8 * (k)], qe[8 * (k) + 1], \
-    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
-
-/* Bit 4 of qmask (with bits 0 and SiLU): fq0's 256 levels index the
- * table qe[32..287] = fq2 (a * fq1 (sigmoid (a))) of each level a
- * (conv_qdq_silu_table): the same values without the exp per element. */
-static inline float16
-conv_qdq_lut16 (float16 v, __global const float *qe)
-{
-  float16 a = fmin (fmax (v, qe[2]), qe[3]);
-  float16 q = a * qe[1];
-  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
-  q = fma (fma (-q, (float16) qe[0], a), (float16) qe[1], q);
-  q = (q + 12582912.0f) - 12582912.0f;
-  int16 i = convert_int16 (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32;
-  return (float16) (qe[i.s0], qe[i.s1], qe[i.s2], qe[i.s3], qe[i.s4],
-      qe[i.s5], qe[i.s6], qe[i.s7], qe[i.s8], qe[i.s9], qe[i.sa], qe[i.sb],
-      qe[i.sc], qe[i.sd], qe[i.se], qe[i.sf]);
-}
-
-static inline float16
-conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
-{
-  if (qmask & 16)
-    return conv_qdq_lut16 (v, qe);
-  if (qmask & 1)
-    v = CONV_QFQ16 (v, 0);
-  if (act == YOLO_ACT_SILU) {
-    float16 sg = (float16) 1.0f / ((float16) 1.0f + exp (-v));
-    if (qmask & 2)
-      sg = CONV_QFQ16 (sg, 1);
-    v = v * sg;
-  }
-  if (qmask & 4)
-    v = CONV_QFQ16 (v, 2);
-  return v;
-}
-
 /* The table of conv_qdq_lut16 for the epilogue records qe (mask qmask
  * without bit 4): one work-item, 16 levels a = (qlo + k) * s at a time,
  * the float16 arithmetic of conv_qdq_act16 (and of the Sigmoid and Mul
@@ -162,7 +116,6 @@ conv_qdq_silu_table (__global float *qe, int qmask)
 #define CONV_STORE16(...) conv_store16 (__VA_ARGS__, qe, qmask)
 #define CONV_STORE16_ARGS , __global const float *qe, int qmask
 #else
-#define CONV_QDQ_ARGS
 #define CONV_ACT16(v, act, alpha, beta) conv_act16 ((v), (act), (alpha), \
     (beta))
 #define CONV_QDQ_RES16(v) (v)

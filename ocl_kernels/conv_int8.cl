@@ -130,7 +130,7 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
   CONV_INT8_STORE_FLAT32
 
 __kernel void
-conv_int8_1x1 (CONV_INT8_ARGS)
+conv_int8_1x1 (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_C)}
 
@@ -143,7 +143,7 @@ CONV_INT8_1X1_BODY (CONV_INT8_DOT_C)}
   } while (0)
 
 __kernel void
-conv_int8_1x1_vnni (CONV_INT8_ARGS)
+conv_int8_1x1_vnni (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
 #endif
@@ -206,13 +206,13 @@ CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
   }
 
 __kernel void
-conv_int8_1x1_pk (CONV_INT8_ARGS)
+conv_int8_1x1_pk (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1P_BODY (CONV_INT8_DOT_C)}
 
 #if defined(__x86_64__) && defined(__AVX512F__)
 __kernel void
-conv_int8_1x1_pk_vnni (CONV_INT8_ARGS)
+conv_int8_1x1_pk_vnni (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
 #endif
@@ -325,7 +325,7 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
 #define CONV_INT8_ARGS_3X3 CONV_INT8_ARGS, int H, int W
 
 __kernel void
-conv_int8_3x3s1 (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1 (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_C)}
 
@@ -342,7 +342,7 @@ CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_C)}
   } while (0)
 
 __kernel void
-conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1_vnni (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI_M)}
 #endif
@@ -526,13 +526,13 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
   CONV_INT8_STORE_FLAT32
 
 __kernel void
-conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3F_BODY (CONV_INT8_DOT_C, CONV_INT8_PAD_C, CONV_INT8_PM_C)}
 
 #if defined(__x86_64__) && defined(__AVX512F__)
 __kernel void
-conv_int8_3x3s1_flat_vnni (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1_flat_vnni (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3F_BODY (CONV_INT8_DOT_VNNI_M, CONV_INT8_PAD_VNNI,
       CONV_INT8_PM_VNNI)}

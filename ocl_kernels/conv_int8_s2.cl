@@ -156,7 +156,7 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
     CONV_INT8_STORE8 (c, qc, yc * OW + xc, lc0, lc1);
 
 __kernel void
-conv_int8_3x3s2 (CONV_S2_ARGS)
+conv_int8_3x3s2 (CONV_S2_ARGS CONV_QDQ_ARGS)
 {
 CONV_S2_BODY (CONV_INT8_DOT_C)}
 
@@ -169,7 +169,7 @@ CONV_S2_BODY (CONV_INT8_DOT_C)}
   } while (0)
 
 __kernel void
-conv_int8_3x3s2_vnni (CONV_S2_ARGS)
+conv_int8_3x3s2_vnni (CONV_S2_ARGS CONV_QDQ_ARGS)
 {
 CONV_S2_BODY (CONV_S2_DOT_VNNI)}
 #endif

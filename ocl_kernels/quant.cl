@@ -682,6 +682,23 @@ quant_fake_linear16 (__global const float *x, int x_off, __global float *y,
     y[y_off + i] = yolo_fq (x[x_off + i], s, r, xlo, xhi, qlo, qhi);
 }
 
+/* quant_quantize_linear per tensor on CPUs that want explicit wide
+ * vectors, as quant_fake_linear16, writing the codes (yolo_fq_code16;
+ * lo: 0 for uint8, -128 for int8): the static QDQ convs' QuantizeLinear
+ * (yolo-qdq-int.c). */
+__kernel void
+quant_quantize_linear16 (__global const float *x, int x_off, __global int *y,
+    int y_off, int n, int chunk, float s, float r, float xlo, float xhi,
+    float qlo, float qhi, int lo)
+{
+  int i = get_global_id (0) * chunk, i1 = min (n, i + chunk);
+  for (; i + 16 <= i1; i += 16)
+    vstore16 (yolo_fq_code16 (vload16 (0, x + x_off + i), s, r, xlo, xhi, qlo,
+            qhi, lo), 0, y + y_off + i);
+  for (; i < i1; i++)
+    y[y_off + i] = yolo_fq_code (x[x_off + i], s, r, xlo, xhi, qlo, qhi, lo);
+}
+
 /* MatMulInteger: y[r][c] = sum over k of (a[r][k] - a_zp) * w[k][c], exact
  * int32 (stored as its bits); w: B minus its zero point, int32 [K][N]. One
  * output per work-item. */

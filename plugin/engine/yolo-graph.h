@@ -217,6 +217,11 @@ typedef struct
 {
   guint mask;
   float fq[4][8];
+  /* codes >= 0 (ConvIntegerToFloat only, yolo-qdq-int.c): the node writes
+   * the uint8 codes of its value on the grid of record fq[codes] (k - qlo,
+   * k the level; its output is then UINT8) instead of the value; -1: the
+   * float value. */
+  int codes;
 } YoloQdqEpilogue;
 
 typedef struct
@@ -398,6 +403,16 @@ void yolo_graph_fuse_quant (YoloGraph * g);
  * are exact no-ops and folds the rest around a Conv into its epilogue
  * (YoloQdqEpilogue); called by yolo_graph_fuse after yolo_graph_fuse_quant. */
 void yolo_graph_fuse_qdq (YoloGraph * g);
+/* How many leading inputs of node n are data that its outputs only copy
+ * (Concat, Split, Slice, Reshape..., nearest Resize, MaxPool whose every
+ * window holds an input element); 0 when n computes new values
+ * (yolo-qdq-fuse.c). */
+int yolo_graph_qdq_copied_inputs (YoloGraph * g, YoloNode * n);
+/* The static QDQ convs whose input is on a fake quantisation's grid and
+ * whose weights are folded int8 codes as ConvIntegerToFloat on the
+ * integer dot-product kernels, when g->int8_dot (yolo-qdq-int.c); the
+ * last step of yolo_graph_fuse_qdq. */
+void yolo_graph_qdq_integer (YoloGraph * g);
 /* The attention pass: ScaledDotProductAttention nodes for the attention
  * blocks of YOLO11 / YOLO12 exports (yolo-attn-fuse.c); called by
  * yolo_graph_fuse before the conv fusions. */

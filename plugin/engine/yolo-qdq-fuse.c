@@ -31,7 +31,10 @@
  *    kernel instead of up to seven passes over the tensor, run where the
  *    chain's last node ran (so r exists by then). Each
  *    intermediate tensor must have no other reader and be no graph
- *    output (a, read by Sigmoid and Mul, none but those two). */
+ *    output (a, read by Sigmoid and Mul, none but those two).
+ *
+ * 3. The convs reading a tensor on a grid with folded int8 weights run
+ *    on the integer kernels (yolo-qdq-int.c). */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
 #include "ops/qdq.h"
@@ -99,10 +102,8 @@ maxpool_copies (YoloGraph * g, YoloNode * n)
   return TRUE;
 }
 
-/* How many leading inputs of n are data that its outputs copy (0: n does
- * not only copy input values). */
-static int
-copied_inputs (YoloGraph * g, YoloNode * n)
+int
+yolo_graph_qdq_copied_inputs (YoloGraph * g, YoloNode * n)
 {
   static const char *const movers[] = { "Split", "Slice", "Reshape",
     "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity", NULL
@@ -160,7 +161,7 @@ drop_noop_fqs (YoloGraph * g)
       }
       continue;
     }
-    copied = copied_inputs (g, n);
+    copied = yolo_graph_qdq_copied_inputs (g, n);
     if (copied == 0 || n->inputs[0] < 0 || !(f0 = grid[n->inputs[0]]))
       continue;
     for (int j = 1; j < copied && f0; j++)
@@ -229,6 +230,7 @@ fuse_conv (YoloGraph * g, guint ci)
   int v, r = -1, last;
 
   memset (&e, 0, sizeof (e));
+  e.codes = -1;
   if (conv->act != YOLO_ACT_NONE || conv->residual >= 0 || conv->qepi
       || conv->n_outputs != 1
       || !(f0 = fq_after (g, conv->outputs[0], e.fq[0])))
@@ -308,4 +310,5 @@ yolo_graph_fuse_qdq (YoloGraph * g)
       fuse_conv (g, i);
   }
   yolo_graph_update_uses (g);
+  yolo_graph_qdq_integer (g);
 }

@@ -479,7 +479,7 @@ node_key (YoloGraph * g, YoloNode * n)
   g_string_append_printf (s, " act=%d,%.9g,%.9g res=%d", (int) n->act,
       n->act_alpha, n->act_beta, n->residual >= 0);
   if (n->qepi)                  /* a fused QDQ epilogue (yolo-qdq-fuse.c) */
-    g_string_append_printf (s, " qdq=%u", n->qepi->mask);
+    g_string_append_printf (s, " qdq=%u,%d", n->qepi->mask, n->qepi->codes);
   key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, s->str, s->len);
   g_string_free (s, TRUE);
   return key;

@@ -14,7 +14,13 @@ Also runs every hand-written case of hostile_models.py (refused with exit 1;
 the VALID and ELEMENT ones must run and give finite output).
 
   fuzz_models.py --engine build-asan/plugin/engine/yolo-engine \
-      --cases 300 --seed 1 [--models DIR] [--workdir DIR] [--timeout 60]
+      --cases 300 --seed 1 [--models DIR] [--workdir DIR] [--timeout 60] \
+      [--jobs 2]
+
+--jobs N runs N engine processes at a time (the cases are generated in
+order by the one seeded generator, so the same seed gives the same cases
+and the same checks whatever N; only the order of the output lines
+differs).
 
 Mutations: input/initializer dims (0, negative, huge, 2^31), dtypes,
 initializer data sizes, attributes out of range (kernel 0, stride 0, negative
@@ -38,7 +44,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 try:
     import numpy as np
@@ -795,6 +803,9 @@ class Fuzzer:
         self.counts = {}
         self.no_leak_check = 0  # runs checked without LeakSanitizer
         self.failures = []
+        self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
+        self.pending = []
         self.real = []
         for name in args.real_models:
             p = os.path.join(args.models, name)
@@ -804,20 +815,46 @@ class Fuzzer:
                 print("note: %s not found, skipped" % p)
 
     def record(self, key, outcome):
-        d = self.counts.setdefault(key, {})
-        d[outcome] = d.get(outcome, 0) + 1
+        with self.lock:
+            d = self.counts.setdefault(key, {})
+            d[outcome] = d.get(outcome, 0) + 1
 
-    def check(self, case, label, path, do_run, raw=None):
+    def fail(self, entry):
+        with self.lock:
+            self.failures.append(entry)
+
+    def io_paths(self, slot):
+        """The input and output files of one check (one per case, so that
+        --jobs checks never share them)."""
+        return (os.path.join(self.work, "in-%s.f32" % slot),
+                os.path.join(self.work, "out-%s.f32" % slot))
+
+    def submit(self, fn, *args):
+        """Runs fn(*args) on the pool, keeping at most 2 x --jobs checks
+        queued (the models wait on disk, not in memory)."""
+        while len(self.pending) >= 2 * max(1, self.args.jobs):
+            self.pending.pop(0).result()
+        fut = self.pool.submit(fn, *args)
+        self.pending.append(fut)
+        return fut
+
+    def drain(self):
+        while self.pending:
+            self.pending.pop(0).result()
+
+    def check(self, case, label, path, do_run, raw=None, slot=None):
+        """Runs `info` (and `run` when do_run) on path; the input and
+        output files are io_paths(slot) (default: the case number)."""
         env = san_env(do_run)
         results = []
         cmds = [[self.args.engine, "info", path]]
         if do_run:
-            inp = os.path.join(self.work, "in.f32")
+            inp, outp = self.io_paths(case if slot is None else slot)
             n = input_numel(raw) if raw is not None else 16
             np.random.RandomState(abs(case)).uniform(-1, 1, n).astype(
                 np.float32).tofile(inp)
             cmds.append([self.args.engine, "run", path, "--input", inp,
-                         "--output", os.path.join(self.work, "out.f32")])
+                         "--output", outp])
         for cmd in cmds:
             rc, out, err, dt = run_cmd(cmd, self.args.timeout, env)
             outcome = classify(rc, err)
@@ -854,14 +891,26 @@ class Fuzzer:
                 with open(keep + ".txt", "w") as f:
                     f.write("command: %s\nexit: %s\noutcome: %s\n--- stderr\n%s"
                             % (" ".join(cmd), rc, outcome, err[-20000:]))
-                self.failures.append((case, label, outcome, keep))
+                self.fail((case, label, outcome, keep))
                 print("FAIL case %d %s %s: %s (%s)" % (case, label, cmd[1],
                                                       outcome, keep), flush=True)
         return results
 
+    def check_case(self, case, label, path, do_run, raw=None):
+        """check(), then the case's files removed (a failing model is
+        kept under failures/)."""
+        try:
+            return self.check(case, label, path, do_run, raw)
+        finally:
+            for f in (path,) + self.io_paths(case):
+                if os.path.exists(f):
+                    os.unlink(f)
+
     def one(self, case):
+        """Generates case number `case` (on this thread: the generator's
+        draws stay in order) and queues its check."""
         rng = self.rng
-        path = os.path.join(self.work, "case.onnx")
+        path = os.path.join(self.work, "case%05d.onnx" % case)
         r = rng.random()
         do_run = False
         if r < 0.06:
@@ -878,7 +927,8 @@ class Fuzzer:
                 data = data[:rng.randint(0, len(data))]
             with open(path, "wb") as f:
                 f.write(bytes(data))
-            self.check(case, "bytes", path, rng.random() < 0.3)
+            self.submit(self.check_case, case, "bytes", path,
+                        rng.random() < 0.3)
             return
         if r < 0.35 and self.real:
             name, base = rng.choice(self.real)
@@ -900,53 +950,59 @@ class Fuzzer:
             do_run = rng.random() < self.args.run_fraction
         with open(path, "wb") as f:
             f.write(m.SerializeToString())
-        self.check(case, label, path, do_run, m)
+        self.submit(self.check_case, case, label, path, do_run, m)
 
     def hostile(self):
         hdir = os.path.join(self.work, "hostile")
         paths = hostile_models.write_all(hdir)
+        futures = []
+        # every model's commands first (--jobs at a time), then the
+        # verdicts in name order
         for name, p in sorted(paths.items()):
+            m = onnx.load(p, load_external_data=False)
+            for f in self.io_paths("h-" + name):
+                if os.path.exists(f):  # (a --workdir used before)
+                    os.unlink(f)
+            futures.append(self.submit(self.check, -1, "hostile-" + name, p,
+                                       True, m, "h-" + name))
+        for (name, p), fut in zip(sorted(paths.items()), futures):
             # ELEMENT: valid graphs, refused by yolodetect's task heads
             valid = name in hostile_models.VALID or \
                 name in hostile_models.ELEMENT or \
                 name in hostile_models.ELEMENT_RUN
             either = name in hostile_models.EITHER
-            m = onnx.load(p, load_external_data=False)
-            outp = os.path.join(self.work, "out.f32")
-            if os.path.exists(outp):
-                os.unlink(outp)
-            res = self.check(-1, "hostile-" + name, p, True, m)
+            res = fut.result()
+            inp, outp = self.io_paths("h-" + name)
             if either:
-                self.check_either(name, p, res)
+                self.check_either(name, p, res, inp, outp)
                 continue
             for cmd, rc, outcome, err, dt in res:
                 want = 0 if valid else 1
                 if outcome.startswith("ok") and rc != want:
                     msg = "exit %s, expected %d" % (rc, want)
-                    self.failures.append((-1, name, msg, p))
+                    self.fail((-1, name, msg, p))
                     print("FAIL hostile %s %s: %s" % (name, cmd[1], msg))
                 # the whole of stderr is the one-line error (a raw newline
                 # or control byte from a name would break it)
                 if rc == 1 and not valid and (
                         len(err.strip().splitlines()) != 1
                         or any(ord(c) < 0x20 for c in err.strip())):
-                    self.failures.append((-1, name, "multi-line error", p))
+                    self.fail((-1, name, "multi-line error", p))
                     print("FAIL hostile %s: error is not one line: %r" % (name, err))
-            outp = os.path.join(self.work, "out.f32")
             if name in hostile_models.VALID and os.path.exists(outp):
                 out = np.fromfile(outp, np.float32)
                 if not np.all(np.isfinite(out)):
-                    self.failures.append((-1, name, "non-finite output", p))
+                    self.fail((-1, name, "non-finite output", p))
                     print("FAIL hostile %s: %d non-finite outputs"
                           % (name, int((~np.isfinite(out)).sum())))
 
-    def check_either(self, name, path, res):
+    def check_either(self, name, path, res, inp, outp):
         """EITHER: refused with a one-line error, or run with the output
         onnxruntime computes for the same input (NaN where it has NaN)."""
         for cmd, rc, outcome, err, dt in res:
             if rc == 1 and (len(err.strip().splitlines()) != 1
                             or any(ord(c) < 0x20 for c in err.strip())):
-                self.failures.append((-1, name, "multi-line error", path))
+                self.fail((-1, name, "multi-line error", path))
                 print("FAIL hostile %s: error is not one line: %r"
                       % (name, err))
         last = res[-1]
@@ -962,17 +1018,17 @@ class Fuzzer:
                 ort.GraphOptimizationLevel.ORT_DISABLE_ALL
             sess = ort.InferenceSession(path, so,
                                         providers=["CPUExecutionProvider"])
-            inp = sess.get_inputs()[0]
+            node = sess.get_inputs()[0]
             n = input_numel(onnx.load(path, load_external_data=False))
-            x = np.fromfile(os.path.join(self.work, "in.f32"), np.float32)[:n]
+            x = np.fromfile(inp, np.float32)[:n]
             shape = [d if isinstance(d, int) and d > 0 else 1
-                     for d in inp.shape]
-            want = sess.run(None, {inp.name: x.reshape(shape)})[0]
+                     for d in node.shape]
+            want = sess.run(None, {node.name: x.reshape(shape)})[0]
         except Exception as e:  # onnxruntime refuses it: no reference
             print("hostile %s: ran; onnxruntime has no result (%s)"
                   % (name, str(e).splitlines()[0][:120]))
             return
-        got = np.fromfile(os.path.join(self.work, "out.f32"), np.float32)
+        got = np.fromfile(outp, np.float32)
         want = want.astype(np.float32).reshape(-1)
         # float16: onnxruntime drops a Cast(float16) pair that the engine
         # rounds, so values that cancel differ by the half rounding of
@@ -987,7 +1043,7 @@ class Fuzzer:
             bad = int((~np.isclose(got, want, rtol=rtol, atol=atol,
                                    equal_nan=True)).sum()) \
                 if got.size == want.size else -1
-            self.failures.append((-1, name, "differs from onnxruntime", path))
+            self.fail((-1, name, "differs from onnxruntime", path))
             print("FAIL hostile %s: ran but differs from onnxruntime "
                   "(%d of %d values; got %s want %s)"
                   % (name, bad, want.size, got[:6], want[:6]))
@@ -1009,7 +1065,7 @@ class Fuzzer:
         outcome = classify(rc, err)
         print("warm-up run: %s in %.0f s" % (outcome, dt), flush=True)
         if outcome != "ok0":
-            self.failures.append((-1, "warm-up", outcome, p))
+            self.fail((-1, "warm-up", outcome, p))
             print(err[-5000:])
 
     def main(self):
@@ -1021,13 +1077,17 @@ class Fuzzer:
             self.one(case)
             if self.args.verbose and case % 50 == 49:
                 print("%d cases, %.0f s" % (case + 1, time.time() - t0), flush=True)
+        self.drain()
+        self.pool.shutdown()
         total = sum(sum(d.values()) for d in self.counts.values())
         summary = {}
         for d in self.counts.values():
             for k, v in d.items():
                 summary[k] = summary.get(k, 0) + v
-        print("fuzz: seed %d, %d cases, %d engine runs in %.0f s: %s; %d failures"
+        print("fuzz: seed %d, %d cases, %d engine runs in %.0f s (%d jobs): "
+              "%s; %d failures"
               % (self.args.seed, self.args.cases, total, time.time() - t0,
+                 max(1, self.args.jobs),
                  json.dumps(summary, sort_keys=True), len(self.failures)))
         if self.no_leak_check:
             print("fuzz: %d runs checked without leak detection (LeakSanitizer's "
@@ -1049,6 +1109,9 @@ def main():
     ap.add_argument("--cases", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("-j", "--jobs", type=int, default=1,
+                    help="engine processes at a time (same cases and checks "
+                    "for any number)")
     ap.add_argument("--run-fraction", type=float, default=0.25,
                     help="share of synthetic cases also run (OpenCL)")
     ap.add_argument("--workdir", default=None)

@@ -64,6 +64,9 @@ qdq_records (YoloRuntime * rt, const YoloNode * n, cl_int * mask,
 
   memcpy (buf, e->fq, sizeof (e->fq));
   *mask = (cl_int) e->mask;
+  /* codes out (the integer convs only): bit 5, the record in bits 6-7 */
+  if (e->codes >= 0)
+    *mask |= 32 | (e->codes << 6);
   if (!lut)
     return yolo_rt_upload (rt, buf, 32 * sizeof (float), error);
   m = yolo_rt_alloc (rt, sizeof (buf), error);

@@ -235,6 +235,11 @@ int8_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     yolo_args_int (&a, p.Ho);
     yolo_args_int (&a, p.Wo);
   }
+  /* the static QDQ epilogue (qepi, yolo-qdq-int.c) with -DCONV_QDQ=1 */
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, fmem, error)) {
+    yolo_args_ok (&a, n, NULL);
+    return FALSE;
+  }
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   /* small work-groups, as conv-cpu.c's blocked kernels; over the

@@ -3,9 +3,10 @@
  *  quantize-linear            QuantizeLinear (float -> int32 in the arena)
  *  dequantize-linear          DequantizeLinear of a uint8 / int8 activation
  *  quantize-dequantize-linear the fused pair (yolo-quant-fuse.c): float in,
- *                             fake-quantised float out; per tensor on
- *                             wide-vector CPUs (PoCL) 16 lanes at a time
- *                             over contiguous chunks
+ *                             fake-quantised float out
+ * QuantizeLinear and the pair per tensor on wide-vector CPUs (PoCL): 16
+ * lanes at a time over contiguous chunks, division-free (yolo_fq16,
+ * yolo_fq_code16)
  * Scales and zero points (per tensor or per axis) are uploaded once. */
 #include "impls.h"
 #include "ops/qdq.h"
@@ -21,6 +22,7 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   QdqParams p;
   float fq[6];
   gboolean fast;
+  int lo;
   cl_kernel k;
   YoloArgs a;
 
@@ -34,9 +36,9 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
         "int32 tensor is not supported");
   }
   /* per tensor on wide-vector CPUs: division-free (yolo_fq16) */
-  fast = p.channels == 1 && !strcmp (n->op_type, "QuantizeDequantizeLinear")
-      && yolo_rt_device (rt)->wide_vectors
+  fast = p.channels == 1 && !dq && yolo_rt_device (rt)->wide_vectors
       && yolo_qdq_fq_pack (p.scale[0], p.zero_point[0], p.lo, p.hi, fq);
+  lo = p.lo;
   smem = yolo_rt_upload (rt, p.scale, p.channels * sizeof (float), error);
   zmem = smem ? yolo_rt_upload (rt, p.zero_point, p.channels *
       sizeof (gint32), error) : NULL;
@@ -51,7 +53,9 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     static const gsize lws1[1] = { 1 };
     int parts = (int) CLAMP (p.n / 4096, 1, 256);
     int chunk = (int) yolo_div_up (yolo_div_up (p.n, parts), 16) * 16;
-    k = yolo_rt_kernel (rt, "quant_fake_linear16", error);
+    gboolean codes = !strcmp (n->op_type, "QuantizeLinear");
+    k = yolo_rt_kernel (rt, codes ? "quant_quantize_linear16" :
+        "quant_fake_linear16", error);
     if (!k)
       return FALSE;
     a = yolo_args (k);
@@ -61,6 +65,8 @@ qdq_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_int (&a, chunk);
     for (int i = 0; i < 6; i++)
       yolo_args_float (&a, fq[i]);
+    if (codes)
+      yolo_args_int (&a, lo);
     if (!yolo_args_ok (&a, n, error))
       return FALSE;
     gws[0] = yolo_div_up (p.n, chunk);

@@ -329,6 +329,9 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   cl_kernel k;
   YoloArgs a;
 
+  if (n->qepi)
+    return yolo_op_unsupported (error, n, "a fused QDQ epilogue runs on the "
+        "conv-int8 kernels only");
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   per = (gsize) p.Cg * p.kh * p.kw;
@@ -395,7 +398,14 @@ qconv_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
 static gboolean
 qconv_geom_ok (YoloGraph * g, YoloNode * n, QConvGeom * p)
 {
-  return yolo_qconv_geom (g, n, p, NULL);
+  return !n->qepi && yolo_qconv_geom (g, n, p, NULL);
+}
+
+/* A fused static QDQ epilogue (yolo-qdq-int.c) runs on conv-int8 only. */
+static gboolean
+generic_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return !n->qepi;
 }
 
 static gboolean
@@ -547,7 +557,8 @@ static const YoloOpImpl impl_c8 = {
 };
 
 static const YoloOpImpl impl_generic = {
-  qconv_types, "conv-integer-generic", "quant", NULL, NULL, generic_prepare,
+  qconv_types, "conv-integer-generic", "quant", NULL, generic_supports,
+  generic_prepare,
   0
 };
 

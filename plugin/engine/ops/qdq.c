@@ -197,6 +197,14 @@ yolo_qdq_epilogue_apply (const YoloQdqEpilogue * e, YoloAct act, float v,
   return v;
 }
 
+gint64
+yolo_qdq_epilogue_code (const YoloQdqEpilogue * e, float v)
+{
+  const float *fq = e->fq[e->codes];
+
+  return (gint64) nearbyintf (v / fq[0]) - (gint64) fq[4];
+}
+
 static gboolean
 qdq_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {

@@ -45,5 +45,9 @@ gboolean yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6]);
 float yolo_qdq_epilogue_apply (const YoloQdqEpilogue * e, YoloAct act,
     float v, const float *r);
 
+/* The uint8 code of v, a value on the grid of e->fq[e->codes] (e->codes
+ * >= 0): round_half_even(v / s) - qlo. */
+gint64 yolo_qdq_epilogue_code (const YoloQdqEpilogue * e, float v);
+
 G_END_DECLS
 #endif

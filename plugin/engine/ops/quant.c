@@ -31,7 +31,9 @@
  *                         / [N, M, 1, 1]: per image), bias (float
  *                         constant of M values, optional); output
  *                         act(float(acc) * m + bias) [+ residual], float32,
- *                         rounded like the separate ops. Named after
+ *                         rounded like the separate ops (with a fused
+ *                         static QDQ epilogue, qepi: yolo-qdq-int.c, as
+ *                         a Conv's, yolo_qdq_epilogue_apply). Named after
  *                         onnxruntime's MatMulIntegerToFloat.
  *  MatMulInteger          A (uint8/int8, [..., M, K]), B (uint8/int8
  *                         constant [K, N]), a_zero_point (scalar),
@@ -60,6 +62,7 @@
  * needed; the fusion pass keeps the int32 intermediate off the arena for
  * every ConvInteger it matches. The OpenCL kernels: backend-opencl/quant.c. */
 #include "ops/quant.h"
+#include "ops/qdq.h"
 #include "yolo-engine.h"
 
 #include <math.h>
@@ -333,8 +336,9 @@ qconv_infer (YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_qconv_geom (g, n, &p, error))
     return FALSE;
   yolo_conv_geometry_out_dims (&p, dims);
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), yolo_qconv_to_float (n) ?
-      YOLO_DTYPE_FLOAT : YOLO_DTYPE_INT32, 4, dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), n->qepi && n->qepi->codes >= 0 ?
+      YOLO_DTYPE_UINT8 : yolo_qconv_to_float (n) ? YOLO_DTYPE_FLOAT :
+      YOLO_DTYPE_INT32, 4, dims);
   return TRUE;
 }
 
@@ -420,9 +424,19 @@ qconv_eval (YoloGraph * g, YoloNode * n, GError ** error)
             v = v * md[m_per_channel ? m : 0];
             if (bt)
               v = v + ((const float *) bt->data)[m];
-            v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
-            if (rt)
-              v = v + ((const float *) rt->data)[o];
+            if (n->qepi) {
+              /* the static QDQ epilogue (yolo-qdq-int.c) */
+              v = yolo_qdq_epilogue_apply (n->qepi, n->act, v, rt ?
+                  (const float *) rt->data + o : NULL);
+              if (n->qepi->codes >= 0) {
+                ((gint64 *) y)[o] = yolo_qdq_epilogue_code (n->qepi, v);
+                continue;
+              }
+            } else {
+              v = yolo_act_apply (n->act, n->act_alpha, n->act_beta, v);
+              if (rt)
+                v = v + ((const float *) rt->data)[o];
+            }
             ((float *) y)[o] = v;
           } else {
             ((gint64 *) y)[o] = acc;
