@@ -314,6 +314,45 @@ gst_yolo_meta_get_roi_mask (GstBuffer * buf,
   return g_bytes_new_take (dst, (gsize) w * h);
 }
 
+/* The oriented box of a "detection" structure with a "rotation" but
+ * without our rotated_* fields, as another producer writes it (DL
+ * Streamer's gvadetect: x_min..y_max, normalised, are the unrotated box
+ * that "rotation", radians, turns about its centre; gvawatermark draws it
+ * so), in pixels of a frame_w x frame_h frame: rb = centre x, y, sides w,
+ * h, rotation, regularised like ours (w >= h, rotation in [0, pi)). FALSE
+ * when det lacks one of those fields, the frame size is 0, a value is not
+ * finite or the box is inverted. */
+static inline gboolean
+gst_yolo_meta_get_unrotated_roi_box (const GstStructure * det, guint frame_w,
+    guint frame_h, gdouble rb[5])
+{
+  gdouble x0, y0, x1, y1;
+
+  if (!det || frame_w == 0 || frame_h == 0
+      || !gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
+          "x_min", G_TYPE_DOUBLE, &x0, "y_min", G_TYPE_DOUBLE, &y0,
+          "x_max", G_TYPE_DOUBLE, &x1, "y_max", G_TYPE_DOUBLE, &y1, NULL)
+      || !isfinite (rb[4]) || fabs (rb[4]) > 1e9 || !isfinite (x0)
+      || !isfinite (y0) || !isfinite (x1) || !isfinite (y1) || x1 < x0
+      || y1 < y0 || fabs (x0) > 1e6 || fabs (y0) > 1e6 || fabs (x1) > 1e6
+      || fabs (y1) > 1e6)
+    return FALSE;
+  rb[0] = (x0 + x1) / 2 * frame_w;
+  rb[1] = (y0 + y1) / 2 * frame_h;
+  rb[2] = (x1 - x0) * frame_w;
+  rb[3] = (y1 - y0) * frame_h;
+  if (rb[2] < rb[3]) {          /* w >= h, as Ultralytics regularises */
+    gdouble t = rb[2];
+    rb[2] = rb[3];
+    rb[3] = t;
+    rb[4] += G_PI / 2;
+  }
+  rb[4] = fmod (rb[4], G_PI);
+  if (rb[4] < 0)
+    rb[4] += G_PI;
+  return TRUE;
+}
+
 /* The oriented box of an obb "detection" structure in pixels of a
  * frame_w x frame_h frame: rb = centre x, y, sides w, h, rotation
  * (radians). The stored box is in pixels of the frame named by its
@@ -321,19 +360,23 @@ gst_yolo_meta_get_roi_mask (GstBuffer * buf,
  * size (a videoscale between) it is scaled: exactly for a uniform scale;
  * for a non-uniform one the w side's direction and both sides' lengths
  * along their scaled directions (the exact image is a parallelogram). No
- * frame size stored (another producer): taken as it is. FALSE when det
- * has no rotated box. The values may be non-finite. */
+ * frame size stored: taken as it is. No rotated_* fields (another
+ * producer, DL Streamer's gvadetect): its unrotated box x_min..y_max
+ * turned by "rotation", gst_yolo_meta_get_unrotated_roi_box(). FALSE when
+ * det has no rotated box. The values may be non-finite. */
 static inline gboolean
 gst_yolo_meta_get_rotated_box (const GstStructure * det, guint frame_w,
     guint frame_h, gdouble rb[5])
 {
   gint fw = 0, fh = 0;
 
-  if (!det || !gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
+  if (!det)
+    return FALSE;
+  if (!gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
           "rotated_cx", G_TYPE_DOUBLE, &rb[0], "rotated_cy", G_TYPE_DOUBLE,
           &rb[1], "rotated_w", G_TYPE_DOUBLE, &rb[2], "rotated_h",
           G_TYPE_DOUBLE, &rb[3], NULL))
-    return FALSE;
+    return gst_yolo_meta_get_unrotated_roi_box (det, frame_w, frame_h, rb);
   if (gst_structure_get_int (det, "frame_width", &fw)
       && gst_structure_get_int (det, "frame_height", &fh) && fw > 0 && fh > 0
       && frame_w > 0 && frame_h > 0
@@ -369,6 +412,8 @@ gst_yolo_meta_get_rotated_box (const GstStructure * det, guint frame_w,
  * it, not the ROI rectangle). Taken in the frame the box was stored for
  * and scaled to this one, which is exact after any videoscale (a rotated
  * box scaled unevenly is a parallelogram with the scaled bounding box).
+ * Another producer's box (no rotated_* fields): the bounding box of its
+ * unrotated box turned by "rotation" (gst_yolo_meta_get_rotated_box()).
  * FALSE when det has no rotated box or a non-finite one. */
 static inline gboolean
 gst_yolo_meta_get_rotated_bounds (const GstStructure * det, guint frame_w,
@@ -376,16 +421,20 @@ gst_yolo_meta_get_rotated_bounds (const GstStructure * det, guint frame_w,
 {
   gdouble rb[5], sx = 1.0, sy = 1.0, ex, ey;
   gint fw = 0, fh = 0;
+  gboolean own;
 
-  if (!det || !gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
-          "rotated_cx", G_TYPE_DOUBLE, &rb[0], "rotated_cy", G_TYPE_DOUBLE,
-          &rb[1], "rotated_w", G_TYPE_DOUBLE, &rb[2], "rotated_h",
-          G_TYPE_DOUBLE, &rb[3], NULL))
+  if (!det)
+    return FALSE;
+  own = gst_structure_get (det, "rotation", G_TYPE_DOUBLE, &rb[4],
+      "rotated_cx", G_TYPE_DOUBLE, &rb[0], "rotated_cy", G_TYPE_DOUBLE,
+      &rb[1], "rotated_w", G_TYPE_DOUBLE, &rb[2], "rotated_h",
+      G_TYPE_DOUBLE, &rb[3], NULL);
+  if (!own && !gst_yolo_meta_get_unrotated_roi_box (det, frame_w, frame_h, rb))
     return FALSE;
   for (guint i = 0; i < 5; i++)
     if (!isfinite (rb[i]) || fabs (rb[i]) > 1e9)
       return FALSE;
-  if (gst_structure_get_int (det, "frame_width", &fw)
+  if (own && gst_structure_get_int (det, "frame_width", &fw)
       && gst_structure_get_int (det, "frame_height", &fh) && fw > 0 && fh > 0
       && frame_w > 0 && frame_h > 0) {
     sx = (gdouble) frame_w / fw;

@@ -524,9 +524,11 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
   PangoRectangle logical;
   GstStructure *det;
   gdouble hull[4];
+  gboolean rotated;
 
   det = gst_yolo_meta_find_params (buf, roi);
-  if (gst_yolo_meta_get_rotated_bounds (det, width, height, hull)) {
+  rotated = gst_yolo_meta_get_rotated_bounds (det, width, height, hull);
+  if (rotated) {
     /* an oriented box: the region it covers, whichever ROI rectangle
      * yolodetect's obb-roi gave it (DL Streamer's is the unrotated box) */
     d->x0 = (gint) floor (hull[0] + 0.5);
@@ -546,8 +548,9 @@ yolo_overlay_layout_roi (GstYoloOverlay * self, GstBuffer * buf,
   d->t = thickness;
 
   yolo_overlay_roi_info (buf, roi, &label, &label_id, &conf, &object_id);
-  d->no_box = (det && gst_structure_has_field (det, "rotation"))
-      || gst_yolo_meta_find_named_params (buf, roi,
+  /* a "rotation" without a readable box (no x_min.. either) keeps the
+   * ROI rectangle: an object is never drawn without an outline */
+  d->no_box = rotated || gst_yolo_meta_find_named_params (buf, roi,
       GST_YOLO_CLASSIFICATION_STRUCTURE_NAME) != NULL;
   rgb = yolo_overlay_class_colour (label, label_id);
   d->r = (rgb >> 16) & 0xff;

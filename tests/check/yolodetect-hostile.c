@@ -181,7 +181,9 @@ GST_START_TEST (test_hostile_models)
     /* quantised and float16 models */
     {"qdq_zp_shape_mismatch",
         "zero point [2,2] does not have the scale's shape [4]"},
-    {"qdq_axis_out_of_range", "per-axis scale [4] does not match axis 7"},
+    {"qdq_axis_out_of_range", "axis 7 is out of range for x of rank 4"},
+    {"qdq_axis_negative_beyond_rank",
+        "axis -9 is out of range for x of rank 4"},
     {"qdq_zp_float8", "has data type float8e4m3fn (17)"},
     {"dq_float_x", "only uint8 and int8 quantisation is supported, got "
           "float32"},

@@ -619,6 +619,101 @@ GST_START_TEST (test_properties)
 
 GST_END_TEST;
 
+/* An oriented box from another producer (DL Streamer's gvadetect): a
+ * plain ROI meta of the unrotated box, its "detection" structure with
+ * x_min.. (normalised) and "rotation" but none of our rotated_* fields.
+ * yolojson reads it as gvawatermark draws it: rotated_box is the ROI
+ * turned by rotation (regularised: w >= h, rotation in [0, pi)) and x, y,
+ * w, h its bounding box (was: no rotated_box and the unrotated ROI). */
+GST_START_TEST (test_foreign_obb)
+{
+  gchar *path = g_build_filename (tmp_dir, "foreign.jsonl", NULL);
+  gchar *launch = g_strdup_printf ("yolojson location=\"%s\"", path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  JsonParser *parser = json_parser_new ();
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *st;
+  GstBuffer *buf;
+  JsonArray *objs, *rb;
+  JsonObject *o;
+  gchar **lines;
+  guint n;
+  /* 40 wide, 120 tall about 320, 240, turned by -0.2 rad: the same box
+   * as 120 x 40 at pi/2 - 0.2 */
+  gdouble r = G_PI / 2 - 0.2;
+  gdouble ex = 60 * cos (r) + 20 * sin (r), ey = 60 * sin (r) + 20 * cos (r);
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  buf = make_buffer (0);
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "ship", 300, 180,
+      40, 120);
+  st = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME, "label",
+      G_TYPE_STRING, "ship", "label_id", G_TYPE_INT, 1, "confidence",
+      G_TYPE_DOUBLE, 0.75, "rotation", G_TYPE_DOUBLE, -0.2, "x_min",
+      G_TYPE_DOUBLE, 300.0 / 640, "y_min", G_TYPE_DOUBLE, 180.0 / 480,
+      "x_max", G_TYPE_DOUBLE, 340.0 / 640, "y_max", G_TYPE_DOUBLE,
+      300.0 / 480, NULL);
+  gst_video_region_of_interest_meta_add_param (roi, st);
+  gst_buffer_unref (gst_harness_push_and_pull (h, buf));
+  gst_harness_teardown (h);
+
+  lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (json_is_valid (lines[0]), "%s", lines[0]);
+  objs = json_object_get_array_member (parse_line (parser, lines[0]),
+      "objects");
+  fail_unless_equals_int (json_array_get_length (objs), 1);
+  o = json_array_get_object_element (objs, 0);
+  fail_unless (fabs (json_object_get_double_member (o, "rotation") - r) <
+      1e-5, "%s", lines[0]);
+  rb = json_object_get_array_member (o, "rotated_box");
+  fail_unless (rb != NULL, "%s", lines[0]);
+  fail_unless (fabs (json_array_get_double_element (rb, 0) - 320) < 0.01);
+  fail_unless (fabs (json_array_get_double_element (rb, 1) - 240) < 0.01);
+  fail_unless (fabs (json_array_get_double_element (rb, 2) - 120) < 0.01);
+  fail_unless (fabs (json_array_get_double_element (rb, 3) - 40) < 0.01);
+  fail_unless_equals_int (json_object_get_int_member (o, "x"),
+      (gint) floor (320 - ex + 0.5));
+  fail_unless_equals_int (json_object_get_int_member (o, "y"),
+      (gint) floor (240 - ey + 0.5));
+  fail_unless_equals_int (json_object_get_int_member (o, "w"),
+      (gint) floor (320 + ex + 0.5) - (gint) floor (320 - ex + 0.5));
+  g_strfreev (lines);
+  g_object_unref (parser);
+  g_free (launch);
+  g_free (path);
+
+  {
+    /* the reader itself: the angle folded into [0, pi); no box from a
+     * NaN, an inverted box, a missing x_min or a 0 x 0 frame */
+    GstStructure *d = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME,
+        "rotation", G_TYPE_DOUBLE, 3 * G_PI + 0.25, "x_min", G_TYPE_DOUBLE,
+        0.25, "y_min", G_TYPE_DOUBLE, 0.5, "x_max", G_TYPE_DOUBLE, 0.75,
+        "y_max", G_TYPE_DOUBLE, 0.625, NULL);
+    gdouble b[5];
+
+    fail_unless (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_unless (fabs (b[0] - 320) < 1e-9 && fabs (b[1] - 270) < 1e-9);
+    fail_unless (fabs (b[2] - 320) < 1e-9 && fabs (b[3] - 60) < 1e-9);
+    fail_unless (fabs (b[4] - 0.25) < 1e-9, "%g", b[4]);
+    fail_unless (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_box (d, 0, 0, b));
+    gst_structure_set (d, "rotation", G_TYPE_DOUBLE, NAN, NULL);
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    gst_structure_set (d, "rotation", G_TYPE_DOUBLE, 0.5, "x_max",
+        G_TYPE_DOUBLE, 0.125, NULL);
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    gst_structure_set (d, "x_max", G_TYPE_DOUBLE, 0.75, NULL);
+    gst_structure_remove_field (d, "x_min");
+    fail_if (gst_yolo_meta_get_rotated_box (d, 640, 480, b));
+    fail_if (gst_yolo_meta_get_rotated_bounds (d, 640, 480, b));
+    gst_structure_free (d);
+  }
+}
+
+GST_END_TEST;
+
 /* the validator itself: what it must refuse */
 /* The task structures yolodetect attaches (gstyolometa.c): keypoints in
  * frame pixels, the rotation and rotated box of an oriented box, a mask as
@@ -1340,6 +1435,7 @@ yolojson_suite (void)
   tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_extras_after_videoscale);
   tcase_add_test (tc, test_obb_roi_geometry);
+  tcase_add_test (tc, test_foreign_obb);
   tcase_add_test (tc, test_non_finite_and_odd_values);
   tcase_add_test (tc, test_locale_independent);
   return s;

@@ -657,6 +657,64 @@ GST_START_TEST (test_obb_roi_modes)
 
 GST_END_TEST;
 
+/* An oriented box from another producer, as DL Streamer's gvadetect writes
+ * it: a plain ROI meta of the unrotated box with a "detection" structure
+ * (x_min.. normalised, "rotation") and none of our rotated_* fields. It is
+ * drawn like ours (was: no outline at all, the rotation hid the box and
+ * no rotated box was read). With a "rotation" but no x_min.. the ROI
+ * rectangle is drawn. */
+static GstBuffer *
+draw_foreign_obb (gboolean with_box)
+{
+  GstHarness *h = overlay_harness ("BGRx", "show-confidence=true");
+  GstBuffer *buf = make_frame ("BGRx");
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+
+  /* the rotated box 160, 150, 120 x 40, 0.5 rad of draw_obb () */
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "ship", 100, 130,
+      120, 40);
+  s = gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME, "label",
+      G_TYPE_STRING, "ship", "label_id", G_TYPE_INT, 0, "confidence",
+      G_TYPE_DOUBLE, 0.9, "rotation", G_TYPE_DOUBLE, 0.5, NULL);
+  if (with_box)
+    gst_structure_set (s, "x_min", G_TYPE_DOUBLE, 100.0 / W, "y_min",
+        G_TYPE_DOUBLE, 130.0 / H, "x_max", G_TYPE_DOUBLE, 220.0 / W,
+        "y_max", G_TYPE_DOUBLE, 170.0 / H, NULL);
+  gst_video_region_of_interest_meta_add_param (roi, s);
+  buf = gst_harness_push_and_pull (h, buf);
+  gst_harness_teardown (h);
+  return buf;
+}
+
+GST_START_TEST (test_foreign_obb)
+{
+  GstBuffer *o = draw_obb (GST_YOLO_OBB_ROI_ORIENTED, FALSE, 160);
+  GstBuffer *f = draw_foreign_obb (TRUE);
+  GstVideoFrame vf;
+  GstVideoInfo info;
+  GstMapInfo mo, mf;
+
+  fail_unless (gst_buffer_map (o, &mo, GST_MAP_READ));
+  fail_unless (gst_buffer_map (f, &mf, GST_MAP_READ));
+  fail_unless_equals_int (mo.size, mf.size);
+  fail_unless (memcmp (mo.data, mf.data, mo.size) == 0);
+  gst_buffer_unmap (o, &mo);
+  gst_buffer_unmap (f, &mf);
+  gst_buffer_unref (o);
+  gst_buffer_unref (f);
+
+  /* no x_min..: the ROI rectangle's outline (its left edge, mid-height) */
+  f = draw_foreign_obb (FALSE);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRx, W, H);
+  fail_unless (gst_video_frame_map (&vf, &info, f, GST_MAP_READ));
+  assert_c0 (&vf, 100, 160);
+  gst_video_frame_unmap (&vf);
+  gst_buffer_unref (f);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_show_labels_false)
 {
   guint i;
@@ -978,6 +1036,7 @@ yolooverlay_suite (void)
   tcase_add_test (tc, test_task_extras);
   tcase_add_test (tc, test_extras_after_videoscale);
   tcase_add_test (tc, test_obb_roi_modes);
+  tcase_add_test (tc, test_foreign_obb);
   tcase_add_test (tc, test_thickness);
   tcase_add_test (tc, test_show_confidence);
   tcase_add_test (tc, test_object_id);

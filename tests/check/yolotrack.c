@@ -288,10 +288,13 @@ GST_END_TEST;
  * rectangle yolodetect's obb-roi gave it: a thin upright box (100 x 10 at
  * pi/2 rad) falling 30 px a frame keeps one id in both modes. Its
  * unrotated box (obb-roi=oriented, 100 wide, 10 high) does not overlap
- * from one frame to the next; its bounding box (10 x 100) does. */
+ * from one frame to the next; its bounding box (10 x 100) does. Mode 2:
+ * the same box from another producer (DL Streamer's gvadetect: a plain ROI
+ * of the unrotated box, "rotation" and x_min.. but no rotated_* fields),
+ * which was tracked by its unrotated box and lost its id. */
 GST_START_TEST (test_rotated_box_tracked_by_bounds)
 {
-  for (guint m = 0; m < 2; m++) {
+  for (guint m = 0; m < 3; m++) {
     GstHarness *h = new_harness (NULL);
 
     for (guint f = 0; f < 12; f++) {
@@ -303,8 +306,20 @@ GST_START_TEST (test_rotated_box_tracked_by_bounds)
       GstVideoRegionOfInterestMeta *roi;
       gint id = -1;
 
-      gst_yolo_meta_add_rotated_detection (buf, W, H, &d, cx, cy, 100, 10, r,
-          m ? GST_YOLO_OBB_ROI_AXIS_ALIGNED : GST_YOLO_OBB_ROI_ORIENTED);
+      if (m == 2) {
+        roi = gst_buffer_add_video_region_of_interest_meta (buf, "ship",
+            (guint) (cx - 50), (guint) (cy - 5), 100, 10);
+        gst_video_region_of_interest_meta_add_param (roi,
+            gst_structure_new (GST_YOLO_DETECTION_STRUCTURE_NAME, "label",
+                G_TYPE_STRING, "ship", "label_id", G_TYPE_INT, 0,
+                "confidence", G_TYPE_DOUBLE, 0.9, "rotation", G_TYPE_DOUBLE,
+                r, "x_min", G_TYPE_DOUBLE, (cx - 50) / W, "y_min",
+                G_TYPE_DOUBLE, (cy - 5) / H, "x_max", G_TYPE_DOUBLE,
+                (cx + 50) / W, "y_max", G_TYPE_DOUBLE, (cy + 5) / H, NULL));
+      } else {
+        gst_yolo_meta_add_rotated_detection (buf, W, H, &d, cx, cy, 100, 10,
+            r, m ? GST_YOLO_OBB_ROI_AXIS_ALIGNED : GST_YOLO_OBB_ROI_ORIENTED);
+      }
       if (m == 0) {
         roi = gst_buffer_get_video_region_of_interest_meta (buf);
         fail_unless (roi->w == 100 && roi->h == 10);

@@ -116,7 +116,12 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
   p->inner = MAX (p->n, 1);
   if (s->ndim > 1 || (s->ndim == 1 && numel != 1) || (z && z->ndim > 1)) {
     axis = yolo_axis (axis_attr, x->ndim);
-    if (s->ndim != 1 || axis < 0 || numel != x->dims[axis]) {
+    if (axis < 0) {
+      yolo_op_error (error, n, "axis %" G_GINT64_FORMAT " is out of range "
+          "for x of rank %d", axis_attr, x->ndim);
+      return FALSE;
+    }
+    if (s->ndim != 1 || numel != x->dims[axis]) {
       yolo_op_error (error, n, "per-axis scale %s does not match axis %"
           G_GINT64_FORMAT " of x", yolo_shape_str (s, buf, sizeof (buf)),
           axis_attr);
