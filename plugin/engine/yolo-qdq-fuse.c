@@ -47,25 +47,6 @@ is_fq (const YoloNode * n)
   return !n->removed && !strcmp (n->op_type, "QuantizeDequantizeLinear");
 }
 
-/* The packed per-tensor parameters of FQ node f (yolo_qdq_fq_pack) and
- * its type in *qtype; FALSE when per axis or not packable. */
-static gboolean
-fq_pack (YoloGraph * g, YoloNode * f, float rec[8], YoloDType * qtype)
-{
-  QdqParams p;
-  gboolean ok;
-
-  if (!yolo_qdq_params (g, f, &p, NULL))
-    return FALSE;
-  memset (rec, 0, 8 * sizeof (float));
-  ok = p.channels == 1 && yolo_qdq_fq_pack (p.scale[0], p.zero_point[0],
-      p.lo, p.hi, rec);
-  if (qtype)
-    *qtype = p.qtype;
-  yolo_qdq_params_clear (&p);
-  return ok;
-}
-
 /* TRUE when FQs a and b are per tensor with the same parameters. */
 static gboolean
 same_fq (YoloGraph * g, YoloNode * a, YoloNode * b)
@@ -73,7 +54,8 @@ same_fq (YoloGraph * g, YoloNode * a, YoloNode * b)
   float ra[8], rb[8];
   YoloDType ta, tb;
 
-  return a == b || (fq_pack (g, a, ra, &ta) && fq_pack (g, b, rb, &tb)
+  return a == b || (yolo_qdq_fq_node_pack (g, a, ra, &ta, NULL)
+      && yolo_qdq_fq_node_pack (g, b, rb, &tb, NULL)
       && ta == tb && !memcmp (ra, rb, sizeof (ra)));
 }
 
@@ -182,8 +164,8 @@ fq_after (YoloGraph * g, int t, float rec[8])
 {
   YoloNode *f = yolo_graph_sole_reader (g, t, NULL, NULL);
 
-  return f && is_fq (f) && f->inputs[0] == t && fq_pack (g, f, rec, NULL) ?
-      f : NULL;
+  return f && is_fq (f) && f->inputs[0] == t
+      && yolo_qdq_fq_node_pack (g, f, rec, NULL, NULL) ? f : NULL;
 }
 
 /* The SiLU of quantize_static on a (a -> Sigmoid [-> FQ1] -> Mul(a, .)):

@@ -57,21 +57,14 @@ is_fq (const YoloNode * n)
   return !n->removed && !strcmp (n->op_type, "QuantizeDequantizeLinear");
 }
 
-/* The packed record of per-tensor FQ f; FALSE when per axis or not
- * packable. */
+/* The packed record of per-tensor FQ f with 256 levels (uint8 / int8);
+ * FALSE when per axis or not packable. */
 static gboolean
 fq_record (YoloGraph * g, YoloNode * f, float rec[8])
 {
-  QdqParams p;
-  gboolean ok;
+  int span = 0;
 
-  if (!yolo_qdq_params (g, f, &p, NULL))
-    return FALSE;
-  memset (rec, 0, 8 * sizeof (float));
-  ok = p.channels == 1 && yolo_qdq_fq_pack (p.scale[0], p.zero_point[0],
-      p.lo, p.hi, rec) && p.hi - p.lo == 255;
-  yolo_qdq_params_clear (&p);
-  return ok;
+  return yolo_qdq_fq_node_pack (g, f, rec, NULL, &span) && span == 255;
 }
 
 /* The record of the FQ that a conv's fused QDQ epilogue applies last to

@@ -155,6 +155,26 @@ yolo_qdq_params (YoloGraph * g, YoloNode * n, QdqParams * p, GError ** error)
 }
 
 gboolean
+yolo_qdq_fq_node_pack (YoloGraph * g, YoloNode * f, float rec[8],
+    YoloDType * qtype, int *span)
+{
+  QdqParams p;
+  gboolean ok;
+
+  if (!yolo_qdq_params (g, f, &p, NULL))
+    return FALSE;
+  memset (rec, 0, 8 * sizeof (float));
+  ok = p.channels == 1 && yolo_qdq_fq_pack (p.scale[0], p.zero_point[0],
+      p.lo, p.hi, rec);
+  if (qtype)
+    *qtype = p.qtype;
+  if (span)
+    *span = p.hi - p.lo;
+  yolo_qdq_params_clear (&p);
+  return ok;
+}
+
+gboolean
 yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6])
 {
   p[0] = s;

@@ -37,6 +37,13 @@ void yolo_qdq_params_clear (QdqParams * p);
  * of them is not a normal finite float (the division form must run). */
 gboolean yolo_qdq_fq_pack (float s, int zp, int lo, int hi, float p[6]);
 
+/* The packed record (yolo_qdq_fq_pack, zeroed to 8 floats) of the per-
+ * tensor fake quantisation node f (QuantizeDequantizeLinear); its type in
+ * *qtype and its number of levels minus one (hi - lo) in *span when not
+ * NULL. FALSE when per axis, invalid or not packable. */
+gboolean yolo_qdq_fq_node_pack (YoloGraph * g, YoloNode * f, float rec[8],
+    YoloDType * qtype, int *span);
+
 /* The reference of a fused QDQ epilogue (YoloQdqEpilogue, yolo-graph.h)
  * on v = conv + bias: the fake quantisations in division form (as
  * QuantizeDequantizeLinear), act NONE or SILU (sigmoid 1 / (1 + exp(-x))
