@@ -19,6 +19,10 @@ struct _YoloEngine
    * pthread_mutex_t the thread sanitizer sees; GMutex is a bare futex) */
   GRecMutex lock;
   gpointer shared;              /* yolo-engine-shared.c: its instance */
+  /* yolo_engine_output_data, per output: the arena mapped for reading
+   * (unmapped by yolo_engine_release_outputs), or a host copy */
+  gpointer *out_map;
+  float **out_host;
 };
 
 /* Builds an engine from a graph (takes ownership of g, also on failure):
@@ -34,6 +38,11 @@ char *yolo_engine_profile_table_peak (YoloEngine * e, double peak_gflops);
  * is an integer tensor). */
 gboolean yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
     GError ** error);
+
+/* Unmaps the outputs yolo_engine_output_data mapped (non-blocking, in
+ * queue order): called by every function that queues work on the engine's
+ * queue (set_input, enqueue, run, yolo_preproc_run) and by free. */
+void yolo_engine_release_outputs (YoloEngine * e);
 
 /* Location of graph input i on the device, for kernels (pre-processing)
  * that write it directly on the engine's queue. */

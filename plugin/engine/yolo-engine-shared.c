@@ -22,8 +22,7 @@ typedef struct
   guint64 gen;
   gint64 deadline;              /* monotonic us: run what there is */
   Slot **slots;
-  float *all0, *all1;           /* outputs 0 and 1 of a whole batch */
-  gint64 per0, per1;            /* values per image */
+  gint64 per0, per1;            /* values per image (per1 0: no output 1) */
 } Batch;
 
 typedef struct
@@ -51,8 +50,6 @@ instance_free (Instance * in)
   OPT_STRINGS (FREE_STR);
 #undef FREE_STR
   g_free (in->batch.slots);
-  g_free (in->batch.all0);
-  g_free (in->batch.all1);
   g_mutex_clear (&in->batch.m);
   g_cond_clear (&in->batch.c);
   g_free (in->id);
@@ -125,38 +122,40 @@ batch_init (Batch * b, YoloEngine * e)
   b->slots = g_new0 (Slot *, b->n);
   b->per0 = n0 / b->n;
   b->per1 = n1 / b->n;
-  b->all0 = g_new (float, MAX (n0, 1));
-  b->all1 = n1 > 0 ? g_new (float, n1) : NULL;
 }
 
-/* Runs the gathered images (b->m held), hands each its outputs. */
+/* Runs the gathered images (b->m held), hands each its outputs (copied
+ * from where the engine keeps them, yolo_engine_output_data, under its
+ * lock). */
 static void
 batch_run (Batch * b, YoloEngine * e)
 {
   GError *err = NULL;
   gboolean want1 = FALSE, ok;
+  const float *all0 = NULL, *all1 = NULL;
 
   for (int i = 0; i < b->filled; i++)
     want1 |= b->slots[i]->out1 != NULL;
+  want1 = want1 && b->per1 > 0;
   yolo_engine_lock (e);
   ok = yolo_engine_enqueue (e, &err)
-      && yolo_engine_get_output (e, 0, b->all0, &err)
-      && (!want1 || !b->all1 || yolo_engine_get_output (e, 1, b->all1, &err));
+      && (all0 = yolo_engine_output_data (e, 0, &err)) != NULL
+      && (!want1 || (all1 = yolo_engine_output_data (e, 1, &err)) != NULL);
   if (!ok)
     yolo_engine_finish (e);
-  yolo_engine_unlock (e);
   for (int i = 0; i < b->filled; i++) {
     Slot *s = b->slots[i];
     if (!ok) {
       s->error = g_error_copy (err);
     } else {
-      memcpy (s->out0, b->all0 + i * b->per0, b->per0 * sizeof (float));
-      if (s->out1 && b->all1)
-        memcpy (s->out1, b->all1 + i * b->per1, b->per1 * sizeof (float));
+      memcpy (s->out0, all0 + i * b->per0, b->per0 * sizeof (float));
+      if (s->out1 && all1)
+        memcpy (s->out1, all1 + i * b->per1, b->per1 * sizeof (float));
     }
     s->done = TRUE;
     b->slots[i] = NULL;
   }
+  yolo_engine_unlock (e);
   g_clear_error (&err);
   b->filled = 0;
   b->gen++;

@@ -392,6 +392,15 @@ yolo_engine_free (YoloEngine * e)
 {
   if (!e)
     return;
+  if (e->rt && e->out_map) {
+    yolo_engine_release_outputs (e);
+    clFinish (yolo_rt_queue (e->rt));
+  }
+  if (e->out_host)
+    for (guint i = 0; i < e->graph->outputs->len; i++)
+      g_free (e->out_host[i]);
+  g_free (e->out_host);
+  g_free (e->out_map);
   yolo_runtime_free (e->rt);
   yolo_graph_free (e->graph);
   g_free (e->in_info);
@@ -575,6 +584,7 @@ yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
 
   if (!yolo_engine_input_mem (e, i, &mem, &off, error))
     return FALSE;
+  yolo_engine_release_outputs (e);
   t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, i));
   n = yolo_tensor_numel (t);
   buf = to_storage (t, data, n);
@@ -600,6 +610,7 @@ yolo_engine_set_input (YoloEngine * e, const float *data, GError ** error)
 gboolean
 yolo_engine_enqueue (YoloEngine * e, GError ** error)
 {
+  yolo_engine_release_outputs (e);
   return yolo_runtime_enqueue_all (e->rt, error);
 }
 
@@ -608,6 +619,7 @@ yolo_engine_run (YoloEngine * e, GError ** error)
 {
   cl_int err;
 
+  yolo_engine_release_outputs (e);
   if (!yolo_runtime_enqueue_all (e->rt, error))
     return FALSE;
   err = clFinish (yolo_rt_queue (e->rt));
@@ -677,6 +689,66 @@ yolo_engine_get_output (YoloEngine * e, guint i, float *dst, GError ** error)
     return FALSE;
   }
   return TRUE;
+}
+
+void
+yolo_engine_release_outputs (YoloEngine * e)
+{
+  if (!e->out_map)
+    return;
+  for (guint i = 0; i < e->graph->outputs->len; i++) {
+    if (e->out_map[i])
+      clEnqueueUnmapMemObject (yolo_rt_queue (e->rt),
+          yolo_runtime_arena (e->rt), e->out_map[i], 0, NULL, NULL);
+    e->out_map[i] = NULL;
+  }
+}
+
+const float *
+yolo_engine_output_data (YoloEngine * e, guint i, GError ** error)
+{
+  YoloTensor *t;
+  gint64 n;
+  cl_int err = CL_SUCCESS;
+  gpointer p;
+
+  if (i >= e->graph->outputs->len) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT,
+        "no output %u", i);
+    return NULL;
+  }
+  if (!e->out_map) {
+    e->out_map = g_new0 (gpointer, e->graph->outputs->len);
+    e->out_host = g_new0 (float *, e->graph->outputs->len);
+  }
+  if (e->out_map[i])
+    return e->out_map[i];
+  t = YOLO_T (e->graph, g_array_index (e->graph->outputs, int, i));
+  n = yolo_tensor_numel (t);
+  /* float32 storage in the arena, read back as it lies (read_arena
+   * converts the others) */
+  if (t->mem == YOLO_MEM_ARENA && n > 0
+      && yolo_tensor_storage (t) == YOLO_DTYPE_FLOAT
+      && !(t->is_input && t->io_dtype == YOLO_DTYPE_FLOAT16)
+      && !(e->graph->nms_tail && e->graph->nms_tail->out ==
+          g_array_index (e->graph->outputs, int, i)))
+  {
+    p = clEnqueueMapBuffer (yolo_rt_queue (e->rt),
+        yolo_runtime_arena (e->rt), CL_TRUE, CL_MAP_READ, t->mem_offset,
+        n * sizeof (float), 0, NULL, NULL, &err);
+    if (err != CL_SUCCESS || !p) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+          "mapping output \"%s\" failed (OpenCL error %d)", t->name, err);
+      return NULL;
+    }
+    e->out_map[i] = p;
+    return p;
+  }
+  if (!e->out_host[i])
+    e->out_host[i] = g_new (float, MAX (n, 1));
+  if (!yolo_engine_get_output (e, i, e->out_host[i], error))
+    return NULL;
+  return e->out_host[i];
 }
 
 char *

@@ -205,6 +205,19 @@ gboolean yolo_engine_run (YoloEngine * e, GError ** error);
 gboolean yolo_engine_get_output (YoloEngine * e, guint i, float *dst,
     GError ** error);
 
+/* Output i as float32 where it lies, without a copy where the device
+ * allows: after yolo_engine_run (or yolo_engine_enqueue; this call waits),
+ * the activation arena mapped for reading (no copy on CPU devices: PoCL
+ * maps its buffers in place); a float16 or integer output, or one not in
+ * the arena, is read into a buffer the engine owns (as
+ * yolo_engine_get_output). The data (yolo_engine_output_info's shape) stay
+ * valid until the next call that queues work on the engine
+ * (yolo_engine_set_input, yolo_engine_enqueue / run, yolo_preproc_run) or
+ * yolo_engine_free, under the engine's lock. NULL with an error when the
+ * map or read fails or there is no output i. */
+const float *yolo_engine_output_data (YoloEngine * e, guint i,
+    GError ** error);
+
 /* Per-launch timings of the last run (options.profile must be set):
  * returns a newly allocated human-readable table: per launch node, op,
  * kernel variant and ms; per node (on its first launch) the ms of all its

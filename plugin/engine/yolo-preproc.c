@@ -628,6 +628,7 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
 
   if (!check_image (img, error))
     return FALSE;
+  yolo_engine_release_outputs (p->e);
   yolo_letterbox_compute (img->width, img->height, p->in_w, p->in_h,
       params->mode, params->centered, &lb);
   if (lb_out)

@@ -607,6 +607,52 @@ test_storage_choice (void)
   yolo_engine_free (e);
 }
 
+/* yolo_engine_output_data: output 0 where the engine keeps it (mapped, for
+ * float32 storage; a host copy for float16 storage) equals
+ * yolo_engine_get_output's copy, run after run (each new input unmaps the
+ * last map: the second run's values are seen, not the first's); no
+ * output 1. */
+static void
+test_output_data (void)
+{
+  YoloEngineOptions opts[2] = { {.storage = "auto"}, {.storage = "half"} };
+  float in[3 * 5 * 7], out[2 * 3 * 5 * 7];
+  GError *err = NULL;
+
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
+    return;
+  }
+  for (int o = 0; o < 2; o++) {
+    YoloEngine *e = yolo_engine_new_from_graph (concat_graph (), &opts[o],
+        FALSE, &err);
+    g_assert_no_error (err);
+    for (int run = 0; run < 3; run++) {
+      const float *d;
+      for (int k = 0; k < 3 * 5 * 7; k++)
+        in[k] = (float) ((k * 7 + run * 13) % 19) / 9.0f - 1.0f;
+      g_assert_true (yolo_engine_set_input (e, in, &err));
+      g_assert_true (yolo_engine_run (e, &err));
+      d = yolo_engine_output_data (e, 0, &err);
+      g_assert_no_error (err);
+      g_assert_nonnull (d);
+      /* asked again before the next run: the same data */
+      g_assert_true (yolo_engine_output_data (e, 0, &err) == d);
+      g_assert_true (yolo_engine_get_output (e, 0, out, &err));
+      g_assert_cmpmem (d, sizeof (out), out, sizeof (out));
+      /* C = (Relu (X), Sigmoid (Relu (X))) */
+      g_assert_cmpfloat (d[0], ==, out[0]);
+      g_assert_cmpfloat_with_epsilon (d[1], MAX (in[1], 0.0f), 2e-3);
+    }
+    g_assert_null (yolo_engine_output_data (e, 1, &err));
+    g_assert_error (err, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_ARGUMENT);
+    g_clear_error (&err);
+    /* freed while mapped */
+    g_assert_nonnull (yolo_engine_output_data (e, 0, &err));
+    yolo_engine_free (e);
+  }
+}
+
 /* GError domain string: what applications match on (g_quark_from_string). */
 static void
 test_error_quark (void)
@@ -632,6 +678,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/plan-bytes", test_plan_bytes);
   g_test_add_func ("/engine/quant-params", test_quant_params);
   g_test_add_func ("/engine/storage-choice", test_storage_choice);
+  g_test_add_func ("/engine/output-data", test_output_data);
   yolo_test_add_half ("/engine/half/fused-c2f-matches-reference",
       test_fused_c2f_matches_reference);
   return g_test_run ();
