@@ -55,8 +55,9 @@ static const char usage_text[] =
     "  run      run one inference on raw little-endian float32 input\n"
     "           (--batch N: N images, one --input each or one repeated);\n"
     "           prints each image's detections (detection models)\n"
-    "  bench    time set_input + run + output_data (output 0 on the host,\n"
-    "           in place: no copy on CPU devices); the model's GFLOP/s\n"
+    "  bench    time bind_input + run + output_data (input and output 0\n"
+    "           read where they lie: no copies on CPU devices); the\n"
+    "           model's GFLOP/s\n"
     "           (--profile: per layer, with % of the device's peak)\n"
     "  compare  check output 0 of MODEL (OUT.f32, from run) against a\n"
     "           reference (REF.f32, e.g. onnxruntime's) with the parity\n"
@@ -1156,9 +1157,10 @@ cmd_bench (int argc, char **argv)
   for (i = 0; i < warmup + iterations; i++) {
     double c0 = yolo_peak_cpu_seconds ();
     gint64 t0 = g_get_monotonic_time ();
-    /* the output as onnxruntime hands it over: on the host, where the
-     * engine keeps it (mapped in place on CPU devices, no copy) */
-    if (!yolo_engine_set_input (e, in_f, &error)
+    /* the input and output as onnxruntime takes and hands them over: the
+     * input read where it lies, the output on the host where the engine
+     * keeps it (on CPU devices, neither copied) */
+    if (!yolo_engine_bind_input (e, in_f, &error)
         || !yolo_engine_run (e, &error)
         || !yolo_engine_output_data (e, 0, &error)) {
       ret = fail (error);

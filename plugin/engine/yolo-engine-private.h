@@ -23,6 +23,9 @@ struct _YoloEngine
    * (unmapped by yolo_engine_release_outputs), or a host copy */
   gpointer *out_map;
   float **out_host;
+  /* yolo_engine_bind_input: the caller's input 0 (CL_MEM_USE_HOST_PTR),
+   * which the input's readers address, or NULL: its place in the arena */
+  cl_mem in_wrap;
 };
 
 /* Builds an engine from a graph (takes ownership of g, also on failure):
@@ -43,6 +46,11 @@ gboolean yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
  * queue order): called by every function that queues work on the engine's
  * queue (set_input, enqueue, run, yolo_preproc_run) and by free. */
 void yolo_engine_release_outputs (YoloEngine * e);
+
+/* Points the readers of input 0 back at its place in the arena after a
+ * yolo_engine_bind_input: called by set_input and yolo_preproc_run, which
+ * write it there. */
+gboolean yolo_engine_unbind_input (YoloEngine * e, GError ** error);
 
 /* Location of graph input i on the device, for kernels (pre-processing)
  * that write it directly on the engine's queue. */

@@ -396,6 +396,8 @@ yolo_engine_free (YoloEngine * e)
     yolo_engine_release_outputs (e);
     clFinish (yolo_rt_queue (e->rt));
   }
+  if (e->in_wrap)
+    clReleaseMemObject (e->in_wrap);
   if (e->out_host)
     for (guint i = 0; i < e->graph->outputs->len; i++)
       g_free (e->out_host[i]);
@@ -582,7 +584,8 @@ yolo_engine_set_input_n (YoloEngine * e, guint i, const float *data,
   gpointer buf = (gpointer) data;
   cl_int err;
 
-  if (!yolo_engine_input_mem (e, i, &mem, &off, error))
+  if (!yolo_engine_input_mem (e, i, &mem, &off, error)
+      || (i == 0 && !yolo_engine_unbind_input (e, error)))
     return FALSE;
   yolo_engine_release_outputs (e);
   t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, i));
@@ -605,6 +608,72 @@ gboolean
 yolo_engine_set_input (YoloEngine * e, const float *data, GError ** error)
 {
   return yolo_engine_set_input_n (e, 0, data, error);
+}
+
+gboolean
+yolo_engine_unbind_input (YoloEngine * e, GError ** error)
+{
+  gboolean ok;
+
+  if (!e->in_wrap)
+    return TRUE;
+  ok = yolo_rt_bind_input (e->rt, e->graph, 0, NULL, error);
+  /* the launches queued with it keep it until they have run */
+  clReleaseMemObject (e->in_wrap);
+  e->in_wrap = NULL;
+  return ok;
+}
+
+/* Whether a graph output is input 0 or a view of it (read back from the
+ * arena by yolo_engine_get_output). */
+static gboolean
+input_is_output (YoloEngine * e)
+{
+  int in = g_array_index (e->graph->inputs, int, 0);
+
+  for (guint i = 0; i < e->graph->outputs->len; i++) {
+    const YoloTensor *t = YOLO_T (e->graph,
+        g_array_index (e->graph->outputs, int, i));
+    while (t->view_of >= 0 && t->view_of != in)
+      t = YOLO_T (e->graph, t->view_of);
+    if (t->view_of == in || t == YOLO_T (e->graph, in))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+yolo_engine_bind_input (YoloEngine * e, const float *data, GError ** error)
+{
+  YoloTensor *t;
+  cl_mem mem, wrap;
+  gint64 off;
+  cl_int err;
+
+  if (!yolo_engine_input_mem (e, 0, &mem, &off, error))
+    return FALSE;
+  t = YOLO_T (e->graph, g_array_index (e->graph->inputs, int, 0));
+  if (!yolo_rt_device (e->rt)->is_cpu
+      || yolo_tensor_storage (t) != YOLO_DTYPE_FLOAT || input_is_output (e))
+    return yolo_engine_set_input (e, data, error);
+  yolo_engine_release_outputs (e);
+  wrap = clCreateBuffer (yolo_rt_context (e->rt),
+      CL_MEM_READ_ONLY | CL_MEM_USE_HOST_PTR,
+      MAX (yolo_tensor_numel (t), 1) * sizeof (float), (gpointer) data, &err);
+  if (err != CL_SUCCESS || !wrap) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_OPENCL,
+        "wrapping input \"%s\" failed (OpenCL error %d)", t->name, err);
+    return FALSE;
+  }
+  if (!yolo_rt_bind_input (e->rt, e->graph, 0, wrap, error)) {
+    clReleaseMemObject (wrap);
+    yolo_engine_unbind_input (e, NULL);
+    return FALSE;
+  }
+  if (e->in_wrap)
+    clReleaseMemObject (e->in_wrap);
+  e->in_wrap = wrap;
+  return TRUE;
 }
 
 gboolean

@@ -195,6 +195,17 @@ const char *yolo_engine_device_name (YoloEngine * e);
  * (round-to-nearest-even) on the device before the first layer. */
 gboolean yolo_engine_set_input (YoloEngine * e, const float *data,
     GError ** error);
+/* Input 0 read where it lies, without the copy of yolo_engine_set_input,
+ * where the device allows: on CPU devices the model's first layers read
+ * data itself (wrapped as a CL_MEM_USE_HOST_PTR buffer), as onnxruntime
+ * reads the array it is given. data must stay valid and unchanged until
+ * the inference that follows has finished (yolo_engine_run returned, or
+ * its output was read); the next yolo_engine_set_input or
+ * yolo_preproc_run returns to the engine's own copy. Elsewhere (other
+ * devices, a float16 or integer input, an input that is also an output)
+ * it copies, as yolo_engine_set_input. */
+gboolean yolo_engine_bind_input (YoloEngine * e, const float *data,
+    GError ** error);
 /* Same as yolo_engine_run but does not wait: the caller syncs later with
  * yolo_engine_get_output (blocking read), e.g. after yolo_preproc_run()
  * queued the frame's pre-processing on the same queue. */

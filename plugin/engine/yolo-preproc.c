@@ -629,6 +629,8 @@ yolo_preproc_run (YoloPreproc * p, const YoloImage * img,
   if (!check_image (img, error))
     return FALSE;
   yolo_engine_release_outputs (p->e);
+  if (!yolo_engine_unbind_input (p->e, error))
+    return FALSE;
   yolo_letterbox_compute (img->width, img->height, p->in_w, p->in_h,
       params->mode, params->centered, &lb);
   if (lb_out)

@@ -91,6 +91,16 @@ typedef struct
   guint slot;
 } ScratchArg;
 
+/* A kernel argument (a cl_mem; the element offset is the next argument)
+ * that addresses graph input `input`, rel elements past its start. */
+typedef struct
+{
+  cl_kernel k;                  /* own reference */
+  cl_uint idx;
+  guint input;
+  gint64 rel;
+} InputArg;
+
 struct _YoloRuntime
 {
   YoloDeviceInfo info;
@@ -118,6 +128,7 @@ struct _YoloRuntime
   YoloCpuClock prof_clock;
   gboolean prof_clock_on;
   GArray *scratch_args;         /* ScratchArg, bound by bind_scratch */
+  GArray *input_args;           /* InputArg, yolo_rt_bind_input */
   gsize scratch_size[YOLO_SCRATCH_SLOTS];
   cl_mem scratch[YOLO_SCRATCH_SLOTS];
   cl_ulong max_alloc;           /* CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0: unknown */
@@ -470,6 +481,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->const_buffers = g_ptr_array_new_with_free_func (release_mem);
   rt->launches = g_array_new (FALSE, TRUE, sizeof (Launch));
   rt->scratch_args = g_array_new (FALSE, TRUE, sizeof (ScratchArg));
+  rt->input_args = g_array_new (FALSE, TRUE, sizeof (InputArg));
   rt->kargs = g_hash_table_new_full (NULL, NULL, NULL, free_args);
   if (!resolve_options (options, &rt->opt, error))
     goto fail;
@@ -633,6 +645,9 @@ yolo_runtime_free (YoloRuntime * rt)
   for (guint i = 0; i < rt->scratch_args->len; i++)
     clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
   g_array_unref (rt->scratch_args);
+  for (guint i = 0; i < rt->input_args->len; i++)
+    clReleaseKernel (g_array_index (rt->input_args, InputArg, i).k);
+  g_array_unref (rt->input_args);
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     if (rt->scratch[i])
       clReleaseMemObject (rt->scratch[i]);
@@ -1136,6 +1151,7 @@ yolo_rt_mark (YoloRuntime * rt, YoloRtMark * m)
   m->launches = rt->launches->len;
   m->buffers = rt->buffers->len;
   m->scratch_args = rt->scratch_args->len;
+  m->input_args = rt->input_args->len;
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     m->scratch_size[i] = rt->scratch_size[i];
 }
@@ -1261,6 +1277,9 @@ yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m)
     clReleaseKernel (g_array_index (rt->scratch_args, ScratchArg, i).k);
   g_array_set_size (rt->scratch_args, MIN (m->scratch_args,
           rt->scratch_args->len));
+  for (guint i = m->input_args; i < rt->input_args->len; i++)
+    clReleaseKernel (g_array_index (rt->input_args, InputArg, i).k);
+  g_array_set_size (rt->input_args, MIN (m->input_args, rt->input_args->len));
   for (guint i = 0; i < YOLO_SCRATCH_SLOTS; i++)
     rt->scratch_size[i] = m->scratch_size[i];
 }
@@ -1702,6 +1721,63 @@ yolo_runtime_bind_scratch (YoloRuntime * rt, GError ** error)
   return TRUE;
 }
 
+/* Records argument a->idx (about to be set to t's place at element off of
+ * the arena) when t is a graph input or a view of one (yolo_rt_bind_input
+ * moves it). */
+static void
+note_input_arg (YoloArgs * a, YoloRuntime * rt, YoloGraph * g,
+    const YoloTensor * t, cl_mem m, gint64 off)
+{
+  gint64 voff;
+  const YoloTensor *r;
+
+  if (a->err != CL_SUCCESS || a->gerr || m != rt->arena)
+    return;
+  r = root_of (g, t, &voff);
+  if (!r->is_input || r->mem != YOLO_MEM_ARENA
+      || yolo_tensor_storage (r) != yolo_tensor_storage (t))
+    return;
+  for (guint i = 0; i < g->inputs->len; i++) {
+    if (YOLO_T (g, g_array_index (g->inputs, int, i)) == r) {
+      InputArg ia = { a->k, a->idx, i,
+        off - r->mem_offset / (gint64) yolo_dtype_size (yolo_tensor_storage (r))
+      };
+      clRetainKernel (a->k);
+      g_array_append_val (rt->input_args, ia);
+      return;
+    }
+  }
+}
+
+gboolean
+yolo_rt_bind_input (YoloRuntime * rt, YoloGraph * g, guint input, cl_mem mem,
+    GError ** error)
+{
+  const YoloTensor *r;
+  gint64 base = 0;
+
+  if (input >= g->inputs->len)
+    return TRUE;
+  r = YOLO_T (g, g_array_index (g->inputs, int, input));
+  if (!mem) {
+    mem = rt->arena;
+    base = r->mem_offset / (gint64) yolo_dtype_size (yolo_tensor_storage (r));
+  }
+  for (guint i = 0; i < rt->input_args->len; i++) {
+    const InputArg *ia = &g_array_index (rt->input_args, InputArg, i);
+    cl_int off = (cl_int) (base + ia->rel), err;
+
+    if (ia->input != input)
+      continue;
+    err = clSetKernelArg (ia->k, ia->idx, sizeof (cl_mem), &mem);
+    if (err == CL_SUCCESS)
+      err = clSetKernelArg (ia->k, ia->idx + 1, sizeof (cl_int), &off);
+    if (YOLO_CL_FAILED (err, error, "binding input \"%s\"", r->name))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 void
 yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
 {
@@ -1711,8 +1787,9 @@ yolo_args_tensor (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
   if (!a->gerr && a->err == CL_SUCCESS && !t)
     g_set_error (&a->gerr, YOLO_ENGINE_ERROR,
         YOLO_ENGINE_ERROR_INVALID_MODEL, "internal error: missing tensor");
-  if (!a->gerr && a->err == CL_SUCCESS)
-    yolo_rt_tensor_mem (rt, g, t, &m, &off, &a->gerr);
+  if (!a->gerr && a->err == CL_SUCCESS
+      && yolo_rt_tensor_mem (rt, g, t, &m, &off, &a->gerr))
+    note_input_arg (a, rt, g, t, m, off);
   yolo_args_mem (a, m);
   yolo_args_int (a, (cl_int) off);
 }
@@ -1733,8 +1810,9 @@ yolo_args_param (YoloArgs * a, YoloRuntime * rt, YoloGraph * g, YoloTensor * t)
   if (!a->gerr && a->err == CL_SUCCESS && !t)
     g_set_error (&a->gerr, YOLO_ENGINE_ERROR,
         YOLO_ENGINE_ERROR_INVALID_MODEL, "internal error: missing tensor");
-  if (!a->gerr && a->err == CL_SUCCESS)
-    tensor_mem (rt, g, t, TRUE, &m, &off, &a->gerr);
+  if (!a->gerr && a->err == CL_SUCCESS
+      && tensor_mem (rt, g, t, TRUE, &m, &off, &a->gerr))
+    note_input_arg (a, rt, g, t, m, off);
   yolo_args_mem (a, m);
   yolo_args_int (a, (cl_int) off);
 }

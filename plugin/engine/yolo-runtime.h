@@ -213,7 +213,7 @@ void yolo_rt_set_variant (YoloRuntime * rt, const char *name);
  * stay, their tensors hold them). */
 typedef struct
 {
-  guint launches, buffers, scratch_args;
+  guint launches, buffers, scratch_args, input_args;
   gsize scratch_size[YOLO_SCRATCH_SLOTS];
 } YoloRtMark;
 
@@ -265,6 +265,13 @@ gboolean yolo_rt_time_trials (YoloRuntime * rt, const YoloRtMark * marks,
     guint n, guint runs, YoloRtTrialTime * times, GError ** error);
 /* Drops everything recorded since m (after the queue is idle). */
 void yolo_rt_rollback (YoloRuntime * rt, const YoloRtMark * m);
+
+/* Points every recorded kernel argument that addresses graph input `input`
+ * (of g; yolo_args_tensor / yolo_args_param on the input or a view of it)
+ * at mem, the input's first element at element 0 of mem; mem NULL: back at
+ * the input's place in the arena. For yolo_engine_bind_input. */
+gboolean yolo_rt_bind_input (YoloRuntime * rt, YoloGraph * g, guint input,
+    cl_mem mem, GError ** error);
 
 /* Integer division rounded up. */
 static inline gsize
