@@ -36,7 +36,11 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
                 environment names, warm after the first run
 
 Time. Ours: `yolo-engine bench MODEL --json --iterations N --warmup W`, its
-median_ms (the engine's own timing of one inference). onnxruntime: Python
+median_ms (the engine's own timing of one inference: since 2026-12-07 the
+input read where it lies, the run, output 0 on the host where the engine
+keeps it, as session.run reads its input array in place and returns a
+view of its own output buffer; before, an input and an output copy more).
+onnxruntime: Python
 InferenceSession, CPUExecutionProvider, ORT_ENABLE_ALL graph optimisations,
 intra_op_num_threads = T, fed the letterboxed bus.jpg tensor the parity test
 uses; the median wall time of session.run over N runs after W warm-ups.
