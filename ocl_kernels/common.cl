@@ -325,10 +325,59 @@ conv_int8_lanes16 (__global const float *r, int o, int l0, int l1)
 #define CONV_INT8_QDQ_PARAMS , __global const float *qe, int qmask
 #define CONV_INT8_QM(q) , qe, (q)
 #define CONV_INT8_QMASK qmask
+#if defined(__x86_64__) && defined(__AVX512F__)
+#define CONV_INT8_QDQ_UNROLL 1
 #else
+#define CONV_INT8_QDQ_UNROLL 0
+#endif
+#else
+#define CONV_INT8_QDQ_UNROLL 0
 #define CONV_INT8_QDQ_PARAMS
 #define CONV_INT8_QM(q)
 #define CONV_INT8_QMASK 0
+#endif
+
+#ifdef CONV_QDQ
+/* Lanes t[i.s0] .. t[i.sf]: one vgatherdps on x86 with AVX-512 (PoCL's
+ * CPU kernels; LLVM builds the vector form below from 16 scalar loads
+ * and inserts, ~1/10 of the QDQ files' time in their SiLU epilogues). */
+static inline float16
+conv_int8_gather16 (__global const float *t, int16 i)
+{
+#if defined(__x86_64__) && defined(__AVX512F__)
+  float16 r;
+  __asm__ ("kxnorw %%k1, %%k1, %%k1\n\t"
+      "vgatherdps (%1,%2,4), %0%{%%k1%}"
+      : "=&v" (r) : "r" (t), "v" (i) : "k1", "memory");
+  return r;
+#else
+  return (float16) (t[i.s0], t[i.s1], t[i.s2], t[i.s3], t[i.s4], t[i.s5],
+      t[i.s6], t[i.s7], t[i.s8], t[i.s9], t[i.sa], t[i.sb], t[i.sc],
+      t[i.sd], t[i.se], t[i.sf]);
+#endif
+}
+
+/* The table epilogue (qmask bit 4: fq0, SiLU, fq1, fq2 as one lookup,
+ * conv_qdq_lut16) of the integer convs: fq0's level straight from the
+ * exact sum, t = acc * (mul / s) + bias / s in one fma (mul / s and
+ * bias / s by r = 1 / s), clamped to [qlo, qhi] and rounded to the
+ * nearest level, ties to even. Equal to round((float(acc) * mul + bias)
+ * / s) wherever the scales are powers of two (every step exact, the
+ * /qdq-int/exact cases); otherwise both round the same real number with
+ * an error of an ulp or two, so a level can move by one at a rounding
+ * boundary, as the float sum of the unfused graph and the exact integer
+ * sum already do (the /qdq-int/reference tolerance). */
+static inline float16
+conv_int8_qdq_lut16 (int16 acc, float mul, float bias,
+    __global const float *qe)
+{
+  float16 t = fma (convert_float16 (acc), (float16) (mul * qe[1]),
+      (float16) (bias * qe[1]));
+  t = select ((float16) qe[4], t, t > qe[4]);
+  t = select ((float16) qe[5], t, t < qe[5]);
+  t = (t + 12582912.0f) - 12582912.0f;
+  return conv_int8_gather16 (qe, convert_int16 (t - qe[4]) + 32);
+}
 #endif
 
 /* 16 lanes: float(acc) * mul [+ bias], activation (to_float), or the
@@ -344,6 +393,10 @@ conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
 {
   if (!to_float)
     return as_float16 (acc);
+#ifdef CONV_QDQ
+  if (qmask & 16)
+    return conv_int8_qdq_lut16 (acc, mul, has_bias ? b[m] : 0.0f, qe);
+#endif
   float16 v = convert_float16 (acc) * mul;
   if (has_bias)
     v = v + b[m];
@@ -372,11 +425,12 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
     has_res = 0;
   }
   /* the uint8 codes of v, on the grid of record (qmask >> 6) & 3: v = q s
-   * rounded, so v r is q within 2^-15 and rounds to it (yolo-qdq-int.c) */
+   * rounded, so v r is q within 2^-15 and rounds to it (yolo-qdq-int.c;
+   * |q| <= 257: the 1.5 * 2^23 sum rounds it, as YOLO_FQ_LEVEL) */
   if (qmask & 32) {
     int k_ = (qmask >> 6) & 3;
-    v = as_float16 (convert_int16_rte (v * qe[8 * k_ + 1])
-        - (int) qe[8 * k_ + 4]);
+    float16 q_ = (v * qe[8 * k_ + 1] + 12582912.0f) - 12582912.0f;
+    v = as_float16 (convert_int16 (q_ - qe[8 * k_ + 4]));
   }
 #endif
   if (l0 == 0 && l1 == 16) {
@@ -423,17 +477,20 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
 /* The 8 channels of accumulator set p: unrolled, or with a QDQ epilogue
  * (or past M) one channel per loop step: the QDQ epilogue expanded once
  * per call site, not 8 times (Mesa's NIR inlines every call; 32
- * expansions per kernel exhausted rusticl's compiler). */
+ * expansions per kernel exhausted rusticl's compiler). PoCL's x86 build
+ * (CONV_INT8_QDQ_UNROLL, the VNNI kernels that run the static QDQ files)
+ * unrolls the QDQ epilogue too: the loop picks each accumulator set
+ * through a select chain, 3-5 % of those convs' time. */
 #define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M && !CONV_INT8_QMASK) { \
-      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, 0); \
-      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, 0); \
+    if (m0 + 8 <= M && (!CONV_INT8_QMASK || CONV_INT8_QDQ_UNROLL)) { \
+      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, CONV_INT8_QMASK); \
+      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, CONV_INT8_QMASK); \
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
         CONV_INT8_EPI1Q (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1, \

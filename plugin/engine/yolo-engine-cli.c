@@ -502,9 +502,68 @@ info_tensors_json (GString * s, YoloGraph * g, GArray * idx)
   g_string_append_c (s, ']');
 }
 
+/* An int8 model's convs after the engine's fusions (info; no device
+ * needed): convs in all (Conv, ConvInteger, ConvIntegerToFloat), those on
+ * the integer kernels (ConvInteger / ConvIntegerToFloat), those of them
+ * with a static QDQ epilogue and those writing uint8 codes, with
+ * int8_compute "auto" where the device has integer dot products
+ * (g->int8_dot: PoCL on an AVX512-VNNI CPU; dot) or has none. */
+typedef struct
+{
+  int convs, integer, qdq, codes;
+} Int8Convs;
+
+static gboolean
+int8_convs (const char *path, int h, int w, int batch, gboolean dot,
+    Int8Convs * c)
+{
+  YoloGraph *g = yolo_onnx_load (path, NULL);
+
+  memset (c, 0, sizeof (*c));
+  if (!g)
+    return FALSE;
+  g->batch_to = batch;
+  g->int8_dot = dot;
+  if (!yolo_graph_prepare (g, h, w, NULL)) {
+    yolo_graph_free (g);
+    return FALSE;
+  }
+  yolo_graph_fuse (g);
+  for (guint i = 0; i < g->nodes->len; i++) {
+    YoloNode *n = YOLO_N (g, i);
+    gboolean integer;
+    if (n->removed || (strcmp (n->op_type, "Conv")
+            && strcmp (n->op_type, "ConvInteger")
+            && strcmp (n->op_type, "ConvIntegerToFloat")))
+      continue;
+    integer = strcmp (n->op_type, "Conv") != 0;
+    c->convs++;
+    c->integer += integer;
+    c->qdq += integer && n->qepi;
+    c->codes += integer && n->qepi && n->qepi->codes >= 0;
+  }
+  yolo_graph_free (g);
+  return TRUE;
+}
+
+/* The int8 line of info: where each precision path runs. */
+static void
+int8_line (GString * s, const Int8Convs * dot, const Int8Convs * none)
+{
+  g_string_append_printf (s, "int8 convs:  %d of %d on the integer kernels "
+      "(uint8 x int8 -> int32 sums", dot->integer, dot->convs);
+  if (dot->qdq)
+    g_string_append_printf (s, ", the static QDQ epilogue in float; %d "
+        "write uint8 codes", dot->codes);
+  g_string_append_printf (s, ") where the device has integer dot products "
+      "(int8_compute auto: PoCL on an AVX512-VNNI CPU), %d of %d elsewhere; "
+      "the others: the float emulation (fake-quantised inputs, dequantised "
+      "weights)\n", none->integer, none->convs);
+}
+
 static void
 info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
-    const char *infer_error)
+    const Int8Convs * i8, const char *infer_error)
 {
   GArray *ops = sorted_histogram (mi->op_histogram);
   GList *keys, *l;
@@ -560,6 +619,12 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
       mi->end2end ? "true" : "false", mi->n_params);
   g_string_append (s, ",\"precision\":");
   json_str (s, mi->precision);
+  /* i8[0]: with integer dot products, i8[1]: without */
+  if (i8)
+    g_string_append_printf (s, ",\"int8_convs\":{\"convs\":%d,"
+        "\"integer_dot\":%d,\"integer_no_dot\":%d,\"qdq_epilogue\":%d,"
+        "\"codes\":%d}", i8[0].convs, i8[0].integer, i8[1].integer,
+        i8[0].qdq, i8[0].codes);
   g_string_append (s, ",\"gflops\":");
   json_num (s, mi->flops / 1e9);
   g_string_append_printf (s, ",\"nodes\":%d,\"ops\":{", n_nodes);
@@ -588,7 +653,7 @@ info_json (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
 
 static void
 info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
-    const char *infer_error)
+    const Int8Convs * i8, const char *infer_error)
 {
   GArray *ops = sorted_histogram (mi->op_histogram);
   GList *keys, *l;
@@ -666,6 +731,8 @@ info_text (GString * s, const char *path, YoloGraph * g, YoloModelInfo * mi,
   g_string_append_printf (s, "parameters:  %.3f M (%" G_GINT64_FORMAT ")\n",
       mi->n_params / 1e6, mi->n_params);
   g_string_append_printf (s, "precision:   %s\n", mi->precision);
+  if (i8)
+    int8_line (s, &i8[0], &i8[1]);
   g_string_append_printf (s, "GFLOPs:      %.2f\n", mi->flops / 1e9);
   g_string_append_printf (s, "ops:         %d nodes after constant folding:",
       n_nodes);
@@ -716,6 +783,8 @@ cmd_info (int argc, char **argv)
   YoloModelInfo *mi;
   GString *s;
   char *infer_error = NULL;
+  Int8Convs i8[2];
+  gboolean have_i8;
   int ret;
 
   ctx = g_option_context_new ("MODEL - describe a model");
@@ -760,11 +829,16 @@ cmd_info (int argc, char **argv)
     }
   }
   mi = yolo_model_info_new (g);
+  /* an int8 model: its convs after the fusions, with and without integer
+   * dot products */
+  have_i8 = !infer_error && g_str_has_prefix (mi->precision, "int8")
+      && int8_convs (argv[2], size_h, size_w, batch, TRUE, &i8[0])
+      && int8_convs (argv[2], size_h, size_w, batch, FALSE, &i8[1]);
   s = g_string_new (NULL);
   if (json)
-    info_json (s, argv[2], g, mi, infer_error);
+    info_json (s, argv[2], g, mi, have_i8 ? i8 : NULL, infer_error);
   else
-    info_text (s, argv[2], g, mi, infer_error);
+    info_text (s, argv[2], g, mi, have_i8 ? i8 : NULL, infer_error);
   fputs (s->str, stdout);
   g_string_free (s, TRUE);
   if (infer_error)

@@ -118,6 +118,44 @@ def main():
               and "one prediction per cell" in out
               and "[1,3549,85]" in out, "info: yolox text", out + err)
 
+    # info: where an int8 model's convs run (issue 10 item 5), no device
+    # needed: every conv of yolov8n-int8-640 on the integer kernels with
+    # integer dot products, none without; the static QDQ files (written
+    # by the parity-yolov8n-640-qdq* tests, when present) say so of their
+    # QDQ epilogue and the codes; an fp32 model has no such line
+    rc, out, err = run("info", V8)
+    check(rc == 0 and "int8 convs:" not in out, "info: fp32, no int8 line",
+          out + err)
+    qdq_dir = os.path.join(os.path.dirname(os.path.abspath(ENGINE)),
+                           os.pardir, os.pardir, "qdq-models")
+    qdq = os.path.join(qdq_dir, "yolov8n-640-qdq-pc-ort1.32.0.onnx")
+    for path, qepi in ((os.path.join(MODELS, "quantized",
+                                     "yolov8n-int8-640.onnx"), False),
+                       (qdq, True)):
+        if not os.path.exists(path):
+            print(f"# {path} not found: its int8 info line not tested")
+            continue
+        rc, out, err = run("info", path)
+        line = [ln for ln in out.splitlines() if ln.startswith("int8 convs:")]
+        ok = rc == 0 and len(line) == 1 and line[0].startswith(
+            "int8 convs:  64 of 64 on the integer kernels") \
+            and "0 of 64 elsewhere" in line[0] \
+            and ("static QDQ epilogue" in line[0]) == qepi \
+            and (" write uint8 codes" in line[0]) == qepi
+        check(ok, f"info: int8 convs line of {os.path.basename(path)}",
+              out + err)
+        rc, out, err = run("info", path, "--json")
+        try:
+            c = json.loads(out)["int8_convs"]
+            ok = rc == 0 and c["convs"] == 64 and c["integer_dot"] == 64 \
+                and c["integer_no_dot"] == 0 \
+                and c["qdq_epilogue"] == (64 if qepi else 0) \
+                and (0 < c["codes"] < 64 if qepi else c["codes"] == 0)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        check(ok, f"info --json: int8_convs of {os.path.basename(path)}",
+              out + err)
+
     # run / bench need an OpenCL device
     rc, out, err = run("devices")
     if rc != 0:
