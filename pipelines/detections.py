@@ -5,7 +5,8 @@ Runs
     filesrc location=MEDIA ! decodebin ! videoconvert ! yolodetect model=MODEL
         ! appsink
 and prints, for each frame, the detections read back from the buffer's
-GstVideoRegionOfInterestMeta (the "detection" parameter structure):
+GstVideoRegionOfInterestMeta (the "detection" parameter structure; for a
+classify model, the frame's best class from its "classification" one):
 
     frame 0 pts 0:00:00.000000000: 3 detections
       person     0.91  [672.4, 375.4, 809.9, 879.7]
@@ -68,6 +69,23 @@ def buffer_detections(buf, width, height):
                 d["rotated_box"] = [v for _, v in rb]
         dets.append(d)
     return dets
+
+
+def buffer_classification(buf):
+    """The frame's best class (classify models): yolodetect attaches it as a
+    full-frame ROI with a "classification" structure. None if absent."""
+    api = GstVideo.VideoRegionOfInterestMeta.get_info().api
+    for i in range(buf.get_n_meta(api)):
+        roi = GstVideo.buffer_get_video_region_of_interest_meta_id(buf, i)
+        s = roi.get_param("classification") if roi is not None else None
+        if s is None:
+            continue
+        # the best class; the top-k arrays (GstValueArray) need gst-python
+        # to be read from PyGObject (yolojson writes them)
+        return {"label": s.get_string("label"),
+                "label_id": s.get_int("label_id")[1],
+                "confidence": s.get_double("confidence")[1]}
+    return None
 
 
 def GLib_quark_to_string(q):
@@ -141,12 +159,15 @@ def main():
         s = sample.get_caps().get_structure(0)
         width, height = s.get_int("width")[1], s.get_int("height")[1]
         dets = buffer_detections(buf, width, height)
+        cls = buffer_classification(buf)
         pts = buf.pts
         if a.json:
-            print(json.dumps({"frame": frames,
-                              "pts": None if pts == Gst.CLOCK_TIME_NONE else pts,
-                              "width": width, "height": height,
-                              "detections": dets}), flush=True)
+            obj = {"frame": frames,
+                   "pts": None if pts == Gst.CLOCK_TIME_NONE else pts,
+                   "width": width, "height": height, "detections": dets}
+            if cls is not None:
+                obj["classification"] = cls
+            print(json.dumps(obj), flush=True)
         else:
             t = "none" if pts == Gst.CLOCK_TIME_NONE else \
                 "%d.%09d" % (pts // Gst.SECOND, pts % Gst.SECOND)
@@ -154,6 +175,9 @@ def main():
             for d in dets:
                 print("  %-12s %.2f  [%.1f, %.1f, %.1f, %.1f]" % (
                     d["label"], d["confidence"], *d["box"]), flush=True)
+            if cls is not None:
+                print("  classification: %s %.2f" % (
+                    cls["label"], cls["confidence"]), flush=True)
         frames += 1
 
     pipeline.set_state(Gst.State.NULL)

@@ -88,6 +88,36 @@ typedef struct
   cl_device_type type;
 } DevEntry;
 
+/* The error of np > 0 platforms that report no device. It names them, and
+ * for PoCL the usual cause: PoCL reports no device (CL_DEVICE_NOT_FOUND,
+ * silently unless POCL_DEBUG is set) when it cannot create its kernel cache
+ * directory, $POCL_CACHE_DIR, else $XDG_CACHE_HOME/pocl, else
+ * ~/.cache/pocl (a read-only or missing home, as under a service manager). */
+static void
+set_no_device_error (cl_platform_id * plats, cl_uint np, GError ** error)
+{
+  GString *names = g_string_new (NULL);
+  gboolean pocl = FALSE, rusticl = FALSE;
+
+  for (cl_uint p = 0; p < np; p++) {
+    char *pn = yolo_cl_platform_string (plats[p], CL_PLATFORM_NAME);
+
+    pocl |= strstr (pn, "Portable Computing Language") != NULL;
+    rusticl |= g_strcmp0 (pn, "rusticl") == 0;
+    g_string_append_printf (names, "%s%s", p ? ", " : "", pn[0] ? pn : "?");
+    g_free (pn);
+  }
+  g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_NO_DEVICE,
+      "no OpenCL device found: the OpenCL platform%s installed (%s) report%s "
+      "no device%s%s", np == 1 ? "" : "s", names->str, np == 1 ? "s" : "",
+      pocl ? "; PoCL reports none when it cannot create its kernel cache "
+      "directory: make $POCL_CACHE_DIR (else $XDG_CACHE_HOME/pocl, else "
+      "~/.cache/pocl) a writable directory" : "",
+      rusticl ? "; rusticl lists devices only with RUSTICL_ENABLE set "
+      "(e.g. RUSTICL_ENABLE=llvmpipe)" : "");
+  g_string_free (names, TRUE);
+}
+
 static GArray *
 enumerate (GError ** error)
 {
@@ -124,14 +154,13 @@ enumerate (GError ** error)
     }
     g_free (devs);
   }
-  g_free (plats);
   if (arr->len == 0) {
     g_array_unref (arr);
-    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_NO_DEVICE,
-        "no OpenCL device found: install an OpenCL driver (ICD), e.g. "
-        "pocl-opencl-icd for the CPU or your GPU vendor's ICD");
+    set_no_device_error (plats, np, error);
+    g_free (plats);
     return NULL;
   }
+  g_free (plats);
   return arr;
 }
 

@@ -414,6 +414,22 @@ detect (YoloGraph * g, char **reason)
   }
 
   if (have_meta) {
+    /* the names say which axis holds the classes where the anchors are
+     * fewer than the rows (a small input, many classes: yolo11n at 64x64
+     * is [1,84,84], at 32x32 [1,84,21]): an Ultralytics export (it writes
+     * task) has 4 + nc rows, a YOLOv5 one (names, no task) 5 + nc columns */
+    if (n_names > 0 && task && a == 4 + n_names && b > 0) {
+      *reason = g_strdup_printf ("Ultralytics metadata, output %s = "
+          "4 box rows + %d class rows (the metadata's names) per anchor",
+          shape, n_names);
+      return YOLO_FAMILY_ULTRALYTICS;
+    }
+    if (n_names > 0 && !task && b == 5 + n_names && a > 0) {
+      *reason = g_strdup_printf ("names metadata without task (YOLOv5 "
+          "export), output %s = 4 box + objectness + %d classes (the "
+          "metadata's names) per anchor (YOLOv5 layout)", shape, n_names);
+      return YOLO_FAMILY_YOLOV5;
+    }
     if (a > 4 && (b < 0 || b > a)) {
       if (n_names > 0 && n_names != a - 4)
         *reason = g_strdup_printf ("Ultralytics metadata, output %s = "

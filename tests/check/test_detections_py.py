@@ -93,6 +93,21 @@ if os.path.exists(obb):
         [d["rotated_box"] for d in got["axis-aligned"]]
     assert any(d["roi"] != e["roi"] for d, e in zip(got["oriented"], got["axis-aligned"]))
 
+# classify (yolo11n-cls): no detections, the frame's best class (the
+# full-frame ROI's "classification" structure), the one yolojson writes
+cls = os.path.join(data, "models", "zoo", "yolo11n-cls.onnx")
+if os.path.exists(cls):
+    frames = run("bus.jpg", "--model", cls)
+    f = frames[0]
+    assert f["detections"] == [], f
+    c = f["classification"]
+    assert c["label"] == str(c["label_id"]) and 0 < c["confidence"] <= 1, c
+    out = subprocess.run([sys.executable, script,
+                          os.path.join(data, "media", "bus.jpg"),
+                          "--model", cls], capture_output=True, text=True,
+                         timeout=240).stdout
+    assert "classification: %s %.2f" % (c["label"], c["confidence"]) in out, out
+
 import gi  # noqa: E402
 gi.require_version("Gst", "1.0")
 from gi.repository import Gst  # noqa: E402

@@ -162,6 +162,7 @@ def main():
         print(f"# no OpenCL device ({err.strip()}): run/bench not tested")
         return 1 if failures else 0
     check(out.strip() != "", "devices lists something")
+    pocl_without_cache(out)
 
     import struct
     n_in = 3 * 320 * 320
@@ -307,6 +308,24 @@ def main():
     names_escaped(tmp)
     batch_flag(tmp, good_in)
     return 1 if failures else 0
+
+
+def pocl_without_cache(devices_out):
+    """PoCL reports no device when it cannot create its kernel cache (a
+    read-only or missing home under a service manager): the error names
+    the platforms and that cause, not "install an OpenCL driver"."""
+    if "Portable Computing Language" not in devices_out:
+        return
+    rc, out, err = run("devices",
+                       env={"POCL_CACHE_DIR": "/proc/no-such-dir/pocl"})
+    if rc == 0:  # another implementation's device is still there
+        print("# devices without PoCL's cache: another device remains")
+        return
+    check(rc == 1 and err.count("\n") == 1
+          and "Portable Computing Language" in err
+          and "POCL_CACHE_DIR" in err and "install an" not in err,
+          "devices: PoCL without a writable cache names the cause",
+          f"rc={rc}\nstderr={err}")
 
 
 def same_floats(a, b, tol=1e-4):

@@ -1012,6 +1012,7 @@ test_family_synthetic (void)
     const char *names, *task, *e2e;
     YoloFamily expect;
     gint64 in_h, in_w;          /* graph input [1,3,H,W]; 0 = none declared */
+    int n_names;                /* > 0: names of that many classes */
   } cases[] = {
     {84, 8400, "{0: 'a'}", "detect", NULL, YOLO_FAMILY_ULTRALYTICS},
     {6, 8400, "{0: 'a', 1: 'b'}", "detect", "False", YOLO_FAMILY_ULTRALYTICS},
@@ -1029,6 +1030,15 @@ test_family_synthetic (void)
     {2100 + 1050, 7, NULL, NULL, NULL, YOLO_FAMILY_UNKNOWN, 320, 320},
     {5040, 85, NULL, NULL, NULL, YOLO_FAMILY_YOLOX, 384, 640},
     {3500, 85, NULL, NULL, NULL, YOLO_FAMILY_UNKNOWN, 416, 416},
+    /* fewer anchors than 4 + nc rows (a small input, many classes): the
+     * names say which axis holds the classes. An Ultralytics export (task)
+     * at 32x32 (21 anchors) and 64x64 (84), Open Images V7's 601 classes
+     * at 160x160 (525); a YOLOv5 export (names, no task) at 32x32 (63
+     * anchors, 85 columns) */
+    {84, 21, NULL, "detect", NULL, YOLO_FAMILY_ULTRALYTICS, 32, 32, 80},
+    {84, 84, NULL, "detect", NULL, YOLO_FAMILY_ULTRALYTICS, 64, 64, 80},
+    {605, 525, NULL, "detect", NULL, YOLO_FAMILY_ULTRALYTICS, 160, 160, 601},
+    {63, 85, NULL, NULL, NULL, YOLO_FAMILY_YOLOV5, 32, 32, 80},
   };
   guint i;
 
@@ -1057,6 +1067,15 @@ test_family_synthetic (void)
     if (cases[i].names)
       g_hash_table_insert (g->metadata, g_strdup ("names"),
           g_strdup (cases[i].names));
+    if (cases[i].n_names > 0) {
+      GString *names = g_string_new ("{");
+
+      for (int c = 0; c < cases[i].n_names; c++)
+        g_string_append_printf (names, "%s%d: 'c%d'", c ? ", " : "", c, c);
+      g_string_append_c (names, '}');
+      g_hash_table_insert (g->metadata, g_strdup ("names"),
+          g_string_free (names, FALSE));
+    }
     if (cases[i].task)
       g_hash_table_insert (g->metadata, g_strdup ("task"),
           g_strdup (cases[i].task));
