@@ -294,6 +294,35 @@ conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
     v = CONV_QFQ16 (v, 2);
   return v;
 }
+
+/* One lane of conv_qdq_act16, the same operations (the integer convs'
+ * per-lane QDQ epilogue, conv_int8_qdq_lanes). */
+#define CONV_QFQ1(v, k) yolo_fq ((v), qe[8 * (k)], qe[8 * (k) + 1], \
+    qe[8 * (k) + 2], qe[8 * (k) + 3], qe[8 * (k) + 4], qe[8 * (k) + 5])
+
+static inline float
+conv_qdq_act1 (float v, int act, __global const float *qe, int qmask)
+{
+  if (qmask & 16) {
+    float a = fmin (fmax (v, qe[2]), qe[3]);
+    float q = a * qe[1];
+    q = fma (fma (-q, qe[0], a), qe[1], q);
+    q = fma (fma (-q, qe[0], a), qe[1], q);
+    q = (q + 12582912.0f) - 12582912.0f;
+    return qe[convert_int (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32];
+  }
+  if (qmask & 1)
+    v = CONV_QFQ1 (v, 0);
+  if (act == YOLO_ACT_SILU) {
+    float sg = 1.0f / (1.0f + exp (-v));
+    if (qmask & 2)
+      sg = CONV_QFQ1 (sg, 1);
+    v = v * sg;
+  }
+  if (qmask & 4)
+    v = CONV_QFQ1 (v, 2);
+  return v;
+}
 #else
 #define CONV_QDQ_ARGS
 #endif
@@ -400,7 +429,7 @@ conv_int8_epi16 (int16 acc, int m, int to_float, float mul,
   float16 v = convert_float16 (acc) * mul;
   if (has_bias)
     v = v + b[m];
-#ifdef CONV_QDQ
+#if defined(CONV_QDQ) && !defined(YOLO_SOFT_FMA)
   if (qmask)
     return conv_qdq_act16 (v, act, qe, qmask);
 #endif
@@ -417,7 +446,7 @@ static inline void
 conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
     __global const float *r, int has_res CONV_INT8_QDQ_PARAMS)
 {
-#ifdef CONV_QDQ
+#if defined(CONV_QDQ) && !defined(YOLO_SOFT_FMA)
   if (has_res && (qmask & 8)) {
     float16 t_ = v + (l0 == 0 && l1 == 16 ? vload16 (0, r + o) :
         conv_int8_lanes16 (r, o, l0, l1));
@@ -444,6 +473,42 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
       y[o + i] = has_res ? t[i] + r[o + i] : t[i];
   }
 }
+
+#ifdef CONV_QDQ
+/* conv_int8_epi16 + conv_int8_store16 with a QDQ epilogue (qmask, so
+ * ConvIntegerToFloat: to_float), one lane at a time in a loop over
+ * [l0, l1), the same operations: on a device without fused multiply-add
+ * (YOLO_SOFT_FMA: Mesa's, whose libclc fma is a software routine with
+ * branches, some 100 instructions), where the 16-lane form inlined the
+ * 20 fma of conv_qdq_act16 + conv_int8_store16 16 times over and
+ * building one kernel took Mesa's compiler past 19 GB (rusticl on
+ * llvmpipe); one lane's code, in a loop no compiler unrolls, builds in
+ * seconds. */
+static inline void
+conv_int8_qdq_lanes (int16 acc, int m, float mul, __global const float *b,
+    int has_bias, int act, int o, int l0, int l1, __global float *y,
+    __global const float *r, int has_res, __global const float *qe,
+    int qmask)
+{
+  float16 v = convert_float16 (acc) * mul;
+  float t[16];
+  int k = (qmask >> 6) & 3;
+
+  if (has_bias)
+    v = v + b[m];
+  vstore16 (v, 0, t);
+  for (int i = l0; i < l1; i++) {
+    float u = conv_qdq_act1 (t[i], act, qe, qmask);
+    if (has_res && (qmask & 8))
+      u = CONV_QFQ1 (u + r[o + i], 3);
+    if (qmask & 32)
+      u = as_float (convert_int_rte (u * qe[8 * k + 1]) - (int) qe[8 * k + 4]);
+    if (has_res && !(qmask & 8))
+      u = u + r[o + i];
+    y[o + i] = u;
+  }
+}
+#endif
 
 #define CONV_INT8_ARGS \
   __global const int *x, int x_off, __global const int *xzp, int xzp_off, \
@@ -474,27 +539,87 @@ conv_int8_store16 (float16 v, int o, int l0, int l1, __global float *y,
         (l0), (l1), y + y_off, r + r_off, has_res CONV_INT8_QM (QM)); \
   } while (0)
 
-/* The 8 channels of accumulator set p: unrolled, or with a QDQ epilogue
- * (or past M) one channel per loop step: the QDQ epilogue expanded once
- * per call site, not 8 times (Mesa's NIR inlines every call; 32
- * expansions per kernel exhausted rusticl's compiler). PoCL's x86 build
- * (CONV_INT8_QDQ_UNROLL, the VNNI kernels that run the static QDQ files)
- * unrolls the QDQ epilogue too: the loop picks each accumulator set
- * through a select chain, 3-5 % of those convs' time. */
-#define CONV_INT8_STORE8(p, qs, off, l0, l1) do { \
-    if (m0 + 8 <= M && (!CONV_INT8_QMASK || CONV_INT8_QDQ_UNROLL)) { \
-      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, CONV_INT8_QMASK); \
-      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, CONV_INT8_QMASK); \
+/* CONV_INT8_EPI1Q with the QDQ epilogue (qmask); per lane
+ * (conv_int8_qdq_lanes) on a device without fused multiply-add. */
+#if defined(CONV_QDQ) && defined(YOLO_SOFT_FMA)
+#define CONV_INT8_EPI1QDQ(v, qs, j, off, l0, l1) do { \
+    int m_ = m0 + (j); \
+    uint16 s_ = as_uint16 (v) + as_uint16 (qs) * (uint) wfix[Mp + m_] \
+        - (uint) z * (uint) wfix[m_]; \
+    conv_int8_qdq_lanes (as_int16 (s_), m_, \
+        mul[mul_off + (mul_per_channel ? m_ : 0)], b, has_bias, act, \
+        m_ * HW + (off), (l0), (l1), y + y_off, r + r_off, has_res, qe, \
+        qmask); \
+  } while (0)
+#else
+#define CONV_INT8_EPI1QDQ(v, qs, j, off, l0, l1) \
+  CONV_INT8_EPI1Q (v, qs, j, off, l0, l1, CONV_INT8_QMASK)
+#endif
+
+/* The 8 channels of accumulator set p (qs its pixel sums) with epilogue
+ * mask QM (0: no QDQ epilogue): unrolled, or one channel per loop step
+ * past M. */
+#define CONV_INT8_STORE8Q(p, qs, off, l0, l1, QM) do { \
+    if (m0 + 8 <= M) { \
+      CONV_INT8_EPI1Q (p##0, qs, 0, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##1, qs, 1, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##2, qs, 2, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##3, qs, 3, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##4, qs, 4, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##5, qs, 5, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##6, qs, 6, off, l0, l1, QM); \
+      CONV_INT8_EPI1Q (p##7, qs, 7, off, l0, l1, QM); \
     } else { \
       for (int j_ = 0; j_ < 8 && m0 + j_ < M; j_++) \
-        CONV_INT8_EPI1Q (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1, \
-            CONV_INT8_QMASK); \
+        CONV_INT8_EPI1Q (CONV_INT8_PICK8 (p, j_), qs, j_, off, l0, l1, QM); \
+    } \
+  } while (0)
+#define CONV_INT8_STORE8(p, qs, off, l0, l1) \
+  CONV_INT8_STORE8Q (p, qs, off, l0, l1, 0)
+
+/* The QDQ stores of both accumulator sets (see CONV_INT8_STORE_AC). PoCL's
+ * x86 build (CONV_INT8_QDQ_UNROLL: the VNNI kernels that run the static
+ * QDQ files) unrolls them per set: the single loop picks each accumulator
+ * through a select chain, 3-5 % of those convs' time there. */
+#if CONV_INT8_QDQ_UNROLL
+#define CONV_INT8_STORE_QDQ(has_a, oa, la0, la1, has_c, oc, lc0, lc1) do { \
+    if (has_a) \
+      CONV_INT8_STORE8Q (a, qa, oa, la0, la1, CONV_INT8_QMASK); \
+    if (has_c) \
+      CONV_INT8_STORE8Q (c, qc, oc, lc0, lc1, CONV_INT8_QMASK); \
+  } while (0)
+#else
+#define CONV_INT8_STORE_QDQ(has_a, oa, la0, la1, has_c, oc, lc0, lc1) do { \
+    int nm_ = min (M - m0, 8), na_ = (has_a) ? nm_ : 0; \
+    int nu_ = na_ + ((has_c) ? nm_ : 0); \
+    int oa_ = (oa), la0_ = (la0), la1_ = (la1); \
+    int oc_ = (oc), lc0_ = (lc0), lc1_ = (lc1); \
+    for (int u_ = 0; u_ < nu_; u_++) { \
+      int h_ = u_ >= na_, j_ = h_ ? u_ - na_ : u_; \
+      int16 v_ = h_ ? CONV_INT8_PICK8 (c, j_) : CONV_INT8_PICK8 (a, j_); \
+      CONV_INT8_EPI1QDQ (v_, h_ ? qc : qa, j_, h_ ? oc_ : oa_, \
+          h_ ? lc0_ : la0_, h_ ? lc1_ : la1_); \
+    } \
+  } while (0)
+#endif
+
+/* The stores of a kernel's two accumulator sets: a (pixel sums qa) when
+ * has_a, lanes [la0, la1) at pixel offset oa, and c (qc) when has_c,
+ * lanes [lc0, lc1) at oc. Without a QDQ epilogue CONV_INT8_STORE8 each;
+ * with one (qmask), a single loop over the channels of both sets: the QDQ
+ * epilogue appears once in the kernel. Mesa's compiler (SPIR-V -> NIR:
+ * rusticl, Mesa's GPU drivers) inlines every call, and with the epilogue
+ * once per CONV_INT8_STORE8 (4 to 8 loops a kernel) building one kernel
+ * took over 19 GB on llvmpipe. The loop's trip count is only known at
+ * run time, so that no compiler unrolls it back. */
+#define CONV_INT8_STORE_AC(has_a, oa, la0, la1, has_c, oc, lc0, lc1) do { \
+    if (!CONV_INT8_QMASK) { \
+      if (has_a) \
+        CONV_INT8_STORE8 (a, qa, oa, la0, la1); \
+      if (has_c) \
+        CONV_INT8_STORE8 (c, qc, oc, lc0, lc1); \
+    } else { \
+      CONV_INT8_STORE_QDQ (has_a, oa, la0, la1, has_c, oc, lc0, lc1); \
     } \
   } while (0)
 

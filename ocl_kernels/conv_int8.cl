@@ -66,18 +66,13 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
 
 /* The store of a flat tile of 32 pixels (accumulator sets a/qa for pixels
  * ps..ps+15, c/qc for ps+16..ps+31; a tile shifted back to end at HW stores
- * only the pixels from p0 on; a plane under 32 pixels starts at 0): the
- * 1x1 and the flat 3x3 kernels. */
-#define CONV_INT8_STORE_FLAT32 \
-  if (HW >= 32) { \
-    int skip = p0 - ps; \
-    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
-    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
-  } else { \
-    CONV_INT8_STORE8 (a, qa, 0, 0, min (HW, 16)); \
-    if (HW > 16) \
-      CONV_INT8_STORE8 (c, qc, 16, 0, HW - 16); \
-  }
+ * only the pixels from p0 on; a plane under 32 pixels starts at 0, p0 = ps
+ * = 0, and stores its HW pixels): the 1x1 and the flat 3x3 kernels. */
+#define CONV_INT8_STORE_FLAT32 do { \
+    int skip_ = p0 - ps; \
+    CONV_INT8_STORE_AC (1, ps, min (skip_, 16), min (HW, 16), HW > 16, \
+        ps + 16, max (skip_ - 16, 0), min (HW - 16, 16)); \
+  } while (0)
 
 /* The tile geometry and loop of both kernels; DOT (acc, v, wq) adds the
  * four byte products of v (u8) and the int wq (s8) to each lane of acc. */
@@ -131,7 +126,7 @@ conv_int8_quad16 (__global const int *xp, int k, int C, int HW, int p0,
     DOT (qa, v0, 0x01010101); DOT (qc, v1, 0x01010101); \
     wp += 8; \
   } \
-  CONV_INT8_STORE_FLAT32
+  CONV_INT8_STORE_FLAT32;
 
 __kernel void
 conv_int8_1x1 (CONV_INT8_ARGS CONV_QDQ_ARGS)
@@ -154,7 +149,7 @@ CONV_INT8_1X1_BODY (CONV_INT8_DOT_VNNI)}
 
 #ifdef CONV_INT8_HAS_DOT_KHR
 __kernel CONV_INT8_DOT_ATTR void
-conv_int8_1x1_dot (CONV_INT8_ARGS)
+conv_int8_1x1_dot (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1_BODY (CONV_INT8_DOT_KHR)}
 #endif
@@ -212,8 +207,8 @@ CONV_INT8_1X1_BODY (CONV_INT8_DOT_KHR)}
       DOT (a6, v0, wp[6]); DOT (c6, v1, wp[6]); \
       DOT (a7, v0, wp[7]); DOT (c7, v1, wp[7]); \
     } \
-    CONV_INT8_STORE8 (a, qa, ps, min (skip, 16), 16); \
-    CONV_INT8_STORE8 (c, qc, ps + 16, max (skip - 16, 0), 16); \
+    CONV_INT8_STORE_AC (1, ps, min (skip, 16), 16, 1, ps + 16, \
+        max (skip - 16, 0), 16); \
   }
 
 __kernel void
@@ -230,7 +225,7 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_VNNI)}
 
 #ifdef CONV_INT8_HAS_DOT_KHR
 __kernel CONV_INT8_DOT_ATTR void
-conv_int8_1x1_pk_dot (CONV_INT8_ARGS)
+conv_int8_1x1_pk_dot (CONV_INT8_ARGS CONV_QDQ_ARGS)
 {
 CONV_INT8_1X1P_BODY (CONV_INT8_DOT_KHR)}
 #endif
@@ -335,9 +330,8 @@ CONV_INT8_1X1P_BODY (CONV_INT8_DOT_KHR)}
   } \
   { \
     int o = oy * W + xs; \
-    if (skip < 16) \
-      CONV_INT8_STORE8 (a, qa, o, skip, 16); \
-    CONV_INT8_STORE8 (c, qc, o + 16, max (skip - 16, 0), 16); \
+    CONV_INT8_STORE_AC (skip < 16, o, skip, 16, 1, o + 16, \
+        max (skip - 16, 0), 16); \
   }
 
 #define CONV_INT8_ARGS_3X3 CONV_INT8_ARGS, int H, int W
@@ -367,7 +361,7 @@ CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_VNNI_M)}
 
 #ifdef CONV_INT8_HAS_DOT_KHR
 __kernel CONV_INT8_DOT_ATTR void
-conv_int8_3x3s1_dot (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1_dot (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3S1_BODY (CONV_INT8_DOT_KHR)}
 #endif
@@ -548,7 +542,7 @@ conv_int8_pack_safe (__global const int *xc, int o, int HW)
       } \
     } \
   } \
-  CONV_INT8_STORE_FLAT32
+  CONV_INT8_STORE_FLAT32;
 
 __kernel void
 conv_int8_3x3s1_flat (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
@@ -565,7 +559,7 @@ CONV_INT8_3X3F_BODY (CONV_INT8_DOT_VNNI_M, CONV_INT8_PAD_VNNI,
 
 #ifdef CONV_INT8_HAS_DOT_KHR
 __kernel CONV_INT8_DOT_ATTR void
-conv_int8_3x3s1_flat_dot (CONV_INT8_ARGS_3X3)
+conv_int8_3x3s1_flat_dot (CONV_INT8_ARGS_3X3 CONV_QDQ_ARGS)
 {
 CONV_INT8_3X3F_BODY (CONV_INT8_DOT_KHR, CONV_INT8_PAD_C, CONV_INT8_PM_C)}
 #endif

@@ -153,9 +153,8 @@ conv_s2_pack_edge (__global const int *row, int p, int nc, int W, int HWi,
       } \
     } \
   } \
-  CONV_INT8_STORE8 (a, qa, ya * OW + xa, la0, la1); \
-  if (2 * it + 1 < ns) \
-    CONV_INT8_STORE8 (c, qc, yc * OW + xc, lc0, lc1);
+  CONV_INT8_STORE_AC (1, ya * OW + xa, la0, la1, 2 * it + 1 < ns, \
+      yc * OW + xc, lc0, lc1);
 
 __kernel void
 conv_int8_3x3s2 (CONV_S2_ARGS CONV_QDQ_ARGS)
@@ -178,7 +177,7 @@ CONV_S2_BODY (CONV_S2_DOT_VNNI)}
 
 #ifdef CONV_INT8_HAS_DOT_KHR
 __kernel CONV_INT8_DOT_ATTR void
-conv_int8_3x3s2_dot (CONV_S2_ARGS)
+conv_int8_3x3s2_dot (CONV_S2_ARGS CONV_QDQ_ARGS)
 {
 CONV_S2_BODY (CONV_INT8_DOT_KHR)}
 #endif

@@ -410,8 +410,8 @@ void yolo_graph_fuse_qdq (YoloGraph * g);
 int yolo_graph_qdq_copied_inputs (YoloGraph * g, YoloNode * n);
 /* The static QDQ convs whose input is on a fake quantisation's grid and
  * whose weights are folded int8 codes as ConvIntegerToFloat on the
- * integer dot-product kernels, when g->int8_dot (yolo-qdq-int.c); the
- * last step of yolo_graph_fuse_qdq. */
+ * integer dot-product kernels, when g->int8_dot or g->int8_integer
+ * (yolo-qdq-int.c); the last step of yolo_graph_fuse_qdq. */
 void yolo_graph_qdq_integer (YoloGraph * g);
 /* The attention pass: ScaledDotProductAttention nodes for the attention
  * blocks of YOLO11 / YOLO12 exports (yolo-attn-fuse.c); called by

@@ -1,10 +1,8 @@
 /* yolo-qdq-int.c - the static QDQ convs (quantize_static) on the integer
  * kernels; the last step of yolo_graph_fuse_qdq (yolo-qdq-fuse.c), where
  * int8_compute is "auto" on a device with integer dot products
- * (g->int8_dot: the VNNI kernels). Not with "integer" elsewhere: the
- * plain int32 kernels with the QDQ epilogue exhaust Mesa's compiler
- * (rusticl on llvmpipe: over 13 GB building one kernel), and the float
- * emulation is as fast there.
+ * (g->int8_dot: the VNNI kernels), or "integer" on any device (the plain
+ * int32 kernels: rusticl, Intel's CPU runtime).
  *
  * A Conv whose input x is on the grid of a per-tensor fake quantisation
  * (scale s, codes k = clamp(round_half_even(x / s), qlo, qhi), x = k * s:
@@ -312,7 +310,7 @@ yolo_graph_qdq_integer (YoloGraph * g)
   GPtrArray *quants;
   guint nt;
 
-  if (!g->int8_dot)
+  if (!g->int8_dot && !g->int8_integer)
     return;
   yolo_graph_update_uses (g);
   grid = find_grids (g);

@@ -65,6 +65,8 @@ thread_cpu_us (void)
  * extension's built-ins (Intel's compiler declares them in no 1.x mode,
  * though it defines cl_khr_integer_dot_product there) */
 #define YOLO_CL_STD_DOT " -cl-std=CL3.0"
+/* ... on a device without fused multiply-add (YoloDeviceInfo.soft_fma) */
+#define YOLO_CL_SOFT_FMA " -DYOLO_SOFT_FMA=1"
 
 typedef struct
 {
@@ -405,6 +407,17 @@ device_int8_dot_khr (cl_device_id dev, gboolean is_cpu)
   return (caps & CL_DEVICE_INTEGER_DOT_PRODUCT_INPUT_4x8BIT_PACKED_KHR) != 0;
 }
 
+/* YoloDeviceInfo.soft_fma: the device reports no IEEE fused multiply-add
+ * for float. */
+static gboolean
+device_soft_fma (cl_device_id dev)
+{
+  cl_device_fp_config fp = 0;
+
+  return clGetDeviceInfo (dev, CL_DEVICE_SINGLE_FP_CONFIG, sizeof (fp), &fp,
+      NULL) == CL_SUCCESS && !(fp & CL_FP_FMA);
+}
+
 /* Fills *out from opt (may be NULL): every test / benchmark option unset
  * there takes its environment default, every choice becomes one of its
  * static strings ("auto" when unset), every cap a number (0: none);
@@ -576,6 +589,7 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
   rt->info.platform = yolo_cl_platform_string (rt->platform, CL_PLATFORM_NAME);
   rt->info.int8_dot = host_int8_dot (&rt->info);
   rt->info.int8_dot_khr = device_int8_dot_khr (rt->device, rt->info.is_cpu);
+  rt->info.soft_fma = device_soft_fma (rt->device);
 
   /* on PoCL < 7 one context and queue shared by the process's engines
    * (yolo-cl-queue.h) */
@@ -589,7 +603,8 @@ yolo_runtime_new (const YoloEngineOptions * options, GError ** error)
    * its kernels (yolo_rt_kernel): only what the plan uses is compiled. */
   rt->act_storage = YOLO_DTYPE_FLOAT;
   rt->build_options = g_strconcat (YOLO_CL_BUILD_OPTIONS,
-      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "", NULL);
+      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "",
+      rt->info.soft_fma ? YOLO_CL_SOFT_FMA : "", NULL);
   rt->n_programs = yolo_cl_n_kernel_units ();
   rt->programs = g_new0 (cl_program, rt->n_programs);
   {
@@ -739,7 +754,8 @@ set_build_options (YoloRuntime * rt)
   rt->build_options = g_strconcat (rt->qdq_epilogue ? (half ?
           YOLO_CL_BUILD_OPTIONS_HALF_QDQ : YOLO_CL_BUILD_OPTIONS_QDQ) :
       (half ? YOLO_CL_BUILD_OPTIONS_HALF : YOLO_CL_BUILD_OPTIONS),
-      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "", NULL);
+      rt->info.int8_dot_khr ? YOLO_CL_STD_DOT : "",
+      rt->info.soft_fma ? YOLO_CL_SOFT_FMA : "", NULL);
   for (int i = 0; i < rt->n_programs; i++)
     g_clear_pointer (&rt->programs[i], clReleaseProgram);
   if (rt->prewarm)

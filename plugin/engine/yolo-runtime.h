@@ -69,6 +69,12 @@ typedef struct
    * conv_int8.cl (dot_4x8packed_us_int), built as OpenCL C 3.0, where
    * int8_dot is not set (Intel's GPUs). */
   gboolean int8_dot_khr;
+  /* CL_DEVICE_SINGLE_FP_CONFIG without CL_FP_FMA: fma () is a software
+   * routine (Mesa's rusticl on llvmpipe: libclc's, some 100 instructions
+   * with branches). Kernels are built with -DYOLO_SOFT_FMA=1, which
+   * keeps fma out of their 16-lane code where it would be inlined many
+   * times (common.cl: conv_int8_qdq_lanes). */
+  gboolean soft_fma;
   gsize max_work_group_size;
   gsize max_work_item_sizes[3];
   gsize local_mem_size;

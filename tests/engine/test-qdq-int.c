@@ -17,8 +17,11 @@
  *    float sum of the reference and the exact integer one round apart,
  *    which can move the first fake quantisation by one level, and SiLU's
  *    exp by an ulp);
- *  The device tests need integer dot products (PoCL on an AVX512-VNNI
- *  CPU; skipped elsewhere, e.g. rusticl: the pass lowers nothing there).
+ *  The device tests run int8_compute "auto" where the device has integer
+ *  dot products (PoCL on an AVX512-VNNI CPU: the VNNI kernels), else
+ *  "integer" (the plain int32 kernels: rusticl, whose Mesa compiler builds
+ *  them with the per-lane QDQ epilogue of YOLO_SOFT_FMA; Intel's CPU
+ *  runtime).
  *  - /qdq-int/quantize: QuantizeLinear per tensor (quant_quantize_linear16
  *    on wide-vector devices) against the C reference exactly: ties, both
  *    saturations, zero points at the ends of uint8 and int8. */
@@ -322,10 +325,11 @@ test_pass (void)
       ==, 0);
 }
 
-/* TRUE when the test device has integer dot products (the pass lowers
- * the QDQ convs only there, yolo-qdq-int.c). */
-static gboolean
-device_int8_dot (void)
+/* The int8_compute that lowers the QDQ convs on the test device
+ * (yolo-qdq-int.c): "auto" where it has integer dot products, else
+ * "integer". */
+static const char *
+integer_mode (void)
 {
   static int dot = -1;
 
@@ -335,21 +339,21 @@ device_int8_dot (void)
     if (rt)
       yolo_runtime_free (rt);
   }
-  return dot;
+  return dot ? "auto" : "integer";
 }
 
 static void
 test_exact (void)
 {
-  if (!yolo_test_have_device () || !device_int8_dot ()) {
-    g_test_skip ("no OpenCL device with integer dot products");
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
     return;
   }
   for (guint k = 0; k < G_N_ELEMENTS (icases); k++) {
     const ICase *c = &icases[k];
     char *ki = NULL, *kf = NULL;
     gint64 n, nf;
-    float *yi = run_device (icase_graph (c, k + 1, TRUE), "auto",
+    float *yi = run_device (icase_graph (c, k + 1, TRUE), integer_mode (),
         c->variant, &ki, &n);
     float *yf = run_device (icase_graph (c, k + 1, TRUE), "float",
         "conv-generic", &kf, &nf);
@@ -383,13 +387,14 @@ test_exact (void)
 static void
 test_reference (void)
 {
-  if (!yolo_test_have_device () || !device_int8_dot ()) {
-    g_test_skip ("no OpenCL device with integer dot products");
+  if (!yolo_test_have_device ()) {
+    g_test_skip ("no OpenCL device");
     return;
   }
   for (guint k = 0; k < G_N_ELEMENTS (icases); k++) {
     ICase c = icases[k];
-    YoloEngineOptions opt = {.conv_kernel = c.variant,.int8_compute = "auto"
+    YoloEngineOptions opt = {.conv_kernel = c.variant,
+      .int8_compute = integer_mode ()
     };
     char label[160];
 
@@ -399,7 +404,9 @@ test_reference (void)
     yolo_test_expect_kernel ("conv_int8_1x1|conv_int8_1x1_vnni|"
         "conv_int8_1x1_pk|conv_int8_1x1_pk_vnni|conv_int8_3x3s1|"
         "conv_int8_3x3s1_vnni|conv_int8_3x3s1_flat|conv_int8_3x3s1_flat_vnni|"
-        "conv_int8_3x3s2|conv_int8_3x3s2_vnni", TRUE);
+        "conv_int8_3x3s2|conv_int8_3x3s2_vnni|conv_int8_1x1_dot|"
+        "conv_int8_1x1_pk_dot|conv_int8_3x3s1_dot|conv_int8_3x3s1_flat_dot|"
+        "conv_int8_3x3s2_dot", TRUE);
     g_snprintf (label, sizeof (label), "%s on %s vs reference", c.label,
         c.variant);
     yolo_test_check (icase_graph (&c, k + 11, TRUE), label,

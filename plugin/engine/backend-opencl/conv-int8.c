@@ -40,10 +40,13 @@
 
 #define INT8_BLOCK 8
 
+/* On a device with integer dot products; elsewhere only for a static QDQ
+ * conv with its fused epilogue (int8_compute "integer", yolo-qdq-int.c),
+ * which no other ConvIntegerToFloat kernel takes (quant.c). */
 static gboolean
 int8_preferred (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  return yolo_rt_device (rt)->int8_dot;
+  return yolo_rt_device (rt)->int8_dot || n->qepi;
 }
 
 static gboolean
