@@ -211,7 +211,11 @@ so = ort.SessionOptions()
 so.intra_op_num_threads = threads
 so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 sess = ort.InferenceSession(model, so, providers=['CPUExecutionProvider'])
-feed = {sess.get_inputs()[0].name: np.load(npy)}
+inp = sess.get_inputs()[0]
+x = np.load(npy)
+if inp.type == 'tensor(float16)':  # half=True exports take float16 input
+    x = x.astype(np.float16)
+feed = {inp.name: x}
 out0 = [sess.get_outputs()[0].name]
 for _ in range(warmup):
     sess.run(out0, feed)
