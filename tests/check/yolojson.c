@@ -231,6 +231,20 @@ parse_line (JsonParser * parser, const gchar * line)
   return json_node_get_object (root);
 }
 
+/* The "objects" of the one line yolojson wrote to path, which must be valid
+ * JSON; *lines holds the file's lines (g_strfreev). */
+static JsonArray *
+single_line_objects (const gchar * path, JsonParser * parser, gchar *** lines)
+{
+  guint n;
+
+  *lines = read_lines (path, &n);
+  fail_unless_equals_int (n, 1);
+  fail_unless (json_is_valid ((*lines)[0]), "%s", (*lines)[0]);
+  return json_object_get_array_member (parse_line (parser, (*lines)[0]),
+      "objects");
+}
+
 static void
 check_frame_header (JsonObject * o, gint64 pts, gint64 frame)
 {
@@ -637,7 +651,6 @@ GST_START_TEST (test_foreign_obb)
   JsonArray *objs, *rb;
   JsonObject *o;
   gchar **lines;
-  guint n;
   /* 40 wide, 120 tall about 320, 240, turned by -0.2 rad: the same box
    * as 120 x 40 at pi/2 - 0.2 */
   gdouble r = G_PI / 2 - 0.2;
@@ -657,11 +670,7 @@ GST_START_TEST (test_foreign_obb)
   gst_buffer_unref (gst_harness_push_and_pull (h, buf));
   gst_harness_teardown (h);
 
-  lines = read_lines (path, &n);
-  fail_unless_equals_int (n, 1);
-  fail_unless (json_is_valid (lines[0]), "%s", lines[0]);
-  objs = json_object_get_array_member (parse_line (parser, lines[0]),
-      "objects");
+  objs = single_line_objects (path, parser, &lines);
   fail_unless_equals_int (json_array_get_length (objs), 1);
   o = json_array_get_object_element (objs, 0);
   fail_unless (fabs (json_object_get_double_member (o, "rotation") - r) <
@@ -714,7 +723,6 @@ GST_START_TEST (test_foreign_obb)
 
 GST_END_TEST;
 
-/* the validator itself: what it must refuse */
 /* The task structures yolodetect attaches (gstyolometa.c): keypoints in
  * frame pixels, the rotation and rotated box of an oriented box, a mask as
  * COCO uncompressed RLE over the ROI, and a frame-level classification
@@ -730,7 +738,7 @@ GST_START_TEST (test_task_extras)
   JsonArray *objs, *kp, *counts, *classes;
   JsonObject *o, *mask;
   gchar **lines;
-  guint n, pos = 0, v = 0;
+  guint pos = 0, v = 0;
   gfloat xyc[17 * 3];
   guint8 m[6 * 4];
   GstYoloDetection det = { 100, 50, 300, 250, 0.8, 0, "person" };
@@ -768,11 +776,7 @@ GST_START_TEST (test_task_extras)
   gst_buffer_unref (gst_harness_push_and_pull (h, buf));
   gst_harness_teardown (h);
 
-  lines = read_lines (path, &n);
-  fail_unless_equals_int (n, 1);
-  fail_unless (json_is_valid (lines[0]), "%s", lines[0]);
-  objs = json_object_get_array_member (parse_line (parser, lines[0]),
-      "objects");
+  objs = single_line_objects (path, parser, &lines);
   fail_unless_equals_int (json_array_get_length (objs), 4);
 
   o = json_array_get_object_element (objs, 0);
@@ -897,7 +901,7 @@ scaled_objects (gint w, gint hh, GstYoloObbRoi mode, JsonParser * parser,
   GstYoloDetection det = { 400, 300, 406, 304, 0.8, 0, "person" };
   GstVideoRegionOfInterestMeta *roi;
   guint8 m[6 * 4];
-  guint n;
+  JsonArray *objs;
 
   gst_harness_set_src_caps_str (h, caps);
   gst_yolo_meta_add_rotated_detection (buf, 640, 480, &obb, 30, 30, 40, 12,
@@ -909,14 +913,11 @@ scaled_objects (gint w, gint hh, GstYoloObbRoi mode, JsonParser * parser,
   buf = videoscale_metas (buf, w, hh);
   gst_buffer_unref (gst_harness_push_and_pull (h, buf));
   gst_harness_teardown (h);
-  *lines = read_lines (path, &n);
-  fail_unless_equals_int (n, 1);
-  fail_unless (json_is_valid ((*lines)[0]), "%s", (*lines)[0]);
+  objs = single_line_objects (path, parser, lines);
   g_free (launch);
   g_free (caps);
   g_free (path);
-  return json_object_get_array_member (parse_line (parser, (*lines)[0]),
-      "objects");
+  return objs;
 }
 
 GST_START_TEST (test_extras_after_videoscale)
@@ -1177,6 +1178,7 @@ GST_START_TEST (test_obb_roi_geometry)
 
 GST_END_TEST;
 
+/* the validator itself: what it must refuse */
 GST_START_TEST (test_strict_validator)
 {
   const gchar *good[] = { "{}", "[]", "{\"a\":[1,-0.5,2e+308,1E-3,0,null]}",

@@ -107,8 +107,7 @@ worker (gpointer data)
     g_mutex_unlock (&graph_lock);
     if (e) {
       g_assert_true (yolo_engine_output_info (e, 0, &info));
-      for (int d = 0; d < info.ndim; d++)
-        n *= info.dims[d];
+      n = yolo_test_info_numel (&info);
       out = g_new (float, n);
       for (int k = 0; k < RUNS && !err; k++)
         if (!yolo_engine_set_input (e, in, &err) || !yolo_engine_run (e, &err)

@@ -536,3 +536,13 @@ yolo_test_load_fused_batch (const char *rel, int batch)
   g_free (path);
   return g;
 }
+
+gint64
+yolo_test_info_numel (const YoloTensorInfo * info)
+{
+  gint64 n = 1;
+
+  for (int d = 0; d < info->ndim; d++)
+    n *= info->dims[d];
+  return n;
+}

@@ -61,6 +61,10 @@ YoloGraph *yolo_test_load_fused_batch (const char *rel, int batch);
 
 gboolean yolo_test_have_device (void);
 
+/* The element count of a tensor an engine reports (the product of its
+ * dims; 1 for a scalar). */
+gint64 yolo_test_info_numel (const YoloTensorInfo * info);
+
 /* Runs g on the host (each node's eval: the reference) and on the OpenCL
  * device, compares every graph output elementwise:
  *   |dev - ref| <= atol + rtol * |ref|
