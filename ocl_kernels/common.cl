@@ -303,14 +303,8 @@ conv_qdq_act16 (float16 v, int act, __global const float *qe, int qmask)
 static inline float
 conv_qdq_act1 (float v, int act, __global const float *qe, int qmask)
 {
-  if (qmask & 16) {
-    float a = fmin (fmax (v, qe[2]), qe[3]);
-    float q = a * qe[1];
-    q = fma (fma (-q, qe[0], a), qe[1], q);
-    q = fma (fma (-q, qe[0], a), qe[1], q);
-    q = (q + 12582912.0f) - 12582912.0f;
-    return qe[convert_int (fmin (fmax (q, qe[4]), qe[5]) - qe[4]) + 32];
-  }
+  if (qmask & 16)              /* the table from qe[32], by record 0's level */
+    return qe[yolo_fq_code (v, qe[0], qe[1], qe[2], qe[3], qe[4], qe[5], 32)];
   if (qmask & 1)
     v = CONV_QFQ1 (v, 0);
   if (act == YOLO_ACT_SILU) {
