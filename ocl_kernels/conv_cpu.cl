@@ -2081,3 +2081,207 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
         np);
   }
 }
+
+/* ---- Few input channels, stride 2: the stems (conv-cpu-3x3s2-stem,
+ * conv-cpu-6x6s2-stem)
+ *
+ * The first conv of a YOLO model reads the pre-processed frame: C = 3
+ * input channels into 16 output channels, 640x640 -> 320x320 (Ultralytics:
+ * 3x3 stride 2 pad 1, 27 multiply-adds per output; YOLOv5: 6x6 stride 2
+ * pad 2, 108). A work-item computes one output row of 16 output channels
+ * (a0..a15: 16 pixels of channel m0 + j), 16 pixels at a time from left to
+ * right, so each of the C x K input rows it reads is one long sequential
+ * stream (conv_3x3s2_c16's work-groups of 4 tiles stalled on the input
+ * loads). For each input row of a tile: two vector loads (32 floats from
+ * column 2 xs), their even lanes e and odd lanes o, and shifts of those
+ * by one lane (a neighbour value shifted in) give the K taps, each
+ * feeding the 16 channels with broadcast weights:
+ *   3x3 pad 1: columns 2 x - 1, 2 x, 2 x + 1 = o >> 1, e, o
+ *   6x6 pad 2: columns 2 x - 2 .. 2 x + 3 = e >> 1, o >> 1, e, o, e << 1,
+ *              o << 1
+ * Weights [M/16][C][K][K][16], bias padded to 16; M a multiple of 16,
+ * group 1. Tiles whose 32 floats pass the row end (odd or narrow rows)
+ * take masked loads, out of line. The last tile of a row is shifted to
+ * end at the row end (Wo >= 16) and stores only the pixels the previous
+ * one did not. Global size: (M / 16, Ho), local size (1, 1). */
+#define CONV_STEM_FMA16(v, w) do { \
+    float16 v_ = (v); \
+    __global const float *w_ = (w); \
+    a0 = fma (v_, (float16) (w_[0]), a0); \
+    a1 = fma (v_, (float16) (w_[1]), a1); \
+    a2 = fma (v_, (float16) (w_[2]), a2); \
+    a3 = fma (v_, (float16) (w_[3]), a3); \
+    a4 = fma (v_, (float16) (w_[4]), a4); \
+    a5 = fma (v_, (float16) (w_[5]), a5); \
+    a6 = fma (v_, (float16) (w_[6]), a6); \
+    a7 = fma (v_, (float16) (w_[7]), a7); \
+    a8 = fma (v_, (float16) (w_[8]), a8); \
+    a9 = fma (v_, (float16) (w_[9]), a9); \
+    a10 = fma (v_, (float16) (w_[10]), a10); \
+    a11 = fma (v_, (float16) (w_[11]), a11); \
+    a12 = fma (v_, (float16) (w_[12]), a12); \
+    a13 = fma (v_, (float16) (w_[13]), a13); \
+    a14 = fma (v_, (float16) (w_[14]), a14); \
+    a15 = fma (v_, (float16) (w_[15]), a15); \
+  } while (0)
+
+/* The K taps of input row `row` (its 32 floats from column 2 xs inside
+ * the row) into a0..a15; wr: that kernel row's weights [K][16]. */
+#define CONV_STEM_ROW3(row, wr) do { \
+    __global const ACT_T *q_ = (row) + 2 * xs; \
+    float16 u_ = LOAD_ACT16 (q_, 0), t_ = LOAD_ACT16 (q_, 16); \
+    float16 e_ = CONV_UNZIP_EVEN (u_, t_), o_ = CONV_UNZIP_ODD (u_, t_); \
+    CONV_STEM_FMA16 (CONV_SHR1 (o_, xs > 0 ? LOAD_ACT (q_, -1) : 0.0f), \
+        (wr)); \
+    CONV_STEM_FMA16 (e_, (wr) + 16); \
+    CONV_STEM_FMA16 (o_, (wr) + 32); \
+  } while (0)
+
+#define CONV_STEM_ROW6(row, wr) do { \
+    __global const ACT_T *q_ = (row) + 2 * xs; \
+    float16 u_ = LOAD_ACT16 (q_, 0), t_ = LOAD_ACT16 (q_, 16); \
+    float16 e_ = CONV_UNZIP_EVEN (u_, t_), o_ = CONV_UNZIP_ODD (u_, t_); \
+    CONV_STEM_FMA16 (CONV_SHR1 (e_, xs > 0 ? LOAD_ACT (q_, -2) : 0.0f), \
+        (wr)); \
+    CONV_STEM_FMA16 (CONV_SHR1 (o_, xs > 0 ? LOAD_ACT (q_, -1) : 0.0f), \
+        (wr) + 16); \
+    CONV_STEM_FMA16 (e_, (wr) + 32); \
+    CONV_STEM_FMA16 (o_, (wr) + 48); \
+    CONV_STEM_FMA16 (CONV_SHL1 (e_, 2 * xs + 32 < W ? LOAD_ACT (q_, 32) : \
+            0.0f), (wr) + 64); \
+    CONV_STEM_FMA16 (CONV_SHL1 (o_, 2 * xs + 33 < W ? LOAD_ACT (q_, 33) : \
+            0.0f), (wr) + 80); \
+  } while (0)
+
+/* The tile at xs where its 32 floats pass the row end (or Wo < 16):
+ * acc[j] = channel m0 + j's 16 pixels (bias bm[j] + the conv), each value
+ * bounds-checked. x: the input's channel 0, wk: the block's weights
+ * [C][K][K][16]. */
+static __attribute__ ((noinline)) void
+conv_stem_edge (__global const ACT_T *x, __global const float *wk,
+    __global const float *bm, int H, int W, int C, int K, int P, int oy,
+    int xs, float16 *acc)
+{
+  for (int j = 0; j < 16; j++)
+    acc[j] = bm[j];
+  for (int k = 0; k < C; k++) {
+    for (int ky = 0; ky < K; ky++) {
+      int iy = 2 * oy - P + ky;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = x + (k * H + iy) * W;
+      for (int kx = 0; kx < K; kx++) {
+        float16 v = conv_load16_masked (row, 2 * xs - P + kx, 2, W);
+        __global const float *wt = wk + ((k * K + ky) * K + kx) * 16;
+        for (int j = 0; j < 16; j++)
+          acc[j] = fma (v, (float16) (wt[j]), acc[j]);
+      }
+    }
+  }
+}
+
+/* Full tiles with SiLU and no residual (the stems): the 16 channels'
+ * SiLU in straight-line code (independent chains the compiler
+ * interleaves), then their stores. */
+#define CONV_STEM_SILU(j) \
+  CONV_STEM_STORE16 (y, y_off + (m0 + (j)) * ostride + po, \
+      yolo_silu_fast16 (a##j))
+
+/* One store instruction for 16 floats (vstore16 in PoCL: three). */
+#if defined(__clang__) && !defined(YOLO_ACT_HALF)
+typedef float conv_stem_f16u __attribute__ ((ext_vector_type (16),
+        aligned (4)));
+#define CONV_STEM_STORE16(p, i, v) \
+  (*(__global conv_stem_f16u *) ((p) + (i)) = (v))
+#else
+#define CONV_STEM_STORE16(p, i, v) STORE_ACT16 (p, i, v)
+#endif
+
+/* a0..a15 = the bias of channels m0 .. m0 + 15 */
+#define CONV_STEM_BIAS16 \
+  float16 a0 = b[m0], a1 = b[m0 + 1], a2 = b[m0 + 2], a3 = b[m0 + 3], \
+      a4 = b[m0 + 4], a5 = b[m0 + 5], a6 = b[m0 + 6], a7 = b[m0 + 7], \
+      a8 = b[m0 + 8], a9 = b[m0 + 9], a10 = b[m0 + 10], a11 = b[m0 + 11], \
+      a12 = b[m0 + 12], a13 = b[m0 + 13], a14 = b[m0 + 14], \
+      a15 = b[m0 + 15]
+
+#ifdef CONV_QDQ
+#define CONV_STEM_NO_QDQ && !qmask
+#else
+#define CONV_STEM_NO_QDQ
+#endif
+
+#define CONV_STEM_KERNEL(name, K, ROW) \
+__kernel void \
+name (__global const ACT_T *x, int x_off, __global const float *w, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int C \
+    CONV_QDQ_ARGS) \
+{ \
+  int mb = get_global_id (0); \
+  int oy = get_global_id (1); \
+  int m0 = mb * 16; \
+  if (m0 >= M || oy >= Ho) \
+    return; \
+  const int P = ((K) - 1) / 2; \
+  int ostride = Ho * Wo, HW = H * W; \
+  int ky0 = max (0, P - 2 * oy), ky1 = min ((K), H + P - 2 * oy); \
+  __global const ACT_T *xc = x + x_off; \
+  __global const float *wb = w + mb * C * (K) * (K) * 16; \
+  int fast_epi = act == YOLO_ACT_SILU && !has_res CONV_STEM_NO_QDQ; \
+  for (int x0 = 0; x0 < Wo; x0 += 16) { \
+    int xs = Wo >= 16 ? min (x0, Wo - 16) : 0; \
+    int po = oy * Wo + xs, l0 = x0 - xs, l1 = min (16, Wo - xs); \
+    CONV_STEM_BIAS16; \
+    if (Wo >= 16 && 2 * xs + 32 <= W) { \
+      __global const ACT_T *xk = xc + (2 * oy - P) * W; \
+      __global const float *wk = wb; \
+      for (int k = 0; k < C; k++) { \
+        _Pragma ("unroll 1") \
+        for (int ky = ky0; ky < ky1; ky++) \
+          ROW (xk + ky * W, wk + ky * (K) * 16); \
+        xk += HW; \
+        wk += (K) * (K) * 16; \
+      } \
+    } else { \
+      float16 acc[16]; \
+      conv_stem_edge (xc, wb, b + m0, H, W, C, (K), P, oy, xs, acc); \
+      a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3]; \
+      a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7]; \
+      a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11]; \
+      a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15]; \
+    } \
+    if (fast_epi && l0 == 0 && l1 == 16) { \
+      CONV_STEM_SILU (0); \
+      CONV_STEM_SILU (1); \
+      CONV_STEM_SILU (2); \
+      CONV_STEM_SILU (3); \
+      CONV_STEM_SILU (4); \
+      CONV_STEM_SILU (5); \
+      CONV_STEM_SILU (6); \
+      CONV_STEM_SILU (7); \
+      CONV_STEM_SILU (8); \
+      CONV_STEM_SILU (9); \
+      CONV_STEM_SILU (10); \
+      CONV_STEM_SILU (11); \
+      CONV_STEM_SILU (12); \
+      CONV_STEM_SILU (13); \
+      CONV_STEM_SILU (14); \
+      CONV_STEM_SILU (15); \
+    } else { \
+      /* bias, activation, residual, lanes [l0, l1): one channel at a \
+       * time (not unrolled: other activations, edges) */ \
+      float16 acc[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, \
+        a11, a12, a13, a14, a15 \
+      }; \
+      _Pragma ("unroll 1") \
+      for (int j = 0; j < 16; j++) { \
+        int c_ = (m0 + j) * ostride + po; \
+        CONV_STORE16 (CONV_ACT16 (acc[j], act, alpha, beta), \
+            y, y_off + c_, r, r_off + c_, has_res, l0, l1); \
+      } \
+    } \
+  } \
+}
+
+CONV_STEM_KERNEL (conv_3x3s2_stem, 3, CONV_STEM_ROW3)
+CONV_STEM_KERNEL (conv_6x6s2_stem, 6, CONV_STEM_ROW6)

@@ -408,6 +408,72 @@ test_conv_3x3s2_c16 (void)
   run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-c16", "conv_3x3s2_c16");
 }
 
+/* conv-cpu-3x3s2-stem and conv-cpu-6x6s2-stem (one output row x 16 output
+ * channels per work-item, at most 4 input channels): the 640 -> 320 and
+ * 320 -> 160 stems, odd input sizes (the last tile's 32 floats pass the
+ * row end: out of line), rows of 17 outputs (a shifted last tile), input
+ * widths around 2 Wo + 32 (the 6x6's right neighbours inside or past the
+ * row), outputs narrower than 16, one output row, one and four input
+ * channels, 32 and 48 output channels, residual, no bias; then random
+ * shapes. */
+static void
+test_conv_stem (void)
+{
+  static const ConvCase c3[] = {
+    {"stem 640", 3, 640, 640, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"stem 320", 3, 320, 320, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"stem odd", 3, 33, 35, 16, 3, 3, 2, 2, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
+    {"stem W34", 4, 31, 34, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"stem W33", 2, 20, 33, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"stem narrow", 1, 9, 13, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"stem one row", 3, 2, 40, 48, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"stem 1x1", 3, 1, 1, 16, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SIGMOID},
+  };
+  static const ConvCase c6[] = {
+    {"stem6 640", 3, 640, 640, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"stem6 odd", 3, 37, 45, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU},
+    {"stem6 W34", 3, 20, 34, 32, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"stem6 W35", 4, 19, 35, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"stem6 W36", 1, 18, 36, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"stem6 narrow", 3, 9, 13, 48, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"stem6 one row", 3, 3, 64, 16, 6, 6, 2, 2, {2, 2, 2, 2}, 1, 1, 1,
+        TRUE, YOLO_ACT_SILU},
+  };
+  ConvCase rnd[12];
+
+  run_forced (c3, G_N_ELEMENTS (c3), "conv-cpu-3x3s2-stem", "conv_3x3s2_stem");
+  run_forced (c6, G_N_ELEMENTS (c6), "conv-cpu-6x6s2-stem", "conv_6x6s2_stem");
+  yolo_test_seed (2417);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    int k = i % 2 ? 6 : 3, p = (k - 1) / 2;
+    ConvCase c = { "stem random", 1 + (int) yolo_test_rand (0, 3.99f),
+      k - 2 * p + (int) yolo_test_rand (0, 70.99f),
+      k - 2 * p + (int) yolo_test_rand (0, 90.99f),
+      16 * (1 + (int) yolo_test_rand (0, 2.99f)), k, k, 2, 2, {p, p, p, p},
+      1, 1, 1, i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 3 == 0
+    };
+    rnd[i] = c;
+  }
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++)
+    run_forced (&rnd[i], 1, rnd[i].kh == 3 ? "conv-cpu-3x3s2-stem" :
+        "conv-cpu-6x6s2-stem", rnd[i].kh == 3 ? "conv_3x3s2_stem" :
+        "conv_6x6s2_stem");
+}
+
 /* conv-cpu-3x3s2-t32 (32 output channels as the lanes x 8 pixels of a
  * row): the 160 -> 80, 80 -> 40 and 40 -> 20 layers it is for, rows of 9
  * to 31 outputs (a shifted last tile), odd input widths (the last tile
@@ -1244,6 +1310,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
   g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
   g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
+  g_test_add_func ("/conv/stem", test_conv_stem);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);

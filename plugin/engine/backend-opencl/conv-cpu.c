@@ -19,6 +19,9 @@
  *  conv-cpu-3x3s2-t32                   3x3 stride 2 pad 1, group 1:
  *                                       lanes over 32 output channels,
  *                                       8 broadcast pixels
+ *  conv-cpu-3x3s2-stem, -6x6s2-stem     3x3 stride 2 pad 1 / 6x6 stride 2
+ *                                       pad 2, group 1, at most 4 input
+ *                                       channels (the first conv)
  *  conv-cpu-kxk                         anything else
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
@@ -299,6 +302,88 @@ c3x3s2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.sh == 2 && p.sw == 2;
 }
 
+/* conv_3x3s2_stem, conv_6x6s2_stem (one output row x 16 output channels
+ * per work-item): group 1, M a multiple of 16, at most STEM_MAX_C input
+ * channels (the frame: RGB, RGBA or grey). */
+#define STEM_MAX_C 4
+
+static gboolean
+stem_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int k)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && p.group == 1 && p.C <= STEM_MAX_C
+      && p.M % 16 == 0 && p.kh == k && p.kw == k && p.sh == 2 && p.sw == 2
+      && p.dh == 1 && p.dw == 1 && pads_all (&p, (k - 1) / 2);
+}
+
+static gboolean
+stem3_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return stem_supports (rt, g, n, 3);
+}
+
+static gboolean
+stem6_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return stem_supports (rt, g, n, 6);
+}
+
+static gboolean
+stem_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const char *kernel, GError ** error)
+{
+  ConvParams p;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  static const gsize lws[2] = { 1, 1 };
+  gsize gws[2];
+  cl_mem wmem, bmem;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_conv_params (g, n, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+    return FALSE;
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, 16, error);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, kernel, error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  yolo_args_int (&a, p.C);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
+  gws[0] = p.M / 16;
+  gws[1] = p.Ho;
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
+static gboolean
+stem3_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return stem_prepare (rt, g, n, "conv_3x3s2_stem", error);
+}
+
+static gboolean
+stem6_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  return stem_prepare (rt, g, n, "conv_6x6s2_stem", error);
+}
+
 static gboolean
 kxk_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
@@ -347,6 +432,10 @@ CPU_IMPL (impl_3x3s2_c16, "conv-cpu-3x3s2-c16", c3x3s2_c16_supports,
     c3x3s2_c16_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2_t32, "conv-cpu-3x3s2-t32", c3x3s2_t32_supports,
     c3x3s2_t32_prepare, YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s2_stem, "conv-cpu-3x3s2-stem", stem3_supports,
+    stem3_prepare, 0);
+CPU_IMPL (impl_6x6s2_stem, "conv-cpu-6x6s2-stem", stem6_supports,
+    stem6_prepare, 0);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 
 /* Depthwise first, then the ones that take any other blocked conv (the
@@ -356,6 +445,7 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 };
 
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
+  &impl_3x3s2_stem, &impl_6x6s2_stem,
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
   &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_kxk,
   NULL
