@@ -2099,8 +2099,10 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
  *   3x3 pad 1: columns 2 x - 1, 2 x, 2 x + 1 = o >> 1, e, o
  *   6x6 pad 2: columns 2 x - 2 .. 2 x + 3 = e >> 1, o >> 1, e, o, e << 1,
  *              o << 1
- * Weights [M/16][C][K][K][16], bias padded to 16; M a multiple of 16,
- * group 1. Tiles whose 32 floats pass the row end (odd or narrow rows)
+ * The sums run in conv_3x3s2_c16's and conv_kxk_c8's order (input
+ * channel, kernel row, column; the bias added after them), so the results
+ * are theirs to the bit. Weights [M/16][C][K][K][16], bias padded to 16;
+ * M a multiple of 16, group 1. Tiles whose 32 floats pass the row end (odd or narrow rows)
  * take masked loads, out of line. The last tile of a row is shifted to
  * end at the row end (Wo >= 16) and stores only the pixels the previous
  * one did not. Global size: (M / 16, Ho), local size (1, 1). */
@@ -2154,16 +2156,14 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
   } while (0)
 
 /* The tile at xs where its 32 floats pass the row end (or Wo < 16):
- * acc[j] = channel m0 + j's 16 pixels (bias bm[j] + the conv), each value
- * bounds-checked. x: the input's channel 0, wk: the block's weights
- * [C][K][K][16]. */
+ * acc[j] = channel m0 + j's 16 pixels, each value bounds-checked. x: the
+ * input's channel 0, wk: the block's weights [C][K][K][16]. */
 static __attribute__ ((noinline)) void
-conv_stem_edge (__global const ACT_T *x, __global const float *wk,
-    __global const float *bm, int H, int W, int C, int K, int P, int oy,
-    int xs, float16 *acc)
+conv_stem_edge (__global const ACT_T *x, __global const float *wk, int H,
+    int W, int C, int K, int P, int oy, int xs, float16 *acc)
 {
   for (int j = 0; j < 16; j++)
-    acc[j] = bm[j];
+    acc[j] = 0.0f;
   for (int k = 0; k < C; k++) {
     for (int ky = 0; ky < K; ky++) {
       int iy = 2 * oy - P + ky;
@@ -2185,7 +2185,7 @@ conv_stem_edge (__global const ACT_T *x, __global const float *wk,
  * interleaves), then their stores. */
 #define CONV_STEM_SILU(j) \
   CONV_STEM_STORE16 (y, y_off + (m0 + (j)) * ostride + po, \
-      yolo_silu_fast16 (a##j))
+      yolo_silu_fast16 (a##j + b[m0 + (j)]))
 
 /* One store instruction for 16 floats (vstore16 in PoCL: three). */
 #if defined(__clang__) && !defined(YOLO_ACT_HALF)
@@ -2196,14 +2196,6 @@ typedef float conv_stem_f16u __attribute__ ((ext_vector_type (16),
 #else
 #define CONV_STEM_STORE16(p, i, v) STORE_ACT16 (p, i, v)
 #endif
-
-/* a0..a15 = the bias of channels m0 .. m0 + 15 */
-#define CONV_STEM_BIAS16 \
-  float16 a0 = b[m0], a1 = b[m0 + 1], a2 = b[m0 + 2], a3 = b[m0 + 3], \
-      a4 = b[m0 + 4], a5 = b[m0 + 5], a6 = b[m0 + 6], a7 = b[m0 + 7], \
-      a8 = b[m0 + 8], a9 = b[m0 + 9], a10 = b[m0 + 10], a11 = b[m0 + 11], \
-      a12 = b[m0 + 12], a13 = b[m0 + 13], a14 = b[m0 + 14], \
-      a15 = b[m0 + 15]
 
 #ifdef CONV_QDQ
 #define CONV_STEM_NO_QDQ && !qmask
@@ -2231,7 +2223,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
   for (int x0 = 0; x0 < Wo; x0 += 16) { \
     int xs = Wo >= 16 ? min (x0, Wo - 16) : 0; \
     int po = oy * Wo + xs, l0 = x0 - xs, l1 = min (16, Wo - xs); \
-    CONV_STEM_BIAS16; \
+    CONV_GT_DECL16; \
     if (Wo >= 16 && 2 * xs + 32 <= W) { \
       __global const ACT_T *xk = xc + (2 * oy - P) * W; \
       __global const float *wk = wb; \
@@ -2244,7 +2236,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       } \
     } else { \
       float16 acc[16]; \
-      conv_stem_edge (xc, wb, b + m0, H, W, C, (K), P, oy, xs, acc); \
+      conv_stem_edge (xc, wb, H, W, C, (K), P, oy, xs, acc); \
       a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3]; \
       a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7]; \
       a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11]; \
@@ -2276,7 +2268,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       _Pragma ("unroll 1") \
       for (int j = 0; j < 16; j++) { \
         int c_ = (m0 + j) * ostride + po; \
-        CONV_STORE16 (CONV_ACT16 (acc[j], act, alpha, beta), \
+        CONV_STORE16 (CONV_ACT16 (acc[j] + b[m0 + j], act, alpha, beta), \
             y, y_off + c_, r, r_off + c_, has_res, l0, l1); \
       } \
     } \
