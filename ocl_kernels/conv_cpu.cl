@@ -2225,12 +2225,13 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
     int po = oy * Wo + xs, l0 = x0 - xs, l1 = min (16, Wo - xs); \
     CONV_GT_DECL16; \
     if (Wo >= 16 && 2 * xs + 32 <= W) { \
-      __global const ACT_T *xk = xc + (2 * oy - P) * W; \
+      /* input row 2 oy - P + ky0, the first inside the image */ \
+      __global const ACT_T *xk = xc + (2 * oy - P + ky0) * W; \
       __global const float *wk = wb; \
       for (int k = 0; k < C; k++) { \
         _Pragma ("unroll 1") \
         for (int ky = ky0; ky < ky1; ky++) \
-          ROW (xk + ky * W, wk + ky * (K) * 16); \
+          ROW (xk + (ky - ky0) * W, wk + ky * (K) * 16); \
         xk += HW; \
         wk += (K) * (K) * 16; \
       } \
