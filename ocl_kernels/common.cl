@@ -98,14 +98,16 @@ YOLO_ACT_VEC (float16)
  * estimate replace exp() and the division, which dominate the epilogue of
  * convolutions with few input channels (depthwise, 1x1 with 16-64 input
  * channels). 2^k by vscalefps and k by vrndscaleps (not the integer
- * exponent arithmetic and the 1.5 * 2^23 rounding trick): 16 instructions
- * per vector, not 20. t is clamped to [-126, 126]: e = inf would make the
- * refinement inf * 0, and t = -inf (x = +inf) a NaN in f. */
+ * exponent arithmetic and the 1.5 * 2^23 rounding trick): 15 instructions
+ * per vector, not 20. t is bounded below by -126 (t = -inf, x = +inf,
+ * would make f NaN); above 126 no bound is needed: e may be inf or NaN
+ * there (inf * 0 in the refinement, or t = +inf), and the select after it
+ * sets those lanes to 0 (an upper clamp at 126 gave the same bits). */
 static inline float16
 yolo_silu_fast16 (float16 x)
 {
 #if defined(__AVX512F__)
-  float16 t = clamp (x * -1.44269504f, -126.0f, 126.0f);
+  float16 t = max (x * -1.44269504f, -126.0f);
   float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
   float16 f = t - k;
   float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
@@ -119,7 +121,7 @@ yolo_silu_fast16 (float16 x)
   float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
       (ushort) 0xffff);
   r = r * (2.0f - d * r);
-  /* sigmoid 0 below -87 (t clamped): SiLU (-inf) is NaN, -inf * 0, as
+  /* sigmoid 0 below -87 (t >= 126): SiLU (-inf) is NaN, -inf * 0, as
    * onnxruntime's Mul (x, Sigmoid (x)) and the exp () form below */
   r = select (r, (float16) (0.0f), t >= 126.0f);
   return x * r;

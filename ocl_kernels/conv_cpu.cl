@@ -180,13 +180,25 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
     (j) == 2 ? p##2 : (j) == 3 ? p##3 : (j) == 4 ? p##4 : (j) == 5 ? p##5 : \
     (j) == 6 ? p##6 : p##7)
 
+/* STORE_ACT16 of a full 16-lane segment. With float activations on
+ * clang (PoCL) one unaligned 64-byte vector store: vstore16 became three
+ * stores (16 + 16 + 32 bytes, two of them lane extracts) in PoCL 3.1. */
+#if defined(__clang__) && !defined(YOLO_ACT_HALF)
+typedef float conv_float16_u __attribute__ ((ext_vector_type (16),
+        aligned (4)));
+#define CONV_STORE_FULL16(p, i, v) \
+  (*(__global conv_float16_u *) ((p) + (i)) = (v))
+#else
+#define CONV_STORE_FULL16(p, i, v) STORE_ACT16 (p, i, v)
+#endif
+
 /* Epilogue of channel j of a full 16-lane segment: bias, activation,
  * residual, store (one vector at a time keeps register pressure low). */
 #define CONV_EPI1(v, j) do { \
     float16 t_ = CONV_ACT16 ((v) + b[m0 + (j)], act, alpha, beta); \
     if (has_res) \
       t_ = CONV_QDQ_RES16 (t_ + LOAD_ACT16 (r_, (j) * ostride)); \
-    STORE_ACT16 (y_, (j) * ostride, t_); \
+    CONV_STORE_FULL16 (y_, (j) * ostride, t_); \
   } while (0)
 
 /* Writes lanes [l0, l1) of the 8 channel segments of accumulator set p
@@ -217,6 +229,35 @@ conv_store16 (float16 v, __global ACT_T *y, int yo, __global const ACT_T *r,
   } while (0)
 
 /* CONV_EPILOGUE_ARGS: common.cl */
+
+#ifdef CONV_QDQ
+#define CONV_PLAIN_EPI (!qmask)
+#else
+#define CONV_PLAIN_EPI 1
+#endif
+
+/* CONV_STORE8 with the common case first: a full segment of 8 channels,
+ * SiLU, no residual, no QDQ epilogue, as 8 straight bias + SiLU + store
+ * sequences without the per-channel tests of act, has_res and qmask
+ * (conv_1x1_c8, whose epilogue weighs most with 16-64 input channels). */
+#define CONV_SILU_STORE1(v, j) \
+  CONV_STORE_FULL16 (y_, (j) * ostride, yolo_silu_fast16 ((v) + b[m0 + (j)]))
+#define CONV_1X1_STORE8(p, off, l0, l1) do { \
+    if ((l0) == 0 && (l1) == 16 && m0 + 8 <= M && act == YOLO_ACT_SILU \
+        && !has_res && CONV_PLAIN_EPI) { \
+      __global ACT_T *y_ = y + y_off + m0 * ostride + (off); \
+      CONV_SILU_STORE1 (p##0, 0); \
+      CONV_SILU_STORE1 (p##1, 1); \
+      CONV_SILU_STORE1 (p##2, 2); \
+      CONV_SILU_STORE1 (p##3, 3); \
+      CONV_SILU_STORE1 (p##4, 4); \
+      CONV_SILU_STORE1 (p##5, 5); \
+      CONV_SILU_STORE1 (p##6, 6); \
+      CONV_SILU_STORE1 (p##7, 7); \
+    } else { \
+      CONV_STORE8 (p, off, l0, l1); \
+    } \
+  } while (0)
 
 /* 1x1, stride 1, no padding: out[m][p] = sum_c w[m][c] x[c][p] over the
  * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
@@ -259,10 +300,17 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
         wp += 8;
       }
     }
+    /* one epilogue in a loop over the two halves (not unrolled: two
+     * inlined copies make PoCL's first-launch compile slower) */
     int skip = p0 - ps;
-    CONV_STORE8 (a, ps, min (skip, 16), 16);
-    if (!one)
-      CONV_STORE8 (c, ps + 16, max (skip - 16, 0), 16);
+    _Pragma ("unroll 1")
+    for (int h = 0; h < (one ? 1 : 2); h++) {
+      float16 e0 = h ? c0 : a0, e1 = h ? c1 : a1, e2 = h ? c2 : a2,
+          e3 = h ? c3 : a3, e4 = h ? c4 : a4, e5 = h ? c5 : a5,
+          e6 = h ? c6 : a6, e7 = h ? c7 : a7;
+      CONV_1X1_STORE8 (e, ps + 16 * h, h ? max (skip - 16, 0) : min (skip,
+              16), 16);
+    }
   } else {
     for (int k = 0; k < Cg; k++) {
       float16 v0 = conv_load16_masked (xp, 0, 1, HW);

@@ -186,18 +186,12 @@ pool_window16 (float16 lo, float16 hi, int n)
  * smaller than the kernel: no window is all padding). pool_max_s1_w16
  * reduced the kh rows of every output row again from memory, with kw
  * shuffles per vector, one work-item per output row.
- * gws: planes. */
-__kernel void
-pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
-    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
-    int ph, int pw)
+ * src, dst: the plane's first elements; avail: the elements from src to
+ * the end of its tensor (vector loads stay inside it). */
+static inline void
+pool_plane16 (__global const ACT_T *src, __global ACT_T *dst, int avail,
+    int H, int W, int OH, int OW, int kh, int kw, int ph, int pw)
 {
-  int p = get_global_id (0);
-  if (p >= planes)
-    return;
-
-  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
-  __global ACT_T *dst = y + y_off + (size_t) p * OH * OW;
   float16 ninf = (float16) (-INFINITY);
   int16 past = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
       >= W;
@@ -209,7 +203,7 @@ pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
     /* one vector load when 16 elements from the row start lie inside
      * the tensor (it reads on into the next rows), else element by
      * element */
-    if ((planes - p) * H * W - iy * W >= 16) {
+    if (avail - iy * W >= 16) {
       r = LOAD_ACT16 (row, 0);
     } else {
       float t[16];
@@ -239,6 +233,19 @@ pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
   }
 }
 
+/* pool_plane16 per work-item. gws: planes. */
+__kernel void
+pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int ph, int pw)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+  pool_plane16 (x + x_off + (size_t) p * H * W, y + y_off + (size_t) p * OH
+      * OW, (planes - p) * H * W, H, W, OH, OW, kh, kw, ph, pw);
+}
+
 /* Max pooling with stride 1 and dilation 1 of rows at most 32 wide whose
  * output rows are at most 32 wide (SPPF at 20x20 in the 640 models), under
  * the same conditions as pool_max_s1_plane: one plane per work-item. Each
@@ -247,23 +254,16 @@ pool_max_s1_plane (__global const ACT_T *x, int x_off, __global ACT_T *y,
  * lanes (-inf on both sides) and reduced over windows of kw lanes
  * (pool_window16) twice: lanes 0-15 and 16-31 of the output row. The
  * 16-wide rows of pool_max_s1_w16 reloaded each input row three times per
- * 16 outputs, with kw shuffles each.
- * gws: planes. */
-__kernel void
-pool_max_s1_plane32 (__global const ACT_T *x, int x_off, __global ACT_T *y,
-    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
-    int ph, int pw)
+ * 16 outputs, with kw shuffles each. src, dst, avail_plane as in
+ * pool_plane16. */
+static inline void
+pool_plane32 (__global const ACT_T *src, __global ACT_T *dst,
+    int avail_plane, int H, int W, int OH, int OW, int kh, int kw, int ph,
+    int pw)
 {
-  int p = get_global_id (0);
-  if (p >= planes)
-    return;
-
-  __global const ACT_T *src = x + x_off + (size_t) p * H * W;
-  __global ACT_T *dst = y + y_off + (size_t) p * OH * OW;
   float16 ninf = (float16) (-INFINITY);
   int16 lane = (int16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   int16 past0 = lane >= W, past1 = lane + 16 >= W;
-  int avail_plane = (planes - p) * H * W;
 
   for (int oh = 0; oh < OH; oh++) {
     int y0 = max (oh - ph, 0), y1 = min (oh - ph + kh, H);
@@ -304,6 +304,61 @@ pool_max_s1_plane32 (__global const ACT_T *x, int x_off, __global ACT_T *y,
       for (int i = 0; i < OW; i++)
         STORE_ACT (dst, oh * OW + i, t[i]);
     }
+  }
+}
+
+/* pool_plane32 per work-item. gws: planes. */
+__kernel void
+pool_max_s1_plane32 (__global const ACT_T *x, int x_off, __global ACT_T *y,
+    int y_off, int planes, int H, int W, int OH, int OW, int kh, int kw,
+    int ph, int pw)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+  pool_plane32 (x + x_off + (size_t) p * H * W, y + y_off + (size_t) p * OH
+      * OW, (planes - p) * H * W, H, W, OH, OW, kh, kw, ph, pw);
+}
+
+/* SPP and SPPF in one launch: three same-size max poolings (kernel kj x kj,
+ * pads kj / 2, kj odd, stride 1) of planes at most 16 x 16 (plane16 set)
+ * or at most 64 x 32 (else), one plane per work-item; output j pools x
+ * (chain 0: YOLOX's and YOLOv5's SPP, 5 / 9 / 13 side by side) or output
+ * j - 1 (chain 1: SPPF's three 5 x 5 in a row), which this work-item has
+ * just written (a work-item reads its own writes; the vector loads that
+ * run on into the next plane read lanes set to -inf). The same arithmetic
+ * as three pool_max_s1_plane / plane32 launches, so the same bits: one
+ * launch instead of three (each launch costs a hand-over between PoCL's
+ * threads: docs/performance.md, "Idle cores between launches").
+ * gws: planes. */
+__kernel void
+pool_max_s1_spp (__global const ACT_T *x, int x_off, __global ACT_T *y1,
+    int y1_off, __global ACT_T *y2, int y2_off, __global ACT_T *y3,
+    int y3_off, int planes, int H, int W, int k1, int k2, int k3, int chain,
+    int plane16)
+{
+  int p = get_global_id (0);
+  if (p >= planes)
+    return;
+
+  size_t o = (size_t) p * H * W;
+  int avail = (planes - p) * H * W;
+  __global const ACT_T *src = x + x_off + o;
+  __global ACT_T *d1 = y1 + y1_off + o;
+  __global ACT_T *d2 = y2 + y2_off + o;
+  __global ACT_T *d3 = y3 + y3_off + o;
+  if (plane16) {
+    pool_plane16 (src, d1, avail, H, W, H, W, k1, k1, k1 / 2, k1 / 2);
+    pool_plane16 (chain ? d1 : src, d2, avail, H, W, H, W, k2, k2, k2 / 2,
+        k2 / 2);
+    pool_plane16 (chain ? d2 : src, d3, avail, H, W, H, W, k3, k3, k3 / 2,
+        k3 / 2);
+  } else {
+    pool_plane32 (src, d1, avail, H, W, H, W, k1, k1, k1 / 2, k1 / 2);
+    pool_plane32 (chain ? d1 : src, d2, avail, H, W, H, W, k2, k2, k2 / 2,
+        k2 / 2);
+    pool_plane32 (chain ? d2 : src, d3, avail, H, W, H, W, k3, k3, k3 / 2,
+        k3 / 2);
   }
 }
 

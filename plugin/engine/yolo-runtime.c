@@ -79,6 +79,7 @@ typedef struct
   char *op_type;
   const char *variant;          /* impl name (static), or NULL */
   const YoloNode *node;         /* the node launched for (profile FLOPs) */
+  GPtrArray *covers;            /* other nodes it computes (YoloNode *), or NULL */
   cl_event ev;
   /* profile on CPU devices, the least over the runs (0: none yet): CPU
    * ms of all threads, and of the busiest one (the launch's wall time
@@ -638,8 +639,22 @@ truncate_launches (YoloRuntime * rt, guint from)
       clReleaseEvent (l->ev);
     g_free (l->label);
     g_free (l->op_type);
+    if (l->covers)
+      g_ptr_array_unref (l->covers);
   }
   g_array_set_size (rt->launches, MIN (from, rt->launches->len));
+}
+
+void
+yolo_rt_launch_covers (YoloRuntime * rt, const YoloNode * n)
+{
+  Launch *l;
+
+  g_return_if_fail (rt->launches->len > 0);
+  l = &g_array_index (rt->launches, Launch, rt->launches->len - 1);
+  if (!l->covers)
+    l->covers = g_ptr_array_new ();
+  g_ptr_array_add (l->covers, (gpointer) n);
 }
 
 void
@@ -1391,6 +1406,9 @@ yolo_runtime_profile_table (YoloRuntime * rt, YoloGraph * g, double peak_gflops)
         (first, l->node)) == i + 1;
     double flops = node_row && g ? yolo_node_flops (g, l->node) : 0;
     gpointer idx;
+
+    for (guint j = 0; node_row && g && l->covers && j < l->covers->len; j++)
+      flops += yolo_node_flops (g, g_ptr_array_index (l->covers, j));
 
     if (!l->ev)
       continue;

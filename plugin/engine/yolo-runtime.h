@@ -128,6 +128,11 @@ cl_kernel yolo_rt_kernel (YoloRuntime * rt, const char *name, GError ** error);
 gboolean yolo_rt_launch (YoloRuntime * rt, const YoloNode * n, cl_kernel k,
     guint work_dim, const gsize * gws, const gsize * lws, GError ** error);
 
+/* The last recorded launch computes node n too (one launch for a group
+ * of nodes, the others recording none): n's FLOPs count in that launch's
+ * profile row. */
+void yolo_rt_launch_covers (YoloRuntime * rt, const YoloNode * n);
+
 /* TRUE when the device runs k with exactly the local size lws:
  * within CL_DEVICE_MAX_WORK_ITEM_SIZES and CL_DEVICE_MAX_WORK_GROUP_SIZE
  * (both capped by the max_work_group_size option), the kernel's

@@ -181,6 +181,82 @@ test_global (void)
   run_cases (cases, N_(cases));
 }
 
+/* SPP / SPPF: X -> Relu -> three MaxPools (each of the Relu's output,
+ * or each of the one before), Concat (Relu, pools) -> Sigmoid; k[j]: the
+ * pools' square kernels (pads k / 2). fused: whether the backend runs the
+ * three as one launch (pool_max_s1_spp), checked with the kernels it
+ * records. Relu and Sigmoid keep the Concat inside the arena. */
+static void
+spp_case (int C, int H, int W, gboolean chain, const int k[3], gboolean fused)
+{
+  YoloGraph *g = yolo_graph_new ();
+  gint64 d4[4] = { 1, C, H, W };
+  const char *relu_in[1] = { "X" }, *relu_out[1] = { "R" };
+  const char *cat_in[4] = { "R", "P0", "P1", "P2" }, *cat_out[1] = { "Q" };
+  const char *sig_in[1] = { "Q" }, *sig_out[1] = { "Y" };
+  char *label = g_strdup_printf ("%s C%d %dx%d k%d,%d,%d", chain ? "SPPF" :
+      "SPP", C, H, W, k[0], k[1], k[2]);
+  YoloNode *n;
+  int ni;
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, d4, -4, 4);
+  ni = yolo_graph_add_node (g, "Relu", "relu", 1, relu_in, 1, relu_out);
+  YOLO_N (g, ni)->residual = -1;
+  for (int j = 0; j < 3; j++) {
+    const char *in[1] = { chain && j > 0 ? cat_in[j] : "R" };
+    const char *out[1] = { cat_in[j + 1] };
+    int kk[2] = { k[j], k[j] }, pads[4] = { k[j] / 2, k[j] / 2, k[j] / 2,
+      k[j] / 2
+    }, ones[2] = { 1, 1 };
+    char *name = g_strdup_printf ("pool%d", j);
+
+    ni = yolo_graph_add_node (g, "MaxPool", name, 1, in, 1, out);
+    n = YOLO_N (g, ni);
+    n->residual = -1;
+    yolo_test_attr_int_array (n, "kernel_shape", 2, kk);
+    yolo_test_attr_int_array (n, "strides", 2, ones);
+    yolo_test_attr_int_array (n, "pads", 4, pads);
+    g_free (name);
+  }
+  ni = yolo_graph_add_node (g, "Concat", "cat", 4, cat_in, 1, cat_out);
+  n = YOLO_N (g, ni);
+  n->residual = -1;
+  yolo_node_add_attr (n, "axis", YOLO_ATTR_INT)->i = 1;
+  ni = yolo_graph_add_node (g, "Sigmoid", "sig", 1, sig_in, 1, sig_out);
+  YOLO_N (g, ni)->residual = -1;
+  yolo_test_output (g, "Y");
+  yolo_test_expect_kernel ("pool_max_s1_spp", fused);
+  if (fused)
+    yolo_test_expect_kernel ("pool_max_s1_plane|pool_max_s1_plane32|"
+        "pool_max_s1_w16|pool_generic", FALSE);
+  yolo_test_check (g, label, 1e-6f, 1e-5f, FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
+  g_free (label);
+}
+
+static void
+test_spp (void)
+{
+  static const int k5[3] = { 5, 5, 5 }, k5913[3] = { 5, 9, 13 };
+  static const int k537[3] = { 5, 3, 7 }, k17[3] = { 17, 1, 3 };
+
+  /* SPPF at 10x10 and 20x20 (one plane per work-item: 16 and 32 lanes),
+   * YOLOX's SPP at 13x13, odd plane counts, the largest planes of each
+   * kernel, one row, one column, mixed kernels */
+  spp_case (8, 10, 10, TRUE, k5, TRUE);
+  spp_case (5, 20, 20, TRUE, k5, TRUE);
+  spp_case (7, 13, 13, FALSE, k5913, TRUE);
+  spp_case (3, 20, 20, FALSE, k5913, TRUE);
+  spp_case (3, 16, 16, TRUE, k5, TRUE);
+  spp_case (3, 64, 32, TRUE, k5, TRUE);
+  spp_case (9, 1, 13, TRUE, k537, TRUE);
+  spp_case (2, 14, 1, FALSE, k537, TRUE);
+  spp_case (3, 11, 27, TRUE, k17, TRUE);
+  /* 33 wide, 65 rows: three launches of pool_max_s1_w16 */
+  spp_case (2, 13, 33, TRUE, k5, FALSE);
+  spp_case (2, 65, 20, FALSE, k5913, FALSE);
+}
+
 /* onnxruntime on X = 1..25 (5x5): ceil_mode, count_include_pad. */
 static void
 test_onnxruntime (void)
@@ -274,8 +350,10 @@ main (int argc, char **argv)
   g_test_add_func ("/pool/global", test_global);
   g_test_add_func ("/pool/onnxruntime", test_onnxruntime);
   g_test_add_func ("/pool/errors", test_errors);
+  g_test_add_func ("/pool/spp", test_spp);
   yolo_test_add_half ("/pool/half/maxpool", test_maxpool);
   yolo_test_add_half ("/pool/half/avgpool", test_avgpool);
   yolo_test_add_half ("/pool/half/global", test_global);
+  yolo_test_add_half ("/pool/half/spp", test_spp);
   return g_test_run ();
 }
