@@ -2232,24 +2232,8 @@ conv_stem_edge (__global const ACT_T *x, __global const float *wk, int H,
  * SiLU in straight-line code (independent chains the compiler
  * interleaves), then their stores. */
 #define CONV_STEM_SILU(j) \
-  CONV_STEM_STORE16 (y, y_off + (m0 + (j)) * ostride + po, \
+  CONV_STORE_FULL16 (y, y_off + (m0 + (j)) * ostride + po, \
       yolo_silu_fast16 (a##j + b[m0 + (j)]))
-
-/* One store instruction for 16 floats (vstore16 in PoCL: three). */
-#if defined(__clang__) && !defined(YOLO_ACT_HALF)
-typedef float conv_stem_f16u __attribute__ ((ext_vector_type (16),
-        aligned (4)));
-#define CONV_STEM_STORE16(p, i, v) \
-  (*(__global conv_stem_f16u *) ((p) + (i)) = (v))
-#else
-#define CONV_STEM_STORE16(p, i, v) STORE_ACT16 (p, i, v)
-#endif
-
-#ifdef CONV_QDQ
-#define CONV_STEM_NO_QDQ && !qmask
-#else
-#define CONV_STEM_NO_QDQ
-#endif
 
 #define CONV_STEM_KERNEL(name, K, ROW) \
 __kernel void \
@@ -2267,7 +2251,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
   int ky0 = max (0, P - 2 * oy), ky1 = min ((K), H + P - 2 * oy); \
   __global const ACT_T *xc = x + x_off; \
   __global const float *wb = w + mb * C * (K) * (K) * 16; \
-  int fast_epi = act == YOLO_ACT_SILU && !has_res CONV_STEM_NO_QDQ; \
+  int fast_epi = act == YOLO_ACT_SILU && !has_res && CONV_PLAIN_EPI; \
   for (int x0 = 0; x0 < Wo; x0 += 16) { \
     int xs = Wo >= 16 ? min (x0, Wo - 16) : 0; \
     int po = oy * Wo + xs, l0 = x0 - xs, l1 = min (16, Wo - xs); \
