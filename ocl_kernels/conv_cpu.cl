@@ -20,6 +20,9 @@
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s2_t32  3x3 stride 2 pad 1, lanes over output channels:
  *                  32 ch x 8 px of a row, broadcast inputs
+ *  conv_3x3s2_stem, conv_6x6s2_stem  the first conv (at most 4 input
+ *                  channels, 3x3 s2 pad 1 / 6x6 s2 pad 2): a whole output
+ *                  row x 16 ch, 16 px at a time
  *  conv_kxk_c8     any kernel/stride/pad/dilation: 1 row x 16 px x 8 ch
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 4 rows x 16 px per work-item
