@@ -1,12 +1,12 @@
 /* backend-opencl/anchor.c - AnchorDecode (ops/anchor.h) on OpenCL: one
- * launch of ocl_kernels/anchor.cl, one work-item per 8 grid cells of one
+ * launch of ocl_kernels/anchor.cl, one work-item per 64 grid cells of one
  * anchor of one level of one image, reading each level's conv output
  * where it is and writing the [N, A, 5+nc] output (no Transpose, Split,
  * Concat or intermediate tensor). */
 #include "impls.h"
 #include "ops/anchor.h"
 
-#define ANCHOR_V 8              /* anchor.cl: grid cells per work-item */
+#define ANCHOR_V 64             /* anchor.cl: grid cells per work-item */
 
 static gboolean
 anchor_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -41,7 +41,7 @@ anchor_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     gws[0] += d.na * ((d.n[l] + ANCHOR_V - 1) / ANCHOR_V);
   gws[1] = d.N;
   /* PoCL: work-groups of one work-item. Left to the driver it takes
-   * large groups (3150 work-items at 640x640) that it vectorises across
+   * large groups (3150 work-items of 8 cells at 640x640) that it vectorises across
    * work-items into gathers and scatters, and one thread ran nearly all
    * of it (busy time = CPU time, 3 ms at 640). */
   return yolo_rt_launch (rt, n, k, 2, gws,
