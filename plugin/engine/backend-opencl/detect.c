@@ -1,5 +1,5 @@
 /* backend-opencl/detect.c - DetectDecode (ops/detect.h) on OpenCL: one
- * launch of ocl_kernels/detect.cl, one work-item per 8 anchors of a level
+ * launch of ocl_kernels/detect.cl, one work-item per 64 anchors of a level
  * and image (global size: chunks x N images), reading each level's box and
  * class conv outputs where they are and writing the [N, 4+nc, A] output
  * or (split) the boxes [N, A, 4] and scores [N, A, nc] (no Concat, no
@@ -7,7 +7,7 @@
 #include "impls.h"
 #include "ops/detect.h"
 
-#define DETECT_V 8              /* detect.cl: anchors per work-item */
+#define DETECT_V 256            /* detect.cl: anchors per work-item */
 
 static gboolean
 detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -48,7 +48,7 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     gws[0] += (d.n[l] + DETECT_V - 1) / DETECT_V;
   gws[1] = d.N;
   /* PoCL: work-groups of one work-item. Left to the driver it takes the
-   * whole grid as one group (263 work-items at 320x320, a prime), which
+   * whole grid as one group (263 work-items of 8 anchors at 320x320, a prime), which
    * one of its threads runs alone. */
   return yolo_rt_launch (rt, n, k, 2, gws,
       yolo_rt_device (rt)->wide_vectors ? lws_cpu : NULL, error);
