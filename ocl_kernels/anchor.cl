@@ -1,8 +1,9 @@
 /* anchor.cl - AnchorDecode (plugin/engine/ops/anchor.h): the anchor-based
  * decode tail of a YOLOv5 Detect head: sigmoid, xy against the grid and
  * strides, wh against the anchor grid, written as rows of 5+nc into the
- * [N, A, 5+nc] output. One work-item per 64 consecutive grid cells of one
- * anchor of one level (global id 0) of one image (global id 1), in blocks
+ * [N, A, 5+nc] output. One work-item per span consecutive grid cells (a
+ * multiple of 16: 64 on CPUs, 16 elsewhere) of one anchor of one level
+ * (global id 0) of one image (global id 1), in blocks
  * of 16 cells x 16 channels: it reads 16 contiguous values of 16 of the
  * 5+nc conv channels, transposes the block in registers
  * (YOLO_TRANSPOSE16) and writes it as 16 row pieces of 16 contiguous
@@ -17,8 +18,6 @@
 
 /* the graph's separate multiplies and adds, rounded one by one */
 #pragma OPENCL FP_CONTRACT OFF
-
-#define ANCHOR_V 64
 
 /* column k of 16 output rows a .. a+15 from their conv values x */
 static inline float16
@@ -108,15 +107,15 @@ anchor_decode (__global const ACT_T *x0, int x0_off,
     __global const float *ag, int ag_off,
     __global const float *str, int str_off,
     __global ACT_T *y, int y_off,
-    int n0, int n1, int n2, int n3, int na, int no, float off)
+    int n0, int n1, int n2, int n3, int na, int no, float off, int span)
 {
   int q = get_global_id (0), b = get_global_id (1);
   int A = na * (n0 + n1 + n2 + n3);
-  /* chunks of ANCHOR_V cells per anchor of each level */
-  int q0 = na * ((n0 + ANCHOR_V - 1) / ANCHOR_V);
-  int q1 = na * ((n1 + ANCHOR_V - 1) / ANCHOR_V);
-  int q2 = na * ((n2 + ANCHOR_V - 1) / ANCHOR_V);
-  int q3 = na * ((n3 + ANCHOR_V - 1) / ANCHOR_V);
+  /* chunks of span cells per anchor of each level */
+  int q0 = na * ((n0 + span - 1) / span);
+  int q1 = na * ((n1 + span - 1) / span);
+  int q2 = na * ((n2 + span - 1) / span);
+  int q3 = na * ((n3 + span - 1) / span);
   __global const ACT_T *x;
   int xo, nl, start;
 
@@ -131,8 +130,8 @@ anchor_decode (__global const ACT_T *x0, int x0_off,
   } else {
     return;
   }
-  int cq = (nl + ANCHOR_V - 1) / ANCHOR_V;
-  int j = q / cq, p = (q % cq) * ANCHOR_V;
+  int cq = (nl + span - 1) / span;
+  int j = q / cq, p = (q % cq) * span;
   /* image b's rows of anchor j: channels j*no .. of level l */
   xo += (b * na + j) * no * nl;
   grid += grid_off;
@@ -141,7 +140,7 @@ anchor_decode (__global const ACT_T *x0, int x0_off,
   int yo = y_off + b * A * no;
   int a = start + j * nl + p;
   /* whole blocks of 16 cells, then the level's last cells one by one */
-  int nb = min (ANCHOR_V, nl - p) / 16;
+  int nb = min (span, nl - p) / 16;
   if (no >= 16) {
     /* column blocks 0, 16, ..; the last one ends at column no - 1 */
     for (int kb = 0; kb < no; kb += 16)
@@ -153,6 +152,6 @@ anchor_decode (__global const ACT_T *x0, int x0_off,
       anchor16s (x, xo, nl, p + 16 * i, a + 16 * i, A, grid, ag, str, y,
           yo, no, off);
   }
-  for (int e = min (p + ANCHOR_V, nl), i = p + 16 * nb; i < e; i++)
+  for (int e = min (p + span, nl), i = p + 16 * nb; i < e; i++)
     anchor1 (x, xo, nl, i, a + i - p, A, grid, ag, str, y, yo, no, off);
 }

@@ -1,10 +1,11 @@
 /* detect.cl - DetectDecode (plugin/engine/ops/detect.h): the tail of an
  * Ultralytics Detect head: DFL softmax and expectation, distances to
  * boxes, strides, class sigmoids, written into the [N, 4+nc, A] output.
- * Global size (chunks, N): one work-item per 256 consecutive anchors of
- * one level of image get_global_id (1), in blocks of 16 (float16: PoCL
- * does not vectorise exp across work-items that pick their level's
- * pointers), a level's last anchors (fewer than 16) one by one. Images are dense: image i of a
+ * Global size (chunks, N): one work-item per span consecutive anchors (16
+ * x 1 to DETECT_B; 256 on CPUs, 16 elsewhere) of one level of image
+ * get_global_id (1), in blocks of 16 (float16: PoCL does not vectorise
+ * exp across work-items that pick their level's pointers), a level's last
+ * anchors (fewer than 16) one by one. Images are dense: image i of a
  * level's box tensor starts 4*R*n_l elements after image i-1, of its class
  * tensor nc*n_l, of the output (4+nc)*A; anchors, strides and DFL weights
  * are shared. Up to 4 levels; a level of 0 anchors is unused (its tensor
@@ -17,8 +18,7 @@
  * 16-anchor path uses yolo_exp_fast16 and yolo_sigmoid_fast16
  * (common.cl), the one-by-one path the exact forms. */
 
-#define DETECT_B 16
-#define DETECT_V (16 * DETECT_B)
+#define DETECT_B 16             /* most blocks of 16 anchors per work-item */
 
 #define DETECT_LDF1(p, i) ((p)[i])
 #define DETECT_ST1(p, i, st, v) STORE_ACT ((p), (i), (v))
@@ -213,13 +213,13 @@ detect_decode (__global const ACT_T *b0, int b0_off,
     __global const float *w, int w_off,
     __global ACT_T *y, int y_off,
     int n0, int n1, int n2, int n3, int R, int nc, int xywh,
-    __global ACT_T *ys, int ys_off, int split)
+    __global ACT_T *ys, int ys_off, int split, int span)
 {
   int q = get_global_id (0), img = get_global_id (1);
   int A = n0 + n1 + n2 + n3;
-  /* chunks of DETECT_V anchors per level */
-  int q0 = (n0 + DETECT_V - 1) / DETECT_V, q1 = (n1 + DETECT_V - 1) / DETECT_V;
-  int q2 = (n2 + DETECT_V - 1) / DETECT_V, q3 = (n3 + DETECT_V - 1) / DETECT_V;
+  /* chunks of span anchors per level */
+  int q0 = (n0 + span - 1) / span, q1 = (n1 + span - 1) / span;
+  int q2 = (n2 + span - 1) / span, q3 = (n3 + span - 1) / span;
   __global const ACT_T *b, *c;
   int bo, co, nl, start;
 
@@ -234,7 +234,7 @@ detect_decode (__global const ACT_T *b0, int b0_off,
   } else {
     return;
   }
-  int p = q * DETECT_V;
+  int p = q * span;
   /* image img: its box and class rows, its output */
   bo += img * 4 * R * nl;
   co += img * nc * nl;
@@ -252,11 +252,11 @@ detect_decode (__global const ACT_T *b0, int b0_off,
     ys = y + 4 * A;
   }
   /* whole blocks of 16 anchors, then the level's last anchors one by one */
-  int nb = min (DETECT_V, nl - p) / 16;
+  int nb = min (span, nl - p) / 16;
   if (nb > 0)
     detect16 (b, bo, c, co, nl, p, start + p, A, anc, str, w, y, R, nc, xywh,
         ys, split, nb);
-  for (int e = min (p + DETECT_V, nl), i = p + 16 * nb; i < e; i++)
+  for (int e = min (p + span, nl), i = p + 16 * nb; i < e; i++)
     detect1 (b, bo, c, co, nl, i, start + i, A, anc, str, w, y, R, nc, xywh,
         ys, cs, as, ss);
 }
