@@ -92,22 +92,19 @@ YOLO_ACT_VEC (float4)
 YOLO_ACT_VEC (float8)
 YOLO_ACT_VEC (float16)
 
-/* x * sigmoid(x) for the conv epilogues (conv_cpu.cl, conv_int8.cl). On
- * AVX-512 CPUs (PoCL) a short exp2 (range reduction +
- * degree-5 polynomial, relative error ~2e-7) and a refined reciprocal
- * estimate replace exp() and the division, which dominate the epilogue of
- * convolutions with few input channels (depthwise, 1x1 with 16-64 input
- * channels). 2^k by vscalefps and k by vrndscaleps (not the integer
- * exponent arithmetic and the 1.5 * 2^23 rounding trick): 15 instructions
- * per vector, not 20. t is bounded below by -126 (t = -inf, x = +inf,
- * would make f NaN); above 126 no bound is needed: e may be inf or NaN
- * there (inf * 0 in the refinement, or t = +inf), and the select after it
- * sets those lanes to 0 (an upper clamp at 126 gave the same bits). */
-static inline float16
-yolo_silu_fast16 (float16 x)
-{
 #if defined(__AVX512F__)
-  float16 t = max (x * -1.44269504f, -126.0f);
+/* 2^t for t in [-126, 126] (NaN stays NaN; above 126 the result is inf
+ * or NaN, which yolo_silu_fast16 masks): t = k + f with k
+ * rounded to nearest by vrndscaleps, 2^f (f in [-0.5, 0.5]) by the
+ * degree-5 Taylor polynomial, scaled by 2^k with vscalefps. Relative
+ * error 3.3e-6 at f = +-0.5 (float32 emulation; 2e-7 near f = 0). A
+ * relative minimax fit (1.32647273e-3, 9.67151299e-3, 5.55073358e-2,
+ * 2.40222424e-1, 6.93147004e-1: 1.7e-7, same instructions) moved
+ * zoo/yolo12n's worst box against onnxruntime from 0.041 to 0.060 px
+ * (parity atol 0.05) through the conv epilogues, so it is not used. */
+static inline float16
+yolo_exp2_avx512 (float16 t)
+{
   float16 k = __builtin_ia32_rndscaleps_mask (t, 8, t, (ushort) 0xffff, 4);
   float16 f = t - k;
   float16 p = fma (f, 1.3333558e-3f, 9.6181291e-3f);
@@ -115,9 +112,29 @@ yolo_silu_fast16 (float16 x)
   p = fma (p, f, 2.4022651e-1f);
   p = fma (p, f, 6.9314718e-1f);
   p = fma (p, f, 1.0f);
-  float16 e = __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
+  return __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
       (ushort) 0xffff, 4);
-  float16 d = 1.0f + e;
+}
+#endif
+
+/* x * sigmoid(x) for the conv epilogues (conv_cpu.cl, conv_int8.cl). On
+ * AVX-512 CPUs (PoCL) a short exp2 (yolo_exp2_avx512: range reduction +
+ * degree-5 polynomial, relative error up to 3.3e-6) and a refined
+ * reciprocal estimate replace exp() and the division, which dominate the
+ * epilogue of convolutions with few input channels (depthwise, 1x1 with
+ * 16-64 input channels). 2^k by vscalefps and k by vrndscaleps (not the
+ * integer exponent arithmetic and the 1.5 * 2^23 rounding trick): 15
+ * instructions per vector, not 20. t is bounded below by -126 (t = -inf,
+ * x = +inf, would make f NaN); above 126 no bound is needed: e may be inf
+ * or NaN there (inf * 0 in the refinement, or t = +inf), and the select
+ * after it sets those lanes to 0 (an upper clamp at 126 gave the same
+ * bits). */
+static inline float16
+yolo_silu_fast16 (float16 x)
+{
+#if defined(__AVX512F__)
+  float16 t = max (x * -1.44269504f, -126.0f);
+  float16 d = 1.0f + yolo_exp2_avx512 (t);
   float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
       (ushort) 0xffff);
   r = r * (2.0f - d * r);
@@ -129,6 +146,85 @@ yolo_silu_fast16 (float16 x)
   return x / (1.0f + exp (-x));
 #endif
 }
+
+/* Sigmoid and exp for the decode tails (anchor.cl, detect.cl), with the
+ * exp2 of yolo_silu_fast16 on AVX-512 and the exact forms elsewhere.
+ * Relative error against double (float32 emulation): sigmoid 3.4e-6 for
+ * |x| <= 5, 4.2e-6 up to |x| = 18, 2.3e-7 for 1 / (1 + exp (-x));
+ * onnxruntime 1.32's Sigmoid (MLAS, rational) 1.4e-5 for |x| <= 5 and a
+ * constant below -18; exp of x in [-10, 0] 3.5e-6 (onnxruntime's Softmax
+ * 5e-7 on its larger outputs). NaN stays NaN, sigmoid (-inf) = 0 (and 0
+ * below -87.3), sigmoid (+inf) = 1; the clamps are compares and selects
+ * that let NaN through (one vmaxps / vminps each). yolo_exp_fast16 is
+ * for x <= 0 (softmax terms x - max): exp of x below -87.3 is 2^-126
+ * instead of a subnormal or 0. */
+static inline float16
+yolo_sigmoid_fast16 (float16 x)
+{
+#if defined(__AVX512F__)
+  float16 t = yolo_clip_float16 (x * -1.44269504f, -126.0f, 126.0f);
+  float16 d = 1.0f + yolo_exp2_avx512 (t);
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  return select (r, (float16) (0.0f), t >= 126.0f);
+#else
+  return 1.0f / (1.0f + exp (-x));
+#endif
+}
+
+static inline float16
+yolo_exp_fast16 (float16 x)
+{
+#if defined(__AVX512F__)
+  return yolo_exp2_avx512 (yolo_clip_float16 (x * 1.44269504f, -126.0f,
+          126.0f));
+#else
+  return exp (x);
+#endif
+}
+
+/* 16x16 transpose of the float16 rows v0 .. v15 in registers (about 64
+ * two-source shuffles, vpermt2ps / vunpck*pd on AVX-512): afterwards
+ * lane k of row c is what lane c of row k was. YOLO_T16_d swaps bit
+ * d of the row index with bit d of the lane index between rows a and
+ * b = a + d; the steps d = 1, 2, 4, 8 make the transpose. Used by the
+ * decode tails (anchor.cl, detect.cl) to write rows contiguously. */
+#define YOLO_T16_1(a, b) do { float16 a_ = (a), b_ = (b); \
+  (a) = (float16) (a_.s0, b_.s0, a_.s2, b_.s2, a_.s4, b_.s4, a_.s6, b_.s6, \
+      a_.s8, b_.s8, a_.sa, b_.sa, a_.sc, b_.sc, a_.se, b_.se); \
+  (b) = (float16) (a_.s1, b_.s1, a_.s3, b_.s3, a_.s5, b_.s5, a_.s7, b_.s7, \
+      a_.s9, b_.s9, a_.sb, b_.sb, a_.sd, b_.sd, a_.sf, b_.sf); \
+  } while (0)
+#define YOLO_T16_2(a, b) do { float16 a_ = (a), b_ = (b); \
+  (a) = (float16) (a_.s01, b_.s01, a_.s45, b_.s45, a_.s89, b_.s89, \
+      a_.scd, b_.scd); \
+  (b) = (float16) (a_.s23, b_.s23, a_.s67, b_.s67, a_.sab, b_.sab, \
+      a_.sef, b_.sef); \
+  } while (0)
+#define YOLO_T16_4(a, b) do { float16 a_ = (a), b_ = (b); \
+  (a) = (float16) (a_.s0123, b_.s0123, a_.s89ab, b_.s89ab); \
+  (b) = (float16) (a_.s4567, b_.s4567, a_.scdef, b_.scdef); \
+  } while (0)
+#define YOLO_T16_8(a, b) do { float16 a_ = (a), b_ = (b); \
+  (a) = (float16) (a_.lo, b_.lo); \
+  (b) = (float16) (a_.hi, b_.hi); \
+  } while (0)
+#define YOLO_TRANSPOSE16(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, \
+    v12, v13, v14, v15) do { \
+  YOLO_T16_1 (v0, v1); YOLO_T16_1 (v2, v3); YOLO_T16_1 (v4, v5); \
+  YOLO_T16_1 (v6, v7); YOLO_T16_1 (v8, v9); YOLO_T16_1 (v10, v11); \
+  YOLO_T16_1 (v12, v13); YOLO_T16_1 (v14, v15); \
+  YOLO_T16_2 (v0, v2); YOLO_T16_2 (v1, v3); YOLO_T16_2 (v4, v6); \
+  YOLO_T16_2 (v5, v7); YOLO_T16_2 (v8, v10); YOLO_T16_2 (v9, v11); \
+  YOLO_T16_2 (v12, v14); YOLO_T16_2 (v13, v15); \
+  YOLO_T16_4 (v0, v4); YOLO_T16_4 (v1, v5); YOLO_T16_4 (v2, v6); \
+  YOLO_T16_4 (v3, v7); YOLO_T16_4 (v8, v12); YOLO_T16_4 (v9, v13); \
+  YOLO_T16_4 (v10, v14); YOLO_T16_4 (v11, v15); \
+  YOLO_T16_8 (v0, v8); YOLO_T16_8 (v1, v9); YOLO_T16_8 (v2, v10); \
+  YOLO_T16_8 (v3, v11); YOLO_T16_8 (v4, v12); YOLO_T16_8 (v5, v13); \
+  YOLO_T16_8 (v6, v14); YOLO_T16_8 (v7, v15); \
+  } while (0)
 
 /* The other activations, out of line: a kernel expands its epilogue up to
  * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made

@@ -1,9 +1,10 @@
 /* test-anchor.c - YOLOv5's anchor-based decode tail in one node (issue 12):
  *  - kernel: AnchorDecode nodes made by hand (1 to 4 levels, levels
- *    shorter than and not a multiple of the kernel's 8 cells, 1 to 3
- *    anchors per cell, 1 to 80 classes, xy offsets 0, -0.5 and 0.25,
- *    batches of 1 to 3, rank 3 and 4 inputs) against the op's C
- *    reference, also with half storage;
+ *    shorter than and not a multiple of the kernel's 16-cell blocks and
+ *    64-cell work-items, 1 to 3 anchors per cell, 1 to 80 classes (rows
+ *    of 6 to 85 values: shorter than, equal to and not a multiple of 16),
+ *    xy offsets 0, -0.5 and 0.25, batches of 1 to 3, rank 3 and 4
+ *    inputs) against the op's C reference, also with half storage;
  *  - invalid: hostile attributes and inputs give one error at load;
  *  - pass: the tails of YOLOv5 >= 6.1 (Split, grid with the -0.5 folded
  *    in) and 6.0 (Slices, xy * 2 - 0.5 + grid), one level or several, the
@@ -98,6 +99,10 @@ test_kernel (void)
   kernel_case (3, 3, DIMS (13, 7, 1), 2, 2, -0.5f);
   kernel_case (2, 4, DIMS (17, 9, 8, 3), 3, 5, 0.0f);   /* P6 */
   kernel_case (1, 2, DIMS (24, 6), 1, 1, 0.25f);
+  /* rows of 17 (the last column block overlaps the box columns) and of
+   * exactly 16 values; levels of 64 + 32 + 4 cells */
+  kernel_case (1, 2, DIMS (100, 36), 2, 12, -0.5f);
+  kernel_case (2, 1, DIMS (48), 1, 11, 0.25f);
 }
 
 /* A node as a hostile file could give it: one error naming the op. */

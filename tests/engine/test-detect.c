@@ -1,7 +1,8 @@
 /* test-detect.c - the Detect head's tail in one node (issue 12):
  *  - kernel: DetectDecode nodes made by hand (1 to 4 levels, levels
- *    shorter than and not a multiple of the kernel's 8 anchors, reg_max 1,
- *    2 and 16, 1 to 80 classes, centre+size and corners, batches of 1 to
+ *    shorter than and not a multiple of the kernel's blocks of 16 anchors
+ *    and work-items of 256, reg_max 1, 2 and 16, 1 to 80 classes (split:
+ *    fewer than 16, 20 and 80), centre+size and corners, batches of 1 to
  *    4 images) against the op's C reference, also with half storage;
  *  - invalid: hostile attributes and inputs give one error at load;
  *  - pass: the tails of YOLOv8/v10 (Transpose + Softmax over axis 1),
@@ -178,6 +179,12 @@ test_kernel (void)
   kernel_case_split (1, 1, DIMS (1), 2, 1, TRUE, TRUE);
   kernel_case_split (2, 3, DIMS (64, 16, 4), 1, 80, FALSE, TRUE);
   kernel_case_split (3, 4, DIMS (17, 9, 8, 3), 5, 2, TRUE, TRUE);
+  /* 20 classes: the last block of 16 overlaps the first */
+  kernel_case_split (2, 2, DIMS (48, 20), 16, 20, TRUE, TRUE);
+  kernel_case_split (1, 2, DIMS (48, 20), 1, 20, FALSE, TRUE);
+  /* a level of two work-items: 256 + 2 blocks of 16 + 12 anchors */
+  kernel_case_split (1, 2, DIMS (300, 20), 16, 20, TRUE, TRUE);
+  kernel_case (2, 2, DIMS (300, 20), 16, 80, TRUE);
 }
 
 /* A node as a hostile file could give it: one error naming the op. */

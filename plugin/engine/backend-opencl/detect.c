@@ -1,13 +1,18 @@
 /* backend-opencl/detect.c - DetectDecode (ops/detect.h) on OpenCL: one
- * launch of ocl_kernels/detect.cl, one work-item per 8 anchors of a level
- * and image (global size: chunks x N images), reading each level's box and
- * class conv outputs where they are and writing the [N, 4+nc, A] output
- * or (split) the boxes [N, A, 4] and scores [N, A, nc] (no Concat, no
- * intermediate tensors). */
+ * launch of ocl_kernels/detect.cl, one work-item per 256 anchors (16 on
+ * GPUs) of a level and image (global size: chunks x N images), reading
+ * each level's box and class conv outputs where they are and writing the
+ * [N, 4+nc, A] output or (split) the boxes [N, A, 4] and scores [N, A, nc]
+ * (no Concat, no intermediate tensors). */
 #include "impls.h"
 #include "ops/detect.h"
 
-#define DETECT_V 8              /* detect.cl: anchors per work-item */
+/* detect.cl: anchors per work-item, a multiple of 16 up to 16 *
+ * DETECT_B: on CPUs 256 (yolo26n-640's DetectDecode 0.67, 0.51, 0.44 and
+ * 0.37x the float8 kernel's CPU time at 16, 64, 128 and 256), elsewhere
+ * 16 (work-items for a GPU's lanes) */
+#define DETECT_SPAN_CPU 256
+#define DETECT_SPAN_GPU 16
 
 static gboolean
 detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -16,6 +21,7 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   cl_kernel k;
   YoloArgs a;
   gsize gws[2];
+  int span = yolo_rt_device (rt)->is_cpu ? DETECT_SPAN_CPU : DETECT_SPAN_GPU;
   static const gsize lws_cpu[2] = { 1, 1 };
 
   if (!yolo_detect_geom (g, n, &d, error))
@@ -41,14 +47,15 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   /* split: the scores [N, A, nc]; else unused (the output again) */
   yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, d.split ? 1 : 0));
   yolo_args_int (&a, d.split);
+  yolo_args_int (&a, span);
   if (!yolo_args_ok (&a, n, error))
     return FALSE;
   gws[0] = 0;
   for (int l = 0; l < d.L; l++)
-    gws[0] += (d.n[l] + DETECT_V - 1) / DETECT_V;
+    gws[0] += (d.n[l] + span - 1) / span;
   gws[1] = d.N;
   /* PoCL: work-groups of one work-item. Left to the driver it takes the
-   * whole grid as one group (263 work-items at 320x320, a prime), which
+   * whole grid as one group (263 work-items of 8 anchors at 320x320, a prime), which
    * one of its threads runs alone. */
   return yolo_rt_launch (rt, n, k, 2, gws,
       yolo_rt_device (rt)->wide_vectors ? lws_cpu : NULL, error);
