@@ -105,6 +105,16 @@ test_kernel (void)
   kernel_case (2, 1, DIMS (48), 1, 11, 0.25f);
 }
 
+/* The kernel cases with the GPUs' span (16 grid cells per work-item; CPU
+ * devices run more), forced by YOLO_DECODE_SPAN. */
+static void
+test_kernel_span16 (void)
+{
+  g_setenv ("YOLO_DECODE_SPAN", "16", TRUE);
+  test_kernel ();
+  g_unsetenv ("YOLO_DECODE_SPAN");
+}
+
 /* A node as a hostile file could give it: one error naming the op. */
 static void
 test_invalid (void)
@@ -555,6 +565,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   yolo_test_seed (1234);
   g_test_add_func ("/anchor/kernel", test_kernel);
+  g_test_add_func ("/anchor/kernel-span16", test_kernel_span16);
   yolo_test_add_half ("/anchor/half/kernel", test_kernel);
   g_test_add_func ("/anchor/invalid", test_invalid);
   g_test_add_func ("/anchor/pass", test_pass);

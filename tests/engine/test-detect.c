@@ -187,6 +187,16 @@ test_kernel (void)
   kernel_case (2, 2, DIMS (300, 20), 16, 80, TRUE);
 }
 
+/* The kernel cases with the GPUs' span (16 anchors per work-item; CPU
+ * devices run more), forced by YOLO_DECODE_SPAN. */
+static void
+test_kernel_span16 (void)
+{
+  g_setenv ("YOLO_DECODE_SPAN", "16", TRUE);
+  test_kernel ();
+  g_unsetenv ("YOLO_DECODE_SPAN");
+}
+
 /* A node as a hostile file could give it: one error naming the op. */
 static void
 test_invalid (void)
@@ -589,6 +599,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   yolo_test_seed (1234);
   g_test_add_func ("/detect/kernel", test_kernel);
+  g_test_add_func ("/detect/kernel-span16", test_kernel_span16);
   yolo_test_add_half ("/detect/half/kernel", test_kernel);
   g_test_add_func ("/detect/invalid", test_invalid);
   g_test_add_func ("/detect/invalid-split", test_invalid_split);

@@ -11,6 +11,8 @@
  * lanes) */
 #define ANCHOR_SPAN_CPU 64
 #define ANCHOR_SPAN_GPU 16
+/* the most YOLO_DECODE_SPAN may ask */
+#define ANCHOR_SPAN_MAX 1024
 
 static gboolean
 anchor_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -19,10 +21,11 @@ anchor_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   cl_kernel k;
   YoloArgs a;
   gsize gws[2];
-  int span = yolo_rt_device (rt)->is_cpu ? ANCHOR_SPAN_CPU : ANCHOR_SPAN_GPU;
+  int span = yolo_cl_decode_span (rt, n, ANCHOR_SPAN_CPU, ANCHOR_SPAN_GPU,
+      ANCHOR_SPAN_MAX, error);
   static const gsize lws_cpu[2] = { 1, 1 };
 
-  if (!yolo_anchor_geom (g, n, &d, error))
+  if (span == 0 || !yolo_anchor_geom (g, n, &d, error))
     return FALSE;
   k = yolo_rt_kernel (rt, "anchor_decode", error);
   if (!k)

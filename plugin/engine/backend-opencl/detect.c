@@ -13,6 +13,26 @@
  * 16 (work-items for a GPU's lanes) */
 #define DETECT_SPAN_CPU 256
 #define DETECT_SPAN_GPU 16
+/* detect.cl's DETECT_B */
+#define DETECT_MAX_BLOCKS 16
+
+int
+yolo_cl_decode_span (YoloRuntime * rt, const YoloNode * n, int cpu_span,
+    int gpu_span, int max_span, GError ** error)
+{
+  const char *env = g_getenv ("YOLO_DECODE_SPAN");
+  gchar *end = NULL;
+  gint64 v;
+
+  if (env == NULL || *env == '\0')
+    return yolo_rt_device (rt)->is_cpu ? cpu_span : gpu_span;
+  v = g_ascii_strtoll (env, &end, 10);
+  if (*end == '\0' && v >= 16 && v <= max_span && v % 16 == 0)
+    return (int) v;
+  yolo_op_error (error, n, "YOLO_DECODE_SPAN is \"%s\": a multiple of 16 "
+      "from 16 to %d", env, max_span);
+  return 0;
+}
 
 static gboolean
 detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
@@ -21,10 +41,11 @@ detect_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   cl_kernel k;
   YoloArgs a;
   gsize gws[2];
-  int span = yolo_rt_device (rt)->is_cpu ? DETECT_SPAN_CPU : DETECT_SPAN_GPU;
+  int span = yolo_cl_decode_span (rt, n, DETECT_SPAN_CPU, DETECT_SPAN_GPU,
+      16 * DETECT_MAX_BLOCKS, error);
   static const gsize lws_cpu[2] = { 1, 1 };
 
-  if (!yolo_detect_geom (g, n, &d, error))
+  if (span == 0 || !yolo_detect_geom (g, n, &d, error))
     return FALSE;
   k = yolo_rt_kernel (rt, "detect_decode", error);
   if (!k)

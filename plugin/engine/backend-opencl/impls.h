@@ -29,5 +29,13 @@ extern const YoloOpImpl *const yolo_impls_attention[];
 extern const YoloOpImpl *const yolo_impls_detect[];
 extern const YoloOpImpl *const yolo_impls_anchor[];
 
+/* Anchors (grid cells) per work-item of the decode tails (detect.c,
+ * anchor.c): cpu_span on CPU devices, gpu_span elsewhere; the environment
+ * variable YOLO_DECODE_SPAN (a multiple of 16 from 16 to max_span)
+ * overrides both, so the tests run the GPUs' setting on CPU devices.
+ * Another non-empty value: 0 and an error naming node n. */
+int yolo_cl_decode_span (YoloRuntime * rt, const YoloNode * n, int cpu_span,
+    int gpu_span, int max_span, GError ** error);
+
 G_END_DECLS
 #endif
