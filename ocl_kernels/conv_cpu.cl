@@ -12,6 +12,7 @@
  * keep 8 output channels per work-item in registers:
  *
  *  conv_1x1_c8     1x1 stride 1 no pad: 32 px x 8 ch
+ *  conv_1x1_pair_c8  two of them on one input in one launch
  *  conv_3x3s1_c8   3x3 stride 1 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s1_flat_c8  the same over the flattened H*W: 32 px x 8 ch
  *  conv_3x3s2_flat_c8  3x3 stride 2 over conv_s2d's phase planes, the same
@@ -262,14 +263,20 @@ typedef float conv_float16_u __attribute__ ((ext_vector_type (16),
     } \
   } while (0)
 
+#ifdef CONV_QDQ
+#define CONV_QDQ_FWD , qe, qmask
+#else
+#define CONV_QDQ_FWD
+#endif
+
 /* 1x1, stride 1, no padding: out[m][p] = sum_c w[m][c] x[c][p] over the
- * flattened H*W. A work-item computes 32 pixels x 8 output channels. */
-__kernel void
-conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
-    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
+ * flattened H*W. Work-item (mb, pb) computes 32 pixels x 8 output channels
+ * (the body of conv_1x1_c8 and conv_1x1_pair_c8). */
+static inline __attribute__ ((always_inline)) void
+conv_1x1_c8_item (__global const ACT_T *x, int x_off,
+    __global const float *w, CONV_EPILOGUE_ARGS, int M, int HW, int Cg,
+    int Mg, int mb, int pb CONV_QDQ_ARGS)
 {
-  int mb = get_global_id (0);
-  int pb = get_global_id (1);
   int m0 = mb * 8;
   int p0 = pb * 32;
   if (m0 >= M || p0 >= HW)
@@ -326,6 +333,42 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_STORE8 (a, 0, 0, min (HW, 16));
     CONV_STORE8 (c, 16, 0, HW - 16);
   }
+}
+
+__kernel void
+conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
+{
+  conv_1x1_c8_item (x, x_off, w, b, y, y_off, r, r_off, has_res, act, alpha,
+      beta, M, HW, Cg, Mg, get_global_id (0), get_global_id (1)
+      CONV_QDQ_FWD);
+}
+
+/* Two 1x1 convs (group 1, no residual) of the same input in one launch
+ * (ConvPair, ops/conv.h): output-channel blocks 0 .. nb1 - 1
+ * (nb1 = ceil (M1 / 8)) compute y1 = act1 (W1 x + b1) [M1][HW], the
+ * others y2 = act2 (W2 x + b2) [M2][HW]. Weights
+ * [nb1 + ceil (M2 / 8)][Cg][8] (the two blocked repacks one after the
+ * other), bias b1 zero padded to nb1 * 8 channels, then b2 (padded to a
+ * multiple of 8). Each block runs
+ * conv_1x1_c8's work-item, so both outputs equal conv_1x1_c8's. */
+__kernel void
+conv_1x1_pair_c8 (__global const ACT_T *x, int x_off,
+    __global const float *w, __global const float *b,
+    __global ACT_T *y1, int y1_off, __global ACT_T *y2, int y2_off,
+    int act1, float alpha1, float beta1, int act2, float alpha2,
+    float beta2, int M1, int M2, int HW, int Cg CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int nb1 = (M1 + 7) / 8;
+  int two = mb >= nb1;
+  int M = two ? M2 : M1;
+  __global ACT_T *y = two ? y2 : y1;
+  int y_off = two ? y2_off : y1_off;
+  conv_1x1_c8_item (x, x_off, two ? w + nb1 * Cg * 8 : w,
+      two ? b + nb1 * 8 : b, y, y_off, y, y_off, 0, two ? act2 : act1,
+      two ? alpha2 : alpha1, two ? beta2 : beta1, M, HW, Cg, M,
+      two ? mb - nb1 : mb, get_global_id (1) CONV_QDQ_FWD);
 }
 
 /* Lane shifts by one with a new end lane: (l, v.s0 .. v.se) and

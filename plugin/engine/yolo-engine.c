@@ -250,6 +250,10 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
     goto fail;
   yolo_memstat_log ("OpenCL context and queue");
   g->int8_dot = g->int8_dot && yolo_rt_device (e->rt)->int8_dot;
+  /* ConvPair (yolo-pair-fuse.c): conv-cpu-1x1-pair runs on wide-vector
+   * devices only, batch 1; a conv_kernel option names the Convs' kernels */
+  g->conv_pair = yolo_rt_device (e->rt)->wide_vectors && g->batch_to <= 1
+      && !(opt && opt->conv_kernel && opt->conv_kernel[0]);
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;

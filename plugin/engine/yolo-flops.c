@@ -1,6 +1,7 @@
 /* yolo-flops.c - FLOPs of a node from its inferred shapes (see
  * yolo-flops.h for what each op counts). */
 #include "yolo-flops.h"
+#include "ops/conv.h"
 
 #include <string.h>
 
@@ -45,6 +46,16 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
   YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
   gint64 nx = numel_known (x), nw = numel_known (w), ny = numel_known (y);
 
+  if (op && strcmp (op, YOLO_CONV_PAIR_OP) == 0) {
+    /* ConvPair (ops/conv.h): its two Convs */
+    YoloNode h;
+    double sum = 0;
+    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
+      yolo_conv_pair_half (n, k, &h);
+      sum += yolo_node_macs (g, &h);
+    }
+    return sum;
+  }
   if (op && strcmp (op, "ScaledDotProductAttention") == 0) {
     /* dims B0, B1, D, DV, NQ, NK (ops/attention.h): Q K^T and P V */
     int nd = 0;
@@ -87,6 +98,14 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
 
   if (op == NULL || ny < 0)
     return 0;
+  if (strcmp (op, YOLO_CONV_PAIR_OP) == 0) {
+    YoloNode h;
+    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
+      yolo_conv_pair_half (n, k, &h);
+      f += yolo_node_flops (g, &h);
+    }
+    return f;
+  }
   if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvTranspose") == 0
       || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
       || strcmp (op, "ConvInteger") == 0

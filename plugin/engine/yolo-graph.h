@@ -268,6 +268,9 @@ typedef struct
                                  * integer dot products (YoloDeviceInfo.
                                  * int8_dot): 1x1 ConvIntegers stay integer
                                  * (yolo-quant-fuse.c); before the fuse */
+  gboolean conv_pair;           /* sibling 1x1 Convs of one input become
+                                 * ConvPair nodes (yolo-pair-fuse.c):
+                                 * set before yolo_graph_fuse */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
@@ -431,6 +434,9 @@ void yolo_graph_fuse_head (YoloGraph * g);
 /* The anchor-based decode tail of a YOLOv5 Detect head -> one AnchorDecode
  * node (yolo-anchor-fuse.c); called by yolo_graph_fuse. */
 void yolo_graph_fuse_anchor (YoloGraph * g);
+/* Sibling 1x1 Convs of one input -> one ConvPair node, when g->conv_pair
+ * (yolo-pair-fuse.c); the last step of yolo_graph_fuse. */
+void yolo_graph_fuse_conv_pairs (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

@@ -23,6 +23,8 @@
  *                                       pad 2, group 1, at most 4 input
  *                                       channels (the first conv)
  *  conv-cpu-kxk                         anything else
+ *  conv-cpu-1x1-pair                    ConvPair: two 1x1 convs of one
+ *                                       input in one launch
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
  * other compilers take far too long to build the unit (rusticl/llvmpipe:
@@ -407,7 +409,103 @@ CPU_PREPARE (c3x3s2_prepare, CONV_K_3X3S2);
 CPU_PREPARE (c3x3s1_flat_prepare, CONV_K_3X3S1_FLAT);
 CPU_PREPARE (kxk_prepare, CONV_K_KXK);
 
+/* ConvPair (ops/conv.h): both halves 1x1 convs conv-cpu-1x1 takes, group
+ * 1, the same input. */
+static gboolean
+pair_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  YoloNode h[2];
+  ConvParams p[2];
+
+  if (n->n_inputs != 6 || n->n_outputs != 2 || n->residual >= 0 || n->qepi)
+    return FALSE;
+  for (int k = 0; k < 2; k++) {
+    yolo_conv_pair_half (n, k, &h[k]);
+    if (!c1x1_supports (rt, g, &h[k]) || !yolo_conv_cl_params (g, &h[k],
+            &p[k]) || p[k].group != 1)
+      return FALSE;
+  }
+  return p[0].C == p[1].C && p[0].H * p[0].W == p[1].H * p[1].W;
+}
+
+/* conv_1x1_pair_c8: the two blocked weight sets one after the other, the
+ * biases b1 (zero padded to nb1 = ceil (M1 / 8) blocks) then b2 (padded
+ * to a multiple of CONV_BLOCK16). */
+static gboolean
+pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloNode h[2];
+  ConvParams p[2];
+  float *wb[2], *w, *bias;
+  gsize wbytes[2];
+  int nb1, nb2;
+  gsize gws[2], lws[2], HW;
+  cl_mem wmem, bmem;
+  cl_kernel k;
+  YoloArgs a;
+
+  for (int i = 0; i < 2; i++) {
+    yolo_conv_pair_half (n, i, &h[i]);
+    if (!yolo_conv_params (g, &h[i], &p[i], error))
+      return FALSE;
+  }
+  for (int i = 0; i < 2; i++)
+    wb[i] = yolo_conv_cl_repack_blocked (YOLO_IN (g, &h[i], 1)->data, &p[i],
+        &wbytes[i]);
+  w = g_malloc (wbytes[0] + wbytes[1]);
+  memcpy (w, wb[0], wbytes[0]);
+  memcpy ((char *) w + wbytes[0], wb[1], wbytes[1]);
+  g_free (wb[0]);
+  g_free (wb[1]);
+  wmem = yolo_rt_upload (rt, w, wbytes[0] + wbytes[1], error);
+  g_free (w);
+  if (wmem == NULL)
+    return FALSE;
+  nb1 = yolo_div_up (p[0].M, CONV_BLOCK);
+  nb2 = yolo_div_up (p[1].M, CONV_BLOCK16);
+  bias = g_new0 (float, (gsize) nb1 * CONV_BLOCK + nb2 * CONV_BLOCK16);
+  for (int i = 0; i < 2; i++)
+    if (YOLO_IN (g, &h[i], 2) != NULL)
+      memcpy (bias + i * nb1 * CONV_BLOCK, YOLO_IN (g, &h[i], 2)->data,
+          p[i].M * sizeof (float));
+  bmem = yolo_rt_upload (rt, bias, ((gsize) nb1 * CONV_BLOCK
+          + nb2 * CONV_BLOCK16) * sizeof (float), error);
+  g_free (bias);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_1x1_pair_c8", error);
+  if (k == NULL)
+    return FALSE;
+  HW = (gsize) p[0].H * p[0].W;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
+  yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 1));
+  for (int i = 0; i < 2; i++) {
+    yolo_args_int (&a, h[i].act);
+    yolo_args_float (&a, h[i].act_alpha);
+    yolo_args_float (&a, h[i].act_beta);
+  }
+  yolo_args_int (&a, p[0].M);
+  yolo_args_int (&a, p[1].M);
+  yolo_args_int (&a, HW);
+  yolo_args_int (&a, p[0].Cg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+    return FALSE;
+  gws[0] = nb1 + yolo_div_up (p[1].M, CONV_BLOCK);
+  gws[1] = yolo_div_up (HW, 32);
+  lws[0] = 1;
+  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+      gws[0], gws[1], 32, HW);
+  if (!yolo_args_ok (&a, n, error))
+    return FALSE;
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
 static const char *const conv_types[] = { "Conv", NULL };
+static const char *const pair_types[] = { YOLO_CONV_PAIR_OP, NULL };
 
 #define CPU_IMPL(var, name, supports, prepare, flags) \
   static const YoloOpImpl var = { conv_types, name, "conv_cpu", NULL, \
@@ -437,6 +535,9 @@ CPU_IMPL (impl_3x3s2_stem, "conv-cpu-3x3s2-stem", stem3_supports,
 CPU_IMPL (impl_6x6s2_stem, "conv-cpu-6x6s2-stem", stem6_supports,
     stem6_prepare, 0);
 CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
+static const YoloOpImpl impl_1x1_pair = { pair_types, "conv-cpu-1x1-pair",
+  "conv_cpu", NULL, pair_supports, pair_prepare, YOLO_IMPL_HALF
+};
 
 /* Depthwise first, then the ones that take any other blocked conv (the
  * registry puts conv-wino4 before conv-cpu-1x1). */
@@ -448,5 +549,5 @@ const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_3x3s2_stem, &impl_6x6s2_stem,
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
   &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_kxk,
-  NULL
+  &impl_1x1_pair, NULL
 };

@@ -129,4 +129,75 @@ conv_eval (YoloGraph * g, YoloNode * n, GError ** error)
 
 static const YoloOpDef conv_def = { "Conv", 0, conv_infer, conv_eval };
 
-const YoloOpDef *const yolo_ops_conv[] = { &conv_def, NULL };
+void
+yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half)
+{
+  const YoloAttr *params = yolo_node_attr (n, YOLO_CONV_PAIR_ACT2_PARAMS);
+
+  *half = *n;
+  if (k == 1) {
+    half->act = yolo_node_attr_int (n, YOLO_CONV_PAIR_ACT2, n->act);
+    if (params && params->type == YOLO_ATTR_FLOATS && params->n == 2) {
+      half->act_alpha = params->floats[0];
+      half->act_beta = params->floats[1];
+    }
+  }
+  half->op_type = (char *) "Conv";
+  half->n_inputs = 3;
+  half->inputs = n->inputs + 3 * k;
+  half->n_outputs = 1;
+  half->outputs = n->outputs + k;
+  half->n_attrs = 0;
+  half->attrs = NULL;
+  half->residual = -1;
+  half->qepi = NULL;
+}
+
+/* Both halves as Convs (1x1 stride 1: no attributes needed). */
+static gboolean
+conv_pair_check (YoloNode * n, GError ** error)
+{
+  if (n->n_inputs != 6 || n->n_outputs != 2 || n->residual >= 0 || n->qepi
+      || n->inputs[0] != n->inputs[3]) {
+    yolo_op_error (error, n, "needs inputs [X, W1, B1, X, W2, B2], outputs "
+        "[Y1, Y2] and no residual");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+conv_pair_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloNode h;
+
+  if (!conv_pair_check (n, error))
+    return FALSE;
+  for (int k = 0; k < 2; k++) {
+    yolo_conv_pair_half (n, k, &h);
+    if (!conv_infer (g, &h, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+conv_pair_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloNode h;
+
+  if (!conv_pair_check (n, error))
+    return FALSE;
+  for (int k = 0; k < 2; k++) {
+    yolo_conv_pair_half (n, k, &h);
+    if (!conv_eval (g, &h, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static const YoloOpDef conv_pair_def = { YOLO_CONV_PAIR_OP, 0,
+  conv_pair_infer, conv_pair_eval
+};
+
+const YoloOpDef *const yolo_ops_conv[] = { &conv_def, &conv_pair_def, NULL };

@@ -23,5 +23,20 @@ gboolean yolo_conv_params (YoloGraph * g, YoloNode * n, ConvParams * p,
 gboolean yolo_conv_float_params (YoloGraph * g, YoloNode * n,
     gboolean transposed, YoloConvGeometry * p, GError ** error);
 
+/* ConvPair (yolo-pair-fuse.c): two Convs of one input X as one node,
+ * inputs [X, W1, B1, X, W2, B2] (B1, B2 may be omitted: -1), outputs
+ * [Y1, Y2], no residual or QDQ epilogue. Fused activations: Y1 the node's
+ * act, Y2 attributes YOLO_CONV_PAIR_ACT2 (INT, a YoloAct; absent: the
+ * node's) and YOLO_CONV_PAIR_ACT2_PARAMS (FLOATS alpha, beta). Half k
+ * (0 or 1) is a plain Conv: yolo_conv_pair_half. */
+#define YOLO_CONV_PAIR_OP "ConvPair"
+#define YOLO_CONV_PAIR_ACT2 "activation2"
+#define YOLO_CONV_PAIR_ACT2_PARAMS "activation2_params"
+
+/* *half = the Conv node of half k of ConvPair node n (inputs n->inputs +
+ * 3 k, output n->outputs[k], its activation; no attributes): a view
+ * into n, valid while n is. */
+void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
+
 G_END_DECLS
 #endif
