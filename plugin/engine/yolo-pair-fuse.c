@@ -38,20 +38,20 @@ pairable (YoloGraph * g, YoloNode * n, ConvParams * p)
       && YOLO_OUT (g, n, 0)->dtype == YOLO_DTYPE_FLOAT;
 }
 
-/* a and the later b become one ConvPair at a's place. */
+/* a and the later b become one ConvPair at a's place (a's attributes
+ * stay; b's activation as YOLO_CONV_PAIR_ACT2*). */
 static void
-make_pair (YoloGraph * g, YoloNode * a, YoloNode * b)
+make_pair (YoloNode * a, YoloNode * b)
 {
-  YoloNode *first = a, *second = b;
   int *in = g_new (int, 6), *out = g_new (int, 2);
   YoloAttr *params;
 
   for (int k = 0; k < 3; k++) {
-    in[k] = k < first->n_inputs ? first->inputs[k] : -1;
-    in[3 + k] = k < second->n_inputs ? second->inputs[k] : -1;
+    in[k] = k < a->n_inputs ? a->inputs[k] : -1;
+    in[3 + k] = k < b->n_inputs ? b->inputs[k] : -1;
   }
-  out[0] = first->outputs[0];
-  out[1] = second->outputs[0];
+  out[0] = a->outputs[0];
+  out[1] = b->outputs[0];
   g_free (a->inputs);
   g_free (a->outputs);
   a->inputs = in;
@@ -87,7 +87,7 @@ yolo_graph_fuse_conv_pairs (YoloGraph * g)
           || b->inputs[0] != a->inputs[0] || !pairable (g, b, &pb)
           || pa.C != pb.C)
         continue;
-      make_pair (g, a, b);
+      make_pair (a, b);
       break;
     }
   }
