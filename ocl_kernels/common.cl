@@ -115,6 +115,19 @@ yolo_exp2_avx512 (float16 t)
   return __builtin_ia32_scalefps512_mask (p, k, (float16) (0.0f),
       (ushort) 0xffff, 4);
 }
+
+/* 1 / (1 + 2^t), t = -x log2(e) bounded below by -126: the refined
+ * reciprocal estimate of yolo_silu_fast16 and yolo_sigmoid_fast16; 0
+ * where t >= 126 (e inf or NaN there). */
+static inline float16
+yolo_sigmoid_avx512 (float16 t)
+{
+  float16 d = 1.0f + yolo_exp2_avx512 (t);
+  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
+      (ushort) 0xffff);
+  r = r * (2.0f - d * r);
+  return select (r, (float16) (0.0f), t >= 126.0f);
+}
 #endif
 
 /* x * sigmoid(x) for the conv epilogues (conv_cpu.cl, conv_int8.cl). On
@@ -133,15 +146,9 @@ static inline float16
 yolo_silu_fast16 (float16 x)
 {
 #if defined(__AVX512F__)
-  float16 t = max (x * -1.44269504f, -126.0f);
-  float16 d = 1.0f + yolo_exp2_avx512 (t);
-  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
-      (ushort) 0xffff);
-  r = r * (2.0f - d * r);
   /* sigmoid 0 below -87 (t >= 126): SiLU (-inf) is NaN, -inf * 0, as
    * onnxruntime's Mul (x, Sigmoid (x)) and the exp () form below */
-  r = select (r, (float16) (0.0f), t >= 126.0f);
-  return x * r;
+  return x * yolo_sigmoid_avx512 (max (x * -1.44269504f, -126.0f));
 #else
   return x / (1.0f + exp (-x));
 #endif
@@ -162,12 +169,8 @@ static inline float16
 yolo_sigmoid_fast16 (float16 x)
 {
 #if defined(__AVX512F__)
-  float16 t = yolo_clip_float16 (x * -1.44269504f, -126.0f, 126.0f);
-  float16 d = 1.0f + yolo_exp2_avx512 (t);
-  float16 r = __builtin_ia32_rcp14ps512_mask (d, (float16) (0.0f),
-      (ushort) 0xffff);
-  r = r * (2.0f - d * r);
-  return select (r, (float16) (0.0f), t >= 126.0f);
+  return yolo_sigmoid_avx512 (yolo_clip_float16 (x * -1.44269504f, -126.0f,
+          126.0f));
 #else
   return 1.0f / (1.0f + exp (-x));
 #endif
