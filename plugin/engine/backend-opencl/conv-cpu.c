@@ -216,56 +216,66 @@ c3x3s2_c16_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.sh == 2 && p.sw == 2 && p.M % 16 == 0 && p.C <= C16_MAX_C;
 }
 
+/* The kernels with output channels as the lanes (conv_3x3s2_c16,
+ * conv_3x3s2_t32, the stems): weights uploaded in blocks of `block`
+ * output channels, bias, epilogue, then M, H, W, Ho, Wo, Cg and the QDQ
+ * arguments; kernel and params into *k, *p. */
+static gboolean
+lanes_args (YoloRuntime * rt, YoloGraph * g, YoloNode * n, const char *kernel,
+    int block, ConvParams * p, cl_kernel * k, GError ** error)
+{
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  cl_mem wmem, bmem;
+  YoloArgs a;
+
+  if (!yolo_conv_params (g, n, p, error)
+      || !yolo_conv_residual_ok (g, n, p, &res, error))
+    return FALSE;
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, p, block,
+      error);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, p, error);
+  if (bmem == NULL)
+    return FALSE;
+  *k = yolo_rt_kernel (rt, kernel, error);
+  if (*k == NULL)
+    return FALSE;
+  a = yolo_args (*k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p->M);
+  yolo_args_int (&a, p->H);
+  yolo_args_int (&a, p->W);
+  yolo_args_int (&a, p->Ho);
+  yolo_args_int (&a, p->Wo);
+  yolo_args_int (&a, p->Cg);
+  return yolo_conv_cl_args_qdq (&a, rt, n, bmem, error)
+      && yolo_args_ok (&a, n, error);
+}
+
 /* The stride-2 kernels with output channels as the lanes (conv_3x3s2_c16,
- * conv_3x3s2_t32): weights uploaded in blocks of `block` output
- * channels, one work-item per `lanes` output channels x `px` pixels of one
- * output row; local sizes {1, 4}
- * (c16) or balanced over the device's workers (t32). */
+ * conv_3x3s2_t32): one work-item per `lanes` output channels x `px`
+ * pixels of one output row; local sizes {1, 4} (c16) or balanced over the
+ * device's workers (t32). */
 static gboolean
 c3x3s2_lanes_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const char *kernel, int block, int lanes, int px, gboolean balanced,
     GError ** error)
 {
   ConvParams p;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   gsize gws[2], lws[2] = { 1, 4 };
-  cl_mem wmem, bmem;
   cl_kernel k;
-  YoloArgs a;
 
-  if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, block,
-      error);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, kernel, error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.Cg);
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+  if (!lanes_args (rt, g, n, kernel, block, &p, &k, error))
     return FALSE;
   gws[0] = yolo_div_up (p.M, lanes);
   gws[1] = yolo_div_up (p.Wo, px) * (gsize) p.Ho;
   if (balanced)
     lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
         gws[0], gws[1], px, gws[1] * px);
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
@@ -335,42 +345,14 @@ stem_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const char *kernel, GError ** error)
 {
   ConvParams p;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   static const gsize lws[2] = { 1, 1 };
   gsize gws[2];
-  cl_mem wmem, bmem;
   cl_kernel k;
-  YoloArgs a;
 
-  if (!yolo_conv_params (g, n, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
-    return FALSE;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p, 16, error);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, kernel, error);
-  if (k == NULL)
-    return FALSE;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.C);
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
+  if (!lanes_args (rt, g, n, kernel, 16, &p, &k, error))
     return FALSE;
   gws[0] = p.M / 16;
   gws[1] = p.Ho;
-  if (!yolo_args_ok (&a, n, error))
-    return FALSE;
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
