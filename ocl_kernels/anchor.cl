@@ -45,19 +45,13 @@ anchor16 (__global const ACT_T *x, int xo, int nl, int p, int a, int A,
       v15;
 #define ANCHOR_LD(i) v##i = anchor_col16 (LOAD_ACT16 (x, xo + (kb + i) * nl \
         + p), kb + i, a, A, grid, ag, str, off)
-  ANCHOR_LD (0); ANCHOR_LD (1); ANCHOR_LD (2); ANCHOR_LD (3);
-  ANCHOR_LD (4); ANCHOR_LD (5); ANCHOR_LD (6); ANCHOR_LD (7);
-  ANCHOR_LD (8); ANCHOR_LD (9); ANCHOR_LD (10); ANCHOR_LD (11);
-  ANCHOR_LD (12); ANCHOR_LD (13); ANCHOR_LD (14); ANCHOR_LD (15);
+  YOLO_EACH16 (ANCHOR_LD);
 #undef ANCHOR_LD
   YOLO_TRANSPOSE16 (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12,
       v13, v14, v15);
   int o = yo + a * no + kb;
 #define ANCHOR_ST(i) STORE_ACT16 (y, o + i * no, v##i)
-  ANCHOR_ST (0); ANCHOR_ST (1); ANCHOR_ST (2); ANCHOR_ST (3);
-  ANCHOR_ST (4); ANCHOR_ST (5); ANCHOR_ST (6); ANCHOR_ST (7);
-  ANCHOR_ST (8); ANCHOR_ST (9); ANCHOR_ST (10); ANCHOR_ST (11);
-  ANCHOR_ST (12); ANCHOR_ST (13); ANCHOR_ST (14); ANCHOR_ST (15);
+  YOLO_EACH16 (ANCHOR_ST);
 #undef ANCHOR_ST
 }
 

@@ -229,6 +229,13 @@ yolo_exp_fast16 (float16 x)
   YOLO_T16_8 (v6, v14); YOLO_T16_8 (v7, v15); \
   } while (0)
 
+/* M (0); M (1); ... M (15): the row-by-row loads and stores around
+ * YOLO_TRANSPOSE16 (M is a macro of the row index). */
+#define YOLO_EACH16(M) do { \
+  M (0); M (1); M (2); M (3); M (4); M (5); M (6); M (7); \
+  M (8); M (9); M (10); M (11); M (12); M (13); M (14); M (15); \
+  } while (0)
+
 /* The other activations, out of line: a kernel expands its epilogue up to
  * 18 times, and inlining yolo_act_float16 (two float16 exp) into each made
  * the work-group functions PoCL compiles at the first launch much larger

@@ -182,19 +182,13 @@ detect16 (__global const ACT_T *b, int bo, __global const ACT_T *c, int co,
           v14, v15;
 #define DETECT_LD(i) v##i = yolo_sigmoid_fast16 (LOAD_ACT16 (c, \
             co + (kb + i) * nl + pj))
-      DETECT_LD (0); DETECT_LD (1); DETECT_LD (2); DETECT_LD (3);
-      DETECT_LD (4); DETECT_LD (5); DETECT_LD (6); DETECT_LD (7);
-      DETECT_LD (8); DETECT_LD (9); DETECT_LD (10); DETECT_LD (11);
-      DETECT_LD (12); DETECT_LD (13); DETECT_LD (14); DETECT_LD (15);
+      YOLO_EACH16 (DETECT_LD);
 #undef DETECT_LD
       YOLO_TRANSPOSE16 (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11,
           v12, v13, v14, v15);
       int o = (a + 16 * j) * nc + kb;
 #define DETECT_ST(i) STORE_ACT16 (ys, o + i * nc, v##i)
-      DETECT_ST (0); DETECT_ST (1); DETECT_ST (2); DETECT_ST (3);
-      DETECT_ST (4); DETECT_ST (5); DETECT_ST (6); DETECT_ST (7);
-      DETECT_ST (8); DETECT_ST (9); DETECT_ST (10); DETECT_ST (11);
-      DETECT_ST (12); DETECT_ST (13); DETECT_ST (14); DETECT_ST (15);
+      YOLO_EACH16 (DETECT_ST);
 #undef DETECT_ST
     }
 }
