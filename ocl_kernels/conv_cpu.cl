@@ -1073,13 +1073,11 @@ conv_kxk_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * same taps in the same order, so one vector store replaces the lane by
  * lane tail (with a residual, y may be r). */
 #define CONV_DW3_KERNEL(name, S, FAST, LOAD, SLOW) \
-__kernel void \
-name (__global const ACT_T *x, int x_off, __global const float *w, \
-    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
-    CONV_QDQ_ARGS) \
+static inline __attribute__ ((always_inline)) void \
+name##_item (__global const ACT_T *x, int x_off, __global const float *w, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg, \
+    int m, int oy0 CONV_QDQ_ARGS) \
 { \
-  int m = get_global_id (0); \
-  int oy0 = get_global_id (1) * CONV_DW3_R; \
   if (m >= M || oy0 >= Ho) \
     return; \
   int c_off = (m / Mg) * H * W; \
@@ -1116,6 +1114,15 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
       } \
     } \
   } \
+} \
+__kernel void \
+name (__global const ACT_T *x, int x_off, __global const float *w, \
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Mg \
+    CONV_QDQ_ARGS) \
+{ \
+  name##_item (x, x_off, w, b, y, y_off, r, r_off, has_res, act, alpha, \
+      beta, M, H, W, Ho, Wo, Mg, get_global_id (0), \
+      get_global_id (1) * CONV_DW3_R CONV_QDQ_FWD); \
 }
 
 /* Stride 1: the row's 16 pixels from xs and its two neighbour columns,
@@ -1158,6 +1165,60 @@ conv_dw3s1_tile_narrow (__global const ACT_T *xk, int c_off, int n_x,
 
 CONV_DW3_KERNEL (conv_dw3x3s1, 1, W >= 16, CONV_DW3S1_LOAD,
     conv_dw3s1_tile_narrow)
+
+/* ConvMulti (ops/conv.h, backend-opencl/conv-cpu.c): K independent convs
+ * of one kind in one launch. jobs[K][CONV_MULTI_JOB] ints per conv:
+ *   0 its first global id, 1 the ids per output channel block (1x1:
+ *   ceil (HW / 32) pixel tiles; depthwise: ceil (H / CONV_DW3_R) row
+ *   blocks), 2 x's element offset, 3 the weights' (float) offset in w,
+ *   4 the bias' offset in b, 5 y's element offset, 6 the activation,
+ *   7 and 8 its alpha and beta (float bits), 9 M, 10 HW (1x1) or H
+ *   (depthwise), 11 C (1x1) or W (depthwise).
+ * Global size: the last conv's first id plus its ids; each id runs the
+ * single conv's work-item, so every output equals that kernel's. x and y
+ * are the activation arena. */
+#define CONV_MULTI_JOB 12
+
+static inline __global const int *
+conv_multi_job (__global const int *jobs, int njobs, int t)
+{
+  int j = 0;
+  while (j + 1 < njobs && t >= jobs[(j + 1) * CONV_MULTI_JOB])
+    j++;
+  return jobs + j * CONV_MULTI_JOB;
+}
+
+/* 1x1 convs (group 1): conv_1x1_c8's work-item (output channel block
+ * id / ids-per-block, pixel tile id % ids-per-block); weights each conv's
+ * blocked repack, bias padded to a multiple of 16 channels. */
+__kernel void
+conv_1x1_multi_c8 (__global const ACT_T *x, __global const float *w,
+    __global const float *b, __global ACT_T *y, __global const int *jobs,
+    int njobs CONV_QDQ_ARGS)
+{
+  int t = get_global_id (0);
+  __global const int *jb = conv_multi_job (jobs, njobs, t);
+  int i = t - jb[0], per = jb[1];
+  conv_1x1_c8_item (x, jb[2], w + jb[3], b + jb[4], y, jb[5], y, jb[5], 0,
+      jb[6], as_float (jb[7]), as_float (jb[8]), jb[9], jb[10], jb[11],
+      jb[9], i / per, i % per CONV_QDQ_FWD);
+}
+
+/* Depthwise 3x3 stride 1 pads 1 convs: conv_dw3x3s1's work-item (channel
+ * id / ids-per-channel, row block id % ids-per-channel); weights
+ * [M][1][3][3] as in the file. */
+__kernel void
+conv_dw3x3s1_multi (__global const ACT_T *x, __global const float *w,
+    __global const float *b, __global ACT_T *y, __global const int *jobs,
+    int njobs CONV_QDQ_ARGS)
+{
+  int t = get_global_id (0);
+  __global const int *jb = conv_multi_job (jobs, njobs, t);
+  int i = t - jb[0], per = jb[1], H = jb[10], W = jb[11];
+  conv_dw3x3s1_item (x, jb[2], w + jb[3], b + jb[4], y, jb[5], y, jb[5], 0,
+      jb[6], as_float (jb[7]), as_float (jb[8]), jb[9], H, W, H, W, 1,
+      i / per, (i % per) * CONV_DW3_R CONV_QDQ_FWD);
+}
 
 /* Stride 2: 32 pixels from 2 xs split into the even (vc) and odd (vr)
  * columns; vl is vr shifted right by one, the column before 2 xs first. */

@@ -56,6 +56,16 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
     }
     return sum;
   }
+  if (op && strcmp (op, YOLO_CONV_MULTI_OP) == 0) {
+    /* ConvMulti (ops/conv.h): its Convs */
+    YoloConvMultiMember m;
+    double sum = 0;
+    for (int k = 0; k < yolo_conv_multi_count (n); k++) {
+      yolo_conv_multi_member (g, n, k, &m);
+      sum += yolo_node_macs (g, &m.node);
+    }
+    return sum;
+  }
   if (op && strcmp (op, "ScaledDotProductAttention") == 0) {
     /* dims B0, B1, D, DV, NQ, NK (ops/attention.h): Q K^T and P V */
     int nd = 0;
@@ -103,6 +113,14 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
     for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
       yolo_conv_pair_half (n, k, &h);
       f += yolo_node_flops (g, &h);
+    }
+    return f;
+  }
+  if (strcmp (op, YOLO_CONV_MULTI_OP) == 0) {
+    YoloConvMultiMember m;
+    for (int k = 0; k < yolo_conv_multi_count (n); k++) {
+      yolo_conv_multi_member (g, n, k, &m);
+      f += yolo_node_flops (g, &m.node);
     }
     return f;
   }

@@ -437,6 +437,10 @@ void yolo_graph_fuse_anchor (YoloGraph * g);
 /* Sibling 1x1 Convs of one input -> one ConvPair node, when g->conv_pair
  * (yolo-pair-fuse.c); the last step of yolo_graph_fuse. */
 void yolo_graph_fuse_conv_pairs (YoloGraph * g);
+/* Independent 1x1 / depthwise 3x3 Convs at one height -> one ConvMulti
+ * node (yolo-multi-fuse.c), then the nodes in a topological order again;
+ * when g->conv_pair. */
+void yolo_graph_fuse_conv_multi (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

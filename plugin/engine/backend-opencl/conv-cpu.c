@@ -25,6 +25,9 @@
  *  conv-cpu-kxk                         anything else
  *  conv-cpu-1x1-pair                    ConvPair: two 1x1 convs of one
  *                                       input in one launch
+ *  conv-cpu-multi                       ConvMulti: independent 1x1 or
+ *                                       depthwise 3x3 s1 convs in one
+ *                                       launch
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
  * other compilers take far too long to build the unit (rusticl/llvmpipe:
@@ -486,8 +489,174 @@ pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
+/* ConvMulti (ops/conv.h): every member a conv conv-cpu-1x1 (group 1) or
+ * conv-cpu-dw3x3s1 takes, as the node's kind says. */
+static gboolean
+multi_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  YoloConvMultiMember m;
+  ConvParams p;
+  int K = yolo_conv_multi_count (n);
+  gint64 kind = yolo_node_attr_int (n, YOLO_CONV_MULTI_KIND, -1);
+
+  if (K == 0)
+    return FALSE;
+  for (int k = 0; k < K; k++) {
+    yolo_conv_multi_member (g, n, k, &m);
+    if (kind == YOLO_CONV_MULTI_1X1 ? !c1x1_supports (rt, g, &m.node)
+        || !yolo_conv_cl_params (g, &m.node, &p) || p.group != 1
+        : !dw3x3s1_supports (rt, g, &m.node))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Ints per conv in conv_1x1_multi_c8's / conv_dw3x3s1_multi's table
+ * (CONV_MULTI_JOB, conv_cpu.cl). */
+#define MULTI_JOB 12
+
+typedef struct
+{
+  int k;                        /* the member */
+  int cost;                     /* work of one of its ids, relative */
+} MultiOrder;
+
+static gint
+multi_order_cmp (gconstpointer a, gconstpointer b)
+{
+  const MultiOrder *x = a, *y = b;
+  if (x->cost != y->cost)
+    return x->cost < y->cost ? 1 : -1;
+  return x->k - y->k;
+}
+
+/* One launch of conv_1x1_multi_c8 or conv_dw3x3s1_multi over the members'
+ * ids, the costliest ids first (PoCL's threads take runs of consecutive
+ * work-groups, the last runs the shortest: the cheap ones even out the
+ * end). Weights: each member's blocked repack (1x1) or its [M][1][3][3]
+ * (depthwise) one after the other; biases each padded to a multiple of
+ * CONV_BLOCK16. */
+static gboolean
+multi_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  int K = yolo_conv_multi_count (n);
+  gboolean dw = yolo_node_attr_int (n, YOLO_CONV_MULTI_KIND, -1)
+      == YOLO_CONV_MULTI_DW3X3S1;
+  YoloConvMultiMember m;
+  ConvParams p[YOLO_CONV_MULTI_MAX];
+  MultiOrder order[YOLO_CONV_MULTI_MAX];
+  GByteArray *wts = g_byte_array_new ();
+  GArray *bias = g_array_new (FALSE, TRUE, sizeof (float));
+  gint32 jobs[YOLO_CONV_MULTI_MAX * MULTI_JOB];
+  cl_mem arena = NULL, wmem = NULL, bmem = NULL, jmem = NULL;
+  gint64 ids = 0;
+  gsize gws[1], lws[1] = { 1 };
+  cl_kernel kern;
+  YoloArgs a;
+  gboolean ok = FALSE;
+
+  for (int k = 0; k < K; k++) {
+    yolo_conv_multi_member (g, n, k, &m);
+    if (!yolo_conv_params (g, &m.node, &p[k], error))
+      goto done;
+    order[k].k = k;
+    order[k].cost = dw ? p[k].W : p[k].Cg;
+  }
+  qsort (order, K, sizeof (order[0]), multi_order_cmp);
+  for (int o = 0; o < K; o++) {
+    int k = order[o].k;
+    gint32 *jb = jobs + o * MULTI_JOB;
+    YoloTensor *xt, *yt, *bt;
+    cl_mem xm = NULL, ym = NULL;
+    gint64 xo = 0, yo = 0, per, nblk;
+    float *wb;
+    gsize wbytes;
+    guint b0 = bias->len;
+
+    yolo_conv_multi_member (g, n, k, &m);
+    xt = YOLO_IN (g, &m.node, 0);
+    yt = YOLO_OUT (g, &m.node, 0);
+    bt = YOLO_IN (g, &m.node, 2);
+    if (!yolo_rt_tensor_mem (rt, g, xt, &xm, &xo, error)
+        || !yolo_rt_tensor_mem (rt, g, yt, &ym, &yo, error))
+      goto done;
+    if (arena == NULL)
+      arena = xm;
+    if (xm != arena || ym != arena) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "%s node \"%s\": its inputs and outputs are not all in the "
+          "activation arena", n->op_type, n->name);
+      goto done;
+    }
+    if (dw) {
+      per = yolo_div_up (p[k].H, 8);    /* CONV_DW3_R rows an id */
+      nblk = p[k].M;
+      wbytes = (gsize) p[k].M * 9 * sizeof (float);
+      wb = g_memdup2 (YOLO_IN (g, &m.node, 1)->data, wbytes);
+    } else {
+      per = yolo_div_up ((gint64) p[k].H * p[k].W, 32);
+      nblk = yolo_div_up (p[k].M, CONV_BLOCK);
+      wb = yolo_conv_cl_repack_blocked (YOLO_IN (g, &m.node, 1)->data, &p[k],
+          &wbytes);
+    }
+    jb[0] = (gint32) ids;
+    jb[1] = (gint32) per;
+    jb[2] = (gint32) xo;
+    jb[3] = (gint32) (wts->len / sizeof (float));
+    jb[4] = (gint32) b0;
+    jb[5] = (gint32) yo;
+    jb[6] = m.node.act;
+    memcpy (&jb[7], &m.node.act_alpha, sizeof (float));
+    memcpy (&jb[8], &m.node.act_beta, sizeof (float));
+    jb[9] = p[k].M;
+    jb[10] = dw ? p[k].H : p[k].H * p[k].W;
+    jb[11] = dw ? p[k].W : p[k].Cg;
+    g_byte_array_append (wts, (const guint8 *) wb, wbytes);
+    g_free (wb);
+    g_array_set_size (bias, b0 + yolo_div_up (p[k].M, CONV_BLOCK16)
+        * CONV_BLOCK16);
+    if (bt != NULL)
+      memcpy (&g_array_index (bias, float, b0), bt->data,
+          p[k].M * sizeof (float));
+    ids += per * nblk;
+    if (ids > G_MAXINT32 || wts->len / sizeof (float) > G_MAXINT32) {
+      g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+          "%s node \"%s\": too large for one launch", n->op_type, n->name);
+      goto done;
+    }
+  }
+  wmem = yolo_rt_upload (rt, wts->data, wts->len, error);
+  bmem = wmem ? yolo_rt_upload (rt, bias->data, bias->len * sizeof (float),
+      error) : NULL;
+  jmem = bmem ? yolo_rt_upload (rt, jobs, K * MULTI_JOB * sizeof (gint32),
+      error) : NULL;
+  if (jmem == NULL)
+    goto done;
+  kern = yolo_rt_kernel (rt, dw ? "conv_dw3x3s1_multi" : "conv_1x1_multi_c8",
+      error);
+  if (kern == NULL)
+    goto done;
+  a = yolo_args (kern);
+  yolo_args_mem (&a, arena);
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_args_mem (&a, arena);
+  yolo_args_mem (&a, jmem);
+  yolo_args_int (&a, K);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error)
+      || !yolo_args_ok (&a, n, error))
+    goto done;
+  gws[0] = ids;
+  ok = yolo_rt_launch (rt, n, kern, 1, gws, lws, error);
+done:
+  g_byte_array_unref (wts);
+  g_array_unref (bias);
+  return ok;
+}
+
 static const char *const conv_types[] = { "Conv", NULL };
 static const char *const pair_types[] = { YOLO_CONV_PAIR_OP, NULL };
+static const char *const multi_types[] = { YOLO_CONV_MULTI_OP, NULL };
 
 #define CPU_IMPL(var, name, supports, prepare, flags) \
   static const YoloOpImpl var = { conv_types, name, "conv_cpu", NULL, \
@@ -520,6 +689,9 @@ CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 static const YoloOpImpl impl_1x1_pair = { pair_types, "conv-cpu-1x1-pair",
   "conv_cpu", NULL, pair_supports, pair_prepare, YOLO_IMPL_HALF
 };
+static const YoloOpImpl impl_multi = { multi_types, "conv-cpu-multi",
+  "conv_cpu", NULL, multi_supports, multi_prepare, YOLO_IMPL_HALF
+};
 
 /* Depthwise first, then the ones that take any other blocked conv (the
  * registry puts conv-wino4 before conv-cpu-1x1). */
@@ -531,5 +703,5 @@ const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_3x3s2_stem, &impl_6x6s2_stem,
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
   &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_kxk,
-  &impl_1x1_pair, NULL
+  &impl_1x1_pair, &impl_multi, NULL
 };

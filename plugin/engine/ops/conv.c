@@ -200,4 +200,111 @@ static const YoloOpDef conv_pair_def = { YOLO_CONV_PAIR_OP, 0,
   conv_pair_infer, conv_pair_eval
 };
 
-const YoloOpDef *const yolo_ops_conv[] = { &conv_def, &conv_pair_def, NULL };
+int
+yolo_conv_multi_count (const YoloNode * n)
+{
+  int k = n->n_outputs, na = 0, np = 0;
+  const gint64 *acts = yolo_node_attr_ints (n, YOLO_CONV_MULTI_ACTS, &na);
+  const YoloAttr *params = yolo_node_attr (n, YOLO_CONV_MULTI_ACT_PARAMS);
+  gint64 kind = yolo_node_attr_int (n, YOLO_CONV_MULTI_KIND, -1);
+
+  if (params && params->type == YOLO_ATTR_FLOATS)
+    np = params->n;
+  if (k < 2 || k > YOLO_CONV_MULTI_MAX || n->n_inputs != 3 * k
+      || acts == NULL || na != k || np != 2 * k || n->residual >= 0
+      || n->qepi || (kind != YOLO_CONV_MULTI_1X1
+          && kind != YOLO_CONV_MULTI_DW3X3S1))
+    return 0;
+  return k;
+}
+
+void
+yolo_conv_multi_member (YoloGraph * g, const YoloNode * n, int k,
+    YoloConvMultiMember * m)
+{
+  int na = 0;
+  const gint64 *acts = yolo_node_attr_ints (n, YOLO_CONV_MULTI_ACTS, &na);
+  const YoloAttr *params = yolo_node_attr (n, YOLO_CONV_MULTI_ACT_PARAMS);
+  YoloNode *h = &m->node;
+  YoloTensor *w;
+
+  *h = *n;
+  h->op_type = (char *) "Conv";
+  h->act = acts && k < na ? (YoloAct) acts[k] : YOLO_ACT_NONE;
+  h->act_alpha = params && 2 * k + 1 < params->n ? params->floats[2 * k] : 0;
+  h->act_beta = params && 2 * k + 1 < params->n ? params->floats[2 * k + 1]
+      : 0;
+  h->n_inputs = 3;
+  h->inputs = n->inputs + 3 * k;
+  h->n_outputs = 1;
+  h->outputs = n->outputs + k;
+  h->n_attrs = 0;
+  h->attrs = m->attrs;
+  h->residual = -1;
+  h->qepi = NULL;
+  memset (m->attrs, 0, sizeof (m->attrs));
+  if (yolo_node_attr_int (n, YOLO_CONV_MULTI_KIND, -1)
+      == YOLO_CONV_MULTI_DW3X3S1) {
+    w = YOLO_IN (g, h, 1);
+    for (int i = 0; i < 4; i++)
+      m->pads[i] = 1;
+    m->attrs[0].name = (char *) "group";
+    m->attrs[0].type = YOLO_ATTR_INT;
+    m->attrs[0].i = w && w->ndim >= 1 ? w->dims[0] : 1;
+    m->attrs[1].name = (char *) "pads";
+    m->attrs[1].type = YOLO_ATTR_INTS;
+    m->attrs[1].n = 4;
+    m->attrs[1].ints = m->pads;
+    h->n_attrs = 2;
+  }
+}
+
+static gboolean
+conv_multi_check (YoloNode * n, GError ** error)
+{
+  if (yolo_conv_multi_count (n) == 0) {
+    yolo_op_error (error, n, "needs K = 2..%d Convs: inputs [X, W, B] x K, "
+        "K outputs, kind, activations and their parameters, no residual",
+        YOLO_CONV_MULTI_MAX);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+conv_multi_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloConvMultiMember m;
+
+  if (!conv_multi_check (n, error))
+    return FALSE;
+  for (int k = 0; k < n->n_outputs; k++) {
+    yolo_conv_multi_member (g, n, k, &m);
+    if (!conv_infer (g, &m.node, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+conv_multi_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloConvMultiMember m;
+
+  if (!conv_multi_check (n, error))
+    return FALSE;
+  for (int k = 0; k < n->n_outputs; k++) {
+    yolo_conv_multi_member (g, n, k, &m);
+    if (!conv_eval (g, &m.node, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static const YoloOpDef conv_multi_def = { YOLO_CONV_MULTI_OP, 0,
+  conv_multi_infer, conv_multi_eval
+};
+
+const YoloOpDef *const yolo_ops_conv[] = { &conv_def, &conv_pair_def,
+  &conv_multi_def, NULL
+};

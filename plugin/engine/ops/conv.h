@@ -38,5 +38,41 @@ gboolean yolo_conv_float_params (YoloGraph * g, YoloNode * n,
  * into n, valid while n is. */
 void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
 
+/* ConvMulti (yolo-multi-fuse.c): K >= 2 independent Convs of one kind as
+ * one node (one launch: conv-cpu-1x1-multi, conv-cpu-dw3x3s1-multi), each
+ * with its own input, weights, bias, output and activation. Inputs
+ * [X1, W1, B1, ..., XK, WK, BK] (a B may be omitted: -1; X's may repeat),
+ * outputs [Y1, ..., YK], no residual or QDQ epilogue; attributes
+ * YOLO_CONV_MULTI_KIND (INT, a YoloConvMultiKind), YOLO_CONV_MULTI_ACTS
+ * (INTS, K YoloActs) and YOLO_CONV_MULTI_ACT_PARAMS (FLOATS, K alpha, beta
+ * pairs). Member k is a plain Conv: yolo_conv_multi_member. */
+#define YOLO_CONV_MULTI_OP "ConvMulti"
+#define YOLO_CONV_MULTI_KIND "kind"
+#define YOLO_CONV_MULTI_ACTS "activations"
+#define YOLO_CONV_MULTI_ACT_PARAMS "activation_params"
+#define YOLO_CONV_MULTI_MAX 16
+
+typedef enum
+{
+  YOLO_CONV_MULTI_1X1 = 0,      /* 1x1, stride 1, no padding, group 1 */
+  YOLO_CONV_MULTI_DW3X3S1 = 1,  /* depthwise 3x3, stride 1, pads 1 */
+} YoloConvMultiKind;
+
+/* Member k of a ConvMulti node as a Conv node view (inputs n->inputs +
+ * 3 k, output n->outputs[k], its activation, the kind's attributes: group
+ * M and pads 1 for YOLO_CONV_MULTI_DW3X3S1), valid while n and *m are. */
+typedef struct
+{
+  YoloNode node;
+  YoloAttr attrs[2];
+  gint64 pads[4];
+} YoloConvMultiMember;
+
+/* The member count of ConvMulti node n (n_outputs when its inputs and
+ * attributes agree with it, else 0). */
+int yolo_conv_multi_count (const YoloNode * n);
+void yolo_conv_multi_member (YoloGraph * g, const YoloNode * n, int k,
+    YoloConvMultiMember * m);
+
 G_END_DECLS
 #endif
