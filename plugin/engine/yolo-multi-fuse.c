@@ -12,10 +12,11 @@
  * or depthwise 3x3 stride 1 pads 1), batch 1, float, no fused residual or
  * QDQ epilogue, input and output in the activation arena (not a graph
  * input or output), at the same height: the longest path from the node to
- * the end of the graph. Nodes of one height are independent (a path from
- * one to another would make the first higher), so each set runs as one
- * node; sets of two convs of one input are left to ConvPair
- * (yolo-pair-fuse.c), sets over YOLO_CONV_MULTI_MAX split. The ConvMulti
+ * the end of the graph; ConvPairs (yolo-pair-fuse.c, which runs first:
+ * its kernel is the faster for two convs of one input) of such 1x1s as
+ * two convs. Nodes of one height are independent (a path from one to
+ * another would make the first higher), so each set runs as one node
+ * (sets over YOLO_CONV_MULTI_MAX convs split). The ConvMulti
  * takes the place of the set's first node; the nodes are then put back in
  * a topological order that keeps the old order wherever it can (a node
  * waits only for its inputs and fused residual), so the memory plan and
@@ -26,16 +27,16 @@
 #include "yolo-graph.h"
 #include "ops/conv.h"
 
-/* n's kind when it is a Conv that may merge, else -1. */
+/* Whether Conv node n (or a ConvPair's half) may merge: its kind, else
+ * -1. */
 static int
-mergeable (YoloGraph * g, YoloNode * n)
+conv_kind (YoloGraph * g, YoloNode * n)
 {
   ConvParams p;
   YoloTensor *x, *y;
 
-  if (n->removed || strcmp (n->op_type, "Conv") || n->n_inputs < 2
-      || n->n_inputs > 3 || n->n_outputs != 1 || n->residual >= 0 || n->qepi
-      || n->inputs[0] < 0)
+  if (n->n_inputs < 2 || n->n_inputs > 3 || n->n_outputs != 1
+      || n->residual >= 0 || n->qepi || n->inputs[0] < 0)
     return -1;
   x = YOLO_IN (g, n, 0);
   y = YOLO_OUT (g, n, 0);
@@ -51,6 +52,31 @@ mergeable (YoloGraph * g, YoloNode * n)
       && p.pl == 1 && p.pb == 1 && p.pr == 1)
     return YOLO_CONV_MULTI_DW3X3S1;
   return -1;
+}
+
+/* n's kind when it may merge (a Conv, or a ConvPair whose halves are 1x1
+ * convs that may), else -1; *convs the convs it holds. */
+static int
+mergeable (YoloGraph * g, YoloNode * n, int *convs)
+{
+  *convs = 1;
+  if (n->removed)
+    return -1;
+  if (strcmp (n->op_type, YOLO_CONV_PAIR_OP) == 0 && n->n_inputs == 6
+      && n->n_outputs == 2) {
+    YoloNode h;
+
+    *convs = 2;
+    for (int k = 0; k < 2; k++) {
+      yolo_conv_pair_half (n, k, &h);
+      if (conv_kind (g, &h) != YOLO_CONV_MULTI_1X1)
+        return -1;
+    }
+    return YOLO_CONV_MULTI_1X1;
+  }
+  if (strcmp (n->op_type, "Conv"))
+    return -1;
+  return conv_kind (g, n);
 }
 
 /* heights[i]: the longest path from node i to a node nothing reads
@@ -77,44 +103,54 @@ node_heights (YoloGraph * g)
   return h;
 }
 
-/* Replaces set[0 .. k - 1] (node indices in order) by one ConvMulti at
- * set[0]'s place. */
+/* Replaces the nodes set[0 .. k - 1] (indices in order; Convs and
+ * ConvPairs, `convs` convs in all) by one ConvMulti at set[0]'s place. */
 static void
-make_multi (YoloGraph * g, const guint * set, int k, int kind)
+make_multi (YoloGraph * g, const guint * set, int k, int convs, int kind)
 {
   YoloNode *a = YOLO_N (g, set[0]);
-  int *in = g_new (int, 3 * k), *out = g_new (int, k);
-  gint64 *av = g_new (gint64, k);
-  float *pv = g_new (float, 2 * k);
+  int *in = g_new (int, 3 * convs), *out = g_new (int, convs);
+  gint64 *av = g_new (gint64, convs);
+  float *pv = g_new (float, 2 * convs);
   YoloAttr *params;
+  int c = 0;
 
   for (int m = 0; m < k; m++) {
     YoloNode *b = YOLO_N (g, set[m]);
+    gboolean pair = strcmp (b->op_type, YOLO_CONV_PAIR_OP) == 0;
 
-    for (int j = 0; j < 3; j++)
-      in[3 * m + j] = j < b->n_inputs ? b->inputs[j] : -1;
-    out[m] = b->outputs[0];
-    av[m] = b->act;
-    pv[2 * m] = b->act_alpha;
-    pv[2 * m + 1] = b->act_beta;
+    for (int half = 0; half < (pair ? 2 : 1); half++, c++) {
+      YoloNode h;
+
+      if (pair)
+        yolo_conv_pair_half (b, half, &h);
+      else
+        h = *b;
+      for (int j = 0; j < 3; j++)
+        in[3 * c + j] = j < h.n_inputs ? h.inputs[j] : -1;
+      out[c] = h.outputs[0];
+      av[c] = h.act;
+      pv[2 * c] = h.act_alpha;
+      pv[2 * c + 1] = h.act_beta;
+    }
     if (m > 0)
       b->removed = TRUE;
   }
   g_free (a->inputs);
   g_free (a->outputs);
   a->inputs = in;
-  a->n_inputs = 3 * k;
+  a->n_inputs = 3 * convs;
   a->outputs = out;
-  a->n_outputs = k;
+  a->n_outputs = convs;
   g_free (a->op_type);
   a->op_type = g_strdup (YOLO_CONV_MULTI_OP);
   a->act = YOLO_ACT_NONE;
   a->act_alpha = a->act_beta = 0;
   yolo_node_add_attr (a, YOLO_CONV_MULTI_KIND, YOLO_ATTR_INT)->i = kind;
-  yolo_node_set_ints (a, YOLO_CONV_MULTI_ACTS, k, av);
+  yolo_node_set_ints (a, YOLO_CONV_MULTI_ACTS, convs, av);
   params = yolo_node_add_attr (a, YOLO_CONV_MULTI_ACT_PARAMS,
       YOLO_ATTR_FLOATS);
-  params->n = 2 * k;
+  params->n = 2 * convs;
   params->floats = pv;
   g_free (av);
 }
@@ -179,7 +215,7 @@ void
 yolo_graph_fuse_conv_multi (YoloGraph * g)
 {
   guint nn = g->nodes->len;
-  int *kind, *height;
+  int *kind, *height, *convs;
   guint *set;
   gboolean *taken, merged = FALSE;
 
@@ -188,37 +224,41 @@ yolo_graph_fuse_conv_multi (YoloGraph * g)
   yolo_graph_update_uses (g);
   height = node_heights (g);
   kind = g_new (int, nn);
+  convs = g_new (int, nn);
   taken = g_new0 (gboolean, nn);
   set = g_new (guint, nn);
   for (guint i = 0; i < nn; i++)
-    kind[i] = mergeable (g, YOLO_N (g, i));
+    kind[i] = mergeable (g, YOLO_N (g, i), &convs[i]);
   for (guint i = 0; i < nn; i++) {
     int k = 0;
-    gboolean one_input = TRUE;
 
     if (kind[i] < 0 || taken[i])
       continue;
-    for (guint j = i; j < nn; j++)
-      if (!taken[j] && kind[j] == kind[i] && height[j] == height[i]) {
-        set[k++] = j;
-        one_input = one_input
-            && YOLO_N (g, j)->inputs[0] == YOLO_N (g, i)->inputs[0];
-      }
-    for (int m = 0; m < k; m++)
-      taken[set[m]] = TRUE;
-    if (k < 2 || (k == 2 && one_input && kind[i] == YOLO_CONV_MULTI_1X1))
-      continue;
-    for (int s = 0; s + 1 < k; s += YOLO_CONV_MULTI_MAX) {
-      int c = MIN (k - s, YOLO_CONV_MULTI_MAX);
+    /* the nodes of i's kind and height, in runs of at most
+     * YOLO_CONV_MULTI_MAX convs */
+    for (guint j = i; j < nn; j++) {
+      if (taken[j] || kind[j] != kind[i] || height[j] != height[i])
+        continue;
+      taken[j] = TRUE;
+      set[k++] = j;
+    }
+    for (int s = 0; s < k;) {
+      int e = s, c = 0;
 
-      g_debug ("ConvMulti: %d %s convs at height %d from \"%s\"", c,
-          kind[i] == YOLO_CONV_MULTI_1X1 ? "1x1" : "depthwise 3x3",
-          height[i], YOLO_N (g, set[s])->name);
-      make_multi (g, set + s, c, kind[i]);
-      merged = TRUE;
+      while (e < k && c + convs[set[e]] <= YOLO_CONV_MULTI_MAX)
+        c += convs[set[e++]];
+      if (e - s >= 2) {
+        g_debug ("ConvMulti: %d %s convs at height %d from \"%s\"", c,
+            kind[i] == YOLO_CONV_MULTI_1X1 ? "1x1" : "depthwise 3x3",
+            height[i], YOLO_N (g, set[s])->name);
+        make_multi (g, set + s, e - s, c, kind[i]);
+        merged = TRUE;
+      }
+      s = e;
     }
   }
   g_free (kind);
+  g_free (convs);
   g_free (height);
   g_free (taken);
   g_free (set);
