@@ -148,8 +148,7 @@ make_multi (YoloGraph * g, const guint * set, int k, int convs, int kind)
   a->act_alpha = a->act_beta = 0;
   yolo_node_add_attr (a, YOLO_CONV_MULTI_KIND, YOLO_ATTR_INT)->i = kind;
   yolo_node_set_ints (a, YOLO_CONV_MULTI_ACTS, convs, av);
-  params = yolo_node_add_attr (a, YOLO_CONV_MULTI_ACT_PARAMS,
-      YOLO_ATTR_FLOATS);
+  params = yolo_node_add_attr (a, YOLO_CONV_MULTI_ACT_PARAMS, YOLO_ATTR_FLOATS);
   params->n = 2 * convs;
   params->floats = pv;
   g_free (av);

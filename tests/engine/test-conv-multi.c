@@ -118,8 +118,7 @@ count (YoloGraph * g, int *multis, int *members, int *pairs, int *convs)
 /* The graph fused by an engine on the device: its ConvMulti nodes, their
  * convs, ConvPair and Conv nodes; whether the device has wide vectors. */
 static gboolean
-engine_count (YoloGraph * g, int *multis, int *members, int *pairs,
-    int *convs)
+engine_count (YoloGraph * g, int *multis, int *members, int *pairs, int *convs)
 {
   YoloEngineOptions off = {.tune = "off" };
   GError *err = NULL;
@@ -346,8 +345,7 @@ assert_ordered (YoloGraph * g)
   gboolean *made = g_new0 (gboolean, g->tensors->len);
 
   for (guint i = 0; i < g->tensors->len; i++)
-    made[i] = YOLO_T (g, i)->is_input || yolo_tensor_is_const (YOLO_T (g,
-            i));
+    made[i] = YOLO_T (g, i)->is_input || yolo_tensor_is_const (YOLO_T (g, i));
   for (guint i = 0; i < g->nodes->len; i++) {
     YoloNode *n = YOLO_N (g, i);
 

@@ -689,6 +689,7 @@ CPU_IMPL (impl_kxk, "conv-cpu-kxk", kxk_supports, kxk_prepare, 0);
 static const YoloOpImpl impl_1x1_pair = { pair_types, "conv-cpu-1x1-pair",
   "conv_cpu", NULL, pair_supports, pair_prepare, YOLO_IMPL_HALF
 };
+
 static const YoloOpImpl impl_multi = { multi_types, "conv-cpu-multi",
   "conv_cpu", NULL, multi_supports, multi_prepare, YOLO_IMPL_HALF
 };
