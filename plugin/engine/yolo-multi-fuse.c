@@ -203,7 +203,7 @@ reorder (YoloGraph * g)
   g_free (ready);
   g_free (done);
   /* swap in the new order (the new array takes over freeing the nodes) */
-  g_ptr_array_steal (g->nodes, NULL);
+  g_free (g_ptr_array_steal (g->nodes, NULL));
   for (guint i = 0; i < sorted->len; i++)
     g_ptr_array_add (g->nodes, g_ptr_array_index (sorted, i));
   g_ptr_array_unref (sorted);
