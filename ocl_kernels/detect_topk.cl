@@ -29,25 +29,39 @@ dt_key (float v)
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-/* Candidate j: mode 0 the anchor maxima m[j]; mode 1 the scores of the
- * kept anchors, S[j] = s[anc[j / nc] * nc + j % nc]. */
-inline float
-dt_val (int mode, __global const float *m, __global const float *s,
-    __local const int *anc, int nc, int j)
-{
-  if (mode == 0)
-    return m[j];
-  int i = j / nc;
-  return s[anc[i] * nc + (j - i * nc)];
-}
+/* Runs BODY for every candidate j of this work-item's chunk [j0, j1), v
+ * its value: mode 0 the anchor maxima m[j]; mode 1 the scores of the
+ * kept anchors, S[j] = s[anc[j / nc] * nc + j % nc] (the row and class
+ * stepped along, no division per candidate). */
+#define DT_EACH(BODY)                                                       \
+  do {                                                                      \
+    if (mode == 0) {                                                        \
+      for (int j = j0; j < j1; j++) {                                       \
+        float v = m[j];                                                     \
+        BODY;                                                               \
+      }                                                                     \
+    } else if (j0 < j1) {                                                   \
+      int i_ = j0 / nc, c_ = j0 - i_ * nc;                                  \
+      __global const float *row_ = s + (long) anc[i_] * nc;                 \
+      for (int j = j0; j < j1; j++) {                                       \
+        float v = row_[c_];                                                 \
+        BODY;                                                               \
+        if (++c_ == nc) {                                                   \
+          c_ = 0;                                                           \
+          if (++i_ < rows)                                                  \
+            row_ = s + (long) anc[i_] * nc;                                 \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+  } while (0)
 
-/* The k best of the n candidates into lv / li (values, indices), unsorted:
+/* The k best of the n candidates (mode 1: n = rows * nc) into lv / li (values, indices), unsorted:
  * those better than the k-th best key T, then the lowest-indexed ones
  * equal to T. Keys below `floor` are never selected: at least k
  * candidates must reach it. */
 void
 dt_select (int mode, __global const float *m, __global const float *s,
-    __local const int *anc, int nc, int n, int k, uint floor,
+    __local const int *anc, int nc, int rows, int n, int k, uint floor,
     __local uint * hist, __local int *cnt, __local uint * sh,
     __local float *lv, __local int *li)
 {
@@ -61,11 +75,11 @@ dt_select (int mode, __global const float *m, __global const float *s,
     for (int b = lid; b < 256; b += DT_WG)
       hist[b] = 0;
     barrier (CLK_LOCAL_MEM_FENCE);
-    for (int j = j0; j < j1; j++) {
-      uint key = dt_key (dt_val (mode, m, s, anc, nc, j));
-      if (key >= floor && (key & mask) == prefix)
-        atomic_inc (&hist[(key >> shift) & 255u]);
-    }
+    DT_EACH ({
+          uint key = dt_key (v);
+          if (key >= floor && (key & mask) == prefix)
+            atomic_inc (&hist[(key >> shift) & 255u]);
+        });
     barrier (CLK_LOCAL_MEM_FENCE);
     if (lid == 0) {
       int cum = 0, b = 255;
@@ -84,11 +98,11 @@ dt_select (int mode, __global const float *m, __global const float *s,
   }
   /* prefix is T; want of the candidates equal to T are taken */
   int gt = 0, eq = 0;
-  for (int j = j0; j < j1; j++) {
-    uint key = dt_key (dt_val (mode, m, s, anc, nc, j));
-    gt += key > prefix;
-    eq += key == prefix;
-  }
+  DT_EACH ({
+        uint key = dt_key (v);
+        gt += key > prefix;
+        eq += key == prefix;
+      });
   cnt[lid] = gt;
   cnt[DT_WG + lid] = eq;
   barrier (CLK_LOCAL_MEM_FENCE);
@@ -104,17 +118,16 @@ dt_select (int mode, __global const float *m, __global const float *s,
   }
   barrier (CLK_LOCAL_MEM_FENCE);
   int pg = cnt[lid], pe = cnt[DT_WG + lid], ngt = k - want;
-  for (int j = j0; j < j1; j++) {
-    float v = dt_val (mode, m, s, anc, nc, j);
-    uint key = dt_key (v);
-    if (key > prefix) {
-      lv[pg] = v;
-      li[pg++] = j;
-    } else if (key == prefix && pe < want) {
-      lv[ngt + pe] = v;
-      li[ngt + pe++] = j;
-    }
-  }
+  DT_EACH ({
+        uint key = dt_key (v);
+        if (key > prefix) {
+          lv[pg] = v;
+          li[pg++] = j;
+        } else if (key == prefix && pe < want) {
+          lv[ngt + pe] = v;
+          li[ngt + pe++] = j;
+        }
+      });
   barrier (CLK_LOCAL_MEM_FENCE);
 }
 
@@ -179,7 +192,7 @@ detect_topk (__global const float *boxes, int b_off,
     mi[a] = mx;
   }
 
-  dt_select (0, mi, s, anc, nc, A, k1, 0u, hist, cnt, sh, lv, li);
+  dt_select (0, mi, s, anc, nc, 0, A, k1, 0u, hist, cnt, sh, lv, li);
   dt_rank (k1, lv, li, order);
   for (int p = lid; p < k1; p += DT_WG)
     anc[p] = li[order[p]];
@@ -188,7 +201,7 @@ detect_topk (__global const float *boxes, int b_off,
   uint floor = dt_key (lv[order[k1 - 1]]);
   barrier (CLK_LOCAL_MEM_FENCE);
 
-  dt_select (1, mi, s, anc, nc, k1 * nc, k2, floor, hist, cnt, sh, lv, li);
+  dt_select (1, mi, s, anc, nc, k1, k1 * nc, k2, floor, hist, cnt, sh, lv, li);
   dt_rank (k2, lv, li, order);
   for (int j = lid; j < k2; j += DT_WG) {
     int f = li[order[j]];

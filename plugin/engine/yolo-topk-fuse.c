@@ -218,7 +218,8 @@ try_tail (YoloGraph * g, YoloNode * cat)
     int na = 0;
     const gint64 *ax = yolo_node_attr_ints (rm, "axes", &na);
     if (rm->n_inputs >= 2 ? !ints_are (g, rm, 1, 1, (const gint64[]) {
-              -102}) : !ax || na != 1 || yolo_axis (ax[0], 3) != 2)
+              -102
+            }) : !ax || na != 1 || yolo_axis (ax[0], 3) != 2)
       return FALSE;
   }
   if (tl.count != TAIL_NODES - 1 || k2 > k1 * nc || k1 > A

@@ -50,8 +50,7 @@ inputs (YoloGraph * g, gint64 N, gint64 A, gint64 nc, gboolean ties)
 }
 
 static void
-kernel_case (gint64 N, gint64 A, gint64 nc, gint64 k1, gint64 k2,
-    gboolean ties)
+kernel_case (gint64 N, gint64 A, gint64 nc, gint64 k1, gint64 k2, gboolean ties)
 {
   YoloGraph *g = new_graph ();
   YoloNode *n;
@@ -139,8 +138,7 @@ tail_graph (int v, gint64 A, gint64 nc, gint64 k)
           v == T_TILE ? 1 : nc));
   yolo_test_const_ints (g, "rep4", 1, DIMS (3), DIMS (1, 1, 4));
   yolo_test_const_ints (g, "nc", 0, NULL, DIMS (nc));
-  yolo_test_const_ints (g, "nc2", 0, NULL, DIMS (v == T_MOD_NC ? nc + 1 :
-          nc));
+  yolo_test_const_ints (g, "nc2", 0, NULL, DIMS (v == T_MOD_NC ? nc + 1 : nc));
   n = yolo_test_node (g, "ReduceMax", v == T_KEEPDIMS_AXIS ? "scores" :
       "scores,ax", "m");
   set_int (n, "keepdims", 0);

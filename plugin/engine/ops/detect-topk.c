@@ -36,7 +36,8 @@ yolo_detect_topk_geom (YoloGraph * g, const YoloNode * n,
       || s->dtype != YOLO_DTYPE_FLOAT || b->ndim != 3 || s->ndim != 3
       || s->dims[0] < 1 || s->dims[1] < 1 || s->dims[2] < 1
       || !yolo_tensor_dims_are (b, 3, (const gint64[]) { s->dims[0],
-              s->dims[1], 4 })) {
+            s->dims[1], 4
+          })) {
     yolo_op_error (error, n, "needs boxes [N, A, 4] and scores [N, A, nc] "
         "(float, N, A, nc >= 1) and one output");
     return FALSE;
