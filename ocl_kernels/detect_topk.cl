@@ -11,11 +11,17 @@
  * work-item works on one contiguous chunk of the candidates, so gathering
  * in work-item order keeps the equal values' index order.
  *
+ * The second TopK first gathers the kept anchors' scores that reach the
+ * worst kept anchor's maximum (a bound at least k1 of them reach; all
+ * when k2 > k1) into
+ * scratch, in index order: its passes then read those few (about k1 on
+ * YOLO26) instead of all k1 * nc.
+ *
  * Work-groups of 32: llvmpipe (rusticl) runs no more per kernel with
  * barriers. Its loop limiter stops a shader invocation's loops after 65535
  * iterations in all (see index.cl): a work-item takes about
- * A / DT_WG * (nc / 16 + nc % 16 + 6) + k1 * nc / DT_WG * 6 + 2 * k * k /
- * DT_WG, which the pass (yolo-topk-fuse.c) keeps under 60000. */
+ * A / DT_WG * (nc / 16 + nc % 16 + 6) + k1 * nc / DT_WG * 8 + 2 * k * k /
+ * DT_WG, which ops/detect-topk.c keeps under 60000. */
 
 #define DT_WG 32
 /* YOLO_DETECT_TOPK_MAX_K (ops/detect-topk.h) */
@@ -29,39 +35,12 @@ dt_key (float v)
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-/* Runs BODY for every candidate j of this work-item's chunk [j0, j1), v
- * its value: mode 0 the anchor maxima m[j]; mode 1 the scores of the
- * kept anchors, S[j] = s[anc[j / nc] * nc + j % nc] (the row and class
- * stepped along, no division per candidate). */
-#define DT_EACH(BODY)                                                       \
-  do {                                                                      \
-    if (mode == 0) {                                                        \
-      for (int j = j0; j < j1; j++) {                                       \
-        float v = m[j];                                                     \
-        BODY;                                                               \
-      }                                                                     \
-    } else if (j0 < j1) {                                                   \
-      int i_ = j0 / nc, c_ = j0 - i_ * nc;                                  \
-      __global const float *row_ = s + (long) anc[i_] * nc;                 \
-      for (int j = j0; j < j1; j++) {                                       \
-        float v = row_[c_];                                                 \
-        BODY;                                                               \
-        if (++c_ == nc) {                                                   \
-          c_ = 0;                                                           \
-          if (++i_ < rows)                                                  \
-            row_ = s + (long) anc[i_] * nc;                                 \
-        }                                                                   \
-      }                                                                     \
-    }                                                                       \
-  } while (0)
-
-/* The k best of the n candidates (mode 1: n = rows * nc) into lv / li (values, indices), unsorted:
- * those better than the k-th best key T, then the lowest-indexed ones
- * equal to T. Keys below `floor` are never selected: at least k
- * candidates must reach it. */
+/* The k best of the n candidates cv[j] (original index j, or ci[j] when
+ * ci is not NULL; ascending along j) into lv / li (values, original
+ * indices), unsorted: those better than the k-th best key T, then the
+ * lowest-indexed ones equal to T. */
 void
-dt_select (int mode, __global const float *m, __global const float *s,
-    __local const int *anc, int nc, int rows, int n, int k, uint floor,
+dt_select (__global const float *cv, __global const int *ci, int n, int k,
     __local uint * hist, __local int *cnt, __local uint * sh,
     __local float *lv, __local int *li)
 {
@@ -75,11 +54,11 @@ dt_select (int mode, __global const float *m, __global const float *s,
     for (int b = lid; b < 256; b += DT_WG)
       hist[b] = 0;
     barrier (CLK_LOCAL_MEM_FENCE);
-    DT_EACH ({
-          uint key = dt_key (v);
-          if (key >= floor && (key & mask) == prefix)
-            atomic_inc (&hist[(key >> shift) & 255u]);
-        });
+    for (int j = j0; j < j1; j++) {
+      uint key = dt_key (cv[j]);
+      if ((key & mask) == prefix)
+        atomic_inc (&hist[(key >> shift) & 255u]);
+    }
     barrier (CLK_LOCAL_MEM_FENCE);
     if (lid == 0) {
       int cum = 0, b = 255;
@@ -98,11 +77,11 @@ dt_select (int mode, __global const float *m, __global const float *s,
   }
   /* prefix is T; want of the candidates equal to T are taken */
   int gt = 0, eq = 0;
-  DT_EACH ({
-        uint key = dt_key (v);
-        gt += key > prefix;
-        eq += key == prefix;
-      });
+  for (int j = j0; j < j1; j++) {
+    uint key = dt_key (cv[j]);
+    gt += key > prefix;
+    eq += key == prefix;
+  }
   cnt[lid] = gt;
   cnt[DT_WG + lid] = eq;
   barrier (CLK_LOCAL_MEM_FENCE);
@@ -118,17 +97,74 @@ dt_select (int mode, __global const float *m, __global const float *s,
   }
   barrier (CLK_LOCAL_MEM_FENCE);
   int pg = cnt[lid], pe = cnt[DT_WG + lid], ngt = k - want;
-  DT_EACH ({
-        uint key = dt_key (v);
-        if (key > prefix) {
-          lv[pg] = v;
-          li[pg++] = j;
-        } else if (key == prefix && pe < want) {
-          lv[ngt + pe] = v;
-          li[ngt + pe++] = j;
+  for (int j = j0; j < j1; j++) {
+    float v = cv[j];
+    uint key = dt_key (v);
+    if (key > prefix) {
+      lv[pg] = v;
+      li[pg++] = ci ? ci[j] : j;
+    } else if (key == prefix && pe < want) {
+      lv[ngt + pe] = v;
+      li[ngt + pe++] = ci ? ci[j] : j;
+    }
+  }
+  barrier (CLK_LOCAL_MEM_FENCE);
+}
+
+/* Runs BODY for every j of this work-item's chunk [j0, j1) of the kept
+ * anchors' scores, v = S[j] = s[anc[j / nc] * nc + j % nc] (the row and
+ * class stepped along, no division per candidate). */
+#define DT_EACH_S(BODY)                                                     \
+  do {                                                                      \
+    if (j0 < j1) {                                                          \
+      int i_ = j0 / nc, c_ = j0 - i_ * nc;                                  \
+      __global const float *row_ = s + (long) anc[i_] * nc;                 \
+      for (int j = j0; j < j1; j++) {                                       \
+        float v = row_[c_];                                                 \
+        BODY;                                                               \
+        if (++c_ == nc) {                                                   \
+          c_ = 0;                                                           \
+          if (++i_ < k1)                                                    \
+            row_ = s + (long) anc[i_] * nc;                                 \
+        }                                                                   \
+      }                                                                     \
+    }                                                                       \
+  } while (0)
+
+/* The values S[j] whose key reaches floor, in order of j, into cv / ci
+ * (values, j); returns their count. */
+int
+dt_compact (__global const float *s, __local const int *anc, int nc, int k1,
+    uint floor, __global float *cv, __global int *ci, __local int *cnt,
+    __local uint * sh)
+{
+  int lid = get_local_id (0), n = k1 * nc;
+  int j0 = (int) ((long) lid * n / DT_WG);
+  int j1 = (int) ((long) (lid + 1) * n / DT_WG);
+  int c = 0;
+
+  DT_EACH_S (c += dt_key (v) >= floor);
+  cnt[lid] = c;
+  barrier (CLK_LOCAL_MEM_FENCE);
+  if (lid == 0) {
+    int sum = 0;
+    for (int w = 0; w < DT_WG; w++) {
+      int e = cnt[w];
+      cnt[w] = sum;
+      sum += e;
+    }
+    sh[0] = (uint) sum;
+  }
+  barrier (CLK_LOCAL_MEM_FENCE);
+  int p = cnt[lid], total = (int) sh[0];
+  DT_EACH_S ({
+        if (dt_key (v) >= floor) {
+          cv[p] = v;
+          ci[p++] = j;
         }
       });
-  barrier (CLK_LOCAL_MEM_FENCE);
+  barrier (CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
+  return total;
 }
 
 /* order[r] = the entry of lv / li that is r-th best. */
@@ -149,12 +185,15 @@ dt_rank (int k, __local const float *lv, __local const int *li,
 }
 
 /* boxes [N, A, 4], scores [N, A, nc], y [N, k2, 6]; m: scratch of N * A
- * floats (the anchor maxima). Global size N * DT_WG, local DT_WG. */
+ * floats (the anchor maxima); cv, ci: scratch of N * k1 * nc floats and
+ * ints (the second TopK's candidates). Global size N * DT_WG, local
+ * DT_WG. */
 __attribute__ ((reqd_work_group_size (DT_WG, 1, 1)))
 __kernel void
 detect_topk (__global const float *boxes, int b_off,
     __global const float *scores, int s_off, __global float *y, int y_off,
-    __global float *m, int A, int nc, int k1, int k2)
+    __global float *m, __global float *cv, __global int *ci, int A, int nc,
+    int k1, int k2)
 {
   __local uint hist[256];
   __local int cnt[2 * DT_WG];
@@ -168,6 +207,8 @@ detect_topk (__global const float *boxes, int b_off,
   __global const float *b = boxes + b_off + (long) img * A * 4;
   __global float *mi = m + (long) img * A;
   __global float *yi = y + y_off + (long) img * k2 * 6;
+  __global float *cvi = cv + (long) img * k1 * nc;
+  __global int *cii = ci + (long) img * k1 * nc;
 
   /* the anchor maxima of this work-item's chunk (dt_select's mode 0
    * reads the same chunk: no other work-item's writes) */
@@ -192,16 +233,17 @@ detect_topk (__global const float *boxes, int b_off,
     mi[a] = mx;
   }
 
-  dt_select (0, mi, s, anc, nc, 0, A, k1, 0u, hist, cnt, sh, lv, li);
+  dt_select (mi, NULL, A, k1, hist, cnt, sh, lv, li);
   dt_rank (k1, lv, li, order);
   for (int p = lid; p < k1; p += DT_WG)
     anc[p] = li[order[p]];
-  /* S holds every kept anchor's maximum: at least k1 >= k2 of its values
-   * reach the worst of them */
-  uint floor = dt_key (lv[order[k1 - 1]]);
+  /* S holds every kept anchor's maximum: at least k1 of its values reach
+   * the worst of them, and when k2 <= k1 the k2 best are among those */
+  uint floor = k2 <= k1 ? dt_key (lv[order[k1 - 1]]) : 0u;
   barrier (CLK_LOCAL_MEM_FENCE);
 
-  dt_select (1, mi, s, anc, nc, k1, k1 * nc, k2, floor, hist, cnt, sh, lv, li);
+  int nk = dt_compact (s, anc, nc, k1, floor, cvi, cii, cnt, sh);
+  dt_select (cvi, cii, nk, k2, hist, cnt, sh, lv, li);
   dt_rank (k2, lv, li, order);
   for (int j = lid; j < k2; j += DT_WG) {
     int f = li[order[j]];

@@ -1,7 +1,8 @@
 /* backend-opencl/detect-topk.c - DetectTopK (ops/detect-topk.h) on OpenCL:
  * one launch of ocl_kernels/detect_topk.cl, one work-group of
  * DETECT_TOPK_WG work-items per image, the anchor maxima in scratch slot
- * 0 (N * A floats). Replaces YOLO26's 18 tail launches (ReduceMax, two
+ * 0 (N * A floats), the second TopK's candidates in slots 1 and 2 (N * k1
+ * * nc values and indices). Replaces YOLO26's 18 tail launches (ReduceMax, two
  * TopKs of 3 launches, Tile, GatherElements, Div, Mod, Gather, Tile, Cast,
  * GatherElements, Concat of 3). */
 #include "impls.h"
@@ -29,6 +30,8 @@ detect_topk_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 1));
   yolo_args_tensor (&a, rt, g, YOLO_OUT (g, n, 0));
   yolo_args_scratch (&a, rt, 0, d.N * d.A * sizeof (cl_float));
+  yolo_args_scratch (&a, rt, 1, d.N * d.k1 * d.nc * sizeof (cl_float));
+  yolo_args_scratch (&a, rt, 2, d.N * d.k1 * d.nc * sizeof (cl_int));
   yolo_args_int (&a, d.A);
   yolo_args_int (&a, d.nc);
   yolo_args_int (&a, d.k1);

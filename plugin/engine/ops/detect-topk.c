@@ -17,7 +17,7 @@ yolo_detect_topk_size_ok (gint64 A, gint64 nc, gint64 k1, gint64 k2)
       || k1 > YOLO_DETECT_TOPK_MAX_K || k2 > YOLO_DETECT_TOPK_MAX_K)
     return FALSE;
   it = (A + DT_WG - 1) / DT_WG * (nc / 16 + nc % 16 + 7)
-      + (k1 * nc + DT_WG - 1) / DT_WG * 6
+      + (k1 * nc + DT_WG - 1) / DT_WG * 8
       + (k1 + DT_WG - 1) / DT_WG * k1 + (k2 + DT_WG - 1) / DT_WG * k2 + 1024;
   return it < 60000;
 }
