@@ -1,5 +1,5 @@
 /* yolo-topk-fuse.c - the top-k pass: YOLO26's end-to-end selection tail
- * (Ultralytics' Detect.postprocess, nms=False, batch 1) as exported:
+ * (Ultralytics' Detect.postprocess, nms=False) as exported at batch 1:
  *   m   = ReduceMax (scores, axes [-1], keepdims 0)            [1, A]
  *   _, i1 = TopK (m, K1)                                       [1, K1]
  *   e   = Unsqueeze (i1, -1)                                   [1, K1, 1]
@@ -11,7 +11,10 @@
  * with boxes [1, A, 4] and scores [1, A, nc] (DetectDecode's split
  * outputs), both TopKs largest and sorted along the last axis, becomes
  * one DetectTopK node (ops/detect-topk.h) of (boxes, scores): one launch
- * instead of 18. Only when every intermediate tensor is read inside the
+ * instead of 18. At batch N (the engine's batch option) the same with
+ * [N, ..] tensors and the Gather's indices as yolo-rebatch.c rewrites
+ * them, Add (Mod (Div (..), K1), [0, K1, .., (N-1) K1]): each image picks
+ * its own anchors, as the node does. Only when every intermediate tensor is read inside the
  * tail alone and none is a graph output; anything else (another batch,
  * another shape, a changed constant) is left as it is. */
 #include "yolo-graph.h"
@@ -19,7 +22,7 @@
 
 #include <string.h>
 
-#define TAIL_NODES 17
+#define TAIL_NODES 19
 
 typedef struct
 {
@@ -131,15 +134,17 @@ try_tail (YoloGraph * g, YoloNode * cat)
 {
   Tail tl = { {NULL}, 0 };
   YoloNode *gel1, *til1, *gat, *fl1, *div, *mod, *un1, *cast, *un2;
-  YoloNode *tk2, *fl2, *gel2, *til2, *un0, *tk1, *rm;
+  YoloNode *tk2, *fl2, *gel2, *til2, *un0, *tk1, *rm, *add = NULL;
+  YoloNode *rmod = NULL;
   YoloTensor *Y = YOLO_OUT (g, cat, 0), *B, *S;
-  gint64 A, nc, k1, k2;
+  gint64 N, A, nc, k1, k2;
   int e, i2, *ins;
 
   if (cat->n_inputs != 3 || cat->n_outputs != 1 || Y->ndim != 3
-      || Y->dims[0] != 1 || Y->dims[2] != 6 || Y->dtype != YOLO_DTYPE_FLOAT
+      || Y->dims[0] < 1 || Y->dims[2] != 6 || Y->dtype != YOLO_DTYPE_FLOAT
       || yolo_axis (yolo_node_attr_int (cat, "axis", 0), 3) != 2)
     return FALSE;
+  N = Y->dims[0];
   k2 = Y->dims[1];
   /* the boxes: GatherElements (B, Tile (Gather (Flatten (e), Div), [1, 1,
    * 4]), axis 1) */
@@ -148,7 +153,7 @@ try_tail (YoloGraph * g, YoloNode * cat)
       || yolo_axis (yolo_node_attr_int (gel1, "axis", 0), 3) != 1)
     return FALSE;
   B = YOLO_IN (g, gel1, 0);
-  if (!B || B->ndim != 3 || B->dims[0] != 1 || B->dims[2] != 4
+  if (!B || B->ndim != 3 || B->dims[0] != N || B->dims[2] != 4
       || B->dtype != YOLO_DTYPE_FLOAT || yolo_tensor_is_const (B))
     return FALSE;
   A = B->dims[1];
@@ -158,10 +163,20 @@ try_tail (YoloGraph * g, YoloNode * cat)
     return FALSE;
   gat = src (g, &tl, til1->inputs[0], "Gather");
   if (!gat || gat->n_inputs != 2 || yolo_node_attr_int (gat, "axis", 0) != 0
-      || !dims_are (g, gat->outputs[0], 3, (const gint64[]) { 1, k2, 1 }))
+      || !dims_are (g, gat->outputs[0], 3, (const gint64[]) { N, k2, 1 }))
     return FALSE;
   fl1 = src (g, &tl, gat->inputs[0], "Flatten");
-  div = src (g, &tl, gat->inputs[1], "Div");
+  /* at batch N > 1 (yolo-rebatch.c): Add (Mod (Div, K1), [0, K1, ..]) */
+  if (N > 1) {
+    add = src (g, &tl, gat->inputs[1], "Add");
+    rmod = add ? src (g, &tl, add->inputs[0], "Mod") : NULL;
+    if (!rmod || add->n_inputs != 2 || rmod->n_inputs != 2
+        || yolo_node_attr_int (rmod, "fmod", 0))
+      return FALSE;
+    div = src (g, &tl, rmod->inputs[0], "Div");
+  } else {
+    div = src (g, &tl, gat->inputs[1], "Div");
+  }
   if (!fl1 || !div || fl1->n_inputs != 1 || div->n_inputs != 2)
     return FALSE;
   e = fl1->inputs[0];
@@ -188,7 +203,7 @@ try_tail (YoloGraph * g, YoloNode * cat)
       || yolo_axis (yolo_node_attr_int (gel2, "axis", 0), 3) != 1)
     return FALSE;
   S = YOLO_IN (g, gel2, 0);
-  if (!S || S->ndim != 3 || S->dims[0] != 1 || S->dims[1] != A
+  if (!S || S->ndim != 3 || S->dims[0] != N || S->dims[1] != A
       || S->dtype != YOLO_DTYPE_FLOAT || yolo_tensor_is_const (S))
     return FALSE;
   nc = S->dims[2];
@@ -206,13 +221,13 @@ try_tail (YoloGraph * g, YoloNode * cat)
     return FALSE;
   k1 = YOLO_T (g, e)->dims[1];
   if (!topk_ok (g, tk1, k1)
-      || !dims_are (g, fl1->outputs[0], 2, (const gint64[]) { k1, 1 })
-      || !dims_are (g, fl2->outputs[0], 2, (const gint64[]) { 1, k1 * nc }))
+      || !dims_are (g, fl1->outputs[0], 2, (const gint64[]) { N * k1, 1 })
+      || !dims_are (g, fl2->outputs[0], 2, (const gint64[]) { N, k1 * nc }))
     return FALSE;
   rm = src (g, &tl, tk1->inputs[0], "ReduceMax");
   if (!rm || rm->inputs[0] != gel2->inputs[0]
       || yolo_node_attr_int (rm, "keepdims", 1) != 0
-      || !dims_are (g, rm->outputs[0], 2, (const gint64[]) { 1, A }))
+      || !dims_are (g, rm->outputs[0], 2, (const gint64[]) { N, A }))
     return FALSE;
   {
     int na = 0;
@@ -222,7 +237,18 @@ try_tail (YoloGraph * g, YoloNode * cat)
             }) : !ax || na != 1 || yolo_axis (ax[0], 3) != 2)
       return FALSE;
   }
-  if (tl.count != TAIL_NODES - 1 || k2 > k1 * nc || k1 > A
+  if (N > 1) {
+    YoloTensor *o = YOLO_IN (g, add, 1);
+    if (!ints_are (g, rmod, 1, 1, (const gint64[]) { k1 }) || !o
+        || !yolo_tensor_is_const (o) || !o->data
+        || o->dtype != YOLO_DTYPE_INT64 || yolo_tensor_numel (o) != N
+        || o->ndim != 2 || o->dims[0] != N)
+      return FALSE;
+    for (gint64 b = 0; b < N; b++)
+      if (((const gint64 *) o->data)[b] != b * k1)
+        return FALSE;
+  }
+  if (tl.count != TAIL_NODES - (N > 1 ? 1 : 3) || k2 > k1 * nc || k1 > A
       || !yolo_detect_topk_size_ok (A, nc, k1, k2)
       || !closed (g, &tl, cat))
     return FALSE;

@@ -9,8 +9,10 @@
  *    GatherElements, Flatten, TopK, Div, Mod, Gather, Tile, Cast, Concat),
  *    fused and run against the unfused reference bit for bit, ties
  *    included, and altered copies the pass must leave alone (still
- *    correct);
- *  - the pass on the real export: one DetectTopK at batch 1. */
+ *    correct)
+ *    (batch 1, and batch 2 with the Gather indices the engine's batch
+ *    option makes);
+ *  - the pass on the real export: one DetectTopK at batch 1 and 3. */
 #include "yolo-test-util.h"
 #include "ops/detect-topk.h"
 
@@ -119,19 +121,22 @@ test_invalid (void)
 enum
 {
   T_PLAIN, T_TIES, T_LARGEST, T_MOD_NC, T_TILE, T_OUTPUT, T_KEEPDIMS_AXIS,
-  T_COUNT
+  T_BATCH, T_BATCH_OFFSETS, T_COUNT
 };
 
+/* T_BATCH: at batch 2 with the Gather's indices as yolo-rebatch.c
+ * rewrites them (T_BATCH_OFFSETS: with offsets [0, k + 1]) */
 static YoloGraph *
 tail_graph (int v, gint64 A, gint64 nc, gint64 k)
 {
   YoloGraph *g = new_graph ();
   YoloNode *n;
+  gint64 N = v == T_BATCH || v == T_BATCH_OFFSETS ? 2 : 1;
 
   /* ReduceMax's axes: an attribute before opset 18 */
   if (v == T_KEEPDIMS_AXIS)
     g->opset = 17;
-  inputs (g, 1, A, nc, v == T_TIES);
+  inputs (g, N, A, nc, v == T_TIES || N > 1);
   yolo_test_const_ints (g, "ax", 1, DIMS (1), DIMS (-1));
   yolo_test_const_ints (g, "k", 1, DIMS (1), DIMS (k));
   yolo_test_const_ints (g, "rep", 1, DIMS (3), DIMS (1, 1,
@@ -160,7 +165,16 @@ tail_graph (int v, gint64 A, gint64 nc, gint64 k)
   yolo_test_node (g, "Unsqueeze", "v2,ax", "sc");
   yolo_test_node (g, "Div", "i2,nc", "ai");
   set_int (yolo_test_node (g, "Mod", "i2,nc2", "cl"), "fmod", 0);
-  set_int (yolo_test_node (g, "Gather", "fe,ai", "ga"), "axis", 0);
+  if (N > 1) {
+    yolo_test_const_ints (g, "km", 0, NULL, DIMS (k));
+    yolo_test_const_ints (g, "offs", 2, DIMS (2, 1), DIMS (0,
+            v == T_BATCH ? k : k + 1));
+    set_int (yolo_test_node (g, "Mod", "ai,km", "aim"), "fmod", 0);
+    yolo_test_node (g, "Add", "aim,offs", "aib");
+    set_int (yolo_test_node (g, "Gather", "fe,aib", "ga"), "axis", 0);
+  } else {
+    set_int (yolo_test_node (g, "Gather", "fe,ai", "ga"), "axis", 0);
+  }
   yolo_test_node (g, "Unsqueeze", "cl,ax", "cl1");
   yolo_test_node (g, "Tile", "ga,rep4", "ta");
   set_int (yolo_test_node (g, "Cast", "cl1", "clf"), "to", YOLO_DTYPE_FLOAT);
@@ -176,11 +190,13 @@ static void
 test_pass (void)
 {
   static const char *names[T_COUNT] = { "plain", "ties", "smallest",
-    "Mod by nc + 1", "Tile by 1", "v2 an output", "ReduceMax axes attribute"
+    "Mod by nc + 1", "Tile by 1", "v2 an output", "ReduceMax axes attribute",
+    "batch 2", "batch 2, offsets 0, k + 1"
   };
 
   for (int v = 0; v < T_COUNT; v++) {
-    gboolean fused = v == T_PLAIN || v == T_TIES || v == T_KEEPDIMS_AXIS;
+    gboolean fused = v == T_PLAIN || v == T_TIES || v == T_KEEPDIMS_AXIS
+        || v == T_BATCH;
     char label[96];
 
     g_snprintf (label, sizeof label, "tail %s", names[v]);
@@ -195,10 +211,11 @@ test_pass (void)
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
+/* the real export at batch 1 and with the engine's batch option at 3 */
 static void
-test_model (void)
+model_case (int batch)
 {
-  YoloGraph *g = yolo_test_load_fused ("yolo26n-640.onnx");
+  YoloGraph *g = yolo_test_load_fused_batch ("yolo26n-640.onnx", batch);
   int n_topk = 0, n_tk = 0;
 
   if (!g)
@@ -213,6 +230,13 @@ test_model (void)
   g_assert_cmpint (n_topk, ==, 1);
   g_assert_cmpint (n_tk, ==, 0);
   yolo_graph_free (g);
+}
+
+static void
+test_model (void)
+{
+  model_case (1);
+  model_case (3);
 }
 
 int
