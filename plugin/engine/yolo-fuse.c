@@ -143,6 +143,7 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_fuse_attention (g);
   yolo_graph_fuse_focus (g);
   yolo_graph_fuse_head (g);
+  yolo_graph_fuse_topk (g);
   yolo_graph_fuse_anchor (g);
   yolo_graph_fuse_transposed_concat (g);
   yolo_graph_update_uses (g);

@@ -431,6 +431,10 @@ void yolo_graph_fuse_transposed_concat (YoloGraph * g);
  * the anchor-axis Concats) -> one DetectDecode node (yolo-head-fuse.c);
  * called by yolo_graph_fuse. */
 void yolo_graph_fuse_head (YoloGraph * g);
+/* YOLO26's end-to-end selection tail (ReduceMax, two TopKs, the Tile /
+ * GatherElements / Gather picks, Concat) -> one DetectTopK node
+ * (yolo-topk-fuse.c); called by yolo_graph_fuse after the head pass. */
+void yolo_graph_fuse_topk (YoloGraph * g);
 /* The anchor-based decode tail of a YOLOv5 Detect head -> one AnchorDecode
  * node (yolo-anchor-fuse.c); called by yolo_graph_fuse. */
 void yolo_graph_fuse_anchor (YoloGraph * g);

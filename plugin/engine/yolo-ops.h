@@ -84,6 +84,7 @@ extern const YoloOpDef *const yolo_ops_qdq[];
 extern const YoloOpDef *const yolo_ops_attention[];
 extern const YoloOpDef *const yolo_ops_detect[];
 extern const YoloOpDef *const yolo_ops_anchor[];
+extern const YoloOpDef *const yolo_ops_detect_topk[];
 
 G_END_DECLS
 #endif /* YOLO_OPS_H */

@@ -28,6 +28,7 @@ extern const YoloOpImpl *const yolo_impls_qdq[];
 extern const YoloOpImpl *const yolo_impls_attention[];
 extern const YoloOpImpl *const yolo_impls_detect[];
 extern const YoloOpImpl *const yolo_impls_anchor[];
+extern const YoloOpImpl *const yolo_impls_detect_topk[];
 
 /* Anchors (grid cells) per work-item of the decode tails (detect.c,
  * anchor.c): cpu_span on CPU devices, gpu_span elsewhere; the environment

@@ -30,6 +30,7 @@ static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_attention,
   yolo_impls_detect,
   yolo_impls_anchor,
+  yolo_impls_detect_topk,
   NULL
 };
 
