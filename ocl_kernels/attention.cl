@@ -4,7 +4,9 @@
  * in one pass over the keys with an online softmax (flash-attention
  * style: a running maximum m and sum l per query; when the maximum grows,
  * the sum and the accumulators are rescaled by exp(m_old - m_new)), so the
- * NQ x NK score matrix never reaches memory. b = b0 * B1 + b1 (areas,
+ * NQ x NK score matrix never reaches memory; a block of keys that raises
+ * no query's maximum skips the rescaling (its factor would be exactly 1,
+ * so the result is the same bit for bit). b = b0 * B1 + b1 (areas,
  * heads); every operand by element strides (offset, s_b0, s_b1, s_d|c,
  * s_i|j), so the export's Transposes, Reshapes and Splits need no copy.
  * Exponentials are exp2 of scores pre-multiplied by scale * log2(e).
@@ -16,10 +18,12 @@
  * channels of one b (the scores of a query block are computed once for
  * DV <= 32; a 64-channel kernel, scores once for DV <= 64, was 2% faster
  * on yolo11n-640 but took PoCL 6.4 s to compile); keys in blocks of
- * ATTN_KB, whose scores take 8 registers. Global size:
+ * ATTN_KB = 16, whose scores take 16 registers (one 64-byte line of a K
+ * row per channel d; against 8 keys, 12% less CPU time on yolo12n's
+ * model.6 attention, for 0.3-1.3 s more PoCL compile time). Global size:
  * (ceil(NQ/16), ceil(DV/ATTN_CB), B0*B1). */
 #define ATTN_CB 32              /* backend-opencl/attention.c */
-#define ATTN_KB 8
+#define ATTN_KB 16
 
 /* 2^x, 0 for x = -inf. On AVX-512 CPUs (PoCL), where the library exp2 of
  * a float16 costs more than the whole block's multiply-adds: range
@@ -43,6 +47,15 @@ attention_exp2_16 (float16 x)
 #else
   return exp2 (x);
 #endif
+}
+
+/* The larger of a and b, one vmaxps: b where b > a, else a (fmax's NaN
+ * handling costs three more instructions a lane; scores are finite or
+ * -inf). */
+static inline float16
+attention_max16 (float16 a, float16 b)
+{
+  return select (a, b, b > a);
 }
 
 static inline float16
@@ -76,11 +89,16 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     _Pragma ("unroll")                                                      \
     for (int t = 0; t < ATTN_KB; t++) {                                     \
       s[t] = t < nk ? s[t] * scale_log2e : (float16) (-INFINITY);           \
-      mb = fmax (mb, s[t]);                                                 \
+      mb = attention_max16 (mb, s[t]);                                      \
     }                                                                       \
-    float16 corr = attention_exp2_16 (m - mb);                              \
-    m = mb;                                                                 \
-    l *= corr;                                                              \
+    if (any (mb > m)) {                                                     \
+      float16 corr = attention_exp2_16 (m - mb);                            \
+      m = mb;                                                               \
+      l *= corr;                                                            \
+      _Pragma ("unroll")                                                    \
+      for (int c = 0; c < ATTN_CB; c++)                                     \
+        acc[c] *= corr;                                                     \
+    }                                                                       \
     _Pragma ("unroll")                                                      \
     for (int t = 0; t < ATTN_KB; t++) {                                     \
       s[t] = attention_exp2_16 (s[t] - m);                                  \
@@ -89,7 +107,7 @@ attention_load16 (__global const float *p, int s, int i0, int n)
     __global const float *vr = vj;                                          \
     _Pragma ("unroll")                                                      \
     for (int c = 0; c < ATTN_CB; c++) {                                     \
-      float16 a = acc[c] * corr;                                            \
+      float16 a = acc[c];                                                   \
       _Pragma ("unroll")                                                    \
       for (int t = 0; t < ATTN_KB; t++)                                     \
         a = fma (s[t], (float16) (vr[VJ]), a);                              \
