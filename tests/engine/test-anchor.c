@@ -21,27 +21,13 @@
 #include <math.h>
 #include <string.h>
 
-static YoloGraph *
-new_graph (void)
-{
-  YoloGraph *g = yolo_graph_new ();
-  g->opset = 12;
-  return g;
-}
-
-static void
-set_int (YoloNode * n, const char *name, gint64 v)
-{
-  yolo_node_add_attr (n, name, YOLO_ATTR_INT)->i = v;
-}
-
 /* ---- kernel vs C reference ---- */
 
 static YoloGraph *
 kernel_graph (int N, int L, const gint64 * n, int na, int nc, float off,
     GString * label)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (12);
   GString *ins = g_string_new (NULL);
   int no = 5 + nc;
   gint64 A = 0;
@@ -67,9 +53,9 @@ kernel_graph (int N, int L, const gint64 * n, int na, int nc, float off,
   yolo_test_const (g, "str", YOLO_DTYPE_FLOAT, 1, DIMS (A), 8.0f, 32.0f);
   g_string_append (ins, "grid,ag,str");
   node = yolo_test_node (g, YOLO_ANCHOR_DECODE_OP, ins->str, "y");
-  set_int (node, "levels", L);
-  set_int (node, "anchors", na);
-  set_int (node, "classes", nc);
+  yolo_test_attr_int (node, "levels", L);
+  yolo_test_attr_int (node, "anchors", na);
+  yolo_test_attr_int (node, "classes", nc);
   yolo_node_add_attr (node, "xy_offset", YOLO_ATTR_FLOAT)->f = off;
   yolo_test_output (g, "y");
   g_string_free (ins, TRUE);
@@ -135,7 +121,7 @@ test_invalid (void)
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
-    YoloGraph *g = new_graph ();
+    YoloGraph *g = yolo_test_graph (12);
     GError *err = NULL;
     YoloNode *n;
     gint64 A = 6;
@@ -151,9 +137,9 @@ test_invalid (void)
         8, 8);
     n = yolo_test_node (g, YOLO_ANCHOR_DECODE_OP, cases[c].levels == 2 ?
         "x,x1,grid,ag,str" : "x,grid,ag,str", "y");
-    set_int (n, "levels", cases[c].levels);
-    set_int (n, "anchors", cases[c].anchors);
-    set_int (n, "classes", cases[c].classes);
+    yolo_test_attr_int (n, "levels", cases[c].levels);
+    yolo_test_attr_int (n, "anchors", cases[c].anchors);
+    yolo_test_attr_int (n, "classes", cases[c].classes);
     yolo_node_add_attr (n, "xy_offset", YOLO_ATTR_FLOAT)->f = cases[c].off;
     yolo_test_output (g, "y");
     g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
@@ -194,7 +180,7 @@ static YoloGraph *
 v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
     Variant v)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (12);
   GString *ys = g_string_new (NULL);
   int no = 5 + nc;
   YoloNode *n;
@@ -267,11 +253,11 @@ v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
       char sp_in[48];
       g_snprintf (sp_in, sizeof sp_in, "%s,sizes", nm[3]);
       n = yolo_test_node (g, "Split", sp_in, ins);
-      set_int (n, "axis", -1);
+      yolo_test_attr_int (n, "axis", -1);
     } else {
       g_snprintf (ins, sizeof ins, "%s,%s,%s", nm[4], nm[5], nm[6]);
       n = yolo_test_node (g, "Split", nm[3], ins);
-      set_int (n, "axis", 4);
+      yolo_test_attr_int (n, "axis", 4);
       ATTR_INTS (n, "split", 2, 2, no - 4);
     }
     /* the grid (cell corners - 0.5 folded in for >= 6.1) and anchors */
@@ -334,7 +320,7 @@ v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
       g_snprintf (ins, sizeof ins, "%s,%s,%s", nm[13], nm[10], nm[6]);
     else
       g_snprintf (ins, sizeof ins, "%s,%s,%s", nm[10], nm[13], nm[6]);
-    set_int (yolo_test_node (g, "Concat", ins, nm[14]), "axis",
+    yolo_test_attr_int (yolo_test_node (g, "Concat", ins, nm[14]), "axis",
         lv == V60_ADD ? -1 : 4);
     g_snprintf (ins, sizeof ins, "shape3_%d", l);
     yolo_test_const_ints (g, ins, 1, DIMS (3), DIMS (N, -1, lv == P_CONF_END ?
@@ -344,7 +330,7 @@ v5_graph (int N, int L, const gint64 * h, const gint64 * w, int na, int nc,
     g_string_append_printf (ys, "%s%s", l ? "," : "", nm[15]);
   }
   if (L > 1)
-    set_int (yolo_test_node (g, "Concat", ys->str, "y"), "axis", 1);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", ys->str, "y"), "axis", 1);
   yolo_test_output (g, "y");
   g_string_free (ys, TRUE);
   return g;

@@ -16,14 +16,6 @@
 
 #define ATTN_KERNELS "attention_f16_c32|attention_tiled"
 
-static YoloGraph *
-new_graph (void)
-{
-  YoloGraph *g = yolo_graph_new ();
-  g->opset = 18;
-  return g;
-}
-
 /* ---- kernel vs C reference ---- */
 
 /* One node: B0 x B1 attentions of NQ queries, NK keys, D, DV channels.
@@ -34,7 +26,7 @@ static void
 kernel_case (const char *variant, gint64 B0, gint64 B1, gint64 D, gint64 DV,
     gint64 NQ, gint64 NK, int layout, float scale, gboolean res)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (18);
   YoloNode *n;
   char *label = g_strdup_printf ("%s B%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
       " D%" G_GINT64_FORMAT " DV%" G_GINT64_FORMAT " NQ%" G_GINT64_FORMAT
@@ -138,7 +130,7 @@ test_invalid (void)
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
-    YoloGraph *g = new_graph ();
+    YoloGraph *g = yolo_test_graph (18);
     GError *err = NULL;
     YoloNode *n;
 
@@ -205,7 +197,7 @@ const_shape (YoloGraph * g, const char *name, int ndim, const gint64 * v)
 static YoloGraph *
 aattn_graph (gint64 A, gint64 h, gint64 hd, gint64 H, gint64 W, Perturb pb)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (18);
   gint64 C = h * hd, N = H * W, Na = N / A;
   YoloNode *n;
 
@@ -267,7 +259,7 @@ aattn_graph (gint64 A, gint64 h, gint64 hd, gint64 H, gint64 W, Perturb pb)
 static YoloGraph *
 psa_graph (gint64 h, gint64 kd, gint64 hd, gint64 H, gint64 W, Perturb pb)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (18);
   gint64 N = H * W;
   YoloNode *n;
 

@@ -46,7 +46,7 @@ add_conv (YoloGraph * g, const char *in, const char *out, int C, int M,
   if (kh > 1)
     ATTR_INTS (n, "pads", kh / 2, kh / 2, kh / 2, kh / 2);
   if (dw)
-    yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = C;
+    yolo_test_attr_int (n, "group", C);
   if (act == A_SIGMOID) {
     yolo_test_node (g, "Sigmoid", pre, out);
   } else if (act == A_SILU) {
@@ -60,6 +60,14 @@ add_conv (YoloGraph * g, const char *in, const char *out, int C, int M,
   g_free (b);
   g_free (pre);
   g_free (sig);
+}
+
+/* Neg (in) as the graph output out (keeps a conv off the outputs). */
+static void
+add_neg_output (YoloGraph * g, const char *in, const char *out)
+{
+  yolo_test_node (g, "Neg", in, out);
+  yolo_test_output (g, out);
 }
 
 typedef struct
@@ -87,8 +95,7 @@ branch_graph (const Branch * br, int nb)
     yolo_test_node (g, "Relu", x, r);
     add_conv (g, r, d, br[k].C, br[k].C, 3, TRUE, br[k].a_dw);
     add_conv (g, d, p, br[k].C, br[k].M, 1, FALSE, br[k].a_1x1);
-    yolo_test_node (g, "Neg", p, y);
-    yolo_test_output (g, y);
+    add_neg_output (g, p, y);
     g_free (x);
     g_free (r);
     g_free (d);
@@ -247,6 +254,30 @@ test_exact (void)
   yolo_engine_free (e2);
 }
 
+/* Two branches and a dense 3x3 of r0 at the 1x1s' height. */
+static YoloGraph *
+branches_3x3 (void)
+{
+  YoloGraph *g = branch_graph (head, 2);
+
+  add_conv (g, "r0", "c3", 16, 8, 3, FALSE, A_SILU);
+  add_neg_output (g, "c3", "o3");
+  return g;
+}
+
+/* Two branches and two 1x1s of r0 (a ConvPair) at the 1x1s' height. */
+static YoloGraph *
+branches_pair (void)
+{
+  YoloGraph *g = branch_graph (head, 2);
+
+  add_conv (g, "r0", "q1", 16, 8, 1, FALSE, A_SILU);
+  add_conv (g, "r0", "q2", 16, 24, 1, FALSE, A_SIGMOID);
+  add_neg_output (g, "q1", "o7");
+  add_neg_output (g, "q2", "o8");
+  return g;
+}
+
 static void
 test_pass (void)
 {
@@ -261,27 +292,21 @@ test_pass (void)
    * stay: a dense 3x3, a stride-2 depthwise, a 1x1 with a residual, a
    * 1x1 of a graph input, and one writing a graph output (height 0
    * anyway, with a second 1x1 writing another output) */
-  g = branch_graph (head, 2);
-  add_conv (g, "r0", "c3", 16, 8, 3, FALSE, A_SILU);
-  yolo_test_node (g, "Neg", "c3", "o3");
-  yolo_test_output (g, "o3");
+  g = branches_3x3 ();
   yolo_test_const (g, "ks", YOLO_DTYPE_FLOAT, 4, DIMS (16, 1, 3, 3), -0.5f,
       0.5f);
   n = yolo_test_node (g, "Conv", "r0,ks", "s2");
   ATTR_INTS (n, "pads", 1, 1, 1, 1);
   ATTR_INTS (n, "strides", 2, 2);
-  yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = 16;
-  yolo_test_node (g, "Neg", "s2", "o4");
-  yolo_test_output (g, "o4");
+  yolo_test_attr_int (n, "group", 16);
+  add_neg_output (g, "s2", "o4");
   yolo_test_const (g, "kr", YOLO_DTYPE_FLOAT, 4, DIMS (16, 16, 1, 1), -0.5f,
       0.5f);
   yolo_test_node (g, "Conv", "r1,kr", "rr0");
   yolo_test_node (g, "Add", "rr0,r1", "rr");
-  yolo_test_node (g, "Neg", "rr", "o5");
-  yolo_test_output (g, "o5");
+  add_neg_output (g, "rr", "o5");
   add_conv (g, "x0", "gi", 16, 8, 1, FALSE, A_NONE);
-  yolo_test_node (g, "Neg", "gi", "o6");
-  yolo_test_output (g, "o6");
+  add_neg_output (g, "gi", "o6");
   add_conv (g, "r0", "go1", 16, 8, 1, FALSE, A_NONE);
   yolo_test_output (g, "go1");
   add_conv (g, "r1", "go2", 16, 8, 1, FALSE, A_NONE);
@@ -294,33 +319,15 @@ test_pass (void)
   g_assert_cmpint (convs, ==, wide ? 6 : 10);
   g_assert_cmpint (pairs, ==, 0);
   /* the same values as the C reference */
-  g = branch_graph (head, 2);
-  add_conv (g, "r0", "c3", 16, 8, 3, FALSE, A_SILU);
-  yolo_test_node (g, "Neg", "c3", "o3");
-  yolo_test_output (g, "o3");
-  yolo_test_check (g, "branches + 3x3", 1e-5f, 1e-5f, TRUE);
+  yolo_test_check (branches_3x3 (), "branches + 3x3", 1e-5f, 1e-5f, TRUE);
 
   /* a ConvPair (two 1x1s of one input) at the 1x1s' height joins the set
    * as its two convs: 2 + 2 */
-  g = branch_graph (head, 2);
-  add_conv (g, "r0", "q1", 16, 8, 1, FALSE, A_SILU);
-  add_conv (g, "r0", "q2", 16, 24, 1, FALSE, A_SIGMOID);
-  yolo_test_node (g, "Neg", "q1", "o7");
-  yolo_test_node (g, "Neg", "q2", "o8");
-  yolo_test_output (g, "o7");
-  yolo_test_output (g, "o8");
-  wide = engine_count (g, &multis, &members, &pairs, &convs);
+  wide = engine_count (branches_pair (), &multis, &members, &pairs, &convs);
   g_assert_cmpint (multis, ==, wide ? 2 : 0);
   g_assert_cmpint (members, ==, wide ? 6 : 0);
   g_assert_cmpint (pairs, ==, 0);
-  g = branch_graph (head, 2);
-  add_conv (g, "r0", "q1", 16, 8, 1, FALSE, A_SILU);
-  add_conv (g, "r0", "q2", 16, 24, 1, FALSE, A_SIGMOID);
-  yolo_test_node (g, "Neg", "q1", "o7");
-  yolo_test_node (g, "Neg", "q2", "o8");
-  yolo_test_output (g, "o7");
-  yolo_test_output (g, "o8");
-  yolo_test_check (g, "branches + pair", 1e-5f, 1e-5f, TRUE);
+  yolo_test_check (branches_pair (), "branches + pair", 1e-5f, 1e-5f, TRUE);
 
   /* 18 branches: 16 + 2 convs at each height */
   {
@@ -368,25 +375,13 @@ assert_ordered (YoloGraph * g)
 static void
 model_case (const char *rel, int want_multis, int want_members)
 {
-  const char *d = g_getenv ("YOLO_TEST_DATA");
-  char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
-  GError *err = NULL;
-  YoloGraph *g;
   int multis, members, pairs, convs, n[4];
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip_printf ("%s not found (set YOLO_TEST_DATA)", path);
-    g_free (path);
-    return;
-  }
   for (int on = 0; on < 2; on++) {
-    g = yolo_onnx_load (path, &err);
-    g_assert_no_error (err);
-    g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
-    g_assert_no_error (err);
-    g->conv_pair = on;
-    yolo_graph_fuse (g);
-    yolo_graph_prune (g);
+    YoloGraph *g = yolo_test_load_fused_conv_pair (rel, on);
+
+    if (g == NULL)
+      return;
     if (on)
       count (g, &multis, &members, &pairs, &convs);
     else
@@ -401,7 +396,6 @@ model_case (const char *rel, int want_multis, int want_members)
   g_assert_cmpint (multis, ==, want_multis);
   g_assert_cmpint (members, ==, want_members);
   g_assert_cmpint (convs + members + 2 * pairs, ==, n[3] + 2 * n[2]);
-  g_free (path);
 }
 
 static void

@@ -265,25 +265,13 @@ test_pass (void)
 static void
 model_case (const char *rel, int want_pairs)
 {
-  const char *d = g_getenv ("YOLO_TEST_DATA");
-  char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
-  GError *err = NULL;
-  YoloGraph *g;
   int pairs, convs, pairs_off, convs_off;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS)) {
-    g_test_skip_printf ("%s not found (set YOLO_TEST_DATA)", path);
-    g_free (path);
-    return;
-  }
   for (int on = 0; on < 2; on++) {
-    g = yolo_onnx_load (path, &err);
-    g_assert_no_error (err);
-    g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
-    g_assert_no_error (err);
-    g->conv_pair = on;
-    yolo_graph_fuse (g);
-    yolo_graph_prune (g);
+    YoloGraph *g = yolo_test_load_fused_conv_pair (rel, on);
+
+    if (g == NULL)
+      return;
     if (on)
       count (g, &pairs, &convs);
     else
@@ -295,7 +283,6 @@ model_case (const char *rel, int want_pairs)
   g_assert_cmpint (pairs_off, ==, 0);
   g_assert_cmpint (pairs, ==, want_pairs);
   g_assert_cmpint (convs + 2 * pairs, ==, convs_off);
-  g_free (path);
 }
 
 static void

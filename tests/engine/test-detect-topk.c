@@ -18,20 +18,6 @@
 
 #include <string.h>
 
-static YoloGraph *
-new_graph (void)
-{
-  YoloGraph *g = yolo_graph_new ();
-  g->opset = 20;
-  return g;
-}
-
-static void
-set_int (YoloNode * n, const char *name, gint64 v)
-{
-  yolo_node_add_attr (n, name, YOLO_ATTR_INT)->i = v;
-}
-
 /* boxes [N, A, 4] and scores [N, A, nc]: random in [0, 1), or (ties) in
  * eighths from -0.375 to 0.5 with -0 for 0 */
 static void
@@ -54,14 +40,14 @@ inputs (YoloGraph * g, gint64 N, gint64 A, gint64 nc, gboolean ties)
 static void
 kernel_case (gint64 N, gint64 A, gint64 nc, gint64 k1, gint64 k2, gboolean ties)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (20);
   YoloNode *n;
   char label[128];
 
   inputs (g, N, A, nc, ties);
   n = yolo_test_node (g, YOLO_DETECT_TOPK_OP, "boxes,scores", "y");
-  set_int (n, "anchors_k", k1);
-  set_int (n, "max_det", k2);
+  yolo_test_attr_int (n, "anchors_k", k1);
+  yolo_test_attr_int (n, "max_det", k2);
   yolo_test_output (g, "y");
   g_snprintf (label, sizeof label, "DetectTopK N %" G_GINT64_FORMAT " A %"
       G_GINT64_FORMAT " nc %" G_GINT64_FORMAT " k %" G_GINT64_FORMAT "/%"
@@ -89,16 +75,16 @@ static void
 invalid_case (gint64 A, gint64 nc, gint64 k1, gint64 k2, gint64 box_w,
     const char *what)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (20);
   YoloNode *n;
 
   yolo_test_input (g, "boxes", YOLO_DTYPE_FLOAT, 3, DIMS (1, A, box_w), 0, 1);
   yolo_test_input (g, "scores", YOLO_DTYPE_FLOAT, 3, DIMS (1, A, nc), 0, 1);
   n = yolo_test_node (g, YOLO_DETECT_TOPK_OP, "boxes,scores", "y");
   if (k1)
-    set_int (n, "anchors_k", k1);
+    yolo_test_attr_int (n, "anchors_k", k1);
   if (k2)
-    set_int (n, "max_det", k2);
+    yolo_test_attr_int (n, "max_det", k2);
   yolo_test_output (g, "y");
   yolo_test_expect_infer_error (g, YOLO_ENGINE_ERROR_INVALID_MODEL, n->name,
       what);
@@ -129,7 +115,7 @@ enum
 static YoloGraph *
 tail_graph (int v, gint64 A, gint64 nc, gint64 k)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (20);
   YoloNode *n;
   gint64 N = v == T_BATCH || v == T_BATCH_OFFSETS ? 2 : 1;
 
@@ -146,40 +132,45 @@ tail_graph (int v, gint64 A, gint64 nc, gint64 k)
   yolo_test_const_ints (g, "nc2", 0, NULL, DIMS (v == T_MOD_NC ? nc + 1 : nc));
   n = yolo_test_node (g, "ReduceMax", v == T_KEEPDIMS_AXIS ? "scores" :
       "scores,ax", "m");
-  set_int (n, "keepdims", 0);
+  yolo_test_attr_int (n, "keepdims", 0);
   if (v == T_KEEPDIMS_AXIS)
     ATTR_INTS (n, "axes", 2);
   n = yolo_test_node (g, "TopK", "m,k", "v1,i1");
-  set_int (n, "axis", -1);
-  set_int (n, "largest", 1);
-  set_int (n, "sorted", 1);
+  yolo_test_attr_int (n, "axis", -1);
+  yolo_test_attr_int (n, "largest", 1);
+  yolo_test_attr_int (n, "sorted", 1);
   yolo_test_node (g, "Unsqueeze", "i1,ax", "e");
-  set_int (yolo_test_node (g, "Flatten", "e", "fe"), "axis", 2);
+  yolo_test_attr_int (yolo_test_node (g, "Flatten", "e", "fe"), "axis", 2);
   yolo_test_node (g, "Tile", "e,rep", "te");
-  set_int (yolo_test_node (g, "GatherElements", "scores,te", "ge"), "axis", 1);
-  set_int (yolo_test_node (g, "Flatten", "ge", "S"), "axis", 1);
+  yolo_test_attr_int (yolo_test_node (g, "GatherElements", "scores,te", "ge"),
+      "axis", 1);
+  yolo_test_attr_int (yolo_test_node (g, "Flatten", "ge", "S"), "axis", 1);
   n = yolo_test_node (g, "TopK", "S,k", "v2,i2");
-  set_int (n, "axis", -1);
-  set_int (n, "largest", v == T_LARGEST ? 0 : 1);
-  set_int (n, "sorted", 1);
+  yolo_test_attr_int (n, "axis", -1);
+  yolo_test_attr_int (n, "largest", v == T_LARGEST ? 0 : 1);
+  yolo_test_attr_int (n, "sorted", 1);
   yolo_test_node (g, "Unsqueeze", "v2,ax", "sc");
   yolo_test_node (g, "Div", "i2,nc", "ai");
-  set_int (yolo_test_node (g, "Mod", "i2,nc2", "cl"), "fmod", 0);
+  yolo_test_attr_int (yolo_test_node (g, "Mod", "i2,nc2", "cl"), "fmod", 0);
   if (N > 1) {
     yolo_test_const_ints (g, "km", 0, NULL, DIMS (k));
     yolo_test_const_ints (g, "offs", 2, DIMS (2, 1), DIMS (0,
             v == T_BATCH ? k : k + 1));
-    set_int (yolo_test_node (g, "Mod", "ai,km", "aim"), "fmod", 0);
+    yolo_test_attr_int (yolo_test_node (g, "Mod", "ai,km", "aim"), "fmod", 0);
     yolo_test_node (g, "Add", "aim,offs", "aib");
-    set_int (yolo_test_node (g, "Gather", "fe,aib", "ga"), "axis", 0);
+    yolo_test_attr_int (yolo_test_node (g, "Gather", "fe,aib", "ga"), "axis",
+        0);
   } else {
-    set_int (yolo_test_node (g, "Gather", "fe,ai", "ga"), "axis", 0);
+    yolo_test_attr_int (yolo_test_node (g, "Gather", "fe,ai", "ga"), "axis", 0);
   }
   yolo_test_node (g, "Unsqueeze", "cl,ax", "cl1");
   yolo_test_node (g, "Tile", "ga,rep4", "ta");
-  set_int (yolo_test_node (g, "Cast", "cl1", "clf"), "to", YOLO_DTYPE_FLOAT);
-  set_int (yolo_test_node (g, "GatherElements", "boxes,ta", "bx"), "axis", 1);
-  set_int (yolo_test_node (g, "Concat", "bx,sc,clf", "y"), "axis", -1);
+  yolo_test_attr_int (yolo_test_node (g, "Cast", "cl1", "clf"), "to",
+      YOLO_DTYPE_FLOAT);
+  yolo_test_attr_int (yolo_test_node (g, "GatherElements", "boxes,ta", "bx"),
+      "axis", 1);
+  yolo_test_attr_int (yolo_test_node (g, "Concat", "bx,sc,clf", "y"), "axis",
+      -1);
   yolo_test_output (g, "y");
   if (v == T_OUTPUT)
     yolo_test_output (g, "v2");

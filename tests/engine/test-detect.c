@@ -18,20 +18,6 @@
 #include <math.h>
 #include <string.h>
 
-static YoloGraph *
-new_graph (void)
-{
-  YoloGraph *g = yolo_graph_new ();
-  g->opset = 18;
-  return g;
-}
-
-static void
-set_int (YoloNode * n, const char *name, gint64 v)
-{
-  yolo_node_add_attr (n, name, YOLO_ATTR_INT)->i = v;
-}
-
 /* anchors (cell centres of the levels' grids, x row then y row) and
  * strides as an export has them, for levels of n[l] = h[l] * w[l]; with
  * n_img > 1 the anchors are [n_img, 2, A], image i's shifted by i / 4 */
@@ -86,7 +72,7 @@ static void
 kernel_case_split (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
     gboolean xywh, gboolean split)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (18);
   GString *ins = g_string_new (NULL), *label = g_string_new (NULL);
   gint64 h[YOLO_DETECT_MAX_LEVELS], w[YOLO_DETECT_MAX_LEVELS];
   YoloNode *node;
@@ -128,12 +114,12 @@ kernel_case_split (gint64 N, int L, const gint64 * n, gint64 R, gint64 nc,
   }
   node = yolo_test_node (g, YOLO_DETECT_DECODE_OP, ins->str,
       split ? "yb,ys" : "y");
-  set_int (node, "levels", L);
-  set_int (node, "reg_max", R);
-  set_int (node, "classes", nc);
-  set_int (node, "xywh", xywh);
+  yolo_test_attr_int (node, "levels", L);
+  yolo_test_attr_int (node, "reg_max", R);
+  yolo_test_attr_int (node, "classes", nc);
+  yolo_test_attr_int (node, "xywh", xywh);
   if (split) {
-    set_int (node, "split", 1);
+    yolo_test_attr_int (node, "split", 1);
     yolo_test_output (g, "yb");
     yolo_test_output (g, "ys");
   } else {
@@ -218,7 +204,7 @@ test_invalid (void)
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
-    YoloGraph *g = new_graph ();
+    YoloGraph *g = yolo_test_graph (18);
     GError *err = NULL;
     YoloNode *n;
     gint64 A = 6;
@@ -237,9 +223,9 @@ test_invalid (void)
     yolo_test_const (g, "dfl", YOLO_DTYPE_FLOAT, 1, DIMS (2), 0, 1);
     n = yolo_test_node (g, YOLO_DETECT_DECODE_OP,
         cases[c].reg_max == 2 ? "b,c,anc,str,dfl" : "b,c,anc,str", "y");
-    set_int (n, "levels", cases[c].levels);
-    set_int (n, "reg_max", cases[c].reg_max);
-    set_int (n, "classes", cases[c].classes);
+    yolo_test_attr_int (n, "levels", cases[c].levels);
+    yolo_test_attr_int (n, "reg_max", cases[c].reg_max);
+    yolo_test_attr_int (n, "classes", cases[c].classes);
     yolo_test_output (g, "y");
     g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
     g_assert_nonnull (err);
@@ -264,7 +250,7 @@ test_invalid_split (void)
   };
 
   for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
-    YoloGraph *g = new_graph ();
+    YoloGraph *g = yolo_test_graph (18);
     GError *err = NULL;
     YoloNode *n;
 
@@ -273,10 +259,10 @@ test_invalid_split (void)
     yolo_test_const (g, "anc", YOLO_DTYPE_FLOAT, 2, DIMS (2, 6), 0, 1);
     yolo_test_const (g, "str", YOLO_DTYPE_FLOAT, 1, DIMS (6), 8, 8);
     n = yolo_test_node (g, YOLO_DETECT_DECODE_OP, "b,c,anc,str", cases[c].outs);
-    set_int (n, "levels", 1);
-    set_int (n, "reg_max", 1);
-    set_int (n, "classes", 2);
-    set_int (n, "split", cases[c].split);
+    yolo_test_attr_int (n, "levels", 1);
+    yolo_test_attr_int (n, "reg_max", 1);
+    yolo_test_attr_int (n, "classes", 2);
+    yolo_test_attr_int (n, "split", cases[c].split);
     yolo_test_output (g, strchr (cases[c].outs, ',') ? "yb" : "y");
     g_assert_false (yolo_graph_prepare (g, 0, 0, &err));
     g_assert_nonnull (err);
@@ -318,7 +304,7 @@ static YoloGraph *
 head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     gint64 nc, Variant v)
 {
-  YoloGraph *g = new_graph ();
+  YoloGraph *g = yolo_test_graph (18);
   GString *bs = g_string_new (NULL), *cs = g_string_new (NULL);
   gint64 A = 0;
   YoloNode *n;
@@ -342,7 +328,7 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     if (v == V8_SPLIT) {
       g_snprintf (ins, sizeof ins, "%s,%s", nm[0], nm[1]);
       g_snprintf (out, sizeof out, "x%d", l);
-      set_int (yolo_test_node (g, "Concat", ins, out), "axis", 1);
+      yolo_test_attr_int (yolo_test_node (g, "Concat", ins, out), "axis", 1);
       g_snprintf (nm[2], 32, "sx%d", l);
       yolo_test_const_ints (g, nm[2], 1, DIMS (3), DIMS (N, 4 * R + nc, hw));
       g_snprintf (ins, sizeof ins, "x%d,%s", l, nm[2]);
@@ -361,14 +347,16 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     g_string_append_printf (cs, "%s%s", l ? "," : "", out);
   }
   if (v == V8_SPLIT) {
-    set_int (yolo_test_node (g, "Concat", bs->str, "xc"), "axis", 2);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", bs->str, "xc"), "axis", 2);
     yolo_test_const_ints (g, "sp", 1, DIMS (2), DIMS (4 * R, nc));
-    set_int (yolo_test_node (g, "Split", "xc,sp", "bc,cc"), "axis", 1);
+    yolo_test_attr_int (yolo_test_node (g, "Split", "xc,sp", "bc,cc"), "axis",
+        1);
   } else {
     /* R = 1: the Slices read the box concat (YOLO26) */
-    set_int (yolo_test_node (g, "Concat", bs->str, R > 1 ? "bc" : "dist"),
-        "axis", -1);
-    set_int (yolo_test_node (g, "Concat", cs->str, "cc"), "axis", -1);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", bs->str,
+            R > 1 ? "bc" : "dist"), "axis", -1);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", cs->str, "cc"), "axis",
+        -1);
   }
   g_string_free (bs, TRUE);
   g_string_free (cs, TRUE);
@@ -379,13 +367,14 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     if (v == V11) {
       n = yolo_test_node (g, "Transpose", "r4", "t0");
       ATTR_INTS (n, "perm", 0, 3, 1, 2);
-      set_int (yolo_test_node (g, "Softmax", "t0", "sm0"), "axis", 3);
+      yolo_test_attr_int (yolo_test_node (g, "Softmax", "t0", "sm0"), "axis",
+          3);
       n = yolo_test_node (g, "Transpose", "sm0", "sm");
       ATTR_INTS (n, "perm", 0, 3, 2, 1);
     } else {
       n = yolo_test_node (g, "Transpose", "r4", "t0");
       ATTR_INTS (n, "perm", 0, 2, 1, 3);
-      set_int (yolo_test_node (g, "Softmax", "t0", "sm"), "axis",
+      yolo_test_attr_int (yolo_test_node (g, "Softmax", "t0", "sm"), "axis",
           v == P_AXIS ? 2 : 1);
     }
     for (int i = 0; i < R; i++)
@@ -419,21 +408,24 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
   yolo_test_node (g, "Sub", "anc,lt", "x1y1");
   yolo_test_node (g, "Add", "anc2,rb", "x2y2");
   if (IS_V26 (v)) {
-    set_int (yolo_test_node (g, "Concat", "x1y1,x2y2", "db"), "axis", 1);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", "x1y1,x2y2", "db"), "axis",
+        1);
   } else {
     yolo_test_const (g, "two", YOLO_DTYPE_FLOAT, 0, NULL,
         v == P_DIV3 ? 3.0f : 2.0f, v == P_DIV3 ? 3.0f : 2.0f);
     yolo_test_node (g, "Add", "x1y1,x2y2", "s2");
     yolo_test_node (g, "Div", "s2,two", "cxy");
     yolo_test_node (g, "Sub", "x2y2,x1y1", "wh");
-    set_int (yolo_test_node (g, "Concat", "cxy,wh", "db"), "axis", 1);
+    yolo_test_attr_int (yolo_test_node (g, "Concat", "cxy,wh", "db"), "axis",
+        1);
   }
   if (v == P_SIGMOID_CONV)
     yolo_test_node (g, "Sigmoid", "db", "boxes");
   else
     yolo_test_node (g, "Mul", "db,str", "boxes");
   yolo_test_node (g, "Sigmoid", "cc", "scores");
-  set_int (yolo_test_node (g, "Concat", "boxes,scores", "y"), "axis", 1);
+  yolo_test_attr_int (yolo_test_node (g, "Concat", "boxes,scores", "y"), "axis",
+      1);
   if (v >= V26_TAIL) {
     n = yolo_test_node (g, "Transpose", "y", "yt");
     if (v == V26_TAIL_PERM)
@@ -443,7 +435,8 @@ head_graph (gint64 N, int L, const gint64 * h, const gint64 * w, gint64 R,
     /* perm 0,1,2: the last axis is the anchors' */
     yolo_test_const_ints (g, "sizes", 1, DIMS (2), v == V26_TAIL_PERM ?
         DIMS (4, A - 4) : DIMS (4, nc));
-    set_int (yolo_test_node (g, "Split", "yt,sizes", "yb,ys"), "axis", -1);
+    yolo_test_attr_int (yolo_test_node (g, "Split", "yt,sizes", "yb,ys"),
+        "axis", -1);
     yolo_test_output (g, "yb");
     yolo_test_output (g, "ys");
   }

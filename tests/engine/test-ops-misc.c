@@ -16,14 +16,6 @@
   yolo_test_const_ints (g, name, 1, DIMS (NDIMS (__VA_ARGS__)), \
       DIMS (__VA_ARGS__))
 
-static YoloGraph *
-new_graph (gint64 opset)
-{
-  YoloGraph *g = yolo_graph_new ();
-  g->opset = opset;
-  return g;
-}
-
 static void
 attr_i (YoloNode * n, const char *name, gint64 v)
 {
@@ -114,7 +106,7 @@ test_views (void)
   YoloNode *n;
 
   /* Reshape (0 = copy, -1 inferred) between two real ops. */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "X", 1, 6, 5, 7);
   CONST_I (g, "shp", 0, 3, -1, 7);
   yolo_test_node (g, "Transpose", "X", "T");    /* [7,5,6,1] */
@@ -125,7 +117,7 @@ test_views (void)
   CLOSE (g, "reshape");
 
   /* Flatten (negative axis), Squeeze (attr, opset 11), Unsqueeze. */
-  g = new_graph (11);
+  g = yolo_test_graph (11);
   IN_F (g, "X", 1, 3, 1, 9);
   n = yolo_test_node (g, "Squeeze", "X", "S");  /* [3,9] */
   ATTR_INTS (n, "axes", 0, -2);
@@ -139,7 +131,7 @@ test_views (void)
   CLOSE (g, "squeeze/unsqueeze/flatten opset 11");
 
   /* Same with axes as inputs (opset 13), Identity. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 2, 1, 5);
   CONST_I (g, "ax", 1);
   CONST_I (g, "ax2", 0, 3);
@@ -151,7 +143,7 @@ test_views (void)
   EXACT (g, "squeeze/unsqueeze inputs");
 
   /* Squeeze without axes drops every 1. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 4, 1, 3);
   yolo_test_node (g, "Squeeze", "X", "S");
   yolo_test_node (g, "Transpose", "S", "Y");
@@ -164,7 +156,7 @@ test_shape_folding (void)
 {
   /* Dynamic-shape idiom: Shape -> Gather -> Unsqueeze -> Concat -> Reshape,
    * all folded to constants before the device run. */
-  YoloGraph *g = new_graph (13);
+  YoloGraph *g = yolo_test_graph (13);
   YoloNode *n;
   IN_F (g, "X", 1, 8, 3, 5);
   yolo_test_node (g, "Shape", "X", "shape");
@@ -180,7 +172,7 @@ test_shape_folding (void)
   CLOSE (g, "shape folding");
 
   /* Shape start/end, Size, ConstantOfShape, Range on the host. */
-  g = new_graph (15);
+  g = yolo_test_graph (15);
   IN_F (g, "X", 2, 3, 4, 5);
   n = yolo_test_node (g, "Shape", "X", "s");
   attr_i (n, "start", 1);
@@ -206,7 +198,7 @@ static void
 test_nonconst_param_error (void)
 {
   /* A shape computed at run time is UNSUPPORTED, naming the node. */
-  YoloGraph *g = new_graph (13);
+  YoloGraph *g = yolo_test_graph (13);
   GError *err = NULL;
   IN_F (g, "X", 2, 6);
   yolo_test_input (g, "S", YOLO_DTYPE_INT64, 1, DIMS (2), 1, 3);
@@ -230,7 +222,7 @@ test_concat (void)
 
   /* Channel axis with produced inputs: the planner may place them in the
    * output (no copy). */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "A", 1, 3, 5, 7);
   IN_F (g, "B", 1, 4, 5, 7);
   IN_F (g, "C", 1, 1, 5, 7);
@@ -243,7 +235,7 @@ test_concat (void)
   CLOSE (g, "concat channel (views)");
 
   /* Channel axis straight from graph inputs (copies). */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "A", 1, 3, 5, 7);
   IN_F (g, "B", 1, 2, 5, 7);
   n = yolo_test_node (g, "Concat", "A,B", "Y");
@@ -252,7 +244,7 @@ test_concat (void)
   EXACT (g, "concat channel (copies)");
 
   /* Last axis (YOLO head: [1,4,6400] + [1,4,1600] + [1,4,400]). */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "A", 1, 4, 161);
   IN_F (g, "B", 1, 4, 37);
   IN_F (g, "C", 1, 4, 9);
@@ -263,7 +255,7 @@ test_concat (void)
   CLOSE (g, "concat last axis");
 
   /* Middle axis of 5-D, batch > 1. */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "A", 2, 3, 3, 5, 2);
   IN_F (g, "B", 2, 3, 3, 5, 81);
   n = yolo_test_node (g, "Concat", "A,B", "Y");
@@ -271,7 +263,7 @@ test_concat (void)
   outputs (g, "Y");
   EXACT (g, "concat 5-D");
 
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "A", 3, 2, 5);
   IN_F (g, "B", 3, 7, 5);
   n = yolo_test_node (g, "Concat", "A,B", "Y");
@@ -280,7 +272,7 @@ test_concat (void)
   EXACT (g, "concat axis -2");
 
   /* Integer tensors. */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   yolo_test_input (g, "A", YOLO_DTYPE_INT64, 2, DIMS (2, 3), -100, 100);
   yolo_test_input (g, "B", YOLO_DTYPE_INT64, 2, DIMS (2, 5), -100, 100);
   n = yolo_test_node (g, "Concat", "A,B", "Y");
@@ -296,7 +288,7 @@ test_split (void)
   YoloNode *n;
 
   /* Channel split feeding consumers (views), split as input (opset 13). */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 12, 5, 3);
   yolo_test_node (g, "Softmax", "X", "x");
   CONST_I (g, "sp", 5, 7);
@@ -308,7 +300,7 @@ test_split (void)
   CLOSE (g, "split channel (views)");
 
   /* Channel split as graph outputs. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 10, 4, 4);
   CONST_I (g, "sp", 3, 3, 4);
   n = yolo_test_node (g, "Split", "X,sp", "a,b,c");
@@ -317,7 +309,7 @@ test_split (void)
   EXACT (g, "split channel outputs");
 
   /* Last axis with 'split' attribute (opset 12): YOLOv5 [.., 2, 2, 81]. */
-  g = new_graph (12);
+  g = yolo_test_graph (12);
   IN_F (g, "X", 1, 3, 4, 5, 85);
   n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 4);
@@ -326,7 +318,7 @@ test_split (void)
   EXACT (g, "split last axis (attr)");
 
   /* YOLO26: [1,8400,84] -> [4, 80] on -1 (smaller). */
-  g = new_graph (17);
+  g = yolo_test_graph (17);
   IN_F (g, "X", 1, 333, 84);
   CONST_I (g, "sp", 4, 80);
   n = yolo_test_node (g, "Split", "X,sp", "a,b");
@@ -335,14 +327,14 @@ test_split (void)
   EXACT (g, "split -1");
 
   /* Equal split without sizes; num_outputs with a short last part. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 2, 9, 3);
   n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 1);
   outputs (g, "a,b,c");
   EXACT (g, "split equal");
 
-  g = new_graph (18);
+  g = yolo_test_graph (18);
   IN_F (g, "X", 2, 3, 11);
   n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 2);
@@ -354,7 +346,7 @@ test_split (void)
     g_assert_cmpint (tensor (g, "c")->dims[2], ==, 3);
     yolo_graph_free (g);
   }
-  g = new_graph (18);
+  g = yolo_test_graph (18);
   IN_F (g, "X", 2, 3, 11);
   n = yolo_test_node (g, "Split", "X", "a,b,c");
   attr_i (n, "axis", 2);
@@ -370,7 +362,7 @@ test_slice (void)
   YoloNode *n;
 
   /* YOLO head: [1,4,N] channels 0:2 and 2:4. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 4, 101);
   CONST_I (g, "s0", 0);
   CONST_I (g, "e0", 2);
@@ -383,7 +375,7 @@ test_slice (void)
   EXACT (g, "slice channels");
 
   /* YOLOX focus: step 2 with INT64_MAX ends. */
-  g = new_graph (11);
+  g = yolo_test_graph (11);
   IN_F (g, "X", 1, 3, 17, 12);
   CONST_I (g, "s", 1);
   CONST_I (g, "e", G_MAXINT64);
@@ -400,7 +392,7 @@ test_slice (void)
   for (int w = 0; w < 3; w++) {
     for (int st = 0; st < 2; st++) {
       static const int widths[3] = { 416, 35, 50 };
-      g = new_graph (11);
+      g = yolo_test_graph (11);
       IN_F (g, "X", 1, 3, 6, widths[w]);
       CONST_I (g, "s", st);
       CONST_I (g, "e", G_MAXINT64);
@@ -413,7 +405,7 @@ test_slice (void)
   }
 
   /* Negative steps, negative starts and clamping (checked vs ORT below). */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 6, 7, 9);
   CONST_I (g, "s", -1, 10, 2);
   CONST_I (g, "e", -G_MAXINT64, 0, -2);
@@ -424,7 +416,7 @@ test_slice (void)
   EXACT (g, "slice negative steps");
 
   /* Opset 9 attributes. */
-  g = new_graph (9);
+  g = yolo_test_graph (9);
   IN_F (g, "X", 5, 6, 7);
   n = yolo_test_node (g, "Slice", "X", "Y");
   ATTR_INTS (n, "starts", 1, -5);
@@ -434,7 +426,7 @@ test_slice (void)
   EXACT (g, "slice attrs");
 
   /* Reference values from onnxruntime 4x5 arange. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   gint64 xd[2] = { 4, 5 };
   float xv[20];
   for (int i = 0; i < 20; i++)
@@ -462,7 +454,7 @@ static void
 transpose_case (const char *label, int ndim, const gint64 * dims,
     int np, const gint64 * perm)
 {
-  YoloGraph *g = new_graph (17);
+  YoloGraph *g = yolo_test_graph (17);
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -2, 2);
   YoloNode *n = yolo_test_node (g, "Transpose", "X", "Y");
   if (perm)
@@ -495,7 +487,7 @@ test_transpose (void)
   transpose_case ("transpose 1x1", 4, DIMS (1, 1, 1, 1), 4, DIMS (3, 2, 1, 0));
 
   /* Integer data keeps its bits. */
-  YoloGraph *g = new_graph (17);
+  YoloGraph *g = yolo_test_graph (17);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 3, DIMS (3, 10, 9), -1000, 1000);
   YoloNode *n = yolo_test_node (g, "Transpose", "X", "Y");
   ATTR_INTS (n, "perm", 1, 2, 0);
@@ -519,7 +511,7 @@ test_transposed_concat (void)
      * 2: batch 2 */
     gint64 b = c == 2 ? 2 : 1;
 
-    g = new_graph (23);
+    g = yolo_test_graph (23);
     yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 37), -3, 3);
     yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 9), -3, 3);
     yolo_test_input (g, "C", YOLO_DTYPE_FLOAT, 3, DIMS (b, 85, 5), -3, 3);
@@ -548,28 +540,28 @@ test_tile_expand_pad (void)
   YoloGraph *g;
   YoloNode *n;
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 30, 1);
   CONST_I (g, "r", 1, 1, 80);
   yolo_test_node (g, "Tile", "X,r", "Y");
   outputs (g, "Y");
   EXACT (g, "tile yolo26");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 3, DIMS (2, 3, 5), -9, 9);
   CONST_I (g, "r", 3, 1, 2);
   yolo_test_node (g, "Tile", "X,r", "Y");
   outputs (g, "Y");
   EXACT (g, "tile int");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 3, 1, 5);
   CONST_I (g, "s", 2, 1, 4, 1);
   yolo_test_node (g, "Expand", "X,s", "Y");
   outputs (g, "Y");
   EXACT (g, "expand");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 7);
   CONST_I (g, "s", 3, 1);
   yolo_test_node (g, "Expand", "X,s", "Y");
@@ -579,7 +571,7 @@ test_tile_expand_pad (void)
   const char *modes[] = { "constant", "reflect", "edge", "wrap" };
   for (int m = 0; m < 4; m++) {
     char *label = g_strdup_printf ("pad %s", modes[m]);
-    g = new_graph (19);
+    g = yolo_test_graph (19);
     IN_F (g, "X", 1, 3, 5, 6);
     CONST_I (g, "p", 0, 1, 2, 3, 0, 0, 1, 2);
     yolo_test_const_floats (g, "v", 0, NULL, (float[]) { 1.5f });
@@ -591,7 +583,7 @@ test_tile_expand_pad (void)
   }
 
   /* Negative pads crop; opset 2-10 attributes. */
-  g = new_graph (10);
+  g = yolo_test_graph (10);
   IN_F (g, "X", 4, 9);
   n = yolo_test_node (g, "Pad", "X", "Y");
   ATTR_INTS (n, "pads", -1, 2, 1, -3);
@@ -603,7 +595,7 @@ test_tile_expand_pad (void)
   for (int m = 1; m <= 2; m++) {
     gint64 xd[2] = { 2, 3 };
     float xv[6] = { 0, 1, 2, 3, 4, 5 };
-    g = new_graph (13);
+    g = yolo_test_graph (13);
     yolo_test_const_floats (g, "X", 2, xd, xv);
     CONST_I (g, "p", 1, 2, 0, 2);
     n = yolo_test_node (g, "Pad", "X,p", "Y");
@@ -625,7 +617,7 @@ static void
 softmax_case (const char *label, gint64 opset, const char *op, int axis,
     gboolean has_axis, int ndim, const gint64 * dims)
 {
-  YoloGraph *g = new_graph (opset);
+  YoloGraph *g = yolo_test_graph (opset);
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -6, 6);
   YoloNode *n = yolo_test_node (g, op, "X", "Y");
   if (has_axis)
@@ -664,7 +656,7 @@ test_softmax (void)
     float xv[12];
     for (int i = 0; i < 12; i++)
       xv[i] = i * 0.25f;
-    YoloGraph *g = new_graph (op);
+    YoloGraph *g = yolo_test_graph (op);
     yolo_test_const_floats (g, "X", 3, xd, xv);
     YoloNode *n = yolo_test_node (g, "Softmax", "X", "Y");
     attr_i (n, "axis", 1);
@@ -688,7 +680,7 @@ reduce_case (const char *label, gint64 opset, const char *op, int ndim,
     const gint64 * dims, int na, const gint64 * axes, gboolean axes_input,
     int keepdims, int noop)
 {
-  YoloGraph *g = new_graph (opset);
+  YoloGraph *g = yolo_test_graph (opset);
   YoloNode *n;
   yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, ndim, dims, -2, 2);
   if (axes_input && na >= 0) {
@@ -745,7 +737,7 @@ test_argmax (void)
     for (int op = 0; op < 2; op++) {
       char *label = g_strdup_printf ("%s last%d", op ? "ArgMin" : "ArgMax",
           last);
-      YoloGraph *g = new_graph (13);
+      YoloGraph *g = yolo_test_graph (13);
       /* small integer values give ties */
       int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 3, DIMS (3, 9, 7),
           -3, 3);
@@ -768,7 +760,7 @@ static void
 matmul_case (const char *label, int na, const gint64 * ad, int nb,
     const gint64 * bd)
 {
-  YoloGraph *g = new_graph (17);
+  YoloGraph *g = yolo_test_graph (17);
   yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, na, ad, -1, 1);
   yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, nb, bd, -1, 1);
   yolo_test_node (g, "MatMul", "A,B", "Y");
@@ -781,7 +773,7 @@ matmul_case (const char *label, int na, const gint64 * ad, int nb,
 static void
 matmul_fused_case (const char *label, gint64 M, gint64 K, gint64 N)
 {
-  YoloGraph *g = new_graph (17);
+  YoloGraph *g = yolo_test_graph (17);
   YoloNode *n;
 
   yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 4, DIMS (2, 3, M, K), -1, 1);
@@ -815,7 +807,7 @@ matmul_cases (void)
     for (int c = 0; c < 4; c++) {
       gint64 M = 11, K = 13, N = 17;
       char *label = g_strdup_printf ("gemm tA%d tB%d C%d", t & 1, t >> 1, c);
-      YoloGraph *g = new_graph (13);
+      YoloGraph *g = yolo_test_graph (13);
       gint64 ad[2] = { (t & 1) ? K : M, (t & 1) ? M : K };
       gint64 bd[2] = { (t >> 1) ? N : K, (t >> 1) ? K : N };
       yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 2, ad, -1, 1);
@@ -839,7 +831,7 @@ matmul_cases (void)
   for (int t = 0; t < 4; t++) {
     gint64 M = 130, K = 37, N = 71;
     char *label = g_strdup_printf ("gemm large tA%d tB%d", t & 1, t >> 1);
-    YoloGraph *g = new_graph (13);
+    YoloGraph *g = yolo_test_graph (13);
     gint64 ad[2] = { (t & 1) ? K : M, (t & 1) ? M : K };
     gint64 bd[2] = { (t >> 1) ? N : K, (t >> 1) ? K : N };
     yolo_test_input (g, "A", YOLO_DTYPE_FLOAT, 2, ad, -1, 1);
@@ -917,7 +909,7 @@ test_gather (void)
   YoloNode *n;
 
   /* YOLO26: Gather axis 0 of [300,1] int data with [1,300] indices. */
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   yolo_test_input (g, "X", YOLO_DTYPE_INT64, 2, DIMS (300, 1), 0, 8400);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 2, DIMS (1, 300), -300, 299);
   n = yolo_test_node (g, "Gather", "X,I", "Y");
@@ -925,7 +917,7 @@ test_gather (void)
   outputs (g, "Y");
   EXACT (g, "gather yolo26");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 3, 7, 5);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 2, DIMS (2, 4), -7, 6);
   n = yolo_test_node (g, "Gather", "X,I", "Y");
@@ -933,7 +925,7 @@ test_gather (void)
   outputs (g, "Y");
   EXACT (g, "gather axis -2");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 4, 6);
   yolo_test_const_ints (g, "I", 0, NULL, DIMS (-1));
   n = yolo_test_node (g, "Gather", "X,I", "Y");
@@ -941,7 +933,7 @@ test_gather (void)
   outputs (g, "Y");
   EXACT (g, "gather scalar index");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 1, 333, 80);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 3, DIMS (1, 30, 80), -333, 332);
   n = yolo_test_node (g, "GatherElements", "X,I", "Y");
@@ -949,7 +941,7 @@ test_gather (void)
   outputs (g, "Y");
   EXACT (g, "gatherelements axis 1");
 
-  g = new_graph (13);
+  g = yolo_test_graph (13);
   IN_F (g, "X", 3, 4, 9);
   yolo_test_input (g, "I", YOLO_DTYPE_INT64, 3, DIMS (2, 3, 5), -9, 8);
   n = yolo_test_node (g, "GatherElements", "X,I", "Y");
@@ -962,7 +954,7 @@ static void
 topk_case (const char *label, int ndim, const gint64 * dims, float lo,
     float hi, YoloDType dt, gint64 k, int axis, int largest)
 {
-  YoloGraph *g = new_graph (13);
+  YoloGraph *g = yolo_test_graph (13);
   yolo_test_input (g, "X", dt, ndim, dims, lo, hi);
   yolo_test_const_ints (g, "K", 1, DIMS (1), &k);
   YoloNode *n = yolo_test_node (g, "TopK", "X,K", "V,I");
@@ -980,7 +972,7 @@ static void
 topk_sorted_case (const char *label, gint64 rows, gint64 n, gint64 k,
     int largest)
 {
-  YoloGraph *g = new_graph (13);
+  YoloGraph *g = yolo_test_graph (13);
   int xi = yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 2, DIMS (rows, n), 0, 1);
   float *x = YOLO_T (g, xi)->data;
   for (gint64 i = 0; i < rows * n; i++)
@@ -1063,7 +1055,7 @@ test_topk (void)
   for (int largest = 0; largest < 2; largest++) {
     gint64 xd[2] = { 1, 8 }, kk = 5;
     float xv[8] = { 3, 1, 3, 2, 5, 5, 1, 3 };
-    YoloGraph *g = new_graph (13);
+    YoloGraph *g = yolo_test_graph (13);
     yolo_test_const_floats (g, "X", 2, xd, xv);
     yolo_test_const_ints (g, "K", 1, DIMS (1), &kk);
     YoloNode *n = yolo_test_node (g, "TopK", "X,K", "V,I");
@@ -1086,7 +1078,7 @@ static void
 test_topk_speed (void)
 {
   /* YOLO26's second TopK: k=300 over 24000 scores, once per frame. */
-  YoloGraph *g = new_graph (13);
+  YoloGraph *g = yolo_test_graph (13);
   GError *err = NULL;
   gint64 k = 300;
   if (!yolo_test_have_device ()) {
@@ -1124,7 +1116,7 @@ test_yolo26_chain (void)
    * GatherElements -> Flatten -> TopK -> (Div, Mod) -> Gather. */
   const gint64 N = 840, C = 80, K = 30;
   gboolean divmod = yolo_ops_lookup ("Div") && yolo_ops_lookup ("Mod");
-  YoloGraph *g = new_graph (20);
+  YoloGraph *g = yolo_test_graph (20);
   YoloNode *n;
   yolo_test_input (g, "S", YOLO_DTYPE_FLOAT, 3, DIMS (1, N, C), 0, 1);
   yolo_test_input (g, "B", YOLO_DTYPE_FLOAT, 3, DIMS (1, N, 4), 0, 640);

@@ -94,6 +94,20 @@ yolo_test_node (YoloGraph * g, const char *op, const char *ins,
   return YOLO_N (g, idx);
 }
 
+YoloGraph *
+yolo_test_graph (gint64 opset)
+{
+  YoloGraph *g = yolo_graph_new ();
+  g->opset = opset;
+  return g;
+}
+
+void
+yolo_test_attr_int (YoloNode * n, const char *name, gint64 v)
+{
+  yolo_node_add_attr (n, name, YOLO_ATTR_INT)->i = v;
+}
+
 void
 yolo_test_attr_ints (YoloNode * n, const char *name, int cnt, const gint64 * v)
 {
@@ -507,6 +521,8 @@ yolo_test_half (void)
   return half_mode;
 }
 
+static YoloGraph *load_fused (const char *rel, int batch, gboolean conv_pair);
+
 YoloGraph *
 yolo_test_load_fused (const char *rel)
 {
@@ -515,6 +531,18 @@ yolo_test_load_fused (const char *rel)
 
 YoloGraph *
 yolo_test_load_fused_batch (const char *rel, int batch)
+{
+  return load_fused (rel, batch, FALSE);
+}
+
+YoloGraph *
+yolo_test_load_fused_conv_pair (const char *rel, gboolean conv_pair)
+{
+  return load_fused (rel, 1, conv_pair);
+}
+
+static YoloGraph *
+load_fused (const char *rel, int batch, gboolean conv_pair)
 {
   const char *d = g_getenv ("YOLO_TEST_DATA");
   char *path = g_build_filename (d ? d : "../shared", "models", rel, NULL);
@@ -531,6 +559,7 @@ yolo_test_load_fused_batch (const char *rel, int batch)
   g->batch_to = batch;
   g_assert_true (yolo_graph_prepare (g, 0, 0, &err));
   g_assert_no_error (err);
+  g->conv_pair = conv_pair;
   yolo_graph_fuse (g);
   yolo_graph_prune (g);
   g_free (path);

@@ -6,6 +6,9 @@
 #include "yolo-engine-private.h"
 #include "yolo-ops.h"
 
+/* An empty graph of ONNX opset `opset`. */
+YoloGraph *yolo_test_graph (gint64 opset);
+
 /* Seeds the deterministic RNG used for random data. */
 void yolo_test_seed (guint32 seed);
 float yolo_test_rand (float lo, float hi);
@@ -29,6 +32,8 @@ void yolo_test_output (YoloGraph * g, const char *name);
  * optional input. */
 YoloNode *yolo_test_node (YoloGraph * g, const char *op, const char *ins,
     const char *outs);
+/* Adds the INT attribute name = v to n. */
+void yolo_test_attr_int (YoloNode * n, const char *name, gint64 v);
 /* Sets the INTS attribute name of n to the cnt values v (copied). */
 void yolo_test_attr_ints (YoloNode * n, const char *name, int cnt,
     const gint64 * v);
@@ -55,6 +60,10 @@ void yolo_test_expect_infer_error (YoloGraph * g, int code, const char *node,
  * NULL (the test case skipped, with the path) when the file is missing. A
  * load or prepare error fails the test. Free with yolo_graph_free. */
 YoloGraph *yolo_test_load_fused (const char *rel);
+/* The same with g->conv_pair set to conv_pair before the fusions (as the
+ * engine sets it on wide-vector devices: ConvPair, ConvMulti). */
+YoloGraph *yolo_test_load_fused_conv_pair (const char *rel,
+    gboolean conv_pair);
 /* The same with the engine's batch option (batch_to) set to batch >= 1
  * before prepare: the graph's batch rewritten to batch (yolo-rebatch.h). */
 YoloGraph *yolo_test_load_fused_batch (const char *rel, int batch);
