@@ -37,6 +37,32 @@ numel_known (const YoloTensor * t)
   return n;
 }
 
+/* For a ConvPair or ConvMulti (ops/conv.h): *sum = fn summed over its
+ * Convs, TRUE; FALSE for other nodes. */
+static gboolean
+conv_parts_sum (YoloGraph * g, const YoloNode * n,
+    double (*fn) (YoloGraph *, const YoloNode *), double *sum)
+{
+  *sum = 0;
+  if (n->op_type && strcmp (n->op_type, YOLO_CONV_PAIR_OP) == 0) {
+    YoloNode h;
+    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
+      yolo_conv_pair_half (n, k, &h);
+      *sum += fn (g, &h);
+    }
+    return TRUE;
+  }
+  if (n->op_type && strcmp (n->op_type, YOLO_CONV_MULTI_OP) == 0) {
+    YoloConvMultiMember m;
+    for (int k = 0; k < yolo_conv_multi_count (n); k++) {
+      yolo_conv_multi_member (g, n, k, &m);
+      *sum += fn (g, &m.node);
+    }
+    return TRUE;
+  }
+  return FALSE;
+}
+
 double
 yolo_node_macs (YoloGraph * g, const YoloNode * n)
 {
@@ -45,27 +71,10 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
   YoloTensor *w = YOLO_IN (g, n, 1);
   YoloTensor *y = n->n_outputs > 0 ? YOLO_OUT (g, n, 0) : NULL;
   gint64 nx = numel_known (x), nw = numel_known (w), ny = numel_known (y);
+  double parts;
 
-  if (op && strcmp (op, YOLO_CONV_PAIR_OP) == 0) {
-    /* ConvPair (ops/conv.h): its two Convs */
-    YoloNode h;
-    double sum = 0;
-    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
-      yolo_conv_pair_half (n, k, &h);
-      sum += yolo_node_macs (g, &h);
-    }
-    return sum;
-  }
-  if (op && strcmp (op, YOLO_CONV_MULTI_OP) == 0) {
-    /* ConvMulti (ops/conv.h): its Convs */
-    YoloConvMultiMember m;
-    double sum = 0;
-    for (int k = 0; k < yolo_conv_multi_count (n); k++) {
-      yolo_conv_multi_member (g, n, k, &m);
-      sum += yolo_node_macs (g, &m.node);
-    }
-    return sum;
-  }
+  if (conv_parts_sum (g, n, yolo_node_macs, &parts))
+    return parts;
   if (op && strcmp (op, "ScaledDotProductAttention") == 0) {
     /* dims B0, B1, D, DV, NQ, NK (ops/attention.h): Q K^T and P V */
     int nd = 0;
@@ -108,22 +117,8 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
 
   if (op == NULL || ny < 0)
     return 0;
-  if (strcmp (op, YOLO_CONV_PAIR_OP) == 0) {
-    YoloNode h;
-    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
-      yolo_conv_pair_half (n, k, &h);
-      f += yolo_node_flops (g, &h);
-    }
+  if (conv_parts_sum (g, n, yolo_node_flops, &f))
     return f;
-  }
-  if (strcmp (op, YOLO_CONV_MULTI_OP) == 0) {
-    YoloConvMultiMember m;
-    for (int k = 0; k < yolo_conv_multi_count (n); k++) {
-      yolo_conv_multi_member (g, n, k, &m);
-      f += yolo_node_flops (g, &m.node);
-    }
-    return f;
-  }
   if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvTranspose") == 0
       || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
       || strcmp (op, "ConvInteger") == 0
