@@ -1753,7 +1753,8 @@ conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
 }
 
 /* Batched GEMM: O[xi][m][t] = sum_c U[xi][m][c] V[xi][c][t]. A work-item
- * computes 32 tiles x 8 output channels of one xi (like conv_1x1_c8).
+ * computes 32 tiles x 8 output channels of one xi (like conv_1x1_c8), or
+ * 16 tiles where the planes hold 16 (Tp = 16: layers of at most 16 tiles).
  * Grid: dim 0 = xi * nb + channel block, dim 1 = block of 32 tiles. */
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,
@@ -1769,7 +1770,27 @@ conv_wino_gemm (__global const float *v, __global const float *u,
     return;
   __global const float *xq = v + xi * vxs + p0;
   __global const float *wp = u + u_off + g0 * C * 8;
+  __global float *op = o + xi * oxs + mb * 8 * ocs + p0;
   CONV_DECL8 (a);
+  if (Tp - p0 < 32) {
+    for (int k = 0; k < C; k++) {
+      float16 v0 = vload16 (0, xq);
+      CONV_FMA8 (a, v0, wp);
+      xq += vcs;
+      wp += 8;
+    }
+#define CONV_WINO_GST1(j) vstore16 (a##j, 0, op + (j) * ocs)
+    CONV_WINO_GST1 (0);
+    CONV_WINO_GST1 (1);
+    CONV_WINO_GST1 (2);
+    CONV_WINO_GST1 (3);
+    CONV_WINO_GST1 (4);
+    CONV_WINO_GST1 (5);
+    CONV_WINO_GST1 (6);
+    CONV_WINO_GST1 (7);
+#undef CONV_WINO_GST1
+    return;
+  }
   CONV_DECL8 (c);
   for (int k = 0; k < C; k++) {
     float16 v0 = vload16 (0, xq);
@@ -1779,7 +1800,6 @@ conv_wino_gemm (__global const float *v, __global const float *u,
     xq += vcs;
     wp += 8;
   }
-  __global float *op = o + xi * oxs + mb * 8 * ocs + p0;
 #define CONV_WINO_GST(j) do { \
     vstore16 (a##j, 0, op + (j) * ocs); \
     vstore16 (c##j, 0, op + (j) * ocs + 16); \

@@ -899,6 +899,11 @@ test_conv_winograd (void)
     {"wino", 9, 31, 15, 17, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_SILU},
     {"wino", 128, 20, 20, 128, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU, TRUE},
+    /* at most 16 tiles: planes of 16, the GEMM's one-vector path (the 320
+     * models' 10x10 layers) */
+    {"wino", 64, 10, 10, 72, 3, 3, 1, 1, P1, 1, 1, 1, TRUE, YOLO_ACT_SILU,
+        TRUE},
+    {"wino", 24, 13, 16, 16, 3, 3, 1, 1, P1, 1, 1, 1, FALSE, YOLO_ACT_NONE},
     /* in bands of tile rows (V or O above WINO_BAND_BYTES): 32x80x80 -> 80
      * above in 3 bands (7, 7, 6 rows), rows narrower than 16 tiles in 3
      * (17, 17, 16), odd sizes in 2 */

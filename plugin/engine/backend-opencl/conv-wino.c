@@ -144,6 +144,18 @@ wino4_band_rows (int th, int tw, int C, int Mp)
   }
 }
 
+/* The tiles of a band's V and O planes: T rounded up to the GEMM's 32
+ * tiles a work-item, or 16 where T is at most 16 (the 10x10 layers of
+ * the 320 models, 9 tiles: conv_wino_gemm then computes one vector of 16
+ * tiles, not two, half the multiply-adds; conv_wino4_in stores no lane past
+ * the plane, conv_wino4_out reads up to 16 lanes past a row into the slack
+ * or the next plane and stores none of them). */
+static int
+wino4_tiles_padded (gint64 T)
+{
+  return T <= 16 ? 16 : (int) (yolo_div_up (T, 32) * 32);
+}
+
 /* conv_wino4_wt: U of the layer from its 9 taps g into scratch slot 1
  * (ubytes in all) from float u_off on, before the GEMM of each frame. */
 static gboolean
@@ -213,7 +225,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   }
   rows = wino4_band_rows (th, tw, p->C, Mp);
-  Tp = yolo_div_up (rows * tw, 32) * 32;        /* of the largest band */
+  Tp = wino4_tiles_padded (rows * tw);  /* of the largest band */
   /* The weights stay as their 9 taps and conv_wino4_wt transforms them
    * before each GEMM into scratch slot 1, after the GEMM output O (a
    * quarter of the device memory of the 36 transformed values, at one more
@@ -248,7 +260,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   for (int ty0 = 0; ty0 < th; ty0 += rows) {
     int bth = MIN (rows, th - ty0);     /* tile rows of this band */
-    int bTp = yolo_div_up (bth * tw, 32) * 32;
+    int bTp = wino4_tiles_padded (bth * tw);
     int vcs = xi_major ? bTp : 36 * bTp;
     int vxs = xi_major ? p->C * bTp : bTp;
     int ocs = xi_major ? bTp : 36 * bTp;
@@ -295,7 +307,7 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     yolo_args_int (&a, oxs);
     yolo_args_int (&a, u_off);
     gws[0] = (gsize) 36 *nb;
-    gws[1] = bTp / 32;
+    gws[1] = yolo_div_up (bTp, 32);
     if (!yolo_args_ok (&a, n, error)
         || !yolo_rt_launch (rt, n, k, 2, gws, l, error))
       return FALSE;
