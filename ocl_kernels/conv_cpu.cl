@@ -1553,7 +1553,7 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
 /* ---- Winograd F(4x4, 3x3): 3x3, stride 1, pad 1, dilation 1, group 1 ----
  *
  * Output tiles of 4x4 pixels (th x tw tiles, T = th * tw, row-major tile
- * index t = ty * tw + tx; Tp = T rounded up to 32). Three launches:
+ * index t = ty * tw + tx; Tp = T rounded up to 16). Three launches:
  *   conv_wino4_in    V[36][C][Tp]  = B^T d B of each 6x6 input patch
  *   conv_wino_gemm   O[36][Mp][Tp] = U[36] (Mp x C) . V[36] (C x Tp)
  *   conv_wino4_out   y = act (A^T O A + bias) [+ residual]
@@ -1754,7 +1754,7 @@ conv_wino4_in (__global const ACT_T *x, int x_off, __global float *v,
 
 /* Batched GEMM: O[xi][m][t] = sum_c U[xi][m][c] V[xi][c][t]. A work-item
  * computes 32 tiles x 8 output channels of one xi (like conv_1x1_c8), or
- * 16 tiles where the planes hold 16 (Tp = 16: layers of at most 16 tiles).
+ * 16 at the end of a plane of 16 (mod 32) tiles (Tp: T rounded up to 16).
  * Grid: dim 0 = xi * nb + channel block, dim 1 = block of 32 tiles. */
 __kernel void
 conv_wino_gemm (__global const float *v, __global const float *u,

@@ -144,16 +144,17 @@ wino4_band_rows (int th, int tw, int C, int Mp)
   }
 }
 
-/* The tiles of a band's V and O planes: T rounded up to the GEMM's 32
- * tiles a work-item, or 16 where T is at most 16 (the 10x10 layers of
- * the 320 models, 9 tiles: conv_wino_gemm then computes one vector of 16
- * tiles, not two, half the multiply-adds; conv_wino4_in stores no lane past
- * the plane, conv_wino4_out reads up to 16 lanes past a row into the slack
- * or the next plane and stores none of them). */
+/* The tiles of a band's V and O planes: T rounded up to 16, the GEMM's
+ * vector (conv_wino_gemm computes 32 tiles a work-item and a last vector
+ * of 16 where the plane ends there): 112 for a 40x40 layer's 100 tiles,
+ * not 128, and 16 for a 10x10 layer's 9, not 32, so many fewer
+ * multiply-adds on padding. conv_wino4_in stores no lane past the plane;
+ * conv_wino4_out reads up to 16 lanes past a row, into the next plane or
+ * the slack, and stores none of them. */
 static int
 wino4_tiles_padded (gint64 T)
 {
-  return T <= 16 ? 16 : (int) (yolo_div_up (T, 32) * 32);
+  return (int) (yolo_div_up (T, 16) * 16);
 }
 
 /* conv_wino4_wt: U of the layer from its 9 taps g into scratch slot 1
