@@ -1855,9 +1855,50 @@ conv_wino_gemm (__global const float *v, __global const float *u,
   CONV_WINO4_AT (s0##j, s1##j, s2##j, s3##j, s4##j, s5##j, \
       y0##j, y1##j, y2##j, y3##j)
 
+/* Output row yy of the nl tiles from flattened tile t0 of a band whose
+ * rows are narrower than 16 tiles: y<yy>0..3 interleaved to 64 pixels
+ * (4 a tile, in tile order), epilogue, stored run by run (the tiles of one
+ * tile row: lanes [l_, e_), pixels from 4 (tx_ - l_) of the output row;
+ * the lanes of other runs and past W are not stored). */
+#define CONV_WINO4_OUT_STORE_FLAT(yy) do { \
+    float16 z02l_ = CONV_ZIP_LO (y##yy##0, y##yy##2); \
+    float16 z02h_ = CONV_ZIP_HI (y##yy##0, y##yy##2); \
+    float16 z13l_ = CONV_ZIP_LO (y##yy##1, y##yy##3); \
+    float16 z13h_ = CONV_ZIP_HI (y##yy##1, y##yy##3); \
+    float16 q0_ = CONV_ACT16 (CONV_ZIP_LO (z02l_, z13l_) + bias, act, \
+        alpha, beta); \
+    float16 q1_ = CONV_ACT16 (CONV_ZIP_HI (z02l_, z13l_) + bias, act, \
+        alpha, beta); \
+    float16 q2_ = CONV_ACT16 (CONV_ZIP_LO (z02h_, z13h_) + bias, act, \
+        alpha, beta); \
+    float16 q3_ = CONV_ACT16 (CONV_ZIP_HI (z02h_, z13h_) + bias, act, \
+        alpha, beta); \
+    for (int l_ = 0; l_ < nl;) { \
+      int t_ = t0 + l_, ty_ = t_ / tw, tx_ = t_ - ty_ * tw; \
+      int e_ = min (nl, l_ + tw - tx_); \
+      int oy_ = 4 * (ty_ + ty_base) + (yy); \
+      if (oy_ < H) { \
+        int yo_ = m * H * W + oy_ * W + 4 * (tx_ - l_); \
+        int lo_ = 4 * l_, hi_ = min (4 * e_, W - 4 * (tx_ - l_)); \
+        CONV_STORE16 (q0_, y, y_off + yo_, r, r_off + yo_, has_res, \
+            max (lo_, 0), min (16, hi_)); \
+        CONV_STORE16 (q1_, y, y_off + yo_ + 16, r, r_off + yo_ + 16, \
+            has_res, max (lo_ - 16, 0), min (16, hi_ - 16)); \
+        CONV_STORE16 (q2_, y, y_off + yo_ + 32, r, r_off + yo_ + 32, \
+            has_res, max (lo_ - 32, 0), min (16, hi_ - 32)); \
+        CONV_STORE16 (q3_, y, y_off + yo_ + 48, r, r_off + yo_ + 48, \
+            has_res, max (lo_ - 48, 0), min (16, hi_ - 48)); \
+      } \
+      l_ = e_; \
+    } \
+  } while (0)
+
 /* Output transform + epilogue. Grid: dim 0 = output channel, dim 1 =
- * (tile row, block of 16 tiles). Reads may run past T (into the padding
- * of the plane or the next plane: garbage lanes, never stored). */
+ * (tile row, block of 16 tiles), or, for rows narrower than 16 tiles,
+ * block of 16 tiles of the band's flattened tiles (a vector spans rows:
+ * 9 tiles of a 10x10 layer in one work-item, not one row of 3 in each of
+ * three). Reads may run past T (into the padding of the plane or the next
+ * plane: garbage lanes, never stored). */
 __kernel void
 conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
     int W, int th, int tw, int ocs, int oxs, int ty_base CONV_QDQ_ARGS)
@@ -1865,13 +1906,16 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   int m = get_global_id (0);
   int it = get_global_id (1);
   int nxc = (tw + 15) / 16;
-  if (m >= M || it >= th * nxc)
+  int flat = tw < 16;
+  if (m >= M || it >= (flat ? (th * tw + 15) / 16 : th * nxc))
     return;
   int ty = it / nxc;
   int tx0 = (it % nxc) * 16;
   int txs = tw >= 16 ? min (tx0, tw - 16) : tx0;
+  int t0 = flat ? it * 16 : ty * tw + txs;
+  int nl = min (16, th * tw - t0);
   int PS = oxs;
-  __global const float *op = o + m * ocs + ty * tw + txs;
+  __global const float *op = o + m * ocs + t0;
   float bias = b[m];
   float16 s00, s01, s02, s03, s10, s11, s12, s13, s20, s21, s22, s23;
   float16 s30, s31, s32, s33, s40, s41, s42, s43, s50, s51, s52, s53;
@@ -1887,10 +1931,17 @@ conv_wino4_out (__global const float *o, CONV_EPILOGUE_ARGS, int M, int H,
   CONV_WINO4_OUT_COL (1);
   CONV_WINO4_OUT_COL (2);
   CONV_WINO4_OUT_COL (3);
-  CONV_WINO4_OUT_STORE (0);
-  CONV_WINO4_OUT_STORE (1);
-  CONV_WINO4_OUT_STORE (2);
-  CONV_WINO4_OUT_STORE (3);
+  if (flat) {
+    CONV_WINO4_OUT_STORE_FLAT (0);
+    CONV_WINO4_OUT_STORE_FLAT (1);
+    CONV_WINO4_OUT_STORE_FLAT (2);
+    CONV_WINO4_OUT_STORE_FLAT (3);
+  } else {
+    CONV_WINO4_OUT_STORE (0);
+    CONV_WINO4_OUT_STORE (1);
+    CONV_WINO4_OUT_STORE (2);
+    CONV_WINO4_OUT_STORE (3);
+  }
 }
 
 /* (t0..t5) = G (a, b, c): G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6;

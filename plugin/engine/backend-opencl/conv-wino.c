@@ -331,7 +331,8 @@ wino4_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
       return FALSE;
     gws[0] = p->M;
-    gws[1] = (gsize) bth *nxc;
+    /* rows narrower than 16 tiles: vectors of 16 of the band's tiles */
+    gws[1] = tw >= 16 ? (gsize) bth *nxc : (gsize) yolo_div_up (bth * tw, 16);
     if (!yolo_args_ok (&a, n, error)
         || !yolo_rt_launch (rt, n, k, 2, gws, lt, error))
       return FALSE;
