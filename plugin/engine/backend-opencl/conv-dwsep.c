@@ -1,0 +1,110 @@
+/* backend-opencl/conv-dwsep.c - DepthwiseSeparableConv (ops/dwsep.h) on
+ * wide-vector CPU devices (PoCL): conv_dwsep3x3s1 of conv_cpu.cl, one
+ * launch for the depthwise 3x3 stride-1 pad-1 conv and the 1x1 that
+ * reads it (the pass, yolo-dwsep-fuse.c, makes the node only on such
+ * devices and only for what this supports).
+ *  conv-cpu-dwsep3x3s1   32 output pixels x all output channels per
+ *                        work-group, the depthwise tile (Cd x 32) in
+ *                        local memory
+ * The same values, bit for bit, as conv-cpu-dw3x3s1 then conv-cpu-1x1. */
+#include <string.h>
+
+#include "conv-common.h"
+#include "ops/dwsep.h"
+
+static gboolean
+dwsep3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p, q;
+  YoloTensor *res;
+
+  return yolo_rt_device (rt)->wide_vectors
+      && yolo_dwsep_params (g, n, &p, &q, NULL, NULL, NULL, NULL)
+      && yolo_conv_residual_ok (g, n, &q, &res, NULL) && !n->qepi
+      && p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1
+      && p.dw == 1 && p.pt == 1 && p.pl == 1 && p.pb == 1 && p.pr == 1;
+}
+
+/* The constant [n] floats of t (zeros when t is NULL) uploaded, padded to
+ * a multiple of CONV_BLOCK16; NULL on error. */
+static cl_mem
+upload_bias (YoloRuntime * rt, const YoloTensor * t, int n, GError ** error)
+{
+  gsize len = (gsize) yolo_div_up (n, CONV_BLOCK16) * CONV_BLOCK16;
+  float *v = g_new0 (float, len);
+  cl_mem m;
+
+  if (t)
+    memcpy (v, t->data, (gsize) n * sizeof (float));
+  m = yolo_rt_upload (rt, v, len * sizeof (float), error);
+  g_free (v);
+  return m;
+}
+
+static gboolean
+dwsep3x3s1_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  ConvParams p, q;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  cl_mem wd, bd, wp, bp;
+  gsize gws[2], lws[2];
+  float alpha, beta;
+  YoloAct dact;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_dwsep_params (g, n, &p, &q, &dact, &alpha, &beta, error)
+      || !yolo_conv_residual_ok (g, n, &q, &res, error))
+    return FALSE;
+  wd = yolo_rt_upload (rt, YOLO_IN (g, n, 1)->data,
+      (gsize) p.M * 9 * sizeof (float), error);
+  if (!wd || !(bd = upload_bias (rt, YOLO_IN (g, n, 2), p.M, error))
+      || !(wp = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 3)->data, &q,
+              CONV_BLOCK, error))
+      || !(bp = upload_bias (rt, YOLO_IN (g, n, 4), q.M, error)))
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_dwsep3x3s1", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wd);
+  yolo_args_mem (&a, bd);
+  yolo_args_int (&a, dact);
+  yolo_args_float (&a, alpha);
+  yolo_args_float (&a, beta);
+  yolo_args_mem (&a, wp);
+  yolo_args_mem (&a, bp);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, q.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.Mg);
+  /* the depthwise tile: Cd x 32 activations (float or half) */
+  yolo_args_local (&a, (gsize) p.M * 32 * sizeof (float));
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bp, error)
+      || !yolo_args_ok (&a, n, error))
+    return FALSE;
+  /* one work-item a work-group (see conv_cpu.cl) */
+  gws[0] = lws[0] = 1;
+  gws[1] = yolo_div_up ((gsize) q.H * q.W, 32);
+  lws[1] = 1;
+  if (!yolo_rt_fits_fixed (rt, n, k, 2, lws)) {
+    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
+        "%s node \"%s\": the work-group of %zu x 1 does not fit the device",
+        n->op_type, n->name, lws[0]);
+    return FALSE;
+  }
+  return yolo_rt_launch_fixed (rt, n, k, 2, gws, lws, error);
+}
+
+static const char *const dwsep_types[] = { YOLO_DWSEP_OP, NULL };
+
+static const YoloOpImpl impl_dwsep3x3s1 = { dwsep_types,
+  "conv-cpu-dwsep3x3s1", "conv_cpu", NULL, dwsep3x3s1_supports,
+  dwsep3x3s1_prepare, YOLO_IMPL_HALF
+};
+
+const YoloOpImpl *const yolo_impls_conv_dwsep[] = { &impl_dwsep3x3s1, NULL };
