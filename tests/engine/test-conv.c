@@ -745,8 +745,9 @@ run_dwsep (const DwsepCase * c, gboolean d_output)
  * (52x52, 26x26, 13x13, 20x20), planes of fewer than 32 pixels, exactly
  * 32, one row, one column, one pixel (every tile touching the first and
  * the last row: the out of line loads), channel counts off the block of
- * 8, channel multiplier 2, no biases, residual, every pair of
- * activations. On wide-vector CPUs the fused kernel must run; elsewhere
+ * 8, channel multiplier 2, no biases, residual, every activation on
+ * either conv. On wide-vector CPUs the fused kernel must run (and, forced,
+ * conv-cpu-dwsep3x3s1-split's two launches); elsewhere
  * (and for what the pass leaves: stride 2, D a graph output) the two
  * Convs. */
 static void
@@ -783,14 +784,32 @@ test_conv_dwsep (void)
   };
   DwsepCase a = { "dwsep act", 6, 9, 11, 1, 10, 1, 0, 0, TRUE, TRUE };
 
-  yolo_test_expect_kernel ("conv_dwsep3x3s1", wide_device (&probe));
+  gboolean wide = wide_device (&probe);
+
+  yolo_test_expect_kernel ("conv_dwsep3x3s1", wide);
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     run_dwsep (&cases[i], FALSE);
-  for (int dact = YOLO_ACT_NONE; dact <= YOLO_ACT_CLIP; dact++)
-    for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
-      a.dact = dact;
-      a.act = act;
-      a.residual = (dact + act) % 2;
+  yolo_test_expect_kernel (NULL, FALSE);
+  if (wide) {
+    /* its tunable rival, the two launches, forced */
+    YoloEngineOptions split = {.conv_kernel = "conv-cpu-dwsep3x3s1-split" };
+
+    yolo_test_set_options (&split);
+    yolo_test_expect_kernel ("conv_dwsep3x3s1", FALSE);
+    yolo_test_expect_kernel ("conv_dw3x3s1", TRUE);
+    yolo_test_expect_kernel ("conv_1x1_c8", TRUE);
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      run_dwsep (&cases[i], FALSE);
+    yolo_test_set_options (NULL);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_expect_kernel ("conv_dwsep3x3s1", wide);
+  /* each activation on either conv, the other SiLU */
+  for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++)
+    for (int which = 0; which < 2; which++) {
+      a.dact = which ? act : YOLO_ACT_SILU;
+      a.act = which ? YOLO_ACT_SILU : act;
+      a.residual = (act + which) % 2;
       run_dwsep (&a, FALSE);
     }
   yolo_test_expect_kernel (NULL, FALSE);

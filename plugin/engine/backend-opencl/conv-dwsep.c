@@ -6,7 +6,11 @@
  *  conv-cpu-dwsep3x3s1   32 output pixels x all output channels per
  *                        work-group, the depthwise tile (Cd x 32) in
  *                        local memory
- * The same values, bit for bit, as conv-cpu-dw3x3s1 then conv-cpu-1x1. */
+ *  conv-cpu-dwsep3x3s1-split  the two launches of the unfused Convs
+ *                        (conv-cpu-dw3x3s1, then conv-cpu-1x1), the
+ *                        depthwise output in scratch slot 0
+ * Both tunable: the tuner keeps the faster per node. The same values,
+ * bit for bit, as conv-cpu-dw3x3s1 then conv-cpu-1x1. */
 #include <string.h>
 
 #include "conv-common.h"
@@ -100,11 +104,105 @@ dwsep3x3s1_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   return yolo_rt_launch_fixed (rt, n, k, 2, gws, lws, error);
 }
 
+/* The two launches of the unfused Convs, the depthwise output in scratch
+ * slot 0: conv_dw3x3s1, then conv_1x1_c8 from it (the arguments and
+ * local sizes of conv-cpu-dw3x3s1 and conv-cpu-1x1). */
+static gboolean
+dwsep3x3s1_split_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  ConvParams p, q;
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  guint units = yolo_rt_device (rt)->compute_units;
+  gsize dbytes, gws[2], lws[2];
+  cl_mem wd, bd, wp, bp;
+  float alpha, beta;
+  YoloAct dact;
+  cl_kernel k;
+  YoloArgs a;
+
+  if (!yolo_dwsep_params (g, n, &p, &q, &dact, &alpha, &beta, error)
+      || !yolo_conv_residual_ok (g, n, &q, &res, error))
+    return FALSE;
+  dbytes = (gsize) p.M * p.Ho * p.Wo * sizeof (float);
+  wd = yolo_rt_upload (rt, YOLO_IN (g, n, 1)->data,
+      (gsize) p.M * 9 * sizeof (float), error);
+  if (!wd || !(bd = upload_bias (rt, YOLO_IN (g, n, 2), p.M, error))
+      || !(wp = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 3)->data, &q,
+              CONV_BLOCK, error))
+      || !(bp = upload_bias (rt, YOLO_IN (g, n, 4), q.M, error)))
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, "conv_dw3x3s1", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wd);
+  yolo_args_mem (&a, bd);
+  yolo_args_scratch (&a, rt, 0, dbytes);
+  yolo_args_int (&a, 0);
+  yolo_args_scratch (&a, rt, 0, dbytes);
+  yolo_args_int (&a, 0);
+  yolo_args_int (&a, 0);
+  yolo_args_int (&a, dact);
+  yolo_args_float (&a, alpha);
+  yolo_args_float (&a, beta);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Ho);
+  yolo_args_int (&a, p.Wo);
+  yolo_args_int (&a, p.Mg);
+  /* n has no QDQ epilogue: the dummy and mask 0 */
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bd, error)
+      || !yolo_args_ok (&a, n, error))
+    return FALSE;
+  /* CONV_DW3_R (8) output rows a work-item */
+  gws[0] = p.M;
+  gws[1] = yolo_div_up (p.Ho, 8);
+  lws[0] = 1;
+  lws[1] = yolo_conv_cl_balanced_lws (units, gws[0], gws[1], 8, p.Ho);
+  if (!yolo_rt_launch (rt, n, k, 2, gws, lws, error))
+    return FALSE;
+
+  k = yolo_rt_kernel (rt, "conv_1x1_c8", error);
+  if (k == NULL)
+    return FALSE;
+  a = yolo_args (k);
+  yolo_args_scratch (&a, rt, 0, dbytes);
+  yolo_args_int (&a, 0);
+  yolo_args_mem (&a, wp);
+  yolo_args_mem (&a, bp);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, q.M);
+  yolo_args_int (&a, q.H * q.W);
+  yolo_args_int (&a, q.Cg);
+  yolo_args_int (&a, q.Mg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bp, error)
+      || !yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = yolo_div_up (q.M, CONV_BLOCK);
+  gws[1] = yolo_div_up ((gsize) q.H * q.W, 32);
+  lws[1] = yolo_conv_cl_balanced_lws (units, gws[0], gws[1], 32,
+      (gsize) q.H * q.W);
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
 static const char *const dwsep_types[] = { YOLO_DWSEP_OP, NULL };
 
 static const YoloOpImpl impl_dwsep3x3s1 = { dwsep_types,
   "conv-cpu-dwsep3x3s1", "conv_cpu", NULL, dwsep3x3s1_supports,
-  dwsep3x3s1_prepare, YOLO_IMPL_HALF
+  dwsep3x3s1_prepare, YOLO_IMPL_HALF | YOLO_IMPL_TUNABLE
 };
 
-const YoloOpImpl *const yolo_impls_conv_dwsep[] = { &impl_dwsep3x3s1, NULL };
+static const YoloOpImpl impl_dwsep3x3s1_split = { dwsep_types,
+  "conv-cpu-dwsep3x3s1-split", "conv_cpu", NULL, dwsep3x3s1_supports,
+  dwsep3x3s1_split_prepare, YOLO_IMPL_HALF | YOLO_IMPL_TUNABLE
+};
+
+/* The fused kernel first (the choice without tuning), then the two
+ * launches; the tuner keeps the faster per node. */
+const YoloOpImpl *const yolo_impls_conv_dwsep[] = { &impl_dwsep3x3s1,
+  &impl_dwsep3x3s1_split, NULL
+};
