@@ -1321,7 +1321,8 @@ CONV_DW3_KERNEL (conv_dw3x3s2, 2, Wo >= 16 && 2 * xs + 32 <= W,
 
 #define CONV_DWS_LOADV_FAST(s) LOAD_ACT16 (xk, (s))
 #define CONV_DWS_LOADS_FAST(s) LOAD_ACT (xk, (s))
-#define CONV_DWS_LOADV_SLOW(s) conv_load16_masked (xk, (s), 1, HW)
+#define CONV_DWS_LOADV_SLOW(s) ((s) >= 0 && (s) + 16 <= HW ? \
+    LOAD_ACT16 (xk, (s)) : conv_load16_masked (xk, (s), 1, HW))
 #define CONV_DWS_LOADS_SLOW(s) ((s) >= 0 && (s) < HW ? LOAD_ACT (xk, (s)) \
     : 0.0f)
 
