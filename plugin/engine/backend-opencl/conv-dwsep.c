@@ -16,8 +16,13 @@
 #include "conv-common.h"
 #include "ops/dwsep.h"
 
+/* conv_dwsep3x3s1's argument index of its __local tile t, and its local
+ * size. */
+#define DWSEP_LOCAL_ARG 22
+static const gsize dwsep_lws[2] = { 1, 1 };
+
 static gboolean
-dwsep3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+split_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
   ConvParams p, q;
   YoloTensor *res;
@@ -27,6 +32,25 @@ dwsep3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && yolo_conv_residual_ok (g, n, &q, &res, NULL) && !n->qepi
       && p.kh == 3 && p.kw == 3 && p.sh == 1 && p.sw == 1 && p.dh == 1
       && p.dw == 1 && p.pt == 1 && p.pl == 1 && p.pb == 1 && p.pr == 1;
+}
+
+/* The same, and the device runs the fused kernel's work-group with its
+ * tile of Cd x 32 floats. */
+static gboolean
+dwsep3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  cl_kernel k;
+  gboolean ok;
+
+  if (!split_supports (rt, g, n)
+      || !yolo_conv_params (g, n, &p, NULL)
+      || !(k = yolo_rt_kernel (rt, "conv_dwsep3x3s1", NULL)))
+    return FALSE;
+  ok = clSetKernelArg (k, DWSEP_LOCAL_ARG, (gsize) p.M * 32 * sizeof (float),
+      NULL) == CL_SUCCESS && yolo_rt_fits_fixed (rt, n, k, 2, dwsep_lws);
+  clReleaseKernel (k);
+  return ok;
 }
 
 /* The constant [n] floats of t (zeros when t is NULL) uploaded, padded to
@@ -52,7 +76,7 @@ dwsep3x3s1_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   ConvParams p, q;
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
   cl_mem wd, bd, wp, bp;
-  gsize gws[2], lws[2];
+  gsize gws[2];
   float alpha, beta;
   YoloAct dact;
   cl_kernel k;
@@ -86,22 +110,16 @@ dwsep3x3s1_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   yolo_args_int (&a, p.W);
   yolo_args_int (&a, p.M);
   yolo_args_int (&a, p.Mg);
-  /* the depthwise tile: Cd x 32 activations (float or half) */
+  /* the depthwise tile (argument DWSEP_LOCAL_ARG): Cd x 32 activations
+   * (float or half) */
   yolo_args_local (&a, (gsize) p.M * 32 * sizeof (float));
   if (!yolo_conv_cl_args_qdq (&a, rt, n, bp, error)
       || !yolo_args_ok (&a, n, error))
     return FALSE;
   /* one work-item a work-group (see conv_cpu.cl) */
-  gws[0] = lws[0] = 1;
+  gws[0] = 1;
   gws[1] = yolo_div_up ((gsize) q.H * q.W, 32);
-  lws[1] = 1;
-  if (!yolo_rt_fits_fixed (rt, n, k, 2, lws)) {
-    g_set_error (error, YOLO_ENGINE_ERROR, YOLO_ENGINE_ERROR_UNSUPPORTED,
-        "%s node \"%s\": the work-group of %zu x 1 does not fit the device",
-        n->op_type, n->name, lws[0]);
-    return FALSE;
-  }
-  return yolo_rt_launch_fixed (rt, n, k, 2, gws, lws, error);
+  return yolo_rt_launch_fixed (rt, n, k, 2, gws, dwsep_lws, error);
 }
 
 /* The two launches of the unfused Convs, the depthwise output in scratch
@@ -197,7 +215,7 @@ static const YoloOpImpl impl_dwsep3x3s1 = { dwsep_types,
 };
 
 static const YoloOpImpl impl_dwsep3x3s1_split = { dwsep_types,
-  "conv-cpu-dwsep3x3s1-split", "conv_cpu", NULL, dwsep3x3s1_supports,
+  "conv-cpu-dwsep3x3s1-split", "conv_cpu", NULL, split_supports,
   dwsep3x3s1_split_prepare, YOLO_IMPL_HALF | YOLO_IMPL_TUNABLE
 };
 
