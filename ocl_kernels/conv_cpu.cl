@@ -28,6 +28,8 @@
  *  conv_dw         one input channel per group (depthwise): 1 row x 1 ch
  *  conv_dw3x3s1/s2 depthwise 3x3 pad 1: 4 rows x 16 px per work-item
  *  conv_dw7x7s1    depthwise 7x7 pad 3: 4 rows x 16 px per work-item
+ *  conv_dwsep3x3s1 depthwise 3x3 pad 1 then 1x1, the depthwise tile in
+ *                  local memory: 32 px x all channels per work-group
  *  conv_wino4_*    Winograd F(4x4, 3x3) for wide 3x3 stride 1 convs
  * (anything else: conv_generic of conv_gpu.cl)
  *
@@ -1270,6 +1272,124 @@ conv_dw3s2_tile_slow (__global const ACT_T *xk, int c_off, int n_x,
 
 CONV_DW3_KERNEL (conv_dw3x3s2, 2, Wo >= 16 && 2 * xs + 32 <= W,
     CONV_DW3S2_LOAD, conv_dw3s2_tile_slow)
+
+/* ---- DepthwiseSeparableConv: depthwise 3x3 stride 1 pad 1, then 1x1
+ * group 1 (conv-cpu-dwsep3x3s1) ----
+ * A work-group computes 32 pixels of the flattened output (from p0 = 32
+ * x its index in dimension 1) for every output channel, the depthwise
+ * result never leaving local memory: its L work-items (dimension 0) first
+ * make the depthwise tile t[Cd][32] (its activation applied, stored as
+ * ACT_T), channels lid, lid + L, ..., then, after the barrier, work-item
+ * j the 8 output channels of blocks j, j + L, ... from t, as conv_1x1_c8
+ * does from memory (32 px x 8 ch in registers). The depthwise values are
+ * conv_dw3x3s1's: per pixel the same FMAs in the same order (kernel rows,
+ * then columns; a tap outside the input is a zero, which leaves a sum
+ * that is never -0 unchanged, where conv_dw3x3s1 skips its row), the
+ * same activation; the 1x1 sums are conv_1x1_c8's. So the output is bit
+ * for bit that of the two launches. Weights: depthwise wd [Cd][9] (bias
+ * bd [Cd]), pointwise blocked [M/8][Cd][8]; channel c of the depthwise
+ * conv reads input channel c / Mg. Global size (L, ceil(H W / 32)), local
+ * size (L, 1); the host takes L = 1 (one work-item a tile: with L =
+ * ceil(M / 8) the kernel took more CPU time on PoCL, which runs a
+ * group's items one after the other anyway). */
+
+/* One depthwise channel at the 32 pixels from p0: a (p0 ..) and e
+ * (p0 + 16 ..) accumulate kernel rows ky = 0, 1, 2, each the taps of
+ * columns 0, 1, 2 (the neighbours: the centre vectors shifted by one
+ * pixel, zero where the column mask ml / mr of the lane says the pixel
+ * has none). LOADV (s) loads 16 lanes from plane element s, LOADS (s) one
+ * (both zero outside the plane: an input row above or below it). */
+#define CONV_DWS_CHANNEL(LOADV, LOADS) do { \
+    _Pragma ("unroll") \
+    for (int ky = 0; ky < 3; ky++) { \
+      int s_ = p0 + (ky - 1) * W; \
+      float16 va_ = LOADV (s_), ve_ = LOADV (s_ + 16); \
+      float16 la_ = select ((float16) (0.0f), CONV_SHR1 (va_, LOADS (s_ - 1)), \
+          ml_a); \
+      float16 ra_ = select ((float16) (0.0f), CONV_SHL1 (va_, ve_.s0), mr_a); \
+      float16 le_ = select ((float16) (0.0f), CONV_SHR1 (ve_, va_.sf), ml_e); \
+      float16 re_ = select ((float16) (0.0f), CONV_SHL1 (ve_, \
+              LOADS (s_ + 32)), mr_e); \
+      a = fma (la_, (float16) (wk[3 * ky]), a); \
+      a = fma (va_, (float16) (wk[3 * ky + 1]), a); \
+      a = fma (ra_, (float16) (wk[3 * ky + 2]), a); \
+      e = fma (le_, (float16) (wk[3 * ky]), e); \
+      e = fma (ve_, (float16) (wk[3 * ky + 1]), e); \
+      e = fma (re_, (float16) (wk[3 * ky + 2]), e); \
+    } \
+  } while (0)
+
+#define CONV_DWS_LOADV_FAST(s) LOAD_ACT16 (xk, (s))
+#define CONV_DWS_LOADS_FAST(s) LOAD_ACT (xk, (s))
+#define CONV_DWS_LOADV_SLOW(s) ((s) >= 0 && (s) + 16 <= HW ? \
+    LOAD_ACT16 (xk, (s)) : conv_load16_masked (xk, (s), 1, HW))
+#define CONV_DWS_LOADS_SLOW(s) ((s) >= 0 && (s) < HW ? LOAD_ACT (xk, (s)) \
+    : 0.0f)
+
+/* The tiles whose rows above or below leave the plane (the first and
+ * last rows), out of line; out[0] = a, out[1] = e. */
+static __attribute__ ((noinline)) void
+conv_dws_channel_slow (__global const ACT_T *xk, __global const float *wk,
+    int p0, int W, int HW, int16 ml_a, int16 mr_a, int16 ml_e, int16 mr_e,
+    float16 *out)
+{
+  float16 a = 0.0f, e = 0.0f;
+  CONV_DWS_CHANNEL (CONV_DWS_LOADV_SLOW, CONV_DWS_LOADS_SLOW);
+  out[0] = a;
+  out[1] = e;
+}
+
+__kernel void
+conv_dwsep3x3s1 (__global const ACT_T *x, int x_off,
+    __global const float *wd, __global const float *bd, int dact,
+    float dalpha, float dbeta, __global const float *w, CONV_EPILOGUE_ARGS,
+    int M, int H, int W, int Cd, int Mg, __local ACT_T *t CONV_QDQ_ARGS)
+{
+  int lid = get_local_id (0), nl = get_local_size (0);
+  int HW = H * W, ostride = HW;
+  int p0 = get_global_id (1) * 32;
+  if (p0 >= HW)
+    return;                     /* the whole work-group */
+  int16 oxa = (p0 + CONV_IOTA16) % W, oxe = (p0 + 16 + CONV_IOTA16) % W;
+  int16 ml_a = oxa > 0, mr_a = oxa < W - 1;
+  int16 ml_e = oxe > 0, mr_e = oxe < W - 1;
+  /* every load of the tile inside the plane */
+  int fast = p0 - W - 1 >= 0 && p0 + W + 33 <= HW;
+  for (int c = lid; c < Cd; c += nl) {
+    __global const ACT_T *xk = x + x_off + (c / Mg) * HW;
+    __global const float *wk = wd + c * 9;
+    float16 a = 0.0f, e = 0.0f;
+    if (fast) {
+      CONV_DWS_CHANNEL (CONV_DWS_LOADV_FAST, CONV_DWS_LOADS_FAST);
+    } else {
+      float16 o_[2];
+      conv_dws_channel_slow (xk, wk, p0, W, HW, ml_a, mr_a, ml_e, mr_e, o_);
+      a = o_[0];
+      e = o_[1];
+    }
+    float bias = bd[c];
+    STORE_ACT16 (t, c * 32, conv_act16 (a + bias, dact, dalpha, dbeta));
+    STORE_ACT16 (t, c * 32 + 16, conv_act16 (e + bias, dact, dalpha, dbeta));
+  }
+  barrier (CLK_LOCAL_MEM_FENCE);
+  for (int mb = lid; mb * 8 < M; mb += nl) {
+    int m0 = mb * 8;
+    __global const float *wp = w + mb * Cd * 8;
+    __local const ACT_T *tk = t;
+    CONV_DECL8 (a);
+    CONV_DECL8 (c);
+    for (int k = 0; k < Cd; k++) {
+      float16 v0 = LOAD_ACT16 (tk, 0);
+      float16 v1 = LOAD_ACT16 (tk, 16);
+      CONV_FMA8 (a, v0, wp);
+      CONV_FMA8 (c, v1, wp);
+      tk += 32;
+      wp += 8;
+    }
+    CONV_STORE8 (a, p0, 0, min (16, HW - p0));
+    CONV_STORE8 (c, p0 + 16, 0, min (16, HW - p0 - 16));
+  }
+}
 
 /* One input channel per group (depthwise, channel multiplier Mg): a
  * work-item computes one output row of one channel, 16 pixels at a time.

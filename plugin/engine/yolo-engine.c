@@ -254,6 +254,9 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
    * devices only, batch 1; a conv_kernel option names the Convs' kernels */
   g->conv_pair = yolo_rt_device (e->rt)->wide_vectors && g->batch_to <= 1
       && !(opt && opt->conv_kernel && opt->conv_kernel[0]);
+  /* YOLO_FUSE_DWSEP=0 keeps the two launches (A/B measurements) */
+  g->fuse_dwsep = yolo_rt_device (e->rt)->wide_vectors
+      && g_strcmp0 (g_getenv ("YOLO_FUSE_DWSEP"), "0") != 0;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;

@@ -102,7 +102,10 @@ typedef struct
    * scalar per-work-item kernels, on any device); "tiled" =
    * "conv-tiled,conv-tiled-wg32" (every group-1 conv the device runs them
    * for); "wino" = "conv-wino4" (every 3x3 stride-1 pad-1 group-1 conv on
-   * wide-vector CPUs); "direct" = "conv-cpu-3x3s1" (never Winograd). */
+   * wide-vector CPUs); "direct" = "conv-cpu-3x3s1" (never Winograd).
+   * DepthwiseSeparableConv nodes (ops/dwsep.h) take a list of their own
+   * variants only (conv-cpu-dwsep3x3s1, conv-cpu-dwsep3x3s1-split), else
+   * the automatic choice. */
   const char *conv_kernel;
   /* Layout of the Winograd scratch planes: NULL/"" = YOLO_WINO_LAYOUT,
    * else "auto" ([c][xi][t]); "xi" = [xi][c][t], for comparison. */

@@ -2,6 +2,7 @@
  * yolo-flops.h for what each op counts). */
 #include "yolo-flops.h"
 #include "ops/conv.h"
+#include "ops/dwsep.h"
 
 #include <string.h>
 
@@ -91,6 +92,15 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
       return 0;
     return (double) (nw / w->dims[0]) * ny;
   }
+  if (strcmp (op, YOLO_DWSEP_OP) == 0) {
+    /* the depthwise W [Cd, 1, kh, kw] and the pointwise WP [M, Cd, 1, 1]
+     * over the Ho x Wo output pixels (ops/dwsep.h) */
+    YoloTensor *wp = YOLO_IN (g, n, 3);
+    gint64 nwp = numel_known (wp);
+    if (nwp <= 0 || wp->dims[0] <= 0)
+      return 0;
+    return (double) (nw + nwp) * (ny / wp->dims[0]);
+  }
   if (strcmp (op, "ConvTranspose") == 0) {
     /* W [Cin, Cout/group, k...]: each input element scatters Cout/group*k */
     if (w->dims[0] <= 0)
@@ -123,7 +133,7 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
       || strcmp (op, "MatMul") == 0 || strcmp (op, "Gemm") == 0
       || strcmp (op, "ConvInteger") == 0
       || strcmp (op, "ConvIntegerToFloat") == 0
-      || strcmp (op, "MatMulInteger") == 0)
+      || strcmp (op, "MatMulInteger") == 0 || strcmp (op, YOLO_DWSEP_OP) == 0)
     f = 2.0 * yolo_node_macs (g, n);
   else if (strcmp (op, "ScaledDotProductAttention") == 0) {
     /* the two products, plus the scale and the softmax (1 + 3 per score,

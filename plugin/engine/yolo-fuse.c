@@ -8,6 +8,8 @@
  *    (yolo-quant-fuse.c)
  *  - before them, the Focus stem as one 6x6 stride-2 Conv
  *    (yolo-focus-fuse.c)
+ *  - after them, depthwise Conv -> 1x1 Conv => DepthwiseSeparableConv
+ *    on devices that run it (yolo-dwsep-fuse.c)
  * Only when the intermediate tensors have no other consumer. */
 #include "yolo-graph.h"
 #include "yolo-ops.h"
@@ -160,4 +162,5 @@ yolo_graph_fuse (YoloGraph * g)
   yolo_graph_update_uses (g);
   yolo_graph_fuse_conv_pairs (g);
   yolo_graph_fuse_conv_multi (g);
+  yolo_graph_fuse_dwsep (g);
 }

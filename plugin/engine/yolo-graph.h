@@ -271,6 +271,9 @@ typedef struct
   gboolean conv_pair;           /* sibling 1x1 Convs of one input become
                                  * ConvPair nodes (yolo-pair-fuse.c):
                                  * set before yolo_graph_fuse */
+  gboolean fuse_dwsep;          /* the device runs DepthwiseSeparableConv
+                                 * (YoloDeviceInfo.wide_vectors: PoCL):
+                                 * yolo_graph_fuse_dwsep; before the fuse */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
@@ -445,6 +448,11 @@ void yolo_graph_fuse_conv_pairs (YoloGraph * g);
  * node (yolo-multi-fuse.c), then the nodes in a topological order again;
  * when g->conv_pair. */
 void yolo_graph_fuse_conv_multi (YoloGraph * g);
+/* A depthwise 3x3 stride-1 pad-1 Conv whose output only a 1x1 group-1
+ * Conv reads -> one DepthwiseSeparableConv node (yolo-dwsep-fuse.c),
+ * when g->fuse_dwsep; called by yolo_graph_fuse after the epilogue
+ * fusions. */
+void yolo_graph_fuse_dwsep (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

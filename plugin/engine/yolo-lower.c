@@ -7,6 +7,7 @@
 #include "yolo-tune.h"
 #include "yolo-ops.h"
 #include "ops/quant.h"
+#include "ops/dwsep.h"
 
 /* The legacy values of conv_kernel / matmul_kernel as impl names. */
 static const struct
@@ -32,7 +33,14 @@ yolo_lower_forced (YoloRuntime * rt, const YoloNode * n)
 
   if (!strcmp (op, "Conv"))
     v = o->conv_kernel;
-  else if (!strcmp (op, "ConvInteger") || !strcmp (op, "ConvIntegerToFloat")) {
+  else if (!strcmp (op, YOLO_DWSEP_OP)) {
+    /* the fused depthwise + 1x1 takes conv_kernel's names of its own
+     * variants (conv-cpu-dwsep3x3s1[-split]); anything else there leaves
+     * it the automatic choice */
+    v = o->conv_kernel;
+    return v && yolo_backend_names_valid (&yolo_backend_opencl, op, v) ? v
+        : NULL;
+  } else if (!strcmp (op, "ConvInteger") || !strcmp (op, "ConvIntegerToFloat")) {
     /* the int8 convs take conv_kernel's "gpu" (their scalar kernels) */
     v = o->conv_kernel;
     op = "ConvInteger";

@@ -11,6 +11,7 @@ static const YoloOpDef *const *const families[] = {
   yolo_ops_convtranspose, yolo_ops_logic, yolo_ops_norm, yolo_ops_math,
   yolo_ops_quant, yolo_ops_qdq, yolo_ops_attention,
   yolo_ops_detect, yolo_ops_anchor, yolo_ops_detect_topk,
+  yolo_ops_dwsep,
 };
 
 const YoloOpDef *

@@ -85,6 +85,7 @@ extern const YoloOpDef *const yolo_ops_attention[];
 extern const YoloOpDef *const yolo_ops_detect[];
 extern const YoloOpDef *const yolo_ops_anchor[];
 extern const YoloOpDef *const yolo_ops_detect_topk[];
+extern const YoloOpDef *const yolo_ops_dwsep[];
 
 G_END_DECLS
 #endif /* YOLO_OPS_H */

@@ -37,6 +37,7 @@
 #include "yolo-engine-private.h"
 #include "yolo-flops.h"
 #include "yolo-half.h"
+#include "ops/dwsep.h"
 #include "yolo-kernels.h"
 
 #include <stdlib.h>
@@ -460,7 +461,7 @@ resolve_options (const YoloEngineOptions * opt, YoloEngineOptions * out,
   return yolo_rt_resolve_choice (opt->tune, "tune", "YOLO_TUNE", tune,
       &out->tune, error)
       && resolve_variants (opt->conv_kernel, "conv_kernel", "YOLO_CONV_KERNEL",
-      conv, "Conv|ConvInteger", &out->conv_kernel, error)
+      conv, "Conv|ConvInteger|" YOLO_DWSEP_OP, &out->conv_kernel, error)
       && yolo_rt_resolve_choice (opt->wino_layout, "wino_layout",
       "YOLO_WINO_LAYOUT", wino, &out->wino_layout, error)
       && resolve_variants (opt->matmul_kernel, "matmul_kernel",

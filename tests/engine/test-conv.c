@@ -669,6 +669,157 @@ test_conv_groups (void)
   run_cases (cases, G_N_ELEMENTS (cases));
 }
 
+/* A depthwise 3x3 pad-1 Conv (stride s, channel multiplier mult, its
+ * activation dact) whose output D only a 1x1 Conv reads (M outputs,
+ * activation act, residual): DepthwiseSeparableConv. */
+typedef struct
+{
+  const char *label;
+  int C, H, W, mult, M, s;
+  YoloAct dact, act;
+  gboolean dbias, bias, residual;
+} DwsepCase;
+
+/* The two Convs; d_output: D is also a graph output. */
+static YoloGraph *
+build_dwsep (const DwsepCase * c, gboolean d_output)
+{
+  YoloGraph *g = yolo_graph_new ();
+  int Cd = c->C * c->mult, Ho = (c->H - 1) / c->s + 1;
+  int Wo = (c->W - 1) / c->s + 1;
+  gint64 xd[4] = { 1, c->C, c->H, c->W }, wd[4] = { Cd, 1, 3, 3 };
+  gint64 bd[1] = { Cd }, wpd[4] = { c->M, Cd, 1, 1 }, bpd[1] = { c->M };
+  gint64 rd[4] = { 1, c->M, Ho, Wo };
+  const char *ins0[3] = { "X", "W", c->dbias ? "B" : NULL };
+  const char *ins1[3] = { "D", "WP", c->bias ? "BP" : NULL };
+  const char *outs0[1] = { "D" }, *outs1[1] = { "Y" };
+  int k3[2] = { 3, 3 }, k1[2] = { 1, 1 }, st[2] = { c->s, c->s };
+  int pads[4] = { 1, 1, 1, 1 };
+  float ws = 2.0f / sqrtf ((float) Cd);
+  YoloNode *n;
+  int ni;
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -0.6f, 0.6f);
+  if (c->dbias)
+    yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bd, -0.5f, 0.5f);
+  yolo_test_const (g, "WP", YOLO_DTYPE_FLOAT, 4, wpd, -ws, ws);
+  if (c->bias)
+    yolo_test_const (g, "BP", YOLO_DTYPE_FLOAT, 1, bpd, -0.5f, 0.5f);
+  ni = yolo_graph_add_node (g, "Conv", "dw", 3, ins0, 1, outs0);
+  n = YOLO_N (g, ni);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, k3);
+  yolo_test_attr_int_array (n, "strides", 2, st);
+  yolo_test_attr_int_array (n, "pads", 4, pads);
+  yolo_node_add_attr (n, "group", YOLO_ATTR_INT)->i = c->C;
+  n->act = c->dact;
+  act_params (c->dact, &n->act_alpha, &n->act_beta);
+  n->residual = -1;
+  ni = yolo_graph_add_node (g, "Conv", "pw", 3, ins1, 1, outs1);
+  n = YOLO_N (g, ni);
+  yolo_test_attr_int_array (n, "kernel_shape", 2, k1);
+  n->act = c->act;
+  act_params (c->act, &n->act_alpha, &n->act_beta);
+  n->residual = c->residual ? yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
+      rd, -1.0f, 1.0f) : -1;
+  if (d_output)
+    yolo_test_output (g, "D");
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+static void
+run_dwsep (const DwsepCase * c, gboolean d_output)
+{
+  char *label = g_strdup_printf ("%s: C%d %dx%d x%d -> M%d s%d act%d,%d "
+      "bias%d,%d res%d%s", c->label, c->C, c->H, c->W, c->mult, c->M, c->s,
+      c->dact, c->act, c->dbias, c->bias, c->residual,
+      d_output ? " D output" : "");
+
+  yolo_test_check (build_dwsep (c, d_output), label, 1e-4f, 1e-4f, TRUE);
+  g_free (label);
+}
+
+/* DepthwiseSeparableConv (yolo-dwsep-fuse.c, conv-cpu-dwsep3x3s1) against
+ * the two Convs' reference: the sizes of YOLOX and the Ultralytics heads
+ * (52x52, 26x26, 13x13, 20x20), planes of fewer than 32 pixels, exactly
+ * 32, one row, one column, one pixel (every tile touching the first and
+ * the last row: the out of line loads), channel counts off the block of
+ * 8, channel multiplier 2, no biases, residual, every activation on
+ * either conv. On wide-vector CPUs the fused kernel must run (and, forced,
+ * conv-cpu-dwsep3x3s1-split's two launches); elsewhere
+ * (and for what the pass leaves: stride 2, D a graph output) the two
+ * Convs. */
+static void
+test_conv_dwsep (void)
+{
+  static const DwsepCase cases[] = {
+    {"dwsep", 16, 13, 13, 1, 24, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE},
+    {"dwsep", 24, 52, 52, 1, 40, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE,
+        TRUE},
+    {"dwsep", 64, 26, 26, 1, 64, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE},
+    {"dwsep", 40, 20, 20, 1, 80, 1, YOLO_ACT_SILU, YOLO_ACT_NONE, TRUE, TRUE},
+    {"dwsep", 5, 7, 11, 1, 3, 1, YOLO_ACT_NONE, YOLO_ACT_RELU, FALSE, FALSE},
+    {"dwsep", 17, 1, 1, 1, 9, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE,
+        TRUE},
+    {"dwsep", 3, 1, 40, 1, 19, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, FALSE},
+    {"dwsep", 6, 40, 1, 1, 8, 1, YOLO_ACT_RELU, YOLO_ACT_SILU, FALSE, TRUE},
+    {"dwsep", 9, 5, 6, 1, 33, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE,
+        TRUE},
+    {"dwsep", 12, 8, 4, 1, 16, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE},
+    {"dwsep", 7, 3, 37, 1, 12, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE},
+    {"dwsep", 10, 33, 17, 1, 21, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE, TRUE,
+        TRUE},
+    {"dwsep mult2", 4, 9, 17, 2, 12, 1, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE,
+        TRUE},
+  };
+  static const DwsepCase unfused[] = {
+    {"dwsep s2", 16, 26, 26, 1, 24, 2, YOLO_ACT_SILU, YOLO_ACT_SILU, TRUE,
+        TRUE},
+    {"dwsep s2", 5, 13, 13, 1, 7, 2, YOLO_ACT_NONE, YOLO_ACT_SILU, FALSE,
+        TRUE, TRUE},
+  };
+  static const ConvCase probe = { "probe", 4, 4, 4, 4, 1, 1, 1, 1, P0, 1, 1,
+    1, TRUE
+  };
+  DwsepCase a = { "dwsep act", 6, 9, 11, 1, 10, 1, 0, 0, TRUE, TRUE };
+
+  gboolean wide = wide_device (&probe);
+
+  yolo_test_expect_kernel ("conv_dwsep3x3s1", wide);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    run_dwsep (&cases[i], FALSE);
+  yolo_test_expect_kernel (NULL, FALSE);
+  if (wide) {
+    /* its tunable rival, the two launches, forced */
+    YoloEngineOptions split = {.conv_kernel = "conv-cpu-dwsep3x3s1-split" };
+
+    yolo_test_set_options (&split);
+    yolo_test_expect_kernel ("conv_dwsep3x3s1", FALSE);
+    yolo_test_expect_kernel ("conv_dw3x3s1", TRUE);
+    yolo_test_expect_kernel ("conv_1x1_c8", TRUE);
+    for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+      run_dwsep (&cases[i], FALSE);
+    yolo_test_set_options (NULL);
+    yolo_test_expect_kernel (NULL, FALSE);
+  }
+  yolo_test_expect_kernel ("conv_dwsep3x3s1", wide);
+  /* each activation on either conv, the other SiLU */
+  for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++)
+    for (int which = 0; which < 2; which++) {
+      a.dact = which ? act : YOLO_ACT_SILU;
+      a.act = which ? YOLO_ACT_SILU : act;
+      a.residual = (act + which) % 2;
+      run_dwsep (&a, FALSE);
+    }
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_expect_kernel ("conv_dwsep3x3s1", FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (unfused); i++)
+    run_dwsep (&unfused[i], FALSE);
+  run_dwsep (&cases[0], TRUE);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
 /* Every activation (with and without residual) on each fast kernel. */
 static void
 test_conv_activations (void)
@@ -1321,6 +1472,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
   g_test_add_func ("/conv/stem", test_conv_stem);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
+  g_test_add_func ("/conv/dwsep", test_conv_dwsep);
   g_test_add_func ("/conv/groups", test_conv_groups);
   g_test_add_func ("/conv/activations", test_conv_activations);
   g_test_add_func ("/conv/silu-extremes", test_conv_silu_extremes);
@@ -1340,6 +1492,7 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/3x3s2-t32", test_conv_3x3s2_t32);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
+  yolo_test_add_half ("/conv/half/dwsep", test_conv_dwsep);
   yolo_test_add_half ("/conv/half/groups", test_conv_groups);
   yolo_test_add_half ("/conv/half/activations", test_conv_activations);
   yolo_test_add_half ("/conv/half/gpu-path", test_conv_gpu_path);

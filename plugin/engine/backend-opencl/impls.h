@@ -7,6 +7,7 @@
 
 G_BEGIN_DECLS extern const YoloOpImpl *const yolo_impls_conv_tiled[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu_dw[];
+extern const YoloOpImpl *const yolo_impls_conv_dwsep[];
 extern const YoloOpImpl *const yolo_impls_conv_wino[];
 extern const YoloOpImpl *const yolo_impls_conv_cpu[];
 extern const YoloOpImpl *const yolo_impls_conv_im2col[];

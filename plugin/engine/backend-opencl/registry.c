@@ -1,6 +1,7 @@
 /* backend-opencl/registry.c - the OpenCL backend: its impl arrays in
  * preference order (see yolo-backend.h). For Conv: the local-memory tiled
- * GEMM (preferred on GPUs only), the depthwise float16 kernels, Winograd,
+ * GEMM (preferred on GPUs only), the depthwise float16 kernels (and the
+ * fused DepthwiseSeparableConv), Winograd,
  * the other float16 kernels (wide-vector CPUs only), im2col + GEMM (by
  * measured choice only: tunable, after the direct kernels), then the scalar GPU
  * kernels, conv-generic last (it takes any conv). */
@@ -9,6 +10,7 @@
 static const YoloOpImpl *const *const opencl_impls[] = {
   yolo_impls_conv_tiled,
   yolo_impls_conv_cpu_dw,
+  yolo_impls_conv_dwsep,
   yolo_impls_conv_wino,
   yolo_impls_conv_cpu,
   yolo_impls_conv_im2col,
