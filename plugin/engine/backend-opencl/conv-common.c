@@ -19,20 +19,25 @@ yolo_conv_cl_params (YoloGraph * g, YoloNode * n, ConvParams * p)
 }
 
 cl_mem
+yolo_conv_cl_upload_bias (YoloRuntime * rt, const YoloTensor * t, int n,
+    GError ** error)
+{
+  gsize len = (gsize) yolo_div_up (n, CONV_BLOCK16) * CONV_BLOCK16;
+  float *v = g_new0 (float, len);
+  cl_mem m;
+
+  if (t != NULL)
+    memcpy (v, t->data, (gsize) n * sizeof (float));
+  m = yolo_rt_upload (rt, v, len * sizeof (float), error);
+  g_free (v);
+  return m;
+}
+
+cl_mem
 yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, GError ** error)
 {
-  YoloTensor *bt = YOLO_IN (g, n, 2);
-  int nb = yolo_div_up (p->M, CONV_BLOCK16);
-  float *bias = g_new0 (float, (gsize) nb * CONV_BLOCK16);
-  cl_mem bmem;
-
-  if (bt != NULL)
-    memcpy (bias, bt->data, p->M * sizeof (float));
-  bmem = yolo_rt_upload (rt, bias, (gsize) nb * CONV_BLOCK16 * sizeof (float),
-      error);
-  g_free (bias);
-  return bmem;
+  return yolo_conv_cl_upload_bias (rt, YOLO_IN (g, n, 2), p->M, error);
 }
 
 void

@@ -34,8 +34,12 @@ typedef enum
 /* The node's ConvParams, or FALSE (no error) when they are invalid. */
 gboolean yolo_conv_cl_params (YoloGraph * g, YoloNode * n, ConvParams * p);
 
-/* Uploads the bias (zeros without one) padded to a multiple of
- * CONV_BLOCK16; NULL on error. */
+/* Uploads the [n] floats of the constant t (zeros when t is NULL) padded
+ * to a multiple of CONV_BLOCK16; NULL on error. */
+cl_mem yolo_conv_cl_upload_bias (YoloRuntime * rt, const YoloTensor * t,
+    int n, GError ** error);
+
+/* yolo_conv_cl_upload_bias of the node's bias (input 2, p->M floats). */
 cl_mem yolo_conv_cl_bias (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const ConvParams * p, GError ** error);
 

@@ -53,72 +53,76 @@ dwsep3x3s1_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
   return ok;
 }
 
-/* The constant [n] floats of t (zeros when t is NULL) uploaded, padded to
- * a multiple of CONV_BLOCK16; NULL on error. */
-static cl_mem
-upload_bias (YoloRuntime * rt, const YoloTensor * t, int n, GError ** error)
+/* What both variants need: the two convs' parameters, the depthwise
+ * activation, the residual, and the constants on the device (depthwise
+ * weights wd and bias bd, pointwise weights wp in blocks of CONV_BLOCK
+ * and bias bp). */
+typedef struct
 {
-  gsize len = (gsize) yolo_div_up (n, CONV_BLOCK16) * CONV_BLOCK16;
-  float *v = g_new0 (float, len);
-  cl_mem m;
+  ConvParams p, q;
+  YoloAct dact;
+  float alpha, beta;
+  YoloTensor *res;
+  cl_mem wd, bd, wp, bp;
+} DwsepSetup;
 
-  if (t)
-    memcpy (v, t->data, (gsize) n * sizeof (float));
-  m = yolo_rt_upload (rt, v, len * sizeof (float), error);
-  g_free (v);
-  return m;
+static gboolean
+dwsep_setup (YoloRuntime * rt, YoloGraph * g, YoloNode * n, DwsepSetup * d,
+    GError ** error)
+{
+  if (!yolo_dwsep_params (g, n, &d->p, &d->q, &d->dact, &d->alpha, &d->beta,
+          error) || !yolo_conv_residual_ok (g, n, &d->q, &d->res, error))
+    return FALSE;
+  d->wd = yolo_rt_upload (rt, YOLO_IN (g, n, 1)->data,
+      (gsize) d->p.M * 9 * sizeof (float), error);
+  return d->wd
+      && (d->bd = yolo_conv_cl_upload_bias (rt, YOLO_IN (g, n, 2), d->p.M,
+          error))
+      && (d->wp = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 3)->data,
+          &d->q, CONV_BLOCK, error))
+      && (d->bp = yolo_conv_cl_upload_bias (rt, YOLO_IN (g, n, 4), d->q.M,
+          error));
 }
 
 static gboolean
 dwsep3x3s1_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  ConvParams p, q;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  cl_mem wd, bd, wp, bp;
+  DwsepSetup d;
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
   gsize gws[2];
-  float alpha, beta;
-  YoloAct dact;
   cl_kernel k;
   YoloArgs a;
 
-  if (!yolo_dwsep_params (g, n, &p, &q, &dact, &alpha, &beta, error)
-      || !yolo_conv_residual_ok (g, n, &q, &res, error))
-    return FALSE;
-  wd = yolo_rt_upload (rt, YOLO_IN (g, n, 1)->data,
-      (gsize) p.M * 9 * sizeof (float), error);
-  if (!wd || !(bd = upload_bias (rt, YOLO_IN (g, n, 2), p.M, error))
-      || !(wp = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 3)->data, &q,
-              CONV_BLOCK, error))
-      || !(bp = upload_bias (rt, YOLO_IN (g, n, 4), q.M, error)))
+  if (!dwsep_setup (rt, g, n, &d, error))
     return FALSE;
   k = yolo_rt_kernel (rt, "conv_dwsep3x3s1", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
   yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wd);
-  yolo_args_mem (&a, bd);
-  yolo_args_int (&a, dact);
-  yolo_args_float (&a, alpha);
-  yolo_args_float (&a, beta);
-  yolo_args_mem (&a, wp);
-  yolo_args_mem (&a, bp);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, q.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.Mg);
+  yolo_args_mem (&a, d.wd);
+  yolo_args_mem (&a, d.bd);
+  yolo_args_int (&a, d.dact);
+  yolo_args_float (&a, d.alpha);
+  yolo_args_float (&a, d.beta);
+  yolo_args_mem (&a, d.wp);
+  yolo_args_mem (&a, d.bp);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, d.res);
+  yolo_args_int (&a, d.q.M);
+  yolo_args_int (&a, d.p.H);
+  yolo_args_int (&a, d.p.W);
+  yolo_args_int (&a, d.p.M);
+  yolo_args_int (&a, d.p.Mg);
   /* the depthwise tile (argument DWSEP_LOCAL_ARG): Cd x 32 activations
    * (float or half) */
-  yolo_args_local (&a, (gsize) p.M * 32 * sizeof (float));
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bp, error)
+  yolo_args_local (&a, (gsize) d.p.M * 32 * sizeof (float));
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, d.bp, error)
       || !yolo_args_ok (&a, n, error))
     return FALSE;
   /* one work-item a work-group (see conv_cpu.cl) */
   gws[0] = 1;
-  gws[1] = yolo_div_up ((gsize) q.H * q.W, 32);
+  gws[1] = yolo_div_up ((gsize) d.q.H * d.q.W, 32);
   return yolo_rt_launch_fixed (rt, n, k, 2, gws, dwsep_lws, error);
 }
 
@@ -129,58 +133,47 @@ static gboolean
 dwsep3x3s1_split_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  ConvParams p, q;
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  DwsepSetup d;
+  YoloTensor *yt = YOLO_OUT (g, n, 0);
   guint units = yolo_rt_device (rt)->compute_units;
   gsize dbytes, gws[2], lws[2];
-  cl_mem wd, bd, wp, bp;
-  float alpha, beta;
-  YoloAct dact;
   cl_kernel k;
   YoloArgs a;
 
-  if (!yolo_dwsep_params (g, n, &p, &q, &dact, &alpha, &beta, error)
-      || !yolo_conv_residual_ok (g, n, &q, &res, error))
+  if (!dwsep_setup (rt, g, n, &d, error))
     return FALSE;
-  dbytes = (gsize) p.M * p.Ho * p.Wo * sizeof (float);
-  wd = yolo_rt_upload (rt, YOLO_IN (g, n, 1)->data,
-      (gsize) p.M * 9 * sizeof (float), error);
-  if (!wd || !(bd = upload_bias (rt, YOLO_IN (g, n, 2), p.M, error))
-      || !(wp = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 3)->data, &q,
-              CONV_BLOCK, error))
-      || !(bp = upload_bias (rt, YOLO_IN (g, n, 4), q.M, error)))
-    return FALSE;
+  dbytes = (gsize) d.p.M * d.p.Ho * d.p.Wo * sizeof (float);
 
   k = yolo_rt_kernel (rt, "conv_dw3x3s1", error);
   if (k == NULL)
     return FALSE;
   a = yolo_args (k);
   yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wd);
-  yolo_args_mem (&a, bd);
+  yolo_args_mem (&a, d.wd);
+  yolo_args_mem (&a, d.bd);
   yolo_args_scratch (&a, rt, 0, dbytes);
   yolo_args_int (&a, 0);
   yolo_args_scratch (&a, rt, 0, dbytes);
   yolo_args_int (&a, 0);
   yolo_args_int (&a, 0);
-  yolo_args_int (&a, dact);
-  yolo_args_float (&a, alpha);
-  yolo_args_float (&a, beta);
-  yolo_args_int (&a, p.M);
-  yolo_args_int (&a, p.H);
-  yolo_args_int (&a, p.W);
-  yolo_args_int (&a, p.Ho);
-  yolo_args_int (&a, p.Wo);
-  yolo_args_int (&a, p.Mg);
+  yolo_args_int (&a, d.dact);
+  yolo_args_float (&a, d.alpha);
+  yolo_args_float (&a, d.beta);
+  yolo_args_int (&a, d.p.M);
+  yolo_args_int (&a, d.p.H);
+  yolo_args_int (&a, d.p.W);
+  yolo_args_int (&a, d.p.Ho);
+  yolo_args_int (&a, d.p.Wo);
+  yolo_args_int (&a, d.p.Mg);
   /* n has no QDQ epilogue: the dummy and mask 0 */
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bd, error)
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, d.bd, error)
       || !yolo_args_ok (&a, n, error))
     return FALSE;
   /* CONV_DW3_R (8) output rows a work-item */
-  gws[0] = p.M;
-  gws[1] = yolo_div_up (p.Ho, 8);
+  gws[0] = d.p.M;
+  gws[1] = yolo_div_up (d.p.Ho, 8);
   lws[0] = 1;
-  lws[1] = yolo_conv_cl_balanced_lws (units, gws[0], gws[1], 8, p.Ho);
+  lws[1] = yolo_conv_cl_balanced_lws (units, gws[0], gws[1], 8, d.p.Ho);
   if (!yolo_rt_launch (rt, n, k, 2, gws, lws, error))
     return FALSE;
 
@@ -190,20 +183,20 @@ dwsep3x3s1_split_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
   a = yolo_args (k);
   yolo_args_scratch (&a, rt, 0, dbytes);
   yolo_args_int (&a, 0);
-  yolo_args_mem (&a, wp);
-  yolo_args_mem (&a, bp);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
-  yolo_args_int (&a, q.M);
-  yolo_args_int (&a, q.H * q.W);
-  yolo_args_int (&a, q.Cg);
-  yolo_args_int (&a, q.Mg);
-  if (!yolo_conv_cl_args_qdq (&a, rt, n, bp, error)
+  yolo_args_mem (&a, d.wp);
+  yolo_args_mem (&a, d.bp);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, d.res);
+  yolo_args_int (&a, d.q.M);
+  yolo_args_int (&a, d.q.H * d.q.W);
+  yolo_args_int (&a, d.q.Cg);
+  yolo_args_int (&a, d.q.Mg);
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, d.bp, error)
       || !yolo_args_ok (&a, n, error))
     return FALSE;
-  gws[0] = yolo_div_up (q.M, CONV_BLOCK);
-  gws[1] = yolo_div_up ((gsize) q.H * q.W, 32);
+  gws[0] = yolo_div_up (d.q.M, CONV_BLOCK);
+  gws[1] = yolo_div_up ((gsize) d.q.H * d.q.W, 32);
   lws[1] = yolo_conv_cl_balanced_lws (units, gws[0], gws[1], 32,
-      (gsize) q.H * q.W);
+      (gsize) d.q.H * d.q.W);
   return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
 }
 
