@@ -1616,7 +1616,7 @@ cmd_peak (int argc, char **argv)
       if (dev.vector_width > 1)
         g_snprintf (vtype, sizeof vtype, "float%u", dev.vector_width);
       printf ("device: %s: %.1f GFLOP/s fp32%s (median of %u runs, %.1f to "
-          "%.1f; by wall time %.1f; 8 mad chains of %s per work-item, %"
+          "%.1f; by wall time %.1f; 24 mad chains of %s per work-item, %"
           G_GUINT64_FORMAT " work-items, %u compute units)\n", dev.what,
           dev.gflops, dev.cpu_time ? " per CPU time" : "", dev.runs,
           dev.min_gflops, dev.max_gflops, dev.wall_gflops, vtype,

@@ -85,19 +85,25 @@ time_launch (YoloRuntime * rt, cl_kernel k, gsize gws, int iters,
   return (g_get_monotonic_time () - t0) / 1e6;
 }
 
+/* Independent mad chains per work-item in peak.cl. */
+#define PEAK_CHAINS 24
+
 /* What work-item gid of the peak kernel writes (each lane) after `iters`
- * iterations: the C reference of peak.cl. */
+ * iterations: the C reference of peak.cl (its start values and its
+ * pairwise sum of groups of 4 chains). */
 static float
 peak_reference (gsize gid, int iters, float a, float b)
 {
-  float x[8];
+  float x[PEAK_CHAINS], s[PEAK_CHAINS / 4];
 
-  for (int c = 0; c < 8; c++)
-    x[c] = (float) (gid & 255) * 1e-3f + 0.125f * c;
+  for (int c = 0; c < PEAK_CHAINS; c++)
+    x[c] = (float) (gid & 255) * 1e-3f + c / 64.0f;
   for (int i = 0; i < iters; i++)
-    for (int c = 0; c < 8; c++)
+    for (int c = 0; c < PEAK_CHAINS; c++)
       x[c] = x[c] * a + b;
-  return ((x[0] + x[1]) + (x[2] + x[3])) + ((x[4] + x[5]) + (x[6] + x[7]));
+  for (int q = 0; q < PEAK_CHAINS / 4; q++)
+    s[q] = (x[4 * q] + x[4 * q + 1]) + (x[4 * q + 2] + x[4 * q + 3]);
+  return ((s[0] + s[1]) + (s[2] + s[3])) + (s[4] + s[5]);
 }
 
 /* Runs the kernel once with a few iterations and checks every lane of
@@ -206,7 +212,7 @@ yolo_peak_device (const YoloEngineOptions * options, guint vector_width,
     iters = CLAMP ((gint64) (iters * (target_ms / 1000.0) / s), 1, G_MAXINT);
 
   g = g_new (double, 2 * runs);
-  out->flops_per_run = 2.0 * 8 * vector_width * (double) iters *gws;
+  out->flops_per_run = 2.0 * PEAK_CHAINS * vector_width * (double) iters *gws;
   for (guint r = 0; r < runs; r++) {
     double cpu = 0;
     s = time_launch (rt, k, gws, (int) iters, &cpu, error);

@@ -1,8 +1,9 @@
 /* yolo-peak.h - the machine's fp32 multiply-add peak, measured: what
  * `yolo-engine peak` prints and what `bench --profile` divides by.
  *
- * Device (yolo-peak.c): the OpenCL kernels of ocl_kernels/peak.cl, 8
- * independent mad() chains per work-item of the device's preferred float
+ * Device (yolo-peak.c): the OpenCL kernels of ocl_kernels/peak.cl, 24
+ * independent mad() chains per work-item (8 left PoCL on Zen 4 at 78% of
+ * the host's figure) of the device's preferred float
  * vector width (CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT rounded down to
  * 1, 2, 4, 8 or 16: float16 on PoCL), compute units x 2048 / width
  * work-items, the work-group size left to the driver; after the timed
