@@ -21,6 +21,7 @@
  *  conv_3x3s2_c8   3x3 stride 2 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s2_t32  3x3 stride 2 pad 1, lanes over output channels:
  *                  32 ch x 8 px of a row, broadcast inputs
+ *  conv_3x3s1_t32  the same at stride 1
  *  conv_3x3s2_stem, conv_6x6s2_stem  the first conv (at most 4 input
  *                  channels, 3x3 s2 pad 1 / 6x6 s2 pad 2): a whole output
  *                  row x 16 ch, 16 px at a time
@@ -2415,6 +2416,144 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
     a12, a13, a14, a15
   };
   /* the 16 rows' epilogues in a loop (not unrolled, as conv_gemm_t16) */
+#pragma unroll 1
+  for (int j = 0; j < 16; j++) {
+    int ml = m0 + j, mh = m0 + 16 + j;
+    int lo = ml < M, hi = mh < M;
+    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
+        (float8) (hi ? b[mh] : 0.0f));
+    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
+    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
+        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
+        np);
+  }
+}
+
+/* ---- 3x3 stride 1 pad 1 with lanes over output channels
+ * (conv-cpu-3x3s1-t32)
+ *
+ * conv_3x3s2_t32's work-item at stride 1: 32 output channels (two
+ * vectors of 16 lanes) x 8 pixels of one output row; for each input
+ * channel and kernel row, six weight vectors and the broadcast input
+ * values x[oy - 1 + ky][xs + i - 1 + kx], i < 8, kx < 3 (columns xs - 1 ..
+ * xs + 8), each feeding both channel vectors: 48 multiply-adds for 6
+ * vector loads and 24 broadcasts, where conv_3x3s1_c8 (16 pixels x 2
+ * rows x 8 channels, pixels as the lanes) spends a permute or an
+ * unaligned load per neighbour vector. Only the padding columns -1 and
+ * W are checked (a scalar select each), so every tile of a row at least
+ * 8 wide runs unmasked; narrower rows check each value (out of line).
+ * Weights [M/32][Cg][3][3][32] (zero padded channels), bias padded to a
+ * multiple of 16; group 1. Transposed and stored as conv_3x3s2_t32. */
+#define CONV_S1T32_PX(i, j, u2) do { \
+    float16 u0_ = (float16) (LOAD_ACT (q, (i))); \
+    float16 u1_ = (float16) (LOAD_ACT (q, (i) + 1)); \
+    float16 u2_ = (u2); \
+    a##i = fma (u0_, w0, a##i); \
+    a##j = fma (u0_, v0, a##j); \
+    a##i = fma (u1_, w1, a##i); \
+    a##j = fma (u1_, v1, a##j); \
+    a##i = fma (u2_, w2, a##i); \
+    a##j = fma (u2_, v2, a##j); \
+  } while (0)
+
+/* acc (a0..a15 as conv_3x3s2_t32's) for rows narrower than 8 (W < 8):
+ * each value bounds-checked. */
+static __attribute__ ((noinline)) void
+conv_3x3s1_t32_edge (__global const ACT_T *xk, __global const float *wk,
+    int H, int W, int Cg, int oy, int np, float16 *acc)
+{
+  for (int i = 0; i < 16; i++)
+    acc[i] = 0.0f;
+  for (int k = 0; k < Cg; k++) {
+    for (int ky = 0; ky < 3; ky++) {
+      int iy = oy - 1 + ky;
+      if (iy < 0 || iy >= H)
+        continue;
+      __global const ACT_T *row = xk + iy * W;
+      for (int kx = 0; kx < 3; kx++) {
+        float16 wv = vload16 (2 * (3 * ky + kx), wk);
+        float16 vv = vload16 (2 * (3 * ky + kx) + 1, wk);
+        for (int i = 0; i < np; i++) {
+          int col = i - 1 + kx;
+          float16 u = (float16) (col >= 0 && col < W ? LOAD_ACT (row, col) :
+              0.0f);
+          acc[i] = fma (u, wv, acc[i]);
+          acc[8 + i] = fma (u, vv, acc[8 + i]);
+        }
+      }
+    }
+    xk += H * W;
+    wk += 288;
+  }
+}
+
+/* Global size: (ceil (M / 32), ceil (W / 8) * H). */
+__kernel void
+conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
+    CONV_QDQ_ARGS)
+{
+  int mb = get_global_id (0);
+  int it = get_global_id (1);
+  int nt = (Wo + 7) / 8;
+  int m0 = mb * 32;
+  if (m0 >= M || it >= nt * Ho)
+    return;
+  int oy = it / nt;
+  int x0 = (it % nt) * 8;
+  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0;
+  int HW = Ho * Wo, ps = oy * Wo + xs;
+  int skip = x0 - xs, np = min (8, Wo - xs);
+  __global const ACT_T *xk = x + x_off;
+  __global const float *wk = w + mb * Cg * 288;
+  CONV_GT_DECL16;
+  if (W >= 8) {
+    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
+    int has_l = xs > 0, has_r = xs + 8 < W;
+    for (int k = 0; k < Cg; k++) {
+      /* not unrolled (first-launch compile); 48 multiply-adds per step */
+      _Pragma ("unroll 1")
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const ACT_T *q = xk + (oy - 1 + ky) * W + xs - 1;
+        __global const float *wr = wk + 96 * ky;
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+        float16 l = (float16) (has_l ? LOAD_ACT (q, 0) : 0.0f);
+        float16 u1 = (float16) (LOAD_ACT (q, 1));
+        float16 u2 = (float16) (LOAD_ACT (q, 2));
+        a0 = fma (l, w0, a0);
+        a8 = fma (l, v0, a8);
+        a0 = fma (u1, w1, a0);
+        a8 = fma (u1, v1, a8);
+        a0 = fma (u2, w2, a0);
+        a8 = fma (u2, v2, a8);
+        CONV_S1T32_PX (1, 9, (float16) (LOAD_ACT (q, 3)));
+        CONV_S1T32_PX (2, 10, (float16) (LOAD_ACT (q, 4)));
+        CONV_S1T32_PX (3, 11, (float16) (LOAD_ACT (q, 5)));
+        CONV_S1T32_PX (4, 12, (float16) (LOAD_ACT (q, 6)));
+        CONV_S1T32_PX (5, 13, (float16) (LOAD_ACT (q, 7)));
+        CONV_S1T32_PX (6, 14, (float16) (LOAD_ACT (q, 8)));
+        CONV_S1T32_PX (7, 15, (float16) (has_r ? LOAD_ACT (q, 9) : 0.0f));
+      }
+      xk += H * W;
+      wk += 288;
+    }
+  } else {
+    float16 acc[16];
+    conv_3x3s1_t32_edge (xk, wk, H, W, Cg, oy, np, acc);
+    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
+    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
+    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
+    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+  }
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  CONV_T16_ROUND;
+  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
+    a12, a13, a14, a15
+  };
 #pragma unroll 1
   for (int j = 0; j < 16; j++) {
     int ml = m0 + j, mh = m0 + 16 + j;

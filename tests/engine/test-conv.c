@@ -520,6 +520,50 @@ test_conv_3x3s2_t32 (void)
   run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-t32", "conv_3x3s2_t32");
 }
 
+/* conv-cpu-3x3s1-t32 (conv_3x3s2_t32's work-item at stride 1): the
+ * 40x40 / 80x80 / 20x20 layers it is for (a residual), rows of 9 to 31
+ * pixels (a shifted last tile: its right padding column read), rows of
+ * exactly 8 (one tile, both padding columns), narrower rows (out of
+ * line), one pixel wide, one row, channels off the block of 32 (17, 20,
+ * 24, 48), no bias; then random shapes. */
+static void
+test_conv_3x3s1_t32 (void)
+{
+  static const ConvCase cases[] = {
+    {"s1 t32 40x40", 32, 40, 40, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s1 t32 20x20", 64, 20, 20, 48, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s1 t32 W17", 16, 11, 17, 24, 3, 3, 1, 1, P1, 1, 1, 1, FALSE,
+        YOLO_ACT_RELU, TRUE},
+    {"s1 t32 W8", 5, 9, 8, 17, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_NONE},
+    {"s1 t32 narrow", 3, 7, 5, 20, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s1 t32 W1", 2, 9, 1, 24, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SIGMOID},
+    {"s1 t32 one row", 1, 1, 33, 17, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    {"s1 t32 80x80", 8, 80, 80, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+  };
+  ConvCase rnd[10];
+
+  run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s1-t32",
+      "conv_3x3s1_t32");
+  yolo_test_seed (2217);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    ConvCase c = { "s1 t32 random", 1 + (int) yolo_test_rand (0, 39.99f),
+      1 + (int) yolo_test_rand (0, 50.99f),
+      1 + (int) yolo_test_rand (0, 60.99f),
+      17 + (int) yolo_test_rand (0, 47.99f), 3, 3, 1, 1, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s1-t32", "conv_3x3s1_t32");
+}
+
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride
  * 2 and 10x10 layers it is for, outputs under 16 pixels, of 16 and 17
  * (a shifted last tile), odd sizes,
@@ -1289,6 +1333,7 @@ test_conv_variants (void)
     {"conv-cpu-3x3s2", "conv_3x3s2_c8"},
     {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
     {"conv-cpu-3x3s2-t32", "conv_3x3s2_t32"},
+    {"conv-cpu-3x3s1-t32", "conv_3x3s1_t32"},
     {"conv-cpu-3x3s2-stem", "conv_3x3s2_stem"},
     {"conv-cpu-6x6s2-stem", "conv_6x6s2_stem"},
     {"conv-cpu-kxk", "conv_kxk_c8"},
@@ -1470,6 +1515,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2-flat", test_conv_3x3s2_flat);
   g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
   g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
+  g_test_add_func ("/conv/3x3s1-t32", test_conv_3x3s1_t32);
   g_test_add_func ("/conv/stem", test_conv_stem);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/dwsep", test_conv_dwsep);
@@ -1490,6 +1536,7 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/3x3s2-flat", test_conv_3x3s2_flat);
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/3x3s2-t32", test_conv_3x3s2_t32);
+  yolo_test_add_half ("/conv/half/3x3s1-t32", test_conv_3x3s1_t32);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
   yolo_test_add_half ("/conv/half/dwsep", test_conv_dwsep);

@@ -223,6 +223,7 @@ test_epilogue (void)
     {"conv-im2col-t", "conv_gemm_t16"},
     {"conv-cpu-3x3s2-c16", "conv_3x3s2_c16"},
     {"conv-cpu-3x3s2-t32", "conv_3x3s2_t32"},
+    {"conv-cpu-3x3s1-t32", "conv_3x3s1_t32"},
   };
 
   if (!yolo_test_have_device ()) {

@@ -19,6 +19,7 @@
  *  conv-cpu-3x3s2-t32                   3x3 stride 2 pad 1, group 1:
  *                                       lanes over 32 output channels,
  *                                       8 broadcast pixels
+ *  conv-cpu-3x3s1-t32                   the same at stride 1
  *  conv-cpu-3x3s2-stem, -6x6s2-stem     3x3 stride 2 pad 1 / 6x6 stride 2
  *                                       pad 2, group 1, at most 4 input
  *                                       channels (the first conv)
@@ -306,6 +307,25 @@ c3x3s2_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
   return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s2_t32", 32, 32, 8, TRUE,
+      error);
+}
+
+/* conv_3x3s1_t32 (conv_3x3s2_t32's work-item at stride 1): group 1, more
+ * than 16 output channels. Tunable against conv-cpu-3x3s1, -3x3s1-flat,
+ * conv-wino4 and conv-im2col. */
+static gboolean
+c3x3s1_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  ConvParams p;
+  return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
+      && p.sh == 1 && p.sw == 1 && p.M > 16;
+}
+
+static gboolean
+c3x3s1_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    GError ** error)
+{
+  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s1_t32", 32, 32, 8, TRUE,
       error);
 }
 
@@ -681,6 +701,8 @@ CPU_IMPL (impl_3x3s2_c16, "conv-cpu-3x3s2-c16", c3x3s2_c16_supports,
     c3x3s2_c16_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2_t32, "conv-cpu-3x3s2-t32", c3x3s2_t32_supports,
     c3x3s2_t32_prepare, YOLO_IMPL_TUNABLE);
+CPU_IMPL (impl_3x3s1_t32, "conv-cpu-3x3s1-t32", c3x3s1_t32_supports,
+    c3x3s1_t32_prepare, YOLO_IMPL_TUNABLE);
 CPU_IMPL (impl_3x3s2_stem, "conv-cpu-3x3s2-stem", stem3_supports,
     stem3_prepare, 0);
 CPU_IMPL (impl_6x6s2_stem, "conv-cpu-6x6s2-stem", stem6_supports,
@@ -703,6 +725,7 @@ const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
 const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_3x3s2_stem, &impl_6x6s2_stem,
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
-  &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_kxk,
+  &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_3x3s1_t32,
+  &impl_kxk,
   &impl_1x1_pair, &impl_multi, NULL
 };
