@@ -121,10 +121,10 @@ test_supports (void)
         "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
     {"3x3s1 C64", 64, 8, 8, 64, 3, 1, 1,
           "conv-tiled conv-tiled-wg32 conv-wino4 conv-cpu-3x3s1 "
-          "conv-cpu-3x3s1-flat conv-cpu-kxk conv-im2col conv-im2col-t "
-          "conv-gpu-c8 conv-generic",
-          "conv-wino4 conv-cpu-3x3s1 conv-cpu-3x3s1-flat conv-cpu-kxk "
-          "conv-im2col conv-im2col-t conv-generic",
+          "conv-cpu-3x3s1-flat conv-cpu-3x3s1-t32 conv-cpu-kxk conv-im2col "
+          "conv-im2col-t conv-gpu-c8 conv-generic",
+          "conv-wino4 conv-cpu-3x3s1 conv-cpu-3x3s1-flat conv-cpu-3x3s1-t32 "
+          "conv-cpu-kxk conv-im2col conv-im2col-t conv-generic",
         "conv-gpu-c8 conv-generic", "conv-gpu-c8 conv-generic"},
     {"dw 3x3s2", 16, 9, 9, 16, 3, 2, 16,
           "conv-cpu-dw3x3s2 conv-cpu-dw conv-generic",

@@ -233,18 +233,18 @@ test_prewarm_tuning (void)
     return;
   }
   g_assert_cmpuint (count_so (pocl_dir), ==, 0);
-  /* All five candidates (Winograd: 3 kernels, U kept from the load on
-   * this small input, conv-wino.c; direct: 1, flat direct: 1, im2col: 2,
-   * im2col-t: 1 more, its im2col shared) are prepared before the first
-   * trial, so the first synchronisation has all 8 pairs (debug messages
-   * that do not match are let through). */
+  /* All six candidates (Winograd: 3 kernels, U kept from the load on
+   * this small input, conv-wino.c; direct: 1, flat direct: 1, t32: 1,
+   * im2col: 2, im2col-t: 1 more, its im2col shared) are prepared before
+   * the first trial, so the first synchronisation has all 9 pairs (debug
+   * messages that do not match are let through). */
   g_test_expect_message ("yoloengine", G_LOG_LEVEL_DEBUG,
-      "prewarm: synchronised with 8 pairs pushed*");
+      "prewarm: synchronised with 9 pairs pushed*");
   out = run_engine_opt (build_conv64 (), &on, &n, &created, &ran);
   g_test_assert_expected_messages ();
   g_test_message ("tuning with the prewarm: %u work-group functions after "
       "creating the engine, %u after its first run", created, ran);
-  g_assert_cmpuint (created, ==, 8);
+  g_assert_cmpuint (created, ==, 9);
   g_assert_cmpuint (ran, ==, created);
 
   out_off = run_engine_opt (build_conv64 (), &off, &n_off, &created_off,
