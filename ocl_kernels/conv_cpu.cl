@@ -272,13 +272,95 @@ typedef float conv_float16_u __attribute__ ((ext_vector_type (16),
 #define CONV_QDQ_FWD
 #endif
 
+/* The element offsets inside one [H/2][W/2] plane of the nearest-2x
+ * upsampling's sources at flattened output pixels s .. s + 15 of an
+ * H x W plane (W even; pixels past HW take pixel HW - 1's):
+ * up(z)[y][x] = z[y / 2][x / 2]. */
+static inline int16
+conv_up2_idx16 (int s, int W, int HW)
+{
+  int16 p = min ((int16) (s) + CONV_IOTA16, (int16) (HW - 1));
+  /* the row p / W by a float division and one correction either way, not
+   * 32 integer divisions (their latency was a third of a 128-channel
+   * work-item's multiply-adds) */
+  int16 y = convert_int16 (floor (convert_float16 (p) / (float) W));
+  int16 x = p - y * W;
+  y = select (y, y - 1, x < 0);
+  x = select (x, x + W, x < 0);
+  y = select (y, y + 1, x >= W);
+  x = select (x, x - W, x >= W);
+  return (y >> 1) * (W >> 1) + (x >> 1);
+}
+
+static inline float16
+conv_gather16 (__global const ACT_T *z, int16 idx)
+{
+  return (float16) (LOAD_ACT (z, idx.s0), LOAD_ACT (z, idx.s1),
+      LOAD_ACT (z, idx.s2), LOAD_ACT (z, idx.s3), LOAD_ACT (z, idx.s4),
+      LOAD_ACT (z, idx.s5), LOAD_ACT (z, idx.s6), LOAD_ACT (z, idx.s7),
+      LOAD_ACT (z, idx.s8), LOAD_ACT (z, idx.s9), LOAD_ACT (z, idx.sa),
+      LOAD_ACT (z, idx.sb), LOAD_ACT (z, idx.sc), LOAD_ACT (z, idx.sd),
+      LOAD_ACT (z, idx.se), LOAD_ACT (z, idx.sf));
+}
+
+/* Lanes (v.s0, v.s0, v.s1, v.s1, .., v.s7, v.s7) (odd 0) or (v.s0, v.s1,
+ * v.s1, .., v.s7, v.s7, e) (odd 1): nearest-2x of a row segment that
+ * starts at an even / odd output column. */
+static inline float16
+conv_up2_dup16 (float8 v, float e, int odd)
+{
+#if defined(__clang__)
+  float16 ev = __builtin_shufflevector (v, v, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4,
+      5, 5, 6, 6, 7, 7);
+  float16 od = __builtin_shufflevector (v, (float8) (e), 0, 1, 1, 2, 2, 3,
+      3, 4, 4, 5, 5, 6, 6, 7, 7, 8);
+#else
+  float16 ev = (float16) (v.s0, v.s0, v.s1, v.s1, v.s2, v.s2, v.s3, v.s3,
+      v.s4, v.s4, v.s5, v.s5, v.s6, v.s6, v.s7, v.s7);
+  float16 od = (float16) (v.s0, v.s1, v.s1, v.s2, v.s2, v.s3, v.s3, v.s4,
+      v.s4, v.s5, v.s5, v.s6, v.s6, v.s7, v.s7, e);
+#endif
+  return odd ? od : ev;
+}
+
+/* Channel j's 16 lanes of up(z) from plane zj: a row segment (fast) as
+ * 8 (9) loaded values duplicated, else gathered lane by lane. */
+#define CONV_UP2_LANES(zj) (f_ ? conv_up2_dup16 (LOAD_ACT8 ((zj), zb_), \
+        o_ ? LOAD_ACT ((zj), zb_ + 8) : 0.0f, o_) : conv_gather16 ((zj), i_))
+
+/* p0..p7 (channels m0 ..) start at up(z) at pixels s .. s + 15 of the
+ * H x W output plane (channels past M stay 0: their weights are zero and
+ * nothing stores them). Where the 16 pixels lie in one row (W >= 16 and
+ * the segment does not wrap) each channel takes one 8-value load and a
+ * permute; else the lanes' sources are gathered. */
+#define CONV_UP2_INIT8(p, s) do { \
+    int s_ = (s), y_ = s_ / W, x_ = s_ - y_ * W; \
+    int f_ = x_ + 16 <= W && s_ + 16 <= HW, o_ = x_ & 1; \
+    int zb_ = (y_ >> 1) * (W >> 1) + (x_ >> 1); \
+    int16 i_ = f_ ? (int16) (0) : conv_up2_idx16 (s_, W, HW); \
+    int zs_ = HW / 4; \
+    __global const ACT_T *z_ = z + z_off + m0 * zs_; \
+    p##0 = CONV_UP2_LANES (z_); \
+    if (m0 + 1 < M) p##1 = CONV_UP2_LANES (z_ + zs_); \
+    if (m0 + 2 < M) p##2 = CONV_UP2_LANES (z_ + 2 * zs_); \
+    if (m0 + 3 < M) p##3 = CONV_UP2_LANES (z_ + 3 * zs_); \
+    if (m0 + 4 < M) p##4 = CONV_UP2_LANES (z_ + 4 * zs_); \
+    if (m0 + 5 < M) p##5 = CONV_UP2_LANES (z_ + 5 * zs_); \
+    if (m0 + 6 < M) p##6 = CONV_UP2_LANES (z_ + 6 * zs_); \
+    if (m0 + 7 < M) p##7 = CONV_UP2_LANES (z_ + 7 * zs_); \
+  } while (0)
+
 /* 1x1, stride 1, no padding: out[m][p] = sum_c w[m][c] x[c][p] over the
  * flattened H*W. Work-item (mb, pb) computes 32 pixels x 8 output channels
- * (the body of conv_1x1_c8 and conv_1x1_pair_c8). */
+ * (the body of conv_1x1_c8, conv_1x1_pair_c8 and conv_1x1_up2_c8). With
+ * has_z (a constant in each caller, so the other form is compiled out)
+ * the accumulators start at the nearest-2x upsampling of z (z_off, the
+ * full plane W wide): ConvUpsampleAdd's pre-activation addend. */
 static inline __attribute__ ((always_inline)) void
 conv_1x1_c8_item (__global const ACT_T *x, int x_off,
     __global const float *w, CONV_EPILOGUE_ARGS, int M, int HW, int Cg,
-    int Mg, int mb, int pb CONV_QDQ_ARGS)
+    int Mg, int mb, int pb, const int has_z, __global const ACT_T *z,
+    int z_off, int W CONV_QDQ_ARGS)
 {
   int m0 = mb * 8;
   int p0 = pb * 32;
@@ -296,6 +378,11 @@ conv_1x1_c8_item (__global const ACT_T *x, int x_off,
     int one = HW - p0 <= 16;
     int ps = one ? HW - 16 : min (p0, HW - 32);
     __global const ACT_T *xq = xp + ps;
+    if (has_z) {
+      CONV_UP2_INIT8 (a, ps);
+      if (!one)
+        CONV_UP2_INIT8 (c, ps + 16);
+    }
     if (one) {
       for (int k = 0; k < Cg; k++) {
         float16 v0 = LOAD_ACT16 (xq, 0);
@@ -325,6 +412,10 @@ conv_1x1_c8_item (__global const ACT_T *x, int x_off,
               16), 16);
     }
   } else {
+    if (has_z) {
+      CONV_UP2_INIT8 (a, 0);
+      CONV_UP2_INIT8 (c, 16);
+    }
     for (int k = 0; k < Cg; k++) {
       float16 v0 = conv_load16_masked (xp, 0, 1, HW);
       float16 v1 = conv_load16_masked (xp, 16, 1, HW);
@@ -343,8 +434,23 @@ conv_1x1_c8 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int HW, int Cg, int Mg CONV_QDQ_ARGS)
 {
   conv_1x1_c8_item (x, x_off, w, b, y, y_off, r, r_off, has_res, act, alpha,
-      beta, M, HW, Cg, Mg, get_global_id (0), get_global_id (1)
+      beta, M, HW, Cg, Mg, get_global_id (0), get_global_id (1), 0, x, 0, 0
       CONV_QDQ_FWD);
+}
+
+/* ConvUpsampleAdd (ops/conv.h, yolo-upsample-fuse.c): a 1x1 conv group 1
+ * of x [Cg][H][W] whose sums start at the nearest-2x upsampling of z
+ * [M][H/2][W/2] (H, W even), then bias, activation, residual as
+ * conv_1x1_c8: y = act (W x + b + up (z)) [+ r]. Global size
+ * (ceil (M / 8), ceil (H W / 32)). */
+__kernel void
+conv_1x1_up2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
+    CONV_EPILOGUE_ARGS, int M, int H, int W, int Cg, __global const ACT_T *z,
+    int z_off CONV_QDQ_ARGS)
+{
+  conv_1x1_c8_item (x, x_off, w, b, y, y_off, r, r_off, has_res, act, alpha,
+      beta, M, H * W, Cg, M, get_global_id (0), get_global_id (1), 1, z,
+      z_off, W CONV_QDQ_FWD);
 }
 
 /* Two 1x1 convs (group 1, no residual) of the same input in one launch
@@ -371,7 +477,7 @@ conv_1x1_pair_c8 (__global const ACT_T *x, int x_off,
   conv_1x1_c8_item (x, x_off, two ? w + nb1 * Cg * 8 : w,
       two ? b + nb1 * 8 : b, y, y_off, y, y_off, 0, two ? act2 : act1,
       two ? alpha2 : alpha1, two ? beta2 : beta1, M, HW, Cg, M,
-      two ? mb - nb1 : mb, get_global_id (1) CONV_QDQ_FWD);
+      two ? mb - nb1 : mb, get_global_id (1), 0, x, 0, 0 CONV_QDQ_FWD);
 }
 
 /* Lane shifts by one with a new end lane: (l, v.s0 .. v.se) and
@@ -1204,7 +1310,7 @@ conv_1x1_multi_c8 (__global const ACT_T *x, __global const float *w,
   int i = t - jb[0], per = jb[1];
   conv_1x1_c8_item (x, jb[2], w + jb[3], b + jb[4], y, jb[5], y, jb[5], 0,
       jb[6], as_float (jb[7]), as_float (jb[8]), jb[9], jb[10], jb[11],
-      jb[9], i / per, i % per CONV_QDQ_FWD);
+      jb[9], i / per, i % per, 0, x, 0, 0 CONV_QDQ_FWD);
 }
 
 /* Depthwise 3x3 stride 1 pads 1 convs: conv_dw3x3s1's work-item (channel

@@ -257,6 +257,11 @@ engine_build (YoloGraph * g, const YoloEngineOptions * opt,
   /* YOLO_FUSE_DWSEP=0 keeps the two launches (A/B measurements) */
   g->fuse_dwsep = yolo_rt_device (e->rt)->wide_vectors
       && g_strcmp0 (g_getenv ("YOLO_FUSE_DWSEP"), "0") != 0;
+  /* ConvUpsampleAdd (yolo-upsample-fuse.c): conv-cpu-1x1-up2 runs on
+   * wide-vector devices, batch 1; YOLO_FUSE_UP2=0 keeps the Resize and
+   * the Concat (A/B measurements) */
+  g->fuse_up2 = g->conv_pair
+      && g_strcmp0 (g_getenv ("YOLO_FUSE_UP2"), "0") != 0;
   if (!yolo_graph_prepare (g, opt ? opt->input_height : 0,
           opt ? opt->input_width : 0, error))
     goto fail;

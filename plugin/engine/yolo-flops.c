@@ -86,11 +86,16 @@ yolo_node_macs (YoloGraph * g, const YoloNode * n)
   if (op == NULL || nx < 0 || nw < 0 || ny < 0 || x->ndim < 1 || w->ndim < 1)
     return 0;
   if (strcmp (op, "Conv") == 0 || strcmp (op, "ConvInteger") == 0
-      || strcmp (op, "ConvIntegerToFloat") == 0) {
-    /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs */
+      || strcmp (op, "ConvIntegerToFloat") == 0
+      || strcmp (op, YOLO_CONV_UP2_OP) == 0) {
+    /* W [Cout, Cin/group, k...]: each output element is Cin/group*k MACs;
+     * a ConvUpsampleAdd's low-resolution Conv counts as the model's 1x1 of
+     * the upsampled channels did (YOLO_CONV_UP2_FLOPS_SCALE: 4), as
+     * Winograd counts the direct algorithm's */
     if (w->dims[0] <= 0)
       return 0;
-    return (double) (nw / w->dims[0]) * ny;
+    return (double) (nw / w->dims[0]) * ny
+        * yolo_node_attr_int (n, YOLO_CONV_UP2_FLOPS_SCALE, 1);
   }
   if (strcmp (op, YOLO_DWSEP_OP) == 0) {
     /* the depthwise W [Cd, 1, kh, kw] and the pointwise WP [M, Cd, 1, 1]
@@ -135,6 +140,9 @@ yolo_node_flops (YoloGraph * g, const YoloNode * n)
       || strcmp (op, "ConvIntegerToFloat") == 0
       || strcmp (op, "MatMulInteger") == 0 || strcmp (op, YOLO_DWSEP_OP) == 0)
     f = 2.0 * yolo_node_macs (g, n);
+  else if (strcmp (op, YOLO_CONV_UP2_OP) == 0)
+    /* the 1x1 of S, plus the add of up2 (Z) per output */
+    f = 2.0 * yolo_node_macs (g, n) + ny;
   else if (strcmp (op, "ScaledDotProductAttention") == 0) {
     /* the two products, plus the scale and the softmax (1 + 3 per score,
      * as the unfused Mul and Softmax count) */

@@ -274,6 +274,9 @@ typedef struct
   gboolean fuse_dwsep;          /* the device runs DepthwiseSeparableConv
                                  * (YoloDeviceInfo.wide_vectors: PoCL):
                                  * yolo_graph_fuse_dwsep; before the fuse */
+  gboolean fuse_up2;            /* upsample + concat + 1x1 conv become a
+                                 * low-resolution Conv and ConvUpsampleAdd
+                                 * (yolo-upsample-fuse.c); before the fuse */
 } YoloGraph;
 
 #define YOLO_T(g, i) ((YoloTensor *) g_ptr_array_index ((g)->tensors, (i)))
@@ -453,6 +456,11 @@ void yolo_graph_fuse_conv_multi (YoloGraph * g);
  * when g->fuse_dwsep; called by yolo_graph_fuse after the epilogue
  * fusions. */
 void yolo_graph_fuse_dwsep (YoloGraph * g);
+/* Resize (nearest x2) -> Concat -> 1x1 Conv -> a Conv at the low
+ * resolution and a ConvUpsampleAdd (ops/conv.h), when g->fuse_up2;
+ * called by yolo_graph_fuse after the epilogue fusions, before the
+ * ConvPairs (yolo-upsample-fuse.c). */
+void yolo_graph_fuse_upsample_conv (YoloGraph * g);
 /* Recomputes n_uses and producer over non-removed nodes. */
 void yolo_graph_update_uses (YoloGraph * g);
 /* Removes nodes whose outputs are never used (not graph outputs). */

@@ -864,6 +864,129 @@ test_conv_dwsep (void)
   yolo_test_expect_kernel (NULL, FALSE);
 }
 
+/* The FPN's Resize (nearest x2, X [1, Cu, h, w]) -> Concat with S
+ * [1, Cs, 2h, 2w] (U first or S first) -> 1x1 Conv (M outputs, its
+ * activation, bias, residual): ConvUpsampleAdd where the pass applies
+ * (yolo-upsample-fuse.c). extra: 0 none, 1 the Concat also a graph
+ * output, 2 a second 1x1 Conv reads the Concat, 3 linear mode. */
+typedef struct
+{
+  const char *label;
+  int Cu, h, w, Cs, M;
+  gboolean up_first;
+  YoloAct act;
+  gboolean bias, residual;
+  int extra;
+} Up2Case;
+
+static YoloGraph *
+build_up2 (const Up2Case * c)
+{
+  YoloGraph *g = yolo_graph_new ();
+  int H = 2 * c->h, W = 2 * c->w, C = c->Cu + c->Cs;
+  gint64 xd[4] = { 1, c->Cu, c->h, c->w }, sd[4] = { 1, c->Cs, H, W };
+  gint64 wd[4] = { c->M, C, 1, 1 }, bd[1] = { c->M };
+  gint64 rd[4] = { 1, c->M, H, W }, nd[1] = { 4 };
+  float scales[4] = { 1, 1, 2, 2 }, ws = 2.0f / sqrtf ((float) C);
+  YoloNode *n;
+  char *ins;
+
+  yolo_test_input (g, "X", YOLO_DTYPE_FLOAT, 4, xd, -1.0f, 1.0f);
+  yolo_test_input (g, "S", YOLO_DTYPE_FLOAT, 4, sd, -1.0f, 1.0f);
+  yolo_test_const_floats (g, "scales", 1, nd, scales);
+  yolo_test_const (g, "W", YOLO_DTYPE_FLOAT, 4, wd, -ws, ws);
+  if (c->bias)
+    yolo_test_const (g, "B", YOLO_DTYPE_FLOAT, 1, bd, -0.5f, 0.5f);
+  n = yolo_test_node (g, "Resize", "X,,scales", "U");
+  yolo_node_add_attr (n, "mode", YOLO_ATTR_STRING)->s =
+      g_strdup (c->extra == 3 ? "linear" : "nearest");
+  n = yolo_test_node (g, "Concat", c->up_first ? "U,S" : "S,U", "T");
+  yolo_test_attr_int (n, "axis", 1);
+  ins = g_strdup_printf ("T,W,%s", c->bias ? "B" : "");
+  n = yolo_test_node (g, "Conv", ins, "Y");
+  g_free (ins);
+  n->act = c->act;
+  act_params (c->act, &n->act_alpha, &n->act_beta);
+  n->residual = c->residual ? yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
+      rd, -1.0f, 1.0f) : -1;
+  if (c->extra == 1)
+    yolo_test_output (g, "T");
+  if (c->extra == 2) {
+    gint64 w2d[4] = { 8, C, 1, 1 };
+    yolo_test_const (g, "W2", YOLO_DTYPE_FLOAT, 4, w2d, -ws, ws);
+    yolo_test_node (g, "Conv", "T,W2", "Y2")->residual = -1;
+    yolo_test_output (g, "Y2");
+  }
+  yolo_test_output (g, "Y");
+  return g;
+}
+
+static void
+run_up2 (const Up2Case * c)
+{
+  char *label = g_strdup_printf ("%s: X %dx%dx%d S %d M%d %s act%d bias%d "
+      "res%d extra%d", c->label, c->Cu, c->h, c->w, c->Cs, c->M,
+      c->up_first ? "U,S" : "S,U", c->act, c->bias, c->residual, c->extra);
+
+  /* with half storage Z (the upsampled part's low-resolution sums, no
+   * tensor of the reference) is rounded to half once more: 2^-11 of |Z|
+   * (up to about 2 here) */
+  float tol = yolo_test_half ()? 2e-3f : 1e-4f;
+
+  yolo_test_check (build_up2 (c), label, tol, tol, TRUE);
+  g_free (label);
+}
+
+/* ConvUpsampleAdd (yolo-upsample-fuse.c, conv-cpu-1x1-up2) against the
+ * Resize, Concat and Conv's reference: the FPN sizes of YOLOv8n / YOLO11n
+ * / YOLO26n at 640 and 320 (20 -> 40 with 256 + 128 channels, 40 -> 80),
+ * the concat either way round (S first: other rounding than the unfused
+ * sums), rows of 10 and 2 pixels (the lanes gathered: a 16-pixel segment
+ * wraps), planes under 32 pixels, M off the block of 8, every
+ * activation, residual, no bias; then the graphs the pass leaves alone
+ * (the Concat a graph output, read by a second Conv, a linear Resize),
+ * where the kernel must not run. */
+static void
+test_conv_up2 (void)
+{
+  static const Up2Case cases[] = {
+    {"up2 v8 p4", 256, 20, 20, 128, 128, TRUE, YOLO_ACT_SILU, TRUE, FALSE},
+    {"up2 v8 p3", 128, 40, 40, 64, 64, TRUE, YOLO_ACT_SILU, TRUE, FALSE},
+    {"up2 S first", 64, 10, 10, 32, 48, FALSE, YOLO_ACT_SILU, TRUE, FALSE},
+    {"up2 W10", 16, 3, 5, 8, 20, TRUE, YOLO_ACT_RELU, TRUE, TRUE},
+    {"up2 W2", 5, 7, 1, 3, 9, FALSE, YOLO_ACT_NONE, FALSE, TRUE},
+    {"up2 2x2", 3, 1, 1, 4, 12, TRUE, YOLO_ACT_SIGMOID, TRUE, FALSE},
+    {"up2 4x36", 7, 2, 18, 5, 17, FALSE, YOLO_ACT_SILU, TRUE, TRUE},
+    {"up2 odd h", 12, 5, 20, 12, 24, TRUE, YOLO_ACT_SILU, FALSE, FALSE},
+  };
+  static const Up2Case unfused[] = {
+    {"up2 T output", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE, 1},
+    {"up2 T read twice", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE,
+        2},
+    {"up2 linear", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE, 3},
+  };
+  static const ConvCase probe = { "probe", 4, 4, 4, 4, 1, 1, 1, 1, P0, 1, 1,
+    1, TRUE
+  };
+  Up2Case a = { "up2 act", 12, 6, 7, 8, 16, TRUE, 0, TRUE, FALSE };
+  gboolean wide = wide_device (&probe);
+
+  yolo_test_expect_kernel ("conv_1x1_up2_c8", wide);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    run_up2 (&cases[i]);
+  for (int act = YOLO_ACT_NONE; act <= YOLO_ACT_CLIP; act++) {
+    a.act = act;
+    a.residual = act % 2;
+    a.up_first = act % 3 != 0;
+    run_up2 (&a);
+  }
+  yolo_test_expect_kernel (NULL, FALSE);
+  yolo_test_expect_kernel ("conv_1x1_up2_c8", FALSE);
+  for (gsize i = 0; i < G_N_ELEMENTS (unfused); i++)
+    run_up2 (&unfused[i]);
+  yolo_test_expect_kernel (NULL, FALSE);
+}
+
 /* Every activation (with and without residual) on each fast kernel. */
 static void
 test_conv_activations (void)
@@ -1516,6 +1639,7 @@ main (int argc, char **argv)
   g_test_add_func ("/conv/3x3s2-c16", test_conv_3x3s2_c16);
   g_test_add_func ("/conv/3x3s2-t32", test_conv_3x3s2_t32);
   g_test_add_func ("/conv/3x3s1-t32", test_conv_3x3s1_t32);
+  g_test_add_func ("/conv/up2", test_conv_up2);
   g_test_add_func ("/conv/stem", test_conv_stem);
   g_test_add_func ("/conv/depthwise", test_conv_depthwise);
   g_test_add_func ("/conv/dwsep", test_conv_dwsep);
@@ -1537,6 +1661,7 @@ main (int argc, char **argv)
   yolo_test_add_half ("/conv/half/3x3s2", test_conv_3x3s2);
   yolo_test_add_half ("/conv/half/3x3s2-t32", test_conv_3x3s2_t32);
   yolo_test_add_half ("/conv/half/3x3s1-t32", test_conv_3x3s1_t32);
+  yolo_test_add_half ("/conv/half/up2", test_conv_up2);
   yolo_test_add_half ("/conv/half/kxk", test_conv_kxk);
   yolo_test_add_half ("/conv/half/depthwise", test_conv_depthwise);
   yolo_test_add_half ("/conv/half/dwsep", test_conv_dwsep);

@@ -29,6 +29,9 @@
  *  conv-cpu-multi                       ConvMulti: independent 1x1 or
  *                                       depthwise 3x3 s1 convs in one
  *                                       launch
+ *  conv-cpu-1x1-up2                     ConvUpsampleAdd: a 1x1 conv whose
+ *                                       sums start at the nearest-2x
+ *                                       upsampling of Z
  * (all but the depthwise ones: groups whose output channels split into
  * blocks of 8, incl. group 1). They support only wide-vector devices:
  * other compilers take far too long to build the unit (rusticl/llvmpipe:
@@ -674,9 +677,79 @@ done:
   return ok;
 }
 
+/* ConvUpsampleAdd (ops/conv.h, yolo-upsample-fuse.c): conv_1x1_up2_c8,
+ * conv_1x1_c8's work-item with its sums started at up2 (Z). */
+static gboolean
+up2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  YoloNode c;
+  ConvParams p;
+  YoloTensor *z;
+
+  if (!yolo_rt_device (rt)->wide_vectors || n->n_inputs != 4 || n->qepi
+      || n->inputs[3] < 0)
+    return FALSE;
+  yolo_conv_up2_conv (n, &c);
+  z = YOLO_IN (g, n, 3);
+  return yolo_conv_params (g, &c, &p, NULL) && p.N == 1 && p.group == 1
+      && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1
+      && pads_all (&p, 0) && p.H % 2 == 0 && p.W % 2 == 0
+      && z->dtype == YOLO_DTYPE_FLOAT && z->ndim == 4
+      && z->dims[1] == p.M && z->dims[2] == p.H / 2 && z->dims[3] == p.W / 2;
+}
+
+static gboolean
+up2_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
+{
+  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
+  YoloNode c;
+  ConvParams p;
+  gsize gws[2], lws[2];
+  gsize HW;
+  cl_mem wmem, bmem;
+  cl_kernel k;
+  YoloArgs a;
+
+  yolo_conv_up2_conv (n, &c);
+  if (!yolo_conv_params (g, &c, &p, error)
+      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+    return FALSE;
+  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p,
+      CONV_BLOCK, error);
+  if (wmem == NULL)
+    return FALSE;
+  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
+  if (bmem == NULL)
+    return FALSE;
+  k = yolo_rt_kernel (rt, "conv_1x1_up2_c8", error);
+  if (k == NULL)
+    return FALSE;
+  HW = (gsize) p.H * p.W;
+  a = yolo_args (k);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (&a, wmem);
+  yolo_args_mem (&a, bmem);
+  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  yolo_args_int (&a, p.M);
+  yolo_args_int (&a, p.H);
+  yolo_args_int (&a, p.W);
+  yolo_args_int (&a, p.Cg);
+  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 3));
+  if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error)
+      || !yolo_args_ok (&a, n, error))
+    return FALSE;
+  gws[0] = yolo_div_up (p.M, CONV_BLOCK);
+  gws[1] = yolo_div_up (HW, 32);
+  lws[0] = 1;
+  lws[1] = yolo_conv_cl_balanced_lws (yolo_rt_device (rt)->compute_units,
+      gws[0], gws[1], 32, HW);
+  return yolo_rt_launch (rt, n, k, 2, gws, lws, error);
+}
+
 static const char *const conv_types[] = { "Conv", NULL };
 static const char *const pair_types[] = { YOLO_CONV_PAIR_OP, NULL };
 static const char *const multi_types[] = { YOLO_CONV_MULTI_OP, NULL };
+static const char *const up2_types[] = { YOLO_CONV_UP2_OP, NULL };
 
 #define CPU_IMPL(var, name, supports, prepare, flags) \
   static const YoloOpImpl var = { conv_types, name, "conv_cpu", NULL, \
@@ -716,6 +789,10 @@ static const YoloOpImpl impl_multi = { multi_types, "conv-cpu-multi",
   "conv_cpu", NULL, multi_supports, multi_prepare, YOLO_IMPL_HALF
 };
 
+static const YoloOpImpl impl_1x1_up2 = { up2_types, "conv-cpu-1x1-up2",
+  "conv_cpu", NULL, up2_supports, up2_prepare, YOLO_IMPL_HALF
+};
+
 /* Depthwise first, then the ones that take any other blocked conv (the
  * registry puts conv-wino4 before conv-cpu-1x1). */
 const YoloOpImpl *const yolo_impls_conv_cpu_dw[] = {
@@ -727,5 +804,5 @@ const YoloOpImpl *const yolo_impls_conv_cpu[] = {
   &impl_1x1, &impl_3x3s1, &impl_3x3s1_flat, &impl_3x3s2,
   &impl_3x3s2_flat, &impl_3x3s2_c16, &impl_3x3s2_t32, &impl_3x3s1_t32,
   &impl_kxk,
-  &impl_1x1_pair, &impl_multi, NULL
+  &impl_1x1_pair, &impl_multi, &impl_1x1_up2, NULL
 };

@@ -200,6 +200,109 @@ static const YoloOpDef conv_pair_def = { YOLO_CONV_PAIR_OP, 0,
   conv_pair_infer, conv_pair_eval
 };
 
+void
+yolo_conv_up2_conv (const YoloNode * n, YoloNode * conv)
+{
+  *conv = *n;
+  conv->op_type = (char *) "Conv";
+  conv->n_inputs = MIN (n->n_inputs, 3);
+  conv->act = YOLO_ACT_NONE;
+  conv->act_alpha = conv->act_beta = 0.0f;
+  conv->residual = -1;
+  conv->qepi = NULL;
+}
+
+/* n's Conv of S (1x1, stride 1, unpadded, group 1, batch 1) and Z
+ * [1, M, Ho / 2, Wo / 2] float (Ho, Wo even); *zt = Z. */
+static gboolean
+conv_up2_check (YoloGraph * g, YoloNode * n, ConvParams * p,
+    YoloTensor ** zt, GError ** error)
+{
+  YoloNode c;
+  YoloTensor *z;
+  gint64 zd[4];
+  char buf[128];
+
+  if (n->n_inputs != 4 || n->n_outputs != 1 || n->qepi || n->inputs[3] < 0) {
+    yolo_op_error (error, n, "needs inputs [S, W, B, Z], one output and no "
+        "QDQ epilogue");
+    return FALSE;
+  }
+  yolo_conv_up2_conv (n, &c);
+  if (!yolo_conv_params (g, &c, p, error))
+    return FALSE;
+  if (p->N != 1 || p->group != 1 || p->kh != 1 || p->kw != 1 || p->sh != 1
+      || p->sw != 1 || p->pt || p->pl || p->pb || p->pr || p->H % 2 || p->W % 2)
+    return yolo_op_unsupported (error, n, "only a 1x1 stride-1 unpadded "
+        "group-1 conv of batch 1 over an even H x W");
+  z = YOLO_IN (g, n, 3);
+  zd[0] = 1;
+  zd[1] = p->M;
+  zd[2] = p->H / 2;
+  zd[3] = p->W / 2;
+  if (z->dtype != YOLO_DTYPE_FLOAT || !yolo_tensor_dims_are (z, 4, zd)) {
+    yolo_op_error (error, n, "Z %s: expected float [1,%d,%d,%d]",
+        yolo_shape_str (z, buf, sizeof (buf)), p->M, p->H / 2, p->W / 2);
+    return FALSE;
+  }
+  *zt = z;
+  return TRUE;
+}
+
+static gboolean
+conv_up2_infer (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  ConvParams p;
+  YoloTensor *z;
+  gint64 dims[4];
+
+  if (!conv_up2_check (g, n, &p, &z, error))
+    return FALSE;
+  yolo_conv_geometry_out_dims (&p, dims);
+  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 4, dims);
+  return TRUE;
+}
+
+/* The reference: the Conv of S without its epilogue (conv_eval), then
+ * + up2 (Z), the activation and the residual per element. */
+static gboolean
+conv_up2_eval (YoloGraph * g, YoloNode * n, GError ** error)
+{
+  ConvParams p;
+  YoloTensor *zt, *rt;
+  YoloNode c;
+  const float *z, *res;
+  float *y;
+
+  if (!conv_up2_check (g, n, &p, &zt, error)
+      || !yolo_conv_residual_ok (g, n, &p, &rt, error))
+    return FALSE;
+  yolo_conv_up2_conv (n, &c);
+  if (!conv_eval (g, &c, error))
+    return FALSE;
+  z = zt->data;
+  res = rt ? rt->data : NULL;
+  y = YOLO_OUT (g, n, 0)->data;
+  if (z == NULL || (rt && res == NULL) || y == NULL) {
+    yolo_op_error (error, n, "eval: input data is missing");
+    return FALSE;
+  }
+  for (int m = 0; m < p.M; m++)
+    for (int oy = 0; oy < p.Ho; oy++)
+      for (int ox = 0; ox < p.Wo; ox++) {
+        gsize o = ((gsize) m * p.Ho + oy) * p.Wo + ox;
+        gsize zi = ((gsize) m * (p.Ho / 2) + oy / 2) * (p.Wo / 2) + ox / 2;
+        float v = yolo_act_apply (n->act, n->act_alpha, n->act_beta,
+            y[o] + z[zi]);
+        y[o] = res ? v + res[o] : v;
+      }
+  return TRUE;
+}
+
+static const YoloOpDef conv_up2_def = { YOLO_CONV_UP2_OP, 0,
+  conv_up2_infer, conv_up2_eval
+};
+
 int
 yolo_conv_multi_count (const YoloNode * n)
 {
@@ -306,5 +409,5 @@ static const YoloOpDef conv_multi_def = { YOLO_CONV_MULTI_OP, 0,
 };
 
 const YoloOpDef *const yolo_ops_conv[] = { &conv_def, &conv_pair_def,
-  &conv_multi_def, NULL
+  &conv_multi_def, &conv_up2_def, NULL
 };

@@ -38,6 +38,27 @@ gboolean yolo_conv_float_params (YoloGraph * g, YoloNode * n,
  * into n, valid while n is. */
 void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
 
+/* ConvUpsampleAdd (yolo-upsample-fuse.c): the FPN's
+ * Conv1x1 (Concat (Resize_nearest_2x (X), S)) with the upsampled part's
+ * 1x1 run before the upsampling, at the low resolution (nearest
+ * upsampling commutes with a 1x1 conv): a plain Conv computes
+ * Z = W_up X [1, M, H/2, W/2] (no bias, no activation), then this node
+ *   Y = act (Conv1x1 (S, W_S, B) + up2 (Z)) [+ residual]
+ * with up2 (Z)[m][y][x] = Z[m][y / 2][x / 2]. Inputs [S [1, C, H, W]
+ * (H, W even), W_S [M, C, 1, 1], B [M] or omitted (-1), Z], a 1x1 stride-1
+ * unpadded group-1 Conv's attributes, its fused activation and residual;
+ * no QDQ epilogue. The node without Z is a plain Conv:
+ * yolo_conv_up2_conv. */
+#define YOLO_CONV_UP2_OP "ConvUpsampleAdd"
+/* INT attribute of the low-resolution Conv (4): yolo-flops.c counts its
+ * multiply-adds at the upsampled size, the model's FLOPs, not ours. */
+#define YOLO_CONV_UP2_FLOPS_SCALE "up2_flops_scale"
+
+/* *conv = node n's Conv of S (inputs n->inputs[0..2], its attributes,
+ * no activation, residual or QDQ epilogue): a view into n, valid while n
+ * is. */
+void yolo_conv_up2_conv (const YoloNode * n, YoloNode * conv);
+
 /* ConvMulti (yolo-multi-fuse.c): K >= 2 independent Convs of one kind as
  * one node (one launch: conv-cpu-1x1-multi, conv-cpu-dw3x3s1-multi), each
  * with its own input, weights, bias, output and activation. Inputs
