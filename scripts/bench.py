@@ -18,7 +18,9 @@ usage: scripts/bench.py [MODEL ...] [--all] [--iterations N] [--warmup W] [--rep
                 the R medians (default 1); the ratio column is the median of
                 the R paired ratios (ours/onnxruntime of the same repeat, run
                 back to back), which a slow phase of a shared machine
-                distorts less than a ratio of medians
+                distorts less than a ratio of medians; odd repeats run
+                onnxruntime first, even ones ours, so a machine that speeds
+                up or slows down over a run favours neither side
   --device      passed to yolo-engine --device
   --threads     onnxruntime intra_op_num_threads (default: os.cpu_count())
   --engine      yolo-engine binary (default $YOLO_ENGINE, else build/plugin/engine/yolo-engine)
@@ -384,8 +386,14 @@ def main():
             if name in failed:
                 continue
             try:
-                e = bench_engine(a.engine, path, a.iterations, a.warmup, a.device, dev_peak, a.cold)
-                o = bench_ort(path, a.iterations, a.warmup, a.threads, image, tmpdir)
+                # ABAB...: the order flips each repeat (a drift of the
+                # machine's speed within a pair then cancels over pairs)
+                if r % 2:
+                    o = bench_ort(path, a.iterations, a.warmup, a.threads, image, tmpdir)
+                    e = bench_engine(a.engine, path, a.iterations, a.warmup, a.device, dev_peak, a.cold)
+                else:
+                    e = bench_engine(a.engine, path, a.iterations, a.warmup, a.device, dev_peak, a.cold)
+                    o = bench_ort(path, a.iterations, a.warmup, a.threads, image, tmpdir)
             except (RuntimeError, ValueError, OSError) as err:
                 print(f'bench.py: {name}: {err}', file=sys.stderr)
                 failed.add(name)
@@ -421,7 +429,8 @@ def main():
     print(f'load average {load0[0]:.1f} at the start, {load1[0]:.1f} at the end  ')
     print(f'{a.iterations} timed iterations after {a.warmup} warm-up, '
           + (f'median of {a.repeat} repeats of the median; ratio: median of the {a.repeat} '
-             'paired ratios (ours/onnxruntime run back to back)' if a.repeat > 1 else 'median'))
+             'paired ratios (ours/onnxruntime run back to back, the order alternating)'
+             if a.repeat > 1 else 'median'))
     if not ov_why:
         used = sorted({v.get('precision', '?') for vs in ovs.values() for v in vs})
         print(f'OpenVINO CPU plugin ({a.threads} threads, PERFORMANCE_HINT LATENCY, '
