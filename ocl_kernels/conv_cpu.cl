@@ -1673,6 +1673,14 @@ conv_im2col (__global const float *x, int x_off, __global float *col,
       a6 = 0.0f, a7 = 0.0f, a8 = 0.0f, a9 = 0.0f, a10 = 0.0f, a11 = 0.0f, \
       a12 = 0.0f, a13 = 0.0f, a14 = 0.0f, a15 = 0.0f
 
+/* a0..a15 = acc[0..15] (the out of line paths' results). */
+#define CONV_GT_FROM_ACC(acc) do { \
+    a0 = (acc)[0]; a1 = (acc)[1]; a2 = (acc)[2]; a3 = (acc)[3]; \
+    a4 = (acc)[4]; a5 = (acc)[5]; a6 = (acc)[6]; a7 = (acc)[7]; \
+    a8 = (acc)[8]; a9 = (acc)[9]; a10 = (acc)[10]; a11 = (acc)[11]; \
+    a12 = (acc)[12]; a13 = (acc)[13]; a14 = (acc)[14]; a15 = (acc)[15]; \
+  } while (0)
+
 #define CONV_GT_STEP(i) \
   a##i = fma ((float16) (LOAD_ACT (xq, (i))), wv, a##i)
 
@@ -1761,10 +1769,7 @@ conv_gemm_t16 (__global const ACT_T *x, int x_off, __global const float *w,
   } else {
     float16 acc[16];
     conv_gt_small (xq, wp, R, HW, acc);
-    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
-    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
-    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
-    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+    CONV_GT_FROM_ACC (acc);
   }
   float16 bv = vload16 (0, b + m0);
   /* the 16 pixels' epilogues in a loop (not unrolled: 16 inlined copies
@@ -2454,6 +2459,51 @@ conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
 #define CONV_S2T32_STORE(...) conv_s2t32_store (__VA_ARGS__)
 #endif
 
+/* The t32 kernels' tile: work-item (mb, it) computes output channels
+ * m0 = 32 mb .. m0 + 31 at the 8 pixels of output row oy from column xs
+ * (the last tile of a row shifted back to end there: the first skip
+ * pixels are its neighbour's, np are inside the row); the accumulators
+ * a0..a15 (CONV_GT_DECL16). */
+#define CONV_T32_TILE \
+  int mb = get_global_id (0); \
+  int it = get_global_id (1); \
+  int nt = (Wo + 7) / 8; \
+  int m0 = mb * 32; \
+  if (m0 >= M || it >= nt * Ho) \
+    return; \
+  int oy = it / nt; \
+  int x0 = (it % nt) * 8; \
+  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0; \
+  int HW = Ho * Wo, ps = oy * Wo + xs; \
+  int skip = x0 - xs, np = min (8, Wo - xs); \
+  __global const ACT_T *xk = x + x_off; \
+  __global const float *wk = w + mb * Cg * 288; \
+  CONV_GT_DECL16
+
+/* Their epilogue: a0..a15 transposed in registers (CONV_T16_ROUND x 4),
+ * then the 16 rows' bias, activation, residual and stores in a loop (not
+ * unrolled, as conv_gemm_t16). */
+#define CONV_T32_EPILOGUE do { \
+    CONV_T16_ROUND; \
+    CONV_T16_ROUND; \
+    CONV_T16_ROUND; \
+    CONV_T16_ROUND; \
+    float16 rows_[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, \
+      a11, a12, a13, a14, a15 \
+    }; \
+    _Pragma ("unroll 1") \
+    for (int j_ = 0; j_ < 16; j_++) { \
+      int ml_ = m0 + j_, mh_ = m0 + 16 + j_; \
+      int lo_ = ml_ < M, hi_ = mh_ < M; \
+      float16 bv_ = (float16) ((float8) (lo_ ? b[ml_] : 0.0f), \
+          (float8) (hi_ ? b[mh_] : 0.0f)); \
+      float16 t_ = CONV_ACT16 (rows_[j_] + bv_, act, alpha, beta); \
+      CONV_S2T32_STORE (t_, y, y_off + ml_ * HW + ps, \
+          y_off + mh_ * HW + ps, r, r_off + ml_ * HW + ps, \
+          r_off + mh_ * HW + ps, has_res, lo_, hi_, skip, np); \
+    } \
+  } while (0)
+
 /* Global size: (ceil (M / 32), ceil (Wo / 8) * Ho). The bias is padded
  * to a multiple of 16 (not 32): lanes past M read none. */
 __kernel void
@@ -2461,20 +2511,7 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
     CONV_QDQ_ARGS)
 {
-  int mb = get_global_id (0);
-  int it = get_global_id (1);
-  int nt = (Wo + 7) / 8;
-  int m0 = mb * 32;
-  if (m0 >= M || it >= nt * Ho)
-    return;
-  int oy = it / nt;
-  int x0 = (it % nt) * 8;
-  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0;
-  int HW = Ho * Wo, ps = oy * Wo + xs;
-  int skip = x0 - xs, np = min (8, Wo - xs);
-  __global const ACT_T *xk = x + x_off;
-  __global const float *wk = w + mb * Cg * 288;
-  CONV_GT_DECL16;
+  CONV_T32_TILE;
   if (Wo >= 8 && 2 * xs + 16 <= W) {
     int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
     for (int k = 0; k < Cg; k++) {
@@ -2509,30 +2546,9 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
   } else {
     float16 acc[16];
     conv_3x3s2_t32_edge (xk, wk, H, W, Cg, oy, xs, np, acc);
-    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
-    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
-    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
-    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+    CONV_GT_FROM_ACC (acc);
   }
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
-    a12, a13, a14, a15
-  };
-  /* the 16 rows' epilogues in a loop (not unrolled, as conv_gemm_t16) */
-#pragma unroll 1
-  for (int j = 0; j < 16; j++) {
-    int ml = m0 + j, mh = m0 + 16 + j;
-    int lo = ml < M, hi = mh < M;
-    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
-        (float8) (hi ? b[mh] : 0.0f));
-    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
-    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
-        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
-        np);
-  }
+  CONV_T32_EPILOGUE;
 }
 
 /* ---- 3x3 stride 1 pad 1 with lanes over output channels
@@ -2549,7 +2565,8 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
  * W are checked (a scalar select each), so every tile of a row at least
  * 8 wide runs unmasked; narrower rows check each value (out of line).
  * Weights [M/32][Cg][3][3][32] (zero padded channels), bias padded to a
- * multiple of 16; group 1. Transposed and stored as conv_3x3s2_t32. */
+ * multiple of 16; group 1. Tile and epilogue as conv_3x3s2_t32's
+ * (CONV_T32_TILE, CONV_T32_EPILOGUE). */
 #define CONV_S1T32_PX(i, j, u2) do { \
     float16 u0_ = (float16) (LOAD_ACT (q, (i))); \
     float16 u1_ = (float16) (LOAD_ACT (q, (i) + 1)); \
@@ -2599,20 +2616,7 @@ conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_EPILOGUE_ARGS, int M, int H, int W, int Ho, int Wo, int Cg
     CONV_QDQ_ARGS)
 {
-  int mb = get_global_id (0);
-  int it = get_global_id (1);
-  int nt = (Wo + 7) / 8;
-  int m0 = mb * 32;
-  if (m0 >= M || it >= nt * Ho)
-    return;
-  int oy = it / nt;
-  int x0 = (it % nt) * 8;
-  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0;
-  int HW = Ho * Wo, ps = oy * Wo + xs;
-  int skip = x0 - xs, np = min (8, Wo - xs);
-  __global const ACT_T *xk = x + x_off;
-  __global const float *wk = w + mb * Cg * 288;
-  CONV_GT_DECL16;
+  CONV_T32_TILE;
   if (W >= 8) {
     int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
     int has_l = xs > 0, has_r = xs + 8 < W;
@@ -2648,29 +2652,9 @@ conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
   } else {
     float16 acc[16];
     conv_3x3s1_t32_edge (xk, wk, H, W, Cg, oy, np, acc);
-    a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3];
-    a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7];
-    a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11];
-    a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15];
+    CONV_GT_FROM_ACC (acc);
   }
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  CONV_T16_ROUND;
-  float16 rows[16] = { a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11,
-    a12, a13, a14, a15
-  };
-#pragma unroll 1
-  for (int j = 0; j < 16; j++) {
-    int ml = m0 + j, mh = m0 + 16 + j;
-    int lo = ml < M, hi = mh < M;
-    float16 bv = (float16) ((float8) (lo ? b[ml] : 0.0f),
-        (float8) (hi ? b[mh] : 0.0f));
-    float16 t = CONV_ACT16 (rows[j] + bv, act, alpha, beta);
-    CONV_S2T32_STORE (t, y, y_off + ml * HW + ps, y_off + mh * HW + ps, r,
-        r_off + ml * HW + ps, r_off + mh * HW + ps, has_res, lo, hi, skip,
-        np);
-  }
+  CONV_T32_EPILOGUE;
 }
 
 /* ---- Few input channels, stride 2: the stems (conv-cpu-3x3s2-stem,
@@ -2813,10 +2797,7 @@ name (__global const ACT_T *x, int x_off, __global const float *w, \
     } else { \
       float16 acc[16]; \
       conv_stem_edge (xc, wb, H, W, C, (K), P, oy, xs, acc); \
-      a0 = acc[0]; a1 = acc[1]; a2 = acc[2]; a3 = acc[3]; \
-      a4 = acc[4]; a5 = acc[5]; a6 = acc[6]; a7 = acc[7]; \
-      a8 = acc[8]; a9 = acc[9]; a10 = acc[10]; a11 = acc[11]; \
-      a12 = acc[12]; a13 = acc[13]; a14 = acc[14]; a15 = acc[15]; \
+      CONV_GT_FROM_ACC (acc); \
     } \
     if (fast_epi && l0 == 0 && l1 == 16) { \
       CONV_STEM_SILU (0); \

@@ -38,8 +38,7 @@ try_dwsep (YoloGraph * g, YoloNode * pw)
 
   if (pw->n_inputs < 2 || pw->n_outputs != 1 || pw->qepi
       || pw->inputs[0] < 0 || !yolo_conv_params (g, pw, &q, NULL)
-      || q.N != 1 || q.group != 1 || q.kh != 1 || q.kw != 1 || q.sh != 1
-      || q.sw != 1 || !pads_all (&q, 0))
+      || q.N != 1 || !yolo_conv_geometry_is_pointwise (&q))
     return FALSE;
   d = YOLO_T (g, pw->inputs[0]);
   if (d->is_output || d->n_uses != 1 || pw->residual == pw->inputs[0])

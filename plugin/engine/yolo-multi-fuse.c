@@ -45,8 +45,7 @@ conv_kind (YoloGraph * g, YoloNode * n)
       || yolo_tensor_is_const (x) || !yolo_conv_params (g, n, &p, NULL)
       || p.N != 1 || p.dh != 1 || p.dw != 1 || p.sh != 1 || p.sw != 1)
     return -1;
-  if (p.kh == 1 && p.kw == 1 && p.group == 1 && p.pt == 0 && p.pl == 0
-      && p.pb == 0 && p.pr == 0)
+  if (yolo_conv_geometry_is_pointwise (&p))
     return YOLO_CONV_MULTI_1X1;
   if (p.kh == 3 && p.kw == 3 && p.group == p.C && p.M == p.C && p.pt == 1
       && p.pl == 1 && p.pb == 1 && p.pr == 1)

@@ -32,10 +32,8 @@ pairable (YoloGraph * g, YoloNode * n, ConvParams * p)
   x = YOLO_IN (g, n, 0);
   if (x->dtype != YOLO_DTYPE_FLOAT || !yolo_conv_params (g, n, p, NULL))
     return FALSE;
-  return p->N == 1 && p->group == 1 && p->kh == 1 && p->kw == 1
-      && p->sh == 1 && p->sw == 1 && p->dh == 1 && p->dw == 1 && p->pt == 0
-      && p->pl == 0 && p->pb == 0 && p->pr == 0
-      && YOLO_OUT (g, n, 0)->dtype == YOLO_DTYPE_FLOAT;
+  return p->N == 1 && yolo_conv_geometry_is_pointwise (p) && p->dh == 1
+      && p->dw == 1 && YOLO_OUT (g, n, 0)->dtype == YOLO_DTYPE_FLOAT;
 }
 
 /* a and the later b become one ConvPair at a's place (a's attributes

@@ -47,15 +47,10 @@ is_nearest2x (YoloGraph * g, YoloNode * rs)
   if (x->dtype != YOLO_DTYPE_FLOAT || x->ndim != 4 || x->dims[0] != 1
       || !yolo_resize_geom (g, rs, &rg, NULL))
     return FALSE;
-  if (rg.linear || rg.OH != 2 * rg.H || rg.OW != 2 * rg.W
-      || rg.H != x->dims[2] || rg.W != x->dims[3])
+  if (rg.H != x->dims[2] || rg.W != x->dims[3])
     return FALSE;
   yolo_resize_maps_init (&rg, &m);
-  ok = TRUE;
-  for (gint64 i = 0; ok && i < rg.OH; i++)
-    ok = m.hidx[i] == i / 2;
-  for (gint64 i = 0; ok && i < rg.OW; i++)
-    ok = m.widx[i] == i / 2;
+  ok = yolo_resize_is_nearest2x (&rg, &m);
   yolo_resize_maps_clear (&m);
   return ok;
 }
@@ -96,9 +91,8 @@ try_up2 (YoloGraph * g, YoloNode * conv)
   if (conv->removed || strcmp (conv->op_type, "Conv") || conv->qepi
       || conv->n_outputs != 1 || conv->n_inputs < 2 || conv->n_inputs > 3
       || conv->inputs[0] < 0 || conv->residual == conv->inputs[0]
-      || !yolo_conv_params (g, conv, &p, NULL) || p.N != 1 || p.group != 1
-      || p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.pt || p.pl
-      || p.pb || p.pr || p.H % 2 || p.W % 2
+      || !yolo_conv_params (g, conv, &p, NULL) || p.N != 1
+      || !yolo_conv_geometry_is_pointwise (&p) || p.H % 2 || p.W % 2
       || YOLO_OUT (g, conv, 0)->dtype != YOLO_DTYPE_FLOAT)
     return FALSE;
   if (yolo_graph_sole_reader (g, conv->inputs[0], NULL, NULL) != conv)

@@ -474,6 +474,29 @@ test_conv_stem (void)
         "conv_6x6s2_stem");
 }
 
+/* Ten random 3x3 pad-1 convs at stride s (1 to 40 input channels, H and
+ * W from 1 to hmax / wmax, 17 to 64 output channels, with and without
+ * bias, every activation, residual on every other) with `variant` forced
+ * (seed: yolo_test_seed), as run_forced. */
+static void
+run_t32_random (const char *label, guint32 seed, int s, float hmax,
+    float wmax, const char *variant, const char *kernel)
+{
+  ConvCase rnd[10];
+
+  yolo_test_seed (seed);
+  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
+    ConvCase c = { label, 1 + (int) yolo_test_rand (0, 39.99f),
+      1 + (int) yolo_test_rand (0, hmax),
+      1 + (int) yolo_test_rand (0, wmax),
+      17 + (int) yolo_test_rand (0, 47.99f), 3, 3, s, s, P1, 1, 1, 1,
+      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
+    };
+    rnd[i] = c;
+  }
+  run_forced (rnd, G_N_ELEMENTS (rnd), variant, kernel);
+}
+
 /* conv-cpu-3x3s2-t32 (32 output channels as the lanes x 8 pixels of a
  * row): the 160 -> 80, 80 -> 40 and 40 -> 20 layers it is for, rows of 9
  * to 31 outputs (a shifted last tile), odd input widths (the last tile
@@ -503,21 +526,11 @@ test_conv_3x3s2_t32 (void)
     {"s2 t32 160->80", 8, 160, 160, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
   };
-  ConvCase rnd[10];
 
   run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s2-t32",
       "conv_3x3s2_t32");
-  yolo_test_seed (2216);
-  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
-    ConvCase c = { "s2 t32 random", 1 + (int) yolo_test_rand (0, 39.99f),
-      1 + (int) yolo_test_rand (0, 70.99f),
-      1 + (int) yolo_test_rand (0, 90.99f),
-      17 + (int) yolo_test_rand (0, 47.99f), 3, 3, 2, 2, P1, 1, 1, 1,
-      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
-    };
-    rnd[i] = c;
-  }
-  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s2-t32", "conv_3x3s2_t32");
+  run_t32_random ("s2 t32 random", 2216, 2, 70.99f, 90.99f,
+      "conv-cpu-3x3s2-t32", "conv_3x3s2_t32");
 }
 
 /* conv-cpu-3x3s1-t32 (conv_3x3s2_t32's work-item at stride 1): the
@@ -547,21 +560,11 @@ test_conv_3x3s1_t32 (void)
     {"s1 t32 80x80", 8, 80, 80, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
   };
-  ConvCase rnd[10];
 
   run_forced (cases, G_N_ELEMENTS (cases), "conv-cpu-3x3s1-t32",
       "conv_3x3s1_t32");
-  yolo_test_seed (2217);
-  for (int i = 0; i < (int) G_N_ELEMENTS (rnd); i++) {
-    ConvCase c = { "s1 t32 random", 1 + (int) yolo_test_rand (0, 39.99f),
-      1 + (int) yolo_test_rand (0, 50.99f),
-      1 + (int) yolo_test_rand (0, 60.99f),
-      17 + (int) yolo_test_rand (0, 47.99f), 3, 3, 1, 1, P1, 1, 1, 1,
-      i % 4 != 3, (YoloAct) (i % (YOLO_ACT_CLIP + 1)), i % 2 == 0
-    };
-    rnd[i] = c;
-  }
-  run_forced (rnd, G_N_ELEMENTS (rnd), "conv-cpu-3x3s1-t32", "conv_3x3s1_t32");
+  run_t32_random ("s1 t32 random", 2217, 1, 50.99f, 60.99f,
+      "conv-cpu-3x3s1-t32", "conv_3x3s1_t32");
 }
 
 /* conv-im2col-t (the patches through conv_gemm_t16): the 20 -> 10 stride

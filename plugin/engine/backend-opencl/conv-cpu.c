@@ -223,17 +223,17 @@ c3x3s2_c16_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
       && p.sh == 2 && p.sw == 2 && p.M % 16 == 0 && p.C <= C16_MAX_C;
 }
 
-/* The kernels with output channels as the lanes (conv_3x3s2_c16,
- * conv_3x3s2_t32, the stems): weights uploaded in blocks of `block`
- * output channels, bias, epilogue, then M, H, W, Ho, Wo, Cg and the QDQ
- * arguments; kernel and params into *k, *p. */
+/* What the kernels below share: node n's params into *p, its weights
+ * uploaded in blocks of `block` output channels, its bias (into *bmem)
+ * and `kernel` into *k, whose arguments *a then hold x, w, b and the
+ * epilogue (CONV_EPILOGUE_ARGS). */
 static gboolean
-lanes_args (YoloRuntime * rt, YoloGraph * g, YoloNode * n, const char *kernel,
-    int block, ConvParams * p, cl_kernel * k, GError ** error)
+conv_args_head (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+    const char *kernel, int block, ConvParams * p, cl_kernel * k,
+    YoloArgs * a, cl_mem * bmem, GError ** error)
 {
   YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  cl_mem wmem, bmem;
-  YoloArgs a;
+  cl_mem wmem;
 
   if (!yolo_conv_params (g, n, p, error)
       || !yolo_conv_residual_ok (g, n, p, &res, error))
@@ -242,17 +242,32 @@ lanes_args (YoloRuntime * rt, YoloGraph * g, YoloNode * n, const char *kernel,
       error);
   if (wmem == NULL)
     return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, p, error);
-  if (bmem == NULL)
+  *bmem = yolo_conv_cl_bias (rt, g, n, p, error);
+  if (*bmem == NULL)
     return FALSE;
   *k = yolo_rt_kernel (rt, kernel, error);
   if (*k == NULL)
     return FALSE;
-  a = yolo_args (*k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
+  *a = yolo_args (*k);
+  yolo_args_tensor (a, rt, g, YOLO_IN (g, n, 0));
+  yolo_args_mem (a, wmem);
+  yolo_args_mem (a, *bmem);
+  yolo_conv_cl_args_epilogue (a, rt, g, n, yt, res);
+  return TRUE;
+}
+
+/* The kernels with output channels as the lanes (conv_3x3s2_c16,
+ * conv_3x3s2_t32, conv_3x3s1_t32, the stems): conv_args_head, then M, H,
+ * W, Ho, Wo, Cg and the QDQ arguments; kernel and params into *k, *p. */
+static gboolean
+lanes_args (YoloRuntime * rt, YoloGraph * g, YoloNode * n, const char *kernel,
+    int block, ConvParams * p, cl_kernel * k, GError ** error)
+{
+  cl_mem bmem;
+  YoloArgs a;
+
+  if (!conv_args_head (rt, g, n, kernel, block, p, k, &a, &bmem, error))
+    return FALSE;
   yolo_args_int (&a, p->M);
   yolo_args_int (&a, p->H);
   yolo_args_int (&a, p->W);
@@ -263,12 +278,12 @@ lanes_args (YoloRuntime * rt, YoloGraph * g, YoloNode * n, const char *kernel,
       && yolo_args_ok (&a, n, error);
 }
 
-/* The stride-2 kernels with output channels as the lanes (conv_3x3s2_c16,
- * conv_3x3s2_t32): one work-item per `lanes` output channels x `px`
- * pixels of one output row; local sizes {1, 4} (c16) or balanced over the
- * device's workers (t32). */
+/* The 3x3 kernels with output channels as the lanes (conv_3x3s2_c16,
+ * conv_3x3s2_t32, conv_3x3s1_t32): one work-item per `lanes` output
+ * channels x `px` pixels of one output row; local sizes {1, 4} (c16) or
+ * balanced over the device's workers (t32). */
 static gboolean
-c3x3s2_lanes_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
+lanes_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     const char *kernel, int block, int lanes, int px, gboolean balanced,
     GError ** error)
 {
@@ -290,46 +305,46 @@ static gboolean
 c3x3s2_c16_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s2_c16", CONV_BLOCK, 16, 16,
+  return lanes_prepare (rt, g, n, "conv_3x3s2_c16", CONV_BLOCK, 16, 16,
       FALSE, error);
 }
 
-/* conv_3x3s2_t32 (32 output channels as the lanes x 8 pixels of one
- * output row, broadcast inputs): group 1, more than 16 output channels.
- * Tunable. */
+/* conv_3x3s2_t32 / conv_3x3s1_t32 (32 output channels as the lanes x 8
+ * pixels of one output row, broadcast inputs): 3x3 pad 1 at that stride,
+ * group 1, more than 16 output channels. Tunable (stride 1: against
+ * conv-cpu-3x3s1, -3x3s1-flat, conv-wino4 and conv-im2col). */
 static gboolean
-c3x3s2_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n, int stride)
 {
   ConvParams p;
   return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
-      && p.sh == 2 && p.sw == 2 && p.M > 16;
+      && p.sh == stride && p.sw == stride && p.M > 16;
+}
+
+static gboolean
+c3x3s2_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
+{
+  return t32_supports (rt, g, n, 2);
 }
 
 static gboolean
 c3x3s2_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s2_t32", 32, 32, 8, TRUE,
-      error);
+  return lanes_prepare (rt, g, n, "conv_3x3s2_t32", 32, 32, 8, TRUE, error);
 }
 
-/* conv_3x3s1_t32 (conv_3x3s2_t32's work-item at stride 1): group 1, more
- * than 16 output channels. Tunable against conv-cpu-3x3s1, -3x3s1-flat,
- * conv-wino4 and conv-im2col. */
 static gboolean
 c3x3s1_t32_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  ConvParams p;
-  return cpu_params (rt, g, n, &p) && p.group == 1 && is_3x3_pad1 (&p)
-      && p.sh == 1 && p.sw == 1 && p.M > 16;
+  return t32_supports (rt, g, n, 1);
 }
 
 static gboolean
 c3x3s1_t32_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n,
     GError ** error)
 {
-  return c3x3s2_lanes_prepare (rt, g, n, "conv_3x3s1_t32", 32, 32, 8, TRUE,
-      error);
+  return lanes_prepare (rt, g, n, "conv_3x3s1_t32", 32, 32, 8, TRUE, error);
 }
 
 static gboolean
@@ -682,54 +697,26 @@ done:
 static gboolean
 up2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
-  YoloNode c;
   ConvParams p;
-  YoloTensor *z;
 
-  if (!yolo_rt_device (rt)->wide_vectors || n->n_inputs != 4 || n->qepi
-      || n->inputs[3] < 0)
-    return FALSE;
-  yolo_conv_up2_conv (n, &c);
-  z = YOLO_IN (g, n, 3);
-  return yolo_conv_params (g, &c, &p, NULL) && p.N == 1 && p.group == 1
-      && p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1
-      && pads_all (&p, 0) && p.H % 2 == 0 && p.W % 2 == 0
-      && z->dtype == YOLO_DTYPE_FLOAT && z->ndim == 4
-      && z->dims[1] == p.M && z->dims[2] == p.H / 2 && z->dims[3] == p.W / 2;
+  return yolo_rt_device (rt)->wide_vectors
+      && yolo_conv_up2_params (g, n, &p, NULL);
 }
 
+/* conv_args_head, then M, H, W, Cg, Z and the QDQ arguments; conv_1x1_c8's
+ * global and local sizes. */
 static gboolean
 up2_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
-  YoloTensor *res, *yt = YOLO_OUT (g, n, 0);
-  YoloNode c;
   ConvParams p;
-  gsize gws[2], lws[2];
-  gsize HW;
-  cl_mem wmem, bmem;
+  gsize gws[2], lws[2], HW;
+  cl_mem bmem;
   cl_kernel k;
   YoloArgs a;
 
-  yolo_conv_up2_conv (n, &c);
-  if (!yolo_conv_params (g, &c, &p, error)
-      || !yolo_conv_residual_ok (g, n, &p, &res, error))
+  if (!conv_args_head (rt, g, n, "conv_1x1_up2_c8", CONV_BLOCK, &p, &k, &a,
+          &bmem, error))
     return FALSE;
-  wmem = yolo_conv_cl_upload_block (rt, YOLO_IN (g, n, 1)->data, &p,
-      CONV_BLOCK, error);
-  if (wmem == NULL)
-    return FALSE;
-  bmem = yolo_conv_cl_bias (rt, g, n, &p, error);
-  if (bmem == NULL)
-    return FALSE;
-  k = yolo_rt_kernel (rt, "conv_1x1_up2_c8", error);
-  if (k == NULL)
-    return FALSE;
-  HW = (gsize) p.H * p.W;
-  a = yolo_args (k);
-  yolo_args_tensor (&a, rt, g, YOLO_IN (g, n, 0));
-  yolo_args_mem (&a, wmem);
-  yolo_args_mem (&a, bmem);
-  yolo_conv_cl_args_epilogue (&a, rt, g, n, yt, res);
   yolo_args_int (&a, p.M);
   yolo_args_int (&a, p.H);
   yolo_args_int (&a, p.W);
@@ -738,6 +725,7 @@ up2_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error)
       || !yolo_args_ok (&a, n, error))
     return FALSE;
+  HW = (gsize) p.H * p.W;
   gws[0] = yolo_div_up (p.M, CONV_BLOCK);
   gws[1] = yolo_div_up (HW, 32);
   lws[0] = 1;

@@ -10,20 +10,6 @@ static const gsize resize_lws_2x[3] = { 1, 4, 8 };
 static const gsize resize_lws[3] = { 8, 4, 1 };
 
 static gboolean
-resize_is_nearest2x (const ResizeGeom * rg, const ResizeMaps * m)
-{
-  if (rg->linear || rg->OH != 2 * rg->H || rg->OW != 2 * rg->W)
-    return FALSE;
-  for (gint64 i = 0; i < rg->OH; i++)
-    if (m->hidx[i] != i / 2)
-      return FALSE;
-  for (gint64 i = 0; i < rg->OW; i++)
-    if (m->widx[i] != i / 2)
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 resize_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
   YoloTensor *x = YOLO_IN (g, n, 0), *y = YOLO_OUT (g, n, 0);
@@ -43,7 +29,7 @@ resize_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
     return yolo_op_unsupported (error, n, "tensor too large");
   yolo_resize_maps_init (&rg, &m);
 
-  if (resize_is_nearest2x (&rg, &m)) {
+  if (yolo_resize_is_nearest2x (&rg, &m)) {
     k = yolo_rt_kernel (rt, "resize_nearest2x", error);
     if (!k)
       goto out;

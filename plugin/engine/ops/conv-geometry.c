@@ -327,6 +327,13 @@ yolo_conv_geometry_out_dims (const YoloConvGeometry * p, gint64 dims[4])
 }
 
 gboolean
+yolo_conv_geometry_is_pointwise (const YoloConvGeometry * p)
+{
+  return p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0
+      && p->pl == 0 && p->pb == 0 && p->pr == 0 && p->group == 1;
+}
+
+gboolean
 yolo_conv_residual_ok (YoloGraph * g, YoloNode * n,
     const YoloConvGeometry * p, YoloTensor ** res, GError ** error)
 {

@@ -52,6 +52,11 @@ gboolean yolo_conv_geometry_parse (const YoloNode * n, const YoloTensor * x,
 gboolean yolo_conv_geometry_output (const YoloNode * n, YoloConvGeometry * p,
     GError ** error);
 
+/* TRUE for a pointwise conv: a 1x1 kernel, stride 1, no padding, group
+ * 1 (what the 1x1 kernels and the 1x1 fusions take; dilation does not
+ * matter to a 1x1 kernel). */
+gboolean yolo_conv_geometry_is_pointwise (const YoloConvGeometry * p);
+
 /* The output shape [N, M, Ho, Wo]. */
 void yolo_conv_geometry_out_dims (const YoloConvGeometry * p,
     gint64 dims[4]);

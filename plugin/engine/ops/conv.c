@@ -200,8 +200,11 @@ static const YoloOpDef conv_pair_def = { YOLO_CONV_PAIR_OP, 0,
   conv_pair_infer, conv_pair_eval
 };
 
-void
-yolo_conv_up2_conv (const YoloNode * n, YoloNode * conv)
+/* *conv = node n's Conv of S (inputs n->inputs[0..2], its attributes,
+ * no activation, residual or QDQ epilogue): a view into n, valid while n
+ * is. */
+static void
+conv_up2_conv (const YoloNode * n, YoloNode * conv)
 {
   *conv = *n;
   conv->op_type = (char *) "Conv";
@@ -212,11 +215,9 @@ yolo_conv_up2_conv (const YoloNode * n, YoloNode * conv)
   conv->qepi = NULL;
 }
 
-/* n's Conv of S (1x1, stride 1, unpadded, group 1, batch 1) and Z
- * [1, M, Ho / 2, Wo / 2] float (Ho, Wo even); *zt = Z. */
-static gboolean
-conv_up2_check (YoloGraph * g, YoloNode * n, ConvParams * p,
-    YoloTensor ** zt, GError ** error)
+gboolean
+yolo_conv_up2_params (YoloGraph * g, YoloNode * n, ConvParams * p,
+    GError ** error)
 {
   YoloNode c;
   YoloTensor *z;
@@ -228,11 +229,10 @@ conv_up2_check (YoloGraph * g, YoloNode * n, ConvParams * p,
         "QDQ epilogue");
     return FALSE;
   }
-  yolo_conv_up2_conv (n, &c);
+  conv_up2_conv (n, &c);
   if (!yolo_conv_params (g, &c, p, error))
     return FALSE;
-  if (p->N != 1 || p->group != 1 || p->kh != 1 || p->kw != 1 || p->sh != 1
-      || p->sw != 1 || p->pt || p->pl || p->pb || p->pr || p->H % 2 || p->W % 2)
+  if (p->N != 1 || !yolo_conv_geometry_is_pointwise (p) || p->H % 2 || p->W % 2)
     return yolo_op_unsupported (error, n, "only a 1x1 stride-1 unpadded "
         "group-1 conv of batch 1 over an even H x W");
   z = YOLO_IN (g, n, 3);
@@ -245,22 +245,20 @@ conv_up2_check (YoloGraph * g, YoloNode * n, ConvParams * p,
         yolo_shape_str (z, buf, sizeof (buf)), p->M, p->H / 2, p->W / 2);
     return FALSE;
   }
-  *zt = z;
   return TRUE;
 }
 
+/* The output: that of n's Conv of S (conv_infer). */
 static gboolean
 conv_up2_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {
   ConvParams p;
-  YoloTensor *z;
-  gint64 dims[4];
+  YoloNode c;
 
-  if (!conv_up2_check (g, n, &p, &z, error))
+  if (!yolo_conv_up2_params (g, n, &p, error))
     return FALSE;
-  yolo_conv_geometry_out_dims (&p, dims);
-  yolo_tensor_set_shape (YOLO_OUT (g, n, 0), YOLO_DTYPE_FLOAT, 4, dims);
-  return TRUE;
+  conv_up2_conv (n, &c);
+  return conv_infer (g, &c, error);
 }
 
 /* The reference: the Conv of S without its epilogue (conv_eval), then
@@ -269,18 +267,18 @@ static gboolean
 conv_up2_eval (YoloGraph * g, YoloNode * n, GError ** error)
 {
   ConvParams p;
-  YoloTensor *zt, *rt;
+  YoloTensor *rt;
   YoloNode c;
   const float *z, *res;
   float *y;
 
-  if (!conv_up2_check (g, n, &p, &zt, error)
+  if (!yolo_conv_up2_params (g, n, &p, error)
       || !yolo_conv_residual_ok (g, n, &p, &rt, error))
     return FALSE;
-  yolo_conv_up2_conv (n, &c);
+  conv_up2_conv (n, &c);
   if (!conv_eval (g, &c, error))
     return FALSE;
-  z = zt->data;
+  z = YOLO_IN (g, n, 3)->data;
   res = rt ? rt->data : NULL;
   y = YOLO_OUT (g, n, 0)->data;
   if (z == NULL || (rt && res == NULL) || y == NULL) {

@@ -47,17 +47,19 @@ void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
  * with up2 (Z)[m][y][x] = Z[m][y / 2][x / 2]. Inputs [S [1, C, H, W]
  * (H, W even), W_S [M, C, 1, 1], B [M] or omitted (-1), Z], a 1x1 stride-1
  * unpadded group-1 Conv's attributes, its fused activation and residual;
- * no QDQ epilogue. The node without Z is a plain Conv:
- * yolo_conv_up2_conv. */
+ * no QDQ epilogue. Without Z (inputs 0-2) it reads as a plain Conv. */
 #define YOLO_CONV_UP2_OP "ConvUpsampleAdd"
 /* INT attribute of the low-resolution Conv (4): yolo-flops.c counts its
  * multiply-adds at the upsampled size, the model's FLOPs, not ours. */
 #define YOLO_CONV_UP2_FLOPS_SCALE "up2_flops_scale"
 
-/* *conv = node n's Conv of S (inputs n->inputs[0..2], its attributes,
- * no activation, residual or QDQ epilogue): a view into n, valid while n
- * is. */
-void yolo_conv_up2_conv (const YoloNode * n, YoloNode * conv);
+/* The geometry of ConvUpsampleAdd node n's Conv of S (*p, as
+ * yolo_conv_params reads a Conv), checked to be what the node is for: a
+ * 1x1 stride-1 unpadded group-1 conv of batch 1 over an even H x W, Z
+ * float [1, M, H/2, W/2], no QDQ epilogue. INVALID_MODEL or UNSUPPORTED
+ * error naming the node. */
+gboolean yolo_conv_up2_params (YoloGraph * g, YoloNode * n, ConvParams * p,
+    GError ** error);
 
 /* ConvMulti (yolo-multi-fuse.c): K >= 2 independent Convs of one kind as
  * one node (one launch: conv-cpu-1x1-multi, conv-cpu-dw3x3s1-multi), each

@@ -266,6 +266,20 @@ yolo_resize_maps_clear (ResizeMaps * m)
   g_free (m->wlam);
 }
 
+gboolean
+yolo_resize_is_nearest2x (const ResizeGeom * rg, const ResizeMaps * m)
+{
+  if (rg->linear || rg->OH != 2 * rg->H || rg->OW != 2 * rg->W)
+    return FALSE;
+  for (gint64 i = 0; i < rg->OH; i++)
+    if (m->hidx[i] != i / 2)
+      return FALSE;
+  for (gint64 i = 0; i < rg->OW; i++)
+    if (m->widx[i] != i / 2)
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 resize_infer (YoloGraph * g, YoloNode * n, GError ** error)
 {

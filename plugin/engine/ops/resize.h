@@ -51,6 +51,12 @@ gboolean yolo_resize_geom (YoloGraph * g, const YoloNode * n, ResizeGeom * rg,
 /* Computes the source rows / columns of every output row / column. */
 void yolo_resize_maps_init (const ResizeGeom * rg, ResizeMaps * m);
 void yolo_resize_maps_clear (ResizeMaps * m);
+/* TRUE when rg and its maps m are exactly x2 nearest upsampling in H and
+ * W: output row / column i reads i / 2 (YOLO's neck; its own kernel in
+ * backend-opencl/resize.c, folded into the next 1x1 conv by
+ * yolo-upsample-fuse.c). */
+gboolean yolo_resize_is_nearest2x (const ResizeGeom * rg,
+    const ResizeMaps * m);
 
 G_END_DECLS
 #endif
