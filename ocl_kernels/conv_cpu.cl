@@ -13,6 +13,7 @@
  *
  *  conv_1x1_c8     1x1 stride 1 no pad: 32 px x 8 ch
  *  conv_1x1_pair_c8  two of them on one input in one launch
+ *  conv_1x1_pair_up2_c8  the same, each started at its up2 (Z)
  *  conv_3x3s1_c8   3x3 stride 1 pad 1: 2 rows x 16 px x 8 ch
  *  conv_3x3s1_flat_c8  the same over the flattened H*W: 32 px x 8 ch
  *  conv_3x3s2_flat_c8  3x3 stride 2 over conv_s2d's phase planes, the same
@@ -460,13 +461,17 @@ conv_1x1_up2_c8 (__global const ACT_T *x, int x_off, __global const float *w,
  * [nb1 + ceil (M2 / 8)][Cg][8] (the two blocked repacks one after the
  * other), bias b1 zero padded to nb1 * 8 channels, then b2 (padded to a
  * multiple of 8). Each block runs
- * conv_1x1_c8's work-item, so both outputs equal conv_1x1_c8's. */
-__kernel void
-conv_1x1_pair_c8 (__global const ACT_T *x, int x_off,
+ * conv_1x1_c8's work-item, so both outputs equal conv_1x1_c8's. With
+ * has_z (the up2 form) half k's sums start at up2 (zk) [Mk][H/2][W/2],
+ * as conv_1x1_up2_c8's. */
+static inline __attribute__ ((always_inline)) void
+conv_1x1_pair_item (__global const ACT_T *x, int x_off,
     __global const float *w, __global const float *b,
     __global ACT_T *y1, int y1_off, __global ACT_T *y2, int y2_off,
     int act1, float alpha1, float beta1, int act2, float alpha2,
-    float beta2, int M1, int M2, int HW, int Cg CONV_QDQ_ARGS)
+    float beta2, int M1, int M2, int HW, int Cg, const int has_z,
+    __global const ACT_T *z1, int z1_off, __global const ACT_T *z2,
+    int z2_off, int W CONV_QDQ_ARGS)
 {
   int mb = get_global_id (0);
   int nb1 = (M1 + 7) / 8;
@@ -477,7 +482,36 @@ conv_1x1_pair_c8 (__global const ACT_T *x, int x_off,
   conv_1x1_c8_item (x, x_off, two ? w + nb1 * Cg * 8 : w,
       two ? b + nb1 * 8 : b, y, y_off, y, y_off, 0, two ? act2 : act1,
       two ? alpha2 : alpha1, two ? beta2 : beta1, M, HW, Cg, M,
-      two ? mb - nb1 : mb, get_global_id (1), 0, x, 0, 0 CONV_QDQ_FWD);
+      two ? mb - nb1 : mb, get_global_id (1), has_z, two ? z2 : z1,
+      two ? z2_off : z1_off, W CONV_QDQ_FWD);
+}
+
+__kernel void
+conv_1x1_pair_c8 (__global const ACT_T *x, int x_off,
+    __global const float *w, __global const float *b,
+    __global ACT_T *y1, int y1_off, __global ACT_T *y2, int y2_off,
+    int act1, float alpha1, float beta1, int act2, float alpha2,
+    float beta2, int M1, int M2, int HW, int Cg CONV_QDQ_ARGS)
+{
+  conv_1x1_pair_item (x, x_off, w, b, y1, y1_off, y2, y2_off, act1, alpha1,
+      beta1, act2, alpha2, beta2, M1, M2, HW, Cg, 0, x, 0, x, 0, 0
+      CONV_QDQ_FWD);
+}
+
+/* ConvPair's up2 form (ops/conv.h, yolo-upsample-fuse.c): global size
+ * (nb1 + ceil (M2 / 8), ceil (H W / 32)), H and W even. */
+__kernel void
+conv_1x1_pair_up2_c8 (__global const ACT_T *x, int x_off,
+    __global const float *w, __global const float *b,
+    __global ACT_T *y1, int y1_off, __global ACT_T *y2, int y2_off,
+    int act1, float alpha1, float beta1, int act2, float alpha2,
+    float beta2, int M1, int M2, int H, int W, int Cg,
+    __global const ACT_T *z1, int z1_off, __global const ACT_T *z2,
+    int z2_off CONV_QDQ_ARGS)
+{
+  conv_1x1_pair_item (x, x_off, w, b, y1, y1_off, y2, y2_off, act1, alpha1,
+      beta1, act2, alpha2, beta2, M1, M2, H * W, Cg, 1, z1, z1_off, z2,
+      z2_off, W CONV_QDQ_FWD);
 }
 
 /* Lane shifts by one with a new end lane: (l, v.s0 .. v.se) and

@@ -47,10 +47,14 @@ conv_parts_sum (YoloGraph * g, const YoloNode * n,
   *sum = 0;
   if (n->op_type && strcmp (n->op_type, YOLO_CONV_PAIR_OP) == 0) {
     YoloNode h;
-    for (int k = 0; k < 2 && n->n_inputs == 6 && n->n_outputs == 2; k++) {
+    for (int k = 0; k < 2 && (n->n_inputs == 6 || n->n_inputs == 8)
+        && n->n_outputs == 2; k++) {
       yolo_conv_pair_half (n, k, &h);
       *sum += fn (g, &h);
     }
+    /* a ConvPair that computes ConvUpsampleAdds' Z (yolo-upsample-fuse.c)
+     * counts as the model's 1x1s of the upsampled channels did */
+    *sum *= yolo_node_attr_int (n, YOLO_CONV_UP2_FLOPS_SCALE, 1);
     return TRUE;
   }
   if (n->op_type && strcmp (n->op_type, YOLO_CONV_MULTI_OP) == 0) {

@@ -160,8 +160,9 @@ yolo_graph_fuse (YoloGraph * g)
     try_residual (g, i);
   }
   yolo_graph_update_uses (g);
-  yolo_graph_fuse_upsample_conv (g);
+  /* pairs first: the upsample pass takes a ConvPair of the FPN's Concat */
   yolo_graph_fuse_conv_pairs (g);
+  yolo_graph_fuse_upsample_conv (g);
   yolo_graph_fuse_conv_multi (g);
   yolo_graph_fuse_dwsep (g);
 }

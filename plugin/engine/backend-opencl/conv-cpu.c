@@ -432,31 +432,39 @@ CPU_PREPARE (c3x3s2_prepare, CONV_K_3X3S2);
 CPU_PREPARE (c3x3s1_flat_prepare, CONV_K_3X3S1_FLAT);
 CPU_PREPARE (kxk_prepare, CONV_K_KXK);
 
+static gboolean up2_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n);
+
 /* ConvPair (ops/conv.h): both halves 1x1 convs conv-cpu-1x1 takes, group
- * 1, the same input. */
+ * 1, the same input; of the up2 form ConvUpsampleAdds conv-cpu-1x1-up2
+ * takes, no QDQ epilogue. */
 static gboolean
 pair_supports (YoloRuntime * rt, YoloGraph * g, YoloNode * n)
 {
+  gboolean up2 = yolo_conv_pair_is_up2 (n);
   YoloNode h[2];
   ConvParams p[2];
 
-  if (n->n_inputs != 6 || n->n_outputs != 2 || n->residual >= 0 || n->qepi)
+  if ((n->n_inputs != 6 && !up2) || n->n_outputs != 2 || n->residual >= 0
+      || n->qepi)
     return FALSE;
   for (int k = 0; k < 2; k++) {
     yolo_conv_pair_half (n, k, &h[k]);
-    if (!c1x1_supports (rt, g, &h[k]) || !yolo_conv_cl_params (g, &h[k],
+    if (up2 ? !up2_supports (rt, g, &h[k])
+        || !yolo_conv_up2_params (g, &h[k], &p[k], NULL)
+        : !c1x1_supports (rt, g, &h[k]) || !yolo_conv_cl_params (g, &h[k],
             &p[k]) || p[k].group != 1)
       return FALSE;
   }
-  return p[0].C == p[1].C && p[0].H * p[0].W == p[1].H * p[1].W;
+  return p[0].C == p[1].C && p[0].H == p[1].H && p[0].W == p[1].W;
 }
 
-/* conv_1x1_pair_c8: the two blocked weight sets one after the other, the
- * biases b1 (zero padded to nb1 = ceil (M1 / 8) blocks) then b2 (padded
- * to a multiple of CONV_BLOCK16). */
+/* conv_1x1_pair_c8 (conv_1x1_pair_up2_c8): the two blocked weight sets
+ * one after the other, the biases b1 (zero padded to nb1 = ceil (M1 / 8)
+ * blocks) then b2 (padded to a multiple of CONV_BLOCK16). */
 static gboolean
 pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 {
+  gboolean up2 = yolo_conv_pair_is_up2 (n);
   YoloNode h[2];
   ConvParams p[2];
   float *wb[2], *w, *bias;
@@ -469,7 +477,8 @@ pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
 
   for (int i = 0; i < 2; i++) {
     yolo_conv_pair_half (n, i, &h[i]);
-    if (!yolo_conv_params (g, &h[i], &p[i], error))
+    if (!(up2 ? yolo_conv_up2_params (g, &h[i], &p[i], error) :
+            yolo_conv_params (g, &h[i], &p[i], error)))
       return FALSE;
   }
   for (int i = 0; i < 2; i++)
@@ -496,7 +505,8 @@ pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   g_free (bias);
   if (bmem == NULL)
     return FALSE;
-  k = yolo_rt_kernel (rt, "conv_1x1_pair_c8", error);
+  k = yolo_rt_kernel (rt, up2 ? "conv_1x1_pair_up2_c8" : "conv_1x1_pair_c8",
+      error);
   if (k == NULL)
     return FALSE;
   HW = (gsize) p[0].H * p[0].W;
@@ -513,8 +523,16 @@ pair_prepare (YoloRuntime * rt, YoloGraph * g, YoloNode * n, GError ** error)
   }
   yolo_args_int (&a, p[0].M);
   yolo_args_int (&a, p[1].M);
-  yolo_args_int (&a, HW);
+  if (up2) {
+    yolo_args_int (&a, p[0].H);
+    yolo_args_int (&a, p[0].W);
+  } else {
+    yolo_args_int (&a, HW);
+  }
   yolo_args_int (&a, p[0].Cg);
+  if (up2)
+    for (int i = 0; i < 2; i++)
+      yolo_args_tensor (&a, rt, g, YOLO_IN (g, &h[i], 3));
   if (!yolo_conv_cl_args_qdq (&a, rt, n, bmem, error))
     return FALSE;
   gws[0] = nb1 + yolo_div_up (p[1].M, CONV_BLOCK);

@@ -133,6 +133,7 @@ void
 yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half)
 {
   const YoloAttr *params = yolo_node_attr (n, YOLO_CONV_PAIR_ACT2_PARAMS);
+  int per = yolo_conv_pair_is_up2 (n) ? 4 : 3;
 
   *half = *n;
   if (k == 1) {
@@ -142,9 +143,9 @@ yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half)
       half->act_beta = params->floats[1];
     }
   }
-  half->op_type = (char *) "Conv";
-  half->n_inputs = 3;
-  half->inputs = n->inputs + 3 * k;
+  half->op_type = (char *) (per == 4 ? YOLO_CONV_UP2_OP : "Conv");
+  half->n_inputs = per;
+  half->inputs = n->inputs + per * k;
   half->n_outputs = 1;
   half->outputs = n->outputs + k;
   half->n_attrs = 0;
@@ -153,18 +154,30 @@ yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half)
   half->qepi = NULL;
 }
 
-/* Both halves as Convs (1x1 stride 1: no attributes needed). */
+gboolean
+yolo_conv_pair_is_up2 (const YoloNode * n)
+{
+  return n->n_inputs == 8;
+}
+
+/* Both halves as Convs (1x1 stride 1: no attributes needed), or as
+ * ConvUpsampleAdds. */
 static gboolean
 conv_pair_check (YoloNode * n, GError ** error)
 {
-  if (n->n_inputs != 6 || n->n_outputs != 2 || n->residual >= 0 || n->qepi
-      || n->inputs[0] != n->inputs[3]) {
-    yolo_op_error (error, n, "needs inputs [X, W1, B1, X, W2, B2], outputs "
-        "[Y1, Y2] and no residual");
+  int per = n->n_inputs / 2;
+
+  if ((n->n_inputs != 6 && n->n_inputs != 8) || n->n_outputs != 2
+      || n->residual >= 0 || n->qepi || n->inputs[0] != n->inputs[per]) {
+    yolo_op_error (error, n, "needs inputs [X, W1, B1, X, W2, B2] or "
+        "[S, W1, B1, Z1, S, W2, B2, Z2], outputs [Y1, Y2] and no residual");
     return FALSE;
   }
   return TRUE;
 }
+
+static gboolean conv_up2_infer (YoloGraph * g, YoloNode * n, GError ** error);
+static gboolean conv_up2_eval (YoloGraph * g, YoloNode * n, GError ** error);
 
 static gboolean
 conv_pair_infer (YoloGraph * g, YoloNode * n, GError ** error)
@@ -175,7 +188,8 @@ conv_pair_infer (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   for (int k = 0; k < 2; k++) {
     yolo_conv_pair_half (n, k, &h);
-    if (!conv_infer (g, &h, error))
+    if (!(yolo_conv_pair_is_up2 (n) ? conv_up2_infer (g, &h, error) :
+            conv_infer (g, &h, error)))
       return FALSE;
   }
   return TRUE;
@@ -190,7 +204,8 @@ conv_pair_eval (YoloGraph * g, YoloNode * n, GError ** error)
     return FALSE;
   for (int k = 0; k < 2; k++) {
     yolo_conv_pair_half (n, k, &h);
-    if (!conv_eval (g, &h, error))
+    if (!(yolo_conv_pair_is_up2 (n) ? conv_up2_eval (g, &h, error) :
+            conv_eval (g, &h, error)))
       return FALSE;
   }
   return TRUE;

@@ -6,7 +6,6 @@
 #include "ops/conv-geometry.h"
 
 G_BEGIN_DECLS
-
 /* A 2-D convolution of an [N, C, H, W] input by [M, Cg, kh, kw] weights
  * (ops/conv-geometry.h). */
 typedef YoloConvGeometry ConvParams;
@@ -28,15 +27,21 @@ gboolean yolo_conv_float_params (YoloGraph * g, YoloNode * n,
  * [Y1, Y2], no residual or QDQ epilogue. Fused activations: Y1 the node's
  * act, Y2 attributes YOLO_CONV_PAIR_ACT2 (INT, a YoloAct; absent: the
  * node's) and YOLO_CONV_PAIR_ACT2_PARAMS (FLOATS alpha, beta). Half k
- * (0 or 1) is a plain Conv: yolo_conv_pair_half. */
+ * (0 or 1) is a plain Conv: yolo_conv_pair_half. The up2 form
+ * (yolo-upsample-fuse.c: YOLOX's and YOLOv5's CSP convs of the FPN's
+ * Concat) has inputs [S, W1, B1, Z1, S, W2, B2, Z2]: each half a
+ * ConvUpsampleAdd (below) of S with its own Z. */
 #define YOLO_CONV_PAIR_OP "ConvPair"
 #define YOLO_CONV_PAIR_ACT2 "activation2"
 #define YOLO_CONV_PAIR_ACT2_PARAMS "activation2_params"
 
 /* *half = the Conv node of half k of ConvPair node n (inputs n->inputs +
- * 3 k, output n->outputs[k], its activation; no attributes): a view
- * into n, valid while n is. */
+ * 3 k, output n->outputs[k], its activation; no attributes; of the up2
+ * form a ConvUpsampleAdd, inputs n->inputs + 4 k): a view into n, valid
+ * while n is. */
 void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
+/* Whether ConvPair node n has the up2 form (8 inputs). */
+gboolean yolo_conv_pair_is_up2 (const YoloNode * n);
 
 /* ConvUpsampleAdd (yolo-upsample-fuse.c): the FPN's
  * Conv1x1 (Concat (Resize_nearest_2x (X), S)) with the upsampled part's
@@ -49,8 +54,9 @@ void yolo_conv_pair_half (const YoloNode * n, int k, YoloNode * half);
  * unpadded group-1 Conv's attributes, its fused activation and residual;
  * no QDQ epilogue. Without Z (inputs 0-2) it reads as a plain Conv. */
 #define YOLO_CONV_UP2_OP "ConvUpsampleAdd"
-/* INT attribute of the low-resolution Conv (4): yolo-flops.c counts its
- * multiply-adds at the upsampled size, the model's FLOPs, not ours. */
+/* INT attribute of the low-resolution Conv or ConvPair (4): yolo-flops.c
+ * counts its multiply-adds at the upsampled size, the model's FLOPs, not
+ * ours. */
 #define YOLO_CONV_UP2_FLOPS_SCALE "up2_flops_scale"
 
 /* The geometry of ConvUpsampleAdd node n's Conv of S (*p, as
