@@ -2497,7 +2497,10 @@ conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
  * m0 = 32 mb .. m0 + 31 at the 8 pixels of output row oy from column xs
  * (the last tile of a row shifted back to end there: the first skip
  * pixels are its neighbour's, np are inside the row); the accumulators
- * a0..a15 (CONV_GT_DECL16). */
+ * a0..a15 (CONV_GT_DECL16). A last tile with at most 4 new pixels
+ * (four: rows of 20, 10, 12 at 320 input) computes only the 4 pixels
+ * that end the row (a0..a3, a8..a11): 20 pixels computed for a row of
+ * 20, not 24; 12 for 10, not 16. */
 #define CONV_T32_TILE \
   int mb = get_global_id (0); \
   int it = get_global_id (1); \
@@ -2507,9 +2510,10 @@ conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
     return; \
   int oy = it / nt; \
   int x0 = (it % nt) * 8; \
-  int xs = Wo >= 8 ? min (x0, Wo - 8) : 0; \
+  int four = Wo >= 8 && Wo - x0 <= 4; \
+  int xs = four ? Wo - 4 : Wo >= 8 ? min (x0, Wo - 8) : 0; \
   int HW = Ho * Wo, ps = oy * Wo + xs; \
-  int skip = x0 - xs, np = min (8, Wo - xs); \
+  int skip = x0 - xs, np = min (four ? 4 : 8, Wo - xs); \
   __global const ACT_T *xk = x + x_off; \
   __global const float *wk = w + mb * Cg * 288; \
   CONV_GT_DECL16
@@ -2546,7 +2550,25 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_QDQ_ARGS)
 {
   CONV_T32_TILE;
-  if (Wo >= 8 && 2 * xs + 16 <= W) {
+  if (four && 2 * xs + 8 <= W) {
+    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
+    for (int k = 0; k < Cg; k++) {
+      _Pragma ("unroll 1")
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
+        __global const float *wr = wk + 96 * ky;
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+        CONV_S2T32_PX (0, 8);
+        CONV_S2T32_PX (1, 9);
+        CONV_S2T32_PX (2, 10);
+        CONV_S2T32_PX (3, 11);
+      }
+      xk += H * W;
+      wk += 288;
+    }
+  } else if (!four && Wo >= 8 && 2 * xs + 16 <= W) {
     int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
     for (int k = 0; k < Cg; k++) {
       /* not unrolled (first-launch compile); 48 multiply-adds per step */
@@ -2651,7 +2673,26 @@ conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
     CONV_QDQ_ARGS)
 {
   CONV_T32_TILE;
-  if (W >= 8) {
+  if (four) {
+    /* xs = W - 4 >= 4: column xs - 1 inside, xs + 4 the right padding */
+    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
+    for (int k = 0; k < Cg; k++) {
+      _Pragma ("unroll 1")
+      for (int ky = ky0; ky < ky1; ky++) {
+        __global const ACT_T *q = xk + (oy - 1 + ky) * W + xs - 1;
+        __global const float *wr = wk + 96 * ky;
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+        CONV_S1T32_PX (0, 8, (float16) (LOAD_ACT (q, 2)));
+        CONV_S1T32_PX (1, 9, (float16) (LOAD_ACT (q, 3)));
+        CONV_S1T32_PX (2, 10, (float16) (LOAD_ACT (q, 4)));
+        CONV_S1T32_PX (3, 11, (float16) (0.0f));
+      }
+      xk += H * W;
+      wk += 288;
+    }
+  } else if (W >= 8) {
     int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
     int has_l = xs > 0, has_r = xs + 8 < W;
     for (int k = 0; k < Cg; k++) {

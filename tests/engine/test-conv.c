@@ -499,7 +499,8 @@ run_t32_random (const char *label, guint32 seed, int s, float hmax,
 
 /* conv-cpu-3x3s2-t32 (32 output channels as the lanes x 8 pixels of a
  * row): the 160 -> 80, 80 -> 40 and 40 -> 20 layers it is for, rows of 9
- * to 31 outputs (a shifted last tile), odd input widths (the last tile
+ * to 31 outputs (a shifted last tile; one of 4 pixels where it has at
+ * most 4 new ones: rows of 10, 12, 17, 18, 20), odd input widths (the last tile
  * out of line) and heights (the last output row's third kernel row past
  * the image), outputs narrower than a tile and one pixel wide, one output
  * row, one input channel, channels off the block of 32 (17, 20, 24, 48:
@@ -524,6 +525,11 @@ test_conv_3x3s2_t32 (void)
     {"s2 t32 one row", 1, 2, 64, 17, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
     {"s2 t32 160->80", 8, 160, 160, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    /* last tiles of 4 pixels: rows of 10 and 12 (2 and 4 new pixels) */
+    {"s2 t32 20->10", 64, 20, 20, 40, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s2 t32 24->12", 16, 7, 24, 32, 3, 3, 2, 2, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
   };
 
@@ -558,6 +564,11 @@ test_conv_3x3s1_t32 (void)
     {"s1 t32 one row", 1, 1, 33, 17, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
     {"s1 t32 80x80", 8, 80, 80, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU},
+    /* last tiles of 4 pixels: rows of 10 and 12 */
+    {"s1 t32 10x10", 64, 10, 10, 40, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
+        YOLO_ACT_SILU, TRUE},
+    {"s1 t32 W12", 16, 5, 12, 32, 3, 3, 1, 1, P1, 1, 1, 1, TRUE,
         YOLO_ACT_SILU},
   };
 
