@@ -328,7 +328,8 @@ test_tune_cache (void)
     /* key, winner, margin, spread, load, tries */
     char **f = g_strsplit (lines[2], " ", -1);
     const char *names[] = { "conv-wino4", "conv-cpu-3x3s1",
-      "conv-cpu-3x3s1-flat", "conv-cpu-kxk", "conv-im2col", "conv-im2col-t"
+      "conv-cpu-3x3s1-flat", "conv-cpu-3x3s1-t32", "conv-cpu-kxk",
+      "conv-im2col", "conv-im2col-t"
     };
     gboolean known = FALSE;
 
