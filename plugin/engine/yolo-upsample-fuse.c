@@ -73,13 +73,17 @@ weight_slice (YoloGraph * g, YoloNode * conv, const float *w, int M, int C,
   char *name;
   int t;
 
-  if (!yolo_graph_reserve (g, (gint64) M * n * sizeof (float), conv->name,
-          NULL))
+  name = g_strdup_printf ("%s:%s", conv->name, part);
+  /* a model's own tensor of that name is left alone (no fusion) */
+  if (yolo_graph_find_tensor (g, name) >= 0
+      || !yolo_graph_reserve (g, (gint64) M * n * sizeof (float), conv->name,
+          NULL)) {
+    g_free (name);
     return -1;
+  }
   d = g_new (float, (gsize) M * n);
   for (int m = 0; m < M; m++)
     memcpy (d + (gsize) m * n, w + (gsize) m * C + off, n * sizeof (float));
-  name = g_strdup_printf ("%s:%s", conv->name, part);
   t = yolo_graph_add_const (g, name, YOLO_DTYPE_FLOAT, 4, dims, d);
   g_free (name);
   return t;
@@ -276,6 +280,15 @@ try_up2_pair (YoloGraph * g, YoloNode * pair)
   rs = match_concat (g, cat, &p[0], &k, &x, &s);
   if (!rs)
     return FALSE;
+  {
+    /* Z2's name (make_low) must be new */
+    char *name = g_strdup_printf ("%s:low2", pair->name);
+    gboolean taken = yolo_graph_find_tensor (g, name) >= 0;
+
+    g_free (name);
+    if (taken)
+      return FALSE;
+  }
   for (int i = 0; i < 2; i++)
     if (!split_weights (g, &h[i], &p[i], k, (int) x->dims[1],
             (int) s->dims[1], i ? "2" : "1", &wu[i], &ws[i]))

@@ -887,7 +887,8 @@ test_conv_dwsep (void)
  * [1, Cs, 2h, 2w] (U first or S first) -> 1x1 Conv (M outputs, its
  * activation, bias, residual): ConvUpsampleAdd where the pass applies
  * (yolo-upsample-fuse.c). extra: 0 none, 1 the Concat also a graph
- * output, 2 a second 1x1 Conv reads the Concat, 3 linear mode. M2 > 0:
+ * output, 2 a second 1x1 Conv reads the Concat, 3 linear mode, 4 the
+ * graph already holds a tensor named as one the pass would add. M2 > 0:
  * a second 1x1 Conv of the Concat (M2 outputs, act2, its bias where the
  * first has one), which with the first makes a ConvPair, its up2 form
  * where the first has no residual. */
@@ -933,6 +934,14 @@ build_up2 (const Up2Case * c)
   act_params (c->act, &n->act_alpha, &n->act_beta);
   n->residual = c->residual ? yolo_test_input (g, "R", YOLO_DTYPE_FLOAT, 4,
       rd, -1.0f, 1.0f) : -1;
+  if (c->extra == 4) {
+    /* the single conv's weight slice, or the pair's second Z */
+    char *taken = g_strdup_printf ("%s:%s", n->name, c->M2 > 0 ? "low2" :
+        "up2_w_skip");
+    yolo_test_node (g, "Relu", "Y", taken);
+    yolo_test_output (g, taken);
+    g_free (taken);
+  }
   if (c->extra == 1)
     yolo_test_output (g, "T");
   if (c->extra == 2 || c->M2 > 0) {
@@ -1020,6 +1029,9 @@ test_conv_up2 (void)
     {"up2 linear", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE, 3},
     {"up2 linear pair", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE, 3,
         8, YOLO_ACT_SILU},
+    {"up2 name taken", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE, 4},
+    {"up2 name taken pair", 16, 4, 4, 8, 16, TRUE, YOLO_ACT_SILU, TRUE, FALSE,
+        4, 8, YOLO_ACT_SILU},
   };
   static const ConvCase probe = { "probe", 4, 4, 4, 4, 1, 1, 1, 1, P0, 1, 1,
     1, TRUE
