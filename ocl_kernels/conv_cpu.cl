@@ -2542,6 +2542,30 @@ conv_s2t32_store (float16 v, __global ACT_T *y, int yl, int yh,
     } \
   } while (0)
 
+/* The t32 kernels' loop at stride S: for each input channel k and each
+ * kernel row ky inside the image, q (column S xs - 1 of input row
+ * S oy - 1 + ky) and the row's six weight vectors w0, v0 .. w2, v2 (taps
+ * kx = 0, 1, 2 of channels m0 .., m0 + 16 ..), then the body (the tile's
+ * pixels; 48 or 24 multiply-adds per step). */
+#define CONV_T32_ROWS(S, ...) do { \
+    int ky0_ = oy == 0 ? 1 : 0, ky1_ = min (3, H + 1 - (S) * oy); \
+    for (int k = 0; k < Cg; k++) { \
+      /* not unrolled (first-launch compile) */ \
+      _Pragma ("unroll 1") \
+      for (int ky = ky0_; ky < ky1_; ky++) { \
+        __global const ACT_T *q = xk + ((S) * oy - 1 + ky) * W \
+            + (S) * xs - 1; \
+        __global const float *wr = wk + 96 * ky; \
+        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr); \
+        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr); \
+        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr); \
+        __VA_ARGS__; \
+      } \
+      xk += H * W; \
+      wk += 288; \
+    } \
+  } while (0)
+
 /* Global size: (ceil (M / 32), ceil (Wo / 8) * Ho). The bias is padded
  * to a multiple of 16 (not 32): lanes past M read none. */
 __kernel void
@@ -2551,34 +2575,13 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
 {
   CONV_T32_TILE;
   if (four && 2 * xs + 8 <= W) {
-    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
-    for (int k = 0; k < Cg; k++) {
-      _Pragma ("unroll 1")
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
-        __global const float *wr = wk + 96 * ky;
-        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
-        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
-        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+    CONV_T32_ROWS (2,
         CONV_S2T32_PX (0, 8);
         CONV_S2T32_PX (1, 9);
         CONV_S2T32_PX (2, 10);
-        CONV_S2T32_PX (3, 11);
-      }
-      xk += H * W;
-      wk += 288;
-    }
+        CONV_S2T32_PX (3, 11));
   } else if (!four && Wo >= 8 && 2 * xs + 16 <= W) {
-    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - 2 * oy);
-    for (int k = 0; k < Cg; k++) {
-      /* not unrolled (first-launch compile); 48 multiply-adds per step */
-      _Pragma ("unroll 1")
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const ACT_T *q = xk + (2 * oy - 1 + ky) * W + 2 * xs - 1;
-        __global const float *wr = wk + 96 * ky;
-        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
-        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
-        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+    CONV_T32_ROWS (2,
         float16 l = (float16) (xs > 0 ? LOAD_ACT (q, 0) : 0.0f);
         float16 u1 = (float16) (LOAD_ACT (q, 1));
         float16 u2 = (float16) (LOAD_ACT (q, 2));
@@ -2594,11 +2597,7 @@ conv_3x3s2_t32 (__global const ACT_T *x, int x_off, __global const float *w,
         CONV_S2T32_PX (4, 12);
         CONV_S2T32_PX (5, 13);
         CONV_S2T32_PX (6, 14);
-        CONV_S2T32_PX (7, 15);
-      }
-      xk += H * W;
-      wk += 288;
-    }
+        CONV_S2T32_PX (7, 15));
   } else {
     float16 acc[16];
     conv_3x3s2_t32_edge (xk, wk, H, W, Cg, oy, xs, np, acc);
@@ -2675,35 +2674,14 @@ conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
   CONV_T32_TILE;
   if (four) {
     /* xs = W - 4 >= 4: column xs - 1 inside, xs + 4 the right padding */
-    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
-    for (int k = 0; k < Cg; k++) {
-      _Pragma ("unroll 1")
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const ACT_T *q = xk + (oy - 1 + ky) * W + xs - 1;
-        __global const float *wr = wk + 96 * ky;
-        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
-        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
-        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+    CONV_T32_ROWS (1,
         CONV_S1T32_PX (0, 8, (float16) (LOAD_ACT (q, 2)));
         CONV_S1T32_PX (1, 9, (float16) (LOAD_ACT (q, 3)));
         CONV_S1T32_PX (2, 10, (float16) (LOAD_ACT (q, 4)));
-        CONV_S1T32_PX (3, 11, (float16) (0.0f));
-      }
-      xk += H * W;
-      wk += 288;
-    }
+        CONV_S1T32_PX (3, 11, (float16) (0.0f)));
   } else if (W >= 8) {
-    int ky0 = oy == 0 ? 1 : 0, ky1 = min (3, H + 1 - oy);
     int has_l = xs > 0, has_r = xs + 8 < W;
-    for (int k = 0; k < Cg; k++) {
-      /* not unrolled (first-launch compile); 48 multiply-adds per step */
-      _Pragma ("unroll 1")
-      for (int ky = ky0; ky < ky1; ky++) {
-        __global const ACT_T *q = xk + (oy - 1 + ky) * W + xs - 1;
-        __global const float *wr = wk + 96 * ky;
-        float16 w0 = vload16 (0, wr), v0 = vload16 (1, wr);
-        float16 w1 = vload16 (2, wr), v1 = vload16 (3, wr);
-        float16 w2 = vload16 (4, wr), v2 = vload16 (5, wr);
+    CONV_T32_ROWS (1,
         float16 l = (float16) (has_l ? LOAD_ACT (q, 0) : 0.0f);
         float16 u1 = (float16) (LOAD_ACT (q, 1));
         float16 u2 = (float16) (LOAD_ACT (q, 2));
@@ -2719,11 +2697,7 @@ conv_3x3s1_t32 (__global const ACT_T *x, int x_off, __global const float *w,
         CONV_S1T32_PX (4, 12, (float16) (LOAD_ACT (q, 6)));
         CONV_S1T32_PX (5, 13, (float16) (LOAD_ACT (q, 7)));
         CONV_S1T32_PX (6, 14, (float16) (LOAD_ACT (q, 8)));
-        CONV_S1T32_PX (7, 15, (float16) (has_r ? LOAD_ACT (q, 9) : 0.0f));
-      }
-      xk += H * W;
-      wk += 288;
-    }
+        CONV_S1T32_PX (7, 15, (float16) (has_r ? LOAD_ACT (q, 9) : 0.0f)));
   } else {
     float16 acc[16];
     conv_3x3s1_t32_edge (xk, wk, H, W, Cg, oy, np, acc);
