@@ -119,8 +119,12 @@ def main():
         while time.monotonic() < deadline and script.poll() is None:
             time.sleep(1)
             counts, persons = {}, {}
-            sub_out.seek(0)
-            for line in sub_out:
+            # a file object of our own: seeking sub_out would move the
+            # offset mosquitto_sub writes at (one shared open file) and
+            # interleave its next message into an earlier one
+            with open(sub_out.name) as sub_read:
+                lines = sub_read.readlines()
+            for line in lines:
                 if not line.endswith("\n"):
                     continue
                 topic, payload = line.rstrip("\n").split(" ", 1)
